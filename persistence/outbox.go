@@ -1,0 +1,52 @@
+package persistence
+
+import (
+	"context"
+	"time"
+)
+
+// OutboxState is where an outbound message is on its way to Meta. The only transitions are
+// queued → sending → sent | failed, sending → queued (retryable error) and sending → unknown
+// (the process died mid-send; reconciled, never resent blindly).
+type OutboxState string
+
+const (
+	OutboxQueued  OutboxState = "queued"
+	OutboxSending OutboxState = "sending"
+	OutboxSent    OutboxState = "sent"
+	OutboxFailed  OutboxState = "failed"
+	OutboxUnknown OutboxState = "unknown"
+)
+
+// OutboxMessage is one message the engine must send to Meta exactly once.
+type OutboxMessage struct {
+	ID             string      `json:"id" bson:"_id"`
+	TenantID       string      `json:"tenantId" bson:"tenantId"`
+	ConversationID string      `json:"conversationId" bson:"conversationId"`
+	PhoneNumberID  string      `json:"phoneNumberId" bson:"phoneNumberId"`
+	Recipient      string      `json:"recipient" bson:"recipient"`
+	State          OutboxState `json:"state" bson:"state"`
+	// Request is the Graph API request body, built when the message was accepted.
+	Request       []byte    `json:"request" bson:"request"`
+	WAMID         string    `json:"wamid,omitempty" bson:"wamid,omitempty"`
+	Attempts      int       `json:"attempts" bson:"attempts"`
+	NextAttemptAt time.Time `json:"nextAttemptAt" bson:"nextAttemptAt"`
+	ErrorCode     int       `json:"errorCode,omitempty" bson:"errorCode,omitempty"`
+	ErrorTitle    string    `json:"errorTitle,omitempty" bson:"errorTitle,omitempty"`
+	CreatedAt     time.Time `json:"createdAt" bson:"createdAt"`
+	UpdatedAt     time.Time `json:"updatedAt" bson:"updatedAt"`
+}
+
+// Outbox stores outbound messages; its conditional transitions are the guard against sending
+// one message twice, including across node failover (Meta has no idempotency key).
+type Outbox interface {
+	// Enqueue inserts messages in state queued, in one batched write; ErrConflict if an id exists.
+	Enqueue(ctx context.Context, msgs []OutboxMessage) error
+	Get(ctx context.Context, id string) (OutboxMessage, error)
+	// Transition replaces the message with m if its stored state is from; otherwise
+	// ErrVersionConflict and nothing changes. m.ID names the message.
+	Transition(ctx context.Context, from OutboxState, m OutboxMessage) error
+	// ListByState lists up to limit messages of a tenant in a state, oldest first (recovery at
+	// activation, never a hot path).
+	ListByState(ctx context.Context, tenantID string, state OutboxState, limit int) ([]OutboxMessage, error)
+}

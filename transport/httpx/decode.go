@@ -1,0 +1,74 @@
+package httpx
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	json "github.com/goccy/go-json"
+	"github.com/valyala/fasthttp"
+)
+
+// DecodeJSON reads the request body into dst strictly: the content type must be JSON (415),
+// the body one JSON value with no unknown fields and no wrong types (400 with the field
+// named). Missing required fields are the caller's validation, after decoding.
+func DecodeJSON(ctx *fasthttp.RequestCtx, dst any) error {
+	ct := string(ctx.Request.Header.ContentType())
+	if mt, _, _ := strings.Cut(ct, ";"); strings.TrimSpace(strings.ToLower(mt)) != "application/json" {
+		return NewError(http.StatusUnsupportedMediaType, CodeUnsupportedMedia,
+			"Content-Type must be application/json")
+	}
+	body := ctx.PostBody()
+	if len(bytes.TrimSpace(body)) == 0 {
+		return NewError(http.StatusBadRequest, CodeInvalidJSON, "Request body is empty; a JSON object is required")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return NewError(http.StatusBadRequest, CodeInvalidJSON, "Request body must hold a single JSON value")
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		field := typeErr.Field
+		if field == "" {
+			return NewError(http.StatusBadRequest, CodeInvalidJSON,
+				fmt.Sprintf("Request body must be a JSON object, not %s", typeErr.Value))
+		}
+		return NewError(http.StatusBadRequest, CodeValidation, "Validation failed",
+			Detail{Field: field, Message: fmt.Sprintf("must be %s, not %s", jsonKind(typeErr.Type.Kind().String()), typeErr.Value)})
+	}
+	msg := err.Error()
+	if i := strings.Index(msg, "unknown field"); i >= 0 {
+		name := strings.Trim(strings.TrimSpace(msg[i+len("unknown field"):]), `"`)
+		return NewError(http.StatusBadRequest, CodeValidation, "Validation failed",
+			Detail{Field: name, Message: "unknown field"})
+	}
+	return NewError(http.StatusBadRequest, CodeInvalidJSON, "Request body is not valid JSON")
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "a string"
+	case "bool":
+		return "a boolean"
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "float32", "float64":
+		return "a number"
+	case "slice", "array":
+		return "an array"
+	case "struct", "map":
+		return "an object"
+	default:
+		return "of another type"
+	}
+}

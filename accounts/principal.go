@@ -1,0 +1,117 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/switchboard/switchboard/auth"
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// liveTTL bounds how long a disabled user or deactivated tenant keeps working with a token
+// issued before: tokens are stateless, so the edge re-checks the directory this often.
+const liveTTL = 30 * time.Second
+
+// Authenticate verifies a bearer token and checks that its user is still active, with the
+// same role and tenant, and that the tenant is active. Results are cached for liveTTL so the
+// hot path does not read the directory per request.
+func (s *Service) Authenticate(ctx context.Context, token string) (auth.Principal, error) {
+	p, err := s.tokens.Verify(token)
+	if err != nil {
+		return auth.Principal{}, err
+	}
+	if cached, ok := s.live.get(p.UserID, s.now()); ok {
+		return p, cached.check(p)
+	}
+	st, err := s.liveState(ctx, p.UserID)
+	if err != nil {
+		return auth.Principal{}, err
+	}
+	s.live.put(p.UserID, st, s.now())
+	return p, st.check(p)
+}
+
+// Forget drops the cached state of a user (after changing it on this node).
+func (s *Service) Forget(userID string) { s.live.drop(userID) }
+
+type liveState struct {
+	exists       bool
+	active       bool
+	role         persistence.Role
+	tenantID     string
+	tenantActive bool
+}
+
+func (st liveState) check(p auth.Principal) error {
+	switch {
+	case !st.exists || st.role != p.Role || st.tenantID != p.TenantID:
+		// The token describes a user that no longer matches the directory.
+		return fmt.Errorf("%w: user changed since the token was issued", auth.ErrTokenInvalid)
+	case !st.active:
+		return ErrUserDisabled
+	case st.tenantID != "" && !st.tenantActive:
+		return ErrTenantInactive
+	}
+	return nil
+}
+
+func (s *Service) liveState(ctx context.Context, userID string) (liveState, error) {
+	u, err := s.dir.UserByID(ctx, userID)
+	if errors.Is(err, persistence.ErrNotFound) {
+		return liveState{}, nil
+	}
+	if err != nil {
+		return liveState{}, fmt.Errorf("accounts: authenticate: %w", err)
+	}
+	st := liveState{exists: true, active: u.Active, role: u.Role, tenantID: u.TenantID}
+	if u.TenantID != "" {
+		t, err := s.dir.TenantByID(ctx, u.TenantID)
+		if err != nil && !errors.Is(err, persistence.ErrNotFound) {
+			return liveState{}, fmt.Errorf("accounts: authenticate: %w", err)
+		}
+		st.tenantActive = err == nil && t.Active
+	}
+	return st, nil
+}
+
+type liveEntry struct {
+	state liveState
+	at    time.Time
+}
+
+// liveCache is bounded by the number of distinct users with valid tokens, which is the size
+// of the directory at most.
+type liveCache struct {
+	mu  sync.Mutex
+	ttl time.Duration
+	m   map[string]liveEntry
+}
+
+func newLiveCache(ttl time.Duration) *liveCache {
+	return &liveCache{ttl: ttl, m: map[string]liveEntry{}}
+}
+
+func (c *liveCache) get(id string, now time.Time) (liveState, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[id]
+	if !ok || now.Sub(e.at) > c.ttl {
+		return liveState{}, false
+	}
+	return e.state, true
+}
+
+func (c *liveCache) put(id string, st liveState, now time.Time) {
+	c.mu.Lock()
+	c.m[id] = liveEntry{st, now}
+	c.mu.Unlock()
+}
+
+func (c *liveCache) drop(id string) {
+	c.mu.Lock()
+	delete(c.m, id)
+	c.mu.Unlock()
+}

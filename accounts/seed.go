@@ -1,0 +1,91 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// The demo tenant is connected to the fixtures' tenant A (API.md), so the shared webhook
+// fixtures and fakemeta work against a freshly seeded engine.
+const (
+	DemoTenantName          = "Demo Business"
+	DemoPhoneNumberID       = "109881335267193"
+	DemoWABAID              = "104996122399160"
+	DemoDisplayPhoneNumber  = "+15550123456"
+	demoPlaceholderToken    = "EAAdemo-placeholder-access-token"
+	seedPlatformAdminEmail  = "admin@whatsapp-saas.com"
+	seedTenantAdminEmail    = "demo@whatsapp-saas.com"
+	seedAgentEmail          = "agent@whatsapp-saas.com"
+	seedPlatformAdminSecret = "Admin@123456"
+	seedTenantAdminSecret   = "Demo@123456"
+	seedAgentSecret         = "Agent@123456"
+)
+
+// SeedReport says what Seed created; a second run creates nothing.
+type SeedReport struct {
+	Created []string
+	Tenant  persistence.Tenant
+}
+
+// Seed creates the three seed users of API.md and the demo tenant. It only ever creates:
+// existing users and the tenant are left exactly as they are, so running it twice changes
+// nothing.
+func (s *Service) Seed(ctx context.Context) (SeedReport, error) {
+	var r SeedReport
+	t, err := s.dir.TenantByPhoneNumberID(ctx, DemoPhoneNumberID)
+	switch {
+	case errors.Is(err, persistence.ErrNotFound):
+		now := s.now()
+		t = persistence.Tenant{
+			ID: s.ids.New(), Name: DemoTenantName, Active: true,
+			WABAID: DemoWABAID, PhoneNumberID: DemoPhoneNumberID, DisplayPhoneNumber: DemoDisplayPhoneNumber,
+			CreatedAt: now, UpdatedAt: now,
+		}
+		if t.AccessToken, err = s.vault.Seal(demoPlaceholderToken, t.ID); err != nil {
+			return r, fmt.Errorf("accounts: seed: %w", err)
+		}
+		if err := s.dir.CreateTenant(ctx, t); err != nil {
+			return r, fmt.Errorf("accounts: seed tenant: %w", err)
+		}
+		r.Created = append(r.Created, "tenant "+DemoTenantName)
+	case err != nil:
+		return r, fmt.Errorf("accounts: seed: %w", err)
+	}
+	r.Tenant = t
+
+	users := []struct {
+		email, password, name string
+		role                  persistence.Role
+		tenantID              string
+	}{
+		{seedPlatformAdminEmail, seedPlatformAdminSecret, "Platform Admin", persistence.RolePlatformAdmin, ""},
+		{seedTenantAdminEmail, seedTenantAdminSecret, "Demo Admin", persistence.RoleTenantAdmin, t.ID},
+		{seedAgentEmail, seedAgentSecret, "Demo Agent", persistence.RoleAgent, t.ID},
+	}
+	for _, su := range users {
+		_, err := s.dir.UserByEmail(ctx, su.email)
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, persistence.ErrNotFound) {
+			return r, fmt.Errorf("accounts: seed %s: %w", su.email, err)
+		}
+		hash, err := s.passwords.Hash(su.password)
+		if err != nil {
+			return r, err
+		}
+		now := s.now()
+		u := persistence.User{
+			ID: s.ids.New(), Email: su.email, Name: su.name, PasswordHash: hash,
+			Role: su.role, TenantID: su.tenantID, Active: true, CreatedAt: now, UpdatedAt: now,
+		}
+		if err := s.dir.CreateUser(ctx, u); err != nil && !errors.Is(err, persistence.ErrConflict) {
+			return r, fmt.Errorf("accounts: seed %s: %w", su.email, err)
+		}
+		r.Created = append(r.Created, string(su.role)+" "+su.email)
+	}
+	return r, nil
+}

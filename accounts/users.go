@@ -1,0 +1,128 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/switchboard/switchboard/auth"
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// RegisterInput is POST /auth/register. Role defaults to agent; TenantID defaults to the
+// caller's own tenant.
+type RegisterInput struct {
+	Email    string
+	Password string
+	Name     string
+	Role     persistence.Role
+	TenantID string
+}
+
+// Register creates a user if the caller may create that role in that tenant.
+func (s *Service) Register(ctx context.Context, caller auth.Principal, in RegisterInput) (persistence.User, error) {
+	in.Email = strings.ToLower(strings.TrimSpace(in.Email))
+	in.Name = strings.TrimSpace(in.Name)
+	if in.Role == "" {
+		in.Role = persistence.RoleAgent
+	}
+	if in.TenantID == "" && in.Role != persistence.RolePlatformAdmin {
+		in.TenantID = caller.TenantID
+	}
+	if err := validateRegister(in); err != nil {
+		return persistence.User{}, err
+	}
+	if err := caller.CanRegister(in.Role, in.TenantID); err != nil {
+		return persistence.User{}, err
+	}
+	if in.TenantID != "" {
+		t, err := s.dir.TenantByID(ctx, in.TenantID)
+		if errors.Is(err, persistence.ErrNotFound) {
+			return persistence.User{}, auth.ErrNotVisible
+		}
+		if err != nil {
+			return persistence.User{}, fmt.Errorf("accounts: register: %w", err)
+		}
+		if !t.Active {
+			return persistence.User{}, ErrTenantInactive
+		}
+	}
+	// Cheap duplicate check first, so a taken email does not cost a bcrypt hash; the store's
+	// unique key still decides races.
+	if _, err := s.dir.UserByEmail(ctx, in.Email); err == nil {
+		return persistence.User{}, ErrEmailTaken
+	} else if !errors.Is(err, persistence.ErrNotFound) {
+		return persistence.User{}, fmt.Errorf("accounts: register: %w", err)
+	}
+	hash, err := s.passwords.Hash(in.Password)
+	if err != nil {
+		return persistence.User{}, err
+	}
+	now := s.now()
+	u := persistence.User{
+		ID: s.ids.New(), Email: in.Email, Name: in.Name, PasswordHash: hash,
+		Role: in.Role, TenantID: in.TenantID, Active: true, CreatedAt: now, UpdatedAt: now,
+	}
+	if err := s.dir.CreateUser(ctx, u); err != nil {
+		if errors.Is(err, persistence.ErrConflict) {
+			return persistence.User{}, ErrEmailTaken
+		}
+		return persistence.User{}, fmt.Errorf("accounts: register: %w", err)
+	}
+	return u, nil
+}
+
+func validateRegister(in RegisterInput) error {
+	var v ValidationError
+	if in.Email == "" {
+		v.add("email", "is required")
+	} else if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email || len(in.Email) > 254 {
+		v.add("email", "must be a valid email address")
+	}
+	if in.Password == "" {
+		v.add("password", "is required")
+	} else if err := auth.ValidatePassword(in.Password); err != nil {
+		v.add("password", err.Error())
+	}
+	if in.Name == "" {
+		v.add("name", "is required")
+	} else if utf8.RuneCountInString(in.Name) > 100 {
+		v.add("name", "must be at most 100 characters")
+	}
+	if !in.Role.Valid() {
+		v.add("role", "must be platform_admin, tenant_admin or agent")
+	}
+	if in.Role == persistence.RolePlatformAdmin && in.TenantID != "" {
+		v.add("tenantId", "must be empty for a platform_admin")
+	}
+	if in.Role != persistence.RolePlatformAdmin && in.Role.Valid() && in.TenantID == "" {
+		v.add("tenantId", "is required")
+	}
+	return v.orNil()
+}
+
+// Profile is a user with its tenant (GET /auth/me).
+type Profile struct {
+	User   persistence.User
+	Tenant *persistence.Tenant
+}
+
+// Me returns the caller's user and tenant.
+func (s *Service) Me(ctx context.Context, caller auth.Principal) (Profile, error) {
+	u, err := s.dir.UserByID(ctx, caller.UserID)
+	if err != nil {
+		return Profile{}, fmt.Errorf("accounts: me: %w", err)
+	}
+	p := Profile{User: u}
+	if u.TenantID != "" {
+		t, err := s.dir.TenantByID(ctx, u.TenantID)
+		if err != nil {
+			return Profile{}, fmt.Errorf("accounts: me: tenant: %w", err)
+		}
+		p.Tenant = &t
+	}
+	return p, nil
+}

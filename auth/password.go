@@ -1,0 +1,66 @@
+package auth
+
+import (
+	"errors"
+	"fmt"
+	"unicode"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Passwords hashes and checks passwords at one bcrypt cost.
+type Passwords struct {
+	cost int
+	// decoy is a hash of a random password at the same cost. Checking a login for an unknown
+	// email compares against it, so "no such user" takes as long as "wrong password" and
+	// the answer time does not reveal which emails exist.
+	decoy []byte
+}
+
+// NewPasswords prepares hashing at cost (bcrypt.MinCost..bcrypt.MaxCost).
+func NewPasswords(cost int) (*Passwords, error) {
+	decoy, err := bcrypt.GenerateFromPassword([]byte("decoy-password-never-matches"), cost)
+	if err != nil {
+		return nil, fmt.Errorf("auth: prepare bcrypt at cost %d: %w", cost, err)
+	}
+	return &Passwords{cost: cost, decoy: decoy}, nil
+}
+
+// Hash returns the bcrypt hash of password.
+func (p *Passwords) Hash(password string) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(password), p.cost)
+	if err != nil {
+		return "", fmt.Errorf("auth: hash password: %w", err)
+	}
+	return string(h), nil
+}
+
+// Check reports whether password matches hash. An empty hash (unknown user) is checked
+// against the decoy so it costs the same time and never matches.
+func (p *Passwords) Check(hash, password string) bool {
+	if hash == "" {
+		_ = bcrypt.CompareHashAndPassword(p.decoy, []byte(password))
+		return false
+	}
+	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
+}
+
+// ValidatePassword enforces the password policy: 8..72 bytes (bcrypt ignores bytes past 72,
+// so a longer password would silently be truncated), with a letter and a digit.
+func ValidatePassword(password string) error {
+	if len(password) < 8 {
+		return errors.New("must be at least 8 characters")
+	}
+	if len(password) > 72 {
+		return errors.New("must be at most 72 bytes")
+	}
+	var letter, digit bool
+	for _, r := range password {
+		letter = letter || unicode.IsLetter(r)
+		digit = digit || unicode.IsDigit(r)
+	}
+	if !letter || !digit {
+		return errors.New("must contain a letter and a digit")
+	}
+	return nil
+}

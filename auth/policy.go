@@ -1,0 +1,58 @@
+package auth
+
+import (
+	"errors"
+
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// Policy errors. ErrNotVisible is deliberately the same answer as "does not exist": a caller
+// outside a tenant must not learn that an id belongs to someone (the edge answers 404).
+var (
+	ErrNotVisible = errors.New("auth: resource not visible to caller")
+	ErrForbidden  = errors.New("auth: forbidden")
+)
+
+// CanSeeTenant reports whether p may read resources of tenantID. This is the one place
+// tenant isolation is decided.
+func (p Principal) CanSeeTenant(tenantID string) bool {
+	return p.IsPlatformAdmin() || (tenantID != "" && p.TenantID == tenantID)
+}
+
+// TenantScope resolves which tenant a tenant-scoped request acts on. Platform admins name it
+// with ?tenantId= (empty = all tenants for listings); everyone else is pinned to their own
+// tenant, and naming another one is ErrNotVisible.
+func (p Principal) TenantScope(requested string) (string, error) {
+	if p.IsPlatformAdmin() {
+		return requested, nil
+	}
+	if requested != "" && requested != p.TenantID {
+		return "", ErrNotVisible
+	}
+	return p.TenantID, nil
+}
+
+// CanManageTenant reports whether p may change settings of tenantID.
+func (p Principal) CanManageTenant(tenantID string) bool {
+	return p.IsPlatformAdmin() || (p.Role == persistence.RoleTenantAdmin && p.TenantID == tenantID)
+}
+
+// CanRegister decides whether p may create a user with role in tenantID. Platform admins
+// create anyone; tenant admins create agents of their own tenant only (no escalation to
+// tenant_admin or platform_admin, no other tenant); agents create no one.
+func (p Principal) CanRegister(role persistence.Role, tenantID string) error {
+	switch p.Role {
+	case persistence.RolePlatformAdmin:
+		return nil
+	case persistence.RoleTenantAdmin:
+		if tenantID != p.TenantID {
+			return ErrNotVisible
+		}
+		if role != persistence.RoleAgent {
+			return ErrForbidden
+		}
+		return nil
+	default:
+		return ErrForbidden
+	}
+}

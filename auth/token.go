@@ -1,0 +1,77 @@
+package auth
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// Token errors; the edge maps them to 401 token_expired / token_invalid.
+var (
+	ErrTokenExpired = errors.New("auth: token expired")
+	ErrTokenInvalid = errors.New("auth: token invalid")
+)
+
+// Tokens issues and verifies HS256 API tokens.
+type Tokens struct {
+	key    []byte
+	issuer string
+	ttl    time.Duration
+	now    func() time.Time
+}
+
+// NewTokens signs with key, writes and requires issuer, and issues tokens valid for ttl.
+func NewTokens(key []byte, issuer string, ttl time.Duration) *Tokens {
+	return &Tokens{key: key, issuer: issuer, ttl: ttl, now: time.Now}
+}
+
+type claims struct {
+	Role     persistence.Role `json:"role"`
+	TenantID string           `json:"tid,omitempty"`
+	jwt.RegisteredClaims
+}
+
+// Issue returns a signed token for u and its expiry.
+func (t *Tokens) Issue(u persistence.User) (string, time.Time, error) {
+	now := t.now()
+	exp := now.Add(t.ttl)
+	c := claims{
+		Role: u.Role, TenantID: u.TenantID,
+		RegisteredClaims: jwt.RegisteredClaims{
+			Subject: u.ID, Issuer: t.issuer,
+			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(exp),
+		},
+	}
+	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(t.key)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("auth: sign token: %w", err)
+	}
+	return s, exp, nil
+}
+
+// Verify checks signature (HS256 only, so "alg: none" and algorithm swaps fail), issuer and
+// expiry, and returns the principal.
+func (t *Tokens) Verify(token string) (Principal, error) {
+	var c claims
+	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return t.key, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithIssuer(t.issuer),
+		jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(t.now),
+	)
+	switch {
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return Principal{}, ErrTokenExpired
+	case err != nil:
+		return Principal{}, fmt.Errorf("%w: %v", ErrTokenInvalid, err)
+	}
+	p := Principal{UserID: c.Subject, Role: c.Role, TenantID: c.TenantID}
+	if p.UserID == "" || !p.Role.Valid() || (p.Role != persistence.RolePlatformAdmin && p.TenantID == "") {
+		return Principal{}, fmt.Errorf("%w: incomplete claims", ErrTokenInvalid)
+	}
+	return p, nil
+}

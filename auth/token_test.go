@@ -1,0 +1,97 @@
+package auth
+
+import (
+	"encoding/base64"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/switchboard/switchboard/persistence"
+)
+
+var key = []byte("0123456789abcdef0123456789abcdef-test-key")
+
+func agent() persistence.User {
+	return persistence.User{ID: "u1", Role: persistence.RoleAgent, TenantID: "t1"}
+}
+
+func TestTokenRoundTrip(t *testing.T) {
+	tok := NewTokens(key, "switchboard", time.Hour)
+	s, exp, err := tok.Issue(agent())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if time.Until(exp) < 59*time.Minute {
+		t.Fatalf("expiry %v", exp)
+	}
+	p, err := tok.Verify(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p != (Principal{UserID: "u1", Role: persistence.RoleAgent, TenantID: "t1"}) {
+		t.Fatalf("principal %+v", p)
+	}
+}
+
+func TestTokenRejections(t *testing.T) {
+	tok := NewTokens(key, "switchboard", time.Hour)
+	good, _, _ := tok.Issue(agent())
+	parts := strings.Split(good, ".")
+
+	expired := NewTokens(key, "switchboard", time.Hour)
+	expired.now = func() time.Time { return time.Now().Add(-2 * time.Hour) }
+	expiredTok, _, _ := expired.Issue(agent())
+
+	otherKey, _, _ := NewTokens([]byte("another-key-another-key-another-key!"), "switchboard", time.Hour).Issue(agent())
+	otherIssuer, _, _ := NewTokens(key, "someone-else", time.Hour).Issue(agent())
+
+	// alg none: a header saying none and an empty signature.
+	none := jwt.NewWithClaims(jwt.SigningMethodNone, jwt.MapClaims{
+		"sub": "u1", "role": "platform_admin", "iss": "switchboard", "exp": time.Now().Add(time.Hour).Unix(),
+	})
+	noneTok, _ := none.SignedString(jwt.UnsafeAllowNoneSignatureType)
+
+	// Tampered payload: escalate the role, keep the old signature.
+	payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	escalated := strings.Replace(string(payload), `"agent"`, `"platform_admin"`, 1)
+	tampered := parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(escalated)) + "." + parts[2]
+
+	// HS512 with the right key is still refused: only HS256 is accepted.
+	hs512, _ := jwt.NewWithClaims(jwt.SigningMethodHS512, jwt.MapClaims{
+		"sub": "u1", "role": "agent", "tid": "t1", "iss": "switchboard", "exp": time.Now().Add(time.Hour).Unix(),
+	}).SignedString(key)
+	noExp, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"sub": "u1", "role": "agent", "tid": "t1", "iss": "switchboard",
+	}).SignedString(key)
+	noTenant, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"sub": "u1", "role": "agent", "iss": "switchboard", "exp": time.Now().Add(time.Hour).Unix(),
+	}).SignedString(key)
+
+	cases := []struct {
+		name  string
+		token string
+		want  error
+	}{
+		{"expired", expiredTok, ErrTokenExpired},
+		{"tampered", tampered, ErrTokenInvalid},
+		{"alg none", noneTok, ErrTokenInvalid},
+		{"other key", otherKey, ErrTokenInvalid},
+		{"other issuer", otherIssuer, ErrTokenInvalid},
+		{"hs512", hs512, ErrTokenInvalid},
+		{"no expiry", noExp, ErrTokenInvalid},
+		{"agent without tenant", noTenant, ErrTokenInvalid},
+		{"garbage", "not.a.token", ErrTokenInvalid},
+		{"empty", "", ErrTokenInvalid},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := tok.Verify(tc.token)
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("want %v, got %v", tc.want, err)
+			}
+		})
+	}
+}

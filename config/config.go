@@ -1,0 +1,59 @@
+package config
+
+import "time"
+
+// Config is every setting of a Switchboard node. Tags:
+//
+//	env:     the environment variable (names kept from the Node.js platform it replaces)
+//	default: the value when unset ("" = empty)
+//	group:   the section in --help and .env.example
+//	secret:  generated in development when unset, required in production
+//	doc:     one sentence for operators
+type Config struct {
+	AppEnv   string `env:"APP_ENV" default:"development" group:"Server" doc:"development, test or production; production refuses to start without every secret."`
+	Host     string `env:"HOST" default:"0.0.0.0" group:"Server" doc:"Address the HTTP edge binds to."`
+	Port     int    `env:"PORT" default:"5000" group:"Server" doc:"Port of the HTTP edge (REST, webhook, WebSocket, metrics)."`
+	LogLevel string `env:"LOG_LEVEL" default:"info" group:"Server" doc:"debug, info, warn or error."`
+	// LogFormat json suits collectors; text suits a terminal.
+	LogFormat       string        `env:"LOG_FORMAT" default:"text" group:"Server" doc:"text or json."`
+	AdminAddr       string        `env:"ADMIN_ADDR" default:"127.0.0.1:6060" group:"Server" doc:"Address of the admin listener serving pprof; empty disables it. Keep it off public interfaces."`
+	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" default:"15s" group:"Server" doc:"How long a graceful stop waits for in-flight requests and the store flush."`
+	TrustProxy      bool          `env:"TRUST_PROXY" default:"false" group:"Server" doc:"Take the client IP from X-Forwarded-For (set only behind a load balancer you control)."`
+	FrontendURL     []string      `env:"FRONTEND_URL" default:"http://localhost:3000" group:"Server" doc:"Comma-separated origins allowed by CORS."`
+
+	APIBodyLimit     ByteSize `env:"API_BODY_LIMIT" default:"1MiB" group:"Limits" doc:"Largest REST request body; larger answers 413."`
+	WebhookBodyLimit ByteSize `env:"WEBHOOK_BODY_LIMIT" default:"3MiB" group:"Limits" doc:"Largest webhook body (Meta sends up to 3 MB); larger answers 413."`
+	RateLimitAPI     RateRule `env:"RATE_LIMIT_API" default:"100/15m" group:"Limits" doc:"Requests per user (per IP before login) to the REST API, as count/window."`
+	RateLimitAuth    RateRule `env:"RATE_LIMIT_AUTH" default:"10/15m" group:"Limits" doc:"Login attempts per client IP, as count/window."`
+	RateLimitSend    RateRule `env:"RATE_LIMIT_SEND" default:"60/1m" group:"Limits" doc:"Message sends per user, as count/window."`
+
+	MongoDBURI      string `env:"MONGODB_URI" default:"" group:"Storage" doc:"MongoDB connection string; unset selects the embedded store in DATA_DIR."`
+	MongoDBDatabase string `env:"MONGODB_DATABASE" default:"" group:"Storage" doc:"Database name; empty takes it from MONGODB_URI, else 'switchboard'."`
+	DataDir         string `env:"DATA_DIR" default:"./data" group:"Storage" doc:"Directory of the embedded store (used when MONGODB_URI is unset)."`
+	RedisURL        string `env:"REDIS_URL" default:"" group:"Storage" doc:"Redis URL for cluster membership and shared rate limits; unset runs a single node with local limits."`
+
+	JWTSecret        string   `env:"JWT_SECRET" default:"" secret:"true" group:"Security" doc:"HS256 signing key for API tokens, at least 32 characters."`
+	JWTExpiresIn     Duration `env:"JWT_EXPIRES_IN" default:"7d" group:"Security" doc:"Lifetime of an API token (e.g. 7d, 12h, 30m)."`
+	JWTIssuer        string   `env:"JWT_ISSUER" default:"switchboard" group:"Security" doc:"Issuer (iss) written into and required of every token."`
+	BcryptCost       int      `env:"BCRYPT_COST" default:"12" group:"Security" doc:"bcrypt cost of password hashes (10..16)."`
+	EncryptionKey    string   `env:"ENCRYPTION_KEY" default:"" secret:"true" group:"Security" doc:"64 hex characters (32 bytes): AES-256-GCM key sealing tenants' access tokens."`
+	EncryptionKeyID  string   `env:"ENCRYPTION_KEY_ID" default:"k1" group:"Security" doc:"Id stored beside every sealed secret, naming ENCRYPTION_KEY; change it when rotating."`
+	EncryptionOldKey []string `env:"ENCRYPTION_PREVIOUS_KEYS" default:"" group:"Security" doc:"Comma-separated id:hexkey pairs still accepted for reading secrets sealed before a rotation."`
+
+	MetaAppID           string   `env:"META_APP_ID" default:"" group:"Meta" doc:"Meta app id (Embedded Signup, debug_token)."`
+	MetaAppSecret       string   `env:"META_APP_SECRET" default:"" secret:"true" group:"Meta" doc:"Meta app secret (code exchange, app access token)."`
+	MetaConfigID        string   `env:"META_CONFIG_ID" default:"" group:"Meta" doc:"Embedded Signup configuration id."`
+	WhatsAppAppSecret   []string `env:"WHATSAPP_APP_SECRET" default:"" secret:"true" group:"Meta" doc:"Comma-separated app secrets accepted for X-Hub-Signature-256 (several during a rotation)."`
+	WhatsAppVerifyToken string   `env:"WHATSAPP_VERIFY_TOKEN" default:"" secret:"true" group:"Meta" doc:"Token Meta echoes when verifying the webhook URL."`
+	WebhookCallbackURL  string   `env:"WEBHOOK_CALLBACK_URL" default:"" group:"Meta" doc:"Public URL of POST /api/v1/webhook, as registered with Meta."`
+	MetaGraphURL        string   `env:"META_GRAPH_URL" default:"https://graph.facebook.com" group:"Meta" doc:"Graph API base URL; tests and demos point it at fakemeta."`
+	MetaGraphVersion    string   `env:"META_GRAPH_VERSION" default:"v24.0" group:"Meta" doc:"Graph API version used on every call (vNN.N)."`
+
+	ClusterAddr string `env:"CLUSTER_ADDR" default:"127.0.0.1:0" group:"Cluster" doc:"host:port this node's actors listen on for other members (port 0 picks one)."`
+}
+
+// Production reports whether the node runs in production mode.
+func (c *Config) Production() bool { return c.AppEnv == "production" }
+
+// ListenAddr is the HTTP edge's host:port.
+func (c *Config) ListenAddr() string { return joinHostPort(c.Host, c.Port) }

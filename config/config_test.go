@@ -1,0 +1,137 @@
+package config
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) Lookup {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestDefaults(t *testing.T) {
+	cfg, warnings, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Port != 5000 || cfg.DataDir != "./data" || cfg.MongoDBURI != "" || cfg.RedisURL != "" {
+		t.Fatalf("defaults: %+v", cfg)
+	}
+	if cfg.JWTExpiresIn.Std() != 7*24*time.Hour {
+		t.Fatalf("JWT_EXPIRES_IN default = %s", cfg.JWTExpiresIn.Std())
+	}
+	if cfg.RateLimitAuth.Limit != 10 || cfg.RateLimitAuth.Window != 15*time.Minute {
+		t.Fatalf("RATE_LIMIT_AUTH default = %s", cfg.RateLimitAuth)
+	}
+	if cfg.WebhookBodyLimit != 3<<20 || cfg.APIBodyLimit != 1<<20 {
+		t.Fatalf("body limits = %d, %d", cfg.WebhookBodyLimit, cfg.APIBodyLimit)
+	}
+	// Development generates every missing secret and says so, naming it.
+	for _, name := range []string{"JWT_SECRET", "ENCRYPTION_KEY", "META_APP_SECRET", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN"} {
+		if !strings.Contains(strings.Join(warnings, "\n"), name) {
+			t.Errorf("no warning names generated %s", name)
+		}
+	}
+	if len(cfg.JWTSecret) < 32 || !isKeyHex(cfg.EncryptionKey) || len(cfg.WhatsAppAppSecret) != 1 {
+		t.Fatalf("generated secrets unusable: %+v", cfg)
+	}
+}
+
+func TestProductionRequiresSecrets(t *testing.T) {
+	_, _, err := Load(env(map[string]string{"APP_ENV": "production"}))
+	if err == nil {
+		t.Fatal("production started without secrets")
+	}
+	for _, name := range []string{"JWT_SECRET", "ENCRYPTION_KEY", "WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN", "META_APP_SECRET"} {
+		if !strings.Contains(err.Error(), name+": required when APP_ENV=production") {
+			t.Errorf("error does not name %s: %v", name, err)
+		}
+	}
+}
+
+func TestProductionWithSecrets(t *testing.T) {
+	cfg, warnings, err := Load(env(map[string]string{
+		"APP_ENV": "production", "JWT_SECRET": strings.Repeat("s", 40),
+		"ENCRYPTION_KEY": strings.Repeat("ab", 32), "META_APP_SECRET": "meta-app-secret-value",
+		"WHATSAPP_APP_SECRET": "0123456789abcdef0123456789abcdef, fedcba9876543210fedcba9876543210",
+		"WHATSAPP_VERIFY_TOKEN": "verify-me",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 0 {
+		t.Fatalf("warnings in production: %v", warnings)
+	}
+	if len(cfg.WhatsAppAppSecret) != 2 {
+		t.Fatalf("app secrets = %q", cfg.WhatsAppAppSecret)
+	}
+}
+
+func TestBadValuesNameTheVariable(t *testing.T) {
+	cases := []struct {
+		name, key, value, want string
+	}{
+		{"port not a number", "PORT", "fivethousand", `PORT: "fivethousand" is not a whole number`},
+		{"port out of range", "PORT", "70000", "PORT: 70000 is not a port"},
+		{"bool", "TRUST_PROXY", "maybe", `TRUST_PROXY: "maybe" is not true or false`},
+		{"duration", "SHUTDOWN_TIMEOUT", "soon", "SHUTDOWN_TIMEOUT:"},
+		{"jwt expiry", "JWT_EXPIRES_IN", "7x", "JWT_EXPIRES_IN:"},
+		{"short jwt secret", "JWT_SECRET", "short", "JWT_SECRET: must be at least 32 characters"},
+		{"encryption key length", "ENCRYPTION_KEY", "abcd", "ENCRYPTION_KEY: must be 64 hex characters"},
+		{"rate", "RATE_LIMIT_API", "100 per minute", "RATE_LIMIT_API:"},
+		{"rate zero", "RATE_LIMIT_SEND", "0/1m", "RATE_LIMIT_SEND:"},
+		{"size", "API_BODY_LIMIT", "huge", "API_BODY_LIMIT:"},
+		{"webhook below Meta max", "WEBHOOK_BODY_LIMIT", "1MiB", "WEBHOOK_BODY_LIMIT:"},
+		{"mongo scheme", "MONGODB_URI", "postgres://x", "MONGODB_URI: must start with mongodb://"},
+		{"redis scheme", "REDIS_URL", "http://x", "REDIS_URL: must start with redis://"},
+		{"graph version", "META_GRAPH_VERSION", "24", "META_GRAPH_VERSION:"},
+		{"cors origin", "FRONTEND_URL", "localhost:3000", "FRONTEND_URL:"},
+		{"app env", "APP_ENV", "staging", "APP_ENV:"},
+		{"log level", "LOG_LEVEL", "loud", "LOG_LEVEL:"},
+		{"bcrypt", "BCRYPT_COST", "4", "BCRYPT_COST: 4 is outside 10..16"},
+		{"previous keys", "ENCRYPTION_PREVIOUS_KEYS", "k0:zz", "ENCRYPTION_PREVIOUS_KEYS:"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := Load(env(map[string]string{tc.key: tc.value}))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("want error containing %q, got %v", tc.want, err)
+			}
+		})
+	}
+}
+
+func TestParsers(t *testing.T) {
+	cfg, _, err := Load(env(map[string]string{
+		"JWT_EXPIRES_IN": "12h", "API_BODY_LIMIT": "512KiB", "RATE_LIMIT_SEND": "1000/1s",
+		"FRONTEND_URL": "https://a.example.com, https://b.example.com",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.JWTExpiresIn.Std() != 12*time.Hour || cfg.APIBodyLimit != 512<<10 ||
+		cfg.RateLimitSend != (RateRule{Limit: 1000, Window: time.Second}) || len(cfg.FrontendURL) != 2 {
+		t.Fatalf("parsed: %+v", cfg)
+	}
+}
+
+// .env.example is generated from the struct; this keeps the committed copy in step.
+func TestEnvExampleIsCurrent(t *testing.T) {
+	var buf bytes.Buffer
+	WriteEnvExample(&buf)
+	committed, err := os.ReadFile("../.env.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(committed, buf.Bytes()) {
+		t.Fatal(".env.example is stale: run `make env-example`")
+	}
+	for _, s := range Settings() {
+		if s.Doc == "" || s.Group == "" {
+			t.Errorf("%s has no doc or group", s.Env)
+		}
+	}
+}

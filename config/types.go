@@ -1,0 +1,86 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Duration is a time.Duration that also accepts days ("7d"), as JWT_EXPIRES_IN did on the
+// Node.js platform.
+type Duration time.Duration
+
+// UnmarshalText parses "7d", "12h", "90m", "1h30m".
+func (d *Duration) UnmarshalText(b []byte) error {
+	s := strings.TrimSpace(string(b))
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 {
+			return fmt.Errorf("%q is not a number of days", s)
+		}
+		*d = Duration(time.Duration(n) * 24 * time.Hour)
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration like 7d, 12h or 30m", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Std returns the time.Duration.
+func (d Duration) Std() time.Duration { return time.Duration(d) }
+
+// ByteSize is a size in bytes written as 512KiB, 1MiB, 3MB or a plain number.
+type ByteSize int
+
+// UnmarshalText parses a size with an optional KB/KiB/MB/MiB unit.
+func (b *ByteSize) UnmarshalText(text []byte) error {
+	s := strings.TrimSpace(string(text))
+	units := []struct {
+		suffix string
+		mult   int
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"KB", 1000}, {"MB", 1000 * 1000}, {"B", 1}}
+	mult := 1
+	for _, u := range units {
+		if num, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, mult = strings.TrimSpace(num), u.mult
+			break
+		}
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return fmt.Errorf("%q is not a size like 512KiB or 3MiB", string(text))
+	}
+	*b = ByteSize(n * mult)
+	return nil
+}
+
+// RateRule is "count/window", e.g. 100/15m: at most count events per window.
+type RateRule struct {
+	Limit  int
+	Window time.Duration
+}
+
+// UnmarshalText parses "100/15m".
+func (r *RateRule) UnmarshalText(text []byte) error {
+	count, window, ok := strings.Cut(strings.TrimSpace(string(text)), "/")
+	n, err := strconv.Atoi(count)
+	if !ok || err != nil || n <= 0 {
+		return fmt.Errorf("%q is not a rate like 100/15m", string(text))
+	}
+	var w Duration
+	if err := w.UnmarshalText([]byte(window)); err != nil || w <= 0 {
+		return fmt.Errorf("%q is not a rate like 100/15m", string(text))
+	}
+	r.Limit, r.Window = n, w.Std()
+	return nil
+}
+
+// String writes the rule back as count/window.
+func (r RateRule) String() string { return fmt.Sprintf("%d/%s", r.Limit, r.Window) }
+
+func joinHostPort(host string, port int) string { return net.JoinHostPort(host, strconv.Itoa(port)) }

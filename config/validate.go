@@ -1,0 +1,116 @@
+package config
+
+import (
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+var graphVersion = regexp.MustCompile(`^v\d{1,3}\.\d{1,2}$`)
+
+// validate returns one line per invalid setting, naming the variable and what is wrong.
+func (c *Config) validate() []string {
+	var p []string
+	bad := func(env, format string, args ...any) { p = append(p, env+": "+fmt.Sprintf(format, args...)) }
+
+	if !slices.Contains([]string{"development", "test", "production"}, c.AppEnv) {
+		bad("APP_ENV", "%q is not development, test or production", c.AppEnv)
+	}
+	if c.Port < 1 || c.Port > 65535 {
+		bad("PORT", "%d is not a port (1..65535)", c.Port)
+	}
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
+		bad("LOG_LEVEL", "%q is not debug, info, warn or error", c.LogLevel)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("LOG_FORMAT", "%q is not text or json", c.LogFormat)
+	}
+	if c.AdminAddr != "" {
+		if _, _, err := net.SplitHostPort(c.AdminAddr); err != nil {
+			bad("ADMIN_ADDR", "%q is not host:port", c.AdminAddr)
+		}
+	}
+	if _, _, err := net.SplitHostPort(c.ClusterAddr); err != nil {
+		bad("CLUSTER_ADDR", "%q is not host:port", c.ClusterAddr)
+	}
+	if c.ShutdownTimeout <= 0 || c.ShutdownTimeout > 5*time.Minute {
+		bad("SHUTDOWN_TIMEOUT", "%s is outside 1ms..5m", c.ShutdownTimeout)
+	}
+	for _, o := range c.FrontendURL {
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" && u.Path != "/" {
+			bad("FRONTEND_URL", "%q is not an origin like https://app.example.com", o)
+		}
+	}
+	if c.APIBodyLimit > 64<<20 {
+		bad("API_BODY_LIMIT", "%d bytes is above the 64 MiB ceiling", c.APIBodyLimit)
+	}
+	if c.WebhookBodyLimit < 3_000_000 || c.WebhookBodyLimit > 64<<20 {
+		bad("WEBHOOK_BODY_LIMIT", "%d bytes is outside 3 MB (Meta's maximum payload) .. 64 MiB", c.WebhookBodyLimit)
+	}
+	if c.MongoDBURI != "" {
+		if u, err := url.Parse(c.MongoDBURI); err != nil || (u.Scheme != "mongodb" && u.Scheme != "mongodb+srv") {
+			bad("MONGODB_URI", "must start with mongodb:// or mongodb+srv://")
+		}
+	}
+	if c.RedisURL != "" {
+		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+			bad("REDIS_URL", "must start with redis:// or rediss://")
+		}
+	}
+	if c.MongoDBURI == "" && strings.TrimSpace(c.DataDir) == "" {
+		bad("DATA_DIR", "must be set when MONGODB_URI is unset")
+	}
+	if len(c.JWTSecret) < 32 {
+		bad("JWT_SECRET", "must be at least 32 characters (it is %d)", len(c.JWTSecret))
+	}
+	if d := c.JWTExpiresIn.Std(); d < time.Minute || d > 90*24*time.Hour {
+		bad("JWT_EXPIRES_IN", "%s is outside 1m..90d", d)
+	}
+	if c.JWTIssuer == "" {
+		bad("JWT_ISSUER", "must not be empty")
+	}
+	if c.BcryptCost < 10 || c.BcryptCost > 16 {
+		bad("BCRYPT_COST", "%d is outside 10..16", c.BcryptCost)
+	}
+	if !isKeyHex(c.EncryptionKey) {
+		bad("ENCRYPTION_KEY", "must be 64 hex characters (32 bytes)")
+	}
+	if c.EncryptionKeyID == "" || strings.ContainsAny(c.EncryptionKeyID, ":, ") {
+		bad("ENCRYPTION_KEY_ID", "must be a non-empty id without ':', ',' or spaces")
+	}
+	for _, pair := range c.EncryptionOldKey {
+		id, key, ok := strings.Cut(pair, ":")
+		if !ok || id == "" || !isKeyHex(key) || id == c.EncryptionKeyID {
+			bad("ENCRYPTION_PREVIOUS_KEYS", "each entry must be id:64hex with an id other than ENCRYPTION_KEY_ID")
+			break
+		}
+	}
+	for _, s := range c.WhatsAppAppSecret {
+		if len(s) < 16 {
+			bad("WHATSAPP_APP_SECRET", "each secret must be at least 16 characters")
+			break
+		}
+	}
+	if u, err := url.Parse(c.MetaGraphURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("META_GRAPH_URL", "%q is not an http(s) URL", c.MetaGraphURL)
+	}
+	if !graphVersion.MatchString(c.MetaGraphVersion) {
+		bad("META_GRAPH_VERSION", "%q is not a version like v24.0", c.MetaGraphVersion)
+	}
+	if c.WebhookCallbackURL != "" {
+		if u, err := url.Parse(c.WebhookCallbackURL); err != nil || u.Scheme == "" || u.Host == "" {
+			bad("WEBHOOK_CALLBACK_URL", "%q is not an absolute URL", c.WebhookCallbackURL)
+		}
+	}
+	return p
+}
+
+func isKeyHex(s string) bool {
+	b, err := hex.DecodeString(s)
+	return err == nil && len(b) == 32
+}

@@ -1,0 +1,65 @@
+// Package ids makes identifiers: 24 lower-case hex characters (the shape of a MongoDB
+// ObjectID, so ids look alike in both backends) that sort by creation time. Webhook inbox
+// entries rely on that order for replay.
+package ids
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"sync"
+	"time"
+)
+
+// Generator makes ids that increase strictly within one process: 48 bits of milliseconds
+// (never moving backwards even if the clock does), 16 random bits naming the process, and a
+// 32-bit counter.
+type Generator struct {
+	mu      sync.Mutex
+	lastMs  uint64
+	counter uint32
+	node    uint16
+}
+
+// NewGenerator returns a generator with a random node tag.
+func NewGenerator() *Generator {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return &Generator{node: binary.BigEndian.Uint16(b[:2]), counter: binary.BigEndian.Uint32(b[2:]) >> 8}
+}
+
+// New returns the next id.
+func (g *Generator) New() string {
+	g.mu.Lock()
+	ms := uint64(time.Now().UnixMilli())
+	if ms > g.lastMs {
+		g.lastMs = ms
+	}
+	g.counter++
+	if g.counter == 0 { // wrapped within one millisecond: borrow the next one
+		g.lastMs++
+	}
+	ms, c := g.lastMs, g.counter
+	g.mu.Unlock()
+
+	var b [12]byte
+	b[0], b[1], b[2], b[3], b[4], b[5] = byte(ms>>40), byte(ms>>32), byte(ms>>24), byte(ms>>16), byte(ms>>8), byte(ms)
+	binary.BigEndian.PutUint16(b[6:], g.node)
+	binary.BigEndian.PutUint32(b[8:], c)
+	return hex.EncodeToString(b[:])
+}
+
+// Valid reports whether s has the shape of an id (used to reject junk path parameters
+// before they reach a store).
+func Valid(s string) bool {
+	if len(s) != 24 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}

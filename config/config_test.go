@@ -56,7 +56,7 @@ func TestProductionWithSecrets(t *testing.T) {
 	cfg, warnings, err := Load(env(map[string]string{
 		"APP_ENV": "production", "JWT_SECRET": strings.Repeat("s", 40),
 		"ENCRYPTION_KEY": strings.Repeat("ab", 32), "META_APP_SECRET": "meta-app-secret-value",
-		"WHATSAPP_APP_SECRET": "0123456789abcdef0123456789abcdef, fedcba9876543210fedcba9876543210",
+		"WHATSAPP_APP_SECRET":   "0123456789abcdef0123456789abcdef, fedcba9876543210fedcba9876543210",
 		"WHATSAPP_VERIFY_TOKEN": "verify-me",
 	}))
 	if err != nil {

@@ -21,7 +21,9 @@ const (
 func InCI() bool { return os.Getenv("CI") == "true" }
 
 // MongoURI returns the MongoDB-wire server to test against, or skips/fails the test.
-func MongoURI(t testing.TB) string { return require(t, MongoURIVar, "a MongoDB-wire server (FerretDB)") }
+func MongoURI(t testing.TB) string {
+	return require(t, MongoURIVar, "a MongoDB-wire server (FerretDB)")
+}
 
 // RedisURL returns the Redis server to test against, or skips/fails the test.
 func RedisURL(t testing.TB) string { return require(t, RedisURLVar, "a Redis server") }

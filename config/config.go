@@ -49,6 +49,7 @@ type Config struct {
 	MetaGraphURL        string   `env:"META_GRAPH_URL" default:"https://graph.facebook.com" group:"Meta" doc:"Graph API base URL; tests and demos point it at fakemeta."`
 	MetaGraphVersion    string   `env:"META_GRAPH_VERSION" default:"v24.0" group:"Meta" doc:"Graph API version used on every call (vNN.N)."`
 
+	ClusterName string `env:"CLUSTER_NAME" default:"switchboard" group:"Cluster" doc:"Name of the cluster; prefixes every Redis key, so several clusters or environments can share one Redis."`
 	ClusterAddr string `env:"CLUSTER_ADDR" default:"127.0.0.1:0" group:"Cluster" doc:"host:port this node's actors listen on for other members (port 0 picks one)."`
 }
 

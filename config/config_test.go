@@ -135,3 +135,27 @@ func TestEnvExampleIsCurrent(t *testing.T) {
 		}
 	}
 }
+
+func TestDevSecretsPersist(t *testing.T) {
+	dir := t.TempDir()
+	first, warnings, err := Load(WithDevSecrets(env(nil), dir))
+	if err != nil || len(warnings) == 0 {
+		t.Fatalf("first load: %v %v", err, warnings)
+	}
+	if err := SaveDevSecrets(first, dir); err != nil {
+		t.Fatal(err)
+	}
+	second, warnings, err := Load(WithDevSecrets(env(nil), dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 0 || second.JWTSecret != first.JWTSecret || second.EncryptionKey != first.EncryptionKey ||
+		strings.Join(second.WhatsAppAppSecret, ",") != strings.Join(first.WhatsAppAppSecret, ",") {
+		t.Fatalf("secrets not reused: warnings=%v", warnings)
+	}
+	// The environment still wins over the saved file.
+	third, _, _ := Load(WithDevSecrets(env(map[string]string{"JWT_SECRET": strings.Repeat("e", 32)}), dir))
+	if third.JWTSecret != strings.Repeat("e", 32) {
+		t.Fatal("environment did not win")
+	}
+}

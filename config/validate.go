@@ -71,6 +71,9 @@ func (c *Config) validate() []string {
 	if d := c.JWTExpiresIn.Std(); d < time.Minute || d > 90*24*time.Hour {
 		bad("JWT_EXPIRES_IN", "%s is outside 1m..90d", d)
 	}
+	if c.ClusterName == "" || strings.ContainsAny(c.ClusterName, ": {}") {
+		bad("CLUSTER_NAME", "must be a non-empty name without spaces, colons or braces")
+	}
 	if c.JWTIssuer == "" {
 		bad("JWT_ISSUER", "must not be empty")
 	}

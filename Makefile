@@ -1,0 +1,45 @@
+# Switchboard. `make run` starts a node on the embedded store; `make test` runs the suite.
+GO       ?= go
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+BIN      := bin/switchboard
+# Packages whose tests run under the race detector: everything.
+PKGS     := ./...
+
+.PHONY: run build test test-deps lint bench env-example clean
+
+## run: build, seed the demo data (idempotent) and serve on :5000 with the embedded store
+run: build
+	./$(BIN) seed
+	./$(BIN) serve
+
+## build: compile bin/switchboard
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/switchboard
+
+## test: the whole suite with the race detector. Tests needing Redis or FerretDB read
+## SWITCHBOARD_TEST_REDIS_URL / SWITCHBOARD_TEST_MONGODB_URI (see `make test-deps`);
+## without them they skip outside CI and fail in CI.
+test:
+	$(GO) test -race -count=1 -timeout 15m $(PKGS)
+
+## test-deps: run the suite against a local Redis and FerretDB, as CI does
+test-deps:
+	bash -c 'set -e; bash .ci/build-ferretdb.sh; source .ci/deps.sh; trap deps_stop EXIT; deps_start; $(MAKE) test'
+
+## lint: go vet and a gofmt check
+lint:
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+## bench: Go micro-benchmarks (the load scenarios of bench/ are added with the pipelines)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 $(PKGS)
+
+## env-example: regenerate .env.example from config/config.go
+env-example:
+	$(GO) run ./cmd/switchboard env-example > .env.example
+
+clean:
+	rm -rf bin

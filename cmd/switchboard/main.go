@@ -1,0 +1,54 @@
+// Command switchboard is the Switchboard engine: one binary for every node.
+//
+//	switchboard serve        run a node (settings from the environment; serve --help lists them)
+//	switchboard seed         create the seed users and the demo tenant (idempotent)
+//	switchboard version      print the version
+//	switchboard env-example  print .env.example generated from the config struct
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/switchboard/switchboard/engine"
+)
+
+// version is set at build time: -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+const usage = `Switchboard — multi-tenant WhatsApp Cloud API messaging engine.
+
+Usage:
+  switchboard serve [--help]    run a node; --help lists every setting
+  switchboard seed              create the seed users and the demo tenant (idempotent)
+  switchboard version           print the version
+  switchboard env-example       print .env.example, generated from the configuration struct
+`
+
+func main() {
+	engine.Version = version
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	var err error
+	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
+	case "serve":
+		err = serve(args)
+	case "seed":
+		err = seed(args)
+	case "version", "--version", "-v":
+		fmt.Println("switchboard", version)
+	case "env-example":
+		writeEnvExample()
+	case "help", "--help", "-h":
+		fmt.Print(usage)
+	default:
+		fmt.Fprintf(os.Stderr, "switchboard: unknown command %q\n\n%s", cmd, usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "switchboard:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/switchboard/switchboard/config"
+)
+
+// loadConfig reads the environment (falling back, in development, to the secrets kept in
+// DATA_DIR), logs generated-secret warnings, and remembers generated secrets for next time.
+func loadConfig() (*config.Config, *slog.Logger, error) {
+	dataDir := os.Getenv("DATA_DIR")
+	if dataDir == "" {
+		dataDir = "./data"
+	}
+	lookup := config.Lookup(os.LookupEnv)
+	if os.Getenv("APP_ENV") != "production" {
+		lookup = config.WithDevSecrets(lookup, dataDir)
+	}
+	cfg, warnings, err := config.Load(lookup)
+	if err != nil {
+		return nil, nil, err
+	}
+	log := newLogger(cfg)
+	for _, w := range warnings {
+		log.Warn(w)
+	}
+	if len(warnings) > 0 {
+		if err := config.SaveDevSecrets(cfg, dataDir); err != nil {
+			log.Warn("could not keep generated development secrets", "err", err)
+		}
+	}
+	return cfg, log, nil
+}
+
+func newLogger(cfg *config.Config) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(strings.ToUpper(cfg.LogLevel)))
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, opts)
+	if cfg.LogFormat == "json" {
+		h = slog.NewJSONHandler(os.Stderr, opts)
+	}
+	log := slog.New(h)
+	slog.SetDefault(log)
+	return log
+}
+
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		if a == "--help" || a == "-h" || a == "help" {
+			return true
+		}
+	}
+	return false
+}
+
+func writeEnvExample() { config.WriteEnvExample(os.Stdout) }
+
+func noArgs(cmd string, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("%s takes no arguments (settings come from the environment; see serve --help)", cmd)
+	}
+	return nil
+}

@@ -1,0 +1,155 @@
+package engine_test
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/switchboard/switchboard/engine/enginetest"
+)
+
+// Every bad request of the foundation issue answers its documented status and code and
+// leaves the directory exactly as it was.
+func TestBadInputChangesNothing(t *testing.T) {
+	for _, b := range enginetest.Backends {
+		t.Run(string(b), func(t *testing.T) {
+			n := enginetest.Start(t, enginetest.Options{Backend: b})
+			n.Seed()
+			admin := n.Login(adminEmail, adminPassword)
+			demo := n.Login(demoEmail, demoPassword)
+			agent := n.Login(agentEmail, agentPassword)
+
+			// A second tenant, so cross-tenant attempts have a real target.
+			r := n.Post("/api/v1/tenants", admin, map[string]string{"name": "Other Business"})
+			if r.Status != 201 {
+				t.Fatalf("create tenant: %d %s", r.Status, r.Body)
+			}
+			var created struct{ Tenant struct{ ID string } }
+			r.Data(t, &created)
+			other := created.Tenant.ID
+
+			parts := strings.Split(agent, ".")
+			payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+			tampered := parts[0] + "." + base64.RawURLEncoding.EncodeToString(
+				[]byte(strings.Replace(string(payload), `"agent"`, `"platform_admin"`, 1))) + "." + parts[2]
+			none, _ := jwt.NewWithClaims(jwt.SigningMethodNone, jwt.MapClaims{
+				"sub": "x", "role": "platform_admin", "iss": "switchboard", "exp": time.Now().Add(time.Hour).Unix(),
+			}).SignedString(jwt.UnsafeAllowNoneSignatureType)
+			otherKey, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+				"sub": "x", "role": "platform_admin", "iss": "switchboard", "exp": time.Now().Add(time.Hour).Unix(),
+			}).SignedString([]byte("a-completely-different-signing-key!!"))
+			expired, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+				"sub": "x", "role": "platform_admin", "iss": "switchboard",
+				"exp": time.Now().Add(-time.Minute).Unix(), "iat": time.Now().Add(-time.Hour).Unix(),
+			}).SignedString([]byte(n.Config.JWTSecret))
+
+			valid := map[string]any{"email": "new.agent@example.com", "password": "Passw0rd!x", "name": "New Agent"}
+			with := func(k string, v any) map[string]any {
+				m := map[string]any{}
+				for kk, vv := range valid {
+					m[kk] = vv
+				}
+				if v == nil {
+					delete(m, k)
+				} else {
+					m[k] = v
+				}
+				return m
+			}
+
+			cases := []struct {
+				name   string
+				req    enginetest.Request
+				status int
+				code   string
+				field  string
+			}{
+				{"malformed JSON", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: `{"email": "a@b.c",`}, 400, "invalid_json", ""},
+				{"not an object", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: `[1,2]`}, 400, "invalid_json", ""},
+				{"two values", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: `{} {}`}, 400, "invalid_json", ""},
+				{"wrong type", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("email", 42)}, 400, "validation_failed", "email"},
+				{"unknown field", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("isAdmin", true)}, 400, "validation_failed", "isAdmin"},
+				{"missing field", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("password", nil)}, 400, "validation_failed", "password"},
+				{"bad email", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("email", "not-an-email")}, 400, "validation_failed", "email"},
+				{"weak password", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("password", "short")}, 400, "validation_failed", "password"},
+				{"bad role", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("role", "root")}, 400, "validation_failed", "role"},
+				{"wrong content type", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: `email=a`, ContentType: "application/x-www-form-urlencoded"}, 415, "unsupported_media_type", ""},
+				{"oversized body", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: `{"name":"` + strings.Repeat("x", 2<<20) + `"}`}, 413, "payload_too_large", ""},
+				{"body over the server maximum", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: `{"name":"` + strings.Repeat("x", 4<<20) + `"}`}, 413, "payload_too_large", ""},
+				{"duplicate email", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: admin, Body: with("email", "AGENT@whatsapp-saas.com")}, 409, "conflict", "email"},
+				{"tenant admin registers platform admin", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("role", "platform_admin")}, 400, "validation_failed", "tenantId"},
+				{"tenant admin registers tenant admin", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("role", "tenant_admin")}, 403, "forbidden", ""},
+				{"tenant admin registers into another tenant", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("tenantId", other)}, 404, "not_found", ""},
+				{"agent registers anyone", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: agent, Body: valid}, 403, "forbidden", ""},
+				{"platform admin registers into unknown tenant", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: admin, Body: with("tenantId", "ffffffffffffffffffffffff")}, 404, "not_found", ""},
+				{"no token", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Body: valid}, 401, "unauthorized", ""},
+				{"expired token", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: expired, Body: valid}, 401, "token_expired", ""},
+				{"tampered token", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: tampered, Body: valid}, 401, "token_invalid", ""},
+				{"alg none token", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: none, Body: valid}, 401, "token_invalid", ""},
+				{"token of another key", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: otherKey, Body: valid}, 401, "token_invalid", ""},
+				{"agent creates tenant", enginetest.Request{Method: "POST", Path: "/api/v1/tenants", Token: agent, Body: map[string]string{"name": "Mine"}}, 403, "forbidden", ""},
+				{"tenant admin creates tenant", enginetest.Request{Method: "POST", Path: "/api/v1/tenants", Token: demo, Body: map[string]string{"name": "Mine"}}, 403, "forbidden", ""},
+				{"tenant without name", enginetest.Request{Method: "POST", Path: "/api/v1/tenants", Token: admin, Body: map[string]string{"name": "  "}}, 400, "validation_failed", "name"},
+				{"login missing password", enginetest.Request{Method: "POST", Path: "/api/v1/auth/login", Body: map[string]string{"email": adminEmail}}, 400, "validation_failed", "password"},
+				{"duplicate query parameter", enginetest.Request{Method: "GET", Path: "/api/v1/tenants?page=1&page=2", Token: admin}, 400, "duplicate_parameter", "page"},
+				{"limit out of range", enginetest.Request{Method: "GET", Path: "/api/v1/tenants?limit=1000", Token: admin}, 400, "validation_failed", "limit"},
+				{"unknown route", enginetest.Request{Method: "GET", Path: "/api/v1/nope", Token: admin}, 404, "not_found", ""},
+				{"wrong method", enginetest.Request{Method: "DELETE", Path: "/api/v1/auth/login"}, 405, "method_not_allowed", ""},
+			}
+			before := snapshotDirectory(t, n)
+			for _, tc := range cases {
+				t.Run(tc.name, func(t *testing.T) {
+					r := n.Do(tc.req)
+					if r.Status != tc.status || r.Code() != tc.code {
+						t.Fatalf("want %d %s, got %d %s", tc.status, tc.code, r.Status, r.Body)
+					}
+					if r.Envelope.Success || r.Envelope.Message == "" {
+						t.Fatalf("error envelope: %s", r.Body)
+					}
+					if tc.field != "" {
+						found := false
+						for _, d := range r.Envelope.Error.Details {
+							found = found || d.Field == tc.field
+						}
+						if !found {
+							t.Fatalf("details do not name %q: %s", tc.field, r.Body)
+						}
+					}
+				})
+			}
+			if after := snapshotDirectory(t, n); after != before {
+				t.Fatalf("bad input changed the store:\n%s\n---\n%s", before, after)
+			}
+		})
+	}
+}
+
+// A wrong password and an unknown email get the same answer in similar time.
+func TestLoginFailuresLookAlike(t *testing.T) {
+	n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded})
+	n.Seed()
+	attempt := func(email string) (enginetest.Response, time.Duration) {
+		start := time.Now()
+		r := n.Post("/api/v1/auth/login", "", map[string]string{"email": email, "password": "Wrong@123456"})
+		return r, time.Since(start)
+	}
+	attempt(adminEmail) // warm up
+	var known, unknown time.Duration
+	for range 3 {
+		r1, d1 := attempt(adminEmail)
+		r2, d2 := attempt("nobody@example.com")
+		if r1.Status != 401 || r2.Status != 401 || r1.Code() != r2.Code() || r1.Envelope.Message != r2.Envelope.Message {
+			t.Fatalf("answers differ: %s vs %s", r1.Body, r2.Body)
+		}
+		known += d1
+		unknown += d2
+	}
+	// Both pay one bcrypt comparison; a missing one would make unknown emails ~100x faster.
+	// The bound is loose on purpose: it catches the leak, not scheduler noise.
+	if ratio := float64(known) / float64(unknown); ratio > 3 || ratio < 1.0/3 {
+		t.Fatalf("timing differs: wrong password %v, unknown email %v", known/3, unknown/3)
+	}
+}

@@ -1,0 +1,195 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+	"github.com/valyala/fasthttp"
+
+	"github.com/switchboard/switchboard/accounts"
+	"github.com/switchboard/switchboard/auth"
+	"github.com/switchboard/switchboard/config"
+	"github.com/switchboard/switchboard/internal/ids"
+	"github.com/switchboard/switchboard/persistence"
+	"github.com/switchboard/switchboard/transport/edge"
+	"github.com/switchboard/switchboard/transport/ratelimit"
+	"github.com/switchboard/switchboard/transport/rest"
+	"github.com/switchboard/switchboard/vault"
+)
+
+// Engine is one running node.
+type Engine struct {
+	cfg      *config.Config
+	log      *slog.Logger
+	store    persistence.Store
+	redis    *redis.Client
+	limiter  ratelimit.Limiter
+	accounts *accounts.Service
+	http     *fasthttp.Server
+	ln       net.Listener
+	admin    *http.Server
+	served   chan error
+}
+
+// Version is the build version, set by the binary (ldflags) and reported by /health.
+var Version = "dev"
+
+// New wires a node from cfg without listening yet. It opens the store and, when
+// configured, connects to Redis; a failure of either stops start-up with the reason.
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Engine, error) {
+	e := &Engine{cfg: cfg, log: log, served: make(chan error, 1)}
+	var err error
+	if e.store, err = OpenStore(ctx, cfg); err != nil {
+		return nil, err
+	}
+	if err := e.wire(ctx); err != nil {
+		_ = e.store.Close(context.Background())
+		if e.redis != nil {
+			_ = e.redis.Close()
+		}
+		return nil, err
+	}
+	return e, nil
+}
+
+func (e *Engine) wire(ctx context.Context) error {
+	cfg := e.cfg
+	var local ratelimit.Limiter = ratelimit.NewMemory()
+	e.limiter = local
+	var redisPing func(context.Context) error
+	if cfg.RedisURL != "" {
+		opt, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return fmt.Errorf("engine: REDIS_URL: %w", err)
+		}
+		e.redis = redis.NewClient(opt)
+		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if err := e.redis.Ping(pctx).Err(); err != nil {
+			return fmt.Errorf("engine: connect to Redis at %s: %w", opt.Addr, err)
+		}
+		e.limiter = ratelimit.NewRedis(e.redis, cfg.ClusterName+":rl:", local)
+		redisPing = func(c context.Context) error { return e.redis.Ping(c).Err() }
+	}
+
+	passwords, err := auth.NewPasswords(cfg.BcryptCost)
+	if err != nil {
+		return err
+	}
+	v, err := vault.New(cfg.EncryptionKeyID, cfg.EncryptionKey, cfg.EncryptionOldKey)
+	if err != nil {
+		return fmt.Errorf("engine: ENCRYPTION_KEY: %w", err)
+	}
+	tokens := auth.NewTokens([]byte(cfg.JWTSecret), cfg.JWTIssuer, cfg.JWTExpiresIn.Std())
+	e.accounts = accounts.New(e.store.Directory(), passwords, tokens, v, ids.NewGenerator())
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	api := rest.New(rest.Options{
+		Accounts: e.accounts, Store: e.store, Limiter: e.limiter,
+		Metrics: edge.NewMetrics(reg), Gatherer: reg, RedisPing: redisPing,
+		Version: Version, Logger: e.log,
+		CORSOrigins: cfg.FrontendURL, TrustProxy: cfg.TrustProxy, APIBodyLimit: int(cfg.APIBodyLimit),
+		RateAPI:  rule("api", cfg.RateLimitAPI),
+		RateAuth: rule("auth", cfg.RateLimitAuth),
+	})
+	e.http = &fasthttp.Server{
+		Handler:               api.Handler(),
+		ErrorHandler:          edge.ServerErrorHandler(e.log),
+		MaxRequestBodySize:    int(cfg.WebhookBodyLimit),
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           2 * time.Minute,
+		NoDefaultServerHeader: true,
+		CloseOnShutdown:       true,
+		// Bounded below the process's 20,000 open files, leaving room for the store, Redis
+		// and cluster sockets (the README's "Limits" table).
+		Concurrency: 16_000,
+	}
+	return nil
+}
+
+func rule(name string, r config.RateRule) ratelimit.Rule {
+	return ratelimit.Rule{Name: name, Limit: r.Limit, Window: r.Window}
+}
+
+// Start listens on the configured address (and the admin address) and serves until
+// Shutdown.
+func (e *Engine) Start() error {
+	ln, err := net.Listen("tcp", e.cfg.ListenAddr())
+	if err != nil {
+		return fmt.Errorf("engine: listen on %s: %w", e.cfg.ListenAddr(), err)
+	}
+	e.ln = ln
+	go func() { e.served <- e.http.Serve(ln) }()
+	if e.cfg.AdminAddr != "" {
+		if err := e.startAdmin(); err != nil {
+			_ = e.http.Shutdown()
+			return err
+		}
+	}
+	e.log.Info("switchboard listening", "addr", ln.Addr().String(), "store", e.store.Backend(),
+		"redis", e.cfg.RedisURL != "", "version", Version)
+	return nil
+}
+
+func (e *Engine) startAdmin() error {
+	ln, err := net.Listen("tcp", e.cfg.AdminAddr)
+	if err != nil {
+		return fmt.Errorf("engine: admin listen on %s: %w", e.cfg.AdminAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	e.admin = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = e.admin.Serve(ln) }()
+	return nil
+}
+
+// Addr is the address the HTTP edge listens on (useful with port 0).
+func (e *Engine) Addr() string { return e.ln.Addr().String() }
+
+// Store is the node's store (the seed command and tests use it).
+func (e *Engine) Store() persistence.Store { return e.store }
+
+// Accounts is the node's directory service.
+func (e *Engine) Accounts() *accounts.Service { return e.accounts }
+
+// Shutdown stops accepting connections, lets in-flight requests finish (bounded by ctx),
+// then flushes and closes the store and Redis. Safe to call once.
+func (e *Engine) Shutdown(ctx context.Context) error {
+	var errs []error
+	if e.ln != nil {
+		if err := e.http.ShutdownWithContext(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("engine: stop HTTP: %w", err))
+		}
+	}
+	if e.admin != nil {
+		_ = e.admin.Shutdown(ctx)
+	}
+	if err := e.store.Flush(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("engine: flush store: %w", err))
+	}
+	if err := e.store.Close(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("engine: close store: %w", err))
+	}
+	if c, ok := e.limiter.(interface{ Close() error }); ok {
+		_ = c.Close()
+	}
+	if e.redis != nil {
+		_ = e.redis.Close()
+	}
+	return errors.Join(errs...)
+}

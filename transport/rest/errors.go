@@ -1,0 +1,47 @@
+package rest
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/switchboard/switchboard/accounts"
+	"github.com/switchboard/switchboard/auth"
+	"github.com/switchboard/switchboard/persistence"
+	"github.com/switchboard/switchboard/transport/httpx"
+)
+
+// fail maps domain errors to their API answer. One table, so the same error always gets the
+// same status and code whichever handler met it.
+func (s *Server) fail(ctx *fasthttp.RequestCtx, err error) {
+	var verr accounts.ValidationError
+	switch {
+	case errors.As(err, &verr):
+		details := make([]httpx.Detail, len(verr))
+		for i, f := range verr {
+			details[i] = httpx.Detail{Field: f.Field, Message: f.Message}
+		}
+		err = httpx.Validation(details...)
+	case errors.Is(err, accounts.ErrBadCredentials):
+		err = httpx.NewError(http.StatusUnauthorized, httpx.CodeUnauthorized, "Invalid email or password")
+	case errors.Is(err, accounts.ErrUserDisabled):
+		err = httpx.NewError(http.StatusUnauthorized, httpx.CodeUnauthorized, "This account is disabled")
+	case errors.Is(err, accounts.ErrTenantInactive):
+		err = httpx.NewError(http.StatusForbidden, httpx.CodeTenantInactive, "The tenant is deactivated")
+	case errors.Is(err, accounts.ErrEmailTaken):
+		err = httpx.NewError(http.StatusConflict, httpx.CodeConflict, "A user with this email already exists",
+			httpx.Detail{Field: "email", Message: "is already registered"})
+	case errors.Is(err, auth.ErrTokenExpired):
+		err = httpx.NewError(http.StatusUnauthorized, httpx.CodeTokenExpired, "The token has expired; log in again")
+	case errors.Is(err, auth.ErrTokenInvalid):
+		err = httpx.NewError(http.StatusUnauthorized, httpx.CodeTokenInvalid, "The token is invalid")
+	case errors.Is(err, auth.ErrNotVisible), errors.Is(err, persistence.ErrNotFound):
+		err = httpx.NotFound("Resource")
+	case errors.Is(err, auth.ErrForbidden):
+		err = httpx.Forbidden("Your role may not do this")
+	case errors.Is(err, persistence.ErrConflict):
+		err = httpx.NewError(http.StatusConflict, httpx.CodeConflict, "The resource already exists")
+	}
+	httpx.Fail(ctx, err)
+}

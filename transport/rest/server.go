@@ -1,0 +1,121 @@
+package rest
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/fasthttp/router"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/valyala/fasthttp"
+
+	"github.com/switchboard/switchboard/accounts"
+	"github.com/switchboard/switchboard/persistence"
+	"github.com/switchboard/switchboard/transport/edge"
+	"github.com/switchboard/switchboard/transport/httpx"
+	"github.com/switchboard/switchboard/transport/ratelimit"
+)
+
+// Options is what the REST edge needs from the node.
+type Options struct {
+	Accounts *accounts.Service
+	Store    persistence.Store
+	Limiter  ratelimit.Limiter
+	Metrics  *edge.Metrics
+	Gatherer prometheus.Gatherer
+	// RedisPing reports Redis health; nil when REDIS_URL is unset.
+	RedisPing func(context.Context) error
+	Version   string
+	Logger    *slog.Logger
+
+	CORSOrigins    []string
+	TrustProxy     bool
+	APIBodyLimit   int
+	RateAPI        ratelimit.Rule
+	RateAuth       ratelimit.Rule
+	RequestTimeout time.Duration
+
+	// Mount adds routes owned by other transport packages (the webhook edge, WebSocket).
+	Mount []func(r *router.Router)
+}
+
+// Server is the REST edge of one node.
+type Server struct {
+	accounts       *accounts.Service
+	opts           Options
+	requestTimeout time.Duration
+	started        time.Time
+	handler        fasthttp.RequestHandler
+}
+
+// New builds the router and the middleware chain.
+func New(opts Options) *Server {
+	if opts.RequestTimeout == 0 {
+		opts.RequestTimeout = 10 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s := &Server{accounts: opts.Accounts, opts: opts, requestTimeout: opts.RequestTimeout, started: time.Now()}
+
+	r := router.New()
+	r.SaveMatchedRoutePath = true
+	r.RedirectTrailingSlash = false
+	r.HandleOPTIONS = false // CORS middleware answers preflights
+	r.NotFound = func(ctx *fasthttp.RequestCtx) {
+		httpx.Fail(ctx, httpx.NewError(http.StatusNotFound, httpx.CodeNotFound, "No route for "+string(ctx.Path())))
+	}
+	r.MethodNotAllowed = func(ctx *fasthttp.RequestCtx) {
+		httpx.Fail(ctx, httpx.NewError(http.StatusMethodNotAllowed, httpx.CodeMethodNotAllowed,
+			string(ctx.Method())+" is not allowed on "+string(ctx.Path())))
+	}
+	r.PanicHandler = nil // edge.Recover answers panics with the JSON envelope
+
+	ipKey := func(ctx *fasthttp.RequestCtx) string { return "ip:" + edge.ClientIP(ctx, opts.TrustProxy) }
+	api := func(h fasthttp.RequestHandler, mws ...httpx.Middleware) fasthttp.RequestHandler {
+		return httpx.Chain(h, append([]httpx.Middleware{edge.BodyLimit(opts.APIBodyLimit)}, mws...)...)
+	}
+	authed := func(h fasthttp.RequestHandler) fasthttp.RequestHandler {
+		return api(h, s.requireAuth, edge.RateLimit(opts.Limiter, opts.RateAPI, userKey))
+	}
+
+	v1 := r.Group("/api/v1")
+	v1.POST("/auth/login", api(s.h(s.login), edge.RateLimit(opts.Limiter, opts.RateAuth, ipKey)))
+	v1.POST("/auth/register", authed(s.h(s.register)))
+	v1.GET("/auth/me", authed(s.h(s.me)))
+	v1.POST("/tenants", authed(s.h(s.createTenant)))
+	v1.GET("/tenants", authed(s.h(s.listTenants)))
+	v1.GET("/health", s.h(s.health))
+	if opts.Metrics != nil && opts.Gatherer != nil {
+		r.GET("/metrics", opts.Metrics.Handler(opts.Gatherer))
+	}
+	for _, mount := range opts.Mount {
+		mount(r)
+	}
+
+	mws := []httpx.Middleware{
+		edge.RequestID(),
+		edge.AccessLog(opts.Logger),
+		edge.Recover(opts.Logger),
+	}
+	if opts.Metrics != nil {
+		mws = append(mws, opts.Metrics.Middleware())
+	}
+	mws = append(mws, edge.SecurityHeaders(), edge.CORS(opts.CORSOrigins), edge.HPP())
+	s.handler = httpx.Chain(r.Handler, mws...)
+	return s
+}
+
+// Handler is the whole edge: middleware around the router.
+func (s *Server) Handler() fasthttp.RequestHandler { return s.handler }
+
+// h adapts a handler that wants a context with the request deadline; every store or network
+// call a handler makes goes through that context.
+func (s *Server) h(f func(*fasthttp.RequestCtx, context.Context)) fasthttp.RequestHandler {
+	return func(ctx *fasthttp.RequestCtx) {
+		c, cancel := context.WithTimeout(ctx, s.requestTimeout)
+		defer cancel()
+		f(ctx, c)
+	}
+}

@@ -1,0 +1,52 @@
+package embedded
+
+import (
+	"context"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// buckets implements persistence.Buckets (message buckets, not bbolt buckets).
+type buckets struct{ s *Store }
+
+func (bk buckets) Put(ctx context.Context, bs []persistence.Bucket) error {
+	if len(bs) == 0 {
+		return nil
+	}
+	keys, vals := make([][]byte, len(bs)), make([][]byte, len(bs))
+	for i, b := range bs {
+		b.UpdatedAt = b.UpdatedAt.UTC()
+		v, err := encode(b)
+		if err != nil {
+			return fmt.Errorf("embedded: put buckets: %w", err)
+		}
+		keys[i], vals[i] = bucketKey(b.Conversation, b.Seq), v
+	}
+	return bk.s.batch(ctx, "put buckets", func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketBuckets)
+		for i := range keys {
+			if err := b.Put(keys[i], vals[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (bk buckets) Get(ctx context.Context, conversation string, seq int) (persistence.Bucket, error) {
+	var b persistence.Bucket
+	err := bk.s.view(ctx, "get bucket", func(tx *bolt.Tx) error {
+		ok, err := get(tx.Bucket(bucketBuckets), bucketKey(conversation, seq), &b)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("bucket %s/%d: %w", conversation, seq, persistence.ErrNotFound)
+		}
+		return nil
+	})
+	return b, err
+}

@@ -1,0 +1,121 @@
+package embedded
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// outbox keeps messages by id plus an index by (tenant, state, createdAt, id) that makes
+// ListByState a prefix walk. Transition moves the index entry in the same transaction.
+type outbox struct{ s *Store }
+
+func stateKey(m persistence.OutboxMessage) []byte {
+	return append(prefix(m.TenantID, string(m.State)), orderKey(m.CreatedAt, m.ID)...)
+}
+
+func (o outbox) Enqueue(ctx context.Context, msgs []persistence.OutboxMessage) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	vals := make([][]byte, len(msgs))
+	seen := make(map[string]struct{}, len(msgs))
+	for i := range msgs {
+		m := &msgs[i]
+		if _, dup := seen[m.ID]; dup {
+			return fmt.Errorf("embedded: enqueue: id %q twice in one enqueue: %w", m.ID, persistence.ErrConflict)
+		}
+		seen[m.ID] = struct{}{}
+		v, err := encode(outboxUTC(*m, persistence.OutboxQueued))
+		if err != nil {
+			return fmt.Errorf("embedded: enqueue: %w", err)
+		}
+		vals[i] = v
+	}
+	return o.s.batch(ctx, "enqueue", func(tx *bolt.Tx) error {
+		all, byState := tx.Bucket(bucketOutbox), tx.Bucket(bucketOutboxByState)
+		for _, m := range msgs {
+			if all.Get([]byte(m.ID)) != nil {
+				return fmt.Errorf("outbox id %q: %w", m.ID, persistence.ErrConflict)
+			}
+		}
+		for i, m := range msgs {
+			m = outboxUTC(m, persistence.OutboxQueued)
+			if err := putAll(put{all, []byte(m.ID), vals[i]}, put{byState, stateKey(m), nil}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// outboxUTC returns m in state, with its times in UTC (what both backends store).
+func outboxUTC(m persistence.OutboxMessage, state persistence.OutboxState) persistence.OutboxMessage {
+	m.State = state
+	m.NextAttemptAt, m.CreatedAt, m.UpdatedAt = m.NextAttemptAt.UTC(), m.CreatedAt.UTC(), m.UpdatedAt.UTC()
+	return m
+}
+
+func (o outbox) Get(ctx context.Context, id string) (persistence.OutboxMessage, error) {
+	var m persistence.OutboxMessage
+	err := o.s.view(ctx, "get outbox message", func(tx *bolt.Tx) error {
+		return outboxByID(tx, id, &m)
+	})
+	return m, err
+}
+
+func outboxByID(tx *bolt.Tx, id string, m *persistence.OutboxMessage) error {
+	ok, err := get(tx.Bucket(bucketOutbox), []byte(id), m)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("outbox message %q: %w", id, persistence.ErrNotFound)
+	}
+	return nil
+}
+
+// Transition checks the stored state and writes in one transaction; bbolt's single writer
+// makes that an atomic compare-and-swap.
+func (o outbox) Transition(ctx context.Context, from persistence.OutboxState, m persistence.OutboxMessage) error {
+	m = outboxUTC(m, m.State)
+	val, err := encode(m)
+	if err != nil {
+		return fmt.Errorf("embedded: transition: %w", err)
+	}
+	return o.s.batch(ctx, "transition", func(tx *bolt.Tx) error {
+		var cur persistence.OutboxMessage
+		if err := outboxByID(tx, m.ID, &cur); err != nil {
+			return err
+		}
+		if cur.State != from {
+			return fmt.Errorf("outbox message %q is %s, not %s: %w", m.ID, cur.State, from, persistence.ErrVersionConflict)
+		}
+		byState := tx.Bucket(bucketOutboxByState)
+		if err := byState.Delete(stateKey(cur)); err != nil {
+			return err
+		}
+		return putAll(put{tx.Bucket(bucketOutbox), []byte(m.ID), val}, put{byState, stateKey(m), nil})
+	})
+}
+
+func (o outbox) ListByState(ctx context.Context, tenantID string, state persistence.OutboxState, limit int) ([]persistence.OutboxMessage, error) {
+	var out []persistence.OutboxMessage
+	pre := prefix(tenantID, string(state))
+	err := o.s.view(ctx, "list outbox by state", func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketOutboxByState).Cursor()
+		for k, _ := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre) && len(out) < limit; k, _ = c.Next() {
+			var m persistence.OutboxMessage
+			if err := outboxByID(tx, orderKeyID(k[len(pre):]), &m); err != nil {
+				return err
+			}
+			out = append(out, m)
+		}
+		return nil
+	})
+	return out, err
+}

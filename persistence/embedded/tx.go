@@ -1,0 +1,65 @@
+package embedded
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// view runs fn in a read transaction.
+func (s *Store) view(ctx context.Context, op string, fn func(*bolt.Tx) error) error {
+	if err := s.check(ctx, op); err != nil {
+		return err
+	}
+	return s.wrap(op, s.db.View(fn))
+}
+
+// update runs fn in its own write transaction; for rare writes (the directory).
+func (s *Store) update(ctx context.Context, op string, fn func(*bolt.Tx) error) error {
+	if err := s.check(ctx, op); err != nil {
+		return err
+	}
+	return s.wrap(op, s.db.Update(fn))
+}
+
+// batch runs fn in a write transaction shared with concurrent callers (one fsync for all).
+// bbolt may run fn more than once — again, alone, if fn or a neighbour in the batch fails —
+// so fn must only touch the transaction, never state outside it.
+func (s *Store) batch(ctx context.Context, op string, fn func(*bolt.Tx) error) error {
+	if err := s.check(ctx, op); err != nil {
+		return err
+	}
+	return s.wrap(op, s.db.Batch(fn))
+}
+
+// check refuses calls after Close and calls whose context is already done.
+func (s *Store) check(ctx context.Context, op string) error {
+	if s.closed.Load() {
+		return fmt.Errorf("embedded: %s: store is closed: %w", op, persistence.ErrUnavailable)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("embedded: %s: %w", op, err)
+	}
+	return nil
+}
+
+// wrap adds the operation to err. Errors fn returned on purpose (not found, conflicts) keep
+// their sentinel; anything else came from bbolt or the disk (closed database, failed commit
+// or fsync, corrupt value) and is reported as ErrUnavailable, so the edge answers 503 and
+// Meta retries rather than the engine acking what it could not keep.
+func (s *Store) wrap(op string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, persistence.ErrNotFound),
+		errors.Is(err, persistence.ErrConflict),
+		errors.Is(err, persistence.ErrVersionConflict):
+		return fmt.Errorf("embedded: %s: %w", op, err)
+	default:
+		return fmt.Errorf("embedded: %s: %w: %w", op, persistence.ErrUnavailable, err)
+	}
+}

@@ -1,0 +1,96 @@
+package mongo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	mongodrv "go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// Conditional writes (snapshot saves, outbox transitions) take a fence before their
+// conditional replace. On MongoDB the replace alone would do: a filtered replace is atomic
+// there. FerretDB 1.24 runs a filtered update as a query followed by an unconditional write by
+// _id, so two writers racing on one document both match and both write — in the contract
+// suite, three of eight racing senders moved one message to "sending". Its only atomic
+// arbiter is the unique _id of an insert, so a writer first inserts a fence named after the
+// document and the version it writes:
+//
+//  1. insert fences {_id: "<document>#<version>"} — a duplicate means another writer is
+//     writing that same version now: ErrVersionConflict;
+//  2. replace the document, filtered on the version it must replace;
+//  3. delete the fence.
+//
+// Every writer that can match the document at a given moment is writing the same version
+// (the filter names the version before it), so the fence leaves at most one writer per
+// matching state, and the unconditional write FerretDB does after its query cannot land on a
+// state it did not see. Writers of other versions never wait on each other's fences, so a
+// stale activation cannot block a live one. A fence outlives its writer only if the process
+// dies between 1 and 3; a fence older than fenceLease is then broken by the next writer (the
+// fenced section runs under fenceHold, well inside the lease). One code path serves both
+// servers: the fence costs MongoDB two small writes per conditional write, and buys one
+// tested implementation.
+const (
+	fenceLease = time.Minute
+	fenceHold  = DefaultTimeout
+)
+
+type fenceDoc struct {
+	ID string    `bson:"_id"`
+	At time.Time `bson:"at"`
+}
+
+// fenced runs write holding the fence name; write reports through its error whether the
+// conditional replace matched.
+func (s *Store) fenced(ctx context.Context, name string, write func(ctx context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, fenceHold)
+	defer cancel()
+	f, err := s.acquire(ctx, name)
+	if err != nil {
+		return err
+	}
+	werr := write(ctx)
+	// Release even when the caller's context is spent: a fence left behind blocks this
+	// version for fenceLease.
+	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), DefaultTimeout)
+	defer rcancel()
+	_, rerr := s.fences.DeleteOne(rctx, bson.D{{Key: "_id", Value: f.ID}, {Key: "at", Value: f.At}})
+	if werr != nil {
+		return werr
+	}
+	return rerr
+}
+
+func (s *Store) acquire(ctx context.Context, name string) (fenceDoc, error) {
+	for range 3 {
+		f := fenceDoc{ID: name, At: time.Now().UTC().Truncate(time.Millisecond)}
+		_, err := s.fences.InsertOne(ctx, f)
+		if err == nil {
+			return f, nil
+		}
+		if !isDuplicate(err) {
+			return fenceDoc{}, err
+		}
+		var held fenceDoc
+		err = s.fences.FindOne(ctx, byID(name)).Decode(&held)
+		if errors.Is(err, mongodrv.ErrNoDocuments) {
+			continue // released since our insert
+		}
+		if err != nil {
+			return fenceDoc{}, err
+		}
+		if time.Since(held.At) < fenceLease {
+			return fenceDoc{}, fmt.Errorf("%s is being written by another writer: %w", name, persistence.ErrVersionConflict)
+		}
+		// Abandoned by a writer that died holding it. The filter on its time keeps a breaker
+		// that lost a race with another breaker from deleting the winner's fresh fence.
+		if _, err := s.fences.DeleteOne(ctx, bson.D{{Key: "_id", Value: name}, {Key: "at", Value: held.At}}); err != nil {
+			return fenceDoc{}, err
+		}
+	}
+	return fenceDoc{}, fmt.Errorf("%s: fence keeps changing hands: %w", name, persistence.ErrVersionConflict)
+}

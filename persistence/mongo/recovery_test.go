@@ -1,0 +1,137 @@
+package mongo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/internal/testenv"
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// These tests plant what a process that died mid-write leaves behind (a fence, a phone
+// number claim) and check that the next writer neither trusts it nor is blocked by it for
+// longer than the lease.
+
+func openFresh(t *testing.T) *Store {
+	t.Helper()
+	uri := testenv.MongoURI(t)
+	s, err := Open(t.Context(), uri, testenv.UniqueName("sbtest_"))
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := s.db.Drop(ctx); err != nil {
+			t.Errorf("drop %s: %v", s.db.Name(), err)
+		}
+		_ = s.Close(ctx)
+	})
+	return s
+}
+
+func TestAbandonedFence(t *testing.T) {
+	s := openFresh(t)
+	ctx := t.Context()
+	sn := s.Snapshots()
+	snap := persistence.Snapshot{Kind: "conversation", Identity: "t1/1555", Version: 1, Data: []byte("v1")}
+	if err := sn.Save(ctx, snap); err != nil {
+		t.Fatalf("save v1: %v", err)
+	}
+	name := fmt.Sprintf("%s/%s#2", colSnapshots, snapshotID(snap.Kind, snap.Identity))
+
+	// A writer of v2 is in its fenced section right now: v2 must wait.
+	if _, err := s.fences.InsertOne(ctx, fenceDoc{ID: name, At: time.Now().UTC()}); err != nil {
+		t.Fatalf("plant fresh fence: %v", err)
+	}
+	snap.Version, snap.Data = 2, []byte("v2")
+	if err := sn.Save(ctx, snap); !errors.Is(err, persistence.ErrVersionConflict) {
+		t.Fatalf("save v2 under a live fence: %v, want ErrVersionConflict", err)
+	}
+
+	// That writer died long ago: its fence no longer blocks v2.
+	if _, err := s.fences.DeleteOne(ctx, byID(name)); err != nil {
+		t.Fatalf("remove fence: %v", err)
+	}
+	if _, err := s.fences.InsertOne(ctx, fenceDoc{ID: name, At: time.Now().Add(-2 * fenceLease).UTC()}); err != nil {
+		t.Fatalf("plant abandoned fence: %v", err)
+	}
+	if err := sn.Save(ctx, snap); err != nil {
+		t.Fatalf("save v2 past an abandoned fence: %v", err)
+	}
+	got, err := sn.Load(ctx, snap.Kind, snap.Identity)
+	if err != nil || got.Version != 2 {
+		t.Fatalf("load: version %d, %v; want 2", got.Version, err)
+	}
+	if n, err := s.fences.CountDocuments(ctx, byID(name)); err != nil || n != 0 {
+		t.Fatalf("fence left behind after save: %d, %v", n, err)
+	}
+}
+
+func TestLeftoverPhoneClaims(t *testing.T) {
+	s := openFresh(t)
+	ctx := t.Context()
+	d := s.Directory()
+	plant := func(phone, tenant string, at time.Time) {
+		t.Helper()
+		if _, err := s.phoneNumbers.InsertOne(ctx, phoneClaim{PhoneNumberID: phone, TenantID: tenant, ClaimedAt: at}); err != nil {
+			t.Fatalf("plant claim %s: %v", phone, err)
+		}
+	}
+	tenant := func(id, phone string) persistence.Tenant {
+		return persistence.Tenant{ID: id, Name: id, PhoneNumberID: phone, CreatedAt: time.Now().UTC()}
+	}
+
+	// A create that died after claiming: its tenant was never written.
+	plant("pn-1", "ghost", time.Now().UTC())
+	if _, err := d.TenantByPhoneNumberID(ctx, "pn-1"); !errors.Is(err, persistence.ErrNotFound) {
+		t.Fatalf("lookup through a ghost's claim: %v, want ErrNotFound", err)
+	}
+	if err := d.CreateTenant(ctx, tenant("t1", "pn-1")); !errors.Is(err, persistence.ErrConflict) {
+		t.Fatalf("claim held by a create that may still be running: %v, want ErrConflict", err)
+	}
+
+	// The same leftover, older than the lease, is taken over.
+	plant("pn-2", "ghost", time.Now().Add(-2*claimLease).UTC())
+	if err := d.CreateTenant(ctx, tenant("t2", "pn-2")); err != nil {
+		t.Fatalf("take over an abandoned claim: %v", err)
+	}
+	if got, err := d.TenantByPhoneNumberID(ctx, "pn-2"); err != nil || got.ID != "t2" {
+		t.Fatalf("pn-2 resolves to %q, %v; want t2", got.ID, err)
+	}
+
+	// An update that died before releasing the number it moved away from.
+	if err := d.CreateTenant(ctx, tenant("t3", "pn-3")); err != nil {
+		t.Fatalf("create t3: %v", err)
+	}
+	if _, err := s.tenants.ReplaceOne(ctx, byID("t3"), tenant("t3", "pn-4")); err != nil {
+		t.Fatalf("move t3 behind the store's back: %v", err)
+	}
+	if _, err := d.TenantByPhoneNumberID(ctx, "pn-3"); !errors.Is(err, persistence.ErrNotFound) {
+		t.Fatalf("lookup through a claim its tenant let go: %v, want ErrNotFound", err)
+	}
+	// That claim is fresh, so it still blocks others for the lease...
+	if err := d.CreateTenant(ctx, tenant("t4", "pn-3")); !errors.Is(err, persistence.ErrConflict) {
+		t.Fatalf("claim left by a recent update: %v, want ErrConflict", err)
+	}
+	// ...and pn-4, which t3 holds without a claim, gets one when t3 is next updated.
+	if err := d.UpdateTenant(ctx, tenant("t3", "pn-4")); err != nil {
+		t.Fatalf("update t3: %v", err)
+	}
+	if got, err := d.TenantByPhoneNumberID(ctx, "pn-4"); err != nil || got.ID != "t3" {
+		t.Fatalf("pn-4 resolves to %q, %v; want t3", got.ID, err)
+	}
+}
+
+func TestUnreachableServerIsUnavailable(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	// Port 1 on loopback: nothing listens, so server selection runs out of time.
+	_, err := Open(ctx, "mongodb://127.0.0.1:1/?connectTimeoutMS=200", "")
+	if !errors.Is(err, persistence.ErrUnavailable) {
+		t.Fatalf("open unreachable server: %v, want ErrUnavailable", err)
+	}
+}

@@ -1,0 +1,140 @@
+package mongo
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	mongodrv "go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/connstring"
+
+	"github.com/switchboard/switchboard/persistence"
+)
+
+const (
+	// DefaultDatabase is used when neither the caller nor the URI names a database.
+	DefaultDatabase = "switchboard"
+	// DefaultTimeout bounds each operation whose context carries no deadline, so a wedged
+	// server (FerretDB can wedge) turns into ErrUnavailable instead of a stuck goroutine.
+	DefaultTimeout = 10 * time.Second
+
+	connectTimeout         = 5 * time.Second
+	serverSelectionTimeout = 5 * time.Second
+)
+
+// Collection names.
+const (
+	colUsers        = "users"
+	colTenants      = "tenants"
+	colPhoneNumbers = "tenant_phone_numbers"
+	colSnapshots    = "snapshots"
+	colBuckets      = "buckets"
+	colInbox        = "inbox"
+	colDeadLetters  = "dead_letters"
+	colOutbox       = "outbox"
+	colFences       = "fences"
+)
+
+// Store is the MongoDB backend. It is safe for concurrent use.
+type Store struct {
+	client *mongodrv.Client
+	db     *mongodrv.Database
+	closed atomic.Bool
+
+	users, tenants, phoneNumbers *mongodrv.Collection
+	snapshots, buckets           *mongodrv.Collection
+	inbox, deadLetters, outbox   *mongodrv.Collection
+	fences                       *mongodrv.Collection // see fence.go
+}
+
+var _ persistence.Store = (*Store)(nil)
+
+// Open connects to uri, pings, and creates the indexes the store needs. database names the
+// database; when it is "" the one in the URI path is used, and "switchboard" when the URI
+// names none.
+func Open(ctx context.Context, uri, database string) (*Store, error) {
+	cs, err := connstring.ParseAndValidate(uri)
+	if err != nil {
+		return nil, fmt.Errorf("mongo: parse uri: %w", err)
+	}
+	if database == "" {
+		database = cs.Database
+	}
+	if database == "" {
+		database = DefaultDatabase
+	}
+	client, err := mongodrv.Connect(options.Client().
+		ApplyURI(uri).
+		SetConnectTimeout(connectTimeout).
+		SetServerSelectionTimeout(serverSelectionTimeout))
+	if err != nil {
+		return nil, fmt.Errorf("mongo: connect: %w", err)
+	}
+	db := client.Database(database)
+	s := &Store{
+		client: client, db: db,
+		users: db.Collection(colUsers), tenants: db.Collection(colTenants),
+		phoneNumbers: db.Collection(colPhoneNumbers),
+		snapshots:    db.Collection(colSnapshots), buckets: db.Collection(colBuckets),
+		inbox: db.Collection(colInbox), deadLetters: db.Collection(colDeadLetters),
+		outbox: db.Collection(colOutbox), fences: db.Collection(colFences),
+	}
+	if err := s.Ping(ctx); err != nil {
+		_ = client.Disconnect(context.Background())
+		return nil, err
+	}
+	if err := s.createIndexes(ctx); err != nil {
+		_ = client.Disconnect(context.Background())
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) Directory() persistence.Directory { return directory{s} }
+func (s *Store) Snapshots() persistence.Snapshots { return snapshots{s} }
+func (s *Store) Buckets() persistence.Buckets     { return buckets{s} }
+func (s *Store) Inbox() persistence.Inbox         { return inbox{s} }
+func (s *Store) Outbox() persistence.Outbox       { return outbox{s} }
+
+// Backend names this implementation for health reports.
+func (s *Store) Backend() string { return "mongodb" }
+
+// Database is the database the store writes to (tests drop it).
+func (s *Store) Database() string { return s.db.Name() }
+
+// Ping asks the primary, the member that takes the writes.
+func (s *Store) Ping(ctx context.Context) error {
+	ctx, cancel, err := s.begin(ctx, "ping")
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	return s.fail("ping", s.client.Ping(ctx, readpref.Primary()))
+}
+
+// Flush has nothing to do: every write is acknowledged by the server before it returns, and
+// the store buffers nothing of its own.
+func (s *Store) Flush(ctx context.Context) error {
+	_, cancel, err := s.begin(ctx, "flush")
+	if err != nil {
+		return err
+	}
+	cancel()
+	return nil
+}
+
+// Close disconnects. Operations in flight finish or fail; later calls get ErrUnavailable.
+func (s *Store) Close(ctx context.Context) error {
+	if s.closed.Swap(true) {
+		return fmt.Errorf("mongo: close: already closed: %w", persistence.ErrUnavailable)
+	}
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	if err := s.client.Disconnect(ctx); err != nil {
+		return fmt.Errorf("mongo: close: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,103 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/asynkron/protoactor-go/remote"
+	"google.golang.org/protobuf/types/known/anypb"
+)
+
+// maxBackoff caps the pause between attempts of one call.
+const maxBackoff = 100 * time.Millisecond
+
+// Call sends req to the grain kind/identity and returns its decoded reply. It retries —
+// with millisecond backoff, until ctx's deadline — when the grain cannot be located, its
+// activation died (dead letter), it timed out, or it answered "moved"/"stopping"; each retry
+// drops the cached PID so the next attempt locates the grain afresh. Requests must therefore
+// be idempotent (grains dedupe by wamid or command id). A Failure reply that is not
+// retryable comes back as a *Failure error.
+func (n *Node) Call(ctx context.Context, kind, identity string, req any) (any, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+	}
+	env, err := n.codec.Encode(req)
+	if err != nil {
+		return nil, err
+	}
+	backoff := time.Millisecond
+	var last error
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			if err := sleep(ctx, backoff); err != nil {
+				return nil, fmt.Errorf("cluster: call %s/%s: %w (last: %v)", kind, identity, err, last)
+			}
+			backoff = min(backoff*2, maxBackoff)
+		}
+		if n.system.IsStopped() {
+			return nil, ErrStopped
+		}
+		pid := n.locate(kind, identity)
+		if pid == nil {
+			last = errors.New("no activation located")
+			continue
+		}
+		deadline, _ := ctx.Deadline()
+		res, err := n.system.Root.RequestFuture(pid, env, time.Until(deadline)).Result()
+		if err != nil {
+			n.cluster.PidCache.RemoveByValue(identity, kind, pid)
+			last = err
+			if errors.Is(err, actor.ErrTimeout) || errors.Is(err, remote.ErrTimeout) ||
+				errors.Is(err, actor.ErrDeadLetter) || errors.Is(err, remote.ErrDeadLetter) {
+				continue
+			}
+			return nil, fmt.Errorf("cluster: call %s/%s: %w", kind, identity, err)
+		}
+		reply, ok := res.(*anypb.Any)
+		if !ok {
+			return nil, fmt.Errorf("cluster: call %s/%s: unexpected reply %T", kind, identity, res)
+		}
+		v, err := n.codec.Decode(reply)
+		if err != nil {
+			return nil, err
+		}
+		if f, ok := v.(*Failure); ok {
+			if f.retryable() {
+				n.cluster.PidCache.RemoveByValue(identity, kind, pid)
+				last = f
+				continue
+			}
+			return nil, f
+		}
+		return v, nil
+	}
+}
+
+// locate returns the activation's PID, from the cache or by asking the identity lookup
+// (which activates the grain on its owner).
+func (n *Node) locate(kind, identity string) *actor.PID {
+	if pid, ok := n.cluster.PidCache.Get(identity, kind); ok {
+		return pid
+	}
+	pid := n.cluster.Get(identity, kind)
+	if pid != nil {
+		n.cluster.PidCache.Set(identity, kind, pid)
+	}
+	return pid
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,117 @@
+package cluster
+
+import (
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	pcluster "github.com/asynkron/protoactor-go/cluster"
+	"google.golang.org/protobuf/types/known/anypb"
+)
+
+// Grain is one activation's state machine. Receive runs on the activation's goroutine, one
+// message at a time: decoded requests (pointers to registered types), protoactor lifecycle
+// messages (*actor.Started, *actor.Stopping, *actor.ReceiveTimeout …) and whatever local
+// messages the grain sends itself.
+type Grain interface {
+	Receive(c *Context, msg any)
+}
+
+// Context is what a grain may do while handling one message.
+type Context struct {
+	actor    actor.Context
+	node     *Node
+	Kind     string
+	Identity string
+	replier  Replier
+}
+
+// Reply returns the handle that answers the current request. It stays valid after Receive
+// returns, so a grain may answer once its writes are durable (group commit).
+func (c *Context) Reply() Replier { return c.replier }
+
+// Tell sends a local message to this activation (e.g. a flush result from a goroutine). It is
+// safe from any goroutine.
+func (c *Context) Tell(msg any) { c.node.system.Root.Send(c.actor.Self(), msg) }
+
+// Teller returns a function that sends to this activation, for goroutines it starts.
+func (c *Context) Teller() func(any) {
+	self, root := c.actor.Self(), c.node.system.Root
+	return func(msg any) { root.Send(self, msg) }
+}
+
+// SetReceiveTimeout arms passivation: after d without messages the grain gets
+// *actor.ReceiveTimeout.
+func (c *Context) SetReceiveTimeout(d time.Duration) { c.actor.SetReceiveTimeout(d) }
+
+// Stop stops this activation after the current message.
+func (c *Context) Stop() { c.actor.Stop(c.actor.Self()) }
+
+// Owns reports whether this member still owns the grain's identity.
+func (c *Context) Owns() bool { return c.node.owner.owns(c.Kind, c.Identity) }
+
+// Node is the member this grain runs on (for calls to other grains).
+func (c *Context) Node() *Node { return c.node }
+
+// Replier answers one request, from any goroutine, at most usefully once.
+type Replier struct {
+	node   *Node
+	sender *actor.PID
+}
+
+// Send answers with v (a registered type).
+func (r Replier) Send(v any) {
+	if r.sender == nil {
+		return
+	}
+	env, err := r.node.codec.Encode(v)
+	if err != nil {
+		r.node.log.Error("grain reply not encodable", "err", err)
+		env, _ = r.node.codec.Encode(&Failure{Code: "internal", Message: err.Error()})
+	}
+	r.node.system.Root.Send(r.sender, env)
+}
+
+// Fail answers with a Failure.
+func (r Replier) Fail(code, message string) { r.Send(&Failure{Code: code, Message: message}) }
+
+// grainActor adapts a Grain to protoactor: decodes envelopes, refuses work for identities
+// this member no longer owns, and hands everything else through.
+type grainActor struct {
+	node  *Node
+	kind  Kind
+	grain Grain
+	ctx   Context
+}
+
+func newGrainActor(n *Node, k Kind) actor.Actor { return &grainActor{node: n, kind: k} }
+
+func (g *grainActor) Receive(ac actor.Context) {
+	if g.grain == nil {
+		ci := pcluster.GetClusterIdentity(ac)
+		g.ctx = Context{node: g.node, Kind: ci.Kind, Identity: ci.Identity}
+		g.grain = g.kind.New(ci.Identity)
+	}
+	g.ctx.actor = ac
+	g.ctx.replier = Replier{}
+	switch m := ac.Message().(type) {
+	case *anypb.Any:
+		g.ctx.replier = Replier{node: g.node, sender: ac.Sender()}
+		if !g.ctx.Owns() {
+			// A stale activation after a topology change: refuse, and leave so the new
+			// owner is the only writer.
+			g.ctx.replier.Fail(FailureMoved, g.ctx.Kind+"/"+g.ctx.Identity+" moved")
+			ac.Stop(ac.Self())
+			return
+		}
+		msg, err := g.node.codec.Decode(m)
+		if err != nil {
+			g.ctx.replier.Fail(FailureUnknownType, err.Error())
+			return
+		}
+		g.grain.Receive(&g.ctx, msg)
+	case *pcluster.ClusterInit:
+		// The identity is already known from the context extension.
+	default:
+		g.grain.Receive(&g.ctx, m)
+	}
+}

@@ -1,0 +1,105 @@
+package cluster
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+
+	"github.com/asynkron/protoactor-go/actor"
+	pcluster "github.com/asynkron/protoactor-go/cluster"
+	"github.com/asynkron/protoactor-go/cluster/identitylookup/disthash"
+	"github.com/asynkron/protoactor-go/remote"
+)
+
+// Kind is a grain kind: a name and a factory for its state machine.
+type Kind struct {
+	Name string
+	// New makes the grain for one identity; it is called once per activation.
+	New func(identity string) Grain
+}
+
+// Options configure a node's actor system.
+type Options struct {
+	// ClusterName is the protoactor cluster name (CLUSTER_NAME).
+	ClusterName string
+	// Addr is host:port for the remote listener; port 0 picks one.
+	Addr  string
+	Kinds []Kind
+	Codec *Codec
+	// Provider supplies membership; nil runs a single-member cluster.
+	Provider pcluster.ClusterProvider
+	Logger   *slog.Logger
+}
+
+// Node is this process's member of the actor cluster.
+type Node struct {
+	system  *actor.ActorSystem
+	cluster *pcluster.Cluster
+	codec   *Codec
+	log     *slog.Logger
+	owner   *ownership
+	// graceful leave is needed only when other members must take over our identities.
+	graceful bool
+	stop    sync.Once
+}
+
+// Start boots the actor system and joins the cluster. protoactor panics on some start-up
+// failures (a taken port); Start turns those into errors.
+func Start(opts Options) (n *Node, err error) {
+	host, portStr, err := net.SplitHostPort(opts.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: address %q: %w", opts.Addr, err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: address %q: %w", opts.Addr, err)
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	system := actor.NewActorSystem(actor.WithLoggerFactory(func(*actor.ActorSystem) *slog.Logger {
+		// protoactor logs every activation at Info; keep it at Warn unless debugging.
+		return slog.New(atLeast{log.Handler(), slog.LevelWarn}).With("component", "protoactor")
+	}))
+	n = &Node{system: system, codec: opts.Codec, log: log}
+	n.owner = newOwnership(system)
+
+	provider := opts.Provider
+	n.graceful = provider != nil
+	if provider == nil {
+		provider = newSingleMember()
+	}
+	var kinds []pcluster.ConfigOption
+	for _, k := range opts.Kinds {
+		k := k
+		props := actor.PropsFromProducer(func() actor.Actor { return newGrainActor(n, k) })
+		kinds = append(kinds, pcluster.WithKinds(pcluster.NewKind(k.Name, props)))
+	}
+	cfg := pcluster.Configure(opts.ClusterName, provider, disthash.New(),
+		remote.Configure(host, port), kinds...)
+	n.cluster = pcluster.New(system, cfg)
+	n.owner.watch(n.cluster)
+
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("cluster: start member on %s: %v", opts.Addr, r)
+		}
+	}()
+	n.cluster.StartMember()
+	return n, nil
+}
+
+// Address is this member's cluster address.
+func (n *Node) Address() string { return n.system.Address() }
+
+// Stop leaves the cluster; grains get Stopping and flush.
+func (n *Node) Stop() {
+	n.stop.Do(func() { n.cluster.Shutdown(n.graceful) })
+}
+
+// ErrStopped is returned by calls after Stop.
+var ErrStopped = errors.New("cluster: node stopped")

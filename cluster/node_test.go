@@ -1,0 +1,115 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+type incr struct{ By int }
+type total struct{ Value int }
+type later struct{}
+type unregistered struct{}
+
+// counter is a grain that counts, answers "later" from a goroutine, and passivates quickly.
+type counter struct {
+	n       int
+	started *int
+}
+
+func (c *counter) Receive(ctx *Context, msg any) {
+	switch m := msg.(type) {
+	case *actor.Started:
+		*c.started++
+		ctx.SetReceiveTimeout(50 * time.Millisecond)
+	case *actor.ReceiveTimeout:
+		ctx.Stop()
+	case *incr:
+		c.n += m.By
+		ctx.Reply().Send(&total{c.n})
+	case *later:
+		r := ctx.Reply()
+		go func() { time.Sleep(5 * time.Millisecond); r.Send(&total{-1}) }()
+	}
+}
+
+func startTestNode(t *testing.T) (*Node, *int) {
+	t.Helper()
+	codec := NewCodec()
+	codec.Register("test.incr", incr{})
+	codec.Register("test.total", total{})
+	codec.Register("test.later", later{})
+	var mu sync.Mutex
+	started := 0
+	n, err := Start(Options{
+		ClusterName: "test", Addr: "127.0.0.1:0", Codec: codec,
+		Kinds: []Kind{{Name: "counter", New: func(string) Grain {
+			mu.Lock()
+			defer mu.Unlock()
+			return &counter{started: &started}
+		}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(n.Stop)
+	return n, &started
+}
+
+func TestCallActivatesRepliesAndPassivates(t *testing.T) {
+	n, started := startTestNode(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	for i := 1; i <= 3; i++ {
+		v, err := n.Call(ctx, "counter", "a", &incr{By: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := v.(*total).Value; got != i {
+			t.Fatalf("call %d: total %d", i, got)
+		}
+	}
+	if v, err := n.Call(ctx, "counter", "b", &incr{By: 5}); err != nil || v.(*total).Value != 5 {
+		t.Fatalf("independent identity: %v %v", v, err)
+	}
+	if v, err := n.Call(ctx, "counter", "a", &later{}); err != nil || v.(*total).Value != -1 {
+		t.Fatalf("deferred reply: %v %v", v, err)
+	}
+
+	// After passivation the next call activates a fresh grain (state here is in memory only,
+	// so it restarts from zero) instead of hitting a dead PID.
+	deadline := time.Now().Add(5 * time.Second)
+	for *started < 3 && time.Now().Before(deadline) {
+		time.Sleep(150 * time.Millisecond) // longer than the receive timeout
+		if _, err := n.Call(ctx, "counter", "a", &incr{By: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if *started < 3 {
+		t.Fatalf("no re-activation after passivation (started %d)", *started)
+	}
+}
+
+func TestCallRefusesUnregisteredTypes(t *testing.T) {
+	n, _ := startTestNode(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := n.Call(ctx, "counter", "a", &unregistered{}); err == nil {
+		t.Fatal("unregistered request sent")
+	}
+}
+
+func TestCallHonoursDeadline(t *testing.T) {
+	n, _ := startTestNode(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := n.Call(ctx, "no-such-kind", "x", &incr{})
+	if err == nil || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("want deadline error, got %v", err)
+	}
+}

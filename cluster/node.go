@@ -43,7 +43,7 @@ type Node struct {
 	owner   *ownership
 	// graceful leave is needed only when other members must take over our identities.
 	graceful bool
-	stop    sync.Once
+	stop     sync.Once
 }
 
 // Start boots the actor system and joins the cluster. protoactor panics on some start-up

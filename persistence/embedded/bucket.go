@@ -26,7 +26,7 @@ func (bk buckets) Put(ctx context.Context, bs []persistence.Bucket) error {
 		keys[i], vals[i] = bucketKey(b.Conversation, b.Seq), v
 	}
 	return bk.s.batch(ctx, "put buckets", func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketBuckets)
+		b := bucket(tx, bucketBuckets)
 		for i := range keys {
 			if err := b.Put(keys[i], vals[i]); err != nil {
 				return err
@@ -39,7 +39,7 @@ func (bk buckets) Put(ctx context.Context, bs []persistence.Bucket) error {
 func (bk buckets) Get(ctx context.Context, conversation string, seq int) (persistence.Bucket, error) {
 	var b persistence.Bucket
 	err := bk.s.view(ctx, "get bucket", func(tx *bolt.Tx) error {
-		ok, err := get(tx.Bucket(bucketBuckets), bucketKey(conversation, seq), &b)
+		ok, err := get(bucket(tx, bucketBuckets), bucketKey(conversation, seq), &b)
 		if err != nil {
 			return err
 		}

@@ -36,7 +36,7 @@ func (in inbox) Append(ctx context.Context, entries []persistence.InboxEntry) er
 		vals[i] = v
 	}
 	return in.s.batch(ctx, "append inbox", func(tx *bolt.Tx) error {
-		all, pending := tx.Bucket(bucketInbox), tx.Bucket(bucketInboxPending)
+		all, pending := bucket(tx, bucketInbox), bucket(tx, bucketInboxPending)
 		// Check every id before the first put, so a conflict writes nothing even before the
 		// rollback that follows it.
 		for _, e := range entries {
@@ -62,7 +62,7 @@ func (in inbox) MarkProcessed(ctx context.Context, ids []string) error {
 		return nil
 	}
 	return in.s.batch(ctx, "mark processed", func(tx *bolt.Tx) error {
-		all, pending := tx.Bucket(bucketInbox), tx.Bucket(bucketInboxPending)
+		all, pending := bucket(tx, bucketInbox), bucket(tx, bucketInboxPending)
 		for _, id := range ids {
 			key := []byte(id)
 			if pending.Get(key) == nil {
@@ -91,8 +91,8 @@ func (in inbox) MarkProcessed(ctx context.Context, ids []string) error {
 func (in inbox) Pending(ctx context.Context, afterID string, limit int) ([]persistence.InboxEntry, error) {
 	var out []persistence.InboxEntry
 	err := in.s.view(ctx, "pending inbox", func(tx *bolt.Tx) error {
-		all := tx.Bucket(bucketInbox)
-		return after(tx.Bucket(bucketInboxPending), afterID, limit, func(id []byte) error {
+		all := bucket(tx, bucketInbox)
+		return after(bucket(tx, bucketInboxPending), afterID, limit, func(id []byte) error {
 			var e persistence.InboxEntry
 			ok, err := get(all, id, &e)
 			if err != nil {
@@ -122,7 +122,7 @@ func (in inbox) DeadLetter(ctx context.Context, letters []persistence.DeadLetter
 		vals[i] = v
 	}
 	return in.s.batch(ctx, "dead letter", func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketDeadLetters)
+		b := bucket(tx, bucketDeadLetters)
 		for i, l := range letters {
 			if b.Get([]byte(l.ID)) != nil {
 				continue // stored before: keep the first reason, as promised
@@ -138,7 +138,7 @@ func (in inbox) DeadLetter(ctx context.Context, letters []persistence.DeadLetter
 func (in inbox) DeadLetters(ctx context.Context, afterID string, limit int) ([]persistence.DeadLetter, error) {
 	var out []persistence.DeadLetter
 	err := in.s.view(ctx, "dead letters", func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketDeadLetters)
+		b := bucket(tx, bucketDeadLetters)
 		return after(b, afterID, limit, func(id []byte) error {
 			var l persistence.DeadLetter
 			if _, err := get(b, id, &l); err != nil {

@@ -37,7 +37,7 @@ func (o outbox) Enqueue(ctx context.Context, msgs []persistence.OutboxMessage) e
 		vals[i] = v
 	}
 	return o.s.batch(ctx, "enqueue", func(tx *bolt.Tx) error {
-		all, byState := tx.Bucket(bucketOutbox), tx.Bucket(bucketOutboxByState)
+		all, byState := bucket(tx, bucketOutbox), bucket(tx, bucketOutboxByState)
 		for _, m := range msgs {
 			if all.Get([]byte(m.ID)) != nil {
 				return fmt.Errorf("outbox id %q: %w", m.ID, persistence.ErrConflict)
@@ -69,7 +69,7 @@ func (o outbox) Get(ctx context.Context, id string) (persistence.OutboxMessage, 
 }
 
 func outboxByID(tx *bolt.Tx, id string, m *persistence.OutboxMessage) error {
-	ok, err := get(tx.Bucket(bucketOutbox), []byte(id), m)
+	ok, err := get(bucket(tx, bucketOutbox), []byte(id), m)
 	if err != nil {
 		return err
 	}
@@ -95,11 +95,11 @@ func (o outbox) Transition(ctx context.Context, from persistence.OutboxState, m 
 		if cur.State != from {
 			return fmt.Errorf("outbox message %q is %s, not %s: %w", m.ID, cur.State, from, persistence.ErrVersionConflict)
 		}
-		byState := tx.Bucket(bucketOutboxByState)
+		byState := bucket(tx, bucketOutboxByState)
 		if err := byState.Delete(stateKey(cur)); err != nil {
 			return err
 		}
-		return putAll(put{tx.Bucket(bucketOutbox), []byte(m.ID), val}, put{byState, stateKey(m), nil})
+		return putAll(put{bucket(tx, bucketOutbox), []byte(m.ID), val}, put{byState, stateKey(m), nil})
 	})
 }
 
@@ -107,7 +107,7 @@ func (o outbox) ListByState(ctx context.Context, tenantID string, state persiste
 	var out []persistence.OutboxMessage
 	pre := prefix(tenantID, string(state))
 	err := o.s.view(ctx, "list outbox by state", func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketOutboxByState).Cursor()
+		c := bucket(tx, bucketOutboxByState).Cursor()
 		for k, _ := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre) && len(out) < limit; k, _ = c.Next() {
 			var m persistence.OutboxMessage
 			if err := outboxByID(tx, orderKeyID(k[len(pre):]), &m); err != nil {

@@ -1,32 +1,42 @@
 package embedded
 
+import bolt "go.etcd.io/bbolt"
+
 // Bucket names. Collections hold documents by id; the others are indexes kept in step with
 // their collection inside the same transaction.
-var (
-	bucketUsers         = []byte("users")
-	bucketUsersByEmail  = []byte("users_by_email")  // lower-cased email → user id
-	bucketUsersOrder    = []byte("users_order")     // createdAt|id → nil (ListUsers, all)
-	bucketUsersByTenant = []byte("users_by_tenant") // tenantID\0createdAt|id → nil
+const (
+	bucketUsers         = "users"
+	bucketUsersByEmail  = "users_by_email"  // lower-cased email → user id
+	bucketUsersOrder    = "users_order"     // createdAt|id → nil (ListUsers, all)
+	bucketUsersByTenant = "users_by_tenant" // tenantID\0createdAt|id → nil
 
-	bucketTenants        = []byte("tenants")
-	bucketTenantsByPhone = []byte("tenants_by_phone") // phoneNumberID → tenant id
-	bucketTenantsOrder   = []byte("tenants_order")    // createdAt|id → nil
+	bucketTenants        = "tenants"
+	bucketTenantsByPhone = "tenants_by_phone" // phoneNumberID → tenant id
+	bucketTenantsOrder   = "tenants_order"    // createdAt|id → nil
 
-	bucketSnapshots = []byte("snapshots") // kind\0identity → snapshot
-	bucketBuckets   = []byte("buckets")   // conversation\0seq → bucket
+	bucketSnapshots = "snapshots" // kind\0identity → snapshot
+	bucketBuckets   = "buckets"   // conversation\0seq → bucket
 
-	bucketInbox        = []byte("inbox")         // id → entry
-	bucketInboxPending = []byte("inbox_pending") // id → nil, only unprocessed entries
-	bucketDeadLetters  = []byte("dead_letters")  // id → dead letter
+	bucketInbox        = "inbox"         // id → entry
+	bucketInboxPending = "inbox_pending" // id → nil, only unprocessed entries
+	bucketDeadLetters  = "dead_letters"  // id → dead letter
 
-	bucketOutbox        = []byte("outbox")          // id → message
-	bucketOutboxByState = []byte("outbox_by_state") // tenantID\0state\0createdAt|id → nil
+	bucketOutbox        = "outbox"          // id → message
+	bucketOutboxByState = "outbox_by_state" // tenantID\0state\0createdAt|id → nil
 )
 
-var allBuckets = [][]byte{
-	bucketUsers, bucketUsersByEmail, bucketUsersOrder, bucketUsersByTenant,
-	bucketTenants, bucketTenantsByPhone, bucketTenantsOrder,
-	bucketSnapshots, bucketBuckets,
-	bucketInbox, bucketInboxPending, bucketDeadLetters,
-	bucketOutbox, bucketOutboxByState,
+// allBuckets lists every bucket Open creates.
+func allBuckets() []string {
+	return []string{
+		bucketUsers, bucketUsersByEmail, bucketUsersOrder, bucketUsersByTenant,
+		bucketTenants, bucketTenantsByPhone, bucketTenantsOrder,
+		bucketSnapshots, bucketBuckets,
+		bucketInbox, bucketInboxPending, bucketDeadLetters,
+		bucketOutbox, bucketOutboxByState,
+	}
+}
+
+// bucket returns the named bucket; Open created them all, so it is never nil.
+func bucket(tx *bolt.Tx, name string) *bolt.Bucket {
+	return tx.Bucket([]byte(name))
 }

@@ -14,7 +14,7 @@ type snapshots struct{ s *Store }
 func (sn snapshots) Load(ctx context.Context, kind, identity string) (persistence.Snapshot, error) {
 	var snap persistence.Snapshot
 	err := sn.s.view(ctx, "load snapshot", func(tx *bolt.Tx) error {
-		ok, err := get(tx.Bucket(bucketSnapshots), snapshotKey(kind, identity), &snap)
+		ok, err := get(bucket(tx, bucketSnapshots), snapshotKey(kind, identity), &snap)
 		if err != nil {
 			return err
 		}
@@ -36,7 +36,7 @@ func (sn snapshots) Save(ctx context.Context, snap persistence.Snapshot) error {
 	}
 	key := snapshotKey(snap.Kind, snap.Identity)
 	return sn.s.batch(ctx, "save snapshot", func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketSnapshots)
+		b := bucket(tx, bucketSnapshots)
 		// Only the version is needed; decoding into this skips copying Data.
 		var stored struct {
 			Version uint64 `json:"version"`

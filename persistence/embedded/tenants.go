@@ -16,13 +16,13 @@ func (d directory) CreateTenant(ctx context.Context, t persistence.Tenant) error
 		return fmt.Errorf("embedded: create tenant: %w", err)
 	}
 	return d.s.update(ctx, "create tenant", func(tx *bolt.Tx) error {
-		tenants, byPhone := tx.Bucket(bucketTenants), tx.Bucket(bucketTenantsByPhone)
+		tenants, byPhone := bucket(tx, bucketTenants), bucket(tx, bucketTenantsByPhone)
 		if tenants.Get([]byte(t.ID)) != nil {
 			return fmt.Errorf("tenant id %q: %w", t.ID, persistence.ErrConflict)
 		}
 		puts := []put{
 			{tenants, []byte(t.ID), val},
-			{tx.Bucket(bucketTenantsOrder), orderKey(t.CreatedAt, t.ID), nil},
+			{bucket(tx, bucketTenantsOrder), orderKey(t.CreatedAt, t.ID), nil},
 		}
 		if t.PhoneNumberID != "" {
 			if owner := byPhone.Get([]byte(t.PhoneNumberID)); owner != nil {
@@ -43,7 +43,7 @@ func (d directory) UpdateTenant(ctx context.Context, t persistence.Tenant) error
 		return fmt.Errorf("embedded: update tenant: %w", err)
 	}
 	return d.s.update(ctx, "update tenant", func(tx *bolt.Tx) error {
-		tenants, byPhone, order := tx.Bucket(bucketTenants), tx.Bucket(bucketTenantsByPhone), tx.Bucket(bucketTenantsOrder)
+		tenants, byPhone, order := bucket(tx, bucketTenants), bucket(tx, bucketTenantsByPhone), bucket(tx, bucketTenantsOrder)
 		var old persistence.Tenant
 		if err := tenantByID(tx, t.ID, &old); err != nil {
 			return err
@@ -84,7 +84,7 @@ func (d directory) TenantByID(ctx context.Context, id string) (persistence.Tenan
 func (d directory) TenantByPhoneNumberID(ctx context.Context, phoneNumberID string) (persistence.Tenant, error) {
 	var t persistence.Tenant
 	err := d.s.view(ctx, "tenant by phone number id", func(tx *bolt.Tx) error {
-		id := tx.Bucket(bucketTenantsByPhone).Get([]byte(phoneNumberID))
+		id := bucket(tx, bucketTenantsByPhone).Get([]byte(phoneNumberID))
 		if id == nil {
 			return fmt.Errorf("phone number id %q: %w", phoneNumberID, persistence.ErrNotFound)
 		}
@@ -94,7 +94,7 @@ func (d directory) TenantByPhoneNumberID(ctx context.Context, phoneNumberID stri
 }
 
 func tenantByID(tx *bolt.Tx, id string, t *persistence.Tenant) error {
-	ok, err := get(tx.Bucket(bucketTenants), []byte(id), t)
+	ok, err := get(bucket(tx, bucketTenants), []byte(id), t)
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func (d directory) ListTenants(ctx context.Context, p persistence.Page) ([]persi
 		total   int
 	)
 	err := d.s.view(ctx, "list tenants", func(tx *bolt.Tx) error {
-		ids, n := pageIDs(tx.Bucket(bucketTenantsOrder), nil, p)
+		ids, n := pageIDs(bucket(tx, bucketTenantsOrder), nil, p)
 		total = n
 		tenants = make([]persistence.Tenant, 0, len(ids))
 		for _, id := range ids {

@@ -22,7 +22,7 @@ func (d directory) CreateUser(ctx context.Context, u persistence.User) error {
 		return fmt.Errorf("embedded: create user: %w", err)
 	}
 	return d.s.update(ctx, "create user", func(tx *bolt.Tx) error {
-		users, byEmail := tx.Bucket(bucketUsers), tx.Bucket(bucketUsersByEmail)
+		users, byEmail := bucket(tx, bucketUsers), bucket(tx, bucketUsersByEmail)
 		if users.Get([]byte(u.ID)) != nil {
 			return fmt.Errorf("user id %q: %w", u.ID, persistence.ErrConflict)
 		}
@@ -33,10 +33,10 @@ func (d directory) CreateUser(ctx context.Context, u persistence.User) error {
 		puts := []put{
 			{users, []byte(u.ID), val},
 			{byEmail, []byte(u.Email), []byte(u.ID)},
-			{tx.Bucket(bucketUsersOrder), order, nil},
+			{bucket(tx, bucketUsersOrder), order, nil},
 		}
 		if u.TenantID != "" {
-			puts = append(puts, put{tx.Bucket(bucketUsersByTenant), append(prefix(u.TenantID), order...), nil})
+			puts = append(puts, put{bucket(tx, bucketUsersByTenant), append(prefix(u.TenantID), order...), nil})
 		}
 		return putAll(puts...)
 	})
@@ -53,7 +53,7 @@ func (d directory) UserByID(ctx context.Context, id string) (persistence.User, e
 func (d directory) UserByEmail(ctx context.Context, email string) (persistence.User, error) {
 	var u persistence.User
 	err := d.s.view(ctx, "user by email", func(tx *bolt.Tx) error {
-		id := tx.Bucket(bucketUsersByEmail).Get([]byte(strings.ToLower(email)))
+		id := bucket(tx, bucketUsersByEmail).Get([]byte(strings.ToLower(email)))
 		if id == nil {
 			return fmt.Errorf("email %q: %w", email, persistence.ErrNotFound)
 		}
@@ -63,7 +63,7 @@ func (d directory) UserByEmail(ctx context.Context, email string) (persistence.U
 }
 
 func userByID(tx *bolt.Tx, id string, u *persistence.User) error {
-	ok, err := get(tx.Bucket(bucketUsers), []byte(id), u)
+	ok, err := get(bucket(tx, bucketUsers), []byte(id), u)
 	if err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ func (d directory) ListUsers(ctx context.Context, tenantID string, p persistence
 		total int
 	)
 	err := d.s.view(ctx, "list users", func(tx *bolt.Tx) error {
-		ids, n := pageIDs(tx.Bucket(index), pre, p)
+		ids, n := pageIDs(bucket(tx, index), pre, p)
 		total = n
 		users = make([]persistence.User, 0, len(ids))
 		for _, id := range ids {

@@ -95,6 +95,6 @@ func (o outbox) ListByState(ctx context.Context, tenantID string, state persiste
 	defer cancel()
 	filter := bson.D{{Key: "tenantId", Value: tenantID}, {Key: "state", Value: state}}
 	out, err := findAll[persistence.OutboxMessage](ctx, o.s.outbox, filter,
-		options.Find().SetSort(oldestFirst).SetLimit(int64(limit)))
+		options.Find().SetSort(oldestFirst()).SetLimit(int64(limit)))
 	return out, o.s.fail(op, err)
 }

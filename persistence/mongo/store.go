@@ -56,6 +56,11 @@ var _ persistence.Store = (*Store)(nil)
 // database; when it is "" the one in the URI path is used, and "switchboard" when the URI
 // names none.
 func Open(ctx context.Context, uri, database string) (*Store, error) {
+	return open(ctx, uri, database)
+}
+
+// open is Open with extra client options, applied last (tests add a command monitor).
+func open(ctx context.Context, uri, database string, extra ...*options.ClientOptions) (*Store, error) {
 	cs, err := connstring.ParseAndValidate(uri)
 	if err != nil {
 		return nil, fmt.Errorf("mongo: parse uri: %w", err)
@@ -66,10 +71,11 @@ func Open(ctx context.Context, uri, database string) (*Store, error) {
 	if database == "" {
 		database = DefaultDatabase
 	}
-	client, err := mongodrv.Connect(options.Client().
+	base := options.Client().
 		ApplyURI(uri).
 		SetConnectTimeout(connectTimeout).
-		SetServerSelectionTimeout(serverSelectionTimeout))
+		SetServerSelectionTimeout(serverSelectionTimeout)
+	client, err := mongodrv.Connect(append([]*options.ClientOptions{base}, extra...)...)
 	if err != nil {
 		return nil, fmt.Errorf("mongo: connect: %w", err)
 	}
@@ -102,7 +108,7 @@ func (s *Store) Outbox() persistence.Outbox       { return outbox{s} }
 // Backend names this implementation for health reports.
 func (s *Store) Backend() string { return "mongodb" }
 
-// Database is the database the store writes to (tests drop it).
+// Database names the database the store writes to: the caller's, the URI's or the default.
 func (s *Store) Database() string { return s.db.Name() }
 
 // Ping asks the primary, the member that takes the writes.

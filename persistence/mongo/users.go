@@ -47,7 +47,7 @@ func (d directory) ListUsers(ctx context.Context, tenantID string, p persistence
 }
 
 // oldestFirst is the listings' order; _id breaks ties between equal creation times.
-var oldestFirst = bson.D{{Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}
+func oldestFirst() bson.D { return bson.D{{Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}} }
 
 // listPage returns one page of col matching filter, oldest first, and the number of matches.
 func listPage[T any](ctx context.Context, s *Store, op string, col collection, filter bson.D, p persistence.Page) ([]T, int, error) {
@@ -60,7 +60,7 @@ func listPage[T any](ctx context.Context, s *Store, op string, col collection, f
 	if err != nil {
 		return nil, 0, s.fail(op, err)
 	}
-	opts := options.Find().SetSort(oldestFirst).SetSkip(int64(p.Skip())).SetLimit(int64(clampLimit(p.Limit)))
+	opts := options.Find().SetSort(oldestFirst()).SetSkip(int64(p.Skip())).SetLimit(int64(clampLimit(p.Limit)))
 	items, err := findAll[T](ctx, col, filter, opts)
 	if err != nil {
 		return nil, 0, s.fail(op, err)

@@ -111,10 +111,11 @@ func RunReopen(t *testing.T, storage Storage) {
 	must(t, first.Snapshots().Save(ctx, snap), "save snapshot")
 	must(t, first.Buckets().Put(ctx, []persistence.Bucket{bkt}), "put bucket")
 	must(t, first.Outbox().Enqueue(ctx, []persistence.OutboxMessage{msg}), "enqueue")
-	errs := make([]error, 10)
+	// Concurrent appends, so a backend that group-commits shows each acknowledged one kept.
+	errs := make([]error, 50)
 	var wg sync.WaitGroup
 	for w := range errs {
-		wg.Go(func() { errs[w] = first.Inbox().Append(ctx, newEntries(w*10, w*10+10)) })
+		wg.Go(func() { errs[w] = first.Inbox().Append(ctx, newEntries(w*2, w*2+2)) })
 	}
 	wg.Wait()
 	for w, err := range errs {

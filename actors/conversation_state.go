@@ -1,0 +1,302 @@
+package actors
+
+import (
+	"time"
+)
+
+// maxHeldWAMIDs bounds the statuses a conversation holds for messages it has not seen
+// (status before the send response, or messages sent from another app). Oldest go first.
+const maxHeldWAMIDs = 512
+
+// conversationSnapshot is what a conversation persists besides its message buckets.
+type conversationSnapshot struct {
+	Summary ConversationSummary       `json:"summary"`
+	Held    map[string][]StatusUpdate `json:"held,omitempty"`
+	// HeldOrder is the arrival order of Held's keys, for eviction.
+	HeldOrder []string `json:"heldOrder,omitempty"`
+}
+
+// conversation is the state machine of one conversation: plain code, no actor, no IO but
+// through its message log's loader, so it is tested directly.
+type conversation struct {
+	s   conversationSnapshot
+	log *messageLog
+}
+
+func newConversation(s conversationSnapshot, load loadBucket) *conversation {
+	if s.Held == nil {
+		s.Held = map[string][]StatusUpdate{}
+	}
+	return &conversation{s: s, log: newMessageLog(s.Summary.MessageCount, load)}
+}
+
+// deliver applies one Deliver: contact details, preferences, new messages (deduped by
+// wamid), then statuses. now stamps CreatedAt.
+func (c *conversation) deliver(d *Deliver, now time.Time) (DeliverResult, error) {
+	var r DeliverResult
+	c.updateContact(d.Contact)
+	if d.PhoneNumberID != "" {
+		c.s.Summary.PhoneNumberID = d.PhoneNumberID
+	}
+	for _, p := range d.Preferences {
+		if p.Category == "marketing_messages" {
+			c.s.Summary.Contact.MarketingOptOut = p.Value == "stop"
+		}
+	}
+	for _, m := range d.Messages {
+		added, err := c.addInbound(m, now)
+		if err != nil {
+			return r, err
+		}
+		if added {
+			r.Added++
+		} else {
+			r.Duplicates++
+		}
+	}
+	for _, st := range d.Statuses {
+		switch out, err := c.applyStatus(st); {
+		case err != nil:
+			return r, err
+		case out == statusApplied:
+			r.StatusesApplied++
+		case out == statusHeld:
+			r.StatusesHeld++
+		default:
+			r.StatusesIgnored++
+		}
+	}
+	return r, nil
+}
+
+func (c *conversation) updateContact(in Contact) {
+	ct := &c.s.Summary.Contact
+	if in.Name != "" {
+		ct.Name = in.Name
+	}
+	if in.Username != "" {
+		ct.Username = in.Username
+	}
+	if ct.WaID == "" && in.WaID != "" {
+		ct.WaID = in.WaID
+	}
+	if ct.UserID == "" && in.UserID != "" {
+		ct.UserID = in.UserID
+	}
+}
+
+// addInbound stores an inbound message unless its wamid is already known.
+func (c *conversation) addInbound(m Message, now time.Time) (bool, error) {
+	if _, dup := c.log.lookup(m.WAMID); dup {
+		return false, nil
+	}
+	m.Direction, m.Status = Inbound, StatusReceived
+	if m.ID == "" {
+		m.ID = m.WAMID
+	}
+	m.CreatedAt = now
+	c.log.append(m)
+	sum := &c.s.Summary
+	sum.MessageCount = c.log.count
+	if m.Type == "system" {
+		// Notices are not the user talking: no unread, no window.
+		if m.Content != nil {
+			c.noteSystem(m)
+		}
+	} else {
+		sum.UnreadCount++
+		sum.LastInboundWAMID = m.WAMID
+		if m.Timestamp.After(sum.LastInboundAt) {
+			sum.LastInboundAt = m.Timestamp
+		}
+		if sum.Status == ConversationClosed {
+			sum.Status = ConversationOpen // a closed conversation reopens when the user writes
+		}
+	}
+	c.noteLast(m)
+	return true, nil
+}
+
+func (c *conversation) noteSystem(m Message) {
+	var sys struct {
+		WaID string `json:"wa_id"`
+		Type string `json:"type"`
+	}
+	if err := unmarshal(m.Content, &sys); err == nil && sys.Type == "user_changed_number" {
+		c.s.Summary.Contact.ChangedNumberTo = sys.WaID
+	}
+}
+
+func (c *conversation) noteLast(m Message) {
+	sum := &c.s.Summary
+	last := m
+	last.Content, last.Referral = nil, nil
+	sum.LastMessage = &last
+	if m.Timestamp.After(sum.LastActivityAt) {
+		sum.LastActivityAt = m.Timestamp
+	}
+}
+
+type statusOutcome int
+
+const (
+	statusIgnored statusOutcome = iota
+	statusApplied
+	statusHeld
+)
+
+// applyStatus moves an outbound message's status forward by rank, or holds the status when
+// the message is not known yet. A lower-ranked status (a late "delivered" after "read") only
+// records its timestamp. failed is terminal, and only fails a message not yet delivered: a
+// failure reported after delivered/read (multi-device races) keeps the better status and
+// records the error beside it.
+func (c *conversation) applyStatus(st StatusUpdate) (statusOutcome, error) {
+	if !KnownStatus(st.Status) || st.WAMID == "" {
+		return statusIgnored, nil
+	}
+	pos, ok := c.log.lookup(st.WAMID)
+	if !ok {
+		c.hold(st)
+		return statusHeld, nil
+	}
+	m, err := c.log.at(pos)
+	if err != nil {
+		return statusIgnored, err
+	}
+	if m.Direction != Outbound {
+		return statusIgnored, nil
+	}
+	if !mergeStatus(m, st) {
+		return statusIgnored, nil
+	}
+	c.log.touch(pos)
+	if pos == c.log.count-1 {
+		c.noteLast(*m)
+	}
+	return statusApplied, nil
+}
+
+// mergeStatus applies st to m and reports whether anything changed.
+func mergeStatus(m *Message, st StatusUpdate) bool {
+	changed := false
+	if m.StatusTimestamps == nil {
+		m.StatusTimestamps = map[string]time.Time{}
+	}
+	if _, seen := m.StatusTimestamps[st.Status]; !seen {
+		m.StatusTimestamps[st.Status] = st.Timestamp
+		changed = true
+	}
+	if st.Pricing != nil && m.Pricing == nil {
+		m.Pricing, changed = st.Pricing, true
+	}
+	if st.Status == StatusFailed {
+		if m.Error == nil && st.Error != nil {
+			m.Error, changed = st.Error, true
+		}
+		if statusRank[m.Status] < statusRank[StatusDelivered] {
+			m.Status, changed = StatusFailed, true
+		}
+		return changed
+	}
+	if m.Status != StatusFailed && statusRank[st.Status] > statusRank[m.Status] {
+		m.Status, changed = st.Status, true
+	}
+	return changed
+}
+
+func (c *conversation) hold(st StatusUpdate) {
+	if _, ok := c.s.Held[st.WAMID]; !ok {
+		c.s.HeldOrder = append(c.s.HeldOrder, st.WAMID)
+		for len(c.s.HeldOrder) > maxHeldWAMIDs {
+			delete(c.s.Held, c.s.HeldOrder[0])
+			c.s.HeldOrder = c.s.HeldOrder[1:]
+		}
+	}
+	for _, h := range c.s.Held[st.WAMID] {
+		if h.Status == st.Status {
+			return // duplicate delivery of a held status
+		}
+	}
+	c.s.Held[st.WAMID] = append(c.s.Held[st.WAMID], st)
+}
+
+// heldFor returns the status a held wamid would have if its message arrived now: the best
+// held status by the same rules as applyStatus (used by tests and by the outbound pipeline
+// when it learns a wamid).
+func (c *conversation) heldFor(wamid string) (Message, bool) {
+	held, ok := c.s.Held[wamid]
+	if !ok {
+		return Message{}, false
+	}
+	m := Message{WAMID: wamid, Direction: Outbound, Status: StatusQueued}
+	for _, st := range held {
+		mergeStatus(&m, st)
+	}
+	return m, true
+}
+
+// addOutbound stores an outbound message and applies any statuses held for its wamid.
+func (c *conversation) addOutbound(m Message, now time.Time) {
+	m.Direction = Outbound
+	m.CreatedAt = now
+	if m.Status == "" {
+		m.Status = StatusQueued
+	}
+	pos := c.log.append(m)
+	c.s.Summary.MessageCount = c.log.count
+	if m.WAMID != "" {
+		c.releaseHeld(pos, m.WAMID)
+	}
+	last, _ := c.log.at(pos)
+	c.noteLast(*last)
+}
+
+// releaseHeld applies the statuses held for wamid to the message at pos.
+func (c *conversation) releaseHeld(pos int, wamid string) {
+	held, ok := c.s.Held[wamid]
+	if !ok {
+		return
+	}
+	m, err := c.log.at(pos)
+	if err != nil {
+		return
+	}
+	for _, st := range held {
+		mergeStatus(m, st)
+	}
+	c.log.touch(pos)
+	delete(c.s.Held, wamid)
+	for i, w := range c.s.HeldOrder {
+		if w == wamid {
+			c.s.HeldOrder = append(c.s.HeldOrder[:i], c.s.HeldOrder[i+1:]...)
+			break
+		}
+	}
+}
+
+// markRead zeroes the unread count; it reports whether anything changed.
+func (c *conversation) markRead() bool {
+	if c.s.Summary.UnreadCount == 0 {
+		return false
+	}
+	c.s.Summary.UnreadCount = 0
+	return true
+}
+
+// assign sets the agent; it reports whether anything changed.
+func (c *conversation) assign(agentID string) bool {
+	if c.s.Summary.AssignedTo == agentID {
+		return false
+	}
+	c.s.Summary.AssignedTo = agentID
+	return true
+}
+
+// messages returns page (1 = newest) of limit messages, oldest first within the page.
+func (c *conversation) messages(page, limit int) ([]Message, error) {
+	to := c.log.count - (page-1)*limit
+	if to <= 0 {
+		return []Message{}, nil
+	}
+	return c.log.page(max(0, to-limit), to)
+}

@@ -1,0 +1,172 @@
+package actors
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+
+func newTestConversation() *conversation {
+	return newConversation(conversationSnapshot{Summary: ConversationSummary{ID: "t_1", Status: ConversationOpen}},
+		func(seq int) ([]Message, error) { return nil, errors.New("nothing stored") })
+}
+
+func inbound(wamid string, at time.Time) Message {
+	return Message{WAMID: wamid, Type: "text", Text: "hi " + wamid, Timestamp: at}
+}
+
+func TestDeliverDedupesAndCounts(t *testing.T) {
+	c := newTestConversation()
+	d := &Deliver{Contact: Contact{WaID: "5511987654321", Name: "Ana"}, Messages: []Message{inbound("w1", t0), inbound("w2", t0.Add(time.Minute))}}
+	for i := range 5 {
+		r, err := c.deliver(d, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantAdded := 0
+		if i == 0 {
+			wantAdded = 2
+		}
+		if r.Added != wantAdded || r.Added+r.Duplicates != 2 {
+			t.Fatalf("delivery %d: %+v", i, r)
+		}
+	}
+	s := c.s.Summary
+	if s.MessageCount != 2 || s.UnreadCount != 2 || s.Contact.Name != "Ana" || !s.LastInboundAt.Equal(t0.Add(time.Minute)) ||
+		s.LastMessage.WAMID != "w2" || s.LastInboundWAMID != "w2" {
+		t.Fatalf("summary %+v", s)
+	}
+	if !s.WindowOpen(t0.Add(24*time.Hour)) || s.WindowOpen(t0.Add(25*time.Hour)) {
+		t.Fatal("window")
+	}
+	if !c.markRead() || c.s.Summary.UnreadCount != 0 || c.markRead() {
+		t.Fatal("markRead")
+	}
+}
+
+func TestStatusesMonotonicHeldAndFailed(t *testing.T) {
+	st := func(w, s string, at time.Time) StatusUpdate { return StatusUpdate{WAMID: w, Status: s, Timestamp: at} }
+	failed := StatusUpdate{WAMID: "o1", Status: StatusFailed, Timestamp: t0, Error: &MessageError{Code: 131047, Title: "Re-engagement message"}}
+	cases := []struct {
+		name     string
+		sequence []StatusUpdate
+		want     string
+		wantErr  int
+	}{
+		{"in order", []StatusUpdate{st("o1", "sent", t0), st("o1", "delivered", t0), st("o1", "read", t0)}, StatusRead, 0},
+		{"read before sent and a duplicate sent", []StatusUpdate{st("o1", "read", t0), st("o1", "sent", t0), st("o1", "sent", t0)}, StatusRead, 0},
+		{"late delivered after read", []StatusUpdate{st("o1", "read", t0), st("o1", "delivered", t0)}, StatusRead, 0},
+		{"failed keeps its error", []StatusUpdate{st("o1", "sent", t0), failed}, StatusFailed, 131047},
+		{"failed is terminal", []StatusUpdate{failed, st("o1", "delivered", t0), st("o1", "read", t0)}, StatusFailed, 131047},
+		{"failure after read keeps read, records error", []StatusUpdate{st("o1", "read", t0), failed}, StatusRead, 131047},
+		{"played after read", []StatusUpdate{st("o1", "read", t0), st("o1", "played", t0)}, StatusPlayed, 0},
+	}
+	for _, tc := range cases {
+		for _, held := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/held=%v", tc.name, held), func(t *testing.T) {
+				c := newTestConversation()
+				if !held {
+					c.addOutbound(Message{ID: "m1", WAMID: "o1", Type: "text", Status: StatusQueued}, t0)
+				}
+				for _, s := range tc.sequence {
+					if _, err := c.applyStatus(s); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if held {
+					// The message becomes known after its statuses (status before the send
+					// response): held statuses apply on arrival.
+					c.addOutbound(Message{ID: "m1", WAMID: "o1", Type: "text", Status: StatusQueued}, t0)
+				}
+				m, _ := c.log.at(0)
+				if m.Status != tc.want {
+					t.Fatalf("status %s, want %s", m.Status, tc.want)
+				}
+				if tc.wantErr != 0 && (m.Error == nil || m.Error.Code != tc.wantErr || m.Error.Title == "") {
+					t.Fatalf("error %+v", m.Error)
+				}
+				if len(c.s.Held) != 0 {
+					t.Fatalf("held left over: %v", c.s.Held)
+				}
+			})
+		}
+	}
+}
+
+func TestHeldStatusesAreBounded(t *testing.T) {
+	c := newTestConversation()
+	for i := range maxHeldWAMIDs + 10 {
+		c.applyStatus(StatusUpdate{WAMID: fmt.Sprint("x", i), Status: StatusSent, Timestamp: t0})
+	}
+	if len(c.s.Held) != maxHeldWAMIDs || len(c.s.HeldOrder) != maxHeldWAMIDs {
+		t.Fatalf("held %d/%d", len(c.s.Held), len(c.s.HeldOrder))
+	}
+	if _, ok := c.s.Held["x0"]; ok {
+		t.Fatal("oldest not evicted")
+	}
+	if m, ok := c.heldFor(fmt.Sprint("x", maxHeldWAMIDs+9)); !ok || m.Status != StatusSent {
+		t.Fatalf("heldFor %+v %v", m, ok)
+	}
+}
+
+func TestMessagesPagesAcrossBuckets(t *testing.T) {
+	store := map[int][]Message{}
+	c := newConversation(conversationSnapshot{}, func(seq int) ([]Message, error) {
+		b, ok := store[seq]
+		if !ok {
+			return nil, errors.New("missing")
+		}
+		return append([]Message(nil), b...), nil
+	})
+	for i := range 100 {
+		c.addInbound(inbound(fmt.Sprint("w", i), t0.Add(time.Duration(i)*time.Second)), t0)
+		if i%10 == 9 {
+			for seq, msgs := range c.log.takeDirty() {
+				store[seq] = msgs
+			}
+		}
+	}
+	// Page 1 is the newest 20, oldest first; page 5 the oldest; page 6 empty.
+	p1, err := c.messages(1, 20)
+	if err != nil || len(p1) != 20 || p1[0].WAMID != "w80" || p1[19].WAMID != "w99" {
+		t.Fatalf("page 1: %v %d", err, len(p1))
+	}
+	p5, err := c.messages(5, 20)
+	if err != nil || len(p5) != 20 || p5[0].WAMID != "w0" {
+		t.Fatalf("page 5: %v", err)
+	}
+	if p6, _ := c.messages(6, 20); len(p6) != 0 {
+		t.Fatalf("page 6 has %d", len(p6))
+	}
+	// A fresh activation over the stored buckets rebuilds the dedupe index.
+	c2 := newConversation(conversationSnapshot{Summary: ConversationSummary{MessageCount: 100}}, func(seq int) ([]Message, error) { return store[seq], nil })
+	if err := c2.log.warm(); err != nil {
+		t.Fatal(err)
+	}
+	if added, _ := c2.addInbound(inbound("w99", t0), t0); added {
+		t.Fatal("duplicate after reactivation")
+	}
+}
+
+func TestTenantStateApply(t *testing.T) {
+	s := newTenantState()
+	s.apply(TenantEvent{Field: "message_template_status_update", Template: &TemplateUpdate{ID: 1, Name: "order_shipped", Language: "pt-BR", Status: "APPROVED", Category: "UTILITY"}})
+	s.apply(TenantEvent{Field: "template_category_update", Template: &TemplateUpdate{ID: 1, Name: "order_shipped", Language: "pt_BR", Category: "MARKETING", PreviousCategory: "UTILITY"}})
+	tpl := s.Templates[templateKey("order_shipped", "pt_BR")]
+	if tpl.Status != "APPROVED" || tpl.Category != "MARKETING" {
+		t.Fatalf("template %+v", tpl)
+	}
+	s.apply(TenantEvent{Field: "account_update", Account: &AccountEvent{Event: "PARTNER_APP_UNINSTALLED"}})
+	if !s.NeedsReauth {
+		t.Fatal("uninstall not noted")
+	}
+	for range maxTenantEvents + 5 {
+		s.apply(TenantEvent{Field: "account_update", Account: &AccountEvent{Event: "ACCOUNT_VIOLATION"}})
+	}
+	if len(s.Recent) != maxTenantEvents {
+		t.Fatalf("recent %d", len(s.Recent))
+	}
+}

@@ -1,0 +1,83 @@
+package actors
+
+import (
+	"time"
+
+	json "github.com/goccy/go-json"
+)
+
+// Directions of a message.
+const (
+	Inbound  = "inbound"
+	Outbound = "outbound"
+)
+
+// Message statuses. Outbound messages move queued < sent < delivered < read < played by
+// rank; failed is terminal. Inbound messages are received, then read once an agent reads
+// the conversation.
+const (
+	StatusQueued    = "queued"
+	StatusSent      = "sent"
+	StatusDelivered = "delivered"
+	StatusRead      = "read"
+	StatusPlayed    = "played"
+	StatusFailed    = "failed"
+	StatusReceived  = "received"
+)
+
+// statusRank orders statuses; a status only ever moves to a higher rank. failed outranks
+// everything, so nothing supersedes it (ARCHITECTURE.md: failed is terminal).
+var statusRank = map[string]int{
+	StatusReceived: 0, StatusQueued: 1, StatusSent: 2, StatusDelivered: 3, StatusRead: 4,
+	StatusPlayed: 5, StatusFailed: 100,
+}
+
+// KnownStatus reports whether s is a status the engine tracks.
+func KnownStatus(s string) bool { _, ok := statusRank[s]; return ok }
+
+// Message is one message of a conversation, as stored in its bucket and shown by the API.
+type Message struct {
+	// ID is the wamid for inbound messages and the engine's id for outbound ones (whose
+	// wamid arrives with Meta's answer).
+	ID        string `json:"id"`
+	WAMID     string `json:"wamid,omitempty"`
+	Direction string `json:"direction"`
+	Type      string `json:"type"`
+	// Text is the body, caption or a short label: what an inbox list shows.
+	Text string `json:"text,omitempty"`
+	// Content is the type-specific member exactly as Meta sent it (image, location, …).
+	Content  json.RawMessage `json:"content,omitempty"`
+	Context  *MessageContext `json:"context,omitempty"`
+	Referral json.RawMessage `json:"referral,omitempty"`
+
+	Status           string               `json:"status"`
+	StatusTimestamps map[string]time.Time `json:"statusTimestamps,omitempty"`
+	Error            *MessageError        `json:"error,omitempty"`
+	Pricing          *Pricing             `json:"pricing,omitempty"`
+
+	// Timestamp is Meta's time of the message; CreatedAt when the engine stored it.
+	Timestamp time.Time `json:"timestamp"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// MessageContext links a message to the one it replies to, or marks it forwarded.
+type MessageContext struct {
+	ReplyTo             string `json:"replyTo,omitempty"`
+	Forwarded           bool   `json:"forwarded,omitempty"`
+	FrequentlyForwarded bool   `json:"frequentlyForwarded,omitempty"`
+}
+
+// MessageError is Meta's error on a failed or unsupported message.
+type MessageError struct {
+	Code    int    `json:"code"`
+	Title   string `json:"title"`
+	Details string `json:"details,omitempty"`
+}
+
+// Pricing is what Meta charges (or not) for an outbound message.
+type Pricing struct {
+	Billable bool   `json:"billable"`
+	Model    string `json:"model,omitempty"`
+	Type     string `json:"type,omitempty"`
+	Category string `json:"category,omitempty"`
+}

@@ -1,0 +1,162 @@
+package actors
+
+import "fmt"
+
+// BucketSize is how many messages one stored bucket holds. Position p lives in bucket
+// p/BucketSize, so any page is found without an index. Small enough that rewriting the open
+// bucket on every flush stays cheap, large enough that a conversation is few documents.
+const BucketSize = 32
+
+// Dedupe and memory windows of an active conversation.
+const (
+	// indexWindow is how many recent wamids are remembered for dedupe and status matching.
+	// Meta's retries come within hours; a duplicate older than this many messages would be
+	// stored again (README, "Limits").
+	indexWindow = 1024
+	// activationBuckets is how many recent buckets an activation loads to rebuild the index.
+	activationBuckets = 4
+	// residentBuckets bounds how many clean buckets stay in memory.
+	residentBuckets = 4
+)
+
+// loadBucket reads one stored bucket's messages; missing buckets are an error.
+type loadBucket func(seq int) ([]Message, error)
+
+// messageLog is a conversation's messages: an append-only sequence cut into buckets, with
+// the recent buckets in memory, the wamid index, and the set of buckets changed since the
+// last flush.
+type messageLog struct {
+	count   int
+	buckets map[int][]Message
+	dirty   map[int]bool
+	index   map[string]int // wamid → position
+	load    loadBucket
+}
+
+func newMessageLog(count int, load loadBucket) *messageLog {
+	return &messageLog{
+		count: count, load: load,
+		buckets: map[int][]Message{}, dirty: map[int]bool{}, index: map[string]int{},
+	}
+}
+
+// warm loads the most recent buckets and indexes their wamids (activation).
+func (l *messageLog) warm() error {
+	if l.count == 0 {
+		return nil
+	}
+	last := (l.count - 1) / BucketSize
+	for seq := max(0, last-activationBuckets+1); seq <= last; seq++ {
+		msgs, err := l.bucket(seq)
+		if err != nil {
+			return err
+		}
+		for i, m := range msgs {
+			if m.WAMID != "" {
+				l.index[m.WAMID] = seq*BucketSize + i
+			}
+		}
+	}
+	return nil
+}
+
+func (l *messageLog) bucket(seq int) ([]Message, error) {
+	if b, ok := l.buckets[seq]; ok {
+		return b, nil
+	}
+	b, err := l.load(seq)
+	if err != nil {
+		return nil, fmt.Errorf("load bucket %d: %w", seq, err)
+	}
+	l.buckets[seq] = b
+	return b, nil
+}
+
+// append adds m at the end and returns its position.
+func (l *messageLog) append(m Message) int {
+	pos := l.count
+	seq := pos / BucketSize
+	l.buckets[seq] = append(l.buckets[seq], m)
+	l.dirty[seq] = true
+	l.count++
+	if m.WAMID != "" {
+		l.index[m.WAMID] = pos
+	}
+	l.trimIndex()
+	return pos
+}
+
+// lookup finds a recent message by wamid.
+func (l *messageLog) lookup(wamid string) (int, bool) {
+	pos, ok := l.index[wamid]
+	return pos, ok
+}
+
+// at returns the message at pos for reading or changing; callers that change it call touch.
+func (l *messageLog) at(pos int) (*Message, error) {
+	if pos < 0 || pos >= l.count {
+		return nil, fmt.Errorf("position %d outside 0..%d", pos, l.count-1)
+	}
+	b, err := l.bucket(pos / BucketSize)
+	if err != nil {
+		return nil, err
+	}
+	i := pos % BucketSize
+	if i >= len(b) {
+		return nil, fmt.Errorf("position %d missing from bucket %d (%d stored)", pos, pos/BucketSize, len(b))
+	}
+	return &b[i], nil
+}
+
+// touch marks pos's bucket for the next flush.
+func (l *messageLog) touch(pos int) { l.dirty[pos/BucketSize] = true }
+
+// setWAMID records the wamid Meta assigned to an outbound message.
+func (l *messageLog) setWAMID(pos int, wamid string) {
+	l.index[wamid] = pos
+	l.touch(pos)
+}
+
+func (l *messageLog) trimIndex() {
+	if len(l.index) <= indexWindow*2 {
+		return
+	}
+	floor := l.count - indexWindow
+	for w, p := range l.index {
+		if p < floor {
+			delete(l.index, w)
+		}
+	}
+}
+
+// takeDirty returns the changed buckets (copies, safe to encode on another goroutine) and
+// clears the dirty set; clean buckets beyond the resident window leave memory.
+func (l *messageLog) takeDirty() map[int][]Message {
+	out := make(map[int][]Message, len(l.dirty))
+	for seq := range l.dirty {
+		out[seq] = append([]Message(nil), l.buckets[seq]...)
+	}
+	// Only buckets that were clean may leave: one flushed now stays until a later flush, so
+	// no read can fetch its stored (older) copy while this flush is still in flight.
+	open := l.count / BucketSize
+	for seq := range l.buckets {
+		if seq <= open-residentBuckets && !l.dirty[seq] {
+			delete(l.buckets, seq)
+		}
+	}
+	clear(l.dirty)
+	return out
+}
+
+// page returns messages [from, to) in order, loading buckets as needed.
+func (l *messageLog) page(from, to int) ([]Message, error) {
+	out := make([]Message, 0, max(0, to-from))
+	for pos := from; pos < to; pos++ {
+		m, err := l.at(pos)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *m)
+	}
+	return out, nil
+}

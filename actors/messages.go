@@ -1,0 +1,235 @@
+package actors
+
+import (
+	"time"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/switchboard/switchboard/cluster"
+)
+
+// Grain kinds.
+const (
+	KindConversation = "conversation"
+	KindTenant       = "tenant"
+)
+
+// Contact is the WhatsApp user of a conversation. WaID may be empty for users known only by
+// their business-scoped id (UserID, "BSUID"), who have a username and no shared phone.
+type Contact struct {
+	WaID     string `json:"waId,omitempty"`
+	UserID   string `json:"userId,omitempty"`
+	Name     string `json:"name,omitempty"`
+	Username string `json:"username,omitempty"`
+	// MarketingOptOut is set by a user_preferences "stop" and cleared by "resume".
+	MarketingOptOut bool `json:"marketingOptOut,omitempty"`
+	// ChangedNumberTo is the new wa_id a user_changed_number system message announced.
+	ChangedNumberTo string `json:"changedNumberTo,omitempty"`
+}
+
+// StatusUpdate is one delivery status Meta reported for an outbound message.
+type StatusUpdate struct {
+	WAMID        string        `json:"wamid"`
+	Status       string        `json:"status"`
+	Timestamp    time.Time     `json:"timestamp"`
+	Error        *MessageError `json:"error,omitempty"`
+	Pricing      *Pricing      `json:"pricing,omitempty"`
+	CallbackData string        `json:"callbackData,omitempty"`
+}
+
+// PreferenceUpdate is a user_preferences change (marketing stop/resume).
+type PreferenceUpdate struct {
+	Category  string    `json:"category"`
+	Value     string    `json:"value"`
+	Timestamp time.Time `json:"timestamp"`
+}
+
+// Deliver carries one conversation's share of one webhook body, in Meta's order. It is
+// idempotent: messages dedupe by wamid and statuses only ever move forward, so a retried or
+// duplicated delivery changes nothing.
+type Deliver struct {
+	TenantID      string             `json:"tenantId"`
+	PhoneNumberID string             `json:"phoneNumberId"`
+	Contact       Contact            `json:"contact"`
+	Messages      []Message          `json:"messages,omitempty"`
+	Statuses      []StatusUpdate     `json:"statuses,omitempty"`
+	Preferences   []PreferenceUpdate `json:"preferences,omitempty"`
+}
+
+// DeliverResult says what a Deliver changed; it is answered only once the changes are
+// durable.
+type DeliverResult struct {
+	Added           int `json:"added"`
+	Duplicates      int `json:"duplicates"`
+	StatusesApplied int `json:"statusesApplied"`
+	StatusesHeld    int `json:"statusesHeld"`
+	StatusesIgnored int `json:"statusesIgnored"`
+}
+
+// GetConversation asks a conversation for its summary.
+type GetConversation struct{}
+
+// ListMessages asks for one page of messages: page 1 is the newest Limit messages; each page
+// is ordered oldest to newest.
+type ListMessages struct {
+	Page  int `json:"page"`
+	Limit int `json:"limit"`
+}
+
+// MessagePage is a page of messages and the conversation's message count.
+type MessagePage struct {
+	Messages []Message `json:"messages"`
+	Total    int       `json:"total"`
+}
+
+// MarkRead sets the unread count to zero; the answer carries the last inbound wamid, for
+// the read receipt to Meta.
+type MarkRead struct{}
+
+// Assign gives the conversation to an agent ("" unassigns).
+type Assign struct {
+	AgentID string `json:"agentId"`
+}
+
+// ConversationSummary is a conversation as inbox lists show it. The conversation grain owns
+// it; the tenant grain keeps a copy of every one for listing.
+type ConversationSummary struct {
+	ID            string  `json:"id"`
+	TenantID      string  `json:"tenantId"`
+	PhoneNumberID string  `json:"phoneNumberId,omitempty"`
+	Contact       Contact `json:"contact"`
+	Status        string  `json:"status"`
+	AssignedTo    string  `json:"assignedTo,omitempty"`
+	UnreadCount   int     `json:"unreadCount"`
+	MessageCount  int     `json:"messageCount"`
+	// LastMessage is the newest message, without its content.
+	LastMessage      *Message  `json:"lastMessage,omitempty"`
+	LastInboundWAMID string    `json:"lastInboundWamid,omitempty"`
+	LastActivityAt   time.Time `json:"lastActivityAt"`
+	// LastInboundAt opens the 24-hour customer-service window (Meta's message time).
+	LastInboundAt time.Time `json:"lastInboundAt,omitzero"`
+	CreatedAt     time.Time `json:"createdAt"`
+	// Version grows with every durable change; the tenant keeps the highest it has seen.
+	Version uint64 `json:"version"`
+}
+
+// ServiceWindow is how long after the user's last message free-form replies are allowed.
+const ServiceWindow = 24 * time.Hour
+
+// WindowOpen reports whether free-form messages may be sent at now.
+func (s ConversationSummary) WindowOpen(now time.Time) bool {
+	return !s.LastInboundAt.IsZero() && now.Before(s.LastInboundAt.Add(ServiceWindow))
+}
+
+// Conversation statuses an agent works with.
+const (
+	ConversationOpen    = "open"
+	ConversationPending = "pending"
+	ConversationClosed  = "closed"
+)
+
+// UpsertSummary tells the tenant grain a conversation changed.
+type UpsertSummary struct {
+	Summary ConversationSummary `json:"summary"`
+}
+
+// QueryConversations lists a tenant's conversations, newest activity first.
+type QueryConversations struct {
+	Status     string `json:"status,omitempty"`
+	AssignedTo string `json:"assignedTo,omitempty"`
+	// Unread: nil = any, true = only with unread messages, false = only without.
+	Unread *bool  `json:"unread,omitempty"`
+	Search string `json:"search,omitempty"`
+	Page   int    `json:"page"`
+	Limit  int    `json:"limit"`
+}
+
+// ConversationPage is one page of summaries and the total matching.
+type ConversationPage struct {
+	Items []ConversationSummary `json:"items"`
+	Total int                   `json:"total"`
+}
+
+// TenantEvent is a webhook change about the business rather than a conversation (template
+// status and category, number quality, account and capability updates, value-level
+// errors). The processor fills the member matching Field; Raw keeps Meta's value as sent.
+type TenantEvent struct {
+	Field      string            `json:"field"`
+	WABAID     string            `json:"wabaId,omitempty"`
+	Time       time.Time         `json:"time"`
+	Template   *TemplateUpdate   `json:"template,omitempty"`
+	Quality    *QualityUpdate    `json:"quality,omitempty"`
+	Account    *AccountEvent     `json:"account,omitempty"`
+	Capability map[string]string `json:"capability,omitempty"`
+	Errors     []MessageError    `json:"errors,omitempty"`
+	Raw        json.RawMessage   `json:"raw,omitempty"`
+}
+
+// TemplateUpdate is a template's status or category change.
+type TemplateUpdate struct {
+	ID               int64     `json:"id"`
+	Name             string    `json:"name"`
+	Language         string    `json:"language"`
+	Status           string    `json:"status,omitempty"`
+	Reason           string    `json:"reason,omitempty"`
+	Category         string    `json:"category,omitempty"`
+	PreviousCategory string    `json:"previousCategory,omitempty"`
+	CorrectCategory  string    `json:"correctCategory,omitempty"`
+	CategoryChangeAt time.Time `json:"categoryChangeAt,omitzero"`
+}
+
+// QualityUpdate is a phone number quality or throughput change.
+type QualityUpdate struct {
+	DisplayPhoneNumber string `json:"displayPhoneNumber"`
+	Event              string `json:"event"`
+	CurrentLimit       string `json:"currentLimit,omitempty"`
+	OldLimit           string `json:"oldLimit,omitempty"`
+	MaxDaily           string `json:"maxDailyConversations,omitempty"`
+}
+
+// AccountEvent is an account_update event.
+type AccountEvent struct {
+	Event  string `json:"event"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// RecordTenantEvents hands tenant events to the tenant grain.
+type RecordTenantEvents struct {
+	Events []TenantEvent `json:"events"`
+}
+
+// ResolveContact asks the tenant which conversation key a user has. Sent with both ids it
+// teaches the tenant the alias; with only UserID it asks for the phone key learned before.
+type ResolveContact struct {
+	WaID   string `json:"waId,omitempty"`
+	UserID string `json:"userId"`
+}
+
+// ContactKey answers ResolveContact.
+type ContactKey struct {
+	Key string `json:"key"`
+}
+
+// GetTenantState asks for the tenant's WhatsApp state (templates, quality, events).
+type GetTenantState struct{}
+
+// Ack answers commands with nothing to say.
+type Ack struct{}
+
+// Codec returns the envelope codec knowing every message of this package.
+func Codec() *cluster.Codec {
+	c := cluster.NewCodec()
+	for name, v := range map[string]any{
+		"actors.Deliver": Deliver{}, "actors.DeliverResult": DeliverResult{},
+		"actors.GetConversation": GetConversation{}, "actors.ListMessages": ListMessages{},
+		"actors.MessagePage": MessagePage{}, "actors.MarkRead": MarkRead{}, "actors.Assign": Assign{},
+		"actors.ConversationSummary": ConversationSummary{}, "actors.UpsertSummary": UpsertSummary{},
+		"actors.QueryConversations": QueryConversations{}, "actors.ConversationPage": ConversationPage{},
+		"actors.RecordTenantEvents": RecordTenantEvents{}, "actors.ResolveContact": ResolveContact{},
+		"actors.ContactKey": ContactKey{}, "actors.GetTenantState": GetTenantState{},
+		"actors.TenantState": TenantState{}, "actors.Ack": Ack{},
+	} {
+		c.Register(name, v)
+	}
+	return c
+}

@@ -1,0 +1,101 @@
+package actors
+
+import (
+	"strings"
+	"time"
+)
+
+// Bounds of the tenant's remembered history.
+const (
+	maxTenantEvents = 100
+	maxAliases      = 100_000
+)
+
+// TenantState is what the tenant grain knows of its WhatsApp account besides conversations.
+type TenantState struct {
+	Templates map[string]TemplateState `json:"templates"`
+	Quality   *QualityState            `json:"quality,omitempty"`
+	// Capability holds business_capability_update limits as Meta reported them.
+	Capability map[string]string `json:"capability,omitempty"`
+	// NeedsReauth is set when the customer uninstalled the app: the token is dead.
+	NeedsReauth bool `json:"needsReauth,omitempty"`
+	// Restricted is set by ACCOUNT_RESTRICTION / DISABLED_UPDATE until reinstated.
+	Restricted bool `json:"restricted,omitempty"`
+	// Recent is the newest tenant events, newest last, bounded.
+	Recent []TenantEvent `json:"recent"`
+	// Aliases maps business-scoped user ids to the wa_id conversations are keyed by.
+	Aliases map[string]string `json:"aliases,omitempty"`
+}
+
+// TemplateState is one template (name + language) as the webhooks describe it.
+type TemplateState struct {
+	TemplateUpdate
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// QualityState is the sending number's last quality/throughput event.
+type QualityState struct {
+	QualityUpdate
+	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+func newTenantState() TenantState {
+	return TenantState{Templates: map[string]TemplateState{}, Aliases: map[string]string{}}
+}
+
+// templateKey normalises the language: webhooks write "en-US" where the API writes "en_US".
+func templateKey(name, language string) string {
+	return name + "|" + strings.ReplaceAll(language, "-", "_")
+}
+
+// apply records one tenant event.
+func (t *TenantState) apply(ev TenantEvent) {
+	switch {
+	case ev.Template != nil:
+		k := templateKey(ev.Template.Name, ev.Template.Language)
+		cur := t.Templates[k]
+		u := *ev.Template
+		u.Language = strings.ReplaceAll(u.Language, "-", "_")
+		if u.Status == "" {
+			u.Status = cur.Status
+		}
+		if u.Category == "" {
+			u.Category = cur.Category
+		}
+		t.Templates[k] = TemplateState{TemplateUpdate: u, UpdatedAt: ev.Time}
+	case ev.Quality != nil:
+		t.Quality = &QualityState{QualityUpdate: *ev.Quality, UpdatedAt: ev.Time}
+	case ev.Account != nil:
+		switch ev.Account.Event {
+		case "PARTNER_APP_UNINSTALLED", "PARTNER_REMOVED":
+			t.NeedsReauth = true
+		case "PARTNER_APP_INSTALLED", "PARTNER_ADDED":
+			t.NeedsReauth = false
+		case "ACCOUNT_RESTRICTION":
+			t.Restricted = true
+		case "DISABLED_UPDATE":
+			t.Restricted = ev.Account.Detail != "REINSTATE"
+		}
+	case ev.Capability != nil:
+		if t.Capability == nil {
+			t.Capability = map[string]string{}
+		}
+		for k, v := range ev.Capability {
+			t.Capability[k] = v
+		}
+	}
+	ev.Raw = nil // the event log keeps the decoded fields; raw bodies stay in the inbox
+	t.Recent = append(t.Recent, ev)
+	if n := len(t.Recent) - maxTenantEvents; n > 0 {
+		t.Recent = append(t.Recent[:0], t.Recent[n:]...)
+	}
+}
+
+// learnAlias remembers that userID writes from waID.
+func (t *TenantState) learnAlias(userID, waID string) bool {
+	if userID == "" || waID == "" || t.Aliases[userID] == waID || len(t.Aliases) >= maxAliases {
+		return false
+	}
+	t.Aliases[userID] = waID
+	return true
+}

@@ -25,4 +25,13 @@ type Snapshots interface {
 	// Save stores s if the stored version equals s.Version-1 (or nothing is stored and
 	// s.Version is 1); otherwise ErrVersionConflict and nothing changes.
 	Save(ctx context.Context, s Snapshot) error
+	// Commit stores buckets and then s, fenced exactly like Save: when s is refused, the
+	// embedded store writes nothing, and MongoDB (no transactions) may have written the
+	// buckets — never the reverse, so a snapshot never counts messages that are not stored.
+	// Concurrent commits share one durable write where the backend can (group commit).
+	Commit(ctx context.Context, s Snapshot, buckets []Bucket) error
+	// List returns up to limit snapshots of kind whose identity starts with prefix and sorts
+	// after `after` ("" = from the start), in identity order. It rebuilds actor-owned
+	// indexes at activation (a tenant's conversations); it is not a hot path.
+	List(ctx context.Context, kind, prefix, after string, limit int) ([]Snapshot, error)
 }

@@ -37,22 +37,8 @@ func (sn snapshots) Save(ctx context.Context, snap persistence.Snapshot) error {
 	key := snapshotKey(snap.Kind, snap.Identity)
 	return sn.s.batch(ctx, "save snapshot", func(tx *bolt.Tx) error {
 		b := bucket(tx, bucketSnapshots)
-		// Only the version is needed; decoding into this skips copying Data.
-		var stored struct {
-			Version uint64 `json:"version"`
-		}
-		ok, err := get(b, key, &stored)
-		if err != nil {
+		if err := checkVersion(b, key, snap); err != nil {
 			return err
-		}
-		switch {
-		case !ok && snap.Version == 1, ok && stored.Version+1 == snap.Version:
-		case !ok:
-			return fmt.Errorf("snapshot %s/%s: version %d but none stored: %w",
-				snap.Kind, snap.Identity, snap.Version, persistence.ErrVersionConflict)
-		default:
-			return fmt.Errorf("snapshot %s/%s: version %d but %d stored: %w",
-				snap.Kind, snap.Identity, snap.Version, stored.Version, persistence.ErrVersionConflict)
 		}
 		return b.Put(key, val)
 	})

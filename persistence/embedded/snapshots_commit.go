@@ -1,0 +1,89 @@
+package embedded
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	json "github.com/goccy/go-json"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// Commit writes the buckets and the fenced snapshot in one transaction, batched with
+// concurrent commits of other conversations (one fsync for all of them).
+func (sn snapshots) Commit(ctx context.Context, snap persistence.Snapshot, bs []persistence.Bucket) error {
+	snap.UpdatedAt = snap.UpdatedAt.UTC()
+	val, err := encode(snap)
+	if err != nil {
+		return fmt.Errorf("embedded: commit snapshot: %w", err)
+	}
+	keys, vals := make([][]byte, len(bs)), make([][]byte, len(bs))
+	for i, b := range bs {
+		b.UpdatedAt = b.UpdatedAt.UTC()
+		if vals[i], err = encode(b); err != nil {
+			return fmt.Errorf("embedded: commit bucket: %w", err)
+		}
+		keys[i] = bucketKey(b.Conversation, b.Seq)
+	}
+	key := snapshotKey(snap.Kind, snap.Identity)
+	return sn.s.batch(ctx, "commit snapshot", func(tx *bolt.Tx) error {
+		if err := checkVersion(bucket(tx, bucketSnapshots), key, snap); err != nil {
+			return err
+		}
+		bb := bucket(tx, bucketBuckets)
+		for i := range keys {
+			if err := bb.Put(keys[i], vals[i]); err != nil {
+				return err
+			}
+		}
+		return bucket(tx, bucketSnapshots).Put(key, val)
+	})
+}
+
+// checkVersion refuses snap unless it follows the stored version (or is the first).
+func checkVersion(b *bolt.Bucket, key []byte, snap persistence.Snapshot) error {
+	var stored struct {
+		Version uint64 `json:"version"`
+	}
+	ok, err := get(b, key, &stored)
+	if err != nil {
+		return err
+	}
+	switch {
+	case !ok && snap.Version == 1, ok && stored.Version+1 == snap.Version:
+		return nil
+	case !ok:
+		return fmt.Errorf("snapshot %s/%s: version %d but none stored: %w",
+			snap.Kind, snap.Identity, snap.Version, persistence.ErrVersionConflict)
+	default:
+		return fmt.Errorf("snapshot %s/%s: version %d but %d stored: %w",
+			snap.Kind, snap.Identity, snap.Version, stored.Version, persistence.ErrVersionConflict)
+	}
+}
+
+// List walks the snapshot keys of kind from prefix with a cursor: a range read, no scan.
+func (sn snapshots) List(ctx context.Context, kind, idPrefix, after string, limit int) ([]persistence.Snapshot, error) {
+	var out []persistence.Snapshot
+	if limit < 1 {
+		return out, nil
+	}
+	start := snapshotKey(kind, idPrefix)
+	from := start
+	if after != "" {
+		from = append(snapshotKey(kind, after), 0) // the first key after `after`
+	}
+	err := sn.s.view(ctx, "list snapshots", func(tx *bolt.Tx) error {
+		c := bucket(tx, bucketSnapshots).Cursor()
+		for k, v := c.Seek(from); k != nil && bytes.HasPrefix(k, start) && len(out) < limit; k, v = c.Next() {
+			var snap persistence.Snapshot
+			if err := json.Unmarshal(v, &snap); err != nil {
+				return fmt.Errorf("decode snapshot at %q: %w", k, err)
+			}
+			out = append(out, snap)
+		}
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,95 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/switchboard/switchboard/cluster"
+)
+
+// Errors the Client returns for the transport layer to map.
+var (
+	ErrNotFound    = errors.New("actors: not found")
+	ErrUnavailable = errors.New("actors: unavailable")
+	ErrInvalid     = errors.New("actors: invalid request")
+)
+
+// Client is how the transport layer talks to grains: typed calls over cluster.Call.
+type Client struct {
+	node *cluster.Node
+}
+
+// NewClient wraps a started node.
+func NewClient(node *cluster.Node) *Client { return &Client{node: node} }
+
+func call[T any](ctx context.Context, c *Client, kind, identity string, req any) (*T, error) {
+	v, err := c.node.Call(ctx, kind, identity, req)
+	if err != nil {
+		var f *cluster.Failure
+		if errors.As(err, &f) {
+			switch f.Code {
+			case FailureNotFound:
+				return nil, fmt.Errorf("%w: %s/%s", ErrNotFound, kind, identity)
+			case FailureInvalid, cluster.FailureUnknownType:
+				return nil, fmt.Errorf("%w: %s", ErrInvalid, f.Message)
+			}
+		}
+		return nil, fmt.Errorf("%w: %s/%s: %w", ErrUnavailable, kind, identity, err)
+	}
+	t, ok := v.(*T)
+	if !ok {
+		return nil, fmt.Errorf("%w: %s/%s answered %T", ErrUnavailable, kind, identity, v)
+	}
+	return t, nil
+}
+
+// Deliver hands one conversation its share of a webhook and returns once it is durable.
+func (c *Client) Deliver(ctx context.Context, contactKey string, d *Deliver) (*DeliverResult, error) {
+	return call[DeliverResult](ctx, c, KindConversation, ConversationIdentity(d.TenantID, contactKey), d)
+}
+
+// Conversation returns a conversation's summary.
+func (c *Client) Conversation(ctx context.Context, tenantID, contactKey string) (*ConversationSummary, error) {
+	return call[ConversationSummary](ctx, c, KindConversation, ConversationIdentity(tenantID, contactKey), &GetConversation{})
+}
+
+// Messages returns a page of a conversation's messages.
+func (c *Client) Messages(ctx context.Context, tenantID, contactKey string, page, limit int) (*MessagePage, error) {
+	return call[MessagePage](ctx, c, KindConversation, ConversationIdentity(tenantID, contactKey), &ListMessages{Page: page, Limit: limit})
+}
+
+// MarkRead zeroes the unread count and returns the summary.
+func (c *Client) MarkRead(ctx context.Context, tenantID, contactKey string) (*ConversationSummary, error) {
+	return call[ConversationSummary](ctx, c, KindConversation, ConversationIdentity(tenantID, contactKey), &MarkRead{})
+}
+
+// Assign gives the conversation to agentID and returns the summary.
+func (c *Client) Assign(ctx context.Context, tenantID, contactKey, agentID string) (*ConversationSummary, error) {
+	return call[ConversationSummary](ctx, c, KindConversation, ConversationIdentity(tenantID, contactKey), &Assign{AgentID: agentID})
+}
+
+// Conversations lists a tenant's conversations.
+func (c *Client) Conversations(ctx context.Context, tenantID string, q *QueryConversations) (*ConversationPage, error) {
+	return call[ConversationPage](ctx, c, KindTenant, tenantID, q)
+}
+
+// RecordTenantEvents hands tenant-level webhook events to the tenant.
+func (c *Client) RecordTenantEvents(ctx context.Context, tenantID string, events []TenantEvent) error {
+	_, err := call[Ack](ctx, c, KindTenant, tenantID, &RecordTenantEvents{Events: events})
+	return err
+}
+
+// ResolveContact returns the conversation key for a user (see ResolveContact).
+func (c *Client) ResolveContact(ctx context.Context, tenantID, waID, userID string) (string, error) {
+	k, err := call[ContactKey](ctx, c, KindTenant, tenantID, &ResolveContact{WaID: waID, UserID: userID})
+	if err != nil {
+		return "", err
+	}
+	return k.Key, nil
+}
+
+// TenantState returns the tenant's WhatsApp state.
+func (c *Client) TenantState(ctx context.Context, tenantID string) (*TenantState, error) {
+	return call[TenantState](ctx, c, KindTenant, tenantID, &GetTenantState{})
+}

@@ -1,0 +1,271 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/switchboard/switchboard/cluster"
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// storeTimeout bounds one flush or load; past it the grain gives up and stops.
+const storeTimeout = 10 * time.Second
+
+// Failure codes the conversation grain answers.
+const (
+	FailureStore    = "store_unavailable"
+	FailureInvalid  = "invalid_request"
+	FailureNotFound = "not_found"
+)
+
+// conversationGrain runs one conversation. Writes are group-committed per grain: at most one
+// flush is in flight; changes made meanwhile ride the next one. A reply that acknowledges a
+// change is sent only once that change is durable, so the webhook processor never marks an
+// inbox entry processed before its messages are stored.
+type conversationGrain struct {
+	d        *Deps
+	identity string
+	tenantID string
+	conv     *conversation
+	version  uint64
+	epoch    uint64
+
+	flushing bool
+	dirty    bool
+	waiting  []pendingReply // replies for changes not yet in a flush
+}
+
+type pendingReply struct {
+	r cluster.Replier
+	v any
+}
+
+// flushDone reports a flush's outcome to the grain (a local message).
+type flushDone struct {
+	err     error
+	version uint64
+	replies []pendingReply
+	summary ConversationSummary
+}
+
+func newConversationGrain(d *Deps, identity string) *conversationGrain {
+	tenantID, _, _ := strings.Cut(identity, "/")
+	return &conversationGrain{d: d, identity: identity, tenantID: tenantID}
+}
+
+func (g *conversationGrain) Receive(c *cluster.Context, msg any) {
+	switch m := msg.(type) {
+	case *actor.Started:
+		if err := g.activate(); err != nil {
+			g.d.Log.Error("conversation activation failed", "conversation", g.identity, "err", err)
+			c.Stop()
+			return
+		}
+		c.SetReceiveTimeout(g.d.Passivation)
+	case *actor.ReceiveTimeout:
+		if !g.flushing && !g.dirty && len(g.waiting) == 0 {
+			c.Stop()
+		}
+	case *flushDone:
+		g.flushed(c, m)
+	default:
+		if g.conv == nil {
+			c.Reply().Fail(cluster.FailureStopping, "conversation not loaded")
+			return
+		}
+		g.handle(c, msg)
+	}
+}
+
+func (g *conversationGrain) handle(c *cluster.Context, msg any) {
+	if _, deliver := msg.(*Deliver); !deliver && g.version == 0 && !g.dirty && !g.flushing {
+		// Never stored: reads and agent actions must not bring a conversation into being.
+		c.Reply().Fail(FailureNotFound, "conversation not found")
+		return
+	}
+	switch m := msg.(type) {
+	case *Deliver:
+		r, err := g.conv.deliver(m, g.d.Now())
+		if err != nil {
+			g.fail(c, err)
+			return
+		}
+		g.after(c, r.Added+r.StatusesApplied+r.StatusesHeld > 0 || m.Contact.Name != "", &r)
+	case *MarkRead:
+		g.after(c, g.conv.markRead(), nil)
+	case *Assign:
+		g.after(c, g.conv.assign(m.AgentID), nil)
+	case *GetConversation:
+		c.Reply().Send(g.summary())
+	case *ListMessages:
+		if m.Page < 1 || m.Limit < 1 || m.Limit > 100 {
+			c.Reply().Fail(FailureInvalid, "page must be ≥ 1 and limit 1..100")
+			return
+		}
+		msgs, err := g.conv.messages(m.Page, m.Limit)
+		if err != nil {
+			g.fail(c, err)
+			return
+		}
+		c.Reply().Send(&MessagePage{Messages: msgs, Total: g.conv.log.count})
+	default:
+		c.Reply().Fail(FailureInvalid, fmt.Sprintf("conversation cannot handle %T", msg))
+	}
+}
+
+// after queues the reply behind durability: when anything changed, or a flush is still
+// writing earlier changes, the answer waits for the next flush to complete. v nil answers
+// the summary as of that flush.
+func (g *conversationGrain) after(c *cluster.Context, changed bool, v any) {
+	if changed {
+		g.dirty = true
+	}
+	if !g.dirty && !g.flushing {
+		if v == nil {
+			v = g.summary()
+		}
+		c.Reply().Send(v)
+		return
+	}
+	g.waiting = append(g.waiting, pendingReply{r: c.Reply(), v: v})
+	g.flush(c)
+}
+
+func (g *conversationGrain) summary() *ConversationSummary {
+	s := g.conv.s.Summary
+	return &s
+}
+
+// flush starts writing the dirty state unless a flush is already in flight.
+func (g *conversationGrain) flush(c *cluster.Context) {
+	if g.flushing || (!g.dirty && len(g.waiting) == 0) {
+		return
+	}
+	version := g.version + 1
+	g.conv.s.Summary.Version = version
+	data, err := marshal(g.conv.s)
+	if err != nil {
+		g.fail(c, fmt.Errorf("encode snapshot: %w", err))
+		return
+	}
+	now := g.d.Now()
+	var buckets []persistence.Bucket
+	for seq, msgs := range g.conv.log.takeDirty() {
+		b, err := marshal(msgs)
+		if err != nil {
+			g.fail(c, fmt.Errorf("encode bucket %d: %w", seq, err))
+			return
+		}
+		buckets = append(buckets, persistence.Bucket{Conversation: g.identity, Seq: seq, Count: len(msgs), Data: b, UpdatedAt: now})
+	}
+	snap := persistence.Snapshot{Kind: KindConversation, Identity: g.identity, Version: version, Epoch: g.epoch, Data: data, UpdatedAt: now}
+	replies, summary := g.waiting, g.conv.s.Summary
+	g.waiting, g.dirty, g.flushing = nil, false, true
+	store, tell := g.d.Store, c.Teller()
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		err := store.Snapshots().Commit(ctx, snap, buckets)
+		tell(&flushDone{err: err, version: version, replies: replies, summary: summary})
+	}()
+}
+
+func (g *conversationGrain) flushed(c *cluster.Context, f *flushDone) {
+	g.flushing = false
+	if f.err != nil {
+		// In-memory state is now ahead of the store: answer failure to everyone waiting and
+		// stop, so the next activation reloads what is durable. Callers retry; deliveries are
+		// idempotent. A version conflict means another activation owns this conversation.
+		code := FailureStore
+		if errors.Is(f.err, persistence.ErrVersionConflict) {
+			code = cluster.FailureMoved
+		}
+		g.d.Log.Warn("conversation flush failed; stopping activation", "conversation", g.identity, "err", f.err)
+		for _, p := range append(f.replies, g.waiting...) {
+			p.r.Fail(code, f.err.Error())
+		}
+		g.waiting = nil
+		g.conv = nil
+		c.Stop()
+		return
+	}
+	g.version = f.version
+	node, d := c.Node(), g.d
+	go func() {
+		// Keep the tenant's inbox index current before acknowledging, so a processed message
+		// is visible in GET /conversations. The index is rebuilt from snapshots when the
+		// tenant activates, so a failed push loses nothing durable.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if _, err := node.Call(ctx, KindTenant, f.summary.TenantID, &UpsertSummary{Summary: f.summary}); err != nil {
+			d.Log.Warn("tenant index update failed", "conversation", f.summary.ID, "err", err)
+		}
+		d.OnConversation(f.summary)
+		for _, p := range f.replies {
+			v := p.v
+			if v == nil {
+				s := f.summary
+				v = &s
+			}
+			p.r.Send(v)
+		}
+	}()
+	g.flush(c)
+}
+
+func (g *conversationGrain) fail(c *cluster.Context, err error) {
+	g.d.Log.Error("conversation failed", "conversation", g.identity, "err", err)
+	c.Reply().Fail(FailureStore, err.Error())
+}
+
+// activate loads the snapshot and the recent buckets. A conversation never seen starts
+// empty; its id and contact come with its first delivery.
+func (g *conversationGrain) activate() error {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	snap, err := g.d.Store.Snapshots().Load(ctx, KindConversation, g.identity)
+	var s conversationSnapshot
+	switch {
+	case errors.Is(err, persistence.ErrNotFound):
+		tenantID, key, _ := strings.Cut(g.identity, "/")
+		now := g.d.Now()
+		s.Summary = ConversationSummary{
+			ID: ConversationID(tenantID, key), TenantID: tenantID, Status: ConversationOpen,
+			CreatedAt: now, LastActivityAt: now,
+		}
+		if strings.Contains(key, ".") {
+			s.Summary.Contact.UserID = key
+		} else {
+			s.Summary.Contact.WaID = key
+		}
+	case err != nil:
+		return fmt.Errorf("load snapshot: %w", err)
+	default:
+		if err := unmarshal(snap.Data, &s); err != nil {
+			return fmt.Errorf("decode snapshot: %w", err)
+		}
+		g.version, g.epoch = snap.Version, snap.Epoch+1
+	}
+	g.conv = newConversation(s, func(seq int) ([]Message, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		b, err := g.d.Store.Buckets().Get(ctx, g.identity, seq)
+		if errors.Is(err, persistence.ErrNotFound) {
+			return nil, nil // a bucket the snapshot counts but never stored: start it empty
+		}
+		if err != nil {
+			return nil, err
+		}
+		var msgs []Message
+		if err := unmarshal(b.Data, &msgs); err != nil {
+			return nil, fmt.Errorf("decode bucket %d: %w", seq, err)
+		}
+		return msgs, nil
+	})
+	return g.conv.log.warm()
+}

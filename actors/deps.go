@@ -1,0 +1,93 @@
+package actors
+
+import (
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/switchboard/switchboard/cluster"
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// Deps is what grains need from the node.
+type Deps struct {
+	Store persistence.Store
+	Log   *slog.Logger
+	// Passivation stops a conversation grain after this long without messages.
+	Passivation time.Duration
+	// Now is the clock (tests move it).
+	Now func() time.Time
+	// OnConversation is told of every durable conversation change (the WebSocket fan-out
+	// subscribes here). It must not block.
+	OnConversation func(ConversationSummary)
+	// OnTenantFlags is told when webhooks change a tenant's flags (uninstalled app →
+	// needs re-authorisation), so the directory can record it. It may block briefly.
+	OnTenantFlags func(tenantID string, needsReauth bool)
+}
+
+func (d *Deps) defaults() {
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.Passivation <= 0 {
+		d.Passivation = 2 * time.Minute
+	}
+	if d.Now == nil {
+		d.Now = func() time.Time { return time.Now().UTC() }
+	}
+	if d.OnConversation == nil {
+		d.OnConversation = func(ConversationSummary) {}
+	}
+	if d.OnTenantFlags == nil {
+		d.OnTenantFlags = func(string, bool) {}
+	}
+}
+
+// Kinds returns the grain kinds of this package, for cluster.Start.
+func Kinds(d *Deps) []cluster.Kind {
+	d.defaults()
+	return []cluster.Kind{
+		{Name: KindConversation, New: func(identity string) cluster.Grain { return newConversationGrain(d, identity) }},
+		{Name: KindTenant, New: func(identity string) cluster.Grain { return newTenantGrain(d, identity) }},
+	}
+}
+
+// ConversationIdentity is the grain identity of a tenant's conversation with a contact.
+func ConversationIdentity(tenantID, contactKey string) string { return tenantID + "/" + contactKey }
+
+// ConversationID is the public id of a conversation: the tenant id and the contact key
+// (the wa_id, or the business-scoped user id for users without a shared phone), so it is
+// stable across restarts and needs no lookup table.
+func ConversationID(tenantID, contactKey string) string { return tenantID + "_" + contactKey }
+
+// ParseConversationID splits a public conversation id; ok is false for anything malformed.
+func ParseConversationID(id string) (tenantID, contactKey string, ok bool) {
+	tenantID, contactKey, ok = strings.Cut(id, "_")
+	if !ok || len(tenantID) != 24 || !validContactKey(contactKey) {
+		return "", "", false
+	}
+	return tenantID, contactKey, true
+}
+
+// validContactKey accepts wa_ids (digits) and BSUIDs (CC.alnum), up to 140 characters.
+func validContactKey(k string) bool {
+	if k == "" || len(k) > 140 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// ContactKeyOf is the key a contact's conversation uses: the wa_id when known, else the
+// business-scoped user id.
+func ContactKeyOf(c Contact) string {
+	if c.WaID != "" {
+		return c.WaID
+	}
+	return c.UserID
+}

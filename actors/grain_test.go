@@ -1,0 +1,91 @@
+package actors
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/cluster"
+	"github.com/switchboard/switchboard/persistence"
+	"github.com/switchboard/switchboard/persistence/embedded"
+)
+
+const tenantA = "aaaaaaaaaaaaaaaaaaaaaaaa"
+
+func startGrains(t *testing.T, store persistence.Store, passivation time.Duration) *Client {
+	t.Helper()
+	node, err := cluster.Start(cluster.Options{
+		ClusterName: "actors-test", Addr: "127.0.0.1:0", Codec: Codec(),
+		Kinds: Kinds(&Deps{Store: store, Passivation: passivation}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(node.Stop)
+	return NewClient(node)
+}
+
+func openStore(t *testing.T, dir string) persistence.Store {
+	t.Helper()
+	s, err := embedded.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestGrainsPersistAcrossPassivationAndRestart(t *testing.T) {
+	dir := t.TempDir()
+	store := openStore(t, dir)
+	client := startGrains(t, store, 100*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	d := &Deliver{TenantID: tenantA, Contact: Contact{WaID: "5511987654321", Name: "Ana"}}
+	for i := range 40 {
+		d.Messages = append(d.Messages, Message{WAMID: fmt.Sprint("wamid.", i), Type: "text", Text: fmt.Sprint("m", i),
+			Timestamp: time.Unix(1767225600+int64(i), 0).UTC()})
+	}
+	for i := range 5 {
+		r, err := client.Deliver(ctx, "5511987654321", d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (i == 0 && r.Added != 40) || (i > 0 && r.Duplicates != 40) {
+			t.Fatalf("delivery %d: %+v", i, r)
+		}
+	}
+	if _, err := client.Conversation(ctx, tenantA, "5599999999999"); err == nil {
+		t.Fatal("unknown conversation found")
+	}
+
+	time.Sleep(300 * time.Millisecond) // passivate
+	page, err := client.Messages(ctx, tenantA, "5511987654321", 1, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Total != 40 || len(page.Messages) != 20 || page.Messages[19].WAMID != "wamid.39" {
+		t.Fatalf("page after passivation: total %d len %d", page.Total, len(page.Messages))
+	}
+	if r, _ := client.Deliver(ctx, "5511987654321", d); r.Duplicates != 40 {
+		t.Fatalf("duplicates after reactivation: %+v", r)
+	}
+	list, err := client.Conversations(ctx, tenantA, &QueryConversations{Page: 1, Limit: 10})
+	if err != nil || list.Total != 1 || list.Items[0].UnreadCount != 40 || list.Items[0].Contact.Name != "Ana" {
+		t.Fatalf("list: %v %+v", err, list)
+	}
+	if s, err := client.MarkRead(ctx, tenantA, "5511987654321"); err != nil || s.UnreadCount != 0 {
+		t.Fatalf("mark read: %v %+v", err, s)
+	}
+
+	// A new process over the same data: the tenant rebuilds its index from snapshots.
+	_ = store.Close(ctx)
+	store2 := openStore(t, dir)
+	defer store2.Close(ctx)
+	client2 := startGrains(t, store2, time.Minute)
+	list, err = client2.Conversations(ctx, tenantA, &QueryConversations{Page: 1, Limit: 10})
+	if err != nil || list.Total != 1 || list.Items[0].UnreadCount != 0 || list.Items[0].MessageCount != 40 {
+		t.Fatalf("list after restart: %v %+v", err, list)
+	}
+}

@@ -1,0 +1,60 @@
+package actors
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
+
+// inboxIndex is a tenant's conversation summaries, for inbox listings. Listing sorts the
+// matches (n log n in the tenant's conversations): fine for tens of thousands per tenant;
+// a tenant beyond that wants a maintained order (README, "Limits").
+type inboxIndex struct {
+	byID map[string]ConversationSummary
+}
+
+func newInboxIndex() *inboxIndex { return &inboxIndex{byID: map[string]ConversationSummary{}} }
+
+// upsert keeps the newest version of a summary (pushes may arrive out of order).
+func (x *inboxIndex) upsert(s ConversationSummary) {
+	if cur, ok := x.byID[s.ID]; ok && cur.Version > s.Version {
+		return
+	}
+	x.byID[s.ID] = s
+}
+
+func (x *inboxIndex) query(q *QueryConversations) ConversationPage {
+	search := strings.ToLower(strings.TrimSpace(q.Search))
+	searchDigits := strings.TrimPrefix(search, "+")
+	var hits []ConversationSummary
+	for _, s := range x.byID {
+		if q.Status != "" && s.Status != q.Status {
+			continue
+		}
+		if q.AssignedTo != "" && !(s.AssignedTo == q.AssignedTo || q.AssignedTo == "none" && s.AssignedTo == "") {
+			continue
+		}
+		if q.Unread != nil && (s.UnreadCount > 0) != *q.Unread {
+			continue
+		}
+		if search != "" && !strings.Contains(strings.ToLower(s.Contact.Name), search) &&
+			!strings.Contains(strings.ToLower(s.Contact.Username), search) &&
+			!(searchDigits != "" && strings.Contains(s.Contact.WaID, searchDigits)) {
+			continue
+		}
+		hits = append(hits, s)
+	}
+	slices.SortFunc(hits, func(a, b ConversationSummary) int {
+		if c := b.LastActivityAt.Compare(a.LastActivityAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	page := ConversationPage{Total: len(hits), Items: []ConversationSummary{}}
+	from := (q.Page - 1) * q.Limit
+	if q.Page < 1 || q.Limit < 1 || from >= len(hits) {
+		return page
+	}
+	page.Items = hits[from:min(len(hits), from+q.Limit)]
+	return page
+}

@@ -1,0 +1,154 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/switchboard/switchboard/cluster"
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// tenantPassivation is long: a tenant's index costs a listing of its conversations to
+// rebuild, and there are few tenants compared with conversations.
+const tenantPassivation = 30 * time.Minute
+
+// listPage is how many conversation snapshots one List call reads when rebuilding.
+const listPage = 500
+
+// tenantGrain owns a tenant's WhatsApp state (templates, quality, account events, aliases)
+// and a copy of every conversation's summary, for listing inboxes without a secondary index.
+type tenantGrain struct {
+	d        *Deps
+	tenantID string
+	state    TenantState
+	version  uint64
+	convs    *inboxIndex
+	loaded   bool
+}
+
+func newTenantGrain(d *Deps, tenantID string) *tenantGrain {
+	return &tenantGrain{d: d, tenantID: tenantID, state: newTenantState(), convs: newInboxIndex()}
+}
+
+func (g *tenantGrain) Receive(c *cluster.Context, msg any) {
+	switch m := msg.(type) {
+	case *actor.Started:
+		if err := g.activate(); err != nil {
+			g.d.Log.Error("tenant activation failed", "tenant", g.tenantID, "err", err)
+			c.Stop()
+			return
+		}
+		c.SetReceiveTimeout(tenantPassivation)
+	case *actor.ReceiveTimeout:
+		c.Stop()
+	case *UpsertSummary:
+		g.convs.upsert(m.Summary)
+		c.Reply().Send(&Ack{})
+	case *QueryConversations:
+		page := g.convs.query(m)
+		c.Reply().Send(&page)
+	case *RecordTenantEvents:
+		reauth := g.state.NeedsReauth
+		for _, ev := range m.Events {
+			g.state.apply(ev)
+		}
+		if err := g.save(); err != nil {
+			c.Reply().Fail(FailureStore, err.Error())
+			c.Stop()
+			return
+		}
+		if g.state.NeedsReauth != reauth {
+			g.d.OnTenantFlags(g.tenantID, g.state.NeedsReauth)
+		}
+		c.Reply().Send(&Ack{})
+	case *ResolveContact:
+		if m.WaID != "" && g.state.learnAlias(m.UserID, m.WaID) {
+			if err := g.save(); err != nil {
+				c.Reply().Fail(FailureStore, err.Error())
+				c.Stop()
+				return
+			}
+		}
+		key := m.WaID
+		if key == "" {
+			key = g.state.Aliases[m.UserID]
+		}
+		if key == "" {
+			key = m.UserID
+		}
+		c.Reply().Send(&ContactKey{Key: key})
+	case *GetTenantState:
+		s := g.state
+		c.Reply().Send(&s)
+	case *actor.Stopping, *actor.Stopped, *actor.Restarting:
+	default:
+		if c.Reply() != (cluster.Replier{}) {
+			c.Reply().Fail(FailureInvalid, fmt.Sprintf("tenant cannot handle %T", msg))
+		}
+	}
+}
+
+// save writes the tenant snapshot (rare: tenant events and new aliases).
+func (g *tenantGrain) save() error {
+	data, err := marshal(g.state)
+	if err != nil {
+		return fmt.Errorf("encode tenant state: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	snap := persistence.Snapshot{Kind: KindTenant, Identity: g.tenantID, Version: g.version + 1, Data: data, UpdatedAt: g.d.Now()}
+	if err := g.d.Store.Snapshots().Save(ctx, snap); err != nil {
+		return fmt.Errorf("save tenant %s: %w", g.tenantID, err)
+	}
+	g.version++
+	return nil
+}
+
+// activate loads the tenant snapshot and rebuilds the inbox index from the conversations'
+// own snapshots (each conversation writes its summary with every change, so the index is
+// exactly as current as the store).
+func (g *tenantGrain) activate() error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	snap, err := g.d.Store.Snapshots().Load(ctx, KindTenant, g.tenantID)
+	switch {
+	case errors.Is(err, persistence.ErrNotFound):
+	case err != nil:
+		return fmt.Errorf("load tenant snapshot: %w", err)
+	default:
+		if err := unmarshal(snap.Data, &g.state); err != nil {
+			return fmt.Errorf("decode tenant snapshot: %w", err)
+		}
+		g.version = snap.Version
+		if g.state.Templates == nil {
+			g.state.Templates = map[string]TemplateState{}
+		}
+		if g.state.Aliases == nil {
+			g.state.Aliases = map[string]string{}
+		}
+	}
+	after := ""
+	for {
+		page, err := g.d.Store.Snapshots().List(ctx, KindConversation, g.tenantID+"/", after, listPage)
+		if err != nil {
+			return fmt.Errorf("list conversations: %w", err)
+		}
+		for _, s := range page {
+			var cs struct {
+				Summary ConversationSummary `json:"summary"`
+			}
+			if err := unmarshal(s.Data, &cs); err != nil {
+				return fmt.Errorf("decode conversation %s: %w", s.Identity, err)
+			}
+			g.convs.upsert(cs.Summary)
+		}
+		if len(page) < listPage {
+			return nil
+		}
+		after = page[len(page)-1].Identity
+	}
+}

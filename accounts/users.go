@@ -126,3 +126,16 @@ func (s *Service) Me(ctx context.Context, caller auth.Principal) (Profile, error
 	}
 	return p, nil
 }
+
+// TenantUser returns an active user of tenantID; any other user (unknown, disabled, or of
+// another tenant) is persistence.ErrNotFound, so ids of other tenants are not confirmed.
+func (s *Service) TenantUser(ctx context.Context, tenantID, userID string) (persistence.User, error) {
+	u, err := s.dir.UserByID(ctx, userID)
+	if err != nil {
+		return persistence.User{}, fmt.Errorf("accounts: tenant user: %w", err)
+	}
+	if u.TenantID != tenantID || !u.Active {
+		return persistence.User{}, fmt.Errorf("accounts: tenant user %s: %w", userID, persistence.ErrNotFound)
+	}
+	return u, nil
+}

@@ -45,11 +45,13 @@ func (p Principal) CanRegister(role persistence.Role, tenantID string) error {
 	case persistence.RolePlatformAdmin:
 		return nil
 	case persistence.RoleTenantAdmin:
-		if tenantID != p.TenantID {
-			return ErrNotVisible
-		}
+		// The role is checked first: an escalation attempt is refused as such (403),
+		// whatever tenant it names.
 		if role != persistence.RoleAgent {
 			return ErrForbidden
+		}
+		if tenantID != p.TenantID {
+			return ErrNotVisible
 		}
 		return nil
 	default:

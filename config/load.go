@@ -54,7 +54,9 @@ func Load(lookup Lookup) (*Config, []string, error) {
 	for _, s := range Settings() {
 		raw, set := lookup(s.Env)
 		raw = strings.TrimSpace(raw)
-		if !set || raw == "" {
+		// Set-but-empty keeps its meaning for text settings (ADMIN_ADDR= disables pprof);
+		// for numbers, durations and flags an empty value means the default.
+		if f := v.Field(s.field); !set || (raw == "" && f.Kind() != reflect.String && f.Kind() != reflect.Slice) {
 			raw = s.Default
 		}
 		if err := assign(v.Field(s.field), raw); err != nil {

@@ -15,7 +15,13 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/valyala/fasthttp"
 
+	"github.com/fasthttp/router"
+
 	"github.com/switchboard/switchboard/accounts"
+	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/cluster"
+	"github.com/switchboard/switchboard/transport/graph"
+	"github.com/switchboard/switchboard/transport/webhook"
 	"github.com/switchboard/switchboard/auth"
 	"github.com/switchboard/switchboard/config"
 	"github.com/switchboard/switchboard/internal/ids"
@@ -38,6 +44,12 @@ type Engine struct {
 	ln       net.Listener
 	admin    *http.Server
 	served   chan error
+
+	node      *cluster.Node
+	actors    *actors.Client
+	writer    *webhook.Writer
+	processor *webhook.Processor
+	stats     *webhook.Stats
 }
 
 // Version is the build version, set by the binary (ldflags) and reported by /health.
@@ -52,6 +64,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Engine, er
 		return nil, err
 	}
 	if err := e.wire(ctx); err != nil {
+		if e.node != nil {
+			e.node.Stop()
+		}
 		_ = e.store.Close(context.Background())
 		if e.redis != nil {
 			_ = e.redis.Close()
@@ -90,10 +105,20 @@ func (e *Engine) wire(ctx context.Context) error {
 		return fmt.Errorf("engine: ENCRYPTION_KEY: %w", err)
 	}
 	tokens := auth.NewTokens([]byte(cfg.JWTSecret), cfg.JWTIssuer, cfg.JWTExpiresIn.Std())
-	e.accounts = accounts.New(e.store.Directory(), passwords, tokens, v, ids.NewGenerator())
+	gen := ids.NewGenerator()
+	e.accounts = accounts.New(e.store.Directory(), passwords, tokens, v, gen)
+
+	if err := e.startActors(); err != nil {
+		return err
+	}
+	e.stats = &webhook.Stats{}
+	e.writer = webhook.NewWriter(e.store.Inbox(), 2)
+	e.processor = webhook.NewProcessor(e.store, e.actors, gen, e.stats, e.log)
+	hook := webhook.NewHandler(graph.NewVerifier(cfg.WhatsAppAppSecret), cfg.WhatsAppVerifyToken, e.writer, gen, e.processor.Submit, e.log)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	e.stats.Register(reg)
 	api := rest.New(rest.Options{
 		Accounts: e.accounts, Store: e.store, Limiter: e.limiter,
 		Metrics: edge.NewMetrics(reg), Gatherer: reg, RedisPing: redisPing,
@@ -101,6 +126,8 @@ func (e *Engine) wire(ctx context.Context) error {
 		CORSOrigins: cfg.FrontendURL, TrustProxy: cfg.TrustProxy, APIBodyLimit: int(cfg.APIBodyLimit),
 		RateAPI:  rule("api", cfg.RateLimitAPI),
 		RateAuth: rule("auth", cfg.RateLimitAuth),
+		Actors:   e.actors,
+		Mount:    []func(*router.Router){hook.Mount},
 	})
 	e.http = &fasthttp.Server{
 		Handler:               api.Handler(),
@@ -130,6 +157,7 @@ func (e *Engine) Start() error {
 		return fmt.Errorf("engine: listen on %s: %w", e.cfg.ListenAddr(), err)
 	}
 	e.ln = ln
+	e.processor.Start()
 	go func() { e.served <- e.http.Serve(ln) }()
 	if e.cfg.AdminAddr != "" {
 		if err := e.startAdmin(); err != nil {
@@ -178,6 +206,17 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 	}
 	if e.admin != nil {
 		_ = e.admin.Shutdown(ctx)
+	}
+	// No new webhooks now. Work in flight either completes or stays pending in the inbox
+	// and is replayed at the next start: stopping never loses an acknowledged event.
+	if e.processor != nil {
+		e.processor.Stop()
+	}
+	if e.writer != nil {
+		e.writer.Close()
+	}
+	if e.node != nil {
+		e.node.Stop()
 	}
 	if err := e.store.Flush(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("engine: flush store: %w", err))

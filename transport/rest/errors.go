@@ -7,6 +7,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/switchboard/switchboard/accounts"
+	"github.com/switchboard/switchboard/actors"
 	"github.com/switchboard/switchboard/auth"
 	"github.com/switchboard/switchboard/persistence"
 	"github.com/switchboard/switchboard/transport/httpx"
@@ -36,6 +37,14 @@ func (s *Server) fail(ctx *fasthttp.RequestCtx, err error) {
 		err = httpx.NewError(http.StatusUnauthorized, httpx.CodeTokenExpired, "The token has expired; log in again")
 	case errors.Is(err, auth.ErrTokenInvalid):
 		err = httpx.NewError(http.StatusUnauthorized, httpx.CodeTokenInvalid, "The token is invalid")
+	case errors.Is(err, actors.ErrNotFound):
+		err = httpx.NotFound("Conversation")
+	case errors.Is(err, actors.ErrInvalid):
+		err = httpx.NewError(http.StatusBadRequest, httpx.CodeValidation, "Invalid request")
+	case errors.Is(err, actors.ErrUnavailable):
+		e := httpx.NewError(http.StatusServiceUnavailable, httpx.CodeUnavailable, "The conversation service is unavailable; retry shortly")
+		e.RetryAfterSeconds = 1
+		err = e
 	case errors.Is(err, auth.ErrNotVisible), errors.Is(err, persistence.ErrNotFound):
 		err = httpx.NotFound("Resource")
 	case errors.Is(err, auth.ErrForbidden):

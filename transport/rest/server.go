@@ -11,6 +11,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/switchboard/switchboard/accounts"
+	"github.com/switchboard/switchboard/actors"
 	"github.com/switchboard/switchboard/persistence"
 	"github.com/switchboard/switchboard/transport/edge"
 	"github.com/switchboard/switchboard/transport/httpx"
@@ -35,6 +36,11 @@ type Options struct {
 	RateAPI        ratelimit.Rule
 	RateAuth       ratelimit.Rule
 	RequestTimeout time.Duration
+
+	// Actors is the grain client (conversations, tenants).
+	Actors *actors.Client
+	// OnMarkRead is told when a conversation is marked read (the read receipt to Meta).
+	OnMarkRead func(context.Context, actors.ConversationSummary)
 
 	// Mount adds routes owned by other transport packages (the webhook edge, WebSocket).
 	Mount []func(r *router.Router)
@@ -86,6 +92,11 @@ func New(opts Options) *Server {
 	v1.GET("/auth/me", authed(s.h(s.me)))
 	v1.POST("/tenants", authed(s.h(s.createTenant)))
 	v1.GET("/tenants", authed(s.h(s.listTenants)))
+	v1.GET("/conversations", authed(s.h(s.listConversations)))
+	v1.GET("/conversations/{id}", authed(s.h(s.getConversation)))
+	v1.PUT("/conversations/{id}/read", authed(s.h(s.markConversationRead)))
+	v1.PUT("/conversations/{id}/assign", authed(s.h(s.assignConversation)))
+	v1.GET("/messages/{conversationId}", authed(s.h(s.listMessages)))
 	v1.GET("/health", s.h(s.health))
 	if opts.Metrics != nil && opts.Gatherer != nil {
 		r.GET("/metrics", opts.Metrics.Handler(opts.Gatherer))

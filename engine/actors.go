@@ -1,0 +1,46 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/cluster"
+)
+
+// startActors joins the actor cluster (a single member: the Redis membership provider
+// comes with clustering) and builds the grain client.
+func (e *Engine) startActors() error {
+	deps := &actors.Deps{
+		Store: e.store, Log: e.log,
+		OnTenantFlags: e.recordTenantFlags,
+	}
+	node, err := cluster.Start(cluster.Options{
+		ClusterName: e.cfg.ClusterName, Addr: e.cfg.ClusterAddr, Codec: actors.Codec(),
+		Kinds: actors.Kinds(deps), Logger: e.log,
+	})
+	if err != nil {
+		return fmt.Errorf("engine: start actors: %w", err)
+	}
+	e.node = node
+	e.actors = actors.NewClient(node)
+	return nil
+}
+
+// recordTenantFlags writes webhook-driven flags (the customer uninstalled our app) into the
+// directory, where sends and the API read them.
+func (e *Engine) recordTenantFlags(tenantID string, needsReauth bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	dir := e.store.Directory()
+	t, err := dir.TenantByID(ctx, tenantID)
+	if err != nil {
+		e.log.Error("tenant flag not recorded", "tenant", tenantID, "err", err)
+		return
+	}
+	t.NeedsReauth, t.UpdatedAt = needsReauth, time.Now().UTC()
+	if err := dir.UpdateTenant(ctx, t); err != nil {
+		e.log.Error("tenant flag not recorded", "tenant", tenantID, "err", err)
+	}
+}

@@ -1,0 +1,209 @@
+package rest
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/internal/ids"
+	"github.com/switchboard/switchboard/persistence"
+	"github.com/switchboard/switchboard/transport/httpx"
+)
+
+// conversationView is a conversation as the API shows it.
+type conversationView struct {
+	actors.ConversationSummary
+	Phone           string    `json:"phone,omitempty"`
+	WindowOpen      bool      `json:"windowOpen"`
+	WindowExpiresAt time.Time `json:"windowExpiresAt,omitzero"`
+}
+
+func viewConversation(s actors.ConversationSummary, now time.Time) conversationView {
+	v := conversationView{ConversationSummary: s, WindowOpen: s.WindowOpen(now)}
+	if s.Contact.WaID != "" {
+		v.Phone = "+" + s.Contact.WaID
+	}
+	if !s.LastInboundAt.IsZero() {
+		v.WindowExpiresAt = s.LastInboundAt.Add(actors.ServiceWindow)
+	}
+	return v
+}
+
+var conversationStatuses = map[string]bool{actors.ConversationOpen: true, actors.ConversationPending: true, actors.ConversationClosed: true}
+
+func (s *Server) listConversations(ctx *fasthttp.RequestCtx, c context.Context) {
+	p := principalOf(ctx)
+	tenantID, err := p.TenantScope(string(ctx.QueryArgs().Peek("tenantId")))
+	if err != nil {
+		s.fail(ctx, err)
+		return
+	}
+	page, err := pageOf(ctx)
+	if err != nil {
+		s.fail(ctx, err)
+		return
+	}
+	q := &actors.QueryConversations{Page: page.Page, Limit: page.Limit}
+	var details []httpx.Detail
+	if tenantID == "" {
+		details = append(details, httpx.Detail{Field: "tenantId", Message: "is required for platform admins"})
+	}
+	args := ctx.QueryArgs()
+	if v := string(args.Peek("status")); v != "" {
+		if !conversationStatuses[v] {
+			details = append(details, httpx.Detail{Field: "status", Message: "must be open, pending or closed"})
+		}
+		q.Status = v
+	}
+	switch v := string(args.Peek("assignedTo")); {
+	case v == "me":
+		q.AssignedTo = p.UserID
+	case v == "none" || v == "" || ids.Valid(v):
+		q.AssignedTo = v
+	default:
+		details = append(details, httpx.Detail{Field: "assignedTo", Message: "must be a user id, me or none"})
+	}
+	switch v := string(args.Peek("unread")); v {
+	case "":
+	case "true", "false":
+		b := v == "true"
+		q.Unread = &b
+	default:
+		details = append(details, httpx.Detail{Field: "unread", Message: "must be true or false"})
+	}
+	if v := strings.TrimSpace(string(args.Peek("search"))); v != "" {
+		if utf8.RuneCountInString(v) > 100 {
+			details = append(details, httpx.Detail{Field: "search", Message: "must be at most 100 characters"})
+		}
+		q.Search = v
+	}
+	if len(details) > 0 {
+		s.fail(ctx, httpx.Validation(details...))
+		return
+	}
+	res, err := s.opts.Actors.Conversations(c, tenantID, q)
+	if err != nil {
+		s.fail(ctx, err)
+		return
+	}
+	now := time.Now()
+	views := make([]conversationView, len(res.Items))
+	for i, it := range res.Items {
+		views[i] = viewConversation(it, now)
+	}
+	httpx.List(ctx, views, httpx.NewPagination(res.Total, page))
+}
+
+// conversationOf resolves the :id parameter to a conversation the caller may see. Ids of
+// other tenants and malformed ids are the same 404 as missing ones.
+func (s *Server) conversationOf(ctx *fasthttp.RequestCtx, param string) (tenantID, key string, err error) {
+	id, _ := ctx.UserValue(param).(string)
+	tenantID, key, ok := actors.ParseConversationID(id)
+	if !ok || !principalOf(ctx).CanSeeTenant(tenantID) {
+		return "", "", httpx.NotFound("Conversation")
+	}
+	return tenantID, key, nil
+}
+
+func (s *Server) getConversation(ctx *fasthttp.RequestCtx, c context.Context) {
+	tenantID, key, err := s.conversationOf(ctx, "id")
+	if err != nil {
+		s.fail(ctx, err)
+		return
+	}
+	sum, err := s.opts.Actors.Conversation(c, tenantID, key)
+	if err != nil {
+		s.fail(ctx, err)
+		return
+	}
+	httpx.OK(ctx, http.StatusOK, "", map[string]any{"conversation": viewConversation(*sum, time.Now())})
+}
+
+func (s *Server) markConversationRead(ctx *fasthttp.RequestCtx, c context.Context) {
+	tenantID, key, err := s.conversationOf(ctx, "id")
+	if err != nil {
+		s.fail(ctx, err)
+		return
+	}
+	sum, err := s.opts.Actors.MarkRead(c, tenantID, key)
+	if err != nil {
+		s.fail(ctx, err)
+		return
+	}
+	if s.opts.OnMarkRead != nil {
+		s.opts.OnMarkRead(c, *sum)
+	}
+	httpx.OK(ctx, http.StatusOK, "Conversation marked as read", map[string]any{"conversation": viewConversation(*sum, time.Now())})
+}
+
+type assignRequest struct {
+	AgentID *string `json:"agentId"`
+}
+
+// assignConversation: tenant admins (and platform admins) assign anyone of the tenant or
+// unassign; agents may only take a conversation for themselves.
+func (s *Server) assignConversation(ctx *fasthttp.RequestCtx, c context.Context) {
+	tenantID, key, err := s.conversationOf(ctx, "id")
+	if err != nil {
+		s.fail(ctx, err)
+		return
+	}
+	var req assignRequest
+	if err := httpx.DecodeJSON(ctx, &req); err != nil {
+		s.fail(ctx, err)
+		return
+	}
+	if req.AgentID == nil {
+		s.fail(ctx, httpx.Validation(httpx.Detail{Field: "agentId", Message: "is required (null or \"\" unassigns)"}))
+		return
+	}
+	agentID, p := *req.AgentID, principalOf(ctx)
+	if p.Role == persistence.RoleAgent && agentID != p.UserID {
+		s.fail(ctx, httpx.Forbidden("Agents may only assign conversations to themselves"))
+		return
+	}
+	if agentID != "" {
+		if !ids.Valid(agentID) {
+			s.fail(ctx, httpx.Validation(httpx.Detail{Field: "agentId", Message: "is not a user id"}))
+			return
+		}
+		if _, err := s.accounts.TenantUser(c, tenantID, agentID); err != nil {
+			if errors.Is(err, persistence.ErrNotFound) {
+				err = httpx.Validation(httpx.Detail{Field: "agentId", Message: "is not an active user of this tenant"})
+			}
+			s.fail(ctx, err)
+			return
+		}
+	}
+	sum, err := s.opts.Actors.Assign(c, tenantID, key, agentID)
+	if err != nil {
+		s.fail(ctx, err)
+		return
+	}
+	httpx.OK(ctx, http.StatusOK, "Conversation assigned", map[string]any{"conversation": viewConversation(*sum, time.Now())})
+}
+
+func (s *Server) listMessages(ctx *fasthttp.RequestCtx, c context.Context) {
+	tenantID, key, err := s.conversationOf(ctx, "conversationId")
+	if err != nil {
+		s.fail(ctx, err)
+		return
+	}
+	page, err := pageOf(ctx)
+	if err != nil {
+		s.fail(ctx, err)
+		return
+	}
+	res, err := s.opts.Actors.Messages(c, tenantID, key, page.Page, page.Limit)
+	if err != nil {
+		s.fail(ctx, err)
+		return
+	}
+	httpx.List(ctx, res.Messages, httpx.NewPagination(res.Total, page))
+}

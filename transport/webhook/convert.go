@@ -1,0 +1,116 @@
+package webhook
+
+import (
+	json "github.com/goccy/go-json"
+
+	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/transport/graph"
+)
+
+// toMessage converts an inbound message to the domain's record. raw is the message object
+// as Meta sent it, from which the type-specific member is kept verbatim.
+func toMessage(m *graph.Message, raw json.RawMessage) actors.Message {
+	out := actors.Message{
+		ID: m.ID, WAMID: m.ID, Type: m.Type, Text: m.Preview(),
+		Timestamp: m.Timestamp.Time(), Referral: m.Referral,
+	}
+	if m.Context != nil {
+		out.Context = &actors.MessageContext{
+			ReplyTo: m.Context.ID, Forwarded: m.Context.Forwarded, FrequentlyForwarded: m.Context.FrequentlyForwarded,
+		}
+	}
+	if len(m.Errors) > 0 {
+		out.Error = toError(m.Errors[0])
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &members); err == nil {
+		out.Content = members[m.Type]
+	}
+	return out
+}
+
+func toError(e graph.Error) *actors.MessageError {
+	title := e.Title
+	if title == "" {
+		title = e.Message
+	}
+	return &actors.MessageError{Code: e.Code, Title: title, Details: e.ErrorData.Details}
+}
+
+func toStatus(s *graph.Status) actors.StatusUpdate {
+	out := actors.StatusUpdate{
+		WAMID: s.ID, Status: s.Status, Timestamp: s.Timestamp.Time(), CallbackData: s.BizOpaqueCallbackData,
+	}
+	if len(s.Errors) > 0 {
+		out.Error = toError(s.Errors[0])
+	}
+	if s.Pricing != nil {
+		out.Pricing = &actors.Pricing{Billable: s.Pricing.Billable, Model: s.Pricing.PricingModel, Type: s.Pricing.Type, Category: s.Pricing.Category}
+	}
+	return out
+}
+
+// tenantEvent converts a non-message change; ok is false for fields the engine does not
+// interpret (they are still recorded, raw, as events).
+func tenantEvent(wabaID string, e graph.Entry, c graph.Change) (actors.TenantEvent, error) {
+	ev := actors.TenantEvent{Field: c.Field, WABAID: wabaID, Time: e.Time.Time(), Raw: c.Value}
+	switch c.Field {
+	case graph.FieldTemplateStatusUpdate:
+		var v graph.TemplateStatusUpdate
+		if err := c.DecodeValue(&v); err != nil {
+			return ev, err
+		}
+		ev.Template = &actors.TemplateUpdate{ID: v.MessageTemplateID, Name: v.MessageTemplateName,
+			Language: v.MessageTemplateLanguage, Status: v.Event, Reason: v.Reason, Category: v.MessageTemplateCategory}
+	case graph.FieldTemplateCategoryUpdate:
+		var v graph.TemplateCategoryUpdate
+		if err := c.DecodeValue(&v); err != nil {
+			return ev, err
+		}
+		u := &actors.TemplateUpdate{ID: v.MessageTemplateID, Name: v.MessageTemplateName, Language: v.MessageTemplateLanguage,
+			PreviousCategory: v.PreviousCategory, CorrectCategory: v.CorrectCategory, CategoryChangeAt: v.CategoryUpdateTimestamp.Time()}
+		if v.PreviousCategory != "" { // done: new_category is the category now
+			u.Category = v.NewCategory
+		}
+		ev.Template = u
+	case graph.FieldPhoneNumberQualityUpdate:
+		var v graph.PhoneNumberQualityUpdate
+		if err := c.DecodeValue(&v); err != nil {
+			return ev, err
+		}
+		ev.Quality = &actors.QualityUpdate{DisplayPhoneNumber: v.DisplayPhoneNumber, Event: v.Event,
+			CurrentLimit: string(v.CurrentLimit), OldLimit: string(v.OldLimit), MaxDaily: string(v.MaxDailyConversationsPerBusiness)}
+	case graph.FieldAccountUpdate:
+		var v graph.AccountUpdate
+		if err := c.DecodeValue(&v); err != nil {
+			return ev, err
+		}
+		a := &actors.AccountEvent{Event: v.Event}
+		switch {
+		case v.BanInfo != nil:
+			a.Detail = v.BanInfo.WABABanState
+		case v.ViolationInfo != nil:
+			a.Detail = v.ViolationInfo.ViolationType
+		case len(v.RestrictionInfo) > 0:
+			a.Detail = v.RestrictionInfo[0].RestrictionType
+		}
+		ev.Account = a
+	case graph.FieldBusinessCapabilityUpdate:
+		var v graph.BusinessCapabilityUpdate
+		if err := c.DecodeValue(&v); err != nil {
+			return ev, err
+		}
+		ev.Capability = map[string]string{}
+		for k, val := range map[string]graph.FlexString{
+			"max_daily_conversations_per_business": v.MaxDailyConversationsPerBusiness,
+			"max_daily_conversation_per_phone":     v.MaxDailyConversationPerPhone,
+			"max_phone_numbers_per_business":       v.MaxPhoneNumbersPerBusiness,
+			"max_phone_numbers_per_waba":           v.MaxPhoneNumbersPerWABA,
+		} {
+			if val != "" {
+				ev.Capability[k] = string(val)
+			}
+		}
+	}
+	return ev, nil
+}

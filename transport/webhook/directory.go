@@ -1,0 +1,121 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// refreshEvery bounds how often a miss reloads the tenant directory, so a flood of events for
+// an unknown number cannot turn into a flood of store reads.
+const refreshEvery = time.Second
+
+// tenantRef is what routing needs of a tenant.
+type tenantRef struct {
+	ID     string
+	Active bool
+}
+
+// Directory resolves webhook routing keys to tenants from a cached copy of the directory:
+// phone_number_id (messages), WABA id (template and account fields) and display number
+// (phone_number_quality_update is keyed by it).
+type Directory struct {
+	dir persistence.Directory
+
+	mu        sync.RWMutex
+	byPhoneID map[string]tenantRef
+	byWABA    map[string]tenantRef
+	byDisplay map[string]tenantRef
+	loadedAt  time.Time
+}
+
+// NewDirectory wraps the store's directory.
+func NewDirectory(dir persistence.Directory) *Directory { return &Directory{dir: dir} }
+
+type routeKey int
+
+const (
+	byPhoneNumberID routeKey = iota
+	byWABAID
+	byDisplayNumber
+)
+
+// Resolve returns the tenant for a key, reloading the cache (at most once per refreshEvery)
+// on a miss. ok is false when no tenant has that key.
+func (d *Directory) Resolve(ctx context.Context, kind routeKey, key string) (tenantRef, bool, error) {
+	if t, ok := d.lookup(kind, key); ok {
+		return t, true, nil
+	}
+	d.mu.RLock()
+	fresh := time.Since(d.loadedAt) < refreshEvery
+	d.mu.RUnlock()
+	if fresh {
+		return tenantRef{}, false, nil
+	}
+	if err := d.reload(ctx); err != nil {
+		return tenantRef{}, false, err
+	}
+	t, ok := d.lookup(kind, key)
+	return t, ok, nil
+}
+
+func (d *Directory) lookup(kind routeKey, key string) (tenantRef, bool) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	var t tenantRef
+	var ok bool
+	switch kind {
+	case byPhoneNumberID:
+		t, ok = d.byPhoneID[key]
+	case byWABAID:
+		t, ok = d.byWABA[key]
+	case byDisplayNumber:
+		t, ok = d.byDisplay[digits(key)]
+	}
+	return t, ok
+}
+
+func (d *Directory) reload(ctx context.Context) error {
+	byPhone, byWABA, byDisplay := map[string]tenantRef{}, map[string]tenantRef{}, map[string]tenantRef{}
+	for page := 1; ; page++ {
+		ts, total, err := d.dir.ListTenants(ctx, persistence.Page{Page: page, Limit: 100})
+		if err != nil {
+			return fmt.Errorf("webhook: load tenant directory: %w", err)
+		}
+		for _, t := range ts {
+			ref := tenantRef{ID: t.ID, Active: t.Active}
+			if t.PhoneNumberID != "" {
+				byPhone[t.PhoneNumberID] = ref
+			}
+			if t.WABAID != "" {
+				byWABA[t.WABAID] = ref
+			}
+			if t.DisplayPhoneNumber != "" {
+				byDisplay[digits(t.DisplayPhoneNumber)] = ref
+			}
+		}
+		if len(ts) == 0 || page*100 >= total {
+			break
+		}
+	}
+	d.mu.Lock()
+	d.byPhoneID, d.byWABA, d.byDisplay, d.loadedAt = byPhone, byWABA, byDisplay, time.Now()
+	d.mu.Unlock()
+	return nil
+}
+
+// digits keeps only the digits of a phone number ("+1 555-012 3456" → "15550123456"):
+// webhooks write display numbers digits-only, the directory keeps E.164.
+func digits(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,92 @@
+package webhook
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/fasthttp/router"
+	"github.com/valyala/fasthttp"
+
+	"github.com/switchboard/switchboard/internal/ids"
+	"github.com/switchboard/switchboard/persistence"
+	"github.com/switchboard/switchboard/transport/graph"
+	"github.com/switchboard/switchboard/transport/httpx"
+)
+
+// writeTimeout bounds one inbox write; past it the webhook answers 503 and Meta retries.
+const writeTimeout = 5 * time.Second
+
+// Handler is the webhook edge.
+type Handler struct {
+	verifier    *graph.Verifier
+	verifyToken string
+	writer      *Writer
+	ids         *ids.Generator
+	submit      func(persistence.InboxEntry)
+	log         *slog.Logger
+}
+
+// NewHandler builds the edge. submit hands each durable entry to the processor; it must not
+// block (the processor drops to replay-from-store when its queue is full).
+func NewHandler(v *graph.Verifier, verifyToken string, w *Writer, gen *ids.Generator, submit func(persistence.InboxEntry), log *slog.Logger) *Handler {
+	return &Handler{verifier: v, verifyToken: verifyToken, writer: w, ids: gen, submit: submit, log: log}
+}
+
+// Mount adds GET and POST /api/v1/webhook.
+func (h *Handler) Mount(r *router.Router) {
+	r.GET("/api/v1/webhook", h.verify)
+	r.POST("/api/v1/webhook", h.receive)
+}
+
+// verify answers Meta's subscription handshake: the challenge, byte for byte, as plain text.
+func (h *Handler) verify(ctx *fasthttp.RequestCtx) {
+	q := ctx.QueryArgs()
+	token := q.Peek("hub.verify_token")
+	if string(q.Peek("hub.mode")) != "subscribe" || h.verifyToken == "" ||
+		subtle.ConstantTimeCompare(token, []byte(h.verifyToken)) != 1 {
+		httpx.Fail(ctx, httpx.NewError(http.StatusForbidden, httpx.CodeForbidden, "Webhook verification failed"))
+		return
+	}
+	ctx.SetStatusCode(http.StatusOK)
+	ctx.SetContentType("text/plain; charset=utf-8")
+	ctx.SetBody(q.Peek("hub.challenge"))
+}
+
+var accepted = []byte(`{"success":true,"message":"EVENT_RECEIVED"}`)
+
+// receive verifies, stores, then acknowledges. Nothing unsigned is stored; nothing stored
+// is lost; nothing is acknowledged before it is stored.
+func (h *Handler) receive(ctx *fasthttp.RequestCtx) {
+	body := ctx.PostBody()
+	if err := h.verifier.Verify(body, string(ctx.Request.Header.Peek(graph.SignatureHeader))); err != nil {
+		msg := "Invalid webhook signature"
+		if errors.Is(err, graph.ErrSignatureMissing) {
+			msg = "Missing X-Hub-Signature-256"
+		}
+		httpx.Fail(ctx, httpx.NewError(http.StatusUnauthorized, httpx.CodeInvalidSignature, msg))
+		return
+	}
+	entry := persistence.InboxEntry{
+		ID: h.ids.New(), ReceivedAt: time.Now().UTC(),
+		// fasthttp reuses the request buffer after the handler returns.
+		Body: append([]byte(nil), body...),
+	}
+	wctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+	err := h.writer.Append(wctx, entry)
+	cancel()
+	if err != nil {
+		h.log.Warn("webhook not stored; answering 503 so Meta retries", "err", err)
+		e := httpx.NewError(http.StatusServiceUnavailable, httpx.CodeUnavailable, "Could not store the event; retry")
+		e.RetryAfterSeconds = 1
+		httpx.Fail(ctx, e)
+		return
+	}
+	h.submit(entry)
+	ctx.SetStatusCode(http.StatusOK)
+	ctx.SetContentType("application/json")
+	ctx.SetBody(accepted)
+}

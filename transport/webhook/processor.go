@@ -1,0 +1,299 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/internal/ids"
+	"github.com/switchboard/switchboard/persistence"
+	"github.com/switchboard/switchboard/transport/graph"
+)
+
+// Processor limits (README, "Limits").
+const (
+	// liveQueue is how many acknowledged entries wait in memory for the dispatcher; past it
+	// entries are left to the replay from the store (nothing is lost, only delayed).
+	liveQueue = 16_384
+	laneCount = 256
+	laneDepth = 64
+	// callTimeout bounds one grain call; a call past it is retried.
+	callTimeout = 15 * time.Second
+	replayPage  = 256
+)
+
+// Processor turns durable inbox entries into grain calls.
+type Processor struct {
+	store  persistence.Store
+	client *actors.Client
+	dir    *Directory
+	ids    *ids.Generator
+	log    *slog.Logger
+	stats  *Stats
+
+	live     chan persistence.InboxEntry
+	overflow atomic.Bool
+	wake     chan struct{}
+	lanes    *lanes
+	marks    chan string
+	aliases  sync.Map // tenantID+"/"+userID → contact key
+	learned  sync.Map // tenantID+"/"+userID → struct{}: alias already taught
+	stop     chan struct{}
+	wg       sync.WaitGroup
+	stopOnce sync.Once
+}
+
+// NewProcessor builds a processor; Start runs it.
+func NewProcessor(store persistence.Store, client *actors.Client, gen *ids.Generator, stats *Stats, log *slog.Logger) *Processor {
+	p := &Processor{
+		store: store, client: client, dir: NewDirectory(store.Directory()), ids: gen, log: log, stats: stats,
+		live: make(chan persistence.InboxEntry, liveQueue), wake: make(chan struct{}, 1),
+		marks: make(chan string, liveQueue), stop: make(chan struct{}),
+	}
+	p.lanes = newLanes(laneCount, laneDepth, func(err error) {
+		p.stats.Retries.Add(1)
+		p.log.Warn("grain call failed; retrying", "err", err)
+	})
+	return p
+}
+
+// Submit hands an entry that is already durable to the processor; it never blocks.
+func (p *Processor) Submit(e persistence.InboxEntry) {
+	select {
+	case p.live <- e:
+	default:
+		// Full: the entry is safe in the store; replay will pick it up.
+		p.overflow.Store(true)
+		p.signal()
+	}
+}
+
+func (p *Processor) signal() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Start replays every entry left unprocessed (a crash after the 200) and then processes
+// live entries; replay runs again whenever the live queue overflowed.
+func (p *Processor) Start() {
+	p.wg.Add(2)
+	go p.markLoop()
+	go p.dispatchLoop()
+	p.overflow.Store(true) // replay what a previous run left
+	p.signal()
+}
+
+// Stop finishes queued work as far as it can, then stops; unfinished entries stay pending.
+func (p *Processor) Stop() {
+	p.stopOnce.Do(func() {
+		close(p.stop)
+		p.lanes.close()
+		p.wg.Wait()
+	})
+}
+
+func (p *Processor) dispatchLoop() {
+	defer p.wg.Done()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case e := <-p.live:
+			p.dispatch(e)
+		case <-p.wake:
+			if p.overflow.Swap(false) {
+				p.replay()
+			}
+		}
+	}
+}
+
+// replay dispatches every pending entry in id order. Entries also in the live queue are
+// dispatched twice; grains dedupe, so that costs work, not correctness.
+func (p *Processor) replay() {
+	after := ""
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		page, err := p.store.Inbox().Pending(ctx, after, replayPage)
+		cancel()
+		if err != nil {
+			p.log.Error("inbox replay failed; will retry", "err", err)
+			time.AfterFunc(time.Second, func() { p.overflow.Store(true); p.signal() })
+			return
+		}
+		for _, e := range page {
+			select {
+			case <-p.stop:
+				return
+			default:
+			}
+			p.stats.Replayed.Add(1)
+			p.dispatch(e)
+		}
+		if len(page) < replayPage {
+			return
+		}
+		after = page[len(page)-1].ID
+	}
+}
+
+// tracked counts an entry's outstanding jobs; the last one to finish marks it processed.
+type tracked struct {
+	id      string
+	pending atomic.Int32
+	p       *Processor
+}
+
+func (t *tracked) done() {
+	if t.pending.Add(-1) == 0 {
+		t.p.stats.Entries.Add(1)
+		select {
+		case t.p.marks <- t.id:
+		case <-t.p.stop:
+		}
+	}
+}
+
+// dispatch routes one entry. It holds one extra count on the entry while queueing jobs so
+// the entry cannot complete before all of its jobs are queued.
+func (p *Processor) dispatch(e persistence.InboxEntry) {
+	t := &tracked{id: e.ID, p: p}
+	t.pending.Store(1)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := p.route(ctx, e, t); err != nil {
+		// Routing itself failed (the directory or dead-letter store is down): leave the
+		// entry pending; replay picks it up again.
+		p.log.Error("inbox entry not routed; left for replay", "inbox_id", e.ID, "err", err)
+		time.AfterFunc(time.Second, func() { p.overflow.Store(true); p.signal() })
+		return
+	}
+	t.done()
+}
+
+func (p *Processor) enqueue(t *tracked, key string, run func(context.Context) error) {
+	t.pending.Add(1)
+	if !p.lanes.push(key, job{run: run, entry: t}) {
+		t.pending.Add(-1)
+	}
+}
+
+// markLoop marks entries processed in batches: whatever finished since the last write.
+func (p *Processor) markLoop() {
+	defer p.wg.Done()
+	ids := make([]string, 0, 1024)
+	for {
+		select {
+		case <-p.stop:
+			return
+		case id := <-p.marks:
+			ids = append(ids[:0], id)
+		gather:
+			for len(ids) < 1024 {
+				select {
+				case id := <-p.marks:
+					ids = append(ids, id)
+				default:
+					break gather
+				}
+			}
+			for {
+				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				err := p.store.Inbox().MarkProcessed(ctx, ids)
+				cancel()
+				if err == nil {
+					break
+				}
+				// Unmarked entries are replayed after a restart; grains dedupe them.
+				p.log.Warn("mark processed failed; retrying", "err", err)
+				select {
+				case <-p.stop:
+					return
+				case <-time.After(time.Second):
+				}
+			}
+		}
+	}
+}
+
+// deadLetter keeps what could not be routed, with the reason.
+func (p *Processor) deadLetter(ctx context.Context, e persistence.InboxEntry, reason string, payload []byte) error {
+	p.stats.DeadLetters.Add(1)
+	err := p.store.Inbox().DeadLetter(ctx, []persistence.DeadLetter{{
+		ID: p.ids.New(), InboxID: e.ID, Reason: reason, Payload: payload, ReceivedAt: e.ReceivedAt,
+	}})
+	if err != nil {
+		return fmt.Errorf("webhook: dead letter: %w", err)
+	}
+	return nil
+}
+
+// route parses an entry and queues its grain calls.
+func (p *Processor) route(ctx context.Context, e persistence.InboxEntry, t *tracked) error {
+	w, err := graph.ParseWebhook(e.Body)
+	if err != nil {
+		return p.deadLetter(ctx, e, "unparseable webhook: "+err.Error(), e.Body)
+	}
+	for _, entry := range w.Entry {
+		for _, c := range entry.Changes {
+			if err := p.routeChange(ctx, e, t, entry, c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (p *Processor) routeChange(ctx context.Context, e persistence.InboxEntry, t *tracked, entry graph.Entry, c graph.Change) error {
+	switch c.Field {
+	case graph.FieldMessages, graph.FieldUserPreferences:
+		return p.routeMessages(ctx, e, t, entry, c)
+	}
+	kind, key := byWABAID, entry.ID
+	if c.Field == graph.FieldPhoneNumberQualityUpdate {
+		var v graph.PhoneNumberQualityUpdate
+		if err := c.DecodeValue(&v); err == nil && v.DisplayPhoneNumber != "" {
+			kind, key = byDisplayNumber, v.DisplayPhoneNumber
+		}
+	}
+	tenant, ok, err := p.dir.Resolve(ctx, kind, key)
+	if err != nil {
+		return err
+	}
+	if !ok && kind == byDisplayNumber {
+		tenant, ok, err = p.dir.Resolve(ctx, byWABAID, entry.ID)
+		if err != nil {
+			return err
+		}
+	}
+	if !ok {
+		return p.deadLetter(ctx, e, fmt.Sprintf("no tenant for %s %q (field %s)", kindName(kind), key, c.Field), change(entry, c))
+	}
+	ev, err := tenantEvent(entry.ID, entry, c)
+	if err != nil {
+		return p.deadLetter(ctx, e, "malformed "+c.Field+" value: "+err.Error(), change(entry, c))
+	}
+	p.enqueue(t, "tenant/"+tenant.ID, func(ctx context.Context) error {
+		return p.client.RecordTenantEvents(ctx, tenant.ID, []actors.TenantEvent{ev})
+	})
+	return nil
+}
+
+func kindName(k routeKey) string {
+	return [...]string{"phone_number_id", "WABA id", "display number"}[k]
+}
+
+// change re-wraps one change as a webhook body, for dead letters.
+func change(e graph.Entry, c graph.Change) []byte {
+	b, _ := json.Marshal(graph.Webhook{Object: graph.ObjectWhatsApp,
+		Entry: []graph.Entry{{ID: e.ID, Time: e.Time, Changes: []graph.Change{c}}}})
+	return b
+}

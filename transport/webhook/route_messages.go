@@ -1,0 +1,204 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/persistence"
+	"github.com/switchboard/switchboard/transport/graph"
+)
+
+// routeMessages splits a `messages` (or `user_preferences`) change by conversation and
+// queues one Deliver per conversation, keeping Meta's order within each.
+func (p *Processor) routeMessages(ctx context.Context, e persistence.InboxEntry, t *tracked, entry graph.Entry, c graph.Change) error {
+	v, err := c.MessagesValue()
+	if err != nil {
+		return p.deadLetter(ctx, e, "malformed messages value: "+err.Error(), change(entry, c))
+	}
+	tenant, ok, err := p.dir.Resolve(ctx, byPhoneNumberID, v.Metadata.PhoneNumberID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return p.deadLetter(ctx, e, fmt.Sprintf("no tenant for phone_number_id %q", v.Metadata.PhoneNumberID), change(entry, c))
+	}
+	if !tenant.Active {
+		return p.deadLetter(ctx, e, "tenant "+tenant.ID+" is deactivated", change(entry, c))
+	}
+	var raw struct {
+		Messages []json.RawMessage `json:"messages"`
+	}
+	_ = json.Unmarshal(c.Value, &raw) // MessagesValue decoded the same bytes
+
+	r := changeRouter{p: p, ctx: ctx, tenantID: tenant.ID, phoneNumberID: v.Metadata.PhoneNumberID, deliveries: map[string]*actors.Deliver{}}
+	var unroutable []string
+	for i := range v.Messages {
+		m := &v.Messages[i]
+		ct := findContact(v.Contacts, m.From, m.FromUserID)
+		if ct.WaID == "" {
+			ct.WaID = m.From
+		}
+		if ct.UserID == "" {
+			ct.UserID = m.FromUserID
+		}
+		d, err := r.delivery(ct)
+		if err != nil {
+			return err
+		}
+		if d == nil {
+			unroutable = append(unroutable, "message "+m.ID+" has no sender")
+			continue
+		}
+		var rm json.RawMessage
+		if i < len(raw.Messages) {
+			rm = raw.Messages[i]
+		}
+		d.Messages = append(d.Messages, toMessage(m, rm))
+	}
+	for i := range v.Statuses {
+		s := &v.Statuses[i]
+		ct := findContact(v.Contacts, s.RecipientID, s.RecipientUserID)
+		ct.WaID, ct.UserID = firstOf(ct.WaID, s.RecipientID), firstOf(ct.UserID, s.RecipientUserID)
+		d, err := r.delivery(ct)
+		if err != nil {
+			return err
+		}
+		if d == nil {
+			unroutable = append(unroutable, "status of "+s.ID+" has no recipient")
+			continue
+		}
+		d.Statuses = append(d.Statuses, toStatus(s))
+	}
+	for _, up := range v.UserPreferences {
+		ct := findContact(v.Contacts, up.WaID, up.UserID)
+		ct.WaID, ct.UserID = firstOf(ct.WaID, up.WaID), firstOf(ct.UserID, up.UserID)
+		d, err := r.delivery(ct)
+		if err != nil {
+			return err
+		}
+		if d == nil {
+			unroutable = append(unroutable, "user preference without user")
+			continue
+		}
+		d.Preferences = append(d.Preferences, actors.PreferenceUpdate{Category: up.Category, Value: up.Value, Timestamp: up.Timestamp.Time()})
+	}
+	if len(unroutable) > 0 {
+		if err := p.deadLetter(ctx, e, fmt.Sprint(unroutable), change(entry, c)); err != nil {
+			return err
+		}
+	}
+	if len(v.Errors) > 0 {
+		ev := actors.TenantEvent{Field: "messages.errors", WABAID: entry.ID, Time: e.ReceivedAt, Raw: c.Value}
+		for _, ge := range v.Errors {
+			ev.Errors = append(ev.Errors, *toError(ge))
+		}
+		p.enqueue(t, "tenant/"+tenant.ID, func(ctx context.Context) error {
+			return p.client.RecordTenantEvents(ctx, tenant.ID, []actors.TenantEvent{ev})
+		})
+	}
+	for _, teach := range r.teach {
+		p.enqueue(t, "tenant/"+tenant.ID, teach)
+	}
+	for _, key := range r.order {
+		d, key := r.deliveries[key], key
+		p.enqueue(t, "conversation/"+actors.ConversationIdentity(tenant.ID, key), func(ctx context.Context) error {
+			res, err := p.client.Deliver(ctx, key, d)
+			if err == nil {
+				p.stats.Messages.Add(int64(res.Added))
+				p.stats.Duplicates.Add(int64(res.Duplicates))
+				p.stats.Statuses.Add(int64(res.StatusesApplied + res.StatusesHeld))
+			}
+			return err
+		})
+	}
+	return nil
+}
+
+// changeRouter collects one change's deliveries by conversation key, in first-seen order.
+type changeRouter struct {
+	p             *Processor
+	ctx           context.Context
+	tenantID      string
+	phoneNumberID string
+	deliveries    map[string]*actors.Deliver
+	order         []string
+	teach         []func(context.Context) error
+}
+
+// delivery returns the Deliver for a contact's conversation, or nil for a contact with no
+// id at all.
+func (r *changeRouter) delivery(ct actors.Contact) (*actors.Deliver, error) {
+	key, err := r.p.contactKey(r.ctx, r.tenantID, ct.WaID, ct.UserID, &r.teach)
+	if err != nil || key == "" {
+		return nil, err
+	}
+	d, ok := r.deliveries[key]
+	if !ok {
+		d = &actors.Deliver{TenantID: r.tenantID, PhoneNumberID: r.phoneNumberID}
+		r.deliveries[key] = d
+		r.order = append(r.order, key)
+	}
+	if ct.Name != "" {
+		d.Contact.Name = ct.Name
+	}
+	if ct.Username != "" {
+		d.Contact.Username = ct.Username
+	}
+	d.Contact.WaID, d.Contact.UserID = firstOf(d.Contact.WaID, ct.WaID), firstOf(d.Contact.UserID, ct.UserID)
+	return d, nil
+}
+
+// contactKey picks the conversation key: the wa_id when Meta sent one (teaching the tenant
+// the user id → wa_id alias the first time both come together), else the wa_id a user id
+// was last seen with, else the user id itself.
+func (p *Processor) contactKey(ctx context.Context, tenantID, waID, userID string, teach *[]func(context.Context) error) (string, error) {
+	if waID != "" {
+		if userID != "" {
+			k := tenantID + "/" + userID
+			p.aliases.Store(k, waID)
+			if _, done := p.learned.LoadOrStore(k, struct{}{}); !done {
+				*teach = append(*teach, func(ctx context.Context) error {
+					_, err := p.client.ResolveContact(ctx, tenantID, waID, userID)
+					return err
+				})
+			}
+		}
+		return waID, nil
+	}
+	if userID == "" {
+		return "", nil
+	}
+	k := tenantID + "/" + userID
+	if v, ok := p.aliases.Load(k); ok {
+		return v.(string), nil
+	}
+	key, err := p.client.ResolveContact(ctx, tenantID, "", userID)
+	if err != nil {
+		return "", fmt.Errorf("webhook: resolve contact %s: %w", userID, err)
+	}
+	p.aliases.Store(k, key)
+	return key, nil
+}
+
+func findContact(cs []graph.Contact, waID, userID string) actors.Contact {
+	for _, c := range cs {
+		if (waID != "" && c.WaID == waID) || (userID != "" && c.UserID == userID) {
+			return actors.Contact{WaID: c.WaID, UserID: c.UserID, Name: c.Profile.Name, Username: c.Profile.Username}
+		}
+	}
+	if len(cs) == 1 && waID == "" && userID == "" {
+		c := cs[0]
+		return actors.Contact{WaID: c.WaID, UserID: c.UserID, Name: c.Profile.Name, Username: c.Profile.Username}
+	}
+	return actors.Contact{}
+}
+
+func firstOf(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

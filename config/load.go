@@ -99,7 +99,7 @@ func fillSecrets(cfg *Config, v reflect.Value) (warnings, missing []string) {
 			continue
 		}
 		warnings = append(warnings, fmt.Sprintf(
-			"%s is not set: generated a random one (development only; kept in DATA_DIR/" + DevSecretsFile + " for the next run)", s.Env))
+			"%s is not set: generated a random one (development only; kept in DATA_DIR/"+DevSecretsFile+" for the next run)", s.Env))
 	}
 	return warnings, missing
 }

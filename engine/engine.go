@@ -19,16 +19,16 @@ import (
 
 	"github.com/switchboard/switchboard/accounts"
 	"github.com/switchboard/switchboard/actors"
-	"github.com/switchboard/switchboard/cluster"
-	"github.com/switchboard/switchboard/transport/graph"
-	"github.com/switchboard/switchboard/transport/webhook"
 	"github.com/switchboard/switchboard/auth"
+	"github.com/switchboard/switchboard/cluster"
 	"github.com/switchboard/switchboard/config"
 	"github.com/switchboard/switchboard/internal/ids"
 	"github.com/switchboard/switchboard/persistence"
 	"github.com/switchboard/switchboard/transport/edge"
+	"github.com/switchboard/switchboard/transport/graph"
 	"github.com/switchboard/switchboard/transport/ratelimit"
 	"github.com/switchboard/switchboard/transport/rest"
+	"github.com/switchboard/switchboard/transport/webhook"
 	"github.com/switchboard/switchboard/vault"
 )
 

@@ -93,3 +93,8 @@ func (c *Client) ResolveContact(ctx context.Context, tenantID, waID, userID stri
 func (c *Client) TenantState(ctx context.Context, tenantID string) (*TenantState, error) {
 	return call[TenantState](ctx, c, KindTenant, tenantID, &GetTenantState{})
 }
+
+// RecordOutbound stores an outbound message in its conversation and returns the summary.
+func (c *Client) RecordOutbound(ctx context.Context, tenantID, contactKey string, m Message) (*ConversationSummary, error) {
+	return call[ConversationSummary](ctx, c, KindConversation, ConversationIdentity(tenantID, contactKey), &RecordOutbound{Message: m})
+}

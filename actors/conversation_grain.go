@@ -83,7 +83,7 @@ func (g *conversationGrain) Receive(c *cluster.Context, msg any) {
 }
 
 func (g *conversationGrain) handle(c *cluster.Context, msg any) {
-	if _, deliver := msg.(*Deliver); !deliver && g.version == 0 && !g.dirty && !g.flushing {
+	if !createsConversation(msg) && g.version == 0 && !g.dirty && !g.flushing {
 		// Never stored: reads and agent actions must not bring a conversation into being.
 		c.Reply().Fail(FailureNotFound, "conversation not found")
 		return
@@ -96,6 +96,12 @@ func (g *conversationGrain) handle(c *cluster.Context, msg any) {
 			return
 		}
 		g.after(c, r.Added+r.StatusesApplied+r.StatusesHeld > 0 || m.Contact.Name != "", &r)
+	case *RecordOutbound:
+		if m.Message.ID == "" {
+			c.Reply().Fail(FailureInvalid, "outbound message needs an id")
+			return
+		}
+		g.after(c, g.conv.addOutbound(m.Message, g.d.Now()), nil)
 	case *MarkRead:
 		g.after(c, g.conv.markRead(), nil)
 	case *Assign:
@@ -236,7 +242,7 @@ func (g *conversationGrain) activate() error {
 		now := g.d.Now()
 		s.Summary = ConversationSummary{
 			ID: ConversationID(tenantID, key), TenantID: tenantID, Status: ConversationOpen,
-			CreatedAt: now, LastActivityAt: now,
+			CreatedAt: now, // LastActivityAt comes from the first message's own time
 		}
 		if strings.Contains(key, ".") {
 			s.Summary.Contact.UserID = key
@@ -268,4 +274,14 @@ func (g *conversationGrain) activate() error {
 		return msgs, nil
 	})
 	return g.conv.log.warm()
+}
+
+// createsConversation reports whether msg may bring a new conversation into being: Meta's
+// deliveries and the business's own sends; never reads or agent actions.
+func createsConversation(msg any) bool {
+	switch msg.(type) {
+	case *Deliver, *RecordOutbound:
+		return true
+	}
+	return false
 }

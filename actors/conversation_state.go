@@ -235,21 +235,31 @@ func (c *conversation) heldFor(wamid string) (Message, bool) {
 	return m, true
 }
 
-// addOutbound stores an outbound message and applies any statuses held for its wamid.
-func (c *conversation) addOutbound(m Message, now time.Time) {
+// addOutbound stores an outbound message and applies any statuses held for its wamid. It
+// reports false when a message with that id is already stored.
+func (c *conversation) addOutbound(m Message, now time.Time) bool {
+	if _, dup := c.log.lookup(outboundKey(m.ID)); dup {
+		return false
+	}
 	m.Direction = Outbound
 	m.CreatedAt = now
 	if m.Status == "" {
 		m.Status = StatusQueued
 	}
 	pos := c.log.append(m)
+	c.log.index[outboundKey(m.ID)] = pos
 	c.s.Summary.MessageCount = c.log.count
 	if m.WAMID != "" {
 		c.releaseHeld(pos, m.WAMID)
 	}
 	last, _ := c.log.at(pos)
 	c.noteLast(*last)
+	return true
 }
+
+// outboundKey indexes outbound messages by the engine's id beside the wamids; a wamid never
+// starts with '#'.
+func outboundKey(id string) string { return "#" + id }
 
 // releaseHeld applies the statuses held for wamid to the message at pos.
 func (c *conversation) releaseHeld(pos int, wamid string) {

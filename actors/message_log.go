@@ -55,6 +55,9 @@ func (l *messageLog) warm() error {
 			if m.WAMID != "" {
 				l.index[m.WAMID] = seq*BucketSize + i
 			}
+			if m.Direction == Outbound {
+				l.index[outboundKey(m.ID)] = seq*BucketSize + i
+			}
 		}
 	}
 	return nil

@@ -213,6 +213,12 @@ type ContactKey struct {
 // GetTenantState asks for the tenant's WhatsApp state (templates, quality, events).
 type GetTenantState struct{}
 
+// RecordOutbound stores a message the business sent (or is about to send). Idempotent by
+// Message.ID. Statuses Meta reported before the engine knew the wamid are applied now.
+type RecordOutbound struct {
+	Message Message `json:"message"`
+}
+
 // Ack answers commands with nothing to say.
 type Ack struct{}
 
@@ -228,6 +234,7 @@ func Codec() *cluster.Codec {
 		"actors.RecordTenantEvents": RecordTenantEvents{}, "actors.ResolveContact": ResolveContact{},
 		"actors.ContactKey": ContactKey{}, "actors.GetTenantState": GetTenantState{},
 		"actors.TenantState": TenantState{}, "actors.Ack": Ack{},
+		"actors.RecordOutbound": RecordOutbound{},
 	} {
 		c.Register(name, v)
 	}

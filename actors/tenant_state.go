@@ -68,9 +68,9 @@ func (t *TenantState) apply(ev TenantEvent) {
 	case ev.Account != nil:
 		switch ev.Account.Event {
 		case "PARTNER_APP_UNINSTALLED", "PARTNER_REMOVED":
+			// Only a new token (Embedded Signup) clears this: a later PARTNER_ADDED or
+			// PARTNER_APP_INSTALLED does not bring the revoked token back.
 			t.NeedsReauth = true
-		case "PARTNER_APP_INSTALLED", "PARTNER_ADDED":
-			t.NeedsReauth = false
 		case "ACCOUNT_RESTRICTION":
 			t.Restricted = true
 		case "DISABLED_UPDATE":

@@ -27,6 +27,8 @@ type Config struct {
 	RateLimitAuth    RateRule `env:"RATE_LIMIT_AUTH" default:"10/15m" group:"Limits" doc:"Login attempts per client IP, as count/window."`
 	RateLimitSend    RateRule `env:"RATE_LIMIT_SEND" default:"60/1m" group:"Limits" doc:"Message sends per user, as count/window."`
 
+	WebhookProcess bool `env:"WEBHOOK_PROCESS" default:"true" group:"Limits" doc:"Process the webhook inbox on this node; false only stores webhooks (an ingest-only node, or a maintenance window): they are processed when a node with true starts."`
+
 	MongoDBURI      string `env:"MONGODB_URI" default:"" group:"Storage" doc:"MongoDB connection string; unset selects the embedded store in DATA_DIR."`
 	MongoDBDatabase string `env:"MONGODB_DATABASE" default:"" group:"Storage" doc:"Database name; empty takes it from MONGODB_URI, else 'switchboard'."`
 	DataDir         string `env:"DATA_DIR" default:"./data" group:"Storage" doc:"Directory of the embedded store (used when MONGODB_URI is unset)."`

@@ -157,7 +157,9 @@ func (e *Engine) Start() error {
 		return fmt.Errorf("engine: listen on %s: %w", e.cfg.ListenAddr(), err)
 	}
 	e.ln = ln
-	e.processor.Start()
+	if e.cfg.WebhookProcess {
+		e.processor.Start()
+	}
 	go func() { e.served <- e.http.Serve(ln) }()
 	if e.cfg.AdminAddr != "" {
 		if err := e.startAdmin(); err != nil {
@@ -232,3 +234,9 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 	}
 	return errors.Join(errs...)
 }
+
+// WebhookStats are the inbound processor's counters.
+func (e *Engine) WebhookStats() *webhook.Stats { return e.stats }
+
+// Actors is the grain client.
+func (e *Engine) Actors() *actors.Client { return e.actors }

@@ -314,4 +314,3 @@ func TestTenantIsolationOfConversations(t *testing.T) {
 		})
 	}
 }
-

@@ -77,8 +77,8 @@ type conversationView struct {
 	LastInboundAt time.Time
 	Contact       struct {
 		WaID, UserID, Name, Username string
-		MarketingOptOut               bool
-		ChangedNumberTo               string
+		MarketingOptOut              bool
+		ChangedNumberTo              string
 	}
 }
 

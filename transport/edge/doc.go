@@ -1,0 +1,26 @@
+// Package edge holds the middleware every REST request passes through before a handler:
+// request ids, access logs, panic recovery, security headers, CORS, duplicate-parameter
+// (HPP) rejection, body limits, rate limits and Prometheus metrics, plus the
+// fasthttp.Server error handler so even requests fasthttp itself refuses answer in the
+// JSON envelope of httpx.
+//
+// The middlewares wrap the router's handler, so one order serves every route:
+//
+//	h := httpx.Chain(r.Handler,
+//		edge.RequestID(),          // first: every later line and answer carries the id
+//		edge.AccessLog(logger),    // sees the final status, 500s from panics included
+//		metrics.Middleware(),      // likewise
+//		edge.Recover(logger),      // turns panics below into 500 answers
+//		edge.SecurityHeaders(),    // set before the handler, kept on every answer
+//		edge.CORS(origins),        // answers preflights; CORS headers on 4xx too
+//		edge.BodyLimit(1<<20),
+//		edge.HPP("status"),
+//		edge.RateLimit(limiter, apiRule, edge.KeyByIP(trustProxy)),
+//	)
+//	srv := &fasthttp.Server{Handler: h, MaxRequestBodySize: 4 << 20, ReadTimeout: 30 * time.Second}
+//	edge.ConfigureServer(srv, logger) // no Server header; fasthttp's own errors in JSON
+//
+// with the router built with SaveMatchedRoutePath = true, so logs and metrics carry the
+// route pattern (Route), and edge.NotFound and edge.MethodNotAllowed as its fallbacks.
+// Example shows the whole wiring.
+package edge

@@ -1,0 +1,69 @@
+package edge
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/switchboard/switchboard/transport/httpx"
+)
+
+// Error codes for requests fasthttp refuses before any handler runs. They belong in
+// httpx's catalogue beside the others; they live here until httpx (shared, not this
+// package's to edit) takes them.
+const (
+	codeMalformedRequest = "malformed_request" // 400: not parseable as HTTP
+	codeRequestTimeout   = "request_timeout"   // 408: the request did not arrive in time
+	codeHeadersTooLarge  = "headers_too_large" // 431: headers exceed the read buffer
+)
+
+// ServerErrorHandler is for fasthttp.Server.ErrorHandler: requests fasthttp refuses while
+// reading them (a body over MaxRequestBodySize, unparseable HTTP, a read timeout, headers
+// over ReadBufferSize) answer in the JSON envelope like every other error, with a request
+// id and the security headers, instead of fasthttp's plain text. fasthttp closes the
+// connection afterwards.
+//
+// fasthttp refuses an oversized body after reading only the headers and closes without
+// draining it, so a client still uploading may see a connection reset rather than this
+// 413. MaxRequestBodySize is the hard stop; for an answer clients reliably read, set it
+// above the largest BodyLimit, which runs after the body was read.
+//
+// Set fasthttp.Server.NoDefaultServerHeader too: fasthttp writes its Server header into
+// these answers after this handler returns.
+func ServerErrorHandler(logger *slog.Logger) func(*fasthttp.RequestCtx, error) {
+	headers := securityHeaders()
+	return func(ctx *fasthttp.RequestCtx, err error) {
+		id := ensureRequestID(ctx)
+		setHeaders(&ctx.Response.Header, headers)
+		e, level := serverError(err)
+		logger.Log(context.Background(), level, "request refused by the HTTP server",
+			"status", e.Status, "code", e.Code, "err", err,
+			"request_id", id, "remote_ip", ctx.RemoteIP().String())
+		httpx.Fail(ctx, e)
+	}
+}
+
+// serverError maps a fasthttp read error to the answer and the log level: routine client
+// trouble (idle or slow clients, oversized uploads) is not worth more than info.
+func serverError(err error) (*httpx.Error, slog.Level) {
+	var small *fasthttp.ErrSmallBuffer
+	var netErr net.Error
+	switch {
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		return tooLarge(0), slog.LevelInfo
+	case errors.As(err, &small):
+		return httpx.NewError(http.StatusRequestHeaderFieldsTooLarge, codeHeadersTooLarge,
+			"Request headers are too large"), slog.LevelInfo
+	case errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return httpx.NewError(http.StatusRequestTimeout, codeRequestTimeout,
+			"The request did not arrive in time"), slog.LevelDebug
+	default:
+		return httpx.NewError(http.StatusBadRequest, codeMalformedRequest,
+			"The request is not valid HTTP"), slog.LevelInfo
+	}
+}

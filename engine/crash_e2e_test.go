@@ -1,0 +1,174 @@
+package engine_test
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/engine/enginetest"
+	"github.com/switchboard/switchboard/internal/testenv"
+	"github.com/switchboard/switchboard/transport/graph"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// switchboardBinary builds cmd/switchboard once per test run.
+func switchboardBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "switchboard-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "switchboard")
+		out, err := exec.Command("go", "build", "-o", binPath, "github.com/switchboard/switchboard/cmd/switchboard").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// inboundText is a signed-ready inbound text webhook from one user, with a unique wamid.
+func inboundText(waID, wamid, text string, ts int64) []byte {
+	return fmt.Appendf(nil, `{"object":"whatsapp_business_account","entry":[{"id":"104996122399160","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550123456","phone_number_id":"109881335267193"},"contacts":[{"profile":{"name":"User %s"},"wa_id":"%s"}],"messages":[{"from":"%s","id":"%s","timestamp":"%d","type":"text","text":{"body":"%s"}}]},"field":"messages"}]}]}`,
+		waID, waID, waID, wamid, ts, text)
+}
+
+type process struct {
+	cmd  *exec.Cmd
+	base string
+}
+
+func startProcess(t *testing.T, env []string, port int) *process {
+	t.Helper()
+	cmd := exec.Command(switchboardBinary(t), "serve")
+	cmd.Env = append(env, "PORT="+strconv.Itoa(port))
+	logf, _ := os.Create(filepath.Join(t.TempDir(), "serve.log"))
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &process{cmd: cmd, base: fmt.Sprintf("http://127.0.0.1:%d", port)}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	c := enginetest.NewClient(t, p.base)
+	eventually(t, 60*time.Second, func() bool {
+		conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+		if err != nil {
+			return false
+		}
+		conn.Close()
+		return c.Get("/api/v1/health", "").Status == 200
+	}, func() string { b, _ := os.ReadFile(logf.Name()); return "engine never became healthy:\n" + string(b) })
+	return p
+}
+
+// A crash after the 200 loses nothing: webhooks acknowledged by a process that is then
+// killed with SIGKILL are all visible after a restart — whether the process had only
+// stored them (an ingest-only node) or was killed in the middle of processing them.
+func TestCrashAfterAckLosesNothing(t *testing.T) {
+	for _, b := range enginetest.Backends {
+		for _, mode := range []string{"stored_not_processed", "killed_mid_processing"} {
+			t.Run(string(b)+"/"+mode, func(t *testing.T) {
+				env := append(os.Environ(),
+					"APP_ENV=test", "HOST=127.0.0.1", "ADMIN_ADDR=", "LOG_LEVEL=warn", "BCRYPT_COST=10",
+					"JWT_SECRET=crash-test-jwt-secret-0123456789abcdef", "ENCRYPTION_KEY="+strings.Repeat("5a", 32),
+					"META_APP_SECRET=crash-test-meta-secret", "WHATSAPP_APP_SECRET="+appSecret,
+					"WHATSAPP_VERIFY_TOKEN=crash-verify", "DATA_DIR="+t.TempDir(), "RATE_LIMIT_API=100000/1m")
+				if b == enginetest.Mongo {
+					uri, db := testenv.MongoURI(t), testenv.UniqueName("sbcrash_")
+					env = append(env, "MONGODB_URI="+uri, "MONGODB_DATABASE="+db)
+					t.Cleanup(func() { enginetest.DropDatabase(t, uri, db) })
+				}
+				seed := exec.Command(switchboardBinary(t), "seed")
+				seed.Env = env
+				if out, err := seed.CombinedOutput(); err != nil {
+					t.Fatalf("seed: %v\n%s", err, out)
+				}
+
+				process := "true"
+				if mode == "stored_not_processed" {
+					process = "false"
+				}
+				p := startProcess(t, append(env, "WEBHOOK_PROCESS="+process), freePort(t))
+				c := enginetest.NewClient(t, p.base)
+				const users, perUser = 10, 20
+				var wg sync.WaitGroup
+				errs := make(chan string, users*perUser)
+				for u := range users {
+					wg.Go(func() {
+						waID := fmt.Sprintf("55119000000%02d", u)
+						for i := range perUser {
+							body := inboundText(waID, fmt.Sprintf("wamid.crash.%d.%d", u, i), fmt.Sprintf("msg %d", i), 1767225600+int64(i))
+							r := c.Do(enginetest.Request{Method: "POST", Path: "/api/v1/webhook", Body: body,
+								Header: map[string]string{graph.SignatureHeader: graph.SignatureValue(appSecret, body)}})
+							if r.Status != 200 {
+								errs <- fmt.Sprintf("user %d message %d: %d %s", u, i, r.Status, r.Body)
+							}
+						}
+					})
+				}
+				wg.Wait()
+				close(errs)
+				for e := range errs {
+					t.Fatal(e)
+				}
+				// Every webhook was acknowledged; now the process dies without warning.
+				if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+					t.Fatal(err)
+				}
+				_ = p.cmd.Wait()
+
+				p2 := startProcess(t, append(env, "WEBHOOK_PROCESS=true"), freePort(t))
+				c2 := enginetest.NewClient(t, p2.base)
+				admin := c2.Login(adminEmail, adminPassword)
+				tenantID := func() string {
+					r := c2.Get("/api/v1/auth/me", c2.Login(demoEmail, demoPassword))
+					var me meView
+					r.Data(t, &me)
+					return me.User.TenantID
+				}()
+				for u := range users {
+					waID := fmt.Sprintf("55119000000%02d", u)
+					conv := actors.ConversationID(tenantID, waID)
+					var got int
+					eventually(t, 90*time.Second, func() bool {
+						r := c2.Get("/api/v1/messages/"+conv+"?limit=100", admin)
+						if r.Status != 200 {
+							return false
+						}
+						got = r.Envelope.Pagination.Total
+						return got == perUser
+					}, func() string { return fmt.Sprintf("user %d: %d of %d messages after restart", u, got, perUser) })
+				}
+			})
+		}
+	}
+}

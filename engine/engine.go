@@ -39,6 +39,7 @@ type Engine struct {
 	store    persistence.Store
 	redis    *redis.Client
 	limiter  ratelimit.Limiter
+	local    *ratelimit.Memory // the in-process limiter (alone, or Redis's fallback)
 	accounts *accounts.Service
 	http     *fasthttp.Server
 	ln       net.Listener
@@ -78,14 +79,17 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Engine, er
 
 func (e *Engine) wire(ctx context.Context) error {
 	cfg := e.cfg
-	var local ratelimit.Limiter = ratelimit.NewMemory()
-	e.limiter = local
+	local := ratelimit.NewMemory()
+	e.local, e.limiter = local, local
 	var redisPing func(context.Context) error
 	if cfg.RedisURL != "" {
 		opt, err := redis.ParseURL(cfg.RedisURL)
 		if err != nil {
 			return fmt.Errorf("engine: REDIS_URL: %w", err)
 		}
+		// Without this the per-call deadlines (50 ms for rate limits) would not bound socket
+		// reads and writes.
+		opt.ContextTimeoutEnabled = true
 		e.redis = redis.NewClient(opt)
 		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
@@ -130,18 +134,17 @@ func (e *Engine) wire(ctx context.Context) error {
 		Mount:    []func(*router.Router){hook.Mount},
 	})
 	e.http = &fasthttp.Server{
-		Handler:               api.Handler(),
-		ErrorHandler:          edge.ServerErrorHandler(e.log),
-		MaxRequestBodySize:    int(cfg.WebhookBodyLimit),
-		ReadTimeout:           30 * time.Second,
-		WriteTimeout:          30 * time.Second,
-		IdleTimeout:           2 * time.Minute,
-		NoDefaultServerHeader: true,
-		CloseOnShutdown:       true,
+		Handler:            api.Handler(),
+		MaxRequestBodySize: int(cfg.WebhookBodyLimit),
+		ReadTimeout:        30 * time.Second,
+		WriteTimeout:       30 * time.Second,
+		IdleTimeout:        2 * time.Minute,
+		CloseOnShutdown:    true,
 		// Bounded below the process's 20,000 open files, leaving room for the store, Redis
 		// and cluster sockets (the README's "Limits" table).
 		Concurrency: 16_000,
 	}
+	edge.ConfigureServer(e.http, e.log)
 	return nil
 }
 
@@ -226,8 +229,8 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 	if err := e.store.Close(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("engine: close store: %w", err))
 	}
-	if c, ok := e.limiter.(interface{ Close() error }); ok {
-		_ = c.Close()
+	if e.local != nil {
+		_ = e.local.Close()
 	}
 	if e.redis != nil {
 		_ = e.redis.Close()

@@ -30,7 +30,7 @@ func (s *Server) requireAuth(next fasthttp.RequestHandler) fasthttp.RequestHandl
 				"Authentication required: send Authorization: Bearer <token>"))
 			return
 		}
-		c, cancel := context.WithTimeout(ctx, s.requestTimeout)
+		c, cancel := context.WithTimeout(context.Background(), s.requestTimeout) // see Server.h
 		defer cancel()
 		p, err := s.accounts.Authenticate(c, token)
 		if err != nil {

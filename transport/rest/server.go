@@ -122,10 +122,12 @@ func New(opts Options) *Server {
 func (s *Server) Handler() fasthttp.RequestHandler { return s.handler }
 
 // h adapts a handler that wants a context with the request deadline; every store or network
-// call a handler makes goes through that context.
+// call a handler makes goes through that context. The parent is Background, never the
+// RequestCtx: fasthttp recycles a RequestCtx when the handler returns, and a context derived
+// from it could still be read by its timer afterwards (a data race).
 func (s *Server) h(f func(*fasthttp.RequestCtx, context.Context)) fasthttp.RequestHandler {
 	return func(ctx *fasthttp.RequestCtx) {
-		c, cancel := context.WithTimeout(ctx, s.requestTimeout)
+		c, cancel := context.WithTimeout(context.Background(), s.requestTimeout)
 		defer cancel()
 		f(ctx, c)
 	}

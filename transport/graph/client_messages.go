@@ -1,0 +1,37 @@
+package graph
+
+import (
+	"context"
+	"net/url"
+)
+
+// SendMessage posts req as phoneNumberID with the tenant's token. Success means accepted,
+// not delivered. On *TransportError with MaybeSent the message may have gone out: reconcile
+// before resending (see TransportError).
+func (c *Client) SendMessage(ctx context.Context, token, phoneNumberID string, req *SendRequest) (*SendResponse, error) {
+	var out SendResponse
+	err := c.do(ctx, call{method: "POST", path: url.PathEscape(phoneNumberID) + "/messages", token: token, body: req, out: &out})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// MarkRead marks the inbound message wamid (and earlier ones of the thread) read; with
+// typing it also shows the typing indicator. Safe to retry: it is idempotent at Meta.
+func (c *Client) MarkRead(ctx context.Context, token, phoneNumberID, wamid string, typing bool) error {
+	return c.success(ctx, call{method: "POST", path: url.PathEscape(phoneNumberID) + "/messages", token: token, body: NewMarkRead(wamid, typing)})
+}
+
+// success runs k expecting {"success":true}.
+func (c *Client) success(ctx context.Context, k call) error {
+	var out SuccessResponse
+	k.out = &out
+	if err := c.do(ctx, k); err != nil {
+		return err
+	}
+	if !out.Success {
+		return &APIError{HTTPStatus: 200, Parsed: true, Message: k.method + " /" + k.path + " answered success=false"}
+	}
+	return nil
+}

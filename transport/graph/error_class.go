@@ -1,0 +1,106 @@
+package graph
+
+import "errors"
+
+// ErrorClass is what the engine does about a failed call (WHATSAPP.md §2.3). Classes are
+// keyed by Meta's code, never by HTTP status or message text (both drift).
+type ErrorClass int
+
+const (
+	// Fail: the message cannot succeed as sent (bad parameter, undeliverable, window
+	// closed, permission): record code and details, surface them, do not retry.
+	Fail ErrorClass = iota
+	// RetryThroughput: the number's messages-per-second limit (130429). Re-queue, slow the
+	// number's token bucket, retry after a short backoff.
+	RetryThroughput
+	// RetryPair: too many messages to this one recipient (131056). Retry only this
+	// recipient, after 4^X seconds; other recipients are unaffected.
+	RetryPair
+	// RetryTransient: Meta-side trouble or app/WABA rate limits (131000, 131016, 1, 2,
+	// 133004, 131057, 4, 80007), 5xx, and network failures. Retry with capped exponential
+	// backoff (3–5 tries for 131000).
+	RetryTransient
+	// PauseTenant: the number or WABA is restricted (spam limit, policy block, payment,
+	// locked account). Stop sending for the tenant and alert it; hammering makes it worse.
+	PauseTenant
+	// Reauth: the tenant's token is expired or revoked (190). Mark the channel needs_reauth.
+	Reauth
+	// FailTemplate: the template is missing, paused, disabled or its parameters do not fit.
+	// Fail the message, re-sync templates, stop campaigns using it.
+	FailTemplate
+)
+
+var classNames = [...]string{
+	Fail: "fail", RetryThroughput: "retry_throughput", RetryPair: "retry_pair",
+	RetryTransient: "retry_transient", PauseTenant: "pause_tenant", Reauth: "reauth",
+	FailTemplate: "fail_template",
+}
+
+// String is the class's stable snake_case name (for logs and metrics labels).
+func (c ErrorClass) String() string {
+	if c >= 0 && int(c) < len(classNames) {
+		return classNames[c]
+	}
+	return "unknown"
+}
+
+// Retryable reports whether the same request may be sent again later.
+func (c ErrorClass) Retryable() bool {
+	return c == RetryThroughput || c == RetryPair || c == RetryTransient
+}
+
+// classByCode is the table of WHATSAPP.md §2.3; codes absent here fall to the rules in
+// Class.
+var classByCode = map[int]ErrorClass{
+	130429: RetryThroughput,
+	131056: RetryPair,
+
+	131000: RetryTransient, 131016: RetryTransient, 1: RetryTransient, 2: RetryTransient,
+	133004: RetryTransient, 131057: RetryTransient, 4: RetryTransient, 80007: RetryTransient,
+
+	131048: PauseTenant, 368: PauseTenant, 131042: PauseTenant, 131031: PauseTenant,
+
+	190: Reauth,
+
+	132000: FailTemplate, 132001: FailTemplate, 132005: FailTemplate, 132007: FailTemplate,
+	132012: FailTemplate, 132015: FailTemplate, 132016: FailTemplate, 132018: FailTemplate,
+
+	// Permission and capability errors are definite: re-onboarding fixes them, retrying
+	// does not, whatever HTTP status (Meta's old table gave 500 for 3) they come with.
+	0: Fail, 3: Fail, 10: Fail, 131005: Fail,
+}
+
+// Class says what to do about e.
+func (e *APIError) Class() ErrorClass {
+	if !e.Parsed {
+		// No Graph body: a proxy, load balancer or Meta edge answered. Only the status
+		// tells us anything.
+		if e.HTTPStatus >= 500 || e.HTTPStatus == 429 || e.HTTPStatus == 408 {
+			return RetryTransient
+		}
+		return Fail
+	}
+	if c, ok := classByCode[e.Code]; ok {
+		return c
+	}
+	if e.Code >= 200 && e.Code <= 299 {
+		return Fail // permission errors
+	}
+	if e.HTTPStatus >= 500 || e.IsTransient {
+		return RetryTransient
+	}
+	return Fail
+}
+
+// ClassOf classifies any error a Client method returned: *APIError by its code,
+// *TransportError as RetryTransient, anything else (an unencodable request) as Fail.
+func ClassOf(err error) ErrorClass {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.Class()
+	}
+	if errors.Is(err, ErrTransport) {
+		return RetryTransient
+	}
+	return Fail
+}

@@ -3,6 +3,7 @@
 //	switchboard serve        run a node (settings from the environment; serve --help lists them)
 //	switchboard seed         create the seed users and the demo tenant (idempotent)
 //	switchboard version      print the version
+//	switchboard bench        run a load scenario (bench --help lists them)
 //	switchboard env-example  print .env.example generated from the config struct
 package main
 
@@ -22,6 +23,7 @@ Usage:
   switchboard serve [--help]    run a node; --help lists every setting
   switchboard seed              create the seed users and the demo tenant (idempotent)
   switchboard version           print the version
+  switchboard bench <scenario>  run a load scenario on loopback (bench --help)
   switchboard env-example       print .env.example, generated from the configuration struct
 `
 
@@ -39,6 +41,8 @@ func main() {
 		err = seed(args)
 	case "version", "--version", "-v":
 		fmt.Println("switchboard", version)
+	case "bench":
+		err = runBench(args)
 	case "env-example":
 		writeEnvExample()
 	case "help", "--help", "-h":

@@ -23,14 +23,10 @@ const FileName = "switchboard.db"
 // configuration mistake it is.
 const lockTimeout = time.Second
 
-// batchDelay is how long a lone batched write waits for company before committing. bbolt's
-// default (10 ms) is tuned for throughput only; 2 ms keeps a single webhook's latency low
-// while writes that arrive during the previous commit's fsync still share the next one.
-const batchDelay = 2 * time.Millisecond
-
 // Store is the bbolt backend. It is safe for concurrent use.
 type Store struct {
 	db     *bolt.DB
+	group  *committer
 	closed atomic.Bool
 }
 
@@ -56,7 +52,6 @@ func Open(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
 	}
-	db.MaxBatchDelay = batchDelay
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets() {
 			if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
@@ -69,7 +64,7 @@ func Open(dir string) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("embedded: create buckets in %s: %w", path, err)
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, group: newCommitter(db)}, nil
 }
 
 func (s *Store) Directory() persistence.Directory { return directory{s} }
@@ -104,6 +99,7 @@ func (s *Store) Close(ctx context.Context) error {
 	if s.closed.Swap(true) {
 		return fmt.Errorf("embedded: close: already closed: %w", persistence.ErrUnavailable)
 	}
+	s.group.shutdown()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("embedded: close: %w", err)
 	}

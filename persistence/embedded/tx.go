@@ -26,14 +26,18 @@ func (s *Store) update(ctx context.Context, op string, fn func(*bolt.Tx) error) 
 	return s.wrap(op, s.db.Update(fn))
 }
 
-// batch runs fn in a write transaction shared with concurrent callers (one fsync for all).
-// bbolt may run fn more than once — again, alone, if fn or a neighbour in the batch fails —
-// so fn must only touch the transaction, never state outside it.
+// batch runs fn in a write transaction shared with concurrent callers (one fsync for all;
+// see committer). fn may run more than once — again, alone, if a neighbour in its group
+// fails — so it must only touch the transaction, never state outside it.
 func (s *Store) batch(ctx context.Context, op string, fn func(*bolt.Tx) error) error {
 	if err := s.check(ctx, op); err != nil {
 		return err
 	}
-	return s.wrap(op, s.db.Batch(fn))
+	err := s.group.do(fn)
+	if errors.Is(err, errCommitterStopped) {
+		return fmt.Errorf("embedded: %s: %w", op, persistence.ErrUnavailable)
+	}
+	return s.wrap(op, err)
 }
 
 // check refuses calls after Close and calls whose context is already done.

@@ -1,0 +1,73 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// loadResult is what a closed-loop load run measured.
+type loadResult struct {
+	Requests  int64
+	Failures  int64
+	Elapsed   time.Duration
+	P50, P99  time.Duration
+	P999      time.Duration
+	FirstFail string
+}
+
+func (r loadResult) PerSecond() float64 { return float64(r.Requests) / r.Elapsed.Seconds() }
+
+// request fills req for the i-th request of worker w.
+type request func(w, i int, req *fasthttp.Request)
+
+// runLoad drives url with `workers` closed-loop clients for d: each sends its next request
+// as soon as the previous is answered. Only 200 answers count as requests.
+func runLoad(ctx context.Context, url string, workers int, d time.Duration, fill request) loadResult {
+	client := &fasthttp.Client{
+		MaxConnsPerHost: workers, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
+		MaxIdemponentCallAttempts: 1,
+	}
+	var ok, failed atomic.Int64
+	var firstFail atomic.Value
+	lat := make([]latencies, workers)
+	deadline := time.Now().Add(d)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+			defer fasthttp.ReleaseRequest(req)
+			defer fasthttp.ReleaseResponse(resp)
+			l := make(latencies, 0, 1<<16)
+			for i := 0; time.Now().Before(deadline) && ctx.Err() == nil; i++ {
+				req.Reset()
+				req.SetRequestURI(url)
+				fill(w, i, req)
+				t0 := time.Now()
+				err := client.Do(req, resp)
+				el := time.Since(t0)
+				if err != nil || resp.StatusCode() != fasthttp.StatusOK {
+					if failed.Add(1) == 1 {
+						firstFail.Store(fmt.Sprintf("err=%v status=%d body=%.200s", err, resp.StatusCode(), resp.Body()))
+					}
+					continue
+				}
+				ok.Add(1)
+				l = append(l, el)
+			}
+			lat[w] = l
+		})
+	}
+	wg.Wait()
+	r := loadResult{Requests: ok.Load(), Failures: failed.Load(), Elapsed: time.Since(start)}
+	r.P50, r.P99, r.P999, _ = quantiles(lat)
+	if f, ok := firstFail.Load().(string); ok {
+		r.FirstFail = f
+	}
+	return r
+}

@@ -1,0 +1,52 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/switchboard/switchboard/config"
+	"github.com/switchboard/switchboard/engine"
+)
+
+// benchSecret signs the scenario's webhooks.
+const benchSecret = "bench-app-secret-0123456789abcdef"
+
+// startNode runs an engine on loopback with the embedded store in dataDir, API rate limits
+// lifted (the scenario measures the engine, not its abuse limits) and quiet logs.
+func startNode(ctx context.Context, dataDir string, extra map[string]string) (*engine.Engine, error) {
+	env := map[string]string{
+		"APP_ENV": "test", "HOST": "127.0.0.1", "PORT": "1", "ADMIN_ADDR": "", "LOG_LEVEL": "error",
+		"DATA_DIR": dataDir, "JWT_SECRET": "bench-jwt-secret-0123456789abcdef0123",
+		"ENCRYPTION_KEY": strings.Repeat("3c", 32), "META_APP_SECRET": "bench-meta-app-secret",
+		"WHATSAPP_APP_SECRET": benchSecret, "WHATSAPP_VERIFY_TOKEN": "bench-verify",
+		"BCRYPT_COST": "10", "RATE_LIMIT_API": "1000000/1m", "RATE_LIMIT_AUTH": "1000000/1m",
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	cfg, _, err := config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		return nil, fmt.Errorf("bench: config: %w", err)
+	}
+	cfg.Port = 0
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	e, err := engine.New(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.Start(); err != nil {
+		_ = e.Shutdown(context.Background())
+		return nil, err
+	}
+	return e, nil
+}
+
+func stopNode(e *engine.Engine) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_ = e.Shutdown(ctx)
+}

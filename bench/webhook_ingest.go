@@ -1,0 +1,223 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync/atomic"
+	"time"
+
+	json "github.com/goccy/go-json"
+	"github.com/valyala/fasthttp"
+
+	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/engine"
+	"github.com/switchboard/switchboard/persistence"
+	"github.com/switchboard/switchboard/transport/graph"
+)
+
+// WebhookIngest is the inbound scenario: signed, unique inbound texts spread over many
+// tenants and conversations, posted by closed-loop clients on loopback.
+type WebhookIngest struct {
+	Duration           time.Duration // load time against the engine
+	CeilingDuration    time.Duration // load time against the bare fasthttp handler
+	Concurrency        int           // closed-loop clients
+	Tenants            int
+	Conversations      int // per tenant
+	MessagesPerRequest int // messages in one webhook body (Meta batches)
+	DrainTimeout       time.Duration
+	// AckOnly stores webhooks without processing them (WEBHOOK_PROCESS=false), to measure
+	// the ack path alone; processed-message figures are then skipped.
+	AckOnly bool
+}
+
+// DefaultWebhookIngest is the configuration the README's results use.
+func DefaultWebhookIngest() WebhookIngest {
+	return WebhookIngest{Duration: 10 * time.Second, CeilingDuration: 5 * time.Second, Concurrency: 64,
+		Tenants: 20, Conversations: 50, MessagesPerRequest: 1, DrainTimeout: 2 * time.Minute}
+}
+
+// IngestReport is what the scenario measured.
+type IngestReport struct {
+	Machine          string
+	CeilingPerSecond float64
+	Acks             loadResult
+	AckPerSecond     float64
+	AckOfCeiling     float64
+	Messages         int64
+	ProcessedPerSec  float64
+	DrainAfterLoad   time.Duration
+	Visible          int64
+}
+
+// Run executes the scenario and checks it: every acknowledged message must end up stored
+// and visible through the read API, exactly once.
+func (s WebhookIngest) Run(ctx context.Context, out io.Writer) (IngestReport, error) {
+	rep := IngestReport{Machine: Machine()}
+	fmt.Fprintf(out, "webhook-ingest: %d clients, %d tenants × %d conversations, %d message(s)/webhook, %s load\nmachine: %s\n",
+		s.Concurrency, s.Tenants, s.Conversations, s.MessagesPerRequest, s.Duration, rep.Machine)
+
+	ceiling, err := s.ceiling(ctx)
+	if err != nil {
+		return rep, err
+	}
+	rep.CeilingPerSecond = ceiling.PerSecond()
+	fmt.Fprintf(out, "  bare fasthttp ceiling   %9.0f req/s   p50 %v  p99 %v\n", rep.CeilingPerSecond, ceiling.P50, ceiling.P99)
+
+	dir, err := os.MkdirTemp("", "switchboard-bench-")
+	if err != nil {
+		return rep, err
+	}
+	defer os.RemoveAll(dir)
+	extra := map[string]string{}
+	if s.AckOnly {
+		extra["WEBHOOK_PROCESS"] = "false"
+	}
+	e, err := startNode(ctx, dir, extra)
+	if err != nil {
+		return rep, err
+	}
+	defer stopNode(e)
+	phones, err := s.tenants(ctx, e)
+	if err != nil {
+		return rep, err
+	}
+
+	var seq atomic.Int64
+	start := time.Now()
+	rep.Acks = runLoad(ctx, "http://"+e.Addr()+"/api/v1/webhook", s.Concurrency, s.Duration, func(w, i int, req *fasthttp.Request) {
+		n := seq.Add(1)
+		tenant := int(n) % s.Tenants
+		user := int(n/int64(s.Tenants)) % s.Conversations
+		body := inboundBody(phones[tenant], fmt.Sprintf("55%011d", user), n, s.MessagesPerRequest)
+		req.Header.SetMethod("POST")
+		req.Header.SetContentType("application/json")
+		req.Header.Set(graph.SignatureHeader, graph.SignatureValue(benchSecret, body))
+		req.SetBodyRaw(body)
+	})
+	if rep.Acks.Failures > 0 {
+		return rep, fmt.Errorf("bench: %d webhooks not acknowledged (first: %s)", rep.Acks.Failures, rep.Acks.FirstFail)
+	}
+	rep.AckPerSecond = rep.Acks.PerSecond()
+	rep.AckOfCeiling = rep.AckPerSecond / rep.CeilingPerSecond
+	rep.Messages = rep.Acks.Requests * int64(s.MessagesPerRequest)
+	fmt.Fprintf(out, "  webhooks acknowledged   %9.0f req/s   %.0f%% of ceiling   p50 %v  p99 %v  p999 %v\n",
+		rep.AckPerSecond, 100*rep.AckOfCeiling, rep.Acks.P50, rep.Acks.P99, rep.Acks.P999)
+
+	if s.AckOnly {
+		return rep, nil
+	}
+	loadEnd := time.Now()
+	stats := e.WebhookStats()
+	deadline := time.Now().Add(s.DrainTimeout)
+	for stats.Messages.Load() < rep.Messages || stats.Entries.Load() < rep.Acks.Requests {
+		if time.Now().After(deadline) {
+			return rep, fmt.Errorf("bench: only %d of %d messages processed within %s", stats.Messages.Load(), rep.Messages, s.DrainTimeout)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	done := time.Now()
+	rep.DrainAfterLoad = done.Sub(loadEnd)
+	rep.ProcessedPerSec = float64(rep.Messages) / done.Sub(start).Seconds()
+	if rep.Visible, err = visibleMessages(ctx, e, s.Tenants); err != nil {
+		return rep, err
+	}
+	if rep.Visible != rep.Messages || stats.Duplicates.Load() != 0 || stats.DeadLetters.Load() != 0 {
+		return rep, fmt.Errorf("bench: %d messages acknowledged but %d visible (%d duplicates, %d dead letters)",
+			rep.Messages, rep.Visible, stats.Duplicates.Load(), stats.DeadLetters.Load())
+	}
+	fmt.Fprintf(out, "  messages processed      %9.0f msg/s   %d messages, all visible via GET /conversations; drained %v after load\n",
+		rep.ProcessedPerSec, rep.Messages, rep.DrainAfterLoad.Round(time.Millisecond))
+	return rep, nil
+}
+
+// ceiling measures a bare fasthttp handler that answers 200 to the same requests.
+func (s WebhookIngest) ceiling(ctx context.Context) (loadResult, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return loadResult{}, err
+	}
+	srv := &fasthttp.Server{Handler: func(c *fasthttp.RequestCtx) { c.SetStatusCode(200) }, MaxRequestBodySize: 3 << 20}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Shutdown()
+	var seq atomic.Int64
+	r := runLoad(ctx, "http://"+ln.Addr().String()+"/", s.Concurrency, s.CeilingDuration, func(w, i int, req *fasthttp.Request) {
+		n := seq.Add(1)
+		body := inboundBody("100000000000000", fmt.Sprintf("55%011d", n%1000), n, s.MessagesPerRequest)
+		req.Header.SetMethod("POST")
+		req.Header.SetContentType("application/json")
+		req.Header.Set(graph.SignatureHeader, graph.SignatureValue(benchSecret, body))
+		req.SetBodyRaw(body)
+	})
+	if r.Failures > 0 {
+		return r, fmt.Errorf("bench: ceiling run failed: %s", r.FirstFail)
+	}
+	return r, nil
+}
+
+// tenants creates the scenario's tenants and returns their phone number ids.
+func (s WebhookIngest) tenants(ctx context.Context, e *engine.Engine) ([]string, error) {
+	now := time.Now().UTC()
+	phones := make([]string, s.Tenants)
+	for i := range s.Tenants {
+		phones[i] = fmt.Sprintf("1%014d", i)
+		t := persistence.Tenant{ID: fmt.Sprintf("%024x", i+1), Name: fmt.Sprintf("Bench %d", i), Active: true,
+			PhoneNumberID: phones[i], WABAID: fmt.Sprintf("2%014d", i), CreatedAt: now, UpdatedAt: now}
+		if err := e.Store().Directory().CreateTenant(ctx, t); err != nil && !errors.Is(err, persistence.ErrConflict) {
+			return nil, fmt.Errorf("bench: create tenant: %w", err)
+		}
+	}
+	return phones, nil
+}
+
+// visibleMessages sums messageCount over every conversation the read path lists.
+func visibleMessages(ctx context.Context, e *engine.Engine, tenants int) (int64, error) {
+	var total int64
+	for i := range tenants {
+		for p := 1; ; p++ {
+			page, err := e.Actors().Conversations(ctx, fmt.Sprintf("%024x", i+1), &actors.QueryConversations{Page: p, Limit: 100})
+			if err != nil {
+				return 0, err
+			}
+			for _, c := range page.Items {
+				total += int64(c.MessageCount)
+			}
+			if p*100 >= page.Total {
+				break
+			}
+		}
+	}
+	return total, nil
+}
+
+// inboundBody is one signed-ready webhook with k unique text messages from one user.
+func inboundBody(phoneNumberID, waID string, n int64, k int) []byte {
+	type text struct {
+		Body string `json:"body"`
+	}
+	type msg struct {
+		From      string `json:"from"`
+		ID        string `json:"id"`
+		Timestamp string `json:"timestamp"`
+		Type      string `json:"type"`
+		Text      text   `json:"text"`
+	}
+	ts := fmt.Sprint(time.Now().Unix())
+	msgs := make([]msg, k)
+	for j := range msgs {
+		msgs[j] = msg{From: waID, ID: fmt.Sprintf("wamid.bench.%d.%d", n, j), Timestamp: ts, Type: "text",
+			Text: text{Body: fmt.Sprintf("Olá! Mensagem de teste número %d.%d — quero saber do meu pedido.", n, j)}}
+	}
+	w := map[string]any{"object": "whatsapp_business_account", "entry": []any{map[string]any{
+		"id": "104996122399160", "changes": []any{map[string]any{"field": "messages", "value": map[string]any{
+			"messaging_product": "whatsapp",
+			"metadata":          map[string]string{"display_phone_number": "15550123456", "phone_number_id": phoneNumberID},
+			"contacts":          []any{map[string]any{"profile": map[string]string{"name": "Cliente " + waID}, "wa_id": waID}},
+			"messages":          msgs,
+		}}}}}}
+	b, _ := json.Marshal(w)
+	return b
+}

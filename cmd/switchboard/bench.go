@@ -1,0 +1,61 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"syscall"
+
+	"github.com/switchboard/switchboard/bench"
+)
+
+const benchUsage = `Usage: switchboard bench <scenario> [flags]
+
+Scenarios:
+  webhook-ingest   signed inbound webhooks → acks, latency, processed messages/s,
+                   against a bare-fasthttp ceiling measured in the same run
+`
+
+func runBench(args []string) error {
+	if len(args) == 0 || wantsHelp(args[:1]) {
+		fmt.Print(benchUsage)
+		return nil
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	switch args[0] {
+	case "webhook-ingest":
+		s := bench.DefaultWebhookIngest()
+		fs := flag.NewFlagSet("webhook-ingest", flag.ContinueOnError)
+		fs.DurationVar(&s.Duration, "duration", s.Duration, "load time against the engine")
+		fs.DurationVar(&s.CeilingDuration, "ceiling-duration", s.CeilingDuration, "load time against the bare fasthttp handler")
+		fs.IntVar(&s.Concurrency, "concurrency", s.Concurrency, "closed-loop clients")
+		fs.IntVar(&s.Tenants, "tenants", s.Tenants, "tenants")
+		fs.IntVar(&s.Conversations, "conversations", s.Conversations, "conversations per tenant")
+		fs.IntVar(&s.MessagesPerRequest, "batch", s.MessagesPerRequest, "messages per webhook body")
+		fs.DurationVar(&s.DrainTimeout, "drain-timeout", s.DrainTimeout, "how long processing may take after the load")
+		fs.BoolVar(&s.AckOnly, "ack-only", false, "store webhooks without processing them (measures the ack path alone)")
+		cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if *cpuprofile != "" {
+			f, err := os.Create(*cpuprofile)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return err
+			}
+			defer pprof.StopCPUProfile()
+		}
+		_, err := s.Run(ctx, os.Stdout)
+		return err
+	default:
+		return fmt.Errorf("unknown bench scenario %q\n\n%s", args[0], benchUsage)
+	}
+}

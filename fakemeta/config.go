@@ -1,0 +1,150 @@
+package fakemeta
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Config shapes the stand-in. The zero value is a permissive Meta: no throughput or pair
+// limit, no latency, statuses posted at once; DefaultConfig gives Meta's own numbers.
+type Config struct {
+	// AppID and AppName describe the Meta app (debug_token, subscribed_apps); AppSecret
+	// signs webhooks (X-Hub-Signature-256) and is the client_secret of code exchanges.
+	AppID     string
+	AppName   string
+	AppSecret string
+	// CallbackURL receives every webhook unless a WABA set an override through
+	// POST /{waba_id}/subscribed_apps. Empty: webhooks are counted as dropped.
+	CallbackURL string
+
+	// Throughput is each number's messages-per-second limit (sliding one-second window);
+	// beyond it sends fail with 130429. 0 means unlimited. SetThroughput changes one number.
+	Throughput int
+	// PairEvery and PairBurst are the pair rate limit per (number, recipient): a token
+	// bucket refilled one message per PairEvery, holding PairBurst; beyond it 131056.
+	// PairEvery 0 disables it.
+	PairEvery time.Duration
+	PairBurst int
+	// IgnoreWindow accepts free-form messages outside the 24-hour customer-service window
+	// instead of failing them (asynchronously, 131047) as Meta does.
+	IgnoreWindow bool
+
+	// Latency (+ a uniform random part up to LatencyJitter) delays every Graph answer.
+	Latency       time.Duration
+	LatencyJitter time.Duration
+	// ErrorRate is the probability that a valid send fails with one of ErrorCodes
+	// (default 131000). FailNext and FailNextAsync inject errors deterministically.
+	ErrorRate  float64
+	ErrorCodes []int
+
+	// Statuses shapes the status webhooks of accepted sends.
+	Statuses StatusConfig
+	// Webhooks shapes webhook delivery.
+	Webhooks WebhookConfig
+
+	// Codes maps Embedded Signup codes to the business tokens they exchange for (single
+	// use, like Meta's). AddCode adds more.
+	Codes map[string]string
+	// MaxSentLog bounds each number's log of accepted messages (oldest dropped); 0 keeps all.
+	MaxSentLog int
+	// Clock is the time limits, windows and timestamps are computed with; nil is time.Now.
+	// Tests step a fake clock instead of sleeping. Webhook delays use real timers.
+	Clock func() time.Time
+	// Logger receives one line per notable event; nil discards.
+	Logger *slog.Logger
+}
+
+// StatusConfig shapes the status webhooks fakemeta posts for each accepted send.
+type StatusConfig struct {
+	// Disabled posts no statuses at all (failed ones included).
+	Disabled bool
+	// Delays after the send at which sent, delivered and read are posted.
+	SentDelay      time.Duration
+	DeliveredDelay time.Duration
+	ReadDelay      time.Duration
+	// SkipDelivered omits delivered (Meta does when delivery and read coincide); SkipRead
+	// stops at delivered (the user never opened it).
+	SkipDelivered bool
+	SkipRead      bool
+	// DuplicateRate is the probability that each status webhook is posted twice.
+	DuplicateRate float64
+	// ReorderRate is the probability that a message's statuses arrive in reverse order
+	// (read before delivered before sent), as seen in the wild.
+	ReorderRate float64
+}
+
+// WebhookConfig shapes webhook delivery. Zero values take the defaults noted.
+type WebhookConfig struct {
+	// Timeout bounds one POST; default 5 s.
+	Timeout time.Duration
+	// Attempts is how many times one webhook is tried before it is dropped (Meta retries
+	// for 7 days; a test stand-in must give up sooner); default 5.
+	Attempts int
+	// Backoff is the wait before the first retry, doubling up to MaxBackoff; defaults
+	// 100 ms and 2 s.
+	Backoff    time.Duration
+	MaxBackoff time.Duration
+	// Concurrency bounds POSTs in flight (Meta delivers concurrently); default 64.
+	Concurrency int
+}
+
+// Meta's documented numbers (WHATSAPP.md §3).
+const (
+	DefaultThroughput = 80              // messages per second per number
+	DefaultPairEvery  = 6 * time.Second // one message per 6 s to the same user…
+	DefaultPairBurst  = 45              // …with bursts of up to 45
+	defaultAppID      = "1432009877312456"
+	defaultAppName    = "Switchboard fakemeta"
+)
+
+// DefaultConfig is Meta as documented: 80 mps per number, the pair limit, the 24-hour
+// window, and statuses arriving over a fraction of a second.
+func DefaultConfig() Config {
+	return Config{
+		Throughput: DefaultThroughput,
+		PairEvery:  DefaultPairEvery,
+		PairBurst:  DefaultPairBurst,
+		Statuses: StatusConfig{
+			SentDelay:      50 * time.Millisecond,
+			DeliveredDelay: 150 * time.Millisecond,
+			ReadDelay:      500 * time.Millisecond,
+		},
+	}
+}
+
+func (c *Config) applyDefaults() {
+	if c.AppID == "" {
+		c.AppID = defaultAppID
+	}
+	if c.AppName == "" {
+		c.AppName = defaultAppName
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if len(c.ErrorCodes) == 0 {
+		c.ErrorCodes = []int{131000}
+	}
+	if c.PairBurst <= 0 {
+		c.PairBurst = 1
+	}
+	w := &c.Webhooks
+	if w.Timeout <= 0 {
+		w.Timeout = 5 * time.Second
+	}
+	if w.Attempts <= 0 {
+		w.Attempts = 5
+	}
+	if w.Backoff <= 0 {
+		w.Backoff = 100 * time.Millisecond
+	}
+	if w.MaxBackoff <= 0 {
+		w.MaxBackoff = 2 * time.Second
+	}
+	if w.Concurrency <= 0 {
+		w.Concurrency = 64
+	}
+}

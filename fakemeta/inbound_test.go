@@ -1,0 +1,131 @@
+package fakemeta
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/switchboard/switchboard/internal/fixtures"
+	"github.com/switchboard/switchboard/transport/graph"
+)
+
+func TestGenerateInbound(t *testing.T) {
+	sk := startSink(t)
+	s := startFake(t, Config{CallbackURL: sk.url, Statuses: StatusConfig{Disabled: true}})
+	rep, err := s.GenerateInbound(bg(), Spec{PhoneNumberID: pnA, Users: 5, Messages: 50, Concurrency: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Sent != 50 || rep.Delivered != 50 || rep.Failed != 0 {
+		t.Fatalf("%+v", rep)
+	}
+	_, msgs, bad := sk.snapshot()
+	if len(bad) > 0 || len(msgs) != 50 {
+		t.Fatalf("%d messages, bad %v", len(msgs), bad)
+	}
+	wamids, users := map[string]bool{}, map[string]bool{}
+	for _, m := range msgs {
+		if !strings.HasPrefix(m.ID, "wamid.") || m.Type != graph.TypeText || m.Text == nil || m.Text.Body == "" || m.Timestamp == 0 {
+			t.Fatalf("%+v", m)
+		}
+		wamids[m.ID] = true
+		users[m.From] = true
+	}
+	if len(wamids) != 50 || len(users) != 5 {
+		t.Fatalf("%d unique wamids, %d users", len(wamids), len(users))
+	}
+	sk.mu.Lock()
+	contacts := append([]graph.Contact(nil), sk.contacts...)
+	sk.mu.Unlock()
+	if len(contacts) != 50 || contacts[0].Profile.Name == "" || !users[contacts[0].WaID] {
+		t.Fatalf("%+v", contacts[:1])
+	}
+	if n := s.Stats().Numbers[pnA].Inbound; n != 50 {
+		t.Fatalf("inbound %d", n)
+	}
+
+	// Every simulated user now has an open window.
+	var from string
+	for u := range users {
+		from = u
+	}
+	r, err := clientFor(t, s).SendMessage(bg(), tokenA, pnA, text("+"+from, "reply"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent := s.Sent(pnA); len(sent) != 1 || sent[0].WAMID != r.WAMID() || sent[0].AsyncErrorCode != 0 {
+		t.Fatalf("%+v", sent)
+	}
+}
+
+// The generator's payload has the shape of fixtures/webhooks/inbound_text.json.
+func TestInboundShapeMatchesFixture(t *testing.T) {
+	var fixture, ours map[string]any
+	if err := json.Unmarshal(fixtures.Read(t, "webhooks/inbound_text.json"), &fixture); err != nil {
+		t.Fatal(err)
+	}
+	at := where{wabaID: wabaA, phoneNumberID: pnA, display: displayA}
+	body := at.inboundText(userWaID, "Ana Souza", "wamid.HBgNNTExOTg3NjU0MzIxFQIAEhgUOENCN0Q2NjZENjg2NEQ5RkYzQUYA",
+		"Oi! Vocês entregam no sábado?", time.Unix(1767225600, 0))
+	if err := json.Unmarshal(body, &ours); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(fixture)
+	b, _ := json.Marshal(ours)
+	if string(a) != string(b) {
+		t.Fatalf("\nfixture %s\nours    %s", a, b)
+	}
+}
+
+func TestGenerateInboundRateAndDuration(t *testing.T) {
+	sk := startSink(t)
+	s := startFake(t, Config{CallbackURL: sk.url})
+	start := time.Now()
+	rep, err := s.GenerateInbound(bg(), Spec{PhoneNumberID: pnA, Users: 3, Rate: 200, Duration: 150 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 200/s for 150 ms is about 30; pacing starts at once, so allow slack both ways.
+	if rep.Sent < 10 || rep.Sent > 35 || rep.Delivered != rep.Sent || time.Since(start) > 2*time.Second {
+		t.Fatalf("%+v", rep)
+	}
+
+	if _, err := s.GenerateInbound(bg(), Spec{PhoneNumberID: pnA}); err == nil {
+		t.Fatal("an unbounded run must be refused")
+	}
+	if _, err := s.GenerateInbound(bg(), Spec{PhoneNumberID: "nope", Messages: 1}); err == nil {
+		t.Fatal("unknown number")
+	}
+	ctx, cancel := context.WithCancel(bg())
+	cancel()
+	if rep, err := s.GenerateInbound(ctx, Spec{PhoneNumberID: pnA, Messages: 1000}); err != nil || rep.Sent > 8 {
+		t.Fatalf("a cancelled run stops: %+v %v", rep, err)
+	}
+}
+
+// Close stops a long run and waits for it.
+func TestCloseStopsGenerator(t *testing.T) {
+	sk := startSink(t)
+	s := New(Config{CallbackURL: sk.url, AppSecret: secret})
+	s.AddNumber(pnA, wabaA, displayA, tokenA)
+	if err := s.Start(""); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan InboundReport)
+	go func() {
+		rep, _ := s.GenerateInbound(bg(), Spec{PhoneNumberID: pnA, Rate: 100, Duration: time.Hour})
+		done <- rep
+	}()
+	eventually(t, "some traffic", func() bool { _, m, _ := sk.snapshot(); return len(m) > 2 })
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("generator still running after Close")
+	}
+}

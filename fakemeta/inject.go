@@ -1,0 +1,79 @@
+package fakemeta
+
+import "math/rand/v2"
+
+// injections are the faults queued for one number; n.mu guards them.
+type injections struct {
+	sync  []int // codes the next sends fail with, synchronously
+	async []int // codes the next sends fail with, by status webhook after a 200
+	drop  int   // next sends accepted whose answer is never written
+}
+
+// FailNext makes the number's next count sends fail synchronously with code (after
+// validation, before the limits), e.g. 131000, 131048, 368, 131042.
+func (s *Server) FailNext(phoneNumberID string, code, count int) {
+	s.withNumber(phoneNumberID, func(n *number) {
+		for range count {
+			n.inject.sync = append(n.inject.sync, code)
+		}
+	})
+}
+
+// FailNextAsync makes the number's next count sends be accepted (200, wamid) and then
+// fail by status webhook with code, e.g. 131026 undeliverable, 131049, 131050.
+func (s *Server) FailNextAsync(phoneNumberID string, code, count int) {
+	s.withNumber(phoneNumberID, func(n *number) {
+		for range count {
+			n.inject.async = append(n.inject.async, code)
+		}
+	})
+}
+
+// DropNextResponses makes the number's next count sends be accepted — logged, statuses
+// posted — but their connection closed without an answer: the "maybe sent" case a client
+// must reconcile instead of resending.
+func (s *Server) DropNextResponses(phoneNumberID string, count int) {
+	s.withNumber(phoneNumberID, func(n *number) { n.inject.drop += count })
+}
+
+func (s *Server) withNumber(id string, f func(*number)) {
+	if n := s.number(id); n != nil {
+		n.mu.Lock()
+		f(n)
+		n.mu.Unlock()
+	}
+}
+
+// injectedSync is the code a send must fail with: a queued one, else one drawn with
+// Config.ErrorRate; 0 for none.
+func (s *Server) injectedSync(n *number) int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if len(n.inject.sync) > 0 {
+		code := n.inject.sync[0]
+		n.inject.sync = n.inject.sync[1:]
+		return code
+	}
+	if chance(s.cfg.ErrorRate) {
+		return s.cfg.ErrorCodes[rand.IntN(len(s.cfg.ErrorCodes))]
+	}
+	return 0
+}
+
+// takeAsync and takeDrop consume queued faults; n.mu is held.
+func (n *number) takeAsync() int {
+	if len(n.inject.async) == 0 {
+		return 0
+	}
+	code := n.inject.async[0]
+	n.inject.async = n.inject.async[1:]
+	return code
+}
+
+func (n *number) takeDrop() bool {
+	if n.inject.drop == 0 {
+		return false
+	}
+	n.inject.drop--
+	return true
+}

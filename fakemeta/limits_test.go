@@ -1,0 +1,203 @@
+package fakemeta
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/transport/graph"
+)
+
+// sendTo sends one text to recipient and returns Meta's code (0 for accepted).
+func sendTo(t *testing.T, c *graph.Client, recipient string) int {
+	t.Helper()
+	_, err := c.SendMessage(bg(), tokenA, pnA, text(recipient, "hi"))
+	if err == nil {
+		return 0
+	}
+	return asAPIError(t, err).Code
+}
+
+func recipient(i int) string { return fmt.Sprintf("+55119%08d", i) }
+
+func TestThroughputLimit(t *testing.T) {
+	clock := newFakeClock()
+	s := startFake(t, Config{Throughput: 5, IgnoreWindow: true, Clock: clock.Now})
+	c := clientFor(t, s)
+
+	// At the limit: all accepted. One more within the same second: 130429.
+	for i := range 5 {
+		if code := sendTo(t, c, recipient(i)); code != 0 {
+			t.Fatalf("send %d under the limit: %d", i, code)
+		}
+	}
+	if code := sendTo(t, c, recipient(5)); code != 130429 {
+		t.Fatalf("over the limit: %d", code)
+	}
+	// The window slides: 999 ms later the five still count; a full second later they do not.
+	clock.Advance(999 * time.Millisecond)
+	if code := sendTo(t, c, recipient(6)); code != 130429 {
+		t.Fatalf("still inside the second: %d", code)
+	}
+	clock.Advance(time.Millisecond)
+	if code := sendTo(t, c, recipient(7)); code != 0 {
+		t.Fatalf("after the second: %d", code)
+	}
+
+	// Steadily below the limit (4 per second for 3 seconds): never refused.
+	clock.Advance(time.Second)
+	for i := range 12 {
+		if code := sendTo(t, c, recipient(100+i)); code != 0 {
+			t.Fatalf("below the limit, send %d: %d", i, code)
+		}
+		clock.Advance(250 * time.Millisecond)
+	}
+
+	// A number lifted to unlimited takes a burst.
+	s.SetThroughput(pnA, 0)
+	for i := range 50 {
+		if code := sendTo(t, c, recipient(200+i)); code != 0 {
+			t.Fatalf("unlimited: %d", code)
+		}
+	}
+	st := s.Stats().Numbers[pnA]
+	if st.Errors[130429] != 2 || st.Accepted != 5+1+12+50 {
+		t.Fatalf("%+v", st)
+	}
+}
+
+func TestPairLimit(t *testing.T) {
+	clock := newFakeClock()
+	s := startFake(t, Config{PairEvery: 6 * time.Second, PairBurst: 3, IgnoreWindow: true, Clock: clock.Now})
+	c := clientFor(t, s)
+	for i := range 3 {
+		if code := sendTo(t, c, user); code != 0 {
+			t.Fatalf("burst %d: %d", i, code)
+		}
+	}
+	if code := sendTo(t, c, user); code != 131056 {
+		t.Fatalf("over the pair limit: %d", code)
+	}
+	// Other recipients are unaffected, and the same user gets one more every 6 s.
+	if code := sendTo(t, c, recipient(1)); code != 0 {
+		t.Fatalf("other recipient: %d", code)
+	}
+	clock.Advance(5 * time.Second)
+	if code := sendTo(t, c, user); code != 131056 {
+		t.Fatalf("before the refill: %d", code)
+	}
+	clock.Advance(time.Second)
+	if code := sendTo(t, c, user); code != 0 {
+		t.Fatalf("after the refill: %d", code)
+	}
+	if code := sendTo(t, c, user); code != 131056 {
+		t.Fatalf("refill is one message: %d", code)
+	}
+	_, err := c.SendMessage(bg(), tokenA, pnA, text(user, "hi"))
+	if graph.ClassOf(err) != graph.RetryPair {
+		t.Fatalf("%v", err)
+	}
+}
+
+// The default configuration is Meta's: 45 to one user in a burst, then 131056.
+func TestDefaultPairBurst(t *testing.T) {
+	clock := newFakeClock()
+	cfg := DefaultConfig()
+	cfg.Clock, cfg.Statuses = clock.Now, StatusConfig{Disabled: true}
+	cfg.Throughput = 0
+	cfg.IgnoreWindow = true
+	s := startFake(t, cfg)
+	c := clientFor(t, s)
+	for i := range DefaultPairBurst {
+		if code := sendTo(t, c, user); code != 0 {
+			t.Fatalf("burst %d: %d", i, code)
+		}
+	}
+	if code := sendTo(t, c, user); code != 131056 {
+		t.Fatalf("46th: %d", code)
+	}
+}
+
+func TestMaxPerSecond(t *testing.T) {
+	clock := newFakeClock()
+	s := startFake(t, Config{IgnoreWindow: true, Clock: clock.Now})
+	c := clientFor(t, s)
+	burst := func(n, from int) {
+		for i := range n {
+			if code := sendTo(t, c, recipient(from+i)); code != 0 {
+				t.Fatal(code)
+			}
+		}
+	}
+	burst(5, 0) // t=0
+	clock.Advance(500 * time.Millisecond)
+	burst(3, 10) // t=0.5: 8 within one second
+	clock.Advance(700 * time.Millisecond)
+	burst(4, 20) // t=1.2: the first 5 left the window, 3+4 = 7
+	if got := s.Stats().Numbers[pnA].MaxPerSecond; got != 8 {
+		t.Fatalf("max per second %d, want 8", got)
+	}
+	clock.Advance(300 * time.Millisecond)
+	burst(2, 30) // t=1.5: the 3 from t=0.5 just left (≥1 s): 4+2 = 6
+	if got := s.Stats().Numbers[pnA].MaxPerSecond; got != 8 {
+		t.Fatalf("max per second %d, want 8", got)
+	}
+	burst(3, 40) // still t=1.5: 4+2+3 = 9
+	if got := s.Stats().Numbers[pnA].MaxPerSecond; got != 9 {
+		t.Fatalf("max per second %d, want 9", got)
+	}
+}
+
+func TestWindowClosedFailsAsync(t *testing.T) {
+	clock := newFakeClock()
+	sk := startSink(t)
+	s := startFake(t, Config{CallbackURL: sk.url, Clock: clock.Now})
+	fixtureTemplates(s, wabaA)
+	c := clientFor(t, s)
+
+	// Never wrote: the free-form send is accepted (200 + wamid) and fails by webhook.
+	r, err := c.SendMessage(bg(), tokenA, pnA, text(user, "hello?").WithCallbackData("outbox=1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "failed status", func() bool { return len(sk.statusesOf(r.WAMID())) > 0 })
+	statuses, _, _ := sk.snapshot()
+	st := statuses[0]
+	if st.Status != graph.StatusFailed || len(st.Errors) != 1 || st.Errors[0].Code != 131047 || st.BizOpaqueCallbackData != "outbox=1" || st.Pricing != nil {
+		t.Fatalf("%+v", st)
+	}
+	if st.Errors[0].Title != "Re-engagement message" || st.Errors[0].ErrorData.Details == "" {
+		t.Fatalf("%+v", st.Errors[0])
+	}
+
+	// A template outside the window is fine.
+	r2, err := c.SendMessage(bg(), tokenA, pnA, graph.NewMessage(user).WithTemplate(graph.NewTemplate("login_code", "pt_BR", graph.BodyComponent(graph.TextParam("1")))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "template statuses", func() bool { return len(sk.statusesOf(r2.WAMID())) == 3 })
+
+	// The user writes: free-form works for 24 h, then fails again.
+	if _, err := s.SendInbound(bg(), pnA, userWaID, "Ana", "oi"); err != nil {
+		t.Fatal(err)
+	}
+	r3, err := c.SendMessage(bg(), tokenA, pnA, text(user, "inside"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "delivered statuses", func() bool { return len(sk.statusesOf(r3.WAMID())) == 3 })
+	clock.Advance(24*time.Hour + time.Second)
+	if _, err := c.SendMessage(bg(), tokenA, pnA, text(user, "too late")); err != nil {
+		t.Fatal(err)
+	}
+	var codes []int
+	for _, m := range s.Sent(pnA) {
+		codes = append(codes, m.AsyncErrorCode)
+	}
+	if fmt.Sprint(codes) != "[131047 0 0 131047]" {
+		t.Fatalf("async codes %v", codes)
+	}
+	if n := s.Stats().Numbers[pnA].AsyncFailures[131047]; n != 2 {
+		t.Fatalf("%d", n)
+	}
+}

@@ -1,0 +1,267 @@
+package fakemeta
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/switchboard/switchboard/transport/graph"
+)
+
+func TestCodeExchangeAndDebugToken(t *testing.T) {
+	s := startFake(t, Config{AppID: "1432009877312456", Codes: map[string]string{"AQD-code-1": "EAA-new-business-token"}})
+	s.GrantToken("EAA-new-business-token", wabaA)
+	c := clientFor(t, s)
+
+	tok, err := c.ExchangeCode(bg(), "1432009877312456", secret, "AQD-code-1")
+	if err != nil || tok.AccessToken != "EAA-new-business-token" || tok.TokenType != "bearer" {
+		t.Fatalf("%+v %v", tok, err)
+	}
+	cases := []struct {
+		name          string
+		id, sec, code string
+		wantCode, sub int
+	}{
+		{"code used twice", "1432009877312456", secret, "AQD-code-1", 100, 36009},
+		{"unknown code", "1432009877312456", secret, "AQD-nope", 100, 36007},
+		{"wrong secret", "1432009877312456", "guess", "AQD-nope", 1, 0},
+		{"wrong app", "42", secret, "AQD-nope", 101, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := c.ExchangeCode(bg(), tc.id, tc.sec, tc.code)
+			if e := asAPIError(t, err); e.Code != tc.wantCode || e.Subcode != tc.sub {
+				t.Fatalf("%+v", e)
+			}
+		})
+	}
+	s.AddCode("AQD-code-2", "EAA-other")
+	q := url.Values{"client_id": {"1432009877312456"}, "client_secret": {secret}, "code": {"AQD-code-2"}, "redirect_uri": {"https://app.example.com/"}}
+	status, body := raw(t, "GET", s.URL()+"/v24.0/oauth/access_token?"+q.Encode(), "", nil)
+	if e := apiErr(t, status, body); e.Code != 100 || e.Subcode != 36008 {
+		t.Fatalf("a redirect_uri must fail the exchange: %+v", e)
+	}
+
+	app := graph.AppToken("1432009877312456", secret)
+	d, err := c.DebugToken(bg(), app, "EAA-new-business-token")
+	if err != nil || !d.Data.IsValid || d.Data.ExpiresAt != 0 || !d.Data.GrantsWABA(wabaA) || d.Data.GrantsWABA(wabaB) {
+		t.Fatalf("%+v %v", d, err)
+	}
+	d, err = c.DebugToken(bg(), app, "EAA-garbage")
+	if err != nil || d.Data.IsValid || d.Data.Error == nil || d.Data.Error.Code != 190 {
+		t.Fatalf("%+v %v", d, err)
+	}
+	s.RevokeToken(tokenA)
+	d, err = c.DebugToken(bg(), app, tokenA)
+	if err != nil || d.Data.IsValid || d.Data.Error.Subcode != 460 {
+		t.Fatalf("%+v %v", d, err)
+	}
+	if _, err := c.DebugToken(bg(), "1432009877312456|wrong", tokenB); asAPIError(t, err).Code != 190 {
+		t.Fatalf("wrong app token: %v", err)
+	}
+}
+
+func TestSubscribeAndRegister(t *testing.T) {
+	s := startFake(t, Config{})
+	c := clientFor(t, s)
+	if err := c.SubscribeApp(bg(), tokenA, wabaA, nil); err != nil {
+		t.Fatal(err)
+	}
+	status, _ := raw(t, "DELETE", s.URL()+"/v24.0/"+wabaA+"/subscribed_apps", tokenA, nil)
+	if status != 200 {
+		t.Fatal(status)
+	}
+	apps, err := c.SubscribedApps(bg(), tokenA, wabaA)
+	if err != nil || len(apps.Data) != 0 {
+		t.Fatalf("%+v %v", apps, err)
+	}
+	if err := c.SubscribeApp(bg(), tokenA, wabaA, nil); err != nil {
+		t.Fatal(err)
+	}
+	apps, err = c.SubscribedApps(bg(), tokenA, wabaA)
+	if err != nil || len(apps.Data) != 1 || apps.Data[0].WhatsAppBusinessAPIData.Name == "" {
+		t.Fatalf("%+v %v", apps, err)
+	}
+	if err := c.SubscribeApp(bg(), tokenB, wabaA, nil); asAPIError(t, err).Subcode != 33 {
+		t.Fatalf("another tenant's WABA: %v", err)
+	}
+	if err := c.SubscribeApp(bg(), tokenA, pnA, nil); asAPIError(t, err).Subcode != 33 {
+		t.Fatalf("a number has no subscribed_apps: %v", err)
+	}
+	if err := c.RegisterPhone(bg(), tokenA, pnA, "12345"); asAPIError(t, err).Code != 100 {
+		t.Fatalf("short PIN: %v", err)
+	}
+	if err := c.RegisterPhone(bg(), tokenA, pnA, "123456"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPhoneNumberAndHealth(t *testing.T) {
+	s := startFake(t, Config{Throughput: DefaultThroughput, CallbackURL: "http://127.0.0.1:1/hook"})
+	c := clientFor(t, s)
+	p, err := c.PhoneNumber(bg(), tokenA, pnA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.ID != pnA || p.DisplayPhoneNumber != "+1 555-012-3456" || p.QualityRating != "GREEN" || p.Throughput.Level != "STANDARD" ||
+		p.MessagingLimit == "" || p.HealthStatus.CanSendMessage != graph.HealthAvailable || p.WebhookConfiguration.Application == "" {
+		t.Fatalf("%+v", p)
+	}
+	// Only the fields asked for, like Graph.
+	status, body := raw(t, "GET", s.URL()+"/v24.0/"+pnA+"?fields=quality_rating,throughput", tokenA, nil)
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil || status != 200 || len(m) != 3 || m["quality_rating"] != "GREEN" {
+		t.Fatalf("%d %s", status, body)
+	}
+	status, body = raw(t, "GET", s.URL()+"/v24.0/"+pnA+"?fields=favourite_colour", tokenA, nil)
+	if e := apiErr(t, status, body); e.Code != 100 {
+		t.Fatalf("%+v", e)
+	}
+
+	s.SetThroughput(pnA, 1000)
+	s.UpdateNumber(pnA, func(p *graph.PhoneNumber) {
+		p.QualityRating = "RED"
+		p.HealthStatus = &graph.HealthStatus{CanSendMessage: graph.HealthBlocked, Entities: []graph.HealthEntity{
+			{EntityType: "WABA", ID: wabaA, CanSendMessage: graph.HealthBlocked, Errors: []graph.HealthError{{ErrorCode: 141006, ErrorDescription: "payment"}}},
+		}}
+	})
+	h, err := c.HealthStatus(bg(), tokenA, pnA)
+	if err != nil || h.ID != pnA || h.HealthStatus.CanSendMessage != graph.HealthBlocked || h.HealthStatus.Entities[0].Errors[0].ErrorCode != 141006 {
+		t.Fatalf("%+v %v", h, err)
+	}
+	p, err = c.PhoneNumber(bg(), tokenA, pnA, "quality_rating", "throughput")
+	if err != nil || p.QualityRating != "RED" || p.Throughput.Level != "HIGH" || p.HealthStatus != nil {
+		t.Fatalf("%+v %v", p, err)
+	}
+	l, err := c.PhoneNumbers(bg(), tokenA, wabaA)
+	if err != nil || len(l.Data) != 1 || l.Data[0].ID != pnA || l.Data[0].Throughput == nil {
+		t.Fatalf("%+v %v", l, err)
+	}
+	if _, err := c.PhoneNumber(bg(), tokenB, pnA); asAPIError(t, err).Subcode != 33 {
+		t.Fatalf("another tenant's number: %v", err)
+	}
+}
+
+// Paging follows paging.next to the end: by next URL at limit 3, and with the engine's
+// client at its page size.
+func TestTemplatesPaging(t *testing.T) {
+	s := startFake(t, Config{})
+	const total = 7
+	for i := range total {
+		status := graph.TemplateApproved
+		if i%3 == 2 {
+			status = graph.TemplateRejected
+		}
+		s.AddTemplate(wabaA, fmt.Sprintf("tpl_%02d", i), "pt_BR", status, graph.CategoryUtility,
+			[]graph.TemplateDefinitionBlock{{Type: "BODY", Text: "Olá {{1}}"}})
+	}
+	next := s.URL() + "/v24.0/" + wabaA + "/message_templates?fields=" + url.QueryEscape(graph.TemplateFields) + "&limit=3"
+	var names []string
+	pages := 0
+	for next != "" {
+		status, body := raw(t, "GET", next, tokenA, nil)
+		if status != 200 {
+			t.Fatalf("%d %s", status, body)
+		}
+		var p graph.TemplatesPage
+		if err := json.Unmarshal(body, &p); err != nil {
+			t.Fatal(err)
+		}
+		for _, tpl := range p.Data {
+			names = append(names, tpl.Name)
+			if tpl.ID == "" || tpl.Language != "pt_BR" || tpl.ParameterFormat != graph.ParameterFormatPositional || len(tpl.Components) != 1 {
+				t.Fatalf("%+v", tpl)
+			}
+		}
+		if p.Paging.Cursors.After == "" || (pages > 0) != (p.Paging.Previous != "") {
+			t.Fatalf("page %d paging %+v", pages, p.Paging)
+		}
+		next = p.Paging.Next
+		pages++
+	}
+	if pages != 3 || len(names) != total || names[0] != "tpl_00" || names[total-1] != "tpl_06" {
+		t.Fatalf("%d pages: %v", pages, names)
+	}
+
+	status, body := raw(t, "GET", s.URL()+"/v24.0/"+wabaA+"/message_templates?status=APPROVED&limit=100", tokenA, nil)
+	var approved graph.TemplatesPage
+	if err := json.Unmarshal(body, &approved); err != nil || status != 200 || len(approved.Data) != 5 || approved.Paging.Next != "" {
+		t.Fatalf("%d %s", status, body)
+	}
+
+	// The client's own paging, over more than one of its pages.
+	for i := range 2*graph.TemplatePageSize + 10 - total {
+		s.AddTemplate(wabaA, fmt.Sprintf("bulk_%03d", i), "en_US", graph.TemplateApproved, graph.CategoryMarketing, nil)
+	}
+	c := clientFor(t, s)
+	var got []string
+	after := ""
+	for pages = 0; ; pages++ {
+		p, err := c.ListTemplates(bg(), tokenA, wabaA, after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tpl := range p.Data {
+			got = append(got, tpl.Name)
+		}
+		if p.Paging.Next == "" {
+			break
+		}
+		after = p.Paging.Cursors.After
+	}
+	if pages != 2 || len(got) != 2*graph.TemplatePageSize+10 {
+		t.Fatalf("%d pages, %d templates", pages+1, len(got))
+	}
+	if _, err := c.ListTemplates(bg(), tokenB, wabaA, ""); asAPIError(t, err).Subcode != 33 {
+		t.Fatalf("another tenant's templates: %v", err)
+	}
+}
+
+func TestStatsAndControlEndpoints(t *testing.T) {
+	sk := startSink(t)
+	s := startFake(t, Config{CallbackURL: sk.url, Throughput: 2, IgnoreWindow: true})
+	c := clientFor(t, s)
+	for range 3 {
+		_, _ = c.SendMessage(bg(), tokenA, pnA, text(user, "hi"))
+	}
+	status, body := raw(t, "GET", s.URL()+"/_fakemeta/stats", "", nil)
+	var st Stats
+	if err := json.Unmarshal(body, &st); err != nil || status != 200 {
+		t.Fatalf("%d %s", status, body)
+	}
+	a := st.Numbers[pnA]
+	if a.Requests != 3 || a.Accepted != 2 || a.Errors[130429] != 1 || a.MaxPerSecond != 2 {
+		t.Fatalf("%+v", a)
+	}
+
+	status, body = raw(t, "POST", s.URL()+"/_fakemeta/inbound", "", []byte(`{"phone_number_id":"`+pnA+`","wa_id":"`+userWaID+`","name":"Ana","text":"oi"}`))
+	if status != 200 {
+		t.Fatalf("%d %s", status, body)
+	}
+	_, msgs, _ := sk.snapshot()
+	if len(msgs) != 1 || msgs[0].Text.Body != "oi" {
+		t.Fatalf("%+v", msgs)
+	}
+
+	status, body = raw(t, "GET", s.URL()+"/_fakemeta/sent/"+pnA, "", nil)
+	var sent struct {
+		Data []struct {
+			WAMID string          `json:"wamid"`
+			Body  json.RawMessage `json:"body"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &sent); err != nil || status != 200 || len(sent.Data) != 2 || sent.Data[0].WAMID == "" {
+		t.Fatalf("%d %s", status, body)
+	}
+	if strings.Contains(string(body), tokenA) {
+		t.Fatal("the sent endpoint must not show tokens")
+	}
+
+	s.ResetStats()
+	if a := s.Stats().Numbers[pnA]; a.Requests != 0 || a.MaxPerSecond != 0 || len(s.Sent(pnA)) != 0 {
+		t.Fatalf("%+v", a)
+	}
+}

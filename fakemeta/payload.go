@@ -1,0 +1,116 @@
+package fakemeta
+
+import (
+	"strconv"
+	"time"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/switchboard/switchboard/transport/graph"
+)
+
+// The webhook bodies fakemeta posts, shaped like fixtures/webhooks (inbound_text.json,
+// status_*.json): v24+ payloads, so statuses carry no conversation block. They are our own
+// structs rather than graph's decoding types because Meta omits absent members, and the
+// decoding types (rightly) have no omitempty.
+
+type hookBody struct {
+	Object string      `json:"object"`
+	Entry  []hookEntry `json:"entry"`
+}
+
+type hookEntry struct {
+	ID      string       `json:"id"`
+	Changes []hookChange `json:"changes"`
+}
+
+type hookChange struct {
+	Value hookValue `json:"value"`
+	Field string    `json:"field"`
+}
+
+type hookValue struct {
+	MessagingProduct string         `json:"messaging_product"`
+	Metadata         graph.Metadata `json:"metadata"`
+	Contacts         []hookContact  `json:"contacts,omitempty"`
+	Messages         []hookMessage  `json:"messages,omitempty"`
+	Statuses         []hookStatus   `json:"statuses,omitempty"`
+}
+
+type hookContact struct {
+	Profile struct {
+		Name string `json:"name"`
+	} `json:"profile"`
+	WaID string `json:"wa_id"`
+}
+
+type hookMessage struct {
+	From      string      `json:"from"`
+	ID        string      `json:"id"`
+	Timestamp string      `json:"timestamp"`
+	Type      string      `json:"type"`
+	Text      *graph.Text `json:"text,omitempty"`
+}
+
+type hookStatus struct {
+	ID                    string         `json:"id"`
+	Status                string         `json:"status"`
+	Timestamp             string         `json:"timestamp"`
+	RecipientID           string         `json:"recipient_id,omitempty"`
+	RecipientUserID       string         `json:"recipient_user_id,omitempty"`
+	BizOpaqueCallbackData string         `json:"biz_opaque_callback_data,omitempty"`
+	Pricing               *graph.Pricing `json:"pricing,omitempty"`
+	Errors                []hookError    `json:"errors,omitempty"`
+}
+
+type hookError struct {
+	Code      int    `json:"code"`
+	Title     string `json:"title"`
+	Message   string `json:"message"`
+	ErrorData struct {
+		Details string `json:"details"`
+	} `json:"error_data"`
+	Href string `json:"href"`
+}
+
+// where is the business number a webhook is about.
+type where struct {
+	wabaID, phoneNumberID, display string
+}
+
+func (w where) body(v hookValue) []byte {
+	v.MessagingProduct = graph.MessagingProduct
+	v.Metadata = graph.Metadata{DisplayPhoneNumber: w.display, PhoneNumberID: w.phoneNumberID}
+	b, _ := json.Marshal(hookBody{Object: graph.ObjectWhatsApp, Entry: []hookEntry{{
+		ID: w.wabaID, Changes: []hookChange{{Value: v, Field: graph.FieldMessages}},
+	}}})
+	return b // these types always marshal
+}
+
+func unixString(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
+
+// inboundText is a user's text message.
+func (w where) inboundText(waID, name, wamid, text string, at time.Time) []byte {
+	c := hookContact{WaID: waID}
+	c.Profile.Name = name
+	return w.body(hookValue{
+		Contacts: []hookContact{c},
+		Messages: []hookMessage{{From: waID, ID: wamid, Timestamp: unixString(at), Type: graph.TypeText, Text: &graph.Text{Body: text}}},
+	})
+}
+
+// status is one status of a sent message.
+func (w where) status(st hookStatus) []byte {
+	return w.body(hookValue{Statuses: []hookStatus{st}})
+}
+
+// failure is the errors member of a failed status (title == message, as Meta sends).
+func failure(code int, details string) []hookError {
+	title, def, _ := errorText(code)
+	if details == "" {
+		details = def
+	}
+	e := hookError{Code: code, Title: title, Message: title, Href: "/documentation/business-messaging/whatsapp/support/error-codes"}
+	e.ErrorData.Details = details
+	return []hookError{e}
+}

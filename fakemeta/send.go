@@ -1,0 +1,188 @@
+package fakemeta
+
+import (
+	"net"
+	"time"
+
+	json "github.com/goccy/go-json"
+	"github.com/valyala/fasthttp"
+
+	"github.com/switchboard/switchboard/transport/graph"
+)
+
+// window is the customer-service window a user's message opens.
+const window = 24 * time.Hour
+
+// sendProbe is any body POSTed to /messages: a message, or a status (mark-read/typing)
+// request, told apart by status/message_id.
+type sendProbe struct {
+	graph.SendRequest
+	Status          string                 `json:"status"`
+	MessageID       string                 `json:"message_id"`
+	TypingIndicator *graph.TypingIndicator `json:"typing_indicator"`
+}
+
+// messages is POST /{version}/{phone_number_id}/messages. Checks run in Meta's order:
+// token, number, registration, body, template, then the limits — and only a send that
+// passes them all is accepted, logged and given status webhooks.
+func (s *Server) messages(ctx *fasthttp.RequestCtx) {
+	id := pathID(ctx)
+	tok := bearer(ctx)
+	n := s.number(id)
+	var wabaID string
+	if n != nil {
+		wabaID = n.wabaID
+		n.mu.Lock()
+		n.stats.requests++
+		n.mu.Unlock()
+	}
+	if e := s.authorize(tok, "post", id, wabaID); e != nil {
+		s.reject(ctx, n, e)
+		return
+	}
+	n.mu.Lock()
+	registered := n.registered
+	n.mu.Unlock()
+	if !registered {
+		s.reject(ctx, n, apiError(133010, ""))
+		return
+	}
+
+	body := ctx.PostBody()
+	var p sendProbe
+	if err := json.Unmarshal(body, &p); err != nil {
+		s.reject(ctx, n, invalidParam("Request body is not valid JSON: %v", err))
+		return
+	}
+	if p.Status != "" || (p.MessageID != "" && p.Type == "") {
+		s.markRead(ctx, n, &p)
+		return
+	}
+	req := &p.SendRequest
+	if e := validateSend(req); e != nil {
+		s.reject(ctx, n, e)
+		return
+	}
+	var category string
+	if req.Type == graph.TypeTemplate {
+		def, found := s.template(n.wabaID, req.Template.Name, req.Template.Language.Code)
+		if e := checkTemplate(def, found, req.Template); e != nil {
+			s.reject(ctx, n, e)
+			return
+		}
+		category = def.Category
+	}
+	if code := s.injectedSync(n); code != 0 {
+		s.reject(ctx, n, apiError(code, ""))
+		return
+	}
+	s.accept(ctx, n, req, tok, body, category)
+}
+
+// accept applies the throughput and pair limits and, if both allow, records the send and
+// answers with its wamid.
+func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequest, tok string, body []byte, category string) {
+	key, waID, userID := recipientOf(req)
+	n.mu.Lock()
+	now := s.now()
+	if n.accepted.full(now, n.throughput) {
+		n.mu.Unlock()
+		s.reject(ctx, n, apiError(130429, ""))
+		return
+	}
+	if s.cfg.PairEvery > 0 {
+		b, ok := n.pairs[key]
+		if !ok {
+			b = &bucket{}
+			n.pairs[key] = b
+		}
+		if !b.take(now, s.cfg.PairEvery, s.cfg.PairBurst) {
+			n.mu.Unlock()
+			s.reject(ctx, n, apiError(131056, ""))
+			return
+		}
+	}
+	n.accepted.add(now)
+	n.stats.accepted++
+	last, seen := n.windows[key]
+	inWindow := seen && now.Sub(last) < window
+	failCode := n.takeAsync()
+	if failCode == 0 && req.Type != graph.TypeTemplate && !inWindow && !s.cfg.IgnoreWindow {
+		failCode = 131047 // accepted now, failed by webhook: Meta's usual way
+	}
+	if failCode != 0 {
+		n.stats.async[failCode]++
+	}
+	drop := n.takeDrop()
+	wamid := s.newWAMID(key, false)
+	n.logSent(SentMessage{
+		WAMID: wamid, PhoneNumberID: n.id, Recipient: req.To + req.Recipient, WaID: waID, UserID: userID,
+		Type: req.Type, Token: tok, BizOpaqueCallbackData: req.BizOpaqueCallbackData,
+		Request: *req, Body: append([]byte(nil), body...), At: now, AsyncErrorCode: failCode,
+	}, s.cfg.MaxSentLog)
+	at := where{wabaID: n.wabaID, phoneNumberID: n.id, display: n.display}
+	n.mu.Unlock()
+
+	// Scheduled before the answer is written: like Meta's, a status webhook can beat the
+	// send response to the engine.
+	s.scheduleStatuses(statusPlan{
+		at: at, wamid: wamid, recipientID: waID, recipientUserID: userID,
+		callbackData: req.BizOpaqueCallbackData, pricing: pricingFor(req, category, inWindow), failCode: failCode,
+	})
+	if drop {
+		// Accepted, but the answer is lost: the client sees the connection close and
+		// cannot know the message went out.
+		ctx.HijackSetNoResponse(true)
+		ctx.Hijack(func(net.Conn) {})
+		return
+	}
+	resp := graph.SendResponse{
+		MessagingProduct: graph.MessagingProduct,
+		Contacts:         []graph.SendContact{{Input: req.To + req.Recipient, WaID: waID, UserID: userID}},
+		Messages:         []graph.SendMessageResult{{ID: wamid}},
+	}
+	if req.Type == graph.TypeTemplate {
+		resp.Messages[0].MessageStatus = graph.MessageStatusAccepted
+	}
+	writeJSON(ctx, 200, resp)
+}
+
+// markRead answers a mark-read or typing-indicator request.
+func (s *Server) markRead(ctx *fasthttp.RequestCtx, n *number, p *sendProbe) {
+	if e := validateStatusRequest(p); e != nil {
+		s.reject(ctx, n, e)
+		return
+	}
+	n.mu.Lock()
+	n.stats.markedRead++
+	n.mu.Unlock()
+	writeSuccess(ctx)
+}
+
+// reject answers e and counts it for the number (when there is one).
+func (s *Server) reject(ctx *fasthttp.RequestCtx, n *number, e *graph.APIError) {
+	if n != nil {
+		n.mu.Lock()
+		n.stats.errors[e.Code]++
+		n.mu.Unlock()
+	}
+	writeError(ctx, e)
+}
+
+// recipientOf is the key limits and windows are kept by, and the canonical ids the
+// response reports: digits of to (wa_id), or the BSUID.
+func recipientOf(r *graph.SendRequest) (key, waID, userID string) {
+	if r.Recipient != "" {
+		return r.Recipient, "", r.Recipient
+	}
+	d := digitsOf(r.To)
+	return d, d, ""
+}
+
+// logSent appends to the sent log, dropping the oldest beyond limit. n.mu is held.
+func (n *number) logSent(m SentMessage, limit int) {
+	n.sent = append(n.sent, m)
+	if limit > 0 && len(n.sent) > limit {
+		n.sent = append(n.sent[:0], n.sent[len(n.sent)-limit:]...)
+	}
+}

@@ -1,0 +1,303 @@
+package fakemeta
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/switchboard/switchboard/internal/fixtures"
+	"github.com/switchboard/switchboard/transport/graph"
+)
+
+// fixtureTemplates registers the templates the request fixtures send, all APPROVED.
+func fixtureTemplates(s *Server, wabaID string) {
+	s.AddTemplate(wabaID, "order_shipped", "pt_BR", graph.TemplateApproved, graph.CategoryUtility, []graph.TemplateDefinitionBlock{
+		{Type: "HEADER", Format: "TEXT", Text: "Pedido {{1}} enviado"},
+		{Type: "BODY", Text: "Olá {{1}}, seu pedido saiu para entrega e chega em {{2}}."},
+		{Type: "BUTTONS", Buttons: []graph.TemplateButtonDefinition{{Type: "URL", Text: "Rastrear", URL: "https://loja.example.com/rastreio/{{1}}"}, {Type: "QUICK_REPLY", Text: "Falar com atendente"}}},
+	})
+	s.AddTemplate(wabaID, "black_friday_promo", "pt_BR", graph.TemplateApproved, graph.CategoryMarketing, []graph.TemplateDefinitionBlock{
+		{Type: "HEADER", Format: "IMAGE"},
+		{Type: "BODY", Text: "{{first_name}}, até {{discount}} OFF só hoje!"},
+	})
+	s.AddTemplate(wabaID, "login_code", "pt_BR", graph.TemplateApproved, graph.CategoryAuthentication, []graph.TemplateDefinitionBlock{
+		{Type: "BODY", Text: "*{{1}}* é seu código de verificação."},
+	})
+}
+
+// Every message fixture the engine may send is accepted like Meta accepts it.
+func TestFixtureRequestsAccepted(t *testing.T) {
+	s := startFake(t, Config{})
+	fixtureTemplates(s, wabaA)
+	s.OpenWindow(pnA, userWaID)
+	s.OpenWindow(pnA, "BR.48120937561230984412")
+	url := s.URL() + "/v24.0/" + pnA + "/messages"
+	for _, f := range fixtures.Glob(t, "requests/*.json") {
+		name := filepath.Base(f)
+		if name == "register_phone.json" || name == "subscribed_apps_override.json" {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			status, body := raw(t, "POST", url, tokenA, fixtures.Read(t, f))
+			if status != 200 {
+				t.Fatalf("HTTP %d: %s", status, body)
+			}
+		})
+	}
+	st := s.Stats().Numbers[pnA]
+	if st.MarkedRead != 2 || st.Accepted != 13 || len(st.Errors) != 0 {
+		t.Fatalf("%+v", st)
+	}
+}
+
+func TestValidationErrors(t *testing.T) {
+	s := startFake(t, Config{})
+	fixtureTemplates(s, wabaA)
+	url := s.URL() + "/v24.0/" + pnA + "/messages"
+	long := strings.Repeat("a", 4097)
+	rows := make([]string, 11)
+	for i := range rows {
+		rows[i] = `{"id":"r` + string(rune('a'+i)) + `","title":"Row"}`
+	}
+	cases := []struct {
+		name, body, details string
+		code                int
+	}{
+		{"no messaging_product", `{"to":"+5511987654321","type":"text","text":{"body":"hi"}}`, "messaging_product is required", 100},
+		{"wrong product", `{"messaging_product":"sms","to":"+5511987654321","type":"text","text":{"body":"hi"}}`, "must be one of {WHATSAPP}", 100},
+		{"no recipient", `{"messaging_product":"whatsapp","type":"text","text":{"body":"hi"}}`, "parameter to is required", 100},
+		{"bad phone", `{"messaging_product":"whatsapp","to":"call me","type":"text","text":{"body":"hi"}}`, "Param to must be a phone number", 100},
+		{"unknown type", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"hologram"}`, `got "hologram"`, 100},
+		{"empty text", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"text","text":{"body":""}}`, "text['body'] is required", 100},
+		{"no text object", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"text"}`, "text['body'] is required", 100},
+		{"text too long", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"text","text":{"body":"` + long + `"}}`, "Param text['body'] must be at most 4096 characters long.", 100},
+		{"template without name", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"template","template":{"language":{"code":"pt_BR"}}}`, "template['name'] is required", 100},
+		{"template without language", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"template","template":{"name":"order_shipped"}}`, "template['language']['code'] is required", 100},
+		{"button index not a number", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"template","template":{"name":"login_code","language":{"code":"pt_BR"},"components":[{"type":"button","sub_type":"url","index":"first","parameters":[{"type":"text","text":"1"}]}]}}`, "['index'] must be a number", 100},
+		{"media without id or link", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"image","image":{"caption":"x"}}`, "image must contain either id or link", 100},
+		{"audio caption", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"audio","audio":{"id":"1","caption":"x"}}`, "not allowed", 100},
+		{"four buttons", interactiveButtons(`"a","b","c","d"`), "must contain at most 3 elements", 100},
+		{"long button title", interactiveButtons(`"123456789012345678901"`), "['reply']['title'] must be at most 20 characters long", 100},
+		{"duplicate button ids", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"button","body":{"text":"?"},"action":{"buttons":[{"type":"reply","reply":{"id":"x","title":"A"}},{"type":"reply","reply":{"id":"x","title":"B"}}]}}}`, "must be unique", 100},
+		{"interactive without body", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"button","action":{"buttons":[{"type":"reply","reply":{"id":"x","title":"A"}}]}}}`, "interactive['body']['text'] is required", 100},
+		{"eleven rows", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"list","body":{"text":"?"},"action":{"button":"Pick","sections":[{"title":"S","rows":[` + strings.Join(rows, ",") + `]}]}}}`, "at most 10 rows", 100},
+		{"long row title", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"list","body":{"text":"?"},"action":{"button":"Pick","sections":[{"rows":[{"id":"a","title":"1234567890123456789012345"}]}]}}}`, "['title'] must be at most 24 characters long", 100},
+		{"list without button", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"list","body":{"text":"?"},"action":{"sections":[{"rows":[{"id":"a","title":"A"}]}]}}}`, "['button'] is required", 100},
+		{"unknown interactive type", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"carousel3d","body":{"text":"?"},"action":{}}}`, `got "carousel3d"`, 100},
+		{"reaction without message", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"reaction","reaction":{"emoji":"👍"}}`, "reaction['message_id'] is required", 100},
+		{"empty context", `{"messaging_product":"whatsapp","to":"+5511987654321","context":{},"type":"text","text":{"body":"hi"}}`, "context['message_id'] is required", 100},
+		{"callback data too long", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"text","text":{"body":"hi"},"biz_opaque_callback_data":"` + strings.Repeat("x", 513) + `"}`, "biz_opaque_callback_data must be at most 512", 100},
+		{"not JSON", `{"messaging_product":`, "not valid JSON", 100},
+		{"mark read of a non-wamid", `{"messaging_product":"whatsapp","status":"read","message_id":"12345"}`, "Invalid message_id", 131009},
+		{"status other than read", `{"messaging_product":"whatsapp","status":"delivered","message_id":"wamid.x"}`, "must be one of {READ}", 100},
+		{"typing of another kind", `{"messaging_product":"whatsapp","status":"read","message_id":"wamid.x","typing_indicator":{"type":"audio"}}`, "typing_indicator['type']", 100},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			status, body := raw(t, "POST", url, tokenA, []byte(c.body))
+			e := apiErr(t, status, body)
+			if status != 400 || e.Code != c.code || !strings.Contains(e.Details, c.details) {
+				t.Fatalf("HTTP %d code %d details %q; want 400, %d, %q", status, e.Code, e.Details, c.code, c.details)
+			}
+			if !strings.HasPrefix(e.Message, "(#") || e.Type != "OAuthException" || e.FBTraceID == "" {
+				t.Fatalf("not Meta's envelope: %+v", e)
+			}
+		})
+	}
+	if st := s.Stats().Numbers[pnA]; st.Accepted != 0 || st.Errors[100] != int64(len(cases)-1) || st.Errors[131009] != 1 {
+		t.Fatalf("%+v", st)
+	}
+}
+
+func interactiveButtons(titles string) string {
+	var b strings.Builder
+	for i, title := range strings.Split(titles, ",") {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`{"type":"reply","reply":{"id":"b` + string(rune('0'+i)) + `","title":` + title + `}}`)
+	}
+	return `{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"button","body":{"text":"?"},"action":{"buttons":[` + b.String() + `]}}}`
+}
+
+func TestTokensAndNumbers(t *testing.T) {
+	s := startFake(t, Config{IgnoreWindow: true})
+	c := clientFor(t, s)
+	send := func(token, pn string) error {
+		_, err := c.SendMessage(bg(), token, pn, text(user, "hi"))
+		return err
+	}
+
+	e := asAPIError(t, send("EAA-never-issued", pnA))
+	if e.Code != 190 || e.HTTPStatus != 401 || e.Class() != graph.Reauth {
+		t.Fatalf("unknown token: %+v", e)
+	}
+	e = asAPIError(t, send(tokenB, pnA))
+	if e.Code != 100 || e.Subcode != 33 || e.Class() != graph.Fail {
+		t.Fatalf("other tenant's token: %+v", e)
+	}
+	e = asAPIError(t, send(tokenA, "999999999999999"))
+	if e.Code != 100 || e.Subcode != 33 {
+		t.Fatalf("unknown number: %+v", e)
+	}
+	e = asAPIError(t, send("", pnA))
+	if e.Code != 104 {
+		t.Fatalf("no token: %+v", e)
+	}
+
+	s.ExpireToken(tokenB)
+	e = asAPIError(t, send(tokenB, pnB))
+	if e.Code != 190 || e.Subcode != 463 || e.HTTPStatus != 401 {
+		t.Fatalf("expired: %+v", e)
+	}
+
+	s.Deregister(pnA)
+	e = asAPIError(t, send(tokenA, pnA))
+	if e.Code != 133010 {
+		t.Fatalf("unregistered: %+v", e)
+	}
+	if err := c.RegisterPhone(bg(), tokenA, pnA, "581063"); err != nil {
+		t.Fatal(err)
+	}
+	if err := send(tokenA, pnA); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.RegisterPhone(bg(), tokenA, pnA, "000000"); asAPIError(t, err).Code != 133005 {
+		t.Fatalf("PIN mismatch: %v", err)
+	}
+
+	// The sent log says which token each accepted send used.
+	sent := s.Sent(pnA)
+	if len(sent) != 1 || sent[0].Token != tokenA || sent[0].WaID != userWaID || sent[0].Recipient != user {
+		t.Fatalf("%+v", sent)
+	}
+	st := s.Stats().Numbers[pnA]
+	if st.Requests != 5 || st.Accepted != 1 || st.Errors[190] != 1 || st.Errors[100] != 1 || st.Errors[133010] != 1 {
+		t.Fatalf("%+v", st)
+	}
+}
+
+func TestTemplateChecks(t *testing.T) {
+	s := startFake(t, Config{})
+	fixtureTemplates(s, wabaA)
+	s.AddTemplate(wabaA, "weekly_deals", "pt_BR", graph.TemplatePaused, graph.CategoryMarketing, nil)
+	s.AddTemplate(wabaA, "gone", "pt_BR", graph.TemplateDisabled, graph.CategoryMarketing, nil)
+	s.AddTemplate(wabaA, "order_shipped", "en_US", graph.TemplatePending, graph.CategoryUtility, nil)
+	c := clientFor(t, s)
+	tpl := func(name, lang string, comps ...graph.TemplateComponent) error {
+		_, err := c.SendMessage(bg(), tokenA, pnA, graph.NewMessage(user).WithTemplate(graph.NewTemplate(name, lang, comps...)))
+		return err
+	}
+	header := graph.HeaderComponent(graph.TextParam("#1"))
+	cases := []struct {
+		name string
+		err  error
+		code int
+	}{
+		{"unknown", tpl("no_such_template", "pt_BR"), 132001},
+		{"other language pending", tpl("order_shipped", "en_US"), 132001},
+		{"other WABA's template", func() error {
+			_, err := c.SendMessage(bg(), tokenB, pnB, graph.NewMessage(user).WithTemplate(graph.NewTemplate("login_code", "pt_BR", graph.BodyComponent(graph.TextParam("1")))))
+			return err
+		}(), 132001},
+		{"paused", tpl("weekly_deals", "pt_BR"), 132015},
+		{"disabled", tpl("gone", "pt_BR"), 132016},
+		{"too few body params", tpl("order_shipped", "pt_BR", header, graph.BodyComponent(graph.TextParam("Ana"))), 132000},
+		{"media header sent as text", tpl("black_friday_promo", "pt_BR", graph.HeaderComponent(graph.TextParam("x")),
+			graph.BodyComponent(graph.NamedTextParam("first_name", "Ana"), graph.NamedTextParam("discount", "40%"))), 132012},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := asAPIError(t, tc.err)
+			if e.Code != tc.code || e.Class() != graph.FailTemplate {
+				t.Fatalf("%+v", e)
+			}
+		})
+	}
+	if e := asAPIError(t, cases[0].err); e.HTTPStatus != 404 || e.Details != "template name (no_such_template) does not exist in pt_BR" {
+		t.Fatalf("%+v", e)
+	}
+	r, err := c.SendMessage(bg(), tokenA, pnA, graph.NewMessage(user).WithTemplate(graph.NewTemplate("order_shipped", "pt_BR",
+		header, graph.BodyComponent(graph.TextParam("Ana"), graph.TextParam("2 dias")))))
+	if err != nil || r.Messages[0].MessageStatus != graph.MessageStatusAccepted || r.Contacts[0].WaID != userWaID {
+		t.Fatalf("%+v %v", r, err)
+	}
+}
+
+// 130429 comes in the fixture's shape: HTTP 400, Meta's message, details and trace id.
+func TestThroughputErrorShape(t *testing.T) {
+	s := startFake(t, Config{Throughput: 1, IgnoreWindow: true})
+	url := s.URL() + "/v23.0/" + pnA + "/messages"
+	body := mustJSON(t, text(user, "hi"))
+	if status, b := raw(t, "POST", url, tokenA, body); status != 200 {
+		t.Fatalf("%d %s", status, b)
+	}
+	status, b := raw(t, "POST", url, tokenA, body)
+	got := apiErr(t, status, b)
+	want := graph.ParseAPIError(400, fixtures.Read(t, "graph/error_130429_throughput.json"))
+	if status != 400 || got.Code != want.Code || got.Message != want.Message || got.Details != want.Details || got.Type != want.Type {
+		t.Fatalf("got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestInjectedFaults(t *testing.T) {
+	sk := startSink(t)
+	s := startFake(t, Config{CallbackURL: sk.url, IgnoreWindow: true})
+	c := clientFor(t, s)
+
+	s.FailNext(pnA, 131048, 2)
+	for range 2 {
+		_, err := c.SendMessage(bg(), tokenA, pnA, text(user, "hi"))
+		if e := asAPIError(t, err); e.Code != 131048 || e.Class() != graph.PauseTenant {
+			t.Fatalf("%+v", e)
+		}
+	}
+	s.FailNextAsync(pnA, 131026, 1)
+	r, err := c.SendMessage(bg(), tokenA, pnA, text(user, "hi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "failed status", func() bool { return len(sk.statusesOf(r.WAMID())) == 1 })
+	if st := sk.statusesOf(r.WAMID()); st[0] != graph.StatusFailed {
+		t.Fatalf("%v", st)
+	}
+
+	s.DropNextResponses(pnA, 1)
+	_, err = c.SendMessage(bg(), tokenA, pnA, text(user, "lost answer"))
+	if !errors.Is(err, graph.ErrTransport) || !graph.IsMaybeSent(err) {
+		t.Fatalf("dropped answer must be a maybe-sent transport error: %v", err)
+	}
+	sent := s.Sent(pnA)
+	if len(sent) != 2 || sent[1].Request.Text.Body != "lost answer" {
+		t.Fatalf("the dropped send was accepted all the same: %+v", sent)
+	}
+	if _, err := c.SendMessage(bg(), tokenA, pnA, text(user, "next")); err != nil {
+		t.Fatal(err)
+	}
+	st := s.Stats().Numbers[pnA]
+	if st.Errors[131048] != 2 || st.AsyncFailures[131026] != 1 || st.Accepted != 3 {
+		t.Fatalf("%+v", st)
+	}
+}
+
+func TestErrorRate(t *testing.T) {
+	s := startFake(t, Config{IgnoreWindow: true, ErrorRate: 1, ErrorCodes: []int{131016}})
+	_, err := clientFor(t, s).SendMessage(bg(), tokenA, pnA, text(user, "hi"))
+	if e := asAPIError(t, err); e.Code != 131016 || e.HTTPStatus != 503 || e.Class() != graph.RetryTransient {
+		t.Fatalf("%+v", e)
+	}
+}
+
+func TestAnyVersion(t *testing.T) {
+	s := startFake(t, Config{IgnoreWindow: true})
+	for _, v := range []string{"v17.0", "v24.0", "v26.0"} {
+		if status, b := raw(t, "POST", s.URL()+"/"+v+"/"+pnA+"/messages", tokenA, mustJSON(t, text(user, "hi"))); status != 200 {
+			t.Fatalf("%s: %d %s", v, status, b)
+		}
+	}
+	status, b := raw(t, "POST", s.URL()+"/latest/"+pnA+"/messages", tokenA, mustJSON(t, text(user, "hi")))
+	if e := apiErr(t, status, b); e.Code != 2500 {
+		t.Fatalf("%+v", e)
+	}
+}

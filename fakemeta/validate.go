@@ -1,0 +1,312 @@
+package fakemeta
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/switchboard/switchboard/transport/graph"
+)
+
+// Meta's size limits on a send (WHATSAPP.md §2; interactive limits in graph).
+const (
+	maxTextBody     = 4096
+	maxCaption      = 1024
+	maxCallbackData = 512
+	maxButtonID     = 256
+	maxRowID        = 200
+)
+
+// interactiveTypes are the interactive message types Meta accepts.
+const interactiveTypes = "BUTTON, LIST, CTA_URL, FLOW, PRODUCT, PRODUCT_LIST, CATALOG_MESSAGE, LOCATION_REQUEST_MESSAGE, ADDRESS_MESSAGE"
+
+func knownInteractive(t string) bool {
+	switch t {
+	case "button", "list", "cta_url", "flow", "product", "product_list", "catalog_message", "location_request_message", "address_message":
+		return true
+	}
+	return false
+}
+
+// validateSend checks a send like Meta does before accepting it: the first problem is
+// answered with error 100 whose details name it in Meta's words.
+func validateSend(r *graph.SendRequest) *graph.APIError {
+	switch {
+	case r.MessagingProduct == "":
+		return invalidParam("The parameter messaging_product is required.")
+	case r.MessagingProduct != graph.MessagingProduct:
+		return invalidParam("Param messaging_product must be one of {WHATSAPP} - got %q.", r.MessagingProduct)
+	case r.RecipientType != "" && r.RecipientType != graph.RecipientIndividual && r.RecipientType != "group":
+		return invalidParam("Param recipient_type must be one of {INDIVIDUAL, GROUP} - got %q.", r.RecipientType)
+	case r.To == "" && r.Recipient == "":
+		return invalidParam("The parameter to is required.")
+	case r.To != "" && r.Recipient != "":
+		return invalidParam("Params to and recipient cannot both be set.")
+	case r.To != "" && !plausiblePhone(r.To):
+		return invalidParam("Param to must be a phone number - got %q.", r.To)
+	case r.Context != nil && r.Context.MessageID == "":
+		return invalidParam("The parameter context['message_id'] is required.")
+	case runes(r.BizOpaqueCallbackData) > maxCallbackData:
+		return invalidParam("Param biz_opaque_callback_data must be at most %d characters long.", maxCallbackData)
+	}
+	if r.Type == "" {
+		r.Type = graph.TypeText // Meta's default
+	}
+	switch r.Type {
+	case graph.TypeText:
+		return validateText(r.Text)
+	case graph.TypeImage, graph.TypeVideo, graph.TypeAudio, graph.TypeDocument, graph.TypeSticker:
+		return validateMedia(r.Type, mediaOf(r))
+	case graph.TypeTemplate:
+		return validateTemplateShape(r.Template)
+	case graph.TypeInteractive:
+		return validateInteractive(r.Interactive)
+	case graph.TypeReaction:
+		if r.Reaction == nil || r.Reaction.MessageID == "" {
+			return invalidParam("The parameter reaction['message_id'] is required.")
+		}
+		return nil
+	case graph.TypeLocation, graph.TypeContacts:
+		return nil // accepted as they come; the engine does not send them yet
+	}
+	return invalidParam("Param type must be one of {AUDIO, CONTACTS, DOCUMENT, IMAGE, INTERACTIVE, LOCATION, REACTION, STICKER, TEMPLATE, TEXT, VIDEO} - got %q.", r.Type)
+}
+
+func validateText(t *graph.TextObject) *graph.APIError {
+	if t == nil || strings.TrimSpace(t.Body) == "" {
+		return invalidParam("The parameter text['body'] is required.")
+	}
+	if runes(t.Body) > maxTextBody {
+		return invalidParam("Param text['body'] must be at most %d characters long.", maxTextBody)
+	}
+	return nil
+}
+
+func mediaOf(r *graph.SendRequest) *graph.MediaObject {
+	switch r.Type {
+	case graph.TypeImage:
+		return r.Image
+	case graph.TypeVideo:
+		return r.Video
+	case graph.TypeAudio:
+		return r.Audio
+	case graph.TypeDocument:
+		return r.Document
+	}
+	return r.Sticker
+}
+
+func validateMedia(kind string, m *graph.MediaObject) *graph.APIError {
+	switch {
+	case m == nil:
+		return invalidParam("The parameter %s is required.", kind)
+	case m.ID == "" && m.Link == "":
+		return invalidParam("Param %s must contain either id or link.", kind)
+	case m.ID != "" && m.Link != "":
+		return invalidParam("Param %s must contain only one of id or link.", kind)
+	case m.Link != "" && !strings.HasPrefix(m.Link, "https://") && !strings.HasPrefix(m.Link, "http://"):
+		return invalidParam("Param %s['link'] must be a valid URL.", kind)
+	case m.Caption != "" && (kind == graph.TypeAudio || kind == graph.TypeSticker):
+		return invalidParam("Param %s['caption'] is not allowed for %s messages.", kind, kind)
+	case runes(m.Caption) > maxCaption:
+		return invalidParam("Param %s['caption'] must be at most %d characters long.", kind, maxCaption)
+	case m.Filename != "" && kind != graph.TypeDocument:
+		return invalidParam("Param %s['filename'] is only allowed for document messages.", kind)
+	}
+	return nil
+}
+
+// validateTemplateShape checks the request alone; checkTemplate then compares it with the
+// WABA's definition.
+func validateTemplateShape(t *graph.TemplateObject) *graph.APIError {
+	switch {
+	case t == nil:
+		return invalidParam("The parameter template is required.")
+	case t.Name == "":
+		return invalidParam("The parameter template['name'] is required.")
+	case t.Language.Code == "":
+		return invalidParam("The parameter template['language']['code'] is required.")
+	}
+	for i, c := range t.Components {
+		switch c.Type {
+		case graph.ComponentHeader, graph.ComponentBody, "footer", "carousel", "limited_time_offer":
+		case graph.ComponentButton:
+			if c.SubType == "" {
+				return invalidParam("The parameter template['components'][%d]['sub_type'] is required.", i)
+			}
+			if len(c.Index) == 0 || strings.Trim(c.Index, "0123456789") != "" {
+				return invalidParam("Param template['components'][%d]['index'] must be a number in a string - got %q.", i, c.Index)
+			}
+		default:
+			return invalidParam("Param template['components'][%d]['type'] must be one of {HEADER, BODY, BUTTON, FOOTER, CAROUSEL, LIMITED_TIME_OFFER} - got %q.", i, c.Type)
+		}
+		for j, p := range c.Parameters {
+			if p.Type == "" {
+				return invalidParam("The parameter template['components'][%d]['parameters'][%d]['type'] is required.", i, j)
+			}
+			if p.Type == "text" && p.Text == "" {
+				return invalidParam("The parameter template['components'][%d]['parameters'][%d]['text'] is required.", i, j)
+			}
+		}
+	}
+	return nil
+}
+
+func validateInteractive(in *graph.InteractiveObject) *graph.APIError {
+	if in == nil {
+		return invalidParam("The parameter interactive is required.")
+	}
+	if !knownInteractive(in.Type) {
+		return invalidParam("Param interactive['type'] must be one of {%s} - got %q.", interactiveTypes, in.Type)
+	}
+	if in.Type == graph.InteractiveButton || in.Type == graph.InteractiveList {
+		if in.Body == nil || strings.TrimSpace(in.Body.Text) == "" {
+			return invalidParam("The parameter interactive['body']['text'] is required.")
+		}
+	}
+	if in.Body != nil && runes(in.Body.Text) > graph.MaxInteractiveBody {
+		return invalidParam("Param interactive['body']['text'] must be at most %d characters long.", graph.MaxInteractiveBody)
+	}
+	if in.Header != nil && runes(in.Header.Text) > graph.MaxInteractiveTexts {
+		return invalidParam("Param interactive['header']['text'] must be at most %d characters long.", graph.MaxInteractiveTexts)
+	}
+	if in.Footer != nil && runes(in.Footer.Text) > graph.MaxInteractiveTexts {
+		return invalidParam("Param interactive['footer']['text'] must be at most %d characters long.", graph.MaxInteractiveTexts)
+	}
+	switch in.Type {
+	case graph.InteractiveButton:
+		return validateButtons(in.Action.Buttons)
+	case graph.InteractiveList:
+		return validateList(in.Action)
+	}
+	return nil
+}
+
+func validateButtons(buttons []graph.ReplyButton) *graph.APIError {
+	const at = "interactive['action']['buttons']"
+	switch {
+	case len(buttons) == 0:
+		return invalidParam("Param %s must contain at least 1 element.", at)
+	case len(buttons) > graph.MaxReplyButtons:
+		return invalidParam("Param %s must contain at most %d elements.", at, graph.MaxReplyButtons)
+	}
+	ids, titles := map[string]bool{}, map[string]bool{}
+	for i, b := range buttons {
+		p := fmt.Sprintf("%s[%d]", at, i)
+		switch {
+		case b.Type != "reply":
+			return invalidParam("Param %s['type'] must be one of {REPLY} - got %q.", p, b.Type)
+		case b.Reply.ID == "":
+			return invalidParam("The parameter %s['reply']['id'] is required.", p)
+		case runes(b.Reply.ID) > maxButtonID:
+			return invalidParam("Param %s['reply']['id'] must be at most %d characters long.", p, maxButtonID)
+		case strings.TrimSpace(b.Reply.Title) == "":
+			return invalidParam("The parameter %s['reply']['title'] is required.", p)
+		case runes(b.Reply.Title) > graph.MaxButtonTitle:
+			return invalidParam("Param %s['reply']['title'] must be at most %d characters long.", p, graph.MaxButtonTitle)
+		case ids[b.Reply.ID]:
+			return invalidParam("Param %s['reply']['id'] must be unique among buttons - got %q twice.", p, b.Reply.ID)
+		case titles[b.Reply.Title]:
+			return invalidParam("Param %s['reply']['title'] must be unique among buttons - got %q twice.", p, b.Reply.Title)
+		}
+		ids[b.Reply.ID], titles[b.Reply.Title] = true, true
+	}
+	return nil
+}
+
+func validateList(a graph.InteractiveAction) *graph.APIError {
+	const at = "interactive['action']"
+	switch {
+	case strings.TrimSpace(a.Button) == "":
+		return invalidParam("The parameter %s['button'] is required.", at)
+	case runes(a.Button) > graph.MaxListButtonLabel:
+		return invalidParam("Param %s['button'] must be at most %d characters long.", at, graph.MaxListButtonLabel)
+	case len(a.Sections) == 0:
+		return invalidParam("Param %s['sections'] must contain at least 1 element.", at)
+	case len(a.Sections) > graph.MaxListSections:
+		return invalidParam("Param %s['sections'] must contain at most %d elements.", at, graph.MaxListSections)
+	}
+	rows, ids := 0, map[string]bool{}
+	for i, sec := range a.Sections {
+		p := fmt.Sprintf("%s['sections'][%d]", at, i)
+		if len(a.Sections) > 1 && sec.Title == "" {
+			return invalidParam("The parameter %s['title'] is required when there is more than one section.", p)
+		}
+		if runes(sec.Title) > graph.MaxRowTitle {
+			return invalidParam("Param %s['title'] must be at most %d characters long.", p, graph.MaxRowTitle)
+		}
+		if len(sec.Rows) == 0 {
+			return invalidParam("Param %s['rows'] must contain at least 1 element.", p)
+		}
+		for j, row := range sec.Rows {
+			rp := fmt.Sprintf("%s['rows'][%d]", p, j)
+			switch {
+			case row.ID == "":
+				return invalidParam("The parameter %s['id'] is required.", rp)
+			case runes(row.ID) > maxRowID:
+				return invalidParam("Param %s['id'] must be at most %d characters long.", rp, maxRowID)
+			case ids[row.ID]:
+				return invalidParam("Param %s['id'] must be unique among rows - got %q twice.", rp, row.ID)
+			case strings.TrimSpace(row.Title) == "":
+				return invalidParam("The parameter %s['title'] is required.", rp)
+			case runes(row.Title) > graph.MaxRowTitle:
+				return invalidParam("Param %s['title'] must be at most %d characters long.", rp, graph.MaxRowTitle)
+			case runes(row.Description) > graph.MaxRowDescription:
+				return invalidParam("Param %s['description'] must be at most %d characters long.", rp, graph.MaxRowDescription)
+			}
+			ids[row.ID] = true
+			rows++
+		}
+	}
+	if rows > graph.MaxListRows {
+		return invalidParam("Param %s['sections'] must contain at most %d rows in total - got %d.", at, graph.MaxListRows, rows)
+	}
+	return nil
+}
+
+// validateStatusRequest checks a mark-read / typing body. A message_id that is not a
+// wamid is 131009, as Meta answers ids it cannot resolve.
+func validateStatusRequest(p *sendProbe) *graph.APIError {
+	switch {
+	case p.MessagingProduct != graph.MessagingProduct:
+		return invalidParam("Param messaging_product must be one of {WHATSAPP} - got %q.", p.MessagingProduct)
+	case p.Status != graph.StatusRead:
+		return invalidParam("Param status must be one of {READ} - got %q.", p.Status)
+	case p.MessageID == "":
+		return invalidParam("The parameter message_id is required.")
+	case !strings.HasPrefix(p.MessageID, "wamid."):
+		return apiError(131009, fmt.Sprintf("Invalid message_id %q.", p.MessageID))
+	case p.TypingIndicator != nil && p.TypingIndicator.Type != "text":
+		return invalidParam("Param typing_indicator['type'] must be one of {TEXT} - got %q.", p.TypingIndicator.Type)
+	}
+	return nil
+}
+
+// plausiblePhone accepts what Meta accepts in to: digits with an optional +, spaces,
+// dashes, dots and parentheses, 7 to 15 digits.
+func plausiblePhone(s string) bool {
+	digits := 0
+	for i, c := range s {
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '+' && i == 0, c == ' ', c == '-', c == '(', c == ')', c == '.':
+		default:
+			return false
+		}
+	}
+	return digits >= 7 && digits <= 15
+}
+
+// digitsOf is the wa_id Meta derives from to.
+func digitsOf(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			b = append(b, s[i])
+		}
+	}
+	return string(b)
+}
+
+func runes(s string) int { return utf8.RuneCountInString(s) }

@@ -1,0 +1,125 @@
+package fakemeta
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/switchboard/switchboard/transport/graph"
+)
+
+// errNoCallback: nowhere to post (no CallbackURL and no WABA override).
+var errNoCallback = errors.New("fakemeta: no callback URL")
+
+// webhookSender posts signed webhooks like Meta: concurrently, retrying any answer but 200
+// with growing waits — bounded, where Meta keeps trying for 7 days.
+type webhookSender struct {
+	secret string
+	cfg    WebhookConfig
+	client *fasthttp.Client
+	slots  chan struct{} // bounds POSTs in flight
+	log    *slog.Logger
+
+	delivered, attempts, dropped atomic.Int64
+}
+
+func newWebhookSender(secret string, cfg WebhookConfig, log *slog.Logger) *webhookSender {
+	return &webhookSender{
+		secret: secret, cfg: cfg, log: log,
+		slots: make(chan struct{}, cfg.Concurrency),
+		client: &fasthttp.Client{
+			Name:                "facebookexternalua",
+			MaxConnsPerHost:     cfg.Concurrency,
+			MaxConnWaitTimeout:  cfg.Timeout,
+			ReadTimeout:         cfg.Timeout,
+			WriteTimeout:        cfg.Timeout,
+			MaxIdleConnDuration: 30 * time.Second,
+		},
+	}
+}
+
+// post delivers body to url, signed with the app secret, until it is answered 200, the
+// attempts are spent, or ctx ends.
+func (w *webhookSender) post(ctx context.Context, url string, body []byte) error {
+	if url == "" {
+		w.dropped.Add(1)
+		return errNoCallback
+	}
+	sig := graph.SignatureValue(w.secret, body)
+	wait := w.cfg.Backoff
+	for attempt := 1; ; attempt++ {
+		select {
+		case w.slots <- struct{}{}:
+		case <-ctx.Done():
+			w.dropped.Add(1)
+			return ctx.Err()
+		}
+		status, err := w.once(ctx, url, body, sig)
+		<-w.slots
+		w.attempts.Add(1)
+		if err == nil && status == fasthttp.StatusOK {
+			w.delivered.Add(1)
+			return nil
+		}
+		if attempt >= w.cfg.Attempts {
+			w.dropped.Add(1)
+			w.log.Warn("fakemeta: webhook dropped", "url", url, "attempts", attempt, "status", status, "err", err)
+			return fmt.Errorf("fakemeta: webhook to %s: %d attempts failed (last: HTTP %d, %v)", url, attempt, status, err)
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			w.dropped.Add(1)
+			return ctx.Err()
+		}
+		wait = min(wait*2, w.cfg.MaxBackoff)
+	}
+}
+
+// once is one POST, bounded by the configured timeout and ctx's deadline.
+func (w *webhookSender) once(ctx context.Context, url string, body []byte, sig string) (int, error) {
+	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	req.SetRequestURI(url)
+	req.Header.SetMethod(fasthttp.MethodPost)
+	req.Header.SetContentType("application/json")
+	req.Header.Set(graph.SignatureHeader, sig)
+	req.SetBodyRaw(body)
+	deadline := time.Now().Add(w.cfg.Timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	if err := w.client.DoDeadline(req, resp, deadline); err != nil {
+		return 0, err
+	}
+	return resp.StatusCode(), nil
+}
+
+func (w *webhookSender) stats() WebhookStats {
+	return WebhookStats{Delivered: w.delivered.Load(), Attempts: w.attempts.Load(), Dropped: w.dropped.Load()}
+}
+
+func (w *webhookSender) resetStats() {
+	w.delivered.Store(0)
+	w.attempts.Store(0)
+	w.dropped.Store(0)
+}
+
+func (w *webhookSender) close() { w.client.CloseIdleConnections() }
+
+// callbackFor is where the WABA's webhooks go: its subscribed_apps override, else the
+// app's callback URL.
+func (s *Server) callbackFor(wabaID string) string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if w, ok := s.wabas[wabaID]; ok && w.overrideURL != "" {
+		return w.overrideURL
+	}
+	return s.cfg.CallbackURL
+}

@@ -1,0 +1,159 @@
+package fakemeta
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/transport/graph"
+)
+
+// Status webhooks arrive signed with the app secret (the sink verifies each with
+// graph.NewVerifier and parses it with graph.ParseWebhook), in order, echoing
+// biz_opaque_callback_data, with pricing on sent and delivered only.
+func TestStatusWebhooks(t *testing.T) {
+	sk := startSink(t)
+	s := startFake(t, Config{CallbackURL: sk.url, Statuses: StatusConfig{SentDelay: time.Millisecond, DeliveredDelay: 5 * time.Millisecond, ReadDelay: 10 * time.Millisecond}})
+	fixtureTemplates(s, wabaA)
+	c := clientFor(t, s)
+	r, err := c.SendMessage(bg(), tokenA, pnA, graph.NewMessage(user).WithTemplate(graph.NewTemplate("login_code", "pt_BR",
+		graph.BodyComponent(graph.TextParam("482913")))).WithCallbackData("tenant=acme;outbox=7"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "three statuses", func() bool { return len(sk.statusesOf(r.WAMID())) == 3 })
+	statuses, _, bad := sk.snapshot()
+	if len(bad) > 0 {
+		t.Fatalf("sink rejected: %v", bad)
+	}
+	want := []string{graph.StatusSent, graph.StatusDelivered, graph.StatusRead}
+	for i, st := range statuses {
+		if st.Status != want[i] || st.ID != r.WAMID() || st.RecipientID != userWaID || st.BizOpaqueCallbackData != "tenant=acme;outbox=7" || st.Timestamp == 0 {
+			t.Fatalf("status %d: %+v", i, st)
+		}
+		if st.Conversation != nil {
+			t.Fatal("v24 payloads carry no conversation")
+		}
+		priced := st.Pricing != nil
+		if priced != (st.Status != graph.StatusRead) {
+			t.Fatalf("%s priced=%v", st.Status, priced)
+		}
+		if priced && (st.Pricing.PricingModel != "PMP" || st.Pricing.Category != "authentication" || st.Pricing.Type != "regular" || !st.Pricing.Billable) {
+			t.Fatalf("%+v", st.Pricing)
+		}
+	}
+	sk.mu.Lock()
+	meta, entry := sk.metadata[0], sk.entryIDs[0]
+	sk.mu.Unlock()
+	if meta.PhoneNumberID != pnA || meta.DisplayPhoneNumber != displayA || entry != wabaA {
+		t.Fatalf("%+v %s", meta, entry)
+	}
+	if w := s.Stats().Webhooks; w.Delivered != 3 || w.Dropped != 0 {
+		t.Fatalf("%+v", w)
+	}
+}
+
+func TestStatusesToBSUIDAndFreeService(t *testing.T) {
+	sk := startSink(t)
+	s := startFake(t, Config{CallbackURL: sk.url, Statuses: StatusConfig{SkipDelivered: true}})
+	s.OpenWindow(pnA, "BR.48120937561230984412")
+	r, err := clientFor(t, s).SendMessage(bg(), tokenA, pnA, graph.NewMessageToUser("BR.48120937561230984412").WithText("oi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Contacts[0].UserID != "BR.48120937561230984412" || r.Contacts[0].WaID != "" {
+		t.Fatalf("%+v", r.Contacts)
+	}
+	eventually(t, "sent and read", func() bool { return len(sk.statusesOf(r.WAMID())) == 2 })
+	statuses, _, _ := sk.snapshot()
+	for _, st := range statuses {
+		if st.RecipientUserID != "BR.48120937561230984412" || st.RecipientID != "" {
+			t.Fatalf("%+v", st)
+		}
+		// Without delivered, read carries the second pricing.
+		if st.Pricing == nil || st.Pricing.Type != "free_customer_service" || st.Pricing.Category != "service" || st.Pricing.Billable {
+			t.Fatalf("%s: %+v", st.Status, st.Pricing)
+		}
+	}
+}
+
+func TestDuplicatesAndReordering(t *testing.T) {
+	sk := startSink(t)
+	s := startFake(t, Config{CallbackURL: sk.url, IgnoreWindow: true, Statuses: StatusConfig{DuplicateRate: 1, ReorderRate: 1}})
+	r, err := clientFor(t, s).SendMessage(bg(), tokenA, pnA, text(user, "hi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "six deliveries", func() bool { return len(sk.statusesOf(r.WAMID())) == 6 })
+	if got := fmt.Sprint(sk.statusesOf(r.WAMID())); got != "[read read delivered delivered sent sent]" {
+		t.Fatalf("arrival order %s", got)
+	}
+	// Pricing still belongs to sent and delivered, whatever the order.
+	statuses, _, _ := sk.snapshot()
+	for _, st := range statuses {
+		if (st.Pricing != nil) != (st.Status != graph.StatusRead) {
+			t.Fatalf("%+v", st)
+		}
+	}
+}
+
+func TestWebhookRetries(t *testing.T) {
+	sk := startSink(t)
+	sk.failFirst = 2
+	s := startFake(t, Config{CallbackURL: sk.url, Webhooks: WebhookConfig{Backoff: time.Millisecond, Attempts: 3}})
+	wamid, err := s.SendInbound(bg(), pnA, userWaID, "Ana", "oi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, msgs, _ := sk.snapshot()
+	if len(msgs) != 1 || msgs[0].ID != wamid {
+		t.Fatalf("%+v", msgs)
+	}
+	if w := s.Stats().Webhooks; w.Attempts != 3 || w.Delivered != 1 || w.Dropped != 0 {
+		t.Fatalf("%+v", w)
+	}
+
+	// A receiver that keeps failing: bounded attempts, then dropped.
+	sk.mu.Lock()
+	sk.failFirst = 100
+	sk.mu.Unlock()
+	if _, err := s.SendInbound(bg(), pnA, userWaID, "Ana", "again"); err == nil {
+		t.Fatal("want an error after the attempts ran out")
+	}
+	if w := s.Stats().Webhooks; w.Attempts != 6 || w.Dropped != 1 {
+		t.Fatalf("%+v", w)
+	}
+}
+
+// POST /{waba_id}/subscribed_apps with an override sends that WABA's webhooks elsewhere.
+func TestCallbackOverride(t *testing.T) {
+	appSink, tenantSink := startSink(t), startSink(t)
+	s := startFake(t, Config{CallbackURL: appSink.url})
+	c := clientFor(t, s)
+	if err := c.SubscribeApp(bg(), tokenA, wabaA, &graph.SubscribedAppsOverride{OverrideCallbackURI: tenantSink.url, VerifyToken: "vt"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SendInbound(bg(), pnA, userWaID, "Ana", "to the override"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SendInbound(bg(), pnB, userWaID, "Ana", "to the app"); err != nil {
+		t.Fatal(err)
+	}
+	_, a, _ := appSink.snapshot()
+	_, b, _ := tenantSink.snapshot()
+	if len(a) != 1 || a[0].Text.Body != "to the app" || len(b) != 1 || b[0].Text.Body != "to the override" {
+		t.Fatalf("app %+v tenant %+v", a, b)
+	}
+	apps, err := c.SubscribedApps(bg(), tokenA, wabaA)
+	if err != nil || len(apps.Data) != 1 || apps.Data[0].OverrideCallbackURI != tenantSink.url {
+		t.Fatalf("%+v %v", apps, err)
+	}
+}
+
+func TestNoCallbackDrops(t *testing.T) {
+	s := startFake(t, Config{IgnoreWindow: true})
+	if _, err := clientFor(t, s).SendMessage(bg(), tokenA, pnA, text(user, "hi")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "three drops", func() bool { return s.Stats().Webhooks.Dropped == 3 })
+}

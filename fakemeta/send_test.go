@@ -301,3 +301,23 @@ func TestAnyVersion(t *testing.T) {
 		t.Fatalf("%+v", e)
 	}
 }
+
+// The demo templates answer the fixture sends as the fixtures' statuses say.
+func TestDemoTemplates(t *testing.T) {
+	s := startFake(t, Config{})
+	s.AddDemoTemplates(wabaA)
+	url := s.URL() + "/v24.0/" + pnA + "/messages"
+	for file, code := range map[string]int{
+		"send_template_positional.json":         0,
+		"send_template_auth_otp.json":           0,
+		"send_template_named_image_header.json": 132001, // REJECTED
+	} {
+		status, body := raw(t, "POST", url, tokenA, fixtures.Read(t, "requests/"+file))
+		if code == 0 && status != 200 {
+			t.Fatalf("%s: %d %s", file, status, body)
+		}
+		if code != 0 && apiErr(t, status, body).Code != code {
+			t.Fatalf("%s: %s", file, body)
+		}
+	}
+}

@@ -49,25 +49,28 @@ func (c ErrorClass) Retryable() bool {
 	return c == RetryThroughput || c == RetryPair || c == RetryTransient
 }
 
-// classByCode is the table of WHATSAPP.md §2.3; codes absent here fall to the rules in
-// Class.
-var classByCode = map[int]ErrorClass{
-	130429: RetryThroughput,
-	131056: RetryPair,
-
-	131000: RetryTransient, 131016: RetryTransient, 1: RetryTransient, 2: RetryTransient,
-	133004: RetryTransient, 131057: RetryTransient, 4: RetryTransient, 80007: RetryTransient,
-
-	131048: PauseTenant, 368: PauseTenant, 131042: PauseTenant, 131031: PauseTenant,
-
-	190: Reauth,
-
-	132000: FailTemplate, 132001: FailTemplate, 132005: FailTemplate, 132007: FailTemplate,
-	132012: FailTemplate, 132015: FailTemplate, 132016: FailTemplate, 132018: FailTemplate,
-
-	// Permission and capability errors are definite: re-onboarding fixes them, retrying
-	// does not, whatever HTTP status (Meta's old table gave 500 for 3) they come with.
-	0: Fail, 3: Fail, 10: Fail, 131005: Fail,
+// classOfCode is the table of WHATSAPP.md §2.3; ok is false for codes it does not name,
+// which fall to the rules in Class.
+func classOfCode(code int) (c ErrorClass, ok bool) {
+	switch code {
+	case 130429:
+		return RetryThroughput, true
+	case 131056:
+		return RetryPair, true
+	case 131000, 131016, 1, 2, 133004, 131057, 4, 80007:
+		return RetryTransient, true
+	case 131048, 368, 131042, 131031:
+		return PauseTenant, true
+	case 190:
+		return Reauth, true
+	case 132000, 132001, 132005, 132007, 132012, 132015, 132016, 132018:
+		return FailTemplate, true
+	case 0, 3, 10, 131005:
+		// Permission and capability errors are definite: re-onboarding fixes them,
+		// retrying does not, whatever HTTP status (Meta's old table gave 500 for 3).
+		return Fail, true
+	}
+	return Fail, false
 }
 
 // Class says what to do about e.
@@ -80,7 +83,7 @@ func (e *APIError) Class() ErrorClass {
 		}
 		return Fail
 	}
-	if c, ok := classByCode[e.Code]; ok {
+	if c, ok := classOfCode(e.Code); ok {
 		return c
 	}
 	if e.Code >= 200 && e.Code <= 299 {

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/transport/graph"
+)
+
+func TestParseOptions(t *testing.T) {
+	env := map[string]string{"FAKEMETA_MPS": "1000", "FAKEMETA_APP_SECRET": "from-env"}
+	o, err := parseOptions([]string{"--numbers", defaultNumber + ",121784409931577:118230547702211:447700900123:EAA-b", "--pair-every", "0", "--codes", "c1=t1"},
+		func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.addr != "127.0.0.1:8090" || o.cfg.Throughput != 1000 || o.cfg.AppSecret != "from-env" || o.cfg.PairEvery != 0 || o.cfg.Codes["c1"] != "t1" {
+		t.Fatalf("%+v", o)
+	}
+	if len(o.numbers) != 2 || o.numbers[0].token != defaultToken || o.numbers[1].token != "EAA-b" {
+		t.Fatalf("%+v", o.numbers)
+	}
+	_, err = parseOptions([]string{"--mps", "fast", "--error-rate", "2", "--numbers", "only-an-id"}, func(string) string { return "" })
+	if err == nil || !strings.Contains(err.Error(), "--mps") || !strings.Contains(err.Error(), "--error-rate") || !strings.Contains(err.Error(), "--numbers") {
+		t.Fatalf("want every bad flag reported: %v", err)
+	}
+}
+
+// The binary's defaults serve the seeded demo tenant: its placeholder token sends through
+// the fixtures' number, and the fixtures' templates are there.
+func TestRunServesDemoTenant(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	addrs := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--callback-url", "", "--ignore-window"}, func(string) string { return "" },
+			func(a string) { addrs <- a })
+	}()
+	var addr string
+	select {
+	case addr = <-addrs:
+	case err := <-done:
+		t.Fatal(err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("not ready")
+	}
+	c, err := graph.NewClient(graph.ClientOptions{BaseURL: "http://" + addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	tctx, tcancel := context.WithTimeout(ctx, 5*time.Second)
+	defer tcancel()
+	r, err := c.SendMessage(tctx, defaultToken, "109881335267193", graph.NewMessage("+5511987654321").WithTemplate(
+		graph.NewTemplate("login_code", "pt_BR", graph.BodyComponent(graph.TextParam("123456")))))
+	if err != nil || r.WAMID() == "" {
+		t.Fatalf("%+v %v", r, err)
+	}
+	page, err := c.ListTemplates(tctx, defaultToken, "104996122399160", "")
+	if err != nil || len(page.Data) != 5 {
+		t.Fatalf("%+v %v", page, err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("did not stop")
+	}
+}

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/switchboard/switchboard/fakemeta"
+)
+
+// The fixtures' tenant A and the seed's placeholder token (API.md), so a freshly seeded
+// engine talks to a freshly started fakemeta without any setting.
+const (
+	defaultNumber = "109881335267193:104996122399160:15550123456"
+	defaultToken  = "EAAdemo-placeholder-access-token"
+)
+
+type numberSpec struct{ id, waba, display, token string }
+
+type options struct {
+	addr          string
+	cfg           fakemeta.Config
+	numbers       []numberSpec
+	demoTemplates bool
+	verbose       bool
+}
+
+// parseOptions reads flags, each defaulting to FAKEMETA_<NAME> from the environment and
+// then to Meta's documented numbers.
+func parseOptions(args []string, getenv func(string) string) (*options, error) {
+	o := &options{cfg: fakemeta.DefaultConfig()}
+	var p parser
+	fs := flag.NewFlagSet("fakemeta", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	env := func(name, def string) string {
+		if v := getenv("FAKEMETA_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))); v != "" {
+			return v
+		}
+		return def
+	}
+	str := func(v *string, name, def, usage string) { fs.StringVar(v, name, env(name, def), usage) }
+	boolean := func(v *bool, name string, def bool, usage string) {
+		fs.BoolVar(v, name, p.bool(name, env(name, strconv.FormatBool(def))), usage)
+	}
+	var (
+		numbers, codes, errorCodes                                   string
+		token                                                        string
+		mps, pairBurst                                               string
+		pairEvery, latency, jitter, sentDelay, deliveredDelay, readD string
+		errorRate, dupRate, reorderRate                              string
+	)
+	str(&o.addr, "addr", "127.0.0.1:8090", "listen address (keep it on loopback)")
+	str(&o.cfg.AppID, "app-id", "1432009877312456", "Meta app id (code exchange, debug_token)")
+	str(&o.cfg.AppSecret, "app-secret", "", "app secret: signs webhooks (X-Hub-Signature-256), checked on code exchange")
+	str(&o.cfg.CallbackURL, "callback-url", "http://127.0.0.1:5000/api/v1/webhook", "where webhooks are POSTed")
+	str(&token, "token", defaultToken, "access token of the pre-registered numbers")
+	str(&numbers, "numbers", defaultNumber, "comma-separated id:waba:display[:token] numbers to register")
+	str(&codes, "codes", "", "comma-separated code=token Embedded Signup codes")
+	str(&mps, "mps", strconv.Itoa(fakemeta.DefaultThroughput), "messages per second per number (0 = unlimited)")
+	str(&pairEvery, "pair-every", fakemeta.DefaultPairEvery.String(), "pair limit refill interval (0 disables the pair limit)")
+	str(&pairBurst, "pair-burst", strconv.Itoa(fakemeta.DefaultPairBurst), "pair limit burst")
+	boolean(&o.cfg.IgnoreWindow, "ignore-window", false, "accept free-form sends outside the 24 h window")
+	str(&latency, "latency", "0s", "added to every Graph answer")
+	str(&jitter, "latency-jitter", "0s", "random extra latency up to this")
+	str(&errorRate, "error-rate", "0", "probability a valid send fails")
+	str(&errorCodes, "error-codes", "131000", "comma-separated codes drawn for --error-rate")
+	str(&sentDelay, "sent-delay", o.cfg.Statuses.SentDelay.String(), "delay of the sent status webhook")
+	str(&deliveredDelay, "delivered-delay", o.cfg.Statuses.DeliveredDelay.String(), "delay of the delivered status webhook")
+	str(&readD, "read-delay", o.cfg.Statuses.ReadDelay.String(), "delay of the read status webhook")
+	str(&dupRate, "duplicate-rate", "0", "probability a status webhook is posted twice")
+	str(&reorderRate, "reorder-rate", "0", "probability a message's statuses arrive in reverse order")
+	boolean(&o.demoTemplates, "demo-templates", true, "give each WABA the fixtures' templates")
+	boolean(&o.verbose, "verbose", false, "debug logging")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, fmt.Errorf("%w\nusage: fakemeta [flags]\n%s", err, usage(fs))
+		}
+		return nil, fmt.Errorf("%w\nusage:\n%s", err, usage(fs))
+	}
+
+	o.cfg.Throughput = p.int("mps", mps)
+	o.cfg.PairBurst = p.int("pair-burst", pairBurst)
+	o.cfg.PairEvery = p.duration("pair-every", pairEvery)
+	o.cfg.Latency = p.duration("latency", latency)
+	o.cfg.LatencyJitter = p.duration("latency-jitter", jitter)
+	o.cfg.ErrorRate = p.float("error-rate", errorRate)
+	o.cfg.Statuses.SentDelay = p.duration("sent-delay", sentDelay)
+	o.cfg.Statuses.DeliveredDelay = p.duration("delivered-delay", deliveredDelay)
+	o.cfg.Statuses.ReadDelay = p.duration("read-delay", readD)
+	o.cfg.Statuses.DuplicateRate = p.float("duplicate-rate", dupRate)
+	o.cfg.Statuses.ReorderRate = p.float("reorder-rate", reorderRate)
+	for _, c := range splitList(errorCodes) {
+		o.cfg.ErrorCodes = append(o.cfg.ErrorCodes, p.int("error-codes", c))
+	}
+	o.cfg.Codes = map[string]string{}
+	for _, kv := range splitList(codes) {
+		code, tok, ok := strings.Cut(kv, "=")
+		if !ok || code == "" || tok == "" {
+			p.fail("codes", kv, "want code=token")
+			continue
+		}
+		o.cfg.Codes[code] = tok
+	}
+	for _, n := range splitList(numbers) {
+		parts := strings.Split(n, ":")
+		if len(parts) < 3 || len(parts) > 4 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+			p.fail("numbers", n, "want id:waba:display[:token]")
+			continue
+		}
+		spec := numberSpec{id: parts[0], waba: parts[1], display: parts[2], token: token}
+		if len(parts) == 4 && parts[3] != "" {
+			spec.token = parts[3]
+		}
+		o.numbers = append(o.numbers, spec)
+	}
+	if len(p.errs) > 0 {
+		return nil, errors.Join(p.errs...)
+	}
+	return o, nil
+}
+
+// server builds the configured fakemeta with its numbers and templates.
+func (o *options) server() *fakemeta.Server {
+	s := fakemeta.New(o.cfg)
+	seen := map[string]bool{}
+	for _, n := range o.numbers {
+		s.AddNumber(n.id, n.waba, n.display, n.token)
+		if o.demoTemplates && !seen[n.waba] {
+			s.AddDemoTemplates(n.waba)
+			seen[n.waba] = true
+		}
+	}
+	return s
+}
+
+func usage(fs *flag.FlagSet) string {
+	var b strings.Builder
+	fs.VisitAll(func(f *flag.Flag) {
+		env := "FAKEMETA_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		fmt.Fprintf(&b, "  --%-16s %s (env %s, default %q)\n", f.Name, f.Usage, env, f.DefValue)
+	})
+	return b.String()
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// parser converts flag strings, collecting every error so one run reports them all.
+type parser struct{ errs []error }
+
+func (p *parser) fail(name, value, why string) {
+	p.errs = append(p.errs, fmt.Errorf("--%s %q: %s", name, value, why))
+}
+
+func (p *parser) int(name, v string) int {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 0 {
+		p.fail(name, v, "want a non-negative integer")
+	}
+	return n
+}
+
+func (p *parser) float(name, v string) float64 {
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || f < 0 || f > 1 {
+		p.fail(name, v, "want a probability between 0 and 1")
+	}
+	return f
+}
+
+func (p *parser) duration(name, v string) time.Duration {
+	d, err := time.ParseDuration(strings.TrimSpace(v))
+	if err != nil || d < 0 {
+		p.fail(name, v, "want a duration like 150ms")
+	}
+	return d
+}
+
+func (p *parser) bool(name, v string) bool {
+	b, err := strconv.ParseBool(strings.TrimSpace(v))
+	if err != nil {
+		p.fail(name, v, "want true or false")
+	}
+	return b
+}

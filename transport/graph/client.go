@@ -99,15 +99,14 @@ func NewClient(opts ClientOptions) (*Client, error) {
 		timeout:   opts.CallTimeout,
 		userAgent: opts.UserAgent,
 		http: &fasthttp.Client{
-			Name:                     opts.UserAgent,
-			MaxConnsPerHost:          opts.MaxConnsPerHost,
-			MaxConnWaitTimeout:       opts.MaxConnWaitTimeout,
-			ReadTimeout:              opts.ReadTimeout,
-			WriteTimeout:             opts.WriteTimeout,
-			MaxIdleConnDuration:      30 * time.Second,
-			MaxResponseBodySize:      opts.MaxResponseBodySize,
-			DisablePathNormalizing:   true, // ids are plain; never rewrite what we built
-			NoDefaultUserAgentHeader: false,
+			Name:                   opts.UserAgent,
+			MaxConnsPerHost:        opts.MaxConnsPerHost,
+			MaxConnWaitTimeout:     opts.MaxConnWaitTimeout,
+			ReadTimeout:            opts.ReadTimeout,
+			WriteTimeout:           opts.WriteTimeout,
+			MaxIdleConnDuration:    30 * time.Second,
+			MaxResponseBodySize:    opts.MaxResponseBodySize,
+			DisablePathNormalizing: true, // ids are plain; never rewrite what we built
 		},
 	}, nil
 }

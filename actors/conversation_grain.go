@@ -160,14 +160,14 @@ func (g *conversationGrain) flush(c *cluster.Context) {
 		return
 	}
 	now := g.d.Now()
-	var buckets []persistence.Bucket
-	for seq, msgs := range g.conv.log.takeDirty() {
-		b, err := marshal(msgs)
-		if err != nil {
-			g.fail(c, fmt.Errorf("encode bucket %d: %w", seq, err))
-			return
-		}
-		buckets = append(buckets, persistence.Bucket{Conversation: g.identity, Seq: seq, Count: len(msgs), Data: b, UpdatedAt: now})
+	dirty, err := g.conv.log.takeDirty()
+	if err != nil {
+		g.fail(c, err)
+		return
+	}
+	buckets := make([]persistence.Bucket, len(dirty))
+	for i, d := range dirty {
+		buckets[i] = persistence.Bucket{Conversation: g.identity, Seq: d.seq, Count: d.count, Data: d.data, UpdatedAt: now}
 	}
 	snap := persistence.Snapshot{Kind: KindConversation, Identity: g.identity, Version: version, Epoch: g.epoch, Data: data, UpdatedAt: now}
 	replies, summary := g.waiting, g.conv.s.Summary

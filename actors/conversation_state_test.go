@@ -124,8 +124,16 @@ func TestMessagesPagesAcrossBuckets(t *testing.T) {
 	for i := range 100 {
 		c.addInbound(inbound(fmt.Sprint("w", i), t0.Add(time.Duration(i)*time.Second)), t0)
 		if i%10 == 9 {
-			for seq, msgs := range c.log.takeDirty() {
-				store[seq] = msgs
+			dirty, err := c.log.takeDirty()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range dirty {
+				var msgs []Message
+				if err := unmarshal(d.data, &msgs); err != nil {
+					t.Fatal(err)
+				}
+				store[d.seq] = msgs
 			}
 		}
 	}

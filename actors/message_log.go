@@ -5,7 +5,7 @@ import "fmt"
 // BucketSize is how many messages one stored bucket holds. Position p lives in bucket
 // p/BucketSize, so any page is found without an index. Small enough that rewriting the open
 // bucket on every flush stays cheap, large enough that a conversation is few documents.
-const BucketSize = 32
+const BucketSize = 8
 
 // Dedupe and memory windows of an active conversation.
 const (
@@ -28,15 +28,18 @@ type loadBucket func(seq int) ([]Message, error)
 type messageLog struct {
 	count   int
 	buckets map[int][]Message
-	dirty   map[int]bool
-	index   map[string]int // wamid → position
-	load    loadBucket
+	// enc caches each resident message's JSON; nil entries are new or changed. A flush then
+	// encodes only what changed, not the whole open bucket every time.
+	enc   map[int][][]byte
+	dirty map[int]bool
+	index map[string]int // wamid → position
+	load  loadBucket
 }
 
 func newMessageLog(count int, load loadBucket) *messageLog {
 	return &messageLog{
 		count: count, load: load,
-		buckets: map[int][]Message{}, dirty: map[int]bool{}, index: map[string]int{},
+		buckets: map[int][]Message{}, enc: map[int][][]byte{}, dirty: map[int]bool{}, index: map[string]int{},
 	}
 }
 
@@ -72,6 +75,7 @@ func (l *messageLog) bucket(seq int) ([]Message, error) {
 		return nil, fmt.Errorf("load bucket %d: %w", seq, err)
 	}
 	l.buckets[seq] = b
+	l.enc[seq] = make([][]byte, len(b))
 	return b, nil
 }
 
@@ -80,6 +84,7 @@ func (l *messageLog) append(m Message) int {
 	pos := l.count
 	seq := pos / BucketSize
 	l.buckets[seq] = append(l.buckets[seq], m)
+	l.enc[seq] = append(l.enc[seq], nil)
 	l.dirty[seq] = true
 	l.count++
 	if m.WAMID != "" {
@@ -111,8 +116,14 @@ func (l *messageLog) at(pos int) (*Message, error) {
 	return &b[i], nil
 }
 
-// touch marks pos's bucket for the next flush.
-func (l *messageLog) touch(pos int) { l.dirty[pos/BucketSize] = true }
+// touch marks pos's message changed, for the next flush.
+func (l *messageLog) touch(pos int) {
+	seq, i := pos/BucketSize, pos%BucketSize
+	l.dirty[seq] = true
+	if e := l.enc[seq]; i < len(e) {
+		e[i] = nil
+	}
+}
 
 // setWAMID records the wamid Meta assigned to an outbound message.
 func (l *messageLog) setWAMID(pos int, wamid string) {
@@ -132,12 +143,39 @@ func (l *messageLog) trimIndex() {
 	}
 }
 
-// takeDirty returns the changed buckets (copies, safe to encode on another goroutine) and
-// clears the dirty set; clean buckets beyond the resident window leave memory.
-func (l *messageLog) takeDirty() map[int][]Message {
-	out := make(map[int][]Message, len(l.dirty))
+// dirtyBucket is one changed bucket, encoded and ready to store.
+type dirtyBucket struct {
+	seq   int
+	count int
+	data  []byte
+}
+
+// takeDirty encodes the changed buckets (re-encoding only changed messages) and clears the
+// dirty set; clean buckets beyond the resident window leave memory.
+func (l *messageLog) takeDirty() ([]dirtyBucket, error) {
+	out := make([]dirtyBucket, 0, len(l.dirty))
 	for seq := range l.dirty {
-		out[seq] = append([]Message(nil), l.buckets[seq]...)
+		msgs, enc := l.buckets[seq], l.enc[seq]
+		size := 2
+		for i := range msgs {
+			if enc[i] == nil {
+				b, err := marshal(&msgs[i])
+				if err != nil {
+					return nil, fmt.Errorf("encode message %d: %w", seq*BucketSize+i, err)
+				}
+				enc[i] = b
+			}
+			size += len(enc[i]) + 1
+		}
+		data := make([]byte, 0, size)
+		data = append(data, '[')
+		for i, e := range enc {
+			if i > 0 {
+				data = append(data, ',')
+			}
+			data = append(data, e...)
+		}
+		out = append(out, dirtyBucket{seq: seq, count: len(msgs), data: append(data, ']')})
 	}
 	// Only buckets that were clean may leave: one flushed now stays until a later flush, so
 	// no read can fetch its stored (older) copy while this flush is still in flight.
@@ -145,10 +183,11 @@ func (l *messageLog) takeDirty() map[int][]Message {
 	for seq := range l.buckets {
 		if seq <= open-residentBuckets && !l.dirty[seq] {
 			delete(l.buckets, seq)
+			delete(l.enc, seq)
 		}
 	}
 	clear(l.dirty)
-	return out
+	return out, nil
 }
 
 // page returns messages [from, to) in order, loading buckets as needed.

@@ -125,12 +125,15 @@ func (s WebhookIngest) Run(ctx context.Context, out io.Writer) (IngestReport, er
 	if rep.Visible, err = visibleMessages(ctx, e, s.Tenants); err != nil {
 		return rep, err
 	}
-	if rep.Visible != rep.Messages || stats.Duplicates.Load() != 0 || stats.DeadLetters.Load() != 0 {
-		return rep, fmt.Errorf("bench: %d messages acknowledged but %d visible (%d duplicates, %d dead letters)",
-			rep.Messages, rep.Visible, stats.Duplicates.Load(), stats.DeadLetters.Load())
+	// Every message unique, so each must be stored exactly once. Duplicate deliveries are
+	// allowed: when the live queue overflows, replay from the store re-dispatches entries
+	// and grains dedupe them (reported, not failed).
+	if rep.Visible != rep.Messages || stats.DeadLetters.Load() != 0 {
+		return rep, fmt.Errorf("bench: %d messages acknowledged but %d visible (%d dead letters)",
+			rep.Messages, rep.Visible, stats.DeadLetters.Load())
 	}
-	fmt.Fprintf(out, "  messages processed      %9.0f msg/s   %d messages, all visible via GET /conversations; drained %v after load\n",
-		rep.ProcessedPerSec, rep.Messages, rep.DrainAfterLoad.Round(time.Millisecond))
+	fmt.Fprintf(out, "  messages processed      %9.0f msg/s   %d messages, all visible via GET /conversations exactly once; drained %v after load (%d re-dispatched and deduped)\n",
+		rep.ProcessedPerSec, rep.Messages, rep.DrainAfterLoad.Round(time.Millisecond), stats.Duplicates.Load())
 	return rep, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"runtime/trace"
 	"syscall"
 
 	"github.com/switchboard/switchboard/bench"
@@ -39,6 +40,7 @@ func runBench(args []string) error {
 		fs.DurationVar(&s.DrainTimeout, "drain-timeout", s.DrainTimeout, "how long processing may take after the load")
 		fs.BoolVar(&s.AckOnly, "ack-only", false, "store webhooks without processing them (measures the ack path alone)")
 		cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+		traceFile := fs.String("trace", "", "write an execution trace of the whole run to this file")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
@@ -52,6 +54,17 @@ func runBench(args []string) error {
 				return err
 			}
 			defer pprof.StopCPUProfile()
+		}
+		if *traceFile != "" {
+			f, err := os.Create(*traceFile)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			if err := trace.Start(f); err != nil {
+				return err
+			}
+			defer trace.Stop()
 		}
 		_, err := s.Run(ctx, os.Stdout)
 		return err

@@ -19,7 +19,7 @@ func (bk buckets) Put(ctx context.Context, bs []persistence.Bucket) error {
 	keys, vals := make([][]byte, len(bs)), make([][]byte, len(bs))
 	for i, b := range bs {
 		b.UpdatedAt = b.UpdatedAt.UTC()
-		v, err := encode(b)
+		v, err := encodeBucket(b)
 		if err != nil {
 			return fmt.Errorf("embedded: put buckets: %w", err)
 		}
@@ -39,14 +39,13 @@ func (bk buckets) Put(ctx context.Context, bs []persistence.Bucket) error {
 func (bk buckets) Get(ctx context.Context, conversation string, seq int) (persistence.Bucket, error) {
 	var b persistence.Bucket
 	err := bk.s.view(ctx, "get bucket", func(tx *bolt.Tx) error {
-		ok, err := get(bucket(tx, bucketBuckets), bucketKey(conversation, seq), &b)
-		if err != nil {
-			return err
-		}
-		if !ok {
+		v := bucket(tx, bucketBuckets).Get(bucketKey(conversation, seq))
+		if v == nil {
 			return fmt.Errorf("bucket %s/%d: %w", conversation, seq, persistence.ErrNotFound)
 		}
-		return nil
+		var err error
+		b, err = decodeBucket(v)
+		return err
 	})
 	return b, err
 }

@@ -29,13 +29,13 @@ func (in inbox) Append(ctx context.Context, entries []persistence.InboxEntry) er
 		}
 		seen[e.ID] = struct{}{}
 		e.ReceivedAt = e.ReceivedAt.UTC()
-		v, err := encode(e)
+		v, err := encodeInboxEntry(e)
 		if err != nil {
 			return fmt.Errorf("embedded: append inbox: %w", err)
 		}
 		vals[i] = v
 	}
-	return in.s.batch(ctx, "append inbox", func(tx *bolt.Tx) error {
+	return in.s.inboxBatch(ctx, "append inbox", func(tx *bolt.Tx) error {
 		all, pending := bucket(tx, bucketInbox), bucket(tx, bucketInboxPending)
 		// Check every id before the first put, so a conflict writes nothing even before the
 		// rollback that follows it.
@@ -61,26 +61,13 @@ func (in inbox) MarkProcessed(ctx context.Context, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	return in.s.batch(ctx, "mark processed", func(tx *bolt.Tx) error {
-		all, pending := bucket(tx, bucketInbox), bucket(tx, bucketInboxPending)
+	// An entry is processed when its id leaves the pending index; the entry itself, the raw
+	// body, is never rewritten (that would re-encode every body inside the inbox's write
+	// transaction, which webhook acknowledgements queue behind).
+	return in.s.inboxBatch(ctx, "mark processed", func(tx *bolt.Tx) error {
+		pending := bucket(tx, bucketInboxPending)
 		for _, id := range ids {
-			key := []byte(id)
-			if pending.Get(key) == nil {
-				continue // unknown or already processed
-			}
-			var e persistence.InboxEntry
-			if _, err := get(all, key, &e); err != nil {
-				return err
-			}
-			e.Processed = true
-			v, err := encode(e)
-			if err != nil {
-				return err
-			}
-			if err := all.Put(key, v); err != nil {
-				return err
-			}
-			if err := pending.Delete(key); err != nil {
+			if err := pending.Delete([]byte(id)); err != nil {
 				return err
 			}
 		}
@@ -90,16 +77,16 @@ func (in inbox) MarkProcessed(ctx context.Context, ids []string) error {
 
 func (in inbox) Pending(ctx context.Context, afterID string, limit int) ([]persistence.InboxEntry, error) {
 	var out []persistence.InboxEntry
-	err := in.s.view(ctx, "pending inbox", func(tx *bolt.Tx) error {
+	err := in.s.inboxView(ctx, "pending inbox", func(tx *bolt.Tx) error {
 		all := bucket(tx, bucketInbox)
 		return after(bucket(tx, bucketInboxPending), afterID, limit, func(id []byte) error {
-			var e persistence.InboxEntry
-			ok, err := get(all, id, &e)
-			if err != nil {
-				return err
-			}
-			if !ok {
+			v := all.Get(id)
+			if v == nil {
 				return fmt.Errorf("pending id %q has no inbox entry", id)
+			}
+			e, err := decodeInboxEntry(v)
+			if err != nil {
+				return fmt.Errorf("inbox entry %q: %w", id, err)
 			}
 			out = append(out, e)
 			return nil
@@ -121,7 +108,7 @@ func (in inbox) DeadLetter(ctx context.Context, letters []persistence.DeadLetter
 		}
 		vals[i] = v
 	}
-	return in.s.batch(ctx, "dead letter", func(tx *bolt.Tx) error {
+	return in.s.inboxBatch(ctx, "dead letter", func(tx *bolt.Tx) error {
 		b := bucket(tx, bucketDeadLetters)
 		for i, l := range letters {
 			if b.Get([]byte(l.ID)) != nil {
@@ -137,7 +124,7 @@ func (in inbox) DeadLetter(ctx context.Context, letters []persistence.DeadLetter
 
 func (in inbox) DeadLetters(ctx context.Context, afterID string, limit int) ([]persistence.DeadLetter, error) {
 	var out []persistence.DeadLetter
-	err := in.s.view(ctx, "dead letters", func(tx *bolt.Tx) error {
+	err := in.s.inboxView(ctx, "dead letters", func(tx *bolt.Tx) error {
 		b := bucket(tx, bucketDeadLetters)
 		return after(b, afterID, limit, func(id []byte) error {
 			var l persistence.DeadLetter

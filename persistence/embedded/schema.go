@@ -25,15 +25,18 @@ const (
 	bucketOutboxByState = "outbox_by_state" // tenantID\0state\0createdAt|id → nil
 )
 
-// allBuckets lists every bucket Open creates.
-func allBuckets() []string {
+// stateBuckets are the buckets of the main file; inboxBuckets those of the inbox file.
+func stateBuckets() []string {
 	return []string{
 		bucketUsers, bucketUsersByEmail, bucketUsersOrder, bucketUsersByTenant,
 		bucketTenants, bucketTenantsByPhone, bucketTenantsOrder,
 		bucketSnapshots, bucketBuckets,
-		bucketInbox, bucketInboxPending, bucketDeadLetters,
 		bucketOutbox, bucketOutboxByState,
 	}
+}
+
+func inboxBuckets() []string {
+	return []string{bucketInbox, bucketInboxPending, bucketDeadLetters}
 }
 
 // bucket returns the named bucket; Open created them all, so it is never nil.

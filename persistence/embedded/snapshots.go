@@ -14,14 +14,13 @@ type snapshots struct{ s *Store }
 func (sn snapshots) Load(ctx context.Context, kind, identity string) (persistence.Snapshot, error) {
 	var snap persistence.Snapshot
 	err := sn.s.view(ctx, "load snapshot", func(tx *bolt.Tx) error {
-		ok, err := get(bucket(tx, bucketSnapshots), snapshotKey(kind, identity), &snap)
-		if err != nil {
-			return err
-		}
-		if !ok {
+		v := bucket(tx, bucketSnapshots).Get(snapshotKey(kind, identity))
+		if v == nil {
 			return fmt.Errorf("snapshot %s/%s: %w", kind, identity, persistence.ErrNotFound)
 		}
-		return nil
+		var err error
+		snap, err = decodeSnapshot(v)
+		return err
 	})
 	return snap, err
 }
@@ -30,7 +29,7 @@ func (sn snapshots) Load(ctx context.Context, kind, identity string) (persistenc
 // has a single writer, so no other save can slip between the check and the put.
 func (sn snapshots) Save(ctx context.Context, snap persistence.Snapshot) error {
 	snap.UpdatedAt = snap.UpdatedAt.UTC()
-	val, err := encode(snap)
+	val, err := encodeSnapshot(snap)
 	if err != nil {
 		return fmt.Errorf("embedded: save snapshot: %w", err)
 	}

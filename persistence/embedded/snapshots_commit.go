@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 
-	json "github.com/goccy/go-json"
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/switchboard/switchboard/persistence"
@@ -15,14 +14,14 @@ import (
 // concurrent commits of other conversations (one fsync for all of them).
 func (sn snapshots) Commit(ctx context.Context, snap persistence.Snapshot, bs []persistence.Bucket) error {
 	snap.UpdatedAt = snap.UpdatedAt.UTC()
-	val, err := encode(snap)
+	val, err := encodeSnapshot(snap)
 	if err != nil {
 		return fmt.Errorf("embedded: commit snapshot: %w", err)
 	}
 	keys, vals := make([][]byte, len(bs)), make([][]byte, len(bs))
 	for i, b := range bs {
 		b.UpdatedAt = b.UpdatedAt.UTC()
-		if vals[i], err = encode(b); err != nil {
+		if vals[i], err = encodeBucket(b); err != nil {
 			return fmt.Errorf("embedded: commit bucket: %w", err)
 		}
 		keys[i] = bucketKey(b.Conversation, b.Seq)
@@ -44,12 +43,15 @@ func (sn snapshots) Commit(ctx context.Context, snap persistence.Snapshot, bs []
 
 // checkVersion refuses snap unless it follows the stored version (or is the first).
 func checkVersion(b *bolt.Bucket, key []byte, snap persistence.Snapshot) error {
-	var stored struct {
-		Version uint64 `json:"version"`
-	}
-	ok, err := get(b, key, &stored)
-	if err != nil {
-		return err
+	var stored struct{ Version uint64 }
+	raw := b.Get(key)
+	ok := raw != nil
+	if ok {
+		v, err := storedVersion(raw)
+		if err != nil {
+			return fmt.Errorf("snapshot %s/%s: %w", snap.Kind, snap.Identity, err)
+		}
+		stored.Version = v
 	}
 	switch {
 	case !ok && snap.Version == 1, ok && stored.Version+1 == snap.Version:
@@ -77,8 +79,8 @@ func (sn snapshots) List(ctx context.Context, kind, idPrefix, after string, limi
 	err := sn.s.view(ctx, "list snapshots", func(tx *bolt.Tx) error {
 		c := bucket(tx, bucketSnapshots).Cursor()
 		for k, v := c.Seek(from); k != nil && bytes.HasPrefix(k, start) && len(out) < limit; k, v = c.Next() {
-			var snap persistence.Snapshot
-			if err := json.Unmarshal(v, &snap); err != nil {
+			snap, err := decodeSnapshot(v)
+			if err != nil {
 				return fmt.Errorf("decode snapshot at %q: %w", k, err)
 			}
 			out = append(out, snap)

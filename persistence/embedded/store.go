@@ -15,8 +15,13 @@ import (
 	"github.com/switchboard/switchboard/persistence"
 )
 
-// FileName is the database file Open creates inside the data directory.
-const FileName = "switchboard.db"
+// File names Open creates inside the data directory. The webhook inbox has a file of its
+// own: bbolt runs one write transaction at a time per file, and a webhook's acknowledgement
+// must not queue behind conversations committing their message buckets.
+const (
+	FileName      = "switchboard.db"
+	InboxFileName = "inbox.db"
+)
 
 // lockTimeout bounds how long Open waits for another process to release the data directory.
 // bbolt would otherwise block forever, which looks like a hung start rather than the
@@ -27,6 +32,8 @@ const lockTimeout = time.Second
 type Store struct {
 	db     *bolt.DB
 	group  *committer
+	inbox  *bolt.DB
+	igroup *committer
 	closed atomic.Bool
 }
 
@@ -39,11 +46,31 @@ func Open(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("embedded: create data directory: %w", err)
 	}
-	path := filepath.Join(dir, FileName)
+	db, err := openFile(dir, FileName, stateBuckets())
+	if err != nil {
+		return nil, err
+	}
+	inbox, err := openFile(dir, InboxFileName, inboxBuckets())
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return &Store{db: db, group: newCommitter(db), inbox: inbox, igroup: newCommitter(inbox)}, nil
+}
+
+// openFile opens one bbolt file and creates its buckets.
+func openFile(dir, name string, buckets []string) (*bolt.DB, error) {
+	path := filepath.Join(dir, name)
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout: lockTimeout,
-		// The hashmap freelist keeps page allocation cheap as the inbox grows large.
-		FreelistType: bolt.FreelistMapType,
+		// The hashmap freelist keeps page allocation cheap as the inbox grows large, and it is
+		// not written on every commit (bbolt rebuilds it by scanning at open): fewer pages
+		// per transaction, and transactions are what webhook acknowledgements wait for.
+		FreelistType:   bolt.FreelistMapType,
+		NoFreelistSync: true,
+		// Growing the file remaps it, which stalls every transaction; start large enough
+		// that a busy node does not remap in its first gigabyte.
+		InitialMmapSize: 1 << 30,
 	})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("embedded: data directory %s is in use by another process "+
@@ -53,7 +80,7 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range allBuckets() {
+		for _, name := range buckets {
 			if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
 				return fmt.Errorf("bucket %s: %w", name, err)
 			}
@@ -64,7 +91,7 @@ func Open(dir string) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("embedded: create buckets in %s: %w", path, err)
 	}
-	return &Store{db: db, group: newCommitter(db)}, nil
+	return db, nil
 }
 
 func (s *Store) Directory() persistence.Directory { return directory{s} }
@@ -90,6 +117,9 @@ func (s *Store) Flush(ctx context.Context) error {
 	if err := s.db.Sync(); err != nil {
 		return s.wrap("flush", err)
 	}
+	if err := s.inbox.Sync(); err != nil {
+		return s.wrap("flush inbox", err)
+	}
 	return nil
 }
 
@@ -100,7 +130,9 @@ func (s *Store) Close(ctx context.Context) error {
 		return fmt.Errorf("embedded: close: already closed: %w", persistence.ErrUnavailable)
 	}
 	s.group.shutdown()
-	if err := s.db.Close(); err != nil {
+	s.igroup.shutdown()
+	err := errors.Join(s.db.Close(), s.inbox.Close())
+	if err != nil {
 		return fmt.Errorf("embedded: close: %w", err)
 	}
 	return nil

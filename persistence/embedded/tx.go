@@ -67,3 +67,22 @@ func (s *Store) wrap(op string, err error) error {
 		return fmt.Errorf("embedded: %s: %w: %w", op, persistence.ErrUnavailable, err)
 	}
 }
+
+// inboxView and inboxBatch are view and batch on the inbox file.
+func (s *Store) inboxView(ctx context.Context, op string, fn func(*bolt.Tx) error) error {
+	if err := s.check(ctx, op); err != nil {
+		return err
+	}
+	return s.wrap(op, s.inbox.View(fn))
+}
+
+func (s *Store) inboxBatch(ctx context.Context, op string, fn func(*bolt.Tx) error) error {
+	if err := s.check(ctx, op); err != nil {
+		return err
+	}
+	err := s.igroup.do(fn)
+	if errors.Is(err, errCommitterStopped) {
+		return fmt.Errorf("embedded: %s: %w", op, persistence.ErrUnavailable)
+	}
+	return s.wrap(op, err)
+}

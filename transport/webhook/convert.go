@@ -22,9 +22,12 @@ func toMessage(m *graph.Message, raw json.RawMessage) actors.Message {
 	if len(m.Errors) > 0 {
 		out.Error = toError(m.Errors[0])
 	}
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &members); err == nil {
-		out.Content = members[m.Type]
+	// A text's body is already Text; every other type keeps its member as Meta sent it.
+	if m.Type != "text" {
+		var members map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &members); err == nil {
+			out.Content = members[m.Type]
+		}
 	}
 	return out
 }

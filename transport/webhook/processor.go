@@ -186,39 +186,50 @@ func (p *Processor) enqueue(t *tracked, key string, run func(context.Context) er
 	}
 }
 
-// markLoop marks entries processed in batches: whatever finished since the last write.
+// markEvery is how long finished entries wait to be marked processed. Marks need not be
+// prompt: an entry whose mark is lost in a crash is replayed and deduped. Writing them in
+// one transaction every markEvery keeps the inbox file's transactions (and fsyncs) for
+// acknowledging webhooks.
+const markEvery = 200 * time.Millisecond
+
+// markLoop marks finished entries processed, in batches.
 func (p *Processor) markLoop() {
 	defer p.wg.Done()
-	ids := make([]string, 0, 1024)
+	tick := time.NewTicker(markEvery)
+	defer tick.Stop()
+	ids := make([]string, 0, 4096)
+	flush := func() bool {
+		for len(ids) > 0 {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			err := p.store.Inbox().MarkProcessed(ctx, ids)
+			cancel()
+			if err == nil {
+				ids = ids[:0]
+				return true
+			}
+			// Unmarked entries are replayed after a restart; grains dedupe them.
+			p.log.Warn("mark processed failed; retrying", "err", err)
+			select {
+			case <-p.stop:
+				return false
+			case <-time.After(time.Second):
+			}
+		}
+		return true
+	}
 	for {
 		select {
 		case <-p.stop:
+			// Marks still held are lost; their entries replay (deduped) at the next start.
 			return
 		case id := <-p.marks:
-			ids = append(ids[:0], id)
-		gather:
-			for len(ids) < 1024 {
-				select {
-				case id := <-p.marks:
-					ids = append(ids, id)
-				default:
-					break gather
-				}
+			ids = append(ids, id)
+			if len(ids) >= cap(ids) && !flush() {
+				return
 			}
-			for {
-				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-				err := p.store.Inbox().MarkProcessed(ctx, ids)
-				cancel()
-				if err == nil {
-					break
-				}
-				// Unmarked entries are replayed after a restart; grains dedupe them.
-				p.log.Warn("mark processed failed; retrying", "err", err)
-				select {
-				case <-p.stop:
-					return
-				case <-time.After(time.Second):
-				}
+		case <-tick.C:
+			if !flush() {
+				return
 			}
 		}
 	}

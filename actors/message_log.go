@@ -5,7 +5,7 @@ import "fmt"
 // BucketSize is how many messages one stored bucket holds. Position p lives in bucket
 // p/BucketSize, so any page is found without an index. Small enough that rewriting the open
 // bucket on every flush stays cheap, large enough that a conversation is few documents.
-const BucketSize = 8
+const BucketSize = 16
 
 // Dedupe and memory windows of an active conversation.
 const (
@@ -13,10 +13,12 @@ const (
 	// Meta's retries come within hours; a duplicate older than this many messages would be
 	// stored again (README, "Limits").
 	indexWindow = 1024
-	// activationBuckets is how many recent buckets an activation loads to rebuild the index.
-	activationBuckets = 4
+	// activationMessages is how many recent messages an activation loads to rebuild the
+	// dedupe index (in whole buckets).
+	activationMessages = 128
+	activationBuckets  = activationMessages / BucketSize
 	// residentBuckets bounds how many clean buckets stay in memory.
-	residentBuckets = 4
+	residentBuckets = activationBuckets
 )
 
 // loadBucket reads one stored bucket's messages; missing buckets are an error.

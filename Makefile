@@ -33,8 +33,9 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-## bench: Go micro-benchmarks (the load scenarios of bench/ are added with the pipelines)
-bench:
+## bench: the load scenarios (README, "Results"), then the Go micro-benchmarks
+bench: build
+	./$(BIN) bench webhook-ingest
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 $(PKGS)
 
 ## env-example: regenerate .env.example from config/config.go

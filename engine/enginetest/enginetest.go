@@ -126,6 +126,17 @@ func (n *Node) Stop() {
 	}
 }
 
+// Abandon shuts the node down ignoring errors, for tests that broke it on purpose.
+func (n *Node) Abandon() {
+	if n.stopped {
+		return
+	}
+	n.stopped = true
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_ = n.Engine.Shutdown(ctx)
+}
+
 // Seed runs the seed, as `switchboard seed` does.
 func (n *Node) Seed() {
 	n.t.Helper()

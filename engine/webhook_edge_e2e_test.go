@@ -1,0 +1,145 @@
+package engine_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/engine/enginetest"
+	"github.com/switchboard/switchboard/internal/fixtures"
+)
+
+// A store that cannot take the write answers 503 with Retry-After, so Meta retries: the edge
+// never acknowledges what it could not keep.
+func TestWebhookStoreDownAnswers503(t *testing.T) {
+	n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := n.Engine.Store().Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := postWebhook(t, n, fixtures.Read(t, "webhooks/inbound_text.json"))
+	if r.Status != 503 || r.Code() != "service_unavailable" || r.Header["Retry-After"] == "" {
+		t.Fatalf("want 503 with Retry-After, got %d %v %s", r.Status, r.Header["Retry-After"], r.Body)
+	}
+	if h := n.Get("/api/v1/health", ""); h.Status != 503 {
+		t.Fatalf("health with the store down: %d", h.Status)
+	}
+	n.Abandon() // the store is closed already; a graceful stop would report that
+}
+
+// Events for a number no tenant owns are kept as dead letters with the reason (not dropped,
+// and not retried forever), and the entry is processed.
+func TestUnknownNumberIsDeadLettered(t *testing.T) {
+	for _, b := range enginetest.Backends {
+		t.Run(string(b), func(t *testing.T) {
+			n := enginetest.Start(t, enginetest.Options{Backend: b})
+			n.Seed()
+			body := strings.ReplaceAll(string(fixtures.Read(t, "webhooks/inbound_text.json")), phoneA, "999999999999999")
+			if r := postWebhook(t, n, []byte(body)); r.Status != 200 {
+				t.Fatalf("%d %s", r.Status, r.Body)
+			}
+			waitProcessed(t, n, 1)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			letters, err := n.Engine.Store().Inbox().DeadLetters(ctx, "", 10)
+			if err != nil || len(letters) != 1 || !strings.Contains(letters[0].Reason, "999999999999999") ||
+				!strings.Contains(string(letters[0].Payload), "wamid.") {
+				t.Fatalf("dead letters: %v %+v", err, letters)
+			}
+		})
+	}
+}
+
+// The inbox listing: newest activity first, filters, search, pagination, assignment and
+// mark-read as an agent sees them.
+func TestConversationListing(t *testing.T) {
+	n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded})
+	n.Seed()
+	tenantA := demoTenantID(t, n)
+	agent := n.Login(agentEmail, agentPassword)
+	demo := n.Login(demoEmail, demoPassword)
+	users := []struct{ waID string }{{"5511900000001"}, {"5511900000002"}, {"5511900000003"}}
+	for i, u := range users {
+		if r := postWebhook(t, n, inboundText(u.waID, "wamid.list."+u.waID, "oi", 1767225600+int64(i)*60)); r.Status != 200 {
+			t.Fatal(r.Status)
+		}
+	}
+	waitProcessed(t, n, 3)
+
+	list := func(query string) []conversationView {
+		t.Helper()
+		r := n.Get("/api/v1/conversations"+query, agent)
+		if r.Status != 200 {
+			t.Fatalf("%s: %d %s", query, r.Status, r.Body)
+		}
+		var cs []conversationView
+		r.Data(t, &cs)
+		return cs
+	}
+	if cs := list(""); len(cs) != 3 || cs[0].Contact.WaID != users[2].waID || cs[2].Contact.WaID != users[0].waID {
+		t.Fatalf("not newest first: %+v", cs)
+	}
+	// inboundText names each user "User <wa_id>".
+	if cs := list("?search=uSeR+5511900000002"); len(cs) != 1 || cs[0].Contact.Name != "User 5511900000002" {
+		t.Fatalf("search by name, case-insensitive: %+v", cs)
+	}
+	if cs := list("?search=nobody"); len(cs) != 0 {
+		t.Fatalf("search matched %d", len(cs))
+	}
+	if cs := list("?search=%2B5511900000003"); len(cs) != 1 || cs[0].Contact.WaID != users[2].waID {
+		t.Fatalf("search by phone: %+v", cs)
+	}
+	r := n.Get("/api/v1/conversations?limit=2&page=2", agent)
+	if r.Envelope.Pagination == nil || r.Envelope.Pagination.Total != 3 || r.Envelope.Pagination.Pages != 2 || r.Envelope.Pagination.HasNext {
+		t.Fatalf("pagination: %s", r.Body)
+	}
+
+	conv := actors.ConversationID(tenantA, users[1].waID)
+	var me meView
+	n.Get("/api/v1/auth/me", agent).Data(t, &me)
+	if r := n.Do(enginetest.Request{Method: "PUT", Path: "/api/v1/conversations/" + conv + "/assign", Token: agent,
+		Body: map[string]string{"agentId": "ffffffffffffffffffffffff"}}); r.Status != 403 {
+		t.Fatalf("agent assigning someone else: %d %s", r.Status, r.Body)
+	}
+	if r := n.Do(enginetest.Request{Method: "PUT", Path: "/api/v1/conversations/" + conv + "/assign", Token: demo,
+		Body: map[string]string{"agentId": "ffffffffffffffffffffffff"}}); r.Status != 400 || r.Code() != "validation_failed" {
+		t.Fatalf("assigning a stranger: %d %s", r.Status, r.Body)
+	}
+	if r := n.Do(enginetest.Request{Method: "PUT", Path: "/api/v1/conversations/" + conv + "/assign", Token: agent,
+		Body: map[string]string{"agentId": me.User.ID}}); r.Status != 200 {
+		t.Fatalf("agent takes it: %d %s", r.Status, r.Body)
+	}
+	if cs := list("?assignedTo=me"); len(cs) != 1 || cs[0].ID != conv {
+		t.Fatalf("assignedTo=me: %+v", cs)
+	}
+	if cs := list("?assignedTo=none"); len(cs) != 2 {
+		t.Fatalf("assignedTo=none: %d", len(cs))
+	}
+	if r := n.Do(enginetest.Request{Method: "PUT", Path: "/api/v1/conversations/" + conv + "/read", Token: agent}); r.Status != 200 {
+		t.Fatalf("read: %d %s", r.Status, r.Body)
+	}
+	if cs := list("?unread=true"); len(cs) != 2 {
+		t.Fatalf("unread=true: %d", len(cs))
+	}
+	if cs := list("?unread=false"); len(cs) != 1 || cs[0].UnreadCount != 0 {
+		t.Fatalf("unread=false: %+v", cs)
+	}
+	if cs := list("?status=open"); len(cs) != 3 {
+		t.Fatalf("status=open: %d", len(cs))
+	}
+	for _, q := range []string{"?status=archived", "?unread=maybe", "?assignedTo=bob", "?page=0"} {
+		if r := n.Get("/api/v1/conversations"+q, agent); r.Status != 400 || r.Code() != "validation_failed" {
+			t.Fatalf("%s: %d %s", q, r.Status, r.Body)
+		}
+	}
+	admin := n.Login(adminEmail, adminPassword)
+	if r := n.Get("/api/v1/conversations", admin); r.Status != 400 {
+		t.Fatalf("platform admin without tenantId: %d", r.Status)
+	}
+	if r := n.Get("/api/v1/conversations?tenantId="+tenantA, admin); r.Status != 200 || r.Envelope.Pagination.Total != 3 {
+		t.Fatalf("platform admin with tenantId: %d %s", r.Status, r.Body)
+	}
+}

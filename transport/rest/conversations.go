@@ -111,35 +111,36 @@ func (s *Server) conversationOf(ctx *fasthttp.RequestCtx, param string) (tenantI
 	return tenantID, key, nil
 }
 
-func (s *Server) getConversation(ctx *fasthttp.RequestCtx, c context.Context) {
+// conversationCall resolves the :id parameter, runs one grain call on that conversation and
+// answers the summary it returns.
+func (s *Server) conversationCall(ctx *fasthttp.RequestCtx, message string, call func(tenantID, key string) (*actors.ConversationSummary, error)) *actors.ConversationSummary {
 	tenantID, key, err := s.conversationOf(ctx, "id")
 	if err != nil {
 		s.fail(ctx, err)
-		return
+		return nil
 	}
-	sum, err := s.opts.Actors.Conversation(c, tenantID, key)
+	sum, err := call(tenantID, key)
 	if err != nil {
 		s.fail(ctx, err)
-		return
+		return nil
 	}
-	httpx.OK(ctx, http.StatusOK, "", map[string]any{"conversation": viewConversation(*sum, time.Now())})
+	httpx.OK(ctx, http.StatusOK, message, map[string]any{"conversation": viewConversation(*sum, time.Now())})
+	return sum
+}
+
+func (s *Server) getConversation(ctx *fasthttp.RequestCtx, c context.Context) {
+	s.conversationCall(ctx, "", func(tenantID, key string) (*actors.ConversationSummary, error) {
+		return s.opts.Actors.Conversation(c, tenantID, key)
+	})
 }
 
 func (s *Server) markConversationRead(ctx *fasthttp.RequestCtx, c context.Context) {
-	tenantID, key, err := s.conversationOf(ctx, "id")
-	if err != nil {
-		s.fail(ctx, err)
-		return
-	}
-	sum, err := s.opts.Actors.MarkRead(c, tenantID, key)
-	if err != nil {
-		s.fail(ctx, err)
-		return
-	}
-	if s.opts.OnMarkRead != nil {
+	sum := s.conversationCall(ctx, "Conversation marked as read", func(tenantID, key string) (*actors.ConversationSummary, error) {
+		return s.opts.Actors.MarkRead(c, tenantID, key)
+	})
+	if sum != nil && s.opts.OnMarkRead != nil {
 		s.opts.OnMarkRead(c, *sum)
 	}
-	httpx.OK(ctx, http.StatusOK, "Conversation marked as read", map[string]any{"conversation": viewConversation(*sum, time.Now())})
 }
 
 type assignRequest struct {

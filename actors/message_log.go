@@ -76,6 +76,14 @@ func (l *messageLog) bucket(seq int) ([]Message, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load bucket %d: %w", seq, err)
 	}
+	// On MongoDB a commit writes buckets before the snapshot, so a crash between the two
+	// leaves messages stored beyond the snapshot's count. Nobody was told they were stored
+	// (the grain answers after both writes), so their inbox entries are still pending and
+	// replay delivers them again: drop them here rather than index them as already seen.
+	if keep := l.count - seq*BucketSize; len(b) > keep {
+		b = b[:max(0, keep)]
+		l.dirty[seq] = true
+	}
 	l.buckets[seq] = b
 	l.enc[seq] = make([][]byte, len(b))
 	return b, nil

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	json "github.com/goccy/go-json"
@@ -106,6 +107,11 @@ func (p *Processor) routeMessages(ctx context.Context, e persistence.InboxEntry,
 		d, key := r.deliveries[key], key
 		p.enqueue(t, "conversation/"+actors.ConversationIdentity(tenant.ID, key), func(ctx context.Context) error {
 			res, err := p.client.Deliver(ctx, key, d)
+			if errors.Is(err, actors.ErrInvalid) {
+				// The grain refuses this delivery as such: retrying would hold the lane
+				// forever. Keep it as a dead letter instead.
+				return p.deadLetter(ctx, e, "conversation refused the delivery: "+err.Error(), change(entry, c))
+			}
 			if err == nil {
 				p.stats.Messages.Add(int64(res.Added))
 				p.stats.Duplicates.Add(int64(res.Duplicates))

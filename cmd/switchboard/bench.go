@@ -1,14 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"runtime/pprof"
 	"runtime/trace"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/switchboard/switchboard/bench"
 )
@@ -41,6 +45,7 @@ func runBench(args []string) error {
 		fs.BoolVar(&s.AckOnly, "ack-only", false, "store webhooks without processing them (measures the ack path alone)")
 		cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 		traceFile := fs.String("trace", "", "write an execution trace of the whole run to this file")
+		record := fs.String("record", "", "append the report, dated and with the version, to this file")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
@@ -66,8 +71,20 @@ func runBench(args []string) error {
 			}
 			defer trace.Stop()
 		}
-		_, err := s.Run(ctx, os.Stdout)
-		return err
+		var buf bytes.Buffer
+		_, err := s.Run(ctx, io.MultiWriter(os.Stdout, &buf))
+		if err != nil {
+			return err
+		}
+		if *record != "" {
+			f, err := os.OpenFile(*record, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			fmt.Fprintf(f, "\n## %s  switchboard %s  %s\n%s", time.Now().UTC().Format(time.RFC3339), version, strings.Join(args, " "), buf.String())
+		}
+		return nil
 	default:
 		return fmt.Errorf("unknown bench scenario %q\n\n%s", args[0], benchUsage)
 	}

@@ -26,9 +26,8 @@ func (n *Node) Call(ctx context.Context, kind, identity string, req any) (any, e
 		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 	}
-	env, err := n.codec.Encode(req)
-	if err != nil {
-		return nil, err
+	if _, ok := n.codec.name(req); !ok {
+		return nil, errUnregistered(req)
 	}
 	backoff := time.Millisecond
 	var last error
@@ -47,6 +46,10 @@ func (n *Node) Call(ctx context.Context, kind, identity string, req any) (any, e
 			last = errors.New("no activation located")
 			continue
 		}
+		env, err := n.wrap(pid, req)
+		if err != nil {
+			return nil, err
+		}
 		deadline, _ := ctx.Deadline()
 		res, err := n.system.Root.RequestFuture(pid, env, time.Until(deadline)).Result()
 		if err != nil {
@@ -58,13 +61,16 @@ func (n *Node) Call(ctx context.Context, kind, identity string, req any) (any, e
 			}
 			return nil, fmt.Errorf("cluster: call %s/%s: %w", kind, identity, err)
 		}
-		reply, ok := res.(*anypb.Any)
-		if !ok {
+		var v any
+		switch reply := res.(type) {
+		case *local:
+			v = reply.msg
+		case *anypb.Any:
+			if v, err = n.codec.Decode(reply); err != nil {
+				return nil, err
+			}
+		default:
 			return nil, fmt.Errorf("cluster: call %s/%s: unexpected reply %T", kind, identity, res)
-		}
-		v, err := n.codec.Decode(reply)
-		if err != nil {
-			return nil, err
 		}
 		if f, ok := v.(*Failure); ok {
 			if f.retryable() {

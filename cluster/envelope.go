@@ -39,15 +39,25 @@ func (c *Codec) Register(name string, sample any) {
 	c.byName[name], c.byType[t] = t, name
 }
 
-// Encode wraps msg (a registered value or pointer to one) in an envelope.
-func (c *Codec) Encode(msg any) (*anypb.Any, error) {
+// name returns the registered name of msg's type.
+func (c *Codec) name(msg any) (string, bool) {
 	t := reflect.TypeOf(msg)
 	if t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	name, ok := c.byType[t]
+	return name, ok
+}
+
+func errUnregistered(msg any) error {
+	return fmt.Errorf("cluster: encode: type %T is not registered", msg)
+}
+
+// Encode wraps msg (a registered value or pointer to one) in an envelope.
+func (c *Codec) Encode(msg any) (*anypb.Any, error) {
+	name, ok := c.name(msg)
 	if !ok {
-		return nil, fmt.Errorf("cluster: encode: type %v is not registered", t)
+		return nil, errUnregistered(msg)
 	}
 	b, err := json.Marshal(msg)
 	if err != nil {

@@ -63,10 +63,10 @@ func (r Replier) Send(v any) {
 	if r.sender == nil {
 		return
 	}
-	env, err := r.node.codec.Encode(v)
+	env, err := r.node.wrap(r.sender, v)
 	if err != nil {
 		r.node.log.Error("grain reply not encodable", "err", err)
-		env, _ = r.node.codec.Encode(&Failure{Code: "internal", Message: err.Error()})
+		env, _ = r.node.wrap(r.sender, &Failure{Code: "internal", Message: err.Error()})
 	}
 	r.node.system.Root.Send(r.sender, env)
 }
@@ -94,7 +94,7 @@ func (g *grainActor) Receive(ac actor.Context) {
 	g.ctx.actor = ac
 	g.ctx.replier = Replier{}
 	switch m := ac.Message().(type) {
-	case *anypb.Any:
+	case *anypb.Any, *local:
 		g.ctx.replier = Replier{node: g.node, sender: ac.Sender()}
 		if !g.ctx.Owns() {
 			// A stale activation after a topology change: refuse, and leave so the new
@@ -103,10 +103,15 @@ func (g *grainActor) Receive(ac actor.Context) {
 			ac.Stop(ac.Self())
 			return
 		}
-		msg, err := g.node.codec.Decode(m)
-		if err != nil {
-			g.ctx.replier.Fail(FailureUnknownType, err.Error())
-			return
+		var msg any
+		if l, ok := m.(*local); ok {
+			msg = l.msg
+		} else {
+			var err error
+			if msg, err = g.node.codec.Decode(m.(*anypb.Any)); err != nil {
+				g.ctx.replier.Fail(FailureUnknownType, err.Error())
+				return
+			}
 		}
 		g.grain.Receive(&g.ctx, msg)
 	case *pcluster.ClusterInit:

@@ -32,6 +32,9 @@ type Options struct {
 	// Provider supplies membership; nil runs a single-member cluster.
 	Provider pcluster.ClusterProvider
 	Logger   *slog.Logger
+	// AlwaysEncode sends even local calls as Envelopes (tests use it to exercise the
+	// cross-node encoding on one node).
+	AlwaysEncode bool
 }
 
 // Node is this process's member of the actor cluster.
@@ -42,8 +45,9 @@ type Node struct {
 	log     *slog.Logger
 	owner   *ownership
 	// graceful leave is needed only when other members must take over our identities.
-	graceful bool
-	stop     sync.Once
+	graceful     bool
+	alwaysEncode bool
+	stop         sync.Once
 }
 
 // Start boots the actor system and joins the cluster. protoactor panics on some start-up
@@ -65,7 +69,7 @@ func Start(opts Options) (n *Node, err error) {
 		// protoactor logs every activation at Info; keep it at Warn unless debugging.
 		return slog.New(atLeast{log.Handler(), slog.LevelWarn}).With("component", "protoactor")
 	}))
-	n = &Node{system: system, codec: opts.Codec, log: log}
+	n = &Node{system: system, codec: opts.Codec, log: log, alwaysEncode: opts.AlwaysEncode}
 	n.owner = newOwnership(system)
 
 	provider := opts.Provider

@@ -37,7 +37,9 @@ func (c *counter) Receive(ctx *Context, msg any) {
 	}
 }
 
-func startTestNode(t *testing.T) (*Node, *int) {
+func startTestNode(t *testing.T) (*Node, *int) { return startTestNodeWith(t, false) }
+
+func startTestNodeWith(t *testing.T, alwaysEncode bool) (*Node, *int) {
 	t.Helper()
 	codec := NewCodec()
 	codec.Register("test.incr", incr{})
@@ -46,7 +48,7 @@ func startTestNode(t *testing.T) (*Node, *int) {
 	var mu sync.Mutex
 	started := 0
 	n, err := Start(Options{
-		ClusterName: "test", Addr: "127.0.0.1:0", Codec: codec,
+		ClusterName: "test", Addr: "127.0.0.1:0", Codec: codec, AlwaysEncode: alwaysEncode,
 		Kinds: []Kind{{Name: "counter", New: func(string) Grain {
 			mu.Lock()
 			defer mu.Unlock()
@@ -61,7 +63,15 @@ func startTestNode(t *testing.T) (*Node, *int) {
 }
 
 func TestCallActivatesRepliesAndPassivates(t *testing.T) {
-	n, started := startTestNode(t)
+	for _, encode := range []bool{false, true} {
+		t.Run(map[bool]string{false: "local values", true: "envelopes"}[encode], func(t *testing.T) {
+			testCallActivatesRepliesAndPassivates(t, encode)
+		})
+	}
+}
+
+func testCallActivatesRepliesAndPassivates(t *testing.T, alwaysEncode bool) {
+	n, started := startTestNodeWith(t, alwaysEncode)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 

@@ -60,6 +60,8 @@ var Version = "dev"
 // configured, connects to Redis; a failure of either stops start-up with the reason.
 func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Engine, error) {
 	e := &Engine{cfg: cfg, log: log, served: make(chan error, 1)}
+	// served reports why the HTTP server stopped serving; Shutdown reads it, and an early
+	// failure (the listener died) is logged where it happens.
 	var err error
 	if e.store, err = OpenStore(ctx, cfg); err != nil {
 		return nil, err
@@ -163,7 +165,13 @@ func (e *Engine) Start() error {
 	if e.cfg.WebhookProcess {
 		e.processor.Start()
 	}
-	go func() { e.served <- e.http.Serve(ln) }()
+	go func() {
+		err := e.http.Serve(ln)
+		if err != nil {
+			e.log.Error("HTTP server stopped serving", "err", err)
+		}
+		e.served <- err
+	}()
 	if e.cfg.AdminAddr != "" {
 		if err := e.startAdmin(); err != nil {
 			_ = e.http.Shutdown()
@@ -207,6 +215,10 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 	if e.ln != nil {
 		if err := e.http.ShutdownWithContext(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("engine: stop HTTP: %w", err))
+		}
+		select {
+		case <-e.served:
+		case <-ctx.Done():
 		}
 	}
 	if e.admin != nil {

@@ -15,6 +15,15 @@ var (
 	ErrInvalid     = errors.New("actors: invalid request")
 )
 
+// SendRefusedError is a tenant refusing a send now (PrepareSend): Code is one of the
+// FailureSend… codes, Reason a sentence for the API client.
+type SendRefusedError struct {
+	Code   string
+	Reason string
+}
+
+func (e *SendRefusedError) Error() string { return "actors: send refused (" + e.Code + "): " + e.Reason }
+
 // Client is how the transport layer talks to grains: typed calls over cluster.Call.
 type Client struct {
 	node *cluster.Node
@@ -33,6 +42,8 @@ func call[T any](ctx context.Context, c *Client, kind, identity string, req any)
 				return nil, fmt.Errorf("%w: %s/%s", ErrNotFound, kind, identity)
 			case FailureInvalid, cluster.FailureUnknownType:
 				return nil, fmt.Errorf("%w: %s", ErrInvalid, f.Message)
+			case FailureNotConfigured, FailureTenantInactive, FailureNeedsReauth, FailureSendingPaused, FailureTemplate:
+				return nil, &SendRefusedError{Code: f.Code, Reason: f.Message}
 			}
 		}
 		return nil, fmt.Errorf("%w: %s/%s: %w", ErrUnavailable, kind, identity, err)

@@ -47,10 +47,11 @@ type pendingReply struct {
 
 // flushDone reports a flush's outcome to the grain (a local message).
 type flushDone struct {
-	err     error
-	version uint64
-	replies []pendingReply
-	summary ConversationSummary
+	err      error
+	version  uint64
+	replies  []pendingReply
+	summary  ConversationSummary
+	evidence []OutboundEvidence
 }
 
 func newConversationGrain(d *Deps, identity string) *conversationGrain {
@@ -102,6 +103,15 @@ func (g *conversationGrain) handle(c *cluster.Context, msg any) {
 			return
 		}
 		g.after(c, g.conv.addOutbound(m.Message, g.d.Now()), nil)
+	case *OutboundResult:
+		if m.MessageID == "" {
+			c.Reply().Fail(FailureInvalid, "outbound result needs a message id")
+			return
+		}
+		g.after(c, g.conv.outboundResult(m, g.d.Now()), &Ack{})
+	case *GetOutbound:
+		v := g.conv.outboundView(m.MessageID)
+		c.Reply().Send(&v)
 	case *MarkRead:
 		g.after(c, g.conv.markRead(), nil)
 	case *Assign:
@@ -170,14 +180,14 @@ func (g *conversationGrain) flush(c *cluster.Context) {
 		buckets[i] = persistence.Bucket{Conversation: g.identity, Seq: d.seq, Count: d.count, Data: d.data, UpdatedAt: now}
 	}
 	snap := persistence.Snapshot{Kind: KindConversation, Identity: g.identity, Version: version, Epoch: g.epoch, Data: data, UpdatedAt: now}
-	replies, summary := g.waiting, g.conv.s.Summary
+	replies, summary, evidence := g.waiting, g.conv.s.Summary, g.conv.takeEvidence()
 	g.waiting, g.dirty, g.flushing = nil, false, true
 	store, tell := g.d.Store, c.Teller()
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 		defer cancel()
 		err := store.Snapshots().Commit(ctx, snap, buckets)
-		tell(&flushDone{err: err, version: version, replies: replies, summary: summary})
+		tell(&flushDone{err: err, version: version, replies: replies, summary: summary, evidence: evidence})
 	}()
 }
 
@@ -210,6 +220,13 @@ func (g *conversationGrain) flushed(c *cluster.Context, f *flushDone) {
 		defer cancel()
 		if _, err := node.Call(ctx, KindTenant, f.summary.TenantID, &UpsertSummary{Summary: f.summary}); err != nil {
 			d.Log.Warn("tenant index update failed", "conversation", f.summary.ID, "err", err)
+		}
+		// Statuses matched by our message id prove those messages reached Meta; the sender
+		// may be reconciling them. Best effort: it also asks when its wait ends.
+		for _, ev := range f.evidence {
+			if _, err := node.Call(ctx, KindTenant, f.summary.TenantID, &ev); err != nil {
+				d.Log.Warn("send evidence not delivered", "conversation", f.summary.ID, "message", ev.MessageID, "err", err)
+			}
 		}
 		d.OnConversation(f.summary)
 		for _, p := range f.replies {
@@ -279,9 +296,11 @@ func (g *conversationGrain) activate() error {
 // createsConversation reports whether msg may bring a new conversation into being: Meta's
 // deliveries and the business's own sends; never reads or agent actions.
 func createsConversation(msg any) bool {
-	switch msg.(type) {
+	switch m := msg.(type) {
 	case *Deliver, *RecordOutbound:
 		return true
+	case *OutboundResult:
+		return m.Message != nil // the sender restoring a message the conversation lost
 	}
 	return false
 }

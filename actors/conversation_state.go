@@ -21,6 +21,8 @@ type conversationSnapshot struct {
 type conversation struct {
 	s   conversationSnapshot
 	log *messageLog
+	// evidence is what matchCallback learnt since the last flush, for the sender.
+	evidence []OutboundEvidence
 }
 
 func newConversation(s conversationSnapshot, load loadBucket) *conversation {
@@ -155,6 +157,9 @@ func (c *conversation) applyStatus(st StatusUpdate) (statusOutcome, error) {
 		return statusIgnored, nil
 	}
 	pos, ok := c.log.lookup(st.WAMID)
+	if !ok {
+		pos, ok = c.matchCallback(st)
+	}
 	if !ok {
 		c.hold(st)
 		return statusHeld, nil

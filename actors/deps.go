@@ -23,6 +23,13 @@ type Deps struct {
 	// OnTenantFlags is told when webhooks change a tenant's flags (uninstalled app →
 	// needs re-authorisation), so the directory can record it. It may block briefly.
 	OnTenantFlags func(tenantID string, needsReauth bool)
+
+	// Graph sends messages to Meta; nil makes tenants queue without sending.
+	Graph Graph
+	// Secrets opens tenants' sealed access tokens.
+	Secrets Secrets
+	// Outbound shapes pacing, retries and reconciliation (OUTBOUND.md).
+	Outbound OutboundPolicy
 }
 
 func (d *Deps) defaults() {
@@ -41,6 +48,7 @@ func (d *Deps) defaults() {
 	if d.OnTenantFlags == nil {
 		d.OnTenantFlags = func(string, bool) {}
 	}
+	d.Outbound.defaults()
 }
 
 // Kinds returns the grain kinds of this package, for cluster.Start.

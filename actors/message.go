@@ -12,11 +12,13 @@ const (
 	Outbound = "outbound"
 )
 
-// Message statuses. Outbound messages move queued < sent < delivered < read < played by
-// rank; failed is terminal. Inbound messages are received, then read once an agent reads
-// the conversation.
+// Message statuses. Outbound messages move queued < unknown < sent < delivered < read <
+// played by rank; failed is terminal. unknown means the engine lost contact with Meta in
+// the middle of the send and is reconciling (OUTBOUND.md): any real status supersedes it.
+// Inbound messages are received, then read once an agent reads the conversation.
 const (
 	StatusQueued    = "queued"
+	StatusUnknown   = "unknown"
 	StatusSent      = "sent"
 	StatusDelivered = "delivered"
 	StatusRead      = "read"
@@ -28,8 +30,8 @@ const (
 // statusRank orders statuses; a status only ever moves to a higher rank. failed outranks
 // everything, so nothing supersedes it (ARCHITECTURE.md: failed is terminal).
 var statusRank = map[string]int{
-	StatusReceived: 0, StatusQueued: 1, StatusSent: 2, StatusDelivered: 3, StatusRead: 4,
-	StatusPlayed: 5, StatusFailed: 100,
+	StatusReceived: 0, StatusQueued: 10, StatusUnknown: 15, StatusSent: 20, StatusDelivered: 30,
+	StatusRead: 40, StatusPlayed: 50, StatusFailed: 100,
 }
 
 // KnownStatus reports whether s is a status the engine tracks.

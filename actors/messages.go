@@ -238,5 +238,6 @@ func Codec() *cluster.Codec {
 	} {
 		c.Register(name, v)
 	}
+	registerOutbound(c.Register)
 	return c
 }

@@ -19,32 +19,61 @@ const tenantPassivation = 30 * time.Minute
 // listPage is how many conversation snapshots one List call reads when rebuilding.
 const listPage = 500
 
-// tenantGrain owns a tenant's WhatsApp state (templates, quality, account events, aliases)
-// and a copy of every conversation's summary, for listing inboxes without a secondary index.
+// tenantGrain owns a tenant's WhatsApp state (templates, quality, account events, aliases),
+// a copy of every conversation's summary, for listing inboxes without a secondary index,
+// and its outbound pipeline (sender.go): the tenant is where Meta's limits live (its number's
+// throughput, its token, its pauses), so one owner paces and retries all of its sends.
 type tenantGrain struct {
 	d        *Deps
 	tenantID string
 	state    TenantState
 	version  uint64
 	convs    *inboxIndex
-	loaded   bool
+	out      *sender
 }
 
 func newTenantGrain(d *Deps, tenantID string) *tenantGrain {
-	return &tenantGrain{d: d, tenantID: tenantID, state: newTenantState(), convs: newInboxIndex()}
+	g := &tenantGrain{d: d, tenantID: tenantID, state: newTenantState(), convs: newInboxIndex()}
+	g.out = newSender(d, tenantID, &g.state, g.save)
+	return g
 }
 
 func (g *tenantGrain) Receive(c *cluster.Context, msg any) {
 	switch m := msg.(type) {
 	case *actor.Started:
+		g.out.tell, g.out.node = c.Teller(), c.Node()
 		if err := g.activate(); err != nil {
 			g.d.Log.Error("tenant activation failed", "tenant", g.tenantID, "err", err)
+			g.out.stop()
 			c.Stop()
 			return
 		}
+		g.out.pump()
 		c.SetReceiveTimeout(tenantPassivation)
 	case *actor.ReceiveTimeout:
+		if !g.out.idle() {
+			c.SetReceiveTimeout(tenantPassivation) // messages still to send or reconcile
+			return
+		}
+		g.out.stop()
 		c.Stop()
+	case *PrepareSend:
+		ticket, code, why := g.out.prepare(m, g.d.Now())
+		if code != "" {
+			c.Reply().Fail(code, why)
+			return
+		}
+		c.Reply().Send(ticket)
+	case *SubmitOutbound:
+		g.out.submit(m.Message)
+		c.Reply().Send(&Ack{})
+	case *WakeOutbound:
+		g.out.pump()
+		c.Reply().Send(&Ack{})
+	case *OutboundEvidence:
+		g.out.evidence(m)
+		g.out.pump()
+		c.Reply().Send(&Ack{})
 	case *UpsertSummary:
 		g.convs.upsert(m.Summary)
 		c.Reply().Send(&Ack{})
@@ -64,6 +93,7 @@ func (g *tenantGrain) Receive(c *cluster.Context, msg any) {
 		if g.state.NeedsReauth != reauth {
 			g.d.OnTenantFlags(g.tenantID, g.state.NeedsReauth)
 		}
+		g.out.pump() // a reinstated account may send again
 		c.Reply().Send(&Ack{})
 	case *ResolveContact:
 		if m.WaID != "" && g.state.learnAlias(m.UserID, m.WaID) {
@@ -84,8 +114,13 @@ func (g *tenantGrain) Receive(c *cluster.Context, msg any) {
 	case *GetTenantState:
 		s := g.state
 		c.Reply().Send(&s)
-	case *actor.Stopping, *actor.Stopped, *actor.Restarting:
+	case *actor.Stopping:
+		g.out.stop()
+	case *actor.Stopped, *actor.Restarting:
 	default:
+		if g.out.receive(msg) {
+			return
+		}
 		if c.Reply() != (cluster.Replier{}) {
 			c.Reply().Fail(FailureInvalid, fmt.Sprintf("tenant cannot handle %T", msg))
 		}
@@ -114,6 +149,19 @@ func (g *tenantGrain) save() error {
 func (g *tenantGrain) activate() error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	if err := g.loadState(ctx); err != nil {
+		return err
+	}
+	// The outbox after the snapshot: pauses live in the snapshot, and recovery must know
+	// them before it resumes anything.
+	if err := g.out.load(ctx); err != nil {
+		return fmt.Errorf("load outbox: %w", err)
+	}
+	return nil
+}
+
+// loadState loads the tenant snapshot and rebuilds the inbox index.
+func (g *tenantGrain) loadState(ctx context.Context) error {
 	snap, err := g.d.Store.Snapshots().Load(ctx, KindTenant, g.tenantID)
 	switch {
 	case errors.Is(err, persistence.ErrNotFound):

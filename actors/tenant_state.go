@@ -21,6 +21,10 @@ type TenantState struct {
 	NeedsReauth bool `json:"needsReauth,omitempty"`
 	// Restricted is set by ACCOUNT_RESTRICTION / DISABLED_UPDATE until reinstated.
 	Restricted bool `json:"restricted,omitempty"`
+	// SendsPausedUntil pauses the tenant's sends after Meta restricted its number or WABA
+	// (131048, 368, 131042, 131031); SendsPausedReason is Meta's title.
+	SendsPausedUntil  time.Time `json:"sendsPausedUntil,omitzero"`
+	SendsPausedReason string    `json:"sendsPausedReason,omitempty"`
 	// Recent is the newest tenant events, newest last, bounded.
 	Recent []TenantEvent `json:"recent"`
 	// Aliases maps business-scoped user ids to the wa_id conversations are keyed by.

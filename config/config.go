@@ -51,6 +51,12 @@ type Config struct {
 	MetaGraphURL        string   `env:"META_GRAPH_URL" default:"https://graph.facebook.com" group:"Meta" doc:"Graph API base URL; tests and demos point it at fakemeta."`
 	MetaGraphVersion    string   `env:"META_GRAPH_VERSION" default:"v24.0" group:"Meta" doc:"Graph API version used on every call (vNN.N)."`
 
+	OutboundPairInterval   time.Duration `env:"OUTBOUND_PAIR_INTERVAL" default:"6s" group:"Outbound" doc:"Pair rate limit: sustained pace of messages to one customer, one per this interval (Meta: 6s)."`
+	OutboundPairBurst      int           `env:"OUTBOUND_PAIR_BURST" default:"45" group:"Outbound" doc:"Pair rate limit: messages one customer may receive in a burst (Meta: 45)."`
+	OutboundMaxAttempts    int           `env:"OUTBOUND_MAX_ATTEMPTS" default:"5" group:"Outbound" doc:"Attempts of a message failing with Meta-side errors (131000, 131016, ...) before it is failed."`
+	OutboundReconcileAfter time.Duration `env:"OUTBOUND_RECONCILE_AFTER" default:"2m" group:"Outbound" doc:"How long a message whose send got no answer waits for a status webhook carrying its id before it is sent again (actors/OUTBOUND.md)."`
+	OutboundPauseFor       time.Duration `env:"OUTBOUND_PAUSE_FOR" default:"1h" group:"Outbound" doc:"How long a tenant's sends pause after Meta restricts its number or account (131048, 368, 131042, 131031)."`
+
 	ClusterName string `env:"CLUSTER_NAME" default:"switchboard" group:"Cluster" doc:"Name of the cluster; prefixes every Redis key, so several clusters or environments can share one Redis."`
 	ClusterAddr string `env:"CLUSTER_ADDR" default:"127.0.0.1:0" group:"Cluster" doc:"host:port this node's actors listen on for other members (port 0 picks one)."`
 }

@@ -105,6 +105,21 @@ func (c *Config) validate() []string {
 	if !graphVersion.MatchString(c.MetaGraphVersion) {
 		bad("META_GRAPH_VERSION", "%q is not a version like v24.0", c.MetaGraphVersion)
 	}
+	if c.OutboundPairInterval < 10*time.Millisecond || c.OutboundPairInterval > time.Hour {
+		bad("OUTBOUND_PAIR_INTERVAL", "%s is outside 10ms..1h", c.OutboundPairInterval)
+	}
+	if c.OutboundPairBurst < 1 || c.OutboundPairBurst > 1000 {
+		bad("OUTBOUND_PAIR_BURST", "%d is outside 1..1000", c.OutboundPairBurst)
+	}
+	if c.OutboundMaxAttempts < 1 || c.OutboundMaxAttempts > 20 {
+		bad("OUTBOUND_MAX_ATTEMPTS", "%d is outside 1..20", c.OutboundMaxAttempts)
+	}
+	if c.OutboundReconcileAfter < 100*time.Millisecond || c.OutboundReconcileAfter > 24*time.Hour {
+		bad("OUTBOUND_RECONCILE_AFTER", "%s is outside 100ms..24h", c.OutboundReconcileAfter)
+	}
+	if c.OutboundPauseFor < time.Second || c.OutboundPauseFor > 7*24*time.Hour {
+		bad("OUTBOUND_PAUSE_FOR", "%s is outside 1s..7d", c.OutboundPauseFor)
+	}
 	if c.WebhookCallbackURL != "" {
 		if u, err := url.Parse(c.WebhookCallbackURL); err != nil || u.Scheme == "" || u.Host == "" {
 			bad("WEBHOOK_CALLBACK_URL", "%q is not an absolute URL", c.WebhookCallbackURL)

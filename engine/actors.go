@@ -15,6 +15,9 @@ func (e *Engine) startActors() error {
 	deps := &actors.Deps{
 		Store: e.store, Log: e.log,
 		OnTenantFlags: e.recordTenantFlags,
+		Graph:         metaPort{client: e.graph},
+		Secrets:       e.vault,
+		Outbound:      e.outboundPolicy(),
 	}
 	node, err := cluster.Start(cluster.Options{
 		ClusterName: e.cfg.ClusterName, Addr: e.cfg.ClusterAddr, Codec: actors.Codec(),

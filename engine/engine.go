@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -51,6 +52,12 @@ type Engine struct {
 	writer    *webhook.Writer
 	processor *webhook.Processor
 	stats     *webhook.Stats
+
+	vault *vault.Vault
+	graph *graph.Client
+	// background counts the engine's own goroutines (read receipts, waking senders), so
+	// Shutdown can let them finish before the store closes.
+	background sync.WaitGroup
 }
 
 // Version is the build version, set by the binary (ldflags) and reported by /health.
@@ -110,6 +117,10 @@ func (e *Engine) wire(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("engine: ENCRYPTION_KEY: %w", err)
 	}
+	e.vault = v
+	if e.graph, err = graph.NewClient(graph.ClientOptions{BaseURL: cfg.MetaGraphURL, Version: cfg.MetaGraphVersion}); err != nil {
+		return fmt.Errorf("engine: META_GRAPH_URL/META_GRAPH_VERSION: %w", err)
+	}
 	tokens := auth.NewTokens([]byte(cfg.JWTSecret), cfg.JWTIssuer, cfg.JWTExpiresIn.Std())
 	gen := ids.NewGenerator()
 	e.accounts = accounts.New(e.store.Directory(), passwords, tokens, v, gen)
@@ -130,10 +141,13 @@ func (e *Engine) wire(ctx context.Context) error {
 		Metrics: edge.NewMetrics(reg), Gatherer: reg, RedisPing: redisPing,
 		Version: Version, Logger: e.log,
 		CORSOrigins: cfg.FrontendURL, TrustProxy: cfg.TrustProxy, APIBodyLimit: int(cfg.APIBodyLimit),
-		RateAPI:  rule("api", cfg.RateLimitAPI),
-		RateAuth: rule("auth", cfg.RateLimitAuth),
-		Actors:   e.actors,
-		Mount:    []func(*router.Router){hook.Mount},
+		RateAPI:    rule("api", cfg.RateLimitAPI),
+		RateAuth:   rule("auth", cfg.RateLimitAuth),
+		RateSend:   rule("send", cfg.RateLimitSend),
+		Actors:     e.actors,
+		IDs:        gen,
+		OnMarkRead: e.sendReadReceipt,
+		Mount:      []func(*router.Router){hook.Mount},
 	})
 	e.http = &fasthttp.Server{
 		Handler:            api.Handler(),
@@ -232,6 +246,7 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 	if e.writer != nil {
 		e.writer.Close()
 	}
+	e.waitBackground(ctx)
 	if e.node != nil {
 		e.node.Stop()
 	}
@@ -248,6 +263,17 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 		_ = e.redis.Close()
 	}
 	return errors.Join(errs...)
+}
+
+// waitBackground waits for the engine's own goroutines, at most until ctx ends.
+func (e *Engine) waitBackground(ctx context.Context) {
+	done := make(chan struct{})
+	go func() { e.background.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		e.log.Warn("engine: background work still running at shutdown")
+	}
 }
 
 // WebhookStats are the inbound processor's counters.

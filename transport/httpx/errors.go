@@ -30,6 +30,8 @@ const (
 	CodeTenantInactive    = "tenant_inactive"        // 403: the tenant was deactivated
 	CodeNotConfigured     = "not_configured"         // 422: e.g. tenant has no WhatsApp number yet
 	CodeTemplateNotUsable = "template_not_usable"    // 422: template not synced or not APPROVED
+	CodeNeedsReauth       = "needs_reauth"           // 422: Meta rejected the tenant's token; reconnect the number
+	CodeSendingPaused     = "sending_paused"         // 409: Meta restricted the number or WABA; sends paused for now
 )
 
 // Detail names one problem with one field of a request.

@@ -17,7 +17,10 @@ import (
 // same status and code whichever handler met it.
 func (s *Server) fail(ctx *fasthttp.RequestCtx, err error) {
 	var verr accounts.ValidationError
+	var refused *actors.SendRefusedError
 	switch {
+	case errors.As(err, &refused):
+		err = sendRefused(refused)
 	case errors.As(err, &verr):
 		details := make([]httpx.Detail, len(verr))
 		for i, f := range verr {
@@ -53,4 +56,27 @@ func (s *Server) fail(ctx *fasthttp.RequestCtx, err error) {
 		err = httpx.NewError(http.StatusConflict, httpx.CodeConflict, "The resource already exists")
 	}
 	httpx.Fail(ctx, err)
+}
+
+// sendRefused maps a tenant's refusal to send to its API answer.
+func sendRefused(r *actors.SendRefusedError) error {
+	switch r.Code {
+	case actors.FailureTenantInactive:
+		return httpx.NewError(http.StatusForbidden, httpx.CodeTenantInactive, "The tenant is deactivated")
+	case actors.FailureNeedsReauth:
+		return httpx.NewError(http.StatusUnprocessableEntity, httpx.CodeNeedsReauth, upperFirst(r.Reason))
+	case actors.FailureSendingPaused:
+		return httpx.NewError(http.StatusConflict, httpx.CodeSendingPaused, upperFirst(r.Reason))
+	case actors.FailureTemplate:
+		return httpx.NewError(http.StatusUnprocessableEntity, httpx.CodeTemplateNotUsable, upperFirst(r.Reason))
+	default:
+		return httpx.NewError(http.StatusUnprocessableEntity, httpx.CodeNotConfigured, upperFirst(r.Reason))
+	}
+}
+
+func upperFirst(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchboard/switchboard/accounts"
 	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/internal/ids"
 	"github.com/switchboard/switchboard/persistence"
 	"github.com/switchboard/switchboard/transport/edge"
 	"github.com/switchboard/switchboard/transport/httpx"
@@ -30,15 +31,19 @@ type Options struct {
 	Version   string
 	Logger    *slog.Logger
 
-	CORSOrigins    []string
-	TrustProxy     bool
-	APIBodyLimit   int
-	RateAPI        ratelimit.Rule
-	RateAuth       ratelimit.Rule
+	CORSOrigins  []string
+	TrustProxy   bool
+	APIBodyLimit int
+	RateAPI      ratelimit.Rule
+	RateAuth     ratelimit.Rule
+	// RateSend limits message sends per user, on top of RateAPI (RATE_LIMIT_SEND).
+	RateSend       ratelimit.Rule
 	RequestTimeout time.Duration
 
 	// Actors is the grain client (conversations, tenants).
 	Actors *actors.Client
+	// IDs names new messages.
+	IDs *ids.Generator
 	// OnMarkRead is told when a conversation is marked read (the read receipt to Meta).
 	OnMarkRead func(context.Context, actors.ConversationSummary)
 
@@ -97,6 +102,11 @@ func New(opts Options) *Server {
 	v1.PUT("/conversations/{id}/read", authed(s.h(s.markConversationRead)))
 	v1.PUT("/conversations/{id}/assign", authed(s.h(s.assignConversation)))
 	v1.GET("/messages/{conversationId}", authed(s.h(s.listMessages)))
+	sending := func(h fasthttp.RequestHandler) fasthttp.RequestHandler {
+		return api(h, s.requireAuth, edge.RateLimit(opts.Limiter, opts.RateAPI, userKey), edge.RateLimit(opts.Limiter, opts.RateSend, userKey))
+	}
+	v1.POST("/messages/send", sending(s.h(s.sendText)))
+	v1.POST("/messages/send-template", sending(s.h(s.sendTemplate)))
 	v1.GET("/health", s.h(s.health))
 	if opts.Metrics != nil && opts.Gatherer != nil {
 		r.GET("/metrics", opts.Metrics.Handler(opts.Gatherer))

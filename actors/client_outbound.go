@@ -1,0 +1,25 @@
+package actors
+
+import (
+	"context"
+
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// PrepareSend asks the tenant whether it may send now (a template send names its
+// template) and returns the sending number; a refusal is a *SendRefusedError.
+func (c *Client) PrepareSend(ctx context.Context, tenantID string, template *TemplateRef) (*SendTicket, error) {
+	return call[SendTicket](ctx, c, KindTenant, tenantID, &PrepareSend{Template: template})
+}
+
+// SubmitOutbound hands a message stored queued in the outbox to its tenant's sender.
+func (c *Client) SubmitOutbound(ctx context.Context, m persistence.OutboxMessage) error {
+	_, err := call[Ack](ctx, c, KindTenant, m.TenantID, &SubmitOutbound{Message: m})
+	return err
+}
+
+// WakeOutbound activates a tenant so it resumes its outbox.
+func (c *Client) WakeOutbound(ctx context.Context, tenantID string) error {
+	_, err := call[Ack](ctx, c, KindTenant, tenantID, &WakeOutbound{})
+	return err
+}

@@ -1,0 +1,101 @@
+package actors
+
+import "time"
+
+// The conversation's side of the outbound pipeline: the sender's results, and statuses
+// matched by our message id (biz_opaque_callback_data) when their wamid is not known yet.
+
+// outboundResult applies what the sender learned about one of the conversation's
+// messages. It stores the message first when the conversation lacks it and r carries it.
+func (c *conversation) outboundResult(r *OutboundResult, now time.Time) bool {
+	pos, ok := c.log.lookup(outboundKey(r.MessageID))
+	changed := false
+	if !ok {
+		if r.Message == nil {
+			return false
+		}
+		m := *r.Message
+		m.ID, m.Status, m.WAMID = r.MessageID, StatusQueued, ""
+		if !c.addOutbound(m, now) {
+			return false
+		}
+		pos, _ = c.log.lookup(outboundKey(r.MessageID))
+		changed = true
+	}
+	m, err := c.log.at(pos)
+	if err != nil || m.Direction != Outbound {
+		return changed
+	}
+	if r.WAMID != "" && m.WAMID == "" {
+		c.learnWAMID(pos, m, r.WAMID)
+		changed = true
+	}
+	if r.Status != "" {
+		at := r.At
+		if at.IsZero() {
+			at = now
+		}
+		if mergeStatus(m, StatusUpdate{WAMID: m.WAMID, Status: r.Status, Timestamp: at, Error: r.Error}) {
+			changed = true
+		}
+	}
+	if changed {
+		c.log.touch(pos)
+		if pos == c.log.count-1 {
+			c.noteLast(*m)
+		}
+	}
+	return changed
+}
+
+// learnWAMID gives the outbound message at pos the wamid Meta assigned, indexes it, and
+// applies the statuses that arrived for it before (held).
+func (c *conversation) learnWAMID(pos int, m *Message, wamid string) {
+	m.WAMID = wamid
+	c.log.setWAMID(pos, wamid)
+	c.releaseHeld(pos, wamid)
+}
+
+// matchCallback finds the outbound message a status names by our id (callback data) when
+// the status's wamid is not indexed: the status beat the send response, or the process
+// died between Meta's answer and recording it. A match teaches the message its wamid and
+// is evidence the message reached Meta, which the sender is told after the next flush.
+// A message that already has another wamid is not matched: that status is of a second copy.
+func (c *conversation) matchCallback(st StatusUpdate) (int, bool) {
+	if st.CallbackData == "" {
+		return 0, false
+	}
+	pos, ok := c.log.lookup(outboundKey(st.CallbackData))
+	if !ok {
+		return 0, false
+	}
+	m, err := c.log.at(pos)
+	if err != nil || m.Direction != Outbound || (m.WAMID != "" && m.WAMID != st.WAMID) {
+		return 0, false
+	}
+	if m.WAMID == "" {
+		c.learnWAMID(pos, m, st.WAMID)
+		c.evidence = append(c.evidence, OutboundEvidence{MessageID: m.ID, WAMID: st.WAMID})
+	}
+	return pos, true
+}
+
+// outboundView is what the conversation knows of one of its outbound messages.
+func (c *conversation) outboundView(id string) OutboundView {
+	pos, ok := c.log.lookup(outboundKey(id))
+	if !ok {
+		return OutboundView{}
+	}
+	m, err := c.log.at(pos)
+	if err != nil || m.Direction != Outbound {
+		return OutboundView{}
+	}
+	return OutboundView{Found: true, WAMID: m.WAMID, Status: m.Status}
+}
+
+// takeEvidence returns and forgets the evidence gathered since the last flush.
+func (c *conversation) takeEvidence() []OutboundEvidence {
+	ev := c.evidence
+	c.evidence = nil
+	return ev
+}

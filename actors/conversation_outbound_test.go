@@ -1,0 +1,111 @@
+package actors
+
+import (
+	"testing"
+	"time"
+)
+
+func outboundText(id string) Message {
+	return Message{ID: id, Type: "text", Text: "hello", Timestamp: t0}
+}
+
+func statusOf(t *testing.T, c *conversation, id string) OutboundView {
+	t.Helper()
+	v := c.outboundView(id)
+	if !v.Found {
+		t.Fatalf("message %s not found", id)
+	}
+	return v
+}
+
+func TestStatusMatchedByCallbackDataBeforeTheSendAnswer(t *testing.T) {
+	c := newTestConversation()
+	c.addOutbound(outboundText("m1"), t0)
+	// Meta's sent and delivered arrive before the engine learnt the wamid.
+	for _, s := range []string{StatusSent, StatusDelivered} {
+		out, err := c.applyStatus(StatusUpdate{WAMID: "wamid.A", Status: s, Timestamp: t0, CallbackData: "m1"})
+		if err != nil || out != statusApplied {
+			t.Fatalf("%s: %v %v", s, out, err)
+		}
+	}
+	if v := statusOf(t, c, "m1"); v.WAMID != "wamid.A" || v.Status != StatusDelivered || !v.Reached() {
+		t.Fatalf("after callback statuses: %+v", v)
+	}
+	if ev := c.takeEvidence(); len(ev) != 1 || ev[0] != (OutboundEvidence{MessageID: "m1", WAMID: "wamid.A"}) {
+		t.Fatalf("evidence %+v", ev)
+	}
+	// The send answer comes last: it only confirms, never moves the status back.
+	if c.outboundResult(&OutboundResult{MessageID: "m1", WAMID: "wamid.A", Status: StatusSent, At: t0}, t0) {
+		t.Fatal("a late sent changed a delivered message")
+	}
+	if v := statusOf(t, c, "m1"); v.Status != StatusDelivered {
+		t.Fatalf("status went back to %s", v.Status)
+	}
+	// A status of another wamid naming the same id is a second copy: not this message's.
+	if out, _ := c.applyStatus(StatusUpdate{WAMID: "wamid.B", Status: StatusRead, Timestamp: t0, CallbackData: "m1"}); out != statusHeld {
+		t.Fatalf("second copy's status: %v", out)
+	}
+	if v := statusOf(t, c, "m1"); v.WAMID != "wamid.A" || v.Status != StatusDelivered {
+		t.Fatalf("second copy changed the message: %+v", v)
+	}
+}
+
+func TestOutboundResultLifecycle(t *testing.T) {
+	c := newTestConversation()
+	c.addOutbound(outboundText("m1"), t0)
+	// Held statuses (a wamid seen before the result) are applied when the result names it.
+	c.applyStatus(StatusUpdate{WAMID: "wamid.A", Status: StatusRead, Timestamp: t0})
+	if !c.outboundResult(&OutboundResult{MessageID: "m1", WAMID: "wamid.A", Status: StatusSent, At: t0}, t0) {
+		t.Fatal("result changed nothing")
+	}
+	if v := statusOf(t, c, "m1"); v.Status != StatusRead {
+		t.Fatalf("held read not applied: %+v", v)
+	}
+	if _, held := c.s.Held["wamid.A"]; held {
+		t.Fatal("held statuses kept after release")
+	}
+
+	// unknown is superseded by any real status.
+	c.addOutbound(outboundText("m2"), t0)
+	c.outboundResult(&OutboundResult{MessageID: "m2", Status: StatusUnknown, At: t0}, t0)
+	if v := statusOf(t, c, "m2"); v.Status != StatusUnknown || v.Reached() {
+		t.Fatalf("unknown: %+v", v)
+	}
+	c.applyStatus(StatusUpdate{WAMID: "wamid.C", Status: StatusSent, Timestamp: t0, CallbackData: "m2"})
+	if v := statusOf(t, c, "m2"); v.Status != StatusSent || v.WAMID != "wamid.C" {
+		t.Fatalf("unknown then sent: %+v", v)
+	}
+
+	// A failure carries Meta's code and title.
+	c.addOutbound(outboundText("m3"), t0)
+	c.outboundResult(&OutboundResult{MessageID: "m3", Status: StatusFailed, At: t0, Error: &MessageError{Code: 131026, Title: "Message undeliverable"}}, t0)
+	m, _ := c.log.at(c.log.count - 1)
+	if m.Status != StatusFailed || m.Error == nil || m.Error.Code != 131026 || c.s.Summary.LastMessage.Status != StatusFailed {
+		t.Fatalf("failed: %+v / last %+v", m, c.s.Summary.LastMessage)
+	}
+}
+
+func TestOutboundResultRestoresALostMessage(t *testing.T) {
+	c := newTestConversation()
+	if c.outboundResult(&OutboundResult{MessageID: "m9", Status: StatusSent, WAMID: "wamid.Z"}, t0) {
+		t.Fatal("a result without the message created one")
+	}
+	msg := outboundText("ignored")
+	if !c.outboundResult(&OutboundResult{MessageID: "m9", Status: StatusSent, WAMID: "wamid.Z", At: t0, Message: &msg}, t0.Add(time.Second)) {
+		t.Fatal("lost message not restored")
+	}
+	if v := statusOf(t, c, "m9"); v.Status != StatusSent || v.WAMID != "wamid.Z" || c.s.Summary.MessageCount != 1 {
+		t.Fatalf("restored: %+v, count %d", v, c.s.Summary.MessageCount)
+	}
+}
+
+func TestOutboundMessageFromRequest(t *testing.T) {
+	m, err := OutboundMessage("m1", []byte(`{"messaging_product":"whatsapp","to":"+5511","type":"template","template":{"name":"order_shipped","language":{"code":"pt_BR"}},"context":{"message_id":"wamid.X"}}`), t0)
+	if err != nil || m.Type != "template" || m.Text != "order_shipped (pt_BR)" || m.Context.ReplyTo != "wamid.X" ||
+		string(m.Content) != `{"name":"order_shipped","language":{"code":"pt_BR"}}` || m.Status != StatusQueued || m.Direction != Outbound {
+		t.Fatalf("%+v %v", m, err)
+	}
+	if _, err := OutboundMessage("m2", []byte("{"), t0); err == nil {
+		t.Fatal("bad request accepted")
+	}
+}

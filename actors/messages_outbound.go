@@ -1,0 +1,96 @@
+package actors
+
+import (
+	"time"
+
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// TemplateRef names a template translation (WhatsApp's identity: WABA, name, language).
+type TemplateRef struct {
+	Name     string `json:"name"`
+	Language string `json:"language"`
+}
+
+// PrepareSend asks the tenant whether it may send now and from which number. A template
+// send names its template, which must be known (synced or announced by webhook) and
+// APPROVED. The answer is a SendTicket or a Failure with one of the FailureSend… codes.
+type PrepareSend struct {
+	Template *TemplateRef `json:"template,omitempty"`
+}
+
+// SendTicket answers PrepareSend: the number the message goes out from.
+type SendTicket struct {
+	PhoneNumberID string `json:"phoneNumberId"`
+}
+
+// SubmitOutbound hands a message already stored queued in the outbox to its tenant's
+// sender. Idempotent by message id; the tenant also finds queued messages by itself at
+// activation, so a lost Submit delays a message, it never loses it.
+type SubmitOutbound struct {
+	Message persistence.OutboxMessage `json:"message"`
+}
+
+// WakeOutbound activates a tenant so it resumes its outbox (the engine sends it to every
+// connected tenant at start).
+type WakeOutbound struct{}
+
+// OutboundResult tells a conversation what became of one of its outbound messages: the
+// wamid Meta gave it and the status it reached (sent, failed with Meta's error, or
+// unknown while the sender reconciles). Idempotent: statuses only move forward.
+type OutboundResult struct {
+	MessageID string        `json:"messageId"`
+	WAMID     string        `json:"wamid,omitempty"`
+	Status    string        `json:"status,omitempty"`
+	Error     *MessageError `json:"error,omitempty"`
+	At        time.Time     `json:"at"`
+	// Message is the message as accepted. The conversation stores it when it does not have
+	// it (the process died between the outbox write and the conversation's).
+	Message *Message `json:"message,omitempty"`
+}
+
+// GetOutbound asks a conversation what it knows of one of its outbound messages: the
+// sender's evidence check when it reconciles a message of unknown fate.
+type GetOutbound struct {
+	MessageID string `json:"messageId"`
+}
+
+// OutboundView answers GetOutbound.
+type OutboundView struct {
+	Found  bool   `json:"found"`
+	WAMID  string `json:"wamid,omitempty"`
+	Status string `json:"status,omitempty"`
+}
+
+// Reached reports whether the view proves the message reached Meta: it has a wamid, or
+// Meta reported a status for it.
+func (v OutboundView) Reached() bool {
+	return v.Found && (v.WAMID != "" || statusRank[v.Status] >= statusRank[StatusSent])
+}
+
+// OutboundEvidence tells the tenant that Meta reported a status carrying one of its message
+// ids as biz_opaque_callback_data: that message reached Meta, whatever the outbox says.
+type OutboundEvidence struct {
+	MessageID string `json:"messageId"`
+	WAMID     string `json:"wamid"`
+}
+
+// Failure codes of PrepareSend, one per reason a tenant refuses to send now.
+const (
+	FailureNotConfigured  = "not_configured"      // no number or token
+	FailureTenantInactive = "tenant_inactive"     // deactivated
+	FailureNeedsReauth    = "needs_reauth"        // Meta rejected the token (190) or the app was removed
+	FailureSendingPaused  = "sending_paused"      // Meta restricted the number/WABA (131048, 368, …)
+	FailureTemplate       = "template_not_usable" // unknown template or not APPROVED
+)
+
+func registerOutbound(register func(name string, v any)) {
+	for name, v := range map[string]any{
+		"actors.PrepareSend": PrepareSend{}, "actors.SendTicket": SendTicket{},
+		"actors.SubmitOutbound": SubmitOutbound{}, "actors.WakeOutbound": WakeOutbound{},
+		"actors.OutboundResult": OutboundResult{}, "actors.GetOutbound": GetOutbound{},
+		"actors.OutboundView": OutboundView{}, "actors.OutboundEvidence": OutboundEvidence{},
+	} {
+		register(name, v)
+	}
+}

@@ -1,0 +1,77 @@
+package actors
+
+import "time"
+
+// OutboundPolicy shapes the sender: pacing, retries and reconciliation. Zero fields take
+// the defaults noted (Meta's documented numbers where Meta has one).
+type OutboundPolicy struct {
+	// DefaultRate is a number's messages per second when its tenant sets none (80, Meta's
+	// default); MaxRate caps a tenant's setting (1,000, Meta's upgraded tier).
+	DefaultRate int
+	MaxRate     int
+	// PairInterval and PairBurst pace messages to one recipient: a bucket of PairBurst
+	// refilled one per PairInterval (Meta: ~1 per 6 s sustained, bursts of up to 45).
+	PairInterval time.Duration
+	PairBurst    int
+	// MaxTransientAttempts caps retries of Meta-side errors (131000, 131016, …) and of
+	// sends that certainly never left; then the message fails (5).
+	MaxTransientAttempts int
+	// ReconcileAfter is how long a message of unknown fate waits for a status webhook
+	// carrying its id before the sender decides it never reached Meta and sends it again
+	// (2 min; OUTBOUND.md explains the choice).
+	ReconcileAfter time.Duration
+	// PauseFor is how long a restriction (131048, 368, 131042, 131031) pauses a tenant's
+	// sends (1 h; Meta: "retry hours later").
+	PauseFor time.Duration
+	// SendTimeout bounds one Graph send, store writes included (15 s).
+	SendTimeout time.Duration
+	// Lead is how far ahead of its pacing slot a message is claimed in the outbox, so the
+	// store write does not delay the request past its slot (100 ms).
+	Lead time.Duration
+	// MaxInFlight bounds a tenant's concurrent sends (512).
+	MaxInFlight int
+	// MemoryQueue bounds how many queued messages a tenant holds in memory; the rest wait
+	// in the outbox and are read as the queue drains (5,000).
+	MemoryQueue int
+	// DirectoryRefresh is how old the tenant's directory entry (number, token, flags) may
+	// get before it is read again (5 s).
+	DirectoryRefresh time.Duration
+	// RescanEvery is how often a tenant with nothing in memory looks for queued messages a
+	// lost Submit left in the outbox (1 min).
+	RescanEvery time.Duration
+}
+
+func (p *OutboundPolicy) defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	defInt := func(n *int, v int) {
+		if *n <= 0 {
+			*n = v
+		}
+	}
+	defInt(&p.DefaultRate, 80)
+	defInt(&p.MaxRate, 1000)
+	def(&p.PairInterval, 6*time.Second)
+	defInt(&p.PairBurst, 45)
+	defInt(&p.MaxTransientAttempts, 5)
+	def(&p.ReconcileAfter, 2*time.Minute)
+	def(&p.PauseFor, time.Hour)
+	def(&p.SendTimeout, 15*time.Second)
+	def(&p.Lead, 100*time.Millisecond)
+	defInt(&p.MaxInFlight, 512)
+	defInt(&p.MemoryQueue, 5000)
+	def(&p.DirectoryRefresh, 5*time.Second)
+	def(&p.RescanEvery, time.Minute)
+}
+
+// rateOf is a tenant's pacing rate: its setting, else the default, capped.
+func (p *OutboundPolicy) rateOf(messagesPerSecond int) int {
+	r := messagesPerSecond
+	if r <= 0 {
+		r = p.DefaultRate
+	}
+	return min(r, p.MaxRate)
+}

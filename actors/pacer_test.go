@@ -1,0 +1,134 @@
+package actors
+
+import (
+	"testing"
+	"time"
+)
+
+// maxInAnySecond is the most slots inside any half-open one-second span, the way Meta
+// (and fakemeta) count a number's throughput.
+func maxInAnySecond(slots []time.Time) int {
+	most, j := 0, 0
+	for i := range slots {
+		for slots[i].Sub(slots[j]) >= time.Second {
+			j++
+		}
+		most = max(most, i-j+1)
+	}
+	return most
+}
+
+func TestPacerNeverExceedsItsRateInAnySecond(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		rate int
+		step time.Duration // how far the clock moves between reservations
+	}{
+		{"default 80, caller faster than the rate", 80, time.Millisecond},
+		{"default 80, caller in bursts", 80, 0},
+		{"1000 mps", 1000, 100 * time.Microsecond},
+		{"slow caller never waits", 10, 200 * time.Millisecond},
+		{"one per second", 1, 10 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newPacer(tc.rate)
+			now := t0
+			var slots []time.Time
+			for range 5 * tc.rate {
+				slots = append(slots, p.reserve(now))
+				now = now.Add(tc.step)
+			}
+			if got := maxInAnySecond(slots); got > tc.rate {
+				t.Fatalf("%d sends in one second, rate %d", got, tc.rate)
+			}
+			for i := 1; i < len(slots); i++ {
+				if slots[i].Before(slots[i-1]) {
+					t.Fatalf("slot %d before slot %d", i, i-1)
+				}
+			}
+			// Achieved rate: the whole run takes about len/rate seconds, not more.
+			span := slots[len(slots)-1].Sub(slots[0])
+			want := time.Duration(float64(len(slots)-1) / float64(tc.rate) * float64(time.Second))
+			if tc.step*time.Duration(len(slots)) < want && span > want+time.Millisecond {
+				t.Fatalf("took %s for %d sends at %d/s (want ≈ %s)", span, len(slots), tc.rate, want)
+			}
+		})
+	}
+}
+
+func TestPacerThrottleEpisodes(t *testing.T) {
+	backoff := func(n int) time.Duration { return time.Duration(1<<n) * time.Second }
+	p := newPacer(80)
+	now := t0
+	for range 10 {
+		p.reserve(now)
+	}
+	sentBefore := now
+	now = now.Add(50 * time.Millisecond)
+	if !p.throttled(now, sentBefore, backoff) {
+		t.Fatal("first 130429 did not start an episode")
+	}
+	if p.rate != 40 || !p.slot(now).Equal(now.Add(time.Second)) {
+		t.Fatalf("after one episode: rate %v, next slot in %s", p.rate, p.slot(now).Sub(now))
+	}
+	// The rest of the burst that was already in flight answers 130429 too: one signal.
+	for range 9 {
+		if p.throttled(now.Add(time.Millisecond), sentBefore, backoff) {
+			t.Fatal("an answer to a send from before the episode escalated it")
+		}
+	}
+	if p.rate != 40 || p.strikes != 1 {
+		t.Fatalf("stale answers changed rate %v strikes %d", p.rate, p.strikes)
+	}
+	// A send of the new episode is throttled again: half again, and a longer pause.
+	slot := p.reserve(now)
+	later := slot.Add(10 * time.Millisecond)
+	if !p.throttled(later, slot, backoff) || p.rate != 20 || !p.slot(later).Equal(later.Add(2*time.Second)) {
+		t.Fatalf("second episode: rate %v, pause %s", p.rate, p.slot(later).Sub(later))
+	}
+	// Throttling never goes below the floor.
+	for range 20 {
+		s := p.reserve(later)
+		later = s.Add(time.Millisecond)
+		p.throttled(later, s, func(int) time.Duration { return 0 })
+	}
+	if p.rate != minRate {
+		t.Fatalf("rate %v after many episodes, want the floor %v", p.rate, minRate)
+	}
+	// Quiet seconds bring it back, one tenth of the limit per second, up to the limit.
+	for range 40 {
+		s := p.reserve(later)
+		later = s.Add(time.Second)
+		p.succeeded(later, s)
+	}
+	if p.rate != 80 || p.strikes != 0 {
+		t.Fatalf("rate %v strikes %d after 40 quiet seconds", p.rate, p.strikes)
+	}
+}
+
+func TestPacerSuccessOfAnOldSendDoesNotEndAnEpisode(t *testing.T) {
+	p := newPacer(10)
+	old := p.reserve(t0)
+	p.throttled(t0.Add(time.Second), t0.Add(time.Second), func(int) time.Duration { return time.Second })
+	p.succeeded(t0.Add(3*time.Second), old)
+	if p.strikes != 1 {
+		t.Fatal("an answer from before the episode reset its strikes")
+	}
+}
+
+func TestPacerFollowsTheTenantsSetting(t *testing.T) {
+	p := newPacer(80)
+	p.setLimit(1000)
+	if p.rate != 1000 {
+		t.Fatalf("raised limit: rate %v", p.rate)
+	}
+	p.throttled(t0, t0, func(int) time.Duration { return 0 })
+	p.setLimit(2000)
+	if p.rate != 500 || p.limit != 2000 {
+		t.Fatalf("a throttled number keeps its reduced rate: %v/%v", p.rate, p.limit)
+	}
+	p.setLimit(100)
+	if p.rate != 100 {
+		t.Fatalf("a lower limit caps the rate: %v", p.rate)
+	}
+}

@@ -1,0 +1,76 @@
+package actors
+
+import "time"
+
+// action is what the sender does with a message after a failed attempt.
+type action int
+
+const (
+	// actRetry puts the message back in its lane, to go again after wait.
+	actRetry action = iota
+	// actFail ends the message with Meta's error.
+	actFail
+	// actUnknown parks the message for reconciliation: it may have reached Meta.
+	actUnknown
+	// actPause retries the message once the tenant's pause is over.
+	actPause
+	// actReauth retries the message once the tenant has a working token again.
+	actReauth
+)
+
+var actionNames = [...]string{actRetry: "retry", actFail: "fail", actUnknown: "unknown", actPause: "pause", actReauth: "reauth"}
+
+func (a action) String() string { return actionNames[a] }
+
+// decision is the verdict on one failed attempt.
+type decision struct {
+	action action
+	// wait is how long the message waits before its next attempt (actRetry).
+	wait time.Duration
+	// throttle: the number must slow down (130429); pair: only this recipient waits (131056).
+	throttle bool
+	pair     bool
+	// transient: the attempt counts against MaxTransientAttempts.
+	transient bool
+	// err is what the failed message shows (actFail).
+	err *MessageError
+}
+
+// Transient retries wait 1 s · 2^attempt, up to 5 min, unless Meta's own table says
+// otherwise (SendFailure.Backoff).
+const (
+	transientBase = time.Second
+	transientCap  = 5 * time.Minute
+)
+
+// decide applies WHATSAPP.md §2.3 to a failed attempt. transientTries is how many
+// transient failures the message already had. A failure that may have reached Meta is
+// never retried here, whatever its class: resending it could reach the customer twice.
+func decide(f *SendFailure, transientTries int, p *OutboundPolicy) decision {
+	if f.MaybeSent {
+		return decision{action: actUnknown}
+	}
+	switch f.Class {
+	case ClassRetryThroughput:
+		// The pacer pauses the whole number; the message itself goes again in its turn.
+		return decision{action: actRetry, throttle: true}
+	case ClassRetryPair:
+		// The recipient's bucket decides the wait (4^X); other recipients go on.
+		return decision{action: actRetry, pair: true}
+	case ClassRetryTransient:
+		if transientTries+1 >= p.MaxTransientAttempts {
+			return decision{action: actFail, err: failureError(f)}
+		}
+		return decision{action: actRetry, transient: true, wait: f.wait(transientTries, transientBase, transientCap)}
+	case ClassPauseTenant:
+		return decision{action: actPause}
+	case ClassReauth:
+		return decision{action: actReauth}
+	}
+	return decision{action: actFail, err: failureError(f)}
+}
+
+// failureError is the error a failed message shows in the inbox.
+func failureError(f *SendFailure) *MessageError {
+	return &MessageError{Code: f.Code, Title: f.Title, Details: f.Details}
+}

@@ -1,0 +1,213 @@
+package actors
+
+import (
+	"time"
+
+	"github.com/switchboard/switchboard/cluster"
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// sender is the tenant grain's outbound half: a queue and a pacer per sending number, the
+// outbox state machine of every message it holds, and reconciliation of messages whose
+// fate is unknown. It runs on the grain's goroutine; every store or network call runs in a
+// goroutine of its own and comes back as a local message (sender_io.go), so a slow Meta or
+// store never blocks the tenant's mailbox. OUTBOUND.md describes the whole pipeline.
+type sender struct {
+	d        *Deps
+	pol      *OutboundPolicy
+	tenantID string
+	state    *TenantState // the grain's; pauses are kept there
+	save     func() error // persists state
+	tell     func(any)
+	node     *cluster.Node
+
+	items    map[string]*outItem
+	unknown  map[string]*outItem // the items in phaseUnknown
+	numbers  map[string]*numberQueue
+	inflight int
+
+	dir      persistence.Tenant
+	dirFound bool
+	dirAt    time.Time
+	dirBusy  bool
+	token    string
+	sealed   string // the sealed token token was opened from
+	// deadToken is the sealed token Meta rejected (190): only a different one clears it,
+	// whatever a stale directory read says.
+	deadToken string
+
+	wakeAt      time.Time
+	timer       *time.Timer
+	scannedAt   time.Time
+	moreInStore bool
+	scanning    bool
+	stopped     bool
+}
+
+// numberQueue is one sending number's lanes and pacer.
+type numberQueue struct {
+	q    *sendQueue
+	pace *pacer
+}
+
+type itemPhase int
+
+const (
+	phaseQueued   itemPhase = iota // in its lane
+	phaseSending                   // claimed in the outbox and on its way to Meta
+	phaseSettling                  // its outcome is being written
+	phaseUnknown                   // may have reached Meta: waiting for evidence
+)
+
+// outItem is one message the sender holds.
+type outItem struct {
+	row         persistence.OutboxMessage
+	phase       itemPhase
+	notBefore   time.Time
+	slot        time.Time // pacing slot of the current attempt
+	transient   int       // transient failures so far
+	reconcileBy time.Time // phaseUnknown: when to stop waiting for evidence
+	checking    bool      // phaseUnknown: an evidence check is running
+}
+
+func newSender(d *Deps, tenantID string, state *TenantState, save func() error) *sender {
+	return &sender{
+		d: d, pol: &d.Outbound, tenantID: tenantID, state: state, save: save,
+		items: map[string]*outItem{}, unknown: map[string]*outItem{}, numbers: map[string]*numberQueue{},
+	}
+}
+
+// enabled reports whether this node sends at all (a node without a Graph client only
+// queues: tests of other parts, ingest-only tools).
+func (s *sender) enabled() bool { return s.d.Graph != nil }
+
+// idle reports whether passivating the grain would abandon nothing.
+func (s *sender) idle() bool { return len(s.items) == 0 && !s.moreInStore }
+
+func (s *sender) number(phoneNumberID string) *numberQueue {
+	nq, ok := s.numbers[phoneNumberID]
+	if !ok {
+		nq = &numberQueue{q: newSendQueue(s.pol.PairInterval, s.pol.PairBurst), pace: newPacer(s.pol.rateOf(s.dir.MessagesPerSecond))}
+		s.numbers[phoneNumberID] = nq
+	}
+	return nq
+}
+
+// queuedInMemory counts messages waiting in lanes.
+func (s *sender) queuedInMemory() int {
+	n := 0
+	for _, nq := range s.numbers {
+		n += nq.q.queued
+	}
+	return n
+}
+
+// track starts holding a queued outbox row, unless it is held already or memory is full.
+func (s *sender) track(row persistence.OutboxMessage, now time.Time) {
+	if _, held := s.items[row.ID]; held {
+		return
+	}
+	if s.queuedInMemory() >= s.pol.MemoryQueue {
+		s.moreInStore = true // read again from the outbox as the queue drains
+		return
+	}
+	it := &outItem{row: row, notBefore: row.NextAttemptAt}
+	s.items[row.ID] = it
+	s.number(row.PhoneNumberID).q.push(it, now)
+}
+
+// submit takes a message the REST edge just queued.
+func (s *sender) submit(row persistence.OutboxMessage) {
+	if !s.enabled() || row.TenantID != s.tenantID || row.State != persistence.OutboxQueued {
+		return
+	}
+	s.track(row, s.d.Now())
+	s.pump()
+}
+
+// blocked reports whether the tenant may not send now, and until when to look again.
+func (s *sender) blocked(now time.Time) (time.Time, bool) {
+	recheck := now.Add(s.pol.DirectoryRefresh)
+	switch {
+	case !s.dirFound || !s.dir.Active || s.token == "" || s.needsReauth() || s.state.Restricted:
+		return recheck, true
+	case s.state.SendsPausedUntil.After(now):
+		return s.state.SendsPausedUntil, true
+	}
+	return time.Time{}, false
+}
+
+// pump sends whatever may go now and arms the timer for the next thing to do.
+func (s *sender) pump() {
+	if s.stopped || !s.enabled() {
+		return
+	}
+	now := s.d.Now()
+	s.refreshDirectory(now, false)
+	var wake time.Time
+	if until, blocked := s.blocked(now); blocked {
+		if len(s.items) > 0 {
+			wake = until
+		}
+	} else {
+		for _, nq := range s.numbers {
+			wake = earliest(wake, s.dispatch(nq, now))
+			nq.q.sweep(now)
+		}
+	}
+	wake = earliest(wake, s.reconcile(now))
+	wake = earliest(wake, s.rescan(now))
+	s.arm(wake, now)
+}
+
+// dispatch starts the sends of one number whose slots come within the lead, and returns
+// when to look again (zero: when a result comes back).
+func (s *sender) dispatch(nq *numberQueue, now time.Time) time.Time {
+	for s.inflight < s.pol.MaxInFlight {
+		if slot := nq.pace.slot(now); slot.After(now.Add(s.pol.Lead)) {
+			return slot.Add(-s.pol.Lead)
+		}
+		it := nq.q.next(now)
+		if it == nil {
+			at, ok := nq.q.wake()
+			if !ok {
+				return time.Time{}
+			}
+			return at
+		}
+		it.phase, it.slot = phaseSending, nq.pace.reserve(now)
+		s.inflight++
+		s.startAttempt(it, now)
+	}
+	return time.Time{}
+}
+
+// arm sets the wake-up timer to at unless an earlier one is set.
+func (s *sender) arm(at, now time.Time) {
+	if at.IsZero() || (s.wakeAt.After(now) && !at.Before(s.wakeAt)) {
+		return
+	}
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	s.wakeAt = at
+	tell := s.tell
+	s.timer = time.AfterFunc(max(0, at.Sub(now)), func() { tell(&senderWake{}) })
+}
+
+func (s *sender) stop() {
+	s.stopped = true
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+}
+
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
+}
+
+// senderWake is the timer's local message.
+type senderWake struct{}

@@ -1,0 +1,134 @@
+package actors
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// TemplateApproved is the only template status Meta lets a business send.
+const TemplateApproved = "APPROVED"
+
+// prepare answers PrepareSend from what the tenant knows now: its directory entry (at most
+// DirectoryRefresh old), its pauses, and its templates. code is "" when the send may go.
+func (s *sender) prepare(p *PrepareSend, now time.Time) (ticket *SendTicket, code, why string) {
+	s.refreshDirectory(now, false)
+	switch {
+	case !s.enabled():
+		return nil, FailureNotConfigured, "this node has no Graph API client and cannot send"
+	case !s.dirFound:
+		return nil, FailureNotConfigured, "the tenant is not in the directory"
+	case !s.dir.Active:
+		return nil, FailureTenantInactive, "the tenant is deactivated"
+	case s.dir.PhoneNumberID == "" || s.dir.AccessToken.IsZero():
+		return nil, FailureNotConfigured, "the tenant has no connected WhatsApp number; complete Embedded Signup first"
+	case s.token == "":
+		return nil, FailureNotConfigured, "the tenant's access token cannot be opened with this node's keys"
+	case s.needsReauth():
+		return nil, FailureNeedsReauth, "Meta rejected the tenant's access token; reconnect the number through Embedded Signup"
+	case s.state.Restricted:
+		return nil, FailureSendingPaused, "Meta restricted the WhatsApp Business Account; sends resume once it is reinstated"
+	case s.state.SendsPausedUntil.After(now):
+		return nil, FailureSendingPaused, fmt.Sprintf("sends are paused until %s: %s",
+			s.state.SendsPausedUntil.UTC().Format(time.RFC3339), s.state.SendsPausedReason)
+	}
+	if p.Template != nil {
+		t, ok := s.state.Templates[templateKey(p.Template.Name, p.Template.Language)]
+		switch {
+		case !ok:
+			return nil, FailureTemplate, fmt.Sprintf("template %s (%s) is not known for this tenant; sync templates first",
+				p.Template.Name, p.Template.Language)
+		case t.Status != TemplateApproved:
+			return nil, FailureTemplate, fmt.Sprintf("template %s (%s) is %s, not APPROVED", p.Template.Name, p.Template.Language, t.Status)
+		}
+	}
+	return &SendTicket{PhoneNumberID: s.dir.PhoneNumberID}, "", ""
+}
+
+// needsReauth: the directory or a webhook says so, or Meta rejected this very token.
+func (s *sender) needsReauth() bool {
+	return s.dir.NeedsReauth || s.state.NeedsReauth || (s.deadToken != "" && s.deadToken == s.sealed)
+}
+
+// applyDirectory takes a directory entry: the token is opened again only when it changed,
+// and the pacers follow the tenant's rate.
+func (s *sender) applyDirectory(t persistence.Tenant) {
+	s.dir, s.dirFound = t, true
+	sealed := sealedKey(t.AccessToken)
+	if sealed != s.sealed {
+		s.sealed, s.token = sealed, ""
+		if !t.AccessToken.IsZero() && s.d.Secrets != nil {
+			tok, err := s.d.Secrets.Open(t.AccessToken, t.ID)
+			if err != nil {
+				s.d.Log.Error("tenant access token does not open", "tenant", t.ID, "err", err)
+			}
+			s.token = tok
+		}
+	}
+	for _, nq := range s.numbers {
+		nq.pace.setLimit(s.pol.rateOf(t.MessagesPerSecond))
+	}
+}
+
+func sealedKey(s persistence.SealedSecret) string {
+	if s.IsZero() {
+		return ""
+	}
+	var b bytes.Buffer
+	b.WriteString(s.KeyID)
+	b.WriteByte(':')
+	b.WriteString(base64.StdEncoding.EncodeToString(s.Ciphertext))
+	return b.String()
+}
+
+// receive handles the sender's local messages; false for anything else.
+func (s *sender) receive(msg any) bool {
+	switch m := msg.(type) {
+	case *senderWake:
+		s.wakeAt = time.Time{}
+	case *attemptDone:
+		s.attempted(m)
+	case *settled:
+		s.settledOutcome(m)
+	case *evidenceChecked:
+		s.checked(m)
+	case *dirLoaded:
+		s.dirBusy, s.dirAt = false, s.d.Now()
+		switch {
+		case m.err == nil:
+			s.applyDirectory(m.t)
+		case errors.Is(m.err, persistence.ErrNotFound):
+			s.dirFound = false
+		default:
+			s.d.Log.Warn("tenant directory refresh failed", "tenant", s.tenantID, "err", m.err)
+		}
+	case *outboxLoaded:
+		s.scanning = false
+		if m.err != nil {
+			s.d.Log.Warn("outbox rescan failed", "tenant", s.tenantID, "err", m.err)
+			break
+		}
+		s.moreInStore = m.full
+		now := s.d.Now()
+		for _, r := range m.rows {
+			s.track(r, now)
+		}
+	default:
+		return false
+	}
+	s.pump()
+	return true
+}
+
+// The sender's local messages are its own bookkeeping, not activity: they must not keep
+// an idle tenant from passivating (the grain checks idle() when the timeout fires).
+func (*senderWake) NotInfluenceReceiveTimeout()      {}
+func (*attemptDone) NotInfluenceReceiveTimeout()     {}
+func (*settled) NotInfluenceReceiveTimeout()         {}
+func (*evidenceChecked) NotInfluenceReceiveTimeout() {}
+func (*dirLoaded) NotInfluenceReceiveTimeout()       {}
+func (*outboxLoaded) NotInfluenceReceiveTimeout()    {}

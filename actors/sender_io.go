@@ -1,0 +1,172 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// The sender's IO. Each function here runs in its own goroutine with values copied from
+// the grain, and reports back with a local message; none touches sender state.
+
+// startAttempt claims the message (queued → sending, conditional: of two activations
+// racing for it, one wins and the other lets go) and sends it at its pacing slot.
+func (s *sender) startAttempt(it *outItem, now time.Time) {
+	row, slot, token := it.row, it.slot, s.token
+	store, graph, tell, timeout := s.d.Store, s.d.Graph, s.tell, s.pol.SendTimeout
+	wait := slot.Sub(now)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout+max(0, wait))
+		defer cancel()
+		claim := row
+		claim.State, claim.Attempts, claim.UpdatedAt = persistence.OutboxSending, row.Attempts+1, time.Now().UTC()
+		if err := store.Outbox().Transition(ctx, persistence.OutboxQueued, claim); err != nil {
+			tell(&attemptDone{id: row.ID, claimErr: err})
+			return
+		}
+		// The claim is durable before the request leaves: a crash from here on leaves the
+		// row in "sending", which the next activation reconciles instead of resending.
+		if err := sleepCtx(ctx, wait); err != nil {
+			tell(&attemptDone{id: row.ID, claimed: claim, err: &SendFailure{Class: ClassRetryTransient, Title: "send deadline passed before its slot"}})
+			return
+		}
+		wamid, err := graph.Send(ctx, token, row.PhoneNumberID, row.Request)
+		tell(&attemptDone{id: row.ID, claimed: claim, wamid: wamid, err: err})
+	}()
+}
+
+// settle writes an outcome (from → row.State) and tells the conversation (conv may be nil).
+// The conversation is told even when the outbox write fails: what Meta answered is true
+// whatever the outbox managed to record.
+func (s *sender) settle(it *outItem, from persistence.OutboxState, row persistence.OutboxMessage, conv *OutboundResult) {
+	it.phase = phaseSettling
+	delete(s.unknown, it.row.ID)
+	store, node, tell, timeout := s.d.Store, s.node, s.tell, s.pol.SendTimeout
+	if conv != nil && conv.Message == nil {
+		if m, err := OutboundMessage(row.ID, row.Request, row.CreatedAt); err == nil {
+			conv.Message = &m
+		}
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		err := transition(ctx, store.Outbox(), from, row)
+		if conv != nil {
+			tellConversation(ctx, node, row, conv, s.d)
+		}
+		tell(&settled{id: row.ID, from: from, row: row, err: err})
+	}()
+}
+
+// transition moves a row from → row.State, retrying store trouble until ctx ends. A
+// definite outcome (sent, failed) also replaces "unknown": if another activation parked the
+// message for reconciliation meanwhile, what Meta answered settles it.
+func transition(ctx context.Context, ob persistence.Outbox, from persistence.OutboxState, row persistence.OutboxMessage) error {
+	backoff := 50 * time.Millisecond
+	for {
+		err := ob.Transition(ctx, from, row)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, persistence.ErrVersionConflict):
+			cur, gerr := ob.Get(ctx, row.ID)
+			switch {
+			case gerr != nil:
+				return fmt.Errorf("%w (and reading it back: %w)", err, gerr)
+			case cur.State == row.State:
+				return nil
+			case cur.State == persistence.OutboxUnknown && (row.State == persistence.OutboxSent || row.State == persistence.OutboxFailed):
+				from = persistence.OutboxUnknown
+				continue
+			}
+			return err
+		case errors.Is(err, persistence.ErrNotFound):
+			return err
+		}
+		if serr := sleepCtx(ctx, backoff); serr != nil {
+			return err
+		}
+		backoff = min(2*backoff, time.Second)
+	}
+}
+
+// tellConversation hands an outcome to the message's conversation (best effort: status
+// webhooks carrying the message id repair a lost one).
+func tellConversation(ctx context.Context, node interface {
+	Call(context.Context, string, string, any) (any, error)
+}, row persistence.OutboxMessage, r *OutboundResult, d *Deps) {
+	identity, ok := conversationOf(row)
+	if !ok || node == nil {
+		return
+	}
+	if _, err := node.Call(ctx, KindConversation, identity, r); err != nil {
+		d.Log.Warn("conversation not told of send outcome", "conversation", identity, "message", row.ID, "status", r.Status, "err", err)
+	}
+}
+
+// dirLoaded carries a fresh directory entry.
+type dirLoaded struct {
+	t   persistence.Tenant
+	err error
+}
+
+// refreshDirectory reads the tenant's directory entry again when it is older than the
+// policy allows (or now, when forced); the grain answers from the old copy meanwhile.
+func (s *sender) refreshDirectory(now time.Time, force bool) {
+	if s.dirBusy || (!force && now.Sub(s.dirAt) < s.pol.DirectoryRefresh) {
+		return
+	}
+	s.dirBusy = true
+	dir, id, tell := s.d.Store.Directory(), s.tenantID, s.tell
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		t, err := dir.TenantByID(ctx, id)
+		tell(&dirLoaded{t: t, err: err})
+	}()
+}
+
+// outboxLoaded carries queued rows read back from the outbox.
+type outboxLoaded struct {
+	rows []persistence.OutboxMessage
+	full bool
+	err  error
+}
+
+// rescan reads queued rows the sender does not hold — rows left in the store while memory
+// was full, or a Submit that never arrived — and returns when to do it next.
+func (s *sender) rescan(now time.Time) time.Time {
+	if s.scanning {
+		return time.Time{}
+	}
+	refill := s.moreInStore && s.queuedInMemory() < s.pol.MemoryQueue/2
+	if next := s.scannedAt.Add(s.pol.RescanEvery); !refill && now.Before(next) {
+		return next
+	}
+	s.scanning, s.scannedAt = true, now
+	ob, id, limit, tell := s.d.Store.Outbox(), s.tenantID, s.pol.MemoryQueue, s.tell
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		rows, err := ob.ListByState(ctx, id, persistence.OutboxQueued, limit)
+		tell(&outboxLoaded{rows: rows, full: len(rows) == limit, err: err})
+	}()
+	return time.Time{}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,187 @@
+package actors
+
+import (
+	"errors"
+	"time"
+
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// attemptDone reports one claim-and-send (sender_io.go).
+type attemptDone struct {
+	id       string
+	claimed  persistence.OutboxMessage // the row as claimed (state sending)
+	claimErr error                     // the claim failed: nothing was sent
+	wamid    string
+	err      error
+}
+
+// settled reports that an outcome was written to the outbox (and told to the conversation).
+type settled struct {
+	id   string
+	from persistence.OutboxState
+	row  persistence.OutboxMessage
+	err  error
+}
+
+// attempted applies the outcome of one attempt: the outbox transition it calls for, the
+// pacing and pair state it teaches, and what happens to the message next.
+func (s *sender) attempted(r *attemptDone) {
+	s.inflight--
+	it := s.items[r.id]
+	if it == nil {
+		return
+	}
+	now := s.d.Now()
+	nq := s.number(it.row.PhoneNumberID)
+	if r.claimErr != nil {
+		if errors.Is(r.claimErr, persistence.ErrVersionConflict) || errors.Is(r.claimErr, persistence.ErrNotFound) {
+			// Another activation claimed it (or it is gone): it is not ours to send.
+			s.d.Log.Warn("outbox message claimed elsewhere", "tenant", s.tenantID, "message", r.id, "err", r.claimErr)
+			nq.q.finish(it, now)
+			delete(s.items, r.id)
+			return
+		}
+		s.d.Log.Warn("outbox claim failed; retrying", "tenant", s.tenantID, "message", r.id, "err", r.claimErr)
+		it.phase, it.notBefore = phaseQueued, now.Add(time.Second)
+		nq.q.release(it, now)
+		return
+	}
+	it.row = r.claimed
+	pair := nq.q.pairOf(it.row.Recipient)
+	if r.err == nil {
+		nq.pace.succeeded(now, it.slot)
+		pair.accepted()
+		nq.q.finish(it, now)
+		row := it.row
+		row.State, row.WAMID, row.UpdatedAt = persistence.OutboxSent, r.wamid, now
+		row.ErrorCode, row.ErrorTitle = 0, ""
+		s.settle(it, persistence.OutboxSending, row, &OutboundResult{MessageID: row.ID, WAMID: r.wamid, Status: StatusSent, At: now})
+		return
+	}
+	f := asSendFailure(r.err)
+	d := decide(f, it.transient, s.pol)
+	s.d.Log.Debug("send failed", "tenant", s.tenantID, "message", it.row.ID, "class", f.Class, "code", f.Code, "action", d.action)
+	switch d.action {
+	case actRetry:
+		if d.throttle {
+			nq.pace.throttled(now, it.slot, func(n int) time.Duration { return f.wait(n, time.Second, 30*time.Second) })
+		}
+		if d.pair {
+			d.wait = pair.refused(now, f.Backoff)
+		}
+		if d.transient {
+			it.transient++
+		}
+		s.requeue(it, now.Add(d.wait), now)
+	case actPause:
+		s.pause(f, now)
+		s.requeue(it, now, now)
+	case actReauth:
+		s.needReauth(f)
+		s.requeue(it, now, now)
+	case actFail:
+		nq.q.finish(it, now)
+		row := it.row
+		row.State, row.UpdatedAt = persistence.OutboxFailed, now
+		row.ErrorCode, row.ErrorTitle = d.err.Code, d.err.Title
+		s.settle(it, persistence.OutboxSending, row, &OutboundResult{MessageID: row.ID, Status: StatusFailed, Error: d.err, At: now})
+	case actUnknown:
+		nq.q.finish(it, now)
+		row := it.row
+		row.State, row.UpdatedAt = persistence.OutboxUnknown, now
+		s.d.Log.Warn("send outcome unknown; reconciling", "tenant", s.tenantID, "message", row.ID, "err", f)
+		s.settle(it, persistence.OutboxSending, row, &OutboundResult{MessageID: row.ID, Status: StatusUnknown, At: now})
+	}
+}
+
+// requeue writes the claimed message back to queued; its lane stays busy until the write
+// is durable, so no second claim can race it.
+func (s *sender) requeue(it *outItem, at, now time.Time) {
+	it.notBefore = at
+	row := it.row
+	row.State, row.NextAttemptAt, row.UpdatedAt = persistence.OutboxQueued, at, now
+	s.settle(it, persistence.OutboxSending, row, nil)
+}
+
+// settledOutcome continues after an outcome is durable.
+func (s *sender) settledOutcome(r *settled) {
+	it := s.items[r.id]
+	if it == nil {
+		return
+	}
+	now := s.d.Now()
+	nq := s.number(it.row.PhoneNumberID)
+	if r.err != nil {
+		// Conflict: another activation decided this message. Anything else: the store
+		// refused for longer than a send may take; the row keeps its old state and the
+		// next activation reconciles it. Either way this activation lets go of it.
+		s.d.Log.Error("outbox transition failed; letting go of the message", "tenant", s.tenantID, "message", r.id,
+			"from", r.from, "to", r.row.State, "err", r.err)
+		if it.phase == phaseSettling && r.from == persistence.OutboxSending && r.row.State == persistence.OutboxQueued {
+			nq.q.finish(it, now)
+		}
+		delete(s.items, r.id)
+		delete(s.unknown, r.id)
+		return
+	}
+	it.row = r.row
+	switch r.row.State {
+	case persistence.OutboxQueued:
+		it.phase = phaseQueued
+		if r.from == persistence.OutboxSending {
+			nq.q.release(it, now) // a retry: the head of its lane again
+		} else {
+			nq.q.push(it, now) // a resend after reconciliation
+		}
+	case persistence.OutboxUnknown:
+		it.phase, it.reconcileBy, it.checking = phaseUnknown, now.Add(s.pol.ReconcileAfter), false
+		s.unknown[r.id] = it
+	default: // sent, failed: done
+		delete(s.items, r.id)
+	}
+}
+
+// pause stops the tenant's sends for PauseFor (number or WABA restricted) and keeps the
+// pause in the tenant's snapshot, so a restart does not hammer Meta again.
+func (s *sender) pause(f *SendFailure, now time.Time) {
+	until := now.Add(s.pol.PauseFor)
+	if !s.state.SendsPausedUntil.Before(until) {
+		return
+	}
+	s.state.SendsPausedUntil, s.state.SendsPausedReason = until, failureReason(f)
+	s.d.Log.Warn("tenant sends paused", "tenant", s.tenantID, "until", until, "code", f.Code, "reason", f.Title)
+	if err := s.save(); err != nil {
+		s.d.Log.Error("tenant pause not persisted", "tenant", s.tenantID, "err", err)
+	}
+}
+
+// needReauth marks the tenant's token dead: here at once, in the directory through
+// OnTenantFlags (the API reports it and only a new signup clears it).
+func (s *sender) needReauth(f *SendFailure) {
+	if s.deadToken == s.sealed {
+		return
+	}
+	s.dir.NeedsReauth, s.deadToken = true, s.sealed
+	s.d.Log.Warn("tenant token rejected; sends paused until re-authorisation", "tenant", s.tenantID, "code", f.Code, "reason", f.Title)
+	tenantID, flag := s.tenantID, s.d.OnTenantFlags
+	go flag(tenantID, true)
+}
+
+func failureReason(f *SendFailure) string {
+	if f.Title == "" {
+		return f.Class.String()
+	}
+	return f.Title
+}
+
+// asSendFailure treats anything a Graph port returns that is not a SendFailure as a send
+// that may have gone out: the port's contract says it should not happen, and guessing
+// "not sent" is the guess that can reach a customer twice.
+func asSendFailure(err error) *SendFailure {
+	var f *SendFailure
+	if errors.As(err, &f) {
+		return f
+	}
+	return &SendFailure{Class: ClassRetryTransient, Title: err.Error(), MaybeSent: true}
+}

@@ -1,0 +1,227 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/switchboard/switchboard/cluster"
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// Recovery and reconciliation: what the sender does with messages of unknown fate. The
+// policy, and why, is in OUTBOUND.md ("Never twice, never lost").
+
+// recoverBatch is how many rows one outbox listing reads at activation.
+const recoverBatch = 500
+
+// maxUnknownHeld bounds the unknown rows an activation reconciles at once.
+const maxUnknownHeld = 1000
+
+// load reads the tenant's directory entry and outbox at activation. Rows found in
+// "sending" belong to a process that died mid-send (or to a stale activation elsewhere):
+// they may or may not have reached Meta, so they become "unknown" and wait for evidence —
+// never resent blindly. Unknown rows keep waiting; queued rows go back to their lanes.
+func (s *sender) load(ctx context.Context) error {
+	now := s.d.Now()
+	t, err := s.d.Store.Directory().TenantByID(ctx, s.tenantID)
+	switch {
+	case errors.Is(err, persistence.ErrNotFound):
+	case err != nil:
+		return fmt.Errorf("load tenant %s from the directory: %w", s.tenantID, err)
+	default:
+		s.applyDirectory(t)
+	}
+	s.dirAt, s.scannedAt = now, now
+	if !s.enabled() {
+		return nil
+	}
+	ob := s.d.Store.Outbox()
+	var parked []persistence.OutboxMessage
+	for {
+		rows, err := ob.ListByState(ctx, s.tenantID, persistence.OutboxSending, recoverBatch)
+		if err != nil {
+			return fmt.Errorf("list sending outbox rows: %w", err)
+		}
+		for _, r := range rows {
+			u := r
+			u.State, u.UpdatedAt = persistence.OutboxUnknown, now
+			if err := ob.Transition(ctx, persistence.OutboxSending, u); err != nil {
+				if errors.Is(err, persistence.ErrVersionConflict) || errors.Is(err, persistence.ErrNotFound) {
+					continue // its sender settled it meanwhile
+				}
+				return fmt.Errorf("park outbox row %s: %w", r.ID, err)
+			}
+			parked = append(parked, u)
+		}
+		if len(rows) < recoverBatch {
+			break
+		}
+	}
+	unknown, err := ob.ListByState(ctx, s.tenantID, persistence.OutboxUnknown, maxUnknownHeld)
+	if err != nil {
+		return fmt.Errorf("list unknown outbox rows: %w", err)
+	}
+	for _, r := range unknown {
+		s.hold(r, now)
+	}
+	if len(parked) > 0 {
+		s.d.Log.Warn("messages found mid-send after a restart; reconciling", "tenant", s.tenantID, "count", len(parked))
+		s.announceUnknown(parked, now)
+	}
+	queued, err := ob.ListByState(ctx, s.tenantID, persistence.OutboxQueued, s.pol.MemoryQueue)
+	if err != nil {
+		return fmt.Errorf("list queued outbox rows: %w", err)
+	}
+	for _, r := range queued {
+		s.track(r, now)
+	}
+	s.moreInStore = len(queued) == s.pol.MemoryQueue
+	return nil
+}
+
+// hold starts reconciling an unknown row: it waits ReconcileAfter from now (from this
+// activation, not from the crash: Meta's retried webhooks reach a node only once it is up).
+func (s *sender) hold(r persistence.OutboxMessage, now time.Time) {
+	if _, held := s.items[r.ID]; held {
+		return
+	}
+	it := &outItem{row: r, phase: phaseUnknown, reconcileBy: now.Add(s.pol.ReconcileAfter)}
+	s.items[r.ID], s.unknown[r.ID] = it, it
+}
+
+// announceUnknown shows the parked messages as "unknown" in their conversations.
+func (s *sender) announceUnknown(rows []persistence.OutboxMessage, now time.Time) {
+	node, d, timeout := s.node, s.d, s.pol.SendTimeout
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		for _, r := range rows {
+			res := &OutboundResult{MessageID: r.ID, Status: StatusUnknown, At: now}
+			if m, err := OutboundMessage(r.ID, r.Request, r.CreatedAt); err == nil {
+				res.Message = &m
+			}
+			tellConversation(ctx, node, r, res, d)
+		}
+	}()
+}
+
+// evidenceChecked carries a conversation's answer about an unknown message.
+type evidenceChecked struct {
+	id   string
+	view OutboundView
+	err  error
+}
+
+// reconcile asks the conversations of unknown messages whose wait is over whether Meta
+// reported them, and returns when the next wait ends.
+func (s *sender) reconcile(now time.Time) time.Time {
+	var next time.Time
+	for _, it := range s.unknown {
+		if it.phase != phaseUnknown || it.checking {
+			continue
+		}
+		if it.reconcileBy.After(now) {
+			next = earliest(next, it.reconcileBy)
+			continue
+		}
+		it.checking = true
+		row, node, tell, timeout := it.row, s.node, s.tell, s.pol.SendTimeout
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			identity, ok := conversationOf(row)
+			if !ok {
+				tell(&evidenceChecked{id: row.ID}) // no conversation can hold evidence
+				return
+			}
+			v, err := node.Call(ctx, KindConversation, identity, &GetOutbound{MessageID: row.ID})
+			var view OutboundView
+			if err == nil {
+				if p, ok := v.(*OutboundView); ok {
+					view = *p
+				}
+			} else if isNotFound(err) {
+				err = nil // no conversation: no evidence
+			}
+			tell(&evidenceChecked{id: row.ID, view: view, err: err})
+		}()
+	}
+	return next
+}
+
+// checked decides an unknown message once its wait is over: reported by Meta → sent;
+// otherwise it never reached Meta and goes back to its lane.
+func (s *sender) checked(r *evidenceChecked) {
+	it := s.items[r.id]
+	if it == nil || it.phase != phaseUnknown {
+		return
+	}
+	it.checking = false
+	now := s.d.Now()
+	switch {
+	case r.err != nil:
+		s.d.Log.Warn("evidence check failed; asking again", "tenant", s.tenantID, "message", r.id, "err", r.err)
+		it.reconcileBy = now.Add(10 * time.Second)
+	case r.view.Reached():
+		s.confirm(it, persistence.OutboxUnknown, r.view.WAMID, now)
+	default:
+		s.d.Log.Warn("no status from Meta for a message of unknown fate; sending it again",
+			"tenant", s.tenantID, "message", r.id, "waited", s.pol.ReconcileAfter)
+		row := it.row
+		row.State, row.NextAttemptAt, row.UpdatedAt = persistence.OutboxQueued, now, now
+		s.settle(it, persistence.OutboxUnknown, row, nil)
+	}
+}
+
+// evidence is a conversation telling the sender that Meta reported a status carrying the
+// message's id: whatever the outbox says, the message reached Meta.
+func (s *sender) evidence(m *OutboundEvidence) {
+	now := s.d.Now()
+	it := s.items[m.MessageID]
+	switch {
+	case it == nil:
+		s.confirmUntracked(m)
+	case it.phase == phaseUnknown:
+		s.confirm(it, persistence.OutboxUnknown, m.WAMID, now)
+	case it.phase == phaseQueued:
+		// Waiting for a resend it must not get (the status came late).
+		if s.number(it.row.PhoneNumberID).q.take(it, now) {
+			s.confirm(it, persistence.OutboxQueued, m.WAMID, now)
+		}
+	default:
+		// Being sent or settled: the answer on its way settles it.
+	}
+}
+
+// confirm records a message as sent on evidence.
+func (s *sender) confirm(it *outItem, from persistence.OutboxState, wamid string, now time.Time) {
+	row := it.row
+	row.State, row.WAMID, row.UpdatedAt = persistence.OutboxSent, wamid, now
+	s.settle(it, from, row, nil)
+}
+
+// confirmUntracked settles evidence for a row this activation does not hold (memory was
+// full, or another activation parked it): only unknown or queued rows move to sent.
+func (s *sender) confirmUntracked(m *OutboundEvidence) {
+	ob, d := s.d.Store.Outbox(), s.d
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		row, err := ob.Get(ctx, m.MessageID)
+		if err != nil || row.TenantID == "" || (row.State != persistence.OutboxUnknown && row.State != persistence.OutboxQueued) {
+			return
+		}
+		from := row.State
+		row.State, row.WAMID, row.UpdatedAt = persistence.OutboxSent, m.WAMID, time.Now().UTC()
+		if err := ob.Transition(ctx, from, row); err != nil {
+			d.Log.Warn("evidence not recorded", "message", m.MessageID, "err", err)
+		}
+	}()
+}
+
+func isNotFound(err error) bool {
+	var f *cluster.Failure
+	return errors.Is(err, ErrNotFound) || (errors.As(err, &f) && f.Code == FailureNotFound)
+}

@@ -1,0 +1,84 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/transport/graph"
+)
+
+// metaPort adapts the Graph API client to actors.Graph: it sends the outbox's request
+// bytes and turns graph's typed errors into the domain's SendFailure, keeping Meta's error
+// table (graph.APIError.Class, graph.Backoff) in one place.
+type metaPort struct{ client *graph.Client }
+
+func (p metaPort) Send(ctx context.Context, token, phoneNumberID string, request []byte) (string, error) {
+	var req graph.SendRequest
+	if err := json.Unmarshal(request, &req); err != nil {
+		return "", &actors.SendFailure{Class: actors.ClassFail, Title: "stored request is not a Graph send body", Details: err.Error()}
+	}
+	resp, err := p.client.SendMessage(ctx, token, phoneNumberID, &req)
+	if err != nil {
+		return "", sendFailure(err)
+	}
+	// A 200 without a wamid still means accepted; the status webhooks carry our id.
+	return resp.WAMID(), nil
+}
+
+// sendFailure classifies a SendMessage error.
+func sendFailure(err error) *actors.SendFailure {
+	f := &actors.SendFailure{Backoff: func(attempt int) time.Duration { return graph.Backoff(err, attempt) }}
+	var apiErr *graph.APIError
+	switch {
+	case errors.As(err, &apiErr):
+		f.Class, f.Code, f.Title, f.Details = classOf(apiErr.Class()), apiErr.Code, errorTitle(apiErr), apiErr.Details
+	case errors.Is(err, graph.ErrTransport):
+		f.Class, f.Title, f.MaybeSent = actors.ClassRetryTransient, err.Error(), graph.IsMaybeSent(err)
+	default:
+		// Meta answered 2xx but the answer did not decode: the message went out.
+		f.Class, f.Title, f.MaybeSent = actors.ClassRetryTransient, err.Error(), true
+	}
+	return f
+}
+
+func classOf(c graph.ErrorClass) actors.FailureClass {
+	switch c {
+	case graph.RetryThroughput:
+		return actors.ClassRetryThroughput
+	case graph.RetryPair:
+		return actors.ClassRetryPair
+	case graph.RetryTransient:
+		return actors.ClassRetryTransient
+	case graph.PauseTenant:
+		return actors.ClassPauseTenant
+	case graph.Reauth:
+		return actors.ClassReauth
+	case graph.FailTemplate:
+		return actors.ClassFailTemplate
+	}
+	return actors.ClassFail
+}
+
+// errorTitle is Meta's title without the "(#code) " prefix its messages carry.
+func errorTitle(e *graph.APIError) string {
+	t := e.Message
+	if strings.HasPrefix(t, "(#") {
+		if _, rest, ok := strings.Cut(t, ") "); ok {
+			t = rest
+		}
+	}
+	if t == "" && !e.Parsed {
+		return "HTTP " + itoa(e.HTTPStatus) + " without a Graph error body"
+	}
+	return t
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}

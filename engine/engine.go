@@ -230,6 +230,9 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 		if err := e.http.ShutdownWithContext(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("engine: stop HTTP: %w", err))
 		}
+		// fasthttp closes only listeners Serve has registered; if Shutdown ran before the
+		// Serve goroutine got that far, Serve would accept forever. Closing ours ends it.
+		_ = e.ln.Close()
 		select {
 		case <-e.served:
 		case <-ctx.Done():

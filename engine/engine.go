@@ -236,6 +236,7 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 		select {
 		case <-e.served:
 		case <-ctx.Done():
+			errs = append(errs, fmt.Errorf("engine: HTTP server still serving at the shutdown deadline: %w", ctx.Err()))
 		}
 	}
 	if e.admin != nil {

@@ -22,7 +22,9 @@ type SendRefusedError struct {
 	Reason string
 }
 
-func (e *SendRefusedError) Error() string { return "actors: send refused (" + e.Code + "): " + e.Reason }
+func (e *SendRefusedError) Error() string {
+	return "actors: send refused (" + e.Code + "): " + e.Reason
+}
 
 // Client is how the transport layer talks to grains: typed calls over cluster.Call.
 type Client struct {

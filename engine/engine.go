@@ -47,6 +47,9 @@ type Engine struct {
 	admin    *http.Server
 	served   chan error
 
+	shutdown    sync.Once
+	shutdownErr error
+
 	node      *cluster.Node
 	actors    *actors.Client
 	writer    *webhook.Writer
@@ -223,8 +226,13 @@ func (e *Engine) Store() persistence.Store { return e.store }
 func (e *Engine) Accounts() *accounts.Service { return e.accounts }
 
 // Shutdown stops accepting connections, lets in-flight requests finish (bounded by ctx),
-// then flushes and closes the store and Redis. Safe to call once.
+// then flushes and closes the store and Redis. Calls after the first return its result.
 func (e *Engine) Shutdown(ctx context.Context) error {
+	e.shutdown.Do(func() { e.shutdownErr = e.stop(ctx) })
+	return e.shutdownErr
+}
+
+func (e *Engine) stop(ctx context.Context) error {
 	var errs []error
 	if e.ln != nil {
 		if err := e.http.ShutdownWithContext(ctx); err != nil {

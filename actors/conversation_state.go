@@ -181,14 +181,18 @@ func (c *conversation) applyStatus(st StatusUpdate) (statusOutcome, error) {
 	return statusApplied, nil
 }
 
-// mergeStatus applies st to m and reports whether anything changed.
+// mergeStatus applies st to m and reports whether anything changed. StatusTimestamps is
+// replaced, never written in place: copies of the message (the summary's LastMessage, a
+// reply or a summary being encoded by a flush goroutine) share the map.
 func mergeStatus(m *Message, st StatusUpdate) bool {
 	changed := false
-	if m.StatusTimestamps == nil {
-		m.StatusTimestamps = map[string]time.Time{}
-	}
 	if _, seen := m.StatusTimestamps[st.Status]; !seen {
-		m.StatusTimestamps[st.Status] = st.Timestamp
+		ts := make(map[string]time.Time, len(m.StatusTimestamps)+1)
+		for k, v := range m.StatusTimestamps {
+			ts[k] = v
+		}
+		ts[st.Status] = st.Timestamp
+		m.StatusTimestamps = ts
 		changed = true
 	}
 	if st.Pricing != nil && m.Pricing == nil {

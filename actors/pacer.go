@@ -13,8 +13,8 @@ const minRate = 1.0
 // On a throughput error (130429) Meta is telling us its limit for the number is below our
 // rate: the pacer halves its rate and pauses for the backoff of the episode, and creeps back
 // towards the configured rate by a tenth of it per quiet second (AIMD). Answers to sends
-// that left before the episode began do not count again: a burst already in flight comes
-// back as many 130429s, and that is one signal, not many.
+// booked before the episode began do not count again: a burst already in flight (or booked
+// ahead, within the sender's lead) comes back as many 130429s, and that is one signal.
 type pacer struct {
 	limit       float64   // configured messages per second
 	rate        float64   // current rate, ≤ limit
@@ -54,10 +54,10 @@ func (p *pacer) setLimit(rate int) {
 	}
 }
 
-// throttled reacts to a 130429 answered at now for a send whose slot was sentAt, and
-// reports whether it began a new episode. backoff(n) is the pause of episode n (0-based).
-func (p *pacer) throttled(now, sentAt time.Time, backoff func(episode int) time.Duration) bool {
-	if !p.throttledAt.IsZero() && sentAt.Before(p.throttledAt) {
+// throttled reacts to a 130429 answered at now for a send booked at bookedAt, and reports
+// whether it began a new episode. backoff(n) is the pause of episode n (0-based).
+func (p *pacer) throttled(now, bookedAt time.Time, backoff func(episode int) time.Duration) bool {
+	if !p.throttledAt.IsZero() && bookedAt.Before(p.throttledAt) {
 		return false
 	}
 	pause := backoff(p.strikes)
@@ -70,11 +70,11 @@ func (p *pacer) throttled(now, sentAt time.Time, backoff func(episode int) time.
 	return true
 }
 
-// succeeded records an accepted send whose slot was sentAt: Meta is quiet again, so the
+// succeeded records an accepted send booked at bookedAt: Meta is quiet again, so the
 // episodes end and the rate recovers one step per quiet second.
-func (p *pacer) succeeded(now, sentAt time.Time) {
-	if !p.throttledAt.IsZero() && sentAt.Before(p.throttledAt) {
-		return // left before the latest episode: says nothing about the rate since
+func (p *pacer) succeeded(now, bookedAt time.Time) {
+	if !p.throttledAt.IsZero() && bookedAt.Before(p.throttledAt) {
+		return // booked before the latest episode: says nothing about the rate since
 	}
 	p.strikes = 0
 	if p.rate >= p.limit || now.Sub(p.raisedAt) < time.Second {

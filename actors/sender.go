@@ -36,6 +36,7 @@ type sender struct {
 	// whatever a stale directory read says.
 	deadToken string
 
+	prepares    []pendingPrepare // waiting for a fresh directory entry
 	wakeAt      time.Time
 	timer       *time.Timer
 	scannedAt   time.Time
@@ -65,6 +66,7 @@ type outItem struct {
 	phase       itemPhase
 	notBefore   time.Time
 	slot        time.Time // pacing slot of the current attempt
+	bookedAt    time.Time // when that slot was booked
 	transient   int       // transient failures so far
 	reconcileBy time.Time // phaseUnknown: when to stop waiting for evidence
 	checking    bool      // phaseUnknown: an evidence check is running
@@ -175,7 +177,7 @@ func (s *sender) dispatch(nq *numberQueue, now time.Time) time.Time {
 			}
 			return at
 		}
-		it.phase, it.slot = phaseSending, nq.pace.reserve(now)
+		it.phase, it.slot, it.bookedAt = phaseSending, nq.pace.reserve(now), now
 		s.inflight++
 		s.startAttempt(it, now)
 	}
@@ -200,6 +202,10 @@ func (s *sender) stop() {
 	if s.timer != nil {
 		s.timer.Stop()
 	}
+	for _, w := range s.prepares {
+		w.r.Fail(cluster.FailureStopping, "tenant "+s.tenantID+" is stopping") // callers retry
+	}
+	s.prepares = nil
 }
 
 func earliest(a, b time.Time) time.Time {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/switchboard/switchboard/cluster"
 	"github.com/switchboard/switchboard/persistence"
 )
 
@@ -47,6 +48,48 @@ func (s *sender) prepare(p *PrepareSend, now time.Time) (ticket *SendTicket, cod
 		}
 	}
 	return &SendTicket{PhoneNumberID: s.dir.PhoneNumberID}, "", ""
+}
+
+// refusalFreshness is how old the directory entry may be for a refusal to rest on it: a
+// tenant just connected (or reconnected) must not be told it has no number.
+const refusalFreshness = 250 * time.Millisecond
+
+// pendingPrepare is a PrepareSend waiting for a fresh directory entry.
+type pendingPrepare struct {
+	p *PrepareSend
+	r cluster.Replier
+}
+
+// answerPrepare answers p, unless the answer would be a refusal resting on a directory entry
+// that is not fresh: then it reads the entry again first and answers once it has.
+func (s *sender) answerPrepare(p *PrepareSend, r cluster.Replier) {
+	now := s.d.Now()
+	ticket, code, why := s.prepare(p, now)
+	if code != "" && code != FailureTemplate && code != FailureSendingPaused && s.enabled() &&
+		now.Sub(s.dirAt) > refusalFreshness {
+		s.prepares = append(s.prepares, pendingPrepare{p: p, r: r})
+		s.refreshDirectory(now, true)
+		return
+	}
+	replyPrepare(r, ticket, code, why)
+}
+
+// answerPrepares answers the prepares that waited for the directory.
+func (s *sender) answerPrepares() {
+	waiting := s.prepares
+	s.prepares = nil
+	for _, w := range waiting {
+		ticket, code, why := s.prepare(w.p, s.d.Now())
+		replyPrepare(w.r, ticket, code, why)
+	}
+}
+
+func replyPrepare(r cluster.Replier, ticket *SendTicket, code, why string) {
+	if code != "" {
+		r.Fail(code, why)
+		return
+	}
+	r.Send(ticket)
 }
 
 // needsReauth: the directory or a webhook says so, or Meta rejected this very token.
@@ -106,6 +149,7 @@ func (s *sender) receive(msg any) bool {
 		default:
 			s.d.Log.Warn("tenant directory refresh failed", "tenant", s.tenantID, "err", m.err)
 		}
+		s.answerPrepares()
 	case *outboxLoaded:
 		s.scanning = false
 		if m.err != nil {

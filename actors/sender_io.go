@@ -116,7 +116,7 @@ type dirLoaded struct {
 // refreshDirectory reads the tenant's directory entry again when it is older than the
 // policy allows (or now, when forced); the grain answers from the old copy meanwhile.
 func (s *sender) refreshDirectory(now time.Time, force bool) {
-	if s.dirBusy || (!force && now.Sub(s.dirAt) < s.pol.DirectoryRefresh) {
+	if s.dirBusy || (!force && now.Sub(s.dirAt) < s.pol.DirectoryRefresh) || s.d.Store == nil {
 		return
 	}
 	s.dirBusy = true

@@ -50,7 +50,7 @@ func (s *sender) attempted(r *attemptDone) {
 	it.row = r.claimed
 	pair := nq.q.pairOf(it.row.Recipient)
 	if r.err == nil {
-		nq.pace.succeeded(now, it.slot)
+		nq.pace.succeeded(now, it.bookedAt)
 		pair.accepted()
 		nq.q.finish(it, now)
 		row := it.row
@@ -65,7 +65,7 @@ func (s *sender) attempted(r *attemptDone) {
 	switch d.action {
 	case actRetry:
 		if d.throttle {
-			nq.pace.throttled(now, it.slot, func(n int) time.Duration { return f.wait(n, time.Second, 30*time.Second) })
+			nq.pace.throttled(now, it.bookedAt, func(n int) time.Duration { return f.wait(n, time.Second, 30*time.Second) })
 		}
 		if d.pair {
 			d.wait = pair.refused(now, f.Backoff)

@@ -58,12 +58,7 @@ func (g *tenantGrain) Receive(c *cluster.Context, msg any) {
 		g.out.stop()
 		c.Stop()
 	case *PrepareSend:
-		ticket, code, why := g.out.prepare(m, g.d.Now())
-		if code != "" {
-			c.Reply().Fail(code, why)
-			return
-		}
-		c.Reply().Send(ticket)
+		g.out.answerPrepare(m, c.Reply())
 	case *SubmitOutbound:
 		g.out.submit(m.Message)
 		c.Reply().Send(&Ack{})

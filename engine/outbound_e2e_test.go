@@ -1,0 +1,225 @@
+package engine_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/engine/enginetest"
+	"github.com/switchboard/switchboard/fakemeta"
+	"github.com/switchboard/switchboard/internal/fixtures"
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// orderShipped fills the fixtures' order_shipped (pt_BR) template like
+// requests/send_template_positional.json.
+var orderShipped = []map[string]any{
+	{"type": "header", "parameters": []map[string]any{{"type": "text", "text": "#8812"}}},
+	{"type": "body", "parameters": []map[string]any{{"type": "text", "text": "Ana"}, {"type": "text", "text": "2 dias úteis"}}},
+	{"type": "button", "sub_type": "url", "index": "0", "parameters": []map[string]any{{"type": "text", "text": "8812"}}},
+	{"type": "button", "sub_type": "quick_reply", "index": "1", "parameters": []map[string]any{{"type": "payload", "payload": "HUMAN_HANDOFF"}}},
+}
+
+// The outbound pipeline end to end, on both stores: one node and one fakemeta per store,
+// the steps in order on the same rig (a node per step would cost more than the steps; and
+// protoactor forbids running two nodes in parallel under -race).
+func TestOutboundThroughMeta(t *testing.T) {
+	for _, b := range enginetest.Backends {
+		t.Run(string(b), func(t *testing.T) {
+			r := startWithMeta(t, b, fakemeta.DefaultConfig(), nil)
+			tenantB := addTenantB(t, r.Node)
+			t.Run("send, statuses, read receipt, template", func(t *testing.T) { stepSendLifecycle(t, r) })
+			t.Run("refusals", func(t *testing.T) { stepRefusals(t, r, tenantB) })
+			setToken(t, r.Node, tenantB.ID, tokenB)
+			r.meta.AddNumber(phoneB, wabaB, "447700900123", tokenB)
+			r.route(t, wabaB, tokenB)
+			t.Run("each tenant's own token", func(t *testing.T) { stepOwnTokens(t, r, tenantB) })
+			t.Run("130429 storm: slower, all sent exactly once", func(t *testing.T) { stepThroughputStorm(t, r, tenantB) })
+			t.Run("lost answer: reconciled by status, not resent", func(t *testing.T) { stepLostAnswer(t, r) })
+			t.Run("190: needs re-authorisation, sends paused", func(t *testing.T) { stepReauth(t, r, tenantB) })
+		})
+	}
+}
+
+// A reply inside the window reaches Meta exactly once, with the tenant's token and our
+// message id as callback data, and then follows Meta's status webhooks to read; a read
+// conversation sends Meta a read receipt; a template goes out once it is APPROVED.
+func stepSendLifecycle(t *testing.T, r *metaRig) {
+	conv := r.customerWrites(t, r.tenantA, phoneA, userWaID)
+
+	q := r.send(t, r.agent, conv, "Olá! Como posso ajudar?")
+	eventually(t, 30*time.Second, func() bool { return len(r.meta.Sent(phoneA)) >= 1 },
+		func() string { return "fakemeta never received the send" })
+	sent := r.meta.Sent(phoneA)[0]
+	if sent.Token != tokenA || sent.BizOpaqueCallbackData != q.ID || sent.Request.To != "+"+userWaID ||
+		sent.Request.Text == nil || sent.Request.Text.Body != "Olá! Como posso ajudar?" {
+		t.Fatalf("fakemeta received %+v (token %q)", sent.Request, sent.Token)
+	}
+	var m messageView
+	eventually(t, 30*time.Second, func() bool {
+		m, _ = messageIn(t, r.Node, r.agent, conv, q.ID)
+		return m.Status == "read"
+	}, func() string { return fmt.Sprintf("message never read: %+v", m) })
+	if m.WAMID != sent.WAMID || m.Direction != "outbound" {
+		t.Fatalf("message %+v, fakemeta wamid %s", m, sent.WAMID)
+	}
+
+	if res := r.Do(enginetest.Request{Method: "PUT", Path: "/api/v1/conversations/" + conv + "/read", Token: r.agent}); res.Status != 200 {
+		t.Fatalf("mark read: %d %s", res.Status, res.Body)
+	}
+	eventually(t, 30*time.Second, func() bool { return r.meta.Stats().Numbers[phoneA].MarkedRead == 1 },
+		func() string { return "no read receipt reached Meta" })
+
+	tmpl := map[string]any{"conversationId": conv, "templateName": "order_shipped", "language": "pt_BR", "components": orderShipped}
+	if res := r.Post("/api/v1/messages/send-template", r.agent, tmpl); res.Status != 422 || res.Code() != "template_not_usable" {
+		t.Fatalf("template not yet known: %d %s", res.Status, res.Body)
+	}
+	r.meta.AddDemoTemplates(wabaA)
+	if res := postWebhook(t, r.Node, fixtures.Read(t, "webhooks/template_status_update_approved.json")); res.Status != 200 {
+		t.Fatalf("template webhook: %d", res.Status)
+	}
+	var tq queuedView
+	eventually(t, 30*time.Second, func() bool {
+		res := r.Post("/api/v1/messages/send-template", r.agent, tmpl)
+		if res.Status == 422 && res.Code() == "template_not_usable" {
+			return false // the approval is still being processed
+		}
+		if res.Status != 202 {
+			t.Fatalf("template send: %d %s", res.Status, res.Body)
+		}
+		var d struct{ Message queuedView }
+		res.Data(t, &d)
+		tq = d.Message
+		return true
+	}, func() string { return "template never became usable" })
+	eventually(t, 30*time.Second, func() bool {
+		m, _ = messageIn(t, r.Node, r.agent, conv, tq.ID)
+		return m.Status == "read"
+	}, func() string { return fmt.Sprintf("template message never read: %+v", m) })
+	if m.Type != "template" || m.Text != "order_shipped (pt_BR)" {
+		t.Fatalf("template message %+v", m)
+	}
+	unapproved := map[string]any{"conversationId": conv, "templateName": "black_friday_promo", "language": "pt_BR"}
+	if res := r.Post("/api/v1/messages/send-template", r.agent, unapproved); res.Status != 422 || res.Code() != "template_not_usable" {
+		t.Fatalf("unapproved template: %d %s", res.Status, res.Body)
+	}
+	if n := sentTimes(r.meta, phoneA); len(n) != 2 || n[q.ID] != 1 || n[tq.ID] != 1 {
+		t.Fatalf("fakemeta sends per message: %v", n)
+	}
+	if errs := r.meta.Stats().Numbers[phoneA].Errors; len(errs) != 0 {
+		t.Fatalf("fakemeta refused sends: %v", errs)
+	}
+}
+
+// Sends the engine must refuse before anything reaches Meta: outside the window, a tenant
+// without a token, another tenant's conversation, malformed requests.
+func stepRefusals(t *testing.T, r *metaRig, tenantB persistence.Tenant) {
+	before := r.meta.Stats().Numbers[phoneA].Requests
+
+	// A customer who last wrote two days ago: the window is closed.
+	old := time.Now().Add(-48 * time.Hour).Unix()
+	if res := postWebhook(t, r.Node, inboundText("5511900000077", "wamid.old.1", "old", old)); res.Status != 200 {
+		t.Fatal(res.Status)
+	}
+	stale := actors.ConversationID(r.tenantA, "5511900000077")
+	eventually(t, 30*time.Second, func() bool { return r.Get("/api/v1/conversations/"+stale, r.admin).Status == 200 },
+		func() string { return "old conversation never appeared" })
+	res := r.Post("/api/v1/messages/send", r.agent, map[string]any{"conversationId": stale, "body": "still there?"})
+	if res.Status != 422 || res.Code() != "window_closed" || !strings.Contains(res.Envelope.Message, "send-template") {
+		t.Fatalf("outside the window: %d %s", res.Status, res.Body)
+	}
+
+	// Tenant B has a number but no token yet.
+	bWaID := "447700900555"
+	body := []byte(strings.ReplaceAll(strings.ReplaceAll(string(inboundText(bWaID, "wamid.b.1", "hi", time.Now().Unix())),
+		phoneA, phoneB), "15550123456", "447700900123"))
+	if res := postWebhook(t, r.Node, body); res.Status != 200 {
+		t.Fatal(res.Status)
+	}
+	convB := actors.ConversationID(tenantB.ID, bWaID)
+	eventually(t, 30*time.Second, func() bool { return r.Get("/api/v1/conversations/"+convB, r.admin).Status == 200 },
+		func() string { return "tenant B's conversation never appeared" })
+	if res := r.Post("/api/v1/messages/send", r.admin, map[string]any{"conversationId": convB, "body": "hi"}); res.Status != 422 || res.Code() != "not_configured" {
+		t.Fatalf("tenant without token: %d %s", res.Status, res.Body)
+	}
+
+	// Tenant B's agent cannot send into tenant A's conversation: not even its existence shows.
+	live := actors.ConversationID(r.tenantA, userWaID)
+	reg := r.Post("/api/v1/auth/register", r.admin, map[string]any{"email": "agent-b@example.com", "password": "Agent-B@123456",
+		"name": "Agent B", "role": "agent", "tenantId": tenantB.ID})
+	if reg.Status != 201 && reg.Status != 200 {
+		t.Fatalf("register agent B: %d %s", reg.Status, reg.Body)
+	}
+	agentB := r.Login("agent-b@example.com", "Agent-B@123456")
+	for _, path := range []string{"/api/v1/messages/send", "/api/v1/messages/send-template"} {
+		body := map[string]any{"conversationId": live, "body": "hi"}
+		if path == "/api/v1/messages/send-template" {
+			body = map[string]any{"conversationId": live, "templateName": "order_shipped", "language": "pt_BR"}
+		}
+		res := r.Post(path, agentB, body)
+		if res.Status != 404 || res.Code() != "not_found" {
+			t.Fatalf("%s into another tenant: %d %s", path, res.Status, res.Body)
+		}
+	}
+
+	for _, tc := range []struct {
+		name, path string
+		body       any
+		status     int
+		code       string
+		field      string
+	}{
+		{"no body", "/api/v1/messages/send", map[string]any{"conversationId": live}, 400, "validation_failed", "body"},
+		{"empty body", "/api/v1/messages/send", map[string]any{"conversationId": live, "body": "   "}, 400, "validation_failed", "body"},
+		{"body too long", "/api/v1/messages/send", map[string]any{"conversationId": live, "body": strings.Repeat("é", 4097)}, 400, "validation_failed", "body"},
+		{"no conversation", "/api/v1/messages/send", map[string]any{"body": "hi"}, 400, "validation_failed", "conversationId"},
+		{"unknown field", "/api/v1/messages/send", map[string]any{"conversationId": live, "body": "hi", "to": "+1555"}, 400, "validation_failed", "to"},
+		{"wrong type", "/api/v1/messages/send", map[string]any{"conversationId": live, "body": 42}, 400, "validation_failed", "body"},
+		{"bad reply", "/api/v1/messages/send", map[string]any{"conversationId": live, "body": "hi", "replyTo": "nope"}, 400, "validation_failed", "replyTo"},
+		{"malformed conversation id", "/api/v1/messages/send", map[string]any{"conversationId": "x_1", "body": "hi"}, 404, "not_found", ""},
+		{"unknown conversation", "/api/v1/messages/send", map[string]any{"conversationId": actors.ConversationID(r.tenantA, "5511955555555"), "body": "hi"}, 404, "not_found", ""},
+		{"template name", "/api/v1/messages/send-template", map[string]any{"conversationId": live, "templateName": "Order Shipped", "language": "pt_BR"}, 400, "validation_failed", "templateName"},
+		{"template language", "/api/v1/messages/send-template", map[string]any{"conversationId": live, "templateName": "order_shipped"}, 400, "validation_failed", "language"},
+		{"template component", "/api/v1/messages/send-template", map[string]any{"conversationId": live, "templateName": "order_shipped", "language": "pt_BR",
+			"components": []map[string]any{{"type": "footer"}}}, 400, "validation_failed", "components[0].type"},
+	} {
+		res := r.Post(tc.path, r.agent, tc.body)
+		if res.Status != tc.status || res.Code() != tc.code {
+			t.Fatalf("%s: %d %s", tc.name, res.Status, res.Body)
+		}
+		if tc.field != "" && (len(res.Envelope.Error.Details) == 0 || res.Envelope.Error.Details[0].Field != tc.field) {
+			t.Fatalf("%s: details %s", tc.name, res.Body)
+		}
+	}
+	if st := r.meta.Stats().Numbers[phoneA]; st.Requests != before {
+		t.Fatalf("refused sends reached Meta: %+v", st)
+	}
+}
+
+// Two tenants with their own tokens: every send of each goes out with its own token
+// (fakemeta rejects a token not granted for the number's WABA, and records the one used).
+func stepOwnTokens(t *testing.T, r *metaRig, tenantB persistence.Tenant) {
+	convA := actors.ConversationID(r.tenantA, userWaID)
+	convB := r.customerWrites(t, tenantB.ID, phoneB, "447700900555")
+	sentA := len(r.meta.Sent(phoneA))
+	for i := range 5 {
+		r.send(t, r.admin, convA, fmt.Sprint("to A ", i))
+		r.send(t, r.admin, convB, fmt.Sprint("to B ", i))
+	}
+	eventually(t, 30*time.Second, func() bool { return len(r.meta.Sent(phoneA)) == sentA+5 && len(r.meta.Sent(phoneB)) == 5 },
+		func() string {
+			return fmt.Sprintf("sent A %d, B %d", len(r.meta.Sent(phoneA))-sentA, len(r.meta.Sent(phoneB)))
+		})
+	for phone, want := range map[string]string{phoneA: tokenA, phoneB: tokenB} {
+		for _, s := range r.meta.Sent(phone) {
+			if s.Token != want {
+				t.Fatalf("a send from %s used token %q", phone, s.Token)
+			}
+		}
+		if errs := r.meta.Stats().Numbers[phone].Errors; len(errs) != 0 {
+			t.Fatalf("%s: refused sends %v", phone, errs)
+		}
+	}
+}

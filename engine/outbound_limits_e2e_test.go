@@ -85,7 +85,10 @@ func stepLostAnswer(t *testing.T, r *metaRig) {
 	eventually(t, 30*time.Second, func() bool {
 		row, err := r.Engine.Store().Outbox().Get(ctx, q.ID)
 		return err == nil && row.State == persistence.OutboxSent && row.WAMID == m.WAMID
-	}, func() string { row, _ := r.Engine.Store().Outbox().Get(ctx, q.ID); return fmt.Sprintf("outbox row %+v", row) })
+	}, func() string {
+		row, _ := r.Engine.Store().Outbox().Get(ctx, q.ID)
+		return fmt.Sprintf("outbox row %+v", row)
+	})
 	if n := sentTimes(r.meta, phoneA)[q.ID]; n != 1 {
 		t.Fatalf("accepted %d times", n)
 	}

@@ -41,6 +41,8 @@ lint:
 ## bench: the load scenarios (README, "Results"), then the Go micro-benchmarks
 bench: build
 	./$(BIN) bench webhook-ingest --record bench/results.md
+	./$(BIN) bench send-throughput --record bench/results.md
+	./$(BIN) bench pacing --record bench/results.md
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 $(PKGS)
 
 ## env-example: regenerate .env.example from config/config.go

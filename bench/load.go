@@ -28,6 +28,12 @@ type request func(w, i int, req *fasthttp.Request)
 // runLoad drives url with `workers` closed-loop clients for d: each sends its next request
 // as soon as the previous is answered. Only 200 answers count as requests.
 func runLoad(ctx context.Context, url string, workers int, d time.Duration, fill request) loadResult {
+	return runLoadAt(ctx, url, workers, d, 0, fasthttp.StatusOK, fill)
+}
+
+// runLoadAt is runLoad with an optional fixed rate (requests/s over all workers; 0 = as fast
+// as answers come) and the status that counts as success.
+func runLoadAt(ctx context.Context, url string, workers int, d time.Duration, rate int, okStatus int, fill request) loadResult {
 	client := &fasthttp.Client{
 		MaxConnsPerHost: workers, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
 		MaxIdemponentCallAttempts: 1,
@@ -37,6 +43,24 @@ func runLoad(ctx context.Context, url string, workers int, d time.Duration, fill
 	lat := make([]latencies, workers)
 	deadline := time.Now().Add(d)
 	start := time.Now()
+	var tokens chan struct{}
+	if rate > 0 {
+		tokens = make(chan struct{}, workers)
+		go func() {
+			interval := time.Second / time.Duration(rate)
+			next := time.Now()
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				next = next.Add(interval)
+				time.Sleep(time.Until(next))
+				select {
+				case tokens <- struct{}{}:
+				default: // workers are all busy: the request is late; count it when sent
+					tokens <- struct{}{}
+				}
+			}
+			close(tokens)
+		}()
+	}
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
@@ -45,13 +69,18 @@ func runLoad(ctx context.Context, url string, workers int, d time.Duration, fill
 			defer fasthttp.ReleaseResponse(resp)
 			l := make(latencies, 0, 1<<16)
 			for i := 0; time.Now().Before(deadline) && ctx.Err() == nil; i++ {
+				if tokens != nil {
+					if _, ok := <-tokens; !ok {
+						break
+					}
+				}
 				req.Reset()
 				req.SetRequestURI(url)
 				fill(w, i, req)
 				t0 := time.Now()
 				err := client.Do(req, resp)
 				el := time.Since(t0)
-				if err != nil || resp.StatusCode() != fasthttp.StatusOK {
+				if err != nil || resp.StatusCode() != okStatus {
 					if failed.Add(1) == 1 {
 						firstFail.Store(fmt.Sprintf("err=%v status=%d body=%.200s", err, resp.StatusCode(), resp.Body()))
 					}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -33,7 +34,9 @@ func startNode(ctx context.Context, dataDir string, extra map[string]string) (*e
 	if err != nil {
 		return nil, fmt.Errorf("bench: config: %w", err)
 	}
-	cfg.Port = 0
+	if _, fixed := extra["PORT"]; !fixed {
+		cfg.Port = 0
+	}
 	// The bench measures the engine as `switchboard serve` runs it, GC setting included.
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
@@ -54,4 +57,15 @@ func stopNode(e *engine.Engine) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_ = e.Shutdown(ctx)
+}
+
+// freePort returns a loopback port nothing listens on now (for a node whose address must be
+// known before it starts: fakemeta's callback URL).
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
 }

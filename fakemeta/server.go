@@ -159,6 +159,12 @@ func (s *Server) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		err = s.srv.ShutdownWithContext(ctx)
 		cancel()
+		// fasthttp closes only the listeners Serve has registered; when Close follows Start
+		// before the Serve goroutine got that far, Serve would accept forever and Wait below
+		// would never return. Closing the listener ourselves ends it either way.
+		s.mu.RLock()
+		_ = s.ln.Close()
+		s.mu.RUnlock()
 	}
 	s.wg.Wait()
 	s.hooks.close()

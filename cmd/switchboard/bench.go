@@ -22,6 +22,10 @@ const benchUsage = `Usage: switchboard bench <scenario> [flags]
 Scenarios:
   webhook-ingest   signed inbound webhooks → acks, latency, processed messages/s,
                    against a bare-fasthttp ceiling measured in the same run
+  send-throughput  sends through the API to fakemeta with limits lifted → messages/s from
+                   API call to sent, and the send API's latency at a fixed rate
+  pacing           numbers with different rates and a backlog → per number: configured
+                   rate, achieved rate, worst one-second window at Meta
 `
 
 func runBench(args []string) error {
@@ -85,7 +89,49 @@ func runBench(args []string) error {
 			fmt.Fprintf(f, "\n## %s  switchboard %s  %s\n%s", time.Now().UTC().Format(time.RFC3339), version, strings.Join(args, " "), buf.String())
 		}
 		return nil
+	case "send-throughput":
+		s := bench.DefaultSendThroughput()
+		fs := flag.NewFlagSet("send-throughput", flag.ContinueOnError)
+		fs.DurationVar(&s.Duration, "duration", s.Duration, "closed-loop load time")
+		fs.IntVar(&s.Concurrency, "concurrency", s.Concurrency, "closed-loop clients")
+		fs.IntVar(&s.Tenants, "tenants", s.Tenants, "tenants")
+		fs.IntVar(&s.Conversations, "conversations", s.Conversations, "conversations per tenant")
+		fs.IntVar(&s.LatencyRate, "latency-rate", s.LatencyRate, "requests/s of the fixed-rate latency phase (0 skips it)")
+		fs.DurationVar(&s.LatencyDuration, "latency-duration", s.LatencyDuration, "length of the latency phase")
+		record := fs.String("record", "", "append the report, dated and with the version, to this file")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		return recorded(*record, args, func(w io.Writer) error { return s.Run(ctx, w) })
+	case "pacing":
+		p := bench.DefaultPacing()
+		fs := flag.NewFlagSet("pacing", flag.ContinueOnError)
+		fs.DurationVar(&p.Duration, "duration", p.Duration, "measurement window")
+		record := fs.String("record", "", "append the report, dated and with the version, to this file")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		return recorded(*record, args, func(w io.Writer) error { return p.Run(ctx, w) })
 	default:
 		return fmt.Errorf("unknown bench scenario %q\n\n%s", args[0], benchUsage)
 	}
+}
+
+// recorded runs a scenario printing to stdout and, when file is set, appends the report with
+// the date and version to it.
+func recorded(file string, args []string, run func(io.Writer) error) error {
+	var buf bytes.Buffer
+	if err := run(io.MultiWriter(os.Stdout, &buf)); err != nil {
+		return err
+	}
+	if file == "" {
+		return nil
+	}
+	f, err := os.OpenFile(file, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = fmt.Fprintf(f, "\n## %s  switchboard %s  %s\n%s", time.Now().UTC().Format(time.RFC3339), version, strings.Join(args, " "), buf.String())
+	return err
 }

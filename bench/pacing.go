@@ -1,0 +1,95 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/switchboard/switchboard/fakemeta"
+)
+
+// Pacing checks the per-number token bucket against Meta's throughput limit: numbers with
+// different configured rates get a backlog larger than they may send in Duration, fakemeta
+// enforces the same rate (130429 beyond it), and the report prints per number the configured
+// rate, the achieved rate over Duration and the worst one-second window Meta saw.
+type Pacing struct {
+	Duration      time.Duration
+	Rates         []int // messages per second, one number each
+	Conversations int   // per number (the pair limit applies per customer)
+}
+
+// DefaultPacing is the configuration the README's results use.
+func DefaultPacing() Pacing {
+	return Pacing{Duration: 30 * time.Second, Rates: []int{20, 50, 80}, Conversations: 100}
+}
+
+// Run executes the scenario; it fails when any one-second window exceeded a number's rate.
+func (p Pacing) Run(ctx context.Context, out io.Writer) error {
+	fmt.Fprintf(out, "pacing: numbers at %v msg/s, backlog enqueued at once, measured over %s\nmachine: %s\n", p.Rates, p.Duration, Machine())
+	cfg := fakemeta.Config{IgnoreWindow: true, Statuses: fakemeta.StatusConfig{Disabled: true}}
+	w, err := newOutboundWorld(ctx, cfg, len(p.Rates), p.Conversations, p.Rates,
+		map[string]string{"OUTBOUND_PAIR_INTERVAL": "10ms", "OUTBOUND_PAIR_BURST": "1000"})
+	if err != nil {
+		return err
+	}
+	defer w.close()
+	for i, pn := range w.phones {
+		w.meta.SetThroughput(pn, p.Rates[i])
+	}
+	// Enqueue each number's backlog: more than it may send in Duration.
+	client := &fasthttp.Client{MaxConnsPerHost: 64}
+	var n int64
+	start := time.Now()
+	for i, rate := range p.Rates {
+		backlog := rate*int(p.Duration.Seconds()) + 2*rate
+		for k := range backlog {
+			n++
+			req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+			req.SetRequestURI(w.base + "/api/v1/messages/send")
+			w.sendFill(req, w.convs[i][k%len(w.convs[i])], n)
+			err := client.DoTimeout(req, resp, 10*time.Second)
+			status := resp.StatusCode()
+			fasthttp.ReleaseRequest(req)
+			fasthttp.ReleaseResponse(resp)
+			if err != nil || status != fasthttp.StatusAccepted {
+				return fmt.Errorf("bench: enqueue: %v %d", err, status)
+			}
+		}
+	}
+	fmt.Fprintf(out, "  backlog of %d messages enqueued in %v\n", n, time.Since(start).Round(time.Millisecond))
+	select {
+	case <-time.After(time.Until(start.Add(p.Duration + time.Second))):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	stats := w.meta.Stats()
+	var failed error
+	fmt.Fprintf(out, "  %-17s %10s %10s %9s %14s %8s\n", "number", "configured", "achieved", "of rate", "worst 1s window", "130429s")
+	for i, pn := range w.phones {
+		sent := w.meta.Sent(pn)
+		sort.Slice(sent, func(a, b int) bool { return sent[a].At.Before(sent[b].At) })
+		within := 0
+		if len(sent) > 0 {
+			end := sent[0].At.Add(p.Duration)
+			for _, m := range sent {
+				if m.At.Before(end) {
+					within++
+				}
+			}
+		}
+		achieved := float64(within) / p.Duration.Seconds()
+		st := stats.Numbers[pn]
+		fmt.Fprintf(out, "  %-17s %10d %10.1f %8.1f%% %14d %8d\n", pn, p.Rates[i], achieved, 100*achieved/float64(p.Rates[i]), st.MaxPerSecond, st.Errors[130429])
+		if st.MaxPerSecond > p.Rates[i] && failed == nil {
+			failed = fmt.Errorf("bench: number %s sent %d in one second, above its %d", pn, st.MaxPerSecond, p.Rates[i])
+		}
+	}
+	if _, dups := w.acceptedAtMeta(); dups > 0 {
+		return fmt.Errorf("bench: %d messages sent to Meta twice", dups)
+	}
+	return failed
+}

@@ -1,0 +1,94 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync/atomic"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/switchboard/switchboard/fakemeta"
+)
+
+// SendThroughput is the outbound scenario: many tenants and conversations sending text
+// replies through the API to fakemeta with no latency and every limit lifted. It measures
+// messages per second from the API call to Meta's acceptance (the engine's `sent`), and,
+// in a second phase at a fixed request rate, the send API's latency.
+type SendThroughput struct {
+	Duration      time.Duration
+	Concurrency   int
+	Tenants       int
+	Conversations int // per tenant
+	// LatencyRate is the fixed request rate of the latency phase (0 skips it).
+	LatencyRate     int
+	LatencyDuration time.Duration
+	DrainTimeout    time.Duration
+}
+
+// DefaultSendThroughput is the configuration the README's results use.
+func DefaultSendThroughput() SendThroughput {
+	return SendThroughput{Duration: 10 * time.Second, Concurrency: 64, Tenants: 20, Conversations: 50,
+		LatencyRate: 1000, LatencyDuration: 10 * time.Second, DrainTimeout: 2 * time.Minute}
+}
+
+// Run executes and validates the scenario: every accepted send reaches fakemeta exactly once.
+func (s SendThroughput) Run(ctx context.Context, out io.Writer) error {
+	fmt.Fprintf(out, "send-throughput: %d clients, %d tenants × %d conversations, fakemeta with no latency and no limits, %s load\nmachine: %s\n",
+		s.Concurrency, s.Tenants, s.Conversations, s.Duration, Machine())
+	cfg := fakemeta.Config{IgnoreWindow: true, Statuses: fakemeta.StatusConfig{Disabled: true}}
+	w, err := newOutboundWorld(ctx, cfg, s.Tenants, s.Conversations, []int{1000},
+		map[string]string{"OUTBOUND_PAIR_INTERVAL": "10ms", "OUTBOUND_PAIR_BURST": "1000"})
+	if err != nil {
+		return err
+	}
+	defer w.close()
+
+	total := 0
+	if s.LatencyRate > 0 {
+		r, err := s.phase(ctx, w, s.LatencyRate, s.LatencyDuration, out, "latency at fixed rate")
+		if err != nil {
+			return err
+		}
+		total += r
+	}
+	start := time.Now()
+	n, err := s.phase(ctx, w, 0, s.Duration, out, "throughput")
+	if err != nil {
+		return err
+	}
+	total += n
+	deadline := time.Now().Add(s.DrainTimeout)
+	for {
+		accepted, dups := w.acceptedAtMeta()
+		if dups > 0 {
+			return fmt.Errorf("bench: %d messages sent to Meta twice", dups)
+		}
+		if accepted >= total {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("bench: only %d of %d accepted sends reached Meta within %s", accepted, total, s.DrainTimeout)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	fmt.Fprintf(out, "  API call → sent          %9.0f msg/s   (%d messages of the throughput phase, each at Meta exactly once)\n",
+		float64(n)/time.Since(start).Seconds(), n)
+	return nil
+}
+
+// phase sends for d at rate (0 = closed loop) and prints the API's answer rate and latency.
+func (s SendThroughput) phase(ctx context.Context, w *outboundWorld, rate int, d time.Duration, out io.Writer, name string) (int, error) {
+	var seq atomic.Int64
+	r := runLoadAt(ctx, w.base+"/api/v1/messages/send", s.Concurrency, d, rate, fasthttp.StatusAccepted, func(wk, i int, req *fasthttp.Request) {
+		n := seq.Add(1)
+		t := int(n) % len(w.convs)
+		w.sendFill(req, w.convs[t][int(n/int64(len(w.convs)))%len(w.convs[t])], n)
+	})
+	if r.Failures > 0 {
+		return 0, fmt.Errorf("bench: %d sends refused (first: %s)", r.Failures, r.FirstFail)
+	}
+	fmt.Fprintf(out, "  %-24s %9.0f req/s   202 p50 %v  p99 %v  p999 %v\n", name, r.PerSecond(), r.P50, r.P99, r.P999)
+	return int(r.Requests), nil
+}

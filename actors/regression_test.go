@@ -11,8 +11,8 @@ import (
 // that map (the summary's LastMessage, replies and summaries a flush goroutine encodes),
 // so reading messages while statuses were applied was a data race under -race.
 func TestReadingMessagesWhileStatusesApplyIsRaceFree(t *testing.T) {
-	store := openStore(t, t.TempDir())
-	client := startGrains(t, store, time.Minute)
+	r := sharedSender(t)
+	client, tenantA := r.client, r.newTenant(t)
 	ctx := t.Context()
 	for i := range 3 {
 		m := Message{ID: fmt.Sprint("o", i), Type: "text", Text: "x", Timestamp: time.Now()}

@@ -70,6 +70,10 @@ type outItem struct {
 	transient   int       // transient failures so far
 	reconcileBy time.Time // phaseUnknown: when to stop waiting for evidence
 	checking    bool      // phaseUnknown: an evidence check is running
+	pending     *settleJob
+	// reached is the wamid of a status Meta reported for the message while it was being
+	// sent: whatever the attempt's answer, the message reached Meta.
+	reached string
 }
 
 func newSender(d *Deps, tenantID string, state *TenantState, save func() error) *sender {

@@ -137,6 +137,10 @@ func (s *sender) receive(msg any) bool {
 		s.attempted(m)
 	case *settled:
 		s.settledOutcome(m)
+	case *resettle:
+		if it := s.items[m.id]; it != nil && it.pending != nil {
+			s.runSettle(it)
+		}
 	case *evidenceChecked:
 		s.checked(m)
 	case *dirLoaded:
@@ -173,6 +177,7 @@ func (s *sender) receive(msg any) bool {
 func (*senderWake) NotInfluenceReceiveTimeout()      {}
 func (*attemptDone) NotInfluenceReceiveTimeout()     {}
 func (*settled) NotInfluenceReceiveTimeout()         {}
+func (*resettle) NotInfluenceReceiveTimeout()        {}
 func (*evidenceChecked) NotInfluenceReceiveTimeout() {}
 func (*dirLoaded) NotInfluenceReceiveTimeout()       {}
 func (*outboxLoaded) NotInfluenceReceiveTimeout()    {}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,51 +13,54 @@ import (
 
 	"github.com/switchboard/switchboard/cluster"
 	"github.com/switchboard/switchboard/persistence"
+	"github.com/switchboard/switchboard/persistence/embedded"
 )
 
 // The sender against a real embedded store and real grains; only Meta is a fake here
-// (engine tests use fakemeta). These tests cover what a live Meta makes hard to stage:
-// a process that died mid-send, and answers that never came.
+// (engine tests use fakemeta). These tests cover what a live Meta makes hard to stage: a
+// process that died mid-send, and answers that never came.
+//
+// They share one node, each with tenants of its own: every protoactor node started in a
+// -race test binary risks the race inside protoactor/gRPC the Makefile describes.
 
-const (
-	senderPhone = "109881335267193"
-	customer    = "5511987654321"
-)
+const customer = "5511987654321"
 
-// fakeGraph answers sends with answer(n, request), n counting from 1.
+// fakeGraph answers sends by message id (callback data): answers[id](n) for the n-th send
+// of that id (from 1), success with "wamid.<id>.<n>" otherwise.
 type fakeGraph struct {
-	mu     sync.Mutex
-	calls  []string // callback data of each send
-	tokens []string
-	answer func(n int, callback string) (string, error)
+	mu      sync.Mutex
+	calls   map[string]int
+	tokens  map[string]string // message id → token of its last send
+	answers map[string]func(n int) (string, error)
 }
 
-func (f *fakeGraph) Send(_ context.Context, token, phoneNumberID string, request []byte) (string, error) {
+func (f *fakeGraph) Send(_ context.Context, token, _ string, request []byte) (string, error) {
 	var body struct {
 		Callback string `json:"biz_opaque_callback_data"`
 	}
 	_ = json.Unmarshal(request, &body)
 	f.mu.Lock()
-	f.calls = append(f.calls, body.Callback)
-	f.tokens = append(f.tokens, token)
-	n := len(f.calls)
+	f.calls[body.Callback]++
+	n := f.calls[body.Callback]
+	f.tokens[body.Callback] = token
+	answer := f.answers[body.Callback]
 	f.mu.Unlock()
-	if f.answer != nil {
-		return f.answer(n, body.Callback)
+	if answer != nil {
+		return answer(n)
 	}
-	return "wamid.fake" + fmt.Sprint(n), nil
+	return fmt.Sprintf("wamid.%s.%d", body.Callback, n), nil
 }
 
-func (f *fakeGraph) sends(callback string) int {
+func (f *fakeGraph) answer(id string, a func(n int) (string, error)) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	n := 0
-	for _, c := range f.calls {
-		if c == callback {
-			n++
-		}
-	}
-	return n
+	f.answers[id] = a
+}
+
+func (f *fakeGraph) sends(id string) (int, string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[id], f.tokens[id]
 }
 
 // tenantSecrets opens every token to "token-<tenant>", so a test sees whose token was used.
@@ -73,55 +77,99 @@ type senderRig struct {
 	store  persistence.Store
 	client *Client
 	graph  *fakeGraph
-	flags  atomic.Int32 // OnTenantFlags(…, true) calls
+	flags  sync.Map // tenant id → OnTenantFlags(…, true) seen
 }
 
-func startSender(t *testing.T, store persistence.Store, g *fakeGraph, pol OutboundPolicy) *senderRig {
-	t.Helper()
-	r := &senderRig{store: store, graph: g}
-	d := &Deps{Store: store, Graph: g, Secrets: tenantSecrets{}, Outbound: pol,
-		OnTenantFlags: func(string, bool) { r.flags.Add(1) }}
-	node, err := cluster.Start(cluster.Options{ClusterName: "sender-test", Addr: "127.0.0.1:0", Codec: Codec(), Kinds: Kinds(d)})
-	if err != nil {
-		t.Fatal(err)
+var shared struct {
+	once sync.Once
+	rig  *senderRig
+	err  error
+	stop func()
+}
+
+// TestMain stops the shared node after the package's tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared.stop != nil {
+		shared.stop()
 	}
-	t.Cleanup(node.Stop)
-	r.client = NewClient(node)
-	return r
+	os.Exit(code)
 }
 
-func seedTenant(t *testing.T, store persistence.Store) {
+// sharedSender is the package's one node with a Graph: reconciliation after 300 ms.
+func sharedSender(t *testing.T) *senderRig {
 	t.Helper()
+	shared.once.Do(func() {
+		dir, err := os.MkdirTemp("", "actors-sender")
+		if err != nil {
+			shared.err = err
+			return
+		}
+		store, err := embedded.Open(dir)
+		if err != nil {
+			shared.err = err
+			return
+		}
+		r := &senderRig{store: store, graph: &fakeGraph{calls: map[string]int{}, tokens: map[string]string{}, answers: map[string]func(int) (string, error){}}}
+		d := &Deps{Store: store, Graph: r.graph, Secrets: tenantSecrets{}, Outbound: OutboundPolicy{ReconcileAfter: 300 * time.Millisecond},
+			OnTenantFlags: func(id string, _ bool) { r.flags.Store(id, true) }}
+		node, err := cluster.Start(cluster.Options{ClusterName: "sender-test", Addr: "127.0.0.1:0", Codec: Codec(), Kinds: Kinds(d)})
+		if err != nil {
+			shared.err = err
+			return
+		}
+		r.client = NewClient(node)
+		shared.rig = r
+		shared.stop = func() {
+			node.Stop()
+			_ = store.Close(context.Background())
+			_ = os.RemoveAll(dir)
+		}
+	})
+	if shared.err != nil {
+		t.Fatal(shared.err)
+	}
+	return shared.rig
+}
+
+var tenantSeq atomic.Int32
+
+// newTenant puts a connected tenant of its own in the directory.
+func (r *senderRig) newTenant(t *testing.T) string {
+	t.Helper()
+	n := tenantSeq.Add(1)
+	id := fmt.Sprintf("c0ffee%018x", n)
 	now := time.Now().UTC()
-	err := store.Directory().CreateTenant(t.Context(), persistence.Tenant{
-		ID: tenantA, Name: "A", Active: true, PhoneNumberID: senderPhone, WABAID: "104996122399160",
-		AccessToken: persistence.SealedSecret{KeyID: "k1", Nonce: []byte{1}, Ciphertext: []byte("sealed-" + tenantA)},
+	err := r.store.Directory().CreateTenant(t.Context(), persistence.Tenant{
+		ID: id, Name: "T", Active: true, PhoneNumberID: fmt.Sprint(100000000000000 + int64(n)),
+		AccessToken: persistence.SealedSecret{KeyID: "k1", Nonce: []byte{1}, Ciphertext: []byte("sealed-" + id)},
 		CreatedAt:   now, UpdatedAt: now,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return id
 }
 
-func outboxRow(id string) persistence.OutboxMessage {
+func outboxRow(tenantID, id string) persistence.OutboxMessage {
 	now := time.Now().UTC()
 	return persistence.OutboxMessage{
-		ID: id, TenantID: tenantA, ConversationID: ConversationID(tenantA, customer), PhoneNumberID: senderPhone,
+		ID: id, TenantID: tenantID, ConversationID: ConversationID(tenantID, customer), PhoneNumberID: "1",
 		Recipient: "+" + customer, State: persistence.OutboxQueued, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now,
 		Request: fmt.Appendf(nil, `{"messaging_product":"whatsapp","to":"+%s","type":"text","text":{"body":"hi %s"},"biz_opaque_callback_data":"%s"}`, customer, id, id),
 	}
 }
 
 // record stores the message in the outbox and its conversation, as the REST edge does.
-func (r *senderRig) record(t *testing.T, id string, submit bool) {
+func (r *senderRig) record(t *testing.T, tenantID, id string, submit bool) {
 	t.Helper()
 	ctx := t.Context()
-	row := outboxRow(id)
+	row := outboxRow(tenantID, id)
 	if err := r.store.Outbox().Enqueue(ctx, []persistence.OutboxMessage{row}); err != nil {
 		t.Fatal(err)
 	}
 	m, _ := OutboundMessage(id, row.Request, row.CreatedAt)
-	if _, err := r.client.RecordOutbound(ctx, tenantA, customer, m); err != nil {
+	if _, err := r.client.RecordOutbound(ctx, tenantID, customer, m); err != nil {
 		t.Fatal(err)
 	}
 	if submit {
@@ -142,7 +190,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func (r *senderRig) state(t *testing.T, id string) persistence.OutboxMessage {
+func (r *senderRig) row(t *testing.T, id string) persistence.OutboxMessage {
 	t.Helper()
 	m, err := r.store.Outbox().Get(t.Context(), id)
 	if err != nil {
@@ -151,9 +199,9 @@ func (r *senderRig) state(t *testing.T, id string) persistence.OutboxMessage {
 	return m
 }
 
-func (r *senderRig) message(t *testing.T, id string) Message {
+func (r *senderRig) message(t *testing.T, tenantID, id string) Message {
 	t.Helper()
-	page, err := r.client.Messages(t.Context(), tenantA, customer, 1, 100)
+	page, err := r.client.Messages(t.Context(), tenantID, customer, 1, 100)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,26 +214,30 @@ func (r *senderRig) message(t *testing.T, id string) Message {
 	return Message{}
 }
 
+func (r *senderRig) status(t *testing.T, tenantID, id, wamid, status string) {
+	t.Helper()
+	_, err := r.client.Deliver(t.Context(), customer, &Deliver{TenantID: tenantID, Contact: Contact{WaID: customer},
+		Statuses: []StatusUpdate{{WAMID: wamid, Status: status, Timestamp: time.Now(), CallbackData: id}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestSenderSendsOnceWithTheTenantsToken(t *testing.T) {
-	store := openStore(t, t.TempDir())
-	seedTenant(t, store)
-	r := startSender(t, store, &fakeGraph{}, OutboundPolicy{})
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
 	for i := range 5 {
-		r.record(t, fmt.Sprint("m", i), true)
+		r.record(t, tenant, fmt.Sprint("once", i), true)
 	}
 	for i := range 5 {
-		id := fmt.Sprint("m", i)
-		waitFor(t, id+" sent", func() bool { return r.state(t, id).State == persistence.OutboxSent })
-		if m := r.message(t, id); m.Status != StatusSent || m.WAMID == "" {
+		id := fmt.Sprint("once", i)
+		// The outbox first, then the conversation: waiting for the conversation waits for both.
+		waitFor(t, id+" sent", func() bool { return r.message(t, tenant, id).Status == StatusSent })
+		if m := r.message(t, tenant, id); r.row(t, id).State != persistence.OutboxSent || m.WAMID != "wamid."+id+".1" {
 			t.Fatalf("%s in its conversation: %+v", id, m)
 		}
-		if n := r.graph.sends(id); n != 1 {
-			t.Fatalf("%s sent %d times", id, n)
-		}
-	}
-	for _, tok := range r.graph.tokens {
-		if tok != "token-"+tenantA {
-			t.Fatalf("sent with token %q", tok)
+		if n, tok := r.graph.sends(id); n != 1 || tok != "token-"+tenant {
+			t.Fatalf("%s sent %d times, last with token %q", id, n, tok)
 		}
 	}
 }
@@ -195,108 +247,98 @@ func TestSenderSendsOnceWithTheTenantsToken(t *testing.T) {
 // settles it without a resend; the other never left, gets no status, and is sent once the
 // wait is over.
 func TestSenderReconcilesMessagesFoundMidSend(t *testing.T) {
-	store := openStore(t, t.TempDir())
-	seedTenant(t, store)
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
 	ctx := t.Context()
 	for _, id := range []string{"reached", "lost"} {
-		row := outboxRow(id)
-		if err := store.Outbox().Enqueue(ctx, []persistence.OutboxMessage{row}); err != nil {
+		row := outboxRow(tenant, id)
+		if err := r.store.Outbox().Enqueue(ctx, []persistence.OutboxMessage{row}); err != nil {
 			t.Fatal(err)
 		}
 		row.State, row.Attempts = persistence.OutboxSending, 1
-		if err := store.Outbox().Transition(ctx, persistence.OutboxQueued, row); err != nil {
+		if err := r.store.Outbox().Transition(ctx, persistence.OutboxQueued, row); err != nil {
 			t.Fatal(err)
 		}
 	}
-	r := startSender(t, store, &fakeGraph{}, OutboundPolicy{ReconcileAfter: 300 * time.Millisecond})
 	for _, id := range []string{"reached", "lost"} {
-		m, _ := OutboundMessage(id, outboxRow(id).Request, time.Now())
-		if _, err := r.client.RecordOutbound(ctx, tenantA, customer, m); err != nil {
+		m, _ := OutboundMessage(id, outboxRow(tenant, id).Request, time.Now())
+		if _, err := r.client.RecordOutbound(ctx, tenant, customer, m); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := r.client.WakeOutbound(ctx, tenantA); err != nil {
+	if err := r.client.WakeOutbound(ctx, tenant); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "both parked as unknown", func() bool {
-		return r.message(t, "reached").Status == StatusUnknown && r.message(t, "lost").Status == StatusUnknown
+		return r.message(t, tenant, "reached").Status == StatusUnknown && r.message(t, tenant, "lost").Status == StatusUnknown
 	})
-	_, err := r.client.Deliver(ctx, customer, &Deliver{TenantID: tenantA, Contact: Contact{WaID: customer},
-		Statuses: []StatusUpdate{{WAMID: "wamid.meta1", Status: StatusSent, Timestamp: time.Now(), CallbackData: "reached"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r.status(t, tenant, "reached", "wamid.meta1", StatusSent)
 	waitFor(t, "both settled", func() bool {
-		return r.state(t, "reached").State == persistence.OutboxSent && r.state(t, "lost").State == persistence.OutboxSent
+		return r.row(t, "reached").State == persistence.OutboxSent && r.message(t, tenant, "lost").Status == StatusSent
 	})
-	if got := r.state(t, "reached"); got.WAMID != "wamid.meta1" || r.graph.sends("reached") != 0 {
-		t.Fatalf("reached: %+v, resent %d times", got, r.graph.sends("reached"))
+	if got, _ := r.graph.sends("reached"); got != 0 || r.row(t, "reached").WAMID != "wamid.meta1" {
+		t.Fatalf("reached: resent %d times, row %+v", got, r.row(t, "reached"))
 	}
-	if r.graph.sends("lost") != 1 || r.message(t, "lost").Status != StatusSent {
-		t.Fatalf("lost: sent %d times, %+v", r.graph.sends("lost"), r.message(t, "lost"))
+	if got, _ := r.graph.sends("lost"); got != 1 || r.message(t, tenant, "lost").Status != StatusSent {
+		t.Fatalf("lost: sent %d times, %+v", got, r.message(t, tenant, "lost"))
 	}
 }
 
-// A send that got no answer (Meta may have it) is never retried blindly: it waits, and a
-// status naming it settles it.
+// A send whose answer is lost (Meta may have it) is never retried blindly: here Meta's
+// status beat the lost answer, so the message is settled as sent from it — at once, and
+// never sent again.
 func TestSenderNeverResendsAMaybeSentMessageThatMetaReported(t *testing.T) {
-	store := openStore(t, t.TempDir())
-	seedTenant(t, store)
-	g := &fakeGraph{answer: func(n int, _ string) (string, error) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	r.graph.answer("maybe", func(int) (string, error) {
+		r.status(t, tenant, "maybe", "wamid.accepted", StatusSent) // Meta's webhook races ahead
 		return "", &SendFailure{Class: ClassRetryTransient, Title: "read timeout", MaybeSent: true}
-	}}
-	r := startSender(t, store, g, OutboundPolicy{ReconcileAfter: time.Hour})
-	r.record(t, "m1", true)
-	waitFor(t, "unknown", func() bool { return r.state(t, "m1").State == persistence.OutboxUnknown })
-	if m := r.message(t, "m1"); m.Status != StatusUnknown {
-		t.Fatalf("conversation: %+v", m)
+	})
+	r.record(t, tenant, "maybe", true)
+	waitFor(t, "sent on evidence", func() bool {
+		return r.row(t, "maybe").State == persistence.OutboxSent && r.message(t, tenant, "maybe").Status == StatusSent
+	})
+	if n, _ := r.graph.sends("maybe"); n != 1 || r.row(t, "maybe").WAMID != "wamid.accepted" {
+		t.Fatalf("sent %d times; row %+v", n, r.row(t, "maybe"))
 	}
-	_, err := r.client.Deliver(t.Context(), customer, &Deliver{TenantID: tenantA, Contact: Contact{WaID: customer},
-		Statuses: []StatusUpdate{{WAMID: "wamid.late", Status: StatusDelivered, Timestamp: time.Now(), CallbackData: "m1"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "sent on evidence", func() bool { return r.state(t, "m1").State == persistence.OutboxSent })
-	if g.sends("m1") != 1 || r.message(t, "m1").Status != StatusDelivered {
-		t.Fatalf("sent %d times; %+v", g.sends("m1"), r.message(t, "m1"))
+	if m := r.message(t, tenant, "maybe"); m.Status != StatusSent || m.WAMID != "wamid.accepted" {
+		t.Fatalf("message %+v", m)
 	}
 }
 
 func TestSenderOutcomesOfMetaErrors(t *testing.T) {
-	store := openStore(t, t.TempDir())
-	seedTenant(t, store)
-	g := &fakeGraph{answer: func(n int, cb string) (string, error) {
-		switch cb {
-		case "transient":
-			if n <= 2 {
-				return "", &SendFailure{Class: ClassRetryTransient, Code: 131000, Title: "Something went wrong", Backoff: func(int) time.Duration { return 10 * time.Millisecond }}
-			}
-		case "bad":
-			return "", &SendFailure{Class: ClassFail, Code: 131026, Title: "Message undeliverable"}
-		case "token":
-			return "", &SendFailure{Class: ClassReauth, Code: 190, Title: "Error validating access token"}
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	r.graph.answer("transient", func(n int) (string, error) {
+		if n <= 2 {
+			return "", &SendFailure{Class: ClassRetryTransient, Code: 131000, Title: "Something went wrong", Backoff: func(int) time.Duration { return 10 * time.Millisecond }}
 		}
-		return "wamid." + cb, nil
-	}}
-	r := startSender(t, store, g, OutboundPolicy{})
-	r.record(t, "transient", true)
-	waitFor(t, "sent after transient errors", func() bool { return r.state(t, "transient").State == persistence.OutboxSent })
-	if g.sends("transient") != 3 {
-		t.Fatalf("transient: %d attempts", g.sends("transient"))
+		return "wamid.transient", nil
+	})
+	r.graph.answer("bad", func(int) (string, error) {
+		return "", &SendFailure{Class: ClassFail, Code: 131026, Title: "Message undeliverable"}
+	})
+	r.graph.answer("token", func(int) (string, error) {
+		return "", &SendFailure{Class: ClassReauth, Code: 190, Title: "Error validating access token"}
+	})
+	r.record(t, tenant, "transient", true)
+	waitFor(t, "sent after transient errors", func() bool { return r.row(t, "transient").State == persistence.OutboxSent })
+	if n, _ := r.graph.sends("transient"); n != 3 {
+		t.Fatalf("transient: %d attempts", n)
 	}
-	r.record(t, "bad", true)
-	waitFor(t, "failed", func() bool { return r.state(t, "bad").State == persistence.OutboxFailed })
-	if m := r.message(t, "bad"); m.Status != StatusFailed || m.Error == nil || m.Error.Code != 131026 || m.Error.Title != "Message undeliverable" {
+	r.record(t, tenant, "bad", true)
+	waitFor(t, "failed", func() bool { return r.message(t, tenant, "bad").Status == StatusFailed })
+	if m := r.message(t, tenant, "bad"); m.Status != StatusFailed || m.Error == nil || m.Error.Code != 131026 || m.Error.Title != "Message undeliverable" {
 		t.Fatalf("failed message: %+v", m)
 	}
-	r.record(t, "token", true)
-	waitFor(t, "re-authorisation flagged", func() bool { return r.flags.Load() == 1 })
-	waitFor(t, "message back in the queue", func() bool { return r.state(t, "token").State == persistence.OutboxQueued })
+	r.record(t, tenant, "token", true)
+	waitFor(t, "re-authorisation flagged", func() bool { _, ok := r.flags.Load(tenant); return ok })
+	waitFor(t, "message back in the queue", func() bool { return r.row(t, "token").State == persistence.OutboxQueued })
 	var refused *SendRefusedError
-	if _, err := r.client.PrepareSend(t.Context(), tenantA, nil); !errors.As(err, &refused) || refused.Code != FailureNeedsReauth {
+	if _, err := r.client.PrepareSend(t.Context(), tenant, nil); !errors.As(err, &refused) || refused.Code != FailureNeedsReauth {
 		t.Fatalf("prepare after 190: %v", err)
 	}
-	if g.sends("token") != 1 {
-		t.Fatalf("a dead token was used %d times", g.sends("token"))
+	if n, _ := r.graph.sends("token"); n != 1 {
+		t.Fatalf("a dead token was used %d times", n)
 	}
 }

@@ -23,7 +23,7 @@ func (s *sender) startAttempt(it *outItem, now time.Time) {
 		defer cancel()
 		claim := row
 		claim.State, claim.Attempts, claim.UpdatedAt = persistence.OutboxSending, row.Attempts+1, time.Now().UTC()
-		if err := store.Outbox().Transition(ctx, persistence.OutboxQueued, claim); err != nil {
+		if err := transition(ctx, store.Outbox(), persistence.OutboxQueued, claim, false); err != nil {
 			tell(&attemptDone{id: row.ID, claimErr: err})
 			return
 		}
@@ -38,33 +38,57 @@ func (s *sender) startAttempt(it *outItem, now time.Time) {
 	}()
 }
 
-// settle writes an outcome (from → row.State) and tells the conversation (conv may be nil).
-// The conversation is told even when the outbox write fails: what Meta answered is true
-// whatever the outbox managed to record.
-func (s *sender) settle(it *outItem, from persistence.OutboxState, row persistence.OutboxMessage, conv *OutboundResult) {
+// settleJob is an outcome on its way to the outbox: the row to write over the stored
+// state (the item's row), and what to tell the conversation.
+type settleJob struct {
+	row  persistence.OutboxMessage
+	conv *OutboundResult
+	head bool // the item is the busy head of its lane (an attempt's outcome)
+}
+
+// settle writes an outcome over the stored state (it.row.State → row.State) and tells the
+// conversation (conv may be nil). The conversation is told even when the outbox write
+// fails: what Meta answered is true whatever the outbox managed to record.
+func (s *sender) settle(it *outItem, row persistence.OutboxMessage, conv *OutboundResult) {
+	head := it.phase == phaseSending
 	it.phase = phaseSettling
 	delete(s.unknown, it.row.ID)
-	store, node, tell, timeout := s.d.Store, s.node, s.tell, s.pol.SendTimeout
 	if conv != nil && conv.Message == nil {
 		if m, err := OutboundMessage(row.ID, row.Request, row.CreatedAt); err == nil {
 			conv.Message = &m
 		}
 	}
+	it.pending = &settleJob{row: row, conv: conv, head: head}
+	s.runSettle(it)
+}
+
+// runSettle runs the item's pending settle job.
+func (s *sender) runSettle(it *outItem) {
+	job, from := *it.pending, it.row.State
+	store, node, tell, timeout, d := s.d.Store, s.node, s.tell, s.pol.SendTimeout, s.d
+	it.pending.conv = nil // told once; a retried write does not tell again
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
-		err := transition(ctx, store.Outbox(), from, row)
-		if conv != nil {
-			tellConversation(ctx, node, row, conv, s.d)
+		err := transition(ctx, store.Outbox(), from, job.row, true)
+		if job.conv != nil {
+			tellConversation(ctx, node, job.row, job.conv, d)
 		}
-		tell(&settled{id: row.ID, from: from, row: row, err: err})
+		tell(&settled{id: job.row.ID, from: from, row: job.row, head: job.head, err: err})
 	}()
 }
 
-// transition moves a row from → row.State, retrying store trouble until ctx ends. A
-// definite outcome (sent, failed) also replaces "unknown": if another activation parked the
-// message for reconciliation meanwhile, what Meta answered settles it.
-func transition(ctx context.Context, ob persistence.Outbox, from persistence.OutboxState, row persistence.OutboxMessage) error {
+// errBusy: the stored row is still in the state the write expected, yet the write was
+// refused — another writer holds it at that very version (on MongoDB, a fence; possibly
+// left by a process that died mid-write, which expires). Try again later; nobody else
+// decided the message.
+var errBusy = errors.New("outbox row busy")
+
+// transition moves a row from → row.State. A definite outcome (sent, failed) also replaces
+// "unknown": if another activation parked the message meanwhile, what Meta answered settles
+// it. A refused write whose row did not move is errBusy; patient writers retry it (and store
+// trouble) until ctx ends.
+func transition(ctx context.Context, ob persistence.Outbox, from persistence.OutboxState, row persistence.OutboxMessage, patient bool) error {
 	backoff := 50 * time.Millisecond
 	for {
 		err := ob.Transition(ctx, from, row)
@@ -81,8 +105,13 @@ func transition(ctx context.Context, ob persistence.Outbox, from persistence.Out
 			case cur.State == persistence.OutboxUnknown && (row.State == persistence.OutboxSent || row.State == persistence.OutboxFailed):
 				from = persistence.OutboxUnknown
 				continue
+			case cur.State != from:
+				return err // decided elsewhere
 			}
-			return err
+			err = fmt.Errorf("%w: %w", errBusy, err)
+			if !patient {
+				return err
+			}
 		case errors.Is(err, persistence.ErrNotFound):
 			return err
 		}

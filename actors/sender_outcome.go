@@ -21,8 +21,12 @@ type settled struct {
 	id   string
 	from persistence.OutboxState
 	row  persistence.OutboxMessage
+	head bool
 	err  error
 }
+
+// resettle retries a settle whose row was busy.
+type resettle struct{ id string }
 
 // attempted applies the outcome of one attempt: the outbox transition it calls for, the
 // pacing and pair state it teaches, and what happens to the message next.
@@ -35,6 +39,12 @@ func (s *sender) attempted(r *attemptDone) {
 	now := s.d.Now()
 	nq := s.number(it.row.PhoneNumberID)
 	if r.claimErr != nil {
+		if errors.Is(r.claimErr, errBusy) {
+			// Unchanged but held (a fence a dead process left): not claimed by anyone.
+			it.phase, it.notBefore = phaseQueued, now.Add(busyRetry)
+			nq.q.release(it, now)
+			return
+		}
 		if errors.Is(r.claimErr, persistence.ErrVersionConflict) || errors.Is(r.claimErr, persistence.ErrNotFound) {
 			// Another activation claimed it (or it is gone): it is not ours to send.
 			s.d.Log.Warn("outbox message claimed elsewhere", "tenant", s.tenantID, "message", r.id, "err", r.claimErr)
@@ -49,6 +59,15 @@ func (s *sender) attempted(r *attemptDone) {
 	}
 	it.row = r.claimed
 	pair := nq.q.pairOf(it.row.Recipient)
+	if r.err != nil && it.reached != "" {
+		// Meta reported a status for it during the attempt: it was accepted, whatever the
+		// answer said (lost, timed out, or a proxy's error). Never send it again.
+		s.d.Log.Warn("send answered with an error, but Meta reported the message", "tenant", s.tenantID, "message", r.id, "err", r.err)
+		r.wamid, r.err = it.reached, nil
+	}
+	if r.wamid == "" {
+		r.wamid = it.reached
+	}
 	if r.err == nil {
 		nq.pace.succeeded(now, it.bookedAt)
 		pair.accepted()
@@ -56,7 +75,7 @@ func (s *sender) attempted(r *attemptDone) {
 		row := it.row
 		row.State, row.WAMID, row.UpdatedAt = persistence.OutboxSent, r.wamid, now
 		row.ErrorCode, row.ErrorTitle = 0, ""
-		s.settle(it, persistence.OutboxSending, row, &OutboundResult{MessageID: row.ID, WAMID: r.wamid, Status: StatusSent, At: now})
+		s.settle(it, row, &OutboundResult{MessageID: row.ID, WAMID: r.wamid, Status: StatusSent, At: now})
 		return
 	}
 	f := asSendFailure(r.err)
@@ -85,15 +104,18 @@ func (s *sender) attempted(r *attemptDone) {
 		row := it.row
 		row.State, row.UpdatedAt = persistence.OutboxFailed, now
 		row.ErrorCode, row.ErrorTitle = d.err.Code, d.err.Title
-		s.settle(it, persistence.OutboxSending, row, &OutboundResult{MessageID: row.ID, Status: StatusFailed, Error: d.err, At: now})
+		s.settle(it, row, &OutboundResult{MessageID: row.ID, Status: StatusFailed, Error: d.err, At: now})
 	case actUnknown:
 		nq.q.finish(it, now)
 		row := it.row
 		row.State, row.UpdatedAt = persistence.OutboxUnknown, now
 		s.d.Log.Warn("send outcome unknown; reconciling", "tenant", s.tenantID, "message", row.ID, "err", f)
-		s.settle(it, persistence.OutboxSending, row, &OutboundResult{MessageID: row.ID, Status: StatusUnknown, At: now})
+		s.settle(it, row, &OutboundResult{MessageID: row.ID, Status: StatusUnknown, At: now})
 	}
 }
+
+// busyRetry is how soon a write refused by a busy row is tried again.
+const busyRetry = 2 * time.Second
 
 // requeue writes the claimed message back to queued; its lane stays busy until the write
 // is durable, so no second claim can race it.
@@ -101,7 +123,7 @@ func (s *sender) requeue(it *outItem, at, now time.Time) {
 	it.notBefore = at
 	row := it.row
 	row.State, row.NextAttemptAt, row.UpdatedAt = persistence.OutboxQueued, at, now
-	s.settle(it, persistence.OutboxSending, row, nil)
+	s.settle(it, row, nil)
 }
 
 // settledOutcome continues after an outcome is durable.
@@ -112,24 +134,30 @@ func (s *sender) settledOutcome(r *settled) {
 	}
 	now := s.d.Now()
 	nq := s.number(it.row.PhoneNumberID)
-	if r.err != nil {
+	switch {
+	case errors.Is(r.err, errBusy):
+		s.d.Log.Warn("outbox row busy; writing its outcome again shortly", "tenant", s.tenantID, "message", r.id, "to", r.row.State)
+		tell := s.tell
+		time.AfterFunc(busyRetry, func() { tell(&resettle{id: r.id}) })
+		return
+	case r.err != nil:
 		// Conflict: another activation decided this message. Anything else: the store
 		// refused for longer than a send may take; the row keeps its old state and the
 		// next activation reconciles it. Either way this activation lets go of it.
 		s.d.Log.Error("outbox transition failed; letting go of the message", "tenant", s.tenantID, "message", r.id,
 			"from", r.from, "to", r.row.State, "err", r.err)
-		if it.phase == phaseSettling && r.from == persistence.OutboxSending && r.row.State == persistence.OutboxQueued {
+		if r.head {
 			nq.q.finish(it, now)
 		}
 		delete(s.items, r.id)
 		delete(s.unknown, r.id)
 		return
 	}
-	it.row = r.row
+	it.row, it.pending = r.row, nil
 	switch r.row.State {
 	case persistence.OutboxQueued:
 		it.phase = phaseQueued
-		if r.from == persistence.OutboxSending {
+		if r.head {
 			nq.q.release(it, now) // a retry: the head of its lane again
 		} else {
 			nq.q.push(it, now) // a resend after reconciliation

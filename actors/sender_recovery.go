@@ -40,6 +40,7 @@ func (s *sender) load(ctx context.Context) error {
 	ob := s.d.Store.Outbox()
 	var parked []persistence.OutboxMessage
 	for {
+		progress := false
 		rows, err := ob.ListByState(ctx, s.tenantID, persistence.OutboxSending, recoverBatch)
 		if err != nil {
 			return fmt.Errorf("list sending outbox rows: %w", err)
@@ -47,15 +48,20 @@ func (s *sender) load(ctx context.Context) error {
 		for _, r := range rows {
 			u := r
 			u.State, u.UpdatedAt = persistence.OutboxUnknown, now
-			if err := ob.Transition(ctx, persistence.OutboxSending, u); err != nil {
-				if errors.Is(err, persistence.ErrVersionConflict) || errors.Is(err, persistence.ErrNotFound) {
-					continue // its sender settled it meanwhile
-				}
+			switch err := transition(ctx, ob, persistence.OutboxSending, u, false); {
+			case errors.Is(err, errBusy):
+				// Held at that version (a fence its dead writer left): reconciled all the
+				// same, its outcome written over "sending" when it is decided.
+				s.hold(r, now)
+				continue
+			case errors.Is(err, persistence.ErrVersionConflict) || errors.Is(err, persistence.ErrNotFound):
+				continue // its sender settled it meanwhile
+			case err != nil:
 				return fmt.Errorf("park outbox row %s: %w", r.ID, err)
 			}
-			parked = append(parked, u)
+			parked, progress = append(parked, u), true
 		}
-		if len(rows) < recoverBatch {
+		if len(rows) < recoverBatch || !progress {
 			break
 		}
 	}
@@ -165,13 +171,13 @@ func (s *sender) checked(r *evidenceChecked) {
 		s.d.Log.Warn("evidence check failed; asking again", "tenant", s.tenantID, "message", r.id, "err", r.err)
 		it.reconcileBy = now.Add(10 * time.Second)
 	case r.view.Reached():
-		s.confirm(it, persistence.OutboxUnknown, r.view.WAMID, now)
+		s.confirm(it, r.view.WAMID, now)
 	default:
 		s.d.Log.Warn("no status from Meta for a message of unknown fate; sending it again",
 			"tenant", s.tenantID, "message", r.id, "waited", s.pol.ReconcileAfter)
 		row := it.row
 		row.State, row.NextAttemptAt, row.UpdatedAt = persistence.OutboxQueued, now, now
-		s.settle(it, persistence.OutboxUnknown, row, nil)
+		s.settle(it, row, nil)
 	}
 }
 
@@ -184,22 +190,26 @@ func (s *sender) evidence(m *OutboundEvidence) {
 	case it == nil:
 		s.confirmUntracked(m)
 	case it.phase == phaseUnknown:
-		s.confirm(it, persistence.OutboxUnknown, m.WAMID, now)
+		s.confirm(it, m.WAMID, now)
 	case it.phase == phaseQueued:
 		// Waiting for a resend it must not get (the status came late).
 		if s.number(it.row.PhoneNumberID).q.take(it, now) {
-			s.confirm(it, persistence.OutboxQueued, m.WAMID, now)
+			s.confirm(it, m.WAMID, now)
 		}
+	case it.phase == phaseSending:
+		// The status beat the answer: the answer settles it, but if that answer is lost
+		// (or an error), this is what it was.
+		it.reached = m.WAMID
 	default:
-		// Being sent or settled: the answer on its way settles it.
+		// Being settled already.
 	}
 }
 
 // confirm records a message as sent on evidence.
-func (s *sender) confirm(it *outItem, from persistence.OutboxState, wamid string, now time.Time) {
+func (s *sender) confirm(it *outItem, wamid string, now time.Time) {
 	row := it.row
 	row.State, row.WAMID, row.UpdatedAt = persistence.OutboxSent, wamid, now
-	s.settle(it, from, row, nil)
+	s.settle(it, row, nil)
 }
 
 // confirmUntracked settles evidence for a row this activation does not hold (memory was

@@ -30,6 +30,8 @@ type Deps struct {
 	Secrets Secrets
 	// Outbound shapes pacing, retries and reconciliation (OUTBOUND.md).
 	Outbound OutboundPolicy
+	// Drain lets the node finish its sends before it stops; nil: no draining.
+	Drain *Drain
 }
 
 func (d *Deps) defaults() {

@@ -74,6 +74,8 @@ type outItem struct {
 	// reached is the wamid of a status Meta reported for the message while it was being
 	// sent: whatever the attempt's answer, the message reached Meta.
 	reached string
+	// draining: an attempt of this item counts in Deps.Drain until its outcome is written.
+	draining bool
 }
 
 func newSender(d *Deps, tenantID string, state *TenantState, save func() error) *sender {
@@ -169,7 +171,7 @@ func (s *sender) pump() {
 // dispatch starts the sends of one number whose slots come within the lead, and returns
 // when to look again (zero: when a result comes back).
 func (s *sender) dispatch(nq *numberQueue, now time.Time) time.Time {
-	for s.inflight < s.pol.MaxInFlight {
+	for s.inflight < s.pol.MaxInFlight && !s.d.Drain.closing() {
 		if slot := nq.pace.slot(now); slot.After(now.Add(s.pol.Lead)) {
 			return slot.Add(-s.pol.Lead)
 		}
@@ -181,7 +183,8 @@ func (s *sender) dispatch(nq *numberQueue, now time.Time) time.Time {
 			}
 			return at
 		}
-		it.phase, it.slot, it.bookedAt = phaseSending, nq.pace.reserve(now), now
+		it.phase, it.slot, it.bookedAt, it.draining = phaseSending, nq.pace.reserve(now), now, true
+		s.d.Drain.begin() // ends once the attempt's outcome is written (settledOutcome)
 		s.inflight++
 		s.startAttempt(it, now)
 	}
@@ -203,6 +206,9 @@ func (s *sender) arm(at, now time.Time) {
 
 func (s *sender) stop() {
 	s.stopped = true
+	for _, it := range s.items {
+		s.attemptOver(it) // this activation will write nothing more
+	}
 	if s.timer != nil {
 		s.timer.Stop()
 	}
@@ -217,6 +223,14 @@ func earliest(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// attemptOver ends the item's attempt for Deps.Drain.
+func (s *sender) attemptOver(it *outItem) {
+	if it.draining {
+		it.draining = false
+		s.d.Drain.end()
+	}
 }
 
 // senderWake is the timer's local message.

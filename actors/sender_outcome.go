@@ -39,6 +39,7 @@ func (s *sender) attempted(r *attemptDone) {
 	now := s.d.Now()
 	nq := s.number(it.row.PhoneNumberID)
 	if r.claimErr != nil {
+		s.attemptOver(it) // nothing was sent, nothing to write
 		if errors.Is(r.claimErr, errBusy) {
 			// Unchanged but held (a fence a dead process left): not claimed by anyone.
 			it.phase, it.notBefore = phaseQueued, now.Add(busyRetry)
@@ -141,6 +142,7 @@ func (s *sender) settledOutcome(r *settled) {
 		time.AfterFunc(busyRetry, func() { tell(&resettle{id: r.id}) })
 		return
 	case r.err != nil:
+		s.attemptOver(it)
 		// Conflict: another activation decided this message. Anything else: the store
 		// refused for longer than a send may take; the row keeps its old state and the
 		// next activation reconciles it. Either way this activation lets go of it.
@@ -154,6 +156,7 @@ func (s *sender) settledOutcome(r *settled) {
 		return
 	}
 	it.row, it.pending = r.row, nil
+	s.attemptOver(it)
 	switch r.row.State {
 	case persistence.OutboxQueued:
 		it.phase = phaseQueued

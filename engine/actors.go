@@ -12,12 +12,14 @@ import (
 // startActors joins the actor cluster (a single member: the Redis membership provider
 // comes with clustering) and builds the grain client.
 func (e *Engine) startActors() error {
+	e.drain = &actors.Drain{}
 	deps := &actors.Deps{
 		Store: e.store, Log: e.log,
 		OnTenantFlags: e.recordTenantFlags,
 		Graph:         metaPort{client: e.graph},
 		Secrets:       e.vault,
 		Outbound:      e.outboundPolicy(),
+		Drain:         e.drain,
 	}
 	node, err := cluster.Start(cluster.Options{
 		ClusterName: e.cfg.ClusterName, Addr: e.cfg.ClusterAddr, Codec: actors.Codec(),

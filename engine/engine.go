@@ -58,6 +58,7 @@ type Engine struct {
 
 	vault *vault.Vault
 	graph *graph.Client
+	drain *actors.Drain
 	// background counts the engine's own goroutines (read receipts, waking senders), so
 	// Shutdown can let them finish before the store closes.
 	background sync.WaitGroup
@@ -259,6 +260,13 @@ func (e *Engine) stop(ctx context.Context) error {
 		e.writer.Close()
 	}
 	e.waitBackground(ctx)
+	if e.drain != nil {
+		// Sends in flight finish and record their outcome, so none is left "sending" to
+		// be reconciled after the restart (actors/OUTBOUND.md).
+		if err := e.drain.Close(ctx); err != nil {
+			e.log.Warn("engine: sends still in flight at shutdown; they are reconciled at the next start", "err", err)
+		}
+	}
 	if e.node != nil {
 		e.node.Stop()
 	}

@@ -5,9 +5,11 @@ import (
 	"time"
 )
 
-// OutboxState is where an outbound message is on its way to Meta. The only transitions are
-// queued → sending → sent | failed, sending → queued (retryable error) and sending → unknown
-// (the process died mid-send; reconciled, never resent blindly).
+// OutboxState is where an outbound message is on its way to Meta. The transitions are
+// queued → sending → sent | failed, sending → queued (retryable error), sending → unknown
+// (no answer, or the process died mid-send; reconciled, never resent blindly), unknown → sent
+// (Meta reported it) | queued (no report within the wait) and queued → sent (a late report).
+// See actors/OUTBOUND.md.
 type OutboxState string
 
 const (

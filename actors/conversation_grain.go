@@ -71,7 +71,11 @@ func (g *conversationGrain) Receive(c *cluster.Context, msg any) {
 	case *actor.ReceiveTimeout:
 		if !g.flushing && !g.dirty && len(g.waiting) == 0 {
 			c.Stop()
+			return
 		}
+		// protoactor disarms the timeout when it fires: arm it again, or a grain that was
+		// busy at that moment would never passivate.
+		c.SetReceiveTimeout(g.d.Passivation)
 	case *flushDone:
 		g.flushed(c, m)
 	default:

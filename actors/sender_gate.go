@@ -1,14 +1,10 @@
 package actors
 
 import (
-	"bytes"
-	"encoding/base64"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/switchboard/switchboard/cluster"
-	"github.com/switchboard/switchboard/persistence"
 )
 
 // TemplateApproved is the only template status Meta lets a business send.
@@ -96,88 +92,3 @@ func replyPrepare(r cluster.Replier, ticket *SendTicket, code, why string) {
 func (s *sender) needsReauth() bool {
 	return s.dir.NeedsReauth || s.state.NeedsReauth || (s.deadToken != "" && s.deadToken == s.sealed)
 }
-
-// applyDirectory takes a directory entry: the token is opened again only when it changed,
-// and the pacers follow the tenant's rate.
-func (s *sender) applyDirectory(t persistence.Tenant) {
-	s.dir, s.dirFound = t, true
-	sealed := sealedKey(t.AccessToken)
-	if sealed != s.sealed {
-		s.sealed, s.token = sealed, ""
-		if !t.AccessToken.IsZero() && s.d.Secrets != nil {
-			tok, err := s.d.Secrets.Open(t.AccessToken, t.ID)
-			if err != nil {
-				s.d.Log.Error("tenant access token does not open", "tenant", t.ID, "err", err)
-			}
-			s.token = tok
-		}
-	}
-	for _, nq := range s.numbers {
-		nq.pace.setLimit(s.pol.rateOf(t.MessagesPerSecond))
-	}
-}
-
-func sealedKey(s persistence.SealedSecret) string {
-	if s.IsZero() {
-		return ""
-	}
-	var b bytes.Buffer
-	b.WriteString(s.KeyID)
-	b.WriteByte(':')
-	b.WriteString(base64.StdEncoding.EncodeToString(s.Ciphertext))
-	return b.String()
-}
-
-// receive handles the sender's local messages; false for anything else.
-func (s *sender) receive(msg any) bool {
-	switch m := msg.(type) {
-	case *senderWake:
-		s.wakeAt = time.Time{}
-	case *attemptDone:
-		s.attempted(m)
-	case *settled:
-		s.settledOutcome(m)
-	case *resettle:
-		if it := s.items[m.id]; it != nil && it.pending != nil {
-			s.runSettle(it)
-		}
-	case *evidenceChecked:
-		s.checked(m)
-	case *dirLoaded:
-		s.dirBusy, s.dirAt = false, s.d.Now()
-		switch {
-		case m.err == nil:
-			s.applyDirectory(m.t)
-		case errors.Is(m.err, persistence.ErrNotFound):
-			s.dirFound = false
-		default:
-			s.d.Log.Warn("tenant directory refresh failed", "tenant", s.tenantID, "err", m.err)
-		}
-		s.answerPrepares()
-	case *outboxLoaded:
-		s.scanning = false
-		if m.err != nil {
-			s.d.Log.Warn("outbox rescan failed", "tenant", s.tenantID, "err", m.err)
-			break
-		}
-		s.moreInStore = m.full
-		now := s.d.Now()
-		for _, r := range m.rows {
-			s.track(r, now)
-		}
-	default:
-		return false
-	}
-	s.pump()
-	return true
-}
-
-// The sender's local messages are its own bookkeeping, not activity: they must not keep
-// an idle tenant from passivating (the grain checks idle() when the timeout fires).
-func (*senderWake) NotInfluenceReceiveTimeout()      {}
-func (*attemptDone) NotInfluenceReceiveTimeout()     {}
-func (*settled) NotInfluenceReceiveTimeout()         {}
-func (*resettle) NotInfluenceReceiveTimeout()        {}
-func (*evidenceChecked) NotInfluenceReceiveTimeout() {}
-func (*dirLoaded) NotInfluenceReceiveTimeout()       {}
-func (*outboxLoaded) NotInfluenceReceiveTimeout()    {}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/switchboard/switchboard/cluster"
 	"github.com/switchboard/switchboard/persistence"
 )
 
@@ -124,9 +125,7 @@ func transition(ctx context.Context, ob persistence.Outbox, from persistence.Out
 
 // tellConversation hands an outcome to the message's conversation (best effort: status
 // webhooks carrying the message id repair a lost one).
-func tellConversation(ctx context.Context, node interface {
-	Call(context.Context, string, string, any) (any, error)
-}, row persistence.OutboxMessage, r *OutboundResult, d *Deps) {
+func tellConversation(ctx context.Context, node *cluster.Node, row persistence.OutboxMessage, r *OutboundResult, d *Deps) {
 	identity, ok := conversationOf(row)
 	if !ok || node == nil {
 		return
@@ -134,28 +133,6 @@ func tellConversation(ctx context.Context, node interface {
 	if _, err := node.Call(ctx, KindConversation, identity, r); err != nil {
 		d.Log.Warn("conversation not told of send outcome", "conversation", identity, "message", row.ID, "status", r.Status, "err", err)
 	}
-}
-
-// dirLoaded carries a fresh directory entry.
-type dirLoaded struct {
-	t   persistence.Tenant
-	err error
-}
-
-// refreshDirectory reads the tenant's directory entry again when it is older than the
-// policy allows (or now, when forced); the grain answers from the old copy meanwhile.
-func (s *sender) refreshDirectory(now time.Time, force bool) {
-	if s.dirBusy || (!force && now.Sub(s.dirAt) < s.pol.DirectoryRefresh) || s.d.Store == nil {
-		return
-	}
-	s.dirBusy = true
-	dir, id, tell := s.d.Store.Directory(), s.tenantID, s.tell
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
-		defer cancel()
-		t, err := dir.TenantByID(ctx, id)
-		tell(&dirLoaded{t: t, err: err})
-	}()
 }
 
 // outboxLoaded carries queued rows read back from the outbox.

@@ -1,0 +1,67 @@
+package actors
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"time"
+
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// The tenant's directory entry as the sender sees it: its number, its rate and its token,
+// opened once per sealed value and kept in memory; read again when it is older than
+// DirectoryRefresh (or at once, when a refusal would rest on it).
+
+// dirLoaded carries a fresh directory entry.
+type dirLoaded struct {
+	t   persistence.Tenant
+	err error
+}
+
+// refreshDirectory reads the tenant's directory entry again when it is older than the
+// policy allows (or now, when forced); the grain answers from the old copy meanwhile.
+func (s *sender) refreshDirectory(now time.Time, force bool) {
+	if s.dirBusy || (!force && now.Sub(s.dirAt) < s.pol.DirectoryRefresh) || s.d.Store == nil {
+		return
+	}
+	s.dirBusy = true
+	dir, id, tell := s.d.Store.Directory(), s.tenantID, s.tell
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		t, err := dir.TenantByID(ctx, id)
+		tell(&dirLoaded{t: t, err: err})
+	}()
+}
+
+// applyDirectory takes a directory entry: the token is opened again only when it changed,
+// and the pacers follow the tenant's rate.
+func (s *sender) applyDirectory(t persistence.Tenant) {
+	s.dir, s.dirFound = t, true
+	sealed := sealedKey(t.AccessToken)
+	if sealed != s.sealed {
+		s.sealed, s.token = sealed, ""
+		if !t.AccessToken.IsZero() && s.d.Secrets != nil {
+			tok, err := s.d.Secrets.Open(t.AccessToken, t.ID)
+			if err != nil {
+				s.d.Log.Error("tenant access token does not open", "tenant", t.ID, "err", err)
+			}
+			s.token = tok
+		}
+	}
+	for _, nq := range s.numbers {
+		nq.pace.setLimit(s.pol.rateOf(t.MessagesPerSecond))
+	}
+}
+
+func sealedKey(s persistence.SealedSecret) string {
+	if s.IsZero() {
+		return ""
+	}
+	var b bytes.Buffer
+	b.WriteString(s.KeyID)
+	b.WriteByte(':')
+	b.WriteString(base64.StdEncoding.EncodeToString(s.Ciphertext))
+	return b.String()
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -340,5 +341,32 @@ func TestSenderOutcomesOfMetaErrors(t *testing.T) {
 	}
 	if n, _ := r.graph.sends("token"); n != 1 {
 		t.Fatalf("a dead token was used %d times", n)
+	}
+}
+
+// A restriction (131048 spam rate limit) pauses the tenant's sends for PauseFor, kept in
+// its snapshot: the message waits queued, new sends are refused with the reason.
+func TestSenderPausesOnRestriction(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	r.graph.answer("spam", func(int) (string, error) {
+		return "", &SendFailure{Class: ClassPauseTenant, Code: 131048, Title: "Spam rate limit hit"}
+	})
+	r.record(t, tenant, "spam", true)
+	waitFor(t, "message back in the queue", func() bool {
+		row := r.row(t, "spam")
+		return row.State == persistence.OutboxQueued && row.Attempts == 1
+	})
+	var refused *SendRefusedError
+	_, err := r.client.PrepareSend(t.Context(), tenant, nil)
+	if !errors.As(err, &refused) || refused.Code != FailureSendingPaused || !strings.Contains(refused.Reason, "Spam rate limit hit") {
+		t.Fatalf("prepare while paused: %v", err)
+	}
+	st, err := r.client.TenantState(t.Context(), tenant)
+	if err != nil || !st.SendsPausedUntil.After(time.Now().Add(59*time.Minute)) {
+		t.Fatalf("pause not in the tenant's state: %v %+v", err, st)
+	}
+	if n, _ := r.graph.sends("spam"); n != 1 {
+		t.Fatalf("a restricted number was sent to %d times", n)
 	}
 }

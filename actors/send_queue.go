@@ -118,12 +118,14 @@ func (q *sendQueue) finish(it *outItem, now time.Time) {
 		if x == it {
 			l.items = append(l.items[:i], l.items[i+1:]...)
 			q.queued--
-			break
+			if i == 0 {
+				l.busy = false // only the lane's own head frees it
+			}
+			q.schedule(l, now)
+			q.forget(l, now)
+			return
 		}
 	}
-	l.busy = false
-	q.schedule(l, now)
-	q.forget(l, now)
 }
 
 // release makes a busy head sendable again from it.notBefore (a retry).

@@ -44,14 +44,15 @@ func (s *sender) startAttempt(it *outItem, now time.Time) {
 type settleJob struct {
 	row  persistence.OutboxMessage
 	conv *OutboundResult
-	head bool // the item is the busy head of its lane (an attempt's outcome)
+	head bool // the item is still the busy head of its lane (a retry)
 }
 
 // settle writes an outcome over the stored state (it.row.State → row.State) and tells the
 // conversation (conv may be nil). The conversation is told even when the outbox write
 // fails: what Meta answered is true whatever the outbox managed to record.
 func (s *sender) settle(it *outItem, row persistence.OutboxMessage, conv *OutboundResult) {
-	head := it.phase == phaseSending
+	// Only a retry keeps its lane: every other outcome freed the lane before settling.
+	head := it.phase == phaseSending && row.State == persistence.OutboxQueued
 	it.phase = phaseSettling
 	delete(s.unknown, it.row.ID)
 	if conv != nil && conv.Message == nil {

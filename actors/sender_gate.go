@@ -46,9 +46,11 @@ func (s *sender) prepare(p *PrepareSend, now time.Time) (ticket *SendTicket, cod
 	return &SendTicket{PhoneNumberID: s.dir.PhoneNumberID}, "", ""
 }
 
-// refusalFreshness is how old the directory entry may be for a refusal to rest on it: a
-// tenant just connected (or reconnected) must not be told it has no number.
-const refusalFreshness = 250 * time.Millisecond
+// refusalFreshness is how old the directory entry may be for a refusal to rest on it: none.
+// A tenant connected a moment ago must not be told it has no number, so a refusal always
+// rests on an entry read after the request arrived. Refusals are rare, and concurrent ones
+// share one re-read. (A 250 ms allowance let a send right after connecting fail in CI.)
+const refusalFreshness = 0
 
 // pendingPrepare is a PrepareSend waiting for a fresh directory entry.
 type pendingPrepare struct {
@@ -62,7 +64,7 @@ func (s *sender) answerPrepare(p *PrepareSend, r cluster.Replier) {
 	now := s.d.Now()
 	ticket, code, why := s.prepare(p, now)
 	if code != "" && code != FailureTemplate && code != FailureSendingPaused && s.enabled() &&
-		now.Sub(s.dirAt) > refusalFreshness {
+		!s.dirAt.After(now.Add(-refusalFreshness)) {
 		s.prepares = append(s.prepares, pendingPrepare{p: p, r: r})
 		s.refreshDirectory(now, true)
 		return

@@ -80,14 +80,19 @@ func stepLostAnswer(t *testing.T, r *metaRig) {
 		m, _ = messageIn(t, r.Node, r.agent, conv, q.ID)
 		return m.Status == "read" && m.WAMID != ""
 	}, func() string { return fmt.Sprintf("message %+v", m) })
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	// A deadline per read: one context shared by the whole 30 s poll expired after 10 s and
+	// made every later read fail on the slower MongoDB backend.
+	get := func() (persistence.OutboxMessage, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return r.Engine.Store().Outbox().Get(ctx, q.ID)
+	}
 	eventually(t, 30*time.Second, func() bool {
-		row, err := r.Engine.Store().Outbox().Get(ctx, q.ID)
+		row, err := get()
 		return err == nil && row.State == persistence.OutboxSent && row.WAMID == m.WAMID
 	}, func() string {
-		row, _ := r.Engine.Store().Outbox().Get(ctx, q.ID)
-		return fmt.Sprintf("outbox row %+v", row)
+		row, err := get()
+		return fmt.Sprintf("outbox row %+v (%v)", row, err)
 	})
 	if n := sentTimes(r.meta, phoneA)[q.ID]; n != 1 {
 		t.Fatalf("accepted %d times", n)

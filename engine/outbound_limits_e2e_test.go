@@ -107,9 +107,9 @@ func stepReauth(t *testing.T, r *metaRig, tenantB persistence.Tenant) {
 	r.meta.ExpireToken(tokenB)
 	accepted := r.meta.Stats().Numbers[phoneB].Accepted
 	q := r.send(t, r.admin, conv, "are you there?")
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	eventually(t, 30*time.Second, func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
 		tn, err := r.Engine.Store().Directory().TenantByID(ctx, tenantB.ID)
 		return err == nil && tn.NeedsReauth
 	}, func() string { return "tenant never marked as needing re-authorisation" })
@@ -118,6 +118,8 @@ func stepReauth(t *testing.T, r *metaRig, tenantB persistence.Tenant) {
 		t.Fatalf("send after 190: %d %s", res.Status, res.Body)
 	}
 	eventually(t, 30*time.Second, func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
 		row, err := r.Engine.Store().Outbox().Get(ctx, q.ID)
 		return err == nil && row.State == persistence.OutboxQueued
 	}, func() string { return "the refused message is not back in the queue" })

@@ -48,7 +48,7 @@ func TestPacerNeverExceedsItsRateInAnySecond(t *testing.T) {
 			}
 			// Achieved rate: the whole run takes about len/rate seconds, not more.
 			span := slots[len(slots)-1].Sub(slots[0])
-			want := time.Duration(float64(len(slots)-1) / float64(tc.rate) * float64(time.Second))
+			want := time.Duration(float64(len(slots)-1) / (float64(tc.rate) * headroom) * float64(time.Second))
 			if tc.step*time.Duration(len(slots)) < want && span > want+time.Millisecond {
 				t.Fatalf("took %s for %d sends at %d/s (want ≈ %s)", span, len(slots), tc.rate, want)
 			}

@@ -42,6 +42,7 @@ func (s *sender) attempted(r *attemptDone) {
 		s.attemptOver(it) // nothing was sent, nothing to write
 		if errors.Is(r.claimErr, errBusy) {
 			// Unchanged but held (a fence a dead process left): not claimed by anyone.
+			s.d.Log.Debug("outbox row held by another writer; claiming it again shortly", "tenant", s.tenantID, "message", r.id)
 			it.phase, it.notBefore = phaseQueued, now.Add(busyRetry)
 			nq.q.release(it, now)
 			return

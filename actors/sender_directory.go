@@ -17,6 +17,8 @@ import (
 type dirLoaded struct {
 	t   persistence.Tenant
 	err error
+	// readAt is when the read started: the entry is at least as fresh as that.
+	readAt time.Time
 }
 
 // refreshDirectory reads the tenant's directory entry again when it is older than the
@@ -26,12 +28,12 @@ func (s *sender) refreshDirectory(now time.Time, force bool) {
 		return
 	}
 	s.dirBusy = true
-	dir, id, tell := s.d.Store.Directory(), s.tenantID, s.tell
+	dir, id, tell, readAt := s.d.Store.Directory(), s.tenantID, s.tell, now
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 		defer cancel()
 		t, err := dir.TenantByID(ctx, id)
-		tell(&dirLoaded{t: t, err: err})
+		tell(&dirLoaded{t: t, err: err, readAt: readAt})
 	}()
 }
 

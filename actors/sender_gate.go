@@ -54,8 +54,9 @@ const refusalFreshness = 0
 
 // pendingPrepare is a PrepareSend waiting for a fresh directory entry.
 type pendingPrepare struct {
-	p *PrepareSend
-	r cluster.Replier
+	p  *PrepareSend
+	r  cluster.Replier
+	at time.Time // arrival: only a read started after it may refuse it
 }
 
 // answerPrepare answers p, unless the answer would be a refusal resting on a directory entry
@@ -65,20 +66,29 @@ func (s *sender) answerPrepare(p *PrepareSend, r cluster.Replier) {
 	ticket, code, why := s.prepare(p, now)
 	if code != "" && code != FailureTemplate && code != FailureSendingPaused && s.enabled() &&
 		!s.dirAt.After(now.Add(-refusalFreshness)) {
-		s.prepares = append(s.prepares, pendingPrepare{p: p, r: r})
-		s.refreshDirectory(now, true)
+		s.prepares = append(s.prepares, pendingPrepare{p: p, r: r, at: now})
+		s.refreshDirectory(now, true) // or, if a read is running, the next one (answerPrepares)
 		return
 	}
 	replyPrepare(r, ticket, code, why)
 }
 
-// answerPrepares answers the prepares that waited for the directory.
+// answerPrepares answers the prepares that waited for the directory, once the entry was
+// read after they arrived; a read already running when one arrived does not count for it.
 func (s *sender) answerPrepares() {
 	waiting := s.prepares
 	s.prepares = nil
+	now := s.d.Now()
 	for _, w := range waiting {
-		ticket, code, why := s.prepare(w.p, s.d.Now())
+		if w.at.After(s.dirAt) {
+			s.prepares = append(s.prepares, w)
+			continue
+		}
+		ticket, code, why := s.prepare(w.p, now)
 		replyPrepare(w.r, ticket, code, why)
+	}
+	if len(s.prepares) > 0 {
+		s.refreshDirectory(now, true)
 	}
 }
 

@@ -23,7 +23,7 @@ func (s *sender) receive(msg any) bool {
 	case *evidenceChecked:
 		s.checked(m)
 	case *dirLoaded:
-		s.dirBusy, s.dirAt = false, s.d.Now()
+		s.dirBusy, s.dirAt = false, m.readAt
 		switch {
 		case m.err == nil:
 			s.applyDirectory(m.t)

@@ -22,8 +22,8 @@ func TestRedisIsSharedAcrossNodes(t *testing.T) {
 	t.Parallel()
 	client := newRedisClient(t)
 	prefix := uniquePrefix(t, client)
-	nodeA := ratelimit.NewRedis(client, prefix, nil)
-	nodeB := ratelimit.NewRedis(newRedisClient(t), prefix, nil)
+	nodeA := ratelimit.NewRedis(client, prefix, nil, ratelimit.WithTimeout(5*time.Second))
+	nodeB := ratelimit.NewRedis(newRedisClient(t), prefix, nil, ratelimit.WithTimeout(5*time.Second))
 	rule := ratelimit.Rule{Name: "api", Limit: 5, Window: time.Minute}
 	for i, node := range []ratelimit.Limiter{nodeA, nodeB, nodeA, nodeB, nodeA} {
 		if d := allow(t, node, rule, "u1"); !d.Allowed || d.Remaining != 4-i {

@@ -75,20 +75,10 @@ func runBench(args []string) error {
 			}
 			defer trace.Stop()
 		}
-		var buf bytes.Buffer
-		_, err := s.Run(ctx, io.MultiWriter(os.Stdout, &buf))
-		if err != nil {
+		return recorded(*record, args, func(w io.Writer) error {
+			_, err := s.Run(ctx, w)
 			return err
-		}
-		if *record != "" {
-			f, err := os.OpenFile(*record, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			fmt.Fprintf(f, "\n## %s  switchboard %s  %s\n%s", time.Now().UTC().Format(time.RFC3339), version, strings.Join(args, " "), buf.String())
-		}
-		return nil
+		})
 	case "send-throughput":
 		s := bench.DefaultSendThroughput()
 		fs := flag.NewFlagSet("send-throughput", flag.ContinueOnError)

@@ -32,6 +32,20 @@ type Message struct {
 	System      *System         `json:"system"`
 	Revoke      json.RawMessage `json:"revoke"`
 	Edit        json.RawMessage `json:"edit"`
+
+	// Raw is the message object exactly as Meta sent it (kept while decoding, so callers
+	// that store the type-specific member need not decode the change a second time).
+	Raw json.RawMessage `json:"-"`
+}
+
+// UnmarshalJSON decodes the message and keeps a copy of its bytes in Raw.
+func (m *Message) UnmarshalJSON(b []byte) error {
+	type plain Message // no methods: decodes field by field without recursing here
+	if err := json.Unmarshal(b, (*plain)(m)); err != nil {
+		return err
+	}
+	m.Raw = append(json.RawMessage(nil), b...)
+	return nil
 }
 
 // MessageContext links a message to an earlier one: a reply (From+ID), a forward, or a

@@ -145,3 +145,21 @@ func TestSpecificShapes(t *testing.T) {
 		t.Fatal("accepted a non-WhatsApp object")
 	}
 }
+
+// Each message keeps its bytes as Meta sent them, so the type-specific member can be stored
+// without decoding the change twice.
+func TestMessageKeepsItsRawBytes(t *testing.T) {
+	w, err := ParseWebhook(fixtures.Read(t, "webhooks/inbound_location.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := w.Entry[0].Changes[0].MessagesValue()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := v.Messages[0]
+	var back map[string]json.RawMessage
+	if err := json.Unmarshal(m.Raw, &back); err != nil || len(back["location"]) == 0 || m.Location == nil || m.Location.Latitude == 0 {
+		t.Fatalf("raw %s, decoded %+v, err %v", m.Raw, m.Location, err)
+	}
+}

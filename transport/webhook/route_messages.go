@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	json "github.com/goccy/go-json"
-
 	"github.com/switchboard/switchboard/actors"
 	"github.com/switchboard/switchboard/persistence"
 	"github.com/switchboard/switchboard/transport/graph"
@@ -29,11 +27,6 @@ func (p *Processor) routeMessages(ctx context.Context, e persistence.InboxEntry,
 	if !tenant.Active {
 		return p.deadLetter(ctx, e, "tenant "+tenant.ID+" is deactivated", change(entry, c))
 	}
-	var raw struct {
-		Messages []json.RawMessage `json:"messages"`
-	}
-	_ = json.Unmarshal(c.Value, &raw) // MessagesValue decoded the same bytes
-
 	r := changeRouter{p: p, ctx: ctx, tenantID: tenant.ID, phoneNumberID: v.Metadata.PhoneNumberID, deliveries: map[string]*actors.Deliver{}}
 	var unroutable []string
 	for i := range v.Messages {
@@ -53,11 +46,7 @@ func (p *Processor) routeMessages(ctx context.Context, e persistence.InboxEntry,
 			unroutable = append(unroutable, "message "+m.ID+" has no sender")
 			continue
 		}
-		var rm json.RawMessage
-		if i < len(raw.Messages) {
-			rm = raw.Messages[i]
-		}
-		d.Messages = append(d.Messages, toMessage(m, rm))
+		d.Messages = append(d.Messages, toMessage(m, m.Raw))
 	}
 	for i := range v.Statuses {
 		s := &v.Statuses[i]

@@ -95,12 +95,17 @@ func (g *conversationGrain) handle(c *cluster.Context, msg any) {
 	}
 	switch m := msg.(type) {
 	case *Deliver:
+		contact, phone := g.conv.s.Summary.Contact, g.conv.s.Summary.PhoneNumberID
 		r, err := g.conv.deliver(m, g.d.Now())
 		if err != nil {
 			g.fail(c, err)
 			return
 		}
-		g.after(c, r.Added+r.StatusesApplied+r.StatusesHeld > 0 || m.Contact.Name != "", &r)
+		// Flush only what changed: a retried duplicate from Meta writes nothing, while a
+		// lone preference (marketing stop) or profile change is persisted.
+		changed := r.Added+r.StatusesApplied+r.StatusesHeld > 0 ||
+			g.conv.s.Summary.Contact != contact || g.conv.s.Summary.PhoneNumberID != phone
+		g.after(c, changed, &r)
 	case *RecordOutbound:
 		if m.Message.ID == "" {
 			c.Reply().Fail(FailureInvalid, "outbound message needs an id")

@@ -89,3 +89,41 @@ func TestGrainsPersistAcrossPassivationAndRestart(t *testing.T) {
 		t.Fatalf("list after restart: %v %+v", err, list)
 	}
 }
+
+// A duplicate delivery writes nothing; a lone preference change (no message) is persisted.
+func TestDeliverFlushesOnlyWhatChanged(t *testing.T) {
+	store := openStore(t, t.TempDir())
+	client := startGrains(t, store, time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	d := &Deliver{TenantID: tenantA, Contact: Contact{WaID: "5511911112222", Name: "Ana"},
+		Messages: []Message{{WAMID: "wamid.flush.1", Type: "text", Text: "oi", Timestamp: time.Unix(1767225600, 0).UTC()}}}
+	if _, err := client.Deliver(ctx, "5511911112222", d); err != nil {
+		t.Fatal(err)
+	}
+	first, err := client.Conversation(ctx, tenantA, "5511911112222")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.Deliver(ctx, "5511911112222", d); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := client.Conversation(ctx, tenantA, "5511911112222")
+	if again.Version != first.Version {
+		t.Fatalf("a duplicate delivery wrote a new version: %d → %d", first.Version, again.Version)
+	}
+	stop := &Deliver{TenantID: tenantA, Contact: Contact{WaID: "5511911112222"},
+		Preferences: []PreferenceUpdate{{Category: "marketing_messages", Value: "stop", Timestamp: time.Now().UTC()}}}
+	if _, err := client.Deliver(ctx, "5511911112222", stop); err != nil {
+		t.Fatal(err)
+	}
+	// The answer came after the write: the stored snapshot must already hold the opt-out.
+	snap, err := store.Snapshots().Load(ctx, KindConversation, ConversationIdentity(tenantA, "5511911112222"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored conversationSnapshot
+	if err := unmarshal(snap.Data, &stored); err != nil || !stored.Summary.Contact.MarketingOptOut {
+		t.Fatalf("opt-out not persisted: %v %+v", err, stored.Summary.Contact)
+	}
+}

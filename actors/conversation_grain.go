@@ -111,7 +111,7 @@ func (g *conversationGrain) handle(c *cluster.Context, msg any) {
 			c.Reply().Fail(FailureInvalid, "outbound message needs an id")
 			return
 		}
-		g.after(c, g.conv.addOutbound(m.Message, g.d.Now()), nil)
+		g.accepted(c, g.conv.addOutbound(m.Message, g.d.Now()))
 	case *OutboundResult:
 		if m.MessageID == "" {
 			c.Reply().Fail(FailureInvalid, "outbound result needs a message id")
@@ -158,6 +158,19 @@ func (g *conversationGrain) after(c *cluster.Context, changed bool, v any) {
 		return
 	}
 	g.waiting = append(g.waiting, pendingReply{r: c.Reply(), v: v})
+	g.flush(c)
+}
+
+// accepted answers at once with the summary and writes behind. Only for records whose
+// durable copy lives elsewhere: a send's promise is its outbox row (stored before the
+// conversation is asked), and the sender hands the message back with its outcome
+// (OutboundResult carries it), so a record lost in a crash before this flush is restored.
+// Waiting here would put a second commit on every send's acknowledgement.
+func (g *conversationGrain) accepted(c *cluster.Context, changed bool) {
+	if changed {
+		g.dirty = true
+	}
+	c.Reply().Send(g.summary())
 	g.flush(c)
 }
 

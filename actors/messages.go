@@ -214,7 +214,9 @@ type ContactKey struct {
 type GetTenantState struct{}
 
 // RecordOutbound stores a message the business sent (or is about to send). Idempotent by
-// Message.ID. Statuses Meta reported before the engine knew the wamid are applied now.
+// Message.ID. Statuses Meta reported before the engine knew the wamid are applied now. The
+// conversation answers once the message is in memory and writes it behind: the message's
+// durable promise is its outbox row, and the sender's OutboundResult restores a lost record.
 type RecordOutbound struct {
 	Message Message `json:"message"`
 }

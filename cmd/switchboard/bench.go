@@ -6,10 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/pprof"
-	"runtime/trace"
 	"strings"
 	"syscall"
 	"time"
@@ -33,6 +32,7 @@ func runBench(args []string) error {
 		fmt.Print(benchUsage)
 		return nil
 	}
+	tuneRuntime(slog.Default())
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	switch args[0] {
@@ -47,34 +47,16 @@ func runBench(args []string) error {
 		fs.IntVar(&s.MessagesPerRequest, "batch", s.MessagesPerRequest, "messages per webhook body")
 		fs.DurationVar(&s.DrainTimeout, "drain-timeout", s.DrainTimeout, "how long processing may take after the load")
 		fs.BoolVar(&s.AckOnly, "ack-only", false, "store webhooks without processing them (measures the ack path alone)")
-		cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
-		traceFile := fs.String("trace", "", "write an execution trace of the whole run to this file")
+		prof := profileFlags(fs)
 		record := fs.String("record", "", "append the report, dated and with the version, to this file")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		if *cpuprofile != "" {
-			f, err := os.Create(*cpuprofile)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			if err := pprof.StartCPUProfile(f); err != nil {
-				return err
-			}
-			defer pprof.StopCPUProfile()
+		stopProfiles, err := prof.start()
+		if err != nil {
+			return err
 		}
-		if *traceFile != "" {
-			f, err := os.Create(*traceFile)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			if err := trace.Start(f); err != nil {
-				return err
-			}
-			defer trace.Stop()
-		}
+		defer stopProfiles()
 		return recorded(*record, args, func(w io.Writer) error {
 			_, err := s.Run(ctx, w)
 			return err
@@ -88,19 +70,31 @@ func runBench(args []string) error {
 		fs.IntVar(&s.Conversations, "conversations", s.Conversations, "conversations per tenant")
 		fs.IntVar(&s.LatencyRate, "latency-rate", s.LatencyRate, "requests/s of the fixed-rate latency phase (0 skips it)")
 		fs.DurationVar(&s.LatencyDuration, "latency-duration", s.LatencyDuration, "length of the latency phase")
+		prof := profileFlags(fs)
 		record := fs.String("record", "", "append the report, dated and with the version, to this file")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
+		stopProfiles, err := prof.start()
+		if err != nil {
+			return err
+		}
+		defer stopProfiles()
 		return recorded(*record, args, func(w io.Writer) error { return s.Run(ctx, w) })
 	case "pacing":
 		p := bench.DefaultPacing()
 		fs := flag.NewFlagSet("pacing", flag.ContinueOnError)
 		fs.DurationVar(&p.Duration, "duration", p.Duration, "measurement window")
+		prof := profileFlags(fs)
 		record := fs.String("record", "", "append the report, dated and with the version, to this file")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
+		stopProfiles, err := prof.start()
+		if err != nil {
+			return err
+		}
+		defer stopProfiles()
 		return recorded(*record, args, func(w io.Writer) error { return p.Run(ctx, w) })
 	default:
 		return fmt.Errorf("unknown bench scenario %q\n\n%s", args[0], benchUsage)

@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
 	"github.com/switchboard/switchboard/config"
@@ -26,7 +24,7 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
-	tuneGC(log)
+	tuneRuntime(log)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
@@ -48,18 +46,4 @@ func serve(args []string) error {
 	}
 	log.Info("stopped")
 	return nil
-}
-
-// defaultGCPercent trades memory for CPU: the engine allocates per message, and at Go's
-// default of 100 the collector's work costs about a quarter of webhook throughput
-// (bench/results.md). Operators keep control: GOGC set in the environment wins, and GOMEMLIMIT
-// caps the heap whatever the percentage.
-const defaultGCPercent = 400
-
-func tuneGC(log *slog.Logger) {
-	if os.Getenv("GOGC") != "" {
-		return
-	}
-	debug.SetGCPercent(defaultGCPercent)
-	log.Debug("GOGC not set; using a higher default", "gc_percent", defaultGCPercent)
 }

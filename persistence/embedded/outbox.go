@@ -36,7 +36,7 @@ func (o outbox) Enqueue(ctx context.Context, msgs []persistence.OutboxMessage) e
 		}
 		vals[i] = v
 	}
-	return o.s.batch(ctx, "enqueue", func(tx *bolt.Tx) error {
+	return o.s.outboxBatch(ctx, "enqueue", func(tx *bolt.Tx) error {
 		all, byState := bucket(tx, bucketOutbox), bucket(tx, bucketOutboxByState)
 		for _, m := range msgs {
 			if all.Get([]byte(m.ID)) != nil {
@@ -62,7 +62,7 @@ func outboxUTC(m persistence.OutboxMessage, state persistence.OutboxState) persi
 
 func (o outbox) Get(ctx context.Context, id string) (persistence.OutboxMessage, error) {
 	var m persistence.OutboxMessage
-	err := o.s.view(ctx, "get outbox message", func(tx *bolt.Tx) error {
+	err := o.s.outboxView(ctx, "get outbox message", func(tx *bolt.Tx) error {
 		return outboxByID(tx, id, &m)
 	})
 	return m, err
@@ -87,7 +87,7 @@ func (o outbox) Transition(ctx context.Context, from persistence.OutboxState, m 
 	if err != nil {
 		return fmt.Errorf("embedded: transition: %w", err)
 	}
-	return o.s.batch(ctx, "transition", func(tx *bolt.Tx) error {
+	return o.s.outboxBatch(ctx, "transition", func(tx *bolt.Tx) error {
 		var cur persistence.OutboxMessage
 		if err := outboxByID(tx, m.ID, &cur); err != nil {
 			return err
@@ -106,7 +106,7 @@ func (o outbox) Transition(ctx context.Context, from persistence.OutboxState, m 
 func (o outbox) ListByState(ctx context.Context, tenantID string, state persistence.OutboxState, limit int) ([]persistence.OutboxMessage, error) {
 	var out []persistence.OutboxMessage
 	pre := prefix(tenantID, string(state))
-	err := o.s.view(ctx, "list outbox by state", func(tx *bolt.Tx) error {
+	err := o.s.outboxView(ctx, "list outbox by state", func(tx *bolt.Tx) error {
 		c := bucket(tx, bucketOutboxByState).Cursor()
 		for k, _ := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre) && len(out) < limit; k, _ = c.Next() {
 			var m persistence.OutboxMessage

@@ -25,14 +25,18 @@ const (
 	bucketOutboxByState = "outbox_by_state" // tenantID\0state\0createdAt|id → nil
 )
 
-// stateBuckets are the buckets of the main file; inboxBuckets those of the inbox file.
+// stateBuckets are the buckets of the main file; inboxBuckets and outboxBuckets those of
+// the inbox and outbox files.
 func stateBuckets() []string {
 	return []string{
 		bucketUsers, bucketUsersByEmail, bucketUsersOrder, bucketUsersByTenant,
 		bucketTenants, bucketTenantsByPhone, bucketTenantsOrder,
 		bucketSnapshots, bucketBuckets,
-		bucketOutbox, bucketOutboxByState,
 	}
+}
+
+func outboxBuckets() []string {
+	return []string{bucketOutbox, bucketOutboxByState}
 }
 
 func inboxBuckets() []string {

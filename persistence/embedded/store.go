@@ -15,12 +15,16 @@ import (
 	"github.com/switchboard/switchboard/persistence"
 )
 
-// File names Open creates inside the data directory. The webhook inbox has a file of its
-// own: bbolt runs one write transaction at a time per file, and a webhook's acknowledgement
-// must not queue behind conversations committing their message buckets.
+// File names Open creates inside the data directory. bbolt runs one write transaction at a
+// time per file, and a transaction's cost is mostly CPU on one goroutine (page copies,
+// encoding) plus its fsyncs, so each hot write path has a file of its own and the three
+// commit in parallel: a webhook's acknowledgement (inbox) never queues behind conversations
+// committing their message buckets (main), nor either behind the sender's outbox
+// transitions (outbox).
 const (
-	FileName      = "switchboard.db"
-	InboxFileName = "inbox.db"
+	FileName       = "switchboard.db"
+	InboxFileName  = "inbox.db"
+	OutboxFileName = "outbox.db"
 )
 
 // lockTimeout bounds how long Open waits for another process to release the data directory.
@@ -30,11 +34,26 @@ const lockTimeout = time.Second
 
 // Store is the bbolt backend. It is safe for concurrent use.
 type Store struct {
-	db     *bolt.DB
-	group  *committer
-	inbox  *bolt.DB
-	igroup *committer
+	main   file // directory, snapshots, message buckets
+	inbox  file
+	outbox file
 	closed atomic.Bool
+}
+
+// file is one bbolt file and the committer that group-commits its writes.
+type file struct {
+	db    *bolt.DB
+	group *committer
+}
+
+func newFile(db *bolt.DB) file { return file{db: db, group: newCommitter(db)} }
+
+func (f file) close() error {
+	if f.db == nil {
+		return nil
+	}
+	f.group.shutdown()
+	return f.db.Close()
 }
 
 var _ persistence.Store = (*Store)(nil)
@@ -46,16 +65,27 @@ func Open(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("embedded: create data directory: %w", err)
 	}
-	db, err := openFile(dir, FileName, stateBuckets())
-	if err != nil {
+	var dbs []*bolt.DB
+	for _, f := range []struct {
+		name    string
+		buckets []string
+	}{{FileName, stateBuckets()}, {InboxFileName, inboxBuckets()}, {OutboxFileName, outboxBuckets()}} {
+		db, err := openFile(dir, f.name, f.buckets)
+		if err != nil {
+			for _, open := range dbs {
+				_ = open.Close()
+			}
+			return nil, err
+		}
+		dbs = append(dbs, db)
+	}
+	if err := moveOutbox(dbs[0], dbs[2]); err != nil {
+		for _, open := range dbs {
+			_ = open.Close()
+		}
 		return nil, err
 	}
-	inbox, err := openFile(dir, InboxFileName, inboxBuckets())
-	if err != nil {
-		_ = db.Close()
-		return nil, err
-	}
-	return &Store{db: db, group: newCommitter(db), inbox: inbox, igroup: newCommitter(inbox)}, nil
+	return &Store{main: newFile(dbs[0]), inbox: newFile(dbs[1]), outbox: newFile(dbs[2])}, nil
 }
 
 // openFile opens one bbolt file and creates its buckets.
@@ -114,11 +144,10 @@ func (s *Store) Flush(ctx context.Context) error {
 	if err := s.check(ctx, "flush"); err != nil {
 		return err
 	}
-	if err := s.db.Sync(); err != nil {
-		return s.wrap("flush", err)
-	}
-	if err := s.inbox.Sync(); err != nil {
-		return s.wrap("flush inbox", err)
+	for _, f := range []file{s.main, s.inbox, s.outbox} {
+		if err := f.db.Sync(); err != nil {
+			return s.wrap("flush "+f.db.Path(), err)
+		}
 	}
 	return nil
 }
@@ -129,9 +158,7 @@ func (s *Store) Close(ctx context.Context) error {
 	if s.closed.Swap(true) {
 		return fmt.Errorf("embedded: close: already closed: %w", persistence.ErrUnavailable)
 	}
-	s.group.shutdown()
-	s.igroup.shutdown()
-	err := errors.Join(s.db.Close(), s.inbox.Close())
+	err := errors.Join(s.main.close(), s.inbox.close(), s.outbox.close())
 	if err != nil {
 		return fmt.Errorf("embedded: close: %w", err)
 	}

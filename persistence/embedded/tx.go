@@ -15,7 +15,7 @@ func (s *Store) view(ctx context.Context, op string, fn func(*bolt.Tx) error) er
 	if err := s.check(ctx, op); err != nil {
 		return err
 	}
-	return s.wrap(op, s.db.View(fn))
+	return s.wrap(op, s.main.db.View(fn))
 }
 
 // update runs fn in its own write transaction; for rare writes (the directory).
@@ -23,17 +23,22 @@ func (s *Store) update(ctx context.Context, op string, fn func(*bolt.Tx) error) 
 	if err := s.check(ctx, op); err != nil {
 		return err
 	}
-	return s.wrap(op, s.db.Update(fn))
+	return s.wrap(op, s.main.db.Update(fn))
 }
 
 // batch runs fn in a write transaction shared with concurrent callers (one fsync for all;
 // see committer). fn may run more than once — again, alone, if a neighbour in its group
 // fails — so it must only touch the transaction, never state outside it.
 func (s *Store) batch(ctx context.Context, op string, fn func(*bolt.Tx) error) error {
+	return s.batchIn(s.main, ctx, op, fn)
+}
+
+// batchIn is batch on one file.
+func (s *Store) batchIn(f file, ctx context.Context, op string, fn func(*bolt.Tx) error) error {
 	if err := s.check(ctx, op); err != nil {
 		return err
 	}
-	err := s.group.do(fn)
+	err := f.group.do(fn)
 	if errors.Is(err, errCommitterStopped) {
 		return fmt.Errorf("embedded: %s: %w", op, persistence.ErrUnavailable)
 	}
@@ -68,21 +73,27 @@ func (s *Store) wrap(op string, err error) error {
 	}
 }
 
-// inboxView and inboxBatch are view and batch on the inbox file.
+// inboxView and inboxBatch are view and batch on the inbox file; outboxView and
+// outboxBatch on the outbox file.
 func (s *Store) inboxView(ctx context.Context, op string, fn func(*bolt.Tx) error) error {
-	if err := s.check(ctx, op); err != nil {
-		return err
-	}
-	return s.wrap(op, s.inbox.View(fn))
+	return s.viewIn(s.inbox, ctx, op, fn)
 }
 
 func (s *Store) inboxBatch(ctx context.Context, op string, fn func(*bolt.Tx) error) error {
+	return s.batchIn(s.inbox, ctx, op, fn)
+}
+
+func (s *Store) outboxView(ctx context.Context, op string, fn func(*bolt.Tx) error) error {
+	return s.viewIn(s.outbox, ctx, op, fn)
+}
+
+func (s *Store) outboxBatch(ctx context.Context, op string, fn func(*bolt.Tx) error) error {
+	return s.batchIn(s.outbox, ctx, op, fn)
+}
+
+func (s *Store) viewIn(f file, ctx context.Context, op string, fn func(*bolt.Tx) error) error {
 	if err := s.check(ctx, op); err != nil {
 		return err
 	}
-	err := s.igroup.do(fn)
-	if errors.Is(err, errCommitterStopped) {
-		return fmt.Errorf("embedded: %s: %w", op, persistence.ErrUnavailable)
-	}
-	return s.wrap(op, err)
+	return s.wrap(op, f.db.View(fn))
 }

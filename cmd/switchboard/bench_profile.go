@@ -1,0 +1,58 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"runtime/pprof"
+	"runtime/trace"
+)
+
+// benchProfiles are the profiling flags every bench scenario takes: a CPU profile and an
+// execution trace of the whole run, engine and load generator together (they share the
+// process, as they share the machine's cores).
+type benchProfiles struct {
+	cpu, trace *string
+}
+
+func profileFlags(fs *flag.FlagSet) benchProfiles {
+	return benchProfiles{
+		cpu:   fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file"),
+		trace: fs.String("trace", "", "write an execution trace of the whole run to this file"),
+	}
+}
+
+// start begins the requested profiles; the returned function ends them and closes their files.
+func (p benchProfiles) start() (func(), error) {
+	var stops []func()
+	stop := func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
+	}
+	if *p.cpu != "" {
+		f, err := os.Create(*p.cpu)
+		if err != nil {
+			return stop, fmt.Errorf("bench: cpu profile: %w", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return stop, fmt.Errorf("bench: cpu profile: %w", err)
+		}
+		stops = append(stops, func() { pprof.StopCPUProfile(); f.Close() })
+	}
+	if *p.trace != "" {
+		f, err := os.Create(*p.trace)
+		if err != nil {
+			stop()
+			return func() {}, fmt.Errorf("bench: trace: %w", err)
+		}
+		if err := trace.Start(f); err != nil {
+			f.Close()
+			stop()
+			return func() {}, fmt.Errorf("bench: trace: %w", err)
+		}
+		stops = append(stops, func() { trace.Stop(); f.Close() })
+	}
+	return stop, nil
+}

@@ -49,6 +49,7 @@ type sender struct {
 type numberQueue struct {
 	q    *sendQueue
 	pace *pacer
+	gate *departures
 }
 
 type itemPhase int
@@ -95,7 +96,7 @@ func (s *sender) idle() bool { return len(s.items) == 0 && !s.moreInStore }
 func (s *sender) number(phoneNumberID string) *numberQueue {
 	nq, ok := s.numbers[phoneNumberID]
 	if !ok {
-		nq = &numberQueue{q: newSendQueue(s.pol.PairInterval, s.pol.PairBurst), pace: newPacer(s.pol.rateOf(s.dir.MessagesPerSecond))}
+		nq = &numberQueue{q: newSendQueue(s.pol.PairInterval, s.pol.PairBurst), pace: newPacer(s.pol.rateOf(s.dir.MessagesPerSecond)), gate: newDepartures(s.d.Now)}
 		s.numbers[phoneNumberID] = nq
 	}
 	return nq
@@ -186,7 +187,7 @@ func (s *sender) dispatch(nq *numberQueue, now time.Time) time.Time {
 		it.phase, it.slot, it.bookedAt, it.draining = phaseSending, nq.pace.reserve(now), now, true
 		s.d.Drain.begin() // ends once the attempt's outcome is written (settledOutcome)
 		s.inflight++
-		s.startAttempt(it, now)
+		s.startAttempt(it, nq.gate, nq.pace.window(), now)
 	}
 	return time.Time{}
 }

@@ -14,8 +14,9 @@ import (
 // the grain, and reports back with a local message; none touches sender state.
 
 // startAttempt claims the message (queued → sending, conditional: of two activations
-// racing for it, one wins and the other lets go) and sends it at its pacing slot.
-func (s *sender) startAttempt(it *outItem, now time.Time) {
+// racing for it, one wins and the other lets go) and sends it at its pacing slot, through
+// its number's departure gate (at most window sends in any departureWindow).
+func (s *sender) startAttempt(it *outItem, gate *departures, window int, now time.Time) {
 	row, slot, token := it.row, it.slot, s.token
 	store, graph, tell, timeout := s.d.Store, s.d.Graph, s.tell, s.pol.SendTimeout
 	wait := slot.Sub(now)
@@ -30,7 +31,7 @@ func (s *sender) startAttempt(it *outItem, now time.Time) {
 		}
 		// The claim is durable before the request leaves: a crash from here on leaves the
 		// row in "sending", which the next activation reconciles instead of resending.
-		if err := sleepCtx(ctx, wait); err != nil {
+		if err := gate.wait(ctx, slot, window); err != nil {
 			tell(&attemptDone{id: row.ID, claimed: claim, err: &SendFailure{Class: ClassRetryTransient, Title: "send deadline passed before its slot"}})
 			return
 		}

@@ -61,10 +61,30 @@ func (p Pacing) Run(ctx context.Context, out io.Writer) error {
 		}
 	}
 	fmt.Fprintf(out, "  backlog of %d messages enqueued in %v\n", n, time.Since(start).Round(time.Millisecond))
-	select {
-	case <-time.After(time.Until(start.Add(p.Duration + time.Second))):
-	case <-ctx.Done():
-		return ctx.Err()
+	// Each number is measured over Duration from its own first send: the later numbers'
+	// backlogs were enqueued after the earlier ones', so they started later.
+	for _, pn := range w.phones {
+		for {
+			first := time.Time{}
+			for _, m := range w.meta.Sent(pn) {
+				if first.IsZero() || m.At.Before(first) {
+					first = m.At
+				}
+			}
+			wait := 20 * time.Millisecond
+			if !first.IsZero() {
+				if wait = time.Until(first.Add(p.Duration + 100*time.Millisecond)); wait <= 0 {
+					break
+				}
+			} else if time.Since(start) > p.Duration {
+				return fmt.Errorf("bench: number %s sent nothing in %s", pn, p.Duration)
+			}
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
 	}
 	stats := w.meta.Stats()
 	var failed error

@@ -1,0 +1,86 @@
+package actors
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// jitterMargin widens the window departures are counted over. Meta counts a sliding second
+// at its end, and a request reaches it later than it left by a varying delay; sends that
+// left evenly can arrive bunched. At most n departures in any 1 s + jitterMargin means no
+// second at Meta holds more than n as long as no request is delayed jitterMargin more than
+// another. It costs jitterMargin/(1 s + jitterMargin) of the rate, the pacer's headroom.
+const jitterMargin = 30 * time.Millisecond
+
+// departureWindow is the span departures are counted over.
+const departureWindow = time.Second + jitterMargin
+
+// departures is the last gate of one sending number: the moment a request actually leaves.
+// The pacer books slots on a virtual clock, but a goroutine can wake late for its slot and
+// leave together with the next one, which woke on time: evenly booked sends can leave
+// bunched, and a bunch is what Meta's sliding second punishes with 130429 (bench pacing, before
+// this gate: 3–6 per number, each halving the rate). The gate keeps the real departure times
+// of the last n sends and lets a send leave at its slot only if the send n before it left at
+// least departureWindow earlier. A late send still catches up on its slot as far as the window
+// allows, so lateness is not carried over to every later send.
+//
+// It is used from the attempt goroutines; the mutex is held across the wait, so the sends of
+// a number leave one at a time (in whatever order their goroutines get the lock).
+type departures struct {
+	mu    sync.Mutex
+	times []time.Time // ring of the latest departures, oldest at next once full
+	next  int
+	now   func() time.Time
+}
+
+func newDepartures(now func() time.Time) *departures { return &departures{now: now} }
+
+// wait blocks until a send booked for slot may leave with at most n sends (n ≥ 1) in any
+// departureWindow, records its departure and returns, or returns ctx's error (the send then
+// did not leave).
+func (d *departures) wait(ctx context.Context, slot time.Time, n int) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.resize(max(1, n))
+	at := slot
+	if len(d.times) == cap(d.times) {
+		if earliest := d.times[d.next].Add(departureWindow); earliest.After(at) {
+			at = earliest
+		}
+	}
+	if err := sleepCtx(ctx, at.Sub(d.now())); err != nil {
+		return err
+	}
+	d.record(d.now())
+	return nil
+}
+
+// record appends a departure, overwriting the oldest once the ring is full.
+func (d *departures) record(t time.Time) {
+	if len(d.times) < cap(d.times) {
+		d.times = append(d.times, t)
+		return
+	}
+	d.times[d.next] = t
+	d.next = (d.next + 1) % len(d.times)
+}
+
+// resize follows a change of rate, keeping the latest departures that still fit.
+func (d *departures) resize(n int) {
+	if cap(d.times) == n {
+		return
+	}
+	ordered := make([]time.Time, 0, len(d.times))
+	if len(d.times) == cap(d.times) {
+		ordered = append(ordered, d.times[d.next:]...)
+		ordered = append(ordered, d.times[:d.next]...)
+	} else {
+		ordered = append(ordered, d.times...)
+	}
+	if len(ordered) > n {
+		ordered = ordered[len(ordered)-n:]
+	}
+	d.times = append(make([]time.Time, 0, n), ordered...)
+	d.next = 0
+}

@@ -1,0 +1,78 @@
+package actors
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+)
+
+// However the sends' goroutines wake, no departureWindow holds more than n departures, and
+// a send whose slot passed does not wait for anything but the window.
+func TestDeparturesNeverExceedTheWindow(t *testing.T) {
+	t.Parallel()
+	const n, sends = 4, 10
+	d := newDepartures(time.Now)
+	var (
+		mu  sync.Mutex
+		out []time.Time
+		wg  sync.WaitGroup
+	)
+	start := time.Now()
+	for i := range sends {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Slots a few milliseconds apart, all due almost at once: a burst of late wake-ups.
+			if err := d.wait(context.Background(), start.Add(time.Duration(i)*time.Millisecond), n); err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			out = append(out, time.Now())
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	sort.Slice(out, func(a, b int) bool { return out[a].Before(out[b]) })
+	for i := n; i < len(out); i++ {
+		if gap := out[i].Sub(out[i-n]); gap < departureWindow {
+			t.Fatalf("departures %d and %d are %v apart: %d sends inside %v", i-n, i, gap, n+1, departureWindow)
+		}
+	}
+}
+
+// A smaller rate (after a 130429) keeps the latest departures and counts them at once.
+func TestDeparturesResizeKeepsTheLatest(t *testing.T) {
+	t.Parallel()
+	base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	d := newDepartures(time.Now)
+	d.resize(4)
+	for i := range 6 {
+		d.record(base.Add(time.Duration(i) * time.Second))
+	}
+	d.resize(2)
+	if len(d.times) != 2 || !d.times[0].Equal(base.Add(4*time.Second)) || !d.times[1].Equal(base.Add(5*time.Second)) {
+		t.Fatalf("after shrinking: %v, want the departures at 4 s and 5 s", d.times)
+	}
+	d.resize(3)
+	d.record(base.Add(6 * time.Second))
+	d.record(base.Add(7 * time.Second)) // overwrites the oldest (4 s)
+	if got := d.times[d.next]; !got.Equal(base.Add(5 * time.Second)) {
+		t.Fatalf("oldest after growing and wrapping = %v, want 5 s", got)
+	}
+}
+
+func TestDeparturesGiveUpWithTheContext(t *testing.T) {
+	t.Parallel()
+	d := newDepartures(time.Now)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := d.wait(ctx, time.Now().Add(time.Hour), 1); err == nil {
+		t.Fatal("a send whose context ended left anyway")
+	}
+	if len(d.times) != 0 {
+		t.Fatal("a send that did not leave was counted")
+	}
+}

@@ -38,7 +38,18 @@ type conversationGrain struct {
 	flushing bool
 	dirty    bool
 	waiting  []pendingReply // replies for changes not yet in a flush
+	// behind: a write-behind flush is scheduled (flushDue), for changes nobody waits for.
+	behind bool
 }
+
+// writeBehind is how long a change nobody waits for (a send recorded queued) stays in memory
+// before it is flushed. A send's outcome follows its record within milliseconds under load,
+// and the outcome's flush then carries both: one snapshot and bucket write per message
+// instead of two (the bucket is rewritten whole, the most expensive write of a send).
+const writeBehind = 100 * time.Millisecond
+
+// flushDue is the write-behind timer's local message.
+type flushDue struct{}
 
 type pendingReply struct {
 	r cluster.Replier
@@ -78,6 +89,9 @@ func (g *conversationGrain) Receive(c *cluster.Context, msg any) {
 		c.SetReceiveTimeout(g.d.Passivation)
 	case *flushDone:
 		g.flushed(c, m)
+	case *flushDue:
+		g.behind = false
+		g.flush(c)
 	default:
 		if g.conv == nil {
 			c.Reply().Fail(cluster.FailureStopping, "conversation not loaded")
@@ -167,11 +181,16 @@ func (g *conversationGrain) after(c *cluster.Context, changed bool, v any) {
 // (OutboundResult carries it), so a record lost in a crash before this flush is restored.
 // Waiting here would put a second commit on every send's acknowledgement.
 func (g *conversationGrain) accepted(c *cluster.Context, changed bool) {
-	if changed {
-		g.dirty = true
-	}
 	c.Reply().Send(g.summary())
-	g.flush(c)
+	if !changed {
+		return
+	}
+	g.dirty = true
+	if !g.behind {
+		g.behind = true
+		tell := c.Teller()
+		time.AfterFunc(writeBehind, func() { tell(&flushDue{}) })
+	}
 }
 
 func (g *conversationGrain) summary() *ConversationSummary {
@@ -260,7 +279,11 @@ func (g *conversationGrain) flushed(c *cluster.Context, f *flushDone) {
 			p.r.Send(v)
 		}
 	}()
-	g.flush(c)
+	// Changes made during this flush go now if someone waits for them or their write-behind
+	// time already passed; otherwise the pending flushDue takes them.
+	if len(g.waiting) > 0 || (g.dirty && !g.behind) {
+		g.flush(c)
+	}
 }
 
 func (g *conversationGrain) fail(c *cluster.Context, err error) {

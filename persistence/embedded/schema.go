@@ -43,7 +43,15 @@ func inboxBuckets() []string {
 	return []string{bucketInbox, bucketInboxPending, bucketDeadLetters}
 }
 
+// fillPercent is how full bbolt packs a page it splits. Its default (half) suits random
+// inserts; our keys mostly grow at the end (ids and inbox keys sort by time, buckets by
+// sequence) and hot rows are rewritten in place, so half-empty pages only meant more pages
+// rewritten per commit: every commit copies each page it touches.
+const fillPercent = 0.9
+
 // bucket returns the named bucket; Open created them all, so it is never nil.
 func bucket(tx *bolt.Tx, name string) *bolt.Bucket {
-	return tx.Bucket([]byte(name))
+	b := tx.Bucket([]byte(name))
+	b.FillPercent = fillPercent
+	return b
 }

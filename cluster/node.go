@@ -78,9 +78,10 @@ func Start(opts Options) (n *Node, err error) {
 		provider = newSingleMember()
 	}
 	var kinds []pcluster.ConfigOption
+	mailboxes := newWorkers()
 	for _, k := range opts.Kinds {
 		k := k
-		props := actor.PropsFromProducer(func() actor.Actor { return newGrainActor(n, k) })
+		props := actor.PropsFromProducer(func() actor.Actor { return newGrainActor(n, k) }, actor.WithDispatcher(mailboxes))
 		kinds = append(kinds, pcluster.WithKinds(pcluster.NewKind(k.Name, props)))
 	}
 	cfg := pcluster.Configure(opts.ClusterName, provider, disthash.New(),

@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 )
@@ -11,10 +12,13 @@ import (
 // Meta exactly once; no one-second window above a number's rate). Speed is not asserted.
 func TestSendThroughputValidatesItself(t *testing.T) {
 	s := SendThroughput{Duration: 500 * time.Millisecond, Concurrency: 8, Tenants: 2, Conversations: 5,
-		LatencyRate: 50, LatencyDuration: 300 * time.Millisecond, DrainTimeout: time.Minute}
+		LatencyRate: 50, LatencyDuration: 300 * time.Millisecond, DrainTimeout: time.Minute, Backlog: 40}
 	var out bytes.Buffer
 	if err := s.Run(context.Background(), &out); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "backlog → sent") {
+		t.Fatalf("the backlog phase did not report:\n%s", out.String())
 	}
 	t.Log(out.String())
 }

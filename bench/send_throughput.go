@@ -25,12 +25,14 @@ type SendThroughput struct {
 	LatencyRate     int
 	LatencyDuration time.Duration
 	DrainTimeout    time.Duration
+	// Backlog is the bulk campaign per tenant of the backlog phase (0 skips it).
+	Backlog int
 }
 
 // DefaultSendThroughput is the configuration the README's results use.
 func DefaultSendThroughput() SendThroughput {
 	return SendThroughput{Duration: 10 * time.Second, Concurrency: 64, Tenants: 20, Conversations: 50,
-		LatencyRate: 1000, LatencyDuration: 10 * time.Second, DrainTimeout: 2 * time.Minute}
+		LatencyRate: 1000, LatencyDuration: 10 * time.Second, DrainTimeout: 2 * time.Minute, Backlog: 2000}
 }
 
 // Run executes and validates the scenario: every accepted send reaches fakemeta exactly once.
@@ -75,6 +77,9 @@ func (s SendThroughput) Run(ctx context.Context, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "  API call → sent          %9.0f msg/s   (%d messages of the throughput phase, each at Meta exactly once)\n",
 		float64(n)/time.Since(start).Seconds(), n)
+	if s.Backlog > 0 {
+		return drainBacklog(ctx, w, s.Backlog, s.DrainTimeout, out)
+	}
 	return nil
 }
 

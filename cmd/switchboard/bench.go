@@ -70,6 +70,7 @@ func runBench(args []string) error {
 		fs.IntVar(&s.Conversations, "conversations", s.Conversations, "conversations per tenant")
 		fs.IntVar(&s.LatencyRate, "latency-rate", s.LatencyRate, "requests/s of the fixed-rate latency phase (0 skips it)")
 		fs.DurationVar(&s.LatencyDuration, "latency-duration", s.LatencyDuration, "length of the latency phase")
+		fs.IntVar(&s.Backlog, "backlog", s.Backlog, "messages per tenant of the backlog phase, queued at once and drained by the sender alone (0 skips it)")
 		prof := profileFlags(fs)
 		record := fs.String("record", "", "append the report, dated and with the version, to this file")
 		if err := fs.Parse(args[1:]); err != nil {

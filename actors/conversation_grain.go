@@ -40,6 +40,9 @@ type conversationGrain struct {
 	waiting  []pendingReply // replies for changes not yet in a flush
 	// behind: a write-behind flush is scheduled (flushDue), for changes nobody waits for.
 	behind bool
+	// holding: the grain holds changes nobody waits for, and a hold on Deps.Drain, so a
+	// graceful stop waits until they are written.
+	holding bool
 }
 
 // writeBehind is how long a change nobody waits for (a send recorded queued) stays in memory
@@ -87,6 +90,8 @@ func (g *conversationGrain) Receive(c *cluster.Context, msg any) {
 		// protoactor disarms the timeout when it fires: arm it again, or a grain that was
 		// busy at that moment would never passivate.
 		c.SetReceiveTimeout(g.d.Passivation)
+	case *actor.Stopping:
+		g.stopping()
 	case *flushDone:
 		g.flushed(c, m)
 	case *flushDue:
@@ -186,10 +191,26 @@ func (g *conversationGrain) accepted(c *cluster.Context, changed bool) {
 		return
 	}
 	g.dirty = true
+	if g.d.Drain.closing() {
+		g.flush(c) // the node is stopping: no hold may start now, write at once
+		return
+	}
+	if !g.holding {
+		g.holding = true
+		g.d.Drain.begin()
+	}
 	if !g.behind {
 		g.behind = true
 		tell := c.Teller()
 		time.AfterFunc(writeBehind, func() { tell(&flushDue{}) })
+	}
+}
+
+// release ends the grain's drain hold once nothing it holds is unwritten (or never will be).
+func (g *conversationGrain) release(force bool) {
+	if g.holding && (force || (!g.dirty && !g.flushing)) {
+		g.holding = false
+		g.d.Drain.end()
 	}
 }
 
@@ -203,33 +224,71 @@ func (g *conversationGrain) flush(c *cluster.Context) {
 	if g.flushing || (!g.dirty && len(g.waiting) == 0) {
 		return
 	}
+	w, err := g.takeWrite()
+	if err != nil {
+		g.fail(c, err)
+		return
+	}
+	g.flushing = true
+	store, tell := g.d.Store, c.Teller()
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		err := store.Snapshots().Commit(ctx, w.snap, w.buckets)
+		w.done.err = err
+		tell(&w.done)
+	}()
+}
+
+// pendingWrite is one flush: what to commit and what to report once it is durable.
+type pendingWrite struct {
+	snap    persistence.Snapshot
+	buckets []persistence.Bucket
+	done    flushDone
+}
+
+// takeWrite encodes the dirty state as the next version and takes the replies waiting for it.
+func (g *conversationGrain) takeWrite() (*pendingWrite, error) {
 	version := g.version + 1
 	g.conv.s.Summary.Version = version
 	data, err := marshal(g.conv.s)
 	if err != nil {
-		g.fail(c, fmt.Errorf("encode snapshot: %w", err))
-		return
+		return nil, fmt.Errorf("encode snapshot: %w", err)
 	}
 	now := g.d.Now()
 	dirty, err := g.conv.log.takeDirty()
 	if err != nil {
-		g.fail(c, err)
-		return
+		return nil, err
 	}
 	buckets := make([]persistence.Bucket, len(dirty))
 	for i, d := range dirty {
 		buckets[i] = persistence.Bucket{Conversation: g.identity, Seq: d.seq, Count: d.count, Data: d.data, UpdatedAt: now}
 	}
-	snap := persistence.Snapshot{Kind: KindConversation, Identity: g.identity, Version: version, Epoch: g.epoch, Data: data, UpdatedAt: now}
-	replies, summary, evidence := g.waiting, g.conv.s.Summary, g.conv.takeEvidence()
-	g.waiting, g.dirty, g.flushing = nil, false, true
-	store, tell := g.d.Store, c.Teller()
-	go func() {
+	w := &pendingWrite{
+		snap:    persistence.Snapshot{Kind: KindConversation, Identity: g.identity, Version: version, Epoch: g.epoch, Data: data, UpdatedAt: now},
+		buckets: buckets,
+		done:    flushDone{version: version, replies: g.waiting, summary: g.conv.s.Summary, evidence: g.conv.takeEvidence()},
+	}
+	g.waiting, g.dirty = nil, false
+	return w, nil
+}
+
+// stopping writes changes still held for write-behind before the activation ends (a
+// graceful stop or passivation). Best effort: the sender restores a lost send record.
+func (g *conversationGrain) stopping() {
+	defer g.release(true)
+	if g.conv == nil || g.flushing || !g.dirty {
+		return
+	}
+	w, err := g.takeWrite()
+	if err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
-		defer cancel()
-		err := store.Snapshots().Commit(ctx, snap, buckets)
-		tell(&flushDone{err: err, version: version, replies: replies, summary: summary, evidence: evidence})
-	}()
+		err = g.d.Store.Snapshots().Commit(ctx, w.snap, w.buckets)
+		cancel()
+	}
+	if err != nil {
+		g.d.Log.Warn("conversation changes not written before stopping", "conversation", g.identity, "err", err)
+	}
 }
 
 func (g *conversationGrain) flushed(c *cluster.Context, f *flushDone) {
@@ -248,6 +307,7 @@ func (g *conversationGrain) flushed(c *cluster.Context, f *flushDone) {
 		}
 		g.waiting = nil
 		g.conv = nil
+		g.release(true)
 		c.Stop()
 		return
 	}
@@ -284,6 +344,7 @@ func (g *conversationGrain) flushed(c *cluster.Context, f *flushDone) {
 	if len(g.waiting) > 0 || (g.dirty && !g.behind) {
 		g.flush(c)
 	}
+	g.release(false)
 }
 
 func (g *conversationGrain) fail(c *cluster.Context, err error) {

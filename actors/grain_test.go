@@ -127,3 +127,50 @@ func TestDeliverFlushesOnlyWhatChanged(t *testing.T) {
 		t.Fatalf("opt-out not persisted: %v %+v", err, stored.Summary.Contact)
 	}
 }
+
+// A send's record is written behind, but a graceful stop waits for it: Drain.Close returns
+// only once it is durable, and a new process over the same data shows it.
+func TestWriteBehindRecordSurvivesAGracefulStop(t *testing.T) {
+	dir := t.TempDir()
+	store := openStore(t, dir)
+	drain := &Drain{}
+	node, err := cluster.Start(cluster.Options{
+		ClusterName: "actors-test", Addr: "127.0.0.1:0", Codec: Codec(),
+		Kinds: Kinds(&Deps{Store: store, Passivation: time.Minute, Drain: drain}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := NewClient(node)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	const waID = "5511933334444"
+	d := &Deliver{TenantID: tenantA, Contact: Contact{WaID: waID, Name: "Ana"},
+		Messages: []Message{{WAMID: "wamid.wb.1", Type: "text", Text: "oi", Timestamp: time.Unix(1767225600, 0).UTC()}}}
+	if _, err := client.Deliver(ctx, waID, d); err != nil {
+		t.Fatal(err)
+	}
+	out := Message{ID: "01a2b3c4d5e6f7a8b9c0d1e2", Direction: Outbound, Type: "text", Text: "Seu pedido saiu", Status: StatusQueued,
+		Timestamp: time.Unix(1767225700, 0).UTC()}
+	if _, err := client.RecordOutbound(ctx, tenantA, waID, out); err != nil {
+		t.Fatal(err)
+	}
+	if err := drain.Close(ctx); err != nil {
+		t.Fatalf("drain: %v", err)
+	}
+	node.Stop()
+	if err := store.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	store2 := openStore(t, dir)
+	defer store2.Close(ctx)
+	client2 := startGrains(t, store2, time.Minute)
+	page, err := client2.Messages(ctx, tenantA, waID, 1, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Total != 2 || page.Messages[1].ID != out.ID || page.Messages[1].Status != StatusQueued {
+		t.Fatalf("after a graceful stop: %+v", page)
+	}
+}

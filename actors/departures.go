@@ -25,8 +25,8 @@ const departureWindow = time.Second + jitterMargin
 // least departureWindow earlier. A late send still catches up on its slot as far as the window
 // allows, so lateness is not carried over to every later send.
 //
-// It is used from the attempt goroutines; the mutex is held across the wait, so the sends of
-// a number leave one at a time (in whatever order their goroutines get the lock).
+// It is used from the attempt goroutines; the mutex is held across a wait for the window, so
+// the sends of a number leave one at a time (in whatever order their goroutines get the lock).
 type departures struct {
 	mu    sync.Mutex
 	times []time.Time // ring of the latest departures, oldest at next once full
@@ -38,19 +38,19 @@ func newDepartures(now func() time.Time) *departures { return &departures{now: n
 
 // wait blocks until a send booked for slot may leave with at most n sends (n ≥ 1) in any
 // departureWindow, records its departure and returns, or returns ctx's error (the send then
-// did not leave).
+// did not leave). A send sleeps until its slot before it queues for the gate, so a send
+// booked ahead never holds back one whose slot came first.
 func (d *departures) wait(ctx context.Context, slot time.Time, n int) error {
+	if err := sleepCtx(ctx, slot.Sub(d.now())); err != nil {
+		return err
+	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.resize(max(1, n))
-	at := slot
 	if len(d.times) == cap(d.times) {
-		if earliest := d.times[d.next].Add(departureWindow); earliest.After(at) {
-			at = earliest
+		if err := sleepCtx(ctx, d.times[d.next].Add(departureWindow).Sub(d.now())); err != nil {
+			return err
 		}
-	}
-	if err := sleepCtx(ctx, at.Sub(d.now())); err != nil {
-		return err
 	}
 	d.record(d.now())
 	return nil

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -27,6 +29,9 @@ func DefaultPacing() Pacing {
 	return Pacing{Duration: 30 * time.Second, Rates: []int{20, 50, 80}, Conversations: 100}
 }
 
+// enqueueClients is how many concurrent API clients write the backlog.
+const enqueueClients = 32
+
 // Run executes the scenario; it fails when any one-second window exceeded a number's rate.
 func (p Pacing) Run(ctx context.Context, out io.Writer) error {
 	fmt.Fprintf(out, "pacing: numbers at %v msg/s, backlog enqueued at once, measured over %s\nmachine: %s\n", p.Rates, p.Duration, Machine())
@@ -40,27 +45,39 @@ func (p Pacing) Run(ctx context.Context, out io.Writer) error {
 	for i, pn := range w.phones {
 		w.meta.SetThroughput(pn, p.Rates[i])
 	}
-	// Enqueue each number's backlog: more than it may send in Duration.
-	client := &fasthttp.Client{MaxConnsPerHost: 64}
-	var n int64
+	// Enqueue each number's backlog (more than it may send in Duration) from 32 concurrent
+	// clients, so the backlog grows faster than even a 1,000 msg/s number drains it.
+	client := &fasthttp.Client{MaxConnsPerHost: enqueueClients}
+	var n atomic.Int64
 	start := time.Now()
 	for i, rate := range p.Rates {
 		backlog := rate*int(p.Duration.Seconds()) + 2*rate
-		for k := range backlog {
-			n++
-			req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
-			req.SetRequestURI(w.base + "/api/v1/messages/send")
-			w.sendFill(req, w.convs[i][k%len(w.convs[i])], n)
-			err := client.DoTimeout(req, resp, 10*time.Second)
-			status := resp.StatusCode()
-			fasthttp.ReleaseRequest(req)
-			fasthttp.ReleaseResponse(resp)
-			if err != nil || status != fasthttp.StatusAccepted {
-				return fmt.Errorf("bench: enqueue: %v %d", err, status)
-			}
+		var next atomic.Int64
+		errs := make(chan error, enqueueClients)
+		var wg sync.WaitGroup
+		for range enqueueClients {
+			wg.Go(func() {
+				req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+				defer fasthttp.ReleaseRequest(req)
+				defer fasthttp.ReleaseResponse(resp)
+				for k := next.Add(1) - 1; k < int64(backlog); k = next.Add(1) - 1 {
+					req.Reset()
+					req.SetRequestURI(w.base + "/api/v1/messages/send")
+					w.sendFill(req, w.convs[i][int(k)%len(w.convs[i])], n.Add(1))
+					if err := client.DoTimeout(req, resp, 10*time.Second); err != nil || resp.StatusCode() != fasthttp.StatusAccepted {
+						errs <- fmt.Errorf("bench: enqueue: %v %d", err, resp.StatusCode())
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		if err := <-errs; err != nil {
+			return err
 		}
 	}
-	fmt.Fprintf(out, "  backlog of %d messages enqueued in %v\n", n, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(out, "  backlog of %d messages enqueued in %v\n", n.Load(), time.Since(start).Round(time.Millisecond))
 	// Each number is measured over Duration from its own first send: the later numbers'
 	// backlogs were enqueued after the earlier ones', so they started later.
 	for _, pn := range w.phones {

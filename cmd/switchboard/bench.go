@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -86,6 +87,18 @@ func runBench(args []string) error {
 		p := bench.DefaultPacing()
 		fs := flag.NewFlagSet("pacing", flag.ContinueOnError)
 		fs.DurationVar(&p.Duration, "duration", p.Duration, "measurement window")
+		fs.Func("rates", "comma-separated messages/s, one number each (default 20,50,80)", func(v string) error {
+			var rates []int
+			for _, f := range strings.Split(v, ",") {
+				r, err := strconv.Atoi(strings.TrimSpace(f))
+				if err != nil || r < 1 || r > 1000 {
+					return fmt.Errorf("rate %q: want 1..1000", f)
+				}
+				rates = append(rates, r)
+			}
+			p.Rates = rates
+			return nil
+		})
 		prof := profileFlags(fs)
 		record := fs.String("record", "", "append the report, dated and with the version, to this file")
 		if err := fs.Parse(args[1:]); err != nil {

@@ -66,6 +66,7 @@ type flushDone struct {
 	replies  []pendingReply
 	summary  ConversationSummary
 	evidence []OutboundEvidence
+	events   []MessageEvent // published once durable
 }
 
 func newConversationGrain(d *Deps, identity string) *conversationGrain {
@@ -256,6 +257,7 @@ func (g *conversationGrain) takeWrite() (*pendingWrite, error) {
 		return nil, fmt.Errorf("encode snapshot: %w", err)
 	}
 	now := g.d.Now()
+	events := g.conv.log.takeChanged(g.tenantID, g.conv.s.Summary.ID)
 	dirty, err := g.conv.log.takeDirty()
 	if err != nil {
 		return nil, err
@@ -267,7 +269,7 @@ func (g *conversationGrain) takeWrite() (*pendingWrite, error) {
 	w := &pendingWrite{
 		snap:    persistence.Snapshot{Kind: KindConversation, Identity: g.identity, Version: version, Epoch: g.epoch, Data: data, UpdatedAt: now},
 		buckets: buckets,
-		done:    flushDone{version: version, replies: g.waiting, summary: g.conv.s.Summary, evidence: g.conv.takeEvidence()},
+		done:    flushDone{version: version, replies: g.waiting, summary: g.conv.s.Summary, evidence: g.conv.takeEvidence(), events: events},
 	}
 	g.waiting, g.dirty = nil, false
 	return w, nil
@@ -328,6 +330,9 @@ func (g *conversationGrain) flushed(c *cluster.Context, f *flushDone) {
 			if _, err := node.Call(ctx, KindTenant, f.summary.TenantID, &ev); err != nil {
 				d.Log.Warn("send evidence not delivered", "conversation", f.summary.ID, "message", ev.MessageID, "err", err)
 			}
+		}
+		if len(f.events) > 0 {
+			d.OnMessages(f.events)
 		}
 		d.OnConversation(f.summary)
 		for _, p := range f.replies {

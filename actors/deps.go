@@ -20,6 +20,9 @@ type Deps struct {
 	// OnConversation is told of every durable conversation change (the WebSocket fan-out
 	// subscribes here). It must not block.
 	OnConversation func(ConversationSummary)
+	// OnMessages is told of every durable change of messages, one flush at a time (new
+	// messages, statuses, outcomes of sends). It must not block.
+	OnMessages func([]MessageEvent)
 	// OnTenantFlags is told when webhooks change a tenant's flags (uninstalled app →
 	// needs re-authorisation), so the directory can record it. It may block briefly.
 	OnTenantFlags func(tenantID string, needsReauth bool)
@@ -43,6 +46,9 @@ func (d *Deps) defaults() {
 	}
 	if d.Now == nil {
 		d.Now = func() time.Time { return time.Now().UTC() }
+	}
+	if d.OnMessages == nil {
+		d.OnMessages = func([]MessageEvent) {}
 	}
 	if d.OnConversation == nil {
 		d.OnConversation = func(ConversationSummary) {}

@@ -1,6 +1,9 @@
 package actors
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // BucketSize is how many messages one stored bucket holds. Position p lives in bucket
 // p/BucketSize, so any page is found without an index. Small enough that rewriting the open
@@ -36,12 +39,18 @@ type messageLog struct {
 	dirty map[int]bool
 	index map[string]int // wamid → position
 	load  loadBucket
+	// changed holds the positions of messages added or changed since the last takeChanged,
+	// and published is the count at that moment (positions at or beyond it are new): what
+	// the next flush publishes as message events once it is durable.
+	changed   map[int]bool
+	published int
 }
 
 func newMessageLog(count int, load loadBucket) *messageLog {
 	return &messageLog{
-		count: count, load: load,
+		count: count, load: load, published: count,
 		buckets: map[int][]Message{}, enc: map[int][][]byte{}, dirty: map[int]bool{}, index: map[string]int{},
+		changed: map[int]bool{},
 	}
 }
 
@@ -96,6 +105,7 @@ func (l *messageLog) append(m Message) int {
 	l.buckets[seq] = append(l.buckets[seq], m)
 	l.enc[seq] = append(l.enc[seq], nil)
 	l.dirty[seq] = true
+	l.changed[pos] = true
 	l.count++
 	if m.WAMID != "" {
 		l.index[m.WAMID] = pos
@@ -130,6 +140,7 @@ func (l *messageLog) at(pos int) (*Message, error) {
 func (l *messageLog) touch(pos int) {
 	seq, i := pos/BucketSize, pos%BucketSize
 	l.dirty[seq] = true
+	l.changed[pos] = true
 	if e := l.enc[seq]; i < len(e) {
 		e[i] = nil
 	}
@@ -198,6 +209,35 @@ func (l *messageLog) takeDirty() ([]dirtyBucket, error) {
 	}
 	clear(l.dirty)
 	return out, nil
+}
+
+// takeChanged returns the messages added or changed since the last call, in log order, as
+// events, and starts a new set. Called with takeDirty, by the flush that will store them.
+func (l *messageLog) takeChanged(tenantID, conversationID string) []MessageEvent {
+	if len(l.changed) == 0 {
+		l.published = l.count
+		return nil
+	}
+	positions := make([]int, 0, len(l.changed))
+	for pos := range l.changed {
+		positions = append(positions, pos)
+	}
+	slices.Sort(positions)
+	out := make([]MessageEvent, 0, len(positions))
+	for _, pos := range positions {
+		m, err := l.at(pos)
+		if err != nil {
+			continue // a bucket that cannot be read has nothing to announce
+		}
+		typ := EventMessageStatus
+		if pos >= l.published {
+			typ = EventMessageNew
+		}
+		out = append(out, MessageEvent{Type: typ, TenantID: tenantID, ConversationID: conversationID, Message: *m})
+	}
+	clear(l.changed)
+	l.published = l.count
+	return out
 }
 
 // page returns messages [from, to) in order, loading buckets as needed.

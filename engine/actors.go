@@ -20,6 +20,10 @@ func (e *Engine) startActors() error {
 		Secrets:       e.vault,
 		Outbound:      e.outboundPolicy(),
 		Drain:         e.drain,
+		OnMessages:    e.publishMessages,
+		OnConversation: func(c actors.ConversationSummary) {
+			e.events.Publish(c.TenantID, EventConversationUpdated, c)
+		},
 	}
 	node, err := cluster.Start(cluster.Options{
 		ClusterName: e.cfg.ClusterName, Addr: e.cfg.ClusterAddr, Codec: actors.Codec(),
@@ -31,6 +35,18 @@ func (e *Engine) startActors() error {
 	e.node = node
 	e.actors = actors.NewClient(node)
 	return nil
+}
+
+// EventConversationUpdated is published with a conversation's summary after each durable
+// change (API.md's conversation.updated).
+const EventConversationUpdated = "conversation.updated"
+
+// publishMessages hands conversations' message events to the hub, each with its type
+// (message.new, message.status) and the message's whole record as data.
+func (e *Engine) publishMessages(evs []actors.MessageEvent) {
+	for i := range evs {
+		e.events.Publish(evs[i].TenantID, evs[i].Type, &evs[i])
+	}
 }
 
 // recordTenantFlags writes webhook-driven flags (the customer uninstalled our app) into the

@@ -26,6 +26,7 @@ import (
 	"github.com/switchboard/switchboard/internal/ids"
 	"github.com/switchboard/switchboard/persistence"
 	"github.com/switchboard/switchboard/transport/edge"
+	"github.com/switchboard/switchboard/transport/events"
 	"github.com/switchboard/switchboard/transport/graph"
 	"github.com/switchboard/switchboard/transport/ratelimit"
 	"github.com/switchboard/switchboard/transport/rest"
@@ -56,9 +57,10 @@ type Engine struct {
 	processor *webhook.Processor
 	stats     *webhook.Stats
 
-	vault *vault.Vault
-	graph *graph.Client
-	drain *actors.Drain
+	vault  *vault.Vault
+	graph  *graph.Client
+	drain  *actors.Drain
+	events *events.Hub
 	// background counts the engine's own goroutines (read receipts, waking senders), so
 	// Shutdown can let them finish before the store closes.
 	background sync.WaitGroup
@@ -70,7 +72,7 @@ var Version = "dev"
 // New wires a node from cfg without listening yet. It opens the store and, when
 // configured, connects to Redis; a failure of either stops start-up with the reason.
 func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Engine, error) {
-	e := &Engine{cfg: cfg, log: log, served: make(chan error, 1)}
+	e := &Engine{cfg: cfg, log: log, served: make(chan error, 1), events: events.NewHub()}
 	// served reports why the HTTP server stopped serving; Shutdown reads it, and an early
 	// failure (the listener died) is logged where it happens.
 	var err error
@@ -298,6 +300,10 @@ func (e *Engine) waitBackground(ctx context.Context) {
 
 // WebhookStats are the inbound processor's counters.
 func (e *Engine) WebhookStats() *webhook.Stats { return e.stats }
+
+// Events is the node's event hub: every durable message and conversation change, per
+// tenant (message.new, message.status, conversation.updated), for the WebSocket fan-out.
+func (e *Engine) Events() *events.Hub { return e.events }
 
 // Actors is the grain client.
 func (e *Engine) Actors() *actors.Client { return e.actors }

@@ -51,6 +51,8 @@ func TestOutboundThroughMeta(t *testing.T) {
 func stepSendLifecycle(t *testing.T, r *metaRig) {
 	conv := r.customerWrites(t, r.tenantA, phoneA, userWaID)
 
+	sub := r.Engine.Events().Subscribe(r.tenantA, 0)
+	defer sub.Close()
 	q := r.send(t, r.agent, conv, "Olá! Como posso ajudar?")
 	eventually(t, 30*time.Second, func() bool { return len(r.meta.Sent(phoneA)) >= 1 },
 		func() string { return "fakemeta never received the send" })
@@ -66,6 +68,23 @@ func stepSendLifecycle(t *testing.T, r *metaRig) {
 	}, func() string { return fmt.Sprintf("message never read: %+v", m) })
 	if m.WAMID != sent.WAMID || m.Direction != "outbound" {
 		t.Fatalf("message %+v, fakemeta wamid %s", m, sent.WAMID)
+	}
+	// Every outcome was published, once durable: the message appears (message.new; queued, or
+	// already sent when its record and its outcome shared a flush), then each status in order.
+	evs := messageEvents(t, sub, q.ID, func(e actors.MessageEvent) bool { return e.Message.Status == "read" })
+	if evs[0].Type != actors.EventMessageNew || evs[0].ConversationID != conv || evs[0].TenantID != r.tenantA {
+		t.Fatalf("first event of the send: %+v", evs[0])
+	}
+	for i, e := range evs {
+		if i > 0 && (e.Type != actors.EventMessageStatus || statusRank[e.Message.Status] < statusRank[evs[i-1].Message.Status]) {
+			t.Fatalf("event %d of the send went %s → %s (%s)", i, evs[i-1].Message.Status, e.Message.Status, e.Type)
+		}
+		if statusRank[e.Message.Status] >= statusRank["sent"] && e.Message.WAMID != sent.WAMID {
+			t.Fatalf("event %d (%s) carries wamid %q, Meta assigned %q", i, e.Message.Status, e.Message.WAMID, sent.WAMID)
+		}
+	}
+	if sub.Lagged() {
+		t.Fatal("the test's subscription lagged")
 	}
 
 	if res := r.Do(enginetest.Request{Method: "PUT", Path: "/api/v1/conversations/" + conv + "/read", Token: r.agent}); res.Status != 200 {

@@ -9,6 +9,7 @@ import (
 	"github.com/switchboard/switchboard/actors"
 	"github.com/switchboard/switchboard/engine/enginetest"
 	"github.com/switchboard/switchboard/fakemeta"
+	"github.com/switchboard/switchboard/transport/events"
 	"github.com/switchboard/switchboard/transport/graph"
 	"github.com/switchboard/switchboard/vault"
 )
@@ -157,3 +158,35 @@ func within(s string, set ...string) bool {
 	}
 	return false
 }
+
+// messageEvents reads sub until an event for message id satisfies done, and returns that
+// message's events in order (other events are skipped).
+func messageEvents(t *testing.T, sub *events.Subscription, id string, done func(actors.MessageEvent) bool) []actors.MessageEvent {
+	t.Helper()
+	var got []actors.MessageEvent
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case e, ok := <-sub.C():
+			if !ok {
+				t.Fatal("event subscription closed")
+			}
+			me, isMsg := e.Data.(*actors.MessageEvent)
+			if !isMsg || me.Message.ID != id {
+				continue
+			}
+			if me.Type != e.Type {
+				t.Fatalf("event framed %q carries %q", e.Type, me.Type)
+			}
+			got = append(got, *me)
+			if done(*me) {
+				return got
+			}
+		case <-timeout:
+			t.Fatalf("events of %s so far: %+v", id, got)
+		}
+	}
+}
+
+// statusRank orders outbound statuses as the API shows them.
+var statusRank = map[string]int{"queued": 1, "unknown": 2, "sent": 3, "delivered": 4, "read": 5, "failed": 6}

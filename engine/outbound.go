@@ -2,10 +2,12 @@ package engine
 
 import (
 	"context"
+	"math/rand/v2"
 	"time"
 
 	"github.com/switchboard/switchboard/actors"
 	"github.com/switchboard/switchboard/persistence"
+	"github.com/switchboard/switchboard/transport/graph"
 )
 
 // outboundPolicy is the sender's policy from the configuration.
@@ -48,16 +50,18 @@ func (e *Engine) wakeSenders() {
 }
 
 // sendReadReceipt marks the conversation's last inbound message read at Meta (which marks
-// the earlier ones too), with the tenant's own token. It runs after the API has answered
-// and is best effort: a receipt that fails is logged, never retried, and changes nothing
-// in the engine. Receipts are not paced with sends: one per agent action is far below a
-// number's throughput.
+// the earlier ones too), with the tenant's own token. It runs after the API has answered and
+// changes nothing in the engine. Meta trouble (131000 and the other transient codes, 5xx, a
+// lost connection) and throughput refusals (130429) are retried with backoff — marking read
+// is idempotent, so a retry after an unknown outcome is harmless — within
+// readReceiptDeadline; anything else is logged. Receipts are not paced with sends: one per
+// agent action is far below a number's throughput.
 func (e *Engine) sendReadReceipt(_ context.Context, s actors.ConversationSummary) {
 	if s.LastInboundWAMID == "" {
 		return
 	}
 	e.background.Go(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), readReceiptDeadline)
 		defer cancel()
 		t, err := e.store.Directory().TenantByID(ctx, s.TenantID)
 		if err != nil || t.AccessToken.IsZero() || t.NeedsReauth || !t.Active {
@@ -72,8 +76,38 @@ func (e *Engine) sendReadReceipt(_ context.Context, s actors.ConversationSummary
 		if phone == "" {
 			phone = t.PhoneNumberID
 		}
-		if err := e.graph.MarkRead(ctx, token, phone, s.LastInboundWAMID, false); err != nil {
+		backoff := readReceiptBackoff
+		for attempt := 1; ; attempt++ {
+			err = e.graph.MarkRead(ctx, token, phone, s.LastInboundWAMID, false)
+			class := graph.ClassOf(err)
+			if err == nil || (class != graph.RetryTransient && class != graph.RetryThroughput) || attempt == readReceiptAttempts {
+				break
+			}
+			if sleepErr := sleepCtx(ctx, backoff+rand.N(backoff/2)); sleepErr != nil {
+				break
+			}
+			backoff *= 2
+		}
+		if err != nil {
 			e.log.Warn("read receipt not sent", "conversation", s.ID, "err", err)
 		}
 	})
+}
+
+// Read receipts: attempts, first backoff (doubling, with jitter) and the overall deadline.
+const (
+	readReceiptAttempts = 4
+	readReceiptBackoff  = 500 * time.Millisecond
+	readReceiptDeadline = 15 * time.Second
+)
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

@@ -36,6 +36,7 @@ func TestOutboundThroughMeta(t *testing.T) {
 			r.meta.AddNumber(phoneB, wabaB, "447700900123", tokenB)
 			r.route(t, wabaB, tokenB)
 			t.Run("each tenant's own token", func(t *testing.T) { stepOwnTokens(t, r, tenantB) })
+			t.Run("read receipt retried through Meta trouble", func(t *testing.T) { stepReadReceiptRetried(t, r) })
 			if b == enginetest.Embedded { // pacing does not depend on the store; the storm takes seconds
 				t.Run("130429 storm: slower, all sent exactly once", func(t *testing.T) { stepThroughputStorm(t, r, tenantB) })
 			}
@@ -143,6 +144,26 @@ func stepSendLifecycle(t *testing.T, r *metaRig) {
 	}
 	if errs := r.meta.Stats().Numbers[phoneA].Errors; len(errs) != 0 {
 		t.Fatalf("fakemeta refused sends: %v", errs)
+	}
+}
+
+// A read receipt Meta refuses with a transient error (131000) is retried until it lands, once.
+func stepReadReceiptRetried(t *testing.T, r *metaRig) {
+	conv := r.customerWrites(t, r.tenantA, phoneA, "5511966665555")
+	before := r.meta.Stats().Numbers[phoneA]
+	r.meta.FailNextReadReceipts(phoneA, 131000, 2)
+	if res := r.Do(enginetest.Request{Method: "PUT", Path: "/api/v1/conversations/" + conv + "/read", Token: r.agent}); res.Status != 200 {
+		t.Fatalf("mark read: %d %s", res.Status, res.Body)
+	}
+	eventually(t, 30*time.Second, func() bool { return r.meta.Stats().Numbers[phoneA].MarkedRead == before.MarkedRead+1 },
+		func() string { return "the read receipt never landed after two 131000s" })
+	after := r.meta.Stats().Numbers[phoneA]
+	if after.Errors[131000] != before.Errors[131000]+2 {
+		t.Fatalf("Meta refused %d receipts with 131000, want 2", after.Errors[131000]-before.Errors[131000])
+	}
+	time.Sleep(2 * time.Second) // a receipt retried after it landed would show up by now
+	if got := r.meta.Stats().Numbers[phoneA].MarkedRead; got != before.MarkedRead+1 {
+		t.Fatalf("%d receipts landed, want 1", got-before.MarkedRead)
 	}
 }
 

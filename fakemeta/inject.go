@@ -7,6 +7,7 @@ type injections struct {
 	sync  []int // codes the next sends fail with, synchronously
 	async []int // codes the next sends fail with, by status webhook after a 200
 	drop  int   // next sends accepted whose answer is never written
+	read  []int // codes the next read receipts (mark as read) fail with
 }
 
 // FailNext makes the number's next count sends fail synchronously with code (after
@@ -25,6 +26,16 @@ func (s *Server) FailNextAsync(phoneNumberID string, code, count int) {
 	s.withNumber(phoneNumberID, func(n *number) {
 		for range count {
 			n.inject.async = append(n.inject.async, code)
+		}
+	})
+}
+
+// FailNextReadReceipts makes the number's next count read receipts (mark as read) fail
+// with code, e.g. 131000 or 130429, as Meta answers them when it is in trouble.
+func (s *Server) FailNextReadReceipts(phoneNumberID string, code, count int) {
+	s.withNumber(phoneNumberID, func(n *number) {
+		for range count {
+			n.inject.read = append(n.inject.read, code)
 		}
 	})
 }

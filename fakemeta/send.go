@@ -154,8 +154,17 @@ func (s *Server) markRead(ctx *fasthttp.RequestCtx, n *number, p *sendProbe) {
 		return
 	}
 	n.mu.Lock()
-	n.stats.markedRead++
+	code := 0
+	if len(n.inject.read) > 0 {
+		code, n.inject.read = n.inject.read[0], n.inject.read[1:]
+	} else {
+		n.stats.markedRead++
+	}
 	n.mu.Unlock()
+	if code != 0 {
+		s.reject(ctx, n, apiError(code, ""))
+		return
+	}
 	writeSuccess(ctx)
 }
 

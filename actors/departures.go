@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/switchboard/switchboard/internal/ctxsleep"
 )
 
 // jitterMargin widens the window departures are counted over. Meta counts a sliding second
@@ -41,14 +43,14 @@ func newDepartures(now func() time.Time) *departures { return &departures{now: n
 // did not leave). A send sleeps until its slot before it queues for the gate, so a send
 // booked ahead never holds back one whose slot came first.
 func (d *departures) wait(ctx context.Context, slot time.Time, n int) error {
-	if err := sleepCtx(ctx, slot.Sub(d.now())); err != nil {
+	if err := ctxsleep.Sleep(ctx, slot.Sub(d.now())); err != nil {
 		return err
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.resize(max(1, n))
 	if len(d.times) == cap(d.times) {
-		if err := sleepCtx(ctx, d.times[d.next].Add(departureWindow).Sub(d.now())); err != nil {
+		if err := ctxsleep.Sleep(ctx, d.times[d.next].Add(departureWindow).Sub(d.now())); err != nil {
 			return err
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/cluster"
+	"github.com/switchboard/switchboard/internal/ctxsleep"
 	"github.com/switchboard/switchboard/persistence"
 )
 
@@ -118,7 +119,7 @@ func transition(ctx context.Context, ob persistence.Outbox, from persistence.Out
 		case errors.Is(err, persistence.ErrNotFound):
 			return err
 		}
-		if serr := sleepCtx(ctx, backoff); serr != nil {
+		if serr := ctxsleep.Sleep(ctx, backoff); serr != nil {
 			return err
 		}
 		backoff = min(2*backoff, time.Second)
@@ -163,18 +164,4 @@ func (s *sender) rescan(now time.Time) time.Time {
 		tell(&outboxLoaded{rows: rows, full: len(rows) == limit, err: err})
 	}()
 	return time.Time{}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -9,6 +9,8 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/asynkron/protoactor-go/remote"
 	"google.golang.org/protobuf/types/known/anypb"
+
+	"github.com/switchboard/switchboard/internal/ctxsleep"
 )
 
 // maxBackoff caps the pause between attempts of one call.
@@ -33,7 +35,7 @@ func (n *Node) Call(ctx context.Context, kind, identity string, req any) (any, e
 	var last error
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
-			if err := sleep(ctx, backoff); err != nil {
+			if err := ctxsleep.Sleep(ctx, backoff); err != nil {
 				return nil, fmt.Errorf("cluster: call %s/%s: %w (last: %v)", kind, identity, err, last)
 			}
 			backoff = min(backoff*2, maxBackoff)
@@ -95,15 +97,4 @@ func (n *Node) locate(kind, identity string) *actor.PID {
 		n.cluster.PidCache.Set(identity, kind, pid)
 	}
 	return pid
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/internal/ctxsleep"
 	"github.com/switchboard/switchboard/persistence"
 	"github.com/switchboard/switchboard/transport/graph"
 )
@@ -83,7 +84,7 @@ func (e *Engine) sendReadReceipt(_ context.Context, s actors.ConversationSummary
 			if err == nil || (class != graph.RetryTransient && class != graph.RetryThroughput) || attempt == readReceiptAttempts {
 				break
 			}
-			if sleepErr := sleepCtx(ctx, backoff+rand.N(backoff/2)); sleepErr != nil {
+			if sleepErr := ctxsleep.Sleep(ctx, backoff+rand.N(backoff/2)); sleepErr != nil {
 				break
 			}
 			backoff *= 2
@@ -100,14 +101,3 @@ const (
 	readReceiptBackoff  = 500 * time.Millisecond
 	readReceiptDeadline = 15 * time.Second
 )
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}

@@ -290,6 +290,30 @@ func (g *conversationGrain) stopping() {
 	}
 	if err != nil {
 		g.d.Log.Warn("conversation changes not written before stopping", "conversation", g.identity, "err", err)
+		if w != nil {
+			for _, p := range w.done.replies {
+				p.r.Fail(cluster.FailureStopping, "conversation stopping")
+			}
+		}
+		return
+	}
+	w.done.publishAndAnswer(g.d)
+}
+
+// publishAndAnswer tells the node of a durable flush (message events, the summary) and
+// answers everyone who waited for it.
+func (f *flushDone) publishAndAnswer(d *Deps) {
+	if len(f.events) > 0 {
+		d.OnMessages(f.events)
+	}
+	d.OnConversation(f.summary)
+	for _, p := range f.replies {
+		v := p.v
+		if v == nil {
+			s := f.summary
+			v = &s
+		}
+		p.r.Send(v)
 	}
 }
 
@@ -331,18 +355,7 @@ func (g *conversationGrain) flushed(c *cluster.Context, f *flushDone) {
 				d.Log.Warn("send evidence not delivered", "conversation", f.summary.ID, "message", ev.MessageID, "err", err)
 			}
 		}
-		if len(f.events) > 0 {
-			d.OnMessages(f.events)
-		}
-		d.OnConversation(f.summary)
-		for _, p := range f.replies {
-			v := p.v
-			if v == nil {
-				s := f.summary
-				v = &s
-			}
-			p.r.Send(v)
-		}
+		f.publishAndAnswer(d)
 	}()
 	// Changes made during this flush go now if someone waits for them or their write-behind
 	// time already passed; otherwise the pending flushDue takes them.

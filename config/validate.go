@@ -38,6 +38,14 @@ func (c *Config) validate() []string {
 	if _, _, err := net.SplitHostPort(c.ClusterAddr); err != nil {
 		bad("CLUSTER_ADDR", "%q is not host:port", c.ClusterAddr)
 	}
+	for _, r := range []struct {
+		env string
+		d   time.Duration
+	}{{"INBOX_RETENTION", c.InboxRetention}, {"OUTBOX_RETENTION", c.OutboxRetention}} {
+		if r.d < 0 || (r.d != 0 && r.d < time.Hour) {
+			bad(r.env, "%s is negative or under an hour (0 keeps everything)", r.d)
+		}
+	}
 	if c.ShutdownTimeout <= 0 || c.ShutdownTimeout > 5*time.Minute {
 		bad("SHUTDOWN_TIMEOUT", "%s is outside 1ms..5m", c.ShutdownTimeout)
 	}

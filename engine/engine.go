@@ -61,6 +61,8 @@ type Engine struct {
 	graph  *graph.Client
 	drain  *actors.Drain
 	events *events.Hub
+	// stopping is closed when Shutdown begins; the engine's loops (the pruner) end on it.
+	stopping chan struct{}
 	// background counts the engine's own goroutines (read receipts, waking senders), so
 	// Shutdown can let them finish before the store closes.
 	background sync.WaitGroup
@@ -72,7 +74,7 @@ var Version = "dev"
 // New wires a node from cfg without listening yet. It opens the store and, when
 // configured, connects to Redis; a failure of either stops start-up with the reason.
 func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Engine, error) {
-	e := &Engine{cfg: cfg, log: log, served: make(chan error, 1), events: events.NewHub()}
+	e := &Engine{cfg: cfg, log: log, served: make(chan error, 1), events: events.NewHub(), stopping: make(chan struct{})}
 	// served reports why the HTTP server stopped serving; Shutdown reads it, and an early
 	// failure (the listener died) is logged where it happens.
 	var err error
@@ -185,6 +187,7 @@ func (e *Engine) Start() error {
 	if e.cfg.WebhookProcess {
 		e.processor.Start()
 	}
+	e.startPruner()
 	go func() {
 		err := e.http.Serve(ln)
 		if err != nil {
@@ -236,6 +239,7 @@ func (e *Engine) Shutdown(ctx context.Context) error {
 }
 
 func (e *Engine) stop(ctx context.Context) error {
+	close(e.stopping)
 	var errs []error
 	if e.ln != nil {
 		if err := e.http.ShutdownWithContext(ctx); err != nil {

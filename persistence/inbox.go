@@ -38,4 +38,8 @@ type Inbox interface {
 	DeadLetter(ctx context.Context, letters []DeadLetter) error
 	// DeadLetters lists stored dead letters in id order (operators' view).
 	DeadLetters(ctx context.Context, afterID string, limit int) ([]DeadLetter, error)
+	// PruneProcessed deletes up to limit processed entries received before before, oldest
+	// first, and returns how many it deleted. Unprocessed entries are never deleted, however
+	// old; dead letters are kept.
+	PruneProcessed(ctx context.Context, before time.Time, limit int) (int, error)
 }

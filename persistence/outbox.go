@@ -51,4 +51,8 @@ type Outbox interface {
 	// ListByState lists up to limit messages of a tenant in a state, oldest first (recovery at
 	// activation, never a hot path).
 	ListByState(ctx context.Context, tenantID string, state OutboxState, limit int) ([]OutboxMessage, error)
+	// PruneSettled deletes up to limit messages in a final state (sent, failed) created before
+	// before, oldest first, and returns how many it deleted. A message still pending (queued,
+	// sending, unknown) is never deleted, however old.
+	PruneSettled(ctx context.Context, before time.Time, limit int) (int, error)
 }

@@ -1,0 +1,60 @@
+package mongo
+
+import (
+	"context"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// PruneProcessed deletes processed entries received before before, oldest first.
+func (in inbox) PruneProcessed(ctx context.Context, before time.Time, limit int) (int, error) {
+	filter := bson.D{
+		{Key: "processed", Value: true},
+		{Key: "receivedAt", Value: bson.D{{Key: "$lt", Value: before.UTC()}}},
+	}
+	return in.s.pruneOldest(ctx, "prune inbox", in.s.inbox, filter, limit)
+}
+
+// PruneSettled deletes sent and failed messages created before before, oldest first.
+func (o outbox) PruneSettled(ctx context.Context, before time.Time, limit int) (int, error) {
+	filter := bson.D{
+		{Key: "state", Value: bson.D{{Key: "$in", Value: bson.A{string(persistence.OutboxSent), string(persistence.OutboxFailed)}}}},
+		{Key: "createdAt", Value: bson.D{{Key: "$lt", Value: before.UTC()}}},
+	}
+	return o.s.pruneOldest(ctx, "prune outbox", o.s.outbox, filter, limit)
+}
+
+// pruneOldest deletes up to limit documents matching filter in _id order: it reads their
+// ids, then deletes by id in chunks (FerretDB hangs on commands touching more documents; see
+// deleteIDs). Both filters select final states (processed; sent or failed), which no write
+// leaves, so what was read is still prunable when it is deleted.
+func (s *Store) pruneOldest(ctx context.Context, op string, col collection, filter bson.D, limit int) (int, error) {
+	if limit < 1 {
+		return 0, nil
+	}
+	ctx, cancel, err := s.begin(ctx, op)
+	if err != nil {
+		return 0, err
+	}
+	defer cancel()
+	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)).
+		SetProjection(bson.D{{Key: "_id", Value: 1}})
+	docs, err := findAll[struct {
+		ID string `bson:"_id"`
+	}](ctx, col, filter, opts)
+	if err != nil {
+		return 0, s.fail(op, err)
+	}
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	if err := deleteIDs(ctx, col, ids); err != nil {
+		return 0, s.fail(op, err)
+	}
+	return len(ids), nil
+}

@@ -60,17 +60,7 @@ type hookStatus struct {
 	RecipientUserID       string         `json:"recipient_user_id,omitempty"`
 	BizOpaqueCallbackData string         `json:"biz_opaque_callback_data,omitempty"`
 	Pricing               *graph.Pricing `json:"pricing,omitempty"`
-	Errors                []hookError    `json:"errors,omitempty"`
-}
-
-type hookError struct {
-	Code      int    `json:"code"`
-	Title     string `json:"title"`
-	Message   string `json:"message"`
-	ErrorData struct {
-		Details string `json:"details"`
-	} `json:"error_data"`
-	Href string `json:"href"`
+	Errors                []graph.Error  `json:"errors,omitempty"`
 }
 
 // where is the business number a webhook is about.
@@ -105,12 +95,12 @@ func (w where) status(st hookStatus) []byte {
 }
 
 // failure is the errors member of a failed status (title == message, as Meta sends).
-func failure(code int, details string) []hookError {
+func failure(code int, details string) []graph.Error {
 	title, def, _ := errorText(code)
 	if details == "" {
 		details = def
 	}
-	e := hookError{Code: code, Title: title, Message: title, Href: "/documentation/business-messaging/whatsapp/support/error-codes"}
+	e := graph.Error{Code: code, Title: title, Message: title, Href: "/documentation/business-messaging/whatsapp/support/error-codes"}
 	e.ErrorData.Details = details
-	return []hookError{e}
+	return []graph.Error{e}
 }

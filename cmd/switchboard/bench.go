@@ -48,17 +48,7 @@ func runBench(args []string) error {
 		fs.IntVar(&s.MessagesPerRequest, "batch", s.MessagesPerRequest, "messages per webhook body")
 		fs.DurationVar(&s.DrainTimeout, "drain-timeout", s.DrainTimeout, "how long processing may take after the load")
 		fs.BoolVar(&s.AckOnly, "ack-only", false, "store webhooks without processing them (measures the ack path alone)")
-		prof := profileFlags(fs)
-		record := fs.String("record", "", "append the report, dated and with the version, to this file")
-		if err := fs.Parse(args[1:]); err != nil {
-			return err
-		}
-		stopProfiles, err := prof.start()
-		if err != nil {
-			return err
-		}
-		defer stopProfiles()
-		return recorded(*record, args, func(w io.Writer) error {
+		return runScenario(fs, args, func(w io.Writer) error {
 			_, err := s.Run(ctx, w)
 			return err
 		})
@@ -72,17 +62,7 @@ func runBench(args []string) error {
 		fs.IntVar(&s.LatencyRate, "latency-rate", s.LatencyRate, "requests/s of the fixed-rate latency phase (0 skips it)")
 		fs.DurationVar(&s.LatencyDuration, "latency-duration", s.LatencyDuration, "length of the latency phase")
 		fs.IntVar(&s.Backlog, "backlog", s.Backlog, "messages per tenant of the backlog phase, queued at once and drained by the sender alone (0 skips it)")
-		prof := profileFlags(fs)
-		record := fs.String("record", "", "append the report, dated and with the version, to this file")
-		if err := fs.Parse(args[1:]); err != nil {
-			return err
-		}
-		stopProfiles, err := prof.start()
-		if err != nil {
-			return err
-		}
-		defer stopProfiles()
-		return recorded(*record, args, func(w io.Writer) error { return s.Run(ctx, w) })
+		return runScenario(fs, args, func(w io.Writer) error { return s.Run(ctx, w) })
 	case "pacing":
 		p := bench.DefaultPacing()
 		fs := flag.NewFlagSet("pacing", flag.ContinueOnError)
@@ -99,20 +79,26 @@ func runBench(args []string) error {
 			p.Rates = rates
 			return nil
 		})
-		prof := profileFlags(fs)
-		record := fs.String("record", "", "append the report, dated and with the version, to this file")
-		if err := fs.Parse(args[1:]); err != nil {
-			return err
-		}
-		stopProfiles, err := prof.start()
-		if err != nil {
-			return err
-		}
-		defer stopProfiles()
-		return recorded(*record, args, func(w io.Writer) error { return p.Run(ctx, w) })
+		return runScenario(fs, args, func(w io.Writer) error { return p.Run(ctx, w) })
 	default:
 		return fmt.Errorf("unknown bench scenario %q\n\n%s", args[0], benchUsage)
 	}
+}
+
+// runScenario adds the flags every scenario takes (profiles, --record) to the scenario's own,
+// parses args, and runs it under the requested profiles.
+func runScenario(fs *flag.FlagSet, args []string, run func(io.Writer) error) error {
+	prof := profileFlags(fs)
+	record := fs.String("record", "", "append the report, dated and with the version, to this file")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	stopProfiles, err := prof.start()
+	if err != nil {
+		return err
+	}
+	defer stopProfiles()
+	return recorded(*record, args, run)
 }
 
 // recorded runs a scenario printing to stdout and, when file is set, appends the report with

@@ -232,13 +232,13 @@ func (g *conversationGrain) flush(c *cluster.Context) {
 	}
 	g.flushing = true
 	store, tell := g.d.Store, c.Teller()
-	go func() {
+	g.d.spawn(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 		defer cancel()
 		err := store.Snapshots().Commit(ctx, w.snap, w.buckets)
 		w.done.err = err
 		tell(&w.done)
-	}()
+	})
 }
 
 // pendingWrite is one flush: what to commit and what to report once it is durable.
@@ -339,7 +339,7 @@ func (g *conversationGrain) flushed(c *cluster.Context, f *flushDone) {
 	}
 	g.version = f.version
 	node, d := c.Node(), g.d
-	go func() {
+	d.spawn(func() {
 		// Keep the tenant's inbox index current before acknowledging, so a processed message
 		// is visible in GET /conversations. The index is rebuilt from snapshots when the
 		// tenant activates, so a failed push loses nothing durable.
@@ -356,7 +356,7 @@ func (g *conversationGrain) flushed(c *cluster.Context, f *flushDone) {
 			}
 		}
 		f.publishAndAnswer(d)
-	}()
+	})
 	// Changes made during this flush go now if someone waits for them or their write-behind
 	// time already passed; otherwise the pending flushDue takes them.
 	if len(g.waiting) > 0 || (g.dirty && !g.behind) {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/cluster"
+	"github.com/switchboard/switchboard/internal/workpool"
 	"github.com/switchboard/switchboard/persistence"
 )
 
@@ -35,6 +36,19 @@ type Deps struct {
 	Outbound OutboundPolicy
 	// Drain lets the node finish its sends before it stops; nil: no draining.
 	Drain *Drain
+
+	// io runs the grains' per-message store and network calls (flushes, claims, sends,
+	// settles) on long-lived goroutines; see workpool for why.
+	io *workpool.Pool
+}
+
+// spawn runs fn on an IO worker (a plain goroutine for Deps built without defaults).
+func (d *Deps) spawn(fn func()) {
+	if d.io == nil {
+		go fn()
+		return
+	}
+	d.io.Go(fn)
 }
 
 func (d *Deps) defaults() {
@@ -57,6 +71,9 @@ func (d *Deps) defaults() {
 		d.OnTenantFlags = func(string, bool) {}
 	}
 	d.Outbound.defaults()
+	if d.io == nil {
+		d.io = workpool.New()
+	}
 }
 
 // Kinds returns the grain kinds of this package, for cluster.Start.

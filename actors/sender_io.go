@@ -21,7 +21,7 @@ func (s *sender) startAttempt(it *outItem, gate *departures, window int, now tim
 	row, slot, token := it.row, it.slot, s.token
 	store, graph, tell, timeout := s.d.Store, s.d.Graph, s.tell, s.pol.SendTimeout
 	wait := slot.Sub(now)
-	go func() {
+	s.d.spawn(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout+max(0, wait))
 		defer cancel()
 		claim := row
@@ -38,7 +38,7 @@ func (s *sender) startAttempt(it *outItem, gate *departures, window int, now tim
 		}
 		wamid, err := graph.Send(ctx, token, row.PhoneNumberID, row.Request)
 		tell(&attemptDone{id: row.ID, claimed: claim, wamid: wamid, err: err})
-	}()
+	})
 }
 
 // settleJob is an outcome on its way to the outbox: the row to write over the stored
@@ -71,7 +71,7 @@ func (s *sender) runSettle(it *outItem) {
 	job, from := *it.pending, it.row.State
 	store, node, tell, timeout, d := s.d.Store, s.node, s.tell, s.pol.SendTimeout, s.d
 	it.pending.conv = nil // told once; a retried write does not tell again
-	go func() {
+	d.spawn(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		err := transition(ctx, store.Outbox(), from, job.row, true)
@@ -79,7 +79,7 @@ func (s *sender) runSettle(it *outItem) {
 			tellConversation(ctx, node, job.row, job.conv, d)
 		}
 		tell(&settled{id: job.row.ID, from: from, row: job.row, head: job.head, err: err})
-	}()
+	})
 }
 
 // errBusy: the stored row is still in the state the write expected, yet the write was

@@ -1,4 +1,4 @@
-package cluster
+package workpool
 
 import (
 	"sync"
@@ -8,17 +8,17 @@ import (
 
 // A run that blocks holds only its own worker: everything scheduled after it still runs,
 // and Schedule itself never waits.
-func TestWorkersNeverWaitBehindABlockedRun(t *testing.T) {
-	w := newWorkers()
+func TestPoolNeverWaitBehindABlockedRun(t *testing.T) {
+	w := New()
 	release := make(chan struct{})
 	blocked := make(chan struct{})
-	w.Schedule(func() { close(blocked); <-release })
+	w.Go(func() { close(blocked); <-release })
 	<-blocked
 
 	var wg sync.WaitGroup
 	for range 100 {
 		wg.Add(1)
-		w.Schedule(wg.Done)
+		w.Go(wg.Done)
 	}
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
@@ -31,16 +31,16 @@ func TestWorkersNeverWaitBehindABlockedRun(t *testing.T) {
 }
 
 // Sequential runs reuse an idle worker instead of starting a goroutine each.
-func TestWorkersReuseIdleWorkers(t *testing.T) {
-	w := newWorkers()
+func TestPoolReuseIdleWorkers(t *testing.T) {
+	w := New()
 	const runs = 50
 	for range runs {
 		ran := make(chan struct{})
-		w.Schedule(func() { close(ran) })
+		w.Go(func() { close(ran) })
 		<-ran
 		time.Sleep(10 * time.Millisecond) // the worker is back waiting for work long before
 	}
-	if n := w.started.Load(); n > runs/2 {
+	if n := w.Started(); n > runs/2 {
 		t.Fatalf("%d sequential runs started %d workers; idle ones were not reused", runs, n)
 	}
 }

@@ -48,12 +48,7 @@ func (n *Node) Call(ctx context.Context, kind, identity string, req any) (any, e
 			last = errors.New("no activation located")
 			continue
 		}
-		env, err := n.wrap(pid, req)
-		if err != nil {
-			return nil, err
-		}
-		deadline, _ := ctx.Deadline()
-		res, err := n.system.Root.RequestFuture(pid, env, time.Until(deadline)).Result()
+		v, err := n.ask(ctx, pid, req)
 		if err != nil {
 			n.cluster.PidCache.RemoveByValue(identity, kind, pid)
 			last = err
@@ -62,17 +57,6 @@ func (n *Node) Call(ctx context.Context, kind, identity string, req any) (any, e
 				continue
 			}
 			return nil, fmt.Errorf("cluster: call %s/%s: %w", kind, identity, err)
-		}
-		var v any
-		switch reply := res.(type) {
-		case *local:
-			v = reply.msg
-		case *anypb.Any:
-			if v, err = n.codec.Decode(reply); err != nil {
-				return nil, err
-			}
-		default:
-			return nil, fmt.Errorf("cluster: call %s/%s: unexpected reply %T", kind, identity, res)
 		}
 		if f, ok := v.(*Failure); ok {
 			if f.retryable() {
@@ -83,6 +67,31 @@ func (n *Node) Call(ctx context.Context, kind, identity string, req any) (any, e
 			return nil, f
 		}
 		return v, nil
+	}
+}
+
+// ask sends req to pid and waits for its reply: over a channel when pid lives in this node
+// (askLocal), else through a protoactor future with the request encoded.
+func (n *Node) ask(ctx context.Context, pid *actor.PID, req any) (any, error) {
+	if n.isLocal(pid) && !n.alwaysEncode {
+		return n.askLocal(ctx, pid, req)
+	}
+	env, err := n.codec.Encode(req)
+	if err != nil {
+		return nil, err
+	}
+	deadline, _ := ctx.Deadline()
+	res, err := n.system.Root.RequestFuture(pid, env, time.Until(deadline)).Result()
+	if err != nil {
+		return nil, err
+	}
+	switch reply := res.(type) {
+	case *local:
+		return reply.msg, nil
+	case *anypb.Any:
+		return n.codec.Decode(reply)
+	default:
+		return nil, fmt.Errorf("unexpected reply %T", res)
 	}
 }
 

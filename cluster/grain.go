@@ -55,11 +55,23 @@ func (c *Context) Node() *Node { return c.node }
 // Replier answers one request, from any goroutine, at most usefully once.
 type Replier struct {
 	node   *Node
-	sender *actor.PID
+	sender *actor.PID // a remote caller's future
+	reply  chan any   // a local caller's channel
 }
 
 // Send answers with v (a registered type).
 func (r Replier) Send(v any) {
+	if r.reply != nil {
+		if _, ok := r.node.codec.name(v); !ok {
+			r.node.log.Error("grain reply not encodable", "err", errUnregistered(v))
+			v = &Failure{Code: "internal", Message: errUnregistered(v).Error()}
+		}
+		select {
+		case r.reply <- v:
+		default: // answered already
+		}
+		return
+	}
 	if r.sender == nil {
 		return
 	}
@@ -96,6 +108,9 @@ func (g *grainActor) Receive(ac actor.Context) {
 	switch m := ac.Message().(type) {
 	case *anypb.Any, *local:
 		g.ctx.replier = Replier{node: g.node, sender: ac.Sender()}
+		if l, ok := m.(*local); ok {
+			g.ctx.replier.reply = l.reply
+		}
 		if !g.ctx.Owns() {
 			// A stale activation after a topology change: refuse, and leave so the new
 			// owner is the only writer.

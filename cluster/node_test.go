@@ -14,11 +14,13 @@ type incr struct{ By int }
 type total struct{ Value int }
 type later struct{}
 type unregistered struct{}
+type vanish struct{}
 
 // counter is a grain that counts, answers "later" from a goroutine, and passivates quickly.
 type counter struct {
-	n       int
-	started *int
+	n        int
+	started  *int
+	vanished *bool // shared: only the first activation to get vanish stops without answering
 }
 
 func (c *counter) Receive(ctx *Context, msg any) {
@@ -31,6 +33,13 @@ func (c *counter) Receive(ctx *Context, msg any) {
 	case *incr:
 		c.n += m.By
 		ctx.Reply().Send(&total{c.n})
+	case *vanish:
+		if !*c.vanished {
+			*c.vanished = true
+			ctx.Stop()
+			return
+		}
+		ctx.Reply().Send(&total{*c.started})
 	case *later:
 		r := ctx.Reply()
 		go func() { time.Sleep(5 * time.Millisecond); r.Send(&total{-1}) }()
@@ -45,14 +54,15 @@ func startTestNodeWith(t *testing.T, alwaysEncode bool) (*Node, *int) {
 	codec.Register("test.incr", incr{})
 	codec.Register("test.total", total{})
 	codec.Register("test.later", later{})
+	codec.Register("test.vanish", vanish{})
 	var mu sync.Mutex
-	started := 0
+	started, vanished := 0, false
 	n, err := Start(Options{
 		ClusterName: "test", Addr: "127.0.0.1:0", Codec: codec, AlwaysEncode: alwaysEncode,
 		Kinds: []Kind{{Name: "counter", New: func(string) Grain {
 			mu.Lock()
 			defer mu.Unlock()
-			return &counter{started: &started}
+			return &counter{started: &started, vanished: &vanished}
 		}}},
 	})
 	if err != nil {
@@ -121,5 +131,21 @@ func TestCallHonoursDeadline(t *testing.T) {
 	_, err := n.Call(ctx, "no-such-kind", "x", &incr{})
 	if err == nil || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("want deadline error, got %v", err)
+	}
+}
+
+// A local call whose grain stops without answering is retried on a fresh activation long
+// before its deadline: the caller notices the activation is gone (a future would have heard
+// from the dead-letter process; a reply channel does not).
+func TestLocalCallRetriesAnActivationThatStoppedWithoutAnswering(t *testing.T) {
+	n, started := startTestNode(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	v, err := n.Call(ctx, "counter", "a", &vanish{})
+	if err != nil {
+		t.Fatalf("call to a grain that stopped without answering: %v", err)
+	}
+	if got := v.(*total).Value; got != 2 || *started != 2 {
+		t.Fatalf("answered by activation %d of %d; want the second", got, *started)
 	}
 }

@@ -46,9 +46,9 @@ func (n *Node) wrap(pid *actor.PID, msg any) (any, error) {
 // actor.ErrDeadLetter: the activation is gone and did not answer; actor.ErrTimeout: ctx
 // ended first. Both are retried by Call.
 func (n *Node) askLocal(ctx context.Context, pid *actor.PID, req any) (any, error) {
-	if !n.alive(pid) {
-		return nil, actor.ErrDeadLetter
-	}
+	// No liveness check before sending: it costs a registry lookup per call (~2% of CPU in
+	// send-throughput), and protoactor drops a stopped activation from the PID cache, so a
+	// stale PID is a rare race the wait below catches.
 	l := &local{msg: req, reply: make(chan any, 1)}
 	n.system.Root.Send(pid, l)
 	check := time.NewTimer(livenessCheck)

@@ -22,6 +22,7 @@ type Tokens struct {
 	issuer string
 	ttl    time.Duration
 	now    func() time.Time
+	seen   verifiedTokens
 }
 
 // NewTokens signs with key, writes and requires issuer, and issues tokens valid for ttl.
@@ -54,8 +55,15 @@ func (t *Tokens) Issue(u persistence.User) (string, time.Time, error) {
 }
 
 // Verify checks signature (HS256 only, so "alg: none" and algorithm swaps fail), issuer and
-// expiry, and returns the principal.
+// expiry, and returns the principal. A token verified before is only checked for expiry
+// (verifiedTokens).
 func (t *Tokens) Verify(token string) (Principal, error) {
+	if p, fresh, ok := t.seen.get(token, t.now()); ok {
+		if !fresh {
+			return Principal{}, ErrTokenExpired
+		}
+		return p, nil
+	}
 	var c claims
 	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return t.key, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
@@ -73,5 +81,6 @@ func (t *Tokens) Verify(token string) (Principal, error) {
 	if p.UserID == "" || !p.Role.Valid() || (p.Role != persistence.RolePlatformAdmin && p.TenantID == "") {
 		return Principal{}, fmt.Errorf("%w: incomplete claims", ErrTokenInvalid)
 	}
+	t.seen.put(token, p, c.ExpiresAt.Time)
 	return p, nil
 }

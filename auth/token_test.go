@@ -3,6 +3,7 @@ package auth
 import (
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -93,5 +94,47 @@ func TestTokenRejections(t *testing.T) {
 				t.Fatalf("want %v, got %v", tc.want, err)
 			}
 		})
+	}
+}
+
+// A token verified once is answered from the cache until it expires, and then refused as
+// expired; the cache never admits a token it did not verify, even one sharing a prefix.
+func TestVerifiedTokenCacheHonoursExpiry(t *testing.T) {
+	now := time.Now()
+	tok := NewTokens(key, "switchboard", time.Minute)
+	tok.now = func() time.Time { return now }
+	s, _, err := tok.Issue(agent())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 { // the first parses, the second is a cache hit
+		if p, err := tok.Verify(s); err != nil || p.UserID != "u1" {
+			t.Fatalf("verify %d: %+v %v", i, p, err)
+		}
+	}
+	if _, err := tok.Verify(s[:len(s)-2] + "AA"); !errors.Is(err, ErrTokenInvalid) {
+		t.Fatalf("a token differing in its signature: %v", err)
+	}
+	now = now.Add(2 * time.Minute)
+	if _, err := tok.Verify(s); !errors.Is(err, ErrTokenExpired) {
+		t.Fatalf("cached token past its expiry: %v, want ErrTokenExpired", err)
+	}
+}
+
+func TestVerifiedTokenCacheIsBounded(t *testing.T) {
+	tok := NewTokens(key, "switchboard", time.Hour)
+	for i := range maxVerified + 10 {
+		u := agent()
+		u.ID = fmt.Sprintf("u%d", i)
+		s, _, err := tok.Issue(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tok.Verify(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(tok.seen.m); n > maxVerified {
+		t.Fatalf("cache holds %d tokens, bound is %d", n, maxVerified)
 	}
 }

@@ -48,8 +48,9 @@ type Outbox interface {
 	// Transition replaces the message with m if its stored state is from; otherwise
 	// ErrVersionConflict and nothing changes. m.ID names the message.
 	Transition(ctx context.Context, from OutboxState, m OutboxMessage) error
-	// ListByState lists up to limit messages of a tenant in a state, oldest first (recovery at
-	// activation, never a hot path).
+	// ListByState lists up to limit messages of a tenant in a pending state (queued, sending,
+	// unknown), oldest first (recovery at activation, never a hot path). Final states need
+	// not be listable: the embedded store does not index them.
 	ListByState(ctx context.Context, tenantID string, state OutboxState, limit int) ([]OutboxMessage, error)
 	// PruneSettled deletes up to limit messages in a final state (sent, failed) created before
 	// before, oldest first, and returns how many it deleted. A message still pending (queued,

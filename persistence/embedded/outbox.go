@@ -10,8 +10,9 @@ import (
 	"github.com/switchboard/switchboard/persistence"
 )
 
-// outbox keeps messages by id plus an index by (tenant, state, createdAt, id) that makes
-// ListByState a prefix walk. Transition moves the index entry in the same transaction.
+// outbox keeps messages by id (outbox_codec.go) plus an index of pending messages by
+// (tenant, state, createdAt, id) that makes ListByState a prefix walk. Transition moves the
+// index entry in the same transaction; a message reaching a final state leaves the index.
 type outbox struct{ s *Store }
 
 func stateKey(m persistence.OutboxMessage) []byte {
@@ -30,7 +31,7 @@ func (o outbox) Enqueue(ctx context.Context, msgs []persistence.OutboxMessage) e
 			return fmt.Errorf("embedded: enqueue: id %q twice in one enqueue: %w", m.ID, persistence.ErrConflict)
 		}
 		seen[m.ID] = struct{}{}
-		v, err := encode(outboxUTC(*m, persistence.OutboxQueued))
+		v, err := encodeOutbox(outboxUTC(*m, persistence.OutboxQueued))
 		if err != nil {
 			return fmt.Errorf("embedded: enqueue: %w", err)
 		}
@@ -69,12 +70,18 @@ func (o outbox) Get(ctx context.Context, id string) (persistence.OutboxMessage, 
 }
 
 func outboxByID(tx *bolt.Tx, id string, m *persistence.OutboxMessage) error {
-	ok, err := get(bucket(tx, bucketOutbox), []byte(id), m)
-	if err != nil {
-		return err
-	}
-	if !ok {
+	return outboxRow(tx, id, m, true)
+}
+
+// outboxRow reads a row, with its request body or not.
+func outboxRow(tx *bolt.Tx, id string, m *persistence.OutboxMessage, withRequest bool) error {
+	v := bucket(tx, bucketOutbox).Get([]byte(id))
+	if v == nil {
 		return fmt.Errorf("outbox message %q: %w", id, persistence.ErrNotFound)
+	}
+	var err error
+	if *m, err = decodeOutbox(v, withRequest); err != nil {
+		return fmt.Errorf("decode outbox message %q: %w", id, err)
 	}
 	return nil
 }
@@ -83,23 +90,28 @@ func outboxByID(tx *bolt.Tx, id string, m *persistence.OutboxMessage) error {
 // makes that an atomic compare-and-swap.
 func (o outbox) Transition(ctx context.Context, from persistence.OutboxState, m persistence.OutboxMessage) error {
 	m = outboxUTC(m, m.State)
-	val, err := encode(m)
+	val, err := encodeOutbox(m)
 	if err != nil {
 		return fmt.Errorf("embedded: transition: %w", err)
 	}
 	return o.s.outboxBatch(ctx, "transition", func(tx *bolt.Tx) error {
 		var cur persistence.OutboxMessage
-		if err := outboxByID(tx, m.ID, &cur); err != nil {
+		if err := outboxRow(tx, m.ID, &cur, false); err != nil {
 			return err
 		}
 		if cur.State != from {
 			return fmt.Errorf("outbox message %q is %s, not %s: %w", m.ID, cur.State, from, persistence.ErrVersionConflict)
 		}
 		byState := bucket(tx, bucketOutboxByState)
+		// Unconditional: rows written before final states left the index still have entries.
 		if err := byState.Delete(stateKey(cur)); err != nil {
 			return err
 		}
-		return putAll(put{bucket(tx, bucketOutbox), []byte(m.ID), val}, put{byState, stateKey(m), nil})
+		puts := []put{{bucket(tx, bucketOutbox), []byte(m.ID), val}}
+		if pendingState(m.State) {
+			puts = append(puts, put{byState, stateKey(m), nil})
+		}
+		return putAll(puts...)
 	})
 }
 

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	json "github.com/goccy/go-json"
-
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/switchboard/switchboard/persistence"
@@ -67,8 +65,8 @@ func (o outbox) PruneSettled(ctx context.Context, before time.Time, limit int) (
 		c, seen := all.Cursor(), 0
 		for k, v := c.First(); k != nil && len(doomed) < limit && seen < scanFactor*limit; k, v = c.Next() {
 			seen++
-			var m persistence.OutboxMessage
-			if err := json.Unmarshal(v, &m); err != nil {
+			m, err := decodeOutbox(v, false)
+			if err != nil {
 				return fmt.Errorf("decode outbox message %q: %w", k, err)
 			}
 			if !m.CreatedAt.Before(before) {
@@ -82,6 +80,7 @@ func (o outbox) PruneSettled(ctx context.Context, before time.Time, limit int) (
 			if err := all.Delete([]byte(m.ID)); err != nil {
 				return err
 			}
+			// Rows settled before final states left the index still have an entry.
 			if err := byState.Delete(stateKey(m)); err != nil {
 				return err
 			}

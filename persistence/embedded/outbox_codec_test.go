@@ -17,6 +17,18 @@ func outboxRowAt(id string, state persistence.OutboxState, at time.Time) persist
 		NextAttemptAt: at, CreatedAt: at, UpdatedAt: at}
 }
 
+func openForTest(t *testing.T) (*Store, context.Context) {
+	t.Helper()
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close(context.Background()) })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return s, ctx
+}
+
 // indexKeys lists the by-state index.
 func indexKeys(t *testing.T, s *Store) []string {
 	t.Helper()
@@ -36,16 +48,10 @@ func indexKeys(t *testing.T, s *Store) []string {
 // Rows written as plain JSON (before rows were framed, and before final states left the
 // index) read, move and prune like new ones; a row they rewrite is framed.
 func TestOutboxRowsWrittenAsJSONStillWork(t *testing.T) {
-	s, err := Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close(context.Background())
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	s, ctx := openForTest(t)
 	old := time.Date(2026, 10, 1, 12, 0, 0, 0, time.UTC)
 	queued, sent := outboxRowAt("m1", persistence.OutboxQueued, old), outboxRowAt("m0", persistence.OutboxSent, old.Add(-time.Hour))
-	err = s.outbox.db.Update(func(tx *bolt.Tx) error {
+	err := s.outbox.db.Update(func(tx *bolt.Tx) error {
 		for _, m := range []persistence.OutboxMessage{queued, sent} {
 			v, err := encode(m) // the old format: the whole row as JSON
 			if err != nil {
@@ -101,13 +107,7 @@ func TestOutboxRowsWrittenAsJSONStillWork(t *testing.T) {
 
 // Only pending messages are indexed: a message that reaches sent or failed leaves the index.
 func TestSettledOutboxRowsLeaveTheIndex(t *testing.T) {
-	s, err := Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close(context.Background())
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
+	s, ctx := openForTest(t)
 	now := time.Now().UTC()
 	o := s.Outbox()
 	rows := []persistence.OutboxMessage{outboxRowAt("a", persistence.OutboxQueued, now), outboxRowAt("b", persistence.OutboxQueued, now)}

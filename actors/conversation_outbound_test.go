@@ -109,3 +109,34 @@ func TestOutboundMessageFromRequest(t *testing.T) {
 		t.Fatal("bad request accepted")
 	}
 }
+
+// A crash can lose the conversation's write-behind record of a message that reached Meta.
+// Meta's statuses for it (carrying our id as callback data) may then arrive before the
+// restarted sender restores the record; they are held by wamid. Restoring the message must
+// still match them — its wamid and statuses, and evidence for the sender's reconciliation —
+// or the sender, finding no evidence, would send it a second time.
+func TestRestoredMessageAdoptsStatusesHeldForItsCallbackData(t *testing.T) {
+	c := newTestConversation()
+	for _, s := range []string{StatusSent, StatusDelivered} {
+		if out, _ := c.applyStatus(StatusUpdate{WAMID: "wamid.A", Status: s, Timestamp: t0, CallbackData: "m1"}); out != statusHeld {
+			t.Fatalf("%s for an unknown message: %v, want held", s, out)
+		}
+	}
+	c.applyStatus(StatusUpdate{WAMID: "wamid.Z", Status: StatusSent, Timestamp: t0, CallbackData: "other"})
+	m := outboundText("m1")
+	if !c.outboundResult(&OutboundResult{MessageID: "m1", Status: StatusUnknown, At: t0, Message: &m}, t0) {
+		t.Fatal("the restore changed nothing")
+	}
+	if v := statusOf(t, c, "m1"); v.WAMID != "wamid.A" || v.Status != StatusDelivered || !v.Reached() {
+		t.Fatalf("restored message: %+v, want wamid.A delivered", v)
+	}
+	if ev := c.takeEvidence(); len(ev) != 1 || ev[0] != (OutboundEvidence{MessageID: "m1", WAMID: "wamid.A"}) {
+		t.Fatalf("evidence %+v, want m1 reached Meta as wamid.A", ev)
+	}
+	if _, held := c.s.Held["wamid.A"]; held {
+		t.Fatal("the adopted statuses are still held")
+	}
+	if _, held := c.s.Held["wamid.Z"]; !held {
+		t.Fatal("another message's held status was dropped")
+	}
+}

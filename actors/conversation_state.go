@@ -258,8 +258,11 @@ func (c *conversation) addOutbound(m Message, now time.Time) bool {
 	pos := c.log.append(m)
 	c.log.index[outboundKey(m.ID)] = pos
 	c.s.Summary.MessageCount = c.log.count
-	if m.WAMID != "" {
+	switch {
+	case m.WAMID != "":
 		c.releaseHeld(pos, m.WAMID)
+	case len(c.s.Held) > 0:
+		c.adoptHeldByCallback(pos, m.ID)
 	}
 	last, _ := c.log.at(pos)
 	c.noteLast(*last)
@@ -269,6 +272,28 @@ func (c *conversation) addOutbound(m Message, now time.Time) bool {
 // outboundKey indexes outbound messages by the engine's id beside the wamids; a wamid never
 // starts with '#'.
 func outboundKey(id string) string { return "#" + id }
+
+// adoptHeldByCallback gives the new outbound message at pos the wamid of statuses held
+// because they named its id (callback data) before the conversation had it — after a crash
+// lost the conversation's record of a message that reached Meta, the sender restores it
+// only once the restarted node is up, and Meta's retried webhooks may come first. Like
+// matchCallback, this is evidence the message reached Meta, for the sender reconciling it.
+func (c *conversation) adoptHeldByCallback(pos int, id string) {
+	for _, wamid := range c.s.HeldOrder {
+		for _, st := range c.s.Held[wamid] {
+			if st.CallbackData != id {
+				continue
+			}
+			m, err := c.log.at(pos)
+			if err != nil {
+				return
+			}
+			c.learnWAMID(pos, m, wamid)
+			c.evidence = append(c.evidence, OutboundEvidence{MessageID: id, WAMID: wamid})
+			return
+		}
+	}
+}
 
 // releaseHeld applies the statuses held for wamid to the message at pos.
 func (c *conversation) releaseHeld(pos int, wamid string) {

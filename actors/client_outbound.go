@@ -12,6 +12,13 @@ func (c *Client) PrepareSend(ctx context.Context, tenantID string, template *Tem
 	return call[SendTicket](ctx, c, KindTenant, tenantID, &PrepareSend{Template: template})
 }
 
+// QueueOutbound stores a message the API accepted in its tenant's outbox and hands it to
+// the tenant's sender; it returns once the message is durable.
+func (c *Client) QueueOutbound(ctx context.Context, m persistence.OutboxMessage) error {
+	_, err := call[Ack](ctx, c, KindTenant, m.TenantID, &QueueOutbound{Message: m})
+	return err
+}
+
 // SubmitOutbound hands a message stored queued in the outbox to its tenant's sender.
 func (c *Client) SubmitOutbound(ctx context.Context, m persistence.OutboxMessage) error {
 	_, err := call[Ack](ctx, c, KindTenant, m.TenantID, &SubmitOutbound{Message: m})

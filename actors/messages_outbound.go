@@ -24,6 +24,14 @@ type SendTicket struct {
 	PhoneNumberID string `json:"phoneNumberId"`
 }
 
+// QueueOutbound hands a message the API accepted to its tenant, which stores it in the
+// outbox — queued, or already claimed when it can leave at once — and answers Ack once the
+// row is durable (a Failure if the store refused: nothing was stored). Retrying after an
+// unclear failure is safe by message id (ErrConflict).
+type QueueOutbound struct {
+	Message persistence.OutboxMessage `json:"message"`
+}
+
 // SubmitOutbound hands a message already stored queued in the outbox to its tenant's
 // sender. Idempotent by message id; the tenant also finds queued messages by itself at
 // activation, so a lost Submit delays a message, it never loses it.
@@ -88,6 +96,7 @@ func registerOutbound(register func(name string, v any)) {
 	for name, v := range map[string]any{
 		"actors.PrepareSend": PrepareSend{}, "actors.SendTicket": SendTicket{},
 		"actors.SubmitOutbound": SubmitOutbound{}, "actors.WakeOutbound": WakeOutbound{},
+		"actors.QueueOutbound":  QueueOutbound{},
 		"actors.OutboundResult": OutboundResult{}, "actors.GetOutbound": GetOutbound{},
 		"actors.OutboundView": OutboundView{}, "actors.OutboundEvidence": OutboundEvidence{},
 	} {

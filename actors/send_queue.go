@@ -16,7 +16,8 @@ type sendQueue struct {
 	waiting laneHeap
 	every   time.Duration // pair limit
 	burst   int
-	queued  int // messages in lanes
+	queued  int // messages in lanes, busy heads included
+	sending int // busy lanes: heads being sent or settled
 	sweptAt time.Time
 }
 
@@ -101,7 +102,7 @@ func (q *sendQueue) next(now time.Time) *outItem {
 			q.schedule(l, now)
 			continue
 		}
-		l.busy = true
+		q.setBusy(l, true)
 		l.gen++
 		return l.items[0]
 	}
@@ -119,7 +120,7 @@ func (q *sendQueue) finish(it *outItem, now time.Time) {
 			l.items = append(l.items[:i], l.items[i+1:]...)
 			q.queued--
 			if i == 0 {
-				l.busy = false // only the lane's own head frees it
+				q.setBusy(l, false) // only the lane's own head frees it
 			}
 			q.schedule(l, now)
 			q.forget(l, now)
@@ -134,9 +135,22 @@ func (q *sendQueue) release(it *outItem, now time.Time) {
 	if !ok {
 		return
 	}
-	l.busy = false
+	q.setBusy(l, false)
 	q.schedule(l, now)
 }
+
+func (q *sendQueue) setBusy(l *lane, busy bool) {
+	switch {
+	case busy && !l.busy:
+		q.sending++
+	case !busy && l.busy:
+		q.sending--
+	}
+	l.busy = busy
+}
+
+// idleQueued is how many messages wait in lanes (busy heads not counted).
+func (q *sendQueue) idleQueued() int { return q.queued - q.sending }
 
 // take removes a message that is waiting (not busy) from its lane: Meta turned out to have
 // it already.
@@ -160,6 +174,16 @@ func (q *sendQueue) take(it *outItem, now time.Time) bool {
 		}
 	}
 	return false
+}
+
+// free reports whether a message to recipient pushed now would be the next to go: its lane
+// is idle and empty (or absent) and its pair bucket has a message.
+func (q *sendQueue) free(recipient string, now time.Time) bool {
+	l, ok := q.lanes[recipient]
+	if !ok {
+		return true
+	}
+	return !l.busy && len(l.items) == 0 && !l.pair.readyAt(now, q.every, q.burst).After(now)
 }
 
 // pairOf is the pair bucket of a recipient.

@@ -47,6 +47,12 @@ func (s *sender) attempted(r *attemptDone) {
 			nq.q.release(it, now)
 			return
 		}
+		if errors.Is(r.claimErr, errNotInserted) {
+			// Claimed at insert, but the insert failed: the API was refused, nothing is stored.
+			nq.q.finish(it, now)
+			delete(s.items, r.id)
+			return
+		}
 		if errors.Is(r.claimErr, persistence.ErrVersionConflict) || errors.Is(r.claimErr, persistence.ErrNotFound) {
 			// Another activation claimed it (or it is gone): it is not ours to send.
 			s.d.Log.Warn("outbox message claimed elsewhere", "tenant", s.tenantID, "message", r.id, "err", r.claimErr)

@@ -59,6 +59,10 @@ func (g *tenantGrain) Receive(c *cluster.Context, msg any) {
 		c.Stop()
 	case *PrepareSend:
 		g.out.answerPrepare(m, c.Reply())
+	case *QueueOutbound:
+		g.out.accept(m.Message, c.Reply())
+	case *queuedDurable:
+		g.out.submit(m.row)
 	case *SubmitOutbound:
 		g.out.submit(m.Message)
 		c.Reply().Send(&Ack{})

@@ -20,6 +20,15 @@ const (
 	OutboxUnknown OutboxState = "unknown"
 )
 
+// EnqueueState is the state Enqueue stores a message in: sending when the message says so
+// (claimed at insert), queued whatever else it says.
+func EnqueueState(m OutboxMessage) OutboxState {
+	if m.State == OutboxSending {
+		return OutboxSending
+	}
+	return OutboxQueued
+}
+
 // OutboxMessage is one message the engine must send to Meta exactly once.
 type OutboxMessage struct {
 	ID             string      `json:"id" bson:"_id"`
@@ -42,7 +51,9 @@ type OutboxMessage struct {
 // Outbox stores outbound messages; its conditional transitions are the guard against sending
 // one message twice, including across node failover (Meta has no idempotency key).
 type Outbox interface {
-	// Enqueue inserts messages in state queued, in one batched write; ErrConflict if an id exists.
+	// Enqueue inserts messages in state queued, in one batched write; ErrConflict if an id
+	// exists. A message in state sending is inserted as sending: the sender that will send it
+	// at once claims it in the same write (EnqueueState).
 	Enqueue(ctx context.Context, msgs []OutboxMessage) error
 	Get(ctx context.Context, id string) (OutboxMessage, error)
 	// Transition replaces the message with m if its stored state is from; otherwise

@@ -31,7 +31,7 @@ func (o outbox) Enqueue(ctx context.Context, msgs []persistence.OutboxMessage) e
 			return fmt.Errorf("embedded: enqueue: id %q twice in one enqueue: %w", m.ID, persistence.ErrConflict)
 		}
 		seen[m.ID] = struct{}{}
-		v, err := encodeOutbox(outboxUTC(*m, persistence.OutboxQueued))
+		v, err := encodeOutbox(outboxUTC(*m, persistence.EnqueueState(*m)))
 		if err != nil {
 			return fmt.Errorf("embedded: enqueue: %w", err)
 		}
@@ -45,7 +45,7 @@ func (o outbox) Enqueue(ctx context.Context, msgs []persistence.OutboxMessage) e
 			}
 		}
 		for i, m := range msgs {
-			m = outboxUTC(m, persistence.OutboxQueued)
+			m = outboxUTC(m, persistence.EnqueueState(m))
 			if err := putAll(put{all, []byte(m.ID), vals[i]}, put{byState, stateKey(m), nil}); err != nil {
 				return err
 			}

@@ -31,7 +31,7 @@ func (o outbox) Enqueue(ctx context.Context, msgs []persistence.OutboxMessage) e
 	ids := make([]string, len(msgs))
 	docs := make([]any, len(msgs))
 	for i, m := range msgs {
-		m.State = persistence.OutboxQueued
+		m.State = persistence.EnqueueState(m)
 		ids[i], docs[i] = m.ID, outboxDoc{OutboxMessage: m}
 	}
 	if id, dup := duplicateID(ids); dup {

@@ -34,6 +34,26 @@ var outboxContracts = []contract{
 		_, err = o.Get(ctx, "nope")
 		wantErr(t, err, persistence.ErrNotFound, "get unknown")
 	}},
+	{"outbox/enqueue claimed", func(t *testing.T, s persistence.Store) {
+		o, ctx := s.Outbox(), t.Context()
+		claimed, other := newOutbox("o1", "t1", 1), newOutbox("o2", "t1", 2)
+		claimed.State, claimed.Attempts = persistence.OutboxSending, 1
+		other.State = persistence.OutboxSent // not a state Enqueue stores
+		must(t, o.Enqueue(ctx, []persistence.OutboxMessage{claimed, other}), "enqueue")
+		got, err := o.Get(ctx, "o1")
+		must(t, err, "get claimed")
+		wantEqual(t, got, claimed, "claimed at insert")
+		got, err = o.Get(ctx, "o2")
+		must(t, err, "get other")
+		if got.State != persistence.OutboxQueued {
+			t.Fatalf("enqueued as %s, want queued", got.State)
+		}
+		wantStateIDs(t, o, "t1", persistence.OutboxSending, 10, []string{"o1"})
+		wantErr(t, o.Transition(ctx, persistence.OutboxQueued, claimed), persistence.ErrVersionConflict, "claim a message claimed at insert")
+		sent := claimed
+		sent.State, sent.WAMID = persistence.OutboxSent, "wamid.HBgL1"
+		must(t, o.Transition(ctx, persistence.OutboxSending, sent), "sending → sent")
+	}},
 	{"outbox/duplicate id", func(t *testing.T, s persistence.Store) {
 		o, ctx := s.Outbox(), t.Context()
 		first := newOutbox("o1", "t1", 1)

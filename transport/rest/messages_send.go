@@ -168,11 +168,12 @@ func recipientRequest(ct actors.Contact, key string) *graph.SendRequest {
 	return graph.NewMessageToUser(userID)
 }
 
-// queueSend stores the message queued in the outbox, records it in its conversation, hands
-// it to the tenant's sender, and answers 202 with it. The outbox write comes first: it is
-// the promise to send. If the conversation then cannot record it, the promise is withdrawn
-// (queued → failed, conditional) and the client told to retry — unless the sender already
-// took it, in which case it goes out and the sender restores the conversation's record.
+// queueSend hands the message to its tenant, which stores it in the outbox (queued, or
+// claimed when it leaves at once), then records it in its conversation and answers 202 with
+// it. The outbox write comes first: it is the promise to send. If the conversation then
+// cannot record it, the promise is withdrawn (queued → failed, conditional) and the client
+// told to retry — unless the sender already took it, in which case it goes out and the
+// sender restores the conversation's record.
 func (s *Server) queueSend(ctx *fasthttp.RequestCtx, c context.Context, tenantID, key string, ticket *actors.SendTicket, sr *graph.SendRequest) {
 	id := s.opts.IDs.New()
 	sr.WithCallbackData(id)
@@ -192,26 +193,21 @@ func (s *Server) queueSend(ctx *fasthttp.RequestCtx, c context.Context, tenantID
 		PhoneNumberID: ticket.PhoneNumberID, Recipient: sr.To + sr.Recipient, State: persistence.OutboxQueued,
 		Request: body, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now,
 	}
-	outbox := s.opts.Store.Outbox()
-	if err := outbox.Enqueue(c, []persistence.OutboxMessage{row}); err != nil {
-		s.fail(ctx, fmt.Errorf("rest: enqueue %s: %w", id, err))
+	if err := s.opts.Actors.QueueOutbound(c, row); err != nil {
+		s.fail(ctx, fmt.Errorf("rest: queue %s: %w", id, err))
 		return
 	}
 	if _, err := s.opts.Actors.RecordOutbound(c, tenantID, key, msg); err != nil {
 		withdrawn := row
 		withdrawn.State, withdrawn.ErrorTitle, withdrawn.UpdatedAt = persistence.OutboxFailed, "not accepted: the conversation could not record it", time.Now().UTC()
 		wctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		werr := outbox.Transition(wctx, persistence.OutboxQueued, withdrawn)
+		werr := s.opts.Store.Outbox().Transition(wctx, persistence.OutboxQueued, withdrawn)
 		cancel()
 		if werr == nil || !errors.Is(werr, persistence.ErrVersionConflict) {
 			s.opts.Logger.Warn("send not recorded; withdrawn", "message", id, "err", err, "withdraw_err", werr)
 			s.fail(ctx, err)
 			return
 		}
-	}
-	if err := s.opts.Actors.SubmitOutbound(c, row); err != nil {
-		// Durable and recorded: the tenant finds it in the outbox on its next scan.
-		s.opts.Logger.Warn("send not handed to the tenant; it will be found in the outbox", "message", id, "err", err)
 	}
 	msg.CreatedAt = now
 	httpx.OK(ctx, http.StatusAccepted, "Message queued", map[string]any{"message": outboundView{Message: msg, ConversationID: row.ConversationID}})

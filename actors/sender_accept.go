@@ -1,0 +1,127 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/switchboard/switchboard/cluster"
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// The sender's front door for the REST edge (QueueOutbound): the tenant writes a message the
+// API accepted into the outbox itself, and answers once the row is durable. When the message
+// can leave at once — the number has nothing waiting, the pacer has a slot, the recipient's
+// lane is free — the insert is also its claim: the row is written as sending, and the send
+// follows the commit. That spares a message the claim's outbox write, a grain call and a
+// goroutine hand-off. A crash between insert and send leaves a sending row, which the next
+// activation reconciles exactly like a claim the crash interrupted (OUTBOUND.md).
+
+// errNotInserted: the outbox did not take the row, so there is nothing to send.
+var errNotInserted = errors.New("outbox insert failed")
+
+// queuedDurable tells the grain that a row accept wrote queued is durable: track it now
+// (earlier, a dispatch could claim a row that is not stored yet).
+type queuedDurable struct{ row persistence.OutboxMessage }
+
+// accept stores row and answers r: Ack once durable, a Failure if the store refused.
+func (s *sender) accept(row persistence.OutboxMessage, r cluster.Replier) {
+	if row.ID == "" || row.TenantID != s.tenantID {
+		r.Fail(FailureInvalid, fmt.Sprintf("outbox message %q is not tenant %s's", row.ID, s.tenantID))
+		return
+	}
+	row.State = persistence.OutboxQueued
+	now := s.d.Now()
+	if it, nq, ok := s.claimAtInsert(row, now); ok {
+		s.startInsertedAttempt(it, nq.gate, nq.pace.window(), now, r)
+		return
+	}
+	ob, tell := s.d.Store.Outbox(), s.tell
+	s.d.spawn(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		if err := ob.Enqueue(ctx, []persistence.OutboxMessage{row}); err != nil {
+			r.Fail(FailureStore, fmt.Sprintf("outbox: %v", err))
+			return
+		}
+		r.Send(&Ack{})
+		tell(&queuedDurable{row: row})
+	})
+}
+
+// claimAtInsert takes row straight to sending if it may leave now, as dispatch would: no
+// message of the number waits in a lane (so nobody is overtaken), it is not blocked or draining, a slot
+// is within the lead, the in-flight bound allows it and the recipient's pair bucket has a
+// message. It returns the item, booked and counted in flight, and its number's queue.
+func (s *sender) claimAtInsert(row persistence.OutboxMessage, now time.Time) (*outItem, *numberQueue, bool) {
+	if !s.enabled() || s.stopped || s.d.Drain.closing() || s.inflight >= s.pol.MaxInFlight || row.NextAttemptAt.After(now) {
+		return nil, nil, false
+	}
+	if _, held := s.items[row.ID]; held {
+		return nil, nil, false
+	}
+	s.refreshDirectory(now, false)
+	if _, blocked := s.blocked(now); blocked {
+		return nil, nil, false
+	}
+	nq := s.number(row.PhoneNumberID)
+	if nq.q.idleQueued() > 0 || !nq.q.free(row.Recipient, now) || nq.pace.slot(now).After(now.Add(s.pol.Lead)) {
+		return nil, nil, false
+	}
+	it := &outItem{row: row, notBefore: row.NextAttemptAt}
+	s.items[row.ID] = it
+	nq.q.push(it, now)
+	if got := nq.q.next(now); got != it {
+		// free said the lane could go; anything else is a bug that must not send twice.
+		panic(fmt.Sprintf("actors: claim at insert of %s took %v", row.ID, got))
+	}
+	it.phase, it.slot, it.bookedAt, it.draining = phaseSending, nq.pace.reserve(now), now, true
+	s.d.Drain.begin() // ends once the attempt's outcome is written (settledOutcome)
+	s.inflight++
+	return it, nq, true
+}
+
+// startInsertedAttempt writes the item's row claimed (sending, first attempt), answers r,
+// and sends at the item's slot. If the insert fails the message was never stored: r gets a
+// Failure and nothing is sent. An insert whose outcome is unclear (a timeout after the write
+// may have landed) is withdrawn — sending → failed, which only a stored row accepts — so a
+// row the API refused never goes out later by reconciliation.
+func (s *sender) startInsertedAttempt(it *outItem, gate *departures, window int, now time.Time, r cluster.Replier) {
+	claim, slot, token := it.row, it.slot, s.token
+	claim.State, claim.Attempts, claim.UpdatedAt = persistence.OutboxSending, 1, time.Now().UTC()
+	store, graph, tell, timeout := s.d.Store, s.d.Graph, s.tell, s.pol.SendTimeout
+	log := s.d.Log
+	wait := slot.Sub(now)
+	s.d.spawn(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout+max(0, wait))
+		defer cancel()
+		if err := store.Outbox().Enqueue(ctx, []persistence.OutboxMessage{claim}); err != nil {
+			if !errors.Is(err, persistence.ErrConflict) {
+				withdrawInsert(store.Outbox(), claim, log)
+			}
+			r.Fail(FailureStore, fmt.Sprintf("outbox: %v", err))
+			tell(&attemptDone{id: claim.ID, claimErr: fmt.Errorf("%w: %w", errNotInserted, err)})
+			return
+		}
+		r.Send(&Ack{})
+		if err := gate.wait(ctx, slot, window); err != nil {
+			tell(&attemptDone{id: claim.ID, claimed: claim, err: &SendFailure{Class: ClassRetryTransient, Title: "send deadline passed before its slot"}})
+			return
+		}
+		wamid, err := graph.Send(ctx, token, claim.PhoneNumberID, claim.Request)
+		tell(&attemptDone{id: claim.ID, claimed: claim, wamid: wamid, err: err})
+	})
+}
+
+// withdrawInsert marks failed a claimed row whose insert reported an error, in case it landed.
+func withdrawInsert(ob persistence.Outbox, claim persistence.OutboxMessage, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	withdrawn := claim
+	withdrawn.State, withdrawn.ErrorTitle, withdrawn.UpdatedAt = persistence.OutboxFailed, "not accepted: the outbox write was not confirmed", time.Now().UTC()
+	if err := ob.Transition(ctx, persistence.OutboxSending, withdrawn); err != nil && !errors.Is(err, persistence.ErrNotFound) {
+		log.Warn("outbox insert failed and its withdrawal too; the next activation reconciles it", "message", claim.ID, "err", err)
+	}
+}

@@ -370,3 +370,59 @@ func TestSenderPausesOnRestriction(t *testing.T) {
 		t.Fatalf("a restricted number was sent to %d times", n)
 	}
 }
+
+// QueueOutbound (the REST edge's path): a message that can leave at once is claimed by its
+// insert — the row is sending before Meta answers — and one that would overtake another
+// message to the same customer is stored queued and goes after it. Each is sent once, in
+// order; a row without an id is refused.
+func TestQueueOutboundClaimsAtInsertOnlyWhenNothingWaits(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	ctx := t.Context()
+	release := make(chan struct{})
+	var order []string
+	var mu sync.Mutex
+	r.graph.answer("ins1", func(n int) (string, error) {
+		<-release
+		mu.Lock()
+		order = append(order, "ins1")
+		mu.Unlock()
+		return fmt.Sprintf("wamid.ins1.%d", n), nil
+	})
+	r.graph.answer("ins2", func(n int) (string, error) {
+		mu.Lock()
+		order = append(order, "ins2")
+		mu.Unlock()
+		return fmt.Sprintf("wamid.ins2.%d", n), nil
+	})
+
+	first := outboxRow(tenant, "ins1")
+	if err := r.client.QueueOutbound(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	if row := r.row(t, "ins1"); row.State != persistence.OutboxSending || row.Attempts != 1 {
+		t.Fatalf("idle number: stored %s (attempt %d), want claimed at insert", row.State, row.Attempts)
+	}
+	if err := r.client.QueueOutbound(ctx, outboxRow(tenant, "ins2")); err != nil {
+		t.Fatal(err)
+	}
+	if row := r.row(t, "ins2"); row.State != persistence.OutboxQueued {
+		t.Fatalf("customer's lane busy: stored %s, want queued", row.State)
+	}
+	close(release)
+	for _, id := range []string{"ins1", "ins2"} {
+		waitFor(t, id+" sent", func() bool { return r.row(t, id).State == persistence.OutboxSent })
+		if n, tok := r.graph.sends(id); n != 1 || tok != "token-"+tenant {
+			t.Fatalf("%s sent %d times, last with token %q", id, n, tok)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if fmt.Sprint(order) != "[ins1 ins2]" {
+		t.Fatalf("sent in order %v", order)
+	}
+
+	if err := r.client.QueueOutbound(ctx, outboxRow(tenant, "")); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("a row without an id: %v, want ErrInvalid", err)
+	}
+}

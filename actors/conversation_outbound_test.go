@@ -140,3 +140,24 @@ func TestRestoredMessageAdoptsStatusesHeldForItsCallbackData(t *testing.T) {
 		t.Fatal("another message's held status was dropped")
 	}
 }
+
+// What the sender's reconciliation counts as evidence that Meta accepted a message.
+func TestOutboundViewReached(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		v    OutboundView
+		want bool
+	}{
+		{"not in the conversation", OutboundView{}, false},
+		{"queued", OutboundView{Found: true, Status: StatusQueued}, false},
+		{"unknown", OutboundView{Found: true, Status: StatusUnknown}, false},
+		{"sent with a wamid", OutboundView{Found: true, Status: StatusSent, WAMID: "wamid.A"}, true},
+		{"a status reported by Meta", OutboundView{Found: true, Status: StatusDelivered}, true},
+		{"failed by a status webhook (has a wamid)", OutboundView{Found: true, Status: StatusFailed, WAMID: "wamid.A"}, true},
+		{"refused by Meta's answer (no wamid)", OutboundView{Found: true, Status: StatusFailed}, false},
+	} {
+		if got := tc.v.Reached(); got != tc.want {
+			t.Errorf("%s: Reached() = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -71,9 +71,13 @@ type OutboundView struct {
 }
 
 // Reached reports whether the view proves the message reached Meta: it has a wamid, or
-// Meta reported a status for it.
+// Meta reported a status for it. A failure without a wamid is Meta refusing the request
+// (the sender recorded its error answer), not evidence that Meta accepted it.
 func (v OutboundView) Reached() bool {
-	return v.Found && (v.WAMID != "" || statusRank[v.Status] >= statusRank[StatusSent])
+	if !v.Found {
+		return false
+	}
+	return v.WAMID != "" || (v.Status != StatusFailed && statusRank[v.Status] >= statusRank[StatusSent])
 }
 
 // OutboundEvidence tells the tenant that Meta reported a status carrying one of its message

@@ -232,8 +232,8 @@ func TestSenderSendsOnceWithTheTenantsToken(t *testing.T) {
 	}
 	for i := range 5 {
 		id := fmt.Sprint("once", i)
-		// The outbox first, then the conversation: waiting for the conversation waits for both.
-		waitFor(t, id+" sent", func() bool { return r.message(t, tenant, id).Status == StatusSent })
+		// The conversation first, then the outbox: waiting for the outbox waits for both.
+		waitFor(t, id+" sent", func() bool { return r.row(t, id).State == persistence.OutboxSent })
 		if m := r.message(t, tenant, id); r.row(t, id).State != persistence.OutboxSent || m.WAMID != "wamid."+id+".1" {
 			t.Fatalf("%s in its conversation: %+v", id, m)
 		}

@@ -49,9 +49,13 @@ type settleJob struct {
 	head bool // the item is still the busy head of its lane (a retry)
 }
 
-// settle writes an outcome over the stored state (it.row.State → row.State) and tells the
-// conversation (conv may be nil). The conversation is told even when the outbox write
-// fails: what Meta answered is true whatever the outbox managed to record.
+// settle tells the conversation an outcome (conv may be nil), then writes it over the stored
+// state (it.row.State → row.State). The conversation first: it answers once the outcome is
+// durable in its record, so a crash between the two writes leaves the row in its old state
+// (sending), which reconciliation settles from the conversation's wamid — whereas a row
+// already settled would never restore a record the crash lost, and the message would vanish
+// from its conversation. The outbox is written even when the conversation cannot be told:
+// what Meta answered is true whatever the conversation managed to record.
 func (s *sender) settle(it *outItem, row persistence.OutboxMessage, conv *OutboundResult) {
 	// Only a retry keeps its lane: every other outcome freed the lane before settling.
 	head := it.phase == phaseSending && row.State == persistence.OutboxQueued
@@ -74,10 +78,10 @@ func (s *sender) runSettle(it *outItem) {
 	d.spawn(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
-		err := transition(ctx, store.Outbox(), from, job.row, true)
 		if job.conv != nil {
 			tellConversation(ctx, node, job.row, job.conv, d)
 		}
+		err := transition(ctx, store.Outbox(), from, job.row, true)
 		tell(&settled{id: job.row.ID, from: from, row: job.row, head: job.head, err: err})
 	})
 }

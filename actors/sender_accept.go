@@ -42,19 +42,21 @@ func (s *sender) accept(row persistence.OutboxMessage, r cluster.Replier) {
 	s.d.spawn(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 		defer cancel()
-		if err := ob.Enqueue(ctx, []persistence.OutboxMessage{row}); err != nil {
+		if err := ob.Enqueue(ctx, []persistence.OutboxMessage{row}); err != nil && !errors.Is(err, persistence.ErrConflict) {
 			r.Fail(FailureStore, fmt.Sprintf("outbox: %v", err))
 			return
 		}
+		// Stored — or stored already: ids are new per API request, so a conflict is an
+		// earlier try of this same call (retried after its activation died).
 		r.Send(&Ack{})
 		tell(&queuedDurable{row: row})
 	})
 }
 
 // claimAtInsert takes row straight to sending if it may leave now, as dispatch would: no
-// message of the number waits in a lane (so nobody is overtaken), it is not blocked or draining, a slot
-// is within the lead, the in-flight bound allows it and the recipient's pair bucket has a
-// message. It returns the item, booked and counted in flight, and its number's queue.
+// message of the number waits in a lane (so nobody is overtaken), the tenant is not blocked
+// or draining, a slot is within the lead, the in-flight bound allows it and the recipient's
+// pair bucket has a message. It returns the item, booked and counted in flight, and its number's queue.
 func (s *sender) claimAtInsert(row persistence.OutboxMessage, now time.Time) (*outItem, *numberQueue, bool) {
 	if !s.enabled() || s.stopped || s.d.Drain.closing() || s.inflight >= s.pol.MaxInFlight || row.NextAttemptAt.After(now) {
 		return nil, nil, false
@@ -89,7 +91,8 @@ func (s *sender) claimAtInsert(row persistence.OutboxMessage, now time.Time) (*o
 // may have landed) is withdrawn — sending → failed, which only a stored row accepts — so a
 // row the API refused never goes out later by reconciliation.
 func (s *sender) startInsertedAttempt(it *outItem, gate *departures, window int, now time.Time, r cluster.Replier) {
-	claim, slot, token := it.row, it.slot, s.token
+	queued, slot, token := it.row, it.slot, s.token
+	claim := queued
 	claim.State, claim.Attempts, claim.UpdatedAt = persistence.OutboxSending, 1, time.Now().UTC()
 	store, graph, tell, timeout := s.d.Store, s.d.Graph, s.tell, s.pol.SendTimeout
 	log := s.d.Log
@@ -97,10 +100,17 @@ func (s *sender) startInsertedAttempt(it *outItem, gate *departures, window int,
 	s.d.spawn(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout+max(0, wait))
 		defer cancel()
-		if err := store.Outbox().Enqueue(ctx, []persistence.OutboxMessage{claim}); err != nil {
-			if !errors.Is(err, persistence.ErrConflict) {
-				withdrawInsert(store.Outbox(), claim, log)
-			}
+		switch err := store.Outbox().Enqueue(ctx, []persistence.OutboxMessage{claim}); {
+		case errors.Is(err, persistence.ErrConflict):
+			// An earlier try of this same call stored it (ids are new per API request): it
+			// is accepted, and goes through the ordinary claim, which sends it only if it
+			// is still queued.
+			r.Send(&Ack{})
+			tell(&attemptDone{id: claim.ID, claimErr: fmt.Errorf("%w: %w", errNotInserted, err)})
+			tell(&queuedDurable{row: queued})
+			return
+		case err != nil:
+			withdrawInsert(store.Outbox(), claim, log)
 			r.Fail(FailureStore, fmt.Sprintf("outbox: %v", err))
 			tell(&attemptDone{id: claim.ID, claimErr: fmt.Errorf("%w: %w", errNotInserted, err)})
 			return

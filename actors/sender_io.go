@@ -108,7 +108,10 @@ func transition(ctx context.Context, ob persistence.Outbox, from persistence.Out
 			switch {
 			case gerr != nil:
 				return fmt.Errorf("%w (and reading it back: %w)", err, gerr)
-			case cur.State == row.State:
+			case cur.State == row.State && (row.State != persistence.OutboxSending || sameWrite(cur, row)):
+				// Our own write landed (an earlier try reported an error), or, for an outcome,
+				// another writer recorded the same one. A claim counts only if the stored
+				// claim is ours: another activation's claim is its send, not ours.
 				return nil
 			case cur.State == persistence.OutboxUnknown && (row.State == persistence.OutboxSent || row.State == persistence.OutboxFailed):
 				from = persistence.OutboxUnknown
@@ -128,6 +131,12 @@ func transition(ctx context.Context, ob persistence.Outbox, from persistence.Out
 		}
 		backoff = min(2*backoff, time.Second)
 	}
+}
+
+// sameWrite reports whether the stored row is the one row's write put there: same attempt,
+// same update time (to the millisecond MongoDB keeps).
+func sameWrite(stored, row persistence.OutboxMessage) bool {
+	return stored.Attempts == row.Attempts && stored.UpdatedAt.Sub(row.UpdatedAt).Abs() < time.Millisecond
 }
 
 // tellConversation hands an outcome to the message's conversation (best effort: status

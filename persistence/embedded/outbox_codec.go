@@ -3,7 +3,6 @@ package embedded
 import (
 	"errors"
 	"fmt"
-	"time"
 
 	json "github.com/goccy/go-json"
 
@@ -16,28 +15,16 @@ import (
 // Rows written before the framing (plain JSON, which always starts with '{') still decode.
 const outboxFramed byte = 0x00
 
+// outboxHeader is a row without its request body. Request here shadows the message's own
+// (the shallower field wins for one JSON name) and, always empty, is left out: every other
+// field of OutboxMessage — one added later included — is framed with no change here.
 type outboxHeader struct {
-	ID             string                  `json:"id"`
-	TenantID       string                  `json:"tenantId"`
-	ConversationID string                  `json:"conversationId"`
-	PhoneNumberID  string                  `json:"phoneNumberId"`
-	Recipient      string                  `json:"recipient"`
-	State          persistence.OutboxState `json:"state"`
-	WAMID          string                  `json:"wamid,omitempty"`
-	Attempts       int                     `json:"attempts"`
-	NextAttemptAt  time.Time               `json:"nextAttemptAt"`
-	ErrorCode      int                     `json:"errorCode,omitempty"`
-	ErrorTitle     string                  `json:"errorTitle,omitempty"`
-	CreatedAt      time.Time               `json:"createdAt"`
-	UpdatedAt      time.Time               `json:"updatedAt"`
+	persistence.OutboxMessage
+	Request []byte `json:"request,omitempty"`
 }
 
 func encodeOutbox(m persistence.OutboxMessage) ([]byte, error) {
-	v, err := frame(outboxHeader{
-		ID: m.ID, TenantID: m.TenantID, ConversationID: m.ConversationID, PhoneNumberID: m.PhoneNumberID,
-		Recipient: m.Recipient, State: m.State, WAMID: m.WAMID, Attempts: m.Attempts, NextAttemptAt: m.NextAttemptAt,
-		ErrorCode: m.ErrorCode, ErrorTitle: m.ErrorTitle, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt,
-	}, m.Request)
+	v, err := frame(outboxHeader{OutboxMessage: m}, m.Request)
 	if err != nil {
 		return nil, fmt.Errorf("encode outbox message %q: %w", m.ID, err)
 	}
@@ -62,12 +49,9 @@ func decodeOutbox(v []byte, withRequest bool) (persistence.OutboxMessage, error)
 	if err != nil {
 		return m, err
 	}
-	return persistence.OutboxMessage{
-		ID: h.ID, TenantID: h.TenantID, ConversationID: h.ConversationID, PhoneNumberID: h.PhoneNumberID,
-		Recipient: h.Recipient, State: h.State, Request: req, WAMID: h.WAMID, Attempts: h.Attempts,
-		NextAttemptAt: h.NextAttemptAt, ErrorCode: h.ErrorCode, ErrorTitle: h.ErrorTitle,
-		CreatedAt: h.CreatedAt, UpdatedAt: h.UpdatedAt,
-	}, nil
+	m = h.OutboxMessage
+	m.Request = req
+	return m, nil
 }
 
 // pendingState reports whether rows in state are in the by-state index. Only pending rows

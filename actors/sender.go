@@ -184,12 +184,18 @@ func (s *sender) dispatch(nq *numberQueue, now time.Time) time.Time {
 			}
 			return at
 		}
-		it.phase, it.slot, it.bookedAt, it.draining = phaseSending, nq.pace.reserve(now), now, true
-		s.d.Drain.begin() // ends once the attempt's outcome is written (settledOutcome)
-		s.inflight++
-		s.startAttempt(it, nq.gate, nq.pace.window(), now)
+		s.book(it, nq, now)
+		s.startAttempt(it, s.departure(it, nq, now))
 	}
 	return time.Time{}
+}
+
+// book gives an item taken from its lane the number's next pacing slot and counts its
+// attempt in flight and in Deps.Drain (until its outcome is written: settledOutcome).
+func (s *sender) book(it *outItem, nq *numberQueue, now time.Time) {
+	it.phase, it.slot, it.bookedAt, it.draining = phaseSending, nq.pace.reserve(now), now, true
+	s.d.Drain.begin()
+	s.inflight++
 }
 
 // arm sets the wake-up timer to at unless an earlier one is set.

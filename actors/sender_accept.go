@@ -35,7 +35,7 @@ func (s *sender) accept(row persistence.OutboxMessage, r cluster.Replier) {
 	row.State = persistence.OutboxQueued
 	now := s.d.Now()
 	if it, nq, ok := s.claimAtInsert(row, now); ok {
-		s.startInsertedAttempt(it, nq.gate, nq.pace.window(), now, r)
+		s.startInsertedAttempt(it, s.departure(it, nq, now), r)
 		return
 	}
 	ob, tell := s.d.Store.Outbox(), s.tell
@@ -79,9 +79,7 @@ func (s *sender) claimAtInsert(row persistence.OutboxMessage, now time.Time) (*o
 		// free said the lane could go; anything else is a bug that must not send twice.
 		panic(fmt.Sprintf("actors: claim at insert of %s took %v", row.ID, got))
 	}
-	it.phase, it.slot, it.bookedAt, it.draining = phaseSending, nq.pace.reserve(now), now, true
-	s.d.Drain.begin() // ends once the attempt's outcome is written (settledOutcome)
-	s.inflight++
+	s.book(it, nq, now)
 	return it, nq, true
 }
 
@@ -90,15 +88,12 @@ func (s *sender) claimAtInsert(row persistence.OutboxMessage, now time.Time) (*o
 // Failure and nothing is sent. An insert whose outcome is unclear (a timeout after the write
 // may have landed) is withdrawn — sending → failed, which only a stored row accepts — so a
 // row the API refused never goes out later by reconciliation.
-func (s *sender) startInsertedAttempt(it *outItem, gate *departures, window int, now time.Time, r cluster.Replier) {
-	queued, slot, token := it.row, it.slot, s.token
+func (s *sender) startInsertedAttempt(it *outItem, dep departure, r cluster.Replier) {
+	queued, store, log := it.row, s.d.Store, s.d.Log
 	claim := queued
 	claim.State, claim.Attempts, claim.UpdatedAt = persistence.OutboxSending, 1, time.Now().UTC()
-	store, graph, tell, timeout := s.d.Store, s.d.Graph, s.tell, s.pol.SendTimeout
-	log := s.d.Log
-	wait := slot.Sub(now)
 	s.d.spawn(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout+max(0, wait))
+		ctx, cancel := context.WithTimeout(context.Background(), dep.timeout)
 		defer cancel()
 		switch err := store.Outbox().Enqueue(ctx, []persistence.OutboxMessage{claim}); {
 		case errors.Is(err, persistence.ErrConflict):
@@ -106,22 +101,17 @@ func (s *sender) startInsertedAttempt(it *outItem, gate *departures, window int,
 			// is accepted, and goes through the ordinary claim, which sends it only if it
 			// is still queued.
 			r.Send(&Ack{})
-			tell(&attemptDone{id: claim.ID, claimErr: fmt.Errorf("%w: %w", errNotInserted, err)})
-			tell(&queuedDurable{row: queued})
+			dep.tell(&attemptDone{id: claim.ID, claimErr: fmt.Errorf("%w: %w", errNotInserted, err)})
+			dep.tell(&queuedDurable{row: queued})
 			return
 		case err != nil:
 			withdrawInsert(store.Outbox(), claim, log)
 			r.Fail(FailureStore, fmt.Sprintf("outbox: %v", err))
-			tell(&attemptDone{id: claim.ID, claimErr: fmt.Errorf("%w: %w", errNotInserted, err)})
+			dep.tell(&attemptDone{id: claim.ID, claimErr: fmt.Errorf("%w: %w", errNotInserted, err)})
 			return
 		}
 		r.Send(&Ack{})
-		if err := gate.wait(ctx, slot, window); err != nil {
-			tell(&attemptDone{id: claim.ID, claimed: claim, err: &SendFailure{Class: ClassRetryTransient, Title: "send deadline passed before its slot"}})
-			return
-		}
-		wamid, err := graph.Send(ctx, token, claim.PhoneNumberID, claim.Request)
-		tell(&attemptDone{id: claim.ID, claimed: claim, wamid: wamid, err: err})
+		dep.send(ctx, claim)
 	})
 }
 

@@ -14,30 +14,50 @@ import (
 // The sender's IO. Each function here runs in its own goroutine with values copied from
 // the grain, and reports back with a local message; none touches sender state.
 
+// departure is what an attempt's goroutine needs once its row is claimed: the pacing slot
+// and the number's departure gate (at most window sends in any departureWindow), the
+// tenant's token, the Graph port, and where to report.
+type departure struct {
+	gate    *departures
+	slot    time.Time
+	window  int
+	token   string
+	graph   Graph
+	tell    func(any)
+	timeout time.Duration // for the claim and the send, on top of the wait for the slot
+}
+
+func (s *sender) departure(it *outItem, nq *numberQueue, now time.Time) departure {
+	return departure{gate: nq.gate, slot: it.slot, window: nq.pace.window(), token: s.token, graph: s.d.Graph,
+		tell: s.tell, timeout: s.pol.SendTimeout + max(0, it.slot.Sub(now))}
+}
+
+// send waits for the slot at the gate, sends the claimed row and reports the attempt. The
+// claim is durable before the request leaves: a crash from here on leaves the row in
+// "sending", which the next activation reconciles instead of resending.
+func (d departure) send(ctx context.Context, claim persistence.OutboxMessage) {
+	if err := d.gate.wait(ctx, d.slot, d.window); err != nil {
+		d.tell(&attemptDone{id: claim.ID, claimed: claim, err: &SendFailure{Class: ClassRetryTransient, Title: "send deadline passed before its slot"}})
+		return
+	}
+	wamid, err := d.graph.Send(ctx, d.token, claim.PhoneNumberID, claim.Request)
+	d.tell(&attemptDone{id: claim.ID, claimed: claim, wamid: wamid, err: err})
+}
+
 // startAttempt claims the message (queued → sending, conditional: of two activations
-// racing for it, one wins and the other lets go) and sends it at its pacing slot, through
-// its number's departure gate (at most window sends in any departureWindow).
-func (s *sender) startAttempt(it *outItem, gate *departures, window int, now time.Time) {
-	row, slot, token := it.row, it.slot, s.token
-	store, graph, tell, timeout := s.d.Store, s.d.Graph, s.tell, s.pol.SendTimeout
-	wait := slot.Sub(now)
+// racing for it, one wins and the other lets go) and sends it.
+func (s *sender) startAttempt(it *outItem, dep departure) {
+	row, store := it.row, s.d.Store
 	s.d.spawn(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout+max(0, wait))
+		ctx, cancel := context.WithTimeout(context.Background(), dep.timeout)
 		defer cancel()
 		claim := row
 		claim.State, claim.Attempts, claim.UpdatedAt = persistence.OutboxSending, row.Attempts+1, time.Now().UTC()
 		if err := transition(ctx, store.Outbox(), persistence.OutboxQueued, claim, false); err != nil {
-			tell(&attemptDone{id: row.ID, claimErr: err})
+			dep.tell(&attemptDone{id: row.ID, claimErr: err})
 			return
 		}
-		// The claim is durable before the request leaves: a crash from here on leaves the
-		// row in "sending", which the next activation reconciles instead of resending.
-		if err := gate.wait(ctx, slot, window); err != nil {
-			tell(&attemptDone{id: row.ID, claimed: claim, err: &SendFailure{Class: ClassRetryTransient, Title: "send deadline passed before its slot"}})
-			return
-		}
-		wamid, err := graph.Send(ctx, token, row.PhoneNumberID, row.Request)
-		tell(&attemptDone{id: row.ID, claimed: claim, wamid: wamid, err: err})
+		dep.send(ctx, claim)
 	})
 }
 

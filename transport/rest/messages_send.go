@@ -49,18 +49,8 @@ func (s *Server) sendText(ctx *fasthttp.RequestCtx, c context.Context) {
 	if req.ReplyTo != "" && (!strings.HasPrefix(req.ReplyTo, "wamid.") || len(req.ReplyTo) > 512) {
 		details = append(details, httpx.Detail{Field: "replyTo", Message: "must be the wamid of a message of the conversation"})
 	}
-	if len(details) > 0 {
-		s.fail(ctx, httpx.Validation(details...))
-		return
-	}
-	tenantID, key, err := s.visibleConversation(ctx, req.ConversationID)
-	if err != nil {
-		s.fail(ctx, err)
-		return
-	}
-	ticket, err := s.opts.Actors.PrepareSend(c, tenantID, nil)
-	if err != nil {
-		s.fail(ctx, err)
+	tenantID, key, ticket, ok := s.admitSend(ctx, c, details, req.ConversationID, nil)
+	if !ok {
 		return
 	}
 	sum, err := s.opts.Actors.Conversation(c, tenantID, key)
@@ -107,18 +97,8 @@ func (s *Server) sendTemplate(ctx *fasthttp.RequestCtx, c context.Context) {
 	}
 	details := conversationIDDetail(req.ConversationID)
 	details = append(details, templateDetails(req.TemplateName, req.Language, req.Components)...)
-	if len(details) > 0 {
-		s.fail(ctx, httpx.Validation(details...))
-		return
-	}
-	tenantID, key, err := s.visibleConversation(ctx, req.ConversationID)
-	if err != nil {
-		s.fail(ctx, err)
-		return
-	}
-	ticket, err := s.opts.Actors.PrepareSend(c, tenantID, &actors.TemplateRef{Name: req.TemplateName, Language: req.Language})
-	if err != nil {
-		s.fail(ctx, err)
+	tenantID, key, ticket, ok := s.admitSend(ctx, c, details, req.ConversationID, &actors.TemplateRef{Name: req.TemplateName, Language: req.Language})
+	if !ok {
 		return
 	}
 	var contact actors.Contact
@@ -131,6 +111,27 @@ func (s *Server) sendTemplate(ctx *fasthttp.RequestCtx, c context.Context) {
 	}
 	sr := recipientRequest(contact, key).WithTemplate(graph.NewTemplate(req.TemplateName, req.Language, req.Components...))
 	s.queueSend(ctx, c, tenantID, key, ticket, sr)
+}
+
+// admitSend is what both sends check before anything else: the request's validation
+// details (400), the conversation (another tenant's is a 404), and the tenant's consent to
+// send now (PrepareSend; a template send names its template). On a refusal it has answered
+// the request and ok is false.
+func (s *Server) admitSend(ctx *fasthttp.RequestCtx, c context.Context, details []httpx.Detail, conversationID string,
+	template *actors.TemplateRef) (tenantID, key string, ticket *actors.SendTicket, ok bool) {
+	if len(details) > 0 {
+		s.fail(ctx, httpx.Validation(details...))
+		return "", "", nil, false
+	}
+	tenantID, key, err := s.visibleConversation(ctx, conversationID)
+	if err == nil {
+		ticket, err = s.opts.Actors.PrepareSend(c, tenantID, template)
+	}
+	if err != nil {
+		s.fail(ctx, err)
+		return "", "", nil, false
+	}
+	return tenantID, key, ticket, true
 }
 
 // visibleConversation resolves a conversation id from a request body; other tenants' ids

@@ -55,7 +55,7 @@ func (s SendThroughput) Run(ctx context.Context, out io.Writer) error {
 		}
 		total += r
 	}
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuUsed()
 	n, err := s.phase(ctx, w, 0, s.Duration, out, "throughput")
 	if err != nil {
 		return err
@@ -63,10 +63,7 @@ func (s SendThroughput) Run(ctx context.Context, out io.Writer) error {
 	total += n
 	deadline := time.Now().Add(s.DrainTimeout)
 	for {
-		accepted, dups := w.acceptedAtMeta()
-		if dups > 0 {
-			return fmt.Errorf("bench: %d messages sent to Meta twice", dups)
-		}
+		accepted := w.acceptedCount()
 		if accepted >= total {
 			break
 		}
@@ -75,8 +72,12 @@ func (s SendThroughput) Run(ctx context.Context, out io.Writer) error {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	fmt.Fprintf(out, "  API call → sent          %9.0f msg/s   (%d messages of the throughput phase, each at Meta exactly once)\n",
-		float64(n)/time.Since(start).Seconds(), n)
+	elapsed, cpu := time.Since(start), cpuUsed()-cpu0
+	if accepted, dups := w.acceptedAtMeta(); dups > 0 || accepted != total {
+		return fmt.Errorf("bench: Meta accepted %d sends for %d accepted API calls, %d of them twice", accepted, total, dups)
+	}
+	fmt.Fprintf(out, "  API call → sent          %9.0f msg/s   (%d messages of the throughput phase, each at Meta exactly once; %s CPU per message)\n",
+		float64(n)/elapsed.Seconds(), n, perMessage(cpu, n))
 	if s.Backlog > 0 {
 		return drainBacklog(ctx, w, s.Backlog, s.DrainTimeout, out)
 	}

@@ -171,6 +171,14 @@ func TestTenantStateApply(t *testing.T) {
 	if !s.NeedsReauth {
 		t.Fatal("uninstall not noted")
 	}
+	s.apply(TenantEvent{Field: "phone_number_quality_update", Quality: &QualityUpdate{Event: "DOWNGRADE", CurrentLimit: "TIER_1K"}})
+	if s.HighThroughput {
+		t.Fatal("a messaging-limit change taken for a throughput upgrade")
+	}
+	s.apply(TenantEvent{Field: "phone_number_quality_update", Quality: &QualityUpdate{Event: EventThroughputUpgrade, CurrentLimit: "TIER_UNLIMITED"}})
+	if !s.HighThroughput {
+		t.Fatal("throughput upgrade not noted")
+	}
 	for range maxTenantEvents + 5 {
 		s.apply(TenantEvent{Field: "account_update", Account: &AccountEvent{Event: "ACCOUNT_VIOLATION"}})
 	}

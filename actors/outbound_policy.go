@@ -6,7 +6,8 @@ import "time"
 // the defaults noted (Meta's documented numbers where Meta has one).
 type OutboundPolicy struct {
 	// DefaultRate is a number's messages per second when its tenant sets none (80, Meta's
-	// default); MaxRate caps a tenant's setting (1,000, Meta's upgraded tier).
+	// default); MaxRate caps a tenant's setting and is the rate of a number Meta upgraded
+	// (1,000, Meta's upgraded tier).
 	DefaultRate int
 	MaxRate     int
 	// PairInterval and PairBurst pace messages to one recipient: a bucket of PairBurst
@@ -67,10 +68,17 @@ func (p *OutboundPolicy) defaults() {
 	def(&p.RescanEvery, time.Minute)
 }
 
-// rateOf is a tenant's pacing rate: its setting, else the default, capped.
-func (p *OutboundPolicy) rateOf(messagesPerSecond int) int {
+// rateOf is a tenant's pacing rate: its own setting, else the tier Meta put its number in
+// (the default, or MaxRate once Meta announced the upgrade), capped. An explicit setting
+// wins over the upgrade: an operator who chose a lower rate (a coexistence number is held at
+// 20 by Meta) chose it on purpose.
+func (p *OutboundPolicy) rateOf(messagesPerSecond int, highThroughput bool) int {
 	r := messagesPerSecond
-	if r <= 0 {
+	switch {
+	case r > 0:
+	case highThroughput:
+		r = p.MaxRate
+	default:
 		r = p.DefaultRate
 	}
 	return min(r, p.MaxRate)

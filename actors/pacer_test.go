@@ -132,3 +132,24 @@ func TestPacerFollowsTheTenantsSetting(t *testing.T) {
 		t.Fatalf("a lower limit caps the rate: %v", p.rate)
 	}
 }
+
+func TestRateOf(t *testing.T) {
+	p := OutboundPolicy{}
+	p.defaults()
+	for _, tc := range []struct {
+		name    string
+		setting int
+		high    bool
+		want    int
+	}{
+		{"no setting: Meta's default", 0, false, 80},
+		{"no setting, upgraded number: the upgraded tier", 0, true, 1000},
+		{"a setting wins over the default", 50, false, 50},
+		{"a setting wins over the upgrade", 20, true, 20},
+		{"a setting above the tier is capped", 5000, false, 1000},
+	} {
+		if got := p.rateOf(tc.setting, tc.high); got != tc.want {
+			t.Errorf("%s: rateOf(%d, %v) = %d, want %d", tc.name, tc.setting, tc.high, got, tc.want)
+		}
+	}
+}

@@ -96,7 +96,7 @@ func (s *sender) idle() bool { return len(s.items) == 0 && !s.moreInStore }
 func (s *sender) number(phoneNumberID string) *numberQueue {
 	nq, ok := s.numbers[phoneNumberID]
 	if !ok {
-		nq = &numberQueue{q: newSendQueue(s.pol.PairInterval, s.pol.PairBurst), pace: newPacer(s.pol.rateOf(s.dir.MessagesPerSecond)), gate: newDepartures(s.d.Now)}
+		nq = &numberQueue{q: newSendQueue(s.pol.PairInterval, s.pol.PairBurst), pace: newPacer(s.rate()), gate: newDepartures(s.d.Now)}
 		s.numbers[phoneNumberID] = nq
 	}
 	return nq

@@ -52,8 +52,17 @@ func (s *sender) applyDirectory(t persistence.Tenant) {
 			s.token = tok
 		}
 	}
+	s.followRate()
+}
+
+// rate is the tenant's pacing rate from its setting and its number's tier.
+func (s *sender) rate() int { return s.pol.rateOf(s.dir.MessagesPerSecond, s.state.HighThroughput) }
+
+// followRate sets every number's pacer to the tenant's rate, after the setting or the tier
+// changed.
+func (s *sender) followRate() {
 	for _, nq := range s.numbers {
-		nq.pace.setLimit(s.pol.rateOf(t.MessagesPerSecond))
+		nq.pace.setLimit(s.rate())
 	}
 }
 

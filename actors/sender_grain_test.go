@@ -33,6 +33,7 @@ type fakeGraph struct {
 	calls   map[string]int
 	tokens  map[string]string // message id → token of its last send
 	answers map[string]func(n int) (string, error)
+	times   map[string][]time.Time // token → when each of its sends arrived
 }
 
 func (f *fakeGraph) Send(_ context.Context, token, _ string, request []byte) (string, error) {
@@ -44,6 +45,7 @@ func (f *fakeGraph) Send(_ context.Context, token, _ string, request []byte) (st
 	f.calls[body.Callback]++
 	n := f.calls[body.Callback]
 	f.tokens[body.Callback] = token
+	f.times[token] = append(f.times[token], time.Now())
 	answer := f.answers[body.Callback]
 	f.mu.Unlock()
 	if answer != nil {
@@ -56,6 +58,39 @@ func (f *fakeGraph) answer(id string, a func(n int) (string, error)) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.answers[id] = a
+}
+
+// busiestSecond is the most sends made with token in any one-second span from `from` on.
+func (f *fakeGraph) busiestSecond(token string, from time.Time) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var at []time.Time
+	for _, t := range f.times[token] {
+		if !t.Before(from) {
+			at = append(at, t)
+		}
+	}
+	most := 0
+	for i, j := 0, 0; j < len(at); j++ {
+		for at[j].Sub(at[i]) >= time.Second {
+			i++
+		}
+		most = max(most, j-i+1)
+	}
+	return most
+}
+
+// sendsBetween counts the sends made with token in [from, to).
+func (f *fakeGraph) sendsBetween(token string, from, to time.Time) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, t := range f.times[token] {
+		if !t.Before(from) && t.Before(to) {
+			n++
+		}
+	}
+	return n
 }
 
 func (f *fakeGraph) sends(id string) (int, string) {
@@ -111,7 +146,7 @@ func sharedSender(t *testing.T) *senderRig {
 			shared.err = err
 			return
 		}
-		r := &senderRig{store: store, graph: &fakeGraph{calls: map[string]int{}, tokens: map[string]string{}, answers: map[string]func(int) (string, error){}}}
+		r := &senderRig{store: store, graph: &fakeGraph{calls: map[string]int{}, tokens: map[string]string{}, answers: map[string]func(int) (string, error){}, times: map[string][]time.Time{}}}
 		d := &Deps{Store: store, Graph: r.graph, Secrets: tenantSecrets{}, Outbound: OutboundPolicy{ReconcileAfter: 300 * time.Millisecond},
 			OnTenantFlags: func(id string, _ bool) { r.flags.Store(id, true) }}
 		node, err := cluster.Start(cluster.Options{ClusterName: "sender-test", Addr: "127.0.0.1:0", Codec: Codec(), Kinds: Kinds(d)})
@@ -424,5 +459,69 @@ func TestQueueOutboundClaimsAtInsertOnlyWhenNothingWaits(t *testing.T) {
 
 	if err := r.client.QueueOutbound(ctx, outboxRow(tenant, "")); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("a row without an id: %v, want ErrInvalid", err)
+	}
+}
+
+// Meta moves a number to 1,000 messages per second and says so with a
+// phone_number_quality_update (THROUGHPUT_UPGRADE). A tenant with no rate of its own is
+// paced at Meta's default until then — no second holds more than 80 of its sends — and
+// faster from the event on, without a restart; the tier is part of the tenant's state.
+func TestSenderFollowsAThroughputUpgrade(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	token := "token-" + tenant
+	// sendBurst queues n messages to n different customers (so the pair limit stays out of
+	// the way) and waits until each reached the Graph API.
+	sendBurst := func(prefix string, n int) {
+		t.Helper()
+		rows := make([]persistence.OutboxMessage, n)
+		for i := range rows {
+			id, to := fmt.Sprintf("%s-%s-%d", prefix, tenant, i), fmt.Sprintf("55119%08d", i)
+			row := outboxRow(tenant, id)
+			row.Recipient, row.ConversationID = "+"+to, ConversationID(tenant, to)
+			row.Request = fmt.Appendf(nil, `{"messaging_product":"whatsapp","to":"+%s","type":"text","text":{"body":"oferta %d"},"biz_opaque_callback_data":"%s"}`, to, i, id)
+			rows[i] = row
+		}
+		if err := r.store.Outbox().Enqueue(t.Context(), rows); err != nil {
+			t.Fatal(err)
+		}
+		for _, row := range rows {
+			if err := r.client.SubmitOutbound(t.Context(), row); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitFor(t, prefix+" burst sent", func() bool {
+			for _, row := range rows {
+				if n, _ := r.graph.sends(row.ID); n == 0 {
+					return false
+				}
+			}
+			return true
+		})
+	}
+
+	standard := time.Now()
+	sendBurst("std", 200)
+	if most := r.graph.busiestSecond(token, standard); most > 80 {
+		t.Fatalf("before the upgrade a second held %d sends, over Meta's default of 80", most)
+	}
+
+	upgrade := TenantEvent{Field: "phone_number_quality_update", Time: time.Now(),
+		Quality: &QualityUpdate{DisplayPhoneNumber: "15550123456", Event: EventThroughputUpgrade, CurrentLimit: "TIER_UNLIMITED"}}
+	if err := r.client.RecordTenantEvents(t.Context(), tenant, []TenantEvent{upgrade}); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := r.client.TenantState(t.Context(), tenant); err != nil || !st.HighThroughput {
+		t.Fatalf("tenant state after the upgrade: %+v, %v", st, err)
+	}
+	upgraded := time.Now()
+	sendBurst("high", 400)
+	// The first second after the event: the sender re-reads the tenant's directory entry
+	// every few seconds, and that alone must not be what raises the pace.
+	if first := r.graph.sendsBetween(token, upgraded, upgraded.Add(time.Second)); first <= 80 {
+		t.Fatalf("the second after the upgrade held %d sends, want more than 80", first)
+	}
+	if most := r.graph.busiestSecond(token, upgraded); most > 1000 {
+		t.Fatalf("after the upgrade a second held %d sends, over the upgraded tier's 1,000", most)
 	}
 }

@@ -80,7 +80,7 @@ func (g *tenantGrain) Receive(c *cluster.Context, msg any) {
 		page := g.convs.query(m)
 		c.Reply().Send(&page)
 	case *RecordTenantEvents:
-		reauth := g.state.NeedsReauth
+		reauth, high := g.state.NeedsReauth, g.state.HighThroughput
 		for _, ev := range m.Events {
 			g.state.apply(ev)
 		}
@@ -91,6 +91,9 @@ func (g *tenantGrain) Receive(c *cluster.Context, msg any) {
 		}
 		if g.state.NeedsReauth != reauth {
 			g.d.OnTenantFlags(g.tenantID, g.state.NeedsReauth)
+		}
+		if g.state.HighThroughput != high {
+			g.out.followRate() // an upgraded number sends faster from now on
 		}
 		g.out.pump() // a reinstated account may send again
 		c.Reply().Send(&Ack{})

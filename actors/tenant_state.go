@@ -11,6 +11,10 @@ const (
 	maxAliases      = 100_000
 )
 
+// EventThroughputUpgrade is the phone_number_quality_update event Meta sends once a number
+// moved to the 1,000 messages per second tier.
+const EventThroughputUpgrade = "THROUGHPUT_UPGRADE"
+
 // TenantState is what the tenant grain knows of its WhatsApp account besides conversations.
 type TenantState struct {
 	Templates map[string]TemplateState `json:"templates"`
@@ -19,6 +23,11 @@ type TenantState struct {
 	Capability map[string]string `json:"capability,omitempty"`
 	// NeedsReauth is set when the customer uninstalled the app: the token is dead.
 	NeedsReauth bool `json:"needsReauth,omitempty"`
+	// HighThroughput is set by Meta's THROUGHPUT_UPGRADE event: the number may now send
+	// 1,000 messages per second (WHATSAPP.md §3), and a tenant with no rate of its own is
+	// paced at that instead of the default 80. Meta documents no way back down; a 130429
+	// still slows the pacer.
+	HighThroughput bool `json:"highThroughput,omitempty"`
 	// Restricted is set by ACCOUNT_RESTRICTION / DISABLED_UPDATE until reinstated.
 	Restricted bool `json:"restricted,omitempty"`
 	// SendsPausedUntil pauses the tenant's sends after Meta restricted its number or WABA
@@ -69,6 +78,9 @@ func (t *TenantState) apply(ev TenantEvent) {
 		t.Templates[k] = TemplateState{TemplateUpdate: u, UpdatedAt: ev.Time}
 	case ev.Quality != nil:
 		t.Quality = &QualityState{QualityUpdate: *ev.Quality, UpdatedAt: ev.Time}
+		if ev.Quality.Event == EventThroughputUpgrade {
+			t.HighThroughput = true
+		}
 	case ev.Account != nil:
 		switch ev.Account.Event {
 		case "PARTNER_APP_UNINSTALLED", "PARTNER_REMOVED":

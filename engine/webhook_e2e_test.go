@@ -110,14 +110,15 @@ func TestFixturesLandWhereTheyShould(t *testing.T) {
 				t.Fatalf("reply context %v, media error %v", sawReply, sawError)
 			}
 
-			// Tenant events reached the tenant grain; the uninstall flagged re-authorisation.
+			// Tenant events reached the tenant grain; the uninstall flagged re-authorisation and
+			// the throughput upgrade moved the number to Meta's 1,000/s tier.
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			st, err := n.Engine.Actors().TenantState(ctx, tenantA)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, ok := st.Templates["order_shipped|pt_BR"]; !ok || st.Quality == nil || st.Capability == nil || !st.NeedsReauth {
+			if _, ok := st.Templates["order_shipped|pt_BR"]; !ok || st.Quality == nil || st.Capability == nil || !st.NeedsReauth || !st.HighThroughput {
 				t.Fatalf("tenant state %+v", st)
 			}
 			eventually(t, 10*time.Second, func() bool {

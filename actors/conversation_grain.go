@@ -300,6 +300,17 @@ func (g *conversationGrain) stopping() {
 	w.done.publishAndAnswer(g.d)
 }
 
+// inbound counts the inbound messages this flush stored for the first time.
+func (f *flushDone) inbound() int {
+	n := 0
+	for i := range f.events {
+		if f.events[i].Type == EventMessageNew && f.events[i].Message.Direction == Inbound {
+			n++
+		}
+	}
+	return n
+}
+
 // publishAndAnswer tells the node of a durable flush (message events, the summary) and
 // answers everyone who waited for it.
 func (f *flushDone) publishAndAnswer(d *Deps) {
@@ -345,7 +356,7 @@ func (g *conversationGrain) flushed(c *cluster.Context, f *flushDone) {
 		// tenant activates, so a failed push loses nothing durable.
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if _, err := node.Call(ctx, KindTenant, f.summary.TenantID, &UpsertSummary{Summary: f.summary}); err != nil {
+		if _, err := node.Call(ctx, KindTenant, f.summary.TenantID, &UpsertSummary{Summary: f.summary, Inbound: f.inbound()}); err != nil {
 			d.Log.Warn("tenant index update failed", "conversation", f.summary.ID, "err", err)
 		}
 		// Statuses matched by our message id prove those messages reached Meta; the sender

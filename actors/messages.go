@@ -131,6 +131,9 @@ const (
 // UpsertSummary tells the tenant grain a conversation changed.
 type UpsertSummary struct {
 	Summary ConversationSummary `json:"summary"`
+	// Inbound is how many inbound messages the change stored: they count against the
+	// number's throughput (the tenant's sender charges its pacer).
+	Inbound int `json:"inbound,omitempty"`
 }
 
 // QueryConversations lists a tenant's conversations, newest activity first.

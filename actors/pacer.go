@@ -59,6 +59,28 @@ func (p *pacer) reserve(now time.Time) time.Time {
 	return s
 }
 
+// charge books n slots for messages the number received: Meta's limit counts inbound and
+// outbound messages together (WHATSAPP.md §3). The slots are booked from now, never back
+// into missed ones (the received messages took those), and never more than a second ahead:
+// Meta counts a sliding second, so a message received a second ago no longer takes room.
+func (p *pacer) charge(now time.Time, n int) {
+	if n <= 0 {
+		return
+	}
+	next := later(p.next, now).Add(time.Duration(n) * p.interval())
+	if limit := now.Add(time.Second); next.After(limit) {
+		next = later(p.next, limit)
+	}
+	p.next = next
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
 // setLimit follows a change of the tenant's setting.
 func (p *pacer) setLimit(rate int) {
 	p.limit = float64(rate)

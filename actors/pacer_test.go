@@ -153,3 +153,29 @@ func TestRateOf(t *testing.T) {
 		}
 	}
 }
+
+// Meta counts what a number receives against the same limit as what it sends: received
+// messages push the next send back by their share of the second, and only within the
+// sliding second Meta counts.
+func TestPacerChargesInboundMessages(t *testing.T) {
+	p := newPacer(80)
+	p.charge(t0, 60)
+	if got, want := p.slot(t0), t0.Add(60*p.interval()); !got.Equal(want) {
+		t.Fatalf("after 60 received messages the next send leaves at %v, want %v", got.Sub(t0), want.Sub(t0))
+	}
+	// Slots missed before the messages came are not booked again behind them.
+	late := t0.Add(10 * time.Second)
+	p.charge(late, 1)
+	if got := p.slot(late); !got.Equal(late.Add(p.interval())) {
+		t.Fatalf("a charge after an idle spell starts at %v after now, want one interval", got.Sub(late))
+	}
+	// A flood is charged for one second at most: older messages leave Meta's window.
+	p.charge(late, 10_000)
+	if got := p.slot(late); !got.Equal(late.Add(time.Second)) {
+		t.Fatalf("a flood of received messages holds sends back %v, want 1s", got.Sub(late))
+	}
+	p.charge(late, 0)
+	if got := p.slot(late); !got.Equal(late.Add(time.Second)) {
+		t.Fatalf("charging nothing moved the clock to %v", got.Sub(late))
+	}
+}

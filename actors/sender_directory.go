@@ -58,6 +58,17 @@ func (s *sender) applyDirectory(t persistence.Tenant) {
 // rate is the tenant's pacing rate from its setting and its number's tier.
 func (s *sender) rate() int { return s.pol.rateOf(s.dir.MessagesPerSecond, s.state.HighThroughput) }
 
+// chargeInbound counts n messages the tenant's number received against its throughput, so
+// a number busy receiving sends correspondingly slower instead of meeting 130429s. Before
+// the directory entry is known there is no number to charge; the pacer's 130429 handling
+// covers that moment.
+func (s *sender) chargeInbound(n int) {
+	if !s.enabled() || !s.dirFound || s.dir.PhoneNumberID == "" {
+		return
+	}
+	s.number(s.dir.PhoneNumberID).pace.charge(s.d.Now(), n)
+}
+
 // followRate sets every number's pacer to the tenant's rate, after the setting or the tier
 // changed.
 func (s *sender) followRate() {

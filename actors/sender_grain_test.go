@@ -70,14 +70,7 @@ func (f *fakeGraph) busiestSecond(token string, from time.Time) int {
 			at = append(at, t)
 		}
 	}
-	most := 0
-	for i, j := 0, 0; j < len(at); j++ {
-		for at[j].Sub(at[i]) >= time.Second {
-			i++
-		}
-		most = max(most, j-i+1)
-	}
-	return most
+	return maxInAnySecond(at)
 }
 
 // sendsBetween counts the sends made with token in [from, to).
@@ -215,6 +208,20 @@ func (r *senderRig) record(t *testing.T, tenantID, id string, submit bool) {
 	}
 }
 
+// claimedBeforeACrash stores message id as a process that died mid-send leaves it: claimed
+// (sending, one attempt), with no outcome.
+func (r *senderRig) claimedBeforeACrash(t *testing.T, tenantID, id string) {
+	t.Helper()
+	row := outboxRow(tenantID, id)
+	if err := r.store.Outbox().Enqueue(t.Context(), []persistence.OutboxMessage{row}); err != nil {
+		t.Fatal(err)
+	}
+	row.State, row.Attempts = persistence.OutboxSending, 1
+	if err := r.store.Outbox().Transition(t.Context(), persistence.OutboxQueued, row); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
@@ -287,14 +294,7 @@ func TestSenderReconcilesMessagesFoundMidSend(t *testing.T) {
 	tenant := r.newTenant(t)
 	ctx := t.Context()
 	for _, id := range []string{"reached", "lost"} {
-		row := outboxRow(tenant, id)
-		if err := r.store.Outbox().Enqueue(ctx, []persistence.OutboxMessage{row}); err != nil {
-			t.Fatal(err)
-		}
-		row.State, row.Attempts = persistence.OutboxSending, 1
-		if err := r.store.Outbox().Transition(ctx, persistence.OutboxQueued, row); err != nil {
-			t.Fatal(err)
-		}
+		r.claimedBeforeACrash(t, tenant, id)
 	}
 	for _, id := range []string{"reached", "lost"} {
 		m, _ := OutboundMessage(id, outboxRow(tenant, id).Request, time.Now())
@@ -524,4 +524,92 @@ func TestSenderFollowsAThroughputUpgrade(t *testing.T) {
 	if most := r.graph.busiestSecond(token, upgraded); most > 1000 {
 		t.Fatalf("after the upgrade a second held %d sends, over the upgraded tier's 1,000", most)
 	}
+}
+
+// Meta's limit counts a number's inbound and outbound messages together: after 60 messages
+// arrive within a second, a number paced at 80 has room for 20 sends in that second, not 80.
+func TestSenderLeavesRoomForInboundMessages(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	tn, err := r.store.Directory().TenantByID(t.Context(), tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The sender knows its number once the directory is read; a first send makes sure.
+	r.record(t, tenant, "warm-"+tenant, true)
+	waitFor(t, "first send", func() bool { n, _ := r.graph.sends("warm-" + tenant); return n == 1 })
+
+	received := time.Now()
+	var wg sync.WaitGroup
+	errs := make(chan error, 60)
+	for i := range 60 {
+		wg.Go(func() {
+			from := fmt.Sprintf("55218%08d", i)
+			_, err := r.client.Deliver(t.Context(), from, &Deliver{TenantID: tenant, PhoneNumberID: tn.PhoneNumberID,
+				Contact: Contact{WaID: from}, Messages: []Message{{WAMID: fmt.Sprintf("wamid.in.%s.%d", tenant, i), Type: "text", Text: "oi", Timestamp: received}}})
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := make([]string, 100)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("after-in-%s-%d", tenant, i)
+		to := fmt.Sprintf("55219%08d", i)
+		row := outboxRow(tenant, ids[i])
+		row.PhoneNumberID, row.Recipient, row.ConversationID = tn.PhoneNumberID, "+"+to, ConversationID(tenant, to)
+		row.Request = fmt.Appendf(nil, `{"messaging_product":"whatsapp","to":"+%s","type":"text","text":{"body":"oi"},"biz_opaque_callback_data":"%s"}`, to, ids[i])
+		if err := r.store.Outbox().Enqueue(t.Context(), []persistence.OutboxMessage{row}); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.client.SubmitOutbound(t.Context(), row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "sends after the inbound burst", func() bool {
+		for _, id := range ids {
+			if n, _ := r.graph.sends(id); n == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	if sent := r.graph.sendsBetween("token-"+tenant, received, received.Add(time.Second)); sent > 20 {
+		t.Fatalf("%d sends in the second 60 messages arrived in, want at most 20 (80 in all)", sent)
+	}
+}
+
+// A message found mid-send whose status webhook is stored but not yet processed (on MongoDB
+// its conversation can be fenced for a minute by the process that died) is not resent when
+// its wait ends: the pending webhook names it. Once nothing pending names it and still no
+// status came, it is sent again — so the look at the inbox is what held it back.
+func TestSenderWaitsForAStatusStillInTheInbox(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	ctx := t.Context()
+	id := "pending-" + tenant
+	r.claimedBeforeACrash(t, tenant, id)
+	webhook := persistence.InboxEntry{ID: "in-" + id, ReceivedAt: time.Now().UTC(), Body: fmt.Appendf(nil,
+		`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"statuses":[{"id":"wamid.X","status":"sent","recipient_id":"%s","biz_opaque_callback_data":"%s"}]}}]}]}`, customer, id)}
+	if err := r.store.Inbox().Append(ctx, []persistence.InboxEntry{webhook}); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.client.WakeOutbound(ctx, tenant); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "parked as unknown", func() bool { return r.row(t, id).State == persistence.OutboxUnknown })
+	// The rig's wait is 300 ms: several waits end while the webhook is pending.
+	time.Sleep(1500 * time.Millisecond)
+	if n, _ := r.graph.sends(id); n != 0 {
+		t.Fatalf("resent %d times while a status naming it waited in the inbox", n)
+	}
+	if err := r.store.Inbox().MarkProcessed(ctx, []string{webhook.ID}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "sent again once nothing names it", func() bool { n, _ := r.graph.sends(id); return n == 1 })
 }

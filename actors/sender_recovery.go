@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -113,11 +114,47 @@ func (s *sender) announceUnknown(rows []persistence.OutboxMessage, now time.Time
 	}()
 }
 
-// evidenceChecked carries a conversation's answer about an unknown message.
+// evidenceChecked carries a conversation's answer about an unknown message; inInbox is set
+// when, the conversation having no evidence, a webhook naming the message still waits in
+// the inbox unprocessed.
 type evidenceChecked struct {
-	id   string
-	view OutboundView
-	err  error
+	id      string
+	view    OutboundView
+	inInbox bool
+	err     error
+}
+
+// inboxScanLimit bounds how many unprocessed webhooks an evidence check reads. An inbox
+// further behind than that counts as possibly holding the evidence: a node that far behind
+// on Meta's webhooks is in no position to conclude that Meta sent none.
+const inboxScanLimit = 20_000
+
+// namedInInbox reports whether an unprocessed webhook in the inbox names message id (as the
+// biz_opaque_callback_data of a status, which Meta sends only for a request it accepted). A
+// conversation that cannot write — on MongoDB, a process killed inside a conditional write
+// leaves a fence that holds a conversation for a minute — cannot record Meta's statuses, so
+// their webhooks stay pending; without this look the wait would end "without evidence" and
+// resend a message Meta already had.
+func namedInInbox(ctx context.Context, inbox persistence.Inbox, id string) (bool, error) {
+	quoted := []byte(`"` + id + `"`)
+	after := ""
+	for read := 0; read < inboxScanLimit; {
+		page, err := inbox.Pending(ctx, after, 500)
+		if err != nil {
+			return false, fmt.Errorf("read pending webhooks: %w", err)
+		}
+		for _, e := range page {
+			if bytes.Contains(e.Body, quoted) {
+				return true, nil
+			}
+		}
+		if len(page) < 500 {
+			return false, nil
+		}
+		read += len(page)
+		after = page[len(page)-1].ID
+	}
+	return true, nil
 }
 
 // reconcile asks the conversations of unknown messages whose wait is over whether Meta
@@ -134,6 +171,10 @@ func (s *sender) reconcile(now time.Time) time.Time {
 		}
 		it.checking = true
 		row, node, tell, timeout := it.row, s.node, s.tell, s.pol.SendTimeout
+		var inbox persistence.Inbox
+		if s.d.Store != nil {
+			inbox = s.d.Store.Inbox()
+		}
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
@@ -151,7 +192,11 @@ func (s *sender) reconcile(now time.Time) time.Time {
 			} else if isNotFound(err) {
 				err = nil // no conversation: no evidence
 			}
-			tell(&evidenceChecked{id: row.ID, view: view, err: err})
+			inInbox := false
+			if err == nil && !view.Reached() && inbox != nil {
+				inInbox, err = namedInInbox(ctx, inbox, row.ID)
+			}
+			tell(&evidenceChecked{id: row.ID, view: view, inInbox: inInbox, err: err})
 		}()
 	}
 	return next
@@ -172,6 +217,12 @@ func (s *sender) checked(r *evidenceChecked) {
 		it.reconcileBy = now.Add(10 * time.Second)
 	case r.view.Reached():
 		s.confirm(it, r.view.WAMID, now)
+	case r.inInbox:
+		// Meta reported the message; its conversation has not recorded that yet. Once it
+		// does, the evidence settles the message; until then, never resend it.
+		s.d.Log.Warn("a webhook naming a message of unknown fate waits in the inbox; waiting for it",
+			"tenant", s.tenantID, "message", r.id)
+		it.reconcileBy = now.Add(s.pol.ReconcileAfter)
 	default:
 		s.d.Log.Warn("no status from Meta for a message of unknown fate; sending it again",
 			"tenant", s.tenantID, "message", r.id, "waited", s.pol.ReconcileAfter)

@@ -75,6 +75,7 @@ func (g *tenantGrain) Receive(c *cluster.Context, msg any) {
 		c.Reply().Send(&Ack{})
 	case *UpsertSummary:
 		g.convs.upsert(m.Summary)
+		g.out.chargeInbound(m.Inbound)
 		c.Reply().Send(&Ack{})
 	case *QueryConversations:
 		page := g.convs.query(m)

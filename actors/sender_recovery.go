@@ -129,6 +129,9 @@ type evidenceChecked struct {
 // on Meta's webhooks is in no position to conclude that Meta sent none.
 const inboxScanLimit = 20_000
 
+// inboxScanPage is how many pending webhooks one read of that scan returns.
+const inboxScanPage = 500
+
 // namedInInbox reports whether an unprocessed webhook in the inbox names message id (as the
 // biz_opaque_callback_data of a status, which Meta sends only for a request it accepted). A
 // conversation that cannot write — on MongoDB, a process killed inside a conditional write
@@ -139,7 +142,7 @@ func namedInInbox(ctx context.Context, inbox persistence.Inbox, id string) (bool
 	quoted := []byte(`"` + id + `"`)
 	after := ""
 	for read := 0; read < inboxScanLimit; {
-		page, err := inbox.Pending(ctx, after, 500)
+		page, err := inbox.Pending(ctx, after, inboxScanPage)
 		if err != nil {
 			return false, fmt.Errorf("read pending webhooks: %w", err)
 		}
@@ -148,7 +151,7 @@ func namedInInbox(ctx context.Context, inbox persistence.Inbox, id string) (bool
 				return true, nil
 			}
 		}
-		if len(page) < 500 {
+		if len(page) < inboxScanPage {
 			return false, nil
 		}
 		read += len(page)

@@ -13,6 +13,9 @@ var (
 	ErrNotFound    = errors.New("actors: not found")
 	ErrUnavailable = errors.New("actors: unavailable")
 	ErrInvalid     = errors.New("actors: invalid request")
+	// ErrWindowUnvouched: the tenant could not vouch for the customer's 24-hour window
+	// (QueueOutbound); the conversation's own summary decides.
+	ErrWindowUnvouched = errors.New("actors: the tenant cannot vouch for the service window")
 )
 
 // SendRefusedError is a tenant refusing a send now (PrepareSend): Code is one of the
@@ -46,6 +49,8 @@ func call[T any](ctx context.Context, c *Client, kind, identity string, req any)
 				return nil, fmt.Errorf("%w: %s", ErrInvalid, f.Message)
 			case FailureNotConfigured, FailureTenantInactive, FailureNeedsReauth, FailureSendingPaused, FailureTemplate:
 				return nil, &SendRefusedError{Code: f.Code, Reason: f.Message}
+			case FailureWindowUnvouched:
+				return nil, fmt.Errorf("%w: %s", ErrWindowUnvouched, f.Message)
 			}
 		}
 		return nil, fmt.Errorf("%w: %s/%s: %w", ErrUnavailable, kind, identity, err)

@@ -12,10 +12,11 @@ func (c *Client) PrepareSend(ctx context.Context, tenantID string, template *Tem
 	return call[SendTicket](ctx, c, KindTenant, tenantID, &PrepareSend{Template: template})
 }
 
-// QueueOutbound stores a message the API accepted in its tenant's outbox and hands it to
-// the tenant's sender; it returns once the message is durable.
-func (c *Client) QueueOutbound(ctx context.Context, m persistence.OutboxMessage) error {
-	_, err := call[Ack](ctx, c, KindTenant, m.TenantID, &QueueOutbound{Message: m})
+// QueueOutbound is a send the API accepted (QueueOutbound): the tenant checks it may send,
+// stores q.Message in the outbox and has the conversation record q.Record; it returns once
+// the message is durable. A refusal is a *SendRefusedError, or ErrWindowUnvouched.
+func (c *Client) QueueOutbound(ctx context.Context, q *QueueOutbound) error {
+	_, err := call[Ack](ctx, c, KindTenant, q.Message.TenantID, q)
 	return err
 }
 

@@ -349,25 +349,22 @@ func (g *conversationGrain) flushed(c *cluster.Context, f *flushDone) {
 		return
 	}
 	g.version = f.version
-	node, d := c.Node(), g.d
-	d.spawn(func() {
-		// Keep the tenant's inbox index current before acknowledging, so a processed message
-		// is visible in GET /conversations. The index is rebuilt from snapshots when the
-		// tenant activates, so a failed push loses nothing durable.
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if _, err := node.Call(ctx, KindTenant, f.summary.TenantID, &UpsertSummary{Summary: f.summary, Inbound: f.inbound()}); err != nil {
-			d.Log.Warn("tenant index update failed", "conversation", f.summary.ID, "err", err)
+	// Keep the tenant's inbox index current before acknowledging, so a processed message is
+	// visible in GET /conversations: the upsert is in the tenant's mailbox before anyone
+	// learns of the change, and a mailbox is FIFO. Told, not called: the index is rebuilt from
+	// the snapshots when the tenant activates, so an upsert lost to a stopping activation
+	// loses nothing durable. Statuses matched by our message id prove those messages reached
+	// Meta; the sender may be reconciling them (best effort: it also asks when its wait ends).
+	node := c.Node()
+	if err := node.Tell(KindTenant, f.summary.TenantID, &UpsertSummary{Summary: f.summary, Inbound: f.inbound()}); err != nil {
+		g.d.Log.Warn("tenant index update failed", "conversation", f.summary.ID, "err", err)
+	}
+	for i := range f.evidence {
+		if err := node.Tell(KindTenant, f.summary.TenantID, &f.evidence[i]); err != nil {
+			g.d.Log.Warn("send evidence not delivered", "conversation", f.summary.ID, "message", f.evidence[i].MessageID, "err", err)
 		}
-		// Statuses matched by our message id prove those messages reached Meta; the sender
-		// may be reconciling them. Best effort: it also asks when its wait ends.
-		for _, ev := range f.evidence {
-			if _, err := node.Call(ctx, KindTenant, f.summary.TenantID, &ev); err != nil {
-				d.Log.Warn("send evidence not delivered", "conversation", f.summary.ID, "message", ev.MessageID, "err", err)
-			}
-		}
-		f.publishAndAnswer(d)
-	})
+	}
+	f.publishAndAnswer(g.d)
 	// Changes made during this flush go now if someone waits for them or their write-behind
 	// time already passed; otherwise the pending flushDue takes them.
 	if len(g.waiting) > 0 || (g.dirty && !g.behind) {

@@ -24,12 +24,25 @@ type SendTicket struct {
 	PhoneNumberID string `json:"phoneNumberId"`
 }
 
-// QueueOutbound hands a message the API accepted to its tenant, which stores it in the
-// outbox — queued, or already claimed when it can leave at once — and answers Ack once the
-// row is durable (a Failure if the store refused: nothing was stored). Retrying after an
-// unclear failure is safe by message id (ErrConflict).
+// QueueOutbound is a send the API accepted, in one call to its tenant. The tenant checks
+// that it may send now (PrepareSend's checks, the template's among them), and, when
+// NeedsWindow, that the customer's 24-hour window is open by its copy of the conversation's
+// summary; it fills in the sending number, stores the message in the outbox — queued, or
+// already claimed when it can leave at once — tells the conversation to record Record, and
+// answers Ack once the row is durable. Refusals are PrepareSend's Failures, or
+// FailureWindowUnvouched when the tenant's copy cannot vouch for the window (none, or one
+// that says closed, which a message just stored may make stale): the caller then asks the
+// conversation, which knows. A store refusal is a Failure too, and nothing was stored.
+// Retrying after an unclear failure is safe by message id (ErrConflict).
 type QueueOutbound struct {
-	Message persistence.OutboxMessage `json:"message"`
+	Message     persistence.OutboxMessage `json:"message"`
+	Template    *TemplateRef              `json:"template,omitempty"`
+	NeedsWindow bool                      `json:"needsWindow,omitempty"`
+	// Record is the message as its conversation shows it (queued). It is told, not called:
+	// the record is in the conversation's mailbox before the Ack, so the caller's next read
+	// sees it, and a record lost with an activation is restored by the send's outcome
+	// (OutboundResult carries the message).
+	Record *Message `json:"record,omitempty"`
 }
 
 // SubmitOutbound hands a message already stored queued in the outbox to its tenant's
@@ -94,6 +107,9 @@ const (
 	FailureNeedsReauth    = "needs_reauth"        // Meta rejected the token (190) or the app was removed
 	FailureSendingPaused  = "sending_paused"      // Meta restricted the number/WABA (131048, 368, …)
 	FailureTemplate       = "template_not_usable" // unknown template or not APPROVED
+	// FailureWindowUnvouched: the tenant's copy of the summary cannot vouch that the
+	// customer's window is open; ask the conversation (QueueOutbound).
+	FailureWindowUnvouched = "window_unvouched"
 )
 
 func registerOutbound(register func(name string, v any)) {

@@ -20,6 +20,9 @@ type sender struct {
 	save     func() error // persists state
 	tell     func(any)
 	node     *cluster.Node
+	// windowOpen reports whether the tenant's copy of a conversation's summary vouches for
+	// an open customer window (QueueOutbound.NeedsWindow).
+	windowOpen func(conversationID string) bool
 
 	items    map[string]*outItem
 	unknown  map[string]*outItem // the items in phaseUnknown

@@ -26,16 +26,19 @@ var errNotInserted = errors.New("outbox insert failed")
 // (earlier, a dispatch could claim a row that is not stored yet).
 type queuedDurable struct{ row persistence.OutboxMessage }
 
-// accept stores row and answers r: Ack once durable, a Failure if the store refused.
-func (s *sender) accept(row persistence.OutboxMessage, r cluster.Replier) {
-	if row.ID == "" || row.TenantID != s.tenantID {
-		r.Fail(FailureInvalid, fmt.Sprintf("outbox message %q is not tenant %s's", row.ID, s.tenantID))
+// accept stores q's row and answers r: Ack once durable (after telling the conversation
+// its record), a Failure if the store refused.
+func (s *sender) accept(q *QueueOutbound, r cluster.Replier) {
+	row := q.Message
+	if row.ID == "" || row.TenantID != s.tenantID || row.PhoneNumberID == "" {
+		r.Fail(FailureInvalid, fmt.Sprintf("outbox message %q is not tenant %s's, or has no sending number", row.ID, s.tenantID))
 		return
 	}
 	row.State = persistence.OutboxQueued
 	now := s.d.Now()
+	ack := s.acker(q.Record, row, r)
 	if it, nq, ok := s.claimAtInsert(row, now); ok {
-		s.startInsertedAttempt(it, s.departure(it, nq, now), r)
+		s.startInsertedAttempt(it, s.departure(it, nq, now), ack, r)
 		return
 	}
 	ob, tell := s.d.Store.Outbox(), s.tell
@@ -48,9 +51,25 @@ func (s *sender) accept(row persistence.OutboxMessage, r cluster.Replier) {
 		}
 		// Stored — or stored already: ids are new per API request, so a conflict is an
 		// earlier try of this same call (retried after its activation died).
-		r.Send(&Ack{})
+		ack()
 		tell(&queuedDurable{row: row})
 	})
+}
+
+// acker returns what answers an accepted send once its row is durable: the conversation is
+// told its record first, so it is in the conversation's mailbox before the caller hears of
+// the send (and before the send's outcome, which follows the Ack), then r gets Ack.
+func (s *sender) acker(record *Message, row persistence.OutboxMessage, r cluster.Replier) func() {
+	node, log := s.node, s.d.Log
+	return func() {
+		if identity, ok := conversationOf(row); ok && record != nil && node != nil {
+			if err := node.Tell(KindConversation, identity, &RecordOutbound{Message: *record}); err != nil {
+				// The outcome's OutboundResult carries the message and restores the record.
+				log.Warn("conversation not told of a queued send", "conversation", identity, "message", row.ID, "err", err)
+			}
+		}
+		r.Send(&Ack{})
+	}
 }
 
 // claimAtInsert takes row straight to sending if it may leave now, as dispatch would: no
@@ -88,7 +107,7 @@ func (s *sender) claimAtInsert(row persistence.OutboxMessage, now time.Time) (*o
 // Failure and nothing is sent. An insert whose outcome is unclear (a timeout after the write
 // may have landed) is withdrawn — sending → failed, which only a stored row accepts — so a
 // row the API refused never goes out later by reconciliation.
-func (s *sender) startInsertedAttempt(it *outItem, dep departure, r cluster.Replier) {
+func (s *sender) startInsertedAttempt(it *outItem, dep departure, ack func(), r cluster.Replier) {
 	queued, store, log := it.row, s.d.Store, s.d.Log
 	claim := queued
 	claim.State, claim.Attempts, claim.UpdatedAt = persistence.OutboxSending, 1, time.Now().UTC()
@@ -100,7 +119,7 @@ func (s *sender) startInsertedAttempt(it *outItem, dep departure, r cluster.Repl
 			// An earlier try of this same call stored it (ids are new per API request): it
 			// is accepted, and goes through the ordinary claim, which sends it only if it
 			// is still queued.
-			r.Send(&Ack{})
+			ack()
 			dep.tell(&attemptDone{id: claim.ID, claimErr: fmt.Errorf("%w: %w", errNotInserted, err)})
 			dep.tell(&queuedDurable{row: queued})
 			return
@@ -110,7 +129,7 @@ func (s *sender) startInsertedAttempt(it *outItem, dep departure, r cluster.Repl
 			dep.tell(&attemptDone{id: claim.ID, claimErr: fmt.Errorf("%w: %w", errNotInserted, err)})
 			return
 		}
-		r.Send(&Ack{})
+		ack()
 		dep.send(ctx, claim)
 	})
 }

@@ -52,9 +52,11 @@ func (s *sender) prepare(p *PrepareSend, now time.Time) (ticket *SendTicket, cod
 // share one re-read. (A 250 ms allowance let a send right after connecting fail in CI.)
 const refusalFreshness = 0
 
-// pendingPrepare is a PrepareSend waiting for a fresh directory entry.
+// pendingPrepare is a PrepareSend, or a QueueOutbound (q), waiting for a fresh directory
+// entry.
 type pendingPrepare struct {
 	p  *PrepareSend
+	q  *QueueOutbound
 	r  cluster.Replier
 	at time.Time // arrival: only a read started after it may refuse it
 }
@@ -62,15 +64,27 @@ type pendingPrepare struct {
 // answerPrepare answers p, unless the answer would be a refusal resting on a directory entry
 // that is not fresh: then it reads the entry again first and answers once it has.
 func (s *sender) answerPrepare(p *PrepareSend, r cluster.Replier) {
+	s.prepareThen(pendingPrepare{p: p, r: r, at: s.d.Now()})
+}
+
+// queue takes a send the API accepted (QueueOutbound): PrepareSend's answer first, with the
+// same fresh-directory rule for refusals, then the outbox.
+func (s *sender) queue(q *QueueOutbound, r cluster.Replier) {
+	s.prepareThen(pendingPrepare{p: &PrepareSend{Template: q.Template}, q: q, r: r, at: s.d.Now()})
+}
+
+// prepareThen answers w now, or parks it until a directory read started after it arrived
+// when its answer would be a refusal resting on an older entry.
+func (s *sender) prepareThen(w pendingPrepare) {
 	now := s.d.Now()
-	ticket, code, why := s.prepare(p, now)
+	ticket, code, why := s.prepare(w.p, now)
 	if code != "" && code != FailureTemplate && code != FailureSendingPaused && s.enabled() &&
-		!s.dirAt.After(now.Add(-refusalFreshness)) {
-		s.prepares = append(s.prepares, pendingPrepare{p: p, r: r, at: now})
+		!s.dirAt.After(w.at.Add(-refusalFreshness)) {
+		s.prepares = append(s.prepares, w)
 		s.refreshDirectory(now, true) // or, if a read is running, the next one (answerPrepares)
 		return
 	}
-	replyPrepare(r, ticket, code, why)
+	s.proceed(w, ticket, code, why)
 }
 
 // answerPrepares answers the prepares that waited for the directory, once the entry was
@@ -85,19 +99,29 @@ func (s *sender) answerPrepares() {
 			continue
 		}
 		ticket, code, why := s.prepare(w.p, now)
-		replyPrepare(w.r, ticket, code, why)
+		s.proceed(w, ticket, code, why)
 	}
 	if len(s.prepares) > 0 {
 		s.refreshDirectory(now, true)
 	}
 }
 
-func replyPrepare(r cluster.Replier, ticket *SendTicket, code, why string) {
-	if code != "" {
-		r.Fail(code, why)
-		return
+// proceed acts on a prepare's answer: a refusal answers the caller; a ticket answers a
+// PrepareSend, or — once the window is vouched for, when the message needs it — sends a
+// QueueOutbound's message from the ticket's number.
+func (s *sender) proceed(w pendingPrepare, ticket *SendTicket, code, why string) {
+	switch {
+	case code != "":
+		w.r.Fail(code, why)
+	case w.q == nil:
+		w.r.Send(ticket)
+	case w.q.NeedsWindow && (s.windowOpen == nil || !s.windowOpen(w.q.Message.ConversationID)):
+		w.r.Fail(FailureWindowUnvouched, "the tenant's copy of conversation "+w.q.Message.ConversationID+" does not show an open window")
+	default:
+		q := *w.q // the caller's value is shared, never changed
+		q.Message.PhoneNumberID = ticket.PhoneNumberID
+		s.accept(&q, w.r)
 	}
-	r.Send(ticket)
 }
 
 // needsReauth: the directory or a webhook says so, or Meta rejected this very token.

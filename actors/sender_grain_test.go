@@ -374,6 +374,13 @@ func TestSenderOutcomesOfMetaErrors(t *testing.T) {
 	if _, err := r.client.PrepareSend(t.Context(), tenant, nil); !errors.As(err, &refused) || refused.Code != FailureNeedsReauth {
 		t.Fatalf("prepare after 190: %v", err)
 	}
+	// The API's path refuses the same way, and stores nothing.
+	if err := r.client.QueueOutbound(t.Context(), &QueueOutbound{Message: outboxRow(tenant, "after190")}); !errors.As(err, &refused) || refused.Code != FailureNeedsReauth {
+		t.Fatalf("queue after 190: %v", err)
+	}
+	if _, err := r.store.Outbox().Get(t.Context(), "after190"); !errors.Is(err, persistence.ErrNotFound) {
+		t.Fatalf("a refused send was stored: %v", err)
+	}
 	if n, _ := r.graph.sends("token"); n != 1 {
 		t.Fatalf("a dead token was used %d times", n)
 	}
@@ -432,13 +439,13 @@ func TestQueueOutboundClaimsAtInsertOnlyWhenNothingWaits(t *testing.T) {
 	})
 
 	first := outboxRow(tenant, "ins1")
-	if err := r.client.QueueOutbound(ctx, first); err != nil {
+	if err := r.client.QueueOutbound(ctx, &QueueOutbound{Message: first}); err != nil {
 		t.Fatal(err)
 	}
 	if row := r.row(t, "ins1"); row.State != persistence.OutboxSending || row.Attempts != 1 {
 		t.Fatalf("idle number: stored %s (attempt %d), want claimed at insert", row.State, row.Attempts)
 	}
-	if err := r.client.QueueOutbound(ctx, outboxRow(tenant, "ins2")); err != nil {
+	if err := r.client.QueueOutbound(ctx, &QueueOutbound{Message: outboxRow(tenant, "ins2")}); err != nil {
 		t.Fatal(err)
 	}
 	if row := r.row(t, "ins2"); row.State != persistence.OutboxQueued {
@@ -457,8 +464,52 @@ func TestQueueOutboundClaimsAtInsertOnlyWhenNothingWaits(t *testing.T) {
 		t.Fatalf("sent in order %v", order)
 	}
 
-	if err := r.client.QueueOutbound(ctx, outboxRow(tenant, "")); !errors.Is(err, ErrInvalid) {
+	if err := r.client.QueueOutbound(ctx, &QueueOutbound{Message: outboxRow(tenant, "")}); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("a row without an id: %v, want ErrInvalid", err)
+	}
+}
+
+// QueueOutbound does the API's whole send in one call. Free-form text needs the customer's
+// window: the tenant vouches for it only from its copy of a summary showing it open, and
+// otherwise answers ErrWindowUnvouched, storing nothing. With the window open the message is
+// stored from the tenant's number (the caller's row names none), its record is in the
+// conversation by the time the call returns, and it goes out once.
+func TestQueueOutboundVouchesForTheWindowAndRecords(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	ctx := t.Context()
+	queue := func(id string) error {
+		row := outboxRow(tenant, id)
+		row.PhoneNumberID = ""
+		m, err := OutboundMessage(id, row.Request, row.CreatedAt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.client.QueueOutbound(ctx, &QueueOutbound{Message: row, NeedsWindow: true, Record: &m})
+	}
+	if err := queue("nowin"); !errors.Is(err, ErrWindowUnvouched) {
+		t.Fatalf("no conversation yet: %v, want ErrWindowUnvouched", err)
+	}
+	if _, err := r.store.Outbox().Get(ctx, "nowin"); !errors.Is(err, persistence.ErrNotFound) {
+		t.Fatalf("an unvouched send was stored: %v", err)
+	}
+	_, err := r.client.Deliver(ctx, customer, &Deliver{TenantID: tenant, Contact: Contact{WaID: customer},
+		Messages: []Message{{WAMID: "wamid.win." + tenant, Type: "text", Text: "oi", Timestamp: time.Now().UTC()}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := queue("win"); err != nil {
+		t.Fatalf("window open: %v", err)
+	}
+	if m := r.message(t, tenant, "win"); m.Direction != Outbound || m.Text != "hi win" {
+		t.Fatalf("the record right after the call: %+v", m)
+	}
+	waitFor(t, "sent", func() bool { return r.row(t, "win").State == persistence.OutboxSent })
+	if row := r.row(t, "win"); row.PhoneNumberID == "" || row.PhoneNumberID == "1" {
+		t.Fatalf("stored from number %q, want the tenant's", row.PhoneNumberID)
+	}
+	if n, tok := r.graph.sends("win"); n != 1 || tok != "token-"+tenant {
+		t.Fatalf("sent %d times, last with token %q", n, tok)
 	}
 }
 

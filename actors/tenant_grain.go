@@ -35,6 +35,7 @@ type tenantGrain struct {
 func newTenantGrain(d *Deps, tenantID string) *tenantGrain {
 	g := &tenantGrain{d: d, tenantID: tenantID, state: newTenantState(), convs: newInboxIndex()}
 	g.out = newSender(d, tenantID, &g.state, g.save)
+	g.out.windowOpen = g.windowOpen
 	return g
 }
 
@@ -60,7 +61,7 @@ func (g *tenantGrain) Receive(c *cluster.Context, msg any) {
 	case *PrepareSend:
 		g.out.answerPrepare(m, c.Reply())
 	case *QueueOutbound:
-		g.out.accept(m.Message, c.Reply())
+		g.out.queue(m, c.Reply())
 	case *queuedDurable:
 		g.out.submit(m.row)
 	case *SubmitOutbound:
@@ -128,6 +129,15 @@ func (g *tenantGrain) Receive(c *cluster.Context, msg any) {
 			c.Reply().Fail(FailureInvalid, fmt.Sprintf("tenant cannot handle %T", msg))
 		}
 	}
+}
+
+// windowOpen reports whether the tenant's copy of a conversation's summary vouches that the
+// customer's 24-hour window is open now. A copy is never ahead of its conversation and a
+// window only closes with time, so "open" is true; "closed" or "unknown" may be stale (a
+// message just stored), and only the conversation can tell.
+func (g *tenantGrain) windowOpen(conversationID string) bool {
+	sum, ok := g.convs.byID[conversationID]
+	return ok && sum.WindowOpen(g.d.Now())
 }
 
 // save writes the tenant snapshot (rare: tenant events and new aliases).

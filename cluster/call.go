@@ -107,3 +107,35 @@ func (n *Node) locate(kind, identity string) *actor.PID {
 	}
 	return pid
 }
+
+// Tell sends msg to the grain kind/identity and does not wait: one attempt, no retry, no
+// answer, no word of its fate (the grain's Reply is a no-op). It is for messages whose loss
+// something else repairs — an index the grain rebuilds at activation, evidence the receiver
+// asks for again — and costs a fraction of a Call: no reply channel, no timer, no hand-off
+// back. A message reaches a live activation after everything the caller sent it before and
+// before anything it sends later (mailboxes are FIFO), so a caller that answers its own
+// client after a Tell knows the grain sees the told change before that client's next call;
+// a message to an activation that is stopping is dropped. Locating a grain that is not
+// cached asks the identity lookup, which may activate it.
+func (n *Node) Tell(kind, identity string, msg any) error {
+	if _, ok := n.codec.name(msg); !ok {
+		return errUnregistered(msg)
+	}
+	if n.system.IsStopped() {
+		return ErrStopped
+	}
+	pid := n.locate(kind, identity)
+	if pid == nil {
+		return fmt.Errorf("cluster: tell %s/%s: no activation located", kind, identity)
+	}
+	if n.isLocal(pid) && !n.alwaysEncode {
+		n.system.Root.Send(pid, &local{msg: msg})
+		return nil
+	}
+	env, err := n.codec.Encode(msg)
+	if err != nil {
+		return fmt.Errorf("cluster: tell %s/%s: %w", kind, identity, err)
+	}
+	n.system.Root.Send(pid, env)
+	return nil
+}

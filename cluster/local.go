@@ -16,7 +16,7 @@ import (
 // sending: requests and replies are built per call and never reused.
 type local struct {
 	msg   any
-	reply chan any // buffered (1); nil for a reply carried back to a future
+	reply chan any // buffered (1); nil for a reply carried back to a future, and for a Tell
 }
 
 // livenessCheck is how often a local call waiting for its reply checks that the grain still

@@ -149,3 +149,30 @@ func TestLocalCallRetriesAnActivationThatStoppedWithoutAnswering(t *testing.T) {
 		t.Fatalf("answered by activation %d of %d; want the second", got, *started)
 	}
 }
+
+// Tell delivers without an answer, in order with the caller's later calls, on local values
+// and on envelopes alike; unregistered types are refused before anything is sent.
+func TestTellIsOneWayAndInOrder(t *testing.T) {
+	for _, encode := range []bool{false, true} {
+		t.Run(map[bool]string{false: "local values", true: "envelopes"}[encode], func(t *testing.T) {
+			n, _ := startTestNodeWith(t, encode)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			for range 3 {
+				if err := n.Tell("counter", "told", &incr{By: 2}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			v, err := n.Call(ctx, "counter", "told", &incr{By: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := v.(*total).Value; got != 7 {
+				t.Fatalf("the call after three tells saw %d, want 7", got)
+			}
+			if err := n.Tell("counter", "told", &unregistered{}); err == nil {
+				t.Fatal("unregistered message told")
+			}
+		})
+	}
+}

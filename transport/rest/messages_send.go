@@ -49,25 +49,27 @@ func (s *Server) sendText(ctx *fasthttp.RequestCtx, c context.Context) {
 	if req.ReplyTo != "" && (!strings.HasPrefix(req.ReplyTo, "wamid.") || len(req.ReplyTo) > 512) {
 		details = append(details, httpx.Detail{Field: "replyTo", Message: "must be the wamid of a message of the conversation"})
 	}
-	tenantID, key, ticket, ok := s.admitSend(ctx, c, details, req.ConversationID, nil)
+	tenantID, key, ok := s.admitSend(ctx, details, req.ConversationID)
 	if !ok {
 		return
 	}
-	sum, err := s.opts.Actors.Conversation(c, tenantID, key)
-	if err != nil {
-		s.fail(ctx, err)
-		return
-	}
-	if now := time.Now(); !sum.WindowOpen(now) {
-		msg := "The customer has not written in the last 24 hours, so WhatsApp only allows an approved template: use POST /api/v1/messages/send-template"
-		if !sum.LastInboundAt.IsZero() {
-			msg = fmt.Sprintf("The 24-hour customer service window closed at %s; WhatsApp only allows an approved template now: use POST /api/v1/messages/send-template",
-				sum.LastInboundAt.Add(actors.ServiceWindow).UTC().Format(time.RFC3339))
+	// The customer's window: the tenant vouches for it from its copy of the summary, so the
+	// conversation is asked only when that copy cannot (queueSend), or when the recipient
+	// needs the contact anyway.
+	var contact *actors.Contact
+	if needsContact(key) {
+		sum, err := s.opts.Actors.Conversation(c, tenantID, key)
+		if err != nil {
+			s.fail(ctx, err)
+			return
 		}
-		s.fail(ctx, httpx.NewError(http.StatusUnprocessableEntity, httpx.CodeWindowClosed, msg))
-		return
+		if err := windowCheck(sum); err != nil {
+			s.fail(ctx, err)
+			return
+		}
+		contact = &sum.Contact
 	}
-	sr := recipientRequest(sum.Contact, key)
+	sr := recipientRequest(contact, key)
 	if req.PreviewURL != nil {
 		sr.WithTextPreview(*req.Body, *req.PreviewURL)
 	} else {
@@ -76,7 +78,21 @@ func (s *Server) sendText(ctx *fasthttp.RequestCtx, c context.Context) {
 	if req.ReplyTo != "" {
 		sr.InReplyTo(req.ReplyTo)
 	}
-	s.queueSend(ctx, c, tenantID, key, ticket, sr)
+	s.queueSend(ctx, c, tenantID, key, sr, nil, contact == nil)
+}
+
+// windowCheck refuses free-form text outside the customer's 24-hour window, telling the
+// client to use a template.
+func windowCheck(sum *actors.ConversationSummary) error {
+	if sum.WindowOpen(time.Now()) {
+		return nil
+	}
+	msg := "The customer has not written in the last 24 hours, so WhatsApp only allows an approved template: use POST /api/v1/messages/send-template"
+	if !sum.LastInboundAt.IsZero() {
+		msg = fmt.Sprintf("The 24-hour customer service window closed at %s; WhatsApp only allows an approved template now: use POST /api/v1/messages/send-template",
+			sum.LastInboundAt.Add(actors.ServiceWindow).UTC().Format(time.RFC3339))
+	}
+	return httpx.NewError(http.StatusUnprocessableEntity, httpx.CodeWindowClosed, msg)
 }
 
 type sendTemplateRequest struct {
@@ -97,41 +113,39 @@ func (s *Server) sendTemplate(ctx *fasthttp.RequestCtx, c context.Context) {
 	}
 	details := conversationIDDetail(req.ConversationID)
 	details = append(details, templateDetails(req.TemplateName, req.Language, req.Components)...)
-	tenantID, key, ticket, ok := s.admitSend(ctx, c, details, req.ConversationID, &actors.TemplateRef{Name: req.TemplateName, Language: req.Language})
+	tenantID, key, ok := s.admitSend(ctx, details, req.ConversationID)
 	if !ok {
 		return
 	}
-	var contact actors.Contact
-	switch sum, err := s.opts.Actors.Conversation(c, tenantID, key); {
-	case err == nil:
-		contact = sum.Contact
-	case !errors.Is(err, actors.ErrNotFound):
-		s.fail(ctx, err)
-		return
+	var contact *actors.Contact
+	if needsContact(key) {
+		switch sum, err := s.opts.Actors.Conversation(c, tenantID, key); {
+		case err == nil:
+			contact = &sum.Contact
+		case !errors.Is(err, actors.ErrNotFound):
+			s.fail(ctx, err)
+			return
+		}
 	}
 	sr := recipientRequest(contact, key).WithTemplate(graph.NewTemplate(req.TemplateName, req.Language, req.Components...))
-	s.queueSend(ctx, c, tenantID, key, ticket, sr)
+	s.queueSend(ctx, c, tenantID, key, sr, &actors.TemplateRef{Name: req.TemplateName, Language: req.Language}, false)
 }
 
 // admitSend is what both sends check before anything else: the request's validation
-// details (400), the conversation (another tenant's is a 404), and the tenant's consent to
-// send now (PrepareSend; a template send names its template). On a refusal it has answered
-// the request and ok is false.
-func (s *Server) admitSend(ctx *fasthttp.RequestCtx, c context.Context, details []httpx.Detail, conversationID string,
-	template *actors.TemplateRef) (tenantID, key string, ticket *actors.SendTicket, ok bool) {
+// details (400) and the conversation's tenant (another tenant's is a 404). The tenant's
+// consent to send comes with the send itself (queueSend). On a refusal it has answered the
+// request and ok is false.
+func (s *Server) admitSend(ctx *fasthttp.RequestCtx, details []httpx.Detail, conversationID string) (tenantID, key string, ok bool) {
 	if len(details) > 0 {
 		s.fail(ctx, httpx.Validation(details...))
-		return "", "", nil, false
+		return "", "", false
 	}
 	tenantID, key, err := s.visibleConversation(ctx, conversationID)
-	if err == nil {
-		ticket, err = s.opts.Actors.PrepareSend(c, tenantID, template)
-	}
 	if err != nil {
 		s.fail(ctx, err)
-		return "", "", nil, false
+		return "", "", false
 	}
-	return tenantID, key, ticket, true
+	return tenantID, key, true
 }
 
 // visibleConversation resolves a conversation id from a request body; other tenants' ids
@@ -151,31 +165,41 @@ func conversationIDDetail(id string) []httpx.Detail {
 	return nil
 }
 
+// needsContact reports whether addressing the conversation's customer needs its contact
+// record: a conversation keyed by a wa_id is addressed by that number; one keyed by a
+// business-scoped user id may have learnt the user's number since.
+func needsContact(key string) bool { return strings.Contains(key, ".") }
+
 // recipientRequest addresses the conversation's customer: by phone (with + and country
 // code, so Meta never prepends the business's) or, for users known only by their
-// business-scoped id, by that id.
-func recipientRequest(ct actors.Contact, key string) *graph.SendRequest {
-	waID := ct.WaID
-	if waID == "" && !strings.Contains(key, ".") {
+// business-scoped id, by that id. ct is nil when the contact was not read (needsContact).
+func recipientRequest(ct *actors.Contact, key string) *graph.SendRequest {
+	var c actors.Contact
+	if ct != nil {
+		c = *ct
+	}
+	waID := c.WaID
+	if waID == "" && !needsContact(key) {
 		waID = key
 	}
 	if waID != "" {
 		return graph.NewMessage("+" + waID)
 	}
-	userID := ct.UserID
+	userID := c.UserID
 	if userID == "" {
 		userID = key
 	}
 	return graph.NewMessageToUser(userID)
 }
 
-// queueSend hands the message to its tenant, which stores it in the outbox (queued, or
-// claimed when it leaves at once), then records it in its conversation and answers 202 with
-// it. The outbox write comes first: it is the promise to send. If the conversation then
-// cannot record it, the promise is withdrawn (queued → failed, conditional) and the client
-// told to retry — unless the sender already took it, in which case it goes out and the
-// sender restores the conversation's record.
-func (s *Server) queueSend(ctx *fasthttp.RequestCtx, c context.Context, tenantID, key string, ticket *actors.SendTicket, sr *graph.SendRequest) {
+// queueSend hands the message to its tenant in one call (QueueOutbound): the tenant checks
+// it may send now (and the template, and — needsWindow — the customer's window from its copy
+// of the summary), stores it in the outbox (queued, or claimed when it leaves at once), has
+// the conversation record it, and answers once the row is durable; the client then gets
+// 202 with the message. When the tenant cannot vouch for the window, the conversation's own
+// summary decides: closed is a 422, open is sent the same way without the tenant's check.
+func (s *Server) queueSend(ctx *fasthttp.RequestCtx, c context.Context, tenantID, key string, sr *graph.SendRequest,
+	template *actors.TemplateRef, needsWindow bool) {
 	id := s.opts.IDs.New()
 	sr.WithCallbackData(id)
 	body, err := json.Marshal(sr)
@@ -189,29 +213,35 @@ func (s *Server) queueSend(ctx *fasthttp.RequestCtx, c context.Context, tenantID
 		s.fail(ctx, err)
 		return
 	}
-	row := persistence.OutboxMessage{
-		ID: id, TenantID: tenantID, ConversationID: actors.ConversationID(tenantID, key),
-		PhoneNumberID: ticket.PhoneNumberID, Recipient: sr.To + sr.Recipient, State: persistence.OutboxQueued,
-		Request: body, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now,
+	q := &actors.QueueOutbound{
+		Message: persistence.OutboxMessage{
+			ID: id, TenantID: tenantID, ConversationID: actors.ConversationID(tenantID, key),
+			Recipient: sr.To + sr.Recipient, State: persistence.OutboxQueued,
+			Request: body, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now,
+		},
+		Template: template, NeedsWindow: needsWindow, Record: &msg,
 	}
-	if err := s.opts.Actors.QueueOutbound(c, row); err != nil {
+	err = s.opts.Actors.QueueOutbound(c, q)
+	if errors.Is(err, actors.ErrWindowUnvouched) {
+		sum, cerr := s.opts.Actors.Conversation(c, tenantID, key)
+		if cerr == nil {
+			cerr = windowCheck(sum)
+		}
+		if cerr != nil {
+			s.fail(ctx, cerr)
+			return
+		}
+		vouched := *q // a request travels shared with the grain: each call gets its own
+		vouched.NeedsWindow = false
+		err = s.opts.Actors.QueueOutbound(c, &vouched)
+	}
+	if err != nil {
 		s.fail(ctx, fmt.Errorf("rest: queue %s: %w", id, err))
 		return
 	}
-	if _, err := s.opts.Actors.RecordOutbound(c, tenantID, key, msg); err != nil {
-		withdrawn := row
-		withdrawn.State, withdrawn.ErrorTitle, withdrawn.UpdatedAt = persistence.OutboxFailed, "not accepted: the conversation could not record it", time.Now().UTC()
-		wctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		werr := s.opts.Store.Outbox().Transition(wctx, persistence.OutboxQueued, withdrawn)
-		cancel()
-		if werr == nil || !errors.Is(werr, persistence.ErrVersionConflict) {
-			s.opts.Logger.Warn("send not recorded; withdrawn", "message", id, "err", err, "withdraw_err", werr)
-			s.fail(ctx, err)
-			return
-		}
-	}
-	msg.CreatedAt = now
-	httpx.OK(ctx, http.StatusAccepted, "Message queued", map[string]any{"message": outboundView{Message: msg, ConversationID: row.ConversationID}})
+	view := msg // the conversation's copy travelled with q
+	view.CreatedAt = now
+	httpx.OK(ctx, http.StatusAccepted, "Message queued", map[string]any{"message": outboundView{Message: view, ConversationID: q.Message.ConversationID}})
 }
 
 // outboundView is a queued message as the API shows it.

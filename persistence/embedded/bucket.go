@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/switchboard/switchboard/persistence"
 )
 
@@ -25,7 +23,7 @@ func (bk buckets) Put(ctx context.Context, bs []persistence.Bucket) error {
 		}
 		keys[i], vals[i] = bucketKey(b.Conversation, b.Seq), v
 	}
-	return bk.s.batch(ctx, "put buckets", func(tx *bolt.Tx) error {
+	return bk.s.batch(ctx, "put buckets", func(tx *txn) error {
 		b := bucket(tx, bucketBuckets)
 		for i := range keys {
 			if err := b.Put(keys[i], vals[i]); err != nil {
@@ -38,7 +36,7 @@ func (bk buckets) Put(ctx context.Context, bs []persistence.Bucket) error {
 
 func (bk buckets) Get(ctx context.Context, conversation string, seq int) (persistence.Bucket, error) {
 	var b persistence.Bucket
-	err := bk.s.view(ctx, "get bucket", func(tx *bolt.Tx) error {
+	err := bk.s.view(ctx, "get bucket", func(tx *txn) error {
 		v := bucket(tx, bucketBuckets).Get(bucketKey(conversation, seq))
 		if v == nil {
 			return fmt.Errorf("bucket %s/%d: %w", conversation, seq, persistence.ErrNotFound)

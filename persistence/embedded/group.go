@@ -2,36 +2,74 @@ package embedded
 
 import (
 	"errors"
+	"fmt"
 	"runtime"
 	"sync"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
 
-// maxGroup bounds how many operations one transaction carries, so one commit stays short.
-const maxGroup = 1024
+const (
+	// maxGroup bounds how many operations one commit carries, so one commit stays short.
+	maxGroup = 1024
+	// checkpointEvery is how long acknowledged writes may wait in the journal and the open
+	// transaction before bbolt commits them. Longer means fewer page writes (a page written
+	// by many commits in between is written once) but a longer checkpoint, which holds up the
+	// file's writers, and a longer replay after a crash.
+	checkpointEvery = 500 * time.Millisecond
+	// checkpointBytes: a journal this long checkpoints at once, whatever the time, and a
+	// journal file grown past it is cut back after the checkpoint.
+	checkpointBytes = 64 << 20
+)
 
-// groupOp is one write waiting for the committer.
+// genKey is where bucketJournal keeps the generation of the file's journal.
+var genKey = []byte("generation")
+
+// groupOp is one operation waiting for the committer.
 type groupOp struct {
-	fn   func(*bolt.Tx) error
-	done chan error
+	fn         func(*txn) error
+	read       bool // runs after the group's writes are durable, and may not write
+	checkpoint bool // a Flush: commit to bbolt now
+	done       chan error
 }
 
-// committer group-commits writes by queueing, never by waiting on a timer: one goroutine runs
-// every operation queued while the previous transaction committed in a single bbolt
-// transaction (one fsync for all of them). A lone write commits at once; under load batches
-// form by themselves. (bbolt's own db.Batch waits MaxBatchDelay for company, which at low
-// load is pure latency: 2 ms on every webhook acknowledgement.)
+// committer is the only user of one bbolt file and its journal. It group-commits writes by
+// queueing, never by waiting on a timer: every operation queued while the previous group
+// was being made durable runs in the next group, in order, inside the bbolt write
+// transaction the committer keeps open between checkpoints; the group's writes then go to
+// the journal in one record and one fdatasync, and each operation gets its own answer. A lone
+// write commits at once; under load groups form by themselves. bbolt commits (writes pages,
+// syncs twice) only at checkpoints: every checkpointEvery while writes wait, or when the
+// journal is long, and at Flush and shutdown.
+//
+// Reads run on the committer too, after the group's writes are durable: the open
+// transaction is the only place that holds every acknowledged write, and a read must never
+// see one that is not durable yet.
+//
+// If the journal or a checkpoint fails, the file stops: every later operation fails as
+// unavailable until the process restarts and Open replays the journal, which holds every
+// write ever acknowledged. Carrying on in memory could acknowledge writes that are not kept.
 type committer struct {
-	db    *bolt.DB
+	name    string
+	db      *bolt.DB
+	j       *journal
+	gen     uint64
+	tx      *bolt.Tx
+	dirty   bool      // tx holds journaled writes bbolt has not committed
+	since   time.Time // the first of those
+	broken  error
+	rec     recorder
+	results []error
+
 	ops   chan groupOp
 	stop  chan struct{}
 	wg    sync.WaitGroup
 	close sync.Once
 }
 
-func newCommitter(db *bolt.DB) *committer {
-	c := &committer{db: db, ops: make(chan groupOp, maxGroup), stop: make(chan struct{})}
+func newCommitter(name string, db *bolt.DB, j *journal, gen uint64) *committer {
+	c := &committer{name: name, db: db, j: j, gen: gen, ops: make(chan groupOp, maxGroup), stop: make(chan struct{})}
 	c.wg.Add(1)
 	go c.loop()
 	return c
@@ -39,11 +77,19 @@ func newCommitter(db *bolt.DB) *committer {
 
 var errCommitterStopped = errors.New("store is closing")
 
-// do runs fn in a shared write transaction and returns its own outcome. As with db.Batch, fn
-// may run twice (again, alone, when a neighbour in its group failed), so it must touch only
-// the transaction.
-func (c *committer) do(fn func(*bolt.Tx) error) error {
-	op := groupOp{fn: fn, done: make(chan error, 1)}
+// do runs fn as a write in the next group and returns its own outcome once the group is
+// durable. fn runs exactly once; if it fails, whatever it wrote is undone and its
+// neighbours commit without it.
+func (c *committer) do(fn func(*txn) error) error { return c.submit(groupOp{fn: fn}) }
+
+// read runs fn, which may only read, against every acknowledged write.
+func (c *committer) read(fn func(*txn) error) error { return c.submit(groupOp{fn: fn, read: true}) }
+
+// flush checkpoints: every acknowledged write is in bbolt's file when it returns.
+func (c *committer) flush() error { return c.submit(groupOp{checkpoint: true}) }
+
+func (c *committer) submit(op groupOp) error {
+	op.done = make(chan error, 1)
 	select {
 	case c.ops <- op:
 	case <-c.stop:
@@ -54,65 +100,164 @@ func (c *committer) do(fn func(*bolt.Tx) error) error {
 
 func (c *committer) loop() {
 	defer c.wg.Done()
+	tick := time.NewTicker(checkpointEvery / 4)
+	defer tick.Stop()
 	group := make([]groupOp, 0, maxGroup)
 	for {
 		select {
 		case <-c.stop:
 			c.drain()
+			c.finish()
 			return
+		case <-tick.C:
+			c.idle(time.Now())
+			continue
 		case op := <-c.ops:
 			group = append(group[:0], op)
-		gather:
-			for len(group) < maxGroup {
-				select {
-				case op := <-c.ops:
-					group = append(group, op)
-				default:
-					break gather
-				}
+		}
+	gather:
+		for len(group) < maxGroup {
+			select {
+			case op := <-c.ops:
+				group = append(group, op)
+			default:
+				break gather
 			}
-			c.commit(group)
+		}
+		c.run(group)
+		c.maybeCheckpoint(time.Now())
+	}
+}
+
+// run executes one group: the writes in order, their journal record, the answers, then the
+// reads and flushes.
+func (c *committer) run(group []groupOp) {
+	if c.broken == nil && c.tx == nil {
+		tx, err := c.db.Begin(true)
+		if err != nil {
+			for _, op := range group {
+				op.done <- fmt.Errorf("begin transaction: %w", err)
+			}
+			return
+		}
+		c.tx = tx
+	}
+	if c.broken != nil {
+		for _, op := range group {
+			op.done <- c.broken
+		}
+		return
+	}
+	if cap(c.results) < len(group) {
+		c.results = make([]error, maxGroup)
+	}
+	c.results = c.results[:len(group)]
+	clear(c.results)
+	c.rec.reset()
+	after := false
+	for i, op := range group {
+		if op.read || op.checkpoint {
+			after = true
+			continue
+		}
+		c.rec.begin()
+		if err := op.fn(&txn{tx: c.tx, rec: &c.rec}); err != nil {
+			c.results[i] = err
+			if uerr := c.rec.rollback(); uerr != nil {
+				c.breakDown(fmt.Errorf("undo a refused write: %w", uerr))
+				break
+			}
+			continue
+		}
+		c.rec.keep()
+	}
+	if c.broken == nil && len(c.rec.entries) > 0 {
+		if err := c.j.append(c.gen, c.rec.entries); err != nil {
+			c.breakDown(err)
+		} else if !c.dirty {
+			c.dirty, c.since = true, time.Now()
+		}
+	}
+	for i, op := range group {
+		if op.read || op.checkpoint {
+			continue
+		}
+		if c.broken != nil && c.results[i] == nil {
+			c.results[i] = c.broken // in memory only: not acknowledged
+		}
+		op.done <- c.results[i]
+	}
+	// Let the writers just woken run before this goroutine blocks its thread in the next
+	// fdatasync: they sit on this P's run queue, and a P whose thread is blocked in a syscall
+	// is only handed to another thread when sysmon notices.
+	runtime.Gosched()
+	if !after {
+		return
+	}
+	for _, op := range group {
+		switch {
+		case c.broken != nil && (op.read || op.checkpoint):
+			op.done <- c.broken
+		case op.read:
+			op.done <- op.fn(&txn{tx: c.tx})
+		case op.checkpoint:
+			op.done <- c.checkpoint()
 		}
 	}
 }
 
-// commit runs a group in one transaction. An operation that fails (a version conflict, a
-// duplicate id) gets its own error and the transaction rolls back — before anything was
-// written, so the rollback is free — and the rest of the group runs again without it: one
-// refused write never takes its neighbours down, and never costs each of them a commit
-// (and two fsyncs) of its own.
-func (c *committer) commit(group []groupOp) {
-	for len(group) > 0 {
-		failed, opErr := -1, error(nil)
-		err := c.db.Update(func(tx *bolt.Tx) error {
-			for i, op := range group {
-				if err := op.fn(tx); err != nil {
-					failed, opErr = i, err
-					return err
-				}
-			}
-			return nil
-		})
-		switch {
-		case err == nil:
-			for _, op := range group {
-				op.done <- nil
-			}
-			// Let the writers just woken run before the next commit blocks this thread in
-			// fdatasync: they sit on this P's run queue, and a P whose thread is blocked in a
-			// syscall is only handed to another thread when sysmon notices.
-			runtime.Gosched()
-			return
-		case failed < 0:
-			// The commit itself failed (disk, closed database): nobody's write landed.
-			for _, op := range group {
-				op.done <- err
-			}
-			return
-		}
-		group[failed].done <- opErr
-		group = append(group[:failed:failed], group[failed+1:]...)
+// maybeCheckpoint commits to bbolt when writes have waited long enough or the journal is long.
+func (c *committer) maybeCheckpoint(now time.Time) {
+	if c.dirty && (now.Sub(c.since) >= checkpointEvery || c.j.off >= checkpointBytes) {
+		_ = c.checkpoint() // a failure stops the file; every later caller hears of it
 	}
+}
+
+// idle runs on the ticker: a checkpoint that came due while nothing was written, and the
+// release of a transaction opened only for reads.
+func (c *committer) idle(now time.Time) {
+	c.maybeCheckpoint(now)
+	if c.tx != nil && !c.dirty && c.broken == nil {
+		_ = c.tx.Rollback()
+		c.tx = nil
+	}
+}
+
+// checkpoint commits the open transaction to bbolt with the next journal generation, then
+// starts the journal over.
+func (c *committer) checkpoint() error {
+	if c.broken != nil {
+		return c.broken
+	}
+	if !c.dirty {
+		return nil
+	}
+	next := c.gen + 1
+	var g [8]byte
+	putGen(g[:], next)
+	if err := c.tx.Bucket([]byte(bucketJournal)).Put(genKey, g[:]); err != nil {
+		c.breakDown(fmt.Errorf("checkpoint: %w", err))
+		return c.broken
+	}
+	err := c.tx.Commit()
+	c.tx = nil
+	if err != nil {
+		c.breakDown(fmt.Errorf("checkpoint: %w", err))
+		return c.broken
+	}
+	c.gen, c.dirty = next, false
+	c.j.rewind(checkpointBytes)
+	return nil
+}
+
+// breakDown stops the file after a failed journal write, undo or checkpoint.
+func (c *committer) breakDown(err error) {
+	c.broken = fmt.Errorf("%s stopped taking writes until the process restarts (the journal keeps what was acknowledged): %w", c.name, err)
+	if c.tx != nil {
+		_ = c.tx.Rollback()
+		c.tx = nil
+	}
+	c.dirty = false
 }
 
 // drain answers whatever is still queued at shutdown.
@@ -127,8 +272,21 @@ func (c *committer) drain() {
 	}
 }
 
-// shutdown stops the committer after the transaction in progress.
-func (c *committer) shutdown() {
+// finish checkpoints what is pending and releases the transaction.
+func (c *committer) finish() {
+	_ = c.checkpoint()
+	if c.tx != nil {
+		_ = c.tx.Rollback()
+		c.tx = nil
+	}
+}
+
+// shutdown stops the committer after the group in progress, with a last checkpoint.
+func (c *committer) shutdown() error {
 	c.close.Do(func() { close(c.stop) })
 	c.wg.Wait()
+	if c.broken != nil {
+		return c.broken
+	}
+	return nil
 }

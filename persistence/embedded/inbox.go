@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/switchboard/switchboard/persistence"
 )
 
@@ -35,7 +33,7 @@ func (in inbox) Append(ctx context.Context, entries []persistence.InboxEntry) er
 		}
 		vals[i] = v
 	}
-	return in.s.inboxBatch(ctx, "append inbox", func(tx *bolt.Tx) error {
+	return in.s.inboxBatch(ctx, "append inbox", func(tx *txn) error {
 		all, pending := bucket(tx, bucketInbox), bucket(tx, bucketInboxPending)
 		// Check every id before the first put, so a conflict writes nothing even before the
 		// rollback that follows it.
@@ -64,7 +62,7 @@ func (in inbox) MarkProcessed(ctx context.Context, ids []string) error {
 	// An entry is processed when its id leaves the pending index; the entry itself, the raw
 	// body, is never rewritten (that would re-encode every body inside the inbox's write
 	// transaction, which webhook acknowledgements queue behind).
-	return in.s.inboxBatch(ctx, "mark processed", func(tx *bolt.Tx) error {
+	return in.s.inboxBatch(ctx, "mark processed", func(tx *txn) error {
 		pending := bucket(tx, bucketInboxPending)
 		for _, id := range ids {
 			if err := pending.Delete([]byte(id)); err != nil {
@@ -77,7 +75,7 @@ func (in inbox) MarkProcessed(ctx context.Context, ids []string) error {
 
 func (in inbox) Pending(ctx context.Context, afterID string, limit int) ([]persistence.InboxEntry, error) {
 	var out []persistence.InboxEntry
-	err := in.s.inboxView(ctx, "pending inbox", func(tx *bolt.Tx) error {
+	err := in.s.inboxView(ctx, "pending inbox", func(tx *txn) error {
 		all := bucket(tx, bucketInbox)
 		return after(bucket(tx, bucketInboxPending), afterID, limit, func(id []byte) error {
 			v := all.Get(id)
@@ -108,7 +106,7 @@ func (in inbox) DeadLetter(ctx context.Context, letters []persistence.DeadLetter
 		}
 		vals[i] = v
 	}
-	return in.s.inboxBatch(ctx, "dead letter", func(tx *bolt.Tx) error {
+	return in.s.inboxBatch(ctx, "dead letter", func(tx *txn) error {
 		b := bucket(tx, bucketDeadLetters)
 		for i, l := range letters {
 			if b.Get([]byte(l.ID)) != nil {
@@ -124,7 +122,7 @@ func (in inbox) DeadLetter(ctx context.Context, letters []persistence.DeadLetter
 
 func (in inbox) DeadLetters(ctx context.Context, afterID string, limit int) ([]persistence.DeadLetter, error) {
 	var out []persistence.DeadLetter
-	err := in.s.inboxView(ctx, "dead letters", func(tx *bolt.Tx) error {
+	err := in.s.inboxView(ctx, "dead letters", func(tx *txn) error {
 		b := bucket(tx, bucketDeadLetters)
 		return after(b, afterID, limit, func(id []byte) error {
 			var l persistence.DeadLetter
@@ -140,7 +138,7 @@ func (in inbox) DeadLetters(ctx context.Context, afterID string, limit int) ([]p
 
 // after calls fn with up to limit keys of b greater than afterID, in key order, starting
 // with a cursor seek rather than a walk from the first key.
-func after(b *bolt.Bucket, afterID string, limit int, fn func(key []byte) error) error {
+func after(b *bkt, afterID string, limit int, fn func(key []byte) error) error {
 	c := b.Cursor()
 	k, _ := c.Seek([]byte(afterID))
 	if k != nil && string(k) == afterID {

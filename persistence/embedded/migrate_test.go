@@ -69,7 +69,7 @@ func TestOpenMovesOutboxRowsOutOfTheMainFile(t *testing.T) {
 		if err != nil || len(sending) != 1 || sending[0].ID != "m2" {
 			t.Fatalf("sending after the move = %+v, %v; want m2", sending, err)
 		}
-		err = s.main.db.View(func(tx *bolt.Tx) error {
+		err = viewRaw(s.main, func(tx *bolt.Tx) error {
 			if tx.Bucket([]byte(bucketOutbox)) != nil || tx.Bucket([]byte(bucketOutboxByState)) != nil {
 				return errors.New("outbox buckets still in the main file")
 			}
@@ -81,52 +81,5 @@ func TestOpenMovesOutboxRowsOutOfTheMainFile(t *testing.T) {
 		if err := s.Close(ctx); err != nil {
 			t.Fatal(err)
 		}
-	}
-}
-
-// One refused write in a group gets its error; its neighbours still commit, together.
-func TestCommitterRetriesTheGroupWithoutTheFailedWrite(t *testing.T) {
-	db, err := bolt.Open(filepath.Join(t.TempDir(), "g.db"), 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("b")); return err }); err != nil {
-		t.Fatal(err)
-	}
-	c := &committer{db: db}
-	refused := errors.New("refused")
-	put := func(k string) groupOp {
-		return groupOp{done: make(chan error, 1), fn: func(tx *bolt.Tx) error { return tx.Bucket([]byte("b")).Put([]byte(k), []byte(k)) }}
-	}
-	bad := groupOp{done: make(chan error, 1), fn: func(tx *bolt.Tx) error {
-		// Writes before failing: the rollback must undo this too.
-		if err := tx.Bucket([]byte("b")).Put([]byte("bad"), nil); err != nil {
-			return err
-		}
-		return refused
-	}}
-	group := []groupOp{put("a"), bad, put("c"), put("d")}
-	c.commit(group)
-	for i, op := range group {
-		err := <-op.done
-		if (i == 1) != errors.Is(err, refused) {
-			t.Errorf("op %d: err = %v", i, err)
-		}
-	}
-	err = db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte("b"))
-		for _, k := range []string{"a", "c", "d"} {
-			if b.Get([]byte(k)) == nil {
-				return errors.New(k + " not written")
-			}
-		}
-		if b.Get([]byte("bad")) != nil {
-			return errors.New("the refused write's own put survived")
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 }

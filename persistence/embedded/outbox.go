@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/switchboard/switchboard/persistence"
 )
 
@@ -37,7 +35,7 @@ func (o outbox) Enqueue(ctx context.Context, msgs []persistence.OutboxMessage) e
 		}
 		vals[i] = v
 	}
-	return o.s.outboxBatch(ctx, "enqueue", func(tx *bolt.Tx) error {
+	return o.s.outboxBatch(ctx, "enqueue", func(tx *txn) error {
 		all, byState := bucket(tx, bucketOutbox), bucket(tx, bucketOutboxByState)
 		for _, m := range msgs {
 			if all.Get([]byte(m.ID)) != nil {
@@ -63,18 +61,18 @@ func outboxUTC(m persistence.OutboxMessage, state persistence.OutboxState) persi
 
 func (o outbox) Get(ctx context.Context, id string) (persistence.OutboxMessage, error) {
 	var m persistence.OutboxMessage
-	err := o.s.outboxView(ctx, "get outbox message", func(tx *bolt.Tx) error {
+	err := o.s.outboxView(ctx, "get outbox message", func(tx *txn) error {
 		return outboxByID(tx, id, &m)
 	})
 	return m, err
 }
 
-func outboxByID(tx *bolt.Tx, id string, m *persistence.OutboxMessage) error {
+func outboxByID(tx *txn, id string, m *persistence.OutboxMessage) error {
 	return outboxRow(tx, id, m, true)
 }
 
 // outboxRow reads a row, with its request body or not.
-func outboxRow(tx *bolt.Tx, id string, m *persistence.OutboxMessage, withRequest bool) error {
+func outboxRow(tx *txn, id string, m *persistence.OutboxMessage, withRequest bool) error {
 	v := bucket(tx, bucketOutbox).Get([]byte(id))
 	if v == nil {
 		return fmt.Errorf("outbox message %q: %w", id, persistence.ErrNotFound)
@@ -94,7 +92,7 @@ func (o outbox) Transition(ctx context.Context, from persistence.OutboxState, m 
 	if err != nil {
 		return fmt.Errorf("embedded: transition: %w", err)
 	}
-	return o.s.outboxBatch(ctx, "transition", func(tx *bolt.Tx) error {
+	return o.s.outboxBatch(ctx, "transition", func(tx *txn) error {
 		var cur persistence.OutboxMessage
 		if err := outboxRow(tx, m.ID, &cur, false); err != nil {
 			return err
@@ -118,7 +116,7 @@ func (o outbox) Transition(ctx context.Context, from persistence.OutboxState, m 
 func (o outbox) ListByState(ctx context.Context, tenantID string, state persistence.OutboxState, limit int) ([]persistence.OutboxMessage, error) {
 	var out []persistence.OutboxMessage
 	pre := prefix(tenantID, string(state))
-	err := o.s.outboxView(ctx, "list outbox by state", func(tx *bolt.Tx) error {
+	err := o.s.outboxView(ctx, "list outbox by state", func(tx *txn) error {
 		c := bucket(tx, bucketOutboxByState).Cursor()
 		for k, _ := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre) && len(out) < limit; k, _ = c.Next() {
 			var m persistence.OutboxMessage

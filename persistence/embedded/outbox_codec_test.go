@@ -33,7 +33,7 @@ func openForTest(t *testing.T) (*Store, context.Context) {
 func indexKeys(t *testing.T, s *Store) []string {
 	t.Helper()
 	var keys []string
-	err := s.outbox.db.View(func(tx *bolt.Tx) error {
+	err := viewRaw(s.outbox, func(tx *bolt.Tx) error {
 		return tx.Bucket([]byte(bucketOutboxByState)).ForEach(func(k, _ []byte) error {
 			keys = append(keys, string(k))
 			return nil
@@ -51,16 +51,16 @@ func TestOutboxRowsWrittenAsJSONStillWork(t *testing.T) {
 	s, ctx := openForTest(t)
 	old := time.Date(2026, 10, 1, 12, 0, 0, 0, time.UTC)
 	queued, sent := outboxRowAt("m1", persistence.OutboxQueued, old), outboxRowAt("m0", persistence.OutboxSent, old.Add(-time.Hour))
-	err := s.outbox.db.Update(func(tx *bolt.Tx) error {
+	err := s.outbox.group.do(func(tx *txn) error {
 		for _, m := range []persistence.OutboxMessage{queued, sent} {
 			v, err := encode(m) // the old format: the whole row as JSON
 			if err != nil {
 				return err
 			}
-			if err := tx.Bucket([]byte(bucketOutbox)).Put([]byte(m.ID), v); err != nil {
+			if err := bucket(tx, bucketOutbox).Put([]byte(m.ID), v); err != nil {
 				return err
 			}
-			if err := tx.Bucket([]byte(bucketOutboxByState)).Put(stateKey(m), []byte{}); err != nil {
+			if err := bucket(tx, bucketOutboxByState).Put(stateKey(m), []byte{}); err != nil {
 				return err
 			}
 		}
@@ -83,7 +83,7 @@ func TestOutboxRowsWrittenAsJSONStillWork(t *testing.T) {
 	if err := o.Transition(ctx, persistence.OutboxQueued, claim); err != nil {
 		t.Fatalf("claim an old row: %v", err)
 	}
-	err = s.outbox.db.View(func(tx *bolt.Tx) error {
+	err = viewRaw(s.outbox, func(tx *bolt.Tx) error {
 		if v := tx.Bucket([]byte(bucketOutbox)).Get([]byte("m1")); len(v) == 0 || v[0] != outboxFramed {
 			t.Errorf("a rewritten row is not framed: %q", v)
 		}

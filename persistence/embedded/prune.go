@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/switchboard/switchboard/persistence"
 )
 
@@ -22,7 +20,7 @@ func (in inbox) PruneProcessed(ctx context.Context, before time.Time, limit int)
 		return 0, nil
 	}
 	var deleted int
-	err := in.s.inboxBatch(ctx, "prune inbox", func(tx *bolt.Tx) error {
+	err := in.s.inboxBatch(ctx, "prune inbox", func(tx *txn) error {
 		deleted = 0
 		all, pending := bucket(tx, bucketInbox), bucket(tx, bucketInboxPending)
 		var doomed [][]byte
@@ -58,7 +56,7 @@ func (o outbox) PruneSettled(ctx context.Context, before time.Time, limit int) (
 		return 0, nil
 	}
 	var deleted int
-	err := o.s.outboxBatch(ctx, "prune outbox", func(tx *bolt.Tx) error {
+	err := o.s.outboxBatch(ctx, "prune outbox", func(tx *txn) error {
 		deleted = 0
 		all, byState := bucket(tx, bucketOutbox), bucket(tx, bucketOutboxByState)
 		var doomed []persistence.OutboxMessage

@@ -1,7 +1,5 @@
 package embedded
 
-import bolt "go.etcd.io/bbolt"
-
 // Bucket names. Collections hold documents by id; the others are indexes kept in step with
 // their collection inside the same transaction.
 const (
@@ -23,6 +21,10 @@ const (
 
 	bucketOutbox        = "outbox"          // id → message
 	bucketOutboxByState = "outbox_by_state" // tenantID\0state\0createdAt|id → nil
+
+	// bucketJournal holds the journal generation of the file's last checkpoint (journal.go);
+	// every file has one.
+	bucketJournal = "journal"
 )
 
 // stateBuckets are the buckets of the main file; inboxBuckets and outboxBuckets those of
@@ -31,16 +33,16 @@ func stateBuckets() []string {
 	return []string{
 		bucketUsers, bucketUsersByEmail, bucketUsersOrder, bucketUsersByTenant,
 		bucketTenants, bucketTenantsByPhone, bucketTenantsOrder,
-		bucketSnapshots, bucketBuckets,
+		bucketSnapshots, bucketBuckets, bucketJournal,
 	}
 }
 
 func outboxBuckets() []string {
-	return []string{bucketOutbox, bucketOutboxByState}
+	return []string{bucketOutbox, bucketOutboxByState, bucketJournal}
 }
 
 func inboxBuckets() []string {
-	return []string{bucketInbox, bucketInboxPending, bucketDeadLetters}
+	return []string{bucketInbox, bucketInboxPending, bucketDeadLetters, bucketJournal}
 }
 
 // fillPercent is how full bbolt packs a page it splits. Its default (half) suits random
@@ -48,10 +50,3 @@ func inboxBuckets() []string {
 // sequence) and hot rows are rewritten in place, so half-empty pages only meant more pages
 // rewritten per commit: every commit copies each page it touches.
 const fillPercent = 0.9
-
-// bucket returns the named bucket; Open created them all, so it is never nil.
-func bucket(tx *bolt.Tx, name string) *bolt.Bucket {
-	b := tx.Bucket([]byte(name))
-	b.FillPercent = fillPercent
-	return b
-}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/switchboard/switchboard/persistence"
 )
 
@@ -13,7 +11,7 @@ type snapshots struct{ s *Store }
 
 func (sn snapshots) Load(ctx context.Context, kind, identity string) (persistence.Snapshot, error) {
 	var snap persistence.Snapshot
-	err := sn.s.view(ctx, "load snapshot", func(tx *bolt.Tx) error {
+	err := sn.s.view(ctx, "load snapshot", func(tx *txn) error {
 		v := bucket(tx, bucketSnapshots).Get(snapshotKey(kind, identity))
 		if v == nil {
 			return fmt.Errorf("snapshot %s/%s: %w", kind, identity, persistence.ErrNotFound)
@@ -34,7 +32,7 @@ func (sn snapshots) Save(ctx context.Context, snap persistence.Snapshot) error {
 		return fmt.Errorf("embedded: save snapshot: %w", err)
 	}
 	key := snapshotKey(snap.Kind, snap.Identity)
-	return sn.s.batch(ctx, "save snapshot", func(tx *bolt.Tx) error {
+	return sn.s.batch(ctx, "save snapshot", func(tx *txn) error {
 		b := bucket(tx, bucketSnapshots)
 		if err := checkVersion(b, key, snap); err != nil {
 			return err

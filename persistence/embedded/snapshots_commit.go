@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/switchboard/switchboard/persistence"
 )
 
@@ -27,7 +25,7 @@ func (sn snapshots) Commit(ctx context.Context, snap persistence.Snapshot, bs []
 		keys[i] = bucketKey(b.Conversation, b.Seq)
 	}
 	key := snapshotKey(snap.Kind, snap.Identity)
-	return sn.s.batch(ctx, "commit snapshot", func(tx *bolt.Tx) error {
+	return sn.s.batch(ctx, "commit snapshot", func(tx *txn) error {
 		if err := checkVersion(bucket(tx, bucketSnapshots), key, snap); err != nil {
 			return err
 		}
@@ -42,7 +40,7 @@ func (sn snapshots) Commit(ctx context.Context, snap persistence.Snapshot, bs []
 }
 
 // checkVersion refuses snap unless it follows the stored version (or is the first).
-func checkVersion(b *bolt.Bucket, key []byte, snap persistence.Snapshot) error {
+func checkVersion(b *bkt, key []byte, snap persistence.Snapshot) error {
 	var stored struct{ Version uint64 }
 	raw := b.Get(key)
 	ok := raw != nil
@@ -76,7 +74,7 @@ func (sn snapshots) List(ctx context.Context, kind, idPrefix, after string, limi
 	if after != "" {
 		from = append(snapshotKey(kind, after), 0) // the first key after `after`
 	}
-	err := sn.s.view(ctx, "list snapshots", func(tx *bolt.Tx) error {
+	err := sn.s.view(ctx, "list snapshots", func(tx *txn) error {
 		c := bucket(tx, bucketSnapshots).Cursor()
 		for k, v := c.Seek(from); k != nil && bytes.HasPrefix(k, start) && len(out) < limit; k, v = c.Next() {
 			snap, err := decodeSnapshot(v)

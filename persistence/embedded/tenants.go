@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/switchboard/switchboard/persistence"
 )
 
@@ -15,7 +13,7 @@ func (d directory) CreateTenant(ctx context.Context, t persistence.Tenant) error
 	if err != nil {
 		return fmt.Errorf("embedded: create tenant: %w", err)
 	}
-	return d.s.update(ctx, "create tenant", func(tx *bolt.Tx) error {
+	return d.s.update(ctx, "create tenant", func(tx *txn) error {
 		tenants, byPhone := bucket(tx, bucketTenants), bucket(tx, bucketTenantsByPhone)
 		if tenants.Get([]byte(t.ID)) != nil {
 			return fmt.Errorf("tenant id %q: %w", t.ID, persistence.ErrConflict)
@@ -42,7 +40,7 @@ func (d directory) UpdateTenant(ctx context.Context, t persistence.Tenant) error
 	if err != nil {
 		return fmt.Errorf("embedded: update tenant: %w", err)
 	}
-	return d.s.update(ctx, "update tenant", func(tx *bolt.Tx) error {
+	return d.s.update(ctx, "update tenant", func(tx *txn) error {
 		tenants, byPhone, order := bucket(tx, bucketTenants), bucket(tx, bucketTenantsByPhone), bucket(tx, bucketTenantsOrder)
 		var old persistence.Tenant
 		if err := tenantByID(tx, t.ID, &old); err != nil {
@@ -75,7 +73,7 @@ func (d directory) UpdateTenant(ctx context.Context, t persistence.Tenant) error
 
 func (d directory) TenantByID(ctx context.Context, id string) (persistence.Tenant, error) {
 	var t persistence.Tenant
-	err := d.s.view(ctx, "tenant by id", func(tx *bolt.Tx) error {
+	err := d.s.view(ctx, "tenant by id", func(tx *txn) error {
 		return tenantByID(tx, id, &t)
 	})
 	return t, err
@@ -83,7 +81,7 @@ func (d directory) TenantByID(ctx context.Context, id string) (persistence.Tenan
 
 func (d directory) TenantByPhoneNumberID(ctx context.Context, phoneNumberID string) (persistence.Tenant, error) {
 	var t persistence.Tenant
-	err := d.s.view(ctx, "tenant by phone number id", func(tx *bolt.Tx) error {
+	err := d.s.view(ctx, "tenant by phone number id", func(tx *txn) error {
 		id := bucket(tx, bucketTenantsByPhone).Get([]byte(phoneNumberID))
 		if id == nil {
 			return fmt.Errorf("phone number id %q: %w", phoneNumberID, persistence.ErrNotFound)
@@ -93,7 +91,7 @@ func (d directory) TenantByPhoneNumberID(ctx context.Context, phoneNumberID stri
 	return t, err
 }
 
-func tenantByID(tx *bolt.Tx, id string, t *persistence.Tenant) error {
+func tenantByID(tx *txn, id string, t *persistence.Tenant) error {
 	ok, err := get(bucket(tx, bucketTenants), []byte(id), t)
 	if err != nil {
 		return err
@@ -109,7 +107,7 @@ func (d directory) ListTenants(ctx context.Context, p persistence.Page) ([]persi
 		tenants []persistence.Tenant
 		total   int
 	)
-	err := d.s.view(ctx, "list tenants", func(tx *bolt.Tx) error {
+	err := d.s.view(ctx, "list tenants", func(tx *txn) error {
 		ids, n := pageIDs(bucket(tx, bucketTenantsOrder), nil, p)
 		total = n
 		tenants = make([]persistence.Tenant, 0, len(ids))

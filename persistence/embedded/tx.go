@@ -5,40 +5,36 @@ import (
 	"errors"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/switchboard/switchboard/persistence"
 )
 
-// view runs fn in a read transaction.
-func (s *Store) view(ctx context.Context, op string, fn func(*bolt.Tx) error) error {
-	if err := s.check(ctx, op); err != nil {
-		return err
-	}
-	return s.wrap(op, s.main.db.View(fn))
+// view runs fn, which only reads, against every acknowledged write of the main file.
+func (s *Store) view(ctx context.Context, op string, fn func(*txn) error) error {
+	return s.viewIn(s.main, ctx, op, fn)
 }
 
-// update runs fn in its own write transaction; for rare writes (the directory).
-func (s *Store) update(ctx context.Context, op string, fn func(*bolt.Tx) error) error {
-	if err := s.check(ctx, op); err != nil {
-		return err
-	}
-	return s.wrap(op, s.main.db.Update(fn))
+// update runs fn as one write of the main file; for rare writes (the directory).
+func (s *Store) update(ctx context.Context, op string, fn func(*txn) error) error {
+	return s.batchIn(s.main, ctx, op, fn)
 }
 
-// batch runs fn in a write transaction shared with concurrent callers (one fsync for all;
-// see committer). fn may run more than once — again, alone, if a neighbour in its group
-// fails — so it must only touch the transaction, never state outside it.
-func (s *Store) batch(ctx context.Context, op string, fn func(*bolt.Tx) error) error {
+// batch runs fn as one write of the main file, group-committed with concurrent callers (one
+// journal write and fdatasync for all; see committer). fn runs once; what it wrote is undone
+// if it fails.
+func (s *Store) batch(ctx context.Context, op string, fn func(*txn) error) error {
 	return s.batchIn(s.main, ctx, op, fn)
 }
 
 // batchIn is batch on one file.
-func (s *Store) batchIn(f file, ctx context.Context, op string, fn func(*bolt.Tx) error) error {
+func (s *Store) batchIn(f file, ctx context.Context, op string, fn func(*txn) error) error {
 	if err := s.check(ctx, op); err != nil {
 		return err
 	}
-	err := f.group.do(fn)
+	return s.settle(op, f.group.do(fn))
+}
+
+// settle words a committer's answer: a stopped committer is ErrUnavailable.
+func (s *Store) settle(op string, err error) error {
 	if errors.Is(err, errCommitterStopped) {
 		return fmt.Errorf("embedded: %s: %w", op, persistence.ErrUnavailable)
 	}
@@ -75,25 +71,25 @@ func (s *Store) wrap(op string, err error) error {
 
 // inboxView and inboxBatch are view and batch on the inbox file; outboxView and
 // outboxBatch on the outbox file.
-func (s *Store) inboxView(ctx context.Context, op string, fn func(*bolt.Tx) error) error {
+func (s *Store) inboxView(ctx context.Context, op string, fn func(*txn) error) error {
 	return s.viewIn(s.inbox, ctx, op, fn)
 }
 
-func (s *Store) inboxBatch(ctx context.Context, op string, fn func(*bolt.Tx) error) error {
+func (s *Store) inboxBatch(ctx context.Context, op string, fn func(*txn) error) error {
 	return s.batchIn(s.inbox, ctx, op, fn)
 }
 
-func (s *Store) outboxView(ctx context.Context, op string, fn func(*bolt.Tx) error) error {
+func (s *Store) outboxView(ctx context.Context, op string, fn func(*txn) error) error {
 	return s.viewIn(s.outbox, ctx, op, fn)
 }
 
-func (s *Store) outboxBatch(ctx context.Context, op string, fn func(*bolt.Tx) error) error {
+func (s *Store) outboxBatch(ctx context.Context, op string, fn func(*txn) error) error {
 	return s.batchIn(s.outbox, ctx, op, fn)
 }
 
-func (s *Store) viewIn(f file, ctx context.Context, op string, fn func(*bolt.Tx) error) error {
+func (s *Store) viewIn(f file, ctx context.Context, op string, fn func(*txn) error) error {
 	if err := s.check(ctx, op); err != nil {
 		return err
 	}
-	return s.wrap(op, f.db.View(fn))
+	return s.settle(op, f.group.read(fn))
 }

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/switchboard/switchboard/persistence"
 )
 
@@ -21,7 +19,7 @@ func (d directory) CreateUser(ctx context.Context, u persistence.User) error {
 	if err != nil {
 		return fmt.Errorf("embedded: create user: %w", err)
 	}
-	return d.s.update(ctx, "create user", func(tx *bolt.Tx) error {
+	return d.s.update(ctx, "create user", func(tx *txn) error {
 		users, byEmail := bucket(tx, bucketUsers), bucket(tx, bucketUsersByEmail)
 		if users.Get([]byte(u.ID)) != nil {
 			return fmt.Errorf("user id %q: %w", u.ID, persistence.ErrConflict)
@@ -44,7 +42,7 @@ func (d directory) CreateUser(ctx context.Context, u persistence.User) error {
 
 func (d directory) UserByID(ctx context.Context, id string) (persistence.User, error) {
 	var u persistence.User
-	err := d.s.view(ctx, "user by id", func(tx *bolt.Tx) error {
+	err := d.s.view(ctx, "user by id", func(tx *txn) error {
 		return userByID(tx, id, &u)
 	})
 	return u, err
@@ -52,7 +50,7 @@ func (d directory) UserByID(ctx context.Context, id string) (persistence.User, e
 
 func (d directory) UserByEmail(ctx context.Context, email string) (persistence.User, error) {
 	var u persistence.User
-	err := d.s.view(ctx, "user by email", func(tx *bolt.Tx) error {
+	err := d.s.view(ctx, "user by email", func(tx *txn) error {
 		id := bucket(tx, bucketUsersByEmail).Get([]byte(strings.ToLower(email)))
 		if id == nil {
 			return fmt.Errorf("email %q: %w", email, persistence.ErrNotFound)
@@ -62,7 +60,7 @@ func (d directory) UserByEmail(ctx context.Context, email string) (persistence.U
 	return u, err
 }
 
-func userByID(tx *bolt.Tx, id string, u *persistence.User) error {
+func userByID(tx *txn, id string, u *persistence.User) error {
 	ok, err := get(bucket(tx, bucketUsers), []byte(id), u)
 	if err != nil {
 		return err
@@ -84,7 +82,7 @@ func (d directory) ListUsers(ctx context.Context, tenantID string, p persistence
 		users []persistence.User
 		total int
 	)
-	err := d.s.view(ctx, "list users", func(tx *bolt.Tx) error {
+	err := d.s.view(ctx, "list users", func(tx *txn) error {
 		ids, n := pageIDs(bucket(tx, index), pre, p)
 		total = n
 		users = make([]persistence.User, 0, len(ids))
@@ -105,7 +103,7 @@ func (d directory) ListUsers(ctx context.Context, tenantID string, p persistence
 
 // pageIDs returns the ids of page p among the order keys under pre, and how many keys there
 // are under pre in all.
-func pageIDs(index *bolt.Bucket, pre []byte, p persistence.Page) ([]string, int) {
+func pageIDs(index *bkt, pre []byte, p persistence.Page) ([]string, int) {
 	skip, limit := p.Skip(), clampLimit(p.Limit)
 	var ids []string
 	total := 0

@@ -1,0 +1,182 @@
+package embedded
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// viewRaw runs fn on a file's bbolt transaction as its committer sees it: every
+// acknowledged write, checkpointed or not.
+func viewRaw(f file, fn func(*bolt.Tx) error) error {
+	return f.group.read(func(t *txn) error { return fn(t.tx) })
+}
+
+// testFile is a bbolt file with bucket "b" and its journal, recovered as Open does.
+func testFile(t *testing.T, dir string) (*bolt.DB, *journal, uint64) {
+	t.Helper()
+	db, err := openFile(dir, "g.db", []string{"b", bucketJournal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := openJournal(filepath.Join(dir, "g.db.journal"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen, _, err := recoverFile(db, j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, j, gen
+}
+
+func putOp(k, v string) groupOp {
+	return groupOp{done: make(chan error, 1), fn: func(tx *txn) error { return bucket(tx, "b").Put([]byte(k), []byte(v)) }}
+}
+
+// One refused write in a group gets its error and leaves no trace, even of what it wrote
+// before failing; its neighbours commit together, in one journal record. A crash before
+// any checkpoint loses none of them: the journal replays them at the next open.
+func TestCommitterUndoesARefusedWriteAndReplaysTheRest(t *testing.T) {
+	dir := t.TempDir()
+	db, j, gen := testFile(t, dir)
+	c := &committer{name: "g.db", db: db, j: j, gen: gen}
+	refused := errors.New("refused")
+	bad := groupOp{done: make(chan error, 1), fn: func(tx *txn) error {
+		b := bucket(tx, "b")
+		if err := b.Put([]byte("a"), []byte("overwritten")); err != nil {
+			return err
+		}
+		if err := b.Put([]byte("bad"), []byte("x")); err != nil {
+			return err
+		}
+		return refused
+	}}
+	group := []groupOp{putOp("a", "1"), bad, putOp("c", "3"), putOp("d", "4")}
+	c.run(group)
+	for i, op := range group {
+		if err := <-op.done; (i == 1) != errors.Is(err, refused) {
+			t.Errorf("op %d: err = %v", i, err)
+		}
+	}
+	check := func(what string, b *bolt.Bucket) {
+		t.Helper()
+		for k, want := range map[string]string{"a": "1", "c": "3", "d": "4"} {
+			if got := b.Get([]byte(k)); !bytes.Equal(got, []byte(want)) {
+				t.Errorf("%s: %s = %q, want %q", what, k, got, want)
+			}
+		}
+		if b.Get([]byte("bad")) != nil {
+			t.Errorf("%s: the refused write's own put survived", what)
+		}
+	}
+	check("open transaction", c.tx.Bucket([]byte("b")))
+
+	// The process dies: bbolt never committed, the journal holds the group.
+	_ = c.tx.Rollback()
+	_ = db.Close()
+	_ = j.close()
+	db, j, gen2 := testFile(t, dir)
+	defer db.Close()
+	defer j.close()
+	if gen2 != gen+1 {
+		t.Fatalf("generation after recovery %d, want %d", gen2, gen+1)
+	}
+	_ = db.View(func(tx *bolt.Tx) error { check("after replay", tx.Bucket([]byte("b"))); return nil })
+}
+
+// A checkpoint commits to bbolt and starts the journal over under the next generation; the
+// older records still in the file are never replayed over the newer values.
+func TestCheckpointStartsANewGeneration(t *testing.T) {
+	dir := t.TempDir()
+	db, j, gen := testFile(t, dir)
+	c := &committer{name: "g.db", db: db, j: j, gen: gen}
+	for _, v := range []string{"1", "2", "3"} {
+		op := putOp("k", v)
+		c.run([]groupOp{op})
+		if err := <-op.done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.checkpoint(); err != nil {
+		t.Fatal(err)
+	}
+	if c.gen != gen+1 || j.off != 0 {
+		t.Fatalf("after a checkpoint: generation %d, journal at %d", c.gen, j.off)
+	}
+	// One write after the checkpoint overwrites the start of the first record only; the
+	// old records behind it (k=2, k=3) must stay dead.
+	op := putOp("other", "x")
+	c.run([]groupOp{op})
+	if err := <-op.done; err != nil {
+		t.Fatal(err)
+	}
+	_ = c.tx.Rollback()
+	_ = db.Close()
+	_ = j.close()
+	db, j, _ = testFile(t, dir)
+	defer db.Close()
+	defer j.close()
+	_ = db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("b"))
+		if got := string(b.Get([]byte("k"))); got != "3" {
+			t.Errorf("k = %q after replay, want 3 (the checkpointed value)", got)
+		}
+		if got := string(b.Get([]byte("other"))); got != "x" {
+			t.Errorf("other = %q after replay, want x", got)
+		}
+		return nil
+	})
+}
+
+// Replay stops at a torn record (its write was never acknowledged) and at records of
+// another generation; a malformed entry inside a record that passed its CRC is an error.
+func TestJournalReplayStopsAtATornOrForeignRecord(t *testing.T) {
+	j, err := openJournal(filepath.Join(t.TempDir(), "j"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.close()
+	rec := func(k string) []byte { return appendEntry(nil, opPut, "b", []byte(k), []byte("v")) }
+	for _, k := range []string{"1", "2"} {
+		if err := j.append(7, rec(k)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	torn := j.off
+	if err := j.append(7, rec("3")); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.append(6, rec("old")); err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	collect := func(_ byte, _ string, key, _ []byte) error { seen = append(seen, string(key)); return nil }
+	if n, err := j.replay(7, collect); err != nil || n != 3 || len(seen) != 3 {
+		t.Fatalf("whole run: %d records, %v, %v", n, seen, err)
+	}
+	// Tear the third record: one flipped byte in its payload.
+	if _, err := j.f.WriteAt([]byte{'X'}, torn+journalHeader+4); err != nil {
+		t.Fatal(err)
+	}
+	seen = nil
+	if n, err := j.replay(7, collect); err != nil || n != 2 || len(seen) != 2 {
+		t.Fatalf("torn third: %d records, %v, %v", n, seen, err)
+	}
+	seen = nil
+	if n, _ := j.replay(8, collect); n != 0 {
+		t.Fatalf("a generation with no records replayed %d", n)
+	}
+	j.off = 0
+	if err := j.append(9, []byte{opPut, 1, 'b'}); err != nil { // passes its CRC, entry cut short
+		t.Fatal(err)
+	}
+	if _, err := j.replay(9, collect); !errors.Is(err, errBadEntry) {
+		t.Fatalf("malformed entry: %v", err)
+	}
+	_ = os.Remove(j.f.Name())
+}

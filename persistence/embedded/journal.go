@@ -1,0 +1,161 @@
+package embedded
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// The journal is a file's write-ahead log. A commit appends the writes of its group — every
+// put and delete, with its bucket, key and value — as one record and fdatasyncs it; that is
+// what acknowledgements wait for. bbolt itself commits only at checkpoints (committer), so a
+// page that many commits dirty is written once per checkpoint instead of once per commit,
+// and a commit costs one small sequential write and one fdatasync instead of bbolt's page
+// writes and two. After a crash, Open replays the journal's records into bbolt.
+//
+// Record: generation (8 bytes), payload length (4), CRC-32C of generation and payload (4),
+// payload. Payload: entries, each an op byte (put or delete), then the bucket name, the key
+// and, for a put, the value, each preceded by its uvarint length.
+//
+// Generations make replay exact without truncating or syncing the file at a checkpoint. A
+// checkpoint stores generation g+1 in bbolt in the same commit as the pages, and the journal
+// then writes again from offset 0 under g+1. Replay applies records of the stored generation
+// in order and stops at the first record that is torn (bad CRC or length) or of another
+// generation: whatever follows the current run is older, already in bbolt, and must not be
+// applied over newer values.
+
+const (
+	journalHeader = 16
+	opPut         = 1
+	opDelete      = 2
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// journal is one file's log; only its committer uses it.
+type journal struct {
+	f   *os.File
+	off int64  // where the next record goes
+	buf []byte // the record being written, reused
+}
+
+func openJournal(path string) (*journal, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("embedded: open journal %s: %w", path, err)
+	}
+	return &journal{f: f}, nil
+}
+
+// append writes one record of gen holding entries, and returns once it is on disk.
+func (j *journal) append(gen uint64, entries []byte) error {
+	j.buf = append(j.buf[:0], make([]byte, journalHeader)...)
+	binary.BigEndian.PutUint64(j.buf[0:8], gen)
+	binary.BigEndian.PutUint32(j.buf[8:12], uint32(len(entries)))
+	j.buf = append(j.buf, entries...)
+	crc := crc32.Update(crc32.Checksum(j.buf[0:8], castagnoli), castagnoli, entries)
+	binary.BigEndian.PutUint32(j.buf[12:16], crc)
+	if _, err := j.f.WriteAt(j.buf, j.off); err != nil {
+		return fmt.Errorf("journal write: %w", err)
+	}
+	if err := unix.Fdatasync(int(j.f.Fd())); err != nil {
+		return fmt.Errorf("journal sync: %w", err)
+	}
+	j.off += int64(len(j.buf))
+	return nil
+}
+
+// rewind starts the next generation's records at the beginning of the file, over the old
+// ones: writing into blocks the file already has spares fdatasync a metadata update. A file
+// grown past max (a long stretch between checkpoints) is cut back, best effort: a file that
+// keeps its size costs space, nothing else.
+func (j *journal) rewind(max int64) {
+	j.off = 0
+	if st, err := j.f.Stat(); err == nil && st.Size() > max {
+		_ = j.f.Truncate(max)
+	}
+}
+
+func (j *journal) close() error { return j.f.Close() }
+
+// replay calls apply for every entry of the run of gen records at the start of the file, in
+// order, and returns how many records it read.
+func (j *journal) replay(gen uint64, apply func(op byte, bucket string, key, value []byte) error) (int, error) {
+	data, err := io.ReadAll(io.NewSectionReader(j.f, 0, 1<<62))
+	if err != nil {
+		return 0, fmt.Errorf("journal read: %w", err)
+	}
+	records := 0
+	for len(data) >= journalHeader {
+		n := binary.BigEndian.Uint32(data[8:12])
+		if binary.BigEndian.Uint64(data[0:8]) != gen || uint64(n) > uint64(len(data)-journalHeader) {
+			break
+		}
+		payload := data[journalHeader : journalHeader+int(n)]
+		crc := crc32.Update(crc32.Checksum(data[0:8], castagnoli), castagnoli, payload)
+		if crc != binary.BigEndian.Uint32(data[12:16]) {
+			break // torn: the crash came while it was written, so nobody was told it was kept
+		}
+		if err := eachEntry(payload, apply); err != nil {
+			return records, fmt.Errorf("journal record %d: %w", records, err)
+		}
+		records++
+		data = data[journalHeader+int(n):]
+	}
+	return records, nil
+}
+
+// appendEntry encodes one put (value non-nil) or delete.
+func appendEntry(b []byte, op byte, bucket string, key, value []byte) []byte {
+	b = append(b, op)
+	b = binary.AppendUvarint(b, uint64(len(bucket)))
+	b = append(b, bucket...)
+	b = binary.AppendUvarint(b, uint64(len(key)))
+	b = append(b, key...)
+	if op == opPut {
+		b = binary.AppendUvarint(b, uint64(len(value)))
+		b = append(b, value...)
+	}
+	return b
+}
+
+var errBadEntry = errors.New("malformed journal entry")
+
+// eachEntry decodes a record's payload. A record passed its CRC, so a malformed entry is a
+// bug, not a torn write: it is an error, never skipped.
+func eachEntry(p []byte, apply func(op byte, bucket string, key, value []byte) error) error {
+	field := func() ([]byte, bool) {
+		n, k := binary.Uvarint(p)
+		if k <= 0 || uint64(len(p)-k) < n {
+			return nil, false
+		}
+		f := p[k : k+int(n)]
+		p = p[k+int(n):]
+		return f, true
+	}
+	for len(p) > 0 {
+		op := p[0]
+		p = p[1:]
+		bucket, ok1 := field()
+		key, ok2 := field()
+		if !ok1 || !ok2 || (op != opPut && op != opDelete) {
+			return errBadEntry
+		}
+		var value []byte
+		if op == opPut {
+			var ok bool
+			if value, ok = field(); !ok {
+				return errBadEntry
+			}
+		}
+		if err := apply(op, string(bucket), key, value); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -17,11 +17,7 @@ func (bk buckets) Put(ctx context.Context, bs []persistence.Bucket) error {
 	keys, vals := make([][]byte, len(bs)), make([][]byte, len(bs))
 	for i, b := range bs {
 		b.UpdatedAt = b.UpdatedAt.UTC()
-		v, err := encodeBucket(b)
-		if err != nil {
-			return fmt.Errorf("embedded: put buckets: %w", err)
-		}
-		keys[i], vals[i] = bucketKey(b.Conversation, b.Seq), v
+		keys[i], vals[i] = bucketKey(b.Conversation, b.Seq), encodeBucket(b)
 	}
 	return bk.s.batch(ctx, "put buckets", func(tx *txn) error {
 		b := bucket(tx, bucketBuckets)

@@ -78,8 +78,8 @@ func newCommitter(name string, db *bolt.DB, j *journal, gen uint64) *committer {
 var errCommitterStopped = errors.New("store is closing")
 
 // do runs fn as a write in the next group and returns its own outcome once the group is
-// durable. fn runs exactly once; if it fails, whatever it wrote is undone and its
-// neighbours commit without it.
+// durable. If fn fails, nothing it wrote lands and its neighbours commit without it; fn may
+// run more than once (apply), so it must touch only the transaction.
 func (c *committer) do(fn func(*txn) error) error { return c.submit(groupOp{fn: fn}) }
 
 // read runs fn, which may only read, against every acknowledged write.
@@ -153,24 +153,11 @@ func (c *committer) run(group []groupOp) {
 	}
 	c.results = c.results[:len(group)]
 	clear(c.results)
-	c.rec.reset()
 	after := false
-	for i, op := range group {
-		if op.read || op.checkpoint {
-			after = true
-			continue
-		}
-		c.rec.begin()
-		if err := op.fn(&txn{tx: c.tx, rec: &c.rec}); err != nil {
-			c.results[i] = err
-			if uerr := c.rec.rollback(); uerr != nil {
-				c.breakDown(fmt.Errorf("undo a refused write: %w", uerr))
-				break
-			}
-			continue
-		}
-		c.rec.keep()
+	for _, op := range group {
+		after = after || op.read || op.checkpoint
 	}
+	c.apply(group)
 	if c.broken == nil && len(c.rec.entries) > 0 {
 		if err := c.j.append(c.gen, c.rec.entries); err != nil {
 			c.breakDown(err)
@@ -204,6 +191,57 @@ func (c *committer) run(group []groupOp) {
 			op.done <- c.checkpoint()
 		}
 	}
+}
+
+// apply runs the group's writes in order. A write that fails having written nothing (the
+// usual refusal: a conflict found before any put) just gets its error. One that fails after
+// writing leaves the transaction holding writes nobody asked for: the transaction is rebuilt
+// from the last checkpoint and the journal — which holds every acknowledged write — and the
+// group runs again without it, so each write may run more than once but only the answered run
+// lands. Rare enough that a rebuild's cost does not matter; common enough paths stay free of
+// any undo bookkeeping.
+func (c *committer) apply(group []groupOp) {
+	for {
+		c.rec.entries = c.rec.entries[:0]
+		redo := false
+		for i, op := range group {
+			if op.read || op.checkpoint || c.results[i] != nil {
+				continue
+			}
+			mark := len(c.rec.entries)
+			if err := op.fn(&txn{tx: c.tx, rec: &c.rec}); err != nil {
+				c.results[i] = err
+				if len(c.rec.entries) > mark {
+					redo = true
+					break
+				}
+			}
+		}
+		if !redo {
+			return
+		}
+		if err := c.rebuild(); err != nil {
+			c.breakDown(fmt.Errorf("rebuild after a refused write: %w", err))
+			return
+		}
+	}
+}
+
+// rebuild replaces the open transaction with one holding exactly the acknowledged writes:
+// bbolt's last checkpoint plus the journal's current generation.
+func (c *committer) rebuild() error {
+	_ = c.tx.Rollback()
+	c.tx = nil
+	tx, err := c.db.Begin(true)
+	if err != nil {
+		return err
+	}
+	if _, err := replayInto(tx, c.j, c.gen); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	c.tx = tx
+	return nil
 }
 
 // maybeCheckpoint commits to bbolt when writes have waited long enough or the journal is long.

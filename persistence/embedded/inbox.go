@@ -27,11 +27,7 @@ func (in inbox) Append(ctx context.Context, entries []persistence.InboxEntry) er
 		}
 		seen[e.ID] = struct{}{}
 		e.ReceivedAt = e.ReceivedAt.UTC()
-		v, err := encodeInboxEntry(e)
-		if err != nil {
-			return fmt.Errorf("embedded: append inbox: %w", err)
-		}
-		vals[i] = v
+		vals[i] = encodeInboxEntry(e)
 	}
 	return in.s.inboxBatch(ctx, "append inbox", func(tx *txn) error {
 		all, pending := bucket(tx, bucketInbox), bucket(tx, bucketInboxPending)
@@ -82,7 +78,7 @@ func (in inbox) Pending(ctx context.Context, afterID string, limit int) ([]persi
 			if v == nil {
 				return fmt.Errorf("pending id %q has no inbox entry", id)
 			}
-			e, err := decodeInboxEntry(v)
+			e, err := decodeInboxEntry(v, true)
 			if err != nil {
 				return fmt.Errorf("inbox entry %q: %w", id, err)
 			}

@@ -29,11 +29,7 @@ func (o outbox) Enqueue(ctx context.Context, msgs []persistence.OutboxMessage) e
 			return fmt.Errorf("embedded: enqueue: id %q twice in one enqueue: %w", m.ID, persistence.ErrConflict)
 		}
 		seen[m.ID] = struct{}{}
-		v, err := encodeOutbox(outboxUTC(*m, persistence.EnqueueState(*m)))
-		if err != nil {
-			return fmt.Errorf("embedded: enqueue: %w", err)
-		}
-		vals[i] = v
+		vals[i] = encodeOutbox(outboxUTC(*m, persistence.EnqueueState(*m)))
 	}
 	return o.s.outboxBatch(ctx, "enqueue", func(tx *txn) error {
 		all, byState := bucket(tx, bucketOutbox), bucket(tx, bucketOutboxByState)
@@ -88,10 +84,7 @@ func outboxRow(tx *txn, id string, m *persistence.OutboxMessage, withRequest boo
 // makes that an atomic compare-and-swap.
 func (o outbox) Transition(ctx context.Context, from persistence.OutboxState, m persistence.OutboxMessage) error {
 	m = outboxUTC(m, m.State)
-	val, err := encodeOutbox(m)
-	if err != nil {
-		return fmt.Errorf("embedded: transition: %w", err)
-	}
+	val := encodeOutbox(m)
 	return o.s.outboxBatch(ctx, "transition", func(tx *txn) error {
 		var cur persistence.OutboxMessage
 		if err := outboxRow(tx, m.ID, &cur, false); err != nil {

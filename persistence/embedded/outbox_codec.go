@@ -2,33 +2,49 @@ package embedded
 
 import (
 	"errors"
-	"fmt"
 
 	json "github.com/goccy/go-json"
 
 	"github.com/switchboard/switchboard/persistence"
 )
 
-// Outbox rows are framed like snapshots: a marker byte, then a JSON header with every field
-// but the request body, then the Graph API request verbatim. As a JSON field the request
-// was base64-encoded — a third bigger, and encoded or decoded on every claim and settle.
-// Rows written before the framing (plain JSON, which always starts with '{') still decode.
-const outboxFramed byte = 0x00
+// Outbox rows are framed like snapshots: a marker byte, a header with every field but the
+// request body, then the Graph API request verbatim. As a JSON field the request was
+// base64-encoded — a third bigger, and encoded or decoded on every claim and settle. The
+// header is binary (outboxBinary, binframe.go); rows written before keep theirs: a JSON header
+// (outboxFramed), or the whole row as plain JSON (from before the framing, always starting
+// with '{'). All three decode.
+const (
+	outboxFramed byte = 0x00
+	outboxBinary byte = 0x01
+)
 
-// outboxHeader is a row without its request body. Request here shadows the message's own
-// (the shallower field wins for one JSON name) and, always empty, is left out: every other
-// field of OutboxMessage — one added later included — is framed with no change here.
+// outboxHeader is a JSON-framed row without its request body. Request here shadows the
+// message's own (the shallower field wins for one JSON name) and, always empty, is left out.
 type outboxHeader struct {
 	persistence.OutboxMessage
 	Request []byte `json:"request,omitempty"`
 }
 
-func encodeOutbox(m persistence.OutboxMessage) ([]byte, error) {
-	v, err := frame(outboxHeader{OutboxMessage: m}, m.Request)
-	if err != nil {
-		return nil, fmt.Errorf("encode outbox message %q: %w", m.ID, err)
-	}
-	return append([]byte{outboxFramed}, v...), nil
+// encodeOutbox writes every field of the row; a field added to OutboxMessage must be added
+// here and in decodeOutbox (TestOutboxCodecKeepsEveryField fails until it is).
+func encodeOutbox(m persistence.OutboxMessage) []byte {
+	h := binHeader{b: make([]byte, 0, 160+len(m.Request))}
+	h.b = append(h.b, outboxBinary)
+	h.str(m.ID)
+	h.str(m.TenantID)
+	h.str(m.ConversationID)
+	h.str(m.PhoneNumberID)
+	h.str(m.Recipient)
+	h.str(string(m.State))
+	h.str(m.WAMID)
+	h.int(int64(m.Attempts))
+	h.time(m.NextAttemptAt.UTC())
+	h.int(int64(m.ErrorCode))
+	h.str(m.ErrorTitle)
+	h.time(m.CreatedAt.UTC())
+	h.time(m.UpdatedAt.UTC())
+	return append(h.b, m.Request...)
 }
 
 var errEmptyOutboxRow = errors.New("empty outbox row")
@@ -40,6 +56,16 @@ func decodeOutbox(v []byte, withRequest bool) (persistence.OutboxMessage, error)
 	switch {
 	case len(v) == 0:
 		return m, errEmptyOutboxRow
+	case v[0] == outboxBinary:
+		r := &binReader{b: v[1:]}
+		m = persistence.OutboxMessage{
+			ID: r.str(), TenantID: r.str(), ConversationID: r.str(), PhoneNumberID: r.str(), Recipient: r.str(),
+			State: persistence.OutboxState(r.str()), WAMID: r.str(), Attempts: int(r.int()), NextAttemptAt: r.time(),
+			ErrorCode: int(r.int()), ErrorTitle: r.str(), CreatedAt: r.time(), UpdatedAt: r.time(),
+		}
+		var err error
+		m.Request, err = dataOf(r, withRequest)
+		return m, err
 	case v[0] != outboxFramed: // a row from before the framing
 		err := json.Unmarshal(v, &m)
 		return m, err

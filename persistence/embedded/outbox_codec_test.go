@@ -46,7 +46,7 @@ func indexKeys(t *testing.T, s *Store) []string {
 }
 
 // Rows written as plain JSON (before rows were framed, and before final states left the
-// index) read, move and prune like new ones; a row they rewrite is framed.
+// index) read, move and prune like new ones; a row they rewrite gets a binary header.
 func TestOutboxRowsWrittenAsJSONStillWork(t *testing.T) {
 	s, ctx := openForTest(t)
 	old := time.Date(2026, 10, 1, 12, 0, 0, 0, time.UTC)
@@ -84,8 +84,8 @@ func TestOutboxRowsWrittenAsJSONStillWork(t *testing.T) {
 		t.Fatalf("claim an old row: %v", err)
 	}
 	err = viewRaw(s.outbox, func(tx *bolt.Tx) error {
-		if v := tx.Bucket([]byte(bucketOutbox)).Get([]byte("m1")); len(v) == 0 || v[0] != outboxFramed {
-			t.Errorf("a rewritten row is not framed: %q", v)
+		if v := tx.Bucket([]byte(bucketOutbox)).Get([]byte("m1")); len(v) == 0 || v[0] != outboxBinary {
+			t.Errorf("a rewritten row has no binary header: %q", v)
 		}
 		return nil
 	})

@@ -27,8 +27,8 @@ func (in inbox) PruneProcessed(ctx context.Context, before time.Time, limit int)
 		c, seen := all.Cursor(), 0
 		for k, v := c.First(); k != nil && len(doomed) < limit && seen < scanFactor*limit; k, v = c.Next() {
 			seen++
-			var h inboxHeader
-			if _, err := unframe(v, &h, false); err != nil {
+			h, err := decodeInboxEntry(v, false)
+			if err != nil {
 				return err
 			}
 			if !h.ReceivedAt.Before(before) {

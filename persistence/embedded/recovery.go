@@ -26,18 +26,7 @@ func storedGen(tx *bolt.Tx) uint64 {
 func recoverFile(db *bolt.DB, j *journal) (gen uint64, records int, err error) {
 	err = db.Update(func(tx *bolt.Tx) error {
 		gen = storedGen(tx)
-		records, err = j.replay(gen, func(op byte, name string, key, value []byte) error {
-			b := tx.Bucket([]byte(name))
-			if b == nil {
-				return fmt.Errorf("bucket %q does not exist", name)
-			}
-			b.FillPercent = fillPercent
-			if op == opPut {
-				return b.Put(key, value)
-			}
-			return b.Delete(key)
-		})
-		if err != nil {
+		if records, err = replayInto(tx, j, gen); err != nil {
 			return err
 		}
 		gen++
@@ -50,4 +39,19 @@ func recoverFile(db *bolt.DB, j *journal) (gen uint64, records int, err error) {
 	}
 	j.rewind(checkpointBytes)
 	return gen, records, nil
+}
+
+// replayInto applies the journal's records of gen to tx.
+func replayInto(tx *bolt.Tx, j *journal, gen uint64) (int, error) {
+	return j.replay(gen, func(op byte, name string, key, value []byte) error {
+		b := tx.Bucket([]byte(name))
+		if b == nil {
+			return fmt.Errorf("bucket %q does not exist", name)
+		}
+		b.FillPercent = fillPercent
+		if op == opPut {
+			return b.Put(key, value)
+		}
+		return b.Delete(key)
+	})
 }

@@ -27,10 +27,7 @@ func (sn snapshots) Load(ctx context.Context, kind, identity string) (persistenc
 // has a single writer, so no other save can slip between the check and the put.
 func (sn snapshots) Save(ctx context.Context, snap persistence.Snapshot) error {
 	snap.UpdatedAt = snap.UpdatedAt.UTC()
-	val, err := encodeSnapshot(snap)
-	if err != nil {
-		return fmt.Errorf("embedded: save snapshot: %w", err)
-	}
+	val := encodeSnapshot(snap)
 	key := snapshotKey(snap.Kind, snap.Identity)
 	return sn.s.batch(ctx, "save snapshot", func(tx *txn) error {
 		b := bucket(tx, bucketSnapshots)

@@ -12,17 +12,10 @@ import (
 // concurrent commits of other conversations (one fsync for all of them).
 func (sn snapshots) Commit(ctx context.Context, snap persistence.Snapshot, bs []persistence.Bucket) error {
 	snap.UpdatedAt = snap.UpdatedAt.UTC()
-	val, err := encodeSnapshot(snap)
-	if err != nil {
-		return fmt.Errorf("embedded: commit snapshot: %w", err)
-	}
+	val := encodeSnapshot(snap)
 	keys, vals := make([][]byte, len(bs)), make([][]byte, len(bs))
 	for i, b := range bs {
-		b.UpdatedAt = b.UpdatedAt.UTC()
-		if vals[i], err = encodeBucket(b); err != nil {
-			return fmt.Errorf("embedded: commit bucket: %w", err)
-		}
-		keys[i] = bucketKey(b.Conversation, b.Seq)
+		keys[i], vals[i] = bucketKey(b.Conversation, b.Seq), encodeBucket(b)
 	}
 	key := snapshotKey(snap.Kind, snap.Identity)
 	return sn.s.batch(ctx, "commit snapshot", func(tx *txn) error {

@@ -62,6 +62,7 @@ func runBench(args []string) error {
 		fs.IntVar(&s.LatencyRate, "latency-rate", s.LatencyRate, "requests/s of the fixed-rate latency phase (0 skips it)")
 		fs.DurationVar(&s.LatencyDuration, "latency-duration", s.LatencyDuration, "length of the latency phase")
 		fs.IntVar(&s.Backlog, "backlog", s.Backlog, "messages per tenant of the backlog phase, queued at once and drained by the sender alone (0 skips it)")
+		fs.DurationVar(&s.CeilingDuration, "ceiling-duration", s.CeilingDuration, "load time against a bare handler, the run's machine pace (0 skips it)")
 		return runScenario(fs, args, func(w io.Writer) error { return s.Run(ctx, w) })
 	case "pacing":
 		p := bench.DefaultPacing()

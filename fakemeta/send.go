@@ -188,10 +188,20 @@ func recipientOf(r *graph.SendRequest) (key, waID, userID string) {
 	return d, d, ""
 }
 
-// logSent appends to the sent log, dropping the oldest beyond limit. n.mu is held.
+// logSent appends to the sent log, keeping the newest limit (0: all). The oldest are dropped
+// once the log holds twice the limit, so trimming costs a copy per limit sends, not per send.
+// n.mu is held.
 func (n *number) logSent(m SentMessage, limit int) {
 	n.sent = append(n.sent, m)
-	if limit > 0 && len(n.sent) > limit {
+	if limit > 0 && len(n.sent) >= 2*limit {
 		n.sent = append(n.sent[:0], n.sent[len(n.sent)-limit:]...)
 	}
+}
+
+// sentLog is the log as MaxSentLog promises it: the newest limit sends. n.mu is held.
+func (n *number) sentLog(limit int) []SentMessage {
+	if limit > 0 && len(n.sent) > limit {
+		return n.sent[len(n.sent)-limit:]
+	}
+	return n.sent
 }

@@ -321,3 +321,26 @@ func TestDemoTemplates(t *testing.T) {
 		}
 	}
 }
+
+// The sent log keeps the newest MaxSentLog sends of a number, oldest first, however many
+// came before.
+func TestSentLogKeepsTheNewest(t *testing.T) {
+	s := startFake(t, Config{MaxSentLog: 3, IgnoreWindow: true})
+	url := s.URL() + "/v24.0/" + pnA + "/messages"
+	for i := range 10 {
+		body := `{"messaging_product":"whatsapp","to":"` + user + `","type":"text","text":{"body":"m` + string(rune('0'+i)) + `"}}`
+		if status, resp := raw(t, "POST", url, tokenA, []byte(body)); status != 200 {
+			t.Fatalf("send %d: HTTP %d: %s", i, status, resp)
+		}
+		if got := len(s.Sent(pnA)); got != min(i+1, 3) {
+			t.Fatalf("after %d sends the log holds %d", i+1, got)
+		}
+	}
+	var bodies []string
+	for _, m := range s.Sent(pnA) {
+		bodies = append(bodies, string(m.Body))
+	}
+	if len(bodies) != 3 || !strings.Contains(bodies[0], `"m7"`) || !strings.Contains(bodies[2], `"m9"`) {
+		t.Fatalf("log %v, want m7, m8, m9", bodies)
+	}
+}

@@ -109,7 +109,7 @@ func (s *Server) Sent(phoneNumberID string) []SentMessage {
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return append([]SentMessage(nil), n.sent...)
+	return append([]SentMessage(nil), n.sentLog(s.cfg.MaxSentLog)...)
 }
 
 // ResetStats zeroes counters and sent logs (between bench phases).

@@ -49,7 +49,7 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 	var (
 		numbers, codes, errorCodes                                   string
 		token                                                        string
-		mps, pairBurst                                               string
+		mps, pairBurst, maxSentLog                                   string
 		pairEvery, latency, jitter, sentDelay, deliveredDelay, readD string
 		errorRate, dupRate, reorderRate                              string
 	)
@@ -73,6 +73,7 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 	str(&readD, "read-delay", o.cfg.Statuses.ReadDelay.String(), "delay of the read status webhook")
 	str(&dupRate, "duplicate-rate", "0", "probability a status webhook is posted twice")
 	str(&reorderRate, "reorder-rate", "0", "probability a message's statuses arrive in reverse order")
+	str(&maxSentLog, "max-sent-log", "100000", "accepted sends kept per number for /_fakemeta/stats and tests, oldest dropped (0 = all, memory grows with every send)")
 	boolean(&o.demoTemplates, "demo-templates", true, "give each WABA the fixtures' templates")
 	boolean(&o.verbose, "verbose", false, "debug logging")
 	if err := fs.Parse(args); err != nil {
@@ -84,6 +85,7 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 
 	o.cfg.Throughput = p.int("mps", mps)
 	o.cfg.PairBurst = p.int("pair-burst", pairBurst)
+	o.cfg.MaxSentLog = p.int("max-sent-log", maxSentLog)
 	o.cfg.PairEvery = p.duration("pair-every", pairEvery)
 	o.cfg.Latency = p.duration("latency", latency)
 	o.cfg.LatencyJitter = p.duration("latency-jitter", jitter)

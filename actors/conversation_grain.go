@@ -40,6 +40,9 @@ type conversationGrain struct {
 	waiting  []pendingReply // replies for changes not yet in a flush
 	// behind: a write-behind flush is scheduled (flushDue), for changes nobody waits for.
 	behind bool
+	// behindTimer posts flushDue; one per activation, stopped when a flush takes the changes
+	// first (a send's outcome usually does, within milliseconds).
+	behindTimer *time.Timer
 	// holding: the grain holds changes nobody waits for, and a hold on Deps.Drain, so a
 	// graceful stop waits until they are written.
 	holding bool
@@ -202,8 +205,12 @@ func (g *conversationGrain) accepted(c *cluster.Context, changed bool) {
 	}
 	if !g.behind {
 		g.behind = true
-		tell := c.Teller()
-		time.AfterFunc(writeBehind, func() { tell(&flushDue{}) })
+		if g.behindTimer == nil {
+			tell := c.Teller()
+			g.behindTimer = time.AfterFunc(writeBehind, func() { tell(&flushDue{}) })
+		} else {
+			g.behindTimer.Reset(writeBehind)
+		}
 	}
 }
 
@@ -229,6 +236,12 @@ func (g *conversationGrain) flush(c *cluster.Context) {
 	if err != nil {
 		g.fail(c, err)
 		return
+	}
+	if g.behind {
+		// This flush carries what the write-behind timer was for. A flushDue already posted
+		// finds nothing to write.
+		g.behind = false
+		g.behindTimer.Stop()
 	}
 	g.flushing = true
 	store, tell := g.d.Store, c.Teller()
@@ -279,6 +292,9 @@ func (g *conversationGrain) takeWrite() (*pendingWrite, error) {
 // graceful stop or passivation). Best effort: the sender restores a lost send record.
 func (g *conversationGrain) stopping() {
 	defer g.release(true)
+	if g.behindTimer != nil {
+		g.behindTimer.Stop()
+	}
 	if g.conv == nil || g.flushing || !g.dirty {
 		return
 	}

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -24,6 +25,14 @@ type local struct {
 // not, so the caller looks: an activation that stopped (and dropped the request) or was gone
 // before the request arrived is retried at once, not at the deadline.
 const livenessCheck = 100 * time.Millisecond
+
+// checkTimers recycles the liveness timers: a send API call makes a local call or two, and
+// a timer each was an allocation and a timer-heap entry made and dropped per call.
+var checkTimers = sync.Pool{New: func() any {
+	t := time.NewTimer(livenessCheck)
+	t.Stop()
+	return t
+}}
 
 // isLocal reports whether pid lives in this node's actor system.
 func (n *Node) isLocal(pid *actor.PID) bool {
@@ -51,8 +60,12 @@ func (n *Node) askLocal(ctx context.Context, pid *actor.PID, req any) (any, erro
 	// stale PID is a rare race the wait below catches.
 	l := &local{msg: req, reply: make(chan any, 1)}
 	n.system.Root.Send(pid, l)
-	check := time.NewTimer(livenessCheck)
-	defer check.Stop()
+	check := checkTimers.Get().(*time.Timer)
+	check.Reset(livenessCheck)
+	defer func() {
+		check.Stop() // since Go 1.23 a stopped timer delivers nothing stale: safe to reuse
+		checkTimers.Put(check)
+	}()
 	for {
 		select {
 		case v := <-l.reply:

@@ -143,15 +143,20 @@ func (c *Client) do(ctx context.Context, k call) error {
 	if k.token != "" {
 		req.Header.Set(fasthttp.HeaderAuthorization, "Bearer "+k.token)
 	}
-	if k.body != nil {
-		b, err := json.Marshal(k.body)
+	switch b := k.body.(type) {
+	case nil:
+	case rawBody:
+		req.Header.SetContentType("application/json")
+		req.SetBodyRaw(b)
+	default:
+		enc, err := json.Marshal(b)
 		if err != nil {
 			fasthttp.ReleaseRequest(req)
 			fasthttp.ReleaseResponse(resp)
 			return fmt.Errorf("graph: %s: encode body: %w", op, err)
 		}
 		req.Header.SetContentType("application/json")
-		req.SetBodyRaw(b)
+		req.SetBodyRaw(enc)
 	}
 	deadline, ok := ctx.Deadline()
 	if !ok {
@@ -185,12 +190,16 @@ func (c *Client) do(ctx context.Context, k call) error {
 	return nil
 }
 
+// rawBody is a request body already encoded as JSON, sent as it is.
+type rawBody []byte
+
 // errAbandoned marks a call given up on because its context ended first; the request and
 // response then belong to the goroutine still running it, which releases them.
 var errAbandoned = errors.New("abandoned in flight")
 
 // exchange runs the request until deadline. fasthttp knows deadlines but not
-// cancellation, so a cancellable context is watched beside it.
+// cancellation, so a cancellable context is watched beside it, from a goroutine of its own;
+// a context that cannot be cancelled early (DeadlineOnly) needs none.
 func (c *Client) exchange(ctx context.Context, req *fasthttp.Request, resp *fasthttp.Response, deadline time.Time) error {
 	if ctx.Done() == nil {
 		return c.http.DoDeadline(req, resp, deadline)

@@ -17,6 +17,18 @@ func (c *Client) SendMessage(ctx context.Context, token, phoneNumberID string, r
 	return &out, nil
 }
 
+// SendMessageRaw sends a message whose body is already encoded — the outbox keeps the
+// request built when the API accepted the message — as it is: no decode and re-encode per
+// send. body must be a JSON Graph send body (the caller validated it when it built it).
+func (c *Client) SendMessageRaw(ctx context.Context, token, phoneNumberID string, body []byte) (*SendResponse, error) {
+	var out SendResponse
+	err := c.do(ctx, call{method: "POST", path: url.PathEscape(phoneNumberID) + "/messages", token: token, body: rawBody(body), out: &out})
+	if err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // MarkRead marks the inbound message wamid (and earlier ones of the thread) read; with
 // typing it also shows the typing indicator. Safe to retry: it is idempotent at Meta.
 func (c *Client) MarkRead(ctx context.Context, token, phoneNumberID, wamid string, typing bool) error {

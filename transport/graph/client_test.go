@@ -360,6 +360,27 @@ func TestClientHonoursDeadline(t *testing.T) {
 		}
 	})
 
+	t.Run("deadline only", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+		defer cancel()
+		dl := DeadlineOnly(ctx)
+		if dl.Done() != nil {
+			t.Fatal("a deadline-only context has a Done channel")
+		}
+		want, _ := ctx.Deadline()
+		if d, ok := dl.Deadline(); !ok || !d.Equal(want) {
+			t.Fatalf("deadline %v %v, want %v", d, ok, want)
+		}
+		start := time.Now()
+		_, err := c.SendMessageRaw(dl, tokenA, pnID, []byte(`{"messaging_product":"whatsapp","to":"+5511987654321","type":"text","text":{"body":"hi"}}`))
+		if took := time.Since(start); took > 2*time.Second {
+			t.Fatalf("took %v: fasthttp did not enforce the deadline", took)
+		}
+		if !errors.Is(err, ErrTransport) || !IsMaybeSent(err) {
+			t.Fatalf("want a maybe-sent transport error, got %v", err)
+		}
+	})
+
 	t.Run("cancel", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		go func() { time.Sleep(50 * time.Millisecond); cancel() }()
@@ -369,6 +390,25 @@ func TestClientHonoursDeadline(t *testing.T) {
 			t.Fatalf("%v after %v", err, time.Since(start))
 		}
 	})
+}
+
+// A stored body goes out byte for byte, as JSON, and the answer decodes as SendMessage's.
+func TestClientSendsRawBodiesAsTheyAre(t *testing.T) {
+	g := startGraphServer(t)
+	g.reply(200, fixtures.Read(t, "graph/send_success.json"))
+	c := newTestClient(t, g.url)
+	body := fixtures.Read(t, "requests/send_text_reply_with_context.json")
+	resp, err := c.SendMessageRaw(context.Background(), tokenA, pnID, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := g.last(t)
+	if string(s.body) != string(body) || s.contentType != "application/json" || s.path != "/v24.0/"+pnID+"/messages" || s.auth != "Bearer "+tokenA {
+		t.Fatalf("server saw %s %s (%s, %s): %s", s.method, s.path, s.contentType, s.auth, s.body)
+	}
+	if resp.WAMID() == "" {
+		t.Fatalf("no wamid in %+v", resp)
+	}
 }
 
 // Nothing listens: the request was never sent, so a resend is safe.

@@ -10,8 +10,8 @@
 // write transaction it keeps open between checkpoints. Operations queued while the previous
 // group was made durable form the next group; the group's puts and deletes go to the journal
 // as one record and one fdatasync, and only then are its writers answered. bbolt commits
-// (its page writes and two fsyncs) only at checkpoints — every 500 ms while writes wait, on
-// Flush and at Close — so a page many commits touch is written once, and a commit is one small
+// (its page writes and two fsyncs) only at checkpoints — every 500 ms while writes wait (2 s
+// for the main file), on Flush and at Close — so a page many commits touch is written once, and a commit is one small
 // sequential write. Open replays the journal since the last checkpoint, so a process killed
 // at any moment keeps every write it acknowledged. Reads go through the committer as well,
 // after the group's writes are durable: the open transaction is the only place holding every

@@ -100,7 +100,11 @@ func Open(dir string) (*Store, error) {
 		return fail(err)
 	}
 	for i, name := range []string{FileName, InboxFileName, OutboxFileName} {
-		files[i].group = newCommitter(name, files[i].db, files[i].j, gens[i])
+		every := checkpointEvery
+		if name == FileName {
+			every = stateCheckpointEvery
+		}
+		files[i].group = newCommitter(name, files[i].db, files[i].j, gens[i], every)
 	}
 	return &Store{main: files[0], inbox: files[1], outbox: files[2]}, nil
 }

@@ -277,7 +277,7 @@ func (g *conversationGrain) takeWrite() (*pendingWrite, error) {
 	}
 	buckets := make([]persistence.Bucket, len(dirty))
 	for i, d := range dirty {
-		buckets[i] = persistence.Bucket{Conversation: g.identity, Seq: d.seq, Count: d.count, Data: d.data, UpdatedAt: now}
+		buckets[i] = persistence.Bucket{Conversation: g.identity, Seq: d.seq, Count: d.count, Parts: d.parts, Changed: d.changed, UpdatedAt: now}
 	}
 	w := &pendingWrite{
 		snap:    persistence.Snapshot{Kind: KindConversation, Identity: g.identity, Version: version, Epoch: g.epoch, Data: data, UpdatedAt: now},

@@ -3,6 +3,7 @@ package actors
 import (
 	"errors"
 	"fmt"
+	"github.com/switchboard/switchboard/persistence"
 	"testing"
 	"time"
 )
@@ -130,7 +131,7 @@ func TestMessagesPagesAcrossBuckets(t *testing.T) {
 			}
 			for _, d := range dirty {
 				var msgs []Message
-				if err := unmarshal(d.data, &msgs); err != nil {
+				if err := unmarshal(persistence.JoinParts(d.parts), &msgs); err != nil {
 					t.Fatal(err)
 				}
 				store[d.seq] = msgs

@@ -164,11 +164,14 @@ func (l *messageLog) trimIndex() {
 	}
 }
 
-// dirtyBucket is one changed bucket, encoded and ready to store.
+// dirtyBucket is one changed bucket, encoded and ready to store: every message's JSON, and
+// the positions in it of those encoded since the last flush (a store that keeps messages
+// apart writes only those; persistence.Bucket.Parts).
 type dirtyBucket struct {
-	seq   int
-	count int
-	data  []byte
+	seq     int
+	count   int
+	parts   [][]byte
+	changed []int
 }
 
 // takeDirty encodes the changed buckets (re-encoding only changed messages) and clears the
@@ -177,7 +180,7 @@ func (l *messageLog) takeDirty() ([]dirtyBucket, error) {
 	out := make([]dirtyBucket, 0, len(l.dirty))
 	for seq := range l.dirty {
 		msgs, enc := l.buckets[seq], l.enc[seq]
-		size := 2
+		var changed []int
 		for i := range msgs {
 			if enc[i] == nil {
 				b, err := marshal(&msgs[i])
@@ -185,18 +188,12 @@ func (l *messageLog) takeDirty() ([]dirtyBucket, error) {
 					return nil, fmt.Errorf("encode message %d: %w", seq*BucketSize+i, err)
 				}
 				enc[i] = b
+				changed = append(changed, i)
 			}
-			size += len(enc[i]) + 1
 		}
-		data := make([]byte, 0, size)
-		data = append(data, '[')
-		for i, e := range enc {
-			if i > 0 {
-				data = append(data, ',')
-			}
-			data = append(data, e...)
-		}
-		out = append(out, dirtyBucket{seq: seq, count: len(msgs), data: append(data, ']')})
+		// The encodings are never changed once made (a changed message gets a new one), but
+		// enc itself is: the store gets its own slice of them.
+		out = append(out, dirtyBucket{seq: seq, count: len(msgs), parts: append([][]byte(nil), enc...), changed: changed})
 	}
 	// Only buckets that were clean may leave: one flushed now stays until a later flush, so
 	// no read can fetch its stored (older) copy while this flush is still in flight.

@@ -14,6 +14,41 @@ type Bucket struct {
 	Count        int       `json:"count" bson:"count"`
 	Data         []byte    `json:"data" bson:"data"`
 	UpdatedAt    time.Time `json:"updatedAt" bson:"updatedAt"`
+
+	// Parts, when a writer sets it instead of Data, is the bucket one message at a time: Data
+	// is the JSON array of the parts (Array). Changed lists the parts written since the bucket
+	// was last stored, so a backend that keeps parts apart (the embedded store) writes only
+	// those — a busy conversation's flush then costs its new or changed messages, not the
+	// whole bucket — while one that keeps whole buckets (MongoDB) writes Array. The parts are
+	// shared with the writer and never changed after the call; Count is len(Parts). Reads
+	// return Data.
+	Parts   [][]byte `json:"-" bson:"-"`
+	Changed []int    `json:"-" bson:"-"`
+}
+
+// Array returns Data, or the JSON array of Parts when the bucket was given in parts.
+func (b Bucket) Array() []byte {
+	if b.Parts == nil {
+		return b.Data
+	}
+	return JoinParts(b.Parts)
+}
+
+// JoinParts is the JSON array of parts, each already a JSON value.
+func JoinParts(parts [][]byte) []byte {
+	size := 2
+	for _, p := range parts {
+		size += len(p) + 1
+	}
+	out := make([]byte, 0, size)
+	out = append(out, '[')
+	for i, p := range parts {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, p...)
+	}
+	return append(out, ']')
 }
 
 // Buckets stores message buckets keyed by (Conversation, Seq).

@@ -14,15 +14,14 @@ func (bk buckets) Put(ctx context.Context, bs []persistence.Bucket) error {
 	if len(bs) == 0 {
 		return nil
 	}
-	keys, vals := make([][]byte, len(bs)), make([][]byte, len(bs))
+	writes := make([]bucketWrite, len(bs))
 	for i, b := range bs {
-		b.UpdatedAt = b.UpdatedAt.UTC()
-		keys[i], vals[i] = bucketKey(b.Conversation, b.Seq), encodeBucket(b)
+		writes[i] = prepareBucket(b)
 	}
 	return bk.s.batch(ctx, "put buckets", func(tx *txn) error {
 		b := bucket(tx, bucketBuckets)
-		for i := range keys {
-			if err := b.Put(keys[i], vals[i]); err != nil {
+		for _, w := range writes {
+			if err := w.apply(b); err != nil {
 				return err
 			}
 		}
@@ -31,15 +30,14 @@ func (bk buckets) Put(ctx context.Context, bs []persistence.Bucket) error {
 }
 
 func (bk buckets) Get(ctx context.Context, conversation string, seq int) (persistence.Bucket, error) {
-	var b persistence.Bucket
+	var out persistence.Bucket
 	err := bk.s.view(ctx, "get bucket", func(tx *txn) error {
-		v := bucket(tx, bucketBuckets).Get(bucketKey(conversation, seq))
-		if v == nil {
+		b, ok, err := readBucket(bucket(tx, bucketBuckets), bucketKey(conversation, seq))
+		if !ok {
 			return fmt.Errorf("bucket %s/%d: %w", conversation, seq, persistence.ErrNotFound)
 		}
-		var err error
-		b, err = decodeBucket(v)
+		out = b
 		return err
 	})
-	return b, err
+	return out, err
 }

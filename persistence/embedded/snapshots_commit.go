@@ -13,9 +13,9 @@ import (
 func (sn snapshots) Commit(ctx context.Context, snap persistence.Snapshot, bs []persistence.Bucket) error {
 	snap.UpdatedAt = snap.UpdatedAt.UTC()
 	val := encodeSnapshot(snap)
-	keys, vals := make([][]byte, len(bs)), make([][]byte, len(bs))
+	writes := make([]bucketWrite, len(bs))
 	for i, b := range bs {
-		keys[i], vals[i] = bucketKey(b.Conversation, b.Seq), encodeBucket(b)
+		writes[i] = prepareBucket(b)
 	}
 	key := snapshotKey(snap.Kind, snap.Identity)
 	return sn.s.batch(ctx, "commit snapshot", func(tx *txn) error {
@@ -23,8 +23,8 @@ func (sn snapshots) Commit(ctx context.Context, snap persistence.Snapshot, bs []
 			return err
 		}
 		bb := bucket(tx, bucketBuckets)
-		for i := range keys {
-			if err := bb.Put(keys[i], vals[i]); err != nil {
+		for _, w := range writes {
+			if err := w.apply(bb); err != nil {
 				return err
 			}
 		}

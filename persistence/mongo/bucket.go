@@ -34,6 +34,10 @@ func (bk buckets) Put(ctx context.Context, bs []persistence.Bucket) error {
 	defer cancel()
 	models := make([]mongodrv.WriteModel, len(bs))
 	for i, b := range bs {
+		// MongoDB keeps whole buckets: one document each, rewritten whole.
+		if b.Parts != nil {
+			b.Data, b.Count, b.Parts, b.Changed = b.Array(), len(b.Parts), nil, nil
+		}
 		id := bucketID(b.Conversation, b.Seq)
 		models[i] = mongodrv.NewReplaceOneModel().SetFilter(byID(id)).
 			SetReplacement(bucketDoc{ID: id, Bucket: b}).SetUpsert(true)

@@ -15,6 +15,11 @@ import (
 // issued before: tokens are stateless, so the edge re-checks the directory this often.
 const liveTTL = 30 * time.Second
 
+// lookupTimeout bounds Authenticate's directory reads when its caller's context has no
+// deadline of its own (the edge passes none: on the hot path the cache answers, and a
+// deadline made per request for a read that rarely happens cost a timer each).
+const lookupTimeout = 5 * time.Second
+
 // Authenticate verifies a bearer token and checks that its user is still active, with the
 // same role and tenant, and that the tenant is active. Results are cached for liveTTL so the
 // hot path does not read the directory per request.
@@ -59,6 +64,11 @@ func (st liveState) check(p auth.Principal) error {
 }
 
 func (s *Service) liveState(ctx context.Context, userID string) (liveState, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, lookupTimeout)
+		defer cancel()
+	}
 	u, err := s.dir.UserByID(ctx, userID)
 	if errors.Is(err, persistence.ErrNotFound) {
 		return liveState{}, nil

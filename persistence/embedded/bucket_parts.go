@@ -63,7 +63,7 @@ func splitCount(v []byte) (int, bool) {
 }
 
 // apply writes w into the buckets bucket.
-func (w bucketWrite) apply(b *bkt) error {
+func (w bucketWrite) apply(b bkt) error {
 	stored, split := splitCount(b.Get(w.key))
 	if w.whole != nil {
 		if err := deleteParts(b, w.key, 0, stored); err != nil {
@@ -94,7 +94,7 @@ func (w bucketWrite) apply(b *bkt) error {
 }
 
 // deleteParts removes parts [from, to) of a bucket.
-func deleteParts(b *bkt, bucket []byte, from, to int) error {
+func deleteParts(b bkt, bucket []byte, from, to int) error {
 	for i := from; i < to; i++ {
 		if err := b.Delete(partKey(bucket, i)); err != nil {
 			return err
@@ -104,7 +104,7 @@ func deleteParts(b *bkt, bucket []byte, from, to int) error {
 }
 
 // readBucket reads a stored bucket, whole or in parts, as its Data.
-func readBucket(b *bkt, key []byte) (persistence.Bucket, bool, error) {
+func readBucket(b bkt, key []byte) (persistence.Bucket, bool, error) {
 	v := b.Get(key)
 	if v == nil {
 		return persistence.Bucket{}, false, nil

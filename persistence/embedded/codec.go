@@ -18,7 +18,7 @@ func encode(v any) ([]byte, error) {
 
 // get decodes the value under key into v and reports whether it was there. Decoding copies,
 // so v stays valid after the transaction ends (bbolt's bytes do not).
-func get(b *bkt, key []byte, v any) (bool, error) {
+func get(b bkt, key []byte, v any) (bool, error) {
 	raw := b.Get(key)
 	if raw == nil {
 		return false, nil
@@ -31,7 +31,7 @@ func get(b *bkt, key []byte, v any) (bool, error) {
 
 // put is one key/value write; putAll applies several, stopping at the first error.
 type put struct {
-	b    *bkt
+	b    bkt
 	k, v []byte
 }
 

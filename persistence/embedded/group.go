@@ -98,14 +98,20 @@ func (c *committer) read(fn func(*txn) error) error { return c.submit(groupOp{fn
 func (c *committer) flush() error { return c.submit(groupOp{checkpoint: true}) }
 
 func (c *committer) submit(op groupOp) error {
-	op.done = make(chan error, 1)
+	op.done = doneChans.Get().(chan error)
 	select {
 	case c.ops <- op:
 	case <-c.stop:
+		doneChans.Put(op.done)
 		return errCommitterStopped
 	}
-	return <-op.done
+	err := <-op.done
+	doneChans.Put(op.done) // answered exactly once, so empty again
+	return err
 }
+
+// doneChans recycles the answer channels of operations, one per store write or read.
+var doneChans = sync.Pool{New: func() any { return make(chan error, 1) }}
 
 func (c *committer) loop() {
 	defer c.wg.Done()

@@ -134,7 +134,7 @@ func (in inbox) DeadLetters(ctx context.Context, afterID string, limit int) ([]p
 
 // after calls fn with up to limit keys of b greater than afterID, in key order, starting
 // with a cursor seek rather than a walk from the first key.
-func after(b *bkt, afterID string, limit int, fn func(key []byte) error) error {
+func after(b bkt, afterID string, limit int, fn func(key []byte) error) error {
 	c := b.Cursor()
 	k, _ := c.Seek([]byte(afterID))
 	if k != nil && string(k) == afterID {

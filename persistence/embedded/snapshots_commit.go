@@ -33,7 +33,7 @@ func (sn snapshots) Commit(ctx context.Context, snap persistence.Snapshot, bs []
 }
 
 // checkVersion refuses snap unless it follows the stored version (or is the first).
-func checkVersion(b *bkt, key []byte, snap persistence.Snapshot) error {
+func checkVersion(b bkt, key []byte, snap persistence.Snapshot) error {
 	var stored struct{ Version uint64 }
 	raw := b.Get(key)
 	ok := raw != nil

@@ -26,14 +26,14 @@ var errWriteInRead = errors.New("write inside a read operation")
 
 // Get returns the value under key or nil. The bytes belong to bbolt: valid until the
 // operation returns, and never to be changed.
-func (b *bkt) Get(key []byte) []byte { return b.b.Get(key) }
+func (b bkt) Get(key []byte) []byte { return b.b.Get(key) }
 
 // Cursor walks the bucket in key order (reads only: writes go through Put and Delete).
-func (b *bkt) Cursor() *bolt.Cursor { return b.b.Cursor() }
+func (b bkt) Cursor() *bolt.Cursor { return b.b.Cursor() }
 
 // Put stores value under key. bbolt keeps both slices until the checkpoint that writes
 // them, so neither may change after the call.
-func (b *bkt) Put(key, value []byte) error {
+func (b bkt) Put(key, value []byte) error {
 	if b.rec == nil {
 		return errWriteInRead
 	}
@@ -48,7 +48,7 @@ func (b *bkt) Put(key, value []byte) error {
 }
 
 // Delete removes key (nothing happens when it is absent).
-func (b *bkt) Delete(key []byte) error {
+func (b bkt) Delete(key []byte) error {
 	if b.rec == nil {
 		return errWriteInRead
 	}
@@ -62,9 +62,10 @@ func (b *bkt) Delete(key []byte) error {
 // recorder collects a group's journal entries.
 type recorder struct{ entries []byte }
 
-// bucket returns the named bucket; Open created them all, so it is never missing.
-func bucket(t *txn, name string) *bkt {
+// bucket returns the named bucket; Open created them all, so it is never missing. A value,
+// not a pointer: a write touches two or three buckets, and each was an allocation.
+func bucket(t *txn, name string) bkt {
 	b := t.tx.Bucket([]byte(name))
 	b.FillPercent = fillPercent
-	return &bkt{b: b, name: name, rec: t.rec}
+	return bkt{b: b, name: name, rec: t.rec}
 }

@@ -103,7 +103,7 @@ func (d directory) ListUsers(ctx context.Context, tenantID string, p persistence
 
 // pageIDs returns the ids of page p among the order keys under pre, and how many keys there
 // are under pre in all.
-func pageIDs(index *bkt, pre []byte, p persistence.Page) ([]string, int) {
+func pageIDs(index bkt, pre []byte, p persistence.Page) ([]string, int) {
 	skip, limit := p.Skip(), clampLimit(p.Limit)
 	var ids []string
 	total := 0

@@ -198,12 +198,21 @@ func (c *committer) run(group []groupOp) {
 	}
 	for _, op := range group {
 		switch {
-		case c.broken != nil && (op.read || op.checkpoint):
+		case !op.read && !op.checkpoint:
+		case c.broken != nil:
 			op.done <- c.broken
-		case op.read:
-			op.done <- op.fn(&txn{tx: c.tx})
 		case op.checkpoint:
 			op.done <- c.checkpoint()
+		case c.tx == nil: // a checkpoint earlier in this group committed the transaction
+			tx, err := c.db.Begin(true)
+			if err != nil {
+				op.done <- fmt.Errorf("begin transaction: %w", err)
+				continue
+			}
+			c.tx = tx
+			op.done <- op.fn(&txn{tx: c.tx})
+		default:
+			op.done <- op.fn(&txn{tx: c.tx})
 		}
 	}
 }

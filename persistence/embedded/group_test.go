@@ -180,3 +180,31 @@ func TestJournalReplayStopsAtATornOrForeignRecord(t *testing.T) {
 	}
 	_ = os.Remove(j.f.Name())
 }
+
+// A group may hold a Flush and reads after it: the checkpoint commits the transaction, and
+// the reads that follow it in the same group run in a new one and see every write.
+func TestReadsAfterACheckpointInOneGroup(t *testing.T) {
+	db, j, gen := testFile(t, t.TempDir())
+	defer db.Close()
+	defer j.close()
+	c := &committer{name: "g.db", db: db, j: j, gen: gen}
+	var seen []byte
+	read := groupOp{read: true, done: make(chan error, 1), fn: func(tx *txn) error {
+		seen = append([]byte(nil), bucket(tx, "b").Get([]byte("k"))...)
+		return nil
+	}}
+	flush := groupOp{checkpoint: true, done: make(chan error, 1)}
+	write := putOp("k", "v")
+	c.run([]groupOp{write, flush, read})
+	for i, op := range []groupOp{write, flush, read} {
+		if err := <-op.done; err != nil {
+			t.Fatalf("op %d: %v", i, err)
+		}
+	}
+	if string(seen) != "v" {
+		t.Fatalf("read after the checkpoint saw %q", seen)
+	}
+	if c.tx != nil {
+		_ = c.tx.Rollback()
+	}
+}

@@ -31,8 +31,8 @@ func (b bkt) Get(key []byte) []byte { return b.b.Get(key) }
 // Cursor walks the bucket in key order (reads only: writes go through Put and Delete).
 func (b bkt) Cursor() *bolt.Cursor { return b.b.Cursor() }
 
-// Put stores value under key. bbolt keeps both slices until the checkpoint that writes
-// them, so neither may change after the call.
+// Put stores value under key. bbolt copies the key but keeps the value itself until the
+// checkpoint that writes it, so value may not change after the call.
 func (b bkt) Put(key, value []byte) error {
 	if b.rec == nil {
 		return errWriteInRead

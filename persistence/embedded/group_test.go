@@ -208,3 +208,50 @@ func TestReadsAfterACheckpointInOneGroup(t *testing.T) {
 		_ = c.tx.Rollback()
 	}
 }
+
+// A journal that cannot be written stops the file: the group's writes are not acknowledged,
+// every later operation fails, and nothing in memory leaks into bbolt. After a restart the
+// acknowledged writes are there and the refused one is not.
+func TestAFailedJournalStopsTheFile(t *testing.T) {
+	dir := t.TempDir()
+	db, j, gen := testFile(t, dir)
+	c := &committer{name: "g.db", db: db, j: j, gen: gen}
+	ok := putOp("kept", "1")
+	c.run([]groupOp{ok})
+	if err := <-ok.done; err != nil {
+		t.Fatal(err)
+	}
+	_ = j.f.Close() // the disk goes away
+	lost := putOp("lost", "2")
+	c.run([]groupOp{lost})
+	if err := <-lost.done; err == nil {
+		t.Fatal("a write whose journal record failed was acknowledged")
+	}
+	read := groupOp{read: true, done: make(chan error, 1), fn: func(*txn) error { return nil }}
+	later := putOp("later", "3")
+	c.run([]groupOp{later, read})
+	if err := <-later.done; err == nil || err != c.broken {
+		t.Fatalf("a write after the failure: %v", err)
+	}
+	if err := <-read.done; err == nil {
+		t.Fatal("a read after the failure was served")
+	}
+	if err := c.checkpoint(); err == nil {
+		t.Fatal("a stopped file checkpointed")
+	}
+	_ = db.Close()
+
+	db, j, _ = testFile(t, dir)
+	defer db.Close()
+	defer j.close()
+	_ = db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("b"))
+		if string(b.Get([]byte("kept"))) != "1" {
+			t.Error("the acknowledged write is gone")
+		}
+		if b.Get([]byte("lost")) != nil || b.Get([]byte("later")) != nil {
+			t.Error("a write that was never acknowledged is stored")
+		}
+		return nil
+	})
+}

@@ -128,14 +128,11 @@ func (n *Node) Tell(kind, identity string, msg any) error {
 	if pid == nil {
 		return fmt.Errorf("cluster: tell %s/%s: no activation located", kind, identity)
 	}
-	if n.isLocal(pid) && !n.alwaysEncode {
-		n.system.Root.Send(pid, &local{msg: msg})
-		return nil
-	}
-	env, err := n.codec.Encode(msg)
+	// A local value without a reply channel, or an envelope: either way no one answers.
+	v, err := n.wrap(pid, msg)
 	if err != nil {
 		return fmt.Errorf("cluster: tell %s/%s: %w", kind, identity, err)
 	}
-	n.system.Root.Send(pid, env)
+	n.system.Root.Send(pid, v)
 	return nil
 }

@@ -39,8 +39,8 @@ func (n *Node) isLocal(pid *actor.PID) bool {
 	return pid != nil && pid.Address == n.system.Address()
 }
 
-// wrap prepares a reply for pid: itself when local (unless the node was told to always
-// encode), else an Envelope.
+// wrap prepares a reply or a told message for pid: itself when local (unless the node was
+// told to always encode), else an Envelope.
 func (n *Node) wrap(pid *actor.PID, msg any) (any, error) {
 	if n.isLocal(pid) && !n.alwaysEncode {
 		if _, ok := n.codec.name(msg); !ok {

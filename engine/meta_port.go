@@ -17,9 +17,10 @@ import (
 // table (graph.APIError.Class, graph.Backoff) in one place.
 type metaPort struct{ client *graph.Client }
 
-// Send sends one stored request. The stored bytes go out as they are (the API built them with graph's own types), checked
-// only for being JSON; and the sender never cancels a send before its deadline, so the call
-// runs on the deadline alone (graph.DeadlineOnly), without a goroutine watching it.
+// Send sends one stored request. The stored bytes go out as they are (the API built them
+// with graph's own types), checked only for being JSON; and the sender never cancels a send
+// before its deadline, so the call runs on the deadline alone (graph.DeadlineOnly), without a
+// goroutine watching it.
 func (p metaPort) Send(ctx context.Context, token, phoneNumberID string, request []byte) (string, error) {
 	if !json.Valid(request) {
 		return "", &actors.SendFailure{Class: actors.ClassFail, Title: "stored request is not a Graph send body", Details: "not JSON"}

@@ -22,6 +22,11 @@ func (h *binHeader) str(s string) {
 	h.b = append(h.b, s...)
 }
 
+func (h *binHeader) bytes(b []byte) {
+	h.b = binary.AppendUvarint(h.b, uint64(len(b)))
+	h.b = append(h.b, b...)
+}
+
 func (h *binHeader) int(i int64)   { h.b = binary.AppendVarint(h.b, i) }
 func (h *binHeader) uint(u uint64) { h.b = binary.AppendUvarint(h.b, u) }
 
@@ -43,16 +48,20 @@ type binReader struct {
 	err error
 }
 
-func (r *binReader) str() string {
+// bytes reads a byte string without copying it: the bytes are the value's, valid as long as
+// it is (a field skipped or compared costs no allocation).
+func (r *binReader) bytes() []byte {
 	n, k := binary.Uvarint(r.b)
 	if r.err != nil || k <= 0 || uint64(len(r.b)-k) < n {
 		r.fail()
-		return ""
+		return nil
 	}
-	s := string(r.b[k : k+int(n)])
+	b := r.b[k : k+int(n)]
 	r.b = r.b[k+int(n):]
-	return s
+	return b
 }
+
+func (r *binReader) str() string { return string(r.bytes()) }
 
 func (r *binReader) int() int64 {
 	i, k := binary.Varint(r.b)

@@ -56,8 +56,8 @@ func splitCount(v []byte) (int, bool) {
 		return 0, false
 	}
 	r := &binReader{b: v[1:]}
-	r.str()
-	r.int()
+	r.bytes() // conversation
+	r.int()   // seq
 	n := r.int()
 	return int(n), r.err == nil
 }

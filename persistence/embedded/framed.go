@@ -129,8 +129,8 @@ func decodeBucket(v []byte) (persistence.Bucket, error) {
 // storedVersion reads only the version of a stored snapshot.
 func storedVersion(v []byte) (uint64, error) {
 	if r, ok := binaryFramed(v); ok {
-		r.str()
-		r.str()
+		r.bytes() // kind
+		r.bytes() // identity
 		version := r.uint()
 		return version, r.err
 	}

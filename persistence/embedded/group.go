@@ -147,15 +147,13 @@ func (c *committer) loop() {
 // run executes one group: the writes in order, their journal record, the answers, then the
 // reads and flushes.
 func (c *committer) run(group []groupOp) {
-	if c.broken == nil && c.tx == nil {
-		tx, err := c.db.Begin(true)
-		if err != nil {
+	if c.broken == nil {
+		if err := c.begin(); err != nil {
 			for _, op := range group {
-				op.done <- fmt.Errorf("begin transaction: %w", err)
+				op.done <- err
 			}
 			return
 		}
-		c.tx = tx
 	}
 	if c.broken != nil {
 		for _, op := range group {
@@ -203,15 +201,12 @@ func (c *committer) run(group []groupOp) {
 			op.done <- c.broken
 		case op.checkpoint:
 			op.done <- c.checkpoint()
-		case c.tx == nil: // a checkpoint earlier in this group committed the transaction
-			tx, err := c.db.Begin(true)
-			if err != nil {
-				op.done <- fmt.Errorf("begin transaction: %w", err)
+		default:
+			// A checkpoint earlier in this group may have committed the transaction.
+			if err := c.begin(); err != nil {
+				op.done <- err
 				continue
 			}
-			c.tx = tx
-			op.done <- op.fn(&txn{tx: c.tx})
-		default:
 			op.done <- op.fn(&txn{tx: c.tx})
 		}
 	}
@@ -256,13 +251,25 @@ func (c *committer) apply(group []groupOp) {
 func (c *committer) rebuild() error {
 	_ = c.tx.Rollback()
 	c.tx = nil
-	tx, err := c.db.Begin(true)
-	if err != nil {
+	if err := c.begin(); err != nil {
 		return err
 	}
-	if _, err := replayInto(tx, c.j, c.gen); err != nil {
-		_ = tx.Rollback()
+	if _, err := replayInto(c.tx, c.j, c.gen); err != nil {
+		_ = c.tx.Rollback()
+		c.tx = nil
 		return err
+	}
+	return nil
+}
+
+// begin opens the write transaction unless one is open.
+func (c *committer) begin() error {
+	if c.tx != nil {
+		return nil
+	}
+	tx, err := c.db.Begin(true)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
 	}
 	c.tx = tx
 	return nil

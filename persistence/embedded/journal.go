@@ -112,16 +112,13 @@ func (j *journal) replay(gen uint64, apply func(op byte, bucket string, key, val
 
 // appendEntry encodes one put (value non-nil) or delete.
 func appendEntry(b []byte, op byte, bucket string, key, value []byte) []byte {
-	b = append(b, op)
-	b = binary.AppendUvarint(b, uint64(len(bucket)))
-	b = append(b, bucket...)
-	b = binary.AppendUvarint(b, uint64(len(key)))
-	b = append(b, key...)
+	h := binHeader{b: append(b, op)}
+	h.str(bucket)
+	h.bytes(key)
 	if op == opPut {
-		b = binary.AppendUvarint(b, uint64(len(value)))
-		b = append(b, value...)
+		h.bytes(value)
 	}
-	return b
+	return h.b
 }
 
 var errBadEntry = errors.New("malformed journal entry")
@@ -129,29 +126,17 @@ var errBadEntry = errors.New("malformed journal entry")
 // eachEntry decodes a record's payload. A record passed its CRC, so a malformed entry is a
 // bug, not a torn write: it is an error, never skipped.
 func eachEntry(p []byte, apply func(op byte, bucket string, key, value []byte) error) error {
-	field := func() ([]byte, bool) {
-		n, k := binary.Uvarint(p)
-		if k <= 0 || uint64(len(p)-k) < n {
-			return nil, false
-		}
-		f := p[k : k+int(n)]
-		p = p[k+int(n):]
-		return f, true
-	}
-	for len(p) > 0 {
-		op := p[0]
-		p = p[1:]
-		bucket, ok1 := field()
-		key, ok2 := field()
-		if !ok1 || !ok2 || (op != opPut && op != opDelete) {
-			return errBadEntry
-		}
+	r := binReader{b: p}
+	for len(r.b) > 0 {
+		op := r.b[0]
+		r.b = r.b[1:]
+		bucket, key := r.bytes(), r.bytes()
 		var value []byte
 		if op == opPut {
-			var ok bool
-			if value, ok = field(); !ok {
-				return errBadEntry
-			}
+			value = r.bytes()
+		}
+		if r.err != nil || (op != opPut && op != opDelete) {
+			return errBadEntry
 		}
 		if err := apply(op, string(bucket), key, value); err != nil {
 			return err

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -64,6 +65,9 @@ func runLoadAt(ctx context.Context, url string, workers int, d time.Duration, ra
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
+			// Labelled so a CPU profile tells the load generator's share from the engine's
+			// (-tagfocus=component=loadgen): both run in this process.
+			pprof.SetGoroutineLabels(pprof.WithLabels(ctx, pprof.Labels("component", "loadgen")))
 			req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 			defer fasthttp.ReleaseRequest(req)
 			defer fasthttp.ReleaseResponse(resp)

@@ -23,6 +23,7 @@ type Context struct {
 	Kind     string
 	Identity string
 	replier  Replier
+	owns     ownsCache
 }
 
 // Reply returns the handle that answers the current request. It stays valid after Receive
@@ -47,7 +48,7 @@ func (c *Context) SetReceiveTimeout(d time.Duration) { c.actor.SetReceiveTimeout
 func (c *Context) Stop() { c.actor.Stop(c.actor.Self()) }
 
 // Owns reports whether this member still owns the grain's identity.
-func (c *Context) Owns() bool { return c.node.owner.owns(c.Kind, c.Identity) }
+func (c *Context) Owns() bool { return c.node.owner.ownsCached(&c.owns, c.Kind, c.Identity) }
 
 // Node is the member this grain runs on (for calls to other grains).
 func (c *Context) Node() *Node { return c.node }

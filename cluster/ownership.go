@@ -34,10 +34,34 @@ func (o *ownership) watch(c *pcluster.Cluster) {
 // owns reports whether this member owns kind/identity. Before the first topology it says
 // yes: nothing else can own anything yet.
 func (o *ownership) owns(kind, identity string) bool {
-	r := o.rdv.Load()
+	return o.ownsUnder(o.rdv.Load(), kind, identity)
+}
+
+// ownsUnder is owns under topology r (nil: none seen yet).
+func (o *ownership) ownsUnder(r *pcluster.Rendezvous, kind, identity string) bool {
 	if r == nil {
 		return true
 	}
 	owner := r.GetByClusterIdentity(pcluster.NewClusterIdentity(identity, kind))
 	return owner == "" || owner == o.system.Address()
+}
+
+// ownsCached is owns for an activation that remembers its last answer: the answer only
+// changes with the topology, and recomputing it formats every member's address (protoactor's
+// Rendezvous), several allocations on every message a grain receives.
+func (o *ownership) ownsCached(c *ownsCache, kind, identity string) bool {
+	r := o.rdv.Load()
+	if r == nil {
+		return true
+	}
+	if c.under != r {
+		c.under, c.owned = r, o.ownsUnder(r, kind, identity)
+	}
+	return c.owned
+}
+
+// ownsCache is an activation's last ownership answer and the topology it was given under.
+type ownsCache struct {
+	under *pcluster.Rendezvous
+	owned bool
 }

@@ -39,8 +39,8 @@ func RateLimit(l ratelimit.Limiter, rule ratelimit.Rule, key func(*fasthttp.Requ
 	if key == nil || l == nil {
 		panic("edge.RateLimit: nil limiter or key function")
 	}
-	limit := strconv.Itoa(rule.Limit)
-	policy := fmt.Sprintf("%d;w=%d", rule.Limit, int((rule.Window+time.Second-1)/time.Second))
+	limit := []byte(strconv.Itoa(rule.Limit))
+	policy := fmt.Appendf(nil, "%d;w=%d", rule.Limit, int((rule.Window+time.Second-1)/time.Second))
 	var lastLogged atomic.Int64
 	return func(next fasthttp.RequestHandler) fasthttp.RequestHandler {
 		return func(ctx *fasthttp.RequestCtx) {
@@ -59,18 +59,17 @@ func RateLimit(l ratelimit.Limiter, rule ratelimit.Rule, key func(*fasthttp.Requ
 				return
 			}
 			h := &ctx.Response.Header
-			remaining := strconv.Itoa(d.Remaining)
-			h.Set("X-RateLimit-Limit", limit)
-			h.Set("X-RateLimit-Remaining", remaining)
-			h.Set("RateLimit-Limit", limit)
-			h.Set("RateLimit-Remaining", remaining)
-			h.Set("RateLimit-Policy", policy)
+			hdrXLimit.set(h, limit)
+			hdrXRemaining.setInt(h, d.Remaining)
+			hdrLimit.set(h, limit)
+			hdrRemaining.setInt(h, d.Remaining)
+			hdrPolicy.set(h, policy)
 			if d.Allowed {
 				next(ctx)
 				return
 			}
 			secs := retryAfterSeconds(d.RetryAfter)
-			h.Set("RateLimit-Reset", strconv.Itoa(secs))
+			hdrReset.setInt(h, secs)
 			e := httpx.NewError(http.StatusTooManyRequests, httpx.CodeRateLimited,
 				fmt.Sprintf("Too many requests; retry in %d s", secs))
 			e.RetryAfterSeconds = secs
@@ -78,6 +77,15 @@ func RateLimit(l ratelimit.Limiter, rule ratelimit.Rule, key func(*fasthttp.Requ
 		}
 	}
 }
+
+var (
+	hdrXLimit     = canonicalHeader("X-Ratelimit-Limit")
+	hdrXRemaining = canonicalHeader("X-Ratelimit-Remaining")
+	hdrLimit      = canonicalHeader("Ratelimit-Limit")
+	hdrRemaining  = canonicalHeader("Ratelimit-Remaining")
+	hdrPolicy     = canonicalHeader("Ratelimit-Policy")
+	hdrReset      = canonicalHeader("Ratelimit-Reset")
+)
 
 // retryAfterSeconds rounds up, so a client that waits as told is not refused again, and
 // is at least 1, because Retry-After: 0 invites an immediate retry loop.

@@ -12,6 +12,8 @@ import (
 // HeaderRequestID carries the request id both ways.
 const HeaderRequestID = "X-Request-Id"
 
+var hdrRequestID = canonicalHeader(HeaderRequestID)
+
 const maxRequestIDLen = 64
 
 // RequestID gives each request an id: the caller's X-Request-Id when it is sane (1–64 of
@@ -26,7 +28,7 @@ func RequestID() httpx.Middleware {
 				id = newRequestID()
 			}
 			httpx.SetRequestID(ctx, id)
-			ctx.Response.Header.Set(HeaderRequestID, id)
+			hdrRequestID.setString(&ctx.Response.Header, id)
 			next(ctx)
 		}
 	}

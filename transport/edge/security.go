@@ -36,7 +36,7 @@ func securityHeaders() [][2]string {
 // fasthttp's equivalent, "Server: fasthttp", cannot be removed from middleware (fasthttp
 // re-adds its default to any answer without a Server value); ConfigureServer turns it off.
 func SecurityHeaders() httpx.Middleware {
-	headers := securityHeaders()
+	headers := canonicalHeaders(securityHeaders())
 	return func(next fasthttp.RequestHandler) fasthttp.RequestHandler {
 		return func(ctx *fasthttp.RequestCtx) {
 			setHeaders(&ctx.Response.Header, headers)
@@ -45,8 +45,22 @@ func SecurityHeaders() httpx.Middleware {
 	}
 }
 
-func setHeaders(h *fasthttp.ResponseHeader, headers [][2]string) {
-	for _, kv := range headers {
-		h.Set(kv[0], kv[1])
+// fixedHeader is a header whose value never changes.
+type fixedHeader struct {
+	name  headerName
+	value []byte
+}
+
+func canonicalHeaders(kvs [][2]string) []fixedHeader {
+	out := make([]fixedHeader, len(kvs))
+	for i, kv := range kvs {
+		out[i] = fixedHeader{canonicalHeader(kv[0]), []byte(kv[1])}
+	}
+	return out
+}
+
+func setHeaders(h *fasthttp.ResponseHeader, headers []fixedHeader) {
+	for _, f := range headers {
+		f.name.set(h, f.value)
 	}
 }

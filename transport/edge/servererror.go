@@ -36,7 +36,7 @@ const (
 // Set fasthttp.Server.NoDefaultServerHeader too: fasthttp writes its Server header into
 // these answers after this handler returns.
 func ServerErrorHandler(logger *slog.Logger) func(*fasthttp.RequestCtx, error) {
-	headers := securityHeaders()
+	headers := canonicalHeaders(securityHeaders())
 	return func(ctx *fasthttp.RequestCtx, err error) {
 		id := ensureRequestID(ctx)
 		setHeaders(&ctx.Response.Header, headers)

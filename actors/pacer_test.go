@@ -68,7 +68,8 @@ func TestPacerThrottleEpisodes(t *testing.T) {
 	if !p.throttled(now, sentBefore, backoff) {
 		t.Fatal("first 130429 did not start an episode")
 	}
-	if p.rate != 40 || !p.slot(now).Equal(now.Add(time.Second)) {
+	// A lone episode is bunching in transit: a tenth off and a short pause.
+	if p.rate != 72 || !p.slot(now).Equal(now.Add(trimPause)) {
 		t.Fatalf("after one episode: rate %v, next slot in %s", p.rate, p.slot(now).Sub(now))
 	}
 	// The rest of the burst that was already in flight answers 130429 too: one signal.
@@ -77,14 +78,21 @@ func TestPacerThrottleEpisodes(t *testing.T) {
 			t.Fatal("an answer to a send from before the episode escalated it")
 		}
 	}
-	if p.rate != 40 || p.strikes != 1 {
+	if p.rate != 72 || p.strikes != 1 {
 		t.Fatalf("stale answers changed rate %v strikes %d", p.rate, p.strikes)
 	}
-	// A send of the new episode is throttled again: half again, and a longer pause.
+	// A send of the new episode is throttled again, with no accepted send between: the
+	// limit really is lower. Half, and the backoff of the first halving.
 	slot := p.reserve(now)
 	later := slot.Add(10 * time.Millisecond)
-	if !p.throttled(later, slot, backoff) || p.rate != 20 || !p.slot(later).Equal(later.Add(2*time.Second)) {
+	if !p.throttled(later, slot, backoff) || p.rate != 36 || !p.slot(later).Equal(later.Add(time.Second)) {
 		t.Fatalf("second episode: rate %v, pause %s", p.rate, p.slot(later).Sub(later))
+	}
+	// And the next: half again, a longer pause.
+	slot = p.reserve(later)
+	later = slot.Add(10 * time.Millisecond)
+	if !p.throttled(later, slot, backoff) || p.rate != 18 || !p.slot(later).Equal(later.Add(2*time.Second)) {
+		t.Fatalf("third episode: rate %v, pause %s", p.rate, p.slot(later).Sub(later))
 	}
 	// Throttling never goes below the floor.
 	for range 20 {
@@ -106,6 +114,27 @@ func TestPacerThrottleEpisodes(t *testing.T) {
 	}
 }
 
+// An accepted send between two 130429s ends the run: the next episode trims again instead
+// of halving, and the rate comes back to the limit after a quiet second.
+func TestPacerLoneEpisodesOnlyTrim(t *testing.T) {
+	backoff := func(n int) time.Duration { return time.Duration(1<<n) * time.Second }
+	p := newPacer(1000)
+	now := t0
+	for range 3 {
+		s := p.reserve(now)
+		now = s.Add(5 * time.Millisecond)
+		if !p.throttled(now, s, backoff) || p.rate != 900 {
+			t.Fatalf("lone episode: rate %v", p.rate)
+		}
+		s = p.reserve(now)
+		now = s.Add(time.Second + 5*time.Millisecond)
+		p.succeeded(now, s)
+		if p.rate != 1000 || p.strikes != 0 {
+			t.Fatalf("a quiet second after a lone episode: rate %v strikes %d", p.rate, p.strikes)
+		}
+	}
+}
+
 func TestPacerSuccessOfAnOldSendDoesNotEndAnEpisode(t *testing.T) {
 	p := newPacer(10)
 	old := p.reserve(t0)
@@ -124,7 +153,7 @@ func TestPacerFollowsTheTenantsSetting(t *testing.T) {
 	}
 	p.throttled(t0, t0, func(int) time.Duration { return 0 })
 	p.setLimit(2000)
-	if p.rate != 500 || p.limit != 2000 {
+	if p.rate != 900 || p.limit != 2000 {
 		t.Fatalf("a throttled number keeps its reduced rate: %v/%v", p.rate, p.limit)
 	}
 	p.setLimit(100)

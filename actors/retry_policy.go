@@ -52,7 +52,7 @@ func decide(f *SendFailure, transientTries int, p *OutboundPolicy) decision {
 	}
 	switch f.Class {
 	case ClassRetryThroughput:
-		// The pacer pauses the whole number; the message itself goes again in its turn.
+		// The pacer slows the whole number; the sender sets the message's own backoff.
 		return decision{action: actRetry, throttle: true}
 	case ClassRetryPair:
 		// The recipient's bucket decides the wait (4^X); other recipients go on.

@@ -92,7 +92,12 @@ func (s *sender) attempted(r *attemptDone) {
 	switch d.action {
 	case actRetry:
 		if d.throttle {
-			nq.pace.throttled(now, it.bookedAt, func(n int) time.Duration { return f.wait(n, time.Second, 30*time.Second) })
+			// The number slows (the pacer); the message itself retries after Meta's
+			// backoff for the episode (WHATSAPP.md §2.3: ≈1–2 s, exponential, jittered),
+			// while its recipient's lane holds the messages behind it.
+			backoff := func(n int) time.Duration { return f.wait(n, time.Second, 30*time.Second) }
+			nq.pace.throttled(now, it.bookedAt, backoff)
+			d.wait = backoff(max(0, nq.pace.strikes-1))
 		}
 		if d.pair {
 			d.wait = pair.refused(now, f.Backoff)

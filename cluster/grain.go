@@ -47,7 +47,8 @@ func (c *Context) SetReceiveTimeout(d time.Duration) { c.actor.SetReceiveTimeout
 // Stop stops this activation after the current message.
 func (c *Context) Stop() { c.actor.Stop(c.actor.Self()) }
 
-// Owns reports whether this member still owns the grain's identity.
+// Owns reports whether this member still owns the grain's identity. Call it from Receive
+// only: the activation remembers the answer per topology, unsynchronised.
 func (c *Context) Owns() bool { return c.node.owner.ownsCached(&c.owns, c.Kind, c.Identity) }
 
 // Node is the member this grain runs on (for calls to other grains).

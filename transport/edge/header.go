@@ -6,7 +6,7 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// headerName is a response header name in canonical form, checked once at start-up, so
+// headerName is a response header name in canonical form, normalised once at start-up, so
 // setting it on every answer skips fasthttp's per-call copy and normalisation of the name
 // and scan of the value for newlines (ResponseHeader.Set): the middleware set about twenty
 // headers on each answer, and that copying showed in the send path's profile.

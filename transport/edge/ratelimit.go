@@ -79,12 +79,12 @@ func RateLimit(l ratelimit.Limiter, rule ratelimit.Rule, key func(*fasthttp.Requ
 }
 
 var (
-	hdrXLimit     = canonicalHeader("X-Ratelimit-Limit")
-	hdrXRemaining = canonicalHeader("X-Ratelimit-Remaining")
-	hdrLimit      = canonicalHeader("Ratelimit-Limit")
-	hdrRemaining  = canonicalHeader("Ratelimit-Remaining")
-	hdrPolicy     = canonicalHeader("Ratelimit-Policy")
-	hdrReset      = canonicalHeader("Ratelimit-Reset")
+	hdrXLimit     = canonicalHeader("X-RateLimit-Limit")
+	hdrXRemaining = canonicalHeader("X-RateLimit-Remaining")
+	hdrLimit      = canonicalHeader("RateLimit-Limit")
+	hdrRemaining  = canonicalHeader("RateLimit-Remaining")
+	hdrPolicy     = canonicalHeader("RateLimit-Policy")
+	hdrReset      = canonicalHeader("RateLimit-Reset")
 )
 
 // retryAfterSeconds rounds up, so a client that waits as told is not refused again, and

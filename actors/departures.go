@@ -39,23 +39,24 @@ type departures struct {
 func newDepartures(now func() time.Time) *departures { return &departures{now: now} }
 
 // wait blocks until a send booked for slot may leave with at most n sends (n ≥ 1) in any
-// departureWindow, records its departure and returns, or returns ctx's error (the send then
-// did not leave). A send sleeps until its slot before it queues for the gate, so a send
-// booked ahead never holds back one whose slot came first.
-func (d *departures) wait(ctx context.Context, slot time.Time, n int) error {
+// departureWindow, records its departure and returns its time, or returns ctx's error (the
+// send then did not leave). A send sleeps until its slot before it queues for the gate, so a
+// send booked ahead never holds back one whose slot came first.
+func (d *departures) wait(ctx context.Context, slot time.Time, n int) (time.Time, error) {
 	if err := ctxsleep.Sleep(ctx, slot.Sub(d.now())); err != nil {
-		return err
+		return time.Time{}, err
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.resize(max(1, n))
 	if len(d.times) == cap(d.times) {
 		if err := ctxsleep.Sleep(ctx, d.times[d.next].Add(departureWindow).Sub(d.now())); err != nil {
-			return err
+			return time.Time{}, err
 		}
 	}
-	d.record(d.now())
-	return nil
+	left := d.now()
+	d.record(left)
+	return left, nil
 }
 
 // record appends a departure, overwriting the oldest once the ring is full.

@@ -36,7 +36,7 @@ func (s *sender) departure(it *outItem, nq *numberQueue, now time.Time) departur
 // claim is durable before the request leaves: a crash from here on leaves the row in
 // "sending", which the next activation reconciles instead of resending.
 func (d departure) send(ctx context.Context, claim persistence.OutboxMessage) {
-	if err := d.gate.wait(ctx, d.slot, d.window); err != nil {
+	if _, err := d.gate.wait(ctx, d.slot, d.window); err != nil {
 		d.tell(&attemptDone{id: claim.ID, claimed: claim, err: &SendFailure{Class: ClassRetryTransient, Title: "send deadline passed before its slot"}})
 		return
 	}

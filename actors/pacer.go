@@ -129,6 +129,10 @@ func (p *pacer) throttled(now, bookedAt time.Time, backoff func(episode int) tim
 	return true
 }
 
+// episode is the 0-based number of the current run of throttle episodes (0 before any): a
+// throttled message's own backoff grows with it.
+func (p *pacer) episode() int { return max(0, p.strikes-1) }
+
 // succeeded records an accepted send booked at bookedAt: Meta is quiet again, so the
 // episodes end and the rate recovers one step per quiet second.
 func (p *pacer) succeeded(now, bookedAt time.Time) {

@@ -97,7 +97,7 @@ func (s *sender) attempted(r *attemptDone) {
 			// while its recipient's lane holds the messages behind it.
 			backoff := func(n int) time.Duration { return f.wait(n, time.Second, 30*time.Second) }
 			nq.pace.throttled(now, it.bookedAt, backoff)
-			d.wait = backoff(max(0, nq.pace.strikes-1))
+			d.wait = backoff(nq.pace.episode())
 		}
 		if d.pair {
 			d.wait = pair.refused(now, f.Backoff)

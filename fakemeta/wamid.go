@@ -23,10 +23,11 @@ func (s *Server) newWAMID(user string, inbound bool) string {
 	var raw [300]byte
 	b := append(raw[:0], 0x1c, 0x18, byte(len(user)))
 	b = append(b, user...)
-	hexLen := len(s.wamidPrefix) + max(digits, hexDigits(seq))
-	b = append(b, 0x15, 0x02, 0x00, kind, 0x18, byte(hexLen))
+	b = append(b, 0x15, 0x02, 0x00, kind, 0x18, 0) // the hex id's length, set once written
+	lenAt := len(b) - 1
 	b = append(b, s.wamidPrefix...)
 	b = appendHexPadded(b, seq, digits)
+	b[lenAt] = byte(len(b) - lenAt - 1)
 	b = append(b, 0x00)
 	const prefix = "wamid."
 	var out [len(prefix) + 400]byte

@@ -17,6 +17,12 @@ import (
 // binHeader builds a header.
 type binHeader struct{ b []byte }
 
+// newBinHeader starts a value with its marker byte (which encoding follows), with room for
+// size bytes in all.
+func newBinHeader(marker byte, size int) binHeader {
+	return binHeader{b: append(make([]byte, 0, size), marker)}
+}
+
 func (h *binHeader) str(s string) {
 	h.b = binary.AppendUvarint(h.b, uint64(len(s)))
 	h.b = append(h.b, s...)

@@ -36,8 +36,7 @@ func prepareBucket(b persistence.Bucket) bucketWrite {
 		w.whole = encodeBucket(b)
 		return w
 	}
-	h := binHeader{b: make([]byte, 0, 32+len(b.Conversation))}
-	h.b = append(h.b, splitBucket)
+	h := newBinHeader(splitBucket, 32+len(b.Conversation))
 	h.str(b.Conversation)
 	h.int(int64(b.Seq))
 	h.int(int64(len(b.Parts)))

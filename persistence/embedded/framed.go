@@ -76,8 +76,7 @@ func dataOf(r *binReader, wantData bool) ([]byte, error) {
 }
 
 func encodeSnapshot(s persistence.Snapshot) []byte {
-	h := binHeader{b: make([]byte, 0, 64+len(s.Kind)+len(s.Identity)+len(s.Data))}
-	h.b = append(h.b, binaryFrame)
+	h := newBinHeader(binaryFrame, 64+len(s.Kind)+len(s.Identity)+len(s.Data))
 	h.str(s.Kind)
 	h.str(s.Identity)
 	h.uint(s.Version)
@@ -102,8 +101,7 @@ func decodeSnapshot(v []byte) (persistence.Snapshot, error) {
 }
 
 func encodeBucket(b persistence.Bucket) []byte {
-	h := binHeader{b: make([]byte, 0, 48+len(b.Conversation)+len(b.Data))}
-	h.b = append(h.b, binaryFrame)
+	h := newBinHeader(binaryFrame, 48+len(b.Conversation)+len(b.Data))
 	h.str(b.Conversation)
 	h.int(int64(b.Seq))
 	h.int(int64(b.Count))
@@ -147,8 +145,7 @@ type inboxHeader struct {
 // Inbox entries keep the webhook body verbatim after the header. Processed is not stored:
 // the pending index says it.
 func encodeInboxEntry(e persistence.InboxEntry) []byte {
-	h := binHeader{b: make([]byte, 0, 32+len(e.ID)+len(e.Body))}
-	h.b = append(h.b, binaryFrame)
+	h := newBinHeader(binaryFrame, 32+len(e.ID)+len(e.Body))
 	h.str(e.ID)
 	h.time(e.ReceivedAt.UTC())
 	return append(h.b, e.Body...)

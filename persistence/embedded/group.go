@@ -302,9 +302,7 @@ func (c *committer) checkpoint() error {
 		return nil
 	}
 	next := c.gen + 1
-	var g [8]byte
-	putGen(g[:], next)
-	if err := c.tx.Bucket([]byte(bucketJournal)).Put(genKey, g[:]); err != nil {
+	if err := storeGen(c.tx, next); err != nil {
 		c.breakDown(fmt.Errorf("checkpoint: %w", err))
 		return c.broken
 	}
@@ -354,8 +352,5 @@ func (c *committer) finish() {
 func (c *committer) shutdown() error {
 	c.close.Do(func() { close(c.stop) })
 	c.wg.Wait()
-	if c.broken != nil {
-		return c.broken
-	}
-	return nil
+	return c.broken
 }

@@ -34,6 +34,17 @@ func testFile(t *testing.T, dir string) (*bolt.DB, *journal, uint64) {
 	return db, j, gen
 }
 
+// reopen opens the file again as Open would (replaying its journal), runs check on bucket "b"
+// and closes it; it returns the generation the recovery started.
+func reopen(t *testing.T, dir string, check func(b *bolt.Bucket)) uint64 {
+	t.Helper()
+	db, j, gen := testFile(t, dir)
+	defer db.Close()
+	defer j.close()
+	_ = db.View(func(tx *bolt.Tx) error { check(tx.Bucket([]byte("b"))); return nil })
+	return gen
+}
+
 func putOp(k, v string) groupOp {
 	return groupOp{done: make(chan error, 1), fn: func(tx *txn) error { return bucket(tx, "b").Put([]byte(k), []byte(v)) }}
 }
@@ -80,13 +91,10 @@ func TestCommitterUndoesARefusedWriteAndReplaysTheRest(t *testing.T) {
 	_ = c.tx.Rollback()
 	_ = db.Close()
 	_ = j.close()
-	db, j, gen2 := testFile(t, dir)
-	defer db.Close()
-	defer j.close()
+	gen2 := reopen(t, dir, func(b *bolt.Bucket) { check("after replay", b) })
 	if gen2 != gen+1 {
 		t.Fatalf("generation after recovery %d, want %d", gen2, gen+1)
 	}
-	_ = db.View(func(tx *bolt.Tx) error { check("after replay", tx.Bucket([]byte("b"))); return nil })
 }
 
 // A checkpoint commits to bbolt and starts the journal over under the next generation; the
@@ -118,18 +126,13 @@ func TestCheckpointStartsANewGeneration(t *testing.T) {
 	_ = c.tx.Rollback()
 	_ = db.Close()
 	_ = j.close()
-	db, j, _ = testFile(t, dir)
-	defer db.Close()
-	defer j.close()
-	_ = db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte("b"))
+	reopen(t, dir, func(b *bolt.Bucket) {
 		if got := string(b.Get([]byte("k"))); got != "3" {
 			t.Errorf("k = %q after replay, want 3 (the checkpointed value)", got)
 		}
 		if got := string(b.Get([]byte("other"))); got != "x" {
 			t.Errorf("other = %q after replay, want x", got)
 		}
-		return nil
 	})
 }
 
@@ -241,17 +244,12 @@ func TestAFailedJournalStopsTheFile(t *testing.T) {
 	}
 	_ = db.Close()
 
-	db, j, _ = testFile(t, dir)
-	defer db.Close()
-	defer j.close()
-	_ = db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte("b"))
+	reopen(t, dir, func(b *bolt.Bucket) {
 		if string(b.Get([]byte("kept"))) != "1" {
 			t.Error("the acknowledged write is gone")
 		}
 		if b.Get([]byte("lost")) != nil || b.Get([]byte("later")) != nil {
 			t.Error("a write that was never acknowledged is stored")
 		}
-		return nil
 	})
 }

@@ -29,8 +29,7 @@ type outboxHeader struct {
 // encodeOutbox writes every field of the row; a field added to OutboxMessage must be added
 // here and in decodeOutbox (TestOutboxCodecKeepsEveryField fails until it is).
 func encodeOutbox(m persistence.OutboxMessage) []byte {
-	h := binHeader{b: make([]byte, 0, 160+len(m.Request))}
-	h.b = append(h.b, outboxBinary)
+	h := newBinHeader(outboxBinary, 160+len(m.Request))
 	h.str(m.ID)
 	h.str(m.TenantID)
 	h.str(m.ConversationID)

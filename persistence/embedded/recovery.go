@@ -7,7 +7,13 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-func putGen(b []byte, gen uint64) { binary.BigEndian.PutUint64(b, gen) }
+// storeGen records gen as the file's journal generation, in the transaction that commits
+// the pages it covers (a checkpoint, or the commit of a replay).
+func storeGen(tx *bolt.Tx, gen uint64) error {
+	var g [8]byte
+	binary.BigEndian.PutUint64(g[:], gen)
+	return tx.Bucket([]byte(bucketJournal)).Put(genKey, g[:])
+}
 
 // storedGen is the journal generation of the file's last checkpoint (0 for a file that has
 // never had one: a new file, or one from before the journal).
@@ -30,9 +36,7 @@ func recoverFile(db *bolt.DB, j *journal) (gen uint64, records int, err error) {
 			return err
 		}
 		gen++
-		var g [8]byte
-		putGen(g[:], gen)
-		return tx.Bucket([]byte(bucketJournal)).Put(genKey, g[:])
+		return storeGen(tx, gen)
 	})
 	if err != nil {
 		return 0, 0, fmt.Errorf("embedded: replay journal of %s: %w", db.Path(), err)

@@ -13,7 +13,7 @@ func (d directory) CreateTenant(ctx context.Context, t persistence.Tenant) error
 	if err != nil {
 		return fmt.Errorf("embedded: create tenant: %w", err)
 	}
-	return d.s.update(ctx, "create tenant", func(tx *txn) error {
+	return d.s.batch(ctx, "create tenant", func(tx *txn) error {
 		tenants, byPhone := bucket(tx, bucketTenants), bucket(tx, bucketTenantsByPhone)
 		if tenants.Get([]byte(t.ID)) != nil {
 			return fmt.Errorf("tenant id %q: %w", t.ID, persistence.ErrConflict)
@@ -40,7 +40,7 @@ func (d directory) UpdateTenant(ctx context.Context, t persistence.Tenant) error
 	if err != nil {
 		return fmt.Errorf("embedded: update tenant: %w", err)
 	}
-	return d.s.update(ctx, "update tenant", func(tx *txn) error {
+	return d.s.batch(ctx, "update tenant", func(tx *txn) error {
 		tenants, byPhone, order := bucket(tx, bucketTenants), bucket(tx, bucketTenantsByPhone), bucket(tx, bucketTenantsOrder)
 		var old persistence.Tenant
 		if err := tenantByID(tx, t.ID, &old); err != nil {

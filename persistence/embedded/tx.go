@@ -13,14 +13,9 @@ func (s *Store) view(ctx context.Context, op string, fn func(*txn) error) error 
 	return s.viewIn(s.main, ctx, op, fn)
 }
 
-// update runs fn as one write of the main file; for rare writes (the directory).
-func (s *Store) update(ctx context.Context, op string, fn func(*txn) error) error {
-	return s.batchIn(s.main, ctx, op, fn)
-}
-
 // batch runs fn as one write of the main file, group-committed with concurrent callers (one
-// journal write and fdatasync for all; see committer). fn runs once; what it wrote is undone
-// if it fails.
+// journal write and fdatasync for all; see committer). What fn wrote never lands if it fails;
+// fn may run more than once (committer.apply), so it must touch only the transaction.
 func (s *Store) batch(ctx context.Context, op string, fn func(*txn) error) error {
 	return s.batchIn(s.main, ctx, op, fn)
 }

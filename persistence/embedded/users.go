@@ -19,7 +19,7 @@ func (d directory) CreateUser(ctx context.Context, u persistence.User) error {
 	if err != nil {
 		return fmt.Errorf("embedded: create user: %w", err)
 	}
-	return d.s.update(ctx, "create user", func(tx *txn) error {
+	return d.s.batch(ctx, "create user", func(tx *txn) error {
 		users, byEmail := bucket(tx, bucketUsers), bucket(tx, bucketUsersByEmail)
 		if users.Get([]byte(u.ID)) != nil {
 			return fmt.Errorf("user id %q: %w", u.ID, persistence.ErrConflict)

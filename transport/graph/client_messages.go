@@ -9,20 +9,20 @@ import (
 // not delivered. On *TransportError with MaybeSent the message may have gone out: reconcile
 // before resending (see TransportError).
 func (c *Client) SendMessage(ctx context.Context, token, phoneNumberID string, req *SendRequest) (*SendResponse, error) {
-	var out SendResponse
-	err := c.do(ctx, call{method: "POST", path: url.PathEscape(phoneNumberID) + "/messages", token: token, body: req, out: &out})
-	if err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return c.send(ctx, token, phoneNumberID, req)
 }
 
 // SendMessageRaw sends a message whose body is already encoded — the outbox keeps the
 // request built when the API accepted the message — as it is: no decode and re-encode per
 // send. body must be a JSON Graph send body (the caller validated it when it built it).
 func (c *Client) SendMessageRaw(ctx context.Context, token, phoneNumberID string, body []byte) (*SendResponse, error) {
+	return c.send(ctx, token, phoneNumberID, rawBody(body))
+}
+
+// send posts body (a *SendRequest, or rawBody) to the number's messages edge.
+func (c *Client) send(ctx context.Context, token, phoneNumberID string, body any) (*SendResponse, error) {
 	var out SendResponse
-	err := c.do(ctx, call{method: "POST", path: url.PathEscape(phoneNumberID) + "/messages", token: token, body: rawBody(body), out: &out})
+	err := c.do(ctx, call{method: "POST", path: url.PathEscape(phoneNumberID) + "/messages", token: token, body: body, out: &out})
 	if err != nil {
 		return nil, err
 	}

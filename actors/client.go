@@ -47,7 +47,8 @@ func call[T any](ctx context.Context, c *Client, kind, identity string, req any)
 				return nil, fmt.Errorf("%w: %s/%s", ErrNotFound, kind, identity)
 			case FailureInvalid, cluster.FailureUnknownType:
 				return nil, fmt.Errorf("%w: %s", ErrInvalid, f.Message)
-			case FailureNotConfigured, FailureTenantInactive, FailureNeedsReauth, FailureSendingPaused, FailureTemplate:
+			case FailureNotConfigured, FailureTenantInactive, FailureNeedsReauth, FailureSendingPaused, FailureTemplate,
+				FailureIdempotencyReused:
 				return nil, &SendRefusedError{Code: f.Code, Reason: f.Message}
 			case FailureWindowUnvouched:
 				return nil, fmt.Errorf("%w: %s", ErrWindowUnvouched, f.Message)

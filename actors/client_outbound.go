@@ -14,10 +14,10 @@ func (c *Client) PrepareSend(ctx context.Context, tenantID string, template *Tem
 
 // QueueOutbound is a send the API accepted (QueueOutbound): the tenant checks it may send,
 // stores q.Message in the outbox and has the conversation record q.Record; it returns once
-// the message is durable. A refusal is a *SendRefusedError, or ErrWindowUnvouched.
-func (c *Client) QueueOutbound(ctx context.Context, q *QueueOutbound) error {
-	_, err := call[Ack](ctx, c, KindTenant, q.Message.TenantID, q)
-	return err
+// the message is durable. A refusal is a *SendRefusedError (FailureIdempotencyReused when
+// the id is taken by another request), or ErrWindowUnvouched.
+func (c *Client) QueueOutbound(ctx context.Context, q *QueueOutbound) (*Queued, error) {
+	return call[Queued](ctx, c, KindTenant, q.Message.TenantID, q)
 }
 
 // SubmitOutbound hands a message stored queued in the outbox to its tenant's sender.

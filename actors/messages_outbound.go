@@ -45,6 +45,14 @@ type QueueOutbound struct {
 	Record *Message `json:"record,omitempty"`
 }
 
+// Queued answers QueueOutbound once the message is durable. Replay is set when the outbox
+// already held a message with this id and the same request (an earlier try of the same call:
+// a client's retry under the same Idempotency-Key, or a retry after an activation died):
+// nothing new was stored or sent, and Replay is that message as stored now.
+type Queued struct {
+	Replay *persistence.OutboxMessage `json:"replay,omitempty"`
+}
+
 // SubmitOutbound hands a message already stored queued in the outbox to its tenant's
 // sender. Idempotent by message id; the tenant also finds queued messages by itself at
 // activation, so a lost Submit delays a message, it never loses it.
@@ -110,13 +118,16 @@ const (
 	// FailureWindowUnvouched: the tenant's copy of the summary cannot vouch that the
 	// customer's window is open; ask the conversation (QueueOutbound).
 	FailureWindowUnvouched = "window_unvouched"
+	// FailureIdempotencyReused: the message id is taken by a different request (a client
+	// reused an Idempotency-Key); nothing was stored.
+	FailureIdempotencyReused = "idempotency_key_reused"
 )
 
 func registerOutbound(register func(name string, v any)) {
 	for name, v := range map[string]any{
 		"actors.PrepareSend": PrepareSend{}, "actors.SendTicket": SendTicket{},
 		"actors.SubmitOutbound": SubmitOutbound{}, "actors.WakeOutbound": WakeOutbound{},
-		"actors.QueueOutbound":  QueueOutbound{},
+		"actors.QueueOutbound": QueueOutbound{}, "actors.Queued": Queued{},
 		"actors.OutboundResult": OutboundResult{}, "actors.GetOutbound": GetOutbound{},
 		"actors.OutboundView": OutboundView{}, "actors.OutboundEvidence": OutboundEvidence{},
 	} {

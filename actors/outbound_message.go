@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"bytes"
 	"fmt"
 	"time"
 
@@ -49,6 +50,58 @@ func OutboundMessage(id string, request []byte, at time.Time) (Message, error) {
 		m.Context = &MessageContext{ReplyTo: req.Context.MessageID}
 	}
 	return m, nil
+}
+
+// StoredOutbound is an outbound message as its outbox row tells it: the record, with the
+// send's state (a message being sent still shows queued; Meta's answer shows sent with its
+// wamid, or failed with its error). Delivery and read receipts live in the conversation.
+func StoredOutbound(row persistence.OutboxMessage) (Message, error) {
+	m, err := OutboundMessage(row.ID, row.Request, row.CreatedAt)
+	if err != nil {
+		return m, err
+	}
+	m.CreatedAt, m.WAMID = row.CreatedAt, row.WAMID
+	switch row.State {
+	case persistence.OutboxSent:
+		m.Status = StatusSent
+	case persistence.OutboxFailed:
+		m.Status = StatusFailed
+		m.Error = &MessageError{Code: row.ErrorCode, Title: row.ErrorTitle}
+	case persistence.OutboxUnknown:
+		m.Status = StatusUnknown
+	}
+	return m, nil
+}
+
+// SameRequest reports whether stored is the message row asks for: the same tenant and
+// conversation and the same Graph request but for its recipient. The conversation names the
+// customer; how the request addresses them may change between two tries of one call (a
+// customer known by a business-scoped user id is addressed by number once Meta tells it).
+// A repeated API call (Idempotency-Key) is recognised by this, and anything else refused.
+func SameRequest(stored, row persistence.OutboxMessage) bool {
+	if stored.TenantID != row.TenantID || stored.ConversationID != row.ConversationID {
+		return false
+	}
+	if bytes.Equal(stored.Request, row.Request) {
+		return true
+	}
+	var a, b map[string]json.RawMessage
+	if json.Unmarshal(stored.Request, &a) != nil || json.Unmarshal(row.Request, &b) != nil {
+		return false
+	}
+	for _, recipient := range []string{"to", "recipient"} {
+		delete(a, recipient)
+		delete(b, recipient)
+	}
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || !bytes.Equal(v, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // conversationOf is the grain identity of the conversation an outbox row belongs to.

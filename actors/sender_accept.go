@@ -26,7 +26,7 @@ var errNotInserted = errors.New("outbox insert failed")
 // (earlier, a dispatch could claim a row that is not stored yet).
 type queuedDurable struct{ row persistence.OutboxMessage }
 
-// accept stores q's row and answers r: Ack once durable (after telling the conversation
+// accept stores q's row and answers r: Queued once durable (after telling the conversation
 // its record), a Failure if the store refused.
 func (s *sender) accept(q *QueueOutbound, r cluster.Replier) {
 	row := q.Message
@@ -45,20 +45,44 @@ func (s *sender) accept(q *QueueOutbound, r cluster.Replier) {
 	s.d.spawn(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 		defer cancel()
-		if err := ob.Enqueue(ctx, []persistence.OutboxMessage{row}); err != nil && !errors.Is(err, persistence.ErrConflict) {
+		switch err := ob.Enqueue(ctx, []persistence.OutboxMessage{row}); {
+		case errors.Is(err, persistence.ErrConflict):
+			if stored, ok := replay(ctx, ob, row, r); ok && stored.State == persistence.OutboxQueued {
+				tell(&queuedDurable{row: stored})
+			}
+		case err != nil:
 			r.Fail(FailureStore, fmt.Sprintf("outbox: %v", err))
-			return
+		default:
+			ack()
+			tell(&queuedDurable{row: row})
 		}
-		// Stored — or stored already: ids are new per API request, so a conflict is an
-		// earlier try of this same call (retried after its activation died).
-		ack()
-		tell(&queuedDurable{row: row})
 	})
+}
+
+// replay answers a QueueOutbound whose insert found its id taken. An id is new per API
+// request unless the client named the request (Idempotency-Key), so a stored row asking for
+// the same message (SameRequest) is an earlier try of this very call — the client's
+// retry, or the edge's after an activation died — and the answer is that row as it stands:
+// nothing is stored, told or sent again (a record the earlier try could not tell reaches
+// the conversation with the send's outcome, which carries the message). Any other row means
+// the key was reused for a different message, which is refused. ok reports a replay.
+func replay(ctx context.Context, ob persistence.Outbox, row persistence.OutboxMessage, r cluster.Replier) (persistence.OutboxMessage, bool) {
+	stored, err := ob.Get(ctx, row.ID)
+	if err != nil {
+		r.Fail(FailureStore, fmt.Sprintf("outbox: %s is stored but cannot be read back: %v", row.ID, err))
+		return stored, false
+	}
+	if !SameRequest(stored, row) {
+		r.Fail(FailureIdempotencyReused, "this Idempotency-Key was already used for a different message")
+		return stored, false
+	}
+	r.Send(&Queued{Replay: &stored})
+	return stored, true
 }
 
 // acker returns what answers an accepted send once its row is durable: the conversation is
 // told its record first, so it is in the conversation's mailbox before the caller hears of
-// the send (and before the send's outcome, which follows the Ack), then r gets Ack.
+// the send (and before the send's outcome, which follows the answer), then r gets Queued.
 func (s *sender) acker(record *Message, row persistence.OutboxMessage, r cluster.Replier) func() {
 	node, log := s.node, s.d.Log
 	return func() {
@@ -68,7 +92,7 @@ func (s *sender) acker(record *Message, row persistence.OutboxMessage, r cluster
 				log.Warn("conversation not told of a queued send", "conversation", identity, "message", row.ID, "err", err)
 			}
 		}
-		r.Send(&Ack{})
+		r.Send(&Queued{})
 	}
 }
 
@@ -116,12 +140,14 @@ func (s *sender) startInsertedAttempt(it *outItem, dep departure, ack func(), r 
 		defer cancel()
 		switch err := store.Outbox().Enqueue(ctx, []persistence.OutboxMessage{claim}); {
 		case errors.Is(err, persistence.ErrConflict):
-			// An earlier try of this same call stored it (ids are new per API request): it
-			// is accepted, and goes through the ordinary claim, which sends it only if it
-			// is still queued.
-			ack()
+			// The id was stored by an earlier try of this call, or by another message
+			// (replay). Nothing of this try was stored: let go of the claim. A replayed row
+			// still queued goes through the ordinary claim, which sends it only if it is
+			// still queued then.
 			dep.tell(&attemptDone{id: claim.ID, claimErr: fmt.Errorf("%w: %w", errNotInserted, err)})
-			dep.tell(&queuedDurable{row: queued})
+			if stored, ok := replay(ctx, store.Outbox(), queued, r); ok && stored.State == persistence.OutboxQueued {
+				dep.tell(&queuedDurable{row: stored})
+			}
 			return
 		case err != nil:
 			withdrawInsert(store.Outbox(), claim, log)

@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -375,7 +376,7 @@ func TestSenderOutcomesOfMetaErrors(t *testing.T) {
 		t.Fatalf("prepare after 190: %v", err)
 	}
 	// The API's path refuses the same way, and stores nothing.
-	if err := r.client.QueueOutbound(t.Context(), &QueueOutbound{Message: outboxRow(tenant, "after190")}); !errors.As(err, &refused) || refused.Code != FailureNeedsReauth {
+	if _, err := r.client.QueueOutbound(t.Context(), &QueueOutbound{Message: outboxRow(tenant, "after190")}); !errors.As(err, &refused) || refused.Code != FailureNeedsReauth {
 		t.Fatalf("queue after 190: %v", err)
 	}
 	if _, err := r.store.Outbox().Get(t.Context(), "after190"); !errors.Is(err, persistence.ErrNotFound) {
@@ -439,13 +440,13 @@ func TestQueueOutboundClaimsAtInsertOnlyWhenNothingWaits(t *testing.T) {
 	})
 
 	first := outboxRow(tenant, "ins1")
-	if err := r.client.QueueOutbound(ctx, &QueueOutbound{Message: first}); err != nil {
+	if _, err := r.client.QueueOutbound(ctx, &QueueOutbound{Message: first}); err != nil {
 		t.Fatal(err)
 	}
 	if row := r.row(t, "ins1"); row.State != persistence.OutboxSending || row.Attempts != 1 {
 		t.Fatalf("idle number: stored %s (attempt %d), want claimed at insert", row.State, row.Attempts)
 	}
-	if err := r.client.QueueOutbound(ctx, &QueueOutbound{Message: outboxRow(tenant, "ins2")}); err != nil {
+	if _, err := r.client.QueueOutbound(ctx, &QueueOutbound{Message: outboxRow(tenant, "ins2")}); err != nil {
 		t.Fatal(err)
 	}
 	if row := r.row(t, "ins2"); row.State != persistence.OutboxQueued {
@@ -464,8 +465,61 @@ func TestQueueOutboundClaimsAtInsertOnlyWhenNothingWaits(t *testing.T) {
 		t.Fatalf("sent in order %v", order)
 	}
 
-	if err := r.client.QueueOutbound(ctx, &QueueOutbound{Message: outboxRow(tenant, "")}); !errors.Is(err, ErrInvalid) {
+	if _, err := r.client.QueueOutbound(ctx, &QueueOutbound{Message: outboxRow(tenant, "")}); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("a row without an id: %v, want ErrInvalid", err)
+	}
+}
+
+// A QueueOutbound whose id the outbox already holds (an Idempotency-Key's repeat, or a retry
+// after an activation died) is answered with the stored row and sends nothing: while the
+// first try is in flight (its insert path) and after it was sent (the claim-at-insert path,
+// whose conflicting insert must let go of its claim). The same id with another request is
+// refused and changes nothing.
+func TestQueueOutboundReplaysAnEarlierTry(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	ctx := t.Context()
+	release := make(chan struct{})
+	r.graph.answer("rep1", func(n int) (string, error) {
+		<-release
+		return fmt.Sprintf("wamid.rep1.%d", n), nil
+	})
+	queue := func(row persistence.OutboxMessage) (*Queued, error) {
+		row.CreatedAt = time.Now().UTC() // a later try is a new request with the same content
+		return r.client.QueueOutbound(ctx, &QueueOutbound{Message: row})
+	}
+	first := outboxRow(tenant, "rep1")
+	if q, err := queue(first); err != nil || q.Replay != nil {
+		t.Fatalf("first try: %+v, %v", q, err)
+	}
+	if q, err := queue(first); err != nil || q.Replay == nil || q.Replay.State != persistence.OutboxSending || q.Replay.ID != "rep1" {
+		t.Fatalf("repeat while the first is in flight: %+v, %v; want the stored sending row", q, err)
+	}
+	other := first
+	other.Request = []byte(`{"messaging_product":"whatsapp","to":"+` + customer + `","type":"text","text":{"body":"something else"},"biz_opaque_callback_data":"rep1"}`)
+	var refused *SendRefusedError
+	if _, err := queue(other); !errors.As(err, &refused) || refused.Code != FailureIdempotencyReused {
+		t.Fatalf("another message under the same id: %v, want %s", err, FailureIdempotencyReused)
+	}
+	close(release)
+	waitFor(t, "rep1 sent", func() bool { return r.row(t, "rep1").State == persistence.OutboxSent })
+	if !bytes.Equal(r.row(t, "rep1").Request, first.Request) {
+		t.Fatalf("the refused request changed the stored row")
+	}
+	q, err := queue(first)
+	if err != nil || q.Replay == nil || q.Replay.State != persistence.OutboxSent || q.Replay.WAMID != "wamid.rep1.1" {
+		t.Fatalf("repeat after the send: %+v, %v; want the sent row", q, err)
+	}
+	// The next message to the customer is claimed at insert: the conflicting repeat let go.
+	if q, err := queue(outboxRow(tenant, "rep2")); err != nil || q.Replay != nil {
+		t.Fatalf("next message: %+v, %v", q, err)
+	}
+	if row := r.row(t, "rep2"); row.State != persistence.OutboxSending && row.State != persistence.OutboxSent {
+		t.Fatalf("next message stored %s, want claimed at insert", row.State)
+	}
+	waitFor(t, "rep2 sent", func() bool { return r.row(t, "rep2").State == persistence.OutboxSent })
+	if n, _ := r.graph.sends("rep1"); n != 1 {
+		t.Fatalf("rep1 sent %d times", n)
 	}
 }
 
@@ -485,7 +539,8 @@ func TestQueueOutboundVouchesForTheWindowAndRecords(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return r.client.QueueOutbound(ctx, &QueueOutbound{Message: row, NeedsWindow: true, Record: &m})
+		_, err = r.client.QueueOutbound(ctx, &QueueOutbound{Message: row, NeedsWindow: true, Record: &m})
+		return err
 	}
 	if err := queue("nowin"); !errors.Is(err, ErrWindowUnvouched) {
 		t.Fatalf("no conversation yet: %v, want ErrWindowUnvouched", err)

@@ -58,7 +58,7 @@ type Config struct {
 	OutboundPauseFor       time.Duration `env:"OUTBOUND_PAUSE_FOR" default:"1h" group:"Outbound" doc:"How long a tenant's sends pause after Meta restricts its number or account (131048, 368, 131042, 131031)."`
 
 	InboxRetention  time.Duration `env:"INBOX_RETENTION" default:"72h" group:"Retention" doc:"How long processed webhooks stay in the inbox (for inspection) before they are deleted; 0 keeps them forever. Unprocessed ones are never deleted."`
-	OutboxRetention time.Duration `env:"OUTBOX_RETENTION" default:"168h" group:"Retention" doc:"How long sent and failed messages stay in the outbox (the conversation keeps its own record) before they are deleted; 0 keeps them forever. Pending ones are never deleted."`
+	OutboxRetention time.Duration `env:"OUTBOX_RETENTION" default:"168h" group:"Retention" doc:"How long sent and failed messages stay in the outbox (the conversation keeps its own record) before they are deleted, and so how long a send's Idempotency-Key is remembered; 0 keeps them forever. Pending ones are never deleted."`
 
 	ClusterName string `env:"CLUSTER_NAME" default:"switchboard" group:"Cluster" doc:"Name of the cluster; prefixes every Redis key, so several clusters or environments can share one Redis."`
 	ClusterAddr string `env:"CLUSTER_ADDR" default:"127.0.0.1:0" group:"Cluster" doc:"host:port this node's actors listen on for other members (port 0 picks one)."`

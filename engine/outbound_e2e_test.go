@@ -31,6 +31,7 @@ func TestOutboundThroughMeta(t *testing.T) {
 			r := startWithMeta(t, b, fakemeta.DefaultConfig(), nil)
 			tenantB := addTenantB(t, r.Node)
 			t.Run("send, statuses, read receipt, template", func(t *testing.T) { stepSendLifecycle(t, r) })
+			t.Run("Idempotency-Key: a repeat is answered, not sent again", func(t *testing.T) { stepIdempotencyKey(t, r) })
 			t.Run("refusals", func(t *testing.T) { stepRefusals(t, r, tenantB) })
 			setToken(t, r.Node, tenantB.ID, tokenB)
 			r.meta.AddNumber(phoneB, wabaB, "447700900123", tokenB)

@@ -1,10 +1,12 @@
 // Package ids makes identifiers: 24 lower-case hex characters (the shape of a MongoDB
 // ObjectID, so ids look alike in both backends) that sort by creation time. Webhook inbox
-// entries rely on that order for replay.
+// entries rely on that order for replay. Keyed ids, named by a caller's key, have the shape
+// but not the order: only messages, which nothing orders by id, take them.
 package ids
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"sync"
@@ -47,6 +49,18 @@ func (g *Generator) New() string {
 	binary.BigEndian.PutUint16(b[6:], g.node)
 	binary.BigEndian.PutUint32(b[8:], c)
 	return hex.EncodeToString(b[:])
+}
+
+// Keyed returns the id a caller's own key names within scope: the same scope and key give the
+// same id in every process and after every restart, so a store's unique id turns a repeated
+// request into a conflict instead of a second record (the send API's Idempotency-Key). It has
+// the shape of New's ids but not their order: it carries no time.
+func Keyed(scope, key string) string {
+	h := sha256.New()
+	h.Write([]byte(scope))
+	h.Write([]byte{0}) // scope "a", key "bc" and scope "ab", key "c" stay apart
+	h.Write([]byte(key))
+	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
 // Valid reports whether s has the shape of an id (used to reject junk path parameters

@@ -21,3 +21,25 @@ func TestMonotonicAndValid(t *testing.T) {
 		}
 	}
 }
+
+// A key names one id within its scope, the same in every process; other scopes or keys,
+// including ones whose concatenation is the same, name others.
+func TestKeyed(t *testing.T) {
+	base := Keyed("tenant-a", "order-17")
+	if !Valid(base) {
+		t.Fatalf("Keyed gave %q, not an id", base)
+	}
+	if again := Keyed("tenant-a", "order-17"); again != base {
+		t.Fatalf("the same scope and key gave %q then %q", base, again)
+	}
+	for _, tc := range []struct{ scope, key string }{
+		{"tenant-b", "order-17"},
+		{"tenant-a", "order-18"},
+		{"tenant-ao", "rder-17"},
+		{"tenant-a", ""},
+	} {
+		if got := Keyed(tc.scope, tc.key); got == base {
+			t.Errorf("Keyed(%q, %q) = %q, the id of tenant-a/order-17", tc.scope, tc.key, got)
+		}
+	}
+}

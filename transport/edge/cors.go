@@ -12,13 +12,13 @@ import (
 // CORS policy for the web inbox (FRONTEND_URL) calling the API from its own origin.
 const (
 	corsAllowMethods = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
-	corsAllowHeaders = "Authorization, Content-Type, X-Request-Id"
+	corsAllowHeaders = "Authorization, Content-Type, X-Request-Id, Idempotency-Key"
 	// Browsers cache a preflight this long (Chrome caps it at 2 h); short, so a changed
 	// origin list takes effect within minutes.
 	corsMaxAge = "600"
 	// Headers a browser script may read besides the CORS-safelisted ones: the request id for
 	// bug reports and the rate limit state for back-off.
-	corsExposeHeaders = "X-Request-Id, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, " +
+	corsExposeHeaders = "X-Request-Id, Retry-After, Idempotent-Replayed, X-RateLimit-Limit, X-RateLimit-Remaining, " +
 		"RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, RateLimit-Policy"
 )
 

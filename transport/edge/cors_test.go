@@ -55,7 +55,7 @@ func TestCORS(t *testing.T) {
 			}
 			if tt.preflight {
 				if h("Access-Control-Allow-Methods") == "" || h("Access-Control-Max-Age") == "" ||
-					h("Access-Control-Allow-Headers") != "Authorization, Content-Type, X-Request-Id" {
+					h("Access-Control-Allow-Headers") != "Authorization, Content-Type, X-Request-Id, Idempotency-Key" {
 					t.Errorf("preflight headers: methods %q, headers %q, max-age %q", h("Access-Control-Allow-Methods"),
 						h("Access-Control-Allow-Headers"), h("Access-Control-Max-Age"))
 				}

@@ -32,6 +32,7 @@ const (
 	CodeTemplateNotUsable = "template_not_usable"    // 422: template not synced or not APPROVED
 	CodeNeedsReauth       = "needs_reauth"           // 422: Meta rejected the tenant's token; reconnect the number
 	CodeSendingPaused     = "sending_paused"         // 409: Meta restricted the number or WABA; sends paused for now
+	CodeIdempotencyReused = "idempotency_key_reused" // 422: the Idempotency-Key named a different message before
 )
 
 // Detail names one problem with one field of a request.

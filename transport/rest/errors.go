@@ -69,6 +69,8 @@ func sendRefused(r *actors.SendRefusedError) error {
 		return httpx.NewError(http.StatusConflict, httpx.CodeSendingPaused, upperFirst(r.Reason))
 	case actors.FailureTemplate:
 		return httpx.NewError(http.StatusUnprocessableEntity, httpx.CodeTemplateNotUsable, upperFirst(r.Reason))
+	case actors.FailureIdempotencyReused:
+		return idempotencyReused()
 	default:
 		return httpx.NewError(http.StatusUnprocessableEntity, httpx.CodeNotConfigured, upperFirst(r.Reason))
 	}

@@ -53,6 +53,20 @@ func (s *Server) sendText(ctx *fasthttp.RequestCtx, c context.Context) {
 	if !ok {
 		return
 	}
+	compose := func(sr *graph.SendRequest) *graph.SendRequest {
+		if req.PreviewURL != nil {
+			sr.WithTextPreview(*req.Body, *req.PreviewURL)
+		} else {
+			sr.WithText(*req.Body)
+		}
+		if req.ReplyTo != "" {
+			sr.InReplyTo(req.ReplyTo)
+		}
+		return sr
+	}
+	if s.replayed(ctx, c, tenantID, key, compose) {
+		return
+	}
 	// The customer's window: the tenant vouches for it from its copy of the summary, so the
 	// conversation is asked only when that copy cannot (queueSend), or when the recipient
 	// needs the contact anyway.
@@ -69,16 +83,7 @@ func (s *Server) sendText(ctx *fasthttp.RequestCtx, c context.Context) {
 		}
 		contact = &sum.Contact
 	}
-	sr := recipientRequest(contact, key)
-	if req.PreviewURL != nil {
-		sr.WithTextPreview(*req.Body, *req.PreviewURL)
-	} else {
-		sr.WithText(*req.Body)
-	}
-	if req.ReplyTo != "" {
-		sr.InReplyTo(req.ReplyTo)
-	}
-	s.queueSend(ctx, c, tenantID, key, sr, nil, contact == nil)
+	s.queueSend(ctx, c, tenantID, key, compose(recipientRequest(contact, key)), nil, contact == nil)
 }
 
 // windowCheck refuses free-form text outside the customer's 24-hour window, telling the
@@ -117,6 +122,12 @@ func (s *Server) sendTemplate(ctx *fasthttp.RequestCtx, c context.Context) {
 	if !ok {
 		return
 	}
+	compose := func(sr *graph.SendRequest) *graph.SendRequest {
+		return sr.WithTemplate(graph.NewTemplate(req.TemplateName, req.Language, req.Components...))
+	}
+	if s.replayed(ctx, c, tenantID, key, compose) {
+		return
+	}
 	var contact *actors.Contact
 	if needsContact(key) {
 		switch sum, err := s.opts.Actors.Conversation(c, tenantID, key); {
@@ -127,8 +138,7 @@ func (s *Server) sendTemplate(ctx *fasthttp.RequestCtx, c context.Context) {
 			return
 		}
 	}
-	sr := recipientRequest(contact, key).WithTemplate(graph.NewTemplate(req.TemplateName, req.Language, req.Components...))
-	s.queueSend(ctx, c, tenantID, key, sr, &actors.TemplateRef{Name: req.TemplateName, Language: req.Language}, false)
+	s.queueSend(ctx, c, tenantID, key, compose(recipientRequest(contact, key)), &actors.TemplateRef{Name: req.TemplateName, Language: req.Language}, false)
 }
 
 // admitSend is what both sends check before anything else: the request's validation
@@ -136,6 +146,7 @@ func (s *Server) sendTemplate(ctx *fasthttp.RequestCtx, c context.Context) {
 // consent to send comes with the send itself (queueSend). On a refusal it has answered the
 // request and ok is false.
 func (s *Server) admitSend(ctx *fasthttp.RequestCtx, details []httpx.Detail, conversationID string) (tenantID, key string, ok bool) {
+	details = append(details, idempotencyDetail(ctx)...)
 	if len(details) > 0 {
 		s.fail(ctx, httpx.Validation(details...))
 		return "", "", false
@@ -200,7 +211,7 @@ func recipientRequest(ct *actors.Contact, key string) *graph.SendRequest {
 // summary decides: closed is a 422, open is sent the same way without the tenant's check.
 func (s *Server) queueSend(ctx *fasthttp.RequestCtx, c context.Context, tenantID, key string, sr *graph.SendRequest,
 	template *actors.TemplateRef, needsWindow bool) {
-	id := s.opts.IDs.New()
+	id := s.messageID(ctx, tenantID)
 	sr.WithCallbackData(id)
 	body, err := json.Marshal(sr)
 	if err != nil {
@@ -221,7 +232,7 @@ func (s *Server) queueSend(ctx *fasthttp.RequestCtx, c context.Context, tenantID
 		},
 		Template: template, NeedsWindow: needsWindow, Record: &msg,
 	}
-	err = s.opts.Actors.QueueOutbound(c, q)
+	queued, err := s.opts.Actors.QueueOutbound(c, q)
 	if errors.Is(err, actors.ErrWindowUnvouched) {
 		sum, cerr := s.opts.Actors.Conversation(c, tenantID, key)
 		if cerr == nil {
@@ -233,10 +244,14 @@ func (s *Server) queueSend(ctx *fasthttp.RequestCtx, c context.Context, tenantID
 		}
 		vouched := *q // a request travels shared with the grain: each call gets its own
 		vouched.NeedsWindow = false
-		err = s.opts.Actors.QueueOutbound(c, &vouched)
+		queued, err = s.opts.Actors.QueueOutbound(c, &vouched)
 	}
 	if err != nil {
 		s.fail(ctx, fmt.Errorf("rest: queue %s: %w", id, err))
+		return
+	}
+	if queued.Replay != nil {
+		s.answerReplay(ctx, *queued.Replay)
 		return
 	}
 	view := msg // the conversation's copy travelled with q

@@ -1,0 +1,78 @@
+package actors
+
+import (
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// SameRequest recognises a repeat of one API call: same tenant, conversation and Graph
+// request, however the request addresses the customer; anything else is another message.
+func TestSameRequest(t *testing.T) {
+	const body = `{"messaging_product":"whatsapp","to":"+5511987654321","type":"text","text":{"body":"hi"},"biz_opaque_callback_data":"m1"}`
+	stored := persistence.OutboxMessage{ID: "m1", TenantID: "t1", ConversationID: "t1_5511987654321", Request: []byte(body)}
+	for _, tc := range []struct {
+		name string
+		edit func(*persistence.OutboxMessage)
+		same bool
+	}{
+		{"identical", func(*persistence.OutboxMessage) {}, true},
+		{"addressed by user id now", func(m *persistence.OutboxMessage) {
+			m.Request = []byte(`{"messaging_product":"whatsapp","recipient":"BR.123","type":"text","text":{"body":"hi"},"biz_opaque_callback_data":"m1"}`)
+		}, true},
+		{"members in another order", func(m *persistence.OutboxMessage) {
+			m.Request = []byte(`{"type":"text","messaging_product":"whatsapp","text":{"body":"hi"},"to":"+5511987654321","biz_opaque_callback_data":"m1"}`)
+		}, true},
+		{"another body", func(m *persistence.OutboxMessage) {
+			m.Request = []byte(`{"messaging_product":"whatsapp","to":"+5511987654321","type":"text","text":{"body":"bye"},"biz_opaque_callback_data":"m1"}`)
+		}, false},
+		{"a reply now", func(m *persistence.OutboxMessage) {
+			m.Request = []byte(`{"messaging_product":"whatsapp","to":"+5511987654321","type":"text","text":{"body":"hi"},"context":{"message_id":"wamid.X"},"biz_opaque_callback_data":"m1"}`)
+		}, false},
+		{"another conversation", func(m *persistence.OutboxMessage) { m.ConversationID = "t1_5511900000000" }, false},
+		{"another tenant", func(m *persistence.OutboxMessage) { m.TenantID = "t2" }, false},
+		{"not JSON", func(m *persistence.OutboxMessage) { m.Request = []byte("hi") }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			row := stored
+			tc.edit(&row)
+			if got := SameRequest(stored, row); got != tc.same {
+				t.Fatalf("SameRequest = %v, want %v", got, tc.same)
+			}
+		})
+	}
+}
+
+// StoredOutbound shows a message as its outbox row tells it: a send in flight is still
+// queued; Meta's answer is sent with its wamid, or failed with its error.
+func TestStoredOutbound(t *testing.T) {
+	at := time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC)
+	row := persistence.OutboxMessage{ID: "m1", TenantID: "t1", ConversationID: "t1_1", CreatedAt: at,
+		Request: []byte(`{"messaging_product":"whatsapp","to":"+1","type":"text","text":{"body":"hi"}}`)}
+	for _, tc := range []struct {
+		state  persistence.OutboxState
+		wamid  string
+		code   int
+		status string
+	}{
+		{persistence.OutboxQueued, "", 0, StatusQueued},
+		{persistence.OutboxSending, "", 0, StatusQueued},
+		{persistence.OutboxSent, "wamid.A", 0, StatusSent},
+		{persistence.OutboxFailed, "", 131026, StatusFailed},
+		{persistence.OutboxUnknown, "", 0, StatusUnknown},
+	} {
+		t.Run(string(tc.state), func(t *testing.T) {
+			r := row
+			r.State, r.WAMID, r.ErrorCode, r.ErrorTitle = tc.state, tc.wamid, tc.code, map[bool]string{true: "Message undeliverable"}[tc.code != 0]
+			m, err := StoredOutbound(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.ID != "m1" || m.Text != "hi" || m.Status != tc.status || m.WAMID != tc.wamid || !m.CreatedAt.Equal(at) ||
+				(tc.code != 0) != (m.Error != nil) || (m.Error != nil && (m.Error.Code != tc.code || m.Error.Title == "")) {
+				t.Fatalf("StoredOutbound = %+v (error %+v)", m, m.Error)
+			}
+		})
+	}
+}

@@ -1,0 +1,103 @@
+package rest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	json "github.com/goccy/go-json"
+	"github.com/valyala/fasthttp"
+
+	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/internal/ids"
+	"github.com/switchboard/switchboard/persistence"
+	"github.com/switchboard/switchboard/transport/graph"
+	"github.com/switchboard/switchboard/transport/httpx"
+)
+
+// A client that lost the answer to a send cannot tell whether the message was accepted; sent
+// again, it would reach the customer twice. A send naming itself with an Idempotency-Key
+// header (the IETF httpapi draft's name, as Stripe uses it) takes the message id the key
+// names within its tenant (ids.Keyed). Sent again with the same key, the outbox already holds
+// that id: the answer is the message as it stands, 202 with Idempotent-Replayed: true, and
+// nothing is stored or sent again. The same key on a different message is a 422. The key
+// lasts as long as the outbox keeps the message (OUTBOX_RETENTION).
+const (
+	idempotencyHeader = "Idempotency-Key"
+	replayedHeader    = "Idempotent-Replayed"
+	// maxIdempotencyKey is Stripe's limit; a UUID or a client's own message id fits.
+	maxIdempotencyKey = 255
+)
+
+// idempotencyDetail validates the request's key: absent, or 1–255 visible ASCII characters
+// (spaces allowed inside).
+func idempotencyDetail(ctx *fasthttp.RequestCtx) []httpx.Detail {
+	key := ctx.Request.Header.Peek(idempotencyHeader)
+	if len(key) > maxIdempotencyKey {
+		return []httpx.Detail{{Field: idempotencyHeader, Message: fmt.Sprintf("must be at most %d characters", maxIdempotencyKey)}}
+	}
+	for _, c := range key {
+		if c < 0x20 || c > 0x7e {
+			return []httpx.Detail{{Field: idempotencyHeader, Message: "must be printable ASCII"}}
+		}
+	}
+	return nil
+}
+
+// messageID names a new message: the id its Idempotency-Key names in the tenant, or a fresh one.
+func (s *Server) messageID(ctx *fasthttp.RequestCtx, tenantID string) string {
+	if key := ctx.Request.Header.Peek(idempotencyHeader); len(key) > 0 {
+		return ids.Keyed(tenantID, string(key))
+	}
+	return s.opts.IDs.New()
+}
+
+// replayed answers a send whose Idempotency-Key names a message already in the outbox, before
+// anything is checked: a repeated call gets the first call's answer even if the tenant could
+// not send now (a window since closed, a pause). compose builds the message's Graph request
+// on a recipient; the recipient is left out of the comparison (actors.SameRequest). It reports
+// whether it answered. A repeat racing the first try is caught by the tenant instead, whose
+// insert then conflicts (actors.QueueOutbound answers Queued.Replay).
+func (s *Server) replayed(ctx *fasthttp.RequestCtx, c context.Context, tenantID, key string, compose func(*graph.SendRequest) *graph.SendRequest) bool {
+	if len(ctx.Request.Header.Peek(idempotencyHeader)) == 0 {
+		return false
+	}
+	id := s.messageID(ctx, tenantID)
+	stored, err := s.opts.Store.Outbox().Get(c, id)
+	switch {
+	case errors.Is(err, persistence.ErrNotFound):
+		return false
+	case err != nil:
+		s.fail(ctx, fmt.Errorf("rest: read %s for an Idempotency-Key: %w", id, err))
+		return true
+	}
+	body, err := json.Marshal(compose(recipientRequest(nil, key)).WithCallbackData(id))
+	if err != nil {
+		s.fail(ctx, fmt.Errorf("rest: encode send request: %w", err))
+		return true
+	}
+	if !actors.SameRequest(stored, persistence.OutboxMessage{TenantID: tenantID, ConversationID: actors.ConversationID(tenantID, key), Request: body}) {
+		s.fail(ctx, idempotencyReused())
+		return true
+	}
+	s.answerReplay(ctx, stored)
+	return true
+}
+
+// answerReplay answers a repeated send with its message as the outbox has it now.
+func (s *Server) answerReplay(ctx *fasthttp.RequestCtx, stored persistence.OutboxMessage) {
+	m, err := actors.StoredOutbound(stored)
+	if err != nil {
+		s.fail(ctx, fmt.Errorf("rest: replay %s: %w", stored.ID, err))
+		return
+	}
+	ctx.Response.Header.Set(replayedHeader, "true")
+	httpx.OK(ctx, http.StatusAccepted, "Message already accepted under this Idempotency-Key",
+		map[string]any{"message": outboundView{Message: m, ConversationID: stored.ConversationID}})
+}
+
+func idempotencyReused() error {
+	return httpx.NewError(http.StatusUnprocessableEntity, httpx.CodeIdempotencyReused,
+		"This Idempotency-Key was already used for a different message; use a new key for a new message")
+}

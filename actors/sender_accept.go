@@ -47,7 +47,7 @@ func (s *sender) accept(q *QueueOutbound, r cluster.Replier) {
 		defer cancel()
 		switch err := ob.Enqueue(ctx, []persistence.OutboxMessage{row}); {
 		case errors.Is(err, persistence.ErrConflict):
-			if stored, ok := replay(ctx, ob, row, r); ok && stored.State == persistence.OutboxQueued {
+			if stored, ok := replay(ctx, ob, row, ack, r); ok && stored.State == persistence.OutboxQueued {
 				tell(&queuedDurable{row: stored})
 			}
 		case err != nil:
@@ -64,9 +64,12 @@ func (s *sender) accept(q *QueueOutbound, r cluster.Replier) {
 // the same message (SameRequest) is an earlier try of this very call — the client's
 // retry, or the edge's after an activation died — and the answer is that row as it stands:
 // nothing is stored, told or sent again (a record the earlier try could not tell reaches
-// the conversation with the send's outcome, which carries the message). Any other row means
-// the key was reused for a different message, which is refused. ok reports a replay.
-func replay(ctx context.Context, ob persistence.Outbox, row persistence.OutboxMessage, r cluster.Replier) (persistence.OutboxMessage, bool) {
+// the conversation with the send's outcome, which carries the message). A row an earlier
+// try's refused call withdrew was never accepted: it is revived with this try's row, queued,
+// and this try is accepted like a new one (ack). Any other row means the key was reused for a
+// different message, which is refused. It returns the row as stored now, and ok unless it
+// answered a failure.
+func replay(ctx context.Context, ob persistence.Outbox, row persistence.OutboxMessage, ack func(), r cluster.Replier) (persistence.OutboxMessage, bool) {
 	stored, err := ob.Get(ctx, row.ID)
 	if err != nil {
 		r.Fail(FailureStore, fmt.Sprintf("outbox: %s is stored but cannot be read back: %v", row.ID, err))
@@ -75,6 +78,16 @@ func replay(ctx context.Context, ob persistence.Outbox, row persistence.OutboxMe
 	if !SameRequest(stored, row) {
 		r.Fail(FailureIdempotencyReused, "this Idempotency-Key was already used for a different message")
 		return stored, false
+	}
+	if Withdrawn(stored) {
+		revived := row
+		revived.State, revived.Attempts, revived.UpdatedAt = persistence.OutboxQueued, 0, time.Now().UTC()
+		if err := ob.Transition(ctx, persistence.OutboxFailed, revived); err != nil {
+			r.Fail(FailureStore, fmt.Sprintf("outbox: reviving withdrawn %s: %v", row.ID, err))
+			return stored, false
+		}
+		ack()
+		return revived, true
 	}
 	r.Send(&Queued{Replay: &stored})
 	return stored, true
@@ -145,7 +158,7 @@ func (s *sender) startInsertedAttempt(it *outItem, dep departure, ack func(), r 
 			// still queued goes through the ordinary claim, which sends it only if it is
 			// still queued then.
 			dep.tell(&attemptDone{id: claim.ID, claimErr: fmt.Errorf("%w: %w", errNotInserted, err)})
-			if stored, ok := replay(ctx, store.Outbox(), queued, r); ok && stored.State == persistence.OutboxQueued {
+			if stored, ok := replay(ctx, store.Outbox(), queued, ack, r); ok && stored.State == persistence.OutboxQueued {
 				dep.tell(&queuedDurable{row: stored})
 			}
 			return
@@ -160,12 +173,23 @@ func (s *sender) startInsertedAttempt(it *outItem, dep departure, ack func(), r 
 	})
 }
 
+// withdrawnTitle marks a row withdrawInsert failed.
+const withdrawnTitle = "not accepted: the outbox write was not confirmed"
+
+// Withdrawn reports whether row is an insert its API call was refused for and withdrew
+// (withdrawInsert): never acknowledged and never sent — withdrawal only moves a row still
+// in its claim, which no reconciliation has touched — so a repeat of the call (the same
+// Idempotency-Key) sends it after all.
+func Withdrawn(row persistence.OutboxMessage) bool {
+	return row.State == persistence.OutboxFailed && row.ErrorCode == 0 && row.ErrorTitle == withdrawnTitle
+}
+
 // withdrawInsert marks failed a claimed row whose insert reported an error, in case it landed.
 func withdrawInsert(ob persistence.Outbox, claim persistence.OutboxMessage, log *slog.Logger) {
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
 	withdrawn := claim
-	withdrawn.State, withdrawn.ErrorTitle, withdrawn.UpdatedAt = persistence.OutboxFailed, "not accepted: the outbox write was not confirmed", time.Now().UTC()
+	withdrawn.State, withdrawn.ErrorTitle, withdrawn.UpdatedAt = persistence.OutboxFailed, withdrawnTitle, time.Now().UTC()
 	if err := ob.Transition(ctx, persistence.OutboxSending, withdrawn); err != nil && !errors.Is(err, persistence.ErrNotFound) {
 		log.Warn("outbox insert failed and its withdrawal too; the next activation reconciles it", "message", claim.ID, "err", err)
 	}

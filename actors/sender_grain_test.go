@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -520,6 +521,31 @@ func TestQueueOutboundReplaysAnEarlierTry(t *testing.T) {
 	waitFor(t, "rep2 sent", func() bool { return r.row(t, "rep2").State == persistence.OutboxSent })
 	if n, _ := r.graph.sends("rep1"); n != 1 {
 		t.Fatalf("rep1 sent %d times", n)
+	}
+}
+
+// An insert whose call the API refused was withdrawn (failed, never sent); the call's repeat
+// revives it, is accepted like a new send, and the message goes out once.
+func TestQueueOutboundRevivesAWithdrawnInsert(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	ctx := t.Context()
+	row := outboxRow(tenant, "wd1")
+	claim := row
+	claim.State, claim.Attempts = persistence.OutboxSending, 1
+	if err := r.store.Outbox().Enqueue(ctx, []persistence.OutboxMessage{claim}); err != nil {
+		t.Fatal(err)
+	}
+	withdrawInsert(r.store.Outbox(), claim, slog.Default())
+	if got := r.row(t, "wd1"); !Withdrawn(got) {
+		t.Fatalf("withdrawn row stored as %+v", got)
+	}
+	if q, err := r.client.QueueOutbound(ctx, &QueueOutbound{Message: row}); err != nil || q.Replay != nil {
+		t.Fatalf("repeat of a refused call: %+v, %v; want accepted anew", q, err)
+	}
+	waitFor(t, "wd1 sent", func() bool { return r.row(t, "wd1").State == persistence.OutboxSent })
+	if n, _ := r.graph.sends("wd1"); n != 1 {
+		t.Fatalf("wd1 sent %d times", n)
 	}
 }
 

@@ -66,8 +66,8 @@ func (s *Server) replayed(ctx *fasthttp.RequestCtx, c context.Context, tenantID,
 	id := s.messageID(ctx, tenantID)
 	stored, err := s.opts.Store.Outbox().Get(c, id)
 	switch {
-	case errors.Is(err, persistence.ErrNotFound):
-		return false
+	case errors.Is(err, persistence.ErrNotFound), err == nil && actors.Withdrawn(stored):
+		return false // new, or never accepted: the tenant revives a withdrawn row
 	case err != nil:
 		s.fail(ctx, fmt.Errorf("rest: read %s for an Idempotency-Key: %w", id, err))
 		return true

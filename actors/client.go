@@ -48,7 +48,7 @@ func call[T any](ctx context.Context, c *Client, kind, identity string, req any)
 			case FailureInvalid, cluster.FailureUnknownType:
 				return nil, fmt.Errorf("%w: %s", ErrInvalid, f.Message)
 			case FailureNotConfigured, FailureTenantInactive, FailureNeedsReauth, FailureSendingPaused, FailureTemplate,
-				FailureIdempotencyReused:
+				FailureIdempotencyReused, FailureQueueFull:
 				return nil, &SendRefusedError{Code: f.Code, Reason: f.Message}
 			case FailureWindowUnvouched:
 				return nil, fmt.Errorf("%w: %s", ErrWindowUnvouched, f.Message)

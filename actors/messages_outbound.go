@@ -121,6 +121,8 @@ const (
 	// FailureIdempotencyReused: the message id is taken by a different request (a client
 	// reused an Idempotency-Key); nothing was stored.
 	FailureIdempotencyReused = "idempotency_key_reused"
+	// FailureQueueFull: the tenant's backlog is at its bound (OutboundPolicy.QueueWindow).
+	FailureQueueFull = "queue_full"
 )
 
 func registerOutbound(register func(name string, v any)) {

@@ -34,6 +34,10 @@ type OutboundPolicy struct {
 	// MemoryQueue bounds how many queued messages a tenant holds in memory; the rest wait
 	// in the outbox and are read as the queue drains (5,000).
 	MemoryQueue int
+	// QueueWindow bounds a tenant's backlog of unsettled messages to this long of sending
+	// at its number's rate; sends beyond are refused (10 h, as Twilio bounds a sender's
+	// queue; sender_backlog.go).
+	QueueWindow time.Duration
 	// DirectoryRefresh is how old the tenant's directory entry (number, token, flags) may
 	// get before it is read again (5 s).
 	DirectoryRefresh time.Duration
@@ -64,6 +68,7 @@ func (p *OutboundPolicy) defaults() {
 	def(&p.Lead, 100*time.Millisecond)
 	defInt(&p.MaxInFlight, 512)
 	defInt(&p.MemoryQueue, 5000)
+	def(&p.QueueWindow, 10*time.Hour)
 	def(&p.DirectoryRefresh, 5*time.Second)
 	def(&p.RescanEvery, time.Minute)
 }

@@ -46,6 +46,7 @@ type sender struct {
 	moreInStore bool
 	scanning    bool
 	stopped     bool
+	bl          backlog // sender_backlog.go
 }
 
 // numberQueue is one sending number's lanes and pacer.

@@ -34,6 +34,11 @@ func (s *sender) accept(q *QueueOutbound, r cluster.Replier) {
 		r.Fail(FailureInvalid, fmt.Sprintf("outbox message %q is not tenant %s's, or has no sending number", row.ID, s.tenantID))
 		return
 	}
+	if why := s.backlogFull(); why != "" {
+		r.Fail(FailureQueueFull, why)
+		return
+	}
+	s.acceptedOne()
 	row.State = persistence.OutboxQueued
 	now := s.d.Now()
 	ack := s.acker(q.Record, row, r)

@@ -127,7 +127,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// sharedSender is the package's one node with a Graph: reconciliation after 300 ms.
+// sharedSender is the package's one node with a Graph: reconciliation after 300 ms, a backlog
+// of 10 s of sending (800 messages at the default rate).
 func sharedSender(t *testing.T) *senderRig {
 	t.Helper()
 	shared.once.Do(func() {
@@ -142,7 +143,7 @@ func sharedSender(t *testing.T) *senderRig {
 			return
 		}
 		r := &senderRig{store: store, graph: &fakeGraph{calls: map[string]int{}, tokens: map[string]string{}, answers: map[string]func(int) (string, error){}, times: map[string][]time.Time{}}}
-		d := &Deps{Store: store, Graph: r.graph, Secrets: tenantSecrets{}, Outbound: OutboundPolicy{ReconcileAfter: 300 * time.Millisecond},
+		d := &Deps{Store: store, Graph: r.graph, Secrets: tenantSecrets{}, Outbound: OutboundPolicy{ReconcileAfter: 300 * time.Millisecond, QueueWindow: 10 * time.Second},
 			OnTenantFlags: func(id string, _ bool) { r.flags.Store(id, true) }}
 		node, err := cluster.Start(cluster.Options{ClusterName: "sender-test", Addr: "127.0.0.1:0", Codec: Codec(), Kinds: Kinds(d)})
 		if err != nil {
@@ -165,17 +166,22 @@ func sharedSender(t *testing.T) *senderRig {
 
 var tenantSeq atomic.Int32
 
-// newTenant puts a connected tenant of its own in the directory.
-func (r *senderRig) newTenant(t *testing.T) string {
+// newTenant puts a connected tenant of its own in the directory; rate is its
+// messagesPerSecond setting (none: Meta's default).
+func (r *senderRig) newTenant(t *testing.T, rate ...int) string {
 	t.Helper()
 	n := tenantSeq.Add(1)
 	id := fmt.Sprintf("c0ffee%018x", n)
 	now := time.Now().UTC()
-	err := r.store.Directory().CreateTenant(t.Context(), persistence.Tenant{
+	tenant := persistence.Tenant{
 		ID: id, Name: "T", Active: true, PhoneNumberID: fmt.Sprint(100000000000000 + int64(n)),
 		AccessToken: persistence.SealedSecret{KeyID: "k1", Nonce: []byte{1}, Ciphertext: []byte("sealed-" + id)},
 		CreatedAt:   now, UpdatedAt: now,
-	})
+	}
+	if len(rate) > 0 {
+		tenant.MessagesPerSecond = rate[0]
+	}
+	err := r.store.Directory().CreateTenant(t.Context(), tenant)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -547,6 +553,35 @@ func TestQueueOutboundRevivesAWithdrawnInsert(t *testing.T) {
 	if n, _ := r.graph.sends("wd1"); n != 1 {
 		t.Fatalf("wd1 sent %d times", n)
 	}
+}
+
+// A tenant's backlog is bounded to QueueWindow of sending at its rate (10 s × 1 msg/s here):
+// the send beyond is refused with FailureQueueFull and stores nothing, and sends accepted
+// before it all go out.
+func TestQueueOutboundRefusesBeyondTheBacklogBound(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t, 1)
+	ctx := t.Context()
+	const bound = 10
+	ids := make([]string, 0, bound)
+	for i := range bound {
+		row := outboxRow(tenant, fmt.Sprintf("bl%d-%s", i, tenant))
+		row.Recipient, row.ConversationID = fmt.Sprintf("+55118%08d", i), ConversationID(tenant, fmt.Sprintf("55118%08d", i))
+		if _, err := r.client.QueueOutbound(ctx, &QueueOutbound{Message: row}); err != nil {
+			t.Fatalf("send %d of %d: %v", i+1, bound, err)
+		}
+		ids = append(ids, row.ID)
+	}
+	over := outboxRow(tenant, "over-"+tenant)
+	var refused *SendRefusedError
+	if _, err := r.client.QueueOutbound(ctx, &QueueOutbound{Message: over}); !errors.As(err, &refused) || refused.Code != FailureQueueFull ||
+		!strings.Contains(refused.Reason, "10 messages") {
+		t.Fatalf("send beyond the bound: %v, want %s naming the backlog", err, FailureQueueFull)
+	}
+	if _, err := r.store.Outbox().Get(ctx, over.ID); !errors.Is(err, persistence.ErrNotFound) {
+		t.Fatalf("the refused send was stored: %v", err)
+	}
+	waitFor(t, "the first sends out", func() bool { return r.row(t, ids[0]).State == persistence.OutboxSent })
 }
 
 // QueueOutbound does the API's whole send in one call. Free-form text needs the customer's

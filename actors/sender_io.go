@@ -171,11 +171,16 @@ func tellConversation(ctx context.Context, node *cluster.Node, row persistence.O
 	}
 }
 
-// outboxLoaded carries queued rows read back from the outbox.
+// outboxLoaded carries queued rows read back from the outbox, and the count of pending
+// rows (the backlog) begun when the sender had accepted countFrom sends; counted false
+// when no count was taken or it failed.
 type outboxLoaded struct {
-	rows []persistence.OutboxMessage
-	full bool
-	err  error
+	rows      []persistence.OutboxMessage
+	full      bool
+	err       error
+	pending   int
+	countFrom int
+	counted   bool
 }
 
 // rescan reads queued rows the sender does not hold — rows left in the store while memory
@@ -190,11 +195,17 @@ func (s *sender) rescan(now time.Time) time.Time {
 	}
 	s.scanning, s.scannedAt = true, now
 	ob, id, limit, tell := s.d.Store.Outbox(), s.tenantID, s.pol.MemoryQueue, s.tell
+	bound, from := s.backlogLimit(), s.countStarted()
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 		defer cancel()
 		rows, err := ob.ListByState(ctx, id, persistence.OutboxQueued, limit)
-		tell(&outboxLoaded{rows: rows, full: len(rows) == limit, err: err})
+		loaded := &outboxLoaded{rows: rows, full: len(rows) == limit, err: err, countFrom: from}
+		if bound > 0 {
+			n, cerr := ob.CountPending(ctx, id, bound+1)
+			loaded.pending, loaded.counted = n, cerr == nil
+		}
+		tell(loaded)
 	}()
 	return time.Time{}
 }

@@ -35,6 +35,9 @@ func (s *sender) receive(msg any) bool {
 		s.answerPrepares()
 	case *outboxLoaded:
 		s.scanning = false
+		if m.counted {
+			s.counted(m.pending, m.countFrom)
+		}
 		if m.err != nil {
 			s.d.Log.Warn("outbox rescan failed", "tenant", s.tenantID, "err", m.err)
 			break

@@ -85,6 +85,14 @@ func (s *sender) load(ctx context.Context) error {
 		s.track(r, now)
 	}
 	s.moreInStore = len(queued) == s.pol.MemoryQueue
+	if limit := s.backlogLimit(); limit > 0 {
+		from := s.countStarted()
+		n, err := ob.CountPending(ctx, s.tenantID, limit+1)
+		if err != nil {
+			return fmt.Errorf("count pending outbox rows: %w", err)
+		}
+		s.counted(n, from)
+	}
 	return nil
 }
 

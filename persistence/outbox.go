@@ -63,6 +63,10 @@ type Outbox interface {
 	// unknown), oldest first (recovery at activation, never a hot path). Final states need
 	// not be listable: the embedded store does not index them.
 	ListByState(ctx context.Context, tenantID string, state OutboxState, limit int) ([]OutboxMessage, error)
+	// CountPending counts a tenant's messages not yet settled (queued, sending, unknown), up
+	// to limit: the backlog its sender checks new sends against, recounted about once a
+	// minute, so a count stops early rather than walk a backlog far beyond the bound.
+	CountPending(ctx context.Context, tenantID string, limit int) (int, error)
 	// PruneSettled deletes up to limit messages in a final state (sent, failed) created before
 	// before, oldest first, and returns how many it deleted. A message still pending (queued,
 	// sending, unknown) is never deleted, however old.

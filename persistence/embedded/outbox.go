@@ -106,6 +106,21 @@ func (o outbox) Transition(ctx context.Context, from persistence.OutboxState, m 
 	})
 }
 
+func (o outbox) CountPending(ctx context.Context, tenantID string, limit int) (int, error) {
+	n := 0
+	err := o.s.outboxView(ctx, "count pending outbox", func(tx *txn) error {
+		c := bucket(tx, bucketOutboxByState).Cursor()
+		for _, state := range []persistence.OutboxState{persistence.OutboxQueued, persistence.OutboxSending, persistence.OutboxUnknown} {
+			pre := prefix(tenantID, string(state))
+			for k, _ := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre) && n < limit; k, _ = c.Next() {
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
 func (o outbox) ListByState(ctx context.Context, tenantID string, state persistence.OutboxState, limit int) ([]persistence.OutboxMessage, error) {
 	var out []persistence.OutboxMessage
 	pre := prefix(tenantID, string(state))

@@ -83,6 +83,22 @@ func (o outbox) Transition(ctx context.Context, from persistence.OutboxState, m 
 	return o.s.fail(op, err)
 }
 
+func (o outbox) CountPending(ctx context.Context, tenantID string, limit int) (int, error) {
+	const op = "count pending outbox"
+	if limit < 1 {
+		return 0, nil
+	}
+	ctx, cancel, err := o.s.begin(ctx, op)
+	if err != nil {
+		return 0, err
+	}
+	defer cancel()
+	filter := bson.D{{Key: "tenantId", Value: tenantID}, {Key: "state", Value: bson.D{{Key: "$in", Value: bson.A{
+		persistence.OutboxQueued, persistence.OutboxSending, persistence.OutboxUnknown}}}}}
+	n, err := o.s.outbox.CountDocuments(ctx, filter, options.Count().SetLimit(int64(limit)))
+	return int(n), o.s.fail(op, err)
+}
+
 func (o outbox) ListByState(ctx context.Context, tenantID string, state persistence.OutboxState, limit int) ([]persistence.OutboxMessage, error) {
 	const op = "list outbox by state"
 	if limit < 1 {

@@ -82,6 +82,10 @@ var lifecycleContracts = []contract{
 				_, err := s.Outbox().ListByState(ctx, "t1", persistence.OutboxQueued, 10)
 				return err
 			},
+			"Outbox.CountPending": func() error {
+				_, err := s.Outbox().CountPending(ctx, "t1", 10)
+				return err
+			},
 		}
 		for name, call := range calls {
 			wantErr(t, call(), persistence.ErrUnavailable, "%s after Close", name)

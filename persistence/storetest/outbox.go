@@ -144,4 +144,33 @@ var outboxContracts = []contract{
 		wantStateIDs(t, o, "t1", persistence.OutboxSending, 10, []string{"a1", "a3"})
 		wantStateIDs(t, o, "t1", persistence.OutboxUnknown, 10, nil)
 	}},
+	{"outbox/count pending", func(t *testing.T, s persistence.Store) {
+		o, ctx := s.Outbox(), t.Context()
+		wantCount := func(tenantID string, limit, want int) {
+			t.Helper()
+			got, err := o.CountPending(ctx, tenantID, limit)
+			must(t, err, "count %s", tenantID)
+			if got != want {
+				t.Fatalf("count pending %s up to %d: %d, want %d", tenantID, limit, got, want)
+			}
+		}
+		wantCount("t1", 10, 0)
+		must(t, o.Enqueue(ctx, []persistence.OutboxMessage{newOutbox("p1", "t1", 1), newOutbox("p2", "t1", 2),
+			newOutbox("p3", "t1", 3), newOutbox("p4", "t1", 4), newOutbox("q1", "t2", 1)}), "enqueue")
+		move := func(id string, from, to persistence.OutboxState) {
+			m, err := o.Get(ctx, id)
+			must(t, err, "get %s", id)
+			m.State = to
+			must(t, o.Transition(ctx, from, m), "%s %s → %s", id, from, to)
+		}
+		move("p1", persistence.OutboxQueued, persistence.OutboxSending)
+		move("p2", persistence.OutboxQueued, persistence.OutboxSending)
+		move("p2", persistence.OutboxSending, persistence.OutboxUnknown)
+		move("p3", persistence.OutboxQueued, persistence.OutboxSending)
+		move("p3", persistence.OutboxSending, persistence.OutboxSent)
+		wantCount("t1", 10, 3) // p1 sending, p2 unknown, p4 queued; p3 is settled
+		wantCount("t1", 2, 2)  // a count stops at its limit
+		wantCount("t2", 10, 1)
+		wantCount("t3", 10, 0)
+	}},
 }

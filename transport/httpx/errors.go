@@ -33,6 +33,7 @@ const (
 	CodeNeedsReauth       = "needs_reauth"           // 422: Meta rejected the tenant's token; reconnect the number
 	CodeSendingPaused     = "sending_paused"         // 409: Meta restricted the number or WABA; sends paused for now
 	CodeIdempotencyReused = "idempotency_key_reused" // 422: the Idempotency-Key named a different message before
+	CodeQueueFull         = "queue_full"             // 429, with Retry-After: the number's backlog is at its bound
 )
 
 // Detail names one problem with one field of a request.

@@ -71,6 +71,10 @@ func sendRefused(r *actors.SendRefusedError) error {
 		return httpx.NewError(http.StatusUnprocessableEntity, httpx.CodeTemplateNotUsable, upperFirst(r.Reason))
 	case actors.FailureIdempotencyReused:
 		return idempotencyReused()
+	case actors.FailureQueueFull:
+		e := httpx.NewError(http.StatusTooManyRequests, httpx.CodeQueueFull, upperFirst(r.Reason))
+		e.RetryAfterSeconds = actors.QueueFullRetrySeconds
+		return e
 	default:
 		return httpx.NewError(http.StatusUnprocessableEntity, httpx.CodeNotConfigured, upperFirst(r.Reason))
 	}

@@ -45,11 +45,31 @@ func OutboundMessage(id string, request []byte, at time.Time) (Message, error) {
 		if err := json.Unmarshal(request, &members); err == nil {
 			m.Content = members[req.Type]
 		}
+		if m.Text == "" {
+			m.Text = mediaPreview(req.Type, m.Content)
+		}
 	}
 	if req.Context != nil && req.Context.MessageID != "" {
 		m.Context = &MessageContext{ReplyTo: req.Context.MessageID}
 	}
 	return m, nil
+}
+
+// mediaPreview is what an inbox list shows of a message without text, as for inbound ones
+// (graph.Message.Preview): the caption, else the file name, else the type in brackets.
+func mediaPreview(kind string, content json.RawMessage) string {
+	var media struct {
+		Caption  string `json:"caption"`
+		Filename string `json:"filename"`
+	}
+	_ = json.Unmarshal(content, &media) // not a media object: the bracketed type
+	switch {
+	case media.Caption != "":
+		return media.Caption
+	case media.Filename != "":
+		return media.Filename
+	}
+	return "[" + kind + "]"
 }
 
 // StoredOutbound is an outbound message as its outbox row tells it: the record, with the

@@ -76,3 +76,24 @@ func TestStoredOutbound(t *testing.T) {
 		})
 	}
 }
+
+// An outbound message without text previews like an inbound one: caption, file name, or
+// its type in brackets; its media object is its content.
+func TestOutboundMessagePreview(t *testing.T) {
+	for _, tc := range []struct{ request, text, content string }{
+		{`{"type":"text","text":{"body":"oi"}}`, "oi", ""},
+		{`{"type":"image","image":{"link":"https://x/a.jpg","caption":"Comprovante"}}`, "Comprovante", `{"link":"https://x/a.jpg","caption":"Comprovante"}`},
+		{`{"type":"document","document":{"id":"1","filename":"nota.pdf"}}`, "nota.pdf", `{"id":"1","filename":"nota.pdf"}`},
+		{`{"type":"sticker","sticker":{"id":"2"}}`, "[sticker]", `{"id":"2"}`},
+		{`{"type":"interactive","interactive":{"type":"button"}}`, "[interactive]", `{"type":"button"}`},
+		{`{"type":"template","template":{"name":"order_shipped","language":{"code":"pt_BR"}}}`, "order_shipped (pt_BR)", `{"name":"order_shipped","language":{"code":"pt_BR"}}`},
+	} {
+		m, err := OutboundMessage("m1", []byte(tc.request), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Text != tc.text || string(m.Content) != tc.content {
+			t.Errorf("%s: text %q content %s, want %q %s", tc.request, m.Text, m.Content, tc.text, tc.content)
+		}
+	}
+}

@@ -31,6 +31,7 @@ func TestOutboundThroughMeta(t *testing.T) {
 			r := startWithMeta(t, b, fakemeta.DefaultConfig(), nil)
 			tenantB := addTenantB(t, r.Node)
 			t.Run("send, statuses, read receipt, template", func(t *testing.T) { stepSendLifecycle(t, r) })
+			t.Run("media by link and by id", func(t *testing.T) { stepMedia(t, r) })
 			t.Run("Idempotency-Key: a repeat is answered, not sent again", func(t *testing.T) { stepIdempotencyKey(t, r) })
 			t.Run("refusals", func(t *testing.T) { stepRefusals(t, r, tenantB) })
 			setToken(t, r.Node, tenantB.ID, tokenB)
@@ -185,6 +186,10 @@ func stepRefusals(t *testing.T, r *metaRig, tenantB persistence.Tenant) {
 	if res.Status != 422 || res.Code() != "window_closed" || !strings.Contains(res.Envelope.Message, "send-template") {
 		t.Fatalf("outside the window: %d %s", res.Status, res.Body)
 	}
+	res = r.Post("/api/v1/messages/send-media", r.agent, map[string]any{"conversationId": stale, "type": "image", "link": "https://cdn.example.com/a.jpg"})
+	if res.Status != 422 || res.Code() != "window_closed" {
+		t.Fatalf("media outside the window: %d %s", res.Status, res.Body)
+	}
 
 	// Tenant B has a number but no token yet.
 	bWaID := "447700900555"
@@ -239,6 +244,15 @@ func stepRefusals(t *testing.T, r *metaRig, tenantB persistence.Tenant) {
 		{"template language", "/api/v1/messages/send-template", map[string]any{"conversationId": live, "templateName": "order_shipped"}, 400, "validation_failed", "language"},
 		{"template component", "/api/v1/messages/send-template", map[string]any{"conversationId": live, "templateName": "order_shipped", "language": "pt_BR",
 			"components": []map[string]any{{"type": "footer"}}}, 400, "validation_failed", "components[0].type"},
+		{"media type", "/api/v1/messages/send-media", map[string]any{"conversationId": live, "type": "gif", "link": "https://cdn.example.com/a.gif"}, 400, "validation_failed", "type"},
+		{"media source", "/api/v1/messages/send-media", map[string]any{"conversationId": live, "type": "image"}, 400, "validation_failed", "link"},
+		{"media both sources", "/api/v1/messages/send-media", map[string]any{"conversationId": live, "type": "image", "link": "https://cdn.example.com/a.jpg", "mediaId": "123"}, 400, "validation_failed", "mediaId"},
+		{"media relative link", "/api/v1/messages/send-media", map[string]any{"conversationId": live, "type": "image", "link": "/a.jpg"}, 400, "validation_failed", "link"},
+		{"media id", "/api/v1/messages/send-media", map[string]any{"conversationId": live, "type": "image", "mediaId": "abc"}, 400, "validation_failed", "mediaId"},
+		{"audio caption", "/api/v1/messages/send-media", map[string]any{"conversationId": live, "type": "audio", "mediaId": "1013859600285441", "caption": "ouça"}, 400, "validation_failed", "caption"},
+		{"image file name", "/api/v1/messages/send-media", map[string]any{"conversationId": live, "type": "image", "mediaId": "1013859600285441", "filename": "a.jpg"}, 400, "validation_failed", "filename"},
+		{"document path", "/api/v1/messages/send-media", map[string]any{"conversationId": live, "type": "document", "mediaId": "1013859600285441", "filename": "../etc/passwd"}, 400, "validation_failed", "filename"},
+		{"caption too long", "/api/v1/messages/send-media", map[string]any{"conversationId": live, "type": "image", "mediaId": "1013859600285441", "caption": strings.Repeat("a", 1025)}, 400, "validation_failed", "caption"},
 	} {
 		res := r.Post(tc.path, r.agent, tc.body)
 		if res.Status != tc.status || res.Code() != tc.code {

@@ -46,14 +46,8 @@ func (s *Server) sendText(ctx *fasthttp.RequestCtx, c context.Context) {
 	case utf8.RuneCountInString(*req.Body) > maxTextBody:
 		details = append(details, httpx.Detail{Field: "body", Message: fmt.Sprintf("must be at most %d characters", maxTextBody)})
 	}
-	if req.ReplyTo != "" && (!strings.HasPrefix(req.ReplyTo, "wamid.") || len(req.ReplyTo) > 512) {
-		details = append(details, httpx.Detail{Field: "replyTo", Message: "must be the wamid of a message of the conversation"})
-	}
-	tenantID, key, ok := s.admitSend(ctx, details, req.ConversationID)
-	if !ok {
-		return
-	}
-	compose := func(sr *graph.SendRequest) *graph.SendRequest {
+	details = append(details, replyToDetail(req.ReplyTo)...)
+	s.sendFreeForm(ctx, c, details, req.ConversationID, func(sr *graph.SendRequest) *graph.SendRequest {
 		if req.PreviewURL != nil {
 			sr.WithTextPreview(*req.Body, *req.PreviewURL)
 		} else {
@@ -63,6 +57,24 @@ func (s *Server) sendText(ctx *fasthttp.RequestCtx, c context.Context) {
 			sr.InReplyTo(req.ReplyTo)
 		}
 		return sr
+	})
+}
+
+func replyToDetail(replyTo string) []httpx.Detail {
+	if replyTo != "" && (!strings.HasPrefix(replyTo, "wamid.") || len(replyTo) > 512) {
+		return []httpx.Detail{{Field: "replyTo", Message: "must be the wamid of a message of the conversation"}}
+	}
+	return nil
+}
+
+// sendFreeForm sends what compose builds on the customer's address: any message but a
+// template, so only inside the customer's 24-hour service window. details are the request's
+// validation failures so far.
+func (s *Server) sendFreeForm(ctx *fasthttp.RequestCtx, c context.Context, details []httpx.Detail, conversationID string,
+	compose func(*graph.SendRequest) *graph.SendRequest) {
+	tenantID, key, ok := s.admitSend(ctx, details, conversationID)
+	if !ok {
+		return
 	}
 	if s.replayed(ctx, c, tenantID, key, compose) {
 		return

@@ -107,6 +107,7 @@ func New(opts Options) *Server {
 	}
 	v1.POST("/messages/send", sending(s.h(s.sendText)))
 	v1.POST("/messages/send-template", sending(s.h(s.sendTemplate)))
+	v1.POST("/messages/send-media", sending(s.h(s.sendMedia)))
 	v1.GET("/health", s.h(s.health))
 	if opts.Metrics != nil && opts.Gatherer != nil {
 		r.GET("/metrics", opts.Metrics.Handler(opts.Gatherer))

@@ -1,0 +1,106 @@
+package rest
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/switchboard/switchboard/transport/graph"
+	"github.com/switchboard/switchboard/transport/httpx"
+)
+
+// Meta's limits on a media message (WHATSAPP.md §3): a caption of up to 1,024 characters on
+// images, videos and documents; a document's file name. Meta fetches a link itself, so it
+// must be an absolute http(s) URL it can reach; an uploaded media id is Meta's number.
+const (
+	maxCaption  = 1024
+	maxFilename = 240
+	maxMediaURL = 2048
+	maxMediaID  = 64
+)
+
+type sendMediaRequest struct {
+	ConversationID string `json:"conversationId"`
+	Type           string `json:"type"`
+	Link           string `json:"link"`
+	MediaID        string `json:"mediaId"`
+	Caption        string `json:"caption"`
+	Filename       string `json:"filename"`
+	ReplyTo        string `json:"replyTo"`
+}
+
+// mediaBuilders are the media types a send may carry, with what each accepts.
+var mediaBuilders = map[string]struct {
+	with              func(*graph.SendRequest, graph.MediaObject) *graph.SendRequest
+	caption, filename bool
+}{
+	"image":    {(*graph.SendRequest).WithImage, true, false},
+	"video":    {(*graph.SendRequest).WithVideo, true, false},
+	"audio":    {(*graph.SendRequest).WithAudio, false, false},
+	"document": {(*graph.SendRequest).WithDocument, true, true},
+	"sticker":  {(*graph.SendRequest).WithSticker, false, false},
+}
+
+// sendMedia is POST /messages/send-media: an image, video, audio, document or sticker by a
+// link Meta fetches (as Twilio's MediaUrl) or by the id of media uploaded to Meta. Like text,
+// it is free-form: only inside the customer's 24-hour window.
+func (s *Server) sendMedia(ctx *fasthttp.RequestCtx, c context.Context) {
+	var req sendMediaRequest
+	if err := httpx.DecodeJSON(ctx, &req); err != nil {
+		s.fail(ctx, err)
+		return
+	}
+	details := append(conversationIDDetail(req.ConversationID), mediaDetails(req)...)
+	details = append(details, replyToDetail(req.ReplyTo)...)
+	s.sendFreeForm(ctx, c, details, req.ConversationID, func(sr *graph.SendRequest) *graph.SendRequest {
+		sr = mediaBuilders[req.Type].with(sr, graph.MediaObject{ID: req.MediaID, Link: req.Link, Caption: req.Caption, Filename: req.Filename})
+		if req.ReplyTo != "" {
+			sr.InReplyTo(req.ReplyTo)
+		}
+		return sr
+	})
+}
+
+func mediaDetails(req sendMediaRequest) []httpx.Detail {
+	var details []httpx.Detail
+	bad := func(field, msg string) { details = append(details, httpx.Detail{Field: field, Message: msg}) }
+	kind, ok := mediaBuilders[req.Type]
+	if !ok {
+		bad("type", "must be one of image, video, audio, document, sticker")
+	}
+	switch {
+	case req.Link == "" && req.MediaID == "":
+		bad("link", "a link or a mediaId is required")
+	case req.Link != "" && req.MediaID != "":
+		bad("mediaId", "give a link or a mediaId, not both")
+	case req.Link != "":
+		if u, err := url.Parse(req.Link); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(req.Link) > maxMediaURL {
+			bad("link", fmt.Sprintf("must be an absolute http(s) URL Meta can fetch, at most %d characters", maxMediaURL))
+		}
+	default:
+		if len(req.MediaID) > maxMediaID || strings.Trim(req.MediaID, "0123456789") != "" {
+			bad("mediaId", "must be the numeric id Meta gave the uploaded media")
+		}
+	}
+	if req.Caption != "" {
+		switch {
+		case ok && !kind.caption:
+			bad("caption", "is not allowed on "+req.Type)
+		case utf8.RuneCountInString(req.Caption) > maxCaption:
+			bad("caption", fmt.Sprintf("must be at most %d characters", maxCaption))
+		}
+	}
+	if req.Filename != "" {
+		switch {
+		case ok && !kind.filename:
+			bad("filename", "is only allowed on documents")
+		case utf8.RuneCountInString(req.Filename) > maxFilename || strings.ContainsAny(req.Filename, "/\\\x00"):
+			bad("filename", fmt.Sprintf("must be a file name (no path) of at most %d characters", maxFilename))
+		}
+	}
+	return details
+}

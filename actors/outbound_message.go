@@ -29,6 +29,14 @@ func OutboundMessage(id string, request []byte, at time.Time) (Message, error) {
 		Context *struct {
 			MessageID string `json:"message_id"`
 		} `json:"context"`
+		Interactive *struct {
+			Body *struct {
+				Text string `json:"text"`
+			} `json:"body"`
+		} `json:"interactive"`
+		Reaction *struct {
+			Emoji string `json:"emoji"`
+		} `json:"reaction"`
 	}
 	if err := json.Unmarshal(request, &req); err != nil {
 		return Message{}, fmt.Errorf("actors: outbound request of %s: %w", id, err)
@@ -39,6 +47,12 @@ func OutboundMessage(id string, request []byte, at time.Time) (Message, error) {
 		m.Text = req.Text.Body
 	case req.Template != nil:
 		m.Text = req.Template.Name + " (" + req.Template.Language.Code + ")"
+	case req.Interactive != nil && req.Interactive.Body != nil:
+		m.Text = req.Interactive.Body.Text
+	case req.Reaction != nil && req.Reaction.Emoji != "":
+		m.Text = req.Reaction.Emoji
+	case req.Reaction != nil:
+		m.Text = "[reaction removed]" // as an inbound removal previews
 	}
 	if req.Type != "" && req.Type != "text" {
 		var members map[string]json.RawMessage

@@ -77,8 +77,9 @@ func TestStoredOutbound(t *testing.T) {
 	}
 }
 
-// An outbound message without text previews like an inbound one: caption, file name, or
-// its type in brackets; its media object is its content.
+// An outbound message previews like an inbound one: its text, an interactive body, a
+// reaction's emoji, a caption, a file name, or its type in brackets; its type's object is
+// its content.
 func TestOutboundMessagePreview(t *testing.T) {
 	for _, tc := range []struct{ request, text, content string }{
 		{`{"type":"text","text":{"body":"oi"}}`, "oi", ""},
@@ -86,6 +87,9 @@ func TestOutboundMessagePreview(t *testing.T) {
 		{`{"type":"document","document":{"id":"1","filename":"nota.pdf"}}`, "nota.pdf", `{"id":"1","filename":"nota.pdf"}`},
 		{`{"type":"sticker","sticker":{"id":"2"}}`, "[sticker]", `{"id":"2"}`},
 		{`{"type":"interactive","interactive":{"type":"button"}}`, "[interactive]", `{"type":"button"}`},
+		{`{"type":"interactive","interactive":{"type":"list","body":{"text":"Escolha um horário"}}}`, "Escolha um horário", `{"type":"list","body":{"text":"Escolha um horário"}}`},
+		{`{"type":"reaction","reaction":{"message_id":"wamid.X","emoji":"👍"}}`, "👍", `{"message_id":"wamid.X","emoji":"👍"}`},
+		{`{"type":"reaction","reaction":{"message_id":"wamid.X","emoji":""}}`, "[reaction removed]", `{"message_id":"wamid.X","emoji":""}`},
 		{`{"type":"template","template":{"name":"order_shipped","language":{"code":"pt_BR"}}}`, "order_shipped (pt_BR)", `{"name":"order_shipped","language":{"code":"pt_BR"}}`},
 	} {
 		m, err := OutboundMessage("m1", []byte(tc.request), time.Now())

@@ -32,6 +32,7 @@ func TestOutboundThroughMeta(t *testing.T) {
 			tenantB := addTenantB(t, r.Node)
 			t.Run("send, statuses, read receipt, template", func(t *testing.T) { stepSendLifecycle(t, r) })
 			t.Run("media by link and by id", func(t *testing.T) { stepMedia(t, r) })
+			t.Run("interactive buttons and list, reaction", func(t *testing.T) { stepInteractive(t, r) })
 			t.Run("Idempotency-Key: a repeat is answered, not sent again", func(t *testing.T) { stepIdempotencyKey(t, r) })
 			t.Run("refusals", func(t *testing.T) { stepRefusals(t, r, tenantB) })
 			setToken(t, r.Node, tenantB.ID, tokenB)
@@ -252,6 +253,13 @@ func stepRefusals(t *testing.T, r *metaRig, tenantB persistence.Tenant) {
 		{"audio caption", "/api/v1/messages/send-media", map[string]any{"conversationId": live, "type": "audio", "mediaId": "1013859600285441", "caption": "ouça"}, 400, "validation_failed", "caption"},
 		{"image file name", "/api/v1/messages/send-media", map[string]any{"conversationId": live, "type": "image", "mediaId": "1013859600285441", "filename": "a.jpg"}, 400, "validation_failed", "filename"},
 		{"document path", "/api/v1/messages/send-media", map[string]any{"conversationId": live, "type": "document", "mediaId": "1013859600285441", "filename": "../etc/passwd"}, 400, "validation_failed", "filename"},
+		{"interactive type", "/api/v1/messages/send-interactive", map[string]any{"conversationId": live, "interactive": map[string]any{"type": "flow", "body": map[string]any{"text": "x"}}}, 400, "validation_failed", "interactive.type"},
+		{"interactive title", "/api/v1/messages/send-interactive", map[string]any{"conversationId": live, "interactive": map[string]any{"type": "button", "body": map[string]any{"text": "x"},
+			"action": map[string]any{"buttons": []map[string]any{{"type": "reply", "reply": map[string]any{"id": "a", "title": strings.Repeat("t", 21)}}}}}}, 400, "validation_failed", "interactive.action.buttons[0].reply.title"},
+		{"interactive missing", "/api/v1/messages/send-interactive", map[string]any{"conversationId": live}, 400, "validation_failed", "interactive"},
+		{"reaction target", "/api/v1/messages/send-reaction", map[string]any{"conversationId": live, "messageId": "42", "emoji": "👍"}, 400, "validation_failed", "messageId"},
+		{"reaction emoji", "/api/v1/messages/send-reaction", map[string]any{"conversationId": live, "messageId": "wamid.X", "emoji": "ok"}, 400, "validation_failed", "emoji"},
+		{"reaction without emoji", "/api/v1/messages/send-reaction", map[string]any{"conversationId": live, "messageId": "wamid.X"}, 400, "validation_failed", "emoji"},
 		{"caption too long", "/api/v1/messages/send-media", map[string]any{"conversationId": live, "type": "image", "mediaId": "1013859600285441", "caption": strings.Repeat("a", 1025)}, 400, "validation_failed", "caption"},
 	} {
 		res := r.Post(tc.path, r.agent, tc.body)

@@ -11,63 +11,96 @@ import (
 // document's file name — and the conversation shows each with its content and a preview.
 func stepMedia(t *testing.T, r *metaRig) {
 	conv := r.customerWrites(t, r.tenantA, phoneA, "5511900000987")
-	for _, tc := range []struct {
-		name    string
-		body    map[string]any
-		preview string
-		check   func(sent map[string]any) bool
-	}{
-		{"image by link", map[string]any{"conversationId": conv, "type": "image", "link": "https://cdn.example.com/comprovante.jpg", "caption": "Comprovante"},
-			"Comprovante", func(m map[string]any) bool {
-				img, _ := m["image"].(map[string]any)
-				return m["type"] == "image" && img["link"] == "https://cdn.example.com/comprovante.jpg" && img["caption"] == "Comprovante" && img["id"] == nil
-			}},
-		{"document by id", map[string]any{"conversationId": conv, "type": "document", "mediaId": "1013859600285441", "filename": "nota-fiscal.pdf"},
-			"nota-fiscal.pdf", func(m map[string]any) bool {
-				doc, _ := m["document"].(map[string]any)
-				return m["type"] == "document" && doc["id"] == "1013859600285441" && doc["filename"] == "nota-fiscal.pdf"
-			}},
-		{"sticker", map[string]any{"conversationId": conv, "type": "sticker", "mediaId": "2013859600285441"},
-			"[sticker]", func(m map[string]any) bool { return m["type"] == "sticker" }},
-	} {
-		res := r.Post("/api/v1/messages/send-media", r.agent, tc.body)
-		if res.Status != 202 {
-			t.Fatalf("%s: %d %s", tc.name, res.Status, res.Body)
-		}
-		var d struct{ Message queuedView }
-		res.Data(t, &d)
-		if d.Message.Type != tc.body["type"] || d.Message.Text != tc.preview {
-			t.Fatalf("%s: queued %+v", tc.name, d.Message)
-		}
-		var sent map[string]any
-		eventually(t, 30*time.Second, func() bool {
-			for _, s := range r.meta.Sent(phoneA) {
-				if s.BizOpaqueCallbackData == d.Message.ID {
-					sent = decodeJSON(t, s.Body)
-					return true
-				}
-			}
-			return false
-		}, func() string { return tc.name + " never reached Meta" })
-		if !tc.check(sent) {
-			t.Fatalf("%s: Meta received %v", tc.name, sent)
-		}
-		var m messageView
-		eventually(t, 30*time.Second, func() bool {
-			m, _ = messageIn(t, r.Node, r.agent, conv, d.Message.ID)
-			return within(m.Status, "sent", "delivered", "read")
-		}, func() string { return fmt.Sprintf("%s in the conversation: %+v", tc.name, m) })
-		if m.Type != tc.body["type"] || m.Text != tc.preview || len(m.Content) == 0 {
-			t.Fatalf("%s in the conversation: %+v (content %s)", tc.name, m, m.Content)
-		}
-	}
+	r.sendThrough(t, conv, "/api/v1/messages/send-media",
+		map[string]any{"conversationId": conv, "type": "image", "link": "https://cdn.example.com/comprovante.jpg", "caption": "Comprovante"},
+		"image", "Comprovante", func(m map[string]any) bool {
+			img, _ := m["image"].(map[string]any)
+			return img["link"] == "https://cdn.example.com/comprovante.jpg" && img["caption"] == "Comprovante" && img["id"] == nil
+		})
+	r.sendThrough(t, conv, "/api/v1/messages/send-media",
+		map[string]any{"conversationId": conv, "type": "document", "mediaId": "1013859600285441", "filename": "nota-fiscal.pdf"},
+		"document", "nota-fiscal.pdf", func(m map[string]any) bool {
+			doc, _ := m["document"].(map[string]any)
+			return doc["id"] == "1013859600285441" && doc["filename"] == "nota-fiscal.pdf"
+		})
+	r.sendThrough(t, conv, "/api/v1/messages/send-media",
+		map[string]any{"conversationId": conv, "type": "sticker", "mediaId": "2013859600285441"},
+		"sticker", "[sticker]", func(m map[string]any) bool { return m["sticker"] != nil })
 }
 
-func decodeJSON(t *testing.T, b []byte) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatalf("%s: %v", b, err)
+// Reply buttons and a list go out as Meta's interactive objects, and a reaction lands on
+// the customer's message; the conversation shows each with its preview.
+func stepInteractive(t *testing.T, r *metaRig) {
+	conv := r.customerWrites(t, r.tenantA, phoneA, "5511900000741")
+	var wamid string
+	for _, m := range messages(t, r.Node, r.agent, conv) {
+		if m.Direction == "inbound" {
+			wamid = m.WAMID
+		}
 	}
-	return m
+	if wamid == "" {
+		t.Fatal("the customer's message has no wamid")
+	}
+	buttons := map[string]any{"type": "button", "body": map[string]any{"text": "Confirma a entrega amanhã?"},
+		"action": map[string]any{"buttons": []map[string]any{
+			{"type": "reply", "reply": map[string]any{"id": "yes", "title": "Sim"}},
+			{"type": "reply", "reply": map[string]any{"id": "no", "title": "Não, remarcar"}}}}}
+	r.sendThrough(t, conv, "/api/v1/messages/send-interactive", map[string]any{"conversationId": conv, "interactive": buttons},
+		"interactive", "Confirma a entrega amanhã?", func(m map[string]any) bool {
+			in, _ := m["interactive"].(map[string]any)
+			action, _ := in["action"].(map[string]any)
+			bs, _ := action["buttons"].([]any)
+			return in["type"] == "button" && len(bs) == 2
+		})
+	list := map[string]any{"type": "list", "header": map[string]any{"type": "text", "text": "Horários"},
+		"body": map[string]any{"text": "Escolha um horário"}, "footer": map[string]any{"text": "Sábado"},
+		"action": map[string]any{"button": "Ver horários", "sections": []map[string]any{
+			{"title": "Manhã", "rows": []map[string]any{{"id": "slot_sat_10", "title": "Sábado 10h", "description": "Janela 10h–12h"}}},
+			{"title": "Tarde", "rows": []map[string]any{{"id": "slot_sat_14", "title": "Sábado 14h"}}}}}}
+	r.sendThrough(t, conv, "/api/v1/messages/send-interactive", map[string]any{"conversationId": conv, "interactive": list},
+		"interactive", "Escolha um horário", func(m map[string]any) bool {
+			in, _ := m["interactive"].(map[string]any)
+			return in["type"] == "list"
+		})
+	r.sendThrough(t, conv, "/api/v1/messages/send-reaction", map[string]any{"conversationId": conv, "messageId": wamid, "emoji": "👍"},
+		"reaction", "👍", func(m map[string]any) bool {
+			re, _ := m["reaction"].(map[string]any)
+			return re["message_id"] == wamid && re["emoji"] == "👍"
+		})
+}
+
+// sendThrough posts a send, and checks that Meta received it once with the type wantType and
+// a body check accepts, and that the conversation shows it sent with its preview.
+func (r *metaRig) sendThrough(t *testing.T, conv, path string, body map[string]any, wantType, preview string, check func(map[string]any) bool) {
+	t.Helper()
+	res := r.Post(path, r.agent, body)
+	if res.Status != 202 {
+		t.Fatalf("%s: %d %s", path, res.Status, res.Body)
+	}
+	var d struct{ Message queuedView }
+	res.Data(t, &d)
+	if d.Message.Type != wantType || d.Message.Text != preview {
+		t.Fatalf("%s: queued %+v", path, d.Message)
+	}
+	var sent map[string]any
+	eventually(t, 30*time.Second, func() bool { return sentTimes(r.meta, phoneA)[d.Message.ID] == 1 },
+		func() string { return path + " never reached Meta" })
+	for _, s := range r.meta.Sent(phoneA) {
+		if s.BizOpaqueCallbackData == d.Message.ID {
+			if err := json.Unmarshal(s.Body, &sent); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if sent["type"] != wantType || !check(sent) {
+		t.Fatalf("%s: Meta received %v", path, sent)
+	}
+	var m messageView
+	eventually(t, 30*time.Second, func() bool {
+		m, _ = messageIn(t, r.Node, r.agent, conv, d.Message.ID)
+		return within(m.Status, "sent", "delivered", "read")
+	}, func() string { return fmt.Sprintf("%s in the conversation: %+v", path, m) })
+	if m.Type != wantType || m.Text != preview || len(m.Content) == 0 {
+		t.Fatalf("%s in the conversation: %+v (content %s)", path, m, m.Content)
+	}
 }

@@ -13,8 +13,6 @@ const (
 	maxTextBody     = 4096
 	maxCaption      = 1024
 	maxCallbackData = 512
-	maxButtonID     = 256
-	maxRowID        = 200
 )
 
 // validateSend checks a send like Meta does before accepting it: the first problem is

@@ -108,6 +108,8 @@ func New(opts Options) *Server {
 	v1.POST("/messages/send", sending(s.h(s.sendText)))
 	v1.POST("/messages/send-template", sending(s.h(s.sendTemplate)))
 	v1.POST("/messages/send-media", sending(s.h(s.sendMedia)))
+	v1.POST("/messages/send-interactive", sending(s.h(s.sendInteractive)))
+	v1.POST("/messages/send-reaction", sending(s.h(s.sendReaction)))
 	v1.GET("/health", s.h(s.health))
 	if opts.Metrics != nil && opts.Gatherer != nil {
 		r.GET("/metrics", opts.Metrics.Handler(opts.Gatherer))

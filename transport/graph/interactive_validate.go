@@ -1,0 +1,156 @@
+package graph
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Limits on interactive ids Meta documents beside the visible ones above.
+const (
+	MaxButtonID = 256
+	MaxRowID    = 200
+)
+
+// Problem is the first thing wrong with a request body, by the path of the offending
+// member: fakemeta words it as Meta does (error 100), the REST edge as a validation detail.
+type Problem struct {
+	Path     []string // members and indexes, from the message's own member ("interactive")
+	Required bool     // missing or empty; otherwise Rule says what it must be
+	Rule     string   // "must be at most 20 characters long", …
+}
+
+// MetaPath is the path as Meta's error messages write it: interactive['action']['buttons'][0].
+func (p *Problem) MetaPath() string {
+	var b strings.Builder
+	for i, s := range p.Path {
+		switch _, err := strconv.Atoi(s); {
+		case i == 0:
+			b.WriteString(s)
+		case err == nil:
+			b.WriteString("[" + s + "]")
+		default:
+			b.WriteString("['" + s + "']")
+		}
+	}
+	return b.String()
+}
+
+// FieldPath is the path as API field names write it: interactive.action.buttons[0].
+func (p *Problem) FieldPath() string {
+	var b strings.Builder
+	for i, s := range p.Path {
+		switch _, err := strconv.Atoi(s); {
+		case err == nil:
+			b.WriteString("[" + s + "]")
+		case i > 0:
+			b.WriteString("." + s)
+		default:
+			b.WriteString(s)
+		}
+	}
+	return b.String()
+}
+
+// interactiveCheck collects the first problem of an interactive object.
+type interactiveCheck struct{ p *Problem }
+
+// required and rule keep their own copy of path: callers build paths by appending to a
+// shared prefix, whose spare capacity a later append would overwrite.
+func (c *interactiveCheck) required(ok bool, path ...string) {
+	if c.p == nil && !ok {
+		c.p = &Problem{Path: append([]string(nil), path...), Required: true}
+	}
+}
+
+func (c *interactiveCheck) rule(ok bool, rule string, path ...string) {
+	if c.p == nil && !ok {
+		c.p = &Problem{Path: append([]string(nil), path...), Rule: rule}
+	}
+}
+
+func (c *interactiveCheck) maxLen(s string, n int, path ...string) {
+	c.rule(utf8.RuneCountInString(s) <= n, fmt.Sprintf("must be at most %d characters long", n), path...)
+}
+
+func blank(s string) bool { return strings.TrimSpace(s) == "" }
+
+// ValidateInteractive checks a reply-button or list message against Meta's rules (WHATSAPP.md
+// §3): a body, text limits, 1–3 buttons with unique ids and titles, a list of 1–10 sections
+// holding at most 10 rows with unique ids. Other interactive types are checked only for
+// their body and header and footer lengths. It returns the first problem, or nil.
+func ValidateInteractive(in *InteractiveObject) *Problem {
+	c := &interactiveCheck{}
+	c.required(in != nil, "interactive")
+	if c.p != nil {
+		return c.p
+	}
+	if in.Type == InteractiveButton || in.Type == InteractiveList {
+		c.required(in.Body != nil && !blank(in.Body.Text), "interactive", "body", "text")
+	}
+	if in.Body != nil {
+		c.maxLen(in.Body.Text, MaxInteractiveBody, "interactive", "body", "text")
+	}
+	if in.Header != nil {
+		c.maxLen(in.Header.Text, MaxInteractiveTexts, "interactive", "header", "text")
+	}
+	if in.Footer != nil {
+		c.maxLen(in.Footer.Text, MaxInteractiveTexts, "interactive", "footer", "text")
+	}
+	switch in.Type {
+	case InteractiveButton:
+		c.buttons(in.Action.Buttons)
+	case InteractiveList:
+		c.list(in.Action)
+	}
+	return c.p
+}
+
+func (c *interactiveCheck) buttons(buttons []ReplyButton) {
+	at := []string{"interactive", "action", "buttons"}
+	c.rule(len(buttons) > 0, "must contain at least 1 element", at...)
+	c.rule(len(buttons) <= MaxReplyButtons, fmt.Sprintf("must contain at most %d elements", MaxReplyButtons), at...)
+	ids, titles := map[string]bool{}, map[string]bool{}
+	for i, b := range buttons {
+		p := append(append([]string(nil), at...), strconv.Itoa(i))
+		c.rule(b.Type == "reply", fmt.Sprintf("must be one of {REPLY} - got %q", b.Type), append(p, "type")...)
+		c.required(b.Reply.ID != "", append(p, "reply", "id")...)
+		c.maxLen(b.Reply.ID, MaxButtonID, append(p, "reply", "id")...)
+		c.required(!blank(b.Reply.Title), append(p, "reply", "title")...)
+		c.maxLen(b.Reply.Title, MaxButtonTitle, append(p, "reply", "title")...)
+		c.rule(!ids[b.Reply.ID], fmt.Sprintf("must be unique among buttons - got %q twice", b.Reply.ID), append(p, "reply", "id")...)
+		c.rule(!titles[b.Reply.Title], fmt.Sprintf("must be unique among buttons - got %q twice", b.Reply.Title), append(p, "reply", "title")...)
+		ids[b.Reply.ID], titles[b.Reply.Title] = true, true
+	}
+}
+
+func (c *interactiveCheck) list(a InteractiveAction) {
+	at := []string{"interactive", "action"}
+	c.required(!blank(a.Button), append(at, "button")...)
+	c.maxLen(a.Button, MaxListButtonLabel, append(at, "button")...)
+	sections := append(append([]string(nil), at...), "sections")
+	c.rule(len(a.Sections) > 0, "must contain at least 1 element", sections...)
+	c.rule(len(a.Sections) <= MaxListSections, fmt.Sprintf("must contain at most %d elements", MaxListSections), sections...)
+	rows, ids := 0, map[string]bool{}
+	for i, sec := range a.Sections {
+		p := append(append([]string(nil), sections...), strconv.Itoa(i))
+		if len(a.Sections) > 1 {
+			c.rule(sec.Title != "", "is required when there is more than one section", append(p, "title")...)
+		}
+		c.maxLen(sec.Title, MaxRowTitle, append(p, "title")...)
+		c.rule(len(sec.Rows) > 0, "must contain at least 1 element", append(p, "rows")...)
+		for j, row := range sec.Rows {
+			rp := append(append([]string(nil), p...), "rows", strconv.Itoa(j))
+			c.required(row.ID != "", append(rp, "id")...)
+			c.maxLen(row.ID, MaxRowID, append(rp, "id")...)
+			c.rule(!ids[row.ID], fmt.Sprintf("must be unique among rows - got %q twice", row.ID), append(rp, "id")...)
+			c.required(!blank(row.Title), append(rp, "title")...)
+			c.maxLen(row.Title, MaxRowTitle, append(rp, "title")...)
+			c.maxLen(row.Description, MaxRowDescription, append(rp, "description")...)
+			ids[row.ID] = true
+			rows++
+		}
+	}
+	c.rule(rows <= MaxListRows, fmt.Sprintf("must contain at most %d rows in total - got %d", MaxListRows, rows), sections...)
+}

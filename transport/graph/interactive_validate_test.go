@@ -1,0 +1,71 @@
+package graph
+
+import (
+	"strings"
+	"testing"
+)
+
+// Meta's interactive rules, each named by the path of the member that breaks it, in both
+// spellings: Meta's (fakemeta's error 100) and the API's field names.
+func TestValidateInteractive(t *testing.T) {
+	buttons := func(bs ...ReplyButton) *InteractiveObject { o := ButtonsInteractive("Escolha", bs...); return &o }
+	list := func(button string, secs ...ListSection) *InteractiveObject {
+		o := ListInteractive("Escolha", button, secs...)
+		return &o
+	}
+	rows := func(n int, prefix string) []ListRow {
+		out := make([]ListRow, n)
+		for i := range out {
+			out[i] = ListRow{ID: prefix + string(rune('a'+i)), Title: "Opção " + string(rune('A'+i))}
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name        string
+		in          *InteractiveObject
+		meta, field string // "" when valid
+		required    bool
+		rule        string
+	}{
+		{"buttons", buttons(NewReplyButton("yes", "Sim"), NewReplyButton("no", "Não")), "", "", false, ""},
+		{"list", list("Ver horários", ListSection{Title: "Manhã", Rows: rows(3, "m")}, ListSection{Title: "Tarde", Rows: rows(2, "t")}), "", "", false, ""},
+		{"nothing", nil, "interactive", "interactive", true, ""},
+		{"no body", &InteractiveObject{Type: InteractiveButton, Action: InteractiveAction{Buttons: []ReplyButton{NewReplyButton("a", "A")}}},
+			"interactive['body']['text']", "interactive.body.text", true, ""},
+		{"no buttons", buttons(), "interactive['action']['buttons']", "interactive.action.buttons", false, "at least 1"},
+		{"four buttons", buttons(NewReplyButton("a", "A"), NewReplyButton("b", "B"), NewReplyButton("c", "C"), NewReplyButton("d", "D")),
+			"interactive['action']['buttons']", "interactive.action.buttons", false, "at most 3"},
+		{"long title", buttons(NewReplyButton("a", "A"), NewReplyButton("b", strings.Repeat("b", 21))),
+			"interactive['action']['buttons'][1]['reply']['title']", "interactive.action.buttons[1].reply.title", false, "at most 20"},
+		{"twice the same id", buttons(NewReplyButton("a", "A"), NewReplyButton("a", "B")),
+			"interactive['action']['buttons'][1]['reply']['id']", "interactive.action.buttons[1].reply.id", false, "unique"},
+		{"not a reply button", buttons(ReplyButton{Type: "url", Reply: ReplyTitle{ID: "a", Title: "A"}}),
+			"interactive['action']['buttons'][0]['type']", "interactive.action.buttons[0].type", false, "REPLY"},
+		{"list without a label", list("", ListSection{Rows: rows(1, "x")}), "interactive['action']['button']", "interactive.action.button", true, ""},
+		{"eleven rows", list("Ver", ListSection{Title: "A", Rows: rows(6, "a")}, ListSection{Title: "B", Rows: rows(5, "b")}),
+			"interactive['action']['sections']", "interactive.action.sections", false, "at most 10 rows"},
+		{"untitled second section", list("Ver", ListSection{Title: "A", Rows: rows(1, "a")}, ListSection{Rows: rows(1, "b")}),
+			"interactive['action']['sections'][1]['title']", "interactive.action.sections[1].title", false, "more than one section"},
+		{"row without id", list("Ver", ListSection{Rows: []ListRow{{Title: "A"}}}),
+			"interactive['action']['sections'][0]['rows'][0]['id']", "interactive.action.sections[0].rows[0].id", true, ""},
+		{"long description", list("Ver", ListSection{Rows: []ListRow{{ID: "a", Title: "A", Description: strings.Repeat("d", 73)}}}),
+			"interactive['action']['sections'][0]['rows'][0]['description']", "interactive.action.sections[0].rows[0].description", false, "at most 72"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := ValidateInteractive(tc.in)
+			if tc.meta == "" {
+				if p != nil {
+					t.Fatalf("valid object refused: %+v", p)
+				}
+				return
+			}
+			if p == nil {
+				t.Fatal("accepted")
+			}
+			if p.MetaPath() != tc.meta || p.FieldPath() != tc.field || p.Required != tc.required || !strings.Contains(p.Rule, tc.rule) {
+				t.Fatalf("problem %q / %q required %v rule %q; want %q / %q required %v rule ~%q",
+					p.MetaPath(), p.FieldPath(), p.Required, p.Rule, tc.meta, tc.field, tc.required, tc.rule)
+			}
+		})
+	}
+}

@@ -1,0 +1,74 @@
+package rest
+
+import (
+	"context"
+	"strings"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/switchboard/switchboard/transport/graph"
+	"github.com/switchboard/switchboard/transport/httpx"
+)
+
+type sendInteractiveRequest struct {
+	ConversationID string                   `json:"conversationId"`
+	Interactive    *graph.InteractiveObject `json:"interactive"`
+	ReplyTo        string                   `json:"replyTo"`
+}
+
+// sendInteractive is POST /messages/send-interactive: reply buttons (up to three) or a list
+// (up to ten rows), in Meta's own interactive object, checked against Meta's rules
+// (graph.ValidateInteractive) so a bad one is a 400 here rather than a failed message later.
+// The customer's tap comes back as an inbound button_reply or list_reply. Free-form: only
+// inside the customer's 24-hour window.
+func (s *Server) sendInteractive(ctx *fasthttp.RequestCtx, c context.Context) {
+	var req sendInteractiveRequest
+	if err := httpx.DecodeJSON(ctx, &req); err != nil {
+		s.fail(ctx, err)
+		return
+	}
+	details := append(conversationIDDetail(req.ConversationID), interactiveDetails(req.Interactive)...)
+	details = append(details, replyToDetail(req.ReplyTo)...)
+	s.sendFreeForm(ctx, c, details, req.ConversationID, func(sr *graph.SendRequest) *graph.SendRequest {
+		sr.WithInteractive(*req.Interactive)
+		if req.ReplyTo != "" {
+			sr.InReplyTo(req.ReplyTo)
+		}
+		return sr
+	})
+}
+
+func interactiveDetails(in *graph.InteractiveObject) []httpx.Detail {
+	if in != nil && in.Type != graph.InteractiveButton && in.Type != graph.InteractiveList {
+		return []httpx.Detail{{Field: "interactive.type", Message: "must be button or list"}}
+	}
+	if p := graph.ValidateInteractive(in); p != nil {
+		msg := p.Rule
+		if p.Required {
+			msg = "is required"
+		}
+		return []httpx.Detail{{Field: p.FieldPath(), Message: msg}}
+	}
+	if h := in.Header; h != nil {
+		var media *graph.MediaObject
+		switch h.Type {
+		case "text":
+			if strings.TrimSpace(h.Text) == "" {
+				return []httpx.Detail{{Field: "interactive.header.text", Message: "is required"}}
+			}
+			return nil
+		case "image":
+			media = h.Image
+		case "video":
+			media = h.Video
+		case "document":
+			media = h.Document
+		default:
+			return []httpx.Detail{{Field: "interactive.header.type", Message: "must be text, image, video or document"}}
+		}
+		if media == nil || (media.ID == "") == (media.Link == "") {
+			return []httpx.Detail{{Field: "interactive.header." + h.Type, Message: "needs a link or an id, not both"}}
+		}
+	}
+	return nil
+}

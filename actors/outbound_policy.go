@@ -38,6 +38,10 @@ type OutboundPolicy struct {
 	// at its number's rate; sends beyond are refused (10 h, as Twilio bounds a sender's
 	// queue; sender_backlog.go).
 	QueueWindow time.Duration
+	// Validity is how long after its acceptance a message may still go out: one still
+	// queued later fails instead ("expired") rather than reach the customer hours late — a
+	// one-time code, an appointment reminder (10 h, Twilio's ValidityPeriod default).
+	Validity time.Duration
 	// DirectoryRefresh is how old the tenant's directory entry (number, token, flags) may
 	// get before it is read again (5 s).
 	DirectoryRefresh time.Duration
@@ -69,6 +73,7 @@ func (p *OutboundPolicy) defaults() {
 	defInt(&p.MaxInFlight, 512)
 	defInt(&p.MemoryQueue, 5000)
 	def(&p.QueueWindow, 10*time.Hour)
+	def(&p.Validity, 10*time.Hour)
 	def(&p.DirectoryRefresh, 5*time.Second)
 	def(&p.RescanEvery, time.Minute)
 }

@@ -188,6 +188,10 @@ func (s *sender) dispatch(nq *numberQueue, now time.Time) time.Time {
 			}
 			return at
 		}
+		if s.expired(it, now) {
+			s.expire(it, nq, now)
+			continue
+		}
 		s.book(it, nq, now)
 		s.startAttempt(it, s.departure(it, nq, now))
 	}

@@ -128,7 +128,7 @@ func TestMain(m *testing.M) {
 }
 
 // sharedSender is the package's one node with a Graph: reconciliation after 300 ms, a backlog
-// of 10 s of sending (800 messages at the default rate).
+// of 10 s of sending (800 messages at the default rate), messages valid for an hour.
 func sharedSender(t *testing.T) *senderRig {
 	t.Helper()
 	shared.once.Do(func() {
@@ -143,7 +143,7 @@ func sharedSender(t *testing.T) *senderRig {
 			return
 		}
 		r := &senderRig{store: store, graph: &fakeGraph{calls: map[string]int{}, tokens: map[string]string{}, answers: map[string]func(int) (string, error){}, times: map[string][]time.Time{}}}
-		d := &Deps{Store: store, Graph: r.graph, Secrets: tenantSecrets{}, Outbound: OutboundPolicy{ReconcileAfter: 300 * time.Millisecond, QueueWindow: 10 * time.Second},
+		d := &Deps{Store: store, Graph: r.graph, Secrets: tenantSecrets{}, Outbound: OutboundPolicy{ReconcileAfter: 300 * time.Millisecond, QueueWindow: 10 * time.Second, Validity: time.Hour},
 			OnTenantFlags: func(id string, _ bool) { r.flags.Store(id, true) }}
 		node, err := cluster.Start(cluster.Options{ClusterName: "sender-test", Addr: "127.0.0.1:0", Codec: Codec(), Kinds: Kinds(d)})
 		if err != nil {
@@ -582,6 +582,50 @@ func TestQueueOutboundRefusesBeyondTheBacklogBound(t *testing.T) {
 		t.Fatalf("the refused send was stored: %v", err)
 	}
 	waitFor(t, "the first sends out", func() bool { return r.row(t, ids[0]).State == persistence.OutboxSent })
+}
+
+// A message still queued past its validity (an hour here) is failed "expired" when its lane
+// would hand it to Meta: never sent, and its conversation shows it failed. The message
+// queued behind it for the same customer goes out as usual.
+func TestSenderExpiresAMessageQueuedTooLong(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	ctx := t.Context()
+	stale := outboxRow(tenant, "exp1-"+tenant)
+	stale.CreatedAt = time.Now().Add(-2 * time.Hour).UTC() // accepted before a long pause, say
+	fresh := outboxRow(tenant, "exp2-"+tenant)
+	if err := r.store.Outbox().Enqueue(ctx, []persistence.OutboxMessage{stale, fresh}); err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range []persistence.OutboxMessage{stale, fresh} {
+		m, _ := OutboundMessage(row.ID, row.Request, row.CreatedAt)
+		if _, err := r.client.RecordOutbound(ctx, tenant, customer, m); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.client.SubmitOutbound(ctx, row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "the fresh message sent", func() bool { return r.row(t, fresh.ID).State == persistence.OutboxSent })
+	waitFor(t, "the stale message settled", func() bool { return r.row(t, stale.ID).State == persistence.OutboxFailed })
+	if got := r.row(t, stale.ID); !strings.HasPrefix(got.ErrorTitle, "expired") || Withdrawn(got) {
+		t.Fatalf("stale row %+v, want failed as expired", got)
+	}
+	if n, _ := r.graph.sends(stale.ID); n != 0 {
+		t.Fatalf("an expired message was sent %d times", n)
+	}
+	waitFor(t, "the conversation shows it failed", func() bool {
+		page, err := r.client.Messages(ctx, tenant, customer, 1, 20)
+		if err != nil {
+			return false
+		}
+		for _, m := range page.Messages {
+			if m.ID == stale.ID {
+				return m.Status == StatusFailed && m.Error != nil && strings.HasPrefix(m.Error.Title, "expired")
+			}
+		}
+		return false
+	})
 }
 
 // QueueOutbound does the API's whole send in one call. Free-form text needs the customer's

@@ -56,6 +56,7 @@ type Config struct {
 	OutboundMaxAttempts    int           `env:"OUTBOUND_MAX_ATTEMPTS" default:"5" group:"Outbound" doc:"Attempts of a message failing with Meta-side errors (131000, 131016, ...) before it is failed."`
 	OutboundReconcileAfter time.Duration `env:"OUTBOUND_RECONCILE_AFTER" default:"2m" group:"Outbound" doc:"How long a message whose send got no answer waits for a status webhook carrying its id before it is sent again (actors/OUTBOUND.md)."`
 	OutboundQueueWindow    time.Duration `env:"OUTBOUND_QUEUE_WINDOW" default:"10h" group:"Outbound" doc:"Bound on a tenant's backlog of unsent messages: this long of sending at its number's rate (10h at 80 msg/s is 2,880,000 messages). Sends beyond it get 429 queue_full, as Twilio refuses a full sender queue (21611)."`
+	OutboundValidity       time.Duration `env:"OUTBOUND_VALIDITY" default:"10h" group:"Outbound" doc:"How long after its acceptance a message may still be sent; one still queued then (a long pause, a deep backlog) fails as expired instead of reaching the customer late (Twilio's ValidityPeriod)."`
 	OutboundPauseFor       time.Duration `env:"OUTBOUND_PAUSE_FOR" default:"1h" group:"Outbound" doc:"How long a tenant's sends pause after Meta restricts its number or account (131048, 368, 131042, 131031)."`
 
 	InboxRetention  time.Duration `env:"INBOX_RETENTION" default:"72h" group:"Retention" doc:"How long processed webhooks stay in the inbox (for inspection) before they are deleted; 0 keeps them forever. Unprocessed ones are never deleted."`

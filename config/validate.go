@@ -125,6 +125,9 @@ func (c *Config) validate() []string {
 	if c.OutboundReconcileAfter < 100*time.Millisecond || c.OutboundReconcileAfter > 24*time.Hour {
 		bad("OUTBOUND_RECONCILE_AFTER", "%s is outside 100ms..24h", c.OutboundReconcileAfter)
 	}
+	if c.OutboundValidity < time.Second || c.OutboundValidity > 7*24*time.Hour {
+		bad("OUTBOUND_VALIDITY", "%s is outside 1s..7d", c.OutboundValidity)
+	}
 	if c.OutboundQueueWindow < time.Second || c.OutboundQueueWindow > 7*24*time.Hour {
 		bad("OUTBOUND_QUEUE_WINDOW", "%s is outside 1s..7d", c.OutboundQueueWindow)
 	}

@@ -17,7 +17,7 @@ func (e *Engine) outboundPolicy() actors.OutboundPolicy {
 	return actors.OutboundPolicy{
 		PairInterval: c.OutboundPairInterval, PairBurst: c.OutboundPairBurst,
 		MaxTransientAttempts: c.OutboundMaxAttempts, ReconcileAfter: c.OutboundReconcileAfter,
-		PauseFor: c.OutboundPauseFor, QueueWindow: c.OutboundQueueWindow,
+		PauseFor: c.OutboundPauseFor, QueueWindow: c.OutboundQueueWindow, Validity: c.OutboundValidity,
 	}
 }
 

@@ -10,8 +10,9 @@ import (
 // backoff or the end of a pause. Past OutboundPolicy.Validity from its acceptance it is not
 // sent at all: it fails "expired", as Twilio fails a message still queued past its
 // ValidityPeriod (error 30001), because a one-time code or a reminder that arrives hours late
-// does harm. Only a queued message expires, when its lane would hand it to Meta; one
-// whose fate is unknown may have reached Meta already and is reconciled as ever.
+// does harm. Only a queued message expires, when its lane would hand it to Meta; one whose
+// fate is unknown may have reached Meta and waits for evidence as ever (judged unsent, it is
+// queued again, and may then expire).
 
 // expired reports whether a message taken from its lane is too old to send.
 func (s *sender) expired(it *outItem, now time.Time) bool {

@@ -153,7 +153,7 @@ func (s *Server) sendTemplate(ctx *fasthttp.RequestCtx, c context.Context) {
 	s.queueSend(ctx, c, tenantID, key, compose(recipientRequest(contact, key)), &actors.TemplateRef{Name: req.TemplateName, Language: req.Language}, false)
 }
 
-// admitSend is what both sends check before anything else: the request's validation
+// admitSend is what every send checks before anything else: the request's validation
 // details (400) and the conversation's tenant (another tenant's is a 404). The tenant's
 // consent to send comes with the send itself (queueSend). On a refusal it has answered the
 // request and ok is false.

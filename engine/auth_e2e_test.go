@@ -63,6 +63,11 @@ func TestSeedLoginMe(t *testing.T) {
 					t.Fatalf("demo tenant = %+v", tn)
 				}
 			}
+			// The API's description is public, like the health check.
+			if r := n.Get("/api/v1/openapi.json", ""); r.Status != 200 || !strings.HasPrefix(r.Header["Content-Type"], "application/json") ||
+				!strings.Contains(string(r.Body), `"openapi": "3.1.0"`) {
+				t.Fatalf("openapi.json: %d %v", r.Status, r.Header["Content-Type"])
+			}
 		})
 	}
 }

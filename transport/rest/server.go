@@ -58,6 +58,7 @@ type Server struct {
 	requestTimeout time.Duration
 	started        time.Time
 	handler        fasthttp.RequestHandler
+	routes         map[string][]string
 }
 
 // New builds the router and the middleware chain.
@@ -111,12 +112,14 @@ func New(opts Options) *Server {
 	v1.POST("/messages/send-interactive", sending(s.h(s.sendInteractive)))
 	v1.POST("/messages/send-reaction", sending(s.h(s.sendReaction)))
 	v1.GET("/health", s.h(s.health))
+	v1.GET("/openapi.json", serveOpenAPI)
 	if opts.Metrics != nil && opts.Gatherer != nil {
 		r.GET("/metrics", opts.Metrics.Handler(opts.Gatherer))
 	}
 	for _, mount := range opts.Mount {
 		mount(r)
 	}
+	s.routes = r.List()
 
 	mws := []httpx.Middleware{
 		edge.RequestID(),

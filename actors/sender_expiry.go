@@ -7,24 +7,39 @@ import (
 )
 
 // A message waits in its lane for its pacing slot, its customer's pair limit, a retry's
-// backoff or the end of a pause. Past OutboundPolicy.Validity from its acceptance it is not
-// sent at all: it fails "expired", as Twilio fails a message still queued past its
+// backoff or the end of a pause. Past OutboundPolicy.Validity from its acceptance, or past its
+// own ExpiresAt (the API's validFor) when sooner, it is not sent at all: it fails "expired", as Twilio fails a message still queued past its
 // ValidityPeriod (error 30001), because a one-time code or a reminder that arrives hours late
 // does harm. Only a queued message expires, when its lane would hand it to Meta; one whose
 // fate is unknown may have reached Meta and waits for evidence as ever (judged unsent, it is
 // queued again, and may then expire).
 
+// sendBy is the latest time a message may go out: Validity after its acceptance, or its own
+// ExpiresAt (the API's validFor) when that is sooner; zero when neither is known.
+func (s *sender) sendBy(row persistence.OutboxMessage) time.Time {
+	var by time.Time
+	if !row.CreatedAt.IsZero() {
+		by = row.CreatedAt.Add(s.pol.Validity)
+	}
+	if !row.ExpiresAt.IsZero() && (by.IsZero() || row.ExpiresAt.Before(by)) {
+		by = row.ExpiresAt
+	}
+	return by
+}
+
 // expired reports whether a message taken from its lane is too old to send.
 func (s *sender) expired(it *outItem, now time.Time) bool {
-	return it.row.State == persistence.OutboxQueued && !it.row.CreatedAt.IsZero() && now.Sub(it.row.CreatedAt) > s.pol.Validity
+	by := s.sendBy(it.row)
+	return it.row.State == persistence.OutboxQueued && !by.IsZero() && now.After(by)
 }
 
 // expire fails a message its lane just handed over instead of sending it.
 func (s *sender) expire(it *outItem, nq *numberQueue, now time.Time) {
 	nq.q.finish(it, now)
 	row := it.row
+	by := s.sendBy(row)
 	row.State, row.UpdatedAt = persistence.OutboxFailed, now
-	row.ErrorCode, row.ErrorTitle = 0, "expired: not sent within "+s.pol.Validity.String()+" of being accepted"
-	s.d.Log.Warn("outbound message expired unsent", "tenant", s.tenantID, "message", row.ID, "accepted", row.CreatedAt, "validity", s.pol.Validity)
+	row.ErrorCode, row.ErrorTitle = 0, "expired: still unsent when its validity ended at "+by.UTC().Format(time.RFC3339)
+	s.d.Log.Warn("outbound message expired unsent", "tenant", s.tenantID, "message", row.ID, "accepted", row.CreatedAt, "send_by", by)
 	s.settle(it, row, &OutboundResult{MessageID: row.ID, Status: StatusFailed, Error: &MessageError{Title: row.ErrorTitle}, At: now})
 }

@@ -584,9 +584,9 @@ func TestQueueOutboundRefusesBeyondTheBacklogBound(t *testing.T) {
 	waitFor(t, "the first sends out", func() bool { return r.row(t, ids[0]).State == persistence.OutboxSent })
 }
 
-// A message still queued past its validity (an hour here) is failed "expired" when its lane
-// would hand it to Meta: never sent, and its conversation shows it failed. The message
-// queued behind it for the same customer goes out as usual.
+// A message still queued past its validity (an hour here, or its own ExpiresAt when sooner)
+// is failed "expired" when its lane would hand it to Meta: never sent, and its conversation
+// shows it failed. The message queued between them for the same customer goes out as usual.
 func TestSenderExpiresAMessageQueuedTooLong(t *testing.T) {
 	r := sharedSender(t)
 	tenant := r.newTenant(t)
@@ -594,10 +594,12 @@ func TestSenderExpiresAMessageQueuedTooLong(t *testing.T) {
 	stale := outboxRow(tenant, "exp1-"+tenant)
 	stale.CreatedAt = time.Now().Add(-2 * time.Hour).UTC() // accepted before a long pause, say
 	fresh := outboxRow(tenant, "exp2-"+tenant)
-	if err := r.store.Outbox().Enqueue(ctx, []persistence.OutboxMessage{stale, fresh}); err != nil {
+	short := outboxRow(tenant, "exp3-"+tenant) // accepted now, valid for less than has passed
+	short.ExpiresAt = time.Now().Add(-time.Second).UTC()
+	if err := r.store.Outbox().Enqueue(ctx, []persistence.OutboxMessage{stale, fresh, short}); err != nil {
 		t.Fatal(err)
 	}
-	for _, row := range []persistence.OutboxMessage{stale, fresh} {
+	for _, row := range []persistence.OutboxMessage{stale, fresh, short} {
 		m, _ := OutboundMessage(row.ID, row.Request, row.CreatedAt)
 		if _, err := r.client.RecordOutbound(ctx, tenant, customer, m); err != nil {
 			t.Fatal(err)
@@ -608,11 +610,14 @@ func TestSenderExpiresAMessageQueuedTooLong(t *testing.T) {
 	}
 	waitFor(t, "the fresh message sent", func() bool { return r.row(t, fresh.ID).State == persistence.OutboxSent })
 	waitFor(t, "the stale message settled", func() bool { return r.row(t, stale.ID).State == persistence.OutboxFailed })
-	if got := r.row(t, stale.ID); !strings.HasPrefix(got.ErrorTitle, "expired") || Withdrawn(got) {
-		t.Fatalf("stale row %+v, want failed as expired", got)
-	}
-	if n, _ := r.graph.sends(stale.ID); n != 0 {
-		t.Fatalf("an expired message was sent %d times", n)
+	waitFor(t, "the short-lived message settled", func() bool { return r.row(t, short.ID).State == persistence.OutboxFailed })
+	for _, id := range []string{stale.ID, short.ID} {
+		if got := r.row(t, id); !strings.HasPrefix(got.ErrorTitle, "expired") || Withdrawn(got) {
+			t.Fatalf("row %+v, want failed as expired", got)
+		}
+		if n, _ := r.graph.sends(id); n != 0 {
+			t.Fatalf("an expired message was sent %d times", n)
+		}
 	}
 	waitFor(t, "the conversation shows it failed", func() bool {
 		page, err := r.client.Messages(ctx, tenant, customer, 1, 20)

@@ -23,9 +23,14 @@ func stepMedia(t *testing.T, r *metaRig) {
 			doc, _ := m["document"].(map[string]any)
 			return doc["id"] == "1013859600285441" && doc["filename"] == "nota-fiscal.pdf"
 		})
-	r.sendThrough(t, conv, "/api/v1/messages/send-media",
-		map[string]any{"conversationId": conv, "type": "sticker", "mediaId": "2013859600285441"},
+	id := r.sendThrough(t, conv, "/api/v1/messages/send-media",
+		map[string]any{"conversationId": conv, "type": "sticker", "mediaId": "2013859600285441", "validFor": 600},
 		"sticker", "[sticker]", func(m map[string]any) bool { return m["sticker"] != nil })
+	// validFor became the row's own expiry.
+	row, err := r.Engine.Store().Outbox().Get(t.Context(), id)
+	if err != nil || row.ExpiresAt.Sub(row.CreatedAt).Round(time.Second) != 10*time.Minute {
+		t.Fatalf("outbox row %+v, %v: want it to expire 600 s after acceptance", row, err)
+	}
 }
 
 // Reply buttons and a list go out as Meta's interactive objects, and a reaction lands on
@@ -70,8 +75,9 @@ func stepInteractive(t *testing.T, r *metaRig) {
 }
 
 // sendThrough posts a send, and checks that Meta received it once with the type wantType and
-// a body check accepts, and that the conversation shows it sent with its preview.
-func (r *metaRig) sendThrough(t *testing.T, conv, path string, body map[string]any, wantType, preview string, check func(map[string]any) bool) {
+// a body check accepts, and that the conversation shows it sent with its preview; it returns
+// the message's id.
+func (r *metaRig) sendThrough(t *testing.T, conv, path string, body map[string]any, wantType, preview string, check func(map[string]any) bool) string {
 	t.Helper()
 	res := r.Post(path, r.agent, body)
 	if res.Status != 202 {
@@ -103,4 +109,5 @@ func (r *metaRig) sendThrough(t *testing.T, conv, path string, body map[string]a
 	if m.Type != wantType || m.Text != preview || len(m.Content) == 0 {
 		t.Fatalf("%s in the conversation: %+v (content %s)", path, m, m.Content)
 	}
+	return d.Message.ID
 }

@@ -46,6 +46,9 @@ type OutboxMessage struct {
 	ErrorTitle    string    `json:"errorTitle,omitempty" bson:"errorTitle,omitempty"`
 	CreatedAt     time.Time `json:"createdAt" bson:"createdAt"`
 	UpdatedAt     time.Time `json:"updatedAt" bson:"updatedAt"`
+	// ExpiresAt, when set, is the latest time the message may still go out (the API's
+	// validFor); the sender also applies its own bound from CreatedAt (OUTBOUND_VALIDITY).
+	ExpiresAt time.Time `json:"expiresAt,omitzero" bson:"expiresAt,omitempty"`
 }
 
 // Outbox stores outbound messages; its conditional transitions are the guard against sending

@@ -46,6 +46,29 @@ func TestOutboxCodecKeepsEveryField(t *testing.T) {
 	}
 }
 
+// A row whose binary header was written before ExpiresAt existed (outboxBinary: the same
+// fields, ending with UpdatedAt) decodes with no expiry.
+func TestOutboxHeaderWithoutExpiryDecodes(t *testing.T) {
+	at := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	m := persistence.OutboxMessage{ID: "m1", TenantID: "t1", ConversationID: "t1_551199", PhoneNumberID: "p1",
+		Recipient: "+551199", State: persistence.OutboxQueued, Attempts: 2, NextAttemptAt: at, ErrorCode: 131000,
+		ErrorTitle: "Something went wrong", CreatedAt: at, UpdatedAt: at, Request: []byte(`{"messaging_product":"whatsapp"}`)}
+	h := newBinHeader(outboxBinary, 200)
+	for _, s := range []string{m.ID, m.TenantID, m.ConversationID, m.PhoneNumberID, m.Recipient, string(m.State), m.WAMID} {
+		h.str(s)
+	}
+	h.int(int64(m.Attempts))
+	h.time(m.NextAttemptAt)
+	h.int(int64(m.ErrorCode))
+	h.str(m.ErrorTitle)
+	h.time(m.CreatedAt)
+	h.time(m.UpdatedAt)
+	got, err := decodeOutbox(append(h.b, m.Request...), true)
+	if err != nil || !reflect.DeepEqual(got, m) {
+		t.Fatalf("old header: %+v, %v\nwant %+v", got, err, m)
+	}
+}
+
 // jsonFramed frames the way values were written before binary headers.
 func jsonFramed(t *testing.T, header any, data []byte) []byte {
 	t.Helper()

@@ -11,12 +11,14 @@ import (
 // Outbox rows are framed like snapshots: a marker byte, a header with every field but the
 // request body, then the Graph API request verbatim. As a JSON field the request was
 // base64-encoded — a third bigger, and encoded or decoded on every claim and settle. The
-// header is binary (outboxBinary, binframe.go); rows written before keep theirs: a JSON header
+// header is binary (binframe.go): outboxExpiring, which ends with ExpiresAt, or outboxBinary,
+// written before ExpiresAt existed. Rows written before keep theirs: a JSON header
 // (outboxFramed), or the whole row as plain JSON (from before the framing, always starting
-// with '{'). All three decode.
+// with '{'). All decode.
 const (
-	outboxFramed byte = 0x00
-	outboxBinary byte = 0x01
+	outboxFramed   byte = 0x00
+	outboxBinary   byte = 0x01
+	outboxExpiring byte = 0x02
 )
 
 // outboxHeader is a JSON-framed row without its request body. Request here shadows the
@@ -29,7 +31,7 @@ type outboxHeader struct {
 // encodeOutbox writes every field of the row; a field added to OutboxMessage must be added
 // here and in decodeOutbox (TestOutboxCodecKeepsEveryField fails until it is).
 func encodeOutbox(m persistence.OutboxMessage) []byte {
-	h := newBinHeader(outboxBinary, 160+len(m.Request))
+	h := newBinHeader(outboxExpiring, 168+len(m.Request))
 	h.str(m.ID)
 	h.str(m.TenantID)
 	h.str(m.ConversationID)
@@ -43,6 +45,7 @@ func encodeOutbox(m persistence.OutboxMessage) []byte {
 	h.str(m.ErrorTitle)
 	h.time(m.CreatedAt.UTC())
 	h.time(m.UpdatedAt.UTC())
+	h.time(m.ExpiresAt.UTC())
 	return append(h.b, m.Request...)
 }
 
@@ -55,12 +58,15 @@ func decodeOutbox(v []byte, withRequest bool) (persistence.OutboxMessage, error)
 	switch {
 	case len(v) == 0:
 		return m, errEmptyOutboxRow
-	case v[0] == outboxBinary:
+	case v[0] == outboxBinary || v[0] == outboxExpiring:
 		r := &binReader{b: v[1:]}
 		m = persistence.OutboxMessage{
 			ID: r.str(), TenantID: r.str(), ConversationID: r.str(), PhoneNumberID: r.str(), Recipient: r.str(),
 			State: persistence.OutboxState(r.str()), WAMID: r.str(), Attempts: int(r.int()), NextAttemptAt: r.time(),
 			ErrorCode: int(r.int()), ErrorTitle: r.str(), CreatedAt: r.time(), UpdatedAt: r.time(),
+		}
+		if v[0] == outboxExpiring {
+			m.ExpiresAt = r.time()
 		}
 		var err error
 		m.Request, err = dataOf(r, withRequest)

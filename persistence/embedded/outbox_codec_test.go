@@ -84,7 +84,7 @@ func TestOutboxRowsWrittenAsJSONStillWork(t *testing.T) {
 		t.Fatalf("claim an old row: %v", err)
 	}
 	err = viewRaw(s.outbox, func(tx *bolt.Tx) error {
-		if v := tx.Bucket([]byte(bucketOutbox)).Get([]byte("m1")); len(v) == 0 || v[0] != outboxBinary {
+		if v := tx.Bucket([]byte(bucketOutbox)).Get([]byte("m1")); len(v) == 0 || v[0] != outboxExpiring {
 			t.Errorf("a rewritten row has no binary header: %q", v)
 		}
 		return nil

@@ -24,6 +24,7 @@ var outboxContracts = []contract{
 		must(t, o.Enqueue(ctx, nil), "enqueue nothing")
 		m := newOutbox("o1", "t1", 1)
 		m.State = "" // Enqueue stores queued whatever the caller left there
+		m.ExpiresAt = at(9)
 		must(t, o.Enqueue(ctx, []persistence.OutboxMessage{m, newOutbox("o2", "t1", 2)}), "enqueue")
 		got, err := o.Get(ctx, "o1")
 		must(t, err, "get")

@@ -11,6 +11,7 @@ import (
 )
 
 type sendInteractiveRequest struct {
+	sendOptions
 	ConversationID string                   `json:"conversationId"`
 	Interactive    *graph.InteractiveObject `json:"interactive"`
 	ReplyTo        string                   `json:"replyTo"`
@@ -29,7 +30,7 @@ func (s *Server) sendInteractive(ctx *fasthttp.RequestCtx, c context.Context) {
 	}
 	details := append(conversationIDDetail(req.ConversationID), interactiveDetails(req.Interactive)...)
 	details = append(details, replyToDetail(req.ReplyTo)...)
-	s.sendFreeForm(ctx, c, details, req.ConversationID, func(sr *graph.SendRequest) *graph.SendRequest {
+	s.sendFreeForm(ctx, c, details, req.ConversationID, req.sendOptions, func(sr *graph.SendRequest) *graph.SendRequest {
 		sr.WithInteractive(*req.Interactive)
 		if req.ReplyTo != "" {
 			sr.InReplyTo(req.ReplyTo)

@@ -24,6 +24,7 @@ const (
 )
 
 type sendMediaRequest struct {
+	sendOptions
 	ConversationID string `json:"conversationId"`
 	Type           string `json:"type"`
 	Link           string `json:"link"`
@@ -56,7 +57,7 @@ func (s *Server) sendMedia(ctx *fasthttp.RequestCtx, c context.Context) {
 	}
 	details := append(conversationIDDetail(req.ConversationID), mediaDetails(req)...)
 	details = append(details, replyToDetail(req.ReplyTo)...)
-	s.sendFreeForm(ctx, c, details, req.ConversationID, func(sr *graph.SendRequest) *graph.SendRequest {
+	s.sendFreeForm(ctx, c, details, req.ConversationID, req.sendOptions, func(sr *graph.SendRequest) *graph.SendRequest {
 		sr = mediaBuilders[req.Type].with(sr, graph.MediaObject{ID: req.MediaID, Link: req.Link, Caption: req.Caption, Filename: req.Filename})
 		if req.ReplyTo != "" {
 			sr.InReplyTo(req.ReplyTo)

@@ -16,6 +16,7 @@ import (
 const maxEmojiRunes = 16
 
 type sendReactionRequest struct {
+	sendOptions
 	ConversationID string  `json:"conversationId"`
 	MessageID      string  `json:"messageId"`
 	Emoji          *string `json:"emoji"`
@@ -42,7 +43,7 @@ func (s *Server) sendReaction(ctx *fasthttp.RequestCtx, c context.Context) {
 	case !emojiLike(*req.Emoji):
 		details = append(details, httpx.Detail{Field: "emoji", Message: "must be one emoji"})
 	}
-	s.sendFreeForm(ctx, c, details, req.ConversationID, func(sr *graph.SendRequest) *graph.SendRequest {
+	s.sendFreeForm(ctx, c, details, req.ConversationID, req.sendOptions, func(sr *graph.SendRequest) *graph.SendRequest {
 		return sr.WithReaction(req.MessageID, *req.Emoji)
 	})
 }

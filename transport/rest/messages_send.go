@@ -22,6 +22,7 @@ import (
 const maxTextBody = 4096
 
 type sendTextRequest struct {
+	sendOptions
 	ConversationID string  `json:"conversationId"`
 	Body           *string `json:"body"`
 	PreviewURL     *bool   `json:"previewUrl"`
@@ -47,7 +48,7 @@ func (s *Server) sendText(ctx *fasthttp.RequestCtx, c context.Context) {
 		details = append(details, httpx.Detail{Field: "body", Message: fmt.Sprintf("must be at most %d characters", maxTextBody)})
 	}
 	details = append(details, replyToDetail(req.ReplyTo)...)
-	s.sendFreeForm(ctx, c, details, req.ConversationID, func(sr *graph.SendRequest) *graph.SendRequest {
+	s.sendFreeForm(ctx, c, details, req.ConversationID, req.sendOptions, func(sr *graph.SendRequest) *graph.SendRequest {
 		if req.PreviewURL != nil {
 			sr.WithTextPreview(*req.Body, *req.PreviewURL)
 		} else {
@@ -71,8 +72,8 @@ func replyToDetail(replyTo string) []httpx.Detail {
 // template, so only inside the customer's 24-hour service window. details are the request's
 // validation failures so far.
 func (s *Server) sendFreeForm(ctx *fasthttp.RequestCtx, c context.Context, details []httpx.Detail, conversationID string,
-	compose func(*graph.SendRequest) *graph.SendRequest) {
-	tenantID, key, ok := s.admitSend(ctx, details, conversationID)
+	opts sendOptions, compose func(*graph.SendRequest) *graph.SendRequest) {
+	tenantID, key, ok := s.admitSend(ctx, append(details, opts.details()...), conversationID)
 	if !ok {
 		return
 	}
@@ -95,7 +96,7 @@ func (s *Server) sendFreeForm(ctx *fasthttp.RequestCtx, c context.Context, detai
 		}
 		contact = &sum.Contact
 	}
-	s.queueSend(ctx, c, tenantID, key, compose(recipientRequest(contact, key)), nil, contact == nil)
+	s.queueSend(ctx, c, tenantID, key, compose(recipientRequest(contact, key)), nil, contact == nil, opts)
 }
 
 // windowCheck refuses free-form text outside the customer's 24-hour window, telling the
@@ -113,6 +114,7 @@ func windowCheck(sum *actors.ConversationSummary) error {
 }
 
 type sendTemplateRequest struct {
+	sendOptions
 	ConversationID string                    `json:"conversationId"`
 	TemplateName   string                    `json:"templateName"`
 	Language       string                    `json:"language"`
@@ -130,6 +132,7 @@ func (s *Server) sendTemplate(ctx *fasthttp.RequestCtx, c context.Context) {
 	}
 	details := conversationIDDetail(req.ConversationID)
 	details = append(details, templateDetails(req.TemplateName, req.Language, req.Components)...)
+	details = append(details, req.sendOptions.details()...)
 	tenantID, key, ok := s.admitSend(ctx, details, req.ConversationID)
 	if !ok {
 		return
@@ -150,7 +153,7 @@ func (s *Server) sendTemplate(ctx *fasthttp.RequestCtx, c context.Context) {
 			return
 		}
 	}
-	s.queueSend(ctx, c, tenantID, key, compose(recipientRequest(contact, key)), &actors.TemplateRef{Name: req.TemplateName, Language: req.Language}, false)
+	s.queueSend(ctx, c, tenantID, key, compose(recipientRequest(contact, key)), &actors.TemplateRef{Name: req.TemplateName, Language: req.Language}, false, req.sendOptions)
 }
 
 // admitSend is what every send checks before anything else: the request's validation
@@ -222,7 +225,7 @@ func recipientRequest(ct *actors.Contact, key string) *graph.SendRequest {
 // 202 with the message. When the tenant cannot vouch for the window, the conversation's own
 // summary decides: closed is a 422, open is sent the same way without the tenant's check.
 func (s *Server) queueSend(ctx *fasthttp.RequestCtx, c context.Context, tenantID, key string, sr *graph.SendRequest,
-	template *actors.TemplateRef, needsWindow bool) {
+	template *actors.TemplateRef, needsWindow bool, opts sendOptions) {
 	id := s.messageID(ctx, tenantID)
 	sr.WithCallbackData(id)
 	body, err := json.Marshal(sr)
@@ -240,7 +243,7 @@ func (s *Server) queueSend(ctx *fasthttp.RequestCtx, c context.Context, tenantID
 		Message: persistence.OutboxMessage{
 			ID: id, TenantID: tenantID, ConversationID: actors.ConversationID(tenantID, key),
 			Recipient: sr.To + sr.Recipient, State: persistence.OutboxQueued,
-			Request: body, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now,
+			Request: body, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now, ExpiresAt: opts.expiresAt(now),
 		},
 		Template: template, NeedsWindow: needsWindow, Record: &msg,
 	}

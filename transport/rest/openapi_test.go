@@ -108,3 +108,41 @@ func TestOpenAPIListsEveryErrorCode(t *testing.T) {
 		t.Fatalf("httpx codes %v\nopenapi.json lists %v", codes, listed)
 	}
 }
+
+// Every $ref in openapi.json points at something it defines.
+func TestOpenAPIReferencesResolve(t *testing.T) {
+	var doc map[string]any
+	if err := json.Unmarshal(openAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(v any)
+	refs := 0
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if ref, ok := v["$ref"].(string); ok {
+				refs++
+				var at any = doc
+				for _, part := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
+					m, ok := at.(map[string]any)
+					if !ok || m[part] == nil {
+						t.Errorf("%s does not resolve", ref)
+						return
+					}
+					at = m[part]
+				}
+			}
+			for _, x := range v {
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(doc)
+	if refs == 0 {
+		t.Fatal("no $ref found: the walk read nothing")
+	}
+}

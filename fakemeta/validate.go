@@ -11,7 +11,6 @@ import (
 // Meta's size limits on a send (WHATSAPP.md §2; interactive limits in graph).
 const (
 	maxTextBody     = 4096
-	maxCaption      = 1024
 	maxCallbackData = 512
 )
 
@@ -93,11 +92,11 @@ func validateMedia(kind string, m *graph.MediaObject) *graph.APIError {
 		return invalidParam("Param %s must contain only one of id or link.", kind)
 	case m.Link != "" && !strings.HasPrefix(m.Link, "https://") && !strings.HasPrefix(m.Link, "http://"):
 		return invalidParam("Param %s['link'] must be a valid URL.", kind)
-	case m.Caption != "" && (kind == graph.TypeAudio || kind == graph.TypeSticker):
+	case m.Caption != "" && !graph.CaptionAllowed(kind):
 		return invalidParam("Param %s['caption'] is not allowed for %s messages.", kind, kind)
-	case runes(m.Caption) > maxCaption:
-		return invalidParam("Param %s['caption'] must be at most %d characters long.", kind, maxCaption)
-	case m.Filename != "" && kind != graph.TypeDocument:
+	case runes(m.Caption) > graph.MaxCaption:
+		return invalidParam("Param %s['caption'] must be at most %d characters long.", kind, graph.MaxCaption)
+	case m.Filename != "" && !graph.FilenameAllowed(kind):
 		return invalidParam("Param %s['filename'] is only allowed for document messages.", kind)
 	}
 	return nil

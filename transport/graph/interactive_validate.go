@@ -22,7 +22,14 @@ type Problem struct {
 }
 
 // MetaPath is the path as Meta's error messages write it: interactive['action']['buttons'][0].
-func (p *Problem) MetaPath() string {
+func (p *Problem) MetaPath() string { return p.join(func(k string) string { return "['" + k + "']" }) }
+
+// FieldPath is the path as API field names write it: interactive.action.buttons[0].
+func (p *Problem) FieldPath() string { return p.join(func(k string) string { return "." + k }) }
+
+// join writes the path's first member as it is, indexes as [i], and other members as member
+// spells them.
+func (p *Problem) join(member func(string) string) string {
 	var b strings.Builder
 	for i, s := range p.Path {
 		switch _, err := strconv.Atoi(s); {
@@ -31,23 +38,7 @@ func (p *Problem) MetaPath() string {
 		case err == nil:
 			b.WriteString("[" + s + "]")
 		default:
-			b.WriteString("['" + s + "']")
-		}
-	}
-	return b.String()
-}
-
-// FieldPath is the path as API field names write it: interactive.action.buttons[0].
-func (p *Problem) FieldPath() string {
-	var b strings.Builder
-	for i, s := range p.Path {
-		switch _, err := strconv.Atoi(s); {
-		case err == nil:
-			b.WriteString("[" + s + "]")
-		case i > 0:
-			b.WriteString("." + s)
-		default:
-			b.WriteString(s)
+			b.WriteString(member(s))
 		}
 	}
 	return b.String()

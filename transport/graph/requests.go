@@ -71,6 +71,16 @@ type MediaObject struct {
 	Filename string `json:"filename,omitempty"`
 }
 
+// MaxCaption is Meta's limit on a media caption, in characters (WHATSAPP.md §3).
+const MaxCaption = 1024
+
+// CaptionAllowed reports whether a media message of type kind may carry a caption: not
+// audio, not stickers.
+func CaptionAllowed(kind string) bool { return kind != TypeAudio && kind != TypeSticker }
+
+// FilenameAllowed reports whether a media message of type kind may name its file: documents only.
+func FilenameAllowed(kind string) bool { return kind == TypeDocument }
+
 // ReactionObject reacts to a message of the user. Emoji is always sent: "" removes the
 // reaction, so it cannot be omitempty.
 type ReactionObject struct {

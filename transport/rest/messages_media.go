@@ -13,11 +13,10 @@ import (
 	"github.com/switchboard/switchboard/transport/httpx"
 )
 
-// Meta's limits on a media message (WHATSAPP.md §3): a caption of up to 1,024 characters on
-// images, videos and documents; a document's file name. Meta fetches a link itself, so it
-// must be an absolute http(s) URL it can reach; an uploaded media id is Meta's number.
+// Meta's limits on a media message beside graph's caption rules (WHATSAPP.md §3): a
+// document's file name; Meta fetches a link itself, so it must be an absolute http(s) URL it
+// can reach; an uploaded media id is Meta's number.
 const (
-	maxCaption  = 1024
 	maxFilename = 240
 	maxMediaURL = 2048
 	maxMediaID  = 64
@@ -34,16 +33,13 @@ type sendMediaRequest struct {
 	ReplyTo        string `json:"replyTo"`
 }
 
-// mediaBuilders are the media types a send may carry, with what each accepts.
-var mediaBuilders = map[string]struct {
-	with              func(*graph.SendRequest, graph.MediaObject) *graph.SendRequest
-	caption, filename bool
-}{
-	"image":    {(*graph.SendRequest).WithImage, true, false},
-	"video":    {(*graph.SendRequest).WithVideo, true, false},
-	"audio":    {(*graph.SendRequest).WithAudio, false, false},
-	"document": {(*graph.SendRequest).WithDocument, true, true},
-	"sticker":  {(*graph.SendRequest).WithSticker, false, false},
+// mediaBuilders are the media types a send may carry.
+var mediaBuilders = map[string]func(*graph.SendRequest, graph.MediaObject) *graph.SendRequest{
+	graph.TypeImage:    (*graph.SendRequest).WithImage,
+	graph.TypeVideo:    (*graph.SendRequest).WithVideo,
+	graph.TypeAudio:    (*graph.SendRequest).WithAudio,
+	graph.TypeDocument: (*graph.SendRequest).WithDocument,
+	graph.TypeSticker:  (*graph.SendRequest).WithSticker,
 }
 
 // sendMedia is POST /messages/send-media: an image, video, audio, document or sticker by a
@@ -58,7 +54,7 @@ func (s *Server) sendMedia(ctx *fasthttp.RequestCtx, c context.Context) {
 	details := append(conversationIDDetail(req.ConversationID), mediaDetails(req)...)
 	details = append(details, replyToDetail(req.ReplyTo)...)
 	s.sendFreeForm(ctx, c, details, req.ConversationID, req.sendOptions, func(sr *graph.SendRequest) *graph.SendRequest {
-		sr = mediaBuilders[req.Type].with(sr, graph.MediaObject{ID: req.MediaID, Link: req.Link, Caption: req.Caption, Filename: req.Filename})
+		sr = mediaBuilders[req.Type](sr, graph.MediaObject{ID: req.MediaID, Link: req.Link, Caption: req.Caption, Filename: req.Filename})
 		if req.ReplyTo != "" {
 			sr.InReplyTo(req.ReplyTo)
 		}
@@ -69,7 +65,7 @@ func (s *Server) sendMedia(ctx *fasthttp.RequestCtx, c context.Context) {
 func mediaDetails(req sendMediaRequest) []httpx.Detail {
 	var details []httpx.Detail
 	bad := func(field, msg string) { details = append(details, httpx.Detail{Field: field, Message: msg}) }
-	kind, ok := mediaBuilders[req.Type]
+	_, ok := mediaBuilders[req.Type]
 	if !ok {
 		bad("type", "must be one of image, video, audio, document, sticker")
 	}
@@ -89,15 +85,15 @@ func mediaDetails(req sendMediaRequest) []httpx.Detail {
 	}
 	if req.Caption != "" {
 		switch {
-		case ok && !kind.caption:
+		case ok && !graph.CaptionAllowed(req.Type):
 			bad("caption", "is not allowed on "+req.Type)
-		case utf8.RuneCountInString(req.Caption) > maxCaption:
-			bad("caption", fmt.Sprintf("must be at most %d characters", maxCaption))
+		case utf8.RuneCountInString(req.Caption) > graph.MaxCaption:
+			bad("caption", fmt.Sprintf("must be at most %d characters", graph.MaxCaption))
 		}
 	}
 	if req.Filename != "" {
 		switch {
-		case ok && !kind.filename:
+		case ok && !graph.FilenameAllowed(req.Type):
 			bad("filename", "is only allowed on documents")
 		case utf8.RuneCountInString(req.Filename) > maxFilename || strings.ContainsAny(req.Filename, "/\\\x00"):
 			bad("filename", fmt.Sprintf("must be a file name (no path) of at most %d characters", maxFilename))

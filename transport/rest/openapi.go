@@ -19,6 +19,3 @@ func serveOpenAPI(ctx *fasthttp.RequestCtx) {
 	ctx.SetContentType("application/json; charset=utf-8")
 	ctx.SetBody(openAPI)
 }
-
-// Routes lists the edge's routes by method, as the router holds them (path parameters as {name}).
-func (s *Server) Routes() map[string][]string { return s.routes }

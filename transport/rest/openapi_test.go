@@ -60,7 +60,7 @@ func TestOpenAPICoversEveryRoute(t *testing.T) {
 	s := New(Options{Limiter: ratelimit.NewMemory(), RateAPI: rule, RateAuth: rule, RateSend: rule,
 		Metrics: edge.NewMetrics(prometheus.NewRegistry()), Gatherer: prometheus.NewRegistry(), Mount: []func(*router.Router){hook.Mount}})
 	served := map[string]bool{}
-	for method, paths := range s.Routes() {
+	for method, paths := range s.routes {
 		for _, p := range paths {
 			served[strings.ToLower(method)+" "+p] = true
 		}

@@ -23,6 +23,8 @@ var (
 type SendRefusedError struct {
 	Code   string
 	Reason string
+	// RetryAfter, when positive, is how many seconds the refusal is expected to hold.
+	RetryAfter int
 }
 
 func (e *SendRefusedError) Error() string {
@@ -48,8 +50,8 @@ func call[T any](ctx context.Context, c *Client, kind, identity string, req any)
 			case FailureInvalid, cluster.FailureUnknownType:
 				return nil, fmt.Errorf("%w: %s", ErrInvalid, f.Message)
 			case FailureNotConfigured, FailureTenantInactive, FailureNeedsReauth, FailureSendingPaused, FailureTemplate,
-				FailureIdempotencyReused, FailureQueueFull:
-				return nil, &SendRefusedError{Code: f.Code, Reason: f.Message}
+				FailureIdempotencyReused, FailureQueueFull, FailureMessagingLimit:
+				return nil, &SendRefusedError{Code: f.Code, Reason: f.Message, RetryAfter: f.RetryAfter}
 			case FailureWindowUnvouched:
 				return nil, fmt.Errorf("%w: %s", ErrWindowUnvouched, f.Message)
 			}

@@ -255,6 +255,10 @@ func (c *conversation) addOutbound(m Message, now time.Time) bool {
 	if m.Status == "" {
 		m.Status = StatusQueued
 	}
+	if at := m.Timestamp; m.Type == "template" && !at.IsZero() && !c.s.Summary.WindowOpen(at) && at.After(c.s.Summary.LastInitiatedAt) {
+		// Business-initiated: it counts against the messaging limit (messaging_limit.go).
+		c.s.Summary.LastInitiatedAt = at
+	}
 	pos := c.log.append(m)
 	c.log.index[outboundKey(m.ID)] = pos
 	c.s.Summary.MessageCount = c.log.count

@@ -108,7 +108,10 @@ type ConversationSummary struct {
 	LastActivityAt   time.Time `json:"lastActivityAt"`
 	// LastInboundAt opens the 24-hour customer-service window (Meta's message time).
 	LastInboundAt time.Time `json:"lastInboundAt,omitzero"`
-	CreatedAt     time.Time `json:"createdAt"`
+	// LastInitiatedAt is when the business last sent a template while the window was
+	// closed: the customer counts against Meta's messaging limit for 24 hours after.
+	LastInitiatedAt time.Time `json:"lastInitiatedAt,omitzero"`
+	CreatedAt       time.Time `json:"createdAt"`
 	// Version grows with every durable change; the tenant keeps the highest it has seen.
 	Version uint64 `json:"version"`
 }

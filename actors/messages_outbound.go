@@ -123,6 +123,10 @@ const (
 	FailureIdempotencyReused = "idempotency_key_reused"
 	// FailureQueueFull: the tenant's backlog is at its bound (OutboundPolicy.QueueWindow).
 	FailureQueueFull = "queue_full"
+	// FailureMessagingLimit: a template to a new recipient outside their window would exceed
+	// Meta's messaging limit (messaging_limit.go); the Failure's RetryAfter says when a
+	// recipient leaves the 24 hours.
+	FailureMessagingLimit = "messaging_limit_reached"
 )
 
 func registerOutbound(register func(name string, v any)) {

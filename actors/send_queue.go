@@ -13,8 +13,8 @@ import (
 type sendQueue struct {
 	lanes   map[string]*lane
 	ready   []laneRef
-	waiting laneHeap
-	every   time.Duration // pair limit
+	waiting timeHeap[laneRef] // waiting lanes by the time they may go
+	every   time.Duration     // pair limit
 	burst   int
 	queued  int // messages in lanes, busy heads included
 	sending int // busy lanes: heads being sent or settled
@@ -220,17 +220,4 @@ func (q *sendQueue) sweep(now time.Time) {
 	}
 }
 
-// laneHeap orders waiting lanes by the time they may go.
-type laneHeap []laneRef
-
-func (h laneHeap) Len() int           { return len(h) }
-func (h laneHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
-func (h laneHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *laneHeap) Push(x any)        { *h = append(*h, x.(laneRef)) }
-func (h *laneHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	old[len(old)-1] = laneRef{}
-	*h = old[:len(old)-1]
-	return x
-}
+func (r laneRef) when() time.Time { return r.at }

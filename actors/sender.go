@@ -46,7 +46,8 @@ type sender struct {
 	moreInStore bool
 	scanning    bool
 	stopped     bool
-	bl          backlog // sender_backlog.go
+	bl          backlog         // sender_backlog.go
+	initiated   initiatedLedger // messaging_limit.go
 }
 
 // numberQueue is one sending number's lanes and pacer.

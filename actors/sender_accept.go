@@ -35,12 +35,18 @@ func (s *sender) accept(q *QueueOutbound, r cluster.Replier) {
 		return
 	}
 	if why := s.backlogFull(); why != "" {
-		r.Fail(FailureQueueFull, why)
+		r.FailFor(FailureQueueFull, why, QueueFullRetry)
 		return
+	}
+	now := s.d.Now()
+	if q.Template != nil {
+		if why, wait := s.messagingLimitFull(row.ConversationID, now); why != "" {
+			r.FailFor(FailureMessagingLimit, why, wait)
+			return
+		}
 	}
 	s.acceptedOne()
 	row.State = persistence.OutboxQueued
-	now := s.d.Now()
 	ack := s.acker(q.Record, row, r)
 	if it, nq, ok := s.claimAtInsert(row, now); ok {
 		s.startInsertedAttempt(it, s.departure(it, nq, now), ack, r)

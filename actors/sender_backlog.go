@@ -3,6 +3,7 @@ package actors
 import (
 	"fmt"
 	"math"
+	"time"
 )
 
 // A tenant's backlog — its messages accepted and not yet settled — is bounded like a
@@ -23,9 +24,9 @@ type backlog struct {
 	since    int // accepted when the last count began
 }
 
-// QueueFullRetrySeconds is the Retry-After of a refusal: the next count, about a minute
-// away, may find room.
-const QueueFullRetrySeconds = 60
+// QueueFullRetry is the Retry-After of a refusal: the next count, about a minute away, may
+// find room.
+const QueueFullRetry = time.Minute
 
 // backlogLimit is how many pending messages the tenant may hold (0: unbounded).
 func (s *sender) backlogLimit() int {

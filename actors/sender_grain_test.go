@@ -829,3 +829,70 @@ func TestSenderWaitsForAStatusStillInTheInbox(t *testing.T) {
 	}
 	waitFor(t, "sent again once nothing names it", func() bool { n, _ := r.graph.sends(id); return n == 1 })
 }
+
+// Meta's messaging limit (here the legacy per-phone count, 3): templates to three new
+// customers outside their window go; a fourth new customer is refused with when to retry,
+// and nothing is stored; a repeat to a customer already counted, and a template inside an
+// open window, still go. The conversations remember the business-initiated sends, which is
+// what an activation rebuilds the count from.
+func TestQueueOutboundKeepsToTheMessagingLimit(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	ctx := t.Context()
+	events := []TenantEvent{
+		{Field: "message_template_status_update", Time: time.Now(), Template: &TemplateUpdate{ID: 7, Name: "promo", Language: "en_US", Status: TemplateApproved}},
+		{Field: "business_capability_update", Time: time.Now(), Capability: map[string]string{capabilityPerPhone: "3"}},
+	}
+	if err := r.client.RecordTenantEvents(ctx, tenant, events); err != nil {
+		t.Fatal(err)
+	}
+	seq := 0
+	template := func(to string) error {
+		seq++
+		id := fmt.Sprintf("ml%d-%s", seq, tenant)
+		row := outboxRow(tenant, id)
+		row.PhoneNumberID, row.Recipient, row.ConversationID = "", "+"+to, ConversationID(tenant, to)
+		row.Request = fmt.Appendf(nil, `{"messaging_product":"whatsapp","to":"+%s","type":"template","template":{"name":"promo","language":{"code":"en_US"}},"biz_opaque_callback_data":"%s"}`, to, id)
+		m, err := OutboundMessage(id, row.Request, row.CreatedAt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = r.client.QueueOutbound(ctx, &QueueOutbound{Message: row, Template: &TemplateRef{Name: "promo", Language: "en_US"}, Record: &m})
+		return err
+	}
+	for i := range 3 {
+		if err := template(fmt.Sprintf("55117%08d", i)); err != nil {
+			t.Fatalf("new customer %d of 3: %v", i+1, err)
+		}
+	}
+	var refused *SendRefusedError
+	err := template("5511700000003")
+	if !errors.As(err, &refused) || refused.Code != FailureMessagingLimit || refused.RetryAfter < 86_000 || refused.RetryAfter > 86_400 ||
+		!strings.Contains(refused.Reason, "3 customers") {
+		t.Fatalf("a fourth new customer: %v (%+v), want %s with about 24 h to wait", err, refused, FailureMessagingLimit)
+	}
+	if _, err := r.store.Outbox().Get(ctx, fmt.Sprintf("ml%d-%s", seq, tenant)); !errors.Is(err, persistence.ErrNotFound) {
+		t.Fatalf("the refused template was stored: %v", err)
+	}
+	if err := template("5511700000001"); err != nil {
+		t.Fatalf("a repeat to a counted customer: %v", err)
+	}
+	_, err = r.client.Deliver(ctx, "5511700000009", &Deliver{TenantID: tenant, Contact: Contact{WaID: "5511700000009"},
+		Messages: []Message{{WAMID: "wamid.ml." + tenant, Type: "text", Text: "oi", Timestamp: time.Now().UTC()}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := template("5511700000009"); err != nil {
+		t.Fatalf("a template inside the customer's window: %v", err)
+	}
+	for _, c := range []struct {
+		to        string
+		messages  int
+		initiated bool
+	}{{"5511700000000", 1, true}, {"5511700000001", 2, true}, {"5511700000009", 2, false}} {
+		waitFor(t, "the record of "+c.to, func() bool {
+			sum, err := r.client.Conversation(ctx, tenant, c.to)
+			return err == nil && sum.MessageCount == c.messages && sum.LastInitiatedAt.IsZero() != c.initiated
+		})
+	}
+}

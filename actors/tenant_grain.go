@@ -76,6 +76,7 @@ func (g *tenantGrain) Receive(c *cluster.Context, msg any) {
 		c.Reply().Send(&Ack{})
 	case *UpsertSummary:
 		g.convs.upsert(m.Summary)
+		g.out.noteInitiated(m.Summary)
 		g.out.chargeInbound(m.Inbound)
 		c.Reply().Send(&Ack{})
 	case *QueryConversations:
@@ -206,6 +207,7 @@ func (g *tenantGrain) loadState(ctx context.Context) error {
 				return fmt.Errorf("decode conversation %s: %w", s.Identity, err)
 			}
 			g.convs.upsert(cs.Summary)
+			g.out.noteInitiated(cs.Summary)
 		}
 		if len(page) < listPage {
 			return nil

@@ -28,6 +28,8 @@ type TenantState struct {
 	// paced at that instead of the default 80. Meta documents no way back down; a 130429
 	// still slows the pacer.
 	HighThroughput bool `json:"highThroughput,omitempty"`
+	// MessagingTier is the newest messaging limit Meta reported (TIER_2K, …; messaging_limit.go).
+	MessagingTier string `json:"messagingTier,omitempty"`
 	// Restricted is set by ACCOUNT_RESTRICTION / DISABLED_UPDATE until reinstated.
 	Restricted bool `json:"restricted,omitempty"`
 	// SendsPausedUntil pauses the tenant's sends after Meta restricted its number or WABA
@@ -99,6 +101,9 @@ func (t *TenantState) apply(ev TenantEvent) {
 		for k, v := range ev.Capability {
 			t.Capability[k] = v
 		}
+	}
+	if tier := messagingTierOf(ev); tier != "" {
+		t.MessagingTier = tier
 	}
 	ev.Raw = nil // the event log keeps the decoded fields; raw bodies stay in the inbox
 	t.Recent = append(t.Recent, ev)

@@ -89,6 +89,9 @@ func (c *Codec) Decode(env *anypb.Any) (any, error) {
 type Failure struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// RetryAfter, when positive, is how many seconds the grain expects the refusal to hold:
+	// a limit that frees at a known time (the edge's Retry-After).
+	RetryAfter int `json:"retryAfter,omitempty"`
 }
 
 // Failure codes the cluster layer itself answers.

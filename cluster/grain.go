@@ -88,6 +88,13 @@ func (r Replier) Send(v any) {
 // Fail answers with a Failure.
 func (r Replier) Fail(code, message string) { r.Send(&Failure{Code: code, Message: message}) }
 
+// FailFor answers with a Failure that holds for about d (rounded up to whole seconds, at
+// least one): a limit that frees at a known time.
+func (r Replier) FailFor(code, message string, d time.Duration) {
+	secs := max(1, int((d+time.Second-1)/time.Second))
+	r.Send(&Failure{Code: code, Message: message, RetryAfter: secs})
+}
+
 // grainActor adapts a Grain to protoactor: decodes envelopes, refuses work for identities
 // this member no longer owns, and hands everything else through.
 type grainActor struct {

@@ -9,31 +9,32 @@ import (
 // Stable error codes. Clients switch on these, never on the human message; a code once
 // published is never renamed. Listed in README.md ("Errors").
 const (
-	CodeValidation        = "validation_failed"      // 400: details name each field
-	CodeInvalidJSON       = "invalid_json"           // 400: body is not JSON or has a wrong type
-	CodeDuplicateParam    = "duplicate_parameter"    // 400: a query parameter given twice (HPP)
-	CodeUnauthorized      = "unauthorized"           // 401: no or bad credentials
-	CodeTokenExpired      = "token_expired"          // 401
-	CodeTokenInvalid      = "token_invalid"          // 401: tampered, wrong key, alg none
-	CodeInvalidSignature  = "invalid_signature"      // 401: webhook X-Hub-Signature-256
-	CodeForbidden         = "forbidden"              // 403
-	CodeNotFound          = "not_found"              // 404 (also for other tenants' resources)
-	CodeMethodNotAllowed  = "method_not_allowed"     // 405
-	CodeConflict          = "conflict"               // 409
-	CodePayloadTooLarge   = "payload_too_large"      // 413
-	CodeUnsupportedMedia  = "unsupported_media_type" // 415
-	CodeRuleRefused       = "rule_refused"           // 422: generic business rule
-	CodeWindowClosed      = "window_closed"          // 422: free-form outside the 24 h window
-	CodeRateLimited       = "rate_limited"           // 429, with Retry-After
-	CodeInternal          = "internal_error"         // 500: a bug; logged with the request id
-	CodeUnavailable       = "service_unavailable"    // 503: a dependency is down
-	CodeTenantInactive    = "tenant_inactive"        // 403: the tenant was deactivated
-	CodeNotConfigured     = "not_configured"         // 422: e.g. tenant has no WhatsApp number yet
-	CodeTemplateNotUsable = "template_not_usable"    // 422: template not synced or not APPROVED
-	CodeNeedsReauth       = "needs_reauth"           // 422: Meta rejected the tenant's token; reconnect the number
-	CodeSendingPaused     = "sending_paused"         // 409: Meta restricted the number or WABA; sends paused for now
-	CodeIdempotencyReused = "idempotency_key_reused" // 422: the Idempotency-Key named a different message before
-	CodeQueueFull         = "queue_full"             // 429, with Retry-After: the number's backlog is at its bound
+	CodeValidation        = "validation_failed"       // 400: details name each field
+	CodeInvalidJSON       = "invalid_json"            // 400: body is not JSON or has a wrong type
+	CodeDuplicateParam    = "duplicate_parameter"     // 400: a query parameter given twice (HPP)
+	CodeUnauthorized      = "unauthorized"            // 401: no or bad credentials
+	CodeTokenExpired      = "token_expired"           // 401
+	CodeTokenInvalid      = "token_invalid"           // 401: tampered, wrong key, alg none
+	CodeInvalidSignature  = "invalid_signature"       // 401: webhook X-Hub-Signature-256
+	CodeForbidden         = "forbidden"               // 403
+	CodeNotFound          = "not_found"               // 404 (also for other tenants' resources)
+	CodeMethodNotAllowed  = "method_not_allowed"      // 405
+	CodeConflict          = "conflict"                // 409
+	CodePayloadTooLarge   = "payload_too_large"       // 413
+	CodeUnsupportedMedia  = "unsupported_media_type"  // 415
+	CodeRuleRefused       = "rule_refused"            // 422: generic business rule
+	CodeWindowClosed      = "window_closed"           // 422: free-form outside the 24 h window
+	CodeRateLimited       = "rate_limited"            // 429, with Retry-After
+	CodeInternal          = "internal_error"          // 500: a bug; logged with the request id
+	CodeUnavailable       = "service_unavailable"     // 503: a dependency is down
+	CodeTenantInactive    = "tenant_inactive"         // 403: the tenant was deactivated
+	CodeNotConfigured     = "not_configured"          // 422: e.g. tenant has no WhatsApp number yet
+	CodeTemplateNotUsable = "template_not_usable"     // 422: template not synced or not APPROVED
+	CodeNeedsReauth       = "needs_reauth"            // 422: Meta rejected the tenant's token; reconnect the number
+	CodeSendingPaused     = "sending_paused"          // 409: Meta restricted the number or WABA; sends paused for now
+	CodeIdempotencyReused = "idempotency_key_reused"  // 422: the Idempotency-Key named a different message before
+	CodeQueueFull         = "queue_full"              // 429, with Retry-After: the number's backlog is at its bound
+	CodeMessagingLimit    = "messaging_limit_reached" // 429, with Retry-After: Meta's limit on customers messaged outside their window
 )
 
 // Detail names one problem with one field of a request.

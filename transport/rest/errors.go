@@ -73,7 +73,11 @@ func sendRefused(r *actors.SendRefusedError) error {
 		return idempotencyReused()
 	case actors.FailureQueueFull:
 		e := httpx.NewError(http.StatusTooManyRequests, httpx.CodeQueueFull, upperFirst(r.Reason))
-		e.RetryAfterSeconds = actors.QueueFullRetrySeconds
+		e.RetryAfterSeconds = r.RetryAfter
+		return e
+	case actors.FailureMessagingLimit:
+		e := httpx.NewError(http.StatusTooManyRequests, httpx.CodeMessagingLimit, upperFirst(r.Reason))
+		e.RetryAfterSeconds = r.RetryAfter
 		return e
 	default:
 		return httpx.NewError(http.StatusUnprocessableEntity, httpx.CodeNotConfigured, upperFirst(r.Reason))

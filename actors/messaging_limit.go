@@ -1,0 +1,193 @@
+package actors
+
+import (
+	"container/heap"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Meta's messaging limit (WHATSAPP.md §3): the most unique users a business may message
+// outside their customer service window — business-initiated messages, which can only be
+// templates — in a moving 24 hours. Meta sets it per business portfolio (TIER_250,
+// TIER_2K, TIER_10K, TIER_100K, TIER_UNLIMITED) and documents no error for exceeding it:
+// the excess fails or is dropped, and the number's quality pays. So the tenant counts the
+// recipients itself and refuses, at the API, a template to a new recipient that would
+// exceed the tier (429 messaging_limit_reached, Retry-After when the oldest recipient
+// leaves the 24 hours). Repeats to a recipient already counted, and templates inside an
+// open window, are not limited.
+//
+// The tier is the newest Meta reported (business_capability_update,
+// phone_number_quality_update); until one arrives the engine does not limit. The count is
+// rebuilt at activation from the conversations' summaries (LastInitiatedAt), so it
+// survives restarts; a crash can forget sends accepted in the conversations' write-behind
+// (100 ms) until their outcome restores the record.
+
+// MessagingLimitWindow is the moving window the messaging limit counts unique users in.
+const MessagingLimitWindow = 24 * time.Hour
+
+// messagingLimitOf reads a tier as Meta writes it: "TIER_250", "TIER_2K", "TIER_100K",
+// "TIER_UNLIMITED", or a plain count (the legacy max_daily_conversation_per_phone). limit
+// 0 means unlimited; ok is false for anything else, which the engine does not enforce.
+func messagingLimitOf(tier string) (limit int, ok bool) {
+	t := strings.ToUpper(strings.TrimSpace(tier))
+	t = strings.TrimPrefix(t, "TIER_")
+	if t == "UNLIMITED" {
+		return 0, true
+	}
+	mult := 1
+	switch {
+	case strings.HasSuffix(t, "K"):
+		t, mult = strings.TrimSuffix(t, "K"), 1_000
+	case strings.HasSuffix(t, "M"):
+		t, mult = strings.TrimSuffix(t, "M"), 1_000_000
+	}
+	n, err := strconv.Atoi(t)
+	if err != nil || n <= 0 || n > 1_000_000_000/mult {
+		return 0, false
+	}
+	return n * mult, true
+}
+
+// Keys of business_capability_update carrying the messaging limit: the portfolio's (since
+// late 2025) and the per-number one it replaced.
+const (
+	capabilityPerBusiness = "max_daily_conversations_per_business"
+	capabilityPerPhone    = "max_daily_conversation_per_phone"
+)
+
+// messagingTierOf is the tier an event reports, or "" when it reports none.
+func messagingTierOf(ev TenantEvent) string {
+	switch {
+	case ev.Quality != nil:
+		if ev.Quality.MaxDaily != "" {
+			return ev.Quality.MaxDaily
+		}
+		return ev.Quality.CurrentLimit
+	case ev.Capability != nil:
+		if v := ev.Capability[capabilityPerBusiness]; v != "" {
+			return v
+		}
+		return ev.Capability[capabilityPerPhone]
+	}
+	return ""
+}
+
+// messagingLimit is the tenant's messaging limit: 0 when unlimited or not known.
+func (t *TenantState) messagingLimit() int {
+	n, _ := messagingLimitOf(t.messagingTier())
+	return n
+}
+
+// messagingTier is MessagingTier, or for state saved before it existed the newest tier
+// among the remembered events.
+func (t *TenantState) messagingTier() string {
+	if t.MessagingTier != "" {
+		return t.MessagingTier
+	}
+	for i := len(t.Recent) - 1; i >= 0; i-- {
+		if tier := messagingTierOf(t.Recent[i]); tier != "" {
+			return tier
+		}
+	}
+	return ""
+}
+
+// initiatedLedger is the recipients (conversations) a tenant messaged outside their window
+// in the last MessagingLimitWindow, each with its latest such message. Expiry walks a
+// min-heap of (time, conversation); an entry a later message superseded is skipped then.
+type initiatedLedger struct {
+	last map[string]time.Time
+	due  timeHeap[ledgerEntry]
+}
+
+// note records a business-initiated message to conv at at (an older one changes nothing).
+func (l *initiatedLedger) note(conv string, at time.Time) {
+	if l.last == nil {
+		l.last = map[string]time.Time{}
+	}
+	if cur, ok := l.last[conv]; ok && !at.After(cur) {
+		return
+	}
+	l.last[conv] = at
+	heap.Push(&l.due, ledgerEntry{conv: conv, at: at})
+	if len(l.due) > 2*len(l.last)+1024 {
+		l.compact()
+	}
+}
+
+// expire forgets recipients whose latest business-initiated message is a window old, and
+// superseded entries at the heap's head, so the head is the oldest counted recipient.
+func (l *initiatedLedger) expire(now time.Time) {
+	for len(l.due) > 0 {
+		e := l.due[0]
+		cur, ok := l.last[e.conv]
+		live := ok && cur.Equal(e.at)
+		if live && now.Before(e.at.Add(MessagingLimitWindow)) {
+			return // the head is live: the oldest counted recipient
+		}
+		heap.Pop(&l.due)
+		if live {
+			delete(l.last, e.conv)
+		}
+	}
+}
+
+// count is how many unique recipients the window holds at now.
+func (l *initiatedLedger) count(now time.Time) int {
+	l.expire(now)
+	return len(l.last)
+}
+
+// admit counts a business-initiated message to conv at now against limit (0: none). A
+// recipient already counted is admitted (and its time moves on); a new one only below the
+// limit. Refused, wait is how long until the oldest recipient leaves the window.
+func (l *initiatedLedger) admit(conv string, now time.Time, limit int) (wait time.Duration, ok bool) {
+	l.expire(now)
+	if _, counted := l.last[conv]; !counted && limit > 0 && len(l.last) >= limit {
+		return l.due[0].at.Add(MessagingLimitWindow).Sub(now), false
+	}
+	l.note(conv, now)
+	return 0, true
+}
+
+// compact rebuilds the heap from the live entries once superseded ones dominate it.
+func (l *initiatedLedger) compact() {
+	l.due = l.due[:0]
+	for conv, at := range l.last {
+		l.due = append(l.due, ledgerEntry{conv: conv, at: at})
+	}
+	heap.Init(&l.due)
+}
+
+type ledgerEntry struct {
+	conv string
+	at   time.Time
+}
+
+func (e ledgerEntry) when() time.Time { return e.at }
+
+// messagingLimitFull counts a template to conv against the tenant's messaging limit unless
+// the tenant's copy of the conversation vouches for an open window (then the template is
+// not business-initiated). It returns why and for how long a new recipient is refused, or
+// "" when the send may go.
+func (s *sender) messagingLimitFull(conv string, now time.Time) (string, time.Duration) {
+	if s.windowOpen != nil && s.windowOpen(conv) {
+		return "", 0
+	}
+	limit := s.state.messagingLimit()
+	wait, ok := s.initiated.admit(conv, now, limit)
+	if ok {
+		return "", 0
+	}
+	return fmt.Sprintf("the business has messaged %d customers outside their service window in the last 24 hours, Meta's messaging limit (%s); "+
+		"this customer's template must wait until one of them leaves the 24 hours", limit, s.state.messagingTier()), wait
+}
+
+// noteInitiated learns a conversation's latest business-initiated message from its summary.
+func (s *sender) noteInitiated(sum ConversationSummary) {
+	if !sum.LastInitiatedAt.IsZero() {
+		s.initiated.note(sum.ID, sum.LastInitiatedAt)
+	}
+}

@@ -1,0 +1,159 @@
+package actors
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+func TestMessagingLimitOf(t *testing.T) {
+	cases := []struct {
+		tier  string
+		limit int
+		ok    bool
+	}{
+		{"TIER_50", 50, true},
+		{"TIER_250", 250, true},
+		{"TIER_1K", 1_000, true},
+		{"TIER_2K", 2_000, true},
+		{"TIER_10K", 10_000, true},
+		{"TIER_100K", 100_000, true},
+		{"TIER_UNLIMITED", 0, true},
+		{"tier_2k", 2_000, true},
+		{"1000", 1_000, true}, // the legacy per-phone count, a number in the webhook
+		{" TIER_250 ", 250, true},
+		{"", 0, false},
+		{"TIER_", 0, false},
+		{"TIER_FOO", 0, false},
+		{"TIER_-5", 0, false},
+		{"0", 0, false},
+		{"TIER_99999999999K", 0, false},
+	}
+	for _, c := range cases {
+		limit, ok := messagingLimitOf(c.tier)
+		if limit != c.limit || ok != c.ok {
+			t.Errorf("messagingLimitOf(%q) = %d, %v; want %d, %v", c.tier, limit, ok, c.limit, c.ok)
+		}
+	}
+}
+
+// The tier follows the newest event that reports one; events without one leave it, and a
+// state saved before MessagingTier existed finds it among its remembered events.
+func TestTenantStateFollowsTheMessagingTier(t *testing.T) {
+	s := newTenantState()
+	if s.messagingLimit() != 0 {
+		t.Fatal("a tenant Meta told nothing limits nothing")
+	}
+	steps := []struct {
+		ev   TenantEvent
+		want int
+	}{
+		{TenantEvent{Field: "business_capability_update", Capability: map[string]string{capabilityPerBusiness: "TIER_2K", "max_phone_numbers_per_waba": "25"}}, 2_000},
+		{TenantEvent{Field: "account_update", Account: &AccountEvent{Event: "PARTNER_ADDED"}}, 2_000},
+		{TenantEvent{Field: "phone_number_quality_update", Quality: &QualityUpdate{Event: "DOWNGRADE", OldLimit: "TIER_2K", CurrentLimit: "TIER_250", MaxDaily: "TIER_250"}}, 250},
+		{TenantEvent{Field: "phone_number_quality_update", Quality: &QualityUpdate{Event: "UPGRADE", CurrentLimit: "TIER_10K"}}, 10_000},
+		{TenantEvent{Field: "business_capability_update", Capability: map[string]string{capabilityPerPhone: "1000"}}, 1_000},
+		{TenantEvent{Field: "phone_number_quality_update", Quality: &QualityUpdate{Event: EventThroughputUpgrade, CurrentLimit: "TIER_UNLIMITED"}}, 0},
+	}
+	for i, st := range steps {
+		s.apply(st.ev)
+		if got := s.messagingLimit(); got != st.want {
+			t.Fatalf("after event %d (%s): limit %d, want %d", i, st.ev.Field, got, st.want)
+		}
+	}
+	old := TenantState{Recent: []TenantEvent{steps[0].ev, steps[2].ev, steps[1].ev}}
+	if got := old.messagingLimit(); got != 250 {
+		t.Fatalf("state saved before MessagingTier: limit %d, want 250 from its newest tier event", got)
+	}
+}
+
+func TestInitiatedLedger(t *testing.T) {
+	day := MessagingLimitWindow
+	var l initiatedLedger
+	admit := func(conv string, at time.Time, limit int) (time.Duration, bool) {
+		t.Helper()
+		return l.admit(conv, at, limit)
+	}
+	for i := range 3 {
+		if _, ok := admit(fmt.Sprint("c", i), t0.Add(time.Duration(i)*time.Hour), 3); !ok {
+			t.Fatalf("recipient %d of 3 refused", i)
+		}
+	}
+	wait, ok := admit("c3", t0.Add(5*time.Hour), 3)
+	if ok || wait != 19*time.Hour {
+		t.Fatalf("a fourth recipient with the limit at 3: ok %v, wait %s; want refused for 19h (c0 leaves at t0+24h)", ok, wait)
+	}
+	// A recipient already counted is no new user: admitted, and counted from now on.
+	if _, ok := admit("c0", t0.Add(6*time.Hour), 3); !ok {
+		t.Fatal("a repeat to a counted recipient was refused")
+	}
+	// c0's first message no longer holds the window's head: c1 (t0+1h) is now the oldest.
+	if wait, ok := admit("c3", t0.Add(7*time.Hour), 3); ok || wait != 18*time.Hour {
+		t.Fatalf("after c0 moved on: ok %v, wait %s; want refused for 18h", ok, wait)
+	}
+	if _, ok := admit("c3", t0.Add(day+time.Hour), 3); !ok {
+		t.Fatal("c1 left the window; c3 should fit")
+	}
+	if n := l.count(t0.Add(day + time.Hour)); n != 3 {
+		t.Fatalf("count %d, want 3 (c0, c2, c3)", n)
+	}
+	// No limit (unlimited or unknown) admits everyone, and still counts them.
+	for i := range 10 {
+		if _, ok := admit(fmt.Sprint("u", i), t0.Add(day+2*time.Hour), 0); !ok {
+			t.Fatal("no limit refused")
+		}
+	}
+	if n := l.count(t0.Add(day + 2*time.Hour)); n != 12 {
+		t.Fatalf("count %d, want 12 (c0, c3 and the ten; c2 left the window this very moment)", n)
+	}
+	// An older note (a summary arriving late) changes nothing; everything ages out.
+	l.note("c3", t0)
+	if n := l.count(t0.Add(2*day + 2*time.Hour)); n != 0 {
+		t.Fatalf("two days on: count %d, want 0", n)
+	}
+}
+
+// Repeats to the same few recipients supersede their heap entries; the heap is compacted
+// rather than growing with every send.
+func TestInitiatedLedgerCompacts(t *testing.T) {
+	var l initiatedLedger
+	for i := range 10_000 {
+		l.note(fmt.Sprint("c", i%5), t0.Add(time.Duration(i)*time.Second))
+	}
+	if len(l.due) > 2*5+1024+1 {
+		t.Fatalf("heap holds %d entries for 5 recipients", len(l.due))
+	}
+	if n := l.count(t0.Add(10_000 * time.Second)); n != 5 {
+		t.Fatalf("count %d, want 5", n)
+	}
+}
+
+// A template counts against the messaging limit when the customer's window is closed at
+// its time; inside the window, or any other type, it does not.
+func TestConversationMarksBusinessInitiatedTemplates(t *testing.T) {
+	cases := []struct {
+		name      string
+		inboundAt time.Time // zero: the customer never wrote
+		typ       string
+		initiated bool
+	}{
+		{"template to a customer who never wrote", time.Time{}, "template", true},
+		{"template after the window closed", t0.Add(-25 * time.Hour), "template", true},
+		{"template inside the window", t0.Add(-time.Hour), "template", false},
+		{"text inside the window", t0.Add(-time.Hour), "text", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			conv := newTestConversation()
+			if !c.inboundAt.IsZero() {
+				if _, err := conv.deliver(&Deliver{Contact: Contact{WaID: "5511987654321"}, Messages: []Message{inbound("w1", c.inboundAt)}}, c.inboundAt); err != nil {
+					t.Fatal(err)
+				}
+			}
+			conv.addOutbound(Message{ID: "o1", Type: c.typ, Timestamp: t0}, t0)
+			if got := conv.s.Summary.LastInitiatedAt; got.Equal(t0) != c.initiated || (!c.initiated && !got.IsZero()) {
+				t.Fatalf("LastInitiatedAt %v, initiated %v", got, c.initiated)
+			}
+		})
+	}
+}

@@ -1,0 +1,66 @@
+package engine_test
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/engine/enginetest"
+	"github.com/switchboard/switchboard/fakemeta"
+	"github.com/switchboard/switchboard/internal/fixtures"
+)
+
+// Meta's messaging limit, as a business_capability_update reports it (the fixture's tier
+// lowered to TIER_50, the one new and unverified businesses get): templates to 50 new
+// customers go; the 51st new customer is a 429 messaging_limit_reached whose Retry-After is
+// when the first of them leaves the 24 hours, and nothing is recorded for it; a repeat to a
+// counted customer still goes. After a restart the count is the same: the node rebuilds it
+// from the conversations.
+func TestTemplatesKeepToTheMessagingLimit(t *testing.T) {
+	r := startWithMeta(t, enginetest.Embedded, fakemeta.DefaultConfig(), nil)
+	r.meta.AddDemoTemplates(wabaA)
+	capability := bytes.Replace(fixtures.Read(t, "webhooks/business_capability_update.json"), []byte(`"TIER_2K"`), []byte(`"TIER_50"`), 1)
+	for _, body := range [][]byte{fixtures.Read(t, "webhooks/template_status_update_approved.json"), capability} {
+		if res := postWebhook(t, r.Node, body); res.Status != 200 {
+			t.Fatalf("webhook: %d %s", res.Status, res.Body)
+		}
+	}
+	waitProcessed(t, r.Node, 2)
+	template := func(n *enginetest.Node, token string, customer int) enginetest.Response {
+		conv := actors.ConversationID(r.tenantA, fmt.Sprintf("55119300%05d", customer))
+		return n.Post("/api/v1/messages/send-template", token, map[string]any{
+			"conversationId": conv, "templateName": "order_shipped", "language": "pt_BR", "components": orderShipped})
+	}
+	for c := range 50 {
+		if res := template(r.Node, r.agent, c); res.Status != 202 {
+			t.Fatalf("template to new customer %d of 50: %d %s", c+1, res.Status, res.Body)
+		}
+	}
+	refused := func(n *enginetest.Node, token string) {
+		t.Helper()
+		res := template(n, token, 50)
+		wait, _ := strconv.Atoi(res.Header["Retry-After"])
+		if res.Status != 429 || res.Code() != "messaging_limit_reached" || wait < 86_000 || wait > 86_400 {
+			t.Fatalf("the 51st new customer: %d %v %s, want 429 messaging_limit_reached with about 24 h to wait", res.Status, res.Header["Retry-After"], res.Body)
+		}
+		if res := n.Get("/api/v1/conversations/"+actors.ConversationID(r.tenantA, "5511930000050"), token); res.Status != 404 {
+			t.Fatalf("the refused template's customer: %d %s, want no conversation", res.Status, res.Body)
+		}
+	}
+	refused(r.Node, r.agent)
+	if res := template(r.Node, r.agent, 7); res.Status != 202 {
+		t.Fatalf("a repeat to a counted customer: %d %s", res.Status, res.Body)
+	}
+
+	dataDir := r.DataDir
+	r.Stop()
+	n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded, DataDir: dataDir,
+		Env: map[string]string{"META_GRAPH_URL": r.meta.URL(), "RATE_LIMIT_SEND": "100000/1m", "RATE_LIMIT_API": "100000/1m"}})
+	agent := n.Login(agentEmail, agentPassword)
+	refused(n, agent)
+	eventually(t, 30*time.Second, func() bool { return len(sentTimes(r.meta, phoneA)) == 51 },
+		func() string { return fmt.Sprintf("%d templates reached Meta, want the 51 accepted", len(sentTimes(r.meta, phoneA))) })
+}

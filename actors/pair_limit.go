@@ -45,6 +45,11 @@ func (b *pairBucket) take(now time.Time, every time.Duration, burst int) bool {
 	return true
 }
 
+// giveBack returns a message take spent on one that never went to Meta (it expired).
+func (b *pairBucket) giveBack(burst int) {
+	b.tokens = min(float64(burst), b.tokens+1)
+}
+
 // refused records a 131056 at now and returns how long the recipient waits: wait(X) for
 // X prior consecutive refusals, 4^X seconds when wait is nil.
 func (b *pairBucket) refused(now time.Time, wait func(attempt int) time.Duration) time.Duration {

@@ -129,6 +129,16 @@ func (q *sendQueue) finish(it *outItem, now time.Time) {
 	}
 }
 
+// withdraw removes a busy head that will never go to Meta (it expired in its lane), giving
+// back the pair-limit message next spent on it: the customer's next message does not wait
+// a pair interval for a message Meta never saw.
+func (q *sendQueue) withdraw(it *outItem, now time.Time) {
+	if l, ok := q.lanes[it.row.Recipient]; ok {
+		l.pair.giveBack(q.burst)
+	}
+	q.finish(it, now)
+}
+
 // release makes a busy head sendable again from it.notBefore (a retry).
 func (q *sendQueue) release(it *outItem, now time.Time) {
 	l, ok := q.lanes[it.row.Recipient]

@@ -98,3 +98,29 @@ func TestSendQueueTakeRemovesAWaitingMessage(t *testing.T) {
 		t.Fatal("taken message still queued")
 	}
 }
+
+// A head withdrawn unsent (it expired) gives its pair-limit message back: with a burst of
+// one, the customer's next message goes at once instead of a pair interval later. A head
+// finished after Meta saw it keeps the message spent.
+func TestSendQueueWithdrawGivesThePairMessageBack(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		withdraw bool
+		want     string
+	}{{"withdrawn unsent", true, "[ana1]"}, {"sent", false, "[]"}} {
+		t.Run(c.name, func(t *testing.T) {
+			q := newSendQueue(6*time.Second, 1)
+			q.push(queuedItem("ana0", "+ana"), t0)
+			q.push(queuedItem("ana1", "+ana"), t0)
+			head := q.next(t0)
+			if c.withdraw {
+				q.withdraw(head, t0)
+			} else {
+				q.finish(head, t0)
+			}
+			if got := drain(q, t0); fmt.Sprint(got) != c.want {
+				t.Fatalf("after the head: %v, want %s", got, c.want)
+			}
+		})
+	}
+}

@@ -35,7 +35,7 @@ func (s *sender) expired(it *outItem, now time.Time) bool {
 
 // expire fails a message its lane just handed over instead of sending it.
 func (s *sender) expire(it *outItem, nq *numberQueue, now time.Time) {
-	nq.q.finish(it, now)
+	nq.q.withdraw(it, now)
 	row := it.row
 	by := s.sendBy(row)
 	row.State, row.UpdatedAt = persistence.OutboxFailed, now

@@ -62,5 +62,7 @@ func TestTemplatesKeepToTheMessagingLimit(t *testing.T) {
 	agent := n.Login(agentEmail, agentPassword)
 	refused(n, agent)
 	eventually(t, 30*time.Second, func() bool { return len(sentTimes(r.meta, phoneA)) == 51 },
-		func() string { return fmt.Sprintf("%d templates reached Meta, want the 51 accepted", len(sentTimes(r.meta, phoneA))) })
+		func() string {
+			return fmt.Sprintf("%d templates reached Meta, want the 51 accepted", len(sentTimes(r.meta, phoneA)))
+		})
 }

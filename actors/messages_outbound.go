@@ -136,6 +136,8 @@ func registerOutbound(register func(name string, v any)) {
 		"actors.QueueOutbound": QueueOutbound{}, "actors.Queued": Queued{},
 		"actors.OutboundResult": OutboundResult{}, "actors.GetOutbound": GetOutbound{},
 		"actors.OutboundView": OutboundView{}, "actors.OutboundEvidence": OutboundEvidence{},
+		"actors.GetSendingStatus": GetSendingStatus{}, "actors.SendingStatus": SendingStatus{},
+		"actors.LearnMessagingTier": LearnMessagingTier{},
 	} {
 		register(name, v)
 	}

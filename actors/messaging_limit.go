@@ -27,10 +27,10 @@ import (
 // MessagingLimitWindow is the moving window the messaging limit counts unique users in.
 const MessagingLimitWindow = 24 * time.Hour
 
-// messagingLimitOf reads a tier as Meta writes it: "TIER_250", "TIER_2K", "TIER_100K",
+// MessagingLimitOf reads a tier as Meta writes it: "TIER_250", "TIER_2K", "TIER_100K",
 // "TIER_UNLIMITED", or a plain count (the legacy max_daily_conversation_per_phone). limit
 // 0 means unlimited; ok is false for anything else, which the engine does not enforce.
-func messagingLimitOf(tier string) (limit int, ok bool) {
+func MessagingLimitOf(tier string) (limit int, ok bool) {
 	t := strings.ToUpper(strings.TrimSpace(tier))
 	t = strings.TrimPrefix(t, "TIER_")
 	if t == "UNLIMITED" {
@@ -76,7 +76,7 @@ func messagingTierOf(ev TenantEvent) string {
 
 // messagingLimit is the tenant's messaging limit: 0 when unlimited or not known.
 func (t *TenantState) messagingLimit() int {
-	n, _ := messagingLimitOf(t.messagingTier())
+	n, _ := MessagingLimitOf(t.messagingTier())
 	return n
 }
 

@@ -30,9 +30,9 @@ func TestMessagingLimitOf(t *testing.T) {
 		{"TIER_99999999999K", 0, false},
 	}
 	for _, c := range cases {
-		limit, ok := messagingLimitOf(c.tier)
+		limit, ok := MessagingLimitOf(c.tier)
 		if limit != c.limit || ok != c.ok {
-			t.Errorf("messagingLimitOf(%q) = %d, %v; want %d, %v", c.tier, limit, ok, c.limit, c.ok)
+			t.Errorf("MessagingLimitOf(%q) = %d, %v; want %d, %v", c.tier, limit, ok, c.limit, c.ok)
 		}
 	}
 }

@@ -116,6 +116,19 @@ func (g *tenantGrain) Receive(c *cluster.Context, msg any) {
 			key = m.UserID
 		}
 		c.Reply().Send(&ContactKey{Key: key})
+	case *GetSendingStatus:
+		g.out.refreshDirectory(g.d.Now(), false)
+		c.Reply().Send(g.out.sendingStatus(g.d.Now()))
+	case *LearnMessagingTier:
+		if m.Tier != "" && m.Tier != g.state.MessagingTier {
+			g.state.MessagingTier = m.Tier
+			if err := g.save(); err != nil {
+				c.Reply().Fail(FailureStore, err.Error())
+				c.Stop()
+				return
+			}
+		}
+		c.Reply().Send(&Ack{})
 	case *GetTenantState:
 		s := g.state
 		c.Reply().Send(&s)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"time"
 
@@ -101,3 +102,13 @@ const (
 	readReceiptBackoff  = 500 * time.Millisecond
 	readReceiptDeadline = 15 * time.Second
 )
+
+// phoneNumberStatus asks Meta for a connected tenant's number with its own token: quality,
+// messaging limit, throughput and health status (GET /tenants/:id/status).
+func (e *Engine) phoneNumberStatus(ctx context.Context, t persistence.Tenant) (*graph.PhoneNumber, error) {
+	token, err := e.vault.Open(t.AccessToken, t.ID)
+	if err != nil {
+		return nil, fmt.Errorf("tenant %s: access token does not open with this node's keys: %w", t.ID, err)
+	}
+	return e.graph.PhoneNumber(ctx, token, t.PhoneNumberID)
+}

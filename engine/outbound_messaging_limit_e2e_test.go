@@ -11,6 +11,7 @@ import (
 	"github.com/switchboard/switchboard/engine/enginetest"
 	"github.com/switchboard/switchboard/fakemeta"
 	"github.com/switchboard/switchboard/internal/fixtures"
+	"github.com/switchboard/switchboard/transport/graph"
 )
 
 // Meta's messaging limit, as a business_capability_update reports it (the fixture's tier
@@ -18,7 +19,7 @@ import (
 // customers go; the 51st new customer is a 429 messaging_limit_reached whose Retry-After is
 // when the first of them leaves the 24 hours, and nothing is recorded for it; a repeat to a
 // counted customer still goes. After a restart the count is the same: the node rebuilds it
-// from the conversations.
+// from the conversations, and its status counts them.
 func TestTemplatesKeepToTheMessagingLimit(t *testing.T) {
 	r := startWithMeta(t, enginetest.Embedded, fakemeta.DefaultConfig(), nil)
 	r.meta.AddDemoTemplates(wabaA)
@@ -61,6 +62,13 @@ func TestTemplatesKeepToTheMessagingLimit(t *testing.T) {
 		Env: map[string]string{"META_GRAPH_URL": r.meta.URL(), "RATE_LIMIT_SEND": "100000/1m", "RATE_LIMIT_API": "100000/1m"}})
 	agent := n.Login(agentEmail, agentPassword)
 	refused(n, agent)
+	// The status counts the same 50 customers (Meta's live answer names the same tier).
+	r.meta.UpdateNumber(phoneA, func(p *graph.PhoneNumber) { p.MessagingLimit = "TIER_50" })
+	r2 := &metaRig{Node: n, meta: r.meta, tenantA: r.tenantA}
+	if st := r2.tenantStatus(t, n.Login(adminEmail, adminPassword), r.tenantA, 200); st.MessagingLimit.Tier != "TIER_50" ||
+		st.MessagingLimit.Limit == nil || *st.MessagingLimit.Limit != 50 || st.MessagingLimit.Used != 50 {
+		t.Fatalf("status after the restart: messaging limit %+v, want 50 of TIER_50 used", st.MessagingLimit)
+	}
 	eventually(t, 30*time.Second, func() bool { return len(sentTimes(r.meta, phoneA)) == 51 },
 		func() string {
 			return fmt.Sprintf("%d templates reached Meta, want the 51 accepted", len(sentTimes(r.meta, phoneA)))

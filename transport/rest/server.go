@@ -15,6 +15,7 @@ import (
 	"github.com/switchboard/switchboard/internal/ids"
 	"github.com/switchboard/switchboard/persistence"
 	"github.com/switchboard/switchboard/transport/edge"
+	"github.com/switchboard/switchboard/transport/graph"
 	"github.com/switchboard/switchboard/transport/httpx"
 	"github.com/switchboard/switchboard/transport/ratelimit"
 )
@@ -46,6 +47,9 @@ type Options struct {
 	IDs *ids.Generator
 	// OnMarkRead is told when a conversation is marked read (the read receipt to Meta).
 	OnMarkRead func(context.Context, actors.ConversationSummary)
+	// PhoneNumberStatus asks Meta for a connected tenant's number, health status included
+	// (GET /tenants/:id/status); nil leaves Meta's half of the status out.
+	PhoneNumberStatus func(context.Context, persistence.Tenant) (*graph.PhoneNumber, error)
 
 	// Mount adds routes owned by other transport packages (the webhook edge, WebSocket).
 	Mount []func(r *router.Router)
@@ -100,6 +104,7 @@ func New(opts Options) *Server {
 	v1.GET("/auth/me", authed(s.h(s.me)))
 	v1.POST("/tenants", authed(s.h(s.createTenant)))
 	v1.GET("/tenants", authed(s.h(s.listTenants)))
+	v1.GET("/tenants/{id}/status", authed(s.h(s.tenantStatus)))
 	v1.GET("/conversations", authed(s.h(s.listConversations)))
 	v1.GET("/conversations/{id}", authed(s.h(s.getConversation)))
 	v1.PUT("/conversations/{id}/read", authed(s.h(s.markConversationRead)))

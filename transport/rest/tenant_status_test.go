@@ -1,0 +1,57 @@
+package rest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/persistence"
+	"github.com/switchboard/switchboard/transport/httpx"
+)
+
+// The code a send gets now, as the status reports it, follows the order the tenant refuses in.
+func TestTenantStatusNamesTheRefusal(t *testing.T) {
+	paused := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name      string
+		active    bool
+		connected bool
+		st        actors.SendingStatus
+		dirReauth bool
+		want      string
+	}{
+		{"sending", true, true, actors.SendingStatus{}, false, ""},
+		{"deactivated", false, true, actors.SendingStatus{NeedsReauth: true}, false, httpx.CodeTenantInactive},
+		{"no number", true, false, actors.SendingStatus{}, false, httpx.CodeNotConfigured},
+		{"token revoked (tenant)", true, true, actors.SendingStatus{NeedsReauth: true, Restricted: true}, false, httpx.CodeNeedsReauth},
+		{"token revoked (directory)", true, true, actors.SendingStatus{}, true, httpx.CodeNeedsReauth},
+		{"restricted", true, true, actors.SendingStatus{Restricted: true}, false, httpx.CodeSendingPaused},
+		{"paused", true, true, actors.SendingStatus{PausedUntil: paused, PausedReason: "Spam rate limit hit"}, false, httpx.CodeSendingPaused},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			v := tenantStatusView{Connected: c.connected}
+			v.fromEngine(persistence.Tenant{Active: c.active, NeedsReauth: c.dirReauth}, &c.st)
+			if v.Sending.Refused != c.want {
+				t.Fatalf("refused %q, want %q", v.Sending.Refused, c.want)
+			}
+			if (v.Sending.PausedUntil != nil) != !c.st.PausedUntil.IsZero() {
+				t.Fatalf("pausedUntil %v for %v", v.Sending.PausedUntil, c.st.PausedUntil)
+			}
+		})
+	}
+}
+
+// The messaging limit's count is null when unlimited or unknown, and the backlog null before
+// the engine counted it.
+func TestTenantStatusLimitsView(t *testing.T) {
+	v := tenantStatusView{Connected: true}
+	v.fromEngine(persistence.Tenant{Active: true}, &actors.SendingStatus{MessagingTier: "TIER_UNLIMITED", Initiated: 12, BacklogLimit: 800})
+	if v.MessagingLimit.Limit != nil || v.MessagingLimit.Used != 12 || v.Sending.Backlog != nil || v.Sending.BacklogLimit != 800 {
+		t.Fatalf("unlimited, uncounted: %+v %+v", v.MessagingLimit, v.Sending)
+	}
+	v.fromEngine(persistence.Tenant{Active: true}, &actors.SendingStatus{MessagingTier: "TIER_250", MessagingLimit: 250, Backlog: 3, BacklogKnown: true})
+	if v.MessagingLimit.Limit == nil || *v.MessagingLimit.Limit != 250 || v.Sending.Backlog == nil || *v.Sending.Backlog != 3 {
+		t.Fatalf("TIER_250, counted: %+v %+v", v.MessagingLimit, v.Sending)
+	}
+}

@@ -156,11 +156,13 @@ func (e *Engine) wire(ctx context.Context) error {
 		IDs:               gen,
 		OnMarkRead:        e.sendReadReceipt,
 		PhoneNumberStatus: e.phoneNumberStatus,
+		UploadMedia:       e.uploadMedia,
 		Mount:             []func(*router.Router){hook.Mount},
 	})
 	e.http = &fasthttp.Server{
 		Handler:            api.Handler(),
 		MaxRequestBodySize: int(cfg.WebhookBodyLimit),
+		HeaderReceived:     edge.BodyLimitFor(map[string]int{rest.MediaUploadPath: int(cfg.MediaUploadLimit)}),
 		ReadTimeout:        30 * time.Second,
 		WriteTimeout:       30 * time.Second,
 		IdleTimeout:        2 * time.Minute,

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -111,4 +112,33 @@ func (e *Engine) phoneNumberStatus(ctx context.Context, t persistence.Tenant) (*
 		return nil, fmt.Errorf("tenant %s: access token does not open with this node's keys: %w", t.ID, err)
 	}
 	return e.graph.PhoneNumber(ctx, token, t.PhoneNumberID)
+}
+
+// uploadMedia uploads a tenant's file to Meta from its connected number (POST /media). It
+// refuses, as a send would be refused, a tenant that is deactivated, has no number or a
+// token that does not open, or whose token Meta rejected; paused sends do not stop an
+// upload, which sends nothing.
+func (e *Engine) uploadMedia(ctx context.Context, tenantID string, m graph.MediaUpload) (string, error) {
+	t, err := e.store.Directory().TenantByID(ctx, tenantID)
+	switch {
+	case errors.Is(err, persistence.ErrNotFound):
+		return "", &actors.SendRefusedError{Code: actors.FailureNotConfigured, Reason: "the tenant is not in the directory"}
+	case err != nil:
+		return "", fmt.Errorf("media upload: read tenant %s: %w", tenantID, err)
+	case !t.Active:
+		return "", &actors.SendRefusedError{Code: actors.FailureTenantInactive, Reason: "the tenant is deactivated"}
+	case t.PhoneNumberID == "" || t.AccessToken.IsZero():
+		return "", &actors.SendRefusedError{Code: actors.FailureNotConfigured, Reason: "the tenant has no connected WhatsApp number; complete Embedded Signup first"}
+	case t.NeedsReauth:
+		return "", &actors.SendRefusedError{Code: actors.FailureNeedsReauth, Reason: "Meta rejected the tenant's access token; reconnect the number through Embedded Signup"}
+	}
+	token, err := e.vault.Open(t.AccessToken, t.ID)
+	if err != nil {
+		return "", &actors.SendRefusedError{Code: actors.FailureNotConfigured, Reason: "the tenant's access token cannot be opened with this node's keys"}
+	}
+	res, err := e.graph.UploadMedia(ctx, token, t.PhoneNumberID, m)
+	if err != nil {
+		return "", err
+	}
+	return res.ID, nil
 }

@@ -28,6 +28,8 @@ func errorText(code int) (title, details string, status int) {
 		return "Required parameter is missing", "", http.StatusBadRequest
 	case 131009:
 		return "Parameter value is not valid", "", http.StatusBadRequest
+	case 131053:
+		return "Media upload error", "Unable to upload the media used in the message.", http.StatusBadRequest
 	case 131026:
 		return "Message undeliverable", "Unable to deliver message. Reasons can include: the recipient phone number is not a WhatsApp phone number.", http.StatusBadRequest
 	case 131042:

@@ -1,6 +1,6 @@
 // Package fakemeta is a stand-in for Meta's WhatsApp Cloud API, for tests, demos and the
-// bench suite: the Graph endpoints the engine calls (send, mark read, onboarding, template
-// sync, number health) answering like Meta — including its limits and error codes — and
+// bench suite: the Graph endpoints the engine calls (send, mark read, media upload,
+// onboarding, template sync, number health) answering like Meta — including its limits and error codes — and
 // a webhook sender posting signed status and inbound webhooks with Meta's delivery habits
 // (delays, retries, duplicates, reordering, asynchronous failures).
 //
@@ -8,6 +8,8 @@
 // (cmd/fakemeta). Wire shapes come from transport/graph and are checked against the
 // shared fixtures, so the stand-in and the engine cannot drift apart on a field name.
 //
-// What it does not model: billing, media upload/download, groups, calls, the business
-// messaging limit tier, and inbound traffic counting toward the number's throughput.
+// What it does not model: billing, media download (GET /{media_id}) and sends checking that
+// a media id was uploaded, groups, calls, enforcing the business messaging limit tier (it
+// reports one: Meta documents no error for exceeding it), and inbound traffic counting
+// toward the number's throughput.
 package fakemeta

@@ -28,12 +28,13 @@ type Server struct {
 	now func() time.Time
 
 	mu      sync.RWMutex
-	numbers map[string]*number // by phone_number_id
-	wabas   map[string]*waba   // by WABA id
-	tokens  map[string]*token  // by access token
-	codes   map[string]string  // Embedded Signup code → token
-	seq     uint64             // template id sequence
-	used    map[string]bool    // exchanged codes (a second exchange fails differently)
+	numbers map[string]*number  // by phone_number_id
+	wabas   map[string]*waba    // by WABA id
+	tokens  map[string]*token   // by access token
+	codes   map[string]string   // Embedded Signup code → token
+	seq     uint64              // template id sequence
+	used    map[string]bool     // exchanged codes (a second exchange fails differently)
+	media   map[string]uploaded // by media id
 
 	wamidPrefix string
 	wamidSeq    atomic.Uint64
@@ -55,7 +56,7 @@ func New(cfg Config) *Server {
 	bg, stop := context.WithCancel(context.Background())
 	s := &Server{
 		cfg: cfg, log: cfg.Logger, now: cfg.Clock,
-		numbers: map[string]*number{}, wabas: map[string]*waba{}, tokens: map[string]*token{}, codes: map[string]string{}, used: map[string]bool{},
+		numbers: map[string]*number{}, wabas: map[string]*waba{}, tokens: map[string]*token{}, codes: map[string]string{}, used: map[string]bool{}, media: map[string]uploaded{},
 		wamidPrefix: fmt.Sprintf("%08X", rand.Uint32()),
 		bg:          bg, stop: stop,
 	}
@@ -71,6 +72,7 @@ func New(cfg Config) *Server {
 		IdleTimeout:        30 * time.Second,
 		CloseOnShutdown:    true,
 		MaxRequestBodySize: 4 << 20,
+		HeaderReceived:     bodyLimit,
 	}
 	return s
 }
@@ -88,6 +90,7 @@ func (s *Server) Handler() fasthttp.RequestHandler {
 
 	r.POST("/{version}/{id}/messages", s.graph(s.messages))
 	r.POST("/{version}/{id}/register", s.graph(s.register))
+	r.POST("/{version}/{id}/media", s.graph(s.uploadMedia))
 	r.GET("/{version}/{id}/subscribed_apps", s.graph(s.subscribedApps))
 	r.POST("/{version}/{id}/subscribed_apps", s.graph(s.subscribeApp))
 	r.DELETE("/{version}/{id}/subscribed_apps", s.graph(s.unsubscribeApp))

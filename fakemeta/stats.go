@@ -32,6 +32,8 @@ type NumberStats struct {
 	MaxPerSecond int `json:"max_accepted_per_second"`
 	// Inbound is inbound messages generated for the number.
 	Inbound int64 `json:"inbound"`
+	// Uploads is media files uploaded for the number (POST /{phone_number_id}/media).
+	Uploads int64 `json:"media_uploads"`
 }
 
 // WebhookStats counts webhook POSTs.
@@ -63,8 +65,8 @@ type SentMessage struct {
 }
 
 type numberStats struct {
-	requests, accepted, markedRead, inbound int64
-	errors, async                           map[int]int64
+	requests, accepted, markedRead, inbound, uploads int64
+	errors, async                                    map[int]int64
 }
 
 func newNumberStats() numberStats {
@@ -84,7 +86,7 @@ func (s *Server) Stats() Stats {
 		n.mu.Lock()
 		ns := NumberStats{
 			Requests: n.stats.requests, Accepted: n.stats.accepted, MarkedRead: n.stats.markedRead,
-			Inbound: n.stats.inbound, MaxPerSecond: n.accepted.max,
+			Inbound: n.stats.inbound, MaxPerSecond: n.accepted.max, Uploads: n.stats.uploads,
 			Errors: copyCounts(n.stats.errors), AsyncFailures: copyCounts(n.stats.async),
 		}
 		n.mu.Unlock()

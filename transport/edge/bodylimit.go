@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 
@@ -35,4 +36,21 @@ func tooLarge(max int) *httpx.Error {
 		msg = fmt.Sprintf("Request body is larger than %d bytes", max)
 	}
 	return httpx.NewError(http.StatusRequestEntityTooLarge, httpx.CodePayloadTooLarge, msg)
+}
+
+// BodyLimitFor lets the paths in limits read bodies up to their own size instead of the
+// server's MaxRequestBodySize, decided from the request line before the body is read (the
+// server's HeaderReceived): a media upload may be 16 MiB while every other request stays
+// within the server's bound. A larger body answers 413 like any other (ServerErrorHandler).
+func BodyLimitFor(limits map[string]int) func(*fasthttp.RequestHeader) fasthttp.RequestConfig {
+	return func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+		uri := h.RequestURI()
+		if i := bytes.IndexByte(uri, '?'); i >= 0 {
+			uri = uri[:i]
+		}
+		if n, ok := limits[string(uri)]; ok { // the conversion does not allocate in a lookup
+			return fasthttp.RequestConfig{MaxRequestBodySize: n}
+		}
+		return fasthttp.RequestConfig{}
+	}
 }

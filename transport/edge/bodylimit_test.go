@@ -80,3 +80,26 @@ func oversized(size int) string {
 	return fmt.Sprintf("POST /api/v1/items HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"+
 		"Content-Length: %d\r\n\r\n%s", size, strings.Repeat("a", size))
 }
+
+// A route's own body limit is chosen from the request line alone, query aside; other paths
+// keep the server's.
+func TestBodyLimitForChoosesByPath(t *testing.T) {
+	limit := edge.BodyLimitFor(map[string]int{"/api/v1/media": 16 << 20})
+	for _, c := range []struct {
+		uri  string
+		want int
+	}{
+		{"/api/v1/media", 16 << 20},
+		{"/api/v1/media?tenantId=abc", 16 << 20},
+		{"/api/v1/media/", 0},
+		{"/api/v1/media2", 0},
+		{"/api/v1/webhook", 0},
+	} {
+		var h fasthttp.RequestHeader
+		h.SetMethod("POST")
+		h.SetRequestURI(c.uri)
+		if got := limit(&h).MaxRequestBodySize; got != c.want {
+			t.Errorf("%s: limit %d, want %d", c.uri, got, c.want)
+		}
+	}
+}

@@ -148,6 +148,9 @@ func (c *Client) do(ctx context.Context, k call) error {
 	case rawBody:
 		req.Header.SetContentType("application/json")
 		req.SetBodyRaw(b)
+	case formBody:
+		req.Header.SetContentType(b.contentType)
+		req.SetBodyRaw(b.data)
 	default:
 		enc, err := json.Marshal(b)
 		if err != nil {

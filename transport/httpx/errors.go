@@ -35,6 +35,7 @@ const (
 	CodeIdempotencyReused = "idempotency_key_reused"  // 422: the Idempotency-Key named a different message before
 	CodeQueueFull         = "queue_full"              // 429, with Retry-After: the number's backlog is at its bound
 	CodeMessagingLimit    = "messaging_limit_reached" // 429, with Retry-After: Meta's limit on customers messaged outside their window
+	CodeMediaRejected     = "media_rejected"          // 422: Meta refused an uploaded file (its code and details in the message)
 )
 
 // Detail names one problem with one field of a request.

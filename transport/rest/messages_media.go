@@ -33,6 +33,13 @@ type sendMediaRequest struct {
 	ReplyTo        string `json:"replyTo"`
 }
 
+// filenameOK: a file name Meta shows as it is, no path, within maxFilename characters.
+func filenameOK(name string) bool {
+	return utf8.RuneCountInString(name) <= maxFilename && !strings.ContainsAny(name, "/\\\x00")
+}
+
+var filenameRule = fmt.Sprintf("must be a file name (no path) of at most %d characters", maxFilename)
+
 // mediaBuilders are the media types a send may carry.
 var mediaBuilders = map[string]func(*graph.SendRequest, graph.MediaObject) *graph.SendRequest{
 	graph.TypeImage:    (*graph.SendRequest).WithImage,
@@ -95,8 +102,8 @@ func mediaDetails(req sendMediaRequest) []httpx.Detail {
 		switch {
 		case ok && !graph.FilenameAllowed(req.Type):
 			bad("filename", "is only allowed on documents")
-		case utf8.RuneCountInString(req.Filename) > maxFilename || strings.ContainsAny(req.Filename, "/\\\x00"):
-			bad("filename", fmt.Sprintf("must be a file name (no path) of at most %d characters", maxFilename))
+		case !filenameOK(req.Filename):
+			bad("filename", filenameRule)
 		}
 	}
 	return details

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/fasthttp/router"
@@ -50,6 +51,9 @@ type Options struct {
 	// PhoneNumberStatus asks Meta for a connected tenant's number, health status included
 	// (GET /tenants/:id/status); nil leaves Meta's half of the status out.
 	PhoneNumberStatus func(context.Context, persistence.Tenant) (*graph.PhoneNumber, error)
+	// UploadMedia uploads a file to Meta from the tenant's number and returns Meta's media
+	// id (POST /media); a tenant that cannot send answers *actors.SendRefusedError.
+	UploadMedia func(ctx context.Context, tenantID string, m graph.MediaUpload) (string, error)
 
 	// Mount adds routes owned by other transport packages (the webhook edge, WebSocket).
 	Mount []func(r *router.Router)
@@ -62,6 +66,7 @@ type Server struct {
 	requestTimeout time.Duration
 	started        time.Time
 	handler        fasthttp.RequestHandler
+	uploads        chan struct{} // media uploads in flight (maxUploadsInFlight)
 	// routes lists the router's routes by method (path parameters as {name}): what
 	// openapi.json must describe (TestOpenAPICoversEveryRoute).
 	routes map[string][]string
@@ -75,7 +80,8 @@ func New(opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	s := &Server{accounts: opts.Accounts, opts: opts, requestTimeout: opts.RequestTimeout, started: time.Now()}
+	s := &Server{accounts: opts.Accounts, opts: opts, requestTimeout: opts.RequestTimeout, started: time.Now(),
+		uploads: make(chan struct{}, maxUploadsInFlight)}
 
 	r := router.New()
 	r.SaveMatchedRoutePath = true
@@ -118,6 +124,10 @@ func New(opts Options) *Server {
 	v1.POST("/messages/send-media", sending(s.h(s.sendMedia)))
 	v1.POST("/messages/send-interactive", sending(s.h(s.sendInteractive)))
 	v1.POST("/messages/send-reaction", sending(s.h(s.sendReaction)))
+	// The upload's body is bounded by MEDIA_UPLOAD_LIMIT before it is read (the server's
+	// HeaderReceived), not by API_BODY_LIMIT.
+	v1.POST(strings.TrimPrefix(MediaUploadPath, "/api/v1"), httpx.Chain(s.h(s.uploadMedia), s.requireAuth,
+		edge.RateLimit(opts.Limiter, opts.RateAPI, userKey), edge.RateLimit(opts.Limiter, opts.RateSend, userKey)))
 	v1.GET("/health", s.h(s.health))
 	v1.GET("/openapi.json", serveOpenAPI)
 	if opts.Metrics != nil && opts.Gatherer != nil {

@@ -1,0 +1,132 @@
+package fakemeta
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"mime/multipart"
+	"net/textproto"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/switchboard/switchboard/transport/graph"
+)
+
+// The engine's client uploads a file and gets Meta's media id; fakemeta keeps what it got
+// (size, SHA-256) and counts the upload. A 6 MiB document passes although every other
+// request is bounded at 4 MiB.
+func TestMediaUploadThroughTheClient(t *testing.T) {
+	s := startFake(t, Config{})
+	c := clientFor(t, s)
+	for _, f := range []graph.MediaUpload{
+		{Filename: "nota.jpg", MIMEType: "image/jpeg", Data: bytes.Repeat([]byte{0xff, 0xd8}, 1000)},
+		{Filename: "contrato.pdf", MIMEType: "application/pdf", Data: bytes.Repeat([]byte("%PDF"), 6<<20/4)},
+		{Filename: "voz.ogg", MIMEType: "audio/ogg; codecs=opus", Data: []byte("OggS")},
+	} {
+		res, err := c.UploadMedia(bg(), tokenA, pnA, f)
+		if err != nil {
+			t.Fatalf("%s: %v", f.Filename, err)
+		}
+		got, ok := s.Uploaded(res.ID)
+		sum := sha256.Sum256(f.Data)
+		if !ok || got.PhoneNumberID != pnA || got.Size != int64(len(f.Data)) || got.Filename != f.Filename ||
+			got.SHA256 != base64.StdEncoding.EncodeToString(sum[:]) || got.MIMEType != f.MIMEType {
+			t.Fatalf("%s: kept %+v", f.Filename, got)
+		}
+	}
+	if n := s.Stats().Numbers[pnA].Uploads; n != 3 {
+		t.Fatalf("%d uploads counted, want 3", n)
+	}
+}
+
+// What Meta refuses, fakemeta refuses with Meta's code: 131053 for the file itself (a type
+// WhatsApp does not send, a file larger than Meta takes of its type), 100 for the form, and
+// the token's own errors for a number it may not use.
+func TestMediaUploadRefusals(t *testing.T) {
+	s := startFake(t, Config{})
+	c := clientFor(t, s)
+	cases := []struct {
+		name  string
+		token string
+		file  graph.MediaUpload
+		code  int
+	}{
+		{"a gif", tokenA, graph.MediaUpload{Filename: "a.gif", MIMEType: "image/gif", Data: []byte("GIF89a")}, 131053},
+		{"an image over 5 MiB", tokenA, graph.MediaUpload{Filename: "big.png", MIMEType: "image/png", Data: make([]byte, 5<<20+1)}, 131053},
+		{"a sticker over 500 KiB", tokenA, graph.MediaUpload{Filename: "s.webp", MIMEType: "image/webp", Data: make([]byte, 500<<10+1)}, 131053},
+		{"no type", tokenA, graph.MediaUpload{Filename: "x.jpg", Data: []byte{1}}, 100},
+		{"another business's number", tokenB, graph.MediaUpload{Filename: "x.jpg", MIMEType: "image/jpeg", Data: []byte{1}}, 100},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := c.UploadMedia(bg(), tc.token, pnA, tc.file)
+			if e := asAPIError(t, err); e.Code != tc.code {
+				t.Fatalf("code %d (%v), want %d", e.Code, e, tc.code)
+			}
+		})
+	}
+
+	forms := []struct {
+		name   string
+		fields map[string]string
+		part   string // the file part's Content-Type; "" leaves the file out
+		code   int
+	}{
+		{"no messaging_product", map[string]string{"type": "image/jpeg"}, "image/jpeg", 100},
+		{"no file", map[string]string{"messaging_product": "whatsapp", "type": "image/jpeg"}, "", 100},
+		{"the file is not of its type", map[string]string{"messaging_product": "whatsapp", "type": "image/png"}, "image/jpeg", 131053},
+	}
+	for _, f := range forms {
+		t.Run(f.name, func(t *testing.T) {
+			status, body := postForm(t, s.URL()+"/v24.0/"+pnA+"/media", tokenA, f.fields, f.part)
+			if e := apiErr(t, status, body); e.Code != f.code {
+				t.Fatalf("code %d, want %d: %s", e.Code, f.code, body)
+			}
+		})
+	}
+	if n := s.Stats().Numbers[pnA].Uploads; n != 0 {
+		t.Fatalf("%d refused uploads counted", n)
+	}
+}
+
+// postForm posts a multipart form with fields and, when part is set, a one-byte file of
+// that Content-Type.
+func postForm(t *testing.T, url, token string, fields map[string]string, part string) (int, []byte) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		if err := w.WriteField(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if part != "" {
+		h := textproto.MIMEHeader{"Content-Disposition": {`form-data; name="file"; filename="f"`}, "Content-Type": {part}}
+		p, err := w.CreatePart(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = p.Write([]byte{1})
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	req.SetRequestURI(url)
+	req.Header.SetMethod("POST")
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.SetContentType(w.FormDataContentType())
+	req.SetBody(buf.Bytes())
+	if err := fasthttp.DoTimeout(req, resp, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(resp.Header.ContentType()), "json") {
+		t.Fatalf("answer of type %s", resp.Header.ContentType())
+	}
+	return resp.StatusCode(), append([]byte(nil), resp.Body()...)
+}

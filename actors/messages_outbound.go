@@ -138,6 +138,7 @@ func registerOutbound(register func(name string, v any)) {
 		"actors.OutboundView": OutboundView{}, "actors.OutboundEvidence": OutboundEvidence{},
 		"actors.GetSendingStatus": GetSendingStatus{}, "actors.SendingStatus": SendingStatus{},
 		"actors.LearnMessagingTier": LearnMessagingTier{},
+		"actors.SyncTemplates":      SyncTemplates{}, "actors.TemplatesSynced": TemplatesSynced{},
 	} {
 		register(name, v)
 	}

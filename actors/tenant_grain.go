@@ -129,6 +129,14 @@ func (g *tenantGrain) Receive(c *cluster.Context, msg any) {
 			}
 		}
 		c.Reply().Send(&Ack{})
+	case *SyncTemplates:
+		report := g.state.syncTemplates(m)
+		if err := g.save(); err != nil {
+			c.Reply().Fail(FailureStore, err.Error())
+			c.Stop()
+			return
+		}
+		c.Reply().Send(&report)
 	case *GetTenantState:
 		s := g.state
 		c.Reply().Send(&s)

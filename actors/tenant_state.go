@@ -18,7 +18,9 @@ const EventThroughputUpgrade = "THROUGHPUT_UPGRADE"
 // TenantState is what the tenant grain knows of its WhatsApp account besides conversations.
 type TenantState struct {
 	Templates map[string]TemplateState `json:"templates"`
-	Quality   *QualityState            `json:"quality,omitempty"`
+	// TemplatesSyncedAt is when the last sync read Meta's list (zero: never synced).
+	TemplatesSyncedAt time.Time     `json:"templatesSyncedAt,omitzero"`
+	Quality           *QualityState `json:"quality,omitempty"`
 	// Capability holds business_capability_update limits as Meta reported them.
 	Capability map[string]string `json:"capability,omitempty"`
 	// NeedsReauth is set when the customer uninstalled the app: the token is dead.
@@ -60,8 +62,10 @@ func newTenantState() TenantState {
 
 // templateKey normalises the language: webhooks write "en-US" where the API writes "en_US".
 func templateKey(name, language string) string {
-	return name + "|" + strings.ReplaceAll(language, "-", "_")
+	return name + "|" + normalLanguage(language)
 }
+
+func normalLanguage(language string) string { return strings.ReplaceAll(language, "-", "_") }
 
 // apply records one tenant event.
 func (t *TenantState) apply(ev TenantEvent) {
@@ -70,7 +74,7 @@ func (t *TenantState) apply(ev TenantEvent) {
 		k := templateKey(ev.Template.Name, ev.Template.Language)
 		cur := t.Templates[k]
 		u := *ev.Template
-		u.Language = strings.ReplaceAll(u.Language, "-", "_")
+		u.Language = normalLanguage(u.Language)
 		if u.Status == "" {
 			u.Status = cur.Status
 		}

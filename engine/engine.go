@@ -157,6 +157,7 @@ func (e *Engine) wire(ctx context.Context) error {
 		OnMarkRead:        e.sendReadReceipt,
 		PhoneNumberStatus: e.phoneNumberStatus,
 		UploadMedia:       e.uploadMedia,
+		SyncTemplates:     e.syncTemplates,
 		Mount:             []func(*router.Router){hook.Mount},
 	})
 	e.http = &fasthttp.Server{

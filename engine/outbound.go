@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/switchboard/switchboard/actors"
@@ -114,31 +115,75 @@ func (e *Engine) phoneNumberStatus(ctx context.Context, t persistence.Tenant) (*
 	return e.graph.PhoneNumber(ctx, token, t.PhoneNumberID)
 }
 
-// uploadMedia uploads a tenant's file to Meta from its connected number (POST /media). It
-// refuses, as a send would be refused, a tenant that is deactivated, has no number or a
-// token that does not open, or whose token Meta rejected; paused sends do not stop an
-// upload, which sends nothing.
-func (e *Engine) uploadMedia(ctx context.Context, tenantID string, m graph.MediaUpload) (string, error) {
+// connected reads a tenant that may call Meta with its own token, and opens the token. It
+// refuses, as a send would be refused, a tenant that is deactivated, has no WhatsApp
+// account connected or a token that does not open, or whose token Meta rejected; paused
+// sends do not stop what sends nothing (an upload, a template sync).
+func (e *Engine) connected(ctx context.Context, tenantID string) (persistence.Tenant, string, error) {
 	t, err := e.store.Directory().TenantByID(ctx, tenantID)
 	switch {
 	case errors.Is(err, persistence.ErrNotFound):
-		return "", &actors.SendRefusedError{Code: actors.FailureNotConfigured, Reason: "the tenant is not in the directory"}
+		return t, "", &actors.SendRefusedError{Code: actors.FailureNotConfigured, Reason: "the tenant is not in the directory"}
 	case err != nil:
-		return "", fmt.Errorf("media upload: read tenant %s: %w", tenantID, err)
+		return t, "", fmt.Errorf("read tenant %s: %w", tenantID, err)
 	case !t.Active:
-		return "", &actors.SendRefusedError{Code: actors.FailureTenantInactive, Reason: "the tenant is deactivated"}
-	case t.PhoneNumberID == "" || t.AccessToken.IsZero():
-		return "", &actors.SendRefusedError{Code: actors.FailureNotConfigured, Reason: "the tenant has no connected WhatsApp number; complete Embedded Signup first"}
+		return t, "", &actors.SendRefusedError{Code: actors.FailureTenantInactive, Reason: "the tenant is deactivated"}
+	case t.PhoneNumberID == "" || t.WABAID == "" || t.AccessToken.IsZero():
+		return t, "", &actors.SendRefusedError{Code: actors.FailureNotConfigured, Reason: "the tenant has no connected WhatsApp number; complete Embedded Signup first"}
 	case t.NeedsReauth:
-		return "", &actors.SendRefusedError{Code: actors.FailureNeedsReauth, Reason: "Meta rejected the tenant's access token; reconnect the number through Embedded Signup"}
+		return t, "", &actors.SendRefusedError{Code: actors.FailureNeedsReauth, Reason: "Meta rejected the tenant's access token; reconnect the number through Embedded Signup"}
 	}
 	token, err := e.vault.Open(t.AccessToken, t.ID)
 	if err != nil {
-		return "", &actors.SendRefusedError{Code: actors.FailureNotConfigured, Reason: "the tenant's access token cannot be opened with this node's keys"}
+		return t, "", &actors.SendRefusedError{Code: actors.FailureNotConfigured, Reason: "the tenant's access token cannot be opened with this node's keys"}
+	}
+	return t, token, nil
+}
+
+// uploadMedia uploads a tenant's file to Meta from its connected number (POST /media).
+func (e *Engine) uploadMedia(ctx context.Context, tenantID string, m graph.MediaUpload) (string, error) {
+	t, token, err := e.connected(ctx, tenantID)
+	if err != nil {
+		return "", err
 	}
 	res, err := e.graph.UploadMedia(ctx, token, t.PhoneNumberID, m)
 	if err != nil {
 		return "", err
 	}
 	return res.ID, nil
+}
+
+// maxTemplatePages bounds a sync: Meta keeps at most 250 templates per WABA (3 pages of
+// 100), so far more pages means a paging loop, not templates.
+const maxTemplatePages = 50
+
+// syncTemplates reads every page of the tenant's templates from Meta (following the
+// cursor until Meta gives no next page: reading page one only is the classic sync bug) and
+// hands the list to the tenant, which replaces its own with it (POST /templates/sync).
+func (e *Engine) syncTemplates(ctx context.Context, tenantID string) (*actors.TemplatesSynced, error) {
+	t, token, err := e.connected(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	sync := &actors.SyncTemplates{FetchedAt: time.Now().UTC(), Templates: []actors.TemplateUpdate{}}
+	after := ""
+	for page := 1; ; page++ {
+		if page > maxTemplatePages {
+			return nil, fmt.Errorf("template sync of tenant %s: more than %d pages; Meta's paging does not end", tenantID, maxTemplatePages)
+		}
+		p, err := e.graph.ListTemplates(ctx, token, t.WABAID, after)
+		if err != nil {
+			return nil, err
+		}
+		for _, mt := range p.Data {
+			id, _ := strconv.ParseInt(mt.ID, 10, 64)
+			sync.Templates = append(sync.Templates, actors.TemplateUpdate{ID: id, Name: mt.Name, Language: mt.Language,
+				Status: mt.Status, Category: mt.Category, Reason: mt.RejectedReason, PreviousCategory: mt.PreviousCategory})
+		}
+		if p.Paging.Next == "" || p.Paging.Cursors.After == "" || len(p.Data) == 0 {
+			break
+		}
+		after = p.Paging.Cursors.After
+	}
+	return e.actors.SyncTemplates(ctx, tenantID, sync)
 }

@@ -167,6 +167,19 @@ func (s *Server) AddTemplate(wabaID, name, language, status, category string, co
 
 // SetTemplateStatus changes a template's status (PAUSED, DISABLED, APPROVED …).
 func (s *Server) SetTemplateStatus(wabaID, name, language, status string) bool {
+	return s.editTemplate(wabaID, name, language, func(w *waba, i int) { w.templates[i].Status = status })
+}
+
+// RemoveTemplate deletes a template from the WABA, as a business deleting it in WhatsApp
+// Manager does; a later sync no longer lists it.
+func (s *Server) RemoveTemplate(wabaID, name, language string) bool {
+	return s.editTemplate(wabaID, name, language, func(w *waba, i int) {
+		w.templates = append(w.templates[:i], w.templates[i+1:]...)
+	})
+}
+
+// editTemplate runs edit on the WABA's template (name, language), if it has one.
+func (s *Server) editTemplate(wabaID, name, language string, edit func(w *waba, i int)) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	w, ok := s.wabas[wabaID]
@@ -175,7 +188,7 @@ func (s *Server) SetTemplateStatus(wabaID, name, language, status string) bool {
 	}
 	for i := range w.templates {
 		if w.templates[i].Name == name && w.templates[i].Language == language {
-			w.templates[i].Status = status
+			edit(w, i)
 			return true
 		}
 	}

@@ -2,7 +2,6 @@ package rest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -44,14 +43,9 @@ type mediaView struct {
 }
 
 func (s *Server) uploadMedia(ctx *fasthttp.RequestCtx, _ context.Context) {
-	p := principalOf(ctx)
-	tenantID, err := p.TenantScope(string(ctx.QueryArgs().Peek("tenantId")))
+	tenantID, err := scopedTenant(ctx)
 	if err != nil {
 		s.fail(ctx, err)
-		return
-	}
-	if tenantID == "" {
-		s.fail(ctx, httpx.Validation(httpx.Detail{Field: "tenantId", Message: "is required for a platform admin (the tenant whose number uploads)"}))
 		return
 	}
 	if ct, _, _ := mime.ParseMediaType(string(ctx.Request.Header.ContentType())); ct != "multipart/form-data" {
@@ -82,7 +76,7 @@ func (s *Server) uploadMedia(ctx *fasthttp.RequestCtx, _ context.Context) {
 	defer cancel()
 	id, err := s.opts.UploadMedia(c, tenantID, up)
 	if err != nil {
-		s.fail(ctx, uploadRefused(err))
+		s.fail(ctx, metaRefused(err, httpx.CodeMediaRejected, "the file"))
 		return
 	}
 	kind, _ := graph.MediaKindOf(up.MIMEType)
@@ -137,28 +131,4 @@ func readUpload(ctx *fasthttp.RequestCtx) (graph.MediaUpload, []httpx.Detail) {
 		details = append(details, httpx.Detail{Field: "file", Message: fmt.Sprintf("is %d bytes; Meta takes at most %d for %s", len(data), kind.MaxBytes, kind.Type)})
 	}
 	return graph.MediaUpload{Filename: fh.Filename, MIMEType: typ, Data: data}, details
-}
-
-// uploadRefused maps a failed upload to its answer: the tenant's refusal as for a send,
-// Meta's answers by class, anything else as Meta being unreachable.
-func uploadRefused(err error) error {
-	var refused *actors.SendRefusedError
-	if errors.As(err, &refused) {
-		return refused
-	}
-	var api *graph.APIError
-	switch {
-	case graph.ClassOf(err) == graph.Reauth:
-		return httpx.NewError(http.StatusUnprocessableEntity, httpx.CodeNeedsReauth, "Meta rejected the tenant's access token; reconnect the number through Embedded Signup")
-	case graph.ClassOf(err).Retryable():
-		e := httpx.NewError(http.StatusServiceUnavailable, httpx.CodeUnavailable, "Meta could not take the file now; retry shortly")
-		e.RetryAfterSeconds = 5
-		return e
-	case errors.As(err, &api) && api.Parsed:
-		return httpx.NewError(http.StatusUnprocessableEntity, httpx.CodeMediaRejected, fmt.Sprintf("Meta refused the file (%d): %s", api.Code, strings.TrimSpace(api.Message+" "+api.Details)))
-	default:
-		e := httpx.NewError(http.StatusServiceUnavailable, httpx.CodeUnavailable, "Meta could not be reached; retry shortly")
-		e.RetryAfterSeconds = 5
-		return e
-	}
 }

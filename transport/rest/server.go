@@ -54,6 +54,9 @@ type Options struct {
 	// UploadMedia uploads a file to Meta from the tenant's number and returns Meta's media
 	// id (POST /media); a tenant that cannot send answers *actors.SendRefusedError.
 	UploadMedia func(ctx context.Context, tenantID string, m graph.MediaUpload) (string, error)
+	// SyncTemplates reads every page of the tenant's templates from Meta and has the tenant
+	// replace its own with them (POST /templates/sync).
+	SyncTemplates func(ctx context.Context, tenantID string) (*actors.TemplatesSynced, error)
 
 	// Mount adds routes owned by other transport packages (the webhook edge, WebSocket).
 	Mount []func(r *router.Router)
@@ -116,6 +119,8 @@ func New(opts Options) *Server {
 	v1.PUT("/conversations/{id}/read", authed(s.h(s.markConversationRead)))
 	v1.PUT("/conversations/{id}/assign", authed(s.h(s.assignConversation)))
 	v1.GET("/messages/{conversationId}", authed(s.h(s.listMessages)))
+	v1.GET("/templates", authed(s.h(s.listTemplates)))
+	v1.POST("/templates/sync", authed(s.h(s.syncTemplates)))
 	sending := func(h fasthttp.RequestHandler) fasthttp.RequestHandler {
 		return api(h, s.requireAuth, edge.RateLimit(opts.Limiter, opts.RateAPI, userKey), edge.RateLimit(opts.Limiter, opts.RateSend, userKey))
 	}

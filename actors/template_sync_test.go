@@ -1,0 +1,59 @@
+package actors
+
+import (
+	"testing"
+	"time"
+)
+
+// A sync adds what Meta lists, updates what changed, removes what Meta no longer lists, and
+// leaves alone a template a webhook changed after the list was read.
+func TestSyncTemplatesReplacesWhatMetaNoLongerLists(t *testing.T) {
+	fetched := t0.Add(time.Hour)
+	s := newTenantState()
+	for _, ev := range []TenantEvent{
+		{Field: "message_template_status_update", Time: t0, Template: &TemplateUpdate{ID: 1, Name: "order_shipped", Language: "pt-BR", Status: "PENDING"}},
+		{Field: "message_template_status_update", Time: t0, Template: &TemplateUpdate{ID: 2, Name: "old_promo", Language: "pt_BR", Status: "APPROVED"}},
+		{Field: "message_template_status_update", Time: t0, Template: &TemplateUpdate{ID: 3, Name: "login_code", Language: "pt_BR", Status: "APPROVED", Category: "AUTHENTICATION"}},
+		// After the list was read: paused, and brand new; the list knows neither.
+		{Field: "message_template_status_update", Time: fetched.Add(time.Second), Template: &TemplateUpdate{ID: 4, Name: "weekly_deals", Language: "pt_BR", Status: "PAUSED"}},
+		{Field: "message_template_status_update", Time: fetched.Add(time.Second), Template: &TemplateUpdate{ID: 5, Name: "brand_new", Language: "en_US", Status: "APPROVED"}},
+	} {
+		s.apply(ev)
+	}
+	s.Templates[templateKey("login_code", "pt_BR")] = TemplateState{
+		TemplateUpdate: TemplateUpdate{ID: 3, Name: "login_code", Language: "pt_BR", Status: "APPROVED", Category: "AUTHENTICATION", CorrectCategory: "UTILITY", CategoryChangeAt: t0.Add(24 * time.Hour)},
+		UpdatedAt:      t0,
+	}
+	r := s.syncTemplates(&SyncTemplates{FetchedAt: fetched, Templates: []TemplateUpdate{
+		{ID: 1, Name: "order_shipped", Language: "pt_BR", Status: "APPROVED", Category: "UTILITY"},
+		{ID: 3, Name: "login_code", Language: "pt_BR", Status: "APPROVED", Category: "AUTHENTICATION"},
+		{ID: 4, Name: "weekly_deals", Language: "pt_BR", Status: "APPROVED"},
+		{ID: 6, Name: "welcome", Language: "en-US", Status: "REJECTED", Reason: "INVALID_FORMAT"},
+	}})
+	if r != (TemplatesSynced{Total: 5, Added: 1, Updated: 1, Removed: 1}) {
+		t.Fatalf("report %+v", r)
+	}
+	want := map[string]string{
+		"order_shipped|pt_BR": "APPROVED", "login_code|pt_BR": "APPROVED", "weekly_deals|pt_BR": "PAUSED",
+		"welcome|en_US": "REJECTED", "brand_new|en_US": "APPROVED",
+	}
+	for k, status := range want {
+		if got := s.Templates[k]; got.Status != status {
+			t.Errorf("%s: %q, want %q", k, got.Status, status)
+		}
+	}
+	if _, ok := s.Templates["old_promo|pt_BR"]; ok {
+		t.Error("a template Meta no longer lists survived the sync")
+	}
+	if lc := s.Templates["login_code|pt_BR"]; lc.CorrectCategory != "UTILITY" || lc.CategoryChangeAt.IsZero() {
+		t.Errorf("the impending category change was lost: %+v", lc)
+	}
+	if !s.TemplatesSyncedAt.Equal(fetched) {
+		t.Errorf("TemplatesSyncedAt %v", s.TemplatesSyncedAt)
+	}
+	if again := s.syncTemplates(&SyncTemplates{FetchedAt: fetched.Add(time.Minute), Templates: []TemplateUpdate{
+		{ID: 1, Name: "order_shipped", Language: "pt_BR", Status: "APPROVED", Category: "UTILITY"},
+	}}); again != (TemplatesSynced{Total: 1, Removed: 4}) {
+		t.Fatalf("second sync: %+v", again)
+	}
+}

@@ -1,0 +1,94 @@
+package engine_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/engine/enginetest"
+	"github.com/switchboard/switchboard/fakemeta"
+	"github.com/switchboard/switchboard/transport/graph"
+)
+
+type templateListView struct {
+	Name, Language, Status, Category string
+}
+
+// POST /templates/sync reads every page of Meta's list (125 templates: two pages) and
+// send-template takes a synced APPROVED template with no webhook ever naming it; a second
+// sync takes a template deleted on Meta away and follows a status changed there. Agents may
+// list, not sync; another tenant's admin sees nothing of it.
+func TestTemplateSync(t *testing.T) {
+	r := startWithMeta(t, enginetest.Embedded, fakemeta.DefaultConfig(), nil)
+	tenantAdmin := r.Login(demoEmail, demoPassword)
+	r.meta.AddDemoTemplates(wabaA) // 5, two of them APPROVED
+	for i := range 120 {
+		r.meta.AddTemplate(wabaA, fmt.Sprintf("aviso_%03d", i), "pt_BR", graph.TemplateApproved, graph.CategoryUtility,
+			[]graph.TemplateDefinitionBlock{{Type: "BODY", Text: "Aviso importante."}})
+	}
+	fresh := actors.ConversationID(r.tenantA, "5511977775555")
+	sendTemplate := func(name string) int {
+		return r.Post("/api/v1/messages/send-template", r.agent, map[string]any{"conversationId": fresh, "templateName": name, "language": "pt_BR"}).Status
+	}
+	if got := sendTemplate("aviso_007"); got != 422 {
+		t.Fatalf("a template never synced nor announced: %d, want 422", got)
+	}
+	if res := r.Post("/api/v1/templates/sync", r.agent, nil); res.Status != 403 {
+		t.Fatalf("an agent syncing: %d %s", res.Status, res.Body)
+	}
+	res := r.Post("/api/v1/templates/sync", tenantAdmin, nil)
+	var d struct{ Sync actors.TemplatesSynced }
+	if res.Status != 200 {
+		t.Fatalf("sync: %d %s", res.Status, res.Body)
+	}
+	res.Data(t, &d)
+	if d.Sync != (actors.TemplatesSynced{Total: 125, Added: 125}) {
+		t.Fatalf("first sync: %+v", d.Sync)
+	}
+	list := func(token, query string) ([]templateListView, int) {
+		t.Helper()
+		res := r.Get("/api/v1/templates"+query, token)
+		if res.Status != 200 {
+			t.Fatalf("list %s: %d %s", query, res.Status, res.Body)
+		}
+		var views []templateListView
+		res.Data(t, &views)
+		return views, res.Envelope.Pagination.Total
+	}
+	if views, total := list(r.agent, "?status=approved&limit=100&page=2"); total != 122 || len(views) != 22 || views[0].Name != "aviso_100" {
+		t.Fatalf("approved, page 2: %d of %d, first %+v", len(views), total, views)
+	}
+	if got := sendTemplate("aviso_007"); got != 202 {
+		t.Fatalf("a synced APPROVED template: %d, want 202", got)
+	}
+
+	r.meta.RemoveTemplate(wabaA, "aviso_007", "pt_BR")
+	r.meta.SetTemplateStatus(wabaA, "aviso_008", "pt_BR", graph.TemplatePaused)
+	res = r.Post("/api/v1/templates/sync?tenantId="+r.tenantA, r.admin, nil)
+	res.Data(t, &d)
+	if res.Status != 200 || d.Sync != (actors.TemplatesSynced{Total: 124, Updated: 1, Removed: 1}) {
+		t.Fatalf("second sync: %d %+v", res.Status, d.Sync)
+	}
+	for name, want := range map[string]int{"aviso_007": 422, "aviso_008": 422, "aviso_009": 202} {
+		if got := sendTemplate(name); got != want {
+			t.Fatalf("%s after the second sync: %d, want %d", name, got, want)
+		}
+	}
+	if views, _ := list(tenantAdmin, "?status=PAUSED"); len(views) != 2 || views[0].Name != "aviso_008" || views[1].Name != "weekly_deals" {
+		t.Fatalf("paused: %+v", views)
+	}
+	tenantB := addTenantB(t, r.Node)
+	if res := r.Get("/api/v1/templates?tenantId="+tenantB.ID, tenantAdmin); res.Status != 404 {
+		t.Fatalf("another tenant's templates: %d %s", res.Status, res.Body)
+	}
+	if res := r.Get("/api/v1/templates", r.admin); res.Status != 400 {
+		t.Fatalf("a platform admin naming no tenant: %d %s", res.Status, res.Body)
+	}
+	if res := r.Post("/api/v1/templates/sync?tenantId="+tenantB.ID, r.admin, nil); res.Status != 422 || res.Code() != "not_configured" {
+		t.Fatalf("syncing a tenant with no token: %d %s", res.Status, res.Body)
+	}
+	setToken(t, r.Node, r.tenantA, "EAA-revoked")
+	if res := r.Post("/api/v1/templates/sync", tenantAdmin, nil); res.Status != 422 || res.Code() != "needs_reauth" {
+		t.Fatalf("a token Meta refuses: %d %s", res.Status, res.Body)
+	}
+}

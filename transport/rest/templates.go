@@ -1,0 +1,149 @@
+package rest
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/auth"
+	"github.com/switchboard/switchboard/transport/graph"
+	"github.com/switchboard/switchboard/transport/httpx"
+)
+
+// GET /templates and POST /templates/sync: the tenant's message templates as the engine
+// knows them — from Meta's webhooks, and from syncs, which read every page of Meta's list
+// and replace what the tenant knew (templates deleted on Meta go). send-template takes only
+// a template known here and APPROVED.
+
+// templateSyncTimeout bounds a sync's Graph calls (a few pages) and the tenant's write.
+const templateSyncTimeout = 30 * time.Second
+
+type templateView struct {
+	ID               int64      `json:"id,omitempty"`
+	Name             string     `json:"name"`
+	Language         string     `json:"language"`
+	Status           string     `json:"status"`
+	Category         string     `json:"category,omitempty"`
+	Reason           string     `json:"reason,omitempty"`
+	CorrectCategory  string     `json:"correctCategory,omitempty"`
+	CategoryChangeAt *time.Time `json:"categoryChangeAt,omitempty"`
+	UpdatedAt        time.Time  `json:"updatedAt"`
+}
+
+// scopedTenant resolves the tenant a per-tenant request acts on: the caller's own, or for a
+// platform admin the one named by ?tenantId= (required).
+func scopedTenant(ctx *fasthttp.RequestCtx) (string, error) {
+	id, err := principalOf(ctx).TenantScope(string(ctx.QueryArgs().Peek("tenantId")))
+	if err != nil {
+		return "", err
+	}
+	if id == "" {
+		return "", httpx.Validation(httpx.Detail{Field: "tenantId", Message: "is required for a platform admin"})
+	}
+	return id, nil
+}
+
+// listTemplates is GET /templates: sorted by name then language, ?status= filters
+// (APPROVED: the ones send-template takes), paginated.
+func (s *Server) listTemplates(ctx *fasthttp.RequestCtx, c context.Context) {
+	tenantID, err := scopedTenant(ctx)
+	if err != nil {
+		s.fail(ctx, err)
+		return
+	}
+	page, err := pageOf(ctx)
+	if err != nil {
+		s.fail(ctx, err)
+		return
+	}
+	status := strings.ToUpper(strings.TrimSpace(string(ctx.QueryArgs().Peek("status"))))
+	st, err := s.opts.Actors.TenantState(c, tenantID)
+	if err != nil {
+		s.fail(ctx, err)
+		return
+	}
+	views := []templateView{}
+	for _, t := range st.Templates {
+		if status != "" && t.Status != status {
+			continue
+		}
+		v := templateView{ID: t.ID, Name: t.Name, Language: t.Language, Status: t.Status, Category: t.Category,
+			Reason: t.Reason, CorrectCategory: t.CorrectCategory, UpdatedAt: t.UpdatedAt}
+		if !t.CategoryChangeAt.IsZero() {
+			at := t.CategoryChangeAt
+			v.CategoryChangeAt = &at
+		}
+		views = append(views, v)
+	}
+	slices.SortFunc(views, func(a, b templateView) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Language, b.Language))
+	})
+	total := len(views)
+	from := min((page.Page-1)*page.Limit, total)
+	httpx.List(ctx, views[from:min(from+page.Limit, total)], httpx.NewPagination(total, page))
+}
+
+// syncTemplates is POST /templates/sync (platform admin, the tenant's admin).
+func (s *Server) syncTemplates(ctx *fasthttp.RequestCtx, _ context.Context) {
+	tenantID, err := scopedTenant(ctx)
+	if err != nil {
+		s.fail(ctx, err)
+		return
+	}
+	if !principalOf(ctx).CanManageTenant(tenantID) {
+		s.fail(ctx, auth.ErrForbidden)
+		return
+	}
+	if s.opts.SyncTemplates == nil {
+		s.fail(ctx, &actors.SendRefusedError{Code: actors.FailureNotConfigured, Reason: "this node has no Graph API client and cannot sync"})
+		return
+	}
+	c, cancel := context.WithTimeout(context.Background(), templateSyncTimeout)
+	defer cancel()
+	r, err := s.opts.SyncTemplates(c, tenantID)
+	if err != nil {
+		s.fail(ctx, metaRefused(err, httpx.CodeNotConfigured, "the template list"))
+		return
+	}
+	httpx.OK(ctx, http.StatusOK, fmt.Sprintf("Templates synced: %d added, %d updated, %d removed", r.Added, r.Updated, r.Removed),
+		map[string]any{"sync": r})
+}
+
+// metaRefused maps a failed call to Meta made for the API (an upload, a sync) to its
+// answer: the tenant's own refusal as for a send; Meta's rejection of the token; Meta's
+// rate limits (429 with Meta's own estimate); Meta trouble (503); any other answer of Meta
+// is 422 with code, naming what Meta refused and Meta's own code; no answer at all is 503.
+func metaRefused(err error, code, what string) error {
+	var refused *actors.SendRefusedError
+	if errors.As(err, &refused) {
+		return refused
+	}
+	var api *graph.APIError
+	isAPI := errors.As(err, &api) && api.Parsed
+	switch class := graph.ClassOf(err); {
+	case class == graph.Reauth:
+		return httpx.NewError(http.StatusUnprocessableEntity, httpx.CodeNeedsReauth, "Meta rejected the tenant's access token; reconnect the number through Embedded Signup")
+	case isAPI && (api.Code == 4 || api.Code == 80007):
+		e := httpx.NewError(http.StatusTooManyRequests, httpx.CodeRateLimited, "Meta's rate limit for this WhatsApp Business Account is reached; retry later")
+		e.RetryAfterSeconds = max(60, api.RegainAccessAfter*60)
+		return e
+	case class.Retryable():
+		e := httpx.NewError(http.StatusServiceUnavailable, httpx.CodeUnavailable, "Meta could not answer now; retry shortly")
+		e.RetryAfterSeconds = 5
+		return e
+	case isAPI:
+		return httpx.NewError(http.StatusUnprocessableEntity, code, fmt.Sprintf("Meta refused %s (%d): %s", what, api.Code, strings.TrimSpace(api.Message+" "+api.Details)))
+	default:
+		e := httpx.NewError(http.StatusServiceUnavailable, httpx.CodeUnavailable, "Meta could not be reached; retry shortly")
+		e.RetryAfterSeconds = 5
+		return e
+	}
+}

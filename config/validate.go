@@ -60,6 +60,9 @@ func (c *Config) validate() []string {
 	if c.WebhookBodyLimit < 3_000_000 || c.WebhookBodyLimit > 64<<20 {
 		bad("WEBHOOK_BODY_LIMIT", "%d bytes is outside 3 MB (Meta's maximum payload) .. 64 MiB", c.WebhookBodyLimit)
 	}
+	if c.TemplateSyncInterval < 0 || (c.TemplateSyncInterval != 0 && c.TemplateSyncInterval < 10*time.Minute) {
+		bad("TEMPLATE_SYNC_INTERVAL", "%s is negative or under 10m (0 disables the periodic sync)", c.TemplateSyncInterval)
+	}
 	if c.MediaUploadLimit < 1<<20 || c.MediaUploadLimit > 101<<20 {
 		bad("MEDIA_UPLOAD_LIMIT", "%d bytes is outside 1 MiB .. 101 MiB (Meta's largest file, a 100 MB document, and its form)", c.MediaUploadLimit)
 	}

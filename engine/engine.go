@@ -192,6 +192,7 @@ func (e *Engine) Start() error {
 		e.processor.Start()
 	}
 	e.startPruner()
+	e.startTemplateSync()
 	go func() {
 		err := e.http.Serve(ln)
 		if err != nil {

@@ -29,26 +29,19 @@ func (e *Engine) outboundPolicy() actors.OutboundPolicy {
 // waiting for the tenant's next API call.
 func (e *Engine) wakeSenders() {
 	e.background.Go(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		dir := e.store.Directory()
-		for page := 1; ; page++ {
-			tenants, total, err := dir.ListTenants(ctx, persistence.Page{Page: page, Limit: 100})
-			if err != nil {
-				e.log.Warn("tenants not woken for their outbox", "err", err)
-				return
+		err := e.eachTenant(func(t persistence.Tenant) bool {
+			if !t.Active || t.PhoneNumberID == "" {
+				return true
 			}
-			for _, t := range tenants {
-				if !t.Active || t.PhoneNumberID == "" {
-					continue
-				}
-				if err := e.actors.WakeOutbound(ctx, t.ID); err != nil {
-					e.log.Warn("tenant not woken for its outbox", "tenant", t.ID, "err", err)
-				}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			if err := e.actors.WakeOutbound(ctx, t.ID); err != nil {
+				e.log.Warn("tenant not woken for its outbox", "tenant", t.ID, "err", err)
 			}
-			if page*100 >= total || len(tenants) == 0 {
-				return
-			}
+			return true
+		})
+		if err != nil {
+			e.log.Warn("tenants not woken for their outbox", "err", err)
 		}
 	})
 }

@@ -23,18 +23,7 @@ func (e *Engine) startPruner() {
 	if e.cfg.InboxRetention == 0 && e.cfg.OutboxRetention == 0 {
 		return
 	}
-	e.background.Go(func() {
-		t := time.NewTicker(pruneEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-e.stopping:
-				return
-			case <-t.C:
-				e.pruneOnce(time.Now())
-			}
-		}
-	})
+	e.repeat(pruneEvery, pruneEvery, func() { e.pruneOnce(time.Now()) })
 }
 
 // pruneOnce runs one round of both prunes with cutoffs relative to now.

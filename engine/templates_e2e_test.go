@@ -17,7 +17,8 @@ type templateListView struct {
 // POST /templates/sync reads every page of Meta's list (125 templates: two pages) and
 // send-template takes a synced APPROVED template with no webhook ever naming it; a second
 // sync takes a template deleted on Meta away and follows a status changed there. Agents may
-// list, not sync; another tenant's admin sees nothing of it.
+// list, not sync; another tenant's admin sees nothing of it. The periodic sync's round does
+// the same for every connected tenant.
 func TestTemplateSync(t *testing.T) {
 	r := startWithMeta(t, enginetest.Embedded, fakemeta.DefaultConfig(), nil)
 	tenantAdmin := r.Login(demoEmail, demoPassword)
@@ -86,6 +87,16 @@ func TestTemplateSync(t *testing.T) {
 	}
 	if res := r.Post("/api/v1/templates/sync?tenantId="+tenantB.ID, r.admin, nil); res.Status != 422 || res.Code() != "not_configured" {
 		t.Fatalf("syncing a tenant with no token: %d %s", res.Status, res.Body)
+	}
+	// The periodic sync's round: the connected tenant is synced (a template created on Meta
+	// since appears), the one with no token is skipped.
+	r.meta.AddTemplate(wabaA, "novo_aviso", "pt_BR", graph.TemplateApproved, graph.CategoryUtility,
+		[]graph.TemplateDefinitionBlock{{Type: "BODY", Text: "Novo aviso."}})
+	if n := r.Engine.SyncAllTemplates(nil); n != 1 {
+		t.Fatalf("a periodic round synced %d tenants, want 1", n)
+	}
+	if got := sendTemplate("novo_aviso"); got != 202 {
+		t.Fatalf("a template created on Meta, after the periodic round: %d, want 202", got)
 	}
 	setToken(t, r.Node, r.tenantA, "EAA-revoked")
 	if res := r.Post("/api/v1/templates/sync", tenantAdmin, nil); res.Status != 422 || res.Code() != "needs_reauth" {

@@ -1,0 +1,61 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// The periodic template sync: webhooks keep templates current, but a webhook missed (the
+// app unsubscribed for a while, a template created before the number was connected) leaves
+// the engine refusing a template Meta would send, or sending one Meta deleted. So every
+// TEMPLATE_SYNC_INTERVAL each connected tenant's list is read again, a few Graph calls per
+// tenant — well within Meta's 200 management calls per hour per WABA (WHATSAPP.md §3).
+
+// templateSyncPause spaces the tenants of one round, so a node with many tenants does not
+// call Meta in a burst.
+const templateSyncPause = time.Second
+
+// startTemplateSync runs SyncAllTemplates every TEMPLATE_SYNC_INTERVAL, the first round at
+// most five minutes after start.
+func (e *Engine) startTemplateSync() {
+	if every := e.cfg.TemplateSyncInterval; every > 0 {
+		e.repeat(min(every, 5*time.Minute), every, func() { e.SyncAllTemplates(e.stopping) })
+	}
+}
+
+// SyncAllTemplates syncs the templates of every active, connected tenant (one round of the
+// periodic sync) and returns how many tenants it synced. It stops early when stop closes.
+// Failures are logged per tenant and do not stop the round.
+func (e *Engine) SyncAllTemplates(stop <-chan struct{}) int {
+	synced := 0
+	err := e.eachTenant(func(t persistence.Tenant) bool {
+		if !t.Active || t.NeedsReauth || t.WABAID == "" || t.PhoneNumberID == "" || t.AccessToken.IsZero() {
+			return true
+		}
+		if synced > 0 {
+			select {
+			case <-stop:
+				return false
+			case <-time.After(templateSyncPause):
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		r, err := e.syncTemplates(ctx, t.ID)
+		if err != nil {
+			e.log.Warn("template sync failed", "tenant", t.ID, "err", err)
+			return true
+		}
+		synced++
+		if r.Added+r.Updated+r.Removed > 0 {
+			e.log.Info("templates synced", "tenant", t.ID, "total", r.Total, "added", r.Added, "updated", r.Updated, "removed", r.Removed)
+		}
+		return true
+	})
+	if err != nil {
+		e.log.Warn("template sync: tenants not listed", "err", err)
+	}
+	return synced
+}

@@ -31,7 +31,7 @@ func (t *TenantState) syncTemplates(s *SyncTemplates) TemplatesSynced {
 	listed := make(map[string]TemplateState, len(s.Templates))
 	for _, u := range s.Templates {
 		u.Language = normalLanguage(u.Language)
-		listed[templateKey(u.Name, u.Language)] = TemplateState{TemplateUpdate: u, UpdatedAt: s.FetchedAt}
+		listed[templateKey(u.Name, u.Language)] = TemplateState{TemplateUpdate: u, UpdatedAt: s.FetchedAt, Synced: true}
 	}
 	var r TemplatesSynced
 	for k, cur := range t.Templates {

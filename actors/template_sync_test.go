@@ -57,3 +57,25 @@ func TestSyncTemplatesReplacesWhatMetaNoLongerLists(t *testing.T) {
 		t.Fatalf("second sync: %+v", again)
 	}
 }
+
+// Webhooks arrive retried and reordered: an older status delivered after a newer one
+// changes nothing. A synced entry does not hold back a webhook older than the sync (Meta's
+// list may lag its own webhooks).
+func TestTemplateWebhooksKeepTheNewest(t *testing.T) {
+	s := newTenantState()
+	status := func(st string, at time.Time) {
+		s.apply(TenantEvent{Field: "message_template_status_update", Time: at,
+			Template: &TemplateUpdate{ID: 1, Name: "order_shipped", Language: "pt_BR", Status: st}})
+	}
+	got := func() string { return s.Templates["order_shipped|pt_BR"].Status }
+	status("PAUSED", t0.Add(time.Minute))
+	status("APPROVED", t0) // delivered late
+	if got() != "PAUSED" {
+		t.Fatalf("an older webhook delivered late won: %s", got())
+	}
+	s.syncTemplates(&SyncTemplates{FetchedAt: t0.Add(time.Hour), Templates: []TemplateUpdate{{ID: 1, Name: "order_shipped", Language: "pt_BR", Status: "PENDING"}}})
+	status("APPROVED", t0.Add(time.Hour-time.Second))
+	if got() != "APPROVED" {
+		t.Fatalf("a webhook after a lagging sync was held back: %s", got())
+	}
+}

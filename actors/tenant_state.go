@@ -44,10 +44,12 @@ type TenantState struct {
 	Aliases map[string]string `json:"aliases,omitempty"`
 }
 
-// TemplateState is one template (name + language) as the webhooks describe it.
+// TemplateState is one template (name + language) as the webhooks or a sync describe it.
 type TemplateState struct {
 	TemplateUpdate
 	UpdatedAt time.Time `json:"updatedAt"`
+	// Synced: the entry comes from a sync of Meta's list (UpdatedAt is when it was read).
+	Synced bool `json:"synced,omitempty"`
 }
 
 // QualityState is the sending number's last quality/throughput event.
@@ -72,7 +74,12 @@ func (t *TenantState) apply(ev TenantEvent) {
 	switch {
 	case ev.Template != nil:
 		k := templateKey(ev.Template.Name, ev.Template.Language)
-		cur := t.Templates[k]
+		cur, known := t.Templates[k]
+		if known && !cur.Synced && ev.Time.Before(cur.UpdatedAt) {
+			// Meta retries and reorders webhooks: an older one arriving late changes nothing.
+			// A synced entry does not hold a webhook back: Meta's list may lag its webhooks.
+			break
+		}
 		u := *ev.Template
 		u.Language = normalLanguage(u.Language)
 		if u.Status == "" {

@@ -121,6 +121,9 @@ func readUpload(ctx *fasthttp.RequestCtx) (graph.MediaUpload, []httpx.Detail) {
 	if base, _, _ := mime.ParseMediaType(typ); base == "" || base == "application/octet-stream" {
 		typ = http.DetectContentType(data)
 	}
+	if base, _, err := mime.ParseMediaType(typ); err == nil {
+		typ = base // Meta documents the type parameter as the bare MIME type
+	}
 	kind, ok := graph.MediaKindOf(typ)
 	switch {
 	case !ok:

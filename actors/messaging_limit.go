@@ -19,10 +19,11 @@ import (
 // open window, are not limited.
 //
 // The tier is the newest Meta reported (business_capability_update,
-// phone_number_quality_update); until one arrives the engine does not limit. The count is
-// rebuilt at activation from the conversations' summaries (LastInitiatedAt), so it
-// survives restarts; a crash can forget sends accepted in the conversations' write-behind
-// (100 ms) until their outcome restores the record.
+// phone_number_quality_update, or the number's fields as GET /tenants/:id/status reads
+// them); until one arrives the engine does not limit. The count is rebuilt at activation
+// from the conversations' summaries (LastInitiatedAt), so it survives restarts; a crash can
+// forget sends accepted in the conversations' write-behind (100 ms) until their outcome
+// restores the record. It holds at most one entry per conversation the tenant has.
 
 // MessagingLimitWindow is the moving window the messaging limit counts unique users in.
 const MessagingLimitWindow = 24 * time.Hour

@@ -12,8 +12,6 @@ type GetSendingStatus struct{}
 // SendingStatus is what limits a tenant's sends as the engine enforces them, and how much of
 // each is used.
 type SendingStatus struct {
-	// PhoneNumberID is the connected number; empty when the tenant has none.
-	PhoneNumberID string `json:"phoneNumberId,omitempty"`
 	// RatePerSecond is the pace of the tenant's sends: its setting, else its number's tier.
 	RatePerSecond  int  `json:"ratePerSecond"`
 	HighThroughput bool `json:"highThroughput"`
@@ -49,9 +47,6 @@ func (s *sender) sendingStatus(now time.Time) *SendingStatus {
 		MessagingTier: s.state.messagingTier(), MessagingLimit: s.state.messagingLimit(), Initiated: s.initiated.count(now),
 		Backlog: s.bl.counted + s.bl.accepted - s.bl.since, BacklogKnown: s.bl.known, BacklogLimit: s.backlogLimit(),
 		NeedsReauth: s.needsReauth(), Restricted: s.state.Restricted,
-	}
-	if s.dirFound {
-		st.PhoneNumberID = s.dir.PhoneNumberID
 	}
 	if s.state.SendsPausedUntil.After(now) {
 		st.PausedUntil, st.PausedReason = s.state.SendsPausedUntil, s.state.SendsPausedReason

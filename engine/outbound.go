@@ -100,10 +100,10 @@ const (
 
 // phoneNumberStatus asks Meta for a connected tenant's number with its own token: quality,
 // messaging limit, throughput and health status (GET /tenants/:id/status).
-func (e *Engine) phoneNumberStatus(ctx context.Context, t persistence.Tenant) (*graph.PhoneNumber, error) {
-	token, err := e.vault.Open(t.AccessToken, t.ID)
+func (e *Engine) phoneNumberStatus(ctx context.Context, tenantID string) (*graph.PhoneNumber, error) {
+	t, token, err := e.connected(ctx, tenantID)
 	if err != nil {
-		return nil, fmt.Errorf("tenant %s: access token does not open with this node's keys: %w", t.ID, err)
+		return nil, err
 	}
 	return e.graph.PhoneNumber(ctx, token, t.PhoneNumberID)
 }

@@ -50,7 +50,7 @@ type Options struct {
 	OnMarkRead func(context.Context, actors.ConversationSummary)
 	// PhoneNumberStatus asks Meta for a connected tenant's number, health status included
 	// (GET /tenants/:id/status); nil leaves Meta's half of the status out.
-	PhoneNumberStatus func(context.Context, persistence.Tenant) (*graph.PhoneNumber, error)
+	PhoneNumberStatus func(ctx context.Context, tenantID string) (*graph.PhoneNumber, error)
 	// UploadMedia uploads a file to Meta from the tenant's number and returns Meta's media
 	// id (POST /media); a tenant that cannot send answers *actors.SendRefusedError.
 	UploadMedia func(ctx context.Context, tenantID string, m graph.MediaUpload) (string, error)

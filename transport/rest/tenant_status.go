@@ -114,7 +114,7 @@ func (s *Server) tenantStatus(ctx *fasthttp.RequestCtx, c context.Context) {
 	}
 	if v.Connected && s.opts.PhoneNumberStatus != nil {
 		mc, cancel := context.WithTimeout(c, metaStatusTimeout)
-		number, err := s.opts.PhoneNumberStatus(mc, t)
+		number, err := s.opts.PhoneNumberStatus(mc, t.ID)
 		cancel()
 		if err != nil {
 			v.MetaError = metaErrorOf(err)
@@ -178,8 +178,13 @@ func (v *tenantStatusView) fromEngine(t persistence.Tenant, st *actors.SendingSt
 	}
 }
 
-// metaErrorOf words a failed Graph call for the status's metaError.
+// metaErrorOf words why Meta's half is missing: the engine would not call Meta for the
+// tenant (deactivated, its token unusable), Meta's own error, or Meta out of reach.
 func metaErrorOf(err error) *metaErrorView {
+	var refused *actors.SendRefusedError
+	if errors.As(err, &refused) {
+		return &metaErrorView{Message: "Meta was not asked: " + refused.Reason}
+	}
 	var api *graph.APIError
 	if errors.As(err, &api) && api.Parsed {
 		return &metaErrorView{Code: api.Code, Message: api.Message}

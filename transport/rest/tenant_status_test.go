@@ -1,11 +1,14 @@
 package rest
 
 import (
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/switchboard/switchboard/actors"
 	"github.com/switchboard/switchboard/persistence"
+	"github.com/switchboard/switchboard/transport/graph"
 	"github.com/switchboard/switchboard/transport/httpx"
 )
 
@@ -53,5 +56,24 @@ func TestTenantStatusLimitsView(t *testing.T) {
 	v.fromEngine(persistence.Tenant{Active: true}, &actors.SendingStatus{MessagingTier: "TIER_250", MessagingLimit: 250, Backlog: 3, BacklogKnown: true})
 	if v.MessagingLimit.Limit == nil || *v.MessagingLimit.Limit != 250 || v.Sending.Backlog == nil || *v.Sending.Backlog != 3 {
 		t.Fatalf("TIER_250, counted: %+v %+v", v.MessagingLimit, v.Sending)
+	}
+}
+
+// metaError says why Meta's half is missing, and gives Meta's code when Meta answered.
+func TestTenantStatusMetaError(t *testing.T) {
+	cases := []struct {
+		err    error
+		code   int
+		prefix string
+	}{
+		{&actors.SendRefusedError{Code: actors.FailureTenantInactive, Reason: "the tenant is deactivated"}, 0, "Meta was not asked: the tenant is deactivated"},
+		{&graph.APIError{Parsed: true, Code: 190, Message: "Error validating access token"}, 190, "Error validating access token"},
+		{&graph.TransportError{Op: "GET /1", Err: errors.New("connection refused")}, 0, "Meta could not be reached: "},
+	}
+	for _, c := range cases {
+		got := metaErrorOf(c.err)
+		if got.Code != c.code || !strings.HasPrefix(got.Message, c.prefix) {
+			t.Errorf("%T: %+v, want code %d and %q…", c.err, got, c.code, c.prefix)
+		}
 	}
 }

@@ -163,11 +163,14 @@ func (e *Engine) wire(ctx context.Context) error {
 	e.http = &fasthttp.Server{
 		Handler:            api.Handler(),
 		MaxRequestBodySize: int(cfg.WebhookBodyLimit),
-		HeaderReceived:     edge.BodyLimitFor(map[string]int{rest.MediaUploadPath: int(cfg.MediaUploadLimit)}),
-		ReadTimeout:        30 * time.Second,
-		WriteTimeout:       30 * time.Second,
-		IdleTimeout:        2 * time.Minute,
-		CloseOnShutdown:    true,
+		HeaderReceived: edge.RouteConfig(map[string]fasthttp.RequestConfig{
+			// A phone on a slow network needs more than 30 s for 16 MiB.
+			rest.MediaUploadPath: {MaxRequestBodySize: int(cfg.MediaUploadLimit), ReadTimeout: 2 * time.Minute},
+		}),
+		ReadTimeout:     30 * time.Second,
+		WriteTimeout:    30 * time.Second,
+		IdleTimeout:     2 * time.Minute,
+		CloseOnShutdown: true,
 		// Bounded below the process's 20,000 open files, leaving room for the store, Redis
 		// and cluster sockets (the README's "Limits" table).
 		Concurrency: 16_000,

@@ -38,19 +38,17 @@ func tooLarge(max int) *httpx.Error {
 	return httpx.NewError(http.StatusRequestEntityTooLarge, httpx.CodePayloadTooLarge, msg)
 }
 
-// BodyLimitFor lets the paths in limits read bodies up to their own size instead of the
-// server's MaxRequestBodySize, decided from the request line before the body is read (the
-// server's HeaderReceived): a media upload may be 16 MiB while every other request stays
-// within the server's bound. A larger body answers 413 like any other (ServerErrorHandler).
-func BodyLimitFor(limits map[string]int) func(*fasthttp.RequestHeader) fasthttp.RequestConfig {
+// RouteConfig gives the paths in routes their own body limit and read timeout instead of
+// the server's, decided from the request line before the body is read (the server's
+// HeaderReceived): a media upload may send 16 MiB for two minutes while every other
+// request stays within the server's bounds. A larger body answers 413 like any other
+// (ServerErrorHandler).
+func RouteConfig(routes map[string]fasthttp.RequestConfig) func(*fasthttp.RequestHeader) fasthttp.RequestConfig {
 	return func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 		uri := h.RequestURI()
 		if i := bytes.IndexByte(uri, '?'); i >= 0 {
 			uri = uri[:i]
 		}
-		if n, ok := limits[string(uri)]; ok { // the conversion does not allocate in a lookup
-			return fasthttp.RequestConfig{MaxRequestBodySize: n}
-		}
-		return fasthttp.RequestConfig{}
+		return routes[string(uri)] // the conversion does not allocate in a lookup; zero: the server's
 	}
 }

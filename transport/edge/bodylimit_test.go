@@ -83,8 +83,8 @@ func oversized(size int) string {
 
 // A route's own body limit is chosen from the request line alone, query aside; other paths
 // keep the server's.
-func TestBodyLimitForChoosesByPath(t *testing.T) {
-	limit := edge.BodyLimitFor(map[string]int{"/api/v1/media": 16 << 20})
+func TestRouteConfigChoosesByPath(t *testing.T) {
+	limit := edge.RouteConfig(map[string]fasthttp.RequestConfig{"/api/v1/media": {MaxRequestBodySize: 16 << 20}})
 	for _, c := range []struct {
 		uri  string
 		want int

@@ -155,6 +155,7 @@ func (e *Engine) wire(ctx context.Context) error {
 		Actors:            e.actors,
 		IDs:               gen,
 		OnMarkRead:        e.sendReadReceipt,
+		OnTyping:          e.sendTyping,
 		PhoneNumberStatus: e.phoneNumberStatus,
 		UploadMedia:       e.uploadMedia,
 		SyncTemplates:     e.syncTemplates,

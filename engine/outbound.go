@@ -54,11 +54,28 @@ func (e *Engine) wakeSenders() {
 // readReceiptDeadline; anything else is logged. Receipts are not paced with sends: one per
 // agent action is far below a number's throughput.
 func (e *Engine) sendReadReceipt(_ context.Context, s actors.ConversationSummary) {
+	e.markReadAtMeta(s, false, readReceiptAttempts, readReceiptDeadline)
+}
+
+// sendTyping shows the customer "typing…" on their last message (which Meta marks read
+// with it). Once, within typingDeadline: a typing indicator retried seconds later would
+// show after the reply it announced.
+func (e *Engine) sendTyping(_ context.Context, s actors.ConversationSummary) {
+	e.markReadAtMeta(s, true, 1, typingDeadline)
+}
+
+// markReadAtMeta marks the conversation's last inbound message read at Meta, with the typing
+// indicator when typing, in the background, trying up to attempts times within deadline.
+func (e *Engine) markReadAtMeta(s actors.ConversationSummary, typing bool, attempts int, deadline time.Duration) {
 	if s.LastInboundWAMID == "" {
 		return
 	}
+	what := "read receipt"
+	if typing {
+		what = "typing indicator"
+	}
 	e.background.Go(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), readReceiptDeadline)
+		ctx, cancel := context.WithTimeout(context.Background(), deadline)
 		defer cancel()
 		t, err := e.store.Directory().TenantByID(ctx, s.TenantID)
 		if err != nil || t.AccessToken.IsZero() || t.NeedsReauth || !t.Active {
@@ -66,7 +83,7 @@ func (e *Engine) sendReadReceipt(_ context.Context, s actors.ConversationSummary
 		}
 		token, err := e.vault.Open(t.AccessToken, t.ID)
 		if err != nil {
-			e.log.Error("read receipt: tenant token does not open", "tenant", t.ID, "err", err)
+			e.log.Error(what+": tenant token does not open", "tenant", t.ID, "err", err)
 			return
 		}
 		phone := s.PhoneNumberID // the number the customer wrote to
@@ -75,9 +92,9 @@ func (e *Engine) sendReadReceipt(_ context.Context, s actors.ConversationSummary
 		}
 		backoff := readReceiptBackoff
 		for attempt := 1; ; attempt++ {
-			err = e.graph.MarkRead(ctx, token, phone, s.LastInboundWAMID, false)
+			err = e.graph.MarkRead(ctx, token, phone, s.LastInboundWAMID, typing)
 			class := graph.ClassOf(err)
-			if err == nil || (class != graph.RetryTransient && class != graph.RetryThroughput) || attempt == readReceiptAttempts {
+			if err == nil || (class != graph.RetryTransient && class != graph.RetryThroughput) || attempt == attempts {
 				break
 			}
 			if sleepErr := ctxsleep.Sleep(ctx, backoff+rand.N(backoff/2)); sleepErr != nil {
@@ -86,16 +103,18 @@ func (e *Engine) sendReadReceipt(_ context.Context, s actors.ConversationSummary
 			backoff *= 2
 		}
 		if err != nil {
-			e.log.Warn("read receipt not sent", "conversation", s.ID, "err", err)
+			e.log.Warn(what+" not sent", "conversation", s.ID, "err", err)
 		}
 	})
 }
 
-// Read receipts: attempts, first backoff (doubling, with jitter) and the overall deadline.
+// Read receipts: attempts, first backoff (doubling, with jitter) and the overall deadline;
+// a typing indicator gets one attempt within its own deadline.
 const (
 	readReceiptAttempts = 4
 	readReceiptBackoff  = 500 * time.Millisecond
 	readReceiptDeadline = 15 * time.Second
+	typingDeadline      = 5 * time.Second
 )
 
 // phoneNumberStatus asks Meta for a connected tenant's number with its own token: quality,

@@ -159,6 +159,9 @@ func (s *Server) markRead(ctx *fasthttp.RequestCtx, n *number, p *sendProbe) {
 		code, n.inject.read = n.inject.read[0], n.inject.read[1:]
 	} else {
 		n.stats.markedRead++
+		if p.TypingIndicator != nil {
+			n.stats.typing++
+		}
 	}
 	n.mu.Unlock()
 	if code != 0 {

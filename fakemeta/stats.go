@@ -34,6 +34,8 @@ type NumberStats struct {
 	Inbound int64 `json:"inbound"`
 	// Uploads is media files uploaded for the number (POST /{phone_number_id}/media).
 	Uploads int64 `json:"media_uploads"`
+	// Typing is the mark-read requests that also showed the typing indicator.
+	Typing int64 `json:"typing_indicators"`
 }
 
 // WebhookStats counts webhook POSTs.
@@ -65,8 +67,8 @@ type SentMessage struct {
 }
 
 type numberStats struct {
-	requests, accepted, markedRead, inbound, uploads int64
-	errors, async                                    map[int]int64
+	requests, accepted, markedRead, inbound, uploads, typing int64
+	errors, async                                            map[int]int64
 }
 
 func newNumberStats() numberStats {
@@ -86,7 +88,7 @@ func (s *Server) Stats() Stats {
 		n.mu.Lock()
 		ns := NumberStats{
 			Requests: n.stats.requests, Accepted: n.stats.accepted, MarkedRead: n.stats.markedRead,
-			Inbound: n.stats.inbound, MaxPerSecond: n.accepted.max, Uploads: n.stats.uploads,
+			Inbound: n.stats.inbound, MaxPerSecond: n.accepted.max, Uploads: n.stats.uploads, Typing: n.stats.typing,
 			Errors: copyCounts(n.stats.errors), AsyncFailures: copyCounts(n.stats.async),
 		}
 		n.mu.Unlock()

@@ -143,6 +143,38 @@ func (s *Server) markConversationRead(ctx *fasthttp.RequestCtx, c context.Contex
 	}
 }
 
+// showTyping is PUT /conversations/:id/typing: the customer sees "typing…" (for up to 25 s,
+// or until the reply) on their last message, which Meta marks read with it, so the
+// conversation is marked read here too. Only inside the customer's window: outside it the
+// agent cannot answer with anything but a template, and a typing indicator would promise a
+// reply.
+func (s *Server) showTyping(ctx *fasthttp.RequestCtx, c context.Context) {
+	tenantID, key, err := s.conversationOf(ctx, "id")
+	if err != nil {
+		s.fail(ctx, err)
+		return
+	}
+	cur, err := s.opts.Actors.Conversation(c, tenantID, key)
+	switch {
+	case err != nil:
+		s.fail(ctx, err)
+		return
+	case cur.LastInboundWAMID == "":
+		s.fail(ctx, httpx.NewError(http.StatusUnprocessableEntity, httpx.CodeRuleRefused, "The customer has not written yet: there is no message to show typing on"))
+		return
+	case !cur.WindowOpen(time.Now()):
+		s.fail(ctx, httpx.NewError(http.StatusUnprocessableEntity, httpx.CodeWindowClosed,
+			"The customer's 24-hour window is closed: only a template can reach them (POST /messages/send-template)"))
+		return
+	}
+	sum := s.conversationCall(ctx, "Typing shown", func(tenantID, key string) (*actors.ConversationSummary, error) {
+		return s.opts.Actors.MarkRead(c, tenantID, key)
+	})
+	if sum != nil && s.opts.OnTyping != nil {
+		s.opts.OnTyping(c, *sum)
+	}
+}
+
 type assignRequest struct {
 	AgentID *string `json:"agentId"`
 }

@@ -48,6 +48,9 @@ type Options struct {
 	IDs *ids.Generator
 	// OnMarkRead is told when a conversation is marked read (the read receipt to Meta).
 	OnMarkRead func(context.Context, actors.ConversationSummary)
+	// OnTyping is told when an agent starts typing a reply (Meta's typing indicator, which
+	// also marks the customer's last message read).
+	OnTyping func(context.Context, actors.ConversationSummary)
 	// PhoneNumberStatus asks Meta for a connected tenant's number, health status included
 	// (GET /tenants/:id/status); nil leaves Meta's half of the status out.
 	PhoneNumberStatus func(ctx context.Context, tenantID string) (*graph.PhoneNumber, error)
@@ -117,6 +120,7 @@ func New(opts Options) *Server {
 	v1.GET("/conversations", authed(s.h(s.listConversations)))
 	v1.GET("/conversations/{id}", authed(s.h(s.getConversation)))
 	v1.PUT("/conversations/{id}/read", authed(s.h(s.markConversationRead)))
+	v1.PUT("/conversations/{id}/typing", authed(s.h(s.showTyping)))
 	v1.PUT("/conversations/{id}/assign", authed(s.h(s.assignConversation)))
 	v1.GET("/messages/{conversationId}", authed(s.h(s.listMessages)))
 	v1.GET("/templates", authed(s.h(s.listTemplates)))

@@ -21,7 +21,13 @@ import (
 // counted customer still goes. After a restart the count is the same: the node rebuilds it
 // from the conversations, and its status counts them.
 func TestTemplatesKeepToTheMessagingLimit(t *testing.T) {
-	r := startWithMeta(t, enginetest.Embedded, fakemeta.DefaultConfig(), nil)
+	for _, b := range enginetest.Backends {
+		t.Run(string(b), func(t *testing.T) { messagingLimitAcrossARestart(t, b) })
+	}
+}
+
+func messagingLimitAcrossARestart(t *testing.T, b enginetest.Backend) {
+	r := startWithMeta(t, b, fakemeta.DefaultConfig(), nil)
 	r.meta.AddDemoTemplates(wabaA)
 	capability := bytes.Replace(fixtures.Read(t, "webhooks/business_capability_update.json"), []byte(`"TIER_2K"`), []byte(`"TIER_50"`), 1)
 	for _, body := range [][]byte{fixtures.Read(t, "webhooks/template_status_update_approved.json"), capability} {
@@ -56,9 +62,9 @@ func TestTemplatesKeepToTheMessagingLimit(t *testing.T) {
 		t.Fatalf("a repeat to a counted customer: %d %s", res.Status, res.Body)
 	}
 
-	dataDir := r.DataDir
+	dataDir, database := r.DataDir, r.Database
 	r.Stop()
-	n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded, DataDir: dataDir,
+	n := enginetest.Start(t, enginetest.Options{Backend: b, DataDir: dataDir, Database: database,
 		Env: map[string]string{"META_GRAPH_URL": r.meta.URL(), "RATE_LIMIT_SEND": "100000/1m", "RATE_LIMIT_API": "100000/1m"}})
 	agent := n.Login(agentEmail, agentPassword)
 	refused(n, agent)

@@ -20,7 +20,13 @@ type templateListView struct {
 // list, not sync; another tenant's admin sees nothing of it. The periodic sync's round does
 // the same for every connected tenant.
 func TestTemplateSync(t *testing.T) {
-	r := startWithMeta(t, enginetest.Embedded, fakemeta.DefaultConfig(), nil)
+	for _, b := range enginetest.Backends {
+		t.Run(string(b), func(t *testing.T) { templateSync(t, b) })
+	}
+}
+
+func templateSync(t *testing.T, b enginetest.Backend) {
+	r := startWithMeta(t, b, fakemeta.DefaultConfig(), nil)
 	tenantAdmin := r.Login(demoEmail, demoPassword)
 	r.meta.AddDemoTemplates(wabaA) // 5, two of them APPROVED
 	for i := range 120 {

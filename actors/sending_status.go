@@ -13,8 +13,7 @@ type GetSendingStatus struct{}
 // each is used.
 type SendingStatus struct {
 	// RatePerSecond is the pace of the tenant's sends: its setting, else its number's tier.
-	RatePerSecond  int  `json:"ratePerSecond"`
-	HighThroughput bool `json:"highThroughput"`
+	RatePerSecond int `json:"ratePerSecond"`
 	// MessagingTier is Meta's messaging limit as last reported (TIER_2K, …; "" unknown);
 	// MessagingLimit its count (0: unlimited or unknown); Initiated the unique customers
 	// messaged outside their window in the last 24 hours.
@@ -43,7 +42,7 @@ type LearnMessagingTier struct {
 // sendingStatus answers GetSendingStatus.
 func (s *sender) sendingStatus(now time.Time) *SendingStatus {
 	st := &SendingStatus{
-		RatePerSecond: s.rate(), HighThroughput: s.state.HighThroughput,
+		RatePerSecond: s.rate(),
 		MessagingTier: s.state.messagingTier(), MessagingLimit: s.state.messagingLimit(), Initiated: s.initiated.count(now),
 		Backlog: s.bl.counted + s.bl.accepted - s.bl.since, BacklogKnown: s.bl.known, BacklogLimit: s.backlogLimit(),
 		NeedsReauth: s.needsReauth(), Restricted: s.state.Restricted,

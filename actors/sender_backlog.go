@@ -43,13 +43,16 @@ func (s *sender) backlogFull() string {
 	if limit == 0 || !s.bl.known {
 		return ""
 	}
-	held := s.bl.counted + s.bl.accepted - s.bl.since
+	held := s.held()
 	if held < limit {
 		return ""
 	}
 	return fmt.Sprintf("the number's queue holds %d messages, %s of sending at its %d messages/s; retry later or send more slowly",
 		held, s.pol.QueueWindow, s.rate())
 }
+
+// held is the backlog: pending rows at the last count, plus the sends accepted since it began.
+func (s *sender) held() int { return s.bl.counted + s.bl.accepted - s.bl.since }
 
 // acceptedOne counts a send the tenant accepted.
 func (s *sender) acceptedOne() { s.bl.accepted++ }

@@ -44,7 +44,7 @@ func (s *sender) sendingStatus(now time.Time) *SendingStatus {
 	st := &SendingStatus{
 		RatePerSecond: s.rate(),
 		MessagingTier: s.state.messagingTier(), MessagingLimit: s.state.messagingLimit(), Initiated: s.initiated.count(now),
-		Backlog: s.bl.counted + s.bl.accepted - s.bl.since, BacklogKnown: s.bl.known, BacklogLimit: s.backlogLimit(),
+		Backlog: s.held(), BacklogKnown: s.bl.known, BacklogLimit: s.backlogLimit(),
 		NeedsReauth: s.needsReauth(), Restricted: s.state.Restricted,
 	}
 	if s.state.SendsPausedUntil.After(now) {

@@ -77,13 +77,10 @@ func (e *Engine) markReadAtMeta(s actors.ConversationSummary, typing bool, attem
 	e.background.Go(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), deadline)
 		defer cancel()
-		t, err := e.store.Directory().TenantByID(ctx, s.TenantID)
-		if err != nil || t.AccessToken.IsZero() || t.NeedsReauth || !t.Active {
-			return
-		}
-		token, err := e.vault.Open(t.AccessToken, t.ID)
+		t, token, err := e.connected(ctx, s.TenantID)
 		if err != nil {
-			e.log.Error(what+": tenant token does not open", "tenant", t.ID, "err", err)
+			// A tenant that may not call Meta says so at its next send; nothing to add here.
+			e.log.Debug(what+" not sent", "conversation", s.ID, "err", err)
 			return
 		}
 		phone := s.PhoneNumberID // the number the customer wrote to
@@ -127,10 +124,9 @@ func (e *Engine) phoneNumberStatus(ctx context.Context, tenantID string) (*graph
 	return e.graph.PhoneNumber(ctx, token, t.PhoneNumberID)
 }
 
-// connected reads a tenant that may call Meta with its own token, and opens the token. It
-// refuses, as a send would be refused, a tenant that is deactivated, has no WhatsApp
-// account connected or a token that does not open, or whose token Meta rejected; paused
-// sends do not stop what sends nothing (an upload, a template sync).
+// connected reads a tenant that may call Meta with its own token (callRefusal), and opens
+// the token. Paused sends do not stop what sends nothing (a read receipt, an upload, a
+// template sync, the status).
 func (e *Engine) connected(ctx context.Context, tenantID string) (persistence.Tenant, string, error) {
 	t, err := e.store.Directory().TenantByID(ctx, tenantID)
 	switch {
@@ -138,18 +134,29 @@ func (e *Engine) connected(ctx context.Context, tenantID string) (persistence.Te
 		return t, "", &actors.SendRefusedError{Code: actors.FailureNotConfigured, Reason: "the tenant is not in the directory"}
 	case err != nil:
 		return t, "", fmt.Errorf("read tenant %s: %w", tenantID, err)
-	case !t.Active:
-		return t, "", &actors.SendRefusedError{Code: actors.FailureTenantInactive, Reason: "the tenant is deactivated"}
-	case t.PhoneNumberID == "" || t.WABAID == "" || t.AccessToken.IsZero():
-		return t, "", &actors.SendRefusedError{Code: actors.FailureNotConfigured, Reason: "the tenant has no connected WhatsApp number; complete Embedded Signup first"}
-	case t.NeedsReauth:
-		return t, "", &actors.SendRefusedError{Code: actors.FailureNeedsReauth, Reason: "Meta rejected the tenant's access token; reconnect the number through Embedded Signup"}
+	}
+	if r := callRefusal(t); r != nil {
+		return t, "", r
 	}
 	token, err := e.vault.Open(t.AccessToken, t.ID)
 	if err != nil {
 		return t, "", &actors.SendRefusedError{Code: actors.FailureNotConfigured, Reason: "the tenant's access token cannot be opened with this node's keys"}
 	}
 	return t, token, nil
+}
+
+// callRefusal is why a tenant's directory entry may not call Meta, as a send would be
+// refused: deactivated, no connected number or token, or a token Meta rejected. Nil: it may.
+func callRefusal(t persistence.Tenant) *actors.SendRefusedError {
+	switch {
+	case !t.Active:
+		return &actors.SendRefusedError{Code: actors.FailureTenantInactive, Reason: "the tenant is deactivated"}
+	case t.PhoneNumberID == "" || t.AccessToken.IsZero():
+		return &actors.SendRefusedError{Code: actors.FailureNotConfigured, Reason: "the tenant has no connected WhatsApp number; complete Embedded Signup first"}
+	case t.NeedsReauth:
+		return &actors.SendRefusedError{Code: actors.FailureNeedsReauth, Reason: "Meta rejected the tenant's access token; reconnect the number through Embedded Signup"}
+	}
+	return nil
 }
 
 // uploadMedia uploads a tenant's file to Meta from its connected number (POST /media).
@@ -176,6 +183,9 @@ func (e *Engine) syncTemplates(ctx context.Context, tenantID string) (*actors.Te
 	t, token, err := e.connected(ctx, tenantID)
 	if err != nil {
 		return nil, err
+	}
+	if t.WABAID == "" {
+		return nil, &actors.SendRefusedError{Code: actors.FailureNotConfigured, Reason: "the tenant has no WhatsApp Business Account; complete Embedded Signup first"}
 	}
 	sync := &actors.SyncTemplates{FetchedAt: time.Now().UTC(), Templates: []actors.TemplateUpdate{}}
 	after := ""

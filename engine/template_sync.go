@@ -31,8 +31,8 @@ func (e *Engine) startTemplateSync() {
 func (e *Engine) SyncAllTemplates(stop <-chan struct{}) int {
 	synced := 0
 	err := e.eachTenant(func(t persistence.Tenant) bool {
-		if !t.Active || t.NeedsReauth || t.WABAID == "" || t.PhoneNumberID == "" || t.AccessToken.IsZero() {
-			return true
+		if callRefusal(t) != nil || t.WABAID == "" {
+			return true // not connected: nothing to ask Meta, and no warning to log
 		}
 		if synced > 0 {
 			select {

@@ -80,6 +80,11 @@ func (c *Client) Messages(ctx context.Context, tenantID, contactKey string, page
 	return call[MessagePage](ctx, c, KindConversation, ConversationIdentity(tenantID, contactKey), &ListMessages{Page: page, Limit: limit})
 }
 
+// Message finds one of a conversation's recent messages by our id or its wamid.
+func (c *Client) Message(ctx context.Context, tenantID, contactKey, id string) (*FoundMessage, error) {
+	return call[FoundMessage](ctx, c, KindConversation, ConversationIdentity(tenantID, contactKey), &GetMessage{ID: id})
+}
+
 // MarkRead zeroes the unread count and returns the summary.
 func (c *Client) MarkRead(ctx context.Context, tenantID, contactKey string) (*ConversationSummary, error) {
 	return call[ConversationSummary](ctx, c, KindConversation, ConversationIdentity(tenantID, contactKey), &MarkRead{})

@@ -161,6 +161,13 @@ func (g *conversationGrain) handle(c *cluster.Context, msg any) {
 			return
 		}
 		c.Reply().Send(&MessagePage{Messages: msgs, Total: g.conv.log.count})
+	case *GetMessage:
+		found, ok, err := g.conv.log.find(m.ID, lookupWindow)
+		if err != nil {
+			g.fail(c, err)
+			return
+		}
+		c.Reply().Send(&FoundMessage{Found: ok, Message: found})
 	default:
 		c.Reply().Fail(FailureInvalid, fmt.Sprintf("conversation cannot handle %T", msg))
 	}

@@ -113,6 +113,22 @@ func TestHeldStatusesAreBounded(t *testing.T) {
 	}
 }
 
+// flushInto stores the conversation's changed buckets in store, as a flush does.
+func flushInto(t *testing.T, c *conversation, store map[int][]Message) {
+	t.Helper()
+	dirty, err := c.log.takeDirty()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirty {
+		var msgs []Message
+		if err := unmarshal(persistence.JoinParts(d.parts), &msgs); err != nil {
+			t.Fatal(err)
+		}
+		store[d.seq] = msgs
+	}
+}
+
 func TestMessagesPagesAcrossBuckets(t *testing.T) {
 	store := map[int][]Message{}
 	c := newConversation(conversationSnapshot{}, func(seq int) ([]Message, error) {
@@ -125,17 +141,7 @@ func TestMessagesPagesAcrossBuckets(t *testing.T) {
 	for i := range 100 {
 		c.addInbound(inbound(fmt.Sprint("w", i), t0.Add(time.Duration(i)*time.Second)), t0)
 		if i%10 == 9 {
-			dirty, err := c.log.takeDirty()
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, d := range dirty {
-				var msgs []Message
-				if err := unmarshal(persistence.JoinParts(d.parts), &msgs); err != nil {
-					t.Fatal(err)
-				}
-				store[d.seq] = msgs
-			}
+			flushInto(t, c, store)
 		}
 	}
 	// Page 1 is the newest 20, oldest first; page 5 the oldest; page 6 empty.
@@ -209,5 +215,70 @@ func TestBucketAheadOfSnapshotIsReplayed(t *testing.T) {
 	}
 	if c.log.count != 3 {
 		t.Fatalf("count %d", c.log.count)
+	}
+}
+
+// GetMessage finds a message by the engine's id (outbound) or its wamid among the last
+// lookupWindow messages: from the index when it is recent, else from the stored buckets,
+// which it reads without keeping them in memory.
+func TestFindMessageByIDOrWAMID(t *testing.T) {
+	store := map[int][]Message{}
+	c := newConversation(conversationSnapshot{}, func(seq int) ([]Message, error) { return nil, errors.New("nothing stored yet") })
+	const total = 300
+	for i := range total {
+		at := t0.Add(time.Duration(i) * time.Second)
+		if i%2 == 0 {
+			c.addInbound(inbound(fmt.Sprint("w", i), at), at)
+			continue
+		}
+		c.addOutbound(Message{ID: fmt.Sprint("out", i), Direction: Outbound, Type: "text", Text: "reply", Status: StatusQueued, Timestamp: at}, at)
+		pos, _ := c.log.lookup(outboundKey(fmt.Sprint("out", i)))
+		m, _ := c.log.at(pos)
+		m.WAMID = fmt.Sprint("wamid.out", i) // as Meta's answer does
+		c.log.setWAMID(pos, m.WAMID)
+	}
+	flushInto(t, c, store)
+	// A fresh activation indexes only the last activationMessages.
+	loads := 0
+	fresh := newConversation(conversationSnapshot{Summary: ConversationSummary{MessageCount: total}}, func(seq int) ([]Message, error) {
+		loads++
+		return append([]Message(nil), store[seq]...), nil
+	})
+	if err := fresh.log.warm(); err != nil {
+		t.Fatal(err)
+	}
+	resident := len(fresh.log.buckets)
+	for _, tc := range []struct {
+		name, id  string
+		window    int
+		want      string // the found message's text marker: its wamid; "" for not found
+		wantLoads bool
+	}{
+		{"recent inbound by wamid", "w298", lookupWindow, "w298", false},
+		{"recent outbound by our id", "out299", lookupWindow, "wamid.out299", false},
+		{"recent outbound by its wamid", "wamid.out297", lookupWindow, "wamid.out297", false},
+		{"old outbound beyond the index", "out11", lookupWindow, "wamid.out11", true},
+		{"old inbound beyond the index", "w10", lookupWindow, "w10", true},
+		{"older than the window", "w10", 200, "", true},
+		{"the index's own key is no id", "#out299", lookupWindow, "", true},
+		{"unknown", "nope", lookupWindow, "", true},
+		{"empty", "", lookupWindow, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := loads
+			m, ok, err := fresh.log.find(tc.id, tc.window)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := map[bool]string{true: m.WAMID}[ok]; got != tc.want {
+				t.Fatalf("found %q (ok %v), want %q", got, ok, tc.want)
+			}
+			if read := loads > before; read != tc.wantLoads {
+				t.Fatalf("read the store: %v, want %v", read, tc.wantLoads)
+			}
+			if len(fresh.log.buckets) != resident {
+				t.Fatalf("%d buckets in memory after the lookup, %d before", len(fresh.log.buckets), resident)
+			}
+		})
 	}
 }

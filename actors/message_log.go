@@ -22,6 +22,9 @@ const (
 	activationBuckets  = activationMessages / BucketSize
 	// residentBuckets bounds how many clean buckets stay in memory.
 	residentBuckets = activationBuckets
+	// lookupWindow is how far back GetMessage looks for a message by id: the dedupe window.
+	// A miss reads up to lookupWindow/BucketSize buckets, so it stays bounded.
+	lookupWindow = indexWindow
 )
 
 // loadBucket reads one stored bucket's messages; missing buckets are an error.
@@ -118,6 +121,43 @@ func (l *messageLog) append(m Message) int {
 func (l *messageLog) lookup(wamid string) (int, bool) {
 	pos, ok := l.index[wamid]
 	return pos, ok
+}
+
+// find returns the message named id — the engine's id of an outbound message, or any
+// message's wamid — among the last window messages. The index answers recent ones; beyond it
+// (after an activation it holds only the last activationMessages), the buckets are searched
+// newest first. A bucket not in memory is read from the store and not kept: only clean,
+// durable buckets ever leave memory, so the stored copy is current, and a lookup must not
+// fill the conversation's memory.
+func (l *messageLog) find(id string, window int) (Message, bool, error) {
+	if id == "" || l.count == 0 {
+		return Message{}, false, nil
+	}
+	named := func(m *Message) bool { return m.WAMID == id || (m.Direction == Outbound && m.ID == id) }
+	for _, key := range []string{outboundKey(id), id} {
+		if pos, ok := l.index[key]; ok {
+			if m, err := l.at(pos); err == nil && named(m) {
+				return *m, true, nil
+			}
+		}
+	}
+	floor := max(0, l.count-window)
+	for seq := (l.count - 1) / BucketSize; seq >= floor/BucketSize; seq-- {
+		b, ok := l.buckets[seq]
+		if !ok {
+			stored, err := l.load(seq)
+			if err != nil {
+				return Message{}, false, fmt.Errorf("load bucket %d: %w", seq, err)
+			}
+			b = stored[:min(len(stored), l.count-seq*BucketSize)] // as bucket() trims
+		}
+		for i := len(b) - 1; i >= 0; i-- {
+			if seq*BucketSize+i >= floor && named(&b[i]) {
+				return b[i], true, nil
+			}
+		}
+	}
+	return Message{}, false, nil
 }
 
 // at returns the message at pos for reading or changing; callers that change it call touch.

@@ -82,6 +82,18 @@ type MessagePage struct {
 	Total    int       `json:"total"`
 }
 
+// GetMessage asks a conversation for one of its recent messages (lookupWindow), named by
+// the engine's id (outbound) or by its wamid (either direction).
+type GetMessage struct {
+	ID string `json:"id"`
+}
+
+// FoundMessage answers GetMessage; Found is false when no recent message has that id.
+type FoundMessage struct {
+	Found   bool    `json:"found"`
+	Message Message `json:"message"`
+}
+
 // MarkRead sets the unread count to zero; the answer carries the last inbound wamid, for
 // the read receipt to Meta.
 type MarkRead struct{}
@@ -242,7 +254,8 @@ func Codec() *cluster.Codec {
 		"actors.RecordTenantEvents": RecordTenantEvents{}, "actors.ResolveContact": ResolveContact{},
 		"actors.ContactKey": ContactKey{}, "actors.GetTenantState": GetTenantState{},
 		"actors.TenantState": TenantState{}, "actors.Ack": Ack{},
-		"actors.RecordOutbound": RecordOutbound{},
+		"actors.RecordOutbound": RecordOutbound{}, "actors.GetMessage": GetMessage{},
+		"actors.FoundMessage": FoundMessage{},
 	} {
 		c.Register(name, v)
 	}

@@ -105,13 +105,13 @@ func (s *sender) attempted(r *attemptDone) {
 		if d.transient {
 			it.transient++
 		}
-		s.requeue(it, now.Add(d.wait), now)
+		s.requeue(it, f, now.Add(d.wait), now)
 	case actPause:
 		s.pause(f, now)
-		s.requeue(it, now, now)
+		s.requeue(it, f, now, now)
 	case actReauth:
 		s.needReauth(f)
-		s.requeue(it, now, now)
+		s.requeue(it, f, now, now)
 	case actFail:
 		nq.q.finish(it, now)
 		row := it.row
@@ -131,11 +131,14 @@ func (s *sender) attempted(r *attemptDone) {
 const busyRetry = 2 * time.Second
 
 // requeue writes the claimed message back to queued; its lane stays busy until the write
-// is durable, so no second claim can race it.
-func (s *sender) requeue(it *outItem, at, now time.Time) {
+// is durable, so no second claim can race it. The row keeps Meta's error as its last one,
+// so a client asking after the message learns why it is still queued (GET
+// /messages/:conversationId/:messageId); a send that succeeds clears it.
+func (s *sender) requeue(it *outItem, f *SendFailure, at, now time.Time) {
 	it.notBefore = at
 	row := it.row
 	row.State, row.NextAttemptAt, row.UpdatedAt = persistence.OutboxQueued, at, now
+	row.ErrorCode, row.ErrorTitle = f.Code, failureReason(f)
 	s.settle(it, row, nil)
 }
 

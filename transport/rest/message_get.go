@@ -1,0 +1,97 @@
+package rest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/persistence"
+	"github.com/switchboard/switchboard/transport/httpx"
+)
+
+// maxMessageIDLen bounds the :messageId parameter: the engine's ids and Meta's wamids are
+// far shorter, and a longer one names nothing.
+const maxMessageIDLen = 256
+
+// messageDetail is GET /messages/:conversationId/:messageId: one message as the list shows
+// it, and for an outbound message its way to Meta as the outbox has it — what a client
+// polling a send (Twilio's "fetch a message") needs to see why it is still queued.
+type messageDetail struct {
+	Message  outboundView  `json:"message"`
+	Delivery *deliveryView `json:"delivery,omitempty"`
+}
+
+// deliveryView is an outbound message's outbox row. It is absent once the row is pruned
+// (OUTBOX_RETENTION after it settled); the message keeps its status.
+type deliveryView struct {
+	// State is the outbox's: queued, sending, sent, failed, or unknown while the engine
+	// reconciles a send that got no answer (OUTBOUND.md).
+	State    persistence.OutboxState `json:"state"`
+	Attempts int                     `json:"attempts"`
+	// NextAttemptAt is when a queued message may next go out (after a retry's backoff).
+	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
+	// ExpiresAt is the send's own validFor bound, when it had one.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// LastError is Meta's last refusal: the reason a queued message waits for a retry, or
+	// why a failed one failed.
+	LastError *actors.MessageError `json:"lastError,omitempty"`
+	UpdatedAt time.Time            `json:"updatedAt"`
+}
+
+func viewDelivery(row persistence.OutboxMessage) *deliveryView {
+	d := &deliveryView{State: row.State, Attempts: row.Attempts, UpdatedAt: row.UpdatedAt}
+	if row.State == persistence.OutboxQueued && !row.NextAttemptAt.IsZero() {
+		at := row.NextAttemptAt
+		d.NextAttemptAt = &at
+	}
+	if !row.ExpiresAt.IsZero() {
+		at := row.ExpiresAt
+		d.ExpiresAt = &at
+	}
+	if row.ErrorCode != 0 || row.ErrorTitle != "" {
+		d.LastError = &actors.MessageError{Code: row.ErrorCode, Title: row.ErrorTitle}
+	}
+	return d
+}
+
+// getMessage answers one of a conversation's last 1,024 messages (the dedupe window),
+// named by the id the send answered or by its wamid.
+func (s *Server) getMessage(ctx *fasthttp.RequestCtx, c context.Context) {
+	tenantID, key, err := s.conversationOf(ctx, "conversationId")
+	if err != nil {
+		s.fail(ctx, err)
+		return
+	}
+	id, _ := ctx.UserValue("messageId").(string)
+	if id == "" || len(id) > maxMessageIDLen {
+		s.fail(ctx, httpx.NotFound("Message"))
+		return
+	}
+	found, err := s.opts.Actors.Message(c, tenantID, key, id)
+	if err != nil {
+		s.fail(ctx, err)
+		return
+	}
+	if !found.Found {
+		s.fail(ctx, httpx.NotFound("Message"))
+		return
+	}
+	conv := actors.ConversationID(tenantID, key)
+	detail := messageDetail{Message: outboundView{Message: found.Message, ConversationID: conv}}
+	if found.Message.Direction == actors.Outbound {
+		row, err := s.opts.Store.Outbox().Get(c, found.Message.ID)
+		switch {
+		case err == nil && row.TenantID == tenantID && row.ConversationID == conv:
+			detail.Delivery = viewDelivery(row)
+		case err != nil && !errors.Is(err, persistence.ErrNotFound):
+			s.fail(ctx, fmt.Errorf("rest: outbox row of %s: %w", found.Message.ID, err))
+			return
+		}
+	}
+	httpx.OK(ctx, http.StatusOK, "", detail)
+}

@@ -18,6 +18,14 @@ var (
 	ErrWindowUnvouched = errors.New("actors: the tenant cannot vouch for the service window")
 )
 
+// NotCancelableError is a cancel that came too late (CancelOutbound): Reason says where the
+// message is ("the message is on its way to Meta").
+type NotCancelableError struct{ Reason string }
+
+func (e *NotCancelableError) Error() string {
+	return "actors: the message can no longer be canceled: " + e.Reason
+}
+
 // SendRefusedError is a tenant refusing a send now (PrepareSend): Code is one of the
 // FailureSend… codes, Reason a sentence for the API client.
 type SendRefusedError struct {
@@ -54,6 +62,8 @@ func call[T any](ctx context.Context, c *Client, kind, identity string, req any)
 				return nil, &SendRefusedError{Code: f.Code, Reason: f.Message, RetryAfter: f.RetryAfter}
 			case FailureWindowUnvouched:
 				return nil, fmt.Errorf("%w: %s", ErrWindowUnvouched, f.Message)
+			case FailureNotCancelable:
+				return nil, &NotCancelableError{Reason: f.Message}
 			}
 		}
 		return nil, fmt.Errorf("%w: %s/%s: %w", ErrUnavailable, kind, identity, err)

@@ -26,6 +26,13 @@ func (c *Client) SubmitOutbound(ctx context.Context, m persistence.OutboxMessage
 	return err
 }
 
+// CancelOutbound cancels a queued message of the conversation; it returns the canceled row
+// once durable. Too late is a *NotCancelableError, a message not in that conversation
+// ErrNotFound.
+func (c *Client) CancelOutbound(ctx context.Context, tenantID, conversationID, messageID string) (*Canceled, error) {
+	return call[Canceled](ctx, c, KindTenant, tenantID, &CancelOutbound{MessageID: messageID, ConversationID: conversationID})
+}
+
 // WakeOutbound activates a tenant so it resumes its outbox.
 func (c *Client) WakeOutbound(ctx context.Context, tenantID string) error {
 	_, err := call[Ack](ctx, c, KindTenant, tenantID, &WakeOutbound{})

@@ -12,13 +12,17 @@ const (
 	Outbound = "outbound"
 )
 
-// Message statuses. Outbound messages move queued < unknown < sent < delivered < read <
-// played by rank; failed is terminal. unknown means the engine lost contact with Meta in
-// the middle of the send and is reconciling (OUTBOUND.md): any real status supersedes it.
+// Message statuses. Outbound messages move queued < unknown < canceled < sent < delivered <
+// read < played by rank; failed is terminal. unknown means the engine lost contact with Meta
+// in the middle of the send and is reconciling (OUTBOUND.md): any real status supersedes it.
+// canceled means the API canceled it while it was queued, so the engine never sends it; it
+// ranks below Meta's statuses because one can only come from Meta having the message after
+// all (a message reconciliation judged unsent), and then the customer has it.
 // Inbound messages are received, then read once an agent reads the conversation.
 const (
 	StatusQueued    = "queued"
 	StatusUnknown   = "unknown"
+	StatusCanceled  = "canceled"
 	StatusSent      = "sent"
 	StatusDelivered = "delivered"
 	StatusRead      = "read"
@@ -30,7 +34,7 @@ const (
 // statusRank orders statuses; a status only ever moves to a higher rank. failed outranks
 // everything, so nothing supersedes it (ARCHITECTURE.md: failed is terminal).
 var statusRank = map[string]int{
-	StatusReceived: 0, StatusQueued: 10, StatusUnknown: 15, StatusSent: 20, StatusDelivered: 30,
+	StatusReceived: 0, StatusQueued: 10, StatusUnknown: 15, StatusCanceled: 16, StatusSent: 20, StatusDelivered: 30,
 	StatusRead: 40, StatusPlayed: 50, StatusFailed: 100,
 }
 

@@ -138,7 +138,8 @@ func registerOutbound(register func(name string, v any)) {
 		"actors.OutboundView": OutboundView{}, "actors.OutboundEvidence": OutboundEvidence{},
 		"actors.GetSendingStatus": GetSendingStatus{}, "actors.SendingStatus": SendingStatus{},
 		"actors.LearnMessagingTier": LearnMessagingTier{},
-		"actors.SyncTemplates":      SyncTemplates{}, "actors.TemplatesSynced": TemplatesSynced{},
+		"actors.CancelOutbound":     CancelOutbound{}, "actors.Canceled": Canceled{},
+		"actors.SyncTemplates": SyncTemplates{}, "actors.TemplatesSynced": TemplatesSynced{},
 	} {
 		register(name, v)
 	}

@@ -88,7 +88,8 @@ func mediaPreview(kind string, content json.RawMessage) string {
 
 // StoredOutbound is an outbound message as its outbox row tells it: the record, with the
 // send's state (a message being sent still shows queued; Meta's answer shows sent with its
-// wamid, or failed with its error). Delivery and read receipts live in the conversation.
+// wamid, or failed with its error; a canceled one, canceled). Delivery and read receipts
+// live in the conversation.
 func StoredOutbound(row persistence.OutboxMessage) (Message, error) {
 	m, err := OutboundMessage(row.ID, row.Request, row.CreatedAt)
 	if err != nil {
@@ -103,6 +104,8 @@ func StoredOutbound(row persistence.OutboxMessage) (Message, error) {
 		m.Error = &MessageError{Code: row.ErrorCode, Title: row.ErrorTitle}
 	case persistence.OutboxUnknown:
 		m.Status = StatusUnknown
+	case persistence.OutboxCanceled:
+		m.Status = StatusCanceled
 	}
 	return m, nil
 }

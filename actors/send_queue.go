@@ -139,6 +139,25 @@ func (q *sendQueue) withdraw(it *outItem, now time.Time) {
 	q.finish(it, now)
 }
 
+// restore puts back a message take removed (a cancel the store did not take): before the
+// first message of its lane accepted after it, never before a busy head, so the customer
+// still gets the lane's messages in the order they were written.
+func (q *sendQueue) restore(it *outItem, now time.Time) {
+	l := q.lane(it.row.Recipient)
+	at := len(l.items)
+	for i, x := range l.items {
+		if (i > 0 || !l.busy) && x.row.CreatedAt.After(it.row.CreatedAt) {
+			at = i
+			break
+		}
+	}
+	l.items = append(l.items[:at], append([]*outItem{it}, l.items[at:]...)...)
+	q.queued++
+	if at == 0 {
+		q.schedule(l, now)
+	}
+}
+
 // release makes a busy head sendable again from it.notBefore (a retry).
 func (q *sendQueue) release(it *outItem, now time.Time) {
 	l, ok := q.lanes[it.row.Recipient]

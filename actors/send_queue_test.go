@@ -124,3 +124,54 @@ func TestSendQueueWithdrawGivesThePairMessageBack(t *testing.T) {
 		})
 	}
 }
+
+// A message a cancel took out goes back where it was when the cancel is not written: after
+// the messages accepted before it, never ahead of the lane's busy head.
+func TestSendQueueRestoreKeepsTheOrder(t *testing.T) {
+	at := func(id string, sec int) *outItem {
+		it := queuedItem(id, "+ana")
+		it.row.CreatedAt = t0.Add(time.Duration(sec) * time.Second)
+		return it
+	}
+	for _, tc := range []struct {
+		name     string
+		busyHead bool
+		lane     []int // seconds of the lane's messages m0, m1, …
+		restored int   // seconds of the restored message
+		want     string
+	}{
+		{"between two", false, []int{1, 3}, 2, "[m0 x m1]"},
+		{"first of an idle lane", false, []int{3, 4}, 2, "[x m0 m1]"},
+		{"never ahead of a busy head", true, []int{3, 4}, 2, "[m0 x m1]"},
+		{"last", false, []int{1, 2}, 3, "[m0 m1 x]"},
+		{"alone", false, nil, 2, "[x]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := newSendQueue(6*time.Second, 45)
+			for i, sec := range tc.lane {
+				q.push(at(fmt.Sprint("m", i), sec), t0)
+			}
+			var head *outItem
+			if tc.busyHead {
+				head = q.next(t0)
+			}
+			x := at("x", tc.restored)
+			q.restore(x, t0)
+			l := q.lanes["+ana"]
+			var ids []string
+			for _, it := range l.items {
+				ids = append(ids, it.row.ID)
+			}
+			if got := fmt.Sprint(ids); got != tc.want || q.queued != len(tc.lane)+1 {
+				t.Fatalf("lane %s (%d queued), want %s", got, q.queued, tc.want)
+			}
+			// The lane still sends its head first, one at a time.
+			if head != nil {
+				q.finish(head, t0)
+			}
+			if next := q.next(t0); next == nil || next.row.ID != l.items[0].row.ID {
+				t.Fatalf("next after restore: %v", next)
+			}
+		})
+	}
+}

@@ -24,10 +24,13 @@ type sender struct {
 	// an open customer window (QueueOutbound.NeedsWindow).
 	windowOpen func(conversationID string) bool
 
-	items    map[string]*outItem
-	unknown  map[string]*outItem // the items in phaseUnknown
-	numbers  map[string]*numberQueue
-	inflight int
+	items   map[string]*outItem
+	unknown map[string]*outItem // the items in phaseUnknown
+	// canceling holds the ids of messages not held in memory whose cancel is being written:
+	// a rescan must not load them meanwhile (sender_cancel.go).
+	canceling map[string]bool
+	numbers   map[string]*numberQueue
+	inflight  int
 
 	dir      persistence.Tenant
 	dirFound bool
@@ -60,10 +63,11 @@ type numberQueue struct {
 type itemPhase int
 
 const (
-	phaseQueued   itemPhase = iota // in its lane
-	phaseSending                   // claimed in the outbox and on its way to Meta
-	phaseSettling                  // its outcome is being written
-	phaseUnknown                   // may have reached Meta: waiting for evidence
+	phaseQueued    itemPhase = iota // in its lane
+	phaseSending                    // claimed in the outbox and on its way to Meta
+	phaseSettling                   // its outcome is being written
+	phaseUnknown                    // may have reached Meta: waiting for evidence
+	phaseCanceling                  // out of its lane while its cancel is written
 )
 
 // outItem is one message the sender holds.
@@ -88,6 +92,7 @@ func newSender(d *Deps, tenantID string, state *TenantState, save func() error) 
 	return &sender{
 		d: d, pol: &d.Outbound, tenantID: tenantID, state: state, save: save,
 		items: map[string]*outItem{}, unknown: map[string]*outItem{}, numbers: map[string]*numberQueue{},
+		canceling: map[string]bool{},
 	}
 }
 
@@ -96,7 +101,7 @@ func newSender(d *Deps, tenantID string, state *TenantState, save func() error) 
 func (s *sender) enabled() bool { return s.d.Graph != nil }
 
 // idle reports whether passivating the grain would abandon nothing.
-func (s *sender) idle() bool { return len(s.items) == 0 && !s.moreInStore }
+func (s *sender) idle() bool { return len(s.items) == 0 && len(s.canceling) == 0 && !s.moreInStore }
 
 func (s *sender) number(phoneNumberID string) *numberQueue {
 	nq, ok := s.numbers[phoneNumberID]
@@ -118,7 +123,7 @@ func (s *sender) queuedInMemory() int {
 
 // track starts holding a queued outbox row, unless it is held already or memory is full.
 func (s *sender) track(row persistence.OutboxMessage, now time.Time) {
-	if _, held := s.items[row.ID]; held {
+	if _, held := s.items[row.ID]; held || s.canceling[row.ID] {
 		return
 	}
 	if s.queuedInMemory() >= s.pol.MemoryQueue {

@@ -282,7 +282,9 @@ func (s *sender) confirmUntracked(m *OutboundEvidence) {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 		defer cancel()
 		row, err := ob.Get(ctx, m.MessageID)
-		if err != nil || row.TenantID == "" || (row.State != persistence.OutboxUnknown && row.State != persistence.OutboxQueued) {
+		// A canceled row too: reconciliation judged it unsent and the API canceled it, but
+		// Meta had it. The customer has the message, so the outbox says so.
+		if err != nil || row.TenantID == "" || (row.State != persistence.OutboxUnknown && row.State != persistence.OutboxQueued && row.State != persistence.OutboxCanceled) {
 			return
 		}
 		from := row.State

@@ -64,6 +64,10 @@ func (g *tenantGrain) Receive(c *cluster.Context, msg any) {
 		g.out.queue(m, c.Reply())
 	case *queuedDurable:
 		g.out.submit(m.row)
+	case *CancelOutbound:
+		g.out.cancel(m, c.Reply())
+	case *cancelDone:
+		g.out.canceled(m)
 	case *SubmitOutbound:
 		g.out.submit(m.Message)
 		c.Reply().Send(&Ack{})

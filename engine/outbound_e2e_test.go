@@ -40,6 +40,7 @@ func TestOutboundThroughMeta(t *testing.T) {
 			r.route(t, wabaB, tokenB)
 			t.Run("each tenant's own token", func(t *testing.T) { stepOwnTokens(t, r, tenantB) })
 			t.Run("one message: why it waits, then its send", func(t *testing.T) { stepGetMessage(t, r) })
+			t.Run("cancel a queued message", func(t *testing.T) { stepCancel(t, r) })
 			t.Run("read receipt retried through Meta trouble", func(t *testing.T) { stepReadReceiptRetried(t, r) })
 			if b == enginetest.Embedded { // pacing does not depend on the store; the storm takes seconds
 				t.Run("130429 storm: slower, all sent exactly once", func(t *testing.T) { stepThroughputStorm(t, r, tenantB) })

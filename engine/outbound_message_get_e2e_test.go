@@ -96,3 +96,68 @@ func stepGetMessage(t *testing.T, r *metaRig) {
 		}
 	}
 }
+
+// A message still queued — here behind one Meta keeps refusing for a few seconds — is
+// canceled: the answer shows it canceled, a message.status event says so, and Meta never
+// receives it, while the messages around it go. Too late (sent), inbound, unknown and
+// another tenant's are refused.
+func stepCancel(t *testing.T, r *metaRig) {
+	conv := actors.ConversationID(r.tenantA, userWaID)
+	sub := r.Engine.Events().Subscribe(r.tenantA, 0)
+	defer sub.Close()
+	r.meta.FailNext(phoneA, 131000, 2) // the first send is retried after ~1 s and ~2 s
+	first := r.send(t, r.agent, conv, "First")
+	second := r.send(t, r.agent, conv, "Second, which the agent takes back")
+	third := r.send(t, r.agent, conv, "Third")
+
+	res := r.Post("/api/v1/messages/"+conv+"/"+second.ID+"/cancel", r.agent, nil)
+	if res.Status != 200 {
+		t.Fatalf("cancel: %d %s", res.Status, res.Body)
+	}
+	var canceled messageDetailView
+	res.Data(t, &canceled)
+	if canceled.Message.ID != second.ID || canceled.Message.Status != "canceled" || canceled.Delivery == nil || canceled.Delivery.State != "canceled" {
+		t.Fatalf("canceled: %+v %+v", canceled.Message, canceled.Delivery)
+	}
+	// message.status, or message.new when the record and the cancel shared a flush.
+	messageEvents(t, sub, second.ID, func(e actors.MessageEvent) bool { return e.Message.Status == "canceled" })
+
+	for _, id := range []string{first.ID, third.ID} {
+		eventually(t, 30*time.Second, func() bool { return sentTimes(r.meta, phoneA)[id] == 1 },
+			func() string { return id + " never reached Meta" })
+	}
+	if n := sentTimes(r.meta, phoneA)[second.ID]; n != 0 {
+		t.Fatalf("the canceled message reached Meta %d times", n)
+	}
+	if v, status, _ := r.getMessage(t, r.agent, conv, second.ID); status != 200 || v.Message.Status != "canceled" || v.Delivery.State != "canceled" {
+		t.Fatalf("canceled message now: %d %+v", status, v)
+	}
+
+	eventually(t, 30*time.Second, func() bool {
+		v, _, _ := r.getMessage(t, r.agent, conv, first.ID)
+		return v.Delivery != nil && v.Delivery.State == "sent"
+	}, func() string { return "the first message never settled" })
+	var inbound string
+	for _, m := range messages(t, r.Node, r.agent, conv) {
+		if m.Direction == "inbound" {
+			inbound = m.ID
+		}
+	}
+	agentB := r.Login("agent-b@example.com", "Agent-B@123456")
+	for _, tc := range []struct {
+		name, token, id string
+		status          int
+		code            string
+	}{
+		{"sent already", r.agent, first.ID, 409, "not_cancelable"},
+		{"canceled already", r.agent, second.ID, 409, "not_cancelable"},
+		{"inbound", r.agent, inbound, 409, "not_cancelable"},
+		{"unknown", r.agent, "no-such-message", 404, "not_found"},
+		{"another tenant's agent", agentB, third.ID, 404, "not_found"},
+	} {
+		res := r.Post("/api/v1/messages/"+conv+"/"+tc.id+"/cancel", tc.token, nil)
+		if res.Status != tc.status || res.Code() != tc.code {
+			t.Errorf("%s: %d %s", tc.name, res.Status, res.Body)
+		}
+	}
+}

@@ -8,8 +8,9 @@ import (
 // OutboxState is where an outbound message is on its way to Meta. The transitions are
 // queued → sending → sent | failed, sending → queued (retryable error), sending → unknown
 // (no answer, or the process died mid-send; reconciled, never resent blindly), unknown → sent
-// (Meta reported it) | queued (no report within the wait) and queued → sent (a late report).
-// See actors/OUTBOUND.md.
+// (Meta reported it) | queued (no report within the wait), queued → sent (a late report),
+// queued → canceled (the API canceled it before it left) and canceled → sent (a late report:
+// a message reconciliation judged unsent reached Meta after all). See actors/OUTBOUND.md.
 type OutboxState string
 
 const (
@@ -18,7 +19,17 @@ const (
 	OutboxSent    OutboxState = "sent"
 	OutboxFailed  OutboxState = "failed"
 	OutboxUnknown OutboxState = "unknown"
+	// OutboxCanceled: canceled while queued (POST /messages/…/cancel); never sent.
+	OutboxCanceled OutboxState = "canceled"
 )
+
+// SettledStates are the final states: no send is pending, and retention may prune the row.
+var SettledStates = []OutboxState{OutboxSent, OutboxFailed, OutboxCanceled}
+
+// Settled reports whether s is a final state (SettledStates).
+func (s OutboxState) Settled() bool {
+	return s == OutboxSent || s == OutboxFailed || s == OutboxCanceled
+}
 
 // EnqueueState is the state Enqueue stores a message in: sending when the message says so
 // (claimed at insert), queued whatever else it says.
@@ -70,7 +81,7 @@ type Outbox interface {
 	// to limit: the backlog its sender checks new sends against, recounted about once a
 	// minute, so a count stops early rather than walk a backlog far beyond the bound.
 	CountPending(ctx context.Context, tenantID string, limit int) (int, error)
-	// PruneSettled deletes up to limit messages in a final state (sent, failed) created before
+	// PruneSettled deletes up to limit messages in a final state (SettledStates) created before
 	// before, oldest first, and returns how many it deleted. A message still pending (queued,
 	// sending, unknown) is never deleted, however old.
 	PruneSettled(ctx context.Context, before time.Time, limit int) (int, error)

@@ -70,7 +70,7 @@ func (o outbox) PruneSettled(ctx context.Context, before time.Time, limit int) (
 			if !m.CreatedAt.Before(before) {
 				break
 			}
-			if m.State == persistence.OutboxSent || m.State == persistence.OutboxFailed {
+			if m.State.Settled() {
 				doomed = append(doomed, m)
 			}
 		}

@@ -19,10 +19,15 @@ func (in inbox) PruneProcessed(ctx context.Context, before time.Time, limit int)
 	return in.s.pruneOldest(ctx, "prune inbox", in.s.inbox, filter, limit)
 }
 
-// PruneSettled deletes sent and failed messages created before before, oldest first.
+// PruneSettled deletes settled (sent, failed, canceled) messages created before before,
+// oldest first.
 func (o outbox) PruneSettled(ctx context.Context, before time.Time, limit int) (int, error) {
+	settled := bson.A{}
+	for _, st := range persistence.SettledStates {
+		settled = append(settled, string(st))
+	}
 	filter := bson.D{
-		{Key: "state", Value: bson.D{{Key: "$in", Value: bson.A{string(persistence.OutboxSent), string(persistence.OutboxFailed)}}}},
+		{Key: "state", Value: bson.D{{Key: "$in", Value: settled}}},
 		{Key: "createdAt", Value: bson.D{{Key: "$lt", Value: before.UTC()}}},
 	}
 	return o.s.pruneOldest(ctx, "prune outbox", o.s.outbox, filter, limit)
@@ -30,7 +35,7 @@ func (o outbox) PruneSettled(ctx context.Context, before time.Time, limit int) (
 
 // pruneOldest deletes up to limit documents matching filter in _id order: it reads their
 // ids, then deletes by id in chunks (FerretDB hangs on commands touching more documents; see
-// deleteIDs). Both filters select final states (processed; sent or failed), which no write
+// deleteIDs). Both filters select final states (processed; sent, failed or canceled), which no write
 // leaves, so what was read is still prunable when it is deleted.
 func (s *Store) pruneOldest(ctx context.Context, op string, col collection, filter bson.D, limit int) (int, error) {
 	if limit < 1 {

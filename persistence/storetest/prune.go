@@ -34,7 +34,7 @@ var pruneContracts = []contract{
 	{"outbox/prune settled messages only, oldest first, bounded", func(t *testing.T, s persistence.Store) {
 		o, ctx := s.Outbox(), t.Context()
 		var msgs []persistence.OutboxMessage
-		for n := 1; n <= 6; n++ {
+		for n := 0; n <= 6; n++ {
 			msgs = append(msgs, newOutbox(fmt.Sprintf("o-%02d", n), "t1", n))
 		}
 		must(t, o.Enqueue(ctx, msgs), "enqueue")
@@ -47,6 +47,7 @@ var pruneContracts = []contract{
 				must(t, o.Transition(ctx, from, m), "%s %s → %s", id, from, st)
 			}
 		}
+		move("o-00", persistence.OutboxCanceled)
 		move("o-01", persistence.OutboxSending, persistence.OutboxSent)
 		move("o-02", persistence.OutboxSending, persistence.OutboxFailed)
 		move("o-04", persistence.OutboxSending)
@@ -55,8 +56,8 @@ var pruneContracts = []contract{
 
 		n, err := o.PruneSettled(ctx, at(6), 100)
 		must(t, err, "prune before 6")
-		wantEqual(t, n, 2, "sent and failed messages created before 6 (o-01, o-02)")
-		for _, id := range []string{"o-01", "o-02"} {
+		wantEqual(t, n, 3, "canceled, sent and failed messages created before 6 (o-00, o-01, o-02)")
+		for _, id := range []string{"o-00", "o-01", "o-02"} {
 			_, err := o.Get(ctx, id)
 			wantErr(t, err, persistence.ErrNotFound, "%s pruned", id)
 		}

@@ -59,17 +59,25 @@ func viewDelivery(row persistence.OutboxMessage) *deliveryView {
 	return d
 }
 
+// messageOf resolves the :conversationId and :messageId parameters: another tenant's
+// conversation, and an id too long to be one, are not found.
+func (s *Server) messageOf(ctx *fasthttp.RequestCtx) (tenantID, key, id string, err error) {
+	if tenantID, key, err = s.conversationOf(ctx, "conversationId"); err != nil {
+		return "", "", "", err
+	}
+	id, _ = ctx.UserValue("messageId").(string)
+	if id == "" || len(id) > maxMessageIDLen {
+		return "", "", "", httpx.NotFound("Message")
+	}
+	return tenantID, key, id, nil
+}
+
 // getMessage answers one of a conversation's last 1,024 messages (the dedupe window),
 // named by the id the send answered or by its wamid.
 func (s *Server) getMessage(ctx *fasthttp.RequestCtx, c context.Context) {
-	tenantID, key, err := s.conversationOf(ctx, "conversationId")
+	tenantID, key, id, err := s.messageOf(ctx)
 	if err != nil {
 		s.fail(ctx, err)
-		return
-	}
-	id, _ := ctx.UserValue("messageId").(string)
-	if id == "" || len(id) > maxMessageIDLen {
-		s.fail(ctx, httpx.NotFound("Message"))
 		return
 	}
 	found, err := s.opts.Actors.Message(c, tenantID, key, id)

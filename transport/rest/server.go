@@ -124,6 +124,7 @@ func New(opts Options) *Server {
 	v1.PUT("/conversations/{id}/assign", authed(s.h(s.assignConversation)))
 	v1.GET("/messages/{conversationId}", authed(s.h(s.listMessages)))
 	v1.GET("/messages/{conversationId}/{messageId}", authed(s.h(s.getMessage)))
+	v1.POST("/messages/{conversationId}/{messageId}/cancel", authed(s.h(s.cancelMessage)))
 	v1.GET("/templates", authed(s.h(s.listTemplates)))
 	v1.POST("/templates/sync", authed(s.h(s.syncTemplates)))
 	sending := func(h fasthttp.RequestHandler) fasthttp.RequestHandler {

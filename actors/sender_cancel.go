@@ -1,0 +1,163 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/switchboard/switchboard/cluster"
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// Canceling a queued message (POST /messages/:conversationId/:messageId/cancel), as Twilio
+// cancels a message it has not sent yet. Only a message still queued can be canceled — one
+// waiting for its pacing slot, its customer's pair limit, a retry's backoff or the end of a
+// pause. One on its way to Meta, one whose fate is unknown (it may have reached Meta) and a
+// settled one cannot. The outbox's conditional write queued → canceled decides: of a cancel
+// and a claim, exactly one lands, so a canceled message is never sent. Meta's statuses
+// still win over a cancel (a message reconciliation judged unsent may have reached Meta
+// after all): the outbox and the conversation then show what the customer has.
+
+// CancelOutbound asks a tenant to cancel one of its queued messages. The answer is Canceled
+// once the canceled row is durable and the conversation told, or a Failure:
+// FailureNotCancelable (the message is past queued; the message says where), FailureNotFound
+// (no such message in that conversation), FailureStore.
+type CancelOutbound struct {
+	MessageID      string `json:"messageId"`
+	ConversationID string `json:"conversationId"`
+}
+
+// Canceled answers CancelOutbound with the outbox row as canceled.
+type Canceled struct {
+	Message persistence.OutboxMessage `json:"message"`
+}
+
+// FailureNotCancelable: the message is no longer queued (CancelOutbound).
+const FailureNotCancelable = "not_cancelable"
+
+// cancelDone is a cancel's write coming back to the grain.
+type cancelDone struct {
+	id    string
+	row   persistence.OutboxMessage // as canceled, when err is nil
+	err   error
+	reply cluster.Replier
+}
+
+// errNotCancelable carries the state that refused a cancel.
+type errNotCancelable struct{ state string }
+
+func (e errNotCancelable) Error() string { return "the message is " + e.state }
+
+// cancel starts canceling a message; r is answered by canceled.
+func (s *sender) cancel(m *CancelOutbound, r cluster.Replier) {
+	if it := s.items[m.MessageID]; it != nil {
+		if it.row.TenantID != s.tenantID || it.row.ConversationID != m.ConversationID {
+			r.Fail(FailureNotFound, "no message "+m.MessageID+" in conversation "+m.ConversationID)
+			return
+		}
+		if it.phase != phaseQueued || !s.number(it.row.PhoneNumberID).q.take(it, s.d.Now()) {
+			r.Fail(FailureNotCancelable, errNotCancelable{state: phaseWords(it.phase)}.Error())
+			return
+		}
+		// Out of its lane, so no dispatch claims it while the cancel is written.
+		it.phase = phaseCanceling
+		s.writeCancel(it.row, true, r)
+		return
+	}
+	if s.canceling[m.MessageID] {
+		r.Fail(FailureNotCancelable, "the message is being canceled")
+		return
+	}
+	// Not held: beyond the queue in memory, settled, or unknown. The store decides; until
+	// it has, a rescan must not load the row (track).
+	s.canceling[m.MessageID] = true
+	s.writeCancel(persistence.OutboxMessage{ID: m.MessageID, TenantID: s.tenantID, ConversationID: m.ConversationID}, false, r)
+}
+
+// phaseWords says where a held message is, for a refused cancel.
+func phaseWords(p itemPhase) string {
+	switch p {
+	case phaseSending, phaseSettling:
+		return "on its way to Meta"
+	case phaseUnknown:
+		return "of unknown fate (it may have reached Meta; the engine is reconciling it)"
+	case phaseCanceling:
+		return "being canceled"
+	}
+	return "queued"
+}
+
+// writeCancel writes row (read first unless held) as canceled, then tells the conversation.
+func (s *sender) writeCancel(row persistence.OutboxMessage, held bool, r cluster.Replier) {
+	store, node, tell, d, tenantID := s.d.Store, s.node, s.tell, s.d, s.tenantID
+	now := s.d.Now()
+	d.spawn(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		if !held {
+			stored, err := store.Outbox().Get(ctx, row.ID)
+			switch {
+			case err != nil:
+				tell(&cancelDone{id: row.ID, err: err, reply: r})
+				return
+			case stored.TenantID != tenantID || stored.ConversationID != row.ConversationID:
+				tell(&cancelDone{id: row.ID, err: persistence.ErrNotFound, reply: r})
+				return
+			case stored.State != persistence.OutboxQueued:
+				tell(&cancelDone{id: row.ID, err: errNotCancelable{state: string(stored.State)}, reply: r})
+				return
+			}
+			row = stored
+		}
+		row.State, row.UpdatedAt = persistence.OutboxCanceled, now
+		err := transition(ctx, store.Outbox(), persistence.OutboxQueued, row, true)
+		if errors.Is(err, persistence.ErrVersionConflict) {
+			if cur, gerr := store.Outbox().Get(ctx, row.ID); gerr == nil {
+				err = errNotCancelable{state: string(cur.State)} // a claim landed first
+			}
+		}
+		if err == nil {
+			tellConversation(ctx, node, row, &OutboundResult{MessageID: row.ID, Status: StatusCanceled, At: now}, d)
+		}
+		tell(&cancelDone{id: row.ID, row: row, err: err, reply: r})
+	})
+}
+
+// canceled finishes a cancel once its write is decided.
+func (s *sender) canceled(c *cancelDone) {
+	delete(s.canceling, c.id)
+	it := s.items[c.id]
+	if it != nil && it.phase != phaseCanceling {
+		it = nil // held again since (a rescan loaded it while the store decided): not ours
+	}
+	var refused errNotCancelable
+	switch {
+	case c.err == nil:
+		if it != nil {
+			delete(s.items, c.id)
+		}
+		s.d.Log.Info("outbound message canceled", "tenant", s.tenantID, "message", c.id)
+		c.reply.Send(&Canceled{Message: c.row})
+	case errors.As(c.err, &refused):
+		if it != nil {
+			delete(s.items, c.id) // another activation claimed it: not this one's to send
+		}
+		c.reply.Fail(FailureNotCancelable, refused.Error())
+	case errors.Is(c.err, persistence.ErrNotFound):
+		if it != nil {
+			delete(s.items, c.id)
+		}
+		c.reply.Fail(FailureNotFound, "no message "+c.id)
+	default:
+		// The store did not take the write: the message is still queued, and goes back
+		// where it was in its lane (or, not held, stays for a rescan to find).
+		if it != nil {
+			it.phase = phaseQueued
+			s.number(it.row.PhoneNumberID).q.restore(it, s.d.Now())
+			s.pump()
+		} else {
+			s.moreInStore = true
+		}
+		c.reply.Fail(FailureStore, fmt.Sprintf("cancel not written: %v", c.err))
+	}
+}

@@ -1,0 +1,105 @@
+package actors
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// A message still queued can be canceled — held in its lane or only in the store — and is
+// then never sent, while the messages around it go in order. One on its way to Meta, one
+// canceled already, and one of another conversation are refused. Should Meta report a
+// canceled message after all, the outbox and the conversation show what the customer has.
+func TestCancelOutbound(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	ctx := t.Context()
+	conv := ConversationID(tenant, customer)
+	id := func(name string) string { return name + "-" + tenant }
+
+	// c1 leaves at once and hangs at Meta; c2..c4 to the same customer queue behind it.
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var order []string
+	for _, name := range []string{"c1", "c2", "c3", "c4"} {
+		r.graph.answer(id(name), func(n int) (string, error) {
+			if name == "c1" {
+				<-release
+			}
+			mu.Lock()
+			order = append(order, name)
+			mu.Unlock()
+			return fmt.Sprintf("wamid.%s.%d", id(name), n), nil
+		})
+		row := outboxRow(tenant, id(name))
+		m, _ := OutboundMessage(row.ID, row.Request, row.CreatedAt)
+		if _, err := r.client.QueueOutbound(ctx, &QueueOutbound{Message: row, Record: &m}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// c5 is only in the store: the sender loads queued rows at activation and then about
+	// once a minute, so it does not hold it.
+	if err := r.store.Outbox().Enqueue(ctx, []persistence.OutboxMessage{outboxRow(tenant, id("c5"))}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "c1 at Meta", func() bool { n, _ := r.graph.sends(id("c1")); return n == 1 })
+
+	for _, name := range []string{"c3", "c5"} {
+		res, err := r.client.CancelOutbound(ctx, tenant, conv, id(name))
+		if err != nil {
+			t.Fatalf("cancel %s: %v", name, err)
+		}
+		if res.Message.State != persistence.OutboxCanceled || r.row(t, id(name)).State != persistence.OutboxCanceled {
+			t.Fatalf("%s: answered %s, stored %s", name, res.Message.State, r.row(t, id(name)).State)
+		}
+	}
+	waitFor(t, "c3 canceled in its conversation", func() bool { return r.message(t, tenant, id("c3")).Status == StatusCanceled })
+
+	for _, tc := range []struct {
+		name, conv, id string
+		late           string // the refusal's reason, or "" for ErrNotFound
+	}{
+		{"on its way to Meta", conv, id("c1"), "on its way to Meta"},
+		{"canceled already", conv, id("c3"), "canceled"},
+		{"another conversation's", ConversationID(tenant, "15550009999"), id("c2"), ""},
+		{"no such message", conv, id("nope"), ""},
+	} {
+		_, err := r.client.CancelOutbound(ctx, tenant, tc.conv, tc.id)
+		var late *NotCancelableError
+		switch {
+		case tc.late == "" && !errors.Is(err, ErrNotFound):
+			t.Errorf("%s: %v, want ErrNotFound", tc.name, err)
+		case tc.late != "" && (!errors.As(err, &late) || !strings.Contains(late.Reason, tc.late)):
+			t.Errorf("%s: %v, want not cancelable (%s)", tc.name, err, tc.late)
+		}
+	}
+
+	close(release)
+	for _, name := range []string{"c1", "c2", "c4"} {
+		waitFor(t, name+" sent", func() bool { return r.row(t, id(name)).State == persistence.OutboxSent })
+		if n, _ := r.graph.sends(id(name)); n != 1 {
+			t.Fatalf("%s sent %d times", name, n)
+		}
+	}
+	for _, name := range []string{"c3", "c5"} {
+		if n, _ := r.graph.sends(id(name)); n != 0 || r.row(t, id(name)).State != persistence.OutboxCanceled {
+			t.Fatalf("canceled %s sent %d times, stored %s", name, n, r.row(t, id(name)).State)
+		}
+	}
+	mu.Lock()
+	got := fmt.Sprint(order)
+	mu.Unlock()
+	if got != "[c1 c2 c4]" {
+		t.Fatalf("sent in order %s", got)
+	}
+
+	// Meta reports c3 after all (a message reconciliation judged unsent, then canceled).
+	r.status(t, tenant, id("c3"), "wamid.late", StatusDelivered)
+	waitFor(t, "the customer's copy wins", func() bool {
+		return r.row(t, id("c3")).State == persistence.OutboxSent && r.message(t, tenant, id("c3")).Status == StatusDelivered
+	})
+}

@@ -1,0 +1,65 @@
+package rest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/transport/httpx"
+)
+
+// cancelMessage cancels an outbound message still queued (Twilio's "cancel a message"): it
+// will never be sent, and shows status canceled. The answer comes once the cancel is durable;
+// a message already on its way to Meta, of unknown fate, or settled is a 409 not_cancelable.
+func (s *Server) cancelMessage(ctx *fasthttp.RequestCtx, c context.Context) {
+	tenantID, key, id, err := s.messageOf(ctx)
+	if err != nil {
+		s.fail(ctx, err)
+		return
+	}
+	conv := actors.ConversationID(tenantID, key)
+	res, err := s.opts.Actors.CancelOutbound(c, tenantID, conv, id)
+	var late *actors.NotCancelableError
+	switch {
+	case errors.As(err, &late):
+		s.fail(ctx, notCancelable(upperFirst(late.Reason)))
+		return
+	case errors.Is(err, actors.ErrNotFound):
+		s.fail(ctx, s.whyNoOutboxRow(c, tenantID, key, id))
+		return
+	case err != nil:
+		s.fail(ctx, err)
+		return
+	}
+	m, err := actors.StoredOutbound(res.Message)
+	if err != nil {
+		s.fail(ctx, fmt.Errorf("rest: canceled %s: %w", id, err))
+		return
+	}
+	httpx.OK(ctx, http.StatusOK, "Message canceled", messageDetail{
+		Message: outboundView{Message: m, ConversationID: conv}, Delivery: viewDelivery(res.Message)})
+}
+
+// whyNoOutboxRow explains a cancel the outbox could not find: an inbound message, or an
+// outbound one whose row retention pruned (settled long ago), is not cancelable; anything
+// else is not a message of this conversation.
+func (s *Server) whyNoOutboxRow(c context.Context, tenantID, key, id string) error {
+	found, err := s.opts.Actors.Message(c, tenantID, key, id)
+	switch {
+	case err != nil:
+		return err
+	case !found.Found:
+		return httpx.NotFound("Message")
+	case found.Message.Direction == actors.Inbound:
+		return notCancelable("Only outbound messages can be canceled")
+	}
+	return notCancelable("The message is " + found.Message.Status)
+}
+
+func notCancelable(message string) error {
+	return httpx.NewError(http.StatusConflict, httpx.CodeNotCancelable, message+"; only a message still queued can be canceled")
+}

@@ -112,10 +112,13 @@ type senderRig struct {
 }
 
 var shared struct {
-	once sync.Once
+	mu   sync.Mutex
 	rig  *senderRig
-	err  error
 	stop func()
+	// ran holds the tests that used this rig. A test running again means `go test -count=N`
+	// began another round of the package's tests, whose fixed message ids the rig's store
+	// and Graph already hold: that round gets a fresh rig.
+	ran map[string]bool
 }
 
 // TestMain stops the shared node after the package's tests.
@@ -131,37 +134,47 @@ func TestMain(m *testing.M) {
 // of 10 s of sending (800 messages at the default rate), messages valid for an hour.
 func sharedSender(t *testing.T) *senderRig {
 	t.Helper()
-	shared.once.Do(func() {
-		dir, err := os.MkdirTemp("", "actors-sender")
-		if err != nil {
-			shared.err = err
-			return
-		}
-		store, err := embedded.Open(dir)
-		if err != nil {
-			shared.err = err
-			return
-		}
-		r := &senderRig{store: store, graph: &fakeGraph{calls: map[string]int{}, tokens: map[string]string{}, answers: map[string]func(int) (string, error){}, times: map[string][]time.Time{}}}
-		d := &Deps{Store: store, Graph: r.graph, Secrets: tenantSecrets{}, Outbound: OutboundPolicy{ReconcileAfter: 300 * time.Millisecond, QueueWindow: 10 * time.Second, Validity: time.Hour},
-			OnTenantFlags: func(id string, _ bool) { r.flags.Store(id, true) }}
-		node, err := cluster.Start(cluster.Options{ClusterName: "sender-test", Addr: "127.0.0.1:0", Codec: Codec(), Kinds: Kinds(d)})
-		if err != nil {
-			shared.err = err
-			return
-		}
-		r.client = NewClient(node)
-		shared.rig = r
-		shared.stop = func() {
-			node.Stop()
-			_ = store.Close(context.Background())
-			_ = os.RemoveAll(dir)
-		}
-	})
-	if shared.err != nil {
-		t.Fatal(shared.err)
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.ran[t.Name()] {
+		shared.stop()
+		shared.rig, shared.stop = nil, nil
 	}
+	if shared.rig == nil {
+		shared.ran = map[string]bool{}
+		if err := startSharedSender(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	shared.ran[t.Name()] = true
 	return shared.rig
+}
+
+// startSharedSender starts the package's node with a Graph (sharedSender).
+func startSharedSender() error {
+	dir, err := os.MkdirTemp("", "actors-sender")
+	if err != nil {
+		return err
+	}
+	store, err := embedded.Open(dir)
+	if err != nil {
+		return err
+	}
+	r := &senderRig{store: store, graph: &fakeGraph{calls: map[string]int{}, tokens: map[string]string{}, answers: map[string]func(int) (string, error){}, times: map[string][]time.Time{}}}
+	d := &Deps{Store: store, Graph: r.graph, Secrets: tenantSecrets{}, Outbound: OutboundPolicy{ReconcileAfter: 300 * time.Millisecond, QueueWindow: 10 * time.Second, Validity: time.Hour},
+		OnTenantFlags: func(id string, _ bool) { r.flags.Store(id, true) }}
+	node, err := cluster.Start(cluster.Options{ClusterName: "sender-test", Addr: "127.0.0.1:0", Codec: Codec(), Kinds: Kinds(d)})
+	if err != nil {
+		return err
+	}
+	r.client = NewClient(node)
+	shared.rig = r
+	shared.stop = func() {
+		node.Stop()
+		_ = store.Close(context.Background())
+		_ = os.RemoveAll(dir)
+	}
+	return nil
 }
 
 var tenantSeq atomic.Int32

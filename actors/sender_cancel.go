@@ -135,6 +135,9 @@ func (s *sender) canceled(c *cancelDone) {
 	case c.err == nil:
 		if it != nil {
 			delete(s.items, c.id)
+			if it.reached != "" { // Meta reported it while the cancel was written
+				s.confirmUntracked(&OutboundEvidence{MessageID: c.id, WAMID: it.reached})
+			}
 		}
 		s.d.Log.Info("outbound message canceled", "tenant", s.tenantID, "message", c.id)
 		c.reply.Send(&Canceled{Message: c.row})

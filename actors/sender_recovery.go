@@ -258,9 +258,10 @@ func (s *sender) evidence(m *OutboundEvidence) {
 		if s.number(it.row.PhoneNumberID).q.take(it, now) {
 			s.confirm(it, m.WAMID, now)
 		}
-	case it.phase == phaseSending:
+	case it.phase == phaseSending, it.phase == phaseCanceling:
 		// The status beat the answer: the answer settles it, but if that answer is lost
-		// (or an error), this is what it was.
+		// (or an error), this is what it was. Or it came while a cancel is written: once
+		// that lands, the outbox learns what the customer has (canceled).
 		it.reached = m.WAMID
 	default:
 		// Being settled already.

@@ -87,7 +87,11 @@ func phaseWords(p itemPhase) string {
 	return "queued"
 }
 
-// writeCancel writes row (read first unless held) as canceled, then tells the conversation.
+// writeCancel tells the conversation, then writes row (read first unless held) as
+// canceled. The conversation first, as every outcome: a crash between the two leaves the
+// row queued, to be sent after the restart, and the send's outcome (sent) supersedes the
+// conversation's canceled; the other order could leave a canceled row whose conversation
+// says queued forever. A cancel that loses to a claim is corrected the same way.
 func (s *sender) writeCancel(row persistence.OutboxMessage, held bool, r cluster.Replier) {
 	store, node, tell, d, tenantID := s.d.Store, s.node, s.tell, s.d, s.tenantID
 	now := s.d.Now()
@@ -110,14 +114,12 @@ func (s *sender) writeCancel(row persistence.OutboxMessage, held bool, r cluster
 			row = stored
 		}
 		row.State, row.UpdatedAt = persistence.OutboxCanceled, now
+		tellConversation(ctx, node, row, &OutboundResult{MessageID: row.ID, Status: StatusCanceled, At: now}, d)
 		err := transition(ctx, store.Outbox(), persistence.OutboxQueued, row, true)
 		if errors.Is(err, persistence.ErrVersionConflict) {
 			if cur, gerr := store.Outbox().Get(ctx, row.ID); gerr == nil {
 				err = errNotCancelable{state: string(cur.State)} // a claim landed first
 			}
-		}
-		if err == nil {
-			tellConversation(ctx, node, row, &OutboundResult{MessageID: row.ID, Status: StatusCanceled, At: now}, d)
 		}
 		tell(&cancelDone{id: row.ID, row: row, err: err, reply: r})
 	})

@@ -74,17 +74,16 @@ func (s *sender) cancel(m *CancelOutbound, r cluster.Replier) {
 	s.writeCancel(persistence.OutboxMessage{ID: m.MessageID, TenantID: s.tenantID, ConversationID: m.ConversationID}, false, r)
 }
 
-// phaseWords says where a held message is, for a refused cancel.
+// phaseWords says where a held message is, for a refused cancel: sending or settling, or
+// queued but no longer waiting in its lane, is on its way to Meta.
 func phaseWords(p itemPhase) string {
 	switch p {
-	case phaseSending, phaseSettling:
-		return "on its way to Meta"
 	case phaseUnknown:
 		return "of unknown fate (it may have reached Meta; the engine is reconciling it)"
 	case phaseCanceling:
 		return "being canceled"
 	}
-	return "queued"
+	return "on its way to Meta"
 }
 
 // writeCancel tells the conversation, then writes row (read first unless held) as

@@ -2,6 +2,7 @@ package persistence
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -27,9 +28,7 @@ const (
 var SettledStates = []OutboxState{OutboxSent, OutboxFailed, OutboxCanceled}
 
 // Settled reports whether s is a final state (SettledStates).
-func (s OutboxState) Settled() bool {
-	return s == OutboxSent || s == OutboxFailed || s == OutboxCanceled
-}
+func (s OutboxState) Settled() bool { return slices.Contains(SettledStates, s) }
 
 // EnqueueState is the state Enqueue stores a message in: sending when the message says so
 // (claimed at insert), queued whatever else it says.

@@ -29,8 +29,8 @@ type messageDetail struct {
 // deliveryView is an outbound message's outbox row. It is absent once the row is pruned
 // (OUTBOX_RETENTION after it settled); the message keeps its status.
 type deliveryView struct {
-	// State is the outbox's: queued, sending, sent, failed, or unknown while the engine
-	// reconciles a send that got no answer (OUTBOUND.md).
+	// State is the outbox's: queued, sending, sent, failed, canceled, or unknown while the
+	// engine reconciles a send that got no answer (OUTBOUND.md).
 	State    persistence.OutboxState `json:"state"`
 	Attempts int                     `json:"attempts"`
 	// NextAttemptAt is when a queued message may next go out (after a retry's backoff).

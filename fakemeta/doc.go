@@ -1,6 +1,7 @@
 // Package fakemeta is a stand-in for Meta's WhatsApp Cloud API, for tests, demos and the
-// bench suite: the Graph endpoints the engine calls (send, mark read, media upload,
-// onboarding, template sync, number health) answering like Meta — including its limits and error codes — and
+// bench suite: the Graph endpoints the engine calls (send, mark read, media upload, the
+// media object — GET /{media_id} with a download url, DELETE — onboarding, template sync,
+// number health) answering like Meta — including its limits and error codes — and
 // a webhook sender posting signed status and inbound webhooks with Meta's delivery habits
 // (delays, retries, duplicates, reordering, asynchronous failures).
 //
@@ -8,8 +9,8 @@
 // (cmd/fakemeta). Wire shapes come from transport/graph and are checked against the
 // shared fixtures, so the stand-in and the engine cannot drift apart on a field name.
 //
-// What it does not model: billing, media download (GET /{media_id}) and sends checking that
-// a media id was uploaded, groups, calls, enforcing the business messaging limit tier (it
+// What it does not model: billing, sends checking that a media id was uploaded, media ids of
+// inbound messages (only uploads are media objects), groups, calls, enforcing the business messaging limit tier (it
 // reports one: Meta documents no error for exceeding it), and inbound traffic counting
 // toward the number's throughput.
 package fakemeta

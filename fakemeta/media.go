@@ -17,13 +17,14 @@ import (
 // 100 MB document) and the form around it. Every other request keeps MaxRequestBodySize.
 const maxUploadBody = 101 << 20
 
-// uploaded is a file a number uploaded: what GET /{media_id} would describe.
+// uploaded is a file a number uploaded: what GET /{media_id} describes (media_node.go).
 type uploaded struct {
 	phoneNumberID string
 	mimeType      string
 	size          int64
 	sha256        string
 	filename      string
+	content       []byte // nil when not kept (maxKeptMedia)
 }
 
 // Upload is what fakemeta keeps of an uploaded file, for tests.
@@ -86,15 +87,16 @@ func (s *Server) uploadMedia(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	defer f.Close()
-	h := sha256.New()
-	size, err := io.Copy(h, f)
+	content, err := io.ReadAll(f)
 	if err != nil {
 		writeError(ctx, apiError(131053, "The file could not be read."))
 		return
 	}
+	sum := sha256.Sum256(content)
 	mediaID := s.newMediaID()
 	s.mu.Lock()
-	s.media[mediaID] = uploaded{phoneNumberID: id, mimeType: typ, size: size, sha256: base64.StdEncoding.EncodeToString(h.Sum(nil)), filename: fh.Filename}
+	s.media[mediaID] = uploaded{phoneNumberID: id, mimeType: typ, size: int64(len(content)), sha256: base64.StdEncoding.EncodeToString(sum[:]),
+		filename: fh.Filename, content: s.keep(content)}
 	s.mu.Unlock()
 	n.mu.Lock()
 	n.stats.uploads++

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"mime/multipart"
 	"net/textproto"
 	"strings"
@@ -129,4 +130,74 @@ func postForm(t *testing.T, url, token string, fields map[string]string, part st
 		t.Fatalf("answer of type %s", resp.Header.ContentType())
 	}
 	return resp.StatusCode(), append([]byte(nil), resp.Body()...)
+}
+
+// An uploaded file is Meta's media object: GET /{media_id} (the engine's MediaURL) describes
+// it and gives a url its bytes download from with the bearer token; another business's token
+// finds no such object; DELETE removes it, url included, and a second DELETE finds nothing.
+func TestMediaObjectDescribeDownloadDelete(t *testing.T) {
+	s := startFake(t, Config{})
+	c := clientFor(t, s)
+	file := graph.MediaUpload{Filename: "recibo.pdf", MIMEType: "application/pdf", Data: []byte("%PDF-1.7 recibo")}
+	up, err := c.UploadMedia(bg(), tokenA, pnA, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := c.MediaURL(bg(), tokenA, up.ID)
+	sum := sha256.Sum256(file.Data)
+	if err != nil || m.ID != up.ID || m.MessagingProduct != "whatsapp" || m.MimeType != file.MIMEType ||
+		m.SHA256 != base64.StdEncoding.EncodeToString(sum[:]) || string(m.FileSize) != "15" || m.URL == "" {
+		t.Fatalf("media %+v, %v", m, err)
+	}
+
+	get := func(uri, token string) (int, []byte) {
+		req, res := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+		defer fasthttp.ReleaseRequest(req)
+		defer fasthttp.ReleaseResponse(res)
+		req.SetRequestURI(uri)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		if err := fasthttp.DoTimeout(req, res, 5*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		return res.StatusCode(), append([]byte(nil), res.Body()...)
+	}
+	download := func(token string) (int, []byte) { return get(m.URL, token) }
+	if status, body := download(tokenA); status != 200 || !bytes.Equal(body, file.Data) {
+		t.Fatalf("download: %d %q", status, body)
+	}
+	for _, tc := range []struct {
+		name, token string
+		status      int
+	}{{"no token", "", 401}, {"another business's token", tokenB, 403}} {
+		if status, _ := download(tc.token); status != tc.status {
+			t.Errorf("download with %s: %d, want %d", tc.name, status, tc.status)
+		}
+	}
+	wantCode := func(what string, err error, code int) {
+		t.Helper()
+		var ae *graph.APIError
+		if !errors.As(err, &ae) || ae.Code != code {
+			t.Fatalf("%s: %v, want Meta's %d", what, err, code)
+		}
+	}
+	_, err = c.MediaURL(bg(), tokenB, up.ID)
+	wantCode("described to another business", err, 100)
+	for pn, want := range map[string]int{pnA: 200, pnB: 400} {
+		if status, body := get(s.URL()+"/v21.0/"+up.ID+"?phone_number_id="+pn, tokenA); status != want {
+			t.Fatalf("described as number %s's media: %d %s", pn, status, body)
+		}
+	}
+
+	wantCode("deleted by another business", c.DeleteMedia(bg(), tokenB, up.ID), 100)
+	if err := c.DeleteMedia(bg(), tokenA, up.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.MediaURL(bg(), tokenA, up.ID)
+	wantCode("described after its deletion", err, 100)
+	wantCode("deleted twice", c.DeleteMedia(bg(), tokenA, up.ID), 100)
+	if status, _ := download(tokenA); status != 404 {
+		t.Fatalf("download after deletion: %d", status)
+	}
 }

@@ -15,6 +15,10 @@ const defaultNumberFields = "id,display_phone_number,verified_name,quality_ratin
 // node is GET /{id}: a phone number (with ?fields) or a WABA.
 func (s *Server) node(ctx *fasthttp.RequestCtx) {
 	id := pathID(ctx)
+	if u, ok := s.mediaOf(id); ok {
+		s.mediaNode(ctx, id, u)
+		return
+	}
 	wabaID, isNumber := s.wabaOf(id)
 	if e := s.authorize(bearer(ctx), "get", id, wabaID); e != nil {
 		writeError(ctx, e)

@@ -35,6 +35,8 @@ type Server struct {
 	seq     uint64              // template id sequence
 	used    map[string]bool     // exchanged codes (a second exchange fails differently)
 	media   map[string]uploaded // by media id
+	// mediaBytes is the uploaded content kept for download (maxKeptMedia).
+	mediaBytes int
 
 	wamidPrefix string
 	wamidSeq    atomic.Uint64
@@ -97,10 +99,12 @@ func (s *Server) Handler() fasthttp.RequestHandler {
 	r.GET("/{version}/{id}/message_templates", s.graph(s.messageTemplates))
 	r.GET("/{version}/{id}/phone_numbers", s.graph(s.phoneNumbers))
 	r.GET("/{version}/{id}", s.graph(s.node))
+	r.DELETE("/{version}/{id}", s.graph(s.deleteNode))
 	r.GET("/{version}/oauth/access_token", s.graph(s.accessToken))
 	r.GET("/{version}/debug_token", s.graph(s.debugToken))
 
 	r.GET("/_fakemeta/stats", s.statsHandler)
+	r.GET(mediaDownloadPath+"{id}", s.mediaDownload)
 	r.GET("/_fakemeta/sent/{id}", s.sentHandler)
 	r.POST("/_fakemeta/inbound", s.inboundHandler)
 	return r.Handler

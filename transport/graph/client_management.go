@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -58,6 +59,20 @@ func (c *Client) PhoneNumbers(ctx context.Context, token, wabaID string) (*Phone
 		return nil, err
 	}
 	return &out, nil
+}
+
+// DeleteMedia deletes an uploaded file from Meta (before its 30 days are up).
+func (c *Client) DeleteMedia(ctx context.Context, token, mediaID string) error {
+	var out struct {
+		Success bool `json:"success"`
+	}
+	if err := c.do(ctx, call{method: "DELETE", path: url.PathEscape(mediaID), token: token, out: &out}); err != nil {
+		return err
+	}
+	if !out.Success {
+		return fmt.Errorf("graph: DELETE /%s answered success false", mediaID)
+	}
+	return nil
 }
 
 // MediaURL resolves a media id to its short-lived download URL.

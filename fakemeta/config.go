@@ -47,6 +47,9 @@ type Config struct {
 	Codes map[string]string
 	// MaxSentLog bounds each number's log of accepted messages (oldest dropped); 0 keeps all.
 	MaxSentLog int
+	// MaxKeptMedia bounds the bytes of uploads kept for download (0: DefaultMaxKeptMedia).
+	// Uploads beyond it are still taken and described, but their download is 404.
+	MaxKeptMedia int
 	// Clock is the time limits, windows and timestamps are computed with; nil is time.Now.
 	// Tests step a fake clock instead of sleeping. Webhook delays use real timers.
 	Clock func() time.Time

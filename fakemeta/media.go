@@ -24,7 +24,7 @@ type uploaded struct {
 	size          int64
 	sha256        string
 	filename      string
-	content       []byte // nil when not kept (maxKeptMedia)
+	content       []byte // nil when not kept (Config.MaxKeptMedia)
 }
 
 // Upload is what fakemeta keeps of an uploaded file, for tests.
@@ -87,16 +87,27 @@ func (s *Server) uploadMedia(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	defer f.Close()
-	content, err := io.ReadAll(f)
+	// The bytes are kept for download while they fit Config.MaxKeptMedia; a file that does not is
+	// only hashed, never held whole.
+	h := sha256.New()
+	w := io.Writer(h)
+	var kept *bytes.Buffer
+	if s.roomFor(fh.Size) {
+		kept = bytes.NewBuffer(make([]byte, 0, fh.Size))
+		w = io.MultiWriter(h, kept)
+	}
+	size, err := io.Copy(w, f)
 	if err != nil {
 		writeError(ctx, apiError(131053, "The file could not be read."))
 		return
 	}
-	sum := sha256.Sum256(content)
+	u := uploaded{phoneNumberID: id, mimeType: typ, size: size, sha256: base64.StdEncoding.EncodeToString(h.Sum(nil)), filename: fh.Filename}
 	mediaID := s.newMediaID()
 	s.mu.Lock()
-	s.media[mediaID] = uploaded{phoneNumberID: id, mimeType: typ, size: int64(len(content)), sha256: base64.StdEncoding.EncodeToString(sum[:]),
-		filename: fh.Filename, content: s.keep(content)}
+	if kept != nil {
+		u.content = s.keep(kept.Bytes())
+	}
+	s.media[mediaID] = u
 	s.mu.Unlock()
 	n.mu.Lock()
 	n.stats.uploads++

@@ -9,10 +9,18 @@ import (
 	"github.com/switchboard/switchboard/transport/graph"
 )
 
-// maxKeptMedia bounds the bytes of uploaded files fakemeta keeps for download. Uploads beyond
-// it are still taken and described (GET /{media_id}), but their download is 404: fakemeta
-// runs in tests and the bench, and must not grow without bound.
-const maxKeptMedia = 64 << 20
+// DefaultMaxKeptMedia bounds the bytes of uploaded files fakemeta keeps for download
+// (Config.MaxKeptMedia). Uploads beyond it are still taken and described (GET /{media_id}),
+// but their download is 404: fakemeta runs in tests and the bench, and must not grow
+// without bound.
+const DefaultMaxKeptMedia = 64 << 20
+
+func (s *Server) maxKeptMedia() int {
+	if s.cfg.MaxKeptMedia > 0 {
+		return s.cfg.MaxKeptMedia
+	}
+	return DefaultMaxKeptMedia
+}
 
 // mediaDownloadPath is where GET /{media_id}'s url points, on fakemeta's own address (Meta's
 // is lookaside.fbsbx.com); like Meta's, it needs the bearer token.
@@ -91,9 +99,16 @@ func (s *Server) mediaDownload(ctx *fasthttp.RequestCtx) {
 	ctx.SetBody(u.content)
 }
 
-// keep decides whether an upload's bytes are kept for download (maxKeptMedia); s.mu held.
+// roomFor reports whether n more bytes of uploads may be kept (keep decides for good).
+func (s *Server) roomFor(n int64) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return int64(s.mediaBytes)+n <= int64(s.maxKeptMedia())
+}
+
+// keep decides whether an upload's bytes are kept for download (Config.MaxKeptMedia); s.mu held.
 func (s *Server) keep(content []byte) []byte {
-	if s.mediaBytes+len(content) > maxKeptMedia {
+	if s.mediaBytes+len(content) > s.maxKeptMedia() {
 		return nil
 	}
 	s.mediaBytes += len(content)

@@ -201,3 +201,44 @@ func TestMediaObjectDescribeDownloadDelete(t *testing.T) {
 		t.Fatalf("download after deletion: %d", status)
 	}
 }
+
+// Uploads are kept for download only up to MaxKeptMedia: beyond it a file is still taken and
+// described, its download is 404, and a deletion makes room again.
+func TestMediaKeptWithinItsBound(t *testing.T) {
+	s := startFake(t, Config{MaxKeptMedia: 1000})
+	c := clientFor(t, s)
+	upload := func(n int) string {
+		t.Helper()
+		up, err := c.UploadMedia(bg(), tokenA, pnA, graph.MediaUpload{Filename: "a.pdf", MIMEType: "application/pdf", Data: bytes.Repeat([]byte("x"), n)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return up.ID
+	}
+	downloads := func(id string) int {
+		t.Helper()
+		m, err := c.MediaURL(bg(), tokenA, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, res := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+		defer fasthttp.ReleaseRequest(req)
+		defer fasthttp.ReleaseResponse(res)
+		req.SetRequestURI(m.URL)
+		req.Header.Set("Authorization", "Bearer "+tokenA)
+		if err := fasthttp.DoTimeout(req, res, 5*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		return res.StatusCode()
+	}
+	first, second := upload(600), upload(600)
+	if a, b := downloads(first), downloads(second); a != 200 || b != 404 {
+		t.Fatalf("kept: %d, beyond the bound: %d; want 200 and 404", a, b)
+	}
+	if err := c.DeleteMedia(bg(), tokenA, first); err != nil {
+		t.Fatal(err)
+	}
+	if third := upload(600); downloads(third) != 200 {
+		t.Fatal("a deletion did not make room")
+	}
+}

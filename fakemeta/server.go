@@ -35,7 +35,7 @@ type Server struct {
 	seq     uint64              // template id sequence
 	used    map[string]bool     // exchanged codes (a second exchange fails differently)
 	media   map[string]uploaded // by media id
-	// mediaBytes is the uploaded content kept for download (maxKeptMedia).
+	// mediaBytes is the uploaded content kept for download (Config.MaxKeptMedia).
 	mediaBytes int
 
 	wamidPrefix string

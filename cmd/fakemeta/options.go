@@ -49,7 +49,7 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 	var (
 		numbers, codes, errorCodes                                   string
 		token                                                        string
-		mps, pairBurst, maxSentLog                                   string
+		mps, pairBurst, maxSentLog, maxKeptMedia                     string
 		pairEvery, latency, jitter, sentDelay, deliveredDelay, readD string
 		errorRate, dupRate, reorderRate                              string
 	)
@@ -74,6 +74,7 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 	str(&dupRate, "duplicate-rate", "0", "probability a status webhook is posted twice")
 	str(&reorderRate, "reorder-rate", "0", "probability a message's statuses arrive in reverse order")
 	str(&maxSentLog, "max-sent-log", "100000", "accepted sends kept per number for /_fakemeta/stats and tests, oldest dropped (0 = all, memory grows with every send)")
+	str(&maxKeptMedia, "max-kept-media", strconv.Itoa(fakemeta.DefaultMaxKeptMedia), "bytes of uploaded files kept for download (GET /{media_id}'s url); uploads beyond are described but not downloadable")
 	boolean(&o.demoTemplates, "demo-templates", true, "give each WABA the fixtures' templates")
 	boolean(&o.verbose, "verbose", false, "debug logging")
 	if err := fs.Parse(args); err != nil {
@@ -86,6 +87,7 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 	o.cfg.Throughput = p.int("mps", mps)
 	o.cfg.PairBurst = p.int("pair-burst", pairBurst)
 	o.cfg.MaxSentLog = p.int("max-sent-log", maxSentLog)
+	o.cfg.MaxKeptMedia = p.int("max-kept-media", maxKeptMedia)
 	o.cfg.PairEvery = p.duration("pair-every", pairEvery)
 	o.cfg.Latency = p.duration("latency", latency)
 	o.cfg.LatencyJitter = p.duration("latency-jitter", jitter)

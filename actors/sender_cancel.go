@@ -43,10 +43,11 @@ type cancelDone struct {
 	reply cluster.Replier
 }
 
-// errNotCancelable carries the state that refused a cancel.
-type errNotCancelable struct{ state string }
-
-func (e errNotCancelable) Error() string { return "the message is " + e.state }
+// tooLate is the refusal of a cancel, saying where the message is: the same error the
+// Client returns to the caller (Reason travels as the Failure's message).
+func tooLate(where string) *NotCancelableError {
+	return &NotCancelableError{Reason: "the message is " + where}
+}
 
 // cancel starts canceling a message; r is answered by canceled.
 func (s *sender) cancel(m *CancelOutbound, r cluster.Replier) {
@@ -56,7 +57,7 @@ func (s *sender) cancel(m *CancelOutbound, r cluster.Replier) {
 			return
 		}
 		if it.phase != phaseQueued || !s.number(it.row.PhoneNumberID).q.take(it, s.d.Now()) {
-			r.Fail(FailureNotCancelable, errNotCancelable{state: phaseWords(it.phase)}.Error())
+			r.Fail(FailureNotCancelable, tooLate(phaseWords(it.phase)).Reason)
 			return
 		}
 		// Out of its lane, so no dispatch claims it while the cancel is written.
@@ -65,7 +66,7 @@ func (s *sender) cancel(m *CancelOutbound, r cluster.Replier) {
 		return
 	}
 	if s.canceling[m.MessageID] {
-		r.Fail(FailureNotCancelable, "the message is being canceled")
+		r.Fail(FailureNotCancelable, tooLate("being canceled").Reason)
 		return
 	}
 	// Not held: beyond the queue in memory, settled, or unknown. The store decides; until
@@ -107,7 +108,7 @@ func (s *sender) writeCancel(row persistence.OutboxMessage, held bool, r cluster
 				tell(&cancelDone{id: row.ID, err: persistence.ErrNotFound, reply: r})
 				return
 			case stored.State != persistence.OutboxQueued:
-				tell(&cancelDone{id: row.ID, err: errNotCancelable{state: string(stored.State)}, reply: r})
+				tell(&cancelDone{id: row.ID, err: tooLate(string(stored.State)), reply: r})
 				return
 			}
 			row = stored
@@ -117,7 +118,7 @@ func (s *sender) writeCancel(row persistence.OutboxMessage, held bool, r cluster
 		err := transition(ctx, store.Outbox(), persistence.OutboxQueued, row, true)
 		if errors.Is(err, persistence.ErrVersionConflict) {
 			if cur, gerr := store.Outbox().Get(ctx, row.ID); gerr == nil {
-				err = errNotCancelable{state: string(cur.State)} // a claim landed first
+				err = tooLate(string(cur.State)) // a claim landed first
 			}
 		}
 		tell(&cancelDone{id: row.ID, row: row, err: err, reply: r})
@@ -131,26 +132,23 @@ func (s *sender) canceled(c *cancelDone) {
 	if it != nil && it.phase != phaseCanceling {
 		it = nil // held again since (a rescan loaded it while the store decided): not ours
 	}
-	var refused errNotCancelable
+	var refused *NotCancelableError
+	decided := c.err == nil || errors.As(c.err, &refused) || errors.Is(c.err, persistence.ErrNotFound)
+	if decided && it != nil {
+		// Canceled, or decided elsewhere (another activation claimed it, or it is gone):
+		// either way not this activation's to send.
+		delete(s.items, c.id)
+	}
 	switch {
 	case c.err == nil:
-		if it != nil {
-			delete(s.items, c.id)
-			if it.reached != "" { // Meta reported it while the cancel was written
-				s.confirmUntracked(&OutboundEvidence{MessageID: c.id, WAMID: it.reached})
-			}
+		if it != nil && it.reached != "" { // Meta reported it while the cancel was written
+			s.confirmUntracked(&OutboundEvidence{MessageID: c.id, WAMID: it.reached})
 		}
 		s.d.Log.Info("outbound message canceled", "tenant", s.tenantID, "message", c.id)
 		c.reply.Send(&Canceled{Message: c.row})
-	case errors.As(c.err, &refused):
-		if it != nil {
-			delete(s.items, c.id) // another activation claimed it: not this one's to send
-		}
-		c.reply.Fail(FailureNotCancelable, refused.Error())
+	case refused != nil:
+		c.reply.Fail(FailureNotCancelable, refused.Reason)
 	case errors.Is(c.err, persistence.ErrNotFound):
-		if it != nil {
-			delete(s.items, c.id)
-		}
 		c.reply.Fail(FailureNotFound, "no message "+c.id)
 	default:
 		// The store did not take the write: the message is still queued, and goes back

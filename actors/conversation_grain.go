@@ -202,14 +202,11 @@ func (g *conversationGrain) accepted(c *cluster.Context, changed bool) {
 		return
 	}
 	g.dirty = true
-	if g.d.Drain.closing() {
+	if g.d.Drain.closing() || (!g.holding && !g.d.Drain.begin()) {
 		g.flush(c) // the node is stopping: no hold may start now, write at once
 		return
 	}
-	if !g.holding {
-		g.holding = true
-		g.d.Drain.begin()
-	}
+	g.holding = true
 	if !g.behind {
 		g.behind = true
 		if g.behindTimer == nil {

@@ -182,12 +182,18 @@ func (s *sender) pump() {
 // dispatch starts the sends of one number whose slots come within the lead, and returns
 // when to look again (zero: when a result comes back).
 func (s *sender) dispatch(nq *numberQueue, now time.Time) time.Time {
-	for s.inflight < s.pol.MaxInFlight && !s.d.Drain.closing() {
+	for s.inflight < s.pol.MaxInFlight {
 		if slot := nq.pace.slot(now); slot.After(now.Add(s.pol.Lead)) {
 			return slot.Add(-s.pol.Lead)
 		}
+		// The hold comes before the item: once the node is stopping nothing is taken
+		// from its lane, and an item taken is always booked.
+		if !s.d.Drain.begin() {
+			return time.Time{}
+		}
 		it := nq.q.next(now)
 		if it == nil {
+			s.d.Drain.end()
 			at, ok := nq.q.wake()
 			if !ok {
 				return time.Time{}
@@ -195,6 +201,7 @@ func (s *sender) dispatch(nq *numberQueue, now time.Time) time.Time {
 			return at
 		}
 		if s.expired(it, now) {
+			s.d.Drain.end()
 			s.expire(it, nq, now)
 			continue
 		}
@@ -205,10 +212,10 @@ func (s *sender) dispatch(nq *numberQueue, now time.Time) time.Time {
 }
 
 // book gives an item taken from its lane the number's next pacing slot and counts its
-// attempt in flight and in Deps.Drain (until its outcome is written: settledOutcome).
+// attempt in flight. The caller holds Deps.Drain for it (begin), which the item keeps
+// until its outcome is written (settledOutcome).
 func (s *sender) book(it *outItem, nq *numberQueue, now time.Time) {
 	it.phase, it.slot, it.bookedAt, it.draining = phaseSending, nq.pace.reserve(now), now, true
-	s.d.Drain.begin()
 	s.inflight++
 }
 

@@ -139,6 +139,9 @@ func (s *sender) claimAtInsert(row persistence.OutboxMessage, now time.Time) (*o
 	if nq.q.idleQueued() > 0 || !nq.q.free(row.Recipient, now) || nq.pace.slot(now).After(now.Add(s.pol.Lead)) {
 		return nil, nil, false
 	}
+	if !s.d.Drain.begin() { // the node began stopping: the row is stored queued instead
+		return nil, nil, false
+	}
 	it := &outItem{row: row, notBefore: row.NextAttemptAt}
 	s.items[row.ID] = it
 	nq.q.push(it, now)

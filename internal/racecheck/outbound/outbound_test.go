@@ -203,4 +203,3 @@ func subscribe(t *testing.T, metaURL, callback string) {
 		t.Fatal(err)
 	}
 }
-

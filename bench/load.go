@@ -67,7 +67,7 @@ func runLoadAt(ctx context.Context, url string, workers int, d time.Duration, ra
 		wg.Go(func() {
 			// Labelled so a CPU profile tells the load generator's share from the engine's
 			// (-tagfocus=component=loadgen): both run in this process.
-			pprof.SetGoroutineLabels(pprof.WithLabels(ctx, pprof.Labels("component", "loadgen")))
+			pprof.SetGoroutineLabels(pprof.WithLabels(ctx, pprof.Labels(componentLabel, "loadgen")))
 			req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 			defer fasthttp.ReleaseRequest(req)
 			defer fasthttp.ReleaseResponse(resp)

@@ -71,21 +71,27 @@ func (s SendThroughput) Run(ctx context.Context, out io.Writer) error {
 		total += r
 	}
 	start, cpu0 := time.Now(), cpuUsed()
-	n, err := s.phase(ctx, w, 0, s.Duration, out, "throughput")
+	var n int
+	split, profiled, err := profileComponents(func() error {
+		var err error
+		if n, err = s.phase(ctx, w, 0, s.Duration, out, "throughput"); err != nil {
+			return err
+		}
+		total += n
+		deadline := time.Now().Add(s.DrainTimeout)
+		for {
+			accepted := w.acceptedCount()
+			if accepted >= total {
+				return nil
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("bench: only %d of %d accepted sends reached Meta within %s", accepted, total, s.DrainTimeout)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	})
 	if err != nil {
 		return err
-	}
-	total += n
-	deadline := time.Now().Add(s.DrainTimeout)
-	for {
-		accepted := w.acceptedCount()
-		if accepted >= total {
-			break
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("bench: only %d of %d accepted sends reached Meta within %s", accepted, total, s.DrainTimeout)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 	elapsed, cpu := time.Since(start), cpuUsed()-cpu0
 	if accepted, dups := w.acceptedAtMeta(); dups > 0 || accepted != total {
@@ -100,6 +106,9 @@ func (s SendThroughput) Run(ctx context.Context, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "  API call → sent          %9.0f msg/s   (%d messages of the throughput phase, each at Meta exactly once; %s%s CPU per message)\n",
 		rate, n, share, perMessage(cpu, n))
+	if profiled {
+		fmt.Fprintf(out, "  CPU per sent message     %s\n", split.report(n, cpu))
+	}
 	if s.Backlog > 0 {
 		return drainBacklog(ctx, w, s.Backlog, s.DrainTimeout, out)
 	}

@@ -39,6 +39,9 @@ func (c *conversation) outboundResult(r *OutboundResult, now time.Time) bool {
 			changed = true
 		}
 	}
+	if c.settleInitiated(m) {
+		changed = true
+	}
 	if changed {
 		c.log.touch(pos)
 		if pos == c.log.count-1 {

@@ -14,6 +14,16 @@ type conversationSnapshot struct {
 	Held    map[string][]StatusUpdate `json:"held,omitempty"`
 	// HeldOrder is the arrival order of Held's keys, for eviction.
 	HeldOrder []string `json:"heldOrder,omitempty"`
+	// Initiated is, per outbound template that moved Summary.LastInitiatedAt and has not
+	// reached Meta yet, what LastInitiatedAt was before it: a template that never reaches
+	// Meta (canceled, expired, refused) gives the customer's messaging-limit count back.
+	Initiated map[string]initiatedMark `json:"initiated,omitempty"`
+}
+
+// initiatedMark is one business-initiated template's move of LastInitiatedAt.
+type initiatedMark struct {
+	At     time.Time `json:"at"`
+	Before time.Time `json:"before,omitzero"`
 }
 
 // conversation is the state machine of one conversation: plain code, no actor, no IO but
@@ -257,7 +267,7 @@ func (c *conversation) addOutbound(m Message, now time.Time) bool {
 	}
 	if at := m.Timestamp; m.Type == "template" && !at.IsZero() && !c.s.Summary.WindowOpen(at) && at.After(c.s.Summary.LastInitiatedAt) {
 		// Business-initiated: it counts against the messaging limit (messaging_limit.go).
-		c.s.Summary.LastInitiatedAt = at
+		c.markInitiated(m.ID, at)
 	}
 	pos := c.log.append(m)
 	c.log.index[outboundKey(m.ID)] = pos

@@ -16,11 +16,13 @@ type inboxIndex struct {
 func newInboxIndex() *inboxIndex { return &inboxIndex{byID: map[string]ConversationSummary{}} }
 
 // upsert keeps the newest version of a summary (pushes may arrive out of order).
-func (x *inboxIndex) upsert(s ConversationSummary) {
+// upsert keeps s unless a newer version is already kept, and reports whether it did.
+func (x *inboxIndex) upsert(s ConversationSummary) bool {
 	if cur, ok := x.byID[s.ID]; ok && cur.Version > s.Version {
-		return
+		return false
 	}
 	x.byID[s.ID] = s
+	return true
 }
 
 func (x *inboxIndex) query(q *QueryConversations) ConversationPage {

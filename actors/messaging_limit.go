@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/switchboard/switchboard/persistence"
 )
 
 // Meta's messaging limit (WHATSAPP.md §3): the most unique users a business may message
@@ -96,25 +98,64 @@ func (t *TenantState) messagingTier() string {
 }
 
 // initiatedLedger is the recipients (conversations) a tenant messaged outside their window
-// in the last MessagingLimitWindow, each with its latest such message. Expiry walks a
-// min-heap of (time, conversation); an entry a later message superseded is skipped then.
+// in the last MessagingLimitWindow, each with its latest such message. Two sources feed it:
+// what each conversation reports (its summary's LastInitiatedAt, newest version wins, and
+// it may move back: a template that never reached Meta is taken back), and the sender's
+// own admissions the conversation has not reported yet (pending). A recipient counts from
+// the later of the two. Expiry walks a min-heap of (time, conversation); an entry a later
+// time superseded is skipped then.
 type initiatedLedger struct {
-	last map[string]time.Time
-	due  timeHeap[ledgerEntry]
+	last     map[string]time.Time // what counts: max(reported, pending)
+	reported map[string]time.Time
+	pending  map[string]time.Time
+	due      timeHeap[ledgerEntry]
 }
 
-// note records a business-initiated message to conv at at (an older one changes nothing).
-func (l *initiatedLedger) note(conv string, at time.Time) {
+// report takes a conversation's LastInitiatedAt from a summary newer than any before (zero:
+// none). An admission it already reflects stops being pending.
+func (l *initiatedLedger) report(conv string, at time.Time) {
+	if l.reported == nil {
+		l.reported, l.pending = map[string]time.Time{}, map[string]time.Time{}
+	}
+	if at.IsZero() {
+		delete(l.reported, conv)
+	} else {
+		l.reported[conv] = at
+	}
+	if p, ok := l.pending[conv]; ok && !p.After(at) {
+		delete(l.pending, conv)
+	}
+	l.recount(conv)
+}
+
+// withdraw takes back an admission at at that never reached Meta (canceled, expired, refused
+// by Meta or by the store) if the conversation has not reported it; once it has, the
+// conversation takes it back itself and reports the time before it.
+func (l *initiatedLedger) withdraw(conv string, at time.Time) {
+	if p, ok := l.pending[conv]; ok && p.Equal(at) {
+		delete(l.pending, conv)
+		l.recount(conv)
+	}
+}
+
+// recount sets what counts for conv from its two sources.
+func (l *initiatedLedger) recount(conv string) {
 	if l.last == nil {
 		l.last = map[string]time.Time{}
 	}
-	if cur, ok := l.last[conv]; ok && !at.After(cur) {
-		return
+	at := l.reported[conv]
+	if p := l.pending[conv]; p.After(at) {
+		at = p
 	}
-	l.last[conv] = at
-	heap.Push(&l.due, ledgerEntry{conv: conv, at: at})
-	if len(l.due) > 2*len(l.last)+1024 {
-		l.compact()
+	switch cur, ok := l.last[conv]; {
+	case at.IsZero():
+		delete(l.last, conv)
+	case !ok || !cur.Equal(at):
+		l.last[conv] = at
+		heap.Push(&l.due, ledgerEntry{conv: conv, at: at})
+		if len(l.due) > 2*len(l.last)+1024 {
+			l.compact()
+		}
 	}
 }
 
@@ -129,8 +170,10 @@ func (l *initiatedLedger) expire(now time.Time) {
 			return // the head is live: the oldest counted recipient
 		}
 		heap.Pop(&l.due)
-		if live {
+		if live { // both sources are at most this old
 			delete(l.last, e.conv)
+			delete(l.reported, e.conv)
+			delete(l.pending, e.conv)
 		}
 	}
 }
@@ -141,15 +184,21 @@ func (l *initiatedLedger) count(now time.Time) int {
 	return len(l.last)
 }
 
-// admit counts a business-initiated message to conv at now against limit (0: none). A
+// admit counts a business-initiated message to conv, made at at, against limit (0: none). A
 // recipient already counted is admitted (and its time moves on); a new one only below the
 // limit. Refused, wait is how long until the oldest recipient leaves the window.
-func (l *initiatedLedger) admit(conv string, now time.Time, limit int) (wait time.Duration, ok bool) {
+func (l *initiatedLedger) admit(conv string, at, now time.Time, limit int) (wait time.Duration, ok bool) {
 	l.expire(now)
 	if _, counted := l.last[conv]; !counted && limit > 0 && len(l.last) >= limit {
 		return l.due[0].at.Add(MessagingLimitWindow).Sub(now), false
 	}
-	l.note(conv, now)
+	if l.pending == nil {
+		l.reported, l.pending = map[string]time.Time{}, map[string]time.Time{}
+	}
+	if at.After(l.pending[conv]) {
+		l.pending[conv] = at
+	}
+	l.recount(conv)
 	return 0, true
 }
 
@@ -173,22 +222,42 @@ func (e ledgerEntry) when() time.Time { return e.at }
 // the tenant's copy of the conversation vouches for an open window (then the template is
 // not business-initiated). It returns why and for how long a new recipient is refused, or
 // "" when the send may go.
-func (s *sender) messagingLimitFull(conv string, now time.Time) (string, time.Duration) {
+//
+// An admitted template is remembered by its message id until its outcome (initiatedEnded),
+// so one that never reaches Meta is taken back before its conversation reports it.
+func (s *sender) messagingLimitFull(row persistence.OutboxMessage, now time.Time) (string, time.Duration) {
+	conv := row.ConversationID
 	if s.windowOpen != nil && s.windowOpen(conv) {
 		return "", 0
 	}
 	limit := s.state.messagingLimit()
-	wait, ok := s.initiated.admit(conv, now, limit)
+	wait, ok := s.initiated.admit(conv, row.CreatedAt, now, limit)
 	if ok {
+		if s.initiatedBy == nil {
+			s.initiatedBy = map[string]time.Time{}
+		}
+		s.initiatedBy[row.ID] = row.CreatedAt
 		return "", 0
 	}
 	return fmt.Sprintf("the business has messaged %d customers outside their service window in the last 24 hours, Meta's messaging limit (%s); "+
 		"this customer's template must wait until one of them leaves the 24 hours", limit, s.state.messagingTier()), wait
 }
 
-// noteInitiated learns a conversation's latest business-initiated message from its summary.
+// noteInitiated learns a conversation's latest business-initiated message from a summary
+// newer than any the tenant had (it may have moved back: a template taken back).
 func (s *sender) noteInitiated(sum ConversationSummary) {
-	if !sum.LastInitiatedAt.IsZero() {
-		s.initiated.note(sum.ID, sum.LastInitiatedAt)
+	s.initiated.report(sum.ID, sum.LastInitiatedAt)
+}
+
+// initiatedEnded forgets message id's admission against the messaging limit once its fate
+// is known, and takes it back unless it reached Meta.
+func (s *sender) initiatedEnded(id, conv string, reachedMeta bool) {
+	at, ok := s.initiatedBy[id]
+	if !ok {
+		return
+	}
+	delete(s.initiatedBy, id)
+	if !reachedMeta {
+		s.initiated.withdraw(conv, at)
 	}
 }

@@ -72,7 +72,7 @@ func TestInitiatedLedger(t *testing.T) {
 	var l initiatedLedger
 	admit := func(conv string, at time.Time, limit int) (time.Duration, bool) {
 		t.Helper()
-		return l.admit(conv, at, limit)
+		return l.admit(conv, at, at, limit)
 	}
 	for i := range 3 {
 		if _, ok := admit(fmt.Sprint("c", i), t0.Add(time.Duration(i)*time.Hour), 3); !ok {
@@ -106,8 +106,13 @@ func TestInitiatedLedger(t *testing.T) {
 	if n := l.count(t0.Add(day + 2*time.Hour)); n != 12 {
 		t.Fatalf("count %d, want 12 (c0, c3 and the ten; c2 left the window this very moment)", n)
 	}
-	// An older note (a summary arriving late) changes nothing; everything ages out.
-	l.note("c3", t0)
+	// A conversation's report older than an admission it has not reflected yet (a summary
+	// flushed before the template was recorded) leaves the admission counting; everything
+	// ages out.
+	l.report("c3", t0)
+	if n := l.count(t0.Add(day + 2*time.Hour)); n != 12 {
+		t.Fatalf("count %d after an older report, want 12", n)
+	}
 	if n := l.count(t0.Add(2*day + 2*time.Hour)); n != 0 {
 		t.Fatalf("two days on: count %d, want 0", n)
 	}
@@ -118,13 +123,75 @@ func TestInitiatedLedger(t *testing.T) {
 func TestInitiatedLedgerCompacts(t *testing.T) {
 	var l initiatedLedger
 	for i := range 10_000 {
-		l.note(fmt.Sprint("c", i%5), t0.Add(time.Duration(i)*time.Second))
+		at := t0.Add(time.Duration(i) * time.Second)
+		l.admit(fmt.Sprint("c", i%5), at, at, 0)
 	}
 	if len(l.due) > 2*5+1024+1 {
 		t.Fatalf("heap holds %d entries for 5 recipients", len(l.due))
 	}
 	if n := l.count(t0.Add(10_000 * time.Second)); n != 5 {
 		t.Fatalf("count %d, want 5", n)
+	}
+}
+
+// A recipient counts from the later of what its conversation reports and what the sender
+// admitted and the conversation has not reported yet; a template that never reached Meta is
+// taken back by the sender (withdraw) before the conversation reports it, and by the
+// conversation (a report that moves back) after.
+func TestInitiatedLedgerTakesBack(t *testing.T) {
+	h := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Hour) }
+	type step struct {
+		op    string // admit, report, withdraw
+		conv  string
+		at    time.Time
+		count int // recipients counted after the step (at h(10))
+	}
+	cases := []struct {
+		name  string
+		steps []step
+	}{
+		{"canceled before its conversation reported it", []step{
+			{"admit", "a", h(1), 1}, {"withdraw", "a", h(1), 0}, {"report", "a", time.Time{}, 0}}},
+		{"canceled after its conversation reported it", []step{
+			{"admit", "a", h(1), 1}, {"report", "a", h(1), 1}, {"withdraw", "a", h(1), 1}, {"report", "a", time.Time{}, 0}}},
+		{"a template before it still counts once the later one is taken back", []step{
+			{"report", "a", h(1), 1}, {"admit", "a", h(2), 1}, {"withdraw", "a", h(2), 1}, {"report", "a", h(1), 1}}},
+		{"a withdrawal of an older admission leaves the newer one", []step{
+			{"admit", "a", h(1), 1}, {"admit", "a", h(2), 1}, {"withdraw", "a", h(1), 1}}},
+		{"a report that already holds the admission ends its pending", []step{
+			{"admit", "a", h(1), 1}, {"report", "a", h(2), 1}, {"withdraw", "a", h(1), 1}, {"report", "a", time.Time{}, 0}}},
+		{"others are untouched", []step{
+			{"admit", "a", h(1), 1}, {"admit", "b", h(2), 2}, {"withdraw", "a", h(1), 1}, {"report", "b", h(2), 1}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var l initiatedLedger
+			for i, st := range c.steps {
+				switch st.op {
+				case "admit":
+					if _, ok := l.admit(st.conv, st.at, st.at, 0); !ok {
+						t.Fatalf("step %d: refused", i)
+					}
+				case "report":
+					l.report(st.conv, st.at)
+				case "withdraw":
+					l.withdraw(st.conv, st.at)
+				}
+				if n := l.count(h(10)); n != st.count {
+					t.Fatalf("step %d (%s %s): count %d, want %d", i, st.op, st.conv, n, st.count)
+				}
+			}
+		})
+	}
+	// A recipient taken back frees its place under the limit at once.
+	var l initiatedLedger
+	l.admit("a", h(1), h(1), 1)
+	if _, ok := l.admit("b", h(2), h(2), 1); ok {
+		t.Fatal("a second recipient with the limit at 1")
+	}
+	l.withdraw("a", h(1))
+	if _, ok := l.admit("b", h(3), h(3), 1); !ok {
+		t.Fatal("the place a withdrawn template held was not given back")
 	}
 }
 
@@ -155,5 +222,62 @@ func TestConversationMarksBusinessInitiatedTemplates(t *testing.T) {
 				t.Fatalf("LastInitiatedAt %v, initiated %v", got, c.initiated)
 			}
 		})
+	}
+}
+
+// A business-initiated template that never reached Meta gives its customer's count back:
+// the conversation's LastInitiatedAt returns to what it was before the template; one Meta
+// accepted keeps counting. With two unsent templates, either may be taken back first.
+func TestConversationTakesBackTemplatesThatNeverReachedMeta(t *testing.T) {
+	h := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Hour) }
+	canceled := func(id string) *OutboundResult { return &OutboundResult{MessageID: id, Status: StatusCanceled} }
+	refused := func(id string) *OutboundResult {
+		return &OutboundResult{MessageID: id, Status: StatusFailed, Error: &MessageError{Code: 132001, Title: "Template name does not exist in the translation"}}
+	}
+	sent := func(id string) *OutboundResult {
+		return &OutboundResult{MessageID: id, WAMID: "wamid." + id, Status: StatusSent}
+	}
+	failedAtMeta := func(id string) *OutboundResult {
+		return &OutboundResult{MessageID: id, WAMID: "wamid." + id, Status: StatusFailed, Error: &MessageError{Code: 131026}}
+	}
+	cases := []struct {
+		name     string
+		outcomes []*OutboundResult
+		want     []time.Time // LastInitiatedAt after each outcome
+	}{
+		{"canceled", []*OutboundResult{canceled("b")}, []time.Time{h(1)}},
+		{"refused by Meta's answer", []*OutboundResult{refused("b")}, []time.Time{h(1)}},
+		{"sent, then a late cancel answer changes nothing", []*OutboundResult{sent("b"), canceled("b")}, []time.Time{h(2), h(2)}},
+		{"failed at Meta after it accepted", []*OutboundResult{failedAtMeta("b")}, []time.Time{h(2)}},
+		{"the later one first, then the earlier", []*OutboundResult{canceled("c"), canceled("b")}, []time.Time{h(2), h(1)}},
+		{"the earlier one first, then the later", []*OutboundResult{canceled("b"), canceled("c")}, []time.Time{h(3), h(1)}},
+		{"the earlier sent, the later canceled", []*OutboundResult{sent("b"), canceled("c")}, []time.Time{h(3), h(2)}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			conv := newTestConversation()
+			// a: a template Meta accepted long ago, still in the 24 hours; b and c: unsent.
+			conv.addOutbound(Message{ID: "a", Type: "template", Timestamp: h(1)}, h(1))
+			conv.outboundResult(sent("a"), h(1))
+			conv.addOutbound(Message{ID: "b", Type: "template", Timestamp: h(2)}, h(2))
+			for _, o := range c.outcomes {
+				if o.MessageID == "c" {
+					conv.addOutbound(Message{ID: "c", Type: "template", Timestamp: h(3)}, h(3))
+					break
+				}
+			}
+			for i, o := range c.outcomes {
+				conv.outboundResult(o, h(4))
+				if got := conv.s.Summary.LastInitiatedAt; !got.Equal(c.want[i]) {
+					t.Fatalf("after %s of %s: LastInitiatedAt %v, want %v", o.Status, o.MessageID, got, c.want[i])
+				}
+			}
+		})
+	}
+	// Taken back to the last template before them all, then to none.
+	conv := newTestConversation()
+	conv.addOutbound(Message{ID: "only", Type: "template", Timestamp: h(1)}, h(1))
+	if conv.outboundResult(canceled("only"), h(2)); !conv.s.Summary.LastInitiatedAt.IsZero() || len(conv.s.Initiated) != 0 {
+		t.Fatalf("after the only template was canceled: LastInitiatedAt %v, marks %v", conv.s.Summary.LastInitiatedAt, conv.s.Initiated)
 	}
 }

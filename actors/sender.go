@@ -51,6 +51,9 @@ type sender struct {
 	stopped     bool
 	bl          backlog         // sender_backlog.go
 	initiated   initiatedLedger // messaging_limit.go
+	// initiatedBy is the admission time of each template this activation counted against
+	// the messaging limit, until its outcome (initiatedEnded).
+	initiatedBy map[string]time.Time
 }
 
 // numberQueue is one sending number's lanes and pacer.

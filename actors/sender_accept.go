@@ -26,6 +26,10 @@ var errNotInserted = errors.New("outbox insert failed")
 // (earlier, a dispatch could claim a row that is not stored yet).
 type queuedDurable struct{ row persistence.OutboxMessage }
 
+// notQueued tells the grain that the outbox refused a row accept meant to write queued:
+// the API call failed and the message does not exist.
+type notQueued struct{ id, conv string }
+
 // accept stores q's row and answers r: Queued once durable (after telling the conversation
 // its record), a Failure if the store refused.
 func (s *sender) accept(q *QueueOutbound, r cluster.Replier) {
@@ -40,7 +44,7 @@ func (s *sender) accept(q *QueueOutbound, r cluster.Replier) {
 	}
 	now := s.d.Now()
 	if q.Template != nil {
-		if why, wait := s.messagingLimitFull(row.ConversationID, now); why != "" {
+		if why, wait := s.messagingLimitFull(row, now); why != "" {
 			r.FailFor(FailureMessagingLimit, why, wait)
 			return
 		}
@@ -63,6 +67,7 @@ func (s *sender) accept(q *QueueOutbound, r cluster.Replier) {
 			}
 		case err != nil:
 			r.Fail(FailureStore, fmt.Sprintf("outbox: %v", err))
+			tell(&notQueued{id: row.ID, conv: row.ConversationID})
 		default:
 			ack()
 			tell(&queuedDurable{row: row})

@@ -144,6 +144,7 @@ func (s *sender) canceled(c *cancelDone) {
 		if it != nil && it.reached != "" { // Meta reported it while the cancel was written
 			s.confirmUntracked(&OutboundEvidence{MessageID: c.id, WAMID: it.reached})
 		}
+		s.initiatedEnded(c.id, c.row.ConversationID, it != nil && it.reached != "")
 		s.d.Log.Info("outbound message canceled", "tenant", s.tenantID, "message", c.id)
 		c.reply.Send(&Canceled{Message: c.row})
 	case refused != nil:

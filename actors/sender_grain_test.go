@@ -850,15 +850,8 @@ func TestSenderWaitsForAStatusStillInTheInbox(t *testing.T) {
 // what an activation rebuilds the count from.
 func TestQueueOutboundKeepsToTheMessagingLimit(t *testing.T) {
 	r := sharedSender(t)
-	tenant := r.newTenant(t)
+	tenant := r.limitedTenant(t, 3)
 	ctx := t.Context()
-	events := []TenantEvent{
-		{Field: "message_template_status_update", Time: time.Now(), Template: &TemplateUpdate{ID: 7, Name: "promo", Language: "en_US", Status: TemplateApproved}},
-		{Field: "business_capability_update", Time: time.Now(), Capability: map[string]string{capabilityPerPhone: "3"}},
-	}
-	if err := r.client.RecordTenantEvents(ctx, tenant, events); err != nil {
-		t.Fatal(err)
-	}
 	seq := 0
 	template := func(to string) error {
 		seq++
@@ -908,4 +901,94 @@ func TestQueueOutboundKeepsToTheMessagingLimit(t *testing.T) {
 			return err == nil && sum.MessageCount == c.messages && sum.LastInitiatedAt.IsZero() != c.initiated
 		})
 	}
+}
+
+// A template that never reaches Meta gives its customer's place under the messaging limit
+// back: one Meta refuses (132001), one canceled while it waits in its lane. The conversations
+// take them back too, so an activation rebuilding the count from them agrees.
+func TestTemplatesThatNeverReachMetaGiveTheirPlaceBack(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.limitedTenant(t, 2)
+	ctx := t.Context()
+	id := func(name string) string { return "gb-" + name + "-" + tenant }
+	queue := func(name, to string, template bool) error {
+		row := outboxRow(tenant, id(name))
+		row.PhoneNumberID, row.Recipient, row.ConversationID = "", "+"+to, ConversationID(tenant, to)
+		q := &QueueOutbound{Message: row}
+		if template {
+			row.Request = fmt.Appendf(nil, `{"messaging_product":"whatsapp","to":"+%s","type":"template","template":{"name":"promo","language":{"code":"en_US"}},"biz_opaque_callback_data":"%s"}`, to, row.ID)
+			q.Message, q.Template = row, &TemplateRef{Name: "promo", Language: "en_US"}
+		}
+		m, err := OutboundMessage(row.ID, row.Request, row.CreatedAt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q.Record = &m
+		_, err = r.client.QueueOutbound(ctx, q)
+		return err
+	}
+	const a, b, c, d = "5511800000001", "5511800000002", "5511800000003", "5511800000004"
+
+	r.graph.answer(id("a"), func(int) (string, error) {
+		return "", &SendFailure{Class: ClassFail, Code: 132001, Title: "Template name does not exist in the translation"}
+	})
+	if err := queue("a", a, true); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "Meta refused a's template", func() bool { return r.row(t, id("a")).State == persistence.OutboxFailed })
+
+	// b's template waits behind a text to b that hangs at Meta.
+	release := make(chan struct{})
+	defer func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	}()
+	r.graph.answer(id("text-b"), func(n int) (string, error) { <-release; return fmt.Sprintf("wamid.%s.%d", id("text-b"), n), nil })
+	if err := queue("text-b", b, false); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the text to b at Meta", func() bool { n, _ := r.graph.sends(id("text-b")); return n == 1 })
+	for _, st := range []struct{ name, to string }{{"b", b}, {"c", c}} {
+		if err := queue(st.name, st.to, true); err != nil {
+			t.Fatalf("template to %s, with a's place given back: %v", st.to, err)
+		}
+	}
+	var refused *SendRefusedError
+	if err := queue("d", d, true); !errors.As(err, &refused) || refused.Code != FailureMessagingLimit {
+		t.Fatalf("a third new customer with the limit at 2: %v", err)
+	}
+	if _, err := r.client.CancelOutbound(ctx, tenant, ConversationID(tenant, b), id("b")); err != nil {
+		t.Fatalf("cancel b's template: %v", err)
+	}
+	if err := queue("d2", d, true); err != nil {
+		t.Fatalf("template to a third customer once b's was canceled: %v", err)
+	}
+	close(release)
+	for _, to := range []string{a, b} {
+		waitFor(t, "the conversation of "+to+" takes its template back", func() bool {
+			sum, err := r.client.Conversation(ctx, tenant, to)
+			return err == nil && sum.LastInitiatedAt.IsZero()
+		})
+	}
+	if n, _ := r.graph.sends(id("b")); n != 0 {
+		t.Fatalf("the canceled template reached Meta %d times", n)
+	}
+}
+
+// limitedTenant is a new tenant with the template promo (en_US) approved and Meta's
+// messaging limit at limit customers (the legacy per-phone count).
+func (r *senderRig) limitedTenant(t *testing.T, limit int) string {
+	t.Helper()
+	tenant := r.newTenant(t)
+	events := []TenantEvent{
+		{Field: "message_template_status_update", Time: time.Now(), Template: &TemplateUpdate{ID: 7, Name: "promo", Language: "en_US", Status: TemplateApproved}},
+		{Field: "business_capability_update", Time: time.Now(), Capability: map[string]string{capabilityPerPhone: fmt.Sprint(limit)}},
+	}
+	if err := r.client.RecordTenantEvents(t.Context(), tenant, events); err != nil {
+		t.Fatal(err)
+	}
+	return tenant
 }

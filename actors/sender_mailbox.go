@@ -14,6 +14,8 @@ func (s *sender) receive(msg any) bool {
 		s.wakeAt = time.Time{}
 	case *attemptDone:
 		s.attempted(m)
+	case *notQueued:
+		s.initiatedEnded(m.id, m.conv, false)
 	case *settled:
 		s.settledOutcome(m)
 	case *resettle:

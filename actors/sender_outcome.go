@@ -49,8 +49,12 @@ func (s *sender) attempted(r *attemptDone) {
 		}
 		if errors.Is(r.claimErr, errNotInserted) {
 			// Claimed at insert, but the insert failed: the API was refused, nothing is stored.
+			// (A conflict is an earlier try of the same call, which keeps its admission.)
 			nq.q.finish(it, now)
 			delete(s.items, r.id)
+			if !errors.Is(r.claimErr, persistence.ErrConflict) {
+				s.initiatedEnded(r.id, it.row.ConversationID, false)
+			}
 			return
 		}
 		if errors.Is(r.claimErr, persistence.ErrVersionConflict) || errors.Is(r.claimErr, persistence.ErrNotFound) {
@@ -58,6 +62,7 @@ func (s *sender) attempted(r *attemptDone) {
 			s.d.Log.Warn("outbox message claimed elsewhere", "tenant", s.tenantID, "message", r.id, "err", r.claimErr)
 			nq.q.finish(it, now)
 			delete(s.items, r.id)
+			delete(s.initiatedBy, r.id)
 			return
 		}
 		s.d.Log.Warn("outbox claim failed; retrying", "tenant", s.tenantID, "message", r.id, "err", r.claimErr)
@@ -168,6 +173,7 @@ func (s *sender) settledOutcome(r *settled) {
 		}
 		delete(s.items, r.id)
 		delete(s.unknown, r.id)
+		delete(s.initiatedBy, r.id)
 		return
 	}
 	it.row, it.pending = r.row, nil
@@ -185,6 +191,7 @@ func (s *sender) settledOutcome(r *settled) {
 		s.unknown[r.id] = it
 	default: // sent, failed: done
 		delete(s.items, r.id)
+		s.initiatedEnded(r.id, r.row.ConversationID, r.row.State == persistence.OutboxSent || r.row.WAMID != "")
 	}
 }
 

@@ -79,8 +79,9 @@ func (g *tenantGrain) Receive(c *cluster.Context, msg any) {
 		g.out.pump()
 		c.Reply().Send(&Ack{})
 	case *UpsertSummary:
-		g.convs.upsert(m.Summary)
-		g.out.noteInitiated(m.Summary)
+		if g.convs.upsert(m.Summary) {
+			g.out.noteInitiated(m.Summary)
+		}
 		g.out.chargeInbound(m.Inbound)
 		c.Reply().Send(&Ack{})
 	case *QueryConversations:
@@ -231,8 +232,9 @@ func (g *tenantGrain) loadState(ctx context.Context) error {
 			if err := unmarshal(s.Data, &cs); err != nil {
 				return fmt.Errorf("decode conversation %s: %w", s.Identity, err)
 			}
-			g.convs.upsert(cs.Summary)
-			g.out.noteInitiated(cs.Summary)
+			if g.convs.upsert(cs.Summary) {
+				g.out.noteInitiated(cs.Summary)
+			}
 		}
 		if len(page) < listPage {
 			return nil

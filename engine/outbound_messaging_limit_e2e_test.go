@@ -15,8 +15,8 @@ import (
 )
 
 // Meta's messaging limit, as a business_capability_update reports it (the fixture's tier
-// lowered to TIER_50, the one new and unverified businesses get): templates to 50 new
-// customers go; the 51st new customer is a 429 messaging_limit_reached whose Retry-After is
+// lowered to TIER_50, the one new and unverified businesses get): a template Meta refuses
+// counts no one; templates to 50 new customers go; the 51st new customer is a 429 messaging_limit_reached whose Retry-After is
 // when the first of them leaves the 24 hours, and nothing is recorded for it; a repeat to a
 // counted customer still goes. After a restart the count is the same: the node rebuilds it
 // from the conversations, and its status counts them.
@@ -35,12 +35,33 @@ func messagingLimitAcrossARestart(t *testing.T, b enginetest.Backend) {
 			t.Fatalf("webhook: %d %s", res.Status, res.Body)
 		}
 	}
-	waitProcessed(t, r.Node, 2)
-	template := func(n *enginetest.Node, token string, customer int) enginetest.Response {
+	// order_recalled is APPROVED as far as the engine knows, but Meta no longer has it.
+	recalled := bytes.Replace(fixtures.Read(t, "webhooks/template_status_update_approved.json"), []byte(`"order_shipped"`), []byte(`"order_recalled"`), 1)
+	recalled = bytes.Replace(recalled, []byte(`1789012345678901`), []byte(`1789012345678902`), 1)
+	if res := postWebhook(t, r.Node, recalled); res.Status != 200 {
+		t.Fatalf("webhook: %d %s", res.Status, res.Body)
+	}
+	waitProcessed(t, r.Node, 3)
+	templateNamed := func(n *enginetest.Node, token string, customer int, name string) enginetest.Response {
 		conv := actors.ConversationID(r.tenantA, fmt.Sprintf("55119300%05d", customer))
 		return n.Post("/api/v1/messages/send-template", token, map[string]any{
-			"conversationId": conv, "templateName": "order_shipped", "language": "pt_BR", "components": orderShipped})
+			"conversationId": conv, "templateName": name, "language": "pt_BR", "components": orderShipped})
 	}
+	template := func(n *enginetest.Node, token string, customer int) enginetest.Response {
+		return templateNamed(n, token, customer, "order_shipped")
+	}
+	// A template Meta refuses (132001) never reached its customer: it gives its place back.
+	res := templateNamed(r.Node, r.agent, 900, "order_recalled")
+	if res.Status != 202 {
+		t.Fatalf("template Meta will refuse: %d %s", res.Status, res.Body)
+	}
+	var q struct{ Message struct{ ID string } }
+	res.Data(t, &q)
+	conv900 := actors.ConversationID(r.tenantA, "5511930000900")
+	eventually(t, 30*time.Second, func() bool {
+		m, _ := messageIn(t, r.Node, r.agent, conv900, q.Message.ID)
+		return m.Status == "failed"
+	}, func() string { return "Meta's 132001 never failed the template" })
 	for c := range 50 {
 		if res := template(r.Node, r.agent, c); res.Status != 202 {
 			t.Fatalf("template to new customer %d of 50: %d %s", c+1, res.Status, res.Body)

@@ -29,7 +29,7 @@ type metaRig struct {
 	admin, agent string // API tokens
 }
 
-func startWithMeta(t *testing.T, b enginetest.Backend, cfg fakemeta.Config, env map[string]string) *metaRig {
+func startWithMeta(t testing.TB, b enginetest.Backend, cfg fakemeta.Config, env map[string]string) *metaRig {
 	t.Helper()
 	cfg.AppSecret = appSecret
 	meta := fakemeta.New(cfg)
@@ -52,7 +52,7 @@ func startWithMeta(t *testing.T, b enginetest.Backend, cfg fakemeta.Config, env 
 }
 
 // setToken seals token for the tenant the way Embedded Signup will (same key as the node).
-func setToken(t *testing.T, n *enginetest.Node, tenantID, token string) {
+func setToken(t testing.TB, n *enginetest.Node, tenantID, token string) {
 	t.Helper()
 	v, err := vault.New(n.Config.EncryptionKeyID, n.Config.EncryptionKey, nil)
 	if err != nil {
@@ -74,7 +74,7 @@ func setToken(t *testing.T, n *enginetest.Node, tenantID, token string) {
 }
 
 // route points the WABA's webhooks at the node, as subscribed_apps does at Meta.
-func (r *metaRig) route(t *testing.T, waba, token string) {
+func (r *metaRig) route(t testing.TB, waba, token string) {
 	t.Helper()
 	c, err := graph.NewClient(graph.ClientOptions{BaseURL: r.meta.URL()})
 	if err != nil {
@@ -91,7 +91,7 @@ func (r *metaRig) route(t *testing.T, waba, token string) {
 
 // customerWrites sends an inbound message through fakemeta (opening the window on both
 // sides) and waits until the engine shows the conversation; it returns the conversation id.
-func (r *metaRig) customerWrites(t *testing.T, tenantID, phone, waID string) string {
+func (r *metaRig) customerWrites(t testing.TB, tenantID, phone, waID string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -38,7 +38,7 @@ func waitProcessed(t *testing.T, n *enginetest.Node, entries int64) {
 }
 
 // eventually polls cond until it holds or the deadline passes.
-func eventually(t *testing.T, within time.Duration, cond func() bool, what func() string) {
+func eventually(t testing.TB, within time.Duration, cond func() bool, what func() string) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for !cond() {
@@ -92,7 +92,7 @@ type messageView struct {
 	}
 }
 
-func demoTenantID(t *testing.T, n *enginetest.Node) string {
+func demoTenantID(t testing.TB, n *enginetest.Node) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

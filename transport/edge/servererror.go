@@ -13,15 +13,6 @@ import (
 	"github.com/switchboard/switchboard/transport/httpx"
 )
 
-// Error codes for requests fasthttp refuses before any handler runs. They belong in
-// httpx's catalogue beside the others; they live here until httpx (shared, not this
-// package's to edit) takes them.
-const (
-	codeMalformedRequest = "malformed_request" // 400: not parseable as HTTP
-	codeRequestTimeout   = "request_timeout"   // 408: the request did not arrive in time
-	codeHeadersTooLarge  = "headers_too_large" // 431: headers exceed the read buffer
-)
-
 // ServerErrorHandler is for fasthttp.Server.ErrorHandler: requests fasthttp refuses while
 // reading them (a body over MaxRequestBodySize, unparseable HTTP, a read timeout, headers
 // over ReadBufferSize) answer in the JSON envelope like every other error, with a request
@@ -57,13 +48,13 @@ func serverError(err error) (*httpx.Error, slog.Level) {
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
 		return tooLarge(0), slog.LevelInfo
 	case errors.As(err, &small):
-		return httpx.NewError(http.StatusRequestHeaderFieldsTooLarge, codeHeadersTooLarge,
+		return httpx.NewError(http.StatusRequestHeaderFieldsTooLarge, httpx.CodeHeadersTooLarge,
 			"Request headers are too large"), slog.LevelInfo
 	case errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
-		return httpx.NewError(http.StatusRequestTimeout, codeRequestTimeout,
+		return httpx.NewError(http.StatusRequestTimeout, httpx.CodeRequestTimeout,
 			"The request did not arrive in time"), slog.LevelDebug
 	default:
-		return httpx.NewError(http.StatusBadRequest, codeMalformedRequest,
+		return httpx.NewError(http.StatusBadRequest, httpx.CodeMalformedRequest,
 			"The request is not valid HTTP"), slog.LevelInfo
 	}
 }

@@ -168,6 +168,9 @@ func (e *Engine) wire(ctx context.Context) error {
 			// A phone on a slow network needs more than 30 s for 16 MiB.
 			rest.MediaUploadPath: {MaxRequestBodySize: int(cfg.MediaUploadLimit), ReadTimeout: 2 * time.Minute},
 		}),
+		// The request line and headers must fit (fasthttp's default, stated): beyond it the
+		// request is answered 431 headers_too_large. Meta's and the API's requests use ~1 KiB.
+		ReadBufferSize:  4 << 10,
 		ReadTimeout:     30 * time.Second,
 		WriteTimeout:    30 * time.Second,
 		IdleTimeout:     2 * time.Minute,

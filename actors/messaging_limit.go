@@ -114,9 +114,12 @@ type initiatedLedger struct {
 // report takes a conversation's LastInitiatedAt from a summary newer than any before (zero:
 // none). An admission it already reflects stops being pending.
 func (l *initiatedLedger) report(conv string, at time.Time) {
-	if l.reported == nil {
-		l.reported, l.pending = map[string]time.Time{}, map[string]time.Time{}
+	if _, counted := l.last[conv]; !counted && at.IsZero() {
+		// The common case, on every flush of a conversation never messaged outside its
+		// window: nothing to forget (both sources are nonzero only while last holds conv).
+		return
 	}
+	l.ready()
 	if at.IsZero() {
 		delete(l.reported, conv)
 	} else {
@@ -126,6 +129,13 @@ func (l *initiatedLedger) report(conv string, at time.Time) {
 		delete(l.pending, conv)
 	}
 	l.recount(conv)
+}
+
+// ready makes the maps a zero ledger lacks; every writer calls it first.
+func (l *initiatedLedger) ready() {
+	if l.last == nil {
+		l.last, l.reported, l.pending = map[string]time.Time{}, map[string]time.Time{}, map[string]time.Time{}
+	}
 }
 
 // withdraw takes back an admission at at that never reached Meta (canceled, expired, refused
@@ -140,9 +150,6 @@ func (l *initiatedLedger) withdraw(conv string, at time.Time) {
 
 // recount sets what counts for conv from its two sources.
 func (l *initiatedLedger) recount(conv string) {
-	if l.last == nil {
-		l.last = map[string]time.Time{}
-	}
 	at := l.reported[conv]
 	if p := l.pending[conv]; p.After(at) {
 		at = p
@@ -192,9 +199,7 @@ func (l *initiatedLedger) admit(conv string, at, now time.Time, limit int) (wait
 	if _, counted := l.last[conv]; !counted && limit > 0 && len(l.last) >= limit {
 		return l.due[0].at.Add(MessagingLimitWindow).Sub(now), false
 	}
-	if l.pending == nil {
-		l.reported, l.pending = map[string]time.Time{}, map[string]time.Time{}
-	}
+	l.ready()
 	if at.After(l.pending[conv]) {
 		l.pending[conv] = at
 	}

@@ -229,11 +229,18 @@ func (e ledgerEntry) when() time.Time { return e.at }
 // "" when the send may go.
 //
 // An admitted template is remembered by its message id until its outcome (initiatedEnded),
-// so one that never reaches Meta is taken back before its conversation reports it.
-func (s *sender) messagingLimitFull(row persistence.OutboxMessage, now time.Time) (string, time.Duration) {
+// so one that never reaches Meta is taken back before its conversation reports it. admitted
+// says whether this call made an admission, which the caller must give back (initiatedEnded)
+// if the row turns out to be stored already (a repeated Idempotency-Key: replay). A message
+// id admitted before and not yet ended is a repeat racing its first try: the first try's
+// admission stands for both.
+func (s *sender) messagingLimitFull(row persistence.OutboxMessage, now time.Time) (why string, wait time.Duration, admitted bool) {
 	conv := row.ConversationID
 	if s.windowOpen != nil && s.windowOpen(conv) {
-		return "", 0
+		return "", 0, false
+	}
+	if _, pending := s.initiatedBy[row.ID]; pending {
+		return "", 0, false
 	}
 	limit := s.state.messagingLimit()
 	wait, ok := s.initiated.admit(conv, row.CreatedAt, now, limit)
@@ -242,10 +249,10 @@ func (s *sender) messagingLimitFull(row persistence.OutboxMessage, now time.Time
 			s.initiatedBy = map[string]time.Time{}
 		}
 		s.initiatedBy[row.ID] = row.CreatedAt
-		return "", 0
+		return "", 0, true
 	}
 	return fmt.Sprintf("the business has messaged %d customers outside their service window in the last 24 hours, Meta's messaging limit (%s); "+
-		"this customer's template must wait until one of them leaves the 24 hours", limit, s.state.messagingTier()), wait
+		"this customer's template must wait until one of them leaves the 24 hours", limit, s.state.messagingTier()), wait, false
 }
 
 // noteInitiated learns a conversation's latest business-initiated message from a summary

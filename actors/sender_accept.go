@@ -26,8 +26,9 @@ var errNotInserted = errors.New("outbox insert failed")
 // (earlier, a dispatch could claim a row that is not stored yet).
 type queuedDurable struct{ row persistence.OutboxMessage }
 
-// notQueued tells the grain that the outbox refused a row accept meant to write queued:
-// the API call failed and the message does not exist.
+// notQueued tells the grain that this try of an API call stored nothing: the outbox refused
+// the row (the call failed), or found it stored by an earlier try (replay). An admission this
+// try made against the messaging limit is given back; the stored row keeps its own.
 type notQueued struct{ id, conv string }
 
 // accept stores q's row and answers r: Queued once durable (after telling the conversation
@@ -43,17 +44,20 @@ func (s *sender) accept(q *QueueOutbound, r cluster.Replier) {
 		return
 	}
 	now := s.d.Now()
+	admitted := false
 	if q.Template != nil {
-		if why, wait := s.messagingLimitFull(row, now); why != "" {
+		why, wait, ok := s.messagingLimitFull(row, now)
+		if why != "" {
 			r.FailFor(FailureMessagingLimit, why, wait)
 			return
 		}
+		admitted = ok
 	}
 	s.acceptedOne()
 	row.State = persistence.OutboxQueued
 	ack := s.acker(q.Record, row, r)
 	if it, nq, ok := s.claimAtInsert(row, now); ok {
-		s.startInsertedAttempt(it, s.departure(it, nq, now), ack, r)
+		s.startInsertedAttempt(it, s.departure(it, nq, now), admitted, ack, r)
 		return
 	}
 	ob, tell := s.d.Store.Outbox(), s.tell
@@ -62,9 +66,7 @@ func (s *sender) accept(q *QueueOutbound, r cluster.Replier) {
 		defer cancel()
 		switch err := ob.Enqueue(ctx, []persistence.OutboxMessage{row}); {
 		case errors.Is(err, persistence.ErrConflict):
-			if stored, ok := replay(ctx, ob, row, ack, r); ok && stored.State == persistence.OutboxQueued {
-				tell(&queuedDurable{row: stored})
-			}
+			replayed(replay(ctx, ob, row, ack, r), row, admitted, tell)
 		case err != nil:
 			r.Fail(FailureStore, fmt.Sprintf("outbox: %v", err))
 			tell(&notQueued{id: row.ID, conv: row.ConversationID})
@@ -83,30 +85,49 @@ func (s *sender) accept(q *QueueOutbound, r cluster.Replier) {
 // the conversation with the send's outcome, which carries the message). A row an earlier
 // try's refused call withdrew was never accepted: it is revived with this try's row, queued,
 // and this try is accepted like a new one (ack). Any other row means the key was reused for a
-// different message, which is refused. It returns the row as stored now, and ok unless it
-// answered a failure.
-func replay(ctx context.Context, ob persistence.Outbox, row persistence.OutboxMessage, ack func(), r cluster.Replier) (persistence.OutboxMessage, bool) {
+// different message, which is refused. It returns what it answered.
+func replay(ctx context.Context, ob persistence.Outbox, row persistence.OutboxMessage, ack func(), r cluster.Replier) replayAnswer {
 	stored, err := ob.Get(ctx, row.ID)
 	if err != nil {
 		r.Fail(FailureStore, fmt.Sprintf("outbox: %s is stored but cannot be read back: %v", row.ID, err))
-		return stored, false
+		return replayAnswer{}
 	}
 	if !SameRequest(stored, row) {
 		r.Fail(FailureIdempotencyReused, "this Idempotency-Key was already used for a different message")
-		return stored, false
+		return replayAnswer{}
 	}
 	if Withdrawn(stored) {
 		revived := row
 		revived.State, revived.Attempts, revived.UpdatedAt = persistence.OutboxQueued, 0, time.Now().UTC()
 		if err := ob.Transition(ctx, persistence.OutboxFailed, revived); err != nil {
 			r.Fail(FailureStore, fmt.Sprintf("outbox: reviving withdrawn %s: %v", row.ID, err))
-			return stored, false
+			return replayAnswer{}
 		}
 		ack()
-		return revived, true
+		return replayAnswer{stored: revived, answered: true, revived: true}
 	}
 	r.Send(&Queued{Replay: &stored})
-	return stored, true
+	return replayAnswer{stored: stored, answered: true}
+}
+
+// replayAnswer is what replay answered: the row as stored now, unless it answered a failure
+// (answered false), and whether this try was accepted after all (revived).
+type replayAnswer struct {
+	stored            persistence.OutboxMessage
+	answered, revived bool
+}
+
+// replayed tells the grain what a replay of row leaves for it: unless this try was revived,
+// it stored nothing, so an admission it made against the messaging limit is given back
+// (the stored row's own, if any, was made and counted by its first try); and a stored row
+// still queued is tracked, as its first try's activation may be gone.
+func replayed(a replayAnswer, row persistence.OutboxMessage, admitted bool, tell func(any)) {
+	if admitted && !a.revived {
+		tell(&notQueued{id: row.ID, conv: row.ConversationID})
+	}
+	if a.answered && a.stored.State == persistence.OutboxQueued {
+		tell(&queuedDurable{row: a.stored})
+	}
 }
 
 // acker returns what answers an accepted send once its row is durable: the conversation is
@@ -163,7 +184,7 @@ func (s *sender) claimAtInsert(row persistence.OutboxMessage, now time.Time) (*o
 // Failure and nothing is sent. An insert whose outcome is unclear (a timeout after the write
 // may have landed) is withdrawn — sending → failed, which only a stored row accepts — so a
 // row the API refused never goes out later by reconciliation.
-func (s *sender) startInsertedAttempt(it *outItem, dep departure, ack func(), r cluster.Replier) {
+func (s *sender) startInsertedAttempt(it *outItem, dep departure, admitted bool, ack func(), r cluster.Replier) {
 	queued, store, log := it.row, s.d.Store, s.d.Log
 	claim := queued
 	claim.State, claim.Attempts, claim.UpdatedAt = persistence.OutboxSending, 1, time.Now().UTC()
@@ -177,9 +198,7 @@ func (s *sender) startInsertedAttempt(it *outItem, dep departure, ack func(), r 
 			// still queued goes through the ordinary claim, which sends it only if it is
 			// still queued then.
 			dep.tell(&attemptDone{id: claim.ID, claimErr: fmt.Errorf("%w: %w", errNotInserted, err)})
-			if stored, ok := replay(ctx, store.Outbox(), queued, ack, r); ok && stored.State == persistence.OutboxQueued {
-				dep.tell(&queuedDurable{row: stored})
-			}
+			replayed(replay(ctx, store.Outbox(), queued, ack, r), queued, admitted, dep.tell)
 			return
 		case err != nil:
 			withdrawInsert(store.Outbox(), claim, log)

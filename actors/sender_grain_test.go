@@ -912,19 +912,7 @@ func TestTemplatesThatNeverReachMetaGiveTheirPlaceBack(t *testing.T) {
 	ctx := t.Context()
 	id := func(name string) string { return "gb-" + name + "-" + tenant }
 	queue := func(name, to string, template bool) error {
-		row := outboxRow(tenant, id(name))
-		row.PhoneNumberID, row.Recipient, row.ConversationID = "", "+"+to, ConversationID(tenant, to)
-		q := &QueueOutbound{Message: row}
-		if template {
-			row.Request = fmt.Appendf(nil, `{"messaging_product":"whatsapp","to":"+%s","type":"template","template":{"name":"promo","language":{"code":"en_US"}},"biz_opaque_callback_data":"%s"}`, to, row.ID)
-			q.Message, q.Template = row, &TemplateRef{Name: "promo", Language: "en_US"}
-		}
-		m, err := OutboundMessage(row.ID, row.Request, row.CreatedAt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		q.Record = &m
-		_, err = r.client.QueueOutbound(ctx, q)
+		_, err := r.queueTo(t, tenant, id(name), to, template)
 		return err
 	}
 	const a, b, c, d = "5511800000001", "5511800000002", "5511800000003", "5511800000004"
@@ -975,6 +963,90 @@ func TestTemplatesThatNeverReachMetaGiveTheirPlaceBack(t *testing.T) {
 	}
 	if n, _ := r.graph.sends(id("b")); n != 0 {
 		t.Fatalf("the canceled template reached Meta %d times", n)
+	}
+}
+
+// queueTo queues message id to customer to as the REST edge does: a text, or the template
+// promo (en_US).
+func (r *senderRig) queueTo(t *testing.T, tenant, id, to string, template bool) (*Queued, error) {
+	t.Helper()
+	row := outboxRow(tenant, id)
+	row.PhoneNumberID, row.Recipient, row.ConversationID = "", "+"+to, ConversationID(tenant, to)
+	q := &QueueOutbound{Message: row}
+	if template {
+		row.Request = fmt.Appendf(nil, `{"messaging_product":"whatsapp","to":"+%s","type":"template","template":{"name":"promo","language":{"code":"en_US"}},"biz_opaque_callback_data":"%s"}`, to, row.ID)
+		q.Message, q.Template = row, &TemplateRef{Name: "promo", Language: "en_US"}
+	}
+	m, err := OutboundMessage(row.ID, row.Request, row.CreatedAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.Record = &m
+	return r.client.QueueOutbound(t.Context(), q)
+}
+
+// A repeated Idempotency-Key that reaches the tenant (it raced its first try past the edge's
+// check) stores nothing, so it must not hold a customer's place under the messaging limit:
+// neither a key reused for another customer (refused) nor a repeat of a template that never
+// reached Meta (answered with the stored row).
+func TestRepeatedSendsHoldNoPlaceUnderTheMessagingLimit(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.limitedTenant(t, 2)
+	id := func(name string) string { return "rp-" + name + "-" + tenant }
+	const a, b, c, d, e = "5511810000001", "5511810000002", "5511810000003", "5511810000004", "5511810000005"
+
+	if _, err := r.queueTo(t, tenant, id("a"), a, true); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a's template sent", func() bool { return r.row(t, id("a")).State == persistence.OutboxSent })
+	var refused *SendRefusedError
+	if _, err := r.queueTo(t, tenant, id("a"), b, true); !errors.As(err, &refused) || refused.Code != FailureIdempotencyReused {
+		t.Fatalf("a's key reused for another customer: %v", err)
+	}
+
+	r.graph.answer(id("c"), func(int) (string, error) {
+		return "", &SendFailure{Class: ClassFail, Code: 132001, Title: "Template name does not exist in the translation"}
+	})
+	if _, err := r.queueTo(t, tenant, id("c"), c, true); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "Meta refused c's template", func() bool { return r.row(t, id("c")).State == persistence.OutboxFailed })
+	q, err := r.queueTo(t, tenant, id("c"), c, true)
+	if err != nil || q.Replay == nil || q.Replay.State != persistence.OutboxFailed {
+		t.Fatalf("c's template repeated: %+v, %v; want the failed row replayed", q, err)
+	}
+
+	// Only a is counted: one more customer fits under the limit of 2, and then no other.
+	if _, err := r.queueTo(t, tenant, id("d"), d, true); err != nil {
+		t.Fatalf("a second customer, with only a counted: %v", err)
+	}
+	if _, err := r.queueTo(t, tenant, id("e"), e, true); !errors.As(err, &refused) || refused.Code != FailureMessagingLimit {
+		t.Fatalf("a third customer with the limit at 2: %v", err)
+	}
+	for _, name := range []string{"a", "c"} {
+		if n, _ := r.graph.sends(id(name)); n != 1 {
+			t.Fatalf("%s reached Meta %d times, want once", name, n)
+		}
+	}
+
+	// A repeat while its first try is still on its way leaves the first try's admission in
+	// place, even before the conversation reports it (its write-behind holds the record).
+	tenant2 := r.limitedTenant(t, 2)
+	id2 := func(name string) string { return "rp-" + name + "-" + tenant2 }
+	release := make(chan struct{})
+	defer close(release)
+	r.graph.answer(id2("x"), func(n int) (string, error) { <-release; return fmt.Sprintf("wamid.%s.%d", id2("x"), n), nil })
+	if _, err := r.queueTo(t, tenant2, id2("x"), a, true); err != nil {
+		t.Fatal(err)
+	}
+	if q, err := r.queueTo(t, tenant2, id2("x"), a, true); err != nil || q.Replay == nil {
+		t.Fatalf("x repeated while on its way: %+v, %v; want the stored row replayed", q, err)
+	}
+	if _, err := r.queueTo(t, tenant2, id2("y"), b, true); err != nil {
+		t.Fatalf("a second customer: %v", err)
+	}
+	if _, err := r.queueTo(t, tenant2, id2("z"), c, true); !errors.As(err, &refused) || refused.Code != FailureMessagingLimit {
+		t.Fatalf("a third customer while x is on its way, with the limit at 2: %v", err)
 	}
 }
 

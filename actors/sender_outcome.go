@@ -49,7 +49,7 @@ func (s *sender) attempted(r *attemptDone) {
 		}
 		if errors.Is(r.claimErr, errNotInserted) {
 			// Claimed at insert, but the insert failed: the API was refused, nothing is stored.
-			// (A conflict is an earlier try of the same call, which keeps its admission.)
+			// (A conflict is an earlier try of the same call: replayed settles the admission.)
 			nq.q.finish(it, now)
 			delete(s.items, r.id)
 			if !errors.Is(r.claimErr, persistence.ErrConflict) {

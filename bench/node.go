@@ -7,7 +7,6 @@ import (
 	"net"
 	"os"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	"github.com/switchboard/switchboard/config"
@@ -20,16 +19,7 @@ const benchSecret = "bench-app-secret-0123456789abcdef"
 // startNode runs an engine on loopback with the embedded store in dataDir, API rate limits
 // lifted (the scenario measures the engine, not its abuse limits) and quiet logs.
 func startNode(ctx context.Context, dataDir string, extra map[string]string) (*engine.Engine, error) {
-	env := map[string]string{
-		"APP_ENV": "test", "HOST": "127.0.0.1", "PORT": "1", "ADMIN_ADDR": "", "LOG_LEVEL": "error",
-		"DATA_DIR": dataDir, "JWT_SECRET": "bench-jwt-secret-0123456789abcdef0123",
-		"ENCRYPTION_KEY": strings.Repeat("3c", 32), "META_APP_SECRET": "bench-meta-app-secret",
-		"WHATSAPP_APP_SECRET": benchSecret, "WHATSAPP_VERIFY_TOKEN": "bench-verify",
-		"BCRYPT_COST": "10", "RATE_LIMIT_API": "1000000/1m", "RATE_LIMIT_AUTH": "1000000/1m",
-	}
-	for k, v := range extra {
-		env[k] = v
-	}
+	env := nodeEnv(dataDir, extra)
 	cfg, _, err := config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
 		return nil, fmt.Errorf("bench: config: %w", err)
@@ -51,6 +41,21 @@ func startNode(ctx context.Context, dataDir string, extra map[string]string) (*e
 		return nil, err
 	}
 	return e, nil
+}
+
+// nodeEnv is the settings of a bench node (startNode), extra over the defaults.
+func nodeEnv(dataDir string, extra map[string]string) map[string]string {
+	env := map[string]string{
+		"APP_ENV": "test", "HOST": "127.0.0.1", "PORT": "1", "ADMIN_ADDR": "", "LOG_LEVEL": "error",
+		"DATA_DIR": dataDir, "JWT_SECRET": "bench-jwt-secret-0123456789abcdef0123",
+		"ENCRYPTION_KEY": benchEncryptionKey, "META_APP_SECRET": "bench-meta-app-secret",
+		"WHATSAPP_APP_SECRET": benchSecret, "WHATSAPP_VERIFY_TOKEN": "bench-verify",
+		"BCRYPT_COST": "10", "RATE_LIMIT_API": "1000000/1m", "RATE_LIMIT_AUTH": "1000000/1m",
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	return env
 }
 
 func stopNode(e *engine.Engine) {

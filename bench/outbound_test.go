@@ -3,9 +3,15 @@ package bench
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Both outbound scenarios run end to end and validate themselves (every accepted send at
@@ -30,4 +36,53 @@ func TestPacingValidatesItself(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	t.Log(out.String())
+}
+
+// The engine apart: the real binary's `serve` in its own process on one CPU, the load here.
+// The scenario still checks every accepted send reached Meta exactly once.
+func TestSendThroughputWithTheEngineApart(t *testing.T) {
+	bin := buildSwitchboard(t)
+	var allowed unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &allowed); err != nil {
+		t.Fatal(err)
+	}
+	first := 0
+	for !allowed.IsSet(first) {
+		first++
+	}
+	s := SendThroughput{Duration: 500 * time.Millisecond, Concurrency: 8, Tenants: 2, Conversations: 5,
+		LatencyRate: 50, LatencyDuration: 300 * time.Millisecond, DrainTimeout: time.Minute, Backlog: 40, CeilingDuration: time.Second,
+		EngineCPUs: fmt.Sprint(first), EngineBinary: bin}
+	var out bytes.Buffer
+	if err := s.Run(context.Background(), &out); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, want := range []string{"engine apart", "latency at fixed rate", "API call → sent", "engine process"} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("no %q in the report:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "backlog → sent") || strings.Contains(out.String(), "bare fasthttp ceiling") {
+		t.Fatalf("a phase that needs the engine in this process ran:\n%s", out.String())
+	}
+	var after unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &after); err != nil || after != allowed {
+		t.Fatalf("the test process stays pinned after the run: %s, want %s (%v)", formatCPUs(after), formatCPUs(allowed), err)
+	}
+	t.Log(out.String())
+}
+
+// buildSwitchboard builds cmd/switchboard for a test that runs it as its own process.
+func buildSwitchboard(t *testing.T) string {
+	t.Helper()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+	}
+	bin := filepath.Join(t.TempDir(), "switchboard")
+	cmd := exec.Command(goTool, "build", "-o", bin, "github.com/switchboard/switchboard/cmd/switchboard")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build switchboard: %v\n%s", err, out)
+	}
+	return bin
 }

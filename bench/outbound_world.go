@@ -9,6 +9,7 @@ import (
 
 	json "github.com/goccy/go-json"
 	"github.com/valyala/fasthttp"
+	"golang.org/x/sys/unix"
 
 	"github.com/switchboard/switchboard/actors"
 	"github.com/switchboard/switchboard/engine"
@@ -33,7 +34,10 @@ type outboundWorld struct {
 	phones   []string   // their phone number ids
 	convs    [][]string // conversation ids per tenant
 	base     string
+	env      map[string]string // the engine's settings (nodeEnv), for moving it apart
 	shutdown func()
+	// apart is the engine's process once moveApart moved it out of this one (e is then nil).
+	apart *engineApart
 }
 
 // newOutboundWorld starts fakemeta (cfg), the engine pointed at it, and `tenants` tenants
@@ -62,6 +66,7 @@ func newOutboundWorld(ctx context.Context, cfg fakemeta.Config, tenants, convers
 		w.meta.Close()
 		return nil, err
 	}
+	w.env = nodeEnv(w.dir, env)
 	w.base = "http://" + w.e.Addr()
 	w.shutdown = func() { stopNode(w.e); w.meta.Close(); os.RemoveAll(w.dir) }
 	if err := w.connect(ctx, tenants, conversations, mps); err != nil {
@@ -72,6 +77,41 @@ func newOutboundWorld(ctx context.Context, cfg fakemeta.Config, tenants, convers
 }
 
 func (w *outboundWorld) close() { w.shutdown() }
+
+// moveApart replaces the in-process engine, once the world is set up, by binary's `serve` on
+// the same data and port, pinned to engineCPUs, and pins this process (the load generator and
+// fakemeta) to loadCPUs. The in-process engine stops gracefully first, so everything the setup
+// wrote is durable for the new process.
+func (w *outboundWorld) moveApart(ctx context.Context, binary string, engineCPUs, loadCPUs unix.CPUSet) error {
+	stopNode(w.e)
+	w.e = nil
+	apart, err := startApart(ctx, binary, w.env, engineCPUs, w.base)
+	if err != nil {
+		w.shutdown = func() { w.meta.Close(); os.RemoveAll(w.dir) }
+		return err
+	}
+	w.apart = apart
+	var before unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &before); err != nil {
+		return fmt.Errorf("bench: CPUs this process may use: %w", err)
+	}
+	w.shutdown = func() {
+		if err := apart.stop(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+		}
+		w.meta.Close()
+		os.RemoveAll(w.dir)
+		if loadCPUs.Count() > 0 { // a test process goes on with its other tests
+			if err := pinProcess(before); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+			}
+		}
+	}
+	if loadCPUs.Count() > 0 {
+		return pinProcess(loadCPUs)
+	}
+	return nil
+}
 
 // connect creates tenants with sealed tokens registered at fakemeta, seeds the admin, logs
 // in, and opens every conversation's window with one inbound message.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+	"golang.org/x/sys/unix"
 
 	"github.com/switchboard/switchboard/fakemeta"
 )
@@ -29,6 +30,12 @@ type SendThroughput struct {
 	CeilingDuration time.Duration
 	// Backlog is the bulk campaign per tenant of the backlog phase (0 skips it).
 	Backlog int
+	// EngineCPUs, when set (a CPU list: "0", "0-1"), runs the engine apart once the world is
+	// set up: EngineBinary's `serve` in its own process on those CPUs, with the load
+	// generator and fakemeta on LoadCPUs (default: every other CPU this process may use).
+	// The ceiling and backlog phases need the engine in this process and are skipped.
+	EngineCPUs, LoadCPUs string
+	EngineBinary         string
 }
 
 // DefaultSendThroughput is the configuration the README's results use.
@@ -42,6 +49,10 @@ func DefaultSendThroughput() SendThroughput {
 func (s SendThroughput) Run(ctx context.Context, out io.Writer) error {
 	fmt.Fprintf(out, "send-throughput: %d clients, %d tenants × %d conversations, fakemeta with no latency and no limits, %s load\nmachine: %s\n",
 		s.Concurrency, s.Tenants, s.Conversations, s.Duration, Machine())
+	apart, err := s.apartCPUs()
+	if err != nil {
+		return err
+	}
 	cfg := fakemeta.Config{IgnoreWindow: true, Statuses: fakemeta.StatusConfig{Disabled: true}}
 	w, err := newOutboundWorld(ctx, cfg, s.Tenants, s.Conversations, []int{1000},
 		map[string]string{"OUTBOUND_PAIR_INTERVAL": "10ms", "OUTBOUND_PAIR_BURST": "1000"})
@@ -49,6 +60,14 @@ func (s SendThroughput) Run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	defer w.close()
+	if apart != nil {
+		if err := w.moveApart(ctx, s.EngineBinary, apart.engine, apart.load); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "  engine apart             `serve` in its own process on CPUs %s; the load generator and fakemeta on CPUs %s (the ceiling and backlog phases need one process and are skipped)\n",
+			formatCPUs(apart.engine), orAll(formatCPUs(apart.load)))
+		s.CeilingDuration, s.Backlog = 0, 0
+	}
 
 	var ceiling float64
 	if s.CeilingDuration > 0 {
@@ -71,8 +90,14 @@ func (s SendThroughput) Run(ctx context.Context, out io.Writer) error {
 		total += r
 	}
 	start, cpu0 := time.Now(), cpuUsed()
+	var engine0 time.Duration
+	if w.apart != nil {
+		if engine0, err = w.apart.cpu(); err != nil {
+			return err
+		}
+	}
 	var n int
-	split, profiled, err := profileComponents(func() error {
+	split, profiled, err := s.profiled(w, func() error {
 		var err error
 		if n, err = s.phase(ctx, w, 0, s.Duration, out, "throughput"); err != nil {
 			return err
@@ -94,6 +119,14 @@ func (s SendThroughput) Run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	elapsed, cpu := time.Since(start), cpuUsed()-cpu0
+	var engineCPU time.Duration // the engine apart's, which cpu (this process's) lacks
+	if w.apart != nil {
+		after, err := w.apart.cpu()
+		if err != nil {
+			return err
+		}
+		engineCPU = after - engine0
+	}
 	if accepted, dups := w.acceptedAtMeta(); dups > 0 || accepted != total {
 		return fmt.Errorf("bench: Meta accepted %d sends for %d accepted API calls, %d of them twice", accepted, total, dups)
 	}
@@ -105,9 +138,12 @@ func (s SendThroughput) Run(ctx context.Context, out io.Writer) error {
 		share = fmt.Sprintf("%.1f%% of the ceiling; ", 100*rate/ceiling)
 	}
 	fmt.Fprintf(out, "  API call → sent          %9.0f msg/s   (%d messages of the throughput phase, each at Meta exactly once; %s%s CPU per message)\n",
-		rate, n, share, perMessage(cpu, n))
+		rate, n, share, perMessage(cpu+engineCPU, n))
 	if profiled {
 		fmt.Fprintf(out, "  CPU per sent message     %s\n", split.report(n, cpu))
+	}
+	if w.apart != nil {
+		fmt.Fprintf(out, "  CPU per sent message     %s\n", apartReport(engineCPU, cpu, elapsed, n, w.apart.cpus.Count(), apart.shared()))
 	}
 	if s.Backlog > 0 {
 		return drainBacklog(ctx, w, s.Backlog, s.DrainTimeout, out)
@@ -128,4 +164,83 @@ func (s SendThroughput) phase(ctx context.Context, w *outboundWorld, rate int, d
 	}
 	fmt.Fprintf(out, "  %-24s %9.0f req/s   202 p50 %v  p99 %v  p999 %v\n", name, r.PerSecond(), r.P50, r.P99, r.P999)
 	return int(r.Requests), nil
+}
+
+// profiled runs the throughput phase under profileComponents when the engine shares this
+// process; apart, the engine's CPU is its process's own and needs no labels.
+func (s SendThroughput) profiled(w *outboundWorld, phase func() error) (cpuSplit, bool, error) {
+	if w.apart != nil {
+		return cpuSplit{}, false, phase()
+	}
+	return profileComponents(phase)
+}
+
+// cpuPlacement is where an engine apart and the bench process run.
+type cpuPlacement struct{ engine, load unix.CPUSet }
+
+// apartCPUs reads EngineCPUs and LoadCPUs; nil when the engine stays in this process.
+func (s SendThroughput) apartCPUs() (*cpuPlacement, error) {
+	if s.EngineCPUs == "" {
+		if s.LoadCPUs != "" {
+			return nil, fmt.Errorf("bench: load CPUs %q without engine CPUs: they place the load beside an engine apart", s.LoadCPUs)
+		}
+		return nil, nil
+	}
+	if s.EngineBinary == "" {
+		return nil, fmt.Errorf("bench: the engine apart needs the switchboard binary to run")
+	}
+	var allowed unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &allowed); err != nil {
+		return nil, fmt.Errorf("bench: CPUs this process may use: %w", err)
+	}
+	p := &cpuPlacement{}
+	var err error
+	if p.engine, err = parseCPUList(s.EngineCPUs, allowed); err != nil {
+		return nil, err
+	}
+	if s.LoadCPUs == "" {
+		p.load = otherCPUs(allowed, p.engine)
+	} else if p.load, err = parseCPUList(s.LoadCPUs, allowed); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// shared: the load runs on some of the engine's CPUs (or on any CPU).
+func (p *cpuPlacement) shared() bool {
+	if p.load.Count() == 0 {
+		return true
+	}
+	for cpu := range len(p.engine) * 64 {
+		if p.engine.IsSet(cpu) && p.load.IsSet(cpu) {
+			return true
+		}
+	}
+	return false
+}
+
+// orAll names an empty CPU list: the load was not pinned (the engine has every CPU).
+func orAll(list string) string {
+	if list == "" {
+		return "any (the engine's too)"
+	}
+	return list
+}
+
+// apartReport splits a sent message's CPU between the engine's process and this one, and
+// says whether the engine's CPUs were busy: if they were not, something on the load side
+// (or the store's fdatasync) held the rate, and it understates what the engine could send.
+func apartReport(engine, bench, elapsed time.Duration, n, engineCPUs int, shared bool) string {
+	busy := float64(engine) / (float64(elapsed) * float64(engineCPUs))
+	var verdict string
+	switch {
+	case shared:
+		verdict = "shared with the load generator and fakemeta, so this is no measure of the engine alone"
+	case busy < 0.85:
+		verdict = "NOT saturated: the load side or the disk held the rate, which understates the engine"
+	default:
+		verdict = "saturated: the rate is the engine's on these CPUs"
+	}
+	return fmt.Sprintf("engine process %s, bench process (load generator and fakemeta) %s; the engine's %d CPU(s) were %.0f%% busy, %s",
+		perMessage(engine, n), perMessage(bench, n), engineCPUs, 100*busy, verdict)
 }

@@ -63,7 +63,18 @@ func runBench(args []string) error {
 		fs.DurationVar(&s.LatencyDuration, "latency-duration", s.LatencyDuration, "length of the latency phase")
 		fs.IntVar(&s.Backlog, "backlog", s.Backlog, "messages per tenant of the backlog phase, queued at once and drained by the sender alone (0 skips it)")
 		fs.DurationVar(&s.CeilingDuration, "ceiling-duration", s.CeilingDuration, "load time against a bare handler, the run's machine pace (0 skips it)")
-		return runScenario(fs, args, func(w io.Writer) error { return s.Run(ctx, w) })
+		fs.StringVar(&s.EngineCPUs, "engine-cpus", "", "run the engine apart, in its own `serve` process pinned to these CPUs (\"0\", \"0-1\"); the ceiling and backlog phases are then skipped")
+		fs.StringVar(&s.LoadCPUs, "load-cpus", "", "with --engine-cpus: the CPUs of the load generator and fakemeta (default: every other CPU)")
+		return runScenario(fs, args, func(w io.Writer) error {
+			if s.EngineCPUs != "" {
+				bin, err := os.Executable()
+				if err != nil {
+					return fmt.Errorf("bench: this binary, to run the engine apart: %w", err)
+				}
+				s.EngineBinary = bin
+			}
+			return s.Run(ctx, w)
+		})
 	case "pacing":
 		p := bench.DefaultPacing()
 		fs := flag.NewFlagSet("pacing", flag.ContinueOnError)

@@ -87,6 +87,12 @@ func (c *conversation) matchCallback(st StatusUpdate) (int, bool) {
 func (c *conversation) outboundView(id string) OutboundView {
 	pos, ok := c.log.lookup(outboundKey(id))
 	if !ok {
+		// A record lost in a crash and not restored yet: statuses Meta reported for it wait
+		// in Held, naming our id as callback data, and they prove it reached Meta.
+		if wamid, held := c.heldByCallback(id); held {
+			m, _ := c.heldFor(wamid)
+			return OutboundView{Found: true, WAMID: wamid, Status: m.Status}
+		}
 		return OutboundView{}
 	}
 	m, err := c.log.at(pos)

@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -112,9 +113,11 @@ func TestOutboundMessageFromRequest(t *testing.T) {
 
 // A crash can lose the conversation's write-behind record of a message that reached Meta.
 // Meta's statuses for it (carrying our id as callback data) may then arrive before the
-// restarted sender restores the record; they are held by wamid. Restoring the message must
-// still match them — its wamid and statuses, and evidence for the sender's reconciliation —
-// or the sender, finding no evidence, would send it a second time.
+// restarted sender restores the record; they are held by wamid. They are evidence for the
+// sender's reconciliation at once — pushed, and in the view its check asks for — because the
+// restore may not come in time: a conversation that cannot write (a fence its killed writer
+// left) loses every restore told to it. Restoring the message must still match them, its
+// wamid and statuses, or the sender, finding no evidence, would send it a second time.
 func TestRestoredMessageAdoptsStatusesHeldForItsCallbackData(t *testing.T) {
 	c := newTestConversation()
 	for _, s := range []string{StatusSent, StatusDelivered} {
@@ -123,6 +126,16 @@ func TestRestoredMessageAdoptsStatusesHeldForItsCallbackData(t *testing.T) {
 		}
 	}
 	c.applyStatus(StatusUpdate{WAMID: "wamid.Z", Status: StatusSent, Timestamp: t0, CallbackData: "other"})
+	want := []OutboundEvidence{{MessageID: "m1", WAMID: "wamid.A"}, {MessageID: "other", WAMID: "wamid.Z"}}
+	if ev := c.takeEvidence(); !slices.Equal(ev, want) {
+		t.Fatalf("evidence of held statuses %+v, want %+v (once per wamid)", ev, want)
+	}
+	if v := c.outboundView("m1"); !v.Reached() || v.WAMID != "wamid.A" || v.Status != StatusDelivered {
+		t.Fatalf("view of a message known only by its held statuses: %+v, want reached as wamid.A, delivered", v)
+	}
+	if v := c.outboundView("m9"); v.Reached() {
+		t.Fatalf("view of a message nothing names: %+v", v)
+	}
 	m := outboundText("m1")
 	if !c.outboundResult(&OutboundResult{MessageID: "m1", Status: StatusUnknown, At: t0, Message: &m}, t0) {
 		t.Fatal("the restore changed nothing")

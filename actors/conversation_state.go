@@ -225,6 +225,15 @@ func mergeStatus(m *Message, st StatusUpdate) bool {
 
 func (c *conversation) hold(st StatusUpdate) {
 	if _, ok := c.s.Held[st.WAMID]; !ok {
+		if st.CallbackData != "" {
+			if _, known := c.log.lookup(outboundKey(st.CallbackData)); !known {
+				// Our id, on a message this conversation does not have: a crash lost the
+				// record of a message Meta accepted. That is evidence for the sender
+				// reconciling it, now, not only once the record is restored (which a
+				// conversation that cannot write may not see for a while).
+				c.evidence = append(c.evidence, OutboundEvidence{MessageID: st.CallbackData, WAMID: st.WAMID})
+			}
+		}
 		c.s.HeldOrder = append(c.s.HeldOrder, st.WAMID)
 		for len(c.s.HeldOrder) > maxHeldWAMIDs {
 			delete(c.s.Held, c.s.HeldOrder[0])
@@ -293,20 +302,29 @@ func outboundKey(id string) string { return "#" + id }
 // only once the restarted node is up, and Meta's retried webhooks may come first. Like
 // matchCallback, this is evidence the message reached Meta, for the sender reconciling it.
 func (c *conversation) adoptHeldByCallback(pos int, id string) {
+	wamid, ok := c.heldByCallback(id)
+	if !ok {
+		return
+	}
+	m, err := c.log.at(pos)
+	if err != nil {
+		return
+	}
+	c.learnWAMID(pos, m, wamid)
+	c.evidence = append(c.evidence, OutboundEvidence{MessageID: id, WAMID: wamid})
+}
+
+// heldByCallback is the wamid of the first held status that names message id as its
+// callback data.
+func (c *conversation) heldByCallback(id string) (string, bool) {
 	for _, wamid := range c.s.HeldOrder {
 		for _, st := range c.s.Held[wamid] {
-			if st.CallbackData != id {
-				continue
+			if st.CallbackData == id {
+				return wamid, true
 			}
-			m, err := c.log.at(pos)
-			if err != nil {
-				return
-			}
-			c.learnWAMID(pos, m, wamid)
-			c.evidence = append(c.evidence, OutboundEvidence{MessageID: id, WAMID: wamid})
-			return
 		}
 	}
+	return "", false
 }
 
 // releaseHeld applies the statuses held for wamid to the message at pos.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/switchboard/switchboard/cluster"
@@ -106,19 +107,34 @@ func (s *sender) hold(r persistence.OutboxMessage, now time.Time) {
 	s.items[r.ID], s.unknown[r.ID] = it, it
 }
 
-// announceUnknown shows the parked messages as "unknown" in their conversations.
+// announceParallel is how many conversations announceUnknown tells at once.
+const announceParallel = 8
+
+// announceUnknown shows the parked messages as "unknown" in their conversations, which
+// restores a record the crash lost (and adopts Meta's statuses held for it). Each
+// conversation is told with a deadline of its own, a few at a time: one that cannot take the
+// restore — on MongoDB a conversation fenced by the killed writer refuses writes for up to a
+// minute, and the call retries until its deadline — must not use up the others' time, or
+// their records stay lost while the reconciliation waits.
 func (s *sender) announceUnknown(rows []persistence.OutboxMessage, now time.Time) {
 	node, d, timeout := s.node, s.d, s.pol.SendTimeout
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
+		slots := make(chan struct{}, announceParallel)
+		var wg sync.WaitGroup
 		for _, r := range rows {
-			res := &OutboundResult{MessageID: r.ID, Status: StatusUnknown, At: now}
-			if m, err := OutboundMessage(r.ID, r.Request, r.CreatedAt); err == nil {
-				res.Message = &m
-			}
-			tellConversation(ctx, node, r, res, d)
+			slots <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-slots }()
+				ctx, cancel := context.WithTimeout(context.Background(), timeout)
+				defer cancel()
+				res := &OutboundResult{MessageID: r.ID, Status: StatusUnknown, At: now}
+				if m, err := OutboundMessage(r.ID, r.Request, r.CreatedAt); err == nil {
+					res.Message = &m
+				}
+				tellConversation(ctx, node, r, res, d)
+			})
 		}
+		wg.Wait()
 	}()
 }
 

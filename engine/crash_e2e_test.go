@@ -78,6 +78,14 @@ func startProcess(t *testing.T, env []string, port int) *process {
 	}
 	p := &process{cmd: cmd, base: fmt.Sprintf("http://127.0.0.1:%d", port)}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	t.Cleanup(func() {
+		// The process's own account is what explains a failure; it lives in a temporary
+		// directory removed after the test (that cleanup runs after this one).
+		if t.Failed() {
+			b, _ := os.ReadFile(logf.Name())
+			t.Logf("log of the engine process started on port %d:\n%s", port, b)
+		}
+	})
 	c := enginetest.NewClient(t, p.base)
 	eventually(t, 60*time.Second, func() bool {
 		conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)

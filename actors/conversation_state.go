@@ -227,10 +227,11 @@ func (c *conversation) hold(st StatusUpdate) {
 	if _, ok := c.s.Held[st.WAMID]; !ok {
 		if st.CallbackData != "" {
 			if _, known := c.log.lookup(outboundKey(st.CallbackData)); !known {
-				// Our id, on a message this conversation does not have: a crash lost the
-				// record of a message Meta accepted. That is evidence for the sender
-				// reconciling it, now, not only once the record is restored (which a
-				// conversation that cannot write may not see for a while).
+				// Our id, on a message this conversation does not know: a crash lost the
+				// record of a message Meta accepted (or the message is older than the index
+				// remembers, and the sender, which settled it long ago, ignores this). For a
+				// message being reconciled it is evidence now, not only once the record is
+				// restored, which a conversation that cannot write may not see for a while.
 				c.evidence = append(c.evidence, OutboundEvidence{MessageID: st.CallbackData, WAMID: st.WAMID})
 			}
 		}

@@ -175,9 +175,6 @@ func (s SendThroughput) profiled(w *outboundWorld, phase func() error) (cpuSplit
 	return profileComponents(phase)
 }
 
-// cpuPlacement is where an engine apart and the bench process run.
-type cpuPlacement struct{ engine, load unix.CPUSet }
-
 // apartCPUs reads EngineCPUs and LoadCPUs; nil when the engine stays in this process.
 func (s SendThroughput) apartCPUs() (*cpuPlacement, error) {
 	if s.EngineCPUs == "" {
@@ -204,43 +201,4 @@ func (s SendThroughput) apartCPUs() (*cpuPlacement, error) {
 		return nil, err
 	}
 	return p, nil
-}
-
-// shared: the load runs on some of the engine's CPUs (or on any CPU).
-func (p *cpuPlacement) shared() bool {
-	if p.load.Count() == 0 {
-		return true
-	}
-	for cpu := range len(p.engine) * 64 {
-		if p.engine.IsSet(cpu) && p.load.IsSet(cpu) {
-			return true
-		}
-	}
-	return false
-}
-
-// orAll names an empty CPU list: the load was not pinned (the engine has every CPU).
-func orAll(list string) string {
-	if list == "" {
-		return "any (the engine's too)"
-	}
-	return list
-}
-
-// apartReport splits a sent message's CPU between the engine's process and this one, and
-// says whether the engine's CPUs were busy: if they were not, something on the load side
-// (or the store's fdatasync) held the rate, and it understates what the engine could send.
-func apartReport(engine, bench, elapsed time.Duration, n, engineCPUs int, shared bool) string {
-	busy := float64(engine) / (float64(elapsed) * float64(engineCPUs))
-	var verdict string
-	switch {
-	case shared:
-		verdict = "shared with the load generator and fakemeta, so this is no measure of the engine alone"
-	case busy < 0.85:
-		verdict = "NOT saturated: the load side or the disk held the rate, which understates the engine"
-	default:
-		verdict = "saturated: the rate is the engine's on these CPUs"
-	}
-	return fmt.Sprintf("engine process %s, bench process (load generator and fakemeta) %s; the engine's %d CPU(s) were %.0f%% busy, %s",
-		perMessage(engine, n), perMessage(bench, n), engineCPUs, 100*busy, verdict)
 }

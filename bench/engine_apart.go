@@ -22,7 +22,6 @@ import (
 // the engine can be given exactly the cores a target names ("≥ 10,000 msg/s on 2 cores").
 type engineApart struct {
 	cmd  *exec.Cmd
-	cpus unix.CPUSet
 	done chan error // the process's exit, once
 }
 
@@ -47,7 +46,7 @@ func startApart(ctx context.Context, binary string, env map[string]string, cpus 
 	if err := startPinned(cpus, cmd.Start); err != nil {
 		return nil, fmt.Errorf("bench: start the engine apart: %w", err)
 	}
-	e := &engineApart{cmd: cmd, cpus: cpus, done: make(chan error, 1)}
+	e := &engineApart{cmd: cmd, done: make(chan error, 1)}
 	go func() { e.done <- cmd.Wait() }()
 	if err := e.waitHealthy(ctx, base, time.Minute); err != nil {
 		e.stop()
@@ -133,15 +132,8 @@ type cpuPlacement struct{ engine, load unix.CPUSet }
 
 // shared: the load runs on some of the engine's CPUs (or on any CPU).
 func (p *cpuPlacement) shared() bool {
-	if p.load.Count() == 0 {
-		return true
-	}
-	for cpu := range len(p.engine) * 64 {
-		if p.engine.IsSet(cpu) && p.load.IsSet(cpu) {
-			return true
-		}
-	}
-	return false
+	apart := otherCPUs(p.load, p.engine) // the load's CPUs the engine does not have
+	return p.load.Count() == 0 || apart.Count() < p.load.Count()
 }
 
 // orAll names an empty CPU list: the load was not pinned (the engine has every CPU).

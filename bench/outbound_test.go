@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/switchboard/switchboard/internal/testenv"
 )
 
 // Both outbound scenarios run end to end and validate themselves (every accepted send at
@@ -41,7 +40,7 @@ func TestPacingValidatesItself(t *testing.T) {
 // The engine apart: the real binary's `serve` in its own process on one CPU, the load here.
 // The scenario still checks every accepted send reached Meta exactly once.
 func TestSendThroughputWithTheEngineApart(t *testing.T) {
-	bin := buildSwitchboard(t)
+	bin := testenv.SwitchboardBinary(t)
 	var allowed unix.CPUSet
 	if err := unix.SchedGetaffinity(0, &allowed); err != nil {
 		t.Fatal(err)
@@ -70,19 +69,4 @@ func TestSendThroughputWithTheEngineApart(t *testing.T) {
 		t.Fatalf("the test process stays pinned after the run: %s, want %s (%v)", formatCPUs(after), formatCPUs(allowed), err)
 	}
 	t.Log(out.String())
-}
-
-// buildSwitchboard builds cmd/switchboard for a test that runs it as its own process.
-func buildSwitchboard(t *testing.T) string {
-	t.Helper()
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
-	}
-	bin := filepath.Join(t.TempDir(), "switchboard")
-	cmd := exec.Command(goTool, "build", "-o", bin, "github.com/switchboard/switchboard/cmd/switchboard")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build switchboard: %v\n%s", err, out)
-	}
-	return bin
 }

@@ -83,6 +83,10 @@ func (w *outboundWorld) close() { w.shutdown() }
 // fakemeta) to loadCPUs. The in-process engine stops gracefully first, so everything the setup
 // wrote is durable for the new process.
 func (w *outboundWorld) moveApart(ctx context.Context, binary string, engineCPUs, loadCPUs unix.CPUSet) error {
+	var before unix.CPUSet // restored at close: a test process goes on with its other tests
+	if err := unix.SchedGetaffinity(0, &before); err != nil {
+		return fmt.Errorf("bench: CPUs this process may use: %w", err)
+	}
 	stopNode(w.e)
 	w.e = nil
 	apart, err := startApart(ctx, binary, w.env, engineCPUs, w.base)
@@ -91,17 +95,13 @@ func (w *outboundWorld) moveApart(ctx context.Context, binary string, engineCPUs
 		return err
 	}
 	w.apart = apart
-	var before unix.CPUSet
-	if err := unix.SchedGetaffinity(0, &before); err != nil {
-		return fmt.Errorf("bench: CPUs this process may use: %w", err)
-	}
 	w.shutdown = func() {
 		if err := apart.stop(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 		}
 		w.meta.Close()
 		os.RemoveAll(w.dir)
-		if loadCPUs.Count() > 0 { // a test process goes on with its other tests
+		if loadCPUs.Count() > 0 {
 			if err := pinProcess(before); err != nil {
 				fmt.Fprintln(os.Stderr, err)
 			}

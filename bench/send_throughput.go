@@ -97,7 +97,7 @@ func (s SendThroughput) Run(ctx context.Context, out io.Writer) error {
 		}
 	}
 	var n int
-	split, profiled, err := s.profiled(w, func() error {
+	split, profiled, err := profileInProcess(w, func() error {
 		var err error
 		if n, err = s.phase(ctx, w, 0, s.Duration, out, "throughput"); err != nil {
 			return err
@@ -143,7 +143,7 @@ func (s SendThroughput) Run(ctx context.Context, out io.Writer) error {
 		fmt.Fprintf(out, "  CPU per sent message     %s\n", split.report(n, cpu))
 	}
 	if w.apart != nil {
-		fmt.Fprintf(out, "  CPU per sent message     %s\n", apartReport(engineCPU, cpu, elapsed, n, w.apart.cpus.Count(), apart.shared()))
+		fmt.Fprintf(out, "  CPU per sent message     %s\n", apartReport(engineCPU, cpu, elapsed, n, apart.engine.Count(), apart.shared()))
 	}
 	if s.Backlog > 0 {
 		return drainBacklog(ctx, w, s.Backlog, s.DrainTimeout, out)
@@ -166,9 +166,9 @@ func (s SendThroughput) phase(ctx context.Context, w *outboundWorld, rate int, d
 	return int(r.Requests), nil
 }
 
-// profiled runs the throughput phase under profileComponents when the engine shares this
-// process; apart, the engine's CPU is its process's own and needs no labels.
-func (s SendThroughput) profiled(w *outboundWorld, phase func() error) (cpuSplit, bool, error) {
+// profileInProcess runs the throughput phase under profileComponents when the engine shares
+// this process; apart, the engine's CPU is its process's own and needs no labels.
+func profileInProcess(w *outboundWorld, phase func() error) (cpuSplit, bool, error) {
 	if w.apart != nil {
 		return cpuSplit{}, false, phase()
 	}

@@ -19,33 +19,6 @@ import (
 	"github.com/switchboard/switchboard/transport/graph"
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// switchboardBinary builds cmd/switchboard once per test run.
-func switchboardBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "switchboard-bin")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "switchboard")
-		out, err := exec.Command("go", "build", "-o", binPath, "github.com/switchboard/switchboard/cmd/switchboard").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
-
 func freePort(t *testing.T) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -69,7 +42,7 @@ type process struct {
 
 func startProcess(t *testing.T, env []string, port int) *process {
 	t.Helper()
-	cmd := exec.Command(switchboardBinary(t), "serve")
+	cmd := exec.Command(testenv.SwitchboardBinary(t), "serve")
 	cmd.Env = append(env, "PORT="+strconv.Itoa(port))
 	logf, _ := os.Create(filepath.Join(t.TempDir(), "serve.log"))
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -115,7 +88,7 @@ func TestCrashAfterAckLosesNothing(t *testing.T) {
 					env = append(env, "MONGODB_URI="+uri, "MONGODB_DATABASE="+db)
 					t.Cleanup(func() { enginetest.DropDatabase(t, uri, db) })
 				}
-				seed := exec.Command(switchboardBinary(t), "seed")
+				seed := exec.Command(testenv.SwitchboardBinary(t), "seed")
 				seed.Env = env
 				if out, err := seed.CombinedOutput(); err != nil {
 					t.Fatalf("seed: %v\n%s", err, out)

@@ -71,7 +71,7 @@ func TestKillDuringSendBurstSendsEachMessageOnce(t *testing.T) {
 				env = append(env, "MONGODB_URI="+uri, "MONGODB_DATABASE="+db)
 				t.Cleanup(func() { enginetest.DropDatabase(t, uri, db) })
 			}
-			seed := exec.Command(switchboardBinary(t), "seed")
+			seed := exec.Command(testenv.SwitchboardBinary(t), "seed")
 			seed.Env = env
 			if out, err := seed.CombinedOutput(); err != nil {
 				t.Fatalf("seed: %v\n%s", err, out)

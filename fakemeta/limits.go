@@ -2,42 +2,49 @@ package fakemeta
 
 import "time"
 
-// acceptLog holds the times of a number's accepted sends in the last second. It is both
-// the throughput limiter (a sliding window: at most N sends in any one-second span, so no
-// double burst at a window edge) and the measure of the busiest second for Stats.
-type acceptLog struct {
+// secondWindow holds the times of events in the last second: a sliding window, so "at
+// most N in any one-second span" has no double burst at a window edge.
+type secondWindow struct {
 	times []time.Time
 	head  int
-	max   int // most sends ever inside one second
 }
 
-// evict drops sends at least one second older than now.
-func (l *acceptLog) evict(now time.Time) {
-	for l.head < len(l.times) && now.Sub(l.times[l.head]) >= time.Second {
-		l.head++
+// evict drops events at least one second older than now.
+func (w *secondWindow) evict(now time.Time) {
+	for w.head < len(w.times) && now.Sub(w.times[w.head]) >= time.Second {
+		w.head++
 	}
-	if l.head > 1024 && l.head*2 > len(l.times) {
-		l.times = append(l.times[:0], l.times[l.head:]...)
-		l.head = 0
+	if w.head > 1024 && w.head*2 > len(w.times) {
+		w.times = append(w.times[:0], w.times[w.head:]...)
+		w.head = 0
 	}
 }
 
-// full reports whether limit sends already happened in the second up to now (limit 0 is
-// unlimited).
-func (l *acceptLog) full(now time.Time, limit int) bool {
-	l.evict(now)
-	return limit > 0 && len(l.times)-l.head >= limit
+// full reports whether limit events already happened in the second up to now (limit 0 is
+// unlimited): the throughput limiter's question.
+func (w *secondWindow) full(now time.Time, limit int) bool {
+	w.evict(now)
+	return limit > 0 && len(w.times)-w.head >= limit
 }
 
-// add records an accepted send. Because every window that could hold the most sends ends
-// at some send, checking after each one finds the true maximum.
-func (l *acceptLog) add(now time.Time) {
-	l.evict(now)
-	l.times = append(l.times, now)
-	if n := len(l.times) - l.head; n > l.max {
-		l.max = n
-	}
+// add records an event at now and returns how many the second up to now holds.
+func (w *secondWindow) add(now time.Time) int {
+	w.evict(now)
+	w.times = append(w.times, now)
+	return len(w.times) - w.head
 }
+
+// busiestSecond measures the most events inside any one-second span. Every window that could
+// hold the most events ends at some event, so checking after each one finds the true
+// maximum. It is kept apart from the limiter so that a reset between bench phases forgets
+// the measure without forgetting the last second's sends, which still count against the
+// limit.
+type busiestSecond struct {
+	w   secondWindow
+	max int
+}
+
+func (b *busiestSecond) add(now time.Time) { b.max = max(b.max, b.w.add(now)) }
 
 // bucket is the pair limit of one (number, recipient): a token bucket holding up to burst
 // messages, refilled one per every.

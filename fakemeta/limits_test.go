@@ -201,3 +201,38 @@ func TestWindowClosedFailsAsync(t *testing.T) {
 		t.Fatalf("%d", n)
 	}
 }
+
+// The busiest second counts what the sender offered, refused sends too (the pacing bench
+// fails on it), and a reset between bench phases forgets it without freeing the limiter.
+func TestBusiestSecondCountsRefusedSends(t *testing.T) {
+	clock := newFakeClock()
+	s := startFake(t, Config{IgnoreWindow: true, Clock: clock.Now})
+	s.SetThroughput(pnA, 5)
+	c := clientFor(t, s)
+	throttled := 0
+	for i := range 8 {
+		if code := sendTo(t, c, recipient(i)); code == 130429 {
+			throttled++
+		}
+	}
+	st := s.Stats().Numbers[pnA]
+	if throttled != 3 || st.MaxPerSecond != 5 || st.MaxSendsPerSecond != 8 {
+		t.Fatalf("8 sends at once to a 5/s number: %d throttled, busiest second %d accepted of %d sent; want 3, 5 of 8",
+			throttled, st.MaxPerSecond, st.MaxSendsPerSecond)
+	}
+
+	s.ResetStats()
+	if code := sendTo(t, c, recipient(20)); code != 130429 {
+		t.Fatalf("send in the same second after a reset: code %d, want 130429 (the limiter keeps its second)", code)
+	}
+	if st := s.Stats().Numbers[pnA]; st.MaxPerSecond != 0 || st.MaxSendsPerSecond != 1 {
+		t.Fatalf("after a reset and a refused send: busiest second %d accepted of %d sent, want 0 of 1", st.MaxPerSecond, st.MaxSendsPerSecond)
+	}
+	clock.Advance(time.Second)
+	if code := sendTo(t, c, recipient(21)); code != 0 {
+		t.Fatalf("send a second later: code %d", code)
+	}
+	if st := s.Stats().Numbers[pnA]; st.MaxPerSecond != 1 || st.MaxSendsPerSecond != 1 {
+		t.Fatalf("a second later: busiest second %d accepted of %d sent, want 1 of 1", st.MaxPerSecond, st.MaxSendsPerSecond)
+	}
+}

@@ -38,12 +38,15 @@ type number struct {
 	registered bool
 	pin        string
 	throughput int
-	accepted   acceptLog
-	pairs      map[string]*bucket
-	windows    map[string]time.Time // recipient key → last inbound
-	stats      numberStats
-	sent       []SentMessage
-	inject     injections
+	accepted   secondWindow // the throughput limiter: sends accepted in the last second
+	// busiestSends and busiestAccepted measure the number's busiest second (Stats): every
+	// send request the engine made, and those accepted.
+	busiestSends, busiestAccepted busiestSecond
+	pairs                         map[string]*bucket
+	windows                       map[string]time.Time // recipient key → last inbound
+	stats                         numberStats
+	sent                          []SentMessage
+	inject                        injections
 }
 
 // AddNumber registers a business number of wabaID, onboarded and ready to send with

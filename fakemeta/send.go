@@ -58,6 +58,11 @@ func (s *Server) messages(ctx *fasthttp.RequestCtx) {
 		s.markRead(ctx, n, &p)
 		return
 	}
+	// Every send request counts toward the busiest second, refused ones too: it measures
+	// what the sender offered, which the throughput limit would otherwise hide.
+	n.mu.Lock()
+	n.busiestSends.add(s.now())
+	n.mu.Unlock()
 	req := &p.SendRequest
 	if e := validateSend(req); e != nil {
 		s.reject(ctx, n, e)
@@ -103,6 +108,7 @@ func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequ
 		}
 	}
 	n.accepted.add(now)
+	n.busiestAccepted.add(now)
 	n.stats.accepted++
 	last, seen := n.windows[key]
 	inWindow := seen && now.Sub(last) < window

@@ -28,8 +28,11 @@ type NumberStats struct {
 	// status webhooks scheduled (131047 for closed windows, injected ones).
 	Errors        map[int]int64 `json:"errors_by_code"`
 	AsyncFailures map[int]int64 `json:"async_failures_by_code"`
-	// MaxPerSecond is the most sends accepted within any one-second span.
-	MaxPerSecond int `json:"max_accepted_per_second"`
+	// MaxSendsPerSecond is the most send requests (mark-reads aside) within any one-second
+	// span, accepted or refused: the pace the sender kept. MaxPerSecond counts only the
+	// accepted ones, which the throughput limit caps.
+	MaxSendsPerSecond int `json:"max_sends_per_second"`
+	MaxPerSecond      int `json:"max_accepted_per_second"`
 	// Inbound is inbound messages generated for the number.
 	Inbound int64 `json:"inbound"`
 	// Uploads is media files uploaded for the number (POST /{phone_number_id}/media).
@@ -88,7 +91,8 @@ func (s *Server) Stats() Stats {
 		n.mu.Lock()
 		ns := NumberStats{
 			Requests: n.stats.requests, Accepted: n.stats.accepted, MarkedRead: n.stats.markedRead,
-			Inbound: n.stats.inbound, MaxPerSecond: n.accepted.max, Uploads: n.stats.uploads, Typing: n.stats.typing,
+			Inbound: n.stats.inbound, MaxPerSecond: n.busiestAccepted.max,
+			MaxSendsPerSecond: n.busiestSends.max, Uploads: n.stats.uploads, Typing: n.stats.typing,
 			Errors: copyCounts(n.stats.errors), AsyncFailures: copyCounts(n.stats.async),
 		}
 		n.mu.Unlock()
@@ -116,14 +120,15 @@ func (s *Server) Sent(phoneNumberID string) []SentMessage {
 	return append([]SentMessage(nil), n.sentLog(s.cfg.MaxSentLog)...)
 }
 
-// ResetStats zeroes counters and sent logs (between bench phases).
+// ResetStats zeroes counters, busiest seconds and sent logs (between bench phases). The
+// throughput limiter keeps the last second's sends: they still count against the limit.
 func (s *Server) ResetStats() {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	for _, n := range s.numbers {
 		n.mu.Lock()
 		n.stats = newNumberStats()
-		n.accepted.max = 0
+		n.busiestSends, n.busiestAccepted = busiestSecond{}, busiestSecond{}
 		n.sent = nil
 		n.mu.Unlock()
 	}

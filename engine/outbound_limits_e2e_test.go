@@ -67,13 +67,30 @@ func stepThroughputStorm(t *testing.T, r *metaRig, tenantB persistence.Tenant) {
 	t.Logf("accepted at %v", at)
 }
 
-// Meta accepts a send but the answer is lost (the connection closes): the engine must not
-// resend blindly. It parks the message as unknown; Meta's status webhooks carry our id, which
+// Meta accepts a send but its answer is lost — the connection closes, or a proxy on the way
+// back answers with an error page instead of Graph's envelope: the engine must not resend
+// blindly. It parks the message as unknown; Meta's status webhooks carry our id, which
 // settles it as sent — once.
 func stepLostAnswer(t *testing.T, r *metaRig) {
+	for _, tc := range []struct {
+		name   string
+		status int // 0: the connection closes
+	}{
+		{"connection closed", 0},
+		{"a proxy's 502 page", 502},
+		{"a gateway timeout", 504},
+	} {
+		t.Run(tc.name, func(t *testing.T) { lostAnswer(t, r, tc.status) })
+	}
+}
+
+func lostAnswer(t *testing.T, r *metaRig, status int) {
 	conv := actors.ConversationID(r.tenantA, userWaID)
 	r.meta.OpenWindow(phoneA, userWaID)
-	r.meta.DropNextResponses(phoneA, 1)
+	r.meta.GatewayErrorNextResponses(phoneA, status, 1)
+	// Meta's webhooks lag behind the sender's retry backoff (about a second): a sender that
+	// took the lost answer for a refusal would have sent again before any status came.
+	r.meta.DelayNextStatuses(phoneA, 3*time.Second, 1)
 	q := r.send(t, r.agent, conv, "did this arrive?")
 	var m messageView
 	eventually(t, 30*time.Second, func() bool {

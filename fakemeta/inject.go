@@ -1,13 +1,17 @@
 package fakemeta
 
-import "math/rand/v2"
+import (
+	"math/rand/v2"
+	"time"
+)
 
 // injections are the faults queued for one number; n.mu guards them.
 type injections struct {
-	sync  []int // codes the next sends fail with, synchronously
-	async []int // codes the next sends fail with, by status webhook after a 200
-	drop  int   // next sends accepted whose answer is never written
-	read  []int // codes the next read receipts (mark as read) fail with
+	sync  []int           // codes the next sends fail with, synchronously
+	async []int           // codes the next sends fail with, by status webhook after a 200
+	lost  []int           // next sends accepted whose answer is lost: 0 closes the connection, else a proxy's HTTP status
+	read  []int           // codes the next read receipts (mark as read) fail with
+	late  []time.Duration // extra delay of the next sends' status webhooks
 }
 
 // FailNext makes the number's next count sends fail synchronously with code (after
@@ -44,7 +48,30 @@ func (s *Server) FailNextReadReceipts(phoneNumberID string, code, count int) {
 // posted — but their connection closed without an answer: the "maybe sent" case a client
 // must reconcile instead of resending.
 func (s *Server) DropNextResponses(phoneNumberID string, count int) {
-	s.withNumber(phoneNumberID, func(n *number) { n.inject.drop += count })
+	s.GatewayErrorNextResponses(phoneNumberID, 0, count)
+}
+
+// GatewayErrorNextResponses makes the number's next count sends be accepted — logged,
+// statuses posted — but answered with status (502, 504, …) and an HTML page instead of
+// Meta's answer, as a proxy or load balancer does when the trip back breaks: the same
+// "maybe sent" case, in the shape of an error. Status 0 closes the connection instead.
+func (s *Server) GatewayErrorNextResponses(phoneNumberID string, status, count int) {
+	s.withNumber(phoneNumberID, func(n *number) {
+		for range count {
+			n.inject.lost = append(n.inject.lost, status)
+		}
+	})
+}
+
+// DelayNextStatuses posts the status webhooks of the number's next count accepted sends by
+// later than configured, as Meta's webhook delivery sometimes lags: a client that resends
+// whatever it has no status for yet, after its own short backoff, is caught sending twice.
+func (s *Server) DelayNextStatuses(phoneNumberID string, by time.Duration, count int) {
+	s.withNumber(phoneNumberID, func(n *number) {
+		for range count {
+			n.inject.late = append(n.inject.late, by)
+		}
+	})
 }
 
 func (s *Server) withNumber(id string, f func(*number)) {
@@ -71,7 +98,7 @@ func (s *Server) injectedSync(n *number) int {
 	return 0
 }
 
-// takeAsync and takeDrop consume queued faults; n.mu is held.
+// takeAsync and takeLost consume queued faults; n.mu is held.
 func (n *number) takeAsync() int {
 	if len(n.inject.async) == 0 {
 		return 0
@@ -81,10 +108,23 @@ func (n *number) takeAsync() int {
 	return code
 }
 
-func (n *number) takeDrop() bool {
-	if n.inject.drop == 0 {
-		return false
+// takeLate is the extra delay of the send's status webhooks; n.mu is held.
+func (n *number) takeLate() time.Duration {
+	if len(n.inject.late) == 0 {
+		return 0
 	}
-	n.inject.drop--
-	return true
+	d := n.inject.late[0]
+	n.inject.late = n.inject.late[1:]
+	return d
+}
+
+// takeLost reports whether the send's answer is lost, and how: status 0 closes the
+// connection, else the status of a proxy's error page.
+func (n *number) takeLost() (lost bool, status int) {
+	if len(n.inject.lost) == 0 {
+		return false, 0
+	}
+	status = n.inject.lost[0]
+	n.inject.lost = n.inject.lost[1:]
+	return true, status
 }

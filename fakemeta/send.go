@@ -119,7 +119,8 @@ func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequ
 	if failCode != 0 {
 		n.stats.async[failCode]++
 	}
-	drop := n.takeDrop()
+	lost, gatewayStatus := n.takeLost()
+	late := n.takeLate()
 	wamid := s.newWAMID(key, false)
 	n.logSent(SentMessage{
 		WAMID: wamid, PhoneNumberID: n.id, Recipient: req.To + req.Recipient, WaID: waID, UserID: userID,
@@ -134,8 +135,17 @@ func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequ
 	s.scheduleStatuses(statusPlan{
 		at: at, wamid: wamid, recipientID: waID, recipientUserID: userID,
 		callbackData: req.BizOpaqueCallbackData, pricing: pricingFor(req, category, inWindow), failCode: failCode,
+		late: late,
 	})
-	if drop {
+	switch {
+	case lost && gatewayStatus != 0:
+		// Accepted, but a proxy on the way back answers instead of Meta: the client gets
+		// an error without Graph's envelope and cannot know the message went out.
+		ctx.SetStatusCode(gatewayStatus)
+		ctx.SetContentType("text/html")
+		ctx.SetBodyString("<html><body><h1>" + fasthttp.StatusMessage(gatewayStatus) + "</h1></body></html>")
+		return
+	case lost:
 		// Accepted, but the answer is lost: the client sees the connection close and
 		// cannot know the message went out.
 		ctx.HijackSetNoResponse(true)

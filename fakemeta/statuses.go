@@ -17,7 +17,8 @@ type statusPlan struct {
 	recipientUserID string // BSUID sends
 	callbackData    string
 	pricing         graph.Pricing
-	failCode        int // non-zero: the send fails asynchronously with this code
+	failCode        int           // non-zero: the send fails asynchronously with this code
+	late            time.Duration // added to every status's delay (DelayNextStatuses)
 }
 
 type statusStep struct {
@@ -60,7 +61,7 @@ func (s *Server) scheduleStatuses(p statusPlan) {
 			steps[i].status = names[i]
 		}
 	}
-	start := time.Now()
+	start := time.Now().Add(p.late)
 	s.goBackground(func() {
 		for _, st := range steps {
 			if !s.sleepUntil(start.Add(st.delay)) {

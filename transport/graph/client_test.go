@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/url"
 	"strings"
@@ -311,12 +312,35 @@ func TestClientErrorAnswers(t *testing.T) {
 			t.Fatalf("%v", err)
 		}
 	})
-	t.Run("non-Graph 502", func(t *testing.T) {
-		g.reply(502, []byte("<html>Bad Gateway</html>"))
-		err := c.MarkRead(context.Background(), tokenA, pnID, replyWAMID, false)
-		var apiErr *APIError
-		if !errors.As(err, &apiErr) || apiErr.Parsed || ClassOf(err) != RetryTransient {
-			t.Fatalf("%v", err)
+	// Answers that are not Graph's envelope: whatever sent a 5xx took the request and may
+	// have passed it on, so only a definite refusal (Meta's own error, a 4xx before Graph)
+	// may be resent without reconciling.
+	for _, tc := range []struct {
+		status    int
+		body      string
+		maybeSent bool
+	}{
+		{502, "<html>Bad Gateway</html>", true},
+		{504, "", true},
+		{503, "upstream connect error", true},
+		{500, "", true},
+		{429, "Too Many Requests", false},
+		{408, "", false},
+	} {
+		t.Run(fmt.Sprintf("non-Graph %d", tc.status), func(t *testing.T) {
+			g.reply(tc.status, []byte(tc.body))
+			_, err := c.SendMessage(context.Background(), tokenA, pnID, NewMessage("+5511987654321").WithText("hi"))
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) || apiErr.Parsed || ClassOf(err) != RetryTransient || IsMaybeSent(err) != tc.maybeSent {
+				t.Fatalf("%v: maybe sent %v, want %v", err, IsMaybeSent(err), tc.maybeSent)
+			}
+		})
+	}
+	t.Run("Graph's own 500 is a definite answer", func(t *testing.T) {
+		g.reply(500, fixtures.Read(t, "graph/error_131000_unknown.json"))
+		_, err := c.SendMessage(context.Background(), tokenA, pnID, NewMessage("+5511987654321").WithText("hi"))
+		if IsMaybeSent(err) {
+			t.Fatalf("%v counted as maybe sent", err)
 		}
 	})
 	t.Run("success false", func(t *testing.T) {

@@ -41,11 +41,20 @@ func (e *TransportError) Unwrap() error { return e.Err }
 // Is makes errors.Is(err, ErrTransport) true.
 func (e *TransportError) Is(target error) bool { return target == ErrTransport }
 
-// IsMaybeSent reports whether err is a transport failure after which the request may have
-// been processed by Meta.
+// IsMaybeSent reports whether err leaves open that Meta processed the request: a transport
+// failure after the request may have been written, or a 5xx that is not Meta's error
+// envelope. The latter comes from something between us and Graph (a proxy, a load
+// balancer, Meta's edge) after it took the request: a 504 means it passed it on and stopped
+// waiting, a 502 that the answer broke on the way back, and the body cannot say which part
+// of the trip failed. Only Meta's own error answers are definite refusals (WHATSAPP.md §2.1:
+// resend only on explicit error responses).
 func IsMaybeSent(err error) bool {
 	var te *TransportError
-	return errors.As(err, &te) && te.MaybeSent
+	if errors.As(err, &te) {
+		return te.MaybeSent
+	}
+	var apiErr *APIError
+	return errors.As(err, &apiErr) && !apiErr.Parsed && apiErr.HTTPStatus >= 500
 }
 
 // deadlineSlack is how close to the context's deadline a fasthttp timeout counts as that

@@ -27,6 +27,10 @@ type Deps struct {
 	// OnTenantFlags is told when webhooks change a tenant's flags (uninstalled app →
 	// needs re-authorisation), so the directory can record it. It may block briefly.
 	OnTenantFlags func(tenantID string, needsReauth bool)
+	// OnTokenRejected is told when Meta rejects the tenant's token (190), with the sealed
+	// token the send carried, so the directory flags the tenant unless that token was
+	// replaced meanwhile. It may block briefly.
+	OnTokenRejected func(tenantID string, token persistence.SealedSecret)
 
 	// Graph sends messages to Meta; nil makes tenants queue without sending.
 	Graph Graph
@@ -66,6 +70,9 @@ func (d *Deps) defaults() {
 	}
 	if d.OnConversation == nil {
 		d.OnConversation = func(ConversationSummary) {}
+	}
+	if d.OnTokenRejected == nil {
+		d.OnTokenRejected = func(string, persistence.SealedSecret) {}
 	}
 	if d.OnTenantFlags == nil {
 		d.OnTenantFlags = func(string, bool) {}

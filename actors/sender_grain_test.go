@@ -98,10 +98,11 @@ func (f *fakeGraph) sends(id string) (int, string) {
 type tenantSecrets struct{}
 
 func (tenantSecrets) Open(s persistence.SealedSecret, aad string) (string, error) {
-	if string(s.Ciphertext) != "sealed-"+aad {
+	rest, ok := strings.CutPrefix(string(s.Ciphertext), "sealed-"+aad)
+	if !ok {
 		return "", errors.New("sealed for another tenant")
 	}
-	return "token-" + aad, nil
+	return "token-" + aad + rest, nil // a renewed token ("sealed-<tenant>-2") opens to its own
 }
 
 type senderRig struct {
@@ -162,7 +163,14 @@ func startSharedSender() error {
 	}
 	r := &senderRig{store: store, graph: &fakeGraph{calls: map[string]int{}, tokens: map[string]string{}, answers: map[string]func(int) (string, error){}, times: map[string][]time.Time{}}}
 	d := &Deps{Store: store, Graph: r.graph, Secrets: tenantSecrets{}, Outbound: OutboundPolicy{ReconcileAfter: 300 * time.Millisecond, QueueWindow: 10 * time.Second, Validity: time.Hour},
-		OnTenantFlags: func(id string, _ bool) { r.flags.Store(id, true) }}
+		OnTenantFlags: func(id string, _ bool) { r.flags.Store(id, true) },
+		// As the engine does: the directory flags the tenant only while it holds that token.
+		OnTokenRejected: func(id string, token persistence.SealedSecret) {
+			r.flags.Store(id, true)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_, _ = store.Directory().MarkNeedsReauth(ctx, id, true, &token, time.Now())
+		}}
 	node, err := cluster.Start(cluster.Options{ClusterName: "sender-test", Addr: "127.0.0.1:0", Codec: Codec(), Kinds: Kinds(d)})
 	if err != nil {
 		return err
@@ -404,6 +412,75 @@ func TestSenderOutcomesOfMetaErrors(t *testing.T) {
 	}
 	if n, _ := r.graph.sends("token"); n != 1 {
 		t.Fatalf("a dead token was used %d times", n)
+	}
+}
+
+// Meta's 190 for a token that was replaced while the send was out says nothing of the new
+// token: a send still out with the old one when a signup stored a new one must not mark the
+// new one dead, here or in the directory; it goes out again with the new token.
+func TestSenderLate190ForAReplacedToken(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.limitedTenant(t, 1000) // templates to two new customers
+	id := func(name string) string { return "late190-" + name + "-" + tenant }
+	reject := func(int) (string, error) {
+		return "", &SendFailure{Class: ClassReauth, Code: 190, Title: "Error validating access token"}
+	}
+	release := make(chan struct{})
+	r.graph.answer(id("slow"), func(n int) (string, error) {
+		if n == 1 {
+			<-release // out with the old token until the signup is done
+			return reject(n)
+		}
+		return "wamid.slow", nil
+	})
+	r.graph.answer(id("first"), func(n int) (string, error) {
+		if n == 1 {
+			return reject(n)
+		}
+		return "wamid.first", nil
+	})
+	if _, err := r.queueTo(t, tenant, id("slow"), "5511820000001", true); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the slow send out", func() bool { n, _ := r.graph.sends(id("slow")); return n == 1 })
+	if _, err := r.queueTo(t, tenant, id("first"), "5511820000002", true); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "re-authorisation flagged", func() bool {
+		tn, err := r.store.Directory().TenantByID(t.Context(), tenant)
+		return err == nil && tn.NeedsReauth
+	})
+
+	// The customer reconnects: a new token, the flag cleared (what a signup stores).
+	tn, err := r.store.Directory().TenantByID(t.Context(), tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn.AccessToken = persistence.SealedSecret{KeyID: "k1", Nonce: []byte{2}, Ciphertext: []byte("sealed-" + tenant + "-2")}
+	tn.NeedsReauth, tn.UpdatedAt = false, time.Now().UTC()
+	if err := r.store.Directory().UpdateTenant(t.Context(), tn); err != nil {
+		t.Fatal(err)
+	}
+	// A refusal rests on a fresh read of the directory, so once this prepare succeeds the
+	// sender holds the new token.
+	waitFor(t, "sends allowed with the new token", func() bool {
+		_, err := r.client.PrepareSend(t.Context(), tenant, nil)
+		return err == nil
+	})
+
+	close(release) // the old token's late 190
+	newToken := "token-" + tenant + "-2"
+	for _, name := range []string{"slow", "first"} {
+		waitFor(t, name+" sent with the new token", func() bool { return r.row(t, id(name)).State == persistence.OutboxSent })
+		if n, tok := r.graph.sends(id(name)); n != 2 || tok != newToken {
+			t.Fatalf("%s: %d sends, the last with %q; want 2, the last with %q", name, n, tok, newToken)
+		}
+	}
+	if _, err := r.client.PrepareSend(t.Context(), tenant, nil); err != nil {
+		t.Fatalf("the late 190 refused the new token: %v", err)
+	}
+	if tn, err := r.store.Directory().TenantByID(t.Context(), tenant); err != nil || tn.NeedsReauth {
+		t.Fatalf("directory after the late 190: needsReauth %v (%v)", tn.NeedsReauth, err)
 	}
 }
 

@@ -22,13 +22,14 @@ type departure struct {
 	slot    time.Time
 	window  int
 	token   string
+	used    persistence.SealedSecret // the sealed token token was opened from: whom a 190 blames
 	graph   Graph
 	tell    func(any)
 	timeout time.Duration // for the claim and the send, on top of the wait for the slot
 }
 
 func (s *sender) departure(it *outItem, nq *numberQueue, now time.Time) departure {
-	return departure{gate: nq.gate, slot: it.slot, window: nq.pace.window(), token: s.token, graph: s.d.Graph,
+	return departure{gate: nq.gate, slot: it.slot, window: nq.pace.window(), token: s.token, used: s.dir.AccessToken, graph: s.d.Graph,
 		tell: s.tell, timeout: s.pol.SendTimeout + max(0, it.slot.Sub(now))}
 }
 
@@ -41,7 +42,7 @@ func (d departure) send(ctx context.Context, claim persistence.OutboxMessage) {
 		return
 	}
 	wamid, err := d.graph.Send(ctx, d.token, claim.PhoneNumberID, claim.Request)
-	d.tell(&attemptDone{id: claim.ID, claimed: claim, wamid: wamid, err: err})
+	d.tell(&attemptDone{id: claim.ID, claimed: claim, wamid: wamid, err: err, used: d.used})
 }
 
 // startAttempt claims the message (queued → sending, conditional: of two activations

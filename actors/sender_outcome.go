@@ -14,6 +14,7 @@ type attemptDone struct {
 	claimErr error                     // the claim failed: nothing was sent
 	wamid    string
 	err      error
+	used     persistence.SealedSecret // the token the send carried
 }
 
 // settled reports that an outcome was written to the outbox (and told to the conversation).
@@ -115,7 +116,13 @@ func (s *sender) attempted(r *attemptDone) {
 		s.pause(f, now)
 		s.requeue(it, f, now, now)
 	case actReauth:
-		s.needReauth(f)
+		if sealedKey(r.used) != s.sealed {
+			// The token was replaced while this send was out (a new signup): Meta refused
+			// the old one, which says nothing of the new. The message tries again with it.
+			s.d.Log.Info("send refused for a token replaced since; retrying with the new one", "tenant", s.tenantID, "message", it.row.ID)
+		} else {
+			s.needReauth(f, r.used)
+		}
 		s.requeue(it, f, now, now)
 	case actFail:
 		nq.q.finish(it, now)
@@ -209,16 +216,18 @@ func (s *sender) pause(f *SendFailure, now time.Time) {
 	}
 }
 
-// needReauth marks the tenant's token dead: here at once, in the directory through
-// OnTenantFlags (the API reports it and only a new signup clears it).
-func (s *sender) needReauth(f *SendFailure) {
+// needReauth marks the tenant's current token, which Meta just rejected, dead: here at once
+// (deadToken), in the directory through OnTokenRejected (the API reports it and only a new
+// signup clears it). The directory flags the tenant only while it still stores that token,
+// so a signup racing this write is never undone.
+func (s *sender) needReauth(f *SendFailure, used persistence.SealedSecret) {
 	if s.deadToken == s.sealed {
 		return
 	}
-	s.dir.NeedsReauth, s.deadToken = true, s.sealed
+	s.deadToken = s.sealed
 	s.d.Log.Warn("tenant token rejected; sends paused until re-authorisation", "tenant", s.tenantID, "code", f.Code, "reason", f.Title)
-	tenantID, flag := s.tenantID, s.d.OnTenantFlags
-	go flag(tenantID, true)
+	tenantID, rejected := s.tenantID, s.d.OnTokenRejected
+	go rejected(tenantID, used)
 }
 
 func failureReason(f *SendFailure) string {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/switchboard/switchboard/actors"
 	"github.com/switchboard/switchboard/cluster"
+	"github.com/switchboard/switchboard/persistence"
 )
 
 // startActors joins the actor cluster (a single member: the Redis membership provider
@@ -15,12 +16,13 @@ func (e *Engine) startActors() error {
 	e.drain = &actors.Drain{}
 	deps := &actors.Deps{
 		Store: e.store, Log: e.log,
-		OnTenantFlags: e.recordTenantFlags,
-		Graph:         metaPort{client: e.graph},
-		Secrets:       e.vault,
-		Outbound:      e.outboundPolicy(),
-		Drain:         e.drain,
-		OnMessages:    e.publishMessages,
+		OnTenantFlags:   e.recordTenantFlags,
+		OnTokenRejected: e.recordTokenRejected,
+		Graph:           metaPort{client: e.graph},
+		Secrets:         e.vault,
+		Outbound:        e.outboundPolicy(),
+		Drain:           e.drain,
+		OnMessages:      e.publishMessages,
 		OnConversation: func(c actors.ConversationSummary) {
 			e.events.Publish(c.TenantID, EventConversationUpdated, c)
 		},
@@ -50,18 +52,26 @@ func (e *Engine) publishMessages(evs []actors.MessageEvent) {
 }
 
 // recordTenantFlags writes webhook-driven flags (the customer uninstalled our app) into the
-// directory, where sends and the API read them.
+// directory, where sends and the API read them. Only the flag is written: a whole-entry
+// write of what was read a moment ago could undo a signup that stored a new token meanwhile.
 func (e *Engine) recordTenantFlags(tenantID string, needsReauth bool) {
+	e.markNeedsReauth(tenantID, needsReauth, nil)
+}
+
+// recordTokenRejected flags the tenant as needing re-authorisation after Meta rejected
+// token (190), unless the directory holds another token by now.
+func (e *Engine) recordTokenRejected(tenantID string, token persistence.SealedSecret) {
+	e.markNeedsReauth(tenantID, true, &token)
+}
+
+func (e *Engine) markNeedsReauth(tenantID string, needsReauth bool, token *persistence.SealedSecret) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	dir := e.store.Directory()
-	t, err := dir.TenantByID(ctx, tenantID)
-	if err != nil {
-		e.log.Error("tenant flag not recorded", "tenant", tenantID, "err", err)
-		return
-	}
-	t.NeedsReauth, t.UpdatedAt = needsReauth, time.Now().UTC()
-	if err := dir.UpdateTenant(ctx, t); err != nil {
-		e.log.Error("tenant flag not recorded", "tenant", tenantID, "err", err)
+	applied, err := e.store.Directory().MarkNeedsReauth(ctx, tenantID, needsReauth, token, time.Now())
+	switch {
+	case err != nil:
+		e.log.Error("tenant flag not recorded", "tenant", tenantID, "needsReauth", needsReauth, "err", err)
+	case !applied:
+		e.log.Info("token rejected by Meta was replaced since; tenant not flagged", "tenant", tenantID)
 	}
 }

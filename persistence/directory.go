@@ -1,6 +1,7 @@
 package persistence
 
 import (
+	"bytes"
 	"context"
 	"time"
 )
@@ -44,6 +45,11 @@ type SealedSecret struct {
 // IsZero reports whether no secret is stored.
 func (s SealedSecret) IsZero() bool { return len(s.Ciphertext) == 0 }
 
+// Equal reports whether s and o are the same sealed value (same key, nonce and ciphertext).
+func (s SealedSecret) Equal(o SealedSecret) bool {
+	return s.KeyID == o.KeyID && bytes.Equal(s.Nonce, o.Nonce) && bytes.Equal(s.Ciphertext, o.Ciphertext)
+}
+
 // Tenant is one business on the platform and, once connected through Embedded Signup, its
 // WhatsApp Business Account and sending number.
 type Tenant struct {
@@ -81,6 +87,12 @@ type Directory interface {
 	// UpdateTenant replaces the stored tenant with the same id (ErrNotFound if absent) and keeps
 	// the phone-number lookup in step; ErrConflict if t.PhoneNumberID belongs to another tenant.
 	UpdateTenant(ctx context.Context, t Tenant) error
+	// MarkNeedsReauth sets or clears the tenant's NeedsReauth flag alone (and UpdatedAt),
+	// never writing the rest of the entry, so a signup storing a new token meanwhile is not
+	// written over. With token non-nil it only sets the flag while the stored token is that
+	// one: Meta rejecting a token that was replaced since says nothing of its successor.
+	// applied reports whether it wrote; ErrNotFound if no such tenant.
+	MarkNeedsReauth(ctx context.Context, tenantID string, needsReauth bool, token *SealedSecret, at time.Time) (applied bool, err error)
 	TenantByID(ctx context.Context, id string) (Tenant, error)
 	// TenantByPhoneNumberID resolves a webhook's metadata.phone_number_id to its tenant.
 	TenantByPhoneNumberID(ctx context.Context, phoneNumberID string) (Tenant, error)

@@ -3,6 +3,7 @@ package embedded
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/switchboard/switchboard/persistence"
 )
@@ -69,6 +70,28 @@ func (d directory) UpdateTenant(ctx context.Context, t persistence.Tenant) error
 		}
 		return putAll(puts...)
 	})
+}
+
+func (d directory) MarkNeedsReauth(ctx context.Context, tenantID string, needsReauth bool, token *persistence.SealedSecret, at time.Time) (bool, error) {
+	var applied bool
+	err := d.s.batch(ctx, "mark tenant needs reauth", func(tx *txn) error {
+		applied = false // a write may run more than once; only the answered run counts
+		var t persistence.Tenant
+		if err := tenantByID(tx, tenantID, &t); err != nil {
+			return err
+		}
+		if token != nil && !t.AccessToken.Equal(*token) {
+			return nil
+		}
+		t.NeedsReauth, t.UpdatedAt = needsReauth, at.UTC()
+		val, err := encode(t)
+		if err != nil {
+			return err
+		}
+		applied = true
+		return putAll(put{bucket(tx, bucketTenants), []byte(t.ID), val})
+	})
+	return applied, err
 }
 
 func (d directory) TenantByID(ctx context.Context, id string) (persistence.Tenant, error) {

@@ -102,6 +102,44 @@ func (d directory) UpdateTenant(ctx context.Context, t persistence.Tenant) error
 	return nil
 }
 
+// MarkNeedsReauth updates the flag in place: the filter carries the token condition, so the
+// check and the write are one operation and a concurrent token change wins.
+func (d directory) MarkNeedsReauth(ctx context.Context, tenantID string, needsReauth bool, token *persistence.SealedSecret, at time.Time) (bool, error) {
+	const op = "mark tenant needs reauth"
+	ctx, cancel, err := d.s.begin(ctx, op)
+	if err != nil {
+		return false, err
+	}
+	defer cancel()
+	filter := byID(tenantID)
+	if token != nil {
+		filter = append(filter, bson.E{Key: "accessToken", Value: *token})
+	}
+	update := bson.D{{Key: "$set", Value: bson.D{{Key: "needsReauth", Value: true}, {Key: "updatedAt", Value: at.UTC()}}}}
+	if !needsReauth {
+		// Unset rather than false: the field is omitempty, as a tenant written whole stores it.
+		update = bson.D{
+			{Key: "$unset", Value: bson.D{{Key: "needsReauth", Value: ""}}},
+			{Key: "$set", Value: bson.D{{Key: "updatedAt", Value: at.UTC()}}},
+		}
+	}
+	res, err := d.s.tenants.UpdateOne(ctx, filter, update)
+	if err != nil {
+		return false, d.s.fail(op, err)
+	}
+	if res.MatchedCount > 0 {
+		return true, nil
+	}
+	n, err := d.s.tenants.CountDocuments(ctx, byID(tenantID))
+	switch {
+	case err != nil:
+		return false, d.s.fail(op, err)
+	case n == 0:
+		return false, d.s.fail(op, fmt.Errorf("tenant %q: %w", tenantID, persistence.ErrNotFound))
+	}
+	return false, nil // the stored token is another one
+}
+
 // claim makes phoneNumberID tenantID's, reporting whether it wrote a claim (false when the
 // tenant held it already). ErrConflict when another tenant holds the number or may be about
 // to (a fresh claim).

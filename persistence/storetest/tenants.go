@@ -102,6 +102,56 @@ var tenantContracts = []contract{
 		wantOwner(t, d, "pn-3", "t4")
 		wantOwner(t, d, "pn-1", "t5")
 	}},
+	{"tenants/needs-reauth flag only for the token Meta rejected", func(t *testing.T, s persistence.Store) {
+		d, ctx := s.Directory(), t.Context()
+		tn := newTenant("t1", "pn-1", 1)
+		must(t, d.CreateTenant(ctx, tn), "create t1")
+		oldToken := tn.AccessToken
+
+		// A signup stored a new token; Meta's 190 for the old one comes late.
+		renewed := tn
+		renewed.AccessToken = persistence.SealedSecret{KeyID: "k1", Nonce: []byte{4, 5, 6}, Ciphertext: []byte("sealed-new")}
+		renewed.UpdatedAt = at(2)
+		must(t, d.UpdateTenant(ctx, renewed), "store the new token")
+		applied, err := d.MarkNeedsReauth(ctx, "t1", true, &oldToken, at(3))
+		must(t, err, "flag the old token")
+		if applied {
+			t.Fatal("a 190 for the replaced token flagged the tenant")
+		}
+		got, err := d.TenantByID(ctx, "t1")
+		must(t, err, "after the late 190")
+		wantEqual(t, got, renewed, "tenant unchanged by the late 190")
+
+		// The current token rejected: flagged, nothing else written.
+		current := renewed.AccessToken
+		applied, err = d.MarkNeedsReauth(ctx, "t1", true, &current, at(4))
+		must(t, err, "flag the current token")
+		flagged := renewed
+		flagged.NeedsReauth, flagged.UpdatedAt = true, at(4)
+		got, err = d.TenantByID(ctx, "t1")
+		must(t, err, "after the 190")
+		if !applied {
+			t.Fatal("a 190 for the current token was not applied")
+		}
+		wantEqual(t, got, flagged, "flagged")
+
+		// Cleared whatever the token (the app reinstalled, a signup).
+		applied, err = d.MarkNeedsReauth(ctx, "t1", false, nil, at(5))
+		must(t, err, "clear")
+		got, err = d.TenantByID(ctx, "t1")
+		must(t, err, "after clearing")
+		cleared := renewed
+		cleared.UpdatedAt = at(5)
+		if !applied {
+			t.Fatal("clearing was not applied")
+		}
+		wantEqual(t, got, cleared, "cleared")
+
+		_, err = d.MarkNeedsReauth(ctx, "nope", true, nil, at(6))
+		wantErr(t, err, persistence.ErrNotFound, "unknown tenant")
+		_, err = d.MarkNeedsReauth(ctx, "nope", true, &current, at(6))
+		wantErr(t, err, persistence.ErrNotFound, "unknown tenant, with a token")
+	}},
 	{"tenants/list pages and totals", func(t *testing.T, s persistence.Store) {
 		d, ctx := s.Directory(), t.Context()
 		for _, n := range []int{3, 1, 4, 0, 2} {

@@ -42,15 +42,17 @@ type sender struct {
 	// whatever a stale directory read says.
 	deadToken string
 
-	prepares    []pendingPrepare // waiting for a fresh directory entry
-	wakeAt      time.Time
-	timer       *time.Timer
-	scannedAt   time.Time
-	moreInStore bool
-	scanning    bool
-	stopped     bool
-	bl          backlog         // sender_backlog.go
-	initiated   initiatedLedger // messaging_limit.go
+	prepares  []pendingPrepare // waiting for a fresh directory entry
+	wakeAt    time.Time
+	timer     *time.Timer
+	scannedAt time.Time
+	// expiryScanAt is when expireWhileBlocked looks at the held messages again.
+	expiryScanAt time.Time
+	moreInStore  bool
+	scanning     bool
+	stopped      bool
+	bl           backlog         // sender_backlog.go
+	initiated    initiatedLedger // messaging_limit.go
 	// initiatedBy is the admission time of each template this activation counted against
 	// the messaging limit, until its outcome (initiatedEnded).
 	initiatedBy map[string]time.Time
@@ -135,6 +137,7 @@ func (s *sender) track(row persistence.OutboxMessage, now time.Time) {
 	}
 	it := &outItem{row: row, notBefore: row.NextAttemptAt}
 	s.items[row.ID] = it
+	s.expiryScanAt = time.Time{} // a new validity to watch should sends be blocked
 	s.number(row.PhoneNumberID).q.push(it, now)
 }
 
@@ -169,7 +172,7 @@ func (s *sender) pump() {
 	var wake time.Time
 	if until, blocked := s.blocked(now); blocked {
 		if len(s.items) > 0 {
-			wake = until
+			wake = earliest(until, s.expireWhileBlocked(now))
 		}
 	} else {
 		for _, nq := range s.numbers {

@@ -36,6 +36,40 @@ func (s *sender) expired(it *outItem, now time.Time) bool {
 // expire fails a message its lane just handed over instead of sending it.
 func (s *sender) expire(it *outItem, nq *numberQueue, now time.Time) {
 	nq.q.withdraw(it, now)
+	s.failExpired(it, now)
+}
+
+// expireWhileBlocked fails the queued messages whose validity ended while the tenant may not
+// send (a pause, a rejected token, a restriction, no token): the lanes hand nothing over
+// then, so the check at hand-over alone would let a five-minute code wait out an hour's
+// pause and fail only at its end, while the API still said "queued". It looks at the
+// messages held in memory at most every DirectoryRefresh, or at the next validity end when
+// sooner, and returns when to look again. Rows beyond the memory queue (MemoryQueue) are
+// checked when they are loaded, as ever.
+func (s *sender) expireWhileBlocked(now time.Time) time.Time {
+	if now.Before(s.expiryScanAt) {
+		return s.expiryScanAt
+	}
+	next := now.Add(s.pol.DirectoryRefresh)
+	for _, it := range s.items {
+		by := s.sendBy(it.row)
+		if it.phase != phaseQueued || it.row.State != persistence.OutboxQueued || by.IsZero() {
+			continue
+		}
+		if !now.After(by) {
+			next = earliest(next, by.Add(time.Millisecond)) // expired is strictly after
+			continue
+		}
+		if s.number(it.row.PhoneNumberID).q.take(it, now) {
+			s.failExpired(it, now)
+		}
+	}
+	s.expiryScanAt = next
+	return next
+}
+
+// failExpired settles a message out of its lane as failed, expired unsent.
+func (s *sender) failExpired(it *outItem, now time.Time) {
 	row := it.row
 	by := s.sendBy(row)
 	row.State, row.UpdatedAt = persistence.OutboxFailed, now

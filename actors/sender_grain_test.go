@@ -723,6 +723,45 @@ func TestSenderExpiresAMessageQueuedTooLong(t *testing.T) {
 	})
 }
 
+// A message whose validity ends while the tenant may not send (here: its token rejected) is
+// failed "expired" at its validity's end, not when sends resume: a one-time code must not
+// say "queued" for the length of a pause.
+func TestSenderExpiresWhileTheTenantIsBlocked(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	ctx := t.Context()
+	r.graph.answer("blocked-exp-"+tenant, func(int) (string, error) {
+		return "", &SendFailure{Class: ClassReauth, Code: 190, Title: "Error validating access token"}
+	})
+	row := outboxRow(tenant, "blocked-exp-"+tenant)
+	row.ExpiresAt = time.Now().Add(1500 * time.Millisecond).UTC()
+	if err := r.store.Outbox().Enqueue(ctx, []persistence.OutboxMessage{row}); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := OutboundMessage(row.ID, row.Request, row.CreatedAt)
+	if _, err := r.client.RecordOutbound(ctx, tenant, customer, m); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.client.SubmitOutbound(ctx, row); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "re-authorisation flagged", func() bool { _, ok := r.flags.Load(tenant); return ok })
+	waitFor(t, "the message expired", func() bool { return r.row(t, row.ID).State == persistence.OutboxFailed })
+	if failedAt := r.row(t, row.ID).UpdatedAt; failedAt.Before(row.ExpiresAt) {
+		t.Fatalf("failed at %v, before its validity ended at %v", failedAt, row.ExpiresAt)
+	}
+	if got := r.row(t, row.ID); !strings.HasPrefix(got.ErrorTitle, "expired") {
+		t.Fatalf("row %+v, want failed as expired", got)
+	}
+	if n, _ := r.graph.sends(row.ID); n != 1 {
+		t.Fatalf("sent %d times, want the one the 190 refused", n)
+	}
+	waitFor(t, "the conversation shows it failed", func() bool {
+		got, err := r.client.Message(ctx, tenant, customer, row.ID)
+		return err == nil && got.Found && got.Message.Status == StatusFailed
+	})
+}
+
 // QueueOutbound does the API's whole send in one call. Free-form text needs the customer's
 // window: the tenant vouches for it only from its copy of a summary showing it open, and
 // otherwise answers ErrWindowUnvouched, storing nothing. With the window open the message is

@@ -188,6 +188,7 @@ func (s *sender) settledOutcome(r *settled) {
 	switch r.row.State {
 	case persistence.OutboxQueued:
 		it.phase = phaseQueued
+		s.expiryScanAt = time.Time{} // queued again: its validity counts while blocked too
 		if r.head {
 			nq.q.release(it, now) // a retry: the head of its lane again
 		} else {

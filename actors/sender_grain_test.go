@@ -107,9 +107,44 @@ func (tenantSecrets) Open(s persistence.SealedSecret, aad string) (string, error
 
 type senderRig struct {
 	store  persistence.Store
+	outage *outageStore // the same store, with an outage it can be asked for
 	client *Client
 	graph  *fakeGraph
 	flags  sync.Map // tenant id → OnTenantFlags(…, true) seen
+}
+
+// outageStore is the rig's real store with one fault it can be asked for: the outbox refusing
+// writes to chosen rows for a while, as a store that is down refuses them.
+type outageStore struct {
+	persistence.Store
+	mu   sync.Mutex
+	down map[string]time.Time // message id → its writes fail until then
+}
+
+func (s *outageStore) Outbox() persistence.Outbox {
+	return outageOutbox{Outbox: s.Store.Outbox(), s: s}
+}
+
+// refuseWrites makes the outbox refuse writes to message id for d.
+func (s *outageStore) refuseWrites(id string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.down[id] = time.Now().Add(d)
+}
+
+type outageOutbox struct {
+	persistence.Outbox
+	s *outageStore
+}
+
+func (o outageOutbox) Transition(ctx context.Context, from persistence.OutboxState, m persistence.OutboxMessage) error {
+	o.s.mu.Lock()
+	until := o.s.down[m.ID]
+	o.s.mu.Unlock()
+	if time.Now().Before(until) {
+		return fmt.Errorf("outbox unreachable (the test's outage): %w", persistence.ErrUnavailable)
+	}
+	return o.Outbox.Transition(ctx, from, m)
 }
 
 var shared struct {
@@ -157,12 +192,13 @@ func startSharedSender() error {
 	if err != nil {
 		return err
 	}
-	store, err := embedded.Open(dir)
+	disk, err := embedded.Open(dir)
 	if err != nil {
 		return err
 	}
-	r := &senderRig{store: store, graph: &fakeGraph{calls: map[string]int{}, tokens: map[string]string{}, answers: map[string]func(int) (string, error){}, times: map[string][]time.Time{}}}
-	d := &Deps{Store: store, Graph: r.graph, Secrets: tenantSecrets{}, Outbound: OutboundPolicy{ReconcileAfter: 300 * time.Millisecond, QueueWindow: 10 * time.Second, Validity: time.Hour},
+	store := &outageStore{Store: disk, down: map[string]time.Time{}}
+	r := &senderRig{store: store, outage: store, graph: &fakeGraph{calls: map[string]int{}, tokens: map[string]string{}, answers: map[string]func(int) (string, error){}, times: map[string][]time.Time{}}}
+	d := &Deps{Store: store, Graph: r.graph, Secrets: tenantSecrets{}, Outbound: OutboundPolicy{ReconcileAfter: 300 * time.Millisecond, QueueWindow: 10 * time.Second, Validity: time.Hour, SendTimeout: 5 * time.Second},
 		OnTenantFlags: func(id string, _ bool) { r.flags.Store(id, true) },
 		// As the engine does: the directory flags the tenant only while it holds that token.
 		OnTokenRejected: func(id string, token persistence.SealedSecret) {
@@ -481,6 +517,31 @@ func TestSenderLate190ForAReplacedToken(t *testing.T) {
 	}
 	if tn, err := r.store.Directory().TenantByID(t.Context(), tenant); err != nil || tn.NeedsReauth {
 		t.Fatalf("directory after the late 190: needsReauth %v (%v)", tn.NeedsReauth, err)
+	}
+}
+
+// An outcome the store will not take for longer than its write may retry (an outage) is
+// written again until it lands: the row must not stay "sending" for as long as the
+// activation lives, and the message is not sent again.
+func TestSenderWritesAnOutcomeAgainAfterAStoreOutage(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	id := "outage-" + tenant
+	release := make(chan struct{})
+	r.graph.answer(id, func(int) (string, error) {
+		<-release
+		return "wamid.outage", nil
+	})
+	r.record(t, tenant, id, true)
+	waitFor(t, "the send out", func() bool { n, _ := r.graph.sends(id); return n == 1 })
+	r.outage.refuseWrites(id, 6*time.Second) // longer than the rig's SendTimeout (5 s)
+	close(release)
+	waitFor(t, "the outcome written once the store is back", func() bool {
+		row := r.row(t, id)
+		return row.State == persistence.OutboxSent && row.WAMID == "wamid.outage"
+	})
+	if n, _ := r.graph.sends(id); n != 1 {
+		t.Fatalf("sent %d times", n)
 	}
 }
 

@@ -128,7 +128,9 @@ func transition(ctx context.Context, ob persistence.Outbox, from persistence.Out
 			cur, gerr := ob.Get(ctx, row.ID)
 			switch {
 			case gerr != nil:
-				return fmt.Errorf("%w (and reading it back: %w)", err, gerr)
+				// Refused, and we cannot tell by whom: store trouble, not a decision made
+				// elsewhere (the caller tries again later instead of letting go).
+				return fmt.Errorf("outbox row %s refused the write (%v), and reading it back failed: %w", row.ID, err, gerr)
 			case cur.State == row.State && (row.State != persistence.OutboxSending || sameWrite(cur, row)):
 				// Our own write landed (an earlier try reported an error), or, for an outcome,
 				// another writer recorded the same one. A claim counts only if the stored

@@ -139,6 +139,12 @@ func (s *sender) attempted(r *attemptDone) {
 	}
 }
 
+// decidedElsewhere reports whether a refused outbox write means another writer settled the
+// row (or it is gone): a conflict that is not errBusy.
+func decidedElsewhere(err error) bool {
+	return !errors.Is(err, errBusy) && (errors.Is(err, persistence.ErrVersionConflict) || errors.Is(err, persistence.ErrNotFound))
+}
+
 // busyRetry is how soon a write refused by a busy row is tried again.
 const busyRetry = 2 * time.Second
 
@@ -163,17 +169,20 @@ func (s *sender) settledOutcome(r *settled) {
 	now := s.d.Now()
 	nq := s.number(it.row.PhoneNumberID)
 	switch {
-	case errors.Is(r.err, errBusy):
-		s.d.Log.Warn("outbox row busy; writing its outcome again shortly", "tenant", s.tenantID, "message", r.id, "to", r.row.State)
+	case r.err != nil && !decidedElsewhere(r.err):
+		// A busy row (a fence a dead process left), or store trouble that outlasted the
+		// write's own retries: the outcome is known and nobody else decided the message, so
+		// write it again shortly, for as long as it takes. Letting go would leave the row in
+		// its old state (sending, unknown) for as long as this activation lives — a busy
+		// tenant's may live for days — with the message neither sent again nor settled.
+		s.d.Log.Warn("outbox row not written; writing its outcome again shortly", "tenant", s.tenantID, "message", r.id, "to", r.row.State, "err", r.err)
 		tell := s.tell
 		time.AfterFunc(busyRetry, func() { tell(&resettle{id: r.id}) })
 		return
 	case r.err != nil:
 		s.attemptOver(it)
-		// Conflict: another activation decided this message. Anything else: the store
-		// refused for longer than a send may take; the row keeps its old state and the
-		// next activation reconciles it. Either way this activation lets go of it.
-		s.d.Log.Error("outbox transition failed; letting go of the message", "tenant", s.tenantID, "message", r.id,
+		// Conflict: another activation decided this message (or it is gone); it is not ours.
+		s.d.Log.Error("outbox transition refused; letting go of the message", "tenant", s.tenantID, "message", r.id,
 			"from", r.from, "to", r.row.State, "err", r.err)
 		if r.head {
 			nq.q.finish(it, now)

@@ -125,11 +125,23 @@ func (s *outageStore) Outbox() persistence.Outbox {
 	return outageOutbox{Outbox: s.Store.Outbox(), s: s}
 }
 
-// refuseWrites makes the outbox refuse writes to message id for d.
-func (s *outageStore) refuseWrites(id string, d time.Duration) {
+func (s *outageStore) Snapshots() persistence.Snapshots {
+	return outageSnapshots{Snapshots: s.Store.Snapshots(), s: s}
+}
+
+// refusing reports whether writes to key (a message id, a snapshot identity) fail now.
+func (s *outageStore) refusing(key string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.down[id] = time.Now().Add(d)
+	return time.Now().Before(s.down[key])
+}
+
+// refuseWrites makes the store refuse writes to key for d: an outbox row by its message id,
+// a conversation's snapshot and buckets by its identity.
+func (s *outageStore) refuseWrites(key string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.down[key] = time.Now().Add(d)
 }
 
 type outageOutbox struct {
@@ -138,13 +150,22 @@ type outageOutbox struct {
 }
 
 func (o outageOutbox) Transition(ctx context.Context, from persistence.OutboxState, m persistence.OutboxMessage) error {
-	o.s.mu.Lock()
-	until := o.s.down[m.ID]
-	o.s.mu.Unlock()
-	if time.Now().Before(until) {
+	if o.s.refusing(m.ID) {
 		return fmt.Errorf("outbox unreachable (the test's outage): %w", persistence.ErrUnavailable)
 	}
 	return o.Outbox.Transition(ctx, from, m)
+}
+
+type outageSnapshots struct {
+	persistence.Snapshots
+	s *outageStore
+}
+
+func (o outageSnapshots) Commit(ctx context.Context, snap persistence.Snapshot, buckets []persistence.Bucket) error {
+	if o.s.refusing(snap.Identity) {
+		return fmt.Errorf("snapshots unreachable (the test's outage): %w", persistence.ErrUnavailable)
+	}
+	return o.Snapshots.Commit(ctx, snap, buckets)
 }
 
 var shared struct {
@@ -540,6 +561,33 @@ func TestSenderWritesAnOutcomeAgainAfterAStoreOutage(t *testing.T) {
 		row := r.row(t, id)
 		return row.State == persistence.OutboxSent && row.WAMID == "wamid.outage"
 	})
+	if n, _ := r.graph.sends(id); n != 1 {
+		t.Fatalf("sent %d times", n)
+	}
+}
+
+// Meta refuses a message while its conversation cannot record anything: no status webhook
+// will ever tell the conversation of a refusal, so the failure is not written to the outbox
+// (and left out of the conversation for good) but settled again, conversation first, until
+// the conversation takes it.
+func TestSenderTellsTheConversationOfAFailureAfterItsOutage(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	id := "conv-outage-" + tenant
+	release := make(chan struct{})
+	r.graph.answer(id, func(int) (string, error) {
+		<-release
+		return "", &SendFailure{Class: ClassFail, Code: 131026, Title: "Message undeliverable"}
+	})
+	r.record(t, tenant, id, true)
+	waitFor(t, "the send out", func() bool { n, _ := r.graph.sends(id); return n == 1 })
+	r.outage.refuseWrites(ConversationIdentity(tenant, customer), 6*time.Second) // longer than SendTimeout (5 s)
+	close(release)
+	waitFor(t, "the conversation shows the failure", func() bool {
+		got, err := r.client.Message(t.Context(), tenant, customer, id)
+		return err == nil && got.Found && got.Message.Status == StatusFailed && got.Message.Error != nil && got.Message.Error.Code == 131026
+	})
+	waitFor(t, "the outbox row failed", func() bool { return r.row(t, id).State == persistence.OutboxFailed })
 	if n, _ := r.graph.sends(id); n != 1 {
 		t.Fatalf("sent %d times", n)
 	}

@@ -100,7 +100,13 @@ func (s *sender) runSettle(it *outItem) {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		if job.conv != nil {
-			tellConversation(ctx, node, job.row, job.conv, d)
+			if err := tellConversation(ctx, node, job.row, job.conv, d); err != nil && job.conv.Status == StatusFailed {
+				// Nothing else would ever tell it (Meta sends no status webhook for a message
+				// it refused), and a failed row would not be settled again: the conversation
+				// would say "queued" for good. Write nothing yet; the settle is tried again.
+				tell(&settled{id: job.row.ID, from: from, row: job.row, head: job.head, err: fmt.Errorf("%w: %w", errUntold, err), untold: job.conv})
+				return
+			}
 		}
 		err := transition(ctx, store.Outbox(), from, job.row, true)
 		tell(&settled{id: job.row.ID, from: from, row: job.row, head: job.head, err: err})
@@ -162,17 +168,24 @@ func sameWrite(stored, row persistence.OutboxMessage) bool {
 	return stored.Attempts == row.Attempts && stored.UpdatedAt.Sub(row.UpdatedAt).Abs() < time.Millisecond
 }
 
-// tellConversation hands an outcome to the message's conversation (best effort: status
-// webhooks carrying the message id repair a lost one).
-func tellConversation(ctx context.Context, node *cluster.Node, row persistence.OutboxMessage, r *OutboundResult, d *Deps) {
+// tellConversation hands an outcome to the message's conversation. Status webhooks carrying
+// the message id repair a lost "sent"; a refusal by Meta brings none, so runSettle does not
+// take a failure's tell as best effort.
+func tellConversation(ctx context.Context, node *cluster.Node, row persistence.OutboxMessage, r *OutboundResult, d *Deps) error {
 	identity, ok := conversationOf(row)
 	if !ok || node == nil {
-		return
+		return nil
 	}
 	if _, err := node.Call(ctx, KindConversation, identity, r); err != nil {
 		d.Log.Warn("conversation not told of send outcome", "conversation", identity, "message", row.ID, "status", r.Status, "err", err)
+		return fmt.Errorf("tell conversation %s: %w", identity, err)
 	}
+	return nil
 }
+
+// errUntold: a failure's outcome was not written because its conversation could not be
+// told first (runSettle); the settle is tried again, telling it first.
+var errUntold = errors.New("conversation not told of the failure")
 
 // outboxLoaded carries queued rows read back from the outbox, and the count of pending
 // rows (the backlog) begun when the sender had accepted countFrom sends; counted false

@@ -24,6 +24,8 @@ type settled struct {
 	row  persistence.OutboxMessage
 	head bool
 	err  error
+	// untold is the outcome the conversation could not be told (errUntold), to tell again.
+	untold *OutboundResult
 }
 
 // resettle retries a settle whose row was busy.
@@ -142,7 +144,8 @@ func (s *sender) attempted(r *attemptDone) {
 // decidedElsewhere reports whether a refused outbox write means another writer settled the
 // row (or it is gone): a conflict that is not errBusy.
 func decidedElsewhere(err error) bool {
-	return !errors.Is(err, errBusy) && (errors.Is(err, persistence.ErrVersionConflict) || errors.Is(err, persistence.ErrNotFound))
+	return !errors.Is(err, errBusy) && !errors.Is(err, errUntold) &&
+		(errors.Is(err, persistence.ErrVersionConflict) || errors.Is(err, persistence.ErrNotFound))
 }
 
 // busyRetry is how soon a write refused by a busy row is tried again.
@@ -176,6 +179,9 @@ func (s *sender) settledOutcome(r *settled) {
 		// its old state (sending, unknown) for as long as this activation lives — a busy
 		// tenant's may live for days — with the message neither sent again nor settled.
 		s.d.Log.Warn("outbox row not written; writing its outcome again shortly", "tenant", s.tenantID, "message", r.id, "to", r.row.State, "err", r.err)
+		if r.untold != nil && it.pending != nil {
+			it.pending.conv = r.untold
+		}
 		tell := s.tell
 		time.AfterFunc(busyRetry, func() { tell(&resettle{id: r.id}) })
 		return

@@ -131,7 +131,7 @@ func (s *sender) announceUnknown(rows []persistence.OutboxMessage, now time.Time
 				if m, err := OutboundMessage(r.ID, r.Request, r.CreatedAt); err == nil {
 					res.Message = &m
 				}
-				tellConversation(ctx, node, r, res, d)
+				_ = tellConversation(ctx, node, r, res, d) // best effort: the record is restored on the next check
 			})
 		}
 		wg.Wait()

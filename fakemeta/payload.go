@@ -10,9 +10,9 @@ import (
 )
 
 // The webhook bodies fakemeta posts, shaped like fixtures/webhooks (inbound_text.json,
-// status_*.json): v24+ payloads, so statuses carry no conversation block. They are our own
-// structs rather than graph's decoding types because Meta omits absent members, and the
-// decoding types (rightly) have no omitempty.
+// status_*.json): v24+ payloads, so statuses carry no conversation block, serialised as
+// Meta does (metaEscape). They are our own structs rather than graph's decoding types
+// because Meta omits absent members, and the decoding types (rightly) have no omitempty.
 
 type hookBody struct {
 	Object string      `json:"object"`
@@ -71,10 +71,10 @@ type where struct {
 func (w where) body(v hookValue) []byte {
 	v.MessagingProduct = graph.MessagingProduct
 	v.Metadata = graph.Metadata{DisplayPhoneNumber: w.display, PhoneNumberID: w.phoneNumberID}
-	b, _ := json.Marshal(hookBody{Object: graph.ObjectWhatsApp, Entry: []hookEntry{{
+	b, _ := json.MarshalWithOption(hookBody{Object: graph.ObjectWhatsApp, Entry: []hookEntry{{
 		ID: w.wabaID, Changes: []hookChange{{Value: v, Field: graph.FieldMessages}},
-	}}})
-	return b // these types always marshal
+	}}}, json.DisableHTMLEscape())
+	return metaEscape(b) // these types always marshal
 }
 
 func unixString(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }

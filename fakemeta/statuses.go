@@ -2,7 +2,6 @@ package fakemeta
 
 import (
 	"math/rand/v2"
-	"slices"
 	"strings"
 	"time"
 
@@ -20,30 +19,38 @@ type statusPlan struct {
 	failCode        int // non-zero: the send fails asynchronously with this code
 }
 
+// statusStep is one status of the plan: what happened and when (its timestamp), and when
+// it is posted — the same moment unless the statuses were reordered.
 type statusStep struct {
-	status string
-	delay  time.Duration
+	status   string
+	happened time.Time
+	delay    time.Duration // after the send, when the step is posted
 }
 
 // scheduleStatuses posts the send's statuses: sent → delivered → read at their delays, or
 // one failed. Pricing rides on sent and on one of delivered/read, never both (W-ST). With
-// ReorderRate the statuses swap slots (read first); with DuplicateRate a webhook is posted
-// twice. One goroutine walks a message's steps in order, so reordering is deterministic.
+// ReorderRate the statuses swap slots (read first), each stamped with when it happened (its
+// own delay after the send, on Config.Clock); with DuplicateRate a webhook is posted twice.
+// One goroutine walks a message's steps in order, so reordering is deterministic.
 func (s *Server) scheduleStatuses(p statusPlan) {
 	c := s.cfg.Statuses
 	if c.Disabled {
 		return
 	}
+	sentAt := s.now()
+	step := func(status string, delay time.Duration) statusStep {
+		return statusStep{status: status, happened: sentAt.Add(delay), delay: delay}
+	}
 	var steps []statusStep
 	if p.failCode != 0 {
-		steps = []statusStep{{graph.StatusFailed, c.SentDelay}}
+		steps = []statusStep{step(graph.StatusFailed, c.SentDelay)}
 	} else {
-		steps = append(steps, statusStep{graph.StatusSent, c.SentDelay})
+		steps = append(steps, step(graph.StatusSent, c.SentDelay))
 		if !c.SkipDelivered {
-			steps = append(steps, statusStep{graph.StatusDelivered, c.DeliveredDelay})
+			steps = append(steps, step(graph.StatusDelivered, c.DeliveredDelay))
 		}
 		if !c.SkipRead {
-			steps = append(steps, statusStep{graph.StatusRead, c.ReadDelay})
+			steps = append(steps, step(graph.StatusRead, c.ReadDelay))
 		}
 	}
 	pricedSecond := graph.StatusDelivered
@@ -51,13 +58,12 @@ func (s *Server) scheduleStatuses(p statusPlan) {
 		pricedSecond = graph.StatusRead
 	}
 	if len(steps) > 1 && chance(c.ReorderRate) {
-		names := make([]string, len(steps))
-		for i, st := range steps {
-			names[i] = st.status
-		}
-		slices.Reverse(names)
-		for i := range steps {
-			steps[i].status = names[i]
+		// The statuses swap posting slots; each keeps the moment it happened, as Meta's
+		// keep theirs (fixtures/webhooks/sequence_out_of_order_and_duplicate.json: read
+		// arrives first with the later timestamp).
+		for i, j := 0, len(steps)-1; i < j; i, j = i+1, j-1 {
+			steps[i].status, steps[j].status = steps[j].status, steps[i].status
+			steps[i].happened, steps[j].happened = steps[j].happened, steps[i].happened
 		}
 	}
 	start := time.Now()
@@ -67,7 +73,7 @@ func (s *Server) scheduleStatuses(p statusPlan) {
 				return
 			}
 			hs := hookStatus{
-				ID: p.wamid, Status: st.status, Timestamp: unixString(s.now()),
+				ID: p.wamid, Status: st.status, Timestamp: unixString(st.happened),
 				RecipientID: p.recipientID, RecipientUserID: p.recipientUserID, BizOpaqueCallbackData: p.callbackData,
 			}
 			switch st.status {

@@ -100,6 +100,40 @@ func TestDuplicatesAndReordering(t *testing.T) {
 	}
 }
 
+// Reordered statuses keep the moments they happened, whatever order they arrive in: read
+// comes first but with the latest timestamp, as in
+// fixtures/webhooks/sequence_out_of_order_and_duplicate.json.
+func TestReorderedStatusesKeepTheirTimestamps(t *testing.T) {
+	sk := startSink(t)
+	clock := newFakeClock()
+	clock.Advance(999 * time.Millisecond) // the millisecond delays below cross into the next second
+	sentAt := clock.Now()
+	s := startFake(t, Config{CallbackURL: sk.url, IgnoreWindow: true, Clock: clock.Now, Statuses: StatusConfig{
+		DeliveredDelay: time.Millisecond, ReadDelay: 2 * time.Millisecond, ReorderRate: 1}})
+	r, err := clientFor(t, s).SendMessage(bg(), tokenA, pnA, text(user, "hi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "three statuses", func() bool { return len(sk.statusesOf(r.WAMID())) == 3 })
+	if got := fmt.Sprint(sk.statusesOf(r.WAMID())); got != "[read delivered sent]" {
+		t.Fatalf("arrival order %s", got)
+	}
+	happened := map[string]time.Time{
+		graph.StatusSent:      sentAt,
+		graph.StatusDelivered: sentAt.Add(time.Millisecond),
+		graph.StatusRead:      sentAt.Add(2 * time.Millisecond),
+	}
+	statuses, _, _ := sk.snapshot()
+	for _, st := range statuses {
+		if want := happened[st.Status].Unix(); int64(st.Timestamp) != want {
+			t.Errorf("%s stamped %d, happened at %d", st.Status, st.Timestamp, want)
+		}
+	}
+	if statuses[0].Timestamp <= statuses[2].Timestamp {
+		t.Errorf("read (first to arrive) %d is not later than sent %d", statuses[0].Timestamp, statuses[2].Timestamp)
+	}
+}
+
 func TestWebhookRetries(t *testing.T) {
 	sk := startSink(t)
 	sk.failFirst = 2

@@ -2,6 +2,7 @@ package fakemeta
 
 import (
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -131,6 +132,50 @@ func TestReorderedStatusesKeepTheirTimestamps(t *testing.T) {
 	}
 	if statuses[0].Timestamp <= statuses[2].Timestamp {
 		t.Errorf("read (first to arrive) %d is not later than sent %d", statuses[0].Timestamp, statuses[2].Timestamp)
+	}
+}
+
+// Each status is delivered and retried on its own: a sent whose first POST fails is
+// retried after its backoff, by which time delivered and read have landed (Meta's retried
+// sent can arrive after read, WHATSAPP.md §1.3).
+func TestRetriedStatusDoesNotHoldBackLaterOnes(t *testing.T) {
+	sk := startSink(t)
+	sk.failFirst = 1 // the first POST is sent's
+	s := startFake(t, Config{CallbackURL: sk.url, IgnoreWindow: true, Webhooks: WebhookConfig{Backoff: 300 * time.Millisecond, Attempts: 3}})
+	r, err := clientFor(t, s).SendMessage(bg(), tokenA, pnA, text(user, "hi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "three statuses", func() bool { return len(sk.statusesOf(r.WAMID())) == 3 })
+	if got := fmt.Sprint(sk.statusesOf(r.WAMID())); got != "[delivered read sent]" {
+		t.Fatalf("arrival order %s", got)
+	}
+	eventually(t, "three deliveries counted", func() bool { return s.Stats().Webhooks.Delivered == 3 })
+	if w := s.Stats().Webhooks; w.Attempts != 4 || w.Dropped != 0 {
+		t.Fatalf("%+v", w)
+	}
+}
+
+// However many messages have statuses pending, their delivery runs on a fixed number of
+// goroutines (1 + WebhookConfig.Concurrency), not one per message or status.
+func TestPendingStatusesUseBoundedGoroutines(t *testing.T) {
+	const sends, concurrency = 5000, 8
+	s := startFake(t, Config{CallbackURL: "http://127.0.0.1:1/unused", Webhooks: WebhookConfig{Concurrency: concurrency},
+		Statuses: StatusConfig{SentDelay: time.Hour, DeliveredDelay: time.Hour, ReadDelay: time.Hour}})
+	at := where{wabaID: wabaA, phoneNumberID: pnA, display: displayA}
+	schedule := func(i int) {
+		s.scheduleStatuses(statusPlan{at: at, wamid: fmt.Sprintf("wamid.%d", i), recipientID: userWaID})
+	}
+	before := runtime.NumGoroutine()
+	schedule(0)
+	started := runtime.NumGoroutine() - before
+	for i := 1; i < sends; i++ {
+		schedule(i)
+	}
+	// Two spare for fasthttp's own comings and goings (its server starts a worker-pool
+	// cleaner once it serves).
+	if grown := runtime.NumGoroutine() - before; started > 1+concurrency+2 || grown > started+2 {
+		t.Fatalf("%d goroutines for one message's pending statuses, %d for %d messages'", started, grown, sends)
 	}
 }
 

@@ -10,7 +10,9 @@ import (
 
 // errorText is Meta's title, default details and HTTP status for a code. Titles and
 // details are those of the shared fixtures (graph/error_*.json); the status follows Meta's
-// older table, which its servers still roughly follow (clients must not branch on it).
+// older table as WHATSAPP.md §2.2 gives it — 401 for 0/190, 403 for 10/200-299/368/131031/
+// 131005, 404 for 132001, 500 for 3/131000/131016/131045/131057/133000, 503 for 2/133004,
+// else 400 — which its servers still roughly follow (clients must not branch on it).
 func errorText(code int) (title, details string, status int) {
 	switch code {
 	case 100:
@@ -23,7 +25,7 @@ func errorText(code int) (title, details string, status int) {
 	case 131000:
 		return "Something went wrong", "Message failed to send due to an unknown error.", http.StatusInternalServerError
 	case 131016:
-		return "Service unavailable", "A service is temporarily unavailable.", http.StatusServiceUnavailable
+		return "Service unavailable", "A service is temporarily unavailable.", http.StatusInternalServerError
 	case 131008:
 		return "Required parameter is missing", "", http.StatusBadRequest
 	case 131009:
@@ -58,6 +60,9 @@ func errorText(code int) (title, details string, status int) {
 		return "Two step verification PIN Mismatch", "Two step verification PIN incorrect.", http.StatusBadRequest
 	case 133010:
 		return "Account not registered", "Phone number not registered on the WhatsApp Business Platform.", http.StatusBadRequest
+	case 131031:
+		return "Account has been locked",
+			"The WhatsApp Business Account associated with the app has been restricted or disabled for violating a platform policy, or we were unable to verify data included in the request against data set on the WhatsApp Business Account (e.g, the two-step pin included in the request is incorrect).", http.StatusForbidden
 	case 368:
 		return "Temporarily blocked for policies violations",
 			"The WhatsApp Business Account associated with the app has been restricted or disabled for violating a platform policy.", http.StatusForbidden
@@ -68,7 +73,7 @@ func errorText(code int) (title, details string, status int) {
 	case 80007:
 		return "There have been too many calls to this WhatsApp Business account. Wait a bit and try again.", "", http.StatusBadRequest
 	case 131057:
-		return "Account in maintenance mode", "Business Account is in maintenance mode.", http.StatusServiceUnavailable
+		return "Account in maintenance mode", "Business Account is in maintenance mode.", http.StatusInternalServerError
 	case 2:
 		return "Service temporarily unavailable", "", http.StatusServiceUnavailable
 	}

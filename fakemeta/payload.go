@@ -37,11 +37,14 @@ type hookValue struct {
 	Statuses         []hookStatus   `json:"statuses,omitempty"`
 }
 
+// hookContact is the user a change is about. Status webhooks of the 2026 BSUID shape name
+// the user by user_id and may leave wa_id out (WHATSAPP.md §1.5).
 type hookContact struct {
 	Profile struct {
 		Name string `json:"name"`
 	} `json:"profile"`
-	WaID string `json:"wa_id"`
+	WaID   string `json:"wa_id,omitempty"`
+	UserID string `json:"user_id,omitempty"`
 }
 
 type hookMessage struct {
@@ -89,9 +92,9 @@ func (w where) inboundText(waID, name, wamid, text string, at time.Time) []byte 
 	})
 }
 
-// status is one status of a sent message.
-func (w where) status(st hookStatus) []byte {
-	return w.body(hookValue{Statuses: []hookStatus{st}})
+// status is one status of a sent message, with the contacts block it carries (if any).
+func (w where) status(st hookStatus, contacts []hookContact) []byte {
+	return w.body(hookValue{Contacts: contacts, Statuses: []hookStatus{st}})
 }
 
 // failure is the errors member of a failed status (title == message, as Meta sends).

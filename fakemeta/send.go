@@ -119,6 +119,10 @@ func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequ
 	if failCode != 0 {
 		n.stats.async[failCode]++
 	}
+	profileName := ""
+	if userID != "" {
+		profileName = n.profiles[key]
+	}
 	drop := n.takeDrop()
 	wamid := s.newWAMID(key, false)
 	n.logSent(SentMessage{
@@ -132,7 +136,7 @@ func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequ
 	// Scheduled before the answer is written: like Meta's, a status webhook can beat the
 	// send response to the engine.
 	s.scheduleStatuses(statusPlan{
-		at: at, wamid: wamid, recipientID: waID, recipientUserID: userID,
+		at: at, wamid: wamid, recipientID: waID, recipientUserID: userID, profileName: profileName,
 		callbackData: req.BizOpaqueCallbackData, pricing: pricingFor(req, category, inWindow), failCode: failCode,
 	})
 	if drop {

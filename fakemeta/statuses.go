@@ -14,6 +14,7 @@ type statusPlan struct {
 	wamid           string
 	recipientID     string // wa_id for phone sends
 	recipientUserID string // BSUID sends
+	profileName     string // the user's, as last seen on an inbound message (BSUID sends)
 	callbackData    string
 	pricing         graph.Pricing
 	failCode        int // non-zero: the send fails asynchronously with this code
@@ -62,13 +63,26 @@ func (s *Server) scheduleStatuses(p statusPlan) {
 		case graph.StatusFailed:
 			hs.Errors = failure(p.failCode, "")
 		}
-		post := &statusPost{due: start.Add(st.delay), wabaID: p.at.wabaID, body: p.at.status(hs)}
+		post := &statusPost{due: start.Add(st.delay), wabaID: p.at.wabaID, body: p.at.status(hs, p.contacts(st.status))}
 		queue(post)
 		if chance(c.DuplicateRate) {
 			queue(&statusPost{due: post.due, wabaID: post.wabaID, body: post.body})
 		}
 	}
 	s.queueStatuses(first)
+}
+
+// contacts is the contacts block of the status webhook: the 2026 BSUID shape —
+// recipient_user_id, no recipient_id — carries the user as contacts[{profile, user_id}],
+// except on failed (WHATSAPP.md §1.5). Statuses of phone sends keep the shape every status
+// fixture shows, without contacts.
+func (p statusPlan) contacts(status string) []hookContact {
+	if p.recipientUserID == "" || status == graph.StatusFailed {
+		return nil
+	}
+	c := hookContact{UserID: p.recipientUserID}
+	c.Profile.Name = p.profileName
+	return []hookContact{c}
 }
 
 // planSteps is a send's statuses, sent at sentAt: sent → delivered → read at their delays,

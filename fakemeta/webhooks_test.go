@@ -1,6 +1,7 @@
 package fakemeta
 
 import (
+	"bytes"
 	"fmt"
 	"runtime"
 	"testing"
@@ -77,6 +78,60 @@ func TestStatusesToBSUIDAndFreeService(t *testing.T) {
 		// Without delivered, read carries the second pricing.
 		if st.Pricing == nil || st.Pricing.Type != "free_customer_service" || st.Pricing.Category != "service" || st.Pricing.Billable {
 			t.Fatalf("%s: %+v", st.Status, st.Pricing)
+		}
+	}
+}
+
+// Statuses of a BSUID send carry the 2026 contacts block — contacts[{profile{name},
+// user_id}], no wa_id — except failed (WHATSAPP.md §1.5); statuses of phone sends keep the
+// shape of every status fixture, without contacts.
+func TestStatusContacts(t *testing.T) {
+	const bsuid = "BR.48120937561230984412"
+	sk := startSink(t)
+	s := startFake(t, Config{CallbackURL: sk.url})
+	c := clientFor(t, s)
+	if _, err := s.SendInbound(bg(), pnA, bsuid, "Ana S.", "oi"); err != nil {
+		t.Fatal(err)
+	}
+	s.OpenWindow(pnA, userWaID)
+	toUser, err := c.SendMessage(bg(), tokenA, pnA, graph.NewMessageToUser(bsuid).WithText("oi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	toPhone, err := c.SendMessage(bg(), tokenA, pnA, text(user, "oi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.FailNextAsync(pnA, 131050, 1)
+	failed, err := c.SendMessage(bg(), tokenA, pnA, graph.NewMessageToUser(bsuid).WithText("promo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "seven statuses", func() bool {
+		return len(sk.statusesOf(toUser.WAMID()))+len(sk.statusesOf(toPhone.WAMID()))+len(sk.statusesOf(failed.WAMID())) == 7
+	})
+	for _, body := range sk.rawBodies() {
+		w, err := graph.ParseWebhook(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, _ := w.Entry[0].Changes[0].MessagesValue()
+		if len(v.Statuses) == 0 {
+			continue // the inbound message
+		}
+		st := v.Statuses[0]
+		switch {
+		case st.ID == toUser.WAMID():
+			if len(v.Contacts) != 1 || v.Contacts[0] != (graph.Contact{Profile: graph.Profile{Name: "Ana S."}, UserID: bsuid}) {
+				t.Errorf("%s to a BSUID: contacts %+v", st.Status, v.Contacts)
+			}
+			if bytes.Contains(body, []byte(`"wa_id"`)) {
+				t.Errorf("%s to a BSUID names a wa_id: %s", st.Status, body)
+			}
+		case st.ID == failed.WAMID() && st.Status != graph.StatusFailed:
+			t.Errorf("%s for a failed send", st.Status)
+		case len(v.Contacts) != 0: // failed, or to a phone number
+			t.Errorf("%s of %s: contacts %+v", st.Status, st.ID, v.Contacts)
 		}
 	}
 }

@@ -8,75 +8,12 @@ import (
 	"github.com/switchboard/switchboard/transport/graph"
 )
 
-// errorText is Meta's title, default details and HTTP status for a code. Titles and
-// details are those of the shared fixtures (graph/error_*.json); the status follows Meta's
-// older table, which its servers still roughly follow (clients must not branch on it).
-func errorText(code int) (title, details string, status int) {
-	switch code {
-	case 100:
-		return "Invalid parameter", "", http.StatusBadRequest
-	case 130429:
-		return "Rate limit hit", "Cloud API message throughput has been reached.", http.StatusBadRequest
-	case 131056:
-		return "(Business Account, Consumer Account) pair rate limit hit",
-			"Too many messages sent from the sender phone number to the same recipient phone number in a short period of time.", http.StatusBadRequest
-	case 131000:
-		return "Something went wrong", "Message failed to send due to an unknown error.", http.StatusInternalServerError
-	case 131016:
-		return "Service unavailable", "A service is temporarily unavailable.", http.StatusServiceUnavailable
-	case 131008:
-		return "Required parameter is missing", "", http.StatusBadRequest
-	case 131009:
-		return "Parameter value is not valid", "", http.StatusBadRequest
-	case 131053:
-		return "Media upload error", "Unable to upload the media used in the message.", http.StatusBadRequest
-	case 131026:
-		return "Message undeliverable", "Unable to deliver message. Reasons can include: the recipient phone number is not a WhatsApp phone number.", http.StatusBadRequest
-	case 131042:
-		return "Business eligibility payment issue",
-			"Message failed to send because there were one or more errors related to your payment method.", http.StatusBadRequest
-	case 131047:
-		return "Re-engagement message",
-			"Message failed to send because more than 24 hours have passed since the customer last replied to this number.", http.StatusBadRequest
-	case 131048:
-		return "Spam rate limit hit",
-			"Message failed to send because there are restrictions on how many messages can be sent from this phone number. This may be because too many previous messages were blocked or flagged as spam.", http.StatusBadRequest
-	case 131049:
-		return "This message was not delivered to maintain healthy ecosystem engagement.",
-			"In order to maintain a healthy ecosystem engagement, the message failed to be delivered.", http.StatusBadRequest
-	case 132000:
-		return "Number of parameters does not match the expected number of params", "", http.StatusBadRequest
-	case 132001:
-		return "Template name does not exist in the translation", "", http.StatusNotFound
-	case 132012:
-		return "Parameter format does not match format in the created template", "", http.StatusBadRequest
-	case 132015:
-		return "Template is paused", "Template is paused due to low quality so it cannot be sent in a template message.", http.StatusBadRequest
-	case 132016:
-		return "Template is disabled", "Template has been paused too many times due to low quality and is now permanently disabled.", http.StatusBadRequest
-	case 133005:
-		return "Two step verification PIN Mismatch", "Two step verification PIN incorrect.", http.StatusBadRequest
-	case 133010:
-		return "Account not registered", "Phone number not registered on the WhatsApp Business Platform.", http.StatusBadRequest
-	case 368:
-		return "Temporarily blocked for policies violations",
-			"The WhatsApp Business Account associated with the app has been restricted or disabled for violating a platform policy.", http.StatusForbidden
-	case 200:
-		return "Permissions error", "", http.StatusForbidden
-	case 4:
-		return "Application request limit reached", "", http.StatusBadRequest
-	case 80007:
-		return "There have been too many calls to this WhatsApp Business account. Wait a bit and try again.", "", http.StatusBadRequest
-	case 131057:
-		return "Account in maintenance mode", "Business Account is in maintenance mode.", http.StatusServiceUnavailable
-	case 2:
-		return "Service temporarily unavailable", "", http.StatusServiceUnavailable
-	}
-	return "Error", "", http.StatusBadRequest
-}
-
-// apiError is the Graph error for code with details (the catalogue's when empty).
+// apiError is the Graph error for code with details (the catalogue's when empty). 190 is
+// answered as Meta answers a token that has expired.
 func apiError(code int, details string) *graph.APIError {
+	if code == 190 {
+		return tokenError(463)
+	}
 	title, def, status := errorText(code)
 	if details == "" {
 		details = def

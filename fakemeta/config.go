@@ -87,7 +87,8 @@ type WebhookConfig struct {
 	// 100 ms and 2 s.
 	Backoff    time.Duration
 	MaxBackoff time.Duration
-	// Concurrency bounds POSTs in flight (Meta delivers concurrently); default 64.
+	// Concurrency bounds POSTs in flight (Meta delivers concurrently) and is how many
+	// goroutines post status webhooks, however many are pending; default 64.
 	Concurrency int
 }
 

@@ -37,6 +37,7 @@ type sink struct {
 	failFirst int // answer 500 to this many requests first
 	requests  int
 	bad       []string
+	bodies    [][]byte // accepted bodies, as received
 	statuses  []graph.Status
 	messages  []graph.Message
 	contacts  []graph.Contact
@@ -76,6 +77,7 @@ func startSink(t *testing.T) *sink {
 			ctx.SetStatusCode(400)
 			return
 		}
+		s.bodies = append(s.bodies, body)
 		for _, e := range w.Entry {
 			for _, c := range e.Changes {
 				v, err := c.MessagesValue()
@@ -100,6 +102,13 @@ func (s *sink) snapshot() (statuses []graph.Status, messages []graph.Message, ba
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]graph.Status(nil), s.statuses...), append([]graph.Message(nil), s.messages...), append([]string(nil), s.bad...)
+}
+
+// rawBodies are the accepted bodies as they arrived, in order.
+func (s *sink) rawBodies() [][]byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([][]byte(nil), s.bodies...)
 }
 
 // statusesOf are the statuses that arrived for wamid, in arrival order.

@@ -32,8 +32,9 @@ func digitsOrID(id string) string {
 }
 
 // SendInbound posts one signed inbound text webhook from waID (profile name) to the
-// number's callback, opening the user's window, and returns the message's wamid once the
-// callback answered 200 (or the error after the retries).
+// number's callback, opening the user's window and remembering the name for the contacts
+// of later status webhooks, and returns the message's wamid once the callback answered 200
+// (or the error after the retries).
 func (s *Server) SendInbound(ctx context.Context, phoneNumberID, waID, name, text string) (string, error) {
 	n := s.number(phoneNumberID)
 	if n == nil {
@@ -43,6 +44,9 @@ func (s *Server) SendInbound(ctx context.Context, phoneNumberID, waID, name, tex
 	now := s.now()
 	n.mu.Lock()
 	n.windows[digitsOrID(waID)] = now
+	if name != "" {
+		n.profiles[digitsOrID(waID)] = name
+	}
 	n.stats.inbound++
 	at := where{wabaID: n.wabaID, phoneNumberID: n.id, display: n.display}
 	n.mu.Unlock()

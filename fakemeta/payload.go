@@ -10,9 +10,9 @@ import (
 )
 
 // The webhook bodies fakemeta posts, shaped like fixtures/webhooks (inbound_text.json,
-// status_*.json): v24+ payloads, so statuses carry no conversation block. They are our own
-// structs rather than graph's decoding types because Meta omits absent members, and the
-// decoding types (rightly) have no omitempty.
+// status_*.json): v24+ payloads, so statuses carry no conversation block, serialised as
+// Meta does (metaEscape). They are our own structs rather than graph's decoding types
+// because Meta omits absent members, and the decoding types (rightly) have no omitempty.
 
 type hookBody struct {
 	Object string      `json:"object"`
@@ -37,11 +37,14 @@ type hookValue struct {
 	Statuses         []hookStatus   `json:"statuses,omitempty"`
 }
 
+// hookContact is the user a change is about. Status webhooks of the 2026 BSUID shape name
+// the user by user_id and may leave wa_id out (WHATSAPP.md §1.5).
 type hookContact struct {
 	Profile struct {
 		Name string `json:"name"`
 	} `json:"profile"`
-	WaID string `json:"wa_id"`
+	WaID   string `json:"wa_id,omitempty"`
+	UserID string `json:"user_id,omitempty"`
 }
 
 type hookMessage struct {
@@ -71,10 +74,10 @@ type where struct {
 func (w where) body(v hookValue) []byte {
 	v.MessagingProduct = graph.MessagingProduct
 	v.Metadata = graph.Metadata{DisplayPhoneNumber: w.display, PhoneNumberID: w.phoneNumberID}
-	b, _ := json.Marshal(hookBody{Object: graph.ObjectWhatsApp, Entry: []hookEntry{{
+	b, _ := json.MarshalWithOption(hookBody{Object: graph.ObjectWhatsApp, Entry: []hookEntry{{
 		ID: w.wabaID, Changes: []hookChange{{Value: v, Field: graph.FieldMessages}},
-	}}})
-	return b // these types always marshal
+	}}}, json.DisableHTMLEscape())
+	return metaEscape(b) // these types always marshal
 }
 
 func unixString(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
@@ -89,9 +92,9 @@ func (w where) inboundText(waID, name, wamid, text string, at time.Time) []byte 
 	})
 }
 
-// status is one status of a sent message.
-func (w where) status(st hookStatus) []byte {
-	return w.body(hookValue{Statuses: []hookStatus{st}})
+// status is one status of a sent message, with the contacts block it carries (if any).
+func (w where) status(st hookStatus, contacts []hookContact) []byte {
+	return w.body(hookValue{Contacts: contacts, Statuses: []hookStatus{st}})
 }
 
 // failure is the errors member of a failed status (title == message, as Meta sends).

@@ -44,6 +44,7 @@ type number struct {
 	busiestSends, busiestAccepted busiestSecond
 	pairs                         map[string]*bucket
 	windows                       map[string]time.Time // recipient key → last inbound
+	profiles                      map[string]string    // recipient key → profile name, from inbound
 	stats                         numberStats
 	sent                          []SentMessage
 	inject                        injections
@@ -66,7 +67,7 @@ func (s *Server) AddNumber(phoneNumberID, wabaID, displayNumber, accessToken str
 	s.numbers[phoneNumberID] = &number{
 		id: phoneNumberID, wabaID: wabaID, display: displayNumber,
 		registered: true, throughput: s.cfg.Throughput,
-		pairs: map[string]*bucket{}, windows: map[string]time.Time{},
+		pairs: map[string]*bucket{}, windows: map[string]time.Time{}, profiles: map[string]string{},
 		stats: newNumberStats(),
 		info: graph.PhoneNumber{
 			ID: phoneNumberID, DisplayPhoneNumber: formatDisplay(displayNumber), VerifiedName: "Fake Business " + displayNumber,

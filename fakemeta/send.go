@@ -121,6 +121,10 @@ func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequ
 	}
 	lost, gatewayStatus := n.takeLost()
 	late := n.takeLate()
+	profileName := ""
+	if userID != "" {
+		profileName = n.profiles[key]
+	}
 	wamid := s.newWAMID(key, false)
 	n.logSent(SentMessage{
 		WAMID: wamid, PhoneNumberID: n.id, Recipient: req.To + req.Recipient, WaID: waID, UserID: userID,
@@ -133,7 +137,7 @@ func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequ
 	// Scheduled before the answer is written: like Meta's, a status webhook can beat the
 	// send response to the engine.
 	s.scheduleStatuses(statusPlan{
-		at: at, wamid: wamid, recipientID: waID, recipientUserID: userID,
+		at: at, wamid: wamid, recipientID: waID, recipientUserID: userID, profileName: profileName,
 		callbackData: req.BizOpaqueCallbackData, pricing: pricingFor(req, category, inWindow), failCode: failCode,
 		late: late,
 	})

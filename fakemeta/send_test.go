@@ -284,8 +284,27 @@ func TestInjectedFaults(t *testing.T) {
 func TestErrorRate(t *testing.T) {
 	s := startFake(t, Config{IgnoreWindow: true, ErrorRate: 1, ErrorCodes: []int{131016}})
 	_, err := clientFor(t, s).SendMessage(bg(), tokenA, pnA, text(user, "hi"))
-	if e := asAPIError(t, err); e.Code != 131016 || e.HTTPStatus != 503 || e.Class() != graph.RetryTransient {
+	if e := asAPIError(t, err); e.Code != 131016 || e.HTTPStatus != 500 || e.Class() != graph.RetryTransient {
 		t.Fatalf("%+v", e)
+	}
+}
+
+// Injected errors come with the HTTP status of WHATSAPP.md §2.2's table.
+func TestErrorHTTPStatuses(t *testing.T) {
+	s := startFake(t, Config{IgnoreWindow: true})
+	url := s.URL() + "/v24.0/" + pnA + "/messages"
+	for _, c := range []struct{ code, status int }{
+		{131016, 500}, {131057, 500}, {131000, 500},
+		{131031, 403}, {368, 403}, {200, 403},
+		{132001, 404},
+		{2, 503},
+		{130429, 400}, {131047, 400},
+	} {
+		s.FailNext(pnA, c.code, 1)
+		status, b := raw(t, "POST", url, tokenA, mustJSON(t, text(user, "hi")))
+		if e := apiErr(t, status, b); e.Code != c.code || status != c.status {
+			t.Errorf("%d: HTTP %d, want %d: %s", c.code, status, c.status, b)
+		}
 	}
 }
 

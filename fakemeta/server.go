@@ -41,6 +41,7 @@ type Server struct {
 	wamidPrefix string
 	wamidSeq    atomic.Uint64
 	hooks       *webhookSender
+	statusPosts *statusDeliveries
 
 	// bg is cancelled by Close; every goroutine the server starts watches it and is
 	// counted in wg, so Close returns only when none is left.
@@ -66,6 +67,7 @@ func New(cfg Config) *Server {
 		s.AddCode(code, tok)
 	}
 	s.hooks = newWebhookSender(cfg.AppSecret, cfg.Webhooks, s.log)
+	s.statusPosts = newStatusDeliveries(s.hooks, s.callbackFor, cfg.Webhooks.Concurrency)
 	s.srv = &fasthttp.Server{
 		Handler:            s.Handler(),
 		Name:               "fakemeta",

@@ -2,7 +2,6 @@ package fakemeta
 
 import (
 	"math/rand/v2"
-	"slices"
 	"strings"
 	"time"
 
@@ -15,93 +14,104 @@ type statusPlan struct {
 	wamid           string
 	recipientID     string // wa_id for phone sends
 	recipientUserID string // BSUID sends
+	profileName     string // the user's, as last seen on an inbound message (BSUID sends)
 	callbackData    string
 	pricing         graph.Pricing
 	failCode        int           // non-zero: the send fails asynchronously with this code
-	late            time.Duration // added to every status's delay (DelayNextStatuses)
+	late            time.Duration // delivery lag on top of every status's delay (DelayNextStatuses)
 }
 
+// statusStep is one status of the plan: what happened and when (its timestamp), and when
+// it is posted — the same moment unless the statuses were reordered.
 type statusStep struct {
-	status string
-	delay  time.Duration
+	status   string
+	happened time.Time
+	delay    time.Duration // after the send, when the step is posted
 }
 
-// scheduleStatuses posts the send's statuses: sent → delivered → read at their delays, or
-// one failed. Pricing rides on sent and on one of delivered/read, never both (W-ST). With
-// ReorderRate the statuses swap slots (read first); with DuplicateRate a webhook is posted
-// twice. One goroutine walks a message's steps in order, so reordering is deterministic.
+// scheduleStatuses posts the send's statuses (planSteps) through statusDeliveries, each
+// retried on its own. Pricing rides on sent and on one of delivered/read, never both
+// (W-ST); with DuplicateRate a webhook is posted twice.
 func (s *Server) scheduleStatuses(p statusPlan) {
 	c := s.cfg.Statuses
 	if c.Disabled {
 		return
 	}
-	var steps []statusStep
-	if p.failCode != 0 {
-		steps = []statusStep{{graph.StatusFailed, c.SentDelay}}
-	} else {
-		steps = append(steps, statusStep{graph.StatusSent, c.SentDelay})
-		if !c.SkipDelivered {
-			steps = append(steps, statusStep{graph.StatusDelivered, c.DeliveredDelay})
-		}
-		if !c.SkipRead {
-			steps = append(steps, statusStep{graph.StatusRead, c.ReadDelay})
-		}
-	}
+	steps := c.planSteps(s.now(), p.failCode != 0)
 	pricedSecond := graph.StatusDelivered
 	if c.SkipDelivered {
 		pricedSecond = graph.StatusRead
 	}
-	if len(steps) > 1 && chance(c.ReorderRate) {
-		names := make([]string, len(steps))
-		for i, st := range steps {
-			names[i] = st.status
+	start := time.Now()
+	var first, last *statusPost
+	queue := func(post *statusPost) {
+		if last == nil {
+			first = post
+		} else {
+			last.next = post
 		}
-		slices.Reverse(names)
-		for i := range steps {
-			steps[i].status = names[i]
+		last = post
+	}
+	for _, st := range steps {
+		hs := hookStatus{
+			ID: p.wamid, Status: st.status, Timestamp: unixString(st.happened),
+			RecipientID: p.recipientID, RecipientUserID: p.recipientUserID, BizOpaqueCallbackData: p.callbackData,
+		}
+		switch st.status {
+		case graph.StatusSent, pricedSecond:
+			pricing := p.pricing
+			hs.Pricing = &pricing
+		case graph.StatusFailed:
+			hs.Errors = failure(p.failCode, "")
+		}
+		post := &statusPost{due: start.Add(p.late + st.delay), wabaID: p.at.wabaID, body: p.at.status(hs, p.contacts(st.status))}
+		queue(post)
+		if chance(c.DuplicateRate) {
+			queue(&statusPost{due: post.due, wabaID: post.wabaID, body: post.body})
 		}
 	}
-	start := time.Now().Add(p.late)
-	s.goBackground(func() {
-		for _, st := range steps {
-			if !s.sleepUntil(start.Add(st.delay)) {
-				return
-			}
-			hs := hookStatus{
-				ID: p.wamid, Status: st.status, Timestamp: unixString(s.now()),
-				RecipientID: p.recipientID, RecipientUserID: p.recipientUserID, BizOpaqueCallbackData: p.callbackData,
-			}
-			switch st.status {
-			case graph.StatusSent, pricedSecond:
-				pricing := p.pricing
-				hs.Pricing = &pricing
-			case graph.StatusFailed:
-				hs.Errors = failure(p.failCode, "")
-			}
-			body := p.at.status(hs)
-			url := s.callbackFor(p.at.wabaID)
-			_ = s.hooks.post(s.bg, url, body) // failures are counted as dropped
-			if chance(c.DuplicateRate) {
-				_ = s.hooks.post(s.bg, url, body)
-			}
-		}
-	})
+	s.queueStatuses(first)
 }
 
-// sleepUntil waits for t or Close; false means the server is closing.
-func (s *Server) sleepUntil(t time.Time) bool {
-	d := time.Until(t)
-	if d <= 0 {
-		return s.bg.Err() == nil
+// contacts is the contacts block of the status webhook: the 2026 BSUID shape —
+// recipient_user_id, no recipient_id — carries the user as contacts[{profile, user_id}],
+// except on failed (WHATSAPP.md §1.5). Statuses of phone sends keep the shape every status
+// fixture shows, without contacts.
+func (p statusPlan) contacts(status string) []hookContact {
+	if p.recipientUserID == "" || status == graph.StatusFailed {
+		return nil
 	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return true
-	case <-s.bg.Done():
-		return false
+	c := hookContact{UserID: p.recipientUserID}
+	c.Profile.Name = p.profileName
+	return []hookContact{c}
+}
+
+// planSteps is a send's statuses, sent at sentAt: sent → delivered → read at their delays,
+// or one failed. With ReorderRate they swap posting slots (read first), each keeping the
+// moment it happened — its own delay after the send — as Meta's keep theirs
+// (fixtures/webhooks/sequence_out_of_order_and_duplicate.json: read arrives first with the
+// later timestamp).
+func (c StatusConfig) planSteps(sentAt time.Time, failed bool) []statusStep {
+	step := func(status string, delay time.Duration) statusStep {
+		return statusStep{status: status, happened: sentAt.Add(delay), delay: delay}
 	}
+	if failed {
+		return []statusStep{step(graph.StatusFailed, c.SentDelay)}
+	}
+	steps := []statusStep{step(graph.StatusSent, c.SentDelay)}
+	if !c.SkipDelivered {
+		steps = append(steps, step(graph.StatusDelivered, c.DeliveredDelay))
+	}
+	if !c.SkipRead {
+		steps = append(steps, step(graph.StatusRead, c.ReadDelay))
+	}
+	if len(steps) > 1 && chance(c.ReorderRate) {
+		for i, j := 0, len(steps)-1; i < j; i, j = i+1, j-1 {
+			steps[i].status, steps[j].status = steps[j].status, steps[i].status
+			steps[i].happened, steps[j].happened = steps[j].happened, steps[i].happened
+		}
+	}
+	return steps
 }
 
 func chance(p float64) bool { return p > 0 && (p >= 1 || rand.Float64() < p) }

@@ -44,32 +44,13 @@ func newWebhookSender(secret string, cfg WebhookConfig, log *slog.Logger) *webho
 }
 
 // post delivers body to url, signed with the app secret, until it is answered 200, the
-// attempts are spent, or ctx ends.
+// attempts are spent, or ctx ends; it waits between attempts.
 func (w *webhookSender) post(ctx context.Context, url string, body []byte) error {
-	if url == "" {
-		w.dropped.Add(1)
-		return errNoCallback
-	}
 	sig := graph.SignatureValue(w.secret, body)
 	wait := w.cfg.Backoff
 	for attempt := 1; ; attempt++ {
-		select {
-		case w.slots <- struct{}{}:
-		case <-ctx.Done():
-			w.dropped.Add(1)
-			return ctx.Err()
-		}
-		status, err := w.once(ctx, url, body, sig)
-		<-w.slots
-		w.attempts.Add(1)
-		if err == nil && status == fasthttp.StatusOK {
-			w.delivered.Add(1)
-			return nil
-		}
-		if attempt >= w.cfg.Attempts {
-			w.dropped.Add(1)
-			w.log.Warn("fakemeta: webhook dropped", "url", url, "attempts", attempt, "status", status, "err", err)
-			return fmt.Errorf("fakemeta: webhook to %s: %d attempts failed (last: HTTP %d, %v)", url, attempt, status, err)
+		if done, err := w.try(ctx, url, body, sig, attempt); done {
+			return err
 		}
 		select {
 		case <-time.After(wait):
@@ -77,8 +58,42 @@ func (w *webhookSender) post(ctx context.Context, url string, body []byte) error
 			w.dropped.Add(1)
 			return ctx.Err()
 		}
-		wait = min(wait*2, w.cfg.MaxBackoff)
+		wait = w.nextWait(wait)
 	}
+}
+
+// try makes the attempt-th POST of body (signed sig) to url, counting it. done is false when
+// the POST failed and attempts remain; otherwise the webhook was delivered (err nil) or,
+// counted as dropped, given up on (err says why).
+func (w *webhookSender) try(ctx context.Context, url string, body []byte, sig string, attempt int) (done bool, err error) {
+	if url == "" {
+		w.dropped.Add(1)
+		return true, errNoCallback
+	}
+	select {
+	case w.slots <- struct{}{}:
+	case <-ctx.Done():
+		w.dropped.Add(1)
+		return true, ctx.Err()
+	}
+	status, err := w.once(ctx, url, body, sig)
+	<-w.slots
+	w.attempts.Add(1)
+	if err == nil && status == fasthttp.StatusOK {
+		w.delivered.Add(1)
+		return true, nil
+	}
+	if attempt >= w.cfg.Attempts {
+		w.dropped.Add(1)
+		w.log.Warn("fakemeta: webhook dropped", "url", url, "attempts", attempt, "status", status, "err", err)
+		return true, fmt.Errorf("fakemeta: webhook to %s: %d attempts failed (last: HTTP %d, %v)", url, attempt, status, err)
+	}
+	return false, err
+}
+
+// nextWait is the wait before the retry after one that waited wait.
+func (w *webhookSender) nextWait(wait time.Duration) time.Duration {
+	return min(wait*2, w.cfg.MaxBackoff)
 }
 
 // once is one POST, bounded by the configured timeout and ctx's deadline.

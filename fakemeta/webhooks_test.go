@@ -1,7 +1,9 @@
 package fakemeta
 
 import (
+	"bytes"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -80,6 +82,60 @@ func TestStatusesToBSUIDAndFreeService(t *testing.T) {
 	}
 }
 
+// Statuses of a BSUID send carry the 2026 contacts block — contacts[{profile{name},
+// user_id}], no wa_id — except failed (WHATSAPP.md §1.5); statuses of phone sends keep the
+// shape of every status fixture, without contacts.
+func TestStatusContacts(t *testing.T) {
+	const bsuid = "BR.48120937561230984412"
+	sk := startSink(t)
+	s := startFake(t, Config{CallbackURL: sk.url})
+	c := clientFor(t, s)
+	if _, err := s.SendInbound(bg(), pnA, bsuid, "Ana S.", "oi"); err != nil {
+		t.Fatal(err)
+	}
+	s.OpenWindow(pnA, userWaID)
+	toUser, err := c.SendMessage(bg(), tokenA, pnA, graph.NewMessageToUser(bsuid).WithText("oi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	toPhone, err := c.SendMessage(bg(), tokenA, pnA, text(user, "oi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.FailNextAsync(pnA, 131050, 1)
+	failed, err := c.SendMessage(bg(), tokenA, pnA, graph.NewMessageToUser(bsuid).WithText("promo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "seven statuses", func() bool {
+		return len(sk.statusesOf(toUser.WAMID()))+len(sk.statusesOf(toPhone.WAMID()))+len(sk.statusesOf(failed.WAMID())) == 7
+	})
+	for _, body := range sk.rawBodies() {
+		w, err := graph.ParseWebhook(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, _ := w.Entry[0].Changes[0].MessagesValue()
+		if len(v.Statuses) == 0 {
+			continue // the inbound message
+		}
+		st := v.Statuses[0]
+		switch {
+		case st.ID == toUser.WAMID():
+			if len(v.Contacts) != 1 || v.Contacts[0] != (graph.Contact{Profile: graph.Profile{Name: "Ana S."}, UserID: bsuid}) {
+				t.Errorf("%s to a BSUID: contacts %+v", st.Status, v.Contacts)
+			}
+			if bytes.Contains(body, []byte(`"wa_id"`)) {
+				t.Errorf("%s to a BSUID names a wa_id: %s", st.Status, body)
+			}
+		case st.ID == failed.WAMID() && st.Status != graph.StatusFailed:
+			t.Errorf("%s for a failed send", st.Status)
+		case len(v.Contacts) != 0: // failed, or to a phone number
+			t.Errorf("%s of %s: contacts %+v", st.Status, st.ID, v.Contacts)
+		}
+	}
+}
+
 func TestDuplicatesAndReordering(t *testing.T) {
 	sk := startSink(t)
 	s := startFake(t, Config{CallbackURL: sk.url, IgnoreWindow: true, Statuses: StatusConfig{DuplicateRate: 1, ReorderRate: 1}})
@@ -97,6 +153,84 @@ func TestDuplicatesAndReordering(t *testing.T) {
 		if (st.Pricing != nil) != (st.Status != graph.StatusRead) {
 			t.Fatalf("%+v", st)
 		}
+	}
+}
+
+// Reordered statuses keep the moments they happened, whatever order they arrive in: read
+// comes first but with the latest timestamp, as in
+// fixtures/webhooks/sequence_out_of_order_and_duplicate.json.
+func TestReorderedStatusesKeepTheirTimestamps(t *testing.T) {
+	sk := startSink(t)
+	clock := newFakeClock()
+	clock.Advance(999 * time.Millisecond) // the millisecond delays below cross into the next second
+	sentAt := clock.Now()
+	s := startFake(t, Config{CallbackURL: sk.url, IgnoreWindow: true, Clock: clock.Now, Statuses: StatusConfig{
+		DeliveredDelay: time.Millisecond, ReadDelay: 2 * time.Millisecond, ReorderRate: 1}})
+	r, err := clientFor(t, s).SendMessage(bg(), tokenA, pnA, text(user, "hi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "three statuses", func() bool { return len(sk.statusesOf(r.WAMID())) == 3 })
+	if got := fmt.Sprint(sk.statusesOf(r.WAMID())); got != "[read delivered sent]" {
+		t.Fatalf("arrival order %s", got)
+	}
+	happened := map[string]time.Time{
+		graph.StatusSent:      sentAt,
+		graph.StatusDelivered: sentAt.Add(time.Millisecond),
+		graph.StatusRead:      sentAt.Add(2 * time.Millisecond),
+	}
+	statuses, _, _ := sk.snapshot()
+	for _, st := range statuses {
+		if want := happened[st.Status].Unix(); int64(st.Timestamp) != want {
+			t.Errorf("%s stamped %d, happened at %d", st.Status, st.Timestamp, want)
+		}
+	}
+	if statuses[0].Timestamp <= statuses[2].Timestamp {
+		t.Errorf("read (first to arrive) %d is not later than sent %d", statuses[0].Timestamp, statuses[2].Timestamp)
+	}
+}
+
+// Each status is delivered and retried on its own: a sent whose first POST fails is
+// retried after its backoff, by which time delivered and read have landed (Meta's retried
+// sent can arrive after read, WHATSAPP.md §1.3).
+func TestRetriedStatusDoesNotHoldBackLaterOnes(t *testing.T) {
+	sk := startSink(t)
+	sk.failFirst = 1 // the first POST is sent's
+	s := startFake(t, Config{CallbackURL: sk.url, IgnoreWindow: true, Webhooks: WebhookConfig{Backoff: 300 * time.Millisecond, Attempts: 3}})
+	r, err := clientFor(t, s).SendMessage(bg(), tokenA, pnA, text(user, "hi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "three statuses", func() bool { return len(sk.statusesOf(r.WAMID())) == 3 })
+	if got := fmt.Sprint(sk.statusesOf(r.WAMID())); got != "[delivered read sent]" {
+		t.Fatalf("arrival order %s", got)
+	}
+	eventually(t, "three deliveries counted", func() bool { return s.Stats().Webhooks.Delivered == 3 })
+	if w := s.Stats().Webhooks; w.Attempts != 4 || w.Dropped != 0 {
+		t.Fatalf("%+v", w)
+	}
+}
+
+// However many messages have statuses pending, their delivery runs on a fixed number of
+// goroutines (1 + WebhookConfig.Concurrency), not one per message or status.
+func TestPendingStatusesUseBoundedGoroutines(t *testing.T) {
+	const sends, concurrency = 5000, 8
+	s := startFake(t, Config{CallbackURL: "http://127.0.0.1:1/unused", Webhooks: WebhookConfig{Concurrency: concurrency},
+		Statuses: StatusConfig{SentDelay: time.Hour, DeliveredDelay: time.Hour, ReadDelay: time.Hour}})
+	at := where{wabaID: wabaA, phoneNumberID: pnA, display: displayA}
+	schedule := func(i int) {
+		s.scheduleStatuses(statusPlan{at: at, wamid: fmt.Sprintf("wamid.%d", i), recipientID: userWaID})
+	}
+	before := runtime.NumGoroutine()
+	schedule(0)
+	started := runtime.NumGoroutine() - before
+	for i := 1; i < sends; i++ {
+		schedule(i)
+	}
+	// Two spare for fasthttp's own comings and goings (its server starts a worker-pool
+	// cleaner once it serves).
+	if grown := runtime.NumGoroutine() - before; started > 1+concurrency+2 || grown > started+2 {
+		t.Fatalf("%d goroutines for one message's pending statuses, %d for %d messages'", started, grown, sends)
 	}
 }
 

@@ -1,0 +1,186 @@
+package fakemeta
+
+import (
+	"container/heap"
+	"context"
+	"sync"
+	"time"
+
+	"github.com/switchboard/switchboard/transport/graph"
+)
+
+// statusPost is one status webhook on its way to the callback: first posted at due, then
+// retried on its own backoff.
+type statusPost struct {
+	due    time.Time
+	seq    uint64 // posts due at the same moment go in the order they were queued
+	wabaID string
+	body   []byte
+	// url and sig are fixed at the first attempt; wait is the backoff before the next one.
+	url, sig string
+	attempt  int
+	wait     time.Duration
+	// next is the message's following post (or duplicate), queued once this one's first
+	// attempt is over.
+	next *statusPost
+}
+
+// statusDeliveries posts status webhooks as Meta delivers them: concurrently, each retried
+// on its own, so a retried sent can land after read (WHATSAPP.md §1.3). A heap holds the
+// posts by due time; one goroutine hands the due ones to a fixed pool of workers
+// (WebhookConfig.Concurrency), each making one attempt; a failed attempt goes back on the
+// heap for its retry. However many sends are in flight, that is 1 + Concurrency goroutines.
+//
+// A message's posts are chained through their first attempts only: without failures they
+// arrive in plan order (and ReorderRate's reversal is the order the receiver sees), while
+// a failed one's retries no longer hold back the statuses after it.
+type statusDeliveries struct {
+	hooks       *webhookSender
+	callbackFor func(wabaID string) string
+	workers     int
+
+	start sync.Once
+	mu    sync.Mutex
+	queue postQueue
+	seq   uint64
+	wake  chan struct{} // a post became the earliest
+}
+
+func newStatusDeliveries(hooks *webhookSender, callbackFor func(string) string, workers int) *statusDeliveries {
+	return &statusDeliveries{hooks: hooks, callbackFor: callbackFor, workers: workers, wake: make(chan struct{}, 1)}
+}
+
+// queueStatuses queues a message's chain of posts, starting its goroutines on first use.
+func (s *Server) queueStatuses(first *statusPost) {
+	d := s.statusPosts
+	d.start.Do(func() {
+		ready := make(chan *statusPost)
+		s.goBackground(func() { d.release(s.bg, ready) })
+		for range d.workers {
+			s.goBackground(func() { d.work(s.bg, ready) })
+		}
+	})
+	d.push(first)
+}
+
+func (d *statusDeliveries) push(p *statusPost) {
+	d.mu.Lock()
+	d.seq++
+	p.seq = d.seq
+	heap.Push(&d.queue, p)
+	earliest := d.queue[0] == p
+	d.mu.Unlock()
+	if earliest {
+		select {
+		case d.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// release hands each post to a worker once it is due, until ctx ends. Posts still queued
+// then are abandoned; those already tried count as dropped, as an interrupted retry does.
+func (d *statusDeliveries) release(ctx context.Context, ready chan<- *statusPost) {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		d.mu.Lock()
+		var due *statusPost
+		wait := time.Hour
+		if len(d.queue) > 0 {
+			if wait = time.Until(d.queue[0].due); wait <= 0 {
+				due = heap.Pop(&d.queue).(*statusPost)
+			}
+		}
+		d.mu.Unlock()
+		if due != nil {
+			select {
+			case ready <- due:
+				continue
+			case <-ctx.Done():
+				d.push(due)
+				d.abandon()
+				return
+			}
+		}
+		timer.Reset(wait)
+		select {
+		case <-timer.C:
+		case <-d.wake:
+		case <-ctx.Done():
+			d.abandon()
+			return
+		}
+	}
+}
+
+func (d *statusDeliveries) abandon() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, p := range d.queue {
+		if p.attempt > 0 {
+			d.hooks.dropped.Add(1)
+		}
+	}
+	d.queue = nil
+}
+
+// work makes one attempt of each post it is handed until ctx ends.
+func (d *statusDeliveries) work(ctx context.Context, ready <-chan *statusPost) {
+	for {
+		select {
+		case p := <-ready:
+			d.attempt(ctx, p)
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func (d *statusDeliveries) attempt(ctx context.Context, p *statusPost) {
+	if p.attempt == 0 {
+		p.url = d.callbackFor(p.wabaID)
+		p.sig = graph.SignatureValue(d.hooks.secret, p.body)
+		p.wait = d.hooks.cfg.Backoff
+	}
+	p.attempt++
+	done, _ := d.hooks.try(ctx, p.url, p.body, p.sig, p.attempt) // failures are counted as dropped
+	now := time.Now()
+	if next := p.next; next != nil {
+		p.next = nil
+		next.due = later(next.due, now)
+		d.push(next)
+	}
+	if !done {
+		p.due = now.Add(p.wait)
+		p.wait = d.hooks.nextWait(p.wait)
+		d.push(p)
+	}
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// postQueue is a min-heap of posts by due time, then queueing order.
+type postQueue []*statusPost
+
+func (q postQueue) Len() int { return len(q) }
+func (q postQueue) Less(i, j int) bool {
+	if !q[i].due.Equal(q[j].due) {
+		return q[i].due.Before(q[j].due)
+	}
+	return q[i].seq < q[j].seq
+}
+func (q postQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *postQueue) Push(x any)   { *q = append(*q, x.(*statusPost)) }
+func (q *postQueue) Pop() any {
+	old := *q
+	p := old[len(old)-1]
+	old[len(old)-1] = nil
+	*q = old[:len(old)-1]
+	return p
+}

@@ -245,6 +245,10 @@ func stepRefusals(t *testing.T, r *metaRig, tenantB persistence.Tenant) {
 		{"unknown conversation", "/api/v1/messages/send", map[string]any{"conversationId": actors.ConversationID(r.tenantA, "5511955555555"), "body": "hi"}, 404, "not_found", ""},
 		{"template name", "/api/v1/messages/send-template", map[string]any{"conversationId": live, "templateName": "Order Shipped", "language": "pt_BR"}, 400, "validation_failed", "templateName"},
 		{"template language", "/api/v1/messages/send-template", map[string]any{"conversationId": live, "templateName": "order_shipped"}, 400, "validation_failed", "language"},
+		{"template to a name", "/api/v1/messages/send-template", map[string]any{"conversationId": actors.ConversationID(r.tenantA, "abc"), "templateName": "order_shipped", "language": "pt_BR", "components": orderShipped}, 400, "validation_failed", "conversationId"},
+		{"template to a short number", "/api/v1/messages/send-template", map[string]any{"conversationId": actors.ConversationID(r.tenantA, "123456"), "templateName": "order_shipped", "language": "pt_BR", "components": orderShipped}, 400, "validation_failed", "conversationId"},
+		{"template to a long number", "/api/v1/messages/send-template", map[string]any{"conversationId": actors.ConversationID(r.tenantA, "5511987654321000"), "templateName": "order_shipped", "language": "pt_BR", "components": orderShipped}, 400, "validation_failed", "conversationId"},
+		{"template to a malformed user id", "/api/v1/messages/send-template", map[string]any{"conversationId": actors.ConversationID(r.tenantA, "abc.def"), "templateName": "order_shipped", "language": "pt_BR", "components": orderShipped}, 400, "validation_failed", "conversationId"},
 		{"template component", "/api/v1/messages/send-template", map[string]any{"conversationId": live, "templateName": "order_shipped", "language": "pt_BR",
 			"components": []map[string]any{{"type": "footer"}}}, 400, "validation_failed", "components[0].type"},
 		{"media type", "/api/v1/messages/send-media", map[string]any{"conversationId": live, "type": "gif", "link": "https://cdn.example.com/a.gif"}, 400, "validation_failed", "type"},
@@ -276,6 +280,11 @@ func stepRefusals(t *testing.T, r *metaRig, tenantB persistence.Tenant) {
 	}
 	if st := r.meta.Stats().Numbers[phoneA]; st.Requests != before {
 		t.Fatalf("refused sends reached Meta: %+v", st)
+	}
+	for _, key := range []string{"abc", "123456", "5511987654321000", "abc.def"} {
+		if res := r.Get("/api/v1/conversations/"+actors.ConversationID(r.tenantA, key), r.agent); res.Status != 404 {
+			t.Fatalf("a refused template created conversation %s: %d %s", key, res.Status, res.Body)
+		}
 	}
 }
 

@@ -265,6 +265,8 @@ func stepRefusals(t *testing.T, r *metaRig, tenantB persistence.Tenant) {
 		{"interactive missing", "/api/v1/messages/send-interactive", map[string]any{"conversationId": live}, 400, "validation_failed", "interactive"},
 		{"reaction target", "/api/v1/messages/send-reaction", map[string]any{"conversationId": live, "messageId": "42", "emoji": "👍"}, 400, "validation_failed", "messageId"},
 		{"reaction emoji", "/api/v1/messages/send-reaction", map[string]any{"conversationId": live, "messageId": "wamid.X", "emoji": "ok"}, 400, "validation_failed", "emoji"},
+		{"reaction of two emoji", "/api/v1/messages/send-reaction", map[string]any{"conversationId": live, "messageId": "wamid.X", "emoji": "👍👍"}, 400, "validation_failed", "emoji"},
+		{"reaction of a letter", "/api/v1/messages/send-reaction", map[string]any{"conversationId": live, "messageId": "wamid.X", "emoji": "中"}, 400, "validation_failed", "emoji"},
 		{"validFor zero", "/api/v1/messages/send", map[string]any{"conversationId": live, "body": "hi", "validFor": 0}, 400, "validation_failed", "validFor"},
 		{"validFor too long", "/api/v1/messages/send-template", map[string]any{"conversationId": live, "templateName": "order_shipped", "language": "pt_BR", "validFor": 604801}, 400, "validation_failed", "validFor"},
 		{"reaction without emoji", "/api/v1/messages/send-reaction", map[string]any{"conversationId": live, "messageId": "wamid.X"}, 400, "validation_failed", "emoji"},

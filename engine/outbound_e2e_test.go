@@ -227,6 +227,12 @@ func stepRefusals(t *testing.T, r *metaRig, tenantB persistence.Tenant) {
 		}
 	}
 
+	// A media header names its media as send-media does: one of an http(s) link or a media id.
+	withHeader := func(media map[string]any) map[string]any {
+		return map[string]any{"conversationId": live, "interactive": map[string]any{"type": "button",
+			"header": map[string]any{"type": "image", "image": media}, "body": map[string]any{"text": "x"},
+			"action": map[string]any{"buttons": []map[string]any{{"type": "reply", "reply": map[string]any{"id": "a", "title": "Sim"}}}}}}
+	}
 	for _, tc := range []struct {
 		name, path string
 		body       any
@@ -262,6 +268,12 @@ func stepRefusals(t *testing.T, r *metaRig, tenantB persistence.Tenant) {
 		{"interactive type", "/api/v1/messages/send-interactive", map[string]any{"conversationId": live, "interactive": map[string]any{"type": "flow", "body": map[string]any{"text": "x"}}}, 400, "validation_failed", "interactive.type"},
 		{"interactive title", "/api/v1/messages/send-interactive", map[string]any{"conversationId": live, "interactive": map[string]any{"type": "button", "body": map[string]any{"text": "x"},
 			"action": map[string]any{"buttons": []map[string]any{{"type": "reply", "reply": map[string]any{"id": "a", "title": strings.Repeat("t", 21)}}}}}}, 400, "validation_failed", "interactive.action.buttons[0].reply.title"},
+		{"interactive header ftp link", "/api/v1/messages/send-interactive", withHeader(map[string]any{"link": "ftp://x"}), 400, "validation_failed", "interactive.header.image.link"},
+		{"interactive header relative link", "/api/v1/messages/send-interactive", withHeader(map[string]any{"link": "/a.jpg"}), 400, "validation_failed", "interactive.header.image.link"},
+		{"interactive header long link", "/api/v1/messages/send-interactive", withHeader(map[string]any{"link": "https://cdn.example.com/" + strings.Repeat("a", 2048)}), 400, "validation_failed", "interactive.header.image.link"},
+		{"interactive header media id", "/api/v1/messages/send-interactive", withHeader(map[string]any{"id": "abc"}), 400, "validation_failed", "interactive.header.image.id"},
+		{"interactive header both sources", "/api/v1/messages/send-interactive", withHeader(map[string]any{"id": "1013859600285441", "link": "https://cdn.example.com/a.jpg"}), 400, "validation_failed", "interactive.header.image.id"},
+		{"interactive header no source", "/api/v1/messages/send-interactive", withHeader(map[string]any{}), 400, "validation_failed", "interactive.header.image.link"},
 		{"interactive missing", "/api/v1/messages/send-interactive", map[string]any{"conversationId": live}, 400, "validation_failed", "interactive"},
 		{"reaction target", "/api/v1/messages/send-reaction", map[string]any{"conversationId": live, "messageId": "42", "emoji": "👍"}, 400, "validation_failed", "messageId"},
 		{"reaction emoji", "/api/v1/messages/send-reaction", map[string]any{"conversationId": live, "messageId": "wamid.X", "emoji": "ok"}, 400, "validation_failed", "emoji"},

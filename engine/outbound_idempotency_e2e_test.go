@@ -13,7 +13,7 @@ import (
 // A send named by an Idempotency-Key reaches Meta once however often the client repeats
 // it: a repeat is answered 202 with the same message and Idempotent-Replayed, sequential or
 // racing the first try; the same key on another message is a 422 that stores nothing; a
-// malformed key is a 400.
+// malformed key (too long, empty, not printable) is a 400.
 func stepIdempotencyKey(t *testing.T, r *metaRig) {
 	conv := r.customerWrites(t, r.tenantA, phoneA, "5511900000321")
 	post := func(path, key string, body map[string]any) enginetest.Response {
@@ -56,9 +56,11 @@ func stepIdempotencyKey(t *testing.T, r *metaRig) {
 			t.Fatalf("%s under a used key: %d %s", tc.name, res.Status, res.Body)
 		}
 	}
-	if res := post("/api/v1/messages/send", strings.Repeat("k", 256), text); res.Status != 400 || res.Code() != "validation_failed" ||
-		len(res.Envelope.Error.Details) != 1 || res.Envelope.Error.Details[0].Field != "Idempotency-Key" {
-		t.Fatalf("a 256-character key: %d %s", res.Status, res.Body)
+	for _, key := range []string{strings.Repeat("k", 256), "", "pedido\t8812"} {
+		if res := post("/api/v1/messages/send", key, text); res.Status != 400 || res.Code() != "validation_failed" ||
+			len(res.Envelope.Error.Details) != 1 || res.Envelope.Error.Details[0].Field != "Idempotency-Key" {
+			t.Fatalf("key %.20q: %d %s", key, res.Status, res.Body)
+		}
 	}
 
 	// Repeats racing the first try: the tenant's insert conflicts and answers the stored row.

@@ -30,10 +30,20 @@ const (
 	maxIdempotencyKey = 255
 )
 
-// idempotencyDetail validates the request's key: absent, or 1–255 visible ASCII characters
-// (spaces allowed inside).
+// idempotencyDetail validates the request's key: absent, or one header of 1–255 visible
+// ASCII characters (spaces allowed inside). Peek cannot tell an empty header from none, and
+// an empty key is a client's bug, not a send without a key: PeekAll sees the header.
 func idempotencyDetail(ctx *fasthttp.RequestCtx) []httpx.Detail {
-	key := ctx.Request.Header.Peek(idempotencyHeader)
+	keys := ctx.Request.Header.PeekAll(idempotencyHeader)
+	switch {
+	case len(keys) == 0:
+		return nil
+	case len(keys) > 1:
+		return []httpx.Detail{{Field: idempotencyHeader, Message: "must be sent once"}}
+	case len(keys[0]) == 0:
+		return []httpx.Detail{{Field: idempotencyHeader, Message: "must not be empty; leave the header out to send without a key"}}
+	}
+	key := keys[0]
 	if len(key) > maxIdempotencyKey {
 		return []httpx.Detail{{Field: idempotencyHeader, Message: fmt.Sprintf("must be at most %d characters", maxIdempotencyKey)}}
 	}

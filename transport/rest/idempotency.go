@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	json "github.com/goccy/go-json"
 	"github.com/valyala/fasthttp"
@@ -66,10 +67,12 @@ func (s *Server) messageID(ctx *fasthttp.RequestCtx, tenantID string) string {
 // replayed answers a send whose Idempotency-Key names a message already in the outbox, before
 // anything is checked: a repeated call gets the first call's answer even if the tenant could
 // not send now (a window since closed, a pause). compose builds the message's Graph request
-// on a recipient; the recipient is left out of the comparison (actors.SameRequest). It reports
+// on a recipient; the recipient is left out of the comparison (actors.SameRequest), opts'
+// validity is in it. It reports
 // whether it answered. A repeat racing the first try is caught by the tenant instead, whose
 // insert then conflicts (actors.QueueOutbound answers Queued.Replay).
-func (s *Server) replayed(ctx *fasthttp.RequestCtx, c context.Context, tenantID, key string, compose func(*graph.SendRequest) *graph.SendRequest) bool {
+func (s *Server) replayed(ctx *fasthttp.RequestCtx, c context.Context, tenantID, key string, opts sendOptions,
+	compose func(*graph.SendRequest) *graph.SendRequest) bool {
 	if len(ctx.Request.Header.Peek(idempotencyHeader)) == 0 {
 		return false
 	}
@@ -87,7 +90,10 @@ func (s *Server) replayed(ctx *fasthttp.RequestCtx, c context.Context, tenantID,
 		s.fail(ctx, fmt.Errorf("rest: encode send request: %w", err))
 		return true
 	}
-	if !actors.SameRequest(stored, persistence.OutboxMessage{TenantID: tenantID, ConversationID: actors.ConversationID(tenantID, key), Request: body}) {
+	now := time.Now().UTC()
+	row := persistence.OutboxMessage{TenantID: tenantID, ConversationID: actors.ConversationID(tenantID, key), Request: body,
+		CreatedAt: now, ExpiresAt: opts.expiresAt(now)}
+	if !actors.SameRequest(stored, row) {
 		s.fail(ctx, idempotencyReused())
 		return true
 	}

@@ -77,7 +77,7 @@ func (s *Server) sendFreeForm(ctx *fasthttp.RequestCtx, c context.Context, detai
 	if !ok {
 		return
 	}
-	if s.replayed(ctx, c, tenantID, key, compose) {
+	if s.replayed(ctx, c, tenantID, key, opts, compose) {
 		return
 	}
 	// The customer's window: the tenant vouches for it from its copy of the summary, so the
@@ -140,7 +140,7 @@ func (s *Server) sendTemplate(ctx *fasthttp.RequestCtx, c context.Context) {
 	compose := func(sr *graph.SendRequest) *graph.SendRequest {
 		return sr.WithTemplate(graph.NewTemplate(req.TemplateName, req.Language, req.Components...))
 	}
-	if s.replayed(ctx, c, tenantID, key, compose) {
+	if s.replayed(ctx, c, tenantID, key, req.sendOptions, compose) {
 		return
 	}
 	// A template may start the conversation, and then its key is all there is to address

@@ -208,6 +208,26 @@ func stepRefusals(t *testing.T, r *metaRig, tenantB persistence.Tenant) {
 		t.Fatalf("tenant without token: %d %s", res.Status, res.Body)
 	}
 
+	// A tenant that does not exist has no conversations: a send into one is not found, as a
+	// read, a message or a cancel there are, even for a platform admin; nor can it be synced.
+	ghost := actors.ConversationID("000000000000000000000000", "5511987654321")
+	for _, tc := range []struct {
+		method, path string
+		body         any
+	}{
+		{"POST", "/api/v1/messages/send", map[string]any{"conversationId": ghost, "body": "hi"}},
+		{"POST", "/api/v1/messages/send-template", map[string]any{"conversationId": ghost, "templateName": "order_shipped", "language": "pt_BR", "components": orderShipped}},
+		{"POST", "/api/v1/messages/send-reaction", map[string]any{"conversationId": ghost, "messageId": "wamid.X", "emoji": "👍"}},
+		{"PUT", "/api/v1/conversations/" + ghost + "/read", nil},
+		{"GET", "/api/v1/messages/" + ghost + "/0123456789abcdef01234567", nil},
+		{"POST", "/api/v1/messages/" + ghost + "/0123456789abcdef01234567/cancel", nil},
+		{"POST", "/api/v1/templates/sync?tenantId=000000000000000000000000", nil},
+	} {
+		if res := r.Do(enginetest.Request{Method: tc.method, Path: tc.path, Token: r.admin, Body: tc.body}); res.Status != 404 || res.Code() != "not_found" {
+			t.Fatalf("%s %s in a tenant that does not exist: %d %s", tc.method, tc.path, res.Status, res.Body)
+		}
+	}
+
 	// Tenant B's agent cannot send into tenant A's conversation: not even its existence shows.
 	live := actors.ConversationID(r.tenantA, userWaID)
 	reg := r.Post("/api/v1/auth/register", r.admin, map[string]any{"email": "agent-b@example.com", "password": "Agent-B@123456",

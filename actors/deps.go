@@ -123,6 +123,37 @@ func validContactKey(k string) bool {
 	return true
 }
 
+// RecipientKey reports whether a contact key can address a customer by itself, with no
+// conversation to tell more: a wa_id, which is the phone number in E.164 without its + (7 to
+// 15 digits: Meta's "to" must be a phone number), or a business-scoped user id (Meta's
+// recipient: a two-letter country code, a dot, up to 128 letters and digits). Conversations
+// keyed otherwise can only come from webhooks (validContactKey still admits their keys), so
+// only a send that would start a conversation needs this.
+func RecipientKey(k string) bool {
+	if len(k) >= minWaID && len(k) <= maxWaID && strings.Trim(k, "0123456789") == "" {
+		return true
+	}
+	country, id, ok := strings.Cut(k, ".")
+	if !ok || len(country) != 2 || strings.Trim(country, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" || id == "" || len(id) > maxUserID {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// The lengths of the recipient keys (RecipientKey): E.164 allows 15 digits with the country
+// code, and the shortest numbers in use (Niue, Tokelau) have 7; a business-scoped user id
+// has up to 128 characters after its country code.
+const (
+	minWaID   = 7
+	maxWaID   = 15
+	maxUserID = 128
+)
+
 // ContactKeyOf is the key a contact's conversation uses: the wa_id when known, else the
 // business-scoped user id.
 func ContactKeyOf(c Contact) string {

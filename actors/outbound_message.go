@@ -111,12 +111,13 @@ func StoredOutbound(row persistence.OutboxMessage) (Message, error) {
 }
 
 // SameRequest reports whether stored is the message row asks for: the same tenant and
-// conversation and the same Graph request but for its recipient. The conversation names the
-// customer; how the request addresses them may change between two tries of one call (a
-// customer known by a business-scoped user id is addressed by number once Meta tells it).
-// A repeated API call (Idempotency-Key) is recognised by this, and anything else refused.
+// conversation, the same validity of its own (the API's validFor) and the same Graph request
+// but for its recipient. The conversation names the customer; how the request addresses
+// them may change between two tries of one call (a customer known by a business-scoped user
+// id is addressed by number once Meta tells it). A repeated API call (Idempotency-Key) is
+// recognised by this, and anything else refused.
 func SameRequest(stored, row persistence.OutboxMessage) bool {
-	if stored.TenantID != row.TenantID || stored.ConversationID != row.ConversationID {
+	if stored.TenantID != row.TenantID || stored.ConversationID != row.ConversationID || validity(stored) != validity(row) {
 		return false
 	}
 	if bytes.Equal(stored.Request, row.Request) {
@@ -139,6 +140,17 @@ func SameRequest(stored, row persistence.OutboxMessage) bool {
 		}
 	}
 	return true
+}
+
+// validity is how long after its acceptance a row's message may still go out by its own
+// bound, 0 without one. Each try of a call computes its ExpiresAt from its own arrival, so a
+// repeat compares the duration, never the times; in whole seconds, as validFor is given,
+// which a store keeping only milliseconds cannot change.
+func validity(m persistence.OutboxMessage) time.Duration {
+	if m.ExpiresAt.IsZero() {
+		return 0
+	}
+	return m.ExpiresAt.Sub(m.CreatedAt).Round(time.Second)
 }
 
 // conversationOf is the grain identity of the conversation an outbox row belongs to.

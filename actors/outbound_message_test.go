@@ -7,11 +7,12 @@ import (
 	"github.com/switchboard/switchboard/persistence"
 )
 
-// SameRequest recognises a repeat of one API call: same tenant, conversation and Graph
-// request, however the request addresses the customer; anything else is another message.
+// SameRequest recognises a repeat of one API call: same tenant, conversation, validity of
+// its own and Graph request, however the request addresses the customer; anything else is
+// another message.
 func TestSameRequest(t *testing.T) {
 	const body = `{"messaging_product":"whatsapp","to":"+5511987654321","type":"text","text":{"body":"hi"},"biz_opaque_callback_data":"m1"}`
-	stored := persistence.OutboxMessage{ID: "m1", TenantID: "t1", ConversationID: "t1_5511987654321", Request: []byte(body)}
+	stored := persistence.OutboxMessage{ID: "m1", TenantID: "t1", ConversationID: "t1_5511987654321", Request: []byte(body), CreatedAt: firstTry}
 	for _, tc := range []struct {
 		name string
 		edit func(*persistence.OutboxMessage)
@@ -33,6 +34,50 @@ func TestSameRequest(t *testing.T) {
 		{"another conversation", func(m *persistence.OutboxMessage) { m.ConversationID = "t1_5511900000000" }, false},
 		{"another tenant", func(m *persistence.OutboxMessage) { m.TenantID = "t2" }, false},
 		{"not JSON", func(m *persistence.OutboxMessage) { m.Request = []byte("hi") }, false},
+		{"repeated later", repeatedWith(0), true},
+		{"repeated with a validFor", repeatedWith(100 * time.Second), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			row := stored
+			tc.edit(&row)
+			if got := SameRequest(stored, row); got != tc.same {
+				t.Fatalf("SameRequest = %v, want %v", got, tc.same)
+			}
+		})
+	}
+}
+
+// firstTry is when the first try of a call in TestSameRequest* was accepted.
+var firstTry = time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC)
+
+// repeatedWith makes a row a repeat two minutes after firstTry with the API's validFor (0:
+// none): its ExpiresAt counts from its own arrival.
+func repeatedWith(validFor time.Duration) func(*persistence.OutboxMessage) {
+	return func(m *persistence.OutboxMessage) {
+		m.CreatedAt, m.ExpiresAt = firstTry.Add(2*time.Minute+123456789), time.Time{}
+		if validFor > 0 {
+			m.ExpiresAt = m.CreatedAt.Add(validFor)
+		}
+	}
+}
+
+// A send with validFor is repeated only with the same validFor, however much later; its
+// ExpiresAt is then later, and an equal ExpiresAt means another validFor.
+func TestSameRequestValidity(t *testing.T) {
+	const body = `{"messaging_product":"whatsapp","to":"+5511987654321","type":"text","text":{"body":"hi"}}`
+	accepted := firstTry.Add(987654321) // stored to the millisecond, as MongoDB keeps times
+	stored := persistence.OutboxMessage{ID: "m1", TenantID: "t1", ConversationID: "t1_5511987654321", Request: []byte(body),
+		CreatedAt: accepted.Truncate(time.Millisecond), ExpiresAt: accepted.Add(100 * time.Second).Truncate(time.Millisecond)}
+	for _, tc := range []struct {
+		name string
+		edit func(*persistence.OutboxMessage)
+		same bool
+	}{
+		{"the first try", func(m *persistence.OutboxMessage) { m.CreatedAt, m.ExpiresAt = accepted, accepted.Add(100*time.Second) }, true},
+		{"the same validFor later", repeatedWith(100 * time.Second), true},
+		{"no validFor", repeatedWith(0), false},
+		{"another validFor", repeatedWith(101 * time.Second), false},
+		{"the same expiry by another validFor", func(m *persistence.OutboxMessage) { m.CreatedAt = m.CreatedAt.Add(10 * time.Second) }, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			row := stored

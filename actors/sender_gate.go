@@ -17,8 +17,8 @@ func (s *sender) prepare(p *PrepareSend, now time.Time) (ticket *SendTicket, cod
 	switch {
 	case !s.enabled():
 		return nil, FailureNotConfigured, "this node has no Graph API client and cannot send"
-	case !s.dirFound:
-		return nil, FailureNotConfigured, "the tenant is not in the directory"
+	case !s.dirFound: // its conversations are not found either (ErrNotFound), so neither is the send
+		return nil, FailureNotFound, "the tenant is not in the directory"
 	case !s.dir.Active:
 		return nil, FailureTenantInactive, "the tenant is deactivated"
 	case s.dir.PhoneNumberID == "" || s.dir.AccessToken.IsZero():

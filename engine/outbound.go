@@ -130,8 +130,8 @@ func (e *Engine) phoneNumberStatus(ctx context.Context, tenantID string) (*graph
 func (e *Engine) connected(ctx context.Context, tenantID string) (persistence.Tenant, string, error) {
 	t, err := e.store.Directory().TenantByID(ctx, tenantID)
 	switch {
-	case errors.Is(err, persistence.ErrNotFound):
-		return t, "", &actors.SendRefusedError{Code: actors.FailureNotConfigured, Reason: "the tenant is not in the directory"}
+	case errors.Is(err, persistence.ErrNotFound): // not found, as everything of the tenant
+		return t, "", fmt.Errorf("tenant %s: %w", tenantID, err)
 	case err != nil:
 		return t, "", fmt.Errorf("read tenant %s: %w", tenantID, err)
 	}

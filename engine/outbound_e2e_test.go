@@ -208,6 +208,26 @@ func stepRefusals(t *testing.T, r *metaRig, tenantB persistence.Tenant) {
 		t.Fatalf("tenant without token: %d %s", res.Status, res.Body)
 	}
 
+	// A tenant that does not exist has no conversations: a send into one is not found, as a
+	// read, a message or a cancel there are, even for a platform admin; nor can it be synced.
+	ghost := actors.ConversationID("000000000000000000000000", "5511987654321")
+	for _, tc := range []struct {
+		method, path string
+		body         any
+	}{
+		{"POST", "/api/v1/messages/send", map[string]any{"conversationId": ghost, "body": "hi"}},
+		{"POST", "/api/v1/messages/send-template", map[string]any{"conversationId": ghost, "templateName": "order_shipped", "language": "pt_BR", "components": orderShipped}},
+		{"POST", "/api/v1/messages/send-reaction", map[string]any{"conversationId": ghost, "messageId": "wamid.X", "emoji": "👍"}},
+		{"PUT", "/api/v1/conversations/" + ghost + "/read", nil},
+		{"GET", "/api/v1/messages/" + ghost + "/0123456789abcdef01234567", nil},
+		{"POST", "/api/v1/messages/" + ghost + "/0123456789abcdef01234567/cancel", nil},
+		{"POST", "/api/v1/templates/sync?tenantId=000000000000000000000000", nil},
+	} {
+		if res := r.Do(enginetest.Request{Method: tc.method, Path: tc.path, Token: r.admin, Body: tc.body}); res.Status != 404 || res.Code() != "not_found" {
+			t.Fatalf("%s %s in a tenant that does not exist: %d %s", tc.method, tc.path, res.Status, res.Body)
+		}
+	}
+
 	// Tenant B's agent cannot send into tenant A's conversation: not even its existence shows.
 	live := actors.ConversationID(r.tenantA, userWaID)
 	reg := r.Post("/api/v1/auth/register", r.admin, map[string]any{"email": "agent-b@example.com", "password": "Agent-B@123456",
@@ -227,6 +247,12 @@ func stepRefusals(t *testing.T, r *metaRig, tenantB persistence.Tenant) {
 		}
 	}
 
+	// A media header names its media as send-media does: one of an http(s) link or a media id.
+	withHeader := func(media map[string]any) map[string]any {
+		return map[string]any{"conversationId": live, "interactive": map[string]any{"type": "button",
+			"header": map[string]any{"type": "image", "image": media}, "body": map[string]any{"text": "x"},
+			"action": map[string]any{"buttons": []map[string]any{{"type": "reply", "reply": map[string]any{"id": "a", "title": "Sim"}}}}}}
+	}
 	for _, tc := range []struct {
 		name, path string
 		body       any
@@ -245,6 +271,10 @@ func stepRefusals(t *testing.T, r *metaRig, tenantB persistence.Tenant) {
 		{"unknown conversation", "/api/v1/messages/send", map[string]any{"conversationId": actors.ConversationID(r.tenantA, "5511955555555"), "body": "hi"}, 404, "not_found", ""},
 		{"template name", "/api/v1/messages/send-template", map[string]any{"conversationId": live, "templateName": "Order Shipped", "language": "pt_BR"}, 400, "validation_failed", "templateName"},
 		{"template language", "/api/v1/messages/send-template", map[string]any{"conversationId": live, "templateName": "order_shipped"}, 400, "validation_failed", "language"},
+		{"template to a name", "/api/v1/messages/send-template", map[string]any{"conversationId": actors.ConversationID(r.tenantA, "abc"), "templateName": "order_shipped", "language": "pt_BR", "components": orderShipped}, 400, "validation_failed", "conversationId"},
+		{"template to a short number", "/api/v1/messages/send-template", map[string]any{"conversationId": actors.ConversationID(r.tenantA, "123456"), "templateName": "order_shipped", "language": "pt_BR", "components": orderShipped}, 400, "validation_failed", "conversationId"},
+		{"template to a long number", "/api/v1/messages/send-template", map[string]any{"conversationId": actors.ConversationID(r.tenantA, "5511987654321000"), "templateName": "order_shipped", "language": "pt_BR", "components": orderShipped}, 400, "validation_failed", "conversationId"},
+		{"template to a malformed user id", "/api/v1/messages/send-template", map[string]any{"conversationId": actors.ConversationID(r.tenantA, "abc.def"), "templateName": "order_shipped", "language": "pt_BR", "components": orderShipped}, 400, "validation_failed", "conversationId"},
 		{"template component", "/api/v1/messages/send-template", map[string]any{"conversationId": live, "templateName": "order_shipped", "language": "pt_BR",
 			"components": []map[string]any{{"type": "footer"}}}, 400, "validation_failed", "components[0].type"},
 		{"media type", "/api/v1/messages/send-media", map[string]any{"conversationId": live, "type": "gif", "link": "https://cdn.example.com/a.gif"}, 400, "validation_failed", "type"},
@@ -258,9 +288,17 @@ func stepRefusals(t *testing.T, r *metaRig, tenantB persistence.Tenant) {
 		{"interactive type", "/api/v1/messages/send-interactive", map[string]any{"conversationId": live, "interactive": map[string]any{"type": "flow", "body": map[string]any{"text": "x"}}}, 400, "validation_failed", "interactive.type"},
 		{"interactive title", "/api/v1/messages/send-interactive", map[string]any{"conversationId": live, "interactive": map[string]any{"type": "button", "body": map[string]any{"text": "x"},
 			"action": map[string]any{"buttons": []map[string]any{{"type": "reply", "reply": map[string]any{"id": "a", "title": strings.Repeat("t", 21)}}}}}}, 400, "validation_failed", "interactive.action.buttons[0].reply.title"},
+		{"interactive header ftp link", "/api/v1/messages/send-interactive", withHeader(map[string]any{"link": "ftp://x"}), 400, "validation_failed", "interactive.header.image.link"},
+		{"interactive header relative link", "/api/v1/messages/send-interactive", withHeader(map[string]any{"link": "/a.jpg"}), 400, "validation_failed", "interactive.header.image.link"},
+		{"interactive header long link", "/api/v1/messages/send-interactive", withHeader(map[string]any{"link": "https://cdn.example.com/" + strings.Repeat("a", 2048)}), 400, "validation_failed", "interactive.header.image.link"},
+		{"interactive header media id", "/api/v1/messages/send-interactive", withHeader(map[string]any{"id": "abc"}), 400, "validation_failed", "interactive.header.image.id"},
+		{"interactive header both sources", "/api/v1/messages/send-interactive", withHeader(map[string]any{"id": "1013859600285441", "link": "https://cdn.example.com/a.jpg"}), 400, "validation_failed", "interactive.header.image.id"},
+		{"interactive header no source", "/api/v1/messages/send-interactive", withHeader(map[string]any{}), 400, "validation_failed", "interactive.header.image.link"},
 		{"interactive missing", "/api/v1/messages/send-interactive", map[string]any{"conversationId": live}, 400, "validation_failed", "interactive"},
 		{"reaction target", "/api/v1/messages/send-reaction", map[string]any{"conversationId": live, "messageId": "42", "emoji": "👍"}, 400, "validation_failed", "messageId"},
 		{"reaction emoji", "/api/v1/messages/send-reaction", map[string]any{"conversationId": live, "messageId": "wamid.X", "emoji": "ok"}, 400, "validation_failed", "emoji"},
+		{"reaction of two emoji", "/api/v1/messages/send-reaction", map[string]any{"conversationId": live, "messageId": "wamid.X", "emoji": "👍👍"}, 400, "validation_failed", "emoji"},
+		{"reaction of a letter", "/api/v1/messages/send-reaction", map[string]any{"conversationId": live, "messageId": "wamid.X", "emoji": "中"}, 400, "validation_failed", "emoji"},
 		{"validFor zero", "/api/v1/messages/send", map[string]any{"conversationId": live, "body": "hi", "validFor": 0}, 400, "validation_failed", "validFor"},
 		{"validFor too long", "/api/v1/messages/send-template", map[string]any{"conversationId": live, "templateName": "order_shipped", "language": "pt_BR", "validFor": 604801}, 400, "validation_failed", "validFor"},
 		{"reaction without emoji", "/api/v1/messages/send-reaction", map[string]any{"conversationId": live, "messageId": "wamid.X"}, 400, "validation_failed", "emoji"},
@@ -276,6 +314,11 @@ func stepRefusals(t *testing.T, r *metaRig, tenantB persistence.Tenant) {
 	}
 	if st := r.meta.Stats().Numbers[phoneA]; st.Requests != before {
 		t.Fatalf("refused sends reached Meta: %+v", st)
+	}
+	for _, key := range []string{"abc", "123456", "5511987654321000", "abc.def"} {
+		if res := r.Get("/api/v1/conversations/"+actors.ConversationID(r.tenantA, key), r.agent); res.Status != 404 {
+			t.Fatalf("a refused template created conversation %s: %d %s", key, res.Status, res.Body)
+		}
 	}
 }
 

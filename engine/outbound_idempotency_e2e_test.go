@@ -13,7 +13,7 @@ import (
 // A send named by an Idempotency-Key reaches Meta once however often the client repeats
 // it: a repeat is answered 202 with the same message and Idempotent-Replayed, sequential or
 // racing the first try; the same key on another message is a 422 that stores nothing; a
-// malformed key is a 400.
+// malformed key (too long, empty, not printable) is a 400.
 func stepIdempotencyKey(t *testing.T, r *metaRig) {
 	conv := r.customerWrites(t, r.tenantA, phoneA, "5511900000321")
 	post := func(path, key string, body map[string]any) enginetest.Response {
@@ -50,24 +50,29 @@ func stepIdempotencyKey(t *testing.T, r *metaRig) {
 		body       map[string]any
 	}{
 		{"another text", "/api/v1/messages/send", map[string]any{"conversationId": conv, "body": "Outro texto"}},
+		{"a validity of its own", "/api/v1/messages/send", map[string]any{"conversationId": conv, "body": "Seu pedido saiu para entrega", "validFor": 100}},
 		{"a template", "/api/v1/messages/send-template", map[string]any{"conversationId": conv, "templateName": "order_shipped", "language": "pt_BR", "components": orderShipped}},
 	} {
 		if res := post(tc.path, "order-8812-shipped", tc.body); res.Status != 422 || res.Code() != "idempotency_key_reused" {
 			t.Fatalf("%s under a used key: %d %s", tc.name, res.Status, res.Body)
 		}
 	}
-	if res := post("/api/v1/messages/send", strings.Repeat("k", 256), text); res.Status != 400 || res.Code() != "validation_failed" ||
-		len(res.Envelope.Error.Details) != 1 || res.Envelope.Error.Details[0].Field != "Idempotency-Key" {
-		t.Fatalf("a 256-character key: %d %s", res.Status, res.Body)
+	for _, key := range []string{strings.Repeat("k", 256), "", "pedido\t8812"} {
+		if res := post("/api/v1/messages/send", key, text); res.Status != 400 || res.Code() != "validation_failed" ||
+			len(res.Envelope.Error.Details) != 1 || res.Envelope.Error.Details[0].Field != "Idempotency-Key" {
+			t.Fatalf("key %.20q: %d %s", key, res.Status, res.Body)
+		}
 	}
 
 	// Repeats racing the first try: the tenant's insert conflicts and answers the stored row.
+	// Each try's validity ends validFor after its own arrival: the same validFor all the same.
 	const racers = 6
 	ids := make([]string, racers)
+	raced := map[string]any{"conversationId": conv, "body": "Pedido 8813 a caminho", "validFor": 3600}
 	var wg sync.WaitGroup
 	for i := range racers {
 		wg.Go(func() {
-			res := post("/api/v1/messages/send", "order-8813-shipped", map[string]any{"conversationId": conv, "body": "Pedido 8813 a caminho"})
+			res := post("/api/v1/messages/send", "order-8813-shipped", raced)
 			if res.Status == 202 {
 				var d struct{ Message queuedView }
 				res.Data(t, &d)
@@ -85,6 +90,18 @@ func stepIdempotencyKey(t *testing.T, r *metaRig) {
 	}
 	eventually(t, 30*time.Second, func() bool { return sentTimes(r.meta, phoneA)[ids[0]] == 1 },
 		func() string { return "the raced send never reached Meta" })
+	if again := post("/api/v1/messages/send", "order-8813-shipped", raced); again.Status != 202 || again.Header["Idempotent-Replayed"] != "true" {
+		t.Fatalf("a later repeat with the same validFor: %d %s", again.Status, again.Body)
+	}
+	for _, validFor := range []any{nil, 3599} {
+		other := map[string]any{"conversationId": conv, "body": "Pedido 8813 a caminho"}
+		if validFor != nil {
+			other["validFor"] = validFor
+		}
+		if res := post("/api/v1/messages/send", "order-8813-shipped", other); res.Status != 422 || res.Code() != "idempotency_key_reused" {
+			t.Fatalf("validFor %v under a key used with 3600: %d %s", validFor, res.Status, res.Body)
+		}
+	}
 
 	// Settled (sent or later: the outbox never sends a settled row again), each keyed message
 	// is in its conversation once and was at Meta once.

@@ -123,6 +123,7 @@ func TestMediaUploadRefusals(t *testing.T) {
 		{"a platform admin naming no tenant", r.admin, "", "a.jpg", "image/jpeg", []byte{0xff, 0xd8, 0xff}, nil, 400, "validation_failed", "tenantId"},
 		{"an agent naming another tenant", r.agent, "?tenantId=" + tenantB.ID, "a.jpg", "image/jpeg", []byte{0xff, 0xd8, 0xff}, nil, 404, "not_found", ""},
 		{"a tenant with no token", r.admin, "?tenantId=" + tenantB.ID, "a.jpg", "image/jpeg", []byte{0xff, 0xd8, 0xff}, nil, 422, "not_configured", ""},
+		{"a tenant that does not exist", r.admin, "?tenantId=000000000000000000000000", "a.jpg", "image/jpeg", []byte{0xff, 0xd8, 0xff}, nil, 404, "not_found", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -44,8 +44,12 @@ func decodeError(err error) error {
 			return NewError(http.StatusBadRequest, CodeInvalidJSON,
 				fmt.Sprintf("Request body must be a JSON object, not %s", typeErr.Value))
 		}
-		return NewError(http.StatusBadRequest, CodeValidation, "Validation failed",
-			Detail{Field: field, Message: fmt.Sprintf("must be %s, not %s", jsonKind(typeErr.Type.Kind().String()), typeErr.Value)})
+		kind := jsonKind(typeErr.Type.Kind().String())
+		msg := fmt.Sprintf("must be %s, not %s", kind, typeErr.Value)
+		if n, ok := strings.CutPrefix(typeErr.Value, "number "); ok && kind == "an integer" && integerLiteral(n) {
+			msg = "is out of range" // an integer all the same, too large for the member
+		}
+		return NewError(http.StatusBadRequest, CodeValidation, "Validation failed", Detail{Field: field, Message: msg})
 	}
 	msg := err.Error()
 	if i := strings.Index(msg, "unknown field"); i >= 0 {
@@ -62,7 +66,9 @@ func jsonKind(goKind string) string {
 		return "a string"
 	case "bool":
 		return "a boolean"
-	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64", "float32", "float64":
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64":
+		return "an integer" // 1.5 is a number too: "must be a number, not number 1.5" said nothing
+	case "float32", "float64":
 		return "a number"
 	case "slice", "array":
 		return "an array"
@@ -71,4 +77,11 @@ func jsonKind(goKind string) string {
 	default:
 		return "of another type"
 	}
+}
+
+// integerLiteral reports whether a JSON number is written as an integer: digits, no
+// fraction or exponent.
+func integerLiteral(n string) bool {
+	n = strings.TrimPrefix(n, "-")
+	return n != "" && strings.Trim(n, "0123456789") == ""
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	json "github.com/goccy/go-json"
 	"github.com/valyala/fasthttp"
@@ -30,10 +31,20 @@ const (
 	maxIdempotencyKey = 255
 )
 
-// idempotencyDetail validates the request's key: absent, or 1–255 visible ASCII characters
-// (spaces allowed inside).
+// idempotencyDetail validates the request's key: absent, or one header of 1–255 visible
+// ASCII characters (spaces allowed inside). Peek cannot tell an empty header from none, and
+// an empty key is a client's bug, not a send without a key: PeekAll sees the header.
 func idempotencyDetail(ctx *fasthttp.RequestCtx) []httpx.Detail {
-	key := ctx.Request.Header.Peek(idempotencyHeader)
+	keys := ctx.Request.Header.PeekAll(idempotencyHeader)
+	switch {
+	case len(keys) == 0:
+		return nil
+	case len(keys) > 1:
+		return []httpx.Detail{{Field: idempotencyHeader, Message: "must be sent once"}}
+	case len(keys[0]) == 0:
+		return []httpx.Detail{{Field: idempotencyHeader, Message: "must not be empty; leave the header out to send without a key"}}
+	}
+	key := keys[0]
 	if len(key) > maxIdempotencyKey {
 		return []httpx.Detail{{Field: idempotencyHeader, Message: fmt.Sprintf("must be at most %d characters", maxIdempotencyKey)}}
 	}
@@ -56,10 +67,12 @@ func (s *Server) messageID(ctx *fasthttp.RequestCtx, tenantID string) string {
 // replayed answers a send whose Idempotency-Key names a message already in the outbox, before
 // anything is checked: a repeated call gets the first call's answer even if the tenant could
 // not send now (a window since closed, a pause). compose builds the message's Graph request
-// on a recipient; the recipient is left out of the comparison (actors.SameRequest). It reports
+// on a recipient; the recipient is left out of the comparison (actors.SameRequest), opts'
+// validity is in it. It reports
 // whether it answered. A repeat racing the first try is caught by the tenant instead, whose
 // insert then conflicts (actors.QueueOutbound answers Queued.Replay).
-func (s *Server) replayed(ctx *fasthttp.RequestCtx, c context.Context, tenantID, key string, compose func(*graph.SendRequest) *graph.SendRequest) bool {
+func (s *Server) replayed(ctx *fasthttp.RequestCtx, c context.Context, tenantID, key string, opts sendOptions,
+	compose func(*graph.SendRequest) *graph.SendRequest) bool {
 	if len(ctx.Request.Header.Peek(idempotencyHeader)) == 0 {
 		return false
 	}
@@ -77,7 +90,10 @@ func (s *Server) replayed(ctx *fasthttp.RequestCtx, c context.Context, tenantID,
 		s.fail(ctx, fmt.Errorf("rest: encode send request: %w", err))
 		return true
 	}
-	if !actors.SameRequest(stored, persistence.OutboxMessage{TenantID: tenantID, ConversationID: actors.ConversationID(tenantID, key), Request: body}) {
+	now := time.Now().UTC()
+	row := persistence.OutboxMessage{TenantID: tenantID, ConversationID: actors.ConversationID(tenantID, key), Request: body,
+		CreatedAt: now, ExpiresAt: opts.expiresAt(now)}
+	if !actors.SameRequest(stored, row) {
 		s.fail(ctx, idempotencyReused())
 		return true
 	}

@@ -67,9 +67,11 @@ func interactiveDetails(in *graph.InteractiveObject) []httpx.Detail {
 		default:
 			return []httpx.Detail{{Field: "interactive.header.type", Message: "must be text, image, video or document"}}
 		}
-		if media == nil || (media.ID == "") == (media.Link == "") {
-			return []httpx.Detail{{Field: "interactive.header." + h.Type, Message: "needs a link or an id, not both"}}
+		field := "interactive.header." + h.Type
+		if media == nil {
+			return []httpx.Detail{{Field: field, Message: "is required"}}
 		}
+		return mediaSourceDetails(media.Link, media.ID, field+".link", field+".id")
 	}
 	return nil
 }

@@ -76,20 +76,7 @@ func mediaDetails(req sendMediaRequest) []httpx.Detail {
 	if !ok {
 		bad("type", "must be one of image, video, audio, document, sticker")
 	}
-	switch {
-	case req.Link == "" && req.MediaID == "":
-		bad("link", "a link or a mediaId is required")
-	case req.Link != "" && req.MediaID != "":
-		bad("mediaId", "give a link or a mediaId, not both")
-	case req.Link != "":
-		if u, err := url.Parse(req.Link); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(req.Link) > maxMediaURL {
-			bad("link", fmt.Sprintf("must be an absolute http(s) URL Meta can fetch, at most %d characters", maxMediaURL))
-		}
-	default:
-		if len(req.MediaID) > maxMediaID || strings.Trim(req.MediaID, "0123456789") != "" {
-			bad("mediaId", "must be the numeric id Meta gave the uploaded media")
-		}
-	}
+	details = append(details, mediaSourceDetails(req.Link, req.MediaID, "link", "mediaId")...)
 	if req.Caption != "" {
 		switch {
 		case ok && !graph.CaptionAllowed(req.Type):
@@ -107,4 +94,26 @@ func mediaDetails(req sendMediaRequest) []httpx.Detail {
 		}
 	}
 	return details
+}
+
+// mediaSourceDetails checks how a send names its media, as send-media and an interactive
+// header both do: by a link Meta fetches (an absolute http(s) URL of at most maxMediaURL
+// characters) or by the id Meta gave uploaded media (its number), one of the two.
+// linkField and idField are the members' names in the request.
+func mediaSourceDetails(link, id, linkField, idField string) []httpx.Detail {
+	switch {
+	case link == "" && id == "":
+		return []httpx.Detail{{Field: linkField, Message: "a link or a media id is required"}}
+	case link != "" && id != "":
+		return []httpx.Detail{{Field: idField, Message: "give a link or a media id, not both"}}
+	case link != "":
+		if u, err := url.Parse(link); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(link) > maxMediaURL {
+			return []httpx.Detail{{Field: linkField, Message: fmt.Sprintf("must be an absolute http(s) URL Meta can fetch, at most %d characters", maxMediaURL)}}
+		}
+	default:
+		if len(id) > maxMediaID || strings.Trim(id, "0123456789") != "" {
+			return []httpx.Detail{{Field: idField, Message: "must be the numeric id Meta gave the uploaded media"}}
+		}
+	}
+	return nil
 }

@@ -77,7 +77,7 @@ func (s *Server) sendFreeForm(ctx *fasthttp.RequestCtx, c context.Context, detai
 	if !ok {
 		return
 	}
-	if s.replayed(ctx, c, tenantID, key, compose) {
+	if s.replayed(ctx, c, tenantID, key, opts, compose) {
 		return
 	}
 	// The customer's window: the tenant vouches for it from its copy of the summary, so the
@@ -140,16 +140,22 @@ func (s *Server) sendTemplate(ctx *fasthttp.RequestCtx, c context.Context) {
 	compose := func(sr *graph.SendRequest) *graph.SendRequest {
 		return sr.WithTemplate(graph.NewTemplate(req.TemplateName, req.Language, req.Components...))
 	}
-	if s.replayed(ctx, c, tenantID, key, compose) {
+	if s.replayed(ctx, c, tenantID, key, req.sendOptions, compose) {
 		return
 	}
+	// A template may start the conversation, and then its key is all there is to address
+	// the customer by: it must be one Meta takes (a key it refuses would create the
+	// conversation and fail at Meta). An existing conversation has its contact.
 	var contact *actors.Contact
-	if needsContact(key) {
+	if needsContact(key) || !actors.RecipientKey(key) {
 		switch sum, err := s.opts.Actors.Conversation(c, tenantID, key); {
 		case err == nil:
 			contact = &sum.Contact
 		case !errors.Is(err, actors.ErrNotFound):
 			s.fail(ctx, err)
+			return
+		case !actors.RecipientKey(key):
+			s.fail(ctx, httpx.Validation(httpx.Detail{Field: "conversationId", Message: notRecipient}))
 			return
 		}
 	}
@@ -183,6 +189,10 @@ func (s *Server) visibleConversation(ctx *fasthttp.RequestCtx, id string) (tenan
 	}
 	return tenantID, key, nil
 }
+
+// notRecipient is why a template may not start a conversation with the id's contact key.
+const notRecipient = "names no conversation, and a new one needs a customer WhatsApp can address: " +
+	"<tenantId>_ and a phone number with its country code (7–15 digits, no +) or a business-scoped user id (CC.<letters and digits>)"
 
 func conversationIDDetail(id string) []httpx.Detail {
 	if strings.TrimSpace(id) == "" {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/switchboard/switchboard/actors"
 	"github.com/switchboard/switchboard/auth"
+	"github.com/switchboard/switchboard/persistence"
 	"github.com/switchboard/switchboard/transport/graph"
 	"github.com/switchboard/switchboard/transport/httpx"
 )
@@ -118,10 +119,14 @@ func (s *Server) syncTemplates(ctx *fasthttp.RequestCtx, _ context.Context) {
 }
 
 // metaRefused maps a failed call to Meta made for the API (an upload, a sync) to its
-// answer: the tenant's own refusal as for a send; Meta's rejection of the token; Meta's
+// answer: a tenant not in the directory is not found; the tenant's own refusal as for a
+// send; Meta's rejection of the token; Meta's
 // rate limits (429 with Meta's own estimate); Meta trouble (503); any other answer of Meta
 // is 422 with code, naming what Meta refused and Meta's own code; no answer at all is 503.
 func metaRefused(err error, code, what string) error {
+	if errors.Is(err, persistence.ErrNotFound) {
+		return httpx.NotFound("Tenant")
+	}
 	var refused *actors.SendRefusedError
 	if errors.As(err, &refused) {
 		return refused

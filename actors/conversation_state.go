@@ -166,6 +166,17 @@ func (c *conversation) applyStatus(st StatusUpdate) (statusOutcome, error) {
 	if !KnownStatus(st.Status) || st.WAMID == "" {
 		return statusIgnored, nil
 	}
+	out, err := c.placeStatus(st)
+	if out != statusIgnored && st.PausesSends && st.Error != nil {
+		// Meta restricted the tenant's number or account and said so on a message it had
+		// accepted: the sender stops as it does for the same code answering a send.
+		c.evidence = append(c.evidence, OutboundEvidence{MessageID: st.CallbackData, WAMID: st.WAMID, Restricted: st.Error})
+	}
+	return out, err
+}
+
+// placeStatus is applyStatus without the sender's concerns: apply, hold or ignore.
+func (c *conversation) placeStatus(st StatusUpdate) (statusOutcome, error) {
 	pos, ok := c.log.lookup(st.WAMID)
 	if !ok {
 		pos, ok = c.matchCallback(st)

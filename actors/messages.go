@@ -35,6 +35,10 @@ type StatusUpdate struct {
 	Error        *MessageError `json:"error,omitempty"`
 	Pricing      *Pricing      `json:"pricing,omitempty"`
 	CallbackData string        `json:"callbackData,omitempty"`
+	// PausesSends: a failed status whose error restricts the tenant's number or account
+	// (131042 payment, 131048 spam limit, 368, 131031): its sends stop, as when a send is
+	// answered with the same code.
+	PausesSends bool `json:"pausesSends,omitempty"`
 }
 
 // PreferenceUpdate is a user_preferences change (marketing stop/resume).

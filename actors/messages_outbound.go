@@ -106,6 +106,9 @@ func (v OutboundView) Reached() bool {
 type OutboundEvidence struct {
 	MessageID string `json:"messageId"`
 	WAMID     string `json:"wamid"`
+	// Restricted is the error of a failed status that restricts the tenant's sends
+	// (StatusUpdate.PausesSends): the sender pauses as for the same answer to a send.
+	Restricted *MessageError `json:"restricted,omitempty"`
 }
 
 // Failure codes of PrepareSend, one per reason a tenant refuses to send now.

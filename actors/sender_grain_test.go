@@ -620,6 +620,44 @@ func TestSenderPausesOnRestriction(t *testing.T) {
 	}
 }
 
+// The same restriction reported asynchronously — Meta accepted the send, then failed it with
+// 131042 (a payment problem) in a status webhook — pauses the tenant's sends too (WHATSAPP.md
+// §2.2: handle both paths for the same code); a failed status with an ordinary code does not.
+func TestSenderPausesOnAnAsynchronousRestriction(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	failed := func(id, wamid string, code int, title string, pauses bool) {
+		t.Helper()
+		_, err := r.client.Deliver(t.Context(), customer, &Deliver{TenantID: tenant, Contact: Contact{WaID: customer},
+			Statuses: []StatusUpdate{{WAMID: wamid, Status: StatusFailed, Timestamp: time.Now(), CallbackData: id,
+				Error: &MessageError{Code: code, Title: title}, PausesSends: pauses}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range []string{"async-ok-" + tenant, "async-pay-" + tenant} {
+		r.record(t, tenant, id, true)
+		waitFor(t, id+" sent", func() bool { return r.row(t, id).State == persistence.OutboxSent })
+	}
+	failed("async-ok-"+tenant, r.row(t, "async-ok-"+tenant).WAMID, 131026, "Message undeliverable", false)
+	waitFor(t, "the failure recorded", func() bool {
+		got, err := r.client.Message(t.Context(), tenant, customer, "async-ok-"+tenant)
+		return err == nil && got.Found && got.Message.Status == StatusFailed
+	})
+	if _, err := r.client.PrepareSend(t.Context(), tenant, nil); err != nil {
+		t.Fatalf("an undeliverable message paused the tenant: %v", err)
+	}
+	failed("async-pay-"+tenant, r.row(t, "async-pay-"+tenant).WAMID, 131042, "Business eligibility payment issue", true)
+	var refused *SendRefusedError
+	waitFor(t, "sends paused", func() bool {
+		_, err := r.client.PrepareSend(t.Context(), tenant, nil)
+		return errors.As(err, &refused) && refused.Code == FailureSendingPaused && strings.Contains(refused.Reason, "payment issue")
+	})
+	if st, err := r.client.TenantState(t.Context(), tenant); err != nil || !st.SendsPausedUntil.After(time.Now().Add(59*time.Minute)) {
+		t.Fatalf("pause not in the tenant's state: %v %+v", err, st)
+	}
+}
+
 // QueueOutbound (the REST edge's path): a message that can leave at once is claimed by its
 // insert — the row is sending before Meta answers — and one that would overtake another
 // message to the same customer is stored queued and goes after it. Each is sent once, in

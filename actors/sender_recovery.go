@@ -263,6 +263,12 @@ func (s *sender) checked(r *evidenceChecked) {
 // message's id: whatever the outbox says, the message reached Meta.
 func (s *sender) evidence(m *OutboundEvidence) {
 	now := s.d.Now()
+	if m.Restricted != nil {
+		s.pause(&SendFailure{Class: ClassPauseTenant, Code: m.Restricted.Code, Title: m.Restricted.Title}, now)
+		if m.MessageID == "" {
+			return // not one of ours (sent outside the engine): nothing to settle
+		}
+	}
 	it := s.items[m.MessageID]
 	switch {
 	case it == nil:

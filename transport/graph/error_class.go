@@ -73,6 +73,14 @@ func classOfCode(code int) (c ErrorClass, ok bool) {
 	return Fail, false
 }
 
+// PausesSends reports whether an error with this code, however it arrives (a send's answer
+// or a failed status webhook: WHATSAPP.md §2.2 says to handle both paths for the same
+// code), means the tenant's number or account is restricted and its sends must stop.
+func PausesSends(code int) bool {
+	c, ok := classOfCode(code)
+	return ok && c == PauseTenant
+}
+
 // Class says what to do about e.
 func (e *APIError) Class() ErrorClass {
 	if !e.Parsed {

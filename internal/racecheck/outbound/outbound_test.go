@@ -42,11 +42,13 @@ func TestConcurrentSendsCancelsAndGracefulStop(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = meta.Close() }) // after the node stops (cleanups run in reverse)
 	meta.AddNumber(phoneNumber, waba, "15550123456", seedToken)
-	// Two messages at once per customer, then one every 150 ms: lanes stay queued long
-	// enough to cancel in and to stop in.
+	// Two messages at once per customer, then one every 500 ms: lanes stay queued long
+	// enough to cancel in and to stop in (7 s to drain one, more than the sending below
+	// takes on a loaded machine: with 150 ms a slow CI run drained every lane before the
+	// stop, and no message was left queued to check).
 	n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded, Env: map[string]string{
 		"META_GRAPH_URL": meta.URL(), "RATE_LIMIT_API": "100000/1m", "RATE_LIMIT_SEND": "100000/1m",
-		"OUTBOUND_PAIR_INTERVAL": "150ms", "OUTBOUND_PAIR_BURST": "2"}})
+		"OUTBOUND_PAIR_INTERVAL": "500ms", "OUTBOUND_PAIR_BURST": "2"}})
 	n.Seed()
 	subscribe(t, meta.URL(), "http://"+n.Engine.Addr()+"/api/v1/webhook")
 	agent := n.Login("agent@whatsapp-saas.com", "Agent@123456")

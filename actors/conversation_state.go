@@ -2,6 +2,8 @@ package actors
 
 import (
 	"time"
+
+	"github.com/switchboard/switchboard/persistence"
 )
 
 // maxHeldWAMIDs bounds the statuses a conversation holds for messages it has not seen
@@ -382,7 +384,11 @@ func (c *conversation) assign(agentID string) bool {
 
 // messages returns page (1 = newest) of limit messages, oldest first within the page.
 func (c *conversation) messages(page, limit int) ([]Message, error) {
-	to := c.log.count - (page-1)*limit
+	skip := persistence.Page{Page: page, Limit: limit}.Skip()
+	if page < 1 || limit < 1 || skip >= c.log.count {
+		return []Message{}, nil
+	}
+	to := c.log.count - skip
 	if to <= 0 {
 		return []Message{}, nil
 	}

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+
+	"github.com/switchboard/switchboard/persistence"
 )
 
 // inboxIndex is a tenant's conversation summaries, for inbox listings. Listing sorts the
@@ -53,7 +55,7 @@ func (x *inboxIndex) query(q *QueryConversations) ConversationPage {
 		return cmp.Compare(a.ID, b.ID)
 	})
 	page := ConversationPage{Total: len(hits), Items: []ConversationSummary{}}
-	from := (q.Page - 1) * q.Limit
+	from := persistence.Page{Page: q.Page, Limit: q.Limit}.Skip()
 	if q.Page < 1 || q.Limit < 1 || from >= len(hits) {
 		return page
 	}

@@ -100,6 +100,11 @@ func TestBadInputChangesNothing(t *testing.T) {
 				{"login missing password", enginetest.Request{Method: "POST", Path: "/api/v1/auth/login", Body: map[string]string{"email": adminEmail}}, 400, "validation_failed", "password"},
 				{"duplicate query parameter", enginetest.Request{Method: "GET", Path: "/api/v1/tenants?page=1&page=2", Token: admin}, 400, "duplicate_parameter", "page"},
 				{"limit out of range", enginetest.Request{Method: "GET", Path: "/api/v1/tenants?limit=1000", Token: admin}, 400, "validation_failed", "limit"},
+				// Pages whose offset would overflow: a panic in the tenant grain (503), a 500, or
+				// page 1 again before pages were bounded.
+				{"page beyond the last servable", enginetest.Request{Method: "GET", Path: "/api/v1/tenants?page=10000001", Token: admin}, 400, "validation_failed", "page"},
+				{"conversations page overflowing", enginetest.Request{Method: "GET", Path: "/api/v1/conversations?page=9223372036854775807", Token: demo}, 400, "validation_failed", "page"},
+				{"templates page wrapping to page 1", enginetest.Request{Method: "GET", Path: "/api/v1/templates?page=4611686018427387905&limit=4", Token: demo}, 400, "validation_failed", "page"},
 				{"unknown route", enginetest.Request{Method: "GET", Path: "/api/v1/nope", Token: admin}, 404, "not_found", ""},
 				{"wrong method", enginetest.Request{Method: "DELETE", Path: "/api/v1/auth/login"}, 405, "method_not_allowed", ""},
 			}

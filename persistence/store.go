@@ -1,6 +1,9 @@
 package persistence
 
-import "context"
+import (
+	"context"
+	"math"
+)
 
 // Store is one backend: the collections the engine writes, and its lifecycle.
 type Store interface {
@@ -26,10 +29,18 @@ type Page struct {
 	Limit int
 }
 
-// Skip is the number of rows before this page.
+// MaxPage is the highest page a listing serves: with Limit ≤ 100 its rows start within
+// 10⁹, far beyond any listing, and no offset arithmetic can overflow.
+const MaxPage = 10_000_000
+
+// Skip is the number of rows before this page; it saturates instead of overflowing (a page
+// past MaxPage is past every row anyway).
 func (p Page) Skip() int {
-	if p.Page < 1 {
+	if p.Page < 1 || p.Limit < 1 {
 		return 0
+	}
+	if p.Page-1 > math.MaxInt/p.Limit {
+		return math.MaxInt
 	}
 	return (p.Page - 1) * p.Limit
 }

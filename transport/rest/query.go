@@ -9,15 +9,15 @@ import (
 	"github.com/switchboard/switchboard/transport/httpx"
 )
 
-// pageOf reads ?page= (≥1, default 1) and ?limit= (1..100, default 20); out-of-range or
+// pageOf reads ?page= (1..persistence.MaxPage, default 1) and ?limit= (1..100, default 20); out-of-range or
 // non-numeric values are a 400 naming the parameter, never silently clamped.
 func pageOf(ctx *fasthttp.RequestCtx) (persistence.Page, error) {
 	p := persistence.Page{Page: 1, Limit: 20}
 	var details []httpx.Detail
 	if v := ctx.QueryArgs().Peek("page"); v != nil {
 		n, err := strconv.Atoi(string(v))
-		if err != nil || n < 1 {
-			details = append(details, httpx.Detail{Field: "page", Message: "must be a whole number ≥ 1"})
+		if err != nil || n < 1 || n > persistence.MaxPage {
+			details = append(details, httpx.Detail{Field: "page", Message: "must be a whole number from 1 to 10,000,000"})
 		}
 		p.Page = n
 	}

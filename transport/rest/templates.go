@@ -88,7 +88,7 @@ func (s *Server) listTemplates(ctx *fasthttp.RequestCtx, c context.Context) {
 		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Language, b.Language))
 	})
 	total := len(views)
-	from := min((page.Page-1)*page.Limit, total)
+	from := min(page.Skip(), total)
 	httpx.List(ctx, views[from:min(from+page.Limit, total)], httpx.NewPagination(total, page))
 }
 

@@ -79,3 +79,28 @@ func TestTemplateWebhooksKeepTheNewest(t *testing.T) {
 		t.Fatalf("a webhook after a lagging sync was held back: %s", got())
 	}
 }
+
+// The tenant's state as GetTenantState answers it is the caller's own: within a node the
+// reply is handed over as a value, and GET /templates ranges over its templates while the
+// grain may apply a sync. Sharing the grain's maps made that a concurrent map read and write
+// (a fatal error, not a panic).
+func TestTenantStateReplySharesNothingWithTheGrain(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	ctx := t.Context()
+	if err := r.client.RecordTenantEvents(ctx, tenant, []TenantEvent{{Field: "message_template_status_update", Time: t0,
+		Template: &TemplateUpdate{ID: 1, Name: "a", Language: "en_US", Status: TemplateApproved}}}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := r.client.TenantState(ctx, tenant)
+	if err != nil || len(st.Templates) != 1 {
+		t.Fatalf("state %+v (%v)", st, err)
+	}
+	if _, err := r.client.SyncTemplates(ctx, tenant, &SyncTemplates{FetchedAt: t0.Add(time.Hour),
+		Templates: []TemplateUpdate{{ID: 2, Name: "b", Language: "en_US", Status: TemplateApproved}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := st.Templates[templateKey("a", "en_US")]; !ok || len(st.Templates) != 1 {
+		t.Fatalf("a reply taken before the sync changed with it: %v", st.Templates)
+	}
+}

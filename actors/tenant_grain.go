@@ -143,7 +143,7 @@ func (g *tenantGrain) Receive(c *cluster.Context, msg any) {
 		}
 		c.Reply().Send(&report)
 	case *GetTenantState:
-		s := g.state
+		s := g.state.clone()
 		c.Reply().Send(&s)
 	case *actor.Stopping:
 		g.out.stop()

@@ -1,6 +1,8 @@
 package actors
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -56,6 +58,20 @@ type TemplateState struct {
 type QualityState struct {
 	QualityUpdate
 	UpdatedAt time.Time `json:"updatedAt"`
+}
+
+// clone is a copy that shares nothing the grain goes on writing: replies are handed to
+// other goroutines as values within a node (GET /templates ranges over Templates while the
+// grain applies a sync), and a shallow copy would share its maps and slice.
+func (t TenantState) clone() TenantState {
+	c := t
+	c.Templates, c.Capability, c.Aliases = maps.Clone(t.Templates), maps.Clone(t.Capability), maps.Clone(t.Aliases)
+	c.Recent = slices.Clone(t.Recent)
+	if t.Quality != nil {
+		q := *t.Quality
+		c.Quality = &q
+	}
+	return c
 }
 
 func newTenantState() TenantState {

@@ -41,6 +41,13 @@ func newLanes(n, depth int, onRetry func(error)) *lanes {
 func (l *lanes) push(key string, j job) bool {
 	q := l.queues[maphash.String(l.seed, key)%uint64(len(l.queues))]
 	select {
+	case <-l.stop:
+		// Stopped: refuse, even with room in the queue (a select with both ready picks
+		// either). A job queued after all would never run, nor mark its entry: still safe.
+		return false
+	default:
+	}
+	select {
 	case q <- j:
 		return true
 	case <-l.stop:

@@ -145,15 +145,17 @@ func (p *Processor) replay() {
 	}
 }
 
-// tracked counts an entry's outstanding jobs; the last one to finish marks it processed.
+// tracked counts an entry's outstanding jobs; the last one to finish marks it processed,
+// unless one of them was never queued (abandoned).
 type tracked struct {
-	id      string
-	pending atomic.Int32
-	p       *Processor
+	id        string
+	pending   atomic.Int32
+	abandoned atomic.Bool
+	p         *Processor
 }
 
 func (t *tracked) done() {
-	if t.pending.Add(-1) == 0 {
+	if t.pending.Add(-1) == 0 && !t.abandoned.Load() {
 		t.p.stats.Entries.Add(1)
 		select {
 		case t.p.marks <- t.id:
@@ -182,6 +184,10 @@ func (p *Processor) dispatch(e persistence.InboxEntry) {
 func (p *Processor) enqueue(t *tracked, key string, run func(context.Context) error) {
 	t.pending.Add(1)
 	if !p.lanes.push(key, job{run: run, entry: t}) {
+		// The lanes stopped (shutdown): this job never runs, so the entry must stay
+		// pending for the next start's replay. Marking it, once its other jobs finished,
+		// would lose an acknowledged webhook.
+		t.abandoned.Store(true)
 		t.pending.Add(-1)
 	}
 }

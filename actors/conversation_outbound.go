@@ -44,9 +44,7 @@ func (c *conversation) outboundResult(r *OutboundResult, now time.Time) bool {
 	}
 	if changed {
 		c.log.touch(pos)
-		if pos == c.log.count-1 {
-			c.noteLast(*m)
-		}
+		c.noteChanged(*m)
 	}
 	return changed
 }

@@ -112,16 +112,25 @@ func (c *conversation) addInbound(m Message, now time.Time) (bool, error) {
 	c.log.append(m)
 	sum := &c.s.Summary
 	sum.MessageCount = c.log.count
-	if m.Type == "system" {
+	switch {
+	case m.Type == "system":
 		// Notices are not the user talking: no unread, no window.
 		if m.Content != nil {
 			c.noteSystem(m)
 		}
-	} else {
+	case isAmendment(m.Type):
+		// The user deleted or edited an earlier message (coexistence numbers): kept in the
+		// history, but a change to that message, not a new one to answer: not unread, not
+		// the conversation's last message, and it does not extend the window (a deletion
+		// days later must not let a free-form reply go out to a 131047).
+		return true, nil
+	default:
 		sum.UnreadCount++
-		sum.LastInboundWAMID = m.WAMID
-		if m.Timestamp.After(sum.LastInboundAt) {
-			sum.LastInboundAt = m.Timestamp
+		if !m.Timestamp.Before(sum.LastInboundAt) {
+			// Webhooks arrive out of order: a message Meta received earlier may be stored
+			// after a later one, and must not become what a read receipt or the typing
+			// indicator names (the newest message would never show as read).
+			sum.LastInboundAt, sum.LastInboundWAMID = m.Timestamp, m.WAMID
 		}
 		if sum.Status == ConversationClosed {
 			sum.Status = ConversationOpen // a closed conversation reopens when the user writes
@@ -143,6 +152,9 @@ func (c *conversation) noteSystem(m Message) {
 
 func (c *conversation) noteLast(m Message) {
 	sum := &c.s.Summary
+	if cur := sum.LastMessage; cur != nil && cur.ID != m.ID && !m.Timestamp.IsZero() && m.Timestamp.Before(cur.Timestamp) {
+		return // stored late but older than what the summary shows (out-of-order webhooks)
+	}
 	last := m
 	last.Content, last.Referral = nil, nil
 	sum.LastMessage = &last
@@ -150,6 +162,18 @@ func (c *conversation) noteLast(m Message) {
 		sum.LastActivityAt = m.Timestamp
 	}
 }
+
+// noteChanged refreshes the summary's copy of m after m changed (a status), when m is the
+// message the summary shows.
+func (c *conversation) noteChanged(m Message) {
+	if cur := c.s.Summary.LastMessage; cur != nil && cur.ID == m.ID {
+		c.noteLast(m)
+	}
+}
+
+// isAmendment reports whether an inbound message type changes an earlier message (the user
+// deleted or edited it) instead of saying something new.
+func isAmendment(msgType string) bool { return msgType == "revoke" || msgType == "edit" }
 
 type statusOutcome int
 
@@ -198,9 +222,7 @@ func (c *conversation) placeStatus(st StatusUpdate) (statusOutcome, error) {
 		return statusIgnored, nil
 	}
 	c.log.touch(pos)
-	if pos == c.log.count-1 {
-		c.noteLast(*m)
-	}
+	c.noteChanged(*m)
 	return statusApplied, nil
 }
 

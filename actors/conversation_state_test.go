@@ -282,3 +282,44 @@ func TestFindMessageByIDOrWAMID(t *testing.T) {
 		})
 	}
 }
+
+// Webhooks arrive out of order: a message Meta received earlier, stored after a later one,
+// neither becomes what the read receipt and the typing indicator name nor the summary's
+// last message. A deletion or an edit (coexistence numbers) is kept in the history but is
+// not a new message: not unread, not last, and it does not move the window.
+func TestLateAndAmendingInboundMessages(t *testing.T) {
+	c := newTestConversation()
+	deliver := func(m Message) {
+		t.Helper()
+		if _, err := c.deliver(&Deliver{Contact: Contact{WaID: "5511987654321"}, Messages: []Message{m}}, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deliver(inbound("new", t0))
+	deliver(inbound("old", t0.Add(-100*time.Second)))
+	s := c.s.Summary
+	if s.LastInboundWAMID != "new" || s.LastMessage.WAMID != "new" || !s.LastInboundAt.Equal(t0) || s.UnreadCount != 2 {
+		t.Fatalf("after a late older message: %+v", s)
+	}
+	revoke := Message{WAMID: "del", Type: "revoke", Text: "[revoke]", Timestamp: t0.Add(30 * time.Hour)}
+	deliver(revoke)
+	s = c.s.Summary
+	if s.MessageCount != 3 || s.UnreadCount != 2 || s.LastInboundWAMID != "new" || s.LastMessage.WAMID != "new" || s.WindowOpen(t0.Add(30*time.Hour)) {
+		t.Fatalf("after a deletion: %+v", s)
+	}
+	// A status for the summary's last message still refreshes it, wherever it is stored.
+	c2 := newTestConversation()
+	out := Message{ID: "o1", WAMID: "o1", Type: "text", Text: "reply", Timestamp: t0}
+	if !c2.addOutbound(out, t0) {
+		t.Fatal("not added")
+	}
+	if _, err := c2.deliver(&Deliver{Contact: Contact{WaID: "5511987654321"}, Messages: []Message{inbound("older", t0.Add(-time.Minute))}}, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c2.applyStatus(StatusUpdate{WAMID: "o1", Status: StatusDelivered, Timestamp: t0.Add(time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	if last := c2.s.Summary.LastMessage; last.ID != "o1" || last.Status != StatusDelivered {
+		t.Fatalf("last message %+v", last)
+	}
+}

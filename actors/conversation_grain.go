@@ -118,6 +118,14 @@ func (g *conversationGrain) handle(c *cluster.Context, msg any) {
 	}
 	switch m := msg.(type) {
 	case *Deliver:
+		if g.version == 0 && !g.dirty && !g.flushing && len(m.Messages) == 0 && len(m.Preferences) == 0 && !namesOurMessage(m.Statuses) {
+			// Statuses of messages the engine never sent, to a customer it has no
+			// conversation with (another app on the same WABA): Meta says to ignore them,
+			// and holding them would put an empty conversation in the inbox. A status
+			// carrying callback data may be ours (a record a crash lost), so it is held.
+			c.Reply().Send(&DeliverResult{StatusesIgnored: len(m.Statuses)})
+			return
+		}
 		contact, phone := g.conv.s.Summary.Contact, g.conv.s.Summary.PhoneNumberID
 		r, err := g.conv.deliver(m, g.d.Now())
 		if err != nil {
@@ -447,6 +455,17 @@ func (g *conversationGrain) activate() error {
 
 // createsConversation reports whether msg may bring a new conversation into being: Meta's
 // deliveries and the business's own sends; never reads or agent actions.
+// namesOurMessage reports whether any status carries callback data: every send of the
+// engine does (its message id), so a status without it is not about one of ours.
+func namesOurMessage(sts []StatusUpdate) bool {
+	for i := range sts {
+		if sts[i].CallbackData != "" {
+			return true
+		}
+	}
+	return false
+}
+
 func createsConversation(msg any) bool {
 	switch m := msg.(type) {
 	case *Deliver, *RecordOutbound:

@@ -102,6 +102,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 				{"limit out of range", enginetest.Request{Method: "GET", Path: "/api/v1/tenants?limit=1000", Token: admin}, 400, "validation_failed", "limit"},
 				// Pages whose offset would overflow: a panic in the tenant grain (503), a 500, or
 				// page 1 again before pages were bounded.
+				{"conversations of a tenant that does not exist", enginetest.Request{Method: "GET", Path: "/api/v1/conversations?tenantId=000000000000000000000000", Token: admin}, 404, "not_found", ""},
+				{"templates of a tenant that does not exist", enginetest.Request{Method: "GET", Path: "/api/v1/templates?tenantId=%2F..%2F", Token: admin}, 404, "not_found", ""},
 				{"page beyond the last servable", enginetest.Request{Method: "GET", Path: "/api/v1/tenants?page=10000001", Token: admin}, 400, "validation_failed", "page"},
 				{"conversations page overflowing", enginetest.Request{Method: "GET", Path: "/api/v1/conversations?page=9223372036854775807", Token: demo}, 400, "validation_failed", "page"},
 				{"templates page wrapping to page 1", enginetest.Request{Method: "GET", Path: "/api/v1/templates?page=4611686018427387905&limit=4", Token: demo}, 400, "validation_failed", "page"},

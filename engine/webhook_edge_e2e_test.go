@@ -118,6 +118,24 @@ func TestConversationListing(t *testing.T) {
 	if cs := list("?assignedTo=none"); len(cs) != 2 {
 		t.Fatalf("assignedTo=none: %d", len(cs))
 	}
+	// agentId null unassigns, as "" does; absent or not a string is a 400.
+	assign := func(body string) enginetest.Response {
+		return n.Do(enginetest.Request{Method: "PUT", Path: "/api/v1/conversations/" + conv + "/assign", Token: demo, Body: body})
+	}
+	for _, body := range []string{`{}`, `{"agentId":7}`} {
+		if r := assign(body); r.Status != 400 || r.Code() != "validation_failed" {
+			t.Fatalf("assign %s: %d %s", body, r.Status, r.Body)
+		}
+	}
+	if r := assign(`{"agentId":null}`); r.Status != 200 {
+		t.Fatalf("unassign with null: %d %s", r.Status, r.Body)
+	}
+	if cs := list("?assignedTo=none"); len(cs) != 3 {
+		t.Fatalf("after unassigning with null, assignedTo=none: %d", len(cs))
+	}
+	if r := assign(`{"agentId":"` + me.User.ID + `"}`); r.Status != 200 {
+		t.Fatalf("assign again: %d %s", r.Status, r.Body)
+	}
 	if r := n.Do(enginetest.Request{Method: "PUT", Path: "/api/v1/conversations/" + conv + "/read", Token: agent}); r.Status != 200 {
 		t.Fatalf("read: %d %s", r.Status, r.Body)
 	}

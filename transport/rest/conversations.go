@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	json "github.com/goccy/go-json"
 	"github.com/valyala/fasthttp"
 
 	"github.com/switchboard/switchboard/actors"
@@ -85,6 +86,10 @@ func (s *Server) listConversations(ctx *fasthttp.RequestCtx, c context.Context) 
 	}
 	if len(details) > 0 {
 		s.fail(ctx, httpx.Validation(details...))
+		return
+	}
+	if err := s.namedTenantExists(ctx, c, tenantID); err != nil {
+		s.fail(ctx, err)
 		return
 	}
 	res, err := s.opts.Actors.Conversations(c, tenantID, q)
@@ -175,8 +180,10 @@ func (s *Server) showTyping(ctx *fasthttp.RequestCtx, c context.Context) {
 	}
 }
 
+// assignRequest keeps agentId raw: absent (a 400) and null (unassign) must differ, and a
+// *string decodes both to nil.
 type assignRequest struct {
-	AgentID *string `json:"agentId"`
+	AgentID json.RawMessage `json:"agentId"`
 }
 
 // assignConversation: tenant admins (and platform admins) assign anyone of the tenant or
@@ -192,11 +199,19 @@ func (s *Server) assignConversation(ctx *fasthttp.RequestCtx, c context.Context)
 		s.fail(ctx, err)
 		return
 	}
-	if req.AgentID == nil {
+	var agentID string
+	switch raw := strings.TrimSpace(string(req.AgentID)); {
+	case raw == "":
 		s.fail(ctx, httpx.Validation(httpx.Detail{Field: "agentId", Message: "is required (null or \"\" unassigns)"}))
 		return
+	case raw == "null":
+	default:
+		if err := json.Unmarshal(req.AgentID, &agentID); err != nil {
+			s.fail(ctx, httpx.Validation(httpx.Detail{Field: "agentId", Message: "must be a user id, \"\" or null"}))
+			return
+		}
 	}
-	agentID, p := *req.AgentID, principalOf(ctx)
+	p := principalOf(ctx)
 	if p.Role == persistence.RoleAgent && agentID != p.UserID {
 		s.fail(ctx, httpx.Forbidden("Agents may only assign conversations to themselves"))
 		return

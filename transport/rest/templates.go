@@ -39,6 +39,20 @@ type templateView struct {
 	UpdatedAt        time.Time  `json:"updatedAt"`
 }
 
+// namedTenantExists checks the tenant a platform admin named with ?tenantId= is in the
+// directory (404 not_found otherwise, as for every other route naming a missing tenant);
+// a tenant user's own tenant needs no read. Without it a listing answered 200 with nothing,
+// and activated a tenant grain for any id asked about.
+func (s *Server) namedTenantExists(ctx *fasthttp.RequestCtx, c context.Context, tenantID string) error {
+	if !principalOf(ctx).IsPlatformAdmin() || tenantID == "" {
+		return nil
+	}
+	if _, err := s.opts.Store.Directory().TenantByID(c, tenantID); err != nil {
+		return fmt.Errorf("tenant %q: %w", tenantID, err)
+	}
+	return nil
+}
+
 // scopedTenant resolves the tenant a per-tenant request acts on: the caller's own, or for a
 // platform admin the one named by ?tenantId= (required).
 func scopedTenant(ctx *fasthttp.RequestCtx) (string, error) {
@@ -56,6 +70,9 @@ func scopedTenant(ctx *fasthttp.RequestCtx) (string, error) {
 // (APPROVED: the ones send-template takes), paginated.
 func (s *Server) listTemplates(ctx *fasthttp.RequestCtx, c context.Context) {
 	tenantID, err := scopedTenant(ctx)
+	if err == nil {
+		err = s.namedTenantExists(ctx, c, tenantID)
+	}
 	if err != nil {
 		s.fail(ctx, err)
 		return

@@ -11,7 +11,7 @@ import (
 )
 
 type templateListView struct {
-	Name, Language, Status, Category string
+	ID, Name, Language, Status, Category string // the id a string, as API.md writes ids
 }
 
 // POST /templates/sync reads every page of Meta's list (125 templates: two pages) and
@@ -62,7 +62,7 @@ func templateSync(t *testing.T, b enginetest.Backend) {
 		res.Data(t, &views)
 		return views, res.Envelope.Pagination.Total
 	}
-	if views, total := list(r.agent, "?status=approved&limit=100&page=2"); total != 122 || len(views) != 22 || views[0].Name != "aviso_100" {
+	if views, total := list(r.agent, "?status=approved&limit=100&page=2"); total != 122 || len(views) != 22 || views[0].Name != "aviso_100" || views[0].ID == "" {
 		t.Fatalf("approved, page 2: %d of %d, first %+v", len(views), total, views)
 	}
 	if got := sendTemplate("aviso_007"); got != 202 {

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"regexp"
 	"testing"
 	"time"
 
@@ -10,10 +11,13 @@ import (
 	"github.com/switchboard/switchboard/transport/graph"
 )
 
+// e164 is how API.md writes phone numbers: + and digits, nothing else.
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+
 type tenantStatusView struct {
-	TenantID, PhoneNumberID, QualityRating, CanSendMessage, NumberStatus string
-	Active, Connected                                                    bool
-	MessagingLimit                                                       struct {
+	TenantID, PhoneNumberID, QualityRating, CanSendMessage, NumberStatus, DisplayPhoneNumber string
+	Active, Connected                                                                        bool
+	MessagingLimit                                                                           struct {
 		Tier  string
 		Limit *int
 		Used  int
@@ -64,7 +68,8 @@ func TestTenantStatus(t *testing.T) {
 
 	st := r.tenantStatus(t, tenantAdmin, r.tenantA, 200)
 	if !st.Active || !st.Connected || st.PhoneNumberID != phoneA || st.QualityRating != "GREEN" || st.NumberStatus != "CONNECTED" ||
-		st.CanSendMessage != graph.HealthAvailable || len(st.Health) != 3 || st.MetaError != nil || st.Sending.Refused != "" {
+		st.CanSendMessage != graph.HealthAvailable || len(st.Health) != 3 || st.MetaError != nil || st.Sending.Refused != "" ||
+		!e164.MatchString(st.DisplayPhoneNumber) {
 		t.Fatalf("connected tenant: %+v", st)
 	}
 	if st.MessagingLimit.Tier != "TIER_2K" || st.MessagingLimit.Limit == nil || *st.MessagingLimit.Limit != 2000 || st.MessagingLimit.Used != 0 {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,7 +29,7 @@ import (
 const templateSyncTimeout = 30 * time.Second
 
 type templateView struct {
-	ID               int64      `json:"id,omitempty"`
+	ID               string     `json:"id,omitempty"` // Meta's number, as a string: API.md's ids are strings
 	Name             string     `json:"name"`
 	Language         string     `json:"language"`
 	Status           string     `json:"status"`
@@ -37,6 +38,14 @@ type templateView struct {
 	CorrectCategory  string     `json:"correctCategory,omitempty"`
 	CategoryChangeAt *time.Time `json:"categoryChangeAt,omitempty"`
 	UpdatedAt        time.Time  `json:"updatedAt"`
+}
+
+// metaID writes one of Meta's numeric ids as the API writes every id: a string ("" for none).
+func metaID(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
 }
 
 // namedTenantExists checks the tenant a platform admin named with ?tenantId= is in the
@@ -93,7 +102,7 @@ func (s *Server) listTemplates(ctx *fasthttp.RequestCtx, c context.Context) {
 		if status != "" && t.Status != status {
 			continue
 		}
-		v := templateView{ID: t.ID, Name: t.Name, Language: t.Language, Status: t.Status, Category: t.Category,
+		v := templateView{ID: metaID(t.ID), Name: t.Name, Language: t.Language, Status: t.Status, Category: t.Category,
 			Reason: t.Reason, CorrectCategory: t.CorrectCategory, UpdatedAt: t.UpdatedAt}
 		if !t.CategoryChangeAt.IsZero() {
 			at := t.CategoryChangeAt

@@ -136,7 +136,7 @@ func (s *Server) tenantStatus(ctx *fasthttp.RequestCtx, c context.Context) {
 
 // fromMeta fills in what Meta reported about the number.
 func (v *tenantStatusView) fromMeta(n *graph.PhoneNumber) {
-	v.DisplayPhoneNumber, v.VerifiedName, v.NumberStatus, v.QualityRating = n.DisplayPhoneNumber, n.VerifiedName, n.Status, n.QualityRating
+	v.DisplayPhoneNumber, v.VerifiedName, v.NumberStatus, v.QualityRating = e164(n.DisplayPhoneNumber), n.VerifiedName, n.Status, n.QualityRating
 	if n.Throughput != nil {
 		v.Throughput.Level = n.Throughput.Level
 	}

@@ -306,7 +306,11 @@ func (c *conversation) addOutbound(m Message, now time.Time) bool {
 		return false
 	}
 	m.Direction = Outbound
-	m.CreatedAt = now
+	if m.CreatedAt.IsZero() {
+		// The API's acceptance time when it has one: the 202 showed it, and a GET must
+		// show the same.
+		m.CreatedAt = now
+	}
 	if m.Status == "" {
 		m.Status = StatusQueued
 	}

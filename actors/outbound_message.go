@@ -41,7 +41,7 @@ func OutboundMessage(id string, request []byte, at time.Time) (Message, error) {
 	if err := json.Unmarshal(request, &req); err != nil {
 		return Message{}, fmt.Errorf("actors: outbound request of %s: %w", id, err)
 	}
-	m := Message{ID: id, Direction: Outbound, Type: req.Type, Status: StatusQueued, Timestamp: at}
+	m := Message{ID: id, Direction: Outbound, Type: req.Type, Status: StatusQueued, Timestamp: at, CreatedAt: at}
 	switch {
 	case req.Text != nil:
 		m.Text = req.Text.Body

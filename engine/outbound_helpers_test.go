@@ -113,6 +113,7 @@ func (r *metaRig) customerWrites(t testing.TB, tenantID, phone, waID string) str
 
 type queuedView struct {
 	ID, ConversationID, Status, Direction, Type, Text string
+	CreatedAt                                         time.Time
 }
 
 // send posts a text and returns the queued message (failing the test unless 202).

@@ -14,6 +14,7 @@ type messageDetailView struct {
 	Message struct {
 		messageView
 		ConversationID string
+		CreatedAt      time.Time
 	}
 	Delivery *struct {
 		State         string
@@ -52,8 +53,9 @@ func stepGetMessage(t *testing.T, r *metaRig) {
 		v, _, _ = r.getMessage(t, r.agent, conv, q.ID)
 		return v.Delivery != nil && v.Delivery.Attempts >= 1 && v.Delivery.State == "queued"
 	}, func() string { return fmt.Sprintf("never seen waiting for a retry: %+v", v) })
-	if v.Message.ID != q.ID || v.Message.ConversationID != conv || v.Message.Direction != "outbound" || v.Message.Status != "queued" {
-		t.Fatalf("message %+v", v.Message)
+	if v.Message.ID != q.ID || v.Message.ConversationID != conv || v.Message.Direction != "outbound" || v.Message.Status != "queued" ||
+		!v.Message.CreatedAt.Equal(q.CreatedAt) {
+		t.Fatalf("message %+v (the 202 said created at %v)", v.Message, q.CreatedAt)
 	}
 	if d := v.Delivery; d.LastError == nil || d.LastError.Code != 131000 || d.NextAttemptAt == nil {
 		t.Fatalf("waiting for a retry, shown as %+v", *d)

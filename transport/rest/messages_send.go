@@ -279,8 +279,7 @@ func (s *Server) queueSend(ctx *fasthttp.RequestCtx, c context.Context, tenantID
 		s.answerReplay(ctx, *queued.Replay)
 		return
 	}
-	view := msg // the conversation's copy travelled with q
-	view.CreatedAt = now
+	view := msg // the conversation's copy travelled with q, created at now: what a GET shows
 	httpx.OK(ctx, http.StatusAccepted, "Message queued", map[string]any{"message": outboundView{Message: view, ConversationID: q.Message.ConversationID}})
 }
 

@@ -118,3 +118,13 @@ func tenantEvent(wabaID string, e graph.Entry, c graph.Change) (actors.TenantEve
 	}
 	return ev, nil
 }
+
+// accountWABAID is the WABA an account_update names in value.waba_info, or "" when it names
+// none (or its value does not decode: tenantEvent says why).
+func accountWABAID(c graph.Change) string {
+	var v graph.AccountUpdate
+	if err := c.DecodeValue(&v); err != nil || v.WABAInfo == nil {
+		return ""
+	}
+	return v.WABAInfo.WABAID
+}

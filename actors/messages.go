@@ -213,6 +213,9 @@ type QualityUpdate struct {
 type AccountEvent struct {
 	Event  string `json:"event"`
 	Detail string `json:"detail,omitempty"`
+	// Expires is when an ACCOUNT_RESTRICTION ends, as Meta reported it (zero: not said, or
+	// not in a form the engine reads).
+	Expires time.Time `json:"expires,omitzero"`
 }
 
 // RecordTenantEvents hands tenant events to the tenant grain.

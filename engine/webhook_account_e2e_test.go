@@ -86,3 +86,28 @@ func tenantState(t *testing.T, n *enginetest.Node, tenantID string) *actors.Tena
 	}
 	return st
 }
+
+// An ACCOUNT_RESTRICTION restricts the tenant whatever form its expiration takes; an ISO
+// date (as WATI and Zernio document Meta sending it) used to fail the whole value, so the
+// event was a dead letter and the tenant went on sending.
+func TestAccountRestrictionWithAnyExpirationRestricts(t *testing.T) {
+	for _, expiration := range []string{`1767837600`, `"2026-04-19T13:59:20+0000"`, `"soon"`} {
+		t.Run(expiration, func(t *testing.T) {
+			n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded})
+			n.Seed()
+			tenantA := demoTenantID(t, n)
+			body := accountUpdate(accounts.DemoWABAID, `"event":"ACCOUNT_RESTRICTION","restriction_info":[`+
+				`{"restriction_type":"RESTRICTED_BIZ_INITIATED_MESSAGING","expiration":`+expiration+`}]`)
+			if r := postWebhook(t, n, []byte(body)); r.Status != 200 {
+				t.Fatalf("%d %s", r.Status, r.Body)
+			}
+			waitProcessed(t, n, 1)
+			if dl := n.Engine.WebhookStats().DeadLetters.Load(); dl != 0 {
+				t.Fatalf("%d dead letters", dl)
+			}
+			if st := tenantState(t, n, tenantA); !st.Restricted {
+				t.Fatalf("not restricted: %+v", st.Recent)
+			}
+		})
+	}
+}

@@ -297,7 +297,7 @@ func (p *Processor) routeChange(ctx context.Context, e persistence.InboxEntry, t
 	if !ok {
 		return p.deadLetter(ctx, e, fmt.Sprintf("no tenant for %s %q (field %s)", kindName(kind), key, c.Field), change(entry, c))
 	}
-	ev, err := tenantEvent(wabaID, entry, c)
+	ev, err := tenantEvent(p.log, wabaID, entry, c)
 	if err != nil {
 		return p.deadLetter(ctx, e, "malformed "+c.Field+" value: "+err.Error(), change(entry, c))
 	}

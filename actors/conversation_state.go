@@ -53,9 +53,7 @@ func (c *conversation) deliver(d *Deliver, now time.Time) (DeliverResult, error)
 		c.s.Summary.PhoneNumberID = d.PhoneNumberID
 	}
 	for _, p := range d.Preferences {
-		if p.Category == "marketing_messages" {
-			c.s.Summary.Contact.MarketingOptOut = p.Value == "stop"
-		}
+		c.updatePreference(p)
 	}
 	for _, m := range d.Messages {
 		added, err := c.addInbound(m, now)
@@ -97,6 +95,17 @@ func (c *conversation) updateContact(in Contact) {
 	if ct.UserID == "" && in.UserID != "" {
 		ct.UserID = in.UserID
 	}
+}
+
+// updatePreference applies a marketing stop/resume unless it is older than the one applied
+// last: a late retry (or the engine's replay) of an older "stop" must not opt out a user who
+// resumed since. A snapshot saved before the time was kept takes the next update.
+func (c *conversation) updatePreference(p PreferenceUpdate) {
+	ct := &c.s.Summary.Contact
+	if p.Category != "marketing_messages" || !notOlder(p.Timestamp, ct.MarketingPreferenceAt) {
+		return
+	}
+	ct.MarketingOptOut, ct.MarketingPreferenceAt = p.Value == "stop", p.Timestamp
 }
 
 // addInbound stores an inbound message unless its wamid is already known.

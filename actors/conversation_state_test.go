@@ -323,3 +323,49 @@ func TestLateAndAmendingInboundMessages(t *testing.T) {
 		t.Fatalf("last message %+v", last)
 	}
 }
+
+// The marketing opt-out follows the newest user_preferences update by Meta's timestamp, not
+// by arrival: Meta retries for days and the engine's replay can re-dispatch an older entry
+// after newer ones, and before, a late older "stop" after a newer "resume" opted the user
+// out again.
+func TestMarketingPreferenceFollowsItsTimestamp(t *testing.T) {
+	pref := func(value string, at time.Time) PreferenceUpdate {
+		return PreferenceUpdate{Category: "marketing_messages", Value: value, Timestamp: at}
+	}
+	t1, t2 := t0, t0.Add(time.Hour)
+	cases := []struct {
+		name       string
+		deliveries [][]PreferenceUpdate
+		want       bool
+	}{
+		{"stop", [][]PreferenceUpdate{{pref("stop", t1)}}, true},
+		{"stop then resume", [][]PreferenceUpdate{{pref("stop", t1)}, {pref("resume", t2)}}, false},
+		{"late older stop", [][]PreferenceUpdate{{pref("resume", t2)}, {pref("stop", t1)}}, false},
+		{"late older resume", [][]PreferenceUpdate{{pref("stop", t2)}, {pref("resume", t1)}}, true},
+		{"late older stop in one delivery", [][]PreferenceUpdate{{pref("resume", t2), pref("stop", t1)}}, false},
+		{"same second: arrival order", [][]PreferenceUpdate{{pref("stop", t1)}, {pref("resume", t1)}}, false},
+		{"undated after dated", [][]PreferenceUpdate{{pref("resume", t2)}, {pref("stop", time.Time{})}}, false},
+		{"replayed stop after resume", [][]PreferenceUpdate{{pref("stop", t1)}, {pref("resume", t2)}, {pref("stop", t1)}}, false},
+		{"other categories", [][]PreferenceUpdate{{pref("stop", t1)}, {{Category: "other", Value: "resume", Timestamp: t2}}}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newTestConversation()
+			for _, prefs := range tc.deliveries {
+				if _, err := c.deliver(&Deliver{Contact: Contact{WaID: "5511987654321"}, Preferences: prefs}, t0); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := c.s.Summary.Contact.MarketingOptOut; got != tc.want {
+				t.Fatalf("marketing opt-out %v, want %v", got, tc.want)
+			}
+		})
+	}
+	// A snapshot saved before the preference's time was kept cannot tell how old its opt-out
+	// is: the next update applies.
+	c := newConversation(conversationSnapshot{Summary: ConversationSummary{ID: "t_1", Contact: Contact{WaID: "5511987654321", MarketingOptOut: true}}},
+		func(seq int) ([]Message, error) { return nil, errors.New("nothing stored") })
+	if _, err := c.deliver(&Deliver{Preferences: []PreferenceUpdate{pref("resume", t1)}}, t0); err != nil || c.s.Summary.Contact.MarketingOptOut {
+		t.Fatalf("an older snapshot's opt-out held back the next update (%v)", err)
+	}
+}

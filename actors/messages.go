@@ -21,8 +21,10 @@ type Contact struct {
 	UserID   string `json:"userId,omitempty"`
 	Name     string `json:"name,omitempty"`
 	Username string `json:"username,omitempty"`
-	// MarketingOptOut is set by a user_preferences "stop" and cleared by "resume".
-	MarketingOptOut bool `json:"marketingOptOut,omitempty"`
+	// MarketingOptOut is set by a user_preferences "stop" and cleared by "resume", the newest
+	// by Meta's timestamp (MarketingPreferenceAt) winning whatever order they arrive in.
+	MarketingOptOut       bool      `json:"marketingOptOut,omitempty"`
+	MarketingPreferenceAt time.Time `json:"marketingPreferenceAt,omitzero"`
 	// ChangedNumberTo is the new wa_id a user_changed_number system message announced.
 	ChangedNumberTo string `json:"changedNumberTo,omitempty"`
 }
@@ -213,6 +215,9 @@ type QualityUpdate struct {
 type AccountEvent struct {
 	Event  string `json:"event"`
 	Detail string `json:"detail,omitempty"`
+	// Expires is when an ACCOUNT_RESTRICTION ends, as Meta reported it (zero: not said, or
+	// not in a form the engine reads).
+	Expires time.Time `json:"expires,omitzero"`
 }
 
 // RecordTenantEvents hands tenant events to the tenant grain.

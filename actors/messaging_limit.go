@@ -89,12 +89,8 @@ func (t *TenantState) messagingTier() string {
 	if t.MessagingTier != "" {
 		return t.MessagingTier
 	}
-	for i := len(t.Recent) - 1; i >= 0; i-- {
-		if tier := messagingTierOf(t.Recent[i]); tier != "" {
-			return tier
-		}
-	}
-	return ""
+	ev, _ := t.newestOf(func(ev TenantEvent) bool { return messagingTierOf(ev) != "" })
+	return messagingTierOf(ev)
 }
 
 // initiatedLedger is the recipients (conversations) a tenant messaged outside their window

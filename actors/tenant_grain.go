@@ -125,8 +125,7 @@ func (g *tenantGrain) Receive(c *cluster.Context, msg any) {
 		g.out.refreshDirectory(g.d.Now(), false)
 		c.Reply().Send(g.out.sendingStatus(g.d.Now()))
 	case *LearnMessagingTier:
-		if m.Tier != "" && m.Tier != g.state.MessagingTier {
-			g.state.MessagingTier = m.Tier
+		if g.state.learnTier(m.Tier, g.d.Now()) {
 			if err := g.save(); err != nil {
 				c.Reply().Fail(FailureStore, err.Error())
 				c.Stop()
@@ -218,6 +217,7 @@ func (g *tenantGrain) loadState(ctx context.Context) error {
 		if g.state.Aliases == nil {
 			g.state.Aliases = map[string]string{}
 		}
+		g.state.settle()
 	}
 	after := ""
 	for {

@@ -32,8 +32,12 @@ type TenantState struct {
 	// paced at that instead of the default 80. Meta documents no way back down; a 130429
 	// still slows the pacer.
 	HighThroughput bool `json:"highThroughput,omitempty"`
-	// MessagingTier is the newest messaging limit Meta reported (TIER_2K, …; messaging_limit.go).
-	MessagingTier string `json:"messagingTier,omitempty"`
+	// MessagingTier is the newest messaging limit Meta reported (TIER_2K, …; messaging_limit.go),
+	// as of MessagingTierAt: Meta's time of the event that said so, or when Meta was asked.
+	MessagingTier   string    `json:"messagingTier,omitempty"`
+	MessagingTierAt time.Time `json:"messagingTierAt,omitzero"`
+	// CapabilityAt is the time of the business_capability_update Capability holds.
+	CapabilityAt time.Time `json:"capabilityAt,omitzero"`
 	// Restricted is set by ACCOUNT_RESTRICTION / DISABLED_UPDATE until reinstated.
 	Restricted bool `json:"restricted,omitempty"`
 	// SendsPausedUntil pauses the tenant's sends after Meta restricted its number or WABA
@@ -54,7 +58,7 @@ type TemplateState struct {
 	Synced bool `json:"synced,omitempty"`
 }
 
-// QualityState is the sending number's last quality/throughput event.
+// QualityState is the sending number's newest quality/throughput event.
 type QualityState struct {
 	QualityUpdate
 	UpdatedAt time.Time `json:"updatedAt"`
@@ -106,9 +110,13 @@ func (t *TenantState) apply(ev TenantEvent) {
 		}
 		t.Templates[k] = TemplateState{TemplateUpdate: u, UpdatedAt: ev.Time}
 	case ev.Quality != nil:
-		t.Quality = &QualityState{QualityUpdate: *ev.Quality, UpdatedAt: ev.Time}
+		// Meta documents no way back down from the 1,000/s tier: an upgrade stands even if
+		// it arrives after newer quality events.
 		if ev.Quality.Event == EventThroughputUpgrade {
 			t.HighThroughput = true
+		}
+		if t.Quality == nil || notOlder(ev.Time, t.Quality.UpdatedAt) {
+			t.Quality = &QualityState{QualityUpdate: *ev.Quality, UpdatedAt: ev.Time}
 		}
 	case ev.Account != nil:
 		switch ev.Account.Event {
@@ -122,21 +130,69 @@ func (t *TenantState) apply(ev TenantEvent) {
 			t.Restricted = ev.Account.Detail != "REINSTATE"
 		}
 	case ev.Capability != nil:
+		if !notOlder(ev.Time, t.CapabilityAt) {
+			break
+		}
 		if t.Capability == nil {
 			t.Capability = map[string]string{}
 		}
 		for k, v := range ev.Capability {
 			t.Capability[k] = v
 		}
+		t.CapabilityAt = ev.Time
 	}
-	if tier := messagingTierOf(ev); tier != "" {
-		t.MessagingTier = tier
+	// The tier comes from quality and capability events alike; the newest of either wins.
+	if tier := messagingTierOf(ev); tier != "" && notOlder(ev.Time, t.MessagingTierAt) {
+		t.MessagingTier, t.MessagingTierAt = tier, ev.Time
 	}
 	ev.Raw = nil // the event log keeps the decoded fields; raw bodies stay in the inbox
 	t.Recent = append(t.Recent, ev)
 	if n := len(t.Recent) - maxTenantEvents; n > 0 {
 		t.Recent = append(t.Recent[:0], t.Recent[n:]...)
 	}
+}
+
+// notOlder reports whether an event of Meta's time at may replace what an event of time last
+// set. Meta retries for days and keeps no order (WHATSAPP.md §1.3): a retry of an older
+// event arriving late must not move the state back. Equal times keep arrival order; an
+// event without a time is older than any with one.
+func notOlder(at, last time.Time) bool { return !at.Before(last) }
+
+// learnTier records a tier Meta answered when asked at now: it is as of now, so an event
+// sent before it and arriving late does not undo it. It reports whether the tier changed.
+func (t *TenantState) learnTier(tier string, now time.Time) bool {
+	if tier == "" || tier == t.MessagingTier {
+		return false
+	}
+	t.MessagingTier, t.MessagingTierAt = tier, now
+	return true
+}
+
+// settle fills in what a snapshot saved before the times of each kind were kept lacks: the
+// time of its tier and of its capability limits is the newest remembered event of that
+// kind. With none remembered it stays zero, and the next event of the kind applies.
+func (t *TenantState) settle() {
+	if t.MessagingTierAt.IsZero() {
+		ev, _ := t.newestOf(func(ev TenantEvent) bool { return messagingTierOf(ev) != "" })
+		t.MessagingTierAt = ev.Time
+	}
+	if t.CapabilityAt.IsZero() {
+		ev, _ := t.newestOf(func(ev TenantEvent) bool { return ev.Capability != nil })
+		t.CapabilityAt = ev.Time
+	}
+}
+
+// newestOf is the remembered event match accepts with the newest time (the later arrival
+// among equal times).
+func (t *TenantState) newestOf(match func(TenantEvent) bool) (TenantEvent, bool) {
+	var newest TenantEvent
+	found := false
+	for _, ev := range t.Recent {
+		if match(ev) && (!found || notOlder(ev.Time, newest.Time)) {
+			newest, found = ev, true
+		}
+	}
+	return newest, found
 }
 
 // learnAlias remembers that userID writes from waID.

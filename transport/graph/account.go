@@ -9,7 +9,7 @@ type TemplateStatusUpdate struct {
 	Reason                  string `json:"reason"`
 	MessageTemplateCategory string `json:"message_template_category"`
 	DisableInfo             *struct {
-		DisableDate Timestamp `json:"disable_date"`
+		DisableDate FlexTime `json:"disable_date"`
 	} `json:"disable_info"`
 	OtherInfo *struct {
 		Title       string `json:"title"`
@@ -24,13 +24,13 @@ type TemplateStatusUpdate struct {
 // TemplateCategoryUpdate is a `template_category_update` value: impending (CorrectCategory
 // set) or done (PreviousCategory set).
 type TemplateCategoryUpdate struct {
-	MessageTemplateID       int64     `json:"message_template_id"`
-	MessageTemplateName     string    `json:"message_template_name"`
-	MessageTemplateLanguage string    `json:"message_template_language"`
-	PreviousCategory        string    `json:"previous_category"`
-	NewCategory             string    `json:"new_category"`
-	CorrectCategory         string    `json:"correct_category"`
-	CategoryUpdateTimestamp Timestamp `json:"category_update_timestamp"`
+	MessageTemplateID       int64    `json:"message_template_id"`
+	MessageTemplateName     string   `json:"message_template_name"`
+	MessageTemplateLanguage string   `json:"message_template_language"`
+	PreviousCategory        string   `json:"previous_category"`
+	NewCategory             string   `json:"new_category"`
+	CorrectCategory         string   `json:"correct_category"`
+	CategoryUpdateTimestamp FlexTime `json:"category_update_timestamp"`
 }
 
 // PhoneNumberQualityUpdate is keyed by display number, not phone_number_id.
@@ -61,8 +61,8 @@ type AccountUpdate struct {
 		WABABanState string `json:"waba_ban_state"`
 	} `json:"ban_info"`
 	RestrictionInfo []struct {
-		RestrictionType string    `json:"restriction_type"`
-		Expiration      Timestamp `json:"expiration"`
+		RestrictionType string   `json:"restriction_type"`
+		Expiration      FlexTime `json:"expiration"`
 	} `json:"restriction_info"`
 	ViolationInfo *struct {
 		ViolationType string `json:"violation_type"`

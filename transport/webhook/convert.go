@@ -1,6 +1,8 @@
 package webhook
 
 import (
+	"log/slog"
+
 	json "github.com/goccy/go-json"
 
 	"github.com/switchboard/switchboard/actors"
@@ -54,9 +56,10 @@ func toStatus(s *graph.Status) actors.StatusUpdate {
 	return out
 }
 
-// tenantEvent converts a non-message change; ok is false for fields the engine does not
-// interpret (they are still recorded, raw, as events).
-func tenantEvent(wabaID string, e graph.Entry, c graph.Change) (actors.TenantEvent, error) {
+// tenantEvent converts a non-message change; fields the engine does not interpret are still
+// recorded, raw, as events. A value that does not decode is an error (a dead letter), but an
+// optional date that is not one is only logged: the event goes on without it.
+func tenantEvent(log *slog.Logger, wabaID string, e graph.Entry, c graph.Change) (actors.TenantEvent, error) {
 	ev := actors.TenantEvent{Field: c.Field, WABAID: wabaID, Time: e.Time.Time(), Raw: c.Value}
 	switch c.Field {
 	case graph.FieldTemplateStatusUpdate:
@@ -66,6 +69,9 @@ func tenantEvent(wabaID string, e graph.Entry, c graph.Change) (actors.TenantEve
 		}
 		ev.Template = &actors.TemplateUpdate{ID: v.MessageTemplateID, Name: v.MessageTemplateName,
 			Language: v.MessageTemplateLanguage, Status: v.Event, Reason: v.Reason, Category: v.MessageTemplateCategory}
+		if v.DisableInfo != nil {
+			unparsedDate(log, c, "disable_info.disable_date", v.DisableInfo.DisableDate)
+		}
 	case graph.FieldTemplateCategoryUpdate:
 		var v graph.TemplateCategoryUpdate
 		if err := c.DecodeValue(&v); err != nil {
@@ -76,6 +82,7 @@ func tenantEvent(wabaID string, e graph.Entry, c graph.Change) (actors.TenantEve
 		if v.PreviousCategory != "" { // done: new_category is the category now
 			u.Category = v.NewCategory
 		}
+		unparsedDate(log, c, "category_update_timestamp", v.CategoryUpdateTimestamp)
 		ev.Template = u
 	case graph.FieldPhoneNumberQualityUpdate:
 		var v graph.PhoneNumberQualityUpdate
@@ -96,7 +103,10 @@ func tenantEvent(wabaID string, e graph.Entry, c graph.Change) (actors.TenantEve
 		case v.ViolationInfo != nil:
 			a.Detail = v.ViolationInfo.ViolationType
 		case len(v.RestrictionInfo) > 0:
-			a.Detail = v.RestrictionInfo[0].RestrictionType
+			a.Detail, a.Expires = v.RestrictionInfo[0].RestrictionType, v.RestrictionInfo[0].Expiration.Time()
+		}
+		for _, r := range v.RestrictionInfo {
+			unparsedDate(log, c, "restriction_info.expiration", r.Expiration)
 		}
 		ev.Account = a
 	case graph.FieldBusinessCapabilityUpdate:
@@ -117,4 +127,29 @@ func tenantEvent(wabaID string, e graph.Entry, c graph.Change) (actors.TenantEve
 		}
 	}
 	return ev, nil
+}
+
+// maxLoggedValue bounds how much of a value a log line quotes.
+const maxLoggedValue = 64
+
+// unparsedDate logs an optional date Meta wrote in a form the engine does not read.
+func unparsedDate(log *slog.Logger, c graph.Change, member string, f graph.FlexTime) {
+	s := f.Unparsed()
+	if s == "" {
+		return
+	}
+	if len(s) > maxLoggedValue {
+		s = s[:maxLoggedValue] + "…"
+	}
+	log.Warn("webhook date not understood; event kept without it", "field", c.Field, "member", member, "value", s)
+}
+
+// accountWABAID is the WABA an account_update names in value.waba_info, or "" when it names
+// none (or its value does not decode: tenantEvent says why).
+func accountWABAID(c graph.Change) string {
+	var v graph.AccountUpdate
+	if err := c.DecodeValue(&v); err != nil || v.WABAInfo == nil {
+		return ""
+	}
+	return v.WABAInfo.WABAID
 }

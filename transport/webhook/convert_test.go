@@ -1,8 +1,11 @@
 package webhook
 
 import (
+	"bytes"
+	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/switchboard/switchboard/internal/fixtures"
 	"github.com/switchboard/switchboard/transport/graph"
@@ -46,4 +49,49 @@ func failedStatusOf(t *testing.T, body string) *graph.Status {
 		t.Fatalf("not one failed status: %v %+v", err, v)
 	}
 	return &v.Statuses[0]
+}
+
+// An ACCOUNT_RESTRICTION becomes a tenant event whatever form its expiration takes: Unix
+// seconds (Meta's docs, the fixture), an ISO date with a "+0000" offset (as WATI and Zernio
+// document Meta sending it), or something the engine does not read, which is logged and
+// left out. Before, an ISO expiration failed the whole value and the event was a dead
+// letter, so the tenant was never restricted.
+func TestAccountRestrictionExpirationForms(t *testing.T) {
+	fixture := string(fixtures.Read(t, "webhooks/account_update_restriction.json"))
+	const unix = `"expiration": 1767837600`
+	if !strings.Contains(fixture, unix) {
+		t.Fatal("the fixture's expiration is not " + unix)
+	}
+	cases := []struct {
+		name       string
+		expiration string
+		want       time.Time
+		logged     bool
+	}{
+		{"unix number", `1767837600`, time.Unix(1767837600, 0).UTC(), false},
+		{"unix string", `"1767837600"`, time.Unix(1767837600, 0).UTC(), false},
+		{"iso +0000", `"2026-04-19T13:59:20+0000"`, time.Date(2026, 4, 19, 13, 59, 20, 0, time.UTC), false},
+		{"unreadable", `"soon"`, time.Time{}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w, err := graph.ParseWebhook([]byte(strings.Replace(fixture, unix, `"expiration": `+tc.expiration, 1)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var logs bytes.Buffer
+			entry := w.Entry[0]
+			ev, err := tenantEvent(slog.New(slog.NewTextHandler(&logs, nil)), entry.ID, entry, entry.Changes[0])
+			if err != nil {
+				t.Fatalf("dead letter: %v", err)
+			}
+			a := ev.Account
+			if a == nil || a.Event != "ACCOUNT_RESTRICTION" || a.Detail != "RESTRICTED_BIZ_INITIATED_MESSAGING" || !a.Expires.Equal(tc.want) {
+				t.Fatalf("account event %+v, want expiry %v", a, tc.want)
+			}
+			if got := strings.Contains(logs.String(), "restriction_info.expiration"); got != tc.logged {
+				t.Fatalf("logged %v, want %v: %s", got, tc.logged, logs.String())
+			}
+		})
+	}
 }

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"log/slog"
 	"testing"
 
 	json "github.com/goccy/go-json"
@@ -48,7 +49,7 @@ func FuzzWebhookBody(f *testing.F) {
 						mustEncode(t, toStatus(s))
 					}
 				default:
-					if ev, err := tenantEvent(entry.ID, entry, c); err == nil {
+					if ev, err := tenantEvent(slog.New(slog.DiscardHandler), entry.ID, entry, c); err == nil {
 						mustEncode(t, ev)
 					}
 				}

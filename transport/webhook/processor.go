@@ -274,7 +274,16 @@ func (p *Processor) routeChange(ctx context.Context, e persistence.InboxEntry, t
 	case graph.FieldMessages, graph.FieldUserPreferences:
 		return p.routeMessages(ctx, e, t, entry, c)
 	}
-	kind, key := byWABAID, entry.ID
+	wabaID := entry.ID
+	if c.Field == graph.FieldAccountUpdate {
+		// Partner events may carry the partner's business id as entry.id; waba_info names
+		// the customer's WABA the event is about (WHATSAPP.md §1.4). It wins, and a WABA no
+		// tenant has is a dead letter rather than an event pinned on entry.id's tenant.
+		if id := accountWABAID(c); id != "" {
+			wabaID = id
+		}
+	}
+	kind, key := byWABAID, wabaID
 	if c.Field == graph.FieldPhoneNumberQualityUpdate {
 		var v graph.PhoneNumberQualityUpdate
 		if err := c.DecodeValue(&v); err == nil && v.DisplayPhoneNumber != "" {
@@ -294,7 +303,7 @@ func (p *Processor) routeChange(ctx context.Context, e persistence.InboxEntry, t
 	if !ok {
 		return p.deadLetter(ctx, e, fmt.Sprintf("no tenant for %s %q (field %s)", kindName(kind), key, c.Field), change(entry, c))
 	}
-	ev, err := tenantEvent(entry.ID, entry, c)
+	ev, err := tenantEvent(p.log, wabaID, entry, c)
 	if err != nil {
 		return p.deadLetter(ctx, e, "malformed "+c.Field+" value: "+err.Error(), change(entry, c))
 	}

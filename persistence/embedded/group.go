@@ -73,12 +73,13 @@ type committer struct {
 
 	ops   chan groupOp
 	stop  chan struct{}
+	gone  chan struct{} // closed once the loop has answered its last operation
 	wg    sync.WaitGroup
 	close sync.Once
 }
 
 func newCommitter(name string, db *bolt.DB, j *journal, gen uint64, every time.Duration) *committer {
-	c := &committer{name: name, every: every, db: db, j: j, gen: gen, ops: make(chan groupOp, maxGroup), stop: make(chan struct{})}
+	c := &committer{name: name, every: every, db: db, j: j, gen: gen, ops: make(chan groupOp, maxGroup), stop: make(chan struct{}), gone: make(chan struct{})}
 	c.wg.Add(1)
 	go c.loop()
 	return c
@@ -98,6 +99,13 @@ func (c *committer) read(fn func(*txn) error) error { return c.submit(groupOp{fn
 func (c *committer) flush() error { return c.submit(groupOp{checkpoint: true}) }
 
 func (c *committer) submit(op groupOp) error {
+	select {
+	case <-c.stop:
+		// Stopped: refuse, even with room in the queue (a select with both ready picks
+		// either, and an operation queued after the loop drained would wait forever).
+		return errCommitterStopped
+	default:
+	}
 	op.done = doneChans.Get().(chan error)
 	select {
 	case c.ops <- op:
@@ -105,9 +113,21 @@ func (c *committer) submit(op groupOp) error {
 		doneChans.Put(op.done)
 		return errCommitterStopped
 	}
-	err := <-op.done
-	doneChans.Put(op.done) // answered exactly once, so empty again
-	return err
+	select {
+	case err := <-op.done:
+		doneChans.Put(op.done) // answered exactly once, so empty again
+		return err
+	case <-c.gone:
+		// The loop has stopped. It answered this operation while draining, or the
+		// operation slipped into the queue after the drain and nobody will.
+		select {
+		case err := <-op.done:
+			doneChans.Put(op.done)
+			return err
+		default:
+			return errCommitterStopped // op.done is left to the collector: nothing writes to it
+		}
+	}
 }
 
 // doneChans recycles the answer channels of operations, one per store write or read.
@@ -115,6 +135,7 @@ var doneChans = sync.Pool{New: func() any { return make(chan error, 1) }}
 
 func (c *committer) loop() {
 	defer c.wg.Done()
+	defer close(c.gone)
 	tick := time.NewTicker(c.every / 4)
 	defer tick.Stop()
 	group := make([]groupOp, 0, maxGroup)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -252,4 +253,35 @@ func TestAFailedJournalStopsTheFile(t *testing.T) {
 			t.Error("a write that was never acknowledged is stored")
 		}
 	})
+}
+
+// Operations racing a shutdown are answered, never left waiting: each either runs or hears
+// that the store is closing, including one that slips into the queue after the loop drained
+// it (a select with room in the queue and stop closed picks either).
+func TestOperationsRacingShutdownAreAnswered(t *testing.T) {
+	for round := range 20 {
+		db, j, gen := testFile(t, t.TempDir())
+		c := newCommitter("g.db", db, j, gen, time.Hour)
+		answered := make(chan error, 40)
+		for i := range 40 {
+			go func() { answered <- c.read(func(*txn) error { return nil }) }()
+			if i == 20 {
+				go func() { _ = c.shutdown() }()
+			}
+		}
+		deadline := time.After(10 * time.Second)
+		for i := range 40 {
+			select {
+			case err := <-answered:
+				if err != nil && !errors.Is(err, errCommitterStopped) {
+					t.Fatalf("round %d: %v", round, err)
+				}
+			case <-deadline:
+				t.Fatalf("round %d: %d of 40 operations never answered", round, 40-i)
+			}
+		}
+		_ = c.shutdown()
+		_ = j.close()
+		_ = db.Close()
+	}
 }

@@ -96,6 +96,12 @@ func Open(dir string) (*Store, error) {
 		}
 		gens = append(gens, gen)
 	}
+	// The files may have just been created: their directory entries must be durable before
+	// any write in them is acknowledged, or a power loss could take a journal whose records
+	// were fdatasynced (POSIX leaves a new name to the directory's own sync).
+	if err := syncDir(dir); err != nil {
+		return fail(err)
+	}
 	if err := moveOutbox(files[0].db, files[2].db); err != nil {
 		return fail(err)
 	}
@@ -107,6 +113,23 @@ func Open(dir string) (*Store, error) {
 		files[i].group = newCommitter(name, files[i].db, files[i].j, gens[i], every)
 	}
 	return &Store{main: files[0], inbox: files[1], outbox: files[2]}, nil
+}
+
+// syncDir makes dir's entries (files created in it) durable, and dir's own entry in its
+// parent, which MkdirAll may have just created.
+func syncDir(dir string) error {
+	for _, d := range []string{dir, filepath.Dir(filepath.Clean(dir))} {
+		f, err := os.Open(d)
+		if err != nil {
+			return fmt.Errorf("embedded: open directory %s to sync it: %w", d, err)
+		}
+		err = f.Sync()
+		_ = f.Close()
+		if err != nil {
+			return fmt.Errorf("embedded: sync directory %s: %w", d, err)
+		}
+	}
+	return nil
 }
 
 // openFile opens one bbolt file and creates its buckets.

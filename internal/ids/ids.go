@@ -77,3 +77,36 @@ func Valid(s string) bool {
 	}
 	return true
 }
+
+// TimeOf is the creation time New wrote into id; ok is false for a string that is not an
+// id. A keyed id decodes to a meaningless time (it carries none): callers that need to know
+// compare it with a time they hold (TimeOrdered).
+func TimeOf(id string) (t time.Time, ok bool) {
+	if !Valid(id) {
+		return time.Time{}, false
+	}
+	b, err := hex.DecodeString(id[:12])
+	if err != nil {
+		return time.Time{}, false
+	}
+	ms := uint64(b[0])<<40 | uint64(b[1])<<32 | uint64(b[2])<<24 | uint64(b[3])<<16 | uint64(b[4])<<8 | uint64(b[5])
+	return time.UnixMilli(int64(ms)), true
+}
+
+// TimeOrdered reports whether id was made by New at about created (within a minute: clocks
+// and the generator's no-going-back rule), that is, whether it sorts by creation. A keyed
+// id's first 48 bits are a hash: that they name a moment within a minute of its creation
+// has odds of about one in 10^9.
+func TimeOrdered(id string, created time.Time) bool {
+	t, ok := TimeOf(id)
+	return ok && t.Sub(created).Abs() < time.Minute
+}
+
+// Floor is the smallest id New could make at t: every id made at t or later sorts at or
+// after it.
+func Floor(t time.Time) string {
+	ms := uint64(max(0, t.UnixMilli()))
+	var b [12]byte
+	b[0], b[1], b[2], b[3], b[4], b[5] = byte(ms>>40), byte(ms>>32), byte(ms>>24), byte(ms>>16), byte(ms>>8), byte(ms)
+	return hex.EncodeToString(b[:])
+}

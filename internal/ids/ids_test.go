@@ -1,6 +1,9 @@
 package ids
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 func TestMonotonicAndValid(t *testing.T) {
 	g := NewGenerator()
@@ -41,5 +44,29 @@ func TestKeyed(t *testing.T) {
 		if got := Keyed(tc.scope, tc.key); got == base {
 			t.Errorf("Keyed(%q, %q) = %q, the id of tenant-a/order-17", tc.scope, tc.key, got)
 		}
+	}
+}
+
+// An engine-made id carries its creation time (to the millisecond), sorts at or after the
+// floor of that time, and is told apart from a keyed id by that time.
+func TestIDTimesAndFloors(t *testing.T) {
+	g := NewGenerator()
+	before := time.Now().Truncate(time.Millisecond)
+	id := g.New()
+	at, ok := TimeOf(id)
+	if !ok || at.Before(before) || at.After(time.Now()) {
+		t.Fatalf("TimeOf(%s) = %v, %v; made after %v", id, at, ok, before)
+	}
+	if !TimeOrdered(id, time.Now()) {
+		t.Fatalf("%s not taken for an engine-made id", id)
+	}
+	if Floor(before) > id || Floor(time.Now().Add(time.Second)) <= id {
+		t.Fatalf("%s outside its floors %s..%s", id, Floor(before), Floor(time.Now().Add(time.Second)))
+	}
+	if TimeOrdered(Keyed("tenant", "key"), time.Now()) {
+		t.Fatal("a keyed id taken for an engine-made one")
+	}
+	if _, ok := TimeOf("not-an-id"); ok {
+		t.Fatal("TimeOf of junk")
 	}
 }

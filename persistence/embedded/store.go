@@ -38,6 +38,8 @@ type Store struct {
 	inbox  file
 	outbox file
 	closed atomic.Bool
+	// Where the retention prunes go on from (prune.go).
+	inboxPrune, outboxPrune pruneCursor
 }
 
 // file is one bbolt file, its journal, and the committer that group-commits its writes.

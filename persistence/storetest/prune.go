@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	idgen "github.com/switchboard/switchboard/internal/ids"
 	"github.com/switchboard/switchboard/persistence"
 )
 
@@ -80,4 +81,67 @@ var pruneContracts = []contract{
 		wantStateIDs(t, o, "t1", persistence.OutboxSending, 10, []string{"o-04"})
 		wantStateIDs(t, o, "t1", persistence.OutboxUnknown, 10, []string{"o-05"})
 	}},
+	{"inbox/prune goes past a run of old unprocessed entries", func(t *testing.T, s persistence.Store) {
+		in, ctx := s.Inbox(), t.Context()
+		must(t, in.Append(ctx, newEntries(0, 140)), "append")
+		var processed []string
+		for n := 40; n < 140; n++ {
+			processed = append(processed, inboxID(n))
+		}
+		must(t, in.MarkProcessed(ctx, processed), "mark")
+		// 40 old pending entries first: more than one small prune may examine.
+		wantEqual(t, pruneAll(t, func() (int, error) { return in.PruneProcessed(ctx, at(1000), 10) }), 100, "processed entries pruned")
+	}},
+	{"outbox/prune goes past recent rows whose ids sort first, and old unsettled ones", func(t *testing.T, s persistence.Store) {
+		o, ctx := s.Outbox(), t.Context()
+		var msgs []persistence.OutboxMessage
+		// A recent send named by an Idempotency-Key: its id is a hash, sorting before
+		// everything else here although it is the newest.
+		keyed := newOutbox(idgen.Keyed("t1", "client-key-41"), "t1", 500)
+		keyed.ID = "00" + keyed.ID[2:]
+		msgs = append(msgs, keyed)
+		// A recent engine-made id: it sorts by creation.
+		msgs = append(msgs, newOutbox(idgen.Floor(at(400)), "t1", 400))
+		for n := 0; n < 90; n++ {
+			msgs = append(msgs, newOutbox(fmt.Sprintf("o-%03d", n), "t1", n))
+		}
+		must(t, o.Enqueue(ctx, msgs), "enqueue")
+		// The first 40 old messages stay queued; the other 50 are sent.
+		for n := 40; n < 90; n++ {
+			m, err := o.Get(ctx, fmt.Sprintf("o-%03d", n))
+			must(t, err, "get %d", n)
+			m.State = persistence.OutboxSending
+			must(t, o.Transition(ctx, persistence.OutboxQueued, m), "claim %d", n)
+			m.State = persistence.OutboxSent
+			must(t, o.Transition(ctx, persistence.OutboxSending, m), "settle %d", n)
+		}
+		wantEqual(t, pruneAll(t, func() (int, error) { return o.PruneSettled(ctx, at(300), 10) }), 50, "old sent messages pruned")
+		for _, id := range []string{keyed.ID, msgs[1].ID, "o-000", "o-039"} {
+			if _, err := o.Get(ctx, id); err != nil {
+				t.Fatalf("%s pruned: %v", id, err)
+			}
+		}
+	}},
+}
+
+// pruneAll calls prune as the engine's pruner does over the minutes, until two calls in a
+// row delete nothing (a call may make progress without deleting: it went past entries it
+// must keep), and returns how many it deleted.
+func pruneAll(t *testing.T, prune func() (int, error)) int {
+	t.Helper()
+	total, idle := 0, 0
+	for range 100 {
+		n, err := prune()
+		must(t, err, "prune")
+		total += n
+		if n == 0 {
+			if idle++; idle == 2 {
+				return total
+			}
+		} else {
+			idle = 0
+		}
+	}
+	t.Fatal("prunes never settled")
+	return total
 }

@@ -3,7 +3,7 @@ GO       ?= go
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 BIN      := bin/switchboard
-# Packages whose tests run under the race detector: everything.
+# Packages `make bench` runs Go benchmarks in (`make test` picks its own packages, below).
 PKGS     := ./...
 
 .PHONY: run build test test-deps lint bench env-example clean
@@ -38,7 +38,8 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-## bench: the load scenarios (README, "Results"), then the Go micro-benchmarks
+## bench: the load scenarios (README, "Results"), each appending to bench/results.md, then
+## any Go benchmarks (no package defines one yet)
 bench: build
 	./$(BIN) bench webhook-ingest --record bench/results.md
 	./$(BIN) bench send-throughput --record bench/results.md

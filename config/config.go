@@ -12,7 +12,7 @@ import "time"
 type Config struct {
 	AppEnv   string `env:"APP_ENV" default:"development" group:"Server" doc:"development, test or production; production refuses to start without every secret."`
 	Host     string `env:"HOST" default:"0.0.0.0" group:"Server" doc:"Address the HTTP edge binds to."`
-	Port     int    `env:"PORT" default:"5000" group:"Server" doc:"Port of the HTTP edge (REST, webhook, WebSocket, metrics)."`
+	Port     int    `env:"PORT" default:"5000" group:"Server" doc:"Port of the HTTP edge (REST, webhook, metrics)."`
 	LogLevel string `env:"LOG_LEVEL" default:"info" group:"Server" doc:"debug, info, warn or error."`
 	// LogFormat json suits collectors; text suits a terminal.
 	LogFormat       string        `env:"LOG_FORMAT" default:"text" group:"Server" doc:"text or json."`
@@ -33,7 +33,7 @@ type Config struct {
 	MongoDBURI      string `env:"MONGODB_URI" default:"" group:"Storage" doc:"MongoDB connection string; unset selects the embedded store in DATA_DIR."`
 	MongoDBDatabase string `env:"MONGODB_DATABASE" default:"" group:"Storage" doc:"Database name; empty takes it from MONGODB_URI, else 'switchboard'."`
 	DataDir         string `env:"DATA_DIR" default:"./data" group:"Storage" doc:"Directory of the embedded store (used when MONGODB_URI is unset)."`
-	RedisURL        string `env:"REDIS_URL" default:"" group:"Storage" doc:"Redis URL for cluster membership and shared rate limits; unset runs a single node with local limits."`
+	RedisURL        string `env:"REDIS_URL" default:"" group:"Storage" doc:"Redis URL for rate limits shared across nodes; unset keeps them in this node's memory. Not used for cluster membership yet: a node is always a single-member cluster."`
 
 	JWTSecret        string   `env:"JWT_SECRET" default:"" secret:"true" group:"Security" doc:"HS256 signing key for API tokens, at least 32 characters."`
 	JWTExpiresIn     Duration `env:"JWT_EXPIRES_IN" default:"7d" group:"Security" doc:"Lifetime of an API token (e.g. 7d, 12h, 30m)."`
@@ -43,12 +43,12 @@ type Config struct {
 	EncryptionKeyID  string   `env:"ENCRYPTION_KEY_ID" default:"k1" group:"Security" doc:"Id stored beside every sealed secret, naming ENCRYPTION_KEY; change it when rotating."`
 	EncryptionOldKey []string `env:"ENCRYPTION_PREVIOUS_KEYS" default:"" group:"Security" doc:"Comma-separated id:hexkey pairs still accepted for reading secrets sealed before a rotation."`
 
-	MetaAppID           string   `env:"META_APP_ID" default:"" group:"Meta" doc:"Meta app id (Embedded Signup, debug_token)."`
-	MetaAppSecret       string   `env:"META_APP_SECRET" default:"" secret:"true" group:"Meta" doc:"Meta app secret (code exchange, app access token)."`
-	MetaConfigID        string   `env:"META_CONFIG_ID" default:"" group:"Meta" doc:"Embedded Signup configuration id."`
+	MetaAppID           string   `env:"META_APP_ID" default:"" group:"Meta" doc:"Meta app id, for Embedded Signup (not built yet: nothing reads it)."`
+	MetaAppSecret       string   `env:"META_APP_SECRET" default:"" secret:"true" group:"Meta" doc:"Meta app secret, for Embedded Signup's code exchange (not built yet: nothing reads it, but production still refuses to start without it)."`
+	MetaConfigID        string   `env:"META_CONFIG_ID" default:"" group:"Meta" doc:"Embedded Signup configuration id (not built yet: nothing reads it)."`
 	WhatsAppAppSecret   []string `env:"WHATSAPP_APP_SECRET" default:"" secret:"true" group:"Meta" doc:"Comma-separated app secrets accepted for X-Hub-Signature-256 (several during a rotation)."`
 	WhatsAppVerifyToken string   `env:"WHATSAPP_VERIFY_TOKEN" default:"" secret:"true" group:"Meta" doc:"Token Meta echoes when verifying the webhook URL."`
-	WebhookCallbackURL  string   `env:"WEBHOOK_CALLBACK_URL" default:"" group:"Meta" doc:"Public URL of POST /api/v1/webhook, as registered with Meta."`
+	WebhookCallbackURL  string   `env:"WEBHOOK_CALLBACK_URL" default:"" group:"Meta" doc:"Public URL of POST /api/v1/webhook, as registered with Meta, for Embedded Signup (not built yet: nothing reads it)."`
 	MetaGraphURL        string   `env:"META_GRAPH_URL" default:"https://graph.facebook.com" group:"Meta" doc:"Graph API base URL; tests and demos point it at fakemeta."`
 	MetaGraphVersion    string   `env:"META_GRAPH_VERSION" default:"v24.0" group:"Meta" doc:"Graph API version used on every call (vNN.N)."`
 
@@ -62,7 +62,7 @@ type Config struct {
 	OutboundPauseFor       time.Duration `env:"OUTBOUND_PAUSE_FOR" default:"1h" group:"Outbound" doc:"How long a tenant's sends pause after Meta restricts its number or account (131048, 368, 131042, 131031)."`
 
 	InboxRetention  time.Duration `env:"INBOX_RETENTION" default:"72h" group:"Retention" doc:"How long processed webhooks stay in the inbox (for inspection) before they are deleted; 0 keeps them forever. Unprocessed ones are never deleted."`
-	OutboxRetention time.Duration `env:"OUTBOX_RETENTION" default:"168h" group:"Retention" doc:"How long sent and failed messages stay in the outbox (the conversation keeps its own record) before they are deleted, and so how long a send's Idempotency-Key is remembered; 0 keeps them forever. Pending ones are never deleted."`
+	OutboxRetention time.Duration `env:"OUTBOX_RETENTION" default:"168h" group:"Retention" doc:"How long sent, failed and canceled messages stay in the outbox (the conversation keeps its own record) before they are deleted, and so how long a send's Idempotency-Key is remembered; 0 keeps them forever. Pending ones are never deleted."`
 
 	ClusterName string `env:"CLUSTER_NAME" default:"switchboard" group:"Cluster" doc:"Name of the cluster; prefixes every Redis key, so several clusters or environments can share one Redis."`
 	ClusterAddr string `env:"CLUSTER_ADDR" default:"127.0.0.1:0" group:"Cluster" doc:"host:port this node's actors listen on for other members (port 0 picks one)."`

@@ -175,8 +175,10 @@ func (e *Engine) wire(ctx context.Context) error {
 		WriteTimeout:    30 * time.Second,
 		IdleTimeout:     2 * time.Minute,
 		CloseOnShutdown: true,
-		// Bounded below the process's 20,000 open files, leaving room for the store, Redis
-		// and cluster sockets (the README's "Limits" table).
+		// Must stay below the process's open-file limit, leaving room for the store, Redis
+		// and cluster sockets. Nothing here sets that limit: Go raises the soft nofile limit
+		// to the hard one at start, so the machine's hard limit must exceed this (the
+		// README's "Limits" table).
 		Concurrency: 16_000,
 	}
 	edge.ConfigureServer(e.http, e.log)

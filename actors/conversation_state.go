@@ -3,6 +3,8 @@ package actors
 import (
 	"time"
 
+	json "github.com/goccy/go-json"
+
 	"github.com/switchboard/switchboard/persistence"
 )
 
@@ -132,6 +134,9 @@ func (c *conversation) addInbound(m Message, now time.Time) (bool, error) {
 		// history, but a change to that message, not a new one to answer: not unread, not
 		// the conversation's last message, and it does not extend the window (a deletion
 		// days later must not let a free-form reply go out to a 131047).
+		if m.Type == "revoke" {
+			c.revoke(m)
+		}
 		return true, nil
 	default:
 		sum.UnreadCount++
@@ -178,6 +183,29 @@ func (c *conversation) noteChanged(m Message) {
 	if cur := c.s.Summary.LastMessage; cur != nil && cur.ID == m.ID {
 		c.noteLast(m)
 	}
+}
+
+// revoke blanks the inbound message a revoke names, when this conversation still indexes it:
+// the user deleted it for everyone, and an inbox that kept showing it would not be what the
+// user sees. The revoke itself stays in the history, saying when.
+func (c *conversation) revoke(r Message) {
+	var target struct {
+		ID string `json:"original_message_id"`
+	}
+	if json.Unmarshal(r.Content, &target) != nil || target.ID == "" {
+		return
+	}
+	pos, ok := c.log.lookup(target.ID)
+	if !ok {
+		return
+	}
+	m, err := c.log.at(pos)
+	if err != nil || m.Direction != Inbound || !m.RevokedAt.IsZero() {
+		return
+	}
+	m.Text, m.Content, m.RevokedAt = "", nil, r.Timestamp
+	c.log.touch(pos)
+	c.noteChanged(*m)
 }
 
 // isAmendment reports whether an inbound message type changes an earlier message (the user

@@ -301,11 +301,19 @@ func TestLateAndAmendingInboundMessages(t *testing.T) {
 	if s.LastInboundWAMID != "new" || s.LastMessage.WAMID != "new" || !s.LastInboundAt.Equal(t0) || s.UnreadCount != 2 {
 		t.Fatalf("after a late older message: %+v", s)
 	}
-	revoke := Message{WAMID: "del", Type: "revoke", Text: "[revoke]", Timestamp: t0.Add(30 * time.Hour)}
+	revoke := Message{WAMID: "del", Type: "revoke", Text: "[revoke]", Content: []byte(`{"original_message_id":"new"}`), Timestamp: t0.Add(30 * time.Hour)}
 	deliver(revoke)
 	s = c.s.Summary
 	if s.MessageCount != 3 || s.UnreadCount != 2 || s.LastInboundWAMID != "new" || s.LastMessage.WAMID != "new" || s.WindowOpen(t0.Add(30*time.Hour)) {
 		t.Fatalf("after a deletion: %+v", s)
+	}
+	// The deleted message is blanked, as in the user's chat, here and in the summary's copy.
+	pos, _ := c.log.lookup("new")
+	if m, err := c.log.at(pos); err != nil || m.Text != "" || m.Content != nil || !m.RevokedAt.Equal(revoke.Timestamp) {
+		t.Fatalf("the revoked message: %+v (%v)", m, err)
+	}
+	if last := c.s.Summary.LastMessage; last.Text != "" || last.RevokedAt.IsZero() {
+		t.Fatalf("the summary still shows the revoked text: %+v", last)
 	}
 	// A status for the summary's last message still refreshes it, wherever it is stored.
 	c2 := newTestConversation()

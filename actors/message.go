@@ -64,6 +64,9 @@ type Message struct {
 	// Timestamp is Meta's time of the message; CreatedAt when the engine stored it.
 	Timestamp time.Time `json:"timestamp"`
 	CreatedAt time.Time `json:"createdAt"`
+	// RevokedAt is when the user deleted this inbound message for everyone (a revoke, on
+	// coexistence numbers): its text and content are gone, as in the user's own chat.
+	RevokedAt time.Time `json:"revokedAt,omitzero"`
 }
 
 // MessageContext links a message to the one it replies to, or marks it forwarded.

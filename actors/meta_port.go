@@ -71,6 +71,11 @@ type SendFailure struct {
 	// MaybeSent: no answer came back, and the request may have reached Meta (timeout,
 	// reset after writing). Such a send is reconciled, never blindly resent.
 	MaybeSent bool
+	// Unreached: the request never left, because no connection to Meta could be had
+	// (refused, no route, no free connection). Meta said nothing about the message, so
+	// the attempt does not count against MaxTransientAttempts: the message waits, backing
+	// off, until Meta is reachable or its validity ends.
+	Unreached bool
 	// Backoff is the wait Meta's rules suggest before retry number attempt (0 = the first
 	// retry); nil suggests nothing and the policy's defaults apply.
 	Backoff func(attempt int) time.Duration

@@ -30,8 +30,9 @@ type decision struct {
 	// throttle: the number must slow down (130429); pair: only this recipient waits (131056).
 	throttle bool
 	pair     bool
-	// transient: the attempt counts against MaxTransientAttempts.
-	transient bool
+	// transient: the attempt counts against MaxTransientAttempts; unreached: it never left
+	// (SendFailure.Unreached) and counts only toward its own backoff.
+	transient, unreached bool
 	// err is what the failed message shows (actFail).
 	err *MessageError
 }
@@ -44,11 +45,17 @@ const (
 )
 
 // decide applies WHATSAPP.md §2.3 to a failed attempt. transientTries is how many
-// transient failures the message already had. A failure that may have reached Meta is
-// never retried here, whatever its class: resending it could reach the customer twice.
-func decide(f *SendFailure, transientTries int, p *OutboundPolicy) decision {
+// transient failures the message already had, unreachedTries how many attempts never left.
+// A failure that may have reached Meta is never retried here, whatever its class:
+// resending it could reach the customer twice. One that never left is retried until the
+// message expires: failing it after a few seconds of our own network trouble would lose a
+// message Meta never saw.
+func decide(f *SendFailure, transientTries, unreachedTries int, p *OutboundPolicy) decision {
 	if f.MaybeSent {
 		return decision{action: actUnknown}
+	}
+	if f.Unreached {
+		return decision{action: actRetry, unreached: true, wait: f.wait(unreachedTries, transientBase, transientCap)}
 	}
 	switch f.Class {
 	case ClassRetryThroughput:

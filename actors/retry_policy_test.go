@@ -13,30 +13,33 @@ func TestDecideFollowsMetasErrorTable(t *testing.T) {
 		name      string
 		f         SendFailure
 		transient int
+		unreached int
 		want      action
 		wait      time.Duration
 		throttle  bool
 		pair      bool
 	}{
-		{"130429 throughput: the number slows, the message requeues", SendFailure{Class: ClassRetryThroughput, Code: 130429}, 0, actRetry, 0, true, false},
-		{"131056 pair: only the recipient waits", SendFailure{Class: ClassRetryPair, Code: 131056}, 0, actRetry, 0, false, true},
-		{"131000 first retry", SendFailure{Class: ClassRetryTransient, Code: 131000, Backoff: fixed(3 * time.Second)}, 0, actRetry, 3 * time.Second, false, false},
-		{"131016 without a suggestion: 1 s · 2^n", SendFailure{Class: ClassRetryTransient, Code: 131016}, 2, actRetry, 4 * time.Second, false, false},
-		{"131000 attempts spent: fail", SendFailure{Class: ClassRetryTransient, Code: 131000, Title: "Something went wrong"}, 4, actFail, 0, false, false},
-		{"refused connection: safe to retry", SendFailure{Class: ClassRetryTransient}, 0, actRetry, time.Second, false, false},
-		{"timeout: maybe sent, reconcile", SendFailure{Class: ClassRetryTransient, MaybeSent: true}, 0, actUnknown, 0, false, false},
-		{"maybe sent beats any class", SendFailure{Class: ClassRetryThroughput, MaybeSent: true}, 0, actUnknown, 0, false, false},
-		{"131048 spam limit pauses the tenant", SendFailure{Class: ClassPauseTenant, Code: 131048}, 0, actPause, 0, false, false},
-		{"368 policy block pauses the tenant", SendFailure{Class: ClassPauseTenant, Code: 368}, 0, actPause, 0, false, false},
-		{"190 token: re-authorise", SendFailure{Class: ClassReauth, Code: 190}, 0, actReauth, 0, false, false},
-		{"131047 window: fail", SendFailure{Class: ClassFail, Code: 131047}, 0, actFail, 0, false, false},
-		{"131026 undeliverable: fail", SendFailure{Class: ClassFail, Code: 131026}, 0, actFail, 0, false, false},
-		{"100 bad parameter: fail", SendFailure{Class: ClassFail, Code: 100}, 0, actFail, 0, false, false},
-		{"132001 template: fail", SendFailure{Class: ClassFailTemplate, Code: 132001}, 0, actFail, 0, false, false},
+		{"130429 throughput: the number slows, the message requeues", SendFailure{Class: ClassRetryThroughput, Code: 130429}, 0, 0, actRetry, 0, true, false},
+		{"131056 pair: only the recipient waits", SendFailure{Class: ClassRetryPair, Code: 131056}, 0, 0, actRetry, 0, false, true},
+		{"131000 first retry", SendFailure{Class: ClassRetryTransient, Code: 131000, Backoff: fixed(3 * time.Second)}, 0, 0, actRetry, 3 * time.Second, false, false},
+		{"131016 without a suggestion: 1 s · 2^n", SendFailure{Class: ClassRetryTransient, Code: 131016}, 2, 0, actRetry, 4 * time.Second, false, false},
+		{"131000 attempts spent: fail", SendFailure{Class: ClassRetryTransient, Code: 131000, Title: "Something went wrong"}, 4, 0, actFail, 0, false, false},
+		{"refused connection: safe to retry", SendFailure{Class: ClassRetryTransient}, 0, 0, actRetry, time.Second, false, false},
+		{"timeout: maybe sent, reconcile", SendFailure{Class: ClassRetryTransient, MaybeSent: true}, 0, 0, actUnknown, 0, false, false},
+		{"maybe sent beats any class", SendFailure{Class: ClassRetryThroughput, MaybeSent: true}, 0, 0, actUnknown, 0, false, false},
+		{"Meta unreachable: retried, not counted against the attempts", SendFailure{Class: ClassRetryTransient, Unreached: true}, 4, 0, actRetry, time.Second, false, false},
+		{"Meta unreachable for long: the wait is capped, the message still waits", SendFailure{Class: ClassRetryTransient, Unreached: true}, 0, 20, actRetry, 5 * time.Minute, false, false},
+		{"131048 spam limit pauses the tenant", SendFailure{Class: ClassPauseTenant, Code: 131048}, 0, 0, actPause, 0, false, false},
+		{"368 policy block pauses the tenant", SendFailure{Class: ClassPauseTenant, Code: 368}, 0, 0, actPause, 0, false, false},
+		{"190 token: re-authorise", SendFailure{Class: ClassReauth, Code: 190}, 0, 0, actReauth, 0, false, false},
+		{"131047 window: fail", SendFailure{Class: ClassFail, Code: 131047}, 0, 0, actFail, 0, false, false},
+		{"131026 undeliverable: fail", SendFailure{Class: ClassFail, Code: 131026}, 0, 0, actFail, 0, false, false},
+		{"100 bad parameter: fail", SendFailure{Class: ClassFail, Code: 100}, 0, 0, actFail, 0, false, false},
+		{"132001 template: fail", SendFailure{Class: ClassFailTemplate, Code: 132001}, 0, 0, actFail, 0, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := tc.f
-			d := decide(&f, tc.transient, &pol)
+			d := decide(&f, tc.transient, tc.unreached, &pol)
 			if d.action != tc.want || d.wait != tc.wait || d.throttle != tc.throttle || d.pair != tc.pair {
 				t.Fatalf("got %s wait %s throttle %v pair %v", d.action, d.wait, d.throttle, d.pair)
 			}

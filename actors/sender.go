@@ -83,6 +83,7 @@ type outItem struct {
 	slot        time.Time // pacing slot of the current attempt
 	bookedAt    time.Time // when that slot was booked
 	transient   int       // transient failures so far
+	unreached   int       // attempts that never left (Meta unreachable)
 	reconcileBy time.Time // phaseUnknown: when to stop waiting for evidence
 	checking    bool      // phaseUnknown: an evidence check is running
 	pending     *settleJob

@@ -95,7 +95,7 @@ func (s *sender) attempted(r *attemptDone) {
 		return
 	}
 	f := asSendFailure(r.err)
-	d := decide(f, it.transient, s.pol)
+	d := decide(f, it.transient, it.unreached, s.pol)
 	s.d.Log.Debug("send failed", "tenant", s.tenantID, "message", it.row.ID, "class", f.Class, "code", f.Code, "action", d.action)
 	switch d.action {
 	case actRetry:
@@ -112,6 +112,9 @@ func (s *sender) attempted(r *attemptDone) {
 		}
 		if d.transient {
 			it.transient++
+		}
+		if d.unreached {
+			it.unreached++
 		}
 		s.requeue(it, f, now.Add(d.wait), now)
 	case actPause:

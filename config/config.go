@@ -54,7 +54,7 @@ type Config struct {
 
 	OutboundPairInterval   time.Duration `env:"OUTBOUND_PAIR_INTERVAL" default:"6s" group:"Outbound" doc:"Pair rate limit: sustained pace of messages to one customer, one per this interval (Meta: 6s)."`
 	OutboundPairBurst      int           `env:"OUTBOUND_PAIR_BURST" default:"45" group:"Outbound" doc:"Pair rate limit: messages one customer may receive in a burst (Meta: 45)."`
-	OutboundMaxAttempts    int           `env:"OUTBOUND_MAX_ATTEMPTS" default:"5" group:"Outbound" doc:"Attempts of a message failing with Meta-side errors (131000, 131016, ...) before it is failed."`
+	OutboundMaxAttempts    int           `env:"OUTBOUND_MAX_ATTEMPTS" default:"5" group:"Outbound" doc:"Attempts of a message failing with Meta-side errors (131000, 131016, ...) before it is failed; attempts that never reached Meta (connection refused) do not count."`
 	OutboundReconcileAfter time.Duration `env:"OUTBOUND_RECONCILE_AFTER" default:"2m" group:"Outbound" doc:"How long a message whose send got no answer waits for a status webhook carrying its id before it is sent again (actors/OUTBOUND.md)."`
 	OutboundQueueWindow    time.Duration `env:"OUTBOUND_QUEUE_WINDOW" default:"10h" group:"Outbound" doc:"Bound on a tenant's backlog of unsent messages: this long of sending at its number's rate (10h at 80 msg/s is 2,880,000 messages). Sends beyond it get 429 queue_full, as Twilio refuses a full sender queue (21611)."`
 	TemplateSyncInterval   time.Duration `env:"TEMPLATE_SYNC_INTERVAL" default:"6h" group:"Outbound" doc:"How often every connected tenant's templates are read again from Meta (webhooks keep them current between; a sync repairs a missed one); 0 disables. At least 10m: each sync spends a few of Meta's 200 management calls per hour per WABA."`

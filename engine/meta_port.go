@@ -43,6 +43,7 @@ func sendFailure(err error) *actors.SendFailure {
 		f.MaybeSent = graph.IsMaybeSent(err) // a 5xx without Graph's envelope: a proxy may have passed it on
 	case errors.Is(err, graph.ErrTransport):
 		f.Class, f.Title, f.MaybeSent = actors.ClassRetryTransient, err.Error(), graph.IsMaybeSent(err)
+		f.Unreached = !f.MaybeSent // the connection was never made: Meta saw nothing
 	default:
 		// Meta answered 2xx but the answer did not decode: the message went out.
 		f.Class, f.Title, f.MaybeSent = actors.ClassRetryTransient, err.Error(), true

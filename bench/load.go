@@ -44,20 +44,20 @@ func runLoadAt(ctx context.Context, url string, workers int, d time.Duration, ra
 	lat := make([]latencies, workers)
 	deadline := time.Now().Add(d)
 	start := time.Now()
-	var tokens chan struct{}
+	// At a fixed rate each request carries the time it was due, and its latency counts from
+	// then: when every worker is busy (a stalled server) the requests that should have gone
+	// meanwhile wait, and timing them from when they finally left would hide the stall
+	// (coordinated omission). A generator that fell behind catches up with the same due times.
+	var tokens chan time.Time
 	if rate > 0 {
-		tokens = make(chan struct{}, workers)
+		tokens = make(chan time.Time, workers)
 		go func() {
 			interval := time.Second / time.Duration(rate)
 			next := time.Now()
 			for time.Now().Before(deadline) && ctx.Err() == nil {
 				next = next.Add(interval)
 				time.Sleep(time.Until(next))
-				select {
-				case tokens <- struct{}{}:
-				default: // workers are all busy: the request is late; count it when sent
-					tokens <- struct{}{}
-				}
+				tokens <- next
 			}
 			close(tokens)
 		}()
@@ -73,8 +73,10 @@ func runLoadAt(ctx context.Context, url string, workers int, d time.Duration, ra
 			defer fasthttp.ReleaseResponse(resp)
 			l := make(latencies, 0, 1<<16)
 			for i := 0; time.Now().Before(deadline) && ctx.Err() == nil; i++ {
+				var due time.Time
 				if tokens != nil {
-					if _, ok := <-tokens; !ok {
+					var ok bool
+					if due, ok = <-tokens; !ok {
 						break
 					}
 				}
@@ -82,6 +84,9 @@ func runLoadAt(ctx context.Context, url string, workers int, d time.Duration, ra
 				req.SetRequestURI(url)
 				fill(w, i, req)
 				t0 := time.Now()
+				if !due.IsZero() {
+					t0 = due
+				}
 				err := client.Do(req, resp)
 				el := time.Since(t0)
 				if err != nil || resp.StatusCode() != okStatus {

@@ -52,13 +52,18 @@ func TestProductionRequiresSecrets(t *testing.T) {
 	}
 }
 
-func TestProductionWithSecrets(t *testing.T) {
-	cfg, warnings, err := Load(env(map[string]string{
-		"APP_ENV": "production", "JWT_SECRET": strings.Repeat("s", 40),
-		"ENCRYPTION_KEY": strings.Repeat("ab", 32), "META_APP_SECRET": "meta-app-secret-value",
-		"WHATSAPP_APP_SECRET":   "0123456789abcdef0123456789abcdef, fedcba9876543210fedcba9876543210",
+// productionSecrets are secrets of production's own (none published in the repository).
+func productionSecrets() map[string]string {
+	return map[string]string{
+		"APP_ENV": "production", "JWT_SECRET": "q7Lr2vX9kP4wZ1mN8sT3yB6cF0hJ5dGa",
+		"ENCRYPTION_KEY": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "META_APP_SECRET": "meta-app-secret-value",
+		"WHATSAPP_APP_SECRET":   "4e07408562bedb8b60ce05c1decfe3ad, 16b1d6a3c0e947e5b2d8f9a1c3e5b7d9",
 		"WHATSAPP_VERIFY_TOKEN": "verify-me",
-	}))
+	}
+}
+
+func TestProductionWithSecrets(t *testing.T) {
+	cfg, warnings, err := Load(env(productionSecrets()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,5 +162,34 @@ func TestDevSecretsPersist(t *testing.T) {
 	third, _, _ := Load(WithDevSecrets(env(map[string]string{"JWT_SECRET": strings.Repeat("e", 32)}), dir))
 	if third.JWTSecret != strings.Repeat("e", 32) {
 		t.Fatal("environment did not win")
+	}
+}
+
+// Production refuses the secrets anyone can read in this repository (docker-compose's, the
+// tests'): a JWT secret from the repo signs anyone's platform-admin token.
+func TestProductionRefusesPublishedSecrets(t *testing.T) {
+	for _, tc := range []struct{ env, value string }{
+		{"JWT_SECRET", "change-me-development-jwt-secret-0123456789"},
+		{"JWT_SECRET", strings.Repeat("s", 40)},
+		{"ENCRYPTION_KEY", strings.Repeat("0", 64)},
+		{"META_APP_SECRET", "change-me-meta-app-secret"},
+		{"WHATSAPP_APP_SECRET", "0123456789abcdef0123456789abcdef"},
+		{"WHATSAPP_APP_SECRET", "4e07408562bedb8b60ce05c1decfe3ad,0123456789abcdef0123456789abcdef"},
+		{"WHATSAPP_VERIFY_TOKEN", "change-me-verify-token"},
+	} {
+		t.Run(tc.env+"="+tc.value, func(t *testing.T) {
+			vars := productionSecrets()
+			vars[tc.env] = tc.value
+			_, _, err := Load(env(vars))
+			if err == nil || !strings.Contains(err.Error(), tc.env+": ") || !strings.Contains(err.Error(), "placeholder") {
+				t.Fatalf("production took %s=%s: %v", tc.env, tc.value, err)
+			}
+		})
+	}
+	vars := productionSecrets()
+	vars["APP_ENV"] = "development"
+	vars["JWT_SECRET"] = "change-me-development-jwt-secret-0123456789"
+	if _, _, err := Load(env(vars)); err != nil {
+		t.Fatalf("development refused the compose file's placeholder: %v", err)
 	}
 }

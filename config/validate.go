@@ -94,6 +94,22 @@ func (c *Config) validate() []string {
 	if c.BcryptCost < 10 || c.BcryptCost > 16 {
 		bad("BCRYPT_COST", "%d is outside 10..16", c.BcryptCost)
 	}
+	if c.Production() {
+		for _, s := range []struct{ env, value string }{
+			{"JWT_SECRET", c.JWTSecret}, {"ENCRYPTION_KEY", c.EncryptionKey}, {"WHATSAPP_VERIFY_TOKEN", c.WhatsAppVerifyToken},
+			{"META_APP_SECRET", c.MetaAppSecret},
+		} {
+			if publishedSecret(s.value) {
+				bad(s.env, "is a placeholder from this repository (docker-compose, the docs or tests); production needs a secret of its own")
+			}
+		}
+		for _, v := range c.WhatsAppAppSecret {
+			if publishedSecret(v) {
+				bad("WHATSAPP_APP_SECRET", "holds a placeholder from this repository; production needs a secret of its own")
+				break
+			}
+		}
+	}
 	if !isKeyHex(c.EncryptionKey) {
 		bad("ENCRYPTION_KEY", "must be 64 hex characters (32 bytes)")
 	}
@@ -151,4 +167,17 @@ func (c *Config) validate() []string {
 func isKeyHex(s string) bool {
 	b, err := hex.DecodeString(s)
 	return err == nil && len(b) == 32
+}
+
+// publishedSecret reports whether a secret is one anyone can read in this repository or
+// guess: a "change-me" placeholder, one character repeated (an all-zero key), or the hex
+// alphabet repeated (the tests' and docker-compose's app secret). A token signed with a
+// published JWT secret is anyone's platform admin.
+func publishedSecret(s string) bool {
+	l := strings.ToLower(s)
+	if s == "" || strings.Contains(l, "change-me") || strings.Count(l, l[:1]) == len(l) {
+		return s != ""
+	}
+	const alphabet = "0123456789abcdef"
+	return strings.HasPrefix(strings.Repeat(alphabet, len(l)/len(alphabet)+1), l)
 }

@@ -17,7 +17,8 @@ func loadConfig() (*config.Config, *slog.Logger, error) {
 		dataDir = "./data"
 	}
 	lookup := config.Lookup(os.LookupEnv)
-	if os.Getenv("APP_ENV") != "production" {
+	// Trimmed as Load trims it: " production" must not read development secrets.
+	if strings.TrimSpace(os.Getenv("APP_ENV")) != "production" {
 		lookup = config.WithDevSecrets(lookup, dataDir)
 	}
 	cfg, warnings, err := config.Load(lookup)

@@ -37,13 +37,18 @@ func (p *Passwords) Hash(password string) (string, error) {
 
 // Check reports whether password matches hash. An empty hash (unknown user) is checked
 // against the decoy so it costs the same time and never matches.
+// A password longer than any that can be set (72 bytes) never matches: bcrypt reads only the
+// first 72 bytes, so without the check a stored password followed by anything would log in.
 func (p *Passwords) Check(hash, password string) bool {
-	if hash == "" {
-		_ = bcrypt.CompareHashAndPassword(p.decoy, []byte(password))
+	if hash == "" || len(password) > maxPasswordBytes {
+		_ = bcrypt.CompareHashAndPassword(p.decoy, []byte(password)) // same time as a real check
 		return false
 	}
 	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
 }
+
+// maxPasswordBytes is bcrypt's limit: it ignores every byte past it.
+const maxPasswordBytes = 72
 
 // ValidatePassword enforces the password policy: 8..72 bytes (bcrypt ignores bytes past 72,
 // so a longer password would silently be truncated), with a letter and a digit.
@@ -51,7 +56,7 @@ func ValidatePassword(password string) error {
 	if len(password) < 8 {
 		return errors.New("must be at least 8 characters")
 	}
-	if len(password) > 72 {
+	if len(password) > maxPasswordBytes {
 		return errors.New("must be at most 72 bytes")
 	}
 	var letter, digit bool

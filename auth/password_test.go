@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"strings"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
@@ -20,6 +21,16 @@ func TestPasswords(t *testing.T) {
 	}
 	if cost, _ := bcrypt.Cost([]byte(h)); cost != bcrypt.MinCost {
 		t.Fatalf("cost %d", cost)
+	}
+	// bcrypt reads 72 bytes: the longest password that can be set, followed by anything,
+	// must not log in.
+	long := strings.Repeat("a1", 36)
+	h, err = pw.Hash(long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !pw.Check(h, long) || pw.Check(h, long+"anything") {
+		t.Fatal("a 72-byte password with a suffix logged in")
 	}
 }
 

@@ -21,12 +21,13 @@ type Config struct {
 	TrustProxy      bool          `env:"TRUST_PROXY" default:"false" group:"Server" doc:"Take the client IP from X-Forwarded-For (set only behind a load balancer you control)."`
 	FrontendURL     []string      `env:"FRONTEND_URL" default:"http://localhost:3000" group:"Server" doc:"Comma-separated origins allowed by CORS."`
 
-	APIBodyLimit     ByteSize `env:"API_BODY_LIMIT" default:"1MiB" group:"Limits" doc:"Largest REST request body; larger answers 413."`
-	WebhookBodyLimit ByteSize `env:"WEBHOOK_BODY_LIMIT" default:"3MiB" group:"Limits" doc:"Largest webhook body (Meta sends up to 3 MB); larger answers 413."`
-	MediaUploadLimit ByteSize `env:"MEDIA_UPLOAD_LIMIT" default:"16MiB" group:"Limits" doc:"Largest media upload (POST /media), form included; larger answers 413. Meta takes images up to 5 MB, video and audio 16 MB, documents 100 MB."`
-	RateLimitAPI     RateRule `env:"RATE_LIMIT_API" default:"100/15m" group:"Limits" doc:"Requests per user (per IP before login) to the REST API, as count/window."`
-	RateLimitAuth    RateRule `env:"RATE_LIMIT_AUTH" default:"10/15m" group:"Limits" doc:"Login attempts per client IP, as count/window."`
-	RateLimitSend    RateRule `env:"RATE_LIMIT_SEND" default:"60/1m" group:"Limits" doc:"Message sends per user, as count/window."`
+	APIBodyLimit          ByteSize `env:"API_BODY_LIMIT" default:"1MiB" group:"Limits" doc:"Largest REST request body; larger answers 413."`
+	WebhookBodyLimit      ByteSize `env:"WEBHOOK_BODY_LIMIT" default:"3MiB" group:"Limits" doc:"Largest webhook body (Meta sends up to 3 MB); larger answers 413."`
+	MediaUploadLimit      ByteSize `env:"MEDIA_UPLOAD_LIMIT" default:"16MiB" group:"Limits" doc:"Largest media upload (POST /media), form included; larger answers 413. Meta takes images up to 5 MB, video and audio 16 MB, documents 100 MB."`
+	RateLimitAPI          RateRule `env:"RATE_LIMIT_API" default:"100/15m" group:"Limits" doc:"Requests per user to the REST API, as count/window (requests without a valid token: RATE_LIMIT_AUTH_FAILURES)."`
+	RateLimitAuthFailures RateRule `env:"RATE_LIMIT_AUTH_FAILURES" default:"100/15m" group:"Limits" doc:"Requests without a valid token (401s) per client IP, as count/window; beyond it they are answered 429."`
+	RateLimitAuth         RateRule `env:"RATE_LIMIT_AUTH" default:"10/15m" group:"Limits" doc:"Login attempts per client IP, as count/window."`
+	RateLimitSend         RateRule `env:"RATE_LIMIT_SEND" default:"60/1m" group:"Limits" doc:"Message sends per user, as count/window."`
 
 	WebhookProcess bool `env:"WEBHOOK_PROCESS" default:"true" group:"Limits" doc:"Process the webhook inbox on this node; false only stores webhooks (an ingest-only node, or a maintenance window): they are processed when a node with true starts."`
 

@@ -151,6 +151,7 @@ func (e *Engine) wire(ctx context.Context) error {
 		CORSOrigins: cfg.FrontendURL, TrustProxy: cfg.TrustProxy, APIBodyLimit: int(cfg.APIBodyLimit),
 		RateAPI:           rule("api", cfg.RateLimitAPI),
 		RateAuth:          rule("auth", cfg.RateLimitAuth),
+		RateAuthFailures:  rule("auth_failures", cfg.RateLimitAuthFailures),
 		RateSend:          rule("send", cfg.RateLimitSend),
 		Actors:            e.actors,
 		IDs:               gen,

@@ -44,3 +44,24 @@ func assertLoginLimit(t *testing.T, nodes []*enginetest.Node) {
 		t.Fatalf("Retry-After = %q", r.Header["Retry-After"])
 	}
 }
+
+// Requests without a valid token count against their IP (the per-user limit cannot apply to
+// them): beyond RATE_LIMIT_AUTH_FAILURES they are answered 429, while a valid token from the
+// same address still gets through.
+func TestRequestsWithoutAValidTokenAreLimited(t *testing.T) {
+	n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded, Env: map[string]string{"RATE_LIMIT_AUTH_FAILURES": "5/15m"}})
+	n.Seed()
+	admin := n.Login(adminEmail, adminPassword)
+	for i := range 5 {
+		if r := n.Get("/api/v1/auth/me", "not-a-token-"+strconv.Itoa(i)); r.Status != 401 {
+			t.Fatalf("probe %d: %d %s", i+1, r.Status, r.Body)
+		}
+	}
+	r := n.Get("/api/v1/auth/me", "")
+	if r.Status != 429 || r.Code() != "rate_limited" || r.Header["Retry-After"] == "" {
+		t.Fatalf("6th request without a valid token: %d %s", r.Status, r.Body)
+	}
+	if r := n.Get("/api/v1/auth/me", admin); r.Status != 200 {
+		t.Fatalf("a valid token from the same address: %d %s", r.Status, r.Body)
+	}
+}

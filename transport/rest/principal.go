@@ -3,12 +3,15 @@ package rest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
 	"github.com/switchboard/switchboard/auth"
+	"github.com/switchboard/switchboard/transport/edge"
 	"github.com/switchboard/switchboard/transport/httpx"
 )
 
@@ -25,6 +28,9 @@ func (s *Server) requireAuth(next fasthttp.RequestHandler) fasthttp.RequestHandl
 	return func(ctx *fasthttp.RequestCtx) {
 		token, ok := bearer(ctx)
 		if !ok {
+			if s.tooManyAuthFailures(ctx) {
+				return
+			}
 			ctx.Response.Header.Set("WWW-Authenticate", `Bearer realm="switchboard"`)
 			httpx.Fail(ctx, httpx.NewError(http.StatusUnauthorized, httpx.CodeUnauthorized,
 				"Authentication required: send Authorization: Bearer <token>"))
@@ -35,6 +41,9 @@ func (s *Server) requireAuth(next fasthttp.RequestHandler) fasthttp.RequestHandl
 		p, err := s.accounts.Authenticate(context.Background(), token)
 		if err != nil {
 			if errors.Is(err, auth.ErrTokenExpired) || errors.Is(err, auth.ErrTokenInvalid) {
+				if s.tooManyAuthFailures(ctx) {
+					return
+				}
 				ctx.Response.Header.Set("WWW-Authenticate", `Bearer realm="switchboard", error="invalid_token"`)
 			}
 			s.fail(ctx, err)
@@ -43,6 +52,27 @@ func (s *Server) requireAuth(next fasthttp.RequestHandler) fasthttp.RequestHandl
 		ctx.SetUserValue(principalKey, p)
 		next(ctx)
 	}
+}
+
+// tooManyAuthFailures counts a request without a valid token against its client IP and,
+// beyond RateAuthFailures, answers it 429 instead of 401: the per-user limit applies only
+// once a user is known, and without this, token probing and anonymous load went unlimited.
+// Valid tokens never count, so users behind one address are not held back by each other.
+func (s *Server) tooManyAuthFailures(ctx *fasthttp.RequestCtx) bool {
+	rule := s.opts.RateAuthFailures
+	if s.opts.Limiter == nil || rule.Limit == 0 {
+		return false
+	}
+	d, err := s.opts.Limiter.Allow(context.Background(), rule, "ip:"+edge.ClientIP(ctx, s.opts.TrustProxy))
+	if err != nil || d.Allowed {
+		return false // a limiter in trouble lets requests through, as edge.RateLimit does
+	}
+	secs := max(int((d.RetryAfter+time.Second-1)/time.Second), 1)
+	e := httpx.NewError(http.StatusTooManyRequests, httpx.CodeRateLimited,
+		fmt.Sprintf("Too many requests without a valid token; retry in %d s", secs))
+	e.RetryAfterSeconds = secs
+	httpx.Fail(ctx, e)
+	return true
 }
 
 func bearer(ctx *fasthttp.RequestCtx) (string, bool) {

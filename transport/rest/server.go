@@ -38,6 +38,9 @@ type Options struct {
 	APIBodyLimit int
 	RateAPI      ratelimit.Rule
 	RateAuth     ratelimit.Rule
+	// RateAuthFailures limits requests without a valid token per client IP: the per-user
+	// limit cannot apply to them (RATE_LIMIT_AUTH_FAILURES; zero: none).
+	RateAuthFailures ratelimit.Rule
 	// RateSend limits message sends per user, on top of RateAPI (RATE_LIMIT_SEND).
 	RateSend       ratelimit.Rule
 	RequestTimeout time.Duration

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	json "github.com/goccy/go-json"
+	"github.com/switchboard/switchboard/internal/phone"
 	"github.com/valyala/fasthttp"
 )
 
@@ -26,7 +27,7 @@ func (s *Server) CloseWindow(phoneNumberID, waID string) {
 // digitsOrID keys a phone number by its digits and leaves a BSUID as it is.
 func digitsOrID(id string) string {
 	if plausiblePhone(id) {
-		return digitsOf(id)
+		return phone.Digits(id)
 	}
 	return id
 }

@@ -18,9 +18,7 @@ type injections struct {
 // validation, before the limits), e.g. 131000, 131048, 368, 131042.
 func (s *Server) FailNext(phoneNumberID string, code, count int) {
 	s.withNumber(phoneNumberID, func(n *number) {
-		for range count {
-			n.inject.sync = append(n.inject.sync, code)
-		}
+		enqueue(&n.inject.sync, code, count)
 	})
 }
 
@@ -28,9 +26,7 @@ func (s *Server) FailNext(phoneNumberID string, code, count int) {
 // fail by status webhook with code, e.g. 131026 undeliverable, 131049, 131050.
 func (s *Server) FailNextAsync(phoneNumberID string, code, count int) {
 	s.withNumber(phoneNumberID, func(n *number) {
-		for range count {
-			n.inject.async = append(n.inject.async, code)
-		}
+		enqueue(&n.inject.async, code, count)
 	})
 }
 
@@ -38,9 +34,7 @@ func (s *Server) FailNextAsync(phoneNumberID string, code, count int) {
 // with code, e.g. 131000 or 130429, as Meta answers them when it is in trouble.
 func (s *Server) FailNextReadReceipts(phoneNumberID string, code, count int) {
 	s.withNumber(phoneNumberID, func(n *number) {
-		for range count {
-			n.inject.read = append(n.inject.read, code)
-		}
+		enqueue(&n.inject.read, code, count)
 	})
 }
 
@@ -57,9 +51,7 @@ func (s *Server) DropNextResponses(phoneNumberID string, count int) {
 // "maybe sent" case, in the shape of an error. Status 0 closes the connection instead.
 func (s *Server) GatewayErrorNextResponses(phoneNumberID string, status, count int) {
 	s.withNumber(phoneNumberID, func(n *number) {
-		for range count {
-			n.inject.lost = append(n.inject.lost, status)
-		}
+		enqueue(&n.inject.lost, status, count)
 	})
 }
 
@@ -68,9 +60,7 @@ func (s *Server) GatewayErrorNextResponses(phoneNumberID string, status, count i
 // whatever it has no status for yet, after its own short backoff, is caught sending twice.
 func (s *Server) DelayNextStatuses(phoneNumberID string, by time.Duration, count int) {
 	s.withNumber(phoneNumberID, func(n *number) {
-		for range count {
-			n.inject.late = append(n.inject.late, by)
-		}
+		enqueue(&n.inject.late, by, count)
 	})
 }
 
@@ -87,9 +77,7 @@ func (s *Server) withNumber(id string, f func(*number)) {
 func (s *Server) injectedSync(n *number) int {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if len(n.inject.sync) > 0 {
-		code := n.inject.sync[0]
-		n.inject.sync = n.inject.sync[1:]
+	if code, ok := dequeue(&n.inject.sync); ok {
 		return code
 	}
 	if chance(s.cfg.ErrorRate) {
@@ -98,33 +86,18 @@ func (s *Server) injectedSync(n *number) int {
 	return 0
 }
 
-// takeAsync and takeLost consume queued faults; n.mu is held.
-func (n *number) takeAsync() int {
-	if len(n.inject.async) == 0 {
-		return 0
+// enqueue appends count copies of fault to q; n.mu is held.
+func enqueue[T any](q *[]T, fault T, count int) {
+	for range count {
+		*q = append(*q, fault)
 	}
-	code := n.inject.async[0]
-	n.inject.async = n.inject.async[1:]
-	return code
 }
 
-// takeLate is the extra delay of the send's status webhooks; n.mu is held.
-func (n *number) takeLate() time.Duration {
-	if len(n.inject.late) == 0 {
-		return 0
+// dequeue takes the oldest fault queued in q, if any; n.mu is held.
+func dequeue[T any](q *[]T) (fault T, ok bool) {
+	if len(*q) == 0 {
+		return fault, false
 	}
-	d := n.inject.late[0]
-	n.inject.late = n.inject.late[1:]
-	return d
-}
-
-// takeLost reports whether the send's answer is lost, and how: status 0 closes the
-// connection, else the status of a proxy's error page.
-func (n *number) takeLost() (lost bool, status int) {
-	if len(n.inject.lost) == 0 {
-		return false, 0
-	}
-	status = n.inject.lost[0]
-	n.inject.lost = n.inject.lost[1:]
-	return true, status
+	fault, *q = (*q)[0], (*q)[1:]
+	return fault, true
 }

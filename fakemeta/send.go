@@ -7,6 +7,7 @@ import (
 	json "github.com/goccy/go-json"
 	"github.com/valyala/fasthttp"
 
+	"github.com/switchboard/switchboard/internal/phone"
 	"github.com/switchboard/switchboard/transport/graph"
 )
 
@@ -112,15 +113,16 @@ func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequ
 	n.stats.accepted++
 	last, seen := n.windows[key]
 	inWindow := seen && now.Sub(last) < window
-	failCode := n.takeAsync()
+	failCode, _ := dequeue(&n.inject.async)
 	if failCode == 0 && req.Type != graph.TypeTemplate && !inWindow && !s.cfg.IgnoreWindow {
 		failCode = 131047 // accepted now, failed by webhook: Meta's usual way
 	}
 	if failCode != 0 {
 		n.stats.async[failCode]++
 	}
-	lost, gatewayStatus := n.takeLost()
-	late := n.takeLate()
+	// A lost answer: status 0 closes the connection, else a proxy's error page answers.
+	gatewayStatus, lost := dequeue(&n.inject.lost)
+	late, _ := dequeue(&n.inject.late)
 	profileName := ""
 	if userID != "" {
 		profileName = n.profiles[key]
@@ -174,10 +176,8 @@ func (s *Server) markRead(ctx *fasthttp.RequestCtx, n *number, p *sendProbe) {
 		return
 	}
 	n.mu.Lock()
-	code := 0
-	if len(n.inject.read) > 0 {
-		code, n.inject.read = n.inject.read[0], n.inject.read[1:]
-	} else {
+	code, failed := dequeue(&n.inject.read)
+	if !failed {
 		n.stats.markedRead++
 		if p.TypingIndicator != nil {
 			n.stats.typing++
@@ -207,7 +207,7 @@ func recipientOf(r *graph.SendRequest) (key, waID, userID string) {
 	if r.Recipient != "" {
 		return r.Recipient, "", r.Recipient
 	}
-	d := digitsOf(r.To)
+	d := phone.Digits(r.To) // the wa_id Meta derives from to
 	return d, d, ""
 }
 

@@ -172,15 +172,4 @@ func plausiblePhone(s string) bool {
 	return digits >= 7 && digits <= 15
 }
 
-// digitsOf is the wa_id Meta derives from to.
-func digitsOf(s string) string {
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] >= '0' && s[i] <= '9' {
-			b = append(b, s[i])
-		}
-	}
-	return string(b)
-}
-
 func runes(s string) int { return utf8.RuneCountInString(s) }

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/switchboard/switchboard/internal/ids"
 	"github.com/switchboard/switchboard/persistence"
 )
@@ -135,10 +137,7 @@ func (o outbox) PruneSettled(ctx context.Context, before time.Time, limit int) (
 }
 
 // seek positions c at from, or at the first key when from is nil.
-func seek(c interface {
-	First() ([]byte, []byte)
-	Seek([]byte) ([]byte, []byte)
-}, from []byte) ([]byte, []byte) {
+func seek(c *bolt.Cursor, from []byte) ([]byte, []byte) {
 	if from == nil {
 		return c.First()
 	}

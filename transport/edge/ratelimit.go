@@ -68,14 +68,20 @@ func RateLimit(l ratelimit.Limiter, rule ratelimit.Rule, key func(*fasthttp.Requ
 				next(ctx)
 				return
 			}
-			secs := retryAfterSeconds(d.RetryAfter)
-			hdrReset.setInt(h, secs)
-			e := httpx.NewError(http.StatusTooManyRequests, httpx.CodeRateLimited,
-				fmt.Sprintf("Too many requests; retry in %d s", secs))
-			e.RetryAfterSeconds = secs
-			httpx.Fail(ctx, e)
+			hdrReset.setInt(h, Limited(ctx, d.RetryAfter, "Too many requests"))
 		}
 	}
+}
+
+// Limited answers 429 rate_limited with Retry-After: what, and when to retry (after,
+// rounded up to whole seconds); it returns those seconds. For limits a middleware cannot
+// decide before the handler runs (requests that turn out to lack a valid token).
+func Limited(ctx *fasthttp.RequestCtx, after time.Duration, what string) int {
+	secs := retryAfterSeconds(after)
+	e := httpx.NewError(http.StatusTooManyRequests, httpx.CodeRateLimited, fmt.Sprintf("%s; retry in %d s", what, secs))
+	e.RetryAfterSeconds = secs
+	httpx.Fail(ctx, e)
+	return secs
 }
 
 var (

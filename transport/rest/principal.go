@@ -3,10 +3,8 @@ package rest
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -67,11 +65,7 @@ func (s *Server) tooManyAuthFailures(ctx *fasthttp.RequestCtx) bool {
 	if err != nil || d.Allowed {
 		return false // a limiter in trouble lets requests through, as edge.RateLimit does
 	}
-	secs := max(int((d.RetryAfter+time.Second-1)/time.Second), 1)
-	e := httpx.NewError(http.StatusTooManyRequests, httpx.CodeRateLimited,
-		fmt.Sprintf("Too many requests without a valid token; retry in %d s", secs))
-	e.RetryAfterSeconds = secs
-	httpx.Fail(ctx, e)
+	edge.Limited(ctx, d.RetryAfter, "Too many requests without a valid token")
 	return true
 }
 

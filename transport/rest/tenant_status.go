@@ -10,6 +10,7 @@ import (
 
 	"github.com/switchboard/switchboard/actors"
 	"github.com/switchboard/switchboard/auth"
+	"github.com/switchboard/switchboard/internal/phone"
 	"github.com/switchboard/switchboard/persistence"
 	"github.com/switchboard/switchboard/transport/graph"
 	"github.com/switchboard/switchboard/transport/httpx"
@@ -136,7 +137,7 @@ func (s *Server) tenantStatus(ctx *fasthttp.RequestCtx, c context.Context) {
 
 // fromMeta fills in what Meta reported about the number.
 func (v *tenantStatusView) fromMeta(n *graph.PhoneNumber) {
-	v.DisplayPhoneNumber, v.VerifiedName, v.NumberStatus, v.QualityRating = e164(n.DisplayPhoneNumber), n.VerifiedName, n.Status, n.QualityRating
+	v.DisplayPhoneNumber, v.VerifiedName, v.NumberStatus, v.QualityRating = phone.E164(n.DisplayPhoneNumber), n.VerifiedName, n.Status, n.QualityRating
 	if n.Throughput != nil {
 		v.Throughput.Level = n.Throughput.Level
 	}

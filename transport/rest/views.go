@@ -3,6 +3,7 @@ package rest
 import (
 	"time"
 
+	"github.com/switchboard/switchboard/internal/phone"
 	"github.com/switchboard/switchboard/persistence"
 )
 
@@ -51,24 +52,9 @@ func viewTenant(t persistence.Tenant) tenantView {
 	}
 	return tenantView{
 		ID: t.ID, Name: t.Name, Active: t.Active, WABAID: t.WABAID, PhoneNumberID: t.PhoneNumberID,
-		DisplayPhoneNumber: e164(t.DisplayPhoneNumber),
+		DisplayPhoneNumber: phone.E164(t.DisplayPhoneNumber),
 		WhatsAppConnected:  t.PhoneNumberID != "" && !t.AccessToken.IsZero(),
 		NeedsReauth:        t.NeedsReauth, MessagesPerSecond: mps,
 		CreatedAt: t.CreatedAt.UTC(), UpdatedAt: t.UpdatedAt.UTC(),
 	}
-}
-
-// e164 writes a phone number as API.md writes every one, + and digits: Meta's
-// display_phone_number comes formatted ("+1 555-012-3456"). "" stays "".
-func e164(s string) string {
-	digits := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] >= '0' && s[i] <= '9' {
-			digits = append(digits, s[i])
-		}
-	}
-	if len(digits) == 0 {
-		return ""
-	}
-	return "+" + string(digits)
 }

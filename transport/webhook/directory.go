@@ -3,10 +3,10 @@ package webhook
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/switchboard/switchboard/internal/phone"
 	"github.com/switchboard/switchboard/persistence"
 )
 
@@ -74,7 +74,7 @@ func (d *Directory) lookup(kind routeKey, key string) (tenantRef, bool) {
 	case byWABAID:
 		t, ok = d.byWABA[key]
 	case byDisplayNumber:
-		t, ok = d.byDisplay[digits(key)]
+		t, ok = d.byDisplay[phone.Digits(key)]
 	}
 	return t, ok
 }
@@ -95,7 +95,7 @@ func (d *Directory) reload(ctx context.Context) error {
 				byWABA[t.WABAID] = ref
 			}
 			if t.DisplayPhoneNumber != "" {
-				byDisplay[digits(t.DisplayPhoneNumber)] = ref
+				byDisplay[phone.Digits(t.DisplayPhoneNumber)] = ref // webhooks write display numbers digits-only
 			}
 		}
 		if len(ts) == 0 || page*100 >= total {
@@ -106,16 +106,4 @@ func (d *Directory) reload(ctx context.Context) error {
 	d.byPhoneID, d.byWABA, d.byDisplay, d.loadedAt = byPhone, byWABA, byDisplay, time.Now()
 	d.mu.Unlock()
 	return nil
-}
-
-// digits keeps only the digits of a phone number ("+1 555-012 3456" → "15550123456"):
-// webhooks write display numbers digits-only, the directory keeps E.164.
-func digits(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }

@@ -1,6 +1,9 @@
 package actors
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // The conversation's side of the outbound pipeline: the sender's results, and statuses
 // matched by our message id (biz_opaque_callback_data) when their wamid is not known yet.
@@ -16,6 +19,8 @@ func (c *conversation) outboundResult(r *OutboundResult, now time.Time) bool {
 		}
 		m := *r.Message
 		m.ID, m.Status, m.WAMID = r.MessageID, StatusQueued, ""
+		// Known before it is added, so that no held status of a retracted attempt is adopted.
+		m.RetractedWAMIDs = slices.Clone(r.Retracted)
 		if !c.addOutbound(m, now) {
 			return false
 		}
@@ -25,6 +30,9 @@ func (c *conversation) outboundResult(r *OutboundResult, now time.Time) bool {
 	m, err := c.log.at(pos)
 	if err != nil || m.Direction != Outbound {
 		return changed
+	}
+	if c.retractAttempts(m, r.Retracted) {
+		changed = true
 	}
 	if r.WAMID != "" && m.WAMID == "" {
 		c.learnWAMID(pos, m, r.WAMID)
@@ -87,7 +95,7 @@ func (c *conversation) outboundView(id string) OutboundView {
 	if !ok {
 		// A record lost in a crash and not restored yet: statuses Meta reported for it wait
 		// in Held, naming our id as callback data, and they prove it reached Meta.
-		if wamid, held := c.heldByCallback(id); held {
+		if wamid, held := c.heldByCallback(id, nil); held {
 			m, _ := c.heldFor(wamid)
 			return OutboundView{Found: true, WAMID: wamid, Status: m.Status}
 		}

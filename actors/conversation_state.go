@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"slices"
 	"time"
 
 	json "github.com/goccy/go-json"
@@ -229,38 +230,45 @@ func (c *conversation) applyStatus(st StatusUpdate) (statusOutcome, error) {
 	if !KnownStatus(st.Status) || st.WAMID == "" {
 		return statusIgnored, nil
 	}
-	out, err := c.placeStatus(st)
+	out, m, err := c.placeStatus(st)
 	if out != statusIgnored && st.PausesSends && st.Error != nil {
 		// Meta restricted the tenant's number or account and said so on a message it had
 		// accepted: the sender stops as it does for the same code answering a send.
 		c.evidence = append(c.evidence, OutboundEvidence{MessageID: st.CallbackData, WAMID: st.WAMID, Restricted: st.Error})
 	}
+	if st.Retryable && st.Error != nil {
+		c.retryable(st, out, m)
+	}
 	return out, err
 }
 
-// placeStatus is applyStatus without the sender's concerns: apply, hold or ignore.
-func (c *conversation) placeStatus(st StatusUpdate) (statusOutcome, error) {
+// placeStatus is applyStatus without the sender's concerns: apply, hold or ignore. It
+// returns the message a status applied to.
+func (c *conversation) placeStatus(st StatusUpdate) (statusOutcome, *Message, error) {
 	pos, ok := c.log.lookup(st.WAMID)
 	if !ok {
+		if c.retracted(st) {
+			return statusIgnored, nil, nil
+		}
 		pos, ok = c.matchCallback(st)
 	}
 	if !ok {
 		c.hold(st)
-		return statusHeld, nil
+		return statusHeld, nil, nil
 	}
 	m, err := c.log.at(pos)
 	if err != nil {
-		return statusIgnored, err
+		return statusIgnored, nil, err
 	}
 	if m.Direction != Outbound {
-		return statusIgnored, nil
+		return statusIgnored, nil, nil
 	}
 	if !mergeStatus(m, st) {
-		return statusIgnored, nil
+		return statusIgnored, nil, nil
 	}
 	c.log.touch(pos)
 	c.noteChanged(*m)
-	return statusApplied, nil
+	return statusApplied, m, nil
 }
 
 // mergeStatus applies st to m and reports whether anything changed. StatusTimestamps is
@@ -379,12 +387,12 @@ func outboundKey(id string) string { return "#" + id }
 // only once the restarted node is up, and Meta's retried webhooks may come first. Like
 // matchCallback, this is evidence the message reached Meta, for the sender reconciling it.
 func (c *conversation) adoptHeldByCallback(pos int, id string) {
-	wamid, ok := c.heldByCallback(id)
-	if !ok {
-		return
-	}
 	m, err := c.log.at(pos)
 	if err != nil {
+		return
+	}
+	wamid, ok := c.heldByCallback(id, m.RetractedWAMIDs)
+	if !ok {
 		return
 	}
 	c.learnWAMID(pos, m, wamid)
@@ -392,9 +400,12 @@ func (c *conversation) adoptHeldByCallback(pos int, id string) {
 }
 
 // heldByCallback is the wamid of the first held status that names message id as its
-// callback data.
-func (c *conversation) heldByCallback(id string) (string, bool) {
+// callback data, but for the wamids in skip (retracted attempts).
+func (c *conversation) heldByCallback(id string, skip []string) (string, bool) {
 	for _, wamid := range c.s.HeldOrder {
+		if slices.Contains(skip, wamid) {
+			continue
+		}
 		for _, st := range c.s.Held[wamid] {
 			if st.CallbackData == id {
 				return wamid, true

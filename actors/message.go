@@ -60,6 +60,10 @@ type Message struct {
 	StatusTimestamps map[string]time.Time `json:"statusTimestamps,omitempty"`
 	Error            *MessageError        `json:"error,omitempty"`
 	Pricing          *Pricing             `json:"pricing,omitempty"`
+	// RetractedWAMIDs are the wamids of earlier attempts of this outbound message that Meta
+	// accepted and then failed with its own trouble (131000 …), after which the engine sent
+	// the message again: their statuses no longer describe it.
+	RetractedWAMIDs []string `json:"retractedWamids,omitempty"`
 
 	// Timestamp is Meta's time of the message; CreatedAt when the engine stored it.
 	Timestamp time.Time `json:"timestamp"`

@@ -192,6 +192,9 @@ func (l *messageLog) setWAMID(pos int, wamid string) {
 	l.touch(pos)
 }
 
+// dropWAMID forgets a wamid that no longer names its message (a retracted attempt).
+func (l *messageLog) dropWAMID(wamid string) { delete(l.index, wamid) }
+
 func (l *messageLog) trimIndex() {
 	if len(l.index) <= indexWindow*2 {
 		return

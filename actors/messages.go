@@ -41,6 +41,10 @@ type StatusUpdate struct {
 	// (131042 payment, 131048 spam limit, 368, 131031): its sends stop, as when a send is
 	// answered with the same code.
 	PausesSends bool `json:"pausesSends,omitempty"`
+	// Retryable: a failed status whose error is Meta's own trouble (131000, 131016, …): the
+	// sender sends the message again (a new request, a new wamid), as it retries the same
+	// code answering a send.
+	Retryable bool `json:"retryable,omitempty"`
 }
 
 // PreferenceUpdate is a user_preferences change (marketing stop/resume).

@@ -76,6 +76,11 @@ type OutboundResult struct {
 	// Message is the message as accepted. The conversation stores it when it does not have
 	// it (the process died between the outbox write and the conversation's).
 	Message *Message `json:"message,omitempty"`
+	// Retracted lists the wamids of the message's earlier attempts that Meta failed
+	// asynchronously and the sender sent again (OutboxMessage.Retracted): a conversation
+	// still showing one of them starts the message over (conversation_resend.go). Every
+	// result carries the whole list, so a result lost in a crash is made up by the next.
+	Retracted []string `json:"retracted,omitempty"`
 }
 
 // GetOutbound asks a conversation what it knows of one of its outbound messages: the
@@ -109,6 +114,10 @@ type OutboundEvidence struct {
 	// Restricted is the error of a failed status that restricts the tenant's sends
 	// (StatusUpdate.PausesSends): the sender pauses as for the same answer to a send.
 	Restricted *MessageError `json:"restricted,omitempty"`
+	// Retry is the error of a failed status Meta says may be retried (StatusUpdate.Retryable)
+	// for the message's current wamid: the sender sends the message again, within its
+	// attempts and validity (sender_resend.go).
+	Retry *MessageError `json:"retry,omitempty"`
 }
 
 // Failure codes of PrepareSend, one per reason a tenant refuses to send now.

@@ -95,7 +95,7 @@ func StoredOutbound(row persistence.OutboxMessage) (Message, error) {
 	if err != nil {
 		return m, err
 	}
-	m.CreatedAt, m.WAMID = row.CreatedAt, row.WAMID
+	m.CreatedAt, m.WAMID, m.RetractedWAMIDs = row.CreatedAt, row.WAMID, row.Retracted
 	switch row.State {
 	case persistence.OutboxSent:
 		m.Status = StatusSent

@@ -29,8 +29,11 @@ type sender struct {
 	// canceling holds the ids of messages not held in memory whose cancel is being written:
 	// a rescan must not load them meanwhile (sender_cancel.go).
 	canceling map[string]bool
-	numbers   map[string]*numberQueue
-	inflight  int
+	// resends holds the ids of messages Meta failed with its own trouble whose resend is
+	// being decided (sender_resend.go).
+	resends  map[string]bool
+	numbers  map[string]*numberQueue
+	inflight int
 
 	dir      persistence.Tenant
 	dirFound bool
@@ -107,7 +110,9 @@ func newSender(d *Deps, tenantID string, state *TenantState, save func() error) 
 func (s *sender) enabled() bool { return s.d.Graph != nil }
 
 // idle reports whether passivating the grain would abandon nothing.
-func (s *sender) idle() bool { return len(s.items) == 0 && len(s.canceling) == 0 && !s.moreInStore }
+func (s *sender) idle() bool {
+	return len(s.items) == 0 && len(s.canceling) == 0 && len(s.resends) == 0 && !s.moreInStore
+}
 
 func (s *sender) number(phoneNumberID string) *numberQueue {
 	nq, ok := s.numbers[phoneNumberID]

@@ -114,7 +114,7 @@ func (s *sender) writeCancel(row persistence.OutboxMessage, held bool, r cluster
 			row = stored
 		}
 		row.State, row.UpdatedAt = persistence.OutboxCanceled, now
-		if err := tellConversation(ctx, node, row, &OutboundResult{MessageID: row.ID, Status: StatusCanceled, At: now}, d); err != nil {
+		if err := tellConversation(ctx, node, row, &OutboundResult{MessageID: row.ID, Status: StatusCanceled, At: now, Retracted: row.Retracted}, d); err != nil {
 			// No webhook would ever tell it: a canceled row with a conversation saying
 			// "queued" would stay so. The cancel fails instead and the message stays queued.
 			tell(&cancelDone{id: row.ID, err: err, reply: r})

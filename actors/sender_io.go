@@ -82,6 +82,9 @@ func (s *sender) settle(it *outItem, row persistence.OutboxMessage, conv *Outbou
 	head := it.phase == phaseSending && row.State == persistence.OutboxQueued
 	it.phase = phaseSettling
 	delete(s.unknown, it.row.ID)
+	if conv != nil {
+		conv.Retracted = row.Retracted
+	}
 	if conv != nil && conv.Message == nil {
 		if m, err := OutboundMessage(row.ID, row.Request, row.CreatedAt); err == nil {
 			conv.Message = &m

@@ -24,6 +24,10 @@ func (s *sender) receive(msg any) bool {
 		}
 	case *evidenceChecked:
 		s.checked(m)
+	case *resendCheck:
+		s.resendFailed(m.ev)
+	case *resendDecided:
+		s.resendDone(m)
 	case *dirLoaded:
 		s.dirBusy, s.dirAt = false, m.readAt
 		switch {

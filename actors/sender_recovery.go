@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -127,7 +128,7 @@ func (s *sender) announceUnknown(rows []persistence.OutboxMessage, now time.Time
 				defer func() { <-slots }()
 				ctx, cancel := context.WithTimeout(context.Background(), timeout)
 				defer cancel()
-				res := &OutboundResult{MessageID: r.ID, Status: StatusUnknown, At: now}
+				res := &OutboundResult{MessageID: r.ID, Status: StatusUnknown, At: now, Retracted: r.Retracted}
 				if m, err := OutboundMessage(r.ID, r.Request, r.CreatedAt); err == nil {
 					res.Message = &m
 				}
@@ -242,7 +243,9 @@ func (s *sender) checked(r *evidenceChecked) {
 	case r.err != nil:
 		s.d.Log.Warn("evidence check failed; asking again", "tenant", s.tenantID, "message", r.id, "err", r.err)
 		it.reconcileBy = now.Add(10 * time.Second)
-	case r.view.Reached():
+	case r.view.Reached() && !slices.Contains(it.row.Retracted, r.view.WAMID):
+		// (A conversation not yet told of a resend still shows the attempt Meta failed:
+		// that proves nothing of this one.)
 		s.confirm(it, r.view.WAMID, now)
 	case r.inInbox:
 		// Meta reported the message; its conversation has not recorded that yet. Once it
@@ -270,6 +273,12 @@ func (s *sender) evidence(m *OutboundEvidence) {
 		}
 	}
 	it := s.items[m.MessageID]
+	if it != nil && slices.Contains(it.row.Retracted, m.WAMID) {
+		return // a status of an attempt Meta failed, after which the message went again
+	}
+	if m.Retry != nil {
+		defer s.resendFailed(m) // after the message is confirmed sent, if it was not yet
+	}
 	switch {
 	case it == nil:
 		s.confirmUntracked(m)
@@ -309,6 +318,9 @@ func (s *sender) confirmUntracked(m *OutboundEvidence) {
 		// Meta had it. The customer has the message, so the outbox says so.
 		if err != nil || row.TenantID == "" || (row.State != persistence.OutboxUnknown && row.State != persistence.OutboxQueued && row.State != persistence.OutboxCanceled) {
 			return
+		}
+		if slices.Contains(row.Retracted, m.WAMID) {
+			return // a status of an attempt Meta failed: the message is queued to go again
 		}
 		from := row.State
 		row.State, row.WAMID, row.UpdatedAt = persistence.OutboxSent, m.WAMID, time.Now().UTC()

@@ -46,6 +46,7 @@ func TestOutboundThroughMeta(t *testing.T) {
 				t.Run("130429 storm: slower, all sent exactly once", func(t *testing.T) { stepThroughputStorm(t, r, tenantB) })
 			}
 			t.Run("lost answer: reconciled by status, not resent", func(t *testing.T) { stepLostAnswer(t, r) })
+			t.Run("131000 by status webhook: sent again once", func(t *testing.T) { stepAsyncFailureResent(t, r) })
 			t.Run("190: needs re-authorisation, sends paused", func(t *testing.T) { stepReauth(t, r, tenantB) })
 		})
 	}

@@ -84,6 +84,7 @@ type conversationView struct {
 
 type messageView struct {
 	ID, WAMID, Direction, Type, Text, Status string
+	RetractedWAMIDs                          []string
 	Content                                  json.RawMessage
 	Context                                  *struct{ ReplyTo string }
 	Error                                    *struct {

@@ -10,6 +10,7 @@ import (
 // queued → sending → sent | failed, sending → queued (retryable error), sending → unknown
 // (no answer, or the process died mid-send; reconciled, never resent blindly), unknown → sent
 // (Meta reported it) | queued (no report within the wait), queued → sent (a late report),
+// sent → queued (Meta failed the message with its own trouble, 131000 …: sent again),
 // queued → canceled (the API canceled it before it left) and canceled → sent (a late report:
 // a message reconciliation judged unsent reached Meta after all). See actors/OUTBOUND.md.
 type OutboxState string
@@ -59,6 +60,10 @@ type OutboxMessage struct {
 	// ExpiresAt, when set, is the latest time the message may still go out (the API's
 	// validFor); the sender also applies its own bound from CreatedAt (OUTBOUND_VALIDITY).
 	ExpiresAt time.Time `json:"expiresAt,omitzero" bson:"expiresAt,omitempty"`
+	// Retracted are the wamids of earlier attempts Meta accepted and then failed with its own
+	// trouble (a failed status with 131000 …), after which the message was queued again
+	// (sent → queued, the one transition out of a final state a sender makes on its own).
+	Retracted []string `json:"retracted,omitempty" bson:"retracted,omitempty"`
 }
 
 // Outbox stores outbound messages; its conditional transitions are the guard against sending

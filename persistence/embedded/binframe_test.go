@@ -28,6 +28,8 @@ func TestOutboxCodecKeepsEveryField(t *testing.T) {
 			f.SetBytes([]byte(`{"messaging_product":"whatsapp"}`))
 		case time.Time:
 			f.Set(reflect.ValueOf(time.Date(2026, 12, 6, 4, 5, i, 123456789, time.UTC)))
+		case []string:
+			f.Set(reflect.ValueOf([]string{"wamid.first-" + v.Type().Field(i).Name, "wamid.second"}))
 		default:
 			t.Fatalf("OutboxMessage.%s is a %s: teach this test and the codec", v.Type().Field(i).Name, f.Type())
 		}
@@ -39,10 +41,30 @@ func TestOutboxCodecKeepsEveryField(t *testing.T) {
 	if !reflect.DeepEqual(got, m) {
 		t.Fatalf("round trip\n got %+v\nwant %+v", got, m)
 	}
-	// A zero time stays zero (NextAttemptAt of a row never retried).
-	m.NextAttemptAt = time.Time{}
-	if got, err := decodeOutbox(encodeOutbox(m), false); err != nil || !got.NextAttemptAt.IsZero() || got.Request != nil {
+	// A zero time stays zero (NextAttemptAt of a row never retried); a row with nothing
+	// retracted keeps the shorter header.
+	m.NextAttemptAt, m.Retracted = time.Time{}, nil
+	if v := encodeOutbox(m); v[0] != outboxExpiring {
+		t.Fatalf("a row with nothing retracted is written with marker %#x", v[0])
+	}
+	if got, err := decodeOutbox(encodeOutbox(m), false); err != nil || !got.NextAttemptAt.IsZero() || got.Request != nil || got.Retracted != nil {
 		t.Fatalf("zero time or header-only read: %+v, %v", got, err)
+	}
+	// A corrupt count of retracted wamids is an error, not a huge allocation.
+	bad := newBinHeader(outboxRetracting, 64)
+	for range 7 {
+		bad.str("x")
+	}
+	bad.int(0)
+	bad.time(time.Time{})
+	bad.int(0)
+	bad.str("")
+	bad.time(time.Time{})
+	bad.time(time.Time{})
+	bad.time(time.Time{})
+	bad.uint(1 << 40)
+	if _, err := decodeOutbox(bad.b, false); err == nil {
+		t.Fatal("a header claiming 2^40 retracted wamids decoded")
 	}
 }
 

@@ -11,14 +11,16 @@ import (
 // Outbox rows are framed like snapshots: a marker byte, a header with every field but the
 // request body, then the Graph API request verbatim. As a JSON field the request was
 // base64-encoded — a third bigger, and encoded or decoded on every claim and settle. The
-// header is binary (binframe.go): outboxExpiring, which ends with ExpiresAt, or outboxBinary,
-// written before ExpiresAt existed. Rows written before keep theirs: a JSON header
+// header is binary (binframe.go): outboxExpiring, which ends with ExpiresAt; outboxRetracting,
+// which adds the retracted wamids after it (only a row that has some: the others keep the
+// shorter header); or outboxBinary, written before ExpiresAt existed. Rows written before keep theirs: a JSON header
 // (outboxFramed), or the whole row as plain JSON (from before the framing, always starting
 // with '{'). All decode.
 const (
-	outboxFramed   byte = 0x00
-	outboxBinary   byte = 0x01
-	outboxExpiring byte = 0x02
+	outboxFramed     byte = 0x00
+	outboxBinary     byte = 0x01
+	outboxExpiring   byte = 0x02
+	outboxRetracting byte = 0x03
 )
 
 // outboxHeader is a JSON-framed row without its request body. Request here shadows the
@@ -31,7 +33,11 @@ type outboxHeader struct {
 // encodeOutbox writes every field of the row; a field added to OutboxMessage must be added
 // here and in decodeOutbox (TestOutboxCodecKeepsEveryField fails until it is).
 func encodeOutbox(m persistence.OutboxMessage) []byte {
-	h := newBinHeader(outboxExpiring, 168+len(m.Request))
+	marker := outboxExpiring
+	if len(m.Retracted) > 0 {
+		marker = outboxRetracting
+	}
+	h := newBinHeader(marker, 168+len(m.Request))
 	h.str(m.ID)
 	h.str(m.TenantID)
 	h.str(m.ConversationID)
@@ -46,7 +52,27 @@ func encodeOutbox(m persistence.OutboxMessage) []byte {
 	h.time(m.CreatedAt.UTC())
 	h.time(m.UpdatedAt.UTC())
 	h.time(m.ExpiresAt.UTC())
+	if marker == outboxRetracting {
+		h.uint(uint64(len(m.Retracted)))
+		for _, w := range m.Retracted {
+			h.str(w)
+		}
+	}
 	return append(h.b, m.Request...)
+}
+
+// retractedOf reads the retracted wamids of an outboxRetracting header.
+func retractedOf(r *binReader) []string {
+	n := r.uint()
+	if n > uint64(len(r.b)) { // each takes at least a byte: a count beyond is corrupt
+		r.fail()
+		return nil
+	}
+	out := make([]string, 0, n)
+	for range n {
+		out = append(out, r.str())
+	}
+	return out
 }
 
 var errEmptyOutboxRow = errors.New("empty outbox row")
@@ -58,15 +84,18 @@ func decodeOutbox(v []byte, withRequest bool) (persistence.OutboxMessage, error)
 	switch {
 	case len(v) == 0:
 		return m, errEmptyOutboxRow
-	case v[0] == outboxBinary || v[0] == outboxExpiring:
+	case v[0] == outboxBinary || v[0] == outboxExpiring || v[0] == outboxRetracting:
 		r := &binReader{b: v[1:]}
 		m = persistence.OutboxMessage{
 			ID: r.str(), TenantID: r.str(), ConversationID: r.str(), PhoneNumberID: r.str(), Recipient: r.str(),
 			State: persistence.OutboxState(r.str()), WAMID: r.str(), Attempts: int(r.int()), NextAttemptAt: r.time(),
 			ErrorCode: int(r.int()), ErrorTitle: r.str(), CreatedAt: r.time(), UpdatedAt: r.time(),
 		}
-		if v[0] == outboxExpiring {
+		if v[0] != outboxBinary {
 			m.ExpiresAt = r.time()
+		}
+		if v[0] == outboxRetracting {
+			m.Retracted = retractedOf(r)
 		}
 		var err error
 		m.Request, err = dataOf(r, withRequest)

@@ -92,6 +92,17 @@ var outboxContracts = []contract{
 		wantEqual(t, got, sent, "sent")
 		wantErr(t, o.Transition(ctx, persistence.OutboxSending, sent), persistence.ErrVersionConflict, "sent twice")
 
+		// Meta failed the sent message with its own trouble (131000): it is queued again,
+		// remembering the wamid it retracts, and listed with the queued rows.
+		again := sent
+		again.State, again.WAMID, again.Retracted, again.UpdatedAt = persistence.OutboxQueued, "", []string{"wamid.HBgL123"}, at(4)
+		again.ErrorCode, again.ErrorTitle, again.NextAttemptAt = 131000, "Something went wrong", at(5)
+		must(t, o.Transition(ctx, persistence.OutboxSent, again), "sent → queued")
+		got, err = o.Get(ctx, "o1")
+		must(t, err, "get after sent → queued")
+		wantEqual(t, got, again, "queued again")
+		wantStateIDs(t, o, "t1", persistence.OutboxQueued, 10, []string{"o1"})
+
 		missing := newOutbox("nope", "t1", 1)
 		missing.State = persistence.OutboxSending
 		wantErr(t, o.Transition(ctx, persistence.OutboxQueued, missing), persistence.ErrNotFound, "unknown id")

@@ -49,6 +49,7 @@ func toStatus(s *graph.Status) actors.StatusUpdate {
 	if len(s.Errors) > 0 {
 		out.Error = toError(s.Errors[0])
 		out.PausesSends = s.Status == graph.StatusFailed && graph.PausesSends(s.Errors[0].Code)
+		out.Retryable = s.Status == graph.StatusFailed && graph.RetryableFailure(s.Errors[0].Code)
 	}
 	if s.Pricing != nil {
 		out.Pricing = &actors.Pricing{Billable: s.Pricing.Billable, Model: s.Pricing.PricingModel, Type: s.Pricing.Type, Category: s.Pricing.Category}

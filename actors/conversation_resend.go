@@ -1,0 +1,66 @@
+package actors
+
+import (
+	"maps"
+	"slices"
+	"time"
+)
+
+// The conversation's side of a resend after Meta failed an accepted message with its own
+// trouble (sender_resend.go): it tells the sender of the failure, starts the message over
+// when the sender's result names the failed attempt's wamid as retracted, and ignores the
+// statuses of retracted wamids from then on.
+
+// retryable tells the sender of a failed status it may answer by sending the message again
+// (StatusUpdate.Retryable): when the status just failed the attempt the message shows — not
+// a failure reported after delivery, another copy's status or one after a different error —
+// or when it is held for a message this conversation does not have (a record a crash lost:
+// the sender checks the outbox row).
+func (c *conversation) retryable(st StatusUpdate, out statusOutcome, m *Message) {
+	switch {
+	case out == statusApplied && m.Status == StatusFailed && m.WAMID == st.WAMID && m.Error != nil && m.Error.Code == st.Error.Code:
+		c.evidence = append(c.evidence, OutboundEvidence{MessageID: m.ID, WAMID: st.WAMID, Retry: st.Error})
+	case out == statusHeld && st.CallbackData != "":
+		if _, known := c.log.lookup(outboundKey(st.CallbackData)); !known {
+			c.evidence = append(c.evidence, OutboundEvidence{MessageID: st.CallbackData, WAMID: st.WAMID, Retry: st.Error})
+		}
+	}
+}
+
+// retracted reports whether st is a status of an attempt of one of our messages that Meta
+// failed and the engine sent again: it no longer describes the message.
+func (c *conversation) retracted(st StatusUpdate) bool {
+	if st.CallbackData == "" {
+		return false
+	}
+	pos, ok := c.log.lookup(outboundKey(st.CallbackData))
+	if !ok {
+		return false
+	}
+	m, err := c.log.at(pos)
+	return err == nil && m.Direction == Outbound && slices.Contains(m.RetractedWAMIDs, st.WAMID)
+}
+
+// retractAttempts records the wamids the sender retracted (OutboundResult.Retracted) and,
+// when the message still shows one of them, starts it over: queued, with no wamid, error
+// or pricing, its earlier statuses forgotten but for when it was queued. It reports whether
+// anything changed. Slices and maps are replaced, never written in place: copies of the
+// message (the summary's LastMessage, a flush being encoded) share them.
+func (c *conversation) retractAttempts(m *Message, wamids []string) bool {
+	changed := false
+	for _, w := range wamids {
+		if w == "" || slices.Contains(m.RetractedWAMIDs, w) {
+			continue
+		}
+		m.RetractedWAMIDs, changed = append(slices.Clip(m.RetractedWAMIDs), w), true
+		if m.WAMID != w {
+			continue
+		}
+		c.log.dropWAMID(w)
+		m.WAMID, m.Status, m.Error, m.Pricing = "", StatusQueued, nil, nil
+		ts := maps.Clone(m.StatusTimestamps)
+		maps.DeleteFunc(ts, func(status string, _ time.Time) bool { return status != StatusQueued })
+		m.StatusTimestamps = ts
+	}
+	return changed
+}

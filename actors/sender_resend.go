@@ -1,0 +1,153 @@
+package actors
+
+import (
+	"context"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// Meta may accept a send (200, a wamid) and fail it afterwards in a status webhook. When the
+// failure is Meta's own trouble — 131000 "something went wrong", 131016 service unavailable
+// (StatusUpdate.Retryable) — WHATSAPP.md §2.3 retries it as it does the same code answering a
+// send: the sender sends the message again, a new request with a new wamid. The outbox row
+// moves sent → queued first, keeping the failed attempt's wamid in Retracted; every result
+// the sender hands the conversation afterwards carries that list, and a conversation still
+// showing a retracted wamid starts the message over (conversation_resend.go), so whichever
+// write a crash interrupts, the next result repairs the record. Statuses of a retracted
+// wamid are ignored from then on. A message is sent at most OutboundPolicy.
+// MaxTransientAttempts times in all this way, and never after its validity: then it stays
+// failed with Meta's error.
+
+// resendCheck asks the sender to look at a retryable failure again, once the message is no
+// longer held (its outcome was still being written) or after a store error.
+type resendCheck struct{ ev *OutboundEvidence }
+
+// resendDecided reports the store's side of a resend: the row queued again (row), or why not.
+type resendDecided struct {
+	ev  *OutboundEvidence
+	row persistence.OutboxMessage
+	ok  bool
+	err error
+}
+
+func (*resendCheck) NotInfluenceReceiveTimeout()   {}
+func (*resendDecided) NotInfluenceReceiveTimeout() {}
+
+// resendFailed handles evidence of a retryable asynchronous failure. The pending set keeps
+// the grain from passivating meanwhile: a row queued again by a passivated tenant would wait
+// for its next activation.
+func (s *sender) resendFailed(ev *OutboundEvidence) {
+	if ev.MessageID == "" || !s.enabled() || s.stopped {
+		return
+	}
+	if s.resends == nil {
+		s.resends = map[string]bool{}
+	}
+	s.resends[ev.MessageID] = true
+	if _, held := s.items[ev.MessageID]; held {
+		// The failure came while the accepted attempt's outcome is still being written (or
+		// the message is held for another reason): look again once it is settled.
+		s.resendLater(ev)
+		return
+	}
+	ob, d, tenantID, now := s.d.Store.Outbox(), s.d, s.tenantID, s.d.Now()
+	tell, limit, sendBy := s.tell, s.pol.MaxTransientAttempts, s.sendBy
+	d.spawn(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		row, err := ob.Get(ctx, ev.MessageID)
+		if err != nil {
+			tell(&resendDecided{ev: ev, err: err})
+			return
+		}
+		again, ok, why := resendOf(row, ev, tenantID, limit, sendBy(row), now)
+		if !ok {
+			if why != "" {
+				d.Log.Info("Meta failed a message it had accepted; not sending it again", "tenant", tenantID,
+					"message", ev.MessageID, "wamid", ev.WAMID, "code", ev.Retry.Code, "why", why)
+			}
+			tell(&resendDecided{ev: ev})
+			return
+		}
+		if again.State != row.State {
+			err = transition(ctx, ob, persistence.OutboxSent, again, true)
+		}
+		tell(&resendDecided{ev: ev, row: again, ok: err == nil, err: err})
+	})
+}
+
+// resendLater looks at ev again shortly.
+func (s *sender) resendLater(ev *OutboundEvidence) {
+	tell := s.tell
+	time.AfterFunc(busyRetry, func() { tell(&resendCheck{ev: ev}) })
+}
+
+// resendOf is the row queued again for another attempt after Meta failed ev.WAMID, or false
+// with the reason it is not sent again ("" when there is nothing to say: another attempt's
+// status, or one handled already). A row already queued again for ev is returned as it is
+// (an earlier try's write landed).
+func resendOf(row persistence.OutboxMessage, ev *OutboundEvidence, tenantID string, limit int, sendBy, now time.Time) (persistence.OutboxMessage, bool, string) {
+	switch {
+	case row.TenantID != tenantID:
+		return row, false, ""
+	case row.State == persistence.OutboxQueued && slices.Contains(row.Retracted, ev.WAMID):
+		return row, true, ""
+	case row.State != persistence.OutboxSent || row.WAMID != ev.WAMID:
+		return row, false, "" // not the attempt Meta failed, or the message moved on
+	case len(row.Retracted)+1 >= limit:
+		return row, false, "attempts used up"
+	case !sendBy.IsZero() && !now.Before(sendBy):
+		return row, false, "past its validity"
+	}
+	again := row
+	again.State, again.WAMID, again.UpdatedAt = persistence.OutboxQueued, "", now
+	again.Retracted = append(slices.Clip(row.Retracted), ev.WAMID)
+	again.ErrorCode, again.ErrorTitle = ev.Retry.Code, ev.Retry.Title
+	again.NextAttemptAt = now.Add(resendWait(len(row.Retracted)))
+	return again, true, ""
+}
+
+// resendWait is the wait before the n-th resend (0 for the first): 1 s · 2^n up to 5 min, the
+// transient retries' schedule, with equal jitter so many messages failed by one Meta incident
+// do not come back in lockstep.
+func resendWait(n int) time.Duration {
+	d := (&SendFailure{}).wait(n, transientBase, transientCap)
+	return d/2 + rand.N(d/2+1)
+}
+
+// resendDone continues once the store decided: the row queued again joins its lane and the
+// conversation is told to start the message over; a store error is tried again.
+func (s *sender) resendDone(r *resendDecided) {
+	switch {
+	case r.err != nil && !decidedElsewhere(r.err):
+		s.d.Log.Warn("message failed by Meta not queued again yet; trying again shortly", "tenant", s.tenantID, "message", r.ev.MessageID, "err", r.err)
+		s.resendLater(r.ev)
+		return
+	case r.err != nil:
+		s.d.Log.Info("message failed by Meta was settled elsewhere; not sending it again", "tenant", s.tenantID, "message", r.ev.MessageID, "err", r.err)
+	case r.ok:
+		s.d.Log.Info("Meta failed a message it had accepted; sending it again", "tenant", s.tenantID,
+			"message", r.row.ID, "wamid", r.ev.WAMID, "code", r.ev.Retry.Code, "attempt", len(r.row.Retracted)+1, "at", r.row.NextAttemptAt)
+		s.tellRestart(r.row)
+		s.track(r.row, s.d.Now())
+	}
+	delete(s.resends, r.ev.MessageID)
+}
+
+// tellRestart tells the conversation the message is queued again. Best effort: every later
+// result carries the retracted wamids too.
+func (s *sender) tellRestart(row persistence.OutboxMessage) {
+	node, d := s.node, s.d
+	res := &OutboundResult{MessageID: row.ID, Status: StatusQueued, At: row.UpdatedAt, Retracted: row.Retracted}
+	if m, err := OutboundMessage(row.ID, row.Request, row.CreatedAt); err == nil {
+		res.Message = &m
+	}
+	d.spawn(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		_ = tellConversation(ctx, node, row, res, d) // logged there
+	})
+}

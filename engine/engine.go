@@ -152,6 +152,7 @@ func (e *Engine) wire(ctx context.Context) error {
 		RateAPI:           rule("api", cfg.RateLimitAPI),
 		RateAuth:          rule("auth", cfg.RateLimitAuth),
 		RateAuthFailures:  rule("auth_failures", cfg.RateLimitAuthFailures),
+		RateLoginAccount:  rule("login_account", cfg.RateLimitLoginAccount),
 		RateSend:          rule("send", cfg.RateLimitSend),
 		Actors:            e.actors,
 		IDs:               gen,

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/switchboard/switchboard/engine/enginetest"
@@ -64,4 +65,24 @@ func TestRequestsWithoutAValidTokenAreLimited(t *testing.T) {
 	if r := n.Get("/api/v1/auth/me", admin); r.Status != 200 {
 		t.Fatalf("a valid token from the same address: %d %s", r.Status, r.Body)
 	}
+}
+
+// Logins are limited per account too, whatever the address: a guesser with many IPs meets
+// RATE_LIMIT_LOGIN_ACCOUNT on the account it guesses, written in any case or spacing,
+// while other accounts log in as usual. (The test's requests all come from one address,
+// so the per-IP rule is lifted to see the per-account one alone.)
+func TestLoginLimitPerAccount(t *testing.T) {
+	n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded,
+		Env: map[string]string{"RATE_LIMIT_AUTH": "1000/15m", "RATE_LIMIT_LOGIN_ACCOUNT": "3/15m"}})
+	n.Seed()
+	for i, email := range []string{adminEmail, strings.ToUpper(adminEmail), " " + adminEmail} {
+		if r := n.Post("/api/v1/auth/login", "", map[string]string{"email": email, "password": "Wrong@123456"}); r.Status != 401 {
+			t.Fatalf("attempt %d: %d %s", i+1, r.Status, r.Body)
+		}
+	}
+	r := n.Post("/api/v1/auth/login", "", map[string]string{"email": adminEmail, "password": adminPassword})
+	if r.Status != 429 || r.Code() != "rate_limited" || r.Header["Retry-After"] == "" {
+		t.Fatalf("4th login to the account: %d %s", r.Status, r.Body)
+	}
+	n.Login(agentEmail, agentPassword) // another account: unaffected
 }

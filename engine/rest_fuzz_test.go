@@ -29,7 +29,7 @@ type fuzzRoute struct {
 // `go test -fuzz FuzzAPIRequests -run '^$' ./engine` explores from them.
 func FuzzAPIRequests(f *testing.F) {
 	r := startWithMeta(f, enginetest.Embedded, fakemeta.DefaultConfig(),
-		map[string]string{"RATE_LIMIT_SEND": "100000000/1m", "RATE_LIMIT_API": "100000000/1m", "RATE_LIMIT_AUTH": "100000000/1m", "RATE_LIMIT_AUTH_FAILURES": "100000000/1m"})
+		map[string]string{"RATE_LIMIT_SEND": "100000000/1m", "RATE_LIMIT_API": "100000000/1m", "RATE_LIMIT_AUTH": "100000000/1m", "RATE_LIMIT_AUTH_FAILURES": "100000000/1m", "RATE_LIMIT_LOGIN_ACCOUNT": "100000000/1m"})
 	r.meta.AddDemoTemplates(wabaA)
 	conv := r.customerWrites(f, r.tenantA, phoneA, userWaID)
 	owner := r.Login(demoEmail, demoPassword)

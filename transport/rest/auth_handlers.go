@@ -2,6 +2,8 @@ package rest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"strings"
 	"time"
@@ -39,6 +41,9 @@ func (s *Server) login(ctx *fasthttp.RequestCtx, c context.Context) {
 	}
 	if len(details) > 0 {
 		s.fail(ctx, httpx.Validation(details...))
+		return
+	}
+	if s.overLimit(ctx, s.opts.RateLoginAccount, accountKey(*req.Email), "Too many login attempts for this account") {
 		return
 	}
 	sess, err := s.accounts.Login(c, *req.Email, *req.Password)
@@ -95,4 +100,12 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// accountKey is the rate-limit key of the account an email names, normalised as accounts
+// looks users up, so "Ana@X.com " and "ana@x.com" share one budget. Hashed: limiter keys
+// live in Redis, and a counter needs no email address in clear.
+func accountKey(email string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(email))))
+	return "acct:" + hex.EncodeToString(sum[:16])
 }

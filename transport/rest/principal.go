@@ -11,6 +11,7 @@ import (
 	"github.com/switchboard/switchboard/auth"
 	"github.com/switchboard/switchboard/transport/edge"
 	"github.com/switchboard/switchboard/transport/httpx"
+	"github.com/switchboard/switchboard/transport/ratelimit"
 )
 
 const principalKey = "switchboard.principal"
@@ -57,15 +58,21 @@ func (s *Server) requireAuth(next fasthttp.RequestHandler) fasthttp.RequestHandl
 // once a user is known, and without this, token probing and anonymous load went unlimited.
 // Valid tokens never count, so users behind one address are not held back by each other.
 func (s *Server) tooManyAuthFailures(ctx *fasthttp.RequestCtx) bool {
-	rule := s.opts.RateAuthFailures
+	return s.overLimit(ctx, s.opts.RateAuthFailures, "ip:"+edge.ClientIP(ctx, s.opts.TrustProxy), "Too many requests without a valid token")
+}
+
+// overLimit counts one request against rule for key and, beyond it, answers 429 (what)
+// and reports true. For limits whose key is known only inside a handler; the others are
+// edge.RateLimit middleware.
+func (s *Server) overLimit(ctx *fasthttp.RequestCtx, rule ratelimit.Rule, key, what string) bool {
 	if s.opts.Limiter == nil || rule.Limit == 0 {
 		return false
 	}
-	d, err := s.opts.Limiter.Allow(context.Background(), rule, "ip:"+edge.ClientIP(ctx, s.opts.TrustProxy))
+	d, err := s.opts.Limiter.Allow(context.Background(), rule, key)
 	if err != nil || d.Allowed {
 		return false // a limiter in trouble lets requests through, as edge.RateLimit does
 	}
-	edge.Limited(ctx, d.RetryAfter, "Too many requests without a valid token")
+	edge.Limited(ctx, d.RetryAfter, what)
 	return true
 }
 

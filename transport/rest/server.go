@@ -41,6 +41,10 @@ type Options struct {
 	// RateAuthFailures limits requests without a valid token per client IP: the per-user
 	// limit cannot apply to them (RATE_LIMIT_AUTH_FAILURES; zero: none).
 	RateAuthFailures ratelimit.Rule
+	// RateLoginAccount limits login attempts per account, from any address: the per-IP
+	// rule (RateAuth) does not stop a guesser with many addresses (RATE_LIMIT_LOGIN_ACCOUNT;
+	// zero: none).
+	RateLoginAccount ratelimit.Rule
 	// RateSend limits message sends per user, on top of RateAPI (RATE_LIMIT_SEND).
 	RateSend       ratelimit.Rule
 	RequestTimeout time.Duration

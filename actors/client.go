@@ -100,6 +100,19 @@ func (c *Client) MarkRead(ctx context.Context, tenantID, contactKey string) (*Co
 	return call[ConversationSummary](ctx, c, KindConversation, ConversationIdentity(tenantID, contactKey), &MarkRead{})
 }
 
+// ClaimReadReceipt asks which inbound message a read receipt (or typing indicator) should
+// name; WAMID "" when Meta needs none. Tell the answer with ReadReceiptSent.
+func (c *Client) ClaimReadReceipt(ctx context.Context, tenantID, contactKey string, m *ClaimReadReceipt) (*ReadReceiptClaim, error) {
+	return call[ReadReceiptClaim](ctx, c, KindConversation, ConversationIdentity(tenantID, contactKey), m)
+}
+
+// ReadReceiptSent tells the conversation Meta's answer to a claimed receipt; it returns once
+// an accepted one is durable.
+func (c *Client) ReadReceiptSent(ctx context.Context, tenantID, contactKey string, m *ReadReceiptSent) error {
+	_, err := call[Ack](ctx, c, KindConversation, ConversationIdentity(tenantID, contactKey), m)
+	return err
+}
+
 // Assign gives the conversation to agentID and returns the summary.
 func (c *Client) Assign(ctx context.Context, tenantID, contactKey, agentID string) (*ConversationSummary, error) {
 	return call[ConversationSummary](ctx, c, KindConversation, ConversationIdentity(tenantID, contactKey), &Assign{AgentID: agentID})

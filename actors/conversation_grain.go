@@ -156,6 +156,11 @@ func (g *conversationGrain) handle(c *cluster.Context, msg any) {
 		g.after(c, g.conv.markRead(), nil)
 	case *Assign:
 		g.after(c, g.conv.assign(m.AgentID), nil)
+	case *ClaimReadReceipt:
+		claim, _ := g.conv.claimReadReceipt(m, g.d.Now())
+		c.Reply().Send(&claim)
+	case *ReadReceiptSent:
+		g.after(c, g.conv.readReceiptSent(m), &Ack{})
 	case *GetConversation:
 		c.Reply().Send(g.summary())
 	case *ListMessages:

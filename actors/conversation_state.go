@@ -23,6 +23,9 @@ type conversationSnapshot struct {
 	// reached Meta yet, what LastInitiatedAt was before it: a template that never reaches
 	// Meta (canceled, expired, refused) gives the customer's messaging-limit count back.
 	Initiated map[string]initiatedMark `json:"initiated,omitempty"`
+	// ReadAtMeta is the newest inbound message Meta accepted a read receipt for
+	// (read_receipt.go).
+	ReadAtMeta ReadReceiptClaim `json:"readAtMeta,omitzero"`
 }
 
 // initiatedMark is one business-initiated template's move of LastInitiatedAt.
@@ -38,6 +41,10 @@ type conversation struct {
 	log *messageLog
 	// evidence is what matchCallback learnt since the last flush, for the sender.
 	evidence []OutboundEvidence
+	// receiptSending is the read receipt on its way to Meta, until receiptSendingUntil;
+	// not persisted: one lost with its activation must not hold back the next.
+	receiptSending      ReadReceiptClaim
+	receiptSendingUntil time.Time
 }
 
 func newConversation(s conversationSnapshot, load loadBucket) *conversation {

@@ -104,8 +104,8 @@ type FoundMessage struct {
 	Message Message `json:"message"`
 }
 
-// MarkRead sets the unread count to zero; the answer carries the last inbound wamid, for
-// the read receipt to Meta.
+// MarkRead sets the unread count to zero; the read receipt to Meta is claimed apart
+// (ClaimReadReceipt).
 type MarkRead struct{}
 
 // Assign gives the conversation to an agent ("" unassigns).
@@ -268,7 +268,8 @@ func Codec() *cluster.Codec {
 		"actors.ContactKey": ContactKey{}, "actors.GetTenantState": GetTenantState{},
 		"actors.TenantState": TenantState{}, "actors.Ack": Ack{},
 		"actors.RecordOutbound": RecordOutbound{}, "actors.GetMessage": GetMessage{},
-		"actors.FoundMessage": FoundMessage{},
+		"actors.FoundMessage": FoundMessage{}, "actors.ClaimReadReceipt": ClaimReadReceipt{},
+		"actors.ReadReceiptClaim": ReadReceiptClaim{}, "actors.ReadReceiptSent": ReadReceiptSent{},
 	} {
 		c.Register(name, v)
 	}

@@ -47,12 +47,15 @@ func (e *Engine) wakeSenders() {
 }
 
 // sendReadReceipt marks the conversation's last inbound message read at Meta (which marks
-// the earlier ones too), with the tenant's own token. It runs after the API has answered and
-// changes nothing in the engine. Meta trouble (131000 and the other transient codes, 5xx, a
+// the earlier ones too), with the tenant's own token, unless Meta accepted a receipt for it
+// already or one is on its way: an inbox calls PUT /read whenever an agent opens the
+// conversation, and each repeat would be a Graph call against the app's limits. It runs
+// after the API has answered. Meta trouble (131000 and the other transient codes, 5xx, a
 // lost connection) and throughput refusals (130429) are retried with backoff — marking read
 // is idempotent, so a retry after an unknown outcome is harmless — within
-// readReceiptDeadline; anything else is logged. Receipts are not paced with sends: one per
-// agent action is far below a number's throughput.
+// readReceiptDeadline; anything else is logged, and the next PUT /read tries again.
+// Receipts are not paced with sends: one per agent action is far below a number's
+// throughput.
 func (e *Engine) sendReadReceipt(_ context.Context, s actors.ConversationSummary) {
 	e.markReadAtMeta(s, false, readReceiptAttempts, readReceiptDeadline)
 }
@@ -66,6 +69,8 @@ func (e *Engine) sendTyping(_ context.Context, s actors.ConversationSummary) {
 
 // markReadAtMeta marks the conversation's last inbound message read at Meta, with the typing
 // indicator when typing, in the background, trying up to attempts times within deadline.
+// The conversation names the message (ClaimReadReceipt: none when Meta has it read or is
+// being told) and learns Meta's answer, so only an accepted receipt holds back the next.
 func (e *Engine) markReadAtMeta(s actors.ConversationSummary, typing bool, attempts int, deadline time.Duration) {
 	if s.LastInboundWAMID == "" {
 		return
@@ -74,35 +79,63 @@ func (e *Engine) markReadAtMeta(s actors.ConversationSummary, typing bool, attem
 	if typing {
 		what = "typing indicator"
 	}
+	_, key, ok := actors.ParseConversationID(s.ID)
+	if !ok {
+		e.log.Warn(what+" not sent: malformed conversation id", "conversation", s.ID)
+		return
+	}
 	e.background.Go(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), deadline)
 		defer cancel()
+		claim, err := e.actors.ClaimReadReceipt(ctx, s.TenantID, key, &actors.ClaimReadReceipt{Typing: typing, For: deadline})
+		if err != nil {
+			e.log.Warn(what+" not sent", "conversation", s.ID, "err", err)
+			return
+		}
+		if claim.WAMID == "" {
+			return
+		}
 		t, token, err := e.connected(ctx, s.TenantID)
 		if err != nil {
 			// A tenant that may not call Meta says so at its next send; nothing to add here.
 			e.log.Debug(what+" not sent", "conversation", s.ID, "err", err)
-			return
-		}
-		phone := s.PhoneNumberID // the number the customer wrote to
-		if phone == "" {
-			phone = t.PhoneNumberID
-		}
-		backoff := readReceiptBackoff
-		for attempt := 1; ; attempt++ {
-			err = e.graph.MarkRead(ctx, token, phone, s.LastInboundWAMID, typing)
-			class := graph.ClassOf(err)
-			if err == nil || (class != graph.RetryTransient && class != graph.RetryThroughput) || attempt == attempts {
-				break
-			}
-			if sleepErr := ctxsleep.Sleep(ctx, backoff+rand.N(backoff/2)); sleepErr != nil {
-				break
-			}
-			backoff *= 2
-		}
-		if err != nil {
+		} else if err = e.markReadWithRetries(ctx, token, phoneWritten(s, t), claim.WAMID, typing, attempts); err != nil {
 			e.log.Warn(what+" not sent", "conversation", s.ID, "err", err)
 		}
+		// On a context of its own: retrying may have used up the deadline. A report lost
+		// costs one more receipt at most: the claim lapses at the deadline.
+		rctx, rcancel := context.WithTimeout(context.Background(), readReceiptReportTimeout)
+		defer rcancel()
+		sent := &actors.ReadReceiptSent{Claim: *claim, Accepted: err == nil}
+		if err := e.actors.ReadReceiptSent(rctx, s.TenantID, key, sent); err != nil {
+			e.log.Warn(what+" outcome not recorded", "conversation", s.ID, "err", err)
+		}
 	})
+}
+
+// phoneWritten is the business number the customer wrote to, else the tenant's.
+func phoneWritten(s actors.ConversationSummary, t persistence.Tenant) string {
+	if s.PhoneNumberID != "" {
+		return s.PhoneNumberID
+	}
+	return t.PhoneNumberID
+}
+
+// markReadWithRetries marks wamid read at Meta, retrying Meta trouble and throughput
+// refusals up to attempts times, with doubling, jittered backoff.
+func (e *Engine) markReadWithRetries(ctx context.Context, token, phoneNumberID, wamid string, typing bool, attempts int) error {
+	backoff := readReceiptBackoff
+	for attempt := 1; ; attempt++ {
+		err := e.graph.MarkRead(ctx, token, phoneNumberID, wamid, typing)
+		class := graph.ClassOf(err)
+		if err == nil || (class != graph.RetryTransient && class != graph.RetryThroughput) || attempt == attempts {
+			return err
+		}
+		if ctxsleep.Sleep(ctx, backoff+rand.N(backoff/2)) != nil {
+			return err
+		}
+		backoff *= 2
+	}
 }
 
 // Read receipts: attempts, first backoff (doubling, with jitter) and the overall deadline;
@@ -112,6 +145,8 @@ const (
 	readReceiptBackoff  = 500 * time.Millisecond
 	readReceiptDeadline = 15 * time.Second
 	typingDeadline      = 5 * time.Second
+	// readReceiptReportTimeout bounds telling the conversation Meta's answer.
+	readReceiptReportTimeout = 10 * time.Second
 )
 
 // phoneNumberStatus asks Meta for a connected tenant's number with its own token: quality,

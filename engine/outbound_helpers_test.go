@@ -37,7 +37,7 @@ func startWithMeta(t testing.TB, b enginetest.Backend, cfg fakemeta.Config, env 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = meta.Close() }) // after the node stops (cleanups run in reverse)
-	e := map[string]string{"META_GRAPH_URL": meta.URL(), "RATE_LIMIT_SEND": "100000/1m", "RATE_LIMIT_API": "100000/1m"}
+	e := metaEnv(meta)
 	for k, v := range env {
 		e[k] = v
 	}
@@ -49,6 +49,11 @@ func startWithMeta(t testing.TB, b enginetest.Backend, cfg fakemeta.Config, env 
 	r.route(t, wabaA, tokenA)
 	r.admin, r.agent = n.Login(adminEmail, adminPassword), n.Login(agentEmail, agentPassword)
 	return r
+}
+
+// metaEnv points a node at meta, with API rate limits no test reaches.
+func metaEnv(meta *fakemeta.Server) map[string]string {
+	return map[string]string{"META_GRAPH_URL": meta.URL(), "RATE_LIMIT_SEND": "100000/1m", "RATE_LIMIT_API": "100000/1m"}
 }
 
 // setToken seals token for the tenant the way Embedded Signup will (same key as the node).
@@ -90,15 +95,24 @@ func (r *metaRig) route(t testing.TB, waba, token string) {
 }
 
 // customerWrites sends an inbound message through fakemeta (opening the window on both
-// sides) and waits until the engine shows the conversation; it returns the conversation id.
+// sides) and waits until the engine shows it in the conversation; it returns the
+// conversation id.
 func (r *metaRig) customerWrites(t testing.TB, tenantID, phone, waID string) string {
+	t.Helper()
+	conv, _ := r.customerSays(t, tenantID, phone, waID)
+	return conv
+}
+
+// customerSays is customerWrites, also returning the message's wamid.
+func (r *metaRig) customerSays(t testing.TB, tenantID, phone, waID string) (conv, wamid string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := r.meta.SendInbound(ctx, phone, waID, "User "+waID, "hello"); err != nil {
+	wamid, err := r.meta.SendInbound(ctx, phone, waID, "User "+waID, "hello")
+	if err != nil {
 		t.Fatal(err)
 	}
-	conv := actors.ConversationID(tenantID, waID)
+	conv = actors.ConversationID(tenantID, waID)
 	eventually(t, 30*time.Second, func() bool {
 		res := r.Get("/api/v1/conversations/"+conv, r.admin)
 		if res.Status != 200 {
@@ -106,9 +120,9 @@ func (r *metaRig) customerWrites(t testing.TB, tenantID, phone, waID string) str
 		}
 		var v struct{ Conversation conversationView }
 		res.Data(t, &v)
-		return v.Conversation.WindowOpen
-	}, func() string { return "conversation " + conv + " never appeared with an open window" })
-	return conv
+		return v.Conversation.WindowOpen && v.Conversation.LastInboundWAMID == wamid
+	}, func() string { return "conversation " + conv + " never showed " + wamid + " with an open window" })
+	return conv, wamid
 }
 
 type queuedView struct {

@@ -85,8 +85,7 @@ func messagingLimitAcrossARestart(t *testing.T, b enginetest.Backend) {
 
 	dataDir, database := r.DataDir, r.Database
 	r.Stop()
-	n := enginetest.Start(t, enginetest.Options{Backend: b, DataDir: dataDir, Database: database,
-		Env: map[string]string{"META_GRAPH_URL": r.meta.URL(), "RATE_LIMIT_SEND": "100000/1m", "RATE_LIMIT_API": "100000/1m"}})
+	n := enginetest.Start(t, enginetest.Options{Backend: b, DataDir: dataDir, Database: database, Env: metaEnv(r.meta)})
 	agent := n.Login(agentEmail, agentPassword)
 	refused(n, agent)
 	// The status counts the same 50 customers (Meta's live answer names the same tier).

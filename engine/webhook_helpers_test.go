@@ -75,7 +75,9 @@ type conversationView struct {
 	AssignedTo    string
 	LastMessage   *struct{ WAMID, Text string }
 	LastInboundAt time.Time
-	Contact       struct {
+	// LastInboundWAMID is what a read receipt names.
+	LastInboundWAMID string
+	Contact          struct {
 		WaID, UserID, Name, Username string
 		MarketingOptOut              bool
 		ChangedNumberTo              string

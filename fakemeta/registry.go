@@ -47,7 +47,9 @@ type number struct {
 	profiles                      map[string]string    // recipient key → profile name, from inbound
 	stats                         numberStats
 	sent                          []SentMessage
-	inject                        injections
+	// lastRead is the wamid of the last accepted mark-read (or typing) request.
+	lastRead string
+	inject   injections
 }
 
 // AddNumber registers a business number of wabaID, onboarded and ready to send with

@@ -179,6 +179,7 @@ func (s *Server) markRead(ctx *fasthttp.RequestCtx, n *number, p *sendProbe) {
 	code, failed := dequeue(&n.inject.read)
 	if !failed {
 		n.stats.markedRead++
+		n.lastRead = p.MessageID
 		if p.TypingIndicator != nil {
 			n.stats.typing++
 		}

@@ -120,6 +120,14 @@ func (s *Server) Sent(phoneNumberID string) []SentMessage {
 	return append([]SentMessage(nil), n.sentLog(s.cfg.MaxSentLog)...)
 }
 
+// LastMarkedRead is the wamid the number's last accepted mark-read (or typing) request
+// named, "" before any: with Stats' MarkedRead, which receipt reached Meta.
+func (s *Server) LastMarkedRead(phoneNumberID string) string {
+	wamid := ""
+	s.withNumber(phoneNumberID, func(n *number) { wamid = n.lastRead })
+	return wamid
+}
+
 // ResetStats zeroes counters, busiest seconds and sent logs (between bench phases). The
 // throughput limiter keeps the last second's sends: they still count against the limit.
 func (s *Server) ResetStats() {
@@ -129,7 +137,7 @@ func (s *Server) ResetStats() {
 		n.mu.Lock()
 		n.stats = newNumberStats()
 		n.busiestSends, n.busiestAccepted = busiestSecond{}, busiestSecond{}
-		n.sent = nil
+		n.sent, n.lastRead = nil, ""
 		n.mu.Unlock()
 	}
 	s.hooks.resetStats()

@@ -18,7 +18,7 @@ type Config struct {
 	LogFormat       string        `env:"LOG_FORMAT" default:"text" group:"Server" doc:"text or json."`
 	AdminAddr       string        `env:"ADMIN_ADDR" default:"127.0.0.1:6060" group:"Server" doc:"Address of the admin listener serving pprof; empty disables it. Keep it off public interfaces."`
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" default:"15s" group:"Server" doc:"How long a graceful stop waits for in-flight requests and the store flush."`
-	TrustProxy      bool          `env:"TRUST_PROXY" default:"false" group:"Server" doc:"Take the client IP from X-Forwarded-For (set only behind a load balancer you control)."`
+	TrustProxy      ProxyHops     `env:"TRUST_PROXY" default:"false" group:"Server" doc:"Proxies in front of the engine that append to X-Forwarded-For: false (none: the connection's address is the client's), true (one, a load balancer) or their number (a CDN and a load balancer: 2). The client IP is the entry the outermost trusted proxy wrote, counted from the right, where a client cannot forge it. Set only behind proxies you control."`
 	FrontendURL     []string      `env:"FRONTEND_URL" default:"http://localhost:3000" group:"Server" doc:"Comma-separated origins allowed by CORS."`
 
 	APIBodyLimit          ByteSize `env:"API_BODY_LIMIT" default:"1MiB" group:"Limits" doc:"Largest REST request body; larger answers 413."`

@@ -81,7 +81,9 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 	}{
 		{"port not a number", "PORT", "fivethousand", `PORT: "fivethousand" is not a whole number`},
 		{"port out of range", "PORT", "70000", "PORT: 70000 is not a port"},
-		{"bool", "TRUST_PROXY", "maybe", `TRUST_PROXY: "maybe" is not true or false`},
+		{"bool", "WEBHOOK_PROCESS", "maybe", `WEBHOOK_PROCESS: "maybe" is not true or false`},
+		{"proxy hops", "TRUST_PROXY", "maybe", `TRUST_PROXY: "maybe" is not false, true or a number`},
+		{"too many proxy hops", "TRUST_PROXY", "11", `TRUST_PROXY: "11" is not false, true or a number`},
 		{"duration", "SHUTDOWN_TIMEOUT", "soon", "SHUTDOWN_TIMEOUT:"},
 		{"jwt expiry", "JWT_EXPIRES_IN", "7x", "JWT_EXPIRES_IN:"},
 		{"short jwt secret", "JWT_SECRET", "short", "JWT_SECRET: must be at least 32 characters"},

@@ -59,6 +59,33 @@ func (b *ByteSize) UnmarshalText(text []byte) error {
 	return nil
 }
 
+// ProxyHops is how many proxies in front of the engine write X-Forwarded-For: "false" (none),
+// "true" (one: a load balancer) or a number up to 10.
+type ProxyHops int
+
+// maxProxyHops bounds ProxyHops: chains longer than a CDN, a load balancer and an ingress or
+// two are a misreading of the setting.
+const maxProxyHops = 10
+
+// UnmarshalText parses false, true or a number of hops.
+func (h *ProxyHops) UnmarshalText(text []byte) error {
+	s := strings.TrimSpace(string(text))
+	switch strings.ToLower(s) {
+	case "false":
+		*h = 0
+		return nil
+	case "true":
+		*h = 1
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > maxProxyHops {
+		return fmt.Errorf("%q is not false, true or a number of proxies from 0 to %d", s, maxProxyHops)
+	}
+	*h = ProxyHops(n)
+	return nil
+}
+
 // RateRule is "count/window", e.g. 100/15m: at most count events per window.
 type RateRule struct {
 	Limit  int

@@ -148,7 +148,7 @@ func (e *Engine) wire(ctx context.Context) error {
 		Accounts: e.accounts, Store: e.store, Limiter: e.limiter,
 		Metrics: edge.NewMetrics(reg), Gatherer: reg, RedisPing: redisPing,
 		Version: Version, Logger: e.log,
-		CORSOrigins: cfg.FrontendURL, TrustProxy: cfg.TrustProxy, APIBodyLimit: int(cfg.APIBodyLimit),
+		CORSOrigins: cfg.FrontendURL, TrustProxy: int(cfg.TrustProxy), APIBodyLimit: int(cfg.APIBodyLimit),
 		RateAPI:           rule("api", cfg.RateLimitAPI),
 		RateAuth:          rule("auth", cfg.RateLimitAuth),
 		RateAuthFailures:  rule("auth_failures", cfg.RateLimitAuthFailures),

@@ -7,22 +7,28 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// ClientIP is the caller's address: the connection's remote IP, or with trustProxy the
-// first valid address in X-Forwarded-For (falling back to the remote IP).
+// ClientIP is the caller's address: the connection's remote IP, or, behind proxyHops trusted
+// proxies, the X-Forwarded-For entry the outermost of them wrote (falling back to the remote
+// IP when that entry is not an address).
 //
-// The first X-Forwarded-For entry is what the client claims; it is the client's address
-// only when the proxy in front replaces the header rather than appending to it. Enable
-// trustProxy only behind such a proxy (a cloud load balancer configured to overwrite, or
-// nginx with "proxy_set_header X-Forwarded-For $remote_addr"), never on a port the
-// internet reaches directly: rate limits keyed by this address would be the caller's to
-// choose.
-func ClientIP(ctx *fasthttp.RequestCtx, trustProxy bool) string {
-	if trustProxy {
+// Each proxy appends the address it received the request from, so the entries a client can
+// forge come first and the last proxyHops are the trusted proxies' own: the client's address
+// is proxyHops from the right. The leftmost entry, which some code takes, is whatever the
+// client claimed. With fewer entries than hops the request skipped the outer proxies (an
+// internal caller of the load balancer), and every entry is a trusted one: the leftmost is
+// the client's. Never trust a proxy on a port the internet reaches directly: rate limits
+// keyed by this address would be the caller's to choose.
+func ClientIP(ctx *fasthttp.RequestCtx, proxyHops int) string {
+	if proxyHops > 0 {
+		var entries [][]byte
 		for _, header := range ctx.Request.Header.PeekAll(fasthttp.HeaderXForwardedFor) {
 			for entry := range bytes.SplitSeq(header, []byte{','}) {
-				if addr, ok := parseForwarded(bytes.TrimSpace(entry)); ok {
-					return addr.String()
-				}
+				entries = append(entries, bytes.TrimSpace(entry))
+			}
+		}
+		if len(entries) > 0 {
+			if addr, ok := parseForwarded(entries[max(0, len(entries)-proxyHops)]); ok {
+				return addr.String()
 			}
 		}
 	}
@@ -47,7 +53,22 @@ func parseForwarded(b []byte) (netip.Addr, bool) {
 	return addr.Unmap(), true
 }
 
-// KeyByIP is a rate limit key function: the client IP as ClientIP finds it.
-func KeyByIP(trustProxy bool) func(*fasthttp.RequestCtx) string {
-	return func(ctx *fasthttp.RequestCtx) string { return ClientIP(ctx, trustProxy) }
+// KeyByIP is a rate limit key function: "ip:" and the client IP as ClientIP finds it, an IPv6
+// address by its /64. One IPv6 subscriber is routinely given a whole /64 (RFC 6177), so
+// keying by the full address would give a single client 2^64 budgets.
+func KeyByIP(proxyHops int) func(*fasthttp.RequestCtx) string {
+	return func(ctx *fasthttp.RequestCtx) string { return "ip:" + limitKey(ClientIP(ctx, proxyHops)) }
+}
+
+// limitKey is the address a rate limit counts: IPv4 as it is, IPv6 as its /64 prefix.
+func limitKey(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil || addr.Is4() {
+		return ip
+	}
+	p, err := addr.Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
 }

@@ -15,7 +15,7 @@
 //		edge.CORS(origins),        // answers preflights; CORS headers on 4xx too
 //		edge.BodyLimit(1<<20),
 //		edge.HPP("status"),
-//		edge.RateLimit(limiter, apiRule, edge.KeyByIP(trustProxy)),
+//		edge.RateLimit(limiter, apiRule, edge.KeyByIP(proxyHops)),
 //	)
 //	srv := &fasthttp.Server{Handler: h, MaxRequestBodySize: 4 << 20, ReadTimeout: 30 * time.Second}
 //	edge.ConfigureServer(srv, logger) // no Server header; fasthttp's own errors in JSON

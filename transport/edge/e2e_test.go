@@ -37,7 +37,7 @@ func TestFullChain(t *testing.T) {
 		edge.CORS([]string{origin}),
 		edge.BodyLimit(1024),
 		edge.HPP("status"),
-		edge.RateLimit(mem, api, edge.KeyByIP(false)),
+		edge.RateLimit(mem, api, edge.KeyByIP(0)),
 	)
 	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
 		if string(ctx.Path()) == "/metrics" { // outside the chain: scrapes are not rate limited

@@ -39,7 +39,7 @@ func Example() {
 			edge.BodyLimit(1<<20),
 			edge.HPP(),
 			edge.RateLimit(limiter, ratelimit.Rule{Name: "api", Limit: 100, Window: 15 * time.Minute},
-				edge.KeyByIP(false)),
+				edge.KeyByIP(0)),
 		),
 		MaxRequestBodySize: 4 << 20,
 		ReadTimeout:        30 * time.Second,

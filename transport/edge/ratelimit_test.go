@@ -71,7 +71,7 @@ func TestRateLimitLetsThroughWhenTheLimiterFails(t *testing.T) {
 	t.Cleanup(func() { _ = client.Close() })
 	limiter := ratelimit.NewRedis(client, "sbtest:edge:", nil)
 	rule := ratelimit.Rule{Name: "api", Limit: 1, Window: time.Minute}
-	addr := serveHandler(t, httpx.Chain(ok, edge.RateLimit(limiter, rule, edge.KeyByIP(false))))
+	addr := serveHandler(t, httpx.Chain(ok, edge.RateLimit(limiter, rule, edge.KeyByIP(0))))
 	for i := range 3 {
 		if resp := call(t, addr, request{path: "/x"}); resp.StatusCode() != fasthttp.StatusOK {
 			t.Fatalf("request %d: status %d with a failing limiter", i+1, resp.StatusCode())
@@ -84,7 +84,7 @@ func TestRetryAfterRoundsUp(t *testing.T) {
 	t.Cleanup(func() { _ = mem.Close() })
 	// A 1.5 s window: Retry-After must say 2, not 1.
 	rule := ratelimit.Rule{Name: "short", Limit: 1, Window: 1500 * time.Millisecond}
-	addr := serveHandler(t, httpx.Chain(ok, edge.RateLimit(mem, rule, edge.KeyByIP(false))))
+	addr := serveHandler(t, httpx.Chain(ok, edge.RateLimit(mem, rule, edge.KeyByIP(0))))
 	call(t, addr, request{path: "/x"})
 	resp := call(t, addr, request{path: "/x"})
 	if got := string(resp.Header.Peek("Retry-After")); got != "2" {

@@ -58,7 +58,7 @@ func (s *Server) requireAuth(next fasthttp.RequestHandler) fasthttp.RequestHandl
 // once a user is known, and without this, token probing and anonymous load went unlimited.
 // Valid tokens never count, so users behind one address are not held back by each other.
 func (s *Server) tooManyAuthFailures(ctx *fasthttp.RequestCtx) bool {
-	return s.overLimit(ctx, s.opts.RateAuthFailures, "ip:"+edge.ClientIP(ctx, s.opts.TrustProxy), "Too many requests without a valid token")
+	return s.overLimit(ctx, s.opts.RateAuthFailures, edge.KeyByIP(s.opts.TrustProxy)(ctx), "Too many requests without a valid token")
 }
 
 // overLimit counts one request against rule for key and, beyond it, answers 429 (what)

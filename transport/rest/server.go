@@ -33,8 +33,9 @@ type Options struct {
 	Version   string
 	Logger    *slog.Logger
 
-	CORSOrigins  []string
-	TrustProxy   bool
+	CORSOrigins []string
+	// TrustProxy is how many proxies in front write X-Forwarded-For (edge.ClientIP).
+	TrustProxy   int
 	APIBodyLimit int
 	RateAPI      ratelimit.Rule
 	RateAuth     ratelimit.Rule
@@ -109,7 +110,7 @@ func New(opts Options) *Server {
 	}
 	r.PanicHandler = nil // edge.Recover answers panics with the JSON envelope
 
-	ipKey := func(ctx *fasthttp.RequestCtx) string { return "ip:" + edge.ClientIP(ctx, opts.TrustProxy) }
+	ipKey := edge.KeyByIP(opts.TrustProxy)
 	api := func(h fasthttp.RequestHandler, mws ...httpx.Middleware) fasthttp.RequestHandler {
 		return httpx.Chain(h, append([]httpx.Middleware{edge.BodyLimit(opts.APIBodyLimit)}, mws...)...)
 	}

@@ -31,7 +31,7 @@ func (p *Processor) routeMessages(ctx context.Context, e persistence.InboxEntry,
 	var unroutable []string
 	for i := range v.Messages {
 		m := &v.Messages[i]
-		ct := findContact(v.Contacts, m.From, m.FromUserID)
+		ct := senderContact(v.Contacts, v.Messages, m)
 		if ct.WaID == "" {
 			ct.WaID = m.From
 		}
@@ -189,6 +189,32 @@ func findContact(cs []graph.Contact, waID, userID string) actors.Contact {
 		return actors.Contact{WaID: c.WaID, UserID: c.UserID, Name: c.Profile.Name, Username: c.Profile.Username}
 	}
 	return actors.Contact{}
+}
+
+// senderContact is the contact block of message m's sender: the one naming its from (or
+// BSUID), else the change's only contact when it names none of the change's messages. Meta
+// warns that a user's wa_id and phone number may not match (WHATSAPP.md §1: a Brazilian or
+// Mexican number written with and without its extra digit), and a messages change carries a
+// contact for the user who wrote: a lone contact no message names is that user's. The
+// conversation is then keyed by the contact's wa_id, the canonical id (a send's answer names
+// the same one), and keeps the profile name.
+func senderContact(cs []graph.Contact, msgs []graph.Message, m *graph.Message) actors.Contact {
+	ct := findContact(cs, m.From, m.FromUserID)
+	if ct.WaID == "" && ct.UserID == "" && len(cs) == 1 && !namesAny(cs[0], msgs) {
+		c := cs[0]
+		ct = actors.Contact{WaID: c.WaID, UserID: c.UserID, Name: c.Profile.Name, Username: c.Profile.Username}
+	}
+	return ct
+}
+
+// namesAny reports whether contact c is named by any message's sender.
+func namesAny(c graph.Contact, msgs []graph.Message) bool {
+	for i := range msgs {
+		if (c.WaID != "" && c.WaID == msgs[i].From) || (c.UserID != "" && c.UserID == msgs[i].FromUserID) {
+			return true
+		}
+	}
+	return false
 }
 
 func firstOf(a, b string) string {

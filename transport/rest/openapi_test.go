@@ -146,3 +146,40 @@ func TestOpenAPIReferencesResolve(t *testing.T) {
 		t.Fatal("no $ref found: the walk read nothing")
 	}
 }
+
+// Every operation that needs a token documents what any such request may get besides its
+// own answers: 401 (no valid token), 429 (the per-user limit, or the per-IP limit of
+// requests without a valid token) and 503 (the store or the actors unavailable).
+func TestOpenAPIAuthedRoutesListCommonAnswers(t *testing.T) {
+	var doc struct {
+		Security []any `json:"security"`
+		Paths    map[string]map[string]struct {
+			Security  *[]any                     `json:"security"`
+			Responses map[string]json.RawMessage `json:"responses"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(openAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			sec := doc.Security
+			if op.Security != nil {
+				sec = *op.Security
+			}
+			if len(sec) == 0 || op.Responses == nil {
+				continue
+			}
+			checked++
+			for _, code := range []string{"401", "429", "503"} {
+				if _, ok := op.Responses[code]; !ok {
+					t.Errorf("%s %s needs a token but does not list %s", strings.ToUpper(method), path, code)
+				}
+			}
+		}
+	}
+	if checked < 20 {
+		t.Fatalf("only %d operations need a token: the test reads openapi.json wrong", checked)
+	}
+}

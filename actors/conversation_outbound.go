@@ -33,6 +33,10 @@ func (c *conversation) outboundResult(r *OutboundResult, now time.Time) bool {
 	}
 	if c.retractAttempts(m, r.Retracted) {
 		changed = true
+		if m.WAMID == "" && len(c.s.Held) > 0 {
+			// Statuses of the new attempt held while the message showed the failed one.
+			c.adoptHeldByCallback(pos, m.ID)
+		}
 	}
 	if r.WAMID != "" && m.WAMID == "" {
 		c.learnWAMID(pos, m, r.WAMID)
@@ -69,7 +73,10 @@ func (c *conversation) learnWAMID(pos int, m *Message, wamid string) {
 // the status's wamid is not indexed: the status beat the send response, or the process
 // died between Meta's answer and recording it. A match teaches the message its wamid and
 // is evidence the message reached Meta, which the sender is told after the next flush.
-// A message that already has another wamid is not matched: that status is of a second copy.
+// A message that already has another wamid is not matched: that status is of a second copy
+// — unless Meta failed the attempt the message shows with its own trouble, after which the
+// sender sends it again: a status with another wamid is then of that new attempt, and the
+// message starts over with it, whether or not the sender's word of the resend arrived.
 func (c *conversation) matchCallback(st StatusUpdate) (int, bool) {
 	if st.CallbackData == "" {
 		return 0, false
@@ -79,8 +86,14 @@ func (c *conversation) matchCallback(st StatusUpdate) (int, bool) {
 		return 0, false
 	}
 	m, err := c.log.at(pos)
-	if err != nil || m.Direction != Outbound || (m.WAMID != "" && m.WAMID != st.WAMID) {
+	if err != nil || m.Direction != Outbound {
 		return 0, false
+	}
+	if m.WAMID != "" && m.WAMID != st.WAMID {
+		if m.Status != StatusFailed || m.Error == nil || !m.Error.Retryable {
+			return 0, false
+		}
+		c.retractAttempts(m, []string{m.WAMID})
 	}
 	if m.WAMID == "" {
 		c.learnWAMID(pos, m, st.WAMID)

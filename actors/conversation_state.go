@@ -297,7 +297,9 @@ func mergeStatus(m *Message, st StatusUpdate) bool {
 	}
 	if st.Status == StatusFailed {
 		if m.Error == nil && st.Error != nil {
-			m.Error, changed = st.Error, true
+			e := *st.Error
+			e.Retryable = st.Retryable
+			m.Error, changed = &e, true
 		}
 		if statusRank[m.Status] < statusRank[StatusDelivered] {
 			m.Status, changed = StatusFailed, true
@@ -312,7 +314,8 @@ func mergeStatus(m *Message, st StatusUpdate) bool {
 
 func (c *conversation) hold(st StatusUpdate) {
 	if _, ok := c.s.Held[st.WAMID]; !ok {
-		if st.CallbackData != "" {
+		// (A retryable failure is the sender's to settle with its resend: conversation_resend.go.)
+		if st.CallbackData != "" && !(st.Retryable && st.Error != nil) {
 			if _, known := c.log.lookup(outboundKey(st.CallbackData)); !known {
 				// Our id, on a message this conversation does not know: a crash lost the
 				// record of a message Meta accepted (or the message is older than the index

@@ -85,6 +85,9 @@ type MessageError struct {
 	Code    int    `json:"code"`
 	Title   string `json:"title"`
 	Details string `json:"details,omitempty"`
+	// Retryable marks a failure Meta reported after accepting the message that is its own
+	// trouble (131000, 131016 …): the engine sends the message again (sender_resend.go).
+	Retryable bool `json:"retryable,omitempty"`
 }
 
 // Pricing is what Meta charges (or not) for an outbound message.

@@ -30,10 +30,12 @@ type sender struct {
 	// a rescan must not load them meanwhile (sender_cancel.go).
 	canceling map[string]bool
 	// resends holds the ids of messages Meta failed with its own trouble whose resend is
-	// being decided (sender_resend.go).
-	resends  map[string]bool
-	numbers  map[string]*numberQueue
-	inflight int
+	// being decided, resendWaits the failures waiting to be looked at again
+	// (sender_resend.go).
+	resends     map[string]bool
+	resendWaits map[*OutboundEvidence]bool
+	numbers     map[string]*numberQueue
+	inflight    int
 
 	dir      persistence.Tenant
 	dirFound bool
@@ -111,7 +113,7 @@ func (s *sender) enabled() bool { return s.d.Graph != nil }
 
 // idle reports whether passivating the grain would abandon nothing.
 func (s *sender) idle() bool {
-	return len(s.items) == 0 && len(s.canceling) == 0 && len(s.resends) == 0 && !s.moreInStore
+	return len(s.items) == 0 && len(s.canceling) == 0 && len(s.resends) == 0 && len(s.resendWaits) == 0 && !s.moreInStore
 }
 
 func (s *sender) number(phoneNumberID string) *numberQueue {
@@ -141,7 +143,9 @@ func (s *sender) track(row persistence.OutboxMessage, now time.Time) {
 		s.moreInStore = true // read again from the outbox as the queue drains
 		return
 	}
-	it := &outItem{row: row, notBefore: row.NextAttemptAt}
+	// Attempts Meta accepted and failed with its own trouble count against the same bound as
+	// its refusals (OUTBOUND_MAX_ATTEMPTS: sender_resend.go).
+	it := &outItem{row: row, notBefore: row.NextAttemptAt, transient: len(row.Retracted)}
 	s.items[row.ID] = it
 	s.expiryScanAt = time.Time{} // a new validity to watch should sends be blocked
 	s.number(row.PhoneNumberID).q.push(it, now)

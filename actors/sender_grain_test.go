@@ -298,11 +298,18 @@ func (r *senderRig) record(t *testing.T, tenantID, id string, submit bool) {
 // (sending, one attempt), with no outcome.
 func (r *senderRig) claimedBeforeACrash(t *testing.T, tenantID, id string) {
 	t.Helper()
+	r.storedAs(t, tenantID, id, persistence.OutboxSending, "")
+}
+
+// storedAs stores message id as the outbox holds it after one attempt that left it in state
+// (with wamid), without telling the tenant.
+func (r *senderRig) storedAs(t *testing.T, tenantID, id string, state persistence.OutboxState, wamid string) {
+	t.Helper()
 	row := outboxRow(tenantID, id)
 	if err := r.store.Outbox().Enqueue(t.Context(), []persistence.OutboxMessage{row}); err != nil {
 		t.Fatal(err)
 	}
-	row.State, row.Attempts = persistence.OutboxSending, 1
+	row.State, row.WAMID, row.Attempts = state, wamid, 1
 	if err := r.store.Outbox().Transition(t.Context(), persistence.OutboxQueued, row); err != nil {
 		t.Fatal(err)
 	}

@@ -103,10 +103,12 @@ func (s *sender) runSettle(it *outItem) {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		if job.conv != nil {
-			if err := tellConversation(ctx, node, job.row, job.conv, d); err != nil && job.conv.Status == StatusFailed {
+			if err := tellConversation(ctx, node, job.row, job.conv, d); err != nil && (job.conv.Status == StatusFailed || len(job.row.Retracted) > 0) {
 				// Nothing else would ever tell it (Meta sends no status webhook for a message
 				// it refused), and a failed row would not be settled again: the conversation
 				// would say "queued" for good. Write nothing yet; the settle is tried again.
+				// The same for a message sent again after Meta failed an attempt: until the
+				// conversation hears of it, it shows the failed attempt.
 				tell(&settled{id: job.row.ID, from: from, row: job.row, head: job.head, err: fmt.Errorf("%w: %w", errUntold, err), untold: job.conv})
 				return
 			}

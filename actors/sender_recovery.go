@@ -277,7 +277,13 @@ func (s *sender) evidence(m *OutboundEvidence) {
 		return // a status of an attempt Meta failed, after which the message went again
 	}
 	if m.Retry != nil {
-		defer s.resendFailed(m) // after the message is confirmed sent, if it was not yet
+		if it == nil {
+			// The resend decision settles a row this activation does not hold, in one
+			// read and one write: a confirmation racing it could leave neither done.
+			s.resendFailed(m)
+			return
+		}
+		defer s.resendFailed(m) // once the held message is settled sent
 	}
 	switch {
 	case it == nil:

@@ -31,14 +31,20 @@ type resendDecided struct {
 	row persistence.OutboxMessage
 	ok  bool
 	err error
+	// held: the decision held Deps.Drain (a graceful stop waits for it).
+	held bool
 }
 
 func (*resendCheck) NotInfluenceReceiveTimeout()   {}
 func (*resendDecided) NotInfluenceReceiveTimeout() {}
 
 // resendFailed handles evidence of a retryable asynchronous failure. The pending set keeps
-// the grain from passivating meanwhile: a row queued again by a passivated tenant would wait
-// for its next activation.
+// the grain from passivating meanwhile (a row queued again by a passivated tenant would wait
+// for its next activation), and one decision per message runs at a time: two, for Meta's
+// duplicate of the failed webhook, could both read the row sent and, the first having sent
+// the message again and Meta accepted it, the second would queue that attempt too. A
+// decision holds Deps.Drain, so a graceful stop waits for it; one deferred at the stop is
+// dropped and the message stays failed.
 func (s *sender) resendFailed(ev *OutboundEvidence) {
 	if ev.MessageID == "" || !s.enabled() || s.stopped {
 		return
@@ -46,13 +52,16 @@ func (s *sender) resendFailed(ev *OutboundEvidence) {
 	if s.resends == nil {
 		s.resends = map[string]bool{}
 	}
-	s.resends[ev.MessageID] = true
-	if _, held := s.items[ev.MessageID]; held {
+	if _, held := s.items[ev.MessageID]; held || s.resends[ev.MessageID] {
 		// The failure came while the accepted attempt's outcome is still being written (or
-		// the message is held for another reason): look again once it is settled.
+		// another decision for the message runs): look again once that is over.
 		s.resendLater(ev)
 		return
 	}
+	if !s.d.Drain.begin() {
+		return // the node is stopping
+	}
+	s.resends[ev.MessageID] = true
 	ob, d, tenantID, now := s.d.Store.Outbox(), s.d, s.tenantID, s.d.Now()
 	tell, limit, sendBy := s.tell, s.pol.MaxTransientAttempts, s.sendBy
 	d.spawn(func() {
@@ -60,7 +69,7 @@ func (s *sender) resendFailed(ev *OutboundEvidence) {
 		defer cancel()
 		row, err := ob.Get(ctx, ev.MessageID)
 		if err != nil {
-			tell(&resendDecided{ev: ev, err: err})
+			tell(&resendDecided{ev: ev, err: err, held: true})
 			return
 		}
 		again, ok, why := resendOf(row, ev, tenantID, limit, sendBy(row), now)
@@ -69,38 +78,69 @@ func (s *sender) resendFailed(ev *OutboundEvidence) {
 				d.Log.Info("Meta failed a message it had accepted; not sending it again", "tenant", tenantID,
 					"message", ev.MessageID, "wamid", ev.WAMID, "code", ev.Retry.Code, "why", why)
 			}
-			tell(&resendDecided{ev: ev})
+			if again.State != row.State {
+				err = transition(ctx, ob, row.State, again, false) // what reached Meta, settled
+			}
+			tell(&resendDecided{ev: ev, err: err, held: true})
 			return
 		}
-		if again.State != row.State {
-			err = transition(ctx, ob, persistence.OutboxSent, again, true)
+		if !sameRetraction(again, row) {
+			// Not patient: a busy row is read again by the next decision, which sees
+			// whatever moved it meanwhile.
+			err = transition(ctx, ob, row.State, again, false)
 		}
-		tell(&resendDecided{ev: ev, row: again, ok: err == nil, err: err})
+		tell(&resendDecided{ev: ev, row: again, ok: err == nil, err: err, held: true})
 	})
 }
 
-// resendLater looks at ev again shortly.
+// sameRetraction reports whether row is already queued again for every wamid again retracts
+// (an earlier decision's write landed).
+func sameRetraction(again, row persistence.OutboxMessage) bool {
+	return row.State == persistence.OutboxQueued && slices.Equal(again.Retracted, row.Retracted)
+}
+
+// resendLater looks at ev again shortly; the grain does not passivate meanwhile.
 func (s *sender) resendLater(ev *OutboundEvidence) {
+	if s.resendWaits == nil {
+		s.resendWaits = map[*OutboundEvidence]bool{}
+	}
+	s.resendWaits[ev] = true
 	tell := s.tell
 	time.AfterFunc(busyRetry, func() { tell(&resendCheck{ev: ev}) })
+}
+
+// resendChecked is a deferred look at ev coming due.
+func (s *sender) resendChecked(ev *OutboundEvidence) {
+	delete(s.resendWaits, ev)
+	s.resendFailed(ev)
 }
 
 // resendOf is the row queued again for another attempt after Meta failed ev.WAMID, or false
 // with the reason it is not sent again ("" when there is nothing to say: another attempt's
 // status, or one handled already). A row already queued again for ev is returned as it is
 // (an earlier try's write landed).
+//
+// The row is normally sent with that wamid. It may also be one this activation does not
+// hold: of unknown fate (the failed status is the evidence it reached Meta) or queued (to
+// go again after reconciliation, or beyond the memory queue). A message not sent again
+// from unknown is settled sent with the wamid, as any evidence settles it (the returned row
+// differs from the stored one); a canceled one stays canceled: Meta failed it, so the
+// customer does not have it.
 func resendOf(row persistence.OutboxMessage, ev *OutboundEvidence, tenantID string, limit int, sendBy, now time.Time) (persistence.OutboxMessage, bool, string) {
+	reached := row.State == persistence.OutboxUnknown ||
+		(row.State == persistence.OutboxQueued && row.WAMID == "") ||
+		(row.State == persistence.OutboxSent && row.WAMID == ev.WAMID)
 	switch {
 	case row.TenantID != tenantID:
 		return row, false, ""
-	case row.State == persistence.OutboxQueued && slices.Contains(row.Retracted, ev.WAMID):
-		return row, true, ""
-	case row.State != persistence.OutboxSent || row.WAMID != ev.WAMID:
+	case slices.Contains(row.Retracted, ev.WAMID):
+		return row, row.State == persistence.OutboxQueued, "" // handled already
+	case !reached:
 		return row, false, "" // not the attempt Meta failed, or the message moved on
 	case len(row.Retracted)+1 >= limit:
-		return row, false, "attempts used up"
+		return settledOn(row, ev.WAMID, now), false, "attempts used up"
 	case !sendBy.IsZero() && !now.Before(sendBy):
-		return row, false, "past its validity"
+		return settledOn(row, ev.WAMID, now), false, "past its validity"
 	}
 	again := row
 	again.State, again.WAMID, again.UpdatedAt = persistence.OutboxQueued, "", now
@@ -108,6 +148,15 @@ func resendOf(row persistence.OutboxMessage, ev *OutboundEvidence, tenantID stri
 	again.ErrorCode, again.ErrorTitle = ev.Retry.Code, ev.Retry.Title
 	again.NextAttemptAt = now.Add(resendWait(len(row.Retracted)))
 	return again, true, ""
+}
+
+// settledOn is what the outbox keeps of a message Meta accepted as wamid and is not sent
+// again: a row of unknown fate becomes sent, as any evidence settles it; others stay.
+func settledOn(row persistence.OutboxMessage, wamid string, now time.Time) persistence.OutboxMessage {
+	if row.State == persistence.OutboxUnknown {
+		row.State, row.WAMID, row.UpdatedAt = persistence.OutboxSent, wamid, now
+	}
+	return row
 }
 
 // resendWait is the wait before the n-th resend (0 for the first): 1 s · 2^n up to 5 min, the
@@ -121,11 +170,14 @@ func resendWait(n int) time.Duration {
 // resendDone continues once the store decided: the row queued again joins its lane and the
 // conversation is told to start the message over; a store error is tried again.
 func (s *sender) resendDone(r *resendDecided) {
+	delete(s.resends, r.ev.MessageID)
+	if r.held {
+		s.d.Drain.end()
+	}
 	switch {
 	case r.err != nil && !decidedElsewhere(r.err):
 		s.d.Log.Warn("message failed by Meta not queued again yet; trying again shortly", "tenant", s.tenantID, "message", r.ev.MessageID, "err", r.err)
 		s.resendLater(r.ev)
-		return
 	case r.err != nil:
 		s.d.Log.Info("message failed by Meta was settled elsewhere; not sending it again", "tenant", s.tenantID, "message", r.ev.MessageID, "err", r.err)
 	case r.ok:
@@ -134,7 +186,6 @@ func (s *sender) resendDone(r *resendDecided) {
 		s.tellRestart(r.row)
 		s.track(r.row, s.d.Now())
 	}
-	delete(s.resends, r.ev.MessageID)
 }
 
 // tellRestart tells the conversation the message is queued again. Best effort: every later

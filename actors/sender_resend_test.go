@@ -132,3 +132,103 @@ func TestResendOf(t *testing.T) {
 		t.Fatal("the queued-again row shares the stored row's Retracted array")
 	}
 }
+
+// The conversation missed the sender's word that the message went again (its store refused
+// the write), and Meta's statuses of the new attempt arrive: they name our id and a wamid
+// the message does not show. The attempt it shows failed with Meta's own trouble, so they
+// are the new attempt's: the message starts over with it, and the sender hears it reached
+// Meta. Without that the statuses were held, the message said "failed" for good, and a lost
+// answer to the new attempt was resent a third time (reconciliation saw no evidence).
+func TestConversationFollowsAResendItWasNotToldOf(t *testing.T) {
+	c := newTestConversation()
+	c.addOutbound(outboundText("m1"), t0)
+	c.outboundResult(&OutboundResult{MessageID: "m1", WAMID: "W1", Status: StatusSent, At: t0}, t0)
+	c.applyStatus(StatusUpdate{WAMID: "W1", Status: StatusFailed, Timestamp: t0, CallbackData: "m1",
+		Error: &MessageError{Code: 131000}, Retryable: true})
+	if ev := c.takeEvidence(); len(ev) != 1 || ev[0].Retry == nil || ev[0].WAMID != "W1" {
+		t.Fatalf("retry evidence %+v", ev)
+	}
+	for _, s := range []string{StatusSent, StatusDelivered, StatusRead} {
+		if out, _ := c.applyStatus(StatusUpdate{WAMID: "W2", Status: s, Timestamp: t0, CallbackData: "m1"}); out != statusApplied {
+			t.Fatalf("W2 %s: outcome %v, want applied", s, out)
+		}
+	}
+	if ev := c.takeEvidence(); len(ev) != 1 || ev[0].WAMID != "W2" || ev[0].Retry != nil {
+		t.Fatalf("evidence of the new attempt %+v", ev)
+	}
+	if v := c.outboundView("m1"); v.Status != StatusRead || v.WAMID != "W2" {
+		t.Fatalf("customer read W2, message shows %+v", v)
+	}
+	// A failure for another reason (the customer is not on WhatsApp) is final: a status of
+	// another wamid is another copy's, as before.
+	c.addOutbound(outboundText("m2"), t0)
+	c.outboundResult(&OutboundResult{MessageID: "m2", WAMID: "X1", Status: StatusSent, At: t0}, t0)
+	c.applyStatus(StatusUpdate{WAMID: "X1", Status: StatusFailed, Timestamp: t0, CallbackData: "m2", Error: &MessageError{Code: 131026}})
+	if out, _ := c.applyStatus(StatusUpdate{WAMID: "X2", Status: StatusSent, Timestamp: t0, CallbackData: "m2"}); out != statusHeld {
+		t.Fatalf("a status of another copy of a message failed for good: %v, want held", out)
+	}
+}
+
+// The sender's result naming the failed attempt as retracted reaches a conversation that
+// holds statuses of the new attempt (held before this change, or by a conversation that
+// only learns of the resend from the result): the message adopts them, which is evidence
+// for reconciliation.
+func TestRetractionAdoptsHeldStatusesOfTheNewAttempt(t *testing.T) {
+	c := newTestConversation()
+	c.addOutbound(outboundText("m1"), t0)
+	c.outboundResult(&OutboundResult{MessageID: "m1", WAMID: "W1", Status: StatusSent, At: t0}, t0)
+	c.hold(StatusUpdate{WAMID: "W2", Status: StatusDelivered, Timestamp: t0, CallbackData: "m1"})
+	c.takeEvidence()
+	c.outboundResult(&OutboundResult{MessageID: "m1", Status: StatusUnknown, At: t0, Retracted: []string{"W1"}}, t0)
+	if v := c.outboundView("m1"); !v.Reached() || v.WAMID != "W2" {
+		t.Fatalf("view after the retraction: %+v", v)
+	}
+	if ev := c.takeEvidence(); len(ev) != 1 || ev[0].WAMID != "W2" {
+		t.Fatalf("evidence %+v", ev)
+	}
+}
+
+// Meta's failed webhook arrives twice for a message whose record the conversation lost (each
+// held copy is a retry), while the outbox refuses writes to the row a moment: one decision
+// at a time, so the second finds the message already queued again (or sent again, with a
+// new wamid it must not retract). The message goes once more, not twice.
+func TestOneResendForADuplicatedFailure(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	id := "resend-dup-" + tenant
+	r.storedAs(t, tenant, id, persistence.OutboxSent, "wamid.first")
+	r.outage.refuseWrites(id, 3*time.Second)
+	r.failedStatus(t, tenant, id, "wamid.first", 131000, true)
+	time.Sleep(500 * time.Millisecond)
+	r.failedStatus(t, tenant, id, "wamid.first", 131000, true) // Meta's retry of the webhook
+	waitFor(t, "the message sent again", func() bool {
+		return r.row(t, id).State == persistence.OutboxSent && r.row(t, id).WAMID != "wamid.first"
+	})
+	time.Sleep(3 * busyRetry)
+	if n, _ := r.graph.sends(id); n != 1 {
+		t.Fatalf("Meta failed one attempt; the message went out %d more times, want 1", n)
+	}
+	if got := r.row(t, id); !slices.Equal(got.Retracted, []string{"wamid.first"}) {
+		t.Fatalf("row %+v", got)
+	}
+}
+
+// A row of unknown fate this activation does not hold (another activation parked it) is
+// failed by Meta with 131000: the failure proves it reached Meta, and the decision settles
+// it and sends it again in one step. A confirmation running beside the decision used to
+// settle it sent while the decision, reading it unknown, dropped the resend.
+func TestResendOfARowNotHeld(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	warm := "resend-warm-" + tenant
+	r.record(t, tenant, warm, true) // activates the tenant grain
+	waitFor(t, "warm sent", func() bool { return r.row(t, warm).State == persistence.OutboxSent })
+	id := "resend-unheld-" + tenant
+	r.storedAs(t, tenant, id, persistence.OutboxUnknown, "")
+	r.failedStatus(t, tenant, id, "wamid.first", 131000, true)
+	waitFor(t, "the message sent again", func() bool { n, _ := r.graph.sends(id); return n == 1 })
+	waitFor(t, "settled", func() bool { return r.row(t, id).State == persistence.OutboxSent })
+	if got := r.row(t, id); !slices.Equal(got.Retracted, []string{"wamid.first"}) || got.WAMID == "wamid.first" {
+		t.Fatalf("row %+v", got)
+	}
+}

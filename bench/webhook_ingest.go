@@ -53,22 +53,30 @@ type IngestReport struct {
 }
 
 // Run executes the scenario and checks it: every acknowledged message must end up stored
-// and visible through the read API, exactly once.
+// and visible through the read API, exactly once. Its figures are printed only once every
+// check has passed.
 func (s WebhookIngest) Run(ctx context.Context, out io.Writer) (IngestReport, error) {
 	rep := IngestReport{Machine: Machine()}
 	fmt.Fprintf(out, "webhook-ingest: %d clients, %d tenants × %d conversations, %d message(s)/webhook, %s load\nmachine: %s\n",
 		s.Concurrency, s.Tenants, s.Conversations, s.MessagesPerRequest, s.Duration, rep.Machine)
+	if err := printIfValid(out, func(figures io.Writer) error { return s.run(ctx, figures, &rep) }); err != nil {
+		return IngestReport{}, err // an invalid run's figures are no result, here either
+	}
+	return rep, nil
+}
 
+// run measures into rep, writing the figures to out, and checks them.
+func (s WebhookIngest) run(ctx context.Context, out io.Writer, rep *IngestReport) error {
 	ceiling, err := s.ceiling(ctx)
 	if err != nil {
-		return rep, err
+		return err
 	}
 	rep.CeilingPerSecond = ceiling.PerSecond()
 	fmt.Fprintf(out, "  bare fasthttp ceiling   %9.0f req/s   p50 %v  p99 %v\n", rep.CeilingPerSecond, ceiling.P50, ceiling.P99)
 
 	dir, err := os.MkdirTemp("", "switchboard-bench-")
 	if err != nil {
-		return rep, err
+		return err
 	}
 	defer os.RemoveAll(dir)
 	extra := map[string]string{}
@@ -77,12 +85,12 @@ func (s WebhookIngest) Run(ctx context.Context, out io.Writer) (IngestReport, er
 	}
 	e, err := startNode(ctx, dir, extra)
 	if err != nil {
-		return rep, err
+		return err
 	}
 	defer stopNode(e)
 	phones, err := s.tenants(ctx, e)
 	if err != nil {
-		return rep, err
+		return err
 	}
 
 	var seq atomic.Int64
@@ -98,7 +106,7 @@ func (s WebhookIngest) Run(ctx context.Context, out io.Writer) (IngestReport, er
 		req.SetBodyRaw(body)
 	})
 	if rep.Acks.Failures > 0 {
-		return rep, fmt.Errorf("bench: %d webhooks not acknowledged (first: %s)", rep.Acks.Failures, rep.Acks.FirstFail)
+		return fmt.Errorf("bench: %d webhooks not acknowledged (first: %s)", rep.Acks.Failures, rep.Acks.FirstFail)
 	}
 	rep.AckPerSecond = rep.Acks.PerSecond()
 	rep.AckOfCeiling = rep.AckPerSecond / rep.CeilingPerSecond
@@ -107,14 +115,14 @@ func (s WebhookIngest) Run(ctx context.Context, out io.Writer) (IngestReport, er
 		rep.AckPerSecond, 100*rep.AckOfCeiling, rep.Acks.P50, rep.Acks.P99, rep.Acks.P999)
 
 	if s.AckOnly {
-		return rep, nil
+		return nil
 	}
 	loadEnd := time.Now()
 	stats := e.WebhookStats()
 	deadline := time.Now().Add(s.DrainTimeout)
 	for stats.Messages.Load() < rep.Messages || stats.Entries.Load() < rep.Acks.Requests {
 		if time.Now().After(deadline) {
-			return rep, fmt.Errorf("bench: only %d of %d messages processed within %s", stats.Messages.Load(), rep.Messages, s.DrainTimeout)
+			return fmt.Errorf("bench: only %d of %d messages processed within %s", stats.Messages.Load(), rep.Messages, s.DrainTimeout)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -122,18 +130,18 @@ func (s WebhookIngest) Run(ctx context.Context, out io.Writer) (IngestReport, er
 	rep.DrainAfterLoad = done.Sub(loadEnd)
 	rep.ProcessedPerSec = float64(rep.Messages) / done.Sub(start).Seconds()
 	if rep.Visible, err = visibleMessages(ctx, e, s.Tenants); err != nil {
-		return rep, err
+		return err
 	}
 	// Every message unique, so each must be stored exactly once. Duplicate deliveries are
 	// allowed: when the live queue overflows, replay from the store re-dispatches entries
 	// and grains dedupe them (reported, not failed).
 	if rep.Visible != rep.Messages || stats.DeadLetters.Load() != 0 {
-		return rep, fmt.Errorf("bench: %d messages acknowledged but %d visible (%d dead letters)",
+		return fmt.Errorf("bench: %d messages acknowledged but %d visible (%d dead letters)",
 			rep.Messages, rep.Visible, stats.DeadLetters.Load())
 	}
 	fmt.Fprintf(out, "  messages processed      %9.0f msg/s   %d messages, all visible via GET /conversations exactly once; drained %v after load (%d re-dispatched and deduped)\n",
 		rep.ProcessedPerSec, rep.Messages, rep.DrainAfterLoad.Round(time.Millisecond), stats.Duplicates.Load())
-	return rep, nil
+	return nil
 }
 
 // ceiling measures a bare fasthttp handler that answers 200 to the same requests.

@@ -48,21 +48,36 @@ func profileComponents(f func() error) (split cpuSplit, ok bool, err error) {
 	return split, ok, nil
 }
 
-// splitByComponent sums a CPU profile's samples by componentLabel.
-func splitByComponent(p *profile.Profile) (cpuSplit, bool) {
-	idx := -1
+// sampleTypeIndex is the index of the profile's values of type typ in unit, or -1.
+func sampleTypeIndex(p *profile.Profile, typ, unit string) int {
 	for i, st := range p.SampleType {
-		if st.Type == "cpu" && st.Unit == "nanoseconds" {
-			idx = i
+		if st.Type == typ && st.Unit == unit {
+			return i
 		}
 	}
-	if idx < 0 {
+	return -1
+}
+
+// splitByComponent sums a CPU profile's samples by componentLabel.
+func splitByComponent(p *profile.Profile) (cpuSplit, bool) {
+	cpu := sampleTypeIndex(p, "cpu", "nanoseconds")
+	if cpu < 0 {
 		return cpuSplit{}, false
 	}
+	// The runtime merges the samples of one stack and label set into one entry and keeps
+	// their number in samples/count: a phase's ~1,000 samples are a few hundred entries, so
+	// counting entries undercounts. Without that value (not a Go runtime profile) the
+	// sampling period gives the number.
+	count := sampleTypeIndex(p, "samples", "count")
 	var s cpuSplit
 	for _, smp := range p.Sample {
-		d := time.Duration(smp.Value[idx])
-		s.samples++
+		d := time.Duration(smp.Value[cpu])
+		switch {
+		case count >= 0:
+			s.samples += int(smp.Value[count])
+		case p.Period > 0:
+			s.samples += int(smp.Value[cpu] / p.Period)
+		}
 		switch c := smp.Label[componentLabel]; {
 		case len(c) > 0 && c[0] == "fakemeta":
 			s.fakemeta += d

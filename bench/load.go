@@ -42,25 +42,16 @@ func runLoadAt(ctx context.Context, url string, workers int, d time.Duration, ra
 	var ok, failed atomic.Int64
 	var firstFail atomic.Value
 	lat := make([]latencies, workers)
-	deadline := time.Now().Add(d)
 	start := time.Now()
+	deadline := start.Add(d)
 	// At a fixed rate each request carries the time it was due, and its latency counts from
 	// then: when every worker is busy (a stalled server) the requests that should have gone
 	// meanwhile wait, and timing them from when they finally left would hide the stall
-	// (coordinated omission). A generator that fell behind catches up with the same due times.
+	// (coordinated omission).
 	var tokens chan time.Time
 	if rate > 0 {
 		tokens = make(chan time.Time, workers)
-		go func() {
-			interval := time.Second / time.Duration(rate)
-			next := time.Now()
-			for time.Now().Before(deadline) && ctx.Err() == nil {
-				next = next.Add(interval)
-				time.Sleep(time.Until(next))
-				tokens <- next
-			}
-			close(tokens)
-		}()
+		go issueDue(ctx, tokens, start, deadline, time.Second/time.Duration(rate))
 	}
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -72,13 +63,18 @@ func runLoadAt(ctx context.Context, url string, workers int, d time.Duration, ra
 			defer fasthttp.ReleaseRequest(req)
 			defer fasthttp.ReleaseResponse(resp)
 			l := make(latencies, 0, 1<<16)
-			for i := 0; time.Now().Before(deadline) && ctx.Err() == nil; i++ {
+			for i := 0; ctx.Err() == nil; i++ {
 				var due time.Time
 				if tokens != nil {
+					// At a fixed rate the schedule ends the phase, not the clock: the
+					// requests due before the deadline are sent even when a stall made
+					// them late, or a stall at the end would drop out of the figures.
 					var ok bool
 					if due, ok = <-tokens; !ok {
 						break
 					}
+				} else if !time.Now().Before(deadline) {
+					break
 				}
 				req.Reset()
 				req.SetRequestURI(url)
@@ -108,4 +104,21 @@ func runLoadAt(ctx context.Context, url string, workers int, d time.Duration, ra
 		r.FirstFail = f
 	}
 	return r
+}
+
+// issueDue sends tokens every due time of a fixed-rate phase, one interval apart from
+// start+interval while before deadline, then closes it. A generator that fell behind (every
+// worker busy in a stall) still owes the due times it has not issued: it issues them late,
+// at once, rather than stopping at the deadline by the clock. It gives up when ctx ends, so
+// it never waits on a buffer no worker will read again.
+func issueDue(ctx context.Context, tokens chan<- time.Time, start, deadline time.Time, interval time.Duration) {
+	defer close(tokens)
+	for next := start.Add(interval); next.Before(deadline); next = next.Add(interval) {
+		time.Sleep(time.Until(next))
+		select {
+		case tokens <- next:
+		case <-ctx.Done():
+			return
+		}
+	}
 }

@@ -46,9 +46,15 @@ func DefaultSendThroughput() SendThroughput {
 }
 
 // Run executes and validates the scenario: every accepted send reaches fakemeta exactly once.
+// Its figures are printed only once every check has passed.
 func (s SendThroughput) Run(ctx context.Context, out io.Writer) error {
 	fmt.Fprintf(out, "send-throughput: %d clients, %d tenants × %d conversations, fakemeta with no latency and no limits, %s load\nmachine: %s\n",
 		s.Concurrency, s.Tenants, s.Conversations, s.Duration, Machine())
+	return printIfValid(out, func(figures io.Writer) error { return s.run(ctx, figures) })
+}
+
+// run measures the phases, writing their figures to out, and checks them.
+func (s SendThroughput) run(ctx context.Context, out io.Writer) error {
 	apart, err := s.apartCPUs()
 	if err != nil {
 		return err

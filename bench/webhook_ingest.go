@@ -16,12 +16,18 @@ import (
 	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/persistence"
 	"github.com/switchboard/switchboard/transport/graph"
+	"github.com/switchboard/switchboard/transport/webhook"
 )
 
 // WebhookIngest is the inbound scenario: signed, unique inbound texts spread over many
-// tenants and conversations, posted by closed-loop clients on loopback.
+// tenants and conversations, posted on loopback first at a fixed rate (ack latency), then by
+// closed-loop clients (throughput).
 type WebhookIngest struct {
-	Duration           time.Duration // load time against the engine
+	// AckRate is the fixed webhook rate of the ack-latency phase (0 skips it), run for
+	// AckRateDuration before the closed loop (ack_rate.go says why both).
+	AckRate            int
+	AckRateDuration    time.Duration
+	Duration           time.Duration // closed-loop load time against the engine
 	CeilingDuration    time.Duration // load time against the bare fasthttp handler
 	Concurrency        int           // closed-loop clients
 	Tenants            int
@@ -35,7 +41,8 @@ type WebhookIngest struct {
 
 // DefaultWebhookIngest is the configuration the README's results use.
 func DefaultWebhookIngest() WebhookIngest {
-	return WebhookIngest{Duration: 10 * time.Second, CeilingDuration: 5 * time.Second, Concurrency: 64,
+	return WebhookIngest{AckRate: 5000, AckRateDuration: 10 * time.Second,
+		Duration: 10 * time.Second, CeilingDuration: 5 * time.Second, Concurrency: 64,
 		Tenants: 20, Conversations: 50, MessagesPerRequest: 1, DrainTimeout: 2 * time.Minute}
 }
 
@@ -43,32 +50,45 @@ func DefaultWebhookIngest() WebhookIngest {
 type IngestReport struct {
 	Machine          string
 	CeilingPerSecond float64
-	Acks             loadResult
+	AcksAtRate       loadResult // the fixed-rate phase's
+	Acks             loadResult // the closed loop's, at saturation
 	AckPerSecond     float64
 	AckOfCeiling     float64
-	Messages         int64
+	Messages         int64 // acknowledged in the run, both phases
 	ProcessedPerSec  float64
 	DrainAfterLoad   time.Duration
 	Visible          int64
 }
 
 // Run executes the scenario and checks it: every acknowledged message must end up stored
-// and visible through the read API, exactly once.
+// and visible through the read API, exactly once. Its figures are printed only once every
+// check has passed.
 func (s WebhookIngest) Run(ctx context.Context, out io.Writer) (IngestReport, error) {
 	rep := IngestReport{Machine: Machine()}
-	fmt.Fprintf(out, "webhook-ingest: %d clients, %d tenants × %d conversations, %d message(s)/webhook, %s load\nmachine: %s\n",
-		s.Concurrency, s.Tenants, s.Conversations, s.MessagesPerRequest, s.Duration, rep.Machine)
+	fixed := ""
+	if s.AckRate > 0 {
+		fixed = fmt.Sprintf("%d webhooks/s for %s, then ", s.AckRate, s.AckRateDuration)
+	}
+	fmt.Fprintf(out, "webhook-ingest: %d clients, %d tenants × %d conversations, %d message(s)/webhook, %s%s closed-loop load\nmachine: %s\n",
+		s.Concurrency, s.Tenants, s.Conversations, s.MessagesPerRequest, fixed, s.Duration, rep.Machine)
+	if err := printIfValid(out, func(figures io.Writer) error { return s.run(ctx, figures, &rep) }); err != nil {
+		return IngestReport{}, err // an invalid run's figures are no result, here either
+	}
+	return rep, nil
+}
 
+// run measures into rep, writing the figures to out, and checks them.
+func (s WebhookIngest) run(ctx context.Context, out io.Writer, rep *IngestReport) error {
 	ceiling, err := s.ceiling(ctx)
 	if err != nil {
-		return rep, err
+		return err
 	}
 	rep.CeilingPerSecond = ceiling.PerSecond()
 	fmt.Fprintf(out, "  bare fasthttp ceiling   %9.0f req/s   p50 %v  p99 %v\n", rep.CeilingPerSecond, ceiling.P50, ceiling.P99)
 
 	dir, err := os.MkdirTemp("", "switchboard-bench-")
 	if err != nil {
-		return rep, err
+		return err
 	}
 	defer os.RemoveAll(dir)
 	extra := map[string]string{}
@@ -77,63 +97,79 @@ func (s WebhookIngest) Run(ctx context.Context, out io.Writer) (IngestReport, er
 	}
 	e, err := startNode(ctx, dir, extra)
 	if err != nil {
-		return rep, err
+		return err
 	}
 	defer stopNode(e)
 	phones, err := s.tenants(ctx, e)
 	if err != nil {
-		return rep, err
+		return err
 	}
 
-	var seq atomic.Int64
-	start := time.Now()
-	rep.Acks = runLoad(ctx, "http://"+e.Addr()+"/api/v1/webhook", s.Concurrency, s.Duration, func(w, i int, req *fasthttp.Request) {
+	url := "http://" + e.Addr() + "/api/v1/webhook"
+	var seq atomic.Int64 // one sequence over both phases: every message id is unique
+	post := func(w, i int, req *fasthttp.Request) {
 		n := seq.Add(1)
 		tenant := int(n) % s.Tenants
 		user := int(n/int64(s.Tenants)) % s.Conversations
-		body := inboundBody(phones[tenant], fmt.Sprintf("55%011d", user), n, s.MessagesPerRequest)
-		req.Header.SetMethod("POST")
-		req.Header.SetContentType("application/json")
-		req.Header.Set(graph.SignatureHeader, graph.SignatureValue(benchSecret, body))
-		req.SetBodyRaw(body)
-	})
+		signedPost(req, inboundBody(phones[tenant], fmt.Sprintf("55%011d", user), n, s.MessagesPerRequest))
+	}
+	stats := e.WebhookStats()
+	var earlier int64 // webhooks of the fixed-rate phase
+	if s.AckRate > 0 {
+		if earlier, err = s.acksAtRate(ctx, url, post, stats, rep, out); err != nil {
+			return err
+		}
+	}
+
+	start := time.Now()
+	rep.Acks = runLoad(ctx, url, s.Concurrency, s.Duration, post)
 	if rep.Acks.Failures > 0 {
-		return rep, fmt.Errorf("bench: %d webhooks not acknowledged (first: %s)", rep.Acks.Failures, rep.Acks.FirstFail)
+		return fmt.Errorf("bench: %d webhooks not acknowledged (first: %s)", rep.Acks.Failures, rep.Acks.FirstFail)
 	}
 	rep.AckPerSecond = rep.Acks.PerSecond()
 	rep.AckOfCeiling = rep.AckPerSecond / rep.CeilingPerSecond
-	rep.Messages = rep.Acks.Requests * int64(s.MessagesPerRequest)
-	fmt.Fprintf(out, "  webhooks acknowledged   %9.0f req/s   %.0f%% of ceiling   p50 %v  p99 %v  p999 %v\n",
-		rep.AckPerSecond, 100*rep.AckOfCeiling, rep.Acks.P50, rep.Acks.P99, rep.Acks.P999)
+	closedLoop := rep.Acks.Requests * int64(s.MessagesPerRequest)
+	rep.Messages = (earlier + rep.Acks.Requests) * int64(s.MessagesPerRequest)
+	fmt.Fprintf(out, "  webhooks acknowledged   %9.0f req/s   %.0f%% of ceiling   at saturation, %d clients: p50 %v  p99 %v  p999 %v\n",
+		rep.AckPerSecond, 100*rep.AckOfCeiling, s.Concurrency, rep.Acks.P50, rep.Acks.P99, rep.Acks.P999)
 
 	if s.AckOnly {
-		return rep, nil
+		return nil
 	}
 	loadEnd := time.Now()
-	stats := e.WebhookStats()
-	deadline := time.Now().Add(s.DrainTimeout)
-	for stats.Messages.Load() < rep.Messages || stats.Entries.Load() < rep.Acks.Requests {
-		if time.Now().After(deadline) {
-			return rep, fmt.Errorf("bench: only %d of %d messages processed within %s", stats.Messages.Load(), rep.Messages, s.DrainTimeout)
-		}
-		time.Sleep(5 * time.Millisecond)
+	if err := s.awaitProcessed(stats, earlier+rep.Acks.Requests); err != nil {
+		return err
 	}
 	done := time.Now()
 	rep.DrainAfterLoad = done.Sub(loadEnd)
-	rep.ProcessedPerSec = float64(rep.Messages) / done.Sub(start).Seconds()
+	rep.ProcessedPerSec = float64(closedLoop) / done.Sub(start).Seconds()
 	if rep.Visible, err = visibleMessages(ctx, e, s.Tenants); err != nil {
-		return rep, err
+		return err
 	}
 	// Every message unique, so each must be stored exactly once. Duplicate deliveries are
 	// allowed: when the live queue overflows, replay from the store re-dispatches entries
 	// and grains dedupe them (reported, not failed).
 	if rep.Visible != rep.Messages || stats.DeadLetters.Load() != 0 {
-		return rep, fmt.Errorf("bench: %d messages acknowledged but %d visible (%d dead letters)",
+		return fmt.Errorf("bench: %d messages acknowledged but %d visible (%d dead letters)",
 			rep.Messages, rep.Visible, stats.DeadLetters.Load())
 	}
-	fmt.Fprintf(out, "  messages processed      %9.0f msg/s   %d messages, all visible via GET /conversations exactly once; drained %v after load (%d re-dispatched and deduped)\n",
-		rep.ProcessedPerSec, rep.Messages, rep.DrainAfterLoad.Round(time.Millisecond), stats.Duplicates.Load())
-	return rep, nil
+	fmt.Fprintf(out, "  messages processed      %9.0f msg/s   %d messages in the closed loop; all %d of the run visible via GET /conversations exactly once; drained %v after load (%d re-dispatched and deduped)\n",
+		rep.ProcessedPerSec, closedLoop, rep.Messages, rep.DrainAfterLoad.Round(time.Millisecond), stats.Duplicates.Load())
+	return nil
+}
+
+// awaitProcessed waits until the engine has processed the first `webhooks` webhooks it
+// acknowledged and their messages, or DrainTimeout passes.
+func (s WebhookIngest) awaitProcessed(stats *webhook.Stats, webhooks int64) error {
+	messages := webhooks * int64(s.MessagesPerRequest)
+	deadline := time.Now().Add(s.DrainTimeout)
+	for stats.Messages.Load() < messages || stats.Entries.Load() < webhooks {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("bench: only %d of %d messages processed within %s", stats.Messages.Load(), messages, s.DrainTimeout)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return nil
 }
 
 // ceiling measures a bare fasthttp handler that answers 200 to the same requests.
@@ -141,12 +177,16 @@ func (s WebhookIngest) ceiling(ctx context.Context) (loadResult, error) {
 	var seq atomic.Int64
 	return bareCeiling(ctx, "/", s.Concurrency, s.CeilingDuration, fasthttp.StatusOK, func(w, i int, req *fasthttp.Request) {
 		n := seq.Add(1)
-		body := inboundBody("100000000000000", fmt.Sprintf("55%011d", n%1000), n, s.MessagesPerRequest)
-		req.Header.SetMethod("POST")
-		req.Header.SetContentType("application/json")
-		req.Header.Set(graph.SignatureHeader, graph.SignatureValue(benchSecret, body))
-		req.SetBodyRaw(body)
+		signedPost(req, inboundBody("100000000000000", fmt.Sprintf("55%011d", n%1000), n, s.MessagesPerRequest))
 	})
+}
+
+// signedPost makes req the POST Meta would send with body, signed with the app secret.
+func signedPost(req *fasthttp.Request, body []byte) {
+	req.Header.SetMethod("POST")
+	req.Header.SetContentType("application/json")
+	req.Header.Set(graph.SignatureHeader, graph.SignatureValue(benchSecret, body))
+	req.SetBodyRaw(body)
 }
 
 // tenants creates the scenario's tenants and returns their phone number ids.

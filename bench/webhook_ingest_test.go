@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 )
@@ -10,15 +11,24 @@ import (
 // The scenario runs end to end and validates itself (every acknowledged message stored and
 // visible exactly once). Speed is not asserted: that is the bench's job, not a test's.
 func TestWebhookIngestValidatesItself(t *testing.T) {
-	s := WebhookIngest{Duration: 500 * time.Millisecond, CeilingDuration: 200 * time.Millisecond, Concurrency: 8,
+	s := WebhookIngest{AckRate: 200, AckRateDuration: 300 * time.Millisecond,
+		Duration: 500 * time.Millisecond, CeilingDuration: 200 * time.Millisecond, Concurrency: 8,
 		Tenants: 3, Conversations: 120, MessagesPerRequest: 2, DrainTimeout: time.Minute}
 	var out bytes.Buffer
 	rep, err := s.Run(context.Background(), &out)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	if rep.Messages == 0 || rep.Visible != rep.Messages || rep.CeilingPerSecond <= 0 {
+	// Both phases' messages are stored and visible; the fixed rate's 59 webhooks are due
+	// from 5 ms to 295 ms.
+	if rep.AcksAtRate.Requests != 59 || rep.Messages != 2*(59+rep.Acks.Requests) || rep.Visible != rep.Messages || rep.CeilingPerSecond <= 0 {
 		t.Fatalf("report %+v", rep)
+	}
+	// Each latency says how it was measured: at which rate, or at saturation with how many clients.
+	for _, want := range []string{"at 200 webhooks/s", "at saturation, 8 clients"} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("no %q in the report:\n%s", want, out.String())
+		}
 	}
 	t.Log(out.String())
 }

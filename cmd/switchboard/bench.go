@@ -20,8 +20,9 @@ import (
 const benchUsage = `Usage: switchboard bench <scenario> [flags]
 
 Scenarios:
-  webhook-ingest   signed inbound webhooks → acks, latency, processed messages/s,
-                   against a bare-fasthttp ceiling measured in the same run
+  webhook-ingest   signed inbound webhooks → ack latency at a fixed rate, then acks/s and
+                   latency at saturation and processed messages/s, against a
+                   bare-fasthttp ceiling measured in the same run
   send-throughput  sends through the API to fakemeta with limits lifted → messages/s from
                    API call to sent, and the send API's latency at a fixed rate
   pacing           numbers with different rates and a backlog → per number: configured
@@ -40,7 +41,9 @@ func runBench(args []string) error {
 	case "webhook-ingest":
 		s := bench.DefaultWebhookIngest()
 		fs := flag.NewFlagSet("webhook-ingest", flag.ContinueOnError)
-		fs.DurationVar(&s.Duration, "duration", s.Duration, "load time against the engine")
+		fs.IntVar(&s.AckRate, "ack-rate", s.AckRate, "webhooks/s of the fixed-rate ack-latency phase, run before the closed loop (0 skips it)")
+		fs.DurationVar(&s.AckRateDuration, "ack-rate-duration", s.AckRateDuration, "length of the fixed-rate ack-latency phase")
+		fs.DurationVar(&s.Duration, "duration", s.Duration, "closed-loop load time against the engine")
 		fs.DurationVar(&s.CeilingDuration, "ceiling-duration", s.CeilingDuration, "load time against the bare fasthttp handler")
 		fs.IntVar(&s.Concurrency, "concurrency", s.Concurrency, "closed-loop clients")
 		fs.IntVar(&s.Tenants, "tenants", s.Tenants, "tenants")

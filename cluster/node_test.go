@@ -68,7 +68,7 @@ func startTestNodeWith(t *testing.T, alwaysEncode bool) (*Node, *int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(n.Stop)
+	t.Cleanup(func() { n.Stop(context.Background()) })
 	return n, &started
 }
 

@@ -96,14 +96,25 @@ func (n *Node) ask(ctx context.Context, pid *actor.PID, req any) (any, error) {
 }
 
 // locate returns the activation's PID, from the cache or by asking the identity lookup
-// (which activates the grain on its owner).
+// (which activates the grain on its owner). nil: none located, or only one that has just
+// stopped.
 func (n *Node) locate(kind, identity string) *actor.PID {
 	if pid, ok := n.cluster.PidCache.Get(identity, kind); ok {
 		return pid
 	}
 	pid := n.cluster.Get(identity, kind)
-	if pid != nil {
-		n.cluster.PidCache.Set(identity, kind, pid)
+	if pid == nil {
+		return nil
+	}
+	n.cluster.PidCache.Set(identity, kind, pid)
+	// protoactor drops a stopping activation's PID from the cache in its Stopped handler, but
+	// the placement actor answers that PID until it has processed the Terminated sent after
+	// it: a lookup in between would cache a dead PID nothing evicts, and every later Tell
+	// would go to dead letters. Checked after Set: an activation deregistered later is
+	// evicted by its own Stopped handler, which runs after it leaves the registry.
+	if n.isLocal(pid) && !n.alive(pid) {
+		n.cluster.PidCache.RemoveByValue(identity, kind, pid)
+		return nil
 	}
 	return pid
 }
@@ -115,8 +126,9 @@ func (n *Node) locate(kind, identity string) *actor.PID {
 // back. A message reaches a live activation after everything the caller sent it before and
 // before anything it sends later (mailboxes are FIFO), so a caller that answers its own
 // client after a Tell knows the grain sees the told change before that client's next call;
-// a message to an activation that is stopping is dropped. Locating a grain that is not
-// cached asks the identity lookup, which may activate it.
+// a message to an activation that is stopping is dropped, and one to an activation that has
+// just stopped (the lookup still names it) is refused with an error. Locating a grain that is
+// not cached asks the identity lookup, which may activate it.
 func (n *Node) Tell(kind, identity string, msg any) error {
 	if _, ok := n.codec.name(msg); !ok {
 		return errUnregistered(msg)

@@ -2,11 +2,14 @@ package cluster
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
+
+	"github.com/switchboard/switchboard/internal/ctxsleep"
 )
 
 // probe is a grain whose lifecycle a test watches: it counts, and reports every *actor.Stopping
@@ -15,12 +18,21 @@ type probe struct {
 	identity string
 	n        int
 	log      *probeLog
+	slowly   bool
 }
+
+// stopSlowly makes a probe stop itself and linger in its Stopped handler.
+type stopSlowly struct{}
 
 // probeLog is what the probes of one node share with their test.
 type probeLog struct {
 	// stoppingDelay holds every probe in its Stopping handler (a grain slow to flush).
 	stoppingDelay time.Duration
+	// stoppedDelay holds a probe told stopSlowly in its Stopped handler, after it has been
+	// reported on inStopped: the activation is deregistered and its cached PID dropped, but
+	// the placement actor has not yet heard of its end (protoactor tells it after Stopped).
+	stoppedDelay time.Duration
+	inStopped    chan *actor.PID
 
 	mu       sync.Mutex
 	stopping map[string]int // Stopping messages per identity
@@ -43,6 +55,14 @@ func (p *probe) Receive(ctx *Context, msg any) {
 		p.log.stopping[p.identity]++
 		p.log.mu.Unlock()
 		time.Sleep(p.log.stoppingDelay)
+	case *actor.Stopped:
+		if p.slowly {
+			p.log.inStopped <- ctx.actor.Self()
+			time.Sleep(p.log.stoppedDelay)
+		}
+	case *stopSlowly:
+		p.slowly = true
+		ctx.Stop()
 	case *incr:
 		p.n += m.By
 		ctx.Reply().Send(&total{p.n})
@@ -57,6 +77,7 @@ func startProbeNode(t *testing.T, l *probeLog, alwaysEncode bool) *Node {
 	codec := NewCodec()
 	codec.Register("test.incr", incr{})
 	codec.Register("test.total", total{})
+	codec.Register("test.stopSlowly", stopSlowly{})
 	n, err := Start(Options{
 		ClusterName: "test", Addr: "127.0.0.1:0", Codec: codec, AlwaysEncode: alwaysEncode,
 		Kinds: []Kind{{Name: "probe", New: func(identity string) Grain {
@@ -110,6 +131,56 @@ func TestStopStopsEveryActivationOnce(t *testing.T) {
 			for _, id := range ids {
 				if got[id] != 1 {
 					t.Fatalf("Stopping messages per activation after Stop: %v, want one for each of %v", got, ids)
+				}
+			}
+		})
+	}
+}
+
+// Regression: protoactor drops a stopping activation's PID from the cache in its Stopped
+// handler, but the placement actor answers that PID until it has processed the Terminated
+// that follows. A lookup in between cached the dead PID, and nothing evicted it: Call recovers
+// (its liveness check), but every later Tell went to dead letters and reported success.
+func TestLocateWhileAnActivationStopsCachesNoDeadPID(t *testing.T) {
+	for _, encode := range []bool{false, true} {
+		t.Run(map[bool]string{false: "local values", true: "envelopes"}[encode], func(t *testing.T) {
+			l := &probeLog{stoppedDelay: 50 * time.Millisecond, inStopped: make(chan *actor.PID, 1)}
+			n := startProbeNode(t, l, encode)
+			t.Cleanup(func() { n.Stop(context.Background()) })
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			for i := range 5 {
+				id := fmt.Sprint("racer-", i)
+				if _, err := n.Call(ctx, "probe", id, &incr{By: 1}); err != nil {
+					t.Fatal(err)
+				}
+				if err := n.Tell("probe", id, &stopSlowly{}); err != nil {
+					t.Fatal(err)
+				}
+				dead := <-l.inStopped
+				// In the window: the placement actor still answers the dead PID. The message
+				// is lost (it was told to an activation that is stopping) but must not leave
+				// that PID cached.
+				_ = n.Tell("probe", id, &incr{By: 100})
+				if pid, ok := n.cluster.PidCache.Get(id, "probe"); ok && !n.alive(pid) {
+					t.Fatalf("%s: dead PID %v cached after a Tell", id, pid)
+				}
+				// Once the placement actor has heard of the end, a Tell reaches the next
+				// activation.
+				for pid := n.cluster.Get(id, "probe"); pid.Equal(dead); pid = n.cluster.Get(id, "probe") {
+					if err := ctxsleep.Sleep(ctx, time.Millisecond); err != nil {
+						t.Fatalf("%s: the placement actor still answers the stopped activation: %v", id, err)
+					}
+				}
+				if err := n.Tell("probe", id, &incr{By: 5}); err != nil {
+					t.Fatal(err)
+				}
+				v, err := n.Call(ctx, "probe", id, &incr{By: 0})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := v.(*total).Value; got != 5 {
+					t.Fatalf("%s: the new activation counted %d, want the 5 told after the stop", id, got)
 				}
 			}
 		})

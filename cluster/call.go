@@ -31,15 +31,18 @@ func (n *Node) Call(ctx context.Context, kind, identity string, req any) (any, e
 	if _, ok := n.codec.name(req); !ok {
 		return nil, errUnregistered(req)
 	}
-	backoff := time.Millisecond
+	// The first attempt goes at once, but not past the deadline: a locate would activate the
+	// grain for nothing (Sleep(0) reports an ended ctx).
+	var backoff time.Duration
 	var last error
-	for attempt := 0; ; attempt++ {
-		if attempt > 0 {
-			if err := ctxsleep.Sleep(ctx, backoff); err != nil {
-				return nil, fmt.Errorf("cluster: call %s/%s: %w (last: %v)", kind, identity, err, last)
+	for {
+		if err := ctxsleep.Sleep(ctx, backoff); err != nil {
+			if last == nil {
+				return nil, fmt.Errorf("cluster: call %s/%s: %w", kind, identity, err)
 			}
-			backoff = min(backoff*2, maxBackoff)
+			return nil, fmt.Errorf("cluster: call %s/%s: %w (last: %v)", kind, identity, err, last)
 		}
+		backoff = min(max(backoff*2, time.Millisecond), maxBackoff)
 		if n.system.IsStopped() {
 			return nil, ErrStopped
 		}
@@ -81,7 +84,13 @@ func (n *Node) ask(ctx context.Context, pid *actor.PID, req any) (any, error) {
 		return nil, err
 	}
 	deadline, _ := ctx.Deadline()
-	res, err := n.system.Root.RequestFuture(pid, env, time.Until(deadline)).Result()
+	d := time.Until(deadline)
+	if d <= 0 {
+		// protoactor arms a future's timer only for d ≥ 0: a negative one would wait forever
+		// for a grain that does not answer. Call retries this and reports ctx's error.
+		return nil, actor.ErrTimeout
+	}
+	res, err := n.system.Root.RequestFuture(pid, env, d).Result()
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,10 @@ type Context struct {
 	Identity string
 	replier  Replier
 	owns     ownsCache
+	// leaving: Stop was called. The activation ends once the messages already in its mailbox
+	// are through; it answers their requests "stopping" and hands the grain nothing more but
+	// its own stop.
+	leaving bool
 }
 
 // Reply returns the handle that answers the current request. It stays valid after Receive
@@ -44,8 +48,18 @@ func (c *Context) Teller() func(any) {
 // *actor.ReceiveTimeout.
 func (c *Context) SetReceiveTimeout(d time.Duration) { c.actor.SetReceiveTimeout(d) }
 
-// Stop stops this activation after the current message.
-func (c *Context) Stop() { c.actor.Stop(c.actor.Self()) }
+// Stop stops this activation after the current message: the grain gets nothing more but
+// *actor.Stopping and *actor.Stopped, and requests already queued are answered
+// FailureStopping, which callers retry on the next activation. protoactor's own Stop would
+// overtake the mailbox and discard those requests without a word (no dead letter), leaving a
+// caller on another node to wait out its deadline; a poison pill queues behind them instead.
+func (c *Context) Stop() {
+	if c.leaving {
+		return
+	}
+	c.leaving = true
+	c.actor.Poison(c.actor.Self())
+}
 
 // Owns reports whether this member still owns the grain's identity. Call it from Receive
 // only: the activation remembers the answer per topology, unsynchronised.
@@ -120,11 +134,15 @@ func (g *grainActor) Receive(ac actor.Context) {
 		if l, ok := m.(*local); ok {
 			g.ctx.replier.reply = l.reply
 		}
+		if g.ctx.leaving {
+			g.ctx.replier.Fail(FailureStopping, g.ctx.Kind+"/"+g.ctx.Identity+" stopping")
+			return
+		}
 		if !g.ctx.Owns() {
 			// A stale activation after a topology change: refuse, and leave so the new
 			// owner is the only writer.
 			g.ctx.replier.Fail(FailureMoved, g.ctx.Kind+"/"+g.ctx.Identity+" moved")
-			ac.Stop(ac.Self())
+			g.ctx.Stop()
 			return
 		}
 		var msg any
@@ -140,7 +158,14 @@ func (g *grainActor) Receive(ac actor.Context) {
 		g.grain.Receive(&g.ctx, msg)
 	case *pcluster.ClusterInit:
 		// The identity is already known from the context extension.
+	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting:
+		g.grain.Receive(&g.ctx, m)
 	default:
+		if g.ctx.leaving {
+			// Dropped as protoactor's Stop would have: timers and results of work a grain
+			// gave up (a flushDue for a conversation whose state is gone).
+			return
+		}
 		g.grain.Receive(&g.ctx, m)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,14 +16,25 @@ import (
 // probe is a grain whose lifecycle a test watches: it counts, and reports every *actor.Stopping
 // it gets to its probeLog.
 type probe struct {
-	identity string
-	n        int
-	log      *probeLog
-	slowly   bool
+	identity  string
+	n         int
+	log       *probeLog
+	slowly    bool
+	forgotten bool // forgetAndStop: the state a note would need is gone
 }
 
 // stopSlowly makes a probe stop itself and linger in its Stopped handler.
 type stopSlowly struct{}
+
+// napThenStop makes a probe sleep (callers queue up behind it) and then stop itself.
+type napThenStop struct{ Nap time.Duration }
+
+// forgetAndStop makes a probe drop its state (as a conversation whose flush failed does), send
+// itself a note that would need that state, and stop.
+type forgetAndStop struct{}
+
+// note is a probe's local message to itself.
+type note struct{}
 
 // probeLog is what the probes of one node share with their test.
 type probeLog struct {
@@ -33,6 +45,8 @@ type probeLog struct {
 	// the placement actor has not yet heard of its end (protoactor tells it after Stopped).
 	stoppedDelay time.Duration
 	inStopped    chan *actor.PID
+	// lateNotes counts notes a probe handled after forgetAndStop.
+	lateNotes atomic.Int32
 
 	mu       sync.Mutex
 	stopping map[string]int // Stopping messages per identity
@@ -63,6 +77,17 @@ func (p *probe) Receive(ctx *Context, msg any) {
 	case *stopSlowly:
 		p.slowly = true
 		ctx.Stop()
+	case *napThenStop:
+		time.Sleep(m.Nap)
+		ctx.Stop()
+	case *forgetAndStop:
+		p.forgotten = true
+		ctx.Teller()(&note{})
+		ctx.Stop()
+	case *note:
+		if p.forgotten {
+			p.log.lateNotes.Add(1)
+		}
 	case *incr:
 		p.n += m.By
 		ctx.Reply().Send(&total{p.n})
@@ -78,6 +103,8 @@ func startProbeNode(t *testing.T, l *probeLog, alwaysEncode bool) *Node {
 	codec.Register("test.incr", incr{})
 	codec.Register("test.total", total{})
 	codec.Register("test.stopSlowly", stopSlowly{})
+	codec.Register("test.napThenStop", napThenStop{})
+	codec.Register("test.forgetAndStop", forgetAndStop{})
 	n, err := Start(Options{
 		ClusterName: "test", Addr: "127.0.0.1:0", Codec: codec, AlwaysEncode: alwaysEncode,
 		Kinds: []Kind{{Name: "probe", New: func(identity string) Grain {
@@ -184,5 +211,63 @@ func TestLocateWhileAnActivationStopsCachesNoDeadPID(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Regression: Context.Stop used protoactor's Stop, a system message that overtakes the
+// mailbox, after which protoactor discards the queued messages without a word (no dead
+// letter). A local caller noticed through its liveness check; a caller from another node
+// (an envelope) waited out its whole deadline. Queued requests are now answered "stopping",
+// which Call retries on the next activation.
+func TestRequestQueuedBehindAStopIsAnswered(t *testing.T) {
+	for _, encode := range []bool{false, true} {
+		t.Run(map[bool]string{false: "local values", true: "envelopes"}[encode], func(t *testing.T) {
+			n := startProbeNode(t, &probeLog{}, encode)
+			t.Cleanup(func() { n.Stop(context.Background()) })
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if _, err := n.Call(ctx, "probe", "napper", &incr{By: 1}); err != nil {
+				t.Fatal(err)
+			}
+			if err := n.Tell("probe", "napper", &napThenStop{Nap: 50 * time.Millisecond}); err != nil {
+				t.Fatal(err)
+			}
+			began := time.Now()
+			v, err := n.Call(ctx, "probe", "napper", &incr{By: 1}) // queued behind the nap
+			if took := time.Since(began); took > time.Second {
+				t.Fatalf("the request queued behind a stop was answered after %v (%v)", took, err)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := v.(*total).Value; got != 1 {
+				t.Fatalf("answered %d, want 1 from the next activation", got)
+			}
+		})
+	}
+}
+
+// A stopping grain handles no more of its own messages: one whose state is gone (a
+// conversation whose flush failed) would fail on them.
+func TestStoppingGrainHandlesNoMoreLocalMessages(t *testing.T) {
+	l := &probeLog{}
+	n := startProbeNode(t, l, false)
+	t.Cleanup(func() { n.Stop(context.Background()) })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := n.Call(ctx, "probe", "forgetful", &incr{By: 1}); err != nil {
+		t.Fatal(err)
+	}
+	pid := n.locate("probe", "forgetful")
+	if err := n.Tell("probe", "forgetful", &forgetAndStop{}); err != nil {
+		t.Fatal(err)
+	}
+	for n.alive(pid) {
+		if err := ctxsleep.Sleep(ctx, time.Millisecond); err != nil {
+			t.Fatalf("the activation never stopped: %v", err)
+		}
+	}
+	if got := l.lateNotes.Load(); got != 0 {
+		t.Fatalf("a stopping grain handled %d of its own messages after its state was gone", got)
 	}
 }

@@ -18,7 +18,10 @@ type Grain interface {
 
 // Context is what a grain may do while handling one message.
 type Context struct {
-	actor    actor.Context
+	actor actor.Context // the current message's: rewritten by every Receive
+	// self is the activation's PID, set once before the grain's first message, so goroutines
+	// the grain starts may read it (Tell) while the grain goes on receiving.
+	self     *actor.PID
 	node     *Node
 	Kind     string
 	Identity string
@@ -35,12 +38,12 @@ type Context struct {
 func (c *Context) Reply() Replier { return c.replier }
 
 // Tell sends a local message to this activation (e.g. a flush result from a goroutine). It is
-// safe from any goroutine.
-func (c *Context) Tell(msg any) { c.node.system.Root.Send(c.actor.Self(), msg) }
+// safe from any goroutine: it reads only what the activation set before its first message.
+func (c *Context) Tell(msg any) { c.node.system.Root.Send(c.self, msg) }
 
 // Teller returns a function that sends to this activation, for goroutines it starts.
 func (c *Context) Teller() func(any) {
-	self, root := c.actor.Self(), c.node.system.Root
+	self, root := c.self, c.node.system.Root
 	return func(msg any) { root.Send(self, msg) }
 }
 
@@ -58,7 +61,7 @@ func (c *Context) Stop() {
 		return
 	}
 	c.leaving = true
-	c.actor.Poison(c.actor.Self())
+	c.actor.Poison(c.self)
 }
 
 // Owns reports whether this member still owns the grain's identity. Call it from Receive
@@ -123,7 +126,7 @@ func newGrainActor(n *Node, k Kind) actor.Actor { return &grainActor{node: n, ki
 func (g *grainActor) Receive(ac actor.Context) {
 	if g.grain == nil {
 		ci := pcluster.GetClusterIdentity(ac)
-		g.ctx = Context{node: g.node, Kind: ci.Kind, Identity: ci.Identity}
+		g.ctx = Context{node: g.node, self: ac.Self(), Kind: ci.Kind, Identity: ci.Identity}
 		g.grain = g.kind.New(ci.Identity)
 	}
 	g.ctx.actor = ac

@@ -22,7 +22,7 @@ func startGrains(t *testing.T, store persistence.Store, passivation time.Duratio
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(node.Stop)
+	t.Cleanup(func() { node.Stop(context.Background()) })
 	return NewClient(node)
 }
 
@@ -158,7 +158,7 @@ func TestWriteBehindRecordSurvivesAGracefulStop(t *testing.T) {
 	if err := drain.Close(ctx); err != nil {
 		t.Fatalf("drain: %v", err)
 	}
-	node.Stop()
+	node.Stop(ctx)
 	if err := store.Close(ctx); err != nil {
 		t.Fatal(err)
 	}

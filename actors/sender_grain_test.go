@@ -235,7 +235,7 @@ func startSharedSender() error {
 	r.client = NewClient(node)
 	shared.rig = r
 	shared.stop = func() {
-		node.Stop()
+		node.Stop(context.Background())
 		_ = store.Close(context.Background())
 		_ = os.RemoveAll(dir)
 	}

@@ -31,15 +31,18 @@ func (n *Node) Call(ctx context.Context, kind, identity string, req any) (any, e
 	if _, ok := n.codec.name(req); !ok {
 		return nil, errUnregistered(req)
 	}
-	backoff := time.Millisecond
+	// The first attempt goes at once, but not past the deadline: a locate would activate the
+	// grain for nothing (Sleep(0) reports an ended ctx).
+	var backoff time.Duration
 	var last error
-	for attempt := 0; ; attempt++ {
-		if attempt > 0 {
-			if err := ctxsleep.Sleep(ctx, backoff); err != nil {
-				return nil, fmt.Errorf("cluster: call %s/%s: %w (last: %v)", kind, identity, err, last)
+	for {
+		if err := ctxsleep.Sleep(ctx, backoff); err != nil {
+			if last == nil {
+				return nil, fmt.Errorf("cluster: call %s/%s: %w", kind, identity, err)
 			}
-			backoff = min(backoff*2, maxBackoff)
+			return nil, fmt.Errorf("cluster: call %s/%s: %w (last: %v)", kind, identity, err, last)
 		}
+		backoff = min(max(backoff*2, time.Millisecond), maxBackoff)
 		if n.system.IsStopped() {
 			return nil, ErrStopped
 		}
@@ -81,7 +84,13 @@ func (n *Node) ask(ctx context.Context, pid *actor.PID, req any) (any, error) {
 		return nil, err
 	}
 	deadline, _ := ctx.Deadline()
-	res, err := n.system.Root.RequestFuture(pid, env, time.Until(deadline)).Result()
+	d := time.Until(deadline)
+	if d <= 0 {
+		// protoactor arms a future's timer only for d ≥ 0: a negative one would wait forever
+		// for a grain that does not answer. Call retries this and reports ctx's error.
+		return nil, actor.ErrTimeout
+	}
+	res, err := n.system.Root.RequestFuture(pid, env, d).Result()
 	if err != nil {
 		return nil, err
 	}
@@ -96,14 +105,25 @@ func (n *Node) ask(ctx context.Context, pid *actor.PID, req any) (any, error) {
 }
 
 // locate returns the activation's PID, from the cache or by asking the identity lookup
-// (which activates the grain on its owner).
+// (which activates the grain on its owner). nil: none located, or only one that has just
+// stopped.
 func (n *Node) locate(kind, identity string) *actor.PID {
 	if pid, ok := n.cluster.PidCache.Get(identity, kind); ok {
 		return pid
 	}
 	pid := n.cluster.Get(identity, kind)
-	if pid != nil {
-		n.cluster.PidCache.Set(identity, kind, pid)
+	if pid == nil {
+		return nil
+	}
+	n.cluster.PidCache.Set(identity, kind, pid)
+	// protoactor drops a stopping activation's PID from the cache in its Stopped handler, but
+	// the placement actor answers that PID until it has processed the Terminated sent after
+	// it: a lookup in between would cache a dead PID nothing evicts, and every later Tell
+	// would go to dead letters. Checked after Set: an activation deregistered later is
+	// evicted by its own Stopped handler, which runs after it leaves the registry.
+	if n.isLocal(pid) && !n.alive(pid) {
+		n.cluster.PidCache.RemoveByValue(identity, kind, pid)
+		return nil
 	}
 	return pid
 }
@@ -115,8 +135,9 @@ func (n *Node) locate(kind, identity string) *actor.PID {
 // back. A message reaches a live activation after everything the caller sent it before and
 // before anything it sends later (mailboxes are FIFO), so a caller that answers its own
 // client after a Tell knows the grain sees the told change before that client's next call;
-// a message to an activation that is stopping is dropped. Locating a grain that is not
-// cached asks the identity lookup, which may activate it.
+// a message to an activation that is stopping is dropped, and one to an activation that has
+// just stopped (the lookup still names it) is refused with an error. Locating a grain that is
+// not cached asks the identity lookup, which may activate it.
 func (n *Node) Tell(kind, identity string, msg any) error {
 	if _, ok := n.codec.name(msg); !ok {
 		return errUnregistered(msg)

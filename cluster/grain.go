@@ -18,12 +18,19 @@ type Grain interface {
 
 // Context is what a grain may do while handling one message.
 type Context struct {
-	actor    actor.Context
+	actor actor.Context // the current message's: rewritten by every Receive
+	// self is the activation's PID, set once before the grain's first message, so goroutines
+	// the grain starts may read it (Tell) while the grain goes on receiving.
+	self     *actor.PID
 	node     *Node
 	Kind     string
 	Identity string
 	replier  Replier
 	owns     ownsCache
+	// leaving: Stop was called. The activation ends once the messages already in its mailbox
+	// are through; it answers their requests "stopping" and hands the grain nothing more but
+	// its own stop.
+	leaving bool
 }
 
 // Reply returns the handle that answers the current request. It stays valid after Receive
@@ -31,12 +38,12 @@ type Context struct {
 func (c *Context) Reply() Replier { return c.replier }
 
 // Tell sends a local message to this activation (e.g. a flush result from a goroutine). It is
-// safe from any goroutine.
-func (c *Context) Tell(msg any) { c.node.system.Root.Send(c.actor.Self(), msg) }
+// safe from any goroutine: it reads only what the activation set before its first message.
+func (c *Context) Tell(msg any) { c.node.system.Root.Send(c.self, msg) }
 
 // Teller returns a function that sends to this activation, for goroutines it starts.
 func (c *Context) Teller() func(any) {
-	self, root := c.actor.Self(), c.node.system.Root
+	self, root := c.self, c.node.system.Root
 	return func(msg any) { root.Send(self, msg) }
 }
 
@@ -44,8 +51,18 @@ func (c *Context) Teller() func(any) {
 // *actor.ReceiveTimeout.
 func (c *Context) SetReceiveTimeout(d time.Duration) { c.actor.SetReceiveTimeout(d) }
 
-// Stop stops this activation after the current message.
-func (c *Context) Stop() { c.actor.Stop(c.actor.Self()) }
+// Stop stops this activation after the current message: the grain gets nothing more but
+// *actor.Stopping and *actor.Stopped, and requests already queued are answered
+// FailureStopping, which callers retry on the next activation. protoactor's own Stop would
+// overtake the mailbox and discard those requests without a word (no dead letter), leaving a
+// caller on another node to wait out its deadline; a poison pill queues behind them instead.
+func (c *Context) Stop() {
+	if c.leaving {
+		return
+	}
+	c.leaving = true
+	c.actor.Poison(c.self)
+}
 
 // Owns reports whether this member still owns the grain's identity. Call it from Receive
 // only: the activation remembers the answer per topology, unsynchronised.
@@ -109,7 +126,7 @@ func newGrainActor(n *Node, k Kind) actor.Actor { return &grainActor{node: n, ki
 func (g *grainActor) Receive(ac actor.Context) {
 	if g.grain == nil {
 		ci := pcluster.GetClusterIdentity(ac)
-		g.ctx = Context{node: g.node, Kind: ci.Kind, Identity: ci.Identity}
+		g.ctx = Context{node: g.node, self: ac.Self(), Kind: ci.Kind, Identity: ci.Identity}
 		g.grain = g.kind.New(ci.Identity)
 	}
 	g.ctx.actor = ac
@@ -120,11 +137,15 @@ func (g *grainActor) Receive(ac actor.Context) {
 		if l, ok := m.(*local); ok {
 			g.ctx.replier.reply = l.reply
 		}
+		if g.ctx.leaving {
+			g.ctx.replier.Fail(FailureStopping, g.ctx.Kind+"/"+g.ctx.Identity+" stopping")
+			return
+		}
 		if !g.ctx.Owns() {
 			// A stale activation after a topology change: refuse, and leave so the new
 			// owner is the only writer.
 			g.ctx.replier.Fail(FailureMoved, g.ctx.Kind+"/"+g.ctx.Identity+" moved")
-			ac.Stop(ac.Self())
+			g.ctx.Stop()
 			return
 		}
 		var msg any
@@ -140,7 +161,14 @@ func (g *grainActor) Receive(ac actor.Context) {
 		g.grain.Receive(&g.ctx, msg)
 	case *pcluster.ClusterInit:
 		// The identity is already known from the context extension.
+	case *actor.Started, *actor.Stopping, *actor.Stopped, *actor.Restarting:
+		g.grain.Receive(&g.ctx, m)
 	default:
+		if g.ctx.leaving {
+			// Dropped as protoactor's Stop would have: timers and results of work a grain
+			// gave up (a flushDue for a conversation whose state is gone).
+			return
+		}
 		g.grain.Receive(&g.ctx, m)
 	}
 }

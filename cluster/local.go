@@ -22,8 +22,10 @@ type local struct {
 
 // livenessCheck is how often a local call waiting for its reply checks that the grain still
 // exists. A future learns of a dead activation from the dead-letter process; a channel would
-// not, so the caller looks: an activation that stopped (and dropped the request) or was gone
-// before the request arrived is retried at once, not at the deadline.
+// not, so the caller looks. A stopping activation answers the requests queued before its
+// poison pill (Context.Stop); one that arrived after the pill is discarded by protoactor
+// without a word, and one sent to an activation already gone is never read: both are
+// retried at once, not at the deadline.
 const livenessCheck = 100 * time.Millisecond
 
 // checkTimers recycles the liveness timers: a send API call makes a local call or two, and

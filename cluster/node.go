@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -101,9 +102,36 @@ func Start(opts Options) (n *Node, err error) {
 // Address is this member's cluster address.
 func (n *Node) Address() string { return n.system.Address() }
 
-// Stop leaves the cluster; grains get Stopping and flush.
-func (n *Node) Stop() {
-	n.stop.Do(func() { n.cluster.Shutdown(n.graceful) })
+// Stop leaves the cluster. Every activation of this member gets *actor.Stopping (and writes
+// what it holds) first; Stop waits for them until ctx ends, then shuts the node down anyway.
+func (n *Node) Stop(ctx context.Context) {
+	n.stop.Do(func() {
+		if !n.graceful {
+			// The pinned protoactor poisons activations only in a graceful leave (inside
+			// IdentityLookup.Shutdown, after the provider has left, so the other members
+			// stop routing here first); Shutdown(false) only closes the system and the
+			// remote, leaving every grain running against whatever its owner closes next.
+			n.stopActivations(ctx)
+		}
+		n.cluster.Shutdown(n.graceful)
+	})
+}
+
+// stopActivations poisons every activation of this member and waits until they have
+// stopped or ctx ends. Poisoning waits for each grain's queued messages and its Stopping
+// handler (protoactor bounds that at 10 s); a grain stuck longer is left to protoactor's
+// timeout so a stop cannot outlast the caller's deadline.
+func (n *Node) stopActivations(ctx context.Context) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		n.cluster.IdentityLookup.Shutdown()
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		n.log.Warn("cluster: activations still stopping at the shutdown deadline", "err", ctx.Err())
+	}
 }
 
 // ErrStopped is returned by calls after Stop.

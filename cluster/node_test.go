@@ -15,6 +15,7 @@ type total struct{ Value int }
 type later struct{}
 type unregistered struct{}
 type vanish struct{}
+type silent struct{} // registered, never answered
 
 // counter is a grain that counts, answers "later" from a goroutine, and passivates quickly.
 type counter struct {
@@ -55,6 +56,7 @@ func startTestNodeWith(t *testing.T, alwaysEncode bool) (*Node, *int) {
 	codec.Register("test.total", total{})
 	codec.Register("test.later", later{})
 	codec.Register("test.vanish", vanish{})
+	codec.Register("test.silent", silent{})
 	var mu sync.Mutex
 	started, vanished := 0, false
 	n, err := Start(Options{
@@ -68,7 +70,7 @@ func startTestNodeWith(t *testing.T, alwaysEncode bool) (*Node, *int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(n.Stop)
+	t.Cleanup(func() { n.Stop(context.Background()) })
 	return n, &started
 }
 
@@ -131,6 +133,47 @@ func TestCallHonoursDeadline(t *testing.T) {
 	_, err := n.Call(ctx, "no-such-kind", "x", &incr{})
 	if err == nil || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("want deadline error, got %v", err)
+	}
+}
+
+// Regression: on the envelope path a deadline already passed (an expired context, or one
+// locate used up) gave protoactor's future a negative timeout, which it never arms: a call
+// the grain did not answer (it stopped, or the request was lost) waited forever.
+func TestCallPastItsDeadlineReturnsPromptly(t *testing.T) {
+	n, _ := startTestNodeWith(t, true)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := n.Call(ctx, "counter", "late", &incr{By: 1}); err != nil { // activates it
+		t.Fatal(err)
+	}
+	expired, cancelExpired := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancelExpired()
+	for _, tc := range []struct {
+		name string
+		call func() error
+		want error
+	}{
+		{"call with an expired context", func() error {
+			_, err := n.Call(expired, "counter", "late", &silent{})
+			return err
+		}, context.DeadlineExceeded},
+		{"ask after locate used up the time", func() error {
+			_, err := n.ask(expired, n.locate("counter", "late"), &silent{})
+			return err
+		}, actor.ErrTimeout},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			done := make(chan error, 1)
+			go func() { done <- tc.call() }()
+			select {
+			case err := <-done:
+				if !errors.Is(err, tc.want) {
+					t.Fatalf("got %v, want %v", err, tc.want)
+				}
+			case <-time.After(3 * time.Second):
+				t.Fatal("still waiting 3 s after the deadline")
+			}
+		})
 	}
 }
 

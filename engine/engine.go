@@ -83,7 +83,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Engine, er
 	}
 	if err := e.wire(ctx); err != nil {
 		if e.node != nil {
-			e.node.Stop()
+			e.node.Stop(ctx)
 		}
 		_ = e.store.Close(context.Background())
 		if e.redis != nil {
@@ -290,7 +290,7 @@ func (e *Engine) stop(ctx context.Context) error {
 		}
 	}
 	if e.node != nil {
-		e.node.Stop()
+		e.node.Stop(ctx)
 	}
 	if err := e.store.Flush(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("engine: flush store: %w", err))

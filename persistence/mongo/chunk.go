@@ -23,13 +23,18 @@ func bulkWrite(ctx context.Context, col *mongodrv.Collection, models []mongodrv.
 	return nil
 }
 
-// deleteIDs deletes the documents with these ids, MaxDocsPerUpdate at a time (deletes are
-// chunked like updates: FerretDB's limit is about documents touched per command).
-func deleteIDs(ctx context.Context, col *mongodrv.Collection, ids []string) error {
+// deleteIDs deletes the documents with these ids that also match filter (none: any),
+// MaxDocsPerUpdate at a time (deletes are chunked like updates: FerretDB's limit is about
+// documents touched per command), and returns how many it deleted.
+func deleteIDs(ctx context.Context, col *mongodrv.Collection, ids []string, filter bson.D) (int, error) {
+	deleted := 0
 	for chunk := range slices.Chunk(ids, persistence.MaxDocsPerUpdate) {
-		if _, err := col.DeleteMany(ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: chunk}}}}); err != nil {
-			return err
+		f := append(bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: chunk}}}}, filter...)
+		res, err := col.DeleteMany(ctx, f)
+		if err != nil {
+			return deleted, err
 		}
+		deleted += int(res.DeletedCount)
 	}
-	return nil
+	return deleted, nil
 }

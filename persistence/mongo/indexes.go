@@ -2,21 +2,31 @@ package mongo
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	mongodrv "go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/switchboard/switchboard/persistence"
 )
+
+// IndexBuildTimeout bounds creating the indexes at start.
+const IndexBuildTimeout = 10 * time.Minute
 
 // createIndexes makes the indexes at start; creating an existing index is a no-op, so every
 // node may run it on every start. Only the unique email index carries meaning (FerretDB enforces unique
 // indexes); the others let real MongoDB answer the listings without a scan, and FerretDB
 // scans whatever we do.
 func (s *Store) createIndexes(ctx context.Context) error {
-	ctx, cancel, err := s.begin(ctx, "create indexes")
-	if err != nil {
-		return err
+	if s.closed.Load() {
+		return fmt.Errorf("mongo: create indexes: store is closed: %w", persistence.ErrUnavailable)
 	}
+	// Not the 10 s of an ordinary call (DefaultTimeout, which the driver sends as maxTimeMS):
+	// building a new index over a large collection takes longer, and a build the server
+	// stops at 10 s would fail every start. The caller's own deadline, if sooner, still holds.
+	ctx, cancel := context.WithTimeout(ctx, IndexBuildTimeout)
 	defer cancel()
 	indexes := []struct {
 		col    *mongodrv.Collection

@@ -39,7 +39,7 @@ func (s *Store) insertAll(ctx context.Context, op string, col *mongodrv.Collecti
 	// The undo must run even if the caller's deadline is what is left of it.
 	undoCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), DefaultTimeout)
 	defer cancel()
-	if uerr := deleteIDs(undoCtx, col, inserted); uerr != nil {
+	if _, uerr := deleteIDs(undoCtx, col, inserted, nil); uerr != nil {
 		return fmt.Errorf("mongo: %s: %w: %w (undoing %d inserted documents failed: %w)",
 			op, persistence.ErrConflict, err, len(inserted), uerr)
 	}

@@ -35,8 +35,10 @@ func (o outbox) PruneSettled(ctx context.Context, before time.Time, limit int) (
 
 // pruneOldest deletes up to limit documents matching filter in _id order: it reads their
 // ids, then deletes by id in chunks (FerretDB hangs on commands touching more documents; see
-// deleteIDs). Both filters select final states (processed; sent, failed or canceled), which no write
-// leaves, so what was read is still prunable when it is deleted.
+// deleteIDs). The delete repeats the filter: an outbox row may leave its final state between
+// the two (sent → queued when Meta fails an accepted message with its own trouble, failed →
+// queued when an Idempotency-Key repeat revives a withdrawn one, canceled → sent), and a
+// pending row is never pruned. On MongoDB each document's delete checks it atomically.
 func (s *Store) pruneOldest(ctx context.Context, op string, col collection, filter bson.D, limit int) (int, error) {
 	if limit < 1 {
 		return 0, nil
@@ -58,8 +60,9 @@ func (s *Store) pruneOldest(ctx context.Context, op string, col collection, filt
 	for i, d := range docs {
 		ids[i] = d.ID
 	}
-	if err := deleteIDs(ctx, col, ids); err != nil {
-		return 0, s.fail(op, err)
+	n, err := deleteIDs(ctx, col, ids, filter)
+	if err != nil {
+		return n, s.fail(op, err)
 	}
-	return len(ids), nil
+	return n, nil
 }

@@ -33,24 +33,35 @@ func (sn snapshots) Save(ctx context.Context, snap persistence.Snapshot) error {
 	}
 	defer cancel()
 	id := snapshotID(snap.Kind, snap.Identity)
-	doc := snapshotDoc{ID: id, Snapshot: snap}
 	switch snap.Version {
 	case 0:
 		return fmt.Errorf("mongo: %s %s: version 0: %w", op, id, persistence.ErrVersionConflict)
 	case 1:
-		_, err := sn.s.snapshots.InsertOne(ctx, doc)
-		if isDuplicate(err) {
-			return fmt.Errorf("mongo: %s %s: version 1 exists: %w", op, id, persistence.ErrVersionConflict)
-		}
-		return sn.s.fail(op, err)
+		return sn.s.fail(op, sn.write(ctx, id, snap)) // the unique _id decides
 	}
-	err = sn.s.fenced(ctx, fmt.Sprintf("%s/%s#%d", colSnapshots, id, snap.Version), func(ctx context.Context) error {
-		filter := append(byID(id), byVersion(snap.Version-1)...)
-		res, err := sn.s.snapshots.ReplaceOne(ctx, filter, doc)
-		if err == nil && res.MatchedCount == 0 {
-			err = fmt.Errorf("%s: version %d does not follow the stored version: %w", id, snap.Version, persistence.ErrVersionConflict)
-		}
-		return err
+	err = sn.s.fenced(ctx, snapshotFence(id, snap.Version), func(ctx context.Context) error {
+		return sn.write(ctx, id, snap)
 	})
 	return sn.s.fail(op, err)
+}
+
+// snapshotFence names the fence of one version of a snapshot.
+func snapshotFence(id string, v uint64) string { return fmt.Sprintf("%s/%s#%d", colSnapshots, id, v) }
+
+// write stores snap as the version after the stored one: version 1 only if none is stored,
+// any other only over version-1; otherwise ErrVersionConflict.
+func (sn snapshots) write(ctx context.Context, id string, snap persistence.Snapshot) error {
+	doc := snapshotDoc{ID: id, Snapshot: snap}
+	if snap.Version == 1 {
+		_, err := sn.s.snapshots.InsertOne(ctx, doc)
+		if isDuplicate(err) {
+			return fmt.Errorf("%s: version 1 exists: %w", id, persistence.ErrVersionConflict)
+		}
+		return err
+	}
+	res, err := sn.s.snapshots.ReplaceOne(ctx, append(byID(id), byVersion(snap.Version-1)...), doc)
+	if err == nil && res.MatchedCount == 0 {
+		err = fmt.Errorf("%s: version %d does not follow the stored version: %w", id, snap.Version, persistence.ErrVersionConflict)
+	}
+	return err
 }

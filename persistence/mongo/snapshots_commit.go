@@ -2,22 +2,66 @@ package mongo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	mongodrv "go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/switchboard/switchboard/persistence"
 )
 
-// Commit writes the buckets, then the fenced snapshot. Without transactions the buckets may
-// land while the snapshot is refused; they are the same or newer data the next activation
-// reconciles, and never counted by a snapshot before they are stored.
+// Commit writes the buckets, then the snapshot, under the snapshot's fence for this version
+// and only once the stored snapshot is the one snap follows. Without transactions a crash may
+// leave buckets written and the snapshot not: they are this activation's newer data, which
+// the next one cuts to the snapshot's count, and never counted before they are stored. An
+// out-of-date writer (a stale activation, elsewhere, of a version already stored) is refused
+// before it touches a bucket: its buckets would replace the live activation's, and the
+// stored snapshot would count messages no bucket holds any more.
 func (sn snapshots) Commit(ctx context.Context, snap persistence.Snapshot, bs []persistence.Bucket) error {
-	if err := (buckets{sn.s}).Put(ctx, bs); err != nil {
-		return fmt.Errorf("mongo: commit snapshot %s/%s: %w", snap.Kind, snap.Identity, err)
+	if len(bs) == 0 {
+		return sn.Save(ctx, snap)
 	}
-	return sn.Save(ctx, snap)
+	const op = "commit snapshot"
+	if snap.Version == 0 {
+		return fmt.Errorf("mongo: %s %s/%s: version 0: %w", op, snap.Kind, snap.Identity, persistence.ErrVersionConflict)
+	}
+	ctx, cancel, err := sn.s.begin(ctx, op)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	id := snapshotID(snap.Kind, snap.Identity)
+	err = sn.s.fenced(ctx, snapshotFence(id, snap.Version), func(ctx context.Context) error {
+		if err := sn.follows(ctx, id, snap.Version); err != nil {
+			return err
+		}
+		if err := (buckets{sn.s}).Put(ctx, bs); err != nil {
+			return err
+		}
+		return sn.write(ctx, id, snap)
+	})
+	return sn.s.fail(op, err)
+}
+
+// follows checks that a snapshot of version v may be written next: the stored one is v-1,
+// or none is stored and v is 1.
+func (sn snapshots) follows(ctx context.Context, id string, v uint64) error {
+	var cur snapshotDoc
+	err := sn.s.snapshots.FindOne(ctx, byID(id), options.FindOne().SetProjection(bson.D{{Key: "version", Value: 1}})).Decode(&cur)
+	switch {
+	case errors.Is(err, mongodrv.ErrNoDocuments):
+		if v != 1 {
+			return fmt.Errorf("%s: version %d with nothing stored: %w", id, v, persistence.ErrVersionConflict)
+		}
+		return nil
+	case err != nil:
+		return err
+	case cur.Version != v-1:
+		return fmt.Errorf("%s: version %d does not follow the stored %d: %w", id, v, cur.Version, persistence.ErrVersionConflict)
+	}
+	return nil
 }
 
 // List reads a range of _id (kind/identity sorts by identity within a kind).

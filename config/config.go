@@ -27,7 +27,7 @@ type Config struct {
 	RateLimitAPI          RateRule `env:"RATE_LIMIT_API" default:"100/15m" group:"Limits" doc:"Requests per user to the REST API, as count/window (requests without a valid token: RATE_LIMIT_AUTH_FAILURES)."`
 	RateLimitAuthFailures RateRule `env:"RATE_LIMIT_AUTH_FAILURES" default:"100/15m" group:"Limits" doc:"Requests without a valid token (401s) per client IP, as count/window; beyond it they are answered 429."`
 	RateLimitAuth         RateRule `env:"RATE_LIMIT_AUTH" default:"10/15m" group:"Limits" doc:"Login attempts per client IP, as count/window."`
-	RateLimitLoginAccount RateRule `env:"RATE_LIMIT_LOGIN_ACCOUNT" default:"10/15m" group:"Limits" doc:"Login attempts per account (the email asked for, known or not) from any address, as count/window: a password guessed from many IPs still meets a limit."`
+	RateLimitLoginAccount RateRule `env:"RATE_LIMIT_LOGIN_ACCOUNT" default:"10/15m" group:"Limits" doc:"Failed logins per account (the email asked for, known or not), as count/window. Beyond it, an address that failed on the account within the window is refused before its password is checked; other addresses keep their try, so a guesser with many IPs gets one guess per address and an attacker cannot lock the owner out."`
 	RateLimitSend         RateRule `env:"RATE_LIMIT_SEND" default:"60/1m" group:"Limits" doc:"Message sends per user, as count/window."`
 
 	WebhookProcess bool `env:"WEBHOOK_PROCESS" default:"true" group:"Limits" doc:"Process the webhook inbox on this node; false only stores webhooks (an ingest-only node, or a maintenance window): they are processed when a node with true starts."`

@@ -67,22 +67,44 @@ func TestRequestsWithoutAValidTokenAreLimited(t *testing.T) {
 	}
 }
 
-// Logins are limited per account too, whatever the address: a guesser with many IPs meets
-// RATE_LIMIT_LOGIN_ACCOUNT on the account it guesses, written in any case or spacing,
-// while other accounts log in as usual. (The test's requests all come from one address,
-// so the per-IP rule is lifted to see the per-account one alone.)
+// Failed logins are limited per account too, whatever the address: once an account has
+// RATE_LIMIT_LOGIN_ACCOUNT failures in the window, an address that failed on it is refused
+// before its password is checked (whatever case or spacing the email is written in), while
+// an address that has not failed still gets its try: the owner logs in, and a guesser spread
+// over many addresses gets one guess per address. (The per-IP rule is lifted to see this one
+// alone; addresses come from X-Forwarded-For behind one trusted proxy.)
 func TestLoginLimitPerAccount(t *testing.T) {
 	n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded,
-		Env: map[string]string{"RATE_LIMIT_AUTH": "1000/15m", "RATE_LIMIT_LOGIN_ACCOUNT": "3/15m"}})
+		Env: map[string]string{"RATE_LIMIT_AUTH": "1000/15m", "RATE_LIMIT_LOGIN_ACCOUNT": "3/15m", "TRUST_PROXY": "1"}})
 	n.Seed()
+	login := func(from, email, password string) enginetest.Response {
+		t.Helper()
+		return n.Do(enginetest.Request{Method: "POST", Path: "/api/v1/auth/login", Header: map[string]string{"X-Forwarded-For": from},
+			Body: map[string]string{"email": email, "password": password}})
+	}
+	const attacker, owner, other = "198.51.100.66", "203.0.113.9", "192.0.2.44"
 	for i, email := range []string{adminEmail, strings.ToUpper(adminEmail), " " + adminEmail} {
-		if r := n.Post("/api/v1/auth/login", "", map[string]string{"email": email, "password": "Wrong@123456"}); r.Status != 401 {
-			t.Fatalf("attempt %d: %d %s", i+1, r.Status, r.Body)
+		if r := login(attacker, email, "Wrong@123456"); r.Status != 401 {
+			t.Fatalf("failure %d: %d %s", i+1, r.Status, r.Body)
 		}
 	}
-	r := n.Post("/api/v1/auth/login", "", map[string]string{"email": adminEmail, "password": adminPassword})
-	if r.Status != 429 || r.Code() != "rate_limited" || r.Header["Retry-After"] == "" {
-		t.Fatalf("4th login to the account: %d %s", r.Status, r.Body)
+	// Under attack: the failing address is refused, even with the right password.
+	if r := login(attacker, adminEmail, adminPassword); r.Status != 429 || r.Code() != "rate_limited" || r.Header["Retry-After"] == "" {
+		t.Fatalf("the failing address after 3 failures: %d %s", r.Status, r.Body)
 	}
-	n.Login(agentEmail, agentPassword) // another account: unaffected
+	// The owner, from an address that has not failed, logs in.
+	if r := login(owner, adminEmail, adminPassword); r.Status != 200 {
+		t.Fatalf("the owner from a clean address: %d %s", r.Status, r.Body)
+	}
+	// Another address gets one guess, then is refused too.
+	if r := login(other, adminEmail, "Guess@123456"); r.Status != 401 {
+		t.Fatalf("a new address's first guess: %d %s", r.Status, r.Body)
+	}
+	if r := login(other, adminEmail, "Guess@654321"); r.Status != 429 {
+		t.Fatalf("a new address's second guess: %d %s", r.Status, r.Body)
+	}
+	// Other accounts are not affected.
+	if r := login(attacker, agentEmail, agentPassword); r.Status != 200 {
+		t.Fatalf("another account from the attacker's address: %d %s", r.Status, r.Body)
+	}
 }

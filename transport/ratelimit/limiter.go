@@ -30,6 +30,10 @@ type Decision struct {
 // Limiter decides one request at a time. Implementations are safe for concurrent use.
 type Limiter interface {
 	Allow(ctx context.Context, rule Rule, key string) (Decision, error)
+	// Peek decides as Allow would without counting the request: whether one more would be
+	// allowed now. For limits that count only some outcomes (failed logins), checked before
+	// the outcome is known.
+	Peek(ctx context.Context, rule Rule, key string) (Decision, error)
 }
 
 // ErrInvalidRule is returned for a rule whose name is not an identifier, whose limit is below

@@ -199,3 +199,47 @@ func TestInvalidRules(t *testing.T) {
 		}
 	})
 }
+
+// Peek answers what Allow would, and counts nothing: a budget peeked at any number of times
+// is whole, a spent one reads denied with the same wait, and a key never seen is not kept.
+func TestPeekCountsNothing(t *testing.T) {
+	implementations(t, func(t *testing.T, l ratelimit.Limiter) {
+		rule := ratelimit.Rule{Name: "peek", Limit: 3, Window: time.Minute}
+		peek := func() ratelimit.Decision {
+			t.Helper()
+			d, err := l.Peek(t.Context(), rule, "acct")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return d
+		}
+		for range 10 {
+			if d := peek(); !d.Allowed || d.Remaining != 3 {
+				t.Fatalf("peek at an unused budget: %+v", d)
+			}
+		}
+		allow(t, l, rule, "acct")
+		if d := peek(); !d.Allowed || d.Remaining != 2 {
+			t.Fatalf("peek after one request: %+v", d)
+		}
+		allow(t, l, rule, "acct")
+		allow(t, l, rule, "acct")
+		d := peek()
+		if d.Allowed || d.RetryAfter <= 0 || d.RetryAfter > rule.Window {
+			t.Fatalf("peek at a spent budget: %+v", d)
+		}
+		if a := allow(t, l, rule, "acct"); a.Allowed {
+			t.Fatalf("Allow after peeks: %+v", a)
+		}
+	})
+	m := ratelimit.NewMemory()
+	defer m.Close()
+	for i := range 100 {
+		if _, err := m.Peek(t.Context(), ratelimit.Rule{Name: "peek", Limit: 1, Window: time.Minute}, fmt.Sprint(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m.Len() != 0 {
+		t.Fatalf("peeks kept %d entries", m.Len())
+	}
+}

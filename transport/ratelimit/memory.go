@@ -86,6 +86,15 @@ func NewMemory(opts ...MemoryOption) *Memory {
 
 // Allow decides one request of key under rule.
 func (m *Memory) Allow(_ context.Context, rule Rule, key string) (Decision, error) {
+	return m.decide(rule, key, false)
+}
+
+// Peek decides as Allow without counting; a key never seen keeps no entry.
+func (m *Memory) Peek(_ context.Context, rule Rule, key string) (Decision, error) {
+	return m.decide(rule, key, true)
+}
+
+func (m *Memory) decide(rule Rule, key string, peek bool) (Decision, error) {
 	if err := rule.Validate(); err != nil {
 		return Decision{}, err
 	}
@@ -97,6 +106,10 @@ func (m *Memory) Allow(_ context.Context, rule Rule, key string) (Decision, erro
 	s.mu.Lock()
 	now := m.now()
 	e, ok := s.entries[k]
+	if !ok && peek {
+		s.mu.Unlock()
+		return Decision{Allowed: true, Limit: rule.Limit, Remaining: rule.Limit}, nil
+	}
 	if !ok {
 		if len(s.entries) >= m.perShard {
 			s.evictOne(now)
@@ -104,7 +117,7 @@ func (m *Memory) Allow(_ context.Context, rule Rule, key string) (Decision, erro
 		e = entry{counter: counter{start: now}, size: size}
 	}
 	e.size = size
-	allowed, remaining, wait := e.take(now, limit, size)
+	allowed, remaining, wait := e.take(now, limit, size, peek)
 	s.entries[k] = e
 	s.mu.Unlock()
 

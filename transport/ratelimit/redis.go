@@ -80,12 +80,21 @@ func NewRedis(client *redis.Client, prefix string, fallback Limiter, opts ...Red
 
 // Allow decides one request of key under rule, in Redis when it answers in time.
 func (r *Redis) Allow(ctx context.Context, rule Rule, key string) (Decision, error) {
+	return r.decide(ctx, rule, key, false)
+}
+
+// Peek decides as Allow without counting.
+func (r *Redis) Peek(ctx context.Context, rule Rule, key string) (Decision, error) {
+	return r.decide(ctx, rule, key, true)
+}
+
+func (r *Redis) decide(ctx context.Context, rule Rule, key string, peek bool) (Decision, error) {
 	if err := rule.Validate(); err != nil {
 		return Decision{}, err
 	}
 	now := r.clock()
 	if r.outage.shouldTry(now) {
-		d, err := r.allowInRedis(ctx, rule, key)
+		d, err := r.inRedis(ctx, rule, key, peek)
 		if err == nil {
 			r.outage.recovered(r.clock(), r.log)
 			return d, nil
@@ -102,18 +111,26 @@ func (r *Redis) Allow(ctx context.Context, rule Rule, key string) (Decision, err
 			return Decision{}, ErrUnavailable
 		}
 	}
-	d, err := r.fallback.Allow(ctx, rule, key)
+	decideLocally := r.fallback.Allow
+	if peek {
+		decideLocally = r.fallback.Peek
+	}
+	d, err := decideLocally(ctx, rule, key)
 	if err != nil {
 		return Decision{}, fmt.Errorf("ratelimit: fallback: %w", err)
 	}
 	return d, nil
 }
 
-func (r *Redis) allowInRedis(ctx context.Context, rule Rule, key string) (Decision, error) {
+func (r *Redis) inRedis(ctx context.Context, rule Rule, key string, peek bool) (Decision, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
+	flag := 0
+	if peek {
+		flag = 1
+	}
 	res, err := r.script.Run(ctx, r.client, []string{r.prefix + rule.Name + ":" + key},
-		rule.Limit, rule.Window.Microseconds()).Int64Slice()
+		rule.Limit, rule.Window.Microseconds(), flag).Int64Slice()
 	if err != nil {
 		return Decision{}, fmt.Errorf("ratelimit: redis script: %w", err)
 	}

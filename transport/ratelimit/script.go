@@ -13,6 +13,7 @@ package ratelimit
 //	KEYS[1]  hash of one (rule, key): s = window start (µs), c = current, p = previous
 //	ARGV[1]  limit
 //	ARGV[2]  window (µs)
+//	ARGV[3]  1: peek (decide without counting), else 0
 //	returns  {allowed 0|1, remaining, retry after (µs)}
 const slidingWindowLua = `
 if redis.replicate_commands then redis.replicate_commands() end
@@ -31,6 +32,9 @@ local elapsed = now - start
 if elapsed < 0 then elapsed = 0 end
 local used = math.floor(prev * (size - elapsed) / size) + cur
 if used + 1 <= limit then
+  if ARGV[3] == '1' then
+    return {1, limit - used, 0}
+  end
   local fmt = '%.0f'
   redis.call('HSET', KEYS[1], 's', string.format(fmt, start), 'c', string.format(fmt, cur + 1),
     'p', string.format(fmt, prev))

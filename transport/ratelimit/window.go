@@ -25,13 +25,17 @@ func (c *counter) roll(now, size int64) {
 	}
 }
 
-// take decides one request at now for a rule of limit per size, counting it when allowed.
-// It returns the remaining budget, or when denied the wait until a request fits.
-func (c *counter) take(now, limit, size int64) (allowed bool, remaining, wait int64) {
+// take decides one request at now for a rule of limit per size, counting it when allowed
+// unless peek. It returns the remaining budget (after the request, when counted), or when
+// denied the wait until a request fits.
+func (c *counter) take(now, limit, size int64, peek bool) (allowed bool, remaining, wait int64) {
 	c.roll(now, size)
 	elapsed := max(now-c.start, 0) // a clock that stepped back counts as no time passed
 	used := mulDiv(c.prev, size-elapsed, size) + c.cur
 	if used+1 <= limit {
+		if peek {
+			return true, limit - used, 0
+		}
 		c.cur++
 		return true, limit - used - 1, 0
 	}

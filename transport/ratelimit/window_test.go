@@ -29,7 +29,7 @@ func TestCounterSlides(t *testing.T) {
 		{500, true, 9, 0}, // two windows of silence: fresh start
 	}
 	for i, s := range steps {
-		allowed, remaining, wait := c.take(s.now, limit, size)
+		allowed, remaining, wait := c.take(s.now, limit, size, false)
 		if allowed != s.allowed || remaining != s.remaining || wait != s.wait {
 			t.Fatalf("step %d at %d: got (%v, %d, %d), want (%v, %d, %d); state %+v",
 				i, s.now, allowed, remaining, wait, s.allowed, s.remaining, s.wait, c)
@@ -49,7 +49,7 @@ func TestRetryAfterIsExact(t *testing.T) {
 		for range 200 {
 			now += rng.Int64N(size/4 + 1)
 			probe := c
-			allowed, _, wait := c.take(now, limit, size)
+			allowed, _, wait := c.take(now, limit, size, false)
 			if allowed {
 				continue
 			}
@@ -57,12 +57,12 @@ func TestRetryAfterIsExact(t *testing.T) {
 				t.Fatalf("limit %d size %d: wait %d out of (0, size]", limit, size, wait)
 			}
 			if early := probe; wait > 1 {
-				if ok, _, _ := early.take(now+wait-1, limit, size); ok {
+				if ok, _, _ := early.take(now+wait-1, limit, size, false); ok {
 					t.Fatalf("limit %d size %d state %+v now %d: allowed at wait−1 = %d", limit, size, probe, now, wait-1)
 				}
 			}
 			exact := probe
-			if ok, _, _ := exact.take(now+wait, limit, size); !ok && !(wait == size && probe.cur >= limit) {
+			if ok, _, _ := exact.take(now+wait, limit, size, false); !ok && !(wait == size && probe.cur >= limit) {
 				t.Fatalf("limit %d size %d state %+v now %d: still denied after wait %d", limit, size, probe, now, wait)
 			}
 		}

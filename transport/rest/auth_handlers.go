@@ -2,8 +2,7 @@ package rest
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -43,11 +42,15 @@ func (s *Server) login(ctx *fasthttp.RequestCtx, c context.Context) {
 		s.fail(ctx, httpx.Validation(details...))
 		return
 	}
-	if s.overLimit(ctx, s.opts.RateLoginAccount, accountKey(*req.Email), "Too many login attempts for this account") {
+	guard := s.loginGuard(ctx, *req.Email)
+	if guard.refused(ctx) {
 		return
 	}
 	sess, err := s.accounts.Login(c, *req.Email, *req.Password)
 	if err != nil {
+		if errors.Is(err, accounts.ErrBadCredentials) {
+			guard.failed()
+		}
 		s.fail(ctx, err)
 		return
 	}
@@ -100,12 +103,4 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
-}
-
-// accountKey is the rate-limit key of the account an email names, normalised as accounts
-// looks users up, so "Ana@X.com " and "ana@x.com" share one budget. Hashed: limiter keys
-// live in Redis, and a counter needs no email address in clear.
-func accountKey(email string) string {
-	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(email))))
-	return "acct:" + hex.EncodeToString(sum[:16])
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/switchboard/switchboard/auth"
 	"github.com/switchboard/switchboard/internal/phone"
 	"github.com/switchboard/switchboard/persistence"
+	"github.com/switchboard/switchboard/transport/edge"
 	"github.com/switchboard/switchboard/transport/graph"
 	"github.com/switchboard/switchboard/transport/httpx"
 )
@@ -119,6 +120,11 @@ func (s *Server) tenantStatus(ctx *fasthttp.RequestCtx, c context.Context) {
 		cancel()
 		if err != nil {
 			v.MetaError = metaErrorOf(err)
+			if v.MetaError.Code == 0 {
+				// The detail (addresses, a proxy's name) is the operator's, not the tenant's.
+				s.opts.Logger.Warn("tenant status: Meta's half missing", "tenant", id,
+					"request_id", string(ctx.Response.Header.Peek(edge.HeaderRequestID)), "err", err)
+			}
 		} else {
 			v.fromMeta(number)
 			if tier := number.MessagingLimit; tier != "" && tier != st.MessagingTier {
@@ -190,5 +196,7 @@ func metaErrorOf(err error) *metaErrorView {
 	if errors.As(err, &api) && api.Parsed {
 		return &metaErrorView{Code: api.Code, Message: api.Message}
 	}
-	return &metaErrorView{Message: "Meta could not be reached: " + err.Error()}
+	// Not err's text: it names internal addresses (a proxy, the Graph URL), which a tenant
+	// admin has no business reading; the server log has it under the request id.
+	return &metaErrorView{Message: "Meta could not be reached (no answer in time, or no connection); the server log has the details under this request's id"}
 }

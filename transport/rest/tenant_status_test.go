@@ -68,12 +68,16 @@ func TestTenantStatusMetaError(t *testing.T) {
 	}{
 		{&actors.SendRefusedError{Code: actors.FailureTenantInactive, Reason: "the tenant is deactivated"}, 0, "Meta was not asked: the tenant is deactivated"},
 		{&graph.APIError{Parsed: true, Code: 190, Message: "Error validating access token"}, 190, "Error validating access token"},
-		{&graph.TransportError{Op: "GET /1", Err: errors.New("connection refused")}, 0, "Meta could not be reached: "},
+		{&graph.TransportError{Op: "GET /1", Err: errors.New("connection refused")}, 0, "Meta could not be reached ("},
 	}
 	for _, c := range cases {
 		got := metaErrorOf(c.err)
 		if got.Code != c.code || !strings.HasPrefix(got.Message, c.prefix) {
 			t.Errorf("%T: %+v, want code %d and %q…", c.err, got, c.code, c.prefix)
 		}
+	}
+	// A transport failure's text names internal addresses: the tenant admin does not get it.
+	if got := metaErrorOf(&graph.TransportError{Op: "GET /v24.0/1", Err: errors.New("dial tcp 10.1.2.3:3128: connect: connection refused")}); strings.Contains(got.Message, "10.1.2.3") {
+		t.Errorf("the answer leaks the transport error: %q", got.Message)
 	}
 }

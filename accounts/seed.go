@@ -89,3 +89,28 @@ func (s *Service) Seed(ctx context.Context) (SeedReport, error) {
 	}
 	return r, nil
 }
+
+// PublishedPasswordsInUse lists the seed users that still log in with the password API.md
+// publishes. A store seeded in development (make run, a staging run) and taken to production
+// would keep a platform admin anyone can log in as; the engine refuses to start in production
+// while this list is not empty.
+func (s *Service) PublishedPasswordsInUse(ctx context.Context) ([]string, error) {
+	var inUse []string
+	for _, su := range []struct{ email, password string }{
+		{seedPlatformAdminEmail, seedPlatformAdminSecret},
+		{seedTenantAdminEmail, seedTenantAdminSecret},
+		{seedAgentEmail, seedAgentSecret},
+	} {
+		u, err := s.dir.UserByEmail(ctx, su.email)
+		switch {
+		case errors.Is(err, persistence.ErrNotFound):
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("accounts: seed user %s: %w", su.email, err)
+		}
+		if u.Active && s.passwords.Check(u.PasswordHash, su.password) {
+			inUse = append(inUse, su.email)
+		}
+	}
+	return inUse, nil
+}

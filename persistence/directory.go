@@ -78,6 +78,9 @@ type Directory interface {
 	UserByID(ctx context.Context, id string) (User, error)
 	// UserByEmail matches case-insensitively.
 	UserByEmail(ctx context.Context, email string) (User, error)
+	// SetPassword replaces a user's password hash (and UpdatedAt); ErrNotFound if there is
+	// no such user.
+	SetPassword(ctx context.Context, userID, passwordHash string, at time.Time) error
 	// ListUsers lists the users of one tenant (all users when tenantID is ""), oldest first,
 	// with the total count.
 	ListUsers(ctx context.Context, tenantID string, p Page) ([]User, int, error)

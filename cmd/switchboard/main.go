@@ -2,6 +2,7 @@
 //
 //	switchboard serve        run a node (settings from the environment; serve --help lists them)
 //	switchboard seed         create the seed users and the demo tenant (idempotent)
+//	switchboard admin        set a user's password, or create a platform admin (password on stdin)
 //	switchboard version      print the version
 //	switchboard bench        run a load scenario (bench --help lists them)
 //	switchboard env-example  print .env.example generated from the config struct
@@ -22,6 +23,9 @@ const usage = `Switchboard — multi-tenant WhatsApp Cloud API messaging engine.
 Usage:
   switchboard serve [--help]    run a node; --help lists every setting
   switchboard seed              create the seed users and the demo tenant (idempotent)
+  switchboard admin EMAIL [NAME] < password
+                                set EMAIL's password, or create a platform admin with it
+                                (the first one of a production store)
   switchboard version           print the version
   switchboard bench <scenario>  run a load scenario on loopback (bench --help)
   switchboard env-example       print .env.example, generated from the configuration struct
@@ -39,6 +43,8 @@ func main() {
 		err = serve(args)
 	case "seed":
 		err = seed(args)
+	case "admin":
+		err = admin(args)
 	case "version", "--version", "-v":
 		fmt.Println("switchboard", version)
 	case "bench":

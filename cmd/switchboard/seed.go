@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/switchboard/switchboard/engine"
 )
@@ -21,13 +20,12 @@ func seed(args []string) error {
 		// anyone's way in as platform admin.
 		return fmt.Errorf("seed: refused with APP_ENV=production: it creates users whose passwords are published in the API docs")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	e, err := engine.New(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = e.Shutdown(context.Background()) }()
+	return withEngine(cfg, log, func(ctx context.Context, e *engine.Engine) error {
+		return printSeed(ctx, e)
+	})
+}
+
+func printSeed(ctx context.Context, e *engine.Engine) error {
 	rep, err := e.Accounts().Seed(ctx)
 	if err != nil {
 		return err

@@ -32,6 +32,10 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := refusePublishedPasswords(ctx, cfg, e); err != nil {
+		_ = e.Shutdown(context.Background())
+		return err
+	}
 	if err := e.Start(); err != nil {
 		_ = e.Shutdown(context.Background())
 		return err

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/switchboard/switchboard/config"
+	"github.com/switchboard/switchboard/engine"
 )
 
 // loadConfig reads the environment (falling back, in development, to the secrets kept in
@@ -66,4 +69,17 @@ func noArgs(cmd string, args []string) error {
 		return fmt.Errorf("%s takes no arguments (settings come from the environment; see serve --help)", cmd)
 	}
 	return nil
+}
+
+// withEngine runs a one-off command (seed, admin) on an engine that is wired but not serving,
+// within a minute, and shuts it down after.
+func withEngine(cfg *config.Config, log *slog.Logger, run func(context.Context, *engine.Engine) error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	e, err := engine.New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = e.Shutdown(context.Background()) }()
+	return run(ctx, e)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/switchboard/switchboard/persistence"
 )
@@ -46,6 +47,21 @@ func (d directory) UserByID(ctx context.Context, id string) (persistence.User, e
 		return userByID(tx, id, &u)
 	})
 	return u, err
+}
+
+func (d directory) SetPassword(ctx context.Context, userID, passwordHash string, at time.Time) error {
+	return d.s.batch(ctx, "set password", func(tx *txn) error {
+		var u persistence.User
+		if err := userByID(tx, userID, &u); err != nil {
+			return err
+		}
+		u.PasswordHash, u.UpdatedAt = passwordHash, at.UTC()
+		val, err := encode(u)
+		if err != nil {
+			return err
+		}
+		return putAll(put{bucket(tx, bucketUsers), []byte(u.ID), val})
+	})
 }
 
 func (d directory) UserByEmail(ctx context.Context, email string) (persistence.User, error) {

@@ -2,7 +2,9 @@ package mongo
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -31,6 +33,21 @@ func (d directory) CreateUser(ctx context.Context, u persistence.User) error {
 
 func (d directory) UserByID(ctx context.Context, id string) (persistence.User, error) {
 	return findOne[persistence.User](ctx, d.s, "user by id", d.s.users, byID(id))
+}
+
+func (d directory) SetPassword(ctx context.Context, userID, passwordHash string, at time.Time) error {
+	const op = "set password"
+	ctx, cancel, err := d.s.begin(ctx, op)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	res, err := d.s.users.UpdateOne(ctx, byID(userID), bson.D{{Key: "$set", Value: bson.D{
+		{Key: "passwordHash", Value: passwordHash}, {Key: "updatedAt", Value: at.UTC()}}}})
+	if err == nil && res.MatchedCount == 0 {
+		err = fmt.Errorf("user %q: %w", userID, persistence.ErrNotFound)
+	}
+	return d.s.fail(op, err)
 }
 
 func (d directory) UserByEmail(ctx context.Context, email string) (persistence.User, error) {

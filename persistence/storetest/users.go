@@ -31,6 +31,18 @@ var userContracts = []contract{
 		must(t, err, "platform admin by id")
 		wantEqual(t, got, admin, "platform admin")
 	}},
+	{"users/set password", func(t *testing.T, s persistence.Store) {
+		d, ctx := s.Directory(), t.Context()
+		u := newUser("u1", "a@example.com", "t1", 1)
+		must(t, d.CreateUser(ctx, u), "create")
+		must(t, d.SetPassword(ctx, "u1", "$2a$12$new-hash", at(5)), "set password")
+		want := u
+		want.PasswordHash, want.UpdatedAt = "$2a$12$new-hash", at(5)
+		got, err := d.UserByEmail(ctx, "a@example.com")
+		must(t, err, "by email after")
+		wantEqual(t, got, want, "password replaced, the rest unchanged")
+		wantErr(t, d.SetPassword(ctx, "nobody", "x", at(6)), persistence.ErrNotFound, "unknown user")
+	}},
 	{"users/not found", func(t *testing.T, s persistence.Store) {
 		d, ctx := s.Directory(), t.Context()
 		must(t, d.CreateUser(ctx, newUser("u1", "a@example.com", "t1", 1)), "create")

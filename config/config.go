@@ -11,7 +11,7 @@ import "time"
 //	doc:     one sentence for operators
 type Config struct {
 	AppEnv   string `env:"APP_ENV" default:"development" group:"Server" doc:"development, test or production; production refuses to start without every secret."`
-	Host     string `env:"HOST" default:"0.0.0.0" group:"Server" doc:"Address the HTTP edge binds to."`
+	Host     string `env:"HOST" default:"127.0.0.1" group:"Server" doc:"Address the HTTP edge binds to: this machine only by default (make run serves the seed users, whose passwords are published); 0.0.0.0 for every interface, as the container image sets."`
 	Port     int    `env:"PORT" default:"5000" group:"Server" doc:"Port of the HTTP edge (REST, webhook, metrics)."`
 	LogLevel string `env:"LOG_LEVEL" default:"info" group:"Server" doc:"debug, info, warn or error."`
 	// LogFormat json suits collectors; text suits a terminal.

@@ -82,7 +82,6 @@ func TestBadInputChangesNothing(t *testing.T) {
 				{"weak password", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("password", "short")}, 400, "validation_failed", "password"},
 				{"bad role", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("role", "root")}, 400, "validation_failed", "role"},
 				{"wrong content type", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: `email=a`, ContentType: "application/x-www-form-urlencoded"}, 415, "unsupported_media_type", ""},
-				{"oversized body", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: `{"name":"` + strings.Repeat("x", 2<<20) + `"}`}, 413, "payload_too_large", ""},
 				{"duplicate email", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("email", "AGENT@whatsapp-saas.com")}, 409, "conflict", "email"},
 				{"tenant admin registers platform admin", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("role", "platform_admin")}, 403, "forbidden", ""},
 				{"tenant admin registers tenant admin", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("role", "tenant_admin")}, 403, "forbidden", ""},
@@ -131,12 +130,17 @@ func TestBadInputChangesNothing(t *testing.T) {
 					}
 				})
 			}
-			t.Run("body over the server maximum", func(t *testing.T) {
-				status, body := rawOversizedPost(t, n.Engine.Addr(), "/api/v1/auth/register", 4<<20)
-				if status != 413 || !strings.Contains(body, `"payload_too_large"`) {
-					t.Fatalf("want 413 payload_too_large, got %d %s", status, body)
-				}
-			})
+			// A body over API_BODY_LIMIT is refused from its declared length, before it is
+			// read (the server's bound is the API's; only the webhook and an authorised upload
+			// get more), so the answer comes while the client may still be writing.
+			for _, size := range []int{2 << 20, 4 << 20} {
+				t.Run(fmt.Sprintf("body of %d MiB", size>>20), func(t *testing.T) {
+					status, body := rawOversizedPost(t, n.Engine.Addr(), "/api/v1/auth/register", size)
+					if status != 413 || !strings.Contains(body, `"payload_too_large"`) {
+						t.Fatalf("want 413 payload_too_large, got %d %s", status, body)
+					}
+				})
+			}
 			if after := snapshotDirectory(t, n); after != before {
 				t.Fatalf("bad input changed the store:\n%s\n---\n%s", before, after)
 			}

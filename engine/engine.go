@@ -164,11 +164,16 @@ func (e *Engine) wire(ctx context.Context) error {
 		Mount:             []func(*router.Router){hook.Mount},
 	})
 	e.http = &fasthttp.Server{
-		Handler:            api.Handler(),
-		MaxRequestBodySize: int(cfg.WebhookBodyLimit),
-		HeaderReceived: edge.RouteConfig(map[string]fasthttp.RequestConfig{
-			// A phone on a slow network needs more than 30 s for 16 MiB.
-			rest.MediaUploadPath: {MaxRequestBodySize: int(cfg.MediaUploadLimit), ReadTimeout: 2 * time.Minute},
+		Handler: api.Handler(),
+		// What any request may send; the webhook and an authorised upload may send more.
+		MaxRequestBodySize: int(cfg.APIBodyLimit),
+		HeaderReceived: edge.RouteConfig(map[string]edge.RouteBounds{
+			// Meta sends up to 3 MB, and signs nothing a header could show first.
+			webhook.Path: {Method: fasthttp.MethodPost, Config: fasthttp.RequestConfig{MaxRequestBodySize: int(cfg.WebhookBodyLimit)}},
+			// A phone on a slow network needs more than 30 s for 16 MiB; only a caller whose
+			// bearer token verifies gets that much.
+			rest.MediaUploadPath: {Method: fasthttp.MethodPost, Admit: bearerVerifies(tokens),
+				Config: fasthttp.RequestConfig{MaxRequestBodySize: int(cfg.MediaUploadLimit), ReadTimeout: 2 * time.Minute}},
 		}),
 		// The request line and headers must fit (fasthttp's default, stated): beyond it the
 		// request is answered 431 headers_too_large. Meta's and the API's requests use ~1 KiB.

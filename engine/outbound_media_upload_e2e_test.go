@@ -13,6 +13,7 @@ import (
 
 	"github.com/switchboard/switchboard/engine/enginetest"
 	"github.com/switchboard/switchboard/fakemeta"
+	"github.com/switchboard/switchboard/internal/fixtures"
 )
 
 // uploadForm is a multipart body with one file part (partType as its Content-Type, none
@@ -141,6 +142,18 @@ func TestMediaUploadRefusals(t *testing.T) {
 	}
 	if status, body := rawOversizedPost(t, r.Engine.Addr(), "/api/v1/media", 17<<20); status != 413 || !strings.Contains(body, `"payload_too_large"`) {
 		t.Fatalf("a body over MEDIA_UPLOAD_LIMIT: %d %s", status, body)
+	}
+	// Without a token that verifies, the upload's bounds do not apply: the server's
+	// (API_BODY_LIMIT) refuse a 2 MiB body before it is read, so anonymous connections
+	// cannot make the server hold 16 MiB each while it waits for their bodies.
+	if status, body := rawOversizedPost(t, r.Engine.Addr(), "/api/v1/media", 2<<20); status != 413 || !strings.Contains(body, `"payload_too_large"`) {
+		t.Fatalf("an anonymous 2 MiB upload: %d %s", status, body)
+	}
+	// A webhook may still be as large as Meta sends (WEBHOOK_BODY_LIMIT, above API_BODY_LIMIT).
+	big := fixtures.Read(t, "webhooks/status_delivered.json")
+	big = append(big[:len(big)-1:len(big)-1], append([]byte(strings.Repeat(" ", 2<<20)), big[len(big)-1])...)
+	if res := postWebhook(t, r.Node, big); res.Status != 200 {
+		t.Fatalf("a 2 MiB webhook: %d %s", res.Status, res.Body)
 	}
 	if n := r.meta.Stats().Numbers[phoneA].Uploads; n != 0 {
 		t.Fatalf("%d refused uploads reached Meta", n)

@@ -38,17 +38,33 @@ func tooLarge(max int) *httpx.Error {
 	return httpx.NewError(http.StatusRequestEntityTooLarge, httpx.CodePayloadTooLarge, msg)
 }
 
-// RouteConfig gives the paths in routes their own body limit and read timeout instead of
-// the server's, decided from the request line before the body is read (the server's
-// HeaderReceived): a media upload may send 16 MiB for two minutes while every other
-// request stays within the server's bounds. A larger body answers 413 like any other
-// (ServerErrorHandler).
-func RouteConfig(routes map[string]fasthttp.RequestConfig) func(*fasthttp.RequestHeader) fasthttp.RequestConfig {
+// RouteBounds are one route's own body limit and read timeout (Config), for requests with
+// its Method that Admit accepts from their headers (nil: any).
+type RouteBounds struct {
+	Method string
+	Config fasthttp.RequestConfig
+	// Admit decides from the headers alone whether the larger bounds apply. fasthttp makes
+	// room for the whole declared Content-Length before it reads the body, and checks a
+	// token only after: without Admit, anonymous connections declaring 16 MiB each and
+	// sending a byte a minute would make the server hold 16 MiB apiece.
+	Admit func(*fasthttp.RequestHeader) bool
+}
+
+// RouteConfig gives the paths in routes their own bounds instead of the server's, decided
+// from the request line and headers before the body is read (the server's HeaderReceived): a
+// media upload may send 16 MiB for two minutes while every other request, and any request
+// to that path its bounds do not admit, stays within the server's. A larger body answers 413
+// like any other (ServerErrorHandler).
+func RouteConfig(routes map[string]RouteBounds) func(*fasthttp.RequestHeader) fasthttp.RequestConfig {
 	return func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 		uri := h.RequestURI()
 		if i := bytes.IndexByte(uri, '?'); i >= 0 {
 			uri = uri[:i]
 		}
-		return routes[string(uri)] // the conversion does not allocate in a lookup; zero: the server's
+		r, ok := routes[string(uri)] // the conversion does not allocate in a lookup
+		if !ok || string(h.Method()) != r.Method || (r.Admit != nil && !r.Admit(h)) {
+			return fasthttp.RequestConfig{} // zero: the server's
+		}
+		return r.Config
 	}
 }

@@ -81,25 +81,36 @@ func oversized(size int) string {
 		"Content-Length: %d\r\n\r\n%s", size, strings.Repeat("a", size))
 }
 
-// A route's own body limit is chosen from the request line alone, query aside; other paths
-// keep the server's.
+// A route's own bounds are chosen from the request line and headers alone, query aside:
+// other paths, other methods and requests the route does not admit keep the server's.
 func TestRouteConfigChoosesByPath(t *testing.T) {
-	limit := edge.RouteConfig(map[string]fasthttp.RequestConfig{"/api/v1/media": {MaxRequestBodySize: 16 << 20}})
+	limit := edge.RouteConfig(map[string]edge.RouteBounds{
+		"/api/v1/media": {Method: "POST", Config: fasthttp.RequestConfig{MaxRequestBodySize: 16 << 20},
+			Admit: func(h *fasthttp.RequestHeader) bool { return string(h.Peek("Authorization")) == "Bearer ok" }},
+		"/api/v1/webhook": {Method: "POST", Config: fasthttp.RequestConfig{MaxRequestBodySize: 3 << 20}},
+	})
 	for _, c := range []struct {
-		uri  string
-		want int
+		method, uri, auth string
+		want              int
 	}{
-		{"/api/v1/media", 16 << 20},
-		{"/api/v1/media?tenantId=abc", 16 << 20},
-		{"/api/v1/media/", 0},
-		{"/api/v1/media2", 0},
-		{"/api/v1/webhook", 0},
+		{"POST", "/api/v1/media", "Bearer ok", 16 << 20},
+		{"POST", "/api/v1/media?tenantId=abc", "Bearer ok", 16 << 20},
+		{"POST", "/api/v1/media", "", 0},
+		{"POST", "/api/v1/media", "Bearer forged", 0},
+		{"PUT", "/api/v1/media", "Bearer ok", 0},
+		{"POST", "/api/v1/media/", "Bearer ok", 0},
+		{"POST", "/api/v1/media2", "Bearer ok", 0},
+		{"POST", "/api/v1/webhook", "", 3 << 20},
+		{"GET", "/api/v1/webhook", "", 0},
 	} {
 		var h fasthttp.RequestHeader
-		h.SetMethod("POST")
+		h.SetMethod(c.method)
 		h.SetRequestURI(c.uri)
+		if c.auth != "" {
+			h.Set("Authorization", c.auth)
+		}
 		if got := limit(&h).MaxRequestBodySize; got != c.want {
-			t.Errorf("%s: limit %d, want %d", c.uri, got, c.want)
+			t.Errorf("%s %s (%q): limit %d, want %d", c.method, c.uri, c.auth, got, c.want)
 		}
 	}
 }

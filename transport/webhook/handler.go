@@ -36,10 +36,13 @@ func NewHandler(v *graph.Verifier, verifyToken string, w *Writer, gen *ids.Gener
 	return &Handler{verifier: v, verifyToken: verifyToken, writer: w, ids: gen, submit: submit, log: log}
 }
 
+// Path is where Meta posts webhooks (and verifies the subscription with a GET).
+const Path = "/api/v1/webhook"
+
 // Mount adds GET and POST /api/v1/webhook.
 func (h *Handler) Mount(r *router.Router) {
-	r.GET("/api/v1/webhook", h.verify)
-	r.POST("/api/v1/webhook", h.receive)
+	r.GET(Path, h.verify)
+	r.POST(Path, h.receive)
 }
 
 // verify answers Meta's subscription handshake: the challenge, byte for byte, as plain text.

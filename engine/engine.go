@@ -146,7 +146,7 @@ func (e *Engine) wire(ctx context.Context) error {
 	e.stats.Register(reg)
 	api := rest.New(rest.Options{
 		Accounts: e.accounts, Store: e.store, Limiter: e.limiter,
-		Metrics: edge.NewMetrics(reg), Gatherer: reg, RedisPing: redisPing,
+		Metrics: edge.NewMetrics(reg), Gatherer: reg, MetricsToken: cfg.MetricsToken, RedisPing: redisPing,
 		Version: Version, Logger: e.log,
 		CORSOrigins: cfg.FrontendURL, TrustProxy: int(cfg.TrustProxy), APIBodyLimit: int(cfg.APIBodyLimit),
 		RateAPI:           rule("api", cfg.RateLimitAPI),

@@ -28,6 +28,8 @@ type Options struct {
 	Limiter  ratelimit.Limiter
 	Metrics  *edge.Metrics
 	Gatherer prometheus.Gatherer
+	// MetricsToken, when set, is the bearer token GET /metrics requires (METRICS_TOKEN).
+	MetricsToken string
 	// RedisPing reports Redis health; nil when REDIS_URL is unset.
 	RedisPing func(context.Context) error
 	Version   string
@@ -150,7 +152,7 @@ func New(opts Options) *Server {
 	v1.GET("/health", s.h(s.health))
 	v1.GET("/openapi.json", serveOpenAPI)
 	if opts.Metrics != nil && opts.Gatherer != nil {
-		r.GET("/metrics", opts.Metrics.Handler(opts.Gatherer))
+		r.GET("/metrics", metricsGuard(opts.MetricsToken, opts.Metrics.Handler(opts.Gatherer)))
 	}
 	for _, mount := range opts.Mount {
 		mount(r)

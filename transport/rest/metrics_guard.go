@@ -1,0 +1,27 @@
+package rest
+
+import (
+	"crypto/subtle"
+	"net/http"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/switchboard/switchboard/transport/httpx"
+)
+
+// metricsGuard serves /metrics only to requests bearing token, when one is set: the
+// figures (routes, volumes, the runtime) are the operator's, and the API port is often
+// public. Compared in constant time. Without a token, /metrics is open.
+func metricsGuard(token string, next fasthttp.RequestHandler) fasthttp.RequestHandler {
+	if token == "" {
+		return next
+	}
+	want := []byte("Bearer " + token)
+	return func(ctx *fasthttp.RequestCtx) {
+		if subtle.ConstantTimeCompare(ctx.Request.Header.Peek(fasthttp.HeaderAuthorization), want) != 1 {
+			httpx.Fail(ctx, httpx.NewError(http.StatusUnauthorized, httpx.CodeUnauthorized, "GET /metrics needs the metrics token"))
+			return
+		}
+		next(ctx)
+	}
+}

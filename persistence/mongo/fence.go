@@ -2,6 +2,7 @@ package mongo
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"time"
@@ -39,9 +40,16 @@ const (
 	fenceHold  = DefaultTimeout
 )
 
+// newFenceOwner makes an acquiring call's mark (a variable so a test can plant a fence as if
+// an earlier try of that call had landed).
+var newFenceOwner = rand.Text
+
 type fenceDoc struct {
 	ID string    `bson:"_id"`
 	At time.Time `bson:"at"`
+	// Owner is the acquiring call's own random mark: an insert whose answer was lost may
+	// have landed, and only the mark tells that fence from another writer's.
+	Owner string `bson:"owner"`
 }
 
 // fenced runs write holding the fence name; write reports through its error whether the
@@ -54,25 +62,31 @@ func (s *Store) fenced(ctx context.Context, name string, write func(ctx context.
 		return err
 	}
 	werr := write(ctx)
-	// Release even when the caller's context is spent: a fence left behind blocks this
-	// version for fenceLease.
+	// Release even when the caller's context is spent. A release that fails is not the
+	// write's failure: the write landed or not by itself, and the fence, which names this one
+	// version, blocks only writers of the same version, for fenceLease at most.
+	s.release(ctx, f)
+	return werr
+}
+
+// release deletes f, best effort, on a context of its own.
+func (s *Store) release(ctx context.Context, f fenceDoc) {
 	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), DefaultTimeout)
 	defer rcancel()
-	_, rerr := s.fences.DeleteOne(rctx, bson.D{{Key: "_id", Value: f.ID}, {Key: "at", Value: f.At}})
-	if werr != nil {
-		return werr
-	}
-	return rerr
+	_, _ = s.fences.DeleteOne(rctx, bson.D{{Key: "_id", Value: f.ID}, {Key: "owner", Value: f.Owner}})
 }
 
 func (s *Store) acquire(ctx context.Context, name string) (fenceDoc, error) {
 	for range 3 {
-		f := fenceDoc{ID: name, At: time.Now().UTC().Truncate(time.Millisecond)}
+		f := fenceDoc{ID: name, At: time.Now().UTC().Truncate(time.Millisecond), Owner: newFenceOwner()}
 		_, err := s.fences.InsertOne(ctx, f)
 		if err == nil {
 			return f, nil
 		}
 		if !isDuplicate(err) {
+			// The insert may have landed with its answer lost (a timeout, a reset): take it
+			// back, or this version stays blocked for the lease.
+			s.release(ctx, f)
 			return fenceDoc{}, err
 		}
 		var held fenceDoc
@@ -82,6 +96,9 @@ func (s *Store) acquire(ctx context.Context, name string) (fenceDoc, error) {
 		}
 		if err != nil {
 			return fenceDoc{}, err
+		}
+		if held.Owner == f.Owner {
+			return f, nil // our own insert, landed on a try the driver repeated
 		}
 		if time.Since(held.At) < fenceLease {
 			return fenceDoc{}, fmt.Errorf("%s is being written by another writer: %w", name, persistence.ErrVersionConflict)

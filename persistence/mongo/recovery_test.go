@@ -71,6 +71,31 @@ func TestAbandonedFence(t *testing.T) {
 	}
 }
 
+// An insert of the fence whose answer was lost, and which the driver tried again, finds its
+// own fence: the writer holds it (not "being written by another writer" for a minute), writes,
+// and releases it.
+func TestOwnFenceFromALostAnswer(t *testing.T) {
+	s := openFresh(t)
+	ctx := t.Context()
+	snap := persistence.Snapshot{Kind: "conversation", Identity: "t1/own", Version: 1, Data: []byte("v1"), UpdatedAt: time.Now().UTC().Truncate(time.Millisecond)}
+	if err := s.Snapshots().Save(ctx, snap); err != nil {
+		t.Fatal(err)
+	}
+	name := snapshotFence(snapshotID(snap.Kind, snap.Identity), 2)
+	if _, err := s.fences.InsertOne(ctx, fenceDoc{ID: name, At: time.Now().UTC(), Owner: "this-call"}); err != nil {
+		t.Fatalf("plant the landed fence: %v", err)
+	}
+	defer func(prev func() string) { newFenceOwner = prev }(newFenceOwner)
+	newFenceOwner = func() string { return "this-call" }
+	snap.Version, snap.Data = 2, []byte("v2")
+	if err := s.Snapshots().Save(ctx, snap); err != nil {
+		t.Fatalf("save v2 over the call's own fence: %v", err)
+	}
+	if n, err := s.fences.CountDocuments(ctx, byID(name)); err != nil || n != 0 {
+		t.Fatalf("fence left behind: %d, %v", n, err)
+	}
+}
+
 func TestLeftoverPhoneClaims(t *testing.T) {
 	s := openFresh(t)
 	ctx := t.Context()

@@ -97,7 +97,11 @@ func (c *conversation) matchCallback(st StatusUpdate) (int, bool) {
 	}
 	if m.WAMID == "" {
 		c.learnWAMID(pos, m, st.WAMID)
-		c.evidence = append(c.evidence, OutboundEvidence{MessageID: m.ID, WAMID: st.WAMID})
+		if !(st.Retryable && st.Error != nil) {
+			// (A retryable failure is the sender's to settle with its resend decision, in
+			// one read and one write: conversation_resend.go.)
+			c.evidence = append(c.evidence, OutboundEvidence{MessageID: m.ID, WAMID: st.WAMID})
+		}
 	}
 	return pos, true
 }

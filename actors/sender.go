@@ -143,9 +143,9 @@ func (s *sender) track(row persistence.OutboxMessage, now time.Time) {
 		s.moreInStore = true // read again from the outbox as the queue drains
 		return
 	}
-	// Attempts Meta accepted and failed with its own trouble count against the same bound as
-	// its refusals (OUTBOUND_MAX_ATTEMPTS: sender_resend.go).
-	it := &outItem{row: row, notBefore: row.NextAttemptAt, transient: len(row.Retracted)}
+	// Meta's own trouble so far, answering a send or failing one it accepted, from the row:
+	// OUTBOUND_MAX_ATTEMPTS bounds them together, across activations (sender_resend.go).
+	it := &outItem{row: row, notBefore: row.NextAttemptAt, transient: row.Transient}
 	s.items[row.ID] = it
 	s.expiryScanAt = time.Time{} // a new validity to watch should sends be blocked
 	s.number(row.PhoneNumberID).q.push(it, now)

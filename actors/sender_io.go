@@ -82,6 +82,7 @@ func (s *sender) settle(it *outItem, row persistence.OutboxMessage, conv *Outbou
 	head := it.phase == phaseSending && row.State == persistence.OutboxQueued
 	it.phase = phaseSettling
 	delete(s.unknown, it.row.ID)
+	row.Transient = it.transient // kept with the row, so a resend or a restart counts on
 	if conv != nil {
 		conv.Retracted = row.Retracted
 	}
@@ -103,12 +104,12 @@ func (s *sender) runSettle(it *outItem) {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		if job.conv != nil {
-			if err := tellConversation(ctx, node, job.row, job.conv, d); err != nil && (job.conv.Status == StatusFailed || len(job.row.Retracted) > 0) {
+			if err := tellConversation(ctx, node, job.row, job.conv, d); err != nil && job.conv.Status == StatusFailed {
 				// Nothing else would ever tell it (Meta sends no status webhook for a message
 				// it refused), and a failed row would not be settled again: the conversation
 				// would say "queued" for good. Write nothing yet; the settle is tried again.
-				// The same for a message sent again after Meta failed an attempt: until the
-				// conversation hears of it, it shows the failed attempt.
+				// (A message sent again after Meta failed an attempt needs no such wait: the
+				// new attempt's statuses start it over in the conversation, matchCallback.)
 				tell(&settled{id: job.row.ID, from: from, row: job.row, head: job.head, err: fmt.Errorf("%w: %w", errUntold, err), untold: job.conv})
 				return
 			}

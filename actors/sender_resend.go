@@ -137,7 +137,7 @@ func resendOf(row persistence.OutboxMessage, ev *OutboundEvidence, tenantID stri
 		return row, row.State == persistence.OutboxQueued, "" // handled already
 	case !reached:
 		return row, false, "" // not the attempt Meta failed, or the message moved on
-	case len(row.Retracted)+1 >= limit:
+	case row.Transient+1 >= limit:
 		return settledOn(row, ev.WAMID, now), false, "attempts used up"
 	case !sendBy.IsZero() && !now.Before(sendBy):
 		return settledOn(row, ev.WAMID, now), false, "past its validity"
@@ -145,8 +145,9 @@ func resendOf(row persistence.OutboxMessage, ev *OutboundEvidence, tenantID stri
 	again := row
 	again.State, again.WAMID, again.UpdatedAt = persistence.OutboxQueued, "", now
 	again.Retracted = append(slices.Clip(row.Retracted), ev.WAMID)
+	again.Transient = row.Transient + 1
 	again.ErrorCode, again.ErrorTitle = ev.Retry.Code, ev.Retry.Title
-	again.NextAttemptAt = now.Add(resendWait(len(row.Retracted)))
+	again.NextAttemptAt = now.Add(resendWait(row.Transient))
 	return again, true, ""
 }
 
@@ -175,14 +176,14 @@ func (s *sender) resendDone(r *resendDecided) {
 		s.d.Drain.end()
 	}
 	switch {
-	case r.err != nil && !decidedElsewhere(r.err):
-		s.d.Log.Warn("message failed by Meta not queued again yet; trying again shortly", "tenant", s.tenantID, "message", r.ev.MessageID, "err", r.err)
-		s.resendLater(r.ev)
 	case r.err != nil:
-		s.d.Log.Info("message failed by Meta was settled elsewhere; not sending it again", "tenant", s.tenantID, "message", r.ev.MessageID, "err", r.err)
+		// A store error, or the row moved between the decision's read and write (another
+		// writer settled it on evidence meanwhile): decide again from what it is now.
+		s.d.Log.Warn("message failed by Meta not queued again yet; deciding again shortly", "tenant", s.tenantID, "message", r.ev.MessageID, "err", r.err)
+		s.resendLater(r.ev)
 	case r.ok:
 		s.d.Log.Info("Meta failed a message it had accepted; sending it again", "tenant", s.tenantID,
-			"message", r.row.ID, "wamid", r.ev.WAMID, "code", r.ev.Retry.Code, "attempt", len(r.row.Retracted)+1, "at", r.row.NextAttemptAt)
+			"message", r.row.ID, "wamid", r.ev.WAMID, "code", r.ev.Retry.Code, "failures", r.row.Transient, "at", r.row.NextAttemptAt)
 		s.tellRestart(r.row)
 		s.track(r.row, s.d.Now())
 	}

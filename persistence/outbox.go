@@ -64,6 +64,10 @@ type OutboxMessage struct {
 	// trouble (a failed status with 131000 …), after which the message was queued again
 	// (sent → queued, the one transition out of a final state a sender makes on its own).
 	Retracted []string `json:"retracted,omitempty" bson:"retracted,omitempty"`
+	// Transient counts the attempts Meta failed with its own trouble, answering the send
+	// (131000 …) or after accepting it (a retracted attempt): OUTBOUND_MAX_ATTEMPTS bounds
+	// them together, across restarts.
+	Transient int `json:"transient,omitempty" bson:"transient,omitempty"`
 }
 
 // Outbox stores outbound messages; its conditional transitions are the guard against sending

@@ -11,9 +11,11 @@ import (
 // Outbox rows are framed like snapshots: a marker byte, a header with every field but the
 // request body, then the Graph API request verbatim. As a JSON field the request was
 // base64-encoded — a third bigger, and encoded or decoded on every claim and settle. The
-// header is binary (binframe.go): outboxExpiring, which ends with ExpiresAt; outboxRetracting,
-// which adds the retracted wamids after it (only a row that has some: the others keep the
-// shorter header); or outboxBinary, written before ExpiresAt existed. Rows written before keep theirs: a JSON header
+// header is binary (binframe.go): outboxExpiring, which ends with ExpiresAt; outboxCounted,
+// which adds the transient failures and the retracted wamids after it (only a row that has
+// either: the others keep the shorter header); outboxRetracting, the retracted wamids alone
+// (written by a development build, still read); or outboxBinary, written before ExpiresAt
+// existed. Rows written before keep theirs: a JSON header
 // (outboxFramed), or the whole row as plain JSON (from before the framing, always starting
 // with '{'). All decode.
 const (
@@ -21,6 +23,7 @@ const (
 	outboxBinary     byte = 0x01
 	outboxExpiring   byte = 0x02
 	outboxRetracting byte = 0x03
+	outboxCounted    byte = 0x04
 )
 
 // outboxHeader is a JSON-framed row without its request body. Request here shadows the
@@ -34,8 +37,8 @@ type outboxHeader struct {
 // here and in decodeOutbox (TestOutboxCodecKeepsEveryField fails until it is).
 func encodeOutbox(m persistence.OutboxMessage) []byte {
 	marker := outboxExpiring
-	if len(m.Retracted) > 0 {
-		marker = outboxRetracting
+	if len(m.Retracted) > 0 || m.Transient > 0 {
+		marker = outboxCounted
 	}
 	h := newBinHeader(marker, 168+len(m.Request))
 	h.str(m.ID)
@@ -52,7 +55,8 @@ func encodeOutbox(m persistence.OutboxMessage) []byte {
 	h.time(m.CreatedAt.UTC())
 	h.time(m.UpdatedAt.UTC())
 	h.time(m.ExpiresAt.UTC())
-	if marker == outboxRetracting {
+	if marker == outboxCounted {
+		h.int(int64(m.Transient))
 		h.uint(uint64(len(m.Retracted)))
 		for _, w := range m.Retracted {
 			h.str(w)
@@ -84,7 +88,7 @@ func decodeOutbox(v []byte, withRequest bool) (persistence.OutboxMessage, error)
 	switch {
 	case len(v) == 0:
 		return m, errEmptyOutboxRow
-	case v[0] == outboxBinary || v[0] == outboxExpiring || v[0] == outboxRetracting:
+	case v[0] == outboxBinary || v[0] == outboxExpiring || v[0] == outboxRetracting || v[0] == outboxCounted:
 		r := &binReader{b: v[1:]}
 		m = persistence.OutboxMessage{
 			ID: r.str(), TenantID: r.str(), ConversationID: r.str(), PhoneNumberID: r.str(), Recipient: r.str(),
@@ -94,7 +98,10 @@ func decodeOutbox(v []byte, withRequest bool) (persistence.OutboxMessage, error)
 		if v[0] != outboxBinary {
 			m.ExpiresAt = r.time()
 		}
-		if v[0] == outboxRetracting {
+		if v[0] == outboxCounted {
+			m.Transient = int(r.int())
+		}
+		if v[0] == outboxRetracting || v[0] == outboxCounted {
 			m.Retracted = retractedOf(r)
 		}
 		var err error

@@ -1,8 +1,11 @@
 package engine_test
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/switchboard/switchboard/engine/enginetest"
@@ -102,6 +105,24 @@ func TestLoginLimitPerAccount(t *testing.T) {
 	}
 	if r := login(other, adminEmail, "Guess@654321"); r.Status != 429 {
 		t.Fatalf("a new address's second guess: %d %s", r.Status, r.Body)
+	}
+	// Guesses an address sends together get one check between them, not one each.
+	var checked atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := n.Do(enginetest.Request{Method: "POST", Path: "/api/v1/auth/login", Header: map[string]string{"X-Forwarded-For": "192.0.2.55"},
+				Body: map[string]string{"email": adminEmail, "password": fmt.Sprintf("Guess@%06d", i)}})
+			if r.Status == 401 {
+				checked.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := checked.Load(); got > 1 {
+		t.Fatalf("a new address had %d passwords checked at once on an account under attack, want 1", got)
 	}
 	// Other accounts are not affected.
 	if r := login(attacker, agentEmail, agentPassword); r.Status != 200 {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -18,8 +19,14 @@ import (
 // is refused before its password is checked, while any other gets its try. So a guesser
 // spread over many addresses gets one guess per address per window instead of the per-IP
 // budget, and the account's owner, from an address that has not been failing, still logs in:
-// an attacker cannot lock an account by failing on it. An account that was never failed on
-// costs one Peek per login.
+// an attacker cannot lock an account by failing on it. Failures are counted once bcrypt has
+// answered, so guesses an address sends together would all pass a mere look: while the
+// account is under attack, each address has one check in flight at a time (loginInFlight). An
+// account that was never failed on costs one Peek per login.
+
+// loginInFlight is how long an address's check of an account under attack holds off its
+// next one: longer than a bcrypt check takes, short enough for the owner's second try.
+const loginInFlight = 5 * time.Second
 
 // loginGuard is one login attempt's view of the per-account limit.
 type loginGuard struct {
@@ -27,6 +34,7 @@ type loginGuard struct {
 	account, pair string // limiter keys: the account, and the account from this address
 	accountRule   ratelimit.Rule
 	pairRule      ratelimit.Rule
+	inFlightRule  ratelimit.Rule
 	off           bool
 }
 
@@ -41,7 +49,8 @@ func (s *Server) loginGuard(ctx *fasthttp.RequestCtx, email string) loginGuard {
 		s: s, account: account, pair: account + "|" + edge.KeyByIP(s.opts.TrustProxy)(ctx),
 		accountRule: rule,
 		// One failure marks the address as failing on the account for the window.
-		pairRule: ratelimit.Rule{Name: rule.Name + "_ip", Limit: 1, Window: rule.Window},
+		pairRule:     ratelimit.Rule{Name: rule.Name + "_ip", Limit: 1, Window: rule.Window},
+		inFlightRule: ratelimit.Rule{Name: rule.Name + "_inflight", Limit: 1, Window: loginInFlight},
 	}
 }
 
@@ -56,10 +65,16 @@ func (g loginGuard) refused(ctx *fasthttp.RequestCtx) bool {
 		return false
 	}
 	pair, err := g.s.opts.Limiter.Peek(context.Background(), g.pairRule, g.pair)
-	if err != nil || pair.Allowed {
+	if err == nil && !pair.Allowed {
+		edge.Limited(ctx, min(acct.RetryAfter, pair.RetryAfter), "Too many failed logins for this account from this address")
+		return true
+	}
+	// A clean address: its one check, not several at once.
+	inFlight, err := g.s.opts.Limiter.Allow(context.Background(), g.inFlightRule, g.pair)
+	if err != nil || inFlight.Allowed {
 		return false
 	}
-	edge.Limited(ctx, min(acct.RetryAfter, pair.RetryAfter), "Too many failed logins for this account from this address")
+	edge.Limited(ctx, inFlight.RetryAfter, "A login for this account from this address is being checked")
 	return true
 }
 

@@ -39,5 +39,8 @@ func (s *Service) SetOperatorPassword(ctx context.Context, email, name, password
 	if err := s.dir.SetPassword(ctx, u.ID, hash, s.now()); err != nil {
 		return false, fmt.Errorf("accounts: operator password: %w", err)
 	}
+	// Tokens issued before are refused from now on (liveState), by this process at once and
+	// by a running node within its cache's liveTTL.
+	s.Forget(u.ID)
 	return false, nil
 }

@@ -48,6 +48,11 @@ type liveState struct {
 	role         persistence.Role
 	tenantID     string
 	tenantActive bool
+	// passwordTag is the current password hash's tag: a token with another was issued
+	// before the password changed. passwordSince serves tokens issued before tags: those
+	// issued before this second are refused.
+	passwordTag   string
+	passwordSince time.Time
 }
 
 func (st liveState) check(p auth.Principal) error {
@@ -55,6 +60,10 @@ func (st liveState) check(p auth.Principal) error {
 	case !st.exists || st.role != p.Role || st.tenantID != p.TenantID:
 		// The token describes a user that no longer matches the directory.
 		return fmt.Errorf("%w: user changed since the token was issued", auth.ErrTokenInvalid)
+	case p.PasswordTag != "" && p.PasswordTag != st.passwordTag,
+		p.PasswordTag == "" && !st.passwordSince.IsZero() && p.IssuedAt.Before(st.passwordSince):
+		// Issued to whoever knew the password before it was reset.
+		return fmt.Errorf("%w: issued before the password was changed", auth.ErrTokenInvalid)
 	case !st.active:
 		return ErrUserDisabled
 	case st.tenantID != "" && !st.tenantActive:
@@ -76,7 +85,8 @@ func (s *Service) liveState(ctx context.Context, userID string) (liveState, erro
 	if err != nil {
 		return liveState{}, fmt.Errorf("accounts: authenticate: %w", err)
 	}
-	st := liveState{exists: true, active: u.Active, role: u.Role, tenantID: u.TenantID}
+	st := liveState{exists: true, active: u.Active, role: u.Role, tenantID: u.TenantID,
+		passwordTag: auth.PasswordTag(u.PasswordHash), passwordSince: u.PasswordChangedAt.Truncate(time.Second)}
 	if u.TenantID != "" {
 		t, err := s.dir.TenantByID(ctx, u.TenantID)
 		if err != nil && !errors.Is(err, persistence.ErrNotFound) {

@@ -108,7 +108,8 @@ func (s *Service) PublishedPasswordsInUse(ctx context.Context) ([]string, error)
 		case err != nil:
 			return nil, fmt.Errorf("accounts: seed user %s: %w", su.email, err)
 		}
-		if u.Active && s.passwords.Check(u.PasswordHash, su.password) {
+		// Inactive ones too: reactivated, they would bring the published password back.
+		if s.passwords.Check(u.PasswordHash, su.password) {
 			inUse = append(inUse, su.email)
 		}
 	}

@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"time"
@@ -33,7 +35,17 @@ func NewTokens(key []byte, issuer string, ttl time.Duration) *Tokens {
 type claims struct {
 	Role     persistence.Role `json:"role"`
 	TenantID string           `json:"tid,omitempty"`
+	// PasswordTag names the password hash the user had at issue (PasswordTag).
+	PasswordTag string `json:"pwt,omitempty"`
 	jwt.RegisteredClaims
+}
+
+// PasswordTag names a password hash in a token without revealing it: a token carries the tag
+// of the hash its user had when it was issued, so changing the password refuses every token
+// issued before, at once (accounts.Authenticate compares it with the user's current one).
+func PasswordTag(hash string) string {
+	sum := sha256.Sum256([]byte(hash))
+	return base64.RawURLEncoding.EncodeToString(sum[:9])
 }
 
 // Issue returns a signed token for u and its expiry.
@@ -41,7 +53,7 @@ func (t *Tokens) Issue(u persistence.User) (string, time.Time, error) {
 	now := t.now()
 	exp := now.Add(t.ttl)
 	c := claims{
-		Role: u.Role, TenantID: u.TenantID,
+		Role: u.Role, TenantID: u.TenantID, PasswordTag: PasswordTag(u.PasswordHash),
 		RegisteredClaims: jwt.RegisteredClaims{
 			Subject: u.ID, Issuer: t.issuer,
 			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(exp),
@@ -77,7 +89,10 @@ func (t *Tokens) Verify(token string) (Principal, error) {
 	case err != nil:
 		return Principal{}, fmt.Errorf("%w: %v", ErrTokenInvalid, err)
 	}
-	p := Principal{UserID: c.Subject, Role: c.Role, TenantID: c.TenantID}
+	p := Principal{UserID: c.Subject, Role: c.Role, TenantID: c.TenantID, PasswordTag: c.PasswordTag}
+	if c.IssuedAt != nil {
+		p.IssuedAt = c.IssuedAt.Time.UTC()
+	}
 	if p.UserID == "" || !p.Role.Valid() || (p.Role != persistence.RolePlatformAdmin && p.TenantID == "") {
 		return Principal{}, fmt.Errorf("%w: incomplete claims", ErrTokenInvalid)
 	}

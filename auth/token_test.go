@@ -32,7 +32,13 @@ func TestTokenRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p != (Principal{UserID: "u1", Role: persistence.RoleAgent, TenantID: "t1"}) {
+	if p.IssuedAt.IsZero() {
+		t.Fatalf("no issue time in %+v", p)
+	}
+	if p.PasswordTag == "" {
+		t.Fatalf("no password tag in %+v", p)
+	}
+	if p.IssuedAt, p.PasswordTag = (time.Time{}), ""; p != (Principal{UserID: "u1", Role: persistence.RoleAgent, TenantID: "t1"}) {
 		t.Fatalf("principal %+v", p)
 	}
 }

@@ -10,8 +10,8 @@ import (
 )
 
 // The operator's way in (switchboard admin): a seed user's published password is replaced —
-// the old one stops working and the user no longer counts as one `serve` refuses to run
-// with in production — and an email nobody has becomes a platform admin who can log in and
+// the old one stops working, tokens issued with it are refused, and the user no longer
+// counts as one `serve` refuses to run with in production — and an email nobody has becomes a platform admin who can log in and
 // register users. A password the policy refuses changes nothing.
 func TestOperatorPasswords(t *testing.T) {
 	n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded})
@@ -23,13 +23,20 @@ func TestOperatorPasswords(t *testing.T) {
 	}
 
 	const fresh = "N3w-Admin-Pass!"
+	stolen := n.Login(adminEmail, adminPassword) // whoever knew the published password
 	if created, err := acc.SetOperatorPassword(t.Context(), " Admin@Whatsapp-SaaS.com ", "", fresh); err != nil || created {
 		t.Fatalf("new password for the seed admin: created %v, %v", created, err)
+	}
+	// Their session ends with the password, at once (not at the token's 7-day expiry).
+	if r := n.Get("/api/v1/tenants", stolen); r.Status != 401 {
+		t.Fatalf("a token issued before the reset: %d %s", r.Status, r.Body)
 	}
 	if r := n.Post("/api/v1/auth/login", "", map[string]string{"email": adminEmail, "password": adminPassword}); r.Status != 401 {
 		t.Fatalf("the published password still works: %d %s", r.Status, r.Body)
 	}
-	n.Login(adminEmail, fresh)
+	if r := n.Get("/api/v1/tenants", n.Login(adminEmail, fresh)); r.Status != 200 {
+		t.Fatalf("a token issued after the reset: %d %s", r.Status, r.Body)
+	}
 	if inUse, _ = acc.PublishedPasswordsInUse(t.Context()); slices.Contains(inUse, adminEmail) || len(inUse) != 2 {
 		t.Fatalf("published passwords in use after the change: %v", inUse)
 	}

@@ -32,6 +32,9 @@ type User struct {
 	Active       bool      `json:"active" bson:"active"`
 	CreatedAt    time.Time `json:"createdAt" bson:"createdAt"`
 	UpdatedAt    time.Time `json:"updatedAt" bson:"updatedAt"`
+	// PasswordChangedAt is when SetPassword last replaced the hash: tokens issued before it
+	// are refused, so a reset password also ends the sessions of whoever knew the old one.
+	PasswordChangedAt time.Time `json:"passwordChangedAt,omitzero" bson:"passwordChangedAt,omitempty"`
 }
 
 // SealedSecret is a secret encrypted with AES-256-GCM under the key named KeyID, so keys can
@@ -78,8 +81,8 @@ type Directory interface {
 	UserByID(ctx context.Context, id string) (User, error)
 	// UserByEmail matches case-insensitively.
 	UserByEmail(ctx context.Context, email string) (User, error)
-	// SetPassword replaces a user's password hash (and UpdatedAt); ErrNotFound if there is
-	// no such user.
+	// SetPassword replaces a user's password hash, and sets UpdatedAt and PasswordChangedAt
+	// to at; ErrNotFound if there is no such user.
 	SetPassword(ctx context.Context, userID, passwordHash string, at time.Time) error
 	// ListUsers lists the users of one tenant (all users when tenantID is ""), oldest first,
 	// with the total count.

@@ -55,7 +55,7 @@ func (d directory) SetPassword(ctx context.Context, userID, passwordHash string,
 		if err := userByID(tx, userID, &u); err != nil {
 			return err
 		}
-		u.PasswordHash, u.UpdatedAt = passwordHash, at.UTC()
+		u.PasswordHash, u.UpdatedAt, u.PasswordChangedAt = passwordHash, at.UTC(), at.UTC()
 		val, err := encode(u)
 		if err != nil {
 			return err

@@ -43,7 +43,7 @@ func (d directory) SetPassword(ctx context.Context, userID, passwordHash string,
 	}
 	defer cancel()
 	res, err := d.s.users.UpdateOne(ctx, byID(userID), bson.D{{Key: "$set", Value: bson.D{
-		{Key: "passwordHash", Value: passwordHash}, {Key: "updatedAt", Value: at.UTC()}}}})
+		{Key: "passwordHash", Value: passwordHash}, {Key: "updatedAt", Value: at.UTC()}, {Key: "passwordChangedAt", Value: at.UTC()}}}})
 	if err == nil && res.MatchedCount == 0 {
 		err = fmt.Errorf("user %q: %w", userID, persistence.ErrNotFound)
 	}

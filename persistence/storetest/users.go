@@ -37,7 +37,7 @@ var userContracts = []contract{
 		must(t, d.CreateUser(ctx, u), "create")
 		must(t, d.SetPassword(ctx, "u1", "$2a$12$new-hash", at(5)), "set password")
 		want := u
-		want.PasswordHash, want.UpdatedAt = "$2a$12$new-hash", at(5)
+		want.PasswordHash, want.UpdatedAt, want.PasswordChangedAt = "$2a$12$new-hash", at(5), at(5)
 		got, err := d.UserByEmail(ctx, "a@example.com")
 		must(t, err, "by email after")
 		wantEqual(t, got, want, "password replaced, the rest unchanged")

@@ -15,9 +15,11 @@ import (
 // forge come first and the last proxyHops are the trusted proxies' own: the client's address
 // is proxyHops from the right. The leftmost entry, which some code takes, is whatever the
 // client claimed. With fewer entries than hops the request skipped the outer proxies (an
-// internal caller of the load balancer), and every entry is a trusted one: the leftmost is
-// the client's. Never trust a proxy on a port the internet reaches directly: rate limits
-// keyed by this address would be the caller's to choose.
+// internal caller of the load balancer), and the leftmost is taken. That, and the count
+// itself, hold only while no client can reach an inner proxy (or the engine) directly: one
+// that can pads the header to the count and names its own address. Never trust a proxy on a
+// port the internet reaches directly: rate limits keyed by this address would be the
+// caller's to choose.
 func ClientIP(ctx *fasthttp.RequestCtx, proxyHops int) string {
 	if proxyHops > 0 {
 		var entries [][]byte

@@ -29,7 +29,12 @@ func (s *Service) Authenticate(ctx context.Context, token string) (auth.Principa
 		return auth.Principal{}, err
 	}
 	if cached, ok := s.live.get(p.UserID, s.now()); ok {
-		return p, cached.check(p)
+		if err := cached.check(p); err == nil || !cached.otherPassword(p) {
+			return p, err
+		}
+		// Issued under a password this node has not seen yet (reset by another process, or
+		// by another node): read the user again rather than refuse a fresh login's token for
+		// the rest of the cache's life.
 	}
 	st, err := s.liveState(ctx, p.UserID)
 	if err != nil {
@@ -70,6 +75,12 @@ func (st liveState) check(p auth.Principal) error {
 		return ErrTenantInactive
 	}
 	return nil
+}
+
+// otherPassword reports whether p's token was issued under another password than the one
+// st knows: st may be older than the token.
+func (st liveState) otherPassword(p auth.Principal) bool {
+	return p.PasswordTag != "" && p.PasswordTag != st.passwordTag
 }
 
 func (s *Service) liveState(ctx context.Context, userID string) (liveState, error) {

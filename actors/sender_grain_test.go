@@ -119,6 +119,14 @@ type outageStore struct {
 	persistence.Store
 	mu   sync.Mutex
 	down map[string]time.Time // message id → its writes fail until then
+	gets map[string]int       // message id → outbox reads of it
+}
+
+// outboxGets counts the outbox reads of message id so far.
+func (s *outageStore) outboxGets(id string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gets[id]
 }
 
 func (s *outageStore) Outbox() persistence.Outbox {
@@ -147,6 +155,16 @@ func (s *outageStore) refuseWrites(key string, d time.Duration) {
 type outageOutbox struct {
 	persistence.Outbox
 	s *outageStore
+}
+
+func (o outageOutbox) Get(ctx context.Context, id string) (persistence.OutboxMessage, error) {
+	o.s.mu.Lock()
+	if o.s.gets == nil {
+		o.s.gets = map[string]int{}
+	}
+	o.s.gets[id]++
+	o.s.mu.Unlock()
+	return o.Outbox.Get(ctx, id)
 }
 
 func (o outageOutbox) Transition(ctx context.Context, from persistence.OutboxState, m persistence.OutboxMessage) error {

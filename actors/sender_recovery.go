@@ -104,7 +104,7 @@ func (s *sender) hold(r persistence.OutboxMessage, now time.Time) {
 	if _, held := s.items[r.ID]; held {
 		return
 	}
-	it := &outItem{row: r, phase: phaseUnknown, reconcileBy: now.Add(s.pol.ReconcileAfter)}
+	it := &outItem{row: r, phase: phaseUnknown, reconcileBy: now.Add(s.pol.ReconcileAfter), transient: r.Transient}
 	s.items[r.ID], s.unknown[r.ID] = it, it
 }
 

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -176,6 +177,9 @@ func (s *sender) resendDone(r *resendDecided) {
 		s.d.Drain.end()
 	}
 	switch {
+	case errors.Is(r.err, persistence.ErrNotFound):
+		// Pruned, or not ours at all (another app on the number set the same callback data).
+		s.d.Log.Info("Meta failed a message the outbox does not hold; nothing to send again", "tenant", s.tenantID, "message", r.ev.MessageID)
 	case r.err != nil:
 		// A store error, or the row moved between the decision's read and write (another
 		// writer settled it on evidence meanwhile): decide again from what it is now.

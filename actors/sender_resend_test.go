@@ -293,3 +293,38 @@ func (r *senderRig) activate(t *testing.T, tenant string) {
 	r.record(t, tenant, warm, true)
 	waitFor(t, "warm sent", func() bool { return r.row(t, warm).State == persistence.OutboxSent })
 }
+
+// A retryable failure naming a message the outbox does not hold (pruned, or another app's
+// callback data) is looked at once, not again and again: it used to keep the tenant awake,
+// deciding every two seconds for ever.
+func TestResendOfAMissingRowStops(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	r.activate(t, tenant)
+	id := "resend-missing-" + tenant
+	r.failedStatus(t, tenant, id, "wamid.elsewhere", 131000, true)
+	waitFor(t, "the decision", func() bool { return r.outage.outboxGets(id) > 0 })
+	time.Sleep(2*busyRetry + busyRetry/2)
+	if n := r.outage.outboxGets(id); n != 1 {
+		t.Fatalf("the outbox was read %d times for a row it does not hold, want once", n)
+	}
+}
+
+// A row of unknown fate keeps its count of Meta's trouble through reconciliation: the
+// activation that parks it starts from the row's count, not from zero.
+func TestReconciledRowKeepsItsFailureCount(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	id := "resend-count-" + tenant
+	r.storedAs(t, tenant, id, persistence.OutboxUnknown, "")
+	row := r.row(t, id)
+	row.Transient = 3
+	if err := r.store.Outbox().Transition(t.Context(), persistence.OutboxUnknown, row); err != nil {
+		t.Fatal(err)
+	}
+	r.activate(t, tenant)
+	waitFor(t, "reconciled and sent", func() bool { return r.row(t, id).State == persistence.OutboxSent })
+	if got := r.row(t, id).Transient; got != 3 {
+		t.Fatalf("failure count after reconciliation: %d, want 3", got)
+	}
+}

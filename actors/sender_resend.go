@@ -124,9 +124,9 @@ func (s *sender) resendChecked(ev *OutboundEvidence) {
 // The row is normally sent with that wamid. It may also be one this activation does not
 // hold: of unknown fate (the failed status is the evidence it reached Meta) or queued (to
 // go again after reconciliation, or beyond the memory queue). A message not sent again
-// from unknown is settled sent with the wamid, as any evidence settles it (the returned row
-// differs from the stored one); a canceled one stays canceled: Meta failed it, so the
-// customer does not have it.
+// from unknown or queued is settled sent with the wamid, as any evidence settles it (the
+// returned row differs from the stored one), so it does not go again past its bound; a
+// canceled one stays canceled: Meta failed it, so the customer does not have it.
 func resendOf(row persistence.OutboxMessage, ev *OutboundEvidence, tenantID string, limit int, sendBy, now time.Time) (persistence.OutboxMessage, bool, string) {
 	reached := row.State == persistence.OutboxUnknown ||
 		(row.State == persistence.OutboxQueued && row.WAMID == "") ||
@@ -153,9 +153,10 @@ func resendOf(row persistence.OutboxMessage, ev *OutboundEvidence, tenantID stri
 }
 
 // settledOn is what the outbox keeps of a message Meta accepted as wamid and is not sent
-// again: a row of unknown fate becomes sent, as any evidence settles it; others stay.
+// again: a row of unknown fate, or one queued to go again, becomes sent (what Meta answered
+// the attempt; its failure is the conversation's), as any evidence settles it; others stay.
 func settledOn(row persistence.OutboxMessage, wamid string, now time.Time) persistence.OutboxMessage {
-	if row.State == persistence.OutboxUnknown {
+	if row.State == persistence.OutboxUnknown || row.State == persistence.OutboxQueued {
 		row.State, row.WAMID, row.UpdatedAt = persistence.OutboxSent, wamid, now
 	}
 	return row

@@ -96,12 +96,13 @@ func TestResendOf(t *testing.T) {
 		return r
 	}
 	for _, tc := range []struct {
-		name   string
-		row    persistence.OutboxMessage
-		tenant string
-		sendBy time.Time
-		ok     bool
-		why    string
+		name    string
+		row     persistence.OutboxMessage
+		tenant  string
+		sendBy  time.Time
+		ok      bool
+		why     string
+		settled persistence.OutboxState
 	}{
 		{name: "the attempt Meta failed: queued again", row: sent, tenant: "t1", ok: true},
 		{name: "within its validity", row: sent, tenant: "t1", sendBy: now.Add(time.Second), ok: true},
@@ -113,11 +114,22 @@ func TestResendOf(t *testing.T) {
 		{name: "four refusals of the send before Meta took it: used up too", row: with(func(r *persistence.OutboxMessage) { r.Transient = 4 }), tenant: "t1", why: "attempts used up"},
 		{name: "three failures before: once more", row: with(func(r *persistence.OutboxMessage) { r.Transient = 3 }), tenant: "t1", ok: true},
 		{name: "past its validity", row: sent, tenant: "t1", sendBy: now, why: "past its validity"},
+		// A row not held, queued to go again, at its bound: settled on what Meta answered,
+		// so its lane does not send it once more.
+		{name: "queued, attempts used up: settled sent", row: with(func(r *persistence.OutboxMessage) {
+			r.State, r.WAMID, r.Transient = persistence.OutboxQueued, "", 4
+		}), tenant: "t1", why: "attempts used up", settled: persistence.OutboxSent},
+		{name: "unknown, past its validity: settled sent", row: with(func(r *persistence.OutboxMessage) {
+			r.State, r.WAMID = persistence.OutboxUnknown, ""
+		}), tenant: "t1", sendBy: now, why: "past its validity", settled: persistence.OutboxSent},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			again, ok, why := resendOf(tc.row, ev, tc.tenant, 5, tc.sendBy, now)
 			if ok != tc.ok || why != tc.why {
 				t.Fatalf("resendOf = %v %q, want %v %q", ok, why, tc.ok, tc.why)
+			}
+			if tc.settled != "" && (again.State != tc.settled || again.WAMID != "wamid.A") {
+				t.Fatalf("settled as %s %q, want %s wamid.A", again.State, again.WAMID, tc.settled)
 			}
 			if !ok || tc.row.State != persistence.OutboxSent {
 				return

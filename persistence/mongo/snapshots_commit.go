@@ -33,7 +33,7 @@ func (sn snapshots) Commit(ctx context.Context, snap persistence.Snapshot, bs []
 	}
 	defer cancel()
 	id := snapshotID(snap.Kind, snap.Identity)
-	err = sn.s.fenced(ctx, snapshotFence(id, snap.Version), func(ctx context.Context) error {
+	commit := func(ctx context.Context) error {
 		if err := sn.follows(ctx, id, snap.Version); err != nil {
 			return err
 		}
@@ -41,8 +41,16 @@ func (sn snapshots) Commit(ctx context.Context, snap persistence.Snapshot, bs []
 			return err
 		}
 		return sn.write(ctx, id, snap)
-	})
-	return sn.s.fail(op, err)
+	}
+	if snap.Version == 1 {
+		// Unfenced, as Save's version 1: the snapshot's unique _id decides, and a process
+		// killed inside a fenced first commit would leave a fence that kept the conversation
+		// from being created at all for the fence's lease (a minute). Only two first
+		// activations racing each other could then both write buckets, which a single member
+		// never runs; an out-of-date writer is still refused by follows.
+		return sn.s.fail(op, commit(ctx))
+	}
+	return sn.s.fail(op, sn.s.fenced(ctx, snapshotFence(id, snap.Version), commit))
 }
 
 // follows checks that a snapshot of version v may be written next: the stored one is v-1,

@@ -24,6 +24,17 @@ const (
 	seedAgentSecret         = "Agent@123456"
 )
 
+// seedUsers are API.md's seed users, with their published passwords: the platform admin, and
+// the demo tenant's admin and agent.
+var seedUsers = []struct {
+	email, password, name string
+	role                  persistence.Role
+}{
+	{seedPlatformAdminEmail, seedPlatformAdminSecret, "Platform Admin", persistence.RolePlatformAdmin},
+	{seedTenantAdminEmail, seedTenantAdminSecret, "Demo Admin", persistence.RoleTenantAdmin},
+	{seedAgentEmail, seedAgentSecret, "Demo Agent", persistence.RoleAgent},
+}
+
 // SeedReport says what Seed created; a second run creates nothing.
 type SeedReport struct {
 	Created []string
@@ -56,16 +67,7 @@ func (s *Service) Seed(ctx context.Context) (SeedReport, error) {
 	}
 	r.Tenant = t
 
-	users := []struct {
-		email, password, name string
-		role                  persistence.Role
-		tenantID              string
-	}{
-		{seedPlatformAdminEmail, seedPlatformAdminSecret, "Platform Admin", persistence.RolePlatformAdmin, ""},
-		{seedTenantAdminEmail, seedTenantAdminSecret, "Demo Admin", persistence.RoleTenantAdmin, t.ID},
-		{seedAgentEmail, seedAgentSecret, "Demo Agent", persistence.RoleAgent, t.ID},
-	}
-	for _, su := range users {
+	for _, su := range seedUsers {
 		_, err := s.dir.UserByEmail(ctx, su.email)
 		if err == nil {
 			continue
@@ -80,7 +82,10 @@ func (s *Service) Seed(ctx context.Context) (SeedReport, error) {
 		now := s.now()
 		u := persistence.User{
 			ID: s.ids.New(), Email: su.email, Name: su.name, PasswordHash: hash,
-			Role: su.role, TenantID: su.tenantID, Active: true, CreatedAt: now, UpdatedAt: now,
+			Role: su.role, Active: true, CreatedAt: now, UpdatedAt: now,
+		}
+		if su.role != persistence.RolePlatformAdmin {
+			u.TenantID = t.ID // the demo tenant's
 		}
 		if err := s.dir.CreateUser(ctx, u); err != nil && !errors.Is(err, persistence.ErrConflict) {
 			return r, fmt.Errorf("accounts: seed %s: %w", su.email, err)
@@ -96,11 +101,7 @@ func (s *Service) Seed(ctx context.Context) (SeedReport, error) {
 // while this list is not empty.
 func (s *Service) PublishedPasswordsInUse(ctx context.Context) ([]string, error) {
 	var inUse []string
-	for _, su := range []struct{ email, password string }{
-		{seedPlatformAdminEmail, seedPlatformAdminSecret},
-		{seedTenantAdminEmail, seedTenantAdminSecret},
-		{seedAgentEmail, seedAgentSecret},
-	} {
+	for _, su := range seedUsers {
 		u, err := s.dir.UserByEmail(ctx, su.email)
 		switch {
 		case errors.Is(err, persistence.ErrNotFound):

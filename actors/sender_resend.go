@@ -32,8 +32,6 @@ type resendDecided struct {
 	row persistence.OutboxMessage
 	ok  bool
 	err error
-	// held: the decision held Deps.Drain (a graceful stop waits for it).
-	held bool
 }
 
 func (*resendCheck) NotInfluenceReceiveTimeout()   {}
@@ -70,34 +68,28 @@ func (s *sender) resendFailed(ev *OutboundEvidence) {
 		defer cancel()
 		row, err := ob.Get(ctx, ev.MessageID)
 		if err != nil {
-			tell(&resendDecided{ev: ev, err: err, held: true})
+			tell(&resendDecided{ev: ev, err: err})
 			return
 		}
 		again, ok, why := resendOf(row, ev, tenantID, limit, sendBy(row), now)
-		if !ok {
-			if why != "" {
-				d.Log.Info("Meta failed a message it had accepted; not sending it again", "tenant", tenantID,
-					"message", ev.MessageID, "wamid", ev.WAMID, "code", ev.Retry.Code, "why", why)
-			}
-			if again.State != row.State {
-				err = transition(ctx, ob, row.State, again, false) // what reached Meta, settled
-			}
-			tell(&resendDecided{ev: ev, err: err, held: true})
-			return
+		if !ok && why != "" {
+			d.Log.Info("Meta failed a message it had accepted; not sending it again", "tenant", tenantID,
+				"message", ev.MessageID, "wamid", ev.WAMID, "code", ev.Retry.Code, "why", why)
 		}
-		if !sameRetraction(again, row) {
+		if rewritten(again, row) {
 			// Not patient: a busy row is read again by the next decision, which sees
 			// whatever moved it meanwhile.
 			err = transition(ctx, ob, row.State, again, false)
 		}
-		tell(&resendDecided{ev: ev, row: again, ok: err == nil, err: err, held: true})
+		tell(&resendDecided{ev: ev, row: again, ok: ok && err == nil, err: err})
 	})
 }
 
-// sameRetraction reports whether row is already queued again for every wamid again retracts
-// (an earlier decision's write landed).
-func sameRetraction(again, row persistence.OutboxMessage) bool {
-	return row.State == persistence.OutboxQueued && slices.Equal(again.Retracted, row.Retracted)
+// rewritten reports whether the decision changed the row: queued it again, or settled what
+// reached Meta. Not when an earlier decision's write already landed (resendOf returns the
+// stored row), or when there was nothing to do.
+func rewritten(again, row persistence.OutboxMessage) bool {
+	return again.State != row.State || !slices.Equal(again.Retracted, row.Retracted)
 }
 
 // resendLater looks at ev again shortly; the grain does not passivate meanwhile.
@@ -174,9 +166,7 @@ func resendWait(n int) time.Duration {
 // conversation is told to start the message over; a store error is tried again.
 func (s *sender) resendDone(r *resendDecided) {
 	delete(s.resends, r.ev.MessageID)
-	if r.held {
-		s.d.Drain.end()
-	}
+	s.d.Drain.end() // every decision held it (resendFailed)
 	switch {
 	case errors.Is(r.err, persistence.ErrNotFound):
 		// Pruned, or not ours at all (another app on the number set the same callback data).

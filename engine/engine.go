@@ -172,7 +172,7 @@ func (e *Engine) wire(ctx context.Context) error {
 			webhook.Path: {Method: fasthttp.MethodPost, Config: fasthttp.RequestConfig{MaxRequestBodySize: int(cfg.WebhookBodyLimit)}},
 			// A phone on a slow network needs more than 30 s for 16 MiB; only a caller whose
 			// bearer token verifies gets that much.
-			rest.MediaUploadPath: {Method: fasthttp.MethodPost, Admit: bearerAuthenticates(e.accounts),
+			rest.MediaUploadPath: {Method: fasthttp.MethodPost, Admit: api.AdmitUpload,
 				Config: fasthttp.RequestConfig{MaxRequestBodySize: int(cfg.MediaUploadLimit), ReadTimeout: 2 * time.Minute}},
 		}),
 		// The request line and headers must fit (fasthttp's default, stated): beyond it the

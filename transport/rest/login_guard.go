@@ -46,7 +46,7 @@ func (s *Server) loginGuard(ctx *fasthttp.RequestCtx, email string) loginGuard {
 	}
 	account := accountKey(email)
 	return loginGuard{
-		s: s, account: account, pair: account + "|" + edge.KeyByIP(s.opts.TrustProxy)(ctx),
+		s: s, account: account, pair: account + "|" + s.ipKey(ctx),
 		accountRule: rule,
 		// One failure marks the address as failing on the account for the window.
 		pairRule:     ratelimit.Rule{Name: rule.Name + "_ip", Limit: 1, Window: rule.Window},

@@ -16,9 +16,10 @@ func metricsGuard(token string, next fasthttp.RequestHandler) fasthttp.RequestHa
 	if token == "" {
 		return next
 	}
-	want := []byte("Bearer " + token)
+	want := []byte(token)
 	return func(ctx *fasthttp.RequestCtx) {
-		if subtle.ConstantTimeCompare(ctx.Request.Header.Peek(fasthttp.HeaderAuthorization), want) != 1 {
+		got, _ := bearer(ctx) // the scheme read as every bearer is (case, spaces)
+		if subtle.ConstantTimeCompare([]byte(got), want) != 1 {
 			httpx.Fail(ctx, httpx.NewError(http.StatusUnauthorized, httpx.CodeUnauthorized, "GET /metrics needs the metrics token"))
 			return
 		}

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
 	"github.com/switchboard/switchboard/auth"
 	"github.com/switchboard/switchboard/transport/edge"
 	"github.com/switchboard/switchboard/transport/httpx"
-	"github.com/switchboard/switchboard/transport/ratelimit"
 )
 
 const principalKey = "switchboard.principal"
@@ -58,26 +58,41 @@ func (s *Server) requireAuth(next fasthttp.RequestHandler) fasthttp.RequestHandl
 // once a user is known, and without this, token probing and anonymous load went unlimited.
 // Valid tokens never count, so users behind one address are not held back by each other.
 func (s *Server) tooManyAuthFailures(ctx *fasthttp.RequestCtx) bool {
-	return s.overLimit(ctx, s.opts.RateAuthFailures, edge.KeyByIP(s.opts.TrustProxy)(ctx), "Too many requests without a valid token")
-}
-
-// overLimit counts one request against rule for key and, beyond it, answers 429 (what)
-// and reports true. For limits whose key is known only inside a handler; the others are
-// edge.RateLimit middleware.
-func (s *Server) overLimit(ctx *fasthttp.RequestCtx, rule ratelimit.Rule, key, what string) bool {
+	rule := s.opts.RateAuthFailures
 	if s.opts.Limiter == nil || rule.Limit == 0 {
 		return false
 	}
-	d, err := s.opts.Limiter.Allow(context.Background(), rule, key)
+	d, err := s.opts.Limiter.Allow(context.Background(), rule, s.ipKey(ctx))
 	if err != nil || d.Allowed {
 		return false // a limiter in trouble lets requests through, as edge.RateLimit does
 	}
-	edge.Limited(ctx, d.RetryAfter, what)
+	edge.Limited(ctx, d.RetryAfter, "Too many requests without a valid token")
 	return true
 }
 
-func bearer(ctx *fasthttp.RequestCtx) (string, bool) {
-	h := string(ctx.Request.Header.Peek(fasthttp.HeaderAuthorization))
+// AdmitUpload reports, from the request's headers alone, whether its bearer token
+// authenticates (a user still active in an active tenant): the server's HeaderReceived gives
+// only such an upload MEDIA_UPLOAD_LIMIT (edge.RouteBounds.Admit), before the body is read.
+// requireAuth checks it again once the body is in.
+func (s *Server) AdmitUpload(h *fasthttp.RequestHeader) bool {
+	token, ok := bearerOf(h)
+	if !ok || s.accounts == nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), admitTimeout)
+	defer cancel()
+	_, err := s.accounts.Authenticate(ctx, token)
+	return err == nil
+}
+
+// admitTimeout bounds the directory read behind an upload's admission (rare: Authenticate
+// answers from its cache on the hot path).
+const admitTimeout = 2 * time.Second
+
+func bearer(ctx *fasthttp.RequestCtx) (string, bool) { return bearerOf(&ctx.Request.Header) }
+
+func bearerOf(rh *fasthttp.RequestHeader) (string, bool) {
+	h := string(rh.Peek(fasthttp.HeaderAuthorization))
 	scheme, token, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 		return "", false

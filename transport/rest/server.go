@@ -83,6 +83,8 @@ type Server struct {
 	started        time.Time
 	handler        fasthttp.RequestHandler
 	uploads        chan struct{} // media uploads in flight (maxUploadsInFlight)
+	// ipKey is the client's rate-limit key (edge.KeyByIP), for every per-IP limit.
+	ipKey func(*fasthttp.RequestCtx) string
 	// routes lists the router's routes by method (path parameters as {name}): what
 	// openapi.json must describe (TestOpenAPICoversEveryRoute).
 	routes map[string][]string
@@ -97,7 +99,7 @@ func New(opts Options) *Server {
 		opts.Logger = slog.Default()
 	}
 	s := &Server{accounts: opts.Accounts, opts: opts, requestTimeout: opts.RequestTimeout, started: time.Now(),
-		uploads: make(chan struct{}, maxUploadsInFlight)}
+		uploads: make(chan struct{}, maxUploadsInFlight), ipKey: edge.KeyByIP(opts.TrustProxy)}
 
 	r := router.New()
 	r.SaveMatchedRoutePath = true
@@ -112,7 +114,7 @@ func New(opts Options) *Server {
 	}
 	r.PanicHandler = nil // edge.Recover answers panics with the JSON envelope
 
-	ipKey := edge.KeyByIP(opts.TrustProxy)
+	ipKey := s.ipKey
 	api := func(h fasthttp.RequestHandler, mws ...httpx.Middleware) fasthttp.RequestHandler {
 		return httpx.Chain(h, append([]httpx.Middleware{edge.BodyLimit(opts.APIBodyLimit)}, mws...)...)
 	}

@@ -61,7 +61,7 @@ func RouteConfig(routes map[string]RouteBounds) func(*fasthttp.RequestHeader) fa
 		if i := bytes.IndexByte(uri, '?'); i >= 0 {
 			uri = uri[:i]
 		}
-		r, ok := routes[string(uri)] // the conversion does not allocate in a lookup
+		r, ok := routes[string(withoutTrailingSlash(uri))] // the conversion does not allocate in a lookup
 		if !ok || string(h.Method()) != r.Method || (r.Admit != nil && !r.Admit(h)) {
 			return fasthttp.RequestConfig{} // zero: the server's
 		}

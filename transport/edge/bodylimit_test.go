@@ -98,7 +98,8 @@ func TestRouteConfigChoosesByPath(t *testing.T) {
 		{"POST", "/api/v1/media", "", 0},
 		{"POST", "/api/v1/media", "Bearer forged", 0},
 		{"PUT", "/api/v1/media", "Bearer ok", 0},
-		{"POST", "/api/v1/media/", "Bearer ok", 0},
+		{"POST", "/api/v1/media/", "Bearer ok", 16 << 20}, // routed as /api/v1/media (TrailingSlash)
+		{"POST", "/api/v1/media//", "Bearer ok", 0},
 		{"POST", "/api/v1/media2", "Bearer ok", 0},
 		{"POST", "/api/v1/webhook", "", 3 << 20},
 		{"GET", "/api/v1/webhook", "", 0},

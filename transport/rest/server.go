@@ -170,7 +170,7 @@ func New(opts Options) *Server {
 		mws = append(mws, opts.Metrics.Middleware())
 	}
 	mws = append(mws, edge.SecurityHeaders(), edge.CORS(opts.CORSOrigins), edge.HPP())
-	s.handler = httpx.Chain(r.Handler, mws...)
+	s.handler = httpx.Chain(edge.TrailingSlash(r.Handler), mws...)
 	return s
 }
 

@@ -20,8 +20,10 @@ func (p Principal) CanSeeTenant(tenantID string) bool {
 }
 
 // TenantScope resolves which tenant a tenant-scoped request acts on. Platform admins name it
-// with ?tenantId= (empty = all tenants for listings); everyone else is pinned to their own
-// tenant, and naming another one is ErrNotVisible.
+// with ?tenantId= (empty is returned as is: the tenant-scoped lists refuse it with a 400, as
+// each tenant's conversations and templates live in that tenant's actors and a listing of
+// every tenant would ask them all); everyone else is pinned to their own tenant, and naming
+// another one is ErrNotVisible.
 func (p Principal) TenantScope(requested string) (string, error) {
 	if p.IsPlatformAdmin() {
 		return requested, nil

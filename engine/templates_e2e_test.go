@@ -84,6 +84,12 @@ func templateSync(t *testing.T, b enginetest.Backend) {
 	if views, _ := list(tenantAdmin, "?status=PAUSED"); len(views) != 2 || views[0].Name != "aviso_008" || views[1].Name != "weekly_deals" {
 		t.Fatalf("paused: %+v", views)
 	}
+	if views, _ := list(tenantAdmin, "?status=in_appeal"); len(views) != 0 {
+		t.Fatalf("a documented status no template has: %+v", views)
+	}
+	if res := r.Get("/api/v1/templates?status=aproved", tenantAdmin); res.Status != 400 || res.Code() != "validation_failed" {
+		t.Fatalf("a misspelt status: %d %s", res.Status, res.Body)
+	}
 	tenantB := addTenantB(t, r.Node)
 	if res := r.Get("/api/v1/templates?tenantId="+tenantB.ID, tenantAdmin); res.Status != 404 {
 		t.Fatalf("another tenant's templates: %d %s", res.Status, res.Body)

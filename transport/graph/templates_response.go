@@ -18,6 +18,11 @@ const (
 	ParameterFormatNamed      = "NAMED"
 )
 
+// TemplateStatuses are the statuses Meta documents for a template (WHATSAPP.md): an open
+// list, kept for validating filters, never for refusing what Meta sends.
+var TemplateStatuses = []string{TemplateApproved, TemplatePending, TemplateRejected, TemplatePaused, TemplateDisabled,
+	"IN_APPEAL", "PENDING_DELETION", "DELETED", "ARCHIVED", "LIMIT_EXCEEDED", "FLAGGED", "LOCKED", "REINSTATED"}
+
 // TemplateFields is what template sync asks GET /{waba_id}/message_templates for.
 const TemplateFields = "name,status,category,language,components,parameter_format,quality_score,rejected_reason,sub_category,previous_category"
 

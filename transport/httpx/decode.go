@@ -39,7 +39,7 @@ func DecodeJSON(ctx *fasthttp.RequestCtx, dst any) error {
 func decodeError(err error) error {
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) {
-		field := typeErr.Field
+		field := fieldPath(typeErr.Field)
 		if field == "" {
 			return NewError(http.StatusBadRequest, CodeInvalidJSON,
 				fmt.Sprintf("Request body must be a JSON object, not %s", typeErr.Value))
@@ -58,6 +58,24 @@ func decodeError(err error) error {
 			Detail{Field: name, Message: "unknown field"})
 	}
 	return NewError(http.StatusBadRequest, CodeInvalidJSON, "Request body is not valid JSON")
+}
+
+// fieldPath writes the decoder's path of a member (parts.1.items.0.n) as the handlers'
+// validation details write theirs (parts[1].items[0].n), so a client sees one spelling of
+// a field whichever check refused it.
+func fieldPath(decoder string) string {
+	var b strings.Builder
+	for i, seg := range strings.Split(decoder, ".") {
+		switch {
+		case seg != "" && strings.Trim(seg, "0123456789") == "" && i > 0:
+			b.WriteString("[" + seg + "]")
+		case i > 0:
+			b.WriteString("." + seg)
+		default:
+			b.WriteString(seg)
+		}
+	}
+	return b.String()
 }
 
 func jsonKind(goKind string) string {

@@ -34,9 +34,12 @@ func NewPagination(total int, p persistence.Page) Pagination {
 	}
 }
 
+// successBody and errorBody always carry every member API.md's envelope names (message,
+// details), empty or not: clients of the platform this replaces read them unguarded
+// (`res.message`, `err.error.details.map(...)`).
 type successBody struct {
 	Success    bool        `json:"success"`
-	Message    string      `json:"message,omitempty"`
+	Message    string      `json:"message"`
 	Data       any         `json:"data"`
 	Pagination *Pagination `json:"pagination,omitempty"`
 }
@@ -49,7 +52,7 @@ type errorBody struct {
 
 type errorInfo struct {
 	Code      string   `json:"code"`
-	Details   []Detail `json:"details,omitempty"`
+	Details   []Detail `json:"details"`
 	RequestID string   `json:"requestId,omitempty"`
 }
 
@@ -59,8 +62,8 @@ func OK(ctx *fasthttp.RequestCtx, status int, message string, data any) {
 }
 
 // List writes a list envelope with pagination.
-func List(ctx *fasthttp.RequestCtx, data any, p Pagination) {
-	writeJSON(ctx, http.StatusOK, successBody{Success: true, Data: data, Pagination: &p})
+func List(ctx *fasthttp.RequestCtx, message string, data any, p Pagination) {
+	writeJSON(ctx, http.StatusOK, successBody{Success: true, Message: message, Data: data, Pagination: &p})
 }
 
 // Fail writes err as an error envelope. An *Error is written as it is; persistence's
@@ -81,9 +84,13 @@ func Fail(ctx *fasthttp.RequestCtx, err error) {
 	if e.RetryAfterSeconds > 0 {
 		ctx.Response.Header.Set("Retry-After", strconv.Itoa(e.RetryAfterSeconds))
 	}
+	details := e.Details
+	if details == nil {
+		details = []Detail{}
+	}
 	writeJSON(ctx, e.Status, errorBody{
 		Message: e.Message,
-		Error:   errorInfo{Code: e.Code, Details: e.Details, RequestID: RequestID(ctx)},
+		Error:   errorInfo{Code: e.Code, Details: details, RequestID: RequestID(ctx)},
 	})
 }
 
@@ -93,7 +100,7 @@ func writeJSON(ctx *fasthttp.RequestCtx, status int, body any) {
 		// Only a handler bug (an unencodable value) gets here; say so without recursion.
 		slog.Error("encode response", "request_id", RequestID(ctx), "err", err)
 		status = http.StatusInternalServerError
-		b = []byte(`{"success":false,"message":"Internal server error","error":{"code":"internal_error"}}`)
+		b = []byte(`{"success":false,"message":"Internal server error","error":{"code":"internal_error","details":[]}}`)
 	}
 	ctx.SetStatusCode(status)
 	ctx.SetContentType("application/json; charset=utf-8")

@@ -95,7 +95,7 @@ func (s *Server) me(ctx *fasthttp.RequestCtx, c context.Context) {
 		tv := viewTenant(*prof.Tenant)
 		v.Tenant = &tv
 	}
-	httpx.OK(ctx, http.StatusOK, "", map[string]any{"user": v})
+	httpx.OK(ctx, http.StatusOK, "Current user", map[string]any{"user": v})
 }
 
 func deref(s *string) string {

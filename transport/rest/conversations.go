@@ -53,7 +53,7 @@ func (s *Server) listConversations(ctx *fasthttp.RequestCtx, c context.Context) 
 	q := &actors.QueryConversations{Page: page.Page, Limit: page.Limit}
 	var details []httpx.Detail
 	if tenantID == "" {
-		details = append(details, httpx.Detail{Field: "tenantId", Message: "is required for platform admins"})
+		details = append(details, httpx.Detail{Field: "tenantId", Message: "is required for a platform admin"})
 	}
 	args := ctx.QueryArgs()
 	if v := string(args.Peek("status")); v != "" {
@@ -102,7 +102,7 @@ func (s *Server) listConversations(ctx *fasthttp.RequestCtx, c context.Context) 
 	for i, it := range res.Items {
 		views[i] = viewConversation(it, now)
 	}
-	httpx.List(ctx, views, httpx.NewPagination(res.Total, page))
+	httpx.List(ctx, "Conversations", views, httpx.NewPagination(res.Total, page))
 }
 
 // conversationOf resolves the :id parameter to a conversation the caller may see. Ids of
@@ -134,7 +134,7 @@ func (s *Server) conversationCall(ctx *fasthttp.RequestCtx, message string, call
 }
 
 func (s *Server) getConversation(ctx *fasthttp.RequestCtx, c context.Context) {
-	s.conversationCall(ctx, "", func(tenantID, key string) (*actors.ConversationSummary, error) {
+	s.conversationCall(ctx, "Conversation", func(tenantID, key string) (*actors.ConversationSummary, error) {
 		return s.opts.Actors.Conversation(c, tenantID, key)
 	})
 }
@@ -253,5 +253,5 @@ func (s *Server) listMessages(ctx *fasthttp.RequestCtx, c context.Context) {
 		s.fail(ctx, err)
 		return
 	}
-	httpx.List(ctx, res.Messages, httpx.NewPagination(res.Total, page))
+	httpx.List(ctx, "Messages", res.Messages, httpx.NewPagination(res.Total, page))
 }

@@ -44,7 +44,7 @@ func (s *Server) health(ctx *fasthttp.RequestCtx, c context.Context) {
 	} else if rep.Redis.Status == "down" {
 		rep.Status = "degraded"
 	}
-	httpx.OK(ctx, status, "", rep)
+	httpx.OK(ctx, status, "Health: "+rep.Status, rep)
 }
 
 func probe(c context.Context, ping func(context.Context) error) dependency {

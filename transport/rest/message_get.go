@@ -101,5 +101,5 @@ func (s *Server) getMessage(ctx *fasthttp.RequestCtx, c context.Context) {
 			return
 		}
 	}
-	httpx.OK(ctx, http.StatusOK, "", detail)
+	httpx.OK(ctx, http.StatusOK, "Message", detail)
 }

@@ -97,6 +97,11 @@ func (s *Server) listTemplates(ctx *fasthttp.RequestCtx, c context.Context) {
 		s.fail(ctx, err)
 		return
 	}
+	if status != "" && !templateStatusKnown(status, st.Templates) {
+		s.fail(ctx, httpx.Validation(httpx.Detail{Field: "status",
+			Message: "must be a template status: " + strings.Join(graph.TemplateStatuses, ", ")}))
+		return
+	}
 	views := []templateView{}
 	for _, t := range st.Templates {
 		if status != "" && t.Status != status {
@@ -115,7 +120,7 @@ func (s *Server) listTemplates(ctx *fasthttp.RequestCtx, c context.Context) {
 	})
 	total := len(views)
 	from := min(page.Skip(), total)
-	httpx.List(ctx, views[from:min(from+page.Limit, total)], httpx.NewPagination(total, page))
+	httpx.List(ctx, "Templates", views[from:min(from+page.Limit, total)], httpx.NewPagination(total, page))
 }
 
 // syncTemplates is POST /templates/sync (platform admin, the tenant's admin).
@@ -177,4 +182,19 @@ func metaRefused(err error, code, what string) error {
 		e.RetryAfterSeconds = 5
 		return e
 	}
+}
+
+// templateStatusKnown reports whether ?status= names a status Meta documents or one a stored
+// template has (Meta's list is open: a status it adds later is filterable once it arrives),
+// so a misspelt filter is a 400 rather than an empty page that looks like "no templates".
+func templateStatusKnown(status string, stored map[string]actors.TemplateState) bool {
+	if slices.Contains(graph.TemplateStatuses, status) {
+		return true
+	}
+	for _, t := range stored {
+		if t.Status == status {
+			return true
+		}
+	}
+	return false
 }

@@ -42,5 +42,5 @@ func (s *Server) listTenants(ctx *fasthttp.RequestCtx, c context.Context) {
 	for i, t := range ts {
 		views[i] = viewTenant(t)
 	}
-	httpx.List(ctx, views, httpx.NewPagination(total, page))
+	httpx.List(ctx, "Tenants", views, httpx.NewPagination(total, page))
 }

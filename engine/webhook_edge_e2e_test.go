@@ -53,6 +53,26 @@ func TestUnknownNumberIsDeadLettered(t *testing.T) {
 	}
 }
 
+// A signed message dated past year 9999 (no store can encode that time) is stored dated by
+// its arrival, and its conversation goes on: before, the conversation could never be
+// written again, and its lane retried the message for ever, holding up every customer
+// hashed to the same lane and the replay at each restart.
+func TestImplausibleTimestampDoesNotWedgeItsConversation(t *testing.T) {
+	n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded})
+	n.Seed()
+	admin := n.Login(adminEmail, adminPassword)
+	const user = "5511900000077"
+	for i, ts := range []int64{253402300800, 1767225600} {
+		if r := postWebhook(t, n, inboundText(user, "wamid.ts."+itoa(int64(i)), "hi", ts)); r.Status != 200 {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+	}
+	waitProcessed(t, n, 2)
+	if got := messages(t, n, admin, actors.ConversationID(demoTenantID(t, n), user)); len(got) != 2 {
+		t.Fatalf("stored %d of 2 messages: %+v", len(got), got)
+	}
+}
+
 // The inbox listing: newest activity first, filters, search, pagination, assignment and
 // mark-read as an agent sees them.
 func TestConversationListing(t *testing.T) {

@@ -255,6 +255,11 @@ func (p *Processor) deadLetter(ctx context.Context, e persistence.InboxEntry, re
 
 // route parses an entry and queues its grain calls.
 func (p *Processor) route(ctx context.Context, e persistence.InboxEntry, t *tracked) error {
+	if e.ReceivedAt.IsZero() {
+		// The edge always stamps its entries; one stored without (by hand) is dated now, so
+		// the times it states are still bounded (graph.Timestamp.At).
+		e.ReceivedAt = time.Now().UTC()
+	}
 	w, err := graph.ParseWebhook(e.Body)
 	if err != nil {
 		return p.deadLetter(ctx, e, "unparseable webhook: "+err.Error(), e.Body)
@@ -303,7 +308,7 @@ func (p *Processor) routeChange(ctx context.Context, e persistence.InboxEntry, t
 	if !ok {
 		return p.deadLetter(ctx, e, fmt.Sprintf("no tenant for %s %q (field %s)", kindName(kind), key, c.Field), change(entry, c))
 	}
-	ev, err := tenantEvent(p.log, wabaID, entry, c)
+	ev, err := tenantEvent(p.log, wabaID, entry, c, e.ReceivedAt)
 	if err != nil {
 		return p.deadLetter(ctx, e, "malformed "+c.Field+" value: "+err.Error(), change(entry, c))
 	}

@@ -46,7 +46,7 @@ func (p *Processor) routeMessages(ctx context.Context, e persistence.InboxEntry,
 			unroutable = append(unroutable, "message "+m.ID+" has no sender")
 			continue
 		}
-		d.Messages = append(d.Messages, toMessage(m, m.Raw))
+		d.Messages = append(d.Messages, toMessage(m, m.Raw, e.ReceivedAt))
 	}
 	for i := range v.Statuses {
 		s := &v.Statuses[i]
@@ -60,9 +60,10 @@ func (p *Processor) routeMessages(ctx context.Context, e persistence.InboxEntry,
 			unroutable = append(unroutable, "status of "+s.ID+" has no recipient")
 			continue
 		}
-		d.Statuses = append(d.Statuses, toStatus(s))
+		d.Statuses = append(d.Statuses, toStatus(s, e.ReceivedAt))
 	}
-	for _, up := range v.UserPreferences {
+	for i := range v.UserPreferences {
+		up := &v.UserPreferences[i]
 		ct := findContact(v.Contacts, up.WaID, up.UserID)
 		ct.WaID, ct.UserID = firstOf(ct.WaID, up.WaID), firstOf(ct.UserID, up.UserID)
 		d, err := r.delivery(ct)
@@ -73,7 +74,7 @@ func (p *Processor) routeMessages(ctx context.Context, e persistence.InboxEntry,
 			unroutable = append(unroutable, "user preference without user")
 			continue
 		}
-		d.Preferences = append(d.Preferences, actors.PreferenceUpdate{Category: up.Category, Value: up.Value, Timestamp: up.Timestamp.Time()})
+		d.Preferences = append(d.Preferences, toPreference(up, e.ReceivedAt))
 	}
 	if len(unroutable) > 0 {
 		if err := p.deadLetter(ctx, e, fmt.Sprint(unroutable), change(entry, c)); err != nil {

@@ -73,6 +73,32 @@ func TestImplausibleTimestampDoesNotWedgeItsConversation(t *testing.T) {
 	}
 }
 
+// Ana's user_changed_number notice (no contacts block) batched with a status to Bruno (whose
+// contact Meta adds to status values since 2026) lands in Ana's conversation: before, the
+// change's lone contact was taken as the notice's sender, so Bruno was marked as having
+// changed number and Ana's conversation was never created.
+func TestNumberChangeBatchedWithAStatusStaysWithItsSender(t *testing.T) {
+	n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded})
+	n.Seed()
+	tenantA := demoTenantID(t, n)
+	admin := n.Login(adminEmail, adminPassword)
+	const ana, bruno = "5511987654321", "5521998877665"
+	body := []byte(`{"object":"whatsapp_business_account","entry":[{"id":"104996122399160","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550123456","phone_number_id":"109881335267193"},` +
+		`"contacts":[{"profile":{"name":"Bruno"},"wa_id":"` + bruno + `","user_id":"BR.1234567890"}],` +
+		`"statuses":[{"id":"wamid.out.bruno","status":"delivered","timestamp":"1767229001","recipient_id":"` + bruno + `","biz_opaque_callback_data":"m-bruno"}],` +
+		`"messages":[{"from":"` + ana + `","id":"wamid.sys.ana","timestamp":"1767229002","type":"system","system":{"body":"User Ana changed from ` + ana + ` to 5511976543210","wa_id":"5511976543210","type":"user_changed_number"}}]}}]}]}`)
+	if r := postWebhook(t, n, body); r.Status != 200 {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	waitProcessed(t, n, 1)
+	var anas, brunos struct{ Conversation conversationView }
+	n.Get("/api/v1/conversations/"+actors.ConversationID(tenantA, ana), admin).Data(t, &anas)
+	n.Get("/api/v1/conversations/"+actors.ConversationID(tenantA, bruno), admin).Data(t, &brunos)
+	if anas.Conversation.Contact.ChangedNumberTo != "5511976543210" || brunos.Conversation.Contact.ChangedNumberTo != "" {
+		t.Fatalf("Ana changed number to %q, Bruno to %q", anas.Conversation.Contact.ChangedNumberTo, brunos.Conversation.Contact.ChangedNumberTo)
+	}
+}
+
 // The inbox listing: newest activity first, filters, search, pagination, assignment and
 // mark-read as an agent sees them.
 func TestConversationListing(t *testing.T) {

@@ -99,6 +99,25 @@ func TestNumberChangeBatchedWithAStatusStaysWithItsSender(t *testing.T) {
 	}
 }
 
+// A product inquiry's message, as the API shows it, names the catalog product the customer
+// asked about (it was dropped: only the replied-to id was kept).
+func TestProductInquiryShowsItsProduct(t *testing.T) {
+	n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded})
+	n.Seed()
+	admin := n.Login(adminEmail, adminPassword)
+	body := strings.Replace(string(inboundText(userWaID, "wamid.inquiry", "In stock?", 1767225600)), `"type":"text"`,
+		`"type":"text","context":{"from":"15550123456","id":"wamid.catalog","referred_product":{"catalog_id":"CAT-77","product_retailer_id":"SKU-123"}}`, 1)
+	if r := postWebhook(t, n, []byte(body)); r.Status != 200 {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	waitProcessed(t, n, 1)
+	got := messages(t, n, admin, actors.ConversationID(demoTenantID(t, n), userWaID))
+	if len(got) != 1 || got[0].Context == nil || got[0].Context.ReferredProduct == nil ||
+		*got[0].Context.ReferredProduct != (struct{ CatalogID, ProductRetailerID string }{"CAT-77", "SKU-123"}) {
+		t.Fatalf("messages: %+v", got)
+	}
+}
+
 // The inbox listing: newest activity first, filters, search, pagination, assignment and
 // mark-read as an agent sees them.
 func TestConversationListing(t *testing.T) {

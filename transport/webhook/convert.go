@@ -22,6 +22,9 @@ func toMessage(m *graph.Message, raw json.RawMessage, received time.Time) actors
 		out.Context = &actors.MessageContext{
 			ReplyTo: m.Context.ID, Forwarded: m.Context.Forwarded, FrequentlyForwarded: m.Context.FrequentlyForwarded,
 		}
+		if p := m.Context.Product(); p != nil {
+			out.Context.ReferredProduct = &actors.ReferredProduct{CatalogID: string(p.CatalogID), ProductRetailerID: string(p.ProductRetailerID)}
+		}
 	}
 	if len(m.Errors) > 0 {
 		out.Error = toError(m.Errors[0])

@@ -3,12 +3,14 @@ package webhook
 import (
 	"bytes"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	json "github.com/goccy/go-json"
 
+	"github.com/switchboard/switchboard/actors"
 	"github.com/switchboard/switchboard/internal/fixtures"
 	"github.com/switchboard/switchboard/transport/graph"
 )
@@ -163,6 +165,40 @@ func TestImplausibleTimesAreDatedByArrival(t *testing.T) {
 			}
 			if _, err := json.Marshal(msg); err != nil {
 				t.Fatalf("the message cannot be stored: %v", err)
+			}
+		})
+	}
+}
+
+// A product inquiry (WHATSAPP.md §1.5: context {from, id, referred_product}) keeps the
+// product the customer asked about; a reply without one, or a referred_product in a shape
+// that is no product, converts without it.
+func TestProductInquiryKeepsItsProduct(t *testing.T) {
+	for _, tc := range []struct {
+		name, context string
+		want          *actors.ReferredProduct
+	}{
+		{"product inquiry", `{"from":"15550123456","id":"wamid.c","referred_product":{"catalog_id":"CAT-77","product_retailer_id":"SKU-123"}}`,
+			&actors.ReferredProduct{CatalogID: "CAT-77", ProductRetailerID: "SKU-123"}},
+		{"numeric ids", `{"id":"wamid.c","referred_product":{"catalog_id":77,"product_retailer_id":123}}`,
+			&actors.ReferredProduct{CatalogID: "77", ProductRetailerID: "123"}},
+		{"plain reply", `{"from":"15550123456","id":"wamid.c"}`, nil},
+		{"not a product", `{"id":"wamid.c","referred_product":"SKU-123"}`, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := `{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"1"},` +
+				`"messages":[{"from":"5511987654321","id":"wamid.q","timestamp":"1767225600","type":"text","text":{"body":"In stock?"},"context":` + tc.context + `}]}}]}]}`
+			w, err := graph.ParseWebhook([]byte(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := w.Entry[0].Changes[0].MessagesValue()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := toMessage(&v.Messages[0], v.Messages[0].Raw, testReceived).Context
+			if got == nil || got.ReplyTo != "wamid.c" || !reflect.DeepEqual(got.ReferredProduct, tc.want) {
+				t.Fatalf("context %+v, want the reply to wamid.c with product %+v", got, tc.want)
 			}
 		})
 	}

@@ -118,6 +118,11 @@ func (g *conversationGrain) handle(c *cluster.Context, msg any) {
 	}
 	switch m := msg.(type) {
 	case *Deliver:
+		if bad := m.unstorable(); bad != "" {
+			g.d.Log.Error("delivery refused: a time no snapshot can encode", "conversation", g.identity, "record", bad)
+			c.Reply().Fail(FailureInvalid, "unstorable time: "+bad)
+			return
+		}
 		if g.version == 0 && !g.dirty && !g.flushing && len(m.Messages) == 0 && len(m.Preferences) == 0 && !namesOurMessage(m.Statuses) {
 			// Statuses of messages the engine never sent, to a customer it has no
 			// conversation with (another app on the same WABA): Meta says to ignore them,
@@ -251,7 +256,11 @@ func (g *conversationGrain) flush(c *cluster.Context) {
 	}
 	w, err := g.takeWrite()
 	if err != nil {
-		g.fail(c, err)
+		// The state cannot be encoded: no flush of it could ever succeed, and keeping it would
+		// fail every later change too. Drop it like a failed write: the next activation
+		// reloads what is durable.
+		g.d.Log.Error("conversation state cannot be encoded; unwritten changes dropped", "conversation", g.identity, "err", err)
+		g.abandon(c, FailureStore, err, nil)
 		return
 	}
 	if g.behind {
@@ -323,10 +332,12 @@ func (g *conversationGrain) stopping() {
 	}
 	if err != nil {
 		g.d.Log.Warn("conversation changes not written before stopping", "conversation", g.identity, "err", err)
+		replies := g.waiting // takeWrite failed before taking them
 		if w != nil {
-			for _, p := range w.done.replies {
-				p.r.Fail(cluster.FailureStopping, "conversation stopping")
-			}
+			replies = w.done.replies
+		}
+		for _, p := range replies {
+			p.r.Fail(cluster.FailureStopping, "conversation stopping")
 		}
 		return
 	}
@@ -372,13 +383,7 @@ func (g *conversationGrain) flushed(c *cluster.Context, f *flushDone) {
 			code = cluster.FailureMoved
 		}
 		g.d.Log.Warn("conversation flush failed; stopping activation", "conversation", g.identity, "err", f.err)
-		for _, p := range append(f.replies, g.waiting...) {
-			p.r.Fail(code, f.err.Error())
-		}
-		g.waiting = nil
-		g.conv = nil
-		g.release(true)
-		c.Stop()
+		g.abandon(c, code, f.err, f.replies)
 		return
 	}
 	g.version = f.version
@@ -404,6 +409,19 @@ func (g *conversationGrain) flushed(c *cluster.Context, f *flushDone) {
 		g.flush(c)
 	}
 	g.release(false)
+}
+
+// abandon drops the in-memory state that is ahead of the store, answers code to everyone
+// waiting for it (replies of the write that failed, then those waiting for the next) and
+// stops the activation.
+func (g *conversationGrain) abandon(c *cluster.Context, code string, err error, replies []pendingReply) {
+	for _, p := range append(replies, g.waiting...) {
+		p.r.Fail(code, err.Error())
+	}
+	g.waiting, g.dirty = nil, false
+	g.conv = nil
+	g.release(true)
+	c.Stop()
 }
 
 func (g *conversationGrain) fail(c *cluster.Context, err error) {

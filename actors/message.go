@@ -73,11 +73,20 @@ type Message struct {
 	RevokedAt time.Time `json:"revokedAt,omitzero"`
 }
 
-// MessageContext links a message to the one it replies to, or marks it forwarded.
+// MessageContext links a message to the one it replies to, marks it forwarded, or names the
+// catalog product a customer asks about (a product inquiry).
 type MessageContext struct {
-	ReplyTo             string `json:"replyTo,omitempty"`
-	Forwarded           bool   `json:"forwarded,omitempty"`
-	FrequentlyForwarded bool   `json:"frequentlyForwarded,omitempty"`
+	ReplyTo             string           `json:"replyTo,omitempty"`
+	Forwarded           bool             `json:"forwarded,omitempty"`
+	FrequentlyForwarded bool             `json:"frequentlyForwarded,omitempty"`
+	ReferredProduct     *ReferredProduct `json:"referredProduct,omitempty"`
+}
+
+// ReferredProduct is the catalog item of a product inquiry: the catalog's id and the
+// business's own id of the product in it.
+type ReferredProduct struct {
+	CatalogID         string `json:"catalogId"`
+	ProductRetailerID string `json:"productRetailerId"`
 }
 
 // MessageError is Meta's error on a failed or unsupported message.

@@ -31,7 +31,8 @@ type Config struct {
 	RateLimitLoginAccount RateRule `env:"RATE_LIMIT_LOGIN_ACCOUNT" default:"10/15m" group:"Limits" doc:"Failed logins per account (the email asked for, known or not), as count/window. Beyond it, an address that failed on the account within the window is refused before its password is checked; other addresses keep their try, so a guesser with many IPs gets one guess per address and an attacker cannot lock the owner out."`
 	RateLimitSend         RateRule `env:"RATE_LIMIT_SEND" default:"60/1m" group:"Limits" doc:"Message sends per user, as count/window."`
 
-	WebhookProcess bool `env:"WEBHOOK_PROCESS" default:"true" group:"Limits" doc:"Process the webhook inbox on this node; false only stores webhooks (an ingest-only node, or a maintenance window): they are processed when a node with true starts."`
+	WebhookSweepAge time.Duration `env:"WEBHOOK_SWEEP_AGE" default:"2m" group:"Limits" doc:"How long an acknowledged webhook may stay unprocessed in the inbox before any processing node takes it up again (one a crashed node of the cluster had stored); every node looks about every quarter of this (at most 30s). Taking up one a live node still processes only costs work (deliveries are idempotent). 0 disables; else 1s..1h."`
+	WebhookProcess  bool          `env:"WEBHOOK_PROCESS" default:"true" group:"Limits" doc:"Process the webhook inbox on this node; false only stores webhooks (an ingest-only node, or a maintenance window): they are processed when a node with true starts."`
 
 	MongoDBURI      string `env:"MONGODB_URI" default:"" group:"Storage" doc:"MongoDB connection string; unset selects the embedded store in DATA_DIR."`
 	MongoDBDatabase string `env:"MONGODB_DATABASE" default:"" group:"Storage" doc:"Database name; empty takes it from MONGODB_URI, else 'switchboard'."`

@@ -156,6 +156,9 @@ func (c *Config) validate() []string {
 	if c.OutboundPauseFor < time.Second || c.OutboundPauseFor > 7*24*time.Hour {
 		bad("OUTBOUND_PAUSE_FOR", "%s is outside 1s..7d", c.OutboundPauseFor)
 	}
+	if c.WebhookSweepAge != 0 && (c.WebhookSweepAge < time.Second || c.WebhookSweepAge > time.Hour) {
+		bad("WEBHOOK_SWEEP_AGE", "%s is neither 0 nor within 1s..1h", c.WebhookSweepAge)
+	}
 	if c.WebhookCallbackURL != "" {
 		if u, err := url.Parse(c.WebhookCallbackURL); err != nil || u.Scheme == "" || u.Host == "" {
 			bad("WEBHOOK_CALLBACK_URL", "%q is not an absolute URL", c.WebhookCallbackURL)

@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -15,7 +16,9 @@ import (
 
 	"github.com/switchboard/switchboard/actors"
 	"github.com/switchboard/switchboard/engine/enginetest"
+	"github.com/switchboard/switchboard/internal/ids"
 	"github.com/switchboard/switchboard/internal/testenv"
+	"github.com/switchboard/switchboard/persistence"
 	"github.com/switchboard/switchboard/transport/graph"
 )
 
@@ -151,5 +154,30 @@ func TestCrashAfterAckLosesNothing(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// An entry a peer stored and acknowledged just before it crashed (appended to the shared
+// inbox, never submitted to this node) is taken up by this node's sweep once it is older than
+// WEBHOOK_SWEEP_AGE, without a restart. Before, only a start replayed pending entries.
+func TestCrashedPeersEntryIsTakenUp(t *testing.T) {
+	for _, b := range enginetest.Backends {
+		t.Run(string(b), func(t *testing.T) {
+			n := enginetest.Start(t, enginetest.Options{Backend: b, Env: map[string]string{"WEBHOOK_SWEEP_AGE": "1s"}})
+			n.Seed()
+			admin := n.Login(adminEmail, adminPassword)
+			const user = "5511900000088"
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			entry := persistence.InboxEntry{ID: ids.NewGenerator().New(), ReceivedAt: time.Now().UTC(),
+				Body: inboundText(user, "wamid.peer.1", "sent while the peer was up", 1767225600)}
+			if err := n.Engine.Store().Inbox().Append(ctx, []persistence.InboxEntry{entry}); err != nil {
+				t.Fatal(err)
+			}
+			waitProcessed(t, n, 1)
+			if got := messages(t, n, admin, actors.ConversationID(demoTenantID(t, n), user)); len(got) != 1 {
+				t.Fatalf("stored %d messages, want the peer's one", len(got))
+			}
+		})
 	}
 }

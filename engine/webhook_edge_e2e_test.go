@@ -53,6 +53,71 @@ func TestUnknownNumberIsDeadLettered(t *testing.T) {
 	}
 }
 
+// A signed message dated past year 9999 (no store can encode that time) is stored dated by
+// its arrival, and its conversation goes on: before, the conversation could never be
+// written again, and its lane retried the message for ever, holding up every customer
+// hashed to the same lane and the replay at each restart.
+func TestImplausibleTimestampDoesNotWedgeItsConversation(t *testing.T) {
+	n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded})
+	n.Seed()
+	admin := n.Login(adminEmail, adminPassword)
+	const user = "5511900000077"
+	for i, ts := range []int64{253402300800, 1767225600} {
+		if r := postWebhook(t, n, inboundText(user, "wamid.ts."+itoa(int64(i)), "hi", ts)); r.Status != 200 {
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+	}
+	waitProcessed(t, n, 2)
+	if got := messages(t, n, admin, actors.ConversationID(demoTenantID(t, n), user)); len(got) != 2 {
+		t.Fatalf("stored %d of 2 messages: %+v", len(got), got)
+	}
+}
+
+// Ana's user_changed_number notice (no contacts block) batched with a status to Bruno (whose
+// contact Meta adds to status values since 2026) lands in Ana's conversation: before, the
+// change's lone contact was taken as the notice's sender, so Bruno was marked as having
+// changed number and Ana's conversation was never created.
+func TestNumberChangeBatchedWithAStatusStaysWithItsSender(t *testing.T) {
+	n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded})
+	n.Seed()
+	tenantA := demoTenantID(t, n)
+	admin := n.Login(adminEmail, adminPassword)
+	const ana, bruno = "5511987654321", "5521998877665"
+	body := []byte(`{"object":"whatsapp_business_account","entry":[{"id":"104996122399160","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550123456","phone_number_id":"109881335267193"},` +
+		`"contacts":[{"profile":{"name":"Bruno"},"wa_id":"` + bruno + `","user_id":"BR.1234567890"}],` +
+		`"statuses":[{"id":"wamid.out.bruno","status":"delivered","timestamp":"1767229001","recipient_id":"` + bruno + `","biz_opaque_callback_data":"m-bruno"}],` +
+		`"messages":[{"from":"` + ana + `","id":"wamid.sys.ana","timestamp":"1767229002","type":"system","system":{"body":"User Ana changed from ` + ana + ` to 5511976543210","wa_id":"5511976543210","type":"user_changed_number"}}]}}]}]}`)
+	if r := postWebhook(t, n, body); r.Status != 200 {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	waitProcessed(t, n, 1)
+	var anas, brunos struct{ Conversation conversationView }
+	n.Get("/api/v1/conversations/"+actors.ConversationID(tenantA, ana), admin).Data(t, &anas)
+	n.Get("/api/v1/conversations/"+actors.ConversationID(tenantA, bruno), admin).Data(t, &brunos)
+	if anas.Conversation.Contact.ChangedNumberTo != "5511976543210" || brunos.Conversation.Contact.ChangedNumberTo != "" {
+		t.Fatalf("Ana changed number to %q, Bruno to %q", anas.Conversation.Contact.ChangedNumberTo, brunos.Conversation.Contact.ChangedNumberTo)
+	}
+}
+
+// A product inquiry's message, as the API shows it, names the catalog product the customer
+// asked about (it was dropped: only the replied-to id was kept).
+func TestProductInquiryShowsItsProduct(t *testing.T) {
+	n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded})
+	n.Seed()
+	admin := n.Login(adminEmail, adminPassword)
+	body := strings.Replace(string(inboundText(userWaID, "wamid.inquiry", "In stock?", 1767225600)), `"type":"text"`,
+		`"type":"text","context":{"from":"15550123456","id":"wamid.catalog","referred_product":{"catalog_id":"CAT-77","product_retailer_id":"SKU-123"}}`, 1)
+	if r := postWebhook(t, n, []byte(body)); r.Status != 200 {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	waitProcessed(t, n, 1)
+	got := messages(t, n, admin, actors.ConversationID(demoTenantID(t, n), userWaID))
+	if len(got) != 1 || got[0].Context == nil || got[0].Context.ReferredProduct == nil ||
+		*got[0].Context.ReferredProduct != (struct{ CatalogID, ProductRetailerID string }{"CAT-77", "SKU-123"}) {
+		t.Fatalf("messages: %+v", got)
+	}
+}
+
 // The inbox listing: newest activity first, filters, search, pagination, assignment and
 // mark-read as an agent sees them.
 func TestConversationListing(t *testing.T) {

@@ -88,8 +88,11 @@ type messageView struct {
 	ID, WAMID, Direction, Type, Text, Status string
 	RetractedWAMIDs                          []string
 	Content                                  json.RawMessage
-	Context                                  *struct{ ReplyTo string }
-	Error                                    *struct {
+	Context                                  *struct {
+		ReplyTo         string
+		ReferredProduct *struct{ CatalogID, ProductRetailerID string }
+	}
+	Error *struct {
 		Code  int
 		Title string
 	}

@@ -51,11 +51,29 @@ func (m *Message) UnmarshalJSON(b []byte) error {
 // MessageContext links a message to an earlier one: a reply (From+ID), a forward, or a
 // product inquiry.
 type MessageContext struct {
-	From                string          `json:"from"`
-	ID                  string          `json:"id"`
-	Forwarded           bool            `json:"forwarded"`
-	FrequentlyForwarded bool            `json:"frequently_forwarded"`
-	ReferredProduct     json.RawMessage `json:"referred_product"`
+	From                string `json:"from"`
+	ID                  string `json:"id"`
+	Forwarded           bool   `json:"forwarded"`
+	FrequentlyForwarded bool   `json:"frequently_forwarded"`
+	// ReferredProduct is kept raw: a shape the engine does not expect must not make the
+	// whole message undecodable. Product reads it.
+	ReferredProduct json.RawMessage `json:"referred_product"`
+}
+
+// ReferredProduct is the catalog item a product inquiry asks about (WHATSAPP.md §1.5).
+type ReferredProduct struct {
+	CatalogID         FlexString `json:"catalog_id"`
+	ProductRetailerID FlexString `json:"product_retailer_id"`
+}
+
+// Product is the product a product inquiry refers to; nil when the context names none (or
+// names it in a shape that is not a product).
+func (c *MessageContext) Product() *ReferredProduct {
+	var p ReferredProduct
+	if len(c.ReferredProduct) == 0 || json.Unmarshal(c.ReferredProduct, &p) != nil || (p.CatalogID == "" && p.ProductRetailerID == "") {
+		return nil
+	}
+	return &p
 }
 
 // Text is a text message's body.

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"log/slog"
+	"time"
 
 	json "github.com/goccy/go-json"
 
@@ -10,15 +11,19 @@ import (
 )
 
 // toMessage converts an inbound message to the domain's record. raw is the message object
-// as Meta sent it, from which the type-specific member is kept verbatim.
-func toMessage(m *graph.Message, raw json.RawMessage) actors.Message {
+// as Meta sent it, from which the type-specific member is kept verbatim; received is when
+// its webhook arrived, which stands in for an implausible timestamp (graph.Timestamp.At).
+func toMessage(m *graph.Message, raw json.RawMessage, received time.Time) actors.Message {
 	out := actors.Message{
 		ID: m.ID, WAMID: m.ID, Type: m.Type, Text: m.Preview(),
-		Timestamp: m.Timestamp.Time(), Referral: m.Referral,
+		Timestamp: m.Timestamp.At(received), Referral: m.Referral,
 	}
 	if m.Context != nil {
 		out.Context = &actors.MessageContext{
 			ReplyTo: m.Context.ID, Forwarded: m.Context.Forwarded, FrequentlyForwarded: m.Context.FrequentlyForwarded,
+		}
+		if p := m.Context.Product(); p != nil {
+			out.Context.ReferredProduct = &actors.ReferredProduct{CatalogID: string(p.CatalogID), ProductRetailerID: string(p.ProductRetailerID)}
 		}
 	}
 	if len(m.Errors) > 0 {
@@ -42,9 +47,9 @@ func toError(e graph.Error) *actors.MessageError {
 	return &actors.MessageError{Code: e.Code, Title: title, Details: e.ErrorData.Details}
 }
 
-func toStatus(s *graph.Status) actors.StatusUpdate {
+func toStatus(s *graph.Status, received time.Time) actors.StatusUpdate {
 	out := actors.StatusUpdate{
-		WAMID: s.ID, Status: s.Status, Timestamp: s.Timestamp.Time(), CallbackData: s.BizOpaqueCallbackData,
+		WAMID: s.ID, Status: s.Status, Timestamp: s.Timestamp.At(received), CallbackData: s.BizOpaqueCallbackData,
 	}
 	if len(s.Errors) > 0 {
 		out.Error = toError(s.Errors[0])
@@ -57,11 +62,16 @@ func toStatus(s *graph.Status) actors.StatusUpdate {
 	return out
 }
 
+func toPreference(up *graph.UserPreference, received time.Time) actors.PreferenceUpdate {
+	return actors.PreferenceUpdate{Category: up.Category, Value: up.Value, Timestamp: up.Timestamp.At(received)}
+}
+
 // tenantEvent converts a non-message change; fields the engine does not interpret are still
 // recorded, raw, as events. A value that does not decode is an error (a dead letter), but an
-// optional date that is not one is only logged: the event goes on without it.
-func tenantEvent(log *slog.Logger, wabaID string, e graph.Entry, c graph.Change) (actors.TenantEvent, error) {
-	ev := actors.TenantEvent{Field: c.Field, WABAID: wabaID, Time: e.Time.Time(), Raw: c.Value}
+// optional date that is not one is only logged: the event goes on without it. received is
+// when the webhook arrived (it stands in for an implausible entry time).
+func tenantEvent(log *slog.Logger, wabaID string, e graph.Entry, c graph.Change, received time.Time) (actors.TenantEvent, error) {
+	ev := actors.TenantEvent{Field: c.Field, WABAID: wabaID, Time: e.Time.At(received), Raw: c.Value}
 	switch c.Field {
 	case graph.FieldTemplateStatusUpdate:
 		var v graph.TemplateStatusUpdate

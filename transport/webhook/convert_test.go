@@ -3,13 +3,20 @@ package webhook
 import (
 	"bytes"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	json "github.com/goccy/go-json"
+
+	"github.com/switchboard/switchboard/actors"
 	"github.com/switchboard/switchboard/internal/fixtures"
 	"github.com/switchboard/switchboard/transport/graph"
 )
+
+// testReceived is when the tests' webhooks arrived: after every fixture's timestamps.
+var testReceived = time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
 
 // A failed status carries an error code, and a code that restricts the tenant's number or
 // account stops its sends however it arrives: the fixtures' failures are about one message
@@ -22,7 +29,7 @@ func TestFailedStatusesThatPauseSends(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			s := failedStatusOf(t, string(fixtures.Read(t, "webhooks/"+name)))
-			if st := toStatus(s); st.Error == nil || st.PausesSends {
+			if st := toStatus(s, testReceived); st.Error == nil || st.PausesSends {
 				t.Fatalf("%+v: want an error that pauses nothing", st)
 			}
 		})
@@ -31,7 +38,7 @@ func TestFailedStatusesThatPauseSends(t *testing.T) {
 	for _, code := range []string{"131042", "131048", "368"} {
 		t.Run(code, func(t *testing.T) {
 			s := failedStatusOf(t, strings.ReplaceAll(body, "131026", code))
-			if st := toStatus(s); st.Error == nil || !st.PausesSends {
+			if st := toStatus(s, testReceived); st.Error == nil || !st.PausesSends {
 				t.Fatalf("%+v: want sends paused", st)
 			}
 		})
@@ -81,7 +88,7 @@ func TestAccountRestrictionExpirationForms(t *testing.T) {
 			}
 			var logs bytes.Buffer
 			entry := w.Entry[0]
-			ev, err := tenantEvent(slog.New(slog.NewTextHandler(&logs, nil)), entry.ID, entry, entry.Changes[0])
+			ev, err := tenantEvent(slog.New(slog.NewTextHandler(&logs, nil)), entry.ID, entry, entry.Changes[0], testReceived)
 			if err != nil {
 				t.Fatalf("dead letter: %v", err)
 			}
@@ -103,12 +110,96 @@ func TestFailedStatusesThatAreRetried(t *testing.T) {
 	body := string(fixtures.Read(t, "webhooks/status_failed_131026.json"))
 	for code, want := range map[string]bool{"131000": true, "131016": true, "131026": false, "131047": false, "131048": false, "130472": false} {
 		t.Run(code, func(t *testing.T) {
-			if st := toStatus(failedStatusOf(t, strings.ReplaceAll(body, "131026", code))); st.Error == nil || st.Retryable != want {
+			if st := toStatus(failedStatusOf(t, strings.ReplaceAll(body, "131026", code)), testReceived); st.Error == nil || st.Retryable != want {
 				t.Fatalf("%+v: retryable %v, want %v", st, st.Retryable, want)
 			}
 		})
 	}
-	if st := toStatus(failedStatusOf(t, string(fixtures.Read(t, "webhooks/status_failed_131047.json")))); st.Retryable {
+	if st := toStatus(failedStatusOf(t, string(fixtures.Read(t, "webhooks/status_failed_131047.json"))), testReceived); st.Retryable {
 		t.Fatalf("%+v: a closed window is not retried", st)
+	}
+}
+
+// Every time a webhook states is dated by the webhook's arrival when it is implausible: past
+// year 9999 (no store encodes it, so its conversation could never be written again), or
+// milliseconds read as seconds. A plausible time is kept.
+func TestImplausibleTimesAreDatedByArrival(t *testing.T) {
+	for _, tc := range []struct {
+		ts   string
+		want time.Time
+	}{
+		{"1767225600", time.Unix(1767225600, 0).UTC()},
+		{"253402300800", testReceived},
+		{"1767225600000", testReceived},
+	} {
+		t.Run(tc.ts, func(t *testing.T) {
+			body := `{"object":"whatsapp_business_account","entry":[{"id":"1","time":` + tc.ts + `,"changes":[` +
+				`{"field":"messages","value":{"metadata":{"phone_number_id":"1"},` +
+				`"messages":[{"from":"5511987654321","id":"wamid.1","timestamp":"` + tc.ts + `","type":"text","text":{"body":"hi"}}],` +
+				`"statuses":[{"id":"wamid.2","status":"read","timestamp":"` + tc.ts + `","recipient_id":"5511987654321"}],` +
+				`"user_preferences":[{"wa_id":"5511987654321","category":"marketing_messages","value":"stop","timestamp":` + tc.ts + `}]}},` +
+				`{"field":"template_status_update","value":{"event":"APPROVED","message_template_id":1}}]}]}`
+			w, err := graph.ParseWebhook([]byte(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			entry := w.Entry[0]
+			v, err := entry.Changes[0].MessagesValue()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev, err := tenantEvent(slog.New(slog.DiscardHandler), entry.ID, entry, entry.Changes[1], testReceived)
+			if err != nil {
+				t.Fatal(err)
+			}
+			msg := toMessage(&v.Messages[0], v.Messages[0].Raw, testReceived)
+			for what, got := range map[string]time.Time{
+				"message":    msg.Timestamp,
+				"status":     toStatus(&v.Statuses[0], testReceived).Timestamp,
+				"preference": toPreference(&v.UserPreferences[0], testReceived).Timestamp,
+				"entry":      ev.Time,
+			} {
+				if !got.Equal(tc.want) {
+					t.Errorf("%s dated %v, want %v", what, got, tc.want)
+				}
+			}
+			if _, err := json.Marshal(msg); err != nil {
+				t.Fatalf("the message cannot be stored: %v", err)
+			}
+		})
+	}
+}
+
+// A product inquiry (WHATSAPP.md §1.5: context {from, id, referred_product}) keeps the
+// product the customer asked about; a reply without one, or a referred_product in a shape
+// that is no product, converts without it.
+func TestProductInquiryKeepsItsProduct(t *testing.T) {
+	for _, tc := range []struct {
+		name, context string
+		want          *actors.ReferredProduct
+	}{
+		{"product inquiry", `{"from":"15550123456","id":"wamid.c","referred_product":{"catalog_id":"CAT-77","product_retailer_id":"SKU-123"}}`,
+			&actors.ReferredProduct{CatalogID: "CAT-77", ProductRetailerID: "SKU-123"}},
+		{"numeric ids", `{"id":"wamid.c","referred_product":{"catalog_id":77,"product_retailer_id":123}}`,
+			&actors.ReferredProduct{CatalogID: "77", ProductRetailerID: "123"}},
+		{"plain reply", `{"from":"15550123456","id":"wamid.c"}`, nil},
+		{"not a product", `{"id":"wamid.c","referred_product":"SKU-123"}`, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := `{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"1"},` +
+				`"messages":[{"from":"5511987654321","id":"wamid.q","timestamp":"1767225600","type":"text","text":{"body":"In stock?"},"context":` + tc.context + `}]}}]}]}`
+			w, err := graph.ParseWebhook([]byte(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := w.Entry[0].Changes[0].MessagesValue()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := toMessage(&v.Messages[0], v.Messages[0].Raw, testReceived).Context
+			if got == nil || got.ReplyTo != "wamid.c" || !reflect.DeepEqual(got.ReferredProduct, tc.want) {
+				t.Fatalf("context %+v, want the reply to wamid.c with product %+v", got, tc.want)
+			}
+		})
 	}
 }

@@ -22,6 +22,16 @@ func FuzzWebhookBody(f *testing.F) {
 		f.Add(fixtures.Read(f, p))
 	}
 	f.Add([]byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"messages":[{"type":"image","image":1e999}]}}]}]}`))
+	// Times no store can encode (past year 9999, milliseconds, the int64 extremes) in every
+	// place a webhook states one.
+	for _, ts := range []string{`"253402300800"`, `"1767225600000"`, `"9223372036854775807"`, `"-9223372036854775808"`, `253402300800`} {
+		f.Add([]byte(`{"object":"whatsapp_business_account","entry":[{"id":"1","time":` + ts + `,"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"1"},` +
+			`"messages":[{"from":"5511987654321","id":"wamid.1","timestamp":` + ts + `,"type":"text","text":{"body":"hi"}}],` +
+			`"statuses":[{"id":"wamid.2","status":"read","timestamp":` + ts + `,"recipient_id":"5511987654321"}],` +
+			`"user_preferences":[{"wa_id":"5511987654321","category":"marketing_messages","value":"stop","timestamp":` + ts + `}]}},` +
+			`{"field":"template_category_update","value":{"message_template_id":1,"category_update_timestamp":` + ts + `}},` +
+			`{"field":"account_update","value":{"event":"ACCOUNT_RESTRICTION","restriction_info":[{"restriction_type":"X","expiration":` + ts + `}]}}]}]}`))
+	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		w, err := graph.ParseWebhook(body)
 		if err != nil {
@@ -41,15 +51,18 @@ func FuzzWebhookBody(f *testing.F) {
 					for i := range v.Messages {
 						m := &v.Messages[i]
 						_ = findContact(v.Contacts, m.From, m.FromUserID)
-						mustEncode(t, toMessage(m, m.Raw))
+						mustEncode(t, toMessage(m, m.Raw, testReceived))
 					}
 					for i := range v.Statuses {
 						s := &v.Statuses[i]
 						_ = findContact(v.Contacts, s.RecipientID, s.RecipientUserID)
-						mustEncode(t, toStatus(s))
+						mustEncode(t, toStatus(s, testReceived))
+					}
+					for i := range v.UserPreferences {
+						mustEncode(t, toPreference(&v.UserPreferences[i], testReceived))
 					}
 				default:
-					if ev, err := tenantEvent(slog.New(slog.DiscardHandler), entry.ID, entry, c); err == nil {
+					if ev, err := tenantEvent(slog.New(slog.DiscardHandler), entry.ID, entry, c, testReceived); err == nil {
 						mustEncode(t, ev)
 					}
 				}

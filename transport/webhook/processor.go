@@ -37,6 +37,14 @@ type Processor struct {
 	log    *slog.Logger
 	stats  *Stats
 
+	// held is every entry this node dispatched and has not marked processed (or left for
+	// replay): replay and the sweep skip them, so no entry runs twice here at once.
+	heldMu sync.Mutex
+	held   map[string]struct{}
+	// sweepAge: see DefaultSweepAge; 0 disables the sweep. sweepAfter is its cursor.
+	sweepAge   time.Duration
+	sweepAfter string
+
 	live     chan persistence.InboxEntry
 	overflow atomic.Bool
 	wake     chan struct{}
@@ -49,10 +57,12 @@ type Processor struct {
 	stopOnce sync.Once
 }
 
-// NewProcessor builds a processor; Start runs it.
-func NewProcessor(store persistence.Store, client *actors.Client, gen *ids.Generator, stats *Stats, log *slog.Logger) *Processor {
+// NewProcessor builds a processor; Start runs it. sweepAge is how old a pending entry must be
+// before the sweep dispatches it again (DefaultSweepAge; 0 disables the sweep).
+func NewProcessor(store persistence.Store, client *actors.Client, gen *ids.Generator, stats *Stats, log *slog.Logger, sweepAge time.Duration) *Processor {
 	p := &Processor{
 		store: store, client: client, dir: NewDirectory(store.Directory()), ids: gen, log: log, stats: stats,
+		held: map[string]struct{}{}, sweepAge: sweepAge,
 		live: make(chan persistence.InboxEntry, liveQueue), wake: make(chan struct{}, 1),
 		marks: make(chan string, liveQueue), stop: make(chan struct{}),
 	}
@@ -82,7 +92,8 @@ func (p *Processor) signal() {
 }
 
 // Start replays every entry left unprocessed (a crash after the 200) and then processes
-// live entries; replay runs again whenever the live queue overflowed.
+// live entries; replay runs again whenever the live queue overflowed, and the sweep takes
+// entries left pending too long (sweep.go).
 func (p *Processor) Start() {
 	p.wg.Add(2)
 	go p.markLoop()
@@ -102,10 +113,18 @@ func (p *Processor) Stop() {
 
 func (p *Processor) dispatchLoop() {
 	defer p.wg.Done()
+	var sweeps <-chan time.Time
+	if p.sweepAge > 0 {
+		tick := time.NewTicker(sweepEvery(p.sweepAge))
+		defer tick.Stop()
+		sweeps = tick.C
+	}
 	for {
 		select {
 		case <-p.stop:
 			return
+		case <-sweeps:
+			p.sweep()
 		case e := <-p.live:
 			p.dispatch(e)
 		case <-p.wake:
@@ -116,8 +135,7 @@ func (p *Processor) dispatchLoop() {
 	}
 }
 
-// replay dispatches every pending entry in id order. Entries also in the live queue are
-// dispatched twice; grains dedupe, so that costs work, not correctness.
+// replay dispatches every pending entry in id order, but those this node holds already.
 func (p *Processor) replay() {
 	after := ""
 	for {
@@ -167,6 +185,9 @@ func (t *tracked) done() {
 // dispatch routes one entry. It holds one extra count on the entry while queueing jobs so
 // the entry cannot complete before all of its jobs are queued.
 func (p *Processor) dispatch(e persistence.InboxEntry) {
+	if !p.hold(e.ID) {
+		return // already being processed here (live and replayed, or swept)
+	}
 	t := &tracked{id: e.ID, p: p}
 	t.pending.Store(1)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -175,6 +196,7 @@ func (p *Processor) dispatch(e persistence.InboxEntry) {
 		// Routing itself failed (the directory or dead-letter store is down): leave the
 		// entry pending; replay picks it up again.
 		p.log.Error("inbox entry not routed; left for replay", "inbox_id", e.ID, "err", err)
+		p.release(e.ID)
 		time.AfterFunc(time.Second, func() { p.overflow.Store(true); p.signal() })
 		return
 	}
@@ -210,6 +232,7 @@ func (p *Processor) markLoop() {
 			err := p.store.Inbox().MarkProcessed(ctx, ids)
 			cancel()
 			if err == nil {
+				p.release(ids...)
 				ids = ids[:0]
 				return true
 			}
@@ -255,6 +278,11 @@ func (p *Processor) deadLetter(ctx context.Context, e persistence.InboxEntry, re
 
 // route parses an entry and queues its grain calls.
 func (p *Processor) route(ctx context.Context, e persistence.InboxEntry, t *tracked) error {
+	if e.ReceivedAt.IsZero() {
+		// The edge always stamps its entries; one stored without (by hand) is dated now, so
+		// the times it states are still bounded (graph.Timestamp.At).
+		e.ReceivedAt = time.Now().UTC()
+	}
 	w, err := graph.ParseWebhook(e.Body)
 	if err != nil {
 		return p.deadLetter(ctx, e, "unparseable webhook: "+err.Error(), e.Body)
@@ -303,7 +331,7 @@ func (p *Processor) routeChange(ctx context.Context, e persistence.InboxEntry, t
 	if !ok {
 		return p.deadLetter(ctx, e, fmt.Sprintf("no tenant for %s %q (field %s)", kindName(kind), key, c.Field), change(entry, c))
 	}
-	ev, err := tenantEvent(p.log, wabaID, entry, c)
+	ev, err := tenantEvent(p.log, wabaID, entry, c, e.ReceivedAt)
 	if err != nil {
 		return p.deadLetter(ctx, e, "malformed "+c.Field+" value: "+err.Error(), change(entry, c))
 	}

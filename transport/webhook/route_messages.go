@@ -31,7 +31,7 @@ func (p *Processor) routeMessages(ctx context.Context, e persistence.InboxEntry,
 	var unroutable []string
 	for i := range v.Messages {
 		m := &v.Messages[i]
-		ct := senderContact(v.Contacts, v.Messages, m)
+		ct := senderContact(v, m)
 		if ct.WaID == "" {
 			ct.WaID = m.From
 		}
@@ -46,7 +46,7 @@ func (p *Processor) routeMessages(ctx context.Context, e persistence.InboxEntry,
 			unroutable = append(unroutable, "message "+m.ID+" has no sender")
 			continue
 		}
-		d.Messages = append(d.Messages, toMessage(m, m.Raw))
+		d.Messages = append(d.Messages, toMessage(m, m.Raw, e.ReceivedAt))
 	}
 	for i := range v.Statuses {
 		s := &v.Statuses[i]
@@ -60,9 +60,10 @@ func (p *Processor) routeMessages(ctx context.Context, e persistence.InboxEntry,
 			unroutable = append(unroutable, "status of "+s.ID+" has no recipient")
 			continue
 		}
-		d.Statuses = append(d.Statuses, toStatus(s))
+		d.Statuses = append(d.Statuses, toStatus(s, e.ReceivedAt))
 	}
-	for _, up := range v.UserPreferences {
+	for i := range v.UserPreferences {
+		up := &v.UserPreferences[i]
 		ct := findContact(v.Contacts, up.WaID, up.UserID)
 		ct.WaID, ct.UserID = firstOf(ct.WaID, up.WaID), firstOf(ct.UserID, up.UserID)
 		d, err := r.delivery(ct)
@@ -73,7 +74,7 @@ func (p *Processor) routeMessages(ctx context.Context, e persistence.InboxEntry,
 			unroutable = append(unroutable, "user preference without user")
 			continue
 		}
-		d.Preferences = append(d.Preferences, actors.PreferenceUpdate{Category: up.Category, Value: up.Value, Timestamp: up.Timestamp.Time()})
+		d.Preferences = append(d.Preferences, toPreference(up, e.ReceivedAt))
 	}
 	if len(unroutable) > 0 {
 		if err := p.deadLetter(ctx, e, fmt.Sprint(unroutable), change(entry, c)); err != nil {
@@ -192,25 +193,42 @@ func findContact(cs []graph.Contact, waID, userID string) actors.Contact {
 }
 
 // senderContact is the contact block of message m's sender: the one naming its from (or
-// BSUID), else the change's only contact when it names none of the change's messages. Meta
+// BSUID), else the change's only contact when it names nobody else of the change. Meta
 // warns that a user's wa_id and phone number may not match (WHATSAPP.md §1: a Brazilian or
 // Mexican number written with and without its extra digit), and a messages change carries a
-// contact for the user who wrote: a lone contact no message names is that user's. The
+// contact for the user who wrote: a lone contact no one else claims is that user's. The
 // conversation is then keyed by the contact's wa_id, the canonical id (a send's answer names
-// the same one), and keeps the profile name.
-func senderContact(cs []graph.Contact, msgs []graph.Message, m *graph.Message) actors.Contact {
-	ct := findContact(cs, m.From, m.FromUserID)
-	if ct.WaID == "" && ct.UserID == "" && len(cs) == 1 && !namesAny(cs[0], msgs) {
-		c := cs[0]
+// the same one), and keeps the profile name. A contact that names another message's sender,
+// a status's recipient (status values carry contacts since 2026) or a preference's user is
+// that person's, never a contact-less message's: a user_changed_number notice batched with
+// a status to someone else would otherwise land in that someone's conversation.
+func senderContact(v *graph.MessagesValue, m *graph.Message) actors.Contact {
+	ct := findContact(v.Contacts, m.From, m.FromUserID)
+	if ct.WaID == "" && ct.UserID == "" && len(v.Contacts) == 1 && !claimed(v.Contacts[0], v) {
+		c := v.Contacts[0]
 		ct = actors.Contact{WaID: c.WaID, UserID: c.UserID, Name: c.Profile.Name, Username: c.Profile.Username}
 	}
 	return ct
 }
 
-// namesAny reports whether contact c is named by any message's sender.
-func namesAny(c graph.Contact, msgs []graph.Message) bool {
-	for i := range msgs {
-		if (c.WaID != "" && c.WaID == msgs[i].From) || (c.UserID != "" && c.UserID == msgs[i].FromUserID) {
+// claimed reports whether contact c names a message's sender, a status's recipient or a
+// preference's user in value v.
+func claimed(c graph.Contact, v *graph.MessagesValue) bool {
+	names := func(waID, userID string) bool {
+		return (c.WaID != "" && c.WaID == waID) || (c.UserID != "" && c.UserID == userID)
+	}
+	for i := range v.Messages {
+		if names(v.Messages[i].From, v.Messages[i].FromUserID) {
+			return true
+		}
+	}
+	for i := range v.Statuses {
+		if names(v.Statuses[i].RecipientID, v.Statuses[i].RecipientUserID) {
+			return true
+		}
+	}
+	for i := range v.UserPreferences {
+		if names(v.UserPreferences[i].WaID, v.UserPreferences[i].UserID) {
 			return true
 		}
 	}

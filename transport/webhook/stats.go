@@ -13,7 +13,7 @@ type Stats struct {
 	Duplicates  atomic.Int64 // deliveries of messages already stored
 	Statuses    atomic.Int64 // statuses applied or held
 	DeadLetters atomic.Int64
-	Replayed    atomic.Int64 // entries dispatched from the store rather than live
+	Replayed    atomic.Int64 // entries dispatched from the store rather than live (replay, sweep)
 	Retries     atomic.Int64 // grain calls retried
 }
 
@@ -28,7 +28,7 @@ func (s *Stats) Register(reg prometheus.Registerer) {
 		"switchboard_webhook_duplicates_total":        {"Deliveries of messages already stored (Meta retries).", &s.Duplicates},
 		"switchboard_webhook_statuses_total":          {"Delivery statuses applied or held.", &s.Statuses},
 		"switchboard_webhook_dead_letters_total":      {"Events kept as dead letters (unroutable).", &s.DeadLetters},
-		"switchboard_webhook_replayed_total":          {"Inbox entries dispatched from the store (restart or overflow).", &s.Replayed},
+		"switchboard_webhook_replayed_total":          {"Inbox entries dispatched from the store (restart, overflow or sweep).", &s.Replayed},
 		"switchboard_webhook_retries_total":           {"Grain calls retried.", &s.Retries},
 	} {
 		v := help.v

@@ -1,0 +1,106 @@
+package webhook
+
+import (
+	"context"
+	"time"
+)
+
+// The sweep: every node reads the oldest pending inbox entries now and then and dispatches
+// again those it does not hold itself. In a cluster the inbox is shared, and an entry a peer
+// acknowledged just before it crashed would otherwise wait for some node's restart
+// (ARCHITECTURE.md: "claimed by another node in a cluster"); on one node it retries an entry
+// whose dispatch was given up without a replay being scheduled.
+//
+// Dispatching an entry another node still processes is safe, only wasted work: a conversation
+// dedupes messages by wamid and statuses only move forward; preferences and tenant events
+// apply only when not older than what they replace; contact aliases are set, not added. The
+// limit is the conversation's dedupe window: a message is recognised while it is among the
+// conversation's last 1,024 messages (128 right after an activation loads it), so a second
+// delivery after that many newer messages would store it twice; and a tenant event applied
+// twice is listed twice in the tenant's recent events. The sweep's age keeps such doubles to
+// entries that are far past any live node's processing time.
+const (
+	// DefaultSweepAge is how old a pending entry must be before the sweep takes it: far past
+	// what a live node needs to finish an entry (routing is bounded by one minute, a grain
+	// call by callTimeout, marks are written every markEvery), so a peer that is alive is
+	// rarely second-guessed, and a dead peer's entries wait about this long.
+	DefaultSweepAge = 2 * time.Minute
+	// maxSweepEvery bounds how long past its age an entry may wait for a sweep.
+	maxSweepEvery = 30 * time.Second
+	// sweepPage bounds one round: one indexed read (processed, _id) of this many entries.
+	sweepPage = 256
+	// sweepReadTimeout bounds the round's read; a slow store skips a round, nothing else.
+	sweepReadTimeout = 10 * time.Second
+)
+
+// sweepEvery is how often the sweep runs for a given age: often enough that an entry waits
+// at most about a quarter of its age more.
+func sweepEvery(age time.Duration) time.Duration {
+	return max(min(age/4, maxSweepEvery), 10*time.Millisecond)
+}
+
+// sweep runs one round from the dispatch loop (so its dispatches queue behind live ones and
+// feel the lanes' backpressure like them). The cursor walks the pending entries in id
+// (arrival) order across rounds and starts again at the oldest once it reaches entries
+// younger than the age or the end, so entries this node holds for long cannot hide the ones
+// behind them.
+func (p *Processor) sweep() {
+	ctx, cancel := context.WithTimeout(context.Background(), sweepReadTimeout)
+	page, err := p.store.Inbox().Pending(ctx, p.sweepAfter, sweepPage)
+	cancel()
+	if err != nil {
+		p.log.Warn("inbox sweep read failed; next round retries", "err", err)
+		return
+	}
+	p.sweepAfter = ""
+	if len(page) == sweepPage {
+		p.sweepAfter = page[len(page)-1].ID
+	}
+	cutoff := time.Now().Add(-p.sweepAge)
+	for _, e := range page {
+		select {
+		case <-p.stop:
+			return
+		default:
+		}
+		if p.holds(e.ID) {
+			continue
+		}
+		if e.ReceivedAt.After(cutoff) {
+			p.sweepAfter = "" // the rest arrived later still
+			return
+		}
+		p.log.Info("inbox entry swept: pending past the sweep age, held by no one here", "inbox_id", e.ID, "received_at", e.ReceivedAt)
+		p.stats.Replayed.Add(1)
+		p.dispatch(e)
+	}
+}
+
+// hold records that this node is processing entry id; false when it already is.
+func (p *Processor) hold(id string) bool {
+	p.heldMu.Lock()
+	defer p.heldMu.Unlock()
+	if _, ok := p.held[id]; ok {
+		return false
+	}
+	p.held[id] = struct{}{}
+	return true
+}
+
+// holds reports whether this node is processing entry id.
+func (p *Processor) holds(id string) bool {
+	p.heldMu.Lock()
+	defer p.heldMu.Unlock()
+	_, ok := p.held[id]
+	return ok
+}
+
+// release forgets entries this node no longer processes: marked processed, or left for
+// replay.
+func (p *Processor) release(ids ...string) {
+	p.heldMu.Lock()
+	defer p.heldMu.Unlock()
+	for _, id := range ids {
+		delete(p.held, id)
+	}
+}

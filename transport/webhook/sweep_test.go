@@ -1,0 +1,47 @@
+package webhook
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/internal/ids"
+	"github.com/switchboard/switchboard/persistence"
+	"github.com/switchboard/switchboard/persistence/embedded"
+)
+
+// A sweep dispatches the pending entries older than its age that this node does not hold:
+// not an entry it is processing already (which would run twice at once), nor one younger
+// than the age (a live peer is likely processing it). A dispatch of a held entry, from
+// replay or the live queue, is skipped the same way.
+func TestSweepTakesOnlyOldEntriesNotHeldHere(t *testing.T) {
+	store, err := embedded.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close(context.Background()) })
+	p := NewProcessor(store, nil, ids.NewGenerator(), &Stats{}, slog.New(slog.DiscardHandler), time.Minute)
+	t.Cleanup(p.lanes.close)
+	// Bodies for a number no tenant has: dispatching one dead-letters it, no grain needed.
+	body := []byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"999"}}}]}]}`)
+	old := time.Now().Add(-2 * time.Minute).UTC()
+	entries := []persistence.InboxEntry{
+		{ID: "a-old-held", ReceivedAt: old, Body: body},
+		{ID: "b-old", ReceivedAt: old, Body: body},
+		{ID: "c-young", ReceivedAt: time.Now().UTC(), Body: body},
+	}
+	if err := store.Inbox().Append(context.Background(), entries); err != nil {
+		t.Fatal(err)
+	}
+	p.hold("a-old-held")
+	p.sweep()
+	p.dispatch(entries[0]) // replay or the live queue meeting it again
+	var done []string
+	for len(p.marks) > 0 {
+		done = append(done, <-p.marks)
+	}
+	if len(done) != 1 || done[0] != "b-old" {
+		t.Fatalf("dispatched %v, want only b-old", done)
+	}
+}

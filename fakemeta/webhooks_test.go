@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	json "github.com/goccy/go-json"
+
 	"github.com/switchboard/switchboard/transport/graph"
 )
 
@@ -267,7 +269,7 @@ func TestCallbackOverride(t *testing.T) {
 	appSink, tenantSink := startSink(t), startSink(t)
 	s := startFake(t, Config{CallbackURL: appSink.url})
 	c := clientFor(t, s)
-	if err := c.SubscribeApp(bg(), tokenA, wabaA, &graph.SubscribedAppsOverride{OverrideCallbackURI: tenantSink.url, VerifyToken: "vt"}); err != nil {
+	if err := c.SubscribeApp(bg(), tokenA, wabaA, &graph.SubscribedAppsOverride{OverrideCallbackURI: tenantSink.url, VerifyToken: sinkVerifyToken}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.SendInbound(bg(), pnA, userWaID, "Ana", "to the override"); err != nil {
@@ -284,6 +286,51 @@ func TestCallbackOverride(t *testing.T) {
 	apps, err := c.SubscribedApps(bg(), tokenA, wabaA)
 	if err != nil || len(apps.Data) != 1 || apps.Data[0].OverrideCallbackURI != tenantSink.url {
 		t.Fatalf("%+v %v", apps, err)
+	}
+}
+
+// Setting an override makes Meta verify it (WHATSAPP.md §1.1, §1.3): the callback must echo
+// hub.challenge with 200, else the POST fails with (#2200) and routing stays as it was;
+// a verified override shows in GET /{phone_number_id}?fields=webhook_configuration.
+func TestOverrideVerification(t *testing.T) {
+	cases := []struct {
+		name, verifyToken  string
+		quote, unreachable bool
+		code               int // 0: accepted
+	}{
+		{name: "challenge echoed", verifyToken: sinkVerifyToken},
+		{name: "wrong verify token: 403", verifyToken: "not-the-token", code: 2200},
+		{name: "challenge echoed as JSON", verifyToken: sinkVerifyToken, quote: true, code: 2200},
+		{name: "unreachable callback", verifyToken: sinkVerifyToken, unreachable: true, code: 2200},
+		{name: "no verify token", code: 100},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sk := startSink(t)
+			sk.quoteChallenge = tc.quote
+			callback := sk.url
+			if tc.unreachable {
+				callback = "http://127.0.0.1:1/hook"
+			}
+			s := startFake(t, Config{CallbackURL: "http://127.0.0.1:1/app"})
+			err := clientFor(t, s).SubscribeApp(bg(), tokenA, wabaA, &graph.SubscribedAppsOverride{OverrideCallbackURI: callback, VerifyToken: tc.verifyToken})
+			_, body := raw(t, "GET", s.URL()+"/v24.0/"+pnA+"?fields=webhook_configuration", tokenA, nil)
+			var got struct {
+				WebhookConfiguration graph.WebhookConfiguration `json:"webhook_configuration"`
+			}
+			if e := json.Unmarshal(body, &got); e != nil {
+				t.Fatal(e)
+			}
+			if tc.code == 0 {
+				if err != nil || got.WebhookConfiguration.WABA != callback || got.WebhookConfiguration.Application != "http://127.0.0.1:1/app" {
+					t.Fatalf("err %v, webhook_configuration %+v", err, got.WebhookConfiguration)
+				}
+				return
+			}
+			if err == nil || asAPIError(t, err).Code != tc.code || got.WebhookConfiguration.WABA != "" {
+				t.Fatalf("err %v (want code %d), webhook_configuration %+v", err, tc.code, got.WebhookConfiguration)
+			}
+		})
 	}
 }
 

@@ -171,7 +171,7 @@ func TestWindowClosedFailsAsync(t *testing.T) {
 	}
 
 	// A template outside the window is fine.
-	r2, err := c.SendMessage(bg(), tokenA, pnA, graph.NewMessage(user).WithTemplate(graph.NewTemplate("login_code", "pt_BR", graph.BodyComponent(graph.TextParam("1")))))
+	r2, err := c.SendMessage(bg(), tokenA, pnA, graph.NewMessage(user).WithTemplate(loginCode("1")))
 	if err != nil {
 		t.Fatal(err)
 	}

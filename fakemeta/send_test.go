@@ -23,7 +23,15 @@ func fixtureTemplates(s *Server, wabaID string) {
 	})
 	s.AddTemplate(wabaID, "login_code", "pt_BR", graph.TemplateApproved, graph.CategoryAuthentication, []graph.TemplateDefinitionBlock{
 		{Type: "BODY", Text: "*{{1}}* é seu código de verificação."},
+		{Type: "BUTTONS", Buttons: []graph.TemplateButtonDefinition{{Type: "URL", Text: "Copiar código", URL: "https://www.whatsapp.com/otp/code/?otp_type=COPY_CODE&code=otp{{1}}"}}},
 	})
+}
+
+// loginCode fills login_code as an authentication copy-code send must (WHATSAPP.md §2):
+// the code in the body and in the URL button.
+func loginCode(code string) graph.TemplateObject {
+	return graph.NewTemplate("login_code", "pt_BR", graph.BodyComponent(graph.TextParam(code)),
+		graph.ButtonComponent("url", 0, graph.TextParam(code)))
 }
 
 // Every message fixture the engine may send is accepted like Meta accepts it.
@@ -190,6 +198,16 @@ func TestTemplateChecks(t *testing.T) {
 		return err
 	}
 	header := graph.HeaderComponent(graph.TextParam("#1"))
+	body := graph.BodyComponent(graph.TextParam("Ana"), graph.TextParam("2 dias"))
+	trackButton := graph.ButtonComponent("url", 0, graph.TextParam("8812"))
+	named := func(names ...string) graph.TemplateComponent {
+		var params []graph.TemplateParameter
+		for _, n := range names {
+			params = append(params, graph.NamedTextParam(n, "x"))
+		}
+		return graph.BodyComponent(params...)
+	}
+	image := graph.HeaderComponent(graph.TemplateParameter{Type: "image", Image: &graph.MediaObject{ID: "1"}})
 	cases := []struct {
 		name string
 		err  error
@@ -198,12 +216,20 @@ func TestTemplateChecks(t *testing.T) {
 		{"unknown", tpl("no_such_template", "pt_BR"), 132001},
 		{"other language pending", tpl("order_shipped", "en_US"), 132001},
 		{"other WABA's template", func() error {
-			_, err := c.SendMessage(bg(), tokenB, pnB, graph.NewMessage(user).WithTemplate(graph.NewTemplate("login_code", "pt_BR", graph.BodyComponent(graph.TextParam("1")))))
+			_, err := c.SendMessage(bg(), tokenB, pnB, graph.NewMessage(user).WithTemplate(loginCode("1")))
 			return err
 		}(), 132001},
 		{"paused", tpl("weekly_deals", "pt_BR"), 132015},
 		{"disabled", tpl("gone", "pt_BR"), 132016},
-		{"too few body params", tpl("order_shipped", "pt_BR", header, graph.BodyComponent(graph.TextParam("Ana"))), 132000},
+		{"too few body params", tpl("order_shipped", "pt_BR", header, graph.BodyComponent(graph.TextParam("Ana")), trackButton), 132000},
+		{"URL button parameter missing", tpl("order_shipped", "pt_BR", header, body), 132000},
+		{"URL button without its parameter", tpl("order_shipped", "pt_BR", header, body, graph.ButtonComponent("url", 0)), 132000},
+		{"URL button parameter at another index", tpl("order_shipped", "pt_BR", header, body, graph.ButtonComponent("url", 1, graph.TextParam("8812"))), 132000},
+		{"URL button sent as quick reply", tpl("order_shipped", "pt_BR", header, body, graph.ButtonComponent("quick_reply", 0, graph.TemplateParameter{Type: "payload", Payload: "X"})), 132000},
+		{"copy-code button missing", tpl("login_code", "pt_BR", graph.BodyComponent(graph.TextParam("482913"))), 132000},
+		{"NAMED: names not the template's", tpl("black_friday_promo", "pt_BR", image, named("nome", "desconto")), 132000},
+		{"NAMED: one name wrong", tpl("black_friday_promo", "pt_BR", image, named("first_name", "desconto")), 132000},
+		{"NAMED: names missing", tpl("black_friday_promo", "pt_BR", image, graph.BodyComponent(graph.TextParam("Ana"), graph.TextParam("40%"))), 132000},
 		{"media header sent as text", tpl("black_friday_promo", "pt_BR", graph.HeaderComponent(graph.TextParam("x")),
 			graph.BodyComponent(graph.NamedTextParam("first_name", "Ana"), graph.NamedTextParam("discount", "40%"))), 132012},
 	}
@@ -215,11 +241,30 @@ func TestTemplateChecks(t *testing.T) {
 			}
 		})
 	}
-	if e := asAPIError(t, cases[0].err); e.HTTPStatus != 404 || e.Details != "template name (no_such_template) does not exist in pt_BR" {
+	for _, want := range []struct {
+		i       int
+		details string
+	}{
+		{0, "template name (no_such_template) does not exist in pt_BR"},
+		{6, "button at index 0: number of localizable_params (0) does not match the expected number of params (1)"},
+		{11, `body: parameter names ("nome", "desconto") are not in the template, which expects ("first_name", "discount")`},
+		{13, `body: parameter names ("", "") are not in the template, which expects ("first_name", "discount")`},
+	} {
+		if e := asAPIError(t, cases[want.i].err); e.Details != want.details {
+			t.Errorf("%s: details %q, want %q", cases[want.i].name, e.Details, want.details)
+		}
+	}
+	if e := asAPIError(t, cases[0].err); e.HTTPStatus != 404 {
 		t.Fatalf("%+v", e)
 	}
+	if _, err := c.SendMessage(bg(), tokenA, pnA, graph.NewMessage(user).WithTemplate(loginCode("482913"))); err != nil {
+		t.Fatalf("login_code with its copy-code button: %v", err)
+	}
+	if _, err := c.SendMessage(bg(), tokenA, pnA, graph.NewMessage(user).WithTemplate(graph.NewTemplate("black_friday_promo", "pt_BR", image, named("discount", "first_name")))); err != nil {
+		t.Fatalf("NAMED template with its names in another order: %v", err)
+	}
 	r, err := c.SendMessage(bg(), tokenA, pnA, graph.NewMessage(user).WithTemplate(graph.NewTemplate("order_shipped", "pt_BR",
-		header, graph.BodyComponent(graph.TextParam("Ana"), graph.TextParam("2 dias")))))
+		header, graph.BodyComponent(graph.TextParam("Ana"), graph.TextParam("2 dias")), trackButton)))
 	if err != nil || r.Messages[0].MessageStatus != graph.MessageStatusAccepted || r.Contacts[0].WaID != userWaID {
 		t.Fatalf("%+v %v", r, err)
 	}

@@ -20,8 +20,7 @@ func TestStatusWebhooks(t *testing.T) {
 	s := startFake(t, Config{CallbackURL: sk.url, Statuses: StatusConfig{SentDelay: time.Millisecond, DeliveredDelay: 5 * time.Millisecond, ReadDelay: 10 * time.Millisecond}})
 	fixtureTemplates(s, wabaA)
 	c := clientFor(t, s)
-	r, err := c.SendMessage(bg(), tokenA, pnA, graph.NewMessage(user).WithTemplate(graph.NewTemplate("login_code", "pt_BR",
-		graph.BodyComponent(graph.TextParam("482913")))).WithCallbackData("tenant=acme;outbox=7"))
+	r, err := c.SendMessage(bg(), tokenA, pnA, graph.NewMessage(user).WithTemplate(loginCode("482913")).WithCallbackData("tenant=acme;outbox=7"))
 	if err != nil {
 		t.Fatal(err)
 	}

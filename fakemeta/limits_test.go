@@ -66,36 +66,69 @@ func TestThroughputLimit(t *testing.T) {
 	}
 }
 
+// The pair limit as Meta documents it (WHATSAPP.md §3): bursts are borrowed — each message
+// owes one interval — so after a burst of 20 the user waits ~2 min, not one interval.
+// Other recipients are never affected.
 func TestPairLimit(t *testing.T) {
+	type step struct {
+		after time.Duration // clock advance before the sends
+		n     int           // sends to the user
+		code  int           // code of the last of them
+	}
+	cases := []struct {
+		name  string
+		burst int
+		steps []step
+	}{
+		{"burst of 3, then the debt", 3, []step{{0, 3, 0}, {0, 1, 131056}, {17 * time.Second, 1, 131056}, {time.Second, 1, 0}}},
+		{"burst of 20: ~2 min wait", 45, []step{{0, 20, 0}, {7 * time.Second, 1, 131056}, {112 * time.Second, 1, 131056}, {time.Second, 1, 0}}},
+		{"one per interval is never refused", 45, []step{{0, 1, 0}, {6 * time.Second, 1, 0}, {6 * time.Second, 1, 0}, {6 * time.Second, 1, 0}}},
+		{"45 in one interval, not 46", 45, []step{{0, 45, 0}, {5 * time.Second, 1, 131056}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := newFakeClock()
+			s := startFake(t, Config{PairEvery: 6 * time.Second, PairBurst: tc.burst, IgnoreWindow: true, Clock: clock.Now,
+				Statuses: StatusConfig{Disabled: true}})
+			c := clientFor(t, s)
+			for i, st := range tc.steps {
+				clock.Advance(st.after)
+				code := 0
+				for range st.n {
+					code = sendTo(t, c, user)
+				}
+				if code != st.code {
+					t.Fatalf("step %d: code %d, want %d", i, code, st.code)
+				}
+				if code := sendTo(t, c, recipient(i)); code != 0 {
+					t.Fatalf("step %d: another recipient refused: %d", i, code)
+				}
+			}
+		})
+	}
+}
+
+// A refused send is classed as Meta's pair limit, and a recipient's state is forgotten
+// once its debt is paid (the map holds the recipients of the last minutes).
+func TestPairLimitClassAndForgetting(t *testing.T) {
 	clock := newFakeClock()
-	s := startFake(t, Config{PairEvery: 6 * time.Second, PairBurst: 3, IgnoreWindow: true, Clock: clock.Now})
+	s := startFake(t, Config{PairEvery: 6 * time.Second, PairBurst: 1, IgnoreWindow: true, Clock: clock.Now,
+		Statuses: StatusConfig{Disabled: true}})
 	c := clientFor(t, s)
-	for i := range 3 {
-		if code := sendTo(t, c, user); code != 0 {
-			t.Fatalf("burst %d: %d", i, code)
-		}
-	}
-	if code := sendTo(t, c, user); code != 131056 {
-		t.Fatalf("over the pair limit: %d", code)
-	}
-	// Other recipients are unaffected, and the same user gets one more every 6 s.
-	if code := sendTo(t, c, recipient(1)); code != 0 {
-		t.Fatalf("other recipient: %d", code)
-	}
-	clock.Advance(5 * time.Second)
-	if code := sendTo(t, c, user); code != 131056 {
-		t.Fatalf("before the refill: %d", code)
-	}
-	clock.Advance(time.Second)
-	if code := sendTo(t, c, user); code != 0 {
-		t.Fatalf("after the refill: %d", code)
-	}
-	if code := sendTo(t, c, user); code != 131056 {
-		t.Fatalf("refill is one message: %d", code)
-	}
-	_, err := c.SendMessage(bg(), tokenA, pnA, text(user, "hi"))
-	if graph.ClassOf(err) != graph.RetryPair {
+	sendTo(t, c, user)
+	if _, err := c.SendMessage(bg(), tokenA, pnA, text(user, "hi")); graph.ClassOf(err) != graph.RetryPair {
 		t.Fatalf("%v", err)
+	}
+	for i := range 300 {
+		sendTo(t, c, recipient(i))
+	}
+	clock.Advance(time.Hour)
+	sendTo(t, c, recipient(100000))
+	n := s.number(pnA)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if len(n.pairs) != 1 {
+		t.Fatalf("%d pair states kept after an hour of silence, want 1", len(n.pairs))
 	}
 }
 

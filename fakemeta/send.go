@@ -1,6 +1,7 @@
 package fakemeta
 
 import (
+	"fmt"
 	"net"
 	"time"
 
@@ -167,6 +168,10 @@ func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequ
 func (s *Server) markRead(ctx *fasthttp.RequestCtx, n *number, p *sendProbe) {
 	if e := validateStatusRequest(p); e != nil {
 		s.reject(ctx, n, e)
+		return
+	}
+	if !s.issued(p.MessageID) {
+		s.reject(ctx, n, apiError(131009, fmt.Sprintf("Invalid message_id %q: no such message.", p.MessageID)))
 		return
 	}
 	n.mu.Lock()

@@ -1,6 +1,7 @@
 package fakemeta
 
 import (
+	"bytes"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -34,12 +35,17 @@ func loginCode(code string) graph.TemplateObject {
 		graph.ButtonComponent("url", 0, graph.TextParam(code)))
 }
 
+// fixtureInboundWAMID is the user's message the request fixtures reply to and mark read.
+const fixtureInboundWAMID = "wamid.HBgNNTExOTg3NjU0MzIxFQIAEhgUOENCN0Q2NjZENjg2NEQ5RkYzQUYA"
+
 // Every message fixture the engine may send is accepted like Meta accepts it.
 func TestFixtureRequestsAccepted(t *testing.T) {
 	s := startFake(t, Config{})
 	fixtureTemplates(s, wabaA)
 	s.OpenWindow(pnA, userWaID)
 	s.OpenWindow(pnA, "BR.48120937561230984412")
+	// Receipts name a message fakemeta received: the fixtures' inbound wamid stands for one.
+	inbound, _ := s.SendInbound(bg(), pnA, userWaID, "Ana", "oi") // no callback: only the wamid matters
 	url := s.URL() + "/v24.0/" + pnA + "/messages"
 	for _, f := range fixtures.Glob(t, "requests/*.json") {
 		name := filepath.Base(f)
@@ -47,7 +53,8 @@ func TestFixtureRequestsAccepted(t *testing.T) {
 			continue
 		}
 		t.Run(name, func(t *testing.T) {
-			status, body := raw(t, "POST", url, tokenA, fixtures.Read(t, f))
+			req := bytes.ReplaceAll(fixtures.Read(t, f), []byte(fixtureInboundWAMID), []byte(inbound))
+			status, body := raw(t, "POST", url, tokenA, req)
 			if status != 200 {
 				t.Fatalf("HTTP %d: %s", status, body)
 			}
@@ -98,6 +105,8 @@ func TestValidationErrors(t *testing.T) {
 		{"callback data too long", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"text","text":{"body":"hi"},"biz_opaque_callback_data":"` + strings.Repeat("x", 513) + `"}`, "biz_opaque_callback_data must be at most 512", 100},
 		{"not JSON", `{"messaging_product":`, "not valid JSON", 100},
 		{"mark read of a non-wamid", `{"messaging_product":"whatsapp","status":"read","message_id":"12345"}`, "Invalid message_id", 131009},
+		{"mark read of a wamid never issued", `{"messaging_product":"whatsapp","status":"read","message_id":"wamid.not-a-message-anyone-sent"}`, "no such message", 131009},
+		{"mark read of another Meta's wamid", `{"messaging_product":"whatsapp","status":"read","message_id":"` + fixtureInboundWAMID + `"}`, "no such message", 131009},
 		{"status other than read", `{"messaging_product":"whatsapp","status":"delivered","message_id":"wamid.x"}`, "must be one of {READ}", 100},
 		{"typing of another kind", `{"messaging_product":"whatsapp","status":"read","message_id":"wamid.x","typing_indicator":{"type":"audio"}}`, "typing_indicator['type']", 100},
 	}
@@ -113,7 +122,7 @@ func TestValidationErrors(t *testing.T) {
 			}
 		})
 	}
-	if st := s.Stats().Numbers[pnA]; st.Accepted != 0 || st.Errors[100] != int64(len(cases)-1) || st.Errors[131009] != 1 {
+	if st := s.Stats().Numbers[pnA]; st.Accepted != 0 || st.Errors[100] != int64(len(cases)-3) || st.Errors[131009] != 3 {
 		t.Fatalf("%+v", st)
 	}
 }

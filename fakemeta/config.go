@@ -31,7 +31,8 @@ type Config struct {
 	// instead of failing them (asynchronously, 131047) as Meta does.
 	IgnoreWindow bool
 
-	// Latency (+ a uniform random part up to LatencyJitter) delays every Graph answer.
+	// Latency (+ a uniform random part up to LatencyJitter) delays every Graph answer;
+	// requests are taken (limits, stats) on arrival.
 	Latency       time.Duration
 	LatencyJitter time.Duration
 	// ErrorRate is the probability that a valid send fails with one of ErrorCodes

@@ -269,3 +269,50 @@ func TestBusiestSecondCountsRefusedSends(t *testing.T) {
 		t.Fatalf("a second later: busiest second %d accepted of %d sent, want 1 of 1", st.MaxPerSecond, st.MaxSendsPerSecond)
 	}
 }
+
+// The busiest second counts every send request, whatever refused it: the token (190), the
+// registration (133010), the body (100) or the limits; mark-reads are not sends.
+func TestBusiestSecondCountsEveryRefusal(t *testing.T) {
+	cases := []struct {
+		name  string
+		setup func(s *Server)
+		body  string
+		want  int
+	}{
+		{"expired token: 190", func(s *Server) { s.ExpireToken(tokenA) }, `{"messaging_product":"whatsapp","to":"+5511987654321","type":"text","text":{"body":"hi"}}`, 1},
+		{"unregistered: 133010", func(s *Server) { s.Deregister(pnA) }, `{"messaging_product":"whatsapp","to":"+5511987654321","type":"text","text":{"body":"hi"}}`, 1},
+		{"invalid body: 100", func(*Server) {}, `{"messaging_product":"whatsapp","to":`, 1},
+		{"mark read is not a send", func(*Server) {}, `{"messaging_product":"whatsapp","status":"read","message_id":"wamid.x"}`, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := startFake(t, Config{IgnoreWindow: true})
+			tc.setup(s)
+			if st, _ := raw(t, "POST", s.URL()+"/v24.0/"+pnA+"/messages", tokenA, []byte(tc.body)); st == 200 && tc.want == 1 {
+				t.Fatal("accepted")
+			}
+			if st := s.Stats().Numbers[pnA]; st.Requests != 1 || st.MaxSendsPerSecond != tc.want {
+				t.Fatalf("requests %d, busiest second %d sends, want %d", st.Requests, st.MaxSendsPerSecond, tc.want)
+			}
+		})
+	}
+}
+
+// Latency delays the answer only: the request is counted and limited when it arrives.
+func TestLatencyDelaysOnlyTheAnswer(t *testing.T) {
+	const latency = 500 * time.Millisecond
+	s := startFake(t, Config{IgnoreWindow: true, Latency: latency, Statuses: StatusConfig{Disabled: true}})
+	c := clientFor(t, s)
+	start := time.Now()
+	answered := make(chan int, 1)
+	go func() { answered <- sendTo(t, c, user) }()
+	eventually(t, "the send counted", func() bool { return s.Stats().Numbers[pnA].Accepted == 1 })
+	select {
+	case <-answered:
+		t.Fatal("answered before the send was counted plus the latency")
+	default:
+	}
+	if code := <-answered; code != 0 || time.Since(start) < latency {
+		t.Fatalf("code %d after %s", code, time.Since(start))
+	}
+}

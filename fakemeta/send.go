@@ -32,11 +32,21 @@ func (s *Server) messages(ctx *fasthttp.RequestCtx) {
 	id := pathID(ctx)
 	tok := bearer(ctx)
 	n := s.number(id)
+	body := ctx.PostBody()
+	var p sendProbe
+	parseErr := json.Unmarshal(body, &p)
+	receipt := parseErr == nil && (p.Status != "" || (p.MessageID != "" && p.Type == ""))
 	var wabaID string
 	if n != nil {
 		wabaID = n.wabaID
 		n.mu.Lock()
 		n.stats.requests++
+		if !receipt {
+			// Every send request counts toward the busiest second, refused ones too —
+			// for the token or the registration as well: it measures what the sender
+			// offered, which the limits would otherwise hide.
+			n.busiestSends.add(s.now())
+		}
 		n.mu.Unlock()
 	}
 	if e := s.authorize(tok, "post", id, wabaID); e != nil {
@@ -50,22 +60,14 @@ func (s *Server) messages(ctx *fasthttp.RequestCtx) {
 		s.reject(ctx, n, apiError(133010, ""))
 		return
 	}
-
-	body := ctx.PostBody()
-	var p sendProbe
-	if err := json.Unmarshal(body, &p); err != nil {
-		s.reject(ctx, n, invalidParam("Request body is not valid JSON: %v", err))
+	if parseErr != nil {
+		s.reject(ctx, n, invalidParam("Request body is not valid JSON: %v", parseErr))
 		return
 	}
-	if p.Status != "" || (p.MessageID != "" && p.Type == "") {
+	if receipt {
 		s.markRead(ctx, n, &p)
 		return
 	}
-	// Every send request counts toward the busiest second, refused ones too: it measures
-	// what the sender offered, which the throughput limit would otherwise hide.
-	n.mu.Lock()
-	n.busiestSends.add(s.now())
-	n.mu.Unlock()
 	req := &p.SendRequest
 	if e := validateSend(req); e != nil {
 		s.reject(ctx, n, e)

@@ -9,7 +9,6 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/switchboard/switchboard/internal/pairlimit"
-	"github.com/switchboard/switchboard/internal/phone"
 	"github.com/switchboard/switchboard/transport/graph"
 )
 
@@ -92,7 +91,7 @@ func (s *Server) messages(ctx *fasthttp.RequestCtx) {
 // accept applies the throughput and pair limits and, if both allow, records the send and
 // answers with its wamid.
 func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequest, tok string, body []byte, category string) {
-	key, waID, userID := recipientOf(req)
+	key, waID, userID := recipientOf(req, n.display)
 	n.mu.Lock()
 	now := s.now()
 	if n.accepted.full(now, n.throughput) {
@@ -204,12 +203,13 @@ func (s *Server) reject(ctx *fasthttp.RequestCtx, n *number, e *graph.APIError) 
 }
 
 // recipientOf is the key limits and windows are kept by, and the canonical ids the
-// response reports: digits of to (wa_id), or the BSUID.
-func recipientOf(r *graph.SendRequest) (key, waID, userID string) {
+// response reports: the wa_id Meta derives from to (waIDOf, with the business number's
+// calling code when to has no +), or the BSUID.
+func recipientOf(r *graph.SendRequest, businessDisplay string) (key, waID, userID string) {
 	if r.Recipient != "" {
 		return r.Recipient, "", r.Recipient
 	}
-	d := phone.Digits(r.To) // the wa_id Meta derives from to
+	d := waIDOf(r.To, businessDisplay)
 	return d, d, ""
 }
 

@@ -306,7 +306,9 @@ func TestOverrideVerification(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			sk := startSink(t)
+			sk.mu.Lock()
 			sk.quoteChallenge = tc.quote
+			sk.mu.Unlock()
 			callback := sk.url
 			if tc.unreachable {
 				callback = "http://127.0.0.1:1/hook"
@@ -339,4 +341,46 @@ func TestNoCallbackDrops(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "three drops", func() bool { return s.Stats().Webhooks.Dropped == 3 })
+}
+
+// Status webhooks the server gives up on at Close are all counted as dropped
+// (WebhookStats: "closed"): those never attempted, those waiting for a retry, and the
+// follow-ons chained behind them.
+func TestCloseCountsAbandonedStatuses(t *testing.T) {
+	cases := []struct {
+		name     string
+		statuses StatusConfig
+		failing  bool // the callback answers 500: sent waits for its retry
+	}{
+		{"never attempted", StatusConfig{SentDelay: time.Hour, DeliveredDelay: time.Hour, ReadDelay: time.Hour}, false},
+		{"a retry pending, follow-ons behind it", StatusConfig{DeliveredDelay: time.Hour, ReadDelay: time.Hour}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sk := startSink(t)
+			sk.mu.Lock()
+			if tc.failing {
+				sk.failFirst = 1000
+			}
+			sk.mu.Unlock()
+			s := New(Config{AppSecret: secret, CallbackURL: sk.url, IgnoreWindow: true, Statuses: tc.statuses,
+				Webhooks: WebhookConfig{Backoff: time.Hour, MaxBackoff: time.Hour}})
+			s.AddNumber(pnA, wabaA, displayA, tokenA)
+			if err := s.Start(""); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := clientFor(t, s).SendMessage(bg(), tokenA, pnA, text(user, "hi")); err != nil {
+				t.Fatal(err)
+			}
+			if tc.failing {
+				eventually(t, "the first attempt", func() bool { return s.Stats().Webhooks.Attempts == 1 })
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if w := s.Stats().Webhooks; w.Delivered != 0 || w.Dropped != 3 {
+				t.Fatalf("3 statuses abandoned at Close: %+v", w)
+			}
+		})
+	}
 }

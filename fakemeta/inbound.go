@@ -51,9 +51,10 @@ func (s *Server) SendInbound(ctx context.Context, phoneNumberID, waID, name, tex
 	wamid := s.newWAMID(key, true)
 	now := s.now()
 	n.mu.Lock()
+	n.sweep(now)
 	n.windows[key] = now
 	if name != "" {
-		n.profiles[key] = name
+		n.profiles[key] = profile{name: name, at: now}
 	}
 	n.stats.inbound++
 	at := where{wabaID: n.wabaID, phoneNumberID: n.id, display: n.display}

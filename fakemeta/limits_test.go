@@ -108,27 +108,47 @@ func TestPairLimit(t *testing.T) {
 	}
 }
 
-// A refused send is classed as Meta's pair limit, and a recipient's state is forgotten
-// once its debt is paid (the map holds the recipients of the last minutes).
-func TestPairLimitClassAndForgetting(t *testing.T) {
-	clock := newFakeClock()
-	s := startFake(t, Config{PairEvery: 6 * time.Second, PairBurst: 1, IgnoreWindow: true, Clock: clock.Now,
-		Statuses: StatusConfig{Disabled: true}})
+// A refused send is classed as Meta's pair limit.
+func TestPairLimitClass(t *testing.T) {
+	s := startFake(t, Config{PairEvery: 6 * time.Second, PairBurst: 1, IgnoreWindow: true, Statuses: StatusConfig{Disabled: true}})
 	c := clientFor(t, s)
 	sendTo(t, c, user)
 	if _, err := c.SendMessage(bg(), tokenA, pnA, text(user, "hi")); graph.ClassOf(err) != graph.RetryPair {
 		t.Fatalf("%v", err)
 	}
-	for i := range 300 {
-		sendTo(t, c, recipient(i))
+}
+
+// Per-recipient state is forgotten once it no longer matters — pair debts once paid,
+// windows after 24 h, profile names after 30 days — so a number keeps its recent
+// recipients, not every one it ever saw.
+func TestPerRecipientStateIsForgotten(t *testing.T) {
+	cases := []struct {
+		silence                  time.Duration
+		pairs, windows, profiles int
+	}{
+		{time.Second, 301, 300, 300},
+		{time.Hour, 1, 300, 300},
+		{25 * time.Hour, 1, 0, 300},
+		{31 * 24 * time.Hour, 1, 0, 0},
 	}
-	clock.Advance(time.Hour)
-	sendTo(t, c, recipient(100000))
-	n := s.number(pnA)
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if len(n.pairs) != 1 {
-		t.Fatalf("%d pair states kept after an hour of silence, want 1", len(n.pairs))
+	for _, tc := range cases {
+		t.Run(tc.silence.String(), func(t *testing.T) {
+			clock := newFakeClock()
+			s := startFake(t, Config{PairEvery: 6 * time.Second, PairBurst: 45, Clock: clock.Now, Statuses: StatusConfig{Disabled: true}})
+			c := clientFor(t, s)
+			for i := range 300 {
+				_, _ = s.SendInbound(bg(), pnA, recipient(i), "User", "oi") // no callback: the state is what counts
+				sendTo(t, c, recipient(i))
+			}
+			clock.Advance(tc.silence)
+			sendTo(t, c, recipient(100000))
+			n := s.number(pnA)
+			n.mu.Lock()
+			defer n.mu.Unlock()
+			if len(n.pairs) != tc.pairs || len(n.windows) != tc.windows || len(n.profiles) != tc.profiles {
+				t.Fatalf("pairs %d windows %d profiles %d, want %d %d %d", len(n.pairs), len(n.windows), len(n.profiles), tc.pairs, tc.windows, tc.profiles)
+			}
+		})
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	json "github.com/goccy/go-json"
 	"github.com/valyala/fasthttp"
 
-	"github.com/switchboard/switchboard/internal/pairlimit"
 	"github.com/switchboard/switchboard/transport/graph"
 )
 
@@ -99,6 +98,7 @@ func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequ
 		s.reject(ctx, n, apiError(130429, ""))
 		return
 	}
+	n.sweep(now)
 	if s.cfg.PairEvery > 0 && !n.takePair(key, now, s.cfg.PairEvery, s.cfg.PairBurst) {
 		n.mu.Unlock()
 		s.reject(ctx, n, apiError(131056, ""))
@@ -121,7 +121,7 @@ func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequ
 	late, _ := dequeue(&n.inject.late)
 	profileName := ""
 	if userID != "" {
-		profileName = n.profiles[key]
+		profileName = n.profiles[key].name
 	}
 	wamid := s.newWAMID(key, false)
 	n.logSent(SentMessage{
@@ -229,25 +229,4 @@ func (n *number) sentLog(limit int) []SentMessage {
 		return n.sent[len(n.sent)-limit:]
 	}
 	return n.sent
-}
-
-// takePair applies the pair limit (internal/pairlimit: a burst is borrowed, each message
-// owing one interval) to a send to key at now. Pairs whose debt is paid are forgotten —
-// swept at most once a minute — so the map holds the recipients of the last minutes, not
-// every one ever sent to. n.mu is held.
-func (n *number) takePair(key string, now time.Time, every time.Duration, burst int) bool {
-	if now.Sub(n.pairsSweptAt) >= time.Minute {
-		n.pairsSweptAt = now
-		for k, d := range n.pairs {
-			if d.Paid(now) {
-				delete(n.pairs, k)
-			}
-		}
-	}
-	d, ok := n.pairs[key]
-	if !ok {
-		d = &pairlimit.Debt{}
-		n.pairs[key] = d
-	}
-	return d.Take(now, every, burst)
 }

@@ -10,8 +10,9 @@ type OutboundPolicy struct {
 	// (1,000, Meta's upgraded tier).
 	DefaultRate int
 	MaxRate     int
-	// PairInterval and PairBurst pace messages to one recipient: a bucket of PairBurst
-	// refilled one per PairInterval (Meta: ~1 per 6 s sustained, bursts of up to 45).
+	// PairInterval and PairBurst pace messages to one recipient as Meta counts them
+	// (internal/pairlimit): one per PairInterval, bursts of up to PairBurst within one
+	// PairInterval borrowed, each message owing one PairInterval (Meta: 6 s, 45).
 	PairInterval time.Duration
 	PairBurst    int
 	// MaxTransientAttempts caps retries of Meta-side errors (131000, 131016, …) and of

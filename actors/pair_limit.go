@@ -1,27 +1,20 @@
 package actors
 
-import "time"
+import (
+	"time"
 
-// pairBucket is the pair rate limit of one (number, recipient), modelled like Meta's: a
-// bucket holding up to burst messages, refilled one per interval. A 131056 from Meta means
-// its bucket disagrees with ours (clock skew, another sender on the number): the recipient
-// then waits 4^X seconds, X counting consecutive refusals, and the bucket is emptied.
+	"github.com/switchboard/switchboard/internal/pairlimit"
+)
+
+// pairBucket is the pair rate limit of one (number, recipient), modelled as Meta's and
+// fakemeta's (internal/pairlimit): a burst is borrowed, each message owing one interval, so
+// after a burst the recipient waits until the debt is paid. A 131056 from Meta means its
+// account disagrees with ours (clock skew, another sender on the number): the recipient
+// then waits 4^X seconds, X counting consecutive refusals, and its burst window closes.
 type pairBucket struct {
-	tokens       float64
-	at           time.Time // last refill; zero = never used (full)
+	debt         pairlimit.Debt
 	blockedUntil time.Time
 	strikes      int
-}
-
-func (b *pairBucket) refill(now time.Time, every time.Duration, burst int) {
-	if b.at.IsZero() {
-		b.tokens, b.at = float64(burst), now
-		return
-	}
-	if now.After(b.at) {
-		b.tokens = min(float64(burst), b.tokens+float64(now.Sub(b.at))/float64(every))
-		b.at = now
-	}
 }
 
 // readyAt is when the recipient may receive its next message.
@@ -29,26 +22,17 @@ func (b *pairBucket) readyAt(now time.Time, every time.Duration, burst int) time
 	if b.blockedUntil.After(now) {
 		return b.blockedUntil
 	}
-	b.refill(now, every, burst)
-	if b.tokens >= 1 {
-		return now
-	}
-	return now.Add(time.Duration((1 - b.tokens) * float64(every)))
+	return b.debt.ReadyAt(now, every, burst)
 }
 
 // take spends one message if the recipient may receive one now.
 func (b *pairBucket) take(now time.Time, every time.Duration, burst int) bool {
-	if b.readyAt(now, every, burst).After(now) {
-		return false
-	}
-	b.tokens--
-	return true
+	return !b.blockedUntil.After(now) && b.debt.Take(now, every, burst)
 }
 
-// giveBack returns a message take spent on one that never went to Meta (it expired).
-func (b *pairBucket) giveBack(burst int) {
-	b.tokens = min(float64(burst), b.tokens+1)
-}
+// giveBack returns a message take spent on one that never went to Meta (it expired): its
+// interval of debt is forgiven.
+func (b *pairBucket) giveBack(every time.Duration) { b.debt.GiveBack(every) }
 
 // refused records a 131056 at now and returns how long the recipient waits: wait(X) for
 // X prior consecutive refusals, 4^X seconds when wait is nil.
@@ -61,7 +45,7 @@ func (b *pairBucket) refused(now time.Time, wait func(attempt int) time.Duration
 		d = pow4Seconds(b.strikes)
 	}
 	b.strikes++
-	b.tokens, b.at = 0, now
+	b.debt.CloseWindow()
 	b.blockedUntil = now.Add(d)
 	return d
 }
@@ -69,13 +53,10 @@ func (b *pairBucket) refused(now time.Time, wait func(attempt int) time.Duration
 // accepted ends a run of refusals.
 func (b *pairBucket) accepted() { b.strikes = 0 }
 
-// idle reports whether the bucket is back to its initial state, so it can be forgotten.
-func (b *pairBucket) idle(now time.Time, every time.Duration, burst int) bool {
-	if b.at.IsZero() {
-		return true
-	}
-	return !b.blockedUntil.After(now) && b.strikes == 0 &&
-		b.tokens+float64(now.Sub(b.at))/float64(every) >= float64(burst)
+// idle reports whether the bucket is back to its initial state — debt paid, not blocked,
+// no refusals — so it can be forgotten.
+func (b *pairBucket) idle(now time.Time) bool {
+	return b.debt.Paid(now) && !b.blockedUntil.After(now) && b.strikes == 0
 }
 
 // pow4Seconds is Meta's pair-limit schedule, 4^attempt seconds, capped at 1,024 s.

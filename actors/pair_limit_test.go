@@ -5,27 +5,63 @@ import (
 	"time"
 )
 
+// The engine paces each customer as Meta counts (internal/pairlimit): a burst is borrowed,
+// so after it the customer waits until every message's interval is paid; 131056 adds
+// 4^X s; a message given back is forgiven its interval; a paid, unrefused bucket is idle.
 func TestPairBucket(t *testing.T) {
-	const every, burst = 6 * time.Second, 3
-	var b pairBucket
-	now := t0
-	for i := range burst {
-		if !b.take(now, every, burst) {
-			t.Fatalf("message %d of the burst refused", i)
-		}
+	const every, burst = 6 * time.Second, 45
+	s := time.Second
+	type op struct {
+		at   time.Duration // offset from t0 of this step
+		do   string        // take N times ("take"), "refuse", "giveBack"
+		n    int
+		want bool          // take: whether the last goes
+		next time.Duration // readyAt afterwards, as an offset
+		idle bool
 	}
-	if b.take(now, every, burst) {
-		t.Fatal("a message beyond the burst was allowed")
+	cases := []struct {
+		name string
+		ops  []op
+	}{
+		{"steady one per interval", []op{
+			{0, "take", 1, true, 0, false}, {6 * s, "take", 1, true, 6 * s, false}, {12 * s, "take", 1, true, 12 * s, false}}},
+		{"burst of 20 then ~2 min", []op{
+			{0, "take", 20, true, 0, false}, {7 * s, "take", 1, false, 120 * s, false}, {120 * s, "take", 1, true, 120 * s, false}}},
+		{"idle once the debt is paid", []op{
+			{0, "take", 3, true, 0, false}, {17 * s, "take", 0, false, 18 * s, false}, {18 * s, "take", 0, false, 18 * s, true}}},
+		{"131056 waits 4^X s and closes the burst window", []op{
+			{0, "take", 1, true, 0, false}, {s, "refuse", 0, false, 2 * s, false}, {2 * s, "refuse", 0, false, 6 * s, false},
+			{6 * s, "take", 1, true, 6 * s, false}}},
+		{"a message given back is forgiven", []op{
+			{0, "take", 2, true, 0, false}, {s, "giveBack", 0, false, s, false}, {7 * s, "take", 0, false, 7 * s, true}}},
 	}
-	if got := b.readyAt(now, every, burst); !got.Equal(now.Add(every)) {
-		t.Fatalf("next message at +%s, want +%s", got.Sub(now), every)
-	}
-	now = now.Add(every)
-	if !b.take(now, every, burst) || b.take(now, every, burst) {
-		t.Fatal("one message per interval after the burst")
-	}
-	if b.idle(now, every, burst) || !b.idle(now.Add(burst*every), every, burst) {
-		t.Fatal("idle: only once the bucket refilled")
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var b pairBucket
+			for i, o := range tc.ops {
+				now := t0.Add(o.at)
+				var ok bool
+				switch o.do {
+				case "take":
+					for range o.n {
+						ok = b.take(now, every, burst)
+					}
+					if o.n > 0 && ok != o.want {
+						t.Fatalf("op %d: take %v, want %v", i, ok, o.want)
+					}
+				case "refuse":
+					b.refused(now, nil)
+				case "giveBack":
+					b.giveBack(every)
+				}
+				if got := b.readyAt(now, every, burst).Sub(t0); got != o.next {
+					t.Fatalf("op %d: ready at +%s, want +%s", i, got, o.next)
+				}
+				if b.idle(now) != o.idle {
+					t.Fatalf("op %d: idle %v, want %v", i, !o.idle, o.idle)
+				}
+			}
+		})
 	}
 }
 

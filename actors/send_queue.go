@@ -134,7 +134,7 @@ func (q *sendQueue) finish(it *outItem, now time.Time) {
 // a pair interval for a message Meta never saw.
 func (q *sendQueue) withdraw(it *outItem, now time.Time) {
 	if l, ok := q.lanes[it.row.Recipient]; ok {
-		l.pair.giveBack(q.burst)
+		l.pair.giveBack(q.every)
 	}
 	q.finish(it, now)
 }
@@ -230,14 +230,14 @@ func (q *sendQueue) wake() (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// forget drops an empty lane once its pair bucket is back to full.
+// forget drops an empty lane once its recipient's pair-limit debt is paid.
 func (q *sendQueue) forget(l *lane, now time.Time) {
-	if len(l.items) == 0 && !l.busy && l.pair.idle(now, q.every, q.burst) {
+	if len(l.items) == 0 && !l.busy && l.pair.idle(now) {
 		delete(q.lanes, l.recipient)
 	}
 }
 
-// sweep forgets every empty lane whose bucket refilled (a minute at most between sweeps
+// sweep forgets every empty lane whose debt is paid (a minute at most between sweeps
 // keeps the map to the recipients of the last few minutes).
 func (q *sendQueue) sweep(now time.Time) {
 	if now.Sub(q.sweptAt) < time.Minute {

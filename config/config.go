@@ -57,7 +57,7 @@ type Config struct {
 	MetaGraphVersion    string   `env:"META_GRAPH_VERSION" default:"v24.0" group:"Meta" doc:"Graph API version used on every call (vNN.N)."`
 
 	OutboundPairInterval   time.Duration `env:"OUTBOUND_PAIR_INTERVAL" default:"6s" group:"Outbound" doc:"Pair rate limit: sustained pace of messages to one customer, one per this interval (Meta: 6s)."`
-	OutboundPairBurst      int           `env:"OUTBOUND_PAIR_BURST" default:"45" group:"Outbound" doc:"Pair rate limit: messages one customer may receive in a burst (Meta: 45)."`
+	OutboundPairBurst      int           `env:"OUTBOUND_PAIR_BURST" default:"45" group:"Outbound" doc:"Pair rate limit: messages one customer may receive within one interval (Meta: 45); a burst is borrowed, each message owing one interval before the next burst."`
 	OutboundMaxAttempts    int           `env:"OUTBOUND_MAX_ATTEMPTS" default:"5" group:"Outbound" doc:"Attempts of a message failing with Meta-side errors (131000, 131016, ...) before it is failed, whether Meta answered the send with one or accepted it and failed it by status webhook; attempts that never reached Meta (connection refused) do not count."`
 	OutboundReconcileAfter time.Duration `env:"OUTBOUND_RECONCILE_AFTER" default:"2m" group:"Outbound" doc:"How long a message whose send got no answer waits for a status webhook carrying its id before it is sent again (actors/OUTBOUND.md)."`
 	OutboundQueueWindow    time.Duration `env:"OUTBOUND_QUEUE_WINDOW" default:"10h" group:"Outbound" doc:"Bound on a tenant's backlog of unsent messages: this long of sending at its number's rate (10h at 80 msg/s is 2,880,000 messages). Sends beyond it get 429 queue_full, as Twilio refuses a full sender queue (21611)."`

@@ -2,6 +2,8 @@ package engine_test
 
 import (
 	"context"
+	"maps"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -32,6 +34,18 @@ type metaRig struct {
 func startWithMeta(t testing.TB, b enginetest.Backend, cfg fakemeta.Config, env map[string]string) *metaRig {
 	t.Helper()
 	cfg.AppSecret = appSecret
+	// Meta's pair limit borrows bursts (each message to a customer owes 6 s), and the steps
+	// of a rig write to the same customers for minutes' worth of it: both sides pace by the
+	// same model at test speed instead, one message per testPairInterval.
+	if _, set := env["OUTBOUND_PAIR_INTERVAL"]; !set && cfg.PairEvery > 0 {
+		cfg.PairEvery = testPairInterval
+		env = maps.Clone(env)
+		if env == nil {
+			env = map[string]string{}
+		}
+		env["OUTBOUND_PAIR_INTERVAL"] = testPairInterval.String()
+		env["OUTBOUND_PAIR_BURST"] = strconv.Itoa(cfg.PairBurst)
+	}
 	meta := fakemeta.New(cfg)
 	if err := meta.Start(""); err != nil {
 		t.Fatal(err)
@@ -50,6 +64,9 @@ func startWithMeta(t testing.TB, b enginetest.Backend, cfg fakemeta.Config, env 
 	r.admin, r.agent = n.Login(adminEmail, adminPassword), n.Login(agentEmail, agentPassword)
 	return r
 }
+
+// testPairInterval is the pair limit's interval in the rigs (Meta's is 6 s).
+const testPairInterval = 200 * time.Millisecond
 
 // metaEnv points a node at meta, with API rate limits no test reaches.
 func metaEnv(meta *fakemeta.Server) map[string]string {

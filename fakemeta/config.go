@@ -20,8 +20,10 @@ type Config struct {
 	// Throughput is each number's messages-per-second limit (sliding one-second window);
 	// beyond it sends fail with 130429. 0 means unlimited. SetThroughput changes one number.
 	Throughput int
-	// PairEvery and PairBurst are the pair rate limit per (number, recipient): a token
-	// bucket refilled one message per PairEvery, holding PairBurst; beyond it 131056.
+	// PairEvery and PairBurst are the pair rate limit per (number, recipient), as Meta
+	// documents it (internal/pairlimit): one message per PairEvery, bursts of up to
+	// PairBurst within one PairEvery borrowed — each message owes one PairEvery, and after
+	// a burst the recipient takes nothing until the debt is paid; beyond it 131056.
 	// PairEvery 0 disables it.
 	PairEvery time.Duration
 	PairBurst int
@@ -29,7 +31,8 @@ type Config struct {
 	// instead of failing them (asynchronously, 131047) as Meta does.
 	IgnoreWindow bool
 
-	// Latency (+ a uniform random part up to LatencyJitter) delays every Graph answer.
+	// Latency (+ a uniform random part up to LatencyJitter) delays every Graph answer;
+	// requests are taken (limits, stats) on arrival.
 	Latency       time.Duration
 	LatencyJitter time.Duration
 	// ErrorRate is the probability that a valid send fails with one of ErrorCodes

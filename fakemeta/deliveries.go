@@ -43,7 +43,9 @@ type statusDeliveries struct {
 	mu    sync.Mutex
 	queue postQueue
 	seq   uint64
-	wake  chan struct{} // a post became the earliest
+	// closed is set when the server closes: posts pushed after it are dropped, counted.
+	closed bool
+	wake   chan struct{} // a post became the earliest
 }
 
 func newStatusDeliveries(hooks *webhookSender, callbackFor func(string) string, workers int) *statusDeliveries {
@@ -65,6 +67,11 @@ func (s *Server) queueStatuses(first *statusPost) {
 
 func (d *statusDeliveries) push(p *statusPost) {
 	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		d.hooks.dropped.Add(chainLength(p))
+		return
+	}
 	d.seq++
 	p.seq = d.seq
 	heap.Push(&d.queue, p)
@@ -79,7 +86,8 @@ func (d *statusDeliveries) push(p *statusPost) {
 }
 
 // release hands each post to a worker once it is due, until ctx ends. Posts still queued
-// then are abandoned; those already tried count as dropped, as an interrupted retry does.
+// then are abandoned, each counted as dropped (WebhookStats: "closed"): those waiting for
+// a first attempt or a retry, and the follow-ons chained behind them.
 func (d *statusDeliveries) release(ctx context.Context, ready chan<- *statusPost) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -114,15 +122,26 @@ func (d *statusDeliveries) release(ctx context.Context, ready chan<- *statusPost
 	}
 }
 
+// abandon drops every queued post and its follow-ons, and every post pushed from now on
+// (a worker's attempt ending after ctx, a send arriving while the server closes): none of
+// them vanishes uncounted.
 func (d *statusDeliveries) abandon() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.closed = true
 	for _, p := range d.queue {
-		if p.attempt > 0 {
-			d.hooks.dropped.Add(1)
-		}
+		d.hooks.dropped.Add(chainLength(p))
 	}
 	d.queue = nil
+}
+
+// chainLength is how many posts p stands for: itself and the follow-ons chained behind it.
+func chainLength(p *statusPost) int64 {
+	n := int64(0)
+	for ; p != nil; p = p.next {
+		n++
+	}
+	return n
 }
 
 // work makes one attempt of each post it is handed until ctx ends.

@@ -26,6 +26,8 @@ const (
 	user     = "+5511987654321"
 	userWaID = "5511987654321"
 	secret   = "fakemeta-test-app-secret"
+	// sinkVerifyToken is the verify token a sink accepts in Meta's verification GET.
+	sinkVerifyToken = "vt"
 )
 
 // sink is a real webhook receiver on loopback: it verifies every signature with graph's
@@ -43,6 +45,10 @@ type sink struct {
 	contacts  []graph.Contact
 	metadata  []graph.Metadata
 	entryIDs  []string
+	// verifications counts verification GETs; quoteChallenge echoes the challenge as a
+	// JSON string, a common mistake Meta refuses.
+	verifications  int
+	quoteChallenge bool
 }
 
 func startSink(t *testing.T) *sink {
@@ -54,6 +60,10 @@ func startSink(t *testing.T) *sink {
 	s := &sink{url: "http://" + ln.Addr().String() + "/api/v1/webhook"}
 	verifier := graph.NewVerifier([]string{secret})
 	srv := &fasthttp.Server{CloseOnShutdown: true, IdleTimeout: time.Second, Handler: func(ctx *fasthttp.RequestCtx) {
+		if ctx.IsGet() {
+			s.verify(ctx)
+			return
+		}
 		body := append([]byte(nil), ctx.PostBody()...)
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -96,6 +106,24 @@ func startSink(t *testing.T) *sink {
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Shutdown() })
 	return s
+}
+
+// verify answers Meta's verification GET as the engine does: the challenge echoed when
+// the token is sinkVerifyToken, 403 otherwise.
+func (s *sink) verify(ctx *fasthttp.RequestCtx) {
+	q := ctx.QueryArgs()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.verifications++
+	if string(q.Peek("hub.mode")) != "subscribe" || string(q.Peek("hub.verify_token")) != sinkVerifyToken {
+		ctx.SetStatusCode(fasthttp.StatusForbidden)
+		return
+	}
+	if s.quoteChallenge {
+		ctx.SetBodyString(`"` + string(q.Peek("hub.challenge")) + `"`)
+		return
+	}
+	ctx.SetBody(q.Peek("hub.challenge"))
 }
 
 func (s *sink) snapshot() (statuses []graph.Status, messages []graph.Message, bad []string) {

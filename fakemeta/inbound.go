@@ -35,23 +35,31 @@ func digitsOrID(id string) string {
 // SendInbound posts one signed inbound text webhook from waID (profile name) to the
 // number's callback, opening the user's window and remembering the name for the contacts
 // of later status webhooks, and returns the message's wamid once the callback answered 200
-// (or the error after the retries).
+// (or the error after the retries). waID is a phone number, written in digits as Meta
+// writes from and wa_id however it is given ("+55 11 98765-4321" → 5511987654321), or a
+// BSUID ("BR.4812…"), which writes as a user known only by it: user_id and from_user_id.
 func (s *Server) SendInbound(ctx context.Context, phoneNumberID, waID, name, text string) (string, error) {
 	n := s.number(phoneNumberID)
 	if n == nil {
 		return "", fmt.Errorf("fakemeta: unknown phone number %s", phoneNumberID)
 	}
-	wamid := s.newWAMID(waID, true)
+	key := digitsOrID(waID)
+	phoneDigits, userID := key, ""
+	if !plausiblePhone(waID) {
+		phoneDigits, userID = "", waID
+	}
+	wamid := s.newWAMID(key, true)
 	now := s.now()
 	n.mu.Lock()
-	n.windows[digitsOrID(waID)] = now
+	n.sweep(now)
+	n.windows[key] = now
 	if name != "" {
-		n.profiles[digitsOrID(waID)] = name
+		n.profiles[key] = profile{name: name, at: now}
 	}
 	n.stats.inbound++
 	at := where{wabaID: n.wabaID, phoneNumberID: n.id, display: n.display}
 	n.mu.Unlock()
-	body := at.inboundText(waID, name, wamid, text, now)
+	body := at.inboundText(phoneDigits, userID, name, wamid, text, now)
 	if err := s.hooks.post(ctx, s.callbackFor(at.wabaID), body); err != nil {
 		return wamid, fmt.Errorf("fakemeta: inbound %s: %w", wamid, err)
 	}

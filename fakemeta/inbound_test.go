@@ -61,22 +61,74 @@ func TestGenerateInbound(t *testing.T) {
 	}
 }
 
-// The generator's payload has the shape of fixtures/webhooks/inbound_text.json.
+// Inbound payloads have the fixtures' shapes: a phone user's (inbound_text.json) and a
+// user known only by a BSUID (inbound_text_bsuid_no_phone.json: user_id and from_user_id,
+// no wa_id or from; fakemeta models no usernames, so the fixture's is left out).
 func TestInboundShapeMatchesFixture(t *testing.T) {
-	var fixture, ours map[string]any
-	if err := json.Unmarshal(fixtures.Read(t, "webhooks/inbound_text.json"), &fixture); err != nil {
-		t.Fatal(err)
-	}
 	at := where{wabaID: wabaA, phoneNumberID: pnA, display: displayA}
-	body := at.inboundText(userWaID, "Ana Souza", "wamid.HBgNNTExOTg3NjU0MzIxFQIAEhgUOENCN0Q2NjZENjg2NEQ5RkYzQUYA",
-		"Oi! Vocês entregam no sábado?", time.Unix(1767225600, 0))
-	if err := json.Unmarshal(body, &ours); err != nil {
-		t.Fatal(err)
+	cases := []struct {
+		fixture            string
+		waID, userID, name string
+		wamid, text        string
+		timestamp          int64
+	}{
+		{"webhooks/inbound_text.json", userWaID, "", "Ana Souza", "wamid.HBgNNTExOTg3NjU0MzIxFQIAEhgUOENCN0Q2NjZENjg2NEQ5RkYzQUYA",
+			"Oi! Vocês entregam no sábado?", 1767225600},
+		{"webhooks/inbound_text_bsuid_no_phone.json", "", "BR.48120937561230984412", "Ana S.", "wamid.HBgNNTExOTg3NjU0MzIxFQIAEhgUQTE3NEE4NTYwN0NDQ0Q4NjQ4ODkA",
+			"Oi, sou eu de novo", 1767227700},
 	}
-	a, _ := json.Marshal(fixture)
-	b, _ := json.Marshal(ours)
-	if string(a) != string(b) {
-		t.Fatalf("\nfixture %s\nours    %s", a, b)
+	for _, tc := range cases {
+		t.Run(tc.fixture, func(t *testing.T) {
+			var fixture, ours map[string]any
+			if err := json.Unmarshal(fixtures.Read(t, tc.fixture), &fixture); err != nil {
+				t.Fatal(err)
+			}
+			value := fixture["entry"].([]any)[0].(map[string]any)["changes"].([]any)[0].(map[string]any)["value"].(map[string]any)
+			delete(value["contacts"].([]any)[0].(map[string]any)["profile"].(map[string]any), "username")
+			body := at.inboundText(tc.waID, tc.userID, tc.name, tc.wamid, tc.text, time.Unix(tc.timestamp, 0))
+			if err := json.Unmarshal(body, &ours); err != nil {
+				t.Fatal(err)
+			}
+			a, _ := json.Marshal(fixture)
+			b, _ := json.Marshal(ours)
+			if string(a) != string(b) {
+				t.Fatalf("\nfixture %s\nours    %s", a, b)
+			}
+		})
+	}
+}
+
+// POST /_fakemeta/inbound (SendInbound) writes a phone number as Meta writes from and
+// wa_id — digits — however it was given, and a BSUID as a user known only by it.
+func TestInboundSender(t *testing.T) {
+	const bsuid = "BR.48120937561230984412"
+	cases := []struct {
+		waID        string
+		wantContact graph.Contact
+		wantFrom    string
+		wantUserID  string
+	}{
+		{"+55 11 98765-4321", graph.Contact{Profile: graph.Profile{Name: "Ana"}, WaID: userWaID}, userWaID, ""},
+		{userWaID, graph.Contact{Profile: graph.Profile{Name: "Ana"}, WaID: userWaID}, userWaID, ""},
+		{bsuid, graph.Contact{Profile: graph.Profile{Name: "Ana"}, UserID: bsuid}, "", bsuid},
+	}
+	for _, tc := range cases {
+		t.Run(tc.waID, func(t *testing.T) {
+			sk := startSink(t)
+			s := startFake(t, Config{CallbackURL: sk.url})
+			st, body := raw(t, "POST", s.URL()+"/_fakemeta/inbound", "",
+				mustJSON(t, map[string]string{"phone_number_id": pnA, "wa_id": tc.waID, "name": "Ana", "text": "oi"}))
+			if st != 200 {
+				t.Fatalf("%d %s", st, body)
+			}
+			_, msgs, _ := sk.snapshot()
+			sk.mu.Lock()
+			contacts := append([]graph.Contact(nil), sk.contacts...)
+			sk.mu.Unlock()
+			if len(msgs) != 1 || msgs[0].From != tc.wantFrom || msgs[0].FromUserID != tc.wantUserID || len(contacts) != 1 || contacts[0] != tc.wantContact {
+				t.Fatalf("messages %+v contacts %+v", msgs, contacts)
+			}
+		})
 	}
 }
 

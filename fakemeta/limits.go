@@ -45,26 +45,3 @@ type busiestSecond struct {
 }
 
 func (b *busiestSecond) add(now time.Time) { b.max = max(b.max, b.w.add(now)) }
-
-// bucket is the pair limit of one (number, recipient): a token bucket holding up to burst
-// messages, refilled one per every.
-type bucket struct {
-	tokens float64
-	at     time.Time
-}
-
-// take spends one message if the bucket has one.
-func (b *bucket) take(now time.Time, every time.Duration, burst int) bool {
-	switch {
-	case b.at.IsZero():
-		b.tokens, b.at = float64(burst), now
-	case now.After(b.at):
-		b.tokens = min(float64(burst), b.tokens+float64(now.Sub(b.at))/float64(every))
-		b.at = now
-	}
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
-}

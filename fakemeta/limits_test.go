@@ -66,36 +66,89 @@ func TestThroughputLimit(t *testing.T) {
 	}
 }
 
+// The pair limit as Meta documents it (WHATSAPP.md §3): bursts are borrowed — each message
+// owes one interval — so after a burst of 20 the user waits ~2 min, not one interval.
+// Other recipients are never affected.
 func TestPairLimit(t *testing.T) {
-	clock := newFakeClock()
-	s := startFake(t, Config{PairEvery: 6 * time.Second, PairBurst: 3, IgnoreWindow: true, Clock: clock.Now})
+	type step struct {
+		after time.Duration // clock advance before the sends
+		n     int           // sends to the user
+		code  int           // code of the last of them
+	}
+	cases := []struct {
+		name  string
+		burst int
+		steps []step
+	}{
+		{"burst of 3, then the debt", 3, []step{{0, 3, 0}, {0, 1, 131056}, {17 * time.Second, 1, 131056}, {time.Second, 1, 0}}},
+		{"burst of 20: ~2 min wait", 45, []step{{0, 20, 0}, {7 * time.Second, 1, 131056}, {112 * time.Second, 1, 131056}, {time.Second, 1, 0}}},
+		{"one per interval is never refused", 45, []step{{0, 1, 0}, {6 * time.Second, 1, 0}, {6 * time.Second, 1, 0}, {6 * time.Second, 1, 0}}},
+		{"45 in one interval, not 46", 45, []step{{0, 45, 0}, {5 * time.Second, 1, 131056}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := newFakeClock()
+			s := startFake(t, Config{PairEvery: 6 * time.Second, PairBurst: tc.burst, IgnoreWindow: true, Clock: clock.Now,
+				Statuses: StatusConfig{Disabled: true}})
+			c := clientFor(t, s)
+			for i, st := range tc.steps {
+				clock.Advance(st.after)
+				code := 0
+				for range st.n {
+					code = sendTo(t, c, user)
+				}
+				if code != st.code {
+					t.Fatalf("step %d: code %d, want %d", i, code, st.code)
+				}
+				if code := sendTo(t, c, recipient(i)); code != 0 {
+					t.Fatalf("step %d: another recipient refused: %d", i, code)
+				}
+			}
+		})
+	}
+}
+
+// A refused send is classed as Meta's pair limit.
+func TestPairLimitClass(t *testing.T) {
+	s := startFake(t, Config{PairEvery: 6 * time.Second, PairBurst: 1, IgnoreWindow: true, Statuses: StatusConfig{Disabled: true}})
 	c := clientFor(t, s)
-	for i := range 3 {
-		if code := sendTo(t, c, user); code != 0 {
-			t.Fatalf("burst %d: %d", i, code)
-		}
-	}
-	if code := sendTo(t, c, user); code != 131056 {
-		t.Fatalf("over the pair limit: %d", code)
-	}
-	// Other recipients are unaffected, and the same user gets one more every 6 s.
-	if code := sendTo(t, c, recipient(1)); code != 0 {
-		t.Fatalf("other recipient: %d", code)
-	}
-	clock.Advance(5 * time.Second)
-	if code := sendTo(t, c, user); code != 131056 {
-		t.Fatalf("before the refill: %d", code)
-	}
-	clock.Advance(time.Second)
-	if code := sendTo(t, c, user); code != 0 {
-		t.Fatalf("after the refill: %d", code)
-	}
-	if code := sendTo(t, c, user); code != 131056 {
-		t.Fatalf("refill is one message: %d", code)
-	}
-	_, err := c.SendMessage(bg(), tokenA, pnA, text(user, "hi"))
-	if graph.ClassOf(err) != graph.RetryPair {
+	sendTo(t, c, user)
+	if _, err := c.SendMessage(bg(), tokenA, pnA, text(user, "hi")); graph.ClassOf(err) != graph.RetryPair {
 		t.Fatalf("%v", err)
+	}
+}
+
+// Per-recipient state is forgotten once it no longer matters — pair debts once paid,
+// windows after 24 h, profile names after 30 days — so a number keeps its recent
+// recipients, not every one it ever saw.
+func TestPerRecipientStateIsForgotten(t *testing.T) {
+	cases := []struct {
+		silence                  time.Duration
+		pairs, windows, profiles int
+	}{
+		{time.Second, 301, 300, 300},
+		{time.Hour, 1, 300, 300},
+		{25 * time.Hour, 1, 0, 300},
+		{31 * 24 * time.Hour, 1, 0, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.silence.String(), func(t *testing.T) {
+			clock := newFakeClock()
+			s := startFake(t, Config{PairEvery: 6 * time.Second, PairBurst: 45, Clock: clock.Now, Statuses: StatusConfig{Disabled: true}})
+			c := clientFor(t, s)
+			for i := range 300 {
+				_, _ = s.SendInbound(bg(), pnA, recipient(i), "User", "oi") // no callback: the state is what counts
+				sendTo(t, c, recipient(i))
+			}
+			clock.Advance(tc.silence)
+			sendTo(t, c, recipient(100000))
+			n := s.number(pnA)
+			n.mu.Lock()
+			defer n.mu.Unlock()
+			if len(n.pairs) != tc.pairs || len(n.windows) != tc.windows || len(n.profiles) != tc.profiles {
+				t.Fatalf("pairs %d windows %d profiles %d, want %d %d %d", len(n.pairs), len(n.windows), len(n.profiles), tc.pairs, tc.windows, tc.profiles)
+			}
+		})
 	}
 }
 
@@ -171,7 +224,7 @@ func TestWindowClosedFailsAsync(t *testing.T) {
 	}
 
 	// A template outside the window is fine.
-	r2, err := c.SendMessage(bg(), tokenA, pnA, graph.NewMessage(user).WithTemplate(graph.NewTemplate("login_code", "pt_BR", graph.BodyComponent(graph.TextParam("1")))))
+	r2, err := c.SendMessage(bg(), tokenA, pnA, graph.NewMessage(user).WithTemplate(loginCode("1")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,5 +287,52 @@ func TestBusiestSecondCountsRefusedSends(t *testing.T) {
 	}
 	if st := s.Stats().Numbers[pnA]; st.MaxPerSecond != 1 || st.MaxSendsPerSecond != 1 {
 		t.Fatalf("a second later: busiest second %d accepted of %d sent, want 1 of 1", st.MaxPerSecond, st.MaxSendsPerSecond)
+	}
+}
+
+// The busiest second counts every send request, whatever refused it: the token (190), the
+// registration (133010), the body (100) or the limits; mark-reads are not sends.
+func TestBusiestSecondCountsEveryRefusal(t *testing.T) {
+	cases := []struct {
+		name  string
+		setup func(s *Server)
+		body  string
+		want  int
+	}{
+		{"expired token: 190", func(s *Server) { s.ExpireToken(tokenA) }, `{"messaging_product":"whatsapp","to":"+5511987654321","type":"text","text":{"body":"hi"}}`, 1},
+		{"unregistered: 133010", func(s *Server) { s.Deregister(pnA) }, `{"messaging_product":"whatsapp","to":"+5511987654321","type":"text","text":{"body":"hi"}}`, 1},
+		{"invalid body: 100", func(*Server) {}, `{"messaging_product":"whatsapp","to":`, 1},
+		{"mark read is not a send", func(*Server) {}, `{"messaging_product":"whatsapp","status":"read","message_id":"wamid.x"}`, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := startFake(t, Config{IgnoreWindow: true})
+			tc.setup(s)
+			if st, _ := raw(t, "POST", s.URL()+"/v24.0/"+pnA+"/messages", tokenA, []byte(tc.body)); st == 200 && tc.want == 1 {
+				t.Fatal("accepted")
+			}
+			if st := s.Stats().Numbers[pnA]; st.Requests != 1 || st.MaxSendsPerSecond != tc.want {
+				t.Fatalf("requests %d, busiest second %d sends, want %d", st.Requests, st.MaxSendsPerSecond, tc.want)
+			}
+		})
+	}
+}
+
+// Latency delays the answer only: the request is counted and limited when it arrives.
+func TestLatencyDelaysOnlyTheAnswer(t *testing.T) {
+	const latency = 500 * time.Millisecond
+	s := startFake(t, Config{IgnoreWindow: true, Latency: latency, Statuses: StatusConfig{Disabled: true}})
+	c := clientFor(t, s)
+	start := time.Now()
+	answered := make(chan int, 1)
+	go func() { answered <- sendTo(t, c, user) }()
+	eventually(t, "the send counted", func() bool { return s.Stats().Numbers[pnA].Accepted == 1 })
+	select {
+	case <-answered:
+		t.Fatal("answered before the send was counted plus the latency")
+	default:
+	}
+	if code := <-answered; code != 0 || time.Since(start) < latency {
+		t.Fatalf("code %d after %s", code, time.Since(start))
 	}
 }

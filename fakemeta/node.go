@@ -40,10 +40,12 @@ func (s *Server) node(ctx *fasthttp.RequestCtx) {
 	writeJSON(ctx, 200, view)
 }
 
-// numberView is everything Meta could report about the number. Throughput and health
-// follow fakemeta's own state unless a test set them through UpdateNumber.
+// numberView is everything Meta could report about the number. Throughput, health and
+// webhook_configuration (the app's callback, and the WABA's override if one is set) follow
+// fakemeta's own state unless a test set them through UpdateNumber.
 func (s *Server) numberView(id string) graph.PhoneNumber {
 	n := s.number(id)
+	override := s.overrideOf(n.wabaID) // the registry's lock, never under n.mu
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	p := n.info
@@ -55,7 +57,7 @@ func (s *Server) numberView(id string) graph.PhoneNumber {
 		p.Throughput = &graph.Throughput{Level: level}
 	}
 	if p.WebhookConfiguration == nil {
-		p.WebhookConfiguration = &graph.WebhookConfiguration{Application: s.cfg.CallbackURL}
+		p.WebhookConfiguration = &graph.WebhookConfiguration{Application: s.cfg.CallbackURL, WABA: override}
 	}
 	if p.HealthStatus == nil {
 		can := graph.HealthAvailable

@@ -126,7 +126,8 @@ func (s *Server) subscribedApps(ctx *fasthttp.RequestCtx) {
 }
 
 // subscribeApp is POST /{waba_id}/subscribed_apps: idempotent; an optional
-// override_callback_uri redirects the WABA's webhooks.
+// override_callback_uri (with its verify_token) redirects the WABA's webhooks once the
+// callback passed Meta's verification handshake.
 func (s *Server) subscribeApp(ctx *fasthttp.RequestCtx) {
 	wabaID, ok := s.wabaTarget(ctx, "post")
 	if !ok {
@@ -140,6 +141,18 @@ func (s *Server) subscribeApp(ctx *fasthttp.RequestCtx) {
 		}
 		if o.OverrideCallbackURI != "" && !strings.HasPrefix(o.OverrideCallbackURI, "https://") && !strings.HasPrefix(o.OverrideCallbackURI, "http://") {
 			writeError(ctx, invalidParam("Param override_callback_uri must be a valid URL."))
+			return
+		}
+	}
+	if o.OverrideCallbackURI != "" {
+		// Meta verifies the override before it answers, and keeps the old routing if
+		// the callback does not echo the challenge.
+		if o.VerifyToken == "" {
+			writeError(ctx, invalidParam("The parameter verify_token is required with override_callback_uri."))
+			return
+		}
+		if e := s.hooks.verifyCallback(s.bg, o.OverrideCallbackURI, o.VerifyToken); e != nil {
+			writeError(ctx, e)
 			return
 		}
 	}

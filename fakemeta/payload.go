@@ -47,12 +47,15 @@ type hookContact struct {
 	UserID string `json:"user_id,omitempty"`
 }
 
+// hookMessage is one inbound message. A user known only by a BSUID writes with
+// from_user_id and no from (webhooks/inbound_text_bsuid_no_phone.json).
 type hookMessage struct {
-	From      string      `json:"from"`
-	ID        string      `json:"id"`
-	Timestamp string      `json:"timestamp"`
-	Type      string      `json:"type"`
-	Text      *graph.Text `json:"text,omitempty"`
+	From       string      `json:"from,omitempty"`
+	FromUserID string      `json:"from_user_id,omitempty"`
+	ID         string      `json:"id"`
+	Timestamp  string      `json:"timestamp"`
+	Type       string      `json:"type"`
+	Text       *graph.Text `json:"text,omitempty"`
 }
 
 type hookStatus struct {
@@ -82,14 +85,18 @@ func (w where) body(v hookValue) []byte {
 
 func unixString(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
 
-// inboundText is a user's text message.
-func (w where) inboundText(waID, name, wamid, text string, at time.Time) []byte {
-	c := hookContact{WaID: waID}
+// inboundText is a user's text message from waID (digits) or, when waID is "", from the
+// BSUID userID alone: contacts[{profile, user_id}] and from_user_id, no wa_id or from.
+func (w where) inboundText(waID, userID, name, wamid, text string, at time.Time) []byte {
+	c := hookContact{WaID: waID, UserID: userID}
 	c.Profile.Name = name
-	return w.body(hookValue{
-		Contacts: []hookContact{c},
-		Messages: []hookMessage{{From: waID, ID: wamid, Timestamp: unixString(at), Type: graph.TypeText, Text: &graph.Text{Body: text}}},
-	})
+	m := hookMessage{ID: wamid, Timestamp: unixString(at), Type: graph.TypeText, Text: &graph.Text{Body: text}}
+	if waID != "" {
+		m.From = waID
+	} else {
+		m.FromUserID = userID
+	}
+	return w.body(hookValue{Contacts: []hookContact{c}, Messages: []hookMessage{m}})
 }
 
 // status is one status of a sent message, with the contacts block it carries (if any).

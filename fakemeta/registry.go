@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchboard/switchboard/internal/pairlimit"
 	"github.com/switchboard/switchboard/transport/graph"
 )
 
@@ -42,9 +43,10 @@ type number struct {
 	// busiestSends and busiestAccepted measure the number's busiest second (Stats): every
 	// send request the engine made, and those accepted.
 	busiestSends, busiestAccepted busiestSecond
-	pairs                         map[string]*bucket
+	pairs                         map[string]*pairlimit.Debt
 	windows                       map[string]time.Time // recipient key → last inbound
-	profiles                      map[string]string    // recipient key → profile name, from inbound
+	profiles                      map[string]profile   // recipient key → profile name, from inbound
+	sweptAt                       time.Time            // the last sweep of the three maps above
 	stats                         numberStats
 	sent                          []SentMessage
 	// lastRead is the wamid of the last accepted mark-read (or typing) request.
@@ -69,7 +71,7 @@ func (s *Server) AddNumber(phoneNumberID, wabaID, displayNumber, accessToken str
 	s.numbers[phoneNumberID] = &number{
 		id: phoneNumberID, wabaID: wabaID, display: displayNumber,
 		registered: true, throughput: s.cfg.Throughput,
-		pairs: map[string]*bucket{}, windows: map[string]time.Time{}, profiles: map[string]string{},
+		pairs: map[string]*pairlimit.Debt{}, windows: map[string]time.Time{}, profiles: map[string]profile{},
 		stats: newNumberStats(),
 		info: graph.PhoneNumber{
 			ID: phoneNumberID, DisplayPhoneNumber: formatDisplay(displayNumber), VerifiedName: "Fake Business " + displayNumber,

@@ -1,13 +1,13 @@
 package fakemeta
 
 import (
+	"fmt"
 	"net"
 	"time"
 
 	json "github.com/goccy/go-json"
 	"github.com/valyala/fasthttp"
 
-	"github.com/switchboard/switchboard/internal/phone"
 	"github.com/switchboard/switchboard/transport/graph"
 )
 
@@ -30,11 +30,21 @@ func (s *Server) messages(ctx *fasthttp.RequestCtx) {
 	id := pathID(ctx)
 	tok := bearer(ctx)
 	n := s.number(id)
+	body := ctx.PostBody()
+	var p sendProbe
+	parseErr := json.Unmarshal(body, &p)
+	receipt := parseErr == nil && (p.Status != "" || (p.MessageID != "" && p.Type == ""))
 	var wabaID string
 	if n != nil {
 		wabaID = n.wabaID
 		n.mu.Lock()
 		n.stats.requests++
+		if !receipt {
+			// Every send request counts toward the busiest second, refused ones too —
+			// for the token or the registration as well: it measures what the sender
+			// offered, which the limits would otherwise hide.
+			n.busiestSends.add(s.now())
+		}
 		n.mu.Unlock()
 	}
 	if e := s.authorize(tok, "post", id, wabaID); e != nil {
@@ -48,22 +58,14 @@ func (s *Server) messages(ctx *fasthttp.RequestCtx) {
 		s.reject(ctx, n, apiError(133010, ""))
 		return
 	}
-
-	body := ctx.PostBody()
-	var p sendProbe
-	if err := json.Unmarshal(body, &p); err != nil {
-		s.reject(ctx, n, invalidParam("Request body is not valid JSON: %v", err))
+	if parseErr != nil {
+		s.reject(ctx, n, invalidParam("Request body is not valid JSON: %v", parseErr))
 		return
 	}
-	if p.Status != "" || (p.MessageID != "" && p.Type == "") {
+	if receipt {
 		s.markRead(ctx, n, &p)
 		return
 	}
-	// Every send request counts toward the busiest second, refused ones too: it measures
-	// what the sender offered, which the throughput limit would otherwise hide.
-	n.mu.Lock()
-	n.busiestSends.add(s.now())
-	n.mu.Unlock()
 	req := &p.SendRequest
 	if e := validateSend(req); e != nil {
 		s.reject(ctx, n, e)
@@ -88,7 +90,7 @@ func (s *Server) messages(ctx *fasthttp.RequestCtx) {
 // accept applies the throughput and pair limits and, if both allow, records the send and
 // answers with its wamid.
 func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequest, tok string, body []byte, category string) {
-	key, waID, userID := recipientOf(req)
+	key, waID, userID := recipientOf(req, n.display)
 	n.mu.Lock()
 	now := s.now()
 	if n.accepted.full(now, n.throughput) {
@@ -96,17 +98,11 @@ func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequ
 		s.reject(ctx, n, apiError(130429, ""))
 		return
 	}
-	if s.cfg.PairEvery > 0 {
-		b, ok := n.pairs[key]
-		if !ok {
-			b = &bucket{}
-			n.pairs[key] = b
-		}
-		if !b.take(now, s.cfg.PairEvery, s.cfg.PairBurst) {
-			n.mu.Unlock()
-			s.reject(ctx, n, apiError(131056, ""))
-			return
-		}
+	n.sweep(now)
+	if s.cfg.PairEvery > 0 && !n.takePair(key, now, s.cfg.PairEvery, s.cfg.PairBurst) {
+		n.mu.Unlock()
+		s.reject(ctx, n, apiError(131056, ""))
+		return
 	}
 	n.accepted.add(now)
 	n.busiestAccepted.add(now)
@@ -125,7 +121,7 @@ func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequ
 	late, _ := dequeue(&n.inject.late)
 	profileName := ""
 	if userID != "" {
-		profileName = n.profiles[key]
+		profileName = n.profiles[key].name
 	}
 	wamid := s.newWAMID(key, false)
 	n.logSent(SentMessage{
@@ -175,6 +171,10 @@ func (s *Server) markRead(ctx *fasthttp.RequestCtx, n *number, p *sendProbe) {
 		s.reject(ctx, n, e)
 		return
 	}
+	if !s.issued(p.MessageID) {
+		s.reject(ctx, n, apiError(131009, fmt.Sprintf("Invalid message_id %q: no such message.", p.MessageID)))
+		return
+	}
 	n.mu.Lock()
 	code, failed := dequeue(&n.inject.read)
 	if !failed {
@@ -203,12 +203,13 @@ func (s *Server) reject(ctx *fasthttp.RequestCtx, n *number, e *graph.APIError) 
 }
 
 // recipientOf is the key limits and windows are kept by, and the canonical ids the
-// response reports: digits of to (wa_id), or the BSUID.
-func recipientOf(r *graph.SendRequest) (key, waID, userID string) {
+// response reports: the wa_id Meta derives from to (waIDOf, with the business number's
+// calling code when to has no +), or the BSUID.
+func recipientOf(r *graph.SendRequest, businessDisplay string) (key, waID, userID string) {
 	if r.Recipient != "" {
 		return r.Recipient, "", r.Recipient
 	}
-	d := phone.Digits(r.To) // the wa_id Meta derives from to
+	d := waIDOf(r.To, businessDisplay)
 	return d, d, ""
 }
 

@@ -1,6 +1,7 @@
 package fakemeta
 
 import (
+	"bytes"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -23,8 +24,19 @@ func fixtureTemplates(s *Server, wabaID string) {
 	})
 	s.AddTemplate(wabaID, "login_code", "pt_BR", graph.TemplateApproved, graph.CategoryAuthentication, []graph.TemplateDefinitionBlock{
 		{Type: "BODY", Text: "*{{1}}* é seu código de verificação."},
+		{Type: "BUTTONS", Buttons: []graph.TemplateButtonDefinition{{Type: "URL", Text: "Copiar código", URL: "https://www.whatsapp.com/otp/code/?otp_type=COPY_CODE&code=otp{{1}}"}}},
 	})
 }
+
+// loginCode fills login_code as an authentication copy-code send must (WHATSAPP.md §2):
+// the code in the body and in the URL button.
+func loginCode(code string) graph.TemplateObject {
+	return graph.NewTemplate("login_code", "pt_BR", graph.BodyComponent(graph.TextParam(code)),
+		graph.ButtonComponent("url", 0, graph.TextParam(code)))
+}
+
+// fixtureInboundWAMID is the user's message the request fixtures reply to and mark read.
+const fixtureInboundWAMID = "wamid.HBgNNTExOTg3NjU0MzIxFQIAEhgUOENCN0Q2NjZENjg2NEQ5RkYzQUYA"
 
 // Every message fixture the engine may send is accepted like Meta accepts it.
 func TestFixtureRequestsAccepted(t *testing.T) {
@@ -32,6 +44,8 @@ func TestFixtureRequestsAccepted(t *testing.T) {
 	fixtureTemplates(s, wabaA)
 	s.OpenWindow(pnA, userWaID)
 	s.OpenWindow(pnA, "BR.48120937561230984412")
+	// Receipts name a message fakemeta received: the fixtures' inbound wamid stands for one.
+	inbound, _ := s.SendInbound(bg(), pnA, userWaID, "Ana", "oi") // no callback: only the wamid matters
 	url := s.URL() + "/v24.0/" + pnA + "/messages"
 	for _, f := range fixtures.Glob(t, "requests/*.json") {
 		name := filepath.Base(f)
@@ -39,7 +53,8 @@ func TestFixtureRequestsAccepted(t *testing.T) {
 			continue
 		}
 		t.Run(name, func(t *testing.T) {
-			status, body := raw(t, "POST", url, tokenA, fixtures.Read(t, f))
+			req := bytes.ReplaceAll(fixtures.Read(t, f), []byte(fixtureInboundWAMID), []byte(inbound))
+			status, body := raw(t, "POST", url, tokenA, req)
 			if status != 200 {
 				t.Fatalf("HTTP %d: %s", status, body)
 			}
@@ -90,6 +105,8 @@ func TestValidationErrors(t *testing.T) {
 		{"callback data too long", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"text","text":{"body":"hi"},"biz_opaque_callback_data":"` + strings.Repeat("x", 513) + `"}`, "biz_opaque_callback_data must be at most 512", 100},
 		{"not JSON", `{"messaging_product":`, "not valid JSON", 100},
 		{"mark read of a non-wamid", `{"messaging_product":"whatsapp","status":"read","message_id":"12345"}`, "Invalid message_id", 131009},
+		{"mark read of a wamid never issued", `{"messaging_product":"whatsapp","status":"read","message_id":"wamid.not-a-message-anyone-sent"}`, "no such message", 131009},
+		{"mark read of another Meta's wamid", `{"messaging_product":"whatsapp","status":"read","message_id":"` + fixtureInboundWAMID + `"}`, "no such message", 131009},
 		{"status other than read", `{"messaging_product":"whatsapp","status":"delivered","message_id":"wamid.x"}`, "must be one of {READ}", 100},
 		{"typing of another kind", `{"messaging_product":"whatsapp","status":"read","message_id":"wamid.x","typing_indicator":{"type":"audio"}}`, "typing_indicator['type']", 100},
 	}
@@ -105,7 +122,7 @@ func TestValidationErrors(t *testing.T) {
 			}
 		})
 	}
-	if st := s.Stats().Numbers[pnA]; st.Accepted != 0 || st.Errors[100] != int64(len(cases)-1) || st.Errors[131009] != 1 {
+	if st := s.Stats().Numbers[pnA]; st.Accepted != 0 || st.Errors[100] != int64(len(cases)-3) || st.Errors[131009] != 3 {
 		t.Fatalf("%+v", st)
 	}
 }
@@ -190,6 +207,16 @@ func TestTemplateChecks(t *testing.T) {
 		return err
 	}
 	header := graph.HeaderComponent(graph.TextParam("#1"))
+	body := graph.BodyComponent(graph.TextParam("Ana"), graph.TextParam("2 dias"))
+	trackButton := graph.ButtonComponent("url", 0, graph.TextParam("8812"))
+	named := func(names ...string) graph.TemplateComponent {
+		var params []graph.TemplateParameter
+		for _, n := range names {
+			params = append(params, graph.NamedTextParam(n, "x"))
+		}
+		return graph.BodyComponent(params...)
+	}
+	image := graph.HeaderComponent(graph.TemplateParameter{Type: "image", Image: &graph.MediaObject{ID: "1"}})
 	cases := []struct {
 		name string
 		err  error
@@ -198,12 +225,20 @@ func TestTemplateChecks(t *testing.T) {
 		{"unknown", tpl("no_such_template", "pt_BR"), 132001},
 		{"other language pending", tpl("order_shipped", "en_US"), 132001},
 		{"other WABA's template", func() error {
-			_, err := c.SendMessage(bg(), tokenB, pnB, graph.NewMessage(user).WithTemplate(graph.NewTemplate("login_code", "pt_BR", graph.BodyComponent(graph.TextParam("1")))))
+			_, err := c.SendMessage(bg(), tokenB, pnB, graph.NewMessage(user).WithTemplate(loginCode("1")))
 			return err
 		}(), 132001},
 		{"paused", tpl("weekly_deals", "pt_BR"), 132015},
 		{"disabled", tpl("gone", "pt_BR"), 132016},
-		{"too few body params", tpl("order_shipped", "pt_BR", header, graph.BodyComponent(graph.TextParam("Ana"))), 132000},
+		{"too few body params", tpl("order_shipped", "pt_BR", header, graph.BodyComponent(graph.TextParam("Ana")), trackButton), 132000},
+		{"URL button parameter missing", tpl("order_shipped", "pt_BR", header, body), 132000},
+		{"URL button without its parameter", tpl("order_shipped", "pt_BR", header, body, graph.ButtonComponent("url", 0)), 132000},
+		{"URL button parameter at another index", tpl("order_shipped", "pt_BR", header, body, graph.ButtonComponent("url", 1, graph.TextParam("8812"))), 132000},
+		{"URL button sent as quick reply", tpl("order_shipped", "pt_BR", header, body, graph.ButtonComponent("quick_reply", 0, graph.TemplateParameter{Type: "payload", Payload: "X"})), 132000},
+		{"copy-code button missing", tpl("login_code", "pt_BR", graph.BodyComponent(graph.TextParam("482913"))), 132000},
+		{"NAMED: names not the template's", tpl("black_friday_promo", "pt_BR", image, named("nome", "desconto")), 132000},
+		{"NAMED: one name wrong", tpl("black_friday_promo", "pt_BR", image, named("first_name", "desconto")), 132000},
+		{"NAMED: names missing", tpl("black_friday_promo", "pt_BR", image, graph.BodyComponent(graph.TextParam("Ana"), graph.TextParam("40%"))), 132000},
 		{"media header sent as text", tpl("black_friday_promo", "pt_BR", graph.HeaderComponent(graph.TextParam("x")),
 			graph.BodyComponent(graph.NamedTextParam("first_name", "Ana"), graph.NamedTextParam("discount", "40%"))), 132012},
 	}
@@ -215,11 +250,30 @@ func TestTemplateChecks(t *testing.T) {
 			}
 		})
 	}
-	if e := asAPIError(t, cases[0].err); e.HTTPStatus != 404 || e.Details != "template name (no_such_template) does not exist in pt_BR" {
+	for _, want := range []struct {
+		i       int
+		details string
+	}{
+		{0, "template name (no_such_template) does not exist in pt_BR"},
+		{6, "button at index 0: number of localizable_params (0) does not match the expected number of params (1)"},
+		{11, `body: parameter names ("nome", "desconto") are not in the template, which expects ("first_name", "discount")`},
+		{13, `body: parameter names ("", "") are not in the template, which expects ("first_name", "discount")`},
+	} {
+		if e := asAPIError(t, cases[want.i].err); e.Details != want.details {
+			t.Errorf("%s: details %q, want %q", cases[want.i].name, e.Details, want.details)
+		}
+	}
+	if e := asAPIError(t, cases[0].err); e.HTTPStatus != 404 {
 		t.Fatalf("%+v", e)
 	}
+	if _, err := c.SendMessage(bg(), tokenA, pnA, graph.NewMessage(user).WithTemplate(loginCode("482913"))); err != nil {
+		t.Fatalf("login_code with its copy-code button: %v", err)
+	}
+	if _, err := c.SendMessage(bg(), tokenA, pnA, graph.NewMessage(user).WithTemplate(graph.NewTemplate("black_friday_promo", "pt_BR", image, named("discount", "first_name")))); err != nil {
+		t.Fatalf("NAMED template with its names in another order: %v", err)
+	}
 	r, err := c.SendMessage(bg(), tokenA, pnA, graph.NewMessage(user).WithTemplate(graph.NewTemplate("order_shipped", "pt_BR",
-		header, graph.BodyComponent(graph.TextParam("Ana"), graph.TextParam("2 dias")))))
+		header, graph.BodyComponent(graph.TextParam("Ana"), graph.TextParam("2 dias")), trackButton)))
 	if err != nil || r.Messages[0].MessageStatus != graph.MessageStatusAccepted || r.Contacts[0].WaID != userWaID {
 		t.Fatalf("%+v %v", r, err)
 	}

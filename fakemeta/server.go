@@ -199,7 +199,10 @@ func (s *Server) goBackground(f func()) {
 
 var versionPattern = regexp.MustCompile(`^v\d+\.\d+$`)
 
-// graph wraps a Graph endpoint: any vNN.N version, then the configured latency.
+// graph wraps a Graph endpoint: any vNN.N version, then the configured latency. The
+// handler runs on arrival — the limiters and the busiest second see the time the request
+// came, as Meta's do — and only its answer is held back by the latency: sleeping first
+// shifted arrivals by the jitter, so a client pacing correctly got false 130429s.
 func (s *Server) graph(h fasthttp.RequestHandler) fasthttp.RequestHandler {
 	return func(ctx *fasthttp.RequestCtx) {
 		v, _ := ctx.UserValue("version").(string)
@@ -207,13 +210,15 @@ func (s *Server) graph(h fasthttp.RequestHandler) fasthttp.RequestHandler {
 			writeError(ctx, plainError(400, 2500, 0, "Unknown path components: /"+v))
 			return
 		}
+		h(ctx)
 		if d := s.cfg.Latency + jitter(s.cfg.LatencyJitter); d > 0 {
+			t := time.NewTimer(d)
 			select {
-			case <-time.After(d):
+			case <-t.C:
 			case <-s.bg.Done():
+				t.Stop()
 			}
 		}
-		h(ctx)
 	}
 }
 

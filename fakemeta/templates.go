@@ -39,7 +39,9 @@ func hasNamedPlaceholders(text string) bool {
 
 // checkTemplate compares a template send with the WABA's definition, as Meta does at send
 // time: missing or unapproved → 132001, paused → 132015, disabled → 132016, wrong header
-// kind → 132012, wrong parameter count → 132000.
+// kind → 132012, wrong parameters → 132000 with details naming what is wrong: the count of
+// the header's, the body's or a dynamic URL button's, and for NAMED templates any
+// parameter_name the template does not have or any of its {{names}} not given.
 func checkTemplate(def graph.MessageTemplate, found bool, t *graph.TemplateObject) *graph.APIError {
 	if !found {
 		return apiError(132001, fmt.Sprintf("template name (%s) does not exist in %s", t.Name, t.Language.Code))
@@ -54,55 +56,111 @@ func checkTemplate(def graph.MessageTemplate, found bool, t *graph.TemplateObjec
 		return apiError(132001, fmt.Sprintf("template name (%s) in %s is %s, not APPROVED", t.Name, t.Language.Code, def.Status))
 	}
 	var header, body []graph.TemplateParameter
+	buttons := map[string]graph.TemplateComponent{} // by index
 	for _, c := range t.Components {
 		switch c.Type {
 		case graph.ComponentHeader:
 			header = c.Parameters
 		case graph.ComponentBody:
 			body = c.Parameters
+		case graph.ComponentButton:
+			buttons[c.Index] = c
 		}
 	}
+	named := def.ParameterFormat == graph.ParameterFormatNamed
 	for _, block := range def.Components {
+		var e *graph.APIError
 		switch block.Type {
 		case "HEADER":
-			if e := checkHeader(block, header); e != nil {
-				return e
-			}
+			e = checkHeader(block, header, named)
 		case "BODY":
-			want := placeholders(block.Text)
-			if len(body) != len(want) {
-				return apiError(132000, fmt.Sprintf("body: number of localizable_params (%d) does not match the expected number of params (%d)", len(body), len(want)))
-			}
-			if def.ParameterFormat == graph.ParameterFormatNamed {
-				for i, p := range body {
-					if p.ParameterName == "" {
-						return invalidParam("The parameter template['components']['body']['parameters'][%d]['parameter_name'] is required for NAMED templates.", i)
-					}
-				}
-			}
+			e = checkParams("body", placeholders(block.Text), body, named)
+		case "BUTTONS":
+			e = checkButtons(block.Buttons, buttons)
+		}
+		if e != nil {
+			return e
 		}
 	}
 	return nil
 }
 
-func checkHeader(block graph.TemplateDefinitionBlock, params []graph.TemplateParameter) *graph.APIError {
+func checkHeader(block graph.TemplateDefinitionBlock, params []graph.TemplateParameter, named bool) *graph.APIError {
 	format := block.Format
 	if format == "" {
 		format = "TEXT"
 	}
-	want := 0
-	if format != "TEXT" {
-		want = 1 // a media or location header always takes its parameter
-	} else {
-		want = len(placeholders(block.Text))
+	if format == "TEXT" {
+		return checkParams("header", placeholders(block.Text), params, named)
 	}
-	if len(params) != want {
-		return apiError(132000, fmt.Sprintf("header: number of localizable_params (%d) does not match the expected number of params (%d)", len(params), want))
+	// A media or location header always takes its one parameter.
+	if len(params) != 1 {
+		return paramCount("header", len(params), 1)
 	}
-	if want == 1 && strings.ToUpper(params[0].Type) != format {
+	if strings.ToUpper(params[0].Type) != format {
 		return apiError(132012, fmt.Sprintf("header: Format mismatch, expected %s, received %s", format, strings.ToUpper(params[0].Type)))
 	}
 	return nil
+}
+
+// checkParams compares one component's parameters with its text's placeholders: their
+// count, and for NAMED templates their names.
+func checkParams(section string, want []string, params []graph.TemplateParameter, named bool) *graph.APIError {
+	if len(params) != len(want) {
+		return paramCount(section, len(params), len(want))
+	}
+	if !named {
+		return nil
+	}
+	wanted := map[string]bool{}
+	for _, w := range want {
+		wanted[w] = true
+	}
+	var unknown []string
+	for _, p := range params {
+		if wanted[p.ParameterName] {
+			delete(wanted, p.ParameterName)
+		} else {
+			unknown = append(unknown, strconv.Quote(p.ParameterName)) // "" when it has none
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	var missing []string
+	for _, w := range want {
+		if wanted[w] {
+			missing = append(missing, strconv.Quote(w))
+		}
+	}
+	return apiError(132000, fmt.Sprintf("%s: parameter names (%s) are not in the template, which expects (%s)",
+		section, strings.Join(unknown, ", "), strings.Join(missing, ", ")))
+}
+
+// checkButtons checks the parameters of the template's dynamic URL buttons (a {{1}} in
+// the url): each needs a button component with sub_type url, the button's index and one
+// parameter (WHATSAPP.md §2: "URL button param = code" for authentication templates).
+func checkButtons(defs []graph.TemplateButtonDefinition, sent map[string]graph.TemplateComponent) *graph.APIError {
+	for i, b := range defs {
+		if b.Type != "URL" || len(placeholders(b.URL)) == 0 {
+			continue
+		}
+		section := fmt.Sprintf("button at index %d", i)
+		c, ok := sent[strconv.Itoa(i)]
+		switch {
+		case !ok:
+			return paramCount(section, 0, 1)
+		case !strings.EqualFold(c.SubType, "url"):
+			return apiError(132000, fmt.Sprintf("%s: the template's button is a URL button, received sub_type %s", section, c.SubType))
+		case len(c.Parameters) != 1:
+			return paramCount(section, len(c.Parameters), 1)
+		}
+	}
+	return nil
+}
+
+func paramCount(section string, got, want int) *graph.APIError {
+	return apiError(132000, fmt.Sprintf("%s: number of localizable_params (%d) does not match the expected number of params (%d)", section, got, want))
 }
 
 // Template listing pages: Meta's default page size and the largest it serves.

@@ -2,6 +2,8 @@ package fakemeta
 
 import (
 	"encoding/base64"
+	"strconv"
+	"strings"
 )
 
 // newWAMID makes a unique message id shaped like Meta's: "wamid." + base64 of a small
@@ -59,4 +61,25 @@ func appendHexPadded(b []byte, v uint64, width int) []byte {
 		v >>= 4
 	}
 	return b
+}
+
+// issued reports whether wamid is one this server made (newWAMID: a message it accepted or
+// an inbound message it generated): the ids Meta can resolve, where any other is 131009.
+// It reads the id back instead of remembering every one, so it costs no memory per message.
+func (s *Server) issued(wamid string) bool {
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(wamid, "wamid."))
+	if err != nil || !strings.HasPrefix(wamid, "wamid.") || len(raw) < 3 || raw[0] != 0x1c || raw[1] != 0x18 {
+		return false
+	}
+	rest := raw[3:]
+	if len(rest) < int(raw[2])+6 {
+		return false
+	}
+	rest = rest[int(raw[2]):] // the user's id
+	if rest[0] != 0x15 || rest[1] != 0x02 || rest[2] != 0x00 || rest[4] != 0x18 || len(rest) < 6+int(rest[5])+1 {
+		return false
+	}
+	id := string(rest[6 : 6+int(rest[5])])
+	seq, err := strconv.ParseUint(strings.TrimPrefix(id, s.wamidPrefix), 16, 64)
+	return strings.HasPrefix(id, s.wamidPrefix) && err == nil && seq > 0 && seq <= s.wamidSeq.Load()
 }

@@ -50,3 +50,30 @@ func TestNewWAMIDMatchesItsFormat(t *testing.T) {
 		})
 	}
 }
+
+// issued knows the wamids the server made, sent or inbound, and no others: a receipt for
+// any other is 131009, as at Meta.
+func TestIssuedWAMID(t *testing.T) {
+	s := &Server{wamidPrefix: "0A1B2C3D"}
+	sent, inbound := s.newWAMID("5511987654321", false), s.newWAMID("BR.48120937561230984412", true)
+	other := &Server{wamidPrefix: "99999999"}
+	other.wamidSeq.Store(5)
+	cases := []struct {
+		wamid string
+		want  bool
+	}{
+		{sent, true},
+		{inbound, true},
+		{other.newWAMID("5511987654321", false), false},               // another server's
+		{wamidByFormat("0A1B2C3D", 3, "5511987654321", false), false}, // not issued yet
+		{"wamid.HBgNNTExOTg3NjU0MzIxFQIAEhgUOENCN0Q2NjZENjg2NEQ5RkYzQUYA", false},
+		{"wamid.not-a-message-anyone-sent", false},
+		{"wamid.", false},
+		{"12345", false},
+	}
+	for _, tc := range cases {
+		if got := s.issued(tc.wamid); got != tc.want {
+			t.Errorf("issued(%q) = %v, want %v", tc.wamid, got, tc.want)
+		}
+	}
+}

@@ -128,13 +128,21 @@ func (w *webhookSender) resetStats() {
 
 func (w *webhookSender) close() { w.client.CloseIdleConnections() }
 
+// overrideOf is the WABA's subscribed_apps override callback, "" for none.
+func (s *Server) overrideOf(wabaID string) string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if w, ok := s.wabas[wabaID]; ok {
+		return w.overrideURL
+	}
+	return ""
+}
+
 // callbackFor is where the WABA's webhooks go: its subscribed_apps override, else the
 // app's callback URL.
 func (s *Server) callbackFor(wabaID string) string {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if w, ok := s.wabas[wabaID]; ok && w.overrideURL != "" {
-		return w.overrideURL
+	if u := s.overrideOf(wabaID); u != "" {
+		return u
 	}
 	return s.cfg.CallbackURL
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	json "github.com/goccy/go-json"
+
 	"github.com/switchboard/switchboard/transport/graph"
 )
 
@@ -18,8 +20,7 @@ func TestStatusWebhooks(t *testing.T) {
 	s := startFake(t, Config{CallbackURL: sk.url, Statuses: StatusConfig{SentDelay: time.Millisecond, DeliveredDelay: 5 * time.Millisecond, ReadDelay: 10 * time.Millisecond}})
 	fixtureTemplates(s, wabaA)
 	c := clientFor(t, s)
-	r, err := c.SendMessage(bg(), tokenA, pnA, graph.NewMessage(user).WithTemplate(graph.NewTemplate("login_code", "pt_BR",
-		graph.BodyComponent(graph.TextParam("482913")))).WithCallbackData("tenant=acme;outbox=7"))
+	r, err := c.SendMessage(bg(), tokenA, pnA, graph.NewMessage(user).WithTemplate(loginCode("482913")).WithCallbackData("tenant=acme;outbox=7"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +268,7 @@ func TestCallbackOverride(t *testing.T) {
 	appSink, tenantSink := startSink(t), startSink(t)
 	s := startFake(t, Config{CallbackURL: appSink.url})
 	c := clientFor(t, s)
-	if err := c.SubscribeApp(bg(), tokenA, wabaA, &graph.SubscribedAppsOverride{OverrideCallbackURI: tenantSink.url, VerifyToken: "vt"}); err != nil {
+	if err := c.SubscribeApp(bg(), tokenA, wabaA, &graph.SubscribedAppsOverride{OverrideCallbackURI: tenantSink.url, VerifyToken: sinkVerifyToken}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.SendInbound(bg(), pnA, userWaID, "Ana", "to the override"); err != nil {
@@ -287,10 +288,99 @@ func TestCallbackOverride(t *testing.T) {
 	}
 }
 
+// Setting an override makes Meta verify it (WHATSAPP.md §1.1, §1.3): the callback must echo
+// hub.challenge with 200, else the POST fails with (#2200) and routing stays as it was;
+// a verified override shows in GET /{phone_number_id}?fields=webhook_configuration.
+func TestOverrideVerification(t *testing.T) {
+	cases := []struct {
+		name, verifyToken  string
+		quote, unreachable bool
+		code               int // 0: accepted
+	}{
+		{name: "challenge echoed", verifyToken: sinkVerifyToken},
+		{name: "wrong verify token: 403", verifyToken: "not-the-token", code: 2200},
+		{name: "challenge echoed as JSON", verifyToken: sinkVerifyToken, quote: true, code: 2200},
+		{name: "unreachable callback", verifyToken: sinkVerifyToken, unreachable: true, code: 2200},
+		{name: "no verify token", code: 100},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sk := startSink(t)
+			sk.mu.Lock()
+			sk.quoteChallenge = tc.quote
+			sk.mu.Unlock()
+			callback := sk.url
+			if tc.unreachable {
+				callback = "http://127.0.0.1:1/hook"
+			}
+			s := startFake(t, Config{CallbackURL: "http://127.0.0.1:1/app"})
+			err := clientFor(t, s).SubscribeApp(bg(), tokenA, wabaA, &graph.SubscribedAppsOverride{OverrideCallbackURI: callback, VerifyToken: tc.verifyToken})
+			_, body := raw(t, "GET", s.URL()+"/v24.0/"+pnA+"?fields=webhook_configuration", tokenA, nil)
+			var got struct {
+				WebhookConfiguration graph.WebhookConfiguration `json:"webhook_configuration"`
+			}
+			if e := json.Unmarshal(body, &got); e != nil {
+				t.Fatal(e)
+			}
+			if tc.code == 0 {
+				if err != nil || got.WebhookConfiguration.WABA != callback || got.WebhookConfiguration.Application != "http://127.0.0.1:1/app" {
+					t.Fatalf("err %v, webhook_configuration %+v", err, got.WebhookConfiguration)
+				}
+				return
+			}
+			if err == nil || asAPIError(t, err).Code != tc.code || got.WebhookConfiguration.WABA != "" {
+				t.Fatalf("err %v (want code %d), webhook_configuration %+v", err, tc.code, got.WebhookConfiguration)
+			}
+		})
+	}
+}
+
 func TestNoCallbackDrops(t *testing.T) {
 	s := startFake(t, Config{IgnoreWindow: true})
 	if _, err := clientFor(t, s).SendMessage(bg(), tokenA, pnA, text(user, "hi")); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "three drops", func() bool { return s.Stats().Webhooks.Dropped == 3 })
+}
+
+// Status webhooks the server gives up on at Close are all counted as dropped
+// (WebhookStats: "closed"): those never attempted, those waiting for a retry, and the
+// follow-ons chained behind them.
+func TestCloseCountsAbandonedStatuses(t *testing.T) {
+	cases := []struct {
+		name     string
+		statuses StatusConfig
+		failing  bool // the callback answers 500: sent waits for its retry
+	}{
+		{"never attempted", StatusConfig{SentDelay: time.Hour, DeliveredDelay: time.Hour, ReadDelay: time.Hour}, false},
+		{"a retry pending, follow-ons behind it", StatusConfig{DeliveredDelay: time.Hour, ReadDelay: time.Hour}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sk := startSink(t)
+			sk.mu.Lock()
+			if tc.failing {
+				sk.failFirst = 1000
+			}
+			sk.mu.Unlock()
+			s := New(Config{AppSecret: secret, CallbackURL: sk.url, IgnoreWindow: true, Statuses: tc.statuses,
+				Webhooks: WebhookConfig{Backoff: time.Hour, MaxBackoff: time.Hour}})
+			s.AddNumber(pnA, wabaA, displayA, tokenA)
+			if err := s.Start(""); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := clientFor(t, s).SendMessage(bg(), tokenA, pnA, text(user, "hi")); err != nil {
+				t.Fatal(err)
+			}
+			if tc.failing {
+				eventually(t, "the first attempt", func() bool { return s.Stats().Webhooks.Attempts == 1 })
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if w := s.Stats().Webhooks; w.Delivered != 0 || w.Dropped != 3 {
+				t.Fatalf("3 statuses abandoned at Close: %+v", w)
+			}
+		})
+	}
 }

@@ -6,9 +6,22 @@
 //
 // It pre-registers the fixtures' tenant A (number 109881335267193, WABA 104996122399160,
 // display 15550123456) with --token, the seed's placeholder token by default, and the
-// fixtures' templates. Extra numbers: --number id:waba:display[:token] (repeatable).
+// fixtures' templates. Other numbers: --numbers id:waba:display[:token],… (comma-separated;
+// the list replaces tenant A, so name it too to keep it).
 // Control endpoints: GET /_fakemeta/stats, GET /_fakemeta/sent/{phone_number_id},
 // POST /_fakemeta/inbound {"phone_number_id","wa_id","name","text"}.
+//
+// Inbound traffic: any --inbound-* flag starts the generator once fakemeta listens —
+// signed inbound text webhooks from --inbound-users simulated users at --inbound-rate
+// messages per second to --inbound-number (default the first of --numbers), until
+// --inbound-duration or --inbound-messages is reached (one of them is required), or
+// fakemeta stops. Its report is logged. For example, 50 users writing 200 messages a second for a minute:
+//
+//	fakemeta --inbound-users 50 --inbound-rate 200 --inbound-duration 1m
+//
+// Statuses and webhook delivery: --skip-delivered, --skip-read, --duplicate-rate,
+// --reorder-rate, and --webhook-timeout, --webhook-attempts, --webhook-backoff,
+// --webhook-max-backoff, --webhook-concurrency for the retries.
 package main
 
 import (
@@ -62,7 +75,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, ready f
 	if ready != nil {
 		ready(s.Addr())
 	}
+	generated := make(chan struct{})
+	if o.inbound != nil {
+		go func() {
+			defer close(generated)
+			rep, err := s.GenerateInbound(ctx, *o.inbound)
+			log.Info("inbound generator done", "sent", rep.Sent, "delivered", rep.Delivered, "failed", rep.Failed,
+				"elapsed", rep.Elapsed, "err", err)
+		}()
+	} else {
+		close(generated)
+	}
 	<-ctx.Done()
 	log.Info("fakemeta stopping")
-	return s.Close()
+	err = s.Close()
+	<-generated
+	return err
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard/switchboard/fakemeta"
 	"github.com/switchboard/switchboard/transport/graph"
 )
 
@@ -25,6 +26,55 @@ func TestParseOptions(t *testing.T) {
 	_, err = parseOptions([]string{"--mps", "fast", "--error-rate", "2", "--numbers", "only-an-id"}, func(string) string { return "" })
 	if err == nil || !strings.Contains(err.Error(), "--mps") || !strings.Contains(err.Error(), "--error-rate") || !strings.Contains(err.Error(), "--numbers") {
 		t.Fatalf("want every bad flag reported: %v", err)
+	}
+}
+
+// The flags the command's doc names parse into the configuration: --numbers (the list
+// replaces tenant A), the inbound generator, status and webhook delivery options.
+func TestDocumentedFlags(t *testing.T) {
+	none := func(string) string { return "" }
+	cases := []struct {
+		name  string
+		args  []string
+		check func(o *options) bool
+		err   string
+	}{
+		{"--numbers, comma-separated", []string{"--numbers", "1:2:3,4:5:6:tok"},
+			func(o *options) bool {
+				return len(o.numbers) == 2 && o.numbers[0] == numberSpec{"1", "2", "3", defaultToken} && o.numbers[1].token == "tok"
+			}, ""},
+		{"no --number", []string{"--number", "1:2:3"}, nil, "flag provided but not defined: -number"},
+		{"inbound generator", []string{"--inbound-users", "50", "--inbound-rate", "200", "--inbound-duration", "1m"},
+			func(o *options) bool {
+				in := o.inbound
+				return in != nil && in.PhoneNumberID == "109881335267193" && in.Users == 50 && in.Rate == 200 && in.Duration == time.Minute
+			}, ""},
+		{"inbound to a number, by count", []string{"--inbound-number", "42", "--inbound-messages", "10"},
+			func(o *options) bool {
+				return o.inbound != nil && o.inbound.PhoneNumberID == "42" && o.inbound.Messages == 10
+			}, ""},
+		{"no generator by default", nil, func(o *options) bool { return o.inbound == nil }, ""},
+		{"an unbounded generator is refused", []string{"--inbound-rate", "5"}, nil, "--inbound-duration"},
+		{"statuses and webhook retries", []string{"--skip-delivered", "--skip-read", "--webhook-attempts", "3", "--webhook-backoff", "1s",
+			"--webhook-max-backoff", "1m", "--webhook-timeout", "2s", "--webhook-concurrency", "8"},
+			func(o *options) bool {
+				return o.cfg.Statuses.SkipDelivered && o.cfg.Statuses.SkipRead && o.cfg.Webhooks == fakemeta.WebhookConfig{
+					Timeout: 2 * time.Second, Attempts: 3, Backoff: time.Second, MaxBackoff: time.Minute, Concurrency: 8}
+			}, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			o, err := parseOptions(tc.args, none)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || !tc.check(o) {
+				t.Fatalf("%+v %v", o, err)
+			}
+		})
 	}
 }
 
@@ -54,7 +104,8 @@ func TestRunServesDemoTenant(t *testing.T) {
 	tctx, tcancel := context.WithTimeout(ctx, 5*time.Second)
 	defer tcancel()
 	r, err := c.SendMessage(tctx, defaultToken, "109881335267193", graph.NewMessage("+5511987654321").WithTemplate(
-		graph.NewTemplate("login_code", "pt_BR", graph.BodyComponent(graph.TextParam("123456")))))
+		graph.NewTemplate("login_code", "pt_BR", graph.BodyComponent(graph.TextParam("123456")),
+			graph.ButtonComponent("url", 0, graph.TextParam("123456")))))
 	if err != nil || r.WAMID() == "" {
 		t.Fatalf("%+v %v", r, err)
 	}

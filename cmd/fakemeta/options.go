@@ -27,6 +27,8 @@ type options struct {
 	numbers       []numberSpec
 	demoTemplates bool
 	verbose       bool
+	// inbound is the generated inbound traffic (--inbound-*); nil for none.
+	inbound *fakemeta.Spec
 }
 
 // parseOptions reads flags, each defaulting to FAKEMETA_<NAME> from the environment and
@@ -52,6 +54,9 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 		mps, pairBurst, maxSentLog, maxKeptMedia                     string
 		pairEvery, latency, jitter, sentDelay, deliveredDelay, readD string
 		errorRate, dupRate, reorderRate                              string
+		hookTimeout, hookAttempts, hookBackoff, hookMaxBackoff       string
+		hookConcurrency                                              string
+		inRate, inUsers, inDuration, inMessages, inNumber            string
 	)
 	str(&o.addr, "addr", "127.0.0.1:8090", "listen address (keep it on loopback)")
 	str(&o.cfg.AppID, "app-id", "1432009877312456", "Meta app id (code exchange, debug_token)")
@@ -73,7 +78,19 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 	str(&readD, "read-delay", o.cfg.Statuses.ReadDelay.String(), "delay of the read status webhook")
 	str(&dupRate, "duplicate-rate", "0", "probability a status webhook is posted twice")
 	str(&reorderRate, "reorder-rate", "0", "probability a message's statuses arrive in reverse order")
-	str(&maxSentLog, "max-sent-log", "100000", "accepted sends kept per number for /_fakemeta/stats and tests, oldest dropped (0 = all, memory grows with every send)")
+	boolean(&o.cfg.Statuses.SkipDelivered, "skip-delivered", false, "post no delivered status (Meta does when delivery and read coincide)")
+	boolean(&o.cfg.Statuses.SkipRead, "skip-read", false, "stop at delivered: the user never reads")
+	str(&hookTimeout, "webhook-timeout", "5s", "bound of one webhook POST")
+	str(&hookAttempts, "webhook-attempts", "5", "tries of one webhook before it is dropped (Meta retries for 7 days)")
+	str(&hookBackoff, "webhook-backoff", "100ms", "wait before a webhook's first retry, doubling")
+	str(&hookMaxBackoff, "webhook-max-backoff", "2s", "longest wait between a webhook's retries")
+	str(&hookConcurrency, "webhook-concurrency", "64", "webhook POSTs in flight at most")
+	str(&inRate, "inbound-rate", "0", "generated inbound messages per second over all users (0 with no other --inbound-* flag: none)")
+	str(&inUsers, "inbound-users", "0", "distinct users writing the generated inbound messages (wa_id 5511900 + 6 digits)")
+	str(&inDuration, "inbound-duration", "0s", "how long the inbound generator runs (0: until --inbound-messages are sent)")
+	str(&inMessages, "inbound-messages", "0", "how many inbound messages to generate (0: no count bound)")
+	str(&inNumber, "inbound-number", "", "phone_number_id the generated messages are written to (default: the first of --numbers)")
+	str(&maxSentLog, "max-sent-log", "100000", "accepted sends kept per number for GET /_fakemeta/sent/{phone_number_id} and tests, oldest dropped (0 = all, memory grows with every send)")
 	str(&maxKeptMedia, "max-kept-media", strconv.Itoa(fakemeta.DefaultMaxKeptMedia), "bytes of uploaded files kept for download (GET /{media_id}'s url); uploads beyond are described but not downloadable")
 	boolean(&o.demoTemplates, "demo-templates", true, "give each WABA the fixtures' templates")
 	boolean(&o.verbose, "verbose", false, "debug logging")
@@ -97,6 +114,13 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 	o.cfg.Statuses.ReadDelay = p.duration("read-delay", readD)
 	o.cfg.Statuses.DuplicateRate = p.float("duplicate-rate", dupRate)
 	o.cfg.Statuses.ReorderRate = p.float("reorder-rate", reorderRate)
+	o.cfg.Webhooks = fakemeta.WebhookConfig{
+		Timeout: p.duration("webhook-timeout", hookTimeout), Attempts: p.int("webhook-attempts", hookAttempts),
+		Backoff: p.duration("webhook-backoff", hookBackoff), MaxBackoff: p.duration("webhook-max-backoff", hookMaxBackoff),
+		Concurrency: p.int("webhook-concurrency", hookConcurrency),
+	}
+	spec := fakemeta.Spec{PhoneNumberID: inNumber, Rate: p.rate("inbound-rate", inRate), Users: p.int("inbound-users", inUsers),
+		Duration: p.duration("inbound-duration", inDuration), Messages: p.int("inbound-messages", inMessages)}
 	for _, c := range splitList(errorCodes) {
 		o.cfg.ErrorCodes = append(o.cfg.ErrorCodes, p.int("error-codes", c))
 	}
@@ -120,6 +144,15 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 			spec.token = parts[3]
 		}
 		o.numbers = append(o.numbers, spec)
+	}
+	if spec.Rate > 0 || spec.Users > 0 || spec.Duration > 0 || spec.Messages > 0 {
+		if spec.PhoneNumberID == "" && len(o.numbers) > 0 {
+			spec.PhoneNumberID = o.numbers[0].id
+		}
+		o.inbound = &spec
+		if spec.Duration == 0 && spec.Messages == 0 {
+			p.fail("inbound-duration", inDuration, "the inbound generator needs --inbound-duration or --inbound-messages")
+		}
 	}
 	if len(p.errs) > 0 {
 		return nil, errors.Join(p.errs...)
@@ -179,6 +212,14 @@ func (p *parser) float(name, v string) float64 {
 	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 	if err != nil || f < 0 || f > 1 {
 		p.fail(name, v, "want a probability between 0 and 1")
+	}
+	return f
+}
+
+func (p *parser) rate(name, v string) float64 {
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || f < 0 {
+		p.fail(name, v, "want a non-negative number")
 	}
 	return f
 }

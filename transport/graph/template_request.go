@@ -40,16 +40,33 @@ type TemplateComponent struct {
 // TemplateParameter is one value. Type names the member that is set; ParameterName is
 // required for templates whose parameter_format is NAMED.
 type TemplateParameter struct {
-	Type          string          `json:"type"`
-	ParameterName string          `json:"parameter_name,omitempty"`
-	Text          string          `json:"text,omitempty"`
-	Payload       string          `json:"payload,omitempty"`
-	Currency      *Currency       `json:"currency,omitempty"`
-	DateTime      *DateTime       `json:"date_time,omitempty"`
-	Image         *MediaObject    `json:"image,omitempty"`
-	Video         *MediaObject    `json:"video,omitempty"`
-	Document      *MediaObject    `json:"document,omitempty"`
-	Action        *TemplateAction `json:"action,omitempty"`
+	Type          string            `json:"type"`
+	ParameterName string            `json:"parameter_name,omitempty"`
+	Text          string            `json:"text,omitempty"`
+	Payload       string            `json:"payload,omitempty"`
+	Currency      *Currency         `json:"currency,omitempty"`
+	DateTime      *DateTime         `json:"date_time,omitempty"`
+	Image         *MediaObject      `json:"image,omitempty"`
+	Video         *MediaObject      `json:"video,omitempty"`
+	Document      *MediaObject      `json:"document,omitempty"`
+	Location      *TemplateLocation `json:"location,omitempty"`
+	CouponCode    string            `json:"coupon_code,omitempty"`
+	Product       *TemplateProduct  `json:"product,omitempty"`
+	Action        *TemplateAction   `json:"action,omitempty"`
+}
+
+// TemplateLocation fills a LOCATION header.
+type TemplateLocation struct {
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+	Name      string  `json:"name,omitempty"`
+	Address   string  `json:"address,omitempty"`
+}
+
+// TemplateProduct names the product of a single-product (SPM) template's header.
+type TemplateProduct struct {
+	ProductRetailerID string `json:"product_retailer_id"`
+	CatalogID         string `json:"catalog_id,omitempty"`
 }
 
 // Currency is a localised amount; Amount1000 is the amount times 1000.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/switchboard/switchboard/transport/graph"
 	"github.com/switchboard/switchboard/transport/httpx"
@@ -69,15 +70,95 @@ func templateDetails(name, language string, components []graph.TemplateComponent
 		}
 		for j, p := range c.Parameters {
 			pf := fmt.Sprintf("%s.parameters[%d]", field, j)
-			switch {
-			case !parameterTypes[p.Type]:
+			if !parameterTypes[p.Type] {
 				add(pf+".type", "is not a template parameter type")
-			case p.Type == "text" && p.Text == "":
-				add(pf+".text", "is required for a text parameter")
-			case p.Type == "payload" && p.Payload == "":
-				add(pf+".payload", "is required for a payload parameter")
+				continue
+			}
+			if member, problem := parameterProblem(p); problem != "" {
+				add(pf+"."+member, "%s", problem)
 			}
 		}
 	}
 	return d
+}
+
+// parameterProblem names what a parameter of its type lacks (the member and why), or ""
+// when it has what Meta needs: each type carries its value in the member of its name, and
+// a parameter without it would be queued only for Meta to refuse it (132000) later.
+func parameterProblem(p graph.TemplateParameter) (member, problem string) {
+	media := func(m *graph.MediaObject) string {
+		switch {
+		case m == nil:
+			return "is required for " + article(p.Type) + " parameter"
+		case (m.ID == "") == (m.Link == ""):
+			return "must have exactly one of id and link"
+		}
+		return ""
+	}
+	switch p.Type {
+	case "text":
+		if p.Text == "" {
+			return "text", "is required for a text parameter"
+		}
+	case "payload":
+		if p.Payload == "" {
+			return "payload", "is required for a payload parameter"
+		}
+	case "coupon_code":
+		if p.CouponCode == "" {
+			return "coupon_code", "is required for a coupon_code parameter"
+		}
+	case "currency":
+		switch c := p.Currency; {
+		case c == nil:
+			return "currency", "is required for a currency parameter"
+		case c.FallbackValue == "":
+			return "currency.fallback_value", "is required"
+		case !currencyCode.MatchString(c.Code):
+			return "currency.code", "must be an ISO 4217 code such as BRL"
+		}
+	case "date_time":
+		if p.DateTime == nil || p.DateTime.FallbackValue == "" {
+			return "date_time.fallback_value", "is required for a date_time parameter"
+		}
+	case "image":
+		if msg := media(p.Image); msg != "" {
+			return "image", msg
+		}
+	case "video":
+		if msg := media(p.Video); msg != "" {
+			return "video", msg
+		}
+	case "document":
+		if msg := media(p.Document); msg != "" {
+			return "document", msg
+		}
+	case "location":
+		switch l := p.Location; {
+		case l == nil:
+			return "location", "is required for a location parameter"
+		case l.Latitude < -90 || l.Latitude > 90:
+			return "location.latitude", "must be between -90 and 90"
+		case l.Longitude < -180 || l.Longitude > 180:
+			return "location.longitude", "must be between -180 and 180"
+		}
+	case "product":
+		if p.Product == nil || p.Product.ProductRetailerID == "" {
+			return "product.product_retailer_id", "is required for a product parameter"
+		}
+	case "action":
+		if p.Action == nil {
+			return "action", "is required for an action parameter"
+		}
+	}
+	return "", ""
+}
+
+var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
+
+func article(noun string) string {
+	if strings.ContainsRune("aeiou", rune(noun[0])) {
+		return "an " + noun
+	}
+	return "a " + noun
 }

@@ -3,8 +3,10 @@ package embedded
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -137,6 +139,39 @@ func TestCheckpointStartsANewGeneration(t *testing.T) {
 	})
 }
 
+// A file with a byte bound checkpoints once its journal holds that much, however long the
+// time rule would wait: what acknowledgements queue behind stays short however fast writes
+// come (ackCheckpointBytes).
+func TestJournalBoundCheckpointsEarly(t *testing.T) {
+	dir := t.TempDir()
+	db, j, gen := testFile(t, dir)
+	c := &committer{name: "g.db", db: db, j: j, gen: gen, every: time.Hour, bound: 4 << 10}
+	value := strings.Repeat("v", 1000)
+	for i := range 10 {
+		op := putOp(fmt.Sprintf("k%02d", i), value)
+		c.run([]groupOp{op})
+		if err := <-op.done; err != nil {
+			t.Fatal(err)
+		}
+		c.maybeCheckpoint(time.Now())
+	}
+	if c.gen < gen+2 || j.off >= 4<<10 {
+		t.Fatalf("after 10 KB under a 4 KB bound: generation %d (started at %d), journal at %d", c.gen, gen, j.off)
+	}
+	// What the checkpoints wrote is in bbolt's file itself, not only in the journal.
+	_ = c.tx.Rollback()
+	if err := db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket([]byte("b")).Get([]byte("k07")); string(v) != value {
+			return fmt.Errorf("k07 not checkpointed: %d bytes", len(v))
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_ = db.Close()
+	_ = j.close()
+}
+
 // Replay stops at a torn record (its write was never acknowledged) and at records of
 // another generation; a malformed entry inside a record that passed its CRC is an error.
 func TestJournalReplayStopsAtATornOrForeignRecord(t *testing.T) {
@@ -261,7 +296,7 @@ func TestAFailedJournalStopsTheFile(t *testing.T) {
 func TestOperationsRacingShutdownAreAnswered(t *testing.T) {
 	for round := range 20 {
 		db, j, gen := testFile(t, t.TempDir())
-		c := newCommitter("g.db", db, j, gen, time.Hour)
+		c := newCommitter("g.db", db, j, gen, time.Hour, checkpointBytes)
 		answered := make(chan error, 40)
 		for i := range 40 {
 			go func() { answered <- c.read(func(*txn) error { return nil }) }()

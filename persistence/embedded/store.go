@@ -108,11 +108,11 @@ func Open(dir string) (*Store, error) {
 		return fail(err)
 	}
 	for i, name := range []string{FileName, InboxFileName, OutboxFileName} {
-		every := checkpointEvery
+		every, bound := checkpointEvery, int64(ackCheckpointBytes)
 		if name == FileName {
-			every = stateCheckpointEvery
+			every, bound = stateCheckpointEvery, checkpointBytes
 		}
-		files[i].group = newCommitter(name, files[i].db, files[i].j, gens[i], every)
+		files[i].group = newCommitter(name, files[i].db, files[i].j, gens[i], every, bound)
 	}
 	return &Store{main: files[0], inbox: files[1], outbox: files[2]}, nil
 }

@@ -33,6 +33,8 @@ type SendRefusedError struct {
 	Reason string
 	// RetryAfter, when positive, is how many seconds the refusal is expected to hold.
 	RetryAfter int
+	// Details name the parts of the request at fault (FailureTemplateParams).
+	Details []cluster.FailureDetail
 }
 
 func (e *SendRefusedError) Error() string {
@@ -58,8 +60,8 @@ func call[T any](ctx context.Context, c *Client, kind, identity string, req any)
 			case FailureInvalid, cluster.FailureUnknownType:
 				return nil, fmt.Errorf("%w: %s", ErrInvalid, f.Message)
 			case FailureNotConfigured, FailureTenantInactive, FailureNeedsReauth, FailureSendingPaused, FailureTemplate,
-				FailureIdempotencyReused, FailureQueueFull, FailureMessagingLimit:
-				return nil, &SendRefusedError{Code: f.Code, Reason: f.Message, RetryAfter: f.RetryAfter}
+				FailureTemplateParams, FailureIdempotencyReused, FailureQueueFull, FailureMessagingLimit:
+				return nil, &SendRefusedError{Code: f.Code, Reason: f.Message, RetryAfter: f.RetryAfter, Details: f.Details}
 			case FailureWindowUnvouched:
 				return nil, fmt.Errorf("%w: %s", ErrWindowUnvouched, f.Message)
 			case FailureNotCancelable:

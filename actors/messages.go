@@ -191,6 +191,9 @@ type TenantEvent struct {
 	Capability map[string]string `json:"capability,omitempty"`
 	Errors     []MessageError    `json:"errors,omitempty"`
 	Raw        json.RawMessage   `json:"raw,omitempty"`
+	// TemplateEdit names a template whose components changed
+	// (message_template_components_update): the definition known may be stale.
+	TemplateEdit *TemplateRef `json:"templateEdit,omitempty"`
 }
 
 // TemplateUpdate is a template's status or category change.
@@ -204,6 +207,9 @@ type TemplateUpdate struct {
 	PreviousCategory string    `json:"previousCategory,omitempty"`
 	CorrectCategory  string    `json:"correctCategory,omitempty"`
 	CategoryChangeAt time.Time `json:"categoryChangeAt,omitzero"`
+	// Params is what the template's sends take, from its definition in Meta's list (a
+	// sync); nil when not known: webhooks carry no definition and keep the last known one.
+	Params *TemplateParams `json:"params,omitempty"`
 }
 
 // QualityUpdate is a phone number quality or throughput change.

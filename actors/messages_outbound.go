@@ -6,10 +6,13 @@ import (
 	"github.com/switchboard/switchboard/persistence"
 )
 
-// TemplateRef names a template translation (WhatsApp's identity: WABA, name, language).
+// TemplateRef names a template translation (WhatsApp's identity: WABA, name, language)
+// and, for a send, the shape of its components, which must fit the template's parameters
+// when the tenant knows them (template_params.go).
 type TemplateRef struct {
-	Name     string `json:"name"`
-	Language string `json:"language"`
+	Name       string                   `json:"name"`
+	Language   string                   `json:"language"`
+	Components []TemplateComponentShape `json:"components,omitempty"`
 }
 
 // PrepareSend asks the tenant whether it may send now and from which number. A template
@@ -127,6 +130,9 @@ const (
 	FailureNeedsReauth    = "needs_reauth"        // Meta rejected the token (190) or the app was removed
 	FailureSendingPaused  = "sending_paused"      // Meta restricted the number/WABA (131048, 368, …)
 	FailureTemplate       = "template_not_usable" // unknown template or not APPROVED
+	// FailureTemplateParams: the send's components do not fit the template's parameters;
+	// the Failure's Details name them.
+	FailureTemplateParams = "template_parameters_mismatch"
 	// FailureWindowUnvouched: the tenant's copy of the summary cannot vouch that the
 	// customer's window is open; ask the conversation (QueueOutbound).
 	FailureWindowUnvouched = "window_unvouched"

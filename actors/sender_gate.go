@@ -11,39 +11,60 @@ import (
 const TemplateApproved = "APPROVED"
 
 // prepare answers PrepareSend from what the tenant knows now: its directory entry (at most
-// DirectoryRefresh old), its pauses, and its templates. code is "" when the send may go.
-func (s *sender) prepare(p *PrepareSend, now time.Time) (ticket *SendTicket, code, why string) {
+// DirectoryRefresh old), its pauses, and its templates. The Failure is nil when the send may go.
+func (s *sender) prepare(p *PrepareSend, now time.Time) (*SendTicket, *cluster.Failure) {
 	s.refreshDirectory(now, false)
+	refuse := func(code, why string) (*SendTicket, *cluster.Failure) {
+		return nil, &cluster.Failure{Code: code, Message: why}
+	}
 	switch {
 	case !s.enabled():
-		return nil, FailureNotConfigured, "this node has no Graph API client and cannot send"
+		return refuse(FailureNotConfigured, "this node has no Graph API client and cannot send")
 	case !s.dirFound: // its conversations are not found either (ErrNotFound), so neither is the send
-		return nil, FailureNotFound, "the tenant is not in the directory"
+		return refuse(FailureNotFound, "the tenant is not in the directory")
 	case !s.dir.Active:
-		return nil, FailureTenantInactive, "the tenant is deactivated"
+		return refuse(FailureTenantInactive, "the tenant is deactivated")
 	case s.dir.PhoneNumberID == "" || s.dir.AccessToken.IsZero():
-		return nil, FailureNotConfigured, "the tenant has no connected WhatsApp number; complete Embedded Signup first"
+		return refuse(FailureNotConfigured, "the tenant has no connected WhatsApp number; complete Embedded Signup first")
 	case s.token == "":
-		return nil, FailureNotConfigured, "the tenant's access token cannot be opened with this node's keys"
+		return refuse(FailureNotConfigured, "the tenant's access token cannot be opened with this node's keys")
 	case s.needsReauth():
-		return nil, FailureNeedsReauth, "Meta rejected the tenant's access token; reconnect the number through Embedded Signup"
+		return refuse(FailureNeedsReauth, "Meta rejected the tenant's access token; reconnect the number through Embedded Signup")
 	case s.state.Restricted:
-		return nil, FailureSendingPaused, "Meta restricted the WhatsApp Business Account; sends resume once it is reinstated"
+		return refuse(FailureSendingPaused, "Meta restricted the WhatsApp Business Account; sends resume once it is reinstated")
 	case s.state.SendsPausedUntil.After(now):
-		return nil, FailureSendingPaused, fmt.Sprintf("sends are paused until %s: %s",
-			s.state.SendsPausedUntil.UTC().Format(time.RFC3339), s.state.SendsPausedReason)
+		return refuse(FailureSendingPaused, fmt.Sprintf("sends are paused until %s: %s",
+			s.state.SendsPausedUntil.UTC().Format(time.RFC3339), s.state.SendsPausedReason))
 	}
-	if p.Template != nil {
-		t, ok := s.state.Templates[templateKey(p.Template.Name, p.Template.Language)]
-		switch {
-		case !ok:
-			return nil, FailureTemplate, fmt.Sprintf("template %s (%s) is not known for this tenant; sync templates first",
-				p.Template.Name, p.Template.Language)
-		case t.Status != TemplateApproved:
-			return nil, FailureTemplate, fmt.Sprintf("template %s (%s) is %s, not APPROVED", p.Template.Name, p.Template.Language, t.Status)
-		}
+	if f := s.state.templateRefusal(p.Template); f != nil {
+		return nil, f
 	}
-	return &SendTicket{PhoneNumberID: s.dir.PhoneNumberID}, "", ""
+	return &SendTicket{PhoneNumberID: s.dir.PhoneNumberID}, nil
+}
+
+// templateRefusal is why the tenant may not send template ref (nil: it may, or the send is
+// not a template): the template is not known, not APPROVED, or the send's components do not
+// fit its parameters (when its definition is known).
+func (t *TenantState) templateRefusal(ref *TemplateRef) *cluster.Failure {
+	if ref == nil {
+		return nil
+	}
+	tpl, ok := t.Templates[templateKey(ref.Name, ref.Language)]
+	switch {
+	case !ok:
+		return &cluster.Failure{Code: FailureTemplate, Message: fmt.Sprintf("template %s (%s) is not known for this tenant; sync templates first",
+			ref.Name, ref.Language)}
+	case tpl.Status != TemplateApproved:
+		return &cluster.Failure{Code: FailureTemplate, Message: fmt.Sprintf("template %s (%s) is %s, not APPROVED", ref.Name, ref.Language, tpl.Status)}
+	case tpl.Params == nil:
+		return nil // a definition not known: Meta judges the parameters
+	}
+	if d := tpl.Params.misfits(ref.Components); len(d) > 0 {
+		return &cluster.Failure{Code: FailureTemplateParams, Details: d, Message: fmt.Sprintf(
+			"the send's parameters do not fit template %s (%s), which WhatsApp would refuse (132000); GET /templates shows its parameters",
+			ref.Name, ref.Language)}
+	}
+	return nil
 }
 
 // refusalFreshness is how old the directory entry may be for a refusal to rest on it: none.
@@ -77,14 +98,13 @@ func (s *sender) queue(q *QueueOutbound, r cluster.Replier) {
 // when its answer would be a refusal resting on an older entry.
 func (s *sender) prepareThen(w pendingPrepare) {
 	now := s.d.Now()
-	ticket, code, why := s.prepare(w.p, now)
-	if code != "" && code != FailureTemplate && code != FailureSendingPaused && s.enabled() &&
-		!s.dirAt.After(w.at.Add(-refusalFreshness)) {
+	ticket, refusal := s.prepare(w.p, now)
+	if refusal != nil && !restsOnState(refusal.Code) && s.enabled() && !s.dirAt.After(w.at.Add(-refusalFreshness)) {
 		s.prepares = append(s.prepares, w)
 		s.refreshDirectory(now, true) // or, if a read is running, the next one (answerPrepares)
 		return
 	}
-	s.proceed(w, ticket, code, why)
+	s.proceed(w, ticket, refusal)
 }
 
 // answerPrepares answers the prepares that waited for the directory, once the entry was
@@ -98,21 +118,27 @@ func (s *sender) answerPrepares() {
 			s.prepares = append(s.prepares, w)
 			continue
 		}
-		ticket, code, why := s.prepare(w.p, now)
-		s.proceed(w, ticket, code, why)
+		ticket, refusal := s.prepare(w.p, now)
+		s.proceed(w, ticket, refusal)
 	}
 	if len(s.prepares) > 0 {
 		s.refreshDirectory(now, true)
 	}
 }
 
+// restsOnState reports whether a refusal rests on the tenant's own state (its templates,
+// its pauses), not on the directory entry, so a fresher entry would not change it.
+func restsOnState(code string) bool {
+	return code == FailureTemplate || code == FailureTemplateParams || code == FailureSendingPaused
+}
+
 // proceed acts on a prepare's answer: a refusal answers the caller; a ticket answers a
 // PrepareSend, or — once the window is vouched for, when the message needs it — sends a
 // QueueOutbound's message from the ticket's number.
-func (s *sender) proceed(w pendingPrepare, ticket *SendTicket, code, why string) {
+func (s *sender) proceed(w pendingPrepare, ticket *SendTicket, refusal *cluster.Failure) {
 	switch {
-	case code != "":
-		w.r.Fail(code, why)
+	case refusal != nil:
+		w.r.Send(refusal)
 	case w.q == nil:
 		w.r.Send(ticket)
 	case w.q.NeedsWindow && (s.windowOpen == nil || !s.windowOpen(w.q.Message.ConversationID)):

@@ -46,13 +46,15 @@ func (t *TenantState) syncTemplates(s *SyncTemplates) TemplatesSynced {
 		case !known:
 			r.Added++
 		case cur.UpdatedAt.After(s.FetchedAt):
-			continue // a webhook spoke after the list was read
+			// A webhook spoke after the list was read: its word stands, and so does the
+			// definition it kept (or its lack: the list's may predate an edit).
+			continue
 		default:
 			// What only webhooks tell (an impending category change) outlives the sync.
 			if st.CorrectCategory == "" && st.CategoryChangeAt.IsZero() {
 				st.CorrectCategory, st.CategoryChangeAt = cur.CorrectCategory, cur.CategoryChangeAt
 			}
-			if cur.TemplateUpdate != st.TemplateUpdate {
+			if !cur.TemplateUpdate.same(st.TemplateUpdate) {
 				r.Updated++
 			}
 		}

@@ -66,7 +66,8 @@ type QualityState struct {
 
 // clone is a copy that shares nothing the grain goes on writing: replies are handed to
 // other goroutines as values within a node (GET /templates ranges over Templates while the
-// grain applies a sync), and a shallow copy would share its maps and slice.
+// grain applies a sync), and a shallow copy would share its maps and slice. A template's
+// Params is shared: the grain replaces it, never writes into it.
 func (t TenantState) clone() TenantState {
 	c := t
 	c.Templates, c.Capability, c.Aliases = maps.Clone(t.Templates), maps.Clone(t.Capability), maps.Clone(t.Aliases)
@@ -108,7 +109,23 @@ func (t *TenantState) apply(ev TenantEvent) {
 		if u.Category == "" {
 			u.Category = cur.Category
 		}
+		if u.Params == nil { // webhooks carry no definition: the last one known stands
+			u.Params = cur.Params
+		}
 		t.Templates[k] = TemplateState{TemplateUpdate: u, UpdatedAt: ev.Time}
+	case ev.TemplateEdit != nil:
+		// The template's components changed (message_template_components_update): the
+		// definition known may be stale, and a stale one must not refuse a send that fits the
+		// new one. Unchecked until a sync reads it again: one whose list was read before
+		// the edit keeps the entry as it is now (UpdatedAt).
+		k := templateKey(ev.TemplateEdit.Name, ev.TemplateEdit.Language)
+		if cur, known := t.Templates[k]; known {
+			cur.Params = nil
+			if ev.Time.After(cur.UpdatedAt) {
+				cur.UpdatedAt = ev.Time
+			}
+			t.Templates[k] = cur
+		}
 	case ev.Quality != nil:
 		// Meta documents no way back down from the 1,000/s tier: an upgrade stands even if
 		// it arrives after newer quality events.

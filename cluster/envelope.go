@@ -92,6 +92,16 @@ type Failure struct {
 	// RetryAfter, when positive, is how many seconds the grain expects the refusal to hold:
 	// a limit that frees at a known time (the edge's Retry-After).
 	RetryAfter int `json:"retryAfter,omitempty"`
+	// Details name the parts of the request at fault, when the refusal is about some of them
+	// (the edge's validation details).
+	Details []FailureDetail `json:"details,omitempty"`
+}
+
+// FailureDetail names one part of a request (a path such as components[0].parameters[1])
+// and what is wrong with it.
+type FailureDetail struct {
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
 }
 
 // Failure codes the cluster layer itself answers.

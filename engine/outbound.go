@@ -235,7 +235,8 @@ func (e *Engine) syncTemplates(ctx context.Context, tenantID string) (*actors.Te
 		for _, mt := range p.Data {
 			id, _ := strconv.ParseInt(mt.ID, 10, 64)
 			sync.Templates = append(sync.Templates, actors.TemplateUpdate{ID: id, Name: mt.Name, Language: mt.Language,
-				Status: mt.Status, Category: mt.Category, Reason: mt.RejectedReason, PreviousCategory: mt.PreviousCategory})
+				Status: mt.Status, Category: mt.Category, Reason: mt.RejectedReason, PreviousCategory: mt.PreviousCategory,
+				Params: templateParams(mt)})
 		}
 		if p.Paging.Next == "" || p.Paging.Cursors.After == "" || len(p.Data) == 0 {
 			break

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/switchboard/switchboard/actors"
 	"github.com/switchboard/switchboard/engine/enginetest"
@@ -113,5 +114,71 @@ func templateSync(t *testing.T, b enginetest.Backend) {
 	setToken(t, r.Node, r.tenantA, "EAA-revoked")
 	if res := r.Post("/api/v1/templates/sync", tenantAdmin, nil); res.Status != 422 || res.Code() != "needs_reauth" {
 		t.Fatalf("a token Meta refuses: %d %s", res.Status, res.Body)
+	}
+}
+
+// A synced template's parameters are checked where the tenant decides a send may go: a send
+// of order_shipped without its URL button's parameter is refused (422
+// template_parameters_mismatch, the details naming what is missing), and nothing is queued,
+// recorded or sent; with it the send is queued and Meta accepts it. GET /templates shows
+// each template's parameters, for a client to build the send.
+func TestTemplateParametersChecked(t *testing.T) {
+	r := startWithMeta(t, enginetest.Embedded, fakemeta.DefaultConfig(), nil)
+	r.meta.AddDemoTemplates(wabaA)
+	if res := r.Post("/api/v1/templates/sync?tenantId="+r.tenantA, r.admin, nil); res.Status != 200 {
+		t.Fatalf("sync: %d %s", res.Status, res.Body)
+	}
+	var views []struct {
+		Name, Language string
+		Parameters     *actors.TemplateParams
+	}
+	r.Get("/api/v1/templates", r.agent).Data(t, &views)
+	byName := map[string]*actors.TemplateParams{}
+	for _, v := range views {
+		byName[v.Name+"|"+v.Language] = v.Parameters
+	}
+	if p := byName["order_shipped|pt_BR"]; p == nil || p.Header == nil || p.Header.Format != "TEXT" || p.Header.Count != 1 ||
+		p.Body == nil || p.Body.Count != 2 || len(p.Buttons) != 1 || p.Buttons[0] != (actors.ButtonParams{Index: 0, Type: "URL"}) {
+		t.Fatalf("order_shipped's parameters: %+v", p)
+	}
+	if p := byName["black_friday_promo|pt_BR"]; p == nil || p.Header == nil || p.Header.Format != "IMAGE" || p.Body == nil ||
+		fmt.Sprint(p.Body.Names) != "[first_name discount]" {
+		t.Fatalf("black_friday_promo's parameters: %+v", p)
+	}
+
+	conv := actors.ConversationID(r.tenantA, "5511977776666")
+	noButton := orderShipped[:2]
+	res := r.Post("/api/v1/messages/send-template", r.agent, map[string]any{"conversationId": conv, "templateName": "order_shipped",
+		"language": "pt_BR", "components": noButton})
+	if res.Status != 422 || res.Code() != "template_parameters_mismatch" {
+		t.Fatalf("without the button's parameter: %d %s", res.Status, res.Body)
+	}
+	if d := res.Envelope.Error.Details; len(d) != 1 || d[0].Field != "components" {
+		t.Fatalf("details %+v", d)
+	}
+	short := []map[string]any{orderShipped[0], {"type": "body", "parameters": []map[string]any{{"type": "text", "text": "Ana"}}}, orderShipped[2]}
+	res = r.Post("/api/v1/messages/send-template", r.agent, map[string]any{"conversationId": conv, "templateName": "order_shipped",
+		"language": "pt_BR", "components": short})
+	if d := res.Envelope.Error.Details; res.Status != 422 || len(d) != 1 || d[0].Field != "components[1].parameters" {
+		t.Fatalf("a body parameter short: %d %s", res.Status, res.Body)
+	}
+	if res := r.Get("/api/v1/conversations/"+conv, r.agent); res.Status != 404 {
+		t.Fatalf("a refused template started a conversation: %d %s", res.Status, res.Body)
+	}
+	if n := r.meta.Stats().Numbers[phoneA].Requests; n != 0 {
+		t.Fatalf("Meta saw %d requests for refused sends", n)
+	}
+
+	res = r.Post("/api/v1/messages/send-template", r.agent, map[string]any{"conversationId": conv, "templateName": "order_shipped",
+		"language": "pt_BR", "components": orderShipped})
+	if res.Status != 202 {
+		t.Fatalf("with every parameter: %d %s", res.Status, res.Body)
+	}
+	var d struct{ Message queuedView }
+	res.Data(t, &d)
+	eventually(t, 30*time.Second, func() bool { return sentTimes(r.meta, phoneA)[d.Message.ID] == 1 },
+		func() string { return fmt.Sprintf("Meta saw %+v", r.meta.Stats().Numbers[phoneA]) })
+	if s := r.meta.Stats().Numbers[phoneA]; s.Requests != 1 || len(s.Errors) != 0 {
+		t.Fatalf("Meta saw %+v", s)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -13,20 +12,8 @@ import (
 	"github.com/switchboard/switchboard/transport/graph"
 )
 
-var placeholderPattern = regexp.MustCompile(`\{\{\s*([A-Za-z0-9_]+)\s*\}\}`)
-
 // placeholders are the distinct {{n}} / {{name}} of a template text, in first-use order.
-func placeholders(text string) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, m := range placeholderPattern.FindAllStringSubmatch(text, -1) {
-		if !seen[m[1]] {
-			seen[m[1]] = true
-			out = append(out, m[1])
-		}
-	}
-	return out
-}
+func placeholders(text string) []string { return graph.Placeholders(text) }
 
 func hasNamedPlaceholders(text string) bool {
 	for _, p := range placeholders(text) {

@@ -1,5 +1,14 @@
 package graph
 
+// TemplateComponentsUpdate is message_template_components_update: a template's header,
+// body, footer or buttons changed. Only which template is read; its new definition comes
+// from the next sync (the webhook lacks the header's format and the parameter format).
+type TemplateComponentsUpdate struct {
+	MessageTemplateID       int64  `json:"message_template_id"`
+	MessageTemplateName     string `json:"message_template_name"`
+	MessageTemplateLanguage string `json:"message_template_language"`
+}
+
 // TemplateStatusUpdate is a `message_template_status_update` value.
 type TemplateStatusUpdate struct {
 	Event                   string `json:"event"`

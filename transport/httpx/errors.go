@@ -37,6 +37,10 @@ const (
 	CodeMessagingLimit    = "messaging_limit_reached" // 429, with Retry-After: Meta's limit on customers messaged outside their window
 	CodeMediaRejected     = "media_rejected"          // 422: Meta refused an uploaded file (its code and details in the message)
 	CodeNotCancelable     = "not_cancelable"          // 409: the message is no longer queued (on its way to Meta, or settled)
+	// 422: a template send's components do not fit the template's parameters (count, names, a
+	// media header's type, a URL button's one parameter); details name each component or
+	// parameter at fault (components[0].parameters[1]).
+	CodeTemplateParams = "template_parameters_mismatch"
 	// Requests the HTTP server refuses while reading them, before any handler runs.
 	CodeMalformedRequest = "malformed_request" // 400: not parseable as HTTP (e.g. a control character in a header)
 	CodeRequestTimeout   = "request_timeout"   // 408: the request did not arrive in time

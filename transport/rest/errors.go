@@ -69,6 +69,12 @@ func sendRefused(r *actors.SendRefusedError) error {
 		return httpx.NewError(http.StatusConflict, httpx.CodeSendingPaused, upperFirst(r.Reason))
 	case actors.FailureTemplate:
 		return httpx.NewError(http.StatusUnprocessableEntity, httpx.CodeTemplateNotUsable, upperFirst(r.Reason))
+	case actors.FailureTemplateParams:
+		details := make([]httpx.Detail, len(r.Details))
+		for i, d := range r.Details {
+			details[i] = httpx.Detail{Field: d.Field, Message: d.Message}
+		}
+		return httpx.NewError(http.StatusUnprocessableEntity, httpx.CodeTemplateParams, upperFirst(r.Reason), details...)
 	case actors.FailureIdempotencyReused:
 		return idempotencyReused()
 	case actors.FailureQueueFull:

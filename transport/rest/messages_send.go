@@ -159,7 +159,7 @@ func (s *Server) sendTemplate(ctx *fasthttp.RequestCtx, c context.Context) {
 			return
 		}
 	}
-	s.queueSend(ctx, c, tenantID, key, compose(recipientRequest(contact, key)), &actors.TemplateRef{Name: req.TemplateName, Language: req.Language}, false, req.sendOptions)
+	s.queueSend(ctx, c, tenantID, key, compose(recipientRequest(contact, key)), templateRef(req.TemplateName, req.Language, req.Components), false, req.sendOptions)
 }
 
 // admitSend is what every send checks before anything else: the request's validation

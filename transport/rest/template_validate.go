@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/switchboard/switchboard/actors"
 	"github.com/switchboard/switchboard/transport/graph"
 	"github.com/switchboard/switchboard/transport/httpx"
 )
@@ -161,4 +162,18 @@ func article(noun string) string {
 		return "an " + noun
 	}
 	return "a " + noun
+}
+
+// templateRef names the template a send uses and the shape of its components, which the
+// tenant checks against the template's parameters when it knows them.
+func templateRef(name, language string, components []graph.TemplateComponent) *actors.TemplateRef {
+	ref := &actors.TemplateRef{Name: name, Language: language}
+	for _, c := range components {
+		shape := actors.TemplateComponentShape{Type: c.Type, SubType: c.SubType, Index: c.Index}
+		for _, p := range c.Parameters {
+			shape.Parameters = append(shape.Parameters, actors.TemplateParameterShape{Type: p.Type, Name: p.ParameterName})
+		}
+		ref.Components = append(ref.Components, shape)
+	}
+	return ref
 }

@@ -38,6 +38,10 @@ type templateView struct {
 	CorrectCategory  string     `json:"correctCategory,omitempty"`
 	CategoryChangeAt *time.Time `json:"categoryChangeAt,omitempty"`
 	UpdatedAt        time.Time  `json:"updatedAt"`
+	// Parameters is what a send of the template takes, from its definition in Meta's list
+	// (absent when not known: synced before definitions were kept, or edited since; such a
+	// template's sends are not checked). {} takes none.
+	Parameters *actors.TemplateParams `json:"parameters,omitempty"`
 }
 
 // metaID writes one of Meta's numeric ids as the API writes every id: a string ("" for none).
@@ -108,7 +112,7 @@ func (s *Server) listTemplates(ctx *fasthttp.RequestCtx, c context.Context) {
 			continue
 		}
 		v := templateView{ID: metaID(t.ID), Name: t.Name, Language: t.Language, Status: t.Status, Category: t.Category,
-			Reason: t.Reason, CorrectCategory: t.CorrectCategory, UpdatedAt: t.UpdatedAt}
+			Reason: t.Reason, CorrectCategory: t.CorrectCategory, UpdatedAt: t.UpdatedAt, Parameters: t.Params}
 		if !t.CategoryChangeAt.IsZero() {
 			at := t.CategoryChangeAt
 			v.CategoryChangeAt = &at

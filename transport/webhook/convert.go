@@ -95,6 +95,12 @@ func tenantEvent(log *slog.Logger, wabaID string, e graph.Entry, c graph.Change,
 		}
 		unparsedDate(log, c, "category_update_timestamp", v.CategoryUpdateTimestamp)
 		ev.Template = u
+	case graph.FieldMessageTemplateComponents:
+		var v graph.TemplateComponentsUpdate
+		if err := c.DecodeValue(&v); err != nil {
+			return ev, err
+		}
+		ev.TemplateEdit = &actors.TemplateRef{Name: v.MessageTemplateName, Language: v.MessageTemplateLanguage}
 	case graph.FieldPhoneNumberQualityUpdate:
 		var v graph.PhoneNumberQualityUpdate
 		if err := c.DecodeValue(&v); err != nil {

@@ -203,3 +203,24 @@ func TestProductInquiryKeepsItsProduct(t *testing.T) {
 		})
 	}
 }
+
+// A message_template_components_update (a template edited) names the template edited, so
+// the tenant drops the definition it knew (stale) until the next sync.
+func TestTemplateComponentsUpdateNamesTheTemplate(t *testing.T) {
+	body := `{"object":"whatsapp_business_account","entry":[{"id":"104996122399160","time":1767225600,"changes":[` +
+		`{"field":"message_template_components_update","value":{"message_template_id":1789012345678901,` +
+		`"message_template_name":"order_shipped","message_template_language":"pt-BR","message_template_element":"Olá {{1}}",` +
+		`"message_template_buttons":[{"message_template_button_type":"URL","message_template_button_url":"https://loja.example.com/{{1}}"}]}}]}]}`
+	w, err := graph.ParseWebhook([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := w.Entry[0]
+	ev, err := tenantEvent(slog.New(slog.DiscardHandler), entry.ID, entry, entry.Changes[0], testReceived)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := ev.TemplateEdit; e == nil || e.Name != "order_shipped" || e.Language != "pt-BR" || ev.Template != nil {
+		t.Fatalf("event %+v", ev)
+	}
+}

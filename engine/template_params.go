@@ -1,0 +1,68 @@
+package engine
+
+import (
+	"strings"
+
+	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/transport/graph"
+)
+
+// templateParams reads what a template's sends take from its definition in Meta's list,
+// or nil when the definition holds anything the engine does not understand (a block type
+// or a header format it does not know, such as a carousel): such a template is left
+// unchecked, for Meta to judge, rather than refused for parameters it may well take.
+func templateParams(mt graph.MessageTemplate) *actors.TemplateParams {
+	if len(mt.Components) == 0 {
+		return nil // the list was read without its components: nothing is known
+	}
+	named := strings.EqualFold(mt.ParameterFormat, graph.ParameterFormatNamed)
+	slots := func(texts ...string) *actors.ParamSlots {
+		var vars []string
+		for _, t := range texts {
+			vars = append(vars, graph.Placeholders(t)...)
+		}
+		if len(vars) == 0 {
+			return nil
+		}
+		s := &actors.ParamSlots{Count: len(vars)}
+		if named {
+			s.Names = vars
+		}
+		return s
+	}
+	p := &actors.TemplateParams{}
+	for _, block := range mt.Components {
+		switch strings.ToUpper(block.Type) {
+		case "HEADER":
+			switch format := strings.ToUpper(block.Format); format {
+			case "", "TEXT":
+				if s := slots(block.Text); s != nil {
+					p.Header = &actors.HeaderParams{Format: "TEXT", ParamSlots: *s}
+				}
+			case "IMAGE", "VIDEO", "DOCUMENT", "LOCATION":
+				p.Header = &actors.HeaderParams{Format: format}
+			default:
+				return nil
+			}
+		case "BODY":
+			p.Body = slots(block.Text)
+		case "FOOTER":
+		case "BUTTONS":
+			for i, b := range block.Buttons {
+				switch t := strings.ToUpper(b.Type); {
+				case t == actors.ButtonURL && len(graph.Placeholders(b.URL)) > 0:
+					p.Buttons = append(p.Buttons, actors.ButtonParams{Index: i, Type: actors.ButtonURL})
+				case t == "OTP" && !strings.EqualFold(b.OTPType, "ZERO_TAP"):
+					// Authentication buttons, as a template is created; sent as a URL button
+					// whose one parameter is the code (WHATSAPP.md §2).
+					p.Buttons = append(p.Buttons, actors.ButtonParams{Index: i, Type: actors.ButtonURL})
+				case t == actors.ButtonCopyCode:
+					p.Buttons = append(p.Buttons, actors.ButtonParams{Index: i, Type: actors.ButtonCopyCode})
+				}
+			}
+		default:
+			return nil
+		}
+	}
+	return p
+}

@@ -17,16 +17,23 @@ type pairBucket struct {
 	strikes      int
 }
 
+// pairMargin is the sender's allowance for network jitter on the way to Meta, which counts
+// a pair's messages as they arrive (pairlimit.Debt.Margin): a twelfth of the interval, 500
+// ms at Meta's 6 s, so the sustained pace to one customer is one message per 6.5 s.
+func pairMargin(every time.Duration) time.Duration { return every / 12 }
+
 // readyAt is when the recipient may receive its next message.
 func (b *pairBucket) readyAt(now time.Time, every time.Duration, burst int) time.Time {
 	if b.blockedUntil.After(now) {
 		return b.blockedUntil
 	}
+	b.debt.Margin = pairMargin(every)
 	return b.debt.ReadyAt(now, every, burst)
 }
 
 // take spends one message if the recipient may receive one now.
 func (b *pairBucket) take(now time.Time, every time.Duration, burst int) bool {
+	b.debt.Margin = pairMargin(every)
 	return !b.blockedUntil.After(now) && b.debt.Take(now, every, burst)
 }
 

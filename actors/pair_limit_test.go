@@ -6,11 +6,12 @@ import (
 )
 
 // The engine paces each customer as Meta counts (internal/pairlimit): a burst is borrowed,
-// so after it the customer waits until every message's interval is paid; 131056 adds
+// so after it the customer waits until every message's interval is paid, and half a second
+// more (the margin for jitter on the way to Meta, a twelfth of the interval); 131056 adds
 // 4^X s; a message given back is forgiven its interval; a paid, unrefused bucket is idle.
 func TestPairBucket(t *testing.T) {
 	const every, burst = 6 * time.Second, 45
-	s := time.Second
+	s, ms := time.Second, time.Millisecond
 	type op struct {
 		at   time.Duration // offset from t0 of this step
 		do   string        // take N times ("take"), "refuse", "giveBack"
@@ -23,15 +24,19 @@ func TestPairBucket(t *testing.T) {
 		name string
 		ops  []op
 	}{
-		{"steady one per interval", []op{
-			{0, "take", 1, true, 0, false}, {6 * s, "take", 1, true, 6 * s, false}, {12 * s, "take", 1, true, 12 * s, false}}},
+		{"steady one per interval and the margin", []op{
+			{0, "take", 1, true, 0, false}, {6500 * ms, "take", 1, true, 6500 * ms, false}, {13 * s, "take", 1, true, 13 * s, false}}},
+		{"exactly one interval later is within the margin: held", []op{
+			{0, "take", 1, true, 0, false}, {6 * s, "take", 1, false, 6500 * ms, false}}},
+		{"the burst window closes the margin early", []op{
+			{0, "take", 1, true, 0, false}, {5400 * ms, "take", 1, true, 5400 * ms, false}, {5600 * ms, "take", 1, false, 12500 * ms, false}}},
 		{"burst of 20 then ~2 min", []op{
-			{0, "take", 20, true, 0, false}, {7 * s, "take", 1, false, 120 * s, false}, {120 * s, "take", 1, true, 120 * s, false}}},
+			{0, "take", 20, true, 0, false}, {7 * s, "take", 1, false, 120500 * ms, false}, {120500 * ms, "take", 1, true, 120500 * ms, false}}},
 		{"idle once the debt is paid", []op{
-			{0, "take", 3, true, 0, false}, {17 * s, "take", 0, false, 18 * s, false}, {18 * s, "take", 0, false, 18 * s, true}}},
+			{0, "take", 3, true, 0, false}, {17 * s, "take", 0, false, 18500 * ms, false}, {18500 * ms, "take", 0, false, 18500 * ms, true}}},
 		{"131056 waits 4^X s and closes the burst window", []op{
 			{0, "take", 1, true, 0, false}, {s, "refuse", 0, false, 2 * s, false}, {2 * s, "refuse", 0, false, 6 * s, false},
-			{6 * s, "take", 1, true, 6 * s, false}}},
+			{6500 * ms, "take", 1, true, 6500 * ms, false}}},
 		{"a message given back is forgiven", []op{
 			{0, "take", 2, true, 0, false}, {s, "giveBack", 0, false, s, false}, {7 * s, "take", 0, false, 7 * s, true}}},
 	}

@@ -17,6 +17,12 @@ type Debt struct {
 	until       time.Time // the debt is paid at this instant
 	windowStart time.Time // the current burst window opened here
 	inWindow    int       // messages taken in the current burst window
+	// Margin is how much sooner or later after the one before it a message may reach Meta
+	// than it left the sender: Meta counts arrivals, the sender its departures, and with
+	// the model exact a few milliseconds of network jitter turn a message sent the instant
+	// its debt is paid into a 131056. A sender keeps a margin (its debt is paid Margin
+	// later, its burst window closes Margin sooner); Meta's own count (fakemeta) keeps none.
+	Margin time.Duration
 }
 
 // ReadyAt is when the next message may go: now if it may go now.
@@ -24,14 +30,14 @@ func (d *Debt) ReadyAt(now time.Time, interval time.Duration, burst int) time.Ti
 	if d.mayBurst(now, interval, burst) {
 		return now
 	}
-	return d.until
+	return d.until.Add(d.Margin)
 }
 
 func (d *Debt) mayBurst(now time.Time, interval time.Duration, burst int) bool {
-	if !now.Before(d.until) {
+	if d.Paid(now) {
 		return true // paid: a new burst window opens with this message
 	}
-	return now.Before(d.windowStart.Add(interval)) && d.inWindow < burst
+	return now.Add(d.Margin).Before(d.windowStart.Add(interval)) && d.inWindow < burst
 }
 
 // Take spends one message at now if it may go, adding its interval of debt.
@@ -39,7 +45,7 @@ func (d *Debt) Take(now time.Time, interval time.Duration, burst int) bool {
 	if !d.mayBurst(now, interval, burst) {
 		return false
 	}
-	if !now.Before(d.until) {
+	if d.Paid(now) {
 		d.windowStart, d.inWindow, d.until = now, 0, now
 	}
 	d.inWindow++
@@ -60,6 +66,6 @@ func (d *Debt) GiveBack(interval time.Duration) {
 // (what the engine assumes once Meta refused one with 131056).
 func (d *Debt) CloseWindow() { d.windowStart = time.Time{} }
 
-// Paid reports whether nothing is owed at now: the pair is back to its zero state and
-// may be forgotten.
-func (d *Debt) Paid(now time.Time) bool { return !now.Before(d.until) }
+// Paid reports whether nothing is owed at now (Margin included): the pair is back to its
+// zero state and may be forgotten.
+func (d *Debt) Paid(now time.Time) bool { return !now.Before(d.until.Add(d.Margin)) }

@@ -76,3 +76,51 @@ func TestDebtGiveBackAndPaid(t *testing.T) {
 		t.Fatal("a closed window takes nothing until the debt is paid")
 	}
 }
+
+// A sender keeping a margin is never refused by Meta's count (no margin, arrivals) when the
+// way to Meta takes a little more or less time from one message to the next: steady
+// sending, and a burst whose last message arrives later than its first.
+func TestMarginAbsorbsJitter(t *testing.T) {
+	const every, burst = 6 * time.Second, 45
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name    string
+		latency []time.Duration // of each message, sent as soon as the sender's model allows
+	}{
+		{"steady, the way getting shorter", []time.Duration{40 * time.Millisecond, 20 * time.Millisecond, 10 * time.Millisecond, 0}},
+		{"steady, the way getting longer", []time.Duration{0, 100 * time.Millisecond, 300 * time.Millisecond, 450 * time.Millisecond}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sender, meta := Debt{Margin: every / 12}, Debt{}
+			at := t0
+			for i, l := range tc.latency {
+				at = sender.ReadyAt(at, every, burst)
+				if !sender.Take(at, every, burst) {
+					t.Fatalf("send %d: the sender's own model refused it", i)
+				}
+				if !meta.Take(at.Add(l), every, burst) {
+					t.Fatalf("send %d (at +%v, way %v) refused by Meta's count (131056)", i, at.Sub(t0), l)
+				}
+			}
+		})
+	}
+	// The burst window: messages sent across the sender's window, the first fast and the
+	// last slow, all arrive within Meta's.
+	sender, meta := Debt{Margin: every / 12}, Debt{}
+	for i, off := range []time.Duration{0, 2 * time.Second, 5400 * time.Millisecond} {
+		at := t0.Add(off)
+		if !sender.Take(at, every, burst) {
+			t.Fatalf("burst message %d refused by the sender", i)
+		}
+		way := time.Duration(0)
+		if i == 2 {
+			way = 450 * time.Millisecond
+		}
+		if !meta.Take(at.Add(way), every, burst) {
+			t.Fatalf("burst message %d refused by Meta's count", i)
+		}
+	}
+	if sender.Take(t0.Add(5600*time.Millisecond), every, burst) {
+		t.Fatal("the sender's burst window did not close its margin early")
+	}
+}

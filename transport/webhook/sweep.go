@@ -3,6 +3,8 @@ package webhook
 import (
 	"context"
 	"time"
+
+	"github.com/switchboard/switchboard/persistence"
 )
 
 // The sweep: every node reads the oldest pending inbox entries now and then and dispatches
@@ -56,6 +58,10 @@ func (p *Processor) sweep() {
 	if len(page) == sweepPage {
 		p.sweepAfter = page[len(page)-1].ID
 	}
+	// Which entries this node holds is taken once, as the page is read: one held then may
+	// finish while an earlier dispatch of this round waits on a full lane, and once released
+	// it would look unheld although the page shows it pending from before it was processed.
+	heldAtRead := p.heldOf(page)
 	cutoff := time.Now().Add(-p.sweepAge)
 	for _, e := range page {
 		select {
@@ -63,7 +69,7 @@ func (p *Processor) sweep() {
 			return
 		default:
 		}
-		if p.holds(e.ID) {
+		if heldAtRead[e.ID] {
 			continue
 		}
 		if e.ReceivedAt.After(cutoff) {
@@ -87,12 +93,17 @@ func (p *Processor) hold(id string) bool {
 	return true
 }
 
-// holds reports whether this node is processing entry id.
-func (p *Processor) holds(id string) bool {
+// heldOf returns which of the entries this node is processing.
+func (p *Processor) heldOf(entries []persistence.InboxEntry) map[string]bool {
 	p.heldMu.Lock()
 	defer p.heldMu.Unlock()
-	_, ok := p.held[id]
-	return ok
+	out := make(map[string]bool)
+	for _, e := range entries {
+		if _, ok := p.held[e.ID]; ok {
+			out[e.ID] = true
+		}
+	}
+	return out
 }
 
 // release forgets entries this node no longer processes: marked processed, or left for

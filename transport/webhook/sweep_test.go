@@ -45,3 +45,58 @@ func TestSweepTakesOnlyOldEntriesNotHeldHere(t *testing.T) {
 		t.Fatalf("dispatched %v, want only b-old", done)
 	}
 }
+
+// hookedStore is the real store with a hook run inside Inbox().DeadLetter, to make something
+// happen at that exact point of a sweep.
+type hookedStore struct {
+	persistence.Store
+	inbox hookedInbox
+}
+
+func (s *hookedStore) Inbox() persistence.Inbox { return &s.inbox }
+
+type hookedInbox struct {
+	persistence.Inbox
+	onDeadLetter func()
+}
+
+func (i *hookedInbox) DeadLetter(ctx context.Context, l []persistence.DeadLetter) error {
+	if f := i.onDeadLetter; f != nil {
+		i.onDeadLetter = nil
+		f()
+	}
+	return i.Inbox.DeadLetter(ctx, l)
+}
+
+// An entry this node holds when the sweep reads its page, and which finishes (marked
+// processed, released) while the sweep dispatches the entries before it, is not dispatched
+// again: the page showed it pending from before it was processed.
+func TestSweepSkipsAnEntryThatFinishedDuringItsRound(t *testing.T) {
+	emb, err := embedded.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = emb.Close(context.Background()) })
+	store := &hookedStore{Store: emb, inbox: hookedInbox{Inbox: emb.Inbox()}}
+	p := NewProcessor(store, nil, ids.NewGenerator(), &Stats{}, slog.New(slog.DiscardHandler), time.Minute)
+	t.Cleanup(p.lanes.close)
+	body := []byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"999"}}}]}]}`)
+	old := time.Now().Add(-2 * time.Minute).UTC()
+	entries := []persistence.InboxEntry{{ID: "a-old", ReceivedAt: old, Body: body}, {ID: "b-old-held", ReceivedAt: old, Body: body}}
+	if err := emb.Inbox().Append(context.Background(), entries); err != nil {
+		t.Fatal(err)
+	}
+	p.hold("b-old-held")                // this node is processing b (its lane was retrying a grain)
+	store.inbox.onDeadLetter = func() { // ...and b finishes while the sweep dispatches a
+		_ = emb.Inbox().MarkProcessed(context.Background(), []string{"b-old-held"})
+		p.release("b-old-held")
+	}
+	p.sweep()
+	var done []string
+	for len(p.marks) > 0 {
+		done = append(done, <-p.marks)
+	}
+	if len(done) != 1 || done[0] != "a-old" {
+		t.Fatalf("sweep dispatched %v; b was processed already", done)
+	}
+}

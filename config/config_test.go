@@ -58,7 +58,7 @@ func productionSecrets() map[string]string {
 		"APP_ENV": "production", "JWT_SECRET": "q7Lr2vX9kP4wZ1mN8sT3yB6cF0hJ5dGa",
 		"ENCRYPTION_KEY": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "META_APP_SECRET": "meta-app-secret-value",
 		"WHATSAPP_APP_SECRET":   "4e07408562bedb8b60ce05c1decfe3ad, 16b1d6a3c0e947e5b2d8f9a1c3e5b7d9",
-		"WHATSAPP_VERIFY_TOKEN": "verify-me",
+		"WHATSAPP_VERIFY_TOKEN": "verify-me-kq81nzv0",
 	}
 }
 
@@ -178,6 +178,7 @@ func TestProductionRefusesPublishedSecrets(t *testing.T) {
 		{"WHATSAPP_APP_SECRET", "0123456789abcdef0123456789abcdef"},
 		{"WHATSAPP_APP_SECRET", "4e07408562bedb8b60ce05c1decfe3ad,0123456789abcdef0123456789abcdef"},
 		{"WHATSAPP_VERIFY_TOKEN", "change-me-verify-token"},
+		{"WHATSAPP_APP_SECRET", "demo-app-secret-0123"}, // the README's fakemeta demo
 	} {
 		t.Run(tc.env+"="+tc.value, func(t *testing.T) {
 			vars := productionSecrets()
@@ -193,5 +194,32 @@ func TestProductionRefusesPublishedSecrets(t *testing.T) {
 	vars["JWT_SECRET"] = "change-me-development-jwt-secret-0123456789"
 	if _, _, err := Load(env(vars)); err != nil {
 		t.Fatalf("development refused the compose file's placeholder: %v", err)
+	}
+}
+
+// A production secret too short to be hard to guess is refused for its length, not called a
+// placeholder it is not.
+func TestProductionRefusesShortSecrets(t *testing.T) {
+	for _, name := range []string{"META_APP_SECRET", "WHATSAPP_VERIFY_TOKEN"} {
+		vars := productionSecrets()
+		vars[name] = "x7"
+		_, _, err := Load(env(vars))
+		if err == nil || !strings.Contains(err.Error(), name+": is 2 characters") {
+			t.Errorf("production took %s=x7: %v", name, err)
+		}
+	}
+}
+
+// One pass names every bad variable: a value that does not parse does not hide another
+// that parses but is invalid.
+func TestParseAndRuleProblemsTogether(t *testing.T) {
+	_, _, err := Load(env(map[string]string{"PORT": "abc", "LOG_LEVEL": "verbose", "JWT_EXPIRES_IN": "x"}))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, name := range []string{"PORT: ", "LOG_LEVEL: ", "JWT_EXPIRES_IN: "} {
+		if strings.Count(err.Error(), name) != 1 {
+			t.Errorf("%s named %d times in:\n%v", name, strings.Count(err.Error(), name), err)
+		}
 	}
 }

@@ -51,6 +51,7 @@ func Load(lookup Lookup) (*Config, []string, error) {
 	cfg := &Config{}
 	v := reflect.ValueOf(cfg).Elem()
 	var problems []string
+	unparsed := map[string]bool{}
 	for _, s := range Settings() {
 		raw, set := lookup(s.Env)
 		raw = strings.TrimSpace(raw)
@@ -61,14 +62,18 @@ func Load(lookup Lookup) (*Config, []string, error) {
 		}
 		if err := assign(v.Field(s.field), raw); err != nil {
 			problems = append(problems, fmt.Sprintf("%s: %v", s.Env, err))
+			unparsed[s.Env] = true
 		}
-	}
-	if len(problems) > 0 {
-		return nil, nil, configError(problems)
 	}
 	warnings, missing := fillSecrets(cfg, v)
 	problems = append(problems, missing...)
-	problems = append(problems, cfg.validate()...)
+	// Validation runs even when some values did not parse, so one pass reports every bad
+	// variable; what it says of a variable that did not parse (its zero value) is left out.
+	for _, p := range cfg.validate() {
+		if env, _, _ := strings.Cut(p, ":"); !unparsed[env] {
+			problems = append(problems, p)
+		}
+	}
 	if len(problems) > 0 {
 		return nil, nil, configError(problems)
 	}

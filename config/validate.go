@@ -99,8 +99,11 @@ func (c *Config) validate() []string {
 			{"JWT_SECRET", c.JWTSecret}, {"ENCRYPTION_KEY", c.EncryptionKey}, {"WHATSAPP_VERIFY_TOKEN", c.WhatsAppVerifyToken},
 			{"META_APP_SECRET", c.MetaAppSecret},
 		} {
-			if publishedSecret(s.value) {
+			switch {
+			case publishedSecret(s.value):
 				bad(s.env, "is a placeholder from this repository (docker-compose, the docs or tests); production needs a secret of its own")
+			case len(s.value) < minProductionSecret:
+				bad(s.env, "is %d characters; production needs at least %d, hard to guess", len(s.value), minProductionSecret)
 			}
 		}
 		for _, v := range c.WhatsAppAppSecret {
@@ -172,13 +175,18 @@ func isKeyHex(s string) bool {
 	return err == nil && len(b) == 32
 }
 
+// minProductionSecret is the shortest secret production takes (Meta's app secrets are 32 hex
+// characters; a verify token is the operator's choice, and one short enough to guess lets
+// anyone point Meta's subscription at their endpoint).
+const minProductionSecret = 16
+
 // publishedSecret reports whether a secret is one anyone can read in this repository or
-// guess: a "change-me" placeholder, one character repeated (an all-zero key), or the hex
-// alphabet repeated (the tests' and docker-compose's app secret). A token signed with a
-// published JWT secret is anyone's platform admin.
+// guess: a "change-me" placeholder, the README demo's app secret, one character repeated (an
+// all-zero key), or the hex alphabet repeated (the tests' and docker-compose's app secret). A
+// token signed with a published JWT secret is anyone's platform admin.
 func publishedSecret(s string) bool {
 	l := strings.ToLower(s)
-	if s == "" || strings.Contains(l, "change-me") || strings.Count(l, l[:1]) == len(l) {
+	if s == "" || strings.Contains(l, "change-me") || strings.Contains(l, "demo-app-secret") || strings.Count(l, l[:1]) == len(l) {
 		return s != ""
 	}
 	const alphabet = "0123456789abcdef"

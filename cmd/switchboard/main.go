@@ -3,6 +3,7 @@
 //	switchboard serve        run a node (settings from the environment; serve --help lists them)
 //	switchboard seed         create the seed users and the demo tenant (idempotent)
 //	switchboard admin        set a user's password, or create a platform admin (password on stdin)
+//	switchboard health       probe this machine's node (GET /api/v1/health on PORT): a container health check
 //	switchboard version      print the version
 //	switchboard bench        run a load scenario (bench --help lists them)
 //	switchboard env-example  print .env.example generated from the config struct
@@ -26,6 +27,7 @@ Usage:
   switchboard admin EMAIL [NAME] < password
                                 set EMAIL's password, or create a platform admin with it
                                 (the first one of a production store)
+  switchboard health            probe this machine's node on PORT; fails unless it answers 200
   switchboard version           print the version
   switchboard bench <scenario>  run a load scenario on loopback (bench --help)
   switchboard env-example       print .env.example, generated from the configuration struct
@@ -45,6 +47,8 @@ func main() {
 		err = seed(args)
 	case "admin":
 		err = admin(args)
+	case "health":
+		err = health(args)
 	case "version", "--version", "-v":
 		fmt.Println("switchboard", version)
 	case "bench":

@@ -17,10 +17,16 @@ type pairBucket struct {
 	strikes      int
 }
 
-// pairMargin is the sender's allowance for network jitter on the way to Meta, which counts
-// a pair's messages as they arrive (pairlimit.Debt.Margin): a twelfth of the interval, 500
-// ms at Meta's 6 s, so the sustained pace to one customer is one message per 6.5 s.
-func pairMargin(every time.Duration) time.Duration { return every / 12 }
+// pairMargin is the sender's allowance for the time between its pair decision and the
+// request's arrival at Meta, which counts a pair's messages as they arrive
+// (pairlimit.Debt.Margin): the outbox write that claims the message (tens of milliseconds on
+// a busy MongoDB), scheduling and the network vary from one message to the next. A twelfth of
+// the interval, 500 ms at Meta's 6 s (the sustained pace to one customer is one message per
+// 6.5 s), and never under minPairMargin, since that variation does not shrink with a shorter
+// interval (OUTBOUND_PAIR_INTERVAL in tests).
+func pairMargin(every time.Duration) time.Duration { return max(every/12, minPairMargin) }
+
+const minPairMargin = 250 * time.Millisecond
 
 // readyAt is when the recipient may receive its next message.
 func (b *pairBucket) readyAt(now time.Time, every time.Duration, burst int) time.Time {

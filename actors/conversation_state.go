@@ -238,6 +238,12 @@ func (c *conversation) applyStatus(st StatusUpdate) (statusOutcome, error) {
 		return statusIgnored, nil
 	}
 	out, m, err := c.placeStatus(st)
+	if st.Status == StatusFailed && st.Error != nil && st.Error.Code == MetaMarketingOptOut {
+		// Meta refused a marketing message because the customer stopped them: as good as
+		// their user_preferences "stop" (WHATSAPP.md: 131050 → set marketing opt-out), which
+		// may come later or not at all. A newer "resume" still wins.
+		c.updatePreference(PreferenceUpdate{Category: "marketing_messages", Value: "stop", Timestamp: st.Timestamp})
+	}
 	if out != statusIgnored && st.PausesSends && st.Error != nil {
 		// Meta restricted the tenant's number or account and said so on a message it had
 		// accepted: the sender stops as it does for the same code answering a send.

@@ -47,6 +47,10 @@ type StatusUpdate struct {
 	Retryable bool `json:"retryable,omitempty"`
 }
 
+// MetaMarketingOptOut is Meta's error for a marketing message to a customer who stopped
+// them (131050).
+const MetaMarketingOptOut = 131050
+
 // PreferenceUpdate is a user_preferences change (marketing stop/resume).
 type PreferenceUpdate struct {
 	Category  string    `json:"category"`

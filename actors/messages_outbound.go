@@ -133,6 +133,9 @@ const (
 	// FailureTemplateParams: the send's components do not fit the template's parameters;
 	// the Failure's Details name them.
 	FailureTemplateParams = "template_parameters_mismatch"
+	// FailureMarketingOptOut: a MARKETING template to a customer who stopped marketing
+	// messages (user_preferences "stop", or Meta's 131050 on an earlier one).
+	FailureMarketingOptOut = "marketing_opt_out"
 	// FailureWindowUnvouched: the tenant's copy of the summary cannot vouch that the
 	// customer's window is open; ask the conversation (QueueOutbound).
 	FailureWindowUnvouched = "window_unvouched"

@@ -23,6 +23,9 @@ type sender struct {
 	// windowOpen reports whether the tenant's copy of a conversation's summary vouches for
 	// an open customer window (QueueOutbound.NeedsWindow).
 	windowOpen func(conversationID string) bool
+	// optedOut reports, from the same copy, whether the customer stopped marketing messages
+	// and since when.
+	optedOut func(conversationID string) (bool, time.Time)
 
 	items   map[string]*outItem
 	unknown map[string]*outItem // the items in phaseUnknown

@@ -44,6 +44,10 @@ func (s *sender) accept(q *QueueOutbound, r cluster.Replier) {
 		return
 	}
 	now := s.d.Now()
+	if why := s.marketingRefusal(q); why != "" {
+		r.Fail(FailureMarketingOptOut, why)
+		return
+	}
 	admitted := false
 	if q.Template != nil {
 		why, wait, ok := s.messagingLimitFull(row, now)
@@ -232,3 +236,30 @@ func withdrawInsert(ob persistence.Outbox, claim persistence.OutboxMessage, log 
 		log.Warn("outbox insert failed and its withdrawal too; the next activation reconciles it", "message", claim.ID, "err", err)
 	}
 }
+
+// marketingRefusal is why q may not go to its customer ("" if it may): a MARKETING template
+// to a customer who stopped marketing messages. Meta would refuse it (131050) after
+// accepting it, and a business that keeps sending marketing to people who said stop risks
+// its quality rating; utility and authentication templates, and replies, still go.
+func (s *sender) marketingRefusal(q *QueueOutbound) string {
+	if q.Template == nil || s.optedOut == nil {
+		return ""
+	}
+	tpl, ok := s.state.Templates[templateKey(q.Template.Name, q.Template.Language)]
+	if !ok || tpl.Category != TemplateMarketing {
+		return ""
+	}
+	out, since := s.optedOut(q.Message.ConversationID)
+	if !out {
+		return ""
+	}
+	when := ""
+	if !since.IsZero() {
+		when = " on " + since.UTC().Format(time.RFC3339)
+	}
+	return fmt.Sprintf("the customer stopped marketing messages%s, so WhatsApp would refuse the MARKETING template %s (131050); "+
+		"a utility template or, inside the 24-hour window, a reply still reaches them", when, q.Template.Name)
+}
+
+// TemplateMarketing is the category whose templates a customer may stop (user_preferences).
+const TemplateMarketing = "MARKETING"

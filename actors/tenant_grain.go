@@ -36,6 +36,7 @@ func newTenantGrain(d *Deps, tenantID string) *tenantGrain {
 	g := &tenantGrain{d: d, tenantID: tenantID, state: newTenantState(), convs: newInboxIndex()}
 	g.out = newSender(d, tenantID, &g.state, g.save)
 	g.out.windowOpen = g.windowOpen
+	g.out.optedOut = g.optedOut
 	return g
 }
 
@@ -164,6 +165,17 @@ func (g *tenantGrain) Receive(c *cluster.Context, msg any) {
 func (g *tenantGrain) windowOpen(conversationID string) bool {
 	sum, ok := g.convs.byID[conversationID]
 	return ok && sum.WindowOpen(g.d.Now())
+}
+
+// optedOut reports whether the tenant's copy of a conversation's summary says the customer
+// stopped marketing messages, and since when. A copy may lag a "stop" that just arrived:
+// then Meta refuses the template (131050), which marks the customer opted out too.
+func (g *tenantGrain) optedOut(conversationID string) (bool, time.Time) {
+	sum, ok := g.convs.byID[conversationID]
+	if !ok {
+		return false, time.Time{}
+	}
+	return sum.Contact.MarketingOptOut, sum.Contact.MarketingPreferenceAt
 }
 
 // save writes the tenant snapshot (rare: tenant events and new aliases).

@@ -40,7 +40,8 @@ const (
 	// 422: a template send's components do not fit the template's parameters (count, names, a
 	// media header's type, a URL button's one parameter); details name each component or
 	// parameter at fault (components[0].parameters[1]).
-	CodeTemplateParams = "template_parameters_mismatch"
+	CodeTemplateParams  = "template_parameters_mismatch"
+	CodeMarketingOptOut = "marketing_opt_out"
 	// Requests the HTTP server refuses while reading them, before any handler runs.
 	CodeMalformedRequest = "malformed_request" // 400: not parseable as HTTP (e.g. a control character in a header)
 	CodeRequestTimeout   = "request_timeout"   // 408: the request did not arrive in time

@@ -75,6 +75,8 @@ func sendRefused(r *actors.SendRefusedError) error {
 			details[i] = httpx.Detail{Field: d.Field, Message: d.Message}
 		}
 		return httpx.NewError(http.StatusUnprocessableEntity, httpx.CodeTemplateParams, upperFirst(r.Reason), details...)
+	case actors.FailureMarketingOptOut:
+		return httpx.NewError(http.StatusUnprocessableEntity, httpx.CodeMarketingOptOut, upperFirst(r.Reason))
 	case actors.FailureIdempotencyReused:
 		return idempotencyReused()
 	case actors.FailureQueueFull:

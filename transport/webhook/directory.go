@@ -22,13 +22,14 @@ type tenantRef struct {
 
 // Directory resolves webhook routing keys to tenants from a cached copy of the directory:
 // phone_number_id (messages), WABA id (template and account fields) and display number
-// (phone_number_quality_update is keyed by it).
+// (phone_number_quality_update is keyed by it). Only the phone number id is unique: several
+// tenants (numbers) may share a WABA, and a WABA id resolves to all of them (ResolveWABA).
 type Directory struct {
 	dir persistence.Directory
 
 	mu        sync.RWMutex
 	byPhoneID map[string]tenantRef
-	byWABA    map[string]tenantRef
+	byWABA    map[string][]tenantRef
 	byDisplay map[string]tenantRef
 	loadedAt  time.Time
 }
@@ -44,26 +45,40 @@ const (
 	byDisplayNumber
 )
 
-// Resolve returns the tenant for a key, reloading the cache (at most once per refreshEvery)
-// on a miss. ok is false when no tenant has that key.
+// Resolve returns the tenant for a phone number id or display number, reloading the cache
+// (at most once per refreshEvery) on a miss. ok is false when no tenant has that key. A WABA
+// id may name several tenants: Resolve answers the first, ResolveWABA all of them.
 func (d *Directory) Resolve(ctx context.Context, kind routeKey, key string) (tenantRef, bool, error) {
-	if t, ok := d.lookup(kind, key); ok {
-		return t, true, nil
+	ts, err := d.resolve(ctx, kind, key)
+	if err != nil || len(ts) == 0 {
+		return tenantRef{}, false, err
+	}
+	return ts[0], true, nil
+}
+
+// ResolveWABA returns every tenant of a WABA, active or not, in directory order; none when no
+// tenant has it. The slice is shared: callers do not write it.
+func (d *Directory) ResolveWABA(ctx context.Context, wabaID string) ([]tenantRef, error) {
+	return d.resolve(ctx, byWABAID, wabaID)
+}
+
+func (d *Directory) resolve(ctx context.Context, kind routeKey, key string) ([]tenantRef, error) {
+	if ts := d.lookup(kind, key); len(ts) > 0 {
+		return ts, nil
 	}
 	d.mu.RLock()
 	fresh := time.Since(d.loadedAt) < refreshEvery
 	d.mu.RUnlock()
 	if fresh {
-		return tenantRef{}, false, nil
+		return nil, nil
 	}
 	if err := d.reload(ctx); err != nil {
-		return tenantRef{}, false, err
+		return nil, err
 	}
-	t, ok := d.lookup(kind, key)
-	return t, ok, nil
+	return d.lookup(kind, key), nil
 }
 
-func (d *Directory) lookup(kind routeKey, key string) (tenantRef, bool) {
+func (d *Directory) lookup(kind routeKey, key string) []tenantRef {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	var t tenantRef
@@ -72,15 +87,18 @@ func (d *Directory) lookup(kind routeKey, key string) (tenantRef, bool) {
 	case byPhoneNumberID:
 		t, ok = d.byPhoneID[key]
 	case byWABAID:
-		t, ok = d.byWABA[key]
+		return d.byWABA[key]
 	case byDisplayNumber:
 		t, ok = d.byDisplay[phone.Digits(key)]
 	}
-	return t, ok
+	if !ok {
+		return nil
+	}
+	return []tenantRef{t}
 }
 
 func (d *Directory) reload(ctx context.Context) error {
-	byPhone, byWABA, byDisplay := map[string]tenantRef{}, map[string]tenantRef{}, map[string]tenantRef{}
+	byPhone, byWABA, byDisplay := map[string]tenantRef{}, map[string][]tenantRef{}, map[string]tenantRef{}
 	for page := 1; ; page++ {
 		ts, total, err := d.dir.ListTenants(ctx, persistence.Page{Page: page, Limit: 100})
 		if err != nil {
@@ -92,7 +110,7 @@ func (d *Directory) reload(ctx context.Context) error {
 				byPhone[t.PhoneNumberID] = ref
 			}
 			if t.WABAID != "" {
-				byWABA[t.WABAID] = ref
+				byWABA[t.WABAID] = append(byWABA[t.WABAID], ref)
 			}
 			if t.DisplayPhoneNumber != "" {
 				byDisplay[phone.Digits(t.DisplayPhoneNumber)] = ref // webhooks write display numbers digits-only

@@ -228,6 +228,16 @@ type AccountEvent struct {
 	// Expires is when an ACCOUNT_RESTRICTION ends, as Meta reported it (zero: not said, or
 	// not in a form the engine reads).
 	Expires time.Time `json:"expires,omitzero"`
+	// Restrictions is every entry of an ACCOUNT_RESTRICTION's restriction_info (Detail and
+	// Expires are its first; events recorded before this field name only that one).
+	Restrictions []AccountRestriction `json:"restrictions,omitempty"`
+}
+
+// AccountRestriction is one restriction_info entry: its restriction_type and when it
+// expires (zero: not said, or not in a form the engine reads).
+type AccountRestriction struct {
+	Type    string    `json:"type"`
+	Expires time.Time `json:"expires,omitzero"`
 }
 
 // RecordTenantEvents hands tenant events to the tenant grain.

@@ -20,6 +20,9 @@ type TemplateRef struct {
 // APPROVED. The answer is a SendTicket or a Failure with one of the FailureSend… codes.
 type PrepareSend struct {
 	Template *TemplateRef `json:"template,omitempty"`
+	// ConversationID, when known, lets the tenant tell a template inside the customer's
+	// window from a business-initiated one (account restrictions tell them apart).
+	ConversationID string `json:"conversationId,omitempty"`
 }
 
 // SendTicket answers PrepareSend: the number the message goes out from.

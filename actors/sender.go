@@ -221,6 +221,14 @@ func (s *sender) dispatch(nq *numberQueue, now time.Time) time.Time {
 			s.expire(it, nq, now)
 			continue
 		}
+		if r, held := s.restrictionHolding(it, now); held {
+			// Looked at again when the restriction ends, and every DirectoryRefresh meanwhile
+			// (a reinstatement, or an earlier end, lets it go then).
+			s.d.Drain.end()
+			it.notBefore = earliest(r.Until, now.Add(s.pol.DirectoryRefresh))
+			nq.q.release(it, now)
+			continue
+		}
 		s.book(it, nq, now)
 		s.startAttempt(it, s.departure(it, nq, now))
 	}

@@ -27,10 +27,13 @@ type SendingStatus struct {
 	BacklogKnown bool `json:"backlogKnown"`
 	BacklogLimit int  `json:"backlogLimit"`
 	// Why sends are refused, if they are.
-	NeedsReauth  bool      `json:"needsReauth"`
-	Restricted   bool      `json:"restricted"`
-	PausedUntil  time.Time `json:"pausedUntil,omitzero"`
-	PausedReason string    `json:"pausedReason,omitempty"`
+	NeedsReauth bool `json:"needsReauth"`
+	Restricted  bool `json:"restricted"`
+	// Restrictions are Meta's account restrictions in force: each refuses the sends its type
+	// names (account_standing.go), not all of them.
+	Restrictions []Restriction `json:"restrictions,omitempty"`
+	PausedUntil  time.Time     `json:"pausedUntil,omitzero"`
+	PausedReason string        `json:"pausedReason,omitempty"`
 }
 
 // LearnMessagingTier records the messaging limit Meta reported when asked (the number's
@@ -45,7 +48,7 @@ func (s *sender) sendingStatus(now time.Time) *SendingStatus {
 		RatePerSecond: s.rate(),
 		MessagingTier: s.state.messagingTier(), MessagingLimit: s.state.messagingLimit(), Initiated: s.initiated.count(now),
 		Backlog: s.held(), BacklogKnown: s.bl.known, BacklogLimit: s.backlogLimit(),
-		NeedsReauth: s.needsReauth(), Restricted: s.state.Restricted,
+		NeedsReauth: s.needsReauth(), Restricted: s.state.Restricted, Restrictions: s.state.activeRestrictions(now),
 	}
 	if s.state.SendsPausedUntil.After(now) {
 		st.PausedUntil, st.PausedReason = s.state.SendsPausedUntil, s.state.SendsPausedReason

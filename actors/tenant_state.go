@@ -38,8 +38,13 @@ type TenantState struct {
 	MessagingTierAt time.Time `json:"messagingTierAt,omitzero"`
 	// CapabilityAt is the time of the business_capability_update Capability holds.
 	CapabilityAt time.Time `json:"capabilityAt,omitzero"`
-	// Restricted is set by ACCOUNT_RESTRICTION / DISABLED_UPDATE until reinstated.
+	// Restricted: Meta disabled the WABA (DISABLED_UPDATE), and every send is refused until
+	// it is reinstated. Snapshots from before Restrictions set it for ACCOUNT_RESTRICTION too
+	// (settleAccount sorts them out).
 	Restricted bool `json:"restricted,omitempty"`
+	// Restrictions are the WABA's ACCOUNT_RESTRICTIONs by type, each refusing the sends its
+	// type names until it expires or the WABA is reinstated (account_standing.go).
+	Restrictions []Restriction `json:"restrictions,omitempty"`
 	// SendsPausedUntil pauses the tenant's sends after Meta restricted its number or WABA
 	// (131048, 368, 131042, 131031); SendsPausedReason is Meta's title.
 	SendsPausedUntil  time.Time `json:"sendsPausedUntil,omitzero"`
@@ -71,7 +76,7 @@ type QualityState struct {
 func (t TenantState) clone() TenantState {
 	c := t
 	c.Templates, c.Capability, c.Aliases = maps.Clone(t.Templates), maps.Clone(t.Capability), maps.Clone(t.Aliases)
-	c.Recent = slices.Clone(t.Recent)
+	c.Recent, c.Restrictions = slices.Clone(t.Recent), slices.Clone(t.Restrictions)
 	if t.Quality != nil {
 		q := *t.Quality
 		c.Quality = &q
@@ -136,16 +141,7 @@ func (t *TenantState) apply(ev TenantEvent) {
 			t.Quality = &QualityState{QualityUpdate: *ev.Quality, UpdatedAt: ev.Time}
 		}
 	case ev.Account != nil:
-		switch ev.Account.Event {
-		case "PARTNER_APP_UNINSTALLED", "PARTNER_REMOVED":
-			// Only a new token (Embedded Signup) clears this: a later PARTNER_ADDED or
-			// PARTNER_APP_INSTALLED does not bring the revoked token back.
-			t.NeedsReauth = true
-		case "ACCOUNT_RESTRICTION":
-			t.Restricted = true
-		case "DISABLED_UPDATE":
-			t.Restricted = ev.Account.Detail != "REINSTATE"
-		}
+		t.applyAccount(ev)
 	case ev.Capability != nil:
 		if !notOlder(ev.Time, t.CapabilityAt) {
 			break
@@ -189,6 +185,7 @@ func (t *TenantState) learnTier(tier string, now time.Time) bool {
 // time of its tier and of its capability limits is the newest remembered event of that
 // kind. With none remembered it stays zero, and the next event of the kind applies.
 func (t *TenantState) settle() {
+	t.settleAccount()
 	if t.MessagingTierAt.IsZero() {
 		ev, _ := t.newestOf(func(ev TenantEvent) bool { return messagingTierOf(ev) != "" })
 		t.MessagingTierAt = ev.Time

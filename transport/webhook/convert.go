@@ -124,6 +124,7 @@ func tenantEvent(log *slog.Logger, wabaID string, e graph.Entry, c graph.Change,
 		}
 		for _, r := range v.RestrictionInfo {
 			unparsedDate(log, c, "restriction_info.expiration", r.Expiration)
+			a.Restrictions = append(a.Restrictions, actors.AccountRestriction{Type: r.RestrictionType, Expires: r.Expiration.Time()})
 		}
 		ev.Account = a
 	case graph.FieldBusinessCapabilityUpdate:

@@ -1,0 +1,152 @@
+package actors
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/persistence"
+)
+
+func restriction(at time.Time, kind string, expires time.Time) TenantEvent {
+	return TenantEvent{Field: "account_update", Time: at, Account: &AccountEvent{Event: accountRestriction,
+		Detail: kind, Expires: expires, Restrictions: []AccountRestriction{{Type: kind, Expires: expires}}}}
+}
+
+func banState(at time.Time, state string) TenantEvent {
+	return TenantEvent{Field: "account_update", Time: at, Account: &AccountEvent{Event: accountDisabled, Detail: state}}
+}
+
+// An ACCOUNT_RESTRICTION refuses only what its restriction_type names, until its expiration
+// or a reinstatement; a ban (DISABLED_UPDATE DISABLE) refuses everything. Before, any
+// restriction set Restricted, which refused every send, and only REINSTATE lifted it: a
+// RESTRICTED_BIZ_INITIATED_MESSAGING kept agents from answering customers, and an expired
+// one refused sends for ever.
+func TestRestrictionsRefuseOnlyWhatTheirTypeNames(t *testing.T) {
+	now := t0.Add(48 * time.Hour)
+	later, earlier := now.Add(6*24*time.Hour), now.Add(-time.Hour)
+	cases := []struct {
+		name                    string
+		events                  []TenantEvent
+		wantBusiness, wantReply bool // refused
+		wantBanned              bool
+	}{
+		{"business-initiated, in force", []TenantEvent{restriction(t0, RestrictBizInitiated, later)}, true, false, false},
+		{"business-initiated, expired", []TenantEvent{restriction(t0, RestrictBizInitiated, earlier)}, false, false, false},
+		{"business-initiated, no expiration", []TenantEvent{restriction(t0, RestrictBizInitiated, time.Time{})}, true, false, false},
+		{"customer-initiated, in force", []TenantEvent{restriction(t0, RestrictCustomerInit, later)}, false, true, false},
+		{"add phone number", []TenantEvent{restriction(t0, "RESTRICTED_ADD_PHONE_NUMBER_ACTION", later)}, false, false, false},
+		{"a type Meta may add", []TenantEvent{restriction(t0, "RESTRICTED_SOMETHING_NEW", later)}, false, false, false},
+		{"both kinds", []TenantEvent{restriction(t0, RestrictBizInitiated, later), restriction(t0, RestrictCustomerInit, later)}, true, true, false},
+		{"reinstated", []TenantEvent{restriction(t0, RestrictBizInitiated, later), banState(t0.Add(time.Hour), banReinstate)}, false, false, false},
+		{"banned", []TenantEvent{banState(t0, banDisable)}, false, false, true},
+		{"banned, then reinstated", []TenantEvent{banState(t0, banDisable), banState(t0.Add(time.Hour), banReinstate)}, false, false, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newTenantState()
+			for _, ev := range tc.events {
+				s.apply(ev)
+			}
+			_, business := s.restrictionRefusing(true, now)
+			_, reply := s.restrictionRefusing(false, now)
+			if business != tc.wantBusiness || reply != tc.wantReply || s.Restricted != tc.wantBanned {
+				t.Fatalf("business-initiated refused %v, reply refused %v, banned %v; want %v, %v, %v (%+v)",
+					business, reply, s.Restricted, tc.wantBusiness, tc.wantReply, tc.wantBanned, s.Restrictions)
+			}
+		})
+	}
+}
+
+// Every restriction_info entry counts, not only the first.
+func TestRestrictionEventWithSeveralTypes(t *testing.T) {
+	s := newTenantState()
+	s.apply(TenantEvent{Field: "account_update", Time: t0, Account: &AccountEvent{Event: accountRestriction, Detail: RestrictBizInitiated,
+		Restrictions: []AccountRestriction{{Type: RestrictBizInitiated}, {Type: RestrictCustomerInit, Expires: t0.Add(time.Hour)}}}})
+	if r, ok := s.restrictionRefusing(false, t0); !ok || r.Type != RestrictCustomerInit || !r.Until.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("the second entry does not count: %+v", s.Restrictions)
+	}
+}
+
+// A snapshot saved when every ACCOUNT_RESTRICTION set Restricted reads as the restrictions
+// it remembers (an event of then names its first entry in Detail and Expires); a ban stays
+// a ban; a Restricted whose event is no longer remembered stands.
+func TestOldSnapshotRestrictionsDecodeByType(t *testing.T) {
+	expires := time.Now().Add(24 * time.Hour).UTC().Truncate(time.Second)
+	oldRestriction := fmt.Sprintf(`{"field":"account_update","time":%q,"account":{"event":"ACCOUNT_RESTRICTION","detail":"RESTRICTED_BIZ_INITIATED_MESSAGING","expires":%q}}`,
+		t0.Format(time.RFC3339), expires.Format(time.RFC3339))
+	oldBan := fmt.Sprintf(`{"field":"account_update","time":%q,"account":{"event":"DISABLED_UPDATE","detail":"DISABLE"}}`, t0.Add(time.Hour).Format(time.RFC3339))
+	cases := []struct {
+		name         string
+		recent       string
+		wantBanned   bool
+		wantRestrict bool
+	}{
+		{"restriction", oldRestriction, false, true},
+		{"restriction, then a ban", oldRestriction + "," + oldBan, true, true},
+		{"nothing remembered", "", true, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var s TenantState
+			if err := unmarshal([]byte(`{"templates":{},"restricted":true,"recent":[`+tc.recent+`]}`), &s); err != nil {
+				t.Fatal(err)
+			}
+			s.settle()
+			_, restricts := s.restrictionRefusing(true, time.Now())
+			if s.Restricted != tc.wantBanned || restricts != tc.wantRestrict {
+				t.Fatalf("banned %v, restricted %v; want %v, %v (%+v)", s.Restricted, restricts, tc.wantBanned, tc.wantRestrict, s.Restrictions)
+			}
+			if restricts && !s.Restrictions[0].Until.Equal(expires) {
+				t.Fatalf("expiration %v, want %v", s.Restrictions[0].Until, expires)
+			}
+		})
+	}
+}
+
+// Through the tenant grain: under RESTRICTED_BIZ_INITIATED_MESSAGING a free-form reply is
+// prepared, a template to a customer whose window the tenant cannot vouch for is refused
+// (sending_paused, naming the restriction and its end), and in the outbox a queued template
+// waits while a text to another customer goes.
+func TestBusinessInitiatedRestrictionHoldsTemplatesOnly(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	expires := time.Now().Add(6 * 24 * time.Hour).UTC().Truncate(time.Second)
+	ev := restriction(time.Now().Add(-time.Minute), RestrictBizInitiated, expires)
+	if err := r.client.RecordTenantEvents(t.Context(), tenant, []TenantEvent{ev}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.client.PrepareSend(t.Context(), tenant, nil); err != nil {
+		t.Fatalf("free-form reply refused: %v", err)
+	}
+	_, err := r.client.PrepareSend(t.Context(), tenant, &TemplateRef{Name: "promo", Language: "en_US"})
+	var refused *SendRefusedError
+	if !errors.As(err, &refused) || refused.Code != FailureSendingPaused ||
+		!strings.Contains(refused.Reason, RestrictBizInitiated) || !strings.Contains(refused.Reason, expires.Format(time.RFC3339)) {
+		t.Fatalf("template: %v", err)
+	}
+
+	const other = "5511820000001"
+	tpl := outboxRow(tenant, "tpl-"+tenant)
+	tpl.Request = fmt.Appendf(nil, `{"messaging_product":"whatsapp","to":"+%s","type":"template","template":{"name":"promo","language":{"code":"en_US"}},"biz_opaque_callback_data":"%s"}`, customer, tpl.ID)
+	text := outboxRow(tenant, "txt-"+tenant)
+	text.Recipient, text.ConversationID = "+"+other, ConversationID(tenant, other)
+	for _, row := range []persistence.OutboxMessage{tpl, text} {
+		if err := r.store.Outbox().Enqueue(t.Context(), []persistence.OutboxMessage{row}); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.client.SubmitOutbound(t.Context(), row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "the text sent", func() bool { return r.row(t, text.ID).State == persistence.OutboxSent })
+	if st := r.row(t, tpl.ID).State; st != persistence.OutboxQueued {
+		t.Fatalf("template %s under a business-initiated restriction", st)
+	}
+	st, err := r.client.SendingStatus(t.Context(), tenant)
+	if err != nil || st.Restricted || len(st.Restrictions) != 1 || st.Restrictions[0].Type != RestrictBizInitiated {
+		t.Fatalf("sending status %+v, %v", st, err)
+	}
+}

@@ -67,14 +67,24 @@ func (t *TenantState) applyAccount(ev TenantEvent) {
 		// PARTNER_APP_INSTALLED does not bring the revoked token back.
 		t.NeedsReauth = true
 	case accountRestriction:
+		if ev.Time.Before(t.ReinstatedAt) {
+			break // reported before a reinstatement that lifted it, and retried late
+		}
 		for _, r := range restrictionsOf(a) {
 			t.restrict(Restriction{Type: r.Type, Until: r.Expires, At: ev.Time})
 		}
 	case accountDisabled:
+		// Meta retries for days and keeps no order: the newest ban state stands, and a late
+		// retry of an older REINSTATE lifts neither a newer ban nor a newer restriction.
+		if !notOlder(ev.Time, t.BanStateAt) {
+			break
+		}
+		t.BanStateAt = ev.Time
 		switch a.Detail {
 		case banReinstate:
-			// A reinstated account is restricted no more.
-			t.Restricted, t.Restrictions = false, nil
+			// A reinstated account is restricted no more by anything reported until then.
+			t.Restricted, t.ReinstatedAt = false, ev.Time
+			t.Restrictions = slices.DeleteFunc(t.Restrictions, func(r Restriction) bool { return !r.At.After(ev.Time) })
 		default:
 			t.Restricted = true
 		}
@@ -90,14 +100,16 @@ func restrictionsOf(a *AccountEvent) []AccountRestriction {
 	return []AccountRestriction{{Type: a.Detail, Expires: a.Expires}}
 }
 
-// restrict records r, replacing a restriction of its type.
+// restrict records r, replacing an older restriction of its type (a late retry of an older
+// one replaces nothing).
 func (t *TenantState) restrict(r Restriction) {
 	i := slices.IndexFunc(t.Restrictions, func(x Restriction) bool { return x.Type == r.Type })
-	if i < 0 {
+	switch {
+	case i < 0:
 		t.Restrictions = append(t.Restrictions, r)
-		return
+	case notOlder(r.At, t.Restrictions[i].At):
+		t.Restrictions[i] = r
 	}
-	t.Restrictions[i] = r
 }
 
 // restrictionRefusing is the restriction in force at now that refuses a send of that kind,
@@ -147,6 +159,14 @@ func (r Restriction) refusal() string {
 // the safe side until Meta's next event. Applying them again to a newer snapshot changes
 // nothing, so this needs no mark.
 func (t *TenantState) settleAccount() {
+	defer func() {
+		// The ban state's time, for a snapshot saved before it was kept: that of the newest
+		// remembered DISABLED_UPDATE (none: the next one applies).
+		if t.BanStateAt.IsZero() {
+			ev, _ := t.newestOf(func(ev TenantEvent) bool { return ev.Account != nil && ev.Account.Event == accountDisabled })
+			t.BanStateAt = ev.Time
+		}
+	}()
 	if !t.Restricted || len(t.Restrictions) > 0 {
 		return
 	}

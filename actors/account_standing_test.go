@@ -15,6 +15,15 @@ func restriction(at time.Time, kind string, expires time.Time) TenantEvent {
 		Detail: kind, Expires: expires, Restrictions: []AccountRestriction{{Type: kind, Expires: expires}}}}
 }
 
+// applied is a new tenant's state after events, in their order.
+func applied(events ...TenantEvent) TenantState {
+	s := newTenantState()
+	for _, ev := range events {
+		s.apply(ev)
+	}
+	return s
+}
+
 func banState(at time.Time, state string) TenantEvent {
 	return TenantEvent{Field: "account_update", Time: at, Account: &AccountEvent{Event: accountDisabled, Detail: state}}
 }
@@ -46,10 +55,7 @@ func TestRestrictionsRefuseOnlyWhatTheirTypeNames(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newTenantState()
-			for _, ev := range tc.events {
-				s.apply(ev)
-			}
+			s := applied(tc.events...)
 			_, business := s.restrictionRefusing(true, now)
 			_, reply := s.restrictionRefusing(false, now)
 			if business != tc.wantBusiness || reply != tc.wantReply || s.Restricted != tc.wantBanned {
@@ -148,5 +154,54 @@ func TestBusinessInitiatedRestrictionHoldsTemplatesOnly(t *testing.T) {
 	st, err := r.client.SendingStatus(t.Context(), tenant)
 	if err != nil || st.Restricted || len(st.Restrictions) != 1 || st.Restrictions[0].Type != RestrictBizInitiated {
 		t.Fatalf("sending status %+v, %v", st, err)
+	}
+}
+
+// Account events are applied by Meta's time (entry.time), per what they change: Meta retries
+// for up to 7 days and keeps no order (WHATSAPP.md §1.3), so a retry arriving late must not
+// move the state back. Before, they were applied in arrival order: a late retry of an older
+// REINSTATE lifted a newer ban.
+func TestLateAccountEventsDoNotMoveTheStateBack(t *testing.T) {
+	t1, t2 := t0, t0.Add(time.Hour)
+	now := t2.Add(time.Minute)
+	soon, later := now.Add(time.Hour), now.Add(48*time.Hour)
+	cases := []struct {
+		name       string
+		events     []TenantEvent
+		wantBanned bool
+		wantUntil  time.Time // of the business-initiated restriction in force; zero: none
+	}{
+		{"late older REINSTATE after a ban", []TenantEvent{banState(t2, banDisable), banState(t1, banReinstate)}, true, time.Time{}},
+		{"late older ban after a REINSTATE", []TenantEvent{banState(t2, banReinstate), banState(t1, banDisable)}, false, time.Time{}},
+		{"late older REINSTATE after a restriction", []TenantEvent{restriction(t2, RestrictBizInitiated, later), banState(t1, banReinstate)}, false, later},
+		{"late older restriction after a REINSTATE", []TenantEvent{banState(t2, banReinstate), restriction(t1, RestrictBizInitiated, later)}, false, time.Time{}},
+		{"late older restriction of the type", []TenantEvent{restriction(t2, RestrictBizInitiated, soon), restriction(t1, RestrictBizInitiated, later)}, false, soon},
+		{"newer restriction of the type", []TenantEvent{restriction(t1, RestrictBizInitiated, later), restriction(t2, RestrictBizInitiated, soon)}, false, soon},
+		{"same second: arrival order", []TenantEvent{banState(t1, banDisable), banState(t1, banReinstate)}, false, time.Time{}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := applied(tc.events...)
+			r, restricted := s.restrictionRefusing(true, now)
+			if s.Restricted != tc.wantBanned || restricted != !tc.wantUntil.IsZero() || !r.Until.Equal(tc.wantUntil) {
+				t.Fatalf("banned %v, restriction %+v (%v); want banned %v, until %v", s.Restricted, r, restricted, tc.wantBanned, tc.wantUntil)
+			}
+		})
+	}
+}
+
+// A snapshot saved before the ban state's time was kept takes it from the newest remembered
+// DISABLED_UPDATE, so a late older REINSTATE is refused after a restart too.
+func TestOldSnapshotBanKeepsItsTime(t *testing.T) {
+	var s TenantState
+	old := fmt.Sprintf(`{"templates":{},"restricted":true,"recent":[{"field":"account_update","time":%q,"account":{"event":"DISABLED_UPDATE","detail":"DISABLE"}}]}`,
+		t0.Add(time.Hour).Format(time.RFC3339))
+	if err := unmarshal([]byte(old), &s); err != nil {
+		t.Fatal(err)
+	}
+	s.settle()
+	s.apply(banState(t0, banReinstate))
+	if !s.Restricted || !s.BanStateAt.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("banned %v as of %v after a late older REINSTATE", s.Restricted, s.BanStateAt)
 	}
 }

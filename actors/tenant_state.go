@@ -45,6 +45,11 @@ type TenantState struct {
 	// Restrictions are the WABA's ACCOUNT_RESTRICTIONs by type, each refusing the sends its
 	// type names until it expires or the WABA is reinstated (account_standing.go).
 	Restrictions []Restriction `json:"restrictions,omitempty"`
+	// BanStateAt is Meta's time of the DISABLED_UPDATE Restricted follows, ReinstatedAt of
+	// the newest REINSTATE: account events older than what they would change are retries
+	// that arrived late, and change nothing.
+	BanStateAt   time.Time `json:"banStateAt,omitzero"`
+	ReinstatedAt time.Time `json:"reinstatedAt,omitzero"`
 	// SendsPausedUntil pauses the tenant's sends after Meta restricted its number or WABA
 	// (131048, 368, 131042, 131031); SendsPausedReason is Meta's title.
 	SendsPausedUntil  time.Time `json:"sendsPausedUntil,omitzero"`

@@ -205,3 +205,51 @@ func TestOldSnapshotBanKeepsItsTime(t *testing.T) {
 		t.Fatalf("banned %v as of %v after a late older REINSTATE", s.Restricted, s.BanStateAt)
 	}
 }
+
+// The customer removing the app (PARTNER_APP_UNINSTALLED, PARTNER_REMOVED) kills the token
+// the tenant holds; a new one — a new Embedded Signup — brings sends back, as for a token
+// Meta rejected (190). Before, TenantState.NeedsReauth was never cleared, so sends stayed
+// refused after the tenant reconnected. Re-saving the same token does not clear it.
+func TestAppRemovalEndsWithANewToken(t *testing.T) {
+	for _, tc := range []struct {
+		event    string
+		newToken bool
+	}{
+		{partnerAppUninstall, true},
+		{partnerRemoved, true},
+		{partnerAppUninstall, false},
+	} {
+		t.Run(fmt.Sprintf("%s, new token %v", tc.event, tc.newToken), func(t *testing.T) {
+			r := sharedSender(t)
+			tenant := r.newTenant(t)
+			ev := TenantEvent{Field: "account_update", Time: time.Now(), Account: &AccountEvent{Event: tc.event}}
+			if err := r.client.RecordTenantEvents(t.Context(), tenant, []TenantEvent{ev}); err != nil {
+				t.Fatal(err)
+			}
+			var refused *SendRefusedError
+			if _, err := r.client.PrepareSend(t.Context(), tenant, nil); !errors.As(err, &refused) || refused.Code != FailureNeedsReauth {
+				t.Fatalf("after %s: %v", tc.event, err)
+			}
+			dir := r.store.Directory()
+			tn, err := dir.TenantByID(t.Context(), tenant)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.newToken {
+				tn.AccessToken = persistence.SealedSecret{KeyID: "k1", Nonce: []byte{2}, Ciphertext: []byte("sealed-" + tenant + "-2")}
+			}
+			tn.NeedsReauth, tn.UpdatedAt = false, time.Now().UTC()
+			if err := dir.UpdateTenant(t.Context(), tn); err != nil {
+				t.Fatal(err)
+			}
+			// A refusal resting on the directory re-reads it first: no wait for DirectoryRefresh.
+			_, err = r.client.PrepareSend(t.Context(), tenant, nil)
+			if tc.newToken && err != nil {
+				t.Fatalf("still refused with a new token: %v", err)
+			}
+			if !tc.newToken && (!errors.As(err, &refused) || refused.Code != FailureNeedsReauth) {
+				t.Fatalf("the same token re-saved: %v", err)
+			}
+		})
+	}
+}

@@ -92,6 +92,9 @@ func (g *tenantGrain) Receive(c *cluster.Context, msg any) {
 		for _, ev := range m.Events {
 			g.state.apply(ev)
 		}
+		if g.state.NeedsReauth && !reauth {
+			g.state.ReauthToken = tokenMark(g.out.sealed) // the token the removal killed
+		}
 		if err := g.save(); err != nil {
 			c.Reply().Fail(FailureStore, err.Error())
 			c.Stop()

@@ -25,8 +25,11 @@ type TenantState struct {
 	Quality           *QualityState `json:"quality,omitempty"`
 	// Capability holds business_capability_update limits as Meta reported them.
 	Capability map[string]string `json:"capability,omitempty"`
-	// NeedsReauth is set when the customer uninstalled the app: the token is dead.
-	NeedsReauth bool `json:"needsReauth,omitempty"`
+	// NeedsReauth is set when the customer uninstalled the app or removed the partner: the
+	// token is dead. ReauthToken marks the token it was held then (tokenMark; "" until the
+	// tenant's directory entry was read): a different one — a new signup — clears it.
+	NeedsReauth bool   `json:"needsReauth,omitempty"`
+	ReauthToken string `json:"reauthToken,omitempty"`
 	// HighThroughput is set by Meta's THROUGHPUT_UPGRADE event: the number may now send
 	// 1,000 messages per second (WHATSAPP.md §3), and a tenant with no rate of its own is
 	// paced at that instead of the default 80. Meta documents no way back down; a 130429

@@ -14,6 +14,13 @@ import (
 // an unknown number cannot turn into a flood of store reads.
 const refreshEvery = time.Second
 
+// DirectoryMaxAge bounds how stale routing may be (README, "Limits"): a copy older than it is
+// reloaded by the next webhook that uses it, so a tenant deactivated or a number moved to
+// another tenant routes anew within it. It is the sender's DirectoryRefresh (the age at which
+// a tenant reads its own entry again), so the two halves of a tenant agree as quickly. One
+// reload (a listing of the directory) per DirectoryMaxAge at most, whatever the webhook rate.
+const DirectoryMaxAge = 5 * time.Second
+
 // tenantRef is what routing needs of a tenant.
 type tenantRef struct {
 	ID     string
@@ -32,10 +39,16 @@ type Directory struct {
 	byWABA    map[string][]tenantRef
 	byDisplay map[string]tenantRef
 	loadedAt  time.Time
+	// triedAt is when a reload last started, successful or not: a store that is down is asked
+	// at most once per refreshEvery, and the copy at hand answers meanwhile.
+	triedAt time.Time
+	// reloading serialises reloads: callers that found the copy stale together read once.
+	reloading sync.Mutex
+	now       func() time.Time
 }
 
 // NewDirectory wraps the store's directory.
-func NewDirectory(dir persistence.Directory) *Directory { return &Directory{dir: dir} }
+func NewDirectory(dir persistence.Directory) *Directory { return &Directory{dir: dir, now: time.Now} }
 
 type routeKey int
 
@@ -62,18 +75,28 @@ func (d *Directory) ResolveWABA(ctx context.Context, wabaID string) ([]tenantRef
 	return d.resolve(ctx, byWABAID, wabaID)
 }
 
+// resolve answers from the cached copy while it is younger than DirectoryMaxAge; an older
+// copy is reloaded first (a reload that fails leaves the stale answer standing: routing to
+// the tenant of a few seconds ago beats leaving the entry for replay). A miss reloads a copy
+// older than refreshEvery, and that reload's error is the caller's.
 func (d *Directory) resolve(ctx context.Context, kind routeKey, key string) ([]tenantRef, error) {
-	if ts := d.lookup(kind, key); len(ts) > 0 {
-		return ts, nil
-	}
+	ts := d.lookup(kind, key)
 	d.mu.RLock()
-	fresh := time.Since(d.loadedAt) < refreshEvery
+	age, sinceTry := d.now().Sub(d.loadedAt), d.now().Sub(d.triedAt)
 	d.mu.RUnlock()
-	if fresh {
+	switch {
+	case len(ts) > 0 && (age < DirectoryMaxAge || sinceTry < refreshEvery):
+		return ts, nil
+	case len(ts) > 0:
+		if d.reload(ctx) != nil {
+			return ts, nil
+		}
+	case age < refreshEvery:
 		return nil, nil
-	}
-	if err := d.reload(ctx); err != nil {
-		return nil, err
+	default:
+		if err := d.reload(ctx); err != nil {
+			return nil, err
+		}
 	}
 	return d.lookup(kind, key), nil
 }
@@ -98,6 +121,16 @@ func (d *Directory) lookup(kind routeKey, key string) []tenantRef {
 }
 
 func (d *Directory) reload(ctx context.Context) error {
+	d.reloading.Lock()
+	defer d.reloading.Unlock()
+	d.mu.Lock()
+	start := d.now()
+	if !d.loadedAt.Before(d.triedAt) && start.Sub(d.loadedAt) < refreshEvery {
+		d.mu.Unlock()
+		return nil // a caller waiting on reloading just read it
+	}
+	d.triedAt = start
+	d.mu.Unlock()
 	byPhone, byWABA, byDisplay := map[string]tenantRef{}, map[string][]tenantRef{}, map[string]tenantRef{}
 	for page := 1; ; page++ {
 		ts, total, err := d.dir.ListTenants(ctx, persistence.Page{Page: page, Limit: 100})
@@ -121,7 +154,7 @@ func (d *Directory) reload(ctx context.Context) error {
 		}
 	}
 	d.mu.Lock()
-	d.byPhoneID, d.byWABA, d.byDisplay, d.loadedAt = byPhone, byWABA, byDisplay, time.Now()
+	d.byPhoneID, d.byWABA, d.byDisplay, d.loadedAt = byPhone, byWABA, byDisplay, start
 	d.mu.Unlock()
 	return nil
 }

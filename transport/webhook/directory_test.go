@@ -72,3 +72,63 @@ func TestDirectoryResolvesEveryTenantOfAWABA(t *testing.T) {
 		t.Fatalf("display number 15550003: %+v %v %v", ref, ok, err)
 	}
 }
+
+// countingDirectory counts the listings a Directory reads.
+type countingDirectory struct {
+	persistence.Directory
+	lists int
+}
+
+func (c *countingDirectory) ListTenants(ctx context.Context, p persistence.Page) ([]persistence.Tenant, int, error) {
+	c.lists++
+	return c.Directory.ListTenants(ctx, p)
+}
+
+// The routing copy follows the store within DirectoryMaxAge: a tenant deactivated, or its
+// number moved to another tenant, routes anew once the copy is that old, and a younger copy
+// answers without reading the store. Before, only a miss reloaded, so while every key kept
+// hitting, the old routing stood for ever.
+func TestDirectoryCopyFollowsTheStore(t *testing.T) {
+	now := time.Now().UTC()
+	a := persistence.Tenant{ID: "ta", Name: "A", Active: true, PhoneNumberID: "111", WABAID: "w1", CreatedAt: now, UpdatedAt: now}
+	d, store := newTestDirectory(t, a)
+	counting := &countingDirectory{Directory: store}
+	d.dir = counting
+	clock := now
+	d.now = func() time.Time { return clock }
+	ctx := t.Context()
+	resolve := func() tenantRef {
+		t.Helper()
+		ref, ok, err := d.Resolve(ctx, byPhoneNumberID, "111")
+		if err != nil || !ok {
+			t.Fatalf("phone number id 111: %v %v", ok, err)
+		}
+		return ref
+	}
+	if ref := resolve(); ref.ID != "ta" || !ref.Active {
+		t.Fatalf("first resolve %+v", ref)
+	}
+	a.Active, a.PhoneNumberID = false, "" // tenant A deactivated, its number moved to B
+	if err := store.UpdateTenant(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	b := persistence.Tenant{ID: "tb", Name: "B", Active: true, PhoneNumberID: "111", WABAID: "w2", CreatedAt: now, UpdatedAt: now}
+	if err := store.CreateTenant(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	lists := counting.lists
+	clock = clock.Add(DirectoryMaxAge - time.Millisecond)
+	if ref := resolve(); ref.ID != "ta" || counting.lists != lists {
+		t.Fatalf("a copy younger than %v: %+v after %d store reads", DirectoryMaxAge, ref, counting.lists-lists)
+	}
+	clock = clock.Add(time.Millisecond)
+	if ref := resolve(); ref.ID != "tb" {
+		t.Fatalf("a copy %v old still routes 111 to %+v", DirectoryMaxAge, ref)
+	}
+	if ts, err := d.ResolveWABA(ctx, "w1"); err != nil || len(ts) != 1 || ts[0].Active {
+		t.Fatalf("WABA w1 after A's deactivation: %+v %v", ts, err)
+	}
+	if counting.lists != lists+1 {
+		t.Fatalf("%d store reads for one stale copy", counting.lists-lists)
+	}
+}

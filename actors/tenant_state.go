@@ -109,9 +109,7 @@ func (t *TenantState) apply(ev TenantEvent) {
 	case ev.Template != nil:
 		k := templateKey(ev.Template.Name, ev.Template.Language)
 		cur, known := t.Templates[k]
-		if known && !cur.Synced && ev.Time.Before(cur.UpdatedAt) {
-			// Meta retries and reorders webhooks: an older one arriving late changes nothing.
-			// A synced entry does not hold a webhook back: Meta's list may lag its webhooks.
+		if known && olderThanKnown(ev.Time, cur) {
 			break
 		}
 		u := *ev.Template
@@ -171,6 +169,25 @@ func (t *TenantState) apply(ev TenantEvent) {
 	if n := len(t.Recent) - maxTenantEvents; n > 0 {
 		t.Recent = append(t.Recent[:0], t.Recent[n:]...)
 	}
+}
+
+// syncListLag is how much older than a sync a template webhook may be and still change what
+// the sync read. Meta's list may lag its own webhooks: a change Meta announced a moment
+// before the list was read (FetchedAt is when reading began) may not be listed yet, so its
+// webhook's word stands. Seconds cover that lag and the skew between Meta's clock and ours;
+// a webhook older by more describes a state the list had already replaced, arriving late
+// (Meta retries for 7 days): applied, a late APPROVED would make a template the list shows
+// PAUSED sendable again.
+const syncListLag = 10 * time.Second
+
+// olderThanKnown reports whether a template webhook of Meta's time at is older than the
+// template's known state: a webhook applied later (Meta retries and reorders them), or a
+// sync read more than syncListLag after at.
+func olderThanKnown(at time.Time, cur TemplateState) bool {
+	if cur.Synced {
+		return at.Before(cur.UpdatedAt.Add(-syncListLag))
+	}
+	return at.Before(cur.UpdatedAt)
 }
 
 // notOlder reports whether an event of Meta's time at may replace what an event of time last

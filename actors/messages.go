@@ -198,10 +198,13 @@ type TenantEvent struct {
 
 // TemplateUpdate is a template's status or category change.
 type TemplateUpdate struct {
-	ID               int64     `json:"id"`
-	Name             string    `json:"name"`
-	Language         string    `json:"language"`
-	Status           string    `json:"status,omitempty"`
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	Language string `json:"language"`
+	Status   string `json:"status,omitempty"`
+	// Event is the message_template_status_update event that set the entry (TemplateStatusOf
+	// maps it to Status); "" for an entry from a sync or another field.
+	Event            string    `json:"event,omitempty"`
 	Reason           string    `json:"reason,omitempty"`
 	Category         string    `json:"category,omitempty"`
 	PreviousCategory string    `json:"previousCategory,omitempty"`

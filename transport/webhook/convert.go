@@ -79,7 +79,8 @@ func tenantEvent(log *slog.Logger, wabaID string, e graph.Entry, c graph.Change,
 			return ev, err
 		}
 		ev.Template = &actors.TemplateUpdate{ID: v.MessageTemplateID, Name: v.MessageTemplateName,
-			Language: v.MessageTemplateLanguage, Status: v.Event, Reason: v.Reason, Category: v.MessageTemplateCategory}
+			Language: v.MessageTemplateLanguage, Status: actors.TemplateStatusOf(v.Event), Event: v.Event,
+			Reason: v.Reason, Category: v.MessageTemplateCategory}
 		if v.DisableInfo != nil {
 			unparsedDate(log, c, "disable_info.disable_date", v.DisableInfo.DisableDate)
 		}

@@ -79,16 +79,27 @@ func (t *TenantState) applyAccount(ev TenantEvent) {
 		if !notOlder(ev.Time, t.BanStateAt) {
 			break
 		}
-		t.BanStateAt = ev.Time
+		t.BanStateAt, t.BanScheduledFor = ev.Time, time.Time{}
 		switch a.Detail {
 		case banReinstate:
 			// A reinstated account is restricted no more by anything reported until then.
 			t.Restricted, t.ReinstatedAt = false, ev.Time
 			t.Restrictions = slices.DeleteFunc(t.Restrictions, func(r Restriction) bool { return !r.At.After(ev.Time) })
-		default:
+		case banScheduled:
+			// A ban announced for waba_ban_date: the WABA may send until then. Without a
+			// date the engine does not guess one; Meta's DISABLE, or its 368 answers to
+			// sends (which pause the tenant), say when it took effect.
+			t.Restricted, t.BanScheduledFor = false, a.BanDate
+		default: // DISABLE, and a state Meta may add: refusing too much is the safe side
 			t.Restricted = true
 		}
 	}
+}
+
+// banned reports whether the WABA is disabled at now: Meta said so (DISABLE), or the date
+// of a scheduled ban has come.
+func (t *TenantState) banned(now time.Time) bool {
+	return t.Restricted || (!t.BanScheduledFor.IsZero() && !now.Before(t.BanScheduledFor))
 }
 
 // restrictionsOf is an ACCOUNT_RESTRICTION's entries; an event recorded before they were

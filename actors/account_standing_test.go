@@ -24,6 +24,10 @@ func applied(events ...TenantEvent) TenantState {
 	return s
 }
 
+func scheduledBan(at, date time.Time) TenantEvent {
+	return TenantEvent{Field: "account_update", Time: at, Account: &AccountEvent{Event: accountDisabled, Detail: banScheduled, BanDate: date}}
+}
+
 func banState(at time.Time, state string) TenantEvent {
 	return TenantEvent{Field: "account_update", Time: at, Account: &AccountEvent{Event: accountDisabled, Detail: state}}
 }
@@ -52,15 +56,21 @@ func TestRestrictionsRefuseOnlyWhatTheirTypeNames(t *testing.T) {
 		{"reinstated", []TenantEvent{restriction(t0, RestrictBizInitiated, later), banState(t0.Add(time.Hour), banReinstate)}, false, false, false},
 		{"banned", []TenantEvent{banState(t0, banDisable)}, false, false, true},
 		{"banned, then reinstated", []TenantEvent{banState(t0, banDisable), banState(t0.Add(time.Hour), banReinstate)}, false, false, false},
+		// SCHEDULE_FOR_DISABLE announces a ban on waba_ban_date: sends go on until then.
+		{"ban scheduled for later", []TenantEvent{scheduledBan(t0, later)}, false, false, false},
+		{"ban scheduled, its date come", []TenantEvent{scheduledBan(t0, earlier)}, false, false, true},
+		{"ban scheduled without a date", []TenantEvent{scheduledBan(t0, time.Time{})}, false, false, false},
+		{"ban scheduled, then reinstated", []TenantEvent{scheduledBan(t0, earlier), banState(t0.Add(time.Hour), banReinstate)}, false, false, false},
+		{"ban scheduled, then disabled", []TenantEvent{scheduledBan(t0, later), banState(t0.Add(time.Hour), banDisable)}, false, false, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s := applied(tc.events...)
 			_, business := s.restrictionRefusing(true, now)
 			_, reply := s.restrictionRefusing(false, now)
-			if business != tc.wantBusiness || reply != tc.wantReply || s.Restricted != tc.wantBanned {
+			if business != tc.wantBusiness || reply != tc.wantReply || s.banned(now) != tc.wantBanned {
 				t.Fatalf("business-initiated refused %v, reply refused %v, banned %v; want %v, %v, %v (%+v)",
-					business, reply, s.Restricted, tc.wantBusiness, tc.wantReply, tc.wantBanned, s.Restrictions)
+					business, reply, s.banned(now), tc.wantBusiness, tc.wantReply, tc.wantBanned, s.Restrictions)
 			}
 		})
 	}

@@ -234,6 +234,9 @@ type AccountEvent struct {
 	// Restrictions is every entry of an ACCOUNT_RESTRICTION's restriction_info (Detail and
 	// Expires are its first; events recorded before this field name only that one).
 	Restrictions []AccountRestriction `json:"restrictions,omitempty"`
+	// BanDate is a DISABLED_UPDATE's waba_ban_date: for SCHEDULE_FOR_DISABLE, when the ban
+	// takes effect (zero: not said, or not in a form the engine reads).
+	BanDate time.Time `json:"banDate,omitzero"`
 }
 
 // AccountRestriction is one restriction_info entry: its restriction_type and when it

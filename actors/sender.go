@@ -164,7 +164,7 @@ func (s *sender) submit(row persistence.OutboxMessage) {
 func (s *sender) blocked(now time.Time) (time.Time, bool) {
 	recheck := now.Add(s.pol.DirectoryRefresh)
 	switch {
-	case !s.dirFound || !s.dir.Active || s.token == "" || s.needsReauth() || s.state.Restricted:
+	case !s.dirFound || !s.dir.Active || s.token == "" || s.needsReauth() || s.state.banned(now):
 		return recheck, true
 	case s.state.SendsPausedUntil.After(now):
 		return s.state.SendsPausedUntil, true

@@ -32,7 +32,7 @@ func (s *sender) prepare(p *PrepareSend, now time.Time) (*SendTicket, *cluster.F
 		return refuse(FailureNotConfigured, "the tenant's access token cannot be opened with this node's keys")
 	case s.needsReauth():
 		return refuse(FailureNeedsReauth, "Meta rejected the tenant's access token; reconnect the number through Embedded Signup")
-	case s.state.Restricted:
+	case s.state.banned(now):
 		return refuse(FailureSendingPaused, "Meta disabled the WhatsApp Business Account; sends resume once it is reinstated")
 	case s.state.SendsPausedUntil.After(now):
 		return refuse(FailureSendingPaused, fmt.Sprintf("sends are paused until %s: %s",

@@ -51,8 +51,11 @@ type TenantState struct {
 	// BanStateAt is Meta's time of the DISABLED_UPDATE Restricted follows, ReinstatedAt of
 	// the newest REINSTATE: account events older than what they would change are retries
 	// that arrived late, and change nothing.
-	BanStateAt   time.Time `json:"banStateAt,omitzero"`
-	ReinstatedAt time.Time `json:"reinstatedAt,omitzero"`
+	BanStateAt time.Time `json:"banStateAt,omitzero"`
+	// BanScheduledFor is the waba_ban_date of a SCHEDULE_FOR_DISABLE: sends go on until
+	// then, and from then on are refused as for a disabled WABA (banned) until REINSTATE.
+	BanScheduledFor time.Time `json:"banScheduledFor,omitzero"`
+	ReinstatedAt    time.Time `json:"reinstatedAt,omitzero"`
 	// SendsPausedUntil pauses the tenant's sends after Meta restricted its number or WABA
 	// (131048, 368, 131042, 131031); SendsPausedReason is Meta's title.
 	SendsPausedUntil  time.Time `json:"sendsPausedUntil,omitzero"`

@@ -69,8 +69,11 @@ type sendingView struct {
 	// Restrictions are Meta's account restrictions in force; each refuses only the sends
 	// its type names (business-initiated templates, or replies), so Refused stays empty.
 	Restrictions []actors.Restriction `json:"restrictions,omitempty"`
-	Backlog      *int                 `json:"backlog"` // nil before the engine counted it
-	BacklogLimit int                  `json:"backlogLimit"`
+	// BanScheduledFor: Meta announced a ban of the WABA from then (SCHEDULE_FOR_DISABLE);
+	// sends go on until it.
+	BanScheduledFor *time.Time `json:"banScheduledFor,omitempty"`
+	Backlog         *int       `json:"backlog"` // nil before the engine counted it
+	BacklogLimit    int        `json:"backlogLimit"`
 }
 
 type healthEntityView struct {
@@ -177,6 +180,9 @@ func (v *tenantStatusView) fromEngine(t persistence.Tenant, st *actors.SendingSt
 		v.Sending.PausedUntil, v.Sending.PausedReason = &st.PausedUntil, st.PausedReason
 	}
 	v.Sending.Restrictions = st.Restrictions
+	if !st.BanScheduledFor.IsZero() {
+		v.Sending.BanScheduledFor = &st.BanScheduledFor
+	}
 	switch {
 	case !t.Active:
 		v.Sending.Refused = httpx.CodeTenantInactive

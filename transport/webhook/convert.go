@@ -117,7 +117,8 @@ func tenantEvent(log *slog.Logger, wabaID string, e graph.Entry, c graph.Change,
 		a := &actors.AccountEvent{Event: v.Event}
 		switch {
 		case v.BanInfo != nil:
-			a.Detail = v.BanInfo.WABABanState
+			a.Detail, a.BanDate = v.BanInfo.WABABanState, v.BanInfo.WABABanDate.Time()
+			unparsedDate(log, c, "ban_info.waba_ban_date", v.BanInfo.WABABanDate)
 		case v.ViolationInfo != nil:
 			a.Detail = v.ViolationInfo.ViolationType
 		case len(v.RestrictionInfo) > 0:

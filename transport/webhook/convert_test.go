@@ -250,3 +250,13 @@ func firstTenantEvent(t *testing.T, body string) actors.TenantEvent {
 	}
 	return ev
 }
+
+// A DISABLED_UPDATE keeps its waba_ban_date: a SCHEDULE_FOR_DISABLE bans from then, not now.
+func TestScheduledBanKeepsItsDate(t *testing.T) {
+	body := `{"object":"whatsapp_business_account","entry":[{"id":"104996122399160","time":1767232600,"changes":[` +
+		`{"field":"account_update","value":{"event":"DISABLED_UPDATE","ban_info":{"waba_ban_state":"SCHEDULE_FOR_DISABLE","waba_ban_date":"2026-12-20"}}}]}]}`
+	ev := firstTenantEvent(t, body)
+	if a := ev.Account; a == nil || a.Detail != "SCHEDULE_FOR_DISABLE" || !a.BanDate.Equal(time.Date(2026, 12, 20, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("account event %+v", ev.Account)
+	}
+}

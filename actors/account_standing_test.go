@@ -263,3 +263,35 @@ func TestAppRemovalEndsWithANewToken(t *testing.T) {
 		})
 	}
 }
+
+// A failed status with a restriction code (131048, 368, …) pauses the tenant for PauseFor
+// from the status's own time: Meta retries webhooks for 7 days, and one delivered six days
+// late pauses nothing (its pause ended long ago). Before, the pause ran from its arrival, so
+// a stale status stopped a healthy tenant for an hour. The stale status comes first: had it
+// paused from now, the pause would end later than the fresh one's.
+func TestRestrictionStatusPausesFromItsOwnTime(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	fresh := time.Now().Add(-10 * time.Minute).UTC().Truncate(time.Second)
+	for i, at := range []time.Time{time.Now().Add(-6 * 24 * time.Hour), fresh} {
+		id := fmt.Sprintf("restricted-%d-%s", i, tenant)
+		r.record(t, tenant, id, true)
+		waitFor(t, id+" sent", func() bool { return r.row(t, id).State == persistence.OutboxSent })
+		_, err := r.client.Deliver(t.Context(), customer, &Deliver{TenantID: tenant, Contact: Contact{WaID: customer},
+			Statuses: []StatusUpdate{{WAMID: r.row(t, id).WAMID, Status: StatusFailed, Timestamp: at, CallbackData: id,
+				Error: &MessageError{Code: 131048, Title: "Spam rate limit hit"}, PausesSends: true}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := fresh.Add(time.Hour) // PauseFor's default
+	var st *SendingStatus
+	waitFor(t, "the pause", func() bool {
+		var err error
+		st, err = r.client.SendingStatus(t.Context(), tenant)
+		return err == nil && !st.PausedUntil.IsZero()
+	})
+	if !st.PausedUntil.Equal(want) {
+		t.Fatalf("paused until %v, want %v (the fresh status's time + PauseFor)", st.PausedUntil, want)
+	}
+}

@@ -10,7 +10,10 @@ import (
 // Bounds of the tenant's remembered history.
 const (
 	maxTenantEvents = 100
+	// maxAliases bounds the aliases a tenant keeps (and its snapshot): two generations of
+	// aliasGeneration each (learnAlias).
 	maxAliases      = 100_000
+	aliasGeneration = maxAliases / 2
 )
 
 // EventThroughputUpgrade is the phone_number_quality_update event Meta sends once a number
@@ -62,8 +65,10 @@ type TenantState struct {
 	SendsPausedReason string    `json:"sendsPausedReason,omitempty"`
 	// Recent is the newest tenant events, newest last, bounded.
 	Recent []TenantEvent `json:"recent"`
-	// Aliases maps business-scoped user ids to the wa_id conversations are keyed by.
-	Aliases map[string]string `json:"aliases,omitempty"`
+	// Aliases maps business-scoped user ids to the wa_id conversations are keyed by: the
+	// current generation; OldAliases the one before (learnAlias).
+	Aliases    map[string]string `json:"aliases,omitempty"`
+	OldAliases map[string]string `json:"oldAliases,omitempty"`
 }
 
 // TemplateState is one template (name + language) as the webhooks or a sync describe it.
@@ -87,6 +92,7 @@ type QualityState struct {
 func (t TenantState) clone() TenantState {
 	c := t
 	c.Templates, c.Capability, c.Aliases = maps.Clone(t.Templates), maps.Clone(t.Capability), maps.Clone(t.Aliases)
+	c.OldAliases = maps.Clone(t.OldAliases)
 	c.Recent, c.Restrictions = slices.Clone(t.Recent), slices.Clone(t.Restrictions)
 	if t.Quality != nil {
 		q := *t.Quality
@@ -237,11 +243,38 @@ func (t *TenantState) newestOf(match func(TenantEvent) bool) (TenantEvent, bool)
 	return newest, found
 }
 
-// learnAlias remembers that userID writes from waID.
+// learnAlias remembers that userID writes from waID, and reports whether that changed the
+// state (to be saved).
+//
+// Aliases are kept in two generations, an approximation of least recently used that costs
+// the snapshot nothing but the aliases: an alias learnt or looked up (aliasOf) goes into the
+// current generation; once it holds aliasGeneration, it becomes the old one and the old one
+// is dropped. So the aliases of users seen since the last aliasGeneration new ones are never
+// forgotten, at most maxAliases are kept, and a user unseen for longer loses theirs: their
+// next message carrying their phone number teaches it again, and only a message carrying
+// their business-scoped id alone in between opens a conversation of its own. Before, the
+// tenant stopped learning at maxAliases, so every user after the 100,000th did that.
 func (t *TenantState) learnAlias(userID, waID string) bool {
-	if userID == "" || waID == "" || t.Aliases[userID] == waID || len(t.Aliases) >= maxAliases {
+	if userID == "" || waID == "" || t.Aliases[userID] == waID {
 		return false
 	}
+	if len(t.Aliases) >= aliasGeneration {
+		t.OldAliases, t.Aliases = t.Aliases, make(map[string]string, aliasGeneration)
+	}
 	t.Aliases[userID] = waID
+	delete(t.OldAliases, userID)
 	return true
+}
+
+// aliasOf is the wa_id userID was last seen with ("" when not known). An alias found in the
+// old generation is moved to the current one (moved: the state changed, to be saved).
+func (t *TenantState) aliasOf(userID string) (waID string, moved bool) {
+	if waID, ok := t.Aliases[userID]; ok {
+		return waID, false
+	}
+	waID, ok := t.OldAliases[userID]
+	if !ok {
+		return "", false
+	}
+	return waID, t.learnAlias(userID, waID)
 }

@@ -22,6 +22,20 @@ const (
 	templateUnarchived = "UNARCHIVED"
 )
 
+// settleTemplateStatuses repairs a snapshot saved when events were stored as statuses: a
+// template whose status is REINSTATED or UNARCHIVED is APPROVED, and so is a FLAGGED one
+// (only an approved template is flagged). A LOCKED one stays as it is: the status it had is
+// not known, and the next sync says.
+func (t *TenantState) settleTemplateStatuses() {
+	for k, tpl := range t.Templates {
+		switch tpl.Status {
+		case templateFlagged, templateReinstated, templateUnarchived:
+			tpl.Event, tpl.Status = tpl.Status, TemplateApproved
+			t.Templates[k] = tpl
+		}
+	}
+}
+
 // TemplateStatusOf is the status a message_template_status_update event leaves its template
 // in; "" when the event leaves the status as it was.
 func TemplateStatusOf(event string) string {

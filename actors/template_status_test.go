@@ -38,3 +38,23 @@ func TestTemplateEventsLeaveTheStatusMetaDocuments(t *testing.T) {
 		})
 	}
 }
+
+// A snapshot saved when events were stored as statuses reads FLAGGED, REINSTATED and
+// UNARCHIVED templates as APPROVED; a LOCKED one, whose status is not known, as it was.
+func TestOldSnapshotTemplateEventsAsStatuses(t *testing.T) {
+	var s TenantState
+	old := `{"recent":[],"templates":{` +
+		`"a|pt_BR":{"name":"a","language":"pt_BR","status":"FLAGGED","updatedAt":"2026-11-01T12:00:00Z"},` +
+		`"b|pt_BR":{"name":"b","language":"pt_BR","status":"REINSTATED","updatedAt":"2026-11-01T12:00:00Z"},` +
+		`"c|pt_BR":{"name":"c","language":"pt_BR","status":"UNARCHIVED","updatedAt":"2026-11-01T12:00:00Z"},` +
+		`"d|pt_BR":{"name":"d","language":"pt_BR","status":"LOCKED","updatedAt":"2026-11-01T12:00:00Z"}}}`
+	if err := unmarshal([]byte(old), &s); err != nil {
+		t.Fatal(err)
+	}
+	s.settle()
+	for name, want := range map[string]string{"a": TemplateApproved, "b": TemplateApproved, "c": TemplateApproved, "d": "LOCKED"} {
+		if got := s.Templates[templateKey(name, "pt_BR")].Status; got != want {
+			t.Errorf("template %s: %s, want %s", name, got, want)
+		}
+	}
+}

@@ -220,6 +220,7 @@ func (t *TenantState) learnTier(tier string, now time.Time) bool {
 // kind. With none remembered it stays zero, and the next event of the kind applies.
 func (t *TenantState) settle() {
 	t.settleAccount()
+	t.settleTemplateStatuses()
 	if t.MessagingTierAt.IsZero() {
 		ev, _ := t.newestOf(func(ev TenantEvent) bool { return messagingTierOf(ev) != "" })
 		t.MessagingTierAt = ev.Time

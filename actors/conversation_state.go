@@ -247,7 +247,7 @@ func (c *conversation) applyStatus(st StatusUpdate) (statusOutcome, error) {
 	if out != statusIgnored && st.PausesSends && st.Error != nil {
 		// Meta restricted the tenant's number or account and said so on a message it had
 		// accepted: the sender stops as it does for the same code answering a send.
-		c.evidence = append(c.evidence, OutboundEvidence{MessageID: st.CallbackData, WAMID: st.WAMID, Restricted: st.Error})
+		c.evidence = append(c.evidence, OutboundEvidence{MessageID: st.CallbackData, WAMID: st.WAMID, Restricted: st.Error, RestrictedAt: st.Timestamp})
 	}
 	if st.Retryable && st.Error != nil {
 		c.retryable(st, out, m)

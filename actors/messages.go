@@ -202,10 +202,13 @@ type TenantEvent struct {
 
 // TemplateUpdate is a template's status or category change.
 type TemplateUpdate struct {
-	ID               int64     `json:"id"`
-	Name             string    `json:"name"`
-	Language         string    `json:"language"`
-	Status           string    `json:"status,omitempty"`
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	Language string `json:"language"`
+	Status   string `json:"status,omitempty"`
+	// Event is the message_template_status_update event that set the entry (TemplateStatusOf
+	// maps it to Status); "" for an entry from a sync or another field.
+	Event            string    `json:"event,omitempty"`
 	Reason           string    `json:"reason,omitempty"`
 	Category         string    `json:"category,omitempty"`
 	PreviousCategory string    `json:"previousCategory,omitempty"`
@@ -231,6 +234,19 @@ type AccountEvent struct {
 	Detail string `json:"detail,omitempty"`
 	// Expires is when an ACCOUNT_RESTRICTION ends, as Meta reported it (zero: not said, or
 	// not in a form the engine reads).
+	Expires time.Time `json:"expires,omitzero"`
+	// Restrictions is every entry of an ACCOUNT_RESTRICTION's restriction_info (Detail and
+	// Expires are its first; events recorded before this field name only that one).
+	Restrictions []AccountRestriction `json:"restrictions,omitempty"`
+	// BanDate is a DISABLED_UPDATE's waba_ban_date: for SCHEDULE_FOR_DISABLE, when the ban
+	// takes effect (zero: not said, or not in a form the engine reads).
+	BanDate time.Time `json:"banDate,omitzero"`
+}
+
+// AccountRestriction is one restriction_info entry: its restriction_type and when it
+// expires (zero: not said, or not in a form the engine reads).
+type AccountRestriction struct {
+	Type    string    `json:"type"`
 	Expires time.Time `json:"expires,omitzero"`
 }
 

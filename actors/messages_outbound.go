@@ -20,6 +20,9 @@ type TemplateRef struct {
 // APPROVED. The answer is a SendTicket or a Failure with one of the FailureSend… codes.
 type PrepareSend struct {
 	Template *TemplateRef `json:"template,omitempty"`
+	// ConversationID, when known, lets the tenant tell a template inside the customer's
+	// window from a business-initiated one (account restrictions tell them apart).
+	ConversationID string `json:"conversationId,omitempty"`
 }
 
 // SendTicket answers PrepareSend: the number the message goes out from.
@@ -117,6 +120,9 @@ type OutboundEvidence struct {
 	// Restricted is the error of a failed status that restricts the tenant's sends
 	// (StatusUpdate.PausesSends): the sender pauses as for the same answer to a send.
 	Restricted *MessageError `json:"restricted,omitempty"`
+	// RestrictedAt is the failed status's own time: the pause runs from it, so a status Meta
+	// delivers days late (it retries for 7) pauses nothing once its pause would have ended.
+	RestrictedAt time.Time `json:"restrictedAt,omitzero"`
 	// Retry is the error of a failed status Meta says may be retried (StatusUpdate.Retryable)
 	// for the message's current wamid: the sender sends the message again, within its
 	// attempts and validity (sender_resend.go).

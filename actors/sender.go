@@ -167,7 +167,7 @@ func (s *sender) submit(row persistence.OutboxMessage) {
 func (s *sender) blocked(now time.Time) (time.Time, bool) {
 	recheck := now.Add(s.pol.DirectoryRefresh)
 	switch {
-	case !s.dirFound || !s.dir.Active || s.token == "" || s.needsReauth() || s.state.Restricted:
+	case !s.dirFound || !s.dir.Active || s.token == "" || s.needsReauth() || s.state.banned(now):
 		return recheck, true
 	case s.state.SendsPausedUntil.After(now):
 		return s.state.SendsPausedUntil, true
@@ -222,6 +222,14 @@ func (s *sender) dispatch(nq *numberQueue, now time.Time) time.Time {
 		if s.expired(it, now) {
 			s.d.Drain.end()
 			s.expire(it, nq, now)
+			continue
+		}
+		if r, held := s.restrictionHolding(it, now); held {
+			// Looked at again when the restriction ends, and every DirectoryRefresh meanwhile
+			// (a reinstatement, or an earlier end, lets it go then).
+			s.d.Drain.end()
+			it.notBefore = earliest(r.Until, now.Add(s.pol.DirectoryRefresh))
+			nq.q.release(it, now)
 			continue
 		}
 		s.book(it, nq, now)

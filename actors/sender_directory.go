@@ -3,7 +3,9 @@ package actors
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"time"
 
 	"github.com/switchboard/switchboard/persistence"
@@ -53,6 +55,40 @@ func (s *sender) applyDirectory(t persistence.Tenant) {
 		}
 	}
 	s.followRate()
+	s.followReauth(sealed)
+}
+
+// followReauth clears a removal of the app (TenantState.NeedsReauth) once the directory holds
+// another token than the one the removal killed — a new Embedded Signup — as deadToken does
+// for a token Meta rejected; until then, re-saving the same token (or clearing the
+// directory's flag) does not bring sends back. A removal recorded before the entry was read
+// (ReauthToken "", or a snapshot from before it was kept) is tied to the first token read.
+func (s *sender) followReauth(sealed string) {
+	if !s.state.NeedsReauth || sealed == "" {
+		return
+	}
+	switch mark := tokenMark(sealed); s.state.ReauthToken {
+	case mark:
+		return
+	case "":
+		s.state.ReauthToken = mark
+	default:
+		s.state.NeedsReauth, s.state.ReauthToken = false, ""
+		s.d.Log.Info("tenant holds a new token; the app's removal no longer pauses its sends", "tenant", s.tenantID)
+	}
+	if err := s.save(); err != nil {
+		s.d.Log.Error("tenant re-authorisation not persisted", "tenant", s.tenantID, "err", err)
+	}
+}
+
+// tokenMark identifies a sealed token (sealedKey) in the tenant's snapshot without keeping
+// the token, sealed or not: a SHA-256 prefix. "" for none.
+func tokenMark(sealed string) string {
+	if sealed == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(sealed))
+	return hex.EncodeToString(sum[:12])
 }
 
 // rate is the tenant's pacing rate from its setting and its number's tier.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	json "github.com/goccy/go-json"
+
 	"github.com/switchboard/switchboard/cluster"
 )
 
@@ -30,11 +32,14 @@ func (s *sender) prepare(p *PrepareSend, now time.Time) (*SendTicket, *cluster.F
 		return refuse(FailureNotConfigured, "the tenant's access token cannot be opened with this node's keys")
 	case s.needsReauth():
 		return refuse(FailureNeedsReauth, "Meta rejected the tenant's access token; reconnect the number through Embedded Signup")
-	case s.state.Restricted:
-		return refuse(FailureSendingPaused, "Meta restricted the WhatsApp Business Account; sends resume once it is reinstated")
+	case s.state.banned(now):
+		return refuse(FailureSendingPaused, "Meta disabled the WhatsApp Business Account; sends resume once it is reinstated")
 	case s.state.SendsPausedUntil.After(now):
 		return refuse(FailureSendingPaused, fmt.Sprintf("sends are paused until %s: %s",
 			s.state.SendsPausedUntil.UTC().Format(time.RFC3339), s.state.SendsPausedReason))
+	}
+	if r, ok := s.state.restrictionRefusing(s.businessInitiated(p.Template != nil, p.ConversationID), now); ok {
+		return refuse(FailureSendingPaused, r.refusal())
 	}
 	if f := s.state.templateRefusal(p.Template); f != nil {
 		return nil, f
@@ -91,7 +96,7 @@ func (s *sender) answerPrepare(p *PrepareSend, r cluster.Replier) {
 // queue takes a send the API accepted (QueueOutbound): PrepareSend's answer first, with the
 // same fresh-directory rule for refusals, then the outbox.
 func (s *sender) queue(q *QueueOutbound, r cluster.Replier) {
-	s.prepareThen(pendingPrepare{p: &PrepareSend{Template: q.Template}, q: q, r: r, at: s.d.Now()})
+	s.prepareThen(pendingPrepare{p: &PrepareSend{Template: q.Template, ConversationID: q.Message.ConversationID}, q: q, r: r, at: s.d.Now()})
 }
 
 // prepareThen answers w now, or parks it until a directory read started after it arrived
@@ -153,4 +158,28 @@ func (s *sender) proceed(w pendingPrepare, ticket *SendTicket, refusal *cluster.
 // needsReauth: the directory or a webhook says so, or Meta rejected this very token.
 func (s *sender) needsReauth() bool {
 	return s.dir.NeedsReauth || s.state.NeedsReauth || (s.deadToken != "" && s.deadToken == s.sealed)
+}
+
+// businessInitiated reports whether a send is business-initiated: a template the tenant's
+// copy of the conversation does not vouch is inside the customer's window (none named: not
+// vouched). Anything else is a reply inside the window, which free-form sends need.
+func (s *sender) businessInitiated(template bool, conversationID string) bool {
+	return template && (conversationID == "" || s.windowOpen == nil || !s.windowOpen(conversationID))
+}
+
+// restrictionHolding is the account restriction that refuses a queued message now, if any:
+// it waits in its lane (other recipients' messages go on) until the restriction ends.
+func (s *sender) restrictionHolding(it *outItem, now time.Time) (Restriction, bool) {
+	if len(s.state.Restrictions) == 0 {
+		return Restriction{}, false
+	}
+	return s.state.restrictionRefusing(s.businessInitiated(requestIsTemplate(it.row.Request), it.row.ConversationID), now)
+}
+
+// requestIsTemplate reports whether a Graph send request is a template.
+func requestIsTemplate(request []byte) bool {
+	var req struct {
+		Type string `json:"type"`
+	}
+	return json.Unmarshal(request, &req) == nil && req.Type == "template"
 }

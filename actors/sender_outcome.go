@@ -221,11 +221,13 @@ func (s *sender) settledOutcome(r *settled) {
 	}
 }
 
-// pause stops the tenant's sends for PauseFor (number or WABA restricted) and keeps the
-// pause in the tenant's snapshot, so a restart does not hammer Meta again.
-func (s *sender) pause(f *SendFailure, now time.Time) {
-	until := now.Add(s.pol.PauseFor)
-	if !s.state.SendsPausedUntil.Before(until) {
+// pause stops the tenant's sends for PauseFor from when Meta restricted the number or WABA
+// (now, for an answer to a send; the status's time, for a failed status) and keeps the pause
+// in the tenant's snapshot, so a restart does not hammer Meta again. A pause that has already
+// ended, or ends before one in force, changes nothing.
+func (s *sender) pause(f *SendFailure, from time.Time) {
+	until := from.Add(s.pol.PauseFor)
+	if !s.state.SendsPausedUntil.Before(until) || !until.After(s.d.Now()) {
 		return
 	}
 	s.state.SendsPausedUntil, s.state.SendsPausedReason = until, failureReason(f)

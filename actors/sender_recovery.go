@@ -267,7 +267,11 @@ func (s *sender) checked(r *evidenceChecked) {
 func (s *sender) evidence(m *OutboundEvidence) {
 	now := s.d.Now()
 	if m.Restricted != nil {
-		s.pause(&SendFailure{Class: ClassPauseTenant, Code: m.Restricted.Code, Title: m.Restricted.Title}, now)
+		from := now
+		if !m.RestrictedAt.IsZero() && m.RestrictedAt.Before(now) {
+			from = m.RestrictedAt // Meta refused the message then, whenever the status came
+		}
+		s.pause(&SendFailure{Class: ClassPauseTenant, Code: m.Restricted.Code, Title: m.Restricted.Title}, from)
 		if m.MessageID == "" {
 			return // not one of ours (sent outside the engine): nothing to settle
 		}

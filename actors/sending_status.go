@@ -27,10 +27,16 @@ type SendingStatus struct {
 	BacklogKnown bool `json:"backlogKnown"`
 	BacklogLimit int  `json:"backlogLimit"`
 	// Why sends are refused, if they are.
-	NeedsReauth  bool      `json:"needsReauth"`
-	Restricted   bool      `json:"restricted"`
-	PausedUntil  time.Time `json:"pausedUntil,omitzero"`
-	PausedReason string    `json:"pausedReason,omitempty"`
+	NeedsReauth bool `json:"needsReauth"`
+	Restricted  bool `json:"restricted"`
+	// Restrictions are Meta's account restrictions in force: each refuses the sends its type
+	// names (account_standing.go), not all of them.
+	Restrictions []Restriction `json:"restrictions,omitempty"`
+	// BanScheduledFor is when a ban Meta announced (SCHEDULE_FOR_DISABLE) takes effect, while
+	// it is still ahead: sends go on until then.
+	BanScheduledFor time.Time `json:"banScheduledFor,omitzero"`
+	PausedUntil     time.Time `json:"pausedUntil,omitzero"`
+	PausedReason    string    `json:"pausedReason,omitempty"`
 }
 
 // LearnMessagingTier records the messaging limit Meta reported when asked (the number's
@@ -45,7 +51,10 @@ func (s *sender) sendingStatus(now time.Time) *SendingStatus {
 		RatePerSecond: s.rate(),
 		MessagingTier: s.state.messagingTier(), MessagingLimit: s.state.messagingLimit(), Initiated: s.initiated.count(now),
 		Backlog: s.held(), BacklogKnown: s.bl.known, BacklogLimit: s.backlogLimit(),
-		NeedsReauth: s.needsReauth(), Restricted: s.state.Restricted,
+		NeedsReauth: s.needsReauth(), Restricted: s.state.banned(now), Restrictions: s.state.activeRestrictions(now),
+	}
+	if s.state.BanScheduledFor.After(now) {
+		st.BanScheduledFor = s.state.BanScheduledFor
 	}
 	if s.state.SendsPausedUntil.After(now) {
 		st.PausedUntil, st.PausedReason = s.state.SendsPausedUntil, s.state.SendsPausedReason

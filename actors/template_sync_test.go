@@ -59,24 +59,45 @@ func TestSyncTemplatesReplacesWhatMetaNoLongerLists(t *testing.T) {
 }
 
 // Webhooks arrive retried and reordered: an older status delivered after a newer one
-// changes nothing. A synced entry does not hold back a webhook older than the sync (Meta's
-// list may lag its own webhooks).
+// changes nothing. A sync holds back a webhook older than it by more than syncListLag: Meta's
+// list may lag its own webhooks by moments, not by the days Meta retries for. Before, a
+// synced entry held back no webhook at all, so a late retry of an APPROVED from before a
+// pause made a template the list shows PAUSED sendable again.
 func TestTemplateWebhooksKeepTheNewest(t *testing.T) {
-	s := newTenantState()
-	status := func(st string, at time.Time) {
-		s.apply(TenantEvent{Field: "message_template_status_update", Time: at,
-			Template: &TemplateUpdate{ID: 1, Name: "order_shipped", Language: "pt_BR", Status: st}})
+	fetched := t0.Add(time.Hour)
+	webhook := func(st string, at time.Time) func(*TenantState) {
+		return func(s *TenantState) {
+			s.apply(TenantEvent{Field: "message_template_status_update", Time: at,
+				Template: &TemplateUpdate{ID: 1, Name: "order_shipped", Language: "pt_BR", Status: st}})
+		}
 	}
-	got := func() string { return s.Templates["order_shipped|pt_BR"].Status }
-	status("PAUSED", t0.Add(time.Minute))
-	status("APPROVED", t0) // delivered late
-	if got() != "PAUSED" {
-		t.Fatalf("an older webhook delivered late won: %s", got())
+	sync := func(st string) func(*TenantState) {
+		return func(s *TenantState) {
+			s.syncTemplates(&SyncTemplates{FetchedAt: fetched, Templates: []TemplateUpdate{{ID: 1, Name: "order_shipped", Language: "pt_BR", Status: st}}})
+		}
 	}
-	s.syncTemplates(&SyncTemplates{FetchedAt: t0.Add(time.Hour), Templates: []TemplateUpdate{{ID: 1, Name: "order_shipped", Language: "pt_BR", Status: "PENDING"}}})
-	status("APPROVED", t0.Add(time.Hour-time.Second))
-	if got() != "APPROVED" {
-		t.Fatalf("a webhook after a lagging sync was held back: %s", got())
+	cases := []struct {
+		name  string
+		steps []func(*TenantState)
+		want  string
+	}{
+		{"older webhook delivered late", []func(*TenantState){webhook("PAUSED", t0.Add(time.Minute)), webhook("APPROVED", t0)}, "PAUSED"},
+		{"webhook a second before a lagging sync", []func(*TenantState){sync("PENDING"), webhook("APPROVED", fetched.Add(-time.Second))}, "APPROVED"},
+		{"webhook the lag before the sync", []func(*TenantState){sync("PENDING"), webhook("APPROVED", fetched.Add(-syncListLag))}, "APPROVED"},
+		{"webhook after the sync", []func(*TenantState){sync("APPROVED"), webhook("PAUSED", fetched.Add(time.Minute))}, "PAUSED"},
+		{"retry of a webhook from before a synced pause", []func(*TenantState){webhook("PAUSED", t0.Add(30*time.Minute)), sync("PAUSED"), webhook("APPROVED", t0)}, "PAUSED"},
+		{"webhook just past the lag before the sync", []func(*TenantState){sync("PAUSED"), webhook("APPROVED", fetched.Add(-syncListLag-time.Second))}, "PAUSED"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newTenantState()
+			for _, step := range tc.steps {
+				step(&s)
+			}
+			if got := s.Templates["order_shipped|pt_BR"].Status; got != tc.want {
+				t.Fatalf("status %s, want %s", got, tc.want)
+			}
+		})
 	}
 }
 

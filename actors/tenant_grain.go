@@ -93,6 +93,9 @@ func (g *tenantGrain) Receive(c *cluster.Context, msg any) {
 		for _, ev := range m.Events {
 			g.state.apply(ev)
 		}
+		if g.state.NeedsReauth && !reauth {
+			g.state.ReauthToken = tokenMark(g.out.sealed) // the token the removal killed
+		}
 		if err := g.save(); err != nil {
 			c.Reply().Fail(FailureStore, err.Error())
 			c.Stop()
@@ -107,16 +110,19 @@ func (g *tenantGrain) Receive(c *cluster.Context, msg any) {
 		g.out.pump() // a reinstated account may send again
 		c.Reply().Send(&Ack{})
 	case *ResolveContact:
-		if m.WaID != "" && g.state.learnAlias(m.UserID, m.WaID) {
+		key, changed := m.WaID, false
+		switch {
+		case m.WaID != "":
+			changed = g.state.learnAlias(m.UserID, m.WaID)
+		case m.UserID != "":
+			key, changed = g.state.aliasOf(m.UserID)
+		}
+		if changed {
 			if err := g.save(); err != nil {
 				c.Reply().Fail(FailureStore, err.Error())
 				c.Stop()
 				return
 			}
-		}
-		key := m.WaID
-		if key == "" {
-			key = g.state.Aliases[m.UserID]
 		}
 		if key == "" {
 			key = m.UserID

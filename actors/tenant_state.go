@@ -10,7 +10,10 @@ import (
 // Bounds of the tenant's remembered history.
 const (
 	maxTenantEvents = 100
+	// maxAliases bounds the aliases a tenant keeps (and its snapshot): two generations of
+	// aliasGeneration each (learnAlias).
 	maxAliases      = 100_000
+	aliasGeneration = maxAliases / 2
 )
 
 // EventThroughputUpgrade is the phone_number_quality_update event Meta sends once a number
@@ -25,8 +28,11 @@ type TenantState struct {
 	Quality           *QualityState `json:"quality,omitempty"`
 	// Capability holds business_capability_update limits as Meta reported them.
 	Capability map[string]string `json:"capability,omitempty"`
-	// NeedsReauth is set when the customer uninstalled the app: the token is dead.
-	NeedsReauth bool `json:"needsReauth,omitempty"`
+	// NeedsReauth is set when the customer uninstalled the app or removed the partner: the
+	// token is dead. ReauthToken marks the token it was held then (tokenMark; "" until the
+	// tenant's directory entry was read): a different one — a new signup — clears it.
+	NeedsReauth bool   `json:"needsReauth,omitempty"`
+	ReauthToken string `json:"reauthToken,omitempty"`
 	// HighThroughput is set by Meta's THROUGHPUT_UPGRADE event: the number may now send
 	// 1,000 messages per second (WHATSAPP.md §3), and a tenant with no rate of its own is
 	// paced at that instead of the default 80. Meta documents no way back down; a 130429
@@ -38,16 +44,31 @@ type TenantState struct {
 	MessagingTierAt time.Time `json:"messagingTierAt,omitzero"`
 	// CapabilityAt is the time of the business_capability_update Capability holds.
 	CapabilityAt time.Time `json:"capabilityAt,omitzero"`
-	// Restricted is set by ACCOUNT_RESTRICTION / DISABLED_UPDATE until reinstated.
+	// Restricted: Meta disabled the WABA (DISABLED_UPDATE), and every send is refused until
+	// it is reinstated. Snapshots from before Restrictions set it for ACCOUNT_RESTRICTION too
+	// (settleAccount sorts them out).
 	Restricted bool `json:"restricted,omitempty"`
+	// Restrictions are the WABA's ACCOUNT_RESTRICTIONs by type, each refusing the sends its
+	// type names until it expires or the WABA is reinstated (account_standing.go).
+	Restrictions []Restriction `json:"restrictions,omitempty"`
+	// BanStateAt is Meta's time of the DISABLED_UPDATE Restricted follows, ReinstatedAt of
+	// the newest REINSTATE: account events older than what they would change are retries
+	// that arrived late, and change nothing.
+	BanStateAt time.Time `json:"banStateAt,omitzero"`
+	// BanScheduledFor is the waba_ban_date of a SCHEDULE_FOR_DISABLE: sends go on until
+	// then, and from then on are refused as for a disabled WABA (banned) until REINSTATE.
+	BanScheduledFor time.Time `json:"banScheduledFor,omitzero"`
+	ReinstatedAt    time.Time `json:"reinstatedAt,omitzero"`
 	// SendsPausedUntil pauses the tenant's sends after Meta restricted its number or WABA
 	// (131048, 368, 131042, 131031); SendsPausedReason is Meta's title.
 	SendsPausedUntil  time.Time `json:"sendsPausedUntil,omitzero"`
 	SendsPausedReason string    `json:"sendsPausedReason,omitempty"`
 	// Recent is the newest tenant events, newest last, bounded.
 	Recent []TenantEvent `json:"recent"`
-	// Aliases maps business-scoped user ids to the wa_id conversations are keyed by.
-	Aliases map[string]string `json:"aliases,omitempty"`
+	// Aliases maps business-scoped user ids to the wa_id conversations are keyed by: the
+	// current generation; OldAliases the one before (learnAlias).
+	Aliases    map[string]string `json:"aliases,omitempty"`
+	OldAliases map[string]string `json:"oldAliases,omitempty"`
 }
 
 // TemplateState is one template (name + language) as the webhooks or a sync describe it.
@@ -71,7 +92,8 @@ type QualityState struct {
 func (t TenantState) clone() TenantState {
 	c := t
 	c.Templates, c.Capability, c.Aliases = maps.Clone(t.Templates), maps.Clone(t.Capability), maps.Clone(t.Aliases)
-	c.Recent = slices.Clone(t.Recent)
+	c.OldAliases = maps.Clone(t.OldAliases)
+	c.Recent, c.Restrictions = slices.Clone(t.Recent), slices.Clone(t.Restrictions)
 	if t.Quality != nil {
 		q := *t.Quality
 		c.Quality = &q
@@ -96,9 +118,7 @@ func (t *TenantState) apply(ev TenantEvent) {
 	case ev.Template != nil:
 		k := templateKey(ev.Template.Name, ev.Template.Language)
 		cur, known := t.Templates[k]
-		if known && !cur.Synced && ev.Time.Before(cur.UpdatedAt) {
-			// Meta retries and reorders webhooks: an older one arriving late changes nothing.
-			// A synced entry does not hold a webhook back: Meta's list may lag its webhooks.
+		if known && olderThanKnown(ev.Time, cur) {
 			break
 		}
 		u := *ev.Template
@@ -136,16 +156,7 @@ func (t *TenantState) apply(ev TenantEvent) {
 			t.Quality = &QualityState{QualityUpdate: *ev.Quality, UpdatedAt: ev.Time}
 		}
 	case ev.Account != nil:
-		switch ev.Account.Event {
-		case "PARTNER_APP_UNINSTALLED", "PARTNER_REMOVED":
-			// Only a new token (Embedded Signup) clears this: a later PARTNER_ADDED or
-			// PARTNER_APP_INSTALLED does not bring the revoked token back.
-			t.NeedsReauth = true
-		case "ACCOUNT_RESTRICTION":
-			t.Restricted = true
-		case "DISABLED_UPDATE":
-			t.Restricted = ev.Account.Detail != "REINSTATE"
-		}
+		t.applyAccount(ev)
 	case ev.Capability != nil:
 		if !notOlder(ev.Time, t.CapabilityAt) {
 			break
@@ -169,6 +180,25 @@ func (t *TenantState) apply(ev TenantEvent) {
 	}
 }
 
+// syncListLag is how much older than a sync a template webhook may be and still change what
+// the sync read. Meta's list may lag its own webhooks: a change Meta announced a moment
+// before the list was read (FetchedAt is when reading began) may not be listed yet, so its
+// webhook's word stands. Seconds cover that lag and the skew between Meta's clock and ours;
+// a webhook older by more describes a state the list had already replaced, arriving late
+// (Meta retries for 7 days): applied, a late APPROVED would make a template the list shows
+// PAUSED sendable again.
+const syncListLag = 10 * time.Second
+
+// olderThanKnown reports whether a template webhook of Meta's time at is older than the
+// template's known state: a webhook applied later (Meta retries and reorders them), or a
+// sync read more than syncListLag after at.
+func olderThanKnown(at time.Time, cur TemplateState) bool {
+	if cur.Synced {
+		return at.Before(cur.UpdatedAt.Add(-syncListLag))
+	}
+	return at.Before(cur.UpdatedAt)
+}
+
 // notOlder reports whether an event of Meta's time at may replace what an event of time last
 // set. Meta retries for days and keeps no order (WHATSAPP.md §1.3): a retry of an older
 // event arriving late must not move the state back. Equal times keep arrival order; an
@@ -189,6 +219,8 @@ func (t *TenantState) learnTier(tier string, now time.Time) bool {
 // time of its tier and of its capability limits is the newest remembered event of that
 // kind. With none remembered it stays zero, and the next event of the kind applies.
 func (t *TenantState) settle() {
+	t.settleAccount()
+	t.settleTemplateStatuses()
 	if t.MessagingTierAt.IsZero() {
 		ev, _ := t.newestOf(func(ev TenantEvent) bool { return messagingTierOf(ev) != "" })
 		t.MessagingTierAt = ev.Time
@@ -212,11 +244,38 @@ func (t *TenantState) newestOf(match func(TenantEvent) bool) (TenantEvent, bool)
 	return newest, found
 }
 
-// learnAlias remembers that userID writes from waID.
+// learnAlias remembers that userID writes from waID, and reports whether that changed the
+// state (to be saved).
+//
+// Aliases are kept in two generations, an approximation of least recently used that costs
+// the snapshot nothing but the aliases: an alias learnt or looked up (aliasOf) goes into the
+// current generation; once it holds aliasGeneration, it becomes the old one and the old one
+// is dropped. So the aliases of users seen since the last aliasGeneration new ones are never
+// forgotten, at most maxAliases are kept, and a user unseen for longer loses theirs: their
+// next message carrying their phone number teaches it again, and only a message carrying
+// their business-scoped id alone in between opens a conversation of its own. Before, the
+// tenant stopped learning at maxAliases, so every user after the 100,000th did that.
 func (t *TenantState) learnAlias(userID, waID string) bool {
-	if userID == "" || waID == "" || t.Aliases[userID] == waID || len(t.Aliases) >= maxAliases {
+	if userID == "" || waID == "" || t.Aliases[userID] == waID {
 		return false
 	}
+	if len(t.Aliases) >= aliasGeneration {
+		t.OldAliases, t.Aliases = t.Aliases, make(map[string]string, aliasGeneration)
+	}
 	t.Aliases[userID] = waID
+	delete(t.OldAliases, userID)
 	return true
+}
+
+// aliasOf is the wa_id userID was last seen with ("" when not known). An alias found in the
+// old generation is moved to the current one (moved: the state changed, to be saved).
+func (t *TenantState) aliasOf(userID string) (waID string, moved bool) {
+	if waID, ok := t.Aliases[userID]; ok {
+		return waID, false
+	}
+	waID, ok := t.OldAliases[userID]
+	if !ok {
+		return "", false
+	}
+	return waID, t.learnAlias(userID, waID)
 }

@@ -89,9 +89,14 @@ func tenantState(t *testing.T, n *enginetest.Node, tenantID string) *actors.Tena
 
 // An ACCOUNT_RESTRICTION restricts the tenant whatever form its expiration takes; an ISO
 // date (as WATI and Zernio document Meta sending it) used to fail the whole value, so the
-// event was a dead letter and the tenant went on sending.
+// event was a dead letter and the tenant went on sending. The restriction is kept by its
+// type with the expiration read (none for one the engine cannot read), not as a ban.
 func TestAccountRestrictionWithAnyExpirationRestricts(t *testing.T) {
-	for _, expiration := range []string{`1767837600`, `"2026-04-19T13:59:20+0000"`, `"soon"`} {
+	for expiration, want := range map[string]time.Time{
+		`1767837600`:                 time.Unix(1767837600, 0).UTC(),
+		`"2026-04-19T13:59:20+0000"`: time.Date(2026, 4, 19, 13, 59, 20, 0, time.UTC),
+		`"soon"`:                     {},
+	} {
 		t.Run(expiration, func(t *testing.T) {
 			n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded})
 			n.Seed()
@@ -105,8 +110,9 @@ func TestAccountRestrictionWithAnyExpirationRestricts(t *testing.T) {
 			if dl := n.Engine.WebhookStats().DeadLetters.Load(); dl != 0 {
 				t.Fatalf("%d dead letters", dl)
 			}
-			if st := tenantState(t, n, tenantA); !st.Restricted {
-				t.Fatalf("not restricted: %+v", st.Recent)
+			st := tenantState(t, n, tenantA)
+			if st.Restricted || len(st.Restrictions) != 1 || st.Restrictions[0].Type != actors.RestrictBizInitiated || !st.Restrictions[0].Until.Equal(want) {
+				t.Fatalf("restrictions %+v (banned %v), want %s until %v", st.Restrictions, st.Restricted, actors.RestrictBizInitiated, want)
 			}
 		})
 	}

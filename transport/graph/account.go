@@ -67,7 +67,8 @@ type AccountUpdate struct {
 		WABAID string `json:"waba_id"`
 	} `json:"waba_info"`
 	BanInfo *struct {
-		WABABanState string `json:"waba_ban_state"`
+		WABABanState string   `json:"waba_ban_state"`
+		WABABanDate  FlexTime `json:"waba_ban_date"`
 	} `json:"ban_info"`
 	RestrictionInfo []struct {
 		RestrictionType string   `json:"restriction_type"`

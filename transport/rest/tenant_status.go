@@ -66,8 +66,14 @@ type sendingView struct {
 	Refused      string     `json:"refused,omitempty"`
 	PausedUntil  *time.Time `json:"pausedUntil,omitempty"`
 	PausedReason string     `json:"pausedReason,omitempty"`
-	Backlog      *int       `json:"backlog"` // nil before the engine counted it
-	BacklogLimit int        `json:"backlogLimit"`
+	// Restrictions are Meta's account restrictions in force; each refuses only the sends
+	// its type names (business-initiated templates, or replies), so Refused stays empty.
+	Restrictions []actors.Restriction `json:"restrictions,omitempty"`
+	// BanScheduledFor: Meta announced a ban of the WABA from then (SCHEDULE_FOR_DISABLE);
+	// sends go on until it.
+	BanScheduledFor *time.Time `json:"banScheduledFor,omitempty"`
+	Backlog         *int       `json:"backlog"` // nil before the engine counted it
+	BacklogLimit    int        `json:"backlogLimit"`
 }
 
 type healthEntityView struct {
@@ -172,6 +178,10 @@ func (v *tenantStatusView) fromEngine(t persistence.Tenant, st *actors.SendingSt
 	}
 	if !st.PausedUntil.IsZero() {
 		v.Sending.PausedUntil, v.Sending.PausedReason = &st.PausedUntil, st.PausedReason
+	}
+	v.Sending.Restrictions = st.Restrictions
+	if !st.BanScheduledFor.IsZero() {
+		v.Sending.BanScheduledFor = &st.BanScheduledFor
 	}
 	switch {
 	case !t.Active:

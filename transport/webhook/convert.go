@@ -79,7 +79,8 @@ func tenantEvent(log *slog.Logger, wabaID string, e graph.Entry, c graph.Change,
 			return ev, err
 		}
 		ev.Template = &actors.TemplateUpdate{ID: v.MessageTemplateID, Name: v.MessageTemplateName,
-			Language: v.MessageTemplateLanguage, Status: v.Event, Reason: v.Reason, Category: v.MessageTemplateCategory}
+			Language: v.MessageTemplateLanguage, Status: actors.TemplateStatusOf(v.Event), Event: v.Event,
+			Reason: v.Reason, Category: v.MessageTemplateCategory}
 		if v.DisableInfo != nil {
 			unparsedDate(log, c, "disable_info.disable_date", v.DisableInfo.DisableDate)
 		}
@@ -116,7 +117,8 @@ func tenantEvent(log *slog.Logger, wabaID string, e graph.Entry, c graph.Change,
 		a := &actors.AccountEvent{Event: v.Event}
 		switch {
 		case v.BanInfo != nil:
-			a.Detail = v.BanInfo.WABABanState
+			a.Detail, a.BanDate = v.BanInfo.WABABanState, v.BanInfo.WABABanDate.Time()
+			unparsedDate(log, c, "ban_info.waba_ban_date", v.BanInfo.WABABanDate)
 		case v.ViolationInfo != nil:
 			a.Detail = v.ViolationInfo.ViolationType
 		case len(v.RestrictionInfo) > 0:
@@ -124,6 +126,7 @@ func tenantEvent(log *slog.Logger, wabaID string, e graph.Entry, c graph.Change,
 		}
 		for _, r := range v.RestrictionInfo {
 			unparsedDate(log, c, "restriction_info.expiration", r.Expiration)
+			a.Restrictions = append(a.Restrictions, actors.AccountRestriction{Type: r.RestrictionType, Expires: r.Expiration.Time()})
 		}
 		ev.Account = a
 	case graph.FieldBusinessCapabilityUpdate:

@@ -211,6 +211,34 @@ func TestTemplateComponentsUpdateNamesTheTemplate(t *testing.T) {
 		`{"field":"message_template_components_update","value":{"message_template_id":1789012345678901,` +
 		`"message_template_name":"order_shipped","message_template_language":"pt-BR","message_template_element":"Olá {{1}}",` +
 		`"message_template_buttons":[{"message_template_button_type":"URL","message_template_button_url":"https://loja.example.com/{{1}}"}]}}]}]}`
+	ev := firstTenantEvent(t, body)
+	if e := ev.TemplateEdit; e == nil || e.Name != "order_shipped" || e.Language != "pt-BR" || ev.Template != nil {
+		t.Fatalf("event %+v", ev)
+	}
+}
+
+// A template event is converted to the status Meta documents it leaves (actors.TemplateStatusOf),
+// keeping the event itself: FLAGGED and LOCKED leave the status as it was (""), REINSTATED
+// and UNARCHIVED make the template APPROVED, a status event is its status, and an event the
+// engine does not know is kept as it comes.
+func TestTemplateEventsBecomeStatuses(t *testing.T) {
+	body := string(fixtures.Read(t, "webhooks/template_status_update_approved.json"))
+	for event, want := range map[string]string{
+		"APPROVED": "APPROVED", "PAUSED": "PAUSED", "FLAGGED": "", "LOCKED": "",
+		"REINSTATED": "APPROVED", "UNARCHIVED": "APPROVED", "SOMETHING_NEW": "SOMETHING_NEW",
+	} {
+		t.Run(event, func(t *testing.T) {
+			ev := firstTenantEvent(t, strings.Replace(body, `"event": "APPROVED"`, `"event": "`+event+`"`, 1))
+			if ev.Template == nil || ev.Template.Status != want || ev.Template.Event != event {
+				t.Fatalf("event %s: %+v, want status %q", event, ev.Template, want)
+			}
+		})
+	}
+}
+
+// firstTenantEvent converts the first change of a webhook body's first entry.
+func firstTenantEvent(t *testing.T, body string) actors.TenantEvent {
+	t.Helper()
 	w, err := graph.ParseWebhook([]byte(body))
 	if err != nil {
 		t.Fatal(err)
@@ -220,7 +248,15 @@ func TestTemplateComponentsUpdateNamesTheTemplate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := ev.TemplateEdit; e == nil || e.Name != "order_shipped" || e.Language != "pt-BR" || ev.Template != nil {
-		t.Fatalf("event %+v", ev)
+	return ev
+}
+
+// A DISABLED_UPDATE keeps its waba_ban_date: a SCHEDULE_FOR_DISABLE bans from then, not now.
+func TestScheduledBanKeepsItsDate(t *testing.T) {
+	body := `{"object":"whatsapp_business_account","entry":[{"id":"104996122399160","time":1767232600,"changes":[` +
+		`{"field":"account_update","value":{"event":"DISABLED_UPDATE","ban_info":{"waba_ban_state":"SCHEDULE_FOR_DISABLE","waba_ban_date":"2026-12-20"}}}]}]}`
+	ev := firstTenantEvent(t, body)
+	if a := ev.Account; a == nil || a.Detail != "SCHEDULE_FOR_DISABLE" || !a.BanDate.Equal(time.Date(2026, 12, 20, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("account event %+v", ev.Account)
 	}
 }

@@ -14,6 +14,13 @@ import (
 // an unknown number cannot turn into a flood of store reads.
 const refreshEvery = time.Second
 
+// DirectoryMaxAge bounds how stale routing may be (README, "Limits"): a copy older than it is
+// reloaded by the next webhook that uses it, so a tenant deactivated or a number moved to
+// another tenant routes anew within it. It is the sender's DirectoryRefresh (the age at which
+// a tenant reads its own entry again), so the two halves of a tenant agree as quickly. One
+// reload (a listing of the directory) per DirectoryMaxAge at most, whatever the webhook rate.
+const DirectoryMaxAge = 5 * time.Second
+
 // tenantRef is what routing needs of a tenant.
 type tenantRef struct {
 	ID     string
@@ -22,19 +29,26 @@ type tenantRef struct {
 
 // Directory resolves webhook routing keys to tenants from a cached copy of the directory:
 // phone_number_id (messages), WABA id (template and account fields) and display number
-// (phone_number_quality_update is keyed by it).
+// (phone_number_quality_update is keyed by it). Only the phone number id is unique: several
+// tenants (numbers) may share a WABA, and a WABA id resolves to all of them (ResolveWABA).
 type Directory struct {
 	dir persistence.Directory
 
 	mu        sync.RWMutex
 	byPhoneID map[string]tenantRef
-	byWABA    map[string]tenantRef
+	byWABA    map[string][]tenantRef
 	byDisplay map[string]tenantRef
 	loadedAt  time.Time
+	// triedAt is when a reload last started, successful or not: a store that is down is asked
+	// at most once per refreshEvery, and the copy at hand answers meanwhile.
+	triedAt time.Time
+	// reloading serialises reloads: callers that found the copy stale together read once.
+	reloading sync.Mutex
+	now       func() time.Time
 }
 
 // NewDirectory wraps the store's directory.
-func NewDirectory(dir persistence.Directory) *Directory { return &Directory{dir: dir} }
+func NewDirectory(dir persistence.Directory) *Directory { return &Directory{dir: dir, now: time.Now} }
 
 type routeKey int
 
@@ -44,26 +58,50 @@ const (
 	byDisplayNumber
 )
 
-// Resolve returns the tenant for a key, reloading the cache (at most once per refreshEvery)
-// on a miss. ok is false when no tenant has that key.
+// Resolve returns the tenant for a phone number id or display number, reloading the cache
+// (at most once per refreshEvery) on a miss. ok is false when no tenant has that key. A WABA
+// id may name several tenants: Resolve answers the first, ResolveWABA all of them.
 func (d *Directory) Resolve(ctx context.Context, kind routeKey, key string) (tenantRef, bool, error) {
-	if t, ok := d.lookup(kind, key); ok {
-		return t, true, nil
-	}
-	d.mu.RLock()
-	fresh := time.Since(d.loadedAt) < refreshEvery
-	d.mu.RUnlock()
-	if fresh {
-		return tenantRef{}, false, nil
-	}
-	if err := d.reload(ctx); err != nil {
+	ts, err := d.resolve(ctx, kind, key)
+	if err != nil || len(ts) == 0 {
 		return tenantRef{}, false, err
 	}
-	t, ok := d.lookup(kind, key)
-	return t, ok, nil
+	return ts[0], true, nil
 }
 
-func (d *Directory) lookup(kind routeKey, key string) (tenantRef, bool) {
+// ResolveWABA returns every tenant of a WABA, active or not, in directory order; none when no
+// tenant has it. The slice is shared: callers do not write it.
+func (d *Directory) ResolveWABA(ctx context.Context, wabaID string) ([]tenantRef, error) {
+	return d.resolve(ctx, byWABAID, wabaID)
+}
+
+// resolve answers from the cached copy while it is younger than DirectoryMaxAge; an older
+// copy is reloaded first (a reload that fails leaves the stale answer standing: routing to
+// the tenant of a few seconds ago beats leaving the entry for replay). A miss reloads a copy
+// older than refreshEvery, and that reload's error is the caller's.
+func (d *Directory) resolve(ctx context.Context, kind routeKey, key string) ([]tenantRef, error) {
+	ts := d.lookup(kind, key)
+	d.mu.RLock()
+	age, sinceTry := d.now().Sub(d.loadedAt), d.now().Sub(d.triedAt)
+	d.mu.RUnlock()
+	switch {
+	case len(ts) > 0 && (age < DirectoryMaxAge || sinceTry < refreshEvery):
+		return ts, nil
+	case len(ts) > 0:
+		if d.reload(ctx) != nil {
+			return ts, nil
+		}
+	case age < refreshEvery:
+		return nil, nil
+	default:
+		if err := d.reload(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return d.lookup(kind, key), nil
+}
+
+func (d *Directory) lookup(kind routeKey, key string) []tenantRef {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	var t tenantRef
@@ -72,15 +110,28 @@ func (d *Directory) lookup(kind routeKey, key string) (tenantRef, bool) {
 	case byPhoneNumberID:
 		t, ok = d.byPhoneID[key]
 	case byWABAID:
-		t, ok = d.byWABA[key]
+		return d.byWABA[key]
 	case byDisplayNumber:
 		t, ok = d.byDisplay[phone.Digits(key)]
 	}
-	return t, ok
+	if !ok {
+		return nil
+	}
+	return []tenantRef{t}
 }
 
 func (d *Directory) reload(ctx context.Context) error {
-	byPhone, byWABA, byDisplay := map[string]tenantRef{}, map[string]tenantRef{}, map[string]tenantRef{}
+	d.reloading.Lock()
+	defer d.reloading.Unlock()
+	d.mu.Lock()
+	start := d.now()
+	if !d.loadedAt.Before(d.triedAt) && start.Sub(d.loadedAt) < refreshEvery {
+		d.mu.Unlock()
+		return nil // a caller waiting on reloading just read it
+	}
+	d.triedAt = start
+	d.mu.Unlock()
+	byPhone, byWABA, byDisplay := map[string]tenantRef{}, map[string][]tenantRef{}, map[string]tenantRef{}
 	for page := 1; ; page++ {
 		ts, total, err := d.dir.ListTenants(ctx, persistence.Page{Page: page, Limit: 100})
 		if err != nil {
@@ -92,7 +143,7 @@ func (d *Directory) reload(ctx context.Context) error {
 				byPhone[t.PhoneNumberID] = ref
 			}
 			if t.WABAID != "" {
-				byWABA[t.WABAID] = ref
+				byWABA[t.WABAID] = append(byWABA[t.WABAID], ref)
 			}
 			if t.DisplayPhoneNumber != "" {
 				byDisplay[phone.Digits(t.DisplayPhoneNumber)] = ref // webhooks write display numbers digits-only
@@ -103,7 +154,7 @@ func (d *Directory) reload(ctx context.Context) error {
 		}
 	}
 	d.mu.Lock()
-	d.byPhoneID, d.byWABA, d.byDisplay, d.loadedAt = byPhone, byWABA, byDisplay, time.Now()
+	d.byPhoneID, d.byWABA, d.byDisplay, d.loadedAt = byPhone, byWABA, byDisplay, start
 	d.mu.Unlock()
 	return nil
 }

@@ -311,34 +311,56 @@ func (p *Processor) routeChange(ctx context.Context, e persistence.InboxEntry, t
 			wabaID = id
 		}
 	}
-	kind, key := byWABAID, wabaID
-	if c.Field == graph.FieldPhoneNumberQualityUpdate {
-		var v graph.PhoneNumberQualityUpdate
-		if err := c.DecodeValue(&v); err == nil && v.DisplayPhoneNumber != "" {
-			kind, key = byDisplayNumber, v.DisplayPhoneNumber
-		}
-	}
-	tenant, ok, err := p.dir.Resolve(ctx, kind, key)
+	tenants, kind, key, err := p.tenantsOf(ctx, entry, c, wabaID)
 	if err != nil {
 		return err
 	}
-	if !ok && kind == byDisplayNumber {
-		tenant, ok, err = p.dir.Resolve(ctx, byWABAID, entry.ID)
-		if err != nil {
-			return err
-		}
-	}
-	if !ok {
+	if len(tenants) == 0 {
 		return p.deadLetter(ctx, e, fmt.Sprintf("no tenant for %s %q (field %s)", kindName(kind), key, c.Field), change(entry, c))
 	}
 	ev, err := tenantEvent(p.log, wabaID, entry, c, e.ReceivedAt)
 	if err != nil {
 		return p.deadLetter(ctx, e, "malformed "+c.Field+" value: "+err.Error(), change(entry, c))
 	}
-	p.enqueue(t, "tenant/"+tenant.ID, func(ctx context.Context) error {
-		return p.client.RecordTenantEvents(ctx, tenant.ID, []actors.TenantEvent{ev})
-	})
+	for _, tenant := range tenants {
+		p.enqueue(t, "tenant/"+tenant.ID, func(ctx context.Context) error {
+			return p.client.RecordTenantEvents(ctx, tenant.ID, []actors.TenantEvent{ev})
+		})
+	}
 	return nil
+}
+
+// tenantsOf is who a non-message change is for, and the key that found them (or that found
+// no one, for the dead letter). A phone_number_quality_update is about one number: the
+// tenant with that display number. Everything else — templates, account, capability, and a
+// quality update whose number no tenant has — is about the WABA, which several tenants (one
+// per number) may share: each active one gets its copy and applies it to its own state.
+// A WABA whose tenants are all deactivated still records the event with them, as a lone
+// tenant always did, so one reactivated later knows its account's ban or templates.
+func (p *Processor) tenantsOf(ctx context.Context, entry graph.Entry, c graph.Change, wabaID string) ([]tenantRef, routeKey, string, error) {
+	if c.Field == graph.FieldPhoneNumberQualityUpdate {
+		var v graph.PhoneNumberQualityUpdate
+		if err := c.DecodeValue(&v); err == nil && v.DisplayPhoneNumber != "" {
+			tenant, ok, err := p.dir.Resolve(ctx, byDisplayNumber, v.DisplayPhoneNumber)
+			if err != nil || ok {
+				return []tenantRef{tenant}, byDisplayNumber, v.DisplayPhoneNumber, err
+			}
+		}
+	}
+	all, err := p.dir.ResolveWABA(ctx, wabaID)
+	if err != nil {
+		return nil, byWABAID, wabaID, err
+	}
+	active := make([]tenantRef, 0, len(all))
+	for _, t := range all {
+		if t.Active {
+			active = append(active, t)
+		}
+	}
+	if len(active) == 0 {
+		return all, byWABAID, wabaID, nil
+	}
+	return active, byWABAID, wabaID, nil
 }
 
 func kindName(k routeKey) string {

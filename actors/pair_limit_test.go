@@ -87,3 +87,17 @@ func TestPairBucketRefusalsWaitFourToTheX(t *testing.T) {
 		t.Fatalf("Meta's suggested wait ignored: %s", got)
 	}
 }
+
+// The margin is a twelfth of the interval, at least 250 ms, but never more than the interval.
+func TestPairMargin(t *testing.T) {
+	for _, c := range []struct{ every, want time.Duration }{
+		{6 * time.Second, 500 * time.Millisecond},
+		{time.Second, 250 * time.Millisecond},
+		{200 * time.Millisecond, 200 * time.Millisecond},
+		{10 * time.Millisecond, 10 * time.Millisecond},
+	} {
+		if got := pairMargin(c.every); got != c.want {
+			t.Errorf("interval %s: margin %s, want %s", c.every, got, c.want)
+		}
+	}
+}

@@ -1,7 +1,9 @@
 package rest
 
 import (
+	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -79,5 +81,30 @@ func TestTenantStatusMetaError(t *testing.T) {
 	// A transport failure's text names internal addresses: the tenant admin does not get it.
 	if got := metaErrorOf(&graph.TransportError{Op: "GET /v24.0/1", Err: errors.New("dial tcp 10.1.2.3:3128: connect: connection refused")}); strings.Contains(got.Message, "10.1.2.3") {
 		t.Errorf("the answer leaks the transport error: %q", got.Message)
+	}
+}
+
+// openapi.json describes every member GET /tenants/:id/status answers in "sending": a member
+// added to the view without its schema fails here.
+func TestOpenAPIDescribesTenantStatusSending(t *testing.T) {
+	var doc struct {
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]struct {
+					Properties map[string]any `json:"properties"`
+				} `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(openAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	described := doc.Components.Schemas["TenantStatus"].Properties["sending"].Properties
+	view := reflect.TypeFor[sendingView]()
+	for i := range view.NumField() {
+		name, _, _ := strings.Cut(view.Field(i).Tag.Get("json"), ",")
+		if _, ok := described[name]; !ok {
+			t.Errorf("TenantStatus.sending.%s is answered but not in openapi.json", name)
+		}
 	}
 }

@@ -2,9 +2,8 @@ package webhook
 
 import (
 	"context"
+	"maps"
 	"time"
-
-	"github.com/switchboard/switchboard/persistence"
 )
 
 // The sweep: every node reads the oldest pending inbox entries now and then and dispatches
@@ -47,6 +46,11 @@ func sweepEvery(age time.Duration) time.Duration {
 // younger than the age or the end, so entries this node holds for long cannot hide the ones
 // behind them.
 func (p *Processor) sweep() {
+	// Which entries this node holds is taken before the page is read: one held then may
+	// finish while the read or an earlier dispatch of this round runs, and once released it
+	// would look unheld although the page shows it pending from before it was processed. No
+	// entry becomes held meanwhile but by this loop (dispatches run on it).
+	heldBefore := p.heldNow()
 	ctx, cancel := context.WithTimeout(context.Background(), sweepReadTimeout)
 	page, err := p.store.Inbox().Pending(ctx, p.sweepAfter, sweepPage)
 	cancel()
@@ -58,10 +62,6 @@ func (p *Processor) sweep() {
 	if len(page) == sweepPage {
 		p.sweepAfter = page[len(page)-1].ID
 	}
-	// Which entries this node holds is taken once, as the page is read: one held then may
-	// finish while an earlier dispatch of this round waits on a full lane, and once released
-	// it would look unheld although the page shows it pending from before it was processed.
-	heldAtRead := p.heldOf(page)
 	cutoff := time.Now().Add(-p.sweepAge)
 	for _, e := range page {
 		select {
@@ -69,7 +69,7 @@ func (p *Processor) sweep() {
 			return
 		default:
 		}
-		if heldAtRead[e.ID] {
+		if _, held := heldBefore[e.ID]; held {
 			continue
 		}
 		if e.ReceivedAt.After(cutoff) {
@@ -93,17 +93,12 @@ func (p *Processor) hold(id string) bool {
 	return true
 }
 
-// heldOf returns which of the entries this node is processing.
-func (p *Processor) heldOf(entries []persistence.InboxEntry) map[string]bool {
+// heldNow returns a copy of the entries this node is processing (at most what its lanes
+// hold: a sweep round copies it once).
+func (p *Processor) heldNow() map[string]struct{} {
 	p.heldMu.Lock()
 	defer p.heldMu.Unlock()
-	out := make(map[string]bool)
-	for _, e := range entries {
-		if _, ok := p.held[e.ID]; ok {
-			out[e.ID] = true
-		}
-	}
-	return out
+	return maps.Clone(p.held)
 }
 
 // release forgets entries this node no longer processes: marked processed, or left for

@@ -46,8 +46,8 @@ func TestSweepTakesOnlyOldEntriesNotHeldHere(t *testing.T) {
 	}
 }
 
-// hookedStore is the real store with a hook run inside Inbox().DeadLetter, to make something
-// happen at that exact point of a sweep.
+// hookedStore is the real store with hooks run at exact points of a sweep: right after
+// Inbox().Pending reads, and inside Inbox().DeadLetter.
 type hookedStore struct {
 	persistence.Store
 	inbox hookedInbox
@@ -57,46 +57,67 @@ func (s *hookedStore) Inbox() persistence.Inbox { return &s.inbox }
 
 type hookedInbox struct {
 	persistence.Inbox
-	onDeadLetter func()
+	afterPending, onDeadLetter func()
+}
+
+func (i *hookedInbox) Pending(ctx context.Context, after string, limit int) ([]persistence.InboxEntry, error) {
+	page, err := i.Inbox.Pending(ctx, after, limit)
+	once(&i.afterPending)
+	return page, err
 }
 
 func (i *hookedInbox) DeadLetter(ctx context.Context, l []persistence.DeadLetter) error {
-	if f := i.onDeadLetter; f != nil {
-		i.onDeadLetter = nil
-		f()
-	}
+	once(&i.onDeadLetter)
 	return i.Inbox.DeadLetter(ctx, l)
 }
 
+func once(f *func()) {
+	if g := *f; g != nil {
+		*f = nil
+		g()
+	}
+}
+
 // An entry this node holds when the sweep reads its page, and which finishes (marked
-// processed, released) while the sweep dispatches the entries before it, is not dispatched
-// again: the page showed it pending from before it was processed.
+// processed, released) while the read is on its way back or while the sweep dispatches the
+// entries before it, is not dispatched again: the page showed it pending from before it was
+// processed. a-old, held by no one, is.
 func TestSweepSkipsAnEntryThatFinishedDuringItsRound(t *testing.T) {
-	emb, err := embedded.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = emb.Close(context.Background()) })
-	store := &hookedStore{Store: emb, inbox: hookedInbox{Inbox: emb.Inbox()}}
-	p := NewProcessor(store, nil, ids.NewGenerator(), &Stats{}, slog.New(slog.DiscardHandler), time.Minute)
-	t.Cleanup(p.lanes.close)
-	body := []byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"999"}}}]}]}`)
-	old := time.Now().Add(-2 * time.Minute).UTC()
-	entries := []persistence.InboxEntry{{ID: "a-old", ReceivedAt: old, Body: body}, {ID: "b-old-held", ReceivedAt: old, Body: body}}
-	if err := emb.Inbox().Append(context.Background(), entries); err != nil {
-		t.Fatal(err)
-	}
-	p.hold("b-old-held")                // this node is processing b (its lane was retrying a grain)
-	store.inbox.onDeadLetter = func() { // ...and b finishes while the sweep dispatches a
-		_ = emb.Inbox().MarkProcessed(context.Background(), []string{"b-old-held"})
-		p.release("b-old-held")
-	}
-	p.sweep()
-	var done []string
-	for len(p.marks) > 0 {
-		done = append(done, <-p.marks)
-	}
-	if len(done) != 1 || done[0] != "a-old" {
-		t.Fatalf("sweep dispatched %v; b was processed already", done)
+	for _, during := range []string{"the read", "an earlier dispatch"} {
+		t.Run(during, func(t *testing.T) {
+			emb, err := embedded.Open(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = emb.Close(context.Background()) })
+			store := &hookedStore{Store: emb, inbox: hookedInbox{Inbox: emb.Inbox()}}
+			p := NewProcessor(store, nil, ids.NewGenerator(), &Stats{}, slog.New(slog.DiscardHandler), time.Minute)
+			t.Cleanup(p.lanes.close)
+			// A body naming no known number: its dispatch writes a dead letter, and is done.
+			body := []byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"999"}}}]}]}`)
+			old := time.Now().Add(-2 * time.Minute).UTC()
+			entries := []persistence.InboxEntry{{ID: "a-old", ReceivedAt: old, Body: body}, {ID: "b-old-held", ReceivedAt: old, Body: body}}
+			if err := emb.Inbox().Append(context.Background(), entries); err != nil {
+				t.Fatal(err)
+			}
+			p.hold("b-old-held") // this node is processing b (its lane was retrying a grain)
+			finish := func() {
+				_ = emb.Inbox().MarkProcessed(context.Background(), []string{"b-old-held"})
+				p.release("b-old-held")
+			}
+			if during == "the read" {
+				store.inbox.afterPending = finish
+			} else {
+				store.inbox.onDeadLetter = finish // a's dispatch
+			}
+			p.sweep()
+			var done []string
+			for len(p.marks) > 0 {
+				done = append(done, <-p.marks)
+			}
+			if len(done) != 1 || done[0] != "a-old" {
+				t.Fatalf("sweep dispatched %v; b was processed already", done)
+			}
+		})
 	}
 }

@@ -64,8 +64,13 @@ func (t *TenantState) applyAccount(ev TenantEvent) {
 	switch a.Event {
 	case partnerAppUninstall, partnerRemoved:
 		// Only a new token (Embedded Signup) clears this: a later PARTNER_ADDED or
-		// PARTNER_APP_INSTALLED does not bring the revoked token back.
-		t.NeedsReauth = true
+		// PARTNER_APP_INSTALLED does not bring the revoked token back. A removal no newer
+		// than the last one applied (a duplicate, a replay, the WABA fan-out replaying it),
+		// or older than the token adopted since, killed a token no longer held.
+		if (!t.RemovedAt.IsZero() && !ev.Time.After(t.RemovedAt)) || ev.Time.Before(t.TokenAdoptedAt) {
+			break
+		}
+		t.NeedsReauth, t.RemovedAt = true, ev.Time
 	case accountRestriction:
 		if ev.Time.Before(t.ReinstatedAt) {
 			break // reported before a reinstatement that lifted it, and retried late
@@ -95,6 +100,9 @@ func (t *TenantState) applyAccount(ev TenantEvent) {
 		}
 	}
 }
+
+// isRemoval reports whether an account event removed the app or the partner: the token is dead.
+func isRemoval(event string) bool { return event == partnerAppUninstall || event == partnerRemoved }
 
 // banned reports whether the WABA is disabled at now: Meta said so (DISABLE), or the date
 // of a scheduled ban has come.
@@ -176,6 +184,12 @@ func (t *TenantState) settleAccount() {
 		if t.BanStateAt.IsZero() {
 			ev, _ := t.newestOf(func(ev TenantEvent) bool { return ev.Account != nil && ev.Account.Event == accountDisabled })
 			t.BanStateAt = ev.Time
+		}
+		// The newest removal's time, for a snapshot saved before it was kept: a repeat
+		// delivery of a removal still remembered changes nothing.
+		if t.RemovedAt.IsZero() {
+			ev, _ := t.newestOf(func(ev TenantEvent) bool { return ev.Account != nil && isRemoval(ev.Account.Event) })
+			t.RemovedAt = ev.Time
 		}
 	}()
 	if !t.Restricted || len(t.Restrictions) > 0 {

@@ -264,6 +264,75 @@ func TestAppRemovalEndsWithANewToken(t *testing.T) {
 	}
 }
 
+// The customer removes the app, then reconnects (a new token). A repeat delivery of the same
+// removal (a Meta duplicate, a replay, the WABA fan-out replaying it to every tenant) is no
+// newer than the removal applied, and must not kill the new token.
+func TestRepeatedAppRemovalDoesNotKillTheNewToken(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	ev := TenantEvent{Field: "account_update", Time: time.Now().Add(-time.Minute), Account: &AccountEvent{Event: partnerAppUninstall}}
+	if err := r.client.RecordTenantEvents(t.Context(), tenant, []TenantEvent{ev}); err != nil {
+		t.Fatal(err)
+	}
+	dir := r.store.Directory()
+	tn, err := dir.TenantByID(t.Context(), tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn.AccessToken = persistence.SealedSecret{KeyID: "k1", Nonce: []byte{2}, Ciphertext: []byte("sealed-" + tenant + "-2")}
+	tn.NeedsReauth, tn.UpdatedAt = false, time.Now().UTC()
+	if err := dir.UpdateTenant(t.Context(), tn); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.client.PrepareSend(t.Context(), tenant, nil); err != nil {
+		t.Fatalf("refused with the new token: %v", err)
+	}
+	if err := r.client.RecordTenantEvents(t.Context(), tenant, []TenantEvent{ev}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.client.PrepareSend(t.Context(), tenant, nil); err != nil {
+		t.Fatalf("a second delivery of the old removal refuses the new token: %v", err)
+	}
+}
+
+// A removal applies by Meta's time: one no newer than the last applied, or older than the
+// token adopted since, changes nothing; a newer one kills the token again. A snapshot saved
+// before RemovedAt was kept takes it from the removals it remembers.
+func TestAppRemovalByMetasTime(t *testing.T) {
+	removal := func(at time.Time, event string) TenantEvent {
+		return TenantEvent{Field: "account_update", Time: at, Account: &AccountEvent{Event: event}}
+	}
+	s := applied(removal(t0, partnerAppUninstall))
+	if !s.NeedsReauth || !s.RemovedAt.Equal(t0) {
+		t.Fatalf("removal not applied: %v %v", s.NeedsReauth, s.RemovedAt)
+	}
+	s.NeedsReauth, s.TokenAdoptedAt = false, t0.Add(time.Hour) // a new token
+	for _, ev := range []TenantEvent{removal(t0, partnerAppUninstall), removal(t0, partnerRemoved),
+		removal(t0.Add(-time.Minute), partnerRemoved), removal(t0.Add(30*time.Minute), partnerRemoved)} {
+		if s.apply(ev); s.NeedsReauth {
+			t.Fatalf("%s of %v killed the token adopted at %v", ev.Account.Event, ev.Time, s.TokenAdoptedAt)
+		}
+	}
+	if s.apply(removal(t0.Add(2*time.Hour), partnerRemoved)); !s.NeedsReauth {
+		t.Fatal("a removal after the new token was adopted did not kill it")
+	}
+
+	old := applied(removal(t0, partnerAppUninstall))
+	old.NeedsReauth, old.RemovedAt = false, time.Time{} // cleared by a new token, before RemovedAt was kept
+	b, err := marshal(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var after TenantState
+	if err := unmarshal(b, &after); err != nil {
+		t.Fatal(err)
+	}
+	after.settle()
+	if after.apply(removal(t0, partnerAppUninstall)); after.NeedsReauth {
+		t.Fatal("an old snapshot's remembered removal, delivered again, killed the token")
+	}
+}
+
 // A failed status with a restriction code (131048, 368, …) pauses the tenant for PauseFor
 // from the status's own time: Meta retries webhooks for 7 days, and one delivered six days
 // late pauses nothing (its pause ended long ago). Before, the pause ran from its arrival, so

@@ -332,20 +332,24 @@ func (p *Processor) routeChange(ctx context.Context, e persistence.InboxEntry, t
 
 // tenantsOf is who a non-message change is for, and the key that found them (or that found
 // no one, for the dead letter). A phone_number_quality_update is about one number: the
-// tenant with that display number. Everything else — templates, account, capability, and a
-// quality update whose number no tenant has — is about the WABA, which several tenants (one
-// per number) may share: each active one gets its copy and applies it to its own state.
-// A WABA whose tenants are all deactivated still records the event with them, as a lone
-// tenant always did, so one reactivated later knows its account's ban or templates.
+// tenant with that display number, and no one when no tenant has it (another number of the
+// WABA, not connected here) — taken by the WABA's tenants, a THROUGHPUT_UPGRADE would pace
+// each of their numbers at 1,000/s. Everything else — templates, account, capability — is
+// about the WABA, which several tenants (one per number) may share: each active one gets its
+// copy and applies it to its own state. A WABA whose tenants are all deactivated still
+// records the event with them, as a lone tenant always did, so one reactivated later knows
+// its account's ban or templates.
 func (p *Processor) tenantsOf(ctx context.Context, entry graph.Entry, c graph.Change, wabaID string) ([]tenantRef, routeKey, string, error) {
 	if c.Field == graph.FieldPhoneNumberQualityUpdate {
 		var v graph.PhoneNumberQualityUpdate
-		if err := c.DecodeValue(&v); err == nil && v.DisplayPhoneNumber != "" {
-			tenant, ok, err := p.dir.Resolve(ctx, byDisplayNumber, v.DisplayPhoneNumber)
-			if err != nil || ok {
-				return []tenantRef{tenant}, byDisplayNumber, v.DisplayPhoneNumber, err
-			}
+		if err := c.DecodeValue(&v); err != nil || v.DisplayPhoneNumber == "" {
+			return nil, byDisplayNumber, v.DisplayPhoneNumber, nil
 		}
+		tenant, ok, err := p.dir.Resolve(ctx, byDisplayNumber, v.DisplayPhoneNumber)
+		if err != nil || !ok {
+			return nil, byDisplayNumber, v.DisplayPhoneNumber, err
+		}
+		return []tenantRef{tenant}, byDisplayNumber, v.DisplayPhoneNumber, nil
 	}
 	all, err := p.dir.ResolveWABA(ctx, wabaID)
 	if err != nil {

@@ -11,8 +11,8 @@ import (
 )
 
 // Several tenants (one per number) may share a WABA: the directory keeps only the phone
-// number id unique. WABA-level events (account, templates) reach every active tenant of the
-// WABA; a number's quality update reaches its number's tenant only, and one for a number no
+// number id unique. WABA-level events (account, templates) reach every tenant of the WABA,
+// active or not (a deactivated one, reactivated, knows its account's ban); a number's quality update reaches its number's tenant only, and one for a number no
 // tenant has is a dead letter. Before, the WABA index kept one tenant (the last listed), so a
 // WABA ban left the other numbers sending.
 func TestWABAEventsReachEveryTenantOfTheWABA(t *testing.T) {
@@ -41,7 +41,7 @@ func TestWABAEventsReachEveryTenantOfTheWABA(t *testing.T) {
 		}},
 		{"quality of the second number", quality(secondDisplay), true, false, true, 0, func(st *actors.TenantState) bool { return st.HighThroughput }},
 		{"quality of a number no tenant has", quality("15550100000"), true, false, false, 1, func(st *actors.TenantState) bool { return st.HighThroughput }},
-		{"deactivated tenant of the WABA", ban, false, true, false, 0, func(st *actors.TenantState) bool { return st.Restricted }},
+		{"deactivated tenant of the WABA", ban, false, true, true, 0, func(st *actors.TenantState) bool { return st.Restricted }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

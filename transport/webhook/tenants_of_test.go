@@ -46,3 +46,27 @@ func TestQualityUpdateReachesOnlyItsNumbersTenant(t *testing.T) {
 		}
 	}
 }
+
+// A WABA-level event (a ban, a template change) reaches every tenant of the WABA, active or
+// not. Before, a deactivated tenant got it only when no tenant of the WABA was active: with
+// an active sibling it missed the ban, and once reactivated sent as if unbanned.
+func TestWABAEventReachesEveryTenantActiveOrNot(t *testing.T) {
+	p := testProcessor(t, wabaTenant("ta", "111", "", true), wabaTenant("tb", "222", "", false))
+	for _, c := range []graph.Change{
+		{Field: graph.FieldAccountUpdate, Value: []byte(`{"event":"DISABLED_UPDATE","ban_info":{"waba_ban_state":"DISABLE"}}`)},
+		{Field: "message_template_status_update", Value: []byte(`{"event":"PAUSED","message_template_id":1,"message_template_name":"t","message_template_language":"en_US"}`)},
+	} {
+		ts, _, _, err := p.tenantsOf(t.Context(), graph.Entry{ID: "w1"}, c, "w1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ts) != 2 || ts[0].ID != "ta" || ts[1].ID != "tb" {
+			t.Errorf("%s reaches %v, want ta and the deactivated tb", c.Field, ts)
+		}
+	}
+	ts, _, _, err := p.tenantsOf(t.Context(), graph.Entry{ID: "w2"}, graph.Change{Field: graph.FieldAccountUpdate,
+		Value: []byte(`{"event":"DISABLED_UPDATE","ban_info":{"waba_ban_state":"DISABLE"}}`)}, "w2")
+	if err != nil || len(ts) != 0 {
+		t.Fatalf("a WABA no tenant has reaches %v (%v)", ts, err)
+	}
+}

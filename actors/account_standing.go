@@ -64,8 +64,13 @@ func (t *TenantState) applyAccount(ev TenantEvent) {
 	switch a.Event {
 	case partnerAppUninstall, partnerRemoved:
 		// Only a new token (Embedded Signup) clears this: a later PARTNER_ADDED or
-		// PARTNER_APP_INSTALLED does not bring the revoked token back.
-		t.NeedsReauth = true
+		// PARTNER_APP_INSTALLED does not bring the revoked token back. A removal no newer
+		// than the last one applied (a duplicate, a replay, the WABA fan-out replaying it),
+		// or older than the token adopted since, killed a token no longer held.
+		if (!t.RemovedAt.IsZero() && !ev.Time.After(t.RemovedAt)) || ev.Time.Before(t.TokenAdoptedAt) {
+			break
+		}
+		t.NeedsReauth, t.RemovedAt = true, ev.Time
 	case accountRestriction:
 		if ev.Time.Before(t.ReinstatedAt) {
 			break // reported before a reinstatement that lifted it, and retried late
@@ -95,6 +100,9 @@ func (t *TenantState) applyAccount(ev TenantEvent) {
 		}
 	}
 }
+
+// isRemoval reports whether an account event removed the app or the partner: the token is dead.
+func isRemoval(event string) bool { return event == partnerAppUninstall || event == partnerRemoved }
 
 // banned reports whether the WABA is disabled at now: Meta said so (DISABLE), or the date
 // of a scheduled ban has come.
@@ -167,8 +175,11 @@ func (r Restriction) refusal() string {
 // ACCOUNT_RESTRICTION set Restricted as a ban does: the remembered account events are
 // applied again, in their order, so a restriction becomes one of its type and a ban stays a
 // ban. With none remembered (they left Recent) Restricted stands: refusing too much is
-// the safe side until Meta's next event. Applying them again to a newer snapshot changes
-// nothing, so this needs no mark.
+// the safe side until Meta's next event.
+//
+// The replay sees only Recent, so it never lifts a ban the snapshot held unless the events
+// kept prove it lifted (keptLifting): a DISABLE that left Recent (a newer snapshot's ban,
+// at BanStateAt) stands, and a restart does not unban a disabled WABA.
 func (t *TenantState) settleAccount() {
 	defer func() {
 		// The ban state's time, for a snapshot saved before it was kept: that of the newest
@@ -176,6 +187,12 @@ func (t *TenantState) settleAccount() {
 		if t.BanStateAt.IsZero() {
 			ev, _ := t.newestOf(func(ev TenantEvent) bool { return ev.Account != nil && ev.Account.Event == accountDisabled })
 			t.BanStateAt = ev.Time
+		}
+		// The newest removal's time, for a snapshot saved before it was kept: a repeat
+		// delivery of a removal still remembered changes nothing.
+		if t.RemovedAt.IsZero() {
+			ev, _ := t.newestOf(func(ev TenantEvent) bool { return ev.Account != nil && isRemoval(ev.Account.Event) })
+			t.RemovedAt = ev.Time
 		}
 	}()
 	if !t.Restricted || len(t.Restrictions) > 0 {
@@ -187,10 +204,28 @@ func (t *TenantState) settleAccount() {
 	if !remembered {
 		return
 	}
+	knownBan := t.BanStateAt
 	t.Restricted = false
 	for _, ev := range t.Recent {
 		if ev.Account != nil && (ev.Account.Event == accountRestriction || ev.Account.Event == accountDisabled) {
 			t.applyAccount(ev)
 		}
 	}
+	if !t.Restricted && !t.keptLifting(knownBan) {
+		t.Restricted = true
+	}
+}
+
+// keptLifting reports whether the remembered events, applied again to a snapshot banned as
+// of knownBan, prove the ban lifted. A snapshot that knows its ban's time (a DISABLE since
+// the ban state's time was kept) is lifted only by a REINSTATE newer than it. One from
+// before (knownBan zero) set Restricted by arrival, on any ACCOUNT_RESTRICTION or
+// DISABLED_UPDATE but REINSTATE: the replay accounts for it when Recent holds all the
+// tenant's events (it is not full), or a REINSTATE — what set Restricted since arrived after
+// it, and is remembered. Otherwise a DISABLE may have left Recent: the flag stands.
+func (t *TenantState) keptLifting(knownBan time.Time) bool {
+	if !knownBan.IsZero() {
+		return t.ReinstatedAt.After(knownBan)
+	}
+	return len(t.Recent) < maxTenantEvents || !t.ReinstatedAt.IsZero()
 }

@@ -15,6 +15,21 @@ func restriction(at time.Time, kind string, expires time.Time) TenantEvent {
 		Detail: kind, Expires: expires, Restrictions: []AccountRestriction{{Type: kind, Expires: expires}}}}
 }
 
+// restarted is s saved and read again, as the tenant grain does on activation.
+func restarted(t *testing.T, s TenantState) TenantState {
+	t.Helper()
+	b, err := marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var after TenantState
+	if err := unmarshal(b, &after); err != nil {
+		t.Fatal(err)
+	}
+	after.settle()
+	return after
+}
+
 // applied is a new tenant's state after events, in their order.
 func applied(events ...TenantEvent) TenantState {
 	s := newTenantState()
@@ -117,6 +132,62 @@ func TestOldSnapshotRestrictionsDecodeByType(t *testing.T) {
 			}
 			if restricts && !s.Restrictions[0].Until.Equal(expires) {
 				t.Fatalf("expiration %v, want %v", s.Restrictions[0].Until, expires)
+			}
+		})
+	}
+}
+
+// A restart never lifts a ban the snapshot held unless the events kept prove it lifted.
+// Before, settleAccount cleared Restricted and re-applied only what Recent (100 events) still
+// held: a DISABLE that had left Recent, while a late retry of an older account event was
+// still remembered, was lost, and the restart unbanned a disabled WABA.
+func TestRestartKeepsABanWhoseEventLeftRecent(t *testing.T) {
+	templates := func(s *TenantState, n int) {
+		for i := 0; i < n; i++ { // e.g. template updates while disabled
+			s.apply(TenantEvent{Field: "message_template_status_update", Time: t0.Add(4 * time.Hour),
+				Template: &TemplateUpdate{Name: "t", Language: "en_US", Status: "PAUSED"}})
+		}
+	}
+	now := t0.Add(5 * time.Hour)
+
+	t.Run("DISABLE left Recent, an older restriction remembered", func(t *testing.T) {
+		s := applied(
+			banState(t0.Add(2*time.Hour), banReinstate),
+			banState(t0.Add(3*time.Hour), banDisable),
+			restriction(t0.Add(time.Hour), RestrictBizInitiated, time.Time{}), // late retry, older than the REINSTATE: ignored
+		)
+		templates(&s, maxTenantEvents-1)
+		if !s.Restricted {
+			t.Fatal("not banned before the restart")
+		}
+		if after := restarted(t, s); !after.banned(now) || !after.BanStateAt.Equal(t0.Add(3*time.Hour)) {
+			t.Fatalf("DISABLE'd WABA unbanned by a restart (restricted %v as of %v, restrictions %v)", after.Restricted, after.BanStateAt, after.Restrictions)
+		}
+	})
+
+	// A snapshot from when every ACCOUNT_RESTRICTION set Restricted, its Recent full: a
+	// DISABLE may have left it, so the flag stands beside the restriction by type; with a
+	// REINSTATE remembered, what set the flag since is remembered, and the replay decides.
+	oldSnapshot := func(events ...TenantEvent) TenantState {
+		s := TenantState{Templates: map[string]TemplateState{}, Restricted: true, Recent: events}
+		templates(&s, maxTenantEvents-len(events))
+		s.Restricted = true
+		return s
+	}
+	for _, tc := range []struct {
+		name       string
+		s          TenantState
+		wantBanned bool
+	}{
+		{"old snapshot, full, a restriction remembered", oldSnapshot(restriction(t0, RestrictBizInitiated, time.Time{})), true},
+		{"old snapshot, full, a REINSTATE then a restriction remembered",
+			oldSnapshot(banState(t0, banReinstate), restriction(t0.Add(time.Hour), RestrictBizInitiated, time.Time{})), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			after := restarted(t, tc.s)
+			_, restricts := after.restrictionRefusing(true, now)
+			if after.banned(now) != tc.wantBanned || !restricts {
+				t.Fatalf("banned %v, restricted %v; want %v, true (%+v)", after.banned(now), restricts, tc.wantBanned, after.Restrictions)
 			}
 		})
 	}
@@ -261,6 +332,67 @@ func TestAppRemovalEndsWithANewToken(t *testing.T) {
 				t.Fatalf("the same token re-saved: %v", err)
 			}
 		})
+	}
+}
+
+// The customer removes the app, then reconnects (a new token). A repeat delivery of the same
+// removal (a Meta duplicate, a replay, the WABA fan-out replaying it to every tenant) is no
+// newer than the removal applied, and must not kill the new token.
+func TestRepeatedAppRemovalDoesNotKillTheNewToken(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	ev := TenantEvent{Field: "account_update", Time: time.Now().Add(-time.Minute), Account: &AccountEvent{Event: partnerAppUninstall}}
+	if err := r.client.RecordTenantEvents(t.Context(), tenant, []TenantEvent{ev}); err != nil {
+		t.Fatal(err)
+	}
+	dir := r.store.Directory()
+	tn, err := dir.TenantByID(t.Context(), tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn.AccessToken = persistence.SealedSecret{KeyID: "k1", Nonce: []byte{2}, Ciphertext: []byte("sealed-" + tenant + "-2")}
+	tn.NeedsReauth, tn.UpdatedAt = false, time.Now().UTC()
+	if err := dir.UpdateTenant(t.Context(), tn); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.client.PrepareSend(t.Context(), tenant, nil); err != nil {
+		t.Fatalf("refused with the new token: %v", err)
+	}
+	if err := r.client.RecordTenantEvents(t.Context(), tenant, []TenantEvent{ev}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.client.PrepareSend(t.Context(), tenant, nil); err != nil {
+		t.Fatalf("a second delivery of the old removal refuses the new token: %v", err)
+	}
+}
+
+// A removal applies by Meta's time: one no newer than the last applied, or older than the
+// token adopted since, changes nothing; a newer one kills the token again. A snapshot saved
+// before RemovedAt was kept takes it from the removals it remembers.
+func TestAppRemovalByMetasTime(t *testing.T) {
+	removal := func(at time.Time, event string) TenantEvent {
+		return TenantEvent{Field: "account_update", Time: at, Account: &AccountEvent{Event: event}}
+	}
+	s := applied(removal(t0, partnerAppUninstall))
+	if !s.NeedsReauth || !s.RemovedAt.Equal(t0) {
+		t.Fatalf("removal not applied: %v %v", s.NeedsReauth, s.RemovedAt)
+	}
+	s.NeedsReauth, s.TokenAdoptedAt = false, t0.Add(time.Hour) // a new token
+	for _, ev := range []TenantEvent{removal(t0, partnerAppUninstall), removal(t0, partnerRemoved),
+		removal(t0.Add(-time.Minute), partnerRemoved), removal(t0.Add(30*time.Minute), partnerRemoved)} {
+		if s.apply(ev); s.NeedsReauth {
+			t.Fatalf("%s of %v killed the token adopted at %v", ev.Account.Event, ev.Time, s.TokenAdoptedAt)
+		}
+	}
+	if s.apply(removal(t0.Add(2*time.Hour), partnerRemoved)); !s.NeedsReauth {
+		t.Fatal("a removal after the new token was adopted did not kill it")
+	}
+
+	old := applied(removal(t0, partnerAppUninstall))
+	old.NeedsReauth, old.RemovedAt = false, time.Time{} // cleared by a new token, before RemovedAt was kept
+	after := restarted(t, old)
+	if after.apply(removal(t0, partnerAppUninstall)); after.NeedsReauth {
+		t.Fatal("an old snapshot's remembered removal, delivered again, killed the token")
 	}
 }
 

@@ -73,7 +73,7 @@ func (s *sender) followReauth(sealed string) {
 	case "":
 		s.state.ReauthToken = mark
 	default:
-		s.state.NeedsReauth, s.state.ReauthToken = false, ""
+		s.state.NeedsReauth, s.state.ReauthToken, s.state.TokenAdoptedAt = false, "", s.d.Now().UTC()
 		s.d.Log.Info("tenant holds a new token; the app's removal no longer pauses its sends", "tenant", s.tenantID)
 	}
 	if err := s.save(); err != nil {

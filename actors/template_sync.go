@@ -12,7 +12,9 @@ import (
 
 // SyncTemplates replaces the tenant's templates with Meta's list, fetched from FetchedAt
 // on. A template Meta no longer lists is removed; one a webhook changed after FetchedAt
-// keeps the webhook's word (the list may predate it). Answered with TemplatesSynced.
+// keeps the webhook's word (the list may predate it), and one a webhook changed up to
+// syncListLag before FetchedAt keeps the webhook's status (the list may lag it) and takes
+// the rest from the list. Answered with TemplatesSynced.
 type SyncTemplates struct {
 	Templates []TemplateUpdate `json:"templates"`
 	FetchedAt time.Time        `json:"fetchedAt"`
@@ -35,7 +37,7 @@ func (t *TenantState) syncTemplates(s *SyncTemplates) TemplatesSynced {
 	}
 	var r TemplatesSynced
 	for k, cur := range t.Templates {
-		if _, still := listed[k]; !still && !cur.UpdatedAt.After(s.FetchedAt) {
+		if _, still := listed[k]; !still && !cur.UpdatedAt.After(s.FetchedAt) && !webhookLaggedBy(cur, s.FetchedAt) {
 			delete(t.Templates, k)
 			r.Removed++
 		}
@@ -49,6 +51,13 @@ func (t *TenantState) syncTemplates(s *SyncTemplates) TemplatesSynced {
 			// A webhook spoke after the list was read: its word stands, and so does the
 			// definition it kept (or its lack: the list's may predate an edit).
 			continue
+		case webhookLaggedBy(cur, s.FetchedAt):
+			// The list may lag a webhook from moments before it was read (syncListLag), as
+			// a webhook arriving after the sync would still apply: its status stands, and
+			// the entry stays the webhook's (a late retry older than it changes nothing).
+			st.Status, st.Event, st.Reason = cur.Status, cur.Event, cur.Reason
+			st.UpdatedAt, st.Synced = cur.UpdatedAt, false
+			fallthrough
 		default:
 			// What only webhooks tell (an impending category change) outlives the sync.
 			if st.CorrectCategory == "" && st.CategoryChangeAt.IsZero() {
@@ -63,6 +72,13 @@ func (t *TenantState) syncTemplates(s *SyncTemplates) TemplatesSynced {
 	r.Total = len(t.Templates)
 	t.TemplatesSyncedAt = s.FetchedAt
 	return r
+}
+
+// webhookLaggedBy reports whether cur is a webhook's word that a list read at fetched may lag:
+// Meta's time no more than syncListLag before it, the tolerance olderThanKnown gives a
+// webhook arriving after the sync.
+func webhookLaggedBy(cur TemplateState, fetched time.Time) bool {
+	return !cur.Synced && !cur.UpdatedAt.Before(fetched.Add(-syncListLag))
 }
 
 // SyncTemplates hands the tenant Meta's template list.

@@ -87,6 +87,12 @@ func TestTemplateWebhooksKeepTheNewest(t *testing.T) {
 		{"webhook after the sync", []func(*TenantState){sync("APPROVED"), webhook("PAUSED", fetched.Add(time.Minute))}, "PAUSED"},
 		{"retry of a webhook from before a synced pause", []func(*TenantState){webhook("PAUSED", t0.Add(30*time.Minute)), sync("PAUSED"), webhook("APPROVED", t0)}, "PAUSED"},
 		{"webhook just past the lag before the sync", []func(*TenantState){sync("PAUSED"), webhook("APPROVED", fetched.Add(-syncListLag-time.Second))}, "PAUSED"},
+		// The same tolerance when the webhook arrived first (as usual): before, the lagging
+		// list replaced a webhook unless it was dated after FetchedAt.
+		{"webhook a second before a lagging sync, delivered first", []func(*TenantState){webhook("PAUSED", fetched.Add(-time.Second)), sync("APPROVED")}, "PAUSED"},
+		{"webhook the lag before the sync, delivered first", []func(*TenantState){webhook("PAUSED", fetched.Add(-syncListLag)), sync("APPROVED")}, "PAUSED"},
+		{"webhook just past the lag before the sync, delivered first", []func(*TenantState){webhook("PAUSED", fetched.Add(-syncListLag-time.Second)), sync("APPROVED")}, "APPROVED"},
+		{"older retry after a webhook the sync kept", []func(*TenantState){webhook("PAUSED", fetched.Add(-time.Second)), sync("APPROVED"), webhook("APPROVED", fetched.Add(-2*time.Second))}, "PAUSED"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -98,6 +104,17 @@ func TestTemplateWebhooksKeepTheNewest(t *testing.T) {
 				t.Fatalf("status %s, want %s", got, tc.want)
 			}
 		})
+	}
+
+	// A template a webhook announced moments before the list was read, not listed yet,
+	// stays; one from before the lag, not listed, is gone.
+	for at, want := range map[time.Time]bool{fetched.Add(-time.Second): true, fetched.Add(-syncListLag - time.Second): false} {
+		s := newTenantState()
+		webhook("APPROVED", at)(&s)
+		s.syncTemplates(&SyncTemplates{FetchedAt: fetched})
+		if _, kept := s.Templates["order_shipped|pt_BR"]; kept != want {
+			t.Errorf("webhook %v before a list not naming it: kept %v, want %v", fetched.Sub(at), kept, want)
+		}
 	}
 }
 

@@ -33,6 +33,12 @@ type TenantState struct {
 	// tenant's directory entry was read): a different one — a new signup — clears it.
 	NeedsReauth bool   `json:"needsReauth,omitempty"`
 	ReauthToken string `json:"reauthToken,omitempty"`
+	// RemovedAt is Meta's time of the newest removal applied (PARTNER_APP_UNINSTALLED,
+	// PARTNER_REMOVED), TokenAdoptedAt when a new token cleared NeedsReauth (our clock): a
+	// removal no newer than the first, or older than the second, is a repeat delivery or a
+	// late retry, and does not kill the token held now.
+	RemovedAt      time.Time `json:"removedAt,omitzero"`
+	TokenAdoptedAt time.Time `json:"tokenAdoptedAt,omitzero"`
 	// HighThroughput is set by Meta's THROUGHPUT_UPGRADE event: the number may now send
 	// 1,000 messages per second (WHATSAPP.md §3), and a tenant with no rate of its own is
 	// paced at that instead of the default 80. Meta documents no way back down; a 130429

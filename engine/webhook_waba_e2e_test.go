@@ -11,10 +11,10 @@ import (
 )
 
 // Several tenants (one per number) may share a WABA: the directory keeps only the phone
-// number id unique. WABA-level events (account, templates, a quality update whose number no
-// tenant has) reach every active tenant of the WABA; a number's quality update reaches its
-// number's tenant only. Before, the WABA index kept one tenant (the last listed), so a WABA
-// ban left the other numbers sending.
+// number id unique. WABA-level events (account, templates) reach every tenant of the WABA,
+// active or not (a deactivated one, reactivated, knows its account's ban); a number's quality update reaches its number's tenant only, and one for a number no
+// tenant has is a dead letter. Before, the WABA index kept one tenant (the last listed), so a
+// WABA ban left the other numbers sending.
 func TestWABAEventsReachEveryTenantOfTheWABA(t *testing.T) {
 	const secondDisplay = "15550129999"
 	ban := accountUpdate(accounts.DemoWABAID, `"event":"DISABLED_UPDATE","ban_info":{"waba_ban_state":"DISABLE","waba_ban_date":"2026-01-01"}`)
@@ -32,15 +32,16 @@ func TestWABAEventsReachEveryTenantOfTheWABA(t *testing.T) {
 		body                 string
 		secondActive         bool
 		wantDemo, wantSecond bool
+		wantDead             int64
 		check                func(*actors.TenantState) bool // holds for a tenant that got the event
 	}{
-		{"WABA ban", ban, true, true, true, func(st *actors.TenantState) bool { return st.Restricted }},
-		{"template status", template, true, true, true, func(st *actors.TenantState) bool {
+		{"WABA ban", ban, true, true, true, 0, func(st *actors.TenantState) bool { return st.Restricted }},
+		{"template status", template, true, true, true, 0, func(st *actors.TenantState) bool {
 			return st.Templates["order_shipped|pt_BR"].Status == actors.TemplateApproved
 		}},
-		{"quality of the second number", quality(secondDisplay), true, false, true, func(st *actors.TenantState) bool { return st.HighThroughput }},
-		{"quality of a number no tenant has", quality("15550100000"), true, true, true, func(st *actors.TenantState) bool { return st.HighThroughput }},
-		{"deactivated tenant of the WABA", ban, false, true, false, func(st *actors.TenantState) bool { return st.Restricted }},
+		{"quality of the second number", quality(secondDisplay), true, false, true, 0, func(st *actors.TenantState) bool { return st.HighThroughput }},
+		{"quality of a number no tenant has", quality("15550100000"), true, false, false, 1, func(st *actors.TenantState) bool { return st.HighThroughput }},
+		{"deactivated tenant of the WABA", ban, false, true, true, 0, func(st *actors.TenantState) bool { return st.Restricted }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -57,8 +58,8 @@ func TestWABAEventsReachEveryTenantOfTheWABA(t *testing.T) {
 				t.Fatalf("%d %s", r.Status, r.Body)
 			}
 			waitProcessed(t, n, 1)
-			if dl := n.Engine.WebhookStats().DeadLetters.Load(); dl != 0 {
-				t.Fatalf("%d dead letters", dl)
+			if dl := n.Engine.WebhookStats().DeadLetters.Load(); dl != tc.wantDead {
+				t.Fatalf("%d dead letters, want %d", dl, tc.wantDead)
 			}
 			for id, want := range map[string]bool{demo: tc.wantDemo, second.ID: tc.wantSecond} {
 				st := tenantState(t, n, id)

@@ -42,6 +42,9 @@ type Directory struct {
 	// triedAt is when a reload last started, successful or not: a store that is down is asked
 	// at most once per refreshEvery, and the copy at hand answers meanwhile.
 	triedAt time.Time
+	// loadErr is the error of the reload started at triedAt (nil once one succeeds): a miss
+	// within refreshEvery of it answers it again instead of asking the store.
+	loadErr error
 	// reloading serialises reloads: callers that found the copy stale together read once.
 	reloading sync.Mutex
 	now       func() time.Time
@@ -78,7 +81,9 @@ func (d *Directory) ResolveWABA(ctx context.Context, wabaID string) ([]tenantRef
 // resolve answers from the cached copy while it is younger than DirectoryMaxAge; an older
 // copy is reloaded first (a reload that fails leaves the stale answer standing: routing to
 // the tenant of a few seconds ago beats leaving the entry for replay). A miss reloads a copy
-// older than refreshEvery, and that reload's error is the caller's.
+// older than refreshEvery, and that reload's error is the caller's; within refreshEvery of a
+// reload that failed, a miss answers its error again (the entry is retried, not dead-lettered)
+// without asking the store.
 func (d *Directory) resolve(ctx context.Context, kind routeKey, key string) ([]tenantRef, error) {
 	ts := d.lookup(kind, key)
 	d.mu.RLock()
@@ -129,8 +134,21 @@ func (d *Directory) reload(ctx context.Context) error {
 		d.mu.Unlock()
 		return nil // a caller waiting on reloading just read it
 	}
+	if err := d.loadErr; err != nil && start.Sub(d.triedAt) < refreshEvery {
+		d.mu.Unlock()
+		return err // the store failed moments ago: asked again after refreshEvery
+	}
 	d.triedAt = start
 	d.mu.Unlock()
+	err := d.load(ctx, start)
+	d.mu.Lock()
+	d.loadErr = err
+	d.mu.Unlock()
+	return err
+}
+
+// load reads the whole directory into the copy, as of start.
+func (d *Directory) load(ctx context.Context, start time.Time) error {
 	byPhone, byWABA, byDisplay := map[string]tenantRef{}, map[string][]tenantRef{}, map[string]tenantRef{}
 	for page := 1; ; page++ {
 		ts, total, err := d.dir.ListTenants(ctx, persistence.Page{Page: page, Limit: 100})

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -130,5 +131,42 @@ func TestDirectoryCopyFollowsTheStore(t *testing.T) {
 	}
 	if counting.lists != lists+1 {
 		t.Fatalf("%d store reads for one stale copy", counting.lists-lists)
+	}
+}
+
+// downDirectory is a store whose directory cannot be listed; lists counts the attempts.
+type downDirectory struct {
+	persistence.Directory
+	lists int
+}
+
+func (c *downDirectory) ListTenants(context.Context, persistence.Page) ([]persistence.Tenant, int, error) {
+	c.lists++
+	return nil, 0, errors.New("store down")
+}
+
+// With the store down, a miss (an unknown number, or any key before the first load) asks it
+// at most once per refreshEvery, as triedAt promises, and answers the failure meanwhile (the
+// entry is retried, not dead-lettered as for no tenant). Before, the miss path ignored the
+// failed try and listed the directory on every webhook.
+func TestDownStoreAskedOncePerRefreshOnMisses(t *testing.T) {
+	d, store := newTestDirectory(t)
+	down := &downDirectory{Directory: store}
+	d.dir = down
+	clock := time.Now()
+	d.now = func() time.Time { return clock }
+	for i := 0; i < 10; i++ {
+		if _, ok, err := d.Resolve(t.Context(), byPhoneNumberID, "999"); ok || err == nil {
+			t.Fatalf("miss %d with the store down: ok %v, err %v", i, ok, err)
+		}
+		clock = clock.Add(10 * time.Millisecond)
+	}
+	if down.lists != 1 {
+		t.Fatalf("%d directory listings in 100 ms with the store down", down.lists)
+	}
+	clock = clock.Add(refreshEvery)
+	_, _, _ = d.Resolve(t.Context(), byPhoneNumberID, "999")
+	if down.lists != 2 {
+		t.Fatalf("%d directory listings after refreshEvery, want 2", down.lists)
 	}
 }

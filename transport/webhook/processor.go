@@ -332,35 +332,27 @@ func (p *Processor) routeChange(ctx context.Context, e persistence.InboxEntry, t
 
 // tenantsOf is who a non-message change is for, and the key that found them (or that found
 // no one, for the dead letter). A phone_number_quality_update is about one number: the
-// tenant with that display number. Everything else — templates, account, capability, and a
-// quality update whose number no tenant has — is about the WABA, which several tenants (one
-// per number) may share: each active one gets its copy and applies it to its own state.
-// A WABA whose tenants are all deactivated still records the event with them, as a lone
-// tenant always did, so one reactivated later knows its account's ban or templates.
+// tenant with that display number, and no one when no tenant has it (another number of the
+// WABA, not connected here) — taken by the WABA's tenants, a THROUGHPUT_UPGRADE would pace
+// each of their numbers at 1,000/s. Everything else — templates, account, capability — is
+// about the WABA, which several tenants (one per number) may share: each gets its copy and
+// applies it to its own state, active or not, so one reactivated later knows its account's
+// ban or templates. Before, a deactivated tenant got WABA events only when no tenant of the
+// WABA was active, and once reactivated sent as if unbanned.
 func (p *Processor) tenantsOf(ctx context.Context, entry graph.Entry, c graph.Change, wabaID string) ([]tenantRef, routeKey, string, error) {
 	if c.Field == graph.FieldPhoneNumberQualityUpdate {
 		var v graph.PhoneNumberQualityUpdate
-		if err := c.DecodeValue(&v); err == nil && v.DisplayPhoneNumber != "" {
-			tenant, ok, err := p.dir.Resolve(ctx, byDisplayNumber, v.DisplayPhoneNumber)
-			if err != nil || ok {
-				return []tenantRef{tenant}, byDisplayNumber, v.DisplayPhoneNumber, err
-			}
+		if err := c.DecodeValue(&v); err != nil || v.DisplayPhoneNumber == "" {
+			return nil, byDisplayNumber, v.DisplayPhoneNumber, nil
 		}
+		tenant, ok, err := p.dir.Resolve(ctx, byDisplayNumber, v.DisplayPhoneNumber)
+		if err != nil || !ok {
+			return nil, byDisplayNumber, v.DisplayPhoneNumber, err
+		}
+		return []tenantRef{tenant}, byDisplayNumber, v.DisplayPhoneNumber, nil
 	}
 	all, err := p.dir.ResolveWABA(ctx, wabaID)
-	if err != nil {
-		return nil, byWABAID, wabaID, err
-	}
-	active := make([]tenantRef, 0, len(all))
-	for _, t := range all {
-		if t.Active {
-			active = append(active, t)
-		}
-	}
-	if len(active) == 0 {
-		return all, byWABAID, wabaID, nil
-	}
-	return active, byWABAID, wabaID, nil
+	return all, byWABAID, wabaID, err
 }
 
 func kindName(k routeKey) string {

@@ -33,18 +33,22 @@ func pairMargin(every time.Duration) time.Duration {
 
 const minPairMargin = 250 * time.Millisecond
 
+// newPairBucket is a recipient's bucket for a pair limit of one message per every, keeping
+// the sender's margin for it.
+func newPairBucket(every time.Duration) pairBucket {
+	return pairBucket{debt: pairlimit.Debt{Margin: pairMargin(every)}}
+}
+
 // readyAt is when the recipient may receive its next message.
 func (b *pairBucket) readyAt(now time.Time, every time.Duration, burst int) time.Time {
 	if b.blockedUntil.After(now) {
 		return b.blockedUntil
 	}
-	b.debt.Margin = pairMargin(every)
 	return b.debt.ReadyAt(now, every, burst)
 }
 
 // take spends one message if the recipient may receive one now.
 func (b *pairBucket) take(now time.Time, every time.Duration, burst int) bool {
-	b.debt.Margin = pairMargin(every)
 	return !b.blockedUntil.After(now) && b.debt.Take(now, every, burst)
 }
 

@@ -42,7 +42,7 @@ func TestPairBucket(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			var b pairBucket
+			b := newPairBucket(every)
 			for i, o := range tc.ops {
 				now := t0.Add(o.at)
 				var ok bool
@@ -71,7 +71,7 @@ func TestPairBucket(t *testing.T) {
 }
 
 func TestPairBucketRefusalsWaitFourToTheX(t *testing.T) {
-	var b pairBucket
+	b := newPairBucket(time.Second)
 	now := t0
 	want := []time.Duration{time.Second, 4 * time.Second, 16 * time.Second, 64 * time.Second, 256 * time.Second, 1024 * time.Second, 1024 * time.Second}
 	for i, w := range want {

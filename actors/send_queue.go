@@ -43,7 +43,7 @@ func newSendQueue(pairEvery time.Duration, pairBurst int) *sendQueue {
 func (q *sendQueue) lane(recipient string) *lane {
 	l, ok := q.lanes[recipient]
 	if !ok {
-		l = &lane{recipient: recipient}
+		l = &lane{recipient: recipient, pair: newPairBucket(q.every)}
 		q.lanes[recipient] = l
 	}
 	return l

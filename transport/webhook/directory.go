@@ -34,10 +34,12 @@ type tenantRef struct {
 type Directory struct {
 	dir persistence.Directory
 
+	// Every key maps to the tenants it names, built once per load: a lookup hands out the
+	// stored slice (shared, never written) and a webhook's routing allocates nothing.
 	mu        sync.RWMutex
-	byPhoneID map[string]tenantRef
+	byPhoneID map[string][]tenantRef
 	byWABA    map[string][]tenantRef
-	byDisplay map[string]tenantRef
+	byDisplay map[string][]tenantRef
 	loadedAt  time.Time
 	// triedAt is when a reload last started, successful or not: a store that is down is asked
 	// at most once per refreshEvery, and the copy at hand answers meanwhile.
@@ -85,9 +87,10 @@ func (d *Directory) ResolveWABA(ctx context.Context, wabaID string) ([]tenantRef
 // reload that failed, a miss answers its error again (the entry is retried, not dead-lettered)
 // without asking the store.
 func (d *Directory) resolve(ctx context.Context, kind routeKey, key string) ([]tenantRef, error) {
-	ts := d.lookup(kind, key)
+	now := d.now()
 	d.mu.RLock()
-	age, sinceTry := d.now().Sub(d.loadedAt), d.now().Sub(d.triedAt)
+	ts := d.lookupLocked(kind, key)
+	age, sinceTry := now.Sub(d.loadedAt), now.Sub(d.triedAt)
 	d.mu.RUnlock()
 	switch {
 	case len(ts) > 0 && (age < DirectoryMaxAge || sinceTry < refreshEvery):
@@ -109,20 +112,20 @@ func (d *Directory) resolve(ctx context.Context, kind routeKey, key string) ([]t
 func (d *Directory) lookup(kind routeKey, key string) []tenantRef {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	var t tenantRef
-	var ok bool
+	return d.lookupLocked(kind, key)
+}
+
+// lookupLocked is lookup for a caller holding d.mu.
+func (d *Directory) lookupLocked(kind routeKey, key string) []tenantRef {
 	switch kind {
 	case byPhoneNumberID:
-		t, ok = d.byPhoneID[key]
+		return d.byPhoneID[key]
 	case byWABAID:
 		return d.byWABA[key]
 	case byDisplayNumber:
-		t, ok = d.byDisplay[phone.Digits(key)]
+		return d.byDisplay[phone.Digits(key)]
 	}
-	if !ok {
-		return nil
-	}
-	return []tenantRef{t}
+	return nil
 }
 
 func (d *Directory) reload(ctx context.Context) error {
@@ -149,7 +152,7 @@ func (d *Directory) reload(ctx context.Context) error {
 
 // load reads the whole directory into the copy, as of start.
 func (d *Directory) load(ctx context.Context, start time.Time) error {
-	byPhone, byWABA, byDisplay := map[string]tenantRef{}, map[string][]tenantRef{}, map[string]tenantRef{}
+	byPhone, byWABA, byDisplay := map[string][]tenantRef{}, map[string][]tenantRef{}, map[string][]tenantRef{}
 	for page := 1; ; page++ {
 		ts, total, err := d.dir.ListTenants(ctx, persistence.Page{Page: page, Limit: 100})
 		if err != nil {
@@ -158,13 +161,13 @@ func (d *Directory) load(ctx context.Context, start time.Time) error {
 		for _, t := range ts {
 			ref := tenantRef{ID: t.ID, Active: t.Active}
 			if t.PhoneNumberID != "" {
-				byPhone[t.PhoneNumberID] = ref
+				byPhone[t.PhoneNumberID] = []tenantRef{ref}
 			}
 			if t.WABAID != "" {
 				byWABA[t.WABAID] = append(byWABA[t.WABAID], ref)
 			}
 			if t.DisplayPhoneNumber != "" {
-				byDisplay[phone.Digits(t.DisplayPhoneNumber)] = ref // webhooks write display numbers digits-only
+				byDisplay[phone.Digits(t.DisplayPhoneNumber)] = []tenantRef{ref} // webhooks write display numbers digits-only
 			}
 		}
 		if len(ts) == 0 || page*100 >= total {

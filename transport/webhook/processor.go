@@ -337,8 +337,7 @@ func (p *Processor) routeChange(ctx context.Context, e persistence.InboxEntry, t
 // each of their numbers at 1,000/s. Everything else — templates, account, capability — is
 // about the WABA, which several tenants (one per number) may share: each gets its copy and
 // applies it to its own state, active or not, so one reactivated later knows its account's
-// ban or templates. Before, a deactivated tenant got WABA events only when no tenant of the
-// WABA was active, and once reactivated sent as if unbanned.
+// ban or templates.
 func (p *Processor) tenantsOf(ctx context.Context, entry graph.Entry, c graph.Change, wabaID string) ([]tenantRef, routeKey, string, error) {
 	if c.Field == graph.FieldPhoneNumberQualityUpdate {
 		var v graph.PhoneNumberQualityUpdate

@@ -158,7 +158,18 @@ func (q *sendQueue) restore(it *outItem, now time.Time) {
 	}
 }
 
-// release makes a busy head sendable again from it.notBefore (a retry).
+// holdBack makes a busy head that did not go to Meta sendable again from it.notBefore (an
+// account restriction holds it), giving back the pair-limit message next spent on it: looks
+// at a held message are not messages Meta saw, and must not make the customer wait for them.
+func (q *sendQueue) holdBack(it *outItem, now time.Time) {
+	if l, ok := q.lanes[it.row.Recipient]; ok {
+		l.pair.giveBack(q.every)
+	}
+	q.release(it, now)
+}
+
+// release makes a busy head sendable again from it.notBefore (a retry: Meta saw the attempt,
+// so the pair-limit message it spent stays spent).
 func (q *sendQueue) release(it *outItem, now time.Time) {
 	l, ok := q.lanes[it.row.Recipient]
 	if !ok {

@@ -128,6 +128,32 @@ func TestSendQueueWithdrawGivesThePairMessageBack(t *testing.T) {
 	}
 }
 
+// A head held back unsent (an account restriction refuses it for now) gives its pair-limit
+// message back, so it goes as soon as it may; a head released for a retry after Meta saw it
+// keeps the message spent. Burst of one: a spent message holds the pair for an interval.
+func TestSendQueueHoldBackGivesThePairMessageBack(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		held     bool
+		wantSoon string // what may go a second later
+	}{{"held back unsent", true, "[ana0]"}, {"released for a retry", false, "[]"}} {
+		t.Run(c.name, func(t *testing.T) {
+			q := newSendQueue(6*time.Second, 1)
+			q.push(queuedItem("ana0", "+ana"), t0)
+			head := q.next(t0)
+			head.notBefore = t0.Add(time.Second)
+			if c.held {
+				q.holdBack(head, t0)
+			} else {
+				q.release(head, t0)
+			}
+			if got := drain(q, t0.Add(time.Second)); fmt.Sprint(got) != c.wantSoon {
+				t.Fatalf("a second later: %v, want %s", got, c.wantSoon)
+			}
+		})
+	}
+}
+
 // A message a cancel took out goes back where it was when the cancel is not written: after
 // the messages accepted before it, never ahead of the lane's busy head.
 func TestSendQueueRestoreKeepsTheOrder(t *testing.T) {

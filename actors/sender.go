@@ -229,7 +229,7 @@ func (s *sender) dispatch(nq *numberQueue, now time.Time) time.Time {
 			// (a reinstatement, or an earlier end, lets it go then).
 			s.d.Drain.end()
 			it.notBefore = earliest(r.Until, now.Add(s.pol.DirectoryRefresh))
-			nq.q.release(it, now)
+			nq.q.holdBack(it, now)
 			continue
 		}
 		s.book(it, nq, now)

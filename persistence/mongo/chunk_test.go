@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/event"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/switchboard/switchboard/internal/testenv"
 	"github.com/switchboard/switchboard/persistence"
@@ -68,17 +66,7 @@ func (w *updateWatcher) check(t *testing.T, command string, wantCommands int) {
 
 func TestBulkWritesAreChunked(t *testing.T) {
 	w := &updateWatcher{sizes: map[string][]int{}}
-	s, err := open(t.Context(), testenv.MongoURI(t), testenv.UniqueName("sbtest_"),
-		options.Client().SetMonitor(&event.CommandMonitor{Started: w.started}))
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_ = s.db.Drop(ctx)
-		_ = s.Close(ctx)
-	})
+	s := openMonitored(t, testenv.MongoURI(t), w.started)
 	ctx := t.Context()
 
 	entries := make([]persistence.InboxEntry, 95)

@@ -9,6 +9,7 @@ import (
 	mongodrv "go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+	"go.mongodb.org/mongo-driver/v2/mongo/writeconcern"
 	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/connstring"
 
 	"github.com/switchboard/switchboard/persistence"
@@ -75,6 +76,9 @@ func open(ctx context.Context, uri, database string, extra ...*options.ClientOpt
 		ApplyURI(uri).
 		SetConnectTimeout(connectTimeout).
 		SetServerSelectionTimeout(serverSelectionTimeout)
+	if !cs.WNumberSet && cs.WString == "" && !cs.JSet {
+		base.SetWriteConcern(durable())
+	}
 	client, err := mongodrv.Connect(append([]*options.ClientOptions{base}, extra...)...)
 	if err != nil {
 		return nil, fmt.Errorf("mongo: connect: %w", err)
@@ -97,6 +101,17 @@ func open(ctx context.Context, uri, database string, extra ...*options.ClientOpt
 		return nil, err
 	}
 	return s, nil
+}
+
+// durable is the write concern every write asks for unless the URI names one: a majority of
+// the members, each with the write in its on-disk journal. The engine acknowledges what these
+// writes keep (a webhook's 200 waits for its inbox entry, a send's 202 for its outbox row),
+// and with the server's default a standalone mongod ({w: 1}) answers once a write is in
+// memory, up to a journal commit (100 ms) before a crash could no longer take it. On a
+// replica set this is what MongoDB 5.0 and later default to anyway; FerretDB ignores it.
+func durable() *writeconcern.WriteConcern {
+	journal := true
+	return &writeconcern.WriteConcern{W: writeconcern.WCMajority, Journal: &journal}
 }
 
 func (s *Store) Directory() persistence.Directory { return directory{s} }

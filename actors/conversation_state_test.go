@@ -145,16 +145,33 @@ func TestMessagesPagesAcrossBuckets(t *testing.T) {
 		}
 	}
 	// Page 1 is the newest 20, oldest first; page 5 the oldest; page 6 empty.
-	p1, err := c.messages(1, 20)
+	p1, _, err := c.messagesBefore(100, 1, 20)
 	if err != nil || len(p1) != 20 || p1[0].WAMID != "w80" || p1[19].WAMID != "w99" {
 		t.Fatalf("page 1: %v %d", err, len(p1))
 	}
-	p5, err := c.messages(5, 20)
+	p5, _, err := c.messagesBefore(100, 5, 20)
 	if err != nil || len(p5) != 20 || p5[0].WAMID != "w0" {
 		t.Fatalf("page 5: %v", err)
 	}
-	if p6, _ := c.messages(6, 20); len(p6) != 0 {
+	if p6, _, _ := c.messagesBefore(100, 6, 20); len(p6) != 0 {
 		t.Fatalf("page 6 has %d", len(p6))
+	}
+	// Pages pinned before a position (a cursor) count from there, whatever came after it.
+	for _, tc := range []struct {
+		end, page, limit int
+		first, n, from   int
+	}{
+		{end: 30, page: 1, limit: 20, first: 10, n: 20, from: 10},
+		{end: 30, page: 2, limit: 20, first: 0, n: 10, from: 0},
+		{end: 30, page: 3, limit: 20, n: 0, from: 30},
+		{end: 5, page: 1, limit: 20, first: 0, n: 5, from: 0},
+		{end: 0, page: 1, limit: 20, n: 0, from: 0},
+		{end: 1000, page: 1, limit: 10, first: 90, n: 10, from: 90}, // beyond the end: the end
+	} {
+		got, from, err := c.messagesBefore(tc.end, tc.page, tc.limit)
+		if err != nil || len(got) != tc.n || from != tc.from || (tc.n > 0 && got[0].WAMID != fmt.Sprint("w", tc.first)) {
+			t.Fatalf("before %d page %d: %v, %d messages from %d", tc.end, tc.page, err, len(got), from)
+		}
 	}
 	// A fresh activation over the stored buckets rebuilds the dedupe index.
 	c2 := newConversation(conversationSnapshot{Summary: ConversationSummary{MessageCount: 100}}, func(seq int) ([]Message, error) { return store[seq], nil })

@@ -1,7 +1,6 @@
 package actors
 
 import (
-	"cmp"
 	"slices"
 	"strings"
 
@@ -41,6 +40,9 @@ func (x *inboxIndex) query(q *QueryConversations) ConversationPage {
 		if q.Unread != nil && (s.UnreadCount > 0) != *q.Unread {
 			continue
 		}
+		if q.After != nil && CursorOf(&s).Compare(*q.After) <= 0 {
+			continue
+		}
 		if search != "" && !strings.Contains(strings.ToLower(s.Contact.Name), search) &&
 			!strings.Contains(strings.ToLower(s.Contact.Username), search) &&
 			!(searchDigits != "" && strings.Contains(s.Contact.WaID, searchDigits)) {
@@ -48,12 +50,7 @@ func (x *inboxIndex) query(q *QueryConversations) ConversationPage {
 		}
 		hits = append(hits, s)
 	}
-	slices.SortFunc(hits, func(a, b ConversationSummary) int {
-		if c := b.LastActivityAt.Compare(a.LastActivityAt); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
+	slices.SortFunc(hits, func(a, b ConversationSummary) int { return CursorOf(&a).Compare(CursorOf(&b)) })
 	page := ConversationPage{Total: len(hits), Items: []ConversationSummary{}}
 	from := persistence.Page{Page: q.Page, Limit: q.Limit}.Skip()
 	if q.Page < 1 || q.Limit < 1 || from >= len(hits) {

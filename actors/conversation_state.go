@@ -174,8 +174,12 @@ func (c *conversation) noteSystem(m Message) {
 
 func (c *conversation) noteLast(m Message) {
 	sum := &c.s.Summary
-	if cur := sum.LastMessage; cur != nil && cur.ID != m.ID && !m.Timestamp.IsZero() && m.Timestamp.Before(cur.Timestamp) {
-		return // stored late but older than what the summary shows (out-of-order webhooks)
+	// Stored late but older than what the summary shows (out-of-order webhooks) is not the
+	// last message. Meta dates messages to the whole second, the engine its sends finer:
+	// within one second the message stored later is the newer (a customer's answer within
+	// the second of the agent's message is not older than it).
+	if cur := sum.LastMessage; cur != nil && cur.ID != m.ID && !m.Timestamp.IsZero() && m.Timestamp.Before(cur.Timestamp.Truncate(time.Second)) {
+		return
 	}
 	last := m
 	last.Content, last.Referral = nil, nil

@@ -394,3 +394,33 @@ func TestMarketingPreferenceFollowsItsTimestamp(t *testing.T) {
 		t.Fatalf("an older snapshot's opt-out held back the next update (%v)", err)
 	}
 }
+
+// Meta dates inbound messages to the whole second, the engine its sends to the nanosecond:
+// a customer's answer within the second of the agent's message (an auto-reply, a quick
+// tap) came out "older" than it, and the inbox kept showing the agent's message as the
+// conversation's last, as if the customer had not answered.
+func TestAnswerWithinTheSecondOfASendIsTheLastMessage(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		sentAt   time.Time
+		answerAt time.Time
+		wantLast string
+	}{
+		{"same second", t0.Add(700 * time.Millisecond), t0, "answer"},
+		{"next second", t0.Add(700 * time.Millisecond), t0.Add(time.Second), "answer"},
+		{"a late webhook of an earlier second", t0.Add(700 * time.Millisecond), t0.Add(-time.Second), "o1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newTestConversation()
+			if !c.addOutbound(Message{ID: "o1", Type: "text", Text: "Can I help?", Timestamp: tc.sentAt}, tc.sentAt) {
+				t.Fatal("not added")
+			}
+			if _, err := c.deliver(&Deliver{Contact: Contact{WaID: "5511987654321"}, Messages: []Message{inbound("answer", tc.answerAt)}}, tc.sentAt); err != nil {
+				t.Fatal(err)
+			}
+			if got := c.s.Summary.LastMessage.ID; got != tc.wantLast {
+				t.Fatalf("last message %q, want %q", got, tc.wantLast)
+			}
+		})
+	}
+}

@@ -28,7 +28,7 @@ func (x *inboxIndex) upsert(s ConversationSummary) bool {
 
 func (x *inboxIndex) query(q *QueryConversations) ConversationPage {
 	search := strings.ToLower(strings.TrimSpace(q.Search))
-	searchDigits := strings.TrimPrefix(search, "+")
+	searchDigits := phoneDigits(search)
 	var hits []ConversationSummary
 	for _, s := range x.byID {
 		if q.Status != "" && s.Status != q.Status {
@@ -58,4 +58,19 @@ func (x *inboxIndex) query(q *QueryConversations) ConversationPage {
 	}
 	page.Items = hits[from:min(len(hits), from+q.Limit)]
 	return page
+}
+
+// phoneDigits is the digits of a search written as a phone number ("+55 11 98765-4321",
+// "(555) 012-3456"), which match a contact's wa_id; "" when the search is not one.
+func phoneDigits(search string) string {
+	var b strings.Builder
+	for _, r := range search {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case !strings.ContainsRune(" +-().", r):
+			return ""
+		}
+	}
+	return b.String()
 }

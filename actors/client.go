@@ -88,8 +88,8 @@ func (c *Client) Conversation(ctx context.Context, tenantID, contactKey string) 
 }
 
 // Messages returns a page of a conversation's messages.
-func (c *Client) Messages(ctx context.Context, tenantID, contactKey string, page, limit int) (*MessagePage, error) {
-	return call[MessagePage](ctx, c, KindConversation, ConversationIdentity(tenantID, contactKey), &ListMessages{Page: page, Limit: limit})
+func (c *Client) Messages(ctx context.Context, tenantID, contactKey string, q ListMessages) (*MessagePage, error) {
+	return call[MessagePage](ctx, c, KindConversation, ConversationIdentity(tenantID, contactKey), &q)
 }
 
 // Message finds one of a conversation's recent messages by our id or its wamid.

@@ -169,16 +169,20 @@ func (g *conversationGrain) handle(c *cluster.Context, msg any) {
 	case *GetConversation:
 		c.Reply().Send(g.summary())
 	case *ListMessages:
-		if m.Page < 1 || m.Limit < 1 || m.Limit > 100 {
-			c.Reply().Fail(FailureInvalid, "page must be ≥ 1 and limit 1..100")
+		if m.Page < 1 || m.Limit < 1 || m.Limit > 100 || (m.Before != nil && *m.Before < 0) {
+			c.Reply().Fail(FailureInvalid, "page must be ≥ 1, limit 1..100 and before ≥ 0")
 			return
 		}
-		msgs, err := g.conv.messages(m.Page, m.Limit)
+		end := g.conv.log.count
+		if m.Before != nil {
+			end = min(end, *m.Before)
+		}
+		msgs, from, err := g.conv.messagesBefore(end, m.Page, m.Limit)
 		if err != nil {
 			g.fail(c, err)
 			return
 		}
-		c.Reply().Send(&MessagePage{Messages: msgs, Total: g.conv.log.count})
+		c.Reply().Send(&MessagePage{Messages: msgs, Total: end, From: from})
 	case *GetMessage:
 		found, ok, err := g.conv.log.find(m.ID, lookupWindow)
 		if err != nil {

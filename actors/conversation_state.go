@@ -174,8 +174,12 @@ func (c *conversation) noteSystem(m Message) {
 
 func (c *conversation) noteLast(m Message) {
 	sum := &c.s.Summary
-	if cur := sum.LastMessage; cur != nil && cur.ID != m.ID && !m.Timestamp.IsZero() && m.Timestamp.Before(cur.Timestamp) {
-		return // stored late but older than what the summary shows (out-of-order webhooks)
+	// Stored late but older than what the summary shows (out-of-order webhooks) is not the
+	// last message. Meta dates messages to the whole second, the engine its sends finer:
+	// within one second the message stored later is the newer (a customer's answer within
+	// the second of the agent's message is not older than it).
+	if cur := sum.LastMessage; cur != nil && cur.ID != m.ID && !m.Timestamp.IsZero() && m.Timestamp.Before(cur.Timestamp.Truncate(time.Second)) {
+		return
 	}
 	last := m
 	last.Content, last.Referral = nil, nil
@@ -472,15 +476,17 @@ func (c *conversation) assign(agentID string) bool {
 	return true
 }
 
-// messages returns page (1 = newest) of limit messages, oldest first within the page.
-func (c *conversation) messages(page, limit int) ([]Message, error) {
+// messagesBefore returns page (1 = newest) of limit messages among those before position end
+// (the message count, or a cursor below it), oldest first within the page, and the position
+// of the page's first message (end when the page is empty).
+func (c *conversation) messagesBefore(end, page, limit int) ([]Message, int, error) {
+	end = min(end, c.log.count)
 	skip := persistence.Page{Page: page, Limit: limit}.Skip()
-	if page < 1 || limit < 1 || skip >= c.log.count {
-		return []Message{}, nil
+	if page < 1 || limit < 1 || end < 1 || skip >= end {
+		return []Message{}, end, nil
 	}
-	to := c.log.count - skip
-	if to <= 0 {
-		return []Message{}, nil
-	}
-	return c.log.page(max(0, to-limit), to)
+	to := end - skip
+	from := max(0, to-limit)
+	msgs, err := c.log.page(from, to)
+	return msgs, from, err
 }

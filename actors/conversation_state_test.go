@@ -145,16 +145,33 @@ func TestMessagesPagesAcrossBuckets(t *testing.T) {
 		}
 	}
 	// Page 1 is the newest 20, oldest first; page 5 the oldest; page 6 empty.
-	p1, err := c.messages(1, 20)
+	p1, _, err := c.messagesBefore(100, 1, 20)
 	if err != nil || len(p1) != 20 || p1[0].WAMID != "w80" || p1[19].WAMID != "w99" {
 		t.Fatalf("page 1: %v %d", err, len(p1))
 	}
-	p5, err := c.messages(5, 20)
+	p5, _, err := c.messagesBefore(100, 5, 20)
 	if err != nil || len(p5) != 20 || p5[0].WAMID != "w0" {
 		t.Fatalf("page 5: %v", err)
 	}
-	if p6, _ := c.messages(6, 20); len(p6) != 0 {
+	if p6, _, _ := c.messagesBefore(100, 6, 20); len(p6) != 0 {
 		t.Fatalf("page 6 has %d", len(p6))
+	}
+	// Pages pinned before a position (a cursor) count from there, whatever came after it.
+	for _, tc := range []struct {
+		end, page, limit int
+		first, n, from   int
+	}{
+		{end: 30, page: 1, limit: 20, first: 10, n: 20, from: 10},
+		{end: 30, page: 2, limit: 20, first: 0, n: 10, from: 0},
+		{end: 30, page: 3, limit: 20, n: 0, from: 30},
+		{end: 5, page: 1, limit: 20, first: 0, n: 5, from: 0},
+		{end: 0, page: 1, limit: 20, n: 0, from: 0},
+		{end: 1000, page: 1, limit: 10, first: 90, n: 10, from: 90}, // beyond the end: the end
+	} {
+		got, from, err := c.messagesBefore(tc.end, tc.page, tc.limit)
+		if err != nil || len(got) != tc.n || from != tc.from || (tc.n > 0 && got[0].WAMID != fmt.Sprint("w", tc.first)) {
+			t.Fatalf("before %d page %d: %v, %d messages from %d", tc.end, tc.page, err, len(got), from)
+		}
 	}
 	// A fresh activation over the stored buckets rebuilds the dedupe index.
 	c2 := newConversation(conversationSnapshot{Summary: ConversationSummary{MessageCount: 100}}, func(seq int) ([]Message, error) { return store[seq], nil })
@@ -375,5 +392,35 @@ func TestMarketingPreferenceFollowsItsTimestamp(t *testing.T) {
 		func(seq int) ([]Message, error) { return nil, errors.New("nothing stored") })
 	if _, err := c.deliver(&Deliver{Preferences: []PreferenceUpdate{pref("resume", t1)}}, t0); err != nil || c.s.Summary.Contact.MarketingOptOut {
 		t.Fatalf("an older snapshot's opt-out held back the next update (%v)", err)
+	}
+}
+
+// Meta dates inbound messages to the whole second, the engine its sends to the nanosecond:
+// a customer's answer within the second of the agent's message (an auto-reply, a quick
+// tap) came out "older" than it, and the inbox kept showing the agent's message as the
+// conversation's last, as if the customer had not answered.
+func TestAnswerWithinTheSecondOfASendIsTheLastMessage(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		sentAt   time.Time
+		answerAt time.Time
+		wantLast string
+	}{
+		{"same second", t0.Add(700 * time.Millisecond), t0, "answer"},
+		{"next second", t0.Add(700 * time.Millisecond), t0.Add(time.Second), "answer"},
+		{"a late webhook of an earlier second", t0.Add(700 * time.Millisecond), t0.Add(-time.Second), "o1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newTestConversation()
+			if !c.addOutbound(Message{ID: "o1", Type: "text", Text: "Can I help?", Timestamp: tc.sentAt}, tc.sentAt) {
+				t.Fatal("not added")
+			}
+			if _, err := c.deliver(&Deliver{Contact: Contact{WaID: "5511987654321"}, Messages: []Message{inbound("answer", tc.answerAt)}}, tc.sentAt); err != nil {
+				t.Fatal(err)
+			}
+			if got := c.s.Summary.LastMessage.ID; got != tc.wantLast {
+				t.Fatalf("last message %q, want %q", got, tc.wantLast)
+			}
+		})
 	}
 }

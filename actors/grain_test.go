@@ -61,7 +61,7 @@ func TestGrainsPersistAcrossPassivationAndRestart(t *testing.T) {
 	}
 
 	time.Sleep(300 * time.Millisecond) // passivate
-	page, err := client.Messages(ctx, tenantA, "5511987654321", 1, 20)
+	page, err := client.Messages(ctx, tenantA, "5511987654321", ListMessages{Page: 1, Limit: 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func TestWriteBehindRecordSurvivesAGracefulStop(t *testing.T) {
 	store2 := openStore(t, dir)
 	defer store2.Close(ctx)
 	client2 := startGrains(t, store2, time.Minute)
-	page, err := client2.Messages(ctx, tenantA, waID, 1, 10)
+	page, err := client2.Messages(ctx, tenantA, waID, ListMessages{Page: 1, Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package actors
 
 import (
-	"cmp"
 	"slices"
 	"strings"
 
@@ -29,7 +28,7 @@ func (x *inboxIndex) upsert(s ConversationSummary) bool {
 
 func (x *inboxIndex) query(q *QueryConversations) ConversationPage {
 	search := strings.ToLower(strings.TrimSpace(q.Search))
-	searchDigits := strings.TrimPrefix(search, "+")
+	searchDigits := phoneDigits(search)
 	var hits []ConversationSummary
 	for _, s := range x.byID {
 		if q.Status != "" && s.Status != q.Status {
@@ -41,6 +40,9 @@ func (x *inboxIndex) query(q *QueryConversations) ConversationPage {
 		if q.Unread != nil && (s.UnreadCount > 0) != *q.Unread {
 			continue
 		}
+		if q.After != nil && CursorOf(&s).Compare(*q.After) <= 0 {
+			continue
+		}
 		if search != "" && !strings.Contains(strings.ToLower(s.Contact.Name), search) &&
 			!strings.Contains(strings.ToLower(s.Contact.Username), search) &&
 			!(searchDigits != "" && strings.Contains(s.Contact.WaID, searchDigits)) {
@@ -48,12 +50,7 @@ func (x *inboxIndex) query(q *QueryConversations) ConversationPage {
 		}
 		hits = append(hits, s)
 	}
-	slices.SortFunc(hits, func(a, b ConversationSummary) int {
-		if c := b.LastActivityAt.Compare(a.LastActivityAt); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
+	slices.SortFunc(hits, func(a, b ConversationSummary) int { return CursorOf(&a).Compare(CursorOf(&b)) })
 	page := ConversationPage{Total: len(hits), Items: []ConversationSummary{}}
 	from := persistence.Page{Page: q.Page, Limit: q.Limit}.Skip()
 	if q.Page < 1 || q.Limit < 1 || from >= len(hits) {
@@ -61,4 +58,19 @@ func (x *inboxIndex) query(q *QueryConversations) ConversationPage {
 	}
 	page.Items = hits[from:min(len(hits), from+q.Limit)]
 	return page
+}
+
+// phoneDigits is the digits of a search written as a phone number ("+55 11 98765-4321",
+// "(555) 012-3456"), which match a contact's wa_id; "" when the search is not one.
+func phoneDigits(search string) string {
+	var b strings.Builder
+	for _, r := range search {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case !strings.ContainsRune(" +-().", r):
+			return ""
+		}
+	}
+	return b.String()
 }

@@ -84,16 +84,22 @@ type DeliverResult struct {
 type GetConversation struct{}
 
 // ListMessages asks for one page of messages: page 1 is the newest Limit messages; each page
-// is ordered oldest to newest.
+// is ordered oldest to newest. Before, when set, pins the pages to the messages older than
+// that position (a cursor: MessagePage.From of the page shown last), so messages arriving
+// meanwhile do not shift them.
 type ListMessages struct {
-	Page  int `json:"page"`
-	Limit int `json:"limit"`
+	Page   int  `json:"page"`
+	Limit  int  `json:"limit"`
+	Before *int `json:"before,omitempty"`
 }
 
-// MessagePage is a page of messages and the conversation's message count.
+// MessagePage is a page of messages and how many messages the pages are counted over: the
+// conversation's message count, or the messages before ListMessages.Before. From is the
+// position of the page's first message (the cursor of the page after it).
 type MessagePage struct {
 	Messages []Message `json:"messages"`
 	Total    int       `json:"total"`
+	From     int       `json:"from"`
 }
 
 // GetMessage asks a conversation for one of its recent messages (lookupWindow), named by
@@ -172,8 +178,11 @@ type QueryConversations struct {
 	// Unread: nil = any, true = only with unread messages, false = only without.
 	Unread *bool  `json:"unread,omitempty"`
 	Search string `json:"search,omitempty"`
-	Page   int    `json:"page"`
-	Limit  int    `json:"limit"`
+	// After, when set, lists only the conversations the inbox order puts after it (a cursor:
+	// the last conversation of the page shown before), and pages count from there.
+	After *InboxCursor `json:"after,omitempty"`
+	Page  int          `json:"page"`
+	Limit int          `json:"limit"`
 }
 
 // ConversationPage is one page of summaries and the total matching.

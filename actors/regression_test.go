@@ -42,7 +42,7 @@ func TestReadingMessagesWhileStatusesApplyIsRaceFree(t *testing.T) {
 			return
 		default:
 		}
-		p, err := client.Messages(ctx, tenantA, customer, 1, 20)
+		p, err := client.Messages(ctx, tenantA, customer, ListMessages{Page: 1, Limit: 20})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -355,7 +355,7 @@ func (r *senderRig) row(t *testing.T, id string) persistence.OutboxMessage {
 
 func (r *senderRig) message(t *testing.T, tenantID, id string) Message {
 	t.Helper()
-	page, err := r.client.Messages(t.Context(), tenantID, customer, 1, 100)
+	page, err := r.client.Messages(t.Context(), tenantID, customer, ListMessages{Page: 1, Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -882,7 +882,7 @@ func TestSenderExpiresAMessageQueuedTooLong(t *testing.T) {
 		}
 	}
 	waitFor(t, "the conversation shows it failed", func() bool {
-		page, err := r.client.Messages(ctx, tenant, customer, 1, 20)
+		page, err := r.client.Messages(ctx, tenant, customer, ListMessages{Page: 1, Limit: 20})
 		if err != nil {
 			return false
 		}

@@ -37,7 +37,7 @@ func TestDeliveryWithAnUnstorableTimeIsRefused(t *testing.T) {
 	if r, err := client.Deliver(ctx, user, ok); err != nil || r.Added != 1 {
 		t.Fatalf("the next delivery: %v %+v", err, r)
 	}
-	if page, err := client.Messages(ctx, tenantA, user, 1, 10); err != nil || page.Total != 1 {
+	if page, err := client.Messages(ctx, tenantA, user, ListMessages{Page: 1, Limit: 10}); err != nil || page.Total != 1 {
 		t.Fatalf("messages: %v %+v", err, page)
 	}
 }

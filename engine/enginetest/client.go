@@ -39,6 +39,8 @@ type Envelope struct {
 	Pagination *struct {
 		Total, Page, Limit, Pages int
 		HasNext, HasPrev          bool
+		// NextBefore is the cursor of the next page (?before=), when there is one.
+		NextBefore string
 	} `json:"pagination"`
 	Error *struct {
 		Code    string `json:"code"`

@@ -20,6 +20,10 @@ type Pagination struct {
 	Pages   int  `json:"pages"`
 	HasNext bool `json:"hasNext"`
 	HasPrev bool `json:"hasPrev"`
+	// NextBefore is the cursor of the page after this one, for lists that take ?before=
+	// (API.md: "cursor parameters may be added"): unlike page numbers, it does not shift when
+	// items arrive or move between two requests. Absent on the last page.
+	NextBefore string `json:"nextBefore,omitempty"`
 }
 
 // NewPagination computes the pagination member for total rows seen through p.

@@ -78,6 +78,11 @@ func (s *Server) listConversations(ctx *fasthttp.RequestCtx, c context.Context) 
 	default:
 		details = append(details, httpx.Detail{Field: "unread", Message: "must be true or false"})
 	}
+	after, bad := inboxCursor(ctx)
+	if bad != nil {
+		details = append(details, *bad)
+	}
+	q.After = after
 	if v := strings.TrimSpace(string(args.Peek("search"))); v != "" {
 		if utf8.RuneCountInString(v) > 100 {
 			details = append(details, httpx.Detail{Field: "search", Message: "must be at most 100 characters"})
@@ -102,7 +107,11 @@ func (s *Server) listConversations(ctx *fasthttp.RequestCtx, c context.Context) 
 	for i, it := range res.Items {
 		views[i] = viewConversation(it, now)
 	}
-	httpx.List(ctx, "Conversations", views, httpx.NewPagination(res.Total, page))
+	pagination := httpx.NewPagination(res.Total, page)
+	if n := len(res.Items); n > 0 && pagination.HasNext {
+		pagination.NextBefore = encodeInboxCursor(&res.Items[n-1])
+	}
+	httpx.List(ctx, "Conversations", views, pagination)
 }
 
 // conversationOf resolves the :id parameter to a conversation the caller may see. Ids of
@@ -243,15 +252,21 @@ func (s *Server) listMessages(ctx *fasthttp.RequestCtx, c context.Context) {
 		s.fail(ctx, err)
 		return
 	}
-	page, err := pageOf(ctx)
+	page, details := pageDetails(ctx)
+	before, bad := messageCursor(ctx)
+	if bad != nil {
+		details = append(details, *bad)
+	}
+	if len(details) > 0 {
+		s.fail(ctx, httpx.Validation(details...))
+		return
+	}
+	res, err := s.opts.Actors.Messages(c, tenantID, key, actors.ListMessages{Page: page.Page, Limit: page.Limit, Before: before})
 	if err != nil {
 		s.fail(ctx, err)
 		return
 	}
-	res, err := s.opts.Actors.Messages(c, tenantID, key, page.Page, page.Limit)
-	if err != nil {
-		s.fail(ctx, err)
-		return
-	}
-	httpx.List(ctx, "Messages", res.Messages, httpx.NewPagination(res.Total, page))
+	pagination := httpx.NewPagination(res.Total, page)
+	pagination.NextBefore = nextMessageCursor(res)
+	httpx.List(ctx, "Messages", res.Messages, pagination)
 }

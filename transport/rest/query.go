@@ -12,6 +12,15 @@ import (
 // pageOf reads ?page= (1..persistence.MaxPage, default 1) and ?limit= (1..100, default 20); out-of-range or
 // non-numeric values are a 400 naming the parameter, never silently clamped.
 func pageOf(ctx *fasthttp.RequestCtx) (persistence.Page, error) {
+	p, details := pageDetails(ctx)
+	if len(details) > 0 {
+		return p, httpx.Validation(details...)
+	}
+	return p, nil
+}
+
+// pageDetails is pageOf with its complaints, for handlers that check more parameters.
+func pageDetails(ctx *fasthttp.RequestCtx) (persistence.Page, []httpx.Detail) {
 	p := persistence.Page{Page: 1, Limit: 20}
 	var details []httpx.Detail
 	if v := ctx.QueryArgs().Peek("page"); v != nil {
@@ -28,8 +37,5 @@ func pageOf(ctx *fasthttp.RequestCtx) (persistence.Page, error) {
 		}
 		p.Limit = n
 	}
-	if len(details) > 0 {
-		return p, httpx.Validation(details...)
-	}
-	return p, nil
+	return p, details
 }

@@ -18,7 +18,10 @@ const (
 // canceled means the API canceled it while it was queued, so the engine never sends it; it
 // ranks below Meta's statuses because one can only come from Meta having the message after
 // all (a message reconciliation judged unsent), and then the customer has it.
-// Inbound messages are received, then read once an agent reads the conversation.
+// Inbound messages are received and stay so: what the agents have not read is the
+// conversation's unreadCount, which reading the conversation zeroes (it also sends Meta a
+// read receipt for the last inbound message, which marks the earlier ones read at Meta). A
+// per-message read would rewrite every unread message's stored bucket for no reader.
 const (
 	StatusQueued    = "queued"
 	StatusUnknown   = "unknown"

@@ -64,6 +64,7 @@ func (c *conversation) deliver(d *Deliver, now time.Time) (DeliverResult, error)
 	}
 	for _, p := range d.Preferences {
 		c.updatePreference(p)
+		c.noteFirstActivity(p.Timestamp, now)
 	}
 	for _, m := range d.Messages {
 		added, err := c.addInbound(m, now)
@@ -104,6 +105,19 @@ func (c *conversation) updateContact(in Contact) {
 	}
 	if ct.UserID == "" && in.UserID != "" {
 		ct.UserID = in.UserID
+	}
+}
+
+// noteFirstActivity dates a conversation that has no activity yet by an event that is not a
+// message (a user_preferences update: the customer tapped stop or resume), Meta's time or
+// else now: without it a conversation opened by such an event showed lastActivityAt
+// 0001-01-01 in the inbox. Messages date it as before (noteLast).
+func (c *conversation) noteFirstActivity(at, now time.Time) {
+	if sum := &c.s.Summary; sum.LastActivityAt.IsZero() {
+		if at.IsZero() {
+			at = now
+		}
+		sum.LastActivityAt = at
 	}
 }
 

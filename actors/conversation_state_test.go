@@ -386,6 +386,21 @@ func TestMarketingPreferenceFollowsItsTimestamp(t *testing.T) {
 			}
 		})
 	}
+	// A conversation opened by a preference is dated by it (Meta's time, else the delivery's),
+	// not year 1; a later message dates it as usual.
+	for _, at := range []time.Time{t1, {}} {
+		c := newTestConversation()
+		if _, err := c.deliver(&Deliver{Contact: Contact{WaID: "5511987654321"}, Preferences: []PreferenceUpdate{pref("stop", at)}}, t2); err != nil {
+			t.Fatal(err)
+		}
+		want := at
+		if at.IsZero() {
+			want = t2
+		}
+		if got := c.s.Summary.LastActivityAt; !got.Equal(want) {
+			t.Fatalf("preference at %v: lastActivityAt %v, want %v", at, got, want)
+		}
+	}
 	// A snapshot saved before the preference's time was kept cannot tell how old its opt-out
 	// is: the next update applies.
 	c := newConversation(conversationSnapshot{Summary: ConversationSummary{ID: "t_1", Contact: Contact{WaID: "5511987654321", MarketingOptOut: true}}},

@@ -111,3 +111,34 @@ func (r *RateRule) UnmarshalText(text []byte) error {
 func (r RateRule) String() string { return fmt.Sprintf("%d/%s", r.Limit, r.Window) }
 
 func joinHostPort(host string, port int) string { return net.JoinHostPort(host, strconv.Itoa(port)) }
+
+// ConnLimit is MAX_CONNS_PER_IP: "auto", 0 (off) or a number of connections.
+type ConnLimit int
+
+// AutoConnLimit is "auto": DefaultConnsPerIP without TRUST_PROXY, off behind proxies.
+const AutoConnLimit ConnLimit = -1
+
+// DefaultConnsPerIP is what "auto" bounds a client address to when clients reach the engine
+// directly: above what a browser (6 per origin) or an API client's pool needs, even for an
+// office behind one NAT address, and low enough that one address cannot take the server's
+// 16,000 connections (or, declaring 3 MiB webhook bodies, 48 GB of memory).
+const DefaultConnsPerIP = 512
+
+// maxConnsPerIP is the server's own bound on connections (fasthttp's Concurrency): a
+// larger per-address bound would bound nothing.
+const maxConnsPerIP = 16_000
+
+// UnmarshalText parses auto or a number of connections (0 turns the bound off).
+func (l *ConnLimit) UnmarshalText(text []byte) error {
+	s := strings.TrimSpace(string(text))
+	if strings.EqualFold(s, "auto") {
+		*l = AutoConnLimit
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > maxConnsPerIP {
+		return fmt.Errorf("%q is not auto or a number of connections from 0 (off) to %d", s, maxConnsPerIP)
+	}
+	*l = ConnLimit(n)
+	return nil
+}

@@ -203,6 +203,7 @@ func (e *Engine) Start() error {
 	if err != nil {
 		return fmt.Errorf("engine: listen on %s: %w", e.cfg.ListenAddr(), err)
 	}
+	ln = edge.LimitConnsPerIP(ln, e.cfg.ConnsPerIP(), e.log)
 	e.ln = ln
 	if e.cfg.WebhookProcess {
 		e.processor.Start()

@@ -90,6 +90,13 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"encryption key length", "ENCRYPTION_KEY", "abcd", "ENCRYPTION_KEY: must be 64 hex characters"},
 		{"rate", "RATE_LIMIT_API", "100 per minute", "RATE_LIMIT_API:"},
 		{"rate zero", "RATE_LIMIT_SEND", "0/1m", "RATE_LIMIT_SEND:"},
+		// A window the limiter cannot enforce passed here, and start-up then panicked naming
+		// the rule "api" instead of the variable.
+		{"rate window under a second", "RATE_LIMIT_API", "10/500us", "RATE_LIMIT_API: window 500µs is under a second"},
+		{"days past what a Duration holds", "RATE_LIMIT_AUTH", "10/300000d", "RATE_LIMIT_AUTH:"},
+		{"rate beyond the Redis script's exact range", "RATE_LIMIT_AUTH_FAILURES", "100000000/1000h", "RATE_LIMIT_AUTH_FAILURES: 100000000 per 1000h0m0s"},
+		{"login account window", "RATE_LIMIT_LOGIN_ACCOUNT", "5/10ms", "RATE_LIMIT_LOGIN_ACCOUNT:"},
+		{"send window", "RATE_LIMIT_SEND", "5/0.2s", "RATE_LIMIT_SEND:"},
 		{"size", "API_BODY_LIMIT", "huge", "API_BODY_LIMIT:"},
 		{"webhook below Meta max", "WEBHOOK_BODY_LIMIT", "1MiB", "WEBHOOK_BODY_LIMIT:"},
 		{"mongo scheme", "MONGODB_URI", "postgres://x", "MONGODB_URI: must start with mongodb://"},

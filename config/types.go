@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"strconv"
 	"strings"
@@ -12,13 +13,17 @@ import (
 // Node.js platform.
 type Duration time.Duration
 
+// maxDays is the most days a time.Duration holds (about 292 years): more would wrap around
+// to a negative or an arbitrary positive duration.
+const maxDays = int(math.MaxInt64 / int64(24*time.Hour))
+
 // UnmarshalText parses "7d", "12h", "90m", "1h30m".
 func (d *Duration) UnmarshalText(b []byte) error {
 	s := strings.TrimSpace(string(b))
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := strconv.Atoi(days)
-		if err != nil || n < 0 {
-			return fmt.Errorf("%q is not a number of days", s)
+		if err != nil || n < 0 || n > maxDays {
+			return fmt.Errorf("%q is not a number of days (0..%d)", s, maxDays)
 		}
 		*d = Duration(time.Duration(n) * 24 * time.Hour)
 		return nil

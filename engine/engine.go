@@ -182,6 +182,7 @@ func (e *Engine) wire(ctx context.Context) error {
 		WriteTimeout:    30 * time.Second,
 		IdleTimeout:     2 * time.Minute,
 		CloseOnShutdown: true,
+		// The listener refuses beyond it first (edge.LimitConns in Start), in the envelope.
 		// Must stay below the process's open-file limit, leaving room for the store, Redis
 		// and cluster sockets. Nothing here sets that limit: Go raises the soft nofile limit
 		// to the hard one at start, so the machine's hard limit must exceed this (the
@@ -203,7 +204,7 @@ func (e *Engine) Start() error {
 	if err != nil {
 		return fmt.Errorf("engine: listen on %s: %w", e.cfg.ListenAddr(), err)
 	}
-	ln = edge.LimitConnsPerIP(ln, e.cfg.ConnsPerIP(), e.log)
+	ln = edge.LimitConns(ln, edge.ConnLimits{Total: e.http.Concurrency, PerIP: e.cfg.ConnsPerIP()}, e.log)
 	e.ln = ln
 	if e.cfg.WebhookProcess {
 		e.processor.Start()

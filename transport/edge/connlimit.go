@@ -12,46 +12,59 @@ import (
 	"github.com/switchboard/switchboard/transport/httpx"
 )
 
-// connRefusedRetryAfter is the Retry-After of a refused connection: one of the client's
-// other connections closing frees a place, which is a matter of seconds for a client that
-// is not holding them on purpose.
+// connRefusedRetryAfter is the Retry-After of a refused connection: another connection
+// closing frees a place, which is a matter of seconds for clients not holding them on
+// purpose.
 const connRefusedRetryAfter = 1
 
 // connRefusedWriteTimeout bounds the write of the refusal, which runs in the accept loop.
 const connRefusedWriteTimeout = time.Second
 
-// LimitConnsPerIP wraps ln so that one client address holds at most max open connections
-// (an IPv6 address counted by its /64, as rate limits count it: one subscriber is given a
-// whole /64). A connection beyond it is answered 429 rate_limited with Retry-After in the
-// JSON envelope and closed, and ln goes on accepting.
+// ConnLimits bounds the open connections of a listener (LimitConns); a bound ≤ 0 is none.
+type ConnLimits struct {
+	// Total is the server's bound. Set fasthttp.Server.Concurrency to the same number: the
+	// listener counts a connection until it is closed, fasthttp until just before, so this
+	// one refuses first, in the envelope, where fasthttp would answer plain text.
+	Total int
+	// PerIP is one client address's share (an IPv6 address counted by its /64, as rate
+	// limits count it: one subscriber is given a whole /64).
+	PerIP int
+}
+
+// LimitConns wraps ln so that it holds at most limits.Total open connections, at most
+// limits.PerIP of them from one address. A connection beyond the total is answered 503
+// service_unavailable, one beyond its address's share 429 rate_limited, both with
+// Retry-After in the JSON envelope, and closed; ln goes on accepting.
 //
-// Why: the server's Concurrency is shared by everyone, and a connection costs memory from
-// its headers on (fasthttp makes room for a body's whole declared length before reading
-// it: a request declaring the webhook's 3 MiB holds 3 MiB until it completes or times out).
-// Without a per-address bound one client opening connections and trickling bytes (a
-// slowloris) takes every slot and gigabytes of memory, and Meta's webhooks are refused.
+// Why the share: the server's connections are shared by everyone, and a connection costs
+// memory from its headers on (fasthttp makes room for a body's whole declared length before
+// reading it: a request declaring the webhook's 3 MiB holds 3 MiB until it completes or
+// times out). Without a per-address bound one client opening connections and trickling
+// bytes (a slowloris) takes every slot and gigabytes of memory, and Meta's webhooks are
+// refused.
 //
-// The address is the connection's peer. Behind proxies that is a proxy, so the bound
-// belongs in front of them, not here. max ≤ 0 returns ln unchanged.
-func LimitConnsPerIP(ln net.Listener, max int, logger *slog.Logger) net.Listener {
-	if max <= 0 {
+// The address is the connection's peer. Behind proxies that is a proxy, so the per-address
+// bound belongs in front of them, not here. With no bound ln is returned unchanged.
+func LimitConns(ln net.Listener, limits ConnLimits, logger *slog.Logger) net.Listener {
+	if limits.Total <= 0 && limits.PerIP <= 0 {
 		return ln
 	}
-	return &connLimitListener{Listener: ln, max: max, open: make(map[string]int), log: logger}
+	return &connLimitListener{Listener: ln, limits: limits, perIP: make(map[string]int), log: logger}
 }
 
 type connLimitListener struct {
 	net.Listener
-	max int
-	log *slog.Logger
+	limits ConnLimits
+	log    *slog.Logger
 
-	mu   sync.Mutex
-	open map[string]int // open connections per address; an address with none has no entry
+	mu    sync.Mutex
+	total int
+	perIP map[string]int // open connections per address; an address with none has no entry
 
 	lastLogged time.Time // guarded by mu: refusals are logged at most every 10 s
 }
 
-// Accept returns the next connection its address has room for; it refuses the others itself.
+// Accept returns the next connection there is room for; it refuses the others itself.
 func (l *connLimitListener) Accept() (net.Conn, error) {
 	for {
 		c, err := l.Listener.Accept()
@@ -59,42 +72,54 @@ func (l *connLimitListener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		key := connKey(c.RemoteAddr())
-		if l.admit(key) {
+		refused := l.admit(key)
+		if refused == nil {
 			return &limitedConn{Conn: c, release: func() { l.release(key) }}, nil
 		}
 		_ = c.SetWriteDeadline(time.Now().Add(connRefusedWriteTimeout))
-		_, _ = c.Write(refusal(http.StatusTooManyRequests, httpx.CodeRateLimited,
-			"Too many open connections from your address", connRefusedRetryAfter))
+		_, _ = c.Write(refusal(refused))
 		_ = c.Close()
 	}
 }
 
-func (l *connLimitListener) admit(key string) bool {
+// admit takes a place for a connection from key, or returns the error to refuse it with.
+func (l *connLimitListener) admit(key string) *httpx.Error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.open[key] < l.max {
-		l.open[key]++
-		return true
+	var e *httpx.Error
+	switch {
+	case l.limits.Total > 0 && l.total >= l.limits.Total:
+		e = httpx.NewError(http.StatusServiceUnavailable, httpx.CodeUnavailable,
+			"The server is at its connection limit; retry shortly")
+	case l.limits.PerIP > 0 && l.perIP[key] >= l.limits.PerIP:
+		e = httpx.NewError(http.StatusTooManyRequests, httpx.CodeRateLimited,
+			"Too many open connections from your address")
+	default:
+		l.total++
+		l.perIP[key]++
+		return nil
 	}
+	e.RetryAfterSeconds = connRefusedRetryAfter
 	if now := time.Now(); now.Sub(l.lastLogged) >= limiterErrorLogEvery {
 		l.lastLogged = now
-		l.log.Warn("connection refused: too many open connections from one address (logged at most every 10 s)",
-			"remote", key, "max_conns_per_ip", l.max)
+		l.log.Warn("connection refused (logged at most every 10 s)", "reason", e.Message, "remote", key,
+			"open", l.total, "max_conns", l.limits.Total, "max_conns_per_ip", l.limits.PerIP)
 	}
-	return false
+	return e
 }
 
 func (l *connLimitListener) release(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.open[key] <= 1 {
-		delete(l.open, key) // the map holds addresses with open connections only
+	l.total--
+	if l.perIP[key] <= 1 {
+		delete(l.perIP, key) // the map holds addresses with open connections only
 		return
 	}
-	l.open[key]--
+	l.perIP[key]--
 }
 
-// limitedConn gives its address's place back once, however often it is closed.
+// limitedConn gives its place back once, however often it is closed.
 type limitedConn struct {
 	net.Conn
 	once    sync.Once
@@ -119,14 +144,12 @@ func connKey(addr net.Addr) string {
 	return limitKey(host)
 }
 
-// refusal renders an error answer, envelope, request id and security headers included, for
-// a connection refused before any request was read, and asks the client to close.
-func refusal(status int, code, message string, retryAfter int) []byte {
+// refusal renders e, envelope, request id and security headers included, for a connection
+// refused before any request was read, and asks the client to close.
+func refusal(e *httpx.Error) []byte {
 	var ctx fasthttp.RequestCtx
 	ensureRequestID(&ctx)
 	setHeaders(&ctx.Response.Header, canonicalHeaders(securityHeaders()))
-	e := httpx.NewError(status, code, message)
-	e.RetryAfterSeconds = retryAfter
 	httpx.Fail(&ctx, e)
 	ctx.Response.SetConnectionClose()
 	return []byte(ctx.Response.String())

@@ -166,3 +166,27 @@ func TestRefusedSendsSpendNoAPIBudget(t *testing.T) {
 		t.Fatalf("the 7th API request in the window: %d %s", r.Status, r.Body)
 	}
 }
+
+// A node whose Redis does not answer at start starts all the same, as one whose Redis goes
+// away later keeps serving: Redis holds only the rate limits, which fall back to the node's
+// memory (still enforced, per node) and say so in /health, instead of the node refusing to
+// start and a Redis outage during a deploy or a crash restart taking the API down.
+func TestNodeStartsWhileRedisIsDown(t *testing.T) {
+	n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded, Env: map[string]string{
+		"REDIS_URL": fmt.Sprintf("redis://127.0.0.1:%d/0", freePort(t)), "RATE_LIMIT_AUTH": "2/15m",
+	}})
+	n.Seed()
+	r := n.Get("/api/v1/health", "")
+	if r.Status != 200 || !strings.Contains(string(r.Body), `"status":"degraded"`) ||
+		!strings.Contains(string(r.Body), `"redis":{"status":"down"`) {
+		t.Fatalf("health with Redis down: %d %s", r.Status, r.Body)
+	}
+	for i := range 2 {
+		if r := n.Post("/api/v1/auth/login", "", map[string]string{"email": adminEmail, "password": adminPassword}); r.Status != 200 {
+			t.Fatalf("login %d: %d %s", i+1, r.Status, r.Body)
+		}
+	}
+	if r := n.Post("/api/v1/auth/login", "", map[string]string{"email": adminEmail, "password": adminPassword}); r.Status != 429 {
+		t.Fatalf("3rd login with RATE_LIMIT_AUTH=2/15m and Redis down: %d %s (the fallback must still limit)", r.Status, r.Body)
+	}
+}

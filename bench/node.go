@@ -51,6 +51,7 @@ func nodeEnv(dataDir string, extra map[string]string) map[string]string {
 		"ENCRYPTION_KEY": benchEncryptionKey, "META_APP_SECRET": "bench-meta-app-secret",
 		"WHATSAPP_APP_SECRET": benchSecret, "WHATSAPP_VERIFY_TOKEN": "bench-verify",
 		"BCRYPT_COST": "10", "RATE_LIMIT_API": "1000000/1m", "RATE_LIMIT_AUTH": "1000000/1m", "RATE_LIMIT_AUTH_FAILURES": "1000000/1m", "RATE_LIMIT_LOGIN_ACCOUNT": "1000000/1m",
+		"MAX_CONNS_PER_IP": "0", // every closed-loop client connects from loopback
 	}
 	for k, v := range extra {
 		env[k] = v

@@ -21,6 +21,7 @@ type Config struct {
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" default:"15s" group:"Server" doc:"How long a graceful stop waits for in-flight requests and the store flush."`
 	TrustProxy      ProxyHops     `env:"TRUST_PROXY" default:"false" group:"Server" doc:"Proxies in front of the engine that append to X-Forwarded-For: false (none: the connection's address is the client's), true (one, a load balancer) or their number (a CDN and a load balancer: 2). The client IP is the entry the outermost trusted proxy wrote, counted from the right, where a client cannot forge it. Set only behind proxies you control."`
 	FrontendURL     []string      `env:"FRONTEND_URL" default:"http://localhost:3000" group:"Server" doc:"Comma-separated origins allowed by CORS."`
+	MaxConnsPerIP   ConnLimit     `env:"MAX_CONNS_PER_IP" default:"auto" group:"Server" doc:"Open connections one client address may hold (an IPv6 client counted by its /64); a connection beyond it is answered 429 rate_limited and closed, so one client cannot take every connection (slowloris). auto: 512 when TRUST_PROXY is false, off behind proxies (every connection then comes from a proxy, which must bound its clients); 0 turns it off."`
 
 	APIBodyLimit          ByteSize `env:"API_BODY_LIMIT" default:"1MiB" group:"Limits" doc:"Largest REST request body; larger answers 413."`
 	WebhookBodyLimit      ByteSize `env:"WEBHOOK_BODY_LIMIT" default:"3MiB" group:"Limits" doc:"Largest webhook body (Meta sends up to 3 MB); larger answers 413."`
@@ -74,6 +75,20 @@ type Config struct {
 
 // Production reports whether the node runs in production mode.
 func (c *Config) Production() bool { return c.AppEnv == "production" }
+
+// ConnsPerIP is the bound MAX_CONNS_PER_IP sets on one address's open connections (0: none).
+// auto bounds clients that reach the engine directly; behind TRUST_PROXY every connection
+// comes from a proxy, which one bound would cut off as a whole.
+func (c *Config) ConnsPerIP() int {
+	switch {
+	case c.MaxConnsPerIP != AutoConnLimit:
+		return int(c.MaxConnsPerIP)
+	case c.TrustProxy > 0:
+		return 0
+	default:
+		return DefaultConnsPerIP
+	}
+}
 
 // ListenAddr is the HTTP edge's host:port.
 func (c *Config) ListenAddr() string { return joinHostPort(c.Host, c.Port) }

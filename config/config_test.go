@@ -90,6 +90,13 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"encryption key length", "ENCRYPTION_KEY", "abcd", "ENCRYPTION_KEY: must be 64 hex characters"},
 		{"rate", "RATE_LIMIT_API", "100 per minute", "RATE_LIMIT_API:"},
 		{"rate zero", "RATE_LIMIT_SEND", "0/1m", "RATE_LIMIT_SEND:"},
+		// A window the limiter cannot enforce passed here, and start-up then panicked naming
+		// the rule "api" instead of the variable.
+		{"rate window under a second", "RATE_LIMIT_API", "10/500us", "RATE_LIMIT_API: window 500µs is under a second"},
+		{"days past what a Duration holds", "RATE_LIMIT_AUTH", "10/300000d", "RATE_LIMIT_AUTH:"},
+		{"rate beyond the Redis script's exact range", "RATE_LIMIT_AUTH_FAILURES", "100000000/1000h", "RATE_LIMIT_AUTH_FAILURES: 100000000 per 1000h0m0s"},
+		{"login account window", "RATE_LIMIT_LOGIN_ACCOUNT", "5/10ms", "RATE_LIMIT_LOGIN_ACCOUNT:"},
+		{"send window", "RATE_LIMIT_SEND", "5/0.2s", "RATE_LIMIT_SEND:"},
 		{"size", "API_BODY_LIMIT", "huge", "API_BODY_LIMIT:"},
 		{"webhook below Meta max", "WEBHOOK_BODY_LIMIT", "1MiB", "WEBHOOK_BODY_LIMIT:"},
 		{"mongo scheme", "MONGODB_URI", "postgres://x", "MONGODB_URI: must start with mongodb://"},
@@ -100,6 +107,8 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"log level", "LOG_LEVEL", "loud", "LOG_LEVEL:"},
 		{"bcrypt", "BCRYPT_COST", "4", "BCRYPT_COST: 4 is outside 10..16"},
 		{"previous keys", "ENCRYPTION_PREVIOUS_KEYS", "k0:zz", "ENCRYPTION_PREVIOUS_KEYS:"},
+		{"conns per ip", "MAX_CONNS_PER_IP", "lots", `MAX_CONNS_PER_IP: "lots" is not auto or a number`},
+		{"conns per ip above the server's", "MAX_CONNS_PER_IP", "16001", "MAX_CONNS_PER_IP:"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -122,6 +131,38 @@ func TestParsers(t *testing.T) {
 	if cfg.JWTExpiresIn.Std() != 12*time.Hour || cfg.APIBodyLimit != 512<<10 ||
 		cfg.RateLimitSend != (RateRule{Limit: 1000, Window: time.Second}) || len(cfg.FrontendURL) != 2 {
 		t.Fatalf("parsed: %+v", cfg)
+	}
+}
+
+// MAX_CONNS_PER_IP's auto bounds clients reaching the engine directly and nothing behind
+// proxies, where every connection is a proxy's; a number is taken as it is.
+func TestConnsPerIP(t *testing.T) {
+	cases := []struct {
+		maxConns, trustProxy string
+		want                 int
+	}{
+		{"", "", DefaultConnsPerIP},
+		{"auto", "false", DefaultConnsPerIP},
+		{"auto", "true", 0},
+		{"", "2", 0},
+		{"64", "true", 64},
+		{"0", "false", 0},
+	}
+	for _, tc := range cases {
+		m := map[string]string{}
+		if tc.maxConns != "" {
+			m["MAX_CONNS_PER_IP"] = tc.maxConns
+		}
+		if tc.trustProxy != "" {
+			m["TRUST_PROXY"] = tc.trustProxy
+		}
+		cfg, _, err := Load(env(m))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cfg.ConnsPerIP(); got != tc.want {
+			t.Errorf("MAX_CONNS_PER_IP=%q TRUST_PROXY=%q: %d, want %d", tc.maxConns, tc.trustProxy, got, tc.want)
+		}
 	}
 }
 

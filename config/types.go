@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"strconv"
 	"strings"
@@ -12,13 +13,17 @@ import (
 // Node.js platform.
 type Duration time.Duration
 
+// maxDays is the most days a time.Duration holds (about 292 years): more would wrap around
+// to a negative or an arbitrary positive duration.
+const maxDays = int(math.MaxInt64 / int64(24*time.Hour))
+
 // UnmarshalText parses "7d", "12h", "90m", "1h30m".
 func (d *Duration) UnmarshalText(b []byte) error {
 	s := strings.TrimSpace(string(b))
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := strconv.Atoi(days)
-		if err != nil || n < 0 {
-			return fmt.Errorf("%q is not a number of days", s)
+		if err != nil || n < 0 || n > maxDays {
+			return fmt.Errorf("%q is not a number of days (0..%d)", s, maxDays)
 		}
 		*d = Duration(time.Duration(n) * 24 * time.Hour)
 		return nil
@@ -111,3 +116,34 @@ func (r *RateRule) UnmarshalText(text []byte) error {
 func (r RateRule) String() string { return fmt.Sprintf("%d/%s", r.Limit, r.Window) }
 
 func joinHostPort(host string, port int) string { return net.JoinHostPort(host, strconv.Itoa(port)) }
+
+// ConnLimit is MAX_CONNS_PER_IP: "auto", 0 (off) or a number of connections.
+type ConnLimit int
+
+// AutoConnLimit is "auto": DefaultConnsPerIP without TRUST_PROXY, off behind proxies.
+const AutoConnLimit ConnLimit = -1
+
+// DefaultConnsPerIP is what "auto" bounds a client address to when clients reach the engine
+// directly: above what a browser (6 per origin) or an API client's pool needs, even for an
+// office behind one NAT address, and low enough that one address cannot take the server's
+// 16,000 connections (or, declaring 3 MiB webhook bodies, 48 GB of memory).
+const DefaultConnsPerIP = 512
+
+// maxConnsPerIP is the server's own bound on connections (fasthttp's Concurrency): a
+// larger per-address bound would bound nothing.
+const maxConnsPerIP = 16_000
+
+// UnmarshalText parses auto or a number of connections (0 turns the bound off).
+func (l *ConnLimit) UnmarshalText(text []byte) error {
+	s := strings.TrimSpace(string(text))
+	if strings.EqualFold(s, "auto") {
+		*l = AutoConnLimit
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > maxConnsPerIP {
+		return fmt.Errorf("%q is not auto or a number of connections from 0 (off) to %d", s, maxConnsPerIP)
+	}
+	*l = ConnLimit(n)
+	return nil
+}

@@ -162,6 +162,18 @@ func (c *Config) validate() []string {
 	if c.WebhookSweepAge != 0 && (c.WebhookSweepAge < time.Second || c.WebhookSweepAge > time.Hour) {
 		bad("WEBHOOK_SWEEP_AGE", "%s is neither 0 nor within 1s..1h", c.WebhookSweepAge)
 	}
+	for _, r := range []struct {
+		env  string
+		rule RateRule
+	}{
+		{"RATE_LIMIT_API", c.RateLimitAPI}, {"RATE_LIMIT_AUTH_FAILURES", c.RateLimitAuthFailures},
+		{"RATE_LIMIT_AUTH", c.RateLimitAuth}, {"RATE_LIMIT_LOGIN_ACCOUNT", c.RateLimitLoginAccount},
+		{"RATE_LIMIT_SEND", c.RateLimitSend},
+	} {
+		if problem := r.rule.enforceable(); problem != "" {
+			bad(r.env, "%s", problem)
+		}
+	}
 	if c.WebhookCallbackURL != "" {
 		if u, err := url.Parse(c.WebhookCallbackURL); err != nil || u.Scheme == "" || u.Host == "" {
 			bad("WEBHOOK_CALLBACK_URL", "%q is not an absolute URL", c.WebhookCallbackURL)
@@ -191,4 +203,22 @@ func publishedSecret(s string) bool {
 	}
 	const alphabet = "0123456789abcdef"
 	return strings.HasPrefix(strings.Repeat(alphabet, len(l)/len(alphabet)+1), l)
+}
+
+// maxRateProduct bounds a rate rule's count × window in microseconds: the Redis limiter's
+// script counts in Lua doubles, exact below 2⁵³ (a million requests per hour is 3.6 × 10¹⁵).
+const maxRateProduct = 1 << 53
+
+// enforceable says what keeps the limiters from enforcing r as written, or "". A window
+// under a second cannot be told to clients (Retry-After and RateLimit-Policy count whole
+// seconds), and one under a millisecond made start-up panic; a product past the Redis
+// script's exact range would be counted approximately.
+func (r RateRule) enforceable() string {
+	switch {
+	case r.Window < time.Second:
+		return fmt.Sprintf("window %s is under a second (Retry-After and RateLimit-Policy count whole seconds)", r.Window)
+	case uint64(r.Limit) > maxRateProduct/uint64(r.Window.Microseconds()):
+		return fmt.Sprintf("%d per %s is more than the limiter counts exactly (count × window in microseconds must stay below 2^53, e.g. 1000000/1h)", r.Limit, r.Window)
+	}
+	return ""
 }

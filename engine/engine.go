@@ -71,8 +71,9 @@ type Engine struct {
 // Version is the build version, set by the binary (ldflags) and reported by /health.
 var Version = "dev"
 
-// New wires a node from cfg without listening yet. It opens the store and, when
-// configured, connects to Redis; a failure of either stops start-up with the reason.
+// New wires a node from cfg without listening yet. It opens the store, whose failure stops
+// start-up with the reason, and, when configured, connects to Redis, whose failure does not
+// (the rate limits it holds fall back to memory until it answers).
 func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Engine, error) {
 	e := &Engine{cfg: cfg, log: log, served: make(chan error, 1), events: events.NewHub(), stopping: make(chan struct{})}
 	// served reports why the HTTP server stopped serving; Shutdown reads it, and an early
@@ -110,8 +111,12 @@ func (e *Engine) wire(ctx context.Context) error {
 		e.redis = redis.NewClient(opt)
 		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
+		// Redis holds only the rate limits, which fall back to this node's memory while it
+		// fails (ratelimit.Redis): refusing to start would let a Redis outage during a deploy
+		// or a restart take the API down. Say so loudly; /health reports it as degraded.
 		if err := e.redis.Ping(pctx).Err(); err != nil {
-			return fmt.Errorf("engine: connect to Redis at %s: %w", opt.Addr, err)
+			e.log.Warn("Redis does not answer: starting with this node's own rate limits until it does",
+				"addr", opt.Addr, "err", err)
 		}
 		e.limiter = ratelimit.NewRedis(e.redis, cfg.ClusterName+":rl:", local)
 		redisPing = func(c context.Context) error { return e.redis.Ping(c).Err() }
@@ -182,6 +187,7 @@ func (e *Engine) wire(ctx context.Context) error {
 		WriteTimeout:    30 * time.Second,
 		IdleTimeout:     2 * time.Minute,
 		CloseOnShutdown: true,
+		// The listener refuses beyond it first (edge.LimitConns in Start), in the envelope.
 		// Must stay below the process's open-file limit, leaving room for the store, Redis
 		// and cluster sockets. Nothing here sets that limit: Go raises the soft nofile limit
 		// to the hard one at start, so the machine's hard limit must exceed this (the
@@ -203,6 +209,7 @@ func (e *Engine) Start() error {
 	if err != nil {
 		return fmt.Errorf("engine: listen on %s: %w", e.cfg.ListenAddr(), err)
 	}
+	ln = edge.LimitConns(ln, edge.ConnLimits{Total: e.http.Concurrency, PerIP: e.cfg.ConnsPerIP()}, e.log)
 	e.ln = ln
 	if e.cfg.WebhookProcess {
 		e.processor.Start()

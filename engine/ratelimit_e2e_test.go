@@ -129,3 +129,64 @@ func TestLoginLimitPerAccount(t *testing.T) {
 		t.Fatalf("another account from the attacker's address: %d %s", r.Status, r.Body)
 	}
 }
+
+// A send counts against RATE_LIMIT_SEND and RATE_LIMIT_API, and one refused by either counts
+// against neither: a client retrying sends against a closed send limit is not locked out of
+// the rest of the API (reads) for the API window, and the budget headers of an allowed send
+// name the rule that binds first.
+func TestRefusedSendsSpendNoAPIBudget(t *testing.T) {
+	n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded,
+		Env: map[string]string{"RATE_LIMIT_API": "6/1h", "RATE_LIMIT_SEND": "2/1h"}})
+	n.Seed()
+	agent := n.Login(agentEmail, agentPassword)
+	send := func() enginetest.Response {
+		return n.Post("/api/v1/messages/send", agent, map[string]string{})
+	}
+	for i := range 2 {
+		r := send()
+		if r.Status != 400 { // refused by validation, after both limits counted it
+			t.Fatalf("send %d: %d %s", i+1, r.Status, r.Body)
+		}
+		if got, want := r.Header["Ratelimit-Remaining"], strconv.Itoa(1-i); got != want {
+			t.Errorf("send %d: RateLimit-Remaining %q, want %s (the send rule's)", i+1, got, want)
+		}
+	}
+	for i := range 10 {
+		if r := send(); r.Status != 429 || r.Code() != "rate_limited" || r.Header["Retry-After"] == "" {
+			t.Fatalf("send %d past RATE_LIMIT_SEND: %d %s", i+3, r.Status, r.Body)
+		}
+	}
+	// 2 of the 6 API requests are spent; the 10 refused sends took none.
+	for i := range 4 {
+		if r := n.Get("/api/v1/auth/me", agent); r.Status != 200 {
+			t.Fatalf("read %d after refused sends: %d %s", i+1, r.Status, r.Body)
+		}
+	}
+	if r := n.Get("/api/v1/auth/me", agent); r.Status != 429 {
+		t.Fatalf("the 7th API request in the window: %d %s", r.Status, r.Body)
+	}
+}
+
+// A node whose Redis does not answer at start starts all the same, as one whose Redis goes
+// away later keeps serving: Redis holds only the rate limits, which fall back to the node's
+// memory (still enforced, per node) and say so in /health, instead of the node refusing to
+// start and a Redis outage during a deploy or a crash restart taking the API down.
+func TestNodeStartsWhileRedisIsDown(t *testing.T) {
+	n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded, Env: map[string]string{
+		"REDIS_URL": fmt.Sprintf("redis://127.0.0.1:%d/0", freePort(t)), "RATE_LIMIT_AUTH": "2/15m",
+	}})
+	n.Seed()
+	r := n.Get("/api/v1/health", "")
+	if r.Status != 200 || !strings.Contains(string(r.Body), `"status":"degraded"`) ||
+		!strings.Contains(string(r.Body), `"redis":{"status":"down"`) {
+		t.Fatalf("health with Redis down: %d %s", r.Status, r.Body)
+	}
+	for i := range 2 {
+		if r := n.Post("/api/v1/auth/login", "", map[string]string{"email": adminEmail, "password": adminPassword}); r.Status != 200 {
+			t.Fatalf("login %d: %d %s", i+1, r.Status, r.Body)
+		}
+	}
+	if r := n.Post("/api/v1/auth/login", "", map[string]string{"email": adminEmail, "password": adminPassword}); r.Status != 429 {
+		t.Fatalf("3rd login with RATE_LIMIT_AUTH=2/15m and Redis down: %d %s (the fallback must still limit)", r.Status, r.Body)
+	}
+}

@@ -1,7 +1,7 @@
 // Package edge holds the middleware every REST request passes through before a handler:
 // request ids, access logs, panic recovery, security headers, CORS, duplicate-parameter
-// (HPP) rejection, body limits, rate limits and Prometheus metrics, plus the
-// fasthttp.Server error handler so even requests fasthttp itself refuses answer in the
+// (HPP) rejection, body limits, rate limits and Prometheus metrics, plus bounds on open
+// connections (LimitConns) and the fasthttp.Server error handler so even requests fasthttp itself refuses answer in the
 // JSON envelope of httpx.
 //
 // The middlewares wrap the router's handler, so one order serves every route:
@@ -17,8 +17,14 @@
 //		edge.HPP("status"),
 //		edge.RateLimit(limiter, apiRule, edge.KeyByIP(proxyHops)),
 //	)
-//	srv := &fasthttp.Server{Handler: h, MaxRequestBodySize: 4 << 20, ReadTimeout: 30 * time.Second}
+//	srv := &fasthttp.Server{Handler: h, MaxRequestBodySize: 4 << 20, ReadTimeout: 30 * time.Second,
+//		Concurrency: 16_000}
 //	edge.ConfigureServer(srv, logger) // no Server header; fasthttp's own errors in JSON
+//	srv.Serve(edge.LimitConns(ln, edge.ConnLimits{Total: srv.Concurrency, PerIP: 512}, logger))
+//
+// LimitConns bounds the connections themselves, before any request is read: one address
+// cannot hold every connection, and connections past a bound are answered in the envelope
+// too (fasthttp's own refusal is plain text).
 //
 // with the router built with SaveMatchedRoutePath = true, so logs and metrics carry the
 // route pattern (Route), and edge.NotFound and edge.MethodNotAllowed as its fallbacks.

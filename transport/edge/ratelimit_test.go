@@ -91,3 +91,51 @@ func TestRetryAfterRoundsUp(t *testing.T) {
 		t.Fatalf("Retry-After %q right after the first request of a 1.5 s window, want 2", got)
 	}
 }
+
+// TestRateLimitsCountsARefusedRequestAgainstNoRule: under two rules, a request the second
+// refuses leaves the first's budget alone, and the headers follow the rule closest to
+// refusing.
+func TestRateLimitsCountsARefusedRequestAgainstNoRule(t *testing.T) {
+	mem := ratelimit.NewMemory()
+	t.Cleanup(func() { _ = mem.Close() })
+	api := ratelimit.Rule{Name: "api", Limit: 5, Window: time.Hour}
+	send := ratelimit.Rule{Name: "send", Limit: 2, Window: time.Minute}
+	byIP := edge.KeyByIP(0)
+	addr := serveHandler(t, httpx.Chain(ok, edge.RateLimits(mem, byIP, api, send)))
+	readAddr := serveHandler(t, httpx.Chain(ok, edge.RateLimit(mem, api, byIP)))
+
+	cases := []struct {
+		addr                   string
+		status                 int
+		limit, remaining       string
+		wantPolicy, retryAfter bool
+	}{
+		{addr, 200, "2", "1", true, false},      // send 1: api 4 left, send 1
+		{addr, 200, "2", "0", true, false},      // send 2: api 3, send 0
+		{addr, 429, "2", "0", true, true},       // refused by send: api keeps 3
+		{addr, 429, "2", "0", true, true},       // again
+		{readAddr, 200, "5", "2", false, false}, // a read: api 2 left
+		{readAddr, 200, "5", "1", false, false},
+		{readAddr, 200, "5", "0", false, false},
+		{readAddr, 429, "5", "0", false, true},
+		{addr, 429, "2", "0", true, true}, // both refuse now: the rule looked at first answers
+	}
+	for i, tc := range cases {
+		resp := call(t, tc.addr, request{path: "/x"})
+		if resp.StatusCode() != tc.status {
+			t.Fatalf("request %d: status %d, want %d: %s", i+1, resp.StatusCode(), tc.status, resp.Body())
+		}
+		if got := string(resp.Header.Peek("RateLimit-Limit")); got != tc.limit {
+			t.Errorf("request %d: RateLimit-Limit %q, want %q", i+1, got, tc.limit)
+		}
+		if got := string(resp.Header.Peek("X-RateLimit-Remaining")); got != tc.remaining {
+			t.Errorf("request %d: X-RateLimit-Remaining %q, want %q", i+1, got, tc.remaining)
+		}
+		if got := string(resp.Header.Peek("RateLimit-Policy")); tc.wantPolicy && got != "5;w=3600, 2;w=60" {
+			t.Errorf("request %d: RateLimit-Policy %q", i+1, got)
+		}
+		if got := len(resp.Header.Peek("Retry-After")) > 0; got != tc.retryAfter {
+			t.Errorf("request %d: Retry-After present %v, want %v", i+1, got, tc.retryAfter)
+		}
+	}
+}

@@ -17,9 +17,13 @@
 // where elapsed is the time since the current window began: the previous window's requests
 // are assumed spread evenly, and the share of them still inside the last window-length
 // counts. This keeps two words per key (unlike a log of timestamps) and has no burst of
-// twice the limit at a boundary (unlike a fixed window). Windows begin at a key's first
-// request, not on a wall-clock grid, so keys do not all reset together and a caller's
-// first Limit requests are always allowed.
+// twice the limit at a boundary (unlike a fixed window): a caller that spent its budget at
+// the end of one window gets it back only as that window fades out of the next. It is an
+// estimate all the same: over an arbitrary stretch of one window's length up to twice the
+// limit can pass (a caller saving its budget for the very end of one window, then spending
+// the next as it fades in), while the rate over several windows is the limit per window.
+// Windows begin at a key's first request, not on a wall-clock grid, so keys do not all
+// reset together and a caller's first Limit requests are always allowed.
 //
 // The floor makes the estimate err by less than one request toward allowing, and in return
 // RetryAfter never exceeds the window: a key denied because its current window is full is

@@ -78,3 +78,52 @@ func TestMulDivDoesNotOverflow(t *testing.T) {
 		t.Fatalf("fadeOffset = %d, want 1", got)
 	}
 }
+
+// TestAnyWindowHoldsAtMostTwiceTheLimit pins down what the package comment promises of an
+// arbitrary stretch of one window's length: never more than twice the limit (each window
+// allows at most the limit, and a stretch overlaps two), and almost that when a caller saves
+// its budget for the end of one window and then spends the next as it fades in.
+func TestAnyWindowHoldsAtMostTwiceTheLimit(t *testing.T) {
+	maxInAnyWindow := func(times []int64, size int64) int {
+		best := 0
+		for i, j := 0, 0; i < len(times); i++ {
+			for j < len(times) && times[j] < times[i]+size {
+				j++
+			}
+			best = max(best, j-i)
+		}
+		return best
+	}
+	const size = 900 // ticks: 15 minutes of seconds
+	for _, limit := range []int64{1, 10, 100} {
+		// Saved for the end: the first request, the rest on the window's last tick, then
+		// one whenever allowed.
+		var c counter
+		times := []int64{0}
+		c.take(0, limit, size, false)
+		for now := int64(size - 1); now < 4*size; now++ {
+			for ok, _, _ := c.take(now, limit, size, false); ok; ok, _, _ = c.take(now, limit, size, false) {
+				times = append(times, now)
+			}
+		}
+		if got := maxInAnyWindow(times, size); got > int(2*limit) || got < int(2*limit-1) {
+			t.Errorf("limit %d: %d requests in one window's stretch, want 2×limit−1 (bound 2×limit)", limit, got)
+		}
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 300 {
+		limit := 1 + rng.Int64N(30)
+		var c counter
+		var times []int64
+		for now := int64(0); now < 10*size; now += rng.Int64N(size / 3) {
+			for range rng.Int64N(2 * limit) {
+				if ok, _, _ := c.take(now, limit, size, false); ok {
+					times = append(times, now)
+				}
+			}
+		}
+		if got := maxInAnyWindow(times, size); got > int(2*limit) {
+			t.Fatalf("limit %d: %d requests in one window's stretch", limit, got)
+		}
+	}
+}

@@ -140,7 +140,7 @@ func New(opts Options) *Server {
 	v1.GET("/templates", authed(s.h(s.listTemplates)))
 	v1.POST("/templates/sync", authed(s.h(s.syncTemplates)))
 	sending := func(h fasthttp.RequestHandler) fasthttp.RequestHandler {
-		return api(h, s.requireAuth, edge.RateLimit(opts.Limiter, opts.RateAPI, userKey), edge.RateLimit(opts.Limiter, opts.RateSend, userKey))
+		return api(h, s.requireAuth, edge.RateLimits(opts.Limiter, userKey, opts.RateAPI, opts.RateSend))
 	}
 	v1.POST("/messages/send", sending(s.h(s.sendText)))
 	v1.POST("/messages/send-template", sending(s.h(s.sendTemplate)))
@@ -150,7 +150,7 @@ func New(opts Options) *Server {
 	// The upload's body is bounded by MEDIA_UPLOAD_LIMIT before it is read (the server's
 	// HeaderReceived), not by API_BODY_LIMIT.
 	v1.POST(strings.TrimPrefix(MediaUploadPath, "/api/v1"), httpx.Chain(s.h(s.uploadMedia), s.requireAuth,
-		edge.RateLimit(opts.Limiter, opts.RateAPI, userKey), edge.RateLimit(opts.Limiter, opts.RateSend, userKey)))
+		edge.RateLimits(opts.Limiter, userKey, opts.RateAPI, opts.RateSend)))
 	v1.GET("/health", s.h(s.health))
 	v1.GET("/openapi.json", serveOpenAPI)
 	if opts.Metrics != nil && opts.Gatherer != nil {

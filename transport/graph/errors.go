@@ -35,6 +35,25 @@ type ErrorData struct {
 	Details          string `json:"details,omitempty"`
 }
 
+// UnmarshalJSON reads error_data in every shape Graph sends it: an object, a string holding
+// that object's JSON (generic Graph errors; Meta's own SDKs decode both), or plain text,
+// kept as Details. A shape it cannot read leaves it empty instead of failing the envelope:
+// the error's code, not its details, decides what the engine does.
+func (d *ErrorData) UnmarshalJSON(b []byte) error {
+	type plain ErrorData
+	var text string
+	if json.Unmarshal(b, &text) == nil {
+		if json.Unmarshal([]byte(text), (*plain)(d)) != nil {
+			*d = ErrorData{Details: text}
+		}
+		return nil
+	}
+	if json.Unmarshal(b, (*plain)(d)) != nil {
+		*d = ErrorData{}
+	}
+	return nil
+}
+
 // APIError is an error answer of the Graph API. It is a definite answer: Meta received the
 // request and did not act on it (unlike a TransportError, after which a send may or may not
 // have gone out).

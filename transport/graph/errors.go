@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	json "github.com/goccy/go-json"
 )
@@ -72,7 +73,8 @@ type APIError struct {
 	// empty body): then only HTTPStatus is known and Code is 0.
 	Parsed bool
 	// RegainAccessAfter is the largest estimated_time_to_regain_access of the
-	// X-Business-Use-Case-Usage header (rate-limit errors 4/80007), 0 when absent.
+	// X-Business-Use-Case-Usage header (rate-limit errors 4/80007), at most a day, 0 when
+	// absent.
 	RegainAccessAfter int // minutes
 }
 
@@ -132,7 +134,7 @@ func (e *APIError) Envelope() ErrorEnvelope {
 
 // regainAccessMinutes reads the X-Business-Use-Case-Usage header:
 // {"<id>":[{"type":…,"estimated_time_to_regain_access":<minutes>}]} and returns the
-// largest wait, 0 when the header is absent or unreadable.
+// largest wait, at most maxRegainAccess, 0 when the header is absent or unreadable.
 func regainAccessMinutes(header []byte) int {
 	if len(header) == 0 {
 		return 0
@@ -152,5 +154,5 @@ func regainAccessMinutes(header []byte) int {
 			}
 		}
 	}
-	return most
+	return min(most, int(maxRegainAccess/time.Minute))
 }

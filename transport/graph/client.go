@@ -127,8 +127,11 @@ type call struct {
 	out    any
 }
 
+// op names the call in errors: method and path, never the query (it can hold secrets).
+func (k call) op() string { return k.method + " /" + k.path }
+
 func (c *Client) do(ctx context.Context, k call) error {
-	op := k.method + " /" + k.path
+	op := k.op()
 	if err := ctx.Err(); err != nil {
 		return &TransportError{Op: op, Err: err} // not sent
 	}

@@ -43,7 +43,7 @@ func (c *Client) success(ctx context.Context, k call) error {
 		return err
 	}
 	if !out.Success {
-		return &APIError{HTTPStatus: 200, Parsed: true, Message: k.method + " /" + k.path + " answered success=false"}
+		return &APIError{HTTPStatus: 200, Parsed: true, Message: k.op() + " answered success=false"}
 	}
 	return nil
 }

@@ -135,6 +135,14 @@ func (c *Client) do(ctx context.Context, k call) error {
 	if err := ctx.Err(); err != nil {
 		return &TransportError{Op: op, Err: err} // not sent
 	}
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(c.timeout)
+	} else if !time.Now().Before(deadline) {
+		// Past already (a DeadlineOnly context never says so through Err): fasthttp would
+		// refuse it with the timeout of a call in flight, which reads as maybe sent.
+		return &TransportError{Op: op, Err: context.DeadlineExceeded} // not sent
+	}
 	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 	uri := c.base + "/" + k.path
 	if len(k.query) > 0 {
@@ -164,11 +172,6 @@ func (c *Client) do(ctx context.Context, k call) error {
 		req.Header.SetContentType("application/json")
 		req.SetBodyRaw(enc)
 	}
-	deadline, ok := ctx.Deadline()
-	if !ok {
-		deadline = time.Now().Add(c.timeout)
-	}
-
 	err := c.exchange(ctx, req, resp, deadline)
 	if err != nil {
 		if !errors.Is(err, errAbandoned) {

@@ -70,7 +70,8 @@ type APIError struct {
 	UserTitle   string
 	UserMessage string
 	// Parsed is false when the body was not Meta's error envelope (a proxy's 502 page, an
-	// empty body): then only HTTPStatus is known and Code is 0.
+	// empty body, an {"error":{…}} without a code): then only HTTPStatus is known and Code
+	// is 0.
 	Parsed bool
 	// RegainAccessAfter is the largest estimated_time_to_regain_access of the
 	// X-Business-Use-Case-Usage header (rate-limit errors 4/80007), at most a day, 0 when
@@ -105,7 +106,7 @@ func ParseAPIError(httpStatus int, body []byte) *APIError {
 	var env struct {
 		Error *ErrorBody `json:"error"`
 	}
-	if err := json.Unmarshal(body, &env); err != nil || env.Error == nil {
+	if err := json.Unmarshal(body, &env); err != nil || env.Error == nil || !hasCode(body) {
 		return e
 	}
 	b := env.Error
@@ -117,6 +118,18 @@ func ParseAPIError(httpStatus int, body []byte) *APIError {
 		e.Details = b.ErrorData.Details
 	}
 	return e
+}
+
+// hasCode reports whether an error envelope carries a numeric code, as Meta's always do (0
+// included). One without is something between us and Graph wording its own error, and
+// means no more than its HTTP status.
+func hasCode(body []byte) bool {
+	var probe struct {
+		Error struct {
+			Code *int `json:"code"`
+		} `json:"error"`
+	}
+	return json.Unmarshal(body, &probe) == nil && probe.Error.Code != nil
 }
 
 // Envelope is the wire form of e (fakemeta and tests write errors with it).

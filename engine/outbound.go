@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strconv"
 	"time"
 
@@ -51,11 +50,11 @@ func (e *Engine) wakeSenders() {
 // already or one is on its way: an inbox calls PUT /read whenever an agent opens the
 // conversation, and each repeat would be a Graph call against the app's limits. It runs
 // after the API has answered. Meta trouble (131000 and the other transient codes, 5xx, a
-// lost connection) and throughput refusals (130429) are retried with backoff — marking read
-// is idempotent, so a retry after an unknown outcome is harmless — within
-// readReceiptDeadline; anything else is logged, and the next PUT /read tries again.
-// Receipts are not paced with sends: one per agent action is far below a number's
-// throughput.
+// lost connection) and throughput refusals (130429) are retried after Meta's backoff —
+// marking read is idempotent, so a retry after an unknown outcome is harmless — within
+// readReceiptDeadline; anything else, or a wait past it, is logged, and the next PUT /read
+// tries again. Receipts are not paced with sends: one per agent action is far below a
+// number's throughput.
 func (e *Engine) sendReadReceipt(_ context.Context, s actors.ConversationSummary) {
 	e.markReadAtMeta(s, false, readReceiptAttempts, readReceiptDeadline)
 }
@@ -122,27 +121,31 @@ func phoneWritten(s actors.ConversationSummary, t persistence.Tenant) string {
 }
 
 // markReadWithRetries marks wamid read at Meta, retrying Meta trouble and throughput
-// refusals up to attempts times, with doubling, jittered backoff.
+// refusals up to attempts times after the waits Meta's table gives (graph.Backoff: 130429
+// and 131000 a second or two, doubling and jittered). A refusal whose wait would outlast ctx
+// (131057 maintenance, the app's or WABA's rate limit: a minute or more) is not retried:
+// calling again sooner only meets the same limit, which 4 shares among every tenant.
 func (e *Engine) markReadWithRetries(ctx context.Context, token, phoneNumberID, wamid string, typing bool, attempts int) error {
-	backoff := readReceiptBackoff
 	for attempt := 1; ; attempt++ {
 		err := e.graph.MarkRead(ctx, token, phoneNumberID, wamid, typing)
 		class := graph.ClassOf(err)
 		if err == nil || (class != graph.RetryTransient && class != graph.RetryThroughput) || attempt == attempts {
 			return err
 		}
-		if ctxsleep.Sleep(ctx, backoff+rand.N(backoff/2)) != nil {
+		wait := graph.Backoff(err, attempt-1)
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= wait {
 			return err
 		}
-		backoff *= 2
+		if ctxsleep.Sleep(ctx, wait) != nil {
+			return err
+		}
 	}
 }
 
-// Read receipts: attempts, first backoff (doubling, with jitter) and the overall deadline;
-// a typing indicator gets one attempt within its own deadline.
+// Read receipts: attempts and the overall deadline; a typing indicator gets one attempt
+// within its own deadline.
 const (
 	readReceiptAttempts = 4
-	readReceiptBackoff  = 500 * time.Millisecond
 	readReceiptDeadline = 15 * time.Second
 	typingDeadline      = 5 * time.Second
 	// readReceiptReportTimeout bounds telling the conversation Meta's answer.

@@ -98,7 +98,7 @@ func (e *Engine) markReadAtMeta(s actors.ConversationSummary, typing bool, attem
 		if err != nil {
 			// A tenant that may not call Meta says so at its next send; nothing to add here.
 			e.log.Debug(what+" not sent", "conversation", s.ID, "err", err)
-		} else if err = e.markReadWithRetries(ctx, token, phoneWritten(s, t), claim.WAMID, typing, attempts); err != nil {
+		} else if err = e.tokenVerdict(t, e.markReadWithRetries(ctx, token, phoneWritten(s, t), claim.WAMID, typing, attempts)); err != nil {
 			e.log.Warn(what+" not sent", "conversation", s.ID, "err", err)
 		}
 		// On a context of its own: retrying may have used up the deadline. A report lost
@@ -159,7 +159,8 @@ func (e *Engine) phoneNumberStatus(ctx context.Context, tenantID string) (*graph
 	if err != nil {
 		return nil, err
 	}
-	return e.graph.PhoneNumber(ctx, token, t.PhoneNumberID)
+	n, err := e.graph.PhoneNumber(ctx, token, t.PhoneNumberID)
+	return n, e.tokenVerdict(t, err)
 }
 
 // connected reads a tenant that may call Meta with its own token (callRefusal), and opens
@@ -181,6 +182,18 @@ func (e *Engine) connected(ctx context.Context, tenantID string) (persistence.Te
 		return t, "", &actors.SendRefusedError{Code: actors.FailureNotConfigured, Reason: "the tenant's access token cannot be opened with this node's keys"}
 	}
 	return t, token, nil
+}
+
+// tokenVerdict returns err, the answer to a call made with t's token, after flagging t as
+// needing re-authorisation when Meta rejected that token (190): whichever call meets it, the
+// token is dead for sends too (WHATSAPP.md §2.3), and the status and the next send should
+// say so now rather than after a send was accepted and held. The flag is written only
+// while the directory still holds that token (a signup since is not undone).
+func (e *Engine) tokenVerdict(t persistence.Tenant, err error) error {
+	if err != nil && graph.ClassOf(err) == graph.Reauth {
+		e.recordTokenRejected(t.ID, t.AccessToken)
+	}
+	return err
 }
 
 // callRefusal is why a tenant's directory entry may not call Meta, as a send would be
@@ -205,7 +218,7 @@ func (e *Engine) uploadMedia(ctx context.Context, tenantID string, m graph.Media
 	}
 	res, err := e.graph.UploadMedia(ctx, token, t.PhoneNumberID, m)
 	if err != nil {
-		return "", err
+		return "", e.tokenVerdict(t, err)
 	}
 	return res.ID, nil
 }
@@ -233,7 +246,7 @@ func (e *Engine) syncTemplates(ctx context.Context, tenantID string) (*actors.Te
 		}
 		p, err := e.graph.ListTemplates(ctx, token, t.WABAID, after)
 		if err != nil {
-			return nil, err
+			return nil, e.tokenVerdict(t, err)
 		}
 		for _, mt := range p.Data {
 			id, _ := strconv.ParseInt(mt.ID, 10, 64)

@@ -239,7 +239,7 @@ func (e *Engine) syncTemplates(ctx context.Context, tenantID string) (*actors.Te
 		return nil, &actors.SendRefusedError{Code: actors.FailureNotConfigured, Reason: "the tenant has no WhatsApp Business Account; complete Embedded Signup first"}
 	}
 	sync := &actors.SyncTemplates{FetchedAt: time.Now().UTC(), Templates: []actors.TemplateUpdate{}}
-	after := ""
+	after, read := "", map[string]bool{}
 	for page := 1; ; page++ {
 		if page > maxTemplatePages {
 			return nil, fmt.Errorf("template sync of tenant %s: more than %d pages; Meta's paging does not end", tenantID, maxTemplatePages)
@@ -257,7 +257,12 @@ func (e *Engine) syncTemplates(ctx context.Context, tenantID string) (*actors.Te
 		if p.Paging.Next == "" || p.Paging.Cursors.After == "" || len(p.Data) == 0 {
 			break
 		}
-		after = p.Paging.Cursors.After
+		read[after] = true
+		if after = p.Paging.Cursors.After; read[after] {
+			// Back to a page already read: the paging would go round until the cap, each
+			// call spending the WABA's management budget on the same templates.
+			return nil, fmt.Errorf("template sync of tenant %s: page %d points back to a page already read; Meta's paging does not end", tenantID, page)
+		}
 	}
 	return e.actors.SyncTemplates(ctx, tenantID, sync)
 }

@@ -214,8 +214,8 @@ func notOlder(at, last time.Time) bool { return !at.Before(last) }
 // learnTier records a tier Meta answered when asked at now: it is as of now, so an event
 // sent before it and arriving late does not undo it. It reports whether the tier changed.
 func (t *TenantState) learnTier(tier string, now time.Time) bool {
-	if tier == "" || tier == t.MessagingTier {
-		return false
+	if _, readable := MessagingLimitOf(tier); !readable || tier == t.MessagingTier {
+		return false // one it cannot read would lift the limit it knows (and be kept, any size)
 	}
 	t.MessagingTier, t.MessagingTierAt = tier, now
 	return true

@@ -29,7 +29,6 @@ func (p metaPort) Send(ctx context.Context, token, phoneNumberID string, request
 	if err != nil {
 		return "", sendFailure(err)
 	}
-	// A 200 without a wamid still means accepted; the status webhooks carry our id.
 	return resp.WAMID(), nil
 }
 
@@ -45,7 +44,8 @@ func sendFailure(err error) *actors.SendFailure {
 		f.Class, f.Title, f.MaybeSent = actors.ClassRetryTransient, err.Error(), graph.IsMaybeSent(err)
 		f.Unreached = !f.MaybeSent // the connection was never made: Meta saw nothing
 	default:
-		// Meta answered 2xx but the answer did not decode: the message went out.
+		// A 2xx that did not decode, or carried no wamid (graph.ErrIncompleteAnswer): the
+		// message may have gone out, and reconciliation (our id in a status webhook) tells.
 		f.Class, f.Title, f.MaybeSent = actors.ClassRetryTransient, err.Error(), true
 	}
 	return f

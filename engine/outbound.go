@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strconv"
 	"time"
 
@@ -51,11 +50,11 @@ func (e *Engine) wakeSenders() {
 // already or one is on its way: an inbox calls PUT /read whenever an agent opens the
 // conversation, and each repeat would be a Graph call against the app's limits. It runs
 // after the API has answered. Meta trouble (131000 and the other transient codes, 5xx, a
-// lost connection) and throughput refusals (130429) are retried with backoff — marking read
-// is idempotent, so a retry after an unknown outcome is harmless — within
-// readReceiptDeadline; anything else is logged, and the next PUT /read tries again.
-// Receipts are not paced with sends: one per agent action is far below a number's
-// throughput.
+// lost connection) and throughput refusals (130429) are retried after Meta's backoff —
+// marking read is idempotent, so a retry after an unknown outcome is harmless — within
+// readReceiptDeadline; anything else, or a wait past it, is logged, and the next PUT /read
+// tries again. Receipts are not paced with sends: one per agent action is far below a
+// number's throughput.
 func (e *Engine) sendReadReceipt(_ context.Context, s actors.ConversationSummary) {
 	e.markReadAtMeta(s, false, readReceiptAttempts, readReceiptDeadline)
 }
@@ -99,7 +98,7 @@ func (e *Engine) markReadAtMeta(s actors.ConversationSummary, typing bool, attem
 		if err != nil {
 			// A tenant that may not call Meta says so at its next send; nothing to add here.
 			e.log.Debug(what+" not sent", "conversation", s.ID, "err", err)
-		} else if err = e.markReadWithRetries(ctx, token, phoneWritten(s, t), claim.WAMID, typing, attempts); err != nil {
+		} else if err = e.tokenVerdict(t, e.markReadWithRetries(ctx, token, phoneWritten(s, t), claim.WAMID, typing, attempts)); err != nil {
 			e.log.Warn(what+" not sent", "conversation", s.ID, "err", err)
 		}
 		// On a context of its own: retrying may have used up the deadline. A report lost
@@ -122,27 +121,31 @@ func phoneWritten(s actors.ConversationSummary, t persistence.Tenant) string {
 }
 
 // markReadWithRetries marks wamid read at Meta, retrying Meta trouble and throughput
-// refusals up to attempts times, with doubling, jittered backoff.
+// refusals up to attempts times after the waits Meta's table gives (graph.Backoff: 130429
+// and 131000 a second or two, doubling and jittered). A refusal whose wait would outlast ctx
+// (131057 maintenance, the app's or WABA's rate limit: a minute or more) is not retried:
+// calling again sooner only meets the same limit, which 4 shares among every tenant.
 func (e *Engine) markReadWithRetries(ctx context.Context, token, phoneNumberID, wamid string, typing bool, attempts int) error {
-	backoff := readReceiptBackoff
 	for attempt := 1; ; attempt++ {
 		err := e.graph.MarkRead(ctx, token, phoneNumberID, wamid, typing)
 		class := graph.ClassOf(err)
 		if err == nil || (class != graph.RetryTransient && class != graph.RetryThroughput) || attempt == attempts {
 			return err
 		}
-		if ctxsleep.Sleep(ctx, backoff+rand.N(backoff/2)) != nil {
+		wait := graph.Backoff(err, attempt-1)
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= wait {
 			return err
 		}
-		backoff *= 2
+		if ctxsleep.Sleep(ctx, wait) != nil {
+			return err
+		}
 	}
 }
 
-// Read receipts: attempts, first backoff (doubling, with jitter) and the overall deadline;
-// a typing indicator gets one attempt within its own deadline.
+// Read receipts: attempts and the overall deadline; a typing indicator gets one attempt
+// within its own deadline.
 const (
 	readReceiptAttempts = 4
-	readReceiptBackoff  = 500 * time.Millisecond
 	readReceiptDeadline = 15 * time.Second
 	typingDeadline      = 5 * time.Second
 	// readReceiptReportTimeout bounds telling the conversation Meta's answer.
@@ -156,7 +159,8 @@ func (e *Engine) phoneNumberStatus(ctx context.Context, tenantID string) (*graph
 	if err != nil {
 		return nil, err
 	}
-	return e.graph.PhoneNumber(ctx, token, t.PhoneNumberID)
+	n, err := e.graph.PhoneNumber(ctx, token, t.PhoneNumberID)
+	return n, e.tokenVerdict(t, err)
 }
 
 // connected reads a tenant that may call Meta with its own token (callRefusal), and opens
@@ -178,6 +182,18 @@ func (e *Engine) connected(ctx context.Context, tenantID string) (persistence.Te
 		return t, "", &actors.SendRefusedError{Code: actors.FailureNotConfigured, Reason: "the tenant's access token cannot be opened with this node's keys"}
 	}
 	return t, token, nil
+}
+
+// tokenVerdict returns err, the answer to a call made with t's token, after flagging t as
+// needing re-authorisation when Meta rejected that token (190): whichever call meets it, the
+// token is dead for sends too (WHATSAPP.md §2.3), and the status and the next send should
+// say so now rather than after a send was accepted and held. The flag is written only
+// while the directory still holds that token (a signup since is not undone).
+func (e *Engine) tokenVerdict(t persistence.Tenant, err error) error {
+	if err != nil && graph.ClassOf(err) == graph.Reauth {
+		e.recordTokenRejected(t.ID, t.AccessToken)
+	}
+	return err
 }
 
 // callRefusal is why a tenant's directory entry may not call Meta, as a send would be
@@ -202,7 +218,7 @@ func (e *Engine) uploadMedia(ctx context.Context, tenantID string, m graph.Media
 	}
 	res, err := e.graph.UploadMedia(ctx, token, t.PhoneNumberID, m)
 	if err != nil {
-		return "", err
+		return "", e.tokenVerdict(t, err)
 	}
 	return res.ID, nil
 }
@@ -223,14 +239,14 @@ func (e *Engine) syncTemplates(ctx context.Context, tenantID string) (*actors.Te
 		return nil, &actors.SendRefusedError{Code: actors.FailureNotConfigured, Reason: "the tenant has no WhatsApp Business Account; complete Embedded Signup first"}
 	}
 	sync := &actors.SyncTemplates{FetchedAt: time.Now().UTC(), Templates: []actors.TemplateUpdate{}}
-	after := ""
+	after, read := "", map[string]bool{}
 	for page := 1; ; page++ {
 		if page > maxTemplatePages {
 			return nil, fmt.Errorf("template sync of tenant %s: more than %d pages; Meta's paging does not end", tenantID, maxTemplatePages)
 		}
 		p, err := e.graph.ListTemplates(ctx, token, t.WABAID, after)
 		if err != nil {
-			return nil, err
+			return nil, e.tokenVerdict(t, err)
 		}
 		for _, mt := range p.Data {
 			id, _ := strconv.ParseInt(mt.ID, 10, 64)
@@ -241,7 +257,12 @@ func (e *Engine) syncTemplates(ctx context.Context, tenantID string) (*actors.Te
 		if p.Paging.Next == "" || p.Paging.Cursors.After == "" || len(p.Data) == 0 {
 			break
 		}
-		after = p.Paging.Cursors.After
+		read[after] = true
+		if after = p.Paging.Cursors.After; read[after] {
+			// Back to a page already read: the paging would go round until the cap, each
+			// call spending the WABA's management budget on the same templates.
+			return nil, fmt.Errorf("template sync of tenant %s: page %d points back to a page already read; Meta's paging does not end", tenantID, page)
+		}
 	}
 	return e.actors.SyncTemplates(ctx, tenantID, sync)
 }

@@ -17,6 +17,12 @@ const (
 	rateLimitCap   = time.Hour
 	maintenanceGap = time.Minute // 131057: throughput upgrade in progress, ≤1 min
 	pairCap        = 1024 * time.Second
+	// maxRegainAccess bounds Meta's estimated_time_to_regain_access (APIError.
+	// RegainAccessAfter): a day is far longer than any app or WABA rate-limit window Meta
+	// documents (a rolling hour), and a header value is not to be trusted unbounded: a huge
+	// one overflowed the wait into a negative duration (a panic in the jitter) or parked
+	// a message for years.
+	maxRegainAccess = 24 * time.Hour
 )
 
 // Backoff suggests how long to wait before retry number attempt (0 for the first retry)
@@ -26,8 +32,8 @@ const (
 //   - 130429 throughput: 1 s · 2^attempt (cap 30 s), equal jitter.
 //   - 131056 pair limit: 4^attempt s (1, 4, 16, 64 …, cap 1024 s) as Meta prescribes, +≤10 %.
 //   - 131057 maintenance: ~60 s.
-//   - 4 / 80007 rate limits: Meta's estimated_time_to_regain_access when the usage header
-//     carried it, else 1 min · 2^attempt (cap 1 h).
+//   - 4 / 80007 rate limits: Meta's estimated_time_to_regain_access (at most a day) when
+//     the usage header carried it, else 1 min · 2^attempt (cap 1 h).
 //   - other transient errors and network failures: 1 s · 2^attempt (cap 5 min).
 func Backoff(err error, attempt int) time.Duration {
 	if attempt < 0 {
@@ -56,7 +62,8 @@ func transientWait(err error, attempt int) time.Duration {
 		return 2 * maintenanceGap // equal jitter halves it back to 60–120 s
 	case 4, 80007:
 		if regain > 0 {
-			return 2 * time.Duration(regain) * time.Minute
+			// Equal jitter makes it regain to 2·regain: never before Meta's estimate.
+			return 2 * time.Duration(min(regain, int(maxRegainAccess/time.Minute))) * time.Minute
 		}
 		return exponential(rateLimitBase, attempt, rateLimitCap)
 	}

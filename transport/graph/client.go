@@ -127,10 +127,21 @@ type call struct {
 	out    any
 }
 
+// op names the call in errors: method and path, never the query (it can hold secrets).
+func (k call) op() string { return k.method + " /" + k.path }
+
 func (c *Client) do(ctx context.Context, k call) error {
-	op := k.method + " /" + k.path
+	op := k.op()
 	if err := ctx.Err(); err != nil {
 		return &TransportError{Op: op, Err: err} // not sent
+	}
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(c.timeout)
+	} else if !time.Now().Before(deadline) {
+		// Past already (a DeadlineOnly context never says so through Err): fasthttp would
+		// refuse it with the timeout of a call in flight, which reads as maybe sent.
+		return &TransportError{Op: op, Err: context.DeadlineExceeded} // not sent
 	}
 	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 	uri := c.base + "/" + k.path
@@ -161,11 +172,6 @@ func (c *Client) do(ctx context.Context, k call) error {
 		req.Header.SetContentType("application/json")
 		req.SetBodyRaw(enc)
 	}
-	deadline, ok := ctx.Deadline()
-	if !ok {
-		deadline = time.Now().Add(c.timeout)
-	}
-
 	err := c.exchange(ctx, req, resp, deadline)
 	if err != nil {
 		if !errors.Is(err, errAbandoned) {

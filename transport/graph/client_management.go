@@ -20,8 +20,13 @@ func (c *Client) ListTemplates(ctx context.Context, token, wabaID, after string)
 		q.Set("after", after)
 	}
 	var out TemplatesPage
-	if err := c.do(ctx, call{method: "GET", path: url.PathEscape(wabaID) + "/message_templates", query: q, token: token, out: &out}); err != nil {
+	k := call{method: "GET", path: url.PathEscape(wabaID) + "/message_templates", query: q, token: token, out: &out}
+	if err := c.do(ctx, k); err != nil {
 		return nil, err
+	}
+	if out.Data == nil {
+		// Not "no templates" (that is "data":[]): a sync would remove every one.
+		return nil, incomplete(k.op(), "data")
 	}
 	return &out, nil
 }

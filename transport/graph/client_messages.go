@@ -7,7 +7,8 @@ import (
 
 // SendMessage posts req as phoneNumberID with the tenant's token. Success means accepted,
 // not delivered. On *TransportError with MaybeSent the message may have gone out: reconcile
-// before resending (see TransportError).
+// before resending (see TransportError); so may it after a 2xx without a wamid
+// (ErrIncompleteAnswer) or one that does not decode.
 func (c *Client) SendMessage(ctx context.Context, token, phoneNumberID string, req *SendRequest) (*SendResponse, error) {
 	return c.send(ctx, token, phoneNumberID, req)
 }
@@ -22,9 +23,14 @@ func (c *Client) SendMessageRaw(ctx context.Context, token, phoneNumberID string
 // send posts body (a *SendRequest, or rawBody) to the number's messages edge.
 func (c *Client) send(ctx context.Context, token, phoneNumberID string, body any) (*SendResponse, error) {
 	var out SendResponse
-	err := c.do(ctx, call{method: "POST", path: url.PathEscape(phoneNumberID) + "/messages", token: token, body: body, out: &out})
-	if err != nil {
+	k := call{method: "POST", path: url.PathEscape(phoneNumberID) + "/messages", token: token, body: body, out: &out}
+	if err := c.do(ctx, k); err != nil {
 		return nil, err
+	}
+	if out.WAMID() == "" {
+		// Meta answers every send it accepts with its wamid: this 2xx may not be Meta's, and
+		// says nothing of whether the message went out.
+		return nil, incomplete(k.op(), "messages[0].id")
 	}
 	return &out, nil
 }
@@ -43,7 +49,7 @@ func (c *Client) success(ctx context.Context, k call) error {
 		return err
 	}
 	if !out.Success {
-		return &APIError{HTTPStatus: 200, Parsed: true, Message: k.method + " /" + k.path + " answered success=false"}
+		return &APIError{HTTPStatus: 200, Parsed: true, Message: k.op() + " answered success=false"}
 	}
 	return nil
 }

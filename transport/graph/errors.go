@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	json "github.com/goccy/go-json"
 )
@@ -35,6 +36,25 @@ type ErrorData struct {
 	Details          string `json:"details,omitempty"`
 }
 
+// UnmarshalJSON reads error_data in every shape Graph sends it: an object, a string holding
+// that object's JSON (generic Graph errors; Meta's own SDKs decode both), or plain text,
+// kept as Details. A shape it cannot read leaves it empty instead of failing the envelope:
+// the error's code, not its details, decides what the engine does.
+func (d *ErrorData) UnmarshalJSON(b []byte) error {
+	type plain ErrorData
+	var text string
+	if json.Unmarshal(b, &text) == nil {
+		if json.Unmarshal([]byte(text), (*plain)(d)) != nil {
+			*d = ErrorData{Details: text}
+		}
+		return nil
+	}
+	if json.Unmarshal(b, (*plain)(d)) != nil {
+		*d = ErrorData{}
+	}
+	return nil
+}
+
 // APIError is an error answer of the Graph API. It is a definite answer: Meta received the
 // request and did not act on it (unlike a TransportError, after which a send may or may not
 // have gone out).
@@ -50,10 +70,12 @@ type APIError struct {
 	UserTitle   string
 	UserMessage string
 	// Parsed is false when the body was not Meta's error envelope (a proxy's 502 page, an
-	// empty body): then only HTTPStatus is known and Code is 0.
+	// empty body, an {"error":{…}} without a code): then only HTTPStatus is known and Code
+	// is 0.
 	Parsed bool
 	// RegainAccessAfter is the largest estimated_time_to_regain_access of the
-	// X-Business-Use-Case-Usage header (rate-limit errors 4/80007), 0 when absent.
+	// X-Business-Use-Case-Usage header (rate-limit errors 4/80007), at most a day, 0 when
+	// absent.
 	RegainAccessAfter int // minutes
 }
 
@@ -84,7 +106,7 @@ func ParseAPIError(httpStatus int, body []byte) *APIError {
 	var env struct {
 		Error *ErrorBody `json:"error"`
 	}
-	if err := json.Unmarshal(body, &env); err != nil || env.Error == nil {
+	if err := json.Unmarshal(body, &env); err != nil || env.Error == nil || !hasCode(body) {
 		return e
 	}
 	b := env.Error
@@ -96,6 +118,18 @@ func ParseAPIError(httpStatus int, body []byte) *APIError {
 		e.Details = b.ErrorData.Details
 	}
 	return e
+}
+
+// hasCode reports whether an error envelope carries a numeric code, as Meta's always do (0
+// included). One without is something between us and Graph wording its own error, and
+// means no more than its HTTP status.
+func hasCode(body []byte) bool {
+	var probe struct {
+		Error struct {
+			Code *int `json:"code"`
+		} `json:"error"`
+	}
+	return json.Unmarshal(body, &probe) == nil && probe.Error.Code != nil
 }
 
 // Envelope is the wire form of e (fakemeta and tests write errors with it).
@@ -113,7 +147,7 @@ func (e *APIError) Envelope() ErrorEnvelope {
 
 // regainAccessMinutes reads the X-Business-Use-Case-Usage header:
 // {"<id>":[{"type":…,"estimated_time_to_regain_access":<minutes>}]} and returns the
-// largest wait, 0 when the header is absent or unreadable.
+// largest wait, at most maxRegainAccess, 0 when the header is absent or unreadable.
 func regainAccessMinutes(header []byte) int {
 	if len(header) == 0 {
 		return 0
@@ -133,5 +167,5 @@ func regainAccessMinutes(header []byte) int {
 			}
 		}
 	}
-	return most
+	return min(most, int(maxRegainAccess/time.Minute))
 }

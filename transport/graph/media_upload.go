@@ -83,6 +83,9 @@ func (c *Client) UploadMedia(ctx context.Context, token, phoneNumberID string, m
 	if err := c.do(ctx, k); err != nil {
 		return nil, err
 	}
+	if out.ID == "" {
+		return nil, incomplete(k.op(), "id")
+	}
 	return &out, nil
 }
 

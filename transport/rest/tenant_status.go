@@ -23,7 +23,8 @@ import (
 // its backlog, and why it refuses sends, if it does). Meta's half is asked on every call
 // (Meta has no webhook for health_status); when Meta cannot be reached the engine's half
 // still answers, with metaError saying why. A messaging limit Meta reports here becomes the
-// tier the engine enforces, so a tenant is limited before any webhook names its tier.
+// tier the engine enforces, so a tenant is limited before any webhook names its tier; one the
+// engine cannot read (readableTier) leaves the known tier as it is.
 
 // metaStatusTimeout bounds the Graph call of one status request.
 const metaStatusTimeout = 5 * time.Second
@@ -133,7 +134,7 @@ func (s *Server) tenantStatus(ctx *fasthttp.RequestCtx, c context.Context) {
 			}
 		} else {
 			v.fromMeta(number)
-			if tier := number.MessagingLimit; tier != "" && tier != st.MessagingTier {
+			if tier := number.MessagingLimit; tier != st.MessagingTier && readableTier(tier) {
 				if err := s.opts.Actors.LearnMessagingTier(c, id, tier); err != nil {
 					s.opts.Logger.Warn("tenant status: messaging limit not recorded", "tenant", id, "err", err)
 				} else {
@@ -164,6 +165,13 @@ func (v *tenantStatusView) fromMeta(n *graph.PhoneNumber) {
 		}
 		v.Health = append(v.Health, ev)
 	}
+}
+
+// readableTier reports whether the engine can enforce tier: one it cannot read (an enum value
+// Meta adds, a broken answer) must not replace the tier it enforces, which would lift it.
+func readableTier(tier string) bool {
+	_, ok := actors.MessagingLimitOf(tier)
+	return ok
 }
 
 // fromEngine fills in the engine's own account, and the code a send gets now.

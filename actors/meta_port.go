@@ -38,7 +38,8 @@ const (
 	// ClassRetryPair: too many messages to this recipient (131056): delay only it, 4^X s.
 	ClassRetryPair
 	// ClassRetryTransient: Meta-side trouble, app rate limits, or no answer at all:
-	// exponential backoff, capped attempts.
+	// exponential backoff; attempts capped unless Meta never took the message up
+	// (SendFailure.Unreached, SendFailure.Unavailable).
 	ClassRetryTransient
 	// ClassPauseTenant: the number or WABA is restricted (131048, 368, 131042, 131031):
 	// stop the tenant's sends for a while.
@@ -76,6 +77,11 @@ type SendFailure struct {
 	// the attempt does not count against MaxTransientAttempts: the message waits, backing
 	// off, until Meta is reachable or its validity ends.
 	Unreached bool
+	// Unavailable: Meta refused the send because it could take no message just then
+	// (graph.Unavailable: service unavailable, downtime, maintenance, rate limits). As for
+	// Unreached, the attempt says nothing of the message: it waits Meta's backoff and is
+	// not counted against MaxTransientAttempts, until Meta takes it or its validity ends.
+	Unavailable bool
 	// Backoff is the wait Meta's rules suggest before retry number attempt (0 = the first
 	// retry); nil suggests nothing and the policy's defaults apply.
 	Backoff func(attempt int) time.Duration

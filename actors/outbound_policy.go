@@ -15,8 +15,10 @@ type OutboundPolicy struct {
 	// PairInterval borrowed, each message owing one PairInterval (Meta: 6 s, 45).
 	PairInterval time.Duration
 	PairBurst    int
-	// MaxTransientAttempts caps retries of Meta-side errors (131000, 131016, …) and of
-	// sends that certainly never left; then the message fails (5).
+	// MaxTransientAttempts caps retries of Meta's "something went wrong" (131000, 1) and
+	// of attempts Meta accepted and then failed; then the message fails (5). Sends that
+	// never left, or that Meta refused while it could take none (SendFailure.Unavailable),
+	// are not counted: they wait until the message's validity ends.
 	MaxTransientAttempts int
 	// ReconcileAfter is how long a message of unknown fate waits for a status webhook
 	// carrying its id before the sender decides it never reached Meta and sends it again

@@ -30,8 +30,9 @@ type decision struct {
 	// throttle: the number must slow down (130429); pair: only this recipient waits (131056).
 	throttle bool
 	pair     bool
-	// transient: the attempt counts against MaxTransientAttempts; unreached: it never left
-	// (SendFailure.Unreached) and counts only toward its own backoff.
+	// transient: the attempt counts against MaxTransientAttempts; unreached: Meta never took
+	// the message up (it never left, SendFailure.Unreached, or Meta could take no message,
+	// SendFailure.Unavailable) and the attempt counts only toward its own backoff.
 	transient, unreached bool
 	// err is what the failed message shows (actFail).
 	err *MessageError
@@ -49,12 +50,13 @@ const (
 // A failure that may have reached Meta is never retried here, whatever its class:
 // resending it could reach the customer twice. One that never left is retried until the
 // message expires: failing it after a few seconds of our own network trouble would lose a
-// message Meta never saw.
+// message Meta never saw. So is one Meta refused because it could take no message then (an
+// outage, maintenance, a rate limit): that too is no verdict on the message.
 func decide(f *SendFailure, transientTries, unreachedTries int, p *OutboundPolicy) decision {
 	if f.MaybeSent {
 		return decision{action: actUnknown}
 	}
-	if f.Unreached {
+	if f.Unreached || (f.Unavailable && f.Class == ClassRetryTransient) {
 		return decision{action: actRetry, unreached: true, wait: f.wait(unreachedTries, transientBase, transientCap)}
 	}
 	switch f.Class {

@@ -23,6 +23,8 @@ func TestDecideFollowsMetasErrorTable(t *testing.T) {
 		{"131056 pair: only the recipient waits", SendFailure{Class: ClassRetryPair, Code: 131056}, 0, 0, actRetry, 0, false, true},
 		{"131000 first retry", SendFailure{Class: ClassRetryTransient, Code: 131000, Backoff: fixed(3 * time.Second)}, 0, 0, actRetry, 3 * time.Second, false, false},
 		{"131016 without a suggestion: 1 s · 2^n", SendFailure{Class: ClassRetryTransient, Code: 131016}, 2, 0, actRetry, 4 * time.Second, false, false},
+		{"131016 outage past the attempts: retried until the message expires", SendFailure{Class: ClassRetryTransient, Code: 131016, Unavailable: true}, 4, 2, actRetry, 4 * time.Second, false, false},
+		{"app rate limit (4) past the attempts: Meta's wait", SendFailure{Class: ClassRetryTransient, Code: 4, Unavailable: true, Backoff: fixed(20 * time.Minute)}, 9, 6, actRetry, 20 * time.Minute, false, false},
 		{"131000 attempts spent: fail", SendFailure{Class: ClassRetryTransient, Code: 131000, Title: "Something went wrong"}, 4, 0, actFail, 0, false, false},
 		{"refused connection: safe to retry", SendFailure{Class: ClassRetryTransient}, 0, 0, actRetry, time.Second, false, false},
 		{"timeout: maybe sent, reconcile", SendFailure{Class: ClassRetryTransient, MaybeSent: true}, 0, 0, actUnknown, 0, false, false},

@@ -462,6 +462,14 @@ func TestSenderOutcomesOfMetaErrors(t *testing.T) {
 		}
 		return "wamid.transient", nil
 	})
+	// An outage longer than the attempts allow (131016, seven times against five attempts)
+	// does not fail the message: Meta could take none then, which says nothing of it.
+	r.graph.answer("outage", func(n int) (string, error) {
+		if n <= 7 {
+			return "", &SendFailure{Class: ClassRetryTransient, Code: 131016, Title: "Service unavailable", Unavailable: true, Backoff: func(int) time.Duration { return 10 * time.Millisecond }}
+		}
+		return "wamid.outage", nil
+	})
 	r.graph.answer("bad", func(int) (string, error) {
 		return "", &SendFailure{Class: ClassFail, Code: 131026, Title: "Message undeliverable"}
 	})
@@ -472,6 +480,11 @@ func TestSenderOutcomesOfMetaErrors(t *testing.T) {
 	waitFor(t, "sent after transient errors", func() bool { return r.row(t, "transient").State == persistence.OutboxSent })
 	if n, _ := r.graph.sends("transient"); n != 3 {
 		t.Fatalf("transient: %d attempts", n)
+	}
+	r.record(t, tenant, "outage", true)
+	waitFor(t, "sent after an outage", func() bool { return r.row(t, "outage").State == persistence.OutboxSent })
+	if n, _ := r.graph.sends("outage"); n != 8 {
+		t.Fatalf("outage: %d attempts", n)
 	}
 	r.record(t, tenant, "bad", true)
 	waitFor(t, "failed", func() bool { return r.message(t, tenant, "bad").Status == StatusFailed })

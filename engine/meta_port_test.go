@@ -10,23 +10,28 @@ import (
 // How a failed Graph call reaches the sender: Meta's own refusals are definite, a failure
 // after the request may have been written is "maybe sent" (reconciled, never resent
 // blindly), and one whose connection was never made is "unreached" (retried until the
-// message expires, not counted against its attempts).
+// message expires, not counted against its attempts), as is one Meta refused because it
+// could take no message then (an outage, maintenance, a rate limit).
 func TestSendFailureOfGraphErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name                 string
 		err                  error
 		maybeSent, unreached bool
+		unavailable          bool
 	}{
-		{"Meta's 131000", &graph.APIError{HTTPStatus: 500, Parsed: true, Code: 131000}, false, false},
-		{"a proxy's 502 page", &graph.APIError{HTTPStatus: 502}, true, false},
-		{"a gateway's 429", &graph.APIError{HTTPStatus: 429}, false, false},
-		{"timeout after writing", &graph.TransportError{Op: "send", MaybeSent: true, Err: errors.New("timeout")}, true, false},
-		{"connection refused", &graph.TransportError{Op: "send", Err: errors.New("connection refused")}, false, true},
+		{"Meta's 131000", &graph.APIError{HTTPStatus: 500, Parsed: true, Code: 131000}, false, false, false},
+		{"Meta's 131016 service unavailable", &graph.APIError{HTTPStatus: 503, Parsed: true, Code: 131016}, false, false, true},
+		{"Meta's 4 app rate limit", &graph.APIError{HTTPStatus: 400, Parsed: true, Code: 4}, false, false, true},
+		{"Meta's 1 unknown error", &graph.APIError{HTTPStatus: 500, Parsed: true, Code: 1}, false, false, false},
+		{"a proxy's 502 page", &graph.APIError{HTTPStatus: 502}, true, false, false},
+		{"a gateway's 429", &graph.APIError{HTTPStatus: 429}, false, false, false},
+		{"timeout after writing", &graph.TransportError{Op: "send", MaybeSent: true, Err: errors.New("timeout")}, true, false, false},
+		{"connection refused", &graph.TransportError{Op: "send", Err: errors.New("connection refused")}, false, true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := sendFailure(tc.err)
-			if f.MaybeSent != tc.maybeSent || f.Unreached != tc.unreached {
-				t.Fatalf("maybe sent %v, unreached %v; want %v, %v", f.MaybeSent, f.Unreached, tc.maybeSent, tc.unreached)
+			if f.MaybeSent != tc.maybeSent || f.Unreached != tc.unreached || f.Unavailable != tc.unavailable {
+				t.Fatalf("maybe sent %v, unreached %v, unavailable %v; want %v, %v, %v", f.MaybeSent, f.Unreached, f.Unavailable, tc.maybeSent, tc.unreached, tc.unavailable)
 			}
 		})
 	}

@@ -73,6 +73,21 @@ func classOfCode(code int) (c ErrorClass, ok bool) {
 	return Fail, false
 }
 
+// Unavailable reports whether a refusal with this code means Meta could not take any message
+// just then — service unavailable (131016), downtime (2, 133004), maintenance (131057), the
+// app's or the WABA's rate limit (4, 80007) — which says nothing of the message itself: it
+// is retried after Meta's wait for as long as the message is valid, not a few times (a
+// minutes-long outage would fail every message sent into it). 131000 ("something went
+// wrong") and 1 ("unknown error") may be the message's own trouble: their retries are
+// capped (WHATSAPP.md §2.3: "capped (3–5 tries)").
+func Unavailable(code int) bool {
+	switch code {
+	case 131016, 2, 133004, 131057, 4, 80007:
+		return true
+	}
+	return false
+}
+
 // PausesSends reports whether an error with this code, however it arrives (a send's answer
 // or a failed status webhook: WHATSAPP.md §2.2 says to handle both paths for the same
 // code), means the tenant's number or account is restricted and its sends must stop.

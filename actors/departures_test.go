@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/switchboard/switchboard/persistence"
 )
 
 // However the sends' goroutines wake, no departureWindow holds more than n departures, and
@@ -77,5 +79,29 @@ func TestDeparturesGiveUpWithTheContext(t *testing.T) {
 	}
 	if len(d.times) != 0 {
 		t.Fatal("a send that did not leave was counted")
+	}
+}
+
+// A send whose deadline ends while it waits at the gate never left: its failure says so
+// (Unreached), so the attempt does not count against the message's attempts. Before, it
+// was a plain transient failure, and a number backed up at its gate used up messages'
+// attempts without a request.
+func TestSendTimedOutAtTheGateIsUnreached(t *testing.T) {
+	t.Parallel()
+	gate := newDepartures(time.Now)
+	if _, err := gate.wait(context.Background(), time.Now(), 1); err != nil { // the window's one send
+		t.Fatal(err)
+	}
+	var done *attemptDone
+	dep := departure{gate: gate, slot: time.Now(), window: 1, tell: func(m any) { done = m.(*attemptDone) }}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	dep.send(ctx, persistence.OutboxMessage{ID: "m1"})
+	f, ok := done.err.(*SendFailure)
+	if !ok || !f.Unreached || f.MaybeSent {
+		t.Fatalf("outcome %+v", done.err)
+	}
+	if d := decide(f, 4, 0, &OutboundPolicy{MaxTransientAttempts: 5}); d.action != actRetry || d.transient {
+		t.Fatalf("decided %s (counted %v) for a send that never left", d.action, d.transient)
 	}
 }

@@ -38,7 +38,9 @@ func (s *sender) departure(it *outItem, nq *numberQueue, now time.Time) departur
 // "sending", which the next activation reconciles instead of resending.
 func (d departure) send(ctx context.Context, claim persistence.OutboxMessage) {
 	if _, err := d.gate.wait(ctx, d.slot, d.window); err != nil {
-		d.tell(&attemptDone{id: claim.ID, claimed: claim, err: &SendFailure{Class: ClassRetryTransient, Title: "send deadline passed before its slot"}})
+		// The request never left: Meta saw nothing, so the attempt is not one of the message's
+		// (Unreached), only a wait that ran out at the gate.
+		d.tell(&attemptDone{id: claim.ID, claimed: claim, err: &SendFailure{Class: ClassRetryTransient, Title: "send deadline passed before its slot", Unreached: true}})
 		return
 	}
 	wamid, err := d.graph.Send(ctx, d.token, claim.PhoneNumberID, claim.Request)

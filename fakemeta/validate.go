@@ -2,6 +2,7 @@ package fakemeta
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -90,7 +91,7 @@ func validateMedia(kind string, m *graph.MediaObject) *graph.APIError {
 		return invalidParam("Param %s must contain either id or link.", kind)
 	case m.ID != "" && m.Link != "":
 		return invalidParam("Param %s must contain only one of id or link.", kind)
-	case m.Link != "" && !strings.HasPrefix(m.Link, "https://") && !strings.HasPrefix(m.Link, "http://"):
+	case m.Link != "" && !fetchable(m.Link):
 		return invalidParam("Param %s['link'] must be a valid URL.", kind)
 	case m.Caption != "" && !graph.CaptionAllowed(kind):
 		return invalidParam("Param %s['caption'] is not allowed for %s messages.", kind, kind)
@@ -170,6 +171,13 @@ func plausiblePhone(s string) bool {
 		}
 	}
 	return digits >= 7 && digits <= 15
+}
+
+// fetchable reports whether link is a URL Meta can fetch media from: absolute http(s) with a
+// host ("https://" alone is not).
+func fetchable(link string) bool {
+	u, err := url.Parse(link)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
 
 func runes(s string) int { return utf8.RuneCountInString(s) }

@@ -134,7 +134,27 @@ func validateTemplateShape(t *graph.TemplateObject) *graph.APIError {
 			if p.Type == "text" && p.Text == "" {
 				return invalidParam("The parameter template['components'][%d]['parameters'][%d]['text'] is required.", i, j)
 			}
+			if e := templateMedia(fmt.Sprintf("template['components'][%d]['parameters'][%d]", i, j), p); e != nil {
+				return e
+			}
 		}
+	}
+	return nil
+}
+
+// templateMedia checks an image, video or document parameter as a media message's object is
+// checked: present, with one of id and link, a link Meta can fetch.
+func templateMedia(at string, p graph.TemplateParameter) *graph.APIError {
+	m, ok := map[string]*graph.MediaObject{graph.TypeImage: p.Image, graph.TypeVideo: p.Video, graph.TypeDocument: p.Document}[p.Type]
+	switch {
+	case !ok:
+		return nil
+	case m == nil:
+		return invalidParam("The parameter %s['%s'] is required.", at, p.Type)
+	case (m.ID == "") == (m.Link == ""):
+		return invalidParam("Param %s['%s'] must contain exactly one of id or link.", at, p.Type)
+	case m.Link != "" && !fetchable(m.Link):
+		return invalidParam("Param %s['%s']['link'] must be a valid URL.", at, p.Type)
 	}
 	return nil
 }

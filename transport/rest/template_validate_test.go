@@ -36,6 +36,11 @@ func TestTemplateParameterValues(t *testing.T) {
 		{`{"type":"action","action":{"flow_token":"t"}}`, ""},
 		{`{"type":"action"}`, "components[0].parameters[0].action"},
 		{`{"type":"sticker"}`, "components[0].parameters[0].type"},
+		// A media parameter names its media as send-media does: Meta fetches the link, and
+		// an id is the number Meta gave an upload.
+		{`{"type":"image","image":{"link":"ftp://example.com/a.jpg"}}`, "components[0].parameters[0].image.link"},
+		{`{"type":"image","image":{"link":"a.jpg"}}`, "components[0].parameters[0].image.link"},
+		{`{"type":"document","document":{"id":"nota-fiscal.pdf"}}`, "components[0].parameters[0].document.id"},
 	} {
 		var p graph.TemplateParameter
 		if err := json.Unmarshal([]byte(c.param), &p); err != nil {

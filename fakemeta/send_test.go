@@ -92,6 +92,8 @@ func TestValidationErrors(t *testing.T) {
 		{"button index not a number", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"template","template":{"name":"login_code","language":{"code":"pt_BR"},"components":[{"type":"button","sub_type":"url","index":"first","parameters":[{"type":"text","text":"1"}]}]}}`, "['index'] must be a number", 100},
 		{"template image by an ftp link", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"template","template":{"name":"black_friday_promo","language":{"code":"pt_BR"},"components":[{"type":"header","parameters":[{"type":"image","image":{"link":"ftp://example.com/a.jpg"}}]}]}}`, "['parameters'][0]['image']['link'] must be a valid URL", 100},
 		{"template image without its image", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"template","template":{"name":"black_friday_promo","language":{"code":"pt_BR"},"components":[{"type":"header","parameters":[{"type":"image"}]}]}}`, "template['components'][0]['parameters'][0]['image'] is required", 100},
+		{"template text with a line break", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"template","template":{"name":"order_shipped","language":{"code":"pt_BR"},"components":[{"type":"body","parameters":[{"type":"text","text":"Ana"},{"type":"text","text":"2 dias\núteis"}]}]}}`, "Param text cannot have new-line/tab characters", 132018},
+		{"template text with five spaces in a row", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"template","template":{"name":"order_shipped","language":{"code":"pt_BR"},"components":[{"type":"body","parameters":[{"type":"text","text":"Ana     Silva"},{"type":"text","text":"2 dias"}]}]}}`, "more than 4 consecutive spaces", 132018},
 		{"media without id or link", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"image","image":{"caption":"x"}}`, "image must contain either id or link", 100},
 		{"image link without a host", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"image","image":{"link":"https://"}}`, "image['link'] must be a valid URL", 100},
 		{"audio caption", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"audio","audio":{"id":"1","caption":"x"}}`, "not allowed", 100},
@@ -129,7 +131,7 @@ func TestValidationErrors(t *testing.T) {
 			}
 		})
 	}
-	if st := s.Stats().Numbers[pnA]; st.Accepted != 0 || st.Errors[100] != int64(len(cases)-3) || st.Errors[131009] != 3 {
+	if st := s.Stats().Numbers[pnA]; st.Accepted != 0 || st.Errors[100] != int64(len(cases)-5) || st.Errors[131009] != 3 || st.Errors[132018] != 2 {
 		t.Fatalf("%+v", st)
 	}
 }

@@ -134,6 +134,9 @@ func validateTemplateShape(t *graph.TemplateObject) *graph.APIError {
 			if p.Type == "text" && p.Text == "" {
 				return invalidParam("The parameter template['components'][%d]['parameters'][%d]['text'] is required.", i, j)
 			}
+			if p.Type == "text" && !graph.TemplateTextOK(p.Text) {
+				return apiError(132018, "Param text "+graph.TemplateTextRule)
+			}
 			if e := templateMedia(fmt.Sprintf("template['components'][%d]['parameters'][%d]", i, j), p); e != nil {
 				return e
 			}

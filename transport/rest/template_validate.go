@@ -104,8 +104,11 @@ func parameterProblem(p graph.TemplateParameter) (member, problem string) {
 	}
 	switch p.Type {
 	case "text":
-		if p.Text == "" {
+		switch {
+		case p.Text == "":
 			return "text", "is required for a text parameter"
+		case !graph.TemplateTextOK(p.Text):
+			return "text", graph.TemplateTextRule
 		}
 	case "payload":
 		if p.Payload == "" {

@@ -77,16 +77,19 @@ func (s *Server) uploadMedia(ctx *fasthttp.RequestCtx) {
 		writeError(ctx, apiError(131053, fmt.Sprintf("The file's type %s does not match the type parameter %s.", declared, typ)))
 		return
 	}
-	if fh.Size > int64(kind.MaxBytes) {
-		writeError(ctx, apiError(131053, fmt.Sprintf("%s files may be at most %d bytes; this one is %d.", kind.Type, kind.MaxBytes, fh.Size)))
-		return
-	}
 	f, err := fh.Open()
 	if err != nil {
 		writeError(ctx, apiError(131053, "The file could not be read."))
 		return
 	}
 	defer f.Close()
+	// The first bytes tell a still sticker (100 KB) from an animated one (500 KB).
+	head := make([]byte, 32)
+	read, _ := f.ReadAt(head, 0)
+	if limit := kind.MaxBytesOf(head[:read]); fh.Size > int64(limit) {
+		writeError(ctx, apiError(131053, fmt.Sprintf("%s files may be at most %d bytes; this one is %d.", kind.Type, limit, fh.Size)))
+		return
+	}
 	// The bytes are kept for download while they fit Config.MaxKeptMedia; a file that does not is
 	// only hashed, never held whole.
 	h := sha256.New()

@@ -58,6 +58,7 @@ func TestMediaUploadRefusals(t *testing.T) {
 		{"a gif", tokenA, graph.MediaUpload{Filename: "a.gif", MIMEType: "image/gif", Data: []byte("GIF89a")}, 131053},
 		{"an image over 5 MiB", tokenA, graph.MediaUpload{Filename: "big.png", MIMEType: "image/png", Data: make([]byte, 5<<20+1)}, 131053},
 		{"a sticker over 500 KiB", tokenA, graph.MediaUpload{Filename: "s.webp", MIMEType: "image/webp", Data: make([]byte, 500<<10+1)}, 131053},
+		{"a still sticker over 100 KiB", tokenA, graph.MediaUpload{Filename: "s.webp", MIMEType: "image/webp", Data: stillWebP(100<<10 + 1)}, 131053},
 		{"no type", tokenA, graph.MediaUpload{Filename: "x.jpg", Data: []byte{1}}, 100},
 		{"another business's number", tokenB, graph.MediaUpload{Filename: "x.jpg", MIMEType: "image/jpeg", Data: []byte{1}}, 100},
 	}
@@ -241,4 +242,11 @@ func TestMediaKeptWithinItsBound(t *testing.T) {
 	if third := upload(600); downloads(third) != 200 {
 		t.Fatal("a deletion did not make room")
 	}
+}
+
+// stillWebP is a plain lossy WebP file of size bytes: one still picture.
+func stillWebP(size int) []byte {
+	b := make([]byte, size)
+	copy(b, "RIFF\x00\x00\x00\x00WEBPVP8 ")
+	return b
 }

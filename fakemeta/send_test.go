@@ -90,7 +90,12 @@ func TestValidationErrors(t *testing.T) {
 		{"template without name", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"template","template":{"language":{"code":"pt_BR"}}}`, "template['name'] is required", 100},
 		{"template without language", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"template","template":{"name":"order_shipped"}}`, "template['language']['code'] is required", 100},
 		{"button index not a number", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"template","template":{"name":"login_code","language":{"code":"pt_BR"},"components":[{"type":"button","sub_type":"url","index":"first","parameters":[{"type":"text","text":"1"}]}]}}`, "['index'] must be a number", 100},
+		{"template image by an ftp link", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"template","template":{"name":"black_friday_promo","language":{"code":"pt_BR"},"components":[{"type":"header","parameters":[{"type":"image","image":{"link":"ftp://example.com/a.jpg"}}]}]}}`, "['parameters'][0]['image']['link'] must be a valid URL", 100},
+		{"template image without its image", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"template","template":{"name":"black_friday_promo","language":{"code":"pt_BR"},"components":[{"type":"header","parameters":[{"type":"image"}]}]}}`, "template['components'][0]['parameters'][0]['image'] is required", 100},
+		{"template text with a line break", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"template","template":{"name":"order_shipped","language":{"code":"pt_BR"},"components":[{"type":"body","parameters":[{"type":"text","text":"Ana"},{"type":"text","text":"2 dias\núteis"}]}]}}`, "Param text cannot have new-line/tab characters", 132018},
+		{"template text with five spaces in a row", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"template","template":{"name":"order_shipped","language":{"code":"pt_BR"},"components":[{"type":"body","parameters":[{"type":"text","text":"Ana     Silva"},{"type":"text","text":"2 dias"}]}]}}`, "more than 4 consecutive spaces", 132018},
 		{"media without id or link", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"image","image":{"caption":"x"}}`, "image must contain either id or link", 100},
+		{"image link without a host", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"image","image":{"link":"https://"}}`, "image['link'] must be a valid URL", 100},
 		{"audio caption", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"audio","audio":{"id":"1","caption":"x"}}`, "not allowed", 100},
 		{"four buttons", interactiveButtons(`"a","b","c","d"`), "must contain at most 3 elements", 100},
 		{"long button title", interactiveButtons(`"123456789012345678901"`), "['reply']['title'] must be at most 20 characters long", 100},
@@ -99,6 +104,10 @@ func TestValidationErrors(t *testing.T) {
 		{"eleven rows", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"list","body":{"text":"?"},"action":{"button":"Pick","sections":[{"title":"S","rows":[` + strings.Join(rows, ",") + `]}]}}}`, "at most 10 rows", 100},
 		{"long row title", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"list","body":{"text":"?"},"action":{"button":"Pick","sections":[{"rows":[{"id":"a","title":"1234567890123456789012345"}]}]}}}`, "['title'] must be at most 24 characters long", 100},
 		{"list without button", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"list","body":{"text":"?"},"action":{"sections":[{"rows":[{"id":"a","title":"A"}]}]}}}`, "['button'] is required", 100},
+		{"list with an image header", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"list","header":{"type":"image","image":{"id":"1"}},"body":{"text":"?"},"action":{"button":"Pick","sections":[{"rows":[{"id":"a","title":"A"}]}]}}}`, "interactive['header']['type'] must be text for a list message", 100},
+		{"header image by a link that is no URL", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"button","header":{"type":"image","image":{"link":"https://"}},"body":{"text":"?"},"action":{"buttons":[{"type":"reply","reply":{"id":"x","title":"A"}}]}}}`, "interactive['header']['image']['link'] must be a valid URL", 100},
+		{"header image by id and link", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"button","header":{"type":"image","image":{"id":"1","link":"https://example.com/a.jpg"}},"body":{"text":"?"},"action":{"buttons":[{"type":"reply","reply":{"id":"x","title":"A"}}]}}}`, "interactive['header']['image'] must contain only one of id or link", 100},
+		{"footer without text", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"button","body":{"text":"?"},"footer":{"text":""},"action":{"buttons":[{"type":"reply","reply":{"id":"x","title":"A"}}]}}}`, "interactive['footer']['text'] is required", 100},
 		{"unknown interactive type", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"carousel3d","body":{"text":"?"},"action":{}}}`, `got "carousel3d"`, 100},
 		{"reaction without message", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"reaction","reaction":{"emoji":"👍"}}`, "reaction['message_id'] is required", 100},
 		{"empty context", `{"messaging_product":"whatsapp","to":"+5511987654321","context":{},"type":"text","text":{"body":"hi"}}`, "context['message_id'] is required", 100},
@@ -122,7 +131,7 @@ func TestValidationErrors(t *testing.T) {
 			}
 		})
 	}
-	if st := s.Stats().Numbers[pnA]; st.Accepted != 0 || st.Errors[100] != int64(len(cases)-3) || st.Errors[131009] != 3 {
+	if st := s.Stats().Numbers[pnA]; st.Accepted != 0 || st.Errors[100] != int64(len(cases)-5) || st.Errors[131009] != 3 || st.Errors[132018] != 2 {
 		t.Fatalf("%+v", st)
 	}
 }

@@ -2,6 +2,7 @@ package fakemeta
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -90,7 +91,7 @@ func validateMedia(kind string, m *graph.MediaObject) *graph.APIError {
 		return invalidParam("Param %s must contain either id or link.", kind)
 	case m.ID != "" && m.Link != "":
 		return invalidParam("Param %s must contain only one of id or link.", kind)
-	case m.Link != "" && !strings.HasPrefix(m.Link, "https://") && !strings.HasPrefix(m.Link, "http://"):
+	case m.Link != "" && !fetchable(m.Link):
 		return invalidParam("Param %s['link'] must be a valid URL.", kind)
 	case m.Caption != "" && !graph.CaptionAllowed(kind):
 		return invalidParam("Param %s['caption'] is not allowed for %s messages.", kind, kind)
@@ -133,7 +134,30 @@ func validateTemplateShape(t *graph.TemplateObject) *graph.APIError {
 			if p.Type == "text" && p.Text == "" {
 				return invalidParam("The parameter template['components'][%d]['parameters'][%d]['text'] is required.", i, j)
 			}
+			if p.Type == "text" && !graph.TemplateTextOK(p.Text) {
+				return apiError(132018, "Param text "+graph.TemplateTextRule)
+			}
+			if e := templateMedia(fmt.Sprintf("template['components'][%d]['parameters'][%d]", i, j), p); e != nil {
+				return e
+			}
 		}
+	}
+	return nil
+}
+
+// templateMedia checks an image, video or document parameter as a media message's object is
+// checked: present, with one of id and link, a link Meta can fetch.
+func templateMedia(at string, p graph.TemplateParameter) *graph.APIError {
+	m, ok := map[string]*graph.MediaObject{graph.TypeImage: p.Image, graph.TypeVideo: p.Video, graph.TypeDocument: p.Document}[p.Type]
+	switch {
+	case !ok:
+		return nil
+	case m == nil:
+		return invalidParam("The parameter %s['%s'] is required.", at, p.Type)
+	case (m.ID == "") == (m.Link == ""):
+		return invalidParam("Param %s['%s'] must contain exactly one of id or link.", at, p.Type)
+	case m.Link != "" && !fetchable(m.Link):
+		return invalidParam("Param %s['%s']['link'] must be a valid URL.", at, p.Type)
 	}
 	return nil
 }
@@ -170,6 +194,13 @@ func plausiblePhone(s string) bool {
 		}
 	}
 	return digits >= 7 && digits <= 15
+}
+
+// fetchable reports whether link is a URL Meta can fetch media from: absolute http(s) with a
+// host ("https://" alone is not).
+func fetchable(link string) bool {
+	u, err := url.Parse(link)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
 
 func runes(s string) int { return utf8.RuneCountInString(s) }

@@ -22,9 +22,29 @@ func validateInteractive(in *graph.InteractiveObject) *graph.APIError {
 	p := graph.ValidateInteractive(in)
 	switch {
 	case p == nil:
-		return nil
+		return headerMedia(in.Header)
 	case p.Required:
 		return invalidParam("The parameter %s is required.", p.MetaPath())
 	}
 	return invalidParam("Param %s %s.", p.MetaPath(), p.Rule)
+}
+
+// headerMedia checks how a media header names its media, as a media message's must (graph
+// checked the header has its image, video or document).
+func headerMedia(h *graph.InteractiveHeader) *graph.APIError {
+	if h == nil {
+		return nil
+	}
+	m := map[string]*graph.MediaObject{graph.TypeImage: h.Image, graph.TypeVideo: h.Video, graph.TypeDocument: h.Document}[h.Type]
+	switch {
+	case m == nil:
+		return nil
+	case m.ID == "" && m.Link == "":
+		return invalidParam("Param interactive['header']['%s'] must contain either id or link.", h.Type)
+	case m.ID != "" && m.Link != "":
+		return invalidParam("Param interactive['header']['%s'] must contain only one of id or link.", h.Type)
+	case m.Link != "" && !fetchable(m.Link):
+		return invalidParam("Param interactive['header']['%s']['link'] must be a valid URL.", h.Type)
+	}
+	return nil
 }

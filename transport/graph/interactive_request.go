@@ -16,7 +16,8 @@ const (
 	MaxListButtonLabel  = 20
 	MaxRowTitle         = 24
 	MaxRowDescription   = 72
-	MaxInteractiveBody  = 1024
+	MaxInteractiveBody  = 1024 // reply buttons and the types without a limit of their own
+	MaxListBody         = 4096
 	MaxInteractiveTexts = 60 // header text and footer
 )
 

@@ -68,9 +68,10 @@ func (c *interactiveCheck) maxLen(s string, n int, path ...string) {
 func blank(s string) bool { return strings.TrimSpace(s) == "" }
 
 // ValidateInteractive checks a reply-button or list message against Meta's rules (WHATSAPP.md
-// §3): a body, text limits, 1–3 buttons with unique ids and titles, a list of 1–10 sections
-// holding at most 10 rows with unique ids. Other interactive types are checked only for
-// their body and header and footer lengths. It returns the first problem, or nil.
+// §2): a body (1024 characters, a list's 4096), a header of a type the message may show, a
+// footer with text, text limits, 1–3 buttons with unique ids and titles, a list of 1–10
+// sections holding at most 10 rows with unique ids. Other interactive types are checked only
+// for their body, header and footer. It returns the first problem, or nil.
 func ValidateInteractive(in *InteractiveObject) *Problem {
 	c := &interactiveCheck{}
 	c.required(in != nil, "interactive")
@@ -81,12 +82,17 @@ func ValidateInteractive(in *InteractiveObject) *Problem {
 		c.required(in.Body != nil && !blank(in.Body.Text), "interactive", "body", "text")
 	}
 	if in.Body != nil {
-		c.maxLen(in.Body.Text, MaxInteractiveBody, "interactive", "body", "text")
+		maxBody := MaxInteractiveBody
+		if in.Type == InteractiveList {
+			maxBody = MaxListBody
+		}
+		c.maxLen(in.Body.Text, maxBody, "interactive", "body", "text")
 	}
 	if in.Header != nil {
-		c.maxLen(in.Header.Text, MaxInteractiveTexts, "interactive", "header", "text")
+		c.header(in.Type, in.Header)
 	}
 	if in.Footer != nil {
+		c.required(!blank(in.Footer.Text), "interactive", "footer", "text")
 		c.maxLen(in.Footer.Text, MaxInteractiveTexts, "interactive", "footer", "text")
 	}
 	switch in.Type {
@@ -96,6 +102,35 @@ func ValidateInteractive(in *InteractiveObject) *Problem {
 		c.list(in.Action)
 	}
 	return c.p
+}
+
+// header checks a header's type and its content: text within MaxInteractiveTexts, or an
+// image, video or document object (how that names its media — one of id and link, a link
+// Meta can fetch — is the caller's: fakemeta and the REST edge word it each their way). A
+// list's header is text only (Meta: "Supports text header type only"); reply buttons may
+// show media.
+func (c *interactiveCheck) header(kind string, h *InteractiveHeader) {
+	at := []string{"interactive", "header"}
+	if kind == InteractiveList {
+		c.rule(h.Type == "text", fmt.Sprintf("must be text for a list message - got %q", h.Type), append(at, "type")...)
+	}
+	var media *MediaObject
+	switch h.Type {
+	case "text":
+		c.required(!blank(h.Text), append(at, "text")...)
+		c.maxLen(h.Text, MaxInteractiveTexts, append(at, "text")...)
+		return
+	case TypeImage:
+		media = h.Image
+	case TypeVideo:
+		media = h.Video
+	case TypeDocument:
+		media = h.Document
+	default:
+		c.rule(false, fmt.Sprintf("must be one of {TEXT, IMAGE, VIDEO, DOCUMENT} - got %q", h.Type), append(at, "type")...)
+		return
+	}
+	c.required(media != nil, append(at, h.Type)...)
 }
 
 func (c *interactiveCheck) buttons(buttons []ReplyButton) {

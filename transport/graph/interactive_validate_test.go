@@ -50,6 +50,25 @@ func TestValidateInteractive(t *testing.T) {
 			"interactive['action']['sections'][0]['rows'][0]['id']", "interactive.action.sections[0].rows[0].id", true, ""},
 		{"long description", list("Ver", ListSection{Rows: []ListRow{{ID: "a", Title: "A", Description: strings.Repeat("d", 73)}}}),
 			"interactive['action']['sections'][0]['rows'][0]['description']", "interactive.action.sections[0].rows[0].description", false, "at most 72"},
+		// A list's header is text only; reply buttons may show media above the body.
+		{"list with an image header", withHeader(list("Ver", ListSection{Rows: rows(1, "a")}), &InteractiveHeader{Type: "image", Image: &MediaObject{ID: "1"}}),
+			"interactive['header']['type']", "interactive.header.type", false, "must be text"},
+		{"buttons with an image header", withHeader(buttons(NewReplyButton("a", "A")), &InteractiveHeader{Type: "image", Image: &MediaObject{ID: "1"}}), "", "", false, ""},
+		{"buttons with a sticker header", withHeader(buttons(NewReplyButton("a", "A")), &InteractiveHeader{Type: "sticker"}),
+			"interactive['header']['type']", "interactive.header.type", false, "must be one of"},
+		{"image header without its image", withHeader(buttons(NewReplyButton("a", "A")), &InteractiveHeader{Type: "image"}),
+			"interactive['header']['image']", "interactive.header.image", true, ""},
+		{"text header without text", withHeader(buttons(NewReplyButton("a", "A")), &InteractiveHeader{Type: "text", Text: " "}),
+			"interactive['header']['text']", "interactive.header.text", true, ""},
+		{"footer without text", withFooter(buttons(NewReplyButton("a", "A")), ""),
+			"interactive['footer']['text']", "interactive.footer.text", true, ""},
+		// Meta counts characters: a list body holds 4096 of them, a reply-button body 1024.
+		{"list body of 4096 characters", withBody(list("Ver", ListSection{Rows: rows(1, "a")}), strings.Repeat("é", 4096)), "", "", false, ""},
+		{"list body of 4097 characters", withBody(list("Ver", ListSection{Rows: rows(1, "a")}), strings.Repeat("é", 4097)),
+			"interactive['body']['text']", "interactive.body.text", false, "at most 4096"},
+		{"buttons body of 1024 characters", withBody(buttons(NewReplyButton("a", "A")), strings.Repeat("😀", 1024)), "", "", false, ""},
+		{"buttons body of 1025 characters", withBody(buttons(NewReplyButton("a", "A")), strings.Repeat("a", 1025)),
+			"interactive['body']['text']", "interactive.body.text", false, "at most 1024"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := ValidateInteractive(tc.in)
@@ -68,4 +87,19 @@ func TestValidateInteractive(t *testing.T) {
 			}
 		})
 	}
+}
+
+func withHeader(in *InteractiveObject, h *InteractiveHeader) *InteractiveObject {
+	in.Header = h
+	return in
+}
+
+func withFooter(in *InteractiveObject, text string) *InteractiveObject {
+	in.Footer = &InteractiveText{Text: text}
+	return in
+}
+
+func withBody(in *InteractiveObject, text string) *InteractiveObject {
+	in.Body = &InteractiveText{Text: text}
+	return in
 }

@@ -26,7 +26,7 @@ const mib = 1 << 20
 var mediaKinds = map[string]MediaKind{
 	"image/jpeg":                    {TypeImage, 5 * mib},
 	"image/png":                     {TypeImage, 5 * mib},
-	"image/webp":                    {TypeSticker, 500 << 10}, // animated; a static sticker is 100 KB at Meta
+	"image/webp":                    {TypeSticker, maxAnimatedSticker}, // a static one: maxStaticSticker (MaxBytesOf)
 	"video/mp4":                     {TypeVideo, 16 * mib},
 	"video/3gpp":                    {TypeVideo, 16 * mib},
 	"audio/aac":                     {TypeAudio, 16 * mib},
@@ -42,6 +42,29 @@ var mediaKinds = map[string]MediaKind{
 	"application/vnd.openxmlformats-officedocument.wordprocessingml.document":   {TypeDocument, 100 * mib},
 	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":         {TypeDocument, 100 * mib},
 	"application/vnd.openxmlformats-officedocument.presentationml.presentation": {TypeDocument, 100 * mib},
+}
+
+// Meta's stickers: 100 KB static, 500 KB animated (WHATSAPP.md §3).
+const (
+	maxStaticSticker   = 100 << 10
+	maxAnimatedSticker = 500 << 10
+)
+
+// MaxBytesOf is the largest file of this kind Meta takes when the file starts with head (its
+// first 21 bytes or more): MaxBytes, but for a sticker that is not animated, 100 KB.
+func (k MediaKind) MaxBytesOf(head []byte) int {
+	if k.Type == TypeSticker && !animatedWebP(head) {
+		return maxStaticSticker
+	}
+	return k.MaxBytes
+}
+
+// animatedWebP reports whether a WebP file is animated: only the extended format ("VP8X"
+// as the first chunk of the RIFF "WEBP" container) carries the animation flag (bit 1 of the
+// byte after the chunk's size). A plain "VP8 " or "VP8L" file is one still picture.
+func animatedWebP(head []byte) bool {
+	return len(head) > 20 && string(head[0:4]) == "RIFF" && string(head[8:12]) == "WEBP" &&
+		string(head[12:16]) == "VP8X" && head[20]&0x02 != 0
 }
 
 // MediaKindOf reads a MIME type (parameters such as "; codecs=opus" aside) as Meta does.

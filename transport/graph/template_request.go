@@ -1,6 +1,9 @@
 package graph
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // Template component types and button sub-types of a template send.
 const (
@@ -135,4 +138,15 @@ func VideoParam(m MediaObject) TemplateParameter { return TemplateParameter{Type
 // DocumentParam is a document header parameter.
 func DocumentParam(m MediaObject) TemplateParameter {
 	return TemplateParameter{Type: "document", Document: &m}
+}
+
+// TemplateTextRule is Meta's rule on a template's text parameter, in Meta's words.
+const TemplateTextRule = "cannot have new-line/tab characters or more than 4 consecutive spaces"
+
+// TemplateTextOK reports whether text may fill a template's text parameter: Meta refuses
+// one holding a line break or a tab, or more than four spaces in a row (error 132018, "Param
+// text cannot have new-line/tab characters or more than 4 consecutive spaces"); the
+// template's own text keeps the line breaks it was approved with.
+func TemplateTextOK(text string) bool {
+	return !strings.ContainsAny(text, "\n\r\t") && !strings.Contains(text, "     ")
 }

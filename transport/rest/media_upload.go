@@ -130,8 +130,16 @@ func readUpload(ctx *fasthttp.RequestCtx) (graph.MediaUpload, []httpx.Detail) {
 		details = append(details, httpx.Detail{Field: "type", Message: fmt.Sprintf("%s is not a type WhatsApp sends (%s)", typ, strings.Join(graph.MediaMIMETypes(), ", "))})
 	case len(data) == 0:
 		details = append(details, httpx.Detail{Field: "file", Message: "is empty"})
-	case len(data) > kind.MaxBytes:
-		details = append(details, httpx.Detail{Field: "file", Message: fmt.Sprintf("is %d bytes; Meta takes at most %d for %s", len(data), kind.MaxBytes, kind.Type)})
+	case len(data) > kind.MaxBytesOf(data):
+		details = append(details, httpx.Detail{Field: "file", Message: fmt.Sprintf("is %d bytes; Meta takes at most %d for %s", len(data), kind.MaxBytesOf(data), kindName(kind, data))})
 	}
 	return graph.MediaUpload{Filename: fh.Filename, MIMEType: typ, Data: data}, details
+}
+
+// kindName names a kind as its size limit applies: a sticker is a still or an animated one.
+func kindName(k graph.MediaKind, data []byte) string {
+	if k.Type == graph.TypeSticker && k.MaxBytesOf(data) < k.MaxBytes {
+		return "a still sticker"
+	}
+	return k.Type
 }

@@ -2,7 +2,6 @@ package rest
 
 import (
 	"context"
-	"strings"
 
 	"github.com/valyala/fasthttp"
 
@@ -50,28 +49,14 @@ func interactiveDetails(in *graph.InteractiveObject) []httpx.Detail {
 		}
 		return []httpx.Detail{{Field: p.FieldPath(), Message: msg}}
 	}
+	// graph checked the header's type and that its media has one of id and link; what that
+	// link or id must look like is checked as send-media checks it.
 	if h := in.Header; h != nil {
-		var media *graph.MediaObject
-		switch h.Type {
-		case "text":
-			if strings.TrimSpace(h.Text) == "" {
-				return []httpx.Detail{{Field: "interactive.header.text", Message: "is required"}}
-			}
-			return nil
-		case "image":
-			media = h.Image
-		case "video":
-			media = h.Video
-		case "document":
-			media = h.Document
-		default:
-			return []httpx.Detail{{Field: "interactive.header.type", Message: "must be text, image, video or document"}}
+		media := map[string]*graph.MediaObject{graph.TypeImage: h.Image, graph.TypeVideo: h.Video, graph.TypeDocument: h.Document}[h.Type]
+		if media != nil {
+			field := "interactive.header." + h.Type
+			return mediaSourceDetails(media.Link, media.ID, field+".link", field+".id")
 		}
-		field := "interactive.header." + h.Type
-		if media == nil {
-			return []httpx.Detail{{Field: field, Message: "is required"}}
-		}
-		return mediaSourceDetails(media.Link, media.ID, field+".link", field+".id")
 	}
 	return nil
 }

@@ -87,19 +87,28 @@ func templateDetails(name, language string, components []graph.TemplateComponent
 // when it has what Meta needs: each type carries its value in the member of its name, and
 // a parameter without it would be queued only for Meta to refuse it (132000) later.
 func parameterProblem(p graph.TemplateParameter) (member, problem string) {
-	media := func(m *graph.MediaObject) string {
+	// media names what is wrong with a media parameter's object: missing, or naming its
+	// media by both or neither of id and link, or by a link Meta cannot fetch or an id Meta
+	// did not give (send-media's rules, under the parameter's member).
+	media := func(m *graph.MediaObject) (member, problem string) {
 		switch {
 		case m == nil:
-			return "is required for " + article(p.Type) + " parameter"
+			return p.Type, "is required for " + article(p.Type) + " parameter"
 		case (m.ID == "") == (m.Link == ""):
-			return "must have exactly one of id and link"
+			return p.Type, "must have exactly one of id and link"
 		}
-		return ""
+		if d := mediaSourceDetails(m.Link, m.ID, "link", "id"); len(d) > 0 {
+			return p.Type + "." + d[0].Field, d[0].Message
+		}
+		return "", ""
 	}
 	switch p.Type {
 	case "text":
-		if p.Text == "" {
+		switch {
+		case p.Text == "":
 			return "text", "is required for a text parameter"
+		case !graph.TemplateTextOK(p.Text):
+			return "text", graph.TemplateTextRule
 		}
 	case "payload":
 		if p.Payload == "" {
@@ -123,17 +132,11 @@ func parameterProblem(p graph.TemplateParameter) (member, problem string) {
 			return "date_time.fallback_value", "is required for a date_time parameter"
 		}
 	case "image":
-		if msg := media(p.Image); msg != "" {
-			return "image", msg
-		}
+		return media(p.Image)
 	case "video":
-		if msg := media(p.Video); msg != "" {
-			return "video", msg
-		}
+		return media(p.Video)
 	case "document":
-		if msg := media(p.Document); msg != "" {
-			return "document", msg
-		}
+		return media(p.Document)
 	case "location":
 		switch l := p.Location; {
 		case l == nil:

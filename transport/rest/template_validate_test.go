@@ -36,6 +36,19 @@ func TestTemplateParameterValues(t *testing.T) {
 		{`{"type":"action","action":{"flow_token":"t"}}`, ""},
 		{`{"type":"action"}`, "components[0].parameters[0].action"},
 		{`{"type":"sticker"}`, "components[0].parameters[0].type"},
+		// A media parameter names its media as send-media does: Meta fetches the link, and
+		// an id is the number Meta gave an upload.
+		{`{"type":"image","image":{"link":"ftp://example.com/a.jpg"}}`, "components[0].parameters[0].image.link"},
+		{`{"type":"image","image":{"link":"a.jpg"}}`, "components[0].parameters[0].image.link"},
+		{`{"type":"document","document":{"id":"nota-fiscal.pdf"}}`, "components[0].parameters[0].document.id"},
+		// Meta refuses a text parameter with a line break, a tab or more than four spaces in a
+		// row ("Param text cannot have new-line/tab characters or more than 4 consecutive spaces").
+		{`{"type":"text","text":"Linha 1\nLinha 2"}`, "components[0].parameters[0].text"},
+		{`{"type":"text","text":"Linha 1\r\nLinha 2"}`, "components[0].parameters[0].text"},
+		{`{"type":"text","text":"Ana\tSilva"}`, "components[0].parameters[0].text"},
+		{`{"type":"text","text":"Ana     Silva"}`, "components[0].parameters[0].text"},
+		{`{"type":"text","text":"Ana    Silva"}`, ""},
+		{`{"type":"text","text":"Olá, Ana 👋 — até já"}`, ""},
 	} {
 		var p graph.TemplateParameter
 		if err := json.Unmarshal([]byte(c.param), &p); err != nil {

@@ -1,0 +1,45 @@
+package rest
+
+import (
+	"strings"
+	"testing"
+
+	json "github.com/goccy/go-json"
+
+	"github.com/switchboard/switchboard/transport/graph"
+)
+
+// send-interactive refuses what Meta would refuse after the 202 (the message failing later)
+// and takes what Meta takes: a list's header is text only, its body up to 4096 characters.
+func TestInteractiveDetails(t *testing.T) {
+	const rows = `"action":{"button":"Ver","sections":[{"rows":[{"id":"a","title":"A"}]}]}`
+	const buttons = `"action":{"buttons":[{"type":"reply","reply":{"id":"a","title":"A"}}]}`
+	for _, c := range []struct {
+		name, in, field string // field "" = accepted
+	}{
+		{"list", `{"type":"list","body":{"text":"Escolha"},` + rows + `}`, ""},
+		{"list with a text header", `{"type":"list","header":{"type":"text","text":"Horários"},"body":{"text":"Escolha"},` + rows + `}`, ""},
+		{"list with an image header", `{"type":"list","header":{"type":"image","image":{"link":"https://example.com/a.jpg"}},"body":{"text":"Escolha"},` + rows + `}`, "interactive.header.type"},
+		{"list body of 4096 characters", `{"type":"list","body":{"text":"` + strings.Repeat("ã", 4096) + `"},` + rows + `}`, ""},
+		{"buttons with an image header", `{"type":"button","header":{"type":"image","image":{"link":"https://example.com/a.jpg"}},"body":{"text":"?"},` + buttons + `}`, ""},
+		{"image header by an ftp link", `{"type":"button","header":{"type":"image","image":{"link":"ftp://example.com/a.jpg"}},"body":{"text":"?"},` + buttons + `}`, "interactive.header.image.link"},
+		{"image header by a name, not an id", `{"type":"button","header":{"type":"image","image":{"id":"logo"}},"body":{"text":"?"},` + buttons + `}`, "interactive.header.image.id"},
+		{"image header without its image", `{"type":"button","header":{"type":"image"},"body":{"text":"?"},` + buttons + `}`, "interactive.header.image"},
+		{"blank text header", `{"type":"button","header":{"type":"text","text":" "},"body":{"text":"?"},` + buttons + `}`, "interactive.header.text"},
+		{"footer without text", `{"type":"button","body":{"text":"?"},"footer":{"text":""},` + buttons + `}`, "interactive.footer.text"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var in graph.InteractiveObject
+			if err := json.Unmarshal([]byte(c.in), &in); err != nil {
+				t.Fatal(err)
+			}
+			d := interactiveDetails(&in)
+			switch {
+			case c.field == "" && len(d) != 0:
+				t.Fatalf("refused: %+v", d)
+			case c.field != "" && (len(d) != 1 || d[0].Field != c.field):
+				t.Fatalf("%+v, want one detail on %s", d, c.field)
+			}
+		})
+	}
+}

@@ -85,11 +85,7 @@ func (s *sender) settle(it *outItem, row persistence.OutboxMessage, conv *Outbou
 	row.Transient = it.transient // kept with the row, so a resend or a restart counts on
 	if conv != nil {
 		conv.Retracted = row.Retracted
-	}
-	if conv != nil && conv.Message == nil {
-		if m, err := OutboundMessage(row.ID, row.Request, row.CreatedAt); err == nil {
-			conv.Message = &m
-		}
+		conv.restoring(row)
 	}
 	it.pending = &settleJob{row: row, conv: conv, head: head}
 	s.runSettle(it)

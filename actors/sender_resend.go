@@ -188,10 +188,7 @@ func (s *sender) resendDone(r *resendDecided) {
 // result carries the retracted wamids too.
 func (s *sender) tellRestart(row persistence.OutboxMessage) {
 	node, d := s.node, s.d
-	res := &OutboundResult{MessageID: row.ID, Status: StatusQueued, At: row.UpdatedAt, Retracted: row.Retracted}
-	if m, err := OutboundMessage(row.ID, row.Request, row.CreatedAt); err == nil {
-		res.Message = &m
-	}
+	res := (&OutboundResult{MessageID: row.ID, Status: StatusQueued, At: row.UpdatedAt, Retracted: row.Retracted}).restoring(row)
 	d.spawn(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 		defer cancel()

@@ -133,14 +133,22 @@ func (g *conversationGrain) handle(c *cluster.Context, msg any) {
 		}
 		contact, phone := g.conv.s.Summary.Contact, g.conv.s.Summary.PhoneNumberID
 		r, err := g.conv.deliver(m, g.d.Now())
-		if err != nil {
-			g.fail(c, err)
-			return
-		}
 		// Flush only what changed: a retried duplicate from Meta writes nothing, while a
 		// lone preference (marketing stop) or profile change is persisted.
 		changed := r.Added+r.StatusesApplied+r.StatusesHeld > 0 ||
 			g.conv.s.Summary.Contact != contact || g.conv.s.Summary.PhoneNumberID != phone
+		if err != nil {
+			// What the delivery applied before it failed (messages ahead of a status whose
+			// bucket could not be read) stays in memory, so it is written now: the retry
+			// finds those messages duplicates and must not be answered before they are
+			// durable, which it is only while this flush is pending or done.
+			if changed {
+				g.dirty = true
+				g.flush(c)
+			}
+			g.fail(c, err)
+			return
+		}
 		g.after(c, changed, &r)
 	case *RecordOutbound:
 		if m.Message.ID == "" {

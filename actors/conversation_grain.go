@@ -403,17 +403,12 @@ func (g *conversationGrain) flushed(c *cluster.Context, f *flushDone) {
 	// visible in GET /conversations: the upsert is in the tenant's mailbox before anyone
 	// learns of the change, and a mailbox is FIFO. Told, not called: the index is rebuilt from
 	// the snapshots when the tenant activates, so an upsert lost to a stopping activation
-	// loses nothing durable. Statuses matched by our message id prove those messages reached
-	// Meta; the sender may be reconciling them (best effort: it also asks when its wait ends).
+	// loses nothing durable. Evidence of sends: conversation_evidence.go.
 	node := c.Node()
 	if err := node.Tell(KindTenant, f.summary.TenantID, &UpsertSummary{Summary: f.summary, Inbound: f.inbound()}); err != nil {
 		g.d.Log.Warn("tenant index update failed", "conversation", f.summary.ID, "err", err)
 	}
-	for i := range f.evidence {
-		if err := node.Tell(KindTenant, f.summary.TenantID, &f.evidence[i]); err != nil {
-			g.d.Log.Warn("send evidence not delivered", "conversation", f.summary.ID, "message", f.evidence[i].MessageID, "err", err)
-		}
-	}
+	g.handEvidence(node, f)
 	f.publishAndAnswer(g.d)
 	// Changes made during this flush go now if someone waits for them or their write-behind
 	// time already passed; otherwise the pending flushDue takes them.

@@ -179,6 +179,19 @@ type outageSnapshots struct {
 	s *outageStore
 }
 
+// refuseLoads makes the store refuse reads of the snapshot identity names for d, so its
+// grain's activations fail meanwhile.
+func (s *outageStore) refuseLoads(identity string, d time.Duration) {
+	s.refuseWrites("load:"+identity, d)
+}
+
+func (o outageSnapshots) Load(ctx context.Context, kind, identity string) (persistence.Snapshot, error) {
+	if o.s.refusing("load:" + identity) {
+		return persistence.Snapshot{}, fmt.Errorf("snapshots unreachable (the test's outage): %w", persistence.ErrUnavailable)
+	}
+	return o.Snapshots.Load(ctx, kind, identity)
+}
+
 func (o outageSnapshots) Commit(ctx context.Context, snap persistence.Snapshot, buckets []persistence.Bucket) error {
 	if o.s.refusing(snap.Identity) {
 		return fmt.Errorf("snapshots unreachable (the test's outage): %w", persistence.ErrUnavailable)

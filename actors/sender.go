@@ -264,6 +264,13 @@ func (s *sender) stop() {
 	for _, it := range s.items {
 		s.attemptOver(it) // this activation will write nothing more
 	}
+	// Resend decisions still in the store hold the drain too; their results will not come
+	// back to a stopped activation (a stopping grain drops its own messages), so nothing else
+	// would release them and the node's graceful stop would wait out its deadline.
+	for id := range s.resends {
+		delete(s.resends, id)
+		s.d.Drain.end()
+	}
 	if s.timer != nil {
 		s.timer.Stop()
 	}

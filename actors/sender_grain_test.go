@@ -38,6 +38,10 @@ type fakeGraph struct {
 	times   map[string][]time.Time // token → when each of its sends arrived
 }
 
+func newFakeGraph() *fakeGraph {
+	return &fakeGraph{calls: map[string]int{}, tokens: map[string]string{}, answers: map[string]func(int) (string, error){}, times: map[string][]time.Time{}}
+}
+
 func (f *fakeGraph) Send(_ context.Context, token, _ string, request []byte) (string, error) {
 	var body struct {
 		Callback string `json:"biz_opaque_callback_data"`
@@ -249,7 +253,7 @@ func startSharedSender() error {
 		return err
 	}
 	store := &outageStore{Store: disk, down: map[string]time.Time{}}
-	r := &senderRig{store: store, outage: store, graph: &fakeGraph{calls: map[string]int{}, tokens: map[string]string{}, answers: map[string]func(int) (string, error){}, times: map[string][]time.Time{}}}
+	r := &senderRig{store: store, outage: store, graph: newFakeGraph()}
 	d := &Deps{Store: store, Graph: r.graph, Secrets: tenantSecrets{}, Outbound: OutboundPolicy{ReconcileAfter: 300 * time.Millisecond, QueueWindow: 10 * time.Second, Validity: time.Hour, SendTimeout: 5 * time.Second},
 		OnTenantFlags: func(id string, _ bool) { r.flags.Store(id, true) },
 		// As the engine does: the directory flags the tenant only while it holds that token.

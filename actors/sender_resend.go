@@ -165,8 +165,10 @@ func resendWait(n int) time.Duration {
 // resendDone continues once the store decided: the row queued again joins its lane and the
 // conversation is told to start the message over; a store error is tried again.
 func (s *sender) resendDone(r *resendDecided) {
-	delete(s.resends, r.ev.MessageID)
-	s.d.Drain.end() // every decision held it (resendFailed)
+	if s.resends[r.ev.MessageID] {
+		delete(s.resends, r.ev.MessageID)
+		s.d.Drain.end() // every decision held it (resendFailed), until now or stop
+	}
 	switch {
 	case errors.Is(r.err, persistence.ErrNotFound):
 		// Pruned, or not ours at all (another app on the number set the same callback data).

@@ -138,15 +138,8 @@ func (g *conversationGrain) handle(c *cluster.Context, msg any) {
 		changed := r.Added+r.StatusesApplied+r.StatusesHeld > 0 ||
 			g.conv.s.Summary.Contact != contact || g.conv.s.Summary.PhoneNumberID != phone
 		if err != nil {
-			// What the delivery applied before it failed (messages ahead of a status whose
-			// bucket could not be read) stays in memory, so it is written now: the retry
-			// finds those messages duplicates and must not be answered before they are
-			// durable, which it is only while this flush is pending or done.
-			if changed {
-				g.dirty = true
-				g.flush(c)
-			}
-			g.fail(c, err)
+			// Messages ahead of a status whose bucket could not be read stay applied.
+			g.failAfter(c, changed, err)
 			return
 		}
 		g.after(c, changed, &r)
@@ -161,7 +154,12 @@ func (g *conversationGrain) handle(c *cluster.Context, msg any) {
 			c.Reply().Fail(FailureInvalid, "outbound result needs a message id")
 			return
 		}
-		g.after(c, g.conv.outboundResult(m, g.d.Now()), &Ack{})
+		changed, err := g.conv.outboundResult(m, g.d.Now())
+		if err != nil {
+			g.failAfter(c, changed, err)
+			return
+		}
+		g.after(c, changed, &Ack{})
 	case *GetOutbound:
 		v := g.conv.outboundView(m.MessageID)
 		c.Reply().Send(&v)
@@ -429,6 +427,17 @@ func (g *conversationGrain) abandon(c *cluster.Context, code string, err error, 
 	g.conv = nil
 	g.release(true)
 	c.Stop()
+}
+
+// failAfter answers a change that failed part-way: what it applied before the failure stays
+// in memory, so it is written now. A retry finds that part done already and must not be
+// answered before it is durable, which it is only while this flush is pending or done.
+func (g *conversationGrain) failAfter(c *cluster.Context, changed bool, err error) {
+	if changed {
+		g.dirty = true
+		g.flush(c)
+	}
+	g.fail(c, err)
 }
 
 func (g *conversationGrain) fail(c *cluster.Context, err error) {

@@ -33,6 +33,22 @@ func (b bucketOutage) Get(ctx context.Context, conversation string, seq int) (pe
 	return b.Buckets.Get(ctx, conversation, seq)
 }
 
+// deliverInbound delivers n inbound text messages to the conversation with waID, 20 to a
+// delivery, dated a second apart after at.
+func deliverInbound(ctx context.Context, t *testing.T, client *Client, waID string, n int, at time.Time) {
+	t.Helper()
+	for first := 0; first < n; first += 20 {
+		d := &Deliver{TenantID: tenantA, Contact: Contact{WaID: waID}}
+		for i := first; i < min(n, first+20); i++ {
+			d.Messages = append(d.Messages, Message{WAMID: fmt.Sprintf("wamid.in.%s.%d", waID, i), Type: "text", Text: "m",
+				Timestamp: at.Add(time.Duration(i+1) * time.Second)})
+		}
+		if _, err := client.Deliver(ctx, waID, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // Regression: a delivery that failed part-way (a status naming a message whose bucket could
 // not be read) kept the messages it had added before the failure in memory without marking
 // the conversation dirty. Its retry found them duplicates and, the status being one already
@@ -55,16 +71,7 @@ func TestDeliveryFailedPartWayIsWrittenBeforeItsRetryIsAcknowledged(t *testing.T
 		&OutboundResult{MessageID: out.ID, WAMID: "wamid.out", Status: StatusSent, At: at}); err != nil {
 		t.Fatal(err)
 	}
-	for batch := range 10 {
-		d := &Deliver{TenantID: tenantA, Contact: Contact{WaID: waID}}
-		for i := range 20 {
-			d.Messages = append(d.Messages, Message{WAMID: fmt.Sprintf("wamid.in.%d.%d", batch, i), Type: "text", Text: "m",
-				Timestamp: at.Add(time.Duration(batch*20+i+1) * time.Second)})
-		}
-		if _, err := client.Deliver(ctx, waID, d); err != nil {
-			t.Fatal(err)
-		}
-	}
+	deliverInbound(ctx, t, client, waID, 200, at)
 
 	// A new message with Meta's retry of the status it sent before, while buckets cannot be read.
 	d := &Deliver{TenantID: tenantA, Contact: Contact{WaID: waID},

@@ -100,6 +100,9 @@ type outItem struct {
 	reached string
 	// draining: an attempt of this item counts in Deps.Drain until its outcome is written.
 	draining bool
+	// unsureClaim is a claim whose write failed without a decision (it may have landed): the
+	// next attempt writes it again unchanged (startAttempt).
+	unsureClaim *persistence.OutboxMessage
 }
 
 func newSender(d *Deps, tenantID string, state *TenantState, save func() error) *sender {

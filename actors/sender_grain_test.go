@@ -175,7 +175,34 @@ func (o outageOutbox) Transition(ctx context.Context, from persistence.OutboxSta
 	if o.s.refusing(m.ID) {
 		return fmt.Errorf("outbox unreachable (the test's outage): %w", persistence.ErrUnavailable)
 	}
+	if m.State == persistence.OutboxSending && o.s.takeLostClaim(m.ID) {
+		if err := o.Outbox.Transition(ctx, from, m); err != nil {
+			return err
+		}
+		<-ctx.Done()
+		return fmt.Errorf("outbox answer lost after the write (the test's outage): %w", ctx.Err())
+	}
 	return o.Outbox.Transition(ctx, from, m)
+}
+
+// loseClaimAnswer makes the outbox write the next claim of message id (→ sending) but
+// answer it only when the writer gives up (its deadline), as a store whose answer is lost
+// after the write does.
+func (s *outageStore) loseClaimAnswer(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.down["lost:"+id] = time.Now().Add(time.Hour)
+}
+
+// takeLostClaim reports whether the claim of id is to lose its answer, once.
+func (s *outageStore) takeLostClaim(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.down["lost:"+id]; !ok {
+		return false
+	}
+	delete(s.down, "lost:"+id)
+	return true
 }
 
 type outageSnapshots struct {
@@ -1381,4 +1408,22 @@ func (r *senderRig) limitedTenant(t *testing.T, limit int) string {
 		t.Fatal(err)
 	}
 	return tenant
+}
+
+// Regression: a claim (queued → sending) whose write landed but whose answer was lost (a
+// timeout) was retried as a new claim, with a new time; the outbox refused it, the row being
+// "sending" already, and the sender let the message go as "claimed elsewhere". Nothing sent
+// it: the row stayed "sending" until the tenant's next activation (for a busy tenant, the next
+// restart), and the conversation said "queued". A claim whose outcome is unknown is now
+// retried as the same write, which the outbox recognises as its own.
+func TestSenderSendsAMessageWhoseClaimAnswerWasLost(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	id := "claim-lost-" + tenant
+	r.outage.loseClaimAnswer(id)
+	r.record(t, tenant, id, true)
+	waitFor(t, "the message sent", func() bool { return r.row(t, id).State == persistence.OutboxSent })
+	if n, _ := r.graph.sends(id); n != 1 {
+		t.Fatalf("%d sends, want 1", n)
+	}
 }

@@ -64,7 +64,7 @@ func (s *sender) accept(q *QueueOutbound, r cluster.Replier) {
 		s.startInsertedAttempt(it, s.departure(it, nq, now), admitted, ack, r)
 		return
 	}
-	ob, tell := s.d.Store.Outbox(), s.tell
+	ob, tell, log := s.d.Store.Outbox(), s.tell, s.d.Log
 	s.d.spawn(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 		defer cancel()
@@ -72,6 +72,7 @@ func (s *sender) accept(q *QueueOutbound, r cluster.Replier) {
 		case errors.Is(err, persistence.ErrConflict):
 			replayed(replay(ctx, ob, row, ack, r), row, admitted, tell)
 		case err != nil:
+			withdrawInsert(ob, row, log) // in case it landed: a rescan would send it
 			r.Fail(FailureStore, fmt.Sprintf("outbox: %v", err))
 			tell(&notQueued{id: row.ID, conv: row.ConversationID})
 		default:
@@ -226,14 +227,17 @@ func Withdrawn(row persistence.OutboxMessage) bool {
 	return row.State == persistence.OutboxFailed && row.ErrorCode == 0 && row.ErrorTitle == withdrawnTitle
 }
 
-// withdrawInsert marks failed a claimed row whose insert reported an error, in case it landed.
-func withdrawInsert(ob persistence.Outbox, claim persistence.OutboxMessage, log *slog.Logger) {
+// withdrawInsert marks failed a row whose insert reported an error, in case it landed: one
+// written claimed (sending) would be reconciled and sent, one written queued would be sent by
+// the next rescan, though the API refused it. The write is conditional on the state inserted,
+// so a row already moved on (an earlier try's, replayed) is left alone.
+func withdrawInsert(ob persistence.Outbox, inserted persistence.OutboxMessage, log *slog.Logger) {
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	withdrawn := claim
+	withdrawn := inserted
 	withdrawn.State, withdrawn.ErrorTitle, withdrawn.UpdatedAt = persistence.OutboxFailed, withdrawnTitle, time.Now().UTC()
-	if err := ob.Transition(ctx, persistence.OutboxSending, withdrawn); err != nil && !errors.Is(err, persistence.ErrNotFound) {
-		log.Warn("outbox insert failed and its withdrawal too; the next activation reconciles it", "message", claim.ID, "err", err)
+	if err := ob.Transition(ctx, inserted.State, withdrawn); err != nil && !errors.Is(err, persistence.ErrNotFound) {
+		log.Warn("outbox insert failed and its withdrawal too; it may still be sent", "message", inserted.ID, "err", err)
 	}
 }
 

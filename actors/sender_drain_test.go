@@ -10,8 +10,25 @@ import (
 
 	"github.com/switchboard/switchboard/cluster"
 	"github.com/switchboard/switchboard/persistence"
-	"github.com/switchboard/switchboard/persistence/embedded"
 )
+
+// privateSender starts a node of the test's own with a Graph, over store (closed by the
+// caller), for tests that need a policy or a drain of their own (the shared rig has neither).
+func privateSender(t *testing.T, store persistence.Store, pol OutboundPolicy, drain *Drain) *senderRig {
+	t.Helper()
+	r := &senderRig{store: store, graph: newFakeGraph()}
+	if o, ok := store.(*outageStore); ok {
+		r.outage = o
+	}
+	node, err := cluster.Start(cluster.Options{ClusterName: "private-sender", Addr: "127.0.0.1:0", Codec: Codec(),
+		Kinds: Kinds(&Deps{Store: store, Graph: r.graph, Secrets: tenantSecrets{}, Drain: drain, Outbound: pol})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { node.Stop(context.Background()) })
+	r.client = NewClient(node)
+	return r
+}
 
 // stallStore is a real store whose outbox read of one row waits until released (a slow
 // store), and whose snapshot saves fail while failSaves is set (a store that is down).
@@ -60,22 +77,10 @@ func (o stallSnapshots) Save(ctx context.Context, snap persistence.Snapshot) err
 // that result, and stop released only its sends' holds. The hold was never released, so the
 // node's next graceful stop waited out its whole deadline for a decision long gone.
 func TestStoppedTenantReleasesItsResendDecisionsDrainHold(t *testing.T) {
-	disk, err := embedded.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = disk.Close(context.Background()) })
-	store := &stallStore{Store: disk, stalled: make(chan struct{}), release: make(chan struct{})}
+	store := &stallStore{Store: openStore(t, t.TempDir()), stalled: make(chan struct{}), release: make(chan struct{})}
+	t.Cleanup(func() { _ = store.Close(context.Background()) })
 	drain := &Drain{}
-	r := &senderRig{store: store, graph: newFakeGraph()}
-	node, err := cluster.Start(cluster.Options{ClusterName: "drain-test", Addr: "127.0.0.1:0", Codec: Codec(),
-		Kinds: Kinds(&Deps{Store: store, Graph: r.graph, Secrets: tenantSecrets{}, Drain: drain,
-			Outbound: OutboundPolicy{Validity: time.Hour, SendTimeout: 5 * time.Second}})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { node.Stop(context.Background()) })
-	r.client = NewClient(node)
+	r := privateSender(t, store, OutboundPolicy{Validity: time.Hour, SendTimeout: 5 * time.Second}, drain)
 	ctx := t.Context()
 
 	tenant := r.newTenant(t)

@@ -175,7 +175,7 @@ func (o outageOutbox) Transition(ctx context.Context, from persistence.OutboxSta
 	if o.s.refusing(m.ID) {
 		return fmt.Errorf("outbox unreachable (the test's outage): %w", persistence.ErrUnavailable)
 	}
-	if m.State == persistence.OutboxSending && o.s.takeLostClaim(m.ID) {
+	if m.State == persistence.OutboxSending && o.s.takeLost("claim:"+m.ID) {
 		if err := o.Outbox.Transition(ctx, from, m); err != nil {
 			return err
 		}
@@ -185,23 +185,40 @@ func (o outageOutbox) Transition(ctx context.Context, from persistence.OutboxSta
 	return o.Outbox.Transition(ctx, from, m)
 }
 
+func (o outageOutbox) Enqueue(ctx context.Context, msgs []persistence.OutboxMessage) error {
+	if len(msgs) == 1 && o.s.takeLost("insert:"+msgs[0].ID) {
+		if err := o.Outbox.Enqueue(ctx, msgs); err != nil {
+			return err
+		}
+		return fmt.Errorf("outbox answer lost after the write (the test's outage): %w", context.DeadlineExceeded)
+	}
+	return o.Outbox.Enqueue(ctx, msgs)
+}
+
+// loseInsertAnswer makes the outbox store the next insert of message id but answer it with an
+// error, as a store whose answer is lost after the write (a timeout) does.
+func (s *outageStore) loseInsertAnswer(id string) { s.loseOnce("insert:" + id) }
+
 // loseClaimAnswer makes the outbox write the next claim of message id (→ sending) but
 // answer it only when the writer gives up (its deadline), as a store whose answer is lost
 // after the write does.
-func (s *outageStore) loseClaimAnswer(id string) {
+func (s *outageStore) loseClaimAnswer(id string) { s.loseOnce("claim:" + id) }
+
+// loseOnce arms a lost answer for the write key names (takeLost).
+func (s *outageStore) loseOnce(key string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.down["lost:"+id] = time.Now().Add(time.Hour)
+	s.down["lost:"+key] = time.Now().Add(time.Hour)
 }
 
-// takeLostClaim reports whether the claim of id is to lose its answer, once.
-func (s *outageStore) takeLostClaim(id string) bool {
+// takeLost reports whether the write key names is to lose its answer, once.
+func (s *outageStore) takeLost(key string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.down["lost:"+id]; !ok {
+	if _, ok := s.down["lost:"+key]; !ok {
 		return false
 	}
-	delete(s.down, "lost:"+id)
+	delete(s.down, "lost:"+key)
 	return true
 }
 

@@ -136,6 +136,14 @@ func (g *grainActor) Receive(ac actor.Context) {
 		g.ctx.replier = Replier{node: g.node, sender: ac.Sender()}
 		if l, ok := m.(*local); ok {
 			g.ctx.replier.reply = l.reply
+			if l.expired() {
+				// It waited in the mailbox (behind a slow activation, a busy grain) until its
+				// caller gave up and reported a failure: applying it now would do what the
+				// caller was told did not happen (a send refused 503, then sent). A request
+				// from another node carries no deadline, and is applied.
+				g.ctx.replier.Fail(FailureExpired, g.ctx.Kind+"/"+g.ctx.Identity+": the caller's deadline passed before the request was handled")
+				return
+			}
 		}
 		if g.ctx.leaving {
 			g.ctx.replier.Fail(FailureStopping, g.ctx.Kind+"/"+g.ctx.Identity+" stopping")

@@ -66,7 +66,7 @@ func (s *sender) accept(q *QueueOutbound, r cluster.Replier) {
 	}
 	ob, tell, log := s.d.Store.Outbox(), s.tell, s.d.Log
 	s.d.spawn(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		ctx, cancel := insertContext(context.Background(), r)
 		defer cancel()
 		switch err := ob.Enqueue(ctx, []persistence.OutboxMessage{row}); {
 		case errors.Is(err, persistence.ErrConflict):
@@ -80,6 +80,18 @@ func (s *sender) accept(q *QueueOutbound, r cluster.Replier) {
 			tell(&queuedDurable{row: row})
 		}
 	})
+}
+
+// insertContext bounds an accepted send's insert (and what answers it) by the store timeout
+// and by its caller's deadline: the API answers 503 at that deadline, so an insert still
+// running then must fail (and be withdrawn in case it landed) rather than land unanswered
+// and be sent.
+func insertContext(parent context.Context, r cluster.Replier) (context.Context, context.CancelFunc) {
+	deadline := time.Now().Add(storeTimeout)
+	if d, ok := r.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	return context.WithDeadline(parent, deadline)
 }
 
 // replay answers a QueueOutbound whose insert found its id taken. An id is new per API
@@ -196,7 +208,9 @@ func (s *sender) startInsertedAttempt(it *outItem, dep departure, admitted bool,
 	s.d.spawn(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), dep.timeout)
 		defer cancel()
-		switch err := store.Outbox().Enqueue(ctx, []persistence.OutboxMessage{claim}); {
+		ictx, icancel := insertContext(ctx, r)
+		defer icancel()
+		switch err := store.Outbox().Enqueue(ictx, []persistence.OutboxMessage{claim}); {
 		case errors.Is(err, persistence.ErrConflict):
 			// The id was stored by an earlier try of this call, or by another message
 			// (replay). Nothing of this try was stored: let go of the claim. A replayed row

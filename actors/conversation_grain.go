@@ -133,14 +133,15 @@ func (g *conversationGrain) handle(c *cluster.Context, msg any) {
 		}
 		contact, phone := g.conv.s.Summary.Contact, g.conv.s.Summary.PhoneNumberID
 		r, err := g.conv.deliver(m, g.d.Now())
-		if err != nil {
-			g.fail(c, err)
-			return
-		}
 		// Flush only what changed: a retried duplicate from Meta writes nothing, while a
 		// lone preference (marketing stop) or profile change is persisted.
 		changed := r.Added+r.StatusesApplied+r.StatusesHeld > 0 ||
 			g.conv.s.Summary.Contact != contact || g.conv.s.Summary.PhoneNumberID != phone
+		if err != nil {
+			// Messages ahead of a status whose bucket could not be read stay applied.
+			g.failAfter(c, changed, err)
+			return
+		}
 		g.after(c, changed, &r)
 	case *RecordOutbound:
 		if m.Message.ID == "" {
@@ -153,7 +154,12 @@ func (g *conversationGrain) handle(c *cluster.Context, msg any) {
 			c.Reply().Fail(FailureInvalid, "outbound result needs a message id")
 			return
 		}
-		g.after(c, g.conv.outboundResult(m, g.d.Now()), &Ack{})
+		changed, err := g.conv.outboundResult(m, g.d.Now())
+		if err != nil {
+			g.failAfter(c, changed, err)
+			return
+		}
+		g.after(c, changed, &Ack{})
 	case *GetOutbound:
 		v := g.conv.outboundView(m.MessageID)
 		c.Reply().Send(&v)
@@ -395,17 +401,12 @@ func (g *conversationGrain) flushed(c *cluster.Context, f *flushDone) {
 	// visible in GET /conversations: the upsert is in the tenant's mailbox before anyone
 	// learns of the change, and a mailbox is FIFO. Told, not called: the index is rebuilt from
 	// the snapshots when the tenant activates, so an upsert lost to a stopping activation
-	// loses nothing durable. Statuses matched by our message id prove those messages reached
-	// Meta; the sender may be reconciling them (best effort: it also asks when its wait ends).
+	// loses nothing durable. Evidence of sends: conversation_evidence.go.
 	node := c.Node()
 	if err := node.Tell(KindTenant, f.summary.TenantID, &UpsertSummary{Summary: f.summary, Inbound: f.inbound()}); err != nil {
 		g.d.Log.Warn("tenant index update failed", "conversation", f.summary.ID, "err", err)
 	}
-	for i := range f.evidence {
-		if err := node.Tell(KindTenant, f.summary.TenantID, &f.evidence[i]); err != nil {
-			g.d.Log.Warn("send evidence not delivered", "conversation", f.summary.ID, "message", f.evidence[i].MessageID, "err", err)
-		}
-	}
+	g.handEvidence(node, f)
 	f.publishAndAnswer(g.d)
 	// Changes made during this flush go now if someone waits for them or their write-behind
 	// time already passed; otherwise the pending flushDue takes them.
@@ -426,6 +427,17 @@ func (g *conversationGrain) abandon(c *cluster.Context, code string, err error, 
 	g.conv = nil
 	g.release(true)
 	c.Stop()
+}
+
+// failAfter answers a change that failed part-way: what it applied before the failure stays
+// in memory, so it is written now. A retry finds that part done already and must not be
+// answered before it is durable, which it is only while this flush is pending or done.
+func (g *conversationGrain) failAfter(c *cluster.Context, changed bool, err error) {
+	if changed {
+		g.dirty = true
+		g.flush(c)
+	}
+	g.fail(c, err)
 }
 
 func (g *conversationGrain) fail(c *cluster.Context, err error) {

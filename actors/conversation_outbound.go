@@ -10,26 +10,32 @@ import (
 
 // outboundResult applies what the sender learned about one of the conversation's
 // messages. It stores the message first when the conversation lacks it and r carries it.
-func (c *conversation) outboundResult(r *OutboundResult, now time.Time) bool {
-	pos, ok := c.log.lookup(outboundKey(r.MessageID))
+func (c *conversation) outboundResult(r *OutboundResult, now time.Time) (bool, error) {
+	pos, ok, err := c.log.findOutbound(r.MessageID, lookupWindow)
+	if err != nil {
+		return false, err // whether the conversation has the message is unknown: restore nothing
+	}
 	changed := false
 	if !ok {
 		if r.Message == nil {
-			return false
+			return false, nil
 		}
 		m := *r.Message
 		m.ID, m.Status, m.WAMID = r.MessageID, StatusQueued, ""
 		// Known before it is added, so that no held status of a retracted attempt is adopted.
 		m.RetractedWAMIDs = slices.Clone(r.Retracted)
 		if !c.addOutbound(m, now) {
-			return false
+			return false, nil
 		}
 		pos, _ = c.log.lookup(outboundKey(r.MessageID))
 		changed = true
 	}
 	m, err := c.log.at(pos)
-	if err != nil || m.Direction != Outbound {
-		return changed
+	if err != nil {
+		return changed, err
+	}
+	if m.Direction != Outbound {
+		return changed, nil
 	}
 	if c.retractAttempts(m, r.Retracted) {
 		changed = true
@@ -58,7 +64,7 @@ func (c *conversation) outboundResult(r *OutboundResult, now time.Time) bool {
 		c.log.touch(pos)
 		c.noteChanged(*m)
 	}
-	return changed
+	return changed, nil
 }
 
 // learnWAMID gives the outbound message at pos the wamid Meta assigned, indexes it, and

@@ -36,7 +36,7 @@ func TestStatusMatchedByCallbackDataBeforeTheSendAnswer(t *testing.T) {
 		t.Fatalf("evidence %+v", ev)
 	}
 	// The send answer comes last: it only confirms, never moves the status back.
-	if c.outboundResult(&OutboundResult{MessageID: "m1", WAMID: "wamid.A", Status: StatusSent, At: t0}, t0) {
+	if resultApplied(c, &OutboundResult{MessageID: "m1", WAMID: "wamid.A", Status: StatusSent, At: t0}, t0) {
 		t.Fatal("a late sent changed a delivered message")
 	}
 	if v := statusOf(t, c, "m1"); v.Status != StatusDelivered {
@@ -56,7 +56,7 @@ func TestOutboundResultLifecycle(t *testing.T) {
 	c.addOutbound(outboundText("m1"), t0)
 	// Held statuses (a wamid seen before the result) are applied when the result names it.
 	c.applyStatus(StatusUpdate{WAMID: "wamid.A", Status: StatusRead, Timestamp: t0})
-	if !c.outboundResult(&OutboundResult{MessageID: "m1", WAMID: "wamid.A", Status: StatusSent, At: t0}, t0) {
+	if !resultApplied(c, &OutboundResult{MessageID: "m1", WAMID: "wamid.A", Status: StatusSent, At: t0}, t0) {
 		t.Fatal("result changed nothing")
 	}
 	if v := statusOf(t, c, "m1"); v.Status != StatusRead {
@@ -68,7 +68,7 @@ func TestOutboundResultLifecycle(t *testing.T) {
 
 	// unknown is superseded by any real status.
 	c.addOutbound(outboundText("m2"), t0)
-	c.outboundResult(&OutboundResult{MessageID: "m2", Status: StatusUnknown, At: t0}, t0)
+	resultApplied(c, &OutboundResult{MessageID: "m2", Status: StatusUnknown, At: t0}, t0)
 	if v := statusOf(t, c, "m2"); v.Status != StatusUnknown || v.Reached() {
 		t.Fatalf("unknown: %+v", v)
 	}
@@ -79,7 +79,7 @@ func TestOutboundResultLifecycle(t *testing.T) {
 
 	// A failure carries Meta's code and title.
 	c.addOutbound(outboundText("m3"), t0)
-	c.outboundResult(&OutboundResult{MessageID: "m3", Status: StatusFailed, At: t0, Error: &MessageError{Code: 131026, Title: "Message undeliverable"}}, t0)
+	resultApplied(c, &OutboundResult{MessageID: "m3", Status: StatusFailed, At: t0, Error: &MessageError{Code: 131026, Title: "Message undeliverable"}}, t0)
 	m, _ := c.log.at(c.log.count - 1)
 	if m.Status != StatusFailed || m.Error == nil || m.Error.Code != 131026 || c.s.Summary.LastMessage.Status != StatusFailed {
 		t.Fatalf("failed: %+v / last %+v", m, c.s.Summary.LastMessage)
@@ -88,11 +88,11 @@ func TestOutboundResultLifecycle(t *testing.T) {
 
 func TestOutboundResultRestoresALostMessage(t *testing.T) {
 	c := newTestConversation()
-	if c.outboundResult(&OutboundResult{MessageID: "m9", Status: StatusSent, WAMID: "wamid.Z"}, t0) {
+	if resultApplied(c, &OutboundResult{MessageID: "m9", Status: StatusSent, WAMID: "wamid.Z"}, t0) {
 		t.Fatal("a result without the message created one")
 	}
 	msg := outboundText("ignored")
-	if !c.outboundResult(&OutboundResult{MessageID: "m9", Status: StatusSent, WAMID: "wamid.Z", At: t0, Message: &msg}, t0.Add(time.Second)) {
+	if !resultApplied(c, &OutboundResult{MessageID: "m9", Status: StatusSent, WAMID: "wamid.Z", At: t0, Message: &msg}, t0.Add(time.Second)) {
 		t.Fatal("lost message not restored")
 	}
 	if v := statusOf(t, c, "m9"); v.Status != StatusSent || v.WAMID != "wamid.Z" || c.s.Summary.MessageCount != 1 {
@@ -137,7 +137,7 @@ func TestRestoredMessageAdoptsStatusesHeldForItsCallbackData(t *testing.T) {
 		t.Fatalf("view of a message nothing names: %+v", v)
 	}
 	m := outboundText("m1")
-	if !c.outboundResult(&OutboundResult{MessageID: "m1", Status: StatusUnknown, At: t0, Message: &m}, t0) {
+	if !resultApplied(c, &OutboundResult{MessageID: "m1", Status: StatusUnknown, At: t0, Message: &m}, t0) {
 		t.Fatal("the restore changed nothing")
 	}
 	if v := statusOf(t, c, "m1"); v.WAMID != "wamid.A" || v.Status != StatusDelivered || !v.Reached() {
@@ -173,4 +173,13 @@ func TestOutboundViewReached(t *testing.T) {
 			t.Errorf("%s: Reached() = %v, want %v", tc.name, got, tc.want)
 		}
 	}
+}
+
+// resultApplied is outboundResult for tests whose buckets are all in memory (no read fails).
+func resultApplied(c *conversation, r *OutboundResult, now time.Time) bool {
+	changed, err := c.outboundResult(r, now)
+	if err != nil {
+		panic(err)
+	}
+	return changed
 }

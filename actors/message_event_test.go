@@ -32,7 +32,7 @@ func TestTakeChangedAnnouncesEachStoredChangeOnce(t *testing.T) {
 		want{EventMessageNew, "w1", StatusReceived}, want{EventMessageNew, "o1", StatusQueued})
 	check("nothing changed", c.log.takeChanged("t", "t_1"))
 
-	c.outboundResult(&OutboundResult{MessageID: "o1", WAMID: "wamid.o1", Status: StatusSent, At: t0.Add(time.Second)}, t0)
+	resultApplied(c, &OutboundResult{MessageID: "o1", WAMID: "wamid.o1", Status: StatusSent, At: t0.Add(time.Second)}, t0)
 	if _, err := c.deliver(d, t0); err != nil { // Meta retrying w1: a duplicate
 		t.Fatal(err)
 	}

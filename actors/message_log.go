@@ -126,9 +126,7 @@ func (l *messageLog) lookup(wamid string) (int, bool) {
 // find returns the message named id — the engine's id of an outbound message, or any
 // message's wamid — among the last window messages. The index answers recent ones; beyond it
 // (after an activation it holds only the last activationMessages), the buckets are searched
-// newest first. A bucket not in memory is read from the store and not kept: only clean,
-// durable buckets ever leave memory, so the stored copy is current, and a lookup must not
-// fill the conversation's memory.
+// newest first (scan).
 func (l *messageLog) find(id string, window int) (Message, bool, error) {
 	if id == "" || l.count == 0 {
 		return Message{}, false, nil
@@ -141,23 +139,48 @@ func (l *messageLog) find(id string, window int) (Message, bool, error) {
 			}
 		}
 	}
+	_, m, ok, err := l.scan(named, window)
+	return m, ok, err
+}
+
+// findOutbound returns the position of the outbound message whose engine id is id among the
+// last window messages, and indexes it: the index first, then the buckets (scan). A sender's
+// outcome names messages the index may have forgotten (one that waited while the
+// conversation went on, after an activation), and restoring such a message as lost would
+// add a second copy of it.
+func (l *messageLog) findOutbound(id string, window int) (int, bool, error) {
+	if pos, ok := l.index[outboundKey(id)]; ok || id == "" || l.count == 0 {
+		return pos, ok, nil
+	}
+	pos, _, ok, err := l.scan(func(m *Message) bool { return m.Direction == Outbound && m.ID == id }, window)
+	if ok {
+		l.index[outboundKey(id)] = pos
+	}
+	return pos, ok, err
+}
+
+// scan searches the last window messages, newest first, for one named reports. A bucket not
+// in memory is read from the store and not kept: only clean, durable buckets ever leave
+// memory, so the stored copy is current, and a lookup must not fill the conversation's
+// memory.
+func (l *messageLog) scan(named func(*Message) bool, window int) (int, Message, bool, error) {
 	floor := max(0, l.count-window)
 	for seq := (l.count - 1) / BucketSize; seq >= floor/BucketSize; seq-- {
 		b, ok := l.buckets[seq]
 		if !ok {
 			stored, err := l.load(seq)
 			if err != nil {
-				return Message{}, false, fmt.Errorf("load bucket %d: %w", seq, err)
+				return 0, Message{}, false, fmt.Errorf("load bucket %d: %w", seq, err)
 			}
 			b = stored[:min(len(stored), l.count-seq*BucketSize)] // as bucket() trims
 		}
 		for i := len(b) - 1; i >= 0; i-- {
-			if seq*BucketSize+i >= floor && named(&b[i]) {
-				return b[i], true, nil
+			if pos := seq*BucketSize + i; pos >= floor && named(&b[i]) {
+				return pos, b[i], true, nil
 			}
 		}
 	}
-	return Message{}, false, nil
+	return 0, Message{}, false, nil
 }
 
 // at returns the message at pos for reading or changing; callers that change it call touch.

@@ -258,7 +258,7 @@ func TestConversationTakesBackTemplatesThatNeverReachedMeta(t *testing.T) {
 			conv := newTestConversation()
 			// a: a template Meta accepted long ago, still in the 24 hours; b and c: unsent.
 			conv.addOutbound(Message{ID: "a", Type: "template", Timestamp: h(1)}, h(1))
-			conv.outboundResult(sent("a"), h(1))
+			resultApplied(conv, sent("a"), h(1))
 			conv.addOutbound(Message{ID: "b", Type: "template", Timestamp: h(2)}, h(2))
 			for _, o := range c.outcomes {
 				if o.MessageID == "c" {
@@ -267,7 +267,7 @@ func TestConversationTakesBackTemplatesThatNeverReachedMeta(t *testing.T) {
 				}
 			}
 			for i, o := range c.outcomes {
-				conv.outboundResult(o, h(4))
+				resultApplied(conv, o, h(4))
 				if got := conv.s.Summary.LastInitiatedAt; !got.Equal(c.want[i]) {
 					t.Fatalf("after %s of %s: LastInitiatedAt %v, want %v", o.Status, o.MessageID, got, c.want[i])
 				}
@@ -277,7 +277,7 @@ func TestConversationTakesBackTemplatesThatNeverReachedMeta(t *testing.T) {
 	// Taken back to the last template before them all, then to none.
 	conv := newTestConversation()
 	conv.addOutbound(Message{ID: "only", Type: "template", Timestamp: h(1)}, h(1))
-	if conv.outboundResult(canceled("only"), h(2)); !conv.s.Summary.LastInitiatedAt.IsZero() || len(conv.s.Initiated) != 0 {
+	if resultApplied(conv, canceled("only"), h(2)); !conv.s.Summary.LastInitiatedAt.IsZero() || len(conv.s.Initiated) != 0 {
 		t.Fatalf("after the only template was canceled: LastInitiatedAt %v, marks %v", conv.s.Summary.LastInitiatedAt, conv.s.Initiated)
 	}
 }

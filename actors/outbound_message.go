@@ -10,6 +10,19 @@ import (
 	"github.com/switchboard/switchboard/persistence"
 )
 
+// restoring gives r the message as accepted from its outbox row, unless it carries it already,
+// so the result restores the conversation's record of it if that record was lost: the REST
+// edge only tells the record (acker), and it is written behind, so a stopping activation or
+// a failed flush loses it. Every outcome the sender tells a conversation carries it.
+func (r *OutboundResult) restoring(row persistence.OutboxMessage) *OutboundResult {
+	if r.Message == nil {
+		if m, err := OutboundMessage(row.ID, row.Request, row.CreatedAt); err == nil {
+			r.Message = &m
+		}
+	}
+	return r
+}
+
 // OutboundMessage is the conversation's record of an outbound message whose Graph request
 // body is request: the REST edge records it when it accepts the message, and the sender
 // rebuilds the same record from the outbox row if the conversation lost it. One function,

@@ -100,6 +100,9 @@ type outItem struct {
 	reached string
 	// draining: an attempt of this item counts in Deps.Drain until its outcome is written.
 	draining bool
+	// unsureClaim is a claim whose write failed without a decision (it may have landed): the
+	// next attempt writes it again unchanged (startAttempt).
+	unsureClaim *persistence.OutboxMessage
 }
 
 func newSender(d *Deps, tenantID string, state *TenantState, save func() error) *sender {
@@ -263,6 +266,13 @@ func (s *sender) stop() {
 	s.stopped = true
 	for _, it := range s.items {
 		s.attemptOver(it) // this activation will write nothing more
+	}
+	// Resend decisions still in the store hold the drain too; their results will not come
+	// back to a stopped activation (a stopping grain drops its own messages), so nothing else
+	// would release them and the node's graceful stop would wait out its deadline.
+	for id := range s.resends {
+		delete(s.resends, id)
+		s.d.Drain.end()
 	}
 	if s.timer != nil {
 		s.timer.Stop()

@@ -64,14 +64,15 @@ func (s *sender) accept(q *QueueOutbound, r cluster.Replier) {
 		s.startInsertedAttempt(it, s.departure(it, nq, now), admitted, ack, r)
 		return
 	}
-	ob, tell := s.d.Store.Outbox(), s.tell
+	ob, tell, log := s.d.Store.Outbox(), s.tell, s.d.Log
 	s.d.spawn(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		ctx, cancel := insertContext(context.Background(), r)
 		defer cancel()
 		switch err := ob.Enqueue(ctx, []persistence.OutboxMessage{row}); {
 		case errors.Is(err, persistence.ErrConflict):
 			replayed(replay(ctx, ob, row, ack, r), row, admitted, tell)
 		case err != nil:
+			withdrawInsert(ob, row, log) // in case it landed: a rescan would send it
 			r.Fail(FailureStore, fmt.Sprintf("outbox: %v", err))
 			tell(&notQueued{id: row.ID, conv: row.ConversationID})
 		default:
@@ -79,6 +80,18 @@ func (s *sender) accept(q *QueueOutbound, r cluster.Replier) {
 			tell(&queuedDurable{row: row})
 		}
 	})
+}
+
+// insertContext bounds an accepted send's insert (and what answers it) by the store timeout
+// and by its caller's deadline: the API answers 503 at that deadline, so an insert still
+// running then must fail (and be withdrawn in case it landed) rather than land unanswered
+// and be sent.
+func insertContext(parent context.Context, r cluster.Replier) (context.Context, context.CancelFunc) {
+	deadline := time.Now().Add(storeTimeout)
+	if d, ok := r.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	return context.WithDeadline(parent, deadline)
 }
 
 // replay answers a QueueOutbound whose insert found its id taken. An id is new per API
@@ -195,7 +208,9 @@ func (s *sender) startInsertedAttempt(it *outItem, dep departure, admitted bool,
 	s.d.spawn(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), dep.timeout)
 		defer cancel()
-		switch err := store.Outbox().Enqueue(ctx, []persistence.OutboxMessage{claim}); {
+		ictx, icancel := insertContext(ctx, r)
+		defer icancel()
+		switch err := store.Outbox().Enqueue(ictx, []persistence.OutboxMessage{claim}); {
 		case errors.Is(err, persistence.ErrConflict):
 			// The id was stored by an earlier try of this call, or by another message
 			// (replay). Nothing of this try was stored: let go of the claim. A replayed row
@@ -226,14 +241,17 @@ func Withdrawn(row persistence.OutboxMessage) bool {
 	return row.State == persistence.OutboxFailed && row.ErrorCode == 0 && row.ErrorTitle == withdrawnTitle
 }
 
-// withdrawInsert marks failed a claimed row whose insert reported an error, in case it landed.
-func withdrawInsert(ob persistence.Outbox, claim persistence.OutboxMessage, log *slog.Logger) {
+// withdrawInsert marks failed a row whose insert reported an error, in case it landed: one
+// written claimed (sending) would be reconciled and sent, one written queued would be sent by
+// the next rescan, though the API refused it. The write is conditional on the state inserted,
+// so a row already moved on (an earlier try's, replayed) is left alone.
+func withdrawInsert(ob persistence.Outbox, inserted persistence.OutboxMessage, log *slog.Logger) {
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	withdrawn := claim
+	withdrawn := inserted
 	withdrawn.State, withdrawn.ErrorTitle, withdrawn.UpdatedAt = persistence.OutboxFailed, withdrawnTitle, time.Now().UTC()
-	if err := ob.Transition(ctx, persistence.OutboxSending, withdrawn); err != nil && !errors.Is(err, persistence.ErrNotFound) {
-		log.Warn("outbox insert failed and its withdrawal too; the next activation reconciles it", "message", claim.ID, "err", err)
+	if err := ob.Transition(ctx, inserted.State, withdrawn); err != nil && !errors.Is(err, persistence.ErrNotFound) {
+		log.Warn("outbox insert failed and its withdrawal too; it may still be sent", "message", inserted.ID, "err", err)
 	}
 }
 

@@ -114,7 +114,10 @@ func (s *sender) writeCancel(row persistence.OutboxMessage, held bool, r cluster
 			row = stored
 		}
 		row.State, row.UpdatedAt = persistence.OutboxCanceled, now
-		if err := tellConversation(ctx, node, row, &OutboundResult{MessageID: row.ID, Status: StatusCanceled, At: now, Retracted: row.Retracted}, d); err != nil {
+		// With the message, as every outcome: the conversation may have lost its record,
+		// and one never stored would answer "not found" and fail the cancel.
+		res := (&OutboundResult{MessageID: row.ID, Status: StatusCanceled, At: now, Retracted: row.Retracted}).restoring(row)
+		if err := tellConversation(ctx, node, row, res, d); err != nil {
 			// No webhook would ever tell it: a canceled row with a conversation saying
 			// "queued" would stay so. The cancel fails instead and the message stays queued.
 			tell(&cancelDone{id: row.ID, err: err, reply: r})

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/switchboard/switchboard/persistence"
 )
@@ -102,4 +103,51 @@ func TestCancelOutbound(t *testing.T) {
 	waitFor(t, "the customer's copy wins", func() bool {
 		return r.row(t, id("c3")).State == persistence.OutboxSent && r.message(t, tenant, id("c3")).Status == StatusDelivered
 	})
+}
+
+// Regression: a cancel told the conversation "canceled" without the message, although the
+// send's record is only told (a write-behind a store outage or a stopping activation loses)
+// and every other outcome carries it to restore a lost record. When the record was lost, a
+// conversation never stored answered the cancel "not found": the cancel failed (503) and the
+// message the client had asked to cancel went out to the customer. Of a stored conversation,
+// the canceled message never showed in it.
+func TestCancelRestoresALostRecord(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	ctx := t.Context()
+	conv := ConversationID(tenant, customer)
+	id := func(name string) string { return name + "-" + tenant }
+
+	// The conversation cannot write while the sends are queued: their records, told and
+	// written behind, are lost with the activation whose flush failed.
+	const outage = 500 * time.Millisecond
+	r.outage.refuseWrites(ConversationIdentity(tenant, customer), outage)
+	release := make(chan struct{})
+	r.graph.answer(id("lr1"), func(n int) (string, error) { <-release; return "wamid.lr1." + tenant, nil })
+	for _, name := range []string{"lr1", "lr2"} { // lr2 queues behind lr1 (the pair limit)
+		row := outboxRow(tenant, id(name))
+		m, _ := OutboundMessage(row.ID, row.Request, row.CreatedAt)
+		if _, err := r.client.QueueOutbound(ctx, &QueueOutbound{Message: row, Record: &m}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "lr1 at Meta", func() bool { n, _ := r.graph.sends(id("lr1")); return n == 1 })
+	time.Sleep(outage + 100*time.Millisecond)
+
+	res, err := r.client.CancelOutbound(ctx, tenant, conv, id("lr2"))
+	if err != nil {
+		close(release)
+		t.Fatalf("cancel of a queued message whose record was lost: %v", err)
+	}
+	if res.Message.State != persistence.OutboxCanceled {
+		t.Fatalf("answered %s", res.Message.State)
+	}
+	if got := r.message(t, tenant, id("lr2")).Status; got != StatusCanceled {
+		t.Fatalf("the conversation shows the canceled message as %q", got)
+	}
+	close(release)
+	waitFor(t, "lr1 sent", func() bool { return r.row(t, id("lr1")).State == persistence.OutboxSent })
+	if n, _ := r.graph.sends(id("lr2")); n != 0 || r.row(t, id("lr2")).State != persistence.OutboxCanceled {
+		t.Fatalf("canceled lr2 sent %d times, stored %s", n, r.row(t, id("lr2")).State)
+	}
 }

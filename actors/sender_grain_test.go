@@ -38,6 +38,10 @@ type fakeGraph struct {
 	times   map[string][]time.Time // token → when each of its sends arrived
 }
 
+func newFakeGraph() *fakeGraph {
+	return &fakeGraph{calls: map[string]int{}, tokens: map[string]string{}, answers: map[string]func(int) (string, error){}, times: map[string][]time.Time{}}
+}
+
 func (f *fakeGraph) Send(_ context.Context, token, _ string, request []byte) (string, error) {
 	var body struct {
 		Callback string `json:"biz_opaque_callback_data"`
@@ -171,12 +175,69 @@ func (o outageOutbox) Transition(ctx context.Context, from persistence.OutboxSta
 	if o.s.refusing(m.ID) {
 		return fmt.Errorf("outbox unreachable (the test's outage): %w", persistence.ErrUnavailable)
 	}
+	if m.State == persistence.OutboxSending && o.s.takeLost("claim:"+m.ID) {
+		if err := o.Outbox.Transition(ctx, from, m); err != nil {
+			return err
+		}
+		<-ctx.Done()
+		return fmt.Errorf("outbox answer lost after the write (the test's outage): %w", ctx.Err())
+	}
 	return o.Outbox.Transition(ctx, from, m)
+}
+
+func (o outageOutbox) Enqueue(ctx context.Context, msgs []persistence.OutboxMessage) error {
+	if len(msgs) == 1 && o.s.takeLost("insert:"+msgs[0].ID) {
+		if err := o.Outbox.Enqueue(ctx, msgs); err != nil {
+			return err
+		}
+		return fmt.Errorf("outbox answer lost after the write (the test's outage): %w", context.DeadlineExceeded)
+	}
+	return o.Outbox.Enqueue(ctx, msgs)
+}
+
+// loseInsertAnswer makes the outbox store the next insert of message id but answer it with an
+// error, as a store whose answer is lost after the write (a timeout) does.
+func (s *outageStore) loseInsertAnswer(id string) { s.loseOnce("insert:" + id) }
+
+// loseClaimAnswer makes the outbox write the next claim of message id (→ sending) but
+// answer it only when the writer gives up (its deadline), as a store whose answer is lost
+// after the write does.
+func (s *outageStore) loseClaimAnswer(id string) { s.loseOnce("claim:" + id) }
+
+// loseOnce arms a lost answer for the write key names (takeLost).
+func (s *outageStore) loseOnce(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.down["lost:"+key] = time.Now().Add(time.Hour)
+}
+
+// takeLost reports whether the write key names is to lose its answer, once.
+func (s *outageStore) takeLost(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.down["lost:"+key]; !ok {
+		return false
+	}
+	delete(s.down, "lost:"+key)
+	return true
 }
 
 type outageSnapshots struct {
 	persistence.Snapshots
 	s *outageStore
+}
+
+// refuseLoads makes the store refuse reads of the snapshot identity names for d, so its
+// grain's activations fail meanwhile.
+func (s *outageStore) refuseLoads(identity string, d time.Duration) {
+	s.refuseWrites("load:"+identity, d)
+}
+
+func (o outageSnapshots) Load(ctx context.Context, kind, identity string) (persistence.Snapshot, error) {
+	if o.s.refusing("load:" + identity) {
+		return persistence.Snapshot{}, fmt.Errorf("snapshots unreachable (the test's outage): %w", persistence.ErrUnavailable)
+	}
+	return o.Snapshots.Load(ctx, kind, identity)
 }
 
 func (o outageSnapshots) Commit(ctx context.Context, snap persistence.Snapshot, buckets []persistence.Bucket) error {
@@ -236,7 +297,7 @@ func startSharedSender() error {
 		return err
 	}
 	store := &outageStore{Store: disk, down: map[string]time.Time{}}
-	r := &senderRig{store: store, outage: store, graph: &fakeGraph{calls: map[string]int{}, tokens: map[string]string{}, answers: map[string]func(int) (string, error){}, times: map[string][]time.Time{}}}
+	r := &senderRig{store: store, outage: store, graph: newFakeGraph()}
 	d := &Deps{Store: store, Graph: r.graph, Secrets: tenantSecrets{}, Outbound: OutboundPolicy{ReconcileAfter: 300 * time.Millisecond, QueueWindow: 10 * time.Second, Validity: time.Hour, SendTimeout: 5 * time.Second},
 		OnTenantFlags: func(id string, _ bool) { r.flags.Store(id, true) },
 		// As the engine does: the directory flags the tenant only while it holds that token.
@@ -1364,4 +1425,22 @@ func (r *senderRig) limitedTenant(t *testing.T, limit int) string {
 		t.Fatal(err)
 	}
 	return tenant
+}
+
+// Regression: a claim (queued → sending) whose write landed but whose answer was lost (a
+// timeout) was retried as a new claim, with a new time; the outbox refused it, the row being
+// "sending" already, and the sender let the message go as "claimed elsewhere". Nothing sent
+// it: the row stayed "sending" until the tenant's next activation (for a busy tenant, the next
+// restart), and the conversation said "queued". A claim whose outcome is unknown is now
+// retried as the same write, which the outbox recognises as its own.
+func TestSenderSendsAMessageWhoseClaimAnswerWasLost(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	id := "claim-lost-" + tenant
+	r.outage.loseClaimAnswer(id)
+	r.record(t, tenant, id, true)
+	waitFor(t, "the message sent", func() bool { return r.row(t, id).State == persistence.OutboxSent })
+	if n, _ := r.graph.sends(id); n != 1 {
+		t.Fatalf("%d sends, want 1", n)
+	}
 }

@@ -48,16 +48,22 @@ func (d departure) send(ctx context.Context, claim persistence.OutboxMessage) {
 }
 
 // startAttempt claims the message (queued → sending, conditional: of two activations
-// racing for it, one wins and the other lets go) and sends it.
+// racing for it, one wins and the other lets go) and sends it. A claim whose outcome is
+// unknown (the store's answer was lost: it may have landed) is written again as the same
+// write, which transition recognises as its own if it did land; a new claim would find the
+// row sending and take it for another activation's, and nothing would send the message.
 func (s *sender) startAttempt(it *outItem, dep departure) {
-	row, store := it.row, s.d.Store
+	row, store, unsure := it.row, s.d.Store, it.unsureClaim
 	s.d.spawn(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), dep.timeout)
 		defer cancel()
 		claim := row
 		claim.State, claim.Attempts, claim.UpdatedAt = persistence.OutboxSending, row.Attempts+1, time.Now().UTC()
+		if unsure != nil {
+			claim = *unsure
+		}
 		if err := transition(ctx, store.Outbox(), persistence.OutboxQueued, claim, false); err != nil {
-			dep.tell(&attemptDone{id: row.ID, claimErr: err})
+			dep.tell(&attemptDone{id: row.ID, claimed: claim, claimErr: err})
 			return
 		}
 		dep.send(ctx, claim)
@@ -87,11 +93,7 @@ func (s *sender) settle(it *outItem, row persistence.OutboxMessage, conv *Outbou
 	row.Transient = it.transient // kept with the row, so a resend or a restart counts on
 	if conv != nil {
 		conv.Retracted = row.Retracted
-	}
-	if conv != nil && conv.Message == nil {
-		if m, err := OutboundMessage(row.ID, row.Request, row.CreatedAt); err == nil {
-			conv.Message = &m
-		}
+		conv.restoring(row)
 	}
 	it.pending = &settleJob{row: row, conv: conv, head: head}
 	s.runSettle(it)

@@ -41,6 +41,7 @@ func (s *sender) attempted(r *attemptDone) {
 	}
 	now := s.d.Now()
 	nq := s.number(it.row.PhoneNumberID)
+	it.unsureClaim = nil
 	if r.claimErr != nil {
 		s.attemptOver(it) // nothing was sent, nothing to write
 		if errors.Is(r.claimErr, errBusy) {
@@ -69,6 +70,8 @@ func (s *sender) attempted(r *attemptDone) {
 			return
 		}
 		s.d.Log.Warn("outbox claim failed; retrying", "tenant", s.tenantID, "message", r.id, "err", r.claimErr)
+		claim := r.claimed
+		it.unsureClaim = &claim // it may have landed
 		it.phase, it.notBefore = phaseQueued, now.Add(time.Second)
 		nq.q.release(it, now)
 		return

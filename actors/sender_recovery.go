@@ -128,10 +128,7 @@ func (s *sender) announceUnknown(rows []persistence.OutboxMessage, now time.Time
 				defer func() { <-slots }()
 				ctx, cancel := context.WithTimeout(context.Background(), timeout)
 				defer cancel()
-				res := &OutboundResult{MessageID: r.ID, Status: StatusUnknown, At: now, Retracted: r.Retracted}
-				if m, err := OutboundMessage(r.ID, r.Request, r.CreatedAt); err == nil {
-					res.Message = &m
-				}
+				res := (&OutboundResult{MessageID: r.ID, Status: StatusUnknown, At: now, Retracted: r.Retracted}).restoring(r)
 				_ = tellConversation(ctx, node, r, res, d) // best effort: the record is restored on the next check
 			})
 		}

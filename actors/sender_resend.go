@@ -165,8 +165,10 @@ func resendWait(n int) time.Duration {
 // resendDone continues once the store decided: the row queued again joins its lane and the
 // conversation is told to start the message over; a store error is tried again.
 func (s *sender) resendDone(r *resendDecided) {
-	delete(s.resends, r.ev.MessageID)
-	s.d.Drain.end() // every decision held it (resendFailed)
+	if s.resends[r.ev.MessageID] {
+		delete(s.resends, r.ev.MessageID)
+		s.d.Drain.end() // every decision held it (resendFailed), until now or stop
+	}
 	switch {
 	case errors.Is(r.err, persistence.ErrNotFound):
 		// Pruned, or not ours at all (another app on the number set the same callback data).
@@ -188,10 +190,7 @@ func (s *sender) resendDone(r *resendDecided) {
 // result carries the retracted wamids too.
 func (s *sender) tellRestart(row persistence.OutboxMessage) {
 	node, d := s.node, s.d
-	res := &OutboundResult{MessageID: row.ID, Status: StatusQueued, At: row.UpdatedAt, Retracted: row.Retracted}
-	if m, err := OutboundMessage(row.ID, row.Request, row.CreatedAt); err == nil {
-		res.Message = &m
-	}
+	res := (&OutboundResult{MessageID: row.ID, Status: StatusQueued, At: row.UpdatedAt, Retracted: row.Retracted}).restoring(row)
 	d.spawn(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 		defer cancel()

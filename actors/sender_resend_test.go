@@ -340,3 +340,19 @@ func TestReconciledRowKeepsItsFailureCount(t *testing.T) {
 		t.Fatalf("failure count after reconciliation: %d, want 3", got)
 	}
 }
+
+// Regression: the conversation told its tenant of Meta's retryable failure with a Tell, which
+// an activation that fails (the store down as it loads) or is stopping drops without a word.
+// Nothing told it again — the conversation had applied the status, so a replay of the webhook
+// changes nothing — and the message Meta failed with its own trouble was never sent again.
+func TestResendSurvivesTheTenantsFailedActivation(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	id := "resend-activation-" + tenant
+	r.storedAs(t, tenant, id, persistence.OutboxSent, "wamid.first")
+	const outage = 300 * time.Millisecond
+	r.outage.refuseLoads(tenant, outage) // the tenant is not active: the failure activates it
+	r.failedStatus(t, tenant, id, "wamid.first", 131000, true)
+	time.Sleep(outage)
+	waitFor(t, "the message sent again", func() bool { n, _ := r.graph.sends(id); return n == 1 })
+}

@@ -21,7 +21,9 @@ const maxBackoff = 100 * time.Millisecond
 // activation died (dead letter), it timed out, or it answered "moved"/"stopping"; each retry
 // drops the cached PID so the next attempt locates the grain afresh. Requests must therefore
 // be idempotent (grains dedupe by wamid or command id). A Failure reply that is not
-// retryable comes back as a *Failure error.
+// retryable comes back as a *Failure error. A request to a grain of this node that is still
+// in its mailbox when ctx's deadline passes is not applied (FailureExpired): the error Call
+// returned then is the truth, not a guess.
 func (n *Node) Call(ctx context.Context, kind, identity string, req any) (any, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc

@@ -112,6 +112,9 @@ const (
 	FailureUnknownType = "unknown_type"
 	// FailureStopping: the grain is stopping (passivation, fencing); retry.
 	FailureStopping = "stopping"
+	// FailureExpired: the request reached the grain after its caller's deadline and was not
+	// applied (its caller has already returned an error).
+	FailureExpired = "expired"
 )
 
 func (f *Failure) Error() string { return "cluster: grain failure " + f.Code + ": " + f.Message }

@@ -73,10 +73,16 @@ func (c *Context) Node() *Node { return c.node }
 
 // Replier answers one request, from any goroutine, at most usefully once.
 type Replier struct {
-	node   *Node
-	sender *actor.PID // a remote caller's future
-	reply  chan any   // a local caller's channel
+	node     *Node
+	sender   *actor.PID // a remote caller's future
+	reply    chan any   // a local caller's channel
+	deadline time.Time  // a local caller's
 }
+
+// Deadline is when the caller stops waiting for the answer (ok false: not known, a request
+// from another node). Work the answer waits for should end by then: the caller reports a
+// failure at its deadline, so work that completes later must not take effect.
+func (r Replier) Deadline() (time.Time, bool) { return r.deadline, !r.deadline.IsZero() }
 
 // Send answers with v (a registered type).
 func (r Replier) Send(v any) {
@@ -135,7 +141,15 @@ func (g *grainActor) Receive(ac actor.Context) {
 	case *anypb.Any, *local:
 		g.ctx.replier = Replier{node: g.node, sender: ac.Sender()}
 		if l, ok := m.(*local); ok {
-			g.ctx.replier.reply = l.reply
+			g.ctx.replier.reply, g.ctx.replier.deadline = l.reply, l.deadline
+			if l.expired() {
+				// It waited in the mailbox (behind a slow activation, a busy grain) until its
+				// caller gave up and reported a failure: applying it now would do what the
+				// caller was told did not happen (a send refused 503, then sent). A request
+				// from another node carries no deadline, and is applied.
+				g.ctx.replier.Fail(FailureExpired, g.ctx.Kind+"/"+g.ctx.Identity+": the caller's deadline passed before the request was handled")
+				return
+			}
 		}
 		if g.ctx.leaving {
 			g.ctx.replier.Fail(FailureStopping, g.ctx.Kind+"/"+g.ctx.Identity+" stopping")

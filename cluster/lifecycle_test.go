@@ -29,6 +29,9 @@ type stopSlowly struct{}
 // napThenStop makes a probe sleep (callers queue up behind it) and then stop itself.
 type napThenStop struct{ Nap time.Duration }
 
+// nap makes a probe sleep: callers queue up behind it.
+type nap struct{ Nap time.Duration }
+
 // forgetAndStop makes a probe drop its state (as a conversation whose flush failed does), send
 // itself a note that would need that state, and stop.
 type forgetAndStop struct{}
@@ -83,6 +86,8 @@ func (p *probe) Receive(ctx *Context, msg any) {
 	case *napThenStop:
 		time.Sleep(m.Nap)
 		ctx.Stop()
+	case *nap:
+		time.Sleep(m.Nap)
 	case *forgetAndStop:
 		p.forgotten = true
 		ctx.Teller()(&note{})
@@ -114,6 +119,7 @@ func startProbeNode(t *testing.T, l *probeLog, alwaysEncode bool) *Node {
 	codec.Register("test.total", total{})
 	codec.Register("test.stopSlowly", stopSlowly{})
 	codec.Register("test.napThenStop", napThenStop{})
+	codec.Register("test.nap", nap{})
 	codec.Register("test.forgetAndStop", forgetAndStop{})
 	codec.Register("test.noteFromAfar", noteFromAfar{})
 	n, err := Start(Options{
@@ -299,5 +305,30 @@ func TestContextTellFromAGoroutine(t *testing.T) {
 		if _, err := n.Call(ctx, "probe", "afar", &incr{By: 1}); err != nil {
 			t.Fatalf("%d of %d notes arrived: %v", l.notes.Load(), notes, err)
 		}
+	}
+}
+
+// Regression: a request that waited in the mailbox until its caller's deadline had passed was
+// applied when the grain got to it, although its caller had returned an error: a send the
+// API refused at its deadline went out after all. It is now answered FailureExpired, unapplied.
+func TestRequestQueuedPastItsDeadlineIsNotApplied(t *testing.T) {
+	n := startProbeNode(t, &probeLog{}, false)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	activate(t, n, "sleeper") // counts 1
+	if err := n.Tell("probe", "sleeper", &nap{Nap: 300 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	short, cancelShort := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancelShort()
+	if _, err := n.Call(short, "probe", "sleeper", &incr{By: 100}); err == nil {
+		t.Fatal("a call queued behind a nap longer than its deadline succeeded")
+	}
+	v, err := n.Call(ctx, "probe", "sleeper", &incr{By: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := v.(*total).Value; got != 1 {
+		t.Fatalf("the probe counted %d, want 1: the request its caller gave up on was applied", got)
 	}
 }

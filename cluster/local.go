@@ -18,7 +18,13 @@ import (
 type local struct {
 	msg   any
 	reply chan any // buffered (1); nil for a reply carried back to a future, and for a Tell
+	// deadline is the caller's (a request's; zero for a reply or a Tell): a request still in
+	// the mailbox after it is not applied (grainActor), as its caller was told it failed.
+	deadline time.Time
 }
+
+// expired reports whether l is a request whose caller has given up on it.
+func (l *local) expired() bool { return !l.deadline.IsZero() && time.Now().After(l.deadline) }
 
 // livenessCheck is how often a local call waiting for its reply checks that the grain still
 // exists. A future learns of a dead activation from the dead-letter process; a channel would
@@ -60,7 +66,8 @@ func (n *Node) askLocal(ctx context.Context, pid *actor.PID, req any) (any, erro
 	// No liveness check before sending: it costs a registry lookup per call (~2% of CPU in
 	// send-throughput), and protoactor drops a stopped activation from the PID cache, so a
 	// stale PID is a rare race the wait below catches.
-	l := &local{msg: req, reply: make(chan any, 1)}
+	deadline, _ := ctx.Deadline()
+	l := &local{msg: req, reply: make(chan any, 1), deadline: deadline}
 	n.system.Root.Send(pid, l)
 	check := checkTimers.Get().(*time.Timer)
 	check.Reset(livenessCheck)

@@ -1,0 +1,49 @@
+package actors
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// Regression: a send whose outbox insert reported an error was answered store_unavailable,
+// but when the write had landed (its answer lost) the row stayed queued, and the tenant's
+// next rescan sent it: the API had refused a message that then reached the customer, and a
+// client retrying the refusal sent it twice. An insert claimed at once was withdrawn for that
+// reason; one written queued (its lane busy) was not.
+func TestRefusedInsertIsNeverSent(t *testing.T) {
+	store := &outageStore{Store: openStore(t, t.TempDir()), down: map[string]time.Time{}}
+	t.Cleanup(func() { _ = store.Close(context.Background()) })
+	r := privateSender(t, store, OutboundPolicy{Validity: time.Hour, SendTimeout: 5 * time.Second, RescanEvery: 100 * time.Millisecond}, nil)
+	tenant := r.newTenant(t)
+	ctx := t.Context()
+	first, refused := "busy-"+tenant, "refused-"+tenant
+	release := make(chan struct{})
+	r.graph.answer(first, func(int) (string, error) { <-release; return "wamid.busy", nil })
+	for _, id := range []string{first, refused} { // the second waits for the first's lane: written queued
+		if id == refused {
+			store.loseInsertAnswer(id)
+		}
+		row := outboxRow(tenant, id)
+		m, _ := OutboundMessage(row.ID, row.Request, row.CreatedAt)
+		_, err := r.client.QueueOutbound(ctx, &QueueOutbound{Message: row, Record: &m})
+		switch {
+		case id == first && err != nil:
+			t.Fatal(err)
+		case id == refused && !errors.Is(err, ErrUnavailable):
+			t.Fatalf("an insert whose answer was lost: %v, want unavailable", err)
+		}
+	}
+	close(release)
+	waitFor(t, "the first sent", func() bool { return r.row(t, first).State == persistence.OutboxSent })
+	time.Sleep(time.Second) // rescans
+	if n, _ := r.graph.sends(refused); n != 0 {
+		t.Fatalf("a message the API refused was sent %d times (row %s)", n, r.row(t, refused).State)
+	}
+	if row := r.row(t, refused); !Withdrawn(row) {
+		t.Fatalf("the refused insert is stored %s, want withdrawn", row.State)
+	}
+}

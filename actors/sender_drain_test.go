@@ -1,0 +1,110 @@
+package actors
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/cluster"
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// privateSender starts a node of the test's own with a Graph, over store (closed by the
+// caller), for tests that need a policy or a drain of their own (the shared rig has neither).
+func privateSender(t *testing.T, store persistence.Store, pol OutboundPolicy, drain *Drain) *senderRig {
+	t.Helper()
+	r := &senderRig{store: store, graph: newFakeGraph()}
+	if o, ok := store.(*outageStore); ok {
+		r.outage = o
+	}
+	node, err := cluster.Start(cluster.Options{ClusterName: "private-sender", Addr: "127.0.0.1:0", Codec: Codec(),
+		Kinds: Kinds(&Deps{Store: store, Graph: r.graph, Secrets: tenantSecrets{}, Drain: drain, Outbound: pol})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { node.Stop(context.Background()) })
+	r.client = NewClient(node)
+	return r
+}
+
+// stallStore is a real store whose outbox read of one row waits until released (a slow
+// store), and whose snapshot saves fail while failSaves is set (a store that is down).
+type stallStore struct {
+	persistence.Store
+	stallID   string
+	stalled   chan struct{} // closed when the read of stallID began
+	release   chan struct{}
+	once      sync.Once
+	failSaves atomic.Bool
+}
+
+func (s *stallStore) Outbox() persistence.Outbox { return stallOutbox{Outbox: s.Store.Outbox(), s: s} }
+
+func (s *stallStore) Snapshots() persistence.Snapshots {
+	return stallSnapshots{Snapshots: s.Store.Snapshots(), s: s}
+}
+
+type stallOutbox struct {
+	persistence.Outbox
+	s *stallStore
+}
+
+func (o stallOutbox) Get(ctx context.Context, id string) (persistence.OutboxMessage, error) {
+	if id == o.s.stallID {
+		o.s.once.Do(func() { close(o.s.stalled) })
+		<-o.s.release
+	}
+	return o.Outbox.Get(ctx, id)
+}
+
+type stallSnapshots struct {
+	persistence.Snapshots
+	s *stallStore
+}
+
+func (o stallSnapshots) Save(ctx context.Context, snap persistence.Snapshot) error {
+	if o.s.failSaves.Load() {
+		return fmt.Errorf("snapshots unreachable (the test's outage): %w", persistence.ErrUnavailable)
+	}
+	return o.Snapshots.Save(ctx, snap)
+}
+
+// Regression: a resend decision holds Deps.Drain until its result comes back to the tenant,
+// but a tenant that stopped meanwhile (here: a snapshot save the store refused) never got
+// that result, and stop released only its sends' holds. The hold was never released, so the
+// node's next graceful stop waited out its whole deadline for a decision long gone.
+func TestStoppedTenantReleasesItsResendDecisionsDrainHold(t *testing.T) {
+	store := &stallStore{Store: openStore(t, t.TempDir()), stalled: make(chan struct{}), release: make(chan struct{})}
+	t.Cleanup(func() { _ = store.Close(context.Background()) })
+	drain := &Drain{}
+	r := privateSender(t, store, OutboundPolicy{Validity: time.Hour, SendTimeout: 5 * time.Second}, drain)
+	ctx := t.Context()
+
+	tenant := r.newTenant(t)
+	if err := r.client.WakeOutbound(ctx, tenant); err != nil {
+		t.Fatal(err)
+	}
+	id := "drain-resend-" + tenant
+	store.stallID = id
+	r.storedAs(t, tenant, id, persistence.OutboxSent, "wamid.first")
+	r.failedStatus(t, tenant, id, "wamid.first", 131000, true) // the decision reads the row: stalled
+	select {
+	case <-store.stalled:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no resend decision started")
+	}
+	store.failSaves.Store(true)
+	if err := r.client.RecordTenantEvents(ctx, tenant, nil); err == nil {
+		t.Fatal("the tenant saved its snapshot into a store that refuses it")
+	}
+	close(store.release) // the decision ends after its tenant stopped
+
+	closeCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := drain.Close(closeCtx); err != nil {
+		t.Fatalf("drain after the tenant stopped: %v", err)
+	}
+}

@@ -129,9 +129,9 @@ const AutoConnLimit ConnLimit = -1
 // 16,000 connections (or, declaring 3 MiB webhook bodies, 48 GB of memory).
 const DefaultConnsPerIP = 512
 
-// maxConnsPerIP is the server's own bound on connections (fasthttp's Concurrency): a
-// larger per-address bound would bound nothing.
-const maxConnsPerIP = 16_000
+// MaxConns is the server's own bound on open connections (fasthttp's Concurrency, and the
+// listener's total): a larger per-address bound would bound nothing.
+const MaxConns = 16_000
 
 // UnmarshalText parses auto or a number of connections (0 turns the bound off).
 func (l *ConnLimit) UnmarshalText(text []byte) error {
@@ -141,8 +141,8 @@ func (l *ConnLimit) UnmarshalText(text []byte) error {
 		return nil
 	}
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 || n > maxConnsPerIP {
-		return fmt.Errorf("%q is not auto or a number of connections from 0 (off) to %d", s, maxConnsPerIP)
+	if err != nil || n < 0 || n > MaxConns {
+		return fmt.Errorf("%q is not auto or a number of connections from 0 (off) to %d", s, MaxConns)
 	}
 	*l = ConnLimit(n)
 	return nil

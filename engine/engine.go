@@ -192,7 +192,7 @@ func (e *Engine) wire(ctx context.Context) error {
 		// and cluster sockets. Nothing here sets that limit: Go raises the soft nofile limit
 		// to the hard one at start, so the machine's hard limit must exceed this (the
 		// README's "Limits" table).
-		Concurrency: 16_000,
+		Concurrency: config.MaxConns,
 	}
 	edge.ConfigureServer(e.http, e.log)
 	return nil

@@ -84,15 +84,10 @@ func mediaOf(r *graph.SendRequest) *graph.MediaObject {
 }
 
 func validateMedia(kind string, m *graph.MediaObject) *graph.APIError {
+	if e := mediaSource(kind, m); e != nil {
+		return e
+	}
 	switch {
-	case m == nil:
-		return invalidParam("The parameter %s is required.", kind)
-	case m.ID == "" && m.Link == "":
-		return invalidParam("Param %s must contain either id or link.", kind)
-	case m.ID != "" && m.Link != "":
-		return invalidParam("Param %s must contain only one of id or link.", kind)
-	case m.Link != "" && !fetchable(m.Link):
-		return invalidParam("Param %s['link'] must be a valid URL.", kind)
 	case m.Caption != "" && !graph.CaptionAllowed(kind):
 		return invalidParam("Param %s['caption'] is not allowed for %s messages.", kind, kind)
 	case runes(m.Caption) > graph.MaxCaption:
@@ -146,18 +141,27 @@ func validateTemplateShape(t *graph.TemplateObject) *graph.APIError {
 }
 
 // templateMedia checks an image, video or document parameter as a media message's object is
-// checked: present, with one of id and link, a link Meta can fetch.
+// checked (mediaSource).
 func templateMedia(at string, p graph.TemplateParameter) *graph.APIError {
-	m, ok := map[string]*graph.MediaObject{graph.TypeImage: p.Image, graph.TypeVideo: p.Video, graph.TypeDocument: p.Document}[p.Type]
+	if m, ok := p.Media(); ok {
+		return mediaSource(at+"['"+p.Type+"']", m)
+	}
+	return nil
+}
+
+// mediaSource checks how a media object at path at names its media, as Meta does for a
+// media message, a media header and a media template parameter alike: present, with one of
+// id and link, a link Meta can fetch.
+func mediaSource(at string, m *graph.MediaObject) *graph.APIError {
 	switch {
-	case !ok:
-		return nil
 	case m == nil:
-		return invalidParam("The parameter %s['%s'] is required.", at, p.Type)
-	case (m.ID == "") == (m.Link == ""):
-		return invalidParam("Param %s['%s'] must contain exactly one of id or link.", at, p.Type)
+		return invalidParam("The parameter %s is required.", at)
+	case m.ID == "" && m.Link == "":
+		return invalidParam("Param %s must contain either id or link.", at)
+	case m.ID != "" && m.Link != "":
+		return invalidParam("Param %s must contain only one of id or link.", at)
 	case m.Link != "" && !fetchable(m.Link):
-		return invalidParam("Param %s['%s']['link'] must be a valid URL.", at, p.Type)
+		return invalidParam("Param %s['link'] must be a valid URL.", at)
 	}
 	return nil
 }

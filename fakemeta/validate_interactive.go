@@ -35,16 +35,8 @@ func headerMedia(h *graph.InteractiveHeader) *graph.APIError {
 	if h == nil {
 		return nil
 	}
-	m := map[string]*graph.MediaObject{graph.TypeImage: h.Image, graph.TypeVideo: h.Video, graph.TypeDocument: h.Document}[h.Type]
-	switch {
-	case m == nil:
-		return nil
-	case m.ID == "" && m.Link == "":
-		return invalidParam("Param interactive['header']['%s'] must contain either id or link.", h.Type)
-	case m.ID != "" && m.Link != "":
-		return invalidParam("Param interactive['header']['%s'] must contain only one of id or link.", h.Type)
-	case m.Link != "" && !fetchable(m.Link):
-		return invalidParam("Param interactive['header']['%s']['link'] must be a valid URL.", h.Type)
+	if m, ok := h.Media(); ok && m != nil {
+		return mediaSource("interactive['header']['"+h.Type+"']", m)
 	}
 	return nil
 }

@@ -39,6 +39,26 @@ type InteractiveHeader struct {
 	Document *MediaObject `json:"document,omitempty"`
 }
 
+// Media is the object a media header of its type carries (nil when absent); ok is false for
+// a text header or a type no header has.
+func (h *InteractiveHeader) Media() (m *MediaObject, ok bool) {
+	return mediaOfType(h.Type, h.Image, h.Video, h.Document)
+}
+
+// mediaOfType picks the object of the media type typ (a header's or a template parameter's);
+// ok is false when typ is not image, video or document.
+func mediaOfType(typ string, image, video, document *MediaObject) (*MediaObject, bool) {
+	switch typ {
+	case TypeImage:
+		return image, true
+	case TypeVideo:
+		return video, true
+	case TypeDocument:
+		return document, true
+	}
+	return nil, false
+}
+
 // InteractiveText is a body or footer.
 type InteractiveText struct {
 	Text string `json:"text"`

@@ -114,19 +114,13 @@ func (c *interactiveCheck) header(kind string, h *InteractiveHeader) {
 	if kind == InteractiveList {
 		c.rule(h.Type == "text", fmt.Sprintf("must be text for a list message - got %q", h.Type), append(at, "type")...)
 	}
-	var media *MediaObject
-	switch h.Type {
-	case "text":
+	if h.Type == "text" {
 		c.required(!blank(h.Text), append(at, "text")...)
 		c.maxLen(h.Text, MaxInteractiveTexts, append(at, "text")...)
 		return
-	case TypeImage:
-		media = h.Image
-	case TypeVideo:
-		media = h.Video
-	case TypeDocument:
-		media = h.Document
-	default:
+	}
+	media, ok := h.Media()
+	if !ok {
 		c.rule(false, fmt.Sprintf("must be one of {TEXT, IMAGE, VIDEO, DOCUMENT} - got %q", h.Type), append(at, "type")...)
 		return
 	}

@@ -58,6 +58,12 @@ type TemplateParameter struct {
 	Action        *TemplateAction   `json:"action,omitempty"`
 }
 
+// Media is the object an image, video or document parameter carries (nil when absent); ok
+// is false for the other types.
+func (p *TemplateParameter) Media() (m *MediaObject, ok bool) {
+	return mediaOfType(p.Type, p.Image, p.Video, p.Document)
+}
+
 // TemplateLocation fills a LOCATION header.
 type TemplateLocation struct {
 	Latitude  float64 `json:"latitude"`

@@ -52,8 +52,7 @@ func interactiveDetails(in *graph.InteractiveObject) []httpx.Detail {
 	// graph checked the header's type and that its media has one of id and link; what that
 	// link or id must look like is checked as send-media checks it.
 	if h := in.Header; h != nil {
-		media := map[string]*graph.MediaObject{graph.TypeImage: h.Image, graph.TypeVideo: h.Video, graph.TypeDocument: h.Document}[h.Type]
-		if media != nil {
+		if media, _ := h.Media(); media != nil {
 			field := "interactive.header." + h.Type
 			return mediaSourceDetails(media.Link, media.ID, field+".link", field+".id")
 		}

@@ -118,8 +118,11 @@ func New(opts Options) *Server {
 	api := func(h fasthttp.RequestHandler, mws ...httpx.Middleware) fasthttp.RequestHandler {
 		return httpx.Chain(h, append([]httpx.Middleware{edge.BodyLimit(opts.APIBodyLimit)}, mws...)...)
 	}
+	// Each limit is one middleware, shared by the routes it covers.
+	apiLimit := edge.RateLimit(opts.Limiter, opts.RateAPI, userKey)
+	sendLimits := edge.RateLimits(opts.Limiter, userKey, opts.RateAPI, opts.RateSend)
 	authed := func(h fasthttp.RequestHandler) fasthttp.RequestHandler {
-		return api(h, s.requireAuth, edge.RateLimit(opts.Limiter, opts.RateAPI, userKey))
+		return api(h, s.requireAuth, apiLimit)
 	}
 
 	v1 := r.Group("/api/v1")
@@ -140,7 +143,7 @@ func New(opts Options) *Server {
 	v1.GET("/templates", authed(s.h(s.listTemplates)))
 	v1.POST("/templates/sync", authed(s.h(s.syncTemplates)))
 	sending := func(h fasthttp.RequestHandler) fasthttp.RequestHandler {
-		return api(h, s.requireAuth, edge.RateLimits(opts.Limiter, userKey, opts.RateAPI, opts.RateSend))
+		return api(h, s.requireAuth, sendLimits)
 	}
 	v1.POST("/messages/send", sending(s.h(s.sendText)))
 	v1.POST("/messages/send-template", sending(s.h(s.sendTemplate)))
@@ -149,8 +152,7 @@ func New(opts Options) *Server {
 	v1.POST("/messages/send-reaction", sending(s.h(s.sendReaction)))
 	// The upload's body is bounded by MEDIA_UPLOAD_LIMIT before it is read (the server's
 	// HeaderReceived), not by API_BODY_LIMIT.
-	v1.POST(strings.TrimPrefix(MediaUploadPath, "/api/v1"), httpx.Chain(s.h(s.uploadMedia), s.requireAuth,
-		edge.RateLimits(opts.Limiter, userKey, opts.RateAPI, opts.RateSend)))
+	v1.POST(strings.TrimPrefix(MediaUploadPath, "/api/v1"), httpx.Chain(s.h(s.uploadMedia), s.requireAuth, sendLimits))
 	v1.GET("/health", s.h(s.health))
 	v1.GET("/openapi.json", serveOpenAPI)
 	if opts.Metrics != nil && opts.Gatherer != nil {

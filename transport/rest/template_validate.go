@@ -131,12 +131,9 @@ func parameterProblem(p graph.TemplateParameter) (member, problem string) {
 		if p.DateTime == nil || p.DateTime.FallbackValue == "" {
 			return "date_time.fallback_value", "is required for a date_time parameter"
 		}
-	case "image":
-		return media(p.Image)
-	case "video":
-		return media(p.Video)
-	case "document":
-		return media(p.Document)
+	case graph.TypeImage, graph.TypeVideo, graph.TypeDocument:
+		m, _ := p.Media()
+		return media(m)
 	case "location":
 		switch l := p.Location; {
 		case l == nil:

@@ -13,6 +13,7 @@ import (
 
 	"github.com/switchboard/switchboard/accounts"
 	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/auth"
 	"github.com/switchboard/switchboard/internal/ids"
 	"github.com/switchboard/switchboard/persistence"
 	"github.com/switchboard/switchboard/transport/edge"
@@ -127,10 +128,10 @@ func New(opts Options) *Server {
 
 	v1 := r.Group("/api/v1")
 	v1.POST("/auth/login", api(s.h(s.login), edge.RateLimit(opts.Limiter, opts.RateAuth, ipKey)))
-	v1.POST("/auth/register", authed(s.h(s.register)))
+	v1.POST("/auth/register", authed(gate(auth.Principal.RegistersUsers, s.h(s.register))))
 	v1.GET("/auth/me", authed(s.h(s.me)))
-	v1.POST("/tenants", authed(s.h(s.createTenant)))
-	v1.GET("/tenants", authed(s.h(s.listTenants)))
+	v1.POST("/tenants", authed(gate(auth.Principal.IsPlatformAdmin, s.h(s.createTenant))))
+	v1.GET("/tenants", authed(gate(auth.Principal.IsPlatformAdmin, s.h(s.listTenants))))
 	v1.GET("/tenants/{id}/status", authed(s.h(s.tenantStatus)))
 	v1.GET("/conversations", authed(s.h(s.listConversations)))
 	v1.GET("/conversations/{id}", authed(s.h(s.getConversation)))

@@ -3,6 +3,7 @@ package rest
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strings"
 	"time"
@@ -105,7 +106,10 @@ func New(opts Options) *Server {
 	r := router.New()
 	r.SaveMatchedRoutePath = true
 	r.RedirectTrailingSlash = false
-	r.HandleOPTIONS = false // CORS middleware answers preflights
+	// CORS answers browsers' preflights before the router; a plain OPTIONS gets the path's
+	// methods (Allow, set by the router) and 204, so no 405 lists OPTIONS as allowed.
+	r.HandleOPTIONS = true
+	r.GlobalOPTIONS = func(ctx *fasthttp.RequestCtx) { ctx.SetStatusCode(fasthttp.StatusNoContent) }
 	r.NotFound = func(ctx *fasthttp.RequestCtx) {
 		httpx.Fail(ctx, httpx.NewError(http.StatusNotFound, httpx.CodeNotFound, "No route for "+string(ctx.Path())))
 	}
@@ -162,7 +166,10 @@ func New(opts Options) *Server {
 	for _, mount := range opts.Mount {
 		mount(r)
 	}
-	s.routes = r.List()
+	// Copied before HEAD is added (List is the router's own map): openapi.json describes
+	// the GETs, which imply it.
+	s.routes = maps.Clone(r.List())
+	headFollowsGet(r)
 
 	mws := []httpx.Middleware{
 		edge.RequestID(),

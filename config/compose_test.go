@@ -54,12 +54,16 @@ func imageEnv(t *testing.T) map[string]string {
 	return out
 }
 
-// The compose file is what a newcomer starts first: the engine must accept every setting it
-// gives, as the engine reads it. Compose turns a YAML number into its decimal text, so an
+// The compose file is what a newcomer starts first: every variable it gives the engine must
+// be one the engine reads, and the engine must accept its value as compose passes it. Compose turns a YAML number into its decimal text, so an
 // unquoted value that looks like one (a key of zeros, an id with a leading zero) reaches the
 // engine changed: every value must be a YAML string.
 func TestComposeEngineConfigurationLoads(t *testing.T) {
 	services := readCompose(t)
+	known := map[string]bool{}
+	for _, st := range Settings() {
+		known[st.Env] = true
+	}
 	for _, name := range []string{"seed", "engine1"} {
 		svc, ok := services[name]
 		if !ok {
@@ -67,6 +71,9 @@ func TestComposeEngineConfigurationLoads(t *testing.T) {
 		}
 		vars := imageEnv(t)
 		for k, n := range svc.Environment {
+			if !known[k] {
+				t.Errorf("%s: %s is no setting the engine reads (config.Settings)", name, k)
+			}
 			vars[k] = n.Value
 			if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
 				vars[k] = decimalOf(n)

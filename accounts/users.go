@@ -32,10 +32,17 @@ func (s *Service) Register(ctx context.Context, caller auth.Principal, in Regist
 	if in.TenantID == "" && in.Role != persistence.RolePlatformAdmin {
 		in.TenantID = caller.TenantID
 	}
-	if err := validateRegister(in); err != nil {
+	// Authorisation before the input's faults: a caller refused anyway (an agent, a tenant
+	// admin asking for a platform admin) is told so, not how to fix a request it may not
+	// make. An unknown role is the input's fault, judged as the least role, an agent.
+	asked := in.Role
+	if !asked.Valid() {
+		asked = persistence.RoleAgent
+	}
+	if err := caller.CanRegister(asked, in.TenantID); err != nil {
 		return persistence.User{}, err
 	}
-	if err := caller.CanRegister(in.Role, in.TenantID); err != nil {
+	if err := validateRegister(in); err != nil {
 		return persistence.User{}, err
 	}
 	if in.TenantID != "" {

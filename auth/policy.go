@@ -39,6 +39,13 @@ func (p Principal) CanManageTenant(tenantID string) bool {
 	return p.IsPlatformAdmin() || (p.Role == persistence.RoleTenantAdmin && p.TenantID == tenantID)
 }
 
+// RegistersUsers reports whether p may create any user at all: platform admins and tenant
+// admins (agents of their own tenant). Asked before a request is read, so a caller who may
+// register no one is refused as such, whatever it sent.
+func (p Principal) RegistersUsers() bool {
+	return p.IsPlatformAdmin() || p.Role == persistence.RoleTenantAdmin
+}
+
 // CanRegister decides whether p may create a user with role in tenantID. Platform admins
 // create anyone; tenant admins create agents of their own tenant only (no escalation to
 // tenant_admin or platform_admin, no other tenant); agents create no one.

@@ -87,6 +87,15 @@ func TestBadInputChangesNothing(t *testing.T) {
 				{"tenant admin registers tenant admin", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("role", "tenant_admin")}, 403, "forbidden", ""},
 				{"tenant admin registers into another tenant", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("tenantId", other)}, 404, "not_found", ""},
 				{"agent registers anyone", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: agent, Body: valid}, 403, "forbidden", ""},
+				// A role that may not do something is told so whatever it sent: the body's
+				// faults are no business of a caller refused anyway.
+				{"agent registers with an empty body", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: agent, Body: map[string]any{}}, 403, "forbidden", ""},
+				{"agent registers with malformed JSON", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: agent, Body: `{"email":`}, 403, "forbidden", ""},
+				{"tenant admin registers platform admin of its tenant", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("role", "platform_admin")}, 403, "forbidden", ""},
+				{"tenant admin registers platform admin naming a tenant", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: map[string]any{"email": "x@example.com", "password": "Passw0rd!x", "name": "X", "role": "platform_admin", "tenantId": other}}, 403, "forbidden", ""},
+				{"tenant admin creates tenant with an empty body", enginetest.Request{Method: "POST", Path: "/api/v1/tenants", Token: demo, Body: `{}`}, 403, "forbidden", ""},
+				{"agent creates tenant with malformed JSON", enginetest.Request{Method: "POST", Path: "/api/v1/tenants", Token: agent, Body: `{"name":`}, 403, "forbidden", ""},
+				{"agent lists tenants", enginetest.Request{Method: "GET", Path: "/api/v1/tenants?limit=1000", Token: agent}, 403, "forbidden", ""},
 				{"platform admin registers into unknown tenant", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: admin, Body: with("tenantId", "ffffffffffffffffffffffff")}, 404, "not_found", ""},
 				{"no token", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Body: valid}, 401, "unauthorized", ""},
 				{"expired token", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: expired, Body: valid}, 401, "token_expired", ""},

@@ -13,6 +13,9 @@ import (
 	"github.com/switchboard/switchboard/transport/httpx"
 )
 
+// roleForbidden is the answer to a caller whose role may not do what it asked.
+const roleForbidden = "Your role may not do this"
+
 // fail maps domain errors to their API answer. One table, so the same error always gets the
 // same status and code whichever handler met it.
 func (s *Server) fail(ctx *fasthttp.RequestCtx, err error) {
@@ -51,7 +54,7 @@ func (s *Server) fail(ctx *fasthttp.RequestCtx, err error) {
 	case errors.Is(err, auth.ErrNotVisible), errors.Is(err, persistence.ErrNotFound):
 		err = httpx.NotFound("Resource")
 	case errors.Is(err, auth.ErrForbidden):
-		err = httpx.Forbidden("Your role may not do this")
+		err = httpx.Forbidden(roleForbidden)
 	case errors.Is(err, persistence.ErrConflict):
 		err = httpx.NewError(http.StatusConflict, httpx.CodeConflict, "The resource already exists")
 	}

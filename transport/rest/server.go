@@ -3,6 +3,7 @@ package rest
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/switchboard/switchboard/accounts"
 	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/auth"
 	"github.com/switchboard/switchboard/internal/ids"
 	"github.com/switchboard/switchboard/persistence"
 	"github.com/switchboard/switchboard/transport/edge"
@@ -104,7 +106,10 @@ func New(opts Options) *Server {
 	r := router.New()
 	r.SaveMatchedRoutePath = true
 	r.RedirectTrailingSlash = false
-	r.HandleOPTIONS = false // CORS middleware answers preflights
+	// CORS answers browsers' preflights before the router; a plain OPTIONS gets the path's
+	// methods (Allow, set by the router) and 204, so no 405 lists OPTIONS as allowed.
+	r.HandleOPTIONS = true
+	r.GlobalOPTIONS = func(ctx *fasthttp.RequestCtx) { ctx.SetStatusCode(fasthttp.StatusNoContent) }
 	r.NotFound = func(ctx *fasthttp.RequestCtx) {
 		httpx.Fail(ctx, httpx.NewError(http.StatusNotFound, httpx.CodeNotFound, "No route for "+string(ctx.Path())))
 	}
@@ -127,10 +132,10 @@ func New(opts Options) *Server {
 
 	v1 := r.Group("/api/v1")
 	v1.POST("/auth/login", api(s.h(s.login), edge.RateLimit(opts.Limiter, opts.RateAuth, ipKey)))
-	v1.POST("/auth/register", authed(s.h(s.register)))
+	v1.POST("/auth/register", authed(gate(auth.Principal.RegistersUsers, s.h(s.register))))
 	v1.GET("/auth/me", authed(s.h(s.me)))
-	v1.POST("/tenants", authed(s.h(s.createTenant)))
-	v1.GET("/tenants", authed(s.h(s.listTenants)))
+	v1.POST("/tenants", authed(gate(auth.Principal.IsPlatformAdmin, s.h(s.createTenant))))
+	v1.GET("/tenants", authed(gate(auth.Principal.IsPlatformAdmin, s.h(s.listTenants))))
 	v1.GET("/tenants/{id}/status", authed(s.h(s.tenantStatus)))
 	v1.GET("/conversations", authed(s.h(s.listConversations)))
 	v1.GET("/conversations/{id}", authed(s.h(s.getConversation)))
@@ -161,7 +166,10 @@ func New(opts Options) *Server {
 	for _, mount := range opts.Mount {
 		mount(r)
 	}
-	s.routes = r.List()
+	// Copied before HEAD is added (List is the router's own map): openapi.json describes
+	// the GETs, which imply it.
+	s.routes = maps.Clone(r.List())
+	headFollowsGet(r)
 
 	mws := []httpx.Middleware{
 		edge.RequestID(),

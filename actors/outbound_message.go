@@ -114,7 +114,7 @@ func StoredOutbound(row persistence.OutboxMessage) (Message, error) {
 		m.Status = StatusSent
 	case persistence.OutboxFailed:
 		m.Status = StatusFailed
-		m.Error = &MessageError{Code: row.ErrorCode, Title: row.ErrorTitle}
+		m.Error = &MessageError{Code: row.ErrorCode, Title: row.ErrorTitle, Details: row.ErrorDetails}
 	case persistence.OutboxUnknown:
 		m.Status = StatusUnknown
 	case persistence.OutboxCanceled:

@@ -73,7 +73,7 @@ func (s *sender) failExpired(it *outItem, now time.Time) {
 	row := it.row
 	by := s.sendBy(row)
 	row.State, row.UpdatedAt = persistence.OutboxFailed, now
-	row.ErrorCode, row.ErrorTitle = 0, "expired: still unsent when its validity ended at "+by.UTC().Format(time.RFC3339)
+	row.ErrorCode, row.ErrorDetails, row.ErrorTitle = 0, "", "expired: still unsent when its validity ended at "+by.UTC().Format(time.RFC3339)
 	s.d.Log.Warn("outbound message expired unsent", "tenant", s.tenantID, "message", row.ID, "accepted", row.CreatedAt, "send_by", by)
 	s.settle(it, row, &OutboundResult{MessageID: row.ID, Status: StatusFailed, Error: &MessageError{Title: row.ErrorTitle}, At: now})
 }

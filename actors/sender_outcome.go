@@ -93,7 +93,7 @@ func (s *sender) attempted(r *attemptDone) {
 		nq.q.finish(it, now)
 		row := it.row
 		row.State, row.WAMID, row.UpdatedAt = persistence.OutboxSent, r.wamid, now
-		row.ErrorCode, row.ErrorTitle = 0, ""
+		row.ErrorCode, row.ErrorTitle, row.ErrorDetails = 0, "", ""
 		s.settle(it, row, &OutboundResult{MessageID: row.ID, WAMID: r.wamid, Status: StatusSent, At: now})
 		return
 	}
@@ -136,7 +136,7 @@ func (s *sender) attempted(r *attemptDone) {
 		nq.q.finish(it, now)
 		row := it.row
 		row.State, row.UpdatedAt = persistence.OutboxFailed, now
-		row.ErrorCode, row.ErrorTitle = d.err.Code, d.err.Title
+		row.ErrorCode, row.ErrorTitle, row.ErrorDetails = d.err.Code, d.err.Title, d.err.Details
 		s.settle(it, row, &OutboundResult{MessageID: row.ID, Status: StatusFailed, Error: d.err, At: now})
 	case actUnknown:
 		nq.q.finish(it, now)
@@ -165,7 +165,7 @@ func (s *sender) requeue(it *outItem, f *SendFailure, at, now time.Time) {
 	it.notBefore = at
 	row := it.row
 	row.State, row.NextAttemptAt, row.UpdatedAt = persistence.OutboxQueued, at, now
-	row.ErrorCode, row.ErrorTitle = f.Code, failureReason(f)
+	row.ErrorCode, row.ErrorTitle, row.ErrorDetails = f.Code, failureReason(f), f.Details
 	s.settle(it, row, nil)
 }
 

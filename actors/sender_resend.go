@@ -139,7 +139,7 @@ func resendOf(row persistence.OutboxMessage, ev *OutboundEvidence, tenantID stri
 	again.State, again.WAMID, again.UpdatedAt = persistence.OutboxQueued, "", now
 	again.Retracted = append(slices.Clip(row.Retracted), ev.WAMID)
 	again.Transient = row.Transient + 1
-	again.ErrorCode, again.ErrorTitle = ev.Retry.Code, ev.Retry.Title
+	again.ErrorCode, again.ErrorTitle, again.ErrorDetails = ev.Retry.Code, ev.Retry.Title, ev.Retry.Details
 	again.NextAttemptAt = now.Add(resendWait(row.Transient))
 	return again, true, ""
 }

@@ -72,6 +72,24 @@ func stepInteractive(t *testing.T, r *metaRig) {
 			re, _ := m["reaction"].(map[string]any)
 			return re["message_id"] == wamid && re["emoji"] == "👍"
 		})
+
+	// A reaction names a message of its own conversation: another conversation's wamid (here
+	// another customer's of the same tenant; another tenant's is the same case) or one no
+	// conversation has is refused, naming messageId, and nothing reaches Meta.
+	_, otherWAMID := r.customerSays(t, r.tenantA, phoneA, "5511900000742")
+	before := r.meta.Stats().Numbers[phoneA].Requests
+	for _, tc := range []struct{ name, messageID string }{
+		{"another conversation's message", otherWAMID},
+		{"a message no conversation has", "wamid.HBgNNTUxMTkwMDAwMDc0MRUCABIYFjNFQjBDNzE2Nzk5OTk5OTk5OTk5AA=="},
+	} {
+		res := r.Post("/api/v1/messages/send-reaction", r.agent, map[string]any{"conversationId": conv, "messageId": tc.messageID, "emoji": "👍"})
+		if res.Status != 400 || res.Code() != "validation_failed" || len(res.Envelope.Error.Details) != 1 || res.Envelope.Error.Details[0].Field != "messageId" {
+			t.Fatalf("reaction to %s: %d %s", tc.name, res.Status, res.Body)
+		}
+	}
+	if st := r.meta.Stats().Numbers[phoneA]; st.Requests != before {
+		t.Fatalf("refused reactions reached Meta: %d requests, %d before", st.Requests, before)
+	}
 }
 
 // sendThrough posts a send, and checks that Meta received it once with the type wantType and

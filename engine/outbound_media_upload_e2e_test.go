@@ -121,6 +121,7 @@ func TestMediaUploadRefusals(t *testing.T) {
 		{"an image over Meta's 5 MB", r.agent, "", "big.png", "image/png", make([]byte, 5<<20+1), nil, 400, "validation_failed", "file"},
 		{"an empty file", r.agent, "", "nada.pdf", "application/pdf", nil, nil, 400, "validation_failed", "file"},
 		{"a name too long", r.agent, "", strings.Repeat("a", 241) + ".txt", "text/plain", []byte("x"), nil, 400, "validation_failed", "file"},
+		{"an executable declared image/jpeg", r.agent, "", "foto.jpg", "image/jpeg", append([]byte("\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x3e\x00"), make([]byte, 100)...), nil, 400, "media_type_mismatch", "file"},
 		{"a platform admin naming no tenant", r.admin, "", "a.jpg", "image/jpeg", []byte{0xff, 0xd8, 0xff}, nil, 400, "validation_failed", "tenantId"},
 		{"an agent naming another tenant", r.agent, "?tenantId=" + tenantB.ID, "a.jpg", "image/jpeg", []byte{0xff, 0xd8, 0xff}, nil, 404, "not_found", ""},
 		{"a tenant with no token", r.admin, "?tenantId=" + tenantB.ID, "a.jpg", "image/jpeg", []byte{0xff, 0xd8, 0xff}, nil, 422, "not_configured", ""},

@@ -21,8 +21,8 @@ type messageDetailView struct {
 		Attempts      int
 		NextAttemptAt *time.Time
 		LastError     *struct {
-			Code  int
-			Title string
+			Code           int
+			Title, Details string
 		}
 	}
 }
@@ -57,8 +57,10 @@ func stepGetMessage(t *testing.T, r *metaRig) {
 		!v.Message.CreatedAt.Equal(q.CreatedAt) {
 		t.Fatalf("message %+v (the 202 said created at %v)", v.Message, q.CreatedAt)
 	}
-	if d := v.Delivery; d.LastError == nil || d.LastError.Code != 131000 || d.NextAttemptAt == nil {
-		t.Fatalf("waiting for a retry, shown as %+v", *d)
+	// Meta's whole error: its code, its title and its error_data.details (fakemeta's for 131000).
+	if d := v.Delivery; d.LastError == nil || d.LastError.Code != 131000 || d.LastError.Title != "Something went wrong" ||
+		d.LastError.Details != "Message failed to send due to an unknown error." || d.NextAttemptAt == nil {
+		t.Fatalf("waiting for a retry, shown as %+v (last error %+v)", *d, d.LastError)
 	}
 	eventually(t, 30*time.Second, func() bool {
 		v, _, _ = r.getMessage(t, r.agent, conv, q.ID)
@@ -85,6 +87,22 @@ func stepGetMessage(t *testing.T, r *metaRig) {
 	got, status, _ := r.getMessage(t, r.agent, conv, in.ID)
 	if status != 200 || got.Message.ID != in.ID || got.Message.Direction != "inbound" || got.Delivery != nil {
 		t.Fatalf("inbound %s: %d %+v", in.ID, status, got)
+	}
+
+	// A send Meta refuses for good shows why, in the message (as the conversation and its
+	// events have it) and in its delivery (as the outbox row has it), details included.
+	r.meta.FailNext(phoneA, 131026, 1)
+	failed := r.send(t, r.agent, conv, "This one cannot be delivered")
+	eventually(t, 30*time.Second, func() bool {
+		v, _, _ = r.getMessage(t, r.agent, conv, failed.ID)
+		return v.Delivery != nil && v.Delivery.State == "failed" && v.Message.Status == "failed"
+	}, func() string { return fmt.Sprintf("never failed: %+v %+v", v.Message, v.Delivery) })
+	const title, details = "Message undeliverable", "Message Undeliverable."
+	if e := v.Message.Error; e == nil || e.Code != 131026 || e.Title != title || e.Details != details {
+		t.Fatalf("failed message shows error %+v", e)
+	}
+	if e := v.Delivery.LastError; e == nil || e.Code != 131026 || e.Title != title || e.Details != details {
+		t.Fatalf("failed message's delivery shows error %+v", e)
 	}
 
 	agentB := r.Login("agent-b@example.com", "Agent-B@123456") // registered by stepRefusals

@@ -130,40 +130,44 @@ func TestLoginLimitPerAccount(t *testing.T) {
 	}
 }
 
-// A send counts against RATE_LIMIT_SEND and RATE_LIMIT_API, and one refused by either counts
-// against neither: a client retrying sends against a closed send limit is not locked out of
-// the rest of the API (reads) for the API window, and the budget headers of an allowed send
-// name the rule that binds first.
-func TestRefusedSendsSpendNoAPIBudget(t *testing.T) {
+// A send counts against RATE_LIMIT_SEND alone, the limit meant for sends: with the defaults
+// (API 100/15 min, sends 60/min) counting sends against the API limit too capped them at
+// 100 per 15 minutes, and an agent who had read the inbox could not send at all. Reads spend
+// the API budget and not the sends'; sends spend the sends' and not the API's; a refused send
+// spends nothing. The budget headers of a send name the send rule alone.
+func TestSendsCountAgainstTheSendLimitOnly(t *testing.T) {
 	n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded,
-		Env: map[string]string{"RATE_LIMIT_API": "6/1h", "RATE_LIMIT_SEND": "2/1h"}})
+		Env: map[string]string{"RATE_LIMIT_API": "3/1h", "RATE_LIMIT_SEND": "5/1h"}})
 	n.Seed()
 	agent := n.Login(agentEmail, agentPassword)
+	for i := range 3 {
+		if r := n.Get("/api/v1/auth/me", agent); r.Status != 200 {
+			t.Fatalf("read %d: %d %s", i+1, r.Status, r.Body)
+		}
+	}
+	if r := n.Get("/api/v1/auth/me", agent); r.Status != 429 || r.Code() != "rate_limited" {
+		t.Fatalf("the 4th read in the window: %d %s", r.Status, r.Body)
+	}
 	send := func() enginetest.Response {
 		return n.Post("/api/v1/messages/send", agent, map[string]string{})
 	}
-	for i := range 2 {
+	// The API budget is spent; the sends' is whole.
+	for i := range 5 {
 		r := send()
-		if r.Status != 400 { // refused by validation, after both limits counted it
-			t.Fatalf("send %d: %d %s", i+1, r.Status, r.Body)
+		if r.Status != 400 { // refused by validation, after the send limit counted it
+			t.Fatalf("send %d with the API budget spent: %d %s", i+1, r.Status, r.Body)
 		}
-		if got, want := r.Header["Ratelimit-Remaining"], strconv.Itoa(1-i); got != want {
+		if got, want := r.Header["Ratelimit-Remaining"], strconv.Itoa(4-i); got != want {
 			t.Errorf("send %d: RateLimit-Remaining %q, want %s (the send rule's)", i+1, got, want)
 		}
+		if got := r.Header["Ratelimit-Policy"]; got != "5;w=3600" {
+			t.Errorf("send %d: RateLimit-Policy %q, want the send rule alone", i+1, got)
+		}
 	}
-	for i := range 10 {
+	for i := range 3 {
 		if r := send(); r.Status != 429 || r.Code() != "rate_limited" || r.Header["Retry-After"] == "" {
-			t.Fatalf("send %d past RATE_LIMIT_SEND: %d %s", i+3, r.Status, r.Body)
+			t.Fatalf("send %d past RATE_LIMIT_SEND: %d %s", i+6, r.Status, r.Body)
 		}
-	}
-	// 2 of the 6 API requests are spent; the 10 refused sends took none.
-	for i := range 4 {
-		if r := n.Get("/api/v1/auth/me", agent); r.Status != 200 {
-			t.Fatalf("read %d after refused sends: %d %s", i+1, r.Status, r.Body)
-		}
-	}
-	if r := n.Get("/api/v1/auth/me", agent); r.Status != 429 {
-		t.Fatalf("the 7th API request in the window: %d %s", r.Status, r.Body)
 	}
 }
 

@@ -93,8 +93,8 @@ type messageView struct {
 		ReferredProduct *struct{ CatalogID, ProductRetailerID string }
 	}
 	Error *struct {
-		Code  int
-		Title string
+		Code           int
+		Title, Details string
 	}
 }
 

@@ -55,8 +55,11 @@ type OutboxMessage struct {
 	NextAttemptAt time.Time `json:"nextAttemptAt" bson:"nextAttemptAt"`
 	ErrorCode     int       `json:"errorCode,omitempty" bson:"errorCode,omitempty"`
 	ErrorTitle    string    `json:"errorTitle,omitempty" bson:"errorTitle,omitempty"`
-	CreatedAt     time.Time `json:"createdAt" bson:"createdAt"`
-	UpdatedAt     time.Time `json:"updatedAt" bson:"updatedAt"`
+	// ErrorDetails is Meta's error_data.details of that error: what Meta says went wrong
+	// with this message (the title names only the class of error).
+	ErrorDetails string    `json:"errorDetails,omitempty" bson:"errorDetails,omitempty"`
+	CreatedAt    time.Time `json:"createdAt" bson:"createdAt"`
+	UpdatedAt    time.Time `json:"updatedAt" bson:"updatedAt"`
 	// ExpiresAt, when set, is the latest time the message may still go out (the API's
 	// validFor); the sender also applies its own bound from CreatedAt (OUTBOUND_VALIDITY).
 	ExpiresAt time.Time `json:"expiresAt,omitzero" bson:"expiresAt,omitempty"`

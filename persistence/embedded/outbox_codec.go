@@ -14,8 +14,9 @@ import (
 // header is binary (binframe.go): outboxExpiring, which ends with ExpiresAt; outboxCounted,
 // which adds the transient failures and the retracted wamids after it (only a row that has
 // either: the others keep the shorter header); outboxRetracting, the retracted wamids alone
-// (written by a development build, still read); or outboxBinary, written before ExpiresAt
-// existed. Rows written before keep theirs: a JSON header
+// (written by a development build, still read); outboxDetailed, outboxCounted's header and
+// Meta's error details after it (only a row whose error has details); or outboxBinary,
+// written before ExpiresAt existed. Rows written before keep theirs: a JSON header
 // (outboxFramed), or the whole row as plain JSON (from before the framing, always starting
 // with '{'). All decode.
 const (
@@ -24,6 +25,7 @@ const (
 	outboxExpiring   byte = 0x02
 	outboxRetracting byte = 0x03
 	outboxCounted    byte = 0x04
+	outboxDetailed   byte = 0x05
 )
 
 // outboxHeader is a JSON-framed row without its request body. Request here shadows the
@@ -37,7 +39,10 @@ type outboxHeader struct {
 // here and in decodeOutbox (TestOutboxCodecKeepsEveryField fails until it is).
 func encodeOutbox(m persistence.OutboxMessage) []byte {
 	marker := outboxExpiring
-	if len(m.Retracted) > 0 || m.Transient > 0 {
+	switch {
+	case m.ErrorDetails != "":
+		marker = outboxDetailed
+	case len(m.Retracted) > 0 || m.Transient > 0:
 		marker = outboxCounted
 	}
 	h := newBinHeader(marker, 168+len(m.Request))
@@ -55,12 +60,15 @@ func encodeOutbox(m persistence.OutboxMessage) []byte {
 	h.time(m.CreatedAt.UTC())
 	h.time(m.UpdatedAt.UTC())
 	h.time(m.ExpiresAt.UTC())
-	if marker == outboxCounted {
+	if marker == outboxCounted || marker == outboxDetailed {
 		h.int(int64(m.Transient))
 		h.uint(uint64(len(m.Retracted)))
 		for _, w := range m.Retracted {
 			h.str(w)
 		}
+	}
+	if marker == outboxDetailed {
+		h.str(m.ErrorDetails)
 	}
 	return append(h.b, m.Request...)
 }
@@ -88,7 +96,7 @@ func decodeOutbox(v []byte, withRequest bool) (persistence.OutboxMessage, error)
 	switch {
 	case len(v) == 0:
 		return m, errEmptyOutboxRow
-	case v[0] == outboxBinary || v[0] == outboxExpiring || v[0] == outboxRetracting || v[0] == outboxCounted:
+	case v[0] >= outboxBinary && v[0] <= outboxDetailed:
 		r := &binReader{b: v[1:]}
 		m = persistence.OutboxMessage{
 			ID: r.str(), TenantID: r.str(), ConversationID: r.str(), PhoneNumberID: r.str(), Recipient: r.str(),
@@ -98,11 +106,14 @@ func decodeOutbox(v []byte, withRequest bool) (persistence.OutboxMessage, error)
 		if v[0] != outboxBinary {
 			m.ExpiresAt = r.time()
 		}
-		if v[0] == outboxCounted {
+		if v[0] == outboxCounted || v[0] == outboxDetailed {
 			m.Transient = int(r.int())
 		}
-		if v[0] == outboxRetracting || v[0] == outboxCounted {
+		if v[0] == outboxRetracting || v[0] == outboxCounted || v[0] == outboxDetailed {
 			m.Retracted = retractedOf(r)
+		}
+		if v[0] == outboxDetailed {
+			m.ErrorDetails = r.str()
 		}
 		var err error
 		m.Request, err = dataOf(r, withRequest)

@@ -97,6 +97,7 @@ var outboxContracts = []contract{
 		again := sent
 		again.State, again.WAMID, again.Retracted, again.UpdatedAt = persistence.OutboxQueued, "", []string{"wamid.HBgL123"}, at(4)
 		again.ErrorCode, again.ErrorTitle, again.NextAttemptAt = 131000, "Something went wrong", at(5)
+		again.ErrorDetails = "Message failed to send due to an unknown error."
 		must(t, o.Transition(ctx, persistence.OutboxSent, again), "sent → queued")
 		got, err = o.Get(ctx, "o1")
 		must(t, err, "get after sent → queued")

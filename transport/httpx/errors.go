@@ -36,6 +36,7 @@ const (
 	CodeQueueFull         = "queue_full"              // 429, with Retry-After: the number's backlog is at its bound
 	CodeMessagingLimit    = "messaging_limit_reached" // 429, with Retry-After: Meta's limit on customers messaged outside their window
 	CodeMediaRejected     = "media_rejected"          // 422: Meta refused an uploaded file (its code and details in the message)
+	CodeMediaTypeMismatch = "media_type_mismatch"     // 400: an upload's bytes are clearly not of the type it declares
 	CodeNotCancelable     = "not_cancelable"          // 409: the message is no longer queued (on its way to Meta, or settled)
 	// 422: a template send's components do not fit the template's parameters (count, names, a
 	// media header's type, a URL button's one parameter); details name each component or

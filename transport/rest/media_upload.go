@@ -53,9 +53,9 @@ func (s *Server) uploadMedia(ctx *fasthttp.RequestCtx, _ context.Context) {
 			"Send the file as multipart/form-data, in a part named file"))
 		return
 	}
-	up, details := readUpload(ctx)
-	if len(details) > 0 {
-		s.fail(ctx, httpx.Validation(details...))
+	up, err := readUpload(ctx)
+	if err != nil {
+		s.fail(ctx, err)
 		return
 	}
 	if s.opts.UploadMedia == nil {
@@ -85,17 +85,18 @@ func (s *Server) uploadMedia(ctx *fasthttp.RequestCtx, _ context.Context) {
 }
 
 // readUpload takes the form's one file part and its type: the type field, else the part's
-// Content-Type, else what the first bytes say (as a browser's form may send
-// application/octet-stream). A path in the part's file name is reduced to its last element
-// by the multipart reader.
-func readUpload(ctx *fasthttp.RequestCtx) (graph.MediaUpload, []httpx.Detail) {
+// Content-Type, else what the bytes say (as a browser's form may send
+// application/octet-stream: sniffMediaType). A declared type the bytes clearly contradict is
+// a 400 media_type_mismatch (typeMismatch). A path in the part's file name is reduced to its
+// last element by the multipart reader.
+func readUpload(ctx *fasthttp.RequestCtx) (graph.MediaUpload, error) {
 	form, err := ctx.MultipartForm()
 	if err != nil {
-		return graph.MediaUpload{}, []httpx.Detail{{Field: "file", Message: "the body is not a readable multipart form: " + err.Error()}}
+		return graph.MediaUpload{}, fileInvalid("the body is not a readable multipart form: " + err.Error())
 	}
 	files := form.File["file"]
 	if len(files) != 1 {
-		return graph.MediaUpload{}, []httpx.Detail{{Field: "file", Message: "is required: exactly one part named file"}}
+		return graph.MediaUpload{}, fileInvalid("is required: exactly one part named file")
 	}
 	fh := files[0]
 	var details []httpx.Detail
@@ -104,12 +105,12 @@ func readUpload(ctx *fasthttp.RequestCtx) (graph.MediaUpload, []httpx.Detail) {
 	}
 	f, err := fh.Open()
 	if err != nil {
-		return graph.MediaUpload{}, []httpx.Detail{{Field: "file", Message: "cannot be read: " + err.Error()}}
+		return graph.MediaUpload{}, fileInvalid("cannot be read: " + err.Error())
 	}
 	defer f.Close()
 	data, err := io.ReadAll(f)
 	if err != nil {
-		return graph.MediaUpload{}, []httpx.Detail{{Field: "file", Message: "cannot be read: " + err.Error()}}
+		return graph.MediaUpload{}, fileInvalid("cannot be read: " + err.Error())
 	}
 	typ := ""
 	if v := form.Value["type"]; len(v) > 0 {
@@ -118,13 +119,19 @@ func readUpload(ctx *fasthttp.RequestCtx) (graph.MediaUpload, []httpx.Detail) {
 	if typ == "" {
 		typ = fh.Header.Get("Content-Type")
 	}
+	declared := true
 	if base, _, _ := mime.ParseMediaType(typ); base == "" || base == "application/octet-stream" {
-		typ = http.DetectContentType(data)
+		typ, declared = sniffMediaType(data), false
 	}
 	if base, _, err := mime.ParseMediaType(typ); err == nil {
 		typ = base // Meta documents the type parameter as the bare MIME type
 	}
 	kind, ok := graph.MediaKindOf(typ)
+	if ok && declared && len(details) == 0 && len(data) > 0 {
+		if err := typeMismatch(typ, data); err != nil {
+			return graph.MediaUpload{}, err
+		}
+	}
 	switch {
 	case !ok:
 		details = append(details, httpx.Detail{Field: "type", Message: fmt.Sprintf("%s is not a type WhatsApp sends (%s)", typ, strings.Join(graph.MediaMIMETypes(), ", "))})
@@ -133,7 +140,15 @@ func readUpload(ctx *fasthttp.RequestCtx) (graph.MediaUpload, []httpx.Detail) {
 	case len(data) > kind.MaxBytesOf(data):
 		details = append(details, httpx.Detail{Field: "file", Message: fmt.Sprintf("is %d bytes; Meta takes at most %d for %s", len(data), kind.MaxBytesOf(data), kindName(kind, data))})
 	}
-	return graph.MediaUpload{Filename: fh.Filename, MIMEType: typ, Data: data}, details
+	up := graph.MediaUpload{Filename: fh.Filename, MIMEType: typ, Data: data}
+	if len(details) > 0 {
+		return up, httpx.Validation(details...)
+	}
+	return up, nil
+}
+
+func fileInvalid(msg string) error {
+	return httpx.Validation(httpx.Detail{Field: "file", Message: msg})
 }
 
 // kindName names a kind as its size limit applies: a sticker is a still or an animated one.

@@ -37,8 +37,8 @@ type deliveryView struct {
 	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
 	// ExpiresAt is the send's own validFor bound, when it had one.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
-	// LastError is Meta's last refusal: the reason a queued message waits for a retry, or
-	// why a failed one failed.
+	// LastError is Meta's last refusal (its code, title and error_data.details): the reason a
+	// queued message waits for a retry, or why a failed one failed.
 	LastError *actors.MessageError `json:"lastError,omitempty"`
 	UpdatedAt time.Time            `json:"updatedAt"`
 }
@@ -54,7 +54,7 @@ func viewDelivery(row persistence.OutboxMessage) *deliveryView {
 		d.ExpiresAt = &at
 	}
 	if row.ErrorCode != 0 || row.ErrorTitle != "" {
-		d.LastError = &actors.MessageError{Code: row.ErrorCode, Title: row.ErrorTitle}
+		d.LastError = &actors.MessageError{Code: row.ErrorCode, Title: row.ErrorTitle, Details: row.ErrorDetails}
 	}
 	return d
 }

@@ -73,12 +73,30 @@ func replyToDetail(replyTo string) []httpx.Detail {
 // validation failures so far.
 func (s *Server) sendFreeForm(ctx *fasthttp.RequestCtx, c context.Context, details []httpx.Detail, conversationID string,
 	opts sendOptions, compose func(*graph.SendRequest) *graph.SendRequest) {
+	s.sendFreeFormChecked(ctx, c, details, conversationID, opts, nil, compose)
+}
+
+// conversationCheck refuses a send by what the conversation holds (a reaction's target);
+// it runs after the request's own validation and the tenant check, before anything is
+// stored.
+type conversationCheck func(c context.Context, tenantID, key string) error
+
+// sendFreeFormChecked is sendFreeForm with check, when not nil, run on the conversation
+// first; a repeated Idempotency-Key is answered before it, as the first try passed it.
+func (s *Server) sendFreeFormChecked(ctx *fasthttp.RequestCtx, c context.Context, details []httpx.Detail, conversationID string,
+	opts sendOptions, check conversationCheck, compose func(*graph.SendRequest) *graph.SendRequest) {
 	tenantID, key, ok := s.admitSend(ctx, append(details, opts.details()...), conversationID)
 	if !ok {
 		return
 	}
 	if s.replayed(ctx, c, tenantID, key, opts, compose) {
 		return
+	}
+	if check != nil {
+		if err := check(c, tenantID, key); err != nil {
+			s.fail(ctx, err)
+			return
+		}
 	}
 	// The customer's window: the tenant vouches for it from its copy of the summary, so the
 	// conversation is asked only when that copy cannot (queueSend), or when the recipient

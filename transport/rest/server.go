@@ -50,7 +50,8 @@ type Options struct {
 	// rule (RateAuth) does not stop a guesser with many addresses (RATE_LIMIT_LOGIN_ACCOUNT;
 	// zero: none).
 	RateLoginAccount ratelimit.Rule
-	// RateSend limits message sends per user, on top of RateAPI (RATE_LIMIT_SEND).
+	// RateSend limits message sends and media uploads per user (RATE_LIMIT_SEND); they do
+	// not count against RateAPI, which limits every other authenticated request.
 	RateSend       ratelimit.Rule
 	RequestTimeout time.Duration
 
@@ -125,7 +126,10 @@ func New(opts Options) *Server {
 	}
 	// Each limit is one middleware, shared by the routes it covers.
 	apiLimit := edge.RateLimit(opts.Limiter, opts.RateAPI, userKey)
-	sendLimits := edge.RateLimits(opts.Limiter, userKey, opts.RateAPI, opts.RateSend)
+	// Sends (and uploads) count against the send limit alone: it is the one meant for them
+	// (60/min by default), and counting them against the API's too (100/15 min) held an
+	// agent to fewer than 7 sends a minute, and to none after reading the inbox.
+	sendLimits := edge.RateLimit(opts.Limiter, opts.RateSend, userKey)
 	authed := func(h fasthttp.RequestHandler) fasthttp.RequestHandler {
 		return api(h, s.requireAuth, apiLimit)
 	}

@@ -28,7 +28,12 @@ type Handler struct {
 	ids         *ids.Generator
 	submit      func(persistence.InboxEntry)
 	log         *slog.Logger
+	refusals    *Refusals // nil: refused POSTs are not limited
 }
+
+// LimitRefusals limits the POSTs refused for their signature per address (Refusals); nil
+// limits nothing. Call before serving.
+func (h *Handler) LimitRefusals(r *Refusals) { h.refusals = r }
 
 // NewHandler builds the edge. submit hands each durable entry to the processor; it must not
 // block (the processor drops to replay-from-store when its queue is full).
@@ -64,8 +69,14 @@ var accepted = []byte(`{"success":true,"message":"EVENT_RECEIVED"}`)
 // receive verifies, stores, then acknowledges. Nothing unsigned is stored; nothing stored
 // is lost; nothing is acknowledged before it is stored.
 func (h *Handler) receive(ctx *fasthttp.RequestCtx) {
+	now := time.Now()
+	key, ok := h.refusals.admit(ctx, now)
+	if !ok {
+		return
+	}
 	body := ctx.PostBody()
 	if err := h.verifier.Verify(body, string(ctx.Request.Header.Peek(graph.SignatureHeader))); err != nil {
+		h.refusals.refused(key)
 		msg := "Invalid webhook signature"
 		if errors.Is(err, graph.ErrSignatureMissing) {
 			msg = "Missing X-Hub-Signature-256"
@@ -73,8 +84,9 @@ func (h *Handler) receive(ctx *fasthttp.RequestCtx) {
 		httpx.Fail(ctx, httpx.NewError(http.StatusUnauthorized, httpx.CodeInvalidSignature, msg))
 		return
 	}
+	h.refusals.delivered(key, now)
 	entry := persistence.InboxEntry{
-		ID: h.ids.New(), ReceivedAt: time.Now().UTC(),
+		ID: h.ids.New(), ReceivedAt: now.UTC(),
 		// fasthttp reuses the request buffer after the handler returns.
 		Body: append([]byte(nil), body...),
 	}

@@ -1,0 +1,195 @@
+package actors
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/cluster"
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// Save is the rig's snapshot save with the outage's faults: refused while writes to the
+// snapshot's identity are refused (refuseWrites), or written with its answer lost once
+// (loseSaveAnswer).
+func (o outageSnapshots) Save(ctx context.Context, snap persistence.Snapshot) error {
+	if o.s.refusing(snap.Identity) {
+		return fmt.Errorf("snapshots unreachable (the test's outage): %w", persistence.ErrUnavailable)
+	}
+	if o.s.takeLost("save:" + snap.Identity) {
+		if err := o.Snapshots.Save(ctx, snap); err != nil {
+			return err
+		}
+		return fmt.Errorf("snapshot answer lost after the write (the test's outage): %w", context.DeadlineExceeded)
+	}
+	return o.Snapshots.Save(ctx, snap)
+}
+
+// loseSaveAnswer makes the next snapshot save of identity land but answer an error.
+func (s *outageStore) loseSaveAnswer(identity string) { s.loseOnce("save:" + identity) }
+
+// saveRig is a private sender over an outage store whose reconciliation waits a minute, as
+// the engine's waits two: a message left to reconciliation does not settle within a test's
+// patience, so a test that sees its messages settled saw the activation that sent them
+// settle them. Rescans run often, so a row put back to queued goes out again soon.
+func saveRig(t *testing.T) (*senderRig, *outageStore) {
+	t.Helper()
+	store := &outageStore{Store: openStore(t, t.TempDir()), down: map[string]time.Time{}}
+	t.Cleanup(func() { _ = store.Close(context.Background()) })
+	pol := OutboundPolicy{ReconcileAfter: time.Minute, RescanEvery: 100 * time.Millisecond, Validity: time.Hour, SendTimeout: 5 * time.Second}
+	return privateSender(t, store, pol, nil), store
+}
+
+// heldSends makes Meta hold the answers to the sends of ids until release is closed, and
+// returns how many of them reached Meta so far.
+func heldSends(r *senderRig, ids []string, release <-chan struct{}) *atomic.Int32 {
+	var arrived atomic.Int32
+	for _, id := range ids {
+		r.graph.answer(id, func(n int) (string, error) {
+			arrived.Add(1)
+			<-release
+			return fmt.Sprintf("wamid.%s.%d", id, n), nil
+		})
+	}
+	return &arrived
+}
+
+// recordTo stores message id to the customer waID in the outbox and its conversation, and
+// submits it, as the REST edge does.
+func (r *senderRig) recordTo(t *testing.T, tenantID, id, waID string) {
+	t.Helper()
+	row := outboxRow(tenantID, id)
+	row.ConversationID, row.Recipient = ConversationID(tenantID, waID), "+"+waID
+	row.Request = bytes.ReplaceAll(row.Request, []byte(customer), []byte(waID))
+	if err := r.store.Outbox().Enqueue(t.Context(), []persistence.OutboxMessage{row}); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := OutboundMessage(id, row.Request, row.CreatedAt)
+	if _, err := r.client.RecordOutbound(t.Context(), tenantID, waID, m); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.client.SubmitOutbound(t.Context(), row); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// settledOnce waits for every message of ids to be sent, and checks Meta got each once.
+func settledOnce(t *testing.T, r *senderRig, ids []string) {
+	t.Helper()
+	for _, id := range ids {
+		waitFor(t, id+" sent", func() bool { return r.row(t, id).State == persistence.OutboxSent })
+		if n, _ := r.graph.sends(id); n != 1 {
+			t.Fatalf("%s reached Meta %d times, want once", id, n)
+		}
+	}
+}
+
+func failureCode(err error) string {
+	var f *cluster.Failure
+	if errors.As(err, &f) {
+		return f.Code
+	}
+	return ""
+}
+
+var syncOfB = &SyncTemplates{FetchedAt: t0.Add(time.Hour), Templates: []TemplateUpdate{{ID: 2, Name: "b", Language: "en_US", Status: TemplateApproved}}}
+
+// Regression: a template sync saves the tenant's snapshot every time, and a save the store
+// refused stopped the tenant — sends in flight and all. Their outcomes then reached a stopped
+// grain: the rows stayed sending until the next activation parked them as unknown and waited
+// for evidence (two minutes in production; Meta had each message, and a resend after the
+// wait would have been a duplicate). Now the store still holds the tenant's version, so the
+// grain undoes the sync, answers the failure, and keeps sending.
+func TestFailedTemplateSyncSaveKeepsTheTenantSending(t *testing.T) {
+	r, store := saveRig(t)
+	tenant := r.newTenant(t)
+	ctx := t.Context()
+	ids := []string{"sync-a", "sync-b", "sync-c", "sync-d"}
+	release := make(chan struct{})
+	arrived := heldSends(r, ids, release)
+	for i, id := range ids {
+		r.recordTo(t, tenant, id, fmt.Sprint(5511900000000+i)) // a lane each: all in flight at once
+	}
+	waitFor(t, "every send at Meta", func() bool { return arrived.Load() == int32(len(ids)) })
+
+	store.refuseWrites(tenant, time.Hour)
+	_, err := r.client.SyncTemplates(ctx, tenant, syncOfB)
+	if code := failureCode(err); code != FailureStore {
+		t.Fatalf("sync into a store refusing the snapshot: %v (code %q), want %s", err, code, FailureStore)
+	}
+	st, err := r.client.TenantState(ctx, tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := st.Templates[templateKey("b", "en_US")]; ok {
+		t.Fatalf("the sync whose save failed is still applied: %v", st.Templates)
+	}
+	store.refuseWrites(tenant, 0)
+	close(release)
+	settledOnce(t, r, ids)
+
+	// The caller's retry applies the sync again, and saves it.
+	if _, err := r.client.SyncTemplates(ctx, tenant, syncOfB); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := store.Snapshots().Load(ctx, KindTenant, tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored TenantState
+	if err := unmarshal(snap.Data, &stored); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := stored.Templates[templateKey("b", "en_US")]; !ok || snap.Version != 1 {
+		t.Fatalf("stored after the retry: version %d, templates %v", snap.Version, stored.Templates)
+	}
+}
+
+// A save whose answer was lost after the write landed is adopted: the sync is answered as done,
+// and the grain's version follows the store's, so its next save is not refused.
+func TestTenantSaveWhoseAnswerWasLostIsAdopted(t *testing.T) {
+	r, store := saveRig(t)
+	tenant := r.newTenant(t)
+	ctx := t.Context()
+	store.loseSaveAnswer(tenant)
+	if _, err := r.client.SyncTemplates(ctx, tenant, syncOfB); err != nil {
+		t.Fatalf("a sync whose save landed: %v", err)
+	}
+	if err := r.client.RecordTenantEvents(ctx, tenant, []TenantEvent{{Field: "message_template_status_update", Time: t0.Add(2 * time.Hour),
+		Template: &TemplateUpdate{ID: 2, Name: "b", Language: "en_US", Status: "PAUSED"}}}); err != nil {
+		t.Fatalf("the save after it: %v", err)
+	}
+	snap, err := store.Snapshots().Load(ctx, KindTenant, tenant)
+	if err != nil || snap.Version != 2 {
+		t.Fatalf("stored version %d (%v), want 2", snap.Version, err)
+	}
+}
+
+// A failed save of an alias undoes it: the caller's retry saves it, rather than finding it
+// learnt and answering for an alias the store never got.
+func TestFailedAliasSaveIsUndone(t *testing.T) {
+	r, store := saveRig(t)
+	tenant := r.newTenant(t)
+	ctx := t.Context()
+	const userID = "BR.1234567890"
+	store.refuseWrites(tenant, time.Hour)
+	if _, err := r.client.ResolveContact(ctx, tenant, customer, userID); failureCode(err) != FailureStore {
+		t.Fatalf("alias into a store refusing the snapshot: %v", err)
+	}
+	store.refuseWrites(tenant, 0)
+	if _, err := r.client.ResolveContact(ctx, tenant, customer, userID); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := store.Snapshots().Load(ctx, KindTenant, tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored TenantState
+	if err := unmarshal(snap.Data, &stored); err != nil || stored.Aliases[userID] != customer {
+		t.Fatalf("alias not stored after the retry: %v %v", stored.Aliases, err)
+	}
+}

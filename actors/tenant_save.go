@@ -13,11 +13,14 @@ import (
 // Saving the tenant snapshot, and what a failed save means. The grain changes its state in
 // memory and then saves it; a save that fails leaves memory ahead of the store, and a save
 // whose answer was lost (a timeout after the write) may have landed, leaving the grain's
-// version behind the store. Until session 15 any failed save stopped the activation, and with
+// version behind the store. Before, any failed save stopped the activation, and with
 // it the sender: sends in flight lost their outcomes (their rows waited two minutes as
 // unknown for the next activation to reconcile, at the risk of a duplicate) for what was
 // usually a store that hiccupped once. Now the grain reads the stored version back and
-// stops only when it cannot tell what the store holds.
+// stops only when it cannot tell what the store holds; its sends in flight then hand their
+// messages over to the next activation (sender_handover.go). The sender's own saves (a
+// pause, a new token) keep their change in memory when nothing landed: it is true, and the
+// next save carries it.
 
 // errNotSaved: the store holds the version the grain holds, so the failed save changed
 // nothing; the grain keeps running (the change is undone, the caller retries).

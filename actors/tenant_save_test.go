@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -192,4 +193,124 @@ func TestFailedAliasSaveIsUndone(t *testing.T) {
 	if err := unmarshal(snap.Data, &stored); err != nil || stored.Aliases[userID] != customer {
 		t.Fatalf("alias not stored after the retry: %v %v", stored.Aliases, err)
 	}
+}
+
+// claimHold holds the first claim of a message before its write until released; later claims
+// of it wait until the held one is written.
+type claimHold struct {
+	mu      sync.Mutex
+	once    sync.Once
+	reached chan struct{}
+	release chan struct{}
+}
+
+func (h *claimHold) wait() {
+	h.once.Do(func() {
+		close(h.reached)
+		<-h.release
+	})
+}
+
+// holdClaim makes the first claim of message id wait before its write until release is closed.
+func (s *outageStore) holdClaim(id string) *claimHold {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.holds == nil {
+		s.holds = map[string]*claimHold{}
+	}
+	h := &claimHold{reached: make(chan struct{}), release: make(chan struct{})}
+	s.holds[id] = h
+	return h
+}
+
+func (s *outageStore) claimHold(id string) *claimHold {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.holds[id]
+}
+
+// anotherWriter saves the tenant's snapshot as a duplicate activation elsewhere would: the
+// version after the stored one, holding other state (messaging tier TIER_10K).
+func anotherWriter(t *testing.T, store *outageStore, tenantID string) {
+	t.Helper()
+	ctx := t.Context()
+	next := uint64(1)
+	if snap, err := store.Store.Snapshots().Load(ctx, KindTenant, tenantID); err == nil {
+		next = snap.Version + 1
+	}
+	st := newTenantState()
+	st.MessagingTier = "TIER_10K"
+	data, err := marshal(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Store.Snapshots().Save(ctx, persistence.Snapshot{Kind: KindTenant, Identity: tenantID, Version: next, Data: data, UpdatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A tenant fenced out by another writer still stops (its state cannot be reconciled with the
+// store's), but its sends in flight hand Meta's answers to the next activation: each message
+// is settled sent with the wamid Meta gave it, at once, and never sent again. Before, the
+// answers reached the stopped grain and were dropped; the next activation parked the rows as
+// unknown and waited out the reconciliation (a minute here, two in production) — and resent
+// any message whose status Meta had not delivered by then.
+func TestFencedTenantHandsItsAcceptedSendsOver(t *testing.T) {
+	r, store := saveRig(t)
+	tenant := r.newTenant(t)
+	ctx := t.Context()
+	ids := []string{"fenced-a", "fenced-b", "fenced-c"}
+	release := make(chan struct{})
+	arrived := heldSends(r, ids, release)
+	for i, id := range ids {
+		r.recordTo(t, tenant, id, fmt.Sprint(5511910000000+i))
+	}
+	waitFor(t, "every send at Meta", func() bool { return arrived.Load() == int32(len(ids)) })
+
+	anotherWriter(t, store, tenant)
+	// The fenced activation answers "moved"; the call goes on to the next activation, which
+	// loads the other writer's state and applies the sync over it.
+	if _, err := r.client.SyncTemplates(ctx, tenant, syncOfB); err != nil {
+		t.Fatal(err)
+	}
+	st, err := r.client.TenantState(ctx, tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, synced := st.Templates[templateKey("b", "en_US")]; !synced || st.MessagingTier != "TIER_10K" {
+		t.Fatalf("the next activation did not apply the sync over the other writer's state: tier %q, %v", st.MessagingTier, st.Templates)
+	}
+	close(release)
+	settledOnce(t, r, ids)
+	for _, id := range ids {
+		if row := r.row(t, id); row.WAMID != "wamid."+id+".1" {
+			t.Fatalf("%s settled with wamid %q, want Meta's answer", id, row.WAMID)
+		}
+	}
+}
+
+// A claim written after its activation stopped is put back rather than sent. Staged: the
+// claim waits before its write while another writer fences the tenant out and the next
+// activation loads the row as queued; the claim then lands (the next activation's own claim
+// of the row is refused, and it lets go). Before, the stopped activation's goroutine sent the
+// message anyway and its answer was dropped: the row stayed sending under a live activation
+// that no longer held it, neither settled nor reconciled until another activation.
+func TestClaimOfAStoppedTenantIsPutBack(t *testing.T) {
+	r, store := saveRig(t)
+	tenant := r.newTenant(t)
+	ctx := t.Context()
+	const id = "claimed-late"
+	hold := store.holdClaim(id)
+	r.recordTo(t, tenant, id, "5511920000000")
+	select {
+	case <-hold.reached:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the message was never claimed")
+	}
+	anotherWriter(t, store, tenant)
+	if _, err := r.client.SyncTemplates(ctx, tenant, syncOfB); err != nil {
+		t.Fatal(err)
+	}
+	close(hold.release)
+	settledOnce(t, r, []string{id})
 }

@@ -125,6 +125,7 @@ type outageStore struct {
 	down  map[string]time.Time  // message id → its writes fail until then
 	gets  map[string]int        // message id → outbox reads of it
 	holds map[string]*claimHold // message id → its claims wait (holdClaim)
+	lists map[string]int        // snapshot prefix → List calls (a tenant's activations)
 }
 
 // outboxGets counts the outbox reads of message id so far.

@@ -30,6 +30,27 @@ func (o outageSnapshots) Save(ctx context.Context, snap persistence.Snapshot) er
 	return o.Snapshots.Save(ctx, snap)
 }
 
+// List counts the listings of each prefix: a tenant lists its conversations once per
+// activation (loadState), so activations(tenant) counts its activations.
+func (o outageSnapshots) List(ctx context.Context, kind, prefix, after string, limit int) ([]persistence.Snapshot, error) {
+	o.s.mu.Lock()
+	if o.s.lists == nil {
+		o.s.lists = map[string]int{}
+	}
+	if after == "" {
+		o.s.lists[prefix]++
+	}
+	o.s.mu.Unlock()
+	return o.Snapshots.List(ctx, kind, prefix, after, limit)
+}
+
+// activations counts the activations of tenant so far.
+func (s *outageStore) activations(tenantID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lists[tenantID+"/"]
+}
+
 // loseSaveAnswer makes the next snapshot save of identity land but answer an error.
 func (s *outageStore) loseSaveAnswer(identity string) { s.loseOnce("save:" + identity) }
 
@@ -117,6 +138,7 @@ func TestFailedTemplateSyncSaveKeepsTheTenantSending(t *testing.T) {
 	}
 	waitFor(t, "every send at Meta", func() bool { return arrived.Load() == int32(len(ids)) })
 
+	before := store.activations(tenant)
 	store.refuseWrites(tenant, time.Hour)
 	_, err := r.client.SyncTemplates(ctx, tenant, syncOfB)
 	if code := failureCode(err); code != FailureStore {
@@ -133,6 +155,9 @@ func TestFailedTemplateSyncSaveKeepsTheTenantSending(t *testing.T) {
 	close(release)
 	settledOnce(t, r, ids)
 
+	if n := store.activations(tenant); n != before {
+		t.Fatalf("the tenant was activated %d times more: the failed save stopped it", n-before)
+	}
 	// The caller's retry applies the sync again, and saves it.
 	if _, err := r.client.SyncTemplates(ctx, tenant, syncOfB); err != nil {
 		t.Fatal(err)
@@ -156,7 +181,11 @@ func TestTenantSaveWhoseAnswerWasLostIsAdopted(t *testing.T) {
 	r, store := saveRig(t)
 	tenant := r.newTenant(t)
 	ctx := t.Context()
+	if err := r.client.WakeOutbound(ctx, tenant); err != nil {
+		t.Fatal(err)
+	}
 	store.loseSaveAnswer(tenant)
+	before := store.activations(tenant)
 	if _, err := r.client.SyncTemplates(ctx, tenant, syncOfB); err != nil {
 		t.Fatalf("a sync whose save landed: %v", err)
 	}
@@ -167,6 +196,9 @@ func TestTenantSaveWhoseAnswerWasLostIsAdopted(t *testing.T) {
 	snap, err := store.Snapshots().Load(ctx, KindTenant, tenant)
 	if err != nil || snap.Version != 2 {
 		t.Fatalf("stored version %d (%v), want 2", snap.Version, err)
+	}
+	if n := store.activations(tenant); n != before {
+		t.Fatalf("the tenant was activated %d times more: a save that landed stopped it", n-before)
 	}
 }
 

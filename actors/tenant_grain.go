@@ -50,8 +50,15 @@ func (g *tenantGrain) Receive(c *cluster.Context, msg any) {
 		// Saves come from the sender too (a pause, a new token): whichever message fenced
 		// the grain, it stops here, after answering it.
 		g.d.Log.Error("tenant snapshot out of step with the store; stopping activation", "tenant", g.tenantID, "reason", g.fenced)
+		held := !g.out.idle()
 		g.out.stop()
 		c.Stop()
+		if held && g.fenced == cluster.FailureMoved {
+			// The messages it held wait in the outbox, and a stop the sender's own save caused
+			// has no caller to retry on the owner: wake it, or they wait for the tenant's next
+			// call. (A store that cannot be read would fail the activation: not woken.)
+			go g.out.handover().wake(nil)
+		}
 	}
 }
 

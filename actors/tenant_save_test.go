@@ -66,6 +66,16 @@ func saveRig(t *testing.T) (*senderRig, *outageStore) {
 	return privateSender(t, store, pol, nil), store
 }
 
+// activeTenant is newTenant, activated.
+func (r *senderRig) activeTenant(t *testing.T) string {
+	t.Helper()
+	tenant := r.newTenant(t)
+	if err := r.client.WakeOutbound(t.Context(), tenant); err != nil {
+		t.Fatal(err)
+	}
+	return tenant
+}
+
 // heldSends makes Meta hold the answers to the sends of ids until release is closed, and
 // returns how many of them reached Meta so far.
 func heldSends(r *senderRig, ids []string, release <-chan struct{}) *atomic.Int32 {
@@ -179,11 +189,8 @@ func TestFailedTemplateSyncSaveKeepsTheTenantSending(t *testing.T) {
 // and the grain's version follows the store's, so its next save is not refused.
 func TestTenantSaveWhoseAnswerWasLostIsAdopted(t *testing.T) {
 	r, store := saveRig(t)
-	tenant := r.newTenant(t)
+	tenant := r.activeTenant(t)
 	ctx := t.Context()
-	if err := r.client.WakeOutbound(ctx, tenant); err != nil {
-		t.Fatal(err)
-	}
 	store.loseSaveAnswer(tenant)
 	before := store.activations(tenant)
 	if _, err := r.client.SyncTemplates(ctx, tenant, syncOfB); err != nil {
@@ -345,4 +352,37 @@ func TestClaimOfAStoppedTenantIsPutBack(t *testing.T) {
 	}
 	close(hold.release)
 	settledOnce(t, r, []string{id})
+}
+
+// A save of the sender's own fenced out by another writer (here the pause after Meta's
+// 131048) stops the tenant too; the messages it held queued are then sent by the next
+// activation, which the stopping one wakes — no caller would retry on the owner, and
+// without the wake they waited in the outbox for the tenant's next call. (The pause was
+// never saved, so the next activation does not know it: should Meta still refuse, its
+// answer pauses the tenant again. Here Meta takes the message the second time.)
+func TestTenantFencedByItsOwnPauseWakesTheNextActivation(t *testing.T) {
+	r, store := saveRig(t)
+	tenant := r.activeTenant(t)
+	ctx := t.Context()
+	anotherWriter(t, store, tenant)
+	ids := []string{"paused-1", "paused-2", "paused-3"}
+	r.graph.answer(ids[0], func(n int) (string, error) {
+		if n == 1 {
+			return "", &SendFailure{Class: ClassPauseTenant, Code: 131048, Title: "Spam rate limit hit"}
+		}
+		return fmt.Sprintf("wamid.%s.%d", ids[0], n), nil
+	})
+	// One customer: the others wait in its lane behind the first. Only in the outbox, where
+	// the tenant's rescan finds them: no call of the test's, nor a conversation's summary,
+	// reaches the tenant from here on.
+	for _, id := range ids {
+		if err := store.Outbox().Enqueue(ctx, []persistence.OutboxMessage{outboxRow(tenant, id)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	settledOnce(t, r, ids[1:])
+	waitFor(t, ids[0]+" sent", func() bool { return r.row(t, ids[0]).State == persistence.OutboxSent })
+	if n := store.activations(tenant); n < 2 {
+		t.Fatalf("%d activations: the pause's fenced save did not stop the tenant, the test tests nothing", n)
+	}
 }

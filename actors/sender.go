@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/switchboard/switchboard/cluster"
@@ -59,8 +60,10 @@ type sender struct {
 	moreInStore  bool
 	scanning     bool
 	stopped      bool
-	bl           backlog         // sender_backlog.go
-	initiated    initiatedLedger // messaging_limit.go
+	// halted is stopped for the goroutines of attempts in flight (sender_handover.go).
+	halted    atomic.Bool
+	bl        backlog         // sender_backlog.go
+	initiated initiatedLedger // messaging_limit.go
 	// initiatedBy is the admission time of each template this activation counted against
 	// the messaging limit, until its outcome (initiatedEnded).
 	initiatedBy map[string]time.Time
@@ -264,6 +267,7 @@ func (s *sender) arm(at, now time.Time) {
 
 func (s *sender) stop() {
 	s.stopped = true
+	s.halted.Store(true) // attempts in flight hand their messages over (sender_handover.go)
 	for _, it := range s.items {
 		s.attemptOver(it) // this activation will write nothing more
 	}

@@ -31,7 +31,8 @@ func privateSender(t *testing.T, store persistence.Store, pol OutboundPolicy, dr
 }
 
 // stallStore is a real store whose outbox read of one row waits until released (a slow
-// store), and whose snapshot saves fail while failSaves is set (a store that is down).
+// store), and whose snapshot saves and loads fail while failSaves is set (a store that is
+// down: a tenant whose save failed cannot read back what the store holds, and stops).
 type stallStore struct {
 	persistence.Store
 	stallID   string
@@ -72,10 +73,18 @@ func (o stallSnapshots) Save(ctx context.Context, snap persistence.Snapshot) err
 	return o.Snapshots.Save(ctx, snap)
 }
 
+func (o stallSnapshots) Load(ctx context.Context, kind, identity string) (persistence.Snapshot, error) {
+	if o.s.failSaves.Load() {
+		return persistence.Snapshot{}, fmt.Errorf("snapshots unreachable (the test's outage): %w", persistence.ErrUnavailable)
+	}
+	return o.Snapshots.Load(ctx, kind, identity)
+}
+
 // Regression: a resend decision holds Deps.Drain until its result comes back to the tenant,
-// but a tenant that stopped meanwhile (here: a snapshot save the store refused) never got
-// that result, and stop released only its sends' holds. The hold was never released, so the
-// node's next graceful stop waited out its whole deadline for a decision long gone.
+// but a tenant that stopped meanwhile (here: a snapshot save the store refused, in a store
+// it could not read back from either) never got that result, and stop released only its
+// sends' holds. The hold was never released, so the node's next graceful stop waited out its
+// whole deadline for a decision long gone.
 func TestStoppedTenantReleasesItsResendDecisionsDrainHold(t *testing.T) {
 	store := &stallStore{Store: openStore(t, t.TempDir()), stalled: make(chan struct{}), release: make(chan struct{})}
 	t.Cleanup(func() { _ = store.Close(context.Background()) })

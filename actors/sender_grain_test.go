@@ -121,9 +121,11 @@ type senderRig struct {
 // writes to chosen rows for a while, as a store that is down refuses them.
 type outageStore struct {
 	persistence.Store
-	mu   sync.Mutex
-	down map[string]time.Time // message id → its writes fail until then
-	gets map[string]int       // message id → outbox reads of it
+	mu    sync.Mutex
+	down  map[string]time.Time  // message id → its writes fail until then
+	gets  map[string]int        // message id → outbox reads of it
+	holds map[string]*claimHold // message id → its claims wait (holdClaim)
+	lists map[string]int        // snapshot prefix → List calls (a tenant's activations)
 }
 
 // outboxGets counts the outbox reads of message id so far.
@@ -174,6 +176,13 @@ func (o outageOutbox) Get(ctx context.Context, id string) (persistence.OutboxMes
 func (o outageOutbox) Transition(ctx context.Context, from persistence.OutboxState, m persistence.OutboxMessage) error {
 	if o.s.refusing(m.ID) {
 		return fmt.Errorf("outbox unreachable (the test's outage): %w", persistence.ErrUnavailable)
+	}
+	if m.State == persistence.OutboxSending {
+		if h := o.s.claimHold(m.ID); h != nil {
+			h.mu.Lock() // claims of the message, one after another: the held one first
+			defer h.mu.Unlock()
+			h.wait()
+		}
 	}
 	if m.State == persistence.OutboxSending && o.s.takeLost("claim:"+m.ID) {
 		if err := o.Outbox.Transition(ctx, from, m); err != nil {

@@ -26,11 +26,12 @@ type departure struct {
 	graph   Graph
 	tell    func(any)
 	timeout time.Duration // for the claim and the send, on top of the wait for the slot
+	after   *handover     // should the activation stop meanwhile (nil: never)
 }
 
 func (s *sender) departure(it *outItem, nq *numberQueue, now time.Time) departure {
 	return departure{gate: nq.gate, slot: it.slot, window: nq.pace.window(), token: s.token, used: s.dir.AccessToken, graph: s.d.Graph,
-		tell: s.tell, timeout: s.pol.SendTimeout + max(0, it.slot.Sub(now))}
+		tell: s.tell, timeout: s.pol.SendTimeout + max(0, it.slot.Sub(now)), after: s.handover()}
 }
 
 // send waits for the slot at the gate, sends the claimed row and reports the attempt. The
@@ -43,7 +44,18 @@ func (d departure) send(ctx context.Context, claim persistence.OutboxMessage) {
 		d.tell(&attemptDone{id: claim.ID, claimed: claim, err: &SendFailure{Class: ClassRetryTransient, Title: "send deadline passed before its slot", Unreached: true}})
 		return
 	}
+	if d.after.stopped() {
+		d.after.release(claim) // its activation will never hear of the outcome
+		return
+	}
 	wamid, err := d.graph.Send(ctx, d.token, claim.PhoneNumberID, claim.Request)
+	if d.after.stopped() {
+		if err == nil {
+			d.after.accepted(claim, wamid)
+		} else {
+			d.after.wake(nil)
+		}
+	}
 	d.tell(&attemptDone{id: claim.ID, claimed: claim, wamid: wamid, err: err, used: d.used})
 }
 
@@ -64,6 +76,9 @@ func (s *sender) startAttempt(it *outItem, dep departure) {
 		}
 		if err := transition(ctx, store.Outbox(), persistence.OutboxQueued, claim, false); err != nil {
 			dep.tell(&attemptDone{id: row.ID, claimed: claim, claimErr: err})
+			if dep.after.stopped() {
+				dep.after.release(claim) // in case it landed: nobody would take it back
+			}
 			return
 		}
 		dep.send(ctx, claim)

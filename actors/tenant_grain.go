@@ -30,6 +30,10 @@ type tenantGrain struct {
 	version  uint64
 	convs    *inboxIndex
 	out      *sender
+	// fenced is set (to the failure code callers get) once a failed save left the grain
+	// unable to tell what the store holds (settleSave): the activation stops after the
+	// message at hand.
+	fenced string
 }
 
 func newTenantGrain(d *Deps, tenantID string) *tenantGrain {
@@ -41,6 +45,24 @@ func newTenantGrain(d *Deps, tenantID string) *tenantGrain {
 }
 
 func (g *tenantGrain) Receive(c *cluster.Context, msg any) {
+	g.receive(c, msg)
+	if g.fenced != "" && !g.out.stopped {
+		// Saves come from the sender too (a pause, a new token): whichever message fenced
+		// the grain, it stops here, after answering it.
+		g.d.Log.Error("tenant snapshot out of step with the store; stopping activation", "tenant", g.tenantID, "reason", g.fenced)
+		held := !g.out.idle()
+		g.out.stop()
+		c.Stop()
+		if held && g.fenced == cluster.FailureMoved {
+			// The messages it held wait in the outbox, and a stop the sender's own save caused
+			// has no caller to retry on the owner: wake it, or they wait for the tenant's next
+			// call. (A store that cannot be read would fail the activation: not woken.)
+			go g.out.handover().wake(nil)
+		}
+	}
+}
+
+func (g *tenantGrain) receive(c *cluster.Context, msg any) {
 	switch m := msg.(type) {
 	case *actor.Started:
 		g.out.tell, g.out.node = c.Teller(), c.Node()
@@ -90,15 +112,15 @@ func (g *tenantGrain) Receive(c *cluster.Context, msg any) {
 		c.Reply().Send(&page)
 	case *RecordTenantEvents:
 		reauth, high := g.state.NeedsReauth, g.state.HighThroughput
-		for _, ev := range m.Events {
-			g.state.apply(ev)
-		}
-		if g.state.NeedsReauth && !reauth {
-			g.state.ReauthToken = tokenMark(g.out.sealed) // the token the removal killed
-		}
-		if err := g.save(); err != nil {
-			c.Reply().Fail(FailureStore, err.Error())
-			c.Stop()
+		if !g.changeState(c, func() bool {
+			for _, ev := range m.Events {
+				g.state.apply(ev)
+			}
+			if g.state.NeedsReauth && !reauth {
+				g.state.ReauthToken = tokenMark(g.out.sealed) // the token the removal killed
+			}
+			return true
+		}) {
 			return
 		}
 		if g.state.NeedsReauth != reauth {
@@ -110,19 +132,18 @@ func (g *tenantGrain) Receive(c *cluster.Context, msg any) {
 		g.out.pump() // a reinstated account may send again
 		c.Reply().Send(&Ack{})
 	case *ResolveContact:
-		key, changed := m.WaID, false
-		switch {
-		case m.WaID != "":
-			changed = g.state.learnAlias(m.UserID, m.WaID)
-		case m.UserID != "":
-			key, changed = g.state.aliasOf(m.UserID)
-		}
-		if changed {
-			if err := g.save(); err != nil {
-				c.Reply().Fail(FailureStore, err.Error())
-				c.Stop()
-				return
+		key, undo := m.WaID, g.state.markAlias(m.UserID)
+		if !g.change(c, func() bool {
+			changed := false
+			switch {
+			case m.WaID != "":
+				changed = g.state.learnAlias(m.UserID, m.WaID)
+			case m.UserID != "":
+				key, changed = g.state.aliasOf(m.UserID)
 			}
+			return changed
+		}, func() { g.state.undoAlias(undo) }) {
+			return
 		}
 		if key == "" {
 			key = m.UserID
@@ -132,22 +153,14 @@ func (g *tenantGrain) Receive(c *cluster.Context, msg any) {
 		g.out.refreshDirectory(g.d.Now(), false)
 		c.Reply().Send(g.out.sendingStatus(g.d.Now()))
 	case *LearnMessagingTier:
-		if g.state.learnTier(m.Tier, g.d.Now()) {
-			if err := g.save(); err != nil {
-				c.Reply().Fail(FailureStore, err.Error())
-				c.Stop()
-				return
-			}
+		if g.changeState(c, func() bool { return g.state.learnTier(m.Tier, g.d.Now()) }) {
+			c.Reply().Send(&Ack{})
 		}
-		c.Reply().Send(&Ack{})
 	case *SyncTemplates:
-		report := g.state.syncTemplates(m)
-		if err := g.save(); err != nil {
-			c.Reply().Fail(FailureStore, err.Error())
-			c.Stop()
-			return
+		var report TemplatesSynced
+		if g.changeState(c, func() bool { report = g.state.syncTemplates(m); return true }) {
+			c.Reply().Send(&report)
 		}
-		c.Reply().Send(&report)
 	case *GetTenantState:
 		s := g.state.clone()
 		c.Reply().Send(&s)
@@ -182,22 +195,6 @@ func (g *tenantGrain) optedOut(conversationID string) (bool, time.Time) {
 		return false, time.Time{}
 	}
 	return sum.Contact.MarketingOptOut, sum.Contact.MarketingPreferenceAt
-}
-
-// save writes the tenant snapshot (rare: tenant events and new aliases).
-func (g *tenantGrain) save() error {
-	data, err := marshal(g.state)
-	if err != nil {
-		return fmt.Errorf("encode tenant state: %w", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
-	defer cancel()
-	snap := persistence.Snapshot{Kind: KindTenant, Identity: g.tenantID, Version: g.version + 1, Data: data, UpdatedAt: g.d.Now()}
-	if err := g.d.Store.Snapshots().Save(ctx, snap); err != nil {
-		return fmt.Errorf("save tenant %s: %w", g.tenantID, err)
-	}
-	g.version++
-	return nil
 }
 
 // activate loads the tenant snapshot and rebuilds the inbox index from the conversations'

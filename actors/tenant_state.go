@@ -96,9 +96,17 @@ type QualityState struct {
 // grain applies a sync), and a shallow copy would share its maps and slice. A template's
 // Params is shared: the grain replaces it, never writes into it.
 func (t TenantState) clone() TenantState {
+	c := t.checkpoint()
+	c.Aliases, c.OldAliases = maps.Clone(t.Aliases), maps.Clone(t.OldAliases)
+	return c
+}
+
+// checkpoint is a copy to put back should a change not be saved (tenantGrain.change): it
+// shares nothing but the aliases. Those are up to maxAliases entries, too many to copy per
+// change; a change of aliases keeps an aliasUndo instead, and any other change leaves them be.
+func (t TenantState) checkpoint() TenantState {
 	c := t
-	c.Templates, c.Capability, c.Aliases = maps.Clone(t.Templates), maps.Clone(t.Capability), maps.Clone(t.Aliases)
-	c.OldAliases = maps.Clone(t.OldAliases)
+	c.Templates, c.Capability = maps.Clone(t.Templates), maps.Clone(t.Capability)
 	c.Recent, c.Restrictions = slices.Clone(t.Recent), slices.Clone(t.Restrictions)
 	if t.Quality != nil {
 		q := *t.Quality
@@ -284,4 +292,40 @@ func (t *TenantState) aliasOf(userID string) (waID string, moved bool) {
 		return "", false
 	}
 	return waID, t.learnAlias(userID, waID)
+}
+
+// aliasUndo is what learnAlias (or aliasOf) changes for one user: both generations as they
+// were, and the user's entry in each.
+type aliasUndo struct {
+	aliases, old      map[string]string
+	userID            string
+	current, previous string
+	inCurrent, inOld  bool
+}
+
+// markAlias records what a change of userID's alias may change, for undoAlias.
+func (t *TenantState) markAlias(userID string) aliasUndo {
+	u := aliasUndo{aliases: t.Aliases, old: t.OldAliases, userID: userID}
+	u.current, u.inCurrent = t.Aliases[userID]
+	u.previous, u.inOld = t.OldAliases[userID]
+	return u
+}
+
+// undoAlias puts the aliases back as markAlias found them. learnAlias writes the user's entry
+// in the current generation, deletes it from the old one, and may first turn the current
+// generation into the old one (dropping the old): so the generations are put back as they
+// were, and the user's entry in each.
+func (t *TenantState) undoAlias(u aliasUndo) {
+	t.Aliases, t.OldAliases = u.aliases, u.old
+	restoreEntry(t.Aliases, u.userID, u.current, u.inCurrent)
+	restoreEntry(t.OldAliases, u.userID, u.previous, u.inOld)
+}
+
+func restoreEntry(m map[string]string, key, value string, present bool) {
+	switch {
+	case present:
+		m[key] = value
+	case m != nil:
+		delete(m, key)
+	}
 }

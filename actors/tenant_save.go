@@ -1,0 +1,105 @@
+package actors
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/switchboard/switchboard/cluster"
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// Saving the tenant snapshot, and what a failed save means. The grain changes its state in
+// memory and then saves it; a save that fails leaves memory ahead of the store, and a save
+// whose answer was lost (a timeout after the write) may have landed, leaving the grain's
+// version behind the store. Before, any failed save stopped the activation, and with
+// it the sender: sends in flight lost their outcomes (their rows waited two minutes as
+// unknown for the next activation to reconcile, at the risk of a duplicate) for what was
+// usually a store that hiccupped once. Now the grain reads the stored version back and
+// stops only when it cannot tell what the store holds; its sends in flight then hand their
+// messages over to the next activation (sender_handover.go). The sender's own saves (a
+// pause, a new token) keep their change in memory when nothing landed: it is true, and the
+// next save carries it.
+
+// errNotSaved: the store holds the version the grain holds, so the failed save changed
+// nothing; the grain keeps running (the change is undone, the caller retries).
+var errNotSaved = errors.New("tenant snapshot not saved")
+
+// save writes the tenant snapshot as the version after the grain's. When the write fails it
+// finds out what the store holds (settleSave): it returns nil if the write landed after all,
+// errNotSaved if nothing landed, and otherwise sets fenced (the activation stops).
+func (g *tenantGrain) save() error {
+	data, err := marshal(g.state)
+	if err != nil {
+		return fmt.Errorf("encode tenant state: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	snap := persistence.Snapshot{Kind: KindTenant, Identity: g.tenantID, Version: g.version + 1, Data: data, UpdatedAt: g.d.Now()}
+	if err := g.d.Store.Snapshots().Save(ctx, snap); err != nil {
+		return g.settleSave(data, fmt.Errorf("save tenant %s: %w", g.tenantID, err))
+	}
+	g.version++
+	return nil
+}
+
+// settleSave reads the stored snapshot after the write of data failed with saveErr:
+//   - the next version holding data: the write landed and its answer was lost; adopted;
+//   - the grain's own version (none stored, for version 0): nothing landed, errNotSaved;
+//   - anything else — another writer's version (a duplicate activation), or a store that
+//     cannot even be read — fences the activation: its state can no longer be reconciled
+//     with the store's, so it stops and the next activation reloads what is durable.
+//
+// A write still in flight when the read sees the grain's version may land later; the
+// grain's next save then finds another version holding other data, and stops.
+func (g *tenantGrain) settleSave(data []byte, saveErr error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	stored, err := g.d.Store.Snapshots().Load(ctx, KindTenant, g.tenantID)
+	switch {
+	case err == nil && stored.Version == g.version+1 && bytes.Equal(stored.Data, data):
+		g.d.Log.Warn("tenant snapshot saved though the store reported a failure", "tenant", g.tenantID, "version", stored.Version, "err", saveErr)
+		g.version++
+		return nil
+	case err == nil && stored.Version == g.version, errors.Is(err, persistence.ErrNotFound) && g.version == 0:
+		return fmt.Errorf("%w: %w", errNotSaved, saveErr)
+	case err != nil:
+		g.fenced = FailureStore
+		return fmt.Errorf("%w; reading it back: %w", saveErr, err)
+	default:
+		g.fenced = cluster.FailureMoved
+		return fmt.Errorf("%w; the store holds version %d, this activation %d (another writer): %w",
+			saveErr, stored.Version, g.version, persistence.ErrVersionConflict)
+	}
+}
+
+// change applies a change to the tenant's state and saves it, reporting whether it is durable.
+// apply reports whether it changed anything (nothing to save if not). If the save fails, the
+// change is undone (undo puts the state back as before apply), so the caller's retry applies it
+// again rather than finding it applied and answering success for a change never stored; the
+// failure is answered to the caller.
+func (g *tenantGrain) change(c *cluster.Context, apply func() bool, undo func()) bool {
+	if !apply() {
+		return true
+	}
+	err := g.save()
+	if err == nil {
+		return true
+	}
+	undo()
+	code := FailureStore
+	if g.fenced != "" {
+		code = g.fenced
+	}
+	g.d.Log.Warn("tenant snapshot not saved; change undone", "tenant", g.tenantID, "err", err, "stopping", g.fenced != "")
+	c.Reply().Fail(code, err.Error())
+	return false
+}
+
+// changeState is change for a change that may touch anything but the aliases: undone by
+// putting back a checkpoint.
+func (g *tenantGrain) changeState(c *cluster.Context, apply func() bool) bool {
+	before := g.state.checkpoint()
+	return g.change(c, apply, func() { g.state = before })
+}

@@ -135,13 +135,12 @@ func (p *Processor) dispatchLoop() {
 	}
 }
 
-// replay dispatches every pending entry in id order, but those this node holds already.
+// replay dispatches every pending entry in id order, but those this node holds already or
+// held when their page was read (pendingPage: finished since, not to run twice).
 func (p *Processor) replay() {
 	after := ""
 	for {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		page, err := p.store.Inbox().Pending(ctx, after, replayPage)
-		cancel()
+		page, heldBefore, err := p.pendingPage(time.Minute, after, replayPage)
 		if err != nil {
 			p.log.Error("inbox replay failed; will retry", "err", err)
 			time.AfterFunc(time.Second, func() { p.overflow.Store(true); p.signal() })
@@ -152,6 +151,9 @@ func (p *Processor) replay() {
 			case <-p.stop:
 				return
 			default:
+			}
+			if _, held := heldBefore[e.ID]; held {
+				continue
 			}
 			p.stats.Replayed.Add(1)
 			p.dispatch(e)

@@ -28,7 +28,12 @@ func (p *Processor) routeMessages(ctx context.Context, e persistence.InboxEntry,
 		return p.deadLetter(ctx, e, "tenant "+tenant.ID+" is deactivated", change(entry, c))
 	}
 	r := changeRouter{p: p, ctx: ctx, tenantID: tenant.ID, phoneNumberID: v.Metadata.PhoneNumberID, deliveries: map[string]*actors.Deliver{}}
-	var unroutable []string
+	// Items Meta wrote in a shape the engine does not read are kept with the change as a dead
+	// letter naming them; the rest of the change goes on.
+	unroutable := make([]string, 0, len(v.Malformed))
+	for _, m := range v.Malformed {
+		unroutable = append(unroutable, m.String())
+	}
 	for i := range v.Messages {
 		m := &v.Messages[i]
 		ct := senderContact(v, m)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -11,7 +12,6 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/switchboard/switchboard/actors"
-	"github.com/switchboard/switchboard/internal/ids"
 	"github.com/switchboard/switchboard/persistence"
 	"github.com/switchboard/switchboard/transport/graph"
 )
@@ -33,7 +33,6 @@ type Processor struct {
 	store  persistence.Store
 	client *actors.Client
 	dir    *Directory
-	ids    *ids.Generator
 	log    *slog.Logger
 	stats  *Stats
 
@@ -59,9 +58,9 @@ type Processor struct {
 
 // NewProcessor builds a processor; Start runs it. sweepAge is how old a pending entry must be
 // before the sweep dispatches it again (DefaultSweepAge; 0 disables the sweep).
-func NewProcessor(store persistence.Store, client *actors.Client, gen *ids.Generator, stats *Stats, log *slog.Logger, sweepAge time.Duration) *Processor {
+func NewProcessor(store persistence.Store, client *actors.Client, stats *Stats, log *slog.Logger, sweepAge time.Duration) *Processor {
 	p := &Processor{
-		store: store, client: client, dir: NewDirectory(store.Directory()), ids: gen, log: log, stats: stats,
+		store: store, client: client, dir: NewDirectory(store.Directory()), log: log, stats: stats,
 		held: map[string]struct{}{}, sweepAge: sweepAge,
 		live: make(chan persistence.InboxEntry, liveQueue), wake: make(chan struct{}, 1),
 		marks: make(chan string, liveQueue), stop: make(chan struct{}),
@@ -266,17 +265,33 @@ func (p *Processor) markLoop() {
 	}
 }
 
-// deadLetter keeps what could not be routed, with the reason.
-func (p *Processor) deadLetter(ctx context.Context, e persistence.InboxEntry, reason string, payload []byte) error {
+// maxLoggedReason bounds how much of a dead letter's reason its log line quotes.
+const maxLoggedReason = 512
+
+// deadLetter keeps what could not be routed, with the reason, and logs it: nothing else
+// tells an operator why a number's messages never reached the inbox. at names the part of
+// entry e it is about (the body, or a change by its position, and a conversation), so its id
+// is the same each time e is dispatched — replayed after a crash before its mark, swept,
+// routed again after a store error — and the store keeps it once (re-storing an id is a
+// no-op).
+func (p *Processor) deadLetter(ctx context.Context, e persistence.InboxEntry, at, reason string, payload []byte) error {
 	p.stats.DeadLetters.Add(1)
+	logged := reason
+	if len(logged) > maxLoggedReason {
+		logged = logged[:maxLoggedReason] + "…"
+	}
+	p.log.Warn("webhook event kept as a dead letter", "inbox_id", e.ID, "at", at, "reason", logged)
 	err := p.store.Inbox().DeadLetter(ctx, []persistence.DeadLetter{{
-		ID: p.ids.New(), InboxID: e.ID, Reason: reason, Payload: payload, ReceivedAt: e.ReceivedAt,
+		ID: e.ID + "/" + at, InboxID: e.ID, Reason: reason, Payload: payload, ReceivedAt: e.ReceivedAt,
 	}})
 	if err != nil {
 		return fmt.Errorf("webhook: dead letter: %w", err)
 	}
 	return nil
 }
+
+// changeAt names change j of entry i of a webhook body, for dead letter ids.
+func changeAt(i, j int) string { return "entry" + strconv.Itoa(i) + ".change" + strconv.Itoa(j) }
 
 // route parses an entry and queues its grain calls.
 func (p *Processor) route(ctx context.Context, e persistence.InboxEntry, t *tracked) error {
@@ -287,11 +302,11 @@ func (p *Processor) route(ctx context.Context, e persistence.InboxEntry, t *trac
 	}
 	w, err := graph.ParseWebhook(e.Body)
 	if err != nil {
-		return p.deadLetter(ctx, e, "unparseable webhook: "+err.Error(), e.Body)
+		return p.deadLetter(ctx, e, "body", "unparseable webhook: "+err.Error(), e.Body)
 	}
-	for _, entry := range w.Entry {
-		for _, c := range entry.Changes {
-			if err := p.routeChange(ctx, e, t, entry, c); err != nil {
+	for i, entry := range w.Entry {
+		for j, c := range entry.Changes {
+			if err := p.routeChange(ctx, e, t, changeAt(i, j), entry, c); err != nil {
 				return err
 			}
 		}
@@ -299,10 +314,10 @@ func (p *Processor) route(ctx context.Context, e persistence.InboxEntry, t *trac
 	return nil
 }
 
-func (p *Processor) routeChange(ctx context.Context, e persistence.InboxEntry, t *tracked, entry graph.Entry, c graph.Change) error {
+func (p *Processor) routeChange(ctx context.Context, e persistence.InboxEntry, t *tracked, at string, entry graph.Entry, c graph.Change) error {
 	switch c.Field {
 	case graph.FieldMessages, graph.FieldUserPreferences:
-		return p.routeMessages(ctx, e, t, entry, c)
+		return p.routeMessages(ctx, e, t, at, entry, c)
 	}
 	wabaID := entry.ID
 	if c.Field == graph.FieldAccountUpdate {
@@ -318,11 +333,11 @@ func (p *Processor) routeChange(ctx context.Context, e persistence.InboxEntry, t
 		return err
 	}
 	if len(tenants) == 0 {
-		return p.deadLetter(ctx, e, fmt.Sprintf("no tenant for %s %q (field %s)", kindName(kind), key, c.Field), change(entry, c))
+		return p.deadLetter(ctx, e, at, fmt.Sprintf("no tenant for %s %q (field %s)", kindName(kind), key, c.Field), change(entry, c))
 	}
 	ev, err := tenantEvent(p.log, wabaID, entry, c, e.ReceivedAt)
 	if err != nil {
-		return p.deadLetter(ctx, e, "malformed "+c.Field+" value: "+err.Error(), change(entry, c))
+		return p.deadLetter(ctx, e, at, "malformed "+c.Field+" value: "+err.Error(), change(entry, c))
 	}
 	for _, tenant := range tenants {
 		p.enqueue(t, "tenant/"+tenant.ID, func(ctx context.Context) error {

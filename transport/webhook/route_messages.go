@@ -12,20 +12,20 @@ import (
 
 // routeMessages splits a `messages` (or `user_preferences`) change by conversation and
 // queues one Deliver per conversation, keeping Meta's order within each.
-func (p *Processor) routeMessages(ctx context.Context, e persistence.InboxEntry, t *tracked, entry graph.Entry, c graph.Change) error {
+func (p *Processor) routeMessages(ctx context.Context, e persistence.InboxEntry, t *tracked, at string, entry graph.Entry, c graph.Change) error {
 	v, err := c.MessagesValue()
 	if err != nil {
-		return p.deadLetter(ctx, e, "malformed messages value: "+err.Error(), change(entry, c))
+		return p.deadLetter(ctx, e, at, "malformed messages value: "+err.Error(), change(entry, c))
 	}
 	tenant, ok, err := p.dir.Resolve(ctx, byPhoneNumberID, v.Metadata.PhoneNumberID)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return p.deadLetter(ctx, e, fmt.Sprintf("no tenant for phone_number_id %q", v.Metadata.PhoneNumberID), change(entry, c))
+		return p.deadLetter(ctx, e, at, fmt.Sprintf("no tenant for phone_number_id %q", v.Metadata.PhoneNumberID), change(entry, c))
 	}
 	if !tenant.Active {
-		return p.deadLetter(ctx, e, "tenant "+tenant.ID+" is deactivated", change(entry, c))
+		return p.deadLetter(ctx, e, at, "tenant "+tenant.ID+" is deactivated", change(entry, c))
 	}
 	r := changeRouter{p: p, ctx: ctx, tenantID: tenant.ID, phoneNumberID: v.Metadata.PhoneNumberID, deliveries: map[string]*actors.Deliver{}}
 	// Items Meta wrote in a shape the engine does not read are kept with the change as a dead
@@ -82,7 +82,7 @@ func (p *Processor) routeMessages(ctx context.Context, e persistence.InboxEntry,
 		d.Preferences = append(d.Preferences, toPreference(up, e.ReceivedAt))
 	}
 	if len(unroutable) > 0 {
-		if err := p.deadLetter(ctx, e, fmt.Sprint(unroutable), change(entry, c)); err != nil {
+		if err := p.deadLetter(ctx, e, at, fmt.Sprint(unroutable), change(entry, c)); err != nil {
 			return err
 		}
 	}
@@ -105,7 +105,7 @@ func (p *Processor) routeMessages(ctx context.Context, e persistence.InboxEntry,
 			if errors.Is(err, actors.ErrInvalid) {
 				// The grain refuses this delivery as such: retrying would hold the lane
 				// forever. Keep it as a dead letter instead.
-				return p.deadLetter(ctx, e, "conversation refused the delivery: "+err.Error(), change(entry, c))
+				return p.deadLetter(ctx, e, at+"/"+key, "conversation refused the delivery: "+err.Error(), change(entry, c))
 			}
 			if err == nil {
 				p.stats.Messages.Add(int64(res.Added))

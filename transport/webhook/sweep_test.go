@@ -6,22 +6,28 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchboard/switchboard/internal/ids"
 	"github.com/switchboard/switchboard/persistence"
 	"github.com/switchboard/switchboard/persistence/embedded"
 )
+
+// openStore is an embedded store closed with the test.
+func openStore(t *testing.T) *embedded.Store {
+	t.Helper()
+	store, err := embedded.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close(context.Background()) })
+	return store
+}
 
 // A sweep dispatches the pending entries older than its age that this node does not hold:
 // not an entry it is processing already (which would run twice at once), nor one younger
 // than the age (a live peer is likely processing it). A dispatch of a held entry, from
 // replay or the live queue, is skipped the same way.
 func TestSweepTakesOnlyOldEntriesNotHeldHere(t *testing.T) {
-	store, err := embedded.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close(context.Background()) })
-	p := NewProcessor(store, nil, ids.NewGenerator(), &Stats{}, slog.New(slog.DiscardHandler), time.Minute)
+	store := openStore(t)
+	p := NewProcessor(store, nil, &Stats{}, slog.New(slog.DiscardHandler), time.Minute)
 	t.Cleanup(p.lanes.close)
 	// Bodies for a number no tenant has: dispatching one dead-letters it, no grain needed.
 	body := []byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"999"}}}]}]}`)
@@ -91,13 +97,9 @@ func TestSweepSkipsAnEntryThatFinishedDuringItsRound(t *testing.T) {
 	} {
 		during := tc.during
 		t.Run(tc.round+" during "+during, func(t *testing.T) {
-			emb, err := embedded.Open(t.TempDir())
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = emb.Close(context.Background()) })
+			emb := openStore(t)
 			store := &hookedStore{Store: emb, inbox: hookedInbox{Inbox: emb.Inbox()}}
-			p := NewProcessor(store, nil, ids.NewGenerator(), &Stats{}, slog.New(slog.DiscardHandler), time.Minute)
+			p := NewProcessor(store, nil, &Stats{}, slog.New(slog.DiscardHandler), time.Minute)
 			t.Cleanup(p.lanes.close)
 			// A body naming no known number: its dispatch writes a dead letter, and is done.
 			body := []byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"999"}}}]}]}`)

@@ -44,7 +44,10 @@ type Processor struct {
 	sweepAge   time.Duration
 	sweepAfter string
 
-	live     chan persistence.InboxEntry
+	live chan persistence.InboxEntry
+	// running is set by Start: a node that stores webhooks without processing them never
+	// starts its processor, and what its edge submits must not pile up in live.
+	running  atomic.Bool
 	overflow atomic.Bool
 	wake     chan struct{}
 	lanes    *lanes
@@ -72,8 +75,13 @@ func NewProcessor(store persistence.Store, client *actors.Client, stats *Stats, 
 	return p
 }
 
-// Submit hands an entry that is already durable to the processor; it never blocks.
+// Submit hands an entry that is already durable to the processor; it never blocks. A
+// processor that was never started takes nothing: the entry waits in the store for a
+// processing node's replay.
 func (p *Processor) Submit(e persistence.InboxEntry) {
+	if !p.running.Load() {
+		return
+	}
 	select {
 	case p.live <- e:
 	default:
@@ -94,6 +102,7 @@ func (p *Processor) signal() {
 // live entries; replay runs again whenever the live queue overflowed, and the sweep takes
 // entries left pending too long (sweep.go).
 func (p *Processor) Start() {
+	p.running.Store(true)
 	p.wg.Add(2)
 	go p.markLoop()
 	go p.dispatchLoop()

@@ -2,7 +2,11 @@ package webhook
 
 import (
 	"context"
+	"log/slog"
+	"strconv"
 	"testing"
+
+	"github.com/switchboard/switchboard/persistence"
 )
 
 // An entry one of whose jobs the lanes refused (they stopped: a shutdown) stays pending,
@@ -49,5 +53,21 @@ func TestEntryWithAnAbandonedJobIsNotMarked(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A node that stores webhooks without processing them (WEBHOOK_PROCESS=false: an ingest-only
+// node, a maintenance window) never starts its processor, and its edge still submits every
+// entry it stores: the live queue kept the first 16,384 bodies (up to 3 MiB each) in memory
+// for the life of the process, drained by no one. Entries submitted to a processor that is
+// not running are left to the store, where a processing node's replay finds them.
+func TestSubmitToAProcessorNotStartedKeepsNothing(t *testing.T) {
+	p := NewProcessor(openStore(t), nil, &Stats{}, slog.New(slog.DiscardHandler), 0)
+	t.Cleanup(p.lanes.close)
+	for i := range 10 {
+		p.Submit(persistence.InboxEntry{ID: strconv.Itoa(i), Body: make([]byte, 1<<20)})
+	}
+	if n := len(p.live); n != 0 {
+		t.Fatalf("%d entries held in memory by a processor that never runs", n)
 	}
 }

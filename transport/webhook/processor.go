@@ -52,8 +52,7 @@ type Processor struct {
 	wake     chan struct{}
 	lanes    *lanes
 	marks    chan string
-	aliases  sync.Map // tenantID+"/"+userID → contact key
-	learned  sync.Map // tenantID+"/"+userID → struct{}: alias already taught
+	aliases  aliases // tenantID+"/"+userID → wa_id, and the one the tenant was taught
 	stop     chan struct{}
 	wg       sync.WaitGroup
 	stopOnce sync.Once

@@ -153,19 +153,21 @@ func (r *changeRouter) delivery(ct actors.Contact) (*actors.Deliver, error) {
 }
 
 // contactKey picks the conversation key: the wa_id when Meta sent one (teaching the tenant
-// the user id → wa_id alias the first time both come together), else the wa_id a user id
+// the user id → wa_id alias when both come together and the tenant was not taught that pair
+// last: the first time, and after the user moved to a new number), else the wa_id a user id
 // was last seen with, else the user id itself.
 func (p *Processor) contactKey(ctx context.Context, tenantID, waID, userID string, teach *[]func(context.Context) error) (string, error) {
 	if waID != "" {
 		if userID != "" {
 			k := tenantID + "/" + userID
-			p.aliases.Store(k, waID)
-			if _, done := p.learned.LoadOrStore(k, struct{}{}); !done {
+			known, _ := p.aliases.get(k)
+			if known.taught != waID {
 				*teach = append(*teach, func(ctx context.Context) error {
 					_, err := p.client.ResolveContact(ctx, tenantID, waID, userID)
 					return err
 				})
 			}
+			p.aliases.put(k, alias{waID: waID, taught: waID})
 		}
 		return waID, nil
 	}
@@ -173,14 +175,18 @@ func (p *Processor) contactKey(ctx context.Context, tenantID, waID, userID strin
 		return "", nil
 	}
 	k := tenantID + "/" + userID
-	if v, ok := p.aliases.Load(k); ok {
-		return v.(string), nil
+	if v, ok := p.aliases.get(k); ok {
+		return v.waID, nil
 	}
 	key, err := p.client.ResolveContact(ctx, tenantID, "", userID)
 	if err != nil {
 		return "", fmt.Errorf("webhook: resolve contact %s: %w", userID, err)
 	}
-	p.aliases.Store(k, key)
+	known := alias{waID: key}
+	if key != userID {
+		known.taught = key // the tenant answered with it: it knows
+	}
+	p.aliases.put(k, known)
 	return key, nil
 }
 

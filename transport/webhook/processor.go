@@ -54,8 +54,13 @@ type Processor struct {
 	marks    chan string
 	aliases  aliases // tenantID+"/"+userID → wa_id, and the one the tenant was taught
 	stop     chan struct{}
-	wg       sync.WaitGroup
-	stopOnce sync.Once
+	// lanesDone is closed by Stop once the lanes and the dispatch loop have stopped: every
+	// mark of a finished entry is queued then, and markLoop writes them before it returns.
+	lanesDone chan struct{}
+	// dispatching is the dispatch loop, which finishes entries too (dispatch's own hold).
+	dispatching sync.WaitGroup
+	wg          sync.WaitGroup
+	stopOnce    sync.Once
 }
 
 // NewProcessor builds a processor; Start runs it. sweepAge is how old a pending entry must be
@@ -65,7 +70,7 @@ func NewProcessor(store persistence.Store, client *actors.Client, stats *Stats, 
 		store: store, client: client, dir: NewDirectory(store.Directory()), log: log, stats: stats,
 		held: map[string]struct{}{}, sweepAge: sweepAge,
 		live: make(chan persistence.InboxEntry, liveQueue), wake: make(chan struct{}, 1),
-		marks: make(chan string, liveQueue), stop: make(chan struct{}),
+		marks: make(chan string, liveQueue), stop: make(chan struct{}), lanesDone: make(chan struct{}),
 	}
 	p.lanes = newLanes(laneCount, laneDepth, func(err error) {
 		p.stats.Retries.Add(1)
@@ -102,24 +107,28 @@ func (p *Processor) signal() {
 // entries left pending too long (sweep.go).
 func (p *Processor) Start() {
 	p.running.Store(true)
-	p.wg.Add(2)
+	p.wg.Add(1)
+	p.dispatching.Add(1)
 	go p.markLoop()
 	go p.dispatchLoop()
 	p.overflow.Store(true) // replay what a previous run left
 	p.signal()
 }
 
-// Stop finishes queued work as far as it can, then stops; unfinished entries stay pending.
+// Stop lets the grain calls under way finish, marks the entries that finished, then stops;
+// unfinished entries stay pending for the next start's replay.
 func (p *Processor) Stop() {
 	p.stopOnce.Do(func() {
 		close(p.stop)
-		p.lanes.close()
+		p.lanes.close() // a dispatch waiting for room in a lane gives up here
+		p.dispatching.Wait()
+		close(p.lanesDone)
 		p.wg.Wait()
 	})
 }
 
 func (p *Processor) dispatchLoop() {
-	defer p.wg.Done()
+	defer p.dispatching.Done()
 	var sweeps <-chan time.Time
 	if p.sweepAge > 0 {
 		tick := time.NewTicker(sweepEvery(p.sweepAge))
@@ -185,8 +194,12 @@ func (t *tracked) done() {
 	if t.pending.Add(-1) == 0 && !t.abandoned.Load() {
 		t.p.stats.Entries.Add(1)
 		select {
-		case t.p.marks <- t.id:
-		case <-t.p.stop:
+		case t.p.marks <- t.id: // the usual case, stopping or not: marks has room
+		default:
+			select {
+			case t.p.marks <- t.id:
+			case <-t.p.stop: // markLoop is stuck on a store that refuses marks: replayed
+			}
 		}
 	}
 }
@@ -257,8 +270,18 @@ func (p *Processor) markLoop() {
 	}
 	for {
 		select {
-		case <-p.stop:
-			// Marks still held are lost; their entries replay (deduped) at the next start.
+		case <-p.lanesDone:
+			// Stopping, and nothing finishes any more: write what did, once. Marks that
+			// still fail are lost; their entries replay (deduped) at the next start.
+			for len(p.marks) > 0 {
+				ids = append(ids, <-p.marks)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			err := p.store.Inbox().MarkProcessed(ctx, ids)
+			cancel()
+			if err != nil {
+				p.log.Warn("marks not written at stop; their entries replay at the next start", "entries", len(ids), "err", err)
+			}
 			return
 		case id := <-p.marks:
 			ids = append(ids, id)

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/switchboard/switchboard/persistence"
 )
@@ -69,5 +70,31 @@ func TestSubmitToAProcessorNotStartedKeepsNothing(t *testing.T) {
 	}
 	if n := len(p.live); n != 0 {
 		t.Fatalf("%d entries held in memory by a processor that never runs", n)
+	}
+}
+
+// A graceful stop writes the marks of the entries that finished before it: they were left
+// for the next start's replay (up to markEvery of them, and the marks of jobs finishing as
+// the lanes stopped), which ran them a second time at every restart — tenant events listed
+// twice, conversations activated for nothing, the dedupe window leaned on.
+func TestStopMarksWhatFinished(t *testing.T) {
+	store := openStore(t)
+	stats := &Stats{}
+	p := NewProcessor(store, nil, stats, slog.New(slog.DiscardHandler), 0)
+	p.Start()
+	// A body naming no known number: its dispatch dead-letters it, and it is done at once.
+	e := persistence.InboxEntry{ID: "e1", ReceivedAt: time.Now().UTC(),
+		Body: []byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"999"}}}]}]}`)}
+	if err := store.Inbox().Append(context.Background(), []persistence.InboxEntry{e}); err != nil {
+		t.Fatal(err)
+	}
+	p.Submit(e)
+	for stats.Entries.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	p.Stop()
+	pending, err := store.Inbox().Pending(context.Background(), "", 10)
+	if err != nil || len(pending) != 0 {
+		t.Fatalf("pending after a graceful stop: %d (%v), want none", len(pending), err)
 	}
 }

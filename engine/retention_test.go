@@ -13,16 +13,22 @@ import (
 	"github.com/switchboard/switchboard/persistence/embedded"
 )
 
-// One pruning round applies each retention to its own store, works through more rows than
-// one batch, and never touches unprocessed webhooks or pending sends.
-func TestPruneOnceKeepsWhatIsPendingOrRecent(t *testing.T) {
+// pruneStore is an embedded store closed with the test, and the time its rounds run at.
+func pruneStore(t *testing.T) (*embedded.Store, time.Time) {
+	t.Helper()
 	store, err := embedded.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = store.Close(context.Background()) })
+	return store, time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+}
+
+// One pruning round applies each retention to its own store, works through more rows than
+// one batch, and never touches unprocessed webhooks or pending sends.
+func TestPruneOnceKeepsWhatIsPendingOrRecent(t *testing.T) {
+	store, now := pruneStore(t)
 	ctx := context.Background()
-	defer store.Close(ctx)
-	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	old, recent := now.Add(-100*time.Hour), now.Add(-time.Hour)
 
 	// 1,200 old webhooks (more than two batches), all processed but the first; 10 recent ones.
@@ -83,5 +89,38 @@ func TestPruneOnceKeepsWhatIsPendingOrRecent(t *testing.T) {
 		if _, err := ob.Get(ctx, id); err != nil {
 			t.Fatalf("%s (old but queued, or recent) was pruned: %v", id, err)
 		}
+	}
+}
+
+// A round works off everything that has come due, not a fixed number of batches: webhooks
+// arrive far faster than 20 batches of 500 a minute (167/s; one number sending at Meta's
+// default 80/s brings back about 240 status webhooks a second), and a pruner capped there
+// fell behind for good while the inbox grew without bound.
+func TestPruneOnceKeepsUpWithMoreThanItsOldCap(t *testing.T) {
+	store, now := pruneStore(t)
+	ctx := context.Background()
+	old := now.Add(-100 * time.Hour)
+
+	const due = 3*pruneBatch*20 + 17 // three times what 20 batches of 500 could delete
+	ids := make([]string, 0, due)
+	for start := 0; start < due; start += 2000 {
+		var entries []persistence.InboxEntry
+		for i := start; i < min(start+2000, due); i++ {
+			id := fmt.Sprintf("in-%06d", i)
+			entries = append(entries, persistence.InboxEntry{ID: id, ReceivedAt: old.Add(time.Duration(i) * time.Millisecond), Body: []byte(`{}`)})
+			ids = append(ids, id)
+		}
+		if err := store.Inbox().Append(ctx, entries); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := store.Inbox().MarkProcessed(ctx, ids); err != nil {
+		t.Fatal(err)
+	}
+	e := &Engine{cfg: &config.Config{InboxRetention: 72 * time.Hour}, store: store,
+		log: slog.New(slog.NewTextHandler(io.Discard, nil)), stopping: make(chan struct{})}
+	e.pruneOnce(now)
+	if left, err := store.Inbox().PruneProcessed(ctx, now.Add(-72*time.Hour), due); err != nil || left != 0 {
+		t.Fatalf("%d of %d due webhooks left after one round (%v)", left, due, err)
 	}
 }

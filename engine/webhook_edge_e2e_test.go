@@ -226,3 +226,38 @@ func TestConversationListing(t *testing.T) {
 		t.Fatalf("platform admin with tenantId: %d %s", r.Status, r.Body)
 	}
 }
+
+// One item of a batch in a shape the engine does not read (here a location whose latitude is
+// a word, and a status whose timestamp is not a number) is kept as a dead letter naming it,
+// and its neighbours in the same change are processed: Meta batches up to 1,000 updates in a
+// POST, and "never fail a whole batch because one item is unknown" (WHATSAPP.md §1.3).
+// Before, the change failed to decode as a whole and every message and status in it became
+// one dead letter: Ana's text never reached her conversation.
+func TestMalformedItemDoesNotSinkItsChange(t *testing.T) {
+	n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded})
+	n.Seed()
+	admin := n.Login(adminEmail, adminPassword)
+	body := `{"object":"whatsapp_business_account","entry":[{"id":"104996122399160","changes":[{"field":"messages","value":{
+ "messaging_product":"whatsapp","metadata":{"display_phone_number":"15550123456","phone_number_id":"` + phoneA + `"},
+ "contacts":[{"profile":{"name":"Ana Souza"},"wa_id":"` + userWaID + `"}],
+ "messages":[
+  {"from":"` + userWaID + `","id":"wamid.good.1","timestamp":"1767225600","type":"text","text":{"body":"Oi!"}},
+  {"from":"` + userWaID + `","id":"wamid.odd.2","timestamp":"1767225601","type":"location","location":{"latitude":"north","longitude":-46.6}},
+  {"from":"` + userWaID + `","id":"wamid.good.3","timestamp":"1767225602","type":"text","text":{"body":"Tudo bem?"}}],
+ "statuses":[{"id":"wamid.out.9","status":"delivered","timestamp":"soon","recipient_id":"` + userWaID + `"}]}}]}]}`
+	if r := postWebhook(t, n, []byte(body)); r.Status != 200 {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	waitProcessed(t, n, 1)
+	got := messages(t, n, admin, actors.ConversationID(demoTenantID(t, n), userWaID))
+	if len(got) != 2 || got[0].WAMID != "wamid.good.1" || got[1].WAMID != "wamid.good.3" {
+		t.Fatalf("messages %+v, want the two good texts", got)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	letters, err := n.Engine.Store().Inbox().DeadLetters(ctx, "", 10)
+	if err != nil || len(letters) != 1 || !strings.Contains(letters[0].Reason, "messages[1]") ||
+		!strings.Contains(letters[0].Reason, "statuses[0]") || !strings.Contains(string(letters[0].Payload), "wamid.odd.2") {
+		t.Fatalf("dead letters: %v %+v", err, letters)
+	}
+}

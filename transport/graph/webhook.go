@@ -62,13 +62,19 @@ func ParseWebhook(body []byte) (*Webhook, error) {
 }
 
 // MessagesValue decodes a `messages` change: inbound messages, statuses, or value-level
-// errors, for one business phone number.
+// errors, for one business phone number. An item in a shape the engine does not read is left out and listed in Malformed, and its
+// neighbours are decoded (messagesValueByItem); the common, well-formed value is decoded in
+// one pass.
 func (c Change) MessagesValue() (*MessagesValue, error) {
 	var v MessagesValue
-	if err := json.Unmarshal(c.Value, &v); err != nil {
+	if err := json.Unmarshal(c.Value, &v); err == nil {
+		return &v, nil
+	}
+	byItem, err := messagesValueByItem(c.Value)
+	if err != nil {
 		return nil, fmt.Errorf("graph: %s value: %w", c.Field, err)
 	}
-	return &v, nil
+	return byItem, nil
 }
 
 // DecodeValue decodes any other field's value into dst.
@@ -89,6 +95,8 @@ type MessagesValue struct {
 	Statuses         []Status         `json:"statuses"`
 	Errors           []Error          `json:"errors"`
 	UserPreferences  []UserPreference `json:"user_preferences"`
+	// Malformed lists the items left out because they did not decode (MessagesValue).
+	Malformed []MalformedItem `json:"-"`
 }
 
 // Metadata names the business number a change is for.

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -48,6 +49,46 @@ func TestEveryWebhookFixtureParses(t *testing.T) {
 	}
 }
 
+// A messages value decodes item by item when one item does not: the others are kept and the
+// odd one is named in Malformed. A value that is not an object, or whose metadata does not
+// decode, cannot be routed at all and is an error. Every fixture decodes with no item left
+// out (TestEveryWebhookFixtureParses).
+func TestMessagesValueKeepsTheItemsThatDecode(t *testing.T) {
+	for _, tc := range []struct {
+		name, value   string
+		messages      int
+		statuses      int
+		malformed     string
+		wholeValueBad bool
+	}{
+		{"well formed", `{"metadata":{"phone_number_id":"1"},"messages":[{"id":"a","type":"text","text":{"body":"x"}}],"statuses":[{"id":"b","status":"read"}]}`, 1, 1, "", false},
+		{"one odd message", `{"metadata":{"phone_number_id":"1"},"messages":[{"id":"a","type":"text","text":"x"},{"id":"b","type":"text","text":{"body":"y"}}]}`, 1, 0, "[messages[0] malformed", false},
+		{"one odd status beside a message", `{"metadata":{"phone_number_id":"1"},"messages":[{"id":"a"}],"statuses":[{"id":"b","timestamp":"soon"},{"id":"c"}]}`, 1, 1, "[statuses[0] malformed", false},
+		{"an odd contact", `{"metadata":{"phone_number_id":"1"},"contacts":[{"wa_id":5}],"messages":[{"id":"a"}]}`, 1, 0, "[contacts[0] malformed", false},
+		{"metadata odd", `{"metadata":{"phone_number_id":1},"messages":[{"id":"a"}]}`, 0, 0, "", true},
+		{"not an object", `[1,2]`, 0, 0, "", true},
+		{"a list that is not one", `{"metadata":{"phone_number_id":"1"},"messages":{"id":"a"}}`, 0, 0, "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v, err := Change{Field: FieldMessages, Value: json.RawMessage(tc.value)}.MessagesValue()
+			if tc.wholeValueBad {
+				if err == nil {
+					t.Fatalf("decoded %+v, want an error", v)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := fmt.Sprint(v.Malformed)
+			if len(v.Messages) != tc.messages || len(v.Statuses) != tc.statuses || !strings.HasPrefix(got, tc.malformed) ||
+				(tc.malformed == "" && len(v.Malformed) != 0) || v.Metadata.PhoneNumberID != "1" {
+				t.Fatalf("messages %d, statuses %d, malformed %s", len(v.Messages), len(v.Statuses), got)
+			}
+		})
+	}
+}
+
 func decodeChange(t *testing.T, c Change) {
 	t.Helper()
 	switch c.Field {
@@ -56,8 +97,8 @@ func decodeChange(t *testing.T, c Change) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if v.Metadata.PhoneNumberID == "" {
-			t.Fatal("no phone_number_id")
+		if v.Metadata.PhoneNumberID == "" || len(v.Malformed) > 0 {
+			t.Fatalf("no phone_number_id, or items left out: %v", v.Malformed)
 		}
 		if len(v.Messages)+len(v.Statuses)+len(v.Errors)+len(v.UserPreferences) == 0 {
 			t.Fatal("empty messages value")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -11,7 +12,6 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/switchboard/switchboard/actors"
-	"github.com/switchboard/switchboard/internal/ids"
 	"github.com/switchboard/switchboard/persistence"
 	"github.com/switchboard/switchboard/transport/graph"
 )
@@ -33,7 +33,6 @@ type Processor struct {
 	store  persistence.Store
 	client *actors.Client
 	dir    *Directory
-	ids    *ids.Generator
 	log    *slog.Logger
 	stats  *Stats
 
@@ -45,26 +44,33 @@ type Processor struct {
 	sweepAge   time.Duration
 	sweepAfter string
 
-	live     chan persistence.InboxEntry
+	live chan persistence.InboxEntry
+	// running is set by Start: a node that stores webhooks without processing them never
+	// starts its processor, and what its edge submits must not pile up in live.
+	running  atomic.Bool
 	overflow atomic.Bool
 	wake     chan struct{}
 	lanes    *lanes
 	marks    chan string
-	aliases  sync.Map // tenantID+"/"+userID → contact key
-	learned  sync.Map // tenantID+"/"+userID → struct{}: alias already taught
+	aliases  aliases // tenantID+"/"+userID → wa_id, and the one the tenant was taught
 	stop     chan struct{}
-	wg       sync.WaitGroup
-	stopOnce sync.Once
+	// lanesDone is closed by Stop once the lanes and the dispatch loop have stopped: every
+	// mark of a finished entry is queued then, and markLoop writes them before it returns.
+	lanesDone chan struct{}
+	// dispatching is the dispatch loop, which finishes entries too (dispatch's own hold).
+	dispatching sync.WaitGroup
+	wg          sync.WaitGroup
+	stopOnce    sync.Once
 }
 
 // NewProcessor builds a processor; Start runs it. sweepAge is how old a pending entry must be
 // before the sweep dispatches it again (DefaultSweepAge; 0 disables the sweep).
-func NewProcessor(store persistence.Store, client *actors.Client, gen *ids.Generator, stats *Stats, log *slog.Logger, sweepAge time.Duration) *Processor {
+func NewProcessor(store persistence.Store, client *actors.Client, stats *Stats, log *slog.Logger, sweepAge time.Duration) *Processor {
 	p := &Processor{
-		store: store, client: client, dir: NewDirectory(store.Directory()), ids: gen, log: log, stats: stats,
+		store: store, client: client, dir: NewDirectory(store.Directory()), log: log, stats: stats,
 		held: map[string]struct{}{}, sweepAge: sweepAge,
 		live: make(chan persistence.InboxEntry, liveQueue), wake: make(chan struct{}, 1),
-		marks: make(chan string, liveQueue), stop: make(chan struct{}),
+		marks: make(chan string, liveQueue), stop: make(chan struct{}), lanesDone: make(chan struct{}),
 	}
 	p.lanes = newLanes(laneCount, laneDepth, func(err error) {
 		p.stats.Retries.Add(1)
@@ -73,8 +79,13 @@ func NewProcessor(store persistence.Store, client *actors.Client, gen *ids.Gener
 	return p
 }
 
-// Submit hands an entry that is already durable to the processor; it never blocks.
+// Submit hands an entry that is already durable to the processor; it never blocks. A
+// processor that was never started takes nothing: the entry waits in the store for a
+// processing node's replay.
 func (p *Processor) Submit(e persistence.InboxEntry) {
+	if !p.running.Load() {
+		return
+	}
 	select {
 	case p.live <- e:
 	default:
@@ -95,24 +106,29 @@ func (p *Processor) signal() {
 // live entries; replay runs again whenever the live queue overflowed, and the sweep takes
 // entries left pending too long (sweep.go).
 func (p *Processor) Start() {
-	p.wg.Add(2)
+	p.running.Store(true)
+	p.wg.Add(1)
+	p.dispatching.Add(1)
 	go p.markLoop()
 	go p.dispatchLoop()
 	p.overflow.Store(true) // replay what a previous run left
 	p.signal()
 }
 
-// Stop finishes queued work as far as it can, then stops; unfinished entries stay pending.
+// Stop lets the grain calls under way finish, marks the entries that finished, then stops;
+// unfinished entries stay pending for the next start's replay.
 func (p *Processor) Stop() {
 	p.stopOnce.Do(func() {
 		close(p.stop)
-		p.lanes.close()
+		p.lanes.close() // a dispatch waiting for room in a lane gives up here
+		p.dispatching.Wait()
+		close(p.lanesDone)
 		p.wg.Wait()
 	})
 }
 
 func (p *Processor) dispatchLoop() {
-	defer p.wg.Done()
+	defer p.dispatching.Done()
 	var sweeps <-chan time.Time
 	if p.sweepAge > 0 {
 		tick := time.NewTicker(sweepEvery(p.sweepAge))
@@ -135,13 +151,12 @@ func (p *Processor) dispatchLoop() {
 	}
 }
 
-// replay dispatches every pending entry in id order, but those this node holds already.
+// replay dispatches every pending entry in id order, but those this node holds already or
+// held when their page was read (pendingPage: finished since, not to run twice).
 func (p *Processor) replay() {
 	after := ""
 	for {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		page, err := p.store.Inbox().Pending(ctx, after, replayPage)
-		cancel()
+		page, heldBefore, err := p.pendingPage(time.Minute, after, replayPage)
 		if err != nil {
 			p.log.Error("inbox replay failed; will retry", "err", err)
 			time.AfterFunc(time.Second, func() { p.overflow.Store(true); p.signal() })
@@ -152,6 +167,9 @@ func (p *Processor) replay() {
 			case <-p.stop:
 				return
 			default:
+			}
+			if _, held := heldBefore[e.ID]; held {
+				continue
 			}
 			p.stats.Replayed.Add(1)
 			p.dispatch(e)
@@ -176,8 +194,12 @@ func (t *tracked) done() {
 	if t.pending.Add(-1) == 0 && !t.abandoned.Load() {
 		t.p.stats.Entries.Add(1)
 		select {
-		case t.p.marks <- t.id:
-		case <-t.p.stop:
+		case t.p.marks <- t.id: // the usual case, stopping or not: marks has room
+		default:
+			select {
+			case t.p.marks <- t.id:
+			case <-t.p.stop: // markLoop is stuck on a store that refuses marks: replayed
+			}
 		}
 	}
 }
@@ -248,8 +270,18 @@ func (p *Processor) markLoop() {
 	}
 	for {
 		select {
-		case <-p.stop:
-			// Marks still held are lost; their entries replay (deduped) at the next start.
+		case <-p.lanesDone:
+			// Stopping, and nothing finishes any more: write what did, once. Marks that
+			// still fail are lost; their entries replay (deduped) at the next start.
+			for len(p.marks) > 0 {
+				ids = append(ids, <-p.marks)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			err := p.store.Inbox().MarkProcessed(ctx, ids)
+			cancel()
+			if err != nil {
+				p.log.Warn("marks not written at stop; their entries replay at the next start", "entries", len(ids), "err", err)
+			}
 			return
 		case id := <-p.marks:
 			ids = append(ids, id)
@@ -264,17 +296,33 @@ func (p *Processor) markLoop() {
 	}
 }
 
-// deadLetter keeps what could not be routed, with the reason.
-func (p *Processor) deadLetter(ctx context.Context, e persistence.InboxEntry, reason string, payload []byte) error {
+// maxLoggedReason bounds how much of a dead letter's reason its log line quotes.
+const maxLoggedReason = 512
+
+// deadLetter keeps what could not be routed, with the reason, and logs it: nothing else
+// tells an operator why a number's messages never reached the inbox. at names the part of
+// entry e it is about (the body, or a change by its position, and a conversation), so its id
+// is the same each time e is dispatched — replayed after a crash before its mark, swept,
+// routed again after a store error — and the store keeps it once (re-storing an id is a
+// no-op).
+func (p *Processor) deadLetter(ctx context.Context, e persistence.InboxEntry, at, reason string, payload []byte) error {
 	p.stats.DeadLetters.Add(1)
+	logged := reason
+	if len(logged) > maxLoggedReason {
+		logged = logged[:maxLoggedReason] + "…"
+	}
+	p.log.Warn("webhook event kept as a dead letter", "inbox_id", e.ID, "at", at, "reason", logged)
 	err := p.store.Inbox().DeadLetter(ctx, []persistence.DeadLetter{{
-		ID: p.ids.New(), InboxID: e.ID, Reason: reason, Payload: payload, ReceivedAt: e.ReceivedAt,
+		ID: e.ID + "/" + at, InboxID: e.ID, Reason: reason, Payload: payload, ReceivedAt: e.ReceivedAt,
 	}})
 	if err != nil {
 		return fmt.Errorf("webhook: dead letter: %w", err)
 	}
 	return nil
 }
+
+// changeAt names change j of entry i of a webhook body, for dead letter ids.
+func changeAt(i, j int) string { return "entry" + strconv.Itoa(i) + ".change" + strconv.Itoa(j) }
 
 // route parses an entry and queues its grain calls.
 func (p *Processor) route(ctx context.Context, e persistence.InboxEntry, t *tracked) error {
@@ -285,11 +333,11 @@ func (p *Processor) route(ctx context.Context, e persistence.InboxEntry, t *trac
 	}
 	w, err := graph.ParseWebhook(e.Body)
 	if err != nil {
-		return p.deadLetter(ctx, e, "unparseable webhook: "+err.Error(), e.Body)
+		return p.deadLetter(ctx, e, "body", "unparseable webhook: "+err.Error(), e.Body)
 	}
-	for _, entry := range w.Entry {
-		for _, c := range entry.Changes {
-			if err := p.routeChange(ctx, e, t, entry, c); err != nil {
+	for i, entry := range w.Entry {
+		for j, c := range entry.Changes {
+			if err := p.routeChange(ctx, e, t, changeAt(i, j), entry, c); err != nil {
 				return err
 			}
 		}
@@ -297,10 +345,10 @@ func (p *Processor) route(ctx context.Context, e persistence.InboxEntry, t *trac
 	return nil
 }
 
-func (p *Processor) routeChange(ctx context.Context, e persistence.InboxEntry, t *tracked, entry graph.Entry, c graph.Change) error {
+func (p *Processor) routeChange(ctx context.Context, e persistence.InboxEntry, t *tracked, at string, entry graph.Entry, c graph.Change) error {
 	switch c.Field {
 	case graph.FieldMessages, graph.FieldUserPreferences:
-		return p.routeMessages(ctx, e, t, entry, c)
+		return p.routeMessages(ctx, e, t, at, entry, c)
 	}
 	wabaID := entry.ID
 	if c.Field == graph.FieldAccountUpdate {
@@ -316,11 +364,11 @@ func (p *Processor) routeChange(ctx context.Context, e persistence.InboxEntry, t
 		return err
 	}
 	if len(tenants) == 0 {
-		return p.deadLetter(ctx, e, fmt.Sprintf("no tenant for %s %q (field %s)", kindName(kind), key, c.Field), change(entry, c))
+		return p.deadLetter(ctx, e, at, fmt.Sprintf("no tenant for %s %q (field %s)", kindName(kind), key, c.Field), change(entry, c))
 	}
 	ev, err := tenantEvent(p.log, wabaID, entry, c, e.ReceivedAt)
 	if err != nil {
-		return p.deadLetter(ctx, e, "malformed "+c.Field+" value: "+err.Error(), change(entry, c))
+		return p.deadLetter(ctx, e, at, "malformed "+c.Field+" value: "+err.Error(), change(entry, c))
 	}
 	for _, tenant := range tenants {
 		p.enqueue(t, "tenant/"+tenant.ID, func(ctx context.Context) error {

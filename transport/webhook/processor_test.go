@@ -2,7 +2,12 @@ package webhook
 
 import (
 	"context"
+	"log/slog"
+	"strconv"
 	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/persistence"
 )
 
 // An entry one of whose jobs the lanes refused (they stopped: a shutdown) stays pending,
@@ -49,5 +54,47 @@ func TestEntryWithAnAbandonedJobIsNotMarked(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A node that stores webhooks without processing them (WEBHOOK_PROCESS=false: an ingest-only
+// node, a maintenance window) never starts its processor, and its edge still submits every
+// entry it stores: the live queue kept the first 16,384 bodies (up to 3 MiB each) in memory
+// for the life of the process, drained by no one. Entries submitted to a processor that is
+// not running are left to the store, where a processing node's replay finds them.
+func TestSubmitToAProcessorNotStartedKeepsNothing(t *testing.T) {
+	p := NewProcessor(openStore(t), nil, &Stats{}, slog.New(slog.DiscardHandler), 0)
+	t.Cleanup(p.lanes.close)
+	for i := range 10 {
+		p.Submit(persistence.InboxEntry{ID: strconv.Itoa(i), Body: make([]byte, 1<<20)})
+	}
+	if n := len(p.live); n != 0 {
+		t.Fatalf("%d entries held in memory by a processor that never runs", n)
+	}
+}
+
+// A graceful stop writes the marks of the entries that finished before it: they were left
+// for the next start's replay (up to markEvery of them, and the marks of jobs finishing as
+// the lanes stopped), which ran them a second time at every restart — tenant events listed
+// twice, conversations activated for nothing, the dedupe window leaned on.
+func TestStopMarksWhatFinished(t *testing.T) {
+	store := openStore(t)
+	stats := &Stats{}
+	p := NewProcessor(store, nil, stats, slog.New(slog.DiscardHandler), 0)
+	p.Start()
+	// A body naming no known number: its dispatch dead-letters it, and it is done at once.
+	e := persistence.InboxEntry{ID: "e1", ReceivedAt: time.Now().UTC(),
+		Body: []byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"999"}}}]}]}`)}
+	if err := store.Inbox().Append(context.Background(), []persistence.InboxEntry{e}); err != nil {
+		t.Fatal(err)
+	}
+	p.Submit(e)
+	for stats.Entries.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	p.Stop()
+	pending, err := store.Inbox().Pending(context.Background(), "", 10)
+	if err != nil || len(pending) != 0 {
+		t.Fatalf("pending after a graceful stop: %d (%v), want none", len(pending), err)
 	}
 }

@@ -12,23 +12,28 @@ import (
 
 // routeMessages splits a `messages` (or `user_preferences`) change by conversation and
 // queues one Deliver per conversation, keeping Meta's order within each.
-func (p *Processor) routeMessages(ctx context.Context, e persistence.InboxEntry, t *tracked, entry graph.Entry, c graph.Change) error {
+func (p *Processor) routeMessages(ctx context.Context, e persistence.InboxEntry, t *tracked, at string, entry graph.Entry, c graph.Change) error {
 	v, err := c.MessagesValue()
 	if err != nil {
-		return p.deadLetter(ctx, e, "malformed messages value: "+err.Error(), change(entry, c))
+		return p.deadLetter(ctx, e, at, "malformed messages value: "+err.Error(), change(entry, c))
 	}
 	tenant, ok, err := p.dir.Resolve(ctx, byPhoneNumberID, v.Metadata.PhoneNumberID)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return p.deadLetter(ctx, e, fmt.Sprintf("no tenant for phone_number_id %q", v.Metadata.PhoneNumberID), change(entry, c))
+		return p.deadLetter(ctx, e, at, fmt.Sprintf("no tenant for phone_number_id %q", v.Metadata.PhoneNumberID), change(entry, c))
 	}
 	if !tenant.Active {
-		return p.deadLetter(ctx, e, "tenant "+tenant.ID+" is deactivated", change(entry, c))
+		return p.deadLetter(ctx, e, at, "tenant "+tenant.ID+" is deactivated", change(entry, c))
 	}
 	r := changeRouter{p: p, ctx: ctx, tenantID: tenant.ID, phoneNumberID: v.Metadata.PhoneNumberID, deliveries: map[string]*actors.Deliver{}}
-	var unroutable []string
+	// Items Meta wrote in a shape the engine does not read are kept with the change as a dead
+	// letter naming them; the rest of the change goes on.
+	unroutable := make([]string, 0, len(v.Malformed))
+	for _, m := range v.Malformed {
+		unroutable = append(unroutable, m.String())
+	}
 	for i := range v.Messages {
 		m := &v.Messages[i]
 		ct := senderContact(v, m)
@@ -77,7 +82,7 @@ func (p *Processor) routeMessages(ctx context.Context, e persistence.InboxEntry,
 		d.Preferences = append(d.Preferences, toPreference(up, e.ReceivedAt))
 	}
 	if len(unroutable) > 0 {
-		if err := p.deadLetter(ctx, e, fmt.Sprint(unroutable), change(entry, c)); err != nil {
+		if err := p.deadLetter(ctx, e, at, fmt.Sprint(unroutable), change(entry, c)); err != nil {
 			return err
 		}
 	}
@@ -100,7 +105,7 @@ func (p *Processor) routeMessages(ctx context.Context, e persistence.InboxEntry,
 			if errors.Is(err, actors.ErrInvalid) {
 				// The grain refuses this delivery as such: retrying would hold the lane
 				// forever. Keep it as a dead letter instead.
-				return p.deadLetter(ctx, e, "conversation refused the delivery: "+err.Error(), change(entry, c))
+				return p.deadLetter(ctx, e, at+"/"+key, "conversation refused the delivery: "+err.Error(), change(entry, c))
 			}
 			if err == nil {
 				p.stats.Messages.Add(int64(res.Added))
@@ -148,19 +153,21 @@ func (r *changeRouter) delivery(ct actors.Contact) (*actors.Deliver, error) {
 }
 
 // contactKey picks the conversation key: the wa_id when Meta sent one (teaching the tenant
-// the user id → wa_id alias the first time both come together), else the wa_id a user id
+// the user id → wa_id alias when both come together and the tenant was not taught that pair
+// last: the first time, and after the user moved to a new number), else the wa_id a user id
 // was last seen with, else the user id itself.
 func (p *Processor) contactKey(ctx context.Context, tenantID, waID, userID string, teach *[]func(context.Context) error) (string, error) {
 	if waID != "" {
 		if userID != "" {
 			k := tenantID + "/" + userID
-			p.aliases.Store(k, waID)
-			if _, done := p.learned.LoadOrStore(k, struct{}{}); !done {
+			known, _ := p.aliases.get(k)
+			if known.taught != waID {
 				*teach = append(*teach, func(ctx context.Context) error {
 					_, err := p.client.ResolveContact(ctx, tenantID, waID, userID)
 					return err
 				})
 			}
+			p.aliases.put(k, alias{waID: waID, taught: waID})
 		}
 		return waID, nil
 	}
@@ -168,14 +175,18 @@ func (p *Processor) contactKey(ctx context.Context, tenantID, waID, userID strin
 		return "", nil
 	}
 	k := tenantID + "/" + userID
-	if v, ok := p.aliases.Load(k); ok {
-		return v.(string), nil
+	if v, ok := p.aliases.get(k); ok {
+		return v.waID, nil
 	}
 	key, err := p.client.ResolveContact(ctx, tenantID, "", userID)
 	if err != nil {
 		return "", fmt.Errorf("webhook: resolve contact %s: %w", userID, err)
 	}
-	p.aliases.Store(k, key)
+	known := alias{waID: key}
+	if key != userID {
+		known.taught = key // the tenant answered with it: it knows
+	}
+	p.aliases.put(k, known)
 	return key, nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"maps"
 	"time"
+
+	"github.com/switchboard/switchboard/persistence"
 )
 
 // The sweep: every node reads the oldest pending inbox entries now and then and dispatches
@@ -46,14 +48,7 @@ func sweepEvery(age time.Duration) time.Duration {
 // younger than the age or the end, so entries this node holds for long cannot hide the ones
 // behind them.
 func (p *Processor) sweep() {
-	// Which entries this node holds is taken before the page is read: one held then may
-	// finish while the read or an earlier dispatch of this round runs, and once released it
-	// would look unheld although the page shows it pending from before it was processed. No
-	// entry becomes held meanwhile but by this loop (dispatches run on it).
-	heldBefore := p.heldNow()
-	ctx, cancel := context.WithTimeout(context.Background(), sweepReadTimeout)
-	page, err := p.store.Inbox().Pending(ctx, p.sweepAfter, sweepPage)
-	cancel()
+	page, heldBefore, err := p.pendingPage(sweepReadTimeout, p.sweepAfter, sweepPage)
 	if err != nil {
 		p.log.Warn("inbox sweep read failed; next round retries", "err", err)
 		return
@@ -80,6 +75,20 @@ func (p *Processor) sweep() {
 		p.stats.Replayed.Add(1)
 		p.dispatch(e)
 	}
+}
+
+// pendingPage reads up to limit pending entries after afterID for replay or the sweep, with
+// the entries this node held before the read. Which entries it holds is taken first: one
+// held then may finish while the read or an earlier dispatch of the page runs, and once
+// released it would look unheld although the page shows it pending from before it was
+// processed; the caller skips them. No entry becomes held meanwhile but by the caller's loop
+// (dispatches run on the dispatch loop, as replay and the sweep do).
+func (p *Processor) pendingPage(timeout time.Duration, afterID string, limit int) ([]persistence.InboxEntry, map[string]struct{}, error) {
+	heldBefore := p.heldNow()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	page, err := p.store.Inbox().Pending(ctx, afterID, limit)
+	return page, heldBefore, err
 }
 
 // hold records that this node is processing entry id; false when it already is.

@@ -6,22 +6,28 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchboard/switchboard/internal/ids"
 	"github.com/switchboard/switchboard/persistence"
 	"github.com/switchboard/switchboard/persistence/embedded"
 )
+
+// openStore is an embedded store closed with the test.
+func openStore(t *testing.T) *embedded.Store {
+	t.Helper()
+	store, err := embedded.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close(context.Background()) })
+	return store
+}
 
 // A sweep dispatches the pending entries older than its age that this node does not hold:
 // not an entry it is processing already (which would run twice at once), nor one younger
 // than the age (a live peer is likely processing it). A dispatch of a held entry, from
 // replay or the live queue, is skipped the same way.
 func TestSweepTakesOnlyOldEntriesNotHeldHere(t *testing.T) {
-	store, err := embedded.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close(context.Background()) })
-	p := NewProcessor(store, nil, ids.NewGenerator(), &Stats{}, slog.New(slog.DiscardHandler), time.Minute)
+	store := openStore(t)
+	p := NewProcessor(store, nil, &Stats{}, slog.New(slog.DiscardHandler), time.Minute)
 	t.Cleanup(p.lanes.close)
 	// Bodies for a number no tenant has: dispatching one dead-letters it, no grain needed.
 	body := []byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"999"}}}]}]}`)
@@ -78,20 +84,22 @@ func once(f *func()) {
 	}
 }
 
-// An entry this node holds when the sweep reads its page, and which finishes (marked
-// processed, released) while the read is on its way back or while the sweep dispatches the
-// entries before it, is not dispatched again: the page showed it pending from before it was
-// processed. a-old, held by no one, is.
+// An entry this node holds when the sweep or replay reads its page, and which finishes
+// (marked processed, released) while the read is on its way back or while the round
+// dispatches the entries before it, is not dispatched again: the page showed it pending
+// from before it was processed. a-old, held by no one, is. Replay runs at start and
+// whenever the live queue overflowed — under load, when entries are most often held — and
+// dispatched such an entry a second time (tenant events recorded twice, dead letters and
+// counters doubled) before it read its pages as the sweep does.
 func TestSweepSkipsAnEntryThatFinishedDuringItsRound(t *testing.T) {
-	for _, during := range []string{"the read", "an earlier dispatch"} {
-		t.Run(during, func(t *testing.T) {
-			emb, err := embedded.Open(t.TempDir())
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = emb.Close(context.Background()) })
+	for _, tc := range []struct{ round, during string }{
+		{"sweep", "the read"}, {"sweep", "an earlier dispatch"}, {"replay", "the read"}, {"replay", "an earlier dispatch"},
+	} {
+		during := tc.during
+		t.Run(tc.round+" during "+during, func(t *testing.T) {
+			emb := openStore(t)
 			store := &hookedStore{Store: emb, inbox: hookedInbox{Inbox: emb.Inbox()}}
-			p := NewProcessor(store, nil, ids.NewGenerator(), &Stats{}, slog.New(slog.DiscardHandler), time.Minute)
+			p := NewProcessor(store, nil, &Stats{}, slog.New(slog.DiscardHandler), time.Minute)
 			t.Cleanup(p.lanes.close)
 			// A body naming no known number: its dispatch writes a dead letter, and is done.
 			body := []byte(`{"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":{"metadata":{"phone_number_id":"999"}}}]}]}`)
@@ -110,13 +118,17 @@ func TestSweepSkipsAnEntryThatFinishedDuringItsRound(t *testing.T) {
 			} else {
 				store.inbox.onDeadLetter = finish // a's dispatch
 			}
-			p.sweep()
+			if tc.round == "sweep" {
+				p.sweep()
+			} else {
+				p.replay()
+			}
 			var done []string
 			for len(p.marks) > 0 {
 				done = append(done, <-p.marks)
 			}
 			if len(done) != 1 || done[0] != "a-old" {
-				t.Fatalf("sweep dispatched %v; b was processed already", done)
+				t.Fatalf("%s dispatched %v; b was processed already", tc.round, done)
 			}
 		})
 	}

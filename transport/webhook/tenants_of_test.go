@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/switchboard/switchboard/internal/ids"
 	"github.com/switchboard/switchboard/persistence"
 	"github.com/switchboard/switchboard/transport/graph"
 )
@@ -13,7 +12,7 @@ import (
 // testProcessor routes by a directory of tenants, all of WABA w1.
 func testProcessor(t *testing.T, tenants ...persistence.Tenant) *Processor {
 	_, dir := newTestDirectory(t, tenants...)
-	return &Processor{dir: NewDirectory(dir), ids: ids.NewGenerator(), log: slog.New(slog.DiscardHandler)}
+	return &Processor{dir: NewDirectory(dir), log: slog.New(slog.DiscardHandler)}
 }
 
 func wabaTenant(id, phoneID, display string, active bool) persistence.Tenant {

@@ -135,6 +135,9 @@ func writeUntilKilled(dir string) {
 	wg.Wait()
 }
 
+// convLocks serialise writeOne's snapshot writes per conversation.
+var convLocks [16]sync.Mutex
+
 func writeOne(ctx context.Context, s persistence.Store, i int) error {
 	now := time.Now().UTC()
 	id := fmt.Sprintf("m%08d", i)
@@ -150,6 +153,11 @@ func writeOne(ctx context.Context, s persistence.Store, i int) error {
 	if err := s.Inbox().Append(ctx, []persistence.InboxEntry{{ID: id, Body: []byte(id), ReceivedAt: now}}); err != nil {
 		return err
 	}
+	// Version v+1 is read, then written: two writers of one conversation at once (i and
+	// i+16, when a goroutine stalls while the others run ahead) would both claim it and
+	// one would be refused. The store is right to refuse; the test serialises them.
+	convLocks[i%16].Lock()
+	defer convLocks[i%16].Unlock()
 	conv := fmt.Sprintf("c%d", i%16)
 	snap := persistence.Snapshot{Kind: "conversation", Identity: conv, Version: 1, Data: []byte(id), UpdatedAt: now}
 	if cur, err := s.Snapshots().Load(ctx, "conversation", conv); err == nil {

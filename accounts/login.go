@@ -24,12 +24,18 @@ func (s *Service) Login(ctx context.Context, email, password string) (Session, e
 	u, err := s.dir.UserByEmail(ctx, strings.ToLower(strings.TrimSpace(email)))
 	switch {
 	case errors.Is(err, persistence.ErrNotFound):
-		s.passwords.Check("", password)
+		if _, err := s.passwords.Check(ctx, "", password); err != nil {
+			return Session{}, fmt.Errorf("accounts: login: %w", err)
+		}
 		return Session{}, ErrBadCredentials
 	case err != nil:
 		return Session{}, fmt.Errorf("accounts: login: %w", err)
 	}
-	if !s.passwords.Check(u.PasswordHash, password) {
+	ok, err := s.passwords.Check(ctx, u.PasswordHash, password)
+	if err != nil {
+		return Session{}, fmt.Errorf("accounts: login: %w", err)
+	}
+	if !ok {
 		return Session{}, ErrBadCredentials
 	}
 	if !u.Active {

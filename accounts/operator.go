@@ -32,7 +32,7 @@ func (s *Service) SetOperatorPassword(ctx context.Context, email, name, password
 	case err != nil:
 		return false, fmt.Errorf("accounts: operator password: %w", err)
 	}
-	hash, err := s.passwords.Hash(password)
+	hash, err := s.passwords.Hash(ctx, password)
 	if err != nil {
 		return false, err
 	}

@@ -57,7 +57,7 @@ func (s *Service) Register(ctx context.Context, caller auth.Principal, in Regist
 	} else if !errors.Is(err, persistence.ErrNotFound) {
 		return persistence.User{}, fmt.Errorf("accounts: register: %w", err)
 	}
-	hash, err := s.passwords.Hash(in.Password)
+	hash, err := s.passwords.Hash(ctx, in.Password)
 	if err != nil {
 		return persistence.User{}, err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -64,10 +65,12 @@ func (p *Passwords) Check(ctx context.Context, hash, password string) (bool, err
 // maxPasswordBytes is bcrypt's limit: it ignores every byte past it.
 const maxPasswordBytes = 72
 
-// ValidatePassword enforces the password policy: 8..72 bytes (bcrypt ignores bytes past 72,
-// so a longer password would silently be truncated), with a letter and a digit.
+// ValidatePassword enforces the password policy: at least 8 characters (counted as
+// characters: a byte count let four accented letters pass as eight) and at most 72 bytes
+// (bcrypt ignores bytes past 72, so a longer password would silently be truncated), with a
+// letter and a digit.
 func ValidatePassword(password string) error {
-	if len(password) < 8 {
+	if utf8.RuneCountInString(password) < 8 {
 		return errors.New("must be at least 8 characters")
 	}
 	if len(password) > maxPasswordBytes {

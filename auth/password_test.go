@@ -52,6 +52,9 @@ func TestValidatePassword(t *testing.T) {
 		{"onlyletters", false},
 		{"1234567890", false},
 		{string(make([]byte, 73)), false},
+		// Eight characters, not eight bytes: five letters of two bytes each were accepted.
+		{"ééééé1", false},
+		{"éééééé12", true},
 	}
 	for _, tc := range cases {
 		if err := ValidatePassword(tc.pw); (err == nil) != tc.ok {

@@ -42,11 +42,13 @@ func (s *Service) Login(ctx context.Context, email, password string) (Session, e
 		return Session{}, ErrUserDisabled
 	}
 	if u.TenantID != "" {
+		// A tenant gone from the directory is no more active than a deactivated one (as
+		// Authenticate decides for tokens); its not-found would answer the login 404.
 		t, err := s.dir.TenantByID(ctx, u.TenantID)
-		if err != nil {
+		if err != nil && !errors.Is(err, persistence.ErrNotFound) {
 			return Session{}, fmt.Errorf("accounts: login: tenant of user: %w", err)
 		}
-		if !t.Active {
+		if err != nil || !t.Active {
 			return Session{}, ErrTenantInactive
 		}
 	}

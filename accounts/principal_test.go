@@ -1,18 +1,10 @@
 package accounts
 
 import (
-	"context"
 	"errors"
-	"strings"
 	"testing"
-	"time"
-
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/switchboard/switchboard/auth"
-	"github.com/switchboard/switchboard/internal/ids"
-	"github.com/switchboard/switchboard/persistence/embedded"
-	"github.com/switchboard/switchboard/vault"
 )
 
 // A password reset by another process (switchboard admin, or another node): a node that has
@@ -20,22 +12,8 @@ import (
 // issued under the new password at once, reading the user again instead of refusing it for
 // the rest of the cache's life.
 func TestTokenAfterAResetElsewhere(t *testing.T) {
-	store, err := embedded.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close(context.Background()) })
-	v, err := vault.New("k1", strings.Repeat("5a", 32), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokens := auth.NewTokens([]byte("accounts-test-jwt-secret-0123456789abcdef"), "switchboard", time.Hour)
-	passwords, err := auth.NewPasswords(bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	node := New(store.Directory(), passwords, tokens, v, ids.NewGenerator())
-	operator := New(store.Directory(), passwords, tokens, v, ids.NewGenerator())
+	deps := newTestDeps(t)
+	node, operator := deps.service(), deps.service()
 	ctx := t.Context()
 	if _, err := operator.SetOperatorPassword(ctx, "ops@example.com", "Ops", "F1rst-Pass-Word!"); err != nil {
 		t.Fatal(err)

@@ -48,3 +48,19 @@ func newTestDeps(t *testing.T) testDeps {
 func (d testDeps) service() *Service {
 	return New(d.dir, d.passwords, d.tokens, d.vault, ids.NewGenerator())
 }
+
+// storeUser writes a user straight into the store, past Register's rules, as data written
+// before them (or by hand) would be.
+func (d testDeps) storeUser(t *testing.T, id, email string, role persistence.Role, tenantID, password string) {
+	t.Helper()
+	hash, err := d.passwords.Hash(t.Context(), password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	u := persistence.User{ID: id, Email: email, Name: "Stored " + id, PasswordHash: hash,
+		Role: role, TenantID: tenantID, Active: true, CreatedAt: now, UpdatedAt: now}
+	if err := d.dir.CreateUser(t.Context(), u); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -3,7 +3,6 @@ package accounts
 import (
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/switchboard/switchboard/persistence"
 )
@@ -15,17 +14,8 @@ func TestLoginOfAUserWhoseTenantIsGone(t *testing.T) {
 	deps := newTestDeps(t)
 	s := deps.service()
 	ctx := t.Context()
-	hash, err := deps.passwords.Hash(ctx, "Agent@123456")
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now().UTC()
-	u := persistence.User{ID: "01a24e374de53c57003ba0d9", Email: "orphan@example.com", Name: "Orphan",
-		PasswordHash: hash, Role: persistence.RoleAgent, TenantID: "01a24e374cf13c57003bffff",
-		Active: true, CreatedAt: now, UpdatedAt: now}
-	if err := deps.dir.CreateUser(ctx, u); err != nil {
-		t.Fatal(err)
-	}
+	deps.storeUser(t, "01a24e374de53c57003ba0d9", "orphan@example.com", persistence.RoleAgent,
+		"01a24e374cf13c57003bffff", "Agent@123456")
 	if _, err := s.Login(ctx, "orphan@example.com", "Agent@123456"); !errors.Is(err, ErrTenantInactive) {
 		t.Fatalf("login: %v, want ErrTenantInactive", err)
 	}

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 
@@ -40,5 +41,17 @@ func TestPasswordWorkWaitsForASlot(t *testing.T) {
 	}
 	if len(pw.slots) != 0 {
 		t.Fatalf("%d slots still held after the checks", len(pw.slots))
+	}
+}
+
+// The slots count the process's CPUs, not its Ps: cmd/switchboard raises GOMAXPROCS above
+// the cores (spare Ps for threads blocked in fsync), and half of 4 Ps on a 2-core machine
+// was every core again.
+func TestPasswordSlotsIgnoreARaisedGOMAXPROCS(t *testing.T) {
+	want := passwordSlots()
+	prev := runtime.GOMAXPROCS(4 * runtime.GOMAXPROCS(0))
+	defer runtime.GOMAXPROCS(prev)
+	if got := passwordSlots(); got != want {
+		t.Fatalf("%d slots after GOMAXPROCS was raised, %d before", got, want)
 	}
 }

@@ -18,6 +18,7 @@ import (
 // testDeps are a real embedded store and the auth parts a Service is built from, so a test
 // can build several services over one store (nodes, or the operator's process).
 type testDeps struct {
+	store     *embedded.Store
 	dir       persistence.Directory
 	passwords *auth.Passwords
 	tokens    *auth.Tokens
@@ -40,7 +41,7 @@ func newTestDeps(t *testing.T) testDeps {
 		t.Fatal(err)
 	}
 	return testDeps{
-		dir: store.Directory(), passwords: passwords, vault: v,
+		store: store, dir: store.Directory(), passwords: passwords, vault: v,
 		tokens: auth.NewTokens([]byte("accounts-test-jwt-secret-0123456789abcdef"), "switchboard", time.Hour),
 	}
 }

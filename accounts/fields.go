@@ -11,8 +11,9 @@ import (
 const maxEmailBytes = 254
 
 // emailProblem says what keeps email (lower-cased, trimmed) from being a user's address, or
-// "". An address is ASCII with a domain of dotted host labels, as the Node.js platform's Zod
-// schema required: invisible or lookalike characters would make a second
+// "". An address is ASCII with a domain of dotted host labels, as Zod's email check holds
+// it (the Node.js platform validated its input with Zod): invisible or lookalike characters
+// would make a second
 // "demo@whatsapp-saas.com" that reads like the first in every list, and an address without a
 // real domain ("a@b", "a@[127.0.0.1]") reaches nobody. An internationalised domain is
 // written in its ASCII form (xn--…).

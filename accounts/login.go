@@ -24,23 +24,31 @@ func (s *Service) Login(ctx context.Context, email, password string) (Session, e
 	u, err := s.dir.UserByEmail(ctx, strings.ToLower(strings.TrimSpace(email)))
 	switch {
 	case errors.Is(err, persistence.ErrNotFound):
-		s.passwords.Check("", password)
+		if _, err := s.passwords.Check(ctx, "", password); err != nil {
+			return Session{}, fmt.Errorf("accounts: login: %w", err)
+		}
 		return Session{}, ErrBadCredentials
 	case err != nil:
 		return Session{}, fmt.Errorf("accounts: login: %w", err)
 	}
-	if !s.passwords.Check(u.PasswordHash, password) {
+	ok, err := s.passwords.Check(ctx, u.PasswordHash, password)
+	if err != nil {
+		return Session{}, fmt.Errorf("accounts: login: %w", err)
+	}
+	if !ok {
 		return Session{}, ErrBadCredentials
 	}
 	if !u.Active {
 		return Session{}, ErrUserDisabled
 	}
 	if u.TenantID != "" {
+		// A tenant gone from the directory is no more active than a deactivated one (as
+		// Authenticate decides for tokens); its not-found would answer the login 404.
 		t, err := s.dir.TenantByID(ctx, u.TenantID)
-		if err != nil {
+		if err != nil && !errors.Is(err, persistence.ErrNotFound) {
 			return Session{}, fmt.Errorf("accounts: login: tenant of user: %w", err)
 		}
-		if !t.Active {
+		if err != nil || !t.Active {
 			return Session{}, ErrTenantInactive
 		}
 	}

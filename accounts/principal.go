@@ -28,21 +28,29 @@ func (s *Service) Authenticate(ctx context.Context, token string) (auth.Principa
 	if err != nil {
 		return auth.Principal{}, err
 	}
-	if cached, ok := s.live.get(p.UserID, s.now()); ok {
-		if err := cached.check(p); err == nil || !cached.otherPassword(p) {
+	if e, ok := s.live.get(p.UserID, s.now()); ok {
+		if err := e.state.check(p); err == nil || !e.state.otherPassword(p) || p.IssuedAt.Before(e.at.Add(-issueSkew)) {
 			return p, err
 		}
 		// Issued under a password this node has not seen yet (reset by another process, or
-		// by another node): read the user again rather than refuse a fresh login's token for
-		// the rest of the cache's life.
+		// by another node) and not long before the read: read the user again rather than
+		// refuse a fresh login's token for the rest of the cache's life. A token issued well
+		// before the read is older than the password the read saw, and refused as it is:
+		// reading again for it gave a stolen token two directory reads per request.
 	}
+	readAt := s.now() // before the read: the state is at least this recent
 	st, err := s.liveState(ctx, p.UserID)
 	if err != nil {
 		return auth.Principal{}, err
 	}
-	s.live.put(p.UserID, st, s.now())
+	s.live.put(p.UserID, st, readAt)
 	return p, st.check(p)
 }
+
+// issueSkew is how far a token's issue time (whole seconds, from the clock of the node that
+// issued it) may trail the moment a read of its user began and the token still be newer
+// than what the read saw.
+const issueSkew = time.Minute
 
 // Forget drops the cached state of a user (after changing it on this node).
 func (s *Service) Forget(userID string) { s.live.drop(userID) }
@@ -110,7 +118,7 @@ func (s *Service) liveState(ctx context.Context, userID string) (liveState, erro
 
 type liveEntry struct {
 	state liveState
-	at    time.Time
+	at    time.Time // when the read of state began
 }
 
 // liveCache is bounded by the number of distinct users with valid tokens, which is the size
@@ -125,14 +133,14 @@ func newLiveCache(ttl time.Duration) *liveCache {
 	return &liveCache{ttl: ttl, m: map[string]liveEntry{}}
 }
 
-func (c *liveCache) get(id string, now time.Time) (liveState, bool) {
+func (c *liveCache) get(id string, now time.Time) (liveEntry, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[id]
 	if !ok || now.Sub(e.at) > c.ttl {
-		return liveState{}, false
+		return liveEntry{}, false
 	}
-	return e.state, true
+	return e, true
 }
 
 func (c *liveCache) put(id string, st liveState, now time.Time) {

@@ -75,7 +75,7 @@ func (s *Service) Seed(ctx context.Context) (SeedReport, error) {
 		if !errors.Is(err, persistence.ErrNotFound) {
 			return r, fmt.Errorf("accounts: seed %s: %w", su.email, err)
 		}
-		hash, err := s.passwords.Hash(su.password)
+		hash, err := s.passwords.Hash(ctx, su.password)
 		if err != nil {
 			return r, err
 		}
@@ -110,7 +110,11 @@ func (s *Service) PublishedPasswordsInUse(ctx context.Context) ([]string, error)
 			return nil, fmt.Errorf("accounts: seed user %s: %w", su.email, err)
 		}
 		// Inactive ones too: reactivated, they would bring the published password back.
-		if s.passwords.Check(u.PasswordHash, su.password) {
+		published, err := s.passwords.Check(ctx, u.PasswordHash, su.password)
+		if err != nil {
+			return nil, fmt.Errorf("accounts: seed user %s: %w", su.email, err)
+		}
+		if published {
 			inUse = append(inUse, su.email)
 		}
 	}

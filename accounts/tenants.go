@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/switchboard/switchboard/auth"
 	"github.com/switchboard/switchboard/persistence"
@@ -17,10 +16,8 @@ func (s *Service) CreateTenant(ctx context.Context, caller auth.Principal, name 
 	}
 	name = strings.TrimSpace(name)
 	var v ValidationError
-	if name == "" {
-		v.add("name", "is required")
-	} else if utf8.RuneCountInString(name) > 100 {
-		v.add("name", "must be at most 100 characters")
+	if p := nameProblem(name); p != "" {
+		v.add("name", p)
 	}
 	if err := v.orNil(); err != nil {
 		return persistence.Tenant{}, err

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/mail"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/switchboard/switchboard/auth"
 	"github.com/switchboard/switchboard/persistence"
@@ -64,7 +62,7 @@ func (s *Service) Register(ctx context.Context, caller auth.Principal, in Regist
 	} else if !errors.Is(err, persistence.ErrNotFound) {
 		return persistence.User{}, fmt.Errorf("accounts: register: %w", err)
 	}
-	hash, err := s.passwords.Hash(in.Password)
+	hash, err := s.passwords.Hash(ctx, in.Password)
 	if err != nil {
 		return persistence.User{}, err
 	}
@@ -86,18 +84,16 @@ func validateRegister(in RegisterInput) error {
 	var v ValidationError
 	if in.Email == "" {
 		v.add("email", "is required")
-	} else if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email || len(in.Email) > 254 {
-		v.add("email", "must be a valid email address")
+	} else if p := emailProblem(in.Email); p != "" {
+		v.add("email", p)
 	}
 	if in.Password == "" {
 		v.add("password", "is required")
 	} else if err := auth.ValidatePassword(in.Password); err != nil {
 		v.add("password", err.Error())
 	}
-	if in.Name == "" {
-		v.add("name", "is required")
-	} else if utf8.RuneCountInString(in.Name) > 100 {
-		v.add("name", "must be at most 100 characters")
+	if p := nameProblem(in.Name); p != "" {
+		v.add("name", p)
 	}
 	if !in.Role.Valid() {
 		v.add("role", "must be platform_admin, tenant_admin or agent")

@@ -12,11 +12,19 @@ func TestPasswords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := pw.Hash("Admin@123456")
+	ctx := t.Context()
+	check := func(hash, password string) bool {
+		ok, err := pw.Check(ctx, hash, password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	h, err := pw.Hash(ctx, "Admin@123456")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !pw.Check(h, "Admin@123456") || pw.Check(h, "admin@123456") || pw.Check("", "Admin@123456") {
+	if !check(h, "Admin@123456") || check(h, "admin@123456") || check("", "Admin@123456") {
 		t.Fatal("check mismatch")
 	}
 	if cost, _ := bcrypt.Cost([]byte(h)); cost != bcrypt.MinCost {
@@ -25,11 +33,11 @@ func TestPasswords(t *testing.T) {
 	// bcrypt reads 72 bytes: the longest password that can be set, followed by anything,
 	// must not log in.
 	long := strings.Repeat("a1", 36)
-	h, err = pw.Hash(long)
+	h, err = pw.Hash(ctx, long)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !pw.Check(h, long) || pw.Check(h, long+"anything") {
+	if !check(h, long) || check(h, long+"anything") {
 		t.Fatal("a 72-byte password with a suffix logged in")
 	}
 }
@@ -44,6 +52,9 @@ func TestValidatePassword(t *testing.T) {
 		{"onlyletters", false},
 		{"1234567890", false},
 		{string(make([]byte, 73)), false},
+		// Eight characters, not eight bytes: five letters of two bytes each were accepted.
+		{"ééééé1", false},
+		{"éééééé12", true},
 	}
 	for _, tc := range cases {
 		if err := ValidatePassword(tc.pw); (err == nil) != tc.ok {

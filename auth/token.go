@@ -51,7 +51,8 @@ func PasswordTag(hash string) string {
 // Issue returns a signed token for u and its expiry.
 func (t *Tokens) Issue(u persistence.User) (string, time.Time, error) {
 	now := t.now()
-	exp := now.Add(t.ttl)
+	// Whole seconds, as the token's exp counts them: the expiry reported is the token's own.
+	exp := now.Add(t.ttl).Truncate(time.Second)
 	c := claims{
 		Role: u.Role, TenantID: u.TenantID, PasswordTag: PasswordTag(u.PasswordHash),
 		RegisteredClaims: jwt.RegisteredClaims{

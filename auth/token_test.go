@@ -156,3 +156,27 @@ func otherSignature(s string) string {
 	}
 	return s[:i] + string(c) + s[i+1:]
 }
+
+// The expiry Issue reports (the login's expiresAt) is the token's own: it was now + ttl to
+// the nanosecond while the token's exp counts whole seconds, so a client trusting expiresAt
+// used the token for up to a second after it had expired.
+func TestIssuedExpiryIsTheTokens(t *testing.T) {
+	tok := NewTokens(key, "switchboard", time.Hour)
+	now := time.Date(2026, 12, 7, 1, 56, 25, 132024017, time.UTC)
+	tok.now = func() time.Time { return now }
+	s, exp, err := tok.Issue(agent())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c claims
+	if _, _, err := jwt.NewParser().ParseUnverified(s, &c); err != nil {
+		t.Fatal(err)
+	}
+	if !exp.Equal(c.ExpiresAt.Time) {
+		t.Fatalf("Issue reports expiry %v, the token's exp is %v", exp, c.ExpiresAt.Time)
+	}
+	tok.now = func() time.Time { return exp }
+	if _, err := tok.Verify(s); !errors.Is(err, ErrTokenExpired) {
+		t.Fatalf("at the reported expiry: %v, want ErrTokenExpired", err)
+	}
+}

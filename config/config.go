@@ -42,7 +42,7 @@ type Config struct {
 	RedisURL        string `env:"REDIS_URL" default:"" group:"Storage" doc:"Redis URL for rate limits shared across nodes; unset keeps them in this node's memory. Not used for cluster membership yet: a node is always a single-member cluster."`
 
 	JWTSecret        string   `env:"JWT_SECRET" default:"" secret:"true" group:"Security" doc:"HS256 signing key for API tokens, at least 32 characters."`
-	JWTExpiresIn     Duration `env:"JWT_EXPIRES_IN" default:"7d" group:"Security" doc:"Lifetime of an API token (e.g. 7d, 12h, 30m)."`
+	JWTExpiresIn     Duration `env:"JWT_EXPIRES_IN" default:"7d" group:"Security" doc:"Lifetime of an API token (e.g. 7d, 12h, 30m; also as the Node.js platform took it: 1w, 7 days, 12 hours), 1m..90d."`
 	JWTIssuer        string   `env:"JWT_ISSUER" default:"switchboard" group:"Security" doc:"Issuer (iss) written into and required of every token."`
 	BcryptCost       int      `env:"BCRYPT_COST" default:"12" group:"Security" doc:"bcrypt cost of password hashes (10..16)."`
 	EncryptionKey    string   `env:"ENCRYPTION_KEY" default:"" secret:"true" group:"Security" doc:"64 hex characters (32 bytes): AES-256-GCM key sealing tenants' access tokens."`

@@ -107,6 +107,9 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"log level", "LOG_LEVEL", "loud", "LOG_LEVEL:"},
 		{"bcrypt", "BCRYPT_COST", "4", "BCRYPT_COST: 4 is outside 10..16"},
 		{"previous keys", "ENCRYPTION_PREVIOUS_KEYS", "k0:zz", "ENCRYPTION_PREVIOUS_KEYS:"},
+		// A second key under one id replaced the first: what it sealed no longer opened.
+		{"previous key id given twice", "ENCRYPTION_PREVIOUS_KEYS",
+			"k0:" + strings.Repeat("11", 32) + ",k0:" + strings.Repeat("22", 32), "ENCRYPTION_PREVIOUS_KEYS:"},
 		{"conns per ip", "MAX_CONNS_PER_IP", "lots", `MAX_CONNS_PER_IP: "lots" is not auto or a number`},
 		{"conns per ip above the server's", "MAX_CONNS_PER_IP", "16001", "MAX_CONNS_PER_IP:"},
 	}

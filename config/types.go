@@ -2,42 +2,11 @@ package config
 
 import (
 	"fmt"
-	"math"
 	"net"
 	"strconv"
 	"strings"
 	"time"
 )
-
-// Duration is a time.Duration that also accepts days ("7d"), as JWT_EXPIRES_IN did on the
-// Node.js platform.
-type Duration time.Duration
-
-// maxDays is the most days a time.Duration holds (about 292 years): more would wrap around
-// to a negative or an arbitrary positive duration.
-const maxDays = int(math.MaxInt64 / int64(24*time.Hour))
-
-// UnmarshalText parses "7d", "12h", "90m", "1h30m".
-func (d *Duration) UnmarshalText(b []byte) error {
-	s := strings.TrimSpace(string(b))
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(days)
-		if err != nil || n < 0 || n > maxDays {
-			return fmt.Errorf("%q is not a number of days (0..%d)", s, maxDays)
-		}
-		*d = Duration(time.Duration(n) * 24 * time.Hour)
-		return nil
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return fmt.Errorf("%q is not a duration like 7d, 12h or 30m", s)
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// Std returns the time.Duration.
-func (d Duration) Std() time.Duration { return time.Duration(d) }
 
 // ByteSize is a size in bytes written as 512KiB, 1MiB, 3MB or a plain number.
 type ByteSize int

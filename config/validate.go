@@ -119,12 +119,16 @@ func (c *Config) validate() []string {
 	if c.EncryptionKeyID == "" || strings.ContainsAny(c.EncryptionKeyID, ":, ") {
 		bad("ENCRYPTION_KEY_ID", "must be a non-empty id without ':', ',' or spaces")
 	}
+	// Each id names one key: a second key under an id would replace the first, and what the
+	// first sealed would no longer open.
+	previousIDs := map[string]bool{}
 	for _, pair := range c.EncryptionOldKey {
 		id, key, ok := strings.Cut(pair, ":")
-		if !ok || id == "" || !isKeyHex(key) || id == c.EncryptionKeyID {
-			bad("ENCRYPTION_PREVIOUS_KEYS", "each entry must be id:64hex with an id other than ENCRYPTION_KEY_ID")
+		if !ok || id == "" || !isKeyHex(key) || id == c.EncryptionKeyID || previousIDs[id] {
+			bad("ENCRYPTION_PREVIOUS_KEYS", "each entry must be id:64hex with an id of its own, other than ENCRYPTION_KEY_ID")
 			break
 		}
+		previousIDs[id] = true
 	}
 	for _, s := range c.WhatsAppAppSecret {
 		if len(s) < 16 {

@@ -43,7 +43,16 @@ func New(currentID, currentKeyHex string, previous []string) (*Vault, error) {
 	return v, nil
 }
 
+// add refuses an empty id and one already given: a second key under an id replaced the
+// first, so every secret sealed under the first stopped opening (or, named like the current
+// key, new secrets were sealed under the old key while labelled with the new id).
 func (v *Vault) add(id, keyHex string) error {
+	if id == "" {
+		return errors.New("vault: a key id must not be empty")
+	}
+	if _, dup := v.aeads[id]; dup {
+		return fmt.Errorf("vault: key id %q is given twice", id)
+	}
 	key, err := hex.DecodeString(keyHex)
 	if err != nil || len(key) != 32 {
 		return fmt.Errorf("vault: key %q must be 64 hex characters", id)

@@ -41,3 +41,26 @@ func TestSealOpenRotate(t *testing.T) {
 		t.Fatal("tampered ciphertext opened")
 	}
 }
+
+// A key id names one key: a second key under the same id replaced the first in the map, so
+// every secret sealed under the first stopped opening, with nothing at start-up saying why.
+func TestNewRefusesAKeyIDGivenTwice(t *testing.T) {
+	k1, k2, k3 := strings.Repeat("11", 32), strings.Repeat("22", 32), strings.Repeat("33", 32)
+	cases := []struct {
+		name     string
+		current  string
+		previous []string
+	}{
+		{"previous named like the current", "k1", []string{"k1:" + k2}},
+		{"two previous with one id", "k3", []string{"k1:" + k1, "k1:" + k2}},
+		{"empty previous id", "k3", []string{":" + k1}},
+		{"empty current id", "", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := New(tc.current, k3, tc.previous); err == nil {
+				t.Fatal("accepted")
+			}
+		})
+	}
+}

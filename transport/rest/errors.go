@@ -43,6 +43,10 @@ func (s *Server) fail(ctx *fasthttp.RequestCtx, err error) {
 		err = httpx.NewError(http.StatusUnauthorized, httpx.CodeTokenExpired, "The token has expired; log in again")
 	case errors.Is(err, auth.ErrTokenInvalid):
 		err = httpx.NewError(http.StatusUnauthorized, httpx.CodeTokenInvalid, "The token is invalid")
+	case errors.Is(err, auth.ErrBusy):
+		e := httpx.NewError(http.StatusServiceUnavailable, httpx.CodeUnavailable, "Too many passwords are being checked; retry shortly")
+		e.RetryAfterSeconds = 1
+		err = e
 	case errors.Is(err, actors.ErrNotFound):
 		err = httpx.NotFound("Conversation")
 	case errors.Is(err, actors.ErrInvalid):

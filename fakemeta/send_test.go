@@ -250,6 +250,8 @@ func TestTemplateChecks(t *testing.T) {
 		{"NAMED: names missing", tpl("black_friday_promo", "pt_BR", image, graph.BodyComponent(graph.TextParam("Ana"), graph.TextParam("40%"))), 132000},
 		{"media header sent as text", tpl("black_friday_promo", "pt_BR", graph.HeaderComponent(graph.TextParam("x")),
 			graph.BodyComponent(graph.NamedTextParam("first_name", "Ana"), graph.NamedTextParam("discount", "40%"))), 132012},
+		{"header parameters for a template without a header", tpl("login_code", "pt_BR", header, graph.BodyComponent(graph.TextParam("482913")),
+			graph.ButtonComponent("url", 0, graph.TextParam("482913"))), 132000},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -267,6 +269,7 @@ func TestTemplateChecks(t *testing.T) {
 		{6, "button at index 0: number of localizable_params (0) does not match the expected number of params (1)"},
 		{11, `body: parameter names ("nome", "desconto") are not in the template, which expects ("first_name", "discount")`},
 		{13, `body: parameter names ("", "") are not in the template, which expects ("first_name", "discount")`},
+		{15, "header: number of localizable_params (1) does not match the expected number of params (0)"},
 	} {
 		if e := asAPIError(t, cases[want.i].err); e.Details != want.details {
 			t.Errorf("%s: details %q, want %q", cases[want.i].name, e.Details, want.details)

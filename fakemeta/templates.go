@@ -55,12 +55,15 @@ func checkTemplate(def graph.MessageTemplate, found bool, t *graph.TemplateObjec
 		}
 	}
 	named := def.ParameterFormat == graph.ParameterFormatNamed
+	var hasHeader, hasBody bool
 	for _, block := range def.Components {
 		var e *graph.APIError
 		switch block.Type {
 		case "HEADER":
+			hasHeader = true
 			e = checkHeader(block, header, named)
 		case "BODY":
+			hasBody = true
 			e = checkParams("body", placeholders(block.Text), body, named)
 		case "BUTTONS":
 			e = checkButtons(block.Buttons, buttons)
@@ -68,6 +71,14 @@ func checkTemplate(def graph.MessageTemplate, found bool, t *graph.TemplateObjec
 		if e != nil {
 			return e
 		}
+	}
+	// Parameters for a block the template does not have are a count mismatch too: the
+	// template expects none there (an authentication template sent with a header).
+	switch {
+	case !hasHeader && len(header) > 0:
+		return paramCount("header", len(header), 0)
+	case !hasBody && len(body) > 0:
+		return paramCount("body", len(body), 0)
 	}
 	return nil
 }

@@ -21,6 +21,9 @@ type sendProbe struct {
 	Status          string                 `json:"status"`
 	MessageID       string                 `json:"message_id"`
 	TypingIndicator *graph.TypingIndicator `json:"typing_indicator"`
+	// Location and Contacts are the message kinds graph does not model (validate_cards.go).
+	Location *locationProbe `json:"location"`
+	Contacts []contactProbe `json:"contacts"`
 }
 
 // messages is POST /{version}/{phone_number_id}/messages. Checks run in Meta's order:
@@ -67,7 +70,7 @@ func (s *Server) messages(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	req := &p.SendRequest
-	if e := validateSend(req); e != nil {
+	if e := validateSend(&p); e != nil {
 		s.reject(ctx, n, e)
 		return
 	}

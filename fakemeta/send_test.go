@@ -112,6 +112,12 @@ func TestValidationErrors(t *testing.T) {
 		{"reaction without message", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"reaction","reaction":{"emoji":"👍"}}`, "reaction['message_id'] is required", 100},
 		{"empty context", `{"messaging_product":"whatsapp","to":"+5511987654321","context":{},"type":"text","text":{"body":"hi"}}`, "context['message_id'] is required", 100},
 		{"callback data too long", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"text","text":{"body":"hi"},"biz_opaque_callback_data":"` + strings.Repeat("x", 513) + `"}`, "biz_opaque_callback_data must be at most 512", 100},
+		{"recipient that is no BSUID", `{"messaging_product":"whatsapp","recipient":"+5511987654321","type":"text","text":{"body":"hi"}}`, "Param recipient must be a business-scoped user ID", 100},
+		{"location without its object", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"location"}`, "The parameter location is required.", 100},
+		{"location without longitude", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"location","location":{"latitude":-23.56}}`, "location['longitude'] is required", 100},
+		{"location latitude out of range", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"location","location":{"latitude":123,"longitude":-46.6}}`, "location['latitude'] must be between -90 and 90", 100},
+		{"contacts without contacts", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"contacts"}`, "The parameter contacts is required.", 100},
+		{"contact without formatted name", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"contacts","contacts":[{"name":{"first_name":"Ana"}}]}`, "contacts[0]['name']['formatted_name'] is required", 100},
 		{"not JSON", `{"messaging_product":`, "not valid JSON", 100},
 		{"mark read of a non-wamid", `{"messaging_product":"whatsapp","status":"read","message_id":"12345"}`, "Invalid message_id", 131009},
 		{"mark read of a wamid never issued", `{"messaging_product":"whatsapp","status":"read","message_id":"wamid.not-a-message-anyone-sent"}`, "no such message", 131009},
@@ -133,6 +139,22 @@ func TestValidationErrors(t *testing.T) {
 	}
 	if st := s.Stats().Numbers[pnA]; st.Accepted != 0 || st.Errors[100] != int64(len(cases)-5) || st.Errors[131009] != 3 || st.Errors[132018] != 2 {
 		t.Fatalf("%+v", st)
+	}
+}
+
+// Location and contact cards with what Meta requires are accepted, a BSUID recipient too.
+func TestLocationContactsAndBSUIDAccepted(t *testing.T) {
+	s := startFake(t, Config{IgnoreWindow: true})
+	url := s.URL() + "/v24.0/" + pnA + "/messages"
+	for _, body := range []string{
+		`{"messaging_product":"whatsapp","to":"+5511987654321","type":"location","location":{"latitude":-23.561684,"longitude":-46.655981,"name":"Av. Paulista 1578"}}`,
+		`{"messaging_product":"whatsapp","to":"+5511987654321","type":"location","location":{"latitude":0,"longitude":0}}`,
+		`{"messaging_product":"whatsapp","to":"+5511987654321","type":"contacts","contacts":[{"name":{"formatted_name":"Ana Souza","first_name":"Ana"},"phones":[{"phone":"+5511987654321","type":"CELL"}]}]}`,
+		`{"messaging_product":"whatsapp","recipient":"US.13491208655302741918","type":"text","text":{"body":"hi"}}`,
+	} {
+		if status, resp := raw(t, "POST", url, tokenA, []byte(body)); status != 200 {
+			t.Errorf("%s: HTTP %d %s", body, status, resp)
+		}
 	}
 }
 

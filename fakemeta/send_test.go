@@ -109,6 +109,10 @@ func TestValidationErrors(t *testing.T) {
 		{"header image by id and link", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"button","header":{"type":"image","image":{"id":"1","link":"https://example.com/a.jpg"}},"body":{"text":"?"},"action":{"buttons":[{"type":"reply","reply":{"id":"x","title":"A"}}]}}}`, "interactive['header']['image'] must contain only one of id or link", 100},
 		{"footer without text", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"button","body":{"text":"?"},"footer":{"text":""},"action":{"buttons":[{"type":"reply","reply":{"id":"x","title":"A"}}]}}}`, "interactive['footer']['text'] is required", 100},
 		{"unknown interactive type", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"carousel3d","body":{"text":"?"},"action":{}}}`, `got "carousel3d"`, 100},
+		{"cta_url without body", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"cta_url","action":{"name":"cta_url","parameters":{"display_text":"Ver","url":"https://example.com"}}}}`, "interactive['body']['text'] is required", 100},
+		{"cta_url without its url", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"cta_url","body":{"text":"?"},"action":{"name":"cta_url","parameters":{"display_text":"Ver"}}}}`, "interactive['action']['parameters']['url'] is required", 100},
+		{"flow without its action name", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"flow","body":{"text":"?"},"action":{"parameters":{"flow_message_version":"3","flow_id":"1","flow_cta":"Go"}}}}`, "interactive['action']['name'] is required", 100},
+		{"location request named otherwise", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"location_request_message","body":{"text":"?"},"action":{"name":"send_address"}}}`, `Param interactive['action']['name'] must be send_location - got "send_address".`, 100},
 		{"reaction without message", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"reaction","reaction":{"emoji":"👍"}}`, "reaction['message_id'] is required", 100},
 		{"empty context", `{"messaging_product":"whatsapp","to":"+5511987654321","context":{},"type":"text","text":{"body":"hi"}}`, "context['message_id'] is required", 100},
 		{"callback data too long", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"text","text":{"body":"hi"},"biz_opaque_callback_data":"` + strings.Repeat("x", 513) + `"}`, "biz_opaque_callback_data must be at most 512", 100},
@@ -142,7 +146,8 @@ func TestValidationErrors(t *testing.T) {
 	}
 }
 
-// Location and contact cards with what Meta requires are accepted, a BSUID recipient too.
+// Location and contact cards, and interactive kinds the engine does not send, with what
+// Meta requires are accepted, a BSUID recipient too.
 func TestLocationContactsAndBSUIDAccepted(t *testing.T) {
 	s := startFake(t, Config{IgnoreWindow: true})
 	url := s.URL() + "/v24.0/" + pnA + "/messages"
@@ -151,6 +156,9 @@ func TestLocationContactsAndBSUIDAccepted(t *testing.T) {
 		`{"messaging_product":"whatsapp","to":"+5511987654321","type":"location","location":{"latitude":0,"longitude":0}}`,
 		`{"messaging_product":"whatsapp","to":"+5511987654321","type":"contacts","contacts":[{"name":{"formatted_name":"Ana Souza","first_name":"Ana"},"phones":[{"phone":"+5511987654321","type":"CELL"}]}]}`,
 		`{"messaging_product":"whatsapp","recipient":"US.13491208655302741918","type":"text","text":{"body":"hi"}}`,
+		`{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"cta_url","body":{"text":"Veja"},"action":{"name":"cta_url","parameters":{"display_text":"Ver","url":"https://example.com"}}}}`,
+		`{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"location_request_message","body":{"text":"Onde?"},"action":{"name":"send_location"}}}`,
+		`{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"product","action":{"catalog_id":"1","product_retailer_id":"sku"}}}`,
 	} {
 		if status, resp := raw(t, "POST", url, tokenA, []byte(body)); status != 200 {
 			t.Errorf("%s: HTTP %d %s", body, status, resp)

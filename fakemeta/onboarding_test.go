@@ -220,6 +220,51 @@ func TestTemplatesPaging(t *testing.T) {
 	}
 }
 
+// Paging back with the before cursor gives what precedes the cursor's page, never the
+// page itself: following previous retraces the pages, a before cursor with a larger limit
+// stops at the cursor, and before the first page there is nothing.
+func TestTemplatesPagingBackwards(t *testing.T) {
+	s := startFake(t, Config{})
+	for i := range 7 {
+		s.AddTemplate(wabaA, fmt.Sprintf("tpl_%02d", i), "pt_BR", graph.TemplateApproved, graph.CategoryUtility, nil)
+	}
+	list := func(url string) graph.TemplatesPage {
+		t.Helper()
+		status, body := raw(t, "GET", url, tokenA, nil)
+		var p graph.TemplatesPage
+		if err := json.Unmarshal(body, &p); err != nil || status != 200 {
+			t.Fatalf("%d %s", status, body)
+		}
+		return p
+	}
+	names := func(p graph.TemplatesPage) string {
+		var out []string
+		for _, tpl := range p.Data {
+			out = append(out, tpl.Name)
+		}
+		return strings.Join(out, ",")
+	}
+	base := s.URL() + "/v24.0/" + wabaA + "/message_templates?"
+	first := list(base + "limit=3")
+	second := list(first.Paging.Next)
+	last := list(second.Paging.Next)
+	if names(last) != "tpl_06" || last.Paging.Previous == "" {
+		t.Fatalf("last page %s %+v", names(last), last.Paging)
+	}
+	if back := list(last.Paging.Previous); names(back) != names(second) {
+		t.Fatalf("previous of the last page: %s, want %s", names(back), names(second))
+	}
+	if back := list(second.Paging.Previous); names(back) != names(first) || back.Paging.Previous != "" {
+		t.Fatalf("previous of the second page: %s %+v, want %s", names(back), back.Paging, names(first))
+	}
+	if wider := list(base + "limit=5&before=" + second.Paging.Cursors.Before); names(wider) != "tpl_00,tpl_01,tpl_02" {
+		t.Fatalf("before the second page with limit 5: %s", names(wider))
+	}
+	if none := list(base + "limit=3&before=" + first.Paging.Cursors.Before); len(none.Data) != 0 || none.Paging.Next != "" {
+		t.Fatalf("before the first page: %s %+v", names(none), none.Paging)
+	}
+}
+
 func TestStatsAndControlEndpoints(t *testing.T) {
 	sk := startSink(t)
 	s := startFake(t, Config{CallbackURL: sk.url, Throughput: 2, IgnoreWindow: true})

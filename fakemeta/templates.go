@@ -190,21 +190,23 @@ func (s *Server) messageTemplates(ctx *fasthttp.RequestCtx) {
 		}
 		limit = min(n, maxTemplatePage)
 	}
-	offset := 0
+	// The page is all[offset:end]: after a cursor, up to limit items from it; before one,
+	// up to limit items that precede it — never the cursor's own item or any after it.
+	offset, end := 0, limit
 	if after := q.Peek("after"); len(after) > 0 {
 		n, ok := decodeCursor(string(after))
 		if !ok {
 			writeError(ctx, invalidParam("Param after is not a valid cursor."))
 			return
 		}
-		offset = n
+		offset, end = n, n+limit
 	} else if before := q.Peek("before"); len(before) > 0 {
 		n, ok := decodeCursor(string(before))
 		if !ok {
 			writeError(ctx, invalidParam("Param before is not a valid cursor."))
 			return
 		}
-		offset = max(0, n-limit)
+		offset, end = max(0, n-limit), n
 	}
 
 	all := s.templatesOf(wabaID, func(t graph.MessageTemplate) bool {
@@ -213,14 +215,14 @@ func (s *Server) messageTemplates(ctx *fasthttp.RequestCtx) {
 			(len(q.Peek("name")) == 0 || strings.Contains(t.Name, string(q.Peek("name"))))
 	})
 	page := graph.TemplatesPage{Data: []graph.MessageTemplate{}}
-	if offset < len(all) {
-		page.Data = all[offset:min(offset+limit, len(all))]
+	if offset < min(end, len(all)) {
+		page.Data = all[offset:min(end, len(all))]
 	}
 	if len(page.Data) > 0 {
 		page.Paging.Cursors = graph.Cursors{Before: encodeCursor(offset), After: encodeCursor(offset + len(page.Data))}
 	}
 	self := "http://" + string(ctx.Host()) + string(ctx.Path())
-	if offset+len(page.Data) < len(all) {
+	if len(page.Data) > 0 && offset+len(page.Data) < len(all) {
 		page.Paging.Next = pageURL(self, q, "after", page.Paging.Cursors.After, limit)
 	}
 	if offset > 0 && len(page.Data) > 0 {

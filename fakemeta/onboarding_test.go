@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	json "github.com/goccy/go-json"
 
@@ -61,6 +62,30 @@ func TestCodeExchangeAndDebugToken(t *testing.T) {
 	}
 	if _, err := c.DebugToken(bg(), "1432009877312456|wrong", tokenB); asAPIError(t, err).Code != 190 {
 		t.Fatalf("wrong app token: %v", err)
+	}
+}
+
+// An Embedded Signup code lives CodeTTL from its issue (Meta: 30 seconds); an expired one
+// fails the exchange and cannot be exchanged later either.
+func TestCodeExpires(t *testing.T) {
+	if DefaultConfig().CodeTTL != 30*time.Second {
+		t.Fatalf("DefaultConfig's code TTL %v, want Meta's 30 s", DefaultConfig().CodeTTL)
+	}
+	clock := newFakeClock()
+	s := startFake(t, Config{AppID: "1432009877312456", CodeTTL: 30 * time.Second, Clock: clock.Now})
+	c := clientFor(t, s)
+	s.AddCode("AQD-fresh", "EAA-fresh")
+	s.AddCode("AQD-stale", "EAA-stale")
+	clock.Advance(29 * time.Second)
+	if tok, err := c.ExchangeCode(bg(), "1432009877312456", secret, "AQD-fresh"); err != nil || tok.AccessToken != "EAA-fresh" {
+		t.Fatalf("within the TTL: %+v %v", tok, err)
+	}
+	clock.Advance(time.Second)
+	for range 2 {
+		_, err := c.ExchangeCode(bg(), "1432009877312456", secret, "AQD-stale")
+		if e := asAPIError(t, err); e.Code != 100 || e.Message != "This authorization code has expired." {
+			t.Fatalf("after the TTL: %+v", e)
+		}
 	}
 }
 

@@ -142,7 +142,9 @@ func TestPhoneNumberAndHealth(t *testing.T) {
 		t.Fatalf("%d %s", status, body)
 	}
 	status, body = raw(t, "GET", s.URL()+"/v24.0/"+pnA+"?fields=favourite_colour", tokenA, nil)
-	if e := apiErr(t, status, body); e.Code != 100 {
+	// Graph's own wording in message, with no WhatsApp error_data.
+	if e := apiErr(t, status, body); e.Code != 100 || e.Details != "" ||
+		e.Message != "(#100) Tried accessing nonexisting field (favourite_colour) on node type (WhatsAppBusinessPhoneNumber)" {
 		t.Fatalf("%+v", e)
 	}
 

@@ -27,7 +27,8 @@ type sendProbe struct {
 }
 
 // messages is POST /{version}/{phone_number_id}/messages. Checks run in Meta's order:
-// token, number, registration, body, template, then the limits — and only a send that
+// token, number, registration, body (a recipient that is the number itself: 131021),
+// template, then the limits — and only a send that
 // passes them all is accepted, logged and given status webhooks.
 func (s *Server) messages(ctx *fasthttp.RequestCtx) {
 	id := pathID(ctx)
@@ -72,6 +73,10 @@ func (s *Server) messages(ctx *fasthttp.RequestCtx) {
 	req := &p.SendRequest
 	if e := validateSend(&p); e != nil {
 		s.reject(ctx, n, e)
+		return
+	}
+	if _, waID, _ := recipientOf(req, n.display); waID == n.display {
+		s.reject(ctx, n, apiError(131021, ""))
 		return
 	}
 	var category string

@@ -166,6 +166,24 @@ func TestLocationContactsAndBSUIDAccepted(t *testing.T) {
 	}
 }
 
+// A send to the business number itself is refused with 131021, however to is written.
+func TestRecipientCannotBeSender(t *testing.T) {
+	s := startFake(t, Config{IgnoreWindow: true})
+	c := clientFor(t, s)
+	for _, to := range []string{"+" + displayA, "+1 555-012-3456", "5550123456"} {
+		_, err := c.SendMessage(bg(), tokenA, pnA, text(to, "hi"))
+		if e := asAPIError(t, err); e.Code != 131021 || e.HTTPStatus != 400 || e.Details != "Sender and recipient phone number is the same." {
+			t.Fatalf("to %s: %+v", to, e)
+		}
+	}
+	if st := s.Stats().Numbers[pnA]; st.Accepted != 0 || st.Errors[131021] != 3 {
+		t.Fatalf("%+v", st)
+	}
+	if code := sendTo(t, c, "+"+displayB); code != 0 {
+		t.Fatalf("to another business's number: %d", code)
+	}
+}
+
 func interactiveButtons(titles string) string {
 	var b strings.Builder
 	for i, title := range strings.Split(titles, ",") {

@@ -48,6 +48,10 @@ type Config struct {
 	// Codes maps Embedded Signup codes to the business tokens they exchange for (single
 	// use, like Meta's). AddCode adds more.
 	Codes map[string]string
+	// CodeTTL is how long a code can be exchanged after it is added (New for Codes,
+	// AddCode): Meta's live 30 seconds (WHATSAPP.md §4.2), so a backend that exchanges late
+	// fails here as there. 0 never expires them (a demo's codes wait for a person).
+	CodeTTL time.Duration
 	// MaxSentLog bounds each number's log of accepted messages (oldest dropped); 0 keeps all.
 	MaxSentLog int
 	// MaxKeptMedia bounds the bytes of uploads kept for download (0: DefaultMaxKeptMedia).
@@ -97,20 +101,22 @@ type WebhookConfig struct {
 
 // Meta's documented numbers (WHATSAPP.md §3).
 const (
-	DefaultThroughput = 80              // messages per second per number
-	DefaultPairEvery  = 6 * time.Second // one message per 6 s to the same user…
-	DefaultPairBurst  = 45              // …with bursts of up to 45
+	DefaultThroughput = 80               // messages per second per number
+	DefaultPairEvery  = 6 * time.Second  // one message per 6 s to the same user…
+	DefaultPairBurst  = 45               // …with bursts of up to 45
+	DefaultCodeTTL    = 30 * time.Second // an Embedded Signup code's life
 	defaultAppID      = "1432009877312456"
 	defaultAppName    = "Switchboard fakemeta"
 )
 
 // DefaultConfig is Meta as documented: 80 mps per number, the pair limit, the 24-hour
-// window, and statuses arriving over a fraction of a second.
+// window, 30-second signup codes, and statuses arriving over a fraction of a second.
 func DefaultConfig() Config {
 	return Config{
 		Throughput: DefaultThroughput,
 		PairEvery:  DefaultPairEvery,
 		PairBurst:  DefaultPairBurst,
+		CodeTTL:    DefaultCodeTTL,
 		Statuses: StatusConfig{
 			SentDelay:      50 * time.Millisecond,
 			DeliveredDelay: 150 * time.Millisecond,

@@ -34,7 +34,8 @@ func (s *Server) node(ctx *fasthttp.RequestCtx) {
 	}
 	view, err := only(s.numberView(id), fields)
 	if err != nil {
-		writeError(ctx, invalidParam("%v", err))
+		// A Graph field error, not a WhatsApp one: Meta says it in message, without error_data.
+		writeError(ctx, plainError(400, 100, 0, err.Error()))
 		return
 	}
 	writeJSON(ctx, 200, view)

@@ -10,8 +10,9 @@ import (
 )
 
 // accessToken is GET /oauth/access_token: an Embedded Signup code for its business token.
-// Like Meta: codes work once, the app id and secret must match, and a redirect_uri makes
-// the exchange fail (codes from the JS SDK popup were issued without one).
+// Like Meta: codes work once and only within Config.CodeTTL, the app id and secret must
+// match, and a redirect_uri makes the exchange fail (codes from the JS SDK popup were issued
+// without one).
 func (s *Server) accessToken(ctx *fasthttp.RequestCtx) {
 	q := ctx.QueryArgs()
 	code := string(q.Peek("code"))
@@ -30,9 +31,11 @@ func (s *Server) accessToken(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	s.mu.Lock()
-	tok, ok := s.codes[code]
+	c, ok := s.codes[code]
 	used := s.used[code]
-	if ok {
+	// An expired code stays expired: it is kept, so asking again is answered the same.
+	expired := ok && s.cfg.CodeTTL > 0 && s.now().Sub(c.issuedAt) >= s.cfg.CodeTTL
+	if ok && !expired {
 		delete(s.codes, code)
 		s.used[code] = true
 	}
@@ -42,8 +45,10 @@ func (s *Server) accessToken(ctx *fasthttp.RequestCtx) {
 		writeError(ctx, plainError(400, 100, 36009, "This authorization code has been used."))
 	case !ok:
 		writeError(ctx, plainError(400, 100, 36007, "Invalid verification code format."))
+	case expired:
+		writeError(ctx, plainError(400, 100, 0, "This authorization code has expired."))
 	default:
-		writeJSON(ctx, 200, graph.AccessToken{AccessToken: tok, TokenType: "bearer"})
+		writeJSON(ctx, 200, graph.AccessToken{AccessToken: c.token, TokenType: "bearer"})
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	json "github.com/goccy/go-json"
 
@@ -64,6 +65,30 @@ func TestCodeExchangeAndDebugToken(t *testing.T) {
 	}
 }
 
+// An Embedded Signup code lives CodeTTL from its issue (Meta: 30 seconds); an expired one
+// fails the exchange and cannot be exchanged later either.
+func TestCodeExpires(t *testing.T) {
+	if DefaultConfig().CodeTTL != 30*time.Second {
+		t.Fatalf("DefaultConfig's code TTL %v, want Meta's 30 s", DefaultConfig().CodeTTL)
+	}
+	clock := newFakeClock()
+	s := startFake(t, Config{AppID: "1432009877312456", CodeTTL: 30 * time.Second, Clock: clock.Now})
+	c := clientFor(t, s)
+	s.AddCode("AQD-fresh", "EAA-fresh")
+	s.AddCode("AQD-stale", "EAA-stale")
+	clock.Advance(29 * time.Second)
+	if tok, err := c.ExchangeCode(bg(), "1432009877312456", secret, "AQD-fresh"); err != nil || tok.AccessToken != "EAA-fresh" {
+		t.Fatalf("within the TTL: %+v %v", tok, err)
+	}
+	clock.Advance(time.Second)
+	for range 2 {
+		_, err := c.ExchangeCode(bg(), "1432009877312456", secret, "AQD-stale")
+		if e := asAPIError(t, err); e.Code != 100 || e.Message != "This authorization code has expired." {
+			t.Fatalf("after the TTL: %+v", e)
+		}
+	}
+}
+
 func TestSubscribeAndRegister(t *testing.T) {
 	s := startFake(t, Config{})
 	c := clientFor(t, s)
@@ -117,7 +142,9 @@ func TestPhoneNumberAndHealth(t *testing.T) {
 		t.Fatalf("%d %s", status, body)
 	}
 	status, body = raw(t, "GET", s.URL()+"/v24.0/"+pnA+"?fields=favourite_colour", tokenA, nil)
-	if e := apiErr(t, status, body); e.Code != 100 {
+	// Graph's own wording in message, with no WhatsApp error_data.
+	if e := apiErr(t, status, body); e.Code != 100 || e.Details != "" ||
+		e.Message != "(#100) Tried accessing nonexisting field (favourite_colour) on node type (WhatsAppBusinessPhoneNumber)" {
 		t.Fatalf("%+v", e)
 	}
 
@@ -217,6 +244,51 @@ func TestTemplatesPaging(t *testing.T) {
 	}
 	if _, err := c.ListTemplates(bg(), tokenB, wabaA, ""); asAPIError(t, err).Subcode != 33 {
 		t.Fatalf("another tenant's templates: %v", err)
+	}
+}
+
+// Paging back with the before cursor gives what precedes the cursor's page, never the
+// page itself: following previous retraces the pages, a before cursor with a larger limit
+// stops at the cursor, and before the first page there is nothing.
+func TestTemplatesPagingBackwards(t *testing.T) {
+	s := startFake(t, Config{})
+	for i := range 7 {
+		s.AddTemplate(wabaA, fmt.Sprintf("tpl_%02d", i), "pt_BR", graph.TemplateApproved, graph.CategoryUtility, nil)
+	}
+	list := func(url string) graph.TemplatesPage {
+		t.Helper()
+		status, body := raw(t, "GET", url, tokenA, nil)
+		var p graph.TemplatesPage
+		if err := json.Unmarshal(body, &p); err != nil || status != 200 {
+			t.Fatalf("%d %s", status, body)
+		}
+		return p
+	}
+	names := func(p graph.TemplatesPage) string {
+		var out []string
+		for _, tpl := range p.Data {
+			out = append(out, tpl.Name)
+		}
+		return strings.Join(out, ",")
+	}
+	base := s.URL() + "/v24.0/" + wabaA + "/message_templates?"
+	first := list(base + "limit=3")
+	second := list(first.Paging.Next)
+	last := list(second.Paging.Next)
+	if names(last) != "tpl_06" || last.Paging.Previous == "" {
+		t.Fatalf("last page %s %+v", names(last), last.Paging)
+	}
+	if back := list(last.Paging.Previous); names(back) != names(second) {
+		t.Fatalf("previous of the last page: %s, want %s", names(back), names(second))
+	}
+	if back := list(second.Paging.Previous); names(back) != names(first) || back.Paging.Previous != "" {
+		t.Fatalf("previous of the second page: %s %+v, want %s", names(back), back.Paging, names(first))
+	}
+	if wider := list(base + "limit=5&before=" + second.Paging.Cursors.Before); names(wider) != "tpl_00,tpl_01,tpl_02" {
+		t.Fatalf("before the second page with limit 5: %s", names(wider))
+	}
+	if none := list(base + "limit=3&before=" + first.Paging.Cursors.Before); len(none.Data) != 0 || none.Paging.Next != "" {
+		t.Fatalf("before the first page: %s %+v", names(none), none.Paging)
 	}
 }
 

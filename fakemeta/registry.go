@@ -9,6 +9,13 @@ import (
 	"github.com/switchboard/switchboard/transport/graph"
 )
 
+// signupCode is an Embedded Signup code: the token it exchanges for, and when it was
+// issued (Config.CodeTTL).
+type signupCode struct {
+	token    string
+	issuedAt time.Time
+}
+
 // waba is one WhatsApp Business Account: its numbers, templates and subscription.
 type waba struct {
 	id          string
@@ -121,7 +128,7 @@ func (s *Server) Deregister(phoneNumberID string) {
 func (s *Server) AddCode(code, accessToken string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.codes[code] = accessToken
+	s.codes[code] = signupCode{token: accessToken, issuedAt: s.now()}
 	if _, ok := s.tokens[accessToken]; !ok {
 		s.tokens[accessToken] = &token{wabas: map[string]bool{}, issuedAt: s.now()}
 	}

@@ -21,10 +21,14 @@ type sendProbe struct {
 	Status          string                 `json:"status"`
 	MessageID       string                 `json:"message_id"`
 	TypingIndicator *graph.TypingIndicator `json:"typing_indicator"`
+	// Location and Contacts are the message kinds graph does not model (validate_cards.go).
+	Location *locationProbe `json:"location"`
+	Contacts []contactProbe `json:"contacts"`
 }
 
 // messages is POST /{version}/{phone_number_id}/messages. Checks run in Meta's order:
-// token, number, registration, body, template, then the limits — and only a send that
+// token, number, registration, body (a recipient that is the number itself: 131021),
+// template, then the limits — and only a send that
 // passes them all is accepted, logged and given status webhooks.
 func (s *Server) messages(ctx *fasthttp.RequestCtx) {
 	id := pathID(ctx)
@@ -67,8 +71,12 @@ func (s *Server) messages(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	req := &p.SendRequest
-	if e := validateSend(req); e != nil {
+	if e := validateSend(&p); e != nil {
 		s.reject(ctx, n, e)
+		return
+	}
+	if _, waID, _ := recipientOf(req, n.display); waID == n.display {
+		s.reject(ctx, n, apiError(131021, ""))
 		return
 	}
 	var category string

@@ -109,9 +109,19 @@ func TestValidationErrors(t *testing.T) {
 		{"header image by id and link", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"button","header":{"type":"image","image":{"id":"1","link":"https://example.com/a.jpg"}},"body":{"text":"?"},"action":{"buttons":[{"type":"reply","reply":{"id":"x","title":"A"}}]}}}`, "interactive['header']['image'] must contain only one of id or link", 100},
 		{"footer without text", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"button","body":{"text":"?"},"footer":{"text":""},"action":{"buttons":[{"type":"reply","reply":{"id":"x","title":"A"}}]}}}`, "interactive['footer']['text'] is required", 100},
 		{"unknown interactive type", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"carousel3d","body":{"text":"?"},"action":{}}}`, `got "carousel3d"`, 100},
+		{"cta_url without body", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"cta_url","action":{"name":"cta_url","parameters":{"display_text":"Ver","url":"https://example.com"}}}}`, "interactive['body']['text'] is required", 100},
+		{"cta_url without its url", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"cta_url","body":{"text":"?"},"action":{"name":"cta_url","parameters":{"display_text":"Ver"}}}}`, "interactive['action']['parameters']['url'] is required", 100},
+		{"flow without its action name", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"flow","body":{"text":"?"},"action":{"parameters":{"flow_message_version":"3","flow_id":"1","flow_cta":"Go"}}}}`, "interactive['action']['name'] is required", 100},
+		{"location request named otherwise", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"location_request_message","body":{"text":"?"},"action":{"name":"send_address"}}}`, `Param interactive['action']['name'] must be send_location - got "send_address".`, 100},
 		{"reaction without message", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"reaction","reaction":{"emoji":"👍"}}`, "reaction['message_id'] is required", 100},
 		{"empty context", `{"messaging_product":"whatsapp","to":"+5511987654321","context":{},"type":"text","text":{"body":"hi"}}`, "context['message_id'] is required", 100},
 		{"callback data too long", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"text","text":{"body":"hi"},"biz_opaque_callback_data":"` + strings.Repeat("x", 513) + `"}`, "biz_opaque_callback_data must be at most 512", 100},
+		{"recipient that is no BSUID", `{"messaging_product":"whatsapp","recipient":"+5511987654321","type":"text","text":{"body":"hi"}}`, "Param recipient must be a business-scoped user ID", 100},
+		{"location without its object", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"location"}`, "The parameter location is required.", 100},
+		{"location without longitude", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"location","location":{"latitude":-23.56}}`, "location['longitude'] is required", 100},
+		{"location latitude out of range", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"location","location":{"latitude":123,"longitude":-46.6}}`, "location['latitude'] must be between -90 and 90", 100},
+		{"contacts without contacts", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"contacts"}`, "The parameter contacts is required.", 100},
+		{"contact without formatted name", `{"messaging_product":"whatsapp","to":"+5511987654321","type":"contacts","contacts":[{"name":{"first_name":"Ana"}}]}`, "contacts[0]['name']['formatted_name'] is required", 100},
 		{"not JSON", `{"messaging_product":`, "not valid JSON", 100},
 		{"mark read of a non-wamid", `{"messaging_product":"whatsapp","status":"read","message_id":"12345"}`, "Invalid message_id", 131009},
 		{"mark read of a wamid never issued", `{"messaging_product":"whatsapp","status":"read","message_id":"wamid.not-a-message-anyone-sent"}`, "no such message", 131009},
@@ -133,6 +143,44 @@ func TestValidationErrors(t *testing.T) {
 	}
 	if st := s.Stats().Numbers[pnA]; st.Accepted != 0 || st.Errors[100] != int64(len(cases)-5) || st.Errors[131009] != 3 || st.Errors[132018] != 2 {
 		t.Fatalf("%+v", st)
+	}
+}
+
+// Location and contact cards, and interactive kinds the engine does not send, with what
+// Meta requires are accepted, a BSUID recipient too.
+func TestLocationContactsAndBSUIDAccepted(t *testing.T) {
+	s := startFake(t, Config{IgnoreWindow: true})
+	url := s.URL() + "/v24.0/" + pnA + "/messages"
+	for _, body := range []string{
+		`{"messaging_product":"whatsapp","to":"+5511987654321","type":"location","location":{"latitude":-23.561684,"longitude":-46.655981,"name":"Av. Paulista 1578"}}`,
+		`{"messaging_product":"whatsapp","to":"+5511987654321","type":"location","location":{"latitude":0,"longitude":0}}`,
+		`{"messaging_product":"whatsapp","to":"+5511987654321","type":"contacts","contacts":[{"name":{"formatted_name":"Ana Souza","first_name":"Ana"},"phones":[{"phone":"+5511987654321","type":"CELL"}]}]}`,
+		`{"messaging_product":"whatsapp","recipient":"US.13491208655302741918","type":"text","text":{"body":"hi"}}`,
+		`{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"cta_url","body":{"text":"Veja"},"action":{"name":"cta_url","parameters":{"display_text":"Ver","url":"https://example.com"}}}}`,
+		`{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"location_request_message","body":{"text":"Onde?"},"action":{"name":"send_location"}}}`,
+		`{"messaging_product":"whatsapp","to":"+5511987654321","type":"interactive","interactive":{"type":"product","action":{"catalog_id":"1","product_retailer_id":"sku"}}}`,
+	} {
+		if status, resp := raw(t, "POST", url, tokenA, []byte(body)); status != 200 {
+			t.Errorf("%s: HTTP %d %s", body, status, resp)
+		}
+	}
+}
+
+// A send to the business number itself is refused with 131021, however to is written.
+func TestRecipientCannotBeSender(t *testing.T) {
+	s := startFake(t, Config{IgnoreWindow: true})
+	c := clientFor(t, s)
+	for _, to := range []string{"+" + displayA, "+1 555-012-3456", "5550123456"} {
+		_, err := c.SendMessage(bg(), tokenA, pnA, text(to, "hi"))
+		if e := asAPIError(t, err); e.Code != 131021 || e.HTTPStatus != 400 || e.Details != "Sender and recipient phone number is the same." {
+			t.Fatalf("to %s: %+v", to, e)
+		}
+	}
+	if st := s.Stats().Numbers[pnA]; st.Accepted != 0 || st.Errors[131021] != 3 {
+		t.Fatalf("%+v", st)
+	}
+	if code := sendTo(t, c, "+"+displayB); code != 0 {
+		t.Fatalf("to another business's number: %d", code)
 	}
 }
 
@@ -250,6 +298,8 @@ func TestTemplateChecks(t *testing.T) {
 		{"NAMED: names missing", tpl("black_friday_promo", "pt_BR", image, graph.BodyComponent(graph.TextParam("Ana"), graph.TextParam("40%"))), 132000},
 		{"media header sent as text", tpl("black_friday_promo", "pt_BR", graph.HeaderComponent(graph.TextParam("x")),
 			graph.BodyComponent(graph.NamedTextParam("first_name", "Ana"), graph.NamedTextParam("discount", "40%"))), 132012},
+		{"header parameters for a template without a header", tpl("login_code", "pt_BR", header, graph.BodyComponent(graph.TextParam("482913")),
+			graph.ButtonComponent("url", 0, graph.TextParam("482913"))), 132000},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -267,6 +317,7 @@ func TestTemplateChecks(t *testing.T) {
 		{6, "button at index 0: number of localizable_params (0) does not match the expected number of params (1)"},
 		{11, `body: parameter names ("nome", "desconto") are not in the template, which expects ("first_name", "discount")`},
 		{13, `body: parameter names ("", "") are not in the template, which expects ("first_name", "discount")`},
+		{15, "header: number of localizable_params (1) does not match the expected number of params (0)"},
 	} {
 		if e := asAPIError(t, cases[want.i].err); e.Details != want.details {
 			t.Errorf("%s: details %q, want %q", cases[want.i].name, e.Details, want.details)

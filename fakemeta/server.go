@@ -28,13 +28,13 @@ type Server struct {
 	now func() time.Time
 
 	mu      sync.RWMutex
-	numbers map[string]*number  // by phone_number_id
-	wabas   map[string]*waba    // by WABA id
-	tokens  map[string]*token   // by access token
-	codes   map[string]string   // Embedded Signup code → token
-	seq     uint64              // template id sequence
-	used    map[string]bool     // exchanged codes (a second exchange fails differently)
-	media   map[string]uploaded // by media id
+	numbers map[string]*number    // by phone_number_id
+	wabas   map[string]*waba      // by WABA id
+	tokens  map[string]*token     // by access token
+	codes   map[string]signupCode // Embedded Signup code → token
+	seq     uint64                // template id sequence
+	used    map[string]bool       // exchanged codes (a second exchange fails differently)
+	media   map[string]uploaded   // by media id
 	// mediaBytes is the uploaded content kept for download (Config.MaxKeptMedia).
 	mediaBytes int
 
@@ -59,7 +59,7 @@ func New(cfg Config) *Server {
 	bg, stop := context.WithCancel(context.Background())
 	s := &Server{
 		cfg: cfg, log: cfg.Logger, now: cfg.Clock,
-		numbers: map[string]*number{}, wabas: map[string]*waba{}, tokens: map[string]*token{}, codes: map[string]string{}, used: map[string]bool{}, media: map[string]uploaded{},
+		numbers: map[string]*number{}, wabas: map[string]*waba{}, tokens: map[string]*token{}, codes: map[string]signupCode{}, used: map[string]bool{}, media: map[string]uploaded{},
 		wamidPrefix: fmt.Sprintf("%08X", rand.Uint32()),
 		bg:          bg, stop: stop,
 	}

@@ -55,12 +55,15 @@ func checkTemplate(def graph.MessageTemplate, found bool, t *graph.TemplateObjec
 		}
 	}
 	named := def.ParameterFormat == graph.ParameterFormatNamed
+	var hasHeader, hasBody bool
 	for _, block := range def.Components {
 		var e *graph.APIError
 		switch block.Type {
 		case "HEADER":
+			hasHeader = true
 			e = checkHeader(block, header, named)
 		case "BODY":
+			hasBody = true
 			e = checkParams("body", placeholders(block.Text), body, named)
 		case "BUTTONS":
 			e = checkButtons(block.Buttons, buttons)
@@ -68,6 +71,14 @@ func checkTemplate(def graph.MessageTemplate, found bool, t *graph.TemplateObjec
 		if e != nil {
 			return e
 		}
+	}
+	// Parameters for a block the template does not have are a count mismatch too: the
+	// template expects none there (an authentication template sent with a header).
+	switch {
+	case !hasHeader && len(header) > 0:
+		return paramCount("header", len(header), 0)
+	case !hasBody && len(body) > 0:
+		return paramCount("body", len(body), 0)
 	}
 	return nil
 }
@@ -179,21 +190,23 @@ func (s *Server) messageTemplates(ctx *fasthttp.RequestCtx) {
 		}
 		limit = min(n, maxTemplatePage)
 	}
-	offset := 0
+	// The page is all[offset:end]: after a cursor, up to limit items from it; before one,
+	// up to limit items that precede it — never the cursor's own item or any after it.
+	offset, end := 0, limit
 	if after := q.Peek("after"); len(after) > 0 {
 		n, ok := decodeCursor(string(after))
 		if !ok {
 			writeError(ctx, invalidParam("Param after is not a valid cursor."))
 			return
 		}
-		offset = n
+		offset, end = n, n+limit
 	} else if before := q.Peek("before"); len(before) > 0 {
 		n, ok := decodeCursor(string(before))
 		if !ok {
 			writeError(ctx, invalidParam("Param before is not a valid cursor."))
 			return
 		}
-		offset = max(0, n-limit)
+		offset, end = max(0, n-limit), n
 	}
 
 	all := s.templatesOf(wabaID, func(t graph.MessageTemplate) bool {
@@ -202,14 +215,14 @@ func (s *Server) messageTemplates(ctx *fasthttp.RequestCtx) {
 			(len(q.Peek("name")) == 0 || strings.Contains(t.Name, string(q.Peek("name"))))
 	})
 	page := graph.TemplatesPage{Data: []graph.MessageTemplate{}}
-	if offset < len(all) {
-		page.Data = all[offset:min(offset+limit, len(all))]
+	if offset < min(end, len(all)) {
+		page.Data = all[offset:min(end, len(all))]
 	}
 	if len(page.Data) > 0 {
 		page.Paging.Cursors = graph.Cursors{Before: encodeCursor(offset), After: encodeCursor(offset + len(page.Data))}
 	}
 	self := "http://" + string(ctx.Host()) + string(ctx.Path())
-	if offset+len(page.Data) < len(all) {
+	if len(page.Data) > 0 && offset+len(page.Data) < len(all) {
 		page.Paging.Next = pageURL(self, q, "after", page.Paging.Cursors.After, limit)
 	}
 	if offset > 0 && len(page.Data) > 0 {

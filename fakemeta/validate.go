@@ -17,7 +17,8 @@ const (
 
 // validateSend checks a send like Meta does before accepting it: the first problem is
 // answered with error 100 whose details name it in Meta's words.
-func validateSend(r *graph.SendRequest) *graph.APIError {
+func validateSend(p *sendProbe) *graph.APIError {
+	r := &p.SendRequest
 	switch {
 	case r.MessagingProduct == "":
 		return invalidParam("The parameter messaging_product is required.")
@@ -31,6 +32,8 @@ func validateSend(r *graph.SendRequest) *graph.APIError {
 		return invalidParam("Params to and recipient cannot both be set.")
 	case r.To != "" && !plausiblePhone(r.To):
 		return invalidParam("Param to must be a phone number - got %q.", r.To)
+	case r.Recipient != "" && !bsuidPattern.MatchString(r.Recipient):
+		return invalidParam("Param recipient must be a business-scoped user ID - got %q.", r.Recipient)
 	case r.Context != nil && r.Context.MessageID == "":
 		return invalidParam("The parameter context['message_id'] is required.")
 	case runes(r.BizOpaqueCallbackData) > maxCallbackData:
@@ -53,8 +56,10 @@ func validateSend(r *graph.SendRequest) *graph.APIError {
 			return invalidParam("The parameter reaction['message_id'] is required.")
 		}
 		return nil
-	case graph.TypeLocation, graph.TypeContacts:
-		return nil // accepted as they come; the engine does not send them yet
+	case graph.TypeLocation:
+		return validateLocation(p.Location)
+	case graph.TypeContacts:
+		return validateContacts(p.Contacts)
 	}
 	return invalidParam("Param type must be one of {AUDIO, CONTACTS, DOCUMENT, IMAGE, INTERACTIVE, LOCATION, REACTION, STICKER, TEMPLATE, TEXT, VIDEO} - got %q.", r.Type)
 }

@@ -8,6 +8,8 @@
 // display 15550123456) with --token, the seed's placeholder token by default, and the
 // fixtures' templates. Other numbers: --numbers id:waba:display[:token],… (comma-separated;
 // the list replaces tenant A, so name it too to keep it).
+// Embedded Signup codes: --codes code=token,… exchange once each at
+// GET /{v}/oauth/access_token; they never expire unless --code-ttl is set (30s is Meta's).
 // Control endpoints: GET /_fakemeta/stats, GET /_fakemeta/sent/{phone_number_id},
 // POST /_fakemeta/inbound {"phone_number_id","wa_id","name","text"}.
 //

@@ -54,6 +54,8 @@ func TestDocumentedFlags(t *testing.T) {
 				return o.inbound != nil && o.inbound.PhoneNumberID == "42" && o.inbound.Messages == 10
 			}, ""},
 		{"no generator by default", nil, func(o *options) bool { return o.inbound == nil }, ""},
+		{"--codes wait for a person by default", []string{"--codes", "AQD=EAA"}, func(o *options) bool { return o.cfg.CodeTTL == 0 }, ""},
+		{"--code-ttl as Meta's", []string{"--code-ttl", "30s"}, func(o *options) bool { return o.cfg.CodeTTL == 30*time.Second }, ""},
 		{"an unbounded generator is refused", []string{"--inbound-rate", "5"}, nil, "--inbound-duration"},
 		{"statuses and webhook retries", []string{"--skip-delivered", "--skip-read", "--webhook-attempts", "3", "--webhook-backoff", "1s",
 			"--webhook-max-backoff", "1m", "--webhook-timeout", "2s", "--webhook-concurrency", "8"},

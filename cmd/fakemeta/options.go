@@ -57,6 +57,7 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 		hookTimeout, hookAttempts, hookBackoff, hookMaxBackoff       string
 		hookConcurrency                                              string
 		inRate, inUsers, inDuration, inMessages, inNumber            string
+		codeTTL                                                      string
 	)
 	str(&o.addr, "addr", "127.0.0.1:8090", "listen address (keep it on loopback)")
 	str(&o.cfg.AppID, "app-id", "1432009877312456", "Meta app id (code exchange, debug_token)")
@@ -65,6 +66,7 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 	str(&token, "token", defaultToken, "access token of the pre-registered numbers")
 	str(&numbers, "numbers", defaultNumber, "comma-separated id:waba:display[:token] numbers to register")
 	str(&codes, "codes", "", "comma-separated code=token Embedded Signup codes")
+	str(&codeTTL, "code-ttl", "0s", "how long a code can be exchanged after fakemeta starts (Meta: 30s; 0 never expires, for codes a person uses later)")
 	str(&mps, "mps", strconv.Itoa(fakemeta.DefaultThroughput), "messages per second per number (0 = unlimited)")
 	str(&pairEvery, "pair-every", fakemeta.DefaultPairEvery.String(), "pair limit refill interval (0 disables the pair limit)")
 	str(&pairBurst, "pair-burst", strconv.Itoa(fakemeta.DefaultPairBurst), "pair limit burst")
@@ -106,6 +108,7 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 	o.cfg.MaxSentLog = p.int("max-sent-log", maxSentLog)
 	o.cfg.MaxKeptMedia = p.int("max-kept-media", maxKeptMedia)
 	o.cfg.PairEvery = p.duration("pair-every", pairEvery)
+	o.cfg.CodeTTL = p.duration("code-ttl", codeTTL)
 	o.cfg.Latency = p.duration("latency", latency)
 	o.cfg.LatencyJitter = p.duration("latency-jitter", jitter)
 	o.cfg.ErrorRate = p.float("error-rate", errorRate)

@@ -185,7 +185,7 @@ func (w *outboundWorld) sendFill(req *fasthttp.Request, conv string, n int64) {
 }
 
 // acceptedCount is how many sends fakemeta accepted, over every number, from its counters:
-// cheap enough to poll while the engine drains (acceptedAtMeta walks every send logged, and
+// cheap enough to poll while the engine drains (tallyAtMeta walks every send logged, and
 // polled every few milliseconds it took a sixth of the CPU the engine was being measured on).
 func (w *outboundWorld) acceptedCount() int {
 	st := w.meta.Stats()
@@ -196,20 +196,14 @@ func (w *outboundWorld) acceptedCount() int {
 	return n
 }
 
-// acceptedAtMeta is how many sends fakemeta accepted, over every number, and how many of them
-// carried a callback data (our message id) seen before (a duplicate send).
-func (w *outboundWorld) acceptedAtMeta() (accepted, duplicates int) {
-	seen := map[string]bool{}
+// tallyAtMeta counts the sends fakemeta accepted over every number, for the exactly-once
+// checks (it walks every send logged: once, at the end, never polled).
+func (w *outboundWorld) tallyAtMeta() metaTally {
+	logs := make([][]fakemeta.SentMessage, 0, len(w.phones))
 	for _, pn := range w.phones {
-		for _, m := range w.meta.Sent(pn) {
-			accepted++
-			if seen[m.BizOpaqueCallbackData] {
-				duplicates++
-			}
-			seen[m.BizOpaqueCallbackData] = true
-		}
+		logs = append(logs, w.meta.Sent(pn))
 	}
-	return accepted, duplicates
+	return tallySent(logs...)
 }
 
 func login(base, email, password string) (string, error) {

@@ -133,8 +133,8 @@ func (p Pacing) run(ctx context.Context, out io.Writer) error {
 			failed = fmt.Errorf("bench: number %s sent %d requests in one second, above its %d", pn, st.MaxSendsPerSecond, p.Rates[i])
 		}
 	}
-	if _, dups := w.acceptedAtMeta(); dups > 0 {
-		return fmt.Errorf("bench: %d messages sent to Meta twice", dups)
+	if err := w.tallyAtMeta().atMostOnce(); err != nil {
+		return err
 	}
 	return failed
 }

@@ -132,8 +132,8 @@ func (s SendThroughput) run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if accepted, dups := w.acceptedAtMeta(); dups > 0 || accepted != total {
-		return fmt.Errorf("bench: Meta accepted %d sends for %d accepted API calls, %d of them twice", accepted, total, dups)
+	if err := w.tallyAtMeta().exactlyOnce(total); err != nil {
+		return err
 	}
 	rate := float64(n) / cost.elapsed.Seconds()
 	share := ""

@@ -54,7 +54,11 @@ func DefaultSendThroughput() SendThroughput {
 func (s SendThroughput) Run(ctx context.Context, out io.Writer) error {
 	fmt.Fprintf(out, "send-throughput: %d clients, %d tenants × %d conversations, fakemeta with no latency and no limits, %s load\nmachine: %s\n",
 		s.Concurrency, s.Tenants, s.Conversations, s.Duration, Machine())
-	return printIfValid(out, func(figures io.Writer) error { return s.run(ctx, figures) })
+	note := ""
+	if s.EngineCPUs != "" {
+		note = " (the engine apart among them)"
+	}
+	return printIfValid(out, alongsideOtherWork(note, func(figures io.Writer) error { return s.run(ctx, figures) }))
 }
 
 // run measures the phases, writing their figures to out, and checks them.

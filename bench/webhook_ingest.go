@@ -71,7 +71,7 @@ func (s WebhookIngest) Run(ctx context.Context, out io.Writer) (IngestReport, er
 	}
 	fmt.Fprintf(out, "webhook-ingest: %d clients, %d tenants × %d conversations, %d message(s)/webhook, %s%s closed-loop load\nmachine: %s\n",
 		s.Concurrency, s.Tenants, s.Conversations, s.MessagesPerRequest, fixed, s.Duration, rep.Machine)
-	if err := printIfValid(out, func(figures io.Writer) error { return s.run(ctx, figures, &rep) }); err != nil {
+	if err := printIfValid(out, alongsideOtherWork("", func(figures io.Writer) error { return s.run(ctx, figures, &rep) })); err != nil {
 		return IngestReport{}, err // an invalid run's figures are no result, here either
 	}
 	return rep, nil

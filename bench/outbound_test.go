@@ -28,6 +28,13 @@ func TestSendThroughputValidatesItself(t *testing.T) {
 			if !strings.Contains(out.String(), "backlog → sent") {
 				t.Fatalf("the backlog phase did not report:\n%s", out.String())
 			}
+			// Each latency says how it was measured: at which rate, or at saturation with how
+			// many clients (the closed loop's percentiles are its queue, not a latency at load).
+			for _, want := range []string{"at 50 req/s, each timed from when it was due", "at saturation, 8 clients"} {
+				if !strings.Contains(out.String(), want) {
+					t.Fatalf("no %q in the report:\n%s", want, out.String())
+				}
+			}
 			if got := strings.Contains(out.String(), "profile samples"); got != split {
 				t.Fatalf("CPU split asked %v, printed %v:\n%s", split, got, out.String())
 			}

@@ -78,6 +78,9 @@ func drainBacklog(ctx context.Context, w *outboundWorld, perTenant int, timeout 
 		time.Sleep(2 * time.Millisecond)
 	}
 	elapsed, cpu := time.Since(start), cpuUsed()-cpu0
+	if err := w.awaitSettled(ctx, timeout); err != nil {
+		return err
+	}
 	if err := w.tallyAtMeta().exactlyOnce(before + total); err != nil {
 		return fmt.Errorf("%w (the API phases' %d and a %d-message backlog)", err, before, total)
 	}

@@ -227,3 +227,35 @@ func login(base, email, password string) (string, error) {
 	}
 	return out.Data.Token, nil
 }
+
+// awaitSettled waits until no tenant has a message pending in its outbox (queued, sending, or
+// of unknown fate), or fails after timeout. Meta's count reaching what the API accepted is a
+// snapshot: a send whose answer was lost is at Meta once while the engine holds it unknown,
+// and with the bench's status webhooks off nothing can prove it sent, so the engine sends it
+// again once its reconcile wait ends — after a check that stopped at the count. Only settled
+// messages can no longer reach Meta again. The engine apart keeps its store to itself, so
+// this needs the engine in this process.
+func (w *outboundWorld) awaitSettled(ctx context.Context, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		pending := 0
+		for _, id := range w.tenants {
+			n, err := w.e.Store().Outbox().CountPending(ctx, id, 1<<30)
+			if err != nil {
+				return fmt.Errorf("bench: count pending sends: %w", err)
+			}
+			pending += n
+		}
+		if pending == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("bench: %d accepted send(s) not settled within %s (queued, sending, or of unknown fate: Meta's answer lost, so the engine may send again)", pending, timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}

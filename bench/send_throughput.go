@@ -136,6 +136,11 @@ func (s SendThroughput) run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if w.e != nil { // untimed: the rate ends when Meta has them all
+		if err := w.awaitSettled(ctx, s.DrainTimeout); err != nil {
+			return err
+		}
+	}
 	if err := w.tallyAtMeta().exactlyOnce(total); err != nil {
 		return err
 	}

@@ -3,9 +3,11 @@ package bench
 import "time"
 
 // phaseCost is what a measured phase took: wall time, this process's CPU, and the CPU of the
-// engine's own process when it runs apart.
+// engine's own process when it runs apart; others is the machine's other work meanwhile
+// (otherWork), which moves a phase's figures more than most changes do.
 type phaseCost struct {
 	elapsed, cpu, engineCPU time.Duration
+	others                  string
 }
 
 // measureInside runs phase under wrap (the CPU profiler, or nothing) and returns its cost,
@@ -16,6 +18,7 @@ type phaseCost struct {
 func measureInside(wrap func(func() error) error, engineCPU func() (time.Duration, error), phase func() error) (phaseCost, error) {
 	var c phaseCost
 	err := wrap(func() error {
+		host0, herr := readHostTimes()
 		start, cpu0 := time.Now(), cpuUsed()
 		var engine0 time.Duration
 		if engineCPU != nil {
@@ -28,12 +31,17 @@ func measureInside(wrap func(func() error) error, engineCPU func() (time.Duratio
 			return err
 		}
 		c.elapsed, c.cpu = time.Since(start), cpuUsed()-cpu0
+		host1, herr1 := readHostTimes()
 		if engineCPU != nil {
 			after, err := engineCPU()
 			if err != nil {
 				return err
 			}
 			c.engineCPU = after - engine0
+		}
+		c.others = "unknown"
+		if herr == nil && herr1 == nil { // the engine apart is ours, not other work
+			c.others = otherWork(host0, host1, c.cpu+c.engineCPU)
 		}
 		return nil
 	})

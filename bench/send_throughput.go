@@ -153,6 +153,7 @@ func (s SendThroughput) run(ctx context.Context, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "  API call → sent          %9.0f msg/s   (%d messages of the throughput phase, each at Meta exactly once; %s%s CPU per message)\n",
 		rate, n, share, perMessage(cost.cpu+cost.engineCPU, n))
+	fmt.Fprintf(out, "  other work meanwhile     %s\n", cost.others)
 	if profiled {
 		fmt.Fprintf(out, "  CPU per sent message     %s\n", split.report(n, cost.cpu))
 	}

@@ -62,20 +62,22 @@ func otherWork(before, after hostTimes, own time.Duration) string {
 }
 
 // alongsideOtherWork wraps a scenario's run: once it succeeds, its figures end with the other
-// work on the machine during it. note follows the figure (an engine apart is another
-// process, and its CPU is among the others').
+// work on the machine during it; when it fails, its error says it (a failed pacing check in a
+// busy hour reads otherwise like a pacer that overran). note follows the figure (an engine
+// apart is another process, and its CPU is among the others').
 func alongsideOtherWork(note string, run func(figures io.Writer) error) func(figures io.Writer) error {
 	return func(figures io.Writer) error {
 		before, berr := readHostTimes()
 		own0 := cpuUsed()
-		if err := run(figures); err != nil {
-			return err
-		}
+		runErr := run(figures)
 		own := cpuUsed() - own0
 		after, aerr := readHostTimes()
 		line := fmt.Sprintf("unknown (%v)", errors.Join(berr, aerr))
 		if berr == nil && aerr == nil {
 			line = otherWork(before, after, own)
+		}
+		if runErr != nil {
+			return fmt.Errorf("%w (other work during the run: %s%s)", runErr, line, note)
 		}
 		_, err := fmt.Fprintf(figures, "  other work during the run: %s%s\n", line, note)
 		return err

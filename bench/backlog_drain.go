@@ -78,8 +78,11 @@ func drainBacklog(ctx context.Context, w *outboundWorld, perTenant int, timeout 
 		time.Sleep(2 * time.Millisecond)
 	}
 	elapsed, cpu := time.Since(start), cpuUsed()-cpu0
-	if accepted, dups := w.acceptedAtMeta(); dups > 0 || accepted-before != total {
-		return fmt.Errorf("bench: Meta accepted %d sends of a %d-message backlog, %d of them twice", accepted-before, total, dups)
+	if err := w.awaitSettled(ctx, timeout); err != nil {
+		return err
+	}
+	if err := w.tallyAtMeta().exactlyOnce(before + total); err != nil {
+		return fmt.Errorf("%w (the API phases' %d and a %d-message backlog)", err, before, total)
 	}
 	fmt.Fprintf(out, "  backlog → sent           %9.0f msg/s   (%d messages queued in the outbox at once, each at Meta exactly once; sender alone, no API; %s CPU per message)\n",
 		float64(total)/elapsed.Seconds(), total, perMessage(cpu, total))

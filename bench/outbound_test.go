@@ -15,17 +15,32 @@ import (
 
 // Both outbound scenarios run end to end and validate themselves (every accepted send at
 // Meta exactly once; no one-second window above a number's rate). Speed is not asserted.
+// The CPU split is printed when asked for, and the phase runs without the profiler when not.
 func TestSendThroughputValidatesItself(t *testing.T) {
-	s := SendThroughput{Duration: 500 * time.Millisecond, Concurrency: 8, Tenants: 2, Conversations: 5,
-		LatencyRate: 50, LatencyDuration: 300 * time.Millisecond, DrainTimeout: time.Minute, Backlog: 40}
-	var out bytes.Buffer
-	if err := s.Run(context.Background(), &out); err != nil {
-		t.Fatalf("%v\n%s", err, out.String())
+	for _, split := range []bool{true, false} {
+		t.Run(fmt.Sprintf("cpu split %v", split), func(t *testing.T) {
+			s := SendThroughput{Duration: 500 * time.Millisecond, Concurrency: 8, Tenants: 2, Conversations: 5,
+				LatencyRate: 50, LatencyDuration: 300 * time.Millisecond, DrainTimeout: time.Minute, Backlog: 40, CPUSplit: split}
+			var out bytes.Buffer
+			if err := s.Run(context.Background(), &out); err != nil {
+				t.Fatalf("%v\n%s", err, out.String())
+			}
+			if !strings.Contains(out.String(), "backlog → sent") {
+				t.Fatalf("the backlog phase did not report:\n%s", out.String())
+			}
+			// Each latency says how it was measured: at which rate, or at saturation with how
+			// many clients (the closed loop's percentiles are its queue, not a latency at load).
+			for _, want := range []string{"at 50 req/s, each timed from when it was due", "at saturation, 8 clients"} {
+				if !strings.Contains(out.String(), want) {
+					t.Fatalf("no %q in the report:\n%s", want, out.String())
+				}
+			}
+			if got := strings.Contains(out.String(), "profile samples"); got != split {
+				t.Fatalf("CPU split asked %v, printed %v:\n%s", split, got, out.String())
+			}
+			t.Log(out.String())
+		})
 	}
-	if !strings.Contains(out.String(), "backlog → sent") {
-		t.Fatalf("the backlog phase did not report:\n%s", out.String())
-	}
-	t.Log(out.String())
 }
 
 func TestPacingValidatesItself(t *testing.T) {

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -71,7 +72,7 @@ func (s WebhookIngest) Run(ctx context.Context, out io.Writer) (IngestReport, er
 	}
 	fmt.Fprintf(out, "webhook-ingest: %d clients, %d tenants × %d conversations, %d message(s)/webhook, %s%s closed-loop load\nmachine: %s\n",
 		s.Concurrency, s.Tenants, s.Conversations, s.MessagesPerRequest, fixed, s.Duration, rep.Machine)
-	if err := printIfValid(out, func(figures io.Writer) error { return s.run(ctx, figures, &rep) }); err != nil {
+	if err := printIfValid(out, alongsideOtherWork("", func(figures io.Writer) error { return s.run(ctx, figures, &rep) })); err != nil {
 		return IngestReport{}, err // an invalid run's figures are no result, here either
 	}
 	return rep, nil
@@ -134,6 +135,15 @@ func (s WebhookIngest) run(ctx context.Context, out io.Writer, rep *IngestReport
 		rep.AckPerSecond, 100*rep.AckOfCeiling, s.Concurrency, rep.Acks.P50, rep.Acks.P99, rep.Acks.P999)
 
 	if s.AckOnly {
+		webhooks := earlier + rep.Acks.Requests
+		stored, distinct, err := inboxEntries(ctx, e)
+		if err != nil {
+			return err
+		}
+		if err := inboxHoldsEveryAck(webhooks, stored, distinct); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "  webhooks stored          all %d webhooks of the run stored in the inbox exactly once (not processed: --ack-only)\n", webhooks)
 		return nil
 	}
 	loadEnd := time.Now()
@@ -251,4 +261,49 @@ func inboundBody(phoneNumberID, waID string, n int64, k int) []byte {
 		}}}}}}
 	b, _ := json.Marshal(w)
 	return b
+}
+
+// inboxEntries counts the webhooks stored and not processed (all of them with AckOnly), and
+// how many distinct webhooks they are: each of the run's bodies carries unique message ids
+// (inboundBody), so a body stored twice has its first id seen before.
+func inboxEntries(ctx context.Context, e *engine.Engine) (stored, distinct int64, err error) {
+	seen := map[string]bool{}
+	after := ""
+	for {
+		page, err := e.Store().Inbox().Pending(ctx, after, 1000)
+		if err != nil {
+			return 0, 0, fmt.Errorf("bench: count the inbox: %w", err)
+		}
+		if len(page) == 0 {
+			return stored, int64(len(seen)), nil
+		}
+		for _, entry := range page {
+			stored++
+			seen[firstMessageID(entry.Body)] = true
+		}
+		after = page[len(page)-1].ID
+	}
+}
+
+// firstMessageID is the first "wamid.bench." id in a bench webhook body ("" if none).
+func firstMessageID(body []byte) string {
+	const prefix = "wamid.bench."
+	i := bytes.Index(body, []byte(prefix))
+	if i < 0 {
+		return ""
+	}
+	end := bytes.IndexByte(body[i:], '"')
+	if end < 0 {
+		return ""
+	}
+	return string(body[i : i+end])
+}
+
+// inboxHoldsEveryAck is an ack-only run's check: every webhook acknowledged is stored, once
+// (an ack is a promise that the webhook survives; a second copy would be processed twice).
+func inboxHoldsEveryAck(acked, stored, distinct int64) error {
+	if stored != acked || distinct != acked {
+		return fmt.Errorf("bench: %d webhooks acknowledged but %d stored in the inbox, %d of them distinct", acked, stored, distinct)
+	}
+	return nil
 }

@@ -67,6 +67,7 @@ func runBench(args []string) error {
 		fs.IntVar(&s.Backlog, "backlog", s.Backlog, "messages per tenant of the backlog phase, queued at once and drained by the sender alone (0 skips it)")
 		fs.DurationVar(&s.CeilingDuration, "ceiling-duration", s.CeilingDuration, "load time against a bare handler, the run's machine pace (0 skips it)")
 		fs.StringVar(&s.EngineCPUs, "engine-cpus", "", "run the engine apart, in its own `serve` process pinned to these CPUs (\"0\", \"0-1\"); the ceiling and backlog phases are then skipped")
+		fs.BoolVar(&s.CPUSplit, "cpu-split", s.CPUSplit, "profile the throughput phase to split its CPU between the engine, fakemeta and the load generator (the profiler costs CPU of its own; off, the phase runs as served)")
 		fs.StringVar(&s.LoadCPUs, "load-cpus", "", "with --engine-cpus: the CPUs of the load generator and fakemeta (default: every other CPU)")
 		return runScenario(fs, args, func(w io.Writer) error {
 			if s.EngineCPUs != "" {

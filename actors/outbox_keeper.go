@@ -1,0 +1,83 @@
+package actors
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// The outbox keeper: messages nobody is sending. A tenant's sender works only while its grain
+// is active, and a grain may stop while the outbox holds work for it — it could not read the
+// store after a failed save (tenant_save.go), its activation failed because the store was
+// down, its node drained — or its process died. A stopped tenant's hand-over wakes the next
+// activation, but a wake that fails (the store still down) is not tried again, and the wake
+// of every connected tenant at start that OUTBOUND.md promised was never called: the
+// tenant's next call (an API send, a webhook) was the only thing left to activate it, and a
+// quiet tenant may make none for days, while its messages, answered 202, wait queued. So the
+// engine runs a keeper, at start and every OUTBOX_KEEPER_INTERVAL: each round asks the store
+// which tenants hold work that is due — a row sending or unknown to reconcile, or a queued
+// one whose retry time has come — and wakes them (WakeOutbound{Due}).
+//
+// What it costs: one store query a round (DueTenants; on FerretDB one table scan, not one
+// per tenant), and at most KeeperBatch wakes, each a call to an active grain (which resumes
+// its outbox, as it does on its own) or an activation. A tenant whose rows wait for a retry
+// not yet due, or that holds none, is not woken; the keeper's wakes do not count as use, so
+// an activation with nothing to do still passivates (tenantGrain.keeperWake). In a cluster
+// every member's keeper reads the same rows and wakes only the tenants it owns; the grain
+// call goes to the owner anyway should the topology change meanwhile.
+
+// KeeperBatch is how many tenants one keeper round wakes at most; the next round goes on
+// after the last tenant this one looked at.
+const KeeperBatch = 100
+
+// keeperWakeTimeout bounds one wake: an activation loads the tenant's state and outbox.
+const keeperWakeTimeout = time.Minute
+
+// OutboxKeeper wakes tenants whose outbox holds due work. Its rounds run one at a time.
+type OutboxKeeper struct {
+	client *Client
+	outbox persistence.Outbox
+	log    *slog.Logger
+	after  string // the last tenant the previous round looked at
+}
+
+// NewOutboxKeeper returns a keeper waking tenants through client.
+func NewOutboxKeeper(client *Client, outbox persistence.Outbox, log *slog.Logger) *OutboxKeeper {
+	return &OutboxKeeper{client: client, outbox: outbox, log: log}
+}
+
+// Round wakes up to KeeperBatch tenants of this member with work due at now, and returns
+// how many it woke. A wake that fails is logged; the next round finds the tenant due again.
+func (k *OutboxKeeper) Round(ctx context.Context, now time.Time) (int, error) {
+	qctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	due, err := k.outbox.DueTenants(qctx, now, k.after, KeeperBatch)
+	cancel()
+	if err != nil {
+		return 0, fmt.Errorf("outbox keeper: list tenants with due work: %w", err)
+	}
+	k.after = ""
+	if len(due) == KeeperBatch {
+		k.after = due[len(due)-1] // more may follow: the next round starts there
+	}
+	woken := 0
+	for _, tenantID := range due {
+		if ctx.Err() != nil {
+			return woken, ctx.Err()
+		}
+		if !k.client.node.Owns(KindTenant, tenantID) {
+			continue // its owner's keeper wakes it
+		}
+		wctx, cancel := context.WithTimeout(ctx, keeperWakeTimeout)
+		_, err := call[Ack](wctx, k.client, KindTenant, tenantID, &WakeOutbound{Due: true})
+		cancel()
+		if err != nil {
+			k.log.Warn("tenant with due outbox work not woken; trying again next round", "tenant", tenantID, "err", err)
+			continue
+		}
+		woken++
+	}
+	return woken, nil
+}

@@ -58,6 +58,10 @@ func (s *sender) cancel(m *CancelOutbound, r cluster.Replier) {
 			r.Fail(FailureNotFound, "no message "+m.MessageID+" in conversation "+m.ConversationID)
 			return
 		}
+		if it.phase == phaseCanceling {
+			s.cancelRepeats[m.MessageID] = append(s.cancelRepeats[m.MessageID], r)
+			return
+		}
 		if it.phase != phaseQueued || !s.number(it.row.PhoneNumberID).q.take(it, s.d.Now()) {
 			r.Fail(FailureNotCancelable, tooLate(phaseWords(it.phase)).Reason)
 			return
@@ -67,13 +71,20 @@ func (s *sender) cancel(m *CancelOutbound, r cluster.Replier) {
 		s.writeCancel(it.row, true, r)
 		return
 	}
-	if s.canceling[m.MessageID] {
-		r.Fail(FailureNotCancelable, tooLate("being canceled").Reason)
+	if conv, ok := s.canceling[m.MessageID]; ok {
+		if conv != m.ConversationID {
+			r.Fail(FailureNotCancelable, tooLate("being canceled").Reason)
+			return
+		}
+		// A repeat (the client gave up waiting for the first): the first one's outcome is
+		// its answer. Refusing it "being canceled" told the client its cancel failed, and
+		// then the write landed.
+		s.cancelRepeats[m.MessageID] = append(s.cancelRepeats[m.MessageID], r)
 		return
 	}
 	// Not held: beyond the queue in memory, settled, or unknown. The store decides; until
 	// it has, a rescan must not load the row (track).
-	s.canceling[m.MessageID] = true
+	s.canceling[m.MessageID] = m.ConversationID
 	s.writeCancel(persistence.OutboxMessage{ID: m.MessageID, TenantID: s.tenantID, ConversationID: m.ConversationID}, false, r)
 }
 
@@ -193,6 +204,12 @@ func (s *sender) canceled(c *cancelDone) {
 		}
 	}
 	answerCancel(c)
+	for _, r := range s.cancelRepeats[c.id] {
+		repeat := *c
+		repeat.reply = r
+		answerCancel(&repeat)
+	}
+	delete(s.cancelRepeats, c.id)
 }
 
 // answerCancel answers a cancel's caller with its outcome.

@@ -47,7 +47,7 @@ var outboxDueContracts = []contract{
 		move("settled", persistence.OutboxSending, persistence.OutboxSent)
 
 		wantDue("", 10, "t-queued", "t-sending", "t-unknown", "t-zero")
-		wantDue("", 2, "t-queued", "t-sending") // a round stops at its limit…
+		wantDue("", 2, "t-queued", "t-sending")        // a round stops at its limit…
 		wantDue("t-sending", 2, "t-unknown", "t-zero") // …and the next goes on after it
 		wantDue("t-zero", 2)
 	}},

@@ -36,21 +36,39 @@ const KeeperBatch = 100
 // keeperWakeTimeout bounds one wake: an activation loads the tenant's state and outbox.
 const keeperWakeTimeout = time.Minute
 
+// A tenant whose wake failed is left alone for keeperBackoff, doubling with each failure in
+// a row up to keeperMaxBackoff. A wake that fails takes its whole timeout (the cluster call
+// activates the grain again and again until then), so a tenant that cannot be activated —
+// a snapshot that does not decode, a store that refuses its reads — would otherwise cost
+// every round a minute and hundreds of activations, and hold back the tenants after it.
+const (
+	keeperBackoff    = time.Minute
+	keeperMaxBackoff = time.Hour
+)
+
 // OutboxKeeper wakes tenants whose outbox holds due work. Its rounds run one at a time.
 type OutboxKeeper struct {
-	client *Client
-	outbox persistence.Outbox
-	log    *slog.Logger
-	after  string // the last tenant the previous round looked at
+	client      *Client
+	outbox      persistence.Outbox
+	log         *slog.Logger
+	after       string // the last tenant the previous round looked at
+	wakeTimeout time.Duration
+	failing     map[string]keeperRetry // tenants whose last wake failed
+}
+
+// keeperRetry is when a tenant whose wake failed is woken again, and the wait after that.
+type keeperRetry struct {
+	at   time.Time
+	wait time.Duration
 }
 
 // NewOutboxKeeper returns a keeper waking tenants through client.
 func NewOutboxKeeper(client *Client, outbox persistence.Outbox, log *slog.Logger) *OutboxKeeper {
-	return &OutboxKeeper{client: client, outbox: outbox, log: log}
+	return &OutboxKeeper{client: client, outbox: outbox, log: log, wakeTimeout: keeperWakeTimeout, failing: map[string]keeperRetry{}}
 }
 
 // Round wakes up to KeeperBatch tenants of this member with work due at now, and returns
-// how many it woke. A wake that fails is logged; the next round finds the tenant due again.
+// how many it woke. A wake that fails is logged, and tried again after a backoff.
 func (k *OutboxKeeper) Round(ctx context.Context, now time.Time) (int, error) {
 	qctx, cancel := context.WithTimeout(ctx, storeTimeout)
 	due, err := k.outbox.DueTenants(qctx, now, k.after, KeeperBatch)
@@ -70,13 +88,23 @@ func (k *OutboxKeeper) Round(ctx context.Context, now time.Time) (int, error) {
 		if !k.client.node.Owns(KindTenant, tenantID) {
 			continue // its owner's keeper wakes it
 		}
-		wctx, cancel := context.WithTimeout(ctx, keeperWakeTimeout)
+		retry, failed := k.failing[tenantID]
+		if failed && now.Before(retry.at) {
+			continue
+		}
+		wctx, cancel := context.WithTimeout(ctx, k.wakeTimeout)
 		_, err := call[Ack](wctx, k.client, KindTenant, tenantID, &WakeOutbound{Due: true})
 		cancel()
 		if err != nil {
-			k.log.Warn("tenant with due outbox work not woken; trying again next round", "tenant", tenantID, "err", err)
+			wait := keeperBackoff
+			if failed {
+				wait = min(2*retry.wait, keeperMaxBackoff)
+			}
+			k.failing[tenantID] = keeperRetry{at: now.Add(wait), wait: wait}
+			k.log.Warn("tenant with due outbox work not woken; trying again later", "tenant", tenantID, "in", wait, "err", err)
 			continue
 		}
+		delete(k.failing, tenantID)
 		woken++
 	}
 	return woken, nil

@@ -16,13 +16,18 @@ import (
 // OUTBOX_KEEPER_INTERVAL, until cond holds or 20 s pass.
 func keepRounds(t *testing.T, r *senderRig, what string, cond func() bool) {
 	t.Helper()
-	keeper := NewOutboxKeeper(r.client, r.store.Outbox(), slog.Default())
+	keepRoundsAt(t, NewOutboxKeeper(r.client, r.store.Outbox(), slog.Default()), time.Now, what, cond)
+}
+
+// keepRoundsAt runs keeper's rounds at the times now gives until cond holds or 20 s pass.
+func keepRoundsAt(t *testing.T, keeper *OutboxKeeper, now func() time.Time, what string, cond func() bool) {
+	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
-		if _, err := keeper.Round(t.Context(), time.Now()); err != nil {
+		if _, err := keeper.Round(t.Context(), now()); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -148,4 +153,61 @@ func TestKeeperWakeDoesNotKeepAnIdleTenantActive(t *testing.T) {
 	if n := store.activations(tenant); n != before+1 {
 		t.Fatalf("%d activations since, want one", n-before)
 	}
+}
+
+// loadsOf counts the snapshot loads of identity so far (a grain's activations, failed too).
+func (s *outageStore) loadsOf(identity string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.loads[identity]
+}
+
+// A tenant that cannot be activated is not tried every round: each failed wake takes the
+// whole wake timeout and activates the grain again and again meanwhile, so a tenant whose
+// snapshot cannot be read would cost every round that long and hold back the tenants after it.
+// The keeper leaves it alone for a minute, then two, …, and wakes it once it can be activated.
+func TestKeeperBacksOffATenantThatCannotBeActivated(t *testing.T) {
+	r, store := saveRig(t)
+	tenant := r.newTenant(t)
+	id := "keeper-backoff-" + tenant
+	if err := store.Outbox().Enqueue(t.Context(), []persistence.OutboxMessage{outboxRow(tenant, id)}); err != nil {
+		t.Fatal(err)
+	}
+	store.refuseLoads(tenant, time.Hour)
+	keeper := NewOutboxKeeper(r.client, store.Outbox(), slog.Default())
+	keeper.wakeTimeout = 300 * time.Millisecond
+	now := time.Now()
+	if n, err := keeper.Round(t.Context(), now); err != nil || n != 0 {
+		t.Fatalf("round with the tenant's snapshot unreadable: woke %d, %v", n, err)
+	}
+	tried := store.loadsOf(tenant)
+	if tried == 0 {
+		t.Fatal("the keeper never tried the tenant: the test tests nothing")
+	}
+	for _, at := range []time.Duration{time.Second, 59 * time.Second} {
+		if _, err := keeper.Round(t.Context(), now.Add(at)); err != nil {
+			t.Fatal(err)
+		}
+		if n := store.loadsOf(tenant); n != tried {
+			t.Fatalf("round %s after the failure tried the tenant again (%d loads)", at, n-tried)
+		}
+	}
+	if _, err := keeper.Round(t.Context(), now.Add(61*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if store.loadsOf(tenant) == tried {
+		t.Fatal("the keeper did not try the tenant again after its backoff")
+	}
+	tried = store.loadsOf(tenant)
+	if _, err := keeper.Round(t.Context(), now.Add(61*time.Second+119*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if n := store.loadsOf(tenant); n != tried {
+		t.Fatalf("the second backoff did not double: tried again after %s", 119*time.Second)
+	}
+	store.refuseLoads(tenant, 0)
+	later := now.Add(61*time.Second + 121*time.Second)
+	keepRoundsAt(t, keeper, func() time.Time { return later }, "the message sent", func() bool {
+		return r.row(t, id).State == persistence.OutboxSent
+	})
 }

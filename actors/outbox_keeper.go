@@ -33,6 +33,9 @@ import (
 // after the last tenant this one looked at.
 const KeeperBatch = 100
 
+// keeperQueryTimeout bounds a round's query: on FerretDB a scan of the whole outbox.
+const keeperQueryTimeout = 30 * time.Second
+
 // keeperWakeTimeout bounds one wake: an activation loads the tenant's state and outbox.
 const keeperWakeTimeout = time.Minute
 
@@ -70,7 +73,7 @@ func NewOutboxKeeper(client *Client, outbox persistence.Outbox, log *slog.Logger
 // Round wakes up to KeeperBatch tenants of this member with work due at now, and returns
 // how many it woke. A wake that fails is logged, and tried again after a backoff.
 func (k *OutboxKeeper) Round(ctx context.Context, now time.Time) (int, error) {
-	qctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	qctx, cancel := context.WithTimeout(ctx, keeperQueryTimeout)
 	due, err := k.outbox.DueTenants(qctx, now, k.after, KeeperBatch)
 	cancel()
 	if err != nil {

@@ -11,7 +11,8 @@ import (
 
 // DueTenants is one aggregation: the due rows grouped by tenant, in tenant order, cut at
 // limit. FerretDB scans the outbox once for it (every query is a table scan there), instead
-// of once per tenant; MongoDB reads it from the (tenantId, state, …) index. The group has no
+// of once per tenant; MongoDB reads it from the (tenantId, state, …) index. Only the tenant
+// id goes on past the match (a row carries its Graph request), and the group has no
 // accumulator: FerretDB 1.24 gets a second one wrong and supports few.
 func (o outbox) DueTenants(ctx context.Context, now time.Time, after string, limit int) ([]string, error) {
 	const op = "list due tenants"
@@ -32,6 +33,7 @@ func (o outbox) DueTenants(ctx context.Context, now time.Time, after string, lim
 	}
 	pipeline := bson.A{
 		bson.D{{Key: "$match", Value: match}},
+		bson.D{{Key: "$project", Value: bson.D{{Key: "_id", Value: 0}, {Key: "tenantId", Value: 1}}}},
 		bson.D{{Key: "$group", Value: bson.D{{Key: "_id", Value: "$tenantId"}}}},
 		bson.D{{Key: "$sort", Value: bson.D{{Key: "_id", Value: 1}}}},
 		bson.D{{Key: "$limit", Value: int64(limit)}},

@@ -67,8 +67,13 @@ type SubmitOutbound struct {
 }
 
 // WakeOutbound activates a tenant so it resumes its outbox (the engine sends it to every
-// connected tenant at start).
-type WakeOutbound struct{}
+// connected tenant at start). Due marks the outbox keeper's wake (outbox_keeper.go): the
+// store holds work due for the tenant. It is not a use of the tenant: an activation that
+// holds nothing and has had no other message for the passivation's idle time stops on it,
+// as it would have without the keeper, and the next activation reloads that work.
+type WakeOutbound struct {
+	Due bool `json:"due,omitempty"`
+}
 
 // OutboundResult tells a conversation what became of one of its outbound messages: the
 // wamid Meta gave it and the status it reached (sent, failed with Meta's error, or

@@ -30,9 +30,13 @@ type sender struct {
 
 	items   map[string]*outItem
 	unknown map[string]*outItem // the items in phaseUnknown
-	// canceling holds the ids of messages not held in memory whose cancel is being written:
-	// a rescan must not load them meanwhile (sender_cancel.go).
-	canceling map[string]bool
+	// canceling holds the ids of messages not held in memory whose cancel is being written,
+	// with the conversation the cancel named: a rescan must not load them meanwhile
+	// (sender_cancel.go).
+	canceling map[string]string
+	// cancelRepeats holds the callers of cancels repeated while the first one's write was in
+	// flight: answered with its outcome (sender_cancel.go).
+	cancelRepeats map[string][]cluster.Replier
 	// resends holds the ids of messages Meta failed with its own trouble whose resend is
 	// being decided, resendWaits the failures waiting to be looked at again
 	// (sender_resend.go).
@@ -112,7 +116,7 @@ func newSender(d *Deps, tenantID string, state *TenantState, save func() error) 
 	return &sender{
 		d: d, pol: &d.Outbound, tenantID: tenantID, state: state, save: save,
 		items: map[string]*outItem{}, unknown: map[string]*outItem{}, numbers: map[string]*numberQueue{},
-		canceling: map[string]bool{},
+		canceling: map[string]string{}, cancelRepeats: map[string][]cluster.Replier{},
 	}
 }
 
@@ -145,7 +149,8 @@ func (s *sender) queuedInMemory() int {
 
 // track starts holding a queued outbox row, unless it is held already or memory is full.
 func (s *sender) track(row persistence.OutboxMessage, now time.Time) {
-	if _, held := s.items[row.ID]; held || s.canceling[row.ID] {
+	_, canceling := s.canceling[row.ID]
+	if _, held := s.items[row.ID]; held || canceling {
 		return
 	}
 	if s.queuedInMemory() >= s.pol.MemoryQueue {
@@ -285,6 +290,13 @@ func (s *sender) stop() {
 		w.r.Fail(cluster.FailureStopping, "tenant "+s.tenantID+" is stopping") // callers retry
 	}
 	s.prepares = nil
+	for id, repeats := range s.cancelRepeats {
+		for _, r := range repeats {
+			// The write's outcome may not come back: the next activation reads it from the row.
+			r.Fail(cluster.FailureStopping, "tenant "+s.tenantID+" is stopping")
+		}
+		delete(s.cancelRepeats, id)
+	}
 }
 
 func earliest(a, b time.Time) time.Time {

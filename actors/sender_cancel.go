@@ -41,6 +41,8 @@ type cancelDone struct {
 	row   persistence.OutboxMessage // as canceled, when err is nil
 	err   error
 	reply cluster.Replier
+	// already: the row was canceled before this cancel (a retry of one that succeeded).
+	already bool
 }
 
 // tooLate is the refusal of a cancel, saying where the message is: the same error the
@@ -56,6 +58,10 @@ func (s *sender) cancel(m *CancelOutbound, r cluster.Replier) {
 			r.Fail(FailureNotFound, "no message "+m.MessageID+" in conversation "+m.ConversationID)
 			return
 		}
+		if it.phase == phaseCanceling {
+			s.cancelRepeats[m.MessageID] = append(s.cancelRepeats[m.MessageID], r)
+			return
+		}
 		if it.phase != phaseQueued || !s.number(it.row.PhoneNumberID).q.take(it, s.d.Now()) {
 			r.Fail(FailureNotCancelable, tooLate(phaseWords(it.phase)).Reason)
 			return
@@ -65,13 +71,20 @@ func (s *sender) cancel(m *CancelOutbound, r cluster.Replier) {
 		s.writeCancel(it.row, true, r)
 		return
 	}
-	if s.canceling[m.MessageID] {
-		r.Fail(FailureNotCancelable, tooLate("being canceled").Reason)
+	if conv, ok := s.canceling[m.MessageID]; ok {
+		if conv != m.ConversationID {
+			r.Fail(FailureNotCancelable, tooLate("being canceled").Reason)
+			return
+		}
+		// A repeat (the client gave up waiting for the first): the first one's outcome is
+		// its answer. Refusing it "being canceled" told the client its cancel failed, and
+		// then the write landed.
+		s.cancelRepeats[m.MessageID] = append(s.cancelRepeats[m.MessageID], r)
 		return
 	}
 	// Not held: beyond the queue in memory, settled, or unknown. The store decides; until
 	// it has, a rescan must not load the row (track).
-	s.canceling[m.MessageID] = true
+	s.canceling[m.MessageID] = m.ConversationID
 	s.writeCancel(persistence.OutboxMessage{ID: m.MessageID, TenantID: s.tenantID, ConversationID: m.ConversationID}, false, r)
 }
 
@@ -92,8 +105,14 @@ func phaseWords(p itemPhase) string {
 // row queued, to be sent after the restart, and the send's outcome (sent) supersedes the
 // conversation's canceled; the other order could leave a canceled row whose conversation
 // says queued forever. A cancel that loses to a claim is corrected the same way.
+//
+// A row canceled already is this cancel's own success, answered as such: the client's
+// retry of a cancel whose answer it never got (the activation stopped while the write was
+// in flight, or its connection dropped). Refusing it "the message is canceled" told the
+// client its cancel had failed. Twilio's and Stripe's cancels answer a repeat the same way.
 func (s *sender) writeCancel(row persistence.OutboxMessage, held bool, r cluster.Replier) {
-	store, node, tell, d, tenantID := s.d.Store, s.node, s.tell, s.d, s.tenantID
+	store, node, d, tenantID := s.d.Store, s.node, s.d, s.tenantID
+	tell := s.cancelTeller()
 	now := s.d.Now()
 	d.spawn(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
@@ -106,6 +125,9 @@ func (s *sender) writeCancel(row persistence.OutboxMessage, held bool, r cluster
 				return
 			case stored.TenantID != tenantID || stored.ConversationID != row.ConversationID:
 				tell(&cancelDone{id: row.ID, err: persistence.ErrNotFound, reply: r})
+				return
+			case stored.State == persistence.OutboxCanceled:
+				tell(&cancelDone{id: row.ID, row: stored, reply: r, already: true})
 				return
 			case stored.State != persistence.OutboxQueued:
 				tell(&cancelDone{id: row.ID, err: tooLate(string(stored.State)), reply: r})
@@ -133,6 +155,22 @@ func (s *sender) writeCancel(row persistence.OutboxMessage, held bool, r cluster
 	})
 }
 
+// cancelTeller returns how a cancel's write reports back: to the grain, which answers the
+// caller once it has settled its memory, or — its activation stopped meanwhile, and a
+// stopped grain drops the report — to the caller directly, which otherwise waits out its
+// deadline and retries. (A stop between the check and the grain's turn still drops it: the
+// retry is then answered from the stored row.)
+func (s *sender) cancelTeller() func(*cancelDone) {
+	tell, halted := s.tell, &s.halted
+	return func(c *cancelDone) {
+		if halted.Load() {
+			answerCancel(c)
+			return
+		}
+		tell(c)
+	}
+}
+
 // canceled finishes a cancel once its write is decided.
 func (s *sender) canceled(c *cancelDone) {
 	delete(s.canceling, c.id)
@@ -148,18 +186,13 @@ func (s *sender) canceled(c *cancelDone) {
 		delete(s.items, c.id)
 	}
 	switch {
-	case c.err == nil:
+	case c.err == nil && !c.already:
 		if it != nil && it.reached != "" { // Meta reported it while the cancel was written
 			s.confirmUntracked(&OutboundEvidence{MessageID: c.id, WAMID: it.reached})
 		}
 		s.initiatedEnded(c.id, c.row.ConversationID, it != nil && it.reached != "")
 		s.d.Log.Info("outbound message canceled", "tenant", s.tenantID, "message", c.id)
-		c.reply.Send(&Canceled{Message: c.row})
-	case refused != nil:
-		c.reply.Fail(FailureNotCancelable, refused.Reason)
-	case errors.Is(c.err, persistence.ErrNotFound):
-		c.reply.Fail(FailureNotFound, "no message "+c.id)
-	default:
+	case c.err != nil && !decided:
 		// The store did not take the write: the message is still queued, and goes back
 		// where it was in its lane (or, not held, stays for a rescan to find).
 		if it != nil {
@@ -169,6 +202,27 @@ func (s *sender) canceled(c *cancelDone) {
 		} else {
 			s.moreInStore = true
 		}
+	}
+	answerCancel(c)
+	for _, r := range s.cancelRepeats[c.id] {
+		repeat := *c
+		repeat.reply = r
+		answerCancel(&repeat)
+	}
+	delete(s.cancelRepeats, c.id)
+}
+
+// answerCancel answers a cancel's caller with its outcome.
+func answerCancel(c *cancelDone) {
+	var refused *NotCancelableError
+	switch {
+	case c.err == nil:
+		c.reply.Send(&Canceled{Message: c.row})
+	case errors.As(c.err, &refused):
+		c.reply.Fail(FailureNotCancelable, refused.Reason)
+	case errors.Is(c.err, persistence.ErrNotFound):
+		c.reply.Fail(FailureNotFound, "no message "+c.id)
+	default:
 		c.reply.Fail(FailureStore, fmt.Sprintf("cancel not written: %v", c.err))
 	}
 }

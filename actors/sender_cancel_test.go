@@ -12,9 +12,10 @@ import (
 )
 
 // A message still queued can be canceled — held in its lane or only in the store — and is
-// then never sent, while the messages around it go in order. One on its way to Meta, one
-// canceled already, and one of another conversation are refused. Should Meta report a
-// canceled message after all, the outbox and the conversation show what the customer has.
+// then never sent, while the messages around it go in order. One on its way to Meta and one
+// of another conversation are refused; a repeated cancel succeeds again (idempotent). Should
+// Meta report a canceled message after all, the outbox and the conversation show what the
+// customer has.
 func TestCancelOutbound(t *testing.T) {
 	r := sharedSender(t)
 	tenant := r.newTenant(t)
@@ -59,13 +60,15 @@ func TestCancelOutbound(t *testing.T) {
 		}
 	}
 	waitFor(t, "c3 canceled in its conversation", func() bool { return r.message(t, tenant, id("c3")).Status == StatusCanceled })
+	if res, err := r.client.CancelOutbound(ctx, tenant, conv, id("c3")); err != nil || res.Message.State != persistence.OutboxCanceled {
+		t.Fatalf("cancel of c3 again: %+v, %v; want canceled", res, err)
+	}
 
 	for _, tc := range []struct {
 		name, conv, id string
 		late           string // the refusal's reason, or "" for ErrNotFound
 	}{
 		{"on its way to Meta", conv, id("c1"), "on its way to Meta"},
-		{"canceled already", conv, id("c3"), "canceled"},
 		{"another conversation's", ConversationID(tenant, "15550009999"), id("c2"), ""},
 		{"no such message", conv, id("nope"), ""},
 	} {

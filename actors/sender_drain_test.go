@@ -30,12 +30,14 @@ func privateSender(t *testing.T, store persistence.Store, pol OutboundPolicy, dr
 	return r
 }
 
-// stallStore is a real store whose outbox read of one row waits until released (a slow
-// store), and whose snapshot saves and loads fail while failSaves is set (a store that is
-// down: a tenant whose save failed cannot read back what the store holds, and stops).
+// stallStore is a real store whose outbox read of one row (stallID), or answer to a write
+// of one row (landID: the write lands first), waits until released (a slow store), and whose
+// snapshot saves and loads fail while failSaves is set (a store that is down: a tenant whose
+// save failed cannot read back what the store holds, and stops).
 type stallStore struct {
 	persistence.Store
 	stallID   string
+	landID    string
 	stalled   chan struct{} // closed when the read of stallID began
 	release   chan struct{}
 	once      sync.Once
@@ -46,6 +48,28 @@ func (s *stallStore) Outbox() persistence.Outbox { return stallOutbox{Outbox: s.
 
 func (s *stallStore) Snapshots() persistence.Snapshots {
 	return stallSnapshots{Snapshots: s.Store.Snapshots(), s: s}
+}
+
+// stall waits until the stalled read or write began; what names it for the failure.
+func (s *stallStore) stall(t *testing.T, what string) {
+	t.Helper()
+	select {
+	case <-s.stalled:
+	case <-time.After(10 * time.Second):
+		t.Fatal(what)
+	}
+}
+
+// stopTenant stops tenant's activation as a store that is down does: its snapshot save is
+// refused, and what the store holds cannot be read back (tenant_save.go). The store takes
+// saves again afterwards.
+func (s *stallStore) stopTenant(t *testing.T, r *senderRig, tenant string) {
+	t.Helper()
+	s.failSaves.Store(true)
+	defer s.failSaves.Store(false)
+	if err := r.client.RecordTenantEvents(t.Context(), tenant, nil); err == nil {
+		t.Fatal("the tenant saved its snapshot into a store that refuses it")
+	}
 }
 
 type stallOutbox struct {
@@ -59,6 +83,15 @@ func (o stallOutbox) Get(ctx context.Context, id string) (persistence.OutboxMess
 		<-o.s.release
 	}
 	return o.Outbox.Get(ctx, id)
+}
+
+func (o stallOutbox) Transition(ctx context.Context, from persistence.OutboxState, m persistence.OutboxMessage) error {
+	err := o.Outbox.Transition(ctx, from, m)
+	if m.ID == o.s.landID {
+		o.s.once.Do(func() { close(o.s.stalled) })
+		<-o.s.release
+	}
+	return err
 }
 
 type stallSnapshots struct {
@@ -100,15 +133,8 @@ func TestStoppedTenantReleasesItsResendDecisionsDrainHold(t *testing.T) {
 	store.stallID = id
 	r.storedAs(t, tenant, id, persistence.OutboxSent, "wamid.first")
 	r.failedStatus(t, tenant, id, "wamid.first", 131000, true) // the decision reads the row: stalled
-	select {
-	case <-store.stalled:
-	case <-time.After(10 * time.Second):
-		t.Fatal("no resend decision started")
-	}
-	store.failSaves.Store(true)
-	if err := r.client.RecordTenantEvents(ctx, tenant, nil); err == nil {
-		t.Fatal("the tenant saved its snapshot into a store that refuses it")
-	}
+	store.stall(t, "no resend decision started")
+	store.stopTenant(t, r, tenant)
 	close(store.release) // the decision ends after its tenant stopped
 
 	closeCtx, cancel := context.WithTimeout(ctx, 2*time.Second)

@@ -126,6 +126,7 @@ type outageStore struct {
 	gets  map[string]int        // message id → outbox reads of it
 	holds map[string]*claimHold // message id → its claims wait (holdClaim)
 	lists map[string]int        // snapshot prefix → List calls (a tenant's activations)
+	loads map[string]int        // snapshot identity → Load calls (attempts to activate)
 }
 
 // outboxGets counts the outbox reads of message id so far.
@@ -243,6 +244,12 @@ func (s *outageStore) refuseLoads(identity string, d time.Duration) {
 }
 
 func (o outageSnapshots) Load(ctx context.Context, kind, identity string) (persistence.Snapshot, error) {
+	o.s.mu.Lock()
+	if o.s.loads == nil {
+		o.s.loads = map[string]int{}
+	}
+	o.s.loads[identity]++
+	o.s.mu.Unlock()
 	if o.s.refusing("load:" + identity) {
 		return persistence.Snapshot{}, fmt.Errorf("snapshots unreachable (the test's outage): %w", persistence.ErrUnavailable)
 	}

@@ -24,7 +24,7 @@ import (
 //     reconciles it as after a crash.
 //
 // A process that dies cannot hand anything over: its rows wait for the next activation,
-// which the engine starts for every connected tenant when it starts (OUTBOUND.md).
+// which the engine's outbox keeper starts when the engine starts (OUTBOUND.md).
 
 // handOverTimeout bounds a hand-over: the next activation may first have to load the tenant.
 const handOverTimeout = 30 * time.Second

@@ -34,6 +34,9 @@ type tenantGrain struct {
 	// unable to tell what the store holds (settleSave): the activation stops after the
 	// message at hand.
 	fenced string
+	// usedAt is when the grain last got a message that counts against passivation: not
+	// its own local messages, nor the outbox keeper's wakes (keeperWake).
+	usedAt time.Time
 }
 
 func newTenantGrain(d *Deps, tenantID string) *tenantGrain {
@@ -45,6 +48,13 @@ func newTenantGrain(d *Deps, tenantID string) *tenantGrain {
 }
 
 func (g *tenantGrain) Receive(c *cluster.Context, msg any) {
+	if w, ok := msg.(*WakeOutbound); ok && w.Due {
+		g.keeperWake(c)
+		return
+	}
+	if _, quiet := msg.(actor.NotInfluenceReceiveTimeout); !quiet {
+		g.usedAt = g.d.Now()
+	}
 	g.receive(c, msg)
 	if g.fenced != "" && !g.out.stopped {
 		// Saves come from the sender too (a pause, a new token): whichever message fenced
@@ -256,4 +266,22 @@ func (g *tenantGrain) loadState(ctx context.Context) error {
 		}
 		after = page[len(page)-1].Identity
 	}
+}
+
+// keeperWake answers the outbox keeper, which found work due for the tenant in the store.
+// An activation that holds nothing and has not been used for the passivation's idle time
+// stops, as its receive timeout would have (the keeper's wakes keep resetting that timer),
+// and wakes the next activation, which reloads the work from the store: work this one does
+// not hold is a row it cannot see (one left sending by a stopped activation's hand-over, say).
+// Any other activation resumes its outbox, which it does on its own anyway.
+func (g *tenantGrain) keeperWake(c *cluster.Context) {
+	c.Reply().Send(&Ack{})
+	if !g.out.idle() || g.d.Now().Sub(g.usedAt) < tenantPassivation || !g.out.enabled() {
+		g.out.pump()
+		return
+	}
+	g.d.Log.Info("idle tenant with work due in its outbox; activating it again", "tenant", g.tenantID)
+	g.out.stop()
+	c.Stop()
+	go g.out.handover().wake(nil)
 }

@@ -102,6 +102,11 @@ func Start(opts Options) (n *Node, err error) {
 // Address is this member's cluster address.
 func (n *Node) Address() string { return n.system.Address() }
 
+// Owns reports whether this member owns kind/identity under the topology it knows (yes
+// before it knows one), as the identity lookup places activations: for work every member
+// could find (a scan of the store) that only the grain's owner should start.
+func (n *Node) Owns(kind, identity string) bool { return n.owner.owns(kind, identity) }
+
 // Stop leaves the cluster. Every activation of this member gets *actor.Stopping (and writes
 // what it holds) first; Stop waits for them until ctx ends, then shuts the node down anyway.
 func (n *Node) Stop(ctx context.Context) {

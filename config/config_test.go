@@ -112,6 +112,8 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 			"k0:" + strings.Repeat("11", 32) + ",k0:" + strings.Repeat("22", 32), "ENCRYPTION_PREVIOUS_KEYS:"},
 		{"conns per ip", "MAX_CONNS_PER_IP", "lots", `MAX_CONNS_PER_IP: "lots" is not auto or a number`},
 		{"conns per ip above the server's", "MAX_CONNS_PER_IP", "16001", "MAX_CONNS_PER_IP:"},
+		{"outbox keeper too eager", "OUTBOX_KEEPER_INTERVAL", "10ms", "OUTBOX_KEEPER_INTERVAL: 10ms is outside 1s..1h"},
+		{"outbox keeper off", "OUTBOX_KEEPER_INTERVAL", "0", "OUTBOX_KEEPER_INTERVAL: 0s is outside 1s..1h"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

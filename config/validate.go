@@ -63,6 +63,9 @@ func (c *Config) validate() []string {
 	if c.TemplateSyncInterval < 0 || (c.TemplateSyncInterval != 0 && c.TemplateSyncInterval < 10*time.Minute) {
 		bad("TEMPLATE_SYNC_INTERVAL", "%s is negative or under 10m (0 disables the periodic sync)", c.TemplateSyncInterval)
 	}
+	if c.OutboxKeeperInterval < time.Second || c.OutboxKeeperInterval > time.Hour {
+		bad("OUTBOX_KEEPER_INTERVAL", "%s is outside 1s..1h", c.OutboxKeeperInterval)
+	}
 	if c.MediaUploadLimit < 1<<20 || c.MediaUploadLimit > 101<<20 {
 		bad("MEDIA_UPLOAD_LIMIT", "%d bytes is outside 1 MiB .. 101 MiB (Meta's largest file, a 100 MB document, and its form)", c.MediaUploadLimit)
 	}

@@ -217,6 +217,7 @@ func (e *Engine) Start() error {
 	}
 	e.startPruner()
 	e.startTemplateSync()
+	e.startOutboxKeeper()
 	go func() {
 		err := e.http.Serve(ln)
 		if err != nil {

@@ -23,28 +23,6 @@ func (e *Engine) outboundPolicy() actors.OutboundPolicy {
 	}
 }
 
-// wakeSenders activates every connected tenant once at start, so messages a previous
-// process left queued (or in the middle of a send) are resumed or reconciled without
-// waiting for the tenant's next API call.
-func (e *Engine) wakeSenders() {
-	e.background.Go(func() {
-		err := e.eachTenant(func(t persistence.Tenant) bool {
-			if !t.Active || t.PhoneNumberID == "" {
-				return true
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			if err := e.actors.WakeOutbound(ctx, t.ID); err != nil {
-				e.log.Warn("tenant not woken for its outbox", "tenant", t.ID, "err", err)
-			}
-			return true
-		})
-		if err != nil {
-			e.log.Warn("tenants not woken for their outbox", "err", err)
-		}
-	})
-}
-
 // sendReadReceipt marks the conversation's last inbound message read at Meta (which marks
 // the earlier ones too), with the tenant's own token, unless Meta accepted a receipt for it
 // already or one is on its way: an inbox calls PUT /read whenever an agent opens the

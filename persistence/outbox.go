@@ -92,6 +92,16 @@ type Outbox interface {
 	// to limit: the backlog its sender checks new sends against, recounted about once a
 	// minute, so a count stops early rather than walk a backlog far beyond the bound.
 	CountPending(ctx context.Context, tenantID string, limit int) (int, error)
+	// DueTenants lists, in ascending order and after the tenant id after, up to limit
+	// tenants holding a message due for work: one sending or unknown (an attempt to
+	// reconcile), or one queued whose NextAttemptAt is not after now. The engine's outbox
+	// keeper wakes them (actors/outbox_keeper.go): a tenant whose activation stopped with
+	// such rows is otherwise woken only by its next call. One query per call: it runs every
+	// OUTBOX_KEEPER_INTERVAL, so on FerretDB (a table scan per query) it must not cost a
+	// query per tenant. A store may count a tenant due when it cannot tell cheaply (a long
+	// queue of rows waiting for their retry): waking a tenant early costs an activation,
+	// not a send.
+	DueTenants(ctx context.Context, now time.Time, after string, limit int) ([]string, error)
 	// PruneSettled deletes up to limit messages in a final state (SettledStates) created before
 	// before, oldest first, and returns how many it deleted. A message still pending (queued,
 	// sending, unknown) is never deleted, however old.

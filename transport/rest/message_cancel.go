@@ -29,7 +29,12 @@ func (s *Server) cancelMessage(ctx *fasthttp.RequestCtx, c context.Context) {
 		s.fail(ctx, notCancelable(upperFirst(late.Reason)))
 		return
 	case errors.Is(err, actors.ErrNotFound):
-		s.fail(ctx, s.whyNoOutboxRow(c, tenantID, key, id))
+		detail, err := s.noOutboxRow(c, tenantID, key, id)
+		if err != nil {
+			s.fail(ctx, err)
+			return
+		}
+		httpx.OK(ctx, http.StatusOK, "Message canceled", detail)
 		return
 	case err != nil:
 		s.fail(ctx, err)
@@ -44,20 +49,23 @@ func (s *Server) cancelMessage(ctx *fasthttp.RequestCtx, c context.Context) {
 		Message: outboundView{Message: m, ConversationID: conv}, Delivery: viewDelivery(res.Message)})
 }
 
-// whyNoOutboxRow explains a cancel the outbox could not find: an inbound message, or an
-// outbound one whose row retention pruned (settled long ago), is not cancelable; anything
-// else is not a message of this conversation.
-func (s *Server) whyNoOutboxRow(c context.Context, tenantID, key, id string) error {
+// noOutboxRow answers a cancel the outbox could not find: an outbound message whose row
+// retention pruned (settled long ago) is canceled already if its conversation says so — a
+// repeat succeeds, as the tenant answers one whose row is still kept — and otherwise not
+// cancelable, as is an inbound message; anything else is not a message of this conversation.
+func (s *Server) noOutboxRow(c context.Context, tenantID, key, id string) (messageDetail, error) {
 	found, err := s.opts.Actors.Message(c, tenantID, key, id)
 	switch {
 	case err != nil:
-		return err
+		return messageDetail{}, err
 	case !found.Found:
-		return httpx.NotFound("Message")
+		return messageDetail{}, httpx.NotFound("Message")
 	case found.Message.Direction == actors.Inbound:
-		return notCancelable("Only outbound messages can be canceled")
+		return messageDetail{}, notCancelable("Only outbound messages can be canceled")
+	case found.Message.Status == actors.StatusCanceled:
+		return messageDetail{Message: outboundView{Message: found.Message, ConversationID: actors.ConversationID(tenantID, key)}}, nil
 	}
-	return notCancelable("The message is " + found.Message.Status)
+	return messageDetail{}, notCancelable("The message is " + found.Message.Status)
 }
 
 func notCancelable(message string) error {

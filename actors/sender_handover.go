@@ -53,6 +53,7 @@ func (h *handover) release(claim persistence.OutboxMessage) {
 	ob := h.d.Store.Outbox()
 	back := claim
 	back.State, back.Attempts, back.UpdatedAt = persistence.OutboxQueued, max(0, claim.Attempts-1), time.Now().UTC()
+	back.Claim = "" // queued: nobody's claim
 	cur, err := ob.Get(ctx, claim.ID)
 	if err == nil && cur.State == persistence.OutboxSending && sameWrite(cur, claim) {
 		err = transition(ctx, ob, persistence.OutboxSending, back, false)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/switchboard/switchboard/cluster"
@@ -71,6 +73,7 @@ func (s *sender) startAttempt(it *outItem, dep departure) {
 		defer cancel()
 		claim := row
 		claim.State, claim.Attempts, claim.UpdatedAt = persistence.OutboxSending, row.Attempts+1, time.Now().UTC()
+		claim.Claim = newClaimToken()
 		if unsure != nil {
 			claim = *unsure
 		}
@@ -187,11 +190,18 @@ func transition(ctx context.Context, ob persistence.Outbox, from persistence.Out
 	}
 }
 
-// sameWrite reports whether the stored row is the one row's write put there: same attempt,
-// same update time (to the millisecond MongoDB keeps).
+// sameWrite reports whether the stored row is the one row's write put there: same claim
+// token, same attempt, same update time (to the millisecond MongoDB keeps). The token tells
+// apart two activations' claims of one attempt in one millisecond (a stopped activation's
+// late claim and the next activation's, sender_handover.go); rows claimed before tokens
+// existed have none, and compare by attempt and time as they did.
 func sameWrite(stored, row persistence.OutboxMessage) bool {
-	return stored.Attempts == row.Attempts && stored.UpdatedAt.Sub(row.UpdatedAt).Abs() < time.Millisecond
+	return stored.Claim == row.Claim && stored.Attempts == row.Attempts && stored.UpdatedAt.Sub(row.UpdatedAt).Abs() < time.Millisecond
 }
+
+// newClaimToken draws a claim's token (persistence.OutboxMessage.Claim): 64 random bits,
+// enough that two claims of one message never share one.
+func newClaimToken() string { return strconv.FormatUint(rand.Uint64(), 36) }
 
 // tellConversation hands an outcome to the message's conversation. Status webhooks carrying
 // the message id repair a lost "sent"; a refusal by Meta brings none, so runSettle does not

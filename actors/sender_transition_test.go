@@ -27,7 +27,7 @@ func TestTransitionTellsOurClaimFromAnothers(t *testing.T) {
 		t.Fatal(err)
 	}
 	theirs := row
-	theirs.State, theirs.Attempts, theirs.UpdatedAt = persistence.OutboxSending, 1, time.Now().UTC()
+	theirs.State, theirs.Attempts, theirs.UpdatedAt, theirs.Claim = persistence.OutboxSending, 1, time.Now().UTC(), newClaimToken()
 	if err := ob.Transition(ctx, persistence.OutboxQueued, theirs); err != nil {
 		t.Fatal(err)
 	}
@@ -36,6 +36,14 @@ func TestTransitionTellsOurClaimFromAnothers(t *testing.T) {
 	ours.UpdatedAt = theirs.UpdatedAt.Add(5 * time.Millisecond)
 	if err := transition(ctx, ob, persistence.OutboxQueued, ours, false); !errors.Is(err, persistence.ErrVersionConflict) {
 		t.Fatalf("claiming a row another activation claimed: %v, want a conflict", err)
+	}
+	// The same attempt in the same millisecond, by another activation (a stopped one's late
+	// claim and the next one's: seen in TestClaimOfAStoppedTenantIsPutBack, which sent the
+	// message twice): only the claim's token tells them apart.
+	twin := theirs
+	twin.Claim = newClaimToken()
+	if err := transition(ctx, ob, persistence.OutboxQueued, twin, false); !errors.Is(err, persistence.ErrVersionConflict) {
+		t.Fatalf("claiming a row another activation claimed in the same millisecond: %v, want a conflict", err)
 	}
 	if err := transition(ctx, ob, persistence.OutboxQueued, theirs, false); err != nil {
 		t.Fatalf("the same claim read back: %v, want success", err)

@@ -49,9 +49,15 @@ type OutboxMessage struct {
 	Recipient      string      `json:"recipient" bson:"recipient"`
 	State          OutboxState `json:"state" bson:"state"`
 	// Request is the Graph API request body, built when the message was accepted.
-	Request       []byte    `json:"request" bson:"request"`
-	WAMID         string    `json:"wamid,omitempty" bson:"wamid,omitempty"`
-	Attempts      int       `json:"attempts" bson:"attempts"`
+	Request  []byte `json:"request" bson:"request"`
+	WAMID    string `json:"wamid,omitempty" bson:"wamid,omitempty"`
+	Attempts int    `json:"attempts" bson:"attempts"`
+	// Claim is the token of the attempt whose claim (queued → sending) wrote a sending row.
+	// An attempt that must find out whether the stored claim is its own (its write's answer
+	// was lost, or it hands its message over) compares tokens: two activations' claims of the
+	// same attempt number can carry the same millisecond, so attempt and time alone would
+	// take another activation's claim, and its send, for one's own.
+	Claim         string    `json:"claim,omitempty" bson:"claim,omitempty"`
 	NextAttemptAt time.Time `json:"nextAttemptAt" bson:"nextAttemptAt"`
 	ErrorCode     int       `json:"errorCode,omitempty" bson:"errorCode,omitempty"`
 	ErrorTitle    string    `json:"errorTitle,omitempty" bson:"errorTitle,omitempty"`

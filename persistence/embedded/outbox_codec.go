@@ -15,7 +15,8 @@ import (
 // which adds the transient failures and the retracted wamids after it (only a row that has
 // either: the others keep the shorter header); outboxRetracting, the retracted wamids alone
 // (written by a development build, still read); outboxDetailed, outboxCounted's header and
-// Meta's error details after it (only a row whose error has details); or outboxBinary,
+// Meta's error details after it (only a row whose error has details); outboxClaimed,
+// outboxDetailed's header and the claim token after it (a sending row); or outboxBinary,
 // written before ExpiresAt existed. Rows written before keep theirs: a JSON header
 // (outboxFramed), or the whole row as plain JSON (from before the framing, always starting
 // with '{'). All decode.
@@ -26,6 +27,7 @@ const (
 	outboxRetracting byte = 0x03
 	outboxCounted    byte = 0x04
 	outboxDetailed   byte = 0x05
+	outboxClaimed    byte = 0x06
 )
 
 // outboxHeader is a JSON-framed row without its request body. Request here shadows the
@@ -40,6 +42,8 @@ type outboxHeader struct {
 func encodeOutbox(m persistence.OutboxMessage) []byte {
 	marker := outboxExpiring
 	switch {
+	case m.Claim != "":
+		marker = outboxClaimed
 	case m.ErrorDetails != "":
 		marker = outboxDetailed
 	case len(m.Retracted) > 0 || m.Transient > 0:
@@ -60,15 +64,18 @@ func encodeOutbox(m persistence.OutboxMessage) []byte {
 	h.time(m.CreatedAt.UTC())
 	h.time(m.UpdatedAt.UTC())
 	h.time(m.ExpiresAt.UTC())
-	if marker == outboxCounted || marker == outboxDetailed {
+	if marker >= outboxCounted {
 		h.int(int64(m.Transient))
 		h.uint(uint64(len(m.Retracted)))
 		for _, w := range m.Retracted {
 			h.str(w)
 		}
 	}
-	if marker == outboxDetailed {
+	if marker >= outboxDetailed {
 		h.str(m.ErrorDetails)
+	}
+	if marker == outboxClaimed {
+		h.str(m.Claim)
 	}
 	return append(h.b, m.Request...)
 }
@@ -96,7 +103,7 @@ func decodeOutbox(v []byte, withRequest bool) (persistence.OutboxMessage, error)
 	switch {
 	case len(v) == 0:
 		return m, errEmptyOutboxRow
-	case v[0] >= outboxBinary && v[0] <= outboxDetailed:
+	case v[0] >= outboxBinary && v[0] <= outboxClaimed:
 		r := &binReader{b: v[1:]}
 		m = persistence.OutboxMessage{
 			ID: r.str(), TenantID: r.str(), ConversationID: r.str(), PhoneNumberID: r.str(), Recipient: r.str(),
@@ -106,14 +113,17 @@ func decodeOutbox(v []byte, withRequest bool) (persistence.OutboxMessage, error)
 		if v[0] != outboxBinary {
 			m.ExpiresAt = r.time()
 		}
-		if v[0] == outboxCounted || v[0] == outboxDetailed {
+		if v[0] >= outboxCounted {
 			m.Transient = int(r.int())
 		}
-		if v[0] == outboxRetracting || v[0] == outboxCounted || v[0] == outboxDetailed {
+		if v[0] >= outboxRetracting {
 			m.Retracted = retractedOf(r)
 		}
-		if v[0] == outboxDetailed {
+		if v[0] >= outboxDetailed {
 			m.ErrorDetails = r.str()
+		}
+		if v[0] == outboxClaimed {
+			m.Claim = r.str()
 		}
 		var err error
 		m.Request, err = dataOf(r, withRequest)

@@ -157,11 +157,11 @@ const (
 	maxUserID = 128
 )
 
-// ContactKeyOf is the key a contact's conversation uses: the wa_id when known, else the
+// ContactKeyOf is the key a contact's conversation uses: the wa_id's line key when known, else the
 // business-scoped user id.
 func ContactKeyOf(c Contact) string {
 	if c.WaID != "" {
-		return c.WaID
+		return phone.LineKey(c.WaID)
 	}
 	return c.UserID
 }

@@ -39,15 +39,11 @@ func waIDOf(to, businessDisplay string) string {
 }
 
 // metaWaID is the form Meta may give a Brazilian or Mexican mobile's wa_id (WHATSAPP.md §2):
-// a Brazilian mobile without its ninth digit (55 + area + 9 + 8 digits → 55 + area + 8
-// digits), a Mexican number with the old mobile 1 (52 + 10 digits → 521 + 10 digits). Other
-// numbers are returned as they are.
+// a Brazilian mobile without its ninth digit, a Mexican number with the old mobile 1
+// (phone.OtherForm). Other numbers are returned as they are.
 func metaWaID(d string) string {
-	switch {
-	case len(d) == 13 && d[:2] == "55" && d[4] == '9' && d[5] >= '6':
-		return d[:4] + d[5:]
-	case len(d) == 12 && d[:2] == "52" && d[2] >= '2':
-		return "521" + d[2:]
+	if o := phone.OtherForm(d); o != "" {
+		return o
 	}
 	return d
 }

@@ -26,6 +26,21 @@ func LineKey(waID string) string {
 	return waID
 }
 
+// OtherForm is the form Meta may use for a line key's number besides the key itself: a
+// Brazilian mobile without its ninth digit, a Mexican number with the old mobile 1; "" for
+// numbers with one form only. Data keyed before LineKey may be stored under it.
+func OtherForm(lineKey string) string {
+	d := lineKey
+	switch {
+	case !allDigits(d):
+	case len(d) == 13 && d[:2] == "55" && brazilArea(d[2:4]) && d[4] == '9' && mobileStart(d[5]):
+		return d[:4] + d[5:]
+	case len(d) == 12 && d[:2] == "52" && d[2] >= '2':
+		return "521" + d[2:]
+	}
+	return ""
+}
+
 // brazilArea reports whether two digits can be a Brazilian area code (11–99: none starts
 // with 0, and none ends with 0).
 func brazilArea(a string) bool { return a[0] >= '1' && a[1] >= '1' }

@@ -36,3 +36,22 @@ func TestLineKey(t *testing.T) {
 		})
 	}
 }
+
+// OtherForm gives the form of a line key's number that LineKey maps back to the key, and
+// nothing for numbers with one form.
+func TestOtherForm(t *testing.T) {
+	for _, tc := range []struct{ key, want string }{
+		{"5511987654321", "551187654321"}, {"5521967654321", "552167654321"},
+		{"525512345678", "5215512345678"},
+		{"551133334444", ""}, {"5511923334444", ""}, {"5511887654321", ""}, {"15550123456", ""},
+		{"447700900123", ""}, {"", ""}, {"BR.123", ""}, {"52155123456", ""},
+	} {
+		got := OtherForm(tc.key)
+		if got != tc.want {
+			t.Errorf("OtherForm(%q) = %q, want %q", tc.key, got, tc.want)
+		}
+		if got != "" && LineKey(got) != tc.key {
+			t.Errorf("LineKey(OtherForm(%q)) = %q", tc.key, LineKey(got))
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/switchboard/switchboard/cluster"
+	"github.com/switchboard/switchboard/internal/phone"
 	"github.com/switchboard/switchboard/persistence"
 )
 
@@ -30,6 +31,9 @@ const (
 type conversationGrain struct {
 	d        *Deps
 	identity string
+	// storage is the identity the conversation is stored under: identity, or the other form
+	// of its number for one stored before line keys (loadSnapshot).
+	storage  string
 	tenantID string
 	conv     *conversation
 	version  uint64
@@ -74,7 +78,7 @@ type flushDone struct {
 
 func newConversationGrain(d *Deps, identity string) *conversationGrain {
 	tenantID, _, _ := strings.Cut(identity, "/")
-	return &conversationGrain{d: d, identity: identity, tenantID: tenantID}
+	return &conversationGrain{d: d, identity: identity, storage: identity, tenantID: tenantID}
 }
 
 func (g *conversationGrain) Receive(c *cluster.Context, msg any) {
@@ -313,10 +317,10 @@ func (g *conversationGrain) takeWrite() (*pendingWrite, error) {
 	}
 	buckets := make([]persistence.Bucket, len(dirty))
 	for i, d := range dirty {
-		buckets[i] = persistence.Bucket{Conversation: g.identity, Seq: d.seq, Count: d.count, Parts: d.parts, Changed: d.changed, UpdatedAt: now}
+		buckets[i] = persistence.Bucket{Conversation: g.storage, Seq: d.seq, Count: d.count, Parts: d.parts, Changed: d.changed, UpdatedAt: now}
 	}
 	w := &pendingWrite{
-		snap:    persistence.Snapshot{Kind: KindConversation, Identity: g.identity, Version: version, Epoch: g.epoch, Data: data, UpdatedAt: now},
+		snap:    persistence.Snapshot{Kind: KindConversation, Identity: g.storage, Version: version, Epoch: g.epoch, Data: data, UpdatedAt: now},
 		buckets: buckets,
 		done:    flushDone{version: version, replies: g.waiting, summary: g.conv.s.Summary, evidence: g.conv.takeEvidence(), events: events},
 	}
@@ -447,10 +451,36 @@ func (g *conversationGrain) fail(c *cluster.Context, err error) {
 
 // activate loads the snapshot and the recent buckets. A conversation never seen starts
 // empty; its id and contact come with its first delivery.
+// loadSnapshot loads the conversation's snapshot. A conversation keyed by a Brazilian or
+// Mexican mobile's line key (phone.LineKey) that has none may have been stored before line
+// keys under the other form of the number, Meta's wa_id then: it is this customer's
+// conversation, so the grain reads and writes it there from now on, and it keeps its id and
+// its messages instead of a second conversation starting beside it.
+func (g *conversationGrain) loadSnapshot(ctx context.Context) (persistence.Snapshot, error) {
+	snap, err := g.d.Store.Snapshots().Load(ctx, KindConversation, g.identity)
+	if !errors.Is(err, persistence.ErrNotFound) {
+		return snap, err
+	}
+	tenantID, key, _ := strings.Cut(g.identity, "/")
+	other := phone.OtherForm(key)
+	if other == "" {
+		return snap, err
+	}
+	legacy, lerr := g.d.Store.Snapshots().Load(ctx, KindConversation, ConversationIdentity(tenantID, other))
+	if lerr != nil {
+		if errors.Is(lerr, persistence.ErrNotFound) {
+			return snap, err
+		}
+		return legacy, fmt.Errorf("load snapshot stored under %s: %w", other, lerr)
+	}
+	g.storage = ConversationIdentity(tenantID, other)
+	return legacy, nil
+}
+
 func (g *conversationGrain) activate() error {
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	snap, err := g.d.Store.Snapshots().Load(ctx, KindConversation, g.identity)
+	snap, err := g.loadSnapshot(ctx)
 	var s conversationSnapshot
 	switch {
 	case errors.Is(err, persistence.ErrNotFound):
@@ -476,7 +506,7 @@ func (g *conversationGrain) activate() error {
 	g.conv = newConversation(s, func(seq int) ([]Message, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 		defer cancel()
-		b, err := g.d.Store.Buckets().Get(ctx, g.identity, seq)
+		b, err := g.d.Store.Buckets().Get(ctx, g.storage, seq)
 		if errors.Is(err, persistence.ErrNotFound) {
 			return nil, nil // a bucket the snapshot counts but never stored: start it empty
 		}

@@ -6,6 +6,7 @@ import (
 
 	json "github.com/goccy/go-json"
 
+	"github.com/switchboard/switchboard/internal/phone"
 	"github.com/switchboard/switchboard/persistence"
 )
 
@@ -100,7 +101,9 @@ func (c *conversation) updateContact(in Contact) {
 	if in.Username != "" {
 		ct.Username = in.Username
 	}
-	if ct.WaID == "" && in.WaID != "" {
+	// Meta may name a Brazilian or Mexican mobile in either of its forms (WHATSAPP.md §2);
+	// the contact shows, and is sent to, the one Meta gave last.
+	if in.WaID != "" && (ct.WaID == "" || phone.LineKey(ct.WaID) == phone.LineKey(in.WaID)) {
 		ct.WaID = in.WaID
 	}
 	if ct.UserID == "" && in.UserID != "" {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/cluster"
+	"github.com/switchboard/switchboard/internal/phone"
 	"github.com/switchboard/switchboard/internal/workpool"
 	"github.com/switchboard/switchboard/persistence"
 )
@@ -101,12 +102,14 @@ func ConversationIdentity(tenantID, contactKey string) string { return tenantID 
 func ConversationID(tenantID, contactKey string) string { return tenantID + "_" + contactKey }
 
 // ParseConversationID splits a public conversation id; ok is false for anything malformed.
+// A Brazilian or Mexican mobile written in either of the forms Meta uses for it names the
+// one conversation of that line (phone.LineKey), so the key is returned in its line form.
 func ParseConversationID(id string) (tenantID, contactKey string, ok bool) {
 	tenantID, contactKey, ok = strings.Cut(id, "_")
 	if !ok || len(tenantID) != 24 || !validContactKey(contactKey) {
 		return "", "", false
 	}
-	return tenantID, contactKey, true
+	return tenantID, phone.LineKey(contactKey), true
 }
 
 // validContactKey accepts wa_ids (digits) and BSUIDs (CC.alnum), up to 140 characters.
@@ -154,11 +157,11 @@ const (
 	maxUserID = 128
 )
 
-// ContactKeyOf is the key a contact's conversation uses: the wa_id when known, else the
+// ContactKeyOf is the key a contact's conversation uses: the wa_id's line key when known, else the
 // business-scoped user id.
 func ContactKeyOf(c Contact) string {
 	if c.WaID != "" {
-		return c.WaID
+		return phone.LineKey(c.WaID)
 	}
 	return c.UserID
 }

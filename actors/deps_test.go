@@ -26,3 +26,19 @@ func TestRecipientKey(t *testing.T) {
 		}
 	}
 }
+
+// The two forms Meta uses for a Brazilian or Mexican mobile name one conversation: the id
+// parses to the number's line key; other keys are kept as written.
+func TestParseConversationIDLineKey(t *testing.T) {
+	const tenant = "0123456789abcdef01234567"
+	for _, tc := range []struct{ key, want string }{
+		{"551187654321", "5511987654321"}, {"5511987654321", "5511987654321"},
+		{"5215512345678", "525512345678"}, {"525512345678", "525512345678"},
+		{"551133334444", "551133334444"}, {"447911123456", "447911123456"}, {"BR.48120937561230984412", "BR.48120937561230984412"},
+	} {
+		gotTenant, key, ok := ParseConversationID(ConversationID(tenant, tc.key))
+		if !ok || gotTenant != tenant || key != tc.want {
+			t.Errorf("ParseConversationID(%s_%s) = %s, %s, %v; want key %s", tenant, tc.key, gotTenant, key, ok, tc.want)
+		}
+	}
+}

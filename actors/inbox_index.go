@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/switchboard/switchboard/internal/phone"
 	"github.com/switchboard/switchboard/persistence"
 )
 
@@ -45,7 +46,7 @@ func (x *inboxIndex) query(q *QueryConversations) ConversationPage {
 		}
 		if search != "" && !strings.Contains(strings.ToLower(s.Contact.Name), search) &&
 			!strings.Contains(strings.ToLower(s.Contact.Username), search) &&
-			!(searchDigits != "" && strings.Contains(s.Contact.WaID, searchDigits)) {
+			!(searchDigits != "" && matchesNumber(&s, searchDigits)) {
 			continue
 		}
 		hits = append(hits, s)
@@ -58,6 +59,14 @@ func (x *inboxIndex) query(q *QueryConversations) ConversationPage {
 	}
 	page.Items = hits[from:min(len(hits), from+q.Limit)]
 	return page
+}
+
+// matchesNumber reports whether a search's digits are part of the contact's number as Meta
+// last gave it or of its line key (phone.LineKey): a Brazilian or Mexican mobile is found
+// by either of its forms, whichever one Meta uses.
+func matchesNumber(s *ConversationSummary, digits string) bool {
+	return strings.Contains(s.Contact.WaID, digits) ||
+		strings.Contains(phone.LineKey(s.Contact.WaID), phone.LineKey(digits))
 }
 
 // phoneDigits is the digits of a search written as a phone number ("+55 11 98765-4321",

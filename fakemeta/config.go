@@ -30,6 +30,10 @@ type Config struct {
 	// IgnoreWindow accepts free-form messages outside the 24-hour customer-service window
 	// instead of failing them (asynchronously, 131047) as Meta does.
 	IgnoreWindow bool
+	// RewriteWaIDs answers sends to Brazilian and Mexican mobiles with the other form of the
+	// number as the wa_id, as Meta may (WHATSAPP.md §2): +55 area 9XXXXXXXX → 55 area
+	// XXXXXXXX, +52 + 10 digits → 521 + 10 digits. Statuses then name that wa_id too.
+	RewriteWaIDs bool
 
 	// Latency (+ a uniform random part up to LatencyJitter) delays every Graph answer;
 	// requests are taken (limits, stats) on arrival.

@@ -35,3 +35,26 @@ func TestToWithoutPlusGetsTheBusinessCallingCode(t *testing.T) {
 		}
 	}
 }
+
+// With RewriteWaIDs, a send to a Brazilian or Mexican mobile is answered with Meta's other
+// form of the number as its wa_id; other numbers keep theirs.
+func TestRewriteWaIDs(t *testing.T) {
+	s := startFake(t, Config{IgnoreWindow: true, RewriteWaIDs: true, Statuses: StatusConfig{Disabled: true}})
+	c := clientFor(t, s)
+	for _, tc := range []struct{ to, want string }{
+		{"+55 11 98765-4321", "551187654321"},
+		{"+551187654321", "551187654321"},
+		{"+55 11 3333-4444", "551133334444"},
+		{"+52 55 1234 5678", "5215512345678"},
+		{"+5215512345678", "5215512345678"},
+		{"+1 631 555 1234", "16315551234"},
+	} {
+		r, err := c.SendMessage(bg(), tokenA, pnA, graph.NewMessage(tc.to).WithText("hi"))
+		if err != nil || r.Contacts[0].WaID != tc.want || r.Contacts[0].Input != tc.to {
+			t.Errorf("%s: %+v %v, want wa_id %s", tc.to, r, err, tc.want)
+		}
+	}
+	if sent := s.Sent(pnA); len(sent) != 6 || sent[0].WaID != "551187654321" {
+		t.Errorf("sent log %+v", sent)
+	}
+}

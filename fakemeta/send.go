@@ -98,7 +98,7 @@ func (s *Server) messages(ctx *fasthttp.RequestCtx) {
 // accept applies the throughput and pair limits and, if both allow, records the send and
 // answers with its wamid.
 func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequest, tok string, body []byte, category string) {
-	key, waID, userID := recipientOf(req, n.display)
+	key, waID, userID := recipientOf(req, n.display, s.cfg.RewriteWaIDs)
 	n.mu.Lock()
 	now := s.now()
 	if n.accepted.full(now, n.throughput) {
@@ -212,12 +212,16 @@ func (s *Server) reject(ctx *fasthttp.RequestCtx, n *number, e *graph.APIError) 
 
 // recipientOf is the key limits and windows are kept by, and the canonical ids the
 // response reports: the wa_id Meta derives from to (waIDOf, with the business number's
-// calling code when to has no +), or the BSUID.
-func recipientOf(r *graph.SendRequest, businessDisplay string) (key, waID, userID string) {
+// calling code when to has no +, and in Meta's other form for Brazil and Mexico when rewrite
+// is set: metaWaID), or the BSUID.
+func recipientOf(r *graph.SendRequest, businessDisplay string, rewrite bool) (key, waID, userID string) {
 	if r.Recipient != "" {
 		return r.Recipient, "", r.Recipient
 	}
 	d := waIDOf(r.To, businessDisplay)
+	if rewrite {
+		d = metaWaID(d)
+	}
 	return d, d, ""
 }
 

@@ -71,6 +71,7 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 	str(&pairEvery, "pair-every", fakemeta.DefaultPairEvery.String(), "pair limit refill interval (0 disables the pair limit)")
 	str(&pairBurst, "pair-burst", strconv.Itoa(fakemeta.DefaultPairBurst), "pair limit burst")
 	boolean(&o.cfg.IgnoreWindow, "ignore-window", false, "accept free-form sends outside the 24 h window")
+	boolean(&o.cfg.RewriteWaIDs, "rewrite-wa-ids", false, "answer sends to Brazilian and Mexican mobiles with the other form of the number as wa_id, as Meta may")
 	str(&latency, "latency", "0s", "added to every Graph answer")
 	str(&jitter, "latency-jitter", "0s", "random extra latency up to this")
 	str(&errorRate, "error-rate", "0", "probability a valid send fails")

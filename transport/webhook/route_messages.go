@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/internal/phone"
 	"github.com/switchboard/switchboard/persistence"
 	"github.com/switchboard/switchboard/transport/graph"
 )
@@ -155,7 +156,9 @@ func (r *changeRouter) delivery(ct actors.Contact) (*actors.Deliver, error) {
 // contactKey picks the conversation key: the wa_id when Meta sent one (teaching the tenant
 // the user id → wa_id alias when both come together and the tenant was not taught that pair
 // last: the first time, and after the user moved to a new number), else the wa_id a user id
-// was last seen with, else the user id itself.
+// was last seen with, else the user id itself. A wa_id key is the number's line key
+// (phone.LineKey): Meta names a Brazilian or Mexican mobile in two forms, and a send's
+// statuses and the customer's replies must reach the conversation the send started.
 func (p *Processor) contactKey(ctx context.Context, tenantID, waID, userID string, teach *[]func(context.Context) error) (string, error) {
 	if waID != "" {
 		if userID != "" {
@@ -169,14 +172,14 @@ func (p *Processor) contactKey(ctx context.Context, tenantID, waID, userID strin
 			}
 			p.aliases.put(k, alias{waID: waID, taught: waID})
 		}
-		return waID, nil
+		return phone.LineKey(waID), nil
 	}
 	if userID == "" {
 		return "", nil
 	}
 	k := tenantID + "/" + userID
 	if v, ok := p.aliases.get(k); ok {
-		return v.waID, nil
+		return phone.LineKey(v.waID), nil
 	}
 	key, err := p.client.ResolveContact(ctx, tenantID, "", userID)
 	if err != nil {
@@ -187,7 +190,7 @@ func (p *Processor) contactKey(ctx context.Context, tenantID, waID, userID strin
 		known.taught = key // the tenant answered with it: it knows
 	}
 	p.aliases.put(k, known)
-	return key, nil
+	return phone.LineKey(key), nil
 }
 
 func findContact(cs []graph.Contact, waID, userID string) actors.Contact {

@@ -75,7 +75,7 @@ func (s *Server) messages(ctx *fasthttp.RequestCtx) {
 		s.reject(ctx, n, e)
 		return
 	}
-	if _, waID, _ := recipientOf(req, n.display); waID == n.display {
+	if _, waID, _ := recipientOf(req, n.display, false); waID == n.display {
 		s.reject(ctx, n, apiError(131021, ""))
 		return
 	}

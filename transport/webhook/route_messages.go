@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/switchboard/switchboard/actors"
 	"github.com/switchboard/switchboard/persistence"
@@ -91,16 +92,16 @@ func (p *Processor) routeMessages(ctx context.Context, e persistence.InboxEntry,
 		for _, ge := range v.Errors {
 			ev.Errors = append(ev.Errors, *toError(ge))
 		}
-		p.enqueue(t, "tenant/"+tenant.ID, func(ctx context.Context) error {
+		p.enqueue(t, "tenant/"+tenant.ID, dlRef{e, at + "/errors", entry, c}, func(ctx context.Context) error {
 			return p.client.RecordTenantEvents(ctx, tenant.ID, []actors.TenantEvent{ev})
 		})
 	}
-	for _, teach := range r.teach {
-		p.enqueue(t, "tenant/"+tenant.ID, teach)
+	for i, teach := range r.teach {
+		p.enqueue(t, "tenant/"+tenant.ID, dlRef{e, at + "/teach" + strconv.Itoa(i), entry, c}, teach)
 	}
 	for _, key := range r.order {
 		d, key := r.deliveries[key], key
-		p.enqueue(t, "conversation/"+actors.ConversationIdentity(tenant.ID, key), func(ctx context.Context) error {
+		p.enqueue(t, "conversation/"+actors.ConversationIdentity(tenant.ID, key), dlRef{e, at, entry, c}, func(ctx context.Context) error {
 			res, err := p.client.Deliver(ctx, key, d)
 			if errors.Is(err, actors.ErrInvalid) {
 				// The grain refuses this delivery as such: retrying would hold the lane

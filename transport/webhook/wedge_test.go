@@ -1,0 +1,210 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/cluster"
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// failingStore is the real store whose conversation snapshot commits fail for the
+// identities named in failing (a corrupt snapshot, a MongoDB bucket over 16 MB), or for every
+// conversation while all is set (the store is down for writes).
+type failingStore struct {
+	persistence.Store
+	mu      sync.Mutex
+	failing map[string]bool
+	all     bool
+}
+
+func (s *failingStore) fail(identity string, on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failing[identity] = on
+}
+
+func (s *failingStore) failAll(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.all = on
+}
+
+func (s *failingStore) fails(identity string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.all || s.failing[identity]
+}
+
+func (s *failingStore) Snapshots() persistence.Snapshots {
+	return failingSnapshots{Snapshots: s.Store.Snapshots(), s: s}
+}
+
+type failingSnapshots struct {
+	persistence.Snapshots
+	s *failingStore
+}
+
+func (f failingSnapshots) Commit(ctx context.Context, snap persistence.Snapshot, buckets []persistence.Bucket) error {
+	if snap.Kind == actors.KindConversation && f.s.fails(snap.Identity) {
+		return fmt.Errorf("conversation %s cannot be written (the test's failure): %w", snap.Identity, persistence.ErrUnavailable)
+	}
+	return f.Snapshots.Commit(ctx, snap, buckets)
+}
+
+// wedgeRig is a processor over real grains on one real node, with tenants ta (number 111)
+// and tb (number 222).
+type wedgeRig struct {
+	store  *failingStore
+	client *actors.Client
+	p      *Processor
+	stats  *Stats
+	seq    int
+}
+
+func startWedgeRig(t *testing.T) *wedgeRig {
+	t.Helper()
+	emb := openStore(t)
+	for _, tn := range []persistence.Tenant{wabaTenant("ta", "111", "", true), wabaTenant("tb", "222", "", true)} {
+		if err := emb.Directory().CreateTenant(t.Context(), tn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store := &failingStore{Store: emb, failing: map[string]bool{}}
+	log := slog.New(slog.DiscardHandler)
+	// One node per test binary run at a time: protoactor's remote start writes gRPC's global
+	// logger (Makefile), so this package starts its nodes from one test, one after another.
+	node, err := cluster.Start(cluster.Options{ClusterName: "webhook-test", Addr: "127.0.0.1:0", Codec: actors.Codec(), Logger: log,
+		Kinds: actors.Kinds(&actors.Deps{Store: store, Passivation: time.Minute, Log: log})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { node.Stop(context.Background()) })
+	r := &wedgeRig{store: store, client: actors.NewClient(node), stats: &Stats{}}
+	r.p = NewProcessor(store, r.client, r.stats, log, 0)
+	return r
+}
+
+// post stores one webhook with one text message from waID to the tenant's number, as the
+// edge does (durable first), and submits it.
+func (r *wedgeRig) post(t *testing.T, phoneNumberID, waID, text string) {
+	t.Helper()
+	r.seq++
+	body := `{"object":"whatsapp_business_account","entry":[{"id":"w1","changes":[{"field":"messages","value":{` +
+		`"messaging_product":"whatsapp","metadata":{"phone_number_id":"` + phoneNumberID + `"},` +
+		`"contacts":[{"profile":{"name":"u"},"wa_id":"` + waID + `"}],` +
+		`"messages":[{"from":"` + waID + `","id":"wamid.` + waID + `.` + strconv.Itoa(r.seq) + `","timestamp":"1767225600","type":"text","text":{"body":"` + text + `"}}]}}]}]}`
+	e := persistence.InboxEntry{ID: fmt.Sprintf("e%08d", r.seq), ReceivedAt: time.Now().UTC(), Body: []byte(body)}
+	if err := r.store.Inbox().Append(t.Context(), []persistence.InboxEntry{e}); err != nil {
+		t.Fatal(err)
+	}
+	r.p.Submit(e)
+}
+
+// texts is the conversation's message texts, oldest first.
+func (r *wedgeRig) texts(t *testing.T, tenantID, waID string) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var out []string
+	for n := 1; ; n++ {
+		page, err := r.client.Messages(ctx, tenantID, waID, actors.ListMessages{Page: n, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Page 1 is the newest messages, each page oldest first.
+		texts := make([]string, 0, len(page.Messages)+len(out))
+		for _, m := range page.Messages {
+			texts = append(texts, m.Text)
+		}
+		out = append(texts, out...)
+		if len(page.Messages) == 0 || len(out) >= page.Total {
+			return out
+		}
+	}
+}
+
+// waitFor polls cond for up to within.
+func waitFor(within time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return true
+}
+
+func pendingCount(t *testing.T, store persistence.Store) int {
+	t.Helper()
+	page, err := store.Inbox().Pending(t.Context(), "", 10_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(page)
+}
+
+// One conversation whose grain call fails every time (its store writes fail) must not stop
+// the inbound traffic of everyone else. Before, its lane retried the call for ever, the 64
+// jobs behind it filled the lane, and the dispatcher blocked on it: no other tenant's webhook
+// was processed again. Now the entries its full lane cannot take stay in the inbox, the other
+// tenant's are processed, and once the conversation recovers its entries are all stored, in
+// the order they arrived.
+func TestFailingConversationDoesNotStopOtherTenants(t *testing.T) {
+	r := startWedgeRig(t)
+	r.p.lanes.giveUpAfter = time.Hour // this test is about isolation, not about giving up
+	r.p.Start()
+	t.Cleanup(r.p.Stop)
+	const badWaID = "5511900000001"
+	r.store.fail(actors.ConversationIdentity("ta", badWaID), true)
+	badLane := r.p.lanes.index("conversation/" + actors.ConversationIdentity("ta", badWaID))
+	const badN = 2*laneDepth + 10
+	for i := range badN {
+		r.post(t, "111", badWaID, "bad-"+strconv.Itoa(i))
+	}
+	// The other tenant's users, on lanes other than the failing one.
+	var others []string
+	for i := 0; len(others) < 20; i++ {
+		waID := "4477000" + strconv.Itoa(100000+i)
+		if r.p.lanes.index("conversation/"+actors.ConversationIdentity("tb", waID)) != badLane {
+			others = append(others, waID)
+		}
+	}
+	for _, waID := range others {
+		r.post(t, "222", waID, "hello")
+	}
+	if !waitFor(15*time.Second, func() bool { return r.stats.Entries.Load() >= int64(len(others)) }) {
+		t.Fatalf("tenant tb's %d webhooks stalled behind one failing conversation of ta: %d entries processed",
+			len(others), r.stats.Entries.Load())
+	}
+	if r.stats.Spilled.Load() == 0 {
+		t.Fatal("no entry was left in the inbox by the full lane: the test did not fill it")
+	}
+	for _, waID := range others {
+		if got := r.texts(t, "tb", waID); len(got) != 1 || got[0] != "hello" {
+			t.Fatalf("tb's conversation %s holds %v", waID, got)
+		}
+	}
+
+	// The failing conversation recovers: every one of its entries lands, in arrival order.
+	r.store.fail(actors.ConversationIdentity("ta", badWaID), false)
+	if !waitFor(30*time.Second, func() bool { return pendingCount(t, r.store) == 0 }) {
+		t.Fatalf("%d entries still pending after the conversation recovered", pendingCount(t, r.store))
+	}
+	got := r.texts(t, "ta", badWaID)
+	if len(got) != badN {
+		t.Fatalf("the recovered conversation holds %d messages, want %d", len(got), badN)
+	}
+	for i, text := range got {
+		if want := "bad-" + strconv.Itoa(i); text != want {
+			t.Fatalf("message %d is %q, want %q (order lost): %v", i, text, want, got)
+		}
+	}
+}

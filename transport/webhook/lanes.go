@@ -14,7 +14,15 @@ type job struct {
 	key    string
 	run    func(ctx context.Context) error
 	giveUp func(ctx context.Context, attempts int, failingFor time.Duration, err error) error
-	entry  *tracked
+	// dropped, when set, is told the call will not run (refused, or given up).
+	dropped func()
+	entry   *tracked
+}
+
+func (j job) drop() {
+	if j.dropped != nil {
+		j.dropped()
+	}
 }
 
 // lanes run jobs: all jobs of one key (a conversation, a tenant) on the same lane, in the
@@ -207,6 +215,7 @@ func (l *lanes) runJob(j job) bool {
 			gerr := j.giveUp(ctx, attempts, time.Since(first), err)
 			cancel()
 			if gerr == nil {
+				j.drop()
 				j.entry.done()
 				return true
 			}

@@ -250,6 +250,9 @@ func (p *Processor) queue(t *tracked) {
 		// None of its jobs runs, so it must not be marked; released, the replay that the
 		// full lane asks for once it drained dispatches it again.
 		t.pending.Store(0)
+		for _, j := range t.jobs {
+			j.drop()
+		}
 		p.release(t.id)
 		select {
 		case <-p.stop:

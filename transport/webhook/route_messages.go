@@ -97,7 +97,8 @@ func (p *Processor) routeMessages(ctx context.Context, e persistence.InboxEntry,
 		})
 	}
 	for i, teach := range r.teach {
-		p.enqueue(t, "tenant/"+tenant.ID, dlRef{e, at + "/teach" + strconv.Itoa(i), entry, c}, teach)
+		p.enqueue(t, "tenant/"+tenant.ID, dlRef{e, at + "/teach" + strconv.Itoa(i), entry, c}, teach.run)
+		t.jobs[len(t.jobs)-1].dropped = teach.forget
 	}
 	for _, key := range r.order {
 		d, key := r.deliveries[key], key
@@ -127,7 +128,7 @@ type changeRouter struct {
 	phoneNumberID string
 	deliveries    map[string]*actors.Deliver
 	order         []string
-	teach         []func(context.Context) error
+	teach         []teaching
 }
 
 // delivery returns the Deliver for a contact's conversation, or nil for a contact with no
@@ -157,16 +158,16 @@ func (r *changeRouter) delivery(ct actors.Contact) (*actors.Deliver, error) {
 // the user id → wa_id alias when both come together and the tenant was not taught that pair
 // last: the first time, and after the user moved to a new number), else the wa_id a user id
 // was last seen with, else the user id itself.
-func (p *Processor) contactKey(ctx context.Context, tenantID, waID, userID string, teach *[]func(context.Context) error) (string, error) {
+func (p *Processor) contactKey(ctx context.Context, tenantID, waID, userID string, teach *[]teaching) (string, error) {
 	if waID != "" {
 		if userID != "" {
 			k := tenantID + "/" + userID
 			known, _ := p.aliases.get(k)
 			if known.taught != waID {
-				*teach = append(*teach, func(ctx context.Context) error {
+				*teach = append(*teach, teaching{run: func(ctx context.Context) error {
 					_, err := p.client.ResolveContact(ctx, tenantID, waID, userID)
 					return err
-				})
+				}, forget: func() { p.aliases.forgetTaught(k, waID) }})
 			}
 			p.aliases.put(k, alias{waID: waID, taught: waID})
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -205,6 +206,98 @@ func TestFailingConversationDoesNotStopOtherTenants(t *testing.T) {
 	for i, text := range got {
 		if want := "bad-" + strconv.Itoa(i); text != want {
 			t.Fatalf("message %d is %q, want %q (order lost): %v", i, text, want, got)
+		}
+	}
+}
+
+// deadLetters is every stored dead letter.
+func deadLetters(t *testing.T, store persistence.Store) []persistence.DeadLetter {
+	t.Helper()
+	letters, err := store.Inbox().DeadLetters(t.Context(), "", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return letters
+}
+
+// A delivery that keeps failing while other conversations' deliveries succeed (the store is
+// healthy; this conversation cannot be written) is kept as a dead letter, logged and counted,
+// once it has failed giveUpAttempts times over giveUpAfter: its entry is processed, and its
+// lane — with every conversation hashed to it — moves on. Before, it was retried for ever.
+func TestDeliveryFailingWhileOthersSucceedIsGivenUp(t *testing.T) {
+	r := startWedgeRig(t)
+	r.p.lanes.giveUpAfter, r.p.lanes.giveUpAttempts = 300*time.Millisecond, 3
+	r.p.Start()
+	t.Cleanup(r.p.Stop)
+	const badWaID = "5511900000002"
+	r.store.fail(actors.ConversationIdentity("ta", badWaID), true)
+	for i := range 3 {
+		r.post(t, "111", badWaID, "doomed-"+strconv.Itoa(i))
+	}
+	// Others keep arriving and succeeding meanwhile.
+	given := waitFor(20*time.Second, func() bool {
+		r.post(t, "222", "447700900001", "meanwhile")
+		time.Sleep(50 * time.Millisecond)
+		return r.stats.GivenUp.Load() == 3
+	})
+	if !given {
+		t.Fatalf("%d of 3 failing deliveries given up while others succeeded", r.stats.GivenUp.Load())
+	}
+	if !waitFor(10*time.Second, func() bool { return pendingCount(t, r.store) == 0 }) {
+		t.Fatalf("%d entries pending after their deliveries were given up", pendingCount(t, r.store))
+	}
+	var kept int
+	for _, l := range deadLetters(t, r.store) {
+		if strings.Contains(l.Reason, "gave up after") && strings.Contains(l.Reason, badWaID) && strings.Contains(string(l.Payload), "doomed-") {
+			kept++
+		}
+	}
+	if kept != 3 {
+		t.Fatalf("%d dead letters for the given-up deliveries, want 3: %+v", kept, deadLetters(t, r.store))
+	}
+	// The conversation recovers: its next message is stored (its lane moved on).
+	r.store.fail(actors.ConversationIdentity("ta", badWaID), false)
+	r.post(t, "111", badWaID, "back")
+	if !waitFor(10*time.Second, func() bool { return pendingCount(t, r.store) == 0 }) {
+		t.Fatal("the recovered conversation's new message is not processed")
+	}
+	if got := r.texts(t, "ta", badWaID); len(got) != 1 || got[0] != "back" {
+		t.Fatalf("the recovered conversation holds %v, want [back]", got)
+	}
+}
+
+// When every delivery fails (the store cannot take conversation writes at all), nothing is
+// given up, however long it lasts: everything waits, and lands once the store is back.
+func TestNothingIsGivenUpDuringAGeneralOutage(t *testing.T) {
+	r := startWedgeRig(t)
+	r.p.lanes.giveUpAfter, r.p.lanes.giveUpAttempts = 100*time.Millisecond, 2
+	r.p.Start()
+	t.Cleanup(r.p.Stop)
+	r.store.failAll(true)
+	users := []string{"447700900011", "447700900012", "447700900013"}
+	for i := range 3 {
+		for _, waID := range users {
+			r.post(t, "222", waID, "m"+strconv.Itoa(i))
+		}
+	}
+	// Well past the give-up age and attempts: the retries back off from 10 ms.
+	time.Sleep(2 * time.Second)
+	if n := r.stats.GivenUp.Load(); n != 0 {
+		t.Fatalf("%d deliveries given up during a general outage", n)
+	}
+	if r.stats.Retries.Load() < 3 {
+		t.Fatalf("%d retries: the deliveries did not fail as the outage should make them", r.stats.Retries.Load())
+	}
+	r.store.failAll(false)
+	if !waitFor(20*time.Second, func() bool { return pendingCount(t, r.store) == 0 }) {
+		t.Fatalf("%d entries pending after the outage", pendingCount(t, r.store))
+	}
+	if letters := deadLetters(t, r.store); len(letters) != 0 {
+		t.Fatalf("dead letters after a general outage: %+v", letters)
+	}
+	for _, waID := range users {
+		if got := r.texts(t, "tb", waID); len(got) != 3 || got[0] != "m0" || got[2] != "m2" {
+			t.Fatalf("%s holds %v after the outage, want [m0 m1 m2]", waID, got)
 		}
 	}
 }

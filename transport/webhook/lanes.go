@@ -49,7 +49,8 @@ type lanes struct {
 	lastOK atomic.Int64
 	// giveUpAfter and giveUpAttempts: a job is given up (job.giveUp) once it has failed at
 	// least giveUpAttempts times over at least giveUpAfter, and another job succeeded since its
-	// previous failure. Fields so tests can shorten them.
+	// previous failure. A key whose call was given up within giveUpAfter is given up after
+	// giveUpAttempts alone (lane.gaveUp). Fields so tests can shorten them.
 	giveUpAfter    time.Duration
 	giveUpAttempts int
 }
@@ -61,13 +62,21 @@ type lane struct {
 	jobs    []job
 	spilled bool
 	wake    chan struct{}
+	// gaveUp is when a call of a key was last given up; only the lane's goroutine uses it.
+	// A key that keeps failing gives each of its calls up after a few attempts, not after
+	// giveUpAfter each, which would hold the lane giveUpAfter per message for ever.
+	gaveUp map[string]time.Time
 }
+
+// maxGaveUp bounds a lane's memory of keys given up; past it, those older than giveUpAfter
+// are forgotten (a key forgotten waits giveUpAfter again).
+const maxGaveUp = 64
 
 func newLanes(n, depth int, onRetry func(error), onDrained func()) *lanes {
 	l := &lanes{seed: maphash.MakeSeed(), depth: depth, stop: make(chan struct{}), retry: onRetry, drained: onDrained,
 		giveUpAfter: giveUpAfter, giveUpAttempts: giveUpAttempts}
 	for range n {
-		q := &lane{wake: make(chan struct{}, 1)}
+		q := &lane{wake: make(chan struct{}, 1), gaveUp: map[string]time.Time{}}
 		l.lanes = append(l.lanes, q)
 		l.wg.Add(1)
 		go l.run(q)
@@ -176,7 +185,7 @@ func (l *lanes) run(q *lane) {
 		if !ok {
 			return
 		}
-		if !l.runJob(j) {
+		if !l.runJob(q, j) {
 			return
 		}
 		q.mu.Lock()
@@ -189,7 +198,7 @@ func (l *lanes) run(q *lane) {
 }
 
 // runJob runs j until it succeeds or is given up; false when the lanes stopped first.
-func (l *lanes) runJob(j job) bool {
+func (l *lanes) runJob(q *lane, j job) bool {
 	backoff := 10 * time.Millisecond
 	var first, lastFail time.Time
 	attempts := 0
@@ -200,6 +209,7 @@ func (l *lanes) runJob(j job) bool {
 		cancel()
 		if err == nil {
 			l.lastOK.Store(time.Now().UnixNano())
+			delete(q.gaveUp, j.key)
 			j.entry.done()
 			return true
 		}
@@ -209,12 +219,13 @@ func (l *lanes) runJob(j job) bool {
 		}
 		// Give up only when others succeed meanwhile: during a general outage (everything
 		// fails) everything waits, however long.
-		if j.giveUp != nil && attempts >= l.giveUpAttempts && time.Since(first) >= l.giveUpAfter &&
+		if j.giveUp != nil && attempts >= l.giveUpAttempts && l.failedLongEnough(q, j.key, first) &&
 			l.lastOK.Load() > lastFail.UnixNano() {
 			ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 			gerr := j.giveUp(ctx, attempts, time.Since(first), err)
 			cancel()
 			if gerr == nil {
+				l.rememberGaveUp(q, j.key)
 				j.drop()
 				j.entry.done()
 				return true
@@ -229,6 +240,29 @@ func (l *lanes) runJob(j job) bool {
 		case <-time.After(backoff):
 		}
 		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+// failedLongEnough: a call failing since first has failed for giveUpAfter, or its key was
+// given up within giveUpAfter.
+func (l *lanes) failedLongEnough(q *lane, key string, first time.Time) bool {
+	if time.Since(first) >= l.giveUpAfter {
+		return true
+	}
+	at, ok := q.gaveUp[key]
+	return ok && time.Since(at) < l.giveUpAfter
+}
+
+func (l *lanes) rememberGaveUp(q *lane, key string) {
+	if len(q.gaveUp) >= maxGaveUp {
+		for k, at := range q.gaveUp {
+			if time.Since(at) >= l.giveUpAfter {
+				delete(q.gaveUp, k)
+			}
+		}
+	}
+	if len(q.gaveUp) < maxGaveUp {
+		q.gaveUp[key] = time.Now()
 	}
 }
 

@@ -256,14 +256,7 @@ func TestDeliveryFailingWhileOthersSucceedIsGivenUp(t *testing.T) {
 		t.Fatalf("%d dead letters for the given-up deliveries, want 3: %+v", kept, deadLetters(t, r.store))
 	}
 	// The conversation recovers: its next message is stored (its lane moved on).
-	r.store.fail(actors.ConversationIdentity("ta", badWaID), false)
-	r.post(t, "111", badWaID, "back")
-	if !waitFor(10*time.Second, func() bool { return pendingCount(t, r.store) == 0 }) {
-		t.Fatal("the recovered conversation's new message is not processed")
-	}
-	if got := r.texts(t, "ta", badWaID); len(got) != 1 || got[0] != "back" {
-		t.Fatalf("the recovered conversation holds %v, want [back]", got)
-	}
+	r.recovers(t, badWaID)
 }
 
 // When every delivery fails (the store cannot take conversation writes at all), nothing is
@@ -299,5 +292,51 @@ func TestNothingIsGivenUpDuringAGeneralOutage(t *testing.T) {
 		if got := r.texts(t, "tb", waID); len(got) != 3 || got[0] != "m0" || got[2] != "m2" {
 			t.Fatalf("%s holds %v after the outage, want [m0 m1 m2]", waID, got)
 		}
+	}
+}
+
+// Once a conversation's call was given up, its next calls that fail too (it still cannot be
+// written) are given up after a few attempts, not after giveUpAfter each: else a conversation
+// that keeps receiving held its lane — and every conversation hashed to it — giveUpAfter per
+// message, for ever. A call of it that succeeds ends that.
+func TestConversationGivenUpGivesUpItsNextFailuresSooner(t *testing.T) {
+	r := startWedgeRig(t)
+	r.p.lanes.giveUpAfter, r.p.lanes.giveUpAttempts = time.Second, 3
+	r.p.Start()
+	t.Cleanup(r.p.Stop)
+	const badWaID, doomed = "5511900000003", 10
+	r.store.fail(actors.ConversationIdentity("ta", badWaID), true)
+	for i := range doomed {
+		r.post(t, "111", badWaID, "doomed-"+strconv.Itoa(i))
+	}
+	start := time.Now()
+	given := waitFor(20*time.Second, func() bool {
+		r.post(t, "222", "447700900021", "meanwhile")
+		time.Sleep(20 * time.Millisecond)
+		return r.stats.GivenUp.Load() == doomed
+	})
+	took := time.Since(start)
+	if !given {
+		t.Fatalf("%d of %d failing deliveries given up", r.stats.GivenUp.Load(), doomed)
+	}
+	// One giveUpAfter for the first, a few quick attempts for each of the others.
+	if took > 6*time.Second { // each waiting giveUpAfter takes 10 s
+		t.Fatalf("giving up %d calls of one failing conversation took %s: each waited giveUpAfter", doomed, took)
+	}
+	// It recovers: a call that succeeds ends the quick giving up.
+	r.recovers(t, badWaID)
+}
+
+// recovers lets ta's conversation with waID be written again, and checks that its next
+// message is stored, alone: the ones given up are dead letters.
+func (r *wedgeRig) recovers(t *testing.T, waID string) {
+	t.Helper()
+	r.store.fail(actors.ConversationIdentity("ta", waID), false)
+	r.post(t, "111", waID, "back")
+	if !waitFor(10*time.Second, func() bool { return pendingCount(t, r.store) == 0 }) {
+		t.Fatal("the recovered conversation's new message is not processed")
+	}
+	if got := r.texts(t, "ta", waID); len(got) != 1 || got[0] != "back" {
+		t.Fatalf("the recovered conversation holds %v, want [back]", got)
 	}
 }

@@ -100,25 +100,20 @@ func (l *lanes) pushAll(jobs []job) bool {
 		return false
 	default:
 	}
-	need := make(map[*lane]struct{}, len(jobs))
+	need := make(map[*lane]bool, len(jobs)) // lane → it is at its depth
 	ok := true
 	for _, j := range jobs {
 		q := l.lanes[l.index(j.key)]
-		need[q] = struct{}{}
 		q.mu.Lock()
-		if q.spilled || len(q.jobs) >= l.depth {
+		full := len(q.jobs) >= l.depth
+		if q.spilled || full {
 			ok = false
 		}
 		q.mu.Unlock()
-	}
-	for q := range need {
-		q.mu.Lock()
-		if !ok {
-			q.spilled = true
-		}
-		q.mu.Unlock()
+		need[q] = need[q] || full
 	}
 	if !ok {
+		l.spill(need)
 		return false
 	}
 	for _, j := range jobs {
@@ -132,6 +127,23 @@ func (l *lanes) pushAll(jobs []job) bool {
 		}
 	}
 	return true
+}
+
+// spill marks the lanes spilled. A lane that was at its depth and drained to half of it
+// before it was marked saw no spill to report (run), so it is reported here; the others are
+// unspilled by the replay the full ones ask for (reporting an empty lane spilled only behind
+// another, full, one would replay in a loop while that one stays full).
+func (l *lanes) spill(lanes map[*lane]bool) {
+	drained := false
+	for q, full := range lanes {
+		q.mu.Lock()
+		q.spilled = true
+		drained = drained || (full && len(q.jobs) <= l.depth/2)
+		q.mu.Unlock()
+	}
+	if drained {
+		l.drained()
+	}
 }
 
 // unspill lets the spilled lanes below their depth take entries again; replay calls it before

@@ -194,14 +194,21 @@ func TestFailingConversationDoesNotStopOtherTenants(t *testing.T) {
 		}
 	}
 
-	// The failing conversation recovers: every one of its entries lands, in arrival order.
+	// The failing conversation recovers while its user keeps writing: every one of its
+	// entries lands, in arrival order (a new one taken while its lane drains would overtake
+	// the ones waiting in the inbox).
 	r.store.fail(actors.ConversationIdentity("ta", badWaID), false)
+	const lateN = 40
+	for i := range lateN {
+		r.post(t, "111", badWaID, "bad-"+strconv.Itoa(badN+i))
+		time.Sleep(time.Millisecond)
+	}
 	if !waitFor(30*time.Second, func() bool { return pendingCount(t, r.store) == 0 }) {
 		t.Fatalf("%d entries still pending after the conversation recovered", pendingCount(t, r.store))
 	}
 	got := r.texts(t, "ta", badWaID)
-	if len(got) != badN {
-		t.Fatalf("the recovered conversation holds %d messages, want %d", len(got), badN)
+	if len(got) != badN+lateN {
+		t.Fatalf("the recovered conversation holds %d messages, want %d", len(got), badN+lateN)
 	}
 	for i, text := range got {
 		if want := "bad-" + strconv.Itoa(i); text != want {

@@ -236,6 +236,9 @@ func (p *Processor) dispatch(e persistence.InboxEntry) {
 		// Routing itself failed (the directory or dead-letter store is down): leave the
 		// entry pending; replay picks it up again.
 		p.log.Error("inbox entry not routed; left for replay", "inbox_id", e.ID, "err", err)
+		for _, j := range t.jobs {
+			j.drop() // not queued: none runs
+		}
 		p.release(e.ID)
 		time.AfterFunc(time.Second, func() { p.overflow.Store(true); p.signal() })
 		return

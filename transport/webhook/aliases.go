@@ -1,6 +1,9 @@
 package webhook
 
-import "sync"
+import (
+	"context"
+	"sync"
+)
 
 // aliasGeneration bounds one generation of the processor's alias memory (two are kept).
 const aliasGeneration = 50_000
@@ -52,6 +55,29 @@ func (a *aliases) putLocked(key string, v alias) {
 	}
 	a.cur[key] = v
 	delete(a.prev, key)
+}
+
+// forgetTaught undoes the record that key's tenant was taught waID, when the teaching never
+// ran (its entry was left in the inbox by a full lane, or given up): the entry's next
+// dispatch, or the user's next webhook, teaches it again. A newer record stays.
+func (a *aliases) forgetTaught(key, waID string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if v, ok := a.cur[key]; ok && v.taught == waID {
+		v.taught = ""
+		a.cur[key] = v
+	}
+	if v, ok := a.prev[key]; ok && v.taught == waID {
+		v.taught = ""
+		a.prev[key] = v
+	}
+}
+
+// teaching is a call teaching a tenant a user id → wa_id alias, and how to forget that it
+// was taught when the call is dropped.
+type teaching struct {
+	run    func(context.Context) error
+	forget func()
 }
 
 // size is how many aliases are remembered.

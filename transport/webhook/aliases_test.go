@@ -15,7 +15,7 @@ import (
 func TestAliasMemoryIsBoundedAndTeachesChanges(t *testing.T) {
 	p := &Processor{}
 	ctx := context.Background()
-	var teach []func(context.Context) error
+	var teach []teaching
 	key := func(waID, userID string) string {
 		k, err := p.contactKey(ctx, "t1", waID, userID, &teach)
 		if err != nil {

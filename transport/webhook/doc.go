@@ -9,4 +9,8 @@
 // conversation (lanes.go), so one conversation's deliveries stay in order while different
 // conversations proceed in parallel. An entry is marked processed only after every grain it
 // touched has persisted its part; entries left unprocessed by a crash are replayed at start.
+// A lane never blocks the dispatcher: a full one leaves the entries it cannot take in the
+// inbox and has them replayed in order once it drained, and a call that fails for long while
+// others succeed is kept as a dead letter (lanes.go), so one conversation that cannot be
+// written holds up its lane only, and only for a while.
 package webhook

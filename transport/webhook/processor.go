@@ -22,7 +22,13 @@ const (
 	// entries are left to the replay from the store (nothing is lost, only delayed).
 	liveQueue = 16_384
 	laneCount = 256
+	// laneDepth is how many jobs a lane queues before it refuses entries (they wait in the
+	// inbox: lanes.go).
 	laneDepth = 64
+	// giveUpAfter and giveUpAttempts: a grain call failing at least this many times over at
+	// least this long, while other calls succeed, is kept as a dead letter (lanes.runJob).
+	giveUpAfter    = 10 * time.Minute
+	giveUpAttempts = 20
 	// callTimeout bounds one grain call; a call past it is retried.
 	callTimeout = 15 * time.Second
 	replayPage  = 256
@@ -75,6 +81,10 @@ func NewProcessor(store persistence.Store, client *actors.Client, stats *Stats, 
 	p.lanes = newLanes(laneCount, laneDepth, func(err error) {
 		p.stats.Retries.Add(1)
 		p.log.Warn("grain call failed; retrying", "err", err)
+	}, func() {
+		// A spilled lane has room again: replay dispatches the entries it refused.
+		p.overflow.Store(true)
+		p.signal()
 	})
 	return p
 }
@@ -152,12 +162,18 @@ func (p *Processor) dispatchLoop() {
 }
 
 // replay dispatches every pending entry in id order, but those this node holds already or
-// held when their page was read (pendingPage: finished since, not to run twice).
+// held when their page was read (pendingPage: finished since, not to run twice). It first
+// lets the spilled lanes with room take entries again: the entries they refused are among the
+// pending ones, and come again in order. Held entries it skips are ahead in their lanes.
 func (p *Processor) replay() {
 	after := ""
+	unspilled := p.lanes.unspill()
 	for {
 		page, heldBefore, err := p.pendingPage(time.Minute, after, replayPage)
 		if err != nil {
+			// The entries after the read are not dispatched: the lanes that may hold them
+			// refuse again, so no later live entry overtakes them.
+			respill(unspilled)
 			p.log.Error("inbox replay failed; will retry", "err", err)
 			time.AfterFunc(time.Second, func() { p.overflow.Store(true); p.signal() })
 			return
@@ -181,17 +197,17 @@ func (p *Processor) replay() {
 	}
 }
 
-// tracked counts an entry's outstanding jobs; the last one to finish marks it processed,
-// unless one of them was never queued (abandoned).
+// tracked counts an entry's outstanding jobs; the last one to finish marks it processed.
+// jobs are the grain calls routing found, queued all at once when routing is done.
 type tracked struct {
-	id        string
-	pending   atomic.Int32
-	abandoned atomic.Bool
-	p         *Processor
+	id      string
+	pending atomic.Int32
+	jobs    []job
+	p       *Processor
 }
 
 func (t *tracked) done() {
-	if t.pending.Add(-1) == 0 && !t.abandoned.Load() {
+	if t.pending.Add(-1) == 0 {
 		t.p.stats.Entries.Add(1)
 		select {
 		case t.p.marks <- t.id: // the usual case, stopping or not: marks has room
@@ -204,8 +220,10 @@ func (t *tracked) done() {
 	}
 }
 
-// dispatch routes one entry. It holds one extra count on the entry while queueing jobs so
-// the entry cannot complete before all of its jobs are queued.
+// dispatch routes one entry and queues its jobs, all or none. It holds one extra count on the
+// entry while queueing jobs so the entry cannot complete before all of its jobs are queued.
+// Refused (a lane it needs is full, or the lanes stopped), the entry stays pending in the
+// inbox: replay dispatches it again once the lane drained, or the next start does.
 func (p *Processor) dispatch(e persistence.InboxEntry) {
 	if !p.hold(e.ID) {
 		return // already being processed here (live and replayed, or swept)
@@ -218,21 +236,62 @@ func (p *Processor) dispatch(e persistence.InboxEntry) {
 		// Routing itself failed (the directory or dead-letter store is down): leave the
 		// entry pending; replay picks it up again.
 		p.log.Error("inbox entry not routed; left for replay", "inbox_id", e.ID, "err", err)
+		for _, j := range t.jobs {
+			j.drop() // not queued: none runs
+		}
 		p.release(e.ID)
 		time.AfterFunc(time.Second, func() { p.overflow.Store(true); p.signal() })
 		return
 	}
+	p.queue(t)
+}
+
+// queue queues the jobs of a routed entry, all or none, and lets go of dispatch's count.
+func (p *Processor) queue(t *tracked) {
+	t.pending.Add(int32(len(t.jobs)))
+	if !p.lanes.pushAll(t.jobs) {
+		// None of its jobs runs, so it must not be marked; released, the replay that the
+		// full lane asks for once it drained dispatches it again.
+		t.pending.Store(0)
+		for _, j := range t.jobs {
+			j.drop()
+		}
+		p.release(t.id)
+		select {
+		case <-p.stop:
+		default:
+			p.stats.Spilled.Add(1)
+		}
+		return
+	}
+	t.jobs = nil
 	t.done()
 }
 
-func (p *Processor) enqueue(t *tracked, key string, run func(context.Context) error) {
-	t.pending.Add(1)
-	if !p.lanes.push(key, job{run: run, entry: t}) {
-		// The lanes stopped (shutdown): this job never runs, so the entry must stay
-		// pending for the next start's replay. Marking it, once its other jobs finished,
-		// would lose an acknowledged webhook.
-		t.abandoned.Store(true)
-		t.pending.Add(-1)
+// enqueue adds a grain call to entry t, on key's lane. letter names the dead letter it is
+// kept as if it fails too long while other calls succeed (lanes.runJob).
+func (p *Processor) enqueue(t *tracked, key string, letter dlRef, run func(context.Context) error) {
+	t.jobs = append(t.jobs, job{key: key, run: run, entry: t, giveUp: p.giveUp(key, letter)})
+}
+
+// dlRef is where a dead letter comes from: the inbox entry, the part of it (deadLetter's at)
+// and the change it keeps (re-wrapped only when it is given up).
+type dlRef struct {
+	e     persistence.InboxEntry
+	at    string
+	entry graph.Entry
+	c     graph.Change
+}
+
+// giveUp keeps a grain call that failed too long as a dead letter, logged and counted: one
+// conversation or tenant whose writes keep failing must not hold its lane (and the entries
+// of the keys sharing it) for ever. A replayed entry gives up under the same id.
+func (p *Processor) giveUp(key string, l dlRef) func(context.Context, int, time.Duration, error) error {
+	return func(ctx context.Context, attempts int, failingFor time.Duration, err error) error {
+		p.stats.GivenUp.Add(1)
+		reason := fmt.Sprintf("%s: gave up after %d attempts over %s while other calls succeeded: %v",
+			key, attempts, failingFor.Round(time.Second), err)
+		return p.deadLetter(ctx, l.e, l.at+"/gave-up/"+key, reason, change(l.entry, l.c))
 	}
 }
 
@@ -371,7 +430,7 @@ func (p *Processor) routeChange(ctx context.Context, e persistence.InboxEntry, t
 		return p.deadLetter(ctx, e, at, "malformed "+c.Field+" value: "+err.Error(), change(entry, c))
 	}
 	for _, tenant := range tenants {
-		p.enqueue(t, "tenant/"+tenant.ID, func(ctx context.Context) error {
+		p.enqueue(t, "tenant/"+tenant.ID, dlRef{e, at, entry, c}, func(ctx context.Context) error {
 			return p.client.RecordTenantEvents(ctx, tenant.ID, []actors.TenantEvent{ev})
 		})
 	}

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strconv"
 	"testing"
@@ -10,39 +11,51 @@ import (
 	"github.com/switchboard/switchboard/persistence"
 )
 
-// An entry one of whose jobs the lanes refused (they stopped: a shutdown) stays pending,
-// for the next start's replay, however its other jobs end: marking it processed would lose
-// an acknowledged webhook. An entry whose jobs all ran is marked.
-func TestEntryWithAnAbandonedJobIsNotMarked(t *testing.T) {
+// An entry whose jobs the lanes refused (they stopped: a shutdown), or whose queued job
+// never ran before they stopped, stays pending for the next start's replay: marking it
+// processed would lose an acknowledged webhook. An entry whose jobs all ran is marked.
+func TestEntryWithAJobThatNeverRanIsNotMarked(t *testing.T) {
 	for _, tc := range []struct {
-		name       string
-		stopBefore int // jobs queued before the lanes stop
-		jobs       int
-		marked     bool
+		name   string
+		stop   string // when the lanes stop: "after" the jobs ran, "before" queueing, "while" one waits
+		marked bool
 	}{
-		{"every job ran", 2, 2, true},
-		{"the only job refused", 0, 1, false},
-		{"one job ran, the next refused", 1, 2, false},
+		{"every job ran", "after", true},
+		{"refused by stopped lanes", "before", false},
+		{"a queued job never ran", "while", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := &Processor{stats: &Stats{}, marks: make(chan string, 4), stop: make(chan struct{})}
-			p.lanes = newLanes(1, 4, func(error) {})
+			p := &Processor{stats: &Stats{}, marks: make(chan string, 4), stop: make(chan struct{}), held: map[string]struct{}{}}
+			p.lanes = newLanes(1, 4, func(error) {}, func() {})
 			entry := &tracked{id: "entry", p: p}
 			entry.pending.Store(1) // dispatch's hold while it queues
-			ran := make(chan struct{}, tc.jobs)
-			for i := range tc.jobs {
-				if i == tc.stopBefore {
-					p.lanes.close() // waits for the lane: the jobs that ran have finished
+			ran, block := make(chan struct{}, 2), make(chan struct{})
+			first := func(context.Context) error {
+				ran <- struct{}{}
+				if tc.stop == "while" {
+					<-block // the lanes stop while this runs and the second job waits behind it
+					return errors.New("cut short by the stop")
 				}
-				p.enqueue(entry, "conversation", func(context.Context) error { ran <- struct{}{}; return nil })
-				if i < tc.stopBefore {
-					<-ran
-				}
+				return nil
 			}
-			if tc.stopBefore == tc.jobs {
+			second := func(context.Context) error { ran <- struct{}{}; return nil }
+			p.enqueue(entry, "conversation", dlRef{}, first)
+			p.enqueue(entry, "conversation", dlRef{}, second)
+			switch tc.stop {
+			case "before":
+				p.lanes.close()
+				p.queue(entry)
+			case "while":
+				p.queue(entry)
+				<-ran
+				go func() { time.Sleep(50 * time.Millisecond); close(block) }()
+				p.lanes.close()
+			case "after":
+				p.queue(entry)
+				<-ran
+				<-ran
 				p.lanes.close()
 			}
-			entry.done() // dispatch lets go
 			select {
 			case id := <-p.marks:
 				if !tc.marked {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/switchboard/switchboard/actors"
 	"github.com/switchboard/switchboard/internal/phone"
@@ -92,16 +93,17 @@ func (p *Processor) routeMessages(ctx context.Context, e persistence.InboxEntry,
 		for _, ge := range v.Errors {
 			ev.Errors = append(ev.Errors, *toError(ge))
 		}
-		p.enqueue(t, "tenant/"+tenant.ID, func(ctx context.Context) error {
+		p.enqueue(t, "tenant/"+tenant.ID, dlRef{e, at + "/errors", entry, c}, func(ctx context.Context) error {
 			return p.client.RecordTenantEvents(ctx, tenant.ID, []actors.TenantEvent{ev})
 		})
 	}
-	for _, teach := range r.teach {
-		p.enqueue(t, "tenant/"+tenant.ID, teach)
+	for i, teach := range r.teach {
+		p.enqueue(t, "tenant/"+tenant.ID, dlRef{e, at + "/teach" + strconv.Itoa(i), entry, c}, teach.run)
+		t.jobs[len(t.jobs)-1].dropped = teach.forget
 	}
 	for _, key := range r.order {
 		d, key := r.deliveries[key], key
-		p.enqueue(t, "conversation/"+actors.ConversationIdentity(tenant.ID, key), func(ctx context.Context) error {
+		p.enqueue(t, "conversation/"+actors.ConversationIdentity(tenant.ID, key), dlRef{e, at, entry, c}, func(ctx context.Context) error {
 			res, err := p.client.Deliver(ctx, key, d)
 			if errors.Is(err, actors.ErrInvalid) {
 				// The grain refuses this delivery as such: retrying would hold the lane
@@ -127,7 +129,7 @@ type changeRouter struct {
 	phoneNumberID string
 	deliveries    map[string]*actors.Deliver
 	order         []string
-	teach         []func(context.Context) error
+	teach         []teaching
 }
 
 // delivery returns the Deliver for a contact's conversation, or nil for a contact with no
@@ -159,16 +161,16 @@ func (r *changeRouter) delivery(ct actors.Contact) (*actors.Deliver, error) {
 // was last seen with, else the user id itself. A wa_id key is the number's line key
 // (phone.LineKey): Meta names a Brazilian or Mexican mobile in two forms, and a send's
 // statuses and the customer's replies must reach the conversation the send started.
-func (p *Processor) contactKey(ctx context.Context, tenantID, waID, userID string, teach *[]func(context.Context) error) (string, error) {
+func (p *Processor) contactKey(ctx context.Context, tenantID, waID, userID string, teach *[]teaching) (string, error) {
 	if waID != "" {
 		if userID != "" {
 			k := tenantID + "/" + userID
 			known, _ := p.aliases.get(k)
 			if known.taught != waID {
-				*teach = append(*teach, func(ctx context.Context) error {
+				*teach = append(*teach, teaching{run: func(ctx context.Context) error {
 					_, err := p.client.ResolveContact(ctx, tenantID, waID, userID)
 					return err
-				})
+				}, forget: func() { p.aliases.forgetTaught(k, waID) }})
 			}
 			p.aliases.put(k, alias{waID: waID, taught: waID})
 		}

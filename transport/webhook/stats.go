@@ -15,6 +15,8 @@ type Stats struct {
 	DeadLetters atomic.Int64
 	Replayed    atomic.Int64 // entries dispatched from the store rather than live (replay, sweep)
 	Retries     atomic.Int64 // grain calls retried
+	Spilled     atomic.Int64 // dispatches refused by a full lane, left in the inbox for replay
+	GivenUp     atomic.Int64 // grain calls kept as dead letters after failing too long
 }
 
 // Register exports the counters as Prometheus counters.
@@ -30,6 +32,8 @@ func (s *Stats) Register(reg prometheus.Registerer) {
 		"switchboard_webhook_dead_letters_total":      {"Events kept as dead letters (unroutable).", &s.DeadLetters},
 		"switchboard_webhook_replayed_total":          {"Inbox entries dispatched from the store (restart, overflow or sweep).", &s.Replayed},
 		"switchboard_webhook_retries_total":           {"Grain calls retried.", &s.Retries},
+		"switchboard_webhook_spilled_total":           {"Inbox entries a full lane refused, left in the inbox for replay.", &s.Spilled},
+		"switchboard_webhook_given_up_total":          {"Grain calls kept as dead letters after failing too long while others succeeded.", &s.GivenUp},
 	} {
 		v := help.v
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help.help},

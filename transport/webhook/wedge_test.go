@@ -1,0 +1,349 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/cluster"
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// failingStore is the real store whose conversation snapshot commits fail for the
+// identities named in failing (a corrupt snapshot, a MongoDB bucket over 16 MB), or for every
+// conversation while all is set (the store is down for writes).
+type failingStore struct {
+	persistence.Store
+	mu      sync.Mutex
+	failing map[string]bool
+	all     bool
+}
+
+func (s *failingStore) fail(identity string, on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failing[identity] = on
+}
+
+func (s *failingStore) failAll(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.all = on
+}
+
+func (s *failingStore) fails(identity string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.all || s.failing[identity]
+}
+
+func (s *failingStore) Snapshots() persistence.Snapshots {
+	return failingSnapshots{Snapshots: s.Store.Snapshots(), s: s}
+}
+
+type failingSnapshots struct {
+	persistence.Snapshots
+	s *failingStore
+}
+
+func (f failingSnapshots) Commit(ctx context.Context, snap persistence.Snapshot, buckets []persistence.Bucket) error {
+	if snap.Kind == actors.KindConversation && f.s.fails(snap.Identity) {
+		return fmt.Errorf("conversation %s cannot be written (the test's failure): %w", snap.Identity, persistence.ErrUnavailable)
+	}
+	return f.Snapshots.Commit(ctx, snap, buckets)
+}
+
+// wedgeRig is a processor over real grains on one real node, with tenants ta (number 111)
+// and tb (number 222).
+type wedgeRig struct {
+	store  *failingStore
+	client *actors.Client
+	p      *Processor
+	stats  *Stats
+	seq    int
+}
+
+func startWedgeRig(t *testing.T) *wedgeRig {
+	t.Helper()
+	emb := openStore(t)
+	for _, tn := range []persistence.Tenant{wabaTenant("ta", "111", "", true), wabaTenant("tb", "222", "", true)} {
+		if err := emb.Directory().CreateTenant(t.Context(), tn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store := &failingStore{Store: emb, failing: map[string]bool{}}
+	log := slog.New(slog.DiscardHandler)
+	// One node per test binary run at a time: protoactor's remote start writes gRPC's global
+	// logger (Makefile), so this package starts its nodes from one test, one after another.
+	node, err := cluster.Start(cluster.Options{ClusterName: "webhook-test", Addr: "127.0.0.1:0", Codec: actors.Codec(), Logger: log,
+		Kinds: actors.Kinds(&actors.Deps{Store: store, Passivation: time.Minute, Log: log})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { node.Stop(context.Background()) })
+	r := &wedgeRig{store: store, client: actors.NewClient(node), stats: &Stats{}}
+	r.p = NewProcessor(store, r.client, r.stats, log, 0)
+	return r
+}
+
+// post stores one webhook with one text message from waID to the tenant's number, as the
+// edge does (durable first), and submits it.
+func (r *wedgeRig) post(t *testing.T, phoneNumberID, waID, text string) {
+	t.Helper()
+	r.seq++
+	body := `{"object":"whatsapp_business_account","entry":[{"id":"w1","changes":[{"field":"messages","value":{` +
+		`"messaging_product":"whatsapp","metadata":{"phone_number_id":"` + phoneNumberID + `"},` +
+		`"contacts":[{"profile":{"name":"u"},"wa_id":"` + waID + `"}],` +
+		`"messages":[{"from":"` + waID + `","id":"wamid.` + waID + `.` + strconv.Itoa(r.seq) + `","timestamp":"1767225600","type":"text","text":{"body":"` + text + `"}}]}}]}]}`
+	e := persistence.InboxEntry{ID: fmt.Sprintf("e%08d", r.seq), ReceivedAt: time.Now().UTC(), Body: []byte(body)}
+	if err := r.store.Inbox().Append(t.Context(), []persistence.InboxEntry{e}); err != nil {
+		t.Fatal(err)
+	}
+	r.p.Submit(e)
+}
+
+// texts is the conversation's message texts, oldest first.
+func (r *wedgeRig) texts(t *testing.T, tenantID, waID string) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var out []string
+	for n := 1; ; n++ {
+		page, err := r.client.Messages(ctx, tenantID, waID, actors.ListMessages{Page: n, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Page 1 is the newest messages, each page oldest first.
+		texts := make([]string, 0, len(page.Messages)+len(out))
+		for _, m := range page.Messages {
+			texts = append(texts, m.Text)
+		}
+		out = append(texts, out...)
+		if len(page.Messages) == 0 || len(out) >= page.Total {
+			return out
+		}
+	}
+}
+
+// waitFor polls cond for up to within.
+func waitFor(within time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return true
+}
+
+func pendingCount(t *testing.T, store persistence.Store) int {
+	t.Helper()
+	page, err := store.Inbox().Pending(t.Context(), "", 10_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(page)
+}
+
+// One conversation whose grain call fails every time (its store writes fail) must not stop
+// the inbound traffic of everyone else. Before, its lane retried the call for ever, the 64
+// jobs behind it filled the lane, and the dispatcher blocked on it: no other tenant's webhook
+// was processed again. Now the entries its full lane cannot take stay in the inbox, the other
+// tenant's are processed, and once the conversation recovers its entries are all stored, in
+// the order they arrived.
+func TestFailingConversationDoesNotStopOtherTenants(t *testing.T) {
+	r := startWedgeRig(t)
+	r.p.lanes.giveUpAfter = time.Hour // this test is about isolation, not about giving up
+	r.p.Start()
+	t.Cleanup(r.p.Stop)
+	const badWaID = "5511900000001"
+	r.store.fail(actors.ConversationIdentity("ta", badWaID), true)
+	badLane := r.p.lanes.index("conversation/" + actors.ConversationIdentity("ta", badWaID))
+	const badN = 2*laneDepth + 10
+	for i := range badN {
+		r.post(t, "111", badWaID, "bad-"+strconv.Itoa(i))
+	}
+	// The other tenant's users, on lanes other than the failing one.
+	var others []string
+	for i := 0; len(others) < 20; i++ {
+		waID := "4477000" + strconv.Itoa(100000+i)
+		if r.p.lanes.index("conversation/"+actors.ConversationIdentity("tb", waID)) != badLane {
+			others = append(others, waID)
+		}
+	}
+	for _, waID := range others {
+		r.post(t, "222", waID, "hello")
+	}
+	if !waitFor(15*time.Second, func() bool { return r.stats.Entries.Load() >= int64(len(others)) }) {
+		t.Fatalf("tenant tb's %d webhooks stalled behind one failing conversation of ta: %d entries processed",
+			len(others), r.stats.Entries.Load())
+	}
+	if r.stats.Spilled.Load() == 0 {
+		t.Fatal("no entry was left in the inbox by the full lane: the test did not fill it")
+	}
+	for _, waID := range others {
+		if got := r.texts(t, "tb", waID); len(got) != 1 || got[0] != "hello" {
+			t.Fatalf("tb's conversation %s holds %v", waID, got)
+		}
+	}
+
+	// The failing conversation recovers while its user keeps writing: every one of its
+	// entries lands, in arrival order (a new one taken while its lane drains would overtake
+	// the ones waiting in the inbox).
+	r.store.fail(actors.ConversationIdentity("ta", badWaID), false)
+	const lateN = 40
+	for i := range lateN {
+		r.post(t, "111", badWaID, "bad-"+strconv.Itoa(badN+i))
+		time.Sleep(time.Millisecond)
+	}
+	if !waitFor(30*time.Second, func() bool { return pendingCount(t, r.store) == 0 }) {
+		t.Fatalf("%d entries still pending after the conversation recovered", pendingCount(t, r.store))
+	}
+	got := r.texts(t, "ta", badWaID)
+	if len(got) != badN+lateN {
+		t.Fatalf("the recovered conversation holds %d messages, want %d", len(got), badN+lateN)
+	}
+	for i, text := range got {
+		if want := "bad-" + strconv.Itoa(i); text != want {
+			t.Fatalf("message %d is %q, want %q (order lost): %v", i, text, want, got)
+		}
+	}
+}
+
+// deadLetters is every stored dead letter.
+func deadLetters(t *testing.T, store persistence.Store) []persistence.DeadLetter {
+	t.Helper()
+	letters, err := store.Inbox().DeadLetters(t.Context(), "", 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return letters
+}
+
+// A delivery that keeps failing while other conversations' deliveries succeed (the store is
+// healthy; this conversation cannot be written) is kept as a dead letter, logged and counted,
+// once it has failed giveUpAttempts times over giveUpAfter: its entry is processed, and its
+// lane — with every conversation hashed to it — moves on. Before, it was retried for ever.
+func TestDeliveryFailingWhileOthersSucceedIsGivenUp(t *testing.T) {
+	r := startWedgeRig(t)
+	r.p.lanes.giveUpAfter, r.p.lanes.giveUpAttempts = 300*time.Millisecond, 3
+	r.p.Start()
+	t.Cleanup(r.p.Stop)
+	const badWaID = "5511900000002"
+	r.store.fail(actors.ConversationIdentity("ta", badWaID), true)
+	for i := range 3 {
+		r.post(t, "111", badWaID, "doomed-"+strconv.Itoa(i))
+	}
+	// Others keep arriving and succeeding meanwhile.
+	given := waitFor(20*time.Second, func() bool {
+		r.post(t, "222", "447700900001", "meanwhile")
+		time.Sleep(50 * time.Millisecond)
+		return r.stats.GivenUp.Load() == 3
+	})
+	if !given {
+		t.Fatalf("%d of 3 failing deliveries given up while others succeeded", r.stats.GivenUp.Load())
+	}
+	if !waitFor(10*time.Second, func() bool { return pendingCount(t, r.store) == 0 }) {
+		t.Fatalf("%d entries pending after their deliveries were given up", pendingCount(t, r.store))
+	}
+	var kept int
+	for _, l := range deadLetters(t, r.store) {
+		if strings.Contains(l.Reason, "gave up after") && strings.Contains(l.Reason, badWaID) && strings.Contains(string(l.Payload), "doomed-") {
+			kept++
+		}
+	}
+	if kept != 3 {
+		t.Fatalf("%d dead letters for the given-up deliveries, want 3: %+v", kept, deadLetters(t, r.store))
+	}
+	// The conversation recovers: its next message is stored (its lane moved on).
+	r.recovers(t, badWaID)
+}
+
+// When every delivery fails (the store cannot take conversation writes at all), nothing is
+// given up, however long it lasts: everything waits, and lands once the store is back.
+func TestNothingIsGivenUpDuringAGeneralOutage(t *testing.T) {
+	r := startWedgeRig(t)
+	r.p.lanes.giveUpAfter, r.p.lanes.giveUpAttempts = 100*time.Millisecond, 2
+	r.p.Start()
+	t.Cleanup(r.p.Stop)
+	r.store.failAll(true)
+	users := []string{"447700900011", "447700900012", "447700900013"}
+	for i := range 3 {
+		for _, waID := range users {
+			r.post(t, "222", waID, "m"+strconv.Itoa(i))
+		}
+	}
+	// Well past the give-up age and attempts: the retries back off from 10 ms.
+	time.Sleep(2 * time.Second)
+	if n := r.stats.GivenUp.Load(); n != 0 {
+		t.Fatalf("%d deliveries given up during a general outage", n)
+	}
+	if r.stats.Retries.Load() < 3 {
+		t.Fatalf("%d retries: the deliveries did not fail as the outage should make them", r.stats.Retries.Load())
+	}
+	r.store.failAll(false)
+	if !waitFor(20*time.Second, func() bool { return pendingCount(t, r.store) == 0 }) {
+		t.Fatalf("%d entries pending after the outage", pendingCount(t, r.store))
+	}
+	if letters := deadLetters(t, r.store); len(letters) != 0 {
+		t.Fatalf("dead letters after a general outage: %+v", letters)
+	}
+	for _, waID := range users {
+		if got := r.texts(t, "tb", waID); len(got) != 3 || got[0] != "m0" || got[2] != "m2" {
+			t.Fatalf("%s holds %v after the outage, want [m0 m1 m2]", waID, got)
+		}
+	}
+}
+
+// Once a conversation's call was given up, its next calls that fail too (it still cannot be
+// written) are given up after a few attempts, not after giveUpAfter each: else a conversation
+// that keeps receiving held its lane — and every conversation hashed to it — giveUpAfter per
+// message, for ever. A call of it that succeeds ends that.
+func TestConversationGivenUpGivesUpItsNextFailuresSooner(t *testing.T) {
+	r := startWedgeRig(t)
+	r.p.lanes.giveUpAfter, r.p.lanes.giveUpAttempts = time.Second, 3
+	r.p.Start()
+	t.Cleanup(r.p.Stop)
+	const badWaID, doomed = "5511900000003", 10
+	r.store.fail(actors.ConversationIdentity("ta", badWaID), true)
+	for i := range doomed {
+		r.post(t, "111", badWaID, "doomed-"+strconv.Itoa(i))
+	}
+	start := time.Now()
+	given := waitFor(20*time.Second, func() bool {
+		r.post(t, "222", "447700900021", "meanwhile")
+		time.Sleep(20 * time.Millisecond)
+		return r.stats.GivenUp.Load() == doomed
+	})
+	took := time.Since(start)
+	if !given {
+		t.Fatalf("%d of %d failing deliveries given up", r.stats.GivenUp.Load(), doomed)
+	}
+	// One giveUpAfter for the first, a few quick attempts for each of the others.
+	if took > 6*time.Second { // each waiting giveUpAfter takes 10 s
+		t.Fatalf("giving up %d calls of one failing conversation took %s: each waited giveUpAfter", doomed, took)
+	}
+	// It recovers: a call that succeeds ends the quick giving up.
+	r.recovers(t, badWaID)
+}
+
+// recovers lets ta's conversation with waID be written again, and checks that its next
+// message is stored, alone: the ones given up are dead letters.
+func (r *wedgeRig) recovers(t *testing.T, waID string) {
+	t.Helper()
+	r.store.fail(actors.ConversationIdentity("ta", waID), false)
+	r.post(t, "111", waID, "back")
+	if !waitFor(10*time.Second, func() bool { return pendingCount(t, r.store) == 0 }) {
+		t.Fatal("the recovered conversation's new message is not processed")
+	}
+	if got := r.texts(t, "ta", waID); len(got) != 1 || got[0] != "back" {
+		t.Fatalf("the recovered conversation holds %v, want [back]", got)
+	}
+}

@@ -30,6 +30,7 @@ func (x *inboxIndex) upsert(s ConversationSummary) bool {
 func (x *inboxIndex) query(q *QueryConversations) ConversationPage {
 	search := strings.ToLower(strings.TrimSpace(q.Search))
 	searchDigits := phoneDigits(search)
+	searchLine := phone.LineKey(searchDigits) // once per query, not per summary
 	var hits []ConversationSummary
 	for _, s := range x.byID {
 		if q.Status != "" && s.Status != q.Status {
@@ -46,7 +47,7 @@ func (x *inboxIndex) query(q *QueryConversations) ConversationPage {
 		}
 		if search != "" && !strings.Contains(strings.ToLower(s.Contact.Name), search) &&
 			!strings.Contains(strings.ToLower(s.Contact.Username), search) &&
-			!(searchDigits != "" && matchesNumber(&s, searchDigits)) {
+			!(searchDigits != "" && matchesNumber(&s, searchDigits, searchLine)) {
 			continue
 		}
 		hits = append(hits, s)
@@ -63,10 +64,10 @@ func (x *inboxIndex) query(q *QueryConversations) ConversationPage {
 
 // matchesNumber reports whether a search's digits are part of the contact's number as Meta
 // last gave it or of its line key (phone.LineKey): a Brazilian or Mexican mobile is found
-// by either of its forms, whichever one Meta uses.
-func matchesNumber(s *ConversationSummary, digits string) bool {
+// by either of its forms, whichever one Meta uses. line is phone.LineKey(digits).
+func matchesNumber(s *ConversationSummary, digits, line string) bool {
 	return strings.Contains(s.Contact.WaID, digits) ||
-		strings.Contains(phone.LineKey(s.Contact.WaID), phone.LineKey(digits))
+		strings.Contains(phone.LineKey(s.Contact.WaID), line)
 }
 
 // phoneDigits is the digits of a search written as a phone number ("+55 11 98765-4321",

@@ -66,8 +66,8 @@ type SubmitOutbound struct {
 	Message persistence.OutboxMessage `json:"message"`
 }
 
-// WakeOutbound activates a tenant so it resumes its outbox (the engine sends it to every
-// connected tenant at start). Due marks the outbox keeper's wake (outbox_keeper.go): the
+// WakeOutbound activates a tenant so it resumes its outbox (a stopped activation's
+// hand-over sends it to the next). Due marks the outbox keeper's wake (outbox_keeper.go): the
 // store holds work due for the tenant. It is not a use of the tenant: an activation that
 // holds nothing and has had no other message for the passivation's idle time stops on it,
 // as it would have without the keeper, and the next activation reloads that work.

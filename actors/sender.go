@@ -66,6 +66,7 @@ type sender struct {
 	stopped      bool
 	// halted is stopped for the goroutines of attempts in flight (sender_handover.go).
 	halted    atomic.Bool
+	ho        *handover       // sender_handover.go
 	bl        backlog         // sender_backlog.go
 	initiated initiatedLedger // messaging_limit.go
 	// initiatedBy is the admission time of each template this activation counted against

@@ -37,8 +37,13 @@ type handover struct {
 	d        *Deps
 }
 
+// handover returns the activation's hand-over, built on first use (every send carries it,
+// and its fields do not change once the grain started: node is set at *actor.Started).
 func (s *sender) handover() *handover {
-	return &handover{halted: &s.halted, node: s.node, tenantID: s.tenantID, d: s.d}
+	if s.ho == nil {
+		s.ho = &handover{halted: &s.halted, node: s.node, tenantID: s.tenantID, d: s.d}
+	}
+	return s.ho
 }
 
 // stopped reports whether the attempt's activation stopped (never, without a handover).

@@ -72,10 +72,11 @@ func (s *sender) startAttempt(it *outItem, dep departure) {
 		ctx, cancel := context.WithTimeout(context.Background(), dep.timeout)
 		defer cancel()
 		claim := row
-		claim.State, claim.Attempts, claim.UpdatedAt = persistence.OutboxSending, row.Attempts+1, time.Now().UTC()
-		claim.Claim = newClaimToken()
 		if unsure != nil {
 			claim = *unsure
+		} else {
+			claim.State, claim.Attempts, claim.UpdatedAt = persistence.OutboxSending, row.Attempts+1, time.Now().UTC()
+			claim.Claim = newClaimToken()
 		}
 		if err := transition(ctx, store.Outbox(), persistence.OutboxQueued, claim, false); err != nil {
 			dep.tell(&attemptDone{id: row.ID, claimed: claim, claimErr: err})

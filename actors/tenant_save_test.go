@@ -352,6 +352,9 @@ func TestClaimOfAStoppedTenantIsPutBack(t *testing.T) {
 	}
 	close(hold.release)
 	settledOnce(t, r, []string{id})
+	if n := store.activations(tenant); n < 2 {
+		t.Fatalf("%d activations: the sync did not fence the tenant, the test tests nothing", n)
+	}
 }
 
 // A save of the sender's own fenced out by another writer (here the pause after Meta's

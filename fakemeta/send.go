@@ -75,9 +75,14 @@ func (s *Server) messages(ctx *fasthttp.RequestCtx) {
 		s.reject(ctx, n, e)
 		return
 	}
-	if _, waID, _ := recipientOf(req, n.display, false); waID == n.display {
+	key, waID, userID := recipientOf(req, n.display)
+	if waID == n.display {
 		s.reject(ctx, n, apiError(131021, ""))
 		return
+	}
+	if s.cfg.RewriteWaIDs && waID != "" {
+		waID = metaWaID(waID) // Meta's answer and statuses name the other form
+		key = waID
 	}
 	var category string
 	if req.Type == graph.TypeTemplate {
@@ -92,13 +97,13 @@ func (s *Server) messages(ctx *fasthttp.RequestCtx) {
 		s.reject(ctx, n, apiError(code, ""))
 		return
 	}
-	s.accept(ctx, n, req, tok, body, category)
+	s.accept(ctx, n, req, tok, body, category, key, waID, userID)
 }
 
 // accept applies the throughput and pair limits and, if both allow, records the send and
 // answers with its wamid.
-func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequest, tok string, body []byte, category string) {
-	key, waID, userID := recipientOf(req, n.display, s.cfg.RewriteWaIDs)
+// key, waID and userID are the recipient's (recipientOf, rewritten as Meta may).
+func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequest, tok string, body []byte, category, key, waID, userID string) {
 	n.mu.Lock()
 	now := s.now()
 	if n.accepted.full(now, n.throughput) {
@@ -212,16 +217,12 @@ func (s *Server) reject(ctx *fasthttp.RequestCtx, n *number, e *graph.APIError) 
 
 // recipientOf is the key limits and windows are kept by, and the canonical ids the
 // response reports: the wa_id Meta derives from to (waIDOf, with the business number's
-// calling code when to has no +, and in Meta's other form for Brazil and Mexico when rewrite
-// is set: metaWaID), or the BSUID.
-func recipientOf(r *graph.SendRequest, businessDisplay string, rewrite bool) (key, waID, userID string) {
+// calling code when to has no +), or the BSUID.
+func recipientOf(r *graph.SendRequest, businessDisplay string) (key, waID, userID string) {
 	if r.Recipient != "" {
 		return r.Recipient, "", r.Recipient
 	}
 	d := waIDOf(r.To, businessDisplay)
-	if rewrite {
-		d = metaWaID(d)
-	}
 	return d, d, ""
 }
 

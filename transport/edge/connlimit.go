@@ -49,13 +49,16 @@ func LimitConns(ln net.Listener, limits ConnLimits, logger *slog.Logger) net.Lis
 	if limits.Total <= 0 && limits.PerIP <= 0 {
 		return ln
 	}
-	return &connLimitListener{Listener: ln, limits: limits, perIP: make(map[string]int), log: logger}
+	return &connLimitListener{Listener: ln, limits: limits, perIP: make(map[string]int), log: logger,
+		headers: canonicalHeaders(securityHeaders())}
 }
 
 type connLimitListener struct {
 	net.Listener
 	limits ConnLimits
 	log    *slog.Logger
+	// headers are every refusal's security headers, built once: refusals come in floods.
+	headers []fixedHeader
 
 	mu    sync.Mutex
 	total int
@@ -77,7 +80,7 @@ func (l *connLimitListener) Accept() (net.Conn, error) {
 			return &limitedConn{Conn: c, release: func() { l.release(key) }}, nil
 		}
 		_ = c.SetWriteDeadline(time.Now().Add(connRefusedWriteTimeout))
-		_, _ = c.Write(refusal(refused))
+		_, _ = c.Write(refusal(refused, l.headers))
 		_ = c.Close()
 	}
 }
@@ -146,10 +149,10 @@ func connKey(addr net.Addr) string {
 
 // refusal renders e, envelope, request id and security headers included, for a connection
 // refused before any request was read, and asks the client to close.
-func refusal(e *httpx.Error) []byte {
+func refusal(e *httpx.Error, headers []fixedHeader) []byte {
 	var ctx fasthttp.RequestCtx
 	ensureRequestID(&ctx)
-	setHeaders(&ctx.Response.Header, canonicalHeaders(securityHeaders()))
+	setHeaders(&ctx.Response.Header, headers)
 	httpx.Fail(&ctx, e)
 	ctx.Response.SetConnectionClose()
 	return []byte(ctx.Response.String())

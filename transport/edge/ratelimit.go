@@ -1,7 +1,6 @@
 package edge
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -34,38 +33,14 @@ const limiterErrorLogEvery = 10 * time.Second
 // It panics on an invalid rule or a nil key function: both are wiring mistakes to catch at
 // start-up, not per request.
 func RateLimit(l ratelimit.Limiter, rule ratelimit.Rule, key func(*fasthttp.RequestCtx) string) httpx.Middleware {
-	return RateLimits(l, key, rule)
-}
-
-// RateLimits is RateLimit for a request every one of rules counts (a send: the API's rule
-// and the sends' rule). A request one rule refuses counts against none of them, as a
-// refused request counts against no rule alone: stacking RateLimit middleware instead spent
-// the outer rules' budget on requests an inner one refused, so a client retrying against a
-// closed send limit locked itself out of every read for the API window. The headers
-// announce the rule with the fewest requests left (the one that refuses first), and
-// RateLimit-Policy lists every rule.
-//
-// The rules after the first are looked at (Peek) before any is counted, so an allowed
-// request costs 2n-1 limiter calls. Two requests racing for a rule's last place may still
-// both pass the look and one be refused when counted, after the rules before were counted:
-// the error is one request, for that race only.
-func RateLimits(l ratelimit.Limiter, key func(*fasthttp.RequestCtx) string, rules ...ratelimit.Rule) httpx.Middleware {
-	if len(rules) == 0 {
-		panic("edge.RateLimits: no rule")
+	if err := rule.Validate(); err != nil {
+		panic(fmt.Sprintf("edge.RateLimit: %v", err))
 	}
-	policies := make([][]byte, len(rules))
-	limits := make([][]byte, len(rules))
-	for i, rule := range rules {
-		if err := rule.Validate(); err != nil {
-			panic(fmt.Sprintf("edge.RateLimit: %v", err))
-		}
-		limits[i] = []byte(strconv.Itoa(rule.Limit))
-		policies[i] = fmt.Appendf(nil, "%d;w=%d", rule.Limit, int((rule.Window+time.Second-1)/time.Second))
-	}
-	policy := bytes.Join(policies, []byte(", "))
 	if key == nil || l == nil {
 		panic("edge.RateLimit: nil limiter or key function")
 	}
+	limit := []byte(strconv.Itoa(rule.Limit))
+	policy := fmt.Appendf(nil, "%d;w=%d", rule.Limit, int((rule.Window+time.Second-1)/time.Second))
 	var lastLogged atomic.Int64
 	return func(next fasthttp.RequestHandler) fasthttp.RequestHandler {
 		return func(ctx *fasthttp.RequestCtx) {
@@ -74,16 +49,19 @@ func RateLimits(l ratelimit.Limiter, key func(*fasthttp.RequestCtx) string, rule
 				next(ctx)
 				return
 			}
-			i, d, err := decideAll(l, rules, k)
+			// Not the RequestCtx as the context: fasthttp recycles it once the handler
+			// returns, and a context derived from it (the limiter's WithTimeout) is still read
+			// by the runtime's timer after that, a data race the race detector catches.
+			d, err := l.Allow(context.Background(), rule, k)
 			if err != nil {
-				logLimiterError(&lastLogged, ctx, rules[i], err)
+				logLimiterError(&lastLogged, ctx, rule, err)
 				next(ctx)
 				return
 			}
 			h := &ctx.Response.Header
-			hdrXLimit.set(h, limits[i])
+			hdrXLimit.set(h, limit)
 			hdrXRemaining.setInt(h, d.Remaining)
-			hdrLimit.set(h, limits[i])
+			hdrLimit.set(h, limit)
 			hdrRemaining.setInt(h, d.Remaining)
 			hdrPolicy.set(h, policy)
 			if d.Allowed {
@@ -93,35 +71,6 @@ func RateLimits(l ratelimit.Limiter, key func(*fasthttp.RequestCtx) string, rule
 			hdrReset.setInt(h, Limited(ctx, d.RetryAfter, "Too many requests"))
 		}
 	}
-}
-
-// decideAll counts one request of key against every rule unless one refuses it, and returns
-// the deciding rule's index and decision: the refusing rule's, else the allowed rule with the
-// fewest requests left. Contexts are not the RequestCtx: fasthttp recycles a RequestCtx once
-// the handler returns, and a context derived from it (the limiter's WithTimeout) is still
-// read by the runtime's timer after that, a data race the race detector catches.
-func decideAll(l ratelimit.Limiter, rules []ratelimit.Rule, key string) (int, ratelimit.Decision, error) {
-	for i := 1; i < len(rules); i++ {
-		d, err := l.Peek(context.Background(), rules[i], key)
-		if err != nil {
-			return i, d, err
-		}
-		if !d.Allowed {
-			return i, d, nil
-		}
-	}
-	var tightest ratelimit.Decision
-	at := 0
-	for i, rule := range rules {
-		d, err := l.Allow(context.Background(), rule, key)
-		if err != nil || !d.Allowed {
-			return i, d, err
-		}
-		if i == 0 || d.Remaining < tightest.Remaining {
-			tightest, at = d, i
-		}
-	}
-	return at, tightest, nil
 }
 
 // Limited answers 429 rate_limited with Retry-After: what, and when to retry (after,

@@ -129,7 +129,7 @@ func New(opts Options) *Server {
 	// Sends (and uploads) count against the send limit alone: it is the one meant for them
 	// (60/min by default), and counting them against the API's too (100/15 min) held an
 	// agent to fewer than 7 sends a minute, and to none after reading the inbox.
-	sendLimits := edge.RateLimit(opts.Limiter, opts.RateSend, userKey)
+	sendLimit := edge.RateLimit(opts.Limiter, opts.RateSend, userKey)
 	authed := func(h fasthttp.RequestHandler) fasthttp.RequestHandler {
 		return api(h, s.requireAuth, apiLimit)
 	}
@@ -152,7 +152,7 @@ func New(opts Options) *Server {
 	v1.GET("/templates", authed(s.h(s.listTemplates)))
 	v1.POST("/templates/sync", authed(s.h(s.syncTemplates)))
 	sending := func(h fasthttp.RequestHandler) fasthttp.RequestHandler {
-		return api(h, s.requireAuth, sendLimits)
+		return api(h, s.requireAuth, sendLimit)
 	}
 	v1.POST("/messages/send", sending(s.h(s.sendText)))
 	v1.POST("/messages/send-template", sending(s.h(s.sendTemplate)))
@@ -161,7 +161,7 @@ func New(opts Options) *Server {
 	v1.POST("/messages/send-reaction", sending(s.h(s.sendReaction)))
 	// The upload's body is bounded by MEDIA_UPLOAD_LIMIT before it is read (the server's
 	// HeaderReceived), not by API_BODY_LIMIT.
-	v1.POST(strings.TrimPrefix(MediaUploadPath, "/api/v1"), httpx.Chain(s.h(s.uploadMedia), s.requireAuth, sendLimits))
+	v1.POST(strings.TrimPrefix(MediaUploadPath, "/api/v1"), httpx.Chain(s.h(s.uploadMedia), s.requireAuth, sendLimit))
 	v1.GET("/health", s.h(s.health))
 	v1.GET("/openapi.json", serveOpenAPI)
 	if opts.Metrics != nil && opts.Gatherer != nil {

@@ -130,7 +130,7 @@ func (p *Processor) Start() {
 func (p *Processor) Stop() {
 	p.stopOnce.Do(func() {
 		close(p.stop)
-		p.lanes.close() // a dispatch waiting for room in a lane gives up here
+		p.lanes.close() // a dispatch under way is refused from here: its entry stays pending
 		p.dispatching.Wait()
 		close(p.lanesDone)
 		p.wg.Wait()
@@ -206,6 +206,13 @@ type tracked struct {
 	p       *Processor
 }
 
+// dropAll tells each of the entry's jobs it will not run (none was queued).
+func (t *tracked) dropAll() {
+	for _, j := range t.jobs {
+		j.drop()
+	}
+}
+
 func (t *tracked) done() {
 	if t.pending.Add(-1) == 0 {
 		t.p.stats.Entries.Add(1)
@@ -236,9 +243,7 @@ func (p *Processor) dispatch(e persistence.InboxEntry) {
 		// Routing itself failed (the directory or dead-letter store is down): leave the
 		// entry pending; replay picks it up again.
 		p.log.Error("inbox entry not routed; left for replay", "inbox_id", e.ID, "err", err)
-		for _, j := range t.jobs {
-			j.drop() // not queued: none runs
-		}
+		t.dropAll()
 		p.release(e.ID)
 		time.AfterFunc(time.Second, func() { p.overflow.Store(true); p.signal() })
 		return
@@ -253,9 +258,7 @@ func (p *Processor) queue(t *tracked) {
 		// None of its jobs runs, so it must not be marked; released, the replay that the
 		// full lane asks for once it drained dispatches it again.
 		t.pending.Store(0)
-		for _, j := range t.jobs {
-			j.drop()
-		}
+		t.dropAll()
 		p.release(t.id)
 		select {
 		case <-p.stop:

@@ -102,8 +102,8 @@ func TestStopMarksWhatFinished(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.Submit(e)
-	for stats.Entries.Load() == 0 {
-		time.Sleep(time.Millisecond)
+	if !waitFor(10*time.Second, func() bool { return stats.Entries.Load() > 0 }) {
+		t.Fatal("the entry was never done")
 	}
 	p.Stop()
 	pending, err := store.Inbox().Pending(context.Background(), "", 10)

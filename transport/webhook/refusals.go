@@ -51,9 +51,9 @@ func NewRefusals(l ratelimit.Limiter, rule ratelimit.Rule, key func(*fasthttp.Re
 	return &Refusals{limiter: l, rule: rule, key: key, signed: make(map[string]time.Time)}
 }
 
-// admit reports whether the POST may be verified, and its address's key ("" when it is not
-// counted: no limit, or an address that delivers signed webhooks). On false it has answered
-// 429. A limiter in trouble admits, as edge.RateLimit does. Limiter calls take
+// admit reports whether the POST may be verified, and its address's key (for refused and
+// delivered, which keep an address that delivers signed webhooks unlimited). On false it
+// has answered 429. A limiter in trouble admits, as edge.RateLimit does. Limiter calls take
 // context.Background(), never the RequestCtx (recycled when the handler returns).
 func (r *Refusals) admit(ctx *fasthttp.RequestCtx, now time.Time) (string, bool) {
 	if r == nil {

@@ -164,7 +164,12 @@ func (c *conversation) addInbound(m Message, now time.Time) (bool, error) {
 		}
 		return true, nil
 	default:
-		sum.UnreadCount++
+		if m.Type != "reaction" {
+			// A reaction (or one taken back) is the customer writing, so it keeps the window
+			// open (Meta: any message), but not a message for an agent to read: WhatsApp's and
+			// Chatwoot's unread counts leave it out.
+			sum.UnreadCount++
+		}
 		if !m.Timestamp.Before(sum.LastInboundAt) {
 			// Webhooks arrive out of order: a message Meta received earlier may be stored
 			// after a later one, and must not become what a read receipt or the typing

@@ -512,3 +512,40 @@ func TestAnswerWithinTheSecondOfASendIsTheLastMessage(t *testing.T) {
 		})
 	}
 }
+
+// TestReactionIsNotUnread: a customer's reaction (or taking one back) is not a message for an
+// agent to read, as in WhatsApp's and Chatwoot's own unread counts: it leaves the unread count
+// alone. It is still the customer writing, so it keeps the window open (Meta: any message).
+func TestReactionIsNotUnread(t *testing.T) {
+	c := newTestConversation()
+	reaction := func(wamid, emoji string, at time.Time) Message {
+		return Message{WAMID: wamid, Type: "reaction", Text: emoji, Timestamp: at,
+			Content: []byte(`{"message_id":"wamid.out1","emoji":"` + emoji + `"}`)}
+	}
+	d := &Deliver{Contact: Contact{WaID: "5511987654321"}, Messages: []Message{inbound("w1", t0)}}
+	if _, err := c.deliver(d, t0); err != nil {
+		t.Fatal(err)
+	}
+	if !c.markRead() {
+		t.Fatal("markRead")
+	}
+	later := t0.Add(time.Hour)
+	d = &Deliver{Contact: Contact{WaID: "5511987654321"}, Messages: []Message{reaction("r1", "👍", later), reaction("r2", "", later.Add(time.Second))}}
+	if r, err := c.deliver(d, t0); err != nil || r.Added != 2 {
+		t.Fatalf("deliver %+v (%v)", r, err)
+	}
+	s := c.s.Summary
+	if s.UnreadCount != 0 {
+		t.Fatalf("unread %d after reactions, want 0", s.UnreadCount)
+	}
+	if s.MessageCount != 3 || !s.LastInboundAt.Equal(later.Add(time.Second)) || !s.WindowOpen(later.Add(23*time.Hour)) {
+		t.Fatalf("summary %+v", s)
+	}
+	// A message after them counts as before.
+	if _, err := c.deliver(&Deliver{Messages: []Message{inbound("w2", later.Add(time.Minute))}}, t0); err != nil {
+		t.Fatal(err)
+	}
+	if c.s.Summary.UnreadCount != 1 {
+		t.Fatalf("unread %d, want 1", c.s.Summary.UnreadCount)
+	}
+}

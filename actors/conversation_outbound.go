@@ -48,6 +48,10 @@ func (c *conversation) outboundResult(r *OutboundResult, now time.Time) (bool, e
 		c.learnWAMID(pos, m, r.WAMID)
 		changed = true
 	}
+	if r.WaID != "" && c.learnWaID(r.WaID) {
+		// Rides on the flush the outcome makes anyway: no write of its own.
+		changed = true
+	}
 	if r.Status != "" {
 		at := r.At
 		if at.IsZero() {
@@ -65,6 +69,14 @@ func (c *conversation) outboundResult(r *OutboundResult, now time.Time) (bool, e
 		c.noteChanged(*m)
 	}
 	return changed, nil
+}
+
+// learnWaID records the customer's wa_id as Meta's answer to a send named it, by
+// updateContact's rule (the same line only), and reports whether the contact changed.
+func (c *conversation) learnWaID(waID string) bool {
+	before := c.s.Summary.Contact.WaID
+	c.updateContact(Contact{WaID: waID})
+	return c.s.Summary.Contact.WaID != before
 }
 
 // learnWAMID gives the outbound message at pos the wamid Meta assigned, indexes it, and

@@ -183,3 +183,24 @@ func resultApplied(c *conversation, r *OutboundResult, now time.Time) bool {
 	}
 	return changed
 }
+
+// The send's answer names the customer's wa_id as Meta normalised it: the contact learns it
+// with the outcome, by the contact's rule — the same line in another form, never another
+// number — and a repeat changes nothing.
+func TestOutboundResultTeachesMetasWaID(t *testing.T) {
+	c := newTestConversation()
+	c.s.Summary.Contact.WaID = "5511987654321"
+	c.addOutbound(outboundText("m1"), t0)
+	c.addOutbound(outboundText("m2"), t0)
+	if !resultApplied(c, &OutboundResult{MessageID: "m1", WAMID: "wamid.A", WaID: "551187654321", Status: StatusSent, At: t0}, t0) ||
+		c.s.Summary.Contact.WaID != "551187654321" {
+		t.Fatalf("contact %+v, want Meta's form of the number", c.s.Summary.Contact)
+	}
+	if resultApplied(c, &OutboundResult{MessageID: "m1", WAMID: "wamid.A", WaID: "551187654321", Status: StatusSent, At: t0}, t0) {
+		t.Fatal("a repeated result changed the conversation")
+	}
+	resultApplied(c, &OutboundResult{MessageID: "m2", WAMID: "wamid.B", WaID: "5511900000000", Status: StatusSent, At: t0}, t0)
+	if c.s.Summary.Contact.WaID != "551187654321" {
+		t.Fatalf("contact %+v: another number replaced it", c.s.Summary.Contact)
+	}
+}

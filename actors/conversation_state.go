@@ -164,7 +164,12 @@ func (c *conversation) addInbound(m Message, now time.Time) (bool, error) {
 		}
 		return true, nil
 	default:
-		sum.UnreadCount++
+		if m.Type != "reaction" {
+			// A reaction (or one taken back) is the customer writing, so it keeps the window
+			// open (Meta: any message), but not a message for an agent to read: WhatsApp's and
+			// Chatwoot's unread counts leave it out.
+			sum.UnreadCount++
+		}
 		if !m.Timestamp.Before(sum.LastInboundAt) {
 			// Webhooks arrive out of order: a message Meta received earlier may be stored
 			// after a later one, and must not become what a read receipt or the typing
@@ -251,9 +256,9 @@ const (
 
 // applyStatus moves an outbound message's status forward by rank, or holds the status when
 // the message is not known yet. A lower-ranked status (a late "delivered" after "read") only
-// records its timestamp. failed is terminal, and only fails a message not yet delivered: a
-// failure reported after delivered/read (multi-device races) keeps the better status and
-// records the error beside it.
+// records its timestamp. failed ranks above sent and below delivered (statusRank): it fails a
+// message not yet delivered, and a delivery reported before or after it (multi-device: one
+// device got it, another did not) keeps the better status with the error recorded beside it.
 func (c *conversation) applyStatus(st StatusUpdate) (statusOutcome, error) {
 	if !KnownStatus(st.Status) || st.WAMID == "" {
 		return statusIgnored, nil
@@ -322,18 +327,14 @@ func mergeStatus(m *Message, st StatusUpdate) bool {
 	if st.Pricing != nil && m.Pricing == nil {
 		m.Pricing, changed = st.Pricing, true
 	}
-	if st.Status == StatusFailed {
-		if m.Error == nil && st.Error != nil {
-			e := *st.Error
-			e.Retryable = st.Retryable
-			m.Error, changed = &e, true
-		}
-		if statusRank[m.Status] < statusRank[StatusDelivered] {
-			m.Status, changed = StatusFailed, true
-		}
-		return changed
+	if st.Status == StatusFailed && m.Error == nil && st.Error != nil {
+		// Kept beside a delivery too: the inbox can tell that a device missed the message.
+		e := *st.Error
+		e.Retryable = st.Retryable
+		m.Error, changed = &e, true
 	}
-	if m.Status != StatusFailed && statusRank[st.Status] > statusRank[m.Status] {
+	// By rank alone, so the order Meta's webhooks arrive in does not decide the outcome.
+	if statusRank[st.Status] > statusRank[m.Status] {
 		m.Status, changed = st.Status, true
 	}
 	return changed

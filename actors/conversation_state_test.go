@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/switchboard/switchboard/persistence"
+	"slices"
 	"testing"
 	"time"
 )
@@ -61,28 +62,15 @@ func TestStatusesMonotonicHeldAndFailed(t *testing.T) {
 		{"read before sent and a duplicate sent", []StatusUpdate{st("o1", "read", t0), st("o1", "sent", t0), st("o1", "sent", t0)}, StatusRead, 0},
 		{"late delivered after read", []StatusUpdate{st("o1", "read", t0), st("o1", "delivered", t0)}, StatusRead, 0},
 		{"failed keeps its error", []StatusUpdate{st("o1", "sent", t0), failed}, StatusFailed, 131047},
-		{"failed is terminal", []StatusUpdate{failed, st("o1", "delivered", t0), st("o1", "read", t0)}, StatusFailed, 131047},
+		{"delivery reported after a failure wins", []StatusUpdate{failed, st("o1", "delivered", t0), st("o1", "read", t0)}, StatusRead, 131047},
+		{"sent after a failure does not undo it", []StatusUpdate{failed, st("o1", "sent", t0)}, StatusFailed, 131047},
 		{"failure after read keeps read, records error", []StatusUpdate{st("o1", "read", t0), failed}, StatusRead, 131047},
 		{"played after read", []StatusUpdate{st("o1", "read", t0), st("o1", "played", t0)}, StatusPlayed, 0},
 	}
 	for _, tc := range cases {
 		for _, held := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/held=%v", tc.name, held), func(t *testing.T) {
-				c := newTestConversation()
-				if !held {
-					c.addOutbound(Message{ID: "m1", WAMID: "o1", Type: "text", Status: StatusQueued}, t0)
-				}
-				for _, s := range tc.sequence {
-					if _, err := c.applyStatus(s); err != nil {
-						t.Fatal(err)
-					}
-				}
-				if held {
-					// The message becomes known after its statuses (status before the send
-					// response): held statuses apply on arrival.
-					c.addOutbound(Message{ID: "m1", WAMID: "o1", Type: "text", Status: StatusQueued}, t0)
-				}
-				m, _ := c.log.at(0)
+				c, m := applyStatuses(t, tc.sequence, held)
 				if m.Status != tc.want {
 					t.Fatalf("status %s, want %s", m.Status, tc.want)
 				}
@@ -95,6 +83,91 @@ func TestStatusesMonotonicHeldAndFailed(t *testing.T) {
 			})
 		}
 	}
+}
+
+// TestStatusOrderDoesNotDecideTheOutcome applies every ordering of each set of statuses Meta
+// may report for one message, applied and held: the message ends on the same status whatever
+// the order. A delivery (delivered, read, played) means the message reached one of the
+// customer's devices, so it outranks a failure (another device's, multi-device), and a failure
+// outranks sent: Meta's failed after sent is the message failing.
+func TestStatusOrderDoesNotDecideTheOutcome(t *testing.T) {
+	failed := StatusUpdate{WAMID: "o1", Status: StatusFailed, Timestamp: t0, Error: &MessageError{Code: 131026, Title: "Message undeliverable"}}
+	st := func(s string) StatusUpdate { return StatusUpdate{WAMID: "o1", Status: s, Timestamp: t0} }
+	cases := []struct {
+		set  []StatusUpdate
+		want string
+	}{
+		{[]StatusUpdate{st(StatusSent), failed}, StatusFailed},
+		{[]StatusUpdate{st(StatusDelivered), failed}, StatusDelivered},
+		{[]StatusUpdate{st(StatusSent), st(StatusDelivered), failed}, StatusDelivered},
+		{[]StatusUpdate{st(StatusRead), failed}, StatusRead},
+		{[]StatusUpdate{st(StatusSent), st(StatusDelivered), st(StatusRead), failed}, StatusRead},
+		{[]StatusUpdate{st(StatusPlayed), st(StatusRead), failed}, StatusPlayed},
+	}
+	for _, tc := range cases {
+		for _, order := range permutations(tc.set) {
+			for _, held := range []bool{false, true} {
+				var names []string
+				for _, s := range order {
+					names = append(names, s.Status)
+				}
+				t.Run(fmt.Sprintf("%v/held=%v", names, held), func(t *testing.T) {
+					_, m := applyStatuses(t, order, held)
+					if m.Status != tc.want {
+						t.Fatalf("status %s, want %s", m.Status, tc.want)
+					}
+					// The failure is kept beside a delivery: the inbox can say a device missed it.
+					if m.Error == nil || m.Error.Code != failed.Error.Code {
+						t.Fatalf("error %+v", m.Error)
+					}
+					for _, s := range order {
+						if _, ok := m.StatusTimestamps[s.Status]; !ok {
+							t.Fatalf("no timestamp for %s: %v", s.Status, m.StatusTimestamps)
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+// applyStatuses applies sequence to message m1 (wamid o1) of a new conversation; held, the
+// message becomes known only after its statuses (status before the send response), so they
+// are held and apply on its arrival.
+func applyStatuses(t *testing.T, sequence []StatusUpdate, held bool) (*conversation, *Message) {
+	t.Helper()
+	c := newTestConversation()
+	if !held {
+		c.addOutbound(Message{ID: "m1", WAMID: "o1", Type: "text", Status: StatusQueued}, t0)
+	}
+	for _, s := range sequence {
+		if _, err := c.applyStatus(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if held {
+		c.addOutbound(Message{ID: "m1", WAMID: "o1", Type: "text", Status: StatusQueued}, t0)
+	}
+	m, err := c.log.at(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, m
+}
+
+// permutations returns every ordering of s.
+func permutations(s []StatusUpdate) [][]StatusUpdate {
+	if len(s) <= 1 {
+		return [][]StatusUpdate{slices.Clone(s)}
+	}
+	var out [][]StatusUpdate
+	for i := range s {
+		rest := append(slices.Clone(s[:i]), s[i+1:]...)
+		for _, p := range permutations(rest) {
+			out = append(out, append([]StatusUpdate{s[i]}, p...))
+		}
+	}
+	return out
 }
 
 func TestHeldStatusesAreBounded(t *testing.T) {
@@ -437,5 +510,42 @@ func TestAnswerWithinTheSecondOfASendIsTheLastMessage(t *testing.T) {
 				t.Fatalf("last message %q, want %q", got, tc.wantLast)
 			}
 		})
+	}
+}
+
+// TestReactionIsNotUnread: a customer's reaction (or taking one back) is not a message for an
+// agent to read, as in WhatsApp's and Chatwoot's own unread counts: it leaves the unread count
+// alone. It is still the customer writing, so it keeps the window open (Meta: any message).
+func TestReactionIsNotUnread(t *testing.T) {
+	c := newTestConversation()
+	reaction := func(wamid, emoji string, at time.Time) Message {
+		return Message{WAMID: wamid, Type: "reaction", Text: emoji, Timestamp: at,
+			Content: []byte(`{"message_id":"wamid.out1","emoji":"` + emoji + `"}`)}
+	}
+	d := &Deliver{Contact: Contact{WaID: "5511987654321"}, Messages: []Message{inbound("w1", t0)}}
+	if _, err := c.deliver(d, t0); err != nil {
+		t.Fatal(err)
+	}
+	if !c.markRead() {
+		t.Fatal("markRead")
+	}
+	later := t0.Add(time.Hour)
+	d = &Deliver{Contact: Contact{WaID: "5511987654321"}, Messages: []Message{reaction("r1", "👍", later), reaction("r2", "", later.Add(time.Second))}}
+	if r, err := c.deliver(d, t0); err != nil || r.Added != 2 {
+		t.Fatalf("deliver %+v (%v)", r, err)
+	}
+	s := c.s.Summary
+	if s.UnreadCount != 0 {
+		t.Fatalf("unread %d after reactions, want 0", s.UnreadCount)
+	}
+	if s.MessageCount != 3 || !s.LastInboundAt.Equal(later.Add(time.Second)) || !s.WindowOpen(later.Add(23*time.Hour)) {
+		t.Fatalf("summary %+v", s)
+	}
+	// A message after them counts as before.
+	if _, err := c.deliver(&Deliver{Messages: []Message{inbound("w2", later.Add(time.Minute))}}, t0); err != nil {
+		t.Fatal(err)
+	}
+	if c.s.Summary.UnreadCount != 1 {
+		t.Fatalf("unread %d, want 1", c.s.Summary.UnreadCount)
 	}
 }

@@ -12,8 +12,11 @@ const (
 	Outbound = "outbound"
 )
 
-// Message statuses. Outbound messages move queued < unknown < canceled < sent < delivered <
-// read < played by rank; failed is terminal. unknown means the engine lost contact with Meta
+// Message statuses. Outbound messages move queued < unknown < canceled < sent < failed <
+// delivered < read < played by rank, whatever order Meta reports them in. failed ends a
+// message Meta accepted but did not deliver; a delivery outranks it, as Meta may report both
+// for one message when the customer has several devices (one got it, another did not: the
+// customer has the message), in either order. unknown means the engine lost contact with Meta
 // in the middle of the send and is reconciling (OUTBOUND.md): any real status supersedes it.
 // canceled means the API canceled it while it was queued, so the engine never sends it; it
 // ranks below Meta's statuses because one can only come from Meta having the message after
@@ -34,11 +37,12 @@ const (
 	StatusReceived  = "received"
 )
 
-// statusRank orders statuses; a status only ever moves to a higher rank. failed outranks
-// everything, so nothing supersedes it (ARCHITECTURE.md: failed is terminal).
+// statusRank orders statuses; a status only ever moves to a higher rank. failed is terminal
+// for the sender (ARCHITECTURE.md: nothing sends the message again but a retryable failure,
+// sender_resend.go), and for the record but for a delivery, which only Meta reports.
 var statusRank = map[string]int{
-	StatusReceived: 0, StatusQueued: 10, StatusUnknown: 15, StatusCanceled: 16, StatusSent: 20, StatusDelivered: 30,
-	StatusRead: 40, StatusPlayed: 50, StatusFailed: 100,
+	StatusReceived: 0, StatusQueued: 10, StatusUnknown: 15, StatusCanceled: 16, StatusSent: 20, StatusFailed: 25,
+	StatusDelivered: 30, StatusRead: 40, StatusPlayed: 50,
 }
 
 // KnownStatus reports whether s is a status the engine tracks.

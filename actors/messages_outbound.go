@@ -79,11 +79,14 @@ type WakeOutbound struct {
 // wamid Meta gave it and the status it reached (sent, failed with Meta's error, or
 // unknown while the sender reconciles). Idempotent: statuses only move forward.
 type OutboundResult struct {
-	MessageID string        `json:"messageId"`
-	WAMID     string        `json:"wamid,omitempty"`
-	Status    string        `json:"status,omitempty"`
-	Error     *MessageError `json:"error,omitempty"`
-	At        time.Time     `json:"at"`
+	MessageID string `json:"messageId"`
+	WAMID     string `json:"wamid,omitempty"`
+	// WaID is the customer's wa_id as Meta's answer to the send named it (Accepted.WaID):
+	// the conversation's contact learns it with the outcome, before any status webhook.
+	WaID   string        `json:"waId,omitempty"`
+	Status string        `json:"status,omitempty"`
+	Error  *MessageError `json:"error,omitempty"`
+	At     time.Time     `json:"at"`
 	// Message is the message as accepted. The conversation stores it when it does not have
 	// it (the process died between the outbox write and the conversation's).
 	Message *Message `json:"message,omitempty"`

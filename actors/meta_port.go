@@ -13,9 +13,17 @@ import (
 // Meta's error table reaches the domain as a SendFailure class.
 type Graph interface {
 	// Send posts request (the JSON body of POST /{phone_number_id}/messages) from
-	// phoneNumberID with the tenant's token and returns the wamid. Every error is a
+	// phoneNumberID with the tenant's token and returns Meta's answer. Every error is a
 	// *SendFailure.
-	Send(ctx context.Context, token, phoneNumberID string, request []byte) (wamid string, err error)
+	Send(ctx context.Context, token, phoneNumberID string, request []byte) (Accepted, error)
+}
+
+// Accepted is Meta's answer to a send it took: the message's wamid and, for a send to a
+// phone number, the customer's wa_id as Meta normalised it (contacts[0].wa_id: a Brazilian
+// or Mexican mobile may come back in its other form, WHATSAPP.md §2).
+type Accepted struct {
+	WAMID string
+	WaID  string
 }
 
 // Secrets opens a tenant's sealed access token; aad is the tenant id, so a token copied

@@ -42,7 +42,7 @@ func newFakeGraph() *fakeGraph {
 	return &fakeGraph{calls: map[string]int{}, tokens: map[string]string{}, answers: map[string]func(int) (string, error){}, times: map[string][]time.Time{}}
 }
 
-func (f *fakeGraph) Send(_ context.Context, token, _ string, request []byte) (string, error) {
+func (f *fakeGraph) Send(_ context.Context, token, _ string, request []byte) (Accepted, error) {
 	var body struct {
 		Callback string `json:"biz_opaque_callback_data"`
 	}
@@ -55,9 +55,10 @@ func (f *fakeGraph) Send(_ context.Context, token, _ string, request []byte) (st
 	answer := f.answers[body.Callback]
 	f.mu.Unlock()
 	if answer != nil {
-		return answer(n)
+		wamid, err := answer(n)
+		return Accepted{WAMID: wamid}, err
 	}
-	return fmt.Sprintf("wamid.%s.%d", body.Callback, n), nil
+	return Accepted{WAMID: fmt.Sprintf("wamid.%s.%d", body.Callback, n)}, nil
 }
 
 func (f *fakeGraph) answer(id string, a func(n int) (string, error)) {

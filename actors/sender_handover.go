@@ -70,12 +70,12 @@ func (h *handover) release(claim persistence.OutboxMessage) {
 }
 
 // accepted hands a message Meta accepted to its conversation and to the next activation.
-func (h *handover) accepted(claim persistence.OutboxMessage, wamid string) {
+func (h *handover) accepted(claim persistence.OutboxMessage, acc Accepted) {
 	ctx, cancel := context.WithTimeout(context.Background(), handOverTimeout)
 	defer cancel()
-	res := (&OutboundResult{MessageID: claim.ID, WAMID: wamid, Status: StatusSent, At: time.Now().UTC()}).restoring(claim)
+	res := (&OutboundResult{MessageID: claim.ID, WAMID: acc.WAMID, WaID: acc.WaID, Status: StatusSent, At: time.Now().UTC()}).restoring(claim)
 	_ = tellConversation(ctx, h.node, claim, res, h.d) // Meta's statuses carry our id and repair it too
-	h.wake(&OutboundEvidence{MessageID: claim.ID, WAMID: wamid})
+	h.wake(&OutboundEvidence{MessageID: claim.ID, WAMID: acc.WAMID})
 }
 
 // wake activates the tenant again with evidence, or (nil) just to resume its outbox.

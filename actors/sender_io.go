@@ -50,15 +50,15 @@ func (d departure) send(ctx context.Context, claim persistence.OutboxMessage) {
 		d.after.release(claim) // its activation will never hear of the outcome
 		return
 	}
-	wamid, err := d.graph.Send(ctx, d.token, claim.PhoneNumberID, claim.Request)
+	acc, err := d.graph.Send(ctx, d.token, claim.PhoneNumberID, claim.Request)
 	if d.after.stopped() {
 		if err == nil {
-			d.after.accepted(claim, wamid)
+			d.after.accepted(claim, acc)
 		} else {
 			d.after.wake(nil)
 		}
 	}
-	d.tell(&attemptDone{id: claim.ID, claimed: claim, wamid: wamid, err: err, used: d.used})
+	d.tell(&attemptDone{id: claim.ID, claimed: claim, wamid: acc.WAMID, waID: acc.WaID, err: err, used: d.used})
 }
 
 // startAttempt claims the message (queued → sending, conditional: of two activations

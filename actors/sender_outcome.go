@@ -13,6 +13,7 @@ type attemptDone struct {
 	claimed  persistence.OutboxMessage // the row as claimed (state sending)
 	claimErr error                     // the claim failed: nothing was sent
 	wamid    string
+	waID     string // the customer's wa_id in Meta's answer, if any
 	err      error
 	used     persistence.SealedSecret // the token the send carried
 }
@@ -94,7 +95,7 @@ func (s *sender) attempted(r *attemptDone) {
 		row := it.row
 		row.State, row.WAMID, row.UpdatedAt = persistence.OutboxSent, r.wamid, now
 		row.ErrorCode, row.ErrorTitle, row.ErrorDetails = 0, "", ""
-		s.settle(it, row, &OutboundResult{MessageID: row.ID, WAMID: r.wamid, Status: StatusSent, At: now})
+		s.settle(it, row, &OutboundResult{MessageID: row.ID, WAMID: r.wamid, WaID: r.waID, Status: StatusSent, At: now})
 		return
 	}
 	f := asSendFailure(r.err)

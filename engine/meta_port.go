@@ -21,15 +21,19 @@ type metaPort struct{ client *graph.Client }
 // with graph's own types), checked only for being JSON; and the sender never cancels a send
 // before its deadline, so the call runs on the deadline alone (graph.DeadlineOnly), without a
 // goroutine watching it.
-func (p metaPort) Send(ctx context.Context, token, phoneNumberID string, request []byte) (string, error) {
+func (p metaPort) Send(ctx context.Context, token, phoneNumberID string, request []byte) (actors.Accepted, error) {
 	if !json.Valid(request) {
-		return "", &actors.SendFailure{Class: actors.ClassFail, Title: "stored request is not a Graph send body", Details: "not JSON"}
+		return actors.Accepted{}, &actors.SendFailure{Class: actors.ClassFail, Title: "stored request is not a Graph send body", Details: "not JSON"}
 	}
 	resp, err := p.client.SendMessageRaw(graph.DeadlineOnly(ctx), token, phoneNumberID, request)
 	if err != nil {
-		return "", sendFailure(err)
+		return actors.Accepted{}, sendFailure(err)
 	}
-	return resp.WAMID(), nil
+	a := actors.Accepted{WAMID: resp.WAMID()}
+	if len(resp.Contacts) > 0 {
+		a.WaID = resp.Contacts[0].WaID
+	}
+	return a, nil
 }
 
 // sendFailure classifies a SendMessage error.

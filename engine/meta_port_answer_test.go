@@ -39,28 +39,30 @@ func TestSendAnsweredWithoutAWAMID(t *testing.T) {
 	port := metaPort{client: client}
 	request := []byte(`{"messaging_product":"whatsapp","to":"+5511987654321","type":"text","text":{"body":"hi"}}`)
 	for _, tc := range []struct {
-		answer string
-		wamid  string
+		answer      string
+		wamid, waID string
 	}{
-		{`{}`, ""},
-		{`{"messaging_product":"whatsapp","contacts":[{"input":"+5511987654321","wa_id":"5511987654321"}],"messages":[]}`, ""},
-		{`{"messaging_product":"whatsapp","messages":[{"id":""}]}`, ""},
-		{`{"messaging_product":"whatsapp","messages":[{"id":"wamid.HBgN"}]}`, "wamid.HBgN"},
+		{`{}`, "", ""},
+		{`{"messaging_product":"whatsapp","contacts":[{"input":"+5511987654321","wa_id":"5511987654321"}],"messages":[]}`, "", ""},
+		{`{"messaging_product":"whatsapp","messages":[{"id":""}]}`, "", ""},
+		{`{"messaging_product":"whatsapp","messages":[{"id":"wamid.HBgN"}]}`, "wamid.HBgN", ""},
+		// Meta's form of the number: the customer's wa_id comes back with the wamid.
+		{`{"messaging_product":"whatsapp","contacts":[{"input":"+5511987654321","wa_id":"551187654321"}],"messages":[{"id":"wamid.HBgO"}]}`, "wamid.HBgO", "551187654321"},
 	} {
 		t.Run(tc.answer, func(t *testing.T) {
 			body.Store(&tc.answer)
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			wamid, err := port.Send(ctx, "EAA-tenant-a", "109881335267193", request)
+			acc, err := port.Send(ctx, "EAA-tenant-a", "109881335267193", request)
 			if tc.wamid != "" {
-				if err != nil || wamid != tc.wamid {
-					t.Fatalf("wamid %q, err %v; want %q", wamid, err, tc.wamid)
+				if err != nil || acc.WAMID != tc.wamid || acc.WaID != tc.waID {
+					t.Fatalf("answer %+v, err %v; want wamid %q, wa_id %q", acc, err, tc.wamid, tc.waID)
 				}
 				return
 			}
 			var f *actors.SendFailure
 			if !errors.As(err, &f) || !f.MaybeSent || f.Unreached {
-				t.Fatalf("answer %s: wamid %q, err %v; want a maybe-sent failure", tc.answer, wamid, err)
+				t.Fatalf("answer %s: %+v, err %v; want a maybe-sent failure", tc.answer, acc, err)
 			}
 		})
 	}

@@ -90,6 +90,37 @@ func stepInteractive(t *testing.T, r *metaRig) {
 	if st := r.meta.Stats().Numbers[phoneA]; st.Requests != before {
 		t.Fatalf("refused reactions reached Meta: %d requests, %d before", st.Requests, before)
 	}
+	stepReplyContext(t, r, conv, wamid, otherWAMID)
+}
+
+// stepReplyContext: a reply quotes a message of its own conversation, as a reaction names
+// one: the customer's message is quoted at Meta, and another conversation's wamid (another
+// tenant's is the same case) or one no conversation has is refused on every send that takes
+// replyTo, naming it, and nothing reaches Meta.
+func stepReplyContext(t *testing.T, r *metaRig, conv, wamid, otherWAMID string) {
+	r.sendThrough(t, conv, "/api/v1/messages/send-media", map[string]any{"conversationId": conv, "type": "image", "link": "https://cdn.example.com/r.jpg", "caption": "Respondendo", "replyTo": wamid},
+		"image", "Respondendo", func(m map[string]any) bool {
+			ctx, _ := m["context"].(map[string]any)
+			return ctx["message_id"] == wamid
+		})
+	buttons := map[string]any{"type": "button", "body": map[string]any{"text": "Sim?"},
+		"action": map[string]any{"buttons": []map[string]any{{"type": "reply", "reply": map[string]any{"id": "yes", "title": "Sim"}}}}}
+	before := r.meta.Stats().Numbers[phoneA].Requests
+	for _, target := range []string{otherWAMID, "wamid.HBgNNTUxMTkwMDAwMDc0MRUCABIYFjNFQjBDNzE2Nzk5OTk5OTk5OTk5AA=="} {
+		for path, body := range map[string]map[string]any{
+			"/api/v1/messages/send":             {"conversationId": conv, "body": "oi", "replyTo": target},
+			"/api/v1/messages/send-media":       {"conversationId": conv, "type": "image", "link": "https://cdn.example.com/a.jpg", "replyTo": target},
+			"/api/v1/messages/send-interactive": {"conversationId": conv, "interactive": buttons, "replyTo": target},
+		} {
+			res := r.Post(path, r.agent, body)
+			if res.Status != 400 || res.Code() != "validation_failed" || len(res.Envelope.Error.Details) != 1 || res.Envelope.Error.Details[0].Field != "replyTo" {
+				t.Fatalf("%s replying to %s: %d %s", path, target, res.Status, res.Body)
+			}
+		}
+	}
+	if st := r.meta.Stats().Numbers[phoneA]; st.Requests != before {
+		t.Fatalf("refused replies reached Meta: %d requests, %d before", st.Requests, before)
+	}
 }
 
 // sendThrough posts a send, and checks that Meta received it once with the type wantType and

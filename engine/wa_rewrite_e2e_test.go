@@ -19,15 +19,7 @@ import (
 // must still follow its statuses to read, and the reply must land in the same conversation:
 // one conversation per person, whichever form names it.
 func TestRewrittenWaIDKeepsOneConversation(t *testing.T) {
-	cfg := fakemeta.DefaultConfig()
-	cfg.RewriteWaIDs = true
-	r := startWithMeta(t, enginetest.Embedded, cfg, nil)
-	tenantAdmin := r.Login(demoEmail, demoPassword)
-	r.meta.AddTemplate(wabaA, "aviso_pedido", "pt_BR", graph.TemplateApproved, graph.CategoryUtility,
-		[]graph.TemplateDefinitionBlock{{Type: "BODY", Text: "Seu pedido saiu."}})
-	if res := r.Post("/api/v1/templates/sync", tenantAdmin, nil); res.Status != 200 {
-		t.Fatalf("sync: %d %s", res.Status, res.Body)
-	}
+	r := startRewritingMeta(t, func(*fakemeta.Config) {})
 	for _, tc := range []struct{ name, dialled, waID, search string }{
 		{"Brazil: Meta drops the ninth digit", "5511987654321", "551187654321", "87654321"},
 		{"Mexico: Meta adds the mobile 1", "525512345678", "5215512345678", "12345678"},
@@ -103,6 +95,24 @@ func TestRewrittenWaIDKeepsOneConversation(t *testing.T) {
 	}
 }
 
+// startRewritingMeta starts a node with a fakemeta that answers sends to Brazilian and
+// Mexican mobiles with Meta's other form of the number (configured further by tune), and the
+// tenant's approved template aviso_pedido synced.
+func startRewritingMeta(t *testing.T, tune func(*fakemeta.Config)) *metaRig {
+	t.Helper()
+	cfg := fakemeta.DefaultConfig()
+	cfg.RewriteWaIDs = true
+	tune(&cfg)
+	r := startWithMeta(t, enginetest.Embedded, cfg, nil)
+	tenantAdmin := r.Login(demoEmail, demoPassword)
+	r.meta.AddTemplate(wabaA, "aviso_pedido", "pt_BR", graph.TemplateApproved, graph.CategoryUtility,
+		[]graph.TemplateDefinitionBlock{{Type: "BODY", Text: "Seu pedido saiu."}})
+	if res := r.Post("/api/v1/templates/sync", tenantAdmin, nil); res.Status != 200 {
+		t.Fatalf("sync: %d %s", res.Status, res.Body)
+	}
+	return r
+}
+
 // messageByWAMID finds one message of a conversation by its wamid.
 func messageByWAMID(t *testing.T, n *enginetest.Node, token, conv, wamid string) (messageView, bool) {
 	t.Helper()
@@ -112,4 +122,31 @@ func messageByWAMID(t *testing.T, n *enginetest.Node, token, conv, wamid string)
 		}
 	}
 	return messageView{}, false
+}
+
+// Meta's answer to a send names the customer's wa_id as Meta normalised it
+// (contacts[0].wa_id). The conversation records it with the send's outcome, before any
+// status webhook (here none comes): a template that starts a conversation with the number
+// as dialled shows Meta's form of it as soon as the message shows sent.
+func TestSendAnswerTeachesMetasWaID(t *testing.T) {
+	r := startRewritingMeta(t, func(cfg *fakemeta.Config) { cfg.Statuses.Disabled = true })
+	const dialled, waID = "5511987654322", "551187654322"
+	conv := actors.ConversationID(r.tenantA, dialled)
+	res := r.Post("/api/v1/messages/send-template", r.agent, map[string]any{"conversationId": conv, "templateName": "aviso_pedido", "language": "pt_BR"})
+	if res.Status != 202 {
+		t.Fatalf("template to a new customer: %d %s", res.Status, res.Body)
+	}
+	var q struct{ Message queuedView }
+	res.Data(t, &q)
+	var m messageView
+	eventually(t, 20*time.Second, func() bool {
+		m, _ = messageIn(t, r.Node, r.agent, conv, q.Message.ID)
+		return m.Status == "sent"
+	}, func() string { return fmt.Sprintf("the template never showed sent: %+v", m) })
+	var v struct{ Conversation conversationView }
+	if got := r.Get("/api/v1/conversations/"+conv, r.agent); got.Status != 200 {
+		t.Fatalf("conversation: %d %s", got.Status, got.Body)
+	} else if got.Data(t, &v); v.Conversation.Contact.WaID != waID {
+		t.Fatalf("contact wa_id %q once sent, want Meta's %q", v.Conversation.Contact.WaID, waID)
+	}
 }

@@ -28,13 +28,8 @@ func (s *Server) sendInteractive(ctx *fasthttp.RequestCtx, c context.Context) {
 		return
 	}
 	details := append(conversationIDDetail(req.ConversationID), interactiveDetails(req.Interactive)...)
-	details = append(details, replyToDetail(req.ReplyTo)...)
-	s.sendFreeForm(ctx, c, details, req.ConversationID, req.sendOptions, func(sr *graph.SendRequest) *graph.SendRequest {
-		sr.WithInteractive(*req.Interactive)
-		if req.ReplyTo != "" {
-			sr.InReplyTo(req.ReplyTo)
-		}
-		return sr
+	s.sendFreeForm(ctx, c, details, req.ConversationID, req.sendOptions, req.ReplyTo, func(sr *graph.SendRequest) *graph.SendRequest {
+		return sr.WithInteractive(*req.Interactive)
 	})
 }
 

@@ -59,13 +59,8 @@ func (s *Server) sendMedia(ctx *fasthttp.RequestCtx, c context.Context) {
 		return
 	}
 	details := append(conversationIDDetail(req.ConversationID), mediaDetails(req)...)
-	details = append(details, replyToDetail(req.ReplyTo)...)
-	s.sendFreeForm(ctx, c, details, req.ConversationID, req.sendOptions, func(sr *graph.SendRequest) *graph.SendRequest {
-		sr = mediaBuilders[req.Type](sr, graph.MediaObject{ID: req.MediaID, Link: req.Link, Caption: req.Caption, Filename: req.Filename})
-		if req.ReplyTo != "" {
-			sr.InReplyTo(req.ReplyTo)
-		}
-		return sr
+	s.sendFreeForm(ctx, c, details, req.ConversationID, req.sendOptions, req.ReplyTo, func(sr *graph.SendRequest) *graph.SendRequest {
+		return mediaBuilders[req.Type](sr, graph.MediaObject{ID: req.MediaID, Link: req.Link, Caption: req.Caption, Filename: req.Filename})
 	})
 }
 

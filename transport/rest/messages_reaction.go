@@ -38,24 +38,25 @@ func (s *Server) sendReaction(ctx *fasthttp.RequestCtx, c context.Context) {
 	case !oneEmoji(*req.Emoji):
 		details = append(details, httpx.Detail{Field: "emoji", Message: "must be one emoji"})
 	}
-	s.sendFreeFormChecked(ctx, c, details, req.ConversationID, req.sendOptions, s.reactionTarget(req.MessageID), func(sr *graph.SendRequest) *graph.SendRequest {
+	s.sendFreeFormChecked(ctx, c, details, req.ConversationID, req.sendOptions, s.ownMessage("messageId", req.MessageID), func(sr *graph.SendRequest) *graph.SendRequest {
 		return sr.WithReaction(req.MessageID, *req.Emoji)
 	})
 }
 
-// reactionTarget refuses a reaction to a wamid that is not one of the conversation's own
-// messages: Meta's wamids are not secret (they travel in every webhook and receipt), and
-// without this an agent could have the tenant's number react, in this customer's chat, to
-// a message of another conversation — another tenant's included. The conversation finds
-// its message among its last 1,024 (the lookup window of GET /messages/:id/:messageId).
-func (s *Server) reactionTarget(wamid string) conversationCheck {
+// ownMessage refuses a send naming (in field) a wamid that is not one of the conversation's
+// own messages — a reaction's target, a reply's quoted message: Meta's wamids are not
+// secret (they travel in every webhook and receipt), and without this an agent could have
+// the tenant's number react to or quote, in this customer's chat, a message of another
+// conversation — another tenant's included. The conversation finds its message among its
+// last 1,024 (the lookup window of GET /messages/:id/:messageId).
+func (s *Server) ownMessage(field, wamid string) conversationCheck {
 	return func(c context.Context, tenantID, key string) error {
 		found, err := s.opts.Actors.Message(c, tenantID, key, wamid)
 		if err != nil {
-			return fmt.Errorf("rest: reaction target %s: %w", wamid, err)
+			return fmt.Errorf("rest: %s %s: %w", field, wamid, err)
 		}
 		if !found.Found || found.Message.WAMID != wamid {
-			return httpx.Validation(httpx.Detail{Field: "messageId",
+			return httpx.Validation(httpx.Detail{Field: field,
 				Message: "is not the wamid of a message of this conversation (one of its last 1,024 messages)"})
 		}
 		return nil

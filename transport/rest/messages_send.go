@@ -47,17 +47,11 @@ func (s *Server) sendText(ctx *fasthttp.RequestCtx, c context.Context) {
 	case utf8.RuneCountInString(*req.Body) > maxTextBody:
 		details = append(details, httpx.Detail{Field: "body", Message: fmt.Sprintf("must be at most %d characters", maxTextBody)})
 	}
-	details = append(details, replyToDetail(req.ReplyTo)...)
-	s.sendFreeForm(ctx, c, details, req.ConversationID, req.sendOptions, func(sr *graph.SendRequest) *graph.SendRequest {
+	s.sendFreeForm(ctx, c, details, req.ConversationID, req.sendOptions, req.ReplyTo, func(sr *graph.SendRequest) *graph.SendRequest {
 		if req.PreviewURL != nil {
-			sr.WithTextPreview(*req.Body, *req.PreviewURL)
-		} else {
-			sr.WithText(*req.Body)
+			return sr.WithTextPreview(*req.Body, *req.PreviewURL)
 		}
-		if req.ReplyTo != "" {
-			sr.InReplyTo(req.ReplyTo)
-		}
-		return sr
+		return sr.WithText(*req.Body)
 	})
 }
 
@@ -70,13 +64,25 @@ func replyToDetail(replyTo string) []httpx.Detail {
 
 // sendFreeForm sends what compose builds on the customer's address: any message but a
 // template, so only inside the customer's 24-hour service window. details are the request's
-// validation failures so far.
+// validation failures so far. replyTo, when not empty, is the wamid the message quotes: it
+// must be one of the conversation's own messages, as a reaction's target must (ownMessage),
+// else the tenant's number would quote, in this customer's chat, a message of another
+// conversation — another tenant's included. That check costs a conversation call, so only
+// a reply pays it.
 func (s *Server) sendFreeForm(ctx *fasthttp.RequestCtx, c context.Context, details []httpx.Detail, conversationID string,
-	opts sendOptions, compose func(*graph.SendRequest) *graph.SendRequest) {
-	s.sendFreeFormChecked(ctx, c, details, conversationID, opts, nil, compose)
+	opts sendOptions, replyTo string, compose func(*graph.SendRequest) *graph.SendRequest) {
+	details = append(details, replyToDetail(replyTo)...)
+	if replyTo == "" {
+		s.sendFreeFormChecked(ctx, c, details, conversationID, opts, nil, compose)
+		return
+	}
+	s.sendFreeFormChecked(ctx, c, details, conversationID, opts, s.ownMessage("replyTo", replyTo), func(sr *graph.SendRequest) *graph.SendRequest {
+		return compose(sr).InReplyTo(replyTo)
+	})
 }
 
-// conversationCheck refuses a send by what the conversation holds (a reaction's target);
+// conversationCheck refuses a send by what the conversation holds (a reaction's target, a
+// reply's quoted message);
 // it runs after the request's own validation and the tenant check, before anything is
 // stored.
 type conversationCheck func(c context.Context, tenantID, key string) error

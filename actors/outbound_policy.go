@@ -51,6 +51,9 @@ type OutboundPolicy struct {
 	// RescanEvery is how often a tenant with nothing in memory looks for queued messages a
 	// lost Submit left in the outbox (1 min).
 	RescanEvery time.Duration
+	// BusyRetry is how soon a write refused by a busy row or store trouble, or a resend
+	// decision deferred, is tried again (2 s). A field so tests need not wait it out.
+	BusyRetry time.Duration
 }
 
 func (p *OutboundPolicy) defaults() {
@@ -79,6 +82,7 @@ func (p *OutboundPolicy) defaults() {
 	def(&p.Validity, 10*time.Hour)
 	def(&p.DirectoryRefresh, 5*time.Second)
 	def(&p.RescanEvery, time.Minute)
+	def(&p.BusyRetry, 2*time.Second)
 }
 
 // rateOf is a tenant's pacing rate: its own setting, else the tier Meta put its number in

@@ -39,7 +39,10 @@ func TestRefusedInsertIsNeverSent(t *testing.T) {
 	}
 	close(release)
 	waitFor(t, "the first sent", func() bool { return r.row(t, first).State == persistence.OutboxSent })
-	time.Sleep(time.Second) // rescans
+	// Rescans that would each have found the refused row had it stayed queued: the first
+	// would have sent it long before the third (a claim and a call to the fake Graph).
+	scans := store.queuedScans(tenant)
+	waitFor(t, "three rescans", func() bool { return store.queuedScans(tenant) >= scans+3 })
 	if n, _ := r.graph.sends(refused); n != 0 {
 		t.Fatalf("a message the API refused was sent %d times (row %s)", n, r.row(t, refused).State)
 	}

@@ -123,8 +123,7 @@ func TestCancelRestoresALostRecord(t *testing.T) {
 
 	// The conversation cannot write while the sends are queued: their records, told and
 	// written behind, are lost with the activation whose flush failed.
-	const outage = 500 * time.Millisecond
-	r.outage.refuseWrites(ConversationIdentity(tenant, customer), outage)
+	r.outage.refuseWrites(ConversationIdentity(tenant, customer), time.Hour)
 	release := make(chan struct{})
 	r.graph.answer(id("lr1"), func(n int) (string, error) { <-release; return "wamid.lr1." + tenant, nil })
 	for _, name := range []string{"lr1", "lr2"} { // lr2 queues behind lr1 (the pair limit)
@@ -135,7 +134,13 @@ func TestCancelRestoresALostRecord(t *testing.T) {
 		}
 	}
 	waitFor(t, "lr1 at Meta", func() bool { n, _ := r.graph.sends(id("lr1")); return n == 1 })
-	time.Sleep(outage + 100*time.Millisecond)
+	// Once the activation that held the records stopped, the next one (reading the store)
+	// knows nothing of lr2; then the conversation can write again.
+	waitFor(t, "lr2's record lost", func() bool {
+		got, err := r.client.Message(ctx, tenant, customer, id("lr2"))
+		return isNotFound(err) || (err == nil && !got.Found)
+	})
+	r.outage.refuseWrites(ConversationIdentity(tenant, customer), 0)
 
 	res, err := r.client.CancelOutbound(ctx, tenant, conv, id("lr2"))
 	if err != nil {

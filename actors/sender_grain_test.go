@@ -128,6 +128,27 @@ type outageStore struct {
 	holds map[string]*claimHold // message id → its claims wait (holdClaim)
 	lists map[string]int        // snapshot prefix → List calls (a tenant's activations)
 	loads map[string]int        // snapshot identity → Load calls (attempts to activate)
+	scans map[string]int        // tenant → listings of its queued outbox rows (rescans)
+}
+
+// queuedScans counts the listings of the tenant's queued outbox rows so far: its
+// activations' loads and its rescans.
+func (s *outageStore) queuedScans(tenantID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.scans[tenantID]
+}
+
+func (o outageOutbox) ListByState(ctx context.Context, tenantID string, state persistence.OutboxState, limit int) ([]persistence.OutboxMessage, error) {
+	if state == persistence.OutboxQueued {
+		o.s.mu.Lock()
+		if o.s.scans == nil {
+			o.s.scans = map[string]int{}
+		}
+		o.s.scans[tenantID]++
+		o.s.mu.Unlock()
+	}
+	return o.Outbox.ListByState(ctx, tenantID, state, limit)
 }
 
 // outboxGets counts the outbox reads of message id so far.
@@ -283,8 +304,28 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// quickSendTimeout is quickSender's SendTimeout.
+const quickSendTimeout = time.Second
+
+// quickSender is a node of its own for a test that waits out SendTimeout (an outage that
+// must outlast a write's own retries, an answer lost until the write's deadline): the shared
+// sender's, 5 s, left room for a loaded machine its other tests need; here it is a second.
+// Otherwise it is set up as the shared sender.
+func quickSender(t *testing.T) *senderRig {
+	t.Helper()
+	store := &outageStore{Store: openStore(t, t.TempDir()), down: map[string]time.Time{}}
+	t.Cleanup(func() { _ = store.Close(context.Background()) })
+	return privateSender(t, store, OutboundPolicy{ReconcileAfter: 300 * time.Millisecond, QueueWindow: 10 * time.Second,
+		Validity: time.Hour, SendTimeout: quickSendTimeout, BusyRetry: sharedBusyRetry}, nil)
+}
+
+// sharedBusyRetry is the shared sender's BusyRetry: a write refused by a busy row or store
+// trouble, or a deferred resend decision, is tried again this soon (2 s in production).
+const sharedBusyRetry = 200 * time.Millisecond
+
 // sharedSender is the package's one node with a Graph: reconciliation after 300 ms, a backlog
-// of 10 s of sending (800 messages at the default rate), messages valid for an hour.
+// of 10 s of sending (800 messages at the default rate), messages valid for an hour, busy
+// writes tried again after sharedBusyRetry.
 func sharedSender(t *testing.T) *senderRig {
 	t.Helper()
 	shared.mu.Lock()
@@ -315,7 +356,8 @@ func startSharedSender() error {
 	}
 	store := &outageStore{Store: disk, down: map[string]time.Time{}}
 	r := &senderRig{store: store, outage: store, graph: newFakeGraph()}
-	d := &Deps{Store: store, Graph: r.graph, Secrets: tenantSecrets{}, Outbound: OutboundPolicy{ReconcileAfter: 300 * time.Millisecond, QueueWindow: 10 * time.Second, Validity: time.Hour, SendTimeout: 5 * time.Second},
+	d := &Deps{Store: store, Graph: r.graph, Secrets: tenantSecrets{}, Outbound: OutboundPolicy{ReconcileAfter: 300 * time.Millisecond, QueueWindow: 10 * time.Second, Validity: time.Hour, SendTimeout: 5 * time.Second,
+		BusyRetry: sharedBusyRetry},
 		OnTenantFlags: func(id string, _ bool) { r.flags.Store(id, true) },
 		// As the engine does: the directory flags the tenant only while it holds that token.
 		OnTokenRejected: func(id string, token persistence.SealedSecret) {
@@ -661,7 +703,7 @@ func TestSenderLate190ForAReplacedToken(t *testing.T) {
 // written again until it lands: the row must not stay "sending" for as long as the
 // activation lives, and the message is not sent again.
 func TestSenderWritesAnOutcomeAgainAfterAStoreOutage(t *testing.T) {
-	r := sharedSender(t)
+	r := quickSender(t)
 	tenant := r.newTenant(t)
 	id := "outage-" + tenant
 	release := make(chan struct{})
@@ -671,7 +713,7 @@ func TestSenderWritesAnOutcomeAgainAfterAStoreOutage(t *testing.T) {
 	})
 	r.record(t, tenant, id, true)
 	waitFor(t, "the send out", func() bool { n, _ := r.graph.sends(id); return n == 1 })
-	r.outage.refuseWrites(id, 6*time.Second) // longer than the rig's SendTimeout (5 s)
+	r.outage.refuseWrites(id, 3*quickSendTimeout/2) // longer than the rig's SendTimeout
 	close(release)
 	waitFor(t, "the outcome written once the store is back", func() bool {
 		row := r.row(t, id)
@@ -687,7 +729,7 @@ func TestSenderWritesAnOutcomeAgainAfterAStoreOutage(t *testing.T) {
 // (and left out of the conversation for good) but settled again, conversation first, until
 // the conversation takes it.
 func TestSenderTellsTheConversationOfAFailureAfterItsOutage(t *testing.T) {
-	r := sharedSender(t)
+	r := quickSender(t)
 	tenant := r.newTenant(t)
 	id := "conv-outage-" + tenant
 	release := make(chan struct{})
@@ -697,7 +739,7 @@ func TestSenderTellsTheConversationOfAFailureAfterItsOutage(t *testing.T) {
 	})
 	r.record(t, tenant, id, true)
 	waitFor(t, "the send out", func() bool { n, _ := r.graph.sends(id); return n == 1 })
-	r.outage.refuseWrites(ConversationIdentity(tenant, customer), 6*time.Second) // longer than SendTimeout (5 s)
+	r.outage.refuseWrites(ConversationIdentity(tenant, customer), 3*quickSendTimeout/2) // longer than SendTimeout
 	close(release)
 	waitFor(t, "the conversation shows the failure", func() bool {
 		got, err := r.client.Message(t.Context(), tenant, customer, id)
@@ -1451,7 +1493,7 @@ func (r *senderRig) limitedTenant(t *testing.T, limit int) string {
 // restart), and the conversation said "queued". A claim whose outcome is unknown is now
 // retried as the same write, which the outbox recognises as its own.
 func TestSenderSendsAMessageWhoseClaimAnswerWasLost(t *testing.T) {
-	r := sharedSender(t)
+	r := quickSender(t) // the lost answer comes at the write's deadline, SendTimeout
 	tenant := r.newTenant(t)
 	id := "claim-lost-" + tenant
 	r.outage.loseClaimAnswer(id)

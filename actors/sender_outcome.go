@@ -48,7 +48,7 @@ func (s *sender) attempted(r *attemptDone) {
 		if errors.Is(r.claimErr, errBusy) {
 			// Unchanged but held (a fence a dead process left): not claimed by anyone.
 			s.d.Log.Debug("outbox row held by another writer; claiming it again shortly", "tenant", s.tenantID, "message", r.id)
-			it.phase, it.notBefore = phaseQueued, now.Add(busyRetry)
+			it.phase, it.notBefore = phaseQueued, now.Add(s.pol.BusyRetry)
 			nq.q.release(it, now)
 			return
 		}
@@ -155,9 +155,6 @@ func decidedElsewhere(err error) bool {
 		(errors.Is(err, persistence.ErrVersionConflict) || errors.Is(err, persistence.ErrNotFound))
 }
 
-// busyRetry is how soon a write refused by a busy row is tried again.
-const busyRetry = 2 * time.Second
-
 // requeue writes the claimed message back to queued; its lane stays busy until the write
 // is durable, so no second claim can race it. The row keeps Meta's error as its last one,
 // so a client asking after the message learns why it is still queued (GET
@@ -190,7 +187,7 @@ func (s *sender) settledOutcome(r *settled) {
 			it.pending.conv = r.untold
 		}
 		tell := s.tell
-		time.AfterFunc(busyRetry, func() { tell(&resettle{id: r.id}) })
+		time.AfterFunc(s.pol.BusyRetry, func() { tell(&resettle{id: r.id}) })
 		return
 	case r.err != nil:
 		s.attemptOver(it)

@@ -99,7 +99,7 @@ func (s *sender) resendLater(ev *OutboundEvidence) {
 	}
 	s.resendWaits[ev] = true
 	tell := s.tell
-	time.AfterFunc(busyRetry, func() { tell(&resendCheck{ev: ev}) })
+	time.AfterFunc(s.pol.BusyRetry, func() { tell(&resendCheck{ev: ev}) })
 }
 
 // resendChecked is a deferred look at ev coming due.

@@ -69,7 +69,7 @@ func TestSenderResendsAMessageMetaFailedWithItsOwnTrouble(t *testing.T) {
 	r.status(t, tenant, retried, first, StatusDelivered)
 	r.status(t, tenant, retried, row.WAMID, StatusDelivered)
 	waitFor(t, "the second attempt delivered", func() bool { return r.message(t, tenant, retried).Status == StatusDelivered })
-	time.Sleep(3 * busyRetry / 2) // a resend would have started by now
+	time.Sleep(3 * sharedBusyRetry / 2) // a resend would have started by now
 	if n, _ := r.graph.sends(retried); n != 2 {
 		t.Fatalf("%d sends of the message Meta failed once, want 2", n)
 	}
@@ -214,14 +214,15 @@ func TestOneResendForADuplicatedFailure(t *testing.T) {
 	tenant := r.newTenant(t)
 	id := "resend-dup-" + tenant
 	r.storedAs(t, tenant, id, persistence.OutboxSent, "wamid.first")
-	r.outage.refuseWrites(id, 3*time.Second)
+	// The outage outlasts several of the decision's tries, and the repeat comes during it.
+	r.outage.refuseWrites(id, 6*sharedBusyRetry)
 	r.failedStatus(t, tenant, id, "wamid.first", 131000, true)
-	time.Sleep(500 * time.Millisecond)
+	time.Sleep(2 * sharedBusyRetry)
 	r.failedStatus(t, tenant, id, "wamid.first", 131000, true) // Meta's retry of the webhook
 	waitFor(t, "the message sent again", func() bool {
 		return r.row(t, id).State == persistence.OutboxSent && r.row(t, id).WAMID != "wamid.first"
 	})
-	time.Sleep(3 * busyRetry)
+	time.Sleep(3 * sharedBusyRetry) // a second resend would have started by now
 	if n, _ := r.graph.sends(id); n != 1 {
 		t.Fatalf("Meta failed one attempt; the message went out %d more times, want 1", n)
 	}
@@ -316,7 +317,7 @@ func TestResendOfAMissingRowStops(t *testing.T) {
 	id := "resend-missing-" + tenant
 	r.failedStatus(t, tenant, id, "wamid.elsewhere", 131000, true)
 	waitFor(t, "the decision", func() bool { return r.outage.outboxGets(id) > 0 })
-	time.Sleep(2*busyRetry + busyRetry/2)
+	time.Sleep(2*sharedBusyRetry + sharedBusyRetry/2) // two more looks, had it looked again
 	if n := r.outage.outboxGets(id); n != 1 {
 		t.Fatalf("the outbox was read %d times for a row it does not hold, want once", n)
 	}

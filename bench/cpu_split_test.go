@@ -55,10 +55,15 @@ func TestSplitByComponent(t *testing.T) {
 func TestProfileComponentsSplitsARealProfile(t *testing.T) {
 	split, ok, err := profileComponents(func() error {
 		done := make(chan struct{})
+		cpu0, start := cpuUsed(), time.Now()
 		for _, c := range []string{"fakemeta", "loadgen", ""} {
 			go spin(c, done)
 		}
-		time.Sleep(600 * time.Millisecond)
+		// Until the spinners used 0.4 s of CPU (~13 samples each at 100 Hz), not for a
+		// wall time: on shared cores a fixed sleep may give them a fraction of that.
+		for cpuUsed()-cpu0 < 400*time.Millisecond && time.Since(start) < 5*time.Second {
+			time.Sleep(10 * time.Millisecond)
+		}
 		close(done)
 		return nil
 	})

@@ -104,7 +104,7 @@ func TestKillDuringSendBurstSendsEachMessageOnce(t *testing.T) {
 			}
 
 			// The burst: every send answered 202 before the kill.
-			ids := make(chan string, users*each)
+			ids := make(chan queuedView, users*each)
 			var wg sync.WaitGroup
 			for _, conv := range convs {
 				wg.Go(func() {
@@ -116,7 +116,7 @@ func TestKillDuringSendBurstSendsEachMessageOnce(t *testing.T) {
 						}
 						var d struct{ Message queuedView }
 						res.Data(t, &d)
-						ids <- d.Message.ID
+						ids <- d.Message
 					}
 				})
 			}
@@ -163,8 +163,10 @@ func TestKillDuringSendBurstSendsEachMessageOnce(t *testing.T) {
 			c2 := enginetest.NewClient(t, p2.base)
 			admin2 := c2.Login(adminEmail, adminPassword)
 			var all []string
-			for id := range ids {
-				all = append(all, id)
+			convOf := map[string]string{}
+			for m := range ids {
+				all = append(all, m.ID)
+				convOf[m.ID] = m.ConversationID
 			}
 			// Up to a minute and a half: on MongoDB a process killed inside a conditional write
 			// leaves its fence, which holds that row for the fence's lease (a minute).
@@ -177,13 +179,17 @@ func TestKillDuringSendBurstSendsEachMessageOnce(t *testing.T) {
 				}
 				return true
 			}, func() string {
-				n, missing := sentTimes(meta, phoneA), 0
+				// What the engine says of each: its status and delivery (the outbox row's
+				// attempts, last error and next attempt), with the engine's log below.
+				n, missing, seen := sentTimes(meta, phoneA), 0, ""
 				for _, id := range all {
 					if n[id] == 0 {
 						missing++
+						r := c2.Get("/api/v1/messages/"+convOf[id]+"/"+id, admin2)
+						seen += fmt.Sprintf("\n  %s: %d %s", id, r.Status, r.Body)
 					}
 				}
-				return fmt.Sprintf("%d of %d messages never reached Meta", missing, len(all))
+				return fmt.Sprintf("%d of %d messages never reached Meta (%d had reached it at the kill):%s", missing, len(all), atKill, seen)
 			})
 			// Settled everywhere: every message shows Meta's statuses in its conversation, so
 			// nothing is left queued, in flight or unknown that could still go out again.

@@ -48,7 +48,9 @@ func TestEntryWithAJobThatNeverRanIsNotMarked(t *testing.T) {
 			case "while":
 				p.queue(entry)
 				<-ran
-				go func() { time.Sleep(50 * time.Millisecond); close(block) }()
+				// The job ends once the lanes are stopping, so its lane sees the stop
+				// instead of retrying it (close shuts stop first, then waits for the lanes).
+				go func() { <-p.lanes.stop; close(block) }()
 				p.lanes.close()
 			case "after":
 				p.queue(entry)

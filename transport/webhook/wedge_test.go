@@ -23,6 +23,21 @@ type failingStore struct {
 	mu      sync.Mutex
 	failing map[string]bool
 	all     bool
+	refused map[string][]time.Time // identity → when its commits were refused
+}
+
+// refusedSince reports how many commits of identity were refused, and how many of them
+// came at least d after the first.
+func (s *failingStore) refusedSince(identity string, d time.Duration) (all, late int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	at := s.refused[identity]
+	for _, t := range at {
+		if t.Sub(at[0]) >= d {
+			late++
+		}
+	}
+	return len(at), late
 }
 
 func (s *failingStore) fail(identity string, on bool) {
@@ -37,10 +52,18 @@ func (s *failingStore) failAll(on bool) {
 	s.all = on
 }
 
+// fails reports whether a commit of identity fails now, and records the refusal.
 func (s *failingStore) fails(identity string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.all || s.failing[identity]
+	if !s.all && !s.failing[identity] {
+		return false
+	}
+	if s.refused == nil {
+		s.refused = map[string][]time.Time{}
+	}
+	s.refused[identity] = append(s.refused[identity], time.Now())
+	return true
 }
 
 func (s *failingStore) Snapshots() persistence.Snapshots {
@@ -280,8 +303,29 @@ func TestNothingIsGivenUpDuringAGeneralOutage(t *testing.T) {
 			r.post(t, "222", waID, "m"+strconv.Itoa(i))
 		}
 	}
-	// Well past the give-up age and attempts: the retries back off from 10 ms.
-	time.Sleep(2 * time.Second)
+	// Past the give-up age and attempts: on every lane holding these conversations, the
+	// delivery at its head has failed more than giveUpAttempts times, twice of them
+	// giveUpAfter or more after its first failure (the lane decided on the first of those two
+	// before it tried again), while no other delivery succeeded. A lane that were to give up
+	// would have done so by then. (Conversations sharing a lane wait behind its head.)
+	past := waitFor(20*time.Second, func() bool {
+		byLane := map[int]bool{}
+		for _, waID := range users {
+			identity := actors.ConversationIdentity("tb", waID)
+			all, late := r.store.refusedSince(identity, r.p.lanes.giveUpAfter)
+			lane := r.p.lanes.index("conversation/" + identity)
+			byLane[lane] = byLane[lane] || (all > r.p.lanes.giveUpAttempts && late >= 2)
+		}
+		for _, past := range byLane {
+			if !past {
+				return false
+			}
+		}
+		return true
+	})
+	if !past {
+		t.Fatal("the deliveries did not keep failing through the outage")
+	}
 	if n := r.stats.GivenUp.Load(); n != 0 {
 		t.Fatalf("%d deliveries given up during a general outage", n)
 	}

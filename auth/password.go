@@ -62,6 +62,14 @@ func (p *Passwords) Check(ctx context.Context, hash, password string) (bool, err
 	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil, nil
 }
 
+// NeedsRehash reports whether hash is a bcrypt hash of another cost than the configured
+// one: a login that checked it should store a new one (accounts' rehash). An unreadable
+// hash is left alone: it logs nobody in anyway.
+func (p *Passwords) NeedsRehash(hash string) bool {
+	cost, err := bcrypt.Cost([]byte(hash))
+	return err == nil && cost != p.cost
+}
+
 // maxPasswordBytes is bcrypt's limit: it ignores every byte past it.
 const maxPasswordBytes = 72
 

@@ -44,7 +44,7 @@ type Config struct {
 	JWTSecret        string   `env:"JWT_SECRET" default:"" secret:"true" group:"Security" doc:"HS256 signing key for API tokens, at least 32 characters."`
 	JWTExpiresIn     Duration `env:"JWT_EXPIRES_IN" default:"7d" group:"Security" doc:"Lifetime of an API token (e.g. 7d, 12h, 30m; also as the Node.js platform took it: 1w, 7 days, 12 hours), 1m..90d."`
 	JWTIssuer        string   `env:"JWT_ISSUER" default:"switchboard" group:"Security" doc:"Issuer (iss) written into and required of every token."`
-	BcryptCost       int      `env:"BCRYPT_COST" default:"12" group:"Security" doc:"bcrypt cost of password hashes (10..16)."`
+	BcryptCost       int      `env:"BCRYPT_COST" default:"12" group:"Security" doc:"bcrypt cost of password hashes (10..16). A stored hash of another cost is replaced at the user's next successful login (sessions stay valid)."`
 	EncryptionKey    string   `env:"ENCRYPTION_KEY" default:"" secret:"true" group:"Security" doc:"64 hex characters (32 bytes): AES-256-GCM key sealing tenants' access tokens."`
 	EncryptionKeyID  string   `env:"ENCRYPTION_KEY_ID" default:"k1" group:"Security" doc:"Id stored beside every sealed secret, naming ENCRYPTION_KEY; change it when rotating."`
 	EncryptionOldKey []string `env:"ENCRYPTION_PREVIOUS_KEYS" default:"" group:"Security" doc:"Comma-separated id:hexkey pairs still accepted for reading secrets sealed before a rotation."`

@@ -79,4 +79,3 @@ func metric(t *testing.T, addr, name string) string {
 	t.Fatalf("/metrics has no %s:\n%s", name, resp.Body())
 	return ""
 }
-

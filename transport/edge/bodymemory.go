@@ -57,8 +57,12 @@ type bodyHold struct {
 // length, counts as the largest its route takes; bodies of 4 KiB or less are not counted.
 //
 // Call it after ConfigureServer and after setting s.Handler and s.HeaderReceived: it wraps
-// them and s.ErrorHandler.
+// them and s.ErrorHandler (it panics without a Handler or an ErrorHandler).
 func LimitBodyMemory(s *fasthttp.Server, max int64) *BodyMemory {
+	if s.ErrorHandler == nil || s.Handler == nil {
+		// fasthttp's own error handler would answer the refusal 413: a wiring mistake.
+		panic("edge.LimitBodyMemory: set the Handler and call ConfigureServer first")
+	}
 	b := &BodyMemory{max: max, holds: map[*fasthttp.RequestHeader]bodyHold{}, refused: map[*fasthttp.RequestHeader]struct{}{}}
 	routeConfig, handler, onError := s.HeaderReceived, s.Handler, s.ErrorHandler
 	s.HeaderReceived = func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
@@ -82,11 +86,7 @@ func LimitBodyMemory(s *fasthttp.Server, max int64) *BodyMemory {
 		if b.release(&ctx.Request.Header) && errors.Is(err, fasthttp.ErrBodyTooLarge) {
 			err = ErrBodyMemoryFull
 		}
-		if onError != nil {
-			onError(ctx, err)
-			return
-		}
-		ctx.Error(err.Error(), fasthttp.StatusServiceUnavailable)
+		onError(ctx, err)
 	}
 	return b
 }

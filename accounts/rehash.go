@@ -17,14 +17,11 @@ import (
 // the hash read, and the token issued from it is refused as any token of the old password.
 // The tokens issued before keep their tag (auth.SessionTag): the password did not change.
 //
-// Best effort: every password slot busy, or the store failing, leaves the hash as it is
-// and the login succeeds; the next login tries again.
+// Best effort: every password slot busy (it does not wait for one), or the store failing,
+// leaves the hash as it is and the login succeeds; the next login tries again.
 func (s *Service) rehash(ctx context.Context, u persistence.User, password string) persistence.User {
-	if !s.passwords.NeedsRehash(u.PasswordHash) {
-		return u
-	}
-	hash, err := s.passwords.Hash(ctx, password)
-	if err != nil {
+	hash, ok := s.passwords.Rehash(u.PasswordHash, password)
+	if !ok {
 		return u
 	}
 	tag := auth.SessionTag(u)

@@ -52,6 +52,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (Session, e
 			return Session{}, ErrTenantInactive
 		}
 	}
+	u = s.rehash(ctx, u, password)
 	token, exp, err := s.tokens.Issue(u)
 	if err != nil {
 		return Session{}, err

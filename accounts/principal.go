@@ -105,7 +105,7 @@ func (s *Service) liveState(ctx context.Context, userID string) (liveState, erro
 		return liveState{}, fmt.Errorf("accounts: authenticate: %w", err)
 	}
 	st := liveState{exists: true, active: u.Active, role: u.Role, tenantID: u.TenantID,
-		passwordTag: auth.PasswordTag(u.PasswordHash), passwordSince: u.PasswordChangedAt.Truncate(time.Second)}
+		passwordTag: auth.SessionTag(u), passwordSince: u.PasswordChangedAt.Truncate(time.Second)}
 	if u.TenantID != "" {
 		t, err := s.dir.TenantByID(ctx, u.TenantID)
 		if err != nil && !errors.Is(err, persistence.ErrNotFound) {

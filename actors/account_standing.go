@@ -8,7 +8,8 @@ import (
 
 // The WABA's standing as Meta reports it in account_update (WHATSAPP.md §1.7): a ban
 // (DISABLED_UPDATE: DISABLE until REINSTATE) refuses every send; an ACCOUNT_RESTRICTION
-// refuses only what its restriction_type names, until its expiration:
+// refuses only what its restriction_type names, until its expiration (one missing or
+// unreadable: a day from Meta's event, unknownRestrictionFor):
 //
 //   - RESTRICTED_BIZ_INITIATED_MESSAGING: business-initiated messages — templates to
 //     customers outside their 24-hour window — are refused; replies inside it still go.
@@ -35,13 +36,33 @@ const (
 	RestrictCustomerInit = "RESTRICTED_CUSTOMER_INITIATED_MESSAGING"
 )
 
-// Restriction is one ACCOUNT_RESTRICTION in force: its type, until when (zero: Meta did not
-// say; it lasts until a reinstatement or a newer restriction of the type), and Meta's time
-// of the event that reported it.
+// Restriction is one ACCOUNT_RESTRICTION in force: its type, until when, and Meta's time of
+// the event that reported it. Assumed: Meta's expiration was missing or not in a form the
+// engine reads, and Until is the engine's bound (unknownRestrictionFor).
 type Restriction struct {
-	Type  string    `json:"type"`
-	Until time.Time `json:"until,omitzero"`
-	At    time.Time `json:"at,omitzero"`
+	Type    string    `json:"type"`
+	Until   time.Time `json:"until,omitzero"`
+	At      time.Time `json:"at,omitzero"`
+	Assumed bool      `json:"untilAssumed,omitempty"`
+}
+
+// unknownRestrictionFor is how long a restriction whose expiration could not be read lasts
+// from Meta's event. Meta states an expiration on every ACCOUNT_RESTRICTION and reports
+// none ending (REINSTATE lifts a ban, DISABLE): an unbounded one refused its sends for ever.
+// A day is the shortest of the messaging restrictions Meta's enforcement imposes, so a real
+// one is not cut short by much; past it sends go to Meta again, and if the restriction still
+// holds Meta's 368/131048 answers pause the tenant (OUTBOUND_PAUSE_FOR) and say so: the
+// re-check costs one refused send per pause.
+const unknownRestrictionFor = 24 * time.Hour
+
+// bounded is r with an end: one Meta did not state lasts unknownRestrictionFor from its
+// event, said Assumed. Its event's time is Meta's (or its arrival's, when Meta's is not
+// plausible): a late retry of the event does not extend it.
+func (r Restriction) bounded() Restriction {
+	if r.Until.IsZero() && !r.At.IsZero() {
+		r.Until, r.Assumed = r.At.Add(unknownRestrictionFor), true
+	}
+	return r
 }
 
 // activeAt reports whether the restriction is in force at now.
@@ -122,6 +143,7 @@ func restrictionsOf(a *AccountEvent) []AccountRestriction {
 // restrict records r, replacing an older restriction of its type (a late retry of an older
 // one replaces nothing).
 func (t *TenantState) restrict(r Restriction) {
+	r = r.bounded()
 	i := slices.IndexFunc(t.Restrictions, func(x Restriction) bool { return x.Type == r.Type })
 	switch {
 	case i < 0:
@@ -161,7 +183,10 @@ func (t *TenantState) activeRestrictions(now time.Time) []Restriction {
 // refusal words why r refuses a send, for the caller (409 sending_paused).
 func (r Restriction) refusal() string {
 	until := "until Meta lifts it"
-	if !r.Until.IsZero() {
+	switch {
+	case r.Assumed:
+		until = "until about " + r.Until.UTC().Format(time.RFC3339) + " (its expiration could not be read: taken as a day; sends go to Meta again then)"
+	case !r.Until.IsZero():
 		until = "until " + r.Until.UTC().Format(time.RFC3339)
 	}
 	what := "replies to customers inside their 24-hour window are refused; templates outside it still go"
@@ -195,6 +220,10 @@ func (t *TenantState) settleAccount() {
 			t.RemovedAt = ev.Time
 		}
 	}()
+	// A snapshot saved while a restriction without an expiration lasted until a REINSTATE.
+	for i, r := range t.Restrictions {
+		t.Restrictions[i] = r.bounded()
+	}
 	if !t.Restricted || len(t.Restrictions) > 0 {
 		return
 	}

@@ -63,7 +63,10 @@ func TestRestrictionsRefuseOnlyWhatTheirTypeNames(t *testing.T) {
 	}{
 		{"business-initiated, in force", []TenantEvent{restriction(t0, RestrictBizInitiated, later)}, true, false, false},
 		{"business-initiated, expired", []TenantEvent{restriction(t0, RestrictBizInitiated, earlier)}, false, false, false},
-		{"business-initiated, no expiration", []TenantEvent{restriction(t0, RestrictBizInitiated, time.Time{})}, true, false, false},
+		// Meta states every restriction's expiration and reports none ending; one the engine
+		// could not read lasts a day from Meta's event (unknownRestrictionFor), not for ever.
+		{"business-initiated, expiration not read, over a day ago", []TenantEvent{restriction(t0, RestrictBizInitiated, time.Time{})}, false, false, false},
+		{"business-initiated, expiration not read, within a day", []TenantEvent{restriction(now.Add(-23*time.Hour), RestrictBizInitiated, time.Time{})}, true, false, false},
 		{"customer-initiated, in force", []TenantEvent{restriction(t0, RestrictCustomerInit, later)}, false, true, false},
 		{"add phone number", []TenantEvent{restriction(t0, "RESTRICTED_ADD_PHONE_NUMBER_ACTION", later)}, false, false, false},
 		{"a type Meta may add", []TenantEvent{restriction(t0, "RESTRICTED_SOMETHING_NEW", later)}, false, false, false},
@@ -425,5 +428,40 @@ func TestRestrictionStatusPausesFromItsOwnTime(t *testing.T) {
 	})
 	if !st.PausedUntil.Equal(want) {
 		t.Fatalf("paused until %v, want %v (the fresh status's time + PauseFor)", st.PausedUntil, want)
+	}
+}
+
+// A restriction whose expiration Meta did not state, or stated in a form the engine does not
+// read, lasted until a REINSTATE, which Meta sends only to lift a ban: the tenant's replies
+// (or templates) were refused for ever. It now lasts unknownRestrictionFor from Meta's
+// event, says so (Assumed, and the refusal's words), and then sends go to Meta again, whose
+// 368/131048 answers pause the tenant if the restriction still holds. A snapshot saved with
+// such a restriction is bounded when read.
+func TestRestrictionWithoutAReadableExpirationIsBounded(t *testing.T) {
+	s := applied(restriction(t0, RestrictCustomerInit, time.Time{}))
+	r, ok := s.restrictionRefusing(false, t0.Add(time.Hour))
+	if !ok || !r.Assumed || !r.Until.Equal(t0.Add(unknownRestrictionFor)) {
+		t.Fatalf("an hour after: %+v refusing %v, want refused until %s, assumed", r, ok, t0.Add(unknownRestrictionFor))
+	}
+	if !strings.Contains(r.refusal(), "could not be read") {
+		t.Errorf("refusal does not say the end is assumed: %s", r.refusal())
+	}
+	if _, ok := s.restrictionRefusing(false, t0.Add(unknownRestrictionFor)); ok {
+		t.Fatal("refused past the assumed end")
+	}
+	// A newer event of the type with its expiration read replaces the assumption.
+	s.apply(restriction(t0.Add(time.Hour), RestrictCustomerInit, t0.Add(72*time.Hour)))
+	if r, ok := s.restrictionRefusing(false, t0.Add(48*time.Hour)); !ok || r.Assumed {
+		t.Fatalf("the stated expiration did not replace the assumed one: %+v %v", r, ok)
+	}
+
+	var old TenantState
+	snapshot := fmt.Sprintf(`{"templates":{},"restrictions":[{"type":%q,"at":%q}]}`, RestrictBizInitiated, t0.Format(time.RFC3339))
+	if err := unmarshal([]byte(snapshot), &old); err != nil {
+		t.Fatal(err)
+	}
+	old.settle()
+	if _, ok := old.restrictionRefusing(true, t0.Add(unknownRestrictionFor+time.Second)); ok {
+		t.Fatalf("a snapshot's unbounded restriction still refuses: %+v", old.Restrictions)
 	}
 }

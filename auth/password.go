@@ -62,6 +62,25 @@ func (p *Passwords) Check(ctx context.Context, hash, password string) (bool, err
 	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil, nil
 }
 
+// Rehash returns a hash of password at the configured cost when hash, which password was
+// just checked against, has another (accounts' login stores it); ok is false when hash
+// needs none, or when every password slot is taken: it never waits for one, as the login
+// it follows has succeeded, and under a flood of logins the wait (up to maxSlotWait) would
+// be added to it. The next login tries again.
+func (p *Passwords) Rehash(hash, password string) (newHash string, ok bool) {
+	if cost, err := bcrypt.Cost([]byte(hash)); err != nil || cost == p.cost {
+		return "", false // at the cost, or unreadable: it logs nobody in anyway
+	}
+	select {
+	case p.slots <- struct{}{}:
+	default:
+		return "", false
+	}
+	defer p.release()
+	h, err := bcrypt.GenerateFromPassword([]byte(password), p.cost)
+	return string(h), err == nil
+}
+
 // maxPasswordBytes is bcrypt's limit: it ignores every byte past it.
 const maxPasswordBytes = 72
 

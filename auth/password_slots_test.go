@@ -55,3 +55,36 @@ func TestPasswordSlotsIgnoreARaisedGOMAXPROCS(t *testing.T) {
 		t.Fatalf("%d slots after GOMAXPROCS was raised, %d before", got, want)
 	}
 }
+
+// A login's rehash at a new cost (Rehash) never waits for a slot: the login it follows has
+// succeeded, and under a login flood it would have waited up to maxSlotWait more. With
+// every slot taken it gives up at once; the next login tries again.
+func TestRehashDoesNotWaitForASlot(t *testing.T) {
+	old, err := newPasswords(bcrypt.MinCost, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := old.Hash(t.Context(), "Admin@123456")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw, err := newPasswords(bcrypt.MinCost+1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := pw.Rehash(h, "Admin@123456"); !ok {
+		t.Fatal("no rehash of a hash at another cost with the slot free")
+	}
+	if _, ok := old.Rehash(h, "Admin@123456"); ok {
+		t.Fatal("a hash at the configured cost rehashed")
+	}
+	pw.slots <- struct{}{}
+	start := time.Now()
+	if _, ok := pw.Rehash(h, "Admin@123456"); ok {
+		t.Fatal("rehashed while the only slot was held")
+	}
+	if waited := time.Since(start); waited > 100*time.Millisecond {
+		t.Fatalf("waited %s for a slot", waited)
+	}
+	<-pw.slots
+}

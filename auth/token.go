@@ -48,13 +48,23 @@ func PasswordTag(hash string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:9])
 }
 
+// SessionTag is the tag tokens of u carry: its hash's, or the one a rehash kept
+// (persistence.User.PasswordTag), so that rehashing a password at another cost ends no
+// session while a new password ends them all.
+func SessionTag(u persistence.User) string {
+	if u.PasswordTag != "" {
+		return u.PasswordTag
+	}
+	return PasswordTag(u.PasswordHash)
+}
+
 // Issue returns a signed token for u and its expiry.
 func (t *Tokens) Issue(u persistence.User) (string, time.Time, error) {
 	now := t.now()
 	// Whole seconds, as the token's exp counts them: the expiry reported is the token's own.
 	exp := now.Add(t.ttl).Truncate(time.Second)
 	c := claims{
-		Role: u.Role, TenantID: u.TenantID, PasswordTag: PasswordTag(u.PasswordHash),
+		Role: u.Role, TenantID: u.TenantID, PasswordTag: SessionTag(u),
 		RegisteredClaims: jwt.RegisteredClaims{
 			Subject: u.ID, Issuer: t.issuer,
 			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(exp),

@@ -26,6 +26,7 @@ type Config struct {
 	APIBodyLimit            ByteSize `env:"API_BODY_LIMIT" default:"1MiB" group:"Limits" doc:"Largest REST request body; larger answers 413."`
 	WebhookBodyLimit        ByteSize `env:"WEBHOOK_BODY_LIMIT" default:"3MiB" group:"Limits" doc:"Largest webhook body (Meta sends up to 3 MB); larger answers 413."`
 	MediaUploadLimit        ByteSize `env:"MEDIA_UPLOAD_LIMIT" default:"16MiB" group:"Limits" doc:"Largest media upload (POST /media), form included; larger answers 413. Meta takes images up to 5 MB, video and audio 16 MB, documents 100 MB."`
+	BodyMemoryLimit         ByteSize `env:"BODY_MEMORY_LIMIT" default:"256MiB" group:"Limits" doc:"Memory all request bodies in flight may hold together (the HTTP server allocates a body's whole declared length, rounded up to a power of two, before reading it); a request whose body would pass it is answered 503 service_unavailable with Retry-After from its headers, so clients from many addresses declaring large bodies cannot pin connections × limit bytes. Bodies of 4 KiB or less are not counted; a chunked body counts as its route's limit. At least twice the largest of API_BODY_LIMIT, WEBHOOK_BODY_LIMIT and MEDIA_UPLOAD_LIMIT."`
 	RateLimitAPI            RateRule `env:"RATE_LIMIT_API" default:"100/15m" group:"Limits" doc:"Requests per user to the REST API, as count/window: every authenticated request but sends and media uploads, which count against RATE_LIMIT_SEND alone (requests without a valid token: RATE_LIMIT_AUTH_FAILURES)."`
 	RateLimitAuthFailures   RateRule `env:"RATE_LIMIT_AUTH_FAILURES" default:"100/15m" group:"Limits" doc:"Requests without a valid token (401s) per client IP, as count/window; beyond it they are answered 429."`
 	RateLimitAuth           RateRule `env:"RATE_LIMIT_AUTH" default:"10/15m" group:"Limits" doc:"Login attempts per client IP, as count/window."`
@@ -44,7 +45,7 @@ type Config struct {
 	JWTSecret        string   `env:"JWT_SECRET" default:"" secret:"true" group:"Security" doc:"HS256 signing key for API tokens, at least 32 characters."`
 	JWTExpiresIn     Duration `env:"JWT_EXPIRES_IN" default:"7d" group:"Security" doc:"Lifetime of an API token (e.g. 7d, 12h, 30m; also as the Node.js platform took it: 1w, 7 days, 12 hours), 1m..90d."`
 	JWTIssuer        string   `env:"JWT_ISSUER" default:"switchboard" group:"Security" doc:"Issuer (iss) written into and required of every token."`
-	BcryptCost       int      `env:"BCRYPT_COST" default:"12" group:"Security" doc:"bcrypt cost of password hashes (10..16)."`
+	BcryptCost       int      `env:"BCRYPT_COST" default:"12" group:"Security" doc:"bcrypt cost of password hashes (10..16). A stored hash of another cost is replaced at the user's next successful login (sessions stay valid)."`
 	EncryptionKey    string   `env:"ENCRYPTION_KEY" default:"" secret:"true" group:"Security" doc:"64 hex characters (32 bytes): AES-256-GCM key sealing tenants' access tokens."`
 	EncryptionKeyID  string   `env:"ENCRYPTION_KEY_ID" default:"k1" group:"Security" doc:"Id stored beside every sealed secret, naming ENCRYPTION_KEY; change it when rotating."`
 	EncryptionOldKey []string `env:"ENCRYPTION_PREVIOUS_KEYS" default:"" group:"Security" doc:"Comma-separated id:hexkey pairs still accepted for reading secrets sealed before a rotation."`

@@ -99,6 +99,9 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"send window", "RATE_LIMIT_SEND", "5/0.2s", "RATE_LIMIT_SEND:"},
 		{"size", "API_BODY_LIMIT", "huge", "API_BODY_LIMIT:"},
 		{"webhook below Meta max", "WEBHOOK_BODY_LIMIT", "1MiB", "WEBHOOK_BODY_LIMIT:"},
+		// Below twice the largest body a request may send, a request of that size could be
+		// refused for want of memory with nothing else in flight.
+		{"body memory below the uploads'", "BODY_MEMORY_LIMIT", "16MiB", "BODY_MEMORY_LIMIT: 16777216 bytes is under twice the largest body limit"},
 		{"mongo scheme", "MONGODB_URI", "postgres://x", "MONGODB_URI: must start with mongodb://"},
 		{"redis scheme", "REDIS_URL", "http://x", "REDIS_URL: must start with redis://"},
 		{"graph version", "META_GRAPH_VERSION", "24", "META_GRAPH_VERSION:"},

@@ -69,6 +69,11 @@ func (c *Config) validate() []string {
 	if c.MediaUploadLimit < 1<<20 || c.MediaUploadLimit > 101<<20 {
 		bad("MEDIA_UPLOAD_LIMIT", "%d bytes is outside 1 MiB .. 101 MiB (Meta's largest file, a 100 MB document, and its form)", c.MediaUploadLimit)
 	}
+	// A request of the largest size must fit with nothing else in flight: fasthttp rounds
+	// its allocation up to a power of two, less than twice the body.
+	if largest := max(c.APIBodyLimit, c.WebhookBodyLimit, c.MediaUploadLimit); c.BodyMemoryLimit < 2*largest {
+		bad("BODY_MEMORY_LIMIT", "%d bytes is under twice the largest body limit (%d bytes)", c.BodyMemoryLimit, largest)
+	}
 	if c.MongoDBURI != "" {
 		if u, err := url.Parse(c.MongoDBURI); err != nil || (u.Scheme != "mongodb" && u.Scheme != "mongodb+srv") {
 			bad("MONGODB_URI", "must start with mongodb:// or mongodb+srv://")

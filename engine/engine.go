@@ -196,6 +196,14 @@ func (e *Engine) wire(ctx context.Context) error {
 		Concurrency: config.MaxConns,
 	}
 	edge.ConfigureServer(e.http, e.log)
+	bodies := edge.LimitBodyMemory(e.http, int64(cfg.BodyMemoryLimit))
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "switchboard_http_body_bytes_in_flight",
+			Help: "Bytes held for request bodies being read or handled (bounded by BODY_MEMORY_LIMIT)."},
+			func() float64 { return float64(bodies.InFlight()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "switchboard_http_body_memory_refusals_total",
+			Help: "Requests answered 503 because their body would pass BODY_MEMORY_LIMIT."},
+			func() float64 { return float64(bodies.Refusals()) }))
 	return nil
 }
 

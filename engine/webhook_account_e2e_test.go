@@ -90,12 +90,14 @@ func tenantState(t *testing.T, n *enginetest.Node, tenantID string) *actors.Tena
 // An ACCOUNT_RESTRICTION restricts the tenant whatever form its expiration takes; an ISO
 // date (as WATI and Zernio document Meta sending it) used to fail the whole value, so the
 // event was a dead letter and the tenant went on sending. The restriction is kept by its
-// type with the expiration read (none for one the engine cannot read), not as a ban.
+// type with the expiration read, not as a ban; one the engine cannot read lasts a day from
+// Meta's event (the entry's time), marked assumed, rather than until a REINSTATE Meta never
+// sends for a restriction.
 func TestAccountRestrictionWithAnyExpirationRestricts(t *testing.T) {
 	for expiration, want := range map[string]time.Time{
 		`1767837600`:                 time.Unix(1767837600, 0).UTC(),
 		`"2026-04-19T13:59:20+0000"`: time.Date(2026, 4, 19, 13, 59, 20, 0, time.UTC),
-		`"soon"`:                     {},
+		`"soon"`:                     time.Unix(1767232600, 0).UTC().Add(24 * time.Hour),
 	} {
 		t.Run(expiration, func(t *testing.T) {
 			n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded})
@@ -111,7 +113,8 @@ func TestAccountRestrictionWithAnyExpirationRestricts(t *testing.T) {
 				t.Fatalf("%d dead letters", dl)
 			}
 			st := tenantState(t, n, tenantA)
-			if st.Restricted || len(st.Restrictions) != 1 || st.Restrictions[0].Type != actors.RestrictBizInitiated || !st.Restrictions[0].Until.Equal(want) {
+			if st.Restricted || len(st.Restrictions) != 1 || st.Restrictions[0].Type != actors.RestrictBizInitiated || !st.Restrictions[0].Until.Equal(want) ||
+				st.Restrictions[0].Assumed != (expiration == `"soon"`) {
 				t.Fatalf("restrictions %+v (banned %v), want %s until %v", st.Restrictions, st.Restricted, actors.RestrictBizInitiated, want)
 			}
 		})

@@ -35,6 +35,11 @@ type User struct {
 	// PasswordChangedAt is when SetPassword last replaced the hash: tokens issued before it
 	// are refused, so a reset password also ends the sessions of whoever knew the old one.
 	PasswordChangedAt time.Time `json:"passwordChangedAt,omitzero" bson:"passwordChangedAt,omitempty"`
+	// PasswordTag, when set, is the tag tokens carry for the current password instead of
+	// the one of its hash (auth.SessionTag): a rehash at another bcrypt cost changes the
+	// hash, not the password, and must not end the sessions issued under it. SetPassword
+	// clears it.
+	PasswordTag string `json:"passwordTag,omitempty" bson:"passwordTag,omitempty"`
 }
 
 // SealedSecret is a secret encrypted with AES-256-GCM under the key named KeyID, so keys can
@@ -84,6 +89,12 @@ type Directory interface {
 	// SetPassword replaces a user's password hash, and sets UpdatedAt and PasswordChangedAt
 	// to at; ErrNotFound if there is no such user.
 	SetPassword(ctx context.Context, userID, passwordHash string, at time.Time) error
+	// RehashPassword replaces the user's hash oldHash by newHash, a hash of the same
+	// password (at another bcrypt cost), with PasswordTag set to tag and UpdatedAt to at;
+	// PasswordChangedAt stays. It writes only while the stored hash is still oldHash, so a
+	// password changed since oldHash was read is never replaced by the old password's
+	// rehash. applied reports whether it wrote (false for an unknown user too).
+	RehashPassword(ctx context.Context, userID, oldHash, newHash, tag string, at time.Time) (applied bool, err error)
 	// ListUsers lists the users of one tenant (all users when tenantID is ""), oldest first,
 	// with the total count.
 	ListUsers(ctx context.Context, tenantID string, p Page) ([]User, int, error)

@@ -56,12 +56,32 @@ func (d directory) SetPassword(ctx context.Context, userID, passwordHash string,
 			return err
 		}
 		u.PasswordHash, u.UpdatedAt, u.PasswordChangedAt = passwordHash, at.UTC(), at.UTC()
-		val, err := encode(u)
-		if err != nil {
-			return err
-		}
-		return putAll(put{bucket(tx, bucketUsers), []byte(u.ID), val})
+		u.PasswordTag = "" // a new password: tokens name its own hash
+		return putUser(tx, u)
 	})
+}
+
+func (d directory) RehashPassword(ctx context.Context, userID, oldHash, newHash, tag string, at time.Time) (bool, error) {
+	applied := false
+	err := d.s.batch(ctx, "rehash password", func(tx *txn) error {
+		var u persistence.User
+		ok, err := get(bucket(tx, bucketUsers), []byte(userID), &u)
+		if err != nil || !ok || u.PasswordHash != oldHash {
+			return err // gone, or its password changed since oldHash was read
+		}
+		u.PasswordHash, u.PasswordTag, u.UpdatedAt = newHash, tag, at.UTC()
+		applied = true
+		return putUser(tx, u)
+	})
+	return applied && err == nil, err
+}
+
+func putUser(tx *txn, u persistence.User) error {
+	val, err := encode(u)
+	if err != nil {
+		return err
+	}
+	return putAll(put{bucket(tx, bucketUsers), []byte(u.ID), val})
 }
 
 func (d directory) UserByEmail(ctx context.Context, email string) (persistence.User, error) {

@@ -42,12 +42,35 @@ func (d directory) SetPassword(ctx context.Context, userID, passwordHash string,
 		return err
 	}
 	defer cancel()
-	res, err := d.s.users.UpdateOne(ctx, byID(userID), bson.D{{Key: "$set", Value: bson.D{
-		{Key: "passwordHash", Value: passwordHash}, {Key: "updatedAt", Value: at.UTC()}, {Key: "passwordChangedAt", Value: at.UTC()}}}})
+	res, err := d.s.users.UpdateOne(ctx, byID(userID), bson.D{
+		{Key: "$set", Value: bson.D{
+			{Key: "passwordHash", Value: passwordHash}, {Key: "updatedAt", Value: at.UTC()}, {Key: "passwordChangedAt", Value: at.UTC()}}},
+		// A new password: tokens name its own hash.
+		{Key: "$unset", Value: bson.D{{Key: "passwordTag", Value: ""}}},
+	})
 	if err == nil && res.MatchedCount == 0 {
 		err = fmt.Errorf("user %q: %w", userID, persistence.ErrNotFound)
 	}
 	return d.s.fail(op, err)
+}
+
+// RehashPassword filters on the old hash too: one conditional update, so a password changed
+// since oldHash was read (by another process or node) is left alone.
+func (d directory) RehashPassword(ctx context.Context, userID, oldHash, newHash, tag string, at time.Time) (bool, error) {
+	const op = "rehash password"
+	ctx, cancel, err := d.s.begin(ctx, op)
+	if err != nil {
+		return false, err
+	}
+	defer cancel()
+	res, err := d.s.users.UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: userID}, {Key: "passwordHash", Value: oldHash}},
+		bson.D{{Key: "$set", Value: bson.D{
+			{Key: "passwordHash", Value: newHash}, {Key: "passwordTag", Value: tag}, {Key: "updatedAt", Value: at.UTC()}}}})
+	if err != nil {
+		return false, d.s.fail(op, err)
+	}
+	return res.MatchedCount > 0, nil
 }
 
 func (d directory) UserByEmail(ctx context.Context, email string) (persistence.User, error) {

@@ -24,6 +24,15 @@ func wantErr(t *testing.T, err, target error, what string, args ...any) {
 	}
 }
 
+// wantApplied fails the test unless a conditional write succeeded and applied as want says.
+func wantApplied(t *testing.T, applied bool, err error, want bool, what string) {
+	t.Helper()
+	must(t, err, "%s", what)
+	if applied != want {
+		t.Fatalf("%s: applied %v, want %v", what, applied, want)
+	}
+}
+
 // wantEqual compares after normalize, so backends may differ in what the contract leaves
 // open: time zone and sub-millisecond precision (MongoDB stores milliseconds), nil versus
 // empty byte slices.

@@ -43,6 +43,39 @@ var userContracts = []contract{
 		wantEqual(t, got, want, "password replaced, the rest unchanged")
 		wantErr(t, d.SetPassword(ctx, "nobody", "x", at(6)), persistence.ErrNotFound, "unknown user")
 	}},
+	{"users/rehash password", func(t *testing.T, s persistence.Store) {
+		d, ctx := s.Directory(), t.Context()
+		u := newUser("u1", "a@example.com", "t1", 1)
+		must(t, d.CreateUser(ctx, u), "create")
+
+		// A hash no longer stored (the password changed since it was read) is not replaced:
+		// the rehash of the old password must not undo the change.
+		applied, err := d.RehashPassword(ctx, "u1", "$2a$10$stale-hash", "$2a$12$rehash", "tag-old", at(5))
+		wantApplied(t, applied, err, false, "rehash of a hash no longer stored")
+		got, err := d.UserByID(ctx, "u1")
+		must(t, err, "by id after the refused rehash")
+		wantEqual(t, got, u, "refused rehash changed nothing")
+
+		applied, err = d.RehashPassword(ctx, "u1", u.PasswordHash, "$2a$12$rehash", "tag-old", at(6))
+		wantApplied(t, applied, err, true, "rehash of the stored hash")
+		want := u
+		// Only the hash, its session tag and UpdatedAt: the password itself did not change,
+		// so PasswordChangedAt (which ends sessions) stays.
+		want.PasswordHash, want.PasswordTag, want.UpdatedAt = "$2a$12$rehash", "tag-old", at(6)
+		got, err = d.UserByEmail(ctx, "a@example.com")
+		must(t, err, "by email after the rehash")
+		wantEqual(t, got, want, "rehashed")
+
+		// A new password has its own tag again.
+		must(t, d.SetPassword(ctx, "u1", "$2a$12$new-password", at(7)), "set password after a rehash")
+		want.PasswordHash, want.PasswordTag, want.UpdatedAt, want.PasswordChangedAt = "$2a$12$new-password", "", at(7), at(7)
+		got, err = d.UserByID(ctx, "u1")
+		must(t, err, "by id after the password change")
+		wantEqual(t, got, want, "password changed after a rehash")
+
+		applied, err = d.RehashPassword(ctx, "nobody", "x", "y", "", at(8))
+		wantApplied(t, applied, err, false, "rehash of an unknown user")
+	}},
 	{"users/not found", func(t *testing.T, s persistence.Store) {
 		d, ctx := s.Directory(), t.Context()
 		must(t, d.CreateUser(ctx, newUser("u1", "a@example.com", "t1", 1)), "create")

@@ -20,11 +20,14 @@
 //	srv := &fasthttp.Server{Handler: h, MaxRequestBodySize: 4 << 20, ReadTimeout: 30 * time.Second,
 //		Concurrency: 16_000}
 //	edge.ConfigureServer(srv, logger) // no Server header; fasthttp's own errors in JSON
+//	edge.LimitBodyMemory(srv, 256<<20) // bodies in flight together; after Handler and HeaderReceived
 //	srv.Serve(edge.LimitConns(ln, edge.ConnLimits{Total: srv.Concurrency, PerIP: 512}, logger))
 //
 // LimitConns bounds the connections themselves, before any request is read: one address
 // cannot hold every connection, and connections past a bound are answered in the envelope
-// too (fasthttp's own refusal is plain text).
+// too (fasthttp's own refusal is plain text). LimitBodyMemory bounds what the bodies of all
+// connections hold together: fasthttp makes room for a body's declared length before it
+// reads a byte of it.
 //
 // with the router built with SaveMatchedRoutePath = true, so logs and metrics carry the
 // route pattern (Route), and edge.NotFound and edge.MethodNotAllowed as its fallbacks.

@@ -45,6 +45,11 @@ func serverError(err error) (*httpx.Error, slog.Level) {
 	var small *fasthttp.ErrSmallBuffer
 	var netErr net.Error
 	switch {
+	case errors.Is(err, ErrBodyMemoryFull):
+		e := httpx.NewError(http.StatusServiceUnavailable, httpx.CodeUnavailable,
+			"The server is reading as many request bodies as it can hold; retry shortly")
+		e.RetryAfterSeconds = bodyMemoryRetryAfter
+		return e, slog.LevelInfo // counted in BodyMemory.Refusals; a flood is one line each
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
 		return tooLarge(0), slog.LevelInfo
 	case errors.As(err, &small):

@@ -178,12 +178,13 @@ func New(opts Options) *Server {
 	mws := []httpx.Middleware{
 		edge.RequestID(),
 		edge.AccessLog(opts.Logger),
-		edge.Recover(opts.Logger),
 	}
+	// Outside Recover, as the access log: a panic unwinds past what stands inside it, and
+	// a 500 from a panic went uncounted.
 	if opts.Metrics != nil {
 		mws = append(mws, opts.Metrics.Middleware())
 	}
-	mws = append(mws, edge.SecurityHeaders(), edge.CORS(opts.CORSOrigins), edge.HPP())
+	mws = append(mws, edge.Recover(opts.Logger), edge.SecurityHeaders(), edge.CORS(opts.CORSOrigins), edge.HPP())
 	s.handler = httpx.Chain(edge.TrailingSlash(r.Handler), mws...)
 	return s
 }

@@ -1,0 +1,169 @@
+package edge
+
+import (
+	"cmp"
+	"errors"
+	"math/bits"
+	"sync"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// ErrBodyMemoryFull is what the server's ErrorHandler receives for a request LimitBodyMemory
+// refused: ServerErrorHandler answers it 503 service_unavailable with Retry-After.
+var ErrBodyMemoryFull = errors.New("edge: request bodies in flight hold the server's body memory")
+
+// bodyMemoryRetryAfter is the refusal's Retry-After: bodies in flight are answered, or
+// their connections time out (ReadTimeout), within seconds to tens of seconds.
+const bodyMemoryRetryAfter = 5
+
+// freeBody is the largest declared body that is not counted: it fits the 4 KiB read
+// buffer a connection holds anyway, so the connection limit already bounds it, and small
+// requests (logins, sends, most webhooks) are never held back by large ones.
+const freeBody = 4 << 10
+
+// staleHold is how long a hold may last before a refusal takes it back anyway: far beyond
+// any read timeout plus a handler's work. fasthttp ends a few requests without calling the
+// handler or the error handler (a connection closed at shutdown, or by the client at a
+// chunk boundary); their holds are released when the connection's context is reused, or,
+// if it never is, here.
+const staleHold = 10 * time.Minute
+
+// BodyMemory bounds the bytes fasthttp holds for request bodies in flight (LimitBodyMemory).
+type BodyMemory struct {
+	max int64
+
+	mu       sync.Mutex
+	used     int64
+	refusals int64
+	holds    map[*fasthttp.RequestHeader]bodyHold // by the request's header: one per connection at a time
+	refused  map[*fasthttp.RequestHeader]struct{} // refused, until the error handler answers them
+}
+
+type bodyHold struct {
+	n  int64
+	at time.Time
+}
+
+// LimitBodyMemory bounds the memory request bodies in flight hold on s to max bytes, and
+// returns the bound for its figures. fasthttp allocates a body's whole declared length
+// (rounded up to a power of two) when it starts reading it and keeps it until the request
+// is answered: per-request limits and per-address connection limits leave the total at
+// connections × limit (16,000 × 4 MiB for the webhook), which clients from many addresses
+// declaring large bodies and trickling them can pin. A request whose body would take the
+// total past max is refused from its headers, before any room is made: its connection is
+// answered 503 service_unavailable with Retry-After and closed. A chunked body, of unknown
+// length, counts as the largest its route takes; bodies of 4 KiB or less are not counted.
+//
+// Call it after ConfigureServer and after setting s.Handler and s.HeaderReceived: it wraps
+// them and s.ErrorHandler (it panics without a Handler or an ErrorHandler).
+func LimitBodyMemory(s *fasthttp.Server, max int64) *BodyMemory {
+	if s.ErrorHandler == nil || s.Handler == nil {
+		// fasthttp's own error handler would answer the refusal 413: a wiring mistake.
+		panic("edge.LimitBodyMemory: set the Handler and call ConfigureServer first")
+	}
+	b := &BodyMemory{max: max, holds: map[*fasthttp.RequestHeader]bodyHold{}, refused: map[*fasthttp.RequestHeader]struct{}{}}
+	routeConfig, handler, onError := s.HeaderReceived, s.Handler, s.ErrorHandler
+	s.HeaderReceived = func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+		var conf fasthttp.RequestConfig
+		if routeConfig != nil {
+			conf = routeConfig(h)
+		}
+		limit := cmp.Or(conf.MaxRequestBodySize, s.MaxRequestBodySize, fasthttp.DefaultMaxRequestBodySize)
+		if !b.admit(h, h.ContentLength(), limit) {
+			// fasthttp refuses a body over the size from the headers, without reading or
+			// making room for it; the error handler tells this refusal from a 413.
+			conf.MaxRequestBodySize = 1
+		}
+		return conf
+	}
+	s.Handler = func(ctx *fasthttp.RequestCtx) {
+		defer b.release(&ctx.Request.Header)
+		handler(ctx)
+	}
+	s.ErrorHandler = func(ctx *fasthttp.RequestCtx, err error) {
+		if b.release(&ctx.Request.Header) && errors.Is(err, fasthttp.ErrBodyTooLarge) {
+			err = ErrBodyMemoryFull
+		}
+		onError(ctx, err)
+	}
+	return b
+}
+
+// InFlight is the bytes held for request bodies being read or handled.
+func (b *BodyMemory) InFlight() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.used
+}
+
+// Refusals is how many requests were refused for want of body memory.
+func (b *BodyMemory) Refusals() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.refusals
+}
+
+// admit holds room for a request's body of declared length n (-1: chunked) within limit,
+// the most its route takes, or reports false when the total would pass the bound.
+func (b *BodyMemory) admit(h *fasthttp.RequestHeader, n, limit int) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.dropLocked(h) // the connection's previous request ended without being answered
+	switch {
+	case n == -1:
+		n = limit
+	case n > limit:
+		return true // fasthttp refuses it, 413, without making room
+	}
+	if n <= freeBody {
+		return true
+	}
+	need := allocated(n)
+	if b.used+need > b.max {
+		b.dropStaleLocked(time.Now())
+	}
+	if b.used+need > b.max {
+		b.refused[h] = struct{}{}
+		b.refusals++
+		return false
+	}
+	b.used += need
+	b.holds[h] = bodyHold{n: need, at: time.Now()}
+	return true
+}
+
+// release gives back the room held for h's request, and reports whether it was refused.
+func (b *BodyMemory) release(h *fasthttp.RequestHeader) (refused bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	_, refused = b.refused[h]
+	b.dropLocked(h)
+	return refused
+}
+
+func (b *BodyMemory) dropLocked(h *fasthttp.RequestHeader) {
+	delete(b.refused, h)
+	if hold, ok := b.holds[h]; ok {
+		b.used -= hold.n
+		delete(b.holds, h)
+	}
+}
+
+func (b *BodyMemory) dropStaleLocked(now time.Time) {
+	for h, hold := range b.holds {
+		if now.Sub(hold.at) > staleHold {
+			b.dropLocked(h)
+		}
+	}
+}
+
+// allocated is what fasthttp allocates for a body of n bytes (appendBodyFixedSize: the
+// next power of two, up to 100 MiB).
+func allocated(n int) int64 {
+	if n > 100<<20 {
+		return int64(n)
+	}
+	return int64(1) << bits.Len(uint(n-1))
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/bits"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -33,6 +34,11 @@ const staleHold = 10 * time.Minute
 // BodyMemory bounds the bytes fasthttp holds for request bodies in flight (LimitBodyMemory).
 type BodyMemory struct {
 	max int64
+
+	// tracked is len(holds)+len(refused), kept under mu and read without it: while it is 0
+	// a small body's request neither takes nor gives back anything, so the common case
+	// (no large body in flight) takes no lock shared by every connection.
+	tracked atomic.Int64
 
 	mu       sync.Mutex
 	used     int64
@@ -108,6 +114,12 @@ func (b *BodyMemory) Refusals() int64 {
 // admit holds room for a request's body of declared length n (-1: chunked) within limit,
 // the most its route takes, or reports false when the total would pass the bound.
 func (b *BodyMemory) admit(h *fasthttp.RequestHeader, n, limit int) bool {
+	if n >= 0 && n <= freeBody && b.tracked.Load() == 0 {
+		// Nothing held anywhere, so nothing of this connection's to drop either. A
+		// connection's requests run on its one goroutine, so no hold of h can appear
+		// meanwhile.
+		return true
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.dropLocked(h) // the connection's previous request ended without being answered
@@ -125,17 +137,24 @@ func (b *BodyMemory) admit(h *fasthttp.RequestHeader, n, limit int) bool {
 		b.dropStaleLocked(time.Now())
 	}
 	if b.used+need > b.max {
-		b.refused[h] = struct{}{}
+		if _, ok := b.refused[h]; !ok {
+			b.refused[h] = struct{}{}
+			b.tracked.Add(1)
+		}
 		b.refusals++
 		return false
 	}
 	b.used += need
 	b.holds[h] = bodyHold{n: need, at: time.Now()}
+	b.tracked.Add(1)
 	return true
 }
 
 // release gives back the room held for h's request, and reports whether it was refused.
 func (b *BodyMemory) release(h *fasthttp.RequestHeader) (refused bool) {
+	if b.tracked.Load() == 0 {
+		return false // admit held nothing for h (its connection's goroutine did the admit)
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	_, refused = b.refused[h]
@@ -144,10 +163,14 @@ func (b *BodyMemory) release(h *fasthttp.RequestHeader) (refused bool) {
 }
 
 func (b *BodyMemory) dropLocked(h *fasthttp.RequestHeader) {
-	delete(b.refused, h)
+	if _, ok := b.refused[h]; ok {
+		delete(b.refused, h)
+		b.tracked.Add(-1)
+	}
 	if hold, ok := b.holds[h]; ok {
 		b.used -= hold.n
 		delete(b.holds, h)
+		b.tracked.Add(-1)
 	}
 }
 

@@ -92,7 +92,7 @@ func (n *Node) ask(ctx context.Context, pid *actor.PID, req any) (any, error) {
 		// for a grain that does not answer. Call retries this and reports ctx's error.
 		return nil, actor.ErrTimeout
 	}
-	res, err := n.system.Root.RequestFuture(pid, env, d).Result()
+	res, err := n.requestEnvelope(pid, env, d).Result()
 	if err != nil {
 		return nil, err
 	}

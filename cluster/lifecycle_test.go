@@ -113,7 +113,16 @@ func (p *probe) Receive(ctx *Context, msg any) {
 // test ends (a test may stop it earlier).
 func startProbeNode(t *testing.T, l *probeLog, alwaysEncode bool) *Node {
 	t.Helper()
-	l.stopping = map[string]int{}
+	return startProbeMember(t, l, Options{AlwaysEncode: alwaysEncode})
+}
+
+// startProbeMember is startProbeNode with opts (a membership provider, say); their codec,
+// kinds, name and address are the probe node's.
+func startProbeMember(t *testing.T, l *probeLog, opts Options) *Node {
+	t.Helper()
+	if l.stopping == nil {
+		l.stopping = map[string]int{}
+	}
 	codec := NewCodec()
 	codec.Register("test.incr", incr{})
 	codec.Register("test.total", total{})
@@ -122,12 +131,11 @@ func startProbeNode(t *testing.T, l *probeLog, alwaysEncode bool) *Node {
 	codec.Register("test.nap", nap{})
 	codec.Register("test.forgetAndStop", forgetAndStop{})
 	codec.Register("test.noteFromAfar", noteFromAfar{})
-	n, err := Start(Options{
-		ClusterName: "test", Addr: "127.0.0.1:0", Codec: codec, AlwaysEncode: alwaysEncode,
-		Kinds: []Kind{{Name: "probe", New: func(identity string) Grain {
-			return &probe{identity: identity, log: l}
-		}}},
-	})
+	opts.ClusterName, opts.Addr, opts.Codec = "test", "127.0.0.1:0", codec
+	opts.Kinds = []Kind{{Name: "probe", New: func(identity string) Grain {
+		return &probe{identity: identity, log: l}
+	}}}
+	n, err := Start(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,24 +319,40 @@ func TestContextTellFromAGoroutine(t *testing.T) {
 // Regression: a request that waited in the mailbox until its caller's deadline had passed was
 // applied when the grain got to it, although its caller had returned an error: a send the
 // API refused at its deadline went out after all. It is now answered FailureExpired, unapplied.
+// A request from another node carried no deadline and was still applied (the API's 503, the
+// client's retry: a duplicate); its caller's remaining time now travels with it.
 func TestRequestQueuedPastItsDeadlineIsNotApplied(t *testing.T) {
-	n := startProbeNode(t, &probeLog{}, false)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	activate(t, n, "sleeper") // counts 1
-	if err := n.Tell("probe", "sleeper", &nap{Nap: 300 * time.Millisecond}); err != nil {
-		t.Fatal(err)
-	}
-	short, cancelShort := context.WithTimeout(ctx, 50*time.Millisecond)
-	defer cancelShort()
-	if _, err := n.Call(short, "probe", "sleeper", &incr{By: 100}); err == nil {
-		t.Fatal("a call queued behind a nap longer than its deadline succeeded")
-	}
-	v, err := n.Call(ctx, "probe", "sleeper", &incr{By: 0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := v.(*total).Value; got != 1 {
-		t.Fatalf("the probe counted %d, want 1: the request its caller gave up on was applied", got)
+	for _, tc := range []struct {
+		name  string
+		start func(t *testing.T) (caller *Node, id string)
+	}{
+		{"local values", func(t *testing.T) (*Node, string) { return startProbeNode(t, &probeLog{}, false), "sleeper" }},
+		{"envelopes", func(t *testing.T) (*Node, string) { return startProbeNode(t, &probeLog{}, true), "sleeper" }},
+		{"from another node", func(t *testing.T) (*Node, string) {
+			a, b := startProbePair(t, &probeLog{})
+			return a, ownedBy(t, b, a, "sleeper-")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, id := tc.start(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			activate(t, n, id) // counts 1
+			if err := n.Tell("probe", id, &nap{Nap: 300 * time.Millisecond}); err != nil {
+				t.Fatal(err)
+			}
+			short, cancelShort := context.WithTimeout(ctx, 50*time.Millisecond)
+			defer cancelShort()
+			if _, err := n.Call(short, "probe", id, &incr{By: 100}); err == nil {
+				t.Fatal("a call queued behind a nap longer than its deadline succeeded")
+			}
+			v, err := n.Call(ctx, "probe", id, &incr{By: 0})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := v.(*total).Value; got != 1 {
+				t.Fatalf("the probe counted %d, want 1: the request its caller gave up on was applied", got)
+			}
+		})
 	}
 }

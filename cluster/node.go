@@ -82,7 +82,8 @@ func Start(opts Options) (n *Node, err error) {
 	mailboxes := newWorkers()
 	for _, k := range opts.Kinds {
 		k := k
-		props := actor.PropsFromProducer(func() actor.Actor { return newGrainActor(n, k) }, actor.WithDispatcher(mailboxes))
+		props := actor.PropsFromProducer(func() actor.Actor { return newGrainActor(n, k) },
+			actor.WithDispatcher(mailboxes), actor.WithMailbox(actor.Unbounded(arrivalStamp{})))
 		kinds = append(kinds, pcluster.WithKinds(pcluster.NewKind(k.Name, props)))
 	}
 	cfg := pcluster.Configure(opts.ClusterName, provider, disthash.New(),

@@ -281,7 +281,7 @@ func TestStoppingGrainHandlesNoMoreLocalMessages(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	activate(t, n, "forgetful")
-	pid := n.locate("probe", "forgetful")
+	pid := n.locate(ctx, "probe", "forgetful")
 	if err := n.Tell("probe", "forgetful", &forgetAndStop{}); err != nil {
 		t.Fatal(err)
 	}
@@ -354,5 +354,31 @@ func TestRequestQueuedPastItsDeadlineIsNotApplied(t *testing.T) {
 				t.Fatalf("the probe counted %d, want 1: the request its caller gave up on was applied", got)
 			}
 		})
+	}
+}
+
+// Regression: locating a grain that is not cached asked protoactor's identity lookup, which
+// waits up to its own fixed 5 s for the owner's placement actor whatever the caller's
+// deadline; a call with a short deadline waited that long when the placement actor was busy
+// (here: stopping the activations of a node that is shutting down, one slow to flush). The
+// lookup now waits no longer than the call's deadline.
+func TestLocateWaitsNoLongerThanTheCallsDeadline(t *testing.T) {
+	l := &probeLog{stoppingDelay: 2 * time.Second}
+	n := startProbeNode(t, l, false)
+	activate(t, n, "slow-to-stop")
+	go n.Stop(context.Background())
+	// Stop poisons the placement actor, which waits for the activation's Stopping.
+	for l.stoppings()["slow-to-stop"] == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	began := time.Now()
+	_, err := n.Call(ctx, "probe", "not-yet-active", &incr{By: 1})
+	if took := time.Since(began); took > time.Second {
+		t.Fatalf("a call with a 200 ms deadline returned after %v (%v)", took, err)
+	}
+	if err == nil {
+		t.Fatal("a grain was activated on a node whose placement actor is stopping")
 	}
 }

@@ -50,3 +50,43 @@ func ownedBy(t *testing.T, owner, other *Node, prefix string) string {
 	t.Fatalf("no identity %s… owned by %s", prefix, owner.Address())
 	return ""
 }
+
+// Regression: protoactor evicts a stopped activation's PID only from its own member's cache;
+// the ActivationTerminated its placement actor broadcasts to every member was handled by
+// nothing. Another member kept the dead PID cached: a Call recovered (a dead letter, one
+// wasted round trip), but every Tell from that member went to dead letters, reported sent,
+// until some Call happened to evict it. Tells do not activate anything either, so a tenant
+// whose conversations live elsewhere stopped hearing of them once it had passivated.
+func TestTellFromAnotherMemberReachesTheNextActivation(t *testing.T) {
+	a, b := startProbePair(t, &probeLog{})
+	id := ownedBy(t, b, a, "passivating-")
+	activate(t, a, id) // a caches the activation's PID
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	dead := a.locate(ctx, "probe", id)
+	if err := a.Tell("probe", id, &napThenStop{}); err != nil {
+		t.Fatal(err)
+	}
+	for b.alive(dead) {
+		if err := ctxsleep.Sleep(ctx, time.Millisecond); err != nil {
+			t.Fatalf("the activation never stopped: %v", err)
+		}
+	}
+	// Counted by b (the owner, whose cache protoactor keeps right), so that no call of a's
+	// evicts the dead PID on the way.
+	for {
+		if err := a.Tell("probe", id, &incr{By: 5}); err != nil {
+			t.Fatal(err)
+		}
+		v, err := b.Call(ctx, "probe", id, &incr{By: 0})
+		if err != nil {
+			t.Fatalf("a's tells never reached the next activation: %v", err)
+		}
+		if v.(*total).Value > 0 {
+			return
+		}
+		if err := ctxsleep.Sleep(ctx, 10*time.Millisecond); err != nil {
+			t.Fatalf("a's tells never reached the next activation (a caches %v): %v", a.locate(ctx, "probe", id), err)
+		}
+	}
+}

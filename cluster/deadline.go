@@ -26,10 +26,15 @@ import (
 const (
 	// timeoutHeader is the caller's remaining time, in nanoseconds, when it sent the request.
 	timeoutHeader = "switchboard-timeout"
-	// deadlineHeader is the receiver's deadline for the request, in Unix nanoseconds of the
-	// receiver's clock, stamped by its mailbox on arrival.
+	// deadlineHeader is the receiver's deadline for the request, in nanoseconds since
+	// stampEpoch, stamped by its mailbox on arrival.
 	deadlineHeader = "switchboard-deadline"
 )
+
+// stampEpoch is what arrival stamps count from: a deadline rebuilt from it keeps Go's
+// monotonic clock reading, so a step of the wall clock (NTP) between the stamp and the grain's
+// check neither expires a request early nor keeps it late.
+var stampEpoch = time.Now()
 
 // requestEnvelope sends env to pid as a request whose caller waits d for the answer, and
 // returns the future that gets it. Not protoactor's RequestFuture: that sends no headers.
@@ -64,7 +69,7 @@ func (arrivalStamp) MessagePosted(msg any) {
 	}
 	// The header map is the request's own (decoded from the wire, or built by
 	// requestEnvelope for this one send): nothing else reads it before the grain.
-	env.Header.Set(deadlineHeader, strconv.FormatInt(time.Now().Add(time.Duration(remaining)).UnixNano(), 10))
+	env.Header.Set(deadlineHeader, strconv.FormatInt(int64(time.Since(stampEpoch))+remaining, 10))
 }
 
 // envelopeDeadline is the deadline arrivalStamp gave the current message (zero: none).
@@ -77,5 +82,5 @@ func envelopeDeadline(ac actor.Context) time.Time {
 	if err != nil {
 		return time.Time{}
 	}
-	return time.Unix(0, ns)
+	return stampEpoch.Add(time.Duration(ns))
 }

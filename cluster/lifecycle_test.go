@@ -16,12 +16,17 @@ import (
 // probe is a grain whose lifecycle a test watches: it counts, and reports every *actor.Stopping
 // it gets to its probeLog.
 type probe struct {
-	identity  string
-	n         int
-	log       *probeLog
-	slowly    bool
-	forgotten bool // forgetAndStop: the state a note would need is gone
+	identity   string
+	n          int
+	log        *probeLog
+	slowly     bool
+	forgotten  bool   // forgetAndStop: the state a note would need is gone
+	callOnStop string // callWhenStopping: the probe its Stopping handler calls
 }
+
+// callWhenStopping makes a probe call probe Target from its Stopping handler (as a grain
+// that hands work over to another does) and report the call's error on probeLog.stopCalls.
+type callWhenStopping struct{ Target string }
 
 // stopSlowly makes a probe stop itself and linger in its Stopped handler.
 type stopSlowly struct{}
@@ -51,6 +56,7 @@ type probeLog struct {
 	// the placement actor has not yet heard of its end (protoactor tells it after Stopped).
 	stoppedDelay time.Duration
 	inStopped    chan *actor.PID
+	stopCalls    chan error // callWhenStopping's outcomes
 	// lateNotes counts notes a probe handled after forgetAndStop; notes, all it handled.
 	lateNotes, notes atomic.Int32
 
@@ -75,6 +81,15 @@ func (p *probe) Receive(ctx *Context, msg any) {
 		p.log.stopping[p.identity]++
 		p.log.mu.Unlock()
 		time.Sleep(p.log.stoppingDelay)
+		if p.callOnStop != "" {
+			c, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			_, err := ctx.Node().Call(c, "probe", p.callOnStop, &incr{By: 1})
+			cancel()
+			p.log.stopCalls <- err
+		}
+	case *callWhenStopping:
+		p.callOnStop = m.Target
+		ctx.Reply().Send(&total{p.n})
 	case *actor.Stopped:
 		if p.slowly {
 			p.log.inStopped <- ctx.actor.Self()
@@ -131,6 +146,7 @@ func startProbeMember(t *testing.T, l *probeLog, opts Options) *Node {
 	codec.Register("test.nap", nap{})
 	codec.Register("test.forgetAndStop", forgetAndStop{})
 	codec.Register("test.noteFromAfar", noteFromAfar{})
+	codec.Register("test.callWhenStopping", callWhenStopping{})
 	opts.ClusterName, opts.Addr, opts.Codec = "test", "127.0.0.1:0", codec
 	opts.Kinds = []Kind{{Name: "probe", New: func(identity string) Grain {
 		return &probe{identity: identity, log: l}

@@ -90,3 +90,43 @@ func TestTellFromAnotherMemberReachesTheNextActivation(t *testing.T) {
 		}
 	}
 }
+
+// Regression: a member of a cluster (a membership provider: a graceful leave) stopped with
+// protoactor's Shutdown(true), which ignores any deadline: it waits for every activation to
+// stop, however long one takes to flush, and then sleeps 2 s. Stop's ctx bounded nothing, so
+// a drain could outlast the supervisor's grace period and be killed mid-write.
+func TestLeavingMemberStopsByItsDeadline(t *testing.T) {
+	a, b := startProbePair(t, &probeLog{stoppingDelay: 3 * time.Second})
+	activate(t, a, ownedBy(t, b, a, "slow-to-stop-"))
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	began := time.Now()
+	b.Stop(ctx)
+	if took := time.Since(began); took > time.Second {
+		t.Fatalf("Stop with a 300 ms deadline took %v", took)
+	}
+}
+
+// Regression: protoactor's graceful Shutdown marks the actor system stopped before it stops
+// a single activation, so every Call a stopping grain made failed ErrStopped at once: the
+// calls a leaving member's grains make to hand their work over (a tenant waking its next
+// owner) could not be made during the one leave meant to let them.
+func TestLeavingMembersGrainsCanCallOut(t *testing.T) {
+	l := &probeLog{stopCalls: make(chan error, 1)}
+	a, b := startProbePair(t, l)
+	leaving, staying := ownedBy(t, b, a, "leaving-"), ownedBy(t, a, b, "staying-")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := a.Call(ctx, "probe", leaving, &callWhenStopping{Target: staying}); err != nil {
+		t.Fatal(err)
+	}
+	b.Stop(ctx)
+	select {
+	case err := <-l.stopCalls:
+		if err != nil {
+			t.Fatalf("the stopping grain's call failed: %v", err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("the grain made no call while stopping: it never got Stopping")
+	}
+}

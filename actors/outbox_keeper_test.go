@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	pcluster "github.com/asynkron/protoactor-go/cluster"
+	"github.com/asynkron/protoactor-go/cluster/clusterproviders/test"
+
 	"github.com/switchboard/switchboard/cluster"
 	"github.com/switchboard/switchboard/persistence"
 )
@@ -114,40 +117,83 @@ func (c *movableClock) now() time.Time {
 // reconciles it. The keeper's wakes must not keep such an activation alive forever, as they
 // would if they counted as use (they reset its receive timeout): once it has not been used for
 // the passivation's idle time, a keeper's wake stops it and the next activation takes the row.
-// Before that, a wake only resumes its outbox.
+// Before that, a wake only resumes its outbox. The same holds for a wake that reaches the
+// tenant from another member (a keeper that checked ownership before the topology changed):
+// it arrives as an envelope, decoded, not as the keeper's own value.
 func TestKeeperWakeDoesNotKeepAnIdleTenantActive(t *testing.T) {
+	for _, fromAfar := range []bool{false, true} {
+		t.Run(map[bool]string{false: "on its owner", true: "from another member"}[fromAfar], func(t *testing.T) {
+			testKeeperWakeDoesNotKeepAnIdleTenantActive(t, fromAfar)
+		})
+	}
+}
+
+func testKeeperWakeDoesNotKeepAnIdleTenantActive(t *testing.T, fromAfar bool) {
 	store := &outageStore{Store: openStore(t, t.TempDir()), down: map[string]time.Time{}}
 	t.Cleanup(func() { _ = store.Close(context.Background()) })
 	clock := &movableClock{}
 	r := &senderRig{store: store, outage: store, graph: newFakeGraph()}
-	node, err := cluster.Start(cluster.Options{ClusterName: "keeper", Addr: "127.0.0.1:0", Codec: Codec(),
-		Kinds: Kinds(&Deps{Store: store, Graph: r.graph, Secrets: tenantSecrets{}, Now: clock.now,
-			Outbound: OutboundPolicy{ReconcileAfter: time.Hour, Validity: 2 * time.Hour}})})
-	if err != nil {
+	start := func(provider pcluster.ClusterProvider) *cluster.Node {
+		node, err := cluster.Start(cluster.Options{ClusterName: "keeper", Addr: "127.0.0.1:0", Codec: Codec(), Provider: provider,
+			Kinds: Kinds(&Deps{Store: store, Graph: r.graph, Secrets: tenantSecrets{}, Now: clock.now,
+				Outbound: OutboundPolicy{ReconcileAfter: time.Hour, Validity: 2 * time.Hour}})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { node.Stop(context.Background()) })
+		return node
+	}
+	var owner, waker *cluster.Node
+	if fromAfar {
+		agent := test.NewInMemAgent()
+		owner, waker = start(test.NewTestProvider(agent)), start(test.NewTestProvider(agent))
+		waitFor(t, "the members to see each other", func() bool {
+			return owner.Owns(KindTenant, "x") != waker.Owns(KindTenant, "x")
+		})
+	} else {
+		owner = start(nil)
+		waker = owner
+	}
+	r.client = NewClient(owner)
+	// A tenant owner owns, as both members see it.
+	owned := func(id string) bool {
+		return owner.Owns(KindTenant, id) && (!fromAfar || !waker.Owns(KindTenant, id))
+	}
+	tenant := r.newTenant(t)
+	for !owned(tenant) {
+		tenant = r.newTenant(t)
+	}
+	if err := r.client.WakeOutbound(t.Context(), tenant); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { node.Stop(context.Background()) })
-	r.client = NewClient(node)
-
-	tenant := r.activeTenant(t)
 	id := "keeper-idle-" + tenant
 	row := outboxRow(tenant, id)
 	row.State, row.Attempts = persistence.OutboxSending, 1
 	if err := store.Outbox().Enqueue(t.Context(), []persistence.OutboxMessage{row}); err != nil {
 		t.Fatal(err)
 	}
-	keeper := NewOutboxKeeper(r.client, store.Outbox(), slog.Default())
-	before := store.activations(tenant)
-	if n, err := keeper.Round(t.Context(), clock.now()); err != nil || n != 1 {
-		t.Fatalf("round: woke %d, %v; want the tenant woken", n, err)
+	keeper := NewOutboxKeeper(NewClient(waker), store.Outbox(), slog.Default())
+	// wake is a keeper round; from another member, the call a round makes (its round wakes
+	// only the tenants its member owns).
+	wake := func() {
+		t.Helper()
+		if !fromAfar {
+			if n, err := keeper.Round(t.Context(), clock.now()); err != nil || n != 1 {
+				t.Fatalf("round: woke %d, %v; want the tenant woken", n, err)
+			}
+			return
+		}
+		if _, err := call[Ack](t.Context(), keeper.client, KindTenant, tenant, &WakeOutbound{Due: true}); err != nil {
+			t.Fatal(err)
+		}
 	}
+	before := store.activations(tenant)
+	wake()
 	if n := store.activations(tenant); n != before || r.row(t, id).State != persistence.OutboxSending {
 		t.Fatalf("a tenant used just now was activated again (%d) or its row moved (%s)", n-before, r.row(t, id).State)
 	}
 	clock.ahead.Store(int64(tenantPassivation + time.Minute))
-	if _, err := keeper.Round(t.Context(), clock.now()); err != nil {
-		t.Fatal(err)
-	}
+	wake()
 	waitFor(t, "the row parked by a new activation", func() bool { return r.row(t, id).State == persistence.OutboxUnknown })
 	if n := store.activations(tenant); n != before+1 {
 		t.Fatalf("%d activations since, want one", n-before)

@@ -48,7 +48,7 @@ func (n *Node) Call(ctx context.Context, kind, identity string, req any) (any, e
 		if n.system.IsStopped() {
 			return nil, ErrStopped
 		}
-		pid := n.locate(kind, identity)
+		pid := n.locate(ctx, kind, identity)
 		if pid == nil {
 			last = errors.New("no activation located")
 			continue
@@ -92,7 +92,7 @@ func (n *Node) ask(ctx context.Context, pid *actor.PID, req any) (any, error) {
 		// for a grain that does not answer. Call retries this and reports ctx's error.
 		return nil, actor.ErrTimeout
 	}
-	res, err := n.system.Root.RequestFuture(pid, env, d).Result()
+	res, err := n.requestEnvelope(pid, env, d).Result()
 	if err != nil {
 		return nil, err
 	}
@@ -107,13 +107,13 @@ func (n *Node) ask(ctx context.Context, pid *actor.PID, req any) (any, error) {
 }
 
 // locate returns the activation's PID, from the cache or by asking the identity lookup
-// (which activates the grain on its owner). nil: none located, or only one that has just
-// stopped.
-func (n *Node) locate(kind, identity string) *actor.PID {
+// (which activates the grain on its owner) for no longer than ctx allows. nil: none located,
+// or only one that has just stopped.
+func (n *Node) locate(ctx context.Context, kind, identity string) *actor.PID {
 	if pid, ok := n.cluster.PidCache.Get(identity, kind); ok {
 		return pid
 	}
-	pid := n.cluster.Get(identity, kind)
+	pid := n.lookup(ctx, kind, identity)
 	if pid == nil {
 		return nil
 	}
@@ -147,7 +147,7 @@ func (n *Node) Tell(kind, identity string, msg any) error {
 	if n.system.IsStopped() {
 		return ErrStopped
 	}
-	pid := n.locate(kind, identity)
+	pid := n.locate(context.Background(), kind, identity) // bounded by tellLookupTimeout
 	if pid == nil {
 		return fmt.Errorf("cluster: tell %s/%s: no activation located", kind, identity)
 	}

@@ -76,12 +76,13 @@ type Replier struct {
 	node     *Node
 	sender   *actor.PID // a remote caller's future
 	reply    chan any   // a local caller's channel
-	deadline time.Time  // a local caller's
+	deadline time.Time  // the caller's, on this node's clock (zero: none)
 }
 
-// Deadline is when the caller stops waiting for the answer (ok false: not known, a request
-// from another node). Work the answer waits for should end by then: the caller reports a
-// failure at its deadline, so work that completes later must not take effect.
+// Deadline is when the caller stops waiting for the answer, on this node's clock (a remote
+// caller's is stamped on arrival, deadline.go); ok false: not known (a Tell, a request from a
+// node running older code). Work the answer waits for should end by then: the caller reports
+// a failure at its deadline, so work that completes later must not take effect.
 func (r Replier) Deadline() (time.Time, bool) { return r.deadline, !r.deadline.IsZero() }
 
 // Send answers with v (a registered type).
@@ -142,14 +143,16 @@ func (g *grainActor) Receive(ac actor.Context) {
 		g.ctx.replier = Replier{node: g.node, sender: ac.Sender()}
 		if l, ok := m.(*local); ok {
 			g.ctx.replier.reply, g.ctx.replier.deadline = l.reply, l.deadline
-			if l.expired() {
-				// It waited in the mailbox (behind a slow activation, a busy grain) until its
-				// caller gave up and reported a failure: applying it now would do what the
-				// caller was told did not happen (a send refused 503, then sent). A request
-				// from another node carries no deadline, and is applied.
-				g.ctx.replier.Fail(FailureExpired, g.ctx.Kind+"/"+g.ctx.Identity+": the caller's deadline passed before the request was handled")
-				return
-			}
+		} else {
+			g.ctx.replier.deadline = envelopeDeadline(ac) // deadline.go
+		}
+		if d := g.ctx.replier.deadline; !d.IsZero() && time.Now().After(d) {
+			// It waited in the mailbox (behind a slow activation, a busy grain) until its
+			// caller gave up and reported a failure: applying it now would do what the
+			// caller was told did not happen (a send refused 503, then sent). A Tell, and a
+			// request from a node running older code, carry no deadline and are applied.
+			g.ctx.replier.Fail(FailureExpired, g.ctx.Kind+"/"+g.ctx.Identity+": the caller's deadline passed before the request was handled")
+			return
 		}
 		if g.ctx.leaving {
 			g.ctx.replier.Fail(FailureStopping, g.ctx.Kind+"/"+g.ctx.Identity+" stopping")

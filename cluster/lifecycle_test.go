@@ -16,12 +16,17 @@ import (
 // probe is a grain whose lifecycle a test watches: it counts, and reports every *actor.Stopping
 // it gets to its probeLog.
 type probe struct {
-	identity  string
-	n         int
-	log       *probeLog
-	slowly    bool
-	forgotten bool // forgetAndStop: the state a note would need is gone
+	identity   string
+	n          int
+	log        *probeLog
+	slowly     bool
+	forgotten  bool   // forgetAndStop: the state a note would need is gone
+	callOnStop string // callWhenStopping: the probe its Stopping handler calls
 }
+
+// callWhenStopping makes a probe call probe Target from its Stopping handler (as a grain
+// that hands work over to another does) and report the call's error on probeLog.stopCalls.
+type callWhenStopping struct{ Target string }
 
 // stopSlowly makes a probe stop itself and linger in its Stopped handler.
 type stopSlowly struct{}
@@ -51,6 +56,7 @@ type probeLog struct {
 	// the placement actor has not yet heard of its end (protoactor tells it after Stopped).
 	stoppedDelay time.Duration
 	inStopped    chan *actor.PID
+	stopCalls    chan error // callWhenStopping's outcomes
 	// lateNotes counts notes a probe handled after forgetAndStop; notes, all it handled.
 	lateNotes, notes atomic.Int32
 
@@ -75,6 +81,15 @@ func (p *probe) Receive(ctx *Context, msg any) {
 		p.log.stopping[p.identity]++
 		p.log.mu.Unlock()
 		time.Sleep(p.log.stoppingDelay)
+		if p.callOnStop != "" {
+			c, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			_, err := ctx.Node().Call(c, "probe", p.callOnStop, &incr{By: 1})
+			cancel()
+			p.log.stopCalls <- err
+		}
+	case *callWhenStopping:
+		p.callOnStop = m.Target
+		ctx.Reply().Send(&total{p.n})
 	case *actor.Stopped:
 		if p.slowly {
 			p.log.inStopped <- ctx.actor.Self()
@@ -113,7 +128,16 @@ func (p *probe) Receive(ctx *Context, msg any) {
 // test ends (a test may stop it earlier).
 func startProbeNode(t *testing.T, l *probeLog, alwaysEncode bool) *Node {
 	t.Helper()
-	l.stopping = map[string]int{}
+	return startProbeMember(t, l, Options{AlwaysEncode: alwaysEncode})
+}
+
+// startProbeMember is startProbeNode with opts (a membership provider, say); their codec,
+// kinds, name and address are the probe node's.
+func startProbeMember(t *testing.T, l *probeLog, opts Options) *Node {
+	t.Helper()
+	if l.stopping == nil {
+		l.stopping = map[string]int{}
+	}
 	codec := NewCodec()
 	codec.Register("test.incr", incr{})
 	codec.Register("test.total", total{})
@@ -122,12 +146,12 @@ func startProbeNode(t *testing.T, l *probeLog, alwaysEncode bool) *Node {
 	codec.Register("test.nap", nap{})
 	codec.Register("test.forgetAndStop", forgetAndStop{})
 	codec.Register("test.noteFromAfar", noteFromAfar{})
-	n, err := Start(Options{
-		ClusterName: "test", Addr: "127.0.0.1:0", Codec: codec, AlwaysEncode: alwaysEncode,
-		Kinds: []Kind{{Name: "probe", New: func(identity string) Grain {
-			return &probe{identity: identity, log: l}
-		}}},
-	})
+	codec.Register("test.callWhenStopping", callWhenStopping{})
+	opts.ClusterName, opts.Addr, opts.Codec = "test", "127.0.0.1:0", codec
+	opts.Kinds = []Kind{{Name: "probe", New: func(identity string) Grain {
+		return &probe{identity: identity, log: l}
+	}}}
+	n, err := Start(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +297,7 @@ func TestStoppingGrainHandlesNoMoreLocalMessages(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	activate(t, n, "forgetful")
-	pid := n.locate("probe", "forgetful")
+	pid := n.locate(ctx, "probe", "forgetful")
 	if err := n.Tell("probe", "forgetful", &forgetAndStop{}); err != nil {
 		t.Fatal(err)
 	}
@@ -311,24 +335,66 @@ func TestContextTellFromAGoroutine(t *testing.T) {
 // Regression: a request that waited in the mailbox until its caller's deadline had passed was
 // applied when the grain got to it, although its caller had returned an error: a send the
 // API refused at its deadline went out after all. It is now answered FailureExpired, unapplied.
+// A request from another node carried no deadline and was still applied (the API's 503, the
+// client's retry: a duplicate); its caller's remaining time now travels with it.
 func TestRequestQueuedPastItsDeadlineIsNotApplied(t *testing.T) {
-	n := startProbeNode(t, &probeLog{}, false)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	for _, tc := range []struct {
+		name  string
+		start func(t *testing.T) (caller *Node, id string)
+	}{
+		{"local values", func(t *testing.T) (*Node, string) { return startProbeNode(t, &probeLog{}, false), "sleeper" }},
+		{"envelopes", func(t *testing.T) (*Node, string) { return startProbeNode(t, &probeLog{}, true), "sleeper" }},
+		{"from another node", func(t *testing.T) (*Node, string) {
+			a, b := startProbePair(t, &probeLog{})
+			return a, ownedBy(t, b, a, "sleeper-")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, id := tc.start(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			activate(t, n, id) // counts 1
+			if err := n.Tell("probe", id, &nap{Nap: 300 * time.Millisecond}); err != nil {
+				t.Fatal(err)
+			}
+			short, cancelShort := context.WithTimeout(ctx, 50*time.Millisecond)
+			defer cancelShort()
+			if _, err := n.Call(short, "probe", id, &incr{By: 100}); err == nil {
+				t.Fatal("a call queued behind a nap longer than its deadline succeeded")
+			}
+			v, err := n.Call(ctx, "probe", id, &incr{By: 0})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := v.(*total).Value; got != 1 {
+				t.Fatalf("the probe counted %d, want 1: the request its caller gave up on was applied", got)
+			}
+		})
+	}
+}
+
+// Regression: locating a grain that is not cached asked protoactor's identity lookup, which
+// waits up to its own fixed 5 s for the owner's placement actor whatever the caller's
+// deadline; a call with a short deadline waited that long when the placement actor was busy
+// (here: stopping the activations of a node that is shutting down, one slow to flush). The
+// lookup now waits no longer than the call's deadline.
+func TestLocateWaitsNoLongerThanTheCallsDeadline(t *testing.T) {
+	l := &probeLog{stoppingDelay: 2 * time.Second}
+	n := startProbeNode(t, l, false)
+	activate(t, n, "slow-to-stop")
+	go n.Stop(context.Background())
+	// Stop poisons the placement actor, which waits for the activation's Stopping.
+	for l.stoppings()["slow-to-stop"] == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	activate(t, n, "sleeper") // counts 1
-	if err := n.Tell("probe", "sleeper", &nap{Nap: 300 * time.Millisecond}); err != nil {
-		t.Fatal(err)
+	began := time.Now()
+	_, err := n.Call(ctx, "probe", "not-yet-active", &incr{By: 1})
+	if took := time.Since(began); took > time.Second {
+		t.Fatalf("a call with a 200 ms deadline returned after %v (%v)", took, err)
 	}
-	short, cancelShort := context.WithTimeout(ctx, 50*time.Millisecond)
-	defer cancelShort()
-	if _, err := n.Call(short, "probe", "sleeper", &incr{By: 100}); err == nil {
-		t.Fatal("a call queued behind a nap longer than its deadline succeeded")
-	}
-	v, err := n.Call(ctx, "probe", "sleeper", &incr{By: 0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := v.(*total).Value; got != 1 {
-		t.Fatalf("the probe counted %d, want 1: the request its caller gave up on was applied", got)
+	if err == nil {
+		t.Fatal("a grain was activated on a node whose placement actor is stopping")
 	}
 }

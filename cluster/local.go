@@ -23,9 +23,6 @@ type local struct {
 	deadline time.Time
 }
 
-// expired reports whether l is a request whose caller has given up on it.
-func (l *local) expired() bool { return !l.deadline.IsZero() && time.Now().After(l.deadline) }
-
 // livenessCheck is how often a local call waiting for its reply checks that the grain still
 // exists. A future learns of a dead activation from the dead-letter process; a channel would
 // not, so the caller looks. A stopping activation answers the requests queued before its

@@ -82,7 +82,8 @@ func Start(opts Options) (n *Node, err error) {
 	mailboxes := newWorkers()
 	for _, k := range opts.Kinds {
 		k := k
-		props := actor.PropsFromProducer(func() actor.Actor { return newGrainActor(n, k) }, actor.WithDispatcher(mailboxes))
+		props := actor.PropsFromProducer(func() actor.Actor { return newGrainActor(n, k) },
+			actor.WithDispatcher(mailboxes), actor.WithMailbox(actor.Unbounded(arrivalStamp{})))
 		kinds = append(kinds, pcluster.WithKinds(pcluster.NewKind(k.Name, props)))
 	}
 	cfg := pcluster.Configure(opts.ClusterName, provider, disthash.New(),
@@ -117,9 +118,37 @@ func (n *Node) Stop(ctx context.Context) {
 			// stop routing here first); Shutdown(false) only closes the system and the
 			// remote, leaving every grain running against whatever its owner closes next.
 			n.stopActivations(ctx)
+			n.cluster.Shutdown(false)
+			return
 		}
-		n.cluster.Shutdown(n.graceful)
+		n.leave(ctx)
 	})
+}
+
+// leave is Stop for a member of a cluster. protoactor's graceful Shutdown marks the actor
+// system stopped before it stops a single activation, so every call a stopping grain makes
+// (a hand-over waking the next owner) fails ErrStopped; and it waits for the activations
+// without bound, then sleeps 2 s, whatever the caller's deadline. So the member leaves the
+// membership first (the others stop routing here; requests already on their way are answered
+// "moved" and retried on the new owner), stops its activations while the system still runs,
+// and only then shuts down, returning at ctx's end whatever is left (the second leave and
+// lookup shutdown inside protoactor's are no-ops: protoactor itself shuts the lookup down
+// twice, and a provider's Shutdown must bear a second call).
+func (n *Node) leave(ctx context.Context) {
+	if err := n.cluster.Config.ClusterProvider.Shutdown(true); err != nil {
+		n.log.Warn("cluster: leaving the membership", "err", err)
+	}
+	n.stopActivations(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		n.cluster.Shutdown(true)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		n.log.Warn("cluster: still leaving at the shutdown deadline", "err", ctx.Err())
+	}
 }
 
 // stopActivations poisons every activation of this member and waits until they have

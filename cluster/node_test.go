@@ -158,7 +158,7 @@ func TestCallPastItsDeadlineReturnsPromptly(t *testing.T) {
 			return err
 		}, context.DeadlineExceeded},
 		{"ask after locate used up the time", func() error {
-			_, err := n.ask(expired, n.locate("counter", "late"), &silent{})
+			_, err := n.ask(expired, n.locate(ctx, "counter", "late"), &silent{})
 			return err
 		}, actor.ErrTimeout},
 	} {

@@ -19,14 +19,26 @@ func newOwnership(system *actor.ActorSystem) *ownership {
 	return &ownership{system: system}
 }
 
+// watch follows the cluster's events: topologies (for owns) and activations that ended
+// anywhere (dropped from this member's PID cache).
 func (o *ownership) watch(c *pcluster.Cluster) {
 	c.ActorSystem.EventStream.Subscribe(func(evt any) {
-		if t, ok := evt.(*pcluster.ClusterTopology); ok {
+		switch t := evt.(type) {
+		case *pcluster.ClusterTopology:
 			r := pcluster.NewRendezvous()
 			r.UpdateMembers(t.Members)
 			o.rdv.Store(r)
 			// Cached PIDs of members that left are already dropped by protoactor; PIDs
 			// that now belong elsewhere are dropped by Call on a "moved" answer.
+		case *pcluster.ActivationTerminated:
+			// An activation ended on some member, whose placement actor tells every member.
+			// protoactor evicts the PID only from the cache of the member it ran on (in its
+			// Stopped handler) and handles this event nowhere: every other member kept the
+			// dead PID, and each of its Tells went to dead letters, reported sent, until a
+			// Call happened to evict it (dead letter, retry).
+			if ci := t.GetClusterIdentity(); ci != nil {
+				c.PidCache.RemoveByValue(ci.Identity, ci.Kind, t.GetPid())
+			}
 		}
 	})
 }

@@ -43,9 +43,15 @@ type Processor struct {
 	stats  *Stats
 
 	// held is every entry this node dispatched and has not marked processed (or left for
-	// replay): replay and the sweep skip them, so no entry runs twice here at once.
+	// replay): replay and the sweep skip them, so no entry runs twice here at once; expected
+	// keeps one from running twice one after the other (live.go).
 	heldMu sync.Mutex
 	held   map[string]struct{}
+	// expected is every entry the edge announced for the live queue (live.go) and the live
+	// queue has not dispatched yet, and whether replay or the sweep took it meanwhile. Its
+	// own lock: every acknowledged webhook takes it, and markLoop holds heldMu for a batch.
+	liveMu   sync.Mutex
+	expected map[string]liveMark
 	// sweepAge: see DefaultSweepAge; 0 disables the sweep. sweepAfter is its cursor.
 	sweepAge   time.Duration
 	sweepAfter string
@@ -74,7 +80,7 @@ type Processor struct {
 func NewProcessor(store persistence.Store, client *actors.Client, stats *Stats, log *slog.Logger, sweepAge time.Duration) *Processor {
 	p := &Processor{
 		store: store, client: client, dir: NewDirectory(store.Directory()), log: log, stats: stats,
-		held: map[string]struct{}{}, sweepAge: sweepAge,
+		held: map[string]struct{}{}, expected: map[string]liveMark{}, sweepAge: sweepAge,
 		live: make(chan persistence.InboxEntry, liveQueue), wake: make(chan struct{}, 1),
 		marks: make(chan string, liveQueue), stop: make(chan struct{}), lanesDone: make(chan struct{}),
 	}
@@ -87,22 +93,6 @@ func NewProcessor(store persistence.Store, client *actors.Client, stats *Stats, 
 		p.signal()
 	})
 	return p
-}
-
-// Submit hands an entry that is already durable to the processor; it never blocks. A
-// processor that was never started takes nothing: the entry waits in the store for a
-// processing node's replay.
-func (p *Processor) Submit(e persistence.InboxEntry) {
-	if !p.running.Load() {
-		return
-	}
-	select {
-	case p.live <- e:
-	default:
-		// Full: the entry is safe in the store; replay will pick it up.
-		p.overflow.Store(true)
-		p.signal()
-	}
 }
 
 func (p *Processor) signal() {
@@ -152,7 +142,7 @@ func (p *Processor) dispatchLoop() {
 		case <-sweeps:
 			p.sweep()
 		case e := <-p.live:
-			p.dispatch(e)
+			p.dispatchLive(e)
 		case <-p.wake:
 			if p.overflow.Swap(false) {
 				p.replay()
@@ -188,7 +178,7 @@ func (p *Processor) replay() {
 				continue
 			}
 			p.stats.Replayed.Add(1)
-			p.dispatch(e)
+			p.dispatchStored(e)
 		}
 		if len(page) < replayPage {
 			return

@@ -73,7 +73,7 @@ func (p *Processor) sweep() {
 		}
 		p.log.Info("inbox entry swept: pending past the sweep age, held by no one here", "inbox_id", e.ID, "received_at", e.ReceivedAt)
 		p.stats.Replayed.Add(1)
-		p.dispatch(e)
+		p.dispatchStored(e)
 	}
 }
 

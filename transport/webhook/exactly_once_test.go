@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"log/slog"
 	"strconv"
 	"testing"
 	"time"
@@ -46,6 +47,21 @@ func (r *wedgeRig) settled(t *testing.T) {
 	}
 }
 
+// storedOnce checks that ta's conversation with waID holds text once among total messages.
+func (r *wedgeRig) storedOnce(t *testing.T, waID, text string, total int) {
+	t.Helper()
+	got := r.texts(t, "ta", waID)
+	n := 0
+	for _, g := range got {
+		if g == text {
+			n++
+		}
+	}
+	if n != 1 || len(got) != total {
+		t.Fatalf("the conversation holds %q %d times and %d messages, want once and %d", text, n, len(got), total)
+	}
+}
+
 // An entry waiting in the live queue was not held, so a replay (the live queue overflowed, or
 // a spilled lane drained) dispatched it from the store, finished it and released it, and the
 // live queue then dispatched it again. The conversation's dedupe caught the second delivery
@@ -58,7 +74,7 @@ func TestEntryReplayedWhileLiveQueuedIsStoredOnce(t *testing.T) {
 	for _, backend := range []string{"embedded", "mongodb"} {
 		for _, replayAt := range []string{"queued", "before submit"} {
 			t.Run(backend+"/"+replayAt, func(t *testing.T) {
-				r := startWedgeRigOn(t, openBackend(t, backend))
+				r := startWedgeRigOn(t, openBackend(t, backend), time.Minute)
 				r.startByHand(t)
 				const waID = "5511900000077"
 				// Acknowledged as the edge does: announced, durable, then submitted
@@ -92,16 +108,7 @@ func TestEntryReplayedWhileLiveQueuedIsStoredOnce(t *testing.T) {
 					r.p.dispatchLive(<-r.p.live)
 				}
 				r.settled(t)
-				got := r.texts(t, "ta", waID)
-				once := 0
-				for _, text := range got {
-					if text == "once" {
-						once++
-					}
-				}
-				if once != 1 || len(got) != len(filler)+1 {
-					t.Fatalf("the conversation holds %q %d times and %d messages, want once and %d", "once", once, len(got), len(filler)+1)
-				}
+				r.storedOnce(t, waID, "once", len(filler)+1)
 				if n := r.stats.LiveTaken.Load(); n != 1 {
 					t.Fatalf("%d live copies dropped as taken by replay, want 1", n)
 				}
@@ -110,5 +117,49 @@ func TestEntryReplayedWhileLiveQueuedIsStoredOnce(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// An entry applied just before a crash whose processed mark the crash lost (marks are written
+// every 200 ms) is replayed at the next start. Its conversation's activation indexes only the
+// last 128 messages, and a hot conversation stores more than that between two marks, so the
+// replay stored its message a second time. An entry that arrived before the processor started
+// is delivered as one that may repeat (Deliver.Since), deduped against every message its
+// conversation stored since it arrived.
+func TestEntryReplayedAfterACrashIsStoredOnce(t *testing.T) {
+	for _, backend := range []string{"embedded", "mongodb"} {
+		t.Run(backend, func(t *testing.T) {
+			r := startWedgeRigOn(t, openBackend(t, backend), 100*time.Millisecond)
+			// The run that crashes: it applies the entry, and 300 messages after it, but
+			// only the later entry's mark is written.
+			r.p.running.Store(true)
+			const waID = "5511900000078"
+			once := r.entry("111", waID, "once")
+			r.append(t, once)
+			r.p.dispatch(once)
+			filler := make([]string, 300)
+			for i := range filler {
+				filler[i] = "later-" + strconv.Itoa(i)
+			}
+			later := r.entry("111", waID, filler...)
+			r.append(t, later)
+			r.p.dispatch(later)
+			if !waitFor(30*time.Second, func() bool { return r.stats.Entries.Load() == 2 }) {
+				t.Fatalf("%d of 2 entries applied", r.stats.Entries.Load())
+			}
+			if err := r.store.Inbox().MarkProcessed(t.Context(), []string{later.ID}); err != nil {
+				t.Fatal(err)
+			}
+			// Its mark loop never ran: the first entry's mark is lost.
+			r.p.Stop()
+			time.Sleep(400 * time.Millisecond) // passivate: the next activation indexes the last 128
+
+			// The next start replays the first entry.
+			r.p = NewProcessor(r.store, r.client, r.stats, slog.New(slog.DiscardHandler), 0)
+			r.p.Start()
+			t.Cleanup(r.p.Stop)
+			r.settled(t)
+			r.storedOnce(t, waID, "once", len(filler)+1)
+		})
 	}
 }

@@ -1,6 +1,10 @@
 package webhook
 
-import "github.com/switchboard/switchboard/persistence"
+import (
+	"time"
+
+	"github.com/switchboard/switchboard/persistence"
+)
 
 // The live queue carries entries from the edge to the dispatcher in memory, so a webhook is
 // processed without reading it back from the store. The same entries are pending in the store
@@ -98,4 +102,23 @@ func (p *Processor) dispatchStored(e persistence.InboxEntry) {
 	}
 	p.liveMu.Unlock()
 	p.dispatch(e)
+}
+
+// redeliverySince is, for an entry being dispatched, the time since which it may have been
+// applied before (its arrival), or zero when it cannot have been. On one node each entry of a
+// run is dispatched once (above); but an entry that arrived before this processor started may
+// have been applied by the previous run, whose crash lost its processed mark (marks are
+// written every markEvery), and one older than the sweep age by a peer's sweep. Its
+// conversations then dedupe its messages against all they stored since it arrived, not only
+// against their dedupe window (actors.Deliver.Since): a hot conversation stores more between
+// two marks than an activation indexes. Node clocks are taken to agree.
+func (p *Processor) redeliverySince(e persistence.InboxEntry) time.Time {
+	age := p.sweepAge
+	if age <= 0 {
+		age = DefaultSweepAge // this node does not sweep; its peers may
+	}
+	if e.ReceivedAt.Before(p.started) || time.Since(e.ReceivedAt) > age {
+		return e.ReceivedAt
+	}
+	return time.Time{}
 }

@@ -57,6 +57,9 @@ type Processor struct {
 	sweepAfter string
 
 	live chan persistence.InboxEntry
+	// started is when Start ran: entries that arrived before may have been applied by the
+	// previous run (redeliverySince).
+	started time.Time
 	// running is set by Start: a node that stores webhooks without processing them never
 	// starts its processor, and what its edge submits must not pile up in live.
 	running  atomic.Bool
@@ -106,6 +109,7 @@ func (p *Processor) signal() {
 // live entries; replay runs again whenever the live queue overflowed, and the sweep takes
 // entries left pending too long (sweep.go).
 func (p *Processor) Start() {
+	p.started = time.Now()
 	p.running.Store(true)
 	p.wg.Add(1)
 	p.dispatching.Add(1)

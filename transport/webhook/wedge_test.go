@@ -71,11 +71,11 @@ type wedgeRig struct {
 
 func startWedgeRig(t *testing.T) *wedgeRig {
 	t.Helper()
-	return startWedgeRigOn(t, openStore(t))
+	return startWedgeRigOn(t, openStore(t), time.Minute)
 }
 
-// startWedgeRigOn is startWedgeRig over the given store.
-func startWedgeRigOn(t *testing.T, emb persistence.Store) *wedgeRig {
+// startWedgeRigOn is startWedgeRig over the given store, its grains passivating after idle.
+func startWedgeRigOn(t *testing.T, emb persistence.Store, idle time.Duration) *wedgeRig {
 	t.Helper()
 	for _, tn := range []persistence.Tenant{wabaTenant("ta", "111", "", true), wabaTenant("tb", "222", "", true)} {
 		if err := emb.Directory().CreateTenant(t.Context(), tn); err != nil {
@@ -87,7 +87,7 @@ func startWedgeRigOn(t *testing.T, emb persistence.Store) *wedgeRig {
 	// One node per test binary run at a time: protoactor's remote start writes gRPC's global
 	// logger (Makefile), so this package starts its nodes from one test, one after another.
 	node, err := cluster.Start(cluster.Options{ClusterName: "webhook-test", Addr: "127.0.0.1:0", Codec: actors.Codec(), Logger: log,
-		Kinds: actors.Kinds(&actors.Deps{Store: store, Passivation: time.Minute, Log: log})})
+		Kinds: actors.Kinds(&actors.Deps{Store: store, Passivation: idle, Log: log})})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package webhook
 import (
 	"time"
 
+	"github.com/switchboard/switchboard/internal/ids"
 	"github.com/switchboard/switchboard/persistence"
 )
 
@@ -121,4 +122,17 @@ func (p *Processor) redeliverySince(e persistence.InboxEntry) time.Time {
 		return e.ReceivedAt
 	}
 	return time.Time{}
+}
+
+// Origin names the generator of this node's inbox ids (the edge's), before Start: replay then
+// leaves a live peer's young entries to it (mine).
+func (p *Processor) Origin(gen *ids.Generator) { p.origin = gen }
+
+// mine reports whether replay takes e. In a cluster the inbox is shared, and an entry a live
+// peer just acknowledged is in its live queue: dispatching it here too would apply it twice
+// but for the conversation's dedupe window. Replay takes this node's entries, and those that
+// may be a crashed node's: arrived before this processor started, or older than the sweep age
+// (redeliverySince; the sweep takes the same).
+func (p *Processor) mine(e persistence.InboxEntry) bool {
+	return p.origin == nil || p.origin.Made(e.ID) || !p.redeliverySince(e).IsZero()
 }

@@ -12,6 +12,7 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/internal/ids"
 	"github.com/switchboard/switchboard/persistence"
 	"github.com/switchboard/switchboard/transport/graph"
 )
@@ -57,6 +58,8 @@ type Processor struct {
 	sweepAfter string
 
 	live chan persistence.InboxEntry
+	// origin makes this node's inbox ids (Origin); nil takes every entry as this node's.
+	origin *ids.Generator
 	// started is when Start ran: entries that arrived before may have been applied by the
 	// previous run (redeliverySince).
 	started time.Time
@@ -156,7 +159,8 @@ func (p *Processor) dispatchLoop() {
 }
 
 // replay dispatches every pending entry in id order, but those this node holds already or
-// held when their page was read (pendingPage: finished since, not to run twice). It first
+// held when their page was read (pendingPage: finished since, not to run twice), and a live
+// peer's (mine). It first
 // lets the spilled lanes with room take entries again: the entries they refused are among the
 // pending ones, and come again in order. Held entries it skips are ahead in their lanes.
 func (p *Processor) replay() {
@@ -178,7 +182,7 @@ func (p *Processor) replay() {
 				return
 			default:
 			}
-			if _, held := heldBefore[e.ID]; held {
+			if _, held := heldBefore[e.ID]; held || !p.mine(e) {
 				continue
 			}
 			p.stats.Replayed.Add(1)

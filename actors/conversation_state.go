@@ -59,6 +59,12 @@ func newConversation(s conversationSnapshot, load loadBucket) *conversation {
 // wamid), then statuses. now stamps CreatedAt.
 func (c *conversation) deliver(d *Deliver, now time.Time) (DeliverResult, error) {
 	var r DeliverResult
+	// Before any change: a recall that fails leaves the conversation as it was.
+	if !d.Since.IsZero() {
+		if err := c.log.recall(d.Since); err != nil {
+			return r, err
+		}
+	}
 	c.updateContact(d.Contact)
 	if d.PhoneNumberID != "" {
 		c.s.Summary.PhoneNumberID = d.PhoneNumberID

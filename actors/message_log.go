@@ -3,6 +3,7 @@ package actors
 import (
 	"fmt"
 	"slices"
+	"time"
 )
 
 // BucketSize is how many messages one stored bucket holds. Position p lives in bucket
@@ -41,7 +42,12 @@ type messageLog struct {
 	enc   map[int][][]byte
 	dirty map[int]bool
 	index map[string]int // wamid → position
-	load  loadBucket
+	// indexedFrom is the oldest position from which on every message is indexed (trimIndex
+	// and an activation's warm raise it, recall lowers it); recalled is the earliest time
+	// recall covered since (zero: none), so a conversation's redeliveries read the store once.
+	indexedFrom int
+	recalled    time.Time
+	load        loadBucket
 	// changed holds the positions of messages added or changed since the last takeChanged,
 	// and published is the count at that moment (positions at or beyond it are new): what
 	// the next flush publishes as message events once it is durable.
@@ -51,7 +57,7 @@ type messageLog struct {
 
 func newMessageLog(count int, load loadBucket) *messageLog {
 	return &messageLog{
-		count: count, load: load, published: count,
+		count: count, load: load, published: count, indexedFrom: count,
 		buckets: map[int][]Message{}, enc: map[int][][]byte{}, dirty: map[int]bool{}, index: map[string]int{},
 		changed: map[int]bool{},
 	}
@@ -63,6 +69,7 @@ func (l *messageLog) warm() error {
 		return nil
 	}
 	last := (l.count - 1) / BucketSize
+	l.indexedFrom = max(0, last-activationBuckets+1) * BucketSize
 	for seq := max(0, last-activationBuckets+1); seq <= last; seq++ {
 		msgs, err := l.bucket(seq)
 		if err != nil {
@@ -226,6 +233,73 @@ func (l *messageLog) trimIndex() {
 	for w, p := range l.index {
 		if p < floor {
 			delete(l.index, w)
+		}
+	}
+	if floor > l.indexedFrom {
+		l.indexedFrom, l.recalled = floor, time.Time{}
+	}
+}
+
+// recall indexes the messages stored since `since` that the index no longer names, newest
+// first, reading at most lookupWindow/BucketSize stored buckets (as find does): a delivery
+// that may repeat one applied since then (Deliver.Since) is then deduped against all of them,
+// not only against the last 1,024 (128 after an activation). Inbound messages are stored in
+// time order (their CreatedAt is when the conversation stored them), so the first one older
+// than since ends the search (an outbound message's is its send request's, which a restored
+// record may carry from long before). A wamid already indexed keeps its newer position.
+func (l *messageLog) recall(since time.Time) error {
+	if !l.recalled.IsZero() && !since.Before(l.recalled) {
+		return nil
+	}
+	// The oldest message indexed is older than since (in memory after an activation): the
+	// index names all there is to recall.
+	if b, ok := l.buckets[l.indexedFrom/BucketSize]; ok {
+		if i := l.indexedFrom % BucketSize; l.indexedFrom < l.count && i < len(b) && storedBefore(&b[i], since) {
+			l.recalled = since
+			return nil
+		}
+	}
+	for reads := 0; l.indexedFrom > 0 && reads < lookupWindow/BucketSize; {
+		seq := (l.indexedFrom - 1) / BucketSize
+		b, ok := l.buckets[seq]
+		if !ok {
+			stored, err := l.load(seq)
+			if err != nil {
+				return fmt.Errorf("recall bucket %d: %w", seq, err)
+			}
+			b = stored[:min(len(stored), l.count-seq*BucketSize)] // as bucket() trims
+			reads++
+		}
+		for i := min(len(b), l.indexedFrom-seq*BucketSize) - 1; i >= 0; i-- {
+			if storedBefore(&b[i], since) {
+				l.recalled = since
+				return nil
+			}
+			l.indexedFrom = seq*BucketSize + i
+			l.indexOld(&b[i], l.indexedFrom)
+		}
+		l.indexedFrom = seq * BucketSize // on, even past a bucket stored short
+	}
+	// At the first message, or as far as one recall reads: a later recall since no earlier
+	// time reads nothing more.
+	l.recalled = since
+	return nil
+}
+
+// storedBefore reports whether m is an inbound message stored before t.
+func storedBefore(m *Message, t time.Time) bool {
+	return m.Direction != Outbound && m.CreatedAt.Before(t)
+}
+
+// indexOld indexes an older message at pos, unless its keys name a newer one.
+func (l *messageLog) indexOld(m *Message, pos int) {
+	keys := [2]string{m.WAMID}
+	if m.Direction == Outbound {
+		keys[1] = outboundKey(m.ID)
+	}
+	for _, k := range keys {
+		if _, newer := l.index[k]; k != "" && !newer {
+			l.index[k] = pos
 		}
 	}
 }

@@ -68,6 +68,11 @@ type Deliver struct {
 	Messages      []Message          `json:"messages,omitempty"`
 	Statuses      []StatusUpdate     `json:"statuses,omitempty"`
 	Preferences   []PreferenceUpdate `json:"preferences,omitempty"`
+	// Since, when set, says this delivery may repeat one applied before, no earlier than
+	// Since (its inbox entry's arrival): dispatched again after a crash lost its mark, or by
+	// a peer's sweep. Its messages are then deduped against every message stored since, not
+	// only against the dedupe index (message_log.go recall).
+	Since time.Time `json:"since,omitzero"`
 }
 
 // DeliverResult says what a Deliver changed; it is answered only once the changes are

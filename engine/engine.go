@@ -144,7 +144,8 @@ func (e *Engine) wire(ctx context.Context) error {
 	e.stats = &webhook.Stats{}
 	e.writer = webhook.NewWriter(e.store.Inbox(), 2)
 	e.processor = webhook.NewProcessor(e.store, e.actors, e.stats, e.log, cfg.WebhookSweepAge)
-	hook := webhook.NewHandler(graph.NewVerifier(cfg.WhatsAppAppSecret), cfg.WhatsAppVerifyToken, e.writer, gen, e.processor.Submit, e.log)
+	e.processor.Origin(gen)
+	hook := webhook.NewHandler(graph.NewVerifier(cfg.WhatsAppAppSecret), cfg.WhatsAppVerifyToken, e.writer, gen, e.processor, e.log)
 	hook.LimitRefusals(webhook.NewRefusals(e.limiter, rule("webhook_refused", cfg.RateLimitWebhookRefused), edge.KeyByIP(int(cfg.TrustProxy))))
 
 	reg := prometheus.NewRegistry()

@@ -110,3 +110,11 @@ func Floor(t time.Time) string {
 	b[0], b[1], b[2], b[3], b[4], b[5] = byte(ms>>40), byte(ms>>32), byte(ms>>24), byte(ms>>16), byte(ms>>8), byte(ms)
 	return hex.EncodeToString(b[:])
 }
+
+// Made reports whether id carries this generator's node tag: made by it, or (one chance in
+// 65,536) by another generator that drew the same tag.
+func (g *Generator) Made(id string) bool {
+	var tag [2]byte
+	binary.BigEndian.PutUint16(tag[:], g.node)
+	return Valid(id) && id[12:16] == hex.EncodeToString(tag[:])
+}

@@ -70,3 +70,16 @@ func TestIDTimesAndFloors(t *testing.T) {
 		t.Fatal("TimeOf of junk")
 	}
 }
+
+// Made tells a generator's ids from another's (the webhook replay leaves a live peer's inbox
+// entries to it).
+func TestMadeKnowsItsOwnIDs(t *testing.T) {
+	a, b := NewGenerator(), NewGenerator()
+	for b.node == a.node {
+		b = NewGenerator()
+	}
+	id := a.New()
+	if !a.Made(id) || b.Made(id) || a.Made("not an id") {
+		t.Fatalf("Made(%s): by a %v, by b %v; Made of junk %v", id, a.Made(id), b.Made(id), a.Made("not an id"))
+	}
+}

@@ -9,6 +9,8 @@
 // conversation (lanes.go), so one conversation's deliveries stay in order while different
 // conversations proceed in parallel. An entry is marked processed only after every grain it
 // touched has persisted its part; entries left unprocessed by a crash are replayed at start.
+// An entry replay takes while it waits in the live queue is not dispatched again from there
+// (live.go): on one node each entry is dispatched once.
 // A lane never blocks the dispatcher: a full one leaves the entries it cannot take in the
 // inbox and has them replayed in order once it drained, and a call that fails for long while
 // others succeed is kept as a dead letter (lanes.go), so one conversation that cannot be

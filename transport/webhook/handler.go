@@ -26,7 +26,7 @@ type Handler struct {
 	verifyToken string
 	writer      *Writer
 	ids         *ids.Generator
-	submit      func(persistence.InboxEntry)
+	live        Live
 	log         *slog.Logger
 	refusals    *Refusals // nil: refused POSTs are not limited
 }
@@ -35,10 +35,18 @@ type Handler struct {
 // limits nothing. Call before serving.
 func (h *Handler) LimitRefusals(r *Refusals) { h.refusals = r }
 
-// NewHandler builds the edge. submit hands each durable entry to the processor; it must not
-// block (the processor drops to replay-from-store when its queue is full).
-func NewHandler(v *graph.Verifier, verifyToken string, w *Writer, gen *ids.Generator, submit func(persistence.InboxEntry), log *slog.Logger) *Handler {
-	return &Handler{verifier: v, verifyToken: verifyToken, writer: w, ids: gen, submit: submit, log: log}
+// Live is the processor's live queue as the edge feeds it (Processor; live.go): Expect
+// before an entry's write, then Submit once it is durable, or Forget when it is not. None
+// of them may block (the processor drops to replay-from-store when its queue is full).
+type Live interface {
+	Expect(id string)
+	Submit(e persistence.InboxEntry)
+	Forget(id string)
+}
+
+// NewHandler builds the edge; live takes each durable entry for processing.
+func NewHandler(v *graph.Verifier, verifyToken string, w *Writer, gen *ids.Generator, live Live, log *slog.Logger) *Handler {
+	return &Handler{verifier: v, verifyToken: verifyToken, writer: w, ids: gen, live: live, log: log}
 }
 
 // Path is where Meta posts webhooks (and verifies the subscription with a GET).
@@ -90,17 +98,21 @@ func (h *Handler) receive(ctx *fasthttp.RequestCtx) {
 		// fasthttp reuses the request buffer after the handler returns.
 		Body: append([]byte(nil), body...),
 	}
+	// Announced before the write: a replay reading the entry back from the store then
+	// knows the live queue carries it too (live.go).
+	h.live.Expect(entry.ID)
 	wctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
 	err := h.writer.Append(wctx, entry)
 	cancel()
 	if err != nil {
+		h.live.Forget(entry.ID)
 		h.log.Warn("webhook not stored; answering 503 so Meta retries", "err", err)
 		e := httpx.NewError(http.StatusServiceUnavailable, httpx.CodeUnavailable, "Could not store the event; retry")
 		e.RetryAfterSeconds = 1
 		httpx.Fail(ctx, e)
 		return
 	}
-	h.submit(entry)
+	h.live.Submit(entry)
 	ctx.SetStatusCode(http.StatusOK)
 	ctx.SetContentType("application/json")
 	ctx.SetBody(accepted)

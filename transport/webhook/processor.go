@@ -12,6 +12,7 @@ import (
 	json "github.com/goccy/go-json"
 
 	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/internal/ids"
 	"github.com/switchboard/switchboard/persistence"
 	"github.com/switchboard/switchboard/transport/graph"
 )
@@ -43,14 +44,25 @@ type Processor struct {
 	stats  *Stats
 
 	// held is every entry this node dispatched and has not marked processed (or left for
-	// replay): replay and the sweep skip them, so no entry runs twice here at once.
+	// replay): replay and the sweep skip them, so no entry runs twice here at once; expected
+	// keeps one from running twice one after the other (live.go).
 	heldMu sync.Mutex
 	held   map[string]struct{}
+	// expected is every entry the edge announced for the live queue (live.go) and the live
+	// queue has not dispatched yet, and whether replay or the sweep took it meanwhile. Its
+	// own lock: every acknowledged webhook takes it, and markLoop holds heldMu for a batch.
+	liveMu   sync.Mutex
+	expected map[string]liveMark
 	// sweepAge: see DefaultSweepAge; 0 disables the sweep. sweepAfter is its cursor.
 	sweepAge   time.Duration
 	sweepAfter string
 
 	live chan persistence.InboxEntry
+	// origin makes this node's inbox ids (Origin); nil takes every entry as this node's.
+	origin *ids.Generator
+	// started is when Start ran: entries that arrived before may have been applied by the
+	// previous run (redeliverySince).
+	started time.Time
 	// running is set by Start: a node that stores webhooks without processing them never
 	// starts its processor, and what its edge submits must not pile up in live.
 	running  atomic.Bool
@@ -74,7 +86,7 @@ type Processor struct {
 func NewProcessor(store persistence.Store, client *actors.Client, stats *Stats, log *slog.Logger, sweepAge time.Duration) *Processor {
 	p := &Processor{
 		store: store, client: client, dir: NewDirectory(store.Directory()), log: log, stats: stats,
-		held: map[string]struct{}{}, sweepAge: sweepAge,
+		held: map[string]struct{}{}, expected: map[string]liveMark{}, sweepAge: sweepAge,
 		live: make(chan persistence.InboxEntry, liveQueue), wake: make(chan struct{}, 1),
 		marks: make(chan string, liveQueue), stop: make(chan struct{}), lanesDone: make(chan struct{}),
 	}
@@ -89,22 +101,6 @@ func NewProcessor(store persistence.Store, client *actors.Client, stats *Stats, 
 	return p
 }
 
-// Submit hands an entry that is already durable to the processor; it never blocks. A
-// processor that was never started takes nothing: the entry waits in the store for a
-// processing node's replay.
-func (p *Processor) Submit(e persistence.InboxEntry) {
-	if !p.running.Load() {
-		return
-	}
-	select {
-	case p.live <- e:
-	default:
-		// Full: the entry is safe in the store; replay will pick it up.
-		p.overflow.Store(true)
-		p.signal()
-	}
-}
-
 func (p *Processor) signal() {
 	select {
 	case p.wake <- struct{}{}:
@@ -116,6 +112,7 @@ func (p *Processor) signal() {
 // live entries; replay runs again whenever the live queue overflowed, and the sweep takes
 // entries left pending too long (sweep.go).
 func (p *Processor) Start() {
+	p.started = time.Now()
 	p.running.Store(true)
 	p.wg.Add(1)
 	p.dispatching.Add(1)
@@ -152,7 +149,7 @@ func (p *Processor) dispatchLoop() {
 		case <-sweeps:
 			p.sweep()
 		case e := <-p.live:
-			p.dispatch(e)
+			p.dispatchLive(e)
 		case <-p.wake:
 			if p.overflow.Swap(false) {
 				p.replay()
@@ -162,7 +159,8 @@ func (p *Processor) dispatchLoop() {
 }
 
 // replay dispatches every pending entry in id order, but those this node holds already or
-// held when their page was read (pendingPage: finished since, not to run twice). It first
+// held when their page was read (pendingPage: finished since, not to run twice), and a live
+// peer's (mine). It first
 // lets the spilled lanes with room take entries again: the entries they refused are among the
 // pending ones, and come again in order. Held entries it skips are ahead in their lanes.
 func (p *Processor) replay() {
@@ -184,11 +182,11 @@ func (p *Processor) replay() {
 				return
 			default:
 			}
-			if _, held := heldBefore[e.ID]; held {
+			if _, held := heldBefore[e.ID]; held || !p.mine(e) {
 				continue
 			}
 			p.stats.Replayed.Add(1)
-			p.dispatch(e)
+			p.dispatchStored(e)
 		}
 		if len(page) < replayPage {
 			return

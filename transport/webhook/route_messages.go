@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/switchboard/switchboard/actors"
 	"github.com/switchboard/switchboard/internal/phone"
@@ -29,7 +30,8 @@ func (p *Processor) routeMessages(ctx context.Context, e persistence.InboxEntry,
 	if !tenant.Active {
 		return p.deadLetter(ctx, e, at, "tenant "+tenant.ID+" is deactivated", change(entry, c))
 	}
-	r := changeRouter{p: p, ctx: ctx, tenantID: tenant.ID, phoneNumberID: v.Metadata.PhoneNumberID, deliveries: map[string]*actors.Deliver{}}
+	r := changeRouter{p: p, ctx: ctx, tenantID: tenant.ID, phoneNumberID: v.Metadata.PhoneNumberID,
+		since: p.redeliverySince(e), deliveries: map[string]*actors.Deliver{}}
 	// Items Meta wrote in a shape the engine does not read are kept with the change as a dead
 	// letter naming them; the rest of the change goes on.
 	unroutable := make([]string, 0, len(v.Malformed))
@@ -127,6 +129,7 @@ type changeRouter struct {
 	ctx           context.Context
 	tenantID      string
 	phoneNumberID string
+	since         time.Time // Deliver.Since: see redeliverySince
 	deliveries    map[string]*actors.Deliver
 	order         []string
 	teach         []teaching
@@ -141,7 +144,7 @@ func (r *changeRouter) delivery(ct actors.Contact) (*actors.Deliver, error) {
 	}
 	d, ok := r.deliveries[key]
 	if !ok {
-		d = &actors.Deliver{TenantID: r.tenantID, PhoneNumberID: r.phoneNumberID}
+		d = &actors.Deliver{TenantID: r.tenantID, PhoneNumberID: r.phoneNumberID, Since: r.since}
 		r.deliveries[key] = d
 		r.order = append(r.order, key)
 	}

@@ -14,6 +14,7 @@ type Stats struct {
 	Statuses    atomic.Int64 // statuses applied or held
 	DeadLetters atomic.Int64
 	Replayed    atomic.Int64 // entries dispatched from the store rather than live (replay, sweep)
+	LiveTaken   atomic.Int64 // live-queued entries not dispatched again: replay or the sweep took them
 	Retries     atomic.Int64 // grain calls retried
 	Spilled     atomic.Int64 // dispatches refused by a full lane, left in the inbox for replay
 	GivenUp     atomic.Int64 // grain calls kept as dead letters after failing too long
@@ -31,6 +32,7 @@ func (s *Stats) Register(reg prometheus.Registerer) {
 		"switchboard_webhook_statuses_total":          {"Delivery statuses applied or held.", &s.Statuses},
 		"switchboard_webhook_dead_letters_total":      {"Events kept as dead letters (unroutable).", &s.DeadLetters},
 		"switchboard_webhook_replayed_total":          {"Inbox entries dispatched from the store (restart, overflow or sweep).", &s.Replayed},
+		"switchboard_webhook_live_taken_total":        {"Live-queued inbox entries dropped from the live queue because replay or the sweep dispatched them.", &s.LiveTaken},
 		"switchboard_webhook_retries_total":           {"Grain calls retried.", &s.Retries},
 		"switchboard_webhook_spilled_total":           {"Inbox entries a full lane refused, left in the inbox for replay.", &s.Spilled},
 		"switchboard_webhook_given_up_total":          {"Grain calls kept as dead letters after failing too long while others succeeded.", &s.GivenUp},

@@ -16,12 +16,13 @@ import (
 //
 // Dispatching an entry another node still processes is safe, only wasted work: a conversation
 // dedupes messages by wamid and statuses only move forward; preferences and tenant events
-// apply only when not older than what they replace; contact aliases are set, not added. The
-// limit is the conversation's dedupe window: a message is recognised while it is among the
-// conversation's last 1,024 messages (128 right after an activation loads it), so a second
-// delivery after that many newer messages would store it twice; and a tenant event applied
-// twice is listed twice in the tenant's recent events. The sweep's age keeps such doubles to
-// entries that are far past any live node's processing time.
+// apply only when not older than what they replace; contact aliases are set, not added. An
+// entry past the sweep age is delivered as one that may repeat (redeliverySince), so its
+// conversation recognises a message among all it stored since the entry arrived, up to 1,024
+// messages beyond its dedupe index (message_log.go recall): a second delivery after more
+// newer messages than that would store it twice; and a tenant event applied twice is listed
+// twice in the tenant's recent events. The sweep's age keeps such doubles to entries that are
+// far past any live node's processing time.
 const (
 	// DefaultSweepAge is how old a pending entry must be before the sweep takes it: far past
 	// what a live node needs to finish an entry (routing is bounded by one minute, a grain
@@ -73,7 +74,7 @@ func (p *Processor) sweep() {
 		}
 		p.log.Info("inbox entry swept: pending past the sweep age, held by no one here", "inbox_id", e.ID, "received_at", e.ReceivedAt)
 		p.stats.Replayed.Add(1)
-		p.dispatch(e)
+		p.dispatchStored(e)
 	}
 }
 

@@ -94,7 +94,12 @@ type wedgeRig struct {
 
 func startWedgeRig(t *testing.T) *wedgeRig {
 	t.Helper()
-	emb := openStore(t)
+	return startWedgeRigOn(t, openStore(t), time.Minute)
+}
+
+// startWedgeRigOn is startWedgeRig over the given store, its grains passivating after idle.
+func startWedgeRigOn(t *testing.T, emb persistence.Store, idle time.Duration) *wedgeRig {
+	t.Helper()
 	for _, tn := range []persistence.Tenant{wabaTenant("ta", "111", "", true), wabaTenant("tb", "222", "", true)} {
 		if err := emb.Directory().CreateTenant(t.Context(), tn); err != nil {
 			t.Fatal(err)
@@ -105,7 +110,7 @@ func startWedgeRig(t *testing.T) *wedgeRig {
 	// One node per test binary run at a time: protoactor's remote start writes gRPC's global
 	// logger (Makefile), so this package starts its nodes from one test, one after another.
 	node, err := cluster.Start(cluster.Options{ClusterName: "webhook-test", Addr: "127.0.0.1:0", Codec: actors.Codec(), Logger: log,
-		Kinds: actors.Kinds(&actors.Deps{Store: store, Passivation: time.Minute, Log: log})})
+		Kinds: actors.Kinds(&actors.Deps{Store: store, Passivation: idle, Log: log})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,19 +121,41 @@ func startWedgeRig(t *testing.T) *wedgeRig {
 }
 
 // post stores one webhook with one text message from waID to the tenant's number, as the
-// edge does (durable first), and submits it.
+// edge does (announced, durable, then submitted: handler.receive).
 func (r *wedgeRig) post(t *testing.T, phoneNumberID, waID, text string) {
 	t.Helper()
+	e := r.entry(phoneNumberID, waID, text)
+	r.p.Expect(e.ID)
+	r.append(t, e)
+	r.p.Submit(e)
+}
+
+// store1 stores one webhook with one message from waID per text, without submitting it.
+func (r *wedgeRig) store1(t *testing.T, phoneNumberID, waID string, texts ...string) {
+	t.Helper()
+	r.append(t, r.entry(phoneNumberID, waID, texts...))
+}
+
+// entry is the next webhook with one text message from waID per text.
+func (r *wedgeRig) entry(phoneNumberID, waID string, texts ...string) persistence.InboxEntry {
 	r.seq++
+	msgs := make([]string, 0, len(texts))
+	for i, text := range texts {
+		msgs = append(msgs, `{"from":"`+waID+`","id":"wamid.`+waID+`.`+strconv.Itoa(r.seq)+`.`+strconv.Itoa(i)+
+			`","timestamp":"1767225600","type":"text","text":{"body":"`+text+`"}}`)
+	}
 	body := `{"object":"whatsapp_business_account","entry":[{"id":"w1","changes":[{"field":"messages","value":{` +
 		`"messaging_product":"whatsapp","metadata":{"phone_number_id":"` + phoneNumberID + `"},` +
 		`"contacts":[{"profile":{"name":"u"},"wa_id":"` + waID + `"}],` +
-		`"messages":[{"from":"` + waID + `","id":"wamid.` + waID + `.` + strconv.Itoa(r.seq) + `","timestamp":"1767225600","type":"text","text":{"body":"` + text + `"}}]}}]}]}`
-	e := persistence.InboxEntry{ID: fmt.Sprintf("e%08d", r.seq), ReceivedAt: time.Now().UTC(), Body: []byte(body)}
+		`"messages":[` + strings.Join(msgs, ",") + `]}}]}]}`
+	return persistence.InboxEntry{ID: fmt.Sprintf("e%08d", r.seq), ReceivedAt: time.Now().UTC(), Body: []byte(body)}
+}
+
+func (r *wedgeRig) append(t *testing.T, e persistence.InboxEntry) {
+	t.Helper()
 	if err := r.store.Inbox().Append(t.Context(), []persistence.InboxEntry{e}); err != nil {
 		t.Fatal(err)
 	}
-	r.p.Submit(e)
 }
 
 // texts is the conversation's message texts, oldest first.

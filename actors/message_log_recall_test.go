@@ -1,0 +1,66 @@
+package actors
+
+import (
+	"strconv"
+	"testing"
+	"time"
+)
+
+// recall (Deliver.Since) indexes the messages stored since a time that the index no longer
+// names, newest first: it stops at the first older message, reads at most
+// lookupWindow/BucketSize stored buckets, and reads nothing again for a later time.
+func TestRecallIndexesWhatWasStoredSince(t *testing.T) {
+	const count = 3000
+	// The activation indexes whole buckets: the last one holds 8, the index 120 messages.
+	const warmFrom = ((count-1)/BucketSize - activationBuckets + 1) * BucketSize // 2,880
+	base := time.Unix(1767225600, 0).UTC()
+	createdAt := func(pos int) time.Time { return base.Add(time.Duration(pos) * time.Millisecond) }
+	for _, tc := range []struct {
+		name      string
+		since     int // position of the first message created at or after since
+		indexed   []int
+		unindexed []int
+		reads     int
+	}{
+		{"a few buckets back", count - 300, []int{count - 300, warmFrom - 1}, []int{count - 301}, 12},
+		{"bounded", 0, []int{warmFrom - 64*BucketSize}, []int{warmFrom - 64*BucketSize - 1, 0}, 64},
+		{"within the index", count - 10, nil, []int{warmFrom - 1}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			reads := 0
+			l := newMessageLog(count, func(seq int) ([]Message, error) {
+				reads++
+				var b []Message
+				for pos := seq * BucketSize; pos < min(count, (seq+1)*BucketSize); pos++ {
+					b = append(b, Message{WAMID: "w" + strconv.Itoa(pos), CreatedAt: createdAt(pos)})
+				}
+				return b, nil
+			})
+			if err := l.warm(); err != nil {
+				t.Fatal(err)
+			}
+			reads = 0
+			since := createdAt(tc.since)
+			if err := l.recall(since); err != nil {
+				t.Fatal(err)
+			}
+			if reads != tc.reads {
+				t.Fatalf("%d buckets read, want %d", reads, tc.reads)
+			}
+			for _, pos := range tc.indexed {
+				if got, ok := l.lookup("w" + strconv.Itoa(pos)); !ok || got != pos {
+					t.Fatalf("message %d not indexed (%d, %v)", pos, got, ok)
+				}
+			}
+			for _, pos := range tc.unindexed {
+				if _, ok := l.lookup("w" + strconv.Itoa(pos)); ok {
+					t.Fatalf("message %d indexed: recall went past its bound", pos)
+				}
+			}
+			reads = 0
+			if err := l.recall(since.Add(time.Second)); err != nil || reads != 0 {
+				t.Fatalf("a later recall read %d buckets (%v), want none", reads, err)
+			}
+		})
+	}
+}

@@ -1,0 +1,101 @@
+package webhook
+
+import "github.com/switchboard/switchboard/persistence"
+
+// The live queue carries entries from the edge to the dispatcher in memory, so a webhook is
+// processed without reading it back from the store. The same entries are pending in the store
+// (durable before they are acknowledged), where replay and the sweep read them too. Replay runs
+// whenever the live queue overflowed or a spilled lane drained, and dispatches every pending
+// entry in arrival order, the live-queued ones included: skipping them would let later entries
+// of their conversations, which only the store holds, overtake them.
+//
+// Holding an entry keeps two dispatches of it from running at once, not one after the other:
+// an entry replay had finished and released was dispatched again when the live queue reached
+// it, and a conversation's wamid dedupe catches that only within its window (its last 1,024 to
+// 2,048 messages: about a second of a hot conversation). So the live queue dispatches only the
+// entries no dispatch from the store took while they waited: on one node, each entry is
+// dispatched once, whatever the window. The edge announces an entry before it writes it
+// (Expect), so that no replay can read it from the store before the processor knows the live
+// queue will carry it.
+
+// liveMark is what became of an entry announced for the live queue.
+type liveMark uint8
+
+const (
+	liveExpected liveMark = iota // the live queue dispatches it
+	liveTaken                    // replay or the sweep dispatched it: the live queue drops it
+)
+
+// Expect announces an entry the edge is about to write and Submit: call it before the write,
+// and Forget if the write fails. A processor not running expects nothing.
+func (p *Processor) Expect(id string) {
+	if !p.running.Load() {
+		return
+	}
+	p.liveMu.Lock()
+	p.expected[id] = liveExpected
+	p.liveMu.Unlock()
+}
+
+// Forget withdraws an Expect: the entry will not be submitted. A write that lands after all
+// (the edge gave up waiting) leaves a pending entry like any other, for replay and the sweep.
+func (p *Processor) Forget(id string) {
+	p.liveMu.Lock()
+	delete(p.expected, id)
+	p.liveMu.Unlock()
+}
+
+// Submit hands an entry that is already durable to the live queue; it never blocks. A
+// processor that was never started takes nothing: the entry waits in the store for a
+// processing node's replay. An entry that replay took since its write is not queued again;
+// one not announced by Expect is announced now.
+func (p *Processor) Submit(e persistence.InboxEntry) {
+	if !p.running.Load() {
+		return
+	}
+	p.liveMu.Lock()
+	taken := p.expected[e.ID] == liveTaken
+	if taken {
+		delete(p.expected, e.ID)
+	} else {
+		p.expected[e.ID] = liveExpected
+	}
+	p.liveMu.Unlock()
+	if taken {
+		p.stats.LiveTaken.Add(1)
+		return
+	}
+	select {
+	case p.live <- e:
+	default:
+		// Full: the entry is safe in the store; replay will pick it up.
+		p.Forget(e.ID)
+		p.overflow.Store(true)
+		p.signal()
+	}
+}
+
+// dispatchLive dispatches an entry from the live queue, unless replay or the sweep took it
+// while it waited there.
+func (p *Processor) dispatchLive(e persistence.InboxEntry) {
+	p.liveMu.Lock()
+	taken := p.expected[e.ID] == liveTaken
+	delete(p.expected, e.ID)
+	p.liveMu.Unlock()
+	if taken {
+		p.stats.LiveTaken.Add(1)
+		return
+	}
+	p.dispatch(e)
+}
+
+// dispatchStored dispatches an entry read from the store (replay, the sweep); an entry the
+// live queue carries too is taken from it, so it runs once.
+func (p *Processor) dispatchStored(e persistence.InboxEntry) {
+	p.liveMu.Lock()
+	if _, ok := p.expected[e.ID]; ok {
+		p.expected[e.ID] = liveTaken
+	}
+	p.liveMu.Unlock()
+	p.dispatch(e)
+}

@@ -41,8 +41,9 @@ const (
 	// exponential backoff; attempts capped unless Meta never took the message up
 	// (SendFailure.Unreached, SendFailure.Unavailable).
 	ClassRetryTransient
-	// ClassPauseTenant: the number or WABA is restricted (131048, 368, 131042, 131031):
-	// stop the tenant's sends for a while.
+	// ClassPauseTenant: the number or WABA is restricted (131048, 368, 131042, 131031,
+	// 131064), or the number is not registered (133010, 131045): stop the tenant's sends
+	// for a while.
 	ClassPauseTenant
 	// ClassReauth: the token is expired or revoked (190): the tenant needs a new signup.
 	ClassReauth

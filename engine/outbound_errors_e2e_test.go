@@ -32,6 +32,8 @@ func TestOutboundErrorTable(t *testing.T) {
 	}
 	t.Run("133010: number not registered, sends wait for registration", func(t *testing.T) { stepUnregistered(t, r) })
 	t.Run("190: paused until a new token, then sent once", func(t *testing.T) { stepReauthResumed(t, r) })
+	// Last: the number stays held for Meta's wait (a minute) after this step.
+	t.Run("80007: the number waits, not only the message", func(t *testing.T) { stepNumberHeld(t, r) })
 }
 
 // errorConv opens a conversation with its own customer for one step.
@@ -211,7 +213,8 @@ func stepReauthResumed(t *testing.T, r *metaRig) {
 	setToken(t, r.Node, r.tenantA, renewed)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := dir.MarkNeedsReauth(ctx, r.tenantA, false, nil, time.Now()); err != nil {
+	_, err := dir.MarkNeedsReauth(ctx, r.tenantA, false, nil, time.Now())
+	if err != nil {
 		t.Fatal(err)
 	}
 	settledMessage(t, r, conv, q.ID, "sent", "delivered", "read")
@@ -224,8 +227,42 @@ func stepReauthResumed(t *testing.T, r *metaRig) {
 	if len(got) != 1 || got[0].Token != renewed {
 		t.Fatalf("accepted %d times (%+v)", len(got), got)
 	}
-	row, err := r.Engine.Store().Outbox().Get(ctx, q.ID)
-	if err != nil || row.State != persistence.OutboxSent {
-		t.Fatalf("outbox row %+v (%v)", row, err)
+	// Meta's statuses may reach the conversation before the send's answer settles the row.
+	var row persistence.OutboxMessage
+	eventually(t, 10*time.Second, func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		row, err = r.Engine.Store().Outbox().Get(ctx, q.ID)
+		return err == nil && row.State == persistence.OutboxSent
+	}, func() string { return fmt.Sprintf("outbox row %+v (%v)", row, err) })
+}
+
+// stepNumberHeld: Meta answers that the WABA reached its rate limit (80007; the same holds
+// for the app's, 4, an outage, 131016/2/133004, and maintenance, 131057): it can take no
+// message from the number just then, so the other messages of the number wait too instead
+// of each meeting the same refusal (every refused call counts against the limit again).
+func stepNumberHeld(t *testing.T, r *metaRig) {
+	var convs []string
+	for i := range 4 {
+		convs = append(convs, errorConv(t, r, 10+i))
+	}
+	r.meta.FailNext(phoneA, 80007, 1)
+	first := r.send(t, r.agent, convs[0], "rate limited")
+	eventually(t, 10*time.Second, func() bool { return r.meta.Stats().Numbers[phoneA].Errors[80007] == 1 },
+		func() string { return "no 80007 met" })
+	before := r.meta.Stats().Numbers[phoneA]
+	held := map[string]string{first.ID: convs[0]}
+	for _, conv := range convs[1:] {
+		held[r.send(t, r.agent, conv, "after the limit").ID] = conv
+	}
+	time.Sleep(1500 * time.Millisecond)
+	after := r.meta.Stats().Numbers[phoneA]
+	if n := after.Requests - before.Requests; n != 0 {
+		t.Fatalf("%d sends reached Meta while the WABA's rate limit held (%d accepted)", n, after.Accepted-before.Accepted)
+	}
+	for id, conv := range held { // nothing is left behind for whatever runs next
+		if res := r.Post("/api/v1/messages/"+conv+"/"+id+"/cancel", r.agent, nil); res.Status != 200 {
+			t.Fatalf("cancel %s: %d %s", id, res.Status, res.Body)
+		}
 	}
 }

@@ -79,9 +79,10 @@ type SendFailure struct {
 	// off, until Meta is reachable or its validity ends.
 	Unreached bool
 	// Unavailable: Meta refused the send because it could take no message just then
-	// (graph.Unavailable: service unavailable, downtime, maintenance, rate limits). As for
-	// Unreached, the attempt says nothing of the message: it waits Meta's backoff and is
-	// not counted against MaxTransientAttempts, until Meta takes it or its validity ends.
+	// (graph.APIError.TakesNoMessage: service unavailable, downtime, maintenance, rate
+	// limits, or an edge's 429/408 in front of Meta). As for Unreached, the attempt says
+	// nothing of the message: it waits Meta's backoff and is not counted against
+	// MaxTransientAttempts, until Meta takes it or its validity ends.
 	Unavailable bool
 	// Backoff is the wait Meta's rules suggest before retry number attempt (0 = the first
 	// retry); nil suggests nothing and the policy's defaults apply.

@@ -96,6 +96,18 @@ func Unavailable(code int) bool {
 	return false
 }
 
+// TakesNoMessage reports whether the answer says that no message could be taken just then,
+// whatever the message: one of Meta's codes of Unavailable, or a 429 or 408 that is not
+// Graph's envelope — an edge's or proxy's rate limit or request timeout, which refused the
+// request before Meta took it up (a 5xx page is different: it may come after Meta did,
+// IsMaybeSent).
+func (e *APIError) TakesNoMessage() bool {
+	if !e.Parsed {
+		return e.HTTPStatus == 429 || e.HTTPStatus == 408
+	}
+	return Unavailable(e.Code)
+}
+
 // PausesSends reports whether an error with this code, however it arrives (a send's answer
 // or a failed status webhook: WHATSAPP.md §2.2 says to handle both paths for the same
 // code), means the tenant's number or account is restricted and its sends must stop.

@@ -27,8 +27,8 @@ func TestOutboundErrorTable(t *testing.T) {
 	t.Run("131000: retried, bounded, then failed", func(t *testing.T) { stepTransientBounded(t, r) })
 	t.Run("131016: retried until Meta takes it", func(t *testing.T) { stepUnavailableRetried(t, r) })
 	t.Run("131056: only that recipient waits", func(t *testing.T) { stepPairLimited(t, r) })
-	for _, code := range []int{131048, 368, 131031} {
-		t.Run(fmt.Sprintf("%d: sends pause, then resume, nothing lost", code), func(t *testing.T) { stepRestricted(t, r, code) })
+	for i, code := range []int{131048, 368, 131031} {
+		t.Run(fmt.Sprintf("%d: sends pause, then resume, nothing lost", code), func(t *testing.T) { stepRestricted(t, r, code, 20+i) })
 	}
 	t.Run("133010: number not registered, sends wait for registration", func(t *testing.T) { stepUnregistered(t, r) })
 	t.Run("190: paused until a new token, then sent once", func(t *testing.T) { stepReauthResumed(t, r) })
@@ -151,10 +151,15 @@ func stepPairLimited(t *testing.T, r *metaRig) {
 // stepRestricted: Meta restricts the number or account. The message waits queued, new sends
 // are refused while the pause lasts (OUTBOUND_PAUSE_FOR, 2 s here), and the message goes once
 // the pause is over.
-func stepRestricted(t *testing.T, r *metaRig, code int) {
-	conv := errorConv(t, r, 7)
+func stepRestricted(t *testing.T, r *metaRig, code, customer int) {
+	conv := errorConv(t, r, customer)
+	before := r.meta.Stats().Numbers[phoneA].Errors[code]
 	r.meta.FailNext(phoneA, code, 1)
 	q := r.send(t, r.agent, conv, fmt.Sprint("restricted by ", code))
+	// Once Meta answered, the pause is a mailbox message away: no flood of probes that
+	// would all be queued (and owe the customer's pair limit) before it.
+	eventually(t, 10*time.Second, func() bool { return r.meta.Stats().Numbers[phoneA].Errors[code] == before+1 },
+		func() string { return fmt.Sprintf("no %d met", code) })
 	eventually(t, 10*time.Second, func() bool {
 		res := r.Post("/api/v1/messages/send", r.agent, map[string]any{"conversationId": conv, "body": "while paused"})
 		return res.Status == 409 && res.Code() == "sending_paused"

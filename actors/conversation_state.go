@@ -141,6 +141,28 @@ func (c *conversation) updatePreference(p PreferenceUpdate) {
 	ct.MarketingOptOut, ct.MarketingPreferenceAt = p.Value == "stop", p.Timestamp
 }
 
+// marketingRefused records what Meta's refusal of a message at says of the customer's
+// marketing messages, whichever path it came by (a failed status, or the send's answer:
+// WHATSAPP.md §2.2 says to handle both). 131050: the customer stopped them, as good as their
+// user_preferences "stop", which may come later or not at all (a newer "resume" still wins).
+// 131049: Meta holds marketing to them back for a day. It reports whether the contact
+// changed.
+func (c *conversation) marketingRefused(code int, at time.Time) bool {
+	ct := &c.s.Summary.Contact
+	switch code {
+	case MetaMarketingOptOut:
+		before := *ct
+		c.updatePreference(PreferenceUpdate{Category: "marketing_messages", Value: "stop", Timestamp: at})
+		return *ct != before
+	case MetaMarketingHeld:
+		if until := at.Add(MarketingHold); until.After(ct.MarketingHeldUntil) {
+			ct.MarketingHeldUntil = until
+			return true
+		}
+	}
+	return false
+}
+
 // addInbound stores an inbound message unless its wamid is already known.
 func (c *conversation) addInbound(m Message, now time.Time) (bool, error) {
 	if _, dup := c.log.lookup(m.WAMID); dup {
@@ -270,11 +292,8 @@ func (c *conversation) applyStatus(st StatusUpdate) (statusOutcome, error) {
 		return statusIgnored, nil
 	}
 	out, m, err := c.placeStatus(st)
-	if st.Status == StatusFailed && st.Error != nil && st.Error.Code == MetaMarketingOptOut {
-		// Meta refused a marketing message because the customer stopped them: as good as
-		// their user_preferences "stop" (WHATSAPP.md: 131050 → set marketing opt-out), which
-		// may come later or not at all. A newer "resume" still wins.
-		c.updatePreference(PreferenceUpdate{Category: "marketing_messages", Value: "stop", Timestamp: st.Timestamp})
+	if st.Status == StatusFailed && st.Error != nil {
+		c.marketingRefused(st.Error.Code, st.Timestamp)
 	}
 	if out != statusIgnored && st.PausesSends && st.Error != nil {
 		// Meta restricted the tenant's number or account and said so on a message it had

@@ -25,6 +25,10 @@ type Contact struct {
 	// by Meta's timestamp (MarketingPreferenceAt) winning whatever order they arrive in.
 	MarketingOptOut       bool      `json:"marketingOptOut,omitempty"`
 	MarketingPreferenceAt time.Time `json:"marketingPreferenceAt,omitzero"`
+	// MarketingHeldUntil is when Meta will take a marketing message to the customer again
+	// after it held one back to keep their engagement healthy (131049): a day after that
+	// failure, as Meta asks ("will only result in another error" sooner).
+	MarketingHeldUntil time.Time `json:"marketingHeldUntil,omitzero"`
 	// ChangedNumberTo is the new wa_id a user_changed_number system message announced.
 	ChangedNumberTo string `json:"changedNumberTo,omitempty"`
 }
@@ -50,6 +54,14 @@ type StatusUpdate struct {
 // MetaMarketingOptOut is Meta's error for a marketing message to a customer who stopped
 // them (131050).
 const MetaMarketingOptOut = 131050
+
+// MetaMarketingHeld is Meta's error for a marketing message it did not deliver to keep the
+// customer's engagement healthy (its per-user marketing cap, 131049), and MarketingHold how
+// long Meta asks for before the next one (WHATSAPP.md §2.3: ≥ 24 h).
+const (
+	MetaMarketingHeld = 131049
+	MarketingHold     = 24 * time.Hour
+)
 
 // PreferenceUpdate is a user_preferences change (marketing stop/resume).
 type PreferenceUpdate struct {

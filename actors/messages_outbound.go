@@ -150,6 +150,9 @@ const (
 	// FailureMarketingOptOut: a MARKETING template to a customer who stopped marketing
 	// messages (user_preferences "stop", or Meta's 131050 on an earlier one).
 	FailureMarketingOptOut = "marketing_opt_out"
+	// FailureMarketingHeld: a MARKETING template to a customer Meta held marketing back
+	// from within the last day (131049), with the wait (RetryAfter).
+	FailureMarketingHeld = "marketing_held"
 	// FailureWindowUnvouched: the tenant's copy of the summary cannot vouch that the
 	// customer's window is open; ask the conversation (QueueOutbound).
 	FailureWindowUnvouched = "window_unvouched"

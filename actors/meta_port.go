@@ -49,8 +49,9 @@ const (
 	// exponential backoff; attempts capped unless Meta never took the message up
 	// (SendFailure.Unreached, SendFailure.Unavailable).
 	ClassRetryTransient
-	// ClassPauseTenant: the number or WABA is restricted (131048, 368, 131042, 131031):
-	// stop the tenant's sends for a while.
+	// ClassPauseTenant: the number or WABA is restricted (131048, 368, 131042, 131031,
+	// 131064), or the number is not registered (133010, 131045): stop the tenant's sends
+	// for a while.
 	ClassPauseTenant
 	// ClassReauth: the token is expired or revoked (190): the tenant needs a new signup.
 	ClassReauth
@@ -86,9 +87,10 @@ type SendFailure struct {
 	// off, until Meta is reachable or its validity ends.
 	Unreached bool
 	// Unavailable: Meta refused the send because it could take no message just then
-	// (graph.Unavailable: service unavailable, downtime, maintenance, rate limits). As for
-	// Unreached, the attempt says nothing of the message: it waits Meta's backoff and is
-	// not counted against MaxTransientAttempts, until Meta takes it or its validity ends.
+	// (graph.APIError.TakesNoMessage: service unavailable, downtime, maintenance, rate
+	// limits, or an edge's 429/408 in front of Meta). As for Unreached, the attempt says
+	// nothing of the message: it waits Meta's backoff and is not counted against
+	// MaxTransientAttempts, until Meta takes it or its validity ends.
 	Unavailable bool
 	// Backoff is the wait Meta's rules suggest before retry number attempt (0 = the first
 	// retry); nil suggests nothing and the policy's defaults apply.

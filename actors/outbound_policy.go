@@ -24,8 +24,9 @@ type OutboundPolicy struct {
 	// carrying its id before the sender decides it never reached Meta and sends it again
 	// (2 min; OUTBOUND.md explains the choice).
 	ReconcileAfter time.Duration
-	// PauseFor is how long a restriction (131048, 368, 131042, 131031) pauses a tenant's
-	// sends (1 h; Meta: "retry hours later").
+	// PauseFor is how long a restriction (131048, 368, 131042, 131031, 131064) or an
+	// unregistered number (133010, 131045) pauses a tenant's sends (1 h; Meta: "retry
+	// hours later").
 	PauseFor time.Duration
 	// SendTimeout bounds one Graph send, store writes included (15 s).
 	SendTimeout time.Duration

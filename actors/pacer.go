@@ -129,6 +129,17 @@ func (p *pacer) throttled(now, bookedAt time.Time, backoff func(episode int) tim
 	return true
 }
 
+// hold keeps the number from sending before until: Meta answered that it could take no
+// message from it just then (an outage, maintenance, the WABA's or app's rate limit), which
+// the number's other messages would meet as well — and for a rate limit every refused call
+// counts against it again. The rate is not touched: the limit is not the number's
+// throughput. A hold ending sooner than one in force changes nothing.
+func (p *pacer) hold(until time.Time) {
+	if until.After(p.next) {
+		p.next = until
+	}
+}
+
 // episode is the 0-based number of the current run of throttle episodes (0 before any): a
 // throttled message's own backoff grows with it.
 func (p *pacer) episode() int { return max(0, p.strikes-1) }

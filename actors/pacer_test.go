@@ -208,3 +208,18 @@ func TestPacerChargesInboundMessages(t *testing.T) {
 		t.Fatalf("charging nothing moved the clock to %v", got.Sub(late))
 	}
 }
+
+// Meta could take no message from the number (an outage, maintenance, a rate limit of the
+// WABA or app): no slot before the hold ends, the rate itself untouched, and a shorter hold
+// answered later (a send booked before the first refusal) does not bring the end forward.
+func TestPacerHold(t *testing.T) {
+	p := newPacer(80)
+	p.hold(t0.Add(time.Minute))
+	p.hold(t0.Add(time.Second))
+	if s := p.reserve(t0); !s.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("first slot %v after a hold of a minute", s.Sub(t0))
+	}
+	if p.rate != 80 || p.strikes != 0 {
+		t.Fatalf("a hold changed the rate: %v, %d strikes", p.rate, p.strikes)
+	}
+}

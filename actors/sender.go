@@ -24,9 +24,9 @@ type sender struct {
 	// windowOpen reports whether the tenant's copy of a conversation's summary vouches for
 	// an open customer window (QueueOutbound.NeedsWindow).
 	windowOpen func(conversationID string) bool
-	// optedOut reports, from the same copy, whether the customer stopped marketing messages
-	// and since when.
-	optedOut func(conversationID string) (bool, time.Time)
+	// contactOf is, from the same copy, the conversation's customer: whether they stopped
+	// marketing messages, or Meta holds marketing to them back.
+	contactOf func(conversationID string) Contact
 
 	items   map[string]*outItem
 	unknown map[string]*outItem // the items in phaseUnknown

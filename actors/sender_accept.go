@@ -44,8 +44,11 @@ func (s *sender) accept(q *QueueOutbound, r cluster.Replier) {
 		return
 	}
 	now := s.d.Now()
-	if why := s.marketingRefusal(q); why != "" {
-		r.Fail(FailureMarketingOptOut, why)
+	if code, why, wait := s.marketingRefusal(q, now); wait > 0 {
+		r.FailFor(code, why, wait)
+		return
+	} else if why != "" {
+		r.Fail(code, why)
 		return
 	}
 	admitted := false
@@ -255,28 +258,35 @@ func withdrawInsert(ob persistence.Outbox, inserted persistence.OutboxMessage, l
 	}
 }
 
-// marketingRefusal is why q may not go to its customer ("" if it may): a MARKETING template
-// to a customer who stopped marketing messages. Meta would refuse it (131050) after
-// accepting it, and a business that keeps sending marketing to people who said stop risks
-// its quality rating; utility and authentication templates, and replies, still go.
-func (s *sender) marketingRefusal(q *QueueOutbound) string {
-	if q.Template == nil || s.optedOut == nil {
-		return ""
+// marketingRefusal is why q may not go to its customer (why "" if it may), with the
+// failure's code and how long to wait: a MARKETING template to a customer who stopped
+// marketing messages (Meta would refuse it, 131050, and a business that keeps sending
+// marketing to people who said stop risks its quality rating), or one Meta held marketing
+// back from within the last day (131049: another "will only result in another error").
+// Utility and authentication templates, and replies, still go.
+func (s *sender) marketingRefusal(q *QueueOutbound, now time.Time) (code, why string, wait time.Duration) {
+	if q.Template == nil || s.contactOf == nil {
+		return "", "", 0
 	}
 	tpl, ok := s.state.Templates[templateKey(q.Template.Name, q.Template.Language)]
 	if !ok || tpl.Category != TemplateMarketing {
-		return ""
+		return "", "", 0
 	}
-	out, since := s.optedOut(q.Message.ConversationID)
-	if !out {
-		return ""
+	const otherWays = "a utility template or, inside the 24-hour window, a reply still reaches them"
+	switch ct := s.contactOf(q.Message.ConversationID); {
+	case ct.MarketingOptOut:
+		when := ""
+		if !ct.MarketingPreferenceAt.IsZero() {
+			when = " on " + ct.MarketingPreferenceAt.UTC().Format(time.RFC3339)
+		}
+		return FailureMarketingOptOut, fmt.Sprintf("the customer stopped marketing messages%s, so WhatsApp would refuse the MARKETING template %s (131050); "+
+			otherWays, when, q.Template.Name), 0
+	case ct.MarketingHeldUntil.After(now):
+		return FailureMarketingHeld, fmt.Sprintf("WhatsApp held back a marketing message to this customer to keep their engagement healthy (131049) "+
+			"and refuses another until %s, so the MARKETING template %s would fail; "+otherWays,
+			ct.MarketingHeldUntil.UTC().Format(time.RFC3339), q.Template.Name), ct.MarketingHeldUntil.Sub(now)
 	}
-	when := ""
-	if !since.IsZero() {
-		when = " on " + since.UTC().Format(time.RFC3339)
-	}
-	return fmt.Sprintf("the customer stopped marketing messages%s, so WhatsApp would refuse the MARKETING template %s (131050); "+
-		"a utility template or, inside the 24-hour window, a reply still reaches them", when, q.Template.Name)
+	return "", "", 0
 }
 
 // TemplateMarketing is the category whose templates a customer may stop (user_preferences).

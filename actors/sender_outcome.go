@@ -118,6 +118,10 @@ func (s *sender) attempted(r *attemptDone) {
 			it.transient++
 		}
 		if d.unreached {
+			if f.Unavailable {
+				// Meta could take no message: the number waits too, not only this one.
+				nq.pace.hold(now.Add(d.wait))
+			}
 			it.unreached++
 		}
 		s.requeue(it, f, now.Add(d.wait), now)

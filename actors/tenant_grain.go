@@ -43,7 +43,7 @@ func newTenantGrain(d *Deps, tenantID string) *tenantGrain {
 	g := &tenantGrain{d: d, tenantID: tenantID, state: newTenantState(), convs: newInboxIndex()}
 	g.out = newSender(d, tenantID, &g.state, g.save)
 	g.out.windowOpen = g.windowOpen
-	g.out.optedOut = g.optedOut
+	g.out.contactOf = g.contactOf
 	return g
 }
 
@@ -196,15 +196,11 @@ func (g *tenantGrain) windowOpen(conversationID string) bool {
 	return ok && sum.WindowOpen(g.d.Now())
 }
 
-// optedOut reports whether the tenant's copy of a conversation's summary says the customer
-// stopped marketing messages, and since when. A copy may lag a "stop" that just arrived:
-// then Meta refuses the template (131050), which marks the customer opted out too.
-func (g *tenantGrain) optedOut(conversationID string) (bool, time.Time) {
-	sum, ok := g.convs.byID[conversationID]
-	if !ok {
-		return false, time.Time{}
-	}
-	return sum.Contact.MarketingOptOut, sum.Contact.MarketingPreferenceAt
+// contactOf is the customer of a conversation as the tenant's copy of its summary shows
+// them (zero when the tenant has no copy). A copy may lag a "stop" that just arrived: then
+// Meta refuses the template (131050), which marks the customer opted out too.
+func (g *tenantGrain) contactOf(conversationID string) Contact {
+	return g.convs.byID[conversationID].Contact
 }
 
 // activate loads the tenant snapshot and rebuilds the inbox index from the conversations'

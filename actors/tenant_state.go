@@ -66,7 +66,8 @@ type TenantState struct {
 	BanScheduledFor time.Time `json:"banScheduledFor,omitzero"`
 	ReinstatedAt    time.Time `json:"reinstatedAt,omitzero"`
 	// SendsPausedUntil pauses the tenant's sends after Meta restricted its number or WABA
-	// (131048, 368, 131042, 131031); SendsPausedReason is Meta's title.
+	// (131048, 368, 131042, 131031, 131064) or its number is not registered (133010,
+	// 131045); SendsPausedReason is Meta's title.
 	SendsPausedUntil  time.Time `json:"sendsPausedUntil,omitzero"`
 	SendsPausedReason string    `json:"sendsPausedReason,omitempty"`
 	// Recent is the newest tenant events, newest last, bounded.

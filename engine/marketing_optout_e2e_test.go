@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -79,14 +80,45 @@ func TestMarketingOptOut(t *testing.T) {
 	eventually(t, 20*time.Second, func() bool { s, _ := sendTemplate(conv, "promo_natal"); return s == 202 },
 		func() string { return "marketing still refused after a resume" })
 
-	// Meta's 131050 on a marketing message marks its customer opted out as well.
-	bruno := "5511955554444"
-	convB := r.customerWrites(t, r.tenantA, phoneA, bruno)
-	r.meta.FailNextAsync(phoneA, 131050, 1)
-	if status, code := sendTemplate(convB, "promo_natal"); status != 202 {
-		t.Fatalf("marketing to Bruno: %d %s", status, code)
+	// Meta failing a marketing message with 131050 marks its customer opted out as well,
+	// whether by status webhook or in the send's answer (Meta: sync or async).
+	metaRefuses := func(waID string, inject func(code int)) string {
+		t.Helper()
+		conv := r.customerWrites(t, r.tenantA, phoneA, waID)
+		inject(131050)
+		if status, code := sendTemplate(conv, "promo_natal"); status != 202 {
+			t.Fatalf("marketing to %s: %d %s", waID, status, code)
+		}
+		eventually(t, 20*time.Second, func() bool { return optedOut(conv) },
+			func() string { return "a 131050 did not mark " + waID + " opted out" })
+		return conv
 	}
-	eventually(t, 20*time.Second, func() bool { return optedOut(convB) },
-		func() string { return "a 131050 did not mark the customer opted out" })
-	refusedEventually(convB)
+	refusedEventually(metaRefuses("5511955554444", func(code int) { r.meta.FailNextAsync(phoneA, code, 1) }))
+	refusedEventually(metaRefuses("5511944443333", func(code int) { r.meta.FailNext(phoneA, code, 1) }))
+
+	// 131049: Meta held back a marketing message to keep the customer's engagement healthy
+	// and says another within 24 hours only fails again (WHATSAPP.md §2.3). The next MARKETING
+	// template to them is refused, 429 with the wait; a utility template still goes; the
+	// customer has not opted out.
+	davi := "5511933332222"
+	convD := r.customerWrites(t, r.tenantA, phoneA, davi)
+	r.meta.FailNextAsync(phoneA, 131049, 1)
+	if status, code := sendTemplate(convD, "promo_natal"); status != 202 {
+		t.Fatalf("marketing to Davi: %d %s", status, code)
+	}
+	var res enginetest.Response
+	eventually(t, 20*time.Second, func() bool {
+		res = r.Post("/api/v1/messages/send-template", r.agent, map[string]any{"conversationId": convD, "templateName": "promo_natal", "language": "pt_BR"})
+		return res.Status != 202
+	}, func() string { return "marketing after a 131049 still accepted" })
+	wait, _ := strconv.Atoi(res.Header["Retry-After"])
+	if res.Status != 429 || res.Code() != "marketing_held" || wait < 23*3600 || wait > 24*3600 {
+		t.Fatalf("marketing after a 131049: %d %s, Retry-After %q", res.Status, res.Body, res.Header["Retry-After"])
+	}
+	if optedOut(convD) {
+		t.Fatal("a 131049 marked the customer opted out")
+	}
+	if status, code := sendTemplate(convD, "aviso_pedido"); status != 202 {
+		t.Fatalf("a utility template after a 131049: %d %s", status, code)
+	}
 }

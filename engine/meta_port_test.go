@@ -24,7 +24,11 @@ func TestSendFailureOfGraphErrors(t *testing.T) {
 		{"Meta's 4 app rate limit", &graph.APIError{HTTPStatus: 400, Parsed: true, Code: 4}, false, false, true},
 		{"Meta's 1 unknown error", &graph.APIError{HTTPStatus: 500, Parsed: true, Code: 1}, false, false, false},
 		{"a proxy's 502 page", &graph.APIError{HTTPStatus: 502}, true, false, false},
-		{"a gateway's 429", &graph.APIError{HTTPStatus: 429}, false, false, false},
+		// Something in front of Graph refused the request before Meta took it up: no word on
+		// the message, so no attempt used up (a minute of an edge's limit failed them).
+		{"a gateway's 429", &graph.APIError{HTTPStatus: 429}, false, false, true},
+		{"a proxy's 408", &graph.APIError{HTTPStatus: 408}, false, false, true},
+		{"a proxy's 404 page", &graph.APIError{HTTPStatus: 404}, false, false, false},
 		{"timeout after writing", &graph.TransportError{Op: "send", MaybeSent: true, Err: errors.New("timeout")}, true, false, false},
 		{"connection refused", &graph.TransportError{Op: "send", Err: errors.New("connection refused")}, false, true, false},
 	} {

@@ -211,9 +211,18 @@ func (s *Server) reject(ctx *fasthttp.RequestCtx, n *number, e *graph.APIError) 
 		n.mu.Lock()
 		n.stats.errors[e.Code]++
 		n.mu.Unlock()
+		if e.Code == 80007 {
+			// Meta says when the WABA may call again (WHATSAPP.md §2.2, in minutes).
+			ctx.Response.Header.Set("X-Business-Use-Case-Usage", fmt.Sprintf(
+				`{%q:[{"type":"whatsapp","call_count":100,"total_cputime":1,"total_time":1,"estimated_time_to_regain_access":%d}]}`,
+				n.wabaID, wabaRegainMinutes))
+		}
 	}
 	writeError(ctx, e)
 }
+
+// wabaRegainMinutes is the estimated_time_to_regain_access of an 80007: Meta's shortest.
+const wabaRegainMinutes = 1
 
 // recipientOf is the key limits and windows are kept by, and the canonical ids the
 // response reports: the wa_id Meta derives from to (waIDOf, with the business number's

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/switchboard/switchboard/internal/fixtures"
 	"github.com/switchboard/switchboard/transport/graph"
@@ -475,5 +476,21 @@ func TestSentLogKeepsTheNewest(t *testing.T) {
 	}
 	if len(bodies) != 3 || !strings.Contains(bodies[0], `"m7"`) || !strings.Contains(bodies[2], `"m9"`) {
 		t.Fatalf("log %v, want m7, m8, m9", bodies)
+	}
+}
+
+// A WABA's rate limit (80007) comes with Meta's X-Business-Use-Case-Usage header, whose
+// estimated_time_to_regain_access (minutes) tells a client when to come back: the client
+// reads it into the error, and its backoff waits at least that long.
+func TestRateLimitCarriesRegainAccess(t *testing.T) {
+	s := startFake(t, Config{IgnoreWindow: true})
+	s.FailNext(pnA, 80007, 1)
+	_, err := clientFor(t, s).SendMessage(bg(), tokenA, pnA, text(user, "hi"))
+	e := asAPIError(t, err)
+	if e.Code != 80007 || e.RegainAccessAfter != wabaRegainMinutes {
+		t.Fatalf("%+v", e)
+	}
+	if d := graph.Backoff(err, 0); d < time.Duration(wabaRegainMinutes)*time.Minute {
+		t.Fatalf("backoff %v, before Meta's estimate", d)
 	}
 }

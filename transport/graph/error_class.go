@@ -21,7 +21,9 @@ const (
 	// backoff (3–5 tries for 131000).
 	RetryTransient
 	// PauseTenant: the number or WABA is restricted (spam limit, policy block, payment,
-	// locked account). Stop sending for the tenant and alert it; hammering makes it worse.
+	// locked account, template classification violations) or the number is not registered
+	// (133010, 131045). Stop sending for the tenant and alert it; hammering makes it worse,
+	// and failing the messages would lose a backlog for a condition of the account.
 	PauseTenant
 	// Reauth: the tenant's token is expired or revoked (190). Mark the channel needs_reauth.
 	Reauth
@@ -59,7 +61,13 @@ func classOfCode(code int) (c ErrorClass, ok bool) {
 		return RetryPair, true
 	case 131000, 131016, 1, 2, 133004, 131057, 4, 80007:
 		return RetryTransient, true
-	case 131048, 368, 131042, 131031:
+	case 131048, 368, 131042, 131031, 131064:
+		return PauseTenant, true
+	case 133010, 131045:
+		// The number is not (or no longer properly) registered for Cloud API: no message
+		// of the tenant can go until it is registered again, so failing the message would
+		// fail the whole backlog in seconds for a condition of the account; the sends wait
+		// as for a restriction (Meta's old table gave 131045 HTTP 500: not a retry either).
 		return PauseTenant, true
 	case 190:
 		return Reauth, true
@@ -86,6 +94,18 @@ func Unavailable(code int) bool {
 		return true
 	}
 	return false
+}
+
+// TakesNoMessage reports whether the answer says that no message could be taken just then,
+// whatever the message: one of Meta's codes of Unavailable, or a 429 or 408 that is not
+// Graph's envelope — an edge's or proxy's rate limit or request timeout, which refused the
+// request before Meta took it up (a 5xx page is different: it may come after Meta did,
+// IsMaybeSent).
+func (e *APIError) TakesNoMessage() bool {
+	if !e.Parsed {
+		return e.HTTPStatus == 429 || e.HTTPStatus == 408
+	}
+	return Unavailable(e.Code)
 }
 
 // PausesSends reports whether an error with this code, however it arrives (a send's answer

@@ -43,6 +43,9 @@ const (
 	// parameter at fault (components[0].parameters[1]).
 	CodeTemplateParams  = "template_parameters_mismatch"
 	CodeMarketingOptOut = "marketing_opt_out"
+	// CodeMarketingHeld is 429, with Retry-After: Meta held a marketing message to the
+	// customer back within the last day (131049) and would refuse another.
+	CodeMarketingHeld = "marketing_held"
 	// Requests the HTTP server refuses while reading them, before any handler runs.
 	CodeMalformedRequest = "malformed_request" // 400: not parseable as HTTP (e.g. a control character in a header)
 	CodeRequestTimeout   = "request_timeout"   // 408: the request did not arrive in time

@@ -94,6 +94,10 @@ func sendRefused(r *actors.SendRefusedError) error {
 		e := httpx.NewError(http.StatusTooManyRequests, httpx.CodeMessagingLimit, upperFirst(r.Reason))
 		e.RetryAfterSeconds = r.RetryAfter
 		return e
+	case actors.FailureMarketingHeld:
+		e := httpx.NewError(http.StatusTooManyRequests, httpx.CodeMarketingHeld, upperFirst(r.Reason))
+		e.RetryAfterSeconds = r.RetryAfter
+		return e
 	default:
 		return httpx.NewError(http.StatusUnprocessableEntity, httpx.CodeNotConfigured, upperFirst(r.Reason))
 	}

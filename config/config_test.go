@@ -100,6 +100,8 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"size", "API_BODY_LIMIT", "huge", "API_BODY_LIMIT:"},
 		{"webhook below Meta max", "WEBHOOK_BODY_LIMIT", "1MiB", "WEBHOOK_BODY_LIMIT:"},
 		{"mongo scheme", "MONGODB_URI", "postgres://x", "MONGODB_URI: must start with mongodb://"},
+		{"fence lease under 2s", "MONGODB_FENCE_LEASE", "1s", "MONGODB_FENCE_LEASE: 1s is outside 2s..1h"},
+		{"fence lease over an hour", "MONGODB_FENCE_LEASE", "2h", "MONGODB_FENCE_LEASE:"},
 		{"redis scheme", "REDIS_URL", "http://x", "REDIS_URL: must start with redis://"},
 		{"graph version", "META_GRAPH_VERSION", "24", "META_GRAPH_VERSION:"},
 		{"cors origin", "FRONTEND_URL", "localhost:3000", "FRONTEND_URL:"},

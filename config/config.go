@@ -39,8 +39,11 @@ type Config struct {
 
 	MongoDBURI      string `env:"MONGODB_URI" default:"" group:"Storage" doc:"MongoDB connection string; unset selects the embedded store in DATA_DIR."`
 	MongoDBDatabase string `env:"MONGODB_DATABASE" default:"" group:"Storage" doc:"Database name; empty takes it from MONGODB_URI, else 'switchboard'."`
-	DataDir         string `env:"DATA_DIR" default:"./data" group:"Storage" doc:"Directory of the embedded store (used when MONGODB_URI is unset)."`
-	RedisURL        string `env:"REDIS_URL" default:"" group:"Storage" doc:"Redis URL for rate limits shared across nodes; unset keeps them in this node's memory. Not used for cluster membership yet: a node is always a single-member cluster."`
+	// MongoDBFenceLease exists for the crash tests, which kill a process mid-write and should
+	// not wait a minute for the fences it held.
+	MongoDBFenceLease time.Duration `env:"MONGODB_FENCE_LEASE" default:"1m" group:"Storage" doc:"How long a conditional write's fence, left on MongoDB by a process killed inside the write, holds its document (a conversation, a message) before the next writer breaks it; each conditional write runs under at most half of it (and 10s). Keep the default outside tests: a short lease also fails every conditional write slower than half of it, and leaves less margin for a write the server applies after its caller gave up. 2s..1h."`
+	DataDir           string        `env:"DATA_DIR" default:"./data" group:"Storage" doc:"Directory of the embedded store (used when MONGODB_URI is unset)."`
+	RedisURL          string        `env:"REDIS_URL" default:"" group:"Storage" doc:"Redis URL for rate limits shared across nodes; unset keeps them in this node's memory. Not used for cluster membership yet: a node is always a single-member cluster."`
 
 	JWTSecret        string   `env:"JWT_SECRET" default:"" secret:"true" group:"Security" doc:"HS256 signing key for API tokens, at least 32 characters."`
 	JWTExpiresIn     Duration `env:"JWT_EXPIRES_IN" default:"7d" group:"Security" doc:"Lifetime of an API token (e.g. 7d, 12h, 30m; also as the Node.js platform took it: 1w, 7 days, 12 hours), 1m..90d."`

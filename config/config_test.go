@@ -103,6 +103,8 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		// refused for want of memory with nothing else in flight.
 		{"body memory below the uploads'", "BODY_MEMORY_LIMIT", "16MiB", "BODY_MEMORY_LIMIT: 16777216 bytes is under twice the largest body limit"},
 		{"mongo scheme", "MONGODB_URI", "postgres://x", "MONGODB_URI: must start with mongodb://"},
+		{"fence lease under 2s", "MONGODB_FENCE_LEASE", "1s", "MONGODB_FENCE_LEASE: 1s is outside 2s..1h"},
+		{"fence lease over an hour", "MONGODB_FENCE_LEASE", "2h", "MONGODB_FENCE_LEASE:"},
 		{"redis scheme", "REDIS_URL", "http://x", "REDIS_URL: must start with redis://"},
 		{"graph version", "META_GRAPH_VERSION", "24", "META_GRAPH_VERSION:"},
 		{"cors origin", "FRONTEND_URL", "localhost:3000", "FRONTEND_URL:"},

@@ -79,6 +79,9 @@ func (c *Config) validate() []string {
 			bad("MONGODB_URI", "must start with mongodb:// or mongodb+srv://")
 		}
 	}
+	if c.MongoDBFenceLease < 2*time.Second || c.MongoDBFenceLease > time.Hour {
+		bad("MONGODB_FENCE_LEASE", "%s is outside 2s..1h", c.MongoDBFenceLease)
+	}
 	if c.RedisURL != "" {
 		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
 			bad("REDIS_URL", "must start with redis:// or rediss://")

@@ -38,6 +38,10 @@ func inboundText(waID, wamid, text string, ts int64) []byte {
 		waID, waID, waID, wamid, ts, text)
 }
 
+// crashFenceLease is MONGODB_FENCE_LEASE in the tests that kill a process: a fence the killed
+// process held blocks its document for this long, not the default minute.
+const crashFenceLease = "5s"
+
 type process struct {
 	cmd  *exec.Cmd
 	base string
@@ -88,7 +92,10 @@ func TestCrashAfterAckLosesNothing(t *testing.T) {
 					"WHATSAPP_VERIFY_TOKEN=crash-verify", "DATA_DIR="+t.TempDir(), "RATE_LIMIT_API=100000/1m")
 				if b == enginetest.Mongo {
 					uri, db := testenv.MongoURI(t), testenv.UniqueName("sbcrash_")
-					env = append(env, "MONGODB_URI="+uri, "MONGODB_DATABASE="+db)
+					// A process killed mid-processing leaves the fences of the conditional writes
+					// it was inside; what they hold must come back once their lease is over,
+					// which the test waits out: 5 s here, not the default minute.
+					env = append(env, "MONGODB_URI="+uri, "MONGODB_DATABASE="+db, "MONGODB_FENCE_LEASE="+crashFenceLease)
 					t.Cleanup(func() { enginetest.DropDatabase(t, uri, db) })
 				}
 				seed := exec.Command(testenv.SwitchboardBinary(t), "seed")

@@ -13,7 +13,7 @@ import (
 // OpenStore opens MongoDB when MONGODB_URI is set, else the embedded store in DATA_DIR.
 func OpenStore(ctx context.Context, cfg *config.Config) (persistence.Store, error) {
 	if cfg.MongoDBURI != "" {
-		s, err := mongo.Open(ctx, cfg.MongoDBURI, cfg.MongoDBDatabase)
+		s, err := mongo.OpenWith(ctx, cfg.MongoDBURI, cfg.MongoDBDatabase, mongo.Options{FenceLease: cfg.MongoDBFenceLease})
 		if err != nil {
 			return nil, fmt.Errorf("engine: open MongoDB: %w", err)
 		}

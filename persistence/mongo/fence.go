@@ -31,14 +31,18 @@ import (
 // matching state, and the unconditional write FerretDB does after its query cannot land on a
 // state it did not see. Writers of other versions never wait on each other's fences, so a
 // stale activation cannot block a live one. A fence outlives its writer only if the process
-// dies between 1 and 3; a fence older than fenceLease is then broken by the next writer (the
-// fenced section runs under fenceHold, well inside the lease). One code path serves both
-// servers: the fence costs MongoDB two small writes per conditional write, and buys one
-// tested implementation.
-const (
-	fenceLease = time.Minute
-	fenceHold  = DefaultTimeout
-)
+// dies between 1 and 3; a fence older than the store's fence lease (Options.FenceLease) is
+// then broken by the next writer (the fenced section runs under fenceHold, well inside the
+// lease). One code path serves both servers: the fence costs MongoDB two small writes per
+// conditional write, and buys one tested implementation.
+const DefaultFenceLease = time.Minute
+
+// fenceHold bounds a fenced section: DefaultTimeout, but never more than half the lease, so a
+// live writer's fence is never old enough to be broken while its section can still write,
+// however short a test sets the lease.
+func fenceHold(lease time.Duration) time.Duration {
+	return min(DefaultTimeout, lease/2)
+}
 
 // newFenceOwner makes an acquiring call's mark (a variable so a test can plant a fence as if
 // an earlier try of that call had landed).
@@ -55,7 +59,7 @@ type fenceDoc struct {
 // fenced runs write holding the fence name; write reports through its error whether the
 // conditional replace matched.
 func (s *Store) fenced(ctx context.Context, name string, write func(ctx context.Context) error) error {
-	ctx, cancel := context.WithTimeout(ctx, fenceHold)
+	ctx, cancel := context.WithTimeout(ctx, fenceHold(s.fenceLease))
 	defer cancel()
 	f, err := s.acquire(ctx, name)
 	if err != nil {
@@ -64,7 +68,7 @@ func (s *Store) fenced(ctx context.Context, name string, write func(ctx context.
 	werr := write(ctx)
 	// Release even when the caller's context is spent. A release that fails is not the
 	// write's failure: the write landed or not by itself, and the fence, which names this one
-	// version, blocks only writers of the same version, for fenceLease at most.
+	// version, blocks only writers of the same version, for the fence lease at most.
 	s.release(ctx, f)
 	return werr
 }
@@ -100,7 +104,7 @@ func (s *Store) acquire(ctx context.Context, name string) (fenceDoc, error) {
 		if held.Owner == f.Owner {
 			return f, nil // our own insert, landed on a try the driver repeated
 		}
-		if time.Since(held.At) < fenceLease {
+		if time.Since(held.At) < s.fenceLease {
 			return fenceDoc{}, fmt.Errorf("%s is being written by another writer: %w", name, persistence.ErrVersionConflict)
 		}
 		// Abandoned by a writer that died holding it. The filter on its time keeps a breaker

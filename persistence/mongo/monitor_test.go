@@ -15,7 +15,7 @@ import (
 // it starts to started; the database is dropped when the test ends.
 func openMonitored(t *testing.T, uri string, started func(context.Context, *event.CommandStartedEvent)) *Store {
 	t.Helper()
-	s, err := open(t.Context(), uri, testenv.UniqueName("sbtest_"),
+	s, err := open(t.Context(), uri, testenv.UniqueName("sbtest_"), Options{},
 		options.Client().SetMonitor(&event.CommandMonitor{Started: started}))
 	if err != nil {
 		t.Fatalf("open: %v", err)

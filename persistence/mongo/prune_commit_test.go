@@ -82,7 +82,7 @@ func TestPruneKeepsARowQueuedAgainMeanwhile(t *testing.T) {
 			requeueErr = other.Outbox().Transition(ctx, persistence.OutboxSent, m)
 		})
 	}}
-	s, err := open(t.Context(), uri, db, options.Client().SetMonitor(mon))
+	s, err := open(t.Context(), uri, db, Options{}, options.Client().SetMonitor(mon))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,7 +56,7 @@ func TestAbandonedFence(t *testing.T) {
 	if _, err := s.fences.DeleteOne(ctx, byID(name)); err != nil {
 		t.Fatalf("remove fence: %v", err)
 	}
-	if _, err := s.fences.InsertOne(ctx, fenceDoc{ID: name, At: time.Now().Add(-2 * fenceLease).UTC()}); err != nil {
+	if _, err := s.fences.InsertOne(ctx, fenceDoc{ID: name, At: time.Now().Add(-2 * DefaultFenceLease).UTC()}); err != nil {
 		t.Fatalf("plant abandoned fence: %v", err)
 	}
 	if err := sn.Save(ctx, snap); err != nil {
@@ -158,5 +158,40 @@ func TestUnreachableServerIsUnavailable(t *testing.T) {
 	_, err := Open(ctx, "mongodb://127.0.0.1:1/?connectTimeoutMS=200", "")
 	if !errors.Is(err, persistence.ErrUnavailable) {
 		t.Fatalf("open unreachable server: %v, want ErrUnavailable", err)
+	}
+}
+
+// A store opened with a short FenceLease breaks an abandoned fence once that lease is over,
+// where a store with the default (a minute) still refuses the write; and its fenced sections
+// run under half the lease, so a live writer's fence never reaches that age.
+func TestFenceLeaseOption(t *testing.T) {
+	def := openFresh(t)
+	short, err := OpenWith(t.Context(), testenv.MongoURI(t), def.Database(), Options{FenceLease: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = short.Close(context.Background()) }()
+	if got := fenceHold(short.fenceLease); got != time.Second {
+		t.Fatalf("fenced sections of a 2s lease run under %s, want 1s", got)
+	}
+	if got := fenceHold(def.fenceLease); def.fenceLease != DefaultFenceLease || got != DefaultTimeout {
+		t.Fatalf("default store: lease %s, hold %s; want %s, %s", def.fenceLease, got, DefaultFenceLease, DefaultTimeout)
+	}
+	ctx := t.Context()
+	snap := persistence.Snapshot{Kind: "conversation", Identity: "t1/lease", Version: 1, Data: []byte("v1")}
+	if err := def.Snapshots().Save(ctx, snap); err != nil {
+		t.Fatal(err)
+	}
+	name := snapshotFence(snapshotID(snap.Kind, snap.Identity), 2)
+	// Left 3 s ago by a writer that died: past the short lease, well inside the default one.
+	if _, err := def.fences.InsertOne(ctx, fenceDoc{ID: name, At: time.Now().Add(-3 * time.Second).UTC(), Owner: "killed"}); err != nil {
+		t.Fatal(err)
+	}
+	snap.Version, snap.Data = 2, []byte("v2")
+	if err := def.Snapshots().Save(ctx, snap); !errors.Is(err, persistence.ErrVersionConflict) {
+		t.Fatalf("default lease, fence 3s old: %v, want ErrVersionConflict", err)
+	}
+	if err := short.Snapshots().Save(ctx, snap); err != nil {
+		t.Fatalf("2s lease, fence 3s old: %v, want it broken and v2 saved", err)
 	}
 }

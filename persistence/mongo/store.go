@@ -49,6 +49,24 @@ type Store struct {
 	snapshots, buckets           *mongodrv.Collection
 	inbox, deadLetters, outbox   *mongodrv.Collection
 	fences                       *mongodrv.Collection // see fence.go
+	fenceLease                   time.Duration
+}
+
+// Options tune a Store; the zero value is the default of each.
+type Options struct {
+	// FenceLease is how long a fence left by a writer that died inside a conditional write
+	// (fence.go) holds its document before the next writer breaks it; 0 is DefaultFenceLease,
+	// a minute. Each fenced section then runs under at most half the lease, so a lease under
+	// 2×DefaultTimeout also shortens every conditional write's deadline: meant for tests that
+	// kill a process and should not wait a minute for what it held, not for production.
+	FenceLease time.Duration
+}
+
+func (o Options) fenceLease() time.Duration {
+	if o.FenceLease > 0 {
+		return o.FenceLease
+	}
+	return DefaultFenceLease
 }
 
 var _ persistence.Store = (*Store)(nil)
@@ -57,11 +75,16 @@ var _ persistence.Store = (*Store)(nil)
 // database; when it is "" the one in the URI path is used, and "switchboard" when the URI
 // names none.
 func Open(ctx context.Context, uri, database string) (*Store, error) {
-	return open(ctx, uri, database)
+	return open(ctx, uri, database, Options{})
 }
 
-// open is Open with extra client options, applied last (tests add a command monitor).
-func open(ctx context.Context, uri, database string, extra ...*options.ClientOptions) (*Store, error) {
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, uri, database string, o Options) (*Store, error) {
+	return open(ctx, uri, database, o)
+}
+
+// open is OpenWith with extra client options, applied last (tests add a command monitor).
+func open(ctx context.Context, uri, database string, o Options, extra ...*options.ClientOptions) (*Store, error) {
 	cs, err := connstring.ParseAndValidate(uri)
 	if err != nil {
 		return nil, fmt.Errorf("mongo: parse uri: %w", err)
@@ -91,6 +114,7 @@ func open(ctx context.Context, uri, database string, extra ...*options.ClientOpt
 		snapshots:    db.Collection(colSnapshots), buckets: db.Collection(colBuckets),
 		inbox: db.Collection(colInbox), deadLetters: db.Collection(colDeadLetters),
 		outbox: db.Collection(colOutbox), fences: db.Collection(colFences),
+		fenceLease: o.fenceLease(),
 	}
 	if err := s.Ping(ctx); err != nil {
 		_ = client.Disconnect(context.Background())

@@ -63,6 +63,7 @@ type sender struct {
 	standing      standing
 	standingKnown bool
 	standingDirty bool
+	standingEarly bool
 	standingNext  time.Time
 
 	prepares  []pendingPrepare // waiting for a fresh directory entry

@@ -41,7 +41,8 @@ func (s *sender) receive(msg any) bool {
 		}
 		s.answerPrepares()
 	case *reauthRecorded:
-		s.reauthDone, s.standingDirty = m.sealed, true
+		s.reauthDone = m.sealed
+		s.standingChanged()
 	case *outboxLoaded:
 		s.scanning = false
 		if m.counted {

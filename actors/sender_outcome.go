@@ -246,7 +246,7 @@ func (s *sender) pause(f *SendFailure, from time.Time) {
 		s.d.Log.Error("tenant pause not persisted", "tenant", s.tenantID, "err", err)
 		return
 	}
-	s.standingDirty = true // durable: tenant.updated says so at the next pump
+	s.standingChanged() // durable: tenant.updated says so at the next pump
 }
 
 // needReauth marks the tenant's current token, which Meta just rejected, dead: here at once

@@ -75,10 +75,21 @@ func (st standing) nextChange() time.Time {
 	return next
 }
 
+// standingChanged notes a durable change of the standing, looked at in the next pump. One
+// made before the activation's baseline is taken (a webhook that activated the tenant, saved
+// before its directory entry was read) is in that baseline: it is published with it.
+func (s *sender) standingChanged() {
+	s.standingDirty = true
+	if !s.standingKnown {
+		s.standingEarly = true
+	}
+}
+
 // noteStanding publishes tenant.updated when the tenant's standing changed since the last
 // look. Cheap to call on every pump: it looks only after something that may change it
 // (standingDirty) or once a time-bound part of it ends. The first look after the directory
-// is read sets the baseline silently: an activation is not a change.
+// is read sets the baseline, silently unless a change came before it (standingChanged): an
+// activation is not a change.
 func (s *sender) noteStanding(now time.Time) {
 	if !s.dirFound || (s.standingKnown && !s.standingDirty && (s.standingNext.IsZero() || now.Before(s.standingNext))) {
 		return
@@ -89,9 +100,9 @@ func (s *sender) noteStanding(now time.Time) {
 	if s.standingKnown && st.same(s.standing) {
 		return
 	}
-	known := s.standingKnown
-	s.standing, s.standingKnown = st, true
-	if !known {
+	known, early := s.standingKnown, s.standingEarly
+	s.standing, s.standingKnown, s.standingEarly = st, true, false
+	if !known && !early {
 		return
 	}
 	u := TenantUpdate{TenantID: s.tenantID, Sending: *s.sendingStatus(now), At: now}

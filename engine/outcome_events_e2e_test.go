@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard/switchboard/accounts"
+	"github.com/switchboard/switchboard/actors"
 	"github.com/switchboard/switchboard/engine/enginetest"
 	"github.com/switchboard/switchboard/fakemeta"
 	"github.com/switchboard/switchboard/transport/events"
@@ -169,4 +171,36 @@ func stepReauthPublished(t *testing.T, r *metaRig) {
 		t.Fatalf("new token published as %+v", back)
 	}
 	settledMessage(t, r, conv, q.ID, "sent", "delivered", "read")
+}
+
+// An ACCOUNT_RESTRICTION publishes tenant.updated with the restriction, once its snapshot is
+// saved — also when the webhook is what activates the tenant, before the tenant has read
+// its directory entry (the first state an activation sees is otherwise its silent baseline,
+// and the restriction would be in it).
+func TestRestrictionPublishedAsTenantUpdated(t *testing.T) {
+	n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded})
+	n.Seed()
+	tenantA := demoTenantID(t, n)
+	sub := n.Engine.Events().Subscribe(tenantA, 0)
+	defer sub.Close()
+	until := time.Now().Add(48 * time.Hour).Unix()
+	body := accountUpdate(accounts.DemoWABAID, fmt.Sprintf(`"event":"ACCOUNT_RESTRICTION","restriction_info":[`+
+		`{"restriction_type":"RESTRICTED_BIZ_INITIATED_MESSAGING","expiration":%d}]`, until))
+	if r := postWebhook(t, n, []byte(body)); r.Status != 200 {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	type restricted struct {
+		Refused string `json:"refused"`
+		Sending struct {
+			Restrictions []struct {
+				Type  string    `json:"type"`
+				Until time.Time `json:"until"`
+			} `json:"restrictions"`
+		} `json:"sending"`
+	}
+	u := nextWire(t, sub, "tenant.updated", func(restricted) bool { return true })
+	if u.Refused != "" || len(u.Sending.Restrictions) != 1 || u.Sending.Restrictions[0].Type != actors.RestrictBizInitiated ||
+		u.Sending.Restrictions[0].Until.Unix() != until {
+		t.Fatalf("restriction published as %+v", u)
+	}
 }

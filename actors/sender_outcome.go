@@ -210,9 +210,11 @@ func (s *sender) settledOutcome(r *settled) {
 	s.attemptOver(it)
 	switch r.row.State {
 	case persistence.OutboxQueued:
-		// Durable: a client watching events learns the message waits, why, and until when
-		// (a retry is rare; a send that goes through publishes nothing here).
-		if ev, ok := requeuedEvent(r.row); ok {
+		// A retry (the head of its lane), durable: a client watching events learns the
+		// message waits, why, and until when (a retry is rare; a send that goes through
+		// publishes nothing here). Not a resend after reconciliation: its conversation shows
+		// it unknown until Meta has it, and says so itself.
+		if ev, ok := requeuedEvent(r.row); ok && r.head {
 			s.d.OnMessages([]MessageEvent{ev})
 		}
 		it.phase = phaseQueued

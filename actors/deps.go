@@ -32,6 +32,10 @@ type Deps struct {
 	// token the send carried, so the directory flags the tenant unless that token was
 	// replaced meanwhile. It may block briefly.
 	OnTokenRejected func(tenantID string, token persistence.SealedSecret)
+	// OnTenantUpdated is told when a tenant's sending state changed durably (paused,
+	// resumed, re-authorisation needed or done, a restriction applied or lifted): the
+	// WebSocket's tenant.updated. It must not block.
+	OnTenantUpdated func(TenantUpdate)
 
 	// Graph sends messages to Meta; nil makes tenants queue without sending.
 	Graph Graph
@@ -74,6 +78,9 @@ func (d *Deps) defaults() {
 	}
 	if d.OnTokenRejected == nil {
 		d.OnTokenRejected = func(string, persistence.SealedSecret) {}
+	}
+	if d.OnTenantUpdated == nil {
+		d.OnTenantUpdated = func(TenantUpdate) {}
 	}
 	if d.OnTenantFlags == nil {
 		d.OnTenantFlags = func(string, bool) {}

@@ -1,18 +1,81 @@
 package actors
 
+import (
+	"time"
+
+	"github.com/switchboard/switchboard/persistence"
+)
+
 // Message event types, as the WebSocket contract names them (API.md).
 const (
 	EventMessageNew    = "message.new"    // a message entered the conversation (inbound, or queued outbound)
-	EventMessageStatus = "message.status" // a stored message changed: status, wamid, error, pricing
+	EventMessageStatus = "message.status" // a stored message changed: status, wamid, error, pricing; or a send was put back for a retry
 )
 
 // MessageEvent is one durable change of one message. Conversations publish them through
 // Deps.OnMessages after the flush that stored the change, so a subscriber never hears of a
 // status the store could still lose; the message is the whole current record (status, its
 // timestamps, wamid, Meta's error), so a consumer needs no other read to render it.
+//
+// The sender publishes one more: a send Meta refused for now (130429, 131056, 131000, a
+// pause…) and put back in the outbox as queued, after that write is durable. Its message
+// is still queued and Delivery says why and until when — the message as GET
+// /messages/:conversationId/:messageId shows it.
 type MessageEvent struct {
-	Type           string  `json:"type"`
-	TenantID       string  `json:"tenantId"`
-	ConversationID string  `json:"conversationId"`
-	Message        Message `json:"message"`
+	Type           string    `json:"type"`
+	TenantID       string    `json:"tenantId"`
+	ConversationID string    `json:"conversationId"`
+	Message        Message   `json:"message"`
+	Delivery       *Delivery `json:"delivery,omitempty"`
+}
+
+// Delivery is an outbound message's outbox row, as GET /messages/:conversationId/:messageId
+// shows it (its "delivery").
+type Delivery struct {
+	// State is the outbox's: queued, sending, sent, failed, canceled, or unknown while the
+	// engine reconciles a send that got no answer (OUTBOUND.md).
+	State    persistence.OutboxState `json:"state"`
+	Attempts int                     `json:"attempts"`
+	// NextAttemptAt is when a queued message may next go out (after a retry's backoff).
+	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
+	// ExpiresAt is the send's own validFor bound, when it had one.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// LastError is Meta's last refusal (its code, title and error_data.details): the reason a
+	// queued message waits for a retry, or why a failed one failed.
+	LastError *MessageError `json:"lastError,omitempty"`
+	UpdatedAt time.Time     `json:"updatedAt"`
+}
+
+// DeliveryOf is row's Delivery.
+func DeliveryOf(row persistence.OutboxMessage) *Delivery {
+	d := &Delivery{State: row.State, Attempts: row.Attempts, UpdatedAt: row.UpdatedAt}
+	if row.State == persistence.OutboxQueued && !row.NextAttemptAt.IsZero() {
+		at := row.NextAttemptAt
+		d.NextAttemptAt = &at
+	}
+	if !row.ExpiresAt.IsZero() {
+		at := row.ExpiresAt
+		d.ExpiresAt = &at
+	}
+	if row.ErrorCode != 0 || row.ErrorTitle != "" {
+		d.LastError = &MessageError{Code: row.ErrorCode, Title: row.ErrorTitle, Details: row.ErrorDetails}
+	}
+	return d
+}
+
+// requeuedEvent is the message.status of a send put back to queued (row, as written): the
+// conversation's record of it, rebuilt from the row as the sender rebuilds a lost one
+// (OutboundMessage) — a retry changes nothing in the conversation, so telling it would cost
+// a write for nothing — with the row's Delivery. ok is false for a row with no conversation.
+func requeuedEvent(row persistence.OutboxMessage) (MessageEvent, bool) {
+	if _, ok := conversationOf(row); !ok {
+		return MessageEvent{}, false
+	}
+	m, err := OutboundMessage(row.ID, row.Request, row.CreatedAt)
+	if err != nil {
+		return MessageEvent{}, false
+	}
+	m.RetractedWAMIDs = row.Retracted
+	return MessageEvent{Type: EventMessageStatus, TenantID: row.TenantID, ConversationID: row.ConversationID,
+		Message: m, Delivery: DeliveryOf(row)}, true
 }

@@ -54,6 +54,17 @@ type sender struct {
 	// deadToken is the sealed token Meta rejected (190): only a different one clears it,
 	// whatever a stale directory read says.
 	deadToken string
+	// reauthDone is the sealed token whose rejection the directory recorded (reauthRecorded).
+	reauthDone string
+
+	// The standing last published as tenant.updated (tenant_updated.go): standingDirty asks
+	// for a look after something that may have changed it, standingNext is when it changes
+	// by time alone.
+	standing      standing
+	standingKnown bool
+	standingDirty bool
+	standingEarly bool
+	standingNext  time.Time
 
 	prepares  []pendingPrepare // waiting for a fresh directory entry
 	wakeAt    time.Time
@@ -194,6 +205,7 @@ func (s *sender) pump() {
 	}
 	now := s.d.Now()
 	s.refreshDirectory(now, false)
+	s.noteStanding(now)
 	var wake time.Time
 	if until, blocked := s.blocked(now); blocked {
 		if len(s.items) > 0 {

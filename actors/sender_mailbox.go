@@ -33,12 +33,16 @@ func (s *sender) receive(msg any) bool {
 		switch {
 		case m.err == nil:
 			s.applyDirectory(m.t)
+			s.standingDirty = true // a new token, or the directory's re-authorisation flag
 		case errors.Is(m.err, persistence.ErrNotFound):
 			s.dirFound = false
 		default:
 			s.d.Log.Warn("tenant directory refresh failed", "tenant", s.tenantID, "err", m.err)
 		}
 		s.answerPrepares()
+	case *reauthRecorded:
+		s.reauthDone = m.sealed
+		s.standingChanged()
 	case *outboxLoaded:
 		s.scanning = false
 		if m.counted {

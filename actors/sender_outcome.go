@@ -210,6 +210,13 @@ func (s *sender) settledOutcome(r *settled) {
 	s.attemptOver(it)
 	switch r.row.State {
 	case persistence.OutboxQueued:
+		// A retry (the head of its lane), durable: a client watching events learns the
+		// message waits, why, and until when (a retry is rare; a send that goes through
+		// publishes nothing here). Not a resend after reconciliation: its conversation shows
+		// it unknown until Meta has it, and says so itself.
+		if ev, ok := requeuedEvent(r.row); ok && r.head {
+			s.d.OnMessages([]MessageEvent{ev})
+		}
 		it.phase = phaseQueued
 		s.expiryScanAt = time.Time{} // queued again: its validity counts while blocked too
 		if r.head {
@@ -239,7 +246,9 @@ func (s *sender) pause(f *SendFailure, from time.Time) {
 	s.d.Log.Warn("tenant sends paused", "tenant", s.tenantID, "until", until, "code", f.Code, "reason", f.Title)
 	if err := s.save(); err != nil {
 		s.d.Log.Error("tenant pause not persisted", "tenant", s.tenantID, "err", err)
+		return
 	}
+	s.standingChanged() // durable: tenant.updated says so at the next pump
 }
 
 // needReauth marks the tenant's current token, which Meta just rejected, dead: here at once
@@ -252,8 +261,13 @@ func (s *sender) needReauth(f *SendFailure, used persistence.SealedSecret) {
 	}
 	s.deadToken = s.sealed
 	s.d.Log.Warn("tenant token rejected; sends paused until re-authorisation", "tenant", s.tenantID, "code", f.Code, "reason", f.Title)
-	tenantID, rejected := s.tenantID, s.d.OnTokenRejected
-	go rejected(tenantID, used)
+	tenantID, rejected, tell, sealed := s.tenantID, s.d.OnTokenRejected, s.tell, s.sealed
+	go func() {
+		rejected(tenantID, used)
+		if tell != nil {
+			tell(&reauthRecorded{sealed: sealed}) // tenant.updated, now that it is recorded
+		}
+	}()
 }
 
 func failureReason(f *SendFailure) string {

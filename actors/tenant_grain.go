@@ -139,7 +139,8 @@ func (g *tenantGrain) receive(c *cluster.Context, msg any) {
 		if g.state.HighThroughput != high {
 			g.out.followRate() // an upgraded number sends faster from now on
 		}
-		g.out.pump() // a reinstated account may send again
+		g.out.standingChanged() // saved: a restriction, a ban or a removal may have changed
+		g.out.pump()            // a reinstated account may send again
 		c.Reply().Send(&Ack{})
 	case *ResolveContact:
 		key, undo := m.WaID, g.state.markAlias(m.UserID)

@@ -26,6 +26,9 @@ func (e *Engine) startActors() error {
 		OnConversation: func(c actors.ConversationSummary) {
 			e.events.Publish(c.TenantID, EventConversationUpdated, c)
 		},
+		OnTenantUpdated: func(u actors.TenantUpdate) {
+			e.events.Publish(u.TenantID, actors.EventTenantUpdated, u)
+		},
 	}
 	node, err := cluster.Start(cluster.Options{
 		ClusterName: e.cfg.ClusterName, Addr: e.cfg.ClusterAddr, Codec: actors.Codec(),

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -27,37 +26,11 @@ type messageDetail struct {
 }
 
 // deliveryView is an outbound message's outbox row. It is absent once the row is pruned
-// (OUTBOX_RETENTION after it settled); the message keeps its status.
-type deliveryView struct {
-	// State is the outbox's: queued, sending, sent, failed, canceled, or unknown while the
-	// engine reconciles a send that got no answer (OUTBOUND.md).
-	State    persistence.OutboxState `json:"state"`
-	Attempts int                     `json:"attempts"`
-	// NextAttemptAt is when a queued message may next go out (after a retry's backoff).
-	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
-	// ExpiresAt is the send's own validFor bound, when it had one.
-	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
-	// LastError is Meta's last refusal (its code, title and error_data.details): the reason a
-	// queued message waits for a retry, or why a failed one failed.
-	LastError *actors.MessageError `json:"lastError,omitempty"`
-	UpdatedAt time.Time            `json:"updatedAt"`
-}
+// (OUTBOX_RETENTION after it settled); the message keeps its status. The retry's
+// message.status event carries the same (actors.MessageEvent).
+type deliveryView = actors.Delivery
 
-func viewDelivery(row persistence.OutboxMessage) *deliveryView {
-	d := &deliveryView{State: row.State, Attempts: row.Attempts, UpdatedAt: row.UpdatedAt}
-	if row.State == persistence.OutboxQueued && !row.NextAttemptAt.IsZero() {
-		at := row.NextAttemptAt
-		d.NextAttemptAt = &at
-	}
-	if !row.ExpiresAt.IsZero() {
-		at := row.ExpiresAt
-		d.ExpiresAt = &at
-	}
-	if row.ErrorCode != 0 || row.ErrorTitle != "" {
-		d.LastError = &actors.MessageError{Code: row.ErrorCode, Title: row.ErrorTitle, Details: row.ErrorDetails}
-	}
-	return d
-}
+func viewDelivery(row persistence.OutboxMessage) *deliveryView { return actors.DeliveryOf(row) }
 
 // messageOf resolves the :conversationId and :messageId parameters: another tenant's
 // conversation, and an id too long to be one, are not found.

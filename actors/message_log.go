@@ -26,6 +26,9 @@ const (
 	// lookupWindow is how far back GetMessage looks for a message by id: the dedupe window.
 	// A miss reads up to lookupWindow/BucketSize buckets, so it stays bounded.
 	lookupWindow = indexWindow
+	// maxRecallIndex bounds the index while a recall (Deliver.Since) keeps older messages in
+	// it: a full index, what one recall reads, and the messages stored while it lasts.
+	maxRecallIndex = 4 * indexWindow
 )
 
 // loadBucket reads one stored bucket's messages; missing buckets are an error.
@@ -44,9 +47,11 @@ type messageLog struct {
 	index map[string]int // wamid → position
 	// indexedFrom is the oldest position from which on every message is indexed (trimIndex
 	// and an activation's warm raise it, recall lowers it); recalled is the earliest time
-	// recall covered since (zero: none), so a conversation's redeliveries read the store once.
+	// recall covered since (zero: none), so a conversation's redeliveries read the store once,
+	// and recalledAt the count when it did (trimIndex keeps what it indexed for a while).
 	indexedFrom int
 	recalled    time.Time
+	recalledAt  int
 	load        loadBucket
 	// changed holds the positions of messages added or changed since the last takeChanged,
 	// and published is the count at that moment (positions at or beyond it are new): what
@@ -229,6 +234,13 @@ func (l *messageLog) trimIndex() {
 	if len(l.index) <= indexWindow*2 {
 		return
 	}
+	// Redeliveries come in runs (a backlog replayed after a crash, a crashed peer's entries
+	// swept), and a recall fills the index past its bound at once: trimmed at the next
+	// message, it was forgotten, and the next redelivery read up to 64 buckets again. What a
+	// recall indexed stays while the conversation stores its next indexWindow messages.
+	if !l.recalled.IsZero() && l.count-l.recalledAt < indexWindow && len(l.index) <= maxRecallIndex {
+		return
+	}
 	floor := l.count - indexWindow
 	for w, p := range l.index {
 		if p < floor {
@@ -259,6 +271,7 @@ func (l *messageLog) recall(since time.Time) error {
 			return nil
 		}
 	}
+	l.recalledAt = l.count
 	for reads := 0; l.indexedFrom > 0 && reads < lookupWindow/BucketSize; {
 		seq := (l.indexedFrom - 1) / BucketSize
 		b, ok := l.buckets[seq]

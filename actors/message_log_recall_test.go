@@ -64,3 +64,56 @@ func TestRecallIndexesWhatWasStoredSince(t *testing.T) {
 		})
 	}
 }
+
+// A hot conversation redelivered a run of entries that may repeat (a crashed peer's, swept; a
+// backlog replayed after a crash): each recall indexed up to 1,024 older messages on top of a
+// full index, so the next message stored trimmed the index and forgot the recall, and every
+// redelivery after it read 64 stored buckets again. A recall now lasts while the conversation
+// stores its next indexWindow messages.
+func TestRecallLastsAcrossARunOfRedeliveries(t *testing.T) {
+	base := time.Unix(1767225600, 0).UTC()
+	createdAt := func(pos int) time.Time { return base.Add(time.Duration(pos) * time.Millisecond) }
+	msg := func(pos int) Message { return Message{WAMID: "w" + strconv.Itoa(pos), CreatedAt: createdAt(pos)} }
+	reads := 0
+	var l *messageLog
+	l = newMessageLog(3000, func(seq int) ([]Message, error) {
+		reads++
+		var b []Message
+		for pos := seq * BucketSize; pos < min(l.count, (seq+1)*BucketSize); pos++ {
+			b = append(b, msg(pos))
+		}
+		return b, nil
+	})
+	if err := l.warm(); err != nil {
+		t.Fatal(err)
+	}
+	// Live: its index fills and is trimmed, and each flush lets clean buckets leave memory.
+	add := func() {
+		l.append(msg(l.count))
+		if _, err := l.takeDirty(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 2 * indexWindow {
+		add()
+	}
+	// More was stored since these entries arrived than the index and one recall hold.
+	since := createdAt(l.count - 3*indexWindow)
+	reads = 0
+	const redeliveries = 200
+	for i := range redeliveries {
+		if err := l.recall(since); err != nil {
+			t.Fatal(err)
+		}
+		if _, dup := l.lookup("w" + strconv.Itoa(l.count-indexWindow-lookupWindow/2)); !dup {
+			t.Fatalf("redelivery %d: a message stored since its arrival is not indexed", i)
+		}
+		add()
+	}
+	if max := lookupWindow / BucketSize; reads > max {
+		t.Fatalf("%d redeliveries read %d stored buckets, want at most %d (one recall)", redeliveries, reads, max)
+	}
+	if len(l.index) > maxRecallIndex {
+		t.Fatalf("the index holds %d wamids, more than %d", len(l.index), maxRecallIndex)
+	}
+}

@@ -122,8 +122,10 @@ func (n *Node) locate(ctx context.Context, kind, identity string) *actor.PID {
 	// the placement actor answers that PID until it has processed the Terminated sent after
 	// it: a lookup in between would cache a dead PID nothing evicts, and every later Tell
 	// would go to dead letters. Checked after Set: an activation deregistered later is
-	// evicted by its own Stopped handler, which runs after it leaves the registry.
-	if n.isLocal(pid) && !n.alive(pid) {
+	// evicted by its own Stopped handler, which runs after it leaves the registry. Another
+	// member's activation whose end this member heard of before caching it is dropped too
+	// (ended.go); one whose end it hears of later is evicted then (ownership.watch).
+	if (n.isLocal(pid) && !n.alive(pid)) || n.owner.ended.has(pid, time.Now()) {
 		n.cluster.PidCache.RemoveByValue(identity, kind, pid)
 		return nil
 	}

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"sync/atomic"
+	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
 	pcluster "github.com/asynkron/protoactor-go/cluster"
@@ -13,6 +14,7 @@ import (
 type ownership struct {
 	system *actor.ActorSystem
 	rdv    atomic.Pointer[pcluster.Rendezvous]
+	ended  endedPIDs // ended.go
 }
 
 func newOwnership(system *actor.ActorSystem) *ownership {
@@ -36,6 +38,11 @@ func (o *ownership) watch(c *pcluster.Cluster) {
 			// Stopped handler) and handles this event nowhere: every other member kept the
 			// dead PID, and each of its Tells went to dead letters, reported sent, until a
 			// Call happened to evict it (dead letter, retry).
+			// Remembered first: a lookup that answered this PID and caches it meanwhile
+			// finds it ended (locate), or is evicted here.
+			if pid := t.GetPid(); pid != nil {
+				o.ended.add(pid, time.Now())
+			}
 			if ci := t.GetClusterIdentity(); ci != nil {
 				c.PidCache.RemoveByValue(ci.Identity, ci.Kind, t.GetPid())
 			}

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asynkron/protoactor-go/actor"
+	pcluster "github.com/asynkron/protoactor-go/cluster"
 	"github.com/asynkron/protoactor-go/cluster/clusterproviders/test"
 
 	"github.com/switchboard/switchboard/internal/ctxsleep"
@@ -128,5 +130,32 @@ func TestLeavingMembersGrainsCanCallOut(t *testing.T) {
 		}
 	case <-time.After(3 * time.Second):
 		t.Fatal("the grain made no call while stopping: it never got Stopping")
+	}
+}
+
+// Regression: another member's placement actor answers a stopping activation's PID until it
+// has processed the Terminated that follows, and then tells every member the activation
+// ended. On the asking member the answer wakes the caller's goroutine while the same
+// connection's reader goes on to the ActivationTerminated: handled before the caller cached
+// the answer, it evicted nothing, and the dead PID stayed cached, every Tell from this member
+// lost until some Call evicted it. A PID this member heard had ended is not cached.
+func TestLocateCachesNoPIDWhoseEndWasHeardFirst(t *testing.T) {
+	l := &probeLog{stoppedDelay: 300 * time.Millisecond, inStopped: make(chan *actor.PID, 1)}
+	a, b := startProbePair(t, l)
+	id := ownedBy(t, b, a, "ending-")
+	activate(t, b, id) // a has not cached it
+	if err := b.Tell("probe", id, &stopSlowly{}); err != nil {
+		t.Fatal(err)
+	}
+	dead := <-l.inStopped // b's placement actor answers it for another 300 ms
+	// The end as b broadcasts it, handled on a before a's lookup answer is.
+	a.system.EventStream.Publish(&pcluster.ActivationTerminated{Pid: dead, ClusterIdentity: pcluster.NewClusterIdentity(id, "probe")})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if pid := a.locate(ctx, "probe", id); dead.Equal(pid) {
+		t.Fatal("locate returned an activation this member heard had ended")
+	}
+	if pid, ok := a.cluster.PidCache.Get(id, "probe"); ok && dead.Equal(pid) {
+		t.Fatalf("the ended activation %v is cached", pid)
 	}
 }

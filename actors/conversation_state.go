@@ -198,11 +198,20 @@ func (c *conversation) addInbound(m Message, now time.Time) (bool, error) {
 			// Chatwoot's unread counts leave it out.
 			sum.UnreadCount++
 		}
+		readable := sum.LastReadableAt
+		if readable.IsZero() && sum.LastInboundWAMID != "" {
+			readable = sum.LastInboundAt // a summary from before LastReadableAt was kept
+		}
 		if !m.Timestamp.Before(sum.LastInboundAt) {
-			// Webhooks arrive out of order: a message Meta received earlier may be stored
-			// after a later one, and must not become what a read receipt or the typing
-			// indicator names (the newest message would never show as read).
-			sum.LastInboundAt, sum.LastInboundWAMID = m.Timestamp, m.WAMID
+			sum.LastInboundAt = m.Timestamp
+		}
+		// Webhooks arrive out of order: a message Meta received earlier may be stored
+		// after a later one, and must not become what a read receipt or the typing
+		// indicator names (the newest message would never show as read). Nor does a
+		// reaction: Meta marks messages read and documents no receipt on a reaction, an
+		// emoji WhatsApp shows on an earlier message.
+		if m.Type != "reaction" && !m.Timestamp.Before(readable) {
+			sum.LastReadableAt, sum.LastInboundWAMID = m.Timestamp, m.WAMID
 		}
 		if sum.Status == ConversationClosed {
 			sum.Status = ConversationOpen // a closed conversation reopens when the user writes

@@ -126,6 +126,9 @@ func (g *tenantGrain) receive(c *cluster.Context, msg any) {
 			for _, ev := range m.Events {
 				g.state.apply(ev)
 			}
+			if g.state.liftPause(g.out.pol.PauseFor) {
+				g.d.Log.Info("tenant sends resume: Meta reinstated the account", "tenant", g.tenantID)
+			}
 			if g.state.NeedsReauth && !reauth {
 				g.state.ReauthToken = tokenMark(g.out.sealed) // the token the removal killed
 			}

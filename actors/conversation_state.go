@@ -312,6 +312,9 @@ func (c *conversation) applyStatus(st StatusUpdate) (statusOutcome, error) {
 	if st.Retryable && st.Error != nil {
 		c.retryable(st, out, m)
 	}
+	if out == statusApplied && m.WAMID == st.WAMID && m.Error != nil && m.Error.Retryable {
+		c.deliveredAfterAll(st) // before the sender's word of the resend
+	}
 	return out, err
 }
 
@@ -321,6 +324,9 @@ func (c *conversation) placeStatus(st StatusUpdate) (statusOutcome, *Message, er
 	pos, ok := c.log.lookup(st.WAMID)
 	if !ok {
 		if c.retracted(st) {
+			if c.deliveredAfterAll(st) {
+				return statusHeld, nil, nil // flushed, and the sender told
+			}
 			return statusIgnored, nil, nil
 		}
 		pos, ok = c.matchCallback(st)

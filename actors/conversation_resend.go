@@ -101,3 +101,14 @@ func (c *conversation) reinstate(m *Message, wamid string) bool {
 	m.RetractedWAMIDs = slices.DeleteFunc(slices.Clone(m.RetractedWAMIDs), func(w string) bool { return w == wamid })
 	return true
 }
+
+// firstDelivery reports whether status is the only delivery m has recorded: the sender
+// hears of a delivery after a retryable failure once, not again with every read.
+func firstDelivery(m *Message, status string) bool {
+	for s := range m.StatusTimestamps {
+		if delivery(s) && s != status {
+			return false
+		}
+	}
+	return true
+}

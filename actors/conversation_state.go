@@ -312,7 +312,7 @@ func (c *conversation) applyStatus(st StatusUpdate) (statusOutcome, error) {
 	if st.Retryable && st.Error != nil {
 		c.retryable(st, out, m)
 	}
-	if out == statusApplied && m.WAMID == st.WAMID && m.Error != nil && m.Error.Retryable {
+	if out == statusApplied && m.WAMID == st.WAMID && m.Error != nil && m.Error.Retryable && firstDelivery(m, st.Status) {
 		c.deliveredAfterAll(st) // before the sender's word of the resend
 	}
 	return out, err

@@ -158,11 +158,7 @@ func TestResendOf(t *testing.T) {
 // Meta. Without that the statuses were held, the message said "failed" for good, and a lost
 // answer to the new attempt was resent a third time (reconciliation saw no evidence).
 func TestConversationFollowsAResendItWasNotToldOf(t *testing.T) {
-	c := newTestConversation()
-	c.addOutbound(outboundText("m1"), t0)
-	c.outboundResult(&OutboundResult{MessageID: "m1", WAMID: "W1", Status: StatusSent, At: t0}, t0)
-	c.applyStatus(StatusUpdate{WAMID: "W1", Status: StatusFailed, Timestamp: t0, CallbackData: "m1",
-		Error: &MessageError{Code: 131000}, Retryable: true})
+	c := failedWithMetasTrouble()
 	if ev := c.takeEvidence(); len(ev) != 1 || ev[0].Retry == nil || ev[0].WAMID != "W1" {
 		t.Fatalf("retry evidence %+v", ev)
 	}
@@ -410,5 +406,41 @@ func TestDeliveryOfAFailedAttemptWithdrawsItsResend(t *testing.T) {
 			r.status(t, tenant, id, first, StatusRead)
 			waitFor(t, "the message read", func() bool { return r.message(t, tenant, id).Status == StatusRead })
 		})
+	}
+}
+
+// failedWithMetasTrouble is a conversation whose message m1 Meta accepted as W1 and then
+// failed with 131000, retryable.
+func failedWithMetasTrouble() *conversation {
+	c := newTestConversation()
+	c.addOutbound(outboundText("m1"), t0)
+	c.outboundResult(&OutboundResult{MessageID: "m1", WAMID: "W1", Status: StatusSent, At: t0}, t0)
+	c.applyStatus(StatusUpdate{WAMID: "W1", Status: StatusFailed, Timestamp: t0, CallbackData: "m1",
+		Error: &MessageError{Code: 131000}, Retryable: true})
+	return c
+}
+
+// The sender hears once that Meta delivered an attempt it had failed with its own trouble:
+// a later read of the same attempt tells it nothing more.
+func TestConversationTellsOfADeliveryAfterARetryableFailureOnce(t *testing.T) {
+	c := failedWithMetasTrouble()
+	c.takeEvidence()
+	for i, s := range []string{StatusDelivered, StatusRead} {
+		c.applyStatus(StatusUpdate{WAMID: "W1", Status: s, Timestamp: t0, CallbackData: "m1"})
+		ev := c.takeEvidence()
+		if want := 1 - i; len(ev) != want || (want == 1 && (!ev[0].Delivered || ev[0].WAMID != "W1")) {
+			t.Fatalf("after %s: evidence %+v, want %d delivery", s, ev, want)
+		}
+	}
+	// The sender's word of the resend does not start over a message Meta delivered.
+	c.outboundResult(&OutboundResult{MessageID: "m1", Status: StatusQueued, At: t0, Retracted: []string{"W1"}}, t0)
+	if v := c.outboundView("m1"); v.WAMID != "W1" || v.Status != StatusRead {
+		t.Fatalf("view %+v, want W1 read", v)
+	}
+	// The withdrawal reinstates the attempt.
+	c.outboundResult(&OutboundResult{MessageID: "m1", WAMID: "W1", Status: StatusSent, At: t0, Reinstated: "W1"}, t0)
+	pos, _ := c.log.lookup("W1")
+	if m, _ := c.log.at(pos); len(m.RetractedWAMIDs) != 0 || m.Status != StatusRead {
+		t.Fatalf("message %+v", m)
 	}
 }

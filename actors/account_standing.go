@@ -122,6 +122,20 @@ func (t *TenantState) applyAccount(ev TenantEvent) {
 	}
 }
 
+// liftPause ends a pause of the tenant's sends (SendsPausedUntil, after Meta's 368, 131048 …)
+// that began no later than the newest REINSTATE: Meta lifted what it had restricted, and the
+// tenant need not wait out the rest of pauseFor (OUTBOUND_PAUSE_FOR) meanwhile. Should the
+// number still be held back, Meta's answer to the next send pauses it again, at the cost of
+// one refused send, the message queued again. A pause that began after the REINSTATE (a
+// late retry of the event) stands. It reports whether the pause ended.
+func (t *TenantState) liftPause(pauseFor time.Duration) bool {
+	if t.SendsPausedUntil.IsZero() || t.ReinstatedAt.IsZero() || t.SendsPausedUntil.Add(-pauseFor).After(t.ReinstatedAt) {
+		return false
+	}
+	t.SendsPausedUntil, t.SendsPausedReason = time.Time{}, ""
+	return true
+}
+
 // isRemoval reports whether an account event removed the app or the partner: the token is dead.
 func isRemoval(event string) bool { return event == partnerAppUninstall || event == partnerRemoved }
 

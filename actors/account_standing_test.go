@@ -399,6 +399,20 @@ func TestAppRemovalByMetasTime(t *testing.T) {
 	}
 }
 
+// sentThenRestricted sends message id and then fails it, as of at, with a restriction code
+// that pauses the tenant (a failed status webhook).
+func (r *senderRig) sentThenRestricted(t *testing.T, tenant, id string, at time.Time, code int) {
+	t.Helper()
+	r.record(t, tenant, id, true)
+	waitFor(t, id+" sent", func() bool { return r.row(t, id).State == persistence.OutboxSent })
+	_, err := r.client.Deliver(t.Context(), customer, &Deliver{TenantID: tenant, Contact: Contact{WaID: customer},
+		Statuses: []StatusUpdate{{WAMID: r.row(t, id).WAMID, Status: StatusFailed, Timestamp: at, CallbackData: id,
+			Error: &MessageError{Code: code, Title: "Restricted"}, PausesSends: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // A failed status with a restriction code (131048, 368, …) pauses the tenant for PauseFor
 // from the status's own time: Meta retries webhooks for 7 days, and one delivered six days
 // late pauses nothing (its pause ended long ago). Before, the pause ran from its arrival, so
@@ -410,14 +424,7 @@ func TestRestrictionStatusPausesFromItsOwnTime(t *testing.T) {
 	fresh := time.Now().Add(-10 * time.Minute).UTC().Truncate(time.Second)
 	for i, at := range []time.Time{time.Now().Add(-6 * 24 * time.Hour), fresh} {
 		id := fmt.Sprintf("restricted-%d-%s", i, tenant)
-		r.record(t, tenant, id, true)
-		waitFor(t, id+" sent", func() bool { return r.row(t, id).State == persistence.OutboxSent })
-		_, err := r.client.Deliver(t.Context(), customer, &Deliver{TenantID: tenant, Contact: Contact{WaID: customer},
-			Statuses: []StatusUpdate{{WAMID: r.row(t, id).WAMID, Status: StatusFailed, Timestamp: at, CallbackData: id,
-				Error: &MessageError{Code: 131048, Title: "Spam rate limit hit"}, PausesSends: true}}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		r.sentThenRestricted(t, tenant, id, at, 131048)
 	}
 	want := fresh.Add(time.Hour) // PauseFor's default
 	var st *SendingStatus
@@ -464,4 +471,41 @@ func TestRestrictionWithoutAReadableExpirationIsBounded(t *testing.T) {
 	if _, ok := old.restrictionRefusing(true, t0.Add(unknownRestrictionFor+time.Second)); ok {
 		t.Fatalf("a snapshot's unbounded restriction still refuses: %+v", old.Restrictions)
 	}
+}
+
+// A REINSTATE is Meta saying the WABA may send again: a pause that began before it (Meta's
+// 368/131048 on a send or a status) ends with it, instead of the tenant waiting out
+// OUTBOUND_PAUSE_FOR while its customers wait. Should the number still be held back, Meta's
+// next answer pauses it again, at the cost of one refused send. A REINSTATE older than the
+// pause (a late retry) lifts nothing.
+func TestReinstatementLiftsAPauseThatBeganBeforeIt(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	paused := time.Now().Add(-10 * time.Minute).UTC().Truncate(time.Second)
+	id := "reinstated-" + tenant
+	r.sentThenRestricted(t, tenant, id, paused, 368)
+	pausedUntil := func() time.Time {
+		st, err := r.client.SendingStatus(t.Context(), tenant)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.PausedUntil
+	}
+	waitFor(t, "the pause", func() bool { return !pausedUntil().IsZero() })
+	// A late retry of a REINSTATE from before the pause began.
+	if err := r.client.RecordTenantEvents(t.Context(), tenant, []TenantEvent{banState(paused.Add(-time.Minute), banReinstate)}); err != nil {
+		t.Fatal(err)
+	}
+	if pausedUntil().IsZero() {
+		t.Fatal("a REINSTATE older than the pause lifted it")
+	}
+	next := "after-reinstate-" + tenant
+	r.record(t, tenant, next, true)
+	if err := r.client.RecordTenantEvents(t.Context(), tenant, []TenantEvent{banState(paused.Add(time.Minute), banReinstate)}); err != nil {
+		t.Fatal(err)
+	}
+	if until := pausedUntil(); !until.IsZero() {
+		t.Fatalf("still paused until %v after Meta reinstated the account", until)
+	}
+	waitFor(t, "the held message sent", func() bool { return r.row(t, next).State == persistence.OutboxSent })
 }

@@ -37,6 +37,9 @@ func (c *conversation) outboundResult(r *OutboundResult, now time.Time) (bool, e
 	if m.Direction != Outbound {
 		return changed, nil
 	}
+	if c.reinstate(m, r.Reinstated) {
+		changed = true
+	}
 	if c.retractAttempts(m, r.Retracted) {
 		changed = true
 		if m.WAMID == "" && len(c.s.Held) > 0 {

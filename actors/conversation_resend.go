@@ -53,7 +53,10 @@ func (c *conversation) retractAttempts(m *Message, wamids []string) bool {
 			continue
 		}
 		m.RetractedWAMIDs, changed = append(slices.Clip(m.RetractedWAMIDs), w), true
-		if m.WAMID != w {
+		if m.WAMID != w || delivery(m.Status) {
+			// Another attempt, or one Meta delivered after failing it: the sender withdraws
+			// its resend if it can (sender_withdraw.go), and the message shows what the
+			// customer has meanwhile.
 			continue
 		}
 		c.log.dropWAMID(w)
@@ -63,4 +66,49 @@ func (c *conversation) retractAttempts(m *Message, wamids []string) bool {
 		m.StatusTimestamps = ts
 	}
 	return changed
+}
+
+// delivery reports whether a status says the customer has the message: delivered, read or
+// played, which outrank failed (statusRank).
+func delivery(status string) bool { return statusRank[status] > statusRank[StatusFailed] }
+
+// deliveredAfterAll tells the sender that Meta reported st's attempt delivered (or read)
+// after failing it with its own trouble, so that a resend not yet at Meta is withdrawn. The
+// status is held as well: a message started over shows it once the sender reinstates the
+// attempt (reinstate). Called for a status of a retracted attempt, and for one applied to
+// a message that shows a retryable failure (the sender's word of the resend still to come).
+// It reports whether it held the status.
+func (c *conversation) deliveredAfterAll(st StatusUpdate) bool {
+	if !delivery(st.Status) || st.CallbackData == "" {
+		return false
+	}
+	c.evidence = append(c.evidence, OutboundEvidence{MessageID: st.CallbackData, WAMID: st.WAMID, Delivered: true})
+	if _, shown := c.log.lookup(st.WAMID); shown {
+		return false
+	}
+	c.hold(st)
+	return true
+}
+
+// reinstate takes wamid off the message's retracted attempts: the sender withdrew the resend
+// Meta's delivery of that attempt made needless (OutboundResult.Reinstated). The result's
+// wamid then teaches it to a message started over, releasing the delivery held for it. It
+// reports whether anything changed.
+func (c *conversation) reinstate(m *Message, wamid string) bool {
+	if wamid == "" || !slices.Contains(m.RetractedWAMIDs, wamid) {
+		return false
+	}
+	m.RetractedWAMIDs = slices.DeleteFunc(slices.Clone(m.RetractedWAMIDs), func(w string) bool { return w == wamid })
+	return true
+}
+
+// firstDelivery reports whether status is the only delivery m has recorded: the sender
+// hears of a delivery after a retryable failure once, not again with every read.
+func firstDelivery(m *Message, status string) bool {
+	for s := range m.StatusTimestamps {
+		if delivery(s) && s != status {
+			return false
+		}
+	}
+	return true
 }

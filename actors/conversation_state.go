@@ -198,11 +198,20 @@ func (c *conversation) addInbound(m Message, now time.Time) (bool, error) {
 			// Chatwoot's unread counts leave it out.
 			sum.UnreadCount++
 		}
+		readable := sum.LastReadableAt
+		if readable.IsZero() && sum.LastInboundWAMID != "" {
+			readable = sum.LastInboundAt // a summary from before LastReadableAt was kept
+		}
 		if !m.Timestamp.Before(sum.LastInboundAt) {
-			// Webhooks arrive out of order: a message Meta received earlier may be stored
-			// after a later one, and must not become what a read receipt or the typing
-			// indicator names (the newest message would never show as read).
-			sum.LastInboundAt, sum.LastInboundWAMID = m.Timestamp, m.WAMID
+			sum.LastInboundAt = m.Timestamp
+		}
+		// Webhooks arrive out of order: a message Meta received earlier may be stored
+		// after a later one, and must not become what a read receipt or the typing
+		// indicator names (the newest message would never show as read). Nor does a
+		// reaction: Meta marks messages read and documents no receipt on a reaction, an
+		// emoji WhatsApp shows on an earlier message.
+		if m.Type != "reaction" && !m.Timestamp.Before(readable) {
+			sum.LastReadableAt, sum.LastInboundWAMID = m.Timestamp, m.WAMID
 		}
 		if sum.Status == ConversationClosed {
 			sum.Status = ConversationOpen // a closed conversation reopens when the user writes
@@ -303,6 +312,9 @@ func (c *conversation) applyStatus(st StatusUpdate) (statusOutcome, error) {
 	if st.Retryable && st.Error != nil {
 		c.retryable(st, out, m)
 	}
+	if out == statusApplied && m.WAMID == st.WAMID && m.Error != nil && m.Error.Retryable && firstDelivery(m, st.Status) {
+		c.deliveredAfterAll(st) // before the sender's word of the resend
+	}
 	return out, err
 }
 
@@ -312,6 +324,9 @@ func (c *conversation) placeStatus(st StatusUpdate) (statusOutcome, *Message, er
 	pos, ok := c.log.lookup(st.WAMID)
 	if !ok {
 		if c.retracted(st) {
+			if c.deliveredAfterAll(st) {
+				return statusHeld, nil, nil // flushed, and the sender told
+			}
 			return statusIgnored, nil, nil
 		}
 		pos, ok = c.matchCallback(st)

@@ -549,3 +549,35 @@ func TestReactionIsNotUnread(t *testing.T) {
 		t.Fatalf("unread %d, want 1", c.s.Summary.UnreadCount)
 	}
 }
+
+// TestReactionIsNotTheMessageToMarkRead: Meta marks messages read (WHATSAPP.md §2, "the
+// inbound wamid"), and documents no receipt or typing indicator on a reaction, which WhatsApp
+// shows as an emoji on an earlier message, not a message of its own. The read receipt and
+// the typing indicator name the newest message the customer wrote; a reaction after it, or
+// an older message stored after the reaction, does not change that, while the reaction
+// still keeps the window open.
+func TestReactionIsNotTheMessageToMarkRead(t *testing.T) {
+	c := newTestConversation()
+	reaction := Message{WAMID: "r1", Type: "reaction", Text: "👍", Timestamp: t0.Add(time.Hour),
+		Content: []byte(`{"message_id":"wamid.out1","emoji":"👍"}`)}
+	for _, m := range []Message{inbound("w1", t0), reaction, inbound("w0", t0.Add(time.Minute))} {
+		if _, err := c.deliver(&Deliver{Contact: Contact{WaID: "5511987654321"}, Messages: []Message{m}}, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := c.s.Summary
+	if s.LastInboundWAMID != "w0" || !s.LastInboundAt.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("last inbound %q at %v, want w0 and the reaction's time", s.LastInboundWAMID, s.LastInboundAt)
+	}
+	claim, ok := c.claimReadReceipt(&ClaimReadReceipt{For: time.Second}, t0)
+	if !ok || claim.WAMID != "w0" || !claim.At.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("claim %+v (%v), want w0 at its own time", claim, ok)
+	}
+	// A message newer than the one marked read takes its place.
+	if _, err := c.deliver(&Deliver{Messages: []Message{inbound("w2", t0.Add(2*time.Hour))}}, t0); err != nil {
+		t.Fatal(err)
+	}
+	if s := c.s.Summary; s.LastInboundWAMID != "w2" || !s.LastInboundAt.Equal(t0.Add(2*time.Hour)) {
+		t.Fatalf("summary %+v", s)
+	}
+}

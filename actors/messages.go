@@ -152,8 +152,11 @@ type ConversationSummary struct {
 	UnreadCount   int     `json:"unreadCount"`
 	MessageCount  int     `json:"messageCount"`
 	// LastMessage is the newest message, without its content.
-	LastMessage      *Message  `json:"lastMessage,omitempty"`
+	LastMessage *Message `json:"lastMessage,omitempty"`
+	// LastInboundWAMID is the customer's newest message but reactions: what a read receipt
+	// and the typing indicator name. LastReadableAt is its time (Meta's).
 	LastInboundWAMID string    `json:"lastInboundWamid,omitempty"`
+	LastReadableAt   time.Time `json:"lastReadableAt,omitzero"`
 	LastActivityAt   time.Time `json:"lastActivityAt"`
 	// LastInboundAt opens the 24-hour customer-service window (Meta's message time).
 	LastInboundAt time.Time `json:"lastInboundAt,omitzero"`

@@ -95,6 +95,9 @@ type OutboundResult struct {
 	// still showing one of them starts the message over (conversation_resend.go). Every
 	// result carries the whole list, so a result lost in a crash is made up by the next.
 	Retracted []string `json:"retracted,omitempty"`
+	// Reinstated is a retracted attempt Meta delivered after all, whose resend the sender
+	// withdrew before it left: the message is that attempt again (sender_withdraw.go).
+	Reinstated string `json:"reinstated,omitempty"`
 }
 
 // GetOutbound asks a conversation what it knows of one of its outbound messages: the
@@ -135,6 +138,9 @@ type OutboundEvidence struct {
 	// for the message's current wamid: the sender sends the message again, within its
 	// attempts and validity (sender_resend.go).
 	Retry *MessageError `json:"retry,omitempty"`
+	// Delivered: Meta reported WAMID delivered (or read) after failing it with its own
+	// trouble. A resend not yet at Meta is withdrawn (sender_withdraw.go).
+	Delivered bool `json:"delivered,omitempty"`
 }
 
 // Failure codes of PrepareSend, one per reason a tenant refuses to send now.

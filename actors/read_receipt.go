@@ -34,7 +34,10 @@ type ReadReceiptSent struct {
 
 // claimReadReceipt is ClaimReadReceipt at now; ok is false when there is nothing to send.
 func (c *conversation) claimReadReceipt(m *ClaimReadReceipt, now time.Time) (ReadReceiptClaim, bool) {
-	newest := ReadReceiptClaim{WAMID: c.s.Summary.LastInboundWAMID, At: c.s.Summary.LastInboundAt}
+	newest := ReadReceiptClaim{WAMID: c.s.Summary.LastInboundWAMID, At: c.s.Summary.LastReadableAt}
+	if newest.At.IsZero() {
+		newest.At = c.s.Summary.LastInboundAt // a summary from before LastReadableAt was kept
+	}
 	switch {
 	case newest.WAMID == "":
 		return ReadReceiptClaim{}, false

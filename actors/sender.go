@@ -42,8 +42,11 @@ type sender struct {
 	// (sender_resend.go).
 	resends     map[string]bool
 	resendWaits map[*OutboundEvidence]bool
-	numbers     map[string]*numberQueue
-	inflight    int
+	// lateDelivered: attempts Meta delivered after failing them, whose resend is not decided
+	// yet (message id → wamid; sender_withdraw.go).
+	lateDelivered map[string]string
+	numbers       map[string]*numberQueue
+	inflight      int
 
 	dir      persistence.Tenant
 	dirFound bool

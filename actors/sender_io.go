@@ -127,12 +127,14 @@ func (s *sender) runSettle(it *outItem) {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
 		defer cancel()
 		if job.conv != nil {
-			if err := tellConversation(ctx, node, job.row, job.conv, d); err != nil && job.conv.Status == StatusFailed {
+			if err := tellConversation(ctx, node, job.row, job.conv, d); err != nil && (job.conv.Status == StatusFailed || job.conv.Reinstated != "") {
 				// Nothing else would ever tell it (Meta sends no status webhook for a message
 				// it refused), and a failed row would not be settled again: the conversation
 				// would say "queued" for good. Write nothing yet; the settle is tried again.
 				// (A message sent again after Meta failed an attempt needs no such wait: the
-				// new attempt's statuses start it over in the conversation, matchCallback.)
+				// new attempt's statuses start it over in the conversation, matchCallback. One
+				// whose resend was withdrawn does: the conversation ignores the statuses of
+				// the attempt it shows retracted.)
 				tell(&settled{id: job.row.ID, from: from, row: job.row, head: job.head, err: fmt.Errorf("%w: %w", errUntold, err), untold: job.conv})
 				return
 			}

@@ -262,6 +262,10 @@ func (s *sender) checked(r *evidenceChecked) {
 // evidence is a conversation telling the sender that Meta reported a status carrying the
 // message's id: whatever the outbox says, the message reached Meta.
 func (s *sender) evidence(m *OutboundEvidence) {
+	if m.Delivered {
+		s.deliveredAfterAll(m)
+		return
+	}
 	now := s.d.Now()
 	if m.Restricted != nil {
 		from := now

@@ -18,7 +18,8 @@ import (
 // the sender hands the conversation afterwards carries that list, and a conversation still
 // showing a retracted wamid starts the message over (conversation_resend.go), so whichever
 // write a crash interrupts, the next result repairs the record. Statuses of a retracted
-// wamid are ignored from then on. A message is sent at most OutboundPolicy.
+// wamid are ignored from then on, but a delivery, which withdraws a resend that has not
+// left (sender_withdraw.go). A message is sent at most OutboundPolicy.
 // MaxTransientAttempts times in all this way, and never after its validity: then it stays
 // failed with Meta's error.
 
@@ -50,6 +51,9 @@ func (s *sender) resendFailed(ev *OutboundEvidence) {
 	}
 	if s.resends == nil {
 		s.resends = map[string]bool{}
+	}
+	if s.deliveredBefore(ev) {
+		return
 	}
 	if _, held := s.items[ev.MessageID]; held || s.resends[ev.MessageID] {
 		// The failure came while the accepted attempt's outcome is still being written (or
@@ -181,8 +185,10 @@ func (s *sender) resendDone(r *resendDecided) {
 	case r.ok:
 		s.d.Log.Info("Meta failed a message it had accepted; sending it again", "tenant", s.tenantID,
 			"message", r.row.ID, "wamid", r.ev.WAMID, "code", r.ev.Retry.Code, "failures", r.row.Transient, "at", r.row.NextAttemptAt)
-		s.tellRestart(r.row)
 		s.track(r.row, s.d.Now())
+		if !s.withdrawnAfterDecision(r.row) {
+			s.tellRestart(r.row)
+		}
 	}
 }
 

@@ -37,13 +37,13 @@ func TestSenderResendsAMessageMetaFailedWithItsOwnTrouble(t *testing.T) {
 	r.failedStatus(t, tenant, retried, first, 131000, true)
 	r.failedStatus(t, tenant, undeliverable, r.row(t, undeliverable).WAMID, 131026, false)
 
-	// Queued again, and waiting its backoff (half a second at least): a late status of the
-	// failed attempt must not make it that attempt again.
+	// Queued again, and waiting its backoff (half a second at least); a late duplicate of
+	// the failure does not make it that attempt again.
 	waitFor(t, "the message queued again", func() bool {
 		m := r.message(t, tenant, retried)
 		return m.Status == StatusQueued && m.WAMID == "" && slices.Equal(m.RetractedWAMIDs, []string{first})
 	})
-	r.status(t, tenant, retried, first, StatusDelivered)
+	r.failedStatus(t, tenant, retried, first, 131000, true)
 	if m := r.message(t, tenant, retried); m.WAMID != "" || m.Status != StatusQueued {
 		t.Fatalf("a status of the failed attempt applied to the message queued again: %+v", m)
 	}
@@ -64,7 +64,8 @@ func TestSenderResendsAMessageMetaFailedWithItsOwnTrouble(t *testing.T) {
 		t.Fatalf("message after the resend: %+v", m)
 	}
 
-	// The failed attempt's statuses arrive again, late: nothing changes, nothing is sent.
+	// The failed attempt's statuses arrive again, late, once the message went again: nothing
+	// changes, nothing more is sent (the customer may have it twice: nothing can undo that).
 	r.failedStatus(t, tenant, retried, first, 131000, true)
 	r.status(t, tenant, retried, first, StatusDelivered)
 	r.status(t, tenant, retried, row.WAMID, StatusDelivered)
@@ -157,11 +158,7 @@ func TestResendOf(t *testing.T) {
 // Meta. Without that the statuses were held, the message said "failed" for good, and a lost
 // answer to the new attempt was resent a third time (reconciliation saw no evidence).
 func TestConversationFollowsAResendItWasNotToldOf(t *testing.T) {
-	c := newTestConversation()
-	c.addOutbound(outboundText("m1"), t0)
-	c.outboundResult(&OutboundResult{MessageID: "m1", WAMID: "W1", Status: StatusSent, At: t0}, t0)
-	c.applyStatus(StatusUpdate{WAMID: "W1", Status: StatusFailed, Timestamp: t0, CallbackData: "m1",
-		Error: &MessageError{Code: 131000}, Retryable: true})
+	c := failedWithMetasTrouble()
 	if ev := c.takeEvidence(); len(ev) != 1 || ev[0].Retry == nil || ev[0].WAMID != "W1" {
 		t.Fatalf("retry evidence %+v", ev)
 	}
@@ -356,4 +353,94 @@ func TestResendSurvivesTheTenantsFailedActivation(t *testing.T) {
 	r.failedStatus(t, tenant, id, "wamid.first", 131000, true)
 	time.Sleep(outage)
 	waitFor(t, "the message sent again", func() bool { n, _ := r.graph.sends(id); return n == 1 })
+}
+
+// Meta failed an attempt with its own trouble (131000) and then reported it delivered (or
+// read) after all, the engine having decided to send the message again. While the new
+// attempt has not left (it waits its backoff in its lane), it is withdrawn: the outbox row
+// goes back to sent with the delivered attempt's wamid, the conversation shows the delivery,
+// and the message is not sent twice. Before, the delivery was ignored as a retracted
+// attempt's status and the customer got the message twice. Both orders: the delivery after
+// the resend was decided (the message queued again), and in the failure's own webhook.
+func TestDeliveryOfAFailedAttemptWithdrawsItsResend(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	for _, tc := range []struct {
+		name      string
+		sameBatch bool
+	}{{"after the resend was decided", false}, {"in the failure's webhook", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			id := fmt.Sprintf("withdrawn-%v-%s", tc.sameBatch, tenant)
+			r.record(t, tenant, id, true)
+			waitFor(t, id+" sent", func() bool { return r.row(t, id).State == persistence.OutboxSent })
+			first := r.row(t, id).WAMID
+			failed := StatusUpdate{WAMID: first, Status: StatusFailed, Timestamp: time.Now(), CallbackData: id,
+				Error: &MessageError{Code: 131000, Title: "Something went wrong"}, Retryable: true}
+			delivered := StatusUpdate{WAMID: first, Status: StatusDelivered, Timestamp: time.Now(), CallbackData: id}
+			statuses := []StatusUpdate{failed}
+			if tc.sameBatch {
+				statuses = append(statuses, delivered)
+			}
+			if _, err := r.client.Deliver(t.Context(), customer, &Deliver{TenantID: tenant, Contact: Contact{WaID: customer}, Statuses: statuses}); err != nil {
+				t.Fatal(err)
+			}
+			if !tc.sameBatch {
+				waitFor(t, "the message queued again", func() bool {
+					return r.row(t, id).State == persistence.OutboxQueued && r.message(t, tenant, id).Status == StatusQueued
+				})
+				r.status(t, tenant, id, first, StatusDelivered)
+			}
+			time.Sleep(time.Second + 3*sharedBusyRetry/2) // past the first resend's longest backoff
+			waitFor(t, "the delivered attempt back in the outbox", func() bool {
+				row := r.row(t, id)
+				return row.State == persistence.OutboxSent && row.WAMID == first && len(row.Retracted) == 0
+			})
+			waitFor(t, "the conversation shows the delivery", func() bool {
+				m := r.message(t, tenant, id)
+				return m.Status == StatusDelivered && m.WAMID == first && len(m.RetractedWAMIDs) == 0
+			})
+			if n, _ := r.graph.sends(id); n != 1 {
+				t.Fatalf("%d sends of a message Meta delivered, want 1", n)
+			}
+			// Its later statuses apply as to any message.
+			r.status(t, tenant, id, first, StatusRead)
+			waitFor(t, "the message read", func() bool { return r.message(t, tenant, id).Status == StatusRead })
+		})
+	}
+}
+
+// failedWithMetasTrouble is a conversation whose message m1 Meta accepted as W1 and then
+// failed with 131000, retryable.
+func failedWithMetasTrouble() *conversation {
+	c := newTestConversation()
+	c.addOutbound(outboundText("m1"), t0)
+	c.outboundResult(&OutboundResult{MessageID: "m1", WAMID: "W1", Status: StatusSent, At: t0}, t0)
+	c.applyStatus(StatusUpdate{WAMID: "W1", Status: StatusFailed, Timestamp: t0, CallbackData: "m1",
+		Error: &MessageError{Code: 131000}, Retryable: true})
+	return c
+}
+
+// The sender hears once that Meta delivered an attempt it had failed with its own trouble:
+// a later read of the same attempt tells it nothing more.
+func TestConversationTellsOfADeliveryAfterARetryableFailureOnce(t *testing.T) {
+	c := failedWithMetasTrouble()
+	c.takeEvidence()
+	for i, s := range []string{StatusDelivered, StatusRead} {
+		c.applyStatus(StatusUpdate{WAMID: "W1", Status: s, Timestamp: t0, CallbackData: "m1"})
+		ev := c.takeEvidence()
+		if want := 1 - i; len(ev) != want || (want == 1 && (!ev[0].Delivered || ev[0].WAMID != "W1")) {
+			t.Fatalf("after %s: evidence %+v, want %d delivery", s, ev, want)
+		}
+	}
+	// The sender's word of the resend does not start over a message Meta delivered.
+	c.outboundResult(&OutboundResult{MessageID: "m1", Status: StatusQueued, At: t0, Retracted: []string{"W1"}}, t0)
+	if v := c.outboundView("m1"); v.WAMID != "W1" || v.Status != StatusRead {
+		t.Fatalf("view %+v, want W1 read", v)
+	}
+	// The withdrawal reinstates the attempt.
+	c.outboundResult(&OutboundResult{MessageID: "m1", WAMID: "W1", Status: StatusSent, At: t0, Reinstated: "W1"}, t0)
+	pos, _ := c.log.lookup("W1")
+	if m, _ := c.log.at(pos); len(m.RetractedWAMIDs) != 0 || m.Status != StatusRead {
+		t.Fatalf("message %+v", m)
+	}
 }

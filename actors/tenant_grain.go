@@ -121,10 +121,15 @@ func (g *tenantGrain) receive(c *cluster.Context, msg any) {
 		page := g.convs.query(m)
 		c.Reply().Send(&page)
 	case *RecordTenantEvents:
-		reauth, high := g.state.NeedsReauth, g.state.HighThroughput
+		reauth, high, reinstated := g.state.NeedsReauth, g.state.HighThroughput, g.state.ReinstatedAt
 		if !g.changeState(c, func() bool {
 			for _, ev := range m.Events {
 				g.state.apply(ev)
+			}
+			// Only on a new REINSTATE: the pause's start is worked out from PauseFor, which a
+			// restart may have changed since an older one.
+			if g.state.ReinstatedAt.After(reinstated) && g.state.liftPause(g.out.pol.PauseFor) {
+				g.d.Log.Info("tenant sends resume: Meta reinstated the account", "tenant", g.tenantID)
 			}
 			if g.state.NeedsReauth && !reauth {
 				g.state.ReauthToken = tokenMark(g.out.sealed) // the token the removal killed

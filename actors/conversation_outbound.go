@@ -146,9 +146,10 @@ func (c *conversation) outboundView(id string) OutboundView {
 	return OutboundView{Found: true, WAMID: m.WAMID, Status: m.Status}
 }
 
-// takeEvidence returns and forgets the evidence gathered since the last flush.
+// takeEvidence returns and forgets the evidence gathered since the last flush, but for a
+// retryable failure the message has outgrown since (deliveredSince).
 func (c *conversation) takeEvidence() []OutboundEvidence {
 	ev := c.evidence
 	c.evidence = nil
-	return ev
+	return slices.DeleteFunc(ev, c.deliveredSince)
 }

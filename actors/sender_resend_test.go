@@ -357,3 +357,38 @@ func TestResendSurvivesTheTenantsFailedActivation(t *testing.T) {
 	time.Sleep(outage)
 	waitFor(t, "the message sent again", func() bool { n, _ := r.graph.sends(id); return n == 1 })
 }
+
+// Meta fails an accepted attempt with its own trouble and reports it delivered too (the
+// customer has several devices: one got it), both before the conversation flushes — in one
+// webhook, or back to back. A delivery outranks the failure whatever the order, so the
+// customer has the message: the sender must not be asked to send it again, which would
+// send a duplicate and start the delivered message over as queued.
+func TestNoResendOfAFailureDeliveredBeforeTheFlush(t *testing.T) {
+	failed := StatusUpdate{WAMID: "W1", Status: StatusFailed, Timestamp: t0, CallbackData: "m1",
+		Error: &MessageError{Code: 131000}, Retryable: true}
+	delivered := StatusUpdate{WAMID: "W1", Status: StatusDelivered, Timestamp: t0.Add(time.Second), CallbackData: "m1"}
+	for _, order := range [][]StatusUpdate{{failed, delivered}, {delivered, failed}} {
+		c := newTestConversation()
+		c.addOutbound(outboundText("m1"), t0)
+		c.outboundResult(&OutboundResult{MessageID: "m1", WAMID: "W1", Status: StatusSent, At: t0}, t0)
+		c.takeEvidence()
+		for _, st := range order {
+			c.applyStatus(st)
+		}
+		if ev := c.takeEvidence(); len(ev) != 0 {
+			t.Fatalf("%s then %s: evidence %+v, want none (the customer has the message)", order[0].Status, order[1].Status, ev)
+		}
+		if v := c.outboundView("m1"); v.Status != StatusDelivered || v.WAMID != "W1" {
+			t.Fatalf("%s then %s: view %+v", order[0].Status, order[1].Status, v)
+		}
+	}
+	// A failure alone is still the sender's to answer by a resend.
+	c := newTestConversation()
+	c.addOutbound(outboundText("m1"), t0)
+	c.outboundResult(&OutboundResult{MessageID: "m1", WAMID: "W1", Status: StatusSent, At: t0}, t0)
+	c.takeEvidence()
+	c.applyStatus(failed)
+	if ev := c.takeEvidence(); len(ev) != 1 || ev[0].Retry == nil {
+		t.Fatalf("failure alone: evidence %+v, want one retry", ev)
+	}
+}

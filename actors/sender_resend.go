@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/switchboard/switchboard/cluster"
 	"github.com/switchboard/switchboard/persistence"
 )
 
@@ -61,7 +62,7 @@ func (s *sender) resendFailed(ev *OutboundEvidence) {
 		return // the node is stopping
 	}
 	s.resends[ev.MessageID] = true
-	ob, d, tenantID, now := s.d.Store.Outbox(), s.d, s.tenantID, s.d.Now()
+	ob, d, tenantID, now, node := s.d.Store.Outbox(), s.d, s.tenantID, s.d.Now(), s.node
 	tell, limit, sendBy := s.tell, s.pol.MaxTransientAttempts, s.sendBy
 	d.spawn(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
@@ -72,6 +73,9 @@ func (s *sender) resendFailed(ev *OutboundEvidence) {
 			return
 		}
 		again, ok, why := resendOf(row, ev, tenantID, limit, sendBy(row), now)
+		if ok && deliveredAfterAll(ctx, node, row, ev.WAMID) {
+			again, ok, why = settledOn(row, ev.WAMID, now), false, "Meta reported it delivered as well"
+		}
 		if !ok && why != "" {
 			d.Log.Info("Meta failed a message it had accepted; not sending it again", "tenant", tenantID,
 				"message", ev.MessageID, "wamid", ev.WAMID, "code", ev.Retry.Code, "why", why)
@@ -83,6 +87,24 @@ func (s *sender) resendFailed(ev *OutboundEvidence) {
 		}
 		tell(&resendDecided{ev: ev, row: again, ok: ok && err == nil, err: err})
 	})
+}
+
+// deliveredAfterAll reports whether the message's conversation shows the failed attempt
+// wamid delivered (or read, or played) as well: Meta may report both, in either order, when
+// the customer has several devices and one got it (statusRank), and then the customer has
+// the message and a resend would be a duplicate. A delivery seen before the conversation's
+// flush withholds the failure's evidence already (takeEvidence); this sees one that came
+// after it, while the decision waited (a held outcome, a busy or failing outbox). Asked only
+// when the message would go again; a conversation that cannot answer proves nothing, and
+// the message goes.
+func deliveredAfterAll(ctx context.Context, node *cluster.Node, row persistence.OutboxMessage, wamid string) bool {
+	identity, ok := conversationOf(row)
+	if !ok || node == nil {
+		return false
+	}
+	v, err := node.Call(ctx, KindConversation, identity, &GetOutbound{MessageID: row.ID})
+	view, isView := v.(*OutboundView)
+	return err == nil && isView && view.WAMID == wamid && statusRank[view.Status] > statusRank[StatusFailed]
 }
 
 // rewritten reports whether the decision changed the row: queued it again, or settled what

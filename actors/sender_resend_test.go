@@ -392,3 +392,32 @@ func TestNoResendOfAFailureDeliveredBeforeTheFlush(t *testing.T) {
 		t.Fatalf("failure alone: evidence %+v, want one retry", ev)
 	}
 }
+
+// Meta fails an accepted attempt with its own trouble and then reports it delivered (another
+// device got it) while the resend decision waits (here: the outbox cannot be read a while; a
+// decision also waits while the sent outcome is still being written, or the row is busy).
+// The customer has the message: the decision, asking the conversation, sends nothing, and
+// the message stays delivered with that wamid.
+func TestNoResendOfAFailureDeliveredBeforeTheDecision(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	id := "resend-delivered-" + tenant
+	r.record(t, tenant, id, true)
+	waitFor(t, id+" sent", func() bool { return r.row(t, id).State == persistence.OutboxSent })
+	first := r.row(t, id).WAMID
+	const outage = 4 * sharedBusyRetry
+	r.outage.refuseWrites("read:"+id, outage) // the decision tries again every sharedBusyRetry
+	r.failedStatus(t, tenant, id, first, 131000, true)
+	r.status(t, tenant, id, first, StatusDelivered)
+	// The outage, then the first resend's wait (at most a second), and some slack.
+	time.Sleep(outage + time.Second + 3*sharedBusyRetry)
+	if n, _ := r.graph.sends(id); n != 1 {
+		t.Fatalf("a message delivered as well as failed went out %d times, want 1", n)
+	}
+	if row := r.row(t, id); row.State != persistence.OutboxSent || row.WAMID != first || len(row.Retracted) != 0 {
+		t.Fatalf("row %+v, want sent as %s with nothing retracted", row, first)
+	}
+	if m := r.message(t, tenant, id); m.Status != StatusDelivered || m.WAMID != first {
+		t.Fatalf("message %+v, want delivered as %s", m, first)
+	}
+}

@@ -96,16 +96,23 @@ func (s *sender) resendFailed(ev *OutboundEvidence) {
 // flush withholds the failure's evidence already (takeEvidence); this sees one that came
 // after it, while the decision waited (a held outcome, a busy or failing outbox). Asked only
 // when the message would go again; a conversation that cannot answer proves nothing, and
-// the message goes.
+// the message goes. The question has a bound of its own, deliveredAskTimeout, so that a
+// conversation slow to answer leaves the decision's write its time: else a conversation
+// that never answered in time would keep the message from ever going again.
 func deliveredAfterAll(ctx context.Context, node *cluster.Node, row persistence.OutboxMessage, wamid string) bool {
 	identity, ok := conversationOf(row)
 	if !ok || node == nil {
 		return false
 	}
+	ctx, cancel := context.WithTimeout(ctx, deliveredAskTimeout)
+	defer cancel()
 	v, err := node.Call(ctx, KindConversation, identity, &GetOutbound{MessageID: row.ID})
 	view, isView := v.(*OutboundView)
 	return err == nil && isView && view.WAMID == wamid && statusRank[view.Status] > statusRank[StatusFailed]
 }
+
+// deliveredAskTimeout bounds deliveredAfterAll's question, within the decision's storeTimeout.
+const deliveredAskTimeout = storeTimeout / 5
 
 // rewritten reports whether the decision changed the row: queued it again, or settled what
 // reached Meta. Not when an earlier decision's write already landed (resendOf returns the

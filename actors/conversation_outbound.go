@@ -149,9 +149,27 @@ func (c *conversation) outboundView(id string) OutboundView {
 	return OutboundView{Found: true, WAMID: m.WAMID, Status: m.Status}
 }
 
-// takeEvidence returns and forgets the evidence gathered since the last flush.
+// takeEvidence returns and forgets the evidence gathered since the last flush, but for a
+// retryable failure the message has outgrown since (deliveredSince), and the word of that
+// delivery (deliveredAfterAll) which would only ask the sender to withdraw a resend it was
+// never asked for.
 func (c *conversation) takeEvidence() []OutboundEvidence {
 	ev := c.evidence
 	c.evidence = nil
-	return ev
+	var outgrown []OutboundEvidence
+	ev = slices.DeleteFunc(ev, func(e OutboundEvidence) bool {
+		if c.deliveredSince(e) {
+			outgrown = append(outgrown, e)
+			return true
+		}
+		return false
+	})
+	if len(outgrown) == 0 {
+		return ev
+	}
+	return slices.DeleteFunc(ev, func(e OutboundEvidence) bool {
+		return e.Delivered && slices.ContainsFunc(outgrown, func(o OutboundEvidence) bool {
+			return o.MessageID == e.MessageID && o.WAMID == e.WAMID
+		})
+	})
 }

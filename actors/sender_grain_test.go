@@ -174,7 +174,8 @@ func (s *outageStore) refusing(key string) bool {
 }
 
 // refuseWrites makes the store refuse writes to key for d: an outbox row by its message id,
-// a conversation's snapshot and buckets by its identity.
+// a conversation's snapshot and buckets by its identity; "read:" and a message id refuses
+// reads of the row.
 func (s *outageStore) refuseWrites(key string, d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -193,6 +194,9 @@ func (o outageOutbox) Get(ctx context.Context, id string) (persistence.OutboxMes
 	}
 	o.s.gets[id]++
 	o.s.mu.Unlock()
+	if o.s.refusing("read:" + id) {
+		return persistence.OutboxMessage{}, fmt.Errorf("outbox unreachable for reads (the test's outage): %w", persistence.ErrUnavailable)
+	}
 	return o.Outbox.Get(ctx, id)
 }
 

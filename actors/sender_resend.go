@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/switchboard/switchboard/cluster"
 	"github.com/switchboard/switchboard/persistence"
 )
 
@@ -65,7 +66,7 @@ func (s *sender) resendFailed(ev *OutboundEvidence) {
 		return // the node is stopping
 	}
 	s.resends[ev.MessageID] = true
-	ob, d, tenantID, now := s.d.Store.Outbox(), s.d, s.tenantID, s.d.Now()
+	ob, d, tenantID, now, node := s.d.Store.Outbox(), s.d, s.tenantID, s.d.Now(), s.node
 	tell, limit, sendBy := s.tell, s.pol.MaxTransientAttempts, s.sendBy
 	d.spawn(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
@@ -76,6 +77,9 @@ func (s *sender) resendFailed(ev *OutboundEvidence) {
 			return
 		}
 		again, ok, why := resendOf(row, ev, tenantID, limit, sendBy(row), now)
+		if ok && conversationShowsDelivered(ctx, node, row, ev.WAMID) {
+			again, ok, why = settledOn(row, ev.WAMID, now), false, "Meta reported it delivered as well"
+		}
 		if !ok && why != "" {
 			d.Log.Info("Meta failed a message it had accepted; not sending it again", "tenant", tenantID,
 				"message", ev.MessageID, "wamid", ev.WAMID, "code", ev.Retry.Code, "why", why)
@@ -88,6 +92,31 @@ func (s *sender) resendFailed(ev *OutboundEvidence) {
 		tell(&resendDecided{ev: ev, row: again, ok: ok && err == nil, err: err})
 	})
 }
+
+// conversationShowsDelivered reports whether the message's conversation shows the failed attempt
+// wamid delivered (or read, or played) as well: Meta may report both, in either order, when
+// the customer has several devices and one got it (statusRank), and then the customer has
+// the message and a resend would be a duplicate. A delivery seen before the conversation's
+// flush withholds the failure's evidence already (takeEvidence); this sees one that came
+// after it, while the decision waited (a held outcome, a busy or failing outbox). Asked only
+// when the message would go again; a conversation that cannot answer proves nothing, and
+// the message goes. The question has a bound of its own, deliveredAskTimeout, so that a
+// conversation slow to answer leaves the decision's write its time: else a conversation
+// that never answered in time would keep the message from ever going again.
+func conversationShowsDelivered(ctx context.Context, node *cluster.Node, row persistence.OutboxMessage, wamid string) bool {
+	identity, ok := conversationOf(row)
+	if !ok || node == nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, deliveredAskTimeout)
+	defer cancel()
+	v, err := node.Call(ctx, KindConversation, identity, &GetOutbound{MessageID: row.ID})
+	view, isView := v.(*OutboundView)
+	return err == nil && isView && view.WAMID == wamid && statusRank[view.Status] > statusRank[StatusFailed]
+}
+
+// deliveredAskTimeout bounds conversationShowsDelivered's question, within the decision's storeTimeout.
+const deliveredAskTimeout = storeTimeout / 5
 
 // rewritten reports whether the decision changed the row: queued it again, or settled what
 // reached Meta. Not when an earlier decision's write already landed (resendOf returns the

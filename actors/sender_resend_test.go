@@ -444,3 +444,67 @@ func TestConversationTellsOfADeliveryAfterARetryableFailureOnce(t *testing.T) {
 		t.Fatalf("message %+v", m)
 	}
 }
+
+// Meta fails an accepted attempt with its own trouble and reports it delivered too (the
+// customer has several devices: one got it), both before the conversation flushes — in one
+// webhook, or back to back. A delivery outranks the failure whatever the order, so the
+// customer has the message: the sender must not be asked to send it again, which would
+// send a duplicate and start the delivered message over as queued.
+func TestNoResendOfAFailureDeliveredBeforeTheFlush(t *testing.T) {
+	failed := StatusUpdate{WAMID: "W1", Status: StatusFailed, Timestamp: t0, CallbackData: "m1",
+		Error: &MessageError{Code: 131000}, Retryable: true}
+	delivered := StatusUpdate{WAMID: "W1", Status: StatusDelivered, Timestamp: t0.Add(time.Second), CallbackData: "m1"}
+	for _, order := range [][]StatusUpdate{{failed, delivered}, {delivered, failed}} {
+		c := newTestConversation()
+		c.addOutbound(outboundText("m1"), t0)
+		c.outboundResult(&OutboundResult{MessageID: "m1", WAMID: "W1", Status: StatusSent, At: t0}, t0)
+		c.takeEvidence()
+		for _, st := range order {
+			c.applyStatus(st)
+		}
+		if ev := c.takeEvidence(); len(ev) != 0 {
+			t.Fatalf("%s then %s: evidence %+v, want none (the customer has the message)", order[0].Status, order[1].Status, ev)
+		}
+		if v := c.outboundView("m1"); v.Status != StatusDelivered || v.WAMID != "W1" {
+			t.Fatalf("%s then %s: view %+v", order[0].Status, order[1].Status, v)
+		}
+	}
+	// A failure alone is still the sender's to answer by a resend.
+	c := newTestConversation()
+	c.addOutbound(outboundText("m1"), t0)
+	c.outboundResult(&OutboundResult{MessageID: "m1", WAMID: "W1", Status: StatusSent, At: t0}, t0)
+	c.takeEvidence()
+	c.applyStatus(failed)
+	if ev := c.takeEvidence(); len(ev) != 1 || ev[0].Retry == nil {
+		t.Fatalf("failure alone: evidence %+v, want one retry", ev)
+	}
+}
+
+// Meta fails an accepted attempt with its own trouble and then reports it delivered (another
+// device got it) while the resend decision waits (here: the outbox cannot be read a while; a
+// decision also waits while the sent outcome is still being written, or the row is busy).
+// The customer has the message: the decision, asking the conversation, sends nothing, and
+// the message stays delivered with that wamid.
+func TestNoResendOfAFailureDeliveredBeforeTheDecision(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	id := "resend-delivered-" + tenant
+	r.record(t, tenant, id, true)
+	waitFor(t, id+" sent", func() bool { return r.row(t, id).State == persistence.OutboxSent })
+	first := r.row(t, id).WAMID
+	const outage = 4 * sharedBusyRetry
+	r.outage.refuseWrites("read:"+id, outage) // the decision tries again every sharedBusyRetry
+	r.failedStatus(t, tenant, id, first, 131000, true)
+	r.status(t, tenant, id, first, StatusDelivered)
+	// The outage, then the first resend's wait (at most a second), and some slack.
+	time.Sleep(outage + time.Second + 3*sharedBusyRetry)
+	if n, _ := r.graph.sends(id); n != 1 {
+		t.Fatalf("a message delivered as well as failed went out %d times, want 1", n)
+	}
+	if row := r.row(t, id); row.State != persistence.OutboxSent || row.WAMID != first || len(row.Retracted) != 0 {
+		t.Fatalf("row %+v, want sent as %s with nothing retracted", row, first)
+	}
+	if m := r.message(t, tenant, id); m.Status != StatusDelivered || m.WAMID != first {
+		t.Fatalf("message %+v, want delivered as %s", m, first)
+	}
+}

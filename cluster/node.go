@@ -128,17 +128,22 @@ func (n *Node) Stop(ctx context.Context) {
 // leave is Stop for a member of a cluster. protoactor's graceful Shutdown marks the actor
 // system stopped before it stops a single activation, so every call a stopping grain makes
 // (a hand-over waking the next owner) fails ErrStopped; and it waits for the activations
-// without bound, then sleeps 2 s, whatever the caller's deadline. So the member leaves the
-// membership first (the others stop routing here; requests already on their way are answered
-// "moved" and retried on the new owner), stops its activations while the system still runs,
-// and only then shuts down, returning at ctx's end whatever is left (the second leave and
-// lookup shutdown inside protoactor's are no-ops: protoactor itself shuts the lookup down
-// twice, and a provider's Shutdown must bear a second call).
+// without bound, then sleeps 2 s, whatever the caller's deadline. So the
+// member stops its activations while the system still runs and it is still a member, then
+// leaves the membership, and only then shuts down, returning at ctx's end whatever is left
+// (the second leave and lookup shutdown inside protoactor's are no-ops: protoactor itself
+// shuts the lookup down twice, and a provider's Shutdown must bear a second call). Leaving
+// first would be the wrong way round: a member that saw this one leave refuses what it
+// sends (protoactor's block list), so a stopping grain's hand-over timed out whenever the
+// others heard of the leave before the grain called (1 run in 8 of
+// TestLeavingMembersGrainsCanCallOut). Requests meanwhile for this member's identities meet
+// a stopping activation or placement, are answered "stopping" or time out, and are retried
+// by Call within their deadline, on the new owner once this member has left.
 func (n *Node) leave(ctx context.Context) {
+	n.stopActivations(ctx)
 	if err := n.cluster.Config.ClusterProvider.Shutdown(true); err != nil {
 		n.log.Warn("cluster: leaving the membership", "err", err)
 	}
-	n.stopActivations(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

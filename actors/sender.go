@@ -222,6 +222,11 @@ func (s *sender) pump() {
 	}
 	wake = earliest(wake, s.reconcile(now))
 	wake = earliest(wake, s.rescan(now))
+	if s.standingNext.After(now) {
+		// A pause, restriction or scheduled ban ends by time alone: tenant.updated says so
+		// then, also for a tenant with nothing queued, which nothing else would wake.
+		wake = earliest(wake, s.standingNext)
+	}
 	s.arm(wake, now)
 }
 

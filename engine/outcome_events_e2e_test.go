@@ -204,3 +204,33 @@ func TestRestrictionPublishedAsTenantUpdated(t *testing.T) {
 		t.Fatalf("restriction published as %+v", u)
 	}
 }
+
+// A restriction that ends by time alone publishes tenant.updated when it ends, also for a
+// tenant with nothing queued: before, only a queued message's timer woke the sender, so an
+// idle tenant's "restriction lifted" waited for its next activity.
+func TestRestrictionEndPublishedForAnIdleTenant(t *testing.T) {
+	n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded})
+	n.Seed()
+	tenantA := demoTenantID(t, n)
+	sub := n.Engine.Events().Subscribe(tenantA, 0)
+	defer sub.Close()
+	until := time.Now().Add(3 * time.Second).Unix()
+	body := accountUpdate(accounts.DemoWABAID, fmt.Sprintf(`"event":"ACCOUNT_RESTRICTION","restriction_info":[`+
+		`{"restriction_type":"RESTRICTED_BIZ_INITIATED_MESSAGING","expiration":%d}]`, until))
+	if r := postWebhook(t, n, []byte(body)); r.Status != 200 {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	type standing struct {
+		Sending struct {
+			Restrictions []json.RawMessage `json:"restrictions"`
+		} `json:"sending"`
+	}
+	nextWire(t, sub, "tenant.updated", func(u standing) bool { return len(u.Sending.Restrictions) == 1 })
+	lifted := nextWire(t, sub, "tenant.updated", func(standing) bool { return true })
+	if len(lifted.Sending.Restrictions) != 0 {
+		t.Fatalf("the update after the restriction still shows %d", len(lifted.Sending.Restrictions))
+	}
+	if time.Now().Unix() < until {
+		t.Fatalf("the restriction was published as lifted before its expiration")
+	}
+}

@@ -42,7 +42,7 @@ func (c *conversation) deliveredSince(ev OutboundEvidence) bool {
 		return false
 	}
 	m, err := c.log.at(pos)
-	return err == nil && m.Direction == Outbound && m.WAMID == ev.WAMID && statusRank[m.Status] > statusRank[StatusFailed]
+	return err == nil && m.Direction == Outbound && m.WAMID == ev.WAMID && delivery(m.Status)
 }
 
 // retracted reports whether st is a status of an attempt of one of our messages that Meta

@@ -123,9 +123,7 @@ func (p *pacer) throttled(now, bookedAt time.Time, backoff func(episode int) tim
 	}
 	p.strikes++
 	p.throttledAt, p.raisedAt = now, now
-	if resume := now.Add(pause); resume.After(p.next) {
-		p.next = resume
-	}
+	p.hold(now.Add(pause))
 	return true
 }
 
@@ -134,11 +132,7 @@ func (p *pacer) throttled(now, bookedAt time.Time, backoff func(episode int) tim
 // the number's other messages would meet as well — and for a rate limit every refused call
 // counts against it again. The rate is not touched: the limit is not the number's
 // throughput. A hold ending sooner than one in force changes nothing.
-func (p *pacer) hold(until time.Time) {
-	if until.After(p.next) {
-		p.next = until
-	}
-}
+func (p *pacer) hold(until time.Time) { p.next = later(p.next, until) }
 
 // episode is the 0-based number of the current run of throttle episodes (0 before any): a
 // throttled message's own backoff grows with it.

@@ -112,7 +112,7 @@ func conversationShowsDelivered(ctx context.Context, node *cluster.Node, row per
 	defer cancel()
 	v, err := node.Call(ctx, KindConversation, identity, &GetOutbound{MessageID: row.ID})
 	view, isView := v.(*OutboundView)
-	return err == nil && isView && view.WAMID == wamid && statusRank[view.Status] > statusRank[StatusFailed]
+	return err == nil && isView && view.WAMID == wamid && delivery(view.Status)
 }
 
 // deliveredAskTimeout bounds conversationShowsDelivered's question, within the decision's storeTimeout.

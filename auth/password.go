@@ -71,9 +71,7 @@ func (p *Passwords) Rehash(hash, password string) (newHash string, ok bool) {
 	if cost, err := bcrypt.Cost([]byte(hash)); err != nil || cost == p.cost {
 		return "", false // at the cost, or unreadable: it logs nobody in anyway
 	}
-	select {
-	case p.slots <- struct{}{}:
-	default:
+	if !p.tryAcquire() {
 		return "", false
 	}
 	defer p.release()

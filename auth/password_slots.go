@@ -29,10 +29,8 @@ var cpus = runtime.GOMAXPROCS(0)
 
 // acquire takes a slot, or answers ErrBusy once ctx or maxSlotWait ends first.
 func (p *Passwords) acquire(ctx context.Context) error {
-	select {
-	case p.slots <- struct{}{}:
+	if p.tryAcquire() {
 		return nil
-	default:
 	}
 	t := time.NewTimer(maxSlotWait)
 	defer t.Stop()
@@ -47,3 +45,13 @@ func (p *Passwords) acquire(ctx context.Context) error {
 }
 
 func (p *Passwords) release() { <-p.slots }
+
+// tryAcquire takes a slot if one is free, without waiting.
+func (p *Passwords) tryAcquire() bool {
+	select {
+	case p.slots <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}

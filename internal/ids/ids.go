@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -114,7 +115,9 @@ func Floor(t time.Time) string {
 // Made reports whether id carries this generator's node tag: made by it, or (one chance in
 // 65,536) by another generator that drew the same tag.
 func (g *Generator) Made(id string) bool {
-	var tag [2]byte
-	binary.BigEndian.PutUint16(tag[:], g.node)
-	return Valid(id) && id[12:16] == hex.EncodeToString(tag[:])
+	if !Valid(id) {
+		return false
+	}
+	tag, err := strconv.ParseUint(id[12:16], 16, 16) // no allocation: replay asks per entry
+	return err == nil && uint16(tag) == g.node
 }

@@ -46,7 +46,7 @@ func (s *Server) cancelMessage(ctx *fasthttp.RequestCtx, c context.Context) {
 		return
 	}
 	httpx.OK(ctx, http.StatusOK, "Message canceled", messageDetail{
-		Message: outboundView{Message: m, ConversationID: conv}, Delivery: viewDelivery(res.Message)})
+		Message: outboundView{Message: m, ConversationID: conv}, Delivery: actors.DeliveryOf(res.Message)})
 }
 
 // noOutboxRow answers a cancel the outbox could not find: an outbound message whose row

@@ -21,16 +21,12 @@ const maxMessageIDLen = 256
 // it, and for an outbound message its way to Meta as the outbox has it — what a client
 // polling a send (Twilio's "fetch a message") needs to see why it is still queued.
 type messageDetail struct {
-	Message  outboundView  `json:"message"`
-	Delivery *deliveryView `json:"delivery,omitempty"`
+	Message outboundView `json:"message"`
+	// Delivery is the message's outbox row, absent once the row is pruned (OUTBOX_RETENTION
+	// after it settled; the message keeps its status). The retry's message.status event
+	// carries the same (actors.MessageEvent).
+	Delivery *actors.Delivery `json:"delivery,omitempty"`
 }
-
-// deliveryView is an outbound message's outbox row. It is absent once the row is pruned
-// (OUTBOX_RETENTION after it settled); the message keeps its status. The retry's
-// message.status event carries the same (actors.MessageEvent).
-type deliveryView = actors.Delivery
-
-func viewDelivery(row persistence.OutboxMessage) *deliveryView { return actors.DeliveryOf(row) }
 
 // messageOf resolves the :conversationId and :messageId parameters: another tenant's
 // conversation, and an id too long to be one, are not found.
@@ -68,7 +64,7 @@ func (s *Server) getMessage(ctx *fasthttp.RequestCtx, c context.Context) {
 		row, err := s.opts.Store.Outbox().Get(c, found.Message.ID)
 		switch {
 		case err == nil && row.TenantID == tenantID && row.ConversationID == conv:
-			detail.Delivery = viewDelivery(row)
+			detail.Delivery = actors.DeliveryOf(row)
 		case err != nil && !errors.Is(err, persistence.ErrNotFound):
 			s.fail(ctx, fmt.Errorf("rest: outbox row of %s: %w", found.Message.ID, err))
 			return

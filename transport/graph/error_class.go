@@ -129,11 +129,13 @@ func PausesSends(code int) bool {
 // RetryableFailure reports whether a failed status webhook with this code — Meta accepted the
 // send, then could not deliver it — may be answered by sending the message again: Meta's own
 // trouble (131000 "something went wrong", 131016 …), which WHATSAPP.md §2.3 retries on
-// either path. Any other asynchronous failure is about the message or its recipient
-// (131026, 131047, 131050 …), and sending it again changes nothing.
+// either path, and a restriction of the account (PausesSends: 131048 "retry hours later",
+// 368 …), whose message goes again once the pause it causes is over, as the same code
+// answering a send queues it again. Any other asynchronous failure is about the message or
+// its recipient (131026, 131047, 131050 …), and sending it again changes nothing.
 func RetryableFailure(code int) bool {
 	c, ok := classOfCode(code)
-	return ok && c == RetryTransient
+	return ok && (c == RetryTransient || c == PauseTenant)
 }
 
 // Class says what to do about e.

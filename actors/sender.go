@@ -45,6 +45,9 @@ type sender struct {
 	// lateDelivered: attempts Meta delivered after failing them, whose resend is not decided
 	// yet (message id → wamid; sender_withdraw.go).
 	lateDelivered map[string]string
+	// marketingHeld: conversations whose customer Meta held marketing back from (131049),
+	// until when, met by this sender (sender_heads.go).
+	marketingHeld map[string]time.Time
 	numbers       map[string]*numberQueue
 	inflight      int
 
@@ -254,6 +257,17 @@ func (s *sender) dispatch(nq *numberQueue, now time.Time) time.Time {
 		if s.expired(it, now) {
 			s.d.Drain.end()
 			s.expire(it, nq, now)
+			continue
+		}
+		if hold, fail := s.headRefused(it, now); fail != nil || hold.After(now) {
+			s.d.Drain.end()
+			if fail != nil {
+				nq.q.withdraw(it, now)
+				s.failUnsent(it, fail, now)
+				continue
+			}
+			it.notBefore = hold
+			nq.q.holdBack(it, now)
 			continue
 		}
 		if r, held := s.restrictionHolding(it, now); held {

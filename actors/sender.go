@@ -48,8 +48,11 @@ type sender struct {
 	// marketingHeld: conversations whose customer Meta held marketing back from (131049),
 	// until when, met by this sender (sender_heads.go).
 	marketingHeld map[string]time.Time
-	numbers       map[string]*numberQueue
-	inflight      int
+	// accountHeld is until when Meta's WABA or app rate limit (80007, 4) holds every number
+	// of the tenant (pacer_account.go).
+	accountHeld time.Time
+	numbers     map[string]*numberQueue
+	inflight    int
 
 	dir      persistence.Tenant
 	dirFound bool
@@ -151,6 +154,7 @@ func (s *sender) number(phoneNumberID string) *numberQueue {
 	nq, ok := s.numbers[phoneNumberID]
 	if !ok {
 		nq = &numberQueue{q: newSendQueue(s.pol.PairInterval, s.pol.PairBurst), pace: newPacer(s.rate()), gate: newDepartures(s.d.Now)}
+		nq.pace.hold(s.accountHeld) // a WABA or app limit met from another number (pacer_account.go)
 		s.numbers[phoneNumberID] = nq
 	}
 	return nq

@@ -120,7 +120,7 @@ func (s *sender) attempted(r *attemptDone) {
 		if d.unreached {
 			if f.Unavailable {
 				// Meta could take no message: the number waits too, not only this one.
-				nq.pace.hold(now.Add(d.wait))
+				s.holdNumbers(nq, f.Code, now.Add(d.wait))
 			}
 			it.unreached++
 		}

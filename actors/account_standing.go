@@ -34,6 +34,10 @@ const (
 	partnerRemoved       = "PARTNER_REMOVED"
 	RestrictBizInitiated = "RESTRICTED_BIZ_INITIATED_MESSAGING"
 	RestrictCustomerInit = "RESTRICTED_CUSTOMER_INITIATED_MESSAGING"
+	// RestrictPayment is the engine's own, not an account_update's: Meta refused a
+	// business-initiated send for a payment problem (131042), so those stop for
+	// OUTBOUND_PAUSE_FOR as RESTRICTED_BIZ_INITIATED_MESSAGING stops them (sender_heads.go).
+	RestrictPayment = "PAYMENT_ISSUE"
 )
 
 // Restriction is one ACCOUNT_RESTRICTION in force: its type, until when, and Meta's time of
@@ -71,7 +75,7 @@ func (r Restriction) activeAt(now time.Time) bool { return r.Until.IsZero() || n
 // refuses reports whether the restriction refuses a send of that kind.
 func (r Restriction) refuses(businessInitiated bool) bool {
 	switch r.Type {
-	case RestrictBizInitiated:
+	case RestrictBizInitiated, RestrictPayment:
 		return businessInitiated
 	case RestrictCustomerInit:
 		return !businessInitiated
@@ -129,11 +133,20 @@ func (t *TenantState) applyAccount(ev TenantEvent) {
 // one refused send, the message queued again. A pause that began after the REINSTATE (a
 // late retry of the event) stands. It reports whether the pause ended.
 func (t *TenantState) liftPause(pauseFor time.Duration) bool {
-	if t.SendsPausedUntil.IsZero() || t.ReinstatedAt.IsZero() || t.SendsPausedUntil.Add(-pauseFor).After(t.ReinstatedAt) {
+	if t.SendsPausedUntil.IsZero() || t.ReinstatedAt.IsZero() || t.pauseStart(pauseFor).After(t.ReinstatedAt) {
 		return false
 	}
-	t.SendsPausedUntil, t.SendsPausedReason = time.Time{}, ""
+	t.SendsPausedUntil, t.SendsPausedReason, t.SendsPausedAt = time.Time{}, "", time.Time{}
 	return true
+}
+
+// pauseStart is when the pause in force began: as stored, or for a snapshot from before the
+// start was kept, its end less pauseFor (wrong when OUTBOUND_PAUSE_FOR changed since).
+func (t *TenantState) pauseStart(pauseFor time.Duration) time.Time {
+	if !t.SendsPausedAt.IsZero() {
+		return t.SendsPausedAt
+	}
+	return t.SendsPausedUntil.Add(-pauseFor)
 }
 
 // isRemoval reports whether an account event removed the app or the partner: the token is dead.
@@ -204,6 +217,11 @@ func (r Restriction) refusal() string {
 		until = "until " + r.Until.UTC().Format(time.RFC3339)
 	}
 	what := "replies to customers inside their 24-hour window are refused; templates outside it still go"
+	if r.Type == RestrictPayment {
+		return fmt.Sprintf("Meta refused a business-initiated message for a problem with the account's payment method (131042); "+
+			"templates to customers outside their 24-hour window are held until %s, when one is sent again to check; replies inside it still go",
+			r.Until.UTC().Format(time.RFC3339))
+	}
 	if r.Type == RestrictBizInitiated {
 		what = "business-initiated messages (templates to customers outside their 24-hour window) are refused; replies inside it still go"
 	}

@@ -45,8 +45,14 @@ type sender struct {
 	// lateDelivered: attempts Meta delivered after failing them, whose resend is not decided
 	// yet (message id → wamid; sender_withdraw.go).
 	lateDelivered map[string]string
-	numbers       map[string]*numberQueue
-	inflight      int
+	// marketingHeld: conversations whose customer Meta held marketing back from (131049),
+	// until when, met by this sender (sender_heads.go).
+	marketingHeld map[string]time.Time
+	// accountHeld is until when Meta's WABA or app rate limit (80007, 4) holds every number
+	// of the tenant (pacer_account.go).
+	accountHeld time.Time
+	numbers     map[string]*numberQueue
+	inflight    int
 
 	dir      persistence.Tenant
 	dirFound bool
@@ -148,6 +154,7 @@ func (s *sender) number(phoneNumberID string) *numberQueue {
 	nq, ok := s.numbers[phoneNumberID]
 	if !ok {
 		nq = &numberQueue{q: newSendQueue(s.pol.PairInterval, s.pol.PairBurst), pace: newPacer(s.rate()), gate: newDepartures(s.d.Now)}
+		nq.pace.hold(s.accountHeld) // a WABA or app limit met from another number (pacer_account.go)
 		s.numbers[phoneNumberID] = nq
 	}
 	return nq
@@ -254,6 +261,17 @@ func (s *sender) dispatch(nq *numberQueue, now time.Time) time.Time {
 		if s.expired(it, now) {
 			s.d.Drain.end()
 			s.expire(it, nq, now)
+			continue
+		}
+		if hold, fail := s.headRefused(it, now); fail != nil || hold.After(now) {
+			s.d.Drain.end()
+			if fail != nil {
+				nq.q.withdraw(it, now)
+				s.failUnsent(it, fail, now)
+				continue
+			}
+			it.notBefore = hold
+			nq.q.holdBack(it, now)
 			continue
 		}
 		if r, held := s.restrictionHolding(it, now); held {

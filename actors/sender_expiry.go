@@ -70,10 +70,15 @@ func (s *sender) expireWhileBlocked(now time.Time) time.Time {
 
 // failExpired settles a message out of its lane as failed, expired unsent.
 func (s *sender) failExpired(it *outItem, now time.Time) {
+	by := s.sendBy(it.row)
+	s.d.Log.Warn("outbound message expired unsent", "tenant", s.tenantID, "message", it.row.ID, "accepted", it.row.CreatedAt, "send_by", by)
+	s.failUnsent(it, &MessageError{Title: "expired: still unsent when its validity ended at " + by.UTC().Format(time.RFC3339)}, now)
+}
+
+// failUnsent settles a message out of its lane as failed with e, never sent.
+func (s *sender) failUnsent(it *outItem, e *MessageError, now time.Time) {
 	row := it.row
-	by := s.sendBy(row)
 	row.State, row.UpdatedAt = persistence.OutboxFailed, now
-	row.ErrorCode, row.ErrorDetails, row.ErrorTitle = 0, "", "expired: still unsent when its validity ended at "+by.UTC().Format(time.RFC3339)
-	s.d.Log.Warn("outbound message expired unsent", "tenant", s.tenantID, "message", row.ID, "accepted", row.CreatedAt, "send_by", by)
-	s.settle(it, row, &OutboundResult{MessageID: row.ID, Status: StatusFailed, Error: &MessageError{Title: row.ErrorTitle}, At: now})
+	row.ErrorCode, row.ErrorTitle, row.ErrorDetails = e.Code, e.Title, e.Details
+	s.settle(it, row, &OutboundResult{MessageID: row.ID, Status: StatusFailed, Error: e, At: now})
 }

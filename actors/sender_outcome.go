@@ -120,13 +120,17 @@ func (s *sender) attempted(r *attemptDone) {
 		if d.unreached {
 			if f.Unavailable {
 				// Meta could take no message: the number waits too, not only this one.
-				nq.pace.hold(now.Add(d.wait))
+				s.holdNumbers(nq, f.Code, now.Add(d.wait))
 			}
 			it.unreached++
 		}
 		s.requeue(it, f, now.Add(d.wait), now)
 	case actPause:
-		s.pause(f, now)
+		if f.Code == metaPaymentIssue && s.businessInitiated(requestIsTemplate(it.row.Request), it.row.ConversationID) {
+			s.paymentRestriction(f, now)
+		} else {
+			s.pause(f, now) // a payment problem refusing even a reply: everything waits
+		}
 		s.requeue(it, f, now, now)
 	case actReauth:
 		if sealedKey(r.used) != s.sealed {
@@ -138,6 +142,7 @@ func (s *sender) attempted(r *attemptDone) {
 		}
 		s.requeue(it, f, now, now)
 	case actFail:
+		s.refusedForAll(it, f.Code, now)
 		nq.q.finish(it, now)
 		row := it.row
 		row.State, row.UpdatedAt = persistence.OutboxFailed, now
@@ -242,7 +247,7 @@ func (s *sender) pause(f *SendFailure, from time.Time) {
 	if !s.state.SendsPausedUntil.Before(until) || !until.After(s.d.Now()) {
 		return
 	}
-	s.state.SendsPausedUntil, s.state.SendsPausedReason = until, failureReason(f)
+	s.state.SendsPausedUntil, s.state.SendsPausedReason, s.state.SendsPausedAt = until, failureReason(f), from
 	s.d.Log.Warn("tenant sends paused", "tenant", s.tenantID, "until", until, "code", f.Code, "reason", f.Title)
 	if err := s.save(); err != nil {
 		s.d.Log.Error("tenant pause not persisted", "tenant", s.tenantID, "err", err)

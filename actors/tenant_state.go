@@ -67,9 +67,12 @@ type TenantState struct {
 	ReinstatedAt    time.Time `json:"reinstatedAt,omitzero"`
 	// SendsPausedUntil pauses the tenant's sends after Meta restricted its number or WABA
 	// (131048, 368, 131042, 131031, 131064) or its number is not registered (133010,
-	// 131045); SendsPausedReason is Meta's title.
+	// 131045, and the access codes 0, 3, 10, 200–299, 131005); SendsPausedReason is Meta's
+	// title; SendsPausedAt is when the pause in force began (zero in a snapshot from before it
+	// was kept: then it is taken as SendsPausedUntil − OUTBOUND_PAUSE_FOR, pauseStart).
 	SendsPausedUntil  time.Time `json:"sendsPausedUntil,omitzero"`
 	SendsPausedReason string    `json:"sendsPausedReason,omitempty"`
+	SendsPausedAt     time.Time `json:"sendsPausedAt,omitzero"`
 	// Recent is the newest tenant events, newest last, bounded.
 	Recent []TenantEvent `json:"recent"`
 	// Aliases maps business-scoped user ids to the wa_id conversations are keyed by: the

@@ -48,21 +48,16 @@ type reauthRecorded struct{ sealed string }
 
 func (*reauthRecorded) NotInfluenceReceiveTimeout() {}
 
-// standingAt is the tenant's standing at now, as far as it is durable: a token Meta rejected
-// counts once the directory recorded it (reauthRecorded), the rest lives in the directory
-// and the tenant's saved snapshot.
-func (s *sender) standingAt(now time.Time) standing {
-	st := standing{
+// standingOf is the tenant's standing in its sending status (what GET /tenants/:id/status
+// shows and tenant.updated carries: one account of it, so the two cannot drift), as far as
+// it is durable: a token Meta rejected counts once the directory recorded it
+// (reauthRecorded), the rest lives in the directory and the tenant's saved snapshot.
+func (s *sender) standingOf(st *SendingStatus) standing {
+	return standing{
 		needsReauth: s.dir.NeedsReauth || s.state.NeedsReauth || (s.deadToken != "" && s.deadToken == s.sealed && s.reauthDone == s.sealed),
-		banned:      s.state.banned(now), restrictions: s.state.activeRestrictions(now),
+		banned:      st.Restricted, restrictions: st.Restrictions,
+		pausedUntil: st.PausedUntil, pausedReason: st.PausedReason, banScheduled: st.BanScheduledFor,
 	}
-	if s.state.SendsPausedUntil.After(now) {
-		st.pausedUntil, st.pausedReason = s.state.SendsPausedUntil, s.state.SendsPausedReason
-	}
-	if s.state.BanScheduledFor.After(now) {
-		st.banScheduled = s.state.BanScheduledFor
-	}
-	return st
 }
 
 // nextChange is when st changes by time alone (a pause, a restriction or the wait for a
@@ -95,7 +90,8 @@ func (s *sender) noteStanding(now time.Time) {
 		return
 	}
 	s.standingDirty = false
-	st := s.standingAt(now)
+	sending := s.sendingStatus(now)
+	st := s.standingOf(sending)
 	s.standingNext = st.nextChange()
 	if s.standingKnown && st.same(s.standing) {
 		return
@@ -105,7 +101,7 @@ func (s *sender) noteStanding(now time.Time) {
 	if !known && !early {
 		return
 	}
-	u := TenantUpdate{TenantID: s.tenantID, Sending: *s.sendingStatus(now), At: now}
+	u := TenantUpdate{TenantID: s.tenantID, Sending: *sending, At: now}
 	switch {
 	case st.needsReauth:
 		u.Refused = FailureNeedsReauth

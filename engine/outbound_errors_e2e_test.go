@@ -27,9 +27,10 @@ func TestOutboundErrorTable(t *testing.T) {
 	t.Run("131000: retried, bounded, then failed", func(t *testing.T) { stepTransientBounded(t, r) })
 	t.Run("131016: retried until Meta takes it", func(t *testing.T) { stepUnavailableRetried(t, r) })
 	t.Run("131056: only that recipient waits", func(t *testing.T) { stepPairLimited(t, r) })
-	for i, code := range []int{131048, 368, 131031} {
+	for i, code := range []int{131048, 368, 131031, 131042, 131064, 10, 131005} {
 		t.Run(fmt.Sprintf("%d: sends pause, then resume, nothing lost", code), func(t *testing.T) { stepRestricted(t, r, code, 20+i) })
 	}
+	t.Run("131048 by status webhook: paused, then sent again", func(t *testing.T) { stepAsyncRestrictedResent(t, r) })
 	t.Run("133010: number not registered, sends wait for registration", func(t *testing.T) { stepUnregistered(t, r) })
 	t.Run("190: paused until a new token, then sent once", func(t *testing.T) { stepReauthResumed(t, r) })
 	// Last: the number stays held for Meta's wait (a minute) after this step.

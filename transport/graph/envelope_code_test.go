@@ -10,7 +10,7 @@ import (
 // without one comes from something between us and Graph (a gateway that words its own
 // errors as {"error":{"message":…}}), and a 5xx of it may have passed the send on: it is
 // classified by HTTP status, maybe sent, not as Meta's code 0 (a definite refusal that
-// failed the message for good).
+// pauses the tenant's sends).
 func TestClientEnvelopeWithoutCode(t *testing.T) {
 	g := startGraphServer(t)
 	c := newTestClient(t, g.url)
@@ -24,7 +24,7 @@ func TestClientEnvelopeWithoutCode(t *testing.T) {
 		{502, `{"error":{"message":"upstream request timeout","type":"gateway"}}`, false, RetryTransient, true},
 		{504, `{"error":{"message":"timeout","code":null}}`, false, RetryTransient, true},
 		{400, `{"error":{"message":"bad request"}}`, false, Fail, false},
-		{401, `{"error":{"message":"An unknown error has occurred.","type":"OAuthException","code":0}}`, true, Fail, false},
+		{401, `{"error":{"message":"An unknown error has occurred.","type":"OAuthException","code":0}}`, true, PauseTenant, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.body, func(t *testing.T) {

@@ -8,7 +8,7 @@ type ErrorClass int
 
 const (
 	// Fail: the message cannot succeed as sent (bad parameter, undeliverable, window
-	// closed, permission): record code and details, surface them, do not retry.
+	// closed): record code and details, surface them, do not retry.
 	Fail ErrorClass = iota
 	// RetryThroughput: the number's messages-per-second limit (130429). Re-queue, slow the
 	// number's token bucket, retry after a short backoff.
@@ -21,11 +21,11 @@ const (
 	// backoff (3–5 tries for 131000).
 	RetryTransient
 	// PauseTenant: the number or WABA is restricted (spam limit, policy block, payment,
-	// locked account, template classification violations) or the number is not registered
-	// (133010, 131045). Stop sending for the tenant and alert it; hammering makes it worse,
+	// locked account, template classification violations), the app lost its permission on
+	// them (3, 10, 200–299, 131005) or the number is not registered (133010, 131045). Stop sending for the tenant and alert it; hammering makes it worse,
 	// and failing the messages would lose a backlog for a condition of the account.
 	PauseTenant
-	// Reauth: the tenant's token is expired or revoked (190). Mark the channel needs_reauth.
+	// Reauth: the tenant's token is expired or revoked (190, 0). Mark the channel needs_reauth.
 	Reauth
 	// FailTemplate: the template is missing, paused, disabled or its parameters do not fit.
 	// Fail the message, re-sync templates, stop campaigns using it.
@@ -69,14 +69,24 @@ func classOfCode(code int) (c ErrorClass, ok bool) {
 		// fail the whole backlog in seconds for a condition of the account; the sends wait
 		// as for a restriction (Meta's old table gave 131045 HTTP 500: not a retry either).
 		return PauseTenant, true
+	case 0, 3, 10, 131005:
+		// Auth, capability and permission errors (and 200–299, below): the app cannot act on
+		// the WABA or number, a condition of the account that fails every message the same
+		// way (WHATSAPP.md §2.3: "re-onboard or fix asset access"). Failing each queued
+		// message sent each to Meta for the same answer; the tenant pauses instead and
+		// re-checks with one send when the pause ends. Not Reauth, which holds the tenant
+		// until a new token is stored: access fixed in Business Manager (an asset granted
+		// again, a setting undone) needs no new token, and 0 ("unable to authenticate the
+		// app user") names a setting as one cause; a token that is really dead answers 190
+		// to the re-check. Whatever HTTP status (Meta's old table gave 500 for 3).
+		return PauseTenant, true
 	case 190:
 		return Reauth, true
 	case 132000, 132001, 132005, 132007, 132012, 132015, 132016, 132018:
 		return FailTemplate, true
-	case 0, 3, 10, 131005:
-		// Permission and capability errors are definite: re-onboarding fixes them,
-		// retrying does not, whatever HTTP status (Meta's old table gave 500 for 3).
-		return Fail, true
+	}
+	if code >= 200 && code <= 299 {
+		return PauseTenant, true // permission errors, as 10
 	}
 	return Fail, false
 }
@@ -119,11 +129,13 @@ func PausesSends(code int) bool {
 // RetryableFailure reports whether a failed status webhook with this code — Meta accepted the
 // send, then could not deliver it — may be answered by sending the message again: Meta's own
 // trouble (131000 "something went wrong", 131016 …), which WHATSAPP.md §2.3 retries on
-// either path. Any other asynchronous failure is about the message or its recipient
-// (131026, 131047, 131050 …), and sending it again changes nothing.
+// either path, and a restriction of the account (PausesSends: 131048 "retry hours later",
+// 368 …), whose message goes again once the pause it causes is over, as the same code
+// answering a send queues it again. Any other asynchronous failure is about the message or
+// its recipient (131026, 131047, 131050 …), and sending it again changes nothing.
 func RetryableFailure(code int) bool {
 	c, ok := classOfCode(code)
-	return ok && c == RetryTransient
+	return ok && (c == RetryTransient || c == PauseTenant)
 }
 
 // Class says what to do about e.
@@ -138,9 +150,6 @@ func (e *APIError) Class() ErrorClass {
 	}
 	if c, ok := classOfCode(e.Code); ok {
 		return c
-	}
-	if e.Code >= 200 && e.Code <= 299 {
-		return Fail // permission errors
 	}
 	if e.HTTPStatus >= 500 || e.IsTransient {
 		return RetryTransient

@@ -29,7 +29,7 @@ var fixtureClasses = map[int]ErrorClass{
 	132015: FailTemplate,
 	133010: PauseTenant,
 	190:    Reauth,
-	200:    Fail,
+	200:    PauseTenant,
 	368:    PauseTenant,
 	4:      RetryTransient,
 	80007:  RetryTransient,
@@ -83,8 +83,12 @@ func TestClassRules(t *testing.T) {
 		{"proxy 502 page", ParseAPIError(502, []byte("<html>bad gateway</html>")), RetryTransient},
 		{"empty 429", ParseAPIError(429, nil), RetryTransient},
 		{"empty 404", ParseAPIError(404, nil), Fail},
-		{"permission 230", &APIError{Parsed: true, Code: 230, HTTPStatus: 403}, Fail},
-		{"capability 3 even on 500", &APIError{Parsed: true, Code: 3, HTTPStatus: 500}, Fail},
+		{"permission 230", &APIError{Parsed: true, Code: 230, HTTPStatus: 403}, PauseTenant},
+		{"permission 10", &APIError{Parsed: true, Code: 10, HTTPStatus: 403}, PauseTenant},
+		{"access denied 131005", &APIError{Parsed: true, Code: 131005, HTTPStatus: 403}, PauseTenant},
+		{"capability 3 even on 500", &APIError{Parsed: true, Code: 3, HTTPStatus: 500}, PauseTenant},
+		{"auth 0", &APIError{Parsed: true, Code: 0, HTTPStatus: 401}, PauseTenant},
+		{"payment 131042", &APIError{Parsed: true, Code: 131042, HTTPStatus: 400}, PauseTenant},
 		{"unknown code on 503", &APIError{Parsed: true, Code: 999999, HTTPStatus: 503}, RetryTransient},
 		{"unknown code flagged transient", &APIError{Parsed: true, Code: 999998, HTTPStatus: 400, IsTransient: true}, RetryTransient},
 		{"unknown code", &APIError{Parsed: true, Code: 131026, HTTPStatus: 400}, Fail},
@@ -157,5 +161,16 @@ func TestAPIErrorEnvelopeRoundTrip(t *testing.T) {
 		e := ParseAPIError(400, fixtures.Read(t, f))
 		b := mustMarshal(t, e.Envelope())
 		assertSameJSON(t, fixtures.Read(t, f), b)
+	}
+}
+
+// A failed status webhook is answered by sending the message again for Meta's own trouble and
+// for a restriction (after the pause it causes), never for a failure about the message.
+func TestRetryableFailure(t *testing.T) {
+	for code, want := range map[int]bool{131000: true, 131016: true, 131048: true, 368: true, 131042: true, 10: true,
+		131026: false, 131047: false, 131049: false, 131050: false, 132015: false, 190: false} {
+		if got := RetryableFailure(code); got != want {
+			t.Errorf("RetryableFailure(%d) = %v, want %v", code, got, want)
+		}
 	}
 }

@@ -104,11 +104,12 @@ func TestAccountRestrictionExpirationForms(t *testing.T) {
 }
 
 // A failed status with Meta's own trouble (131000, 131016) is retryable, as the same code
-// answering a send is (WHATSAPP.md §2.3); the fixtures' failures, about the message or its
-// recipient, are not, and neither is a restriction (it pauses instead).
+// answering a send is (WHATSAPP.md §2.3), and so is a restriction (it pauses the tenant too,
+// and the message goes again after the pause, as the answer's path queues it again); the
+// fixtures' failures, about the message or its recipient, are not.
 func TestFailedStatusesThatAreRetried(t *testing.T) {
 	body := string(fixtures.Read(t, "webhooks/status_failed_131026.json"))
-	for code, want := range map[string]bool{"131000": true, "131016": true, "131026": false, "131047": false, "131048": false, "130472": false} {
+	for code, want := range map[string]bool{"131000": true, "131016": true, "131026": false, "131047": false, "131048": true, "130472": false} {
 		t.Run(code, func(t *testing.T) {
 			if st := toStatus(failedStatusOf(t, strings.ReplaceAll(body, "131026", code)), testReceived); st.Error == nil || st.Retryable != want {
 				t.Fatalf("%+v: retryable %v, want %v", st, st.Retryable, want)

@@ -1,0 +1,156 @@
+package actors
+
+import (
+	"bytes"
+	"time"
+
+	json "github.com/goccy/go-json"
+)
+
+// What an answer from Meta teaches about the messages still queued behind it, so that they
+// are not each sent for the same refusal (WHATSAPP.md §2.3):
+//
+//   - 132015/132016: the template is paused or disabled. The tenant's copy of the template
+//     takes that status (as Meta's message_template_status_update would say, and a later
+//     REINSTATED or sync lifts it): new sends are refused (template_not_usable) and queued
+//     ones using it fail with the code when their lane hands them over.
+//   - 131049: Meta holds marketing to that customer back for a day. New MARKETING templates
+//     are refused (marketing_held, sender_accept.go); a queued one waits in its lane until
+//     the hold ends, or fails with 131049 when its validity ends first.
+//   - 131042: a payment problem. Meta charges business-initiated messages, so those stop
+//     (paymentRestriction) while replies inside the window go on.
+//
+// The check costs a byte search per message a lane hands over, and a decode only for a
+// template.
+
+// Meta's template statuses a send is refused for, and their codes.
+const (
+	templatePaused       = "PAUSED"
+	templateDisabled     = "DISABLED"
+	metaTemplatePaused   = 132015
+	metaTemplateDisabled = 132016
+	metaPaymentIssue     = 131042
+)
+
+// templateOf is the template a Graph send request names, if it is one.
+func templateOf(request []byte) (TemplateRef, bool) {
+	if !bytes.Contains(request, []byte(`"template"`)) {
+		return TemplateRef{}, false
+	}
+	var req struct {
+		Type     string `json:"type"`
+		Template struct {
+			Name     string `json:"name"`
+			Language struct {
+				Code string `json:"code"`
+			} `json:"language"`
+		} `json:"template"`
+	}
+	if json.Unmarshal(request, &req) != nil || req.Type != "template" {
+		return TemplateRef{}, false
+	}
+	return TemplateRef{Name: req.Template.Name, Language: req.Template.Language.Code}, true
+}
+
+// headRefused is what the tenant knows Meta would answer the message its lane hands over
+// now: fail with that error (no request), or wait until hold; neither when it may go.
+func (s *sender) headRefused(it *outItem, now time.Time) (hold time.Time, fail *MessageError) {
+	ref, ok := templateOf(it.row.Request)
+	if !ok {
+		return time.Time{}, nil
+	}
+	tpl, known := s.state.Templates[templateKey(ref.Name, ref.Language)]
+	switch {
+	case !known:
+		return time.Time{}, nil
+	case tpl.Status == templatePaused:
+		return time.Time{}, &MessageError{Code: metaTemplatePaused, Title: "Template is paused",
+			Details: "template " + ref.Name + " (" + ref.Language + ") was paused by Meta for low quality after the message was queued; it was not sent"}
+	case tpl.Status == templateDisabled:
+		return time.Time{}, &MessageError{Code: metaTemplateDisabled, Title: "Template is disabled",
+			Details: "template " + ref.Name + " (" + ref.Language + ") was disabled by Meta after the message was queued; it was not sent"}
+	case tpl.Category != TemplateMarketing:
+		return time.Time{}, nil
+	}
+	until := s.marketingHeldUntil(it.row.ConversationID, now)
+	if !until.After(now) {
+		return time.Time{}, nil
+	}
+	if by := s.sendBy(it.row); !by.IsZero() && by.Before(until) {
+		return time.Time{}, &MessageError{Code: MetaMarketingHeld, Title: "This message was not delivered to maintain healthy ecosystem engagement.",
+			Details: "Meta held back marketing to this customer until " + until.UTC().Format(time.RFC3339) +
+				", after the message's validity ends; it was not sent"}
+	}
+	return until, nil
+}
+
+// marketingHeldUntil is when Meta takes a marketing message to the conversation's customer
+// again: the tenant's copy of the conversation, or a 131049 this sender met since (the copy
+// learns it only after the conversation's flush).
+func (s *sender) marketingHeldUntil(conversationID string, now time.Time) time.Time {
+	var until time.Time
+	if s.contactOf != nil {
+		until = s.contactOf(conversationID).MarketingHeldUntil
+	}
+	if mine, ok := s.marketingHeld[conversationID]; ok {
+		if !mine.After(now) {
+			delete(s.marketingHeld, conversationID)
+		} else if mine.After(until) {
+			until = mine
+		}
+	}
+	return until
+}
+
+// refusedForAll records what a refusal of it says of the messages queued behind it (above).
+func (s *sender) refusedForAll(it *outItem, code int, now time.Time) {
+	switch code {
+	case MetaMarketingHeld:
+		if s.marketingHeld == nil {
+			s.marketingHeld = map[string]time.Time{}
+		}
+		s.marketingHeld[it.row.ConversationID] = now.Add(MarketingHold)
+	case metaTemplatePaused, metaTemplateDisabled:
+		ref, ok := templateOf(it.row.Request)
+		if !ok {
+			return
+		}
+		status := templatePaused
+		if code == metaTemplateDisabled {
+			status = templateDisabled
+		}
+		k := templateKey(ref.Name, ref.Language)
+		tpl, known := s.state.Templates[k]
+		if !known || tpl.Status == status {
+			return
+		}
+		s.state.apply(TenantEvent{Field: "message_template_status_update", Time: now,
+			Template: &TemplateUpdate{ID: tpl.ID, Name: ref.Name, Language: ref.Language, Status: status}})
+		s.d.Log.Warn("template refused by Meta; its queued sends fail and new ones are refused", "tenant", s.tenantID,
+			"template", ref.Name, "language", ref.Language, "status", status)
+		if err := s.save(); err != nil {
+			s.d.Log.Error("template status not persisted", "tenant", s.tenantID, "err", err)
+		}
+	}
+}
+
+// paymentRestriction stops the tenant's business-initiated sends for PauseFor after Meta
+// refused one for a payment problem (131042): Meta charges those, not replies inside the
+// customer's window, which go on. Kept among the account's restrictions, so it holds the
+// lanes whose head it refuses, refuses new sends (409 sending_paused), survives a restart
+// and shows in the tenant's status and tenant.updated.
+func (s *sender) paymentRestriction(f *SendFailure, from time.Time) {
+	until := from.Add(s.pol.PauseFor)
+	for _, r := range s.state.Restrictions {
+		if r.Type == RestrictPayment && !r.Until.Before(until) {
+			return // one as long in force already
+		}
+	}
+	s.state.restrict(Restriction{Type: RestrictPayment, Until: until, At: from})
+	s.d.Log.Warn("tenant's business-initiated sends stopped", "tenant", s.tenantID, "until", until, "code", f.Code, "reason", f.Title)
+	if err := s.save(); err != nil {
+		s.d.Log.Error("tenant restriction not persisted", "tenant", s.tenantID, "err", err)
+		return
+	}
+	s.standingChanged()
+}

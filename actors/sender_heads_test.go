@@ -1,0 +1,169 @@
+package actors
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// marketingTenant is a tenant whose template promo (en_US) is an approved MARKETING one.
+func (r *senderRig) marketingTenant(t *testing.T) string {
+	t.Helper()
+	tenant := r.newTenant(t)
+	ev := TenantEvent{Field: "message_template_status_update", Time: time.Now(),
+		Template: &TemplateUpdate{ID: 7, Name: "promo", Language: "en_US", Status: TemplateApproved, Category: TemplateMarketing}}
+	if err := r.client.RecordTenantEvents(t.Context(), tenant, []TenantEvent{ev}); err != nil {
+		t.Fatal(err)
+	}
+	return tenant
+}
+
+// refusedBeforeMeta sends first to customer to, answered fail by Meta once second is queued
+// behind it (the same customer's lane), and returns once second settled.
+func (r *senderRig) refusedBeforeMeta(t *testing.T, tenant, first, second, to string, fail *SendFailure) persistence.OutboxMessage {
+	t.Helper()
+	release := make(chan struct{})
+	r.graph.answer(first, func(int) (string, error) { <-release; return "", fail })
+	if _, err := r.queueTo(t, tenant, first, to, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.queueTo(t, tenant, second, to, true); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	waitFor(t, "the first refused", func() bool { return r.row(t, first).State == persistence.OutboxFailed })
+	waitFor(t, "the second settled", func() bool {
+		st := r.row(t, second).State
+		return st == persistence.OutboxFailed || st == persistence.OutboxSent
+	})
+	return r.row(t, second)
+}
+
+// Meta answers a template send 132015 (the template is paused for low quality): the template
+// queued behind it fails with the same code without reaching Meta, and new sends of the
+// template are refused at the API (template_not_usable) until Meta reinstates it.
+func TestAPausedTemplateStopsTheSendsUsingIt(t *testing.T) {
+	r := sharedSender(t)
+	for _, c := range []struct {
+		code   int
+		status string
+	}{{132015, "PAUSED"}, {132016, "DISABLED"}} {
+		tenant := r.marketingTenant(t)
+		id := func(name string) string { return "tp-" + name + "-" + tenant }
+		row := r.refusedBeforeMeta(t, tenant, id("a"), id("b"), "5511820000001",
+			&SendFailure{Class: ClassFailTemplate, Code: c.code, Title: "Template is " + strings.ToLower(c.status)})
+		if row.State != persistence.OutboxFailed || row.ErrorCode != c.code {
+			t.Fatalf("%d: the template queued behind: %+v", c.code, row)
+		}
+		if n, _ := r.graph.sends(id("b")); n != 0 {
+			t.Fatalf("%d: the template queued behind reached Meta %d times", c.code, n)
+		}
+		var refused *SendRefusedError
+		_, err := r.queueTo(t, tenant, id("c"), "5511820000002", true)
+		if !errors.As(err, &refused) || refused.Code != FailureTemplate || !strings.Contains(refused.Reason, c.status) {
+			t.Fatalf("%d: a new send of the template: %v", c.code, err)
+		}
+	}
+}
+
+// Meta answers a MARKETING template 131049 (its per-customer marketing cap): another one to
+// that customer, already queued, fails with 131049 without reaching Meta when its validity
+// ends before Meta's day is over (the shared rig's is an hour); a reply still goes.
+func TestAMarketingHoldStopsTheQueuedMarketingToThatCustomer(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.marketingTenant(t)
+	id := func(name string) string { return "mh-" + name + "-" + tenant }
+	const to = "5511830000001"
+	row := r.refusedBeforeMeta(t, tenant, id("a"), id("b"), to,
+		&SendFailure{Class: ClassFail, Code: MetaMarketingHeld, Title: "This message was not delivered to maintain healthy ecosystem engagement."})
+	if row.State != persistence.OutboxFailed || row.ErrorCode != MetaMarketingHeld {
+		t.Fatalf("the marketing template queued behind: %+v", row)
+	}
+	if n, _ := r.graph.sends(id("b")); n != 0 {
+		t.Fatalf("the marketing template queued behind reached Meta %d times", n)
+	}
+	if _, err := r.queueTo(t, tenant, id("c"), to, false); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a reply to the customer sent", func() bool { return r.row(t, id("c")).State == persistence.OutboxSent })
+}
+
+// Meta answers a business-initiated template 131042 (a payment problem): business-initiated
+// sends stop for OUTBOUND_PAUSE_FOR — a template queued to another customer waits, a new one
+// is refused sending_paused — while replies inside the window, which are not charged, go on.
+func TestAPaymentProblemStopsOnlyBusinessInitiatedSends(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.marketingTenant(t)
+	id := func(name string) string { return "pay-" + name + "-" + tenant }
+	r.graph.answer(id("a"), func(int) (string, error) {
+		return "", &SendFailure{Class: ClassPauseTenant, Code: 131042, Title: "Business eligibility payment issue"}
+	})
+	if _, err := r.queueTo(t, tenant, id("a"), "5511840000001", true); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "Meta refused the template", func() bool { n, _ := r.graph.sends(id("a")); return n == 1 })
+	var refused *SendRefusedError
+	waitFor(t, "templates refused", func() bool {
+		_, err := r.client.PrepareSend(t.Context(), tenant, &TemplateRef{Name: "promo", Language: "en_US"})
+		return errors.As(err, &refused) && refused.Code == FailureSendingPaused && strings.Contains(refused.Reason, "131042")
+	})
+	if _, err := r.client.PrepareSend(t.Context(), tenant, nil); err != nil {
+		t.Fatalf("a reply refused after a payment problem: %v", err)
+	}
+	if _, err := r.queueTo(t, tenant, id("b"), "5511840000002", false); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a reply sent", func() bool { return r.row(t, id("b")).State == persistence.OutboxSent })
+	if row := r.row(t, id("a")); row.State != persistence.OutboxQueued {
+		t.Fatalf("the refused template: %+v", row)
+	}
+	if n, _ := r.graph.sends(id("a")); n != 1 {
+		t.Fatalf("the refused template reached Meta %d times while business-initiated sends are stopped", n)
+	}
+}
+
+// A queued MARKETING template to a customer Meta holds marketing back from waits until the
+// hold ends when its validity reaches that far, and fails with 131049 when it does not;
+// another category, or a customer not held, goes.
+func TestAQueuedMarketingTemplateWaitsOutAHoldWithinItsValidity(t *testing.T) {
+	now := time.Now().UTC()
+	state := newTenantState()
+	state.Templates[templateKey("promo", "en_US")] = TemplateState{TemplateUpdate: TemplateUpdate{Name: "promo", Language: "en_US", Status: TemplateApproved, Category: TemplateMarketing}}
+	state.Templates[templateKey("code", "en_US")] = TemplateState{TemplateUpdate: TemplateUpdate{Name: "code", Language: "en_US", Status: TemplateApproved, Category: "AUTHENTICATION"}}
+	s := newSender(&Deps{Outbound: OutboundPolicy{Validity: 48 * time.Hour}}, "t", &state, nil)
+	heldUntil := now.Add(20 * time.Hour)
+	s.contactOf = func(conv string) Contact {
+		if conv == "held" {
+			return Contact{MarketingHeldUntil: heldUntil}
+		}
+		return Contact{}
+	}
+	item := func(conv, template string, validFor time.Duration) *outItem {
+		return &outItem{row: persistence.OutboxMessage{ConversationID: conv, State: persistence.OutboxQueued, CreatedAt: now, ExpiresAt: now.Add(validFor),
+			Request: fmt.Appendf(nil, `{"messaging_product":"whatsapp","to":"+1","type":"template","template":{"name":%q,"language":{"code":"en_US"}}}`, template)}}
+	}
+	cases := []struct {
+		name string
+		it   *outItem
+		hold time.Time
+		code int
+	}{
+		{"valid past the hold: waits", item("held", "promo", 30*time.Hour), heldUntil, 0},
+		{"valid until before it ends: fails", item("held", "promo", 10*time.Hour), time.Time{}, MetaMarketingHeld},
+		{"not marketing: goes", item("held", "code", 10*time.Hour), time.Time{}, 0},
+		{"customer not held: goes", item("free", "promo", 10*time.Hour), time.Time{}, 0},
+	}
+	for _, c := range cases {
+		hold, fail := s.headRefused(c.it, now)
+		if code := 0; !hold.Equal(c.hold) || (fail != nil) != (c.code != 0) || (fail != nil && fail.Code != c.code) {
+			if fail != nil {
+				code = fail.Code
+			}
+			t.Errorf("%s: hold %v, fail %d; want %v, %d", c.name, hold, code, c.hold, c.code)
+		}
+	}
+}

@@ -165,7 +165,7 @@ func New(opts Options) *Server {
 	v1.GET("/health", s.h(s.health))
 	v1.GET("/openapi.json", serveOpenAPI)
 	if opts.Metrics != nil && opts.Gatherer != nil {
-		r.GET("/metrics", metricsGuard(opts.MetricsToken, opts.Metrics.Handler(opts.Gatherer)))
+		r.GET("/metrics", s.metricsGuard(opts.MetricsToken, opts.Metrics.Handler(opts.Gatherer)))
 	}
 	for _, mount := range opts.Mount {
 		mount(r)

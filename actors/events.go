@@ -11,6 +11,9 @@ const (
 	// EventConversationUpdated is published with a conversation's summary after each
 	// durable change.
 	EventConversationUpdated = "conversation.updated"
+	// EventConversationAssigned is published when a conversation is assigned or
+	// unassigned, once durable, with ConversationAssigned as its data.
+	EventConversationAssigned = "conversation.assigned"
 	// EventTenantUpdated is the event a tenant's sending state changes with: its sends
 	// paused (131048, 368, … with the reason and until when) or resumed, its token rejected
 	// (190, re-authorisation needed) or replaced, an account restriction or ban applied or
@@ -18,3 +21,13 @@ const (
 	// GET /tenants/:id/status.
 	EventTenantUpdated = "tenant.updated"
 )
+
+// ConversationAssigned is conversation.assigned's data: who the conversation went to ("" when
+// unassigned), who gave it, and the conversation's summary after the change.
+type ConversationAssigned struct {
+	TenantID       string              `json:"tenantId"`
+	ConversationID string              `json:"conversationId"`
+	AssignedTo     string              `json:"assignedTo"`
+	AssignedBy     string              `json:"assignedBy"`
+	Conversation   ConversationSummary `json:"conversation"`
+}

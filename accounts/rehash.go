@@ -16,6 +16,8 @@ import (
 // changed meanwhile is never replaced by the old one's rehash; the user returned then keeps
 // the hash read, and the token issued from it is refused as any token of the old password.
 // The tokens issued before keep their tag (auth.SessionTag): the password did not change.
+// So the cached live state of the user (its tag, role, tenant) stays true and is kept:
+// dropping it cost the user's next request a directory read for nothing.
 //
 // Best effort: every password slot busy (it does not wait for one), or the store failing,
 // leaves the hash as it is and the login succeeds; the next login tries again.
@@ -29,7 +31,6 @@ func (s *Service) rehash(ctx context.Context, u persistence.User, password strin
 	if err != nil || !applied {
 		return u
 	}
-	s.Forget(u.ID)
 	u.PasswordHash, u.PasswordTag = hash, tag
 	return u
 }

@@ -112,3 +112,51 @@ func storedCost(t *testing.T, deps testDeps, id string) int {
 	}
 	return c
 }
+
+// A rehash keeps the user's session tag, role, tenant and state, so the edge's cached view
+// of the user stays true and is kept: dropping it (it was) cost every node's next request of
+// that user a directory read for nothing.
+func TestRehashKeepsTheCachedLiveState(t *testing.T) {
+	deps := newTestDeps(t)
+	ctx := t.Context()
+	const id = "01a24e374de53c57003ba0d3"
+	deps.storeUser(t, id, "admin@example.com", persistence.RolePlatformAdmin, "", "Admin@123456")
+	stronger, err := auth.NewPasswords(bcrypt.MinCost + 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(deps.dir, stronger, deps.tokens, deps.vault, ids.NewGenerator())
+	u, err := deps.dir.UserByID(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := deps.tokens.Issue(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Authenticate(ctx, tok); err != nil { // caches the user's state
+		t.Fatal(err)
+	}
+	if _, err := s.Login(ctx, "admin@example.com", "Admin@123456"); err != nil { // rehashes
+		t.Fatal(err)
+	}
+	if got := storedCost(t, deps, id); got != bcrypt.MinCost+1 {
+		t.Fatalf("no rehash: cost %d", got)
+	}
+	e, ok := s.live.get(id, s.now())
+	if !ok {
+		t.Fatal("the rehash dropped the cached state of the user")
+	}
+	if err := e.state.check(mustVerify(t, deps, tok)); err != nil {
+		t.Fatalf("cached state refuses the token issued before the rehash: %v", err)
+	}
+}
+
+func mustVerify(t *testing.T, deps testDeps, tok string) auth.Principal {
+	t.Helper()
+	p, err := deps.tokens.Verify(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

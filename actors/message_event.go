@@ -6,12 +6,6 @@ import (
 	"github.com/switchboard/switchboard/persistence"
 )
 
-// Message event types, as the WebSocket contract names them (API.md).
-const (
-	EventMessageNew    = "message.new"    // a message entered the conversation (inbound, or queued outbound)
-	EventMessageStatus = "message.status" // a stored message changed: status, wamid, error, pricing; or a send was put back for a retry
-)
-
 // MessageEvent is one durable change of one message. Conversations publish them through
 // Deps.OnMessages after the flush that stored the change, so a subscriber never hears of a
 // status the store could still lose; the message is the whole current record (status, its

@@ -5,13 +5,6 @@ import (
 	"time"
 )
 
-// EventTenantUpdated is the WebSocket event (API.md) a tenant's sending state changes with:
-// its sends paused (131048, 368, … with the reason and until when) or resumed, its token
-// rejected (190, re-authorisation needed) or replaced, an account restriction or ban
-// applied or lifted. A client that sees messages stop moving learns why without polling
-// GET /tenants/:id/status.
-const EventTenantUpdated = "tenant.updated"
-
 // TenantUpdate is tenant.updated's data: the engine's half of GET /tenants/:id/status (its
 // "sending" state) at the change, with the code a send gets now. Meta's live half (quality,
 // health_status) is not in it: it costs a Graph call, made only when a client asks.

@@ -16,7 +16,7 @@ type Config struct {
 	LogLevel string `env:"LOG_LEVEL" default:"info" group:"Server" doc:"debug, info, warn or error."`
 	// LogFormat json suits collectors; text suits a terminal.
 	LogFormat       string        `env:"LOG_FORMAT" default:"text" group:"Server" doc:"text or json."`
-	MetricsToken    string        `env:"METRICS_TOKEN" default:"" group:"Server" doc:"When set, GET /metrics answers only requests with Authorization: Bearer and this token (Prometheus' authorization credentials); unset, /metrics is open to whoever reaches the port."`
+	MetricsToken    string        `env:"METRICS_TOKEN" default:"" group:"Server" doc:"When set, GET /metrics answers only requests with Authorization: Bearer and this token (Prometheus' authorization credentials); at least 32 characters (e.g. openssl rand -hex 32), start-up refuses a shorter one; wrong tokens count against RATE_LIMIT_AUTH_FAILURES. Unset, /metrics is open to whoever reaches the port."`
 	AdminAddr       string        `env:"ADMIN_ADDR" default:"127.0.0.1:6060" group:"Server" doc:"Address of the admin listener serving pprof; empty disables it. Keep it off public interfaces."`
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" default:"15s" group:"Server" doc:"How long a graceful stop waits for in-flight requests and the store flush."`
 	TrustProxy      ProxyHops     `env:"TRUST_PROXY" default:"false" group:"Server" doc:"Proxies in front of the engine that append to X-Forwarded-For: false (none: the connection's address is the client's), true (one, a load balancer) or their number (a CDN and a load balancer: 2). The client IP is the entry the outermost trusted proxy wrote, counted from the right, where a client cannot forge it. Set only behind proxies you control."`

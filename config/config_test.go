@@ -87,6 +87,10 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"duration", "SHUTDOWN_TIMEOUT", "soon", "SHUTDOWN_TIMEOUT:"},
 		{"jwt expiry", "JWT_EXPIRES_IN", "7x", "JWT_EXPIRES_IN:"},
 		{"short jwt secret", "JWT_SECRET", "short", "JWT_SECRET: must be at least 32 characters"},
+		// A short bearer token for /metrics could be guessed; set, it must be as long as a
+		// JWT secret, and not a placeholder anyone can read here.
+		{"short metrics token", "METRICS_TOKEN", "s3cret", "METRICS_TOKEN: must be at least 32 characters (it is 6)"},
+		{"placeholder metrics token", "METRICS_TOKEN", "change-me-metrics-token-0123456789abcdef", "METRICS_TOKEN: is a placeholder"},
 		{"encryption key length", "ENCRYPTION_KEY", "abcd", "ENCRYPTION_KEY: must be 64 hex characters"},
 		{"rate", "RATE_LIMIT_API", "100 per minute", "RATE_LIMIT_API:"},
 		{"rate zero", "RATE_LIMIT_SEND", "0/1m", "RATE_LIMIT_SEND:"},

@@ -93,6 +93,18 @@ func (c *Config) validate() []string {
 	if len(c.JWTSecret) < 32 {
 		bad("JWT_SECRET", "must be at least 32 characters (it is %d)", len(c.JWTSecret))
 	}
+	// Set, the metrics token is a bearer secret any client of the port may guess at (the
+	// guesses are rate limited with the other requests without a valid token): as long as a
+	// JWT secret, and not one published here. Unset, /metrics is open (the README says when
+	// that is fine).
+	if c.MetricsToken != "" {
+		switch {
+		case publishedSecret(c.MetricsToken):
+			bad("METRICS_TOKEN", "is a placeholder from this repository; set a random token of its own (e.g. openssl rand -hex 32)")
+		case len(c.MetricsToken) < minMetricsToken:
+			bad("METRICS_TOKEN", "must be at least %d characters (it is %d); e.g. openssl rand -hex 32", minMetricsToken, len(c.MetricsToken))
+		}
+	}
 	if d := c.JWTExpiresIn.Std(); d < time.Minute || d > 90*24*time.Hour {
 		bad("JWT_EXPIRES_IN", "%s is outside 1m..90d", d)
 	}
@@ -206,6 +218,10 @@ func isKeyHex(s string) bool {
 // characters; a verify token is the operator's choice, and one short enough to guess lets
 // anyone point Meta's subscription at their endpoint).
 const minProductionSecret = 16
+
+// minMetricsToken is the shortest METRICS_TOKEN taken, in any mode: the token is the only
+// thing between the port and the metrics, and a machine holds it, so length costs nothing.
+const minMetricsToken = 32
 
 // publishedSecret reports whether a secret is one anyone can read in this repository or
 // guess: a "change-me" placeholder, the README demo's app secret, one character repeated (an

@@ -24,7 +24,7 @@ func (e *Engine) startActors() error {
 		Drain:           e.drain,
 		OnMessages:      e.publishMessages,
 		OnConversation: func(c actors.ConversationSummary) {
-			e.events.Publish(c.TenantID, EventConversationUpdated, c)
+			e.events.Publish(c.TenantID, actors.EventConversationUpdated, c)
 		},
 		OnTenantUpdated: func(u actors.TenantUpdate) {
 			e.events.Publish(u.TenantID, actors.EventTenantUpdated, u)
@@ -41,10 +41,6 @@ func (e *Engine) startActors() error {
 	e.actors = actors.NewClient(node)
 	return nil
 }
-
-// EventConversationUpdated is published with a conversation's summary after each durable
-// change (API.md's conversation.updated).
-const EventConversationUpdated = "conversation.updated"
 
 // publishMessages hands conversations' message events to the hub, each with its type
 // (message.new, message.status) and the message's whole record as data.

@@ -46,18 +46,25 @@ func stepInteractive(t *testing.T, r *metaRig) {
 	if wamid == "" {
 		t.Fatal("the customer's message has no wamid")
 	}
-	buttons := map[string]any{"type": "button", "body": map[string]any{"text": "Confirma a entrega amanhã?"},
+	// Types in any case are taken and go out as Meta takes them, lowercase: Meta refuses a
+	// "REPLY" button (and our 400 said "must be one of {REPLY} - got \"REPLY\"").
+	buttons := map[string]any{"type": "Button", "body": map[string]any{"text": "Confirma a entrega amanhã?"},
 		"action": map[string]any{"buttons": []map[string]any{
-			{"type": "reply", "reply": map[string]any{"id": "yes", "title": "Sim"}},
-			{"type": "reply", "reply": map[string]any{"id": "no", "title": "Não, remarcar"}}}}}
+			{"type": "REPLY", "reply": map[string]any{"id": "yes", "title": "Sim"}},
+			{"type": "Reply", "reply": map[string]any{"id": "no", "title": "Não, remarcar"}}}}}
 	r.sendThrough(t, conv, "/api/v1/messages/send-interactive", map[string]any{"conversationId": conv, "interactive": buttons},
 		"interactive", "Confirma a entrega amanhã?", func(m map[string]any) bool {
 			in, _ := m["interactive"].(map[string]any)
 			action, _ := in["action"].(map[string]any)
 			bs, _ := action["buttons"].([]any)
+			for _, b := range bs {
+				if b, _ := b.(map[string]any); b["type"] != "reply" {
+					return false
+				}
+			}
 			return in["type"] == "button" && len(bs) == 2
 		})
-	list := map[string]any{"type": "list", "header": map[string]any{"type": "text", "text": "Horários"},
+	list := map[string]any{"type": "list", "header": map[string]any{"type": "TEXT", "text": "Horários"},
 		"body": map[string]any{"text": "Escolha um horário"}, "footer": map[string]any{"text": "Sábado"},
 		"action": map[string]any{"button": "Ver horários", "sections": []map[string]any{
 			{"title": "Manhã", "rows": []map[string]any{{"id": "slot_sat_10", "title": "Sábado 10h", "description": "Janela 10h–12h"}}},
@@ -65,7 +72,8 @@ func stepInteractive(t *testing.T, r *metaRig) {
 	r.sendThrough(t, conv, "/api/v1/messages/send-interactive", map[string]any{"conversationId": conv, "interactive": list},
 		"interactive", "Escolha um horário", func(m map[string]any) bool {
 			in, _ := m["interactive"].(map[string]any)
-			return in["type"] == "list"
+			header, _ := in["header"].(map[string]any)
+			return in["type"] == "list" && header["type"] == "text"
 		})
 	r.sendThrough(t, conv, "/api/v1/messages/send-reaction", map[string]any{"conversationId": conv, "messageId": wamid, "emoji": "👍"},
 		"reaction", "👍", func(m map[string]any) bool {

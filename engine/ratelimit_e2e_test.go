@@ -194,3 +194,30 @@ func TestNodeStartsWhileRedisIsDown(t *testing.T) {
 		t.Fatalf("3rd login with RATE_LIMIT_AUTH=2/15m and Redis down: %d %s (the fallback must still limit)", r.Status, r.Body)
 	}
 }
+
+// Wrong METRICS_TOKEN guesses count against the address as every request without a valid
+// token does: beyond RATE_LIMIT_AUTH_FAILURES, /metrics answers 429 (before, guesses at
+// the token went unlimited), and the address's API probes share the same count.
+func TestMetricsTokenGuessesAreLimited(t *testing.T) {
+	const token = "m3tr1cs-T0ken-for-the-e2e-test-0042"
+	n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded,
+		Env: map[string]string{"RATE_LIMIT_AUTH_FAILURES": "5/15m", "METRICS_TOKEN": token}})
+	if r := n.Get("/metrics", token); r.Status != 200 {
+		t.Fatalf("/metrics with its token: %d %s", r.Status, r.Body)
+	}
+	for i := range 4 {
+		if r := n.Get("/metrics", "guess-"+strconv.Itoa(i)); r.Status != 401 {
+			t.Fatalf("guess %d: %d %s", i+1, r.Status, r.Body)
+		}
+	}
+	if r := n.Get("/api/v1/auth/me", "not-a-token"); r.Status != 401 {
+		t.Fatalf("5th request without a valid token: %d %s", r.Status, r.Body)
+	}
+	r := n.Get("/metrics", "guess-5")
+	if r.Status != 429 || r.Code() != "rate_limited" || r.Header["Retry-After"] == "" {
+		t.Fatalf("6th request without a valid token, to /metrics: %d %s", r.Status, r.Body)
+	}
+	if r := n.Get("/metrics", token); r.Status != 200 {
+		t.Fatalf("/metrics with its token from the same address: %d", r.Status)
+	}
+}

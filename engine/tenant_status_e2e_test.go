@@ -42,6 +42,8 @@ type tenantStatusView struct {
 		Code    int
 		Message string
 	}
+	// API.md names the verdict can_send_message; canSendMessage is its camelCase twin.
+	ContractCanSendMessage string `json:"can_send_message"`
 }
 
 func (r *metaRig) tenantStatus(t *testing.T, token, tenantID string, want int) tenantStatusView {
@@ -68,7 +70,7 @@ func TestTenantStatus(t *testing.T) {
 
 	st := r.tenantStatus(t, tenantAdmin, r.tenantA, 200)
 	if !st.Active || !st.Connected || st.PhoneNumberID != phoneA || st.QualityRating != "GREEN" || st.NumberStatus != "CONNECTED" ||
-		st.CanSendMessage != graph.HealthAvailable || len(st.Health) != 3 || st.MetaError != nil || st.Sending.Refused != "" ||
+		st.CanSendMessage != graph.HealthAvailable || st.ContractCanSendMessage != st.CanSendMessage || len(st.Health) != 3 || st.MetaError != nil || st.Sending.Refused != "" ||
 		!e164.MatchString(st.DisplayPhoneNumber) {
 		t.Fatalf("connected tenant: %+v", st)
 	}
@@ -89,7 +91,7 @@ func TestTenantStatus(t *testing.T) {
 	r.tenantStatus(t, tenantAdmin, tenantB.ID, 404)
 	r.tenantStatus(t, r.admin, "000000000000000000000000", 404)
 	if b := r.tenantStatus(t, r.admin, tenantB.ID, 200); b.Connected || b.Sending.Refused != "not_configured" ||
-		b.CanSendMessage != "UNKNOWN" || b.MetaError != nil {
+		b.CanSendMessage != "UNKNOWN" || b.ContractCanSendMessage != "UNKNOWN" || b.MetaError != nil {
 		t.Fatalf("tenant without a token: %+v", b)
 	}
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 
 	json "github.com/goccy/go-json"
@@ -28,7 +29,7 @@ func DecodeJSON(ctx *fasthttp.RequestCtx, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return decodeError(err)
+		return decodeError(err, body, dst)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return NewError(http.StatusBadRequest, CodeInvalidJSON, "Request body must hold a single JSON value")
@@ -36,7 +37,7 @@ func DecodeJSON(ctx *fasthttp.RequestCtx, dst any) error {
 	return nil
 }
 
-func decodeError(err error) error {
+func decodeError(err error, body []byte, dst any) error {
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) {
 		field := fieldPath(typeErr.Field)
@@ -53,6 +54,9 @@ func decodeError(err error) error {
 	}
 	msg := err.Error()
 	if i := strings.Index(msg, "unknown field"); i >= 0 {
+		if details := unknownFields(body, reflect.TypeOf(dst)); len(details) > 0 {
+			return NewError(http.StatusBadRequest, CodeValidation, "Validation failed", details...)
+		}
 		name := strings.Trim(strings.TrimSpace(msg[i+len("unknown field"):]), `"`)
 		return NewError(http.StatusBadRequest, CodeValidation, "Validation failed",
 			Detail{Field: name, Message: "unknown field"})

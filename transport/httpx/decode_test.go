@@ -38,11 +38,8 @@ func TestDecodeJSONWrongType(t *testing.T) {
 		{`{"parts":[{"type":1}]}`, "parts[0].type", "must be a string, not number"},
 		{`{"parts":[{},{"items":[{"n":1},{"n":"x"}]}]}`, "parts[1].items[1].n", "must be an integer, not string"},
 	} {
-		var ctx fasthttp.RequestCtx
-		ctx.Request.Header.SetContentType("application/json")
-		ctx.Request.SetBodyString(tc.json)
 		var dst body
-		err := DecodeJSON(&ctx, &dst)
+		err := decodeString(tc.json, &dst)
 		var e *Error
 		if !errors.As(err, &e) || e.Code != CodeValidation || len(e.Details) != 1 ||
 			e.Details[0].Field != tc.field || e.Details[0].Message != tc.message {
@@ -74,4 +71,12 @@ func TestEnvelopeMembers(t *testing.T) {
 			}
 		}
 	}
+}
+
+// decodeString runs DecodeJSON on a JSON request whose body is s.
+func decodeString(s string, dst any) error {
+	var ctx fasthttp.RequestCtx
+	ctx.Request.Header.SetContentType("application/json")
+	ctx.Request.SetBodyString(s)
+	return DecodeJSON(&ctx, dst)
 }

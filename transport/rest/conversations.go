@@ -23,6 +23,12 @@ type conversationView struct {
 	Phone           string    `json:"phone,omitempty"`
 	WindowOpen      bool      `json:"windowOpen"`
 	WindowExpiresAt time.Time `json:"windowExpiresAt,omitzero"`
+	// ContinuedIn is the conversation of the number the customer changed to (Meta's
+	// user_changed_number): conversations are keyed by number, so the customer's new
+	// messages land there while this one keeps the history; the link is what lets an
+	// agent follow them (as Chatwoot links a contact's new number) instead of answering a
+	// number the customer no longer has.
+	ContinuedIn string `json:"continuedIn,omitempty"`
 }
 
 func viewConversation(s actors.ConversationSummary, now time.Time) conversationView {
@@ -32,6 +38,13 @@ func viewConversation(s actors.ConversationSummary, now time.Time) conversationV
 	}
 	if !s.LastInboundAt.IsZero() {
 		v.WindowExpiresAt = s.LastInboundAt.Add(actors.ServiceWindow)
+	}
+	if to := s.Contact.ChangedNumberTo; to != "" {
+		// Parsed as a request's id is, so the link names the conversation the new number's
+		// messages are routed to (a Brazilian or Mexican mobile in its line form).
+		if _, key, ok := actors.ParseConversationID(actors.ConversationID(s.TenantID, to)); ok {
+			v.ContinuedIn = actors.ConversationID(s.TenantID, key)
+		}
 	}
 	return v
 }
@@ -242,6 +255,10 @@ func (s *Server) assignConversation(ctx *fasthttp.RequestCtx, c context.Context)
 	if err != nil {
 		s.fail(ctx, err)
 		return
+	}
+	if s.opts.OnAssigned != nil {
+		s.opts.OnAssigned(actors.ConversationAssigned{TenantID: tenantID, ConversationID: actors.ConversationID(tenantID, key),
+			AssignedTo: agentID, AssignedBy: p.UserID, Conversation: *sum})
 	}
 	httpx.OK(ctx, http.StatusOK, "Conversation assigned", map[string]any{"conversation": viewConversation(*sum, time.Now())})
 }

@@ -2,6 +2,7 @@ package rest
 
 import (
 	"context"
+	"strings"
 
 	"github.com/valyala/fasthttp"
 
@@ -27,10 +28,29 @@ func (s *Server) sendInteractive(ctx *fasthttp.RequestCtx, c context.Context) {
 		s.fail(ctx, err)
 		return
 	}
+	normalizeInteractive(req.Interactive)
 	details := append(conversationIDDetail(req.ConversationID), interactiveDetails(req.Interactive)...)
 	s.sendFreeForm(ctx, c, details, req.ConversationID, req.sendOptions, req.ReplyTo, func(sr *graph.SendRequest) *graph.SendRequest {
 		return sr.WithInteractive(*req.Interactive)
 	})
+}
+
+// normalizeInteractive lowercases the type names of in (the message's, its header's, its
+// buttons'), in place: Meta takes only "button", "text", "reply" and refuses "REPLY" (its
+// own error names the value in capitals, "must be one of {REPLY}", which invites the
+// mistake). The names are an enum whose case carries nothing, so taking any case and sending
+// Meta's is harmless; anything else is still refused, naming the field.
+func normalizeInteractive(in *graph.InteractiveObject) {
+	if in == nil {
+		return
+	}
+	in.Type = strings.ToLower(in.Type)
+	if in.Header != nil {
+		in.Header.Type = strings.ToLower(in.Header.Type)
+	}
+	for i := range in.Action.Buttons {
+		in.Action.Buttons[i].Type = strings.ToLower(in.Action.Buttons[i].Type)
+	}
 }
 
 func interactiveDetails(in *graph.InteractiveObject) []httpx.Detail {

@@ -26,6 +26,8 @@ func TestInteractiveDetails(t *testing.T) {
 		{"image header by a name, not an id", `{"type":"button","header":{"type":"image","image":{"id":"logo"}},"body":{"text":"?"},` + buttons + `}`, "interactive.header.image.id"},
 		{"image header without its image", `{"type":"button","header":{"type":"image"},"body":{"text":"?"},` + buttons + `}`, "interactive.header.image"},
 		{"blank text header", `{"type":"button","header":{"type":"text","text":" "},"body":{"text":"?"},` + buttons + `}`, "interactive.header.text"},
+		{"types in capitals", `{"type":"BUTTON","header":{"type":"Text","text":"Oi"},"body":{"text":"?"},"action":{"buttons":[{"type":"REPLY","reply":{"id":"a","title":"A"}}]}}`, ""},
+		{"a button of another type", `{"type":"button","body":{"text":"?"},"action":{"buttons":[{"type":"postback","reply":{"id":"a","title":"A"}}]}}`, "interactive.action.buttons[0].type"},
 		{"footer without text", `{"type":"button","body":{"text":"?"},"footer":{"text":""},` + buttons + `}`, "interactive.footer.text"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -33,6 +35,7 @@ func TestInteractiveDetails(t *testing.T) {
 			if err := json.Unmarshal([]byte(c.in), &in); err != nil {
 				t.Fatal(err)
 			}
+			normalizeInteractive(&in)
 			d := interactiveDetails(&in)
 			switch {
 			case c.field == "" && len(d) != 0:

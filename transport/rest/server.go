@@ -61,6 +61,9 @@ type Options struct {
 	IDs *ids.Generator
 	// OnMarkRead is told when a conversation is marked read (the read receipt to Meta).
 	OnMarkRead func(context.Context, actors.ConversationSummary)
+	// OnAssigned is told of each assignment (or unassignment) once durable: the engine
+	// publishes it as conversation.assigned.
+	OnAssigned func(actors.ConversationAssigned)
 	// OnTyping is told when an agent starts typing a reply (Meta's typing indicator, which
 	// also marks the customer's last message read).
 	OnTyping func(context.Context, actors.ConversationSummary)
@@ -165,7 +168,7 @@ func New(opts Options) *Server {
 	v1.GET("/health", s.h(s.health))
 	v1.GET("/openapi.json", serveOpenAPI)
 	if opts.Metrics != nil && opts.Gatherer != nil {
-		r.GET("/metrics", metricsGuard(opts.MetricsToken, opts.Metrics.Handler(opts.Gatherer)))
+		r.GET("/metrics", s.metricsGuard(opts.MetricsToken, opts.Metrics.Handler(opts.Gatherer)))
 	}
 	for _, mount := range opts.Mount {
 		mount(r)

@@ -33,21 +33,25 @@ const metaStatusTimeout = 5 * time.Second
 const canSendUnknown = "UNKNOWN"
 
 type tenantStatusView struct {
-	TenantID           string             `json:"tenantId"`
-	Active             bool               `json:"active"`
-	Connected          bool               `json:"connected"`
-	PhoneNumberID      string             `json:"phoneNumberId,omitempty"`
-	DisplayPhoneNumber string             `json:"displayPhoneNumber,omitempty"`
-	VerifiedName       string             `json:"verifiedName,omitempty"`
-	NumberStatus       string             `json:"numberStatus,omitempty"`
-	QualityRating      string             `json:"qualityRating,omitempty"`
-	CanSendMessage     string             `json:"canSendMessage"`
-	MessagingLimit     messagingLimitView `json:"messagingLimit"`
-	Throughput         throughputView     `json:"throughput"`
-	Sending            sendingView        `json:"sending"`
-	Health             []healthEntityView `json:"health"`
-	MetaError          *metaErrorView     `json:"metaError,omitempty"`
-	CheckedAt          time.Time          `json:"checkedAt"`
+	TenantID           string `json:"tenantId"`
+	Active             bool   `json:"active"`
+	Connected          bool   `json:"connected"`
+	PhoneNumberID      string `json:"phoneNumberId,omitempty"`
+	DisplayPhoneNumber string `json:"displayPhoneNumber,omitempty"`
+	VerifiedName       string `json:"verifiedName,omitempty"`
+	NumberStatus       string `json:"numberStatus,omitempty"`
+	QualityRating      string `json:"qualityRating,omitempty"`
+	CanSendMessage     string `json:"canSendMessage"`
+	// ContractCanSendMessage is CanSendMessage under the name API.md gives it (Meta's):
+	// scripts written to the contract read can_send_message, clients of this API's
+	// camelCase read canSendMessage; both are served, set once from CanSendMessage.
+	ContractCanSendMessage string             `json:"can_send_message"`
+	MessagingLimit         messagingLimitView `json:"messagingLimit"`
+	Throughput             throughputView     `json:"throughput"`
+	Sending                sendingView        `json:"sending"`
+	Health                 []healthEntityView `json:"health"`
+	MetaError              *metaErrorView     `json:"metaError,omitempty"`
+	CheckedAt              time.Time          `json:"checkedAt"`
 }
 
 type messagingLimitView struct {
@@ -145,6 +149,7 @@ func (s *Server) tenantStatus(ctx *fasthttp.RequestCtx, c context.Context) {
 		}
 	}
 	v.fromEngine(t, st)
+	v.ContractCanSendMessage = v.CanSendMessage
 	httpx.OK(ctx, http.StatusOK, "Tenant status", map[string]any{"status": v})
 }
 

@@ -1,0 +1,178 @@
+package httpx
+
+import (
+	"encoding"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+
+	json "github.com/goccy/go-json"
+)
+
+// Unknown members are refused rather than ignored (as the Node platform's Zod schemas
+// ignored them): on a messaging API an ignored typo of an optional member (a reply context,
+// an expiry, a preview flag) sends something else than the client meant, and cannot be
+// taken back. The decoder names only the first unknown key, without its path; these
+// functions, run only once it has refused a body, name every unknown member by its whole
+// path and, when it is a slip of a member taken at its place, that member.
+
+var (
+	jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
+	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+)
+
+// unknownFields lists the members of body that t has no place for, sorted by path; nil
+// when it finds none (then the caller words the decoder's error as it is).
+func unknownFields(body []byte, t reflect.Type) []Detail {
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		return nil
+	}
+	var out []Detail
+	walkUnknown(v, t, "", &out)
+	slices.SortFunc(out, func(a, b Detail) int { return strings.Compare(a.Field, b.Field) })
+	return out
+}
+
+func walkUnknown(v any, t reflect.Type, path string, out *[]Detail) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if reflect.PointerTo(t).Implements(jsonUnmarshaler) || reflect.PointerTo(t).Implements(textUnmarshaler) {
+		return // the type reads itself: its members are its business
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return
+		}
+		fields := jsonFields(t)
+		for key, val := range obj {
+			if ft, ok := fieldType(fields, key); ok {
+				walkUnknown(val, ft, memberPath(path, key), out)
+				continue
+			}
+			msg := "unknown field"
+			if near := nearestField(fields, key); near != "" {
+				msg += `; did you mean "` + near + `"?`
+			}
+			*out = append(*out, Detail{Field: memberPath(path, key), Message: msg})
+		}
+	case reflect.Slice, reflect.Array:
+		arr, _ := v.([]any)
+		for i, el := range arr {
+			walkUnknown(el, t.Elem(), path+"["+strconv.Itoa(i)+"]", out)
+		}
+	case reflect.Map:
+		obj, _ := v.(map[string]any)
+		for key, val := range obj {
+			walkUnknown(val, t.Elem(), memberPath(path, key), out)
+		}
+	}
+}
+
+func memberPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+type jsonField struct {
+	name string
+	typ  reflect.Type
+}
+
+// jsonFields lists the members t's JSON takes, with those of its untagged embedded structs
+// (promoted, as encoding/json promotes them).
+func jsonFields(t reflect.Type) []jsonField {
+	var fields []jsonField
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		name, _, _ := strings.Cut(tag, ",")
+		if name == "-" && !strings.HasPrefix(tag, "-,") {
+			continue
+		}
+		if f.Anonymous && name == "" {
+			if et := derefType(f.Type); et.Kind() == reflect.Struct {
+				fields = append(fields, jsonFields(et)...)
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		fields = append(fields, jsonField{name, f.Type})
+	}
+	return fields
+}
+
+func derefType(t reflect.Type) reflect.Type {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
+}
+
+// fieldType finds key's member as the decoder does: its exact name first, else one equal
+// but for case.
+func fieldType(fields []jsonField, key string) (reflect.Type, bool) {
+	for _, f := range fields {
+		if f.name == key {
+			return f.typ, true
+		}
+	}
+	for _, f := range fields {
+		if strings.EqualFold(f.name, key) {
+			return f.typ, true
+		}
+	}
+	return nil, false
+}
+
+// nearestField is the member key most likely stands for: the same name in snake_case or
+// kebab-case, or one at most two edits away (one for short names); "" when none is.
+func nearestField(fields []jsonField, key string) string {
+	fold := func(s string) string { return strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(s)) }
+	best, bestDist := "", 3
+	for _, f := range fields {
+		if fold(f.name) == fold(key) {
+			return f.name
+		}
+		limit := 2
+		if len(f.name) <= 4 {
+			limit = 1
+		}
+		if d := editDistance(strings.ToLower(f.name), strings.ToLower(key)); d <= limit && d < bestDist {
+			best, bestDist = f.name, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of a and b, in bytes (member names are ASCII).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

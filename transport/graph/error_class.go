@@ -21,11 +21,12 @@ const (
 	// backoff (3–5 tries for 131000).
 	RetryTransient
 	// PauseTenant: the number or WABA is restricted (spam limit, policy block, payment,
-	// locked account, template classification violations), the app lost its permission on
-	// them (3, 10, 200–299, 131005) or the number is not registered (133010, 131045). Stop sending for the tenant and alert it; hammering makes it worse,
-	// and failing the messages would lose a backlog for a condition of the account.
+	// locked account, template classification violations), the app lost its access to them
+	// (0, 3, 10, 200–299, 131005) or the number is not registered (133010, 131045). Stop
+	// sending for the tenant and alert it; hammering makes it worse, and failing the
+	// messages would lose a backlog for a condition of the account.
 	PauseTenant
-	// Reauth: the tenant's token is expired or revoked (190, 0). Mark the channel needs_reauth.
+	// Reauth: the tenant's token is expired or revoked (190). Mark the channel needs_reauth.
 	Reauth
 	// FailTemplate: the template is missing, paused, disabled or its parameters do not fit.
 	// Fail the message, re-sync templates, stop campaigns using it.

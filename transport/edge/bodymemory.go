@@ -24,32 +24,42 @@ const bodyMemoryRetryAfter = 5
 // requests (logins, sends, most webhooks) are never held back by large ones.
 const freeBody = 4 << 10
 
-// staleHold is how long a hold may last before a refusal takes it back anyway: far beyond
-// any read timeout plus a handler's work. fasthttp ends a few requests without calling the
-// handler or the error handler (a connection closed at shutdown, or by the client at a
-// chunk boundary); their holds are released when the connection's context is reused, or,
-// if it never is, here.
+// staleHold is how long a hold or a refusal may wait for its request's end before it is
+// dropped anyway: far beyond any read timeout plus a handler's work. fasthttp ends a few
+// requests without calling the handler or the error handler (a connection closed at
+// shutdown, or by the client at a chunk boundary: a refused chunked request whose client
+// goes away before its first chunk); their slots are dropped when the connection's context
+// is reused, or, if it never is, here.
 const staleHold = 10 * time.Minute
+
+// maxRefusalMarks bounds the refusals waiting for their error handler; past it the oldest
+// mark goes (its request, if ever answered, is answered 413 rather than 503). Answered
+// refusals take their mark back at once: only unanswered ones pile up.
+const maxRefusalMarks = 1 << 14
 
 // BodyMemory bounds the bytes fasthttp holds for request bodies in flight (LimitBodyMemory).
 type BodyMemory struct {
 	max int64
+	now func() time.Time
 
-	// tracked is len(holds)+len(refused), kept under mu and read without it: while it is 0
-	// a small body's request neither takes nor gives back anything, so the common case
-	// (no large body in flight) takes no lock shared by every connection.
-	tracked atomic.Int64
+	// holding is holds.n, kept under mu and read without it: while it is 0 a small body's
+	// request neither takes nor gives back anything, so the common case (no large body in
+	// flight) takes no lock shared by every connection. Refusals do not count: a small
+	// body is never refused, so one left unanswered cannot concern it (release).
+	holding atomic.Int64
+	// marked is refused.n, read without mu by the error handler.
+	marked atomic.Int64
 
 	mu       sync.Mutex
 	used     int64
 	refusals int64
-	holds    map[*fasthttp.RequestHeader]bodyHold // by the request's header: one per connection at a time
-	refused  map[*fasthttp.RequestHeader]struct{} // refused, until the error handler answers them
-}
-
-type bodyHold struct {
-	n  int64
-	at time.Time
+	// slots is every hold and refusal by its request's header (one per connection at a
+	// time); holds and refused list them oldest first, so the stale ones are swept from the
+	// front: O(1) per request however many there are.
+	slots   map[*fasthttp.RequestHeader]*bodySlot
+	holds   slotList
+	refused slotList
+	swept   int64 // slots the sweeps looked at (tests)
 }
 
 // LimitBodyMemory bounds the memory request bodies in flight hold on s to max bytes, and
@@ -69,7 +79,7 @@ func LimitBodyMemory(s *fasthttp.Server, max int64) *BodyMemory {
 		// fasthttp's own error handler would answer the refusal 413: a wiring mistake.
 		panic("edge.LimitBodyMemory: set the Handler and call ConfigureServer first")
 	}
-	b := &BodyMemory{max: max, holds: map[*fasthttp.RequestHeader]bodyHold{}, refused: map[*fasthttp.RequestHeader]struct{}{}}
+	b := &BodyMemory{max: max, now: time.Now, slots: map[*fasthttp.RequestHeader]*bodySlot{}}
 	routeConfig, handler, onError := s.HeaderReceived, s.Handler, s.ErrorHandler
 	s.HeaderReceived = func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 		var conf fasthttp.RequestConfig
@@ -89,7 +99,7 @@ func LimitBodyMemory(s *fasthttp.Server, max int64) *BodyMemory {
 		handler(ctx)
 	}
 	s.ErrorHandler = func(ctx *fasthttp.RequestCtx, err error) {
-		if b.release(&ctx.Request.Header) && errors.Is(err, fasthttp.ErrBodyTooLarge) {
+		if b.releaseRefused(&ctx.Request.Header) && errors.Is(err, fasthttp.ErrBodyTooLarge) {
 			err = ErrBodyMemoryFull
 		}
 		onError(ctx, err)
@@ -114,14 +124,17 @@ func (b *BodyMemory) Refusals() int64 {
 // admit holds room for a request's body of declared length n (-1: chunked) within limit,
 // the most its route takes, or reports false when the total would pass the bound.
 func (b *BodyMemory) admit(h *fasthttp.RequestHeader, n, limit int) bool {
-	if n >= 0 && n <= freeBody && b.tracked.Load() == 0 {
+	if n >= 0 && n <= freeBody && n <= limit && b.holding.Load() == 0 {
 		// Nothing held anywhere, so nothing of this connection's to drop either. A
 		// connection's requests run on its one goroutine, so no hold of h can appear
-		// meanwhile.
+		// meanwhile. A refusal of h left unanswered may remain, but fasthttp finds this
+		// body within its limit, so the mark is not taken for this request's (releaseRefused).
 		return true
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	now := b.now()
+	b.sweepLocked(now)
 	b.dropLocked(h) // the connection's previous request ended without being answered
 	switch {
 	case n == -1:
@@ -134,50 +147,84 @@ func (b *BodyMemory) admit(h *fasthttp.RequestHeader, n, limit int) bool {
 	}
 	need := allocated(n)
 	if b.used+need > b.max {
-		b.dropStaleLocked(time.Now())
-	}
-	if b.used+need > b.max {
-		if _, ok := b.refused[h]; !ok {
-			b.refused[h] = struct{}{}
-			b.tracked.Add(1)
-		}
 		b.refusals++
+		if b.refused.n >= maxRefusalMarks {
+			b.dropLocked(b.refused.head.h)
+		}
+		b.addLocked(&b.refused, &bodySlot{h: h, at: now, refused: true})
 		return false
 	}
 	b.used += need
-	b.holds[h] = bodyHold{n: need, at: time.Now()}
-	b.tracked.Add(1)
+	b.addLocked(&b.holds, &bodySlot{h: h, n: need, at: now})
 	return true
 }
 
-// release gives back the room held for h's request, and reports whether it was refused.
-func (b *BodyMemory) release(h *fasthttp.RequestHeader) (refused bool) {
-	if b.tracked.Load() == 0 {
-		return false // admit held nothing for h (its connection's goroutine did the admit)
+// release gives back the room held for h's request.
+func (b *BodyMemory) release(h *fasthttp.RequestHeader) {
+	if b.holding.Load() == 0 {
+		return // admit held nothing for h (its connection's goroutine did the admit)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	_, refused = b.refused[h]
+	b.dropLocked(h)
+}
+
+// releaseRefused is release for a request that ends in the error handler, and reports
+// whether admit refused it. A mark of h's left by an earlier request of h, refused and never
+// answered, stays until h's next request that takes the lock: only one admitted on the fast
+// path, whose body fasthttp never finds too large (it is within the route's limit), ends
+// here with it.
+func (b *BodyMemory) releaseRefused(h *fasthttp.RequestHeader) (refused bool) {
+	if b.holding.Load() == 0 && b.marked.Load() == 0 {
+		return false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if s, ok := b.slots[h]; ok {
+		refused = s.refused
+	}
 	b.dropLocked(h)
 	return refused
 }
 
-func (b *BodyMemory) dropLocked(h *fasthttp.RequestHeader) {
-	if _, ok := b.refused[h]; ok {
-		delete(b.refused, h)
-		b.tracked.Add(-1)
-	}
-	if hold, ok := b.holds[h]; ok {
-		b.used -= hold.n
-		delete(b.holds, h)
-		b.tracked.Add(-1)
-	}
+func (b *BodyMemory) addLocked(l *slotList, s *bodySlot) {
+	b.slots[s.h] = s
+	l.push(s)
+	b.counter(s).Add(1)
 }
 
-func (b *BodyMemory) dropStaleLocked(now time.Time) {
-	for h, hold := range b.holds {
-		if now.Sub(hold.at) > staleHold {
-			b.dropLocked(h)
+func (b *BodyMemory) dropLocked(h *fasthttp.RequestHeader) {
+	s, ok := b.slots[h]
+	if !ok {
+		return
+	}
+	delete(b.slots, h)
+	if s.refused {
+		b.refused.remove(s)
+	} else {
+		b.holds.remove(s)
+		b.used -= s.n
+	}
+	b.counter(s).Add(-1)
+}
+
+func (b *BodyMemory) counter(s *bodySlot) *atomic.Int64 {
+	if s.refused {
+		return &b.marked
+	}
+	return &b.holding
+}
+
+// sweepLocked drops the holds and refusals older than staleHold: the oldest of each list
+// first, stopping at the first that is not.
+func (b *BodyMemory) sweepLocked(now time.Time) {
+	for _, l := range [...]*slotList{&b.holds, &b.refused} {
+		for l.head != nil {
+			b.swept++
+			if now.Sub(l.head.at) <= staleHold {
+				break
+			}
+			b.dropLocked(l.head.h)
 		}
 	}
 }

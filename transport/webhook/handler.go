@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"context"
 	"crypto/subtle"
 	"errors"
 	"log/slog"
@@ -83,7 +82,7 @@ func (h *Handler) receive(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	body := ctx.PostBody()
-	if err := h.verifier.Verify(body, string(ctx.Request.Header.Peek(graph.SignatureHeader))); err != nil {
+	if err := h.verifier.VerifyHeader(body, ctx.Request.Header.Peek(graph.SignatureHeader)); err != nil {
 		h.refusals.refused(key)
 		msg := "Invalid webhook signature"
 		if errors.Is(err, graph.ErrSignatureMissing) {
@@ -101,10 +100,7 @@ func (h *Handler) receive(ctx *fasthttp.RequestCtx) {
 	// Announced before the write: a replay reading the entry back from the store then
 	// knows the live queue carries it too (live.go).
 	h.live.Expect(entry.ID)
-	wctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
-	err := h.writer.Append(wctx, entry)
-	cancel()
-	if err != nil {
+	if err := h.writer.Append(entry, writeTimeout); err != nil {
 		h.live.Forget(entry.ID)
 		h.log.Warn("webhook not stored; answering 503 so Meta retries", "err", err)
 		e := httpx.NewError(http.StatusServiceUnavailable, httpx.CodeUnavailable, "Could not store the event; retry")

@@ -45,24 +45,15 @@ func (p *Processor) Forget(id string) {
 	p.liveMu.Unlock()
 }
 
-// Submit hands an entry that is already durable to the live queue; it never blocks. A
-// processor that was never started takes nothing: the entry waits in the store for a
-// processing node's replay. An entry that replay took since its write is not queued again;
-// one not announced by Expect is announced now.
+// Submit hands an entry that is already durable, and that Expect announced, to the live
+// queue; it never blocks and takes no lock: the edge takes the live queue's lock once per
+// webhook (Expect) and the dispatch loop once (dispatchLive), which drops the entry if replay
+// took it meanwhile. A processor that was never started takes nothing: the entry waits in the
+// store for a processing node's replay. An entry Expect did not announce (a processor started
+// between the two) is dispatched by the live queue like any other, but replay does not know
+// it is queued.
 func (p *Processor) Submit(e persistence.InboxEntry) {
 	if !p.running.Load() {
-		return
-	}
-	p.liveMu.Lock()
-	taken := p.expected[e.ID] == liveTaken
-	if taken {
-		delete(p.expected, e.ID)
-	} else {
-		p.expected[e.ID] = liveExpected
-	}
-	p.liveMu.Unlock()
-	if taken {
-		p.stats.LiveTaken.Add(1)
 		return
 	}
 	select {
@@ -76,7 +67,7 @@ func (p *Processor) Submit(e persistence.InboxEntry) {
 }
 
 // dispatchLive dispatches an entry from the live queue, unless replay or the sweep took it
-// while it waited there.
+// since Expect announced it; one read and one delete of its mark, under one lock.
 func (p *Processor) dispatchLive(e persistence.InboxEntry) {
 	p.liveMu.Lock()
 	taken := p.expected[e.ID] == liveTaken

@@ -84,7 +84,7 @@ func TestEntryReplayedWhileLiveQueuedIsStoredOnce(t *testing.T) {
 				r.p.Expect(e.ID)
 				r.append(t, e)
 				if replayAt == "queued" {
-					r.p.Submit(e)
+					r.p.Submit(e, true)
 					if len(r.p.live) != 1 {
 						t.Fatalf("%d entries in the live queue, want the one posted", len(r.p.live))
 					}
@@ -92,7 +92,7 @@ func TestEntryReplayedWhileLiveQueuedIsStoredOnce(t *testing.T) {
 				r.p.replay()
 				r.settled(t)
 				if replayAt == "before submit" {
-					r.p.Submit(e)
+					r.p.Submit(e, true)
 				}
 				// More than the dedupe window's worth of newer messages, in one entry: the
 				// index keeps between 1,024 and 2,048 wamids (actors.indexWindow, trimIndex).

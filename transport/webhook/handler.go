@@ -38,8 +38,8 @@ func (h *Handler) LimitRefusals(r *Refusals) { h.refusals = r }
 // before an entry's write, then Submit once it is durable, or Forget when it is not. None
 // of them may block (the processor drops to replay-from-store when its queue is full).
 type Live interface {
-	Expect(id string)
-	Submit(e persistence.InboxEntry)
+	Expect(id string) bool
+	Submit(e persistence.InboxEntry, announced bool)
 	Forget(id string)
 }
 
@@ -99,7 +99,7 @@ func (h *Handler) receive(ctx *fasthttp.RequestCtx) {
 	}
 	// Announced before the write: a replay reading the entry back from the store then
 	// knows the live queue carries it too (live.go).
-	h.live.Expect(entry.ID)
+	announced := h.live.Expect(entry.ID)
 	if err := h.writer.Append(entry, writeTimeout); err != nil {
 		h.live.Forget(entry.ID)
 		h.log.Warn("webhook not stored; answering 503 so Meta retries", "err", err)
@@ -108,7 +108,7 @@ func (h *Handler) receive(ctx *fasthttp.RequestCtx) {
 		httpx.Fail(ctx, e)
 		return
 	}
-	h.live.Submit(entry)
+	h.live.Submit(entry, announced)
 	ctx.SetStatusCode(http.StatusOK)
 	ctx.SetContentType("application/json")
 	ctx.SetBody(accepted)

@@ -27,14 +27,16 @@ const (
 )
 
 // Expect announces an entry the edge is about to write and Submit: call it before the write,
-// and Forget if the write fails. A processor not running expects nothing.
-func (p *Processor) Expect(id string) {
+// and Forget if the write fails. A processor not running expects nothing, and Expect reports
+// false: the edge passes that on to Submit.
+func (p *Processor) Expect(id string) bool {
 	if !p.running.Load() {
-		return
+		return false
 	}
 	p.liveMu.Lock()
 	p.expected[id] = liveExpected
 	p.liveMu.Unlock()
+	return true
 }
 
 // Forget withdraws an Expect: the entry will not be submitted. A write that lands after all
@@ -45,15 +47,20 @@ func (p *Processor) Forget(id string) {
 	p.liveMu.Unlock()
 }
 
-// Submit hands an entry that is already durable, and that Expect announced, to the live
-// queue; it never blocks and takes no lock: the edge takes the live queue's lock once per
+// Submit hands an entry that is already durable to the live queue, announced by what Expect
+// reported; it never blocks and takes no lock: the edge takes the live queue's lock once per
 // webhook (Expect) and the dispatch loop once (dispatchLive), which drops the entry if replay
 // took it meanwhile. A processor that was never started takes nothing: the entry waits in the
-// store for a processing node's replay. An entry Expect did not announce (a processor started
-// between the two) is dispatched by the live queue like any other, but replay does not know
-// it is queued.
-func (p *Processor) Submit(e persistence.InboxEntry) {
+// store for a processing node's replay. An entry Expect did not announce, in a processor
+// started since (between the edge's Expect and Submit), is left to the store too: its first
+// replay may read it there without knowing the live queue carries it, and run it twice. A
+// replay is asked for, so it does not wait for the sweep.
+func (p *Processor) Submit(e persistence.InboxEntry, announced bool) {
 	if !p.running.Load() {
+		return
+	}
+	if !announced {
+		p.askReplay()
 		return
 	}
 	select {
@@ -61,8 +68,7 @@ func (p *Processor) Submit(e persistence.InboxEntry) {
 	default:
 		// Full: the entry is safe in the store; replay will pick it up.
 		p.Forget(e.ID)
-		p.overflow.Store(true)
-		p.signal()
+		p.askReplay()
 	}
 }
 

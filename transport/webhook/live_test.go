@@ -22,7 +22,7 @@ func TestSubmitTakesNoLock(t *testing.T) {
 	p.liveMu.Lock()
 	done := make(chan struct{})
 	go func() {
-		p.Submit(e)
+		p.Submit(e, true)
 		close(done)
 	}()
 	select {
@@ -47,8 +47,23 @@ func TestSubmitToAFullLiveQueueForgetsTheEntry(t *testing.T) {
 		p.live <- persistence.InboxEntry{}
 	}
 	p.Expect("over")
-	p.Submit(persistence.InboxEntry{ID: "over"})
+	p.Submit(persistence.InboxEntry{ID: "over"}, true)
 	if _, ok := p.expected["over"]; ok || !p.overflow.Load() {
 		t.Fatalf("an entry the live queue refused: still expected %v, replay asked %v", ok, p.overflow.Load())
+	}
+}
+
+// The edge announces an entry (Expect) before its write and submits it after. A processor
+// that starts between the two has no mark for the entry, and its first replay may read the
+// entry from the store: queued live as well, it ran twice. Such an entry is left to the
+// store, and a replay is asked for, so it runs once and without waiting for the sweep.
+func TestAnEntryAnnouncedBeforeStartIsLeftToReplay(t *testing.T) {
+	p := NewProcessor(openStore(t), nil, &Stats{}, slog.New(slog.DiscardHandler), 0)
+	t.Cleanup(p.lanes.close)
+	announced := p.Expect("early") // not running yet: nothing announced
+	p.running.Store(true)          // Start, between the edge's write and its Submit
+	p.Submit(persistence.InboxEntry{ID: "early"}, announced)
+	if announced || len(p.live) != 0 || !p.overflow.Load() {
+		t.Fatalf("announced %v, %d queued live, replay asked %v; want it left to a replay", announced, len(p.live), p.overflow.Load())
 	}
 }

@@ -95,10 +95,15 @@ func NewProcessor(store persistence.Store, client *actors.Client, stats *Stats, 
 		p.log.Warn("grain call failed; retrying", "err", err)
 	}, func() {
 		// A spilled lane has room again: replay dispatches the entries it refused.
-		p.overflow.Store(true)
-		p.signal()
+		p.askReplay()
 	})
 	return p
+}
+
+// askReplay has the dispatch loop replay the pending entries from the store.
+func (p *Processor) askReplay() {
+	p.overflow.Store(true)
+	p.signal()
 }
 
 func (p *Processor) signal() {
@@ -118,8 +123,7 @@ func (p *Processor) Start() {
 	p.dispatching.Add(1)
 	go p.markLoop()
 	go p.dispatchLoop()
-	p.overflow.Store(true) // replay what a previous run left
-	p.signal()
+	p.askReplay() // what a previous run left
 }
 
 // Stop lets the grain calls under way finish, marks the entries that finished, then stops;
@@ -173,7 +177,7 @@ func (p *Processor) replay() {
 			// refuse again, so no later live entry overtakes them.
 			respill(unspilled)
 			p.log.Error("inbox replay failed; will retry", "err", err)
-			time.AfterFunc(time.Second, func() { p.overflow.Store(true); p.signal() })
+			time.AfterFunc(time.Second, p.askReplay)
 			return
 		}
 		for _, e := range page {
@@ -243,7 +247,7 @@ func (p *Processor) dispatch(e persistence.InboxEntry) {
 		p.log.Error("inbox entry not routed; left for replay", "inbox_id", e.ID, "err", err)
 		t.dropAll()
 		p.release(e.ID)
-		time.AfterFunc(time.Second, func() { p.overflow.Store(true); p.signal() })
+		time.AfterFunc(time.Second, p.askReplay)
 		return
 	}
 	p.queue(t)

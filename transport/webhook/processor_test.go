@@ -81,7 +81,7 @@ func TestSubmitToAProcessorNotStartedKeepsNothing(t *testing.T) {
 	p := NewProcessor(openStore(t), nil, &Stats{}, slog.New(slog.DiscardHandler), 0)
 	t.Cleanup(p.lanes.close)
 	for i := range 10 {
-		p.Submit(persistence.InboxEntry{ID: strconv.Itoa(i), Body: make([]byte, 1<<20)})
+		p.Submit(persistence.InboxEntry{ID: strconv.Itoa(i), Body: make([]byte, 1<<20)}, true)
 	}
 	if n := len(p.live); n != 0 {
 		t.Fatalf("%d entries held in memory by a processor that never runs", n)
@@ -103,7 +103,7 @@ func TestStopMarksWhatFinished(t *testing.T) {
 	if err := store.Inbox().Append(context.Background(), []persistence.InboxEntry{e}); err != nil {
 		t.Fatal(err)
 	}
-	p.Submit(e)
+	p.Submit(e, true)
 	if !waitFor(10*time.Second, func() bool { return stats.Entries.Load() > 0 }) {
 		t.Fatal("the entry was never done")
 	}

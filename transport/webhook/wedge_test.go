@@ -127,7 +127,7 @@ func (r *wedgeRig) post(t *testing.T, phoneNumberID, waID, text string) {
 	e := r.entry(phoneNumberID, waID, text)
 	r.p.Expect(e.ID)
 	r.append(t, e)
-	r.p.Submit(e)
+	r.p.Submit(e, true)
 }
 
 // store1 stores one webhook with one message from waID per text, without submitting it.

@@ -149,27 +149,12 @@ func (c *conversation) outboundView(id string) OutboundView {
 	return OutboundView{Found: true, WAMID: m.WAMID, Status: m.Status}
 }
 
-// takeEvidence returns and forgets the evidence gathered since the last flush, but for a
-// retryable failure the message has outgrown since (deliveredSince), and the word of that
-// delivery (deliveredAfterAll) which would only ask the sender to withdraw a resend it was
-// never asked for.
+// takeEvidence returns and forgets the evidence gathered since the last flush. A retryable
+// failure goes even when a delivery of the same attempt followed it before the flush: the
+// resend decision asks the conversation then, as it does for a delivery that comes later
+// (conversationShowsDelivered), so one look covers both.
 func (c *conversation) takeEvidence() []OutboundEvidence {
 	ev := c.evidence
 	c.evidence = nil
-	var outgrown []OutboundEvidence
-	ev = slices.DeleteFunc(ev, func(e OutboundEvidence) bool {
-		if c.deliveredSince(e) {
-			outgrown = append(outgrown, e)
-			return true
-		}
-		return false
-	})
-	if len(outgrown) == 0 {
-		return ev
-	}
-	return slices.DeleteFunc(ev, func(e OutboundEvidence) bool {
-		return e.Delivered && slices.ContainsFunc(outgrown, func(o OutboundEvidence) bool {
-			return o.MessageID == e.MessageID && o.WAMID == e.WAMID
-		})
-	})
+	return ev
 }

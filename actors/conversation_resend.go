@@ -27,24 +27,6 @@ func (c *conversation) retryable(st StatusUpdate, out statusOutcome, m *Message)
 	}
 }
 
-// deliveredSince reports whether ev is a retryable failure of the attempt the message still
-// shows that a delivery (or read, or play) of that attempt outranked before the flush: Meta
-// reported both (several devices, one got it; one webhook may carry both), so the customer
-// has the message and a resend would be a duplicate — and would start the delivered
-// message over as queued. Without it the order of the two statuses decided: the delivery
-// first kept the message, the failure first sent it again.
-func (c *conversation) deliveredSince(ev OutboundEvidence) bool {
-	if ev.Retry == nil {
-		return false
-	}
-	pos, ok := c.log.lookup(outboundKey(ev.MessageID))
-	if !ok {
-		return false
-	}
-	m, err := c.log.at(pos)
-	return err == nil && m.Direction == Outbound && m.WAMID == ev.WAMID && delivery(m.Status)
-}
-
 // retracted reports whether st is a status of an attempt of one of our messages that Meta
 // failed and the engine sent again: it no longer describes the message.
 func (c *conversation) retracted(st StatusUpdate) bool {

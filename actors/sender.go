@@ -38,13 +38,11 @@ type sender struct {
 	// flight: answered with its outcome (sender_cancel.go).
 	cancelRepeats map[string][]cluster.Replier
 	// resends holds the ids of messages Meta failed with its own trouble whose resend is
-	// being decided, resendWaits the failures waiting to be looked at again
-	// (sender_resend.go).
-	resends     map[string]bool
+	// being decided, each with the failed attempt's wamid once Meta reports it delivered
+	// meanwhile ("" until then: sender_withdraw.go); resendWaits the failures waiting to be
+	// looked at again (sender_resend.go).
+	resends     map[string]string
 	resendWaits map[*OutboundEvidence]bool
-	// lateDelivered: attempts Meta delivered after failing them, whose resend is not decided
-	// yet (message id → wamid; sender_withdraw.go).
-	lateDelivered map[string]string
 	// marketingHeld: conversations whose customer Meta held marketing back from (131049),
 	// until when, met by this sender (sender_heads.go).
 	marketingHeld map[string]time.Time

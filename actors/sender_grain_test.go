@@ -204,6 +204,11 @@ func (o outageOutbox) Transition(ctx context.Context, from persistence.OutboxSta
 	if o.s.refusing(m.ID) {
 		return fmt.Errorf("outbox unreachable (the test's outage): %w", persistence.ErrUnavailable)
 	}
+	if m.State == persistence.OutboxQueued && len(m.Retracted) > 0 {
+		if h := o.s.claimHold("resend:" + m.ID); h != nil {
+			h.wait() // a resend decision's write (holdResend)
+		}
+	}
 	if m.State == persistence.OutboxSending {
 		if h := o.s.claimHold(m.ID); h != nil {
 			h.mu.Lock() // claims of the message, one after another: the held one first

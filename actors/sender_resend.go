@@ -19,8 +19,8 @@ import (
 // the sender hands the conversation afterwards carries that list, and a conversation still
 // showing a retracted wamid starts the message over (conversation_resend.go), so whichever
 // write a crash interrupts, the next result repairs the record. Statuses of a retracted
-// wamid are ignored from then on, but a delivery, which withdraws a resend that has not
-// left (sender_withdraw.go). A message is sent at most OutboundPolicy.
+// wamid are ignored from then on, but a delivery: the customer has the message after all,
+// and the resend must not leave (sender_withdraw.go). A message is sent at most OutboundPolicy.
 // MaxTransientAttempts times in all this way, and never after its validity: then it stays
 // failed with Meta's error.
 
@@ -51,12 +51,10 @@ func (s *sender) resendFailed(ev *OutboundEvidence) {
 		return
 	}
 	if s.resends == nil {
-		s.resends = map[string]bool{}
+		s.resends = map[string]string{}
 	}
-	if s.deliveredBefore(ev) {
-		return
-	}
-	if _, held := s.items[ev.MessageID]; held || s.resends[ev.MessageID] {
+	_, deciding := s.resends[ev.MessageID]
+	if _, held := s.items[ev.MessageID]; held || deciding {
 		// The failure came while the accepted attempt's outcome is still being written (or
 		// another decision for the message runs): look again once that is over.
 		s.resendLater(ev)
@@ -65,7 +63,8 @@ func (s *sender) resendFailed(ev *OutboundEvidence) {
 	if !s.d.Drain.begin() {
 		return // the node is stopping
 	}
-	s.resends[ev.MessageID] = true
+	s.resends[ev.MessageID] = ""
+
 	ob, d, tenantID, now, node := s.d.Store.Outbox(), s.d, s.tenantID, s.d.Now(), s.node
 	tell, limit, sendBy := s.tell, s.pol.MaxTransientAttempts, s.sendBy
 	d.spawn(func() {
@@ -96,13 +95,18 @@ func (s *sender) resendFailed(ev *OutboundEvidence) {
 // conversationShowsDelivered reports whether the message's conversation shows the failed attempt
 // wamid delivered (or read, or played) as well: Meta may report both, in either order, when
 // the customer has several devices and one got it (statusRank), and then the customer has
-// the message and a resend would be a duplicate. A delivery seen before the conversation's
-// flush withholds the failure's evidence already (takeEvidence); this sees one that came
-// after it, while the decision waited (a held outcome, a busy or failing outbox). Asked only
-// when the message would go again; a conversation that cannot answer proves nothing, and
-// the message goes. The question has a bound of its own, deliveredAskTimeout, so that a
-// conversation slow to answer leaves the decision's write its time: else a conversation
-// that never answered in time would keep the message from ever going again.
+// the message and a resend would be a duplicate. It is the decision's one look before it
+// queues the message again, and it covers every delivery that came before: in the failure's
+// own webhook or flush, while the decision waited (a held outcome, a busy or failing
+// outbox), and across a restart of the tenant or the conversation — the conversation
+// applies statuses by rank and keeps them, where the sender's memory of a delivery would
+// be lost with its activation. A delivery after this look withdraws the resend
+// (sender_withdraw.go). Asked only when the message would go again; a conversation that
+// cannot answer proves nothing, and the message goes (a delivery the conversation reports
+// from then on still withdraws the resend while it waits in its lane). The question has a
+// bound of its own, deliveredAskTimeout, so that a conversation slow to answer leaves the
+// decision's write its time: else a conversation that never answered in time would keep
+// the message from ever going again.
 func conversationShowsDelivered(ctx context.Context, node *cluster.Node, row persistence.OutboxMessage, wamid string) bool {
 	identity, ok := conversationOf(row)
 	if !ok || node == nil {
@@ -180,9 +184,12 @@ func resendOf(row persistence.OutboxMessage, ev *OutboundEvidence, tenantID stri
 // settledOn is what the outbox keeps of a message Meta accepted as wamid and is not sent
 // again: a row of unknown fate, or one queued to go again, becomes sent (what Meta answered
 // the attempt; its failure is the conversation's), as any evidence settles it; others stay.
+// A row an earlier decision queued again for this very failure (its answer lost, not held
+// by this activation) no longer retracts wamid: Meta delivered that attempt after all.
 func settledOn(row persistence.OutboxMessage, wamid string, now time.Time) persistence.OutboxMessage {
 	if row.State == persistence.OutboxUnknown || row.State == persistence.OutboxQueued {
 		row.State, row.WAMID, row.UpdatedAt = persistence.OutboxSent, wamid, now
+		row.Retracted = slices.DeleteFunc(slices.Clone(row.Retracted), func(w string) bool { return w == wamid })
 	}
 	return row
 }
@@ -198,7 +205,8 @@ func resendWait(n int) time.Duration {
 // resendDone continues once the store decided: the row queued again joins its lane and the
 // conversation is told to start the message over; a store error is tried again.
 func (s *sender) resendDone(r *resendDecided) {
-	if s.resends[r.ev.MessageID] {
+	delivered, deciding := s.resends[r.ev.MessageID]
+	if deciding {
 		delete(s.resends, r.ev.MessageID)
 		s.d.Drain.end() // every decision held it (resendFailed), until now or stop
 	}
@@ -208,14 +216,15 @@ func (s *sender) resendDone(r *resendDecided) {
 		s.d.Log.Info("Meta failed a message the outbox does not hold; nothing to send again", "tenant", s.tenantID, "message", r.ev.MessageID)
 	case r.err != nil:
 		// A store error, or the row moved between the decision's read and write (another
-		// writer settled it on evidence meanwhile): decide again from what it is now.
+		// writer settled it on evidence meanwhile): decide again from what it is now (a
+		// delivery that came meanwhile is the conversation's answer then).
 		s.d.Log.Warn("message failed by Meta not queued again yet; deciding again shortly", "tenant", s.tenantID, "message", r.ev.MessageID, "err", r.err)
 		s.resendLater(r.ev)
 	case r.ok:
 		s.d.Log.Info("Meta failed a message it had accepted; sending it again", "tenant", s.tenantID,
 			"message", r.row.ID, "wamid", r.ev.WAMID, "code", r.ev.Retry.Code, "failures", r.row.Transient, "at", r.row.NextAttemptAt)
 		s.track(r.row, s.d.Now())
-		if !s.withdrawnAfterDecision(r.row) {
+		if !s.withdrawnAfterDecision(r.row, delivered) {
 			s.tellRestart(r.row)
 		}
 	}

@@ -345,14 +345,24 @@ func TestReconciledRowKeepsItsFailureCount(t *testing.T) {
 // changes nothing — and the message Meta failed with its own trouble was never sent again.
 func TestResendSurvivesTheTenantsFailedActivation(t *testing.T) {
 	r := sharedSender(t)
-	tenant := r.newTenant(t)
-	id := "resend-activation-" + tenant
-	r.storedAs(t, tenant, id, persistence.OutboxSent, "wamid.first")
 	const outage = 300 * time.Millisecond
-	r.outage.refuseLoads(tenant, outage) // the tenant is not active: the failure activates it
-	r.failedStatus(t, tenant, id, "wamid.first", 131000, true)
+	_, id := r.failedWhileTheTenantIsDown(t, "resend-activation-", outage)
 	time.Sleep(outage)
 	waitFor(t, "the message sent again", func() bool { n, _ := r.graph.sends(id); return n == 1 })
+}
+
+// failedWhileTheTenantIsDown stores a message a new tenant sent as wamid.first (by an
+// earlier activation: nothing wakes the tenant, and its conversation holds the statuses by
+// our id), makes the tenant's activations fail for outage, and has Meta fail the message
+// with 131000 meanwhile. The failure activates the tenant: the conversation calls it.
+func (r *senderRig) failedWhileTheTenantIsDown(t *testing.T, prefix string, outage time.Duration) (tenant, id string) {
+	t.Helper()
+	tenant = r.newTenant(t)
+	id = prefix + tenant
+	r.storedAs(t, tenant, id, persistence.OutboxSent, "wamid.first")
+	r.outage.refuseLoads(tenant, outage)
+	r.failedStatus(t, tenant, id, "wamid.first", 131000, true)
+	return tenant, id
 }
 
 // Meta failed an attempt with its own trouble (131000) and then reported it delivered (or
@@ -447,36 +457,33 @@ func TestConversationTellsOfADeliveryAfterARetryableFailureOnce(t *testing.T) {
 
 // Meta fails an accepted attempt with its own trouble and reports it delivered too (the
 // customer has several devices: one got it), both before the conversation flushes — in one
-// webhook, or back to back. A delivery outranks the failure whatever the order, so the
-// customer has the message: the sender must not be asked to send it again, which would
-// send a duplicate and start the delivered message over as queued.
-func TestNoResendOfAFailureDeliveredBeforeTheFlush(t *testing.T) {
+// webhook, or back to back. A delivery outranks the failure whatever the order: the message
+// shows it delivered. A failure that comes after the delivery did not fail the message, so
+// the sender hears nothing of it; one that came first is handed over with the delivery, and
+// the resend decision, asking the conversation, sends nothing (TestDeliveryOfAFailedAttemptWithdrawsItsResend).
+func TestAFailureAfterADeliveryAsksForNoResend(t *testing.T) {
 	failed := StatusUpdate{WAMID: "W1", Status: StatusFailed, Timestamp: t0, CallbackData: "m1",
 		Error: &MessageError{Code: 131000}, Retryable: true}
 	delivered := StatusUpdate{WAMID: "W1", Status: StatusDelivered, Timestamp: t0.Add(time.Second), CallbackData: "m1"}
-	for _, order := range [][]StatusUpdate{{failed, delivered}, {delivered, failed}} {
+	for _, tc := range []struct {
+		order []StatusUpdate
+		retry bool
+	}{{[]StatusUpdate{failed, delivered}, true}, {[]StatusUpdate{delivered, failed}, false}} {
 		c := newTestConversation()
 		c.addOutbound(outboundText("m1"), t0)
 		c.outboundResult(&OutboundResult{MessageID: "m1", WAMID: "W1", Status: StatusSent, At: t0}, t0)
 		c.takeEvidence()
-		for _, st := range order {
+		for _, st := range tc.order {
 			c.applyStatus(st)
 		}
-		if ev := c.takeEvidence(); len(ev) != 0 {
-			t.Fatalf("%s then %s: evidence %+v, want none (the customer has the message)", order[0].Status, order[1].Status, ev)
+		name := tc.order[0].Status + " then " + tc.order[1].Status
+		ev := c.takeEvidence()
+		if retry := slices.ContainsFunc(ev, func(e OutboundEvidence) bool { return e.Retry != nil }); retry != tc.retry {
+			t.Fatalf("%s: evidence %+v, want a retryable failure %v", name, ev, tc.retry)
 		}
 		if v := c.outboundView("m1"); v.Status != StatusDelivered || v.WAMID != "W1" {
-			t.Fatalf("%s then %s: view %+v", order[0].Status, order[1].Status, v)
+			t.Fatalf("%s: view %+v", name, v)
 		}
-	}
-	// A failure alone is still the sender's to answer by a resend.
-	c := newTestConversation()
-	c.addOutbound(outboundText("m1"), t0)
-	c.outboundResult(&OutboundResult{MessageID: "m1", WAMID: "W1", Status: StatusSent, At: t0}, t0)
-	c.takeEvidence()
-	c.applyStatus(failed)
-	if ev := c.takeEvidence(); len(ev) != 1 || ev[0].Retry == nil {
-		t.Fatalf("failure alone: evidence %+v, want one retry", ev)
 	}
 }
 
@@ -489,9 +496,7 @@ func TestNoResendOfAFailureDeliveredBeforeTheDecision(t *testing.T) {
 	r := sharedSender(t)
 	tenant := r.newTenant(t)
 	id := "resend-delivered-" + tenant
-	r.record(t, tenant, id, true)
-	waitFor(t, id+" sent", func() bool { return r.row(t, id).State == persistence.OutboxSent })
-	first := r.row(t, id).WAMID
+	first := r.sentOnce(t, tenant, id).WAMID
 	const outage = 4 * sharedBusyRetry
 	r.outage.refuseWrites("read:"+id, outage) // the decision tries again every sharedBusyRetry
 	r.failedStatus(t, tenant, id, first, 131000, true)

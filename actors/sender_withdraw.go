@@ -8,21 +8,23 @@ import (
 
 // Meta may fail an attempt with its own trouble (131000 …) and then report it delivered or
 // read after all: a delivery outranks a failure (statusRank), so the customer has the
-// message. The engine may have decided to send it again meanwhile (sender_resend.go). While
-// that resend has not left — it waits its backoff, or its turn, in its lane — it is
-// withdrawn: the outbox row goes from queued back to sent with the delivered attempt's wamid,
-// and the conversation is told the attempt is reinstated (OutboundResult.Reinstated), so it
-// is never sent. One already on its way to Meta, or sent, cannot be called back: the
+// message, and a resend (sender_resend.go) must not leave. One mechanism covers every order,
+// each delivery met at one point only:
+//   - before the resend decision looks (in the failure's own webhook, while the decision
+//     waited, across a restart of either grain): the decision asks the conversation, which
+//     holds every status by rank (conversationShowsDelivered), and queues nothing;
+//   - after that look, while the decision writes: remembered with the decision (resends),
+//     which withdraws the resend as soon as it holds it (withdrawnAfterDecision);
+//   - after the decision, while the resend waits in its lane (its backoff, its turn):
+//     withdrawn at once.
+// Withdrawn means the outbox row goes from queued back to sent with the delivered attempt's
+// wamid, and the conversation is told the attempt is reinstated (OutboundResult.Reinstated),
+// so it is never sent. One already on its way to Meta, or sent, cannot be called back: the
 // customer may get the message twice, and the sender says so in its log.
 
-// maxLateDeliveries bounds the deliveries remembered for resends not decided yet: each is
-// a rare event (Meta failing and then delivering one attempt), and a decision consumes it.
-const maxLateDeliveries = 1024
-
 // deliveredAfterAll handles the conversation's word that Meta delivered m.WAMID after
-// failing it: a resend held in its lane is withdrawn; one being decided, or not decided yet
-// (the failure's evidence comes by another path and may arrive later), is remembered, and
-// the decision withdraws it or does not make it.
+// failing it. Without a resend held or being decided there is nothing to do: a decision
+// still to come asks the conversation, which applied the delivery before it told us.
 func (s *sender) deliveredAfterAll(m *OutboundEvidence) {
 	if m.MessageID == "" || !s.enabled() || s.stopped {
 		return
@@ -31,44 +33,21 @@ func (s *sender) deliveredAfterAll(m *OutboundEvidence) {
 		s.withdrawResend(it, m.WAMID)
 		return
 	}
-	if s.lateDelivered == nil {
-		s.lateDelivered = map[string]string{}
+	if _, deciding := s.resends[m.MessageID]; deciding {
+		s.resends[m.MessageID] = m.WAMID
 	}
-	if len(s.lateDelivered) >= maxLateDeliveries {
-		for id := range s.lateDelivered {
-			delete(s.lateDelivered, id) // the oldest is as good as any: all are rare
-			break
-		}
-	}
-	s.lateDelivered[m.MessageID] = m.WAMID
-}
-
-// deliveredBefore reports whether Meta delivered ev's attempt after failing it, before the
-// resend was decided, and forgets it: the message is not sent again, and ev counts as
-// plain evidence that the attempt reached Meta (it settles a row of unknown fate).
-func (s *sender) deliveredBefore(ev *OutboundEvidence) bool {
-	if w, ok := s.lateDelivered[ev.MessageID]; !ok || w != ev.WAMID {
-		return false
-	}
-	delete(s.lateDelivered, ev.MessageID)
-	s.d.Log.Info("Meta delivered a message after failing it; not sending it again", "tenant", s.tenantID,
-		"message", ev.MessageID, "wamid", ev.WAMID)
-	s.evidence(&OutboundEvidence{MessageID: ev.MessageID, WAMID: ev.WAMID})
-	return true
 }
 
 // withdrawnAfterDecision withdraws the resend just queued for row when Meta's delivery of
-// the failed attempt came while it was decided, and reports whether it did.
-func (s *sender) withdrawnAfterDecision(row persistence.OutboxMessage) bool {
-	w, ok := s.lateDelivered[row.ID]
-	if !ok || !slices.Contains(row.Retracted, w) {
+// a failed attempt, delivered, came while it was decided, and reports whether it did. The
+// conversation reports deliveries of attempts the row retracts only: the one just failed,
+// or an earlier one.
+func (s *sender) withdrawnAfterDecision(row persistence.OutboxMessage, delivered string) bool {
+	if delivered == "" {
 		return false
 	}
-	delete(s.lateDelivered, row.ID)
-	if it := s.items[row.ID]; it != nil {
-		return s.withdrawResend(it, w)
-	}
-	return false
+	it := s.items[row.ID]
+	return it != nil && s.withdrawResend(it, delivered)
 }
 
 // withdrawResend puts a resend still waiting in its lane back to the attempt Meta

@@ -262,6 +262,10 @@ func (s *outageStore) holdClaim(id string) *claimHold {
 	return h
 }
 
+// holdResend makes the first write of a resend decision for message id (sent → queued, the
+// failed wamid retracted) wait before it lands until release is closed.
+func (s *outageStore) holdResend(id string) *claimHold { return s.holdClaim("resend:" + id) }
+
 func (s *outageStore) claimHold(id string) *claimHold {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -14,7 +14,7 @@ import (
 // message stored since then.
 func TestRedeliveryAfterAnActivationIsDedupedSinceItsArrival(t *testing.T) {
 	store := openStore(t, t.TempDir())
-	client, ended := startGrainsWatched(t, store, 100*time.Millisecond)
+	client, watch := startGrainsWatched(t, store, 100*time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	const waID = "5511955557777"
@@ -27,7 +27,7 @@ func TestRedeliveryAfterAnActivationIsDedupedSinceItsArrival(t *testing.T) {
 	}
 	deliverInbound(ctx, t, client, waID, 300, at)
 	// Passivated: the next activation indexes the last 128.
-	ended.awaitEnded(t, KindConversation, ConversationIdentity(tenantA, waID), 1)
+	watch.awaitEnded(t, KindConversation, ConversationIdentity(tenantA, waID), 1)
 
 	again := *first
 	again.Since = arrived

@@ -13,7 +13,7 @@ import (
 // passivated added a second copy of it: the first stayed "queued" for good beside it.
 func TestOutcomeOfAnOlderMessageAddsNoCopy(t *testing.T) {
 	store := openStore(t, t.TempDir())
-	client, ended := startGrainsWatched(t, store, 100*time.Millisecond)
+	client, watch := startGrainsWatched(t, store, 100*time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	const waID = "5511955556666"
@@ -24,7 +24,7 @@ func TestOutcomeOfAnOlderMessageAddsNoCopy(t *testing.T) {
 	}
 	deliverInbound(ctx, t, client, waID, 180, at)
 	// Passivated: the next activation indexes the last 128.
-	ended.awaitEnded(t, KindConversation, ConversationIdentity(tenantA, waID), 1)
+	watch.awaitEnded(t, KindConversation, ConversationIdentity(tenantA, waID), 1)
 
 	for _, res := range []*OutboundResult{
 		{MessageID: out.ID, WAMID: "wamid.out", Status: StatusSent, At: at.Add(time.Hour), Message: &out},

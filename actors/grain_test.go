@@ -43,7 +43,7 @@ func openStore(t *testing.T, dir string) persistence.Store {
 func TestGrainsPersistAcrossPassivationAndRestart(t *testing.T) {
 	dir := t.TempDir()
 	store := openStore(t, dir)
-	client, ended := startGrainsWatched(t, store, 100*time.Millisecond)
+	client, watch := startGrainsWatched(t, store, 100*time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
@@ -65,7 +65,7 @@ func TestGrainsPersistAcrossPassivationAndRestart(t *testing.T) {
 		t.Fatal("unknown conversation found")
 	}
 
-	ended.awaitEnded(t, KindConversation, ConversationIdentity(tenantA, "5511987654321"), 1) // passivated
+	watch.awaitEnded(t, KindConversation, ConversationIdentity(tenantA, "5511987654321"), 1) // passivated
 	page, err := client.Messages(ctx, tenantA, "5511987654321", ListMessages{Page: 1, Limit: 20})
 	if err != nil {
 		t.Fatal(err)

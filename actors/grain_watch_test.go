@@ -27,7 +27,7 @@ func (w *grainWatch) watch(kinds []cluster.Kind) []cluster.Kind {
 	for i := range kinds {
 		kind, newGrain := kinds[i].Name, kinds[i].New
 		kinds[i].New = func(identity string) cluster.Grain {
-			return watchedGrain{Grain: newGrain(identity), key: kind + "/" + identity, w: w}
+			return watchedGrain{Grain: newGrain(identity), kind: kind, identity: identity, w: w}
 		}
 	}
 	return kinds
@@ -49,7 +49,16 @@ func (w *grainWatch) awaitEnded(t *testing.T, kind, identity string, n int) {
 // awaitHandled waits until the kind's identity has handled n messages of msg's type.
 func (w *grainWatch) awaitHandled(t *testing.T, kind, identity string, msg any, n int) {
 	t.Helper()
-	w.await(t, fmt.Sprintf("%s/%s/%T", kind, identity, msg), n, "handled")
+	w.await(t, handledKey(kind, identity, msg), n, "handled")
+}
+
+// handled is how many messages of msg's type the kind's identity has handled so far.
+func (w *grainWatch) handled(kind, identity string, msg any) int {
+	return w.count(handledKey(kind, identity, msg))
+}
+
+func handledKey(kind, identity string, msg any) string {
+	return fmt.Sprintf("%s/%s/%T", kind, identity, msg)
 }
 
 func (w *grainWatch) await(t *testing.T, key string, n int, what string) {
@@ -77,14 +86,14 @@ func (w *grainWatch) add(key string) {
 // are counted, once it has handled them.
 type watchedGrain struct {
 	cluster.Grain
-	key string
-	w   *grainWatch
+	kind, identity string
+	w              *grainWatch
 }
 
 func (g watchedGrain) Receive(c *cluster.Context, msg any) {
 	g.Grain.Receive(c, msg)
 	if _, stopped := msg.(*actor.Stopped); stopped {
-		g.w.add(g.key)
+		g.w.add(g.kind + "/" + g.identity)
 	}
-	g.w.add(fmt.Sprintf("%s/%T", g.key, msg))
+	g.w.add(handledKey(g.kind, g.identity, msg))
 }

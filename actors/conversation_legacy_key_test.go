@@ -14,7 +14,7 @@ import (
 // its id and its messages, and writes on to it instead of starting a second one.
 func TestLineKeyGrainAdoptsAConversationStoredUnderTheOtherForm(t *testing.T) {
 	store := openStore(t, t.TempDir())
-	client := startGrains(t, store, 100*time.Millisecond)
+	client, watch := startGrainsWatched(t, store, 100*time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	const legacy, line = "551187654321", "5511987654321"
@@ -24,7 +24,7 @@ func TestLineKeyGrainAdoptsAConversationStoredUnderTheOtherForm(t *testing.T) {
 	if _, err := client.Deliver(ctx, legacy, old); err != nil { // as the engine keyed it before
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond) // passivate
+	watch.awaitEnded(t, KindConversation, ConversationIdentity(tenantA, legacy), 1) // passivated
 
 	now := &Deliver{TenantID: tenantA, Contact: Contact{WaID: legacy},
 		Messages: []Message{{WAMID: "wamid.legacy.2", Type: "text", Text: "tudo bem?", Timestamp: at.Add(time.Minute)}}}
@@ -35,7 +35,8 @@ func TestLineKeyGrainAdoptsAConversationStoredUnderTheOtherForm(t *testing.T) {
 	if err != nil || sum.ID != ConversationID(tenantA, legacy) || sum.MessageCount != 2 || sum.Contact.Name != "Ana" {
 		t.Fatalf("conversation by the line key: %v %+v", err, sum)
 	}
-	time.Sleep(300 * time.Millisecond) // passivate: what was written must be where it is read
+	// Passivated: what was written must be where it is read.
+	watch.awaitEnded(t, KindConversation, ConversationIdentity(tenantA, line), 1)
 	page, err := client.Messages(ctx, tenantA, line, ListMessages{Page: 1, Limit: 10})
 	if err != nil || page.Total != 2 || page.Messages[0].WAMID != "wamid.legacy.1" || page.Messages[1].WAMID != "wamid.legacy.2" {
 		t.Fatalf("messages after reactivation: %v %+v", err, page)

@@ -14,7 +14,7 @@ import (
 // message stored since then.
 func TestRedeliveryAfterAnActivationIsDedupedSinceItsArrival(t *testing.T) {
 	store := openStore(t, t.TempDir())
-	client := startGrains(t, store, 100*time.Millisecond)
+	client, watch := startGrainsWatched(t, store, 100*time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	const waID = "5511955557777"
@@ -26,7 +26,8 @@ func TestRedeliveryAfterAnActivationIsDedupedSinceItsArrival(t *testing.T) {
 		t.Fatal(err)
 	}
 	deliverInbound(ctx, t, client, waID, 300, at)
-	time.Sleep(400 * time.Millisecond) // passivate: the next activation indexes the last 128
+	// Passivated: the next activation indexes the last 128.
+	watch.awaitEnded(t, KindConversation, ConversationIdentity(tenantA, waID), 1)
 
 	again := *first
 	again.Since = arrived

@@ -13,7 +13,7 @@ import (
 // passivated added a second copy of it: the first stayed "queued" for good beside it.
 func TestOutcomeOfAnOlderMessageAddsNoCopy(t *testing.T) {
 	store := openStore(t, t.TempDir())
-	client := startGrains(t, store, 100*time.Millisecond)
+	client, watch := startGrainsWatched(t, store, 100*time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	const waID = "5511955556666"
@@ -23,7 +23,8 @@ func TestOutcomeOfAnOlderMessageAddsNoCopy(t *testing.T) {
 		t.Fatal(err)
 	}
 	deliverInbound(ctx, t, client, waID, 180, at)
-	time.Sleep(400 * time.Millisecond) // passivate: the next activation indexes the last 128
+	// Passivated: the next activation indexes the last 128.
+	watch.awaitEnded(t, KindConversation, ConversationIdentity(tenantA, waID), 1)
 
 	for _, res := range []*OutboundResult{
 		{MessageID: out.ID, WAMID: "wamid.out", Status: StatusSent, At: at.Add(time.Hour), Message: &out},

@@ -15,9 +15,14 @@ const tenantA = "aaaaaaaaaaaaaaaaaaaaaaaa"
 
 func startGrains(t *testing.T, store persistence.Store, passivation time.Duration) *Client {
 	t.Helper()
+	return startKinds(t, Kinds(&Deps{Store: store, Passivation: passivation}))
+}
+
+// startKinds starts a node running the kinds and returns a client of it.
+func startKinds(t *testing.T, kinds []cluster.Kind) *Client {
+	t.Helper()
 	node, err := cluster.Start(cluster.Options{
-		ClusterName: "actors-test", Addr: "127.0.0.1:0", Codec: Codec(),
-		Kinds: Kinds(&Deps{Store: store, Passivation: passivation}),
+		ClusterName: "actors-test", Addr: "127.0.0.1:0", Codec: Codec(), Kinds: kinds,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +43,7 @@ func openStore(t *testing.T, dir string) persistence.Store {
 func TestGrainsPersistAcrossPassivationAndRestart(t *testing.T) {
 	dir := t.TempDir()
 	store := openStore(t, dir)
-	client := startGrains(t, store, 100*time.Millisecond)
+	client, watch := startGrainsWatched(t, store, 100*time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
@@ -60,7 +65,7 @@ func TestGrainsPersistAcrossPassivationAndRestart(t *testing.T) {
 		t.Fatal("unknown conversation found")
 	}
 
-	time.Sleep(300 * time.Millisecond) // passivate
+	watch.awaitEnded(t, KindConversation, ConversationIdentity(tenantA, "5511987654321"), 1) // passivated
 	page, err := client.Messages(ctx, tenantA, "5511987654321", ListMessages{Page: 1, Limit: 20})
 	if err != nil {
 		t.Fatal(err)

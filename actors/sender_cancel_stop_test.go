@@ -14,17 +14,23 @@ import (
 // in the store: the active sender loaded the outbox before it, and rescans it once a minute,
 // so it does not send it meanwhile.
 func cancelStallRig(t *testing.T) (r *senderRig, store *stallStore, tenant, id string) {
+	r, store, tenant, id, _ = cancelStallRigWatched(t)
+	return r, store, tenant, id
+}
+
+// cancelStallRigWatched is cancelStallRig, its grains watched.
+func cancelStallRigWatched(t *testing.T) (r *senderRig, store *stallStore, tenant, id string, w *grainWatch) {
 	t.Helper()
 	store = &stallStore{Store: openStore(t, t.TempDir()), stalled: make(chan struct{}), release: make(chan struct{})}
 	t.Cleanup(func() { _ = store.Close(context.Background()) })
-	r = privateSender(t, store, OutboundPolicy{Validity: time.Hour, SendTimeout: 5 * time.Second}, nil)
+	r, w = privateSenderWatched(t, store, OutboundPolicy{Validity: time.Hour, SendTimeout: 5 * time.Second}, nil)
 	tenant = r.activeTenant(t)
 	id = "cancel-stall-" + tenant
 	if err := store.Outbox().Enqueue(t.Context(), []persistence.OutboxMessage{outboxRow(tenant, id)}); err != nil {
 		t.Fatal(err)
 	}
 	store.landID = id
-	return r, store, tenant, id
+	return r, store, tenant, id, w
 }
 
 // Regression: a cancel whose write was in flight when its tenant stopped (here a snapshot
@@ -76,7 +82,7 @@ func TestCancelInFlightWhenTheTenantStopsIsAnswered(t *testing.T) {
 // it is decided. It was refused 409 not_cancelable, "the message is being canceled", and the
 // first write then landed: the client was told the cancel failed, and it succeeded.
 func TestCancelRepeatedWhileItsWriteIsInFlight(t *testing.T) {
-	r, store, tenant, id := cancelStallRig(t)
+	r, store, tenant, id, watch := cancelStallRigWatched(t)
 	ctx := t.Context()
 	conv := ConversationID(tenant, customer)
 	answers := make(chan error, 2)
@@ -90,9 +96,8 @@ func TestCancelRepeatedWhileItsWriteIsInFlight(t *testing.T) {
 	go cancelIt()
 	store.stall(t, "the cancel was never written")
 	go cancelIt()
-	// Time for the repeat to reach the tenant while the write waits; should it come later,
-	// the test passes without testing the repeat (it never fails for want of time).
-	time.Sleep(100 * time.Millisecond)
+	// The repeat reached the tenant while the write waits: the first cancel and it.
+	watch.awaitHandled(t, KindTenant, tenant, &CancelOutbound{}, 2)
 	close(store.release)
 	for range 2 {
 		if err := <-answers; err != nil {

@@ -16,18 +16,25 @@ import (
 // caller), for tests that need a policy or a drain of their own (the shared rig has neither).
 func privateSender(t *testing.T, store persistence.Store, pol OutboundPolicy, drain *Drain) *senderRig {
 	t.Helper()
-	r := &senderRig{store: store, graph: newFakeGraph()}
+	r, _ := privateSenderWatched(t, store, pol, drain)
+	return r
+}
+
+// privateSenderWatched is privateSender, its grains watched.
+func privateSenderWatched(t *testing.T, store persistence.Store, pol OutboundPolicy, drain *Drain) (*senderRig, *grainWatch) {
+	t.Helper()
+	r, w := &senderRig{store: store, graph: newFakeGraph()}, &grainWatch{}
 	if o, ok := store.(*outageStore); ok {
 		r.outage = o
 	}
 	node, err := cluster.Start(cluster.Options{ClusterName: "private-sender", Addr: "127.0.0.1:0", Codec: Codec(),
-		Kinds: Kinds(&Deps{Store: store, Graph: r.graph, Secrets: tenantSecrets{}, Drain: drain, Outbound: pol})})
+		Kinds: w.watch(Kinds(&Deps{Store: store, Graph: r.graph, Secrets: tenantSecrets{}, Drain: drain, Outbound: pol}))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { node.Stop(context.Background()) })
 	r.client = NewClient(node)
-	return r
+	return r, w
 }
 
 // stallStore is a real store whose outbox read of one row (stallID), or answer to a write

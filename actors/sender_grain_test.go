@@ -129,6 +129,7 @@ type outageStore struct {
 	lists map[string]int        // snapshot prefix → List calls (a tenant's activations)
 	loads map[string]int        // snapshot identity → Load calls (attempts to activate)
 	scans map[string]int        // tenant → listings of its queued outbox rows (rescans)
+	seen  map[string]int        // inbox entry id → pending listings that returned it
 }
 
 // queuedScans counts the listings of the tenant's queued outbox rows so far: its
@@ -1262,8 +1263,11 @@ func TestSenderWaitsForAStatusStillInTheInbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "parked as unknown", func() bool { return r.row(t, id).State == persistence.OutboxUnknown })
-	// The rig's wait is 300 ms: several waits end while the webhook is pending.
-	time.Sleep(1500 * time.Millisecond)
+	// The rig's wait is 300 ms: several waits end while the webhook is pending, each with a
+	// look at the inbox. A look starts only once the one before was decided, and a message
+	// decided to go again is not looked at any more, so a third look means two decided to
+	// hold it.
+	waitFor(t, "three looks at the pending webhook", func() bool { return r.outage.pendingSeen(webhook.ID) >= 3 })
 	if n, _ := r.graph.sends(id); n != 0 {
 		t.Fatalf("resent %d times while a status naming it waited in the inbox", n)
 	}

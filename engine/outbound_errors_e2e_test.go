@@ -70,10 +70,12 @@ func stepNoRetry(t *testing.T, r *metaRig) {
 	conv := errorConv(t, r, 1)
 	sub := r.Engine.Events().Subscribe(r.tenantA, 0)
 	defer sub.Close()
+	var ids []string
 	for _, code := range codes {
 		before := r.meta.Stats().Numbers[phoneA]
 		r.meta.FailNext(phoneA, code, 1)
 		q := r.send(t, r.agent, conv, fmt.Sprint("refused with ", code))
+		ids = append(ids, q.ID)
 		m := settledMessage(t, r, conv, q.ID, "failed")
 		if m.Error == nil || m.Error.Code != code || m.Error.Title == "" {
 			t.Fatalf("%d: message %+v", code, m)
@@ -88,7 +90,12 @@ func stepNoRetry(t *testing.T, r *metaRig) {
 			t.Fatalf("%d: %d refusals, %d accepted", code, after.Errors[code]-before.Errors[code], after.Accepted-before.Accepted)
 		}
 	}
-	time.Sleep(1500 * time.Millisecond) // a retry would come after about a second
+	// A retry would put the row back to queued first (sending → queued); failed is final (no
+	// transition leaves it, and a send needs a claim from queued), so once every row is
+	// failed nothing can send them again, with no wait for a retry's backoff.
+	for _, id := range ids {
+		outboxRowWhen(t, r, id, func(row persistence.OutboxMessage) bool { return row.State == persistence.OutboxFailed })
+	}
 	if st := r.meta.Stats().Numbers[phoneA]; st.Accepted != 0 {
 		t.Fatalf("%d refused messages were sent again and accepted", st.Accepted)
 	}
@@ -99,9 +106,22 @@ func stepWindowFailed(t *testing.T, r *metaRig) {
 	r.meta.FailNextAsync(phoneA, 131047, 1)
 	q := r.send(t, r.agent, conv, "outside the window after all")
 	m := settledMessage(t, r, conv, q.ID, "failed")
-	time.Sleep(1500 * time.Millisecond)
-	if n := sentTimes(r.meta, phoneA)[q.ID]; n != 1 || m.Error == nil || m.Error.Code != 131047 {
-		t.Fatalf("sent %d times, message %+v", n, m)
+	if m.Error == nil || m.Error.Code != 131047 {
+		t.Fatalf("message %+v", m)
+	}
+	// The row stays sent with the attempt Meta failed: a resend would retract it (sent →
+	// queued, Retracted) and send again after resendWait(0), at most a second after the
+	// decision, which follows the status's flush within milliseconds. Nothing positive shows
+	// that no decision comes, so the row and Meta's count must hold past that second.
+	outboxRowWhen(t, r, q.ID, func(row persistence.OutboxMessage) bool {
+		return row.State == persistence.OutboxSent && row.WAMID == m.WAMID
+	})
+	holdsFor(t, 1500*time.Millisecond, func() bool { return sentTimes(r.meta, phoneA)[q.ID] == 1 },
+		func() string {
+			return fmt.Sprintf("sent %d times after Meta failed it with 131047", sentTimes(r.meta, phoneA)[q.ID])
+		})
+	if row := outboxRowWhen(t, r, q.ID, func(persistence.OutboxMessage) bool { return true }); row.State != persistence.OutboxSent || len(row.Retracted) != 0 {
+		t.Fatalf("outbox row after 131047 %+v: queued to go again", row)
 	}
 }
 
@@ -190,7 +210,11 @@ func stepUnregistered(t *testing.T, r *metaRig) {
 	q := r.send(t, r.agent, conv, "from an unregistered number")
 	eventually(t, 10*time.Second, func() bool { return r.meta.Stats().Numbers[phoneA].Errors[133010] >= 1 },
 		func() string { return "no 133010 met" })
-	time.Sleep(300 * time.Millisecond)
+	// The row was claimed (sending) before Meta answered: its settle is the engine's verdict,
+	// queued to wait for the registration, or failed (final).
+	if row := outboxRowWhen(t, r, q.ID, func(row persistence.OutboxMessage) bool { return row.State != persistence.OutboxSending }); row.State != persistence.OutboxQueued {
+		t.Fatalf("outbox row of a message from an unregistered number %+v", row)
+	}
 	if m, _ := messageIn(t, r.Node, r.agent, conv, q.ID); m.Status != "queued" {
 		t.Fatalf("message from an unregistered number %+v (error %+v)", m, m.Error)
 	}
@@ -261,11 +285,15 @@ func stepNumberHeld(t *testing.T, r *metaRig) {
 	for _, conv := range convs[1:] {
 		held[r.send(t, r.agent, conv, "after the limit").ID] = conv
 	}
-	time.Sleep(1500 * time.Millisecond)
-	after := r.meta.Stats().Numbers[phoneA]
-	if n := after.Requests - before.Requests; n != 0 {
-		t.Fatalf("%d sends reached Meta while the WABA's rate limit held (%d accepted)", n, after.Accepted-before.Accepted)
-	}
+	// Held, the sends are not tried at all, so nothing positive shows it: Meta's count must
+	// stay put past the time an unheld send takes to go (milliseconds) and a transient
+	// retry's first backoff (about a second).
+	holdsFor(t, 1500*time.Millisecond, func() bool { return r.meta.Stats().Numbers[phoneA].Requests == before.Requests },
+		func() string {
+			after := r.meta.Stats().Numbers[phoneA]
+			return fmt.Sprintf("%d sends reached Meta while the WABA's rate limit held (%d accepted)",
+				after.Requests-before.Requests, after.Accepted-before.Accepted)
+		})
 	for id, conv := range held { // nothing is left behind for whatever runs next
 		if res := r.Post("/api/v1/messages/"+conv+"/"+id+"/cancel", r.agent, nil); res.Status != 200 {
 			t.Fatalf("cancel %s: %d %s", id, res.Status, res.Body)

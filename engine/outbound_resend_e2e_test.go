@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/switchboard/switchboard/persistence"
 )
 
 // Meta accepts a reply and then fails it in a status webhook with its own trouble (131000):
@@ -39,8 +41,16 @@ func stepAsyncFailureResent(t *testing.T, r *metaRig) {
 		m, _ = messageIn(t, r.Node, r.agent, conv, q.ID)
 		return m.Status == "failed"
 	}, func() string { return fmt.Sprintf("undeliverable message never failed: %+v", m) })
-	time.Sleep(2 * time.Second) // a resend would wait one to two seconds, jittered
-	if n := sentTimes(r.meta, phoneA)[q.ID]; n != 1 || m.Error == nil || m.Error.Code != 131026 {
-		t.Fatalf("undeliverable message sent %d times, now %+v", n, m)
+	if m.Error == nil || m.Error.Code != 131026 {
+		t.Fatalf("undeliverable message %+v", m)
 	}
+	// As in stepWindowFailed: the row stays sent with the attempt Meta failed; a resend
+	// would retract it and go after resendWait(0), at most a second after the decision.
+	outboxRowWhen(t, r, q.ID, func(row persistence.OutboxMessage) bool {
+		return row.State == persistence.OutboxSent && row.WAMID == m.WAMID
+	})
+	holdsFor(t, 1500*time.Millisecond, func() bool { return sentTimes(r.meta, phoneA)[q.ID] == 1 },
+		func() string {
+			return fmt.Sprintf("undeliverable message sent %d times", sentTimes(r.meta, phoneA)[q.ID])
+		})
 }

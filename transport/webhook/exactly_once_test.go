@@ -1,11 +1,12 @@
 package webhook
 
 import (
-	"log/slog"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/switchboard/switchboard/actors"
 	"github.com/switchboard/switchboard/internal/testenv"
 	"github.com/switchboard/switchboard/persistence"
 	"github.com/switchboard/switchboard/persistence/mongo"
@@ -129,7 +130,7 @@ func TestEntryReplayedWhileLiveQueuedIsStoredOnce(t *testing.T) {
 func TestEntryReplayedAfterACrashIsStoredOnce(t *testing.T) {
 	for _, backend := range []string{"embedded", "mongodb"} {
 		t.Run(backend, func(t *testing.T) {
-			r := startWedgeRigOn(t, openBackend(t, backend), 100*time.Millisecond)
+			r := startWedgeRigOn(t, openBackend(t, backend), time.Minute)
 			// The run that crashes: it applies the entry, and 300 messages after it, but
 			// only the later entry's mark is written.
 			r.p.running.Store(true)
@@ -150,15 +151,23 @@ func TestEntryReplayedAfterACrashIsStoredOnce(t *testing.T) {
 			if err := r.store.Inbox().MarkProcessed(t.Context(), []string{later.ID}); err != nil {
 				t.Fatal(err)
 			}
-			// Its mark loop never ran: the first entry's mark is lost.
-			r.p.Stop()
-			time.Sleep(400 * time.Millisecond) // passivate: the next activation indexes the last 128
+			// Its mark loop never ran: the first entry's mark is lost. The restart takes every
+			// activation down with the node, so the next one indexes only the last 128
+			// messages: a grain still active from the first run would dedupe the replay from
+			// its memory, and the test would pass without the recall.
+			r.restart(t)
+			conv := actors.ConversationIdentity("ta", waID)
+			before := len(r.store.bucketsRead(conv))
 
 			// The next start replays the first entry.
-			r.p = NewProcessor(r.store, r.client, r.stats, slog.New(slog.DiscardHandler), 0)
 			r.p.Start()
 			t.Cleanup(r.p.Stop)
 			r.settled(t)
+			// Only the recall reads bucket 0 ("once" is message 0): the activation loads the
+			// last 128 messages, buckets 11 to 18.
+			if read := r.store.bucketsRead(conv)[before:]; !slices.Contains(read, 0) {
+				t.Fatalf("the replay read buckets %v, not bucket 0: its delivery was not recalled against the messages stored since", read)
+			}
 			r.storedOnce(t, waID, "once", len(filler)+1)
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,6 +25,34 @@ type failingStore struct {
 	failing map[string]bool
 	all     bool
 	refused map[string][]time.Time // identity → when its commits were refused
+	read    map[string][]int       // conversation → the buckets read, in order
+}
+
+// bucketsRead is the seqs of the conversation's buckets read so far, in order.
+func (s *failingStore) bucketsRead(conversation string) []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.read[conversation])
+}
+
+func (s *failingStore) Buckets() persistence.Buckets {
+	return recordingBuckets{Buckets: s.Store.Buckets(), s: s}
+}
+
+// recordingBuckets records every bucket read (bucketsRead).
+type recordingBuckets struct {
+	persistence.Buckets
+	s *failingStore
+}
+
+func (b recordingBuckets) Get(ctx context.Context, conversation string, seq int) (persistence.Bucket, error) {
+	b.s.mu.Lock()
+	if b.s.read == nil {
+		b.s.read = map[string][]int{}
+	}
+	b.s.read[conversation] = append(b.s.read[conversation], seq)
+	b.s.mu.Unlock()
+	return b.Buckets.Get(ctx, conversation, seq)
 }
 
 // refusedSince reports how many commits of identity were refused, and how many of them
@@ -86,6 +115,8 @@ func (f failingSnapshots) Commit(ctx context.Context, snap persistence.Snapshot,
 // and tb (number 222).
 type wedgeRig struct {
 	store  *failingStore
+	node   *cluster.Node
+	idle   time.Duration
 	client *actors.Client
 	p      *Processor
 	stats  *Stats
@@ -105,19 +136,37 @@ func startWedgeRigOn(t *testing.T, emb persistence.Store, idle time.Duration) *w
 			t.Fatal(err)
 		}
 	}
-	store := &failingStore{Store: emb, failing: map[string]bool{}}
+	r := &wedgeRig{store: &failingStore{Store: emb, failing: map[string]bool{}}, idle: idle, stats: &Stats{}}
+	r.startNode(t)
+	t.Cleanup(func() { r.node.Stop(context.Background()) })
+	return r
+}
+
+// startNode starts the rig's node over its store, and a processor (not running) on it.
+func (r *wedgeRig) startNode(t *testing.T) {
+	t.Helper()
 	log := slog.New(slog.DiscardHandler)
 	// One node per test binary run at a time: protoactor's remote start writes gRPC's global
 	// logger (Makefile), so this package starts its nodes from one test, one after another.
 	node, err := cluster.Start(cluster.Options{ClusterName: "webhook-test", Addr: "127.0.0.1:0", Codec: actors.Codec(), Logger: log,
-		Kinds: actors.Kinds(&actors.Deps{Store: store, Passivation: idle, Log: log})})
+		Kinds: actors.Kinds(&actors.Deps{Store: r.store, Passivation: r.idle, Log: log})})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { node.Stop(context.Background()) })
-	r := &wedgeRig{store: store, client: actors.NewClient(node), stats: &Stats{}}
-	r.p = NewProcessor(store, r.client, r.stats, log, 0)
-	return r
+	r.node, r.client = node, actors.NewClient(node)
+	r.p = NewProcessor(r.store, r.client, r.stats, log, 0)
+}
+
+// restart stops the processor and the node, every activation with it, and starts a new
+// node and processor (not running) over the same store: what a restart after a crash
+// finds, with no grain's memory left to stand in for what the store holds.
+func (r *wedgeRig) restart(t *testing.T) {
+	t.Helper()
+	r.p.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r.node.Stop(ctx)
+	r.startNode(t)
 }
 
 // post stores one webhook with one text message from waID to the tenant's number, as the

@@ -42,12 +42,12 @@ type BodyMemory struct {
 	max int64
 	now func() time.Time
 
-	// holding is holds.n, kept under mu and read without it: while it is 0 a small body's
+	// holding counts the holds, kept under mu and read without it: while it is 0 a small body's
 	// request neither takes nor gives back anything, so the common case (no large body in
 	// flight) takes no lock shared by every connection. Refusals do not count: a small
 	// body is never refused, so one left unanswered cannot concern it (release).
 	holding atomic.Int64
-	// marked is refused.n, read without mu by the error handler.
+	// marked counts the refusals, kept under mu and read without it by the error handler.
 	marked atomic.Int64
 
 	mu       sync.Mutex
@@ -148,7 +148,7 @@ func (b *BodyMemory) admit(h *fasthttp.RequestHeader, n, limit int) bool {
 	need := allocated(n)
 	if b.used+need > b.max {
 		b.refusals++
-		if b.refused.n >= maxRefusalMarks {
+		if b.marked.Load() >= maxRefusalMarks {
 			b.dropLocked(b.refused.head.h)
 		}
 		b.addLocked(&b.refused, &bodySlot{h: h, at: now, refused: true})

@@ -19,7 +19,6 @@ type bodySlot struct {
 // slotList lists slots in the order they were made: its head is the oldest.
 type slotList struct {
 	head, tail *bodySlot
-	n          int64
 }
 
 func (l *slotList) push(s *bodySlot) {
@@ -30,7 +29,6 @@ func (l *slotList) push(s *bodySlot) {
 		l.tail.next = s
 	}
 	l.tail = s
-	l.n++
 }
 
 func (l *slotList) remove(s *bodySlot) {
@@ -45,5 +43,4 @@ func (l *slotList) remove(s *bodySlot) {
 		s.next.prev = s.prev
 	}
 	s.prev, s.next = nil, nil
-	l.n--
 }

@@ -10,11 +10,7 @@ import (
 func (b *BodyMemory) FastPath() bool { return b.holding.Load() == 0 }
 
 // Marks is how many refusals wait for their error handler.
-func (b *BodyMemory) Marks() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return int(b.refused.n)
-}
+func (b *BodyMemory) Marks() int { return int(b.marked.Load()) }
 
 // Swept is how many slots the sweeps of stale ones looked at.
 func (b *BodyMemory) Swept() int64 {

@@ -22,6 +22,21 @@ var (
 	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
 )
 
+// The refusal is bounded whatever the body (the login route decodes before anyone is
+// authenticated): at most maxNamedUnknown members are named, the rest counted, and a key
+// longer than maxNamedKey bytes is cut and compared with no member.
+const (
+	maxNamedUnknown = 20
+	maxNamedKey     = 64
+)
+
+// unknownMember is a member of the body its type has no place for, with the members taken
+// at its place (for a suggestion).
+type unknownMember struct {
+	path, key string
+	fields    []jsonField
+}
+
 // unknownFields lists the members of body that t has no place for, sorted by path; nil
 // when it finds none (then the caller words the decoder's error as it is).
 func unknownFields(body []byte, t reflect.Type) []Detail {
@@ -29,13 +44,31 @@ func unknownFields(body []byte, t reflect.Type) []Detail {
 	if json.Unmarshal(body, &v) != nil {
 		return nil
 	}
+	var found []unknownMember
+	walkUnknown(v, t, "", &found)
+	slices.SortFunc(found, func(a, b unknownMember) int { return strings.Compare(a.path, b.path) })
 	var out []Detail
-	walkUnknown(v, t, "", &out)
-	slices.SortFunc(out, func(a, b Detail) int { return strings.Compare(a.Field, b.Field) })
+	for _, m := range found[:min(len(found), maxNamedUnknown)] {
+		out = append(out, m.detail())
+	}
+	if more := len(found) - maxNamedUnknown; more > 0 {
+		out = append(out, Detail{Field: "…", Message: strconv.Itoa(more) + " more unknown fields"})
+	}
 	return out
 }
 
-func walkUnknown(v any, t reflect.Type, path string, out *[]Detail) {
+func (m unknownMember) detail() Detail {
+	if len(m.path) > maxNamedKey {
+		return Detail{Field: m.path[:maxNamedKey] + "…", Message: "unknown field"}
+	}
+	msg := "unknown field"
+	if near := nearestField(m.fields, m.key); near != "" {
+		msg += `; did you mean "` + near + `"?`
+	}
+	return Detail{Field: m.path, Message: msg}
+}
+
+func walkUnknown(v any, t reflect.Type, path string, out *[]unknownMember) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -54,11 +87,7 @@ func walkUnknown(v any, t reflect.Type, path string, out *[]Detail) {
 				walkUnknown(val, ft, memberPath(path, key), out)
 				continue
 			}
-			msg := "unknown field"
-			if near := nearestField(fields, key); near != "" {
-				msg += `; did you mean "` + near + `"?`
-			}
-			*out = append(*out, Detail{Field: memberPath(path, key), Message: msg})
+			*out = append(*out, unknownMember{path: memberPath(path, key), key: key, fields: fields})
 		}
 	case reflect.Slice, reflect.Array:
 		arr, _ := v.([]any)
@@ -139,21 +168,40 @@ func fieldType(fields []jsonField, key string) (reflect.Type, bool) {
 // nearestField is the member key most likely stands for: the same name in snake_case or
 // kebab-case, or one at most two edits away (one for short names); "" when none is.
 func nearestField(fields []jsonField, key string) string {
-	fold := func(s string) string { return strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(s)) }
+	if len(key) > maxNamedKey {
+		return ""
+	}
+	folded := foldName(key)
 	best, bestDist := "", 3
 	for _, f := range fields {
-		if fold(f.name) == fold(key) {
+		if foldName(f.name) == folded {
 			return f.name
 		}
 		limit := 2
 		if len(f.name) <= 4 {
 			limit = 1
 		}
+		if abs(len(f.name)-len(key)) > limit {
+			continue // at least that many edits apart
+		}
 		if d := editDistance(strings.ToLower(f.name), strings.ToLower(key)); d <= limit && d < bestDist {
 			best, bestDist = f.name, d
 		}
 	}
 	return best
+}
+
+var nameSeparators = strings.NewReplacer("_", "", "-", "")
+
+// foldName is a member name without case or separators: templateName, template_name and
+// Template-Name fold alike.
+func foldName(s string) string { return nameSeparators.Replace(strings.ToLower(s)) }
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
 
 // editDistance is the Levenshtein distance of a and b, in bytes (member names are ASCII).

@@ -71,6 +71,9 @@ func TestConcurrentSendsCancelsAndGracefulStop(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The 200 says the webhook is durable, not that the conversation exists yet: an agent
+		// answers a conversation it sees, so the sends wait for it (a send before it is a 404).
+		awaitConversation(t, n, agent, conv)
 		wg.Go(func() { // the customer keeps writing while the agent answers
 			for i := range perCustomer / 4 {
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -178,6 +181,22 @@ func TestConcurrentSendsCancelsAndGracefulStop(t *testing.T) {
 }
 
 // acceptedID is the id of a send answered 202 (or "" after failing the test).
+// awaitConversation waits until the agent can read conversation conv.
+func awaitConversation(t *testing.T, n *enginetest.Node, token, conv string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		r := n.Get("/api/v1/conversations/"+conv, token)
+		if r.Status == 200 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("conversation %s: %d %s", conv, r.Status, r.Body)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func acceptedID(t *testing.T, r enginetest.Response) string {
 	t.Helper()
 	if r.Status != http.StatusAccepted {

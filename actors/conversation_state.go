@@ -205,7 +205,6 @@ func (c *conversation) addInbound(m Message, now time.Time) (bool, error) {
 		if !m.Timestamp.Before(sum.LastInboundAt) {
 			sum.LastInboundAt = m.Timestamp
 		}
-		c.noteInboundAfterChange(m.Timestamp)
 		// Webhooks arrive out of order: a message Meta received earlier may be stored
 		// after a later one, and must not become what a read receipt or the typing
 		// indicator names (the newest message would never show as read). Nor does a

@@ -141,9 +141,9 @@ func restsOnState(code string) bool {
 // PrepareSend, or — once the window is vouched for, when the message needs it — sends a
 // QueueOutbound's message from the ticket's number.
 func (s *sender) proceed(w pendingPrepare, ticket *SendTicket, refusal *cluster.Failure) {
-	if refusal == nil && w.q != nil && s.contactOf != nil {
+	if refusal == nil && w.q != nil {
 		// Before the window: the answer to a customer who left this number is where they went.
-		refusal = numberChanged(s.tenantID, s.contactOf(w.q.Message.ConversationID))
+		refusal = s.numberChangedRefusal(w.q.Message.ConversationID)
 	}
 	switch {
 	case refusal != nil:

@@ -39,7 +39,7 @@ func viewConversation(s actors.ConversationSummary, now time.Time) conversationV
 	if !s.LastInboundAt.IsZero() {
 		v.WindowExpiresAt = s.LastInboundAt.Add(actors.ServiceWindow)
 	}
-	v.ContinuedIn = actors.ContinuedIn(s.TenantID, s.Contact)
+	v.ContinuedIn = actors.ContinuedIn(&s)
 	return v
 }
 

@@ -227,7 +227,7 @@ func (c *conversation) noteSystem(m Message) {
 		Type string `json:"type"`
 	}
 	if err := unmarshal(m.Content, &sys); err == nil && sys.Type == "user_changed_number" {
-		c.s.Summary.Contact.ChangedNumberTo = sys.WaID
+		c.noteChangedNumber(sys.WaID, m.Timestamp)
 	}
 }
 

@@ -29,8 +29,11 @@ type Contact struct {
 	// after it held one back to keep their engagement healthy (131049): a day after that
 	// failure, as Meta asks ("will only result in another error" sooner).
 	MarketingHeldUntil time.Time `json:"marketingHeldUntil,omitzero"`
-	// ChangedNumberTo is the new wa_id a user_changed_number system message announced.
-	ChangedNumberTo string `json:"changedNumberTo,omitempty"`
+	// ChangedNumberTo is the new wa_id the newest user_changed_number system message
+	// announced, and ChangedNumberAt the notice's time: sends to this number stop until the
+	// customer writes from it after then (changed_number.go).
+	ChangedNumberTo string    `json:"changedNumberTo,omitempty"`
+	ChangedNumberAt time.Time `json:"changedNumberAt,omitzero"`
 }
 
 // StatusUpdate is one delivery status Meta reported for an outbound message.

@@ -159,6 +159,9 @@ const (
 	// FailureMarketingHeld: a MARKETING template to a customer Meta held marketing back
 	// from within the last day (131049), with the wait (RetryAfter).
 	FailureMarketingHeld = "marketing_held"
+	// FailureNumberChanged: the conversation's customer changed number (user_changed_number);
+	// the Failure's Details name the conversation they continue in (continuedIn).
+	FailureNumberChanged = "number_changed"
 	// FailureWindowUnvouched: the tenant's copy of the summary cannot vouch that the
 	// customer's window is open; ask the conversation (QueueOutbound).
 	FailureWindowUnvouched = "window_unvouched"

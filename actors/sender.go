@@ -27,6 +27,9 @@ type sender struct {
 	// contactOf is, from the same copy, the conversation's customer: whether they stopped
 	// marketing messages, or Meta holds marketing to them back.
 	contactOf func(conversationID string) Contact
+	// changedNumber is, from the same copy, the number the customer changed to and the
+	// conversation they continue in, while that change is in force (changed_number.go).
+	changedNumber func(conversationID string) (to, continuedIn string)
 
 	items   map[string]*outItem
 	unknown map[string]*outItem // the items in phaseUnknown

@@ -141,6 +141,10 @@ func restsOnState(code string) bool {
 // PrepareSend, or — once the window is vouched for, when the message needs it — sends a
 // QueueOutbound's message from the ticket's number.
 func (s *sender) proceed(w pendingPrepare, ticket *SendTicket, refusal *cluster.Failure) {
+	if refusal == nil && w.q != nil {
+		// Before the window: the answer to a customer who left this number is where they went.
+		refusal = s.numberChangedRefusal(w.q.Message.ConversationID)
+	}
 	switch {
 	case refusal != nil:
 		w.r.Send(refusal)

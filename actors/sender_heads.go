@@ -20,8 +20,8 @@ import (
 //   - 131042: a payment problem. Meta charges business-initiated messages, so those stop
 //     (paymentRestriction) while replies inside the window go on.
 //
-// The check costs a byte search per message a lane hands over, and a decode only for a
-// template.
+// The check costs a map lookup (a customer who changed number, changed_number.go) and a
+// byte search per message a lane hands over, and a decode only for a template.
 
 // Meta's template statuses a send is refused for, and their codes.
 const (
@@ -55,6 +55,9 @@ func templateOf(request []byte) (TemplateRef, bool) {
 // headRefused is what the tenant knows Meta would answer the message its lane hands over
 // now: fail with that error (no request), or wait until hold; neither when it may go.
 func (s *sender) headRefused(it *outItem, now time.Time) (hold time.Time, fail *MessageError) {
+	if e := s.numberChangedHead(it); e != nil {
+		return time.Time{}, e
+	}
 	ref, ok := templateOf(it.row.Request)
 	if !ok {
 		return time.Time{}, nil

@@ -44,6 +44,7 @@ func newTenantGrain(d *Deps, tenantID string) *tenantGrain {
 	g.out = newSender(d, tenantID, &g.state, g.save)
 	g.out.windowOpen = g.windowOpen
 	g.out.contactOf = g.contactOf
+	g.out.changedNumber = g.changedNumber
 	return g
 }
 
@@ -207,6 +208,17 @@ func (g *tenantGrain) windowOpen(conversationID string) bool {
 // Meta refuses the template (131050), which marks the customer opted out too.
 func (g *tenantGrain) contactOf(conversationID string) Contact {
 	return g.convs.byID[conversationID].Contact
+}
+
+// changedNumber is the number a conversation's customer changed to, and the conversation
+// they continue in, as the tenant's copy of its summary shows them ("" when they did not, or
+// came back). Like contactOf, a copy may lag the notice for a moment.
+func (g *tenantGrain) changedNumber(conversationID string) (to, continuedIn string) {
+	sum, ok := g.convs.byID[conversationID]
+	if !ok {
+		return "", ""
+	}
+	return changedNumberOf(&sum)
 }
 
 // activate loads the tenant snapshot and rebuilds the inbox index from the conversations'

@@ -46,6 +46,9 @@ const (
 	// CodeMarketingHeld is 429, with Retry-After: Meta held a marketing message to the
 	// customer back within the last day (131049) and would refuse another.
 	CodeMarketingHeld = "marketing_held"
+	// CodeNumberChanged is 409: the conversation's customer changed number; details[0]
+	// (field continuedIn) is the id of the conversation they continue in.
+	CodeNumberChanged = "number_changed"
 	// Requests the HTTP server refuses while reading them, before any handler runs.
 	CodeMalformedRequest = "malformed_request" // 400: not parseable as HTTP (e.g. a control character in a header)
 	CodeRequestTimeout   = "request_timeout"   // 408: the request did not arrive in time

@@ -39,13 +39,7 @@ func viewConversation(s actors.ConversationSummary, now time.Time) conversationV
 	if !s.LastInboundAt.IsZero() {
 		v.WindowExpiresAt = s.LastInboundAt.Add(actors.ServiceWindow)
 	}
-	if to := s.Contact.ChangedNumberTo; to != "" {
-		// Parsed as a request's id is, so the link names the conversation the new number's
-		// messages are routed to (a Brazilian or Mexican mobile in its line form).
-		if _, key, ok := actors.ParseConversationID(actors.ConversationID(s.TenantID, to)); ok {
-			v.ContinuedIn = actors.ConversationID(s.TenantID, key)
-		}
-	}
+	v.ContinuedIn = actors.ContinuedIn(&s)
 	return v
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/switchboard/switchboard/accounts"
 	"github.com/switchboard/switchboard/actors"
 	"github.com/switchboard/switchboard/auth"
+	"github.com/switchboard/switchboard/cluster"
 	"github.com/switchboard/switchboard/persistence"
 	"github.com/switchboard/switchboard/transport/httpx"
 )
@@ -77,13 +78,11 @@ func sendRefused(r *actors.SendRefusedError) error {
 	case actors.FailureTemplate:
 		return httpx.NewError(http.StatusUnprocessableEntity, httpx.CodeTemplateNotUsable, upperFirst(r.Reason))
 	case actors.FailureTemplateParams:
-		details := make([]httpx.Detail, len(r.Details))
-		for i, d := range r.Details {
-			details[i] = httpx.Detail{Field: d.Field, Message: d.Message}
-		}
-		return httpx.NewError(http.StatusUnprocessableEntity, httpx.CodeTemplateParams, upperFirst(r.Reason), details...)
+		return httpx.NewError(http.StatusUnprocessableEntity, httpx.CodeTemplateParams, upperFirst(r.Reason), failureDetails(r.Details)...)
 	case actors.FailureMarketingOptOut:
 		return httpx.NewError(http.StatusUnprocessableEntity, httpx.CodeMarketingOptOut, upperFirst(r.Reason))
+	case actors.FailureNumberChanged:
+		return httpx.NewError(http.StatusConflict, httpx.CodeNumberChanged, upperFirst(r.Reason), failureDetails(r.Details)...)
 	case actors.FailureIdempotencyReused:
 		return idempotencyReused()
 	case actors.FailureQueueFull:
@@ -101,6 +100,15 @@ func sendRefused(r *actors.SendRefusedError) error {
 	default:
 		return httpx.NewError(http.StatusUnprocessableEntity, httpx.CodeNotConfigured, upperFirst(r.Reason))
 	}
+}
+
+// failureDetails are a grain's refusal details as the API names them.
+func failureDetails(fd []cluster.FailureDetail) []httpx.Detail {
+	details := make([]httpx.Detail, len(fd))
+	for i, d := range fd {
+		details[i] = httpx.Detail{Field: d.Field, Message: d.Message}
+	}
+	return details
 }
 
 func upperFirst(s string) string {

@@ -114,13 +114,23 @@ func (s *Server) sendFreeFormChecked(ctx *fasthttp.RequestCtx, c context.Context
 			s.fail(ctx, err)
 			return
 		}
-		if err := windowCheck(sum); err != nil {
+		if err := freeFormCheck(sum); err != nil {
 			s.fail(ctx, err)
 			return
 		}
 		contact = &sum.Contact
 	}
 	s.queueSend(ctx, c, tenantID, key, compose(recipientRequest(contact, key)), nil, contact == nil, opts)
+}
+
+// freeFormCheck is what a conversation read fresh says of a free-form send: a customer who
+// changed number is followed to their new conversation (the tenant's copy, which refuses
+// such sends without a read, may lag the notice), then the window is checked.
+func freeFormCheck(sum *actors.ConversationSummary) error {
+	if err := actors.NumberChanged(sum); err != nil {
+		return err
+	}
+	return windowCheck(sum)
 }
 
 // windowCheck refuses free-form text outside the customer's 24-hour window, telling the
@@ -174,6 +184,10 @@ func (s *Server) sendTemplate(ctx *fasthttp.RequestCtx, c context.Context) {
 	if needsContact(key) || !actors.RecipientKey(key) {
 		switch sum, err := s.opts.Actors.Conversation(c, tenantID, key); {
 		case err == nil:
+			if err := actors.NumberChanged(sum); err != nil {
+				s.fail(ctx, err)
+				return
+			}
 			contact = &sum.Contact
 		case !errors.Is(err, actors.ErrNotFound):
 			s.fail(ctx, err)
@@ -285,7 +299,7 @@ func (s *Server) queueSend(ctx *fasthttp.RequestCtx, c context.Context, tenantID
 	if errors.Is(err, actors.ErrWindowUnvouched) {
 		sum, cerr := s.opts.Actors.Conversation(c, tenantID, key)
 		if cerr == nil {
-			cerr = windowCheck(sum)
+			cerr = freeFormCheck(sum)
 		}
 		if cerr != nil {
 			s.fail(ctx, cerr)

@@ -1,0 +1,108 @@
+package actors
+
+import (
+	"time"
+
+	"github.com/switchboard/switchboard/cluster"
+)
+
+// A customer who changes number (Meta's user_changed_number notice, WHATSAPP.md §1.5) no
+// longer has the old one, and WhatsApp may give it to someone else later. Conversations are
+// keyed by number, so the old conversation keeps the history and links to the new number's
+// (ContinuedIn), and nothing more is sent to the old number:
+//
+//   - a new send into the old conversation is refused (409 number_changed), naming the
+//     conversation the customer continued in, so the client can follow them there. The check
+//     reads the tenant's copy of the conversation's summary, as the marketing hold does: no
+//     store read on the send path;
+//   - a message still queued to the old number when the notice arrives fails unsent when its
+//     lane hands it over (headRefused): it was written to this customer, and sending it to a
+//     number they gave up reaches nobody, or a stranger;
+//   - a message the customer writes from the old number later than the notice lifts it
+//     (changedNumberOf): the number is in use again by someone who wrote to the business, who
+//     may be answered. A late delivery dated before the notice lifts nothing, and a notice
+//     dated before the customer's latest message from the old number is stale and refuses
+//     nothing. The notice stays recorded (Contact.ChangedNumberTo) either way.
+
+// changedNumberOf is the number s's customer changed to and the id of the conversation
+// they continue in, both "" unless the change is in force: a notice the customer has not
+// written from this number since (LastInboundAt, which their messages and reactions move and
+// notices and amendments do not). A notice recorded before its time was (zero
+// ChangedNumberAt) is in force: nothing says the number is theirs again. The id is parsed as
+// a request's is, so it names the conversation the new number's messages are routed to (a
+// Brazilian or Mexican mobile in its line form).
+func changedNumberOf(s *ConversationSummary) (to, next string) {
+	ct := s.Contact
+	if ct.ChangedNumberTo == "" || (!ct.ChangedNumberAt.IsZero() && s.LastInboundAt.After(ct.ChangedNumberAt)) {
+		return "", ""
+	}
+	if _, key, ok := ParseConversationID(ConversationID(s.TenantID, ct.ChangedNumberTo)); ok {
+		return ct.ChangedNumberTo, ConversationID(s.TenantID, key)
+	}
+	return "", ""
+}
+
+// ContinuedIn is the id of the conversation s's customer continues in after changing number,
+// "" when they did not or came back (changedNumberOf).
+func ContinuedIn(s *ConversationSummary) string {
+	_, next := changedNumberOf(s)
+	return next
+}
+
+// numberChanged is the refusal of a send to a customer who changed number to to and continues
+// in conversation next, nil when next is "".
+func numberChanged(to, next string) *cluster.Failure {
+	if next == "" {
+		return nil
+	}
+	return &cluster.Failure{Code: FailureNumberChanged,
+		Message: "the customer changed their WhatsApp number to +" + to + " and no longer has this one; " +
+			"their conversation continues in " + next + ": send there",
+		Details: []cluster.FailureDetail{{Field: "continuedIn", Message: next}}}
+}
+
+// NumberChanged is the refusal of a send into s, for a summary the caller read from its
+// conversation (the edge, when the tenant's copy could not vouch for the window): the same
+// refusal as the tenant's, whose copy may lag the notice.
+func NumberChanged(s *ConversationSummary) error {
+	f := numberChanged(changedNumberOf(s))
+	if f == nil {
+		return nil
+	}
+	return &SendRefusedError{Code: f.Code, Reason: f.Message, Details: f.Details}
+}
+
+// numberChangedRefusal is the tenant's refusal of a send into conversationID (nil: none).
+func (s *sender) numberChangedRefusal(conversationID string) *cluster.Failure {
+	if s.changedNumber == nil {
+		return nil
+	}
+	return numberChanged(s.changedNumber(conversationID))
+}
+
+// numberChangedHead is the error a message queued to a customer who changed number since
+// fails with, unsent (nil when they did not).
+func (s *sender) numberChangedHead(it *outItem) *MessageError {
+	if s.changedNumber == nil {
+		return nil
+	}
+	to, next := s.changedNumber(it.row.ConversationID)
+	if next == "" {
+		return nil
+	}
+	return &MessageError{Title: "not sent: the customer changed number",
+		Details: "the customer changed their WhatsApp number to +" + to + " after the message was queued; " +
+			"it was not sent to the old number. Their conversation continues in " + next}
+}
+
+// noteChangedNumber records a user_changed_number notice to newWaID dated at, unless a newer
+// notice is recorded (webhooks arrive out of order). Whether it is in force is
+// changedNumberOf's: a notice older than the customer's latest message from this number is
+// not.
+func (c *conversation) noteChangedNumber(newWaID string, at time.Time) {
+	ct := &c.s.Summary.Contact
+	if newWaID == "" || (ct.ChangedNumberTo != "" && at.Before(ct.ChangedNumberAt)) {
+		return
+	}
+	ct.ChangedNumberTo, ct.ChangedNumberAt = newWaID, at
+}

@@ -176,7 +176,8 @@ func (s *outageStore) refusing(key string) bool {
 
 // refuseWrites makes the store refuse writes to key for d: an outbox row by its message id,
 // a conversation's snapshot and buckets by its identity; "read:" and a message id refuses
-// reads of the row.
+// reads of the row, "conflict:" and a message id refuses its writes as moved by another
+// writer (a version conflict).
 func (s *outageStore) refuseWrites(key string, d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -202,13 +203,16 @@ func (o outageOutbox) Get(ctx context.Context, id string) (persistence.OutboxMes
 }
 
 func (o outageOutbox) Transition(ctx context.Context, from persistence.OutboxState, m persistence.OutboxMessage) error {
+	if m.State == persistence.OutboxQueued && len(m.Retracted) > 0 {
+		if h := o.s.claimHold("resend:" + m.ID); h != nil {
+			h.wait() // a resend decision's write (holdResend); an outage set meanwhile fails it
+		}
+	}
 	if o.s.refusing(m.ID) {
 		return fmt.Errorf("outbox unreachable (the test's outage): %w", persistence.ErrUnavailable)
 	}
-	if m.State == persistence.OutboxQueued && len(m.Retracted) > 0 {
-		if h := o.s.claimHold("resend:" + m.ID); h != nil {
-			h.wait() // a resend decision's write (holdResend)
-		}
+	if o.s.refusing("conflict:" + m.ID) {
+		return fmt.Errorf("outbox row moved (the test's other writer): %w", persistence.ErrVersionConflict)
 	}
 	if m.State == persistence.OutboxSending {
 		if h := o.s.claimHold(m.ID); h != nil {

@@ -792,6 +792,35 @@ func TestSenderPausesOnRestriction(t *testing.T) {
 	}
 }
 
+// An access refusal (10 permission) pauses the tenant as a restriction does, and counts one
+// of the message's attempts, kept with its row: it may be about this message alone, which
+// goes first at each re-check. The restriction (131048) counts none.
+func TestAnAccessPauseCountsAnAttempt(t *testing.T) {
+	r := sharedSender(t)
+	for _, tc := range []struct {
+		name string
+		fail *SendFailure
+		want int
+	}{
+		{"10 permission", &SendFailure{Class: ClassPauseTenant, Code: 10, Title: "Permission denied", AccessLost: true}, 1},
+		{"131048 spam limit", &SendFailure{Class: ClassPauseTenant, Code: 131048, Title: "Spam rate limit hit"}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tenant := r.newTenant(t)
+			id := "access-" + tenant
+			r.graph.answer(id, func(int) (string, error) { return "", tc.fail })
+			r.record(t, tenant, id, true)
+			waitFor(t, "message back in the queue", func() bool {
+				row := r.row(t, id)
+				return row.State == persistence.OutboxQueued && row.Attempts == 1
+			})
+			if row := r.row(t, id); row.Transient != tc.want || row.ErrorCode != tc.fail.Code {
+				t.Fatalf("row counts %d transient failures (error %d), want %d (%d)", row.Transient, row.ErrorCode, tc.want, tc.fail.Code)
+			}
+		})
+	}
+}
+
 // The same restriction reported asynchronously — Meta accepted the send, then failed it with
 // 131042 (a payment problem) in a status webhook — pauses the tenant's sends too (WHATSAPP.md
 // §2.2: handle both paths for the same code); a failed status with an ordinary code does not.

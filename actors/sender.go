@@ -261,15 +261,10 @@ func (s *sender) dispatch(nq *numberQueue, now time.Time) time.Time {
 			s.expire(it, nq, now)
 			continue
 		}
-		if hold, fail := s.headRefused(it, now); fail != nil || hold.After(now) {
+		if fail := s.headRefused(it, now); fail != nil {
 			s.d.Drain.end()
-			if fail != nil {
-				nq.q.withdraw(it, now)
-				s.failUnsent(it, fail, now)
-				continue
-			}
-			it.notBefore = hold
-			nq.q.holdBack(it, now)
+			nq.q.withdraw(it, now)
+			s.failUnsent(it, fail, now)
 			continue
 		}
 		if r, held := s.restrictionHolding(it, now); held {

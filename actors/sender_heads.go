@@ -23,8 +23,8 @@ import (
 //   - 131042: a payment problem. Meta charges business-initiated messages, so those stop
 //     (paymentRestriction) while replies inside the window go on.
 //
-// The check costs a byte search per message a lane hands over, and a decode only for a
-// template.
+// The check costs nothing for a tenant without templates, and a decode once per template
+// message (outItem.template), however often its lane hands it over.
 
 // Meta's template statuses a send is refused for, and their codes.
 const (
@@ -58,7 +58,10 @@ func templateOf(request []byte) (TemplateRef, bool) {
 // headRefused is the error the tenant knows Meta would answer the message its lane hands
 // over now with, to fail it without a request; nil when it may go.
 func (s *sender) headRefused(it *outItem, now time.Time) *MessageError {
-	ref, ok := templateOf(it.row.Request)
+	if len(s.state.Templates) == 0 {
+		return nil // every refusal below is of a template the tenant knows
+	}
+	ref, ok := it.template()
 	if !ok {
 		return nil
 	}
@@ -115,7 +118,7 @@ func (s *sender) refusedForAll(it *outItem, code int, now time.Time) {
 		maps.DeleteFunc(s.marketingHeld, func(_ string, until time.Time) bool { return !until.After(now) })
 		s.marketingHeld[it.row.ConversationID] = now.Add(MarketingHold)
 	case metaTemplatePaused, metaTemplateDisabled:
-		ref, ok := templateOf(it.row.Request)
+		ref, ok := it.template()
 		if !ok {
 			return
 		}

@@ -192,3 +192,29 @@ func TestMarketingHoldsAreKeptPerConversationAndSwept(t *testing.T) {
 		t.Fatalf("holds after a new one: %v, want running and new", s.marketingHeld)
 	}
 }
+
+// The checks a lane runs on each message it hands over read the request's template once per
+// message, not at every hand-over (a held lane hands its head over again and again), and
+// not at all for a tenant without templates, whose checks cannot refuse one.
+func TestHeadChecksParseATemplateOncePerMessage(t *testing.T) {
+	now := time.Now().UTC()
+	request := []byte(`{"messaging_product":"whatsapp","to":"+1","type":"template","template":{"name":"promo","language":{"code":"en_US"}}}`)
+	bare := newTenantState()
+	s := newSender(&Deps{}, "t", &bare, nil)
+	it := &outItem{row: persistence.OutboxMessage{ConversationID: "c", Request: request}}
+	if allocs := testing.AllocsPerRun(50, func() { _ = s.headRefused(it, now) }); allocs != 0 {
+		t.Errorf("a tenant without templates decodes a template request at each hand-over: %v allocations", allocs)
+	}
+	state := newTenantState()
+	state.Templates[templateKey("promo", "en_US")] = TemplateState{TemplateUpdate: TemplateUpdate{Name: "promo", Language: "en_US", Status: TemplateApproved, Category: "UTILITY"}}
+	s = newSender(&Deps{}, "t", &state, nil)
+	if fail := s.headRefused(it, now); fail != nil {
+		t.Fatalf("an approved utility template refused: %+v", fail)
+	}
+	if allocs := testing.AllocsPerRun(50, func() { _ = s.headRefused(it, now) }); allocs != 0 {
+		t.Errorf("a message's template request decoded again at each hand-over: %v allocations", allocs)
+	}
+	if ref, ok := it.template(); !ok || ref.Name != "promo" || ref.Language != "en_US" {
+		t.Errorf("the item's template %+v %v", ref, ok)
+	}
+}

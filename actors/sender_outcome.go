@@ -126,7 +126,7 @@ func (s *sender) attempted(r *attemptDone) {
 		}
 		s.requeue(it, f, now.Add(d.wait), now)
 	case actPause:
-		if f.Code == metaPaymentIssue && s.businessInitiated(requestIsTemplate(it.row.Request), it.row.ConversationID) {
+		if _, template := it.template(); f.Code == metaPaymentIssue && s.businessInitiated(template, it.row.ConversationID) {
 			s.paymentRestriction(f, now)
 		} else {
 			s.pause(f, now) // a payment problem refusing even a reply: everything waits

@@ -92,6 +92,12 @@ type SendFailure struct {
 	// nothing of the message: it waits Meta's backoff and is not counted against
 	// MaxTransientAttempts, until Meta takes it or its validity ends.
 	Unavailable bool
+	// AccessLost: a ClassPauseTenant refusal for the app's access to the number or WABA
+	// (graph.APIError.LostAccess: 0, 3, 10, 200–299, 131005). It pauses the tenant, but it
+	// may be about this message alone, which would then go first at every re-check for its
+	// whole validity: each such pause counts against MaxTransientAttempts, and past them the
+	// message fails with Meta's code and the next one re-checks.
+	AccessLost bool
 	// Backoff is the wait Meta's rules suggest before retry number attempt (0 = the first
 	// retry); nil suggests nothing and the policy's defaults apply.
 	Backoff func(attempt int) time.Duration

@@ -72,7 +72,13 @@ func decide(f *SendFailure, transientTries, unreachedTries int, p *OutboundPolic
 		}
 		return decision{action: actRetry, transient: true, wait: f.wait(transientTries, transientBase, transientCap)}
 	case ClassPauseTenant:
-		return decision{action: actPause}
+		if !f.AccessLost {
+			return decision{action: actPause} // a restriction of the account: no verdict on the message
+		}
+		if transientTries+1 >= p.MaxTransientAttempts {
+			return decision{action: actFail, err: failureError(f)}
+		}
+		return decision{action: actPause, transient: true}
 	case ClassReauth:
 		return decision{action: actReauth}
 	}

@@ -51,3 +51,37 @@ func TestDecideFollowsMetasErrorTable(t *testing.T) {
 		})
 	}
 }
+
+// A refusal for the app's access (0, 3, 10, 200–299, 131005) pauses the tenant, but may be
+// about the one message: each such pause counts against the message's attempts, and past
+// them it fails with Meta's code (the next message re-checks). A restriction of the account
+// (131048, 368, 131042 …) counts nothing: it says nothing of the message.
+func TestAccessPausesCountAgainstTheMessage(t *testing.T) {
+	pol := OutboundPolicy{}
+	pol.defaults()
+	last := pol.MaxTransientAttempts - 1
+	for _, tc := range []struct {
+		name      string
+		f         SendFailure
+		transient int
+		want      action
+		counts    bool
+	}{
+		{"10 permission: a pause that counts", SendFailure{Class: ClassPauseTenant, Code: 10, AccessLost: true}, 0, actPause, true},
+		{"200 permission, attempts left", SendFailure{Class: ClassPauseTenant, Code: 200, AccessLost: true}, last - 1, actPause, true},
+		{"131005 access denied, attempts spent: fail", SendFailure{Class: ClassPauseTenant, Code: 131005, Title: "Access denied", AccessLost: true}, last, actFail, false},
+		{"131048 spam limit spent nothing", SendFailure{Class: ClassPauseTenant, Code: 131048}, last, actPause, false},
+		{"368 policy block spent nothing", SendFailure{Class: ClassPauseTenant, Code: 368}, last + 3, actPause, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := tc.f
+			d := decide(&f, tc.transient, 0, &pol)
+			if d.action != tc.want || d.transient != tc.counts {
+				t.Fatalf("got %s counting %v, want %s counting %v", d.action, d.transient, tc.want, tc.counts)
+			}
+			if d.action == actFail && (d.err == nil || d.err.Code != f.Code || d.err.Title != f.Title) {
+				t.Fatalf("failed message error %+v", d.err)
+			}
+		})
+	}
+}

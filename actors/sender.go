@@ -132,6 +132,20 @@ type outItem struct {
 	// unsureClaim is a claim whose write failed without a decision (it may have landed): the
 	// next attempt writes it again unchanged (startAttempt).
 	unsureClaim *persistence.OutboxMessage
+	// tpl and isTpl are the template the request names, read once (template): a lane hands
+	// its head over again at every wake while it is held, and each hand-over checks it.
+	tpl              TemplateRef
+	isTpl, tplParsed bool
+}
+
+// template is the template the item's request names, if it is one; the request is decoded
+// the first time only (a message's request never changes).
+func (it *outItem) template() (TemplateRef, bool) {
+	if !it.tplParsed {
+		it.tpl, it.isTpl = templateOf(it.row.Request)
+		it.tplParsed = true
+	}
+	return it.tpl, it.isTpl
 }
 
 func newSender(d *Deps, tenantID string, state *TenantState, save func() error) *sender {
@@ -264,15 +278,10 @@ func (s *sender) dispatch(nq *numberQueue, now time.Time) time.Time {
 			s.expire(it, nq, now)
 			continue
 		}
-		if hold, fail := s.headRefused(it, now); fail != nil || hold.After(now) {
+		if fail := s.headRefused(it, now); fail != nil {
 			s.d.Drain.end()
-			if fail != nil {
-				nq.q.withdraw(it, now)
-				s.failUnsent(it, fail, now)
-				continue
-			}
-			it.notBefore = hold
-			nq.q.holdBack(it, now)
+			nq.q.withdraw(it, now)
+			s.failUnsent(it, fail, now)
 			continue
 		}
 		if r, held := s.restrictionHolding(it, now); held {

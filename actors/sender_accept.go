@@ -273,7 +273,8 @@ func (s *sender) marketingRefusal(q *QueueOutbound, now time.Time) (code, why st
 		return "", "", 0
 	}
 	const otherWays = "a utility template or, inside the 24-hour window, a reply still reaches them"
-	switch ct := s.contactOf(q.Message.ConversationID); {
+	ct, held := s.contactOf(q.Message.ConversationID), s.marketingHeldUntil(q.Message.ConversationID, now)
+	switch {
 	case ct.MarketingOptOut:
 		when := ""
 		if !ct.MarketingPreferenceAt.IsZero() {
@@ -281,10 +282,10 @@ func (s *sender) marketingRefusal(q *QueueOutbound, now time.Time) (code, why st
 		}
 		return FailureMarketingOptOut, fmt.Sprintf("the customer stopped marketing messages%s, so WhatsApp would refuse the MARKETING template %s (131050); "+
 			otherWays, when, q.Template.Name), 0
-	case ct.MarketingHeldUntil.After(now):
+	case held.After(now):
 		return FailureMarketingHeld, fmt.Sprintf("WhatsApp held back a marketing message to this customer to keep their engagement healthy (131049) "+
 			"and refuses another until %s, so the MARKETING template %s would fail; "+otherWays,
-			ct.MarketingHeldUntil.UTC().Format(time.RFC3339), q.Template.Name), ct.MarketingHeldUntil.Sub(now)
+			held.UTC().Format(time.RFC3339), q.Template.Name), held.Sub(now)
 	}
 	return "", "", 0
 }

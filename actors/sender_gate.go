@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	json "github.com/goccy/go-json"
-
 	"github.com/switchboard/switchboard/cluster"
 )
 
@@ -177,13 +175,6 @@ func (s *sender) restrictionHolding(it *outItem, now time.Time) (Restriction, bo
 	if len(s.state.Restrictions) == 0 {
 		return Restriction{}, false
 	}
-	return s.state.restrictionRefusing(s.businessInitiated(requestIsTemplate(it.row.Request), it.row.ConversationID), now)
-}
-
-// requestIsTemplate reports whether a Graph send request is a template.
-func requestIsTemplate(request []byte) bool {
-	var req struct {
-		Type string `json:"type"`
-	}
-	return json.Unmarshal(request, &req) == nil && req.Type == "template"
+	_, template := it.template()
+	return s.state.restrictionRefusing(s.businessInitiated(template, it.row.ConversationID), now)
 }

@@ -176,7 +176,8 @@ func (s *outageStore) refusing(key string) bool {
 
 // refuseWrites makes the store refuse writes to key for d: an outbox row by its message id,
 // a conversation's snapshot and buckets by its identity; "read:" and a message id refuses
-// reads of the row.
+// reads of the row, "conflict:" and a message id refuses its writes as moved by another
+// writer (a version conflict).
 func (s *outageStore) refuseWrites(key string, d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -202,13 +203,16 @@ func (o outageOutbox) Get(ctx context.Context, id string) (persistence.OutboxMes
 }
 
 func (o outageOutbox) Transition(ctx context.Context, from persistence.OutboxState, m persistence.OutboxMessage) error {
+	if m.State == persistence.OutboxQueued && len(m.Retracted) > 0 {
+		if h := o.s.claimHold("resend:" + m.ID); h != nil {
+			h.wait() // a resend decision's write (holdResend); an outage set meanwhile fails it
+		}
+	}
 	if o.s.refusing(m.ID) {
 		return fmt.Errorf("outbox unreachable (the test's outage): %w", persistence.ErrUnavailable)
 	}
-	if m.State == persistence.OutboxQueued && len(m.Retracted) > 0 {
-		if h := o.s.claimHold("resend:" + m.ID); h != nil {
-			h.wait() // a resend decision's write (holdResend)
-		}
+	if o.s.refusing("conflict:" + m.ID) {
+		return fmt.Errorf("outbox row moved (the test's other writer): %w", persistence.ErrVersionConflict)
 	}
 	if m.State == persistence.OutboxSending {
 		if h := o.s.claimHold(m.ID); h != nil {
@@ -785,6 +789,35 @@ func TestSenderPausesOnRestriction(t *testing.T) {
 	}
 	if n, _ := r.graph.sends("spam"); n != 1 {
 		t.Fatalf("a restricted number was sent to %d times", n)
+	}
+}
+
+// An access refusal (10 permission) pauses the tenant as a restriction does, and counts one
+// of the message's attempts, kept with its row: it may be about this message alone, which
+// goes first at each re-check. The restriction (131048) counts none.
+func TestAnAccessPauseCountsAnAttempt(t *testing.T) {
+	r := sharedSender(t)
+	for _, tc := range []struct {
+		name string
+		fail *SendFailure
+		want int
+	}{
+		{"10 permission", &SendFailure{Class: ClassPauseTenant, Code: 10, Title: "Permission denied", AccessLost: true}, 1},
+		{"131048 spam limit", &SendFailure{Class: ClassPauseTenant, Code: 131048, Title: "Spam rate limit hit"}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tenant := r.newTenant(t)
+			id := "access-" + tenant
+			r.graph.answer(id, func(int) (string, error) { return "", tc.fail })
+			r.record(t, tenant, id, true)
+			waitFor(t, "message back in the queue", func() bool {
+				row := r.row(t, id)
+				return row.State == persistence.OutboxQueued && row.Attempts == 1
+			})
+			if row := r.row(t, id); row.Transient != tc.want || row.ErrorCode != tc.fail.Code {
+				t.Fatalf("row counts %d transient failures (error %d), want %d (%d)", row.Transient, row.ErrorCode, tc.want, tc.fail.Code)
+			}
+		})
 	}
 }
 

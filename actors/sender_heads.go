@@ -2,6 +2,7 @@ package actors
 
 import (
 	"bytes"
+	"maps"
 	"time"
 
 	json "github.com/goccy/go-json"
@@ -15,13 +16,16 @@ import (
 //     REINSTATED or sync lifts it): new sends are refused (template_not_usable) and queued
 //     ones using it fail with the code when their lane hands them over.
 //   - 131049: Meta holds marketing to that customer back for a day. New MARKETING templates
-//     are refused (marketing_held, sender_accept.go); a queued one waits in its lane until
-//     the hold ends, or fails with 131049 when its validity ends first.
+//     are refused (marketing_held, sender_accept.go); a queued one fails at once with
+//     131049, unsent: Meta says another within the day "will only result in another
+//     error", and one waiting in its lane would hold the customer's replies and utility
+//     templates queued behind it for up to a day (the default validity is shorter anyway).
 //   - 131042: a payment problem. Meta charges business-initiated messages, so those stop
 //     (paymentRestriction) while replies inside the window go on.
 //
-// The check costs a map lookup (a customer who changed number, changed_number.go) and a
-// byte search per message a lane hands over, and a decode only for a template.
+// The check costs a map lookup per message a lane hands over (a customer who changed
+// number, changed_number.go), nothing more for a tenant without templates, and a decode
+// once per template message (outItem.template), however often its lane hands it over.
 
 // Meta's template statuses a send is refused for, and their codes.
 const (
@@ -52,39 +56,38 @@ func templateOf(request []byte) (TemplateRef, bool) {
 	return TemplateRef{Name: req.Template.Name, Language: req.Template.Language.Code}, true
 }
 
-// headRefused is what the tenant knows Meta would answer the message its lane hands over
-// now: fail with that error (no request), or wait until hold; neither when it may go.
-func (s *sender) headRefused(it *outItem, now time.Time) (hold time.Time, fail *MessageError) {
+// headRefused is the error the message its lane hands over now fails with, unsent: the
+// customer left its number, or Meta would refuse it as the tenant knows; nil when it may go.
+func (s *sender) headRefused(it *outItem, now time.Time) *MessageError {
 	if e := s.numberChangedHead(it); e != nil {
-		return time.Time{}, e
+		return e
 	}
-	ref, ok := templateOf(it.row.Request)
+	if len(s.state.Templates) == 0 {
+		return nil // every refusal below is of a template the tenant knows
+	}
+	ref, ok := it.template()
 	if !ok {
-		return time.Time{}, nil
+		return nil
 	}
 	tpl, known := s.state.Templates[templateKey(ref.Name, ref.Language)]
 	switch {
 	case !known:
-		return time.Time{}, nil
+		return nil
 	case tpl.Status == templatePaused:
-		return time.Time{}, &MessageError{Code: metaTemplatePaused, Title: "Template is paused",
+		return &MessageError{Code: metaTemplatePaused, Title: "Template is paused",
 			Details: "template " + ref.Name + " (" + ref.Language + ") was paused by Meta for low quality after the message was queued; it was not sent"}
 	case tpl.Status == templateDisabled:
-		return time.Time{}, &MessageError{Code: metaTemplateDisabled, Title: "Template is disabled",
+		return &MessageError{Code: metaTemplateDisabled, Title: "Template is disabled",
 			Details: "template " + ref.Name + " (" + ref.Language + ") was disabled by Meta after the message was queued; it was not sent"}
 	case tpl.Category != TemplateMarketing:
-		return time.Time{}, nil
+		return nil
 	}
-	until := s.marketingHeldUntil(it.row.ConversationID, now)
-	if !until.After(now) {
-		return time.Time{}, nil
-	}
-	if by := s.sendBy(it.row); !by.IsZero() && by.Before(until) {
-		return time.Time{}, &MessageError{Code: MetaMarketingHeld, Title: "This message was not delivered to maintain healthy ecosystem engagement.",
+	if until := s.marketingHeldUntil(it.row.ConversationID, now); until.After(now) {
+		return &MessageError{Code: MetaMarketingHeld, Title: "This message was not delivered to maintain healthy ecosystem engagement.",
 			Details: "Meta held back marketing to this customer until " + until.UTC().Format(time.RFC3339) +
-				", after the message's validity ends; it was not sent"}
+				" and refuses another before then; it was not sent"}
 	}
-	return until, nil
+	return nil
 }
 
 // marketingHeldUntil is when Meta takes a marketing message to the conversation's customer
@@ -109,12 +112,17 @@ func (s *sender) marketingHeldUntil(conversationID string, now time.Time) time.T
 func (s *sender) refusedForAll(it *outItem, code int, now time.Time) {
 	switch code {
 	case MetaMarketingHeld:
+		if it.row.ConversationID == "" {
+			return // Meta holds a customer, and without a conversation we cannot say whom
+		}
 		if s.marketingHeld == nil {
 			s.marketingHeld = map[string]time.Time{}
 		}
+		// Bounded by the holds in force: ended ones go as a new one comes.
+		maps.DeleteFunc(s.marketingHeld, func(_ string, until time.Time) bool { return !until.After(now) })
 		s.marketingHeld[it.row.ConversationID] = now.Add(MarketingHold)
 	case metaTemplatePaused, metaTemplateDisabled:
-		ref, ok := templateOf(it.row.Request)
+		ref, ok := it.template()
 		if !ok {
 			return
 		}

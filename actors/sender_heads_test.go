@@ -71,8 +71,7 @@ func TestAPausedTemplateStopsTheSendsUsingIt(t *testing.T) {
 }
 
 // Meta answers a MARKETING template 131049 (its per-customer marketing cap): another one to
-// that customer, already queued, fails with 131049 without reaching Meta when its validity
-// ends before Meta's day is over (the shared rig's is an hour); a reply still goes.
+// that customer, already queued, fails with 131049 without reaching Meta; a reply still goes.
 func TestAMarketingHoldStopsTheQueuedMarketingToThatCustomer(t *testing.T) {
 	r := sharedSender(t)
 	tenant := r.marketingTenant(t)
@@ -126,44 +125,96 @@ func TestAPaymentProblemStopsOnlyBusinessInitiatedSends(t *testing.T) {
 	}
 }
 
-// A queued MARKETING template to a customer Meta holds marketing back from waits until the
-// hold ends when its validity reaches that far, and fails with 131049 when it does not;
-// another category, or a customer not held, goes.
-func TestAQueuedMarketingTemplateWaitsOutAHoldWithinItsValidity(t *testing.T) {
+// A queued MARKETING template to a customer Meta holds marketing back from fails at once
+// with 131049, unsent, whatever its validity: Meta says another within the day "will only
+// result in another error", and one held in its lane would hold the customer's replies and
+// utility templates queued behind it for up to a day. The hold is the tenant's copy of the
+// conversation or the sender's own fresh 131049 (the copy learns it only after a flush).
+// Another category, or a customer not held, goes.
+func TestAQueuedMarketingTemplateToAHeldCustomerFailsAtOnce(t *testing.T) {
 	now := time.Now().UTC()
 	state := newTenantState()
 	state.Templates[templateKey("promo", "en_US")] = TemplateState{TemplateUpdate: TemplateUpdate{Name: "promo", Language: "en_US", Status: TemplateApproved, Category: TemplateMarketing}}
 	state.Templates[templateKey("code", "en_US")] = TemplateState{TemplateUpdate: TemplateUpdate{Name: "code", Language: "en_US", Status: TemplateApproved, Category: "AUTHENTICATION"}}
 	s := newSender(&Deps{Outbound: OutboundPolicy{Validity: 48 * time.Hour}}, "t", &state, nil)
-	heldUntil := now.Add(20 * time.Hour)
 	s.contactOf = func(conv string) Contact {
 		if conv == "held" {
-			return Contact{MarketingHeldUntil: heldUntil}
+			return Contact{MarketingHeldUntil: now.Add(20 * time.Hour)}
 		}
 		return Contact{}
 	}
+	s.marketingHeld = map[string]time.Time{"met": now.Add(time.Hour)}
 	item := func(conv, template string, validFor time.Duration) *outItem {
 		return &outItem{row: persistence.OutboxMessage{ConversationID: conv, State: persistence.OutboxQueued, CreatedAt: now, ExpiresAt: now.Add(validFor),
 			Request: fmt.Appendf(nil, `{"messaging_product":"whatsapp","to":"+1","type":"template","template":{"name":%q,"language":{"code":"en_US"}}}`, template)}}
 	}
-	cases := []struct {
+	for _, c := range []struct {
 		name string
 		it   *outItem
-		hold time.Time
 		code int
 	}{
-		{"valid past the hold: waits", item("held", "promo", 30*time.Hour), heldUntil, 0},
-		{"valid until before it ends: fails", item("held", "promo", 10*time.Hour), time.Time{}, MetaMarketingHeld},
-		{"not marketing: goes", item("held", "code", 10*time.Hour), time.Time{}, 0},
-		{"customer not held: goes", item("free", "promo", 10*time.Hour), time.Time{}, 0},
-	}
-	for _, c := range cases {
-		hold, fail := s.headRefused(c.it, now)
-		if code := 0; !hold.Equal(c.hold) || (fail != nil) != (c.code != 0) || (fail != nil && fail.Code != c.code) {
+		{"valid past the hold: fails", item("held", "promo", 30*time.Hour), MetaMarketingHeld},
+		{"valid until before it ends: fails", item("held", "promo", 10*time.Hour), MetaMarketingHeld},
+		{"held by the sender's own 131049: fails", item("met", "promo", 30*time.Hour), MetaMarketingHeld},
+		{"not marketing: goes", item("held", "code", 10*time.Hour), 0},
+		{"customer not held: goes", item("free", "promo", 10*time.Hour), 0},
+	} {
+		fail := s.headRefused(c.it, now)
+		if code := 0; (fail != nil) != (c.code != 0) || (fail != nil && fail.Code != c.code) {
 			if fail != nil {
 				code = fail.Code
 			}
-			t.Errorf("%s: hold %v, fail %d; want %v, %d", c.name, hold, code, c.hold, c.code)
+			t.Errorf("%s: fail %d; want %d", c.name, code, c.code)
 		}
+	}
+	// The API's refusal of a new MARKETING template sees the sender's own 131049 as well.
+	q := &QueueOutbound{Template: &TemplateRef{Name: "promo", Language: "en_US"}, Message: persistence.OutboxMessage{ConversationID: "met"}}
+	if code, why, wait := s.marketingRefusal(q, now); code != FailureMarketingHeld || why == "" || wait != time.Hour {
+		t.Errorf("a new MARKETING template to a customer the sender met 131049 for: %q %q %v", code, why, wait)
+	}
+}
+
+// A 131049 is kept per conversation: one for a send without a conversation (the API's
+// conversation-less sends) holds nothing, rather than marketing to every such send. The
+// sender's memory of holds is swept of ended ones as a new one comes, so it stays bounded
+// by the holds in force.
+func TestMarketingHoldsAreKeptPerConversationAndSwept(t *testing.T) {
+	now := time.Now().UTC()
+	state := newTenantState()
+	s := newSender(&Deps{}, "t", &state, nil)
+	s.marketingHeld = map[string]time.Time{"ended": now.Add(-time.Minute), "running": now.Add(time.Hour)}
+	s.refusedForAll(&outItem{row: persistence.OutboxMessage{ConversationID: ""}}, MetaMarketingHeld, now)
+	if _, held := s.marketingHeld[""]; held {
+		t.Fatal("a 131049 without a conversation holds marketing for every conversation-less send")
+	}
+	s.refusedForAll(&outItem{row: persistence.OutboxMessage{ConversationID: "new"}}, MetaMarketingHeld, now)
+	if _, kept := s.marketingHeld["ended"]; kept || len(s.marketingHeld) != 2 {
+		t.Fatalf("holds after a new one: %v, want running and new", s.marketingHeld)
+	}
+}
+
+// The checks a lane runs on each message it hands over read the request's template once per
+// message, not at every hand-over (a held lane hands its head over again and again), and
+// not at all for a tenant without templates, whose checks cannot refuse one.
+func TestHeadChecksParseATemplateOncePerMessage(t *testing.T) {
+	now := time.Now().UTC()
+	request := []byte(`{"messaging_product":"whatsapp","to":"+1","type":"template","template":{"name":"promo","language":{"code":"en_US"}}}`)
+	bare := newTenantState()
+	s := newSender(&Deps{}, "t", &bare, nil)
+	it := &outItem{row: persistence.OutboxMessage{ConversationID: "c", Request: request}}
+	if allocs := testing.AllocsPerRun(50, func() { _ = s.headRefused(it, now) }); allocs != 0 {
+		t.Errorf("a tenant without templates decodes a template request at each hand-over: %v allocations", allocs)
+	}
+	state := newTenantState()
+	state.Templates[templateKey("promo", "en_US")] = TemplateState{TemplateUpdate: TemplateUpdate{Name: "promo", Language: "en_US", Status: TemplateApproved, Category: "UTILITY"}}
+	s = newSender(&Deps{}, "t", &state, nil)
+	if fail := s.headRefused(it, now); fail != nil {
+		t.Fatalf("an approved utility template refused: %+v", fail)
+	}
+	if allocs := testing.AllocsPerRun(50, func() { _ = s.headRefused(it, now) }); allocs != 0 {
+		t.Errorf("a message's template request decoded again at each hand-over: %v allocations", allocs)
+	}
+	if ref, ok := it.template(); !ok || ref.Name != "promo" || ref.Language != "en_US" {
+		t.Errorf("the item's template %+v %v", ref, ok)
 	}
 }

@@ -126,10 +126,13 @@ func (s *sender) attempted(r *attemptDone) {
 		}
 		s.requeue(it, f, now.Add(d.wait), now)
 	case actPause:
-		if f.Code == metaPaymentIssue && s.businessInitiated(requestIsTemplate(it.row.Request), it.row.ConversationID) {
+		if _, template := it.template(); f.Code == metaPaymentIssue && s.businessInitiated(template, it.row.ConversationID) {
 			s.paymentRestriction(f, now)
 		} else {
 			s.pause(f, now) // a payment problem refusing even a reply: everything waits
+		}
+		if d.transient {
+			it.transient++ // lost access, which may be this message's own (SendFailure.AccessLost)
 		}
 		s.requeue(it, f, now, now)
 	case actReauth:
@@ -173,6 +176,7 @@ func (s *sender) requeue(it *outItem, f *SendFailure, at, now time.Time) {
 	row := it.row
 	row.State, row.NextAttemptAt, row.UpdatedAt = persistence.OutboxQueued, at, now
 	row.ErrorCode, row.ErrorTitle, row.ErrorDetails = f.Code, failureReason(f), f.Details
+	row.Transient = it.transient // counted now, so a restart before the next claim keeps it
 	s.settle(it, row, nil)
 }
 

@@ -141,6 +141,9 @@ func (s *sender) resendLater(ev *OutboundEvidence) {
 
 // resendChecked is a deferred look at ev coming due.
 func (s *sender) resendChecked(ev *OutboundEvidence) {
+	if !s.resendWaits[ev] {
+		return // Meta delivered the attempt meanwhile (deliveredAfterAll), or another activation's
+	}
 	delete(s.resendWaits, ev)
 	s.resendFailed(ev)
 }
@@ -214,6 +217,10 @@ func (s *sender) resendDone(r *resendDecided) {
 	case errors.Is(r.err, persistence.ErrNotFound):
 		// Pruned, or not ours at all (another app on the number set the same callback data).
 		s.d.Log.Info("Meta failed a message the outbox does not hold; nothing to send again", "tenant", s.tenantID, "message", r.ev.MessageID)
+	case r.err != nil && delivered == r.ev.WAMID:
+		// Meta delivered the failed attempt while the decision failed: the conversation
+		// said so once, and a later look would rest on asking it again.
+		s.notSentAgain(r.ev)
 	case r.err != nil:
 		// A store error, or the row moved between the decision's read and write (another
 		// writer settled it on evidence meanwhile): decide again from what it is now (a

@@ -14,7 +14,10 @@ import (
 //     waited, across a restart of either grain): the decision asks the conversation, which
 //     holds every status by rank (conversationShowsDelivered), and queues nothing;
 //   - after that look, while the decision writes: remembered with the decision (resends),
-//     which withdraws the resend as soon as it holds it (withdrawnAfterDecision);
+//     which withdraws the resend as soon as it holds it (withdrawnAfterDecision), or, when
+//     its write failed, makes none;
+//   - while the failure waits to be looked at again (resendWaits): the wait ends, and no
+//     look asks the conversation again (it tells of a delivery once);
 //   - after the decision, while the resend waits in its lane (its backoff, its turn):
 //     withdrawn at once.
 // Withdrawn means the outbox row goes from queued back to sent with the delivered attempt's
@@ -23,8 +26,12 @@ import (
 // customer may get the message twice, and the sender says so in its log.
 
 // deliveredAfterAll handles the conversation's word that Meta delivered m.WAMID after
-// failing it. Without a resend held or being decided there is nothing to do: a decision
-// still to come asks the conversation, which applied the delivery before it told us.
+// failing it. A failure of that attempt waiting to be looked at again (resendWaits: its
+// outcome was still being written, or the store failed) is dropped: the conversation tells
+// of a delivery once, and the look to come would rest on its one question to the
+// conversation, which may fail or time out and then sends the message again. Without a
+// resend held, being decided or waiting there is nothing to do: a decision still to come
+// asks the conversation, which applied the delivery before it told us.
 func (s *sender) deliveredAfterAll(m *OutboundEvidence) {
 	if m.MessageID == "" || !s.enabled() || s.stopped {
 		return
@@ -36,6 +43,21 @@ func (s *sender) deliveredAfterAll(m *OutboundEvidence) {
 	if _, deciding := s.resends[m.MessageID]; deciding {
 		s.resends[m.MessageID] = m.WAMID
 	}
+	for ev := range s.resendWaits {
+		if ev.MessageID == m.MessageID && ev.WAMID == m.WAMID {
+			delete(s.resendWaits, ev) // its resendCheck, when due, finds nothing to do
+			s.notSentAgain(ev)
+		}
+	}
+}
+
+// notSentAgain ends the resend of a failure Meta delivered as well, ev: the message is not
+// sent again, and ev counts as plain evidence that the attempt reached Meta (it settles a
+// row of unknown fate, or one this activation holds still waiting for its outcome).
+func (s *sender) notSentAgain(ev *OutboundEvidence) {
+	s.d.Log.Info("Meta delivered a message after failing it; not sending it again", "tenant", s.tenantID,
+		"message", ev.MessageID, "wamid", ev.WAMID)
+	s.evidence(&OutboundEvidence{MessageID: ev.MessageID, WAMID: ev.WAMID})
 }
 
 // withdrawnAfterDecision withdraws the resend just queued for row when Meta's delivery of
@@ -43,7 +65,7 @@ func (s *sender) deliveredAfterAll(m *OutboundEvidence) {
 // conversation reports deliveries of attempts the row retracts only: the one just failed,
 // or an earlier one.
 func (s *sender) withdrawnAfterDecision(row persistence.OutboxMessage, delivered string) bool {
-	if delivered == "" {
+	if delivered == "" || !slices.Contains(row.Retracted, delivered) {
 		return false
 	}
 	it := s.items[row.ID]

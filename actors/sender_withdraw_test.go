@@ -30,8 +30,7 @@ func TestDeliveryDuringTheResendDecisionWithdrawsIt(t *testing.T) {
 	}
 	r.status(t, tenant, id, first, StatusDelivered)
 	waitFor(t, "the conversation shows the delivery", func() bool { return r.message(t, tenant, id).Status == StatusDelivered })
-	// The conversation tells the sender once the delivery is durable, just after answering.
-	time.Sleep(sharedBusyRetry)
+	r.caughtUp(t, tenant)
 	close(hold.release)
 	waitFor(t, "the resend withdrawn", func() bool {
 		row := r.row(t, id) // written twice since it was sent: queued again, and back
@@ -44,6 +43,95 @@ func TestDeliveryDuringTheResendDecisionWithdrawsIt(t *testing.T) {
 		m := r.message(t, tenant, id)
 		return m.Status == StatusDelivered && m.WAMID == first && len(m.RetractedWAMIDs) == 0
 	})
+}
+
+// Meta fails an accepted attempt with its own trouble and then reports it delivered while
+// the failure waits to be looked at again: the outbox could not be read, or the decision's
+// write failed (with the delivery known to it). The conversation reports a delivery once; a
+// later look would ask it again, and a conversation that cannot answer then (here: it
+// stopped and cannot be loaded) proves nothing, so the message would go twice. The
+// delivery ends the waiting failure instead: the message goes once.
+func TestDeliveryOfAFailureWaitingToBeDecidedAgainEndsIt(t *testing.T) {
+	r := sharedSender(t)
+	for _, tc := range []struct {
+		name string
+		// outage makes the resend decision for id fail: reached waits until it is under way,
+		// release ends the outage.
+		outage func(t *testing.T, id string) (reached, release func())
+	}{
+		{name: "the outbox unreadable", outage: func(t *testing.T, id string) (func(), func()) {
+			r.outage.refuseWrites("read:"+id, time.Hour)
+			before := r.outage.outboxGets(id)
+			return func() {
+					waitFor(t, "the decision's read", func() bool { return r.outage.outboxGets(id) > before })
+				}, func() {
+					r.outage.refuseWrites("read:"+id, 0)
+				}
+		}},
+		{name: "the decision's write failed", outage: func(t *testing.T, id string) (func(), func()) {
+			hold := r.outage.holdResend(id)
+			return func() {
+					select {
+					case <-hold.reached:
+					case <-time.After(5 * time.Second):
+						t.Fatal("no resend decision")
+					}
+				}, func() {
+					// The held write finds the row moved and cannot read it back: a store error.
+					r.outage.refuseWrites("conflict:"+id, 2*sharedBusyRetry)
+					r.outage.refuseWrites("read:"+id, 2*sharedBusyRetry)
+					close(hold.release)
+				}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tenant := r.newTenant(t)
+			id := "delivered-waiting-" + tenant
+			first := r.sentOnce(t, tenant, id).WAMID
+			reached, release := tc.outage(t, id)
+			r.failedStatus(t, tenant, id, first, 131000, true)
+			reached()
+			r.status(t, tenant, id, first, StatusDelivered)
+			r.caughtUp(t, tenant)
+			r.conversationDown(t, tenant, id, first)
+			release()
+			// The write outage, the first resend's longest backoff, and slack.
+			// A decision's question the conversation cannot answer, the write outage, the
+			// first resend's longest backoff, and slack.
+			time.Sleep(deliveredAskTimeout + time.Second + 5*sharedBusyRetry)
+			if n, _ := r.graph.sends(id); n != 1 {
+				t.Fatalf("a message delivered as well as failed went out %d times, want 1", n)
+			}
+			if row := r.row(t, id); row.State != persistence.OutboxSent || row.WAMID != first || len(row.Retracted) != 0 {
+				t.Fatalf("row %+v, want sent as %s with nothing retracted", row, first)
+			}
+		})
+	}
+}
+
+// caughtUp returns once the tenant handled what its conversations told it so far: a
+// conversation tells the tenant a status's evidence before it acknowledges the status, and
+// the tenant's mailbox is FIFO, so the answer to a question asked now comes after it.
+func (r *senderRig) caughtUp(t *testing.T, tenant string) {
+	t.Helper()
+	if _, err := r.client.TenantState(t.Context(), tenant); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// conversationDown stops the customer's conversation and keeps it from loading for the rest
+// of the test: its next flush (Meta's read of wamid) fails, which ends its activation.
+func (r *senderRig) conversationDown(t *testing.T, tenant, id, wamid string) {
+	t.Helper()
+	conv := ConversationIdentity(tenant, customer)
+	r.outage.refuseWrites(conv, time.Hour)
+	r.outage.refuseLoads(conv, time.Hour)
+	t.Cleanup(func() { r.outage.refuseWrites(conv, 0); r.outage.refuseLoads(conv, 0) })
+	_, err := r.client.Deliver(t.Context(), customer, &Deliver{TenantID: tenant, Contact: Contact{WaID: customer},
+		Statuses: []StatusUpdate{{WAMID: wamid, Status: StatusRead, Timestamp: time.Now(), CallbackData: id}}})
+	if err == nil {
+		t.Fatal("a conversation whose store refuses its flush answered a status")
+	}
 }
 
 // Meta fails an accepted attempt with its own trouble and then reports it delivered, while

@@ -45,6 +45,7 @@ func sendFailure(err error) *actors.SendFailure {
 		f.Class, f.Code, f.Title, f.Details = classOf(apiErr.Class()), apiErr.Code, errorTitle(apiErr), apiErr.Details
 		f.MaybeSent = graph.IsMaybeSent(err) // a 5xx without Graph's envelope: a proxy may have passed it on
 		f.Unavailable = apiErr.TakesNoMessage()
+		f.AccessLost = apiErr.LostAccess()
 	case errors.Is(err, graph.ErrTransport):
 		f.Class, f.Title, f.MaybeSent = actors.ClassRetryTransient, err.Error(), graph.IsMaybeSent(err)
 		f.Unreached = !f.MaybeSent // the connection was never made: Meta saw nothing

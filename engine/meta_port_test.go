@@ -40,3 +40,29 @@ func TestSendFailureOfGraphErrors(t *testing.T) {
 		})
 	}
 }
+
+// A refusal for the app's access (auth, capability, permission) is marked so the sender can
+// count its pauses against the message; a restriction of the account, or a body without
+// Graph's envelope (no code at all), is not.
+func TestSendFailureMarksLostAccess(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  *graph.APIError
+		want bool
+	}{
+		{"0 unable to authenticate", &graph.APIError{HTTPStatus: 401, Parsed: true, Code: 0}, true},
+		{"3 capability", &graph.APIError{HTTPStatus: 400, Parsed: true, Code: 3}, true},
+		{"10 permission", &graph.APIError{HTTPStatus: 403, Parsed: true, Code: 10}, true},
+		{"299 permission", &graph.APIError{HTTPStatus: 403, Parsed: true, Code: 299}, true},
+		{"131005 access denied", &graph.APIError{HTTPStatus: 403, Parsed: true, Code: 131005}, true},
+		{"131048 spam limit", &graph.APIError{HTTPStatus: 400, Parsed: true, Code: 131048}, false},
+		{"131042 payment", &graph.APIError{HTTPStatus: 400, Parsed: true, Code: 131042}, false},
+		{"a proxy's 403 page", &graph.APIError{HTTPStatus: 403}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := sendFailure(tc.err).AccessLost; got != tc.want {
+				t.Fatalf("AccessLost %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

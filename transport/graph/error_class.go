@@ -70,7 +70,7 @@ func classOfCode(code int) (c ErrorClass, ok bool) {
 		// fail the whole backlog in seconds for a condition of the account; the sends wait
 		// as for a restriction (Meta's old table gave 131045 HTTP 500: not a retry either).
 		return PauseTenant, true
-	case 0, 3, 10, 131005:
+	case 0, 3, 10, 131005: // lostAccess
 		// Auth, capability and permission errors (and 200–299, below): the app cannot act on
 		// the WABA or number, a condition of the account that fails every message the same
 		// way (WHATSAPP.md §2.3: "re-onboard or fix asset access"). Failing each queued
@@ -90,6 +90,22 @@ func classOfCode(code int) (c ErrorClass, ok bool) {
 		return PauseTenant, true // permission errors, as 10
 	}
 	return Fail, false
+}
+
+// lostAccess reports whether code is one of the app's access errors (auth, capability,
+// permission: 0, 3, 10, 200–299, 131005), which pause the tenant (classOfCode).
+func lostAccess(code int) bool {
+	return code == 0 || code == 3 || code == 10 || code == 131005 || (code >= 200 && code <= 299)
+}
+
+// LostAccess reports whether Meta refused the send for the app's access to the number or
+// WABA (auth, capability, permission). Such a refusal pauses the tenant as a restriction
+// does, but may also be about the one message (a permission it alone needs): the sender
+// counts these pauses against the message's attempts, so that one message cannot hold its
+// tenant paused for its whole validity (actors/OUTBOUND.md). Only Graph's own answer: a
+// body that did not parse has no code.
+func (e *APIError) LostAccess() bool {
+	return e.Parsed && lostAccess(e.Code)
 }
 
 // Unavailable reports whether a refusal with this code means Meta could not take any message

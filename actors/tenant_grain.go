@@ -214,10 +214,10 @@ func (g *tenantGrain) contactOf(conversationID string) Contact {
 // they continue in, as the tenant's copy of its summary shows them ("" when they did not, or
 // came back). Like contactOf, a copy may lag the notice for a moment.
 func (g *tenantGrain) changedNumber(conversationID string) (to, continuedIn string) {
-	sum, ok := g.convs.byID[conversationID]
-	if !ok {
-		return "", ""
+	if g.convs.byID[conversationID].Contact.ChangedNumberTo == "" {
+		return "", "" // every send asks, twice: no copy of the summary for the common answer
 	}
+	sum := g.convs.byID[conversationID]
 	return changedNumberOf(&sum)
 }
 

@@ -115,9 +115,9 @@ func (c *Client) ReadReceiptSent(ctx context.Context, tenantID, contactKey strin
 	return err
 }
 
-// Assign gives the conversation to agentID and returns the summary.
-func (c *Client) Assign(ctx context.Context, tenantID, contactKey, agentID string) (*ConversationSummary, error) {
-	return call[ConversationSummary](ctx, c, KindConversation, ConversationIdentity(tenantID, contactKey), &Assign{AgentID: agentID})
+// Assign gives the conversation to agentID (by the user by) and returns the summary.
+func (c *Client) Assign(ctx context.Context, tenantID, contactKey, agentID, by string) (*ConversationSummary, error) {
+	return call[ConversationSummary](ctx, c, KindConversation, ConversationIdentity(tenantID, contactKey), &Assign{AgentID: agentID, By: by})
 }
 
 // Conversations lists a tenant's conversations.

@@ -42,6 +42,9 @@ type conversationGrain struct {
 	flushing bool
 	dirty    bool
 	waiting  []pendingReply // replies for changes not yet in a flush
+	// assigned are the assignee changes not yet in a flush, published with it
+	// (conversation.assigned).
+	assigned []ConversationAssigned
 	// behind: a write-behind flush is scheduled (flushDue), for changes nobody waits for.
 	behind bool
 	// behindTimer posts flushDue; one per activation, stopped when a flush takes the changes
@@ -73,6 +76,7 @@ type flushDone struct {
 	replies  []pendingReply
 	summary  ConversationSummary
 	evidence []OutboundEvidence
+	assigned []ConversationAssigned
 	events   []MessageEvent // published once durable
 }
 
@@ -170,7 +174,12 @@ func (g *conversationGrain) handle(c *cluster.Context, msg any) {
 	case *MarkRead:
 		g.after(c, g.conv.markRead(), nil)
 	case *Assign:
-		g.after(c, g.conv.assign(m.AgentID), nil)
+		changed := g.conv.assign(m.AgentID)
+		if changed {
+			g.assigned = append(g.assigned, ConversationAssigned{TenantID: g.tenantID, ConversationID: g.conv.s.Summary.ID,
+				AssignedTo: m.AgentID, AssignedBy: m.By})
+		}
+		g.after(c, changed, nil)
 	case *ClaimReadReceipt:
 		claim, _ := g.conv.claimReadReceipt(m, g.d.Now())
 		c.Reply().Send(&claim)
@@ -322,9 +331,10 @@ func (g *conversationGrain) takeWrite() (*pendingWrite, error) {
 	w := &pendingWrite{
 		snap:    persistence.Snapshot{Kind: KindConversation, Identity: g.storage, Version: version, Epoch: g.epoch, Data: data, UpdatedAt: now},
 		buckets: buckets,
-		done:    flushDone{version: version, replies: g.waiting, summary: g.conv.s.Summary, evidence: g.conv.takeEvidence(), events: events},
+		done: flushDone{version: version, replies: g.waiting, summary: g.conv.s.Summary, evidence: g.conv.takeEvidence(), events: events,
+			assigned: g.assigned},
 	}
-	g.waiting, g.dirty = nil, false
+	g.waiting, g.dirty, g.assigned = nil, false, nil
 	return w, nil
 }
 
@@ -376,6 +386,10 @@ func (f *flushDone) publishAndAnswer(d *Deps) {
 		d.OnMessages(f.events)
 	}
 	d.OnConversation(f.summary)
+	for _, a := range f.assigned {
+		a.Conversation = f.summary
+		d.OnAssigned(a)
+	}
 	for _, p := range f.replies {
 		v := p.v
 		if v == nil {
@@ -427,7 +441,7 @@ func (g *conversationGrain) abandon(c *cluster.Context, code string, err error, 
 	for _, p := range append(replies, g.waiting...) {
 		p.r.Fail(code, err.Error())
 	}
-	g.waiting, g.dirty = nil, false
+	g.waiting, g.dirty, g.assigned = nil, false, nil
 	g.conv = nil
 	g.release(true)
 	c.Stop()

@@ -36,6 +36,10 @@ type Deps struct {
 	// resumed, re-authorisation needed or done, a restriction applied or lifted): the
 	// WebSocket's tenant.updated. It must not block.
 	OnTenantUpdated func(TenantUpdate)
+	// OnAssigned is told of each change of a conversation's assignee once it is durable
+	// (conversation.assigned; a repeat of the assignment in force changes nothing). It must
+	// not block.
+	OnAssigned func(ConversationAssigned)
 
 	// Graph sends messages to Meta; nil makes tenants queue without sending.
 	Graph Graph
@@ -81,6 +85,9 @@ func (d *Deps) defaults() {
 	}
 	if d.OnTenantUpdated == nil {
 		d.OnTenantUpdated = func(TenantUpdate) {}
+	}
+	if d.OnAssigned == nil {
+		d.OnAssigned = func(ConversationAssigned) {}
 	}
 	if d.OnTenantFlags == nil {
 		d.OnTenantFlags = func(string, bool) {}

@@ -12,7 +12,8 @@ const (
 	// durable change.
 	EventConversationUpdated = "conversation.updated"
 	// EventConversationAssigned is published when a conversation is assigned or
-	// unassigned, once durable, with ConversationAssigned as its data.
+	// unassigned, once durable, with ConversationAssigned as its data; by the conversation
+	// grain, which alone knows whether the assignee changed (a repeat publishes nothing).
 	EventConversationAssigned = "conversation.assigned"
 	// EventTenantUpdated is the event a tenant's sending state changes with: its sends
 	// paused (131048, 368, … with the reason and until when) or resumed, its token rejected

@@ -141,6 +141,8 @@ type MarkRead struct{}
 // Assign gives the conversation to an agent ("" unassigns).
 type Assign struct {
 	AgentID string `json:"agentId"`
+	// By is the user who assigns (conversation.assigned names them).
+	By string `json:"by,omitempty"`
 }
 
 // ConversationSummary is a conversation as inbox lists show it. The conversation grain owns

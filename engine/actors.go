@@ -29,6 +29,9 @@ func (e *Engine) startActors() error {
 		OnTenantUpdated: func(u actors.TenantUpdate) {
 			e.events.Publish(u.TenantID, actors.EventTenantUpdated, u)
 		},
+		OnAssigned: func(a actors.ConversationAssigned) {
+			e.events.Publish(a.TenantID, actors.EventConversationAssigned, a)
+		},
 	}
 	node, err := cluster.Start(cluster.Options{
 		ClusterName: e.cfg.ClusterName, Addr: e.cfg.ClusterAddr, Codec: actors.Codec(),

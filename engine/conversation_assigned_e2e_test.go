@@ -11,7 +11,10 @@ import (
 // API.md's server events include conversation.assigned; the engine never published it, so a
 // client waiting for "assigned to you" heard only a conversation.updated it could not tell
 // from a new message. An assignment (and an unassignment) now publishes it once durable,
-// naming the conversation, the agent it went to and who made it.
+// naming the conversation, the agent it went to and who made it. A repeat of the assignment
+// in force (a client's retry) changes nothing and publishes nothing: the events heard are
+// exactly one per change, so after assign, the same assign, unassign, the second event heard
+// is the unassignment.
 func TestAssignmentPublishesConversationAssigned(t *testing.T) {
 	n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded})
 	n.Seed()
@@ -28,11 +31,17 @@ func TestAssignmentPublishesConversationAssigned(t *testing.T) {
 
 	sub := n.Engine.Events().Subscribe(tenantA, 0)
 	defer sub.Close()
-	for _, tc := range []struct{ agentID, to string }{{agentMe.User.ID, agentMe.User.ID}, {"", ""}} {
+	assign := func(agentID string) {
+		t.Helper()
 		if r := n.Do(enginetest.Request{Method: "PUT", Path: "/api/v1/conversations/" + conv + "/assign", Token: demo,
-			Body: map[string]string{"agentId": tc.agentID}}); r.Status != 200 {
-			t.Fatalf("assign %q: %d %s", tc.agentID, r.Status, r.Body)
+			Body: map[string]string{"agentId": agentID}}); r.Status != 200 {
+			t.Fatalf("assign %q: %d %s", agentID, r.Status, r.Body)
 		}
+	}
+	assign(agentMe.User.ID)
+	assign(agentMe.User.ID) // a retry: nothing changes
+	assign("")
+	for _, tc := range []struct{ agentID, to string }{{agentMe.User.ID, agentMe.User.ID}, {"", ""}} {
 		deadline := time.After(10 * time.Second)
 	wait:
 		for {

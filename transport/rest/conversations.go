@@ -245,14 +245,10 @@ func (s *Server) assignConversation(ctx *fasthttp.RequestCtx, c context.Context)
 			return
 		}
 	}
-	sum, err := s.opts.Actors.Assign(c, tenantID, key, agentID)
+	sum, err := s.opts.Actors.Assign(c, tenantID, key, agentID, p.UserID)
 	if err != nil {
 		s.fail(ctx, err)
 		return
-	}
-	if s.opts.OnAssigned != nil {
-		s.opts.OnAssigned(actors.ConversationAssigned{TenantID: tenantID, ConversationID: actors.ConversationID(tenantID, key),
-			AssignedTo: agentID, AssignedBy: p.UserID, Conversation: *sum})
 	}
 	httpx.OK(ctx, http.StatusOK, "Conversation assigned", map[string]any{"conversation": viewConversation(*sum, time.Now())})
 }

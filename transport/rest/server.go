@@ -61,9 +61,6 @@ type Options struct {
 	IDs *ids.Generator
 	// OnMarkRead is told when a conversation is marked read (the read receipt to Meta).
 	OnMarkRead func(context.Context, actors.ConversationSummary)
-	// OnAssigned is told of each assignment (or unassignment) once durable: the engine
-	// publishes it as conversation.assigned.
-	OnAssigned func(actors.ConversationAssigned)
 	// OnTyping is told when an agent starts typing a reply (Meta's typing indicator, which
 	// also marks the customer's last message read).
 	OnTyping func(context.Context, actors.ConversationSummary)

@@ -28,15 +28,15 @@ import (
 // they continue in, both "" unless the change is in force: a notice the customer has not
 // written from this number since (LastInboundAt, which their messages and reactions move and
 // notices and amendments do not). A notice recorded before its time was (zero
-// ChangedNumberAt) is in force: nothing says the number is theirs again. The id is parsed as
-// a request's is, so it names the conversation the new number's messages are routed to (a
-// Brazilian or Mexican mobile in its line form).
+// ChangedNumberAt) is in force: nothing says the number is theirs again. The id is keyed as
+// routing keys the new number's messages (ContactKeyOf: a Brazilian or Mexican mobile in its
+// line form), so it names the conversation they land in.
 func changedNumberOf(s *ConversationSummary) (to, next string) {
 	ct := s.Contact
 	if ct.ChangedNumberTo == "" || (!ct.ChangedNumberAt.IsZero() && s.LastInboundAt.After(ct.ChangedNumberAt)) {
 		return "", ""
 	}
-	if _, key, ok := ParseConversationID(ConversationID(s.TenantID, ct.ChangedNumberTo)); ok {
+	if key := ContactKeyOf(Contact{WaID: ct.ChangedNumberTo}); validContactKey(key) {
 		return ct.ChangedNumberTo, ConversationID(s.TenantID, key)
 	}
 	return "", ""

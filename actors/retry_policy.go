@@ -67,22 +67,25 @@ func decide(f *SendFailure, transientTries, unreachedTries int, p *OutboundPolic
 		// The recipient's bucket decides the wait (4^X); other recipients go on.
 		return decision{action: actRetry, pair: true}
 	case ClassRetryTransient:
-		if transientTries+1 >= p.MaxTransientAttempts {
-			return decision{action: actFail, err: failureError(f)}
-		}
-		return decision{action: actRetry, transient: true, wait: f.wait(transientTries, transientBase, transientCap)}
+		return counted(decision{action: actRetry, transient: true, wait: f.wait(transientTries, transientBase, transientCap)}, f, transientTries, p)
 	case ClassPauseTenant:
 		if !f.AccessLost {
 			return decision{action: actPause} // a restriction of the account: no verdict on the message
 		}
-		if transientTries+1 >= p.MaxTransientAttempts {
-			return decision{action: actFail, err: failureError(f)}
-		}
-		return decision{action: actPause, transient: true}
+		return counted(decision{action: actPause, transient: true}, f, transientTries, p)
 	case ClassReauth:
 		return decision{action: actReauth}
 	}
 	return decision{action: actFail, err: failureError(f)}
+}
+
+// counted is d, an attempt that counts against MaxTransientAttempts, unless the message has
+// used them up: then it fails with Meta's error.
+func counted(d decision, f *SendFailure, transientTries int, p *OutboundPolicy) decision {
+	if transientTries+1 >= p.MaxTransientAttempts {
+		return decision{action: actFail, err: failureError(f)}
+	}
+	return d
 }
 
 // failureError is the error a failed message shows in the inbox.

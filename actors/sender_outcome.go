@@ -101,6 +101,9 @@ func (s *sender) attempted(r *attemptDone) {
 	f := asSendFailure(r.err)
 	d := decide(f, it.transient, it.unreached, s.pol)
 	s.d.Log.Debug("send failed", "tenant", s.tenantID, "message", it.row.ID, "class", f.Class, "code", f.Code, "action", d.action)
+	if d.transient {
+		it.transient++ // a retry of Meta's trouble, or lost access that may be this message's own
+	}
 	switch d.action {
 	case actRetry:
 		if d.throttle {
@@ -113,9 +116,6 @@ func (s *sender) attempted(r *attemptDone) {
 		}
 		if d.pair {
 			d.wait = pair.refused(now, f.Backoff)
-		}
-		if d.transient {
-			it.transient++
 		}
 		if d.unreached {
 			if f.Unavailable {
@@ -130,9 +130,6 @@ func (s *sender) attempted(r *attemptDone) {
 			s.paymentRestriction(f, now)
 		} else {
 			s.pause(f, now) // a payment problem refusing even a reply: everything waits
-		}
-		if d.transient {
-			it.transient++ // lost access, which may be this message's own (SendFailure.AccessLost)
 		}
 		s.requeue(it, f, now, now)
 	case actReauth:

@@ -192,7 +192,7 @@ func resendOf(row persistence.OutboxMessage, ev *OutboundEvidence, tenantID stri
 func settledOn(row persistence.OutboxMessage, wamid string, now time.Time) persistence.OutboxMessage {
 	if row.State == persistence.OutboxUnknown || row.State == persistence.OutboxQueued {
 		row.State, row.WAMID, row.UpdatedAt = persistence.OutboxSent, wamid, now
-		row.Retracted = slices.DeleteFunc(slices.Clone(row.Retracted), func(w string) bool { return w == wamid })
+		row.Retracted = reinstated(row.Retracted, wamid)
 	}
 	return row
 }

@@ -72,6 +72,12 @@ func (s *sender) withdrawnAfterDecision(row persistence.OutboxMessage, delivered
 	return it != nil && s.withdrawResend(it, delivered)
 }
 
+// reinstated is retracted without wamid, an attempt Meta delivered after all (a new slice:
+// the row's is shared with the copy the outbox holds).
+func reinstated(retracted []string, wamid string) []string {
+	return slices.DeleteFunc(slices.Clone(retracted), func(w string) bool { return w == wamid })
+}
+
 // withdrawResend puts a resend still waiting in its lane back to the attempt Meta
 // delivered, wamid: the row queued → sent, wamid no longer retracted, the conversation told
 // first. It reports whether it could (false: the resend is on its way or gone).
@@ -84,7 +90,7 @@ func (s *sender) withdrawResend(it *outItem, wamid string) bool {
 	}
 	row := it.row
 	row.State, row.WAMID, row.UpdatedAt = persistence.OutboxSent, wamid, now
-	row.Retracted = slices.DeleteFunc(slices.Clone(row.Retracted), func(w string) bool { return w == wamid })
+	row.Retracted = reinstated(row.Retracted, wamid)
 	row.ErrorCode, row.ErrorTitle, row.ErrorDetails = 0, "", ""
 	s.d.Log.Info("Meta delivered a message after failing it; its resend withdrawn", "tenant", s.tenantID,
 		"message", row.ID, "wamid", wamid)

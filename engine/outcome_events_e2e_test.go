@@ -183,12 +183,7 @@ func TestRestrictionPublishedAsTenantUpdated(t *testing.T) {
 	tenantA := demoTenantID(t, n)
 	sub := n.Engine.Events().Subscribe(tenantA, 0)
 	defer sub.Close()
-	until := time.Now().Add(48 * time.Hour).Unix()
-	body := accountUpdate(accounts.DemoWABAID, fmt.Sprintf(`"event":"ACCOUNT_RESTRICTION","restriction_info":[`+
-		`{"restriction_type":"RESTRICTED_BIZ_INITIATED_MESSAGING","expiration":%d}]`, until))
-	if r := postWebhook(t, n, []byte(body)); r.Status != 200 {
-		t.Fatalf("%d %s", r.Status, r.Body)
-	}
+	until := restrictBizInitiated(t, n, 48*time.Hour)
 	type restricted struct {
 		Refused string `json:"refused"`
 		Sending struct {
@@ -214,12 +209,7 @@ func TestRestrictionEndPublishedForAnIdleTenant(t *testing.T) {
 	tenantA := demoTenantID(t, n)
 	sub := n.Engine.Events().Subscribe(tenantA, 0)
 	defer sub.Close()
-	until := time.Now().Add(3 * time.Second).Unix()
-	body := accountUpdate(accounts.DemoWABAID, fmt.Sprintf(`"event":"ACCOUNT_RESTRICTION","restriction_info":[`+
-		`{"restriction_type":"RESTRICTED_BIZ_INITIATED_MESSAGING","expiration":%d}]`, until))
-	if r := postWebhook(t, n, []byte(body)); r.Status != 200 {
-		t.Fatalf("%d %s", r.Status, r.Body)
-	}
+	until := restrictBizInitiated(t, n, 3*time.Second)
 	type standing struct {
 		Sending struct {
 			Restrictions []json.RawMessage `json:"restrictions"`
@@ -233,4 +223,17 @@ func TestRestrictionEndPublishedForAnIdleTenant(t *testing.T) {
 	if time.Now().Unix() < until {
 		t.Fatalf("the restriction was published as lifted before its expiration")
 	}
+}
+
+// restrictBizInitiated posts Meta's ACCOUNT_RESTRICTION of the demo WABA's business-initiated
+// messaging, expiring after d, and returns the expiry as Meta writes it (Unix seconds).
+func restrictBizInitiated(t *testing.T, n *enginetest.Node, d time.Duration) int64 {
+	t.Helper()
+	until := time.Now().Add(d).Unix()
+	body := accountUpdate(accounts.DemoWABAID, fmt.Sprintf(`"event":"ACCOUNT_RESTRICTION","restriction_info":[`+
+		`{"restriction_type":"RESTRICTED_BIZ_INITIATED_MESSAGING","expiration":%d}]`, until))
+	if r := postWebhook(t, n, []byte(body)); r.Status != 200 {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	return until
 }

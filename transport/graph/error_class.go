@@ -55,6 +55,18 @@ func (c ErrorClass) Retryable() bool {
 // classOfCode is the table of WHATSAPP.md §2.3; ok is false for codes it does not name,
 // which fall to the rules in Class.
 func classOfCode(code int) (c ErrorClass, ok bool) {
+	if lostAccess(code) {
+		// Auth, capability and permission errors: the app cannot act on the WABA or number,
+		// a condition of the account that fails every message the same way (WHATSAPP.md
+		// §2.3: "re-onboard or fix asset access"). Failing each queued message sent each to
+		// Meta for the same answer; the tenant pauses instead and re-checks with one send
+		// when the pause ends. Not Reauth, which holds the tenant until a new token is
+		// stored: access fixed in Business Manager (an asset granted again, a setting
+		// undone) needs no new token, and 0 ("unable to authenticate the app user") names a
+		// setting as one cause; a token that is really dead answers 190 to the re-check.
+		// Whatever HTTP status (Meta's old table gave 500 for 3).
+		return PauseTenant, true
+	}
 	switch code {
 	case 130429:
 		return RetryThroughput, true
@@ -70,30 +82,17 @@ func classOfCode(code int) (c ErrorClass, ok bool) {
 		// fail the whole backlog in seconds for a condition of the account; the sends wait
 		// as for a restriction (Meta's old table gave 131045 HTTP 500: not a retry either).
 		return PauseTenant, true
-	case 0, 3, 10, 131005: // lostAccess
-		// Auth, capability and permission errors (and 200–299, below): the app cannot act on
-		// the WABA or number, a condition of the account that fails every message the same
-		// way (WHATSAPP.md §2.3: "re-onboard or fix asset access"). Failing each queued
-		// message sent each to Meta for the same answer; the tenant pauses instead and
-		// re-checks with one send when the pause ends. Not Reauth, which holds the tenant
-		// until a new token is stored: access fixed in Business Manager (an asset granted
-		// again, a setting undone) needs no new token, and 0 ("unable to authenticate the
-		// app user") names a setting as one cause; a token that is really dead answers 190
-		// to the re-check. Whatever HTTP status (Meta's old table gave 500 for 3).
-		return PauseTenant, true
 	case 190:
 		return Reauth, true
 	case 132000, 132001, 132005, 132007, 132012, 132015, 132016, 132018:
 		return FailTemplate, true
 	}
-	if code >= 200 && code <= 299 {
-		return PauseTenant, true // permission errors, as 10
-	}
 	return Fail, false
 }
 
 // lostAccess reports whether code is one of the app's access errors (auth, capability,
-// permission: 0, 3, 10, 200–299, 131005), which pause the tenant (classOfCode).
+// permission: 0, 3, 10, 200–299, 131005), which pause the tenant (classOfCode): the one
+// list of them.
 func lostAccess(code int) bool {
 	return code == 0 || code == 3 || code == 10 || code == 131005 || (code >= 200 && code <= 299)
 }

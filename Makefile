@@ -39,7 +39,7 @@ lint:
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 ## bench: the load scenarios (README, "Results"), each appending to bench/results.md, then
-## any Go benchmarks (no package defines one yet)
+## the Go benchmarks (transport/webhook's acknowledgement path)
 bench: build
 	./$(BIN) bench webhook-ingest --record bench/results.md
 	./$(BIN) bench send-throughput --record bench/results.md

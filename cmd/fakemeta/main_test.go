@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"strings"
 	"testing"
 	"time"
@@ -123,5 +125,20 @@ func TestRunServesDemoTenant(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("did not stop")
+	}
+}
+
+// --help (and -h) prints the usage, which main writes out as the error's text: it starts with
+// the usage line, not the flag package's "flag: help requested", and still reads as ErrHelp
+// so main exits 0.
+func TestHelpIsTheUsage(t *testing.T) {
+	for _, arg := range []string{"--help", "-h"} {
+		_, err := parseOptions([]string{arg}, func(string) string { return "" })
+		if !errors.Is(err, flag.ErrHelp) {
+			t.Fatalf("%s: want flag.ErrHelp, got %v", arg, err)
+		}
+		if text := err.Error(); !strings.HasPrefix(text, "usage: fakemeta [flags]\n") || !strings.Contains(text, "--app-secret") {
+			t.Fatalf("%s printed:\n%s", arg, text)
+		}
 	}
 }

@@ -99,7 +99,7 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 	boolean(&o.verbose, "verbose", false, "debug logging")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return nil, fmt.Errorf("%w\nusage: fakemeta [flags]\n%s", err, usage(fs))
+			return nil, helpText("usage: fakemeta [flags]\n" + usage(fs))
 		}
 		return nil, fmt.Errorf("%w\nusage:\n%s", err, usage(fs))
 	}
@@ -177,6 +177,14 @@ func (o *options) server() *fakemeta.Server {
 	}
 	return s
 }
+
+// helpText is the answer to --help: main prints it as it is, so it is the usage alone
+// (wrapping flag.ErrHelp would print "flag: help requested" above it), and it still reads as
+// flag.ErrHelp, which main exits 0 on.
+type helpText string
+
+func (h helpText) Error() string        { return string(h) }
+func (h helpText) Is(target error) bool { return target == flag.ErrHelp }
 
 func usage(fs *flag.FlagSet) string {
 	var b strings.Builder

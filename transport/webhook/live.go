@@ -76,17 +76,25 @@ func (p *Processor) Submit(e persistence.InboxEntry, announced bool) {
 }
 
 // dispatchLive dispatches an entry from the live queue, unless replay or the sweep took it
-// since Expect announced it; one read and one delete of its mark, under one lock.
+// since Expect announced it.
 func (p *Processor) dispatchLive(e persistence.InboxEntry) {
+	if p.takeLive(e.ID) {
+		p.dispatch(e)
+	}
+}
+
+// takeLive takes the mark of an entry the live queue carried, and reports whether the live
+// queue is to dispatch it: false when replay or the sweep took it (counted). One read and one
+// delete of its mark, under one lock.
+func (p *Processor) takeLive(id string) bool {
 	p.liveMu.Lock()
-	taken := p.expected[e.ID] == liveTaken
-	delete(p.expected, e.ID)
+	taken := p.expected[id] == liveTaken
+	delete(p.expected, id)
 	p.liveMu.Unlock()
 	if taken {
 		p.stats.LiveTaken.Add(1)
-		return
 	}
-	p.dispatch(e)
+	return !taken
 }
 
 // dispatchStored dispatches an entry read from the store (replay, the sweep); an entry the

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/switchboard/switchboard/persistence"
 )
@@ -16,35 +17,39 @@ import (
 // replay processes each of them — those stored after the stop and those the stop left
 // unfinished — exactly once.
 func TestStoppedProcessorKeepsNothingAndTheNextStartRunsEachEntryOnce(t *testing.T) {
-	r := startWedgeRig(t)
-	r.p.Start()
-	const waID = "5511900000079"
-	var want []string
-	post := func(text string) {
-		r.post(t, "111", waID, text)
-		want = append(want, text)
-	}
-	for i := range 5 {
-		post("before-" + strconv.Itoa(i))
-	}
-	// Stopped at once: some entries may still be queued live or running, left pending.
-	r.p.Stop()
-	for i := range 5 {
-		post("after-" + strconv.Itoa(i))
-	}
-	if n, m := len(r.p.live), len(r.p.expected); n != 0 || m != 0 {
-		t.Fatalf("after Stop: %d entries queued live and %d expected, for no one", n, m)
-	}
-	if announced := r.p.Expect("late"); announced {
-		t.Fatal("a stopped processor announced an entry for its live queue")
-	}
+	for _, backend := range []string{"embedded", "mongodb"} {
+		t.Run(backend, func(t *testing.T) {
+			r := startWedgeRigOn(t, openBackend(t, backend), time.Minute)
+			r.p.Start()
+			const waID = "5511900000079"
+			var want []string
+			post := func(text string) {
+				r.post(t, "111", waID, text)
+				want = append(want, text)
+			}
+			for i := range 5 {
+				post("before-" + strconv.Itoa(i))
+			}
+			// Stopped at once: some entries may still be queued live or running, left pending.
+			r.p.Stop()
+			for i := range 5 {
+				post("after-" + strconv.Itoa(i))
+			}
+			if n, m := len(r.p.live), len(r.p.expected); n != 0 || m != 0 {
+				t.Fatalf("after Stop: %d entries queued live and %d expected, for no one", n, m)
+			}
+			if announced := r.p.Expect("late"); announced {
+				t.Fatal("a stopped processor announced an entry for its live queue")
+			}
 
-	r.restart(t)
-	r.p.Start()
-	t.Cleanup(r.p.Stop)
-	r.settled(t)
-	if got := r.texts(t, "ta", waID); !slices.Equal(got, want) {
-		t.Fatalf("the conversation holds %q, want each message once, in order: %q", got, want)
+			r.restart(t)
+			r.p.Start()
+			t.Cleanup(r.p.Stop)
+			r.settled(t)
+			if got := r.texts(t, "ta", waID); !slices.Equal(got, want) {
+				t.Fatalf("the conversation holds %q, want each message once, in order: %q", got, want)
+			}
+		})
 	}
 }
 

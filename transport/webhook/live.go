@@ -51,10 +51,11 @@ func (p *Processor) Forget(id string) {
 // reported; it never blocks and takes no lock: the edge takes the live queue's lock once per
 // webhook (Expect) and the dispatch loop once (dispatchLive), which drops the entry if replay
 // took it meanwhile. A processor that was never started, or has stopped, takes nothing: the
-// entry waits in the store for a processing node's replay (or the next start's). An entry Expect did not announce, in a processor
-// started since (between the edge's Expect and Submit), is left to the store too: its first
-// replay may read it there without knowing the live queue carries it, and run it twice. A
-// replay is asked for, so it does not wait for the sweep.
+// entry waits in the store for a processing node's replay (or the next start's). An entry
+// Expect did not announce, in a processor started since (between the edge's Expect and
+// Submit), is left to the store too: its first replay may read it there without knowing the
+// live queue carries it, and run it twice. A replay is asked for, so it does not wait for
+// the sweep.
 func (p *Processor) Submit(e persistence.InboxEntry, announced bool) {
 	if !p.running.Load() {
 		if announced {

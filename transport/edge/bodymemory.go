@@ -59,7 +59,6 @@ type BodyMemory struct {
 	slots   map[*fasthttp.RequestHeader]*bodySlot
 	holds   slotList
 	refused slotList
-	swept   int64 // slots the sweeps looked at (tests)
 }
 
 // LimitBodyMemory bounds the memory request bodies in flight hold on s to max bytes, and
@@ -220,7 +219,6 @@ func (b *BodyMemory) counter(s *bodySlot) *atomic.Int64 {
 func (b *BodyMemory) sweepLocked(now time.Time) {
 	for _, l := range [...]*slotList{&b.holds, &b.refused} {
 		for l.head != nil {
-			b.swept++
 			if now.Sub(l.head.at) <= staleHold {
 				break
 			}

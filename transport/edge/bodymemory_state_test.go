@@ -70,23 +70,42 @@ func TestBodyMemoryUnansweredRefusalIsSwept(t *testing.T) {
 
 // Every refusal went through every hold looking for stale ones: with the budget spent by
 // many bodies, a flood of refusals cost holds × refusals under the lock every connection
-// takes. The sweep looks at the oldest holds only, so a request costs O(1).
-func TestBodyMemoryRefusalDoesNotScanTheHolds(t *testing.T) {
-	const holds = 1000
-	mem := limited(t, holds*8<<10)
-	for range holds {
-		if !mem.Admit(&fasthttp.RequestHeader{}, 5000, mib) {
-			t.Fatal("a body within the budget refused")
-		}
+// takes. Holds and refusals are listed oldest first, so the sweep looks at the front of each
+// list only and stops at the first that is not stale: O(1) per request. A clock the test sets
+// back dates a slot younger than the one after it, which only a sweep past the front drops.
+func TestBodyMemorySweepStopsAtTheFirstFreshSlot(t *testing.T) {
+	const body = 8 << 10 // what a 5,000-byte body holds
+	mem := limited(t, 2*body)
+	base := time.Now()
+	clock := base
+	mem.SetClock(func() time.Time { return clock })
+	admitSized := func(at time.Duration, n int) bool {
+		clock = base.Add(at)
+		return mem.Admit(&fasthttp.RequestHeader{}, n, mib)
 	}
-	for range holds {
-		if mem.Admit(&fasthttp.RequestHeader{}, 5000, mib) {
-			t.Fatal("a body past the budget admitted")
-		}
+	admit := func(at time.Duration) bool { return admitSized(at, 5000) }
+	// Front: a hold and a refusal (of a body twice the room left) dated two hours on;
+	// behind them, one of each dated now.
+	if !admit(2*time.Hour) || admitSized(2*time.Hour, 2*body) {
+		t.Fatal("the front hold and refusal")
 	}
-	// Each request looks at the oldest hold and the oldest refusal, and at what it drops.
-	if n := mem.Swept(); n > 2*2*holds {
-		t.Fatalf("%d requests looked at %d slots", 2*holds, n)
+	if !admit(0) || admit(0) {
+		t.Fatal("the hold and refusal behind them")
+	}
+	// An hour on, the slots behind the front are stale, the front ones not: the sweep
+	// stops at once, and the next body is refused for want of room.
+	if admit(time.Hour) {
+		t.Fatal("a stale hold behind a fresh one was swept: the sweep went past the front")
+	}
+	if n, m := mem.InFlight(), mem.Marks(); n != 2*body || m != 3 {
+		t.Fatalf("%d bytes held and %d refusals kept, want both holds and all three refusals", n, m)
+	}
+	// Three hours on, every slot is stale: the sweep goes on as long as it drops.
+	if !admit(3 * time.Hour) {
+		t.Fatal("a body refused although every hold was stale")
+	}
+	if n, m := mem.InFlight(), mem.Marks(); n != body || m != 0 {
+		t.Fatalf("%d bytes held and %d refusals kept, want only the new body's", n, m)
 	}
 }
 

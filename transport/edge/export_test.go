@@ -12,13 +12,6 @@ func (b *BodyMemory) FastPath() bool { return b.holding.Load() == 0 }
 // Marks is how many refusals wait for their error handler.
 func (b *BodyMemory) Marks() int { return int(b.marked.Load()) }
 
-// Swept is how many slots the sweeps of stale ones looked at.
-func (b *BodyMemory) Swept() int64 {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.swept
-}
-
 // SetClock sets the clock holds and refusals are dated by.
 func (b *BodyMemory) SetClock(now func() time.Time) {
 	b.mu.Lock()

@@ -117,7 +117,14 @@ type jsonField struct {
 // jsonFields lists the members t's JSON takes, with those of its untagged embedded structs
 // (promoted, as encoding/json promotes them).
 func jsonFields(t reflect.Type) []jsonField {
-	var fields []jsonField
+	return appendJSONFields(nil, t, map[reflect.Type]bool{})
+}
+
+// appendJSONFields appends t's members to fields. seen is the structs already listed: a type
+// embedding itself, or one that embeds it back, is followed once (encoding/json too lists an
+// embedded type's members once), where following it again would never end.
+func appendJSONFields(fields []jsonField, t reflect.Type, seen map[reflect.Type]bool) []jsonField {
+	seen[t] = true
 	for i := range t.NumField() {
 		f := t.Field(i)
 		tag := f.Tag.Get("json")
@@ -127,7 +134,9 @@ func jsonFields(t reflect.Type) []jsonField {
 		}
 		if f.Anonymous && name == "" {
 			if et := derefType(f.Type); et.Kind() == reflect.Struct {
-				fields = append(fields, jsonFields(et)...)
+				if !seen[et] {
+					fields = appendJSONFields(fields, et, seen)
+				}
 				continue
 			}
 		}

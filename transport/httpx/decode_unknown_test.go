@@ -75,3 +75,47 @@ func TestDecodeJSONUnknownFields(t *testing.T) {
 		t.Fatalf("%v, %+v", err, dst)
 	}
 }
+
+// SelfEmbedding and Embedder are JSON bodies whose types embed themselves, directly or
+// through one another, as a tree of nested options might.
+type (
+	SelfEmbedding struct {
+		*SelfEmbedding
+		Name string         `json:"name"`
+		Next *SelfEmbedding `json:"next"`
+	}
+	Embedder struct {
+		*Embedded
+		Label string `json:"label"`
+	}
+	Embedded struct {
+		*Embedder
+		Value int `json:"value"`
+	}
+)
+
+// Listing a type's members followed its untagged embedded structs with no end: a type that
+// embeds itself (or another that embeds it back) sent the refusal of an unknown member into
+// endless recursion, and the process down with a stack overflow, which no recover catches.
+// Each embedded type is followed once; the members it adds are named all the same.
+func TestUnknownFieldsOfSelfEmbeddingTypes(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		typ  reflect.Type
+		body string
+		want []Detail
+	}{
+		{"a type embedding itself", reflect.TypeFor[*SelfEmbedding](), `{"next":{"nme":"x"}}`,
+			[]Detail{{Field: "next.nme", Message: `unknown field; did you mean "name"?`}}},
+		{"two types embedding each other", reflect.TypeFor[*Embedder](), `{"lable":"x","valeu":1}`,
+			[]Detail{{Field: "lable", Message: `unknown field; did you mean "label"?`}, {Field: "valeu", Message: `unknown field; did you mean "value"?`}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := decodeString(tc.body, reflect.New(tc.typ.Elem()).Interface())
+			var e *Error
+			if !errors.As(err, &e) || e.Code != CodeValidation || !reflect.DeepEqual(e.Details, tc.want) {
+				t.Fatalf("%+v, want %+v", err, tc.want)
+			}
+		})
+	}
+}

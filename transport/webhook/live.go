@@ -50,13 +50,17 @@ func (p *Processor) Forget(id string) {
 // Submit hands an entry that is already durable to the live queue, announced by what Expect
 // reported; it never blocks and takes no lock: the edge takes the live queue's lock once per
 // webhook (Expect) and the dispatch loop once (dispatchLive), which drops the entry if replay
-// took it meanwhile. A processor that was never started takes nothing: the entry waits in the
-// store for a processing node's replay. An entry Expect did not announce, in a processor
-// started since (between the edge's Expect and Submit), is left to the store too: its first
-// replay may read it there without knowing the live queue carries it, and run it twice. A
-// replay is asked for, so it does not wait for the sweep.
+// took it meanwhile. A processor that was never started, or has stopped, takes nothing: the
+// entry waits in the store for a processing node's replay (or the next start's). An entry
+// Expect did not announce, in a processor started since (between the edge's Expect and
+// Submit), is left to the store too: its first replay may read it there without knowing the
+// live queue carries it, and run it twice. A replay is asked for, so it does not wait for
+// the sweep.
 func (p *Processor) Submit(e persistence.InboxEntry, announced bool) {
 	if !p.running.Load() {
+		if announced {
+			p.Forget(e.ID) // announced as Stop ran: its mark would stay for ever
+		}
 		return
 	}
 	if !announced {
@@ -73,17 +77,25 @@ func (p *Processor) Submit(e persistence.InboxEntry, announced bool) {
 }
 
 // dispatchLive dispatches an entry from the live queue, unless replay or the sweep took it
-// since Expect announced it; one read and one delete of its mark, under one lock.
+// since Expect announced it.
 func (p *Processor) dispatchLive(e persistence.InboxEntry) {
+	if p.takeLive(e.ID) {
+		p.dispatch(e)
+	}
+}
+
+// takeLive takes the mark of an entry the live queue carried, and reports whether the live
+// queue is to dispatch it: false when replay or the sweep took it (counted). One read and one
+// delete of its mark, under one lock.
+func (p *Processor) takeLive(id string) bool {
 	p.liveMu.Lock()
-	taken := p.expected[e.ID] == liveTaken
-	delete(p.expected, e.ID)
+	taken := p.expected[id] == liveTaken
+	delete(p.expected, id)
 	p.liveMu.Unlock()
 	if taken {
 		p.stats.LiveTaken.Add(1)
-		return
 	}
-	p.dispatch(e)
+	return !taken
 }
 
 // dispatchStored dispatches an entry read from the store (replay, the sweep); an entry the
@@ -95,4 +107,21 @@ func (p *Processor) dispatchStored(e persistence.InboxEntry) {
 	}
 	p.liveMu.Unlock()
 	p.dispatch(e)
+}
+
+// dropLive lets go of what the live queue holds once the dispatch loop has stopped: its
+// entries are pending in the store, for the next start's replay, and nothing here takes them
+// any more. A Submit that found the processor running just before Stop may still queue one
+// (one per request in flight at the stop); it goes with the processor.
+func (p *Processor) dropLive() {
+	for {
+		select {
+		case <-p.live:
+		default:
+			p.liveMu.Lock()
+			clear(p.expected)
+			p.liveMu.Unlock()
+			return
+		}
+	}
 }

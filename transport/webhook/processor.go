@@ -63,8 +63,10 @@ type Processor struct {
 	// started is when Start ran: entries that arrived before may have been applied by the
 	// previous run (redeliverySince).
 	started time.Time
-	// running is set by Start: a node that stores webhooks without processing them never
-	// starts its processor, and what its edge submits must not pile up in live.
+	// running is set by Start and cleared by Stop: a node that stores webhooks without
+	// processing them never starts its processor, and a stopped one takes nothing more, so
+	// what its edge submits does not pile up in live, where no one would take it (it waits
+	// in the store for the next start's replay).
 	running  atomic.Bool
 	overflow atomic.Bool
 	wake     chan struct{}
@@ -117,6 +119,12 @@ func (p *Processor) signal() {
 // live entries; replay runs again whenever the live queue overflowed, and the sweep takes
 // entries left pending too long (sweep.go).
 func (p *Processor) Start() {
+	select {
+	case <-p.stop:
+		// Its lanes and loops are gone: a processor runs once (the engine builds one per run).
+		panic("webhook: Processor.Start after Stop")
+	default:
+	}
 	p.started = time.Now()
 	p.running.Store(true)
 	p.wg.Add(1)
@@ -127,14 +135,17 @@ func (p *Processor) Start() {
 }
 
 // Stop lets the grain calls under way finish, marks the entries that finished, then stops;
-// unfinished entries stay pending for the next start's replay.
+// unfinished entries, and those the edge stores from now on, stay pending for the next
+// start's replay. It cannot be started again.
 func (p *Processor) Stop() {
 	p.stopOnce.Do(func() {
+		p.running.Store(false) // the edge's Expect and Submit take nothing more
 		close(p.stop)
 		p.lanes.close() // a dispatch under way is refused from here: its entry stays pending
 		p.dispatching.Wait()
 		close(p.lanesDone)
 		p.wg.Wait()
+		p.dropLive()
 	})
 }
 

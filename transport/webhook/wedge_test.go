@@ -174,9 +174,9 @@ func (r *wedgeRig) restart(t *testing.T) {
 func (r *wedgeRig) post(t *testing.T, phoneNumberID, waID, text string) {
 	t.Helper()
 	e := r.entry(phoneNumberID, waID, text)
-	r.p.Expect(e.ID)
+	announced := r.p.Expect(e.ID)
 	r.append(t, e)
-	r.p.Submit(e, true)
+	r.p.Submit(e, announced)
 }
 
 // store1 stores one webhook with one message from waID per text, without submitting it.

@@ -190,8 +190,9 @@ func TestConversationShowsDelivered(t *testing.T) {
 					r.status(t, tenant, id, wamidA, s)
 				}
 			}
-			if got := conversationShowsDelivered(t.Context(), r.client.node, row, "wamid."+tc.ask+"."+id); got != tc.want {
-				t.Fatalf("conversationShowsDelivered = %v, want %v (%+v)", got, tc.want, r.message(t, tenant, id))
+			got, err := conversationShowsDelivered(t.Context(), r.client.node, row, "wamid."+tc.ask+"."+id)
+			if err != nil || got != tc.want {
+				t.Fatalf("conversationShowsDelivered = %v, %v, want %v (%+v)", got, err, tc.want, r.message(t, tenant, id))
 			}
 		})
 	}

@@ -47,6 +47,9 @@ func TestResendDecisionWaitsForTheConversationsAnswer(t *testing.T) {
 			r.outage.refuseLoads(conv, 0)
 			// A question under way, the longest wait before the next (three looks deferred
 			// at most by now), the first resend's longest backoff, and slack.
+			if tc.sends > 0 {
+				waitFor(t, "the message sent again", func() bool { n, _ := r.graph.sends(id); return n == tc.sends })
+			}
 			time.Sleep(deliveredAskTimeout + resendBackoff(sharedBusyRetry, 3) + time.Second + 3*sharedBusyRetry)
 			if n, _ := r.graph.sends(id); n != tc.sends {
 				t.Fatalf("sent %d more times once the conversation answered, want %d", n, tc.sends)
@@ -70,8 +73,10 @@ func TestUndecidedResendEndsWithTheMessagesValidity(t *testing.T) {
 	r.conversationDown(t, tenant, id, "wamid.first")
 	r.outage.refuseLoads(tenant, 0)
 	waitFor(t, "the decision", func() bool { return r.outage.outboxGets(id) > 0 })
-	// Past the validity, with a question under way, the longest wait before the next look.
-	time.Sleep(time.Until(row.ExpiresAt) + deliveredAskTimeout + resendBackoff(sharedBusyRetry, 3))
+	// The first look that reads the row past the validity settles it without asking.
+	time.Sleep(time.Until(row.ExpiresAt) + sharedBusyRetry/2)
+	before := r.outage.outboxGets(id)
+	waitFor(t, "a look past the validity", func() bool { return r.outage.outboxGets(id) > before })
 	conv := ConversationIdentity(tenant, customer)
 	r.outage.refuseWrites(conv, 0)
 	r.outage.refuseLoads(conv, 0)

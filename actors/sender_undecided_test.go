@@ -67,7 +67,9 @@ func TestUndecidedResendEndsWithTheMessagesValidity(t *testing.T) {
 	tenant := r.newTenant(t)
 	id := "resend-unanswered-expiry-" + tenant
 	r.storedAs(t, tenant, id, persistence.OutboxSent, "wamid.first")
-	row := r.rewrite(t, id, func(row *persistence.OutboxMessage) { row.ExpiresAt = time.Now().Add(deliveredAskTimeout + time.Second) })
+	row := r.rewrite(t, id, func(row *persistence.OutboxMessage) {
+		row.ExpiresAt = time.Now().Add(deliveredAskTimeout + time.Second)
+	})
 	r.outage.refuseLoads(tenant, time.Hour)
 	r.failedStatus(t, tenant, id, "wamid.first", 131000, true)
 	r.conversationDown(t, tenant, id, "wamid.first")

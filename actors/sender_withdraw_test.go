@@ -95,7 +95,6 @@ func TestDeliveryOfAFailureWaitingToBeDecidedAgainEndsIt(t *testing.T) {
 			r.caughtUp(t, tenant)
 			r.conversationDown(t, tenant, id, first)
 			release()
-			// The write outage, the first resend's longest backoff, and slack.
 			// A decision's question the conversation cannot answer, the write outage, the
 			// first resend's longest backoff, and slack.
 			time.Sleep(deliveredAskTimeout + time.Second + 5*sharedBusyRetry)

@@ -25,7 +25,7 @@ func (s *sender) receive(msg any) bool {
 	case *evidenceChecked:
 		s.checked(m)
 	case *resendCheck:
-		s.resendChecked(m.ev)
+		s.resendChecked(m)
 	case *resendDecided:
 		s.resendDone(m)
 	case *dirLoaded:

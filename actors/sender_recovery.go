@@ -285,10 +285,10 @@ func (s *sender) evidence(m *OutboundEvidence) {
 		if it == nil {
 			// The resend decision settles a row this activation does not hold, in one
 			// read and one write: a confirmation racing it could leave neither done.
-			s.resendFailed(m)
+			s.resendFailed(m, 0)
 			return
 		}
-		defer s.resendFailed(m) // once the held message is settled sent
+		defer s.resendFailed(m, 0) // once the held message is settled sent
 	}
 	switch {
 	case it == nil:

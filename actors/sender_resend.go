@@ -3,6 +3,7 @@ package actors
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -25,15 +26,23 @@ import (
 // failed with Meta's error.
 
 // resendCheck asks the sender to look at a retryable failure again, once the message is no
-// longer held (its outcome was still being written) or after a store error.
-type resendCheck struct{ ev *OutboundEvidence }
+// longer held (its outcome was still being written), after a store error, or after the
+// conversation did not answer the decision's question; tries counts the looks deferred so far.
+type resendCheck struct {
+	ev    *OutboundEvidence
+	tries int
+}
 
 // resendDecided reports the store's side of a resend: the row queued again (row), or why not.
+// unanswered: the conversation did not say whether Meta delivered the attempt, and nothing
+// was written.
 type resendDecided struct {
-	ev  *OutboundEvidence
-	row persistence.OutboxMessage
-	ok  bool
-	err error
+	ev         *OutboundEvidence
+	row        persistence.OutboxMessage
+	ok         bool
+	err        error
+	unanswered bool
+	tries      int
 }
 
 func (*resendCheck) NotInfluenceReceiveTimeout()   {}
@@ -44,9 +53,11 @@ func (*resendDecided) NotInfluenceReceiveTimeout() {}
 // for its next activation), and one decision per message runs at a time: two, for Meta's
 // duplicate of the failed webhook, could both read the row sent and, the first having sent
 // the message again and Meta accepted it, the second would queue that attempt too. A
-// decision holds Deps.Drain, so a graceful stop waits for it; one deferred at the stop is
-// dropped and the message stays failed.
-func (s *sender) resendFailed(ev *OutboundEvidence) {
+// decision holds Deps.Drain, so a graceful stop waits for it; one deferred at the stop (a
+// held outcome, a store error, a conversation that did not answer) is dropped and the
+// message stays failed: the row is still sent, so no activation sends it blind. tries
+// counts the looks at ev deferred so far.
+func (s *sender) resendFailed(ev *OutboundEvidence, tries int) {
 	if ev.MessageID == "" || !s.enabled() || s.stopped {
 		return
 	}
@@ -57,7 +68,7 @@ func (s *sender) resendFailed(ev *OutboundEvidence) {
 	if _, held := s.items[ev.MessageID]; held || deciding {
 		// The failure came while the accepted attempt's outcome is still being written (or
 		// another decision for the message runs): look again once that is over.
-		s.resendLater(ev)
+		s.resendLater(ev, tries)
 		return
 	}
 	if !s.d.Drain.begin() {
@@ -72,12 +83,21 @@ func (s *sender) resendFailed(ev *OutboundEvidence) {
 		defer cancel()
 		row, err := ob.Get(ctx, ev.MessageID)
 		if err != nil {
-			tell(&resendDecided{ev: ev, err: err})
+			tell(&resendDecided{ev: ev, err: err, tries: tries})
 			return
 		}
 		again, ok, why := resendOf(row, ev, tenantID, limit, sendBy(row), now)
-		if ok && conversationShowsDelivered(ctx, node, row, ev.WAMID) {
-			again, ok, why = settledOn(row, ev.WAMID, now), false, "Meta reported it delivered as well"
+		if ok {
+			delivered, err := conversationShowsDelivered(ctx, node, row, ev.WAMID)
+			if err != nil {
+				// No answer is not "not delivered": the row stays as it is, and the
+				// decision is taken again later (resendDone).
+				tell(&resendDecided{ev: ev, err: err, unanswered: true, tries: tries})
+				return
+			}
+			if delivered {
+				again, ok, why = settledOn(row, ev.WAMID, now), false, "Meta reported it delivered as well"
+			}
 		}
 		if !ok && why != "" {
 			d.Log.Info("Meta failed a message it had accepted; not sending it again", "tenant", tenantID,
@@ -88,7 +108,7 @@ func (s *sender) resendFailed(ev *OutboundEvidence) {
 			// whatever moved it meanwhile.
 			err = transition(ctx, ob, row.State, again, false)
 		}
-		tell(&resendDecided{ev: ev, row: again, ok: ok && err == nil, err: err})
+		tell(&resendDecided{ev: ev, row: again, ok: ok && err == nil, err: err, tries: tries})
 	})
 }
 
@@ -101,22 +121,32 @@ func (s *sender) resendFailed(ev *OutboundEvidence) {
 // outbox), and across a restart of the tenant or the conversation — the conversation
 // applies statuses by rank and keeps them, where the sender's memory of a delivery would
 // be lost with its activation. A delivery after this look withdraws the resend
-// (sender_withdraw.go). Asked only when the message would go again; a conversation that
-// cannot answer proves nothing, and the message goes (a delivery the conversation reports
-// from then on still withdraws the resend while it waits in its lane). The question has a
-// bound of its own, deliveredAskTimeout, so that a conversation slow to answer leaves the
-// decision's write its time: else a conversation that never answered in time would keep
-// the message from ever going again.
-func conversationShowsDelivered(ctx context.Context, node *cluster.Node, row persistence.OutboxMessage, wamid string) bool {
+// (sender_withdraw.go). Asked only when the message would go again. A conversation that
+// does not answer (busy, passivating, its store down, its member unreachable) proves
+// nothing either way: the error says so, and the decision waits and asks again
+// (resendDone), because the delivery it may hold can have reached the sender before the
+// failure did, and then no withdrawal would follow a resend. No conversation for the row,
+// or none in the cluster (not found), holds no delivery: that is an answer. The question
+// has a bound of its own, deliveredAskTimeout, within the decision's storeTimeout.
+func conversationShowsDelivered(ctx context.Context, node *cluster.Node, row persistence.OutboxMessage, wamid string) (bool, error) {
 	identity, ok := conversationOf(row)
 	if !ok || node == nil {
-		return false
+		return false, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, deliveredAskTimeout)
 	defer cancel()
 	v, err := node.Call(ctx, KindConversation, identity, &GetOutbound{MessageID: row.ID})
+	switch {
+	case isNotFound(err):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("ask conversation %s whether Meta delivered %s: %w", identity, wamid, err)
+	}
 	view, isView := v.(*OutboundView)
-	return err == nil && isView && view.WAMID == wamid && delivery(view.Status)
+	if !isView {
+		return false, fmt.Errorf("ask conversation %s whether Meta delivered %s: answered %T", identity, wamid, v)
+	}
+	return view.WAMID == wamid && delivery(view.Status), nil
 }
 
 // deliveredAskTimeout bounds conversationShowsDelivered's question, within the decision's storeTimeout.
@@ -129,23 +159,42 @@ func rewritten(again, row persistence.OutboxMessage) bool {
 	return again.State != row.State || !slices.Equal(again.Retracted, row.Retracted)
 }
 
-// resendLater looks at ev again shortly; the grain does not passivate meanwhile.
-func (s *sender) resendLater(ev *OutboundEvidence) {
+// resendLater looks at ev again after resendBackoff(tries); the grain does not passivate
+// meanwhile.
+func (s *sender) resendLater(ev *OutboundEvidence, tries int) {
 	if s.resendWaits == nil {
 		s.resendWaits = map[*OutboundEvidence]bool{}
 	}
 	s.resendWaits[ev] = true
 	tell := s.tell
-	time.AfterFunc(s.pol.BusyRetry, func() { tell(&resendCheck{ev: ev}) })
+	time.AfterFunc(resendBackoff(s.pol.BusyRetry, tries), func() { tell(&resendCheck{ev: ev, tries: tries + 1}) })
+}
+
+// resendAskCap bounds the wait between deferred looks at one failure: a conversation back
+// after a long silence is asked again within a minute.
+const resendAskCap = time.Minute
+
+// resendBackoff is the wait before a deferred look at a failure, after tries earlier ones:
+// busyRetry doubling up to resendAskCap, so a conversation that does not answer for hours
+// is asked about once a minute, not every two seconds.
+func resendBackoff(busyRetry time.Duration, tries int) time.Duration {
+	d := busyRetry
+	for range tries {
+		if d >= resendAskCap/2 {
+			return resendAskCap
+		}
+		d *= 2
+	}
+	return min(d, resendAskCap)
 }
 
 // resendChecked is a deferred look at ev coming due.
-func (s *sender) resendChecked(ev *OutboundEvidence) {
-	if !s.resendWaits[ev] {
+func (s *sender) resendChecked(c *resendCheck) {
+	if !s.resendWaits[c.ev] {
 		return // Meta delivered the attempt meanwhile (deliveredAfterAll), or another activation's
 	}
-	delete(s.resendWaits, ev)
-	s.resendFailed(ev)
+	delete(s.resendWaits, c.ev)
+	s.resendFailed(c.ev, c.tries)
 }
 
 // resendOf is the row queued again for another attempt after Meta failed ev.WAMID, or false
@@ -221,12 +270,20 @@ func (s *sender) resendDone(r *resendDecided) {
 		// Meta delivered the failed attempt while the decision failed: the conversation
 		// said so once, and a later look would rest on asking it again.
 		s.notSentAgain(r.ev)
+	case r.unanswered:
+		// The conversation could not say whether Meta delivered the attempt: the row stays
+		// sent, nothing goes, and the decision is taken again until the conversation
+		// answers or the message's validity ends (then resendOf settles it failed without
+		// asking). A delivery it reports meanwhile ends the wait (deliveredAfterAll).
+		s.d.Log.Warn("message failed by Meta not sent again yet: its conversation did not say whether Meta delivered it; asking again",
+			"tenant", s.tenantID, "message", r.ev.MessageID, "asked", r.tries+1, "err", r.err)
+		s.resendLater(r.ev, r.tries)
 	case r.err != nil:
 		// A store error, or the row moved between the decision's read and write (another
 		// writer settled it on evidence meanwhile): decide again from what it is now (a
 		// delivery that came meanwhile is the conversation's answer then).
 		s.d.Log.Warn("message failed by Meta not queued again yet; deciding again shortly", "tenant", s.tenantID, "message", r.ev.MessageID, "err", r.err)
-		s.resendLater(r.ev)
+		s.resendLater(r.ev, r.tries)
 	case r.ok:
 		s.d.Log.Info("Meta failed a message it had accepted; sending it again", "tenant", s.tenantID,
 			"message", r.row.ID, "wamid", r.ev.WAMID, "code", r.ev.Retry.Code, "failures", r.row.Transient, "at", r.row.NextAttemptAt)

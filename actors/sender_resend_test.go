@@ -320,6 +320,17 @@ func TestResendOfAMissingRowStops(t *testing.T) {
 	}
 }
 
+// rewrite changes stored row id in place, in the state it is in.
+func (r *senderRig) rewrite(t *testing.T, id string, change func(*persistence.OutboxMessage)) persistence.OutboxMessage {
+	t.Helper()
+	row := r.row(t, id)
+	change(&row)
+	if err := r.store.Outbox().Transition(t.Context(), row.State, row); err != nil {
+		t.Fatal(err)
+	}
+	return row
+}
+
 // A row of unknown fate keeps its count of Meta's trouble through reconciliation: the
 // activation that parks it starts from the row's count, not from zero.
 func TestReconciledRowKeepsItsFailureCount(t *testing.T) {
@@ -327,11 +338,7 @@ func TestReconciledRowKeepsItsFailureCount(t *testing.T) {
 	tenant := r.newTenant(t)
 	id := "resend-count-" + tenant
 	r.storedAs(t, tenant, id, persistence.OutboxUnknown, "")
-	row := r.row(t, id)
-	row.Transient = 3
-	if err := r.store.Outbox().Transition(t.Context(), persistence.OutboxUnknown, row); err != nil {
-		t.Fatal(err)
-	}
+	r.rewrite(t, id, func(row *persistence.OutboxMessage) { row.Transient = 3 })
 	r.activate(t, tenant)
 	waitFor(t, "reconciled and sent", func() bool { return r.row(t, id).State == persistence.OutboxSent })
 	if got := r.row(t, id).Transient; got != 3 {

@@ -16,8 +16,9 @@ import (
 //   - after that look, while the decision writes: remembered with the decision (resends),
 //     which withdraws the resend as soon as it holds it (withdrawnAfterDecision), or, when
 //     its write failed, makes none;
-//   - while the failure waits to be looked at again (resendWaits): the wait ends, and no
-//     look asks the conversation again (it tells of a delivery once);
+//   - while the failure waits to be looked at again (resendWaits: among others, because
+//     the conversation did not answer the decision's question): the wait ends, and no look
+//     asks the conversation again (it tells of a delivery once);
 //   - after the decision, while the resend waits in its lane (its backoff, its turn):
 //     withdrawn at once.
 // Withdrawn means the outbox row goes from queued back to sent with the delivered attempt's
@@ -27,9 +28,9 @@ import (
 
 // deliveredAfterAll handles the conversation's word that Meta delivered m.WAMID after
 // failing it. A failure of that attempt waiting to be looked at again (resendWaits: its
-// outcome was still being written, or the store failed) is dropped: the conversation tells
-// of a delivery once, and the look to come would rest on its one question to the
-// conversation, which may fail or time out and then sends the message again. Without a
+// outcome was still being written, the store failed, or the conversation did not answer)
+// is dropped: the conversation tells of a delivery once, and the look to come would have
+// to ask it again, which a conversation that cannot answer would put off. Without a
 // resend held, being decided or waiting there is nothing to do: a decision still to come
 // asks the conversation, which applied the delivery before it told us.
 func (s *sender) deliveredAfterAll(m *OutboundEvidence) {

@@ -95,7 +95,6 @@ func TestDeliveryOfAFailureWaitingToBeDecidedAgainEndsIt(t *testing.T) {
 			r.caughtUp(t, tenant)
 			r.conversationDown(t, tenant, id, first)
 			release()
-			// The write outage, the first resend's longest backoff, and slack.
 			// A decision's question the conversation cannot answer, the write outage, the
 			// first resend's longest backoff, and slack.
 			time.Sleep(deliveredAskTimeout + time.Second + 5*sharedBusyRetry)
@@ -190,8 +189,9 @@ func TestConversationShowsDelivered(t *testing.T) {
 					r.status(t, tenant, id, wamidA, s)
 				}
 			}
-			if got := conversationShowsDelivered(t.Context(), r.client.node, row, "wamid."+tc.ask+"."+id); got != tc.want {
-				t.Fatalf("conversationShowsDelivered = %v, want %v (%+v)", got, tc.want, r.message(t, tenant, id))
+			got, err := conversationShowsDelivered(t.Context(), r.client.node, row, "wamid."+tc.ask+"."+id)
+			if err != nil || got != tc.want {
+				t.Fatalf("conversationShowsDelivered = %v, %v, want %v (%+v)", got, err, tc.want, r.message(t, tenant, id))
 			}
 		})
 	}

@@ -1,0 +1,114 @@
+package actors
+
+import (
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard/persistence"
+)
+
+// Meta fails an accepted attempt with its own trouble, and the resend decision's question to
+// the conversation goes unanswered (here: the conversation stopped and cannot be loaded; as
+// well a busy or passivating one, or its member unreachable). The word of a delivery the
+// conversation holds is lost with the tenant's failed activations (it may as well have
+// reached the sender before the failure did): no withdrawal will come. An unanswered
+// question is not "not delivered": the decision waits and asks again, sending nothing
+// meanwhile, and decides once the conversation answers — no resend of a delivered attempt,
+// one resend of a failed one. Before, the decision sent the message again after 2 s of
+// silence, and a message the customer had went out twice.
+func TestResendDecisionWaitsForTheConversationsAnswer(t *testing.T) {
+	r := sharedSender(t)
+	for _, tc := range []struct {
+		name      string
+		delivered bool
+		sends     int // once the conversation answers
+	}{
+		{name: "delivered as well", delivered: true, sends: 0},
+		{name: "failed only", sends: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tenant, id := r.failedWhileTheTenantIsDown(t, "resend-unanswered-", time.Hour)
+			if tc.delivered {
+				r.status(t, tenant, id, "wamid.first", StatusDelivered)
+			}
+			r.conversationDown(t, tenant, id, "wamid.first")
+			conv := ConversationIdentity(tenant, customer)
+			r.outage.refuseLoads(tenant, 0) // the failure's call reaches the tenant now
+			waitFor(t, "the decision", func() bool { return r.outage.outboxGets(id) > 0 })
+			// Two unanswered questions, the first resend's longest backoff, and slack.
+			time.Sleep(2*deliveredAskTimeout + time.Second + 3*sharedBusyRetry)
+			if n, _ := r.graph.sends(id); n != 0 {
+				t.Fatalf("sent %d more times while the conversation could not say whether Meta delivered it, want 0", n)
+			}
+			if row := r.row(t, id); row.State != persistence.OutboxSent || row.WAMID != "wamid.first" || len(row.Retracted) != 0 {
+				t.Fatalf("row %+v while undecided, want sent as wamid.first with nothing retracted", row)
+			}
+			r.outage.refuseWrites(conv, 0)
+			r.outage.refuseLoads(conv, 0)
+			// A question under way, the longest wait before the next (three looks deferred
+			// at most by now), the first resend's longest backoff, and slack.
+			if tc.sends > 0 {
+				waitFor(t, "the message sent again", func() bool { n, _ := r.graph.sends(id); return n == tc.sends })
+			}
+			time.Sleep(deliveredAskTimeout + resendBackoff(sharedBusyRetry, 3) + time.Second + 3*sharedBusyRetry)
+			if n, _ := r.graph.sends(id); n != tc.sends {
+				t.Fatalf("sent %d more times once the conversation answered, want %d", n, tc.sends)
+			}
+		})
+	}
+}
+
+// The conversation does not answer until the message's validity has ended: the decision
+// waits until then and no longer (it settles the message failed without asking), so the
+// message is not sent past its validity even once the conversation answers that Meta did
+// not deliver it, and the failure does not keep the tenant asking for ever.
+func TestUndecidedResendEndsWithTheMessagesValidity(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	id := "resend-unanswered-expiry-" + tenant
+	r.storedAs(t, tenant, id, persistence.OutboxSent, "wamid.first")
+	row := r.rewrite(t, id, func(row *persistence.OutboxMessage) {
+		row.ExpiresAt = time.Now().Add(deliveredAskTimeout + time.Second)
+	})
+	r.outage.refuseLoads(tenant, time.Hour)
+	r.failedStatus(t, tenant, id, "wamid.first", 131000, true)
+	r.conversationDown(t, tenant, id, "wamid.first")
+	r.outage.refuseLoads(tenant, 0)
+	waitFor(t, "the decision", func() bool { return r.outage.outboxGets(id) > 0 })
+	// The first look that reads the row past the validity settles it without asking.
+	time.Sleep(time.Until(row.ExpiresAt) + sharedBusyRetry/2)
+	before := r.outage.outboxGets(id)
+	waitFor(t, "a look past the validity", func() bool { return r.outage.outboxGets(id) > before })
+	conv := ConversationIdentity(tenant, customer)
+	r.outage.refuseWrites(conv, 0)
+	r.outage.refuseLoads(conv, 0)
+	gets := r.outage.outboxGets(id)
+	time.Sleep(deliveredAskTimeout + resendBackoff(sharedBusyRetry, 4) + time.Second)
+	if n, _ := r.graph.sends(id); n != 0 {
+		t.Fatalf("sent %d more times past its validity, want 0", n)
+	}
+	if n := r.outage.outboxGets(id); n != gets {
+		t.Fatalf("the decision read the row %d more times past the message's validity, want none", n-gets)
+	}
+	if got := r.row(t, id); got.State != persistence.OutboxSent || got.WAMID != "wamid.first" {
+		t.Fatalf("row %+v, want sent as wamid.first", got)
+	}
+}
+
+// resendBackoff doubles from BusyRetry and stops at resendAskCap.
+func TestResendBackoff(t *testing.T) {
+	for _, tc := range []struct {
+		tries int
+		want  time.Duration
+	}{
+		{0, 2 * time.Second},
+		{1, 4 * time.Second},
+		{4, 32 * time.Second},
+		{5, resendAskCap},
+		{1000, resendAskCap},
+	} {
+		if got := resendBackoff(2*time.Second, tc.tries); got != tc.want {
+			t.Errorf("resendBackoff(2s, %d) = %v, want %v", tc.tries, got, tc.want)
+		}
+	}
+}

@@ -32,10 +32,10 @@ test:
 test-deps:
 	bash -c 'set -e; bash .ci/build-ferretdb.sh; source .ci/deps.sh; trap deps_stop EXIT; deps_start; $(MAKE) test'
 
-## lint: go vet and a gofmt check
+## lint: go vet and a gofmt check (of new files too: --others lists those not yet added)
 lint:
 	$(GO) vet ./...
-	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 ## bench: the load scenarios (README, "Results"), each appending to bench/results.md, then

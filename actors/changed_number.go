@@ -29,19 +29,32 @@ import (
 // changedNumberOf is the number s's customer changed to and the id of the conversation
 // they continue in, both "" unless the change is in force: a notice the customer has not
 // written from this number since (LastInboundAt, which their messages and reactions move and
-// notices and amendments do not). A notice recorded before its time was (zero
-// ChangedNumberAt) is in force: nothing says the number is theirs again. The id is keyed as
-// routing keys the new number's messages (ContactKeyOf: a Brazilian or Mexican mobile in its
-// line form), so it names the conversation they land in.
+// notices and amendments do not). The id is keyed as routing keys the new number's messages
+// (ContactKeyOf: a Brazilian or Mexican mobile in its line form), so it names the
+// conversation they land in.
 func changedNumberOf(s *ConversationSummary) (to, next string) {
 	ct := s.Contact
-	if ct.ChangedNumberTo == "" || (!ct.ChangedNumberAt.IsZero() && s.LastInboundAt.After(ct.ChangedNumberAt)) {
+	if ct.ChangedNumberTo == "" || s.LastInboundAt.After(ct.ChangedNumberAt) {
 		return "", ""
 	}
 	if key := ContactKeyOf(Contact{WaID: ct.ChangedNumberTo}); validContactKey(key) {
 		return ct.ChangedNumberTo, ConversationID(s.TenantID, key)
 	}
 	return "", ""
+}
+
+// dateUndatedNotice dates a notice stored before its time was kept (ChangedNumberTo without
+// ChangedNumberAt, as the engine recorded notices before it refused sends) at the customer's
+// latest message the stored summary holds, as the summary is loaded. Undated, it stayed in
+// force for good: nothing the customer wrote could be later than it. Dated so, it still
+// refuses (the notice came after that message, or the customer has not written since, as far
+// as the summary tells), and their next message lifts it. The conversation and the tenant's
+// copy load the same stored summary, so both date it alike; the conversation's next flush
+// stores the date.
+func dateUndatedNotice(s *ConversationSummary) {
+	if ct := &s.Contact; ct.ChangedNumberTo != "" && ct.ChangedNumberAt.IsZero() {
+		ct.ChangedNumberAt = s.LastInboundAt
+	}
 }
 
 // ContinuedIn is the id of the conversation s's customer continues in after changing number,

@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -232,5 +233,53 @@ func TestATenantKeepsANoticeToldAheadOfItsFlush(t *testing.T) {
 				t.Fatalf("told notice kept: %v, want %v", kept, tc.ahead)
 			}
 		})
+	}
+}
+
+// Regression: a summary stored before the notice's time was kept (changedNumberTo alone, as
+// the engine recorded notices before sends were refused) was refused for good: a notice with
+// no time counted as in force whatever the customer wrote after it. Such a notice is dated at
+// the customer's latest message the summary holds: it still refuses, on the tenant's copy and
+// on the conversation's own, and the customer writing from the number again lifts it.
+func TestAnUndatedNoticeIsLiftedByTheCustomerWritingAgain(t *testing.T) {
+	const old, next = "5511987650003", "5511976540003"
+	store := openStore(t, t.TempDir())
+	t.Cleanup(func() { _ = store.Close(context.Background()) })
+	r := privateSender(t, store, OutboundPolicy{ReconcileAfter: time.Minute, Validity: time.Hour, SendTimeout: 5 * time.Second}, nil)
+	tenant := r.newTenant(t)
+	id := func(name string) string { return "un-" + name + "-" + tenant }
+	wrote := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+	data, err := json.Marshal(conversationSnapshot{Summary: ConversationSummary{ID: ConversationID(tenant, old), TenantID: tenant,
+		Status: ConversationOpen, Version: 1, LastInboundAt: wrote, LastActivityAt: wrote, CreatedAt: wrote,
+		Contact: Contact{WaID: old, ChangedNumberTo: next}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(data, []byte("changedNumberAt")) {
+		t.Fatalf("not a summary from before the notice's time was kept: %s", data)
+	}
+	err = store.Snapshots().Save(t.Context(), persistence.Snapshot{Kind: KindConversation, Identity: ConversationIdentity(tenant, old),
+		Version: 1, Data: data, UpdatedAt: wrote})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var refused *SendRefusedError
+	if _, err := r.queueTo(t, tenant, id("a"), old, false); !errors.As(err, &refused) || refused.Code != FailureNumberChanged {
+		t.Fatalf("a send into a conversation whose stored notice has no time: %v", err)
+	}
+	sum, err := r.client.Conversation(t.Context(), tenant, old)
+	if err != nil || NumberChanged(sum) == nil {
+		t.Fatalf("the conversation's own summary does not refuse: %+v, %v", sum, err)
+	}
+	if _, err := r.client.Deliver(t.Context(), old, &Deliver{TenantID: tenant, Contact: Contact{WaID: old},
+		Messages: []Message{inbound("wamid.un-back", time.Now().UTC())}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.queueTo(t, tenant, id("b"), old, false); err != nil {
+		t.Fatalf("a send after the customer wrote from the old number again: %v", err)
+	}
+	if sum, err := r.client.Conversation(t.Context(), tenant, old); err != nil || NumberChanged(sum) != nil || ContinuedIn(sum) != "" {
+		t.Fatalf("the conversation still shows the customer gone: %+v, %v", sum, err)
 	}
 }

@@ -516,6 +516,7 @@ func (g *conversationGrain) activate() error {
 		if err := unmarshal(snap.Data, &s); err != nil {
 			return fmt.Errorf("decode snapshot: %w", err)
 		}
+		dateUndatedNotice(&s.Summary)
 		g.version, g.epoch = snap.Version, snap.Epoch+1
 	}
 	g.conv = newConversation(s, func(seq int) ([]Message, error) {

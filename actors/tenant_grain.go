@@ -282,6 +282,7 @@ func (g *tenantGrain) loadState(ctx context.Context) error {
 			if err := unmarshal(s.Data, &cs); err != nil {
 				return fmt.Errorf("decode conversation %s: %w", s.Identity, err)
 			}
+			dateUndatedNotice(&cs.Summary)
 			if g.convs.upsert(cs.Summary) {
 				g.out.noteInitiated(cs.Summary)
 			}

@@ -159,25 +159,26 @@ func (g *conversationGrain) tellNumberChange(c *cluster.Context, before Contact)
 }
 
 // numberChangesAhead are the notices conversations told the tenant of (NumberChangeNoted)
-// that its copies of their summaries do not show yet, by conversation id. The copies stay
+// that its copies of their summaries do not show yet, by conversation (indexKey). The copies stay
 // what the conversations flushed (the inbox lists what is stored); the refusals read both.
 type numberChangesAhead map[string]Contact
 
-// note keeps a told notice, unless the tenant's copy of the conversation's summary shows it.
-func (a numberChangesAhead) note(m *NumberChangeNoted, copy ConversationSummary) {
+// note keeps a told notice under key (the conversation's indexKey), unless the tenant's copy
+// of the conversation's summary shows it.
+func (a numberChangesAhead) note(key string, m *NumberChangeNoted, copy ConversationSummary) {
 	if shows(copy.Contact, m.At) {
 		return
 	}
-	ct := a[m.ConversationID]
+	ct := a[key]
 	ct.learnChangedNumber(m.To, m.At)
-	a[m.ConversationID] = ct
+	a[key] = ct
 }
 
 // flushed forgets the notice told ahead for s's conversation once s, a summary its flush
 // carried, shows it or a newer one.
 func (a numberChangesAhead) flushed(s *ConversationSummary) {
-	if ct, ok := a[s.ID]; ok && shows(s.Contact, ct.ChangedNumberAt) {
-		delete(a, s.ID)
+	if ct, ok := a[indexKey(s.ID)]; ok && shows(s.Contact, ct.ChangedNumberAt) {
+		delete(a, indexKey(s.ID))
 	}
 }
 

@@ -283,3 +283,27 @@ func TestAnUndatedNoticeIsLiftedByTheCustomerWritingAgain(t *testing.T) {
 		t.Fatalf("the conversation still shows the customer gone: %+v, %v", sum, err)
 	}
 }
+
+// Regression: the tenant keyed its copies of the summaries by the summary's id, and a
+// conversation stored before line keys under the other form of a Brazilian mobile keeps that
+// id, while a send names the conversation by its line key (as a request's id is parsed). The
+// tenant found no copy for such a conversation: a send into it after its customer changed
+// number was accepted and left to the old number (a template, which the edge does not read
+// the conversation for). The index keys every copy by the line key.
+func TestAChangedNumberRefusesSendsIntoAConversationStoredUnderTheOtherForm(t *testing.T) {
+	const legacy, line, next = "551187650004", "5511987650004", "5511976540004"
+	store := openStore(t, t.TempDir())
+	t.Cleanup(func() { _ = store.Close(context.Background()) })
+	r := privateSender(t, store, OutboundPolicy{ReconcileAfter: time.Minute, Validity: time.Hour, SendTimeout: 5 * time.Second}, nil)
+	tenant := r.newTenant(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	content, _ := json.Marshal(map[string]string{"type": "user_changed_number", "wa_id": next})
+	if _, err := r.client.Deliver(t.Context(), legacy, &Deliver{TenantID: tenant, Contact: Contact{WaID: legacy}, // as keyed before
+		Messages: []Message{inbound("wamid.ok-hi", now.Add(-time.Minute)), {WAMID: "wamid.ok-changed", Type: "system", Timestamp: now, Content: content}}}); err != nil {
+		t.Fatal(err)
+	}
+	var refused *SendRefusedError
+	if _, err := r.queueTo(t, tenant, "ok-a-"+tenant, line, false); !errors.As(err, &refused) || refused.Code != FailureNumberChanged {
+		t.Fatalf("a send into the conversation stored under the other form: %v", err)
+	}
+}

@@ -122,7 +122,8 @@ func (g *tenantGrain) receive(c *cluster.Context, msg any) {
 		g.out.chargeInbound(m.Inbound)
 		c.Reply().Send(&Ack{})
 	case *NumberChangeNoted:
-		g.ahead.note(m, g.convs.byID[m.ConversationID])
+		key := indexKey(m.ConversationID) // the summary's id, in the form it was stored under
+		g.ahead.note(key, m, g.convs.byID[key])
 	case *QueryConversations:
 		page := g.convs.query(m)
 		c.Reply().Send(&page)

@@ -14,7 +14,9 @@ import (
 //   - a new send into the old conversation is refused (409 number_changed), naming the
 //     conversation the customer continued in, so the client can follow them there. The check
 //     reads the tenant's copy of the conversation's summary, as the marketing hold does: no
-//     store read on the send path;
+//     store read on the send path. The conversation tells the tenant of the notice as it
+//     applies it, before its flush (NumberChangeNoted): the copy would learn it only once
+//     the flush is durable, and a send in between left for the number given up;
 //   - a message still queued to the old number when the notice arrives fails unsent when its
 //     lane hands it over (headRefused): it was written to this customer, and sending it to a
 //     number they gave up reaches nobody, or a stranger;
@@ -27,19 +29,32 @@ import (
 // changedNumberOf is the number s's customer changed to and the id of the conversation
 // they continue in, both "" unless the change is in force: a notice the customer has not
 // written from this number since (LastInboundAt, which their messages and reactions move and
-// notices and amendments do not). A notice recorded before its time was (zero
-// ChangedNumberAt) is in force: nothing says the number is theirs again. The id is keyed as
-// routing keys the new number's messages (ContactKeyOf: a Brazilian or Mexican mobile in its
-// line form), so it names the conversation they land in.
+// notices and amendments do not). The id is keyed as routing keys the new number's messages
+// (ContactKeyOf: a Brazilian or Mexican mobile in its line form), so it names the
+// conversation they land in.
 func changedNumberOf(s *ConversationSummary) (to, next string) {
 	ct := s.Contact
-	if ct.ChangedNumberTo == "" || (!ct.ChangedNumberAt.IsZero() && s.LastInboundAt.After(ct.ChangedNumberAt)) {
+	if ct.ChangedNumberTo == "" || s.LastInboundAt.After(ct.ChangedNumberAt) {
 		return "", ""
 	}
 	if key := ContactKeyOf(Contact{WaID: ct.ChangedNumberTo}); validContactKey(key) {
 		return ct.ChangedNumberTo, ConversationID(s.TenantID, key)
 	}
 	return "", ""
+}
+
+// dateUndatedNotice dates a notice stored before its time was kept (ChangedNumberTo without
+// ChangedNumberAt, as the engine recorded notices before it refused sends) at the customer's
+// latest message the stored summary holds, as the summary is loaded. Undated, it stayed in
+// force for good: nothing the customer wrote could be later than it. Dated so, it still
+// refuses (the notice came after that message, or the customer has not written since, as far
+// as the summary tells), and their next message lifts it. The conversation and the tenant's
+// copy load the same stored summary, so both date it alike; the conversation's next flush
+// stores the date.
+func dateUndatedNotice(s *ConversationSummary) {
+	if ct := &s.Contact; ct.ChangedNumberTo != "" && ct.ChangedNumberAt.IsZero() {
+		ct.ChangedNumberAt = s.LastInboundAt
+	}
 }
 
 // ContinuedIn is the id of the conversation s's customer continues in after changing number,
@@ -62,8 +77,8 @@ func numberChanged(to, next string) *cluster.Failure {
 }
 
 // NumberChanged is the refusal of a send into s, for a summary the caller read from its
-// conversation (the edge, when the tenant's copy could not vouch for the window): the same
-// refusal as the tenant's, whose copy may lag the notice.
+// conversation (the edge, when the tenant's copy could not vouch for the window or it needs
+// the contact): the same refusal as the tenant's.
 func NumberChanged(s *ConversationSummary) error {
 	f := numberChanged(changedNumberOf(s))
 	if f == nil {
@@ -100,9 +115,74 @@ func (s *sender) numberChangedHead(it *outItem) *MessageError {
 // changedNumberOf's: a notice older than the customer's latest message from this number is
 // not.
 func (c *conversation) noteChangedNumber(newWaID string, at time.Time) {
-	ct := &c.s.Summary.Contact
-	if newWaID == "" || (ct.ChangedNumberTo != "" && at.Before(ct.ChangedNumberAt)) {
+	c.s.Summary.Contact.learnChangedNumber(newWaID, at)
+}
+
+// learnChangedNumber records a notice to to dated at in ct unless ct holds a newer one, the
+// rule the conversation and the tenant's copy of it both follow.
+func (ct *Contact) learnChangedNumber(to string, at time.Time) {
+	if to == "" || (ct.ChangedNumberTo != "" && at.Before(ct.ChangedNumberAt)) {
 		return
 	}
-	ct.ChangedNumberTo, ct.ChangedNumberAt = newWaID, at
+	ct.ChangedNumberTo, ct.ChangedNumberAt = to, at
+}
+
+// NumberChangeNoted tells the tenant of a user_changed_number notice in force as its
+// conversation applies it, ahead of the flush that stores it. The tenant refuses sends from its
+// copy of the summary, which learns of the notice only once that flush is durable: in between,
+// a send into the old conversation was accepted and left at once to the number the customer
+// had just given up, as did a message its lane handed over then. Told, not called, as the
+// flush's summary is: the conversation does not wait for the tenant.
+type NumberChangeNoted struct {
+	ConversationID string    `json:"conversationId"`
+	To             string    `json:"to"`
+	At             time.Time `json:"at"`
+}
+
+// tellNumberChange tells the tenant of a notice the change at hand put in force (before is the
+// contact as it was), at once: see NumberChangeNoted. A notice already stale (the customer
+// wrote from the number after it) is not told: it refuses nothing.
+func (g *conversationGrain) tellNumberChange(c *cluster.Context, before Contact) {
+	sum := &g.conv.s.Summary
+	ct := sum.Contact
+	if ct.ChangedNumberTo == before.ChangedNumberTo && ct.ChangedNumberAt.Equal(before.ChangedNumberAt) {
+		return
+	}
+	if _, next := changedNumberOf(sum); next == "" {
+		return
+	}
+	m := &NumberChangeNoted{ConversationID: sum.ID, To: ct.ChangedNumberTo, At: ct.ChangedNumberAt}
+	if err := c.Node().Tell(KindTenant, sum.TenantID, m); err != nil {
+		// The flush tells the tenant's copy anyway, moments later.
+		g.d.Log.Warn("tenant not told of a changed number ahead of the flush", "conversation", sum.ID, "err", err)
+	}
+}
+
+// numberChangesAhead are the notices conversations told the tenant of (NumberChangeNoted)
+// that its copies of their summaries do not show yet, by conversation (indexKey). The copies stay
+// what the conversations flushed (the inbox lists what is stored); the refusals read both.
+type numberChangesAhead map[string]Contact
+
+// note keeps a told notice under key (the conversation's indexKey), unless the tenant's copy
+// of the conversation's summary shows it.
+func (a numberChangesAhead) note(key string, m *NumberChangeNoted, copy ConversationSummary) {
+	if shows(copy.Contact, m.At) {
+		return
+	}
+	ct := a[key]
+	ct.learnChangedNumber(m.To, m.At)
+	a[key] = ct
+}
+
+// flushed forgets the notice told ahead for s's conversation once s, a summary its flush
+// carried, shows it or a newer one.
+func (a numberChangesAhead) flushed(s *ConversationSummary) {
+	if ct, ok := a[indexKey(s.ID)]; ok && shows(s.Contact, ct.ChangedNumberAt) {
+		delete(a, indexKey(s.ID))
+	}
+}
+
+// shows reports whether ct records a notice dated at or later.
+func shows(ct Contact, at time.Time) bool {
+	return ct.ChangedNumberTo != "" && !ct.ChangedNumberAt.Before(at)
 }

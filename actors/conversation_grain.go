@@ -141,6 +141,7 @@ func (g *conversationGrain) handle(c *cluster.Context, msg any) {
 		}
 		contact, phone := g.conv.s.Summary.Contact, g.conv.s.Summary.PhoneNumberID
 		r, err := g.conv.deliver(m, g.d.Now())
+		g.tellNumberChange(c, contact) // before the flush: what was applied stays, error or not
 		// Flush only what changed: a retried duplicate from Meta writes nothing, while a
 		// lone preference (marketing stop) or profile change is persisted.
 		changed := r.Added+r.StatusesApplied+r.StatusesHeld > 0 ||
@@ -515,6 +516,7 @@ func (g *conversationGrain) activate() error {
 		if err := unmarshal(snap.Data, &s); err != nil {
 			return fmt.Errorf("decode snapshot: %w", err)
 		}
+		dateUndatedNotice(&s.Summary)
 		g.version, g.epoch = snap.Version, snap.Epoch+1
 	}
 	g.conv = newConversation(s, func(seq int) ([]Message, error) {

@@ -12,7 +12,21 @@ import (
 // matches (n log n in the tenant's conversations): fine for tens of thousands per tenant;
 // a tenant beyond that wants a maintained order (README, "Limits").
 type inboxIndex struct {
+	// byID is keyed by indexKey, as sends name conversations.
 	byID map[string]ConversationSummary
+}
+
+// indexKey is the key the index keeps a conversation's summary under: its id with the
+// contact key in its line form (phone.LineKey), as a send names the conversation
+// (ParseConversationID). A conversation stored before line keys under the other form of a
+// Brazilian or Mexican mobile keeps that id (conversationGrain.loadSnapshot), and under it
+// the tenant's checks by a send's id (the window, the customer's stop, a changed number)
+// found no copy of it.
+func indexKey(id string) string {
+	if tenantID, key, ok := ParseConversationID(id); ok {
+		return ConversationID(tenantID, key)
+	}
+	return id
 }
 
 func newInboxIndex() *inboxIndex { return &inboxIndex{byID: map[string]ConversationSummary{}} }
@@ -20,10 +34,11 @@ func newInboxIndex() *inboxIndex { return &inboxIndex{byID: map[string]Conversat
 // upsert keeps the newest version of a summary (pushes may arrive out of order).
 // upsert keeps s unless a newer version is already kept, and reports whether it did.
 func (x *inboxIndex) upsert(s ConversationSummary) bool {
-	if cur, ok := x.byID[s.ID]; ok && cur.Version > s.Version {
+	key := indexKey(s.ID)
+	if cur, ok := x.byID[key]; ok && cur.Version > s.Version {
 		return false
 	}
-	x.byID[s.ID] = s
+	x.byID[key] = s
 	return true
 }
 

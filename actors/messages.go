@@ -323,6 +323,7 @@ func Codec() *cluster.Codec {
 		"actors.GetConversation": GetConversation{}, "actors.ListMessages": ListMessages{},
 		"actors.MessagePage": MessagePage{}, "actors.MarkRead": MarkRead{}, "actors.Assign": Assign{},
 		"actors.ConversationSummary": ConversationSummary{}, "actors.UpsertSummary": UpsertSummary{},
+		"actors.NumberChangeNoted":  NumberChangeNoted{},
 		"actors.QueryConversations": QueryConversations{}, "actors.ConversationPage": ConversationPage{},
 		"actors.RecordTenantEvents": RecordTenantEvents{}, "actors.ResolveContact": ResolveContact{},
 		"actors.ContactKey": ContactKey{}, "actors.GetTenantState": GetTenantState{},

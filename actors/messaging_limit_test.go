@@ -281,3 +281,21 @@ func TestConversationTakesBackTemplatesThatNeverReachedMeta(t *testing.T) {
 		t.Fatalf("after the only template was canceled: LastInitiatedAt %v, marks %v", conv.s.Summary.LastInitiatedAt, conv.s.Initiated)
 	}
 }
+
+// Regression: a conversation stored before line keys under the other form of a Brazilian
+// mobile reports its business-initiated template under that id, while the sender admits the
+// template under the send's id (the line key): the customer counted twice against the
+// messaging limit for a day. The report is taken under the id a send uses (indexKey).
+func TestAConversationStoredUnderTheOtherFormCountsOnce(t *testing.T) {
+	const tenant, legacy, line = "0123456789abcdef01234567", "551187650005", "5511987650005"
+	state := newTenantState()
+	s := newSender(&Deps{}, tenant, &state, nil)
+	at := time.Now().UTC()
+	if _, ok := s.initiated.admit(ConversationID(tenant, line), at, at, 0); !ok {
+		t.Fatal("not admitted without a limit")
+	}
+	s.noteInitiated(ConversationSummary{ID: ConversationID(tenant, legacy), TenantID: tenant, LastInitiatedAt: at})
+	if n := s.initiated.count(at); n != 1 {
+		t.Fatalf("one customer counted %d times", n)
+	}
+}

@@ -29,7 +29,9 @@ type tenantGrain struct {
 	state    TenantState
 	version  uint64
 	convs    *inboxIndex
-	out      *sender
+	// ahead are the changed numbers conversations told of before their flush reached convs.
+	ahead numberChangesAhead
+	out   *sender
 	// fenced is set (to the failure code callers get) once a failed save left the grain
 	// unable to tell what the store holds (settleSave): the activation stops after the
 	// message at hand.
@@ -40,7 +42,7 @@ type tenantGrain struct {
 }
 
 func newTenantGrain(d *Deps, tenantID string) *tenantGrain {
-	g := &tenantGrain{d: d, tenantID: tenantID, state: newTenantState(), convs: newInboxIndex()}
+	g := &tenantGrain{d: d, tenantID: tenantID, state: newTenantState(), convs: newInboxIndex(), ahead: numberChangesAhead{}}
 	g.out = newSender(d, tenantID, &g.state, g.save)
 	g.out.windowOpen = g.windowOpen
 	g.out.contactOf = g.contactOf
@@ -115,9 +117,13 @@ func (g *tenantGrain) receive(c *cluster.Context, msg any) {
 	case *UpsertSummary:
 		if g.convs.upsert(m.Summary) {
 			g.out.noteInitiated(m.Summary)
+			g.ahead.flushed(&m.Summary)
 		}
 		g.out.chargeInbound(m.Inbound)
 		c.Reply().Send(&Ack{})
+	case *NumberChangeNoted:
+		key := indexKey(m.ConversationID) // the summary's id, in the form it was stored under
+		g.ahead.note(key, m, g.convs.byID[key])
 	case *QueryConversations:
 		page := g.convs.query(m)
 		c.Reply().Send(&page)
@@ -211,13 +217,19 @@ func (g *tenantGrain) contactOf(conversationID string) Contact {
 }
 
 // changedNumber is the number a conversation's customer changed to, and the conversation
-// they continue in, as the tenant's copy of its summary shows them ("" when they did not, or
-// came back). Like contactOf, a copy may lag the notice for a moment.
+// they continue in, as the tenant's copy of its summary shows them with a notice the
+// conversation told of ahead of its flush ("" when they did not, or came back). Unlike
+// contactOf's, the copy does not lag the notice: the conversation tells it before its flush.
 func (g *tenantGrain) changedNumber(conversationID string) (to, continuedIn string) {
-	if g.convs.byID[conversationID].Contact.ChangedNumberTo == "" {
+	told, ahead := g.ahead[conversationID]
+	if !ahead && g.convs.byID[conversationID].Contact.ChangedNumberTo == "" {
 		return "", "" // every send asks, twice: no copy of the summary for the common answer
 	}
-	sum := g.convs.byID[conversationID]
+	sum, ok := g.convs.byID[conversationID]
+	if !ok {
+		sum = ConversationSummary{ID: conversationID, TenantID: g.tenantID} // told of before its first flush
+	}
+	sum.Contact.learnChangedNumber(told.ChangedNumberTo, told.ChangedNumberAt)
 	return changedNumberOf(&sum)
 }
 
@@ -271,6 +283,7 @@ func (g *tenantGrain) loadState(ctx context.Context) error {
 			if err := unmarshal(s.Data, &cs); err != nil {
 				return fmt.Errorf("decode conversation %s: %w", s.Identity, err)
 			}
+			dateUndatedNotice(&cs.Summary)
 			if g.convs.upsert(cs.Summary) {
 				g.out.noteInitiated(cs.Summary)
 			}

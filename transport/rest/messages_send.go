@@ -124,8 +124,8 @@ func (s *Server) sendFreeFormChecked(ctx *fasthttp.RequestCtx, c context.Context
 }
 
 // freeFormCheck is what a conversation read fresh says of a free-form send: a customer who
-// changed number is followed to their new conversation (the tenant's copy, which refuses
-// such sends without a read, may lag the notice), then the window is checked.
+// changed number is followed to their new conversation (as the tenant refuses such sends,
+// without a read), then the window is checked.
 func freeFormCheck(sum *actors.ConversationSummary) error {
 	if err := actors.NumberChanged(sum); err != nil {
 		return err

@@ -82,7 +82,7 @@ func (s *sender) headRefused(it *outItem, now time.Time) *MessageError {
 	case tpl.Category != TemplateMarketing:
 		return nil
 	}
-	if until := s.marketingHeldUntil(it.row.ConversationID, now); until.After(now) {
+	if until := s.marketingHeldUntil(it.row.ConversationID, s.contact(it.row.ConversationID), now); until.After(now) {
 		return &MessageError{Code: MetaMarketingHeld, Title: "This message was not delivered to maintain healthy ecosystem engagement.",
 			Details: "Meta held back marketing to this customer until " + until.UTC().Format(time.RFC3339) +
 				" and refuses another before then; it was not sent"}
@@ -90,14 +90,19 @@ func (s *sender) headRefused(it *outItem, now time.Time) *MessageError {
 	return nil
 }
 
-// marketingHeldUntil is when Meta takes a marketing message to the conversation's customer
-// again: the tenant's copy of the conversation, or a 131049 this sender met since (the copy
-// learns it only after the conversation's flush).
-func (s *sender) marketingHeldUntil(conversationID string, now time.Time) time.Time {
-	var until time.Time
-	if s.contactOf != nil {
-		until = s.contactOf(conversationID).MarketingHeldUntil
+// contact is the conversation's customer as the tenant's copy of its summary shows them.
+func (s *sender) contact(conversationID string) Contact {
+	if s.contactOf == nil {
+		return Contact{}
 	}
+	return s.contactOf(conversationID)
+}
+
+// marketingHeldUntil is when Meta takes a marketing message to the conversation's customer
+// again: the tenant's copy of the conversation (ct, its customer there), or a 131049 this
+// sender met since (the copy learns it only after the conversation's flush).
+func (s *sender) marketingHeldUntil(conversationID string, ct Contact, now time.Time) time.Time {
+	until := ct.MarketingHeldUntil
 	if mine, ok := s.marketingHeld[conversationID]; ok {
 		if !mine.After(now) {
 			delete(s.marketingHeld, conversationID)

@@ -11,17 +11,17 @@ import (
 // upsert is: a sender reconciling that message also asks the conversation when its wait ends,
 // which covers a lost Tell, and under load statuses often beat the send's answer, so this is
 // on the hot path. Meta's failures of messages it had accepted — its own trouble, to be sent
-// again (sender_resend.go), or a restriction, to pause for — are called: a Tell is dropped
-// without a word by a tenant activation that is stopping, or that fails as it loads (the
-// store down), and nothing tells it again (the conversation has applied the status, so
-// Meta's retry or the engine's replay of the webhook brings no new evidence): a failure Meta
-// asked us to retry was never sent again. A Call retries on the next activation until its
+// again (sender_resend.go), a restriction to pause for, or a template it paused — are
+// called: a Tell is dropped without a word by a tenant activation that is stopping, or that
+// fails as it loads (the store down), and nothing tells it again (the conversation has
+// applied the status, so Meta's retry or the engine's replay of the webhook brings no new
+// evidence): a failure Meta asked us to retry was never sent again. A Call retries on the next activation until its
 // deadline; it runs off the grain's goroutine, as the tenant may be activating.
 func (g *conversationGrain) handEvidence(node *cluster.Node, f *flushDone) {
 	var called []OutboundEvidence
 	for i := range f.evidence {
 		ev := &f.evidence[i]
-		if ev.Retry != nil || ev.Restricted != nil {
+		if ev.Retry != nil || ev.Restricted != nil || ev.TemplateRefused != nil {
 			called = append(called, *ev)
 			continue
 		}

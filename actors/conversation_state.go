@@ -304,10 +304,11 @@ func (c *conversation) applyStatus(st StatusUpdate) (statusOutcome, error) {
 	if st.Status == StatusFailed && st.Error != nil {
 		c.marketingRefused(st.Error.Code, st.Timestamp)
 	}
-	if out != statusIgnored && st.PausesSends && st.Error != nil {
-		// Meta restricted the tenant's number or account and said so on a message it had
-		// accepted: the sender stops as it does for the same code answering a send.
-		c.evidence = append(c.evidence, OutboundEvidence{MessageID: st.CallbackData, WAMID: st.WAMID, Restricted: st.Error, RestrictedAt: st.Timestamp})
+	if out != statusIgnored && actsOnAccount(st) {
+		// Meta restricted the tenant's number or account, or paused the template, and said
+		// so on a message it had accepted: the sender acts as for the same code answering a
+		// send (status_refusal.go).
+		c.evidence = append(c.evidence, c.refusalEvidence(st, m))
 	}
 	if st.Retryable && st.Error != nil {
 		c.retryable(st, out, m)

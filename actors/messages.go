@@ -46,7 +46,8 @@ type StatusUpdate struct {
 	CallbackData string        `json:"callbackData,omitempty"`
 	// PausesSends: a failed status whose error restricts the tenant's number or account
 	// (131042 payment, 131048 spam limit, 368, 131031): its sends stop, as when a send is
-	// answered with the same code.
+	// answered with the same code (131042 on a business-initiated send: those only,
+	// status_refusal.go).
 	PausesSends bool `json:"pausesSends,omitempty"`
 	// Retryable: a failed status whose error is Meta's own trouble (131000, 131016, …): the
 	// sender sends the message again (a new request, a new wamid), as it retries the same

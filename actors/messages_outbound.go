@@ -133,7 +133,19 @@ type OutboundEvidence struct {
 	Restricted *MessageError `json:"restricted,omitempty"`
 	// RestrictedAt is the failed status's own time: the pause runs from it, so a status Meta
 	// delivers days late (it retries for 7) pauses nothing once its pause would have ended.
+	// It is also the time of a TemplateRefused.
 	RestrictedAt time.Time `json:"restrictedAt,omitzero"`
+	// TemplateRefused is the error of a failed status saying the message's template is
+	// paused or disabled (132015/132016): the tenant's copy of the template takes that
+	// status, as for the same answer to a send.
+	TemplateRefused *MessageError `json:"templateRefused,omitempty"`
+	// Recorded says the conversation holds the message a Restricted or TemplateRefused
+	// status names, ConversationID, and Template the template it sent (nil: not a
+	// template): the sender tells a business-initiated send from a reply (131042) and knows
+	// which template Meta refused without reading the outbox.
+	Recorded       bool         `json:"recorded,omitempty"`
+	ConversationID string       `json:"conversationId,omitempty"`
+	Template       *TemplateRef `json:"template,omitempty"`
 	// Retry is the error of a failed status Meta says may be retried (StatusUpdate.Retryable)
 	// for the message's current wamid: the sender sends the message again, within its
 	// attempts and validity (sender_resend.go).

@@ -273,7 +273,8 @@ func (s *sender) marketingRefusal(q *QueueOutbound, now time.Time) (code, why st
 		return "", "", 0
 	}
 	const otherWays = "a utility template or, inside the 24-hour window, a reply still reaches them"
-	ct, held := s.contactOf(q.Message.ConversationID), s.marketingHeldUntil(q.Message.ConversationID, now)
+	ct := s.contactOf(q.Message.ConversationID)
+	held := s.marketingHeldUntil(q.Message.ConversationID, ct, now)
 	switch {
 	case ct.MarketingOptOut:
 		when := ""

@@ -50,3 +50,21 @@ func TestRefusedInsertIsNeverSent(t *testing.T) {
 		t.Fatalf("the refused insert is stored %s, want withdrawn", row.State)
 	}
 }
+
+// The API's refusal of a MARKETING template reads the customer's contact in the tenant's
+// copy once: the hold and the opt-out are in the same record.
+func TestMarketingRefusalReadsTheContactOnce(t *testing.T) {
+	now := time.Now().UTC()
+	state := newTenantState()
+	state.Templates[templateKey("promo", "en_US")] = TemplateState{TemplateUpdate: TemplateUpdate{Name: "promo", Language: "en_US", Status: TemplateApproved, Category: TemplateMarketing}}
+	s := newSender(&Deps{}, "t", &state, nil)
+	reads := 0
+	s.contactOf = func(string) Contact { reads++; return Contact{MarketingHeldUntil: now.Add(time.Hour)} }
+	q := &QueueOutbound{Template: &TemplateRef{Name: "promo", Language: "en_US"}, Message: persistence.OutboxMessage{ConversationID: "c"}}
+	if code, _, wait := s.marketingRefusal(q, now); code != FailureMarketingHeld || wait != time.Hour {
+		t.Fatalf("refusal %q %v, want marketing_held for an hour", code, wait)
+	}
+	if reads != 1 {
+		t.Fatalf("the contact read %d times", reads)
+	}
+}

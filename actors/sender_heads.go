@@ -14,14 +14,15 @@ import (
 //   - 132015/132016: the template is paused or disabled. The tenant's copy of the template
 //     takes that status (as Meta's message_template_status_update would say, and a later
 //     REINSTATED or sync lifts it): new sends are refused (template_not_usable) and queued
-//     ones using it fail with the code when their lane hands them over.
+//     ones using it fail with the code when their lane hands them over. The same code in a
+//     failed status webhook marks it too (status_refusal.go).
 //   - 131049: Meta holds marketing to that customer back for a day. New MARKETING templates
 //     are refused (marketing_held, sender_accept.go); a queued one fails at once with
 //     131049, unsent: Meta says another within the day "will only result in another
 //     error", and one waiting in its lane would hold the customer's replies and utility
 //     templates queued behind it for up to a day (the default validity is shorter anyway).
 //   - 131042: a payment problem. Meta charges business-initiated messages, so those stop
-//     (paymentRestriction) while replies inside the window go on.
+//     (paymentRestriction) while replies inside the window go on; on either path.
 //
 // The check costs a map lookup per message a lane hands over (a customer who changed
 // number, changed_number.go), nothing more for a tenant without templates, and a decode
@@ -42,18 +43,26 @@ func templateOf(request []byte) (TemplateRef, bool) {
 		return TemplateRef{}, false
 	}
 	var req struct {
-		Type     string `json:"type"`
-		Template struct {
-			Name     string `json:"name"`
-			Language struct {
-				Code string `json:"code"`
-			} `json:"language"`
-		} `json:"template"`
+		Type     string         `json:"type"`
+		Template templateMember `json:"template"`
 	}
 	if json.Unmarshal(request, &req) != nil || req.Type != "template" {
 		return TemplateRef{}, false
 	}
-	return TemplateRef{Name: req.Template.Name, Language: req.Template.Language.Code}, true
+	return req.Template.ref(), true
+}
+
+// templateMember is the template member of a Graph send request (and of the conversation's
+// record of a template it sent, Message.Content).
+type templateMember struct {
+	Name     string `json:"name"`
+	Language struct {
+		Code string `json:"code"`
+	} `json:"language"`
+}
+
+func (t templateMember) ref() TemplateRef {
+	return TemplateRef{Name: t.Name, Language: t.Language.Code}
 }
 
 // headRefused is the error the message its lane hands over now fails with, unsent: the
@@ -82,7 +91,7 @@ func (s *sender) headRefused(it *outItem, now time.Time) *MessageError {
 	case tpl.Category != TemplateMarketing:
 		return nil
 	}
-	if until := s.marketingHeldUntil(it.row.ConversationID, now); until.After(now) {
+	if until := s.marketingHeldUntil(it.row.ConversationID, s.contact(it.row.ConversationID), now); until.After(now) {
 		return &MessageError{Code: MetaMarketingHeld, Title: "This message was not delivered to maintain healthy ecosystem engagement.",
 			Details: "Meta held back marketing to this customer until " + until.UTC().Format(time.RFC3339) +
 				" and refuses another before then; it was not sent"}
@@ -90,14 +99,19 @@ func (s *sender) headRefused(it *outItem, now time.Time) *MessageError {
 	return nil
 }
 
-// marketingHeldUntil is when Meta takes a marketing message to the conversation's customer
-// again: the tenant's copy of the conversation, or a 131049 this sender met since (the copy
-// learns it only after the conversation's flush).
-func (s *sender) marketingHeldUntil(conversationID string, now time.Time) time.Time {
-	var until time.Time
-	if s.contactOf != nil {
-		until = s.contactOf(conversationID).MarketingHeldUntil
+// contact is the conversation's customer as the tenant's copy of its summary shows them.
+func (s *sender) contact(conversationID string) Contact {
+	if s.contactOf == nil {
+		return Contact{}
 	}
+	return s.contactOf(conversationID)
+}
+
+// marketingHeldUntil is when Meta takes a marketing message to the conversation's customer
+// again: the tenant's copy of the conversation (ct, its customer there), or a 131049 this
+// sender met since (the copy learns it only after the conversation's flush).
+func (s *sender) marketingHeldUntil(conversationID string, ct Contact, now time.Time) time.Time {
+	until := ct.MarketingHeldUntil
 	if mine, ok := s.marketingHeld[conversationID]; ok {
 		if !mine.After(now) {
 			delete(s.marketingHeld, conversationID)
@@ -122,26 +136,40 @@ func (s *sender) refusedForAll(it *outItem, code int, now time.Time) {
 		maps.DeleteFunc(s.marketingHeld, func(_ string, until time.Time) bool { return !until.After(now) })
 		s.marketingHeld[it.row.ConversationID] = now.Add(MarketingHold)
 	case metaTemplatePaused, metaTemplateDisabled:
-		ref, ok := it.template()
-		if !ok {
-			return
+		if ref, ok := it.template(); ok {
+			s.templateRefused(ref, code, now)
 		}
-		status := templatePaused
-		if code == metaTemplateDisabled {
-			status = templateDisabled
-		}
-		k := templateKey(ref.Name, ref.Language)
-		tpl, known := s.state.Templates[k]
-		if !known || tpl.Status == status {
-			return
-		}
-		s.state.apply(TenantEvent{Field: "message_template_status_update", Time: now,
-			Template: &TemplateUpdate{ID: tpl.ID, Name: ref.Name, Language: ref.Language, Status: status}})
-		s.d.Log.Warn("template refused by Meta; its queued sends fail and new ones are refused", "tenant", s.tenantID,
-			"template", ref.Name, "language", ref.Language, "status", status)
-		if err := s.save(); err != nil {
-			s.d.Log.Error("template status not persisted", "tenant", s.tenantID, "err", err)
-		}
+	}
+}
+
+// refusesTemplate reports whether Meta's code says the template is paused or disabled.
+func refusesTemplate(code int) bool {
+	return code == metaTemplatePaused || code == metaTemplateDisabled
+}
+
+// templateRefused gives the tenant's copy of the template ref the status Meta's code says it
+// has (132015 PAUSED, 132016 DISABLED) as of at, when Meta refused a message of it: as
+// Meta's message_template_status_update would, so an event the tenant knows of since (a
+// REINSTATED, a sync) stands.
+func (s *sender) templateRefused(ref TemplateRef, code int, at time.Time) {
+	status := templatePaused
+	if code == metaTemplateDisabled {
+		status = templateDisabled
+	}
+	k := templateKey(ref.Name, ref.Language)
+	tpl, known := s.state.Templates[k]
+	if !known || tpl.Status == status {
+		return
+	}
+	s.state.apply(TenantEvent{Field: "message_template_status_update", Time: at,
+		Template: &TemplateUpdate{ID: tpl.ID, Name: ref.Name, Language: ref.Language, Status: status}})
+	if s.state.Templates[k].Status != status {
+		return // older than what the tenant knows of the template
+	}
+	s.d.Log.Warn("template refused by Meta; its queued sends fail and new ones are refused", "tenant", s.tenantID,
+		"template", ref.Name, "language", ref.Language, "status", status)
+	if err := s.save(); err != nil {
+		s.d.Log.Error("template status not persisted", "tenant", s.tenantID, "err", err)
 	}
 }
 
@@ -149,9 +177,14 @@ func (s *sender) refusedForAll(it *outItem, code int, now time.Time) {
 // refused one for a payment problem (131042): Meta charges those, not replies inside the
 // customer's window, which go on. Kept among the account's restrictions, so it holds the
 // lanes whose head it refuses, refuses new sends (409 sending_paused), survives a restart
-// and shows in the tenant's status and tenant.updated.
+// and shows in the tenant's status and tenant.updated. It runs from when Meta refused the
+// message (now, for an answer; the status's time, for a failed status): one that has ended
+// already (a status Meta delivered late) changes nothing.
 func (s *sender) paymentRestriction(f *SendFailure, from time.Time) {
 	until := from.Add(s.pol.PauseFor)
+	if !until.After(s.d.Now()) {
+		return
+	}
 	for _, r := range s.state.Restrictions {
 		if r.Type == RestrictPayment && !r.Until.Before(until) {
 			return // one as long in force already

@@ -22,6 +22,21 @@ func (r *senderRig) marketingTenant(t *testing.T) string {
 	return tenant
 }
 
+// marketingTenantIDs is a marketingTenant and the message ids of its test: prefix, a name,
+// the tenant.
+func (r *senderRig) marketingTenantIDs(t *testing.T, prefix string) (string, func(string) string) {
+	t.Helper()
+	tenant := r.marketingTenant(t)
+	return tenant, func(name string) string { return prefix + name + "-" + tenant }
+}
+
+// templateRefusals are Meta's codes for a template paused or disabled for low quality, and
+// the status each gives the tenant's copy of it.
+var templateRefusals = []struct {
+	code   int
+	status string
+}{{metaTemplatePaused, templatePaused}, {metaTemplateDisabled, templateDisabled}}
+
 // refusedBeforeMeta sends first to customer to, answered fail by Meta once second is queued
 // behind it (the same customer's lane), and returns once second settled.
 func (r *senderRig) refusedBeforeMeta(t *testing.T, tenant, first, second, to string, fail *SendFailure) persistence.OutboxMessage {
@@ -48,12 +63,8 @@ func (r *senderRig) refusedBeforeMeta(t *testing.T, tenant, first, second, to st
 // template are refused at the API (template_not_usable) until Meta reinstates it.
 func TestAPausedTemplateStopsTheSendsUsingIt(t *testing.T) {
 	r := sharedSender(t)
-	for _, c := range []struct {
-		code   int
-		status string
-	}{{132015, "PAUSED"}, {132016, "DISABLED"}} {
-		tenant := r.marketingTenant(t)
-		id := func(name string) string { return "tp-" + name + "-" + tenant }
+	for _, c := range templateRefusals {
+		tenant, id := r.marketingTenantIDs(t, "tp-")
 		row := r.refusedBeforeMeta(t, tenant, id("a"), id("b"), "5511820000001",
 			&SendFailure{Class: ClassFailTemplate, Code: c.code, Title: "Template is " + strings.ToLower(c.status)})
 		if row.State != persistence.OutboxFailed || row.ErrorCode != c.code {
@@ -74,8 +85,7 @@ func TestAPausedTemplateStopsTheSendsUsingIt(t *testing.T) {
 // that customer, already queued, fails with 131049 without reaching Meta; a reply still goes.
 func TestAMarketingHoldStopsTheQueuedMarketingToThatCustomer(t *testing.T) {
 	r := sharedSender(t)
-	tenant := r.marketingTenant(t)
-	id := func(name string) string { return "mh-" + name + "-" + tenant }
+	tenant, id := r.marketingTenantIDs(t, "mh-")
 	const to = "5511830000001"
 	row := r.refusedBeforeMeta(t, tenant, id("a"), id("b"), to,
 		&SendFailure{Class: ClassFail, Code: MetaMarketingHeld, Title: "This message was not delivered to maintain healthy ecosystem engagement."})
@@ -96,8 +106,7 @@ func TestAMarketingHoldStopsTheQueuedMarketingToThatCustomer(t *testing.T) {
 // is refused sending_paused — while replies inside the window, which are not charged, go on.
 func TestAPaymentProblemStopsOnlyBusinessInitiatedSends(t *testing.T) {
 	r := sharedSender(t)
-	tenant := r.marketingTenant(t)
-	id := func(name string) string { return "pay-" + name + "-" + tenant }
+	tenant, id := r.marketingTenantIDs(t, "pay-")
 	r.graph.answer(id("a"), func(int) (string, error) {
 		return "", &SendFailure{Class: ClassPauseTenant, Code: 131042, Title: "Business eligibility payment issue"}
 	})

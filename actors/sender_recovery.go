@@ -267,12 +267,12 @@ func (s *sender) evidence(m *OutboundEvidence) {
 		return
 	}
 	now := s.d.Now()
-	if m.Restricted != nil {
+	if m.Restricted != nil || m.TemplateRefused != nil {
 		from := now
 		if !m.RestrictedAt.IsZero() && m.RestrictedAt.Before(now) {
 			from = m.RestrictedAt // Meta refused the message then, whenever the status came
 		}
-		s.pause(&SendFailure{Class: ClassPauseTenant, Code: m.Restricted.Code, Title: m.Restricted.Title}, from)
+		s.statusRefused(m, from)
 		if m.MessageID == "" {
 			return // not one of ours (sent outside the engine): nothing to settle
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/switchboard/switchboard/actors"
 	"github.com/switchboard/switchboard/persistence"
 )
 
@@ -12,6 +13,12 @@ import (
 // the engine refusing a template Meta would send, or sending one Meta deleted. So every
 // TEMPLATE_SYNC_INTERVAL each connected tenant's list is read again, a few Graph calls per
 // tenant — well within Meta's 200 management calls per hour per WABA (WHATSAPP.md §3).
+//
+// Every member of a cluster runs the rounds over the same directory, so each tenant is synced
+// only by the member that owns its tenant grain (the rendezvous placement, asked without
+// activating anything): once a round per cluster, not once per member, and a member that
+// leaves hands its tenants to their new owner's next round. The manual sync
+// (POST /templates/sync) is not bound to the owner: any member serves it.
 
 // templateSyncPause spaces the tenants of one round, so a node with many tenants does not
 // call Meta in a burst.
@@ -25,14 +32,17 @@ func (e *Engine) startTemplateSync() {
 	}
 }
 
-// SyncAllTemplates syncs the templates of every active, connected tenant (one round of the
-// periodic sync) and returns how many tenants it synced. It stops early when stop closes.
+// SyncAllTemplates syncs the templates of every active, connected tenant this member owns
+// (one round of the periodic sync) and returns how many tenants it synced. It stops early when stop closes.
 // Failures are logged per tenant and do not stop the round.
 func (e *Engine) SyncAllTemplates(stop <-chan struct{}) int {
 	synced := 0
 	err := e.eachTenant(func(t persistence.Tenant) bool {
 		if callRefusal(t) != nil || t.WABAID == "" {
 			return true // not connected: nothing to ask Meta, and no warning to log
+		}
+		if !e.node.Owns(actors.KindTenant, t.ID) {
+			return true // its owner's round syncs it
 		}
 		if synced > 0 {
 			select {

@@ -69,7 +69,8 @@ func TestTemplateSyncRoundRunsOnceAClusterPerTenant(t *testing.T) {
 	wantListCalls(t, meta, tenants, 4, "after the remaining member's round")
 }
 
-// addConnectedTenants creates n tenants, each with its own WABA, number and token at meta.
+// addConnectedTenants creates n tenants, each with its own WABA, number and token, also at
+// meta unless it is nil.
 func addConnectedTenants(t *testing.T, node *enginetest.Node, meta *fakemeta.Server, n int) []persistence.Tenant {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -85,7 +86,9 @@ func addConnectedTenants(t *testing.T, node *enginetest.Node, meta *fakemeta.Ser
 		}
 		token := fmt.Sprint("EAA-cluster-", i)
 		setToken(t, node, tn.ID, token)
-		meta.AddNumber(tn.PhoneNumberID, tn.WABAID, fmt.Sprintf("1555010%04d", i), token)
+		if meta != nil {
+			meta.AddNumber(tn.PhoneNumberID, tn.WABAID, fmt.Sprintf("1555010%04d", i), token)
+		}
 		out = append(out, tn)
 	}
 	return out

@@ -10,8 +10,8 @@ import (
 	"github.com/switchboard/switchboard/persistence"
 )
 
-// startActors joins the actor cluster (a single member: the Redis membership provider
-// comes with clustering) and builds the grain client.
+// startActors joins the actor cluster (a single member unless WithMembership names a
+// provider: the Redis membership provider comes with clustering) and builds the grain client.
 func (e *Engine) startActors() error {
 	e.drain = &actors.Drain{}
 	deps := &actors.Deps{
@@ -35,7 +35,7 @@ func (e *Engine) startActors() error {
 	}
 	node, err := cluster.Start(cluster.Options{
 		ClusterName: e.cfg.ClusterName, Addr: e.cfg.ClusterAddr, Codec: actors.Codec(),
-		Kinds: actors.Kinds(deps), Logger: e.log,
+		Kinds: actors.Kinds(deps), Logger: e.log, Provider: e.membership,
 	})
 	if err != nil {
 		return fmt.Errorf("engine: start actors: %w", err)

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	pcluster "github.com/asynkron/protoactor-go/cluster"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
@@ -66,6 +67,10 @@ type Engine struct {
 	// background counts the engine's own goroutines (read receipts, waking senders), so
 	// Shutdown can let them finish before the store closes.
 	background sync.WaitGroup
+
+	// membership is the cluster provider the node joins through (WithMembership); nil: a
+	// single-member cluster.
+	membership pcluster.ClusterProvider
 }
 
 // Version is the build version, set by the binary (ldflags) and reported by /health.
@@ -74,8 +79,11 @@ var Version = "dev"
 // New wires a node from cfg without listening yet. It opens the store, whose failure stops
 // start-up with the reason, and, when configured, connects to Redis, whose failure does not
 // (the rate limits it holds fall back to memory until it answers).
-func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Engine, error) {
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Option) (*Engine, error) {
 	e := &Engine{cfg: cfg, log: log, served: make(chan error, 1), events: events.NewHub(), stopping: make(chan struct{})}
+	for _, o := range opts {
+		o(e)
+	}
 	// served reports why the HTTP server stopped serving; Shutdown reads it, and an early
 	// failure (the listener died) is logged where it happens.
 	var err error

@@ -1,8 +1,6 @@
 package engine_test
 
 import (
-	"net"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,27 +18,17 @@ func TestTemplateSyncStopsOnARepeatedCursor(t *testing.T) {
 	for name, cursors := range map[string][]string{"same page": {"QVFI"}, "two pages in a cycle": {"QVFI", "QVFJ"}} {
 		t.Run(name, func(t *testing.T) {
 			var calls atomic.Int64
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
-				if !strings.HasSuffix(string(ctx.Path()), "/message_templates") {
-					ctx.SetStatusCode(404)
-					return
-				}
+			url := serveTemplateLists(t, func(ctx *fasthttp.RequestCtx) {
 				n := calls.Add(1)
 				after := cursors[int(n-1)%len(cursors)]
 				ctx.SetContentType("application/json")
 				ctx.SetBodyString(`{"data":[{"name":"hello_world","language":"en_US","status":"APPROVED","category":"UTILITY","id":"1",` +
 					`"components":[{"type":"BODY","text":"Hello"}]}],"paging":{"cursors":{"before":"QVFH","after":"` + after +
 					`"},"next":"https://graph.facebook.com/v24.0/x/message_templates?after=` + after + `"}}`)
-			}}
-			go func() { _ = srv.Serve(ln) }()
-			t.Cleanup(func() { _ = srv.Shutdown() })
+			})
 
 			n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded,
-				Env: map[string]string{"META_GRAPH_URL": "http://" + ln.Addr().String(), "TEMPLATE_SYNC_INTERVAL": "0"}})
+				Env: map[string]string{"META_GRAPH_URL": url, "TEMPLATE_SYNC_INTERVAL": "0"}})
 			n.Seed()
 			tenant := demoTenantID(t, n)
 			setToken(t, n, tenant, tokenA)

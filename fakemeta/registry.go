@@ -3,6 +3,7 @@ package fakemeta
 import (
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/switchboard/switchboard/internal/pairlimit"
@@ -23,6 +24,9 @@ type waba struct {
 	templates   []graph.MessageTemplate // in creation order, which is the listing order
 	subscribed  bool
 	overrideURL string
+	// templateLists counts GET message_templates calls: management calls, which Meta
+	// limits per WABA (WHATSAPP.md §3).
+	templateLists atomic.Int64
 }
 
 // token is a business token: the WABAs it was granted, and whether it still works.

@@ -180,6 +180,7 @@ func (s *Server) messageTemplates(ctx *fasthttp.RequestCtx) {
 		writeError(ctx, e)
 		return
 	}
+	s.countTemplateList(wabaID)
 	q := ctx.QueryArgs()
 	limit := defaultTemplatePage
 	if v := q.Peek("limit"); len(v) > 0 {
@@ -232,6 +233,26 @@ func (s *Server) messageTemplates(ctx *fasthttp.RequestCtx) {
 }
 
 // templatesOf copies the WABA's templates that keep returns true for.
+// TemplateListCalls is how many pages of the WABA's template list were asked for (GET
+// message_templates, authorized): management calls, of which Meta allows 200 an hour per app
+// and WABA (WHATSAPP.md §3).
+func (s *Server) TemplateListCalls(wabaID string) int64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if w, ok := s.wabas[wabaID]; ok {
+		return w.templateLists.Load()
+	}
+	return 0
+}
+
+func (s *Server) countTemplateList(wabaID string) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if w, ok := s.wabas[wabaID]; ok {
+		w.templateLists.Add(1)
+	}
+}
+
 func (s *Server) templatesOf(wabaID string, keep func(graph.MessageTemplate) bool) []graph.MessageTemplate {
 	s.mu.RLock()
 	defer s.mu.RUnlock()

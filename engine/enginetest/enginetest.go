@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	pcluster "github.com/asynkron/protoactor-go/cluster"
+
 	"github.com/switchboard/switchboard/config"
 	"github.com/switchboard/switchboard/engine"
 	"github.com/switchboard/switchboard/internal/testenv"
@@ -39,6 +41,9 @@ type Options struct {
 	Database string
 	// Env overrides settings, by environment variable name.
 	Env map[string]string
+	// Membership joins the node to a cluster through this provider (several nodes on one
+	// Database, e.g. protoactor's in-memory provider); nil: a single-member cluster.
+	Membership pcluster.ClusterProvider
 }
 
 // Node is a running node and a client for it.
@@ -100,7 +105,11 @@ func Start(t testing.TB, opts Options) *Node {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	e, err := engine.New(ctx, cfg, log)
+	var engineOpts []engine.Option
+	if opts.Membership != nil {
+		engineOpts = append(engineOpts, engine.WithMembership(opts.Membership))
+	}
+	e, err := engine.New(ctx, cfg, log, engineOpts...)
 	if err != nil {
 		t.Fatalf("enginetest: start node: %v", err)
 	}

@@ -174,11 +174,11 @@ func (a numberChangesAhead) note(key string, m *NumberChangeNoted, copy Conversa
 	a[key] = ct
 }
 
-// flushed forgets the notice told ahead for s's conversation once s, a summary its flush
-// carried, shows it or a newer one.
-func (a numberChangesAhead) flushed(s *ConversationSummary) {
-	if ct, ok := a[indexKey(s.ID)]; ok && shows(s.Contact, ct.ChangedNumberAt) {
-		delete(a, indexKey(s.ID))
+// flushed forgets the notice told ahead for the conversation under key (indexKey) once s, a
+// summary its flush carried, shows it or a newer one.
+func (a numberChangesAhead) flushed(key string, s *ConversationSummary) {
+	if ct, ok := a[key]; ok && shows(s.Contact, ct.ChangedNumberAt) {
+		delete(a, key)
 	}
 }
 

@@ -16,7 +16,8 @@ func TestInboxSearchByNumberAsPeopleWriteIt(t *testing.T) {
 		{WaID: "15550123456", Name: "Bob 2"},
 		{UserID: "US.13491208655302741918", Username: "@carla"},
 	} {
-		x.upsert(ConversationSummary{ID: "t_" + c.WaID + c.UserID, Contact: c, LastActivityAt: t0.Add(time.Duration(i) * time.Minute)})
+		id := "t_" + c.WaID + c.UserID
+		x.upsert(indexKey(id), ConversationSummary{ID: id, Contact: c, LastActivityAt: t0.Add(time.Duration(i) * time.Minute)})
 	}
 	for _, tc := range []struct {
 		search string
@@ -40,5 +41,30 @@ func TestInboxSearchByNumberAsPeopleWriteIt(t *testing.T) {
 		if !slices.Equal(got, tc.want) {
 			t.Fatalf("search %q: %v, want %v", tc.search, got, tc.want)
 		}
+	}
+}
+
+// indexKey names a conversation as a send does: the line form of a Brazilian or Mexican
+// mobile stored under its other form, and any other id as it is, without a new string (every
+// flush's summary goes through it).
+func TestIndexKey(t *testing.T) {
+	const tenant = "0123456789abcdef01234567"
+	for _, tc := range []struct{ name, id, want string }{
+		{"line form", tenant + "_5511987650005", tenant + "_5511987650005"},
+		{"the other form of a Brazilian mobile", tenant + "_551187650005", tenant + "_5511987650005"},
+		{"another country", tenant + "_15550123456", tenant + "_15550123456"},
+		{"a BSUID", tenant + "_US.13491208655302741918", tenant + "_US.13491208655302741918"},
+		{"malformed", "t_15550123456", "t_15550123456"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := indexKey(tc.id); got != tc.want {
+				t.Fatalf("indexKey(%q) = %q, want %q", tc.id, got, tc.want)
+			}
+			if tc.id == tc.want {
+				if n := testing.AllocsPerRun(100, func() { _ = indexKey(tc.id) }); n != 0 {
+					t.Fatalf("indexKey(%q) allocates %.0f times", tc.id, n)
+				}
+			}
+		})
 	}
 }

@@ -252,11 +252,11 @@ func (s *sender) messagingLimitFull(row persistence.OutboxMessage, now time.Time
 }
 
 // noteInitiated learns a conversation's latest business-initiated message from a summary
-// newer than any the tenant had (it may have moved back: a template taken back). Under the
-// id sends name the conversation by (indexKey), which admissions use: a conversation stored
-// under the other form of its number keeps that form in its summary's id.
-func (s *sender) noteInitiated(sum ConversationSummary) {
-	s.initiated.report(indexKey(sum.ID), sum.LastInitiatedAt)
+// newer than any the tenant had (it may have moved back: a template taken back), under key,
+// the id sends name the conversation by (indexKey), which admissions use: a conversation
+// stored under the other form of its number keeps that form in its summary's id.
+func (s *sender) noteInitiated(key string, sum ConversationSummary) {
+	s.initiated.report(key, sum.LastInitiatedAt)
 }
 
 // initiatedEnded forgets message id's admission against the messaging limit once its fate

@@ -33,13 +33,8 @@ func OutboundMessage(id string, request []byte, at time.Time) (Message, error) {
 		Text *struct {
 			Body string `json:"body"`
 		} `json:"text"`
-		Template *struct {
-			Name     string `json:"name"`
-			Language struct {
-				Code string `json:"code"`
-			} `json:"language"`
-		} `json:"template"`
-		Context *struct {
+		Template *templateMember `json:"template"`
+		Context  *struct {
 			MessageID string `json:"message_id"`
 		} `json:"context"`
 		Interactive *struct {

@@ -62,20 +62,24 @@ func recordedTemplate(m *Message) *TemplateRef {
 // every reply to customers in their window for OUTBOUND_PAUSE_FOR with nothing to lift it.
 func (s *sender) statusRefused(m *OutboundEvidence, from time.Time) {
 	template, conversationID, known := s.sentAs(m)
-	switch {
-	case m.TemplateRefused != nil:
+	if m.TemplateRefused != nil {
 		if template == nil || template.Name == "" {
 			s.d.Log.Warn("Meta refused a template whose name the engine cannot place; not marked", "tenant", s.tenantID,
 				"message", m.MessageID, "wamid", m.WAMID, "code", m.TemplateRefused.Code)
 			return
 		}
 		s.templateRefused(*template, m.TemplateRefused.Code, from)
-	case m.Restricted == nil:
-	case m.Restricted.Code == metaPaymentIssue && (!known || s.businessInitiated(template != nil, conversationID)):
-		s.paymentRestriction(&SendFailure{Class: ClassPauseTenant, Code: m.Restricted.Code, Title: m.Restricted.Title}, from)
-	default:
-		s.pause(&SendFailure{Class: ClassPauseTenant, Code: m.Restricted.Code, Title: m.Restricted.Title}, from)
+		return
 	}
+	if m.Restricted == nil {
+		return
+	}
+	f := &SendFailure{Class: ClassPauseTenant, Code: m.Restricted.Code, Title: m.Restricted.Title}
+	if f.Code == metaPaymentIssue && (!known || s.businessInitiated(template != nil, conversationID)) {
+		s.paymentRestriction(f, from)
+		return
+	}
+	s.pause(f, from)
 }
 
 // sentAs is what the message a failed status names was: the template it sent (nil: not a

@@ -115,9 +115,9 @@ func (g *tenantGrain) receive(c *cluster.Context, msg any) {
 		g.out.pump()
 		c.Reply().Send(&Ack{})
 	case *UpsertSummary:
-		if g.convs.upsert(m.Summary) {
-			g.out.noteInitiated(m.Summary)
-			g.ahead.flushed(&m.Summary)
+		if key := indexKey(m.Summary.ID); g.convs.upsert(key, m.Summary) {
+			g.out.noteInitiated(key, m.Summary)
+			g.ahead.flushed(key, &m.Summary)
 		}
 		g.out.chargeInbound(m.Inbound)
 		c.Reply().Send(&Ack{})
@@ -284,8 +284,8 @@ func (g *tenantGrain) loadState(ctx context.Context) error {
 				return fmt.Errorf("decode conversation %s: %w", s.Identity, err)
 			}
 			dateUndatedNotice(&cs.Summary)
-			if g.convs.upsert(cs.Summary) {
-				g.out.noteInitiated(cs.Summary)
+			if key := indexKey(cs.Summary.ID); g.convs.upsert(key, cs.Summary) {
+				g.out.noteInitiated(key, cs.Summary)
 			}
 		}
 		if len(page) < listPage {

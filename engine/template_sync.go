@@ -83,5 +83,5 @@ func (e *Engine) SyncAllTemplates(stop <-chan struct{}) int {
 // WABA's (80007), it refuses every tenant's calls alike.
 func appRateLimited(err error) bool {
 	var api *graph.APIError
-	return errors.As(err, &api) && api.Parsed && api.Code == 4
+	return errors.As(err, &api) && api.Parsed && api.Code == graph.CodeAppRateLimit
 }

@@ -34,7 +34,24 @@ func TestTemplateSyncRoundRunsOnceAClusterPerTenant(t *testing.T) {
 	second := enginetest.Start(t, enginetest.Options{Backend: enginetest.Mongo, Database: first.Database, Env: env,
 		Membership: test.NewTestProvider(agent)})
 	first.Seed()
-	tenants := addConnectedTenants(t, first, meta, 4)
+	// At least four tenants, and some on each member, so the last round takes some over
+	// (placement follows the members' addresses, which are free ports).
+	var tenants []persistence.Tenant
+	owned := make([]int, 2)
+	for i := 0; len(tenants) < 4 || owned[0] == 0 || owned[1] == 0; i++ {
+		if i == 64 {
+			t.Fatalf("64 tenants, %d and %d owned by the members", owned[0], owned[1])
+		}
+		tenants = append(tenants, addConnectedTenant(t, first, meta, i))
+		for m, n := range []*enginetest.Node{first, second} {
+			if n.Engine.OwnsTenant(tenants[i].ID) {
+				owned[m]++
+			}
+		}
+	}
+	if owned[0]+owned[1] != len(tenants) {
+		t.Fatalf("%d tenants, %d and %d owned by the members: the members do not see each other", len(tenants), owned[0], owned[1])
+	}
 
 	rounds := make([]int, 2)
 	var wg sync.WaitGroup
@@ -46,8 +63,8 @@ func TestTemplateSyncRoundRunsOnceAClusterPerTenant(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if rounds[0]+rounds[1] != len(tenants) {
-		t.Errorf("one round on each member synced %d and %d tenants, want %d in all", rounds[0], rounds[1], len(tenants))
+	if rounds[0] != owned[0] || rounds[1] != owned[1] {
+		t.Errorf("one round on each member synced %d and %d tenants, want those each owns: %d and %d", rounds[0], rounds[1], owned[0], owned[1])
 	}
 	t.Logf("one round on each member: %d and %d tenants synced", rounds[0], rounds[1])
 	wantListCalls(t, meta, tenants, 1, "after one round on each member")
@@ -73,25 +90,31 @@ func TestTemplateSyncRoundRunsOnceAClusterPerTenant(t *testing.T) {
 // meta unless it is nil.
 func addConnectedTenants(t *testing.T, node *enginetest.Node, meta *fakemeta.Server, n int) []persistence.Tenant {
 	t.Helper()
+	var out []persistence.Tenant
+	for i := range n {
+		out = append(out, addConnectedTenant(t, node, meta, i))
+	}
+	return out
+}
+
+// addConnectedTenant creates tenant i of addConnectedTenants.
+func addConnectedTenant(t *testing.T, node *enginetest.Node, meta *fakemeta.Server, i int) persistence.Tenant {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	now := time.Now().UTC()
-	var out []persistence.Tenant
-	for i := range n {
-		tn := persistence.Tenant{ID: fmt.Sprintf("c0ffee%018d", i), Name: fmt.Sprint("Tenant ", i), Active: true,
-			WABAID: fmt.Sprint(318230547702200 + i), PhoneNumberID: fmt.Sprint(419876543210900 + i),
-			DisplayPhoneNumber: fmt.Sprintf("+1555010%04d", i), CreatedAt: now, UpdatedAt: now}
-		if err := node.Engine.Store().Directory().CreateTenant(ctx, tn); err != nil {
-			t.Fatal(err)
-		}
-		token := fmt.Sprint("EAA-cluster-", i)
-		setToken(t, node, tn.ID, token)
-		if meta != nil {
-			meta.AddNumber(tn.PhoneNumberID, tn.WABAID, fmt.Sprintf("1555010%04d", i), token)
-		}
-		out = append(out, tn)
+	tn := persistence.Tenant{ID: fmt.Sprintf("c0ffee%018d", i), Name: fmt.Sprint("Tenant ", i), Active: true,
+		WABAID: fmt.Sprint(318230547702200 + i), PhoneNumberID: fmt.Sprint(419876543210900 + i),
+		DisplayPhoneNumber: fmt.Sprintf("+1555010%04d", i), CreatedAt: now, UpdatedAt: now}
+	if err := node.Engine.Store().Directory().CreateTenant(ctx, tn); err != nil {
+		t.Fatal(err)
 	}
-	return out
+	token := fmt.Sprint("EAA-cluster-", i)
+	setToken(t, node, tn.ID, token)
+	if meta != nil {
+		meta.AddNumber(tn.PhoneNumberID, tn.WABAID, fmt.Sprintf("1555010%04d", i), token)
+	}
+	return tn
 }
 
 // wantListCalls checks that Meta was asked for each tenant's template list want times.

@@ -232,7 +232,6 @@ func (s *Server) messageTemplates(ctx *fasthttp.RequestCtx) {
 	writeJSON(ctx, 200, page)
 }
 
-// templatesOf copies the WABA's templates that keep returns true for.
 // TemplateListCalls is how many pages of the WABA's template list were asked for (GET
 // message_templates, authorized): management calls, of which Meta allows 200 an hour per app
 // and WABA (WHATSAPP.md §3).
@@ -245,6 +244,8 @@ func (s *Server) TemplateListCalls(wabaID string) int64 {
 	return 0
 }
 
+// countTemplateList counts one page of the WABA's template list asked for (TemplateListCalls),
+// the request refused for a bad limit or cursor included: Meta counts those calls too.
 func (s *Server) countTemplateList(wabaID string) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -253,6 +254,7 @@ func (s *Server) countTemplateList(wabaID string) {
 	}
 }
 
+// templatesOf copies the WABA's templates that keep returns true for.
 func (s *Server) templatesOf(wabaID string, keep func(graph.MessageTemplate) bool) []graph.MessageTemplate {
 	s.mu.RLock()
 	defer s.mu.RUnlock()

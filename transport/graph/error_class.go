@@ -107,6 +107,20 @@ func (e *APIError) LostAccess() bool {
 	return e.Parsed && lostAccess(e.Code)
 }
 
+// Meta's rate limits above a number's (WHATSAPP.md §3): the app's, on every call it makes for
+// any WABA, and a WABA's, on its management and send calls.
+const (
+	CodeAppRateLimit  = 4
+	CodeWABARateLimit = 80007
+)
+
+// RateLimited reports whether Graph answered with the app's or a WABA's rate limit: unlike
+// a number's throughput (130429), the answer to any call the app or the WABA makes until
+// Meta's wait is over.
+func (e *APIError) RateLimited() bool {
+	return e.Parsed && (e.Code == CodeAppRateLimit || e.Code == CodeWABARateLimit)
+}
+
 // Unavailable reports whether a refusal with this code means Meta could not take any message
 // just then — service unavailable (131016), downtime (2, 133004), maintenance (131057), the
 // app's or the WABA's rate limit (4, 80007) — which says nothing of the message itself: it
@@ -116,7 +130,7 @@ func (e *APIError) LostAccess() bool {
 // capped (WHATSAPP.md §2.3: "capped (3–5 tries)").
 func Unavailable(code int) bool {
 	switch code {
-	case 131016, 2, 133004, 131057, 4, 80007:
+	case 131016, 2, 133004, 131057, CodeAppRateLimit, CodeWABARateLimit:
 		return true
 	}
 	return false

@@ -174,3 +174,22 @@ func TestRetryableFailure(t *testing.T) {
 		}
 	}
 }
+
+// RateLimited is Graph's own answer of the app's or a WABA's rate limit, not a number's
+// throughput, and not an edge's 429 without Graph's body.
+func TestRateLimited(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  APIError
+		want bool
+	}{
+		{"the app's (4)", APIError{Parsed: true, Code: CodeAppRateLimit}, true},
+		{"a WABA's (80007)", APIError{Parsed: true, Code: CodeWABARateLimit}, true},
+		{"a number's throughput (130429)", APIError{Parsed: true, Code: 130429}, false},
+		{"an edge's 429 without Graph's body", APIError{HTTPStatus: 429}, false},
+	} {
+		if got := tc.err.RateLimited(); got != tc.want {
+			t.Errorf("%s: RateLimited() = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -171,7 +171,7 @@ func metaRefused(err error, code, what string) error {
 	switch class := graph.ClassOf(err); {
 	case class == graph.Reauth:
 		return httpx.NewError(http.StatusUnprocessableEntity, httpx.CodeNeedsReauth, "Meta rejected the tenant's access token; reconnect the number through Embedded Signup")
-	case isAPI && (api.Code == 4 || api.Code == 80007):
+	case isAPI && api.RateLimited():
 		e := httpx.NewError(http.StatusTooManyRequests, httpx.CodeRateLimited, "Meta's rate limit for this WhatsApp Business Account is reached; retry later")
 		e.RetryAfterSeconds = max(60, api.RegainAccessAfter*60)
 		return e

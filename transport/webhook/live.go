@@ -48,7 +48,7 @@ func (p *Processor) Forget(id string) {
 }
 
 // Submit hands an entry that is already durable to the live queue, announced by what Expect
-// reported; it never blocks and takes no lock: the edge takes the live queue's lock once per
+// reported; it never blocks, and while the processor runs it takes no lock: the edge takes the live queue's lock once per
 // webhook (Expect) and the dispatch loop once (dispatchLive), which drops the entry if replay
 // took it meanwhile. A processor that was never started, or has stopped, takes nothing: the
 // entry waits in the store for a processing node's replay (or the next start's). An entry

@@ -1391,6 +1391,7 @@ func TestTemplatesThatNeverReachMetaGiveTheirPlaceBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "Meta refused a's template", func() bool { return r.row(t, id("a")).State == persistence.OutboxFailed })
+	r.awaitInitiated(t, tenant, 0) // a's place given back
 
 	// b's template waits behind a text to b that hangs at Meta.
 	release := make(chan struct{})
@@ -1478,6 +1479,7 @@ func TestRepeatedSendsHoldNoPlaceUnderTheMessagingLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "Meta refused c's template", func() bool { return r.row(t, id("c")).State == persistence.OutboxFailed })
+	r.awaitInitiated(t, tenant, 1) // only a: c's place given back
 	q, err := r.queueTo(t, tenant, id("c"), c, true)
 	if err != nil || q.Replay == nil || q.Replay.State != persistence.OutboxFailed {
 		t.Fatalf("c's template repeated: %+v, %v; want the failed row replayed", q, err)
@@ -1515,6 +1517,18 @@ func TestRepeatedSendsHoldNoPlaceUnderTheMessagingLimit(t *testing.T) {
 	if _, err := r.queueTo(t, tenant2, id2("z"), c, true); !errors.As(err, &refused) || refused.Code != FailureMessagingLimit {
 		t.Fatalf("a third customer while x is on its way, with the limit at 2: %v", err)
 	}
+}
+
+// awaitInitiated waits until the tenant counts n customers against its messaging limit. A
+// row reads failed once its write lands, but the tenant gives the template's place back only
+// when that write's answer reaches it, which on a loaded machine can come after the test's
+// next request.
+func (r *senderRig) awaitInitiated(t *testing.T, tenant string, n int) {
+	t.Helper()
+	waitFor(t, fmt.Sprintf("the tenant counting %d customer(s)", n), func() bool {
+		st, err := r.client.SendingStatus(t.Context(), tenant)
+		return err == nil && st.Initiated == n
+	})
 }
 
 // limitedTenant is a new tenant with the template promo (en_US) approved and Meta's

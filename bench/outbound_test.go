@@ -113,7 +113,7 @@ func TestTransitProbe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(10 * probeInterval)
+	probeAwait(t, "the probe's first sample", func() bool { return p.samples.Load() > 0 })
 	// A stamp of 110 ms ago through the same connection: the reader sees it arrive 110 ms
 	// (and a little) after it left.
 	var b [8]byte
@@ -121,7 +121,7 @@ func TestTransitProbe(t *testing.T) {
 	if _, err := p.conns[0].Write(b[:]); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(10 * probeInterval)
+	probeAwait(t, "the stamp's transit", func() bool { return p.worst.Load() >= int64(110*time.Millisecond) })
 	worst, err := p.finish()
 	if err != nil || worst < 110*time.Millisecond || p.samples.Load() < 2 {
 		t.Fatalf("slowest transit %v of %d samples, %v; want at least 110ms", worst, p.samples.Load(), err)
@@ -160,4 +160,14 @@ func TestSendThroughputWithTheEngineApart(t *testing.T) {
 		t.Fatalf("the test process stays pinned after the run: %s, want %s (%v)", formatCPUs(after), formatCPUs(allowed), err)
 	}
 	t.Log(out.String())
+}
+
+// probeAwait waits up to 10 s for cond, which the probe's goroutines make true.
+func probeAwait(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 10 s", what)
+		}
+	}
 }

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/cluster"
+	"github.com/switchboard/switchboard/internal/testenv"
 	"github.com/switchboard/switchboard/persistence"
+	"github.com/switchboard/switchboard/persistence/mongo"
 )
 
 // durablePolicy is the shared sender's policy, for the private nodes of these tests.
@@ -71,15 +73,45 @@ func (r *senderRig) wantResendDecided(t *testing.T, id string, sends int) {
 	}
 }
 
-// redecided are the two ends of a decision taken again: the conversation shows the failed
-// attempt only (one resend), or delivered as well (none).
-var redecided = []struct {
-	name      string
-	delivered bool
-	sends     int
-}{
-	{name: "failed only", sends: 1},
-	{name: "delivered as well", delivered: true, sends: 0},
+// redecidedCase is one end of a decision taken again, on one store: the conversation shows
+// the failed attempt only (one resend), or delivered as well (none).
+type redecidedCase struct {
+	name, backend string
+	delivered     bool
+	sends         int
+}
+
+// redecidedOn is both ends on both stores: the retryable state is the store's to list.
+func redecidedOn() []redecidedCase {
+	var out []redecidedCase
+	for _, backend := range []string{"embedded", "mongo"} {
+		out = append(out,
+			redecidedCase{name: backend + "/failed only", backend: backend, sends: 1},
+			redecidedCase{name: backend + "/delivered as well", backend: backend, delivered: true})
+	}
+	return out
+}
+
+// durableStore is a fresh store of backend (the embedded one, or a new database on the test
+// FerretDB: skipped outside CI without one), with the rig's outages.
+func durableStore(t *testing.T, backend string) *outageStore {
+	t.Helper()
+	var store persistence.Store
+	if backend == "embedded" {
+		store = openStore(t, t.TempDir())
+		t.Cleanup(func() { _ = store.Close(context.Background()) })
+	} else {
+		uri, db := testenv.MongoURI(t), testenv.UniqueName("sbresend_")
+		var err error
+		if store, err = mongo.Open(t.Context(), uri, db); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			_ = store.Close(context.Background())
+			testenv.DropDatabase(t, uri, db)
+		})
+	}
+	return &outageStore{Store: store, down: map[string]time.Time{}}
 }
 
 // Meta fails an accepted attempt with its own trouble, the resend decision's question to the
@@ -90,10 +122,9 @@ var redecided = []struct {
 // delivered. Before, the pending decision lived in memory only: the row stayed sent, and
 // the message Meta asked us to retry was failed for good.
 func TestUndecidedResendSurvivesAStop(t *testing.T) {
-	for _, tc := range redecided {
+	for _, tc := range redecidedOn() {
 		t.Run(tc.name, func(t *testing.T) {
-			store := &outageStore{Store: openStore(t, t.TempDir()), down: map[string]time.Time{}}
-			t.Cleanup(func() { _ = store.Close(context.Background()) })
+			store := durableStore(t, tc.backend)
 			r, stop := stoppableSender(t, store)
 			tenant, id := r.failedWhileTheTenantIsDown(t, "durable-stop-", time.Hour)
 			if tc.delivered {
@@ -125,10 +156,9 @@ func TestUndecidedResendSurvivesAStop(t *testing.T) {
 // keeper of the next process wakes the tenant and the activation decides: one resend, or none when the conversation shows the attempt
 // delivered.
 func TestResendDecidedAfterACrash(t *testing.T) {
-	for _, tc := range redecided {
+	for _, tc := range redecidedOn() {
 		t.Run(tc.name, func(t *testing.T) {
-			store := &outageStore{Store: openStore(t, t.TempDir()), down: map[string]time.Time{}}
-			t.Cleanup(func() { _ = store.Close(context.Background()) })
+			store := durableStore(t, tc.backend)
 			r, stop := stoppableSender(t, store)
 			tenant := r.newTenant(t)
 			id := "durable-crash-" + tenant

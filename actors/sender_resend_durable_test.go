@@ -181,3 +181,18 @@ func TestResendDecidedAfterACrash(t *testing.T) {
 		})
 	}
 }
+
+// A cancel of a message whose resend is being decided is refused as it was before the
+// failure was written to its row: the message is sent (the retryable state is the outbox's
+// own, not a word of the API).
+func TestCancelOfARetryableRowIsTooLate(t *testing.T) {
+	for state, want := range map[persistence.OutboxState]string{
+		persistence.OutboxRetryable: "the message is sent",
+		persistence.OutboxSent:      "the message is sent",
+		persistence.OutboxFailed:    "the message is failed",
+	} {
+		if got := storedTooLate(state).Reason; got != want {
+			t.Errorf("cancel of a %s row refused as %q, want %q", state, got, want)
+		}
+	}
+}

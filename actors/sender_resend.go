@@ -98,10 +98,12 @@ func (s *sender) resendFailed(ev *OutboundEvidence, tries int) {
 			// The conversation said so already (notSentAgain): nothing to ask, nor to mark.
 			again, ok, why = settledOn(row, ev.WAMID, now), false, "Meta reported it delivered as well"
 		}
-		if ok && row.State != persistence.OutboxRetryable {
+		if ok && row.State != persistence.OutboxRetryable && rewritten(again, row) {
 			// The failure is written before the question, which may go unanswered for long:
 			// a stop or a crash meanwhile leaves the row retryable, and the next activation
-			// decides again (redecide). Not patient, as the decision's own write below.
+			// decides again (redecide). Not patient, as the decision's own write below. Not
+			// a row an earlier decision already queued again for this failure: that one is
+			// pending as it is.
 			marked := retryableOn(row, ev, now)
 			if err := transition(ctx, ob, row.State, marked, false); err != nil {
 				tell(&resendDecided{ev: ev, err: err, tries: tries})

@@ -196,3 +196,15 @@ func TestCancelOfARetryableRowIsTooLate(t *testing.T) {
 		}
 	}
 }
+
+// GET /messages/…'s delivery shows the outbox state in the API's words: a row whose resend
+// is being decided is sent, as before Meta's failure was written to it, with that failure
+// as its last error.
+func TestDeliveryOfARetryableRow(t *testing.T) {
+	row := persistence.OutboxMessage{ID: "m1", State: persistence.OutboxRetryable, WAMID: "wamid.A", Attempts: 1,
+		ErrorCode: 131000, ErrorTitle: "Something went wrong"}
+	d := DeliveryOf(row)
+	if d.State != persistence.OutboxSent || d.LastError == nil || d.LastError.Code != 131000 {
+		t.Fatalf("delivery of a retryable row: %+v (last error %+v), want sent with 131000", d, d.LastError)
+	}
+}

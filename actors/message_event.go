@@ -43,6 +43,12 @@ type Delivery struct {
 // DeliveryOf is row's Delivery.
 func DeliveryOf(row persistence.OutboxMessage) *Delivery {
 	d := &Delivery{State: row.State, Attempts: row.Attempts, UpdatedAt: row.UpdatedAt}
+	if row.State == persistence.OutboxRetryable {
+		// Meta failed the attempt it accepted and whether it goes again is being decided
+		// (sender_resend.go): the API shows it sent, as before the failure was written, and
+		// the failure as its last error. Not a state of the API's.
+		d.State = persistence.OutboxSent
+	}
 	if row.State == persistence.OutboxQueued && !row.NextAttemptAt.IsZero() {
 		at := row.NextAttemptAt
 		d.NextAttemptAt = &at

@@ -105,7 +105,9 @@ func StoredOutbound(row persistence.OutboxMessage) (Message, error) {
 	}
 	m.CreatedAt, m.WAMID, m.RetractedWAMIDs = row.CreatedAt, row.WAMID, row.Retracted
 	switch row.State {
-	case persistence.OutboxSent:
+	case persistence.OutboxSent, persistence.OutboxRetryable:
+		// Retryable: Meta failed an accepted attempt, and whether it goes again is being
+		// decided (actors/sender_resend.go); until then the outbox tells what it told before.
 		m.Status = StatusSent
 	case persistence.OutboxFailed:
 		m.Status = StatusFailed

@@ -106,6 +106,8 @@ func TestStoredOutbound(t *testing.T) {
 		{persistence.OutboxSent, "wamid.A", 0, StatusSent},
 		{persistence.OutboxFailed, "", 131026, StatusFailed},
 		{persistence.OutboxUnknown, "", 0, StatusUnknown},
+		// A resend being decided shows what the outbox showed before the failure.
+		{persistence.OutboxRetryable, "wamid.A", 0, StatusSent},
 	} {
 		t.Run(string(tc.state), func(t *testing.T) {
 			r := row

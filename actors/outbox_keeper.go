@@ -18,8 +18,9 @@ import (
 // tenant's next call (an API send, a webhook) was the only thing left to activate it, and a
 // quiet tenant may make none for days, while its messages, answered 202, wait queued. So the
 // engine runs a keeper, at start and every OUTBOX_KEEPER_INTERVAL: each round asks the store
-// which tenants hold work that is due — a row sending or unknown to reconcile, or a queued
-// one whose retry time has come — and wakes them (WakeOutbound{Due}).
+// which tenants hold work that is due — a row sending or unknown to reconcile, one retryable
+// whose resend is to be decided (sender_resend.go), or a queued one whose retry time has
+// come — and wakes them (WakeOutbound{Due}).
 //
 // What it costs: one store query a round (DueTenants; on FerretDB one table scan, not one
 // per tenant), and at most KeeperBatch wakes, each a call to an active grain (which resumes

@@ -51,6 +51,15 @@ func tooLate(where string) *NotCancelableError {
 	return &NotCancelableError{Reason: "the message is " + where}
 }
 
+// storedTooLate is the refusal of a cancel of a row in state: a row whose resend is being
+// decided (retryable) is sent, as it was before Meta's failure was written to it.
+func storedTooLate(state persistence.OutboxState) *NotCancelableError {
+	if state == persistence.OutboxRetryable {
+		state = persistence.OutboxSent
+	}
+	return tooLate(string(state))
+}
+
 // cancel starts canceling a message; r is answered by canceled.
 func (s *sender) cancel(m *CancelOutbound, r cluster.Replier) {
 	if it := s.items[m.MessageID]; it != nil {
@@ -130,7 +139,7 @@ func (s *sender) writeCancel(row persistence.OutboxMessage, held bool, r cluster
 				tell(&cancelDone{id: row.ID, row: stored, reply: r, already: true})
 				return
 			case stored.State != persistence.OutboxQueued:
-				tell(&cancelDone{id: row.ID, err: tooLate(string(stored.State)), reply: r})
+				tell(&cancelDone{id: row.ID, err: storedTooLate(stored.State), reply: r})
 				return
 			}
 			row = stored
@@ -148,7 +157,7 @@ func (s *sender) writeCancel(row persistence.OutboxMessage, held bool, r cluster
 		err := transition(ctx, store.Outbox(), persistence.OutboxQueued, row, true)
 		if errors.Is(err, persistence.ErrVersionConflict) {
 			if cur, gerr := store.Outbox().Get(ctx, row.ID); gerr == nil {
-				err = tooLate(string(cur.State)) // a claim landed first
+				err = storedTooLate(cur.State) // a claim landed first
 			}
 		}
 		tell(&cancelDone{id: row.ID, row: row, err: err, reply: r})

@@ -15,8 +15,13 @@ import (
 // Meta may accept a send (200, a wamid) and fail it afterwards in a status webhook. When the
 // failure is Meta's own trouble — 131000 "something went wrong", 131016 service unavailable
 // (StatusUpdate.Retryable) — WHATSAPP.md §2.3 retries it as it does the same code answering a
-// send: the sender sends the message again, a new request with a new wamid. The outbox row
-// moves sent → queued first, keeping the failed attempt's wamid in Retracted; every result
+// send: the sender sends the message again, a new request with a new wamid. Before it decides,
+// the failure is written to the outbox row (sent → retryable, with Meta's error): a decision
+// a stop, a crash or the tenant moving cuts short is taken again by the next activation
+// (redecide), which the outbox keeper wakes as for any pending row. The decision's own write
+// is conditional on that state: retryable → queued (sent again) or → sent (Meta delivered it
+// as well, attempts or validity used up), never both. The row moves → queued before the
+// message goes again, keeping the failed attempt's wamid in Retracted; every result
 // the sender hands the conversation afterwards carries that list, and a conversation still
 // showing a retracted wamid starts the message over (conversation_resend.go), so whichever
 // write a crash interrupts, the next result repairs the record. Statuses of a retracted
@@ -54,9 +59,11 @@ func (*resendDecided) NotInfluenceReceiveTimeout() {}
 // duplicate of the failed webhook, could both read the row sent and, the first having sent
 // the message again and Meta accepted it, the second would queue that attempt too. A
 // decision holds Deps.Drain, so a graceful stop waits for it; one deferred at the stop (a
-// held outcome, a store error, a conversation that did not answer) is dropped and the
-// message stays failed: the row is still sent, so no activation sends it blind. tries
-// counts the looks at ev deferred so far.
+// store error, a conversation that did not answer) is dropped from memory, and its row,
+// marked retryable before the question, is decided again by the next activation (one whose
+// mark was not written yet still reads sent: nothing is sent blind either way). A failure
+// deferred because the attempt's outcome was still being written has no mark yet: a stop
+// in that moment loses its resend. tries counts the looks at ev deferred so far.
 func (s *sender) resendFailed(ev *OutboundEvidence, tries int) {
 	if ev.MessageID == "" || !s.enabled() || s.stopped {
 		return
@@ -87,11 +94,28 @@ func (s *sender) resendFailed(ev *OutboundEvidence, tries int) {
 			return
 		}
 		again, ok, why := resendOf(row, ev, tenantID, limit, sendBy(row), now)
+		if ok && ev.Delivered {
+			// The conversation said so already (notSentAgain): nothing to ask, nor to mark.
+			again, ok, why = settledOn(row, ev.WAMID, now), false, "Meta reported it delivered as well"
+		}
+		if ok && row.State != persistence.OutboxRetryable && rewritten(again, row) {
+			// The failure is written before the question, which may go unanswered for long:
+			// a stop or a crash meanwhile leaves the row retryable, and the next activation
+			// decides again (redecide). Not patient, as the decision's own write below. Not
+			// a row an earlier decision already queued again for this failure: that one is
+			// pending as it is.
+			marked := retryableOn(row, ev, now)
+			if err := transition(ctx, ob, row.State, marked, false); err != nil {
+				tell(&resendDecided{ev: ev, err: err, tries: tries})
+				return
+			}
+			row = marked
+		}
 		if ok {
 			delivered, err := conversationShowsDelivered(ctx, node, row, ev.WAMID)
 			if err != nil {
-				// No answer is not "not delivered": the row stays as it is, and the
-				// decision is taken again later (resendDone).
+				// No answer is not "not delivered": the row stays retryable, and the
+				// decision is taken again later (resendDone), or by the next activation.
 				tell(&resendDecided{ev: ev, err: err, unanswered: true, tries: tries})
 				return
 			}
@@ -152,6 +176,15 @@ func conversationShowsDelivered(ctx context.Context, node *cluster.Node, row per
 // deliveredAskTimeout bounds conversationShowsDelivered's question, within the decision's storeTimeout.
 const deliveredAskTimeout = storeTimeout / 5
 
+// retryableOn is row marked with Meta's failure of attempt ev.WAMID, whose resend is being
+// decided: retryable, with the failure's error, which is what an activation decides from
+// again (redecide).
+func retryableOn(row persistence.OutboxMessage, ev *OutboundEvidence, now time.Time) persistence.OutboxMessage {
+	row.State, row.WAMID, row.UpdatedAt = persistence.OutboxRetryable, ev.WAMID, now
+	row.ErrorCode, row.ErrorTitle, row.ErrorDetails = ev.Retry.Code, ev.Retry.Title, ev.Retry.Details
+	return row
+}
+
 // rewritten reports whether the decision changed the row: queued it again, or settled what
 // reached Meta. Not when an earlier decision's write already landed (resendOf returns the
 // stored row), or when there was nothing to do.
@@ -211,7 +244,7 @@ func (s *sender) resendChecked(c *resendCheck) {
 func resendOf(row persistence.OutboxMessage, ev *OutboundEvidence, tenantID string, limit int, sendBy, now time.Time) (persistence.OutboxMessage, bool, string) {
 	reached := row.State == persistence.OutboxUnknown ||
 		(row.State == persistence.OutboxQueued && row.WAMID == "") ||
-		(row.State == persistence.OutboxSent && row.WAMID == ev.WAMID)
+		((row.State == persistence.OutboxSent || row.State == persistence.OutboxRetryable) && row.WAMID == ev.WAMID)
 	switch {
 	case row.TenantID != tenantID:
 		return row, false, ""
@@ -234,12 +267,13 @@ func resendOf(row persistence.OutboxMessage, ev *OutboundEvidence, tenantID stri
 }
 
 // settledOn is what the outbox keeps of a message Meta accepted as wamid and is not sent
-// again: a row of unknown fate, or one queued to go again, becomes sent (what Meta answered
-// the attempt; its failure is the conversation's), as any evidence settles it; others stay.
+// again: a row of unknown fate, one queued to go again, or one marked retryable for the
+// decision becomes sent (what Meta answered the attempt; its failure is the
+// conversation's), as any evidence settles it; others stay.
 // A row an earlier decision queued again for this very failure (its answer lost, not held
 // by this activation) no longer retracts wamid: Meta delivered that attempt after all.
 func settledOn(row persistence.OutboxMessage, wamid string, now time.Time) persistence.OutboxMessage {
-	if row.State == persistence.OutboxUnknown || row.State == persistence.OutboxQueued {
+	if row.State == persistence.OutboxUnknown || row.State == persistence.OutboxQueued || row.State == persistence.OutboxRetryable {
 		row.State, row.WAMID, row.UpdatedAt = persistence.OutboxSent, wamid, now
 		row.Retracted = reinstated(row.Retracted, wamid)
 	}
@@ -272,7 +306,7 @@ func (s *sender) resendDone(r *resendDecided) {
 		s.notSentAgain(r.ev)
 	case r.unanswered:
 		// The conversation could not say whether Meta delivered the attempt: the row stays
-		// sent, nothing goes, and the decision is taken again until the conversation
+		// retryable, nothing goes, and the decision is taken again until the conversation
 		// answers or the message's validity ends (then resendOf settles it failed without
 		// asking). A delivery it reports meanwhile ends the wait (deliveredAfterAll).
 		s.d.Log.Warn("message failed by Meta not sent again yet: its conversation did not say whether Meta delivered it; asking again",

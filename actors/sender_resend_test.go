@@ -123,6 +123,16 @@ func TestResendOf(t *testing.T) {
 		{name: "unknown, past its validity: settled sent", row: with(func(r *persistence.OutboxMessage) {
 			r.State, r.WAMID = persistence.OutboxUnknown, ""
 		}), tenant: "t1", sendBy: now, why: "past its validity", settled: persistence.OutboxSent},
+		// Marked with the failure by a decision a stop or a crash cut short: decided again.
+		{name: "retryable for this failure: queued again", row: with(func(r *persistence.OutboxMessage) {
+			r.State = persistence.OutboxRetryable
+		}), tenant: "t1", ok: true},
+		{name: "retryable, past its validity: settled sent", row: with(func(r *persistence.OutboxMessage) {
+			r.State = persistence.OutboxRetryable
+		}), tenant: "t1", sendBy: now, why: "past its validity", settled: persistence.OutboxSent},
+		{name: "retryable for another attempt", row: with(func(r *persistence.OutboxMessage) {
+			r.State, r.WAMID = persistence.OutboxRetryable, "wamid.B"
+		}), tenant: "t1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			again, ok, why := resendOf(tc.row, ev, tc.tenant, 5, tc.sendBy, now)
@@ -132,7 +142,7 @@ func TestResendOf(t *testing.T) {
 			if tc.settled != "" && (again.State != tc.settled || again.WAMID != "wamid.A") {
 				t.Fatalf("settled as %s %q, want %s wamid.A", again.State, again.WAMID, tc.settled)
 			}
-			if !ok || tc.row.State != persistence.OutboxSent {
+			if !ok || (tc.row.State != persistence.OutboxSent && tc.row.State != persistence.OutboxRetryable) {
 				return
 			}
 			wait := (&SendFailure{}).wait(tc.row.Transient, transientBase, transientCap)

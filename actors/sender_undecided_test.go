@@ -40,8 +40,10 @@ func TestResendDecisionWaitsForTheConversationsAnswer(t *testing.T) {
 			if n, _ := r.graph.sends(id); n != 0 {
 				t.Fatalf("sent %d more times while the conversation could not say whether Meta delivered it, want 0", n)
 			}
-			if row := r.row(t, id); row.State != persistence.OutboxSent || row.WAMID != "wamid.first" || len(row.Retracted) != 0 {
-				t.Fatalf("row %+v while undecided, want sent as wamid.first with nothing retracted", row)
+			// The failure written before the question: a stop now leaves the decision to the
+			// next activation (sender_resend_durable_test.go).
+			if row := r.row(t, id); row.State != persistence.OutboxRetryable || row.WAMID != "wamid.first" || len(row.Retracted) != 0 || row.ErrorCode != 131000 {
+				t.Fatalf("row %+v while undecided, want retryable as wamid.first with 131000 and nothing retracted", row)
 			}
 			r.outage.refuseWrites(conv, 0)
 			r.outage.refuseLoads(conv, 0)

@@ -53,12 +53,21 @@ func (s *sender) deliveredAfterAll(m *OutboundEvidence) {
 }
 
 // notSentAgain ends the resend of a failure Meta delivered as well, ev: the message is not
-// sent again, and ev counts as plain evidence that the attempt reached Meta (it settles a
-// row of unknown fate, or one this activation holds still waiting for its outcome).
+// sent again. A row this activation holds still waiting for its outcome takes ev as plain
+// evidence that the attempt reached Meta. Any other is settled by a decision that knows of
+// the delivery (ev.Delivered: it asks the conversation nothing) and, as every decision,
+// writes until it lands: the row may be marked retryable for this failure (sender_resend.go),
+// and plain evidence, written once, would leave it so until the next activation.
 func (s *sender) notSentAgain(ev *OutboundEvidence) {
 	s.d.Log.Info("Meta delivered a message after failing it; not sending it again", "tenant", s.tenantID,
 		"message", ev.MessageID, "wamid", ev.WAMID)
-	s.evidence(&OutboundEvidence{MessageID: ev.MessageID, WAMID: ev.WAMID})
+	if _, held := s.items[ev.MessageID]; held {
+		s.evidence(&OutboundEvidence{MessageID: ev.MessageID, WAMID: ev.WAMID})
+		return
+	}
+	known := *ev
+	known.Delivered = true
+	s.resendFailed(&known, 0)
 }
 
 // withdrawnAfterDecision withdraws the resend just queued for row when Meta's delivery of

@@ -12,7 +12,11 @@ import (
 // (Meta reported it) | queued (no report within the wait), queued → sent (a late report),
 // sent → queued (Meta failed the message with its own trouble, 131000 …: sent again),
 // queued → canceled (the API canceled it before it left) and canceled → sent (a late report:
-// a message reconciliation judged unsent reached Meta after all). See actors/OUTBOUND.md.
+// a message reconciliation judged unsent reached Meta after all). Meta failing an accepted
+// message with its own trouble (131000 …) moves it to retryable first (from sent, or from
+// unknown or queued when that failure is the evidence it reached Meta), and the sender's
+// decision moves it on: → queued (sent again) or → sent (not: Meta delivered it as well, its
+// attempts or validity are used up). See actors/OUTBOUND.md.
 type OutboxState string
 
 const (
@@ -23,7 +27,16 @@ const (
 	OutboxUnknown OutboxState = "unknown"
 	// OutboxCanceled: canceled while queued (POST /messages/…/cancel); never sent.
 	OutboxCanceled OutboxState = "canceled"
+	// OutboxRetryable: Meta failed the attempt it had accepted (WAMID) with its own trouble,
+	// the row's error, and whether the message goes again is not decided yet. The durable
+	// mark of that decision: a stop or a crash before it ends leaves the row pending, and the
+	// next activation decides again (actors/sender_resend.go).
+	OutboxRetryable OutboxState = "retryable"
 )
+
+// PendingStates are the states of a message whose send is not over: listed by state,
+// counted in the backlog, woken by the outbox keeper, never pruned.
+var PendingStates = []OutboxState{OutboxQueued, OutboxSending, OutboxUnknown, OutboxRetryable}
 
 // SettledStates are the final states: no send is pending, and retention may prune the row.
 var SettledStates = []OutboxState{OutboxSent, OutboxFailed, OutboxCanceled}
@@ -90,17 +103,17 @@ type Outbox interface {
 	// Transition replaces the message with m if its stored state is from; otherwise
 	// ErrVersionConflict and nothing changes. m.ID names the message.
 	Transition(ctx context.Context, from OutboxState, m OutboxMessage) error
-	// ListByState lists up to limit messages of a tenant in a pending state (queued, sending,
-	// unknown), oldest first (recovery at activation, never a hot path). Final states need
+	// ListByState lists up to limit messages of a tenant in a pending state (PendingStates),
+	// oldest first (recovery at activation, never a hot path). Final states need
 	// not be listable: the embedded store does not index them.
 	ListByState(ctx context.Context, tenantID string, state OutboxState, limit int) ([]OutboxMessage, error)
-	// CountPending counts a tenant's messages not yet settled (queued, sending, unknown), up
+	// CountPending counts a tenant's messages not yet settled (PendingStates), up
 	// to limit: the backlog its sender checks new sends against, recounted about once a
 	// minute, so a count stops early rather than walk a backlog far beyond the bound.
 	CountPending(ctx context.Context, tenantID string, limit int) (int, error)
 	// DueTenants lists, in ascending order and after the tenant id after, up to limit
 	// tenants holding a message due for work: one sending or unknown (an attempt to
-	// reconcile), or one queued whose NextAttemptAt is not after now. The engine's outbox
+	// reconcile), one retryable (a resend to decide), or one queued whose NextAttemptAt is not after now. The engine's outbox
 	// keeper wakes them (actors/outbox_keeper.go): a tenant whose activation stopped with
 	// such rows is otherwise woken only by its next call. One query per call: it runs every
 	// OUTBOX_KEEPER_INTERVAL, so on FerretDB (a table scan per query) it must not cost a
@@ -109,7 +122,7 @@ type Outbox interface {
 	// not a send.
 	DueTenants(ctx context.Context, now time.Time, after string, limit int) ([]string, error)
 	// PruneSettled deletes up to limit messages in a final state (SettledStates) created before
-	// before, oldest first, and returns how many it deleted. A message still pending (queued,
-	// sending, unknown) is never deleted, however old.
+	// before, oldest first, and returns how many it deleted. A message still pending
+	// (PendingStates) is never deleted, however old.
 	PruneSettled(ctx context.Context, before time.Time, limit int) (int, error)
 }

@@ -110,7 +110,7 @@ func (o outbox) CountPending(ctx context.Context, tenantID string, limit int) (i
 	n := 0
 	err := o.s.outboxView(ctx, "count pending outbox", func(tx *txn) error {
 		c := bucket(tx, bucketOutboxByState).Cursor()
-		for _, state := range []persistence.OutboxState{persistence.OutboxQueued, persistence.OutboxSending, persistence.OutboxUnknown} {
+		for _, state := range persistence.PendingStates {
 			pre := prefix(tenantID, string(state))
 			for k, _ := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre) && n < limit; k, _ = c.Next() {
 				n++

@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"errors"
+	"slices"
 
 	json "github.com/goccy/go-json"
 
@@ -143,9 +144,9 @@ func decodeOutbox(v []byte, withRequest bool) (persistence.OutboxMessage, error)
 }
 
 // pendingState reports whether rows in state are in the by-state index. Only pending rows
-// are: ListByState serves recovery and rescans of queued, sending and unknown messages, and
+// are: ListByState serves recovery and rescans of pending messages (PendingStates), and
 // indexing sent and failed rows too cost a page write per send and an index that grew with
 // every message until pruned.
 func pendingState(s persistence.OutboxState) bool {
-	return s == persistence.OutboxQueued || s == persistence.OutboxSending || s == persistence.OutboxUnknown
+	return slices.Contains(persistence.PendingStates, s)
 }

@@ -51,11 +51,11 @@ func pastTenant(tenant string) []byte {
 	return append([]byte(tenant), sep+1)
 }
 
-// tenantDue reports whether tenant holds a sending or unknown row, or a queued one whose
-// time has come (within dueProbe rows).
+// tenantDue reports whether tenant holds a sending, unknown or retryable row, or a queued one
+// whose time has come (within dueProbe rows).
 func tenantDue(tx *txn, tenant string, now time.Time) (bool, error) {
 	c := bucket(tx, bucketOutboxByState).b.Cursor()
-	for _, state := range []persistence.OutboxState{persistence.OutboxSending, persistence.OutboxUnknown} {
+	for _, state := range []persistence.OutboxState{persistence.OutboxSending, persistence.OutboxUnknown, persistence.OutboxRetryable} {
 		pre := prefix(tenant, string(state))
 		if k, _ := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre) {
 			return true, nil

@@ -93,8 +93,11 @@ func (o outbox) CountPending(ctx context.Context, tenantID string, limit int) (i
 		return 0, err
 	}
 	defer cancel()
-	filter := bson.D{{Key: "tenantId", Value: tenantID}, {Key: "state", Value: bson.D{{Key: "$in", Value: bson.A{
-		persistence.OutboxQueued, persistence.OutboxSending, persistence.OutboxUnknown}}}}}
+	pending := bson.A{}
+	for _, st := range persistence.PendingStates {
+		pending = append(pending, st)
+	}
+	filter := bson.D{{Key: "tenantId", Value: tenantID}, {Key: "state", Value: bson.D{{Key: "$in", Value: pending}}}}
 	n, err := o.s.outbox.CountDocuments(ctx, filter, options.Count().SetLimit(int64(limit)))
 	return int(n), o.s.fail(op, err)
 }

@@ -27,7 +27,7 @@ func (o outbox) DueTenants(ctx context.Context, now time.Time, after string, lim
 	match := bson.D{
 		{Key: "tenantId", Value: bson.D{{Key: "$gt", Value: after}}},
 		{Key: "$or", Value: bson.A{
-			bson.D{{Key: "state", Value: bson.D{{Key: "$in", Value: bson.A{persistence.OutboxSending, persistence.OutboxUnknown}}}}},
+			bson.D{{Key: "state", Value: bson.D{{Key: "$in", Value: bson.A{persistence.OutboxSending, persistence.OutboxUnknown, persistence.OutboxRetryable}}}}},
 			bson.D{{Key: "state", Value: persistence.OutboxQueued}, {Key: "nextAttemptAt", Value: bson.D{{Key: "$lte", Value: now.UTC()}}}},
 		}},
 	}

@@ -25,7 +25,7 @@ type contract struct {
 func Run(t *testing.T, open Opener) {
 	groups := [][]contract{
 		userContracts, tenantContracts, snapshotContracts, snapshotCommitContracts, bucketContracts,
-		inboxContracts, deadLetterContracts, outboxContracts, outboxDueContracts, pruneContracts, lifecycleContracts,
+		inboxContracts, deadLetterContracts, outboxContracts, outboxDueContracts, outboxRetryableContracts, pruneContracts, lifecycleContracts,
 	}
 	for _, group := range groups {
 		for _, c := range group {

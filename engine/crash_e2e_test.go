@@ -90,8 +90,9 @@ func TestCrashAfterAckLosesNothing(t *testing.T) {
 					"JWT_SECRET=crash-test-jwt-secret-0123456789abcdef", "ENCRYPTION_KEY="+strings.Repeat("5a", 32),
 					"META_APP_SECRET=crash-test-meta-secret", "WHATSAPP_APP_SECRET="+appSecret,
 					"WHATSAPP_VERIFY_TOKEN=crash-verify", "DATA_DIR="+t.TempDir(), "RATE_LIMIT_API=100000/1m")
+				var uri, db string // the store a failure's diagnosis reads (crashGap)
 				if b == enginetest.Mongo {
-					uri, db := testenv.MongoURI(t), testenv.UniqueName("sbcrash_")
+					uri, db = testenv.MongoURI(t), testenv.UniqueName("sbcrash_")
 					// A process killed mid-processing leaves the fences of the conditional writes
 					// it was inside; what they hold must come back once their lease is over,
 					// which the test waits out: 5 s here, not the default minute.
@@ -157,7 +158,9 @@ func TestCrashAfterAckLosesNothing(t *testing.T) {
 						}
 						got = r.Envelope.Pagination.Total
 						return got == perUser
-					}, func() string { return fmt.Sprintf("user %d: %d of %d messages after restart", u, got, perUser) })
+					}, func() string {
+						return fmt.Sprintf("user %d: %d of %d messages after restart", u, got, perUser) + crashGap(t, c2, admin, conv, waID, uri, db)
+					})
 				}
 			})
 		}

@@ -66,11 +66,29 @@ func (s *Store) fenced(ctx context.Context, name string, write func(ctx context.
 		return err
 	}
 	werr := write(ctx)
+	if answerLost(werr) {
+		// The server may still run what it was sent: FerretDB runs a filtered replace as a
+		// query and then an unconditional write by _id, so a replace this writer gave up on
+		// can land after the next activation stored newer versions and take the document
+		// back to this one (the messages of those versions lost, their webhooks marked
+		// processed). The fence stays for its lease, so no one else writes this version
+		// while it may land: the next writer is refused (the grain retries) until the write
+		// shows or the lease ends. The lease is far longer than a command waits on a server
+		// that answers at all.
+		return werr
+	}
 	// Release even when the caller's context is spent. A release that fails is not the
 	// write's failure: the write landed or not by itself, and the fence, which names this one
 	// version, blocks only writers of the same version, for the fence lease at most.
 	s.release(ctx, f)
 	return werr
+}
+
+// answerLost reports whether err may hide a command the server received and has not run
+// yet: the deadline passed or the connection broke before its answer came.
+func answerLost(err error) bool {
+	return err != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, persistence.ErrUnavailable) || unavailable(err))
 }
 
 // release deletes f, best effort, on a context of its own.

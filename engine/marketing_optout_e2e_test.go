@@ -39,6 +39,27 @@ func TestMarketingOptOut(t *testing.T) {
 		res.Data(t, &v)
 		return v.Conversation.Contact.MarketingOptOut
 	}
+	// fakemeta's injected failures take the number's next sends, whoever their customer: a
+	// message an earlier step queued (a poll accepted before the refusal was learnt, the
+	// utility template), paced behind its customer's pair limit, would take the failure
+	// meant for the next step's customer, who then never gets it. Each injection waits
+	// until the earlier steps' messages have left the queue.
+	var convs []string
+	sentOut := func() {
+		t.Helper()
+		queued := ""
+		eventually(t, 20*time.Second, func() bool {
+			for _, conv := range convs {
+				for _, m := range messages(t, r.Node, r.agent, conv) {
+					if m.Direction == "outbound" && m.Status == "queued" {
+						queued = conv + " " + m.ID
+						return false
+					}
+				}
+			}
+			return true
+		}, func() string { return "a message still queued before the next injection: " + queued })
+	}
 	refusedEventually := func(conv string) {
 		t.Helper()
 		var status int
@@ -54,6 +75,7 @@ func TestMarketingOptOut(t *testing.T) {
 
 	ana := "5511987654321"
 	conv := r.customerWrites(t, r.tenantA, phoneA, ana)
+	convs = append(convs, conv)
 	if status, code := sendTemplate(conv, "promo_natal"); status != 202 {
 		t.Fatalf("marketing before any stop: %d %s", status, code)
 	}
@@ -68,11 +90,12 @@ func TestMarketingOptOut(t *testing.T) {
 		t.Fatalf("webhook: %d %s", res.Status, res.Body)
 	}
 	refusedEventually(conv)
-	sent := len(r.meta.Sent(phoneA))
 	if status, code := sendTemplate(conv, "aviso_pedido"); status != 202 {
 		t.Fatalf("a utility template to an opted-out customer: %d %s", status, code)
 	}
-	eventually(t, 20*time.Second, func() bool { return len(r.meta.Sent(phoneA)) == sent+1 },
+	// The template itself, not any send: a poll above accepted before the stop was learnt
+	// may reach Meta after it.
+	eventually(t, 20*time.Second, func() bool { return sentTo(r.meta.Sent(phoneA), ana, "aviso_pedido") },
 		func() string { return "the utility template never reached Meta" })
 	if res := postWebhook(t, r.Node, preference("resume", stop+60)); res.Status != 200 {
 		t.Fatalf("webhook: %d %s", res.Status, res.Body)
@@ -85,6 +108,8 @@ func TestMarketingOptOut(t *testing.T) {
 	metaRefuses := func(waID string, inject func(code int)) string {
 		t.Helper()
 		conv := r.customerWrites(t, r.tenantA, phoneA, waID)
+		sentOut()
+		convs = append(convs, conv)
 		inject(131050)
 		if status, code := sendTemplate(conv, "promo_natal"); status != 202 {
 			t.Fatalf("marketing to %s: %d %s", waID, status, code)
@@ -102,6 +127,7 @@ func TestMarketingOptOut(t *testing.T) {
 	// customer has not opted out.
 	davi := "5511933332222"
 	convD := r.customerWrites(t, r.tenantA, phoneA, davi)
+	sentOut()
 	r.meta.FailNextAsync(phoneA, 131049, 1)
 	if status, code := sendTemplate(convD, "promo_natal"); status != 202 {
 		t.Fatalf("marketing to Davi: %d %s", status, code)
@@ -110,7 +136,15 @@ func TestMarketingOptOut(t *testing.T) {
 	eventually(t, 20*time.Second, func() bool {
 		res = r.Post("/api/v1/messages/send-template", r.agent, map[string]any{"conversationId": convD, "templateName": "promo_natal", "language": "pt_BR"})
 		return res.Status != 202
-	}, func() string { return "marketing after a 131049 still accepted" })
+	}, func() string {
+		var got []string
+		for _, m := range r.meta.Sent(phoneA) {
+			if m.AsyncErrorCode == 131049 {
+				got = append(got, m.WaID)
+			}
+		}
+		return fmt.Sprintf("marketing after a 131049 still accepted (the 131049 went to %v)", got)
+	})
 	wait, _ := strconv.Atoi(res.Header["Retry-After"])
 	if res.Status != 429 || res.Code() != "marketing_held" || wait < 23*3600 || wait > 24*3600 {
 		t.Fatalf("marketing after a 131049: %d %s, Retry-After %q", res.Status, res.Body, res.Header["Retry-After"])
@@ -121,4 +155,14 @@ func TestMarketingOptOut(t *testing.T) {
 	if status, code := sendTemplate(convD, "aviso_pedido"); status != 202 {
 		t.Fatalf("a utility template after a 131049: %d %s", status, code)
 	}
+}
+
+// sentTo reports whether Meta accepted the template name for the customer waID.
+func sentTo(sent []fakemeta.SentMessage, waID, name string) bool {
+	for _, m := range sent {
+		if m.WaID == waID && m.Request.Template != nil && m.Request.Template.Name == name {
+			return true
+		}
+	}
+	return false
 }

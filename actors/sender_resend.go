@@ -211,14 +211,7 @@ const resendAskCap = time.Minute
 // busyRetry doubling up to resendAskCap, so a conversation that does not answer for hours
 // is asked about once a minute, not every two seconds.
 func resendBackoff(busyRetry time.Duration, tries int) time.Duration {
-	d := busyRetry
-	for range tries {
-		if d >= resendAskCap/2 {
-			return resendAskCap
-		}
-		d *= 2
-	}
-	return min(d, resendAskCap)
+	return min(busyRetry<<min(tries, 16), resendAskCap) // 16: past the cap from any busyRetry ≥ 1 ms
 }
 
 // resendChecked is a deferred look at ev coming due.

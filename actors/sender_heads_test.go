@@ -227,3 +227,61 @@ func TestHeadChecksParseATemplateOncePerMessage(t *testing.T) {
 		t.Errorf("the item's template %+v %v", ref, ok)
 	}
 }
+
+// A queued MARKETING template to a customer who stopped marketing messages since (their
+// user_preferences "stop", or Meta's 131050 for another message, as the tenant's copy of the
+// conversation shows them) fails at once with 131050, unsent: Meta would refuse it, and
+// WhatsApp's policy is not to send marketing to someone who said stop. A newer "resume"
+// lifts it; utility and authentication templates and replies still go. The lane's check
+// and the API's 422 read the same state.
+func TestAQueuedMarketingTemplateToAnOptedOutCustomerFailsAtOnce(t *testing.T) {
+	now := time.Now().UTC()
+	state := newTenantState()
+	state.Templates[templateKey("promo", "en_US")] = TemplateState{TemplateUpdate: TemplateUpdate{Name: "promo", Language: "en_US", Status: TemplateApproved, Category: TemplateMarketing}}
+	state.Templates[templateKey("code", "en_US")] = TemplateState{TemplateUpdate: TemplateUpdate{Name: "code", Language: "en_US", Status: TemplateApproved, Category: "AUTHENTICATION"}}
+	state.Templates[templateKey("bill", "en_US")] = TemplateState{TemplateUpdate: TemplateUpdate{Name: "bill", Language: "en_US", Status: TemplateApproved, Category: "UTILITY"}}
+	s := newSender(&Deps{}, "t", &state, nil)
+	stopped := now.Add(-time.Hour)
+	contacts := map[string]Contact{
+		"stopped":      {MarketingOptOut: true, MarketingPreferenceAt: stopped},
+		"stopped+held": {MarketingOptOut: true, MarketingPreferenceAt: stopped, MarketingHeldUntil: now.Add(time.Hour)},
+	}
+	s.contactOf = func(conv string) Contact { return contacts[conv] }
+	item := func(conv, request string) *outItem {
+		return &outItem{row: persistence.OutboxMessage{ConversationID: conv, State: persistence.OutboxQueued, CreatedAt: now, ExpiresAt: now.Add(time.Hour),
+			Request: []byte(request)}}
+	}
+	template := func(conv, name string) *outItem {
+		return item(conv, fmt.Sprintf(`{"messaging_product":"whatsapp","to":"+1","type":"template","template":{"name":%q,"language":{"code":"en_US"}}}`, name))
+	}
+	check := func(name string, it *outItem, want int) {
+		t.Helper()
+		fail := s.headRefused(it, now)
+		got := 0
+		if fail != nil {
+			got = fail.Code
+			if fail.Title == "" || !strings.Contains(fail.Details, "not sent") {
+				t.Errorf("%s: a refusal without a clear title and details: %+v", name, fail)
+			}
+		}
+		if got != want {
+			t.Errorf("%s: fail %d; want %d", name, got, want)
+		}
+	}
+	check("marketing to a customer who stopped: fails", template("stopped", "promo"), MetaMarketingOptOut)
+	check("stopped and held too: the stop wins", template("stopped+held", "promo"), MetaMarketingOptOut)
+	check("authentication to them: goes", template("stopped", "code"), 0)
+	check("utility to them: goes", template("stopped", "bill"), 0)
+	check("a reply to them: goes", item("stopped", `{"messaging_product":"whatsapp","to":"+1","type":"text","text":{"body":"hi"}}`), 0)
+	check("marketing to a customer who did not stop: goes", template("other", "promo"), 0)
+	q := &QueueOutbound{Template: &TemplateRef{Name: "promo", Language: "en_US"}, Message: persistence.OutboxMessage{ConversationID: "stopped"}}
+	if code, _, _ := s.marketingRefusal(q, now); code != FailureMarketingOptOut {
+		t.Errorf("the API's refusal of a new MARKETING template to them: %q", code)
+	}
+	// A newer "resume" in the copy lifts both.
+	contacts["stopped"] = Contact{MarketingOptOut: false, MarketingPreferenceAt: now}
+	check("marketing after they resumed: goes", template("stopped", "promo"), 0)
+	if code, _, _ := s.marketingRefusal(q, now); code != "" {
+		t.Errorf("the API's refusal after they resumed: %q", code)
+	}
+}

@@ -285,3 +285,45 @@ func TestAQueuedMarketingTemplateToAnOptedOutCustomerFailsAtOnce(t *testing.T) {
 		t.Errorf("the API's refusal after they resumed: %q", code)
 	}
 }
+
+// A message the sender fails unsent with Meta's marketing codes (its lane's check above)
+// teaches the conversation nothing of the customer: Meta said nothing. Before, each one was
+// taken for Meta's refusal at the time it failed: a queued template failed during a 131049
+// hold pushed the hold a day past it (and the next one further), and one failed for an
+// opt-out recorded a "stop" as of then, so a "resume" the customer sent before then but
+// Meta delivered after was ignored, and their marketing refused for good.
+func TestAnUnsentMarketingFailureTeachesTheConversationNothing(t *testing.T) {
+	fail := func(c *conversation, id string, code int, at time.Time) {
+		t.Helper()
+		c.addOutbound(Message{ID: id, Type: "template", Timestamp: t0}, t0)
+		resultApplied(c, unsentResult(persistence.OutboxMessage{ID: id}, &MessageError{Code: code, Title: "t"}, at), at)
+		if v := statusOf(t, c, id); v.Status != StatusFailed {
+			t.Fatalf("%s: %+v, want failed", id, v)
+		}
+	}
+	c := newTestConversation()
+	c.addOutbound(Message{ID: "sent", Type: "template", Timestamp: t0}, t0)
+	resultApplied(c, &OutboundResult{MessageID: "sent", Status: StatusFailed, Error: &MessageError{Code: MetaMarketingHeld}, At: t0}, t0)
+	held := c.s.Summary.Contact.MarketingHeldUntil
+	if !held.Equal(t0.Add(MarketingHold)) {
+		t.Fatalf("Meta's 131049 held marketing until %v", held)
+	}
+	fail(c, "queued", MetaMarketingHeld, t0.Add(5*time.Hour))
+	if got := c.s.Summary.Contact.MarketingHeldUntil; !got.Equal(held) {
+		t.Fatalf("a template failed unsent during the hold moved it from %v to %v", held, got)
+	}
+
+	c = newTestConversation()
+	pref := func(value string, at time.Time) {
+		t.Helper()
+		if _, err := c.deliver(&Deliver{Contact: Contact{WaID: "5511987654321"}, Preferences: []PreferenceUpdate{{Category: "marketing_messages", Value: value, Timestamp: at}}}, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pref("stop", t0)
+	fail(c, "queued", MetaMarketingOptOut, t0.Add(3*time.Hour))
+	pref("resume", t0.Add(2*time.Hour)) // sent before the template failed, delivered after
+	if c.s.Summary.Contact.MarketingOptOut {
+		t.Fatal("a resume older than a template failed unsent, but newer than the stop, was ignored")
+	}
+}

@@ -25,7 +25,8 @@ import (
 //     "stop"; a newer "resume" lifts it). New MARKETING templates are refused
 //     (marketing_opt_out) and a queued one fails at once with 131050, unsent: Meta would
 //     refuse it, and WhatsApp's policy is not to send marketing to someone who said stop.
-//     Both read the tenant's copy of the conversation (marketingBar).
+//     Both read the tenant's copy of the conversation, or a 131050 this sender met since,
+//     until the copy learns it (marketingBar).
 //   - 131042: a payment problem. Meta charges business-initiated messages, so those stop
 //     (paymentRestriction) while replies inside the window go on; on either path.
 //
@@ -121,11 +122,27 @@ type marketingBar struct {
 }
 
 // marketingBar reads the bar from the tenant's copy of the conversation (one read, no store)
-// and the 131049s this sender met since.
+// and the 131049s and 131050s this sender met since (the copy learns them only after the
+// conversation's flush).
 func (s *sender) marketingBar(conversationID string, now time.Time) marketingBar {
 	ct := s.contact(conversationID)
-	return marketingBar{stopped: ct.MarketingOptOut, stoppedAt: ct.MarketingPreferenceAt,
+	bar := marketingBar{stopped: ct.MarketingOptOut, stoppedAt: ct.MarketingPreferenceAt,
 		heldUntil: s.marketingHeldUntil(conversationID, ct, now)}
+	if at, ok := s.marketingStopped[conversationID]; ok {
+		if stoppedSince(ct, at) {
+			bar.stopped, bar.stoppedAt = true, at
+		} else {
+			delete(s.marketingStopped, conversationID)
+		}
+	}
+	return bar
+}
+
+// stoppedSince reports whether a 131050 the sender met at is newer than the customer's
+// preference in ct, the tenant's copy: the copy has not learnt it yet. Once it shows it, or
+// a newer "resume", the copy decides alone.
+func stoppedSince(ct Contact, at time.Time) bool {
+	return ct.MarketingPreferenceAt.Before(at)
 }
 
 // stoppedOn is " on <when the customer stopped>", or "" when the tenant does not know when.
@@ -172,6 +189,16 @@ func (s *sender) refusedForAll(it *outItem, code int, now time.Time) {
 		// Bounded by the holds in force: ended ones go as a new one comes.
 		maps.DeleteFunc(s.marketingHeld, func(_ string, until time.Time) bool { return !until.After(now) })
 		s.marketingHeld[it.row.ConversationID] = now.Add(MarketingHold)
+	case MetaMarketingOptOut:
+		if it.row.ConversationID == "" {
+			return // as for 131049
+		}
+		if s.marketingStopped == nil {
+			s.marketingStopped = map[string]time.Time{}
+		}
+		// Bounded by the stops the copy has not learnt yet: learnt ones go as a new one comes.
+		maps.DeleteFunc(s.marketingStopped, func(conv string, at time.Time) bool { return !stoppedSince(s.contact(conv), at) })
+		s.marketingStopped[it.row.ConversationID] = now
 	case metaTemplatePaused, metaTemplateDisabled:
 		if ref, ok := it.template(); ok {
 			s.templateRefused(ref, code, now)

@@ -327,3 +327,45 @@ func TestAnUnsentMarketingFailureTeachesTheConversationNothing(t *testing.T) {
 		t.Fatal("a resume older than a template failed unsent, but newer than the stop, was ignored")
 	}
 }
+
+// Meta answers a MARKETING template 131050: another one to that customer, queued behind it,
+// fails with 131050 unsent though the tenant's copy of the conversation learns the stop only
+// after the conversation's flush (as a 131049 does), and the API refuses a new one
+// meanwhile. Once the copy shows the stop, or a newer "resume", the copy alone decides.
+func TestASendersOwn131050StopsTheQueuedMarketingBeforeTheCopyLearnsIt(t *testing.T) {
+	now := time.Now().UTC()
+	state := newTenantState()
+	state.Templates[templateKey("promo", "en_US")] = TemplateState{TemplateUpdate: TemplateUpdate{Name: "promo", Language: "en_US", Status: TemplateApproved, Category: TemplateMarketing}}
+	s := newSender(&Deps{}, "t", &state, nil)
+	copyOf := map[string]Contact{}
+	s.contactOf = func(conv string) Contact { return copyOf[conv] }
+	promo := func(conv string) *outItem {
+		return &outItem{row: persistence.OutboxMessage{ConversationID: conv, State: persistence.OutboxQueued, CreatedAt: now, ExpiresAt: now.Add(time.Hour),
+			Request: []byte(`{"messaging_product":"whatsapp","to":"+1","type":"template","template":{"name":"promo","language":{"code":"en_US"}}}`)}}
+	}
+	code := func(it *outItem) int {
+		if fail := s.headRefused(it, now); fail != nil {
+			return fail.Code
+		}
+		return 0
+	}
+	s.refusedForAll(&outItem{row: persistence.OutboxMessage{}}, MetaMarketingOptOut, now)
+	s.refusedForAll(&outItem{row: persistence.OutboxMessage{ConversationID: "c"}}, MetaMarketingOptOut, now)
+	if got := code(promo("c")); got != MetaMarketingOptOut {
+		t.Fatalf("the marketing template queued behind a 131050: fail %d, want 131050", got)
+	}
+	if got := code(promo("")); got != 0 {
+		t.Fatalf("a 131050 without a conversation stopped marketing to every conversation-less send: fail %d", got)
+	}
+	q := &QueueOutbound{Template: &TemplateRef{Name: "promo", Language: "en_US"}, Message: persistence.OutboxMessage{ConversationID: "c"}}
+	if c, _, _ := s.marketingRefusal(q, now); c != FailureMarketingOptOut {
+		t.Fatalf("a new MARKETING template after a 131050: %q", c)
+	}
+	copyOf["c"] = Contact{MarketingOptOut: false, MarketingPreferenceAt: now.Add(time.Second)} // a newer resume
+	if got := code(promo("c")); got != 0 {
+		t.Fatalf("marketing after a newer resume: fail %d", got)
+	}
+	if len(s.marketingStopped) != 0 {
+		t.Fatalf("the sender still remembers stops the copy superseded: %v", s.marketingStopped)
+	}
+}

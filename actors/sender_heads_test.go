@@ -369,3 +369,23 @@ func TestASendersOwn131050StopsTheQueuedMarketingBeforeTheCopyLearnsIt(t *testin
 		t.Fatalf("the sender still remembers stops the copy superseded: %v", s.marketingStopped)
 	}
 }
+
+// Meta answers a MARKETING template 131050 (the customer stopped marketing): another one to
+// that customer, already queued, fails with 131050 without reaching Meta; a reply still goes.
+func TestAnOptOutStopsTheQueuedMarketingToThatCustomer(t *testing.T) {
+	r := sharedSender(t)
+	tenant, id := r.marketingTenantIDs(t, "mo-")
+	const to = "5511850000001"
+	row := r.refusedBeforeMeta(t, tenant, id("a"), id("b"), to,
+		&SendFailure{Class: ClassFail, Code: MetaMarketingOptOut, Title: "Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business."})
+	if row.State != persistence.OutboxFailed || row.ErrorCode != MetaMarketingOptOut {
+		t.Fatalf("the marketing template queued behind: %+v", row)
+	}
+	if n, _ := r.graph.sends(id("b")); n != 0 {
+		t.Fatalf("the marketing template queued behind reached Meta %d times", n)
+	}
+	if _, err := r.queueTo(t, tenant, id("c"), to, false); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a reply to the customer sent", func() bool { return r.row(t, id("c")).State == persistence.OutboxSent })
+}

@@ -81,24 +81,29 @@ func TestAPausedTemplateStopsTheSendsUsingIt(t *testing.T) {
 	}
 }
 
-// Meta answers a MARKETING template 131049 (its per-customer marketing cap): another one to
-// that customer, already queued, fails with 131049 without reaching Meta; a reply still goes.
-func TestAMarketingHoldStopsTheQueuedMarketingToThatCustomer(t *testing.T) {
+// Meta answers a MARKETING template 131049 (its per-customer marketing cap) or 131050 (the
+// customer stopped marketing): another one to that customer, already queued, fails with the
+// same code without reaching Meta; a reply still goes.
+func TestAMarketingRefusalStopsTheQueuedMarketingToThatCustomer(t *testing.T) {
 	r := sharedSender(t)
-	tenant, id := r.marketingTenantIDs(t, "mh-")
-	const to = "5511830000001"
-	row := r.refusedBeforeMeta(t, tenant, id("a"), id("b"), to,
-		&SendFailure{Class: ClassFail, Code: MetaMarketingHeld, Title: "This message was not delivered to maintain healthy ecosystem engagement."})
-	if row.State != persistence.OutboxFailed || row.ErrorCode != MetaMarketingHeld {
-		t.Fatalf("the marketing template queued behind: %+v", row)
+	for i, fail := range []*SendFailure{
+		{Class: ClassFail, Code: MetaMarketingHeld, Title: "This message was not delivered to maintain healthy ecosystem engagement."},
+		{Class: ClassFail, Code: MetaMarketingOptOut, Title: "Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business."},
+	} {
+		tenant, id := r.marketingTenantIDs(t, fmt.Sprint("mr", i, "-"))
+		to := fmt.Sprint("551183000000", i)
+		row := r.refusedBeforeMeta(t, tenant, id("a"), id("b"), to, fail)
+		if row.State != persistence.OutboxFailed || row.ErrorCode != fail.Code {
+			t.Fatalf("%d: the marketing template queued behind: %+v", fail.Code, row)
+		}
+		if n, _ := r.graph.sends(id("b")); n != 0 {
+			t.Fatalf("%d: the marketing template queued behind reached Meta %d times", fail.Code, n)
+		}
+		if _, err := r.queueTo(t, tenant, id("c"), to, false); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "a reply to the customer sent", func() bool { return r.row(t, id("c")).State == persistence.OutboxSent })
 	}
-	if n, _ := r.graph.sends(id("b")); n != 0 {
-		t.Fatalf("the marketing template queued behind reached Meta %d times", n)
-	}
-	if _, err := r.queueTo(t, tenant, id("c"), to, false); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "a reply to the customer sent", func() bool { return r.row(t, id("c")).State == persistence.OutboxSent })
 }
 
 // Meta answers a business-initiated template 131042 (a payment problem): business-initiated
@@ -368,24 +373,4 @@ func TestASendersOwn131050StopsTheQueuedMarketingBeforeTheCopyLearnsIt(t *testin
 	if len(s.marketingStopped) != 0 {
 		t.Fatalf("the sender still remembers stops the copy superseded: %v", s.marketingStopped)
 	}
-}
-
-// Meta answers a MARKETING template 131050 (the customer stopped marketing): another one to
-// that customer, already queued, fails with 131050 without reaching Meta; a reply still goes.
-func TestAnOptOutStopsTheQueuedMarketingToThatCustomer(t *testing.T) {
-	r := sharedSender(t)
-	tenant, id := r.marketingTenantIDs(t, "mo-")
-	const to = "5511850000001"
-	row := r.refusedBeforeMeta(t, tenant, id("a"), id("b"), to,
-		&SendFailure{Class: ClassFail, Code: MetaMarketingOptOut, Title: "Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business."})
-	if row.State != persistence.OutboxFailed || row.ErrorCode != MetaMarketingOptOut {
-		t.Fatalf("the marketing template queued behind: %+v", row)
-	}
-	if n, _ := r.graph.sends(id("b")); n != 0 {
-		t.Fatalf("the marketing template queued behind reached Meta %d times", n)
-	}
-	if _, err := r.queueTo(t, tenant, id("c"), to, false); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "a reply to the customer sent", func() bool { return r.row(t, id("c")).State == persistence.OutboxSent })
 }

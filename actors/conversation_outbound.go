@@ -63,7 +63,7 @@ func (c *conversation) outboundResult(r *OutboundResult, now time.Time) (bool, e
 		if mergeStatus(m, StatusUpdate{WAMID: m.WAMID, Status: r.Status, Timestamp: at, Error: r.Error}) {
 			changed = true
 		}
-		if r.Status == StatusFailed && r.Error != nil && c.marketingRefused(r.Error.Code, at) {
+		if r.Status == StatusFailed && r.Error != nil && !r.Unsent && c.marketingRefused(r.Error.Code, at) {
 			changed = true
 		}
 	}

@@ -98,6 +98,10 @@ type OutboundResult struct {
 	// Reinstated is a retracted attempt Meta delivered after all, whose resend the sender
 	// withdrew before it left: the message is that attempt again (sender_withdraw.go).
 	Reinstated string `json:"reinstated,omitempty"`
+	// Unsent: the sender failed the message without sending it (expired, or refused by its
+	// lane's check as Meta would refuse it): its error is ours, and Meta said nothing of the
+	// customer, so the conversation does not take it for Meta's 131049 or 131050.
+	Unsent bool `json:"unsent,omitempty"`
 }
 
 // GetOutbound asks a conversation what it knows of one of its outbound messages: the

@@ -49,6 +49,9 @@ type sender struct {
 	// marketingHeld: conversations whose customer Meta held marketing back from (131049),
 	// until when, met by this sender (sender_heads.go).
 	marketingHeld map[string]time.Time
+	// marketingStopped: conversations whose customer Meta answered 131050 for (stopped
+	// marketing), when, met by this sender until the tenant's copy shows it (sender_heads.go).
+	marketingStopped map[string]time.Time
 	// accountHeld is until when Meta's WABA or app rate limit (80007, 4) holds every number
 	// of the tenant (pacer_account.go).
 	accountHeld time.Time

@@ -273,20 +273,14 @@ func (s *sender) marketingRefusal(q *QueueOutbound, now time.Time) (code, why st
 		return "", "", 0
 	}
 	const otherWays = "a utility template or, inside the 24-hour window, a reply still reaches them"
-	ct := s.contactOf(q.Message.ConversationID)
-	held := s.marketingHeldUntil(q.Message.ConversationID, ct, now)
-	switch {
-	case ct.MarketingOptOut:
-		when := ""
-		if !ct.MarketingPreferenceAt.IsZero() {
-			when = " on " + ct.MarketingPreferenceAt.UTC().Format(time.RFC3339)
-		}
+	switch bar := s.marketingBar(q.Message.ConversationID, now); {
+	case bar.stopped:
 		return FailureMarketingOptOut, fmt.Sprintf("the customer stopped marketing messages%s, so WhatsApp would refuse the MARKETING template %s (131050); "+
-			otherWays, when, q.Template.Name), 0
-	case held.After(now):
+			otherWays, bar.stoppedOn(), q.Template.Name), 0
+	case bar.heldUntil.After(now):
 		return FailureMarketingHeld, fmt.Sprintf("WhatsApp held back a marketing message to this customer to keep their engagement healthy (131049) "+
 			"and refuses another until %s, so the MARKETING template %s would fail; "+otherWays,
-			held.UTC().Format(time.RFC3339), q.Template.Name), held.Sub(now)
+			bar.heldUntil.UTC().Format(time.RFC3339), q.Template.Name), bar.heldUntil.Sub(now)
 	}
 	return "", "", 0
 }

@@ -80,5 +80,10 @@ func (s *sender) failUnsent(it *outItem, e *MessageError, now time.Time) {
 	row := it.row
 	row.State, row.UpdatedAt = persistence.OutboxFailed, now
 	row.ErrorCode, row.ErrorTitle, row.ErrorDetails = e.Code, e.Title, e.Details
-	s.settle(it, row, &OutboundResult{MessageID: row.ID, Status: StatusFailed, Error: e, At: now})
+	s.settle(it, row, unsentResult(row, e, now))
+}
+
+// unsentResult is what the conversation is told of row, failed with e at now, never sent.
+func unsentResult(row persistence.OutboxMessage, e *MessageError, now time.Time) *OutboundResult {
+	return &OutboundResult{MessageID: row.ID, Status: StatusFailed, Error: e, At: now, Unsent: true}
 }

@@ -21,6 +21,12 @@ import (
 //     131049, unsent: Meta says another within the day "will only result in another
 //     error", and one waiting in its lane would hold the customer's replies and utility
 //     templates queued behind it for up to a day (the default validity is shorter anyway).
+//   - 131050: the customer stopped marketing messages (so does their user_preferences
+//     "stop"; a newer "resume" lifts it). New MARKETING templates are refused
+//     (marketing_opt_out) and a queued one fails at once with 131050, unsent: Meta would
+//     refuse it, and WhatsApp's policy is not to send marketing to someone who said stop.
+//     Both read the tenant's copy of the conversation, or a 131050 this sender met since,
+//     until the copy learns it (marketingBar).
 //   - 131042: a payment problem. Meta charges business-initiated messages, so those stop
 //     (paymentRestriction) while replies inside the window go on; on either path.
 //
@@ -91,12 +97,60 @@ func (s *sender) headRefused(it *outItem, now time.Time) *MessageError {
 	case tpl.Category != TemplateMarketing:
 		return nil
 	}
-	if until := s.marketingHeldUntil(it.row.ConversationID, s.contact(it.row.ConversationID), now); until.After(now) {
+	switch bar := s.marketingBar(it.row.ConversationID, now); {
+	case bar.stopped:
+		return &MessageError{Code: MetaMarketingOptOut, Title: "Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business.",
+			Details: "the customer stopped marketing messages" + bar.stoppedOn() + " and WhatsApp refuses them marketing until they resume; it was not sent"}
+	case bar.heldUntil.After(now):
 		return &MessageError{Code: MetaMarketingHeld, Title: "This message was not delivered to maintain healthy ecosystem engagement.",
-			Details: "Meta held back marketing to this customer until " + until.UTC().Format(time.RFC3339) +
+			Details: "Meta held back marketing to this customer until " + bar.heldUntil.UTC().Format(time.RFC3339) +
 				" and refuses another before then; it was not sent"}
 	}
 	return nil
+}
+
+// marketingBar is what stands between the conversation's customer and a MARKETING template
+// now, as the tenant knows it: the API's refusal (marketingRefusal) and the lane's check of
+// a queued one (headRefused) read it here, so both refuse the same messages.
+type marketingBar struct {
+	// stopped: the customer stopped marketing messages (their user_preferences "stop", or
+	// Meta's 131050 for another message; a newer "resume" clears it), at stoppedAt.
+	stopped   bool
+	stoppedAt time.Time
+	// heldUntil: Meta holds marketing to them back until then (131049).
+	heldUntil time.Time
+}
+
+// marketingBar reads the bar from the tenant's copy of the conversation (one read, no store)
+// and the 131049s and 131050s this sender met since (the copy learns them only after the
+// conversation's flush).
+func (s *sender) marketingBar(conversationID string, now time.Time) marketingBar {
+	ct := s.contact(conversationID)
+	bar := marketingBar{stopped: ct.MarketingOptOut, stoppedAt: ct.MarketingPreferenceAt,
+		heldUntil: s.marketingHeldUntil(conversationID, ct, now)}
+	if at, ok := s.marketingStopped[conversationID]; ok {
+		if stoppedSince(ct, at) {
+			bar.stopped, bar.stoppedAt = true, at
+		} else {
+			delete(s.marketingStopped, conversationID)
+		}
+	}
+	return bar
+}
+
+// stoppedSince reports whether a 131050 the sender met at is newer than the customer's
+// preference in ct, the tenant's copy: the copy has not learnt it yet. Once it shows it, or
+// a newer "resume", the copy decides alone.
+func stoppedSince(ct Contact, at time.Time) bool {
+	return ct.MarketingPreferenceAt.Before(at)
+}
+
+// stoppedOn is " on <when the customer stopped>", or "" when the tenant does not know when.
+func (b marketingBar) stoppedOn() string {
+	if b.stoppedAt.IsZero() {
+		return ""
+	}
+	return " on " + b.stoppedAt.UTC().Format(time.RFC3339)
 }
 
 // contact is the conversation's customer as the tenant's copy of its summary shows them.
@@ -135,6 +189,16 @@ func (s *sender) refusedForAll(it *outItem, code int, now time.Time) {
 		// Bounded by the holds in force: ended ones go as a new one comes.
 		maps.DeleteFunc(s.marketingHeld, func(_ string, until time.Time) bool { return !until.After(now) })
 		s.marketingHeld[it.row.ConversationID] = now.Add(MarketingHold)
+	case MetaMarketingOptOut:
+		if it.row.ConversationID == "" {
+			return // as for 131049
+		}
+		if s.marketingStopped == nil {
+			s.marketingStopped = map[string]time.Time{}
+		}
+		// Bounded by the stops the copy has not learnt yet: learnt ones go as a new one comes.
+		maps.DeleteFunc(s.marketingStopped, func(conv string, at time.Time) bool { return !stoppedSince(s.contact(conv), at) })
+		s.marketingStopped[it.row.ConversationID] = now
 	case metaTemplatePaused, metaTemplateDisabled:
 		if ref, ok := it.template(); ok {
 			s.templateRefused(ref, code, now)

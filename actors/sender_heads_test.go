@@ -81,24 +81,29 @@ func TestAPausedTemplateStopsTheSendsUsingIt(t *testing.T) {
 	}
 }
 
-// Meta answers a MARKETING template 131049 (its per-customer marketing cap): another one to
-// that customer, already queued, fails with 131049 without reaching Meta; a reply still goes.
-func TestAMarketingHoldStopsTheQueuedMarketingToThatCustomer(t *testing.T) {
+// Meta answers a MARKETING template 131049 (its per-customer marketing cap) or 131050 (the
+// customer stopped marketing): another one to that customer, already queued, fails with the
+// same code without reaching Meta; a reply still goes.
+func TestAMarketingRefusalStopsTheQueuedMarketingToThatCustomer(t *testing.T) {
 	r := sharedSender(t)
-	tenant, id := r.marketingTenantIDs(t, "mh-")
-	const to = "5511830000001"
-	row := r.refusedBeforeMeta(t, tenant, id("a"), id("b"), to,
-		&SendFailure{Class: ClassFail, Code: MetaMarketingHeld, Title: "This message was not delivered to maintain healthy ecosystem engagement."})
-	if row.State != persistence.OutboxFailed || row.ErrorCode != MetaMarketingHeld {
-		t.Fatalf("the marketing template queued behind: %+v", row)
+	for i, fail := range []*SendFailure{
+		{Class: ClassFail, Code: MetaMarketingHeld, Title: "This message was not delivered to maintain healthy ecosystem engagement."},
+		{Class: ClassFail, Code: MetaMarketingOptOut, Title: "Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business."},
+	} {
+		tenant, id := r.marketingTenantIDs(t, fmt.Sprint("mr", i, "-"))
+		to := fmt.Sprint("551183000000", i)
+		row := r.refusedBeforeMeta(t, tenant, id("a"), id("b"), to, fail)
+		if row.State != persistence.OutboxFailed || row.ErrorCode != fail.Code {
+			t.Fatalf("%d: the marketing template queued behind: %+v", fail.Code, row)
+		}
+		if n, _ := r.graph.sends(id("b")); n != 0 {
+			t.Fatalf("%d: the marketing template queued behind reached Meta %d times", fail.Code, n)
+		}
+		if _, err := r.queueTo(t, tenant, id("c"), to, false); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "a reply to the customer sent", func() bool { return r.row(t, id("c")).State == persistence.OutboxSent })
 	}
-	if n, _ := r.graph.sends(id("b")); n != 0 {
-		t.Fatalf("the marketing template queued behind reached Meta %d times", n)
-	}
-	if _, err := r.queueTo(t, tenant, id("c"), to, false); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, "a reply to the customer sent", func() bool { return r.row(t, id("c")).State == persistence.OutboxSent })
 }
 
 // Meta answers a business-initiated template 131042 (a payment problem): business-initiated
@@ -225,5 +230,147 @@ func TestHeadChecksParseATemplateOncePerMessage(t *testing.T) {
 	}
 	if ref, ok := it.template(); !ok || ref.Name != "promo" || ref.Language != "en_US" {
 		t.Errorf("the item's template %+v %v", ref, ok)
+	}
+}
+
+// A queued MARKETING template to a customer who stopped marketing messages since (their
+// user_preferences "stop", or Meta's 131050 for another message, as the tenant's copy of the
+// conversation shows them) fails at once with 131050, unsent: Meta would refuse it, and
+// WhatsApp's policy is not to send marketing to someone who said stop. A newer "resume"
+// lifts it; utility and authentication templates and replies still go. The lane's check
+// and the API's 422 read the same state.
+func TestAQueuedMarketingTemplateToAnOptedOutCustomerFailsAtOnce(t *testing.T) {
+	now := time.Now().UTC()
+	state := newTenantState()
+	state.Templates[templateKey("promo", "en_US")] = TemplateState{TemplateUpdate: TemplateUpdate{Name: "promo", Language: "en_US", Status: TemplateApproved, Category: TemplateMarketing}}
+	state.Templates[templateKey("code", "en_US")] = TemplateState{TemplateUpdate: TemplateUpdate{Name: "code", Language: "en_US", Status: TemplateApproved, Category: "AUTHENTICATION"}}
+	state.Templates[templateKey("bill", "en_US")] = TemplateState{TemplateUpdate: TemplateUpdate{Name: "bill", Language: "en_US", Status: TemplateApproved, Category: "UTILITY"}}
+	s := newSender(&Deps{}, "t", &state, nil)
+	stopped := now.Add(-time.Hour)
+	contacts := map[string]Contact{
+		"stopped":      {MarketingOptOut: true, MarketingPreferenceAt: stopped},
+		"stopped+held": {MarketingOptOut: true, MarketingPreferenceAt: stopped, MarketingHeldUntil: now.Add(time.Hour)},
+	}
+	s.contactOf = func(conv string) Contact { return contacts[conv] }
+	item := func(conv, request string) *outItem {
+		return &outItem{row: persistence.OutboxMessage{ConversationID: conv, State: persistence.OutboxQueued, CreatedAt: now, ExpiresAt: now.Add(time.Hour),
+			Request: []byte(request)}}
+	}
+	template := func(conv, name string) *outItem {
+		return item(conv, fmt.Sprintf(`{"messaging_product":"whatsapp","to":"+1","type":"template","template":{"name":%q,"language":{"code":"en_US"}}}`, name))
+	}
+	check := func(name string, it *outItem, want int) {
+		t.Helper()
+		fail := s.headRefused(it, now)
+		got := 0
+		if fail != nil {
+			got = fail.Code
+			if fail.Title == "" || !strings.Contains(fail.Details, "not sent") {
+				t.Errorf("%s: a refusal without a clear title and details: %+v", name, fail)
+			}
+		}
+		if got != want {
+			t.Errorf("%s: fail %d; want %d", name, got, want)
+		}
+	}
+	check("marketing to a customer who stopped: fails", template("stopped", "promo"), MetaMarketingOptOut)
+	check("stopped and held too: the stop wins", template("stopped+held", "promo"), MetaMarketingOptOut)
+	check("authentication to them: goes", template("stopped", "code"), 0)
+	check("utility to them: goes", template("stopped", "bill"), 0)
+	check("a reply to them: goes", item("stopped", `{"messaging_product":"whatsapp","to":"+1","type":"text","text":{"body":"hi"}}`), 0)
+	check("marketing to a customer who did not stop: goes", template("other", "promo"), 0)
+	q := &QueueOutbound{Template: &TemplateRef{Name: "promo", Language: "en_US"}, Message: persistence.OutboxMessage{ConversationID: "stopped"}}
+	if code, _, _ := s.marketingRefusal(q, now); code != FailureMarketingOptOut {
+		t.Errorf("the API's refusal of a new MARKETING template to them: %q", code)
+	}
+	// A newer "resume" in the copy lifts both.
+	contacts["stopped"] = Contact{MarketingOptOut: false, MarketingPreferenceAt: now}
+	check("marketing after they resumed: goes", template("stopped", "promo"), 0)
+	if code, _, _ := s.marketingRefusal(q, now); code != "" {
+		t.Errorf("the API's refusal after they resumed: %q", code)
+	}
+}
+
+// A message the sender fails unsent with Meta's marketing codes (its lane's check above)
+// teaches the conversation nothing of the customer: Meta said nothing. Before, each one was
+// taken for Meta's refusal at the time it failed: a queued template failed during a 131049
+// hold pushed the hold a day past it (and the next one further), and one failed for an
+// opt-out recorded a "stop" as of then, so a "resume" the customer sent before then but
+// Meta delivered after was ignored, and their marketing refused for good.
+func TestAnUnsentMarketingFailureTeachesTheConversationNothing(t *testing.T) {
+	fail := func(c *conversation, id string, code int, at time.Time) {
+		t.Helper()
+		c.addOutbound(Message{ID: id, Type: "template", Timestamp: t0}, t0)
+		resultApplied(c, unsentResult(persistence.OutboxMessage{ID: id}, &MessageError{Code: code, Title: "t"}, at), at)
+		if v := statusOf(t, c, id); v.Status != StatusFailed {
+			t.Fatalf("%s: %+v, want failed", id, v)
+		}
+	}
+	c := newTestConversation()
+	c.addOutbound(Message{ID: "sent", Type: "template", Timestamp: t0}, t0)
+	resultApplied(c, &OutboundResult{MessageID: "sent", Status: StatusFailed, Error: &MessageError{Code: MetaMarketingHeld}, At: t0}, t0)
+	held := c.s.Summary.Contact.MarketingHeldUntil
+	if !held.Equal(t0.Add(MarketingHold)) {
+		t.Fatalf("Meta's 131049 held marketing until %v", held)
+	}
+	fail(c, "queued", MetaMarketingHeld, t0.Add(5*time.Hour))
+	if got := c.s.Summary.Contact.MarketingHeldUntil; !got.Equal(held) {
+		t.Fatalf("a template failed unsent during the hold moved it from %v to %v", held, got)
+	}
+
+	c = newTestConversation()
+	pref := func(value string, at time.Time) {
+		t.Helper()
+		if _, err := c.deliver(&Deliver{Contact: Contact{WaID: "5511987654321"}, Preferences: []PreferenceUpdate{{Category: "marketing_messages", Value: value, Timestamp: at}}}, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pref("stop", t0)
+	fail(c, "queued", MetaMarketingOptOut, t0.Add(3*time.Hour))
+	pref("resume", t0.Add(2*time.Hour)) // sent before the template failed, delivered after
+	if c.s.Summary.Contact.MarketingOptOut {
+		t.Fatal("a resume older than a template failed unsent, but newer than the stop, was ignored")
+	}
+}
+
+// Meta answers a MARKETING template 131050: another one to that customer, queued behind it,
+// fails with 131050 unsent though the tenant's copy of the conversation learns the stop only
+// after the conversation's flush (as a 131049 does), and the API refuses a new one
+// meanwhile. Once the copy shows the stop, or a newer "resume", the copy alone decides.
+func TestASendersOwn131050StopsTheQueuedMarketingBeforeTheCopyLearnsIt(t *testing.T) {
+	now := time.Now().UTC()
+	state := newTenantState()
+	state.Templates[templateKey("promo", "en_US")] = TemplateState{TemplateUpdate: TemplateUpdate{Name: "promo", Language: "en_US", Status: TemplateApproved, Category: TemplateMarketing}}
+	s := newSender(&Deps{}, "t", &state, nil)
+	copyOf := map[string]Contact{}
+	s.contactOf = func(conv string) Contact { return copyOf[conv] }
+	promo := func(conv string) *outItem {
+		return &outItem{row: persistence.OutboxMessage{ConversationID: conv, State: persistence.OutboxQueued, CreatedAt: now, ExpiresAt: now.Add(time.Hour),
+			Request: []byte(`{"messaging_product":"whatsapp","to":"+1","type":"template","template":{"name":"promo","language":{"code":"en_US"}}}`)}}
+	}
+	code := func(it *outItem) int {
+		if fail := s.headRefused(it, now); fail != nil {
+			return fail.Code
+		}
+		return 0
+	}
+	s.refusedForAll(&outItem{row: persistence.OutboxMessage{}}, MetaMarketingOptOut, now)
+	s.refusedForAll(&outItem{row: persistence.OutboxMessage{ConversationID: "c"}}, MetaMarketingOptOut, now)
+	if got := code(promo("c")); got != MetaMarketingOptOut {
+		t.Fatalf("the marketing template queued behind a 131050: fail %d, want 131050", got)
+	}
+	if got := code(promo("")); got != 0 {
+		t.Fatalf("a 131050 without a conversation stopped marketing to every conversation-less send: fail %d", got)
+	}
+	q := &QueueOutbound{Template: &TemplateRef{Name: "promo", Language: "en_US"}, Message: persistence.OutboxMessage{ConversationID: "c"}}
+	if c, _, _ := s.marketingRefusal(q, now); c != FailureMarketingOptOut {
+		t.Fatalf("a new MARKETING template after a 131050: %q", c)
+	}
+	copyOf["c"] = Contact{MarketingOptOut: false, MarketingPreferenceAt: now.Add(time.Second)} // a newer resume
+	if got := code(promo("c")); got != 0 {
+		t.Fatalf("marketing after a newer resume: fail %d", got)
+	}
+	if len(s.marketingStopped) != 0 {
+		t.Fatalf("the sender still remembers stops the copy superseded: %v", s.marketingStopped)
 	}
 }

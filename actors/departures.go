@@ -8,15 +8,15 @@ import (
 	"github.com/switchboard/switchboard/internal/ctxsleep"
 )
 
-// jitterMargin widens the window departures are counted over. Meta counts a sliding second
+// JitterMargin widens the window departures are counted over. Meta counts a sliding second
 // at its end, and a request reaches it later than it left by a varying delay; sends that
-// left evenly can arrive bunched. At most n departures in any 1 s + jitterMargin means no
-// second at Meta holds more than n as long as no request is delayed jitterMargin more than
-// another. It costs jitterMargin/(1 s + jitterMargin) of the rate, the pacer's headroom.
-const jitterMargin = 30 * time.Millisecond
+// left evenly can arrive bunched. At most n departures in any 1 s + JitterMargin means no
+// second at Meta holds more than n as long as no request is delayed JitterMargin more than
+// another. It costs JitterMargin/(1 s + JitterMargin) of the rate, the pacer's headroom.
+const JitterMargin = 30 * time.Millisecond
 
 // departureWindow is the span departures are counted over.
-const departureWindow = time.Second + jitterMargin
+const departureWindow = time.Second + JitterMargin
 
 // departures is the last gate of one sending number: the moment a request actually leaves.
 // The pacer books slots on a virtual clock, but a goroutine can wake late for its slot and

@@ -40,15 +40,20 @@ type Delivery struct {
 	UpdatedAt time.Time     `json:"updatedAt"`
 }
 
+// shownState is the outbox state the API shows for state. Retryable is not one of the API's:
+// Meta failed the attempt it accepted and whether it goes again is being decided
+// (sender_resend.go), so the message shows sent, as before the failure was written (a
+// Delivery shows the failure as its last error).
+func shownState(state persistence.OutboxState) persistence.OutboxState {
+	if state == persistence.OutboxRetryable {
+		return persistence.OutboxSent
+	}
+	return state
+}
+
 // DeliveryOf is row's Delivery.
 func DeliveryOf(row persistence.OutboxMessage) *Delivery {
-	d := &Delivery{State: row.State, Attempts: row.Attempts, UpdatedAt: row.UpdatedAt}
-	if row.State == persistence.OutboxRetryable {
-		// Meta failed the attempt it accepted and whether it goes again is being decided
-		// (sender_resend.go): the API shows it sent, as before the failure was written, and
-		// the failure as its last error. Not a state of the API's.
-		d.State = persistence.OutboxSent
-	}
+	d := &Delivery{State: shownState(row.State), Attempts: row.Attempts, UpdatedAt: row.UpdatedAt}
 	if row.State == persistence.OutboxQueued && !row.NextAttemptAt.IsZero() {
 		at := row.NextAttemptAt
 		d.NextAttemptAt = &at

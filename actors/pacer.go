@@ -37,7 +37,7 @@ func newPacer(rate int) *pacer {
 }
 
 // headroom keeps the pacer's virtual clock at the pace the departure gate lets through
-// (departures.go): at most rate sends in any second plus jitterMargin. Booking faster would
+// (departures.go): at most rate sends in any second plus JitterMargin. Booking faster would
 // only park claimed messages at the gate.
 const headroom = float64(time.Second) / float64(departureWindow)
 

@@ -51,13 +51,9 @@ func tooLate(where string) *NotCancelableError {
 	return &NotCancelableError{Reason: "the message is " + where}
 }
 
-// storedTooLate is the refusal of a cancel of a row in state: a row whose resend is being
-// decided (retryable) is sent, as it was before Meta's failure was written to it.
+// storedTooLate is the refusal of a cancel of a row in state, as the API shows that state.
 func storedTooLate(state persistence.OutboxState) *NotCancelableError {
-	if state == persistence.OutboxRetryable {
-		state = persistence.OutboxSent
-	}
-	return tooLate(string(state))
+	return tooLate(string(shownState(state)))
 }
 
 // cancel starts canceling a message; r is answered by canceled.

@@ -9,13 +9,15 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/switchboard/switchboard/actors"
 )
 
-// gateAllowance is the transit delay the engine's departure gate allows for (jitterMargin in
-// actors/departures.go): it lets at most rate sends leave in any 1 s + gateAllowance, so Meta
+// gateAllowance is the transit delay the engine's departure gate allows for
+// (actors.JitterMargin): it lets at most rate sends leave in any 1 s + gateAllowance, so Meta
 // counts at most rate in a second as long as no request waits on its way gateAllowance longer
 // than another.
-const gateAllowance = 30 * time.Millisecond
+const gateAllowance = actors.JitterMargin
 
 // probeInterval is how often the transit probe sends: several times within a stall as long as
 // the gate's allowance, and cheap enough not to cause one (two wake-ups and two syscalls each:

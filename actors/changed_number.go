@@ -152,7 +152,9 @@ func (g *conversationGrain) tellNumberChange(c *cluster.Context, before Contact)
 		return
 	}
 	m := &NumberChangeNoted{ConversationID: sum.ID, To: ct.ChangedNumberTo, At: ct.ChangedNumberAt}
-	if err := c.Node().Tell(KindTenant, sum.TenantID, m); err != nil {
+	tctx, cancel := tellContext() // from the conversation's Receive
+	defer cancel()
+	if err := c.Node().Tell(tctx, KindTenant, sum.TenantID, m); err != nil {
 		// The flush tells the tenant's copy anyway, moments later.
 		g.d.Log.Warn("tenant not told of a changed number ahead of the flush", "conversation", sum.ID, "err", err)
 	}

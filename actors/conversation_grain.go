@@ -421,11 +421,15 @@ func (g *conversationGrain) flushed(c *cluster.Context, f *flushDone) {
 	// learns of the change, and a mailbox is FIFO. Told, not called: the index is rebuilt from
 	// the snapshots when the tenant activates, so an upsert lost to a stopping activation
 	// loses nothing durable. Evidence of sends: conversation_evidence.go.
+	// Both tell from this Receive: tellContext bounds how long the mailbox waits for a tenant
+	// whose owner is leaving.
 	node := c.Node()
-	if err := node.Tell(KindTenant, f.summary.TenantID, &UpsertSummary{Summary: f.summary, Inbound: f.inbound()}); err != nil {
+	tctx, cancel := tellContext()
+	if err := node.Tell(tctx, KindTenant, f.summary.TenantID, &UpsertSummary{Summary: f.summary, Inbound: f.inbound()}); err != nil {
 		g.d.Log.Warn("tenant index update failed", "conversation", f.summary.ID, "err", err)
 	}
-	g.handEvidence(node, f)
+	g.handEvidence(tctx, node, f)
+	cancel()
 	f.publishAndAnswer(g.d)
 	// Changes made during this flush go now if someone waits for them or their write-behind
 	// time already passed; otherwise the pending flushDue takes them.

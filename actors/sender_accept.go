@@ -153,11 +153,16 @@ func replayed(a replayAnswer, row persistence.OutboxMessage, admitted bool, tell
 // acker returns what answers an accepted send once its row is durable: the conversation is
 // told its record first, so it is in the conversation's mailbox before the caller hears of
 // the send (and before the send's outcome, which follows the answer), then r gets Queued.
+// The Tell waits for the conversation's lookup no longer than tellTimeout: the row is durable,
+// and an answer held until the caller's deadline would report failed a send that goes out.
 func (s *sender) acker(record *Message, row persistence.OutboxMessage, r cluster.Replier) func() {
 	node, log := s.node, s.d.Log
 	return func() {
 		if identity, ok := conversationOf(row); ok && record != nil && node != nil {
-			if err := node.Tell(KindConversation, identity, &RecordOutbound{Message: *record}); err != nil {
+			tctx, cancel := tellContext()
+			err := node.Tell(tctx, KindConversation, identity, &RecordOutbound{Message: *record})
+			cancel()
+			if err != nil {
 				// The outcome's OutboundResult carries the message and restores the record.
 				log.Warn("conversation not told of a queued send", "conversation", identity, "message", row.ID, "err", err)
 			}

@@ -35,8 +35,14 @@ func TestResendDecisionWaitsForTheConversationsAnswer(t *testing.T) {
 			conv := ConversationIdentity(tenant, customer)
 			r.outage.refuseLoads(tenant, 0) // the failure's call reaches the tenant now
 			waitFor(t, "the decision", func() bool { return r.outage.outboxGets(id) > 0 })
-			// Two unanswered questions, the first resend's longest backoff, and slack.
-			time.Sleep(2*deliveredAskTimeout + time.Second + 3*sharedBusyRetry)
+			// Two questions unanswered: the decision looks a third time (each look reads the
+			// row) instead of deciding. A decision that took silence for "not delivered" would
+			// queue the row again (checked below) and send rather than look again.
+			looks := r.outage.outboxGets(id)
+			waitFor(t, "two more looks, or a send", func() bool {
+				n, _ := r.graph.sends(id)
+				return n > 0 || r.outage.outboxGets(id) >= looks+2
+			})
 			if n, _ := r.graph.sends(id); n != 0 {
 				t.Fatalf("sent %d more times while the conversation could not say whether Meta delivered it, want 0", n)
 			}
@@ -47,12 +53,18 @@ func TestResendDecisionWaitsForTheConversationsAnswer(t *testing.T) {
 			}
 			r.outage.refuseWrites(conv, 0)
 			r.outage.refuseLoads(conv, 0)
-			// A question under way, the longest wait before the next (three looks deferred
-			// at most by now), the first resend's longest backoff, and slack.
+			// The decision taken: the message sent again, or the row settled sent as the
+			// delivered attempt.
 			if tc.sends > 0 {
 				waitFor(t, "the message sent again", func() bool { n, _ := r.graph.sends(id); return n == tc.sends })
+			} else {
+				waitFor(t, "the row settled", func() bool { return r.row(t, id).State == persistence.OutboxSent })
 			}
-			time.Sleep(deliveredAskTimeout + resendBackoff(sharedBusyRetry, 3) + time.Second + 3*sharedBusyRetry)
+			// Nothing more: no question is under way once the decision is taken, so what a
+			// faulty decision could still do is a look it had deferred (three at most by now)
+			// and the first resend's longest backoff; and slack. No event marks "nothing
+			// more", so this one wait stays.
+			time.Sleep(resendBackoff(sharedBusyRetry, 3) + time.Second + 3*sharedBusyRetry)
 			if n, _ := r.graph.sends(id); n != tc.sends {
 				t.Fatalf("sent %d more times once the conversation answered, want %d", n, tc.sends)
 			}
@@ -84,8 +96,12 @@ func TestUndecidedResendEndsWithTheMessagesValidity(t *testing.T) {
 	conv := ConversationIdentity(tenant, customer)
 	r.outage.refuseWrites(conv, 0)
 	r.outage.refuseLoads(conv, 0)
+	// That look settles the row, asking nothing: no question is under way, so what the
+	// decision could still do is a look it had deferred (four at most by now); and slack. No
+	// event marks "nothing more", so this one wait stays.
+	waitFor(t, "the row settled", func() bool { return r.row(t, id).State == persistence.OutboxSent })
 	gets := r.outage.outboxGets(id)
-	time.Sleep(deliveredAskTimeout + resendBackoff(sharedBusyRetry, 4) + time.Second)
+	time.Sleep(resendBackoff(sharedBusyRetry, 4) + time.Second)
 	if n, _ := r.graph.sends(id); n != 0 {
 		t.Fatalf("sent %d more times past its validity, want 0", n)
 	}

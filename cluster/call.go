@@ -141,16 +141,25 @@ func (n *Node) locate(ctx context.Context, kind, identity string) *actor.PID {
 // client after a Tell knows the grain sees the told change before that client's next call;
 // a message to an activation that is stopping is dropped, and one to an activation that has
 // just stopped (the lookup still names it) is refused with an error. Locating a grain that is
-// not cached asks the identity lookup, which may activate it.
-func (n *Node) Tell(kind, identity string, msg any) error {
+// not cached asks the identity lookup, which may activate it; ctx bounds that wait (without a
+// deadline, tellLookupTimeout does), and only that wait: the send itself never blocks. A
+// grain telling from its Receive passes a short deadline, as its mailbox waits for the lookup
+// — an owner that is leaving, or gone, answers no lookup.
+func (n *Node) Tell(ctx context.Context, kind, identity string, msg any) error {
 	if _, ok := n.codec.name(msg); !ok {
 		return errUnregistered(msg)
 	}
 	if n.system.IsStopped() {
 		return ErrStopped
 	}
-	pid := n.locate(context.Background(), kind, identity) // bounded by tellLookupTimeout
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("cluster: tell %s/%s: %w", kind, identity, err)
+	}
+	pid := n.locate(ctx, kind, identity)
 	if pid == nil {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("cluster: tell %s/%s: no activation located: %w", kind, identity, err)
+		}
 		return fmt.Errorf("cluster: tell %s/%s: no activation located", kind, identity)
 	}
 	// A local value without a reply channel, or an envelope: either way no one answers.

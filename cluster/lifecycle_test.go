@@ -226,14 +226,14 @@ func TestLocateWhileAnActivationStopsCachesNoDeadPID(t *testing.T) {
 			for i := range 5 {
 				id := fmt.Sprint("racer-", i)
 				activate(t, n, id)
-				if err := n.Tell("probe", id, &stopSlowly{}); err != nil {
+				if err := n.Tell(context.Background(), "probe", id, &stopSlowly{}); err != nil {
 					t.Fatal(err)
 				}
 				dead := <-l.inStopped
 				// In the window: the placement actor still answers the dead PID. The message
 				// is lost (it was told to an activation that is stopping) but must not leave
 				// that PID cached.
-				_ = n.Tell("probe", id, &incr{By: 100})
+				_ = n.Tell(context.Background(), "probe", id, &incr{By: 100})
 				if pid, ok := n.cluster.PidCache.Get(id, "probe"); ok && !n.alive(pid) {
 					t.Fatalf("%s: dead PID %v cached after a Tell", id, pid)
 				}
@@ -244,7 +244,7 @@ func TestLocateWhileAnActivationStopsCachesNoDeadPID(t *testing.T) {
 						t.Fatalf("%s: the placement actor still answers the stopped activation: %v", id, err)
 					}
 				}
-				if err := n.Tell("probe", id, &incr{By: 5}); err != nil {
+				if err := n.Tell(context.Background(), "probe", id, &incr{By: 5}); err != nil {
 					t.Fatal(err)
 				}
 				v, err := n.Call(ctx, "probe", id, &incr{By: 0})
@@ -271,7 +271,7 @@ func TestRequestQueuedBehindAStopIsAnswered(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			activate(t, n, "napper")
-			if err := n.Tell("probe", "napper", &napThenStop{Nap: 50 * time.Millisecond}); err != nil {
+			if err := n.Tell(context.Background(), "probe", "napper", &napThenStop{Nap: 50 * time.Millisecond}); err != nil {
 				t.Fatal(err)
 			}
 			began := time.Now()
@@ -298,7 +298,7 @@ func TestStoppingGrainHandlesNoMoreLocalMessages(t *testing.T) {
 	defer cancel()
 	activate(t, n, "forgetful")
 	pid := n.locate(ctx, "probe", "forgetful")
-	if err := n.Tell("probe", "forgetful", &forgetAndStop{}); err != nil {
+	if err := n.Tell(context.Background(), "probe", "forgetful", &forgetAndStop{}); err != nil {
 		t.Fatal(err)
 	}
 	for n.alive(pid) {
@@ -322,7 +322,7 @@ func TestContextTellFromAGoroutine(t *testing.T) {
 	defer cancel()
 	const notes = 200
 	activate(t, n, "afar")
-	if err := n.Tell("probe", "afar", &noteFromAfar{N: notes}); err != nil {
+	if err := n.Tell(context.Background(), "probe", "afar", &noteFromAfar{N: notes}); err != nil {
 		t.Fatal(err)
 	}
 	for l.notes.Load() < notes {
@@ -354,7 +354,7 @@ func TestRequestQueuedPastItsDeadlineIsNotApplied(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			activate(t, n, id) // counts 1
-			if err := n.Tell("probe", id, &nap{Nap: 300 * time.Millisecond}); err != nil {
+			if err := n.Tell(context.Background(), "probe", id, &nap{Nap: 300 * time.Millisecond}); err != nil {
 				t.Fatal(err)
 			}
 			short, cancelShort := context.WithTimeout(ctx, 50*time.Millisecond)

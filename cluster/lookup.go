@@ -9,7 +9,7 @@ import (
 	"github.com/asynkron/protoactor-go/cluster/identitylookup/disthash"
 )
 
-// tellLookupTimeout bounds a Tell's lookup, which has no caller's deadline: protoactor's own.
+// tellLookupTimeout bounds the lookup of a Tell whose ctx has no deadline: protoactor's own.
 const tellLookupTimeout = 5 * time.Second
 
 // lookup asks the identity's owner for its activation, which activates the grain there if it

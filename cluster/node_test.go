@@ -202,7 +202,7 @@ func TestTellIsOneWayAndInOrder(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			for range 3 {
-				if err := n.Tell("counter", "told", &incr{By: 2}); err != nil {
+				if err := n.Tell(context.Background(), "counter", "told", &incr{By: 2}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -213,7 +213,7 @@ func TestTellIsOneWayAndInOrder(t *testing.T) {
 			if got := v.(*total).Value; got != 7 {
 				t.Fatalf("the call after three tells saw %d, want 7", got)
 			}
-			if err := n.Tell("counter", "told", &unregistered{}); err == nil {
+			if err := n.Tell(context.Background(), "counter", "told", &unregistered{}); err == nil {
 				t.Fatal("unregistered message told")
 			}
 		})

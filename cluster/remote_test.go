@@ -66,7 +66,7 @@ func TestTellFromAnotherMemberReachesTheNextActivation(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	dead := a.locate(ctx, "probe", id)
-	if err := a.Tell("probe", id, &napThenStop{}); err != nil {
+	if err := a.Tell(context.Background(), "probe", id, &napThenStop{}); err != nil {
 		t.Fatal(err)
 	}
 	for b.alive(dead) {
@@ -77,7 +77,7 @@ func TestTellFromAnotherMemberReachesTheNextActivation(t *testing.T) {
 	// Counted by b (the owner, whose cache protoactor keeps right), so that no call of a's
 	// evicts the dead PID on the way.
 	for {
-		if err := a.Tell("probe", id, &incr{By: 5}); err != nil {
+		if err := a.Tell(context.Background(), "probe", id, &incr{By: 5}); err != nil {
 			t.Fatal(err)
 		}
 		v, err := b.Call(ctx, "probe", id, &incr{By: 0})
@@ -144,7 +144,7 @@ func TestLocateCachesNoPIDWhoseEndWasHeardFirst(t *testing.T) {
 	a, b := startProbePair(t, l)
 	id := ownedBy(t, b, a, "ending-")
 	activate(t, b, id) // a has not cached it
-	if err := b.Tell("probe", id, &stopSlowly{}); err != nil {
+	if err := b.Tell(context.Background(), "probe", id, &stopSlowly{}); err != nil {
 		t.Fatal(err)
 	}
 	dead := <-l.inStopped // b's placement actor answers it for another 300 ms
@@ -157,5 +157,32 @@ func TestLocateCachesNoPIDWhoseEndWasHeardFirst(t *testing.T) {
 	}
 	if pid, ok := a.cluster.PidCache.Get(id, "probe"); ok && dead.Equal(pid) {
 		t.Fatalf("the ended activation %v is cached", pid)
+	}
+}
+
+// Regression: Tell located a grain that was not cached with a fixed 5 s lookup, whatever its
+// caller's deadline. A conversation's flush tells its tenant of the new summary from the
+// conversation's Receive: with the tenant's owner leaving (its placement actor busy stopping
+// an activation slow to flush), the conversation's mailbox stood still for 5 s. The caller's
+// ctx now bounds the lookup.
+func TestTellWaitsNoLongerThanItsCallersDeadline(t *testing.T) {
+	l := &probeLog{stoppingDelay: 2 * time.Second}
+	a, b := startProbePair(t, l)
+	activate(t, a, ownedBy(t, b, a, "slow-to-stop-"))
+	go b.Stop(context.Background())
+	// b stops its activations before it leaves: its placement actor waits for this one's
+	// Stopping while a still places b's identities on b.
+	for len(l.stoppings()) == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	began := time.Now()
+	err := a.Tell(ctx, "probe", ownedBy(t, b, a, "not-yet-active-"), &incr{By: 1})
+	if took := time.Since(began); took > time.Second {
+		t.Fatalf("a tell with a 200 ms deadline returned after %v (%v)", took, err)
+	}
+	if err == nil {
+		t.Fatal("a tell was reported sent to a grain no placement answered for")
 	}
 }

@@ -17,8 +17,9 @@ import (
 // canceled, and the answer shows it without its delivery.
 func TestRepeatedCancelSucceeds(t *testing.T) {
 	r := startWithMeta(t, enginetest.Embedded, fakemeta.DefaultConfig(), nil)
-	conv := r.customerWrites(t, r.tenantA, phoneA, "5511955550003")
-	r.meta.FailNext(phoneA, 131000, 2) // the first send is retried after ~1 s and ~2 s
+	const customer = "5511955550003"
+	conv := r.customerWrites(t, r.tenantA, phoneA, customer)
+	r.meta.FailNext(phoneA, 131000, 2, fakemeta.To(customer)) // the first send is retried after ~1 s and ~2 s
 	first := r.send(t, r.agent, conv, "First")
 	second := r.send(t, r.agent, conv, "Second, taken back")
 	path := "/api/v1/messages/" + conv + "/" + second.ID + "/cancel"

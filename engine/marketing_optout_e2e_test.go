@@ -39,27 +39,10 @@ func TestMarketingOptOut(t *testing.T) {
 		res.Data(t, &v)
 		return v.Conversation.Contact.MarketingOptOut
 	}
-	// fakemeta's injected failures take the number's next sends, whoever their customer: a
-	// message an earlier step queued (a poll accepted before the refusal was learnt, the
-	// utility template), paced behind its customer's pair limit, would take the failure
-	// meant for the next step's customer, who then never gets it. Each injection waits
-	// until the earlier steps' messages have left the queue.
-	var convs []string
-	sentOut := func() {
-		t.Helper()
-		queued := ""
-		eventually(t, 20*time.Second, func() bool {
-			for _, conv := range convs {
-				for _, m := range messages(t, r.Node, r.agent, conv) {
-					if m.Direction == "outbound" && m.Status == "queued" {
-						queued = conv + " " + m.ID
-						return false
-					}
-				}
-			}
-			return true
-		}, func() string { return "a message still queued before the next injection: " + queued })
-	}
+	// Each injection is scoped to its step's customer (fakemeta.To): number-wide, a message an
+	// earlier step queued (a poll accepted before the refusal was learnt, the utility
+	// template), paced behind its customer's pair limit, took the failure meant for the next
+	// step's customer, who then never got it.
 	refusedEventually := func(conv string) {
 		t.Helper()
 		var status int
@@ -75,7 +58,6 @@ func TestMarketingOptOut(t *testing.T) {
 
 	ana := "5511987654321"
 	conv := r.customerWrites(t, r.tenantA, phoneA, ana)
-	convs = append(convs, conv)
 	if status, code := sendTemplate(conv, "promo_natal"); status != 202 {
 		t.Fatalf("marketing before any stop: %d %s", status, code)
 	}
@@ -108,8 +90,6 @@ func TestMarketingOptOut(t *testing.T) {
 	metaRefuses := func(waID string, inject func(code int)) string {
 		t.Helper()
 		conv := r.customerWrites(t, r.tenantA, phoneA, waID)
-		sentOut()
-		convs = append(convs, conv)
 		inject(131050)
 		if status, code := sendTemplate(conv, "promo_natal"); status != 202 {
 			t.Fatalf("marketing to %s: %d %s", waID, status, code)
@@ -118,8 +98,8 @@ func TestMarketingOptOut(t *testing.T) {
 			func() string { return "a 131050 did not mark " + waID + " opted out" })
 		return conv
 	}
-	refusedEventually(metaRefuses("5511955554444", func(code int) { r.meta.FailNextAsync(phoneA, code, 1) }))
-	refusedEventually(metaRefuses("5511944443333", func(code int) { r.meta.FailNext(phoneA, code, 1) }))
+	refusedEventually(metaRefuses("5511955554444", func(code int) { r.meta.FailNextAsync(phoneA, code, 1, fakemeta.To("5511955554444")) }))
+	refusedEventually(metaRefuses("5511944443333", func(code int) { r.meta.FailNext(phoneA, code, 1, fakemeta.To("5511944443333")) }))
 
 	// 131049: Meta held back a marketing message to keep the customer's engagement healthy
 	// and says another within 24 hours only fails again (WHATSAPP.md §2.3). The next MARKETING
@@ -127,8 +107,7 @@ func TestMarketingOptOut(t *testing.T) {
 	// customer has not opted out.
 	davi := "5511933332222"
 	convD := r.customerWrites(t, r.tenantA, phoneA, davi)
-	sentOut()
-	r.meta.FailNextAsync(phoneA, 131049, 1)
+	r.meta.FailNextAsync(phoneA, 131049, 1, fakemeta.To(davi))
 	if status, code := sendTemplate(convD, "promo_natal"); status != 202 {
 		t.Fatalf("marketing to Davi: %d %s", status, code)
 	}

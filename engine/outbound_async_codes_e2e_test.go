@@ -46,7 +46,7 @@ func TestAsynchronousTemplateAndPaymentCodes(t *testing.T) {
 	}
 
 	t.Run("132015 by status webhook: the template is refused from then on", func(t *testing.T) {
-		r.meta.FailNextAsync(phoneA, 132015, 1)
+		r.meta.FailNextAsync(phoneA, 132015, 1, fakemeta.To("5511977800001"))
 		if status, code := sendTemplate("5511977800001", "lembrete"); status != 202 {
 			t.Fatalf("template: %d %s", status, code)
 		}
@@ -57,7 +57,7 @@ func TestAsynchronousTemplateAndPaymentCodes(t *testing.T) {
 	})
 	t.Run("131042 by status webhook: only business-initiated sends stop", func(t *testing.T) {
 		conv := r.customerWrites(t, r.tenantA, phoneA, "5511977800010")
-		r.meta.FailNextAsync(phoneA, 131042, 1)
+		r.meta.FailNextAsync(phoneA, 131042, 1, fakemeta.To("5511977800011"))
 		if status, code := sendTemplate("5511977800011", "aviso_pedido"); status != 202 {
 			t.Fatalf("template: %d %s", status, code)
 		}

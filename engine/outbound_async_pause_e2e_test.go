@@ -4,6 +4,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/switchboard/switchboard/fakemeta"
 )
 
 // stepAsyncRestrictedResent: Meta accepts a send and then fails it with a restriction in a
@@ -12,7 +14,7 @@ import (
 // (OUTBOUND_PAUSE_FOR, 2 s here), as the answer's path queues it again: not left failed.
 func stepAsyncRestrictedResent(t *testing.T, r *metaRig) {
 	conv := errorConv(t, r, 40)
-	r.meta.FailNextAsync(phoneA, 131048, 1)
+	r.meta.FailNextAsync(phoneA, 131048, 1, fakemeta.To(errorCustomer(40)))
 	q := r.send(t, r.agent, conv, "restricted after Meta took it")
 	eventually(t, 10*time.Second, func() bool {
 		res := r.Post("/api/v1/messages/send", r.agent, map[string]any{"conversationId": conv, "body": "while paused"})

@@ -43,8 +43,13 @@ var errorTableEnv = map[string]string{
 
 // errorConv opens a conversation with its own customer for one step.
 func errorConv(t *testing.T, r *metaRig, n int) string {
-	return r.customerWrites(t, r.tenantA, phoneA, fmt.Sprintf("5511977700%03d", n))
+	return r.customerWrites(t, r.tenantA, phoneA, errorCustomer(n))
 }
+
+// errorCustomer is the wa_id of errorConv's customer n: what a step scopes the faults it
+// injects to (fakemeta.To), so that they hit its own customer's messages only, not another
+// step's still in flight.
+func errorCustomer(n int) string { return fmt.Sprintf("5511977700%03d", n) }
 
 // settledMessage waits until the message shows one of the statuses and returns it.
 func settledMessage(t *testing.T, r *metaRig, conv, id string, statuses ...string) messageView {
@@ -77,7 +82,7 @@ func stepNoRetry(t *testing.T, r *metaRig) {
 	var ids []string
 	for _, code := range codes {
 		before := r.meta.Stats().Numbers[phoneA]
-		r.meta.FailNext(phoneA, code, 1)
+		r.meta.FailNext(phoneA, code, 1, fakemeta.To(errorCustomer(1)))
 		q := r.send(t, r.agent, conv, fmt.Sprint("refused with ", code))
 		ids = append(ids, q.ID)
 		m := settledMessage(t, r, conv, q.ID, "failed")
@@ -107,7 +112,7 @@ func stepNoRetry(t *testing.T, r *metaRig) {
 
 func stepWindowFailed(t *testing.T, r *metaRig) {
 	conv := errorConv(t, r, 2)
-	r.meta.FailNextAsync(phoneA, 131047, 1)
+	r.meta.FailNextAsync(phoneA, 131047, 1, fakemeta.To(errorCustomer(2)))
 	q := r.send(t, r.agent, conv, "outside the window after all")
 	m := settledMessage(t, r, conv, q.ID, "failed")
 	if m.Error == nil || m.Error.Code != 131047 {
@@ -132,7 +137,7 @@ func stepWindowFailed(t *testing.T, r *metaRig) {
 func stepTransientBounded(t *testing.T, r *metaRig) {
 	conv := errorConv(t, r, 3)
 	before := r.meta.Stats().Numbers[phoneA].Errors[131000]
-	r.meta.FailNext(phoneA, 131000, 3) // OUTBOUND_MAX_ATTEMPTS
+	r.meta.FailNext(phoneA, 131000, 3, fakemeta.To(errorCustomer(3))) // OUTBOUND_MAX_ATTEMPTS
 	q := r.send(t, r.agent, conv, "something went wrong, three times")
 	m := settledMessage(t, r, conv, q.ID, "failed", "sent", "delivered", "read")
 	st := r.meta.Stats().Numbers[phoneA]
@@ -143,14 +148,14 @@ func stepTransientBounded(t *testing.T, r *metaRig) {
 
 func stepUnavailableRetried(t *testing.T, r *metaRig) {
 	conv := errorConv(t, r, 4)
-	r.meta.FailNext(phoneA, 131016, 3) // more than OUTBOUND_MAX_ATTEMPTS: an outage uses none
+	r.meta.FailNext(phoneA, 131016, 3, fakemeta.To(errorCustomer(4))) // more than OUTBOUND_MAX_ATTEMPTS: an outage uses none
 	q := r.send(t, r.agent, conv, "through an outage")
 	sentOnce(t, r, conv, q.ID)
 }
 
 func stepPairLimited(t *testing.T, r *metaRig) {
 	held, other := errorConv(t, r, 5), errorConv(t, r, 6)
-	r.meta.FailNext(phoneA, 131056, 1)
+	r.meta.FailNext(phoneA, 131056, 1, fakemeta.To(errorCustomer(5)))
 	q := r.send(t, r.agent, held, "too many to you")
 	eventually(t, 10*time.Second, func() bool { return r.meta.Stats().Numbers[phoneA].Errors[131056] == 1 },
 		func() string { return "no 131056 met" })
@@ -179,7 +184,7 @@ func stepPairLimited(t *testing.T, r *metaRig) {
 func stepRestricted(t *testing.T, r *metaRig, code, customer int) {
 	conv := errorConv(t, r, customer)
 	before := r.meta.Stats().Numbers[phoneA].Errors[code]
-	r.meta.FailNext(phoneA, code, 1)
+	r.meta.FailNext(phoneA, code, 1, fakemeta.To(errorCustomer(customer)))
 	q := r.send(t, r.agent, conv, fmt.Sprint("restricted by ", code))
 	// Once Meta answered, the pause is a mailbox message away: no flood of probes that
 	// would all be queued (and owe the customer's pair limit) before it.
@@ -280,7 +285,7 @@ func stepNumberHeld(t *testing.T, r *metaRig) {
 	for i := range 4 {
 		convs = append(convs, errorConv(t, r, 10+i))
 	}
-	r.meta.FailNext(phoneA, 80007, 1)
+	r.meta.FailNext(phoneA, 80007, 1, fakemeta.To(errorCustomer(10)))
 	first := r.send(t, r.agent, convs[0], "rate limited")
 	// Meta counts its refusal before the engine reads the answer, and sends posted in
 	// between leave unheld (a loaded machine widens that gap): the hold is in place once

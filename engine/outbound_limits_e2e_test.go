@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/fakemeta"
 	"github.com/switchboard/switchboard/persistence"
 )
 
@@ -87,10 +88,10 @@ func stepLostAnswer(t *testing.T, r *metaRig) {
 func lostAnswer(t *testing.T, r *metaRig, status int) {
 	conv := actors.ConversationID(r.tenantA, userWaID)
 	r.meta.OpenWindow(phoneA, userWaID)
-	r.meta.GatewayErrorNextResponses(phoneA, status, 1)
+	r.meta.GatewayErrorNextResponses(phoneA, status, 1, fakemeta.To(userWaID))
 	// Meta's webhooks lag behind the sender's retry backoff (about a second): a sender that
 	// took the lost answer for a refusal would have sent again before any status came.
-	r.meta.DelayNextStatuses(phoneA, 3*time.Second, 1)
+	r.meta.DelayNextStatuses(phoneA, 3*time.Second, 1, fakemeta.To(userWaID))
 	q := r.send(t, r.agent, conv, "did this arrive?")
 	var m messageView
 	eventually(t, 30*time.Second, func() bool {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/fakemeta"
 )
 
 // messageDetailView is GET /messages/:conversationId/:messageId's data.
@@ -45,7 +46,7 @@ func stepGetMessage(t *testing.T, r *metaRig) {
 	conv := actors.ConversationID(r.tenantA, userWaID)
 	// Meta in trouble twice: retried after ~1 s and ~2 s (jittered), seconds in which the
 	// message is queued with Meta's error — far more than a poll every 10 ms needs to see it.
-	r.meta.FailNext(phoneA, 131000, 2)
+	r.meta.FailNext(phoneA, 131000, 2, fakemeta.To(userWaID))
 	q := r.send(t, r.agent, conv, "Your order is on its way")
 
 	var v messageDetailView
@@ -91,7 +92,7 @@ func stepGetMessage(t *testing.T, r *metaRig) {
 
 	// A send Meta refuses for good shows why, in the message (as the conversation and its
 	// events have it) and in its delivery (as the outbox row has it), details included.
-	r.meta.FailNext(phoneA, 131026, 1)
+	r.meta.FailNext(phoneA, 131026, 1, fakemeta.To(userWaID))
 	failed := r.send(t, r.agent, conv, "This one cannot be delivered")
 	eventually(t, 30*time.Second, func() bool {
 		v, _, _ = r.getMessage(t, r.agent, conv, failed.ID)
@@ -125,7 +126,7 @@ func stepCancel(t *testing.T, r *metaRig) {
 	conv := actors.ConversationID(r.tenantA, userWaID)
 	sub := r.Engine.Events().Subscribe(r.tenantA, 0)
 	defer sub.Close()
-	r.meta.FailNext(phoneA, 131000, 2) // the first send is retried after ~1 s and ~2 s
+	r.meta.FailNext(phoneA, 131000, 2, fakemeta.To(userWaID)) // the first send is retried after ~1 s and ~2 s
 	first := r.send(t, r.agent, conv, "First")
 	second := r.send(t, r.agent, conv, "Second, which the agent takes back")
 	third := r.send(t, r.agent, conv, "Third")

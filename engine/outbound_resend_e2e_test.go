@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard/switchboard/fakemeta"
 	"github.com/switchboard/switchboard/persistence"
 )
 
@@ -15,7 +16,7 @@ import (
 // final: sent once, failed.
 func stepAsyncFailureResent(t *testing.T, r *metaRig) {
 	conv := r.customerWrites(t, r.tenantA, phoneA, userWaID)
-	r.meta.FailNextAsync(phoneA, 131000, 1)
+	r.meta.FailNextAsync(phoneA, 131000, 1, fakemeta.To(userWaID))
 	q := r.send(t, r.agent, conv, "Seu pedido saiu para entrega")
 	var m messageView
 	eventually(t, 30*time.Second, func() bool {
@@ -35,7 +36,7 @@ func stepAsyncFailureResent(t *testing.T, r *metaRig) {
 		t.Fatalf("message %+v, fakemeta's wamids %v", m, wamids)
 	}
 
-	r.meta.FailNextAsync(phoneA, 131026, 1)
+	r.meta.FailNextAsync(phoneA, 131026, 1, fakemeta.To(userWaID))
 	q = r.send(t, r.agent, conv, "Podemos ajudar em algo mais?")
 	eventually(t, 30*time.Second, func() bool {
 		m, _ = messageIn(t, r.Node, r.agent, conv, q.ID)

@@ -25,8 +25,9 @@ func TestQueuedMessagesOfAQuietTenantAreSentAfterARestart(t *testing.T) {
 			cfg.PairEvery = 0 // the engine's own pair limit holds the second message
 			env := map[string]string{"OUTBOUND_PAIR_INTERVAL": "20s", "OUTBOUND_PAIR_BURST": "1", "OUTBOX_KEEPER_INTERVAL": "1s"}
 			r := startWithMeta(t, b, cfg, env)
-			conv := r.customerWrites(t, r.tenantA, phoneA, "5511955550002")
-			r.meta.DelayNextStatuses(phoneA, 10*time.Minute, 2)
+			const customer = "5511955550002"
+			conv := r.customerWrites(t, r.tenantA, phoneA, customer)
+			r.meta.DelayNextStatuses(phoneA, 10*time.Minute, 2, fakemeta.To(customer))
 			first, second := r.send(t, r.agent, conv, "um"), r.send(t, r.agent, conv, "dois")
 			eventually(t, 30*time.Second, func() bool { return sentTimes(r.meta, phoneA)[first.ID] == 1 },
 				func() string { return "the first message never reached Meta" })

@@ -101,7 +101,7 @@ func stepRetryPublished(t *testing.T, r *metaRig, code, customer int) {
 	conv := errorConv(t, r, customer)
 	sub := r.Engine.Events().Subscribe(r.tenantA, 0)
 	defer sub.Close()
-	r.meta.FailNext(phoneA, code, 1)
+	r.meta.FailNext(phoneA, code, 1, fakemeta.To(errorCustomer(customer)))
 	q := r.send(t, r.agent, conv, fmt.Sprint("retried after ", code))
 	ev := nextWire(t, sub, "message.status", func(m wireMessageStatus) bool { return m.Message.ID == q.ID })
 	d := ev.Delivery
@@ -126,7 +126,7 @@ func stepPausePublished(t *testing.T, r *metaRig) {
 	conv := errorConv(t, r, 40)
 	sub := r.Engine.Events().Subscribe(r.tenantA, 0)
 	defer sub.Close()
-	r.meta.FailNext(phoneA, 131048, 1)
+	r.meta.FailNext(phoneA, 131048, 1, fakemeta.To(errorCustomer(40)))
 	q := r.send(t, r.agent, conv, "restricted for spam")
 	paused := nextWire(t, sub, "tenant.updated", func(u wireTenantUpdate) bool { return u.Refused != "" })
 	if paused.TenantID != r.tenantA || paused.Refused != "sending_paused" || paused.Sending.PausedUntil == nil || paused.Sending.PausedReason == "" {

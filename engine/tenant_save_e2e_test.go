@@ -40,9 +40,10 @@ func TestTemplateSyncSaveRefusedKeepsTheTenantSending(t *testing.T) {
 		return r.tenantStatus(t, tenantAdmin, r.tenantA, 200).Throughput.MessagesPerSecond == 1
 	}, func() string { return "the tenant never paced at 1 message a second" })
 
-	conv := r.customerWrites(t, r.tenantA, phoneA, "5511955550001")
+	const customer = "5511955550001"
+	conv := r.customerWrites(t, r.tenantA, phoneA, customer)
 	const n = 8
-	r.meta.DelayNextStatuses(phoneA, 10*time.Minute, n)
+	r.meta.DelayNextStatuses(phoneA, 10*time.Minute, n, fakemeta.To(customer))
 	unfence := fenceTenantSnapshot(t, r)
 	var ids []string
 	for i := range n {

@@ -6,7 +6,17 @@
 // (delays, retries, duplicates, reordering, asynchronous failures).
 //
 // It is a library (New, Start, Close; tests drive it in-process) and a binary
-// (cmd/fakemeta). Wire shapes come from transport/graph and are checked against the
+// (cmd/fakemeta).
+//
+// Failure injections queue faults for a number's next sends, in the order queued: FailNext
+// (a synchronous error code), FailNextAsync (accepted, then failed by status webhook),
+// DropNextResponses and GatewayErrorNextResponses (accepted, the answer lost: the "maybe
+// sent" case), DelayNextStatuses (status webhooks late), each for count sends; and
+// FailNextReadReceipts for mark-as-read requests. Number-wide they hit whichever send comes
+// next, whoever it is to; with a To(recipient) scope, only sends to that recipient, which
+// take their scoped faults before the number-wide ones. A test that means one customer
+// scopes its faults: another customer's message queued meanwhile would otherwise take them.
+// Config.ErrorRate fails sends at random instead. Wire shapes come from transport/graph and are checked against the
 // shared fixtures, so the stand-in and the engine cannot drift apart on a field name.
 //
 // What it does not model: billing, sends checking that a media id was uploaded, media ids of

@@ -93,7 +93,7 @@ func (s *Server) messages(ctx *fasthttp.RequestCtx) {
 		}
 		category = def.Category
 	}
-	if code := s.injectedSync(n); code != 0 {
+	if code := s.injectedSync(n, key); code != 0 {
 		s.reject(ctx, n, apiError(code, ""))
 		return
 	}
@@ -122,7 +122,7 @@ func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequ
 	n.stats.accepted++
 	last, seen := n.windows[key]
 	inWindow := seen && now.Sub(last) < window
-	failCode, _ := dequeue(&n.inject.async)
+	failCode, _ := take(n, key, asyncQ)
 	if failCode == 0 && req.Type != graph.TypeTemplate && !inWindow && !s.cfg.IgnoreWindow {
 		failCode = 131047 // accepted now, failed by webhook: Meta's usual way
 	}
@@ -130,8 +130,8 @@ func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequ
 		n.stats.async[failCode]++
 	}
 	// A lost answer: status 0 closes the connection, else a proxy's error page answers.
-	gatewayStatus, lost := dequeue(&n.inject.lost)
-	late, _ := dequeue(&n.inject.late)
+	gatewayStatus, lost := take(n, key, lostQ)
+	late, _ := take(n, key, lateQ)
 	profileName := ""
 	if userID != "" {
 		profileName = n.profiles[key].name

@@ -24,6 +24,10 @@
 // Statuses and webhook delivery: --skip-delivered, --skip-read, --duplicate-rate,
 // --reorder-rate, and --webhook-timeout, --webhook-attempts, --webhook-backoff,
 // --webhook-max-backoff, --webhook-concurrency for the retries.
+//
+// Failures: --error-rate and --error-codes fail sends at random. The deterministic
+// injections ("fail the next N sends with code X", per number or per recipient) are the
+// package's Go API, for tests running fakemeta in-process (package fakemeta, inject.go).
 package main
 
 import (

@@ -99,7 +99,7 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 	boolean(&o.verbose, "verbose", false, "debug logging")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return nil, helpText("usage: fakemeta [flags]\n" + usage(fs))
+			return nil, helpText("usage: fakemeta [flags]\n" + usage(fs) + injectionsHelp)
 		}
 		return nil, fmt.Errorf("%w\nusage:\n%s", err, usage(fs))
 	}
@@ -185,6 +185,15 @@ type helpText string
 
 func (h helpText) Error() string        { return string(h) }
 func (h helpText) Is(target error) bool { return target == flag.ErrHelp }
+
+// injectionsHelp ends --help: the deterministic faults are the Go package's, not flags.
+const injectionsHelp = `
+Failure injections: --error-rate and --error-codes fail sends at random. Deterministic
+faults ("fail the next N sends with code X") are the Go package's API, for tests that run
+fakemeta in-process (go doc github.com/switchboard/switchboard/fakemeta Server.FailNext):
+FailNext, FailNextAsync, DropNextResponses, GatewayErrorNextResponses, DelayNextStatuses
+(each number-wide, or for one recipient with fakemeta.To(recipient)), FailNextReadReceipts.
+`
 
 func usage(fs *flag.FlagSet) string {
 	var b strings.Builder

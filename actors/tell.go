@@ -1,0 +1,22 @@
+package actors
+
+import (
+	"context"
+	"time"
+)
+
+// tellTimeout bounds how long a Tell waits to locate a grain that is not cached (the node
+// asks the grain's owner, cluster.Node.Tell). Every Tell here runs where something waits for
+// it: a conversation's Receive (its mailbox, and the replies of the flush it answers) or an
+// accepted send's answer, which the API reports failed at its deadline although the row is
+// queued. A lookup is one round trip to the owner's placement actor, well under a
+// millisecond between healthy members and tens of milliseconds on a loaded one; an owner
+// that is leaving (stopping its activations) or gone answers none, and without a bound the
+// caller waited protoactor's 5 s. A message lost to the bound is repaired as any lost Tell
+// is (the tenant rebuilds its index when it activates; a sender asks the conversation again).
+const tellTimeout = 500 * time.Millisecond
+
+// tellContext is the context of a grain's Tells: tellTimeout from now.
+func tellContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), tellTimeout)
+}

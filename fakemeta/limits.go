@@ -2,20 +2,41 @@ package fakemeta
 
 import "time"
 
-// secondWindow holds the times of events in the last second: a sliding window, so "at
-// most N in any one-second span" has no double burst at a window edge.
+// Arrival is one send request as fakemeta's busiest-second measure saw it: when it arrived,
+// when the engine says it left its departure gate (the X-Switchboard-Departed header; zero
+// without one), and which message it carried (biz_opaque_callback_data: the engine's id).
+// Read is when fakemeta's server had read it off the connection (fasthttp's clock, always the
+// real one): a gap from Read to At is a wait inside fakemeta's handler, not on the way.
+type Arrival struct {
+	At       time.Time `json:"at"`
+	Read     time.Time `json:"read,omitzero"`
+	Departed time.Time `json:"departed,omitzero"`
+	Message  string    `json:"message,omitempty"`
+}
+
+// Transit is how long the request took from its departure to its arrival (0 unstamped).
+// Both ends read the wall clock of one machine in the bench and the tests.
+func (a Arrival) Transit() time.Duration {
+	if a.Departed.IsZero() {
+		return 0
+	}
+	return a.At.Sub(a.Departed)
+}
+
+// secondWindow holds the events of the last second: a sliding window, so "at most N in any
+// one-second span" has no double burst at a window edge.
 type secondWindow struct {
-	times []time.Time
-	head  int
+	events []Arrival
+	head   int
 }
 
 // evict drops events at least one second older than now.
 func (w *secondWindow) evict(now time.Time) {
-	for w.head < len(w.times) && now.Sub(w.times[w.head]) >= time.Second {
+	for w.head < len(w.events) && now.Sub(w.events[w.head].At) >= time.Second {
 		w.head++
 	}
-	if w.head > 1024 && w.head*2 > len(w.times) {
-		w.times = append(w.times[:0], w.times[w.head:]...)
+	if w.head > 1024 && w.head*2 > len(w.events) {
+		w.events = append(w.events[:0], w.events[w.head:]...)
 		w.head = 0
 	}
 }
@@ -24,24 +45,32 @@ func (w *secondWindow) evict(now time.Time) {
 // unlimited): the throughput limiter's question.
 func (w *secondWindow) full(now time.Time, limit int) bool {
 	w.evict(now)
-	return limit > 0 && len(w.times)-w.head >= limit
+	return limit > 0 && len(w.events)-w.head >= limit
 }
 
-// add records an event at now and returns how many the second up to now holds.
-func (w *secondWindow) add(now time.Time) int {
-	w.evict(now)
-	w.times = append(w.times, now)
-	return len(w.times) - w.head
+// add records an event (at its At) and returns how many the second up to it holds.
+func (w *secondWindow) add(e Arrival) int {
+	w.evict(e.At)
+	w.events = append(w.events, e)
+	return len(w.events) - w.head
 }
 
-// busiestSecond measures the most events inside any one-second span. Every window that could
-// hold the most events ends at some event, so checking after each one finds the true
-// maximum. It is kept apart from the limiter so that a reset between bench phases forgets
-// the measure without forgetting the last second's sends, which still count against the
-// limit.
+// busiestSecond measures the most events inside any one-second span, and keeps that span's
+// events: when it holds more than a number's rate, they tell whether requests left the
+// engine too close together or were delayed on their way. Every window that could hold the
+// most events ends at some event, so checking after each one finds the true maximum; the
+// span is copied only when the maximum grows, at most max times. It is kept apart from the
+// limiter so that a reset between bench phases forgets the measure without forgetting the
+// last second's sends, which still count against the limit.
 type busiestSecond struct {
-	w   secondWindow
-	max int
+	w     secondWindow
+	max   int
+	worst []Arrival
 }
 
-func (b *busiestSecond) add(now time.Time) { b.max = max(b.max, b.w.add(now)) }
+func (b *busiestSecond) add(e Arrival) {
+	if n := b.w.add(e); n > b.max {
+		b.max = n
+		b.worst = append(b.worst[:0], b.w.events[b.w.head:]...)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard/switchboard/internal/departstamp"
 	"github.com/switchboard/switchboard/transport/graph"
 )
 
@@ -334,5 +335,60 @@ func TestLatencyDelaysOnlyTheAnswer(t *testing.T) {
 	}
 	if code := <-answered; code != 0 || time.Since(start) < latency {
 		t.Fatalf("code %d after %s", code, time.Since(start))
+	}
+}
+
+// The busiest second keeps its own requests — arrival, the departure the engine's Graph
+// client stamped from the context, our message id — so a second above a number's rate says
+// whether its requests left too close together or waited on their way; a later, quieter
+// second does not replace them, and a reset forgets them.
+func TestBusiestSecondKeepsItsRequests(t *testing.T) {
+	clock := newFakeClock()
+	s := startFake(t, Config{IgnoreWindow: true, Clock: clock.Now, Statuses: StatusConfig{Disabled: true}})
+	c := clientFor(t, s)
+	send := func(id string, departed time.Time) {
+		t.Helper()
+		req := text("+5511987654321", "hi")
+		req.BizOpaqueCallbackData = id
+		ctx := bg()
+		if !departed.IsZero() {
+			ctx = departstamp.With(ctx, departed)
+		}
+		if _, err := c.SendMessage(ctx, tokenA, pnA, req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	left := time.Date(2026, 1, 1, 11, 59, 59, 0, time.UTC)
+	send("m1", left)
+	clock.Advance(400 * time.Millisecond)
+	send("m2", left.Add(300*time.Millisecond))
+	send("m3", time.Time{}) // unstamped: a client that is not the engine's
+	clock.Advance(2 * time.Second)
+	send("m4", left.Add(2*time.Second))
+
+	st := s.Stats().Numbers[pnA]
+	for i := range st.BusiestSends {
+		if st.BusiestSends[i].Read.IsZero() {
+			t.Fatalf("request %d: no time it was read", i)
+		}
+		st.BusiestSends[i].Read = time.Time{} // the real clock's: the rest is the test clock's
+	}
+	want := []Arrival{
+		{At: clock.Now().Add(-2400 * time.Millisecond), Departed: left, Message: "m1"},
+		{At: clock.Now().Add(-2 * time.Second), Departed: left.Add(300 * time.Millisecond), Message: "m2"},
+		{At: clock.Now().Add(-2 * time.Second), Message: "m3"},
+	}
+	if st.MaxSendsPerSecond != 3 || fmt.Sprint(st.BusiestSends) != fmt.Sprint(want) {
+		t.Fatalf("busiest second %d: %v\nwant 3: %v", st.MaxSendsPerSecond, st.BusiestSends, want)
+	}
+	if got := st.BusiestSends[0].Transit(); got != time.Second {
+		t.Fatalf("m1's transit %v, want 1s (left 11:59:59, arrived 12:00:00)", got)
+	}
+	if got := st.BusiestSends[2].Transit(); got != 0 {
+		t.Fatalf("an unstamped request's transit %v, want 0", got)
+	}
+	s.ResetStats()
+	if st := s.Stats().Numbers[pnA]; st.MaxSendsPerSecond != 0 || len(st.BusiestSends) != 0 {
+		t.Fatalf("after a reset: busiest second %d with %v", st.MaxSendsPerSecond, st.BusiestSends)
 	}
 }

@@ -33,6 +33,10 @@ type NumberStats struct {
 	// accepted ones, which the throughput limit caps.
 	MaxSendsPerSecond int `json:"max_sends_per_second"`
 	MaxPerSecond      int `json:"max_accepted_per_second"`
+	// BusiestSends is the send requests of that busiest second, oldest first: with the
+	// departures the engine stamped on them, they say whether requests left too close
+	// together or waited on their way.
+	BusiestSends []Arrival `json:"busiest_sends,omitempty"`
 	// Inbound is inbound messages generated for the number.
 	Inbound int64 `json:"inbound"`
 	// Uploads is media files uploaded for the number (POST /{phone_number_id}/media).
@@ -64,6 +68,8 @@ type SentMessage struct {
 	Request               graph.SendRequest
 	Body                  []byte // the raw request body
 	At                    time.Time
+	// Departed is when the engine says the send left its departure gate (zero: not said).
+	Departed time.Time
 	// AsyncErrorCode is the code of the failed status webhook this send gets (131047
 	// outside the window, or injected), 0 when it is delivered normally.
 	AsyncErrorCode int
@@ -92,7 +98,8 @@ func (s *Server) Stats() Stats {
 		ns := NumberStats{
 			Requests: n.stats.requests, Accepted: n.stats.accepted, MarkedRead: n.stats.markedRead,
 			Inbound: n.stats.inbound, MaxPerSecond: n.busiestAccepted.max,
-			MaxSendsPerSecond: n.busiestSends.max, Uploads: n.stats.uploads, Typing: n.stats.typing,
+			MaxSendsPerSecond: n.busiestSends.max, BusiestSends: append([]Arrival(nil), n.busiestSends.worst...),
+			Uploads: n.stats.uploads, Typing: n.stats.typing,
 			Errors: copyCounts(n.stats.errors), AsyncFailures: copyCounts(n.stats.async),
 		}
 		n.mu.Unlock()

@@ -99,6 +99,8 @@ func TestPacingWindowCheck(t *testing.T) {
 			fails: true, blamed: true, because: "less than its"},
 		{name: "one above, left spaced, the first late on its way", rate: 10, window: arrivals(11, 104*time.Millisecond, 45*time.Millisecond), transit: time.Millisecond,
 			fails: true, blamed: true, because: "left the gate 1.04s apart, as it requires, and bunched on their way"},
+		{name: "one above, the first late on a connection it opened", rate: 10, window: opened(arrivals(11, 104*time.Millisecond, 45*time.Millisecond)), transit: time.Millisecond,
+			fails: true, blamed: true, because: "arrived 46ms later (0s of it inside fakemeta, on a connection it opened)"},
 		{name: "one above, one request unstamped", rate: 10, window: unstamped(arrivals(11, 104*time.Millisecond, 45*time.Millisecond), 4), transit: time.Millisecond,
 			fails: true, because: "1 of the second's 11 requests carry no departure"},
 		{name: "at its rate, one request unstamped", rate: 10, window: unstamped(arrivals(10, 104*time.Millisecond, 0), 0), transit: time.Millisecond,
@@ -149,6 +151,12 @@ func arrivals(n int, apart, firstLate time.Duration) []fakemeta.Arrival {
 		out[i] = fakemeta.Arrival{At: d.Add(transit), Departed: d, Message: fmt.Sprintf("m%d", i)}
 	}
 	return out
+}
+
+// opened makes the window's first request the first on its connection.
+func opened(window []fakemeta.Arrival) []fakemeta.Arrival {
+	window[0].OnConn = 1
+	return window
 }
 
 // unstamped takes request i's departure away: it left without the gate.
@@ -237,6 +245,9 @@ func TestPacingTightestSpan(t *testing.T) {
 	arrived, left, ok := tightest(sent, 2)
 	if !ok || arrived != 1000*time.Millisecond || left != 1040*time.Millisecond {
 		t.Fatalf("tightest 3 of 6: arrived %v apart, left %v apart (%v); want 1s, 1.04s", arrived, left, ok)
+	}
+	if got := slowestTransit(sent); got != 41*time.Millisecond {
+		t.Fatalf("slowest transit %v, want 41ms (the late one; the unstamped one has none)", got)
 	}
 	if _, _, ok := tightest(sent[:2], 2); ok {
 		t.Fatal("2 sends reported a span of 3")

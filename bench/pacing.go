@@ -139,8 +139,8 @@ func (p Pacing) run(ctx context.Context, out io.Writer) error {
 		}
 		achieved := float64(within) / p.Duration.Seconds()
 		if arrived, left, ok := tightest(sent, p.Rates[i]); ok {
-			margins = append(margins, fmt.Sprintf("  %s: the closest %d sends at Meta arrived %v apart, having left the gate %v apart\n",
-				pn, p.Rates[i]+1, arrived.Round(100*time.Microsecond), left.Round(100*time.Microsecond)))
+			margins = append(margins, fmt.Sprintf("  %s: the closest %d sends at Meta arrived %v apart, having left the gate %v apart; the slowest send took %v from the gate to Meta\n",
+				pn, p.Rates[i]+1, arrived.Round(100*time.Microsecond), left.Round(100*time.Microsecond), slowestTransit(sent).Round(100*time.Microsecond)))
 		}
 		st := stats.Numbers[pn]
 		fmt.Fprintf(out, "  %-17s %10d %10.1f %8.1f%% %14d %8d\n", pn, p.Rates[i], achieved, 100*achieved/float64(p.Rates[i]), st.MaxSendsPerSecond, st.Errors[130429])

@@ -92,8 +92,12 @@ func describe(a fakemeta.Arrival) string {
 	if a.Departed.IsZero() {
 		return fmt.Sprintf("(message %s) arrived at %s unstamped", a.Message, a.At.Format("15:04:05.000000"))
 	}
-	return fmt.Sprintf("(message %s) left at %s and arrived %v later (%v of it inside fakemeta)", a.Message, a.Departed.Format("15:04:05.000000"),
-		a.Transit().Round(100*time.Microsecond), inside(a).Round(100*time.Microsecond))
+	conn := ""
+	if a.OnConn == 1 {
+		conn = ", on a connection it opened"
+	}
+	return fmt.Sprintf("(message %s) left at %s and arrived %v later (%v of it inside fakemeta%s)", a.Message, a.Departed.Format("15:04:05.000000"),
+		a.Transit().Round(100*time.Microsecond), inside(a).Round(100*time.Microsecond), conn)
 }
 
 // inside is how long fakemeta held a request it had read before counting it.
@@ -117,6 +121,18 @@ func windowCheck(number string, rate int, busiest []fakemeta.Arrival, transit ti
 		return fmt.Errorf("bench: number %s: %s", number, e.departures())
 	}
 	return nil
+}
+
+// slowestTransit is the longest any of sent took from the departure gate to Meta: the way's
+// delay measured on the requests themselves, which the loopback probe only samples.
+func slowestTransit(sent []fakemeta.SentMessage) time.Duration {
+	var worst time.Duration
+	for _, m := range sent {
+		if !m.Departed.IsZero() {
+			worst = max(worst, m.At.Sub(m.Departed))
+		}
+	}
+	return worst
 }
 
 // tightest is the shortest span at Meta over rate+1 consecutive accepted sends (sent is

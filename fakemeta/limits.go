@@ -7,11 +7,14 @@ import "time"
 // without one), and which message it carried (biz_opaque_callback_data: the engine's id).
 // Read is when fakemeta's server had read it off the connection (fasthttp's clock, always the
 // real one): a gap from Read to At is a wait inside fakemeta's handler, not on the way.
+// OnConn is the request's number on its connection: 1 is a request that had to open one,
+// which costs it a dial and an accept the requests on open connections do not wait for.
 type Arrival struct {
 	At       time.Time `json:"at"`
 	Read     time.Time `json:"read,omitzero"`
 	Departed time.Time `json:"departed,omitzero"`
 	Message  string    `json:"message,omitempty"`
+	OnConn   uint64    `json:"on_conn,omitempty"`
 }
 
 // Transit is how long the request took from its departure to its arrival (0 unstamped).

@@ -368,10 +368,12 @@ func TestBusiestSecondKeepsItsRequests(t *testing.T) {
 
 	st := s.Stats().Numbers[pnA]
 	for i := range st.BusiestSends {
-		if st.BusiestSends[i].Read.IsZero() {
-			t.Fatalf("request %d: no time it was read", i)
+		// The client's first request opened its connection, the next ones reused it.
+		if a := st.BusiestSends[i]; a.Read.IsZero() || a.OnConn != uint64(i+1) {
+			t.Fatalf("request %d: read at %v, number %d on its connection; want a time, %d", i, a.Read, a.OnConn, i+1)
 		}
 		st.BusiestSends[i].Read = time.Time{} // the real clock's: the rest is the test clock's
+		st.BusiestSends[i].OnConn = 0
 	}
 	want := []Arrival{
 		{At: clock.Now().Add(-2400 * time.Millisecond), Departed: left, Message: "m1"},

@@ -1,6 +1,7 @@
 package fakemeta
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -366,31 +367,40 @@ func TestBusiestSecondKeepsItsRequests(t *testing.T) {
 	clock.Advance(2 * time.Second)
 	send("m4", left.Add(2*time.Second))
 
-	st := s.Stats().Numbers[pnA]
-	for i := range st.BusiestSends {
+	st, worst := s.Stats().Numbers[pnA], s.BusiestSends(pnA)
+	for i := range worst {
 		// The client's first request opened its connection, the next ones reused it.
-		if a := st.BusiestSends[i]; a.Read.IsZero() || a.OnConn != uint64(i+1) {
+		if a := worst[i]; a.Read.IsZero() || a.OnConn != uint64(i+1) {
 			t.Fatalf("request %d: read at %v, number %d on its connection; want a time, %d", i, a.Read, a.OnConn, i+1)
 		}
-		st.BusiestSends[i].Read = time.Time{} // the real clock's: the rest is the test clock's
-		st.BusiestSends[i].OnConn = 0
+		worst[i].Read = time.Time{} // the real clock's: the rest is the test clock's
+		worst[i].OnConn = 0
 	}
 	want := []Arrival{
 		{At: clock.Now().Add(-2400 * time.Millisecond), Departed: left, Message: "m1"},
 		{At: clock.Now().Add(-2 * time.Second), Departed: left.Add(300 * time.Millisecond), Message: "m2"},
 		{At: clock.Now().Add(-2 * time.Second), Message: "m3"},
 	}
-	if st.MaxSendsPerSecond != 3 || fmt.Sprint(st.BusiestSends) != fmt.Sprint(want) {
-		t.Fatalf("busiest second %d: %v\nwant 3: %v", st.MaxSendsPerSecond, st.BusiestSends, want)
+	if st.MaxSendsPerSecond != 3 || fmt.Sprint(worst) != fmt.Sprint(want) {
+		t.Fatalf("busiest second %d: %v\nwant 3: %v", st.MaxSendsPerSecond, worst, want)
 	}
-	if got := st.BusiestSends[0].Transit(); got != time.Second {
+	if got := worst[0].Transit(); got != time.Second {
 		t.Fatalf("m1's transit %v, want 1s (left 11:59:59, arrived 12:00:00)", got)
 	}
-	if got := st.BusiestSends[2].Transit(); got != 0 {
+	if got := worst[2].Transit(); got != 0 {
 		t.Fatalf("an unstamped request's transit %v, want 0", got)
 	}
+	// Over HTTP the stats carry them; in process Stats leaves them out (it is polled).
+	_, body := raw(t, "GET", s.URL()+"/_fakemeta/stats", "", nil)
+	var over Stats
+	if err := json.Unmarshal(body, &over); err != nil || len(over.Numbers[pnA].BusiestSends) != 3 || over.Numbers[pnA].BusiestSends[1].Message != "m2" {
+		t.Fatalf("GET /_fakemeta/stats: %v, %s", err, body)
+	}
+	if len(st.BusiestSends) != 0 {
+		t.Fatalf("Stats copied the busiest second: %v", st.BusiestSends)
+	}
 	s.ResetStats()
-	if st := s.Stats().Numbers[pnA]; st.MaxSendsPerSecond != 0 || len(st.BusiestSends) != 0 {
-		t.Fatalf("after a reset: busiest second %d with %v", st.MaxSendsPerSecond, st.BusiestSends)
+	if st := s.Stats().Numbers[pnA]; st.MaxSendsPerSecond != 0 || len(s.BusiestSends(pnA)) != 0 {
+		t.Fatalf("after a reset: busiest second %d with %v", st.MaxSendsPerSecond, s.BusiestSends(pnA))
 	}
 }

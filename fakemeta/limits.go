@@ -29,19 +29,34 @@ func (a Arrival) Transit() time.Duration {
 // secondWindow holds the events of the last second: a sliding window, so "at most N in any
 // one-second span" has no double burst at a window edge.
 type secondWindow struct {
-	events []Arrival
-	head   int
+	events  []Arrival
+	head    int
+	dropped int // events compacted away: an event's sequence number is dropped + its index
 }
 
 // evict drops events at least one second older than now.
 func (w *secondWindow) evict(now time.Time) {
+	w.slide(now)
+	if w.compactable() {
+		w.compact()
+	}
+}
+
+// slide moves the window's start past the events at least one second older than now.
+func (w *secondWindow) slide(now time.Time) {
 	for w.head < len(w.events) && now.Sub(w.events[w.head].At) >= time.Second {
 		w.head++
 	}
-	if w.head > 1024 && w.head*2 > len(w.events) {
-		w.events = append(w.events[:0], w.events[w.head:]...)
-		w.head = 0
-	}
+}
+
+// compactable says the events slid out take enough room to be worth a copy.
+func (w *secondWindow) compactable() bool { return w.head > 1024 && w.head*2 > len(w.events) }
+
+// compact forgets the events slid out.
+func (w *secondWindow) compact() {
+	w.dropped += w.head
+	w.events = append(w.events[:0], w.events[w.head:]...)
+	w.head = 0
 }
 
 // full reports whether limit events already happened in the second up to now (limit 0 is
@@ -61,19 +76,42 @@ func (w *secondWindow) add(e Arrival) int {
 // busiestSecond measures the most events inside any one-second span, and keeps that span's
 // events: when it holds more than a number's rate, they tell whether requests left the
 // engine too close together or were delayed on their way. Every window that could hold the
-// most events ends at some event, so checking after each one finds the true maximum; the
-// span is copied only when the maximum grows, at most max times. It is kept apart from the
-// limiter so that a reset between bench phases forgets the measure without forgetting the
-// last second's sends, which still count against the limit.
+// most events ends at some event, so checking after each one finds the true maximum. The
+// span's events stay in the window's buffer until a compaction would drop them, and are
+// copied out only then (or when read): copying at every new maximum cost the square of a
+// number's rate as it ramped up. It is kept apart from the limiter so that a reset between
+// bench phases forgets the measure without forgetting the last second's sends, which still
+// count against the limit.
 type busiestSecond struct {
 	w     secondWindow
 	max   int
-	worst []Arrival
+	end   int       // sequence number after the busiest span's last event
+	worst []Arrival // the busiest span's events once copied out; nil while in w
 }
 
 func (b *busiestSecond) add(e Arrival) {
-	if n := b.w.add(e); n > b.max {
-		b.max = n
-		b.worst = append(b.worst[:0], b.w.events[b.w.head:]...)
+	b.w.slide(e.At)
+	if b.w.compactable() {
+		b.keep()
+		b.w.compact()
 	}
+	b.w.events = append(b.w.events, e)
+	if n := len(b.w.events) - b.w.head; n > b.max {
+		b.max, b.end, b.worst = n, b.w.dropped+len(b.w.events), nil
+	}
+}
+
+// keep copies the busiest span's events out of the window's buffer, if not done yet.
+func (b *busiestSecond) keep() {
+	if b.worst != nil || b.max == 0 {
+		return
+	}
+	to := b.end - b.w.dropped
+	b.worst = append([]Arrival(nil), b.w.events[to-b.max:to]...)
+}
+
+// requests is the busiest span's events, oldest first (a copy).
+func (b *busiestSecond) requests() []Arrival {
+	b.keep()
+	return append([]Arrival(nil), b.worst...)
 }

@@ -404,3 +404,33 @@ func TestBusiestSecondKeepsItsRequests(t *testing.T) {
 		t.Fatalf("after a reset: busiest second %d with %v", st.MaxSendsPerSecond, s.BusiestSends(pnA))
 	}
 }
+
+// The busiest span's requests survive the window's compactions (thousands of later, quieter
+// requests), and a busier span later replaces them.
+func TestBusiestSecondOutlivesCompaction(t *testing.T) {
+	var b busiestSecond
+	at := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	add := func(n int, every time.Duration, name string) {
+		for i := range n {
+			at = at.Add(every)
+			b.add(Arrival{At: at, Message: fmt.Sprintf("%s%d", name, i)})
+		}
+	}
+	span := func() string {
+		got := b.requests()
+		return fmt.Sprintf("%d: %s..%s", len(got), got[0].Message, got[len(got)-1].Message)
+	}
+	add(150, time.Millisecond, "burst")
+	at = at.Add(time.Second)
+	add(5000, 20*time.Millisecond, "steady") // 50 a second; the buffer compacts a few times
+	if b.w.dropped == 0 {
+		t.Fatal("the window never compacted: the test proves nothing")
+	}
+	if got := span(); b.max != 150 || got != "150: burst0..burst149" {
+		t.Fatalf("busiest %d, span %s; want 150: burst0..burst149", b.max, got)
+	}
+	add(200, time.Microsecond, "later")
+	if got := span(); b.max != 250 || got != "250: steady4950..later199" {
+		t.Fatalf("busiest %d, span %s; want 250: steady4950..later199", b.max, got)
+	}
+}

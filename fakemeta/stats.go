@@ -132,7 +132,7 @@ func (s *Server) Sent(phoneNumberID string) []SentMessage {
 // MaxSendsPerSecond), oldest first (a copy).
 func (s *Server) BusiestSends(phoneNumberID string) []Arrival {
 	var worst []Arrival
-	s.withNumber(phoneNumberID, func(n *number) { worst = append(worst, n.busiestSends.worst...) })
+	s.withNumber(phoneNumberID, func(n *number) { worst = n.busiestSends.requests() })
 	return worst
 }
 

@@ -50,6 +50,12 @@ type Deps struct {
 	// Drain lets the node finish its sends before it stops; nil: no draining.
 	Drain *Drain
 
+	// gateClock is the clock departure gates measure their window on (departures.go): the
+	// monotonic one with the real clock, since Now's UTC drops the monotonic reading and a
+	// step of the wall clock forward would shorten the gate's wait by as much; Now itself
+	// when a test moves the clock.
+	gateClock func() time.Time
+
 	// io runs the grains' per-message store and network calls (flushes, claims, sends,
 	// settles) on long-lived goroutines; see workpool for why.
 	io *workpool.Pool
@@ -73,6 +79,10 @@ func (d *Deps) defaults() {
 	}
 	if d.Now == nil {
 		d.Now = func() time.Time { return time.Now().UTC() }
+		d.gateClock = time.Now
+	}
+	if d.gateClock == nil {
+		d.gateClock = d.Now
 	}
 	if d.OnMessages == nil {
 		d.OnMessages = func([]MessageEvent) {}

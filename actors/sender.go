@@ -171,7 +171,7 @@ func (s *sender) idle() bool {
 func (s *sender) number(phoneNumberID string) *numberQueue {
 	nq, ok := s.numbers[phoneNumberID]
 	if !ok {
-		nq = &numberQueue{q: newSendQueue(s.pol.PairInterval, s.pol.PairBurst), pace: newPacer(s.rate()), gate: newDepartures(s.d.Now)}
+		nq = &numberQueue{q: newSendQueue(s.pol.PairInterval, s.pol.PairBurst), pace: newPacer(s.rate()), gate: newDepartures(s.d.gateClock)}
 		nq.pace.hold(s.accountHeld) // a WABA or app limit met from another number (pacer_account.go)
 		s.numbers[phoneNumberID] = nq
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/switchboard/switchboard/cluster"
 	"github.com/switchboard/switchboard/internal/ctxsleep"
+	"github.com/switchboard/switchboard/internal/departstamp"
 	"github.com/switchboard/switchboard/persistence"
 )
 
@@ -40,7 +41,8 @@ func (s *sender) departure(it *outItem, nq *numberQueue, now time.Time) departur
 // claim is durable before the request leaves: a crash from here on leaves the row in
 // "sending", which the next activation reconciles instead of resending.
 func (d departure) send(ctx context.Context, claim persistence.OutboxMessage) {
-	if _, err := d.gate.wait(ctx, d.slot, d.window); err != nil {
+	left, err := d.gate.wait(ctx, d.slot, d.window)
+	if err != nil {
 		// The request never left: Meta saw nothing, so the attempt is not one of the message's
 		// (Unreached), only a wait that ran out at the gate.
 		d.tell(&attemptDone{id: claim.ID, claimed: claim, err: &SendFailure{Class: ClassRetryTransient, Title: "send deadline passed before its slot", Unreached: true}})
@@ -50,7 +52,9 @@ func (d departure) send(ctx context.Context, claim persistence.OutboxMessage) {
 		d.after.release(claim) // its activation will never hear of the outcome
 		return
 	}
-	acc, err := d.graph.Send(ctx, d.token, claim.PhoneNumberID, claim.Request)
+	// The departure rides with the request (departstamp.Header): a second above the rate at
+	// Meta then tells a request delayed on its way from one that left unpaced.
+	acc, err := d.graph.Send(departstamp.With(ctx, left), d.token, claim.PhoneNumberID, claim.Request)
 	if d.after.stopped() {
 		if err == nil {
 			d.after.accepted(claim, acc)

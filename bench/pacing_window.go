@@ -2,39 +2,153 @@ package bench
 
 import (
 	"fmt"
+	"slices"
 	"time"
+
+	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/fakemeta"
 )
 
 // The pacing scenario's check: Meta counts a number's requests as they arrive, and more than
 // its rate in one second is a 130429 at the real Meta.
 
+// gateSpan is the span the departure gate spreads a number's rate of sends over
+// (actors/departures.go): the send rate places after another leaves at least this much later.
+const gateSpan = time.Second + actors.JitterMargin
+
 // windowOverrun is a number whose busiest second at Meta held more requests than its rate.
-// transit is the slowest loopback transit during the run (transitProbe).
+// transit is the slowest loopback transit during the run (transitProbe); window the busiest
+// second's requests as fakemeta saw them, with the departures the engine stamped on them.
 type windowOverrun struct {
 	number     string
 	sent, rate int
 	transit    time.Duration
+	window     []fakemeta.Arrival
 }
 
 func (e *windowOverrun) Error() string {
 	msg := fmt.Sprintf("bench: number %s sent %d requests in one second, above its %d; a write on loopback took up to %v to reach its reader",
 		e.number, e.sent, e.rate, e.transit.Round(100*time.Microsecond))
-	if e.oversubscribed() {
-		return msg + fmt.Sprintf(", more than the %v the departure gate allows for: the machine was oversubscribed, and requests that left spaced could arrive together", gateAllowance)
+	if e.transit > gateAllowance {
+		msg += fmt.Sprintf(", more than the %v the departure gate allows for: the machine was oversubscribed, and requests that left spaced could arrive together", gateAllowance)
+	} else {
+		msg += fmt.Sprintf(", within the %v the departure gate allows for", gateAllowance)
 	}
-	return msg + fmt.Sprintf(", within the %v the departure gate allows for", gateAllowance)
+	return msg + "; " + e.departures()
 }
 
-// oversubscribed says the run's own measure shows the way to Meta delayed requests more than
-// the departure gate allows for, so the count at Meta cannot tell the pacer's overrun from
-// the machine's.
-func (e *windowOverrun) oversubscribed() bool { return e.transit > gateAllowance }
+// oversubscribed says the requests did not arrive as they left: the run's own measure shows
+// the way to Meta delayed requests more than the departure gate allows for, or the window's
+// requests left the gate spaced as it requires and bunched on their way. Either way the count
+// at Meta cannot tell the pacer's overrun from the machine's.
+func (e *windowOverrun) oversubscribed() bool { return e.transit > gateAllowance || e.gateHeld() }
+
+// gateHeld says every request of the window carries its departure and any two rate apart left
+// at least gateSpan apart, as the gate lets them: whatever bunched them happened on the way.
+func (e *windowOverrun) gateHeld() bool {
+	left := e.departed()
+	if len(left) < len(e.window) || len(left) <= e.rate {
+		return false
+	}
+	for i := e.rate; i < len(left); i++ {
+		if left[i].Sub(left[i-e.rate]) < gateSpan {
+			return false
+		}
+	}
+	return true
+}
+
+// departed is the window's stamped departures, in order.
+func (e *windowOverrun) departed() []time.Time {
+	var left []time.Time
+	for _, a := range e.window {
+		if !a.Departed.IsZero() {
+			left = append(left, a.Departed)
+		}
+	}
+	slices.SortFunc(left, func(a, b time.Time) int { return a.Compare(b) })
+	return left
+}
+
+// departures describes the window's first and last requests: when they left the gate and how
+// long each took to arrive, the pair that shows where the second filled up.
+func (e *windowOverrun) departures() string {
+	if len(e.window) == 0 {
+		return "fakemeta kept none of the second's requests"
+	}
+	first, last := e.window[0], e.window[len(e.window)-1]
+	if first.Departed.IsZero() || last.Departed.IsZero() || len(e.departed()) < len(e.window) {
+		return fmt.Sprintf("%d of the second's %d requests carry no departure: they left without passing the departure gate (first %s, last %s)",
+			len(e.window)-len(e.departed()), len(e.window), describe(first), describe(last))
+	}
+	how := fmt.Sprintf("the gate let them leave %v apart, less than its %v", last.Departed.Sub(first.Departed).Round(100*time.Microsecond), gateSpan)
+	if e.gateHeld() {
+		how = fmt.Sprintf("they left the gate %v apart, as it requires, and bunched on their way", last.Departed.Sub(first.Departed).Round(100*time.Microsecond))
+	}
+	return fmt.Sprintf("its first request %s, its last %s: %s", describe(first), describe(last), how)
+}
+
+func describe(a fakemeta.Arrival) string {
+	if a.Departed.IsZero() {
+		return fmt.Sprintf("(message %s) arrived at %s unstamped", a.Message, a.At.Format("15:04:05.000000"))
+	}
+	conn := ""
+	if a.OnConn == 1 {
+		conn = ", on a connection it opened"
+	}
+	return fmt.Sprintf("(message %s) left at %s and arrived %v later (%v of it inside fakemeta%s)", a.Message, a.Departed.Format("15:04:05.000000"),
+		a.Transit().Round(100*time.Microsecond), inside(a).Round(100*time.Microsecond), conn)
+}
+
+// inside is how long fakemeta held a request it had read before counting it.
+func inside(a fakemeta.Arrival) time.Duration {
+	if a.Read.IsZero() {
+		return 0
+	}
+	return a.At.Sub(a.Read)
+}
 
 // windowCheck fails (*windowOverrun) when number's busiest second at Meta held more than rate
-// requests.
-func windowCheck(number string, rate, busiest int, transit time.Duration) error {
-	if busiest > rate {
-		return &windowOverrun{number: number, sent: busiest, rate: rate, transit: transit}
+// requests; window is that second's requests. It also fails when one of them carries no
+// departure, at any count: every send the engine makes leaves through the departure gate,
+// which stamps it, so an unstamped request took a way around the pacing.
+func windowCheck(number string, rate int, busiest []fakemeta.Arrival, transit time.Duration) error {
+	e := &windowOverrun{number: number, sent: len(busiest), rate: rate, transit: transit, window: busiest}
+	switch {
+	case len(busiest) > rate:
+		return e
+	case len(e.departed()) < len(busiest):
+		return fmt.Errorf("bench: number %s: %s", number, e.departures())
 	}
 	return nil
+}
+
+// slowestTransit is the longest any of sent took from the departure gate to Meta: the way's
+// delay measured on the requests themselves, which the loopback probe only samples.
+func slowestTransit(sent []fakemeta.SentMessage) time.Duration {
+	var worst time.Duration
+	for _, m := range sent {
+		if !m.Departed.IsZero() {
+			worst = max(worst, m.At.Sub(m.Departed))
+		}
+	}
+	return worst
+}
+
+// tightest is the shortest span at Meta over rate+1 consecutive accepted sends (sent is
+// ordered by arrival): above 1 s, how much room Meta's count had left. left is how far apart
+// the first and last of them left the departure gate (0 when either carries no departure):
+// the gate keeps it at least gateSpan, so arrived − left is how much more the way delayed the
+// first than the last. ok is false for fewer than rate+1 sends.
+func tightest(sent []fakemeta.SentMessage, rate int) (arrived, left time.Duration, ok bool) {
+	for i := rate; i < len(sent); i++ {
+		first, last := sent[i-rate], sent[i]
+		if span := last.At.Sub(first.At); !ok || span < arrived {
+			arrived, left, ok = span, 0, true
+			if !first.Departed.IsZero() && !last.Departed.IsZero() {
+				left = last.Departed.Sub(first.Departed)
+			}
+		}
+	}
+	return arrived, left, ok
 }

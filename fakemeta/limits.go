@@ -2,46 +2,116 @@ package fakemeta
 
 import "time"
 
-// secondWindow holds the times of events in the last second: a sliding window, so "at
-// most N in any one-second span" has no double burst at a window edge.
+// Arrival is one send request as fakemeta's busiest-second measure saw it: when it arrived,
+// when the engine says it left its departure gate (the X-Switchboard-Departed header; zero
+// without one), and which message it carried (biz_opaque_callback_data: the engine's id).
+// Read is when fakemeta's server had read it off the connection (fasthttp's clock, always the
+// real one): a gap from Read to At is a wait inside fakemeta's handler, not on the way.
+// OnConn is the request's number on its connection: 1 is a request that had to open one,
+// which costs it a dial and an accept the requests on open connections do not wait for.
+type Arrival struct {
+	At       time.Time `json:"at"`
+	Read     time.Time `json:"read,omitzero"`
+	Departed time.Time `json:"departed,omitzero"`
+	Message  string    `json:"message,omitempty"`
+	OnConn   uint64    `json:"on_conn,omitempty"`
+}
+
+// Transit is how long the request took from its departure to its arrival (0 unstamped).
+// Both ends read the wall clock of one machine in the bench and the tests.
+func (a Arrival) Transit() time.Duration {
+	if a.Departed.IsZero() {
+		return 0
+	}
+	return a.At.Sub(a.Departed)
+}
+
+// secondWindow holds the events of the last second: a sliding window, so "at most N in any
+// one-second span" has no double burst at a window edge.
 type secondWindow struct {
-	times []time.Time
-	head  int
+	events  []Arrival
+	head    int
+	dropped int // events compacted away: an event's sequence number is dropped + its index
 }
 
 // evict drops events at least one second older than now.
 func (w *secondWindow) evict(now time.Time) {
-	for w.head < len(w.times) && now.Sub(w.times[w.head]) >= time.Second {
+	w.slide(now)
+	if w.compactable() {
+		w.compact()
+	}
+}
+
+// slide moves the window's start past the events at least one second older than now.
+func (w *secondWindow) slide(now time.Time) {
+	for w.head < len(w.events) && now.Sub(w.events[w.head].At) >= time.Second {
 		w.head++
 	}
-	if w.head > 1024 && w.head*2 > len(w.times) {
-		w.times = append(w.times[:0], w.times[w.head:]...)
-		w.head = 0
-	}
+}
+
+// compactable says the events slid out take enough room to be worth a copy.
+func (w *secondWindow) compactable() bool { return w.head > 1024 && w.head*2 > len(w.events) }
+
+// compact forgets the events slid out.
+func (w *secondWindow) compact() {
+	w.dropped += w.head
+	w.events = append(w.events[:0], w.events[w.head:]...)
+	w.head = 0
 }
 
 // full reports whether limit events already happened in the second up to now (limit 0 is
 // unlimited): the throughput limiter's question.
 func (w *secondWindow) full(now time.Time, limit int) bool {
 	w.evict(now)
-	return limit > 0 && len(w.times)-w.head >= limit
+	return limit > 0 && len(w.events)-w.head >= limit
 }
 
-// add records an event at now and returns how many the second up to now holds.
-func (w *secondWindow) add(now time.Time) int {
-	w.evict(now)
-	w.times = append(w.times, now)
-	return len(w.times) - w.head
+// add records an event (at its At) and returns how many the second up to it holds.
+func (w *secondWindow) add(e Arrival) int {
+	w.evict(e.At)
+	w.events = append(w.events, e)
+	return len(w.events) - w.head
 }
 
-// busiestSecond measures the most events inside any one-second span. Every window that could
-// hold the most events ends at some event, so checking after each one finds the true
-// maximum. It is kept apart from the limiter so that a reset between bench phases forgets
-// the measure without forgetting the last second's sends, which still count against the
-// limit.
+// busiestSecond measures the most events inside any one-second span, and keeps that span's
+// events: when it holds more than a number's rate, they tell whether requests left the
+// engine too close together or were delayed on their way. Every window that could hold the
+// most events ends at some event, so checking after each one finds the true maximum. The
+// span's events stay in the window's buffer until a compaction would drop them, and are
+// copied out only then (or when read): copying at every new maximum cost the square of a
+// number's rate as it ramped up. It is kept apart from the limiter so that a reset between
+// bench phases forgets the measure without forgetting the last second's sends, which still
+// count against the limit.
 type busiestSecond struct {
-	w   secondWindow
-	max int
+	w     secondWindow
+	max   int
+	end   int       // sequence number after the busiest span's last event
+	worst []Arrival // the busiest span's events once copied out; nil while in w
 }
 
-func (b *busiestSecond) add(now time.Time) { b.max = max(b.max, b.w.add(now)) }
+func (b *busiestSecond) add(e Arrival) {
+	b.w.slide(e.At)
+	if b.w.compactable() {
+		b.keep()
+		b.w.compact()
+	}
+	b.w.events = append(b.w.events, e)
+	if n := len(b.w.events) - b.w.head; n > b.max {
+		b.max, b.end, b.worst = n, b.w.dropped+len(b.w.events), nil
+	}
+}
+
+// keep copies the busiest span's events out of the window's buffer, if not done yet.
+func (b *busiestSecond) keep() {
+	if b.worst != nil || b.max == 0 {
+		return
+	}
+	to := b.end - b.w.dropped
+	b.worst = append([]Arrival(nil), b.w.events[to-b.max:to]...)
+}
+
+// requests is the busiest span's events, oldest first (a copy).
+func (b *busiestSecond) requests() []Arrival {
+	b.keep()
+	return append([]Arrival(nil), b.worst...)
+}

@@ -1,10 +1,12 @@
 package fakemeta
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
 
+	"github.com/switchboard/switchboard/internal/departstamp"
 	"github.com/switchboard/switchboard/transport/graph"
 )
 
@@ -334,5 +336,101 @@ func TestLatencyDelaysOnlyTheAnswer(t *testing.T) {
 	}
 	if code := <-answered; code != 0 || time.Since(start) < latency {
 		t.Fatalf("code %d after %s", code, time.Since(start))
+	}
+}
+
+// The busiest second keeps its own requests — arrival, the departure the engine's Graph
+// client stamped from the context, our message id — so a second above a number's rate says
+// whether its requests left too close together or waited on their way; a later, quieter
+// second does not replace them, and a reset forgets them.
+func TestBusiestSecondKeepsItsRequests(t *testing.T) {
+	clock := newFakeClock()
+	s := startFake(t, Config{IgnoreWindow: true, Clock: clock.Now, Statuses: StatusConfig{Disabled: true}})
+	c := clientFor(t, s)
+	send := func(id string, departed time.Time) {
+		t.Helper()
+		req := text("+5511987654321", "hi")
+		req.BizOpaqueCallbackData = id
+		ctx := bg()
+		if !departed.IsZero() {
+			ctx = departstamp.With(ctx, departed)
+		}
+		if _, err := c.SendMessage(ctx, tokenA, pnA, req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	left := time.Date(2026, 1, 1, 11, 59, 59, 0, time.UTC)
+	send("m1", left)
+	clock.Advance(400 * time.Millisecond)
+	send("m2", left.Add(300*time.Millisecond))
+	send("m3", time.Time{}) // unstamped: a client that is not the engine's
+	clock.Advance(2 * time.Second)
+	send("m4", left.Add(2*time.Second))
+
+	st, worst := s.Stats().Numbers[pnA], s.BusiestSends(pnA)
+	for i := range worst {
+		// The client's first request opened its connection, the next ones reused it.
+		if a := worst[i]; a.Read.IsZero() || a.OnConn != uint64(i+1) {
+			t.Fatalf("request %d: read at %v, number %d on its connection; want a time, %d", i, a.Read, a.OnConn, i+1)
+		}
+		worst[i].Read = time.Time{} // the real clock's: the rest is the test clock's
+		worst[i].OnConn = 0
+	}
+	want := []Arrival{
+		{At: clock.Now().Add(-2400 * time.Millisecond), Departed: left, Message: "m1"},
+		{At: clock.Now().Add(-2 * time.Second), Departed: left.Add(300 * time.Millisecond), Message: "m2"},
+		{At: clock.Now().Add(-2 * time.Second), Message: "m3"},
+	}
+	if st.MaxSendsPerSecond != 3 || fmt.Sprint(worst) != fmt.Sprint(want) {
+		t.Fatalf("busiest second %d: %v\nwant 3: %v", st.MaxSendsPerSecond, worst, want)
+	}
+	if got := worst[0].Transit(); got != time.Second {
+		t.Fatalf("m1's transit %v, want 1s (left 11:59:59, arrived 12:00:00)", got)
+	}
+	if got := worst[2].Transit(); got != 0 {
+		t.Fatalf("an unstamped request's transit %v, want 0", got)
+	}
+	// Over HTTP the stats carry them; in process Stats leaves them out (it is polled).
+	_, body := raw(t, "GET", s.URL()+"/_fakemeta/stats", "", nil)
+	var over Stats
+	if err := json.Unmarshal(body, &over); err != nil || len(over.Numbers[pnA].BusiestSends) != 3 || over.Numbers[pnA].BusiestSends[1].Message != "m2" {
+		t.Fatalf("GET /_fakemeta/stats: %v, %s", err, body)
+	}
+	if len(st.BusiestSends) != 0 {
+		t.Fatalf("Stats copied the busiest second: %v", st.BusiestSends)
+	}
+	s.ResetStats()
+	if st := s.Stats().Numbers[pnA]; st.MaxSendsPerSecond != 0 || len(s.BusiestSends(pnA)) != 0 {
+		t.Fatalf("after a reset: busiest second %d with %v", st.MaxSendsPerSecond, s.BusiestSends(pnA))
+	}
+}
+
+// The busiest span's requests survive the window's compactions (thousands of later, quieter
+// requests), and a busier span later replaces them.
+func TestBusiestSecondOutlivesCompaction(t *testing.T) {
+	var b busiestSecond
+	at := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	add := func(n int, every time.Duration, name string) {
+		for i := range n {
+			at = at.Add(every)
+			b.add(Arrival{At: at, Message: fmt.Sprintf("%s%d", name, i)})
+		}
+	}
+	span := func() string {
+		got := b.requests()
+		return fmt.Sprintf("%d: %s..%s", len(got), got[0].Message, got[len(got)-1].Message)
+	}
+	add(150, time.Millisecond, "burst")
+	at = at.Add(time.Second)
+	add(5000, 20*time.Millisecond, "steady") // 50 a second; the buffer compacts a few times
+	if b.w.dropped == 0 {
+		t.Fatal("the window never compacted: the test proves nothing")
+	}
+	if got := span(); b.max != 150 || got != "150: burst0..burst149" {
+		t.Fatalf("busiest %d, span %s; want 150: burst0..burst149", b.max, got)
+	}
+	add(200, time.Microsecond, "later")
+	if got := span(); b.max != 250 || got != "250: steady4950..later199" {
+		t.Fatalf("busiest %d, span %s; want 250: steady4950..later199", b.max, got)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	json "github.com/goccy/go-json"
 	"github.com/valyala/fasthttp"
 
+	"github.com/switchboard/switchboard/internal/departstamp"
 	"github.com/switchboard/switchboard/transport/graph"
 )
 
@@ -47,7 +48,8 @@ func (s *Server) messages(ctx *fasthttp.RequestCtx) {
 			// Every send request counts toward the busiest second, refused ones too —
 			// for the token or the registration as well: it measures what the sender
 			// offered, which the limits would otherwise hide.
-			n.busiestSends.add(s.now())
+			n.busiestSends.add(Arrival{At: s.now(), Read: ctx.Time(), Departed: departed(ctx), OnConn: ctx.ConnRequestNum(),
+				Message: p.BizOpaqueCallbackData})
 		}
 		n.mu.Unlock()
 	}
@@ -117,8 +119,8 @@ func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequ
 		s.reject(ctx, n, apiError(131056, ""))
 		return
 	}
-	n.accepted.add(now)
-	n.busiestAccepted.add(now)
+	n.accepted.add(Arrival{At: now})
+	n.busiestAccepted.add(Arrival{At: now})
 	n.stats.accepted++
 	last, seen := n.windows[key]
 	inWindow := seen && now.Sub(last) < window
@@ -140,7 +142,7 @@ func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequ
 	n.logSent(SentMessage{
 		WAMID: wamid, PhoneNumberID: n.id, Recipient: req.To + req.Recipient, WaID: waID, UserID: userID,
 		Type: req.Type, Token: tok, BizOpaqueCallbackData: req.BizOpaqueCallbackData,
-		Request: *req, Body: append([]byte(nil), body...), At: now, AsyncErrorCode: failCode,
+		Request: *req, Body: append([]byte(nil), body...), At: now, Departed: departed(ctx), AsyncErrorCode: failCode,
 	}, s.cfg.MaxSentLog)
 	at := where{wabaID: n.wabaID, phoneNumberID: n.id, display: n.display}
 	n.mu.Unlock()
@@ -203,6 +205,11 @@ func (s *Server) markRead(ctx *fasthttp.RequestCtx, n *number, p *sendProbe) {
 		return
 	}
 	writeSuccess(ctx)
+}
+
+// departed is when the engine says the request left its departure gate (zero: not said).
+func departed(ctx *fasthttp.RequestCtx) time.Time {
+	return departstamp.Parse(ctx.Request.Header.Peek(departstamp.Header))
 }
 
 // reject answers e and counts it for the number (when there is one).

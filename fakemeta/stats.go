@@ -33,6 +33,12 @@ type NumberStats struct {
 	// accepted ones, which the throughput limit caps.
 	MaxSendsPerSecond int `json:"max_sends_per_second"`
 	MaxPerSecond      int `json:"max_accepted_per_second"`
+	// BusiestSends is the send requests of that busiest second, oldest first: with the
+	// departures the engine stamped on them, they say whether requests left too close
+	// together or waited on their way. Only GET /_fakemeta/stats fills it (Server.BusiestSends
+	// in process): Stats is polled while benches drain, and a second at 5,000 msg/s is
+	// 5,000 requests to copy.
+	BusiestSends []Arrival `json:"busiest_sends,omitempty"`
 	// Inbound is inbound messages generated for the number.
 	Inbound int64 `json:"inbound"`
 	// Uploads is media files uploaded for the number (POST /{phone_number_id}/media).
@@ -64,6 +70,8 @@ type SentMessage struct {
 	Request               graph.SendRequest
 	Body                  []byte // the raw request body
 	At                    time.Time
+	// Departed is when the engine says the send left its departure gate (zero: not said).
+	Departed time.Time
 	// AsyncErrorCode is the code of the failed status webhook this send gets (131047
 	// outside the window, or injected), 0 when it is delivered normally.
 	AsyncErrorCode int
@@ -120,6 +128,14 @@ func (s *Server) Sent(phoneNumberID string) []SentMessage {
 	return append([]SentMessage(nil), n.sentLog(s.cfg.MaxSentLog)...)
 }
 
+// BusiestSends is the send requests of the number's busiest second (NumberStats'
+// MaxSendsPerSecond), oldest first (a copy).
+func (s *Server) BusiestSends(phoneNumberID string) []Arrival {
+	var worst []Arrival
+	s.withNumber(phoneNumberID, func(n *number) { worst = n.busiestSends.requests() })
+	return worst
+}
+
 // LastMarkedRead is the wamid the number's last accepted mark-read (or typing) request
 // named, "" before any: with Stats' MarkedRead, which receipt reached Meta.
 func (s *Server) LastMarkedRead(phoneNumberID string) string {
@@ -144,7 +160,12 @@ func (s *Server) ResetStats() {
 }
 
 func (s *Server) statsHandler(ctx *fasthttp.RequestCtx) {
-	writeJSON(ctx, 200, s.Stats())
+	st := s.Stats()
+	for id, ns := range st.Numbers {
+		ns.BusiestSends = s.BusiestSends(id)
+		st.Numbers[id] = ns
+	}
+	writeJSON(ctx, 200, st)
 }
 
 // sentView is a SentMessage over HTTP (the body as JSON, not base64).

@@ -11,6 +11,8 @@ import (
 
 	json "github.com/goccy/go-json"
 	"github.com/valyala/fasthttp"
+
+	"github.com/switchboard/switchboard/internal/departstamp"
 )
 
 // ClientOptions configure a Client. Zero values take the defaults noted.
@@ -153,6 +155,9 @@ func (c *Client) do(ctx context.Context, k call) error {
 	req.Header.SetUserAgent(c.userAgent)
 	if k.token != "" {
 		req.Header.Set(fasthttp.HeaderAuthorization, "Bearer "+k.token)
+	}
+	if left, ok := departstamp.From(ctx); ok {
+		req.Header.Set(departstamp.Header, departstamp.Format(left))
 	}
 	switch b := k.body.(type) {
 	case nil:

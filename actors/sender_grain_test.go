@@ -458,11 +458,16 @@ func (r *senderRig) claimedBeforeACrash(t *testing.T, tenantID, id string) {
 func (r *senderRig) storedAs(t *testing.T, tenantID, id string, state persistence.OutboxState, wamid string) {
 	t.Helper()
 	row := outboxRow(tenantID, id)
+	// Stored as claimed (sending), as a send that is leaving is: a queued row would be
+	// claimed by a tenant activation left live by an earlier test before the transition
+	// below, which then failed as "sending, not queued". A live activation claims only
+	// queued rows; sending ones are reconciled when a tenant activates.
+	row.State = persistence.OutboxSending
 	if err := r.store.Outbox().Enqueue(t.Context(), []persistence.OutboxMessage{row}); err != nil {
 		t.Fatal(err)
 	}
 	row.State, row.WAMID, row.Attempts = state, wamid, 1
-	if err := r.store.Outbox().Transition(t.Context(), persistence.OutboxQueued, row); err != nil {
+	if err := r.store.Outbox().Transition(t.Context(), persistence.OutboxSending, row); err != nil {
 		t.Fatal(err)
 	}
 }

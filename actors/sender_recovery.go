@@ -244,6 +244,12 @@ func (s *sender) checked(r *evidenceChecked) {
 		// (A conversation not yet told of a resend still shows the attempt Meta failed:
 		// that proves nothing of this one.)
 		s.confirm(it, r.view.WAMID, now)
+		if r.view.Retry != nil {
+			// Meta failed the attempt with its own trouble, and the sender never heard (a
+			// crash, or a stop, took the failure's report): decided once the confirmation
+			// lands, as a failure that came while an outcome was written (sender_late_failure.go).
+			s.resendFailed(&OutboundEvidence{MessageID: r.id, WAMID: r.view.WAMID, Retry: r.view.Retry}, 0)
+		}
 	case r.inInbox:
 		// Meta reported the message; its conversation has not recorded that yet. Once it
 		// does, the evidence settles the message; until then, never resend it.

@@ -83,3 +83,35 @@ func forEachRedecided(t *testing.T, test func(t *testing.T, tc redecidedCase, st
 		})
 	}
 }
+
+// A crash while the sender was sending: the row is left sending, and Meta's retryable failure
+// of the attempt reached the conversation but never the sender (its call went unanswered
+// and died with the process). The next activation reconciles the row from the conversation,
+// which shows the attempt failed with Meta's own trouble: it is sent again, once. Before,
+// reconciliation took the failed status as plain evidence that Meta had the message and
+// settled it sent, and the message Meta asked us to retry was never sent again.
+func TestCrashedSendWithARetryableFailureIsSentAgain(t *testing.T) {
+	forEachRedecided(t, func(t *testing.T, tc redecidedCase, store *outageStore, r *senderRig, stop func()) {
+		tenant := r.newTenant(t)
+		id := "crashed-retryable-" + tenant
+		store.refuseLoads(tenant, time.Hour) // the failure's call to the tenant never lands
+		r.record(t, tenant, id, false)
+		r.rewrite(t, id, func(row *persistence.OutboxMessage) { row.Attempts = 1 })
+		row := r.row(t, id)
+		row.State = persistence.OutboxSending
+		if err := store.Outbox().Transition(t.Context(), persistence.OutboxQueued, row); err != nil {
+			t.Fatal(err)
+		}
+		r.failedStatus(t, tenant, id, "wamid.first", 131000, true)
+		if tc.delivered {
+			r.status(t, tenant, id, "wamid.first", StatusDelivered)
+		}
+		stop()
+		store.refuseLoads(tenant, 0)
+		next, _ := stoppableSender(t, store)
+		if n := next.keeperRound(t); n != 1 {
+			t.Fatalf("the keeper woke %d tenants, want the one with a row left sending", n)
+		}
+		next.wantResendDecided(t, id, tc.sends)
+	})
+}

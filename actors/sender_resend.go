@@ -18,7 +18,9 @@ import (
 // send: the sender sends the message again, a new request with a new wamid. Before it decides,
 // the failure is written to the outbox row (sent → retryable, with Meta's error): a decision
 // a stop, a crash or the tenant moving cuts short is taken again by the next activation
-// (redecide), which the outbox keeper wakes as for any pending row. The decision's own write
+// (redecide), which the outbox keeper wakes as for any pending row, or, for a row marked
+// behind a live activation's back, by that activation at the keeper's next wake
+// (sender_redecide.go). The decision's own write
 // is conditional on that state: retryable → queued (sent again) or → sent (Meta delivered it
 // as well, attempts or validity used up), never both. The row moves → queued before the
 // message goes again, keeping the failed attempt's wamid in Retracted; every result

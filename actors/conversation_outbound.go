@@ -146,7 +146,11 @@ func (c *conversation) outboundView(id string) OutboundView {
 	if err != nil || m.Direction != Outbound {
 		return OutboundView{}
 	}
-	return OutboundView{Found: true, WAMID: m.WAMID, Status: m.Status}
+	v := OutboundView{Found: true, WAMID: m.WAMID, Status: m.Status}
+	if m.Status == StatusFailed && m.WAMID != "" && m.Error != nil && m.Error.Retryable {
+		v.Retry = m.Error
+	}
+	return v
 }
 
 // takeEvidence returns and forgets the evidence gathered since the last flush. A retryable

@@ -115,6 +115,10 @@ type OutboundView struct {
 	Found  bool   `json:"found"`
 	WAMID  string `json:"wamid,omitempty"`
 	Status string `json:"status,omitempty"`
+	// Retry is Meta's failure of attempt WAMID with its own trouble, when the message shows
+	// one (Status failed): the attempt reached Meta, and the message is to be sent again
+	// (sender_resend.go), which a reconciliation must not take for plain evidence.
+	Retry *MessageError `json:"retry,omitempty"`
 }
 
 // Reached reports whether the view proves the message reached Meta: it has a wamid, or

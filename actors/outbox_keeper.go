@@ -24,7 +24,8 @@ import (
 //
 // What it costs: one store query a round (DueTenants; on FerretDB one table scan, not one
 // per tenant), and at most KeeperBatch wakes, each a call to an active grain (which resumes
-// its outbox, as it does on its own) or an activation. A tenant whose rows wait for a retry
+// its outbox, as it does on its own, and lists its retryable rows again: sender_redecide.go)
+// or an activation. A tenant whose rows wait for a retry
 // not yet due, or that holds none, is not woken; the keeper's wakes do not count as use, so
 // an activation with nothing to do still passivates (tenantGrain.keeperWake). In a cluster
 // every member's keeper reads the same rows and wakes only the tenants it owns; the grain

@@ -46,6 +46,8 @@ type sender struct {
 	// looked at again (sender_resend.go).
 	resends     map[string]string
 	resendWaits map[*OutboundEvidence]bool
+	// listingRetryable: a live listing of the retryable rows runs (sender_redecide.go).
+	listingRetryable bool
 	// marketingHeld: conversations whose customer Meta held marketing back from (131049),
 	// until when, met by this sender (sender_heads.go).
 	marketingHeld map[string]time.Time
@@ -132,6 +134,12 @@ type outItem struct {
 	reached string
 	// draining: an attempt of this item counts in Deps.Drain until its outcome is written.
 	draining bool
+	// failedMeanwhile: Meta failed the attempt with its own trouble before its outcome was
+	// durable; the failure, deferred (resendLater), is written to the row by the outcome's
+	// own write (late) and decided as soon as the outcome lands (resendBehindOutcome), not at
+	// its next look: a stop in between would lose it.
+	failedMeanwhile bool
+	late            lateFailure
 	// unsureClaim is a claim whose write failed without a decision (it may have landed): the
 	// next attempt writes it again unchanged (startAttempt).
 	unsureClaim *persistence.OutboxMessage

@@ -26,7 +26,11 @@ import (
 //     (marketing_opt_out) and a queued one fails at once with 131050, unsent: Meta would
 //     refuse it, and WhatsApp's policy is not to send marketing to someone who said stop.
 //     Both read the tenant's copy of the conversation, or a 131050 this sender met since,
-//     until the copy learns it (marketingBar).
+//     until the copy learns it (marketingBar). The sender's memory bridges only the
+//     conversation's flush and is not kept across a restart: the refusal's outbox row is
+//     written failed only once its conversation took the failure durably, and an activation
+//     rebuilds its copy of every conversation from the stored snapshots before it loads the
+//     outbox, so the restarted tenant refuses the same templates without it.
 //   - 131042: a payment problem. Meta charges business-initiated messages, so those stop
 //     (paymentRestriction) while replies inside the window go on; on either path.
 //

@@ -125,7 +125,7 @@ func (s *sender) settle(it *outItem, row persistence.OutboxMessage, conv *Outbou
 // runSettle runs the item's pending settle job.
 func (s *sender) runSettle(it *outItem) {
 	job, from := *it.pending, it.row.State
-	store, node, tell, timeout, d := s.d.Store, s.node, s.tell, s.pol.SendTimeout, s.d
+	store, node, tell, timeout, d, late := s.d.Store, s.node, s.tell, s.pol.SendTimeout, s.d, &it.late
 	it.pending.conv = nil // told once; a retried write does not tell again
 	d.spawn(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
@@ -144,7 +144,11 @@ func (s *sender) runSettle(it *outItem) {
 			}
 		}
 		err := transition(ctx, store.Outbox(), from, job.row, true)
-		tell(&settled{id: job.row.ID, from: from, row: job.row, head: job.head, err: err})
+		var marked *OutboundEvidence
+		if err == nil {
+			marked = markLate(ctx, store.Outbox(), late, job.row, d)
+		}
+		tell(&settled{id: job.row.ID, from: from, row: job.row, head: job.head, err: err, marked: marked})
 	})
 }
 

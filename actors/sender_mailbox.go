@@ -28,6 +28,8 @@ func (s *sender) receive(msg any) bool {
 		s.resendChecked(m)
 	case *resendDecided:
 		s.resendDone(m)
+	case *retryableListed:
+		s.retryableFound(m)
 	case *dirLoaded:
 		s.dirBusy, s.dirAt = false, m.readAt
 		switch {

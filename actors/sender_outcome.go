@@ -27,6 +27,9 @@ type settled struct {
 	err  error
 	// untold is the outcome the conversation could not be told (errUntold), to tell again.
 	untold *OutboundResult
+	// marked is Meta's failure of the attempt written to the row after the outcome
+	// (retryable: sender_late_failure.go).
+	marked *OutboundEvidence
 }
 
 // resettle retries a settle whose row was busy.
@@ -213,6 +216,12 @@ func (s *sender) settledOutcome(r *settled) {
 		return
 	}
 	it.row, it.pending = r.row, nil
+	// A failure deferred behind this outcome takes the attempt's hold of the drain over.
+	done := r.row.State != persistence.OutboxQueued && r.row.State != persistence.OutboxUnknown
+	handed := done && it.failedMeanwhile && it.draining
+	if handed {
+		it.draining = false
+	}
 	s.attemptOver(it)
 	switch r.row.State {
 	case persistence.OutboxQueued:
@@ -236,6 +245,9 @@ func (s *sender) settledOutcome(r *settled) {
 	default: // sent, failed: done
 		delete(s.items, r.id)
 		s.initiatedEnded(r.id, r.row.ConversationID, r.row.State == persistence.OutboxSent || r.row.WAMID != "")
+		if it.failedMeanwhile {
+			s.resendBehindOutcome(r.id, handed, r.marked)
+		}
 	}
 }
 

@@ -98,24 +98,6 @@ func (s *sender) load(ctx context.Context) error {
 	return s.redecide(ctx)
 }
 
-// redecide takes again the resend decisions an earlier activation left undecided: rows Meta
-// failed with its own trouble after accepting them, marked retryable before the decision
-// asked the conversation (sender_resend.go), when a stop, a crash or the tenant moving to
-// another member cut it short. Each is decided as when its failure came, from the failure
-// the row keeps; up to maxUnknownHeld at once, the rest by a later activation (the keeper
-// wakes a tenant holding such rows).
-func (s *sender) redecide(ctx context.Context) error {
-	rows, err := s.d.Store.Outbox().ListByState(ctx, s.tenantID, persistence.OutboxRetryable, maxUnknownHeld)
-	if err != nil {
-		return fmt.Errorf("list retryable outbox rows: %w", err)
-	}
-	for _, r := range rows {
-		s.resendFailed(&OutboundEvidence{MessageID: r.ID, WAMID: r.WAMID,
-			Retry: &MessageError{Code: r.ErrorCode, Title: r.ErrorTitle, Details: r.ErrorDetails}}, 0)
-	}
-	return nil
-}
-
 // hold starts reconciling an unknown row: it waits ReconcileAfter from now (from this
 // activation, not from the crash: Meta's retried webhooks reach a node only once it is up).
 func (s *sender) hold(r persistence.OutboxMessage, now time.Time) {
@@ -262,6 +244,12 @@ func (s *sender) checked(r *evidenceChecked) {
 		// (A conversation not yet told of a resend still shows the attempt Meta failed:
 		// that proves nothing of this one.)
 		s.confirm(it, r.view.WAMID, now)
+		if r.view.Retry != nil {
+			// Meta failed the attempt with its own trouble, and the sender never heard (a
+			// crash, or a stop, took the failure's report): decided once the confirmation
+			// lands, as a failure that came while an outcome was written (sender_late_failure.go).
+			s.resendFailed(&OutboundEvidence{MessageID: r.id, WAMID: r.view.WAMID, Retry: r.view.Retry}, 0)
+		}
 	case r.inInbox:
 		// Meta reported the message; its conversation has not recorded that yet. Once it
 		// does, the evidence settles the message; until then, never resend it.

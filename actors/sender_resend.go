@@ -18,7 +18,9 @@ import (
 // send: the sender sends the message again, a new request with a new wamid. Before it decides,
 // the failure is written to the outbox row (sent → retryable, with Meta's error): a decision
 // a stop, a crash or the tenant moving cuts short is taken again by the next activation
-// (redecide), which the outbox keeper wakes as for any pending row. The decision's own write
+// (redecide), which the outbox keeper wakes as for any pending row, or, for a row marked
+// behind a live activation's back, by that activation at the keeper's next wake
+// (sender_redecide.go). The decision's own write
 // is conditional on that state: retryable → queued (sent again) or → sent (Meta delivered it
 // as well, attempts or validity used up), never both. The row moves → queued before the
 // message goes again, keeping the failed attempt's wamid in Retracted; every result
@@ -63,22 +65,42 @@ func (*resendDecided) NotInfluenceReceiveTimeout() {}
 // marked retryable before the question, is decided again by the next activation (one whose
 // mark was not written yet still reads sent: nothing is sent blind either way). A failure
 // deferred because the attempt's outcome was still being written has no mark yet: a stop
-// in that moment loses its resend. tries counts the looks at ev deferred so far.
+// in that moment is taken as soon as the outcome lands, under the attempt's own hold of the
+// drain (resendBehindOutcome), so it is marked before a graceful stop ends. tries counts the
+// looks at ev deferred so far.
 func (s *sender) resendFailed(ev *OutboundEvidence, tries int) {
+	s.decideResend(ev, tries, false)
+}
+
+// decideResend is resendFailed; drained: the caller hands over a hold of Deps.Drain it took,
+// which the decision keeps (or releases when there is nothing to decide).
+func (s *sender) decideResend(ev *OutboundEvidence, tries int, drained bool) {
+	release := func() {
+		if drained {
+			s.d.Drain.end()
+		}
+	}
 	if ev.MessageID == "" || !s.enabled() || s.stopped {
+		release()
 		return
 	}
 	if s.resends == nil {
 		s.resends = map[string]string{}
 	}
 	_, deciding := s.resends[ev.MessageID]
-	if _, held := s.items[ev.MessageID]; held || deciding {
+	if it, held := s.items[ev.MessageID]; held || deciding {
 		// The failure came while the accepted attempt's outcome is still being written (or
-		// another decision for the message runs): look again once that is over.
+		// another decision for the message runs): look again once that is over — at once
+		// when the outcome lands (resendBehindOutcome), else after resendBackoff.
+		if held && (it.phase == phaseSending || it.phase == phaseSettling) {
+			it.failedMeanwhile = true
+			it.late.offer(ev)
+		}
 		s.resendLater(ev, tries)
+		release()
 		return
 	}
-	if !s.d.Drain.begin() {
+	if !drained && !s.d.Drain.begin() {
 		return // the node is stopping
 	}
 	s.resends[ev.MessageID] = ""
@@ -212,6 +234,34 @@ const resendAskCap = time.Minute
 // is asked about once a minute, not every two seconds.
 func resendBackoff(busyRetry time.Duration, tries int) time.Duration {
 	return min(busyRetry<<min(tries, 16), resendAskCap) // 16: past the cap from any busyRetry ≥ 1 ms
+}
+
+// resendBehindOutcome decides at once the failures deferred while the outcome of message id
+// was being written, now that it landed and the sender let go of the message: the failure is
+// marked on the row (retryable) before anything else can stop the activation, where waiting
+// for the next look (resendBackoff) left it in memory only, and a stop or a crash meanwhile
+// left the row sent with nobody to send it again. drained: the attempt's hold of Deps.Drain,
+// handed to the first decision, so a graceful stop waits for the mark as it waited for the
+// outcome. marked: the failure the outcome's writer marked on the row (sender_late_failure.go);
+// should a delivery have ended its wait meanwhile, a decision that knows of the delivery
+// settles the row sent again.
+func (s *sender) resendBehindOutcome(id string, drained bool, marked *OutboundEvidence) {
+	for ev := range s.resendWaits {
+		if ev.MessageID != id {
+			continue
+		}
+		delete(s.resendWaits, ev) // its pending resendCheck finds nothing to do
+		s.decideResend(ev, 0, drained)
+		drained, marked = false, nil
+	}
+	switch {
+	case marked != nil:
+		known := *marked
+		known.Delivered = true
+		s.decideResend(&known, 0, drained)
+	case drained:
+		s.d.Drain.end() // a delivery ended the wait meanwhile (deliveredAfterAll)
+	}
 }
 
 // resendChecked is a deferred look at ev coming due.

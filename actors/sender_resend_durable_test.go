@@ -73,6 +73,23 @@ func (r *senderRig) wantResendDecided(t *testing.T, id string, sends int) {
 	}
 }
 
+// markedRetryable stores message id as a decision's mark leaves it: sent as wamid.first, then
+// retryable with Meta's 131000, its conversation showing the attempt failed (and delivered as
+// well when delivered).
+func (r *senderRig) markedRetryable(t *testing.T, tenant, id string, delivered bool) {
+	t.Helper()
+	r.storedAs(t, tenant, id, persistence.OutboxSent, "wamid.first")
+	r.failedStatus(t, tenant, id, "wamid.first", 131026, false) // the conversation's record of the failure
+	if delivered {
+		r.status(t, tenant, id, "wamid.first", StatusDelivered)
+	}
+	row := r.row(t, id)
+	row.State, row.ErrorCode, row.ErrorTitle = persistence.OutboxRetryable, 131000, "Something went wrong"
+	if err := r.store.Outbox().Transition(t.Context(), persistence.OutboxSent, row); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // redecidedCase is one end of a decision taken again, on one store: the conversation shows
 // the failed attempt only (one resend), or delivered as well (none).
 type redecidedCase struct {
@@ -162,16 +179,7 @@ func TestResendDecidedAfterACrash(t *testing.T) {
 			r, stop := stoppableSender(t, store)
 			tenant := r.newTenant(t)
 			id := "durable-crash-" + tenant
-			r.storedAs(t, tenant, id, persistence.OutboxSent, "wamid.first")
-			r.failedStatus(t, tenant, id, "wamid.first", 131026, false) // the conversation's record of the failure
-			if tc.delivered {
-				r.status(t, tenant, id, "wamid.first", StatusDelivered)
-			}
-			row := r.row(t, id)
-			row.State, row.ErrorCode, row.ErrorTitle = persistence.OutboxRetryable, 131000, "Something went wrong"
-			if err := store.Outbox().Transition(t.Context(), persistence.OutboxSent, row); err != nil {
-				t.Fatal(err)
-			}
+			r.markedRetryable(t, tenant, id, tc.delivered)
 			stop()
 			next, _ := stoppableSender(t, store)
 			if n := next.keeperRound(t); n != 1 {

@@ -41,6 +41,9 @@ func (s *sender) deliveredAfterAll(m *OutboundEvidence) {
 		s.withdrawResend(it, m.WAMID)
 		return
 	}
+	if it := s.items[m.MessageID]; it != nil {
+		it.late.withdraw(m.WAMID) // its outcome being written: no failure to mark with it
+	}
 	if _, deciding := s.resends[m.MessageID]; deciding {
 		s.resends[m.MessageID] = m.WAMID
 	}

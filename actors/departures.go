@@ -15,8 +15,9 @@ import (
 // another. It costs JitterMargin/(1 s + JitterMargin) of the rate, the pacer's headroom.
 const JitterMargin = 30 * time.Millisecond
 
-// departureWindow is the span departures are counted over.
-const departureWindow = time.Second + JitterMargin
+// DepartureWindow is the span departures are counted over: no number sends more than its
+// rate within it (exported for the pacing bench, which judges arrivals against it).
+const DepartureWindow = time.Second + JitterMargin
 
 // departures is the last gate of one sending number: the moment a request actually leaves.
 // The pacer books slots on a virtual clock, but a goroutine can wake late for its slot and
@@ -24,7 +25,7 @@ const departureWindow = time.Second + JitterMargin
 // bunched, and a bunch is what Meta's sliding second punishes with 130429 (bench pacing, before
 // this gate: 3–6 per number, each halving the rate). The gate keeps the real departure times
 // of the last n sends and lets a send leave at its slot only if the send n before it left at
-// least departureWindow earlier. A late send still catches up on its slot as far as the window
+// least DepartureWindow earlier. A late send still catches up on its slot as far as the window
 // allows, so lateness is not carried over to every later send.
 //
 // It is used from the attempt goroutines; the mutex is held across a wait for the window, so
@@ -39,7 +40,7 @@ type departures struct {
 func newDepartures(now func() time.Time) *departures { return &departures{now: now} }
 
 // wait blocks until a send booked for slot may leave with at most n sends (n ≥ 1) in any
-// departureWindow, records its departure and returns its time, or returns ctx's error (the
+// DepartureWindow, records its departure and returns its time, or returns ctx's error (the
 // send then did not leave). A send sleeps until its slot before it queues for the gate, so a
 // send booked ahead never holds back one whose slot came first.
 func (d *departures) wait(ctx context.Context, slot time.Time, n int) (time.Time, error) {
@@ -50,7 +51,7 @@ func (d *departures) wait(ctx context.Context, slot time.Time, n int) (time.Time
 	defer d.mu.Unlock()
 	d.resize(max(1, n))
 	if len(d.times) == cap(d.times) {
-		if err := ctxsleep.Sleep(ctx, d.times[d.next].Add(departureWindow).Sub(d.now())); err != nil {
+		if err := ctxsleep.Sleep(ctx, d.times[d.next].Add(DepartureWindow).Sub(d.now())); err != nil {
 			return time.Time{}, err
 		}
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/switchboard/switchboard/persistence"
 )
 
-// However the sends' goroutines wake, no departureWindow holds more than n departures, and
+// However the sends' goroutines wake, no DepartureWindow holds more than n departures, and
 // a send whose slot passed does not wait for anything but the window.
 func TestDeparturesNeverExceedTheWindow(t *testing.T) {
 	t.Parallel()
@@ -42,8 +42,8 @@ func TestDeparturesNeverExceedTheWindow(t *testing.T) {
 	wg.Wait()
 	sort.Slice(out, func(a, b int) bool { return out[a].Before(out[b]) })
 	for i := n; i < len(out); i++ {
-		if gap := out[i].Sub(out[i-n]); gap < departureWindow {
-			t.Fatalf("departures %d and %d are %v apart: %d sends inside %v", i-n, i, gap, n+1, departureWindow)
+		if gap := out[i].Sub(out[i-n]); gap < DepartureWindow {
+			t.Fatalf("departures %d and %d are %v apart: %d sends inside %v", i-n, i, gap, n+1, DepartureWindow)
 		}
 	}
 }

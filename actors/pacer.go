@@ -39,7 +39,7 @@ func newPacer(rate int) *pacer {
 // headroom keeps the pacer's virtual clock at the pace the departure gate lets through
 // (departures.go): at most rate sends in any second plus JitterMargin. Booking faster would
 // only park claimed messages at the gate.
-const headroom = float64(time.Second) / float64(departureWindow)
+const headroom = float64(time.Second) / float64(DepartureWindow)
 
 func (p *pacer) interval() time.Duration {
 	return time.Duration(float64(time.Second) / (p.rate * headroom))
@@ -152,5 +152,5 @@ func (p *pacer) succeeded(now, bookedAt time.Time) {
 	p.raisedAt = now
 }
 
-// window is how many sends may leave in any departureWindow at the current rate.
+// window is how many sends may leave in any DepartureWindow at the current rate.
 func (p *pacer) window() int { return max(1, int(p.rate)) }

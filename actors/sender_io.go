@@ -18,7 +18,7 @@ import (
 // the grain, and reports back with a local message; none touches sender state.
 
 // departure is what an attempt's goroutine needs once its row is claimed: the pacing slot
-// and the number's departure gate (at most window sends in any departureWindow), the
+// and the number's departure gate (at most window sends in any DepartureWindow), the
 // tenant's token, the Graph port, and where to report.
 type departure struct {
 	gate    *departures

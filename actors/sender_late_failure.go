@@ -3,7 +3,6 @@ package actors
 import (
 	"context"
 	"sync/atomic"
-	"time"
 
 	"github.com/switchboard/switchboard/persistence"
 )
@@ -28,9 +27,10 @@ type lateFailure struct {
 // lateTaken closes a lateFailure once the outcome it waited for landed.
 var lateTaken = &OutboundEvidence{}
 
-// offer gives ev to the outcome's writer; false once the outcome landed.
-func (l *lateFailure) offer(ev *OutboundEvidence) bool {
-	return l.p.CompareAndSwap(nil, ev)
+// offer gives ev to the outcome's writer, unless the outcome landed already (the grain's
+// decision then writes the mark itself).
+func (l *lateFailure) offer(ev *OutboundEvidence) {
+	l.p.CompareAndSwap(nil, ev)
 }
 
 // withdraw takes back the offer of attempt wamid's failure, not yet taken: Meta delivered
@@ -62,7 +62,7 @@ func markLate(ctx context.Context, ob persistence.Outbox, late *lateFailure, row
 	if ev == nil || ev.WAMID != row.WAMID || ev.Retry == nil {
 		return nil
 	}
-	if err := transition(ctx, ob, persistence.OutboxSent, retryableOn(row, ev, time.Now().UTC()), false); err != nil {
+	if err := transition(ctx, ob, persistence.OutboxSent, retryableOn(row, ev, d.Now()), false); err != nil {
 		d.Log.Warn("Meta's failure of a message not written with its outcome; the decision writes it", "message", row.ID, "err", err)
 		return nil
 	}

@@ -37,11 +37,11 @@ func (s *sender) deliveredAfterAll(m *OutboundEvidence) {
 	if m.MessageID == "" || !s.enabled() || s.stopped {
 		return
 	}
-	if it := s.items[m.MessageID]; it != nil && slices.Contains(it.row.Retracted, m.WAMID) {
-		s.withdrawResend(it, m.WAMID)
-		return
-	}
 	if it := s.items[m.MessageID]; it != nil {
+		if slices.Contains(it.row.Retracted, m.WAMID) {
+			s.withdrawResend(it, m.WAMID)
+			return
+		}
 		it.late.withdraw(m.WAMID) // its outcome being written: no failure to mark with it
 	}
 	if _, deciding := s.resends[m.MessageID]; deciding {

@@ -12,10 +12,6 @@ import (
 // The pacing scenario's check: Meta counts a number's requests as they arrive, and more than
 // its rate in one second is a 130429 at the real Meta.
 
-// gateSpan is the span the departure gate spreads a number's rate of sends over
-// (actors/departures.go): the send rate places after another leaves at least this much later.
-const gateSpan = time.Second + actors.JitterMargin
-
 // windowOverrun is a number whose busiest second at Meta held more requests than its rate.
 // transit is the slowest loopback transit during the run (transitProbe); window the busiest
 // second's requests as fakemeta saw them, with the departures the engine stamped on them.
@@ -24,6 +20,7 @@ type windowOverrun struct {
 	sent, rate int
 	transit    time.Duration
 	window     []fakemeta.Arrival
+	left       []time.Time // the window's stamped departures, in order
 }
 
 func (e *windowOverrun) Error() string {
@@ -44,24 +41,24 @@ func (e *windowOverrun) Error() string {
 func (e *windowOverrun) oversubscribed() bool { return e.transit > gateAllowance || e.gateHeld() }
 
 // gateHeld says every request of the window carries its departure and any two rate apart left
-// at least gateSpan apart, as the gate lets them: whatever bunched them happened on the way.
+// at least actors.DepartureWindow apart, as the gate lets them: whatever bunched them happened on the way.
 func (e *windowOverrun) gateHeld() bool {
-	left := e.departed()
+	left := e.left
 	if len(left) < len(e.window) || len(left) <= e.rate {
 		return false
 	}
 	for i := e.rate; i < len(left); i++ {
-		if left[i].Sub(left[i-e.rate]) < gateSpan {
+		if left[i].Sub(left[i-e.rate]) < actors.DepartureWindow {
 			return false
 		}
 	}
 	return true
 }
 
-// departed is the window's stamped departures, in order.
-func (e *windowOverrun) departed() []time.Time {
+// departed is the stamped departures of window, in order.
+func departed(window []fakemeta.Arrival) []time.Time {
 	var left []time.Time
-	for _, a := range e.window {
+	for _, a := range window {
 		if !a.Departed.IsZero() {
 			left = append(left, a.Departed)
 		}
@@ -77,11 +74,11 @@ func (e *windowOverrun) departures() string {
 		return "fakemeta kept none of the second's requests"
 	}
 	first, last := e.window[0], e.window[len(e.window)-1]
-	if first.Departed.IsZero() || last.Departed.IsZero() || len(e.departed()) < len(e.window) {
+	if len(e.left) < len(e.window) {
 		return fmt.Sprintf("%d of the second's %d requests carry no departure: they left without passing the departure gate (first %s, last %s)",
-			len(e.window)-len(e.departed()), len(e.window), describe(first), describe(last))
+			len(e.window)-len(e.left), len(e.window), describe(first), describe(last))
 	}
-	how := fmt.Sprintf("the gate let them leave %v apart, less than its %v", last.Departed.Sub(first.Departed).Round(100*time.Microsecond), gateSpan)
+	how := fmt.Sprintf("the gate let them leave %v apart, less than its %v", last.Departed.Sub(first.Departed).Round(100*time.Microsecond), actors.DepartureWindow)
 	if e.gateHeld() {
 		how = fmt.Sprintf("they left the gate %v apart, as it requires, and bunched on their way", last.Departed.Sub(first.Departed).Round(100*time.Microsecond))
 	}
@@ -113,11 +110,11 @@ func inside(a fakemeta.Arrival) time.Duration {
 // departure, at any count: every send the engine makes leaves through the departure gate,
 // which stamps it, so an unstamped request took a way around the pacing.
 func windowCheck(number string, rate int, busiest []fakemeta.Arrival, transit time.Duration) error {
-	e := &windowOverrun{number: number, sent: len(busiest), rate: rate, transit: transit, window: busiest}
+	e := &windowOverrun{number: number, sent: len(busiest), rate: rate, transit: transit, window: busiest, left: departed(busiest)}
 	switch {
 	case len(busiest) > rate:
 		return e
-	case len(e.departed()) < len(busiest):
+	case len(e.left) < len(busiest):
 		return fmt.Errorf("bench: number %s: %s", number, e.departures())
 	}
 	return nil
@@ -138,7 +135,7 @@ func slowestTransit(sent []fakemeta.SentMessage) time.Duration {
 // tightest is the shortest span at Meta over rate+1 consecutive accepted sends (sent is
 // ordered by arrival): above 1 s, how much room Meta's count had left. left is how far apart
 // the first and last of them left the departure gate (0 when either carries no departure):
-// the gate keeps it at least gateSpan, so arrived − left is how much more the way delayed the
+// the gate keeps it at least actors.DepartureWindow, so arrived − left is how much more the way delayed the
 // first than the last. ok is false for fewer than rate+1 sends.
 func tightest(sent []fakemeta.SentMessage, rate int) (arrived, left time.Duration, ok bool) {
 	for i := rate; i < len(sent); i++ {

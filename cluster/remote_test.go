@@ -172,8 +172,10 @@ func TestTellWaitsNoLongerThanItsCallersDeadline(t *testing.T) {
 	go b.Stop(context.Background())
 	// b stops its activations before it leaves: its placement actor waits for this one's
 	// Stopping while a still places b's identities on b.
-	for len(l.stoppings()) == 0 {
-		time.Sleep(time.Millisecond)
+	for deadline := time.Now().Add(10 * time.Second); len(l.stoppings()) == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("b never began stopping its activation")
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()

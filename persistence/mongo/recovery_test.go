@@ -18,10 +18,22 @@ import (
 func openFresh(t *testing.T) *Store {
 	t.Helper()
 	uri := testenv.MongoURI(t)
-	s, err := Open(t.Context(), uri, testenv.UniqueName("sbtest_"))
+	return openFreshWith(t, uri, Options{})
+}
+
+// openFreshWith opens a store with o on a fresh database of uri.
+func openFreshWith(t *testing.T, uri string, o Options) *Store {
+	t.Helper()
+	s, err := OpenWith(t.Context(), uri, testenv.UniqueName("sbtest_"), o)
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
+	dropWhenDone(t, s)
+	return s
+}
+
+// dropWhenDone drops s's database and closes s when the test ends.
+func dropWhenDone(t *testing.T, s *Store) {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -30,7 +42,6 @@ func openFresh(t *testing.T) *Store {
 		}
 		_ = s.Close(ctx)
 	})
-	return s
 }
 
 func TestAbandonedFence(t *testing.T) {

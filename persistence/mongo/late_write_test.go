@@ -110,7 +110,7 @@ func wantLatest(t *testing.T, s *Store, conv string, v uint64, msgs int) {
 func lateData(v uint64, who string) string { return fmt.Sprintf("%s v%d", who, v) }
 
 func lateSnapshot(conv string, v uint64, who string) persistence.Snapshot {
-	return persistence.Snapshot{Kind: "conversation", Identity: conv, Version: v, Epoch: v,
+	return persistence.Snapshot{Kind: "conversation", Identity: conv, Version: v, Epoch: 1,
 		Data: []byte(lateData(v, who)), UpdatedAt: time.Now().UTC().Truncate(time.Millisecond)}
 }
 

@@ -35,7 +35,7 @@ func TestLateCommitCannotReplaceNewerVersions(t *testing.T) {
 		{"every write held", func(cmd, _ string) bool { return writes[cmd] }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			opts := Options{FenceLease: 2 * time.Second} // so a kept fence does not block for a minute
+			opts := Options{FenceLease: 2 * time.Second} // short, should any fence still hold a version
 			live := openFreshWith(t, uri, opts)
 			proxy := newHoldProxy(t, u.Host)
 			stale, err := OpenWith(t.Context(), proxy.proxyURI(uri), live.Database(), opts)
@@ -61,7 +61,7 @@ func TestLateCommitCannotReplaceNewerVersions(t *testing.T) {
 				t.Fatalf("stale v3: %v with %d messages held; want its answer lost", err, proxy.heldCount())
 			}
 			t.Logf("stale v3 gave up: %v", err)
-			// The next activation commits v3..v5 (retrying while a kept fence, if any, lasts).
+			// The next activation commits v3..v5 (retrying while a fence, if any, holds v3).
 			for v := uint64(3); v <= 5; v++ {
 				deadline := time.Now().Add(10 * time.Second)
 				for {

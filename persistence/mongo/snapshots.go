@@ -47,6 +47,9 @@ func byIdentity(kind, identity string) bson.D {
 // newestFirst sorts an identity's versions newest first.
 var newestFirst = bson.D{{Key: "version", Value: -1}}
 
+// withoutManifest leaves out what only the store reads (it grows with the conversation).
+var withoutManifest = bson.D{{Key: "buckets", Value: 0}}
+
 func (sn snapshots) Load(ctx context.Context, kind, identity string) (persistence.Snapshot, error) {
 	const op = "load snapshot"
 	ctx, cancel, err := sn.s.begin(ctx, op)
@@ -58,10 +61,11 @@ func (sn snapshots) Load(ctx context.Context, kind, identity string) (persistenc
 	return doc.Snapshot, sn.s.fail(op, err)
 }
 
-// newest reads the identity's newest version (without its data when lean): a late insert of
-// an older version never hides it.
+// newest reads the identity's newest version: a late insert of an older version never hides
+// it. lean reads its manifest without its data (a commit, Get); otherwise its data without
+// the manifest (Load).
 func (sn snapshots) newest(ctx context.Context, kind, identity string, lean bool) (snapshotDoc, error) {
-	opts := options.FindOne().SetSort(newestFirst)
+	opts := options.FindOne().SetSort(newestFirst).SetProjection(withoutManifest)
 	if lean {
 		opts.SetProjection(bson.D{{Key: "data", Value: 0}})
 	}
@@ -95,7 +99,7 @@ func (sn snapshots) List(ctx context.Context, kind, prefix, after string, limit 
 	// An identity has one version but for a moment after each commit (and a late insert of
 	// an older one, until pruned): read on until limit identities, taking each one's first.
 	opts := options.Find().SetSort(bson.D{{Key: "identity", Value: 1}, {Key: "version", Value: -1}}).
-		SetBatchSize(int32(min(limit+8, 1000)))
+		SetProjection(withoutManifest).SetBatchSize(int32(min(limit+8, 1000)))
 	cur, err := sn.s.snapshots.Find(ctx, filter, opts)
 	if err != nil {
 		return nil, sn.s.fail(op, err)

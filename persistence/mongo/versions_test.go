@@ -2,9 +2,11 @@ package mongo
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/event"
@@ -148,4 +150,46 @@ func TestCommitRoundTrips(t *testing.T) {
 	if len(commands) > 6 {
 		t.Fatalf("a commit sends %d commands, want at most 6: %v", len(commands), commands)
 	}
+}
+
+// A writer whose check passed (v1 was the newest) inserts v2 only after another writer
+// committed its own v2, then v3 over it, and pruned v2: the late insert is no duplicate, yet
+// v3 was built on the other v2. The writer must not acknowledge a version nobody builds on:
+// its commit is refused, and the store still returns v3 and its buckets.
+func TestCommitOverAPrunedVersionIsRefused(t *testing.T) {
+	uri := testenv.MongoURI(t)
+	const conv = "t1/superseded"
+	var live *Store
+	var armed sync.Once
+	var liveErr error
+	slow := openMonitored(t, uri, func(_ context.Context, e *event.CommandStartedEvent) {
+		if col, _ := e.Command.Lookup(e.CommandName).StringValueOK(); e.CommandName != "insert" || col != colBuckets {
+			return
+		}
+		armed.Do(func() {
+			// Between the slow writer's check and its inserts, the live one commits v2 and v3.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			for v := uint64(2); v <= 3 && liveErr == nil; v++ {
+				liveErr = live.Snapshots().Commit(ctx, lateSnapshot(conv, v, "live"), lateBuckets(conv, v, "live", int(v)))
+			}
+		})
+	})
+	live, err := Open(t.Context(), uri, slow.Database())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = live.Close(context.Background()) }()
+	ctx := t.Context()
+	if err := live.Snapshots().Commit(ctx, lateSnapshot(conv, 1, "live"), lateBuckets(conv, 1, "live", 1)); err != nil {
+		t.Fatal(err)
+	}
+	err = slow.Snapshots().Commit(ctx, lateSnapshot(conv, 2, "slow"), lateBuckets(conv, 2, "slow", 2))
+	if liveErr != nil {
+		t.Fatalf("live commits: %v", liveErr)
+	}
+	if !errors.Is(err, persistence.ErrVersionConflict) {
+		t.Fatalf("slow v2 inserted under v3: %v, want ErrVersionConflict", err)
+	}
+	wantLatest(t, live, conv, 3, 3)
 }

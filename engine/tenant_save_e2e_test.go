@@ -20,8 +20,8 @@ import (
 // refused stopped the tenant with its sends in flight. Their answers were dropped; the rows
 // stayed sending until another activation parked them as unknown and, with no status from
 // Meta within the reconciliation's wait, sent them again. Staged on MongoDB the way it
-// happens there: a writer killed inside the tenant snapshot's save leaves a fence that
-// holds the snapshot's next version for a minute. The tenant sends one message a second and
+// happens there: the store refuses the save while it still holds the grain's version (see
+// fenceTenantSnapshot). The tenant sends one message a second and
 // Meta answers each after 1.5 s, so sends are always in flight when the sync's save is
 // refused; Meta's status webhooks come minutes late, so nothing but the tenant's own
 // answers can settle them before the reconciliation's minute. The sync fails (503), the
@@ -92,9 +92,12 @@ func setRate(t *testing.T, r *metaRig, rate int) {
 	}
 }
 
-// fenceTenantSnapshot plants the fence a writer killed inside the save of the tenant
-// snapshot's next version leaves (persistence/mongo/fence.go names it
-// "snapshots/<kind>/<identity>#<version>"), and returns what removes it.
+// fenceTenantSnapshot makes the store refuse the tenant snapshot's next version while it still
+// holds the current one, as a save that failed with nothing written leaves it: it plants a
+// document under that version's _id (persistence/mongo stores each version as a document of
+// its own, doc.go "Versions") that is no snapshot of the tenant, so Load still reads the
+// current version and the next version's insert is refused as a duplicate. The returned func
+// removes it.
 func fenceTenantSnapshot(t *testing.T, r *metaRig) func() {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -108,15 +111,15 @@ func fenceTenantSnapshot(t *testing.T, r *metaRig) func() {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.Disconnect(context.Background()) })
-	fences := c.Database(r.Database).Collection("fences")
-	id := fmt.Sprintf("snapshots/%s/%s#%d", actors.KindTenant, r.tenantA, snap.Version+1)
-	if _, err := fences.InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "at", Value: time.Now().UTC()}, {Key: "owner", Value: "killed"}}); err != nil {
+	snapshots := c.Database(r.Database).Collection("snapshots")
+	id := fmt.Sprintf("%s/%s#%020d", actors.KindTenant, r.tenantA, snap.Version+1)
+	if _, err := snapshots.InsertOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "kind", Value: "planted-refusal"}}); err != nil {
 		t.Fatal(err)
 	}
 	return func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if _, err := fences.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+		if _, err := snapshots.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -13,13 +13,13 @@ import (
 	"github.com/switchboard/switchboard/persistence"
 )
 
-// Conditional writes (snapshot saves, outbox transitions) take a fence before their
-// conditional replace. On MongoDB the replace alone would do: a filtered replace is atomic
-// there. FerretDB 1.24 runs a filtered update as a query followed by an unconditional write by
-// _id, so two writers racing on one document both match and both write — in the contract
-// suite, three of eight racing senders moved one message to "sending". Its only atomic
-// arbiter is the unique _id of an insert, so a writer first inserts a fence named after the
-// document and the version it writes:
+// Outbox transitions take a fence before their conditional replace (snapshots and buckets no
+// longer replace anything: doc.go, "Versions"). On MongoDB the replace alone would do: a
+// filtered replace is atomic there. FerretDB 1.24 runs a filtered update as a query followed
+// by an unconditional write by _id, so two writers racing on one document both match and both
+// write — in the contract suite, three of eight racing senders moved one message to
+// "sending". Its only atomic arbiter is the unique _id of an insert, so a writer first inserts
+// a fence named after the document and the version it writes:
 //
 //  1. insert fences {_id: "<document>#<version>"} — a duplicate means another writer is
 //     writing that same version now: ErrVersionConflict;
@@ -69,12 +69,12 @@ func (s *Store) fenced(ctx context.Context, name string, write func(ctx context.
 	if answerLost(werr) {
 		// The server may still run what it was sent: FerretDB runs a filtered replace as a
 		// query and then an unconditional write by _id, so a replace this writer gave up on
-		// can land after the next activation stored newer versions and take the document
-		// back to this one (the messages of those versions lost, their webhooks marked
-		// processed). The fence stays for its lease, so no one else writes this version
-		// while it may land: the next writer is refused (the grain retries) until the write
-		// shows or the lease ends. The lease is far longer than a command waits on a server
-		// that answers at all.
+		// can land after the next writer stored newer revisions and take the document back
+		// to this one (an outbox message back to an earlier state). The fence stays for its
+		// lease, so no one else writes this revision while it may land: the next writer is
+		// refused (and retries) until the write shows or the lease ends. That narrows the
+		// window to the lease, it does not close it; snapshots, which cannot afford it, are
+		// insert-only instead (doc.go, "Versions").
 		return werr
 	}
 	// Release even when the caller's context is spent. A release that fails is not the

@@ -40,6 +40,10 @@ func (s *Store) createIndexes(ctx context.Context) error {
 		{s.tenants, []mongodrv.IndexModel{
 			{Keys: bson.D{{Key: "createdAt", Value: 1}, {Key: "_id", Value: 1}}},
 		}},
+		// An identity's newest version (Load, a commit's check) and a range of identities (List).
+		{s.snapshots, []mongodrv.IndexModel{
+			{Keys: bson.D{{Key: "kind", Value: 1}, {Key: "identity", Value: 1}, {Key: "version", Value: -1}}},
+		}},
 		{s.inbox, []mongodrv.IndexModel{
 			{Keys: bson.D{{Key: "processed", Value: 1}, {Key: "_id", Value: 1}}},
 		}},

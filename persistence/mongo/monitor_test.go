@@ -3,7 +3,6 @@ package mongo
 import (
 	"context"
 	"testing"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -20,11 +19,6 @@ func openMonitored(t *testing.T, uri string, started func(context.Context, *even
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_ = s.db.Drop(ctx)
-		_ = s.Close(ctx)
-	})
+	dropWhenDone(t, s)
 	return s
 }

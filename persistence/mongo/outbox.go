@@ -72,7 +72,7 @@ func (o outbox) Transition(ctx context.Context, from persistence.OutboxState, m 
 	if cur.State != from {
 		return fmt.Errorf("mongo: %s: outbox message %q is %s, not %s: %w", op, m.ID, cur.State, from, persistence.ErrVersionConflict)
 	}
-	err = o.s.fenced(ctx, fmt.Sprintf("%s/%s#%d", colOutbox, m.ID, cur.Rev+1), func(ctx context.Context) error {
+	err = o.s.fenced(ctx, outboxFence(m.ID, cur.Rev+1), func(ctx context.Context) error {
 		filter := bson.D{{Key: "_id", Value: m.ID}, {Key: "rev", Value: cur.Rev}}
 		res, err := o.s.outbox.ReplaceOne(ctx, filter, outboxDoc{OutboxMessage: m, Rev: cur.Rev + 1})
 		if err == nil && res.MatchedCount == 0 {
@@ -82,6 +82,9 @@ func (o outbox) Transition(ctx context.Context, from persistence.OutboxState, m 
 	})
 	return o.s.fail(op, err)
 }
+
+// outboxFence names the fence of one revision of an outbox message.
+func outboxFence(id string, rev int64) string { return fmt.Sprintf("%s/%s#%d", colOutbox, id, rev) }
 
 func (o outbox) CountPending(ctx context.Context, tenantID string, limit int) (int, error) {
 	const op = "count pending outbox"

@@ -3,7 +3,6 @@ package mongo
 import (
 	"context"
 	"errors"
-	"fmt"
 	"testing"
 	"time"
 
@@ -18,10 +17,22 @@ import (
 func openFresh(t *testing.T) *Store {
 	t.Helper()
 	uri := testenv.MongoURI(t)
-	s, err := Open(t.Context(), uri, testenv.UniqueName("sbtest_"))
+	return openFreshWith(t, uri, Options{})
+}
+
+// openFreshWith opens a store with o on a fresh database of uri.
+func openFreshWith(t *testing.T, uri string, o Options) *Store {
+	t.Helper()
+	s, err := OpenWith(t.Context(), uri, testenv.UniqueName("sbtest_"), o)
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
+	dropWhenDone(t, s)
+	return s
+}
+
+// dropWhenDone drops s's database and closes s when the test ends.
+func dropWhenDone(t *testing.T, s *Store) {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -30,44 +41,51 @@ func openFresh(t *testing.T) *Store {
 		}
 		_ = s.Close(ctx)
 	})
-	return s
+}
+
+// queuedMessage enqueues a queued outbox message; its first transition writes revision 1,
+// under the fence outboxFence(id, 1).
+func queuedMessage(t *testing.T, s *Store, id string) persistence.OutboxMessage {
+	t.Helper()
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	m := persistence.OutboxMessage{ID: id, TenantID: "t1", State: persistence.OutboxQueued, Request: []byte("{}"), CreatedAt: now, UpdatedAt: now}
+	if err := s.Outbox().Enqueue(t.Context(), []persistence.OutboxMessage{m}); err != nil {
+		t.Fatalf("enqueue %s: %v", id, err)
+	}
+	m.State = persistence.OutboxSending
+	return m
 }
 
 func TestAbandonedFence(t *testing.T) {
 	s := openFresh(t)
 	ctx := t.Context()
-	sn := s.Snapshots()
-	snap := persistence.Snapshot{Kind: "conversation", Identity: "t1/1555", Version: 1, Data: []byte("v1")}
-	if err := sn.Save(ctx, snap); err != nil {
-		t.Fatalf("save v1: %v", err)
-	}
-	name := fmt.Sprintf("%s/%s#2", colSnapshots, snapshotID(snap.Kind, snap.Identity))
+	m := queuedMessage(t, s, "m-abandoned")
+	name := outboxFence(m.ID, 1)
 
-	// A writer of v2 is in its fenced section right now: v2 must wait.
+	// A writer of revision 1 is in its fenced section right now: this one must wait.
 	if _, err := s.fences.InsertOne(ctx, fenceDoc{ID: name, At: time.Now().UTC()}); err != nil {
 		t.Fatalf("plant fresh fence: %v", err)
 	}
-	snap.Version, snap.Data = 2, []byte("v2")
-	if err := sn.Save(ctx, snap); !errors.Is(err, persistence.ErrVersionConflict) {
-		t.Fatalf("save v2 under a live fence: %v, want ErrVersionConflict", err)
+	if err := s.Outbox().Transition(ctx, persistence.OutboxQueued, m); !errors.Is(err, persistence.ErrVersionConflict) {
+		t.Fatalf("transition under a live fence: %v, want ErrVersionConflict", err)
 	}
 
-	// That writer died long ago: its fence no longer blocks v2.
+	// That writer died long ago: its fence no longer blocks.
 	if _, err := s.fences.DeleteOne(ctx, byID(name)); err != nil {
 		t.Fatalf("remove fence: %v", err)
 	}
 	if _, err := s.fences.InsertOne(ctx, fenceDoc{ID: name, At: time.Now().Add(-2 * DefaultFenceLease).UTC()}); err != nil {
 		t.Fatalf("plant abandoned fence: %v", err)
 	}
-	if err := sn.Save(ctx, snap); err != nil {
-		t.Fatalf("save v2 past an abandoned fence: %v", err)
+	if err := s.Outbox().Transition(ctx, persistence.OutboxQueued, m); err != nil {
+		t.Fatalf("transition past an abandoned fence: %v", err)
 	}
-	got, err := sn.Load(ctx, snap.Kind, snap.Identity)
-	if err != nil || got.Version != 2 {
-		t.Fatalf("load: version %d, %v; want 2", got.Version, err)
+	got, err := s.Outbox().Get(ctx, m.ID)
+	if err != nil || got.State != persistence.OutboxSending {
+		t.Fatalf("get: state %q, %v; want sending", got.State, err)
 	}
 	if n, err := s.fences.CountDocuments(ctx, byID(name)); err != nil || n != 0 {
-		t.Fatalf("fence left behind after save: %d, %v", n, err)
+		t.Fatalf("fence left behind after the transition: %d, %v", n, err)
 	}
 }
 
@@ -77,19 +95,15 @@ func TestAbandonedFence(t *testing.T) {
 func TestOwnFenceFromALostAnswer(t *testing.T) {
 	s := openFresh(t)
 	ctx := t.Context()
-	snap := persistence.Snapshot{Kind: "conversation", Identity: "t1/own", Version: 1, Data: []byte("v1"), UpdatedAt: time.Now().UTC().Truncate(time.Millisecond)}
-	if err := s.Snapshots().Save(ctx, snap); err != nil {
-		t.Fatal(err)
-	}
-	name := snapshotFence(snapshotID(snap.Kind, snap.Identity), 2)
+	m := queuedMessage(t, s, "m-own")
+	name := outboxFence(m.ID, 1)
 	if _, err := s.fences.InsertOne(ctx, fenceDoc{ID: name, At: time.Now().UTC(), Owner: "this-call"}); err != nil {
 		t.Fatalf("plant the landed fence: %v", err)
 	}
 	defer func(prev func() string) { newFenceOwner = prev }(newFenceOwner)
 	newFenceOwner = func() string { return "this-call" }
-	snap.Version, snap.Data = 2, []byte("v2")
-	if err := s.Snapshots().Save(ctx, snap); err != nil {
-		t.Fatalf("save v2 over the call's own fence: %v", err)
+	if err := s.Outbox().Transition(ctx, persistence.OutboxQueued, m); err != nil {
+		t.Fatalf("transition over the call's own fence: %v", err)
 	}
 	if n, err := s.fences.CountDocuments(ctx, byID(name)); err != nil || n != 0 {
 		t.Fatalf("fence left behind: %d, %v", n, err)
@@ -178,20 +192,15 @@ func TestFenceLeaseOption(t *testing.T) {
 		t.Fatalf("default store: lease %s, hold %s; want %s, %s", def.fenceLease, got, DefaultFenceLease, DefaultTimeout)
 	}
 	ctx := t.Context()
-	snap := persistence.Snapshot{Kind: "conversation", Identity: "t1/lease", Version: 1, Data: []byte("v1")}
-	if err := def.Snapshots().Save(ctx, snap); err != nil {
-		t.Fatal(err)
-	}
-	name := snapshotFence(snapshotID(snap.Kind, snap.Identity), 2)
+	m := queuedMessage(t, def, "m-lease")
 	// Left 3 s ago by a writer that died: past the short lease, well inside the default one.
-	if _, err := def.fences.InsertOne(ctx, fenceDoc{ID: name, At: time.Now().Add(-3 * time.Second).UTC(), Owner: "killed"}); err != nil {
+	if _, err := def.fences.InsertOne(ctx, fenceDoc{ID: outboxFence(m.ID, 1), At: time.Now().Add(-3 * time.Second).UTC(), Owner: "killed"}); err != nil {
 		t.Fatal(err)
 	}
-	snap.Version, snap.Data = 2, []byte("v2")
-	if err := def.Snapshots().Save(ctx, snap); !errors.Is(err, persistence.ErrVersionConflict) {
+	if err := def.Outbox().Transition(ctx, persistence.OutboxQueued, m); !errors.Is(err, persistence.ErrVersionConflict) {
 		t.Fatalf("default lease, fence 3s old: %v, want ErrVersionConflict", err)
 	}
-	if err := short.Snapshots().Save(ctx, snap); err != nil {
-		t.Fatalf("2s lease, fence 3s old: %v, want it broken and v2 saved", err)
+	if err := short.Outbox().Transition(ctx, persistence.OutboxQueued, m); err != nil {
+		t.Fatalf("2s lease, fence 3s old: %v, want it broken and the transition written", err)
 	}
 }

@@ -2,66 +2,130 @@ package mongo
 
 import (
 	"context"
+	"errors"
 	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	mongodrv "go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/switchboard/switchboard/persistence"
 )
 
 type snapshots struct{ s *Store }
 
-// snapshotDoc is a snapshot under its key. Kinds are fixed names without "/", so
-// kind + "/" + identity cannot collide even though identities contain "/".
+// snapshotDoc is one version of a snapshot, a document of its own (doc.go, "Versions"):
+// _id is versionID(kind, identity, version). A database written before that layout holds one
+// document per identity under legacyID(kind, identity); the queries here select by the kind,
+// identity and version fields, which both layouts carry, so such a document is read as the
+// version it holds and carried forward by the next commit.
 type snapshotDoc struct {
 	ID                   string `bson:"_id"`
 	persistence.Snapshot `bson:",inline"`
+	// Manifest names, for each bucket seq of Conversation, the bucket document that holds its
+	// committed content (bucket.go); "" (or beyond its end) is the legacy document or none.
+	Conversation string   `bson:"bucketsOf,omitempty"`
+	Manifest     []string `bson:"buckets,omitempty"`
+	// Mark is the writing commit's random mark: an insert the driver tried again finds its
+	// own first try by it.
+	Mark string `bson:"mark,omitempty"`
 }
 
-func snapshotID(kind, identity string) string { return kind + "/" + identity }
+// legacyID is the _id of the single document the old layout kept per identity. Kinds are
+// fixed names without "/", so kind + "/" + identity cannot collide.
+func legacyID(kind, identity string) string { return kind + "/" + identity }
+
+// versionID is the _id of one version: zero-padded, so an identity's versions sort by _id.
+func versionID(kind, identity string, v uint64) string {
+	return fmt.Sprintf("%s#%020d", legacyID(kind, identity), v)
+}
+
+func byIdentity(kind, identity string) bson.D {
+	return bson.D{{Key: "kind", Value: kind}, {Key: "identity", Value: identity}}
+}
+
+// newestFirst sorts an identity's versions newest first.
+var newestFirst = bson.D{{Key: "version", Value: -1}}
+
+// withoutManifest leaves out what only the store reads (it grows with the conversation).
+var withoutManifest = bson.D{{Key: "buckets", Value: 0}}
 
 func (sn snapshots) Load(ctx context.Context, kind, identity string) (persistence.Snapshot, error) {
-	doc, err := findOne[snapshotDoc](ctx, sn.s, "load snapshot", sn.s.snapshots, byID(snapshotID(kind, identity)))
-	return doc.Snapshot, err
-}
-
-// Save inserts the first version (the _id index refuses a second) and replaces later ones
-// only over the version before them, under a fence (see fence.go).
-func (sn snapshots) Save(ctx context.Context, snap persistence.Snapshot) error {
-	const op = "save snapshot"
+	const op = "load snapshot"
 	ctx, cancel, err := sn.s.begin(ctx, op)
 	if err != nil {
-		return err
+		return persistence.Snapshot{}, err
 	}
 	defer cancel()
-	id := snapshotID(snap.Kind, snap.Identity)
-	switch snap.Version {
-	case 0:
-		return fmt.Errorf("mongo: %s %s: version 0: %w", op, id, persistence.ErrVersionConflict)
-	case 1:
-		return sn.s.fail(op, sn.write(ctx, id, snap)) // the unique _id decides
-	}
-	err = sn.s.fenced(ctx, snapshotFence(id, snap.Version), func(ctx context.Context) error {
-		return sn.write(ctx, id, snap)
-	})
-	return sn.s.fail(op, err)
+	doc, err := sn.newest(ctx, kind, identity, false)
+	return doc.Snapshot, sn.s.fail(op, err)
 }
 
-// snapshotFence names the fence of one version of a snapshot.
-func snapshotFence(id string, v uint64) string { return fmt.Sprintf("%s/%s#%d", colSnapshots, id, v) }
+// newest reads the identity's newest version: a late insert of an older version never hides
+// it. lean reads its manifest without its data (a commit, Get); otherwise its data without
+// the manifest (Load).
+func (sn snapshots) newest(ctx context.Context, kind, identity string, lean bool) (snapshotDoc, error) {
+	opts := options.FindOne().SetSort(newestFirst).SetProjection(withoutManifest)
+	if lean {
+		opts.SetProjection(bson.D{{Key: "data", Value: 0}})
+	}
+	var doc snapshotDoc
+	err := sn.s.snapshots.FindOne(ctx, byIdentity(kind, identity), opts).Decode(&doc)
+	return doc, err
+}
 
-// write stores snap as the version after the stored one: version 1 only if none is stored,
-// any other only over version-1; otherwise ErrVersionConflict.
-func (sn snapshots) write(ctx context.Context, id string, snap persistence.Snapshot) error {
-	doc := snapshotDoc{ID: id, Snapshot: snap}
-	if snap.Version == 1 {
-		_, err := sn.s.snapshots.InsertOne(ctx, doc)
-		if isDuplicate(err) {
-			return fmt.Errorf("%s: version 1 exists: %w", id, persistence.ErrVersionConflict)
+// Save is Commit without buckets: the version's own insert decides (snapshots_commit.go).
+func (sn snapshots) Save(ctx context.Context, snap persistence.Snapshot) error {
+	return sn.commit(ctx, "save snapshot", snap, nil)
+}
+
+// List reads a range of identities, newest version of each.
+func (sn snapshots) List(ctx context.Context, kind, prefix, after string, limit int) ([]persistence.Snapshot, error) {
+	const op = "list snapshots"
+	if limit < 1 {
+		return nil, nil
+	}
+	ctx, cancel, err := sn.s.begin(ctx, op)
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
+	// "\uffff" sorts after every character an identity holds.
+	rng := bson.D{{Key: "$gte", Value: prefix}, {Key: "$lt", Value: prefix + "\uffff"}}
+	if after != "" {
+		rng = append(rng, bson.E{Key: "$gt", Value: after})
+	}
+	filter := bson.D{{Key: "kind", Value: kind}, {Key: "identity", Value: rng}}
+	// An identity has one version but for a moment after each commit (and a late insert of
+	// an older one, until pruned): read on until limit identities, taking each one's first.
+	opts := options.Find().SetSort(bson.D{{Key: "identity", Value: 1}, {Key: "version", Value: -1}}).
+		SetProjection(withoutManifest).SetBatchSize(int32(min(limit+8, 1000)))
+	cur, err := sn.s.snapshots.Find(ctx, filter, opts)
+	if err != nil {
+		return nil, sn.s.fail(op, err)
+	}
+	defer func() { _ = cur.Close(context.WithoutCancel(ctx)) }()
+	var out []persistence.Snapshot
+	for len(out) < limit && cur.Next(ctx) {
+		var d snapshotDoc
+		if err := cur.Decode(&d); err != nil {
+			return nil, sn.s.fail(op, err)
 		}
-		return err
+		if n := len(out); n == 0 || out[n-1].Identity != d.Identity {
+			out = append(out, d.Snapshot)
+		}
 	}
-	res, err := sn.s.snapshots.ReplaceOne(ctx, append(byID(id), byVersion(snap.Version-1)...), doc)
-	if err == nil && res.MatchedCount == 0 {
-		err = fmt.Errorf("%s: version %d does not follow the stored version: %w", id, snap.Version, persistence.ErrVersionConflict)
+	if err := cur.Err(); err != nil {
+		return nil, sn.s.fail(op, err)
 	}
-	return err
+	return out, nil
 }
+
+// versions lists the _id and version of every stored version of an identity.
+func (sn snapshots) versions(ctx context.Context, kind, identity string) ([]snapshotDoc, error) {
+	opts := options.Find().SetSort(newestFirst).SetProjection(bson.D{{Key: "version", Value: 1}})
+	return findAll[snapshotDoc](ctx, sn.s.snapshots, byIdentity(kind, identity), opts)
+}
+
+// notStored reports whether err says the identity has no version at all.
+func notStored(err error) bool { return errors.Is(err, mongodrv.ErrNoDocuments) }

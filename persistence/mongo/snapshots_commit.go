@@ -2,101 +2,187 @@ package mongo
 
 import (
 	"context"
-	"errors"
+	"crypto/rand"
 	"fmt"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	mongodrv "go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/switchboard/switchboard/persistence"
 )
 
-// Commit writes the buckets, then the snapshot, under the snapshot's fence for this version
-// and only once the stored snapshot is the one snap follows. Without transactions a crash may
-// leave buckets written and the snapshot not: they are this activation's newer data, which
-// the next one cuts to the snapshot's count, and never counted before they are stored. An
-// out-of-date writer (a stale activation, elsewhere, of a version already stored) is refused
-// before it touches a bucket: its buckets would replace the live activation's, and the
-// stored snapshot would count messages no bucket holds any more.
+// Commit writes the buckets, then the snapshot, every one a new document (doc.go, "Versions"):
+//
+//  1. read the newest stored version: snap must follow it (v-1, or nothing and v = 1);
+//  2. insert the buckets under ids of their own (this commit's version and a random mark);
+//  3. insert the snapshot as version v, naming those buckets: the unique _id lets exactly
+//     one writer of v through, and a refused one wrote only buckets nobody names;
+//  4. check that v is still the newest (see superseded) and prune what it replaced.
+//
+// No step replaces or updates a document, so a write the server runs after its caller gave
+// up (FerretDB runs a filtered replace as a query and then an unconditional write by _id)
+// can only add a document: a version already taken (refused) or older than the newest
+// (never read), or buckets no committed snapshot names. Without transactions a crash may
+// leave buckets written and the snapshot not: no one names them, and a later prune deletes
+// them. An out-of-date writer is refused at step 1, before it writes a bucket.
 func (sn snapshots) Commit(ctx context.Context, snap persistence.Snapshot, bs []persistence.Bucket) error {
-	if len(bs) == 0 {
-		return sn.Save(ctx, snap)
-	}
-	const op = "commit snapshot"
+	return sn.commit(ctx, "commit snapshot", snap, bs)
+}
+
+func (sn snapshots) commit(ctx context.Context, op string, snap persistence.Snapshot, bs []persistence.Bucket) error {
+	key := legacyID(snap.Kind, snap.Identity)
 	if snap.Version == 0 {
-		return fmt.Errorf("mongo: %s %s/%s: version 0: %w", op, snap.Kind, snap.Identity, persistence.ErrVersionConflict)
+		return fmt.Errorf("mongo: %s %s: version 0: %w", op, key, persistence.ErrVersionConflict)
+	}
+	conv, err := oneConversation(bs)
+	if err != nil {
+		return fmt.Errorf("mongo: %s %s: %w", op, key, err)
 	}
 	ctx, cancel, err := sn.s.begin(ctx, op)
 	if err != nil {
 		return err
 	}
 	defer cancel()
-	id := snapshotID(snap.Kind, snap.Identity)
-	commit := func(ctx context.Context) error {
-		if err := sn.follows(ctx, id, snap.Version); err != nil {
-			return err
-		}
-		if err := (buckets{sn.s}).Put(ctx, bs); err != nil {
-			return err
-		}
-		return sn.write(ctx, id, snap)
+	prev, err := sn.follows(ctx, snap)
+	if err != nil {
+		return sn.s.fail(op, err)
 	}
-	if snap.Version == 1 {
-		// Unfenced, as Save's version 1: the snapshot's unique _id decides, and a process
-		// killed inside a fenced first commit would leave a fence that kept the conversation
-		// from being created at all for the fence's lease (a minute). Only two first
-		// activations racing each other could then both write buckets, which a single member
-		// never runs; an out-of-date writer is still refused by follows.
-		return sn.s.fail(op, commit(ctx))
+	c := newCommit(snap, prev, conv, bs)
+	if err := (buckets{sn.s}).insert(ctx, c.buckets); err != nil {
+		return sn.s.fail(op, err)
 	}
-	return sn.s.fail(op, sn.s.fenced(ctx, snapshotFence(id, snap.Version), commit))
-}
-
-// follows checks that a snapshot of version v may be written next: the stored one is v-1,
-// or none is stored and v is 1.
-func (sn snapshots) follows(ctx context.Context, id string, v uint64) error {
-	var cur snapshotDoc
-	err := sn.s.snapshots.FindOne(ctx, byID(id), options.FindOne().SetProjection(bson.D{{Key: "version", Value: 1}})).Decode(&cur)
-	switch {
-	case errors.Is(err, mongodrv.ErrNoDocuments):
-		if v != 1 {
-			return fmt.Errorf("%s: version %d with nothing stored: %w", id, v, persistence.ErrVersionConflict)
-		}
-		return nil
-	case err != nil:
-		return err
-	case cur.Version != v-1:
-		return fmt.Errorf("%s: version %d does not follow the stored %d: %w", id, v, cur.Version, persistence.ErrVersionConflict)
+	if err := sn.insert(ctx, c.doc); err != nil {
+		return sn.s.fail(op, err)
 	}
+	older, err := sn.superseded(ctx, snap)
+	if err != nil {
+		return sn.s.fail(op, err)
+	}
+	sn.prune(ctx, c, older)
 	return nil
 }
 
-// List reads a range of _id (kind/identity sorts by identity within a kind).
-func (sn snapshots) List(ctx context.Context, kind, idPrefix, after string, limit int) ([]persistence.Snapshot, error) {
-	const op = "list snapshots"
-	if limit < 1 {
-		return nil, nil
+// insert inserts one version; a duplicate is another writer's version, unless it carries
+// this commit's mark (the driver retried an insert whose first try landed).
+func (sn snapshots) insert(ctx context.Context, doc snapshotDoc) error {
+	_, err := sn.s.snapshots.InsertOne(ctx, doc)
+	if !isDuplicate(err) {
+		return err
 	}
-	ctx, cancel, err := sn.s.begin(ctx, op)
+	var stored snapshotDoc
+	ferr := sn.s.snapshots.FindOne(ctx, byID(doc.ID), options.FindOne().SetProjection(bson.D{{Key: "mark", Value: 1}})).Decode(&stored)
+	if ferr == nil && stored.Mark == doc.Mark {
+		return nil
+	}
+	return fmt.Errorf("%s: version %d was written by another writer: %w", legacyID(doc.Kind, doc.Identity), doc.Version, persistence.ErrVersionConflict)
+}
+
+// follows reads the newest stored version (without its data) and checks that snap may be
+// written next: it is v-1, or none is stored and v is 1. The zero snapshotDoc stands for none.
+func (sn snapshots) follows(ctx context.Context, snap persistence.Snapshot) (snapshotDoc, error) {
+	key, v := legacyID(snap.Kind, snap.Identity), snap.Version
+	cur, err := sn.newest(ctx, snap.Kind, snap.Identity, true)
+	switch {
+	case notStored(err):
+		if v != 1 {
+			return cur, fmt.Errorf("%s: version %d with nothing stored: %w", key, v, persistence.ErrVersionConflict)
+		}
+		return snapshotDoc{}, nil
+	case err != nil:
+		return cur, err
+	case cur.Version != v-1:
+		return cur, fmt.Errorf("%s: version %d does not follow the stored %d: %w", key, v, cur.Version, persistence.ErrVersionConflict)
+	}
+	return cur, nil
+}
+
+// superseded checks, once version v is inserted, that no newer version is stored, and returns
+// the older ones. A writer whose check (follows) passed may insert v only after another writer
+// inserted its own v, committed v+1 over it and pruned it: the insert is then not a duplicate,
+// yet v+1 was built on the other v, and acknowledging this one would lose it. Any other
+// writer of v+1 reads this v as the newest first, so it builds on it.
+func (sn snapshots) superseded(ctx context.Context, snap persistence.Snapshot) ([]snapshotDoc, error) {
+	all, err := sn.versions(ctx, snap.Kind, snap.Identity)
 	if err != nil {
 		return nil, err
 	}
-	defer cancel()
-	lower := bson.D{{Key: "$gte", Value: snapshotID(kind, idPrefix)}}
-	if after != "" {
-		lower = bson.D{{Key: "$gt", Value: snapshotID(kind, after)}}
+	var older []snapshotDoc
+	for _, d := range all {
+		switch {
+		case d.Version > snap.Version:
+			return nil, fmt.Errorf("%s: version %d was stored meanwhile over another version %d: %w",
+				legacyID(snap.Kind, snap.Identity), d.Version, snap.Version, persistence.ErrVersionConflict)
+		case d.Version < snap.Version:
+			older = append(older, d)
+		}
 	}
-	// "\uffff" sorts after every character an identity holds.
-	filter := bson.D{{Key: "_id", Value: append(lower, bson.E{Key: "$lt", Value: snapshotID(kind, idPrefix) + "\uffff"})}}
-	opts := options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit))
-	docs, err := findAll[snapshotDoc](ctx, sn.s.snapshots, filter, opts)
-	if err != nil {
-		return nil, sn.s.fail(op, err)
+	return older, nil
+}
+
+// commitWrite is what one commit inserts.
+type commitWrite struct {
+	doc     snapshotDoc
+	buckets []bucketDoc
+	// replaced are the bucket documents the previous version named for the seqs this one
+	// rewrote: no longer named once doc is stored.
+	replaced []string
+	// sweep asks the prune to look for bucket documents no version names (see prune).
+	sweep bool
+}
+
+// newCommit lays out the documents of snap: its buckets under this commit's mark, and the
+// snapshot naming them and, for the seqs it does not write, what prev named.
+func newCommit(snap persistence.Snapshot, prev snapshotDoc, conv string, bs []persistence.Bucket) commitWrite {
+	c := commitWrite{doc: snapshotDoc{ID: versionID(snap.Kind, snap.Identity, snap.Version), Snapshot: snap}}
+	if prev.Conversation == conv || len(bs) == 0 {
+		c.doc.Conversation, c.doc.Manifest = prev.Conversation, prev.Manifest
 	}
-	out := make([]persistence.Snapshot, len(docs))
-	for i, d := range docs {
-		out[i] = d.Snapshot
+	// A commit that starts another activation's run (the epoch changed) or every 16th
+	// version looks for leftovers: buckets of a commit that died before its snapshot, or of
+	// a stale writer, landed late. (A first version has had no run before it.)
+	c.sweep = (prev.ID != "" && prev.Epoch != snap.Epoch) || snap.Version%16 == 0
+	mark := fmt.Sprintf("%d.%s", snap.Version, rand.Text()[:10])
+	c.doc.Mark = mark
+	if len(bs) == 0 {
+		return c
 	}
-	return out, nil
+	manifest := append([]string(nil), c.doc.Manifest...)
+	for _, b := range bs {
+		for len(manifest) <= b.Seq {
+			manifest = append(manifest, "")
+		}
+		switch old := manifest[b.Seq]; {
+		case old != "":
+			c.replaced = append(c.replaced, bucketVersionID(conv, b.Seq, old))
+		case b.Seq < len(prev.Manifest) || (prev.ID != "" && prev.Manifest == nil):
+			// The seq may be in the old layout's unowned copy (doc.go); a seq beyond what a
+			// manifest ever named, of a conversation that has one, never was.
+			c.replaced = append(c.replaced, legacyBucketID(conv, b.Seq))
+		}
+		manifest[b.Seq] = mark
+		c.buckets = append(c.buckets, newBucketDoc(b, snap.Kind, snap.Identity, mark))
+	}
+	c.doc.Conversation, c.doc.Manifest = conv, manifest
+	return c
+}
+
+// oneConversation returns the conversation the buckets belong to: a snapshot names the
+// buckets of one conversation.
+func oneConversation(bs []persistence.Bucket) (string, error) {
+	if len(bs) == 0 {
+		return "", nil
+	}
+	for _, b := range bs[1:] {
+		if b.Conversation != bs[0].Conversation {
+			return "", fmt.Errorf("buckets of conversations %q and %q in one commit", bs[0].Conversation, b.Conversation)
+		}
+	}
+	seen := make(map[int]bool, len(bs))
+	for _, b := range bs {
+		if b.Seq < 0 || seen[b.Seq] {
+			return "", fmt.Errorf("bucket seq %d negative or given twice", b.Seq)
+		}
+		seen[b.Seq] = true
+	}
+	return bs[0].Conversation, nil
 }

@@ -1,0 +1,69 @@
+package mongo
+
+import (
+	"context"
+	"sync"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// prune deletes, once version v of a snapshot is stored and still the newest, what no reader
+// and no later commit needs any more (doc.go, "Versions"): the older versions, and the bucket
+// copies the previous version named for the seqs v rewrote. Every delete names its documents
+// by _id, MaxDocsPerUpdate a command (deleteIDs), and is filtered so it cannot take a
+// document it must not: a version below v, an unowned copy. Best effort: what a failed prune
+// leaves is never read (Load reads the newest version, Get the named copies) and a later
+// prune takes it. The two collections are pruned side by side, so a commit waits for one
+// round trip, not two.
+func (sn snapshots) prune(ctx context.Context, c commitWrite, older []snapshotDoc) {
+	v := int64(c.doc.Version)
+	var wg sync.WaitGroup
+	if len(older) > 0 {
+		ids := make([]string, len(older))
+		for i, d := range older {
+			ids[i] = d.ID
+		}
+		wg.Go(func() {
+			_, _ = deleteIDs(ctx, sn.s.snapshots, ids, bson.D{{Key: "version", Value: bson.D{{Key: "$lt", Value: v}}}})
+		})
+	}
+	// More than one older version means a late or concurrent writer was here: look for its
+	// buckets too.
+	sweep := c.sweep || len(older) > 1
+	if len(c.replaced) > 0 || sweep {
+		wg.Go(func() {
+			_, _ = deleteIDs(ctx, sn.s.buckets, c.replaced, nil)
+			if sweep && c.doc.Conversation != "" {
+				sn.sweepBuckets(ctx, c.doc)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// sweepBuckets deletes the copies of doc's conversation that doc's owner wrote at version
+// doc.Version or before and that doc does not name: left by a commit that died before its
+// snapshot, or by a stale writer whose writes landed late. Copies of later versions belong to
+// a commit that may be under way and are left alone.
+func (sn snapshots) sweepBuckets(ctx context.Context, doc snapshotDoc) {
+	conv := doc.Conversation
+	filter := bson.D{
+		{Key: "_id", Value: bson.D{{Key: "$gte", Value: conv + "/"}, {Key: "$lt", Value: conv + "/\uffff"}}},
+		{Key: "conversation", Value: conv},
+		{Key: "owner.kind", Value: doc.Kind}, {Key: "owner.identity", Value: doc.Identity},
+	}
+	opts := options.Find().SetProjection(bson.D{{Key: "seq", Value: 1}, {Key: "mark", Value: 1}})
+	copies, err := findAll[bucketDoc](ctx, sn.s.buckets, filter, opts)
+	if err != nil {
+		return
+	}
+	var dead []string
+	for _, c := range copies {
+		named := c.Seq < len(doc.Manifest) && doc.Manifest[c.Seq] == c.Mark
+		if !named && markVersion(c.Mark) <= doc.Version {
+			dead = append(dead, c.ID)
+		}
+	}
+	_, _ = deleteIDs(ctx, sn.s.buckets, dead, nil)
+}

@@ -88,3 +88,24 @@ func (d *departures) resize(n int) {
 	d.times = append(make([]time.Time, 0, n), ordered...)
 	d.next = 0
 }
+
+// seed fills an unused gate with departures made before it existed (gate_handover.go),
+// oldest first: the sends of this activation count them as their own.
+func (d *departures) seed(times []time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.times, d.next = append(make([]time.Time, 0, len(times)), times...), 0
+}
+
+// since returns the recorded departures later than from, oldest first.
+func (d *departures) since(from time.Time) []time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []time.Time
+	for i := range d.times {
+		if t := d.times[(d.next+i)%len(d.times)]; t.After(from) {
+			out = append(out, t)
+		}
+	}
+	return out
+}

@@ -58,6 +58,7 @@ type sender struct {
 	// of the tenant (pacer_account.go).
 	accountHeld time.Time
 	numbers     map[string]*numberQueue
+	gates       gateHandover // gate_handover.go
 	inflight    int
 
 	dir      persistence.Tenant
@@ -180,7 +181,8 @@ func (s *sender) number(phoneNumberID string) *numberQueue {
 	nq, ok := s.numbers[phoneNumberID]
 	if !ok {
 		nq = &numberQueue{q: newSendQueue(s.pol.PairInterval, s.pol.PairBurst), pace: newPacer(s.rate()), gate: newDepartures(s.d.gateClock)}
-		nq.pace.hold(s.accountHeld) // a WABA or app limit met from another number (pacer_account.go)
+		nq.pace.hold(s.accountHeld)   // a WABA or app limit met from another number (pacer_account.go)
+		s.seedGate(phoneNumberID, nq) // the previous activation's departures still count
 		s.numbers[phoneNumberID] = nq
 	}
 	return nq
@@ -305,6 +307,7 @@ func (s *sender) dispatch(nq *numberQueue, now time.Time) time.Time {
 		}
 		s.book(it, nq, now)
 		s.startAttempt(it, s.departure(it, nq, now))
+		s.markSending(now)
 	}
 	return time.Time{}
 }

@@ -1172,14 +1172,7 @@ func TestSenderFollowsAThroughputUpgrade(t *testing.T) {
 	// the way) and waits until each reached the Graph API.
 	sendBurst := func(prefix string, n int) {
 		t.Helper()
-		rows := make([]persistence.OutboxMessage, n)
-		for i := range rows {
-			id, to := fmt.Sprintf("%s-%s-%d", prefix, tenant, i), fmt.Sprintf("55119%08d", i)
-			row := outboxRow(tenant, id)
-			row.Recipient, row.ConversationID = "+"+to, ConversationID(tenant, to)
-			row.Request = fmt.Appendf(nil, `{"messaging_product":"whatsapp","to":"+%s","type":"text","text":{"body":"oferta %d"},"biz_opaque_callback_data":"%s"}`, to, i, id)
-			rows[i] = row
-		}
+		rows := distinctRecipients(tenant, prefix, n)
 		if err := r.store.Outbox().Enqueue(t.Context(), rows); err != nil {
 			t.Fatal(err)
 		}

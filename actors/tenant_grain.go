@@ -92,7 +92,7 @@ func (g *tenantGrain) receive(c *cluster.Context, msg any) {
 			c.SetReceiveTimeout(tenantPassivation) // messages still to send or reconcile
 			return
 		}
-		g.out.stop()
+		g.stopSending()
 		c.Stop()
 	case *PrepareSend:
 		g.out.answerPrepare(m, c.Reply())
@@ -188,7 +188,7 @@ func (g *tenantGrain) receive(c *cluster.Context, msg any) {
 		s := g.state.clone()
 		c.Reply().Send(&s)
 	case *actor.Stopping:
-		g.out.stop()
+		g.stopSending()
 	case *actor.Stopped, *actor.Restarting:
 	default:
 		if g.out.receive(msg) {
@@ -242,6 +242,7 @@ func (g *tenantGrain) activate() error {
 	if err := g.loadState(ctx); err != nil {
 		return err
 	}
+	g.out.beginGates() // before the outbox: its rows make the numbers' gates
 	// The outbox after the snapshot: pauses live in the snapshot, and recovery must know
 	// them before it resumes anything.
 	if err := g.out.load(ctx); err != nil {
@@ -309,7 +310,7 @@ func (g *tenantGrain) keeperWake(c *cluster.Context) {
 		return
 	}
 	g.d.Log.Info("idle tenant with work due in its outbox; activating it again", "tenant", g.tenantID)
-	g.out.stop()
+	g.stopSending()
 	c.Stop()
 	go g.out.handover().wake(nil)
 }

@@ -149,8 +149,14 @@ func TestFailedTemplateSyncSaveKeepsTheTenantSending(t *testing.T) {
 	waitFor(t, "every send at Meta", func() bool { return arrived.Load() == int32(len(ids)) })
 
 	before := store.activations(tenant)
+	// The version the sends left (the first one's mark, gate_handover.go): the failed save
+	// must add none, the retry one.
+	was, err := store.Snapshots().Load(ctx, KindTenant, tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
 	store.refuseWrites(tenant, time.Hour)
-	_, err := r.client.SyncTemplates(ctx, tenant, syncOfB)
+	_, err = r.client.SyncTemplates(ctx, tenant, syncOfB)
 	if code := failureCode(err); code != FailureStore {
 		t.Fatalf("sync into a store refusing the snapshot: %v (code %q), want %s", err, code, FailureStore)
 	}
@@ -180,8 +186,8 @@ func TestFailedTemplateSyncSaveKeepsTheTenantSending(t *testing.T) {
 	if err := unmarshal(snap.Data, &stored); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := stored.Templates[templateKey("b", "en_US")]; !ok || snap.Version != 1 {
-		t.Fatalf("stored after the retry: version %d, templates %v", snap.Version, stored.Templates)
+	if _, ok := stored.Templates[templateKey("b", "en_US")]; !ok || snap.Version != was.Version+1 {
+		t.Fatalf("stored after the retry: version %d (from %d), templates %v", snap.Version, was.Version, stored.Templates)
 	}
 }
 
@@ -371,6 +377,10 @@ func TestTenantFencedByItsOwnPauseWakesTheNextActivation(t *testing.T) {
 	r, store := saveRig(t)
 	tenant := r.activeTenant(t)
 	ctx := t.Context()
+	// A first send marks the snapshot (gate_handover.go); without it, that save of the
+	// sender's, not the pause's, would be the one the other writer fences.
+	r.recordTo(t, tenant, "paused-0", "5511930000000")
+	settledOnce(t, r, []string{"paused-0"})
 	anotherWriter(t, store, tenant)
 	ids := []string{"paused-1", "paused-2", "paused-3"}
 	r.graph.answer(ids[0], func(n int) (string, error) {

@@ -79,6 +79,11 @@ type TenantState struct {
 	// current generation; OldAliases the one before (learnAlias).
 	Aliases    map[string]string `json:"aliases,omitempty"`
 	OldAliases map[string]string `json:"oldAliases,omitempty"`
+	// Gates are each sending number's departures of the last window before the activation
+	// that made them stopped; SendingSince is set while an activation that sent runs, so one
+	// that finds it set knows its predecessor handed nothing over (gate_handover.go).
+	Gates        map[string]GateRecord `json:"gates,omitempty"`
+	SendingSince time.Time             `json:"sendingSince,omitzero"`
 }
 
 // TemplateState is one template (name + language) as the webhooks or a sync describe it.
@@ -110,7 +115,7 @@ func (t TenantState) clone() TenantState {
 // change; a change of aliases keeps an aliasUndo instead, and any other change leaves them be.
 func (t TenantState) checkpoint() TenantState {
 	c := t
-	c.Templates, c.Capability = maps.Clone(t.Templates), maps.Clone(t.Capability)
+	c.Templates, c.Capability, c.Gates = maps.Clone(t.Templates), maps.Clone(t.Capability), maps.Clone(t.Gates)
 	c.Recent, c.Restrictions = slices.Clone(t.Recent), slices.Clone(t.Restrictions)
 	if t.Quality != nil {
 		q := *t.Quality

@@ -15,7 +15,7 @@ import (
 //     first send left for the gate — a save on the grain while that send is on its way, so
 //     it adds no latency to it;
 //   - when it stops it hands its gates over: each number's departures of the last
-//     departureWindow (Gates), and clears the mark, in one save;
+//     DepartureWindow (Gates), and clears the mark, in one save;
 //   - the next activation seeds each number's gate with them; a mark it finds still set
 //     means its predecessor ended without handing anything over (a crash, a snapshot out of
 //     step, a save at stop that failed), and each number starts as if it had just sent its
@@ -54,7 +54,7 @@ func (s *sender) beginGates() {
 // unsureWindow reports whether, at gateNow, the departures of a predecessor that handed
 // nothing over may still count in the number's window.
 func (s *sender) unsureWindow(gateNow time.Time) bool {
-	return s.gates.unsure && gateNow.Sub(s.gates.begun) < departureWindow
+	return s.gates.unsure && gateNow.Sub(s.gates.begun) < DepartureWindow
 }
 
 // seedGate fills a number's new gate with the departures the previous activation made in
@@ -69,14 +69,14 @@ func (s *sender) seedGate(phoneNumberID string, nq *numberQueue) {
 			times[i] = s.gates.begun
 		}
 		nq.gate.seed(times)
-		nq.pace.hold(wallNow.Add(s.gates.begun.Add(departureWindow).Sub(gateNow)))
+		nq.pace.hold(wallNow.Add(s.gates.begun.Add(DepartureWindow).Sub(gateNow)))
 		return
 	}
 	rec, ok := s.state.Gates[phoneNumberID]
 	if !ok {
 		return
 	}
-	from := gateNow.Add(-departureWindow)
+	from := gateNow.Add(-DepartureWindow)
 	var times []time.Time
 	for _, t := range rec.times() {
 		if at := gateNow.Add(t.Sub(wallNow)); at.After(from) {
@@ -116,12 +116,12 @@ func (s *sender) handGates() bool {
 	gateNow, wallNow := s.d.gateClock(), s.d.Now()
 	gates := map[string]GateRecord{}
 	for id, rec := range s.state.Gates { // numbers this activation did not send from
-		if _, ours := s.numbers[id]; !ours && wallNow.Sub(rec.Last) < departureWindow {
+		if _, ours := s.numbers[id]; !ours && wallNow.Sub(rec.Last) < DepartureWindow {
 			gates[id] = rec
 		}
 	}
 	for id, nq := range s.numbers {
-		times := nq.gate.since(gateNow.Add(-departureWindow))
+		times := nq.gate.since(gateNow.Add(-DepartureWindow))
 		if len(times) == 0 {
 			delete(gates, id)
 			continue

@@ -176,7 +176,7 @@ func TestGateHandover(t *testing.T) {
 	})
 	t.Run("after idle", func(t *testing.T) {
 		state := stored.clone()
-		at := base.Add(departureWindow + time.Millisecond)
+		at := base.Add(DepartureWindow + time.Millisecond)
 		s := activation(&state, at)
 		nq := s.number(number)
 		if len(nq.gate.times) != 0 || nq.pace.slot(at).After(at) {
@@ -195,10 +195,10 @@ func TestGateHandover(t *testing.T) {
 		if len(nq.gate.times) != rate || !nq.gate.times[0].Equal(at) {
 			t.Fatalf("the gate holds %v, want a full window at the activation's start", nq.gate.times)
 		}
-		if slot := nq.pace.slot(at); slot.Before(at.Add(departureWindow)) {
+		if slot := nq.pace.slot(at); slot.Before(at.Add(DepartureWindow)) {
 			t.Fatalf("the first slot is %v, before the window since the activation's start passed", slot)
 		}
-		later := at.Add(departureWindow)
+		later := at.Add(DepartureWindow)
 		s.d.Now = func() time.Time { return later }
 		s.d.gateClock = s.d.Now
 		if other := s.number("another"); len(other.gate.times) != 0 {

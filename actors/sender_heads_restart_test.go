@@ -45,9 +45,7 @@ func TestAMarketingRefusalOutlivesARestart(t *testing.T) {
 					t.Fatal(err)
 				}
 				next, _ := stoppableSender(t, store)
-				if n := next.keeperRound(t); n != 1 {
-					t.Fatalf("the keeper woke %d tenants, want the one with a queued template", n)
-				}
+				next.keeperWakesOne(t, "a queued template")
 				waitFor(t, "the queued template settled", func() bool { return next.row(t, id("b")).State != persistence.OutboxQueued })
 				if row := next.row(t, id("b")); row.State != persistence.OutboxFailed || row.ErrorCode != c.fail.Code {
 					t.Fatalf("the template queued to the customer after the restart: %+v, want failed with %d", row, c.fail.Code)

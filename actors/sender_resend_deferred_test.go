@@ -65,9 +65,7 @@ func TestRetryableRowBehindALiveActivationIsDecided(t *testing.T) {
 		r.activate(t, tenant) // live, and used just now: the keeper's wake does not restart it
 		id := "behind-live-" + tenant
 		r.markedRetryable(t, tenant, id, tc.delivered)
-		if n := r.keeperRound(t); n != 1 {
-			t.Fatalf("the keeper woke %d tenants, want the one with a resend to decide", n)
-		}
+		r.keeperWakesOne(t, "a resend to decide")
 		r.wantResendDecided(t, id, tc.sends)
 	})
 }
@@ -109,9 +107,7 @@ func TestCrashedSendWithARetryableFailureIsSentAgain(t *testing.T) {
 		stop()
 		store.refuseLoads(tenant, 0)
 		next, _ := stoppableSender(t, store)
-		if n := next.keeperRound(t); n != 1 {
-			t.Fatalf("the keeper woke %d tenants, want the one with a row left sending", n)
-		}
+		next.keeperWakesOne(t, "a row left sending")
 		next.wantResendDecided(t, id, tc.sends)
 	})
 }

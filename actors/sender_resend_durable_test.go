@@ -51,6 +51,21 @@ func (r *senderRig) keeperRound(t *testing.T) int {
 	return n
 }
 
+// keeperWakesOne runs keeper rounds until one wakes a tenant, and fails if a round wakes more
+// than one (each test's store holds one tenant with due work): a wake whose activation outlasts
+// the keeper's wake timeout on a loaded machine counts none, and the real keeper's next round
+// wakes it again, as these rounds do.
+func (r *senderRig) keeperWakesOne(t *testing.T, why string) {
+	t.Helper()
+	waitFor(t, "the keeper waking the tenant with "+why, func() bool {
+		n := r.keeperRound(t)
+		if n > 1 {
+			t.Fatalf("the keeper woke %d tenants, want the one with %s", n, why)
+		}
+		return n == 1
+	})
+}
+
 // wantResendDecided checks, once a decision had time to act twice over, that message id
 // went out sends more times from r's node, and that its row shows that: sent again as a new
 // attempt retracting wamid.first, or settled sent as wamid.first.
@@ -160,9 +175,7 @@ func TestUndecidedResendSurvivesAStop(t *testing.T) {
 			store.refuseWrites(conv, 0)
 			store.refuseLoads(conv, 0)
 			next, _ := stoppableSender(t, store)
-			if n := next.keeperRound(t); n != 1 {
-				t.Fatalf("the keeper woke %d tenants after the restart, want the one with a resend to decide", n)
-			}
+			next.keeperWakesOne(t, "a resend to decide")
 			next.wantResendDecided(t, id, tc.sends)
 		})
 	}
@@ -182,9 +195,7 @@ func TestResendDecidedAfterACrash(t *testing.T) {
 			r.markedRetryable(t, tenant, id, tc.delivered)
 			stop()
 			next, _ := stoppableSender(t, store)
-			if n := next.keeperRound(t); n != 1 {
-				t.Fatalf("the keeper woke %d tenants, want the one with a resend to decide", n)
-			}
+			next.keeperWakesOne(t, "a resend to decide")
 			next.wantResendDecided(t, id, tc.sends)
 		})
 	}

@@ -71,8 +71,13 @@ func (sn snapshots) insert(ctx context.Context, doc snapshotDoc) error {
 	}
 	var stored snapshotDoc
 	ferr := sn.s.snapshots.FindOne(ctx, byID(doc.ID), options.FindOne().SetProjection(bson.D{{Key: "mark", Value: 1}})).Decode(&stored)
-	if ferr == nil && stored.Mark == doc.Mark {
+	switch {
+	case ferr == nil && stored.Mark == doc.Mark:
 		return nil
+	case ferr != nil && !notStored(ferr):
+		// Whose version is stored is unknown (it may be this commit's own): a conflict would
+		// tell the caller its commit lost when it may have landed.
+		return fmt.Errorf("%s: version %d is stored, reading whose it is: %w", legacyID(doc.Kind, doc.Identity), doc.Version, ferr)
 	}
 	return fmt.Errorf("%s: version %d was written by another writer: %w", legacyID(doc.Kind, doc.Identity), doc.Version, persistence.ErrVersionConflict)
 }

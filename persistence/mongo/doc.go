@@ -41,8 +41,9 @@
 //   - the old layout (one document per identity at _id "kind/identity", buckets at
 //     "conversation/<seq>" with no owner) is read as it stands: its snapshot is one more
 //     version, a seq no manifest names is read from its unowned bucket, and the next commit
-//     prunes what it replaced. Buckets.Put, which conversations do not use, still writes that
-//     unowned copy in place.
+//     prunes what it replaced; a sweep deletes every unowned copy of a seq the manifest
+//     names a copy for (shadowed for good). Buckets.Put, which conversations do not use,
+//     still writes that unowned copy in place.
 //
 // A steady commit is six commands (read the newest, insert the buckets, insert the version,
 // list the versions, and the two prunes side by side); Get is two reads (the copies and the

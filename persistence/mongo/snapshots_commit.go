@@ -86,7 +86,7 @@ func (sn snapshots) insert(ctx context.Context, doc snapshotDoc) error {
 // written next: it is v-1, or none is stored and v is 1. The zero snapshotDoc stands for none.
 func (sn snapshots) follows(ctx context.Context, snap persistence.Snapshot) (snapshotDoc, error) {
 	key, v := legacyID(snap.Kind, snap.Identity), snap.Version
-	cur, err := sn.newest(ctx, snap.Kind, snap.Identity, true)
+	cur, err := sn.newest(ctx, snap.Kind, snap.Identity, withoutData)
 	switch {
 	case notStored(err):
 		if v != 1 {

@@ -36,8 +36,9 @@
 //     is never returned;
 //   - after a commit the older versions and the copies it replaced are deleted by _id, at
 //     most MaxDocsPerUpdate a command; unnamed copies of this version or older are swept when
-//     a commit starts an activation's run (its epoch changed) or every 16th version
-//     (versions_prune.go). Nothing a newer commit or the newest version names is deleted;
+//     a commit starts an activation's run (its epoch changed), finds more than one older
+//     version, or every 16th version (sweepDue, versions_prune.go). Nothing a newer commit or
+//     the newest version names is deleted;
 //   - the old layout (one document per identity at _id "kind/identity", buckets at
 //     "conversation/<seq>" with no owner) is read as it stands: its snapshot is one more
 //     version, a seq no manifest names is read from its unowned bucket, and the next commit

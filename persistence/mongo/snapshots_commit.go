@@ -58,8 +58,17 @@ func (sn snapshots) commit(ctx context.Context, op string, snap persistence.Snap
 	if err != nil {
 		return sn.s.fail(op, err)
 	}
-	sn.prune(ctx, c, older)
+	sn.prune(ctx, c, older, sweepDue(prev, snap, older))
 	return nil
+}
+
+// sweepDue says whether a commit looks for leftovers (versions_prune.go, sweepBuckets):
+// buckets of a commit that died before its snapshot, or of a stale writer, landed late. It
+// does when it starts another activation's run (the epoch changed; a first version has had
+// no run before it), every 16th version, and when more than one older version is stored (a
+// late or concurrent writer was here).
+func sweepDue(prev snapshotDoc, snap persistence.Snapshot, older []snapshotDoc) bool {
+	return (prev.ID != "" && prev.Epoch != snap.Epoch) || snap.Version%16 == 0 || len(older) > 1
 }
 
 // insert inserts one version; a duplicate is another writer's version, unless it carries
@@ -131,8 +140,6 @@ type commitWrite struct {
 	// replaced are the bucket documents the previous version named for the seqs this one
 	// rewrote: no longer named once doc is stored.
 	replaced []string
-	// sweep asks the prune to look for bucket documents no version names (see prune).
-	sweep bool
 }
 
 // newCommit lays out the documents of snap: its buckets under this commit's mark, and the
@@ -142,10 +149,6 @@ func newCommit(snap persistence.Snapshot, prev snapshotDoc, conv string, bs []pe
 	if prev.Conversation == conv || len(bs) == 0 {
 		c.doc.Conversation, c.doc.Manifest = prev.Conversation, prev.Manifest
 	}
-	// A commit that starts another activation's run (the epoch changed) or every 16th
-	// version looks for leftovers: buckets of a commit that died before its snapshot, or of
-	// a stale writer, landed late. (A first version has had no run before it.)
-	c.sweep = (prev.ID != "" && prev.Epoch != snap.Epoch) || snap.Version%16 == 0
 	mark := fmt.Sprintf("%d.%s", snap.Version, rand.Text()[:10])
 	c.doc.Mark = mark
 	if len(bs) == 0 {

@@ -9,14 +9,15 @@ import (
 )
 
 // prune deletes, once version v of a snapshot is stored and still the newest, what no reader
-// and no later commit needs any more (doc.go, "Versions"): the older versions, and the bucket
-// copies the previous version named for the seqs v rewrote. Every delete names its documents
-// by _id, MaxDocsPerUpdate a command (deleteIDs), and is filtered so it cannot take a
-// document it must not: a version below v, an unowned copy. Best effort: what a failed prune
-// leaves is never read (Load reads the newest version, Get the named copies) and a later
-// prune takes it. The two collections are pruned side by side, so a commit waits for one
-// round trip, not two.
-func (sn snapshots) prune(ctx context.Context, c commitWrite, older []snapshotDoc) {
+// and no later commit needs any more (doc.go, "Versions"): the older versions, the bucket
+// copies the previous version named for the seqs v rewrote (owned copies, and the old
+// layout's unowned one of such a seq, which v shadows), and with sweep the leftovers
+// sweepBuckets finds. Every delete names its documents by _id, MaxDocsPerUpdate a command
+// (deleteIDs); the version delete is also filtered to versions below v. Best effort: what a
+// failed prune leaves is never read (Load reads the newest version, Get the named copies)
+// and a later prune takes it. The two collections are pruned side by side, so a commit
+// waits for one round trip, not two.
+func (sn snapshots) prune(ctx context.Context, c commitWrite, older []snapshotDoc, sweep bool) {
 	v := int64(c.doc.Version)
 	var wg sync.WaitGroup
 	if len(older) > 0 {
@@ -28,9 +29,6 @@ func (sn snapshots) prune(ctx context.Context, c commitWrite, older []snapshotDo
 			_, _ = deleteIDs(ctx, sn.s.snapshots, ids, bson.D{{Key: "version", Value: bson.D{{Key: "$lt", Value: v}}}})
 		})
 	}
-	// More than one older version means a late or concurrent writer was here: look for its
-	// buckets too.
-	sweep := c.sweep || len(older) > 1
 	if len(c.replaced) > 0 || sweep {
 		wg.Go(func() {
 			_, _ = deleteIDs(ctx, sn.s.buckets, c.replaced, nil)

@@ -26,7 +26,8 @@
 //     is written only when the newest stored is v-1, and its insert is the arbiter: of two
 //     writers of v exactly one gets through. A late insert of a version is refused as a
 //     duplicate, or lands below the newest, where no one reads it. After its insert a commit
-//     checks that no newer version is stored (snapshots_commit.go, superseded);
+//     checks that no newer version is stored but one written over it: each version names
+//     its parent's mark (snapshots_commit.go, superseded);
 //   - each bucket a commit writes is a new copy, _id "conversation/<seq, 10 digits>@<mark>",
 //     the mark being the commit's version and a random part, owned by the commit's snapshot;
 //     the snapshot's manifest (field buckets) names, for each seq, the copy that is

@@ -29,6 +29,10 @@ type snapshotDoc struct {
 	// Mark is the writing commit's random mark: an insert the driver tried again finds its
 	// own first try by it.
 	Mark string `bson:"mark,omitempty"`
+	// Parent is the mark of the version this one was written over ("" for the first, or
+	// over the old layout): a commit whose version was built on before its check tells by it
+	// (snapshots_commit.go, superseded).
+	Parent string `bson:"parent,omitempty"`
 }
 
 // legacyID is the _id of the single document the old layout kept per identity. Kinds are
@@ -123,9 +127,9 @@ func (sn snapshots) List(ctx context.Context, kind, prefix, after string, limit 
 	return out, nil
 }
 
-// versions lists the _id and version of every stored version of an identity.
+// versions lists the _id, version and parent of every stored version of an identity.
 func (sn snapshots) versions(ctx context.Context, kind, identity string) ([]snapshotDoc, error) {
-	opts := options.Find().SetSort(newestFirst).SetProjection(bson.D{{Key: "version", Value: 1}})
+	opts := options.Find().SetSort(newestFirst).SetProjection(bson.D{{Key: "version", Value: 1}, {Key: "parent", Value: 1}})
 	return findAll[snapshotDoc](ctx, sn.s.snapshots, byIdentity(kind, identity), opts)
 }
 

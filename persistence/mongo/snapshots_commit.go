@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"slices"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -54,7 +55,7 @@ func (sn snapshots) commit(ctx context.Context, op string, snap persistence.Snap
 	if err := sn.insert(ctx, c.doc); err != nil {
 		return sn.s.fail(op, err)
 	}
-	older, err := sn.superseded(ctx, snap)
+	older, err := sn.superseded(ctx, c.doc)
 	if err != nil {
 		return sn.s.fail(op, err)
 	}
@@ -114,19 +115,24 @@ func (sn snapshots) follows(ctx context.Context, snap persistence.Snapshot) (sna
 // the older ones. A writer whose check (follows) passed may insert v only after another writer
 // inserted its own v, committed v+1 over it and pruned it: the insert is then not a duplicate,
 // yet v+1 was built on the other v, and acknowledging this one would lose it. Any other
-// writer of v+1 reads this v as the newest first, so it builds on it.
-func (sn snapshots) superseded(ctx context.Context, snap persistence.Snapshot) ([]snapshotDoc, error) {
-	all, err := sn.versions(ctx, snap.Kind, snap.Identity)
+// writer of v+1 reads this v as the newest first, so it builds on it: a v+1 whose parent is
+// this commit's mark was written over this v, which is then acknowledged (the newer
+// versions are their writers' to prune).
+func (sn snapshots) superseded(ctx context.Context, doc snapshotDoc) ([]snapshotDoc, error) {
+	all, err := sn.versions(ctx, doc.Kind, doc.Identity)
 	if err != nil {
 		return nil, err
 	}
+	builtOn := slices.ContainsFunc(all, func(d snapshotDoc) bool {
+		return d.Version == doc.Version+1 && d.Parent == doc.Mark
+	})
 	var older []snapshotDoc
 	for _, d := range all {
 		switch {
-		case d.Version > snap.Version:
+		case d.Version > doc.Version && !builtOn:
 			return nil, fmt.Errorf("%s: version %d was stored meanwhile over another version %d: %w",
-				legacyID(snap.Kind, snap.Identity), d.Version, snap.Version, persistence.ErrVersionConflict)
-		case d.Version < snap.Version:
+				legacyID(doc.Kind, doc.Identity), d.Version, doc.Version, persistence.ErrVersionConflict)
+		case d.Version < doc.Version:
 			older = append(older, d)
 		}
 	}
@@ -150,7 +156,7 @@ func newCommit(snap persistence.Snapshot, prev snapshotDoc, conv string, bs []pe
 		c.doc.Conversation, c.doc.Manifest = prev.Conversation, prev.Manifest
 	}
 	mark := fmt.Sprintf("%d.%s", snap.Version, rand.Text()[:10])
-	c.doc.Mark = mark
+	c.doc.Mark, c.doc.Parent = mark, prev.Mark
 	if len(bs) == 0 {
 		return c
 	}

@@ -183,12 +183,10 @@ func TestCommitRoundTrips(t *testing.T) {
 // v3 was built on the other v2. The writer must not acknowledge a version nobody builds on:
 // its commit is refused, and the store still returns v3 and its buckets.
 func TestCommitOverAPrunedVersionIsRefused(t *testing.T) {
-	uri := testenv.MongoURI(t)
 	const conv = "t1/superseded"
-	var live *Store
 	var armed sync.Once
 	var liveErr error
-	slow := openMonitored(t, uri, func(_ context.Context, e *event.CommandStartedEvent) {
+	slow, live := openRivals(t, conv, func(live *Store, e *event.CommandStartedEvent) {
 		if col, _ := e.Command.Lookup(e.CommandName).StringValueOK(); e.CommandName != "insert" || col != colBuckets {
 			return
 		}
@@ -201,16 +199,7 @@ func TestCommitOverAPrunedVersionIsRefused(t *testing.T) {
 			}
 		})
 	})
-	live, err := Open(t.Context(), uri, slow.Database())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = live.Close(context.Background()) }()
-	ctx := t.Context()
-	if err := live.Snapshots().Commit(ctx, lateSnapshot(conv, 1, "live"), lateBuckets(conv, 1, "live", 1)); err != nil {
-		t.Fatal(err)
-	}
-	err = slow.Snapshots().Commit(ctx, lateSnapshot(conv, 2, "slow"), lateBuckets(conv, 2, "slow", 2))
+	err := slow.Snapshots().Commit(t.Context(), lateSnapshot(conv, 2, "slow"), lateBuckets(conv, 2, "slow", 2))
 	if liveErr != nil {
 		t.Fatalf("live commits: %v", liveErr)
 	}
@@ -218,4 +207,25 @@ func TestCommitOverAPrunedVersionIsRefused(t *testing.T) {
 		t.Fatalf("slow v2 inserted under v3: %v, want ErrVersionConflict", err)
 	}
 	wantLatest(t, live, conv, 3, 3)
+}
+
+// openRivals opens two stores on one fresh database, slow, whose driver shows hook each
+// command it starts (with live, to race it), and live, and commits v1 of conv through live.
+func openRivals(t *testing.T, conv string, hook func(live *Store, e *event.CommandStartedEvent)) (slow, live *Store) {
+	t.Helper()
+	uri := testenv.MongoURI(t)
+	slow = openMonitored(t, uri, func(_ context.Context, e *event.CommandStartedEvent) {
+		if live != nil {
+			hook(live, e)
+		}
+	})
+	live, err := Open(t.Context(), uri, slow.Database())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = live.Close(context.Background()) })
+	if err := live.Snapshots().Commit(t.Context(), lateSnapshot(conv, 1, "live"), lateBuckets(conv, 1, "live", 1)); err != nil {
+		t.Fatal(err)
+	}
+	return slow, live
 }

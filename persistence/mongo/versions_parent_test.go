@@ -2,11 +2,14 @@ package mongo
 
 import (
 	"context"
+	"errors"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/event"
+
+	"github.com/switchboard/switchboard/persistence"
 )
 
 // A writer inserted v2; before its check that v2 is still the newest, a new activation read
@@ -47,5 +50,43 @@ func TestCommitBuiltOnBeforeItsCheckIsAcknowledged(t *testing.T) {
 		if b, err := live.Buckets().Get(ctx, conv, seq); err != nil || string(b.Data) != string(want) {
 			t.Fatalf("bucket %d: %s, %v; want %s", seq, b.Data, err, want)
 		}
+	}
+}
+
+// superseded, on planted versions: a newer version is no conflict only when the next one was
+// written over this commit's own (its parent is this commit's mark).
+func TestSupersededByParent(t *testing.T) {
+	const conv = "t1/parents"
+	mine := snapshotDoc{ID: versionID("conversation", conv, 2), Snapshot: lateSnapshot(conv, 2, "mine"), Mark: "2.MINE", Parent: "1.FIRST"}
+	for _, tc := range []struct {
+		name     string
+		newer    map[uint64]string // version → its parent's mark
+		conflict bool
+	}{
+		{"none newer", nil, false},
+		{"v3 over mine", map[uint64]string{3: "2.MINE"}, false},
+		{"v3 and v4 over mine", map[uint64]string{3: "2.MINE", 4: "3.NEXT"}, false},
+		{"v3 over another v2", map[uint64]string{3: "2.OTHER"}, true},
+		{"v4 alone (v3 pruned)", map[uint64]string{4: "3.NEXT"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := openFresh(t)
+			ctx := t.Context()
+			first := snapshotDoc{ID: versionID("conversation", conv, 1), Snapshot: lateSnapshot(conv, 1, "first"), Mark: "1.FIRST"}
+			docs := []any{first, mine}
+			for v, parent := range tc.newer {
+				docs = append(docs, snapshotDoc{ID: versionID("conversation", conv, v), Snapshot: lateSnapshot(conv, v, "next"), Parent: parent})
+			}
+			if _, err := s.snapshots.InsertMany(ctx, docs); err != nil {
+				t.Fatal(err)
+			}
+			older, err := snapshots{s}.superseded(ctx, mine)
+			switch {
+			case tc.conflict && !errors.Is(err, persistence.ErrVersionConflict):
+				t.Fatalf("superseded: %v, want ErrVersionConflict", err)
+			case !tc.conflict && (err != nil || len(older) != 1 || older[0].ID != first.ID):
+				t.Fatalf("superseded: older %v, %v; want v1 alone and no error", older, err)
+			}
+		})
 	}
 }

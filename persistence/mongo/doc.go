@@ -26,7 +26,8 @@
 //     is written only when the newest stored is v-1, and its insert is the arbiter: of two
 //     writers of v exactly one gets through. A late insert of a version is refused as a
 //     duplicate, or lands below the newest, where no one reads it. After its insert a commit
-//     checks that no newer version is stored (snapshots_commit.go, superseded);
+//     checks that no newer version is stored but one written over it: each version names
+//     its parent's mark (snapshots_commit.go, superseded);
 //   - each bucket a commit writes is a new copy, _id "conversation/<seq, 10 digits>@<mark>",
 //     the mark being the commit's version and a random part, owned by the commit's snapshot;
 //     the snapshot's manifest (field buckets) names, for each seq, the copy that is
@@ -36,13 +37,15 @@
 //     is never returned;
 //   - after a commit the older versions and the copies it replaced are deleted by _id, at
 //     most MaxDocsPerUpdate a command; unnamed copies of this version or older are swept when
-//     a commit starts an activation's run (its epoch changed) or every 16th version
-//     (versions_prune.go). Nothing a newer commit or the newest version names is deleted;
+//     a commit starts an activation's run (its epoch changed), finds more than one older
+//     version, or every 16th version (sweepDue, versions_prune.go). Nothing a newer commit or
+//     the newest version names is deleted;
 //   - the old layout (one document per identity at _id "kind/identity", buckets at
 //     "conversation/<seq>" with no owner) is read as it stands: its snapshot is one more
 //     version, a seq no manifest names is read from its unowned bucket, and the next commit
-//     prunes what it replaced. Buckets.Put, which conversations do not use, still writes that
-//     unowned copy in place.
+//     prunes what it replaced; a sweep deletes every unowned copy of a seq the manifest
+//     names a copy for (shadowed for good). Buckets.Put, which conversations do not use,
+//     still writes that unowned copy in place.
 //
 // A steady commit is six commands (read the newest, insert the buckets, insert the version,
 // list the versions, and the two prunes side by side); Get is two reads (the copies and the

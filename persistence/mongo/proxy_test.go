@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -68,23 +69,28 @@ func (p *holdProxy) release(timeout time.Duration) {
 	p.mu.Lock()
 	p.hold = nil
 	close(p.released)
+	ids := slices.Clone(p.heldIDs) // complete: nothing is held once released is closed
 	p.mu.Unlock()
+	if done := p.awaitAnswers(ids, timeout); done < len(ids) {
+		p.t.Fatalf("proxy: server answered %d of %d held commands within %s", done, len(ids), timeout)
+	}
+}
+
+// awaitAnswers waits until the server has answered every request in ids, or timeout passes,
+// and reports how many it answered.
+func (p *holdProxy) awaitAnswers(ids []int32, timeout time.Duration) int {
 	deadline := time.Now().Add(timeout)
 	for {
 		p.mu.Lock()
 		done := 0
-		for _, id := range p.heldIDs {
+		for _, id := range ids {
 			if p.answered[id] {
 				done++
 			}
 		}
-		n := len(p.heldIDs)
 		p.mu.Unlock()
-		if done == n {
-			return
-		}
-		if time.Now().After(deadline) {
-			p.t.Fatalf("proxy: server answered %d of %d held commands within %s", done, n, timeout)
+		if done == len(ids) || time.Now().After(deadline) {
+			return done
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -136,13 +142,16 @@ func (p *holdProxy) clientToServer(c, s net.Conn) {
 	defer func() {
 		if len(queue) > 0 {
 			<-p.released
+			ids := make([]int32, 0, len(queue))
 			for _, m := range queue {
 				if _, err := s.Write(m); err != nil {
 					break
 				}
+				ids = append(ids, int32(binary.LittleEndian.Uint32(m[4:8])))
 			}
-			// Leave the server connection open long enough for its answers to arrive.
-			time.Sleep(5 * time.Second)
+			// Keep the server connection open until it has answered what was sent (release
+			// reports any it did not).
+			p.awaitAnswers(ids, 15*time.Second)
 		}
 		_ = s.Close()
 	}()

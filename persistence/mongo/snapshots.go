@@ -29,6 +29,10 @@ type snapshotDoc struct {
 	// Mark is the writing commit's random mark: an insert the driver tried again finds its
 	// own first try by it.
 	Mark string `bson:"mark,omitempty"`
+	// Parent is the mark of the version this one was written over ("" for the first, or
+	// over the old layout): a commit whose version was built on before its check tells by it
+	// (snapshots_commit.go, superseded).
+	Parent string `bson:"parent,omitempty"`
 }
 
 // legacyID is the _id of the single document the old layout kept per identity. Kinds are
@@ -47,8 +51,14 @@ func byIdentity(kind, identity string) bson.D {
 // newestFirst sorts an identity's versions newest first.
 var newestFirst = bson.D{{Key: "version", Value: -1}}
 
-// withoutManifest leaves out what only the store reads (it grows with the conversation).
-var withoutManifest = bson.D{{Key: "buckets", Value: 0}}
+// Projections of a version, for its readers: Load and List read the data without the
+// manifest (it grows with the conversation); a commit reads the manifest without the data;
+// Get reads the manifest alone.
+var (
+	withoutManifest = bson.D{{Key: "buckets", Value: 0}}
+	withoutData     = bson.D{{Key: "data", Value: 0}}
+	manifestOnly    = bson.D{{Key: "bucketsOf", Value: 1}, {Key: "buckets", Value: 1}}
+)
 
 func (sn snapshots) Load(ctx context.Context, kind, identity string) (persistence.Snapshot, error) {
 	const op = "load snapshot"
@@ -57,18 +67,14 @@ func (sn snapshots) Load(ctx context.Context, kind, identity string) (persistenc
 		return persistence.Snapshot{}, err
 	}
 	defer cancel()
-	doc, err := sn.newest(ctx, kind, identity, false)
+	doc, err := sn.newest(ctx, kind, identity, withoutManifest)
 	return doc.Snapshot, sn.s.fail(op, err)
 }
 
-// newest reads the identity's newest version: a late insert of an older version never hides
-// it. lean reads its manifest without its data (a commit, Get); otherwise its data without
-// the manifest (Load).
-func (sn snapshots) newest(ctx context.Context, kind, identity string, lean bool) (snapshotDoc, error) {
-	opts := options.FindOne().SetSort(newestFirst).SetProjection(withoutManifest)
-	if lean {
-		opts.SetProjection(bson.D{{Key: "data", Value: 0}})
-	}
+// newest reads the identity's newest version, the fields projection names: a late insert of
+// an older version never hides it.
+func (sn snapshots) newest(ctx context.Context, kind, identity string, projection bson.D) (snapshotDoc, error) {
+	opts := options.FindOne().SetSort(newestFirst).SetProjection(projection)
 	var doc snapshotDoc
 	err := sn.s.snapshots.FindOne(ctx, byIdentity(kind, identity), opts).Decode(&doc)
 	return doc, err
@@ -121,9 +127,9 @@ func (sn snapshots) List(ctx context.Context, kind, prefix, after string, limit 
 	return out, nil
 }
 
-// versions lists the _id and version of every stored version of an identity.
+// versions lists the _id, version and parent of every stored version of an identity.
 func (sn snapshots) versions(ctx context.Context, kind, identity string) ([]snapshotDoc, error) {
-	opts := options.Find().SetSort(newestFirst).SetProjection(bson.D{{Key: "version", Value: 1}})
+	opts := options.Find().SetSort(newestFirst).SetProjection(bson.D{{Key: "version", Value: 1}, {Key: "parent", Value: 1}})
 	return findAll[snapshotDoc](ctx, sn.s.snapshots, byIdentity(kind, identity), opts)
 }
 

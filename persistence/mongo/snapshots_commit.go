@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"slices"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -54,12 +55,21 @@ func (sn snapshots) commit(ctx context.Context, op string, snap persistence.Snap
 	if err := sn.insert(ctx, c.doc); err != nil {
 		return sn.s.fail(op, err)
 	}
-	older, err := sn.superseded(ctx, snap)
+	older, err := sn.superseded(ctx, c.doc)
 	if err != nil {
 		return sn.s.fail(op, err)
 	}
-	sn.prune(ctx, c, older)
+	sn.prune(ctx, c, older, sweepDue(prev, snap, older))
 	return nil
+}
+
+// sweepDue says whether a commit looks for leftovers (versions_prune.go, sweepBuckets):
+// buckets of a commit that died before its snapshot, or of a stale writer, landed late. It
+// does when it starts another activation's run (the epoch changed; a first version has had
+// no run before it), every 16th version, and when more than one older version is stored (a
+// late or concurrent writer was here).
+func sweepDue(prev snapshotDoc, snap persistence.Snapshot, older []snapshotDoc) bool {
+	return (prev.ID != "" && prev.Epoch != snap.Epoch) || snap.Version%16 == 0 || len(older) > 1
 }
 
 // insert inserts one version; a duplicate is another writer's version, unless it carries
@@ -71,8 +81,13 @@ func (sn snapshots) insert(ctx context.Context, doc snapshotDoc) error {
 	}
 	var stored snapshotDoc
 	ferr := sn.s.snapshots.FindOne(ctx, byID(doc.ID), options.FindOne().SetProjection(bson.D{{Key: "mark", Value: 1}})).Decode(&stored)
-	if ferr == nil && stored.Mark == doc.Mark {
+	switch {
+	case ferr == nil && stored.Mark == doc.Mark:
 		return nil
+	case ferr != nil && !notStored(ferr):
+		// Whose version is stored is unknown (it may be this commit's own): a conflict would
+		// tell the caller its commit lost when it may have landed.
+		return fmt.Errorf("%s: version %d is stored, reading whose it is: %w", legacyID(doc.Kind, doc.Identity), doc.Version, ferr)
 	}
 	return fmt.Errorf("%s: version %d was written by another writer: %w", legacyID(doc.Kind, doc.Identity), doc.Version, persistence.ErrVersionConflict)
 }
@@ -81,7 +96,7 @@ func (sn snapshots) insert(ctx context.Context, doc snapshotDoc) error {
 // written next: it is v-1, or none is stored and v is 1. The zero snapshotDoc stands for none.
 func (sn snapshots) follows(ctx context.Context, snap persistence.Snapshot) (snapshotDoc, error) {
 	key, v := legacyID(snap.Kind, snap.Identity), snap.Version
-	cur, err := sn.newest(ctx, snap.Kind, snap.Identity, true)
+	cur, err := sn.newest(ctx, snap.Kind, snap.Identity, withoutData)
 	switch {
 	case notStored(err):
 		if v != 1 {
@@ -100,19 +115,24 @@ func (sn snapshots) follows(ctx context.Context, snap persistence.Snapshot) (sna
 // the older ones. A writer whose check (follows) passed may insert v only after another writer
 // inserted its own v, committed v+1 over it and pruned it: the insert is then not a duplicate,
 // yet v+1 was built on the other v, and acknowledging this one would lose it. Any other
-// writer of v+1 reads this v as the newest first, so it builds on it.
-func (sn snapshots) superseded(ctx context.Context, snap persistence.Snapshot) ([]snapshotDoc, error) {
-	all, err := sn.versions(ctx, snap.Kind, snap.Identity)
+// writer of v+1 reads this v as the newest first, so it builds on it: a v+1 whose parent is
+// this commit's mark was written over this v, which is then acknowledged (the newer
+// versions are their writers' to prune).
+func (sn snapshots) superseded(ctx context.Context, doc snapshotDoc) ([]snapshotDoc, error) {
+	all, err := sn.versions(ctx, doc.Kind, doc.Identity)
 	if err != nil {
 		return nil, err
 	}
+	builtOn := slices.ContainsFunc(all, func(d snapshotDoc) bool {
+		return d.Version == doc.Version+1 && d.Parent == doc.Mark
+	})
 	var older []snapshotDoc
 	for _, d := range all {
 		switch {
-		case d.Version > snap.Version:
+		case d.Version > doc.Version && !builtOn:
 			return nil, fmt.Errorf("%s: version %d was stored meanwhile over another version %d: %w",
-				legacyID(snap.Kind, snap.Identity), d.Version, snap.Version, persistence.ErrVersionConflict)
-		case d.Version < snap.Version:
+				legacyID(doc.Kind, doc.Identity), d.Version, doc.Version, persistence.ErrVersionConflict)
+		case d.Version < doc.Version:
 			older = append(older, d)
 		}
 	}
@@ -126,8 +146,6 @@ type commitWrite struct {
 	// replaced are the bucket documents the previous version named for the seqs this one
 	// rewrote: no longer named once doc is stored.
 	replaced []string
-	// sweep asks the prune to look for bucket documents no version names (see prune).
-	sweep bool
 }
 
 // newCommit lays out the documents of snap: its buckets under this commit's mark, and the
@@ -137,12 +155,8 @@ func newCommit(snap persistence.Snapshot, prev snapshotDoc, conv string, bs []pe
 	if prev.Conversation == conv || len(bs) == 0 {
 		c.doc.Conversation, c.doc.Manifest = prev.Conversation, prev.Manifest
 	}
-	// A commit that starts another activation's run (the epoch changed) or every 16th
-	// version looks for leftovers: buckets of a commit that died before its snapshot, or of
-	// a stale writer, landed late. (A first version has had no run before it.)
-	c.sweep = (prev.ID != "" && prev.Epoch != snap.Epoch) || snap.Version%16 == 0
 	mark := fmt.Sprintf("%d.%s", snap.Version, rand.Text()[:10])
-	c.doc.Mark = mark
+	c.doc.Mark, c.doc.Parent = mark, prev.Mark
 	if len(bs) == 0 {
 		return c
 	}

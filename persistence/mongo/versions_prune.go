@@ -9,14 +9,15 @@ import (
 )
 
 // prune deletes, once version v of a snapshot is stored and still the newest, what no reader
-// and no later commit needs any more (doc.go, "Versions"): the older versions, and the bucket
-// copies the previous version named for the seqs v rewrote. Every delete names its documents
-// by _id, MaxDocsPerUpdate a command (deleteIDs), and is filtered so it cannot take a
-// document it must not: a version below v, an unowned copy. Best effort: what a failed prune
-// leaves is never read (Load reads the newest version, Get the named copies) and a later
-// prune takes it. The two collections are pruned side by side, so a commit waits for one
-// round trip, not two.
-func (sn snapshots) prune(ctx context.Context, c commitWrite, older []snapshotDoc) {
+// and no later commit needs any more (doc.go, "Versions"): the older versions, the bucket
+// copies the previous version named for the seqs v rewrote (owned copies, and the old
+// layout's unowned one of such a seq, which v shadows), and with sweep the leftovers
+// sweepBuckets finds. Every delete names its documents by _id, MaxDocsPerUpdate a command
+// (deleteIDs); the version delete is also filtered to versions below v. Best effort: what a
+// failed prune leaves is never read (Load reads the newest version, Get the named copies)
+// and a later prune takes it. The two collections are pruned side by side, so a commit
+// waits for one round trip, not two.
+func (sn snapshots) prune(ctx context.Context, c commitWrite, older []snapshotDoc, sweep bool) {
 	v := int64(c.doc.Version)
 	var wg sync.WaitGroup
 	if len(older) > 0 {
@@ -28,9 +29,6 @@ func (sn snapshots) prune(ctx context.Context, c commitWrite, older []snapshotDo
 			_, _ = deleteIDs(ctx, sn.s.snapshots, ids, bson.D{{Key: "version", Value: bson.D{{Key: "$lt", Value: v}}}})
 		})
 	}
-	// More than one older version means a late or concurrent writer was here: look for its
-	// buckets too.
-	sweep := c.sweep || len(older) > 1
 	if len(c.replaced) > 0 || sweep {
 		wg.Go(func() {
 			_, _ = deleteIDs(ctx, sn.s.buckets, c.replaced, nil)
@@ -45,23 +43,34 @@ func (sn snapshots) prune(ctx context.Context, c commitWrite, older []snapshotDo
 // sweepBuckets deletes the copies of doc's conversation that doc's owner wrote at version
 // doc.Version or before and that doc does not name: left by a commit that died before its
 // snapshot, or by a stale writer whose writes landed late. Copies of later versions belong to
-// a commit that may be under way and are left alone.
+// a commit that may be under way and are left alone. It also deletes the unowned copies (the
+// old layout, doc.go) of the seqs doc names a copy for: Get never reads them again, and the
+// commit that replaced one may not have known it was there (its previous manifest ended
+// below the seq) or died before its prune.
 func (sn snapshots) sweepBuckets(ctx context.Context, doc snapshotDoc) {
 	conv := doc.Conversation
 	filter := bson.D{
 		{Key: "_id", Value: bson.D{{Key: "$gte", Value: conv + "/"}, {Key: "$lt", Value: conv + "/\uffff"}}},
 		{Key: "conversation", Value: conv},
-		{Key: "owner.kind", Value: doc.Kind}, {Key: "owner.identity", Value: doc.Identity},
+		{Key: "$or", Value: bson.A{
+			bson.D{{Key: "owner.kind", Value: doc.Kind}, {Key: "owner.identity", Value: doc.Identity}},
+			bson.D{{Key: "owner", Value: nil}},
+		}},
 	}
-	opts := options.Find().SetProjection(bson.D{{Key: "seq", Value: 1}, {Key: "mark", Value: 1}})
+	opts := options.Find().SetProjection(bson.D{{Key: "seq", Value: 1}, {Key: "owner", Value: 1}, {Key: "mark", Value: 1}})
 	copies, err := findAll[bucketDoc](ctx, sn.s.buckets, filter, opts)
 	if err != nil {
 		return
 	}
 	var dead []string
 	for _, c := range copies {
-		named := c.Seq < len(doc.Manifest) && doc.Manifest[c.Seq] == c.Mark
-		if !named && markVersion(c.Mark) <= doc.Version {
+		named := "" // the mark of the copy doc names for c's seq
+		if c.Seq < len(doc.Manifest) {
+			named = doc.Manifest[c.Seq]
+		}
+		switch {
+		case c.Owner == nil && named != "",
+			c.Owner != nil && c.Mark != named && markVersion(c.Mark) <= doc.Version:
 			dead = append(dead, c.ID)
 		}
 	}

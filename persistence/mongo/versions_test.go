@@ -3,6 +3,7 @@ package mongo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -61,49 +62,74 @@ func TestCommitPrunesWhatItReplaced(t *testing.T) {
 
 // What a dead or stale writer leaves (a version older than the newest, inserted late; bucket
 // copies no version names) is never read, and a later commit prunes it: older versions at
-// once, unnamed copies when a commit starts a new activation's run (its epoch changed). A copy
-// of a later version than the committing one (a commit under way) stays.
+// once, unnamed copies when a sweep runs. Each trigger of a sweep is a case of its own, so a
+// broken one shows: a second older version (a late or concurrent writer was here), a commit
+// that starts a new activation's run (its epoch changed), every 16th version; without any,
+// the copies stay. A copy of a later version than the committing one (a commit under way)
+// always stays.
 func TestCommitPrunesLeftovers(t *testing.T) {
-	s := openFresh(t)
-	ctx := t.Context()
-	const conv = "t1/leftovers"
-	for v := uint64(1); v <= 4; v++ {
-		if err := s.Snapshots().Commit(ctx, lateSnapshot(conv, v, "live"), lateBuckets(conv, v, "live", 6)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	stale := snapshotDoc{ID: versionID("conversation", conv, 2), Snapshot: lateSnapshot(conv, 2, "stale")}
-	if _, err := s.snapshots.InsertOne(ctx, stale); err != nil {
-		t.Fatal(err)
-	}
-	var left []string
-	for _, mark := range []string{"3.STALEWRITER", "5.DEADWRITER", "9.UNDERWAY"} {
-		for _, b := range lateBuckets(conv, 0, mark, 12) {
-			d := newBucketDoc(b, "conversation", conv, mark)
-			if _, err := s.buckets.InsertOne(ctx, d); err != nil {
+	for _, tc := range []struct {
+		name   string
+		before uint64 // versions committed before the one under test
+		stale  bool   // plant a late insert of an older version
+		epoch  uint64 // of the version under test; the ones before have 1
+		sweeps bool
+	}{
+		{"an older version inserted late", 4, true, 1, true},
+		{"a new activation's run", 4, false, 100, true},
+		{"every 16th version", 15, false, 1, true},
+		{"no trigger", 4, false, 1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := openFresh(t)
+			ctx := t.Context()
+			const conv = "t1/leftovers"
+			for v := uint64(1); v <= tc.before; v++ {
+				if err := s.Snapshots().Commit(ctx, lateSnapshot(conv, v, "live"), lateBuckets(conv, v, "live", 6)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.stale {
+				stale := snapshotDoc{ID: versionID("conversation", conv, 2), Snapshot: lateSnapshot(conv, 2, "stale")}
+				if _, err := s.snapshots.InsertOne(ctx, stale); err != nil {
+					t.Fatal(err)
+				}
+			}
+			next := tc.before + 1
+			underway := fmt.Sprintf("%d.UNDERWAY", next+4)
+			var left []string
+			for _, mark := range []string{fmt.Sprintf("%d.STALEWRITER", next-2), fmt.Sprintf("%d.DEADWRITER", next), underway} {
+				for _, b := range lateBuckets(conv, 0, mark, 12) {
+					d := newBucketDoc(b, "conversation", conv, mark)
+					if _, err := s.buckets.InsertOne(ctx, d); err != nil {
+						t.Fatal(err)
+					}
+					left = append(left, d.ID)
+				}
+			}
+			wantLatest(t, s, conv, tc.before, 6)
+			snap := lateSnapshot(conv, next, "live")
+			snap.Epoch = tc.epoch
+			if err := s.Snapshots().Commit(ctx, snap, lateBuckets(conv, next, "live", 7)); err != nil {
 				t.Fatal(err)
 			}
-			left = append(left, d.ID)
-		}
-	}
-	wantLatest(t, s, conv, 4, 6)
-	next := lateSnapshot(conv, 5, "live")
-	next.Epoch = 100 // a new activation
-	if err := s.Snapshots().Commit(ctx, next, lateBuckets(conv, 5, "live", 7)); err != nil {
-		t.Fatal(err)
-	}
-	wantLatest(t, s, conv, 5, 7)
-	if snaps := storedIDs(t, s, s.snapshots, byIdentity("conversation", conv)); len(snaps) != 1 {
-		t.Fatalf("versions stored after v5: %v, want v5 alone", snaps)
-	}
-	var kept []string
-	for _, id := range storedIDs(t, s, s.buckets, bson.D{{Key: "conversation", Value: conv}}) {
-		if slices.Contains(left, id) {
-			kept = append(kept, id)
-		}
-	}
-	if len(kept) != 3 || markOf(kept[0]) != "9.UNDERWAY" {
-		t.Fatalf("leftover copies kept: %v, want only the three of the commit under way (9.UNDERWAY)", kept)
+			wantLatest(t, s, conv, next, 7)
+			if snaps := storedIDs(t, s, s.snapshots, byIdentity("conversation", conv)); len(snaps) != 1 {
+				t.Fatalf("versions stored after v%d: %v, want v%d alone", next, snaps, next)
+			}
+			var kept []string
+			for _, id := range storedIDs(t, s, s.buckets, bson.D{{Key: "conversation", Value: conv}}) {
+				if slices.Contains(left, id) {
+					kept = append(kept, id)
+				}
+			}
+			switch {
+			case tc.sweeps && (len(kept) != 3 || markOf(kept[0]) != underway):
+				t.Fatalf("leftover copies kept: %v, want only the three of the commit under way (%s)", kept, underway)
+			case !tc.sweeps && len(kept) != len(left):
+				t.Fatalf("leftover copies kept without a sweep: %v, want all %d", kept, len(left))
+			}
+		})
 	}
 }
 
@@ -157,12 +183,10 @@ func TestCommitRoundTrips(t *testing.T) {
 // v3 was built on the other v2. The writer must not acknowledge a version nobody builds on:
 // its commit is refused, and the store still returns v3 and its buckets.
 func TestCommitOverAPrunedVersionIsRefused(t *testing.T) {
-	uri := testenv.MongoURI(t)
 	const conv = "t1/superseded"
-	var live *Store
 	var armed sync.Once
 	var liveErr error
-	slow := openMonitored(t, uri, func(_ context.Context, e *event.CommandStartedEvent) {
+	slow, live := openRivals(t, conv, func(live *Store, e *event.CommandStartedEvent) {
 		if col, _ := e.Command.Lookup(e.CommandName).StringValueOK(); e.CommandName != "insert" || col != colBuckets {
 			return
 		}
@@ -175,16 +199,7 @@ func TestCommitOverAPrunedVersionIsRefused(t *testing.T) {
 			}
 		})
 	})
-	live, err := Open(t.Context(), uri, slow.Database())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = live.Close(context.Background()) }()
-	ctx := t.Context()
-	if err := live.Snapshots().Commit(ctx, lateSnapshot(conv, 1, "live"), lateBuckets(conv, 1, "live", 1)); err != nil {
-		t.Fatal(err)
-	}
-	err = slow.Snapshots().Commit(ctx, lateSnapshot(conv, 2, "slow"), lateBuckets(conv, 2, "slow", 2))
+	err := slow.Snapshots().Commit(t.Context(), lateSnapshot(conv, 2, "slow"), lateBuckets(conv, 2, "slow", 2))
 	if liveErr != nil {
 		t.Fatalf("live commits: %v", liveErr)
 	}
@@ -192,4 +207,25 @@ func TestCommitOverAPrunedVersionIsRefused(t *testing.T) {
 		t.Fatalf("slow v2 inserted under v3: %v, want ErrVersionConflict", err)
 	}
 	wantLatest(t, live, conv, 3, 3)
+}
+
+// openRivals opens two stores on one fresh database, slow, whose driver shows hook each
+// command it starts (with live, to race it), and live, and commits v1 of conv through live.
+func openRivals(t *testing.T, conv string, hook func(live *Store, e *event.CommandStartedEvent)) (slow, live *Store) {
+	t.Helper()
+	uri := testenv.MongoURI(t)
+	slow = openMonitored(t, uri, func(_ context.Context, e *event.CommandStartedEvent) {
+		if live != nil {
+			hook(live, e)
+		}
+	})
+	live, err := Open(t.Context(), uri, slow.Database())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = live.Close(context.Background()) })
+	if err := live.Snapshots().Commit(t.Context(), lateSnapshot(conv, 1, "live"), lateBuckets(conv, 1, "live", 1)); err != nil {
+		t.Fatal(err)
+	}
+	return slow, live
 }

@@ -12,8 +12,9 @@ import (
 //
 // So the departures travel with the tenant's snapshot:
 //   - an activation that has sent marks the snapshot (SendingSince) once, right after its
-//     first send left for the gate — a save on the grain while that send is on its way, so
-//     it adds no latency to it;
+//     first batch of sends left for the gate — a save on the grain while they are on their
+//     way, so it adds no latency to them (what reaches the grain meanwhile waits for it, once
+//     per activation); it saves even over a predecessor's mark (markSending);
 //   - when it stops it hands its gates over: each number's departures of the last
 //     DepartureWindow (Gates), and clears the mark, in one save;
 //   - the next activation seeds each number's gate with them; a mark it finds still set
@@ -42,7 +43,8 @@ type GateRecord struct {
 type gateHandover struct {
 	begun  time.Time // on the gate clock: when this activation began
 	unsure bool      // the previous activation ended without handing its gates over
-	marked bool      // this activation sent: the snapshot is marked (or will be, with its next save)
+	sent   bool      // this activation has started a send
+	marked bool      // the snapshot is marked for it (or will be, with its next save)
 }
 
 // beginGates takes over what the tenant's snapshot says of the previous activation's
@@ -90,16 +92,19 @@ func (s *sender) seedGate(phoneNumberID string, nq *numberQueue) {
 
 // markSending marks the snapshot once this activation has sent: should it end without
 // handing its gates over, the next one knows to start conservatively. A save that does not
-// land keeps the mark in memory, for the next save to carry.
+// land keeps the mark in memory, for the next save to carry. It saves even over a
+// predecessor's mark still in the store: this activation then holds a version of its own, so
+// a predecessor still stopping (two activations at once: a rebalance, a snapshot out of step)
+// is refused when its hand-over would clear the mark under this one's sends — and would
+// fence this one at its next save, a pause or a hold lost with it.
 func (s *sender) markSending(now time.Time) {
-	if s.gates.marked {
+	if s.gates.marked || !s.gates.sent {
 		return
 	}
 	s.gates.marked = true
-	if !s.state.SendingSince.IsZero() {
-		return // a predecessor's mark, still in the store
+	if s.state.SendingSince.IsZero() {
+		s.state.SendingSince = now
 	}
-	s.state.SendingSince = now
 	if err := s.save(); err != nil {
 		s.d.Log.Warn("tenant snapshot not marked as sending", "tenant", s.tenantID, "err", err)
 	}

@@ -155,6 +155,7 @@ func TestGateHandover(t *testing.T) {
 	for i := range rate {
 		nq.gate.record(base.Add(-time.Duration(rate-1-i) * 100 * time.Millisecond))
 	}
+	first.gates.sent = true
 	first.markSending(base.Add(-time.Second))
 	first.d.Now = func() time.Time { return base }
 	first.d.gateClock = first.d.Now
@@ -208,4 +209,32 @@ func TestGateHandover(t *testing.T) {
 			t.Fatalf("the stop of an activation a window old kept the mark %v", state.SendingSince)
 		}
 	})
+}
+
+// An activation that finds a predecessor's mark still stored (that one crashed, or is still
+// stopping: two activations at once) saves at its first send all the same. It then holds a
+// version of its own, so the predecessor's hand-over at its stop is refused instead of
+// clearing the mark under this one's sends (and fencing this one at its next save, a pause
+// with it). Before, the mark found set skipped the save.
+func TestFirstSendSavesOverAPredecessorsMark(t *testing.T) {
+	at := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	d := &Deps{Now: func() time.Time { return at }}
+	d.defaults()
+	state := &TenantState{SendingSince: at.Add(-time.Minute)}
+	saves := 0
+	s := newSender(d, "t", state, func() error { saves++; return nil })
+	s.beginGates()
+	s.markSending(at)
+	if saves != 0 {
+		t.Fatalf("%d saves before any send, want 0", saves)
+	}
+	s.gates.sent = true
+	s.markSending(at)
+	s.markSending(at)
+	if saves != 1 {
+		t.Fatalf("%d saves for the first sends over a predecessor's mark, want 1", saves)
+	}
+	if !state.SendingSince.Equal(at.Add(-time.Minute)) {
+		t.Fatalf("mark %v, want the predecessor's kept (its window is what the gates wait out)", state.SendingSince)
+	}
 }

@@ -268,6 +268,11 @@ func (s *sender) pump() {
 // dispatch starts the sends of one number whose slots come within the lead, and returns
 // when to look again (zero: when a result comes back).
 func (s *sender) dispatch(nq *numberQueue, now time.Time) time.Time {
+	if !s.gates.marked {
+		// The mark's save (once per activation, gate_handover.go) after the whole batch has
+		// gone to its attempts, which it would otherwise keep waiting for a store round trip.
+		defer s.markSending(now)
+	}
 	for s.inflight < s.pol.MaxInFlight {
 		if slot := nq.pace.slot(now); slot.After(now.Add(s.pol.Lead)) {
 			return slot.Add(-s.pol.Lead)
@@ -307,7 +312,7 @@ func (s *sender) dispatch(nq *numberQueue, now time.Time) time.Time {
 		}
 		s.book(it, nq, now)
 		s.startAttempt(it, s.departure(it, nq, now))
-		s.markSending(now)
+		s.gates.sent = true
 	}
 	return time.Time{}
 }

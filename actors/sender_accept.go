@@ -65,6 +65,7 @@ func (s *sender) accept(q *QueueOutbound, r cluster.Replier) {
 	ack := s.acker(q.Record, row, r)
 	if it, nq, ok := s.claimAtInsert(row, now); ok {
 		s.startInsertedAttempt(it, s.departure(it, nq, now), admitted, ack, r)
+		s.gates.sent = true
 		s.markSending(now)
 		return
 	}

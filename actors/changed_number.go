@@ -152,9 +152,7 @@ func (g *conversationGrain) tellNumberChange(c *cluster.Context, before Contact)
 		return
 	}
 	m := &NumberChangeNoted{ConversationID: sum.ID, To: ct.ChangedNumberTo, At: ct.ChangedNumberAt}
-	tctx, cancel := tellContext() // from the conversation's Receive
-	defer cancel()
-	if err := c.Node().Tell(tctx, KindTenant, sum.TenantID, m); err != nil {
+	if err := c.Node().TellBy(tellBy(), KindTenant, sum.TenantID, m); err != nil { // from the conversation's Receive
 		// The flush tells the tenant's copy anyway, moments later.
 		g.d.Log.Warn("tenant not told of a changed number ahead of the flush", "conversation", sum.ID, "err", err)
 	}

@@ -2,6 +2,7 @@ package actors
 
 import (
 	"context"
+	"time"
 
 	"github.com/switchboard/switchboard/cluster"
 )
@@ -17,8 +18,8 @@ import (
 // applied the status, so Meta's retry or the engine's replay of the webhook brings no new
 // evidence): a failure Meta asked us to retry was never sent again. A Call retries on the next activation until its
 // deadline; it runs off the grain's goroutine, as the tenant may be activating.
-// Tells wait for the tenant's lookup no longer than tctx allows (tellContext).
-func (g *conversationGrain) handEvidence(tctx context.Context, node *cluster.Node, f *flushDone) {
+// Tells wait for the tenant's lookup no later than by (tellBy).
+func (g *conversationGrain) handEvidence(by time.Time, node *cluster.Node, f *flushDone) {
 	var called []OutboundEvidence
 	for i := range f.evidence {
 		ev := &f.evidence[i]
@@ -26,7 +27,7 @@ func (g *conversationGrain) handEvidence(tctx context.Context, node *cluster.Nod
 			called = append(called, *ev)
 			continue
 		}
-		if err := node.Tell(tctx, KindTenant, f.summary.TenantID, ev); err != nil {
+		if err := node.TellBy(by, KindTenant, f.summary.TenantID, ev); err != nil {
 			g.d.Log.Warn("send evidence not delivered", "conversation", f.summary.ID, "message", ev.MessageID, "err", err)
 		}
 	}

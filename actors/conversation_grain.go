@@ -421,15 +421,13 @@ func (g *conversationGrain) flushed(c *cluster.Context, f *flushDone) {
 	// learns of the change, and a mailbox is FIFO. Told, not called: the index is rebuilt from
 	// the snapshots when the tenant activates, so an upsert lost to a stopping activation
 	// loses nothing durable. Evidence of sends: conversation_evidence.go.
-	// Both tell from this Receive: tellContext bounds how long the mailbox waits for a tenant
-	// whose owner is leaving.
-	node := c.Node()
-	tctx, cancel := tellContext()
-	if err := node.Tell(tctx, KindTenant, f.summary.TenantID, &UpsertSummary{Summary: f.summary, Inbound: f.inbound()}); err != nil {
+	// Both tell from this Receive: one bound (tellBy) caps how long the mailbox waits, in all,
+	// for a tenant whose owner is leaving.
+	node, by := c.Node(), tellBy()
+	if err := node.TellBy(by, KindTenant, f.summary.TenantID, &UpsertSummary{Summary: f.summary, Inbound: f.inbound()}); err != nil {
 		g.d.Log.Warn("tenant index update failed", "conversation", f.summary.ID, "err", err)
 	}
-	g.handEvidence(tctx, node, f)
-	cancel()
+	g.handEvidence(by, node, f)
 	f.publishAndAnswer(g.d)
 	// Changes made during this flush go now if someone waits for them or their write-behind
 	// time already passed; otherwise the pending flushDue takes them.

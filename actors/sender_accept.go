@@ -161,10 +161,7 @@ func (s *sender) acker(record *Message, row persistence.OutboxMessage, r cluster
 	node, log := s.node, s.d.Log
 	return func() {
 		if identity, ok := conversationOf(row); ok && record != nil && node != nil {
-			tctx, cancel := tellContext()
-			err := node.Tell(tctx, KindConversation, identity, &RecordOutbound{Message: *record})
-			cancel()
-			if err != nil {
+			if err := node.TellBy(tellBy(), KindConversation, identity, &RecordOutbound{Message: *record}); err != nil {
 				// The outcome's OutboundResult carries the message and restores the record.
 				log.Warn("conversation not told of a queued send", "conversation", identity, "message", row.ID, "err", err)
 			}

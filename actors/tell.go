@@ -1,12 +1,9 @@
 package actors
 
-import (
-	"context"
-	"time"
-)
+import "time"
 
 // tellTimeout bounds how long a Tell waits to locate a grain that is not cached (the node
-// asks the grain's owner, cluster.Node.Tell). Every Tell here runs where something waits for
+// asks the grain's owner, cluster.Node.TellBy). Every Tell here runs where something waits for
 // it: a conversation's Receive (its mailbox, and the replies of the flush it answers) or an
 // accepted send's answer, which the API reports failed at its deadline although the row is
 // queued. A lookup is one round trip to the owner's placement actor, well under a
@@ -16,7 +13,7 @@ import (
 // is (the tenant rebuilds its index when it activates; a sender asks the conversation again).
 const tellTimeout = 500 * time.Millisecond
 
-// tellContext is the context of a grain's Tells: tellTimeout from now.
-func tellContext() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), tellTimeout)
-}
+// tellBy is the bound of a grain's Tells made from now: tellTimeout ahead. A time, not a
+// context: these Tells are on the per-message path, and a context's timer cost more than the
+// Tell itself when the PID is cached.
+func tellBy() time.Time { return time.Now().Add(tellTimeout) }

@@ -1,6 +1,9 @@
 package fakemeta
 
-import "time"
+import (
+	"sort"
+	"time"
+)
 
 // Arrival is one send request as fakemeta's busiest-second measure saw it: when it arrived,
 // when the engine says it left its departure gate (the X-Switchboard-Departed header; zero
@@ -89,15 +92,36 @@ type busiestSecond struct {
 	worst []Arrival // the busiest span's events once copied out; nil while in w
 }
 
+// lateSlack is how late a request may reach add after requests that arrived after it and
+// still be counted with the ones before it: the buffer keeps that much more than a second.
+const lateSlack = time.Second
+
+// add records e in arrival order. Requests are counted when they arrived, which is not the
+// order their handlers reach the number's lock: one that waited (for the lock, the scheduler,
+// a collection) comes in after requests that arrived later, and goes before them. Every
+// window ending at an event from there on is counted again, as each now holds one more.
 func (b *busiestSecond) add(e Arrival) {
-	b.w.slide(e.At)
+	b.w.slide(e.At.Add(-lateSlack))
 	if b.w.compactable() {
 		b.keep()
 		b.w.compact()
 	}
-	b.w.events = append(b.w.events, e)
-	if n := len(b.w.events) - b.w.head; n > b.max {
-		b.max, b.end, b.worst = n, b.w.dropped+len(b.w.events), nil
+	ev := append(b.w.events, e)
+	p := len(ev) - 1
+	for ; p > b.w.head && ev[p-1].At.After(e.At); p-- {
+		ev[p] = ev[p-1]
+	}
+	ev[p] = e
+	b.w.events = ev
+	if b.worst == nil && p < b.end-b.w.dropped {
+		b.end++ // the busiest span, still in the buffer, moved up by one
+	}
+	for i := p; i < len(ev); i++ {
+		// The window ending at event i: the events less than a second before it.
+		lo := b.w.head + sort.Search(i-b.w.head, func(j int) bool { return ev[i].At.Sub(ev[b.w.head+j].At) < time.Second })
+		if n := i - lo + 1; n > b.max {
+			b.max, b.end, b.worst = n, b.w.dropped+i+1, nil
+		}
 	}
 }
 

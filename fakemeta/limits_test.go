@@ -3,6 +3,7 @@ package fakemeta
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -432,5 +433,38 @@ func TestBusiestSecondOutlivesCompaction(t *testing.T) {
 	add(200, time.Microsecond, "later")
 	if got := span(); b.max != 250 || got != "250: steady4950..later199" {
 		t.Fatalf("busiest %d, span %s; want 250: steady4950..later199", b.max, got)
+	}
+}
+
+// The busiest second counts requests by when they arrived, whatever order their handlers
+// record them in: a request whose handler waited (bench pacing saw 63 ms) is placed among the
+// ones that arrived around it, and the seconds it belongs to are counted again.
+func TestBusiestSecondCountsLateRecordsByArrival(t *testing.T) {
+	ms := func(n int) time.Time { return time.Unix(0, 0).Add(time.Duration(n) * time.Millisecond) }
+	for _, tc := range []struct {
+		name     string
+		arrivals []int // in the order add sees them, ms
+		max      int
+		busiest  []int // the busiest second's arrivals, ms
+	}{
+		{name: "in order", arrivals: []int{0, 400, 1300}, max: 2, busiest: []int{0, 400}},
+		{name: "a second apart is two seconds", arrivals: []int{0, 1000}, max: 1, busiest: []int{0}},
+		{name: "late, in an earlier second", arrivals: []int{0, 400, 1300, 250}, max: 3, busiest: []int{0, 250, 400}},
+		{name: "late, in the latest second", arrivals: []int{0, 500, 1300, 1250}, max: 3, busiest: []int{500, 1250, 1300}},
+		{name: "late, before the busiest span", arrivals: []int{0, 2000, 2100, 2200, 1500}, max: 4, busiest: []int{1500, 2000, 2100, 2200}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b busiestSecond
+			for _, a := range tc.arrivals {
+				b.add(Arrival{At: ms(a)})
+			}
+			var got []int
+			for _, r := range b.requests() {
+				got = append(got, int(r.At.Sub(ms(0))/time.Millisecond))
+			}
+			if b.max != tc.max || !slices.Equal(got, tc.busiest) {
+				t.Fatalf("busiest second %d %v, want %d %v", b.max, got, tc.max, tc.busiest)
+			}
+		})
 	}
 }

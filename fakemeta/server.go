@@ -26,6 +26,9 @@ type Server struct {
 	cfg Config
 	log *slog.Logger
 	now func() time.Time
+	// realClock: now is time.Now, so a request's arrival is when the server had read it
+	// (arrival), which a test's clock cannot name.
+	realClock bool
 
 	mu      sync.RWMutex
 	numbers map[string]*number    // by phone_number_id
@@ -55,10 +58,11 @@ type Server struct {
 
 // New builds a server from cfg; Start makes it listen.
 func New(cfg Config) *Server {
+	realClock := cfg.Clock == nil
 	cfg.applyDefaults()
 	bg, stop := context.WithCancel(context.Background())
 	s := &Server{
-		cfg: cfg, log: cfg.Logger, now: cfg.Clock,
+		cfg: cfg, log: cfg.Logger, now: cfg.Clock, realClock: realClock,
 		numbers: map[string]*number{}, wabas: map[string]*waba{}, tokens: map[string]*token{}, codes: map[string]signupCode{}, used: map[string]bool{}, media: map[string]uploaded{},
 		wamidPrefix: fmt.Sprintf("%08X", rand.Uint32()),
 		bg:          bg, stop: stop,

@@ -63,17 +63,35 @@ func (w *secondWindow) compact() {
 }
 
 // full reports whether limit events already happened in the second up to now (limit 0 is
-// unlimited): the throughput limiter's question.
+// unlimited): the throughput limiter's question. now is a request's arrival, which may be
+// before events recorded already (insert): those arrived after it and do not count.
 func (w *secondWindow) full(now time.Time, limit int) bool {
 	w.evict(now)
-	return limit > 0 && len(w.events)-w.head >= limit
+	n := len(w.events)
+	for n > w.head && w.events[n-1].At.After(now) {
+		n--
+	}
+	return limit > 0 && n-w.head >= limit
 }
 
-// add records an event (at its At) and returns how many the second up to it holds.
-func (w *secondWindow) add(e Arrival) int {
+// add records an event (at its At).
+func (w *secondWindow) add(e Arrival) {
 	w.evict(e.At)
-	w.events = append(w.events, e)
-	return len(w.events) - w.head
+	w.insert(e)
+}
+
+// insert places e in At order and returns its index. Requests are recorded when their
+// handler takes the number's lock, not in the order they arrived: one whose handler waited
+// (for the lock, the scheduler, a collection) goes before those that arrived after it.
+func (w *secondWindow) insert(e Arrival) int {
+	ev := append(w.events, e)
+	p := len(ev) - 1
+	for ; p > w.head && ev[p-1].At.After(e.At); p-- {
+		ev[p] = ev[p-1]
+	}
+	ev[p] = e
+	w.events = ev
+	return p
 }
 
 // busiestSecond measures the most events inside any one-second span, and keeps that span's
@@ -96,23 +114,16 @@ type busiestSecond struct {
 // still be counted with the ones before it: the buffer keeps that much more than a second.
 const lateSlack = time.Second
 
-// add records e in arrival order. Requests are counted when they arrived, which is not the
-// order their handlers reach the number's lock: one that waited (for the lock, the scheduler,
-// a collection) comes in after requests that arrived later, and goes before them. Every
-// window ending at an event from there on is counted again, as each now holds one more.
+// add records e in arrival order (secondWindow.insert). Every window ending at an event from
+// e on is counted again, as each now holds one more.
 func (b *busiestSecond) add(e Arrival) {
 	b.w.slide(e.At.Add(-lateSlack))
 	if b.w.compactable() {
 		b.keep()
 		b.w.compact()
 	}
-	ev := append(b.w.events, e)
-	p := len(ev) - 1
-	for ; p > b.w.head && ev[p-1].At.After(e.At); p-- {
-		ev[p] = ev[p-1]
-	}
-	ev[p] = e
-	b.w.events = ev
+	p := b.w.insert(e)
+	ev := b.w.events
 	if b.worst == nil && p < b.end-b.w.dropped {
 		b.end++ // the busiest span, still in the buffer, moved up by one
 	}

@@ -107,8 +107,8 @@ func (s *Server) messages(ctx *fasthttp.RequestCtx) {
 // key, waID and userID are the recipient's (recipientOf, rewritten as Meta may).
 func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequest, tok string, body []byte, category, key, waID, userID string) {
 	n.mu.Lock()
-	now := s.now()
-	if n.accepted.full(now, n.throughput) {
+	now, arrived := s.now(), s.arrival(ctx)
+	if n.accepted.full(arrived, n.throughput) {
 		n.mu.Unlock()
 		s.reject(ctx, n, apiError(130429, ""))
 		return
@@ -119,8 +119,8 @@ func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequ
 		s.reject(ctx, n, apiError(131056, ""))
 		return
 	}
-	n.accepted.add(Arrival{At: now})
-	n.busiestAccepted.add(Arrival{At: now})
+	n.accepted.add(Arrival{At: arrived})
+	n.busiestAccepted.add(Arrival{At: arrived})
 	n.stats.accepted++
 	last, seen := n.windows[key]
 	inWindow := seen && now.Sub(last) < window
@@ -260,7 +260,8 @@ func (n *number) sentLog(limit int) []SentMessage {
 	return n.sent
 }
 
-// arrival is when a request reached the server, as Meta's count of a number's second sees it:
+// arrival is when a request reached the server, as Meta's count of a number's second (and its
+// throughput limit) sees it:
 // the moment fasthttp had read it, not the later one its handler took the number's lock at
 // (bench pacing once saw a request wait 63 ms there and count in the next second). With a
 // test's clock, that clock's now.

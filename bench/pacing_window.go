@@ -97,7 +97,8 @@ func describe(a fakemeta.Arrival) string {
 		a.Transit().Round(100*time.Microsecond), inside(a).Round(100*time.Microsecond), conn)
 }
 
-// inside is how long fakemeta held a request it had read before counting it.
+// inside is how long fakemeta held a request it had read before counting it: 0 since fakemeta
+// counts a request when it was read (fakemeta's Server.arrival), kept for a test's clock.
 func inside(a fakemeta.Arrival) time.Duration {
 	if a.Read.IsZero() {
 		return 0

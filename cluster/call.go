@@ -113,7 +113,7 @@ func (n *Node) locate(ctx context.Context, kind, identity string) *actor.PID {
 	return n.locateBy(lookupDeadline(ctx), kind, identity)
 }
 
-// locateBy is locate past the cache, with the lookup waiting no later than deadline.
+// locateBy is locate with the lookup, if the cache has no PID, waiting no later than deadline.
 func (n *Node) locateBy(deadline time.Time, kind, identity string) *actor.PID {
 	if pid, ok := n.cluster.PidCache.Get(identity, kind); ok {
 		return pid

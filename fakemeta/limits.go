@@ -9,7 +9,8 @@ import (
 // when the engine says it left its departure gate (the X-Switchboard-Departed header; zero
 // without one), and which message it carried (biz_opaque_callback_data: the engine's id).
 // Read is when fakemeta's server had read it off the connection (fasthttp's clock, always the
-// real one): a gap from Read to At is a wait inside fakemeta's handler, not on the way.
+// real one): At itself with the real clock (Server.arrival), so only a test's clock tells
+// them apart.
 // OnConn is the request's number on its connection: 1 is a request that had to open one,
 // which costs it a dial and an accept the requests on open connections do not wait for.
 type Arrival struct {

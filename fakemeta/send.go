@@ -261,10 +261,9 @@ func (n *number) sentLog(limit int) []SentMessage {
 }
 
 // arrival is when a request reached the server, as Meta's count of a number's second (and its
-// throughput limit) sees it:
-// the moment fasthttp had read it, not the later one its handler took the number's lock at
-// (bench pacing once saw a request wait 63 ms there and count in the next second). With a
-// test's clock, that clock's now.
+// throughput limit) sees it: the moment fasthttp had read it, not the later one its handler
+// took the number's lock at (bench pacing once saw a request wait 63 ms there and count in the
+// next second). With a test's clock, that clock's now.
 func (s *Server) arrival(ctx *fasthttp.RequestCtx) time.Time {
 	if s.realClock {
 		return ctx.Time()

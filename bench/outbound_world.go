@@ -58,7 +58,7 @@ func newOutboundWorld(ctx context.Context, cfg fakemeta.Config, tenants, convers
 	if err := w.meta.Start("127.0.0.1:0"); err != nil {
 		return nil, err
 	}
-	env := map[string]string{"META_GRAPH_URL": w.meta.URL(), "RATE_LIMIT_SEND": "1000000/1m", "PORT": fmt.Sprint(port)}
+	env := map[string]string{"META_GRAPH_URL": w.meta.URL(), "META_DEPARTURE_HEADER": "true", "RATE_LIMIT_SEND": "1000000/1m", "PORT": fmt.Sprint(port)}
 	for k, v := range extra {
 		env[k] = v
 	}

@@ -91,19 +91,11 @@ func describe(a fakemeta.Arrival) string {
 	}
 	conn := ""
 	if a.OnConn == 1 {
-		conn = ", on a connection it opened"
+		// A dial and an accept the requests on open connections do not wait for.
+		conn = " (on a connection it opened)"
 	}
-	return fmt.Sprintf("(message %s) left at %s and arrived %v later (%v of it inside fakemeta%s)", a.Message, a.Departed.Format("15:04:05.000000"),
-		a.Transit().Round(100*time.Microsecond), inside(a).Round(100*time.Microsecond), conn)
-}
-
-// inside is how long fakemeta held a request it had read before counting it: 0 since fakemeta
-// counts a request when it was read (fakemeta's Server.arrival), kept for a test's clock.
-func inside(a fakemeta.Arrival) time.Duration {
-	if a.Read.IsZero() {
-		return 0
-	}
-	return a.At.Sub(a.Read)
+	return fmt.Sprintf("(message %s) left at %s and arrived %v later%s", a.Message, a.Departed.Format("15:04:05.000000"),
+		a.Transit().Round(100*time.Microsecond), conn)
 }
 
 // windowCheck fails (*windowOverrun) when number's busiest second at Meta held more than rate

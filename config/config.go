@@ -61,6 +61,7 @@ type Config struct {
 	WebhookCallbackURL  string   `env:"WEBHOOK_CALLBACK_URL" default:"" group:"Meta" doc:"Public URL of POST /api/v1/webhook, as registered with Meta, for Embedded Signup (not built yet: nothing reads it)."`
 	MetaGraphURL        string   `env:"META_GRAPH_URL" default:"https://graph.facebook.com" group:"Meta" doc:"Graph API base URL; tests and demos point it at fakemeta."`
 	MetaGraphVersion    string   `env:"META_GRAPH_VERSION" default:"v24.0" group:"Meta" doc:"Graph API version used on every call (vNN.N)."`
+	MetaDepartureHeader bool     `env:"META_DEPARTURE_HEADER" default:"false" group:"Meta" doc:"Write X-Switchboard-Departed (the moment the send left its number's departure gate, Unix ns) on every send: fakemeta keeps it with a number's busiest second, so bench pacing can tell whether a second above the rate left the gate so or bunched on its way. Meta ignores the header; leave it off against Meta."`
 
 	OutboundPairInterval   time.Duration `env:"OUTBOUND_PAIR_INTERVAL" default:"6s" group:"Outbound" doc:"Pair rate limit: sustained pace of messages to one customer, one per this interval (Meta: 6s)."`
 	OutboundPairBurst      int           `env:"OUTBOUND_PAIR_BURST" default:"45" group:"Outbound" doc:"Pair rate limit: messages one customer may receive within one interval (Meta: 45); a burst is borrowed, each message owing one interval before the next burst."`

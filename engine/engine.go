@@ -139,7 +139,9 @@ func (e *Engine) wire(ctx context.Context) error {
 		return fmt.Errorf("engine: ENCRYPTION_KEY: %w", err)
 	}
 	e.vault = v
-	if e.graph, err = graph.NewClient(graph.ClientOptions{BaseURL: cfg.MetaGraphURL, Version: cfg.MetaGraphVersion}); err != nil {
+	if e.graph, err = graph.NewClient(graph.ClientOptions{
+		BaseURL: cfg.MetaGraphURL, Version: cfg.MetaGraphVersion, StampDepartures: cfg.MetaDepartureHeader,
+	}); err != nil {
 		return fmt.Errorf("engine: META_GRAPH_URL/META_GRAPH_VERSION: %w", err)
 	}
 	tokens := auth.NewTokens([]byte(cfg.JWTSecret), cfg.JWTIssuer, cfg.JWTExpiresIn.Std())

@@ -206,7 +206,7 @@ func startFake(t *testing.T, cfg Config) *Server {
 // clientFor is the engine's Graph client pointed at s.
 func clientFor(t *testing.T, s *Server) *graph.Client {
 	t.Helper()
-	c, err := graph.NewClient(graph.ClientOptions{BaseURL: s.URL(), Version: "v24.0", CallTimeout: 5 * time.Second})
+	c, err := graph.NewClient(graph.ClientOptions{BaseURL: s.URL(), Version: "v24.0", CallTimeout: 5 * time.Second, StampDepartures: true})
 	if err != nil {
 		t.Fatal(err)
 	}

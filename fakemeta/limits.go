@@ -8,14 +8,10 @@ import (
 // Arrival is one send request as fakemeta's busiest-second measure saw it: when it arrived,
 // when the engine says it left its departure gate (the X-Switchboard-Departed header; zero
 // without one), and which message it carried (biz_opaque_callback_data: the engine's id).
-// Read is when fakemeta's server had read it off the connection (fasthttp's clock, always the
-// real one): At itself with the real clock (Server.arrival), so only a test's clock tells
-// them apart.
 // OnConn is the request's number on its connection: 1 is a request that had to open one,
 // which costs it a dial and an accept the requests on open connections do not wait for.
 type Arrival struct {
 	At       time.Time `json:"at"`
-	Read     time.Time `json:"read,omitzero"`
 	Departed time.Time `json:"departed,omitzero"`
 	Message  string    `json:"message,omitempty"`
 	OnConn   uint64    `json:"on_conn,omitempty"`

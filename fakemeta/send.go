@@ -48,7 +48,7 @@ func (s *Server) messages(ctx *fasthttp.RequestCtx) {
 			// Every send request counts toward the busiest second, refused ones too —
 			// for the token or the registration as well: it measures what the sender
 			// offered, which the limits would otherwise hide.
-			n.busiestSends.add(Arrival{At: s.arrival(ctx), Read: ctx.Time(), Departed: departed(ctx), OnConn: ctx.ConnRequestNum(),
+			n.busiestSends.add(Arrival{At: s.arrival(ctx), Departed: departed(ctx), OnConn: ctx.ConnRequestNum(),
 				Message: p.BizOpaqueCallbackData})
 		}
 		n.mu.Unlock()

@@ -37,6 +37,9 @@ type ClientOptions struct {
 	MaxResponseBodySize int
 	// UserAgent identifies us to Meta; default "switchboard".
 	UserAgent string
+	// StampDepartures writes a call's departure (departstamp.From) on its request
+	// (META_DEPARTURE_HEADER): for fakemeta and the pacing bench, never needed by Meta.
+	StampDepartures bool
 }
 
 // Defaults of ClientOptions.
@@ -60,6 +63,7 @@ type Client struct {
 	base      string // origin + "/" + version
 	timeout   time.Duration
 	userAgent string
+	stamp     bool
 	http      *fasthttp.Client
 }
 
@@ -100,6 +104,7 @@ func NewClient(opts ClientOptions) (*Client, error) {
 		base:      strings.TrimRight(opts.BaseURL, "/") + "/" + opts.Version,
 		timeout:   opts.CallTimeout,
 		userAgent: opts.UserAgent,
+		stamp:     opts.StampDepartures,
 		http: &fasthttp.Client{
 			Name:                   opts.UserAgent,
 			MaxConnsPerHost:        opts.MaxConnsPerHost,
@@ -156,7 +161,7 @@ func (c *Client) do(ctx context.Context, k call) error {
 	if k.token != "" {
 		req.Header.Set(fasthttp.HeaderAuthorization, "Bearer "+k.token)
 	}
-	if left, ok := departstamp.From(ctx); ok {
+	if left, ok := departstamp.From(ctx); ok && c.stamp {
 		req.Header.Set(departstamp.Header, departstamp.Format(left))
 	}
 	switch b := k.body.(type) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/switchboard/switchboard/internal/departstamp"
 	"github.com/switchboard/switchboard/internal/fixtures"
 )
 
@@ -21,6 +22,7 @@ type seen struct {
 	method, path, auth, contentType string
 	query                           url.Values
 	body                            []byte
+	departed                        string // the departure stamp header
 }
 
 // graphServer is a real fasthttp server on loopback answering with a canned reply and
@@ -62,6 +64,7 @@ func (g *graphServer) handle(ctx *fasthttp.RequestCtx) {
 	g.seen = append(g.seen, seen{
 		method: string(ctx.Method()), path: string(ctx.Path()), auth: string(ctx.Request.Header.Peek("Authorization")),
 		contentType: string(ctx.Request.Header.ContentType()), query: q, body: append([]byte(nil), ctx.PostBody()...),
+		departed: string(ctx.Request.Header.Peek(departstamp.Header)),
 	})
 	hold, status, body := g.hold, g.status, g.body
 	for k, v := range g.headers {
@@ -432,6 +435,34 @@ func TestClientSendsRawBodiesAsTheyAre(t *testing.T) {
 	}
 	if resp.WAMID() == "" {
 		t.Fatalf("no wamid in %+v", resp)
+	}
+}
+
+// The departure stamp goes on a send only when the client was asked to write it (fakemeta and
+// the bench); against Meta the context's departure stays in the process.
+func TestClientStampsDeparturesOnlyWhenAsked(t *testing.T) {
+	g := startGraphServer(t)
+	g.reply(200, fixtures.Read(t, "graph/send_success.json"))
+	left := time.Date(2026, 12, 7, 15, 0, 0, 123456789, time.UTC)
+	ctx := departstamp.With(context.Background(), left)
+	body := fixtures.Read(t, "requests/send_text_reply_with_context.json")
+	for _, tc := range []struct {
+		name  string
+		stamp bool
+		want  string
+	}{
+		{name: "off (the default)", want: ""},
+		{name: "on", stamp: true, want: departstamp.Format(left)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newTestClient(t, g.url, func(o *ClientOptions) { o.StampDepartures = tc.stamp })
+			if _, err := c.SendMessageRaw(ctx, tokenA, pnID, body); err != nil {
+				t.Fatal(err)
+			}
+			if got := g.last(t).departed; got != tc.want {
+				t.Fatalf("%s = %q; want %q", departstamp.Header, got, tc.want)
+			}
+		})
 	}
 }
 

@@ -115,16 +115,26 @@ type jsonField struct {
 }
 
 // jsonFields lists the members t's JSON takes, with those of its untagged embedded structs
-// (promoted, as encoding/json promotes them).
+// (promoted, as encoding/json promotes them), shallower first: of two members of one name,
+// fieldType finds the one the decoder fills (an outer member shadows a promoted one).
 func jsonFields(t reflect.Type) []jsonField {
-	return appendJSONFields(nil, t, map[reflect.Type]bool{})
+	var fields []jsonField
+	// Level by level, each embedded type followed once: a type embedding itself, or one that
+	// embeds it back, would otherwise never end (encoding/json too lists its members once).
+	seen := map[reflect.Type]bool{t: true}
+	for level := []reflect.Type{t}; len(level) > 0; {
+		var next []reflect.Type
+		for _, st := range level {
+			fields, next = appendJSONFields(fields, next, st, seen)
+		}
+		level = next
+	}
+	return fields
 }
 
-// appendJSONFields appends t's members to fields. seen is the structs already listed: a type
-// embedding itself, or one that embeds it back, is followed once (encoding/json too lists an
-// embedded type's members once), where following it again would never end.
-func appendJSONFields(fields []jsonField, t reflect.Type, seen map[reflect.Type]bool) []jsonField {
-	seen[t] = true
+// appendJSONFields appends t's own members to fields and the embedded structs not seen yet,
+// whose members are one level deeper, to embedded.
+func appendJSONFields(fields []jsonField, embedded []reflect.Type, t reflect.Type, seen map[reflect.Type]bool) ([]jsonField, []reflect.Type) {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		tag := f.Tag.Get("json")
@@ -135,7 +145,8 @@ func appendJSONFields(fields []jsonField, t reflect.Type, seen map[reflect.Type]
 		if f.Anonymous && name == "" {
 			if et := derefType(f.Type); et.Kind() == reflect.Struct {
 				if !seen[et] {
-					fields = appendJSONFields(fields, et, seen)
+					seen[et] = true
+					embedded = append(embedded, et)
 				}
 				continue
 			}
@@ -148,7 +159,7 @@ func appendJSONFields(fields []jsonField, t reflect.Type, seen map[reflect.Type]
 		}
 		fields = append(fields, jsonField{name, f.Type})
 	}
-	return fields
+	return fields, embedded
 }
 
 func derefType(t reflect.Type) reflect.Type {

@@ -119,3 +119,31 @@ func TestUnknownFieldsOfSelfEmbeddingTypes(t *testing.T) {
 		})
 	}
 }
+
+// Shadowed and Shadowing: an outer member named like a member of a struct embedded before it.
+type (
+	Shadowed struct {
+		Header struct {
+			Link string `json:"link"`
+		} `json:"header"`
+	}
+	Shadowing struct {
+		Shadowed
+		Header struct {
+			URL string `json:"url"`
+		} `json:"header"`
+	}
+)
+
+// A member of the outer struct shadows a promoted one of the same name (the decoder takes the
+// shallower, as encoding/json does). The walk used the first listed, the embedded struct's,
+// so it named the outer member's own fields unknown and suggested the shadowed one's.
+func TestUnknownFieldsFollowTheShallowerMember(t *testing.T) {
+	var dst Shadowing
+	err := decodeString(`{"header":{"url":"https://example.com","lnk":"x"}}`, &dst)
+	want := []Detail{{Field: "header.lnk", Message: "unknown field"}}
+	var e *Error
+	if !errors.As(err, &e) || e.Code != CodeValidation || !reflect.DeepEqual(e.Details, want) {
+		t.Fatalf("%+v, want %+v", err, want)
+	}
+}

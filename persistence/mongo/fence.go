@@ -67,14 +67,17 @@ func (s *Store) fenced(ctx context.Context, name string, write func(ctx context.
 	}
 	werr := write(ctx)
 	if answerLost(werr) {
-		// The server may still run what it was sent: FerretDB runs a filtered replace as a
-		// query and then an unconditional write by _id, so a replace this writer gave up on
-		// can land after the next writer stored newer revisions and take the document back
-		// to this one (an outbox message back to an earlier state). The fence stays for its
-		// lease, so no one else writes this revision while it may land: the next writer is
-		// refused (and retries) until the write shows or the lease ends. That narrows the
-		// window to the lease, it does not close it; snapshots, which cannot afford it, are
-		// insert-only instead (doc.go, "Versions").
+		// The server may still run what it was sent. A command that runs late as a whole is
+		// harmless: FerretDB runs the replace's query step when it runs the command, and
+		// the filter names a revision the next writers moved past (TestLateOutboxTransition
+		// CannotTakeMessageBack). The window is inside the server: FerretDB runs a filtered
+		// replace as a query and then an unconditional write by _id, so a write step it
+		// delays after its query step could land after the next writer stored newer
+		// revisions and take the document back (an outbox message back to an earlier
+		// state). The fence stays for its lease, so no one else writes this revision while
+		// that may happen: the next writer is refused (and retries) until the write shows or
+		// the lease ends. A write step a minute behind its own query is all that is left;
+		// snapshots, which cannot afford even that, are insert-only (doc.go, "Versions").
 		return werr
 	}
 	// Release even when the caller's context is spent. A release that fails is not the

@@ -16,7 +16,11 @@ import (
 // message on. Whatever that late write does, it must not take the message back: a message
 // back in sending (or queued) is reconciled and sent again, and Meta has no idempotency key.
 // The proxy holds the stale writer's outbox writes until the live store has moved the
-// message on (claimed, requeued, claimed again, sent), then lets them through.
+// message on (claimed, requeued, claimed again, sent), then lets them through. The held write
+// is the whole replace filtered on revision 0 (the fence's lease is long over), and FerretDB
+// runs its query step only when it runs the command, so it matches nothing. What this cannot
+// reach is a replace whose query step already ran inside the server and whose write step the
+// server delays beyond the lease (fence.go).
 func TestLateOutboxTransitionCannotTakeMessageBack(t *testing.T) {
 	uri := testenv.MongoURI(t)
 	u, err := url.Parse(uri)

@@ -76,6 +76,12 @@ func TestBadInputChangesNothing(t *testing.T) {
 				{"not an object", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: `[1,2]`}, 400, "invalid_json", ""},
 				{"two values", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: `{} {}`}, 400, "invalid_json", ""},
 				{"wrong type", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("email", 42)}, 400, "validation_failed", "email"},
+				// A member given twice is refused, not decided by whichever copy the decoder kept
+				// (member names match in any case, so "Name" repeats "name").
+				{"member given twice", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: `{"email":"dup.one@example.com","email":"dup.two@example.com","password":"Passw0rd!x","name":"Dup"}`}, 400, "validation_failed", "email"},
+				{"member given twice in another case", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: `{"email":"dup.three@example.com","password":"Passw0rd!x","name":"Dup","Name":"Other"}`}, 400, "validation_failed", "Name"},
+				// Not UTF-8 (a Latin-1 client): refused, not stored with U+FFFD in place of é.
+				{"body not UTF-8", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: "{\"email\":\"jose@example.com\",\"password\":\"Passw0rd!x\",\"name\":\"Jos\xe9\"}"}, 400, "invalid_json", ""},
 				{"unknown field", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("isAdmin", true)}, 400, "validation_failed", "isAdmin"},
 				{"missing field", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("password", nil)}, 400, "validation_failed", "password"},
 				{"bad email", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("email", "not-an-email")}, 400, "validation_failed", "email"},

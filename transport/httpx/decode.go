@@ -8,14 +8,15 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	json "github.com/goccy/go-json"
 	"github.com/valyala/fasthttp"
 )
 
 // DecodeJSON reads the request body into dst strictly: the content type must be JSON (415),
-// the body one JSON value with no unknown fields and no wrong types (400 with the field
-// named). Missing required fields are the caller's validation, after decoding.
+// the body one UTF-8 JSON value with no unknown fields, no wrong types and no member given
+// twice (400 with the field named). Missing required fields are the caller's validation, after decoding.
 func DecodeJSON(ctx *fasthttp.RequestCtx, dst any) error {
 	ct := string(ctx.Request.Header.ContentType())
 	if mt, _, _ := strings.Cut(ct, ";"); strings.TrimSpace(strings.ToLower(mt)) != "application/json" {
@@ -26,6 +27,11 @@ func DecodeJSON(ctx *fasthttp.RequestCtx, dst any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return NewError(http.StatusBadRequest, CodeInvalidJSON, "Request body is empty; a JSON object is required")
 	}
+	// JSON is UTF-8 (RFC 8259 §8.1); the decoder would replace each bad byte with U+FFFD,
+	// and a Latin-1 client's "José" would reach the customer as "Jos\uFFFD".
+	if !utf8.Valid(body) {
+		return NewError(http.StatusBadRequest, CodeInvalidJSON, "Request body is not valid UTF-8")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
@@ -33,6 +39,10 @@ func DecodeJSON(ctx *fasthttp.RequestCtx, dst any) error {
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return NewError(http.StatusBadRequest, CodeInvalidJSON, "Request body must hold a single JSON value")
+	}
+	if field, dup := duplicateMember(body); dup {
+		return NewError(http.StatusBadRequest, CodeValidation, "Validation failed",
+			Detail{Field: field, Message: "is given more than once; give it once"})
 	}
 	return nil
 }

@@ -196,13 +196,22 @@ func TestLoginFailuresLookAlike(t *testing.T) {
 // answer; reading it needs a raw socket.
 func rawOversizedPost(t *testing.T, addr, path string, size int) (int, string) {
 	t.Helper()
+	return rawExchange(t, addr, fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{\"name\":\"", path, addr, size))
+}
+
+// rawExchange writes request as it is on a socket of its own and reads the answer: for
+// requests an HTTP client would not send as written.
+func rawExchange(t *testing.T, addr, request string) (int, string) {
+	t.Helper()
 	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{\"name\":\"", path, addr, size)
+	if _, err := io.WriteString(conn, request); err != nil {
+		t.Fatal(err)
+	}
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatal(err)

@@ -196,12 +196,13 @@ func TestLoginFailuresLookAlike(t *testing.T) {
 // answer; reading it needs a raw socket.
 func rawOversizedPost(t *testing.T, addr, path string, size int) (int, string) {
 	t.Helper()
-	return rawExchange(t, addr, fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{\"name\":\"", path, addr, size))
+	status, _, body := rawExchange(t, addr, fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{\"name\":\"", path, addr, size))
+	return status, body
 }
 
 // rawExchange writes request as it is on a socket of its own and reads the answer: for
 // requests an HTTP client would not send as written.
-func rawExchange(t *testing.T, addr, request string) (int, string) {
+func rawExchange(t *testing.T, addr, request string) (int, http.Header, string) {
 	t.Helper()
 	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
@@ -218,5 +219,5 @@ func rawExchange(t *testing.T, addr, request string) (int, string) {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return resp.StatusCode, resp.Header, string(b)
 }

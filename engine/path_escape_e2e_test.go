@@ -65,6 +65,7 @@ func TestPathParametersArePercentDecoded(t *testing.T) {
 // and refuse one that does not decode.
 func rawRequest(t *testing.T, method, addr, path, token string) (int, string) {
 	t.Helper()
-	return rawExchange(t, addr, fmt.Sprintf("%s %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+	status, _, body := rawExchange(t, addr, fmt.Sprintf("%s %s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
 		method, path, addr, token))
+	return status, body
 }

@@ -2,7 +2,10 @@ package engine_test
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -87,6 +90,10 @@ func TestBadInputChangesNothing(t *testing.T) {
 				{"bad email", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("email", "not-an-email")}, 400, "validation_failed", "email"},
 				{"weak password", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("password", "short")}, 400, "validation_failed", "password"},
 				{"bad role", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("role", "root")}, 400, "validation_failed", "role"},
+				// A compressed body is refused by name (RFC 9110 §8.4): it was read as plain JSON,
+				// so a gzipped one was "not valid UTF-8" and one labelled br but plain was taken.
+				{"compressed body", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: gzipped(t, with("email", "gz@example.com")), Header: map[string]string{"Content-Encoding": "gzip"}}, 415, "unsupported_media_type", ""},
+				{"body labelled compressed", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("email", "br@example.com"), Header: map[string]string{"Content-Encoding": "br"}}, 415, "unsupported_media_type", ""},
 				{"wrong content type", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: `email=a`, ContentType: "application/x-www-form-urlencoded"}, 415, "unsupported_media_type", ""},
 				{"duplicate email", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("email", "AGENT@whatsapp-saas.com")}, 409, "conflict", "email"},
 				{"tenant admin registers platform admin", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("role", "platform_admin")}, 403, "forbidden", ""},
@@ -220,4 +227,22 @@ func rawExchange(t *testing.T, addr, request string) (int, http.Header, string) 
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, resp.Header, string(b)
+}
+
+// gzipped is v as JSON, gzip-compressed.
+func gzipped(t *testing.T, v any) []byte {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	if _, err := zw.Write(raw); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }

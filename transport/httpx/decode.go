@@ -24,13 +24,8 @@ func DecodeJSON(ctx *fasthttp.RequestCtx, dst any) error {
 		return NewError(http.StatusUnsupportedMediaType, CodeUnsupportedMedia,
 			"Content-Type must be application/json")
 	}
-	// The body is read as it came: a compressed one was refused as "not valid UTF-8", and
-	// one labelled compressed but sent plain was taken. RFC 9110 §8.4: 415, naming the
-	// coding taken in Accept-Encoding.
-	if ce := bytes.TrimSpace(ctx.Request.Header.Peek(fasthttp.HeaderContentEncoding)); len(ce) > 0 && !bytes.EqualFold(ce, []byte("identity")) {
-		ctx.Response.Header.Set(fasthttp.HeaderAcceptEncoding, "identity")
-		return NewError(http.StatusUnsupportedMediaType, CodeUnsupportedMedia,
-			"Compressed request bodies (Content-Encoding) are not supported; send the body uncompressed")
+	if err := RefuseCompressedBody(ctx); err != nil {
+		return err
 	}
 	body := ctx.PostBody()
 	if len(bytes.TrimSpace(body)) == 0 {
@@ -54,6 +49,22 @@ func DecodeJSON(ctx *fasthttp.RequestCtx, dst any) error {
 			Detail{Field: field, Message: "is given more than once; give it once"})
 	}
 	return nil
+}
+
+// RefuseCompressedBody is the 415 for a request body with a Content-Encoding other than
+// identity (RFC 9110 §8.4), with Accept-Encoding: identity on the answer; nil otherwise. Call
+// it before reading the body. A JSON body was read as it came (a gzipped one refused as "not
+// valid UTF-8", one labelled compressed but sent plain taken), and fasthttp's multipart
+// reader gunzips with no bound: 40 KB on the wire, within every body limit, became 40 MiB
+// in memory.
+func RefuseCompressedBody(ctx *fasthttp.RequestCtx) error {
+	ce := bytes.TrimSpace(ctx.Request.Header.Peek(fasthttp.HeaderContentEncoding))
+	if len(ce) == 0 || bytes.EqualFold(ce, []byte("identity")) {
+		return nil
+	}
+	ctx.Response.Header.Set(fasthttp.HeaderAcceptEncoding, "identity")
+	return NewError(http.StatusUnsupportedMediaType, CodeUnsupportedMedia,
+		"Compressed request bodies (Content-Encoding) are not supported; send the body uncompressed")
 }
 
 func decodeError(err error, body []byte, dst any) error {

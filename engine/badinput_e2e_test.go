@@ -2,7 +2,10 @@ package engine_test
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -76,11 +79,21 @@ func TestBadInputChangesNothing(t *testing.T) {
 				{"not an object", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: `[1,2]`}, 400, "invalid_json", ""},
 				{"two values", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: `{} {}`}, 400, "invalid_json", ""},
 				{"wrong type", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("email", 42)}, 400, "validation_failed", "email"},
+				// A member given twice is refused, not decided by whichever copy the decoder kept
+				// (member names match in any case, so "Name" repeats "name").
+				{"member given twice", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: `{"email":"dup.one@example.com","email":"dup.two@example.com","password":"Passw0rd!x","name":"Dup"}`}, 400, "validation_failed", "email"},
+				{"member given twice in another case", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: `{"email":"dup.three@example.com","password":"Passw0rd!x","name":"Dup","Name":"Other"}`}, 400, "validation_failed", "Name"},
+				// Not UTF-8 (a Latin-1 client): refused, not stored with U+FFFD in place of é.
+				{"body not UTF-8", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: "{\"email\":\"jose@example.com\",\"password\":\"Passw0rd!x\",\"name\":\"Jos\xe9\"}"}, 400, "invalid_json", ""},
 				{"unknown field", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("isAdmin", true)}, 400, "validation_failed", "isAdmin"},
 				{"missing field", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("password", nil)}, 400, "validation_failed", "password"},
 				{"bad email", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("email", "not-an-email")}, 400, "validation_failed", "email"},
 				{"weak password", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("password", "short")}, 400, "validation_failed", "password"},
 				{"bad role", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("role", "root")}, 400, "validation_failed", "role"},
+				// A compressed body is refused by name (RFC 9110 §8.4): it was read as plain JSON,
+				// so a gzipped one was "not valid UTF-8" and one labelled br but plain was taken.
+				{"compressed body", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: gzipped(t, with("email", "gz@example.com")), Header: map[string]string{"Content-Encoding": "gzip"}}, 415, "unsupported_media_type", ""},
+				{"body labelled compressed", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("email", "br@example.com"), Header: map[string]string{"Content-Encoding": "br"}}, 415, "unsupported_media_type", ""},
 				{"wrong content type", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: `email=a`, ContentType: "application/x-www-form-urlencoded"}, 415, "unsupported_media_type", ""},
 				{"duplicate email", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("email", "AGENT@whatsapp-saas.com")}, 409, "conflict", "email"},
 				{"tenant admin registers platform admin", enginetest.Request{Method: "POST", Path: "/api/v1/auth/register", Token: demo, Body: with("role", "platform_admin")}, 403, "forbidden", ""},
@@ -190,18 +203,46 @@ func TestLoginFailuresLookAlike(t *testing.T) {
 // answer; reading it needs a raw socket.
 func rawOversizedPost(t *testing.T, addr, path string, size int) (int, string) {
 	t.Helper()
+	status, _, body := rawExchange(t, addr, fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{\"name\":\"", path, addr, size))
+	return status, body
+}
+
+// rawExchange writes request as it is on a socket of its own and reads the answer: for
+// requests an HTTP client would not send as written.
+func rawExchange(t *testing.T, addr, request string) (int, http.Header, string) {
+	t.Helper()
 	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n{\"name\":\"", path, addr, size)
+	if _, err := io.WriteString(conn, request); err != nil {
+		t.Fatal(err)
+	}
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+// gzipped is v as JSON, gzip-compressed.
+func gzipped(t *testing.T, v any) []byte {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	if _, err := zw.Write(raw); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }

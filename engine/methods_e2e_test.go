@@ -1,6 +1,8 @@
 package engine_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/switchboard/switchboard/engine/enginetest"
@@ -47,5 +49,30 @@ func TestHeadAndOptionsFollowTheRoutes(t *testing.T) {
 	get, head := n.Get("/api/v1/auth/me", agent), n.Do(enginetest.Request{Method: "HEAD", Path: "/api/v1/auth/me", Token: agent})
 	if get.Header["Content-Type"] != head.Header["Content-Type"] || head.Header["Content-Length"] != get.Header["Content-Length"] {
 		t.Fatalf("HEAD headers %v differ from GET's %v", head.Header, get.Header)
+	}
+}
+
+// A path the router does not have as written (another case, an empty or dot segment) is the
+// JSON 404, not a redirect to the path it guessed: the router built that redirect's Location
+// from the request's Host and the connection's scheme, so behind the TLS-terminating proxy
+// TRUST_PROXY describes it sent clients (and their bearer tokens, curl -L and most libraries
+// follow a redirect to the same host) to http://, and it answered no envelope.
+func TestNoRedirectToAGuessedPath(t *testing.T) {
+	n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded})
+	n.Seed()
+	agent := n.Login(agentEmail, agentPassword)
+	for _, tc := range []struct{ method, path string }{
+		{"GET", "/api/v1/Conversations"},
+		{"GET", "/API/V1/AUTH/ME"},
+		{"POST", "/api/v1/Messages/send"},
+		{"GET", "/api/v1//conversations"},
+		{"GET", "/api/v1/templates/../conversations"},
+	} {
+		status, header, body := rawExchange(t, n.Engine.Addr(), fmt.Sprintf(
+			"%s %s HTTP/1.1\r\nHost: api.example.com\r\nAuthorization: Bearer %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+			tc.method, tc.path, agent))
+		if status != 404 || header.Get("Location") != "" || !strings.Contains(body, `"code":"not_found"`) {
+			t.Errorf("%s %s: %d (Location %q) %s, want the JSON 404", tc.method, tc.path, status, header.Get("Location"), body)
+		}
 	}
 }

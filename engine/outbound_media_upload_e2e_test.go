@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
@@ -149,6 +150,28 @@ func TestMediaUploadRefusals(t *testing.T) {
 	// cannot make the server hold 16 MiB each while it waits for their bodies.
 	if status, body := rawOversizedPost(t, r.Engine.Addr(), "/api/v1/media", 2<<20); status != 413 || !strings.Contains(body, `"payload_too_large"`) {
 		t.Fatalf("an anonymous 2 MiB upload: %d %s", status, body)
+	}
+	// A compressed upload is refused before its body is read. fasthttp's multipart reader
+	// gunzips a body labelled gzip with no bound and keeps the form in memory: a 40 KB body
+	// inflating to 40 MiB (a 16 MiB one to 16 GiB) passed MEDIA_UPLOAD_LIMIT, which bounds
+	// the bytes on the wire, and any agent could exhaust the node's memory.
+	// A body labelled with another coding (sent plain here) is refused the same way.
+	bomb, ct := uploadForm(t, "zeros.jpg", "image/jpeg", append([]byte{0xff, 0xd8, 0xff}, make([]byte, 40<<20)...), nil)
+	var zb bytes.Buffer
+	zw := gzip.NewWriter(&zb)
+	_, _ = zw.Write(bomb)
+	_ = zw.Close()
+	small, smallCT := uploadForm(t, "a.jpg", "image/jpeg", []byte{0xff, 0xd8, 0xff}, nil)
+	for _, tc := range []struct {
+		enc, ct string
+		body    []byte
+	}{{"gzip", ct, zb.Bytes()}, {"deflate", smallCT, small}} {
+		enc, body := tc.enc, tc.body
+		res := r.Do(enginetest.Request{Method: "POST", Path: "/api/v1/media", Token: r.agent, Body: body, ContentType: tc.ct,
+			Header: map[string]string{"Content-Encoding": enc}})
+		if res.Status != 415 || res.Code() != "unsupported_media_type" {
+			t.Fatalf("an upload with Content-Encoding %s (%d bytes on the wire): %d %s", enc, len(body), res.Status, res.Body)
+		}
 	}
 	// A webhook may still be as large as Meta sends (WEBHOOK_BODY_LIMIT, above API_BODY_LIMIT).
 	big := fixtures.Read(t, "webhooks/status_delivered.json")

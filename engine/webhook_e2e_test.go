@@ -206,6 +206,10 @@ func TestWebhookVerification(t *testing.T) {
 		"hub.mode=subscribe&hub.challenge=1&hub.verify_token=wrong",
 		"hub.mode=unsubscribe&hub.challenge=1&hub.verify_token=enginetest-verify-token",
 		"hub.challenge=1",
+		// No challenge to echo: a 200 with an empty body would tell a subscription check
+		// (or a monitor probing the URL) it passed without the handshake taking place.
+		"hub.mode=subscribe&hub.verify_token=enginetest-verify-token",
+		"hub.mode=subscribe&hub.challenge=&hub.verify_token=enginetest-verify-token",
 	} {
 		if r := n.Get("/api/v1/webhook?"+q, ""); r.Status != 403 {
 			t.Fatalf("%s: %d", q, r.Status)

@@ -7,10 +7,14 @@ import (
 )
 
 // securityHeaders are helmet's defaults (helmet 8), which the Express platform Switchboard
-// replaces sent on every answer. The CSP is strict: the API answers JSON, and the web inbox
-// serves its own scripts and styles from this origin.
+// replaces sent on every answer, and Cache-Control: no-store, which helmet leaves out: the
+// answers carry bearer tokens (login) and customers' names, numbers and messages, which a
+// browser's disk cache or a proxy must not keep (a handler serving something public may set
+// its own). The CSP is strict: the API answers JSON, and the web inbox serves its own
+// scripts and styles from this origin.
 func securityHeaders() [][2]string {
 	return [][2]string{
+		{"Cache-Control", "no-store"},
 		{"Content-Security-Policy", "default-src 'self';base-uri 'self';font-src 'self' https: data:;" +
 			"form-action 'self';frame-ancestors 'self';img-src 'self' data:;object-src 'none';" +
 			"script-src 'self';script-src-attr 'none';style-src 'self' https: 'unsafe-inline';" +

@@ -27,6 +27,9 @@ func TestSecurityHeaders(t *testing.T) {
 		"X-Frame-Options":                   "SAMEORIGIN",
 		"X-Permitted-Cross-Domain-Policies": "none",
 		"X-XSS-Protection":                  "0",
+		// Answers hold bearer tokens (login) and customers' names, numbers and messages: no
+		// browser or proxy cache may keep them.
+		"Cache-Control": "no-store",
 	}
 	answers := map[string]*fasthttp.Response{
 		"handler":        call(t, addr, request{path: "/api/v1/items/1"}),

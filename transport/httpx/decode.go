@@ -8,23 +8,33 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	json "github.com/goccy/go-json"
 	"github.com/valyala/fasthttp"
 )
 
-// DecodeJSON reads the request body into dst strictly: the content type must be JSON (415),
-// the body one JSON value with no unknown fields and no wrong types (400 with the field
-// named). Missing required fields are the caller's validation, after decoding.
+// DecodeJSON reads the request body into dst strictly: the content type must be JSON and the
+// body uncompressed (415), the body one UTF-8 JSON value with no unknown fields, no wrong
+// types and no member given twice (400 with the field named). Missing required fields are
+// the caller's validation, after decoding.
 func DecodeJSON(ctx *fasthttp.RequestCtx, dst any) error {
 	ct := string(ctx.Request.Header.ContentType())
 	if mt, _, _ := strings.Cut(ct, ";"); strings.TrimSpace(strings.ToLower(mt)) != "application/json" {
 		return NewError(http.StatusUnsupportedMediaType, CodeUnsupportedMedia,
 			"Content-Type must be application/json")
 	}
+	if err := RefuseCompressedBody(ctx); err != nil {
+		return err
+	}
 	body := ctx.PostBody()
 	if len(bytes.TrimSpace(body)) == 0 {
 		return NewError(http.StatusBadRequest, CodeInvalidJSON, "Request body is empty; a JSON object is required")
+	}
+	// JSON is UTF-8 (RFC 8259 §8.1); the decoder would replace each bad byte with U+FFFD,
+	// and a Latin-1 client's "José" would reach the customer as "Jos\uFFFD".
+	if !utf8.Valid(body) {
+		return NewError(http.StatusBadRequest, CodeInvalidJSON, "Request body is not valid UTF-8")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -34,7 +44,27 @@ func DecodeJSON(ctx *fasthttp.RequestCtx, dst any) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return NewError(http.StatusBadRequest, CodeInvalidJSON, "Request body must hold a single JSON value")
 	}
+	if field, dup := duplicateMember(body); dup {
+		return NewError(http.StatusBadRequest, CodeValidation, "Validation failed",
+			Detail{Field: field, Message: "is given more than once; give it once"})
+	}
 	return nil
+}
+
+// RefuseCompressedBody is the 415 for a request body with a Content-Encoding other than
+// identity (RFC 9110 §8.4), with Accept-Encoding: identity on the answer; nil otherwise. Call
+// it before reading the body. A JSON body was read as it came (a gzipped one refused as "not
+// valid UTF-8", one labelled compressed but sent plain taken), and fasthttp's multipart
+// reader gunzips with no bound: 40 KB on the wire, within every body limit, became 40 MiB
+// in memory.
+func RefuseCompressedBody(ctx *fasthttp.RequestCtx) error {
+	ce := bytes.TrimSpace(ctx.Request.Header.Peek(fasthttp.HeaderContentEncoding))
+	if len(ce) == 0 || bytes.EqualFold(ce, []byte("identity")) {
+		return nil
+	}
+	ctx.Response.Header.Set(fasthttp.HeaderAcceptEncoding, "identity")
+	return NewError(http.StatusUnsupportedMediaType, CodeUnsupportedMedia,
+		"Compressed request bodies (Content-Encoding) are not supported; send the body uncompressed")
 }
 
 func decodeError(err error, body []byte, dst any) error {

@@ -124,8 +124,10 @@ func (s *Server) listConversations(ctx *fasthttp.RequestCtx, c context.Context) 
 // conversationOf resolves the :id parameter to a conversation the caller may see. Ids of
 // other tenants and malformed ids are the same 404 as missing ones.
 func (s *Server) conversationOf(ctx *fasthttp.RequestCtx, param string) (tenantID, key string, err error) {
-	id, _ := ctx.UserValue(param).(string)
-	tenantID, key, ok := actors.ParseConversationID(id)
+	id, ok := pathParam(ctx, param)
+	if ok {
+		tenantID, key, ok = actors.ParseConversationID(id)
+	}
 	if !ok || !principalOf(ctx).CanSeeTenant(tenantID) {
 		return "", "", httpx.NotFound("Conversation")
 	}

@@ -90,6 +90,9 @@ func (s *Server) uploadMedia(ctx *fasthttp.RequestCtx, _ context.Context) {
 // a 400 media_type_mismatch (typeMismatch). A path in the part's file name is reduced to its
 // last element by the multipart reader.
 func readUpload(ctx *fasthttp.RequestCtx) (graph.MediaUpload, error) {
+	if err := httpx.RefuseCompressedBody(ctx); err != nil {
+		return graph.MediaUpload{}, err
+	}
 	form, err := ctx.MultipartForm()
 	if err != nil {
 		return graph.MediaUpload{}, fileInvalid("the body is not a readable multipart form: " + err.Error())

@@ -34,8 +34,8 @@ func (s *Server) messageOf(ctx *fasthttp.RequestCtx) (tenantID, key, id string, 
 	if tenantID, key, err = s.conversationOf(ctx, "conversationId"); err != nil {
 		return "", "", "", err
 	}
-	id, _ = ctx.UserValue("messageId").(string)
-	if id == "" || len(id) > maxMessageIDLen {
+	id, ok := pathParam(ctx, "messageId")
+	if !ok || len(id) > maxMessageIDLen {
 		return "", "", "", httpx.NotFound("Message")
 	}
 	return tenantID, key, id, nil

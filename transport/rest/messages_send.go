@@ -165,6 +165,7 @@ func (s *Server) sendTemplate(ctx *fasthttp.RequestCtx, c context.Context) {
 		return
 	}
 	details := conversationIDDetail(req.ConversationID)
+	details = append(details, unaddressableDetail(ctx, req.ConversationID)...)
 	details = append(details, templateDetails(req.TemplateName, req.Language, req.Components)...)
 	details = append(details, req.sendOptions.details()...)
 	tenantID, key, ok := s.admitSend(ctx, details, req.ConversationID)
@@ -231,6 +232,19 @@ func (s *Server) visibleConversation(ctx *fasthttp.RequestCtx, id string) (tenan
 // notRecipient is why a template may not start a conversation with the id's contact key.
 const notRecipient = "names no conversation, and a new one needs a customer WhatsApp can address: " +
 	"<tenantId>_ and a phone number with its country code (7–15 digits, no +) or a business-scoped user id (CC.<letters and digits>)"
+
+// unaddressableDetail is send-template's 400 for an id of a tenant the caller sees whose
+// contact key no conversation can have ("+5511…", "55 11 9…"): it names no conversation and
+// cannot start one. The 404 every other send gives a malformed id told a client writing the
+// number as API.md writes phone numbers (E.164, with +) nothing of why; another tenant's id
+// stays a 404, so it confirms nothing.
+func unaddressableDetail(ctx *fasthttp.RequestCtx, id string) []httpx.Detail {
+	tenantID, _, cut := strings.Cut(id, "_")
+	if _, _, ok := actors.ParseConversationID(id); ok || !cut || len(tenantID) != 24 || !principalOf(ctx).CanSeeTenant(tenantID) {
+		return nil
+	}
+	return []httpx.Detail{{Field: "conversationId", Message: notRecipient}}
+}
 
 func conversationIDDetail(id string) []httpx.Detail {
 	if strings.TrimSpace(id) == "" {

@@ -107,6 +107,11 @@ func New(opts Options) *Server {
 	r := router.New()
 	r.SaveMatchedRoutePath = true
 	r.RedirectTrailingSlash = false
+	// A path not routed as written (another case, an empty or dot segment) is the JSON 404.
+	// The router's fix was a redirect whose Location it built from the request's Host and
+	// the connection's scheme: behind a TLS-terminating proxy it sent clients, and the bearer
+	// tokens they re-send to the same host, to http://, and it answered no envelope.
+	r.RedirectFixedPath = false
 	// CORS answers browsers' preflights before the router; a plain OPTIONS gets the path's
 	// methods (Allow, set by the router) and 204, so no 405 lists OPTIONS as allowed.
 	r.HandleOPTIONS = true

@@ -100,10 +100,10 @@ type metaErrorView struct {
 }
 
 func (s *Server) tenantStatus(ctx *fasthttp.RequestCtx, c context.Context) {
-	id, _ := ctx.UserValue("id").(string)
+	id, ok := pathParam(ctx, "id")
 	p := principalOf(ctx)
 	switch {
-	case !p.CanSeeTenant(id):
+	case !ok || !p.CanSeeTenant(id):
 		s.fail(ctx, auth.ErrNotVisible)
 		return
 	case !p.CanManageTenant(id):

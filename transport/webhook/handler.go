@@ -58,10 +58,12 @@ func (h *Handler) Mount(r *router.Router) {
 }
 
 // verify answers Meta's subscription handshake: the challenge, byte for byte, as plain text.
+// Without a challenge there is no handshake (Meta always sends one): 403, as API.md says of
+// anything but the three, not a 200 with nothing that a check would take for success.
 func (h *Handler) verify(ctx *fasthttp.RequestCtx) {
 	q := ctx.QueryArgs()
 	token := q.Peek("hub.verify_token")
-	if string(q.Peek("hub.mode")) != "subscribe" || h.verifyToken == "" ||
+	if string(q.Peek("hub.mode")) != "subscribe" || h.verifyToken == "" || len(q.Peek("hub.challenge")) == 0 ||
 		subtle.ConstantTimeCompare(token, []byte(h.verifyToken)) != 1 {
 		httpx.Fail(ctx, httpx.NewError(http.StatusForbidden, httpx.CodeForbidden, "Webhook verification failed"))
 		return

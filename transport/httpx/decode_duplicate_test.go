@@ -1,0 +1,64 @@
+package httpx
+
+import (
+	"errors"
+	"testing"
+)
+
+// A member named twice in one object — in the same or another case, as the decoder matches
+// names in any case — is a 400 naming it, not whichever copy the decoder kept: a proxy, log
+// or validator reading the first would see another message than the one sent.
+func TestDecodeJSONDuplicateMember(t *testing.T) {
+	type body struct {
+		AgentID string `json:"agentId"`
+		Parts   []struct {
+			Type  string         `json:"type"`
+			Extra map[string]any `json:"extra"`
+		} `json:"parts"`
+	}
+	for _, tc := range []struct {
+		json, field string // field "" when the body must decode
+	}{
+		{`{"agentId":"a","agentId":"b"}`, "agentId"},
+		{`{"agentId":"a","agentID":"b"}`, "agentID"},
+		{`{"agentId":"a","AGENTID":"b"}`, "AGENTID"},
+		{`{"agentId":"a","agent\u0049d":"b"}`, "agentId"},
+		{`{"parts":[{"type":"x"},{"type":"y","Type":"z"}]}`, "parts[1].Type"},
+		{`{"parts":[{"extra":{"k":1,"k":2}}]}`, "parts[0].extra.k"},
+		{`{"parts":[{"extra":{"a":{"k":1},"b":[{"k":1},{"k":2,"k":3}]}}]}`, "parts[0].extra.b[1].k"},
+		// The same name in different objects, or inside a string, is no duplicate.
+		{`{"agentId":"a","parts":[{"type":"x","extra":{"agentId":"\"agentId\":1"}},{"type":"y"}]}`, ""},
+		{`{"parts":[{"extra":{"k":{"k":{"k":1}}}}]}`, ""},
+	} {
+		var dst body
+		err := decodeString(tc.json, &dst)
+		if tc.field == "" {
+			if err != nil {
+				t.Errorf("%s: %v, want it decoded", tc.json, err)
+			}
+			continue
+		}
+		var e *Error
+		if !errors.As(err, &e) || e.Code != CodeValidation || len(e.Details) != 1 || e.Details[0].Field != tc.field {
+			t.Errorf("%s: %+v, want validation_failed naming %s", tc.json, err, tc.field)
+		}
+	}
+}
+
+// A body that is not UTF-8 is refused (RFC 8259 §8.1), not decoded with its bad bytes
+// replaced by U+FFFD: the replacement would be sent to the customer as the message.
+func TestDecodeJSONInvalidUTF8(t *testing.T) {
+	var dst struct {
+		Body string `json:"body"`
+	}
+	for _, s := range []string{"{\"body\":\"caf\xe9\"}", "{\"body\":\"\xff\xfe\"}", "{\"b\xffody\":\"x\"}"} {
+		err := decodeString(s, &dst)
+		var e *Error
+		if !errors.As(err, &e) || e.Code != CodeInvalidJSON {
+			t.Errorf("%q: %+v (body %q), want invalid_json", s, err, dst.Body)
+		}
+	}
+	if err := decodeString(`{"body":"café ☕ 🎉"}`, &dst); err != nil || dst.Body != "café ☕ 🎉" {
+		t.Errorf("UTF-8 body: %v %q", err, dst.Body)
+	}
+}

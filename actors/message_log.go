@@ -34,6 +34,10 @@ const (
 // loadBucket reads one stored bucket's messages; missing buckets are an error.
 type loadBucket func(seq int) ([]Message, error)
 
+// loadBuckets reads the stored buckets of [from, to) at once, by seq; a seq never stored is
+// absent (read as empty).
+type loadBuckets func(from, to int) (map[int][]Message, error)
+
 // messageLog is a conversation's messages: an append-only sequence cut into buckets, with
 // the recent buckets in memory, the wamid index, and the set of buckets changed since the
 // last flush.
@@ -53,6 +57,9 @@ type messageLog struct {
 	recalled    time.Time
 	recalledAt  int
 	load        loadBucket
+	// loadMany, when set, reads the buckets an activation warms in one go (on MongoDB two
+	// reads instead of two a bucket); without it warm reads them one by one.
+	loadMany loadBuckets
 	// changed holds the positions of messages added or changed since the last takeChanged,
 	// and published is the count at that moment (positions at or beyond it are new): what
 	// the next flush publishes as message events once it is durable.
@@ -74,8 +81,20 @@ func (l *messageLog) warm() error {
 		return nil
 	}
 	last := (l.count - 1) / BucketSize
-	l.indexedFrom = max(0, last-activationBuckets+1) * BucketSize
-	for seq := max(0, last-activationBuckets+1); seq <= last; seq++ {
+	first := max(0, last-activationBuckets+1)
+	l.indexedFrom = first * BucketSize
+	if l.loadMany != nil {
+		stored, err := l.loadMany(first, last+1)
+		if err != nil {
+			return fmt.Errorf("load buckets %d to %d: %w", first, last, err)
+		}
+		for seq := first; seq <= last; seq++ {
+			if _, ok := l.buckets[seq]; !ok {
+				l.keep(seq, stored[seq])
+			}
+		}
+	}
+	for seq := first; seq <= last; seq++ {
 		msgs, err := l.bucket(seq)
 		if err != nil {
 			return err
@@ -100,6 +119,11 @@ func (l *messageLog) bucket(seq int) ([]Message, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load bucket %d: %w", seq, err)
 	}
+	return l.keep(seq, b), nil
+}
+
+// keep makes the stored bucket seq resident and returns it.
+func (l *messageLog) keep(seq int, b []Message) []Message {
 	// On MongoDB a commit writes buckets before the snapshot, so a crash between the two
 	// leaves messages stored beyond the snapshot's count. Nobody was told they were stored
 	// (the grain answers after both writes), so their inbox entries are still pending and
@@ -110,7 +134,7 @@ func (l *messageLog) bucket(seq int) ([]Message, error) {
 	}
 	l.buckets[seq] = b
 	l.enc[seq] = make([][]byte, len(b))
-	return b, nil
+	return b
 }
 
 // append adds m at the end and returns its position.

@@ -158,9 +158,9 @@ func (bk buckets) committed(ctx context.Context, conversation string, from, to i
 	for i := range copies {
 		bySeq[copies[i].Seq] = append(bySeq[copies[i].Seq], &copies[i])
 	}
-	manifests := map[bucketOwner][]string{}
+	manifests := map[bucketOwner]names{}
 	for seq := from; seq < to; seq++ {
-		b, found, again, err := bk.pick(ctx, conversation, seq, bySeq[seq], manifests)
+		b, found, again, err := bk.pick(ctx, conversation, seq, from, bySeq[seq], manifests)
 		if err != nil || again {
 			return nil, again, err
 		}
@@ -172,8 +172,9 @@ func (bk buckets) committed(ctx context.Context, conversation string, from, to i
 }
 
 // pick returns the committed one of a seq's copies: the copy the newest version of its owner
-// names, else the unowned one. manifests caches each owner's manifest (read once a call).
-func (bk buckets) pick(ctx context.Context, conversation string, seq int, copies []*bucketDoc, manifests map[bucketOwner][]string) (b persistence.Bucket, found, again bool, err error) {
+// names, else the unowned one. manifests caches each owner's names (read once a call, down
+// to seq low).
+func (bk buckets) pick(ctx context.Context, conversation string, seq, low int, copies []*bucketDoc, manifests map[bucketOwner]names) (b persistence.Bucket, found, again bool, err error) {
 	var unowned, owned *bucketDoc
 	for _, c := range copies {
 		switch {
@@ -185,16 +186,14 @@ func (bk buckets) pick(ctx context.Context, conversation string, seq int, copies
 	}
 	mark := ""
 	if owned != nil {
-		manifest, ok := manifests[*owned.Owner]
+		n, ok := manifests[*owned.Owner]
 		if !ok {
-			if manifest, err = bk.manifest(ctx, *owned.Owner, conversation); err != nil {
-				return b, false, false, err
+			if n, again, err = bk.manifest(ctx, *owned.Owner, conversation, low); err != nil || again {
+				return b, false, again, err
 			}
-			manifests[*owned.Owner] = manifest
+			manifests[*owned.Owner] = n
 		}
-		if seq < len(manifest) {
-			mark = manifest[seq]
-		}
+		mark, _ = n.of(seq) // unknown only below a tail no sealed manifest names: unnamed
 	}
 	if mark == "" {
 		if unowned == nil {
@@ -210,16 +209,26 @@ func (bk buckets) pick(ctx context.Context, conversation string, seq int, copies
 	return b, false, true, nil
 }
 
-// manifest reads the manifest of owner's newest version, nil unless it names conversation's
-// buckets. The whole manifest (some 25 bytes a bucket) even for one entry: FerretDB 1.24
-// implements neither $slice nor $arrayElemAt in a projection, nor $arrayElemAt in $project.
-func (bk buckets) manifest(ctx context.Context, owner bucketOwner, conversation string) ([]string, error) {
-	snap, err := snapshots{bk.s}.newest(ctx, owner.Kind, owner.Identity, manifestOnly)
+// manifest reads the names of owner's newest version, none unless it names conversation's
+// buckets, and below its tail (seqs from low) the sealed ones; again reports that its sealed
+// manifest is gone (a newer commit replaced it since). The whole tail (some 25 bytes a
+// bucket, at most sealAt of them) even for one entry: FerretDB 1.24 implements neither
+// $slice nor $arrayElemAt in a projection, nor $arrayElemAt in $project.
+func (bk buckets) manifest(ctx context.Context, owner bucketOwner, conversation string, low int) (n names, again bool, err error) {
+	sn := snapshots{bk.s}
+	snap, err := sn.newest(ctx, owner.Kind, owner.Identity, manifestOnly)
 	if err != nil && !notStored(err) {
-		return nil, err
+		return n, false, err
 	}
 	if snap.Conversation != conversation {
-		return nil, nil
+		return names{}, false, nil
 	}
-	return snap.Manifest, nil
+	n = namesOf(snap, nil)
+	if low < snap.From && snap.Sealed != "" {
+		n.sealed, err = sn.readSealed(ctx, owner.Kind, owner.Identity, snap.Sealed)
+		if notStored(err) {
+			return n, true, nil
+		}
+	}
+	return n, false, err
 }

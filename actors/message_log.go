@@ -201,10 +201,11 @@ func (l *messageLog) findOutbound(id string, window int) (int, bool, error) {
 // memory.
 func (l *messageLog) scan(named func(*Message) bool, window int) (int, Message, bool, error) {
 	floor := max(0, l.count-window)
+	ahead := map[int][]Message{}
 	for seq := (l.count - 1) / BucketSize; seq >= floor/BucketSize; seq-- {
 		b, ok := l.buckets[seq]
 		if !ok {
-			stored, err := l.load(seq)
+			stored, err := l.storedDown(seq, floor/BucketSize, ahead)
 			if err != nil {
 				return 0, Message{}, false, fmt.Errorf("load bucket %d: %w", seq, err)
 			}
@@ -217,6 +218,29 @@ func (l *messageLog) scan(named func(*Message) bool, window int) (int, Message, 
 		}
 	}
 	return 0, Message{}, false, nil
+}
+
+// storedDown reads stored bucket seq for a search walking down to bucket floor, without
+// keeping it. With loadMany it reads seq and the activationBuckets-1 below it (not below
+// floor) in one go into ahead, where the walk finds them next: a search that reads many
+// buckets costs a read per range, not per bucket. Buckets in memory it reads as well are
+// never taken from ahead (the walk takes those from memory).
+func (l *messageLog) storedDown(seq, floor int, ahead map[int][]Message) ([]Message, error) {
+	if b, ok := ahead[seq]; ok || l.loadMany == nil {
+		if ok {
+			return b, nil
+		}
+		return l.load(seq)
+	}
+	from := max(floor, seq-activationBuckets+1)
+	got, err := l.loadMany(from, seq+1)
+	if err != nil {
+		return nil, err
+	}
+	for s := from; s <= seq; s++ {
+		ahead[s] = got[s] // absent: never stored, read as empty (as the grain's load does)
+	}
+	return ahead[seq], nil
 }
 
 // at returns the message at pos for reading or changing; callers that change it call touch.
@@ -296,11 +320,12 @@ func (l *messageLog) recall(since time.Time) error {
 		}
 	}
 	l.recalledAt = l.count
+	ahead := map[int][]Message{}
 	for reads := 0; l.indexedFrom > 0 && reads < lookupWindow/BucketSize; {
 		seq := (l.indexedFrom - 1) / BucketSize
 		b, ok := l.buckets[seq]
 		if !ok {
-			stored, err := l.load(seq)
+			stored, err := l.storedDown(seq, max(0, seq-(lookupWindow/BucketSize-reads)+1), ahead)
 			if err != nil {
 				return fmt.Errorf("recall bucket %d: %w", seq, err)
 			}

@@ -120,3 +120,20 @@ func TestLookupReadsStoredBucketsInRanges(t *testing.T) {
 		}
 	}
 }
+
+// A page of older messages (not in memory) reads its buckets in one range, not one Get each.
+func TestOlderPageReadsItsBucketsAtOnce(t *testing.T) {
+	const waID = "5511966669999"
+	store, client, _, _ := passivatedConversation(t, waID, 400) // buckets 0 to 24; 17 to 24 warm
+	before := len(store.since(0))
+	page, err := client.Messages(t.Context(), tenantA, waID, ListMessages{Page: 3, Limit: 100}) // messages 100 to 199
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Messages) != 100 || page.Messages[0].WAMID != "wamid.in."+waID+".100" || page.Messages[99].WAMID != "wamid.in."+waID+".199" {
+		t.Fatalf("page 3 of 100: %d messages, want messages 100 to 199", len(page.Messages))
+	}
+	if reads := store.since(before); !slices.Equal(reads, []string{"range 17-25", "range 6-13"}) {
+		t.Fatalf("the activation and the page read %v, want ranges 17-25 and 6-13", reads)
+	}
+}

@@ -57,8 +57,9 @@ type messageLog struct {
 	recalled    time.Time
 	recalledAt  int
 	load        loadBucket
-	// loadMany, when set, reads the buckets an activation warms in one go (on MongoDB two
-	// reads instead of two a bucket); without it warm reads them one by one.
+	// loadMany, when set, reads the buckets an activation warms, a page or a search needs
+	// in one go (on MongoDB two reads instead of two a bucket: prefetch, storedDown);
+	// without it they are read one by one.
 	loadMany loadBuckets
 	// changed holds the positions of messages added or changed since the last takeChanged,
 	// and published is the count at that moment (positions at or beyond it are new): what
@@ -83,16 +84,8 @@ func (l *messageLog) warm() error {
 	last := (l.count - 1) / BucketSize
 	first := max(0, last-activationBuckets+1)
 	l.indexedFrom = first * BucketSize
-	if l.loadMany != nil {
-		stored, err := l.loadMany(first, last+1)
-		if err != nil {
-			return fmt.Errorf("load buckets %d to %d: %w", first, last, err)
-		}
-		for seq := first; seq <= last; seq++ {
-			if _, ok := l.buckets[seq]; !ok {
-				l.keep(seq, stored[seq])
-			}
-		}
+	if err := l.prefetch(l.indexedFrom, l.count); err != nil {
+		return err
 	}
 	for seq := first; seq <= last; seq++ {
 		msgs, err := l.bucket(seq)
@@ -441,6 +434,9 @@ func (l *messageLog) takeChanged(tenantID, conversationID string) []MessageEvent
 
 // page returns messages [from, to) in order, loading buckets as needed.
 func (l *messageLog) page(from, to int) ([]Message, error) {
+	if err := l.prefetch(from, min(to, l.count)); err != nil {
+		return nil, err
+	}
 	out := make([]Message, 0, max(0, to-from))
 	for pos := from; pos < to; pos++ {
 		m, err := l.at(pos)
@@ -450,4 +446,34 @@ func (l *messageLog) page(from, to int) ([]Message, error) {
 		out = append(out, *m)
 	}
 	return out, nil
+}
+
+// prefetch makes the buckets of positions [from, to) resident, as bucket does, reading the
+// span of those not in memory in one go (loadMany): a page of older messages costs a read,
+// not one a bucket. Without loadMany, bucket reads them as the page needs them.
+func (l *messageLog) prefetch(from, to int) error {
+	if l.loadMany == nil || from >= to {
+		return nil
+	}
+	resident := func(seq int) bool { _, ok := l.buckets[seq]; return ok }
+	lo, hi := from/BucketSize, (to-1)/BucketSize
+	for lo <= hi && resident(lo) {
+		lo++
+	}
+	for hi >= lo && resident(hi) {
+		hi--
+	}
+	if lo > hi {
+		return nil
+	}
+	stored, err := l.loadMany(lo, hi+1)
+	if err != nil {
+		return fmt.Errorf("load buckets %d to %d: %w", lo, hi, err)
+	}
+	for seq := lo; seq <= hi; seq++ {
+		if !resident(seq) {
+			l.keep(seq, stored[seq])
+		}
+	}
+	return nil
 }

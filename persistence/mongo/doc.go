@@ -45,7 +45,10 @@
 //     seq up into its tail) or its tail outgrows 512; then it seals all but the newest 256
 //     into a new sealed manifest, inserted before the version, and prunes the one it
 //     replaced after it (manifest.go). A version written before sealing has no bucketsFrom
-//     and names every seq: it is read as it stands, and the next commit seals it;
+//     and names every seq: it is read as it stands, and the next commit seals it. What
+//     still grows is the sealed manifest: it reaches MongoDB's 16 MB document limit at
+//     some 700,000 buckets (11 million messages of one conversation); splitting it into
+//     pages named by mark would lift that;
 //   - after a commit the older versions and the copies it replaced are deleted by _id, at
 //     most MaxDocsPerUpdate a command; unnamed copies of this version or older are swept when
 //     a commit starts an activation's run (its epoch changed), finds more than one older

@@ -23,7 +23,9 @@ func TestCommitManifestIsBounded(t *testing.T) {
 	var mu sync.Mutex
 	var insertBytes []int // the size of each insert of a version or sealed manifest
 	sealedReads := 0
-	s := openMonitored(t, testenv.MongoURI(t), func(_ context.Context, e *event.CommandStartedEvent) {
+	counter := &commandCounter{}
+	s := openMonitored(t, testenv.MongoURI(t), func(ctx context.Context, e *event.CommandStartedEvent) {
+		counter.started(ctx, e)
 		mu.Lock()
 		defer mu.Unlock()
 		col, _ := e.Command.Lookup(e.CommandName).StringValueOK()
@@ -92,6 +94,12 @@ func TestCommitManifestIsBounded(t *testing.T) {
 		t.Errorf("a steady commit inserts a version of %d bytes, want under %d", steady, 40*sealAt)
 	}
 	wantBuckets(t, s, conv, committed)
+	// Get reads the sealed manifest only below the tail.
+	for _, tc := range []struct{ seq, reads int }{{len(committed) - 1, 2}, {0, 3}} {
+		if reads := counter.count(func() { _, err = s.Buckets().Get(ctx, conv, tc.seq) }); err != nil || len(reads) != tc.reads {
+			t.Errorf("Get %d sent %v (%v), want %d reads", tc.seq, reads, err, tc.reads)
+		}
+	}
 }
 
 // wantBuckets checks that every bucket of want reads back, through GetRange and Get.

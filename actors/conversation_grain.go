@@ -531,13 +531,35 @@ func (g *conversationGrain) activate() error {
 		if err != nil {
 			return nil, err
 		}
-		var msgs []Message
-		if err := unmarshal(b.Data, &msgs); err != nil {
-			return nil, fmt.Errorf("decode bucket %d: %w", seq, err)
-		}
-		return msgs, nil
+		return decodeBucket(b)
 	})
+	// The buckets the activation warms, read together: on MongoDB two reads (the copies and
+	// the manifest naming the committed ones) instead of two a bucket.
+	g.conv.log.loadMany = func(from, to int) (map[int][]Message, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		bs, err := g.d.Store.Buckets().GetRange(ctx, g.storage, from, to)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[int][]Message, len(bs))
+		for _, b := range bs {
+			if out[b.Seq], err = decodeBucket(b); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
 	return g.conv.log.warm()
+}
+
+// decodeBucket decodes a stored bucket's messages.
+func decodeBucket(b persistence.Bucket) ([]Message, error) {
+	var msgs []Message
+	if err := unmarshal(b.Data, &msgs); err != nil {
+		return nil, fmt.Errorf("decode bucket %d: %w", b.Seq, err)
+	}
+	return msgs, nil
 }
 
 // createsConversation reports whether msg may bring a new conversation into being: Meta's

@@ -33,6 +33,13 @@ func (b bucketOutage) Get(ctx context.Context, conversation string, seq int) (pe
 	return b.Buckets.Get(ctx, conversation, seq)
 }
 
+func (b bucketOutage) GetRange(ctx context.Context, conversation string, from, to int) ([]persistence.Bucket, error) {
+	if b.s.down.Load() {
+		return nil, fmt.Errorf("buckets unreachable (the test's outage): %w", persistence.ErrUnavailable)
+	}
+	return b.Buckets.GetRange(ctx, conversation, from, to)
+}
+
 // deliverInbound delivers n inbound text messages to the conversation with waID, 20 to a
 // delivery, dated a second apart after at.
 func deliverInbound(ctx context.Context, t *testing.T, client *Client, waID string, n int, at time.Time) {

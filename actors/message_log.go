@@ -34,6 +34,10 @@ const (
 // loadBucket reads one stored bucket's messages; missing buckets are an error.
 type loadBucket func(seq int) ([]Message, error)
 
+// loadBuckets reads the stored buckets of [from, to) at once, by seq; a seq never stored is
+// absent (read as empty).
+type loadBuckets func(from, to int) (map[int][]Message, error)
+
 // messageLog is a conversation's messages: an append-only sequence cut into buckets, with
 // the recent buckets in memory, the wamid index, and the set of buckets changed since the
 // last flush.
@@ -53,6 +57,10 @@ type messageLog struct {
 	recalled    time.Time
 	recalledAt  int
 	load        loadBucket
+	// loadMany, when set, reads the buckets an activation warms, a page or a search needs
+	// in one go (on MongoDB two reads instead of two a bucket: prefetch, storedDown);
+	// without it they are read one by one.
+	loadMany loadBuckets
 	// changed holds the positions of messages added or changed since the last takeChanged,
 	// and published is the count at that moment (positions at or beyond it are new): what
 	// the next flush publishes as message events once it is durable.
@@ -74,8 +82,12 @@ func (l *messageLog) warm() error {
 		return nil
 	}
 	last := (l.count - 1) / BucketSize
-	l.indexedFrom = max(0, last-activationBuckets+1) * BucketSize
-	for seq := max(0, last-activationBuckets+1); seq <= last; seq++ {
+	first := max(0, last-activationBuckets+1)
+	l.indexedFrom = first * BucketSize
+	if err := l.prefetch(l.indexedFrom, l.count); err != nil {
+		return err
+	}
+	for seq := first; seq <= last; seq++ {
 		msgs, err := l.bucket(seq)
 		if err != nil {
 			return err
@@ -100,6 +112,11 @@ func (l *messageLog) bucket(seq int) ([]Message, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load bucket %d: %w", seq, err)
 	}
+	return l.keep(seq, b), nil
+}
+
+// keep makes the stored bucket seq resident and returns it.
+func (l *messageLog) keep(seq int, b []Message) []Message {
 	// On MongoDB a commit writes buckets before the snapshot, so a crash between the two
 	// leaves messages stored beyond the snapshot's count. Nobody was told they were stored
 	// (the grain answers after both writes), so their inbox entries are still pending and
@@ -110,7 +127,7 @@ func (l *messageLog) bucket(seq int) ([]Message, error) {
 	}
 	l.buckets[seq] = b
 	l.enc[seq] = make([][]byte, len(b))
-	return b, nil
+	return b
 }
 
 // append adds m at the end and returns its position.
@@ -177,10 +194,11 @@ func (l *messageLog) findOutbound(id string, window int) (int, bool, error) {
 // memory.
 func (l *messageLog) scan(named func(*Message) bool, window int) (int, Message, bool, error) {
 	floor := max(0, l.count-window)
+	ahead := map[int][]Message{}
 	for seq := (l.count - 1) / BucketSize; seq >= floor/BucketSize; seq-- {
 		b, ok := l.buckets[seq]
 		if !ok {
-			stored, err := l.load(seq)
+			stored, err := l.storedDown(seq, floor/BucketSize, ahead)
 			if err != nil {
 				return 0, Message{}, false, fmt.Errorf("load bucket %d: %w", seq, err)
 			}
@@ -193,6 +211,29 @@ func (l *messageLog) scan(named func(*Message) bool, window int) (int, Message, 
 		}
 	}
 	return 0, Message{}, false, nil
+}
+
+// storedDown reads stored bucket seq for a search walking down to bucket floor, without
+// keeping it. With loadMany it reads seq and the activationBuckets-1 below it (not below
+// floor) in one go into ahead, where the walk finds them next: a search that reads many
+// buckets costs a read per range, not per bucket. Buckets in memory it reads as well are
+// never taken from ahead (the walk takes those from memory).
+func (l *messageLog) storedDown(seq, floor int, ahead map[int][]Message) ([]Message, error) {
+	if b, ok := ahead[seq]; ok || l.loadMany == nil {
+		if ok {
+			return b, nil
+		}
+		return l.load(seq)
+	}
+	from := max(floor, seq-activationBuckets+1)
+	got, err := l.loadMany(from, seq+1)
+	if err != nil {
+		return nil, err
+	}
+	for s := from; s <= seq; s++ {
+		ahead[s] = got[s] // absent: never stored, read as empty (as the grain's load does)
+	}
+	return ahead[seq], nil
 }
 
 // at returns the message at pos for reading or changing; callers that change it call touch.
@@ -272,11 +313,12 @@ func (l *messageLog) recall(since time.Time) error {
 		}
 	}
 	l.recalledAt = l.count
+	ahead := map[int][]Message{}
 	for reads := 0; l.indexedFrom > 0 && reads < lookupWindow/BucketSize; {
 		seq := (l.indexedFrom - 1) / BucketSize
 		b, ok := l.buckets[seq]
 		if !ok {
-			stored, err := l.load(seq)
+			stored, err := l.storedDown(seq, max(0, seq-(lookupWindow/BucketSize-reads)+1), ahead)
 			if err != nil {
 				return fmt.Errorf("recall bucket %d: %w", seq, err)
 			}
@@ -392,6 +434,9 @@ func (l *messageLog) takeChanged(tenantID, conversationID string) []MessageEvent
 
 // page returns messages [from, to) in order, loading buckets as needed.
 func (l *messageLog) page(from, to int) ([]Message, error) {
+	if err := l.prefetch(from, min(to, l.count)); err != nil {
+		return nil, err
+	}
 	out := make([]Message, 0, max(0, to-from))
 	for pos := from; pos < to; pos++ {
 		m, err := l.at(pos)
@@ -401,4 +446,34 @@ func (l *messageLog) page(from, to int) ([]Message, error) {
 		out = append(out, *m)
 	}
 	return out, nil
+}
+
+// prefetch makes the buckets of positions [from, to) resident, as bucket does, reading the
+// span of those not in memory in one go (loadMany): a page of older messages costs a read,
+// not one a bucket. Without loadMany, bucket reads them as the page needs them.
+func (l *messageLog) prefetch(from, to int) error {
+	if l.loadMany == nil || from >= to {
+		return nil
+	}
+	resident := func(seq int) bool { _, ok := l.buckets[seq]; return ok }
+	lo, hi := from/BucketSize, (to-1)/BucketSize
+	for lo <= hi && resident(lo) {
+		lo++
+	}
+	for hi >= lo && resident(hi) {
+		hi--
+	}
+	if lo > hi {
+		return nil
+	}
+	stored, err := l.loadMany(lo, hi+1)
+	if err != nil {
+		return fmt.Errorf("load buckets %d to %d: %w", lo, hi, err)
+	}
+	for seq := lo; seq <= hi; seq++ {
+		if !resident(seq) {
+			l.keep(seq, stored[seq])
+		}
+	}
+	return nil
 }

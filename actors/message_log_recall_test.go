@@ -1,6 +1,7 @@
 package actors
 
 import (
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -26,42 +27,65 @@ func TestRecallIndexesWhatWasStoredSince(t *testing.T) {
 		{"bounded", 0, []int{warmFrom - 64*BucketSize}, []int{warmFrom - 64*BucketSize - 1, 0}, 64},
 		{"within the index", count - 10, nil, []int{warmFrom - 1}, 0},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			reads := 0
-			l := newMessageLog(count, func(seq int) ([]Message, error) {
-				reads++
-				var b []Message
-				for pos := seq * BucketSize; pos < min(count, (seq+1)*BucketSize); pos++ {
-					b = append(b, Message{WAMID: "w" + strconv.Itoa(pos), CreatedAt: createdAt(pos)})
+		// Read one bucket at a time, or (as the grain reads) activationBuckets at a time: the
+		// same messages indexed, in a read per range, never past the bound.
+		for _, ranges := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s, in ranges %v", tc.name, ranges), func(t *testing.T) {
+				reads, calls, fetched := 0, 0, 0
+				stored := func(seq int) []Message {
+					var b []Message
+					for pos := seq * BucketSize; pos < min(count, (seq+1)*BucketSize); pos++ {
+						b = append(b, Message{WAMID: "w" + strconv.Itoa(pos), CreatedAt: createdAt(pos)})
+					}
+					return b
 				}
-				return b, nil
+				l := newMessageLog(count, func(seq int) ([]Message, error) {
+					reads++
+					return stored(seq), nil
+				})
+				if ranges {
+					l.loadMany = func(from, to int) (map[int][]Message, error) {
+						calls++
+						out := map[int][]Message{}
+						for seq := from; seq < to; seq++ {
+							out[seq] = stored(seq)
+							fetched++
+						}
+						return out, nil
+					}
+				}
+				if err := l.warm(); err != nil {
+					t.Fatal(err)
+				}
+				reads, calls, fetched = 0, 0, 0
+				since := createdAt(tc.since)
+				if err := l.recall(since); err != nil {
+					t.Fatal(err)
+				}
+				wantCalls := (tc.reads + activationBuckets - 1) / activationBuckets
+				switch {
+				case !ranges && reads != tc.reads:
+					t.Fatalf("%d buckets read, want %d", reads, tc.reads)
+				case ranges && (reads != 0 || calls != wantCalls || fetched > lookupWindow/BucketSize):
+					t.Fatalf("%d buckets read one by one and %d in %d ranges; want none, and %d ranges of at most %d buckets in all",
+						reads, fetched, calls, wantCalls, lookupWindow/BucketSize)
+				}
+				for _, pos := range tc.indexed {
+					if got, ok := l.lookup("w" + strconv.Itoa(pos)); !ok || got != pos {
+						t.Fatalf("message %d not indexed (%d, %v)", pos, got, ok)
+					}
+				}
+				for _, pos := range tc.unindexed {
+					if _, ok := l.lookup("w" + strconv.Itoa(pos)); ok {
+						t.Fatalf("message %d indexed: recall went past its bound", pos)
+					}
+				}
+				reads, calls = 0, 0
+				if err := l.recall(since.Add(time.Second)); err != nil || reads+calls != 0 {
+					t.Fatalf("a later recall read %d buckets (%v), want none", reads+calls, err)
+				}
 			})
-			if err := l.warm(); err != nil {
-				t.Fatal(err)
-			}
-			reads = 0
-			since := createdAt(tc.since)
-			if err := l.recall(since); err != nil {
-				t.Fatal(err)
-			}
-			if reads != tc.reads {
-				t.Fatalf("%d buckets read, want %d", reads, tc.reads)
-			}
-			for _, pos := range tc.indexed {
-				if got, ok := l.lookup("w" + strconv.Itoa(pos)); !ok || got != pos {
-					t.Fatalf("message %d not indexed (%d, %v)", pos, got, ok)
-				}
-			}
-			for _, pos := range tc.unindexed {
-				if _, ok := l.lookup("w" + strconv.Itoa(pos)); ok {
-					t.Fatalf("message %d indexed: recall went past its bound", pos)
-				}
-			}
-			reads = 0
-			if err := l.recall(since.Add(time.Second)); err != nil || reads != 0 {
-				t.Fatalf("a later recall read %d buckets (%v), want none", reads, err)
-			}
-		})
+		}
 	}
 }
 

@@ -57,4 +57,10 @@ type Buckets interface {
 	Put(ctx context.Context, buckets []Bucket) error
 	// Get returns one bucket or ErrNotFound.
 	Get(ctx context.Context, conversation string, seq int) (Bucket, error)
+	// GetRange returns the stored buckets of conversation with from <= seq < to, in seq
+	// order, each as Get returns it; a seq with none stored is left out (no ErrNotFound).
+	// It costs what one Get does whatever the range holds (a conversation's activation reads
+	// its newest buckets with it), so it is meant for the few buckets a caller keeps in
+	// memory, not a conversation's whole history.
+	GetRange(ctx context.Context, conversation string, from, to int) ([]Bucket, error)
 }

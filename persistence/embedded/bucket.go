@@ -41,3 +41,22 @@ func (bk buckets) Get(ctx context.Context, conversation string, seq int) (persis
 	})
 	return out, err
 }
+
+// GetRange reads the buckets of [from, to) in one read transaction.
+func (bk buckets) GetRange(ctx context.Context, conversation string, from, to int) ([]persistence.Bucket, error) {
+	var out []persistence.Bucket
+	err := bk.s.view(ctx, "get buckets", func(tx *txn) error {
+		b := bucket(tx, bucketBuckets)
+		for seq := max(0, from); seq < to; seq++ {
+			got, ok, err := readBucket(b, bucketKey(conversation, seq))
+			if err != nil {
+				return fmt.Errorf("bucket %s/%d: %w", conversation, seq, err)
+			}
+			if ok {
+				out = append(out, got)
+			}
+		}
+		return nil
+	})
+	return out, err
+}

@@ -107,36 +107,76 @@ func (bk buckets) insert(ctx context.Context, docs []bucketDoc) error {
 // or, where none names one, the unowned copy (Put, the old layout). Copies a late or dead
 // writer left are never returned.
 func (bk buckets) Get(ctx context.Context, conversation string, seq int) (persistence.Bucket, error) {
-	const op = "get bucket"
-	ctx, cancel, err := bk.s.begin(ctx, op)
+	got, err := bk.read(ctx, "get bucket", conversation, seq, seq+1)
+	if err == nil && len(got) == 0 {
+		err = fmt.Errorf("mongo: get bucket %s: %w", legacyBucketID(conversation, seq), persistence.ErrNotFound)
+	}
 	if err != nil {
 		return persistence.Bucket{}, err
 	}
-	defer cancel()
-	for range 3 {
-		b, again, err := bk.committed(ctx, conversation, seq)
-		if !again {
-			return b, bk.s.fail(op, err)
-		}
-	}
-	return persistence.Bucket{}, fmt.Errorf("mongo: %s %s: the copy its snapshot names is missing", op, legacyBucketID(conversation, seq))
+	return got[0], nil
 }
 
-// committed reads every copy of a bucket and picks the committed one; again reports that the
-// newest version names a copy written after the copies were read (a commit in between).
-func (bk buckets) committed(ctx context.Context, conversation string, seq int) (b persistence.Bucket, again bool, err error) {
-	lo := legacyBucketID(conversation, seq)
+// GetRange returns the committed copies of the buckets of [from, to), as Get picks them, in
+// two reads whatever the range holds: every copy of the range, then the manifest of their
+// owner (one read per owner; a conversation's buckets have one).
+func (bk buckets) GetRange(ctx context.Context, conversation string, from, to int) ([]persistence.Bucket, error) {
+	return bk.read(ctx, "get buckets", conversation, max(0, from), to)
+}
+
+func (bk buckets) read(ctx context.Context, op, conversation string, from, to int) ([]persistence.Bucket, error) {
+	ctx, cancel, err := bk.s.begin(ctx, op)
+	if err != nil {
+		return nil, err
+	}
+	defer cancel()
+	if from >= to {
+		return nil, nil
+	}
+	for range 3 {
+		got, again, err := bk.committed(ctx, conversation, from, to)
+		if !again {
+			return got, bk.s.fail(op, err)
+		}
+	}
+	return nil, fmt.Errorf("mongo: %s %s to %d: a copy its snapshot names is missing", op, legacyBucketID(conversation, from), to-1)
+}
+
+// committed reads every copy of the buckets of [from, to) and picks the committed one of each
+// seq; again reports that the newest version names a copy written after the copies were read
+// (a commit in between).
+func (bk buckets) committed(ctx context.Context, conversation string, from, to int) (out []persistence.Bucket, again bool, err error) {
 	filter := bson.D{
-		{Key: "_id", Value: bson.D{{Key: "$gte", Value: lo}, {Key: "$lt", Value: lo + "\uffff"}}},
-		{Key: "conversation", Value: conversation}, {Key: "seq", Value: seq},
+		{Key: "_id", Value: bson.D{{Key: "$gte", Value: legacyBucketID(conversation, from)}, {Key: "$lt", Value: legacyBucketID(conversation, to)}}},
+		{Key: "conversation", Value: conversation}, {Key: "seq", Value: bson.D{{Key: "$gte", Value: from}, {Key: "$lt", Value: to}}},
 	}
 	copies, err := findAll[bucketDoc](ctx, bk.s.buckets, filter, options.Find())
 	if err != nil {
-		return b, false, err
+		return nil, false, err
 	}
-	var unowned, owned *bucketDoc
+	bySeq := map[int][]*bucketDoc{}
 	for i := range copies {
-		c := &copies[i]
+		bySeq[copies[i].Seq] = append(bySeq[copies[i].Seq], &copies[i])
+	}
+	manifests := map[bucketOwner]names{}
+	for seq := from; seq < to; seq++ {
+		b, found, again, err := bk.pick(ctx, conversation, seq, from, bySeq[seq], manifests)
+		if err != nil || again {
+			return nil, again, err
+		}
+		if found {
+			out = append(out, b)
+		}
+	}
+	return out, false, nil
+}
+
+// pick returns the committed one of a seq's copies: the copy the newest version of its owner
+// names, else the unowned one. manifests caches each owner's names (read once a call, down
+// to seq low).
+func (bk buckets) pick(ctx context.Context, conversation string, seq, low int, copies []*bucketDoc, manifests map[bucketOwner]names) (b persistence.Bucket, found, again bool, err error) {
+	var unowned, owned *bucketDoc
+	for _, c := range copies {
 		switch {
 		case c.Owner == nil:
 			unowned = c
@@ -146,26 +186,49 @@ func (bk buckets) committed(ctx context.Context, conversation string, seq int) (
 	}
 	mark := ""
 	if owned != nil {
-		// The whole manifest (some 25 bytes a bucket) for one entry: FerretDB 1.24 implements
-		// neither $slice nor $arrayElemAt in a projection, nor $arrayElemAt in $project.
-		snap, err := snapshots{bk.s}.newest(ctx, owned.Owner.Kind, owned.Owner.Identity, manifestOnly)
-		if err != nil && !notStored(err) {
-			return b, false, err
+		n, ok := manifests[*owned.Owner]
+		if !ok {
+			if n, again, err = bk.manifest(ctx, *owned.Owner, conversation, low); err != nil || again {
+				return b, false, again, err
+			}
+			manifests[*owned.Owner] = n
 		}
-		if snap.Conversation == conversation && seq < len(snap.Manifest) {
-			mark = snap.Manifest[seq]
-		}
+		mark, _ = n.of(seq) // unknown only below a tail no sealed manifest names: unnamed
 	}
 	if mark == "" {
 		if unowned == nil {
-			return b, false, fmt.Errorf("%s: %w", lo, persistence.ErrNotFound)
+			return b, false, false, nil
 		}
-		return unowned.Bucket, false, nil
+		return unowned.Bucket, true, false, nil
 	}
-	for i := range copies {
-		if copies[i].Owner != nil && copies[i].Mark == mark {
-			return copies[i].Bucket, false, nil
+	for _, c := range copies {
+		if c.Owner != nil && c.Mark == mark {
+			return c.Bucket, true, false, nil
 		}
 	}
-	return b, true, nil
+	return b, false, true, nil
+}
+
+// manifest reads the names of owner's newest version, none unless it names conversation's
+// buckets, and below its tail (seqs from low) the sealed ones; again reports that its sealed
+// manifest is gone (a newer commit replaced it since). The whole tail (some 25 bytes a
+// bucket, at most sealAt of them) even for one entry: FerretDB 1.24 implements neither
+// $slice nor $arrayElemAt in a projection, nor $arrayElemAt in $project.
+func (bk buckets) manifest(ctx context.Context, owner bucketOwner, conversation string, low int) (n names, again bool, err error) {
+	sn := snapshots{bk.s}
+	snap, err := sn.newest(ctx, owner.Kind, owner.Identity, manifestOnly)
+	if err != nil && !notStored(err) {
+		return n, false, err
+	}
+	if snap.Conversation != conversation {
+		return names{}, false, nil
+	}
+	n = namesOf(snap, nil)
+	if low < snap.From && snap.Sealed != "" {
+		n.sealed, err = sn.readSealed(ctx, owner.Kind, owner.Identity, snap.Sealed)
+		if notStored(err) {
+			return n, true, nil
+		}
+	}
+	return n, false, err
 }

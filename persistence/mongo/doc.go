@@ -32,14 +32,30 @@
 //     the mark being the commit's version and a random part, owned by the commit's snapshot;
 //     the snapshot's manifest (field buckets) names, for each seq, the copy that is
 //     committed, and carries forward the names of the buckets the commit did not write.
-//     Buckets.Get resolves a seq through the newest version of the copy's owner; a copy no
-//     version names (a stale writer's landing late, a commit that died before its snapshot)
-//     is never returned;
+//     Buckets.Get and GetRange resolve a seq through the newest version of the copy's owner;
+//     a copy no version names (a stale writer's landing late, a commit that died before its
+//     snapshot) is never returned;
+//   - so that a commit does not read and rewrite a manifest that grows with the
+//     conversation (some 23 bytes a bucket), a version names only its newest buckets, from
+//     bucketsFrom on, between 256 and 512 of them (4,096 to 8,192 messages, past every
+//     window a conversation rewrites in); the older ones are named by a sealed manifest, an
+//     insert-only document of the snapshots collection (_id "kind/identity$<mark>") that
+//     the version names by the mark of the commit that wrote it (field sealed). A commit
+//     reads it only when it rewrites a bucket below bucketsFrom (it pulls the names from that
+//     seq up into its tail) or its tail outgrows 512; then it seals all but the newest 256
+//     into a new sealed manifest, inserted before the version, and prunes the one it
+//     replaced after it (manifest.go). A version written before sealing has no bucketsFrom
+//     and names every seq: it is read as it stands, and the next commit seals it. What
+//     still grows is the sealed manifest: it reaches MongoDB's 16 MB document limit at
+//     some 700,000 buckets (11 million messages of one conversation); splitting it into
+//     pages named by mark would lift that;
 //   - after a commit the older versions and the copies it replaced are deleted by _id, at
 //     most MaxDocsPerUpdate a command; unnamed copies of this version or older are swept when
 //     a commit starts an activation's run (its epoch changed), finds more than one older
-//     version, or every 16th version (sweepDue, versions_prune.go). Nothing a newer commit or
-//     the newest version names is deleted;
+//     version, every 16th version, or it seals (sweepDue, versions_prune.go); the copies
+//     of sealed seqs only by a commit that read or wrote the sealed names, and the sealed
+//     manifests no version names (a sealing commit that lost or died) when a commit seals.
+//     Nothing a newer commit or the newest version names is deleted;
 //   - the old layout (one document per identity at _id "kind/identity", buckets at
 //     "conversation/<seq>" with no owner) is read as it stands: its snapshot is one more
 //     version, a seq no manifest names is read from its unowned bucket, and the next commit
@@ -48,6 +64,12 @@
 //     still writes that unowned copy in place.
 //
 // A steady commit is six commands (read the newest, insert the buckets, insert the version,
-// list the versions, and the two prunes side by side); Get is two reads (the copies and the
-// owner's manifest), one for an unowned bucket.
+// list the versions, and the two prunes side by side), and reads and writes at most 512
+// names (about 6 KB at 256; before sealing, 140 KB at 100,000 messages); one in 256 new
+// buckets also reads the sealed manifest and inserts the next (O(conversation), as every
+// commit was before), and so does a rewrite of a sealed bucket. Get is two reads (the
+// copies and the owner's newest version), three below the tail (its sealed manifest), one
+// for an unowned bucket; GetRange costs the same whatever the range holds, so a
+// conversation's activation is three reads (its snapshot, then the copies and the manifest
+// of its newest eight buckets) where it was 1 + 2 a bucket (17 for eight).
 package mongo

@@ -22,10 +22,15 @@ type snapshots struct{ s *Store }
 type snapshotDoc struct {
 	ID                   string `bson:"_id"`
 	persistence.Snapshot `bson:",inline"`
-	// Manifest names, for each bucket seq of Conversation, the bucket document that holds its
-	// committed content (bucket.go); "" (or beyond its end) is the legacy document or none.
+	// Manifest names, for each bucket seq of Conversation from From on, the bucket document
+	// that holds its committed content by the mark of its writer (bucket.go); "" (or beyond
+	// its end) is the legacy document or none. The seqs below From are named by the sealed
+	// manifest document of mark Sealed (manifest.go); a version written before sealing
+	// existed has From 0 and names every seq.
 	Conversation string   `bson:"bucketsOf,omitempty"`
 	Manifest     []string `bson:"buckets,omitempty"`
+	From         int      `bson:"bucketsFrom,omitempty"`
+	Sealed       string   `bson:"sealed,omitempty"`
 	// Mark is the writing commit's random mark: an insert the driver tried again finds its
 	// own first try by it.
 	Mark string `bson:"mark,omitempty"`
@@ -57,7 +62,7 @@ var newestFirst = bson.D{{Key: "version", Value: -1}}
 var (
 	withoutManifest = bson.D{{Key: "buckets", Value: 0}}
 	withoutData     = bson.D{{Key: "data", Value: 0}}
-	manifestOnly    = bson.D{{Key: "bucketsOf", Value: 1}, {Key: "buckets", Value: 1}}
+	manifestOnly    = bson.D{{Key: "bucketsOf", Value: 1}, {Key: "buckets", Value: 1}, {Key: "bucketsFrom", Value: 1}, {Key: "sealed", Value: 1}}
 )
 
 func (sn snapshots) Load(ctx context.Context, kind, identity string) (persistence.Snapshot, error) {

@@ -48,8 +48,21 @@ func (sn snapshots) commit(ctx context.Context, op string, snap persistence.Snap
 	if err != nil {
 		return sn.s.fail(op, err)
 	}
-	c := newCommit(snap, prev, conv, bs)
+	var prevSealed []string
+	if needsSealed(prev, conv, bs) {
+		prevSealed, err = sn.readSealed(ctx, snap.Kind, snap.Identity, prev.Sealed)
+		if notStored(err) {
+			err = fmt.Errorf("%s: the sealed manifest of version %d is gone, so a newer version replaced it: %w", key, prev.Version, persistence.ErrVersionConflict)
+		}
+		if err != nil {
+			return sn.s.fail(op, err)
+		}
+	}
+	c := newCommit(snap, prev, prevSealed, conv, bs)
 	if err := (buckets{sn.s}).insert(ctx, c.buckets); err != nil {
+		return sn.s.fail(op, err)
+	}
+	if err := sn.insertSealed(ctx, c.sealed); err != nil {
 		return sn.s.fail(op, err)
 	}
 	if err := sn.insert(ctx, c.doc); err != nil {
@@ -59,7 +72,8 @@ func (sn snapshots) commit(ctx context.Context, op string, snap persistence.Snap
 	if err != nil {
 		return sn.s.fail(op, err)
 	}
-	sn.prune(ctx, c, older, sweepDue(prev, snap, older))
+	// A commit that seals knows every name: it sweeps the seqs it sealed too (sweepBuckets).
+	sn.prune(ctx, c, older, sweepDue(prev, snap, older) || c.sealed != nil)
 	return nil
 }
 
@@ -70,6 +84,18 @@ func (sn snapshots) commit(ctx context.Context, op string, snap persistence.Snap
 // late or concurrent writer was here).
 func sweepDue(prev snapshotDoc, snap persistence.Snapshot, older []snapshotDoc) bool {
 	return (prev.ID != "" && prev.Epoch != snap.Epoch) || snap.Version%16 == 0 || len(older) > 1
+}
+
+// insertSealed inserts a commit's sealed manifest, if it writes one; a duplicate is this
+// commit's own (its mark is random), which the driver retried.
+func (sn snapshots) insertSealed(ctx context.Context, d *sealedDoc) error {
+	if d == nil {
+		return nil
+	}
+	if _, err := sn.s.snapshots.InsertOne(ctx, d); err != nil && !isDuplicate(err) {
+		return err
+	}
+	return nil
 }
 
 // insert inserts one version; a duplicate is another writer's version, unless it carries
@@ -146,38 +172,64 @@ type commitWrite struct {
 	// replaced are the bucket documents the previous version named for the seqs this one
 	// rewrote: no longer named once doc is stored.
 	replaced []string
+	// sealed is the sealed manifest this commit writes (manifest.go, seal), if any, and
+	// replacedSealed the _id of the previous version's, when doc no longer names it.
+	sealed         *sealedDoc
+	replacedSealed string
+	// names are doc's names, with the sealed ones when this commit read or wrote them.
+	names names
 }
 
 // newCommit lays out the documents of snap: its buckets under this commit's mark, and the
-// snapshot naming them and, for the seqs it does not write, what prev named.
-func newCommit(snap persistence.Snapshot, prev snapshotDoc, conv string, bs []persistence.Bucket) commitWrite {
+// snapshot naming them and, for the seqs it does not write, what prev named. prevSealed is
+// prev's sealed manifest, read when needsSealed says the commit needs it.
+func newCommit(snap persistence.Snapshot, prev snapshotDoc, prevSealed []string, conv string, bs []persistence.Bucket) commitWrite {
 	c := commitWrite{doc: snapshotDoc{ID: versionID(snap.Kind, snap.Identity, snap.Version), Snapshot: snap}}
 	if prev.Conversation == conv || len(bs) == 0 {
-		c.doc.Conversation, c.doc.Manifest = prev.Conversation, prev.Manifest
+		c.doc.Conversation, c.doc.Manifest, c.doc.From, c.doc.Sealed = prev.Conversation, prev.Manifest, prev.From, prev.Sealed
 	}
 	mark := fmt.Sprintf("%d.%s", snap.Version, rand.Text()[:10])
 	c.doc.Mark, c.doc.Parent = mark, prev.Mark
-	if len(bs) == 0 {
-		return c
+	if len(bs) > 0 {
+		c.name(prev, prevSealed, conv, bs)
+		c.seal(prevSealed)
 	}
-	manifest := append([]string(nil), c.doc.Manifest...)
+	if prev.Sealed != "" && c.doc.Sealed != prev.Sealed {
+		c.replacedSealed = sealedID(snap.Kind, snap.Identity, prev.Sealed)
+	}
+	sealed := prevSealed
+	if c.sealed != nil {
+		sealed = c.sealed.Manifest
+	}
+	c.names = namesOf(c.doc, sealed)
+	return c
+}
+
+// name lays out the commit's buckets and names them in doc's tail, which it first extends
+// down to the lowest seq written (unseal).
+func (c *commitWrite) name(prev snapshotDoc, prevSealed []string, conv string, bs []persistence.Bucket) {
+	mark, from, tail := c.doc.Mark, c.doc.From, slices.Clone(c.doc.Manifest)
+	low := slices.MinFunc(bs, func(a, b persistence.Bucket) int { return a.Seq - b.Seq }).Seq
+	if low < from {
+		tail, from = unseal(prevSealed, low, from, tail), low
+	}
 	for _, b := range bs {
-		for len(manifest) <= b.Seq {
-			manifest = append(manifest, "")
+		i := b.Seq - from
+		for len(tail) <= i {
+			tail = append(tail, "")
 		}
-		switch old := manifest[b.Seq]; {
+		switch old := tail[i]; {
 		case old != "":
 			c.replaced = append(c.replaced, bucketVersionID(conv, b.Seq, old))
-		case b.Seq < len(prev.Manifest) || (prev.ID != "" && prev.Manifest == nil):
+		case b.Seq < prev.From+len(prev.Manifest) || (prev.ID != "" && prev.Manifest == nil):
 			// The seq may be in the old layout's unowned copy (doc.go); a seq beyond what a
 			// manifest ever named, of a conversation that has one, never was.
 			c.replaced = append(c.replaced, legacyBucketID(conv, b.Seq))
 		}
-		manifest[b.Seq] = mark
-		c.buckets = append(c.buckets, newBucketDoc(b, snap.Kind, snap.Identity, mark))
+		tail[i] = mark
+		c.buckets = append(c.buckets, newBucketDoc(b, c.doc.Kind, c.doc.Identity, mark))
 	}
-	c.doc.Conversation, c.doc.Manifest = conv, manifest
-	return c
+	c.doc.Conversation, c.doc.Manifest, c.doc.From = conv, tail, from
 }
 
 // oneConversation returns the conversation the buckets belong to: a snapshot names the

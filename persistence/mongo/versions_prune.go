@@ -33,11 +33,40 @@ func (sn snapshots) prune(ctx context.Context, c commitWrite, older []snapshotDo
 		wg.Go(func() {
 			_, _ = deleteIDs(ctx, sn.s.buckets, c.replaced, nil)
 			if sweep && c.doc.Conversation != "" {
-				sn.sweepBuckets(ctx, c.doc)
+				sn.sweepBuckets(ctx, c.doc, c.names)
 			}
 		})
 	}
+	if c.replacedSealed != "" || c.sealed != nil {
+		wg.Go(func() { sn.pruneSealed(ctx, c) })
+	}
 	wg.Wait()
+}
+
+// pruneSealed deletes the sealed manifest the previous version named and doc no longer
+// does; and, when this commit sealed, the sealed manifests of its owner that commits of this
+// version or older wrote and doc does not name (a sealing commit that lost or died). A later
+// version names doc's sealed manifest or its own, never one of those.
+func (sn snapshots) pruneSealed(ctx context.Context, c commitWrite) {
+	dead := []string{}
+	if c.replacedSealed != "" {
+		dead = append(dead, c.replacedSealed)
+	}
+	if c.sealed != nil {
+		// By _id range, so that MongoDB reads them through the _id index.
+		lo := sealedID(c.doc.Kind, c.doc.Identity, "")
+		filter := bson.D{{Key: "_id", Value: bson.D{{Key: "$gte", Value: lo}, {Key: "$lt", Value: lo + "\uffff"}}}, {Key: "sealedOf", Value: c.sealed.Of}}
+		opts := options.Find().SetProjection(bson.D{{Key: "mark", Value: 1}})
+		others, err := findAll[sealedDoc](ctx, sn.s.snapshots, filter, opts)
+		if err == nil {
+			for _, d := range others {
+				if d.ID != c.sealed.ID && d.ID != c.replacedSealed && markVersion(d.Mark) <= c.doc.Version {
+					dead = append(dead, d.ID)
+				}
+			}
+		}
+	}
+	_, _ = deleteIDs(ctx, sn.s.snapshots, dead, bson.D{{Key: "sealedOf", Value: legacyID(c.doc.Kind, c.doc.Identity)}})
 }
 
 // sweepBuckets deletes the copies of doc's conversation that doc's owner wrote at version
@@ -47,7 +76,7 @@ func (sn snapshots) prune(ctx context.Context, c commitWrite, older []snapshotDo
 // old layout, doc.go) of the seqs doc names a copy for: Get never reads them again, and the
 // commit that replaced one may not have known it was there (its previous manifest ended
 // below the seq) or died before its prune.
-func (sn snapshots) sweepBuckets(ctx context.Context, doc snapshotDoc) {
+func (sn snapshots) sweepBuckets(ctx context.Context, doc snapshotDoc, n names) {
 	conv := doc.Conversation
 	filter := bson.D{
 		{Key: "_id", Value: bson.D{{Key: "$gte", Value: conv + "/"}, {Key: "$lt", Value: conv + "/\uffff"}}},
@@ -64,11 +93,11 @@ func (sn snapshots) sweepBuckets(ctx context.Context, doc snapshotDoc) {
 	}
 	var dead []string
 	for _, c := range copies {
-		named := "" // the mark of the copy doc names for c's seq
-		if c.Seq < len(doc.Manifest) {
-			named = doc.Manifest[c.Seq]
-		}
+		named, known := n.of(c.Seq) // the mark of the copy doc names for c's seq
 		switch {
+		case !known:
+			// Below the tail, with the sealed manifest not read: whether doc names it is
+			// unknown, so it stays until a commit that reads or writes the sealed names.
 		case c.Owner == nil && named != "",
 			c.Owner != nil && c.Mark != named && markVersion(c.Mark) <= doc.Version:
 			dead = append(dead, c.ID)

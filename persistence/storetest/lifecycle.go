@@ -58,11 +58,12 @@ var lifecycleContracts = []contract{
 				_, _, err := s.Directory().ListTenants(ctx, persistence.Page{Page: 1, Limit: 10})
 				return err
 			},
-			"Snapshots.Load": func() error { _, err := s.Snapshots().Load(ctx, "k", "i"); return err },
-			"Snapshots.Save": func() error { return s.Snapshots().Save(ctx, newSnapshot("k", "i", 1, "x")) },
-			"Buckets.Put":    func() error { return s.Buckets().Put(ctx, []persistence.Bucket{newBucket("c", 0, "x")}) },
-			"Buckets.Get":    func() error { _, err := s.Buckets().Get(ctx, "c", 0); return err },
-			"Inbox.Append":   func() error { return s.Inbox().Append(ctx, newEntries(0, 1)) },
+			"Snapshots.Load":   func() error { _, err := s.Snapshots().Load(ctx, "k", "i"); return err },
+			"Snapshots.Save":   func() error { return s.Snapshots().Save(ctx, newSnapshot("k", "i", 1, "x")) },
+			"Buckets.Put":      func() error { return s.Buckets().Put(ctx, []persistence.Bucket{newBucket("c", 0, "x")}) },
+			"Buckets.Get":      func() error { _, err := s.Buckets().Get(ctx, "c", 0); return err },
+			"Buckets.GetRange": func() error { _, err := s.Buckets().GetRange(ctx, "c", 0, 8); return err },
+			"Inbox.Append":     func() error { return s.Inbox().Append(ctx, newEntries(0, 1)) },
 			"Inbox.MarkProcessed": func() error {
 				return s.Inbox().MarkProcessed(ctx, []string{inboxID(0)})
 			},

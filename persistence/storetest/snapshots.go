@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 
 	"github.com/switchboard/switchboard/persistence"
@@ -72,29 +71,9 @@ var snapshotContracts = []contract{
 	{"snapshots/racing activations: one save wins", func(t *testing.T, s persistence.Store) {
 		sn, ctx := s.Snapshots(), t.Context()
 		must(t, sn.Save(ctx, newSnapshot("conversation", "race", 1, "v1")), "save v1")
-		const racers = 8
-		errs := make([]error, racers)
-		var wg sync.WaitGroup
-		for i := range racers {
-			wg.Go(func() {
-				errs[i] = sn.Save(ctx, newSnapshot("conversation", "race", 2, fmt.Sprintf("racer %d", i)))
-			})
-		}
-		wg.Wait()
-		winner := -1
-		for i, err := range errs {
-			switch {
-			case err == nil && winner >= 0:
-				t.Fatalf("racers %d and %d both saved v2", winner, i)
-			case err == nil:
-				winner = i
-			default:
-				wantErr(t, err, persistence.ErrVersionConflict, "racer %d", i)
-			}
-		}
-		if winner < 0 {
-			t.Fatal("no racer saved v2")
-		}
+		winner := oneWins(t, 8, "saved v2", func(i int) error {
+			return sn.Save(ctx, newSnapshot("conversation", "race", 2, fmt.Sprintf("racer %d", i)))
+		})
 		got, err := sn.Load(ctx, "conversation", "race")
 		must(t, err, "load")
 		wantEqual(t, got, newSnapshot("conversation", "race", 2, fmt.Sprintf("racer %d", winner)), "winner's state")

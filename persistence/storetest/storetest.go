@@ -24,7 +24,7 @@ type contract struct {
 // Run runs the whole contract against stores from open.
 func Run(t *testing.T, open Opener) {
 	groups := [][]contract{
-		userContracts, tenantContracts, snapshotContracts, snapshotCommitContracts, bucketContracts,
+		userContracts, tenantContracts, snapshotContracts, snapshotCommitContracts, bucketContracts, bucketRangeContracts,
 		inboxContracts, deadLetterContracts, outboxContracts, outboxDueContracts, outboxRetryableContracts, pruneContracts, lifecycleContracts,
 	}
 	for _, group := range groups {

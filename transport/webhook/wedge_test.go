@@ -46,13 +46,26 @@ type recordingBuckets struct {
 }
 
 func (b recordingBuckets) Get(ctx context.Context, conversation string, seq int) (persistence.Bucket, error) {
+	b.note(conversation, seq, seq+1)
+	return b.Buckets.Get(ctx, conversation, seq)
+}
+
+// GetRange records the seqs of the range (an activation's warm).
+func (b recordingBuckets) GetRange(ctx context.Context, conversation string, from, to int) ([]persistence.Bucket, error) {
+	b.note(conversation, from, to)
+	return b.Buckets.GetRange(ctx, conversation, from, to)
+}
+
+// note records a read of the seqs of [from, to).
+func (b recordingBuckets) note(conversation string, from, to int) {
 	b.s.mu.Lock()
+	defer b.s.mu.Unlock()
 	if b.s.read == nil {
 		b.s.read = map[string][]int{}
 	}
-	b.s.read[conversation] = append(b.s.read[conversation], seq)
-	b.s.mu.Unlock()
-	return b.Buckets.Get(ctx, conversation, seq)
+	for seq := from; seq < to; seq++ {
+		b.s.read[conversation] = append(b.s.read[conversation], seq)
+	}
 }
 
 // refusedSince reports how many commits of identity were refused, and how many of them

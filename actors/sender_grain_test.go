@@ -221,6 +221,14 @@ func (o outageOutbox) Transition(ctx context.Context, from persistence.OutboxSta
 			h.wait()
 		}
 	}
+	if from == persistence.OutboxSending && m.WAMID != "" && o.s.refusing("crash:"+m.ID) {
+		// The outcome's write (crashAfterOutcome): it lands, and the process is gone.
+		if err := o.Outbox.Transition(ctx, from, m); err != nil {
+			return err
+		}
+		o.s.refuseWrites(m.ID, time.Hour)
+		return nil
+	}
 	if m.State == persistence.OutboxSending && o.s.takeLost("claim:"+m.ID) {
 		if err := o.Outbox.Transition(ctx, from, m); err != nil {
 			return err

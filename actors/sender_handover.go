@@ -18,7 +18,10 @@ import (
 //     for as long as that activation lives, neither sent nor reconciled.
 //   - accepted by Meta: its conversation is told (as settle does), and the next activation
 //     gets the wamid as evidence, so it settles the row as sent at once instead of waiting
-//     out the reconciliation for it (and resending it if Meta's statuses are late).
+//     out the reconciliation for it (and resending it if Meta's statuses are late). A
+//     failure of Meta's own (131000 …) the activation was told of during the attempt goes
+//     with the wamid (sender_late_failure.go): the next activation then decides the resend,
+//     where the wamid alone settled the row sent and the message was not sent again.
 //   - anything else (a refusal, an unknown outcome, a claim that cannot be put back): the
 //     row stays sending, and the next activation — woken now, so its wait starts now —
 //     reconciles it as after a crash.
@@ -69,13 +72,14 @@ func (h *handover) release(claim persistence.OutboxMessage) {
 	h.wake(nil)
 }
 
-// accepted hands a message Meta accepted to its conversation and to the next activation.
-func (h *handover) accepted(claim persistence.OutboxMessage, acc Accepted) {
+// accepted hands a message Meta accepted to its conversation and to the next activation,
+// with Meta's failure of the attempt offered to late meanwhile.
+func (h *handover) accepted(claim persistence.OutboxMessage, acc Accepted, late *lateFailure) {
 	ctx, cancel := context.WithTimeout(context.Background(), handOverTimeout)
 	defer cancel()
 	res := (&OutboundResult{MessageID: claim.ID, WAMID: acc.WAMID, WaID: acc.WaID, Status: StatusSent, At: time.Now().UTC()}).restoring(claim)
 	_ = tellConversation(ctx, h.node, claim, res, h.d) // Meta's statuses carry our id and repair it too
-	h.wake(&OutboundEvidence{MessageID: claim.ID, WAMID: acc.WAMID})
+	h.wake(handedOver(claim.ID, acc.WAMID, late))
 }
 
 // wake activates the tenant again with evidence, or (nil) just to resume its outbox.

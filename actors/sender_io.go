@@ -30,11 +30,12 @@ type departure struct {
 	tell    func(any)
 	timeout time.Duration // for the claim and the send, on top of the wait for the slot
 	after   *handover     // should the activation stop meanwhile (nil: never)
+	late    *lateFailure  // Meta's failure of the attempt, told while it is on its way
 }
 
 func (s *sender) departure(it *outItem, nq *numberQueue, now time.Time) departure {
 	return departure{gate: nq.gate, slot: it.slot, window: nq.pace.window(), token: s.token, used: s.dir.AccessToken, graph: s.d.Graph,
-		tell: s.tell, timeout: s.pol.SendTimeout + max(0, it.slot.Sub(now)), after: s.handover()}
+		tell: s.tell, timeout: s.pol.SendTimeout + max(0, it.slot.Sub(now)), after: s.handover(), late: &it.late}
 }
 
 // send waits for the slot at the gate, sends the claimed row and reports the attempt. The
@@ -57,7 +58,7 @@ func (d departure) send(ctx context.Context, claim persistence.OutboxMessage) {
 	acc, err := d.graph.Send(departstamp.With(ctx, left), d.token, claim.PhoneNumberID, claim.Request)
 	if d.after.stopped() {
 		if err == nil {
-			d.after.accepted(claim, acc)
+			d.after.accepted(claim, acc, d.late)
 		} else {
 			d.after.wake(nil)
 		}
@@ -143,12 +144,18 @@ func (s *sender) runSettle(it *outItem) {
 				return
 			}
 		}
-		err := transition(ctx, store.Outbox(), from, job.row, true)
+		written, folded := job.row, (*OutboundEvidence)(nil)
+		err := transitionTo(ctx, store.Outbox(), from, func() persistence.OutboxMessage {
+			if folded == nil {
+				written, folded = withLateFailure(job.row, late, d.Now())
+			}
+			return written
+		}, true)
 		var marked *OutboundEvidence
 		if err == nil {
-			marked = markLate(ctx, store.Outbox(), late, job.row, d)
+			marked = markLate(ctx, store.Outbox(), late, written, folded, d)
 		}
-		tell(&settled{id: job.row.ID, from: from, row: job.row, head: job.head, err: err, marked: marked})
+		tell(&settled{id: job.row.ID, from: from, row: written, head: job.head, err: err, marked: marked})
 	})
 }
 
@@ -163,8 +170,16 @@ var errBusy = errors.New("outbox row busy")
 // it. A refused write whose row did not move is errBusy; patient writers retry it (and store
 // trouble) until ctx ends.
 func transition(ctx context.Context, ob persistence.Outbox, from persistence.OutboxState, row persistence.OutboxMessage, patient bool) error {
+	return transitionTo(ctx, ob, from, func() persistence.OutboxMessage { return row }, patient)
+}
+
+// transitionTo is transition of the row next returns, asked again before each try: an
+// outcome learns of Meta's failure of its attempt while its write is retried
+// (sender_late_failure.go). An earlier try's sent that landed is then marked retryable.
+func transitionTo(ctx context.Context, ob persistence.Outbox, from persistence.OutboxState, next func() persistence.OutboxMessage, patient bool) error {
 	backoff := 50 * time.Millisecond
 	for {
+		row := next()
 		err := ob.Transition(ctx, from, row)
 		switch {
 		case err == nil:
@@ -181,8 +196,11 @@ func transition(ctx context.Context, ob persistence.Outbox, from persistence.Out
 				// another writer recorded the same one. A claim counts only if the stored
 				// claim is ours: another activation's claim is its send, not ours.
 				return nil
-			case cur.State == persistence.OutboxUnknown && (row.State == persistence.OutboxSent || row.State == persistence.OutboxFailed):
+			case cur.State == persistence.OutboxUnknown && (row.State == persistence.OutboxSent || row.State == persistence.OutboxFailed || row.State == persistence.OutboxRetryable):
 				from = persistence.OutboxUnknown
+				continue
+			case cur.State == persistence.OutboxSent && row.State == persistence.OutboxRetryable && cur.WAMID == row.WAMID && from != persistence.OutboxSent:
+				from = persistence.OutboxSent // the outcome's earlier try landed sent
 				continue
 			case cur.State != from:
 				return err // decided elsewhere

@@ -71,13 +71,20 @@ func (r *senderRig) keeperWakesOne(t *testing.T, why string) {
 // attempt retracting wamid.first, or settled sent as wamid.first.
 func (r *senderRig) wantResendDecided(t *testing.T, id string, sends int) {
 	t.Helper()
+	r.wantResendDecidedAfter(t, id, 0, sends)
+}
+
+// wantResendDecidedAfter is wantResendDecided for a message r's node sent earlier times
+// before the decision.
+func (r *senderRig) wantResendDecidedAfter(t *testing.T, id string, earlier, sends int) {
+	t.Helper()
 	if sends > 0 {
-		waitFor(t, "the message sent again", func() bool { n, _ := r.graph.sends(id); return n == sends })
+		waitFor(t, "the message sent again", func() bool { n, _ := r.graph.sends(id); return n == earlier+sends })
 	}
 	waitFor(t, "the decision written", func() bool { return r.row(t, id).State == persistence.OutboxSent })
 	time.Sleep(time.Second + 3*sharedBusyRetry) // the first resend's longest backoff, and slack
-	if n, _ := r.graph.sends(id); n != sends {
-		t.Fatalf("sent %d more times, want %d", n, sends)
+	if n, _ := r.graph.sends(id); n != earlier+sends {
+		t.Fatalf("sent %d more times, want %d", n-earlier, sends)
 	}
 	row := r.row(t, id)
 	switch {

@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 
@@ -14,19 +15,26 @@ import (
 // body the decoder accepted, so the JSON is well formed; it allocates only for object keys.
 
 // duplicateMember returns the path of the first member given twice in one of body's objects,
-// names compared as the decoder matches them (in any case), and whether there is one.
+// names compared as the decoder matches them (in any case), and whether there is one. It
+// runs on every JSON body the API takes, so it allocates nothing for an ordinary body: the
+// names of the open objects are views into body (a name with escapes is decoded), compared
+// one by one while an object has few, through a map once it has more than linearMembers (a
+// body of a hundred thousand members must not cost their square).
 func duplicateMember(body []byte) (string, bool) {
-	var stack []jsonFrame
+	var frames [8]jsonFrame
+	var names [32][]byte
+	stack, open := frames[:0], names[:0]
 	for i := 0; i < len(body); i++ {
 		if len(stack) == 0 && body[i] != '{' && body[i] != '[' && body[i] != '"' {
 			continue // whitespace or a scalar outside any object: nothing to compare
 		}
 		switch body[i] {
 		case '{':
-			stack = append(stack, jsonFrame{object: true, expectKey: true})
+			stack = append(stack, jsonFrame{object: true, expectKey: true, first: len(open)})
 		case '[':
-			stack = append(stack, jsonFrame{})
+			stack = append(stack, jsonFrame{first: len(open)})
 		case '}', ']':
+			open = open[:stack[len(stack)-1].first]
 			stack = stack[:len(stack)-1]
 		case ',':
 			if top := &stack[len(stack)-1]; top.object {
@@ -39,15 +47,12 @@ func duplicateMember(body []byte) (string, bool) {
 			if top := len(stack) - 1; top >= 0 && stack[top].object && stack[top].expectKey {
 				f := &stack[top]
 				f.expectKey = false
-				f.key = memberName(body[i : end+1])
-				folded := strings.ToLower(strings.ToUpper(f.key))
-				if f.seen == nil {
-					f.seen = make(map[string]struct{}, 8)
+				name := memberName(body[i : end+1])
+				if f.named(open[f.first:], name) {
+					return framesPath(stack, open, name), true
 				}
-				if _, dup := f.seen[folded]; dup {
-					return framesPath(stack), true
-				}
-				f.seen[folded] = struct{}{}
+				open = append(open, name)
+				f.last = len(open) - 1
 			}
 			i = end
 		}
@@ -55,15 +60,47 @@ func duplicateMember(body []byte) (string, bool) {
 	return "", false
 }
 
-// jsonFrame is an open object or array: an object's member names so far and the one whose
-// value is being read, an array's index.
+// linearMembers is how many names an object's new name is compared with one by one, before
+// the object's names go into a map.
+const linearMembers = 16
+
+// jsonFrame is an open object or array: where its names start among the open ones and which
+// is the last (an object's), or an array's index.
 type jsonFrame struct {
 	object    bool
 	expectKey bool
-	key       string
-	seen      map[string]struct{}
+	first     int                 // its names start at this index of the open names
+	last      int                 // the index of the name whose value is being read
+	seen      map[string]struct{} // the folded names, once there are more than linearMembers
 	index     int
 }
+
+// named reports whether the object whose names so far are prev already has name, in any case.
+func (f *jsonFrame) named(prev [][]byte, name []byte) bool {
+	if f.seen == nil && len(prev) < linearMembers {
+		for _, p := range prev {
+			if bytes.EqualFold(p, name) {
+				return true
+			}
+		}
+		return false
+	}
+	if f.seen == nil {
+		f.seen = make(map[string]struct{}, 2*linearMembers)
+		for _, p := range prev {
+			f.seen[caseFolded(p)] = struct{}{}
+		}
+	}
+	folded := caseFolded(name)
+	if _, dup := f.seen[folded]; dup {
+		return true
+	}
+	f.seen[folded] = struct{}{}
+	return false
+}
+
+// caseFolded is name in one case, as bytes.EqualFold compares names.
+func caseFolded(name []byte) string { return strings.ToLower(strings.ToUpper(string(name))) }
 
 // stringEnd is the index of the quote closing the JSON string opening at start.
 func stringEnd(body []byte, start int) int {
@@ -78,26 +115,32 @@ func stringEnd(body []byte, start int) int {
 	return len(body) - 1
 }
 
-// memberName is a quoted JSON string's value: escapes resolved ("agent\u0049d" is agentId).
-func memberName(quoted []byte) string {
-	if !strings.Contains(string(quoted), `\`) {
-		return string(quoted[1 : len(quoted)-1])
+// memberName is a quoted JSON string's value: escapes resolved ("agent\u0049d" is agentId);
+// a view into quoted when it has none.
+func memberName(quoted []byte) []byte {
+	inner := quoted[1 : len(quoted)-1]
+	if bytes.IndexByte(inner, '\\') < 0 {
+		return inner
 	}
 	var s string
 	if json.Unmarshal(quoted, &s) != nil {
-		return string(quoted[1 : len(quoted)-1])
+		return inner
 	}
-	return s
+	return []byte(s)
 }
 
-// framesPath names the member the innermost frame is at, as the handlers' details name
-// fields (parts[1].extra.k).
-func framesPath(stack []jsonFrame) string {
+// framesPath names the member given twice, dup, in the innermost frame, as the handlers'
+// details name fields (parts[1].extra.k): the outer frames at the member (open[last]) or
+// index whose value is being read.
+func framesPath(stack []jsonFrame, open [][]byte, dup []byte) string {
 	path := ""
-	for _, f := range stack {
-		if f.object {
-			path = memberPath(path, f.key)
-		} else {
+	for i, f := range stack {
+		switch {
+		case i == len(stack)-1:
+			path = memberPath(path, string(dup))
+		case f.object:
+			path = memberPath(path, string(open[f.last]))
+		default:
 			path += "[" + strconv.Itoa(f.index) + "]"
 		}
 	}

@@ -2,6 +2,9 @@ package httpx
 
 import (
 	"errors"
+	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -29,6 +32,10 @@ func TestDecodeJSONDuplicateMember(t *testing.T) {
 		// The same name in different objects, or inside a string, is no duplicate.
 		{`{"agentId":"a","parts":[{"type":"x","extra":{"agentId":"\"agentId\":1"}},{"type":"y"}]}`, ""},
 		{`{"parts":[{"extra":{"k":{"k":{"k":1}}}}]}`, ""},
+		// Past linearMembers names an object's names are kept in a map: the same answers.
+		{`{"parts":[{"extra":` + manyMembers(40, "") + `}]}`, ""},
+		{`{"parts":[{"extra":` + manyMembers(40, "M3") + `}]}`, "parts[0].extra.M3"},
+		{`{"parts":[{"extra":` + manyMembers(10, "m3") + `}]}`, "parts[0].extra.m3"},
 	} {
 		var dst body
 		err := decodeString(tc.json, &dst)
@@ -42,6 +49,32 @@ func TestDecodeJSONDuplicateMember(t *testing.T) {
 		if !errors.As(err, &e) || e.Code != CodeValidation || len(e.Details) != 1 || e.Details[0].Field != tc.field {
 			t.Errorf("%s: %+v, want validation_failed naming %s", tc.json, err, tc.field)
 		}
+	}
+}
+
+// manyMembers is an object of n members m0…, then dup when set.
+func manyMembers(n int, dup string) string {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range n {
+		fmt.Fprintf(&b, "%q:%d,", "m"+strconv.Itoa(i), i)
+	}
+	if dup != "" {
+		fmt.Fprintf(&b, "%q:0,", dup)
+	}
+	return strings.TrimSuffix(b.String(), ",") + "}"
+}
+
+// The scan runs on every JSON body the API takes: a send's body costs it no allocation.
+func TestDuplicateMemberScanAllocatesNothing(t *testing.T) {
+	body := []byte(`{"conversationId":"t1_5511987654321","templateName":"order_shipped","language":"pt_BR",` +
+		`"components":[{"type":"body","parameters":[{"type":"text","text":"Ana"},{"type":"text","text":"#1234"}]}]}`)
+	if allocs := testing.AllocsPerRun(100, func() {
+		if _, dup := duplicateMember(body); dup {
+			t.Fatal("a duplicate in a body with none")
+		}
+	}); allocs != 0 {
+		t.Fatalf("%v allocations per body, want 0", allocs)
 	}
 }
 

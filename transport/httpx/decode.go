@@ -44,7 +44,7 @@ func DecodeJSON(ctx *fasthttp.RequestCtx, dst any) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return NewError(http.StatusBadRequest, CodeInvalidJSON, "Request body must hold a single JSON value")
 	}
-	if field, dup := duplicateMember(body); dup {
+	if field, dup := duplicateMember(body, reflect.TypeOf(dst)); dup {
 		return NewError(http.StatusBadRequest, CodeValidation, "Validation failed",
 			Detail{Field: field, Message: "is given more than once; give it once"})
 	}

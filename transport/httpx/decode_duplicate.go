@@ -2,25 +2,29 @@ package httpx
 
 import (
 	"bytes"
+	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	json "github.com/goccy/go-json"
 )
 
 // A member named twice in one object is refused rather than decided by the decoder, which
-// keeps the last copy and matches names in any case: {"agentId": A, "agentID": B} assigned
-// the conversation to B, and a gateway, audit log or validator that reads the first copy (as
-// many JSON parsers do) would see another message than the one sent. The scan runs on a
-// body the decoder accepted, so the JSON is well formed; it allocates only for object keys.
+// keeps the last copy and matches a struct's member names in any case: {"agentId": A,
+// "agentID": B} assigned the conversation to B, and a gateway, audit log or validator that
+// reads the first copy (as many JSON parsers do) would see another message than the one
+// sent. The scan runs on a body the decoder accepted, so the JSON is well formed.
 
 // duplicateMember returns the path of the first member given twice in one of body's objects,
-// names compared as the decoder matches them (in any case), and whether there is one. It
-// runs on every JSON body the API takes, so it allocates nothing for an ordinary body: the
+// and whether there is one, names compared as the decoder matches them for t, the type body
+// decodes into: in any case in an object that fills a struct, exactly in one that fills a map
+// (or a type that reads itself), whose keys are kept as sent ({"screen", "Screen"} are two).
+// It runs on every JSON body the API takes, so it allocates nothing for an ordinary body: the
 // names of the open objects are views into body (a name with escapes is decoded), compared
 // one by one while an object has few, through a map once it has more than linearMembers (a
 // body of a hundred thousand members must not cost their square).
-func duplicateMember(body []byte) (string, bool) {
+func duplicateMember(body []byte, t reflect.Type) (string, bool) {
 	var frames [8]jsonFrame
 	var names [32][]byte
 	stack, open := frames[:0], names[:0]
@@ -30,9 +34,11 @@ func duplicateMember(body []byte) (string, bool) {
 		}
 		switch body[i] {
 		case '{':
-			stack = append(stack, jsonFrame{object: true, expectKey: true, first: len(open)})
+			typ := valueType(stack, t)
+			stack = append(stack, jsonFrame{object: true, expectKey: true, first: len(open), typ: typ,
+				fold: typ != nil && typ.Kind() == reflect.Struct})
 		case '[':
-			stack = append(stack, jsonFrame{first: len(open)})
+			stack = append(stack, jsonFrame{first: len(open), typ: valueType(stack, t)})
 		case '}', ']':
 			open = open[:stack[len(stack)-1].first]
 			stack = stack[:len(stack)-1]
@@ -53,6 +59,7 @@ func duplicateMember(body []byte) (string, bool) {
 				}
 				open = append(open, name)
 				f.last = len(open) - 1
+				f.member = memberType(f.typ, name)
 			}
 			i = end
 		}
@@ -64,22 +71,27 @@ func duplicateMember(body []byte) (string, bool) {
 // the object's names go into a map.
 const linearMembers = 16
 
-// jsonFrame is an open object or array: where its names start among the open ones and which
-// is the last (an object's), or an array's index.
+// jsonFrame is an open object or array: the type it decodes into (nil: unknown, or a type
+// that reads itself), where its names start among the open ones and which is the last, with
+// its member's type (an object's), or an array's index.
 type jsonFrame struct {
 	object    bool
 	expectKey bool
+	typ       reflect.Type
+	fold      bool                // names compare in any case: the object fills a struct
+	member    reflect.Type        // the type of the member whose value is being read
 	first     int                 // its names start at this index of the open names
 	last      int                 // the index of the name whose value is being read
 	seen      map[string]struct{} // the folded names, once there are more than linearMembers
 	index     int
 }
 
-// named reports whether the object whose names so far are prev already has name, in any case.
+// named reports whether the object whose names so far are prev already has name (in any
+// case when f.fold).
 func (f *jsonFrame) named(prev [][]byte, name []byte) bool {
 	if f.seen == nil && len(prev) < linearMembers {
 		for _, p := range prev {
-			if bytes.EqualFold(p, name) {
+			if bytes.Equal(p, name) || (f.fold && bytes.EqualFold(p, name)) {
 				return true
 			}
 		}
@@ -88,10 +100,10 @@ func (f *jsonFrame) named(prev [][]byte, name []byte) bool {
 	if f.seen == nil {
 		f.seen = make(map[string]struct{}, 2*linearMembers)
 		for _, p := range prev {
-			f.seen[caseFolded(p)] = struct{}{}
+			f.seen[f.key(p)] = struct{}{}
 		}
 	}
-	folded := caseFolded(name)
+	folded := f.key(name)
 	if _, dup := f.seen[folded]; dup {
 		return true
 	}
@@ -99,8 +111,62 @@ func (f *jsonFrame) named(prev [][]byte, name []byte) bool {
 	return false
 }
 
-// caseFolded is name in one case, as bytes.EqualFold compares names.
-func caseFolded(name []byte) string { return strings.ToLower(strings.ToUpper(string(name))) }
+// key is name as f's map of names keeps it: in one case (as bytes.EqualFold compares) when
+// f.fold, as sent otherwise.
+func (f *jsonFrame) key(name []byte) string {
+	if !f.fold {
+		return string(name)
+	}
+	return strings.ToLower(strings.ToUpper(string(name)))
+}
+
+// valueType is the type of the value opening at the top of stack: t at the root, the member's
+// or the element's type of the frame it is in; nil when unknown or when the type reads itself
+// (its members are its business).
+func valueType(stack []jsonFrame, t reflect.Type) reflect.Type {
+	if len(stack) > 0 {
+		switch top := stack[len(stack)-1]; {
+		case top.object:
+			t = top.member
+		case top.typ != nil && (top.typ.Kind() == reflect.Slice || top.typ.Kind() == reflect.Array):
+			t = top.typ.Elem()
+		default:
+			t = nil
+		}
+	}
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || reflect.PointerTo(t).Implements(jsonUnmarshaler) || reflect.PointerTo(t).Implements(textUnmarshaler) {
+		return nil
+	}
+	return t
+}
+
+// memberType is the type the member name of an object of type t decodes into (nil unknown).
+func memberType(t reflect.Type, name []byte) reflect.Type {
+	switch {
+	case t == nil:
+		return nil
+	case t.Kind() == reflect.Map:
+		return t.Elem()
+	case t.Kind() != reflect.Struct:
+		return nil
+	}
+	ft, _ := fieldType(cachedJSONFields(t), string(name))
+	return ft
+}
+
+// fieldsOf caches jsonFields by type: the scan asks for them on every body.
+var fieldsOf sync.Map // reflect.Type → []jsonField
+
+func cachedJSONFields(t reflect.Type) []jsonField {
+	if f, ok := fieldsOf.Load(t); ok {
+		return f.([]jsonField)
+	}
+	f, _ := fieldsOf.LoadOrStore(t, jsonFields(t))
+	return f.([]jsonField)
+}
 
 // stringEnd is the index of the quote closing the JSON string opening at start.
 func stringEnd(body []byte, start int) int {

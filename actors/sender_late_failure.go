@@ -111,9 +111,6 @@ func markLate(ctx context.Context, ob persistence.Outbox, late *lateFailure, row
 // meanwhile, so the next activation decides the resend rather than settle the row sent.
 func handedOver(id, wamid string, late *lateFailure) *OutboundEvidence {
 	ev := &OutboundEvidence{MessageID: id, WAMID: wamid}
-	if late == nil {
-		return ev
-	}
 	if f := late.take(); f != nil && f.WAMID == wamid && f.Retry != nil {
 		ev.Retry = f.Retry
 	}

@@ -70,13 +70,9 @@ func (r *senderRig) failedOnItsWay(t *testing.T, prefix string, delivered bool) 
 	if delivered {
 		r.status(t, tenant, id, "wamid.first", StatusDelivered)
 	}
-	time.Sleep(tellSettles) // the conversation's word reaches the tenant
+	r.caughtUp(t, tenant) // the conversation's word of the failure reached the sender
 	return tenant, id, answer
 }
-
-// tellSettles is how long a test gives the conversation's word of a status (a call or a tell
-// to the tenant, after the conversation's flush) to reach the tenant's sender.
-const tellSettles = 500 * time.Millisecond
 
 // heldAnswer is Meta's answer to a message's first attempt, held until the test releases it:
 // the request is on its way meanwhile.

@@ -161,8 +161,10 @@ func (c *Client) do(ctx context.Context, k call) error {
 	if k.token != "" {
 		req.Header.Set(fasthttp.HeaderAuthorization, "Bearer "+k.token)
 	}
-	if left, ok := departstamp.From(ctx); ok && c.stamp {
-		req.Header.Set(departstamp.Header, departstamp.Format(left))
+	if c.stamp {
+		if left, ok := departstamp.From(ctx); ok {
+			req.Header.Set(departstamp.Header, departstamp.Format(left))
+		}
 	}
 	switch b := k.body.(type) {
 	case nil:

@@ -11,6 +11,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/switchboard/switchboard/transport/graph"
+	"github.com/switchboard/switchboard/transport/httpx"
 )
 
 // maxUploadBody bounds what fakemeta reads of a media upload: Meta's largest file (a
@@ -51,7 +52,7 @@ func (s *Server) uploadMedia(ctx *fasthttp.RequestCtx) {
 	// fasthttp's form reader inflates a compressed body with no bound (a few KiB on the wire
 	// become gigabytes in memory): a stand-in listening for tests must not be that easy to
 	// take down, so such a body is refused unread.
-	if ce := bytes.TrimSpace(ctx.Request.Header.Peek(fasthttp.HeaderContentEncoding)); len(ce) > 0 && !bytes.EqualFold(ce, []byte("identity")) {
+	if ce := httpx.BodyCoding(&ctx.Request.Header); ce != nil {
 		writeError(ctx, invalidParam("The request body must not be compressed (Content-Encoding %s).", ce))
 		return
 	}

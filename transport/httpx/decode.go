@@ -58,13 +58,22 @@ func DecodeJSON(ctx *fasthttp.RequestCtx, dst any) error {
 // reader gunzips with no bound: 40 KB on the wire, within every body limit, became 40 MiB
 // in memory.
 func RefuseCompressedBody(ctx *fasthttp.RequestCtx) error {
-	ce := bytes.TrimSpace(ctx.Request.Header.Peek(fasthttp.HeaderContentEncoding))
-	if len(ce) == 0 || bytes.EqualFold(ce, []byte("identity")) {
+	if BodyCoding(&ctx.Request.Header) == nil {
 		return nil
 	}
 	ctx.Response.Header.Set(fasthttp.HeaderAcceptEncoding, "identity")
 	return NewError(http.StatusUnsupportedMediaType, CodeUnsupportedMedia,
 		"Compressed request bodies (Content-Encoding) are not supported; send the body uncompressed")
+}
+
+// BodyCoding is the request body's Content-Encoding when it names one (nil for none or
+// identity): fasthttp's readers inflate such a body with no bound.
+func BodyCoding(h *fasthttp.RequestHeader) []byte {
+	ce := bytes.TrimSpace(h.Peek(fasthttp.HeaderContentEncoding))
+	if len(ce) == 0 || bytes.EqualFold(ce, []byte("identity")) {
+		return nil
+	}
+	return ce
 }
 
 func decodeError(err error, body []byte, dst any) error {

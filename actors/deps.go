@@ -129,11 +129,21 @@ func ConversationID(tenantID, contactKey string) string { return tenantID + "_" 
 // A Brazilian or Mexican mobile written in either of the forms Meta uses for it names the
 // one conversation of that line (phone.LineKey), so the key is returned in its line form.
 func ParseConversationID(id string) (tenantID, contactKey string, ok bool) {
-	tenantID, contactKey, ok = strings.Cut(id, "_")
-	if !ok || len(tenantID) != 24 || !validContactKey(contactKey) {
+	tenantID, contactKey, ok = ConversationTenant(id)
+	if !ok || !validContactKey(contactKey) {
 		return "", "", false
 	}
 	return tenantID, phone.LineKey(contactKey), true
+}
+
+// ConversationTenant splits a public conversation id into its tenant and the rest, unchecked:
+// ok reports only that the id names a tenant (an id of 24 characters before the first _).
+func ConversationTenant(id string) (tenantID, rest string, ok bool) {
+	tenantID, rest, ok = strings.Cut(id, "_")
+	if !ok || len(tenantID) != 24 {
+		return "", "", false
+	}
+	return tenantID, rest, true
 }
 
 // validContactKey accepts wa_ids (digits) and BSUIDs (CC.alnum), up to 140 characters.

@@ -239,8 +239,8 @@ const notRecipient = "names no conversation, and a new one needs a customer What
 // number as API.md writes phone numbers (E.164, with +) nothing of why; another tenant's id
 // stays a 404, so it confirms nothing.
 func unaddressableDetail(ctx *fasthttp.RequestCtx, id string) []httpx.Detail {
-	tenantID, _, cut := strings.Cut(id, "_")
-	if _, _, ok := actors.ParseConversationID(id); ok || !cut || len(tenantID) != 24 || !principalOf(ctx).CanSeeTenant(tenantID) {
+	tenantID, _, named := actors.ConversationTenant(id)
+	if _, _, ok := actors.ParseConversationID(id); ok || !named || !principalOf(ctx).CanSeeTenant(tenantID) {
 		return nil
 	}
 	return []httpx.Detail{{Field: "conversationId", Message: notRecipient}}

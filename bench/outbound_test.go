@@ -232,7 +232,8 @@ func probeAwait(t *testing.T, what string, cond func() bool) {
 }
 
 // The closest rate+1 sends at Meta are found wherever they are in the run, with how far apart
-// they left the gate; a run shorter than rate+1 sends has none.
+// they left the gate (earliest to latest, whatever order they arrived in); a run shorter than
+// rate+1 sends has none.
 func TestPacingTightestSpan(t *testing.T) {
 	at := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
 	sent := make([]fakemeta.SentMessage, 6)
@@ -251,5 +252,15 @@ func TestPacingTightestSpan(t *testing.T) {
 	}
 	if _, _, ok := tightest(sent[:2], 2); ok {
 		t.Fatal("2 sends reported a span of 3")
+	}
+	// Reordered on the way: the first to arrive is not the first to leave. The span of the
+	// departures is the gate's 1.04 s, not the 940 ms between the first and last arrival's.
+	reordered := []fakemeta.SentMessage{
+		{Departed: at.Add(100 * time.Millisecond), At: at.Add(101 * time.Millisecond)},
+		{Departed: at, At: at.Add(150 * time.Millisecond)},
+		{Departed: at.Add(1040 * time.Millisecond), At: at.Add(1041 * time.Millisecond)},
+	}
+	if arrived, left, _ := tightest(reordered, 2); arrived != 940*time.Millisecond || left != 1040*time.Millisecond {
+		t.Fatalf("reordered: arrived %v apart, left %v apart; want 940ms, 1.04s", arrived, left)
 	}
 }

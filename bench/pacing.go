@@ -145,7 +145,7 @@ func (p Pacing) run(ctx context.Context, out io.Writer) error {
 		}
 		achieved := float64(within) / p.Duration.Seconds()
 		if arrived, left, ok := tightest(sent, p.Rates[i]); ok {
-			margins = append(margins, fmt.Sprintf("  %s: the closest %d sends at Meta arrived %v apart, having left the gate %v apart; the slowest send took %v from the gate to Meta\n",
+			margins = append(margins, fmt.Sprintf("  %s: the closest %d sends at Meta arrived %v apart and had left the gate over %v; the slowest send took %v from the gate to Meta\n",
 				pn, p.Rates[i]+1, arrived.Round(100*time.Microsecond), left.Round(100*time.Microsecond), slowestTransit(sent).Round(100*time.Microsecond)))
 		}
 		st := stats.Numbers[pn]

@@ -126,19 +126,35 @@ func slowestTransit(sent []fakemeta.SentMessage) time.Duration {
 }
 
 // tightest is the shortest span at Meta over rate+1 consecutive accepted sends (sent is
-// ordered by arrival): above 1 s, how much room Meta's count had left. left is how far apart
-// the first and last of them left the departure gate (0 when either carries no departure):
-// the gate keeps it at least actors.DepartureWindow, so arrived − left is how much more the way delayed the
-// first than the last. ok is false for fewer than rate+1 sends.
+// ordered by arrival): above 1 s, how much room Meta's count had left. left is the span of
+// their departures from the gate, earliest to latest (0 when one carries no departure): the
+// gate keeps any rate+1 departures at least actors.DepartureWindow apart, so arrived − left
+// is how much the way bunched them. Not the first and last arrival's departures: requests
+// reordered on the way would read as leaving closer than the gate lets them. ok is false for
+// fewer than rate+1 sends.
 func tightest(sent []fakemeta.SentMessage, rate int) (arrived, left time.Duration, ok bool) {
 	for i := rate; i < len(sent); i++ {
-		first, last := sent[i-rate], sent[i]
-		if span := last.At.Sub(first.At); !ok || span < arrived {
-			arrived, left, ok = span, 0, true
-			if !first.Departed.IsZero() && !last.Departed.IsZero() {
-				left = last.Departed.Sub(first.Departed)
-			}
+		if span := sent[i].At.Sub(sent[i-rate].At); !ok || span < arrived {
+			arrived, left, ok = span, departureSpan(sent[i-rate:i+1]), true
 		}
 	}
 	return arrived, left, ok
+}
+
+// departureSpan is how far apart the earliest and latest of sends left the gate; 0 when one
+// of them carries no departure.
+func departureSpan(sends []fakemeta.SentMessage) time.Duration {
+	var first, last time.Time
+	for _, m := range sends {
+		switch {
+		case m.Departed.IsZero():
+			return 0
+		case first.IsZero() || m.Departed.Before(first):
+			first = m.Departed
+		}
+		if m.Departed.After(last) {
+			last = m.Departed
+		}
+	}
+	return last.Sub(first)
 }

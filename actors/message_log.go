@@ -219,10 +219,10 @@ func (l *messageLog) scan(named func(*Message) bool, window int) (int, Message, 
 // buckets costs a read per range, not per bucket. Buckets in memory it reads as well are
 // never taken from ahead (the walk takes those from memory).
 func (l *messageLog) storedDown(seq, floor int, ahead map[int][]Message) ([]Message, error) {
-	if b, ok := ahead[seq]; ok || l.loadMany == nil {
-		if ok {
-			return b, nil
-		}
+	if b, ok := ahead[seq]; ok {
+		return b, nil
+	}
+	if l.loadMany == nil {
 		return l.load(seq)
 	}
 	from := max(floor, seq-activationBuckets+1)

@@ -81,7 +81,7 @@ func walkUnknown(v any, t reflect.Type, path string, out *[]unknownMember) {
 		if !ok {
 			return
 		}
-		fields := jsonFields(t)
+		fields := cachedJSONFields(t)
 		for key, val := range obj {
 			if ft, ok := fieldType(fields, key); ok {
 				walkUnknown(val, ft, memberPath(path, key), out)

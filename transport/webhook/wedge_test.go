@@ -277,19 +277,12 @@ func TestFailingConversationDoesNotStopOtherTenants(t *testing.T) {
 	t.Cleanup(r.p.Stop)
 	const badWaID = "5511900000001"
 	r.store.fail(actors.ConversationIdentity("ta", badWaID), true)
-	badLane := r.p.lanes.index("conversation/" + actors.ConversationIdentity("ta", badWaID))
 	const badN = 2*laneDepth + 10
 	for i := range badN {
 		r.post(t, "111", badWaID, "bad-"+strconv.Itoa(i))
 	}
 	// The other tenant's users, on lanes other than the failing one.
-	var others []string
-	for i := 0; len(others) < 20; i++ {
-		waID := "4477000" + strconv.Itoa(100000+i)
-		if r.p.lanes.index("conversation/"+actors.ConversationIdentity("tb", waID)) != badLane {
-			others = append(others, waID)
-		}
-	}
+	others := r.elsewhere(badWaID, 20)
 	for _, waID := range others {
 		r.post(t, "222", waID, "hello")
 	}
@@ -354,8 +347,9 @@ func TestDeliveryFailingWhileOthersSucceedIsGivenUp(t *testing.T) {
 		r.post(t, "111", badWaID, "doomed-"+strconv.Itoa(i))
 	}
 	// Others keep arriving and succeeding meanwhile.
+	meanwhile := r.elsewhere(badWaID, 1)[0]
 	given := waitFor(20*time.Second, func() bool {
-		r.post(t, "222", "447700900001", "meanwhile")
+		r.post(t, "222", meanwhile, "meanwhile")
 		time.Sleep(50 * time.Millisecond)
 		return r.stats.GivenUp.Load() == 3
 	})
@@ -449,9 +443,10 @@ func TestConversationGivenUpGivesUpItsNextFailuresSooner(t *testing.T) {
 	for i := range doomed {
 		r.post(t, "111", badWaID, "doomed-"+strconv.Itoa(i))
 	}
+	meanwhile := r.elsewhere(badWaID, 1)[0]
 	start := time.Now()
 	given := waitFor(20*time.Second, func() bool {
-		r.post(t, "222", "447700900021", "meanwhile")
+		r.post(t, "222", meanwhile, "meanwhile")
 		time.Sleep(20 * time.Millisecond)
 		return r.stats.GivenUp.Load() == doomed
 	})
@@ -465,6 +460,22 @@ func TestConversationGivenUpGivesUpItsNextFailuresSooner(t *testing.T) {
 	}
 	// It recovers: a call that succeeds ends the quick giving up.
 	r.recovers(t, badWaID)
+}
+
+// elsewhere returns n users of tenant tb whose conversations are on lanes other than ta's
+// conversation with badWaID. The lanes hash with a seed of each run, so a fixed number shares
+// that lane in some runs: its "meanwhile" messages then wait behind the failing ones, and
+// nothing succeeds while they fail (a give-up test once saw none given up in 20 s).
+func (r *wedgeRig) elsewhere(badWaID string, n int) []string {
+	badLane := r.p.lanes.index("conversation/" + actors.ConversationIdentity("ta", badWaID))
+	var out []string
+	for i := 0; len(out) < n; i++ {
+		waID := "4477000" + strconv.Itoa(100000+i)
+		if r.p.lanes.index("conversation/"+actors.ConversationIdentity("tb", waID)) != badLane {
+			out = append(out, waID)
+		}
+	}
+	return out
 }
 
 // recovers lets ta's conversation with waID be written again, and checks that its next

@@ -105,6 +105,10 @@ func (r *senderRig) markedRetryable(t *testing.T, tenant, id string, delivered b
 	if delivered {
 		r.status(t, tenant, id, "wamid.first", StatusDelivered)
 	}
+	// The statuses' word activates the tenant, whose recovery lists retryable rows: the mark
+	// is written after it, or that activation decided it and a keeper after a crash found
+	// nothing to wake (CI: "timed out waiting for the keeper waking the tenant").
+	r.caughtUp(t, tenant)
 	row := r.row(t, id)
 	row.State, row.ErrorCode, row.ErrorTitle = persistence.OutboxRetryable, 131000, "Something went wrong"
 	if err := r.store.Outbox().Transition(t.Context(), persistence.OutboxSent, row); err != nil {

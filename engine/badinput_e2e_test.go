@@ -121,6 +121,9 @@ func TestBadInputChangesNothing(t *testing.T) {
 				{"login missing password", enginetest.Request{Method: "POST", Path: "/api/v1/auth/login", Body: map[string]string{"email": adminEmail}}, 400, "validation_failed", "password"},
 				{"duplicate query parameter", enginetest.Request{Method: "GET", Path: "/api/v1/tenants?page=1&page=2", Token: admin}, 400, "duplicate_parameter", "page"},
 				{"limit out of range", enginetest.Request{Method: "GET", Path: "/api/v1/tenants?limit=1000", Token: admin}, 400, "validation_failed", "limit"},
+				{"limit with a sign", enginetest.Request{Method: "GET", Path: "/api/v1/tenants?limit=%2B5", Token: admin}, 400, "validation_failed", "limit"},
+				{"page with a space", enginetest.Request{Method: "GET", Path: "/api/v1/conversations?page=%201", Token: demo}, 400, "validation_failed", "page"},
+				{"two Authorization headers", enginetest.Request{Method: "GET", Path: "/api/v1/tenants", Token: admin, Header: map[string]string{"authorization": "Bearer " + admin}}, 401, "unauthorized", ""},
 				// Pages whose offset would overflow: a panic in the tenant grain (503), a 500, or
 				// page 1 again before pages were bounded.
 				{"conversations of a tenant that does not exist", enginetest.Request{Method: "GET", Path: "/api/v1/conversations?tenantId=000000000000000000000000", Token: admin}, 404, "not_found", ""},

@@ -58,7 +58,7 @@ type Request struct {
 	Token       string
 	Body        any
 	ContentType string
-	Header      map[string]string
+	Header      map[string]string // added to the request, beside Token's Authorization
 }
 
 // Do sends r and decodes the answer; transport failures fail the test.
@@ -73,7 +73,7 @@ func (c *Client) Do(r Request) Response {
 		req.Header.Set("Authorization", "Bearer "+r.Token)
 	}
 	for k, v := range r.Header {
-		req.Header.Set(k, v)
+		req.Header.Add(k, v) // added: a test may send a header twice (Authorization beside Token)
 	}
 	if r.Body != nil {
 		ct := r.ContentType

@@ -32,7 +32,7 @@ func (s *Server) requireAuth(next fasthttp.RequestHandler) fasthttp.RequestHandl
 			}
 			ctx.Response.Header.Set("WWW-Authenticate", `Bearer realm="switchboard"`)
 			httpx.Fail(ctx, httpx.NewError(http.StatusUnauthorized, httpx.CodeUnauthorized,
-				"Authentication required: send Authorization: Bearer <token>"))
+				"Authentication required: send one Authorization: Bearer <token> header"))
 			return
 		}
 		// No deadline made here: the cache answers almost every request, and Authenticate
@@ -91,8 +91,15 @@ const admitTimeout = 2 * time.Second
 
 func bearer(ctx *fasthttp.RequestCtx) (string, bool) { return bearerOf(&ctx.Request.Header) }
 
+// bearerOf reads the request's one Authorization header. Two of them are no credential: the
+// header is not a list (RFC 9110 §11.6.2), and a proxy and the server disagreeing on which
+// counts is how requests get authenticated as someone they are not.
 func bearerOf(rh *fasthttp.RequestHeader) (string, bool) {
-	h := string(rh.Peek(fasthttp.HeaderAuthorization))
+	all := rh.PeekAll(fasthttp.HeaderAuthorization)
+	if len(all) != 1 {
+		return "", false
+	}
+	h := string(all[0])
 	scheme, token, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 		return "", false

@@ -1,8 +1,6 @@
 package rest
 
 import (
-	"strconv"
-
 	"github.com/valyala/fasthttp"
 
 	"github.com/switchboard/switchboard/persistence"
@@ -24,15 +22,15 @@ func pageDetails(ctx *fasthttp.RequestCtx) (persistence.Page, []httpx.Detail) {
 	p := persistence.Page{Page: 1, Limit: 20}
 	var details []httpx.Detail
 	if v := ctx.QueryArgs().Peek("page"); v != nil {
-		n, err := strconv.Atoi(string(v))
-		if err != nil || n < 1 || n > persistence.MaxPage {
+		n, ok := wholeNumber(v)
+		if !ok || n < 1 || n > persistence.MaxPage {
 			details = append(details, httpx.Detail{Field: "page", Message: "must be a whole number from 1 to 10,000,000"})
 		}
 		p.Page = n
 	}
 	if v := ctx.QueryArgs().Peek("limit"); v != nil {
-		n, err := strconv.Atoi(string(v))
-		if err != nil || n < 1 || n > 100 {
+		n, ok := wholeNumber(v)
+		if !ok || n < 1 || n > 100 {
 			details = append(details, httpx.Detail{Field: "limit", Message: "must be a whole number from 1 to 100"})
 		}
 		p.Limit = n

@@ -13,8 +13,9 @@ const (
 	MaxRowID    = 200
 )
 
-// Problem is the first thing wrong with a request body, by the path of the offending
-// member: fakemeta words it as Meta does (error 100), the REST edge as a validation detail.
+// Problem is one thing wrong with a request body, by the path of the offending member:
+// fakemeta words the first as Meta does (error 100), the REST edge each as a validation
+// detail.
 type Problem struct {
 	Path     []string // members and indexes, from the message's own member ("interactive")
 	Required bool     // missing or empty; otherwise Rule says what it must be
@@ -44,20 +45,41 @@ func (p *Problem) join(member func(string) string) string {
 	return b.String()
 }
 
-// interactiveCheck collects the first problem of an interactive object.
-type interactiveCheck struct{ p *Problem }
+// MaxInteractiveProblems bounds the problems InteractiveProblems reports: a body of a
+// thousand rows without ids is told of its first ones, which is enough to fix them all, and
+// an error answer stays small.
+const MaxInteractiveProblems = 20
+
+// interactiveCheck collects the problems of an interactive object, the first of each path
+// (a member missing is not also too short), in the order the object is read.
+type interactiveCheck struct {
+	ps   []Problem
+	seen map[string]bool
+}
+
+func (c *interactiveCheck) add(p Problem) {
+	key := strings.Join(p.Path, "\x00")
+	if c.seen[key] || len(c.ps) >= MaxInteractiveProblems {
+		return
+	}
+	if c.seen == nil {
+		c.seen = map[string]bool{}
+	}
+	c.seen[key] = true
+	c.ps = append(c.ps, p)
+}
 
 // required and rule keep their own copy of path: callers build paths by appending to a
 // shared prefix, whose spare capacity a later append would overwrite.
 func (c *interactiveCheck) required(ok bool, path ...string) {
-	if c.p == nil && !ok {
-		c.p = &Problem{Path: append([]string(nil), path...), Required: true}
+	if !ok {
+		c.add(Problem{Path: append([]string(nil), path...), Required: true})
 	}
 }
 
 func (c *interactiveCheck) rule(ok bool, rule string, path ...string) {
-	if c.p == nil && !ok {
-		c.p = &Problem{Path: append([]string(nil), path...), Rule: rule}
+	if !ok {
+		c.add(Problem{Path: append([]string(nil), path...), Rule: rule})
 	}
 }
 
@@ -67,16 +89,26 @@ func (c *interactiveCheck) maxLen(s string, n int, path ...string) {
 
 func blank(s string) bool { return strings.TrimSpace(s) == "" }
 
-// ValidateInteractive checks a reply-button or list message against Meta's rules (WHATSAPP.md
-// §2): a body (1024 characters, a list's 4096), a header of a type the message may show, a
-// footer with text, text limits, 1–3 buttons with unique ids and titles, a list of 1–10
-// sections holding at most 10 rows with unique ids. Other interactive types are checked only
-// for their body, header and footer. It returns the first problem, or nil.
+// ValidateInteractive checks a reply-button or list message against Meta's rules and returns
+// the first problem, or nil: Meta answers a bad body with one error, and fakemeta does too.
 func ValidateInteractive(in *InteractiveObject) *Problem {
+	if ps := InteractiveProblems(in); len(ps) > 0 {
+		return &ps[0]
+	}
+	return nil
+}
+
+// InteractiveProblems checks a reply-button or list message against Meta's rules
+// (WHATSAPP.md §2): a body (1024 characters, a list's 4096), a header of a type the message
+// may show, a footer with text, text limits, 1–3 buttons with unique ids and titles, a list
+// of 1–10 sections holding at most 10 rows with unique ids. Other interactive types are
+// checked only for their body, header and footer. It returns every problem (up to
+// MaxInteractiveProblems, one per member), so a client fixes its message in one round.
+func InteractiveProblems(in *InteractiveObject) []Problem {
 	c := &interactiveCheck{}
-	c.required(in != nil, "interactive")
-	if c.p != nil {
-		return c.p
+	if in == nil {
+		c.required(false, "interactive")
+		return c.ps
 	}
 	if in.Type == InteractiveButton || in.Type == InteractiveList {
 		c.required(in.Body != nil && !blank(in.Body.Text), "interactive", "body", "text")
@@ -101,7 +133,7 @@ func ValidateInteractive(in *InteractiveObject) *Problem {
 	case InteractiveList:
 		c.list(in.Action)
 	}
-	return c.p
+	return c.ps
 }
 
 // header checks a header's type and its content: text within MaxInteractiveTexts, or an

@@ -103,3 +103,32 @@ func withBody(in *InteractiveObject, text string) *InteractiveObject {
 	in.Body = &InteractiveText{Text: text}
 	return in
 }
+
+// Every problem is reported, one per member, in the order the message reads, and no more
+// than MaxInteractiveProblems; ValidateInteractive is the first of them (what Meta names).
+func TestInteractiveProblems(t *testing.T) {
+	o := ButtonsInteractive("", NewReplyButton("", strings.Repeat("t", 21)), NewReplyButton("b", "B"), NewReplyButton("b", "C"), NewReplyButton("d", "D"))
+	var got []string
+	for _, p := range InteractiveProblems(&o) {
+		got = append(got, p.FieldPath())
+	}
+	want := []string{
+		"interactive.body.text",
+		"interactive.action.buttons",                // four: at most 3
+		"interactive.action.buttons[0].reply.id",    // missing, not also "unique"
+		"interactive.action.buttons[0].reply.title", // too long
+		"interactive.action.buttons[2].reply.id",    // b twice
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("problems %v, want %v", got, want)
+	}
+	if first := ValidateInteractive(&o); first == nil || first.FieldPath() != want[0] {
+		t.Fatalf("first problem %+v, want %s", first, want[0])
+	}
+
+	rows := make([]ListRow, 30) // no ids, no titles: 60 problems
+	l := ListInteractive("Escolha", "Ver", ListSection{Rows: rows})
+	if n := len(InteractiveProblems(&l)); n != MaxInteractiveProblems {
+		t.Fatalf("%d problems, want the first %d", n, MaxInteractiveProblems)
+	}
+}

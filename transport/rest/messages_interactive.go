@@ -57,20 +57,24 @@ func interactiveDetails(in *graph.InteractiveObject) []httpx.Detail {
 	if in != nil && in.Type != graph.InteractiveButton && in.Type != graph.InteractiveList {
 		return []httpx.Detail{{Field: "interactive.type", Message: "must be button or list"}}
 	}
-	if p := graph.ValidateInteractive(in); p != nil {
+	var details []httpx.Detail
+	headerTold := false
+	for _, p := range graph.InteractiveProblems(in) {
 		msg := p.Rule
 		if p.Required {
 			msg = "is required"
 		}
-		return []httpx.Detail{{Field: p.FieldPath(), Message: msg}}
+		details = append(details, httpx.Detail{Field: p.FieldPath(), Message: msg})
+		headerTold = headerTold || (len(p.Path) > 1 && p.Path[1] == "header")
 	}
-	// graph checked the header's type and that its media has one of id and link; what that
-	// link or id must look like is checked as send-media checks it.
-	if h := in.Header; h != nil {
+	// graph checked the header's type and that its media is there; what its link or id must
+	// look like is checked as send-media checks it, unless the header was found wrong already.
+	if in != nil && in.Header != nil && !headerTold {
+		h := in.Header
 		if media, _ := h.Media(); media != nil {
 			field := "interactive.header." + h.Type
-			return mediaSourceDetails(media.Link, media.ID, field+".link", field+".id")
+			details = append(details, mediaSourceDetails(media.Link, media.ID, field+".link", field+".id")...)
 		}
 	}
-	return nil
+	return details
 }

@@ -46,3 +46,31 @@ func TestInteractiveDetails(t *testing.T) {
 		})
 	}
 }
+
+// Every problem of a message is told in one answer, one detail per member: an agent fixes
+// its list in one round instead of one round per mistake (only the first was named before).
+func TestInteractiveDetailsNameEveryProblem(t *testing.T) {
+	const in = `{"type":"button","header":{"type":"image","image":{"link":"ftp://example.com/a.jpg"}},"footer":{"text":""},` +
+		`"action":{"buttons":[{"type":"reply","reply":{"id":"a","title":"` + "Um título longo demais" + `"}},{"type":"reply","reply":{"id":"a","title":"B"}}]}}`
+	var obj graph.InteractiveObject
+	if err := json.Unmarshal([]byte(in), &obj); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range interactiveDetails(&obj) {
+		got = append(got, d.Field+" "+d.Message)
+	}
+	want := []string{
+		"interactive.body.text is required",
+		"interactive.footer.text is required",
+		"interactive.action.buttons[0].reply.title must be at most 20 characters long",
+		`interactive.action.buttons[1].reply.id must be unique among buttons - got "a" twice`,
+		"interactive.header.image.link must be an absolute http(s) URL Meta can fetch, at most 2048 characters",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("details:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if d := interactiveDetails(nil); len(d) != 1 || d[0].Field != "interactive" {
+		t.Fatalf("no interactive object: %+v", d)
+	}
+}

@@ -125,6 +125,7 @@ type outageStore struct {
 	mu    sync.Mutex
 	down  map[string]time.Time  // message id → its writes fail until then
 	gets  map[string]int        // message id → outbox reads of it
+	read  map[string]time.Time  // message id → when its latest outbox read began
 	holds map[string]*claimHold // message id → its claims wait (holdClaim)
 	lists map[string]int        // snapshot prefix → List calls (a tenant's activations)
 	loads map[string]int        // snapshot identity → Load calls (attempts to activate)
@@ -157,6 +158,13 @@ func (s *outageStore) outboxGets(id string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.gets[id]
+}
+
+// lastGet is when the latest outbox read of message id began (zero: none yet).
+func (s *outageStore) lastGet(id string) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.read[id]
 }
 
 func (s *outageStore) Outbox() persistence.Outbox {
@@ -195,6 +203,10 @@ func (o outageOutbox) Get(ctx context.Context, id string) (persistence.OutboxMes
 		o.s.gets = map[string]int{}
 	}
 	o.s.gets[id]++
+	if o.s.read == nil {
+		o.s.read = map[string]time.Time{}
+	}
+	o.s.read[id] = time.Now()
 	o.s.mu.Unlock()
 	if o.s.refusing("read:" + id) {
 		return persistence.OutboxMessage{}, fmt.Errorf("outbox unreachable for reads (the test's outage): %w", persistence.ErrUnavailable)

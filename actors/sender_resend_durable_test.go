@@ -177,6 +177,11 @@ func TestUndecidedResendSurvivesAStop(t *testing.T) {
 			store.refuseLoads(tenant, 0) // the failure's call reaches the tenant now
 			waitFor(t, "the decision", func() bool { return store.outboxGets(id) > 0 })
 			time.Sleep(2*deliveredAskTimeout + sharedBusyRetry) // its question unanswered
+			// The failure is marked before the question: what the next process decides from.
+			// This node has no Drain, so its stop does not wait for the decision: a mark
+			// slower than the sleep (a loaded machine) would be cut off, the row left sent, and
+			// the next keeper would find nothing to wake.
+			waitFor(t, "the failure marked on the row", func() bool { return r.row(t, id).State == persistence.OutboxRetryable })
 			stop()
 			if n, _ := r.graph.sends(id); n != 0 {
 				t.Fatalf("sent %d times before the conversation answered, want 0", n)

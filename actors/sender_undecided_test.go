@@ -87,12 +87,17 @@ func TestUndecidedResendEndsWithTheMessagesValidity(t *testing.T) {
 	r.outage.refuseLoads(tenant, time.Hour)
 	r.failedStatus(t, tenant, id, "wamid.first", 131000, true)
 	r.conversationDown(t, tenant, id, "wamid.first")
+	// The test's own reads of the row (storedAs, rewrite) count as reads: the decision's
+	// first look is one after the tenant can be activated.
+	woken := time.Now()
 	r.outage.refuseLoads(tenant, 0)
-	waitFor(t, "the decision", func() bool { return r.outage.outboxGets(id) > 0 })
-	// The first look that reads the row past the validity settles it without asking.
-	time.Sleep(time.Until(row.ExpiresAt) + sharedBusyRetry/2)
-	before := r.outage.outboxGets(id)
-	waitFor(t, "a look past the validity", func() bool { return r.outage.outboxGets(id) > before })
+	waitFor(t, "the decision", func() bool { return r.outage.lastGet(id).After(woken) })
+	// The first look that reads the row past the validity settles it without asking. Looks
+	// come at fixed offsets from the first (each question's timeout, then the backoff), so
+	// on a slow start one lands just past ExpiresAt: counting only the looks after a sleep
+	// until then (and some slack) missed that one, and waited in vain for another, which a
+	// settled row never gets.
+	waitFor(t, "a look past the validity", func() bool { return r.outage.lastGet(id).After(row.ExpiresAt) })
 	conv := ConversationIdentity(tenant, customer)
 	r.outage.refuseWrites(conv, 0)
 	r.outage.refuseLoads(conv, 0)

@@ -16,8 +16,15 @@ type later struct{}
 type unregistered struct{}
 type vanish struct{}
 type silent struct{} // registered, never answered
+type idleSoon struct{}
 
-// counter is a grain that counts, answers "later" from a goroutine, and passivates quickly.
+// idleFor is how long a counter waits idle before it passivates, until told idleSoon. The
+// calls of one test must reach it within that time: at 50 ms a loaded machine's pause
+// between two calls (or tells) passivated it, and the next one counted from zero again.
+const idleFor = time.Minute
+
+// counter is a grain that counts, answers "later" from a goroutine, and passivates 50 ms
+// after it was told idleSoon (idleFor before).
 type counter struct {
 	n        int
 	started  *int
@@ -28,7 +35,10 @@ func (c *counter) Receive(ctx *Context, msg any) {
 	switch m := msg.(type) {
 	case *actor.Started:
 		*c.started++
+		ctx.SetReceiveTimeout(idleFor)
+	case *idleSoon:
 		ctx.SetReceiveTimeout(50 * time.Millisecond)
+		ctx.Reply().Send(&total{c.n})
 	case *actor.ReceiveTimeout:
 		ctx.Stop()
 	case *incr:
@@ -57,6 +67,7 @@ func startTestNodeWith(t *testing.T, alwaysEncode bool) (*Node, *int) {
 	codec.Register("test.later", later{})
 	codec.Register("test.vanish", vanish{})
 	codec.Register("test.silent", silent{})
+	codec.Register("test.idleSoon", idleSoon{})
 	var mu sync.Mutex
 	started, vanished := 0, false
 	n, err := Start(Options{
@@ -105,6 +116,9 @@ func testCallActivatesRepliesAndPassivates(t *testing.T, alwaysEncode bool) {
 
 	// After passivation the next call activates a fresh grain (state here is in memory only,
 	// so it restarts from zero) instead of hitting a dead PID.
+	if v, err := n.Call(ctx, "counter", "a", &idleSoon{}); err != nil || v.(*total).Value != 3 {
+		t.Fatalf("idleSoon: %v %v (the calls above were counted by one activation)", v, err)
+	}
 	deadline := time.Now().Add(5 * time.Second)
 	for *started < 3 && time.Now().Before(deadline) {
 		time.Sleep(150 * time.Millisecond) // longer than the receive timeout

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"strings"
@@ -183,20 +184,22 @@ func TestLoginFailuresLookAlike(t *testing.T) {
 		return r, time.Since(start)
 	}
 	attempt(adminEmail) // warm up
-	var known, unknown time.Duration
-	for range 3 {
+	// The fastest of four tries each (with the warm-up, nine logins: RATE_LIMIT_AUTH allows
+	// ten): a pause of the loaded machine only adds time, so the fastest is the work itself.
+	// (Sums of three let one pause of a few hundred ms on one side pass the bound.)
+	known, unknown := time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
+	for range 4 {
 		r1, d1 := attempt(adminEmail)
 		r2, d2 := attempt("nobody@example.com")
 		if r1.Status != 401 || r2.Status != 401 || r1.Code() != r2.Code() || r1.Envelope.Message != r2.Envelope.Message {
 			t.Fatalf("answers differ: %s vs %s", r1.Body, r2.Body)
 		}
-		known += d1
-		unknown += d2
+		known, unknown = min(known, d1), min(unknown, d2)
 	}
 	// Both pay one bcrypt comparison; a missing one would make unknown emails ~100x faster.
 	// The bound is loose on purpose: it catches the leak, not scheduler noise.
 	if ratio := float64(known) / float64(unknown); ratio > 3 || ratio < 1.0/3 {
-		t.Fatalf("timing differs: wrong password %v, unknown email %v", known/3, unknown/3)
+		t.Fatalf("timing differs: wrong password %v, unknown email %v (the fastest of 4 each)", known, unknown)
 	}
 }
 

@@ -71,6 +71,8 @@ type Engine struct {
 	// membership is the cluster provider the node joins through (WithMembership); nil: a
 	// single-member cluster.
 	membership pcluster.ClusterProvider
+	// redisLimiter are the Redis rate limiter's options (WithRedisLimiter).
+	redisLimiter []ratelimit.RedisOption
 }
 
 // Version is the build version, set by the binary (ldflags) and reported by /health.
@@ -126,7 +128,7 @@ func (e *Engine) wire(ctx context.Context) error {
 			e.log.Warn("Redis does not answer: starting with this node's own rate limits until it does",
 				"addr", opt.Addr, "err", err)
 		}
-		e.limiter = ratelimit.NewRedis(e.redis, cfg.ClusterName+":rl:", local)
+		e.limiter = ratelimit.NewRedis(e.redis, cfg.ClusterName+":rl:", local, e.redisLimiter...)
 		redisPing = func(c context.Context) error { return e.redis.Ping(c).Err() }
 	}
 

@@ -2,6 +2,8 @@ package engine
 
 import (
 	pcluster "github.com/asynkron/protoactor-go/cluster"
+
+	"github.com/switchboard/switchboard/transport/ratelimit"
 )
 
 // Option is a choice New takes besides the configuration.
@@ -13,4 +15,13 @@ type Option func(*Engine)
 // to check what must happen once per cluster rather than once per node.
 func WithMembership(provider pcluster.ClusterProvider) Option {
 	return func(e *Engine) { e.membership = provider }
+}
+
+// WithRedisLimiter passes opts to the Redis rate limiter (REDIS_URL). No setting exposes them:
+// the production deadline (ratelimit.DefaultRedisTimeout) and its fallback to this node's
+// memory are the behaviour wanted. End-to-end tests of limits shared through Redis give a
+// round trip a deadline a loaded machine meets, so a slow answer does not count a request in
+// one node's memory instead of the shared budget.
+func WithRedisLimiter(opts ...ratelimit.RedisOption) Option {
+	return func(e *Engine) { e.redisLimiter = append(e.redisLimiter, opts...) }
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -433,9 +434,18 @@ func TestNothingIsGivenUpDuringAGeneralOutage(t *testing.T) {
 // written) are given up after a few attempts, not after giveUpAfter each: else a conversation
 // that keeps receiving held its lane — and every conversation hashed to it — giveUpAfter per
 // message, for ever. A call of it that succeeds ends that.
+//
+// Each call's own failing time (its dead letter's reason) tells the two apart, whatever the
+// machine's speed: a call given up the slow way failed for giveUpAfter at least. The test
+// once bounded the total instead (6 s for ten calls at a giveUpAfter of 1 s), which a slow
+// machine broke with every call given up the quick way: a quick give-up waits for another
+// call to succeed between two of its attempts, the "meanwhile" messages came only as fast
+// as their inbox writes, and ten quick give-ups 400 ms apart (a slow disk) came to 7 s. A
+// giveUpAfter of several seconds also keeps the key's memory of its last give-up alive
+// however slow the machine.
 func TestConversationGivenUpGivesUpItsNextFailuresSooner(t *testing.T) {
 	r := startWedgeRig(t)
-	r.p.lanes.giveUpAfter, r.p.lanes.giveUpAttempts = time.Second, 3
+	r.p.lanes.giveUpAfter, r.p.lanes.giveUpAttempts = 5*time.Second, 3
 	r.p.Start()
 	t.Cleanup(r.p.Stop)
 	const badWaID, doomed = "5511900000003", 10
@@ -444,22 +454,52 @@ func TestConversationGivenUpGivesUpItsNextFailuresSooner(t *testing.T) {
 		r.post(t, "111", badWaID, "doomed-"+strconv.Itoa(i))
 	}
 	meanwhile := r.elsewhere(badWaID, 1)[0]
-	start := time.Now()
-	given := waitFor(20*time.Second, func() bool {
+	given := waitFor(60*time.Second, func() bool {
 		r.post(t, "222", meanwhile, "meanwhile")
 		time.Sleep(20 * time.Millisecond)
 		return r.stats.GivenUp.Load() == doomed
 	})
-	took := time.Since(start)
 	if !given {
 		t.Fatalf("%d of %d failing deliveries given up", r.stats.GivenUp.Load(), doomed)
 	}
 	// One giveUpAfter for the first, a few quick attempts for each of the others.
-	if took > 6*time.Second { // each waiting giveUpAfter takes 10 s
-		t.Fatalf("giving up %d calls of one failing conversation took %s: each waited giveUpAfter", doomed, took)
+	failing := map[string]time.Duration{} // text → how long its call failed before it was given up
+	for _, l := range deadLetters(t, r.store) {
+		for i := range doomed {
+			if text := "doomed-" + strconv.Itoa(i); strings.Contains(string(l.Payload), `"`+text+`"`) {
+				failing[text] = failingFor(t, l.Reason)
+			}
+		}
+	}
+	if len(failing) != doomed {
+		t.Fatalf("%d dead letters for the %d given-up deliveries: %+v", len(failing), doomed, failing)
+	}
+	if d := failing["doomed-0"]; d < r.p.lanes.giveUpAfter {
+		t.Fatalf("the first call was given up after failing for %s, before giveUpAfter %s", d, r.p.lanes.giveUpAfter)
+	}
+	for i := 1; i < doomed; i++ {
+		if d := failing["doomed-"+strconv.Itoa(i)]; d >= r.p.lanes.giveUpAfter {
+			t.Fatalf("call %d of the given-up conversation failed for %s before it was given up: it waited giveUpAfter (%s)",
+				i, d, r.p.lanes.giveUpAfter)
+		}
 	}
 	// It recovers: a call that succeeds ends the quick giving up.
 	r.recovers(t, badWaID)
+}
+
+// failingFor is how long a given-up call had failed, as its dead letter's reason says
+// (Processor.giveUp: "gave up after N attempts over D while ...", D rounded to the second).
+func failingFor(t *testing.T, reason string) time.Duration {
+	t.Helper()
+	m := regexp.MustCompile(`gave up after \d+ attempts over (\S+) while`).FindStringSubmatch(reason)
+	if m == nil {
+		t.Fatalf("a dead letter's reason names no failing time: %s", reason)
+	}
+	d, err := time.ParseDuration(m[1])
+	if err != nil {
+		t.Fatalf("a dead letter's failing time %q: %v", m[1], err)
+	}
+	return d
 }
 
 // elsewhere returns n users of tenant tb whose conversations are on lanes other than ta's

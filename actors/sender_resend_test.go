@@ -3,6 +3,7 @@ package actors
 import (
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -408,9 +409,14 @@ func TestDeliveryOfAFailedAttemptWithdrawsItsResend(t *testing.T) {
 			failed := StatusUpdate{WAMID: first, Status: StatusFailed, Timestamp: time.Now(), CallbackData: id,
 				Error: &MessageError{Code: 131000, Title: "Something went wrong"}, Retryable: true}
 			delivered := StatusUpdate{WAMID: first, Status: StatusDelivered, Timestamp: time.Now(), CallbackData: id}
-			statuses := []StatusUpdate{failed}
+			statuses, unblock := []StatusUpdate{failed}, func() {}
 			if tc.sameBatch {
 				statuses = append(statuses, delivered)
+			} else {
+				// The resend waits its turn behind another message to the customer, whose send
+				// Meta holds, as well as its backoff: the delivery below must find it in its
+				// lane, and the backoff alone (0.5–1 s) could pass first on a loaded machine.
+				unblock = r.blockLane(t, tenant, "ahead-of-"+id)
 			}
 			if _, err := r.client.Deliver(t.Context(), customer, &Deliver{TenantID: tenant, Contact: Contact{WaID: customer}, Statuses: statuses}); err != nil {
 				t.Fatal(err)
@@ -422,6 +428,7 @@ func TestDeliveryOfAFailedAttemptWithdrawsItsResend(t *testing.T) {
 				r.status(t, tenant, id, first, StatusDelivered)
 			}
 			time.Sleep(time.Second + 3*sharedBusyRetry/2) // past the first resend's longest backoff
+			unblock()
 			waitFor(t, "the delivered attempt back in the outbox", func() bool {
 				row := r.row(t, id)
 				return row.State == persistence.OutboxSent && row.WAMID == first && len(row.Retracted) == 0
@@ -438,6 +445,21 @@ func TestDeliveryOfAFailedAttemptWithdrawsItsResend(t *testing.T) {
 			waitFor(t, "the message read", func() bool { return r.message(t, tenant, id).Status == StatusRead })
 		})
 	}
+}
+
+// blockLane sends message id to the customer and has Meta hold its answer until the
+// returned func is called (or the test ends): the customer's lane stays busy with it, and
+// messages queued to the customer meanwhile wait in the lane, withdrawable.
+func (r *senderRig) blockLane(t *testing.T, tenantID, id string) (unblock func()) {
+	t.Helper()
+	release := make(chan struct{})
+	var once sync.Once
+	unblock = func() { once.Do(func() { close(release) }) }
+	t.Cleanup(unblock)
+	arrived := heldSends(r, []string{id}, release)
+	r.record(t, tenantID, id, true)
+	waitFor(t, id+" at Meta", func() bool { return arrived.Load() == 1 })
+	return unblock
 }
 
 // failedWithMetasTrouble is a conversation whose message m1 Meta accepted as W1 and then

@@ -272,6 +272,14 @@ func (s *outageStore) holdClaim(id string) *claimHold {
 // failed wamid retracted) wait before it lands until release is closed.
 func (s *outageStore) holdResend(id string) *claimHold { return s.holdClaim("resend:" + id) }
 
+// dropHold ends holdClaim's (or holdResend's, "resend:" and the id) hold for later writes;
+// one already waiting stays held until its release.
+func (s *outageStore) dropHold(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.holds, id)
+}
+
 func (s *outageStore) claimHold(id string) *claimHold {
 	s.mu.Lock()
 	defer s.mu.Unlock()

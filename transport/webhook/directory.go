@@ -49,7 +49,10 @@ type Directory struct {
 	loadErr error
 	// reloading serialises reloads: callers that found the copy stale together read once.
 	reloading sync.Mutex
-	now       func() time.Time
+	// unknownAsked is when the store last said no tenant has a phone number id
+	// (ResolveNumber): such a number is asked again after refreshEvery, not per webhook.
+	unknownAsked map[string]time.Time
+	now          func() time.Time
 }
 
 // NewDirectory wraps the store's directory.

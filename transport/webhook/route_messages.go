@@ -20,7 +20,7 @@ func (p *Processor) routeMessages(ctx context.Context, e persistence.InboxEntry,
 	if err != nil {
 		return p.deadLetter(ctx, e, at, "malformed messages value: "+err.Error(), change(entry, c))
 	}
-	tenant, ok, err := p.dir.Resolve(ctx, byPhoneNumberID, v.Metadata.PhoneNumberID)
+	tenant, ok, err := p.dir.ResolveNumber(ctx, v.Metadata.PhoneNumberID, e.ReceivedAt)
 	if err != nil {
 		return err
 	}

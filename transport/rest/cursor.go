@@ -23,8 +23,8 @@ func messageCursor(ctx *fasthttp.RequestCtx) (*int, *httpx.Detail) {
 	if v == nil {
 		return nil, nil
 	}
-	n, ok := wholeNumber(v)
-	if !ok {
+	n, err := fasthttp.ParseUint(v)
+	if err != nil {
 		return nil, &httpx.Detail{Field: "before", Message: "must be the nextBefore of an earlier page (a whole number ≥ 0)"}
 	}
 	return &n, nil

@@ -69,6 +69,7 @@ func interactiveDetails(in *graph.InteractiveObject) []httpx.Detail {
 	}
 	// graph checked the header's type and that its media is there; what its link or id must
 	// look like is checked as send-media checks it, unless the header was found wrong already.
+	// Those details come last (after the action's), and the whole stays within the bound.
 	if in != nil && in.Header != nil && !headerTold {
 		h := in.Header
 		if media, _ := h.Media(); media != nil {
@@ -76,5 +77,5 @@ func interactiveDetails(in *graph.InteractiveObject) []httpx.Detail {
 			details = append(details, mediaSourceDetails(media.Link, media.ID, field+".link", field+".id")...)
 		}
 	}
-	return details
+	return details[:min(len(details), graph.MaxInteractiveProblems)]
 }

@@ -22,15 +22,15 @@ func pageDetails(ctx *fasthttp.RequestCtx) (persistence.Page, []httpx.Detail) {
 	p := persistence.Page{Page: 1, Limit: 20}
 	var details []httpx.Detail
 	if v := ctx.QueryArgs().Peek("page"); v != nil {
-		n, ok := wholeNumber(v)
-		if !ok || n < 1 || n > persistence.MaxPage {
+		n, err := fasthttp.ParseUint(v) // digits only: "+5", " 5" and "5.0" are refused, as Atoi did not
+		if err != nil || n < 1 || n > persistence.MaxPage {
 			details = append(details, httpx.Detail{Field: "page", Message: "must be a whole number from 1 to 10,000,000"})
 		}
 		p.Page = n
 	}
 	if v := ctx.QueryArgs().Peek("limit"); v != nil {
-		n, ok := wholeNumber(v)
-		if !ok || n < 1 || n > 100 {
+		n, err := fasthttp.ParseUint(v)
+		if err != nil || n < 1 || n > 100 {
 			details = append(details, httpx.Detail{Field: "limit", Message: "must be a whole number from 1 to 100"})
 		}
 		p.Limit = n

@@ -3,8 +3,9 @@ package rest
 import (
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
+
+	"github.com/valyala/fasthttp"
 
 	"github.com/switchboard/switchboard/actors"
 	"github.com/switchboard/switchboard/transport/graph"
@@ -59,7 +60,7 @@ func templateDetails(name, language string, components []graph.TemplateComponent
 			if c.SubType == "" {
 				add(field+".sub_type", "is required for buttons")
 			}
-			if n, err := strconv.Atoi(c.Index); err != nil || n < 0 || n > 9 {
+			if n, err := fasthttp.ParseUint([]byte(c.Index)); err != nil || n > 9 {
 				add(field+".index", "must be the button's position, \"0\" to \"9\"")
 			}
 		default:

@@ -49,9 +49,9 @@ type Directory struct {
 	loadErr error
 	// reloading serialises reloads: callers that found the copy stale together read once.
 	reloading sync.Mutex
-	// unknownAsked is when the store last said no tenant has a phone number id
-	// (ResolveNumber): such a number is asked again after refreshEvery, not per webhook.
-	unknownAsked map[string]time.Time
+	// numbersAsked is the store's last answer for each number the copy missed
+	// (ResolveNumber): asked again after refreshEvery, not per webhook.
+	numbersAsked map[string]numberAsked
 	now          func() time.Time
 }
 

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"testing"
@@ -12,14 +13,18 @@ import (
 	"github.com/switchboard/switchboard/persistence/embedded"
 )
 
-// pointCounting counts the store's lookups of one phone number id.
+// pointCounting counts the store's lookups of one phone number id, and fails them while down.
 type pointCounting struct {
 	persistence.Directory
 	points int
+	down   bool
 }
 
 func (c *pointCounting) TenantByPhoneNumberID(ctx context.Context, id string) (persistence.Tenant, error) {
 	c.points++
+	if c.down {
+		return persistence.Tenant{}, errors.New("store down")
+	}
 	return c.Directory.TenantByPhoneNumberID(ctx, id)
 }
 
@@ -65,6 +70,17 @@ func TestNumberConnectedAfterTheCopyIsFound(t *testing.T) {
 	if counting.points != 2 {
 		t.Fatalf("%d store lookups for an unknown number's three webhooks within refreshEvery, want 1", counting.points-1)
 	}
+	// A store in trouble: its error is the answer (the entry is retried, not dead-lettered),
+	// and it is asked once within refreshEvery too.
+	counting.down = true
+	for range 3 {
+		if _, ok, err := d.ResolveNumber(ctx, "444", clock); err == nil || ok {
+			t.Fatalf("444 with the store down: %v %v", ok, err)
+		}
+	}
+	if counting.points != 3 {
+		t.Fatalf("%d store lookups for three webhooks with the store down, want 1", counting.points-2)
+	}
 }
 
 // The first customer message to a number connected in the second after another webhook read
@@ -81,13 +97,20 @@ func TestFirstMessageToANewlyConnectedNumberIsRouted(t *testing.T) {
 	}
 	p := NewProcessor(store, nil, &Stats{}, slog.New(slog.DiscardHandler), 0)
 	t.Cleanup(p.lanes.close)
+	// One clock, standing still: the second route comes within refreshEvery of the first's
+	// reload however slow the machine (with the real clock, a pause over a second reloaded
+	// the copy and the test passed without the fix).
+	clock := time.Now().UTC()
+	p.dir.now = func() time.Time { return clock }
+	arrivals := clock
 	route := func(phoneNumberID string) *tracked {
 		t.Helper()
 		body := `{"object":"whatsapp_business_account","entry":[{"id":"w1","changes":[{"field":"messages","value":{` +
 			`"messaging_product":"whatsapp","metadata":{"phone_number_id":"` + phoneNumberID + `"},` +
 			`"contacts":[{"profile":{"name":"u"},"wa_id":"5511987654321"}],` +
 			`"messages":[{"from":"5511987654321","id":"wamid.` + phoneNumberID + `","timestamp":"1767225600","type":"text","text":{"body":"oi"}}]}}]}]}`
-		e := persistence.InboxEntry{ID: "e-" + phoneNumberID, ReceivedAt: time.Now().UTC(), Body: []byte(body)}
+		arrivals = arrivals.Add(time.Millisecond) // each webhook after the copy's read
+		e := persistence.InboxEntry{ID: "e-" + phoneNumberID, ReceivedAt: arrivals, Body: []byte(body)}
 		tr := &tracked{id: e.ID, p: p}
 		if err := p.route(t.Context(), e, tr); err != nil {
 			t.Fatal(err)

@@ -30,7 +30,7 @@ type tenantRef struct {
 // Directory resolves webhook routing keys to tenants from a cached copy of the directory:
 // phone_number_id (messages), WABA id (template and account fields) and display number
 // (phone_number_quality_update is keyed by it). Only the phone number id is unique: several
-// tenants (numbers) may share a WABA, and a WABA id resolves to all of them (ResolveWABA).
+// tenants (numbers) may share a WABA, and a WABA id resolves to all of them (ResolveWABASince).
 type Directory struct {
 	dir persistence.Directory
 
@@ -49,10 +49,11 @@ type Directory struct {
 	loadErr error
 	// reloading serialises reloads: callers that found the copy stale together read once.
 	reloading sync.Mutex
-	// numbersAsked is the store's last answer for each number the copy missed
-	// (ResolveNumber): asked again after refreshEvery, not per webhook.
-	numbersAsked map[string]numberAsked
-	now          func() time.Time
+	// keysAsked is the store's last answer for each key the copy missed although read
+	// before the webhook came (directory_miss.go): asked again after refreshEvery, not per
+	// webhook.
+	keysAsked map[askedKey]keyAsked
+	now       func() time.Time
 }
 
 // NewDirectory wraps the store's directory.
@@ -68,19 +69,15 @@ const (
 
 // Resolve returns the tenant for a phone number id or display number, reloading the cache
 // (at most once per refreshEvery) on a miss. ok is false when no tenant has that key. A WABA
-// id may name several tenants: Resolve answers the first, ResolveWABA all of them.
+// id may name several tenants: Resolve answers the first, resolve all of them (every tenant
+// of the WABA, active or not, in directory order; the slice is shared: callers do not write
+// it).
 func (d *Directory) Resolve(ctx context.Context, kind routeKey, key string) (tenantRef, bool, error) {
 	ts, err := d.resolve(ctx, kind, key)
 	if err != nil || len(ts) == 0 {
 		return tenantRef{}, false, err
 	}
 	return ts[0], true, nil
-}
-
-// ResolveWABA returns every tenant of a WABA, active or not, in directory order; none when no
-// tenant has it. The slice is shared: callers do not write it.
-func (d *Directory) ResolveWABA(ctx context.Context, wabaID string) ([]tenantRef, error) {
-	return d.resolve(ctx, byWABAID, wabaID)
 }
 
 // resolve answers from the cached copy while it is younger than DirectoryMaxAge; an older
@@ -99,13 +96,13 @@ func (d *Directory) resolve(ctx context.Context, kind routeKey, key string) ([]t
 	case len(ts) > 0 && (age < DirectoryMaxAge || sinceTry < refreshEvery):
 		return ts, nil
 	case len(ts) > 0:
-		if d.reload(ctx) != nil {
+		if d.reload(ctx, youngerThanRefresh) != nil {
 			return ts, nil
 		}
 	case age < refreshEvery:
 		return nil, nil
 	default:
-		if err := d.reload(ctx); err != nil {
+		if err := d.reload(ctx, youngerThanRefresh); err != nil {
 			return nil, err
 		}
 	}
@@ -131,12 +128,19 @@ func (d *Directory) lookupLocked(kind routeKey, key string) []tenantRef {
 	return nil
 }
 
-func (d *Directory) reload(ctx context.Context) error {
+// youngerThanRefresh is reload's test for a copy that needs no reload: read within
+// refreshEvery of start.
+func youngerThanRefresh(loaded, start time.Time) bool { return start.Sub(loaded) < refreshEvery }
+
+// reload reads the directory again unless the copy, read at loaded by the last reload that
+// succeeded, is fresh enough for the caller at start (so callers that found the copy stale
+// together read once), or the last reload failed within refreshEvery (its error answers).
+func (d *Directory) reload(ctx context.Context, fresh func(loaded, start time.Time) bool) error {
 	d.reloading.Lock()
 	defer d.reloading.Unlock()
 	d.mu.Lock()
 	start := d.now()
-	if !d.loadedAt.Before(d.triedAt) && start.Sub(d.loadedAt) < refreshEvery {
+	if !d.loadedAt.Before(d.triedAt) && fresh(d.loadedAt, start) {
 		d.mu.Unlock()
 		return nil // a caller waiting on reloading just read it
 	}

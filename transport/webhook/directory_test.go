@@ -52,7 +52,7 @@ func TestDirectoryResolvesEveryTenantOfAWABA(t *testing.T) {
 		{"w2", map[string]bool{"tc": true}},
 		{"w3", map[string]bool{}},
 	} {
-		ts, err := d.ResolveWABA(ctx, tc.waba)
+		ts, err := d.resolve(ctx, byWABAID, tc.waba)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -126,7 +126,7 @@ func TestDirectoryCopyFollowsTheStore(t *testing.T) {
 	if ref := resolve(); ref.ID != "tb" {
 		t.Fatalf("a copy %v old still routes 111 to %+v", DirectoryMaxAge, ref)
 	}
-	if ts, err := d.ResolveWABA(ctx, "w1"); err != nil || len(ts) != 1 || ts[0].Active {
+	if ts, err := d.resolve(ctx, byWABAID, "w1"); err != nil || len(ts) != 1 || ts[0].Active {
 		t.Fatalf("WABA w1 after A's deactivation: %+v %v", ts, err)
 	}
 	if counting.lists != lists+1 {

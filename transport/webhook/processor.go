@@ -434,7 +434,7 @@ func (p *Processor) routeChange(ctx context.Context, e persistence.InboxEntry, t
 			wabaID = id
 		}
 	}
-	tenants, kind, key, err := p.tenantsOf(ctx, entry, c, wabaID)
+	tenants, kind, key, err := p.tenantsOf(ctx, entry, c, wabaID, e.ReceivedAt)
 	if err != nil {
 		return err
 	}
@@ -461,19 +461,19 @@ func (p *Processor) routeChange(ctx context.Context, e persistence.InboxEntry, t
 // about the WABA, which several tenants (one per number) may share: each gets its copy and
 // applies it to its own state, active or not, so one reactivated later knows its account's
 // ban or templates.
-func (p *Processor) tenantsOf(ctx context.Context, entry graph.Entry, c graph.Change, wabaID string) ([]tenantRef, routeKey, string, error) {
+func (p *Processor) tenantsOf(ctx context.Context, entry graph.Entry, c graph.Change, wabaID string, arrived time.Time) ([]tenantRef, routeKey, string, error) {
 	if c.Field == graph.FieldPhoneNumberQualityUpdate {
 		var v graph.PhoneNumberQualityUpdate
 		if err := c.DecodeValue(&v); err != nil || v.DisplayPhoneNumber == "" {
 			return nil, byDisplayNumber, v.DisplayPhoneNumber, nil
 		}
-		tenant, ok, err := p.dir.Resolve(ctx, byDisplayNumber, v.DisplayPhoneNumber)
+		tenant, ok, err := p.dir.ResolveDisplaySince(ctx, v.DisplayPhoneNumber, arrived)
 		if err != nil || !ok {
 			return nil, byDisplayNumber, v.DisplayPhoneNumber, err
 		}
 		return []tenantRef{tenant}, byDisplayNumber, v.DisplayPhoneNumber, nil
 	}
-	all, err := p.dir.ResolveWABA(ctx, wabaID)
+	all, err := p.dir.ResolveWABASince(ctx, wabaID, arrived)
 	return all, byWABAID, wabaID, err
 }
 

@@ -30,7 +30,7 @@ func TestQualityUpdateReachesOnlyItsNumbersTenant(t *testing.T) {
 	for display, want := range map[string]string{"15550002": "tb", "15550009": "", "": ""} {
 		c := graph.Change{Field: graph.FieldPhoneNumberQualityUpdate,
 			Value: []byte(`{"display_phone_number":"` + display + `","event":"THROUGHPUT_UPGRADE"}`)}
-		ts, kind, key, err := p.tenantsOf(t.Context(), graph.Entry{ID: "w1"}, c, "w1")
+		ts, kind, key, err := p.tenantsOf(t.Context(), graph.Entry{ID: "w1"}, c, "w1", time.Time{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,7 +55,7 @@ func TestWABAEventReachesEveryTenantActiveOrNot(t *testing.T) {
 		{Field: graph.FieldAccountUpdate, Value: []byte(`{"event":"DISABLED_UPDATE","ban_info":{"waba_ban_state":"DISABLE"}}`)},
 		{Field: "message_template_status_update", Value: []byte(`{"event":"PAUSED","message_template_id":1,"message_template_name":"t","message_template_language":"en_US"}`)},
 	} {
-		ts, _, _, err := p.tenantsOf(t.Context(), graph.Entry{ID: "w1"}, c, "w1")
+		ts, _, _, err := p.tenantsOf(t.Context(), graph.Entry{ID: "w1"}, c, "w1", time.Time{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -64,7 +64,7 @@ func TestWABAEventReachesEveryTenantActiveOrNot(t *testing.T) {
 		}
 	}
 	ts, _, _, err := p.tenantsOf(t.Context(), graph.Entry{ID: "w2"}, graph.Change{Field: graph.FieldAccountUpdate,
-		Value: []byte(`{"event":"DISABLED_UPDATE","ban_info":{"waba_ban_state":"DISABLE"}}`)}, "w2")
+		Value: []byte(`{"event":"DISABLED_UPDATE","ban_info":{"waba_ban_state":"DISABLE"}}`)}, "w2", time.Time{})
 	if err != nil || len(ts) != 0 {
 		t.Fatalf("a WABA no tenant has reaches %v (%v)", ts, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,37 +46,90 @@ const crashFenceLease = "5s"
 type process struct {
 	cmd  *exec.Cmd
 	base string
+	// exited is closed once the process has ended (its one Wait has returned).
+	exited chan struct{}
 }
 
-func startProcess(t *testing.T, env []string, port int) *process {
+// kill ends the process with SIGKILL, no warning, and waits for it to be gone.
+func (p *process) kill(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-p.exited
+}
+
+// startProcess starts `switchboard serve` on a port from ports and waits until it is
+// healthy. A port is taken from a closed listener, so something may bind it before the
+// engine does (another test's connection takes ports from the same range): an engine that
+// exits "address already in use" is started again on ports' next answer, which for a test
+// that must keep its port (Meta's callback URL names it) is the same port, later.
+func startProcess(t *testing.T, env []string, ports func() int) *process {
+	t.Helper()
+	for try := 1; ; try++ {
+		p, inUse := startOn(t, env, ports())
+		if !inUse {
+			return p
+		}
+		if try == 5 {
+			t.Fatalf("the engine found its port in use %d times", try)
+		}
+		time.Sleep(time.Duration(try) * 200 * time.Millisecond)
+	}
+}
+
+// startOn is one start of startProcess, on port; inUse reports an engine that could not bind it.
+func startOn(t *testing.T, env []string, port int) (_ *process, inUse bool) {
 	t.Helper()
 	cmd := exec.Command(testenv.SwitchboardBinary(t), "serve")
-	cmd.Env = append(env, "PORT="+strconv.Itoa(port))
+	cmd.Env = append(env, "PORT="+strconv.Itoa(port), "LOG_LEVEL=info", "LOG_FORMAT=text")
 	logf, _ := os.Create(filepath.Join(t.TempDir(), "serve.log"))
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &process{cmd: cmd, base: fmt.Sprintf("http://127.0.0.1:%d", port)}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	p := &process{cmd: cmd, base: fmt.Sprintf("http://127.0.0.1:%d", port), exited: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(p.exited) }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-p.exited })
+	logOf := func() string { b, _ := os.ReadFile(logf.Name()); return string(b) }
 	t.Cleanup(func() {
 		// The process's own account is what explains a failure; it lives in a temporary
 		// directory removed after the test (that cleanup runs after this one).
 		if t.Failed() {
-			b, _ := os.ReadFile(logf.Name())
-			t.Logf("log of the engine process started on port %d:\n%s", port, b)
+			t.Logf("log of the engine process started on port %d:\n%s", port, logOf())
 		}
 	})
-	c := enginetest.NewClient(t, p.base)
+	// Ready is the engine's own word that it bound the port (its log's "listening" line,
+	// hence LOG_LEVEL=info), then a healthy store; until it binds, whatever holds the port
+	// may answer, so health is asked with a client of its own that fails softly.
+	health := &http.Client{Timeout: 2 * time.Second}
+	healthy := false
 	eventually(t, 60*time.Second, func() bool {
-		conn, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+		select {
+		case <-p.exited:
+			return true
+		default:
+		}
+		if !strings.Contains(logOf(), `msg="switchboard listening"`) {
+			return false
+		}
+		res, err := health.Get(p.base + "/api/v1/health")
 		if err != nil {
 			return false
 		}
-		conn.Close()
-		return c.Get("/api/v1/health", "").Status == 200
-	}, func() string { b, _ := os.ReadFile(logf.Name()); return "engine never became healthy:\n" + string(b) })
-	return p
+		_ = res.Body.Close()
+		healthy = res.StatusCode == http.StatusOK
+		return healthy
+	}, func() string { return "engine never became healthy:\n" + logOf() })
+	if healthy {
+		return p, false
+	}
+	log := logOf()
+	if !strings.Contains(log, "address already in use") {
+		t.Fatalf("the engine exited before it was healthy: %v\n%s", p.cmd.ProcessState, log)
+	}
+	t.Logf("port %d was taken before the engine bound it; starting again", port)
+	return nil, true
 }
 
 // A crash after the 200 loses nothing: webhooks acknowledged by a process that is then
@@ -109,7 +163,7 @@ func TestCrashAfterAckLosesNothing(t *testing.T) {
 				if mode == "stored_not_processed" {
 					process = "false"
 				}
-				p := startProcess(t, append(env, "WEBHOOK_PROCESS="+process), freePort(t))
+				p := startProcess(t, append(env, "WEBHOOK_PROCESS="+process), func() int { return freePort(t) })
 				c := enginetest.NewClient(t, p.base)
 				const users, perUser = 10, 20
 				var wg sync.WaitGroup
@@ -133,12 +187,9 @@ func TestCrashAfterAckLosesNothing(t *testing.T) {
 					t.Fatal(e)
 				}
 				// Every webhook was acknowledged; now the process dies without warning.
-				if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-					t.Fatal(err)
-				}
-				_ = p.cmd.Wait()
+				p.kill(t)
 
-				p2 := startProcess(t, append(env, "WEBHOOK_PROCESS=true"), freePort(t))
+				p2 := startProcess(t, append(env, "WEBHOOK_PROCESS=true"), func() int { return freePort(t) })
 				c2 := enginetest.NewClient(t, p2.base)
 				admin := c2.Login(adminEmail, adminPassword)
 				tenantID := func() string {

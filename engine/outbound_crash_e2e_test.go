@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -78,7 +77,7 @@ func TestKillDuringSendBurstSendsEachMessageOnce(t *testing.T) {
 				t.Fatalf("seed: %v\n%s", err, out)
 			}
 
-			p := startProcess(t, env, port)
+			p := startProcess(t, env, func() int { return port })
 			c := enginetest.NewClient(t, p.base)
 			admin, agent := c.Login(adminEmail, adminPassword), c.Login(agentEmail, agentPassword)
 			var me meView
@@ -167,16 +166,13 @@ func TestKillDuringSendBurstSendsEachMessageOnce(t *testing.T) {
 				}
 			}
 			atKill := len(meta.Sent(phoneA))
-			if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatal(err)
-			}
-			_ = p.cmd.Wait()
+			p.kill(t)
 			if atKill != 2*users {
 				t.Fatalf("Meta had %d sends at the kill, want %d (one answered and one held per customer)", atKill, 2*users)
 			}
 			gate.Open()
 
-			p2 := startProcess(t, env, port)
+			p2 := startProcess(t, env, func() int { return port })
 			c2 := enginetest.NewClient(t, p2.base)
 			admin2 := c2.Login(adminEmail, adminPassword)
 			eventually(t, 60*time.Second, func() bool {

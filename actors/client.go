@@ -60,7 +60,8 @@ func call[T any](ctx context.Context, c *Client, kind, identity string, req any)
 			case FailureInvalid, cluster.FailureUnknownType:
 				return nil, fmt.Errorf("%w: %s", ErrInvalid, f.Message)
 			case FailureNotConfigured, FailureTenantInactive, FailureNeedsReauth, FailureSendingPaused, FailureTemplate,
-				FailureTemplateParams, FailureMarketingOptOut, FailureMarketingHeld, FailureNumberChanged, FailureIdempotencyReused, FailureQueueFull, FailureMessagingLimit:
+				FailureTemplateParams, FailureMarketingOptOut, FailureMarketingHeld, FailureNumberChanged, FailureIdempotencyReused, FailureQueueFull, FailureMessagingLimit,
+				FailureRecipientIsSender:
 				return nil, &SendRefusedError{Code: f.Code, Reason: f.Message, RetryAfter: f.RetryAfter, Details: f.Details}
 			case FailureWindowUnvouched:
 				return nil, fmt.Errorf("%w: %s", ErrWindowUnvouched, f.Message)

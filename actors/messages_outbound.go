@@ -194,6 +194,9 @@ const (
 	// Meta's messaging limit (messaging_limit.go); the Failure's RetryAfter says when a
 	// recipient leaves the 24 hours.
 	FailureMessagingLimit = "messaging_limit_reached"
+	// FailureRecipientIsSender: the conversation's customer is the tenant's own number
+	// (Meta's 131021); the Failure's Details name the conversationId.
+	FailureRecipientIsSender = "recipient_is_sender"
 )
 
 func registerOutbound(register func(name string, v any)) {

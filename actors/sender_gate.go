@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/cluster"
+	"github.com/switchboard/switchboard/internal/phone"
 )
 
 // TemplateApproved is the only template status Meta lets a business send.
@@ -36,6 +37,10 @@ func (s *sender) prepare(p *PrepareSend, now time.Time) (*SendTicket, *cluster.F
 		return refuse(FailureSendingPaused, fmt.Sprintf("sends are paused until %s: %s",
 			s.state.SendsPausedUntil.UTC().Format(time.RFC3339), s.state.SendsPausedReason))
 	}
+	if s.ownNumber(p.ConversationID) {
+		return nil, &cluster.Failure{Code: FailureRecipientIsSender, Message: "the conversation's customer is the tenant's own WhatsApp number",
+			Details: []cluster.FailureDetail{{Field: "conversationId", Message: "is the tenant's own WhatsApp number; WhatsApp does not deliver a message to its sender (131021)"}}}
+	}
 	if r, ok := s.state.restrictionRefusing(s.businessInitiated(p.Template != nil, p.ConversationID), now); ok {
 		return refuse(FailureSendingPaused, r.refusal())
 	}
@@ -43,6 +48,15 @@ func (s *sender) prepare(p *PrepareSend, now time.Time) (*SendTicket, *cluster.F
 		return nil, f
 	}
 	return &SendTicket{PhoneNumberID: s.dir.PhoneNumberID}, nil
+}
+
+// ownNumber reports whether conversationID's customer is the tenant's own number, which Meta
+// refuses as recipient (131021) after the API's 202 — and a template would have opened a
+// conversation of the business with itself in the inbox.
+func (s *sender) ownNumber(conversationID string) bool {
+	_, key, ok := ParseConversationID(conversationID)
+	own := phone.Digits(s.dir.DisplayPhoneNumber)
+	return ok && own != "" && key == phone.LineKey(own)
 }
 
 // templateRefusal is why the tenant may not send template ref (nil: it may, or the send is

@@ -85,6 +85,8 @@ func sendRefused(r *actors.SendRefusedError) error {
 		return httpx.NewError(http.StatusConflict, httpx.CodeNumberChanged, upperFirst(r.Reason), failureDetails(r.Details)...)
 	case actors.FailureIdempotencyReused:
 		return idempotencyReused()
+	case actors.FailureRecipientIsSender:
+		return httpx.Validation(failureDetails(r.Details)...)
 	case actors.FailureQueueFull:
 		e := httpx.NewError(http.StatusTooManyRequests, httpx.CodeQueueFull, upperFirst(r.Reason))
 		e.RetryAfterSeconds = r.RetryAfter

@@ -55,51 +55,46 @@ func (s *Server) sendText(ctx *fasthttp.RequestCtx, c context.Context) {
 	})
 }
 
-func replyToDetail(replyTo string) []httpx.Detail {
-	if replyTo != "" && (!strings.HasPrefix(replyTo, "wamid.") || len(replyTo) > 512) {
-		return []httpx.Detail{{Field: "replyTo", Message: "must be the wamid of a message of the conversation"}}
-	}
-	return nil
-}
-
 // sendFreeForm sends what compose builds on the customer's address: any message but a
 // template, so only inside the customer's 24-hour service window. details are the request's
-// validation failures so far. replyTo, when not empty, is the wamid the message quotes: it
-// must be one of the conversation's own messages, as a reaction's target must (ownMessage),
-// else the tenant's number would quote, in this customer's chat, a message of another
-// conversation — another tenant's included. That check costs a conversation call, so only
-// a reply pays it.
+// validation failures so far. replyTo, when not empty, is the message the send quotes, by
+// its id or wamid (quoted): one of the conversation's own messages. That check costs a
+// conversation call, so only a reply pays it.
 func (s *Server) sendFreeForm(ctx *fasthttp.RequestCtx, c context.Context, details []httpx.Detail, conversationID string,
 	opts sendOptions, replyTo string, compose func(*graph.SendRequest) *graph.SendRequest) {
-	details = append(details, replyToDetail(replyTo)...)
 	if replyTo == "" {
-		s.sendFreeFormChecked(ctx, c, details, conversationID, opts, nil, compose)
+		s.sendFreeFormQuoting(ctx, c, details, conversationID, opts, nil, compose)
 		return
 	}
-	s.sendFreeFormChecked(ctx, c, details, conversationID, opts, s.ownMessage("replyTo", replyTo), func(sr *graph.SendRequest) *graph.SendRequest {
-		return compose(sr).InReplyTo(replyTo)
+	q := &quoted{field: "replyTo", ref: replyTo}
+	s.sendFreeFormQuoting(ctx, c, details, conversationID, opts, q, func(sr *graph.SendRequest) *graph.SendRequest {
+		return compose(sr).InReplyTo(q.wamid)
 	})
 }
 
-// conversationCheck refuses a send by what the conversation holds (a reaction's target, a
-// reply's quoted message);
-// it runs after the request's own validation and the tenant check, before anything is
-// stored.
-type conversationCheck func(c context.Context, tenantID, key string) error
-
-// sendFreeFormChecked is sendFreeForm with check, when not nil, run on the conversation
-// first; a repeated Idempotency-Key is answered before it, as the first try passed it.
-func (s *Server) sendFreeFormChecked(ctx *fasthttp.RequestCtx, c context.Context, details []httpx.Detail, conversationID string,
-	opts sendOptions, check conversationCheck, compose func(*graph.SendRequest) *graph.SendRequest) {
+// sendFreeFormQuoting is sendFreeForm with q, when not nil, the message the send names:
+// resolved to its wamid before compose runs, and checked after a repeated Idempotency-Key
+// is answered (the first try passed the check).
+func (s *Server) sendFreeFormQuoting(ctx *fasthttp.RequestCtx, c context.Context, details []httpx.Detail, conversationID string,
+	opts sendOptions, q *quoted, compose func(*graph.SendRequest) *graph.SendRequest) {
+	if q != nil {
+		details = append(details, q.refDetail()...)
+	}
 	tenantID, key, ok := s.admitSend(ctx, append(details, opts.details()...), conversationID)
 	if !ok {
 		return
 	}
+	if q != nil {
+		if err := q.resolve(c, s, tenantID, key); err != nil {
+			s.fail(ctx, err)
+			return
+		}
+	}
 	if s.replayed(ctx, c, tenantID, key, opts, compose) {
 		return
 	}
-	if check != nil {
-		if err := check(c, tenantID, key); err != nil {
+	if q != nil {
+		if err := q.check(c, s, tenantID, key, time.Now()); err != nil {
 			s.fail(ctx, err)
 			return
 		}

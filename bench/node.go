@@ -50,7 +50,7 @@ func nodeEnv(dataDir string, extra map[string]string) map[string]string {
 		"DATA_DIR": dataDir, "JWT_SECRET": "bench-jwt-secret-0123456789abcdef0123",
 		"ENCRYPTION_KEY": benchEncryptionKey, "META_APP_SECRET": "bench-meta-app-secret",
 		"WHATSAPP_APP_SECRET": benchSecret, "WHATSAPP_VERIFY_TOKEN": "bench-verify",
-		"BCRYPT_COST": "10", "RATE_LIMIT_API": "1000000/1m", "RATE_LIMIT_AUTH": "1000000/1m", "RATE_LIMIT_AUTH_FAILURES": "1000000/1m", "RATE_LIMIT_LOGIN_ACCOUNT": "1000000/1m",
+		"BCRYPT_COST": "10", "RATE_LIMIT_API": "1000000/1m", "RATE_LIMIT_MESSAGE_FETCH": "1000000/1m", "RATE_LIMIT_AUTH": "1000000/1m", "RATE_LIMIT_AUTH_FAILURES": "1000000/1m", "RATE_LIMIT_LOGIN_ACCOUNT": "1000000/1m",
 		"MAX_CONNS_PER_IP": "0", // every closed-loop client connects from loopback
 	}
 	for k, v := range extra {

@@ -196,6 +196,7 @@ func (c *Config) validate() []string {
 		{"RATE_LIMIT_API", c.RateLimitAPI}, {"RATE_LIMIT_AUTH_FAILURES", c.RateLimitAuthFailures},
 		{"RATE_LIMIT_AUTH", c.RateLimitAuth}, {"RATE_LIMIT_LOGIN_ACCOUNT", c.RateLimitLoginAccount},
 		{"RATE_LIMIT_SEND", c.RateLimitSend}, {"RATE_LIMIT_WEBHOOK_REFUSED", c.RateLimitWebhookRefused},
+		{"RATE_LIMIT_MESSAGE_FETCH", c.RateLimitMessageFetch},
 	} {
 		if problem := r.rule.enforceable(); problem != "" {
 			bad(r.env, "%s", problem)

@@ -173,6 +173,7 @@ func (e *Engine) wire(ctx context.Context) error {
 		RateAuthFailures:  rule("auth_failures", cfg.RateLimitAuthFailures),
 		RateLoginAccount:  rule("login_account", cfg.RateLimitLoginAccount),
 		RateSend:          rule("send", cfg.RateLimitSend),
+		RateMessageFetch:  rule("message_fetch", cfg.RateLimitMessageFetch),
 		Actors:            e.actors,
 		IDs:               gen,
 		OnMarkRead:        e.sendReadReceipt,

@@ -63,7 +63,7 @@ func TestKillDuringSendBurstSendsEachMessageOnce(t *testing.T) {
 				"JWT_SECRET=crash-test-jwt-secret-0123456789abcdef", "ENCRYPTION_KEY="+strings.Repeat("5a", 32),
 				"META_APP_SECRET=crash-test-meta-secret", "WHATSAPP_APP_SECRET="+appSecret,
 				"WHATSAPP_VERIFY_TOKEN=crash-verify", "DATA_DIR="+t.TempDir(),
-				"RATE_LIMIT_API=100000/1m", "RATE_LIMIT_SEND=100000/1m",
+				"RATE_LIMIT_API=100000/1m", "RATE_LIMIT_SEND=100000/1m", "RATE_LIMIT_MESSAGE_FETCH=100000/1m",
 				"META_GRAPH_URL="+gate.url, "OUTBOUND_RECONCILE_AFTER="+reconcile)
 			if b == enginetest.Mongo {
 				// A kill inside a conditional write leaves its fence: short-lived here.

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/switchboard/switchboard/actors"
 	"github.com/switchboard/switchboard/engine/enginetest"
 	"github.com/switchboard/switchboard/internal/testenv"
 )
@@ -134,10 +135,13 @@ func TestLoginLimitPerAccount(t *testing.T) {
 // (API 100/15 min, sends 60/min) counting sends against the API limit too capped them at
 // 100 per 15 minutes, and an agent who had read the inbox could not send at all. Reads spend
 // the API budget and not the sends'; sends spend the sends' and not the API's; a refused send
-// spends nothing. The budget headers of a send name the send rule alone.
-func TestSendsCountAgainstTheSendLimitOnly(t *testing.T) {
+// spends nothing. The budget headers of a send name the send rule alone. A fetch of one
+// message — how a client polls a send's status — counts against RATE_LIMIT_MESSAGE_FETCH
+// alone likewise: against the API limit, one poll every 10 s spent an agent's whole budget
+// and locked its inbox out.
+func TestSendsAndMessageFetchesCountAgainstTheirOwnLimits(t *testing.T) {
 	n := enginetest.Start(t, enginetest.Options{Backend: enginetest.Embedded,
-		Env: map[string]string{"RATE_LIMIT_API": "3/1h", "RATE_LIMIT_SEND": "5/1h"}})
+		Env: map[string]string{"RATE_LIMIT_API": "3/1h", "RATE_LIMIT_SEND": "5/1h", "RATE_LIMIT_MESSAGE_FETCH": "4/1h"}})
 	n.Seed()
 	agent := n.Login(agentEmail, agentPassword)
 	for i := range 3 {
@@ -168,6 +172,22 @@ func TestSendsCountAgainstTheSendLimitOnly(t *testing.T) {
 		if r := send(); r.Status != 429 || r.Code() != "rate_limited" || r.Header["Retry-After"] == "" {
 			t.Fatalf("send %d past RATE_LIMIT_SEND: %d %s", i+6, r.Status, r.Body)
 		}
+	}
+	// The API and send budgets are spent; the fetches' is whole.
+	fetch := func() enginetest.Response {
+		return n.Get("/api/v1/messages/"+actors.ConversationID(demoTenantID(t, n), userWaID)+"/wamid.X", agent)
+	}
+	for i := range 4 {
+		r := fetch()
+		if r.Status != 404 { // no such message, after the fetch limit counted it
+			t.Fatalf("fetch %d with the API budget spent: %d %s", i+1, r.Status, r.Body)
+		}
+		if got := r.Header["Ratelimit-Policy"]; got != "4;w=3600" {
+			t.Errorf("fetch %d: RateLimit-Policy %q, want the fetch rule alone", i+1, got)
+		}
+	}
+	if r := fetch(); r.Status != 429 || r.Code() != "rate_limited" {
+		t.Fatalf("fetch 5 past RATE_LIMIT_MESSAGE_FETCH: %d %s", r.Status, r.Body)
 	}
 }
 

@@ -72,6 +72,9 @@ func Start(t testing.TB, opts Options) *Node {
 		// Cost 10 is the policy's floor; seeded users still get hashes a real login checks.
 		"BCRYPT_COST": "10",
 		"LOG_LEVEL":   "warn",
+		// Tests follow a send by polling its message, as clients do, every few milliseconds;
+		// the rule itself is tested with its own setting (TestSendsAndMessageFetches…).
+		"RATE_LIMIT_MESSAGE_FETCH": "1000000/1m",
 	}
 	n := &Node{t: t, DataDir: opts.DataDir, Database: opts.Database}
 	switch opts.Backend {

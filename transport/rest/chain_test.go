@@ -20,7 +20,7 @@ import (
 func TestMetricsCountAPanicAs500(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	rule := ratelimit.Rule{Name: "test", Limit: 10, Window: time.Minute}
-	s := New(Options{Limiter: ratelimit.NewMemory(), RateAPI: rule, RateAuth: rule, RateSend: rule,
+	s := New(Options{Limiter: ratelimit.NewMemory(), RateAPI: rule, RateAuth: rule, RateSend: rule, RateMessageFetch: rule,
 		Metrics: edge.NewMetrics(reg), Gatherer: reg, Logger: slog.New(slog.DiscardHandler),
 		Mount: []func(*router.Router){func(r *router.Router) {
 			r.GET("/api/v1/boom", func(*fasthttp.RequestCtx) { panic("a handler's bug") })

@@ -57,7 +57,7 @@ func loadOpenAPI(t *testing.T) openAPIDoc {
 func TestOpenAPICoversEveryRoute(t *testing.T) {
 	hook := webhook.NewHandler(nil, "", nil, nil, nil, nil)
 	rule := ratelimit.Rule{Name: "test", Limit: 10, Window: time.Minute}
-	s := New(Options{Limiter: ratelimit.NewMemory(), RateAPI: rule, RateAuth: rule, RateSend: rule,
+	s := New(Options{Limiter: ratelimit.NewMemory(), RateAPI: rule, RateAuth: rule, RateSend: rule, RateMessageFetch: rule,
 		Metrics: edge.NewMetrics(prometheus.NewRegistry()), Gatherer: prometheus.NewRegistry(), Mount: []func(*router.Router){hook.Mount}})
 	served := map[string]bool{}
 	for method, paths := range s.routes {

@@ -52,8 +52,13 @@ type Options struct {
 	RateLoginAccount ratelimit.Rule
 	// RateSend limits message sends and media uploads per user (RATE_LIMIT_SEND); they do
 	// not count against RateAPI, which limits every other authenticated request.
-	RateSend       ratelimit.Rule
-	RequestTimeout time.Duration
+	RateSend ratelimit.Rule
+	// RateMessageFetch limits fetches of one message per user (RATE_LIMIT_MESSAGE_FETCH),
+	// apart from RateAPI: until a push exists, polling GET /messages/:c/:m is how a client
+	// follows a send, and at RateAPI's 100 per 15 minutes one poll every 10 s used the
+	// agent's whole budget and locked its inbox out.
+	RateMessageFetch ratelimit.Rule
+	RequestTimeout   time.Duration
 
 	// Actors is the grain client (conversations, tenants).
 	Actors *actors.Client
@@ -152,7 +157,8 @@ func New(opts Options) *Server {
 	v1.PUT("/conversations/{id}/typing", authed(s.h(s.showTyping)))
 	v1.PUT("/conversations/{id}/assign", authed(s.h(s.assignConversation)))
 	v1.GET("/messages/{conversationId}", authed(s.h(s.listMessages)))
-	v1.GET("/messages/{conversationId}/{messageId}", authed(s.h(s.getMessage)))
+	v1.GET("/messages/{conversationId}/{messageId}", api(s.h(s.getMessage), s.requireAuth,
+		edge.RateLimit(opts.Limiter, opts.RateMessageFetch, userKey)))
 	v1.POST("/messages/{conversationId}/{messageId}/cancel", authed(s.h(s.cancelMessage)))
 	v1.GET("/templates", authed(s.h(s.listTemplates)))
 	v1.POST("/templates/sync", authed(s.h(s.syncTemplates)))

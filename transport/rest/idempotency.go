@@ -97,13 +97,17 @@ func (s *Server) replayed(ctx *fasthttp.RequestCtx, c context.Context, tenantID,
 		s.fail(ctx, idempotencyReused())
 		return true
 	}
-	s.answerReplay(ctx, stored)
+	s.answerReplay(ctx, c, stored)
 	return true
 }
 
-// answerReplay answers a repeated send with its message as the outbox has it now.
-func (s *Server) answerReplay(ctx *fasthttp.RequestCtx, stored persistence.OutboxMessage) {
-	m, err := actors.StoredOutbound(stored)
+// answerReplay answers a repeated send with its message as it stands now: the
+// conversation's record, as GET /messages/:conversationId/:messageId shows it, so a retry
+// after a `read` event never answers an older status. Only a record the conversation does
+// not have (yet, or no longer among its last 1,024 messages) is answered from the outbox
+// row, whose states are the sender's (a read message's row says sent).
+func (s *Server) answerReplay(ctx *fasthttp.RequestCtx, c context.Context, stored persistence.OutboxMessage) {
+	m, err := s.standing(c, stored)
 	if err != nil {
 		s.fail(ctx, fmt.Errorf("rest: replay %s: %w", stored.ID, err))
 		return
@@ -111,6 +115,18 @@ func (s *Server) answerReplay(ctx *fasthttp.RequestCtx, stored persistence.Outbo
 	ctx.Response.Header.Set(replayedHeader, "true")
 	httpx.OK(ctx, http.StatusAccepted, "Message already accepted under this Idempotency-Key",
 		map[string]any{"message": outboundView{Message: m, ConversationID: stored.ConversationID}})
+}
+
+// standing is the message of an outbox row as it stands: the conversation's record, else
+// (not found, or the conversation unavailable: the replay still answers) the row's.
+func (s *Server) standing(c context.Context, stored persistence.OutboxMessage) (actors.Message, error) {
+	if tenantID, key, ok := actors.ParseConversationID(stored.ConversationID); ok {
+		found, err := s.opts.Actors.Message(c, tenantID, key, stored.ID)
+		if err == nil && found.Found && found.Message.ID == stored.ID {
+			return found.Message, nil
+		}
+	}
+	return actors.StoredOutbound(stored)
 }
 
 func idempotencyReused() error {

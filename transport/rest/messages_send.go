@@ -323,7 +323,7 @@ func (s *Server) queueSend(ctx *fasthttp.RequestCtx, c context.Context, tenantID
 		return
 	}
 	if queued.Replay != nil {
-		s.answerReplay(ctx, *queued.Replay)
+		s.answerReplay(ctx, c, *queued.Replay)
 		return
 	}
 	view := msg // the conversation's copy travelled with q, created at now: what a GET shows

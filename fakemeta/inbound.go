@@ -48,7 +48,7 @@ func (s *Server) SendInbound(ctx context.Context, phoneNumberID, waID, name, tex
 	if !plausiblePhone(waID) {
 		phoneDigits, userID = "", waID
 	}
-	wamid := s.newWAMID(key, true)
+	wamid := s.newWAMID(key, true, n.tag)
 	now := s.now()
 	n.mu.Lock()
 	n.sweep(now)

@@ -138,7 +138,7 @@ func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequ
 	if userID != "" {
 		profileName = n.profiles[key].name
 	}
-	wamid := s.newWAMID(key, false)
+	wamid := s.newWAMID(key, false, "")
 	n.logSent(SentMessage{
 		WAMID: wamid, PhoneNumberID: n.id, Recipient: req.To + req.Recipient, WaID: waID, UserID: userID,
 		Type: req.Type, Token: tok, BizOpaqueCallbackData: req.BizOpaqueCallbackData,
@@ -186,8 +186,10 @@ func (s *Server) markRead(ctx *fasthttp.RequestCtx, n *number, p *sendProbe) {
 		s.reject(ctx, n, e)
 		return
 	}
-	if !s.issued(p.MessageID) {
-		s.reject(ctx, n, apiError(131009, fmt.Sprintf("Invalid message_id %q: no such message.", p.MessageID)))
+	if !s.inboundTo(p.MessageID, n) {
+		// Another number's message, or one the business sent, is no message this number
+		// received: Meta cannot resolve it (WHATSAPP.md §2, "bad id → 131009").
+		s.reject(ctx, n, apiError(131009, fmt.Sprintf("Invalid message_id %q: no such message received by this phone number.", p.MessageID)))
 		return
 	}
 	n.mu.Lock()

@@ -67,6 +67,51 @@ func TestFixtureRequestsAccepted(t *testing.T) {
 	}
 }
 
+// A mark-read or typing indicator names a message a user sent to this number (WHATSAPP.md
+// §2): another number's inbound message, or a message this number sent, is a bad id at Meta
+// (131009), so an engine that picks the wrong tenant's number or the reply's wamid fails
+// here as it would there.
+func TestReceiptNamesAnInboundMessageOfThisNumber(t *testing.T) {
+	s := startFake(t, Config{IgnoreWindow: true, Statuses: StatusConfig{Disabled: true}})
+	toA, _ := s.SendInbound(bg(), pnA, userWaID, "Ana", "to tenant A") // no callback: only the wamid matters
+	toB, _ := s.SendInbound(bg(), pnB, "447700900999", "Bob", "to tenant B")
+	c := clientFor(t, s)
+	reply, err := c.SendMessage(bg(), tokenA, pnA, text(user, "hi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name   string
+		wamid  string
+		typing bool
+		code   int // 0: accepted
+	}{
+		{"read of this number's inbound message", toA, false, 0},
+		{"typing on this number's inbound message", toA, true, 0},
+		{"read of another number's inbound message", toB, false, 131009},
+		{"typing on another number's inbound message", toB, true, 131009},
+		{"read of a message this number sent", reply.Messages[0].ID, false, 131009},
+		{"typing on a message this number sent", reply.Messages[0].ID, true, 131009},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := c.MarkRead(bg(), tokenA, pnA, tc.wamid, tc.typing)
+			switch {
+			case tc.code == 0 && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.code != 0 && (err == nil || asAPIError(t, err).Code != tc.code):
+				t.Fatalf("got %v, want %d", err, tc.code)
+			}
+		})
+	}
+	if err := c.MarkRead(bg(), tokenB, pnB, toB, false); err != nil {
+		t.Fatalf("tenant B reading its own message: %v", err)
+	}
+	if st := s.Stats().Numbers[pnA]; st.MarkedRead != 2 || st.Errors[131009] != 4 {
+		t.Fatalf("%+v", st)
+	}
+}
+
 func TestValidationErrors(t *testing.T) {
 	s := startFake(t, Config{})
 	fixtureTemplates(s, wabaA)

@@ -122,7 +122,7 @@ func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequ
 	n.accepted.add(Arrival{At: arrived})
 	n.busiestAccepted.add(Arrival{At: arrived})
 	n.stats.accepted++
-	last, seen := n.windows[key]
+	last, seen := n.windows[userKey(key)]
 	inWindow := seen && now.Sub(last) < window
 	failCode, _ := take(n, key, asyncQ)
 	if failCode == 0 && req.Type != graph.TypeTemplate && !inWindow && !s.cfg.IgnoreWindow {
@@ -136,7 +136,7 @@ func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequ
 	late, _ := take(n, key, lateQ)
 	profileName := ""
 	if userID != "" {
-		profileName = n.profiles[key].name
+		profileName = n.profiles[userKey(key)].name
 	}
 	wamid := s.newWAMID(key, false, "")
 	n.logSent(SentMessage{

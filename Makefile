@@ -13,9 +13,10 @@ run: build
 	./$(BIN) seed
 	./$(BIN) serve
 
-## build: compile bin/switchboard
+## build: compile bin/switchboard, and bin/fakemeta (the Graph API stand-in: ./bin/fakemeta -h)
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/switchboard
+	$(GO) build -o bin/fakemeta ./cmd/fakemeta
 
 ## test: the whole suite. Tests needing Redis or FerretDB read SWITCHBOARD_TEST_REDIS_URL /
 ## SWITCHBOARD_TEST_MONGODB_URI (see `make test-deps`); without them they skip outside CI and

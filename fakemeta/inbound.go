@@ -16,12 +16,12 @@ import (
 // OpenWindow records that waID (or a BSUID) just wrote to the number, opening the 24-hour
 // customer-service window for free-form sends — without posting a webhook.
 func (s *Server) OpenWindow(phoneNumberID, waID string) {
-	s.withNumber(phoneNumberID, func(n *number) { n.windows[digitsOrID(waID)] = s.now() })
+	s.withNumber(phoneNumberID, func(n *number) { n.windows[userKey(digitsOrID(waID))] = s.now() })
 }
 
 // CloseWindow forgets that waID wrote: free-form sends to it fail with 131047 again.
 func (s *Server) CloseWindow(phoneNumberID, waID string) {
-	s.withNumber(phoneNumberID, func(n *number) { delete(n.windows, digitsOrID(waID)) })
+	s.withNumber(phoneNumberID, func(n *number) { delete(n.windows, userKey(digitsOrID(waID))) })
 }
 
 // digitsOrID keys a phone number by its digits and leaves a BSUID as it is.
@@ -48,13 +48,13 @@ func (s *Server) SendInbound(ctx context.Context, phoneNumberID, waID, name, tex
 	if !plausiblePhone(waID) {
 		phoneDigits, userID = "", waID
 	}
-	wamid := s.newWAMID(key, true)
+	wamid := s.newWAMID(key, true, n.tag)
 	now := s.now()
 	n.mu.Lock()
 	n.sweep(now)
-	n.windows[key] = now
+	n.windows[userKey(key)] = now
 	if name != "" {
-		n.profiles[key] = profile{name: name, at: now}
+		n.profiles[userKey(key)] = profile{name: name, at: now}
 	}
 	n.stats.inbound++
 	at := where{wabaID: n.wabaID, phoneNumberID: n.id, display: n.display}

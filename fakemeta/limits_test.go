@@ -467,3 +467,49 @@ func TestBusiestSecondCountsLateRecordsByArrival(t *testing.T) {
 		})
 	}
 }
+
+// Both forms of a Brazilian or Mexican mobile are one user to Meta (WHATSAPP.md §2): a reply
+// to either form is inside the window the user's message opened under the other, with
+// RewriteWaIDs (Meta answering in the other form) or without, and both forms share one pair
+// limit (review C #4).
+func TestBothFormsOfANumberAreOneUser(t *testing.T) {
+	cases := []struct {
+		name     string
+		rewrite  bool
+		wroteAs  string // the user's wa_id in their message
+		replyTo  string
+		wantCode int // the reply's async code
+	}{
+		{"rewritten reply to a Brazilian mobile", true, "5511987654321", "+5511987654321", 0},
+		{"rewritten reply to a Brazilian who wrote without the 9", true, "551187654321", "+5511987654321", 0},
+		{"reply to the other form, not rewritten", false, "551187654321", "+5511987654321", 0},
+		{"rewritten reply to a Mexican mobile", true, "5215512345678", "+525512345678", 0},
+		{"reply to the old Mexican form, not rewritten", false, "525512345678", "+5215512345678", 0},
+		{"another user is outside the window", true, "5511987654321", "+5511976543210", 131047},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := startFake(t, Config{RewriteWaIDs: tc.rewrite, Statuses: StatusConfig{Disabled: true}})
+			_, _ = s.SendInbound(bg(), pnA, tc.wroteAs, "Ana", "oi") // no callback: the window is what counts
+			if _, err := clientFor(t, s).SendMessage(bg(), tokenA, pnA, text(tc.replyTo, "resposta")); err != nil {
+				t.Fatal(err)
+			}
+			if sent := s.Sent(pnA); len(sent) != 1 || sent[0].AsyncErrorCode != tc.wantCode {
+				t.Fatalf("%+v, want async code %d", sent, tc.wantCode)
+			}
+		})
+	}
+	t.Run("one pair limit for both forms", func(t *testing.T) {
+		s := startFake(t, Config{PairEvery: 6 * time.Second, PairBurst: 2, IgnoreWindow: true, Clock: newFakeClock().Now,
+			Statuses: StatusConfig{Disabled: true}})
+		c := clientFor(t, s)
+		for i, to := range []string{"+5511987654321", "+551187654321"} {
+			if code := sendTo(t, c, to); code != 0 {
+				t.Fatalf("send %d: %d", i, code)
+			}
+		}
+		if code := sendTo(t, c, "+5511987654321"); code != 131056 {
+			t.Fatalf("third send to the same user in one interval: %d, want 131056", code)
+		}
+	})
+}

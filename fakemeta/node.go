@@ -32,7 +32,7 @@ func (s *Server) node(ctx *fasthttp.RequestCtx) {
 	if fields == "" {
 		fields = defaultNumberFields
 	}
-	view, err := only(s.numberView(id), fields)
+	view, err := only(s.numberView(id), fields, knownNumberField, "WhatsAppBusinessPhoneNumber")
 	if err != nil {
 		// A Graph field error, not a WhatsApp one: Meta says it in message, without error_data.
 		writeError(ctx, plainError(400, 100, 0, err.Error()))
@@ -75,8 +75,9 @@ func (s *Server) numberView(id string) graph.PhoneNumber {
 }
 
 // only keeps the requested fields of v (always id), as Graph's field selection does.
-// Unknown fields are an error, as at Meta.
-func only(v any, fields string) (map[string]json.RawMessage, error) {
+// A field known reports unknown to the node type is an error, as at Meta; a known one v
+// does not hold is left out.
+func only(v any, fields string, known func(string) bool, nodeType string) (map[string]json.RawMessage, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
@@ -95,17 +96,17 @@ func only(v any, fields string) (map[string]json.RawMessage, error) {
 			out[f] = v
 			continue
 		}
-		if !knownNumberField(f) {
-			return nil, &fieldError{f}
+		if !known(f) {
+			return nil, &fieldError{f, nodeType}
 		}
 	}
 	return out, nil
 }
 
-type fieldError struct{ field string }
+type fieldError struct{ field, nodeType string }
 
 func (e *fieldError) Error() string {
-	return "(#100) Tried accessing nonexisting field (" + e.field + ") on node type (WhatsAppBusinessPhoneNumber)"
+	return "(#100) Tried accessing nonexisting field (" + e.field + ") on node type (" + e.nodeType + ")"
 }
 
 // knownNumberField lists fields Meta knows that may simply be empty here.

@@ -2,7 +2,9 @@ package fakemeta
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -249,6 +251,59 @@ func TestTemplatesPaging(t *testing.T) {
 
 // Paging back with the before cursor gives what precedes the cursor's page, never the
 // page itself: following previous retraces the pages, a before cursor with a larger limit
+
+// GET message_templates answers the fields asked for and the id, as Graph does, and Meta's
+// default set without ?fields (review C #5); what template sync asks for
+// (graph.TemplateFields) brings back every field fakemeta keeps, so the engine's template
+// checks have the components and parameter_format they read.
+func TestTemplateFields(t *testing.T) {
+	s := startFake(t, Config{})
+	s.AddDemoTemplates(wabaA)
+	list := func(query string) (int, []byte) {
+		return raw(t, "GET", s.URL()+"/v24.0/"+wabaA+"/message_templates?limit=1"+query, tokenA, nil)
+	}
+	cases := []struct {
+		name  string
+		query string
+		keys  string // the first template's, sorted
+	}{
+		{"one field", "&fields=name", "id,name"},
+		{"two fields, spaced", "&fields=" + url.QueryEscape("status, components"), "components,id,status"},
+		{"Meta's default", "", "category,components,id,language,name,parameter_format,status"},
+		{"template sync's", "&fields=" + url.QueryEscape(graph.TemplateFields), "category,components,id,language,name,parameter_format,status"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := list(tc.query)
+			if status != 200 {
+				t.Fatalf("%d %s", status, body)
+			}
+			var page struct{ Data []map[string]json.RawMessage }
+			if err := json.Unmarshal(body, &page); err != nil || len(page.Data) != 1 {
+				t.Fatalf("%v %s", err, body)
+			}
+			keys := slices.Sorted(maps.Keys(page.Data[0]))
+			if strings.Join(keys, ",") != tc.keys {
+				t.Fatalf("fields %v, want %s", keys, tc.keys)
+			}
+		})
+	}
+	// What sync reads decodes to the template fakemeta holds, field for field.
+	status, body := list("&fields=" + url.QueryEscape(graph.TemplateFields))
+	var page graph.TemplatesPage
+	if err := json.Unmarshal(body, &page); status != 200 || err != nil || len(page.Data) != 1 {
+		t.Fatalf("%d %v %s", status, err, body)
+	}
+	want, _ := s.template(wabaA, "order_shipped", "pt_BR")
+	if got, w := mustJSON(t, page.Data[0]), mustJSON(t, want); string(got) != string(w) {
+		t.Fatalf("sync reads\n%s\nfakemeta holds\n%s", got, w)
+	}
+	status, body = list("&fields=name,colour")
+	if e := apiErr(t, status, body); status != 400 || e.Code != 100 || e.Message != "(#100) Tried accessing nonexisting field (colour) on node type (WhatsAppBusinessHSM)" {
+		t.Fatalf("%d %+v", status, e)
+	}
+}
+
 // stops at the cursor, and before the first page there is nothing.
 func TestTemplatesPagingBackwards(t *testing.T) {
 	s := startFake(t, Config{})

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/internal/pairlimit"
+	"github.com/switchboard/switchboard/internal/phone"
 )
 
 // profileKept is how long a user's profile name is kept after its last message, for the
@@ -16,9 +17,17 @@ type profile struct {
 	at   time.Time
 }
 
+// userKey is the key a user's window, pair limit and profile are kept under: one key for
+// both forms of a Brazilian or Mexican mobile (phone.LineKey), because Meta knows them as
+// one user (WHATSAPP.md §2) — a user who wrote as 5511987654321 is inside the window of a
+// reply Meta addresses to 551187654321 (Config.RewriteWaIDs), and both forms share one pair
+// limit. A BSUID or any other number is its own key.
+func userKey(key string) string { return phone.LineKey(key) }
+
 // takePair applies the pair limit (internal/pairlimit: a burst is borrowed, each message
 // owing one interval) to a send to key at now. n.mu is held.
 func (n *number) takePair(key string, now time.Time, every time.Duration, burst int) bool {
+	key = userKey(key)
 	d, ok := n.pairs[key]
 	if !ok {
 		d = &pairlimit.Debt{}

@@ -1,6 +1,7 @@
 package fakemeta
 
 import (
+	"fmt"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -44,6 +45,9 @@ type number struct {
 	id      string
 	wabaID  string
 	display string // digits, as in webhooks
+	// tag is the number's mark in the wamids of the messages users send it (newWAMID):
+	// numberTagDigits hex digits, unique in the server.
+	tag string
 
 	mu         sync.Mutex
 	info       graph.PhoneNumber
@@ -80,7 +84,7 @@ func (s *Server) AddNumber(phoneNumberID, wabaID, displayNumber, accessToken str
 	w.numbers = append(w.numbers, phoneNumberID)
 	official := false
 	s.numbers[phoneNumberID] = &number{
-		id: phoneNumberID, wabaID: wabaID, display: displayNumber,
+		id: phoneNumberID, wabaID: wabaID, display: displayNumber, tag: fmt.Sprintf("%0*X", numberTagDigits, len(s.numbers)),
 		registered: true, throughput: s.cfg.Throughput,
 		pairs: map[string]*pairlimit.Debt{}, windows: map[string]time.Time{}, profiles: map[string]profile{},
 		stats: newNumberStats(),

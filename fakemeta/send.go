@@ -122,7 +122,7 @@ func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequ
 	n.accepted.add(Arrival{At: arrived})
 	n.busiestAccepted.add(Arrival{At: arrived})
 	n.stats.accepted++
-	last, seen := n.windows[key]
+	last, seen := n.windows[userKey(key)]
 	inWindow := seen && now.Sub(last) < window
 	failCode, _ := take(n, key, asyncQ)
 	if failCode == 0 && req.Type != graph.TypeTemplate && !inWindow && !s.cfg.IgnoreWindow {
@@ -136,9 +136,9 @@ func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequ
 	late, _ := take(n, key, lateQ)
 	profileName := ""
 	if userID != "" {
-		profileName = n.profiles[key].name
+		profileName = n.profiles[userKey(key)].name
 	}
-	wamid := s.newWAMID(key, false)
+	wamid := s.newWAMID(key, false, "")
 	n.logSent(SentMessage{
 		WAMID: wamid, PhoneNumberID: n.id, Recipient: req.To + req.Recipient, WaID: waID, UserID: userID,
 		Type: req.Type, Token: tok, BizOpaqueCallbackData: req.BizOpaqueCallbackData,
@@ -186,8 +186,10 @@ func (s *Server) markRead(ctx *fasthttp.RequestCtx, n *number, p *sendProbe) {
 		s.reject(ctx, n, e)
 		return
 	}
-	if !s.issued(p.MessageID) {
-		s.reject(ctx, n, apiError(131009, fmt.Sprintf("Invalid message_id %q: no such message.", p.MessageID)))
+	if !s.inboundTo(p.MessageID, n) {
+		// Another number's message, or one the business sent, is no message this number
+		// received: Meta cannot resolve it (WHATSAPP.md §2, "bad id → 131009").
+		s.reject(ctx, n, apiError(131009, fmt.Sprintf("Invalid message_id %q: no such message received by this phone number.", p.MessageID)))
 		return
 	}
 	n.mu.Lock()

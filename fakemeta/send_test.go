@@ -67,6 +67,51 @@ func TestFixtureRequestsAccepted(t *testing.T) {
 	}
 }
 
+// A mark-read or typing indicator names a message a user sent to this number (WHATSAPP.md
+// §2): another number's inbound message, or a message this number sent, is a bad id at Meta
+// (131009), so an engine that picks the wrong tenant's number or the reply's wamid fails
+// here as it would there.
+func TestReceiptNamesAnInboundMessageOfThisNumber(t *testing.T) {
+	s := startFake(t, Config{IgnoreWindow: true, Statuses: StatusConfig{Disabled: true}})
+	toA, _ := s.SendInbound(bg(), pnA, userWaID, "Ana", "to tenant A") // no callback: only the wamid matters
+	toB, _ := s.SendInbound(bg(), pnB, "447700900999", "Bob", "to tenant B")
+	c := clientFor(t, s)
+	reply, err := c.SendMessage(bg(), tokenA, pnA, text(user, "hi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name   string
+		wamid  string
+		typing bool
+		code   int // 0: accepted
+	}{
+		{"read of this number's inbound message", toA, false, 0},
+		{"typing on this number's inbound message", toA, true, 0},
+		{"read of another number's inbound message", toB, false, 131009},
+		{"typing on another number's inbound message", toB, true, 131009},
+		{"read of a message this number sent", reply.Messages[0].ID, false, 131009},
+		{"typing on a message this number sent", reply.Messages[0].ID, true, 131009},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := c.MarkRead(bg(), tokenA, pnA, tc.wamid, tc.typing)
+			switch {
+			case tc.code == 0 && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.code != 0 && (err == nil || asAPIError(t, err).Code != tc.code):
+				t.Fatalf("got %v, want %d", err, tc.code)
+			}
+		})
+	}
+	if err := c.MarkRead(bg(), tokenB, pnB, toB, false); err != nil {
+		t.Fatalf("tenant B reading its own message: %v", err)
+	}
+	if st := s.Stats().Numbers[pnA]; st.MarkedRead != 2 || st.Errors[131009] != 4 {
+		t.Fatalf("%+v", st)
+	}
+}
+
 func TestValidationErrors(t *testing.T) {
 	s := startFake(t, Config{})
 	fixtureTemplates(s, wabaA)
@@ -265,7 +310,6 @@ func TestTemplateChecks(t *testing.T) {
 		return err
 	}
 	header := graph.HeaderComponent(graph.TextParam("#1"))
-	body := graph.BodyComponent(graph.TextParam("Ana"), graph.TextParam("2 dias"))
 	trackButton := graph.ButtonComponent("url", 0, graph.TextParam("8812"))
 	named := func(names ...string) graph.TemplateComponent {
 		var params []graph.TemplateParameter
@@ -289,11 +333,6 @@ func TestTemplateChecks(t *testing.T) {
 		{"paused", tpl("weekly_deals", "pt_BR"), 132015},
 		{"disabled", tpl("gone", "pt_BR"), 132016},
 		{"too few body params", tpl("order_shipped", "pt_BR", header, graph.BodyComponent(graph.TextParam("Ana")), trackButton), 132000},
-		{"URL button parameter missing", tpl("order_shipped", "pt_BR", header, body), 132000},
-		{"URL button without its parameter", tpl("order_shipped", "pt_BR", header, body, graph.ButtonComponent("url", 0)), 132000},
-		{"URL button parameter at another index", tpl("order_shipped", "pt_BR", header, body, graph.ButtonComponent("url", 1, graph.TextParam("8812"))), 132000},
-		{"URL button sent as quick reply", tpl("order_shipped", "pt_BR", header, body, graph.ButtonComponent("quick_reply", 0, graph.TemplateParameter{Type: "payload", Payload: "X"})), 132000},
-		{"copy-code button missing", tpl("login_code", "pt_BR", graph.BodyComponent(graph.TextParam("482913"))), 132000},
 		{"NAMED: names not the template's", tpl("black_friday_promo", "pt_BR", image, named("nome", "desconto")), 132000},
 		{"NAMED: one name wrong", tpl("black_friday_promo", "pt_BR", image, named("first_name", "desconto")), 132000},
 		{"NAMED: names missing", tpl("black_friday_promo", "pt_BR", image, graph.BodyComponent(graph.TextParam("Ana"), graph.TextParam("40%"))), 132000},
@@ -315,10 +354,9 @@ func TestTemplateChecks(t *testing.T) {
 		details string
 	}{
 		{0, "template name (no_such_template) does not exist in pt_BR"},
-		{6, "button at index 0: number of localizable_params (0) does not match the expected number of params (1)"},
-		{11, `body: parameter names ("nome", "desconto") are not in the template, which expects ("first_name", "discount")`},
-		{13, `body: parameter names ("", "") are not in the template, which expects ("first_name", "discount")`},
-		{15, "header: number of localizable_params (1) does not match the expected number of params (0)"},
+		{6, `body: parameter names ("nome", "desconto") are not in the template, which expects ("first_name", "discount")`},
+		{8, `body: parameter names ("", "") are not in the template, which expects ("first_name", "discount")`},
+		{10, "header: number of localizable_params (1) does not match the expected number of params (0)"},
 	} {
 		if e := asAPIError(t, cases[want.i].err); e.Details != want.details {
 			t.Errorf("%s: details %q, want %q", cases[want.i].name, e.Details, want.details)
@@ -337,6 +375,118 @@ func TestTemplateChecks(t *testing.T) {
 		header, graph.BodyComponent(graph.TextParam("Ana"), graph.TextParam("2 dias")), trackButton)))
 	if err != nil || r.Messages[0].MessageStatus != graph.MessageStatusAccepted || r.Contacts[0].WaID != userWaID {
 		t.Fatalf("%+v %v", r, err)
+	}
+}
+
+// Every button component is checked against the template's button at its index, and
+// every parameter against its block, as Meta checks them (review C #2): a button the
+// template does not have there or of another type, a button's missing or mistyped
+// parameter, a media value where the block holds text, and text hydrated past Meta's
+// limits (a header of 60 characters, a body of 1,024).
+func TestTemplateButtonsAndTexts(t *testing.T) {
+	s := startFake(t, Config{IgnoreWindow: true, Statuses: StatusConfig{Disabled: true}})
+	fixtureTemplates(s, wabaA)
+	// An authentication template as Meta lists it at creation, and a marketing one with a
+	// coupon code, a phone number and a static URL button.
+	s.AddTemplate(wabaA, "otp_code", "en_US", graph.TemplateApproved, graph.CategoryAuthentication, []graph.TemplateDefinitionBlock{
+		{Type: "BODY", Text: "*{{1}}* is your verification code."},
+		{Type: "BUTTONS", Buttons: []graph.TemplateButtonDefinition{{Type: "OTP", OTPType: "COPY_CODE", Text: "Copy code"}}},
+	})
+	s.AddTemplate(wabaA, "coupon", "en_US", graph.TemplateApproved, graph.CategoryMarketing, []graph.TemplateDefinitionBlock{
+		{Type: "BODY", Text: "Your code: {{1}}"},
+		{Type: "BUTTONS", Buttons: []graph.TemplateButtonDefinition{{Type: "COPY_CODE", Text: "Copy offer code"},
+			{Type: "PHONE_NUMBER", Text: "Call us", PhoneNumber: "+15550123456"}, {Type: "URL", Text: "Shop", URL: "https://example.com/shop"}}},
+	})
+	c := clientFor(t, s)
+	send := func(name, lang string, comps ...graph.TemplateComponent) error {
+		_, err := c.SendMessage(bg(), tokenA, pnA, graph.NewMessage(user).WithTemplate(graph.NewTemplate(name, lang, comps...)))
+		return err
+	}
+	header := graph.HeaderComponent(graph.TextParam("#8812"))
+	body := graph.BodyComponent(graph.TextParam("Ana"), graph.TextParam("2 dias"))
+	track := graph.ButtonComponent("url", 0, graph.TextParam("8812"))
+	shipped := func(extra ...graph.TemplateComponent) error {
+		return send("order_shipped", "pt_BR", append([]graph.TemplateComponent{header, body, track}, extra...)...)
+	}
+	image := graph.TemplateParameter{Type: "image", Image: &graph.MediaObject{ID: "1"}}
+	coupon := func(code string) graph.TemplateComponent {
+		return graph.ButtonComponent("copy_code", 0, graph.TemplateParameter{Type: "coupon_code", CouponCode: code})
+	}
+	couponBody := graph.BodyComponent(graph.TextParam("BF40"))
+	cases := []struct {
+		name    string
+		err     error
+		code    int
+		details string
+	}{
+		{"a button index the template does not have", shipped(graph.ButtonComponent("quick_reply", 7, graph.PayloadParam("X"))),
+			131009, "buttons: Button at index 7 of type QuickReply does not exist"},
+		{"a URL component for a quick reply", shipped(graph.ButtonComponent("url", 1, graph.TextParam("8812"))),
+			131009, "buttons: Button at index 1 of type Url does not exist"},
+		{"a quick reply component for a URL button", send("order_shipped", "pt_BR", header, body, graph.ButtonComponent("quick_reply", 0, graph.PayloadParam("X"))),
+			131009, "buttons: Button at index 0 of type QuickReply does not exist"},
+		{"a quick reply without its payload", shipped(graph.ButtonComponent("quick_reply", 1)),
+			131008, "buttons: Button at index 1 of type QuickReply requires a parameter"},
+		{"a quick reply with an empty payload", shipped(graph.ButtonComponent("quick_reply", 1, graph.TemplateParameter{Type: "payload"})),
+			131008, "buttons: Button at index 1 of type QuickReply requires a parameter"},
+		{"a quick reply with a text", shipped(graph.ButtonComponent("quick_reply", 1, graph.TextParam("X"))),
+			132012, "button at index 1: Format mismatch, expected PAYLOAD, received TEXT"},
+		{"a dynamic URL button left out", send("order_shipped", "pt_BR", header, body),
+			131008, "buttons: Button at index 0 of type Url requires a parameter"},
+		{"a URL button without its text", send("order_shipped", "pt_BR", header, body, graph.ButtonComponent("url", 0)),
+			131008, "buttons: Button at index 0 of type Url requires a parameter"},
+		{"a URL button with two texts", send("order_shipped", "pt_BR", header, body, graph.ButtonComponent("url", 0, graph.TextParam("1"), graph.TextParam("2"))),
+			132000, "button at index 0: number of localizable_params (2) does not match the expected number of params (1)"},
+		{"a URL button with a payload", send("order_shipped", "pt_BR", header, body, graph.ButtonComponent("url", 0, graph.PayloadParam("X"))),
+			132012, "button at index 0: Format mismatch, expected TEXT, received PAYLOAD"},
+		{"an OTP button left out", send("otp_code", "en_US", graph.BodyComponent(graph.TextParam("482913"))),
+			131008, "buttons: Button at index 0 of type Url requires a parameter"},
+		{"an OTP button sent as copy code", send("otp_code", "en_US", graph.BodyComponent(graph.TextParam("482913")), coupon("482913")),
+			131009, "buttons: Button at index 0 of type CopyCode does not exist"},
+		{"a copy code button left out", send("coupon", "en_US", couponBody),
+			131008, "buttons: Button at index 0 of type CopyCode requires a parameter"},
+		{"a copy code button without its code", send("coupon", "en_US", couponBody, coupon("")),
+			131008, "buttons: Button at index 0 of type CopyCode requires a parameter"},
+		{"parameters for a phone number button", send("coupon", "en_US", couponBody, coupon("BF40"), graph.ButtonComponent("url", 1, graph.TextParam("x"))),
+			100, "buttons: Button at index 1 is of type Call and does not support parameters"},
+		{"parameters for a static URL button", send("coupon", "en_US", couponBody, coupon("BF40"), graph.ButtonComponent("url", 2, graph.TextParam("x"))),
+			100, "buttons: Button at index 2 is of type Url and does not support parameters"},
+		{"a sub_type Meta does not know", send("coupon", "en_US", couponBody, coupon("BF40"), graph.ButtonComponent("phone_number", 1, graph.TextParam("x"))),
+			100, `must be one of {BOOKING_CONFIRMATION, CATALOG, COPY_CODE, FLOW, MPM, ORDER_DETAILS, QUICK_REPLY, REMINDER, URL, VOICE_CALL} - got "phone_number"`},
+		{"an image in a text body", send("order_shipped", "pt_BR", header, graph.BodyComponent(image, image), track),
+			132012, "body: Format mismatch, expected TEXT, received IMAGE"},
+		{"an image in a text header", send("order_shipped", "pt_BR", graph.HeaderComponent(image), body, track),
+			132012, "header: Format mismatch, expected TEXT, received IMAGE"},
+		{"a body hydrated past 1,024 characters", send("order_shipped", "pt_BR", header, graph.BodyComponent(graph.TextParam(strings.Repeat("a", 2000)), graph.TextParam("2 dias")), track),
+			132005, "body: hydrated text is 2053 characters long, more than the 1024 allowed"},
+		{"a header hydrated past 60 characters", send("order_shipped", "pt_BR", graph.HeaderComponent(graph.TextParam(strings.Repeat("#", 46))), body, track),
+			132005, "header: hydrated text is 61 characters long, more than the 60 allowed"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.err == nil {
+				t.Fatalf("accepted; want %d %q", tc.code, tc.details)
+			}
+			if e := asAPIError(t, tc.err); e.Code != tc.code || !strings.Contains(e.Details, tc.details) || e.HTTPStatus != 400 {
+				t.Fatalf("HTTP %d code %d details %q; want %d %q", e.HTTPStatus, e.Code, e.Details, tc.code, tc.details)
+			}
+		})
+	}
+	// What Meta takes: each button as the template has it, a quick reply left out or sent
+	// with its payload, a header of exactly 60 characters, a currency and a date_time where
+	// text goes, the OTP code in a URL button, a coupon code.
+	for name, err := range map[string]error{
+		"order_shipped as the fixture sends it": shipped(graph.ButtonComponent("quick_reply", 1, graph.PayloadParam("HUMAN_HANDOFF"))),
+		"order_shipped without its quick reply": shipped(),
+		"a header of 60 characters":             send("order_shipped", "pt_BR", graph.HeaderComponent(graph.TextParam(strings.Repeat("#", 45))), body, track),
+		"currency and date_time in the body": send("order_shipped", "pt_BR", header,
+			graph.BodyComponent(graph.CurrencyParam("R$ 10,00", "BRL", 10000), graph.DateTimeParam("amanhã")), track),
+		"the OTP code in a URL button": send("otp_code", "en_US", graph.BodyComponent(graph.TextParam("482913")), graph.ButtonComponent("url", 0, graph.TextParam("482913"))),
+		"a coupon code":                send("coupon", "en_US", couponBody, coupon("BF40")),
+	} {
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }
 

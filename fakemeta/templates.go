@@ -4,9 +4,11 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
+	json "github.com/goccy/go-json"
 	"github.com/valyala/fasthttp"
 
 	"github.com/switchboard/switchboard/transport/graph"
@@ -25,10 +27,12 @@ func hasNamedPlaceholders(text string) bool {
 }
 
 // checkTemplate compares a template send with the WABA's definition, as Meta does at send
-// time: missing or unapproved → 132001, paused → 132015, disabled → 132016, wrong header
-// kind → 132012, wrong parameters → 132000 with details naming what is wrong: the count of
-// the header's, the body's or a dynamic URL button's, and for NAMED templates any
-// parameter_name the template does not have or any of its {{names}} not given.
+// time: missing or unapproved → 132001, paused → 132015, disabled → 132016; then each
+// block in turn: its parameters' count (132000, naming the block), for NAMED templates
+// their names (132000), their types (a media header's kind, text where the block holds
+// text: 132012) and the text they hydrate (132005 when too long); then the buttons
+// (checkButtons). These rules are written here from Meta's documents and answers, not
+// taken from the engine's own checks, so that the two can disagree.
 func checkTemplate(def graph.MessageTemplate, found bool, t *graph.TemplateObject) *graph.APIError {
 	if !found {
 		return apiError(132001, fmt.Sprintf("template name (%s) does not exist in %s", t.Name, t.Language.Code))
@@ -43,7 +47,7 @@ func checkTemplate(def graph.MessageTemplate, found bool, t *graph.TemplateObjec
 		return apiError(132001, fmt.Sprintf("template name (%s) in %s is %s, not APPROVED", t.Name, t.Language.Code, def.Status))
 	}
 	var header, body []graph.TemplateParameter
-	buttons := map[string]graph.TemplateComponent{} // by index
+	var buttons []graph.TemplateComponent
 	for _, c := range t.Components {
 		switch c.Type {
 		case graph.ComponentHeader:
@@ -51,11 +55,12 @@ func checkTemplate(def graph.MessageTemplate, found bool, t *graph.TemplateObjec
 		case graph.ComponentBody:
 			body = c.Parameters
 		case graph.ComponentButton:
-			buttons[c.Index] = c
+			buttons = append(buttons, c)
 		}
 	}
 	named := def.ParameterFormat == graph.ParameterFormatNamed
 	var hasHeader, hasBody bool
+	var buttonDefs []graph.TemplateButtonDefinition
 	for _, block := range def.Components {
 		var e *graph.APIError
 		switch block.Type {
@@ -64,9 +69,9 @@ func checkTemplate(def graph.MessageTemplate, found bool, t *graph.TemplateObjec
 			e = checkHeader(block, header, named)
 		case "BODY":
 			hasBody = true
-			e = checkParams("body", placeholders(block.Text), body, named)
+			e = checkText("body", block.Text, body, named, maxHydratedBody)
 		case "BUTTONS":
-			e = checkButtons(block.Buttons, buttons)
+			buttonDefs = block.Buttons
 		}
 		if e != nil {
 			return e
@@ -80,8 +85,15 @@ func checkTemplate(def graph.MessageTemplate, found bool, t *graph.TemplateObjec
 	case !hasBody && len(body) > 0:
 		return paramCount("body", len(body), 0)
 	}
-	return nil
+	return checkButtons(buttonDefs, buttons)
 }
+
+// The longest text a template's header and body may hold once their parameters are filled
+// in (Meta's template limits: a header of 60 characters, a body of 1,024); longer is 132005.
+const (
+	maxHydratedHeader = 60
+	maxHydratedBody   = 1024
+)
 
 func checkHeader(block graph.TemplateDefinitionBlock, params []graph.TemplateParameter, named bool) *graph.APIError {
 	format := block.Format
@@ -89,16 +101,76 @@ func checkHeader(block graph.TemplateDefinitionBlock, params []graph.TemplatePar
 		format = "TEXT"
 	}
 	if format == "TEXT" {
-		return checkParams("header", placeholders(block.Text), params, named)
+		return checkText("header", block.Text, params, named, maxHydratedHeader)
 	}
 	// A media or location header always takes its one parameter.
 	if len(params) != 1 {
 		return paramCount("header", len(params), 1)
 	}
 	if strings.ToUpper(params[0].Type) != format {
-		return apiError(132012, fmt.Sprintf("header: Format mismatch, expected %s, received %s", format, strings.ToUpper(params[0].Type)))
+		return formatMismatch("header", format, params[0].Type)
 	}
 	return nil
+}
+
+// checkText checks the parameters of a block holding text (a TEXT header, the body): their
+// count and names (checkParams), that each is a text value (text, currency or date_time:
+// a media or payload parameter is 132012, as Meta answers a parameter of the wrong format),
+// and the length of the text they hydrate, at most max characters (132005).
+func checkText(section, text string, params []graph.TemplateParameter, named bool, max int) *graph.APIError {
+	if e := checkParams(section, placeholders(text), params, named); e != nil {
+		return e
+	}
+	for _, p := range params {
+		switch strings.ToLower(p.Type) {
+		case "text", "currency", "date_time":
+		default:
+			return formatMismatch(section, "TEXT", p.Type)
+		}
+	}
+	if n := runes(hydrate(text, params, named)); n > max {
+		// Meta's wording of the details is not documented; the title is its catalogue's.
+		return apiError(132005, fmt.Sprintf("%s: hydrated text is %d characters long, more than the %d allowed", section, n, max))
+	}
+	return nil
+}
+
+// formatMismatch is 132012 in the fixture's words (graph/error_132012_param_format.json).
+func formatMismatch(section, expected, received string) *graph.APIError {
+	return apiError(132012, fmt.Sprintf("%s: Format mismatch, expected %s, received %s", section, expected, strings.ToUpper(received)))
+}
+
+// placeholderPattern is a {{n}} or {{name}} of a template's text, spaces inside allowed.
+var placeholderPattern = regexp.MustCompile(`\{\{\s*([A-Za-z0-9_]+)\s*\}\}`)
+
+// hydrate is text with its placeholders filled as the user will read it: {{n}} by the n-th
+// parameter, or {{name}} by the parameter of that name in a NAMED template; currency and
+// date_time show their fallback_value. A placeholder no parameter fills stays as it is.
+func hydrate(text string, params []graph.TemplateParameter, named bool) string {
+	value := func(p graph.TemplateParameter) string {
+		switch {
+		case p.Currency != nil:
+			return p.Currency.FallbackValue
+		case p.DateTime != nil:
+			return p.DateTime.FallbackValue
+		}
+		return p.Text
+	}
+	return placeholderPattern.ReplaceAllStringFunc(text, func(m string) string {
+		key := placeholderPattern.FindStringSubmatch(m)[1]
+		if named {
+			for _, p := range params {
+				if p.ParameterName == key {
+					return value(p)
+				}
+			}
+			return m
+		}
+		if i, err := strconv.Atoi(key); err == nil && i >= 1 && i <= len(params) {
+			return value(params[i-1])
+		}
+		return m
+	})
 }
 
 // checkParams compares one component's parameters with its text's placeholders: their
@@ -135,26 +207,116 @@ func checkParams(section string, want []string, params []graph.TemplateParameter
 		section, strings.Join(unknown, ", "), strings.Join(missing, ", ")))
 }
 
-// checkButtons checks the parameters of the template's dynamic URL buttons (a {{1}} in
-// the url): each needs a button component with sub_type url, the button's index and one
-// parameter (WHATSAPP.md §2: "URL button param = code" for authentication templates).
-func checkButtons(defs []graph.TemplateButtonDefinition, sent map[string]graph.TemplateComponent) *graph.APIError {
-	for i, b := range defs {
-		if b.Type != "URL" || len(placeholders(b.URL)) == 0 {
+// buttonRule is what a send must give a button of the template: the sub_type of its
+// component, whether the component is required (needs), and the type of its one parameter
+// ("": it takes none, as a static URL or a phone number button).
+type buttonRule struct {
+	subType   string
+	needs     bool
+	paramType string
+}
+
+// ruleFor is the rule for a template's button, by its type (WHATSAPP.md §4.3's list); ok is
+// false for a type fakemeta does not know, which any component may fill. A quick reply
+// may be left out (a tap then returns its text) but, sent, carries a payload. A URL
+// button with a {{1}} needs its text; an OTP button (every otp_type: Meta's sends of copy
+// code, one-tap and zero-tap templates alike carry the code) is sent as a URL button with
+// the code (WHATSAPP.md §2: "URL button param = code"); a COPY_CODE button needs its
+// coupon_code. Flow, catalog and multi-product buttons take an optional action.
+func ruleFor(b graph.TemplateButtonDefinition) (r buttonRule, ok bool) {
+	switch strings.ToUpper(b.Type) {
+	case "QUICK_REPLY":
+		return buttonRule{graph.ButtonSubTypeQuickReply, false, "payload"}, true
+	case "URL":
+		if len(placeholders(b.URL)) == 0 {
+			return buttonRule{subType: graph.ButtonSubTypeURL}, true
+		}
+		return buttonRule{graph.ButtonSubTypeURL, true, "text"}, true
+	case "OTP":
+		return buttonRule{graph.ButtonSubTypeURL, true, "text"}, true
+	case "COPY_CODE":
+		return buttonRule{graph.ButtonSubTypeCopyCode, true, "coupon_code"}, true
+	case "FLOW":
+		return buttonRule{graph.ButtonSubTypeFlow, false, "action"}, true
+	case "CATALOG":
+		return buttonRule{"catalog", false, "action"}, true
+	case "MPM":
+		return buttonRule{"mpm", false, "action"}, true
+	case "PHONE_NUMBER":
+		return buttonRule{subType: "voice_call"}, true // Meta's name for it is Call
+	}
+	return buttonRule{}, false
+}
+
+// checkButtons checks every button component against the template's button at its index,
+// then that every button a send must fill was filled. The codes and details are those Meta
+// answers as users reported them: a button that needs a parameter and has none is 131008
+// "buttons: Button at index 0 of type Url requires a parameter", and parameters for a
+// button that takes none are 100 "buttons: Button at index 0 is of type Call and does not
+// support parameters". For a component naming a button the template does not have at that
+// index, or one of another type, Meta's code is not documented: 131009 (a parameter value
+// that is not valid) fits best, worded as Meta words the others. A parameter of the wrong
+// type is 132012, as in a header or body; more than one is a count mismatch (132000).
+func checkButtons(defs []graph.TemplateButtonDefinition, sent []graph.TemplateComponent) *graph.APIError {
+	filled := map[int]bool{}
+	for _, c := range sent {
+		i, _ := strconv.Atoi(c.Index) // validateTemplateShape made sure it is digits
+		kind := buttonKind(c.SubType)
+		if i >= len(defs) {
+			return apiError(131009, fmt.Sprintf("buttons: Button at index %d of type %s does not exist", i, kind))
+		}
+		r, known := ruleFor(defs[i])
+		if !known {
+			filled[i] = true
 			continue
 		}
-		section := fmt.Sprintf("button at index %d", i)
-		c, ok := sent[strconv.Itoa(i)]
 		switch {
-		case !ok:
-			return paramCount(section, 0, 1)
-		case !strings.EqualFold(c.SubType, "url"):
-			return apiError(132000, fmt.Sprintf("%s: the template's button is a URL button, received sub_type %s", section, c.SubType))
-		case len(c.Parameters) != 1:
-			return paramCount(section, len(c.Parameters), 1)
+		case r.paramType == "" && len(c.Parameters) > 0:
+			return apiError(100, fmt.Sprintf("buttons: Button at index %d is of type %s and does not support parameters", i, buttonKind(r.subType)))
+		case !strings.EqualFold(c.SubType, r.subType):
+			return apiError(131009, fmt.Sprintf("buttons: Button at index %d of type %s does not exist", i, kind))
+		case r.paramType == "":
+		case len(c.Parameters) == 0 && r.needs, len(c.Parameters) == 0 && r.subType == graph.ButtonSubTypeQuickReply:
+			return requiresParameter(i, kind)
+		case len(c.Parameters) > 1:
+			return paramCount(fmt.Sprintf("button at index %d", i), len(c.Parameters), 1)
+		case len(c.Parameters) == 1:
+			p := c.Parameters[0]
+			if !strings.EqualFold(p.Type, r.paramType) {
+				return formatMismatch(fmt.Sprintf("button at index %d", i), strings.ToUpper(r.paramType), p.Type)
+			}
+			if (r.paramType == "payload" && p.Payload == "") || (r.paramType == "coupon_code" && p.CouponCode == "") {
+				return requiresParameter(i, kind)
+			}
+		}
+		filled[i] = true
+	}
+	for i, b := range defs {
+		if r, known := ruleFor(b); known && r.needs && !filled[i] {
+			return requiresParameter(i, buttonKind(r.subType))
 		}
 	}
 	return nil
+}
+
+// requiresParameter is Meta's 131008 for a button sent without the parameter it needs.
+func requiresParameter(index int, kind string) *graph.APIError {
+	return apiError(131008, fmt.Sprintf("buttons: Button at index %d of type %s requires a parameter", index, kind))
+}
+
+// buttonKind names a button's sub_type as Meta's details do: url → Url, quick_reply →
+// QuickReply, voice_call → Call.
+func buttonKind(subType string) string {
+	if strings.EqualFold(subType, "voice_call") {
+		return "Call"
+	}
+	var b strings.Builder
+	for _, w := range strings.Split(strings.ToLower(subType), "_") {
+		if w != "" {
+			b.WriteString(strings.ToUpper(w[:1]) + w[1:])
+		}
+	}
+	return b.String()
 }
 
 func paramCount(section string, got, want int) *graph.APIError {
@@ -169,7 +331,9 @@ const (
 
 // messageTemplates is GET /{waba_id}/message_templates with cursor paging: filters
 // (status, name, language, category), limit, after/before cursors, and paging.next only
-// while there is more.
+// while there is more. Each template holds the fields asked for and its id, as Graph's
+// field selection does (defaultTemplateFields without ?fields): a sync that stops asking
+// for components or parameter_format gets none, as it would from Meta.
 func (s *Server) messageTemplates(ctx *fasthttp.RequestCtx) {
 	id := pathID(ctx)
 	wabaID, isNumber := s.wabaOf(id)
@@ -215,9 +379,24 @@ func (s *Server) messageTemplates(ctx *fasthttp.RequestCtx) {
 			matches(q.Peek("category"), t.Category) &&
 			(len(q.Peek("name")) == 0 || strings.Contains(t.Name, string(q.Peek("name"))))
 	})
-	page := graph.TemplatesPage{Data: []graph.MessageTemplate{}}
+	fields := string(q.Peek("fields"))
+	if fields == "" {
+		fields = defaultTemplateFields
+	}
+	if _, err := only(graph.MessageTemplate{}, fields, knownTemplateField, "WhatsAppBusinessHSM"); err != nil {
+		// A Graph field error, not a WhatsApp one, as on the phone number node; an empty
+		// page is refused too.
+		writeError(ctx, plainError(400, 100, 0, err.Error()))
+		return
+	}
+	var shown []graph.MessageTemplate
 	if offset < min(end, len(all)) {
-		page.Data = all[offset:min(end, len(all))]
+		shown = all[offset:min(end, len(all))]
+	}
+	page := templatesPage{Data: make([]map[string]json.RawMessage, 0, len(shown))}
+	for _, t := range shown {
+		v, _ := only(t, fields, knownTemplateField, "WhatsAppBusinessHSM") // fields checked above
+		page.Data = append(page.Data, v)
 	}
 	if len(page.Data) > 0 {
 		page.Paging.Cursors = graph.Cursors{Before: encodeCursor(offset), After: encodeCursor(offset + len(page.Data))}
@@ -230,6 +409,29 @@ func (s *Server) messageTemplates(ctx *fasthttp.RequestCtx) {
 		page.Paging.Previous = pageURL(self, q, "before", page.Paging.Cursors.Before, limit)
 	}
 	writeJSON(ctx, 200, page)
+}
+
+// templatesPage is graph.TemplatesPage with each template cut to the fields asked for.
+type templatesPage struct {
+	Data   []map[string]json.RawMessage `json:"data"`
+	Paging graph.Paging                 `json:"paging"`
+}
+
+// defaultTemplateFields are what GET message_templates returns without ?fields, as Meta's
+// reference examples show it (reasoned: Meta documents no list): enough to name a template
+// and read its components, but no quality_score, rejected_reason or previous_category.
+const defaultTemplateFields = "name,parameter_format,components,language,status,category,sub_category"
+
+// knownTemplateField lists the fields Meta knows on a template (WhatsAppBusinessHSM) that
+// may simply be empty here.
+func knownTemplateField(f string) bool {
+	switch f {
+	case "id", "name", "language", "status", "category", "sub_category", "previous_category", "correct_category",
+		"components", "parameter_format", "quality_score", "rejected_reason", "library_template_name",
+		"message_send_ttl_seconds", "cta_url_link_tracking_opted_out", "bid_spec", "degrees_of_freedom_spec":
+		return true
+	}
+	return false
 }
 
 // TemplateListCalls is how many pages of the WABA's template list were asked for (GET

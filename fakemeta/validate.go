@@ -121,6 +121,9 @@ func validateTemplateShape(t *graph.TemplateObject) *graph.APIError {
 			if c.SubType == "" {
 				return invalidParam("The parameter template['components'][%d]['sub_type'] is required.", i)
 			}
+			if !strings.Contains(buttonSubTypes, ", "+strings.ToUpper(c.SubType)+",") {
+				return invalidParam("Param template['components'][%d]['sub_type'] must be one of {%s} - got %q.", i, strings.Trim(buttonSubTypes, ", "), c.SubType)
+			}
 			if len(c.Index) == 0 || strings.Trim(c.Index, "0123456789") != "" {
 				return invalidParam("Param template['components'][%d]['index'] must be a number in a string - got %q.", i, c.Index)
 			}
@@ -144,6 +147,11 @@ func validateTemplateShape(t *graph.TemplateObject) *graph.APIError {
 	}
 	return nil
 }
+
+// buttonSubTypes are the sub_types Meta takes for a template's button component, as its
+// error for another one lists them (v24: "must be one of {BOOKING_CONFIRMATION, CATALOG, …}
+// - got \"phone_number\"", a phone number button taking no component).
+const buttonSubTypes = ", BOOKING_CONFIRMATION, CATALOG, COPY_CODE, FLOW, MPM, ORDER_DETAILS, QUICK_REPLY, REMINDER, URL, VOICE_CALL,"
 
 // templateMedia checks an image, video or document parameter as a media message's object is
 // checked (mediaSource).

@@ -6,16 +6,26 @@ import (
 	"strings"
 )
 
+// Kinds of message a wamid's record names, as Meta's do: one the business sent, or one a
+// user sent to the business.
+const (
+	wamidOutbound = byte(0x11)
+	wamidInbound  = byte(0x12)
+)
+
 // newWAMID makes a unique message id shaped like Meta's: "wamid." + base64 of a small
-// binary record holding the user's id and a hex message id (18 hex digits for messages
-// the business sent, 20 for the user's). Uniqueness comes from a per-server prefix and a
-// counter, not from chance. It is built in one buffer with one final allocation: fakemeta
-// runs on the same cores as the engine in the bench, so its cost is the engine's too.
-func (s *Server) newWAMID(user string, inbound bool) string {
+// binary record holding the user's id, the kind of message and a hex message id (18 hex
+// digits for messages the business sent, 26 for the user's). Uniqueness comes from a
+// per-server prefix and a counter, not from chance. A user's message also carries tag, the
+// hex digits of the business number it was sent to (number.tag), so that a mark-read
+// can be checked against the number without remembering every id (inboundTo). It is built
+// in one buffer with one final allocation: fakemeta runs on the same cores as the engine in
+// the bench, so its cost is the engine's too.
+func (s *Server) newWAMID(user string, inbound bool, tag string) string {
 	seq := s.wamidSeq.Add(1)
-	kind, digits := byte(0x11), 10
+	kind, digits := wamidOutbound, 10
 	if inbound {
-		kind, digits = 0x12, 12
+		kind, digits = wamidInbound, 12
 	} else {
 		seq &= 0xFFFFFFFFFF
 	}
@@ -28,6 +38,9 @@ func (s *Server) newWAMID(user string, inbound bool) string {
 	b = append(b, 0x15, 0x02, 0x00, kind, 0x18, 0) // the hex id's length, set once written
 	lenAt := len(b) - 1
 	b = append(b, s.wamidPrefix...)
+	if inbound {
+		b = append(b, tag...)
+	}
 	b = appendHexPadded(b, seq, digits)
 	b[lenAt] = byte(len(b) - lenAt - 1)
 	b = append(b, 0x00)
@@ -63,23 +76,43 @@ func appendHexPadded(b []byte, v uint64, width int) []byte {
 	return b
 }
 
-// issued reports whether wamid is one this server made (newWAMID: a message it accepted or
-// an inbound message it generated): the ids Meta can resolve, where any other is 131009.
-// It reads the id back instead of remembering every one, so it costs no memory per message.
-func (s *Server) issued(wamid string) bool {
+// inboundTo reports whether wamid names a message a user sent to the number n: the only
+// ids a mark-read or typing indicator of n may name. Meta resolves neither another
+// number's message nor one the business sent as an inbound message of n (131009).
+func (s *Server) inboundTo(wamid string, n *number) bool {
+	kind, tag, ok := s.decodeWAMID(wamid)
+	return ok && kind == wamidInbound && tag == n.tag
+}
+
+// decodeWAMID reads a wamid this server made back (newWAMID: a message it accepted or an
+// inbound message it generated), instead of remembering every id: no memory per message: its kind and, for a user's message, the
+// tag of the number it was sent to; ok is false for any id it did not make.
+func (s *Server) decodeWAMID(wamid string) (kind byte, tag string, ok bool) {
 	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(wamid, "wamid."))
 	if err != nil || !strings.HasPrefix(wamid, "wamid.") || len(raw) < 3 || raw[0] != 0x1c || raw[1] != 0x18 {
-		return false
+		return 0, "", false
 	}
 	rest := raw[3:]
 	if len(rest) < int(raw[2])+6 {
-		return false
+		return 0, "", false
 	}
 	rest = rest[int(raw[2]):] // the user's id
 	if rest[0] != 0x15 || rest[1] != 0x02 || rest[2] != 0x00 || rest[4] != 0x18 || len(rest) < 6+int(rest[5])+1 {
-		return false
+		return 0, "", false
 	}
-	id := string(rest[6 : 6+int(rest[5])])
-	seq, err := strconv.ParseUint(strings.TrimPrefix(id, s.wamidPrefix), 16, 64)
-	return strings.HasPrefix(id, s.wamidPrefix) && err == nil && seq > 0 && seq <= s.wamidSeq.Load()
+	kind = rest[3]
+	id, found := strings.CutPrefix(string(rest[6:6+int(rest[5])]), s.wamidPrefix)
+	switch {
+	case !found:
+		return 0, "", false
+	case kind == wamidInbound && len(id) > numberTagDigits:
+		tag, id = id[:numberTagDigits], id[numberTagDigits:]
+	case kind != wamidOutbound:
+		return 0, "", false
+	}
+	seq, err := strconv.ParseUint(id, 16, 64)
+	return kind, tag, err == nil && seq > 0 && seq <= s.wamidSeq.Load()
 }
+
+// numberTagDigits is the length of a number's tag (number.tag) in its inbound wamids.
+const numberTagDigits = 6

@@ -51,10 +51,12 @@ func TestDocumentedFlags(t *testing.T) {
 				in := o.inbound
 				return in != nil && in.PhoneNumberID == "109881335267193" && in.Users == 50 && in.Rate == 200 && in.Duration == time.Minute
 			}, ""},
-		{"inbound to a number, by count", []string{"--inbound-number", "42", "--inbound-messages", "10"},
+		{"inbound to a number, by count", []string{"--numbers", "1:2:3,42:5:6", "--inbound-number", "42", "--inbound-messages", "10"},
 			func(o *options) bool {
 				return o.inbound != nil && o.inbound.PhoneNumberID == "42" && o.inbound.Messages == 10
 			}, ""},
+		{"inbound to a number fakemeta does not have", []string{"--inbound-number", "42", "--inbound-messages", "10"}, nil,
+			`--inbound-number "42": not among --numbers`},
 		{"no generator by default", nil, func(o *options) bool { return o.inbound == nil }, ""},
 		{"--codes wait for a person by default", []string{"--codes", "AQD=EAA"}, func(o *options) bool { return o.cfg.CodeTTL == 0 }, ""},
 		{"--code-ttl as Meta's", []string{"--code-ttl", "30s"}, func(o *options) bool { return o.cfg.CodeTTL == 30*time.Second }, ""},
@@ -139,6 +141,22 @@ func TestHelpIsTheUsage(t *testing.T) {
 		}
 		if text := err.Error(); !strings.HasPrefix(text, "usage: fakemeta [flags]\n") || !strings.Contains(text, "--app-secret") {
 			t.Fatalf("%s printed:\n%s", arg, text)
+		}
+	}
+	// The descriptions start in one column, after the longest name too.
+	_, err := parseOptions([]string{"-h"}, func(string) string { return "" })
+	column := -1
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if !strings.HasPrefix(line, "  --") {
+			continue
+		}
+		name, _, _ := strings.Cut(line[4:], " ")
+		at := 4 + len(name) + len(line[4+len(name):]) - len(strings.TrimLeft(line[4+len(name):], " "))
+		if column == -1 {
+			column = at
+		}
+		if at != column {
+			t.Errorf("--%s's description starts at %d, the first's at %d:\n%s", name, at, column, line)
 		}
 	}
 }

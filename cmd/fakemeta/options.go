@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -61,7 +62,7 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 	)
 	str(&o.addr, "addr", "127.0.0.1:8090", "listen address (keep it on loopback)")
 	str(&o.cfg.AppID, "app-id", "1432009877312456", "Meta app id (code exchange, debug_token)")
-	str(&o.cfg.AppSecret, "app-secret", "", "app secret: signs webhooks (X-Hub-Signature-256), checked on code exchange")
+	str(&o.cfg.AppSecret, "app-secret", "", "app secret: signs webhooks (X-Hub-Signature-256) and is checked as client_secret on code exchange (empty: any client_secret is accepted)")
 	str(&o.cfg.CallbackURL, "callback-url", "http://127.0.0.1:5000/api/v1/webhook", "where webhooks are POSTed")
 	str(&token, "token", defaultToken, "access token of the pre-registered numbers")
 	str(&numbers, "numbers", defaultNumber, "comma-separated id:waba:display[:token] numbers to register")
@@ -153,6 +154,10 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 		if spec.PhoneNumberID == "" && len(o.numbers) > 0 {
 			spec.PhoneNumberID = o.numbers[0].id
 		}
+		if spec.PhoneNumberID != "" && !slices.ContainsFunc(o.numbers, func(n numberSpec) bool { return n.id == spec.PhoneNumberID }) {
+			// Found out at startup, not once the generator runs and logs it.
+			p.fail("inbound-number", spec.PhoneNumberID, "not among --numbers")
+		}
 		o.inbound = &spec
 		if spec.Duration == 0 && spec.Messages == 0 {
 			p.fail("inbound-duration", inDuration, "the inbound generator needs --inbound-duration or --inbound-messages")
@@ -195,11 +200,14 @@ FailNext, FailNextAsync, DropNextResponses, GatewayErrorNextResponses, DelayNext
 (each number-wide, or for one recipient with fakemeta.To(recipient)), FailNextReadReceipts.
 `
 
+// usage lists the flags, their descriptions in one column as wide as the longest name needs.
 func usage(fs *flag.FlagSet) string {
+	width := 0
+	fs.VisitAll(func(f *flag.Flag) { width = max(width, len(f.Name)) })
 	var b strings.Builder
 	fs.VisitAll(func(f *flag.Flag) {
 		env := "FAKEMETA_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		fmt.Fprintf(&b, "  --%-16s %s (env %s, default %q)\n", f.Name, f.Usage, env, f.DefValue)
+		fmt.Fprintf(&b, "  --%-*s %s (env %s, default %q)\n", width, f.Name, f.Usage, env, f.DefValue)
 	})
 	return b.String()
 }

@@ -72,12 +72,24 @@ type Message struct {
 	// the message again: their statuses no longer describe it.
 	RetractedWAMIDs []string `json:"retractedWamids,omitempty"`
 
+	// SentBy is the user whose API call sent an outbound message, as Chatwoot's sender: an
+	// agent's reply, a tenant admin's, or the platform operator's, told apart. Absent on
+	// inbound messages, and on an outbound one whose record was restored from the outbox
+	// after a crash (the row does not keep it).
+	SentBy *MessageAuthor `json:"sentBy,omitempty"`
+
 	// Timestamp is Meta's time of the message; CreatedAt when the engine stored it.
 	Timestamp time.Time `json:"timestamp"`
 	CreatedAt time.Time `json:"createdAt"`
 	// RevokedAt is when the user deleted this inbound message for everyone (a revoke, on
 	// coexistence numbers): its text and content are gone, as in the user's own chat.
 	RevokedAt time.Time `json:"revokedAt,omitzero"`
+}
+
+// MessageAuthor is a user of the API who sent a message: their id and role.
+type MessageAuthor struct {
+	UserID string `json:"userId"`
+	Role   string `json:"role"`
 }
 
 // MessageContext links a message to the one it replies to, marks it forwarded, or names the

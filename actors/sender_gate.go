@@ -61,7 +61,7 @@ func (s *sender) ownNumber(conversationID string) bool {
 
 // templateRefusal is why the tenant may not send template ref (nil: it may, or the send is
 // not a template): the template is not known, not APPROVED, or the send's components do not
-// fit its parameters (when its definition is known).
+// fit it (its parameters, when its definition is known; the rules of every template always).
 func (t *TenantState) templateRefusal(ref *TemplateRef) *cluster.Failure {
 	if ref == nil {
 		return nil
@@ -73,12 +73,12 @@ func (t *TenantState) templateRefusal(ref *TemplateRef) *cluster.Failure {
 			ref.Name, ref.Language)}
 	case tpl.Status != TemplateApproved:
 		return &cluster.Failure{Code: FailureTemplate, Message: fmt.Sprintf("template %s (%s) is %s, not APPROVED", ref.Name, ref.Language, tpl.Status)}
-	case tpl.Params == nil:
-		return nil // a definition not known: Meta judges the parameters
 	}
+	// A definition not known (nil Params) is checked only for the rules every template
+	// shares; Meta judges the rest.
 	if d := tpl.Params.misfits(ref.Components); len(d) > 0 {
 		return &cluster.Failure{Code: FailureTemplateParams, Details: d, Message: fmt.Sprintf(
-			"the send's parameters do not fit template %s (%s), which WhatsApp would refuse (132000); GET /templates shows its parameters",
+			"the send's parameters do not fit template %s (%s), which WhatsApp would refuse (132000, 132005, 132012); GET /templates shows its parameters",
 			ref.Name, ref.Language)}
 	}
 	return nil

@@ -7,10 +7,12 @@ import (
 	"github.com/switchboard/switchboard/transport/graph"
 )
 
-// templateParams reads what a template's sends take from its definition in Meta's list,
-// or nil when the definition holds anything the engine does not understand (a block type
-// or a header format it does not know, such as a carousel): such a template is left
-// unchecked, for Meta to judge, rather than refused for parameters it may well take.
+// templateParams reads what a template's sends take from its definition in Meta's list —
+// every button by index and type, whether it takes a parameter or not, so that a send
+// naming a button the template lacks is refused —, or nil when the definition holds
+// anything the engine does not understand (a block type or a header format it does not
+// know, such as a carousel): such a template is left unchecked, for Meta to judge, rather
+// than refused for parameters it may well take.
 func templateParams(mt graph.MessageTemplate) *actors.TemplateParams {
 	if len(mt.Components) == 0 {
 		return nil // the list was read without its components: nothing is known
@@ -30,7 +32,7 @@ func templateParams(mt graph.MessageTemplate) *actors.TemplateParams {
 		}
 		return s
 	}
-	p := &actors.TemplateParams{}
+	p := &actors.TemplateParams{AllButtons: true}
 	for _, block := range mt.Components {
 		switch strings.ToUpper(block.Type) {
 		case "HEADER":
@@ -49,16 +51,16 @@ func templateParams(mt graph.MessageTemplate) *actors.TemplateParams {
 		case "FOOTER":
 		case "BUTTONS":
 			for i, b := range block.Buttons {
-				switch t := strings.ToUpper(b.Type); {
-				case t == actors.ButtonURL && len(graph.Placeholders(b.URL)) > 0:
-					p.Buttons = append(p.Buttons, actors.ButtonParams{Index: i, Type: actors.ButtonURL})
-				case t == "OTP" && !strings.EqualFold(b.OTPType, "ZERO_TAP"):
+				btn := actors.ButtonParams{Index: i, Type: strings.ToUpper(b.Type)}
+				switch {
+				case btn.Type == actors.ButtonURL:
+					btn.Static = len(graph.Placeholders(b.URL)) == 0
+				case btn.Type == actors.ButtonOTP && !strings.EqualFold(b.OTPType, "ZERO_TAP"):
 					// Authentication buttons, as a template is created; sent as a URL button
 					// whose one parameter is the code (WHATSAPP.md §2).
-					p.Buttons = append(p.Buttons, actors.ButtonParams{Index: i, Type: actors.ButtonURL})
-				case t == actors.ButtonCopyCode:
-					p.Buttons = append(p.Buttons, actors.ButtonParams{Index: i, Type: actors.ButtonCopyCode})
+					btn.Type = actors.ButtonURL
 				}
+				p.Buttons = append(p.Buttons, btn)
 			}
 		default:
 			return nil

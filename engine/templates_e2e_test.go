@@ -2,6 +2,8 @@ package engine_test
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,8 +121,10 @@ func templateSync(t *testing.T, b enginetest.Backend) {
 
 // A synced template's parameters are checked where the tenant decides a send may go: a send
 // of order_shipped without its URL button's parameter is refused (422
-// template_parameters_mismatch, the details naming what is missing), and nothing is queued,
-// recorded or sent; with it the send is queued and Meta accepts it. GET /templates shows
+// template_parameters_mismatch, the details naming what is missing), as is one with a
+// parameter of the wrong type, a component twice, a button the template lacks or a text
+// longer than Meta takes, and nothing is queued, recorded or sent; with every parameter the
+// send is queued and Meta accepts it. GET /templates shows
 // each template's parameters, for a client to build the send.
 func TestTemplateParametersChecked(t *testing.T) {
 	r := startWithMeta(t, enginetest.Embedded, fakemeta.DefaultConfig(), nil)
@@ -138,7 +142,8 @@ func TestTemplateParametersChecked(t *testing.T) {
 		byName[v.Name+"|"+v.Language] = v.Parameters
 	}
 	if p := byName["order_shipped|pt_BR"]; p == nil || p.Header == nil || p.Header.Format != "TEXT" || p.Header.Count != 1 ||
-		p.Body == nil || p.Body.Count != 2 || len(p.Buttons) != 1 || p.Buttons[0] != (actors.ButtonParams{Index: 0, Type: "URL"}) {
+		p.Body == nil || p.Body.Count != 2 || !p.AllButtons ||
+		fmt.Sprint(p.Buttons) != fmt.Sprint([]actors.ButtonParams{{Index: 0, Type: "URL"}, {Index: 1, Type: "QUICK_REPLY"}}) {
 		t.Fatalf("order_shipped's parameters: %+v", p)
 	}
 	if p := byName["black_friday_promo|pt_BR"]; p == nil || p.Header == nil || p.Header.Format != "IMAGE" || p.Body == nil ||
@@ -161,6 +166,40 @@ func TestTemplateParametersChecked(t *testing.T) {
 		"language": "pt_BR", "components": short})
 	if d := res.Envelope.Error.Details; res.Status != 422 || len(d) != 1 || d[0].Field != "components[1].parameters" {
 		t.Fatalf("a body parameter short: %d %s", res.Status, res.Body)
+	}
+	// What the API once queued for Meta to refuse (review A, finding 1): a parameter of the
+	// wrong type, a component twice, a button the template lacks, a text too long.
+	image := map[string]any{"type": "image", "image": map[string]any{"link": "https://loja.example.com/a.jpg"}}
+	textOf := func(n int) map[string]any { return map[string]any{"type": "text", "text": strings.Repeat("a", n)} }
+	bodyOf := func(params ...map[string]any) map[string]any {
+		return map[string]any{"type": "body", "parameters": params}
+	}
+	loginBody, loginButton := bodyOf(textOf(6)), map[string]any{"type": "button", "sub_type": "url", "index": "0", "parameters": []map[string]any{textOf(6)}}
+	for _, tc := range []struct {
+		name, template string
+		components     []map[string]any
+		field          string
+	}{
+		{"an image in the TEXT header", "order_shipped", []map[string]any{{"type": "header", "parameters": []map[string]any{image}}, orderShipped[1], orderShipped[2]},
+			"components[0].parameters[0].type"},
+		{"an image in the body", "order_shipped", []map[string]any{orderShipped[0], bodyOf(image, textOf(1)), orderShipped[2]}, "components[1].parameters[0].type"},
+		{"two bodies", "order_shipped", []map[string]any{orderShipped[0], orderShipped[1], orderShipped[1], orderShipped[2]}, "components[2].type"},
+		{"a quick reply login_code lacks", "login_code", []map[string]any{loginBody, loginButton,
+			{"type": "button", "sub_type": "quick_reply", "index": "1", "parameters": []map[string]any{{"type": "payload", "payload": "X"}}}}, "components[2].index"},
+		{"an unknown sub_type at an index out of range", "login_code", []map[string]any{loginBody, loginButton, {"type": "button", "sub_type": "zzz", "index": "5"}},
+			"components[2].index"},
+		{"a quick reply without its payload", "order_shipped", append(slices.Clone(orderShipped[:3]), map[string]any{"type": "button", "sub_type": "quick_reply", "index": "1"}),
+			"components[3].parameters"},
+		{"a header text of 100 characters", "order_shipped", []map[string]any{{"type": "header", "parameters": []map[string]any{textOf(100)}}, orderShipped[1], orderShipped[2]},
+			"components[0].parameters[0].text"},
+		{"a body text of 5,000 characters", "order_shipped", []map[string]any{orderShipped[0], bodyOf(textOf(5000), textOf(1)), orderShipped[2]},
+			"components[1].parameters[0].text"},
+	} {
+		res := r.Post("/api/v1/messages/send-template", r.agent, map[string]any{"conversationId": conv, "templateName": tc.template,
+			"language": "pt_BR", "components": tc.components})
+		if d := res.Envelope.Error.Details; res.Status != 422 || res.Code() != "template_parameters_mismatch" || len(d) != 1 || d[0].Field != tc.field {
+			t.Fatalf("%s: %d %s, want one detail on %s", tc.name, res.Status, res.Body, tc.field)
+		}
 	}
 	if res := r.Get("/api/v1/conversations/"+conv, r.agent); res.Status != 404 {
 		t.Fatalf("a refused template started a conversation: %d %s", res.Status, res.Body)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/valyala/fasthttp"
 
@@ -13,7 +14,8 @@ import (
 )
 
 // Template sends are checked here for shape only; whether the template exists, is
-// APPROVED and fits its parameters is the tenant's (synced state) and Meta's business.
+// APPROVED and fits it (its parameters, its buttons, Meta's limits on a parameter's type and
+// length: actors/template_params.go) is the tenant's (synced state) and Meta's business.
 var (
 	templateNamePattern = regexp.MustCompile(`^[a-z0-9_]{1,512}$`)
 	languagePattern     = regexp.MustCompile(`^[a-z]{2,3}(_[A-Za-z]{2,4})?$`)
@@ -166,13 +168,19 @@ func article(noun string) string {
 }
 
 // templateRef names the template a send uses and the shape of its components, which the
-// tenant checks against the template's parameters when it knows them.
+// tenant checks against the template (its parameters when it knows them; one component of
+// each kind, body parameter types and text lengths always). A text parameter's length goes
+// in characters, as Meta counts its limits (60 in a header, 1,024 or 32,768 in a body).
 func templateRef(name, language string, components []graph.TemplateComponent) *actors.TemplateRef {
 	ref := &actors.TemplateRef{Name: name, Language: language}
 	for _, c := range components {
 		shape := actors.TemplateComponentShape{Type: c.Type, SubType: c.SubType, Index: c.Index}
 		for _, p := range c.Parameters {
-			shape.Parameters = append(shape.Parameters, actors.TemplateParameterShape{Type: p.Type, Name: p.ParameterName})
+			ps := actors.TemplateParameterShape{Type: p.Type, Name: p.ParameterName}
+			if p.Type == "text" {
+				ps.Chars = utf8.RuneCountInString(p.Text)
+			}
+			shape.Parameters = append(shape.Parameters, ps)
 		}
 		ref.Components = append(ref.Components, shape)
 	}

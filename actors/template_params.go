@@ -49,7 +49,7 @@ type ParamSlots struct {
 
 // ButtonParams is one button of a definition: its index and Meta's type for it (an
 // authentication template's copy-code or one-tap OTP button is a URL button, sent as one:
-// sub_type url, the code its one parameter; a zero-tap one stays OTP). A URL button with a
+// sub_type url, the code its one parameter, zero-tap ones too). A URL button with a
 // variable in its url takes one parameter (checked); a Static one, without, takes none. A
 // COPY_CODE button's coupon_code is shown for clients, not checked.
 type ButtonParams struct {

@@ -55,9 +55,11 @@ func templateParams(mt graph.MessageTemplate) *actors.TemplateParams {
 				switch {
 				case btn.Type == actors.ButtonURL:
 					btn.Static = len(graph.Placeholders(b.URL)) == 0
-				case btn.Type == actors.ButtonOTP && !strings.EqualFold(b.OTPType, "ZERO_TAP"):
+				case btn.Type == actors.ButtonOTP:
 					// Authentication buttons, as a template is created; sent as a URL button
-					// whose one parameter is the code (WHATSAPP.md §2).
+					// whose one parameter is the code (WHATSAPP.md §2), zero-tap ones too: a
+					// zero-tap code falls back to a one-tap or copy-code button where it cannot
+					// be broadcast (Meta's zero-tap templates page), so the send carries it.
 					btn.Type = actors.ButtonURL
 				}
 				p.Buttons = append(p.Buttons, btn)

@@ -41,7 +41,7 @@ func TestTemplateParamsFromDefinitions(t *testing.T) {
 		{"authentication, zero tap", "", []graph.TemplateDefinitionBlock{
 			{Type: "BODY", Text: "*{{1}}* é seu código."},
 			{Type: "BUTTONS", Buttons: []graph.TemplateButtonDefinition{{Type: "OTP", OTPType: "ZERO_TAP"}}},
-		}, &actors.TemplateParams{Body: text(1), Buttons: []actors.ButtonParams{{Index: 0, Type: "OTP"}}, AllButtons: true}},
+		}, &actors.TemplateParams{Body: text(1), Buttons: []actors.ButtonParams{{Index: 0, Type: "URL"}}, AllButtons: true}},
 		{"no variables", "POSITIONAL", []graph.TemplateDefinitionBlock{
 			{Type: "HEADER", Format: "TEXT", Text: "Aviso"}, {Type: "BODY", Text: "Aviso importante."},
 		}, &actors.TemplateParams{AllButtons: true}},

@@ -381,7 +381,7 @@ func TestTemplateChecks(t *testing.T) {
 // Every button component is checked against the template's button at its index, and
 // every parameter against its block, as Meta checks them (review C #2): a button the
 // template does not have there or of another type, a button's missing or mistyped
-// parameter, a media value where the block holds text, and text hydrated past Meta's
+// parameter, a media value where the block holds text, and a text parameter past Meta's
 // limits (a header of 60 characters, a body of 1,024).
 func TestTemplateButtonsAndTexts(t *testing.T) {
 	s := startFake(t, Config{IgnoreWindow: true, Statuses: StatusConfig{Disabled: true}})
@@ -396,6 +396,9 @@ func TestTemplateButtonsAndTexts(t *testing.T) {
 		{Type: "BODY", Text: "Your code: {{1}}"},
 		{Type: "BUTTONS", Buttons: []graph.TemplateButtonDefinition{{Type: "COPY_CODE", Text: "Copy offer code"},
 			{Type: "PHONE_NUMBER", Text: "Call us", PhoneNumber: "+15550123456"}, {Type: "URL", Text: "Shop", URL: "https://example.com/shop"}}},
+	})
+	s.AddTemplate(wabaA, "note", "en_US", graph.TemplateApproved, graph.CategoryUtility, []graph.TemplateDefinitionBlock{
+		{Type: "BODY", Text: "Note: {{1}}"},
 	})
 	c := clientFor(t, s)
 	send := func(name, lang string, comps ...graph.TemplateComponent) error {
@@ -457,10 +460,10 @@ func TestTemplateButtonsAndTexts(t *testing.T) {
 			132012, "body: Format mismatch, expected TEXT, received IMAGE"},
 		{"an image in a text header", send("order_shipped", "pt_BR", graph.HeaderComponent(image), body, track),
 			132012, "header: Format mismatch, expected TEXT, received IMAGE"},
-		{"a body hydrated past 1,024 characters", send("order_shipped", "pt_BR", header, graph.BodyComponent(graph.TextParam(strings.Repeat("a", 2000)), graph.TextParam("2 dias")), track),
-			132005, "body: hydrated text is 2053 characters long, more than the 1024 allowed"},
-		{"a header hydrated past 60 characters", send("order_shipped", "pt_BR", graph.HeaderComponent(graph.TextParam(strings.Repeat("#", 46))), body, track),
-			132005, "header: hydrated text is 61 characters long, more than the 60 allowed"},
+		{"a body parameter past 1,024 characters beside other components", send("order_shipped", "pt_BR", header, graph.BodyComponent(graph.TextParam(strings.Repeat("a", 1025)), graph.TextParam("2 dias")), track),
+			132005, "body: parameter 1 is 1025 characters long, more than the 1024 allowed"},
+		{"a header parameter past 60 characters", send("order_shipped", "pt_BR", graph.HeaderComponent(graph.TextParam(strings.Repeat("#", 61))), body, track),
+			132005, "header: parameter 1 is 61 characters long, more than the 60 allowed"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -473,12 +476,14 @@ func TestTemplateButtonsAndTexts(t *testing.T) {
 		})
 	}
 	// What Meta takes: each button as the template has it, a quick reply left out or sent
-	// with its payload, a header of exactly 60 characters, a currency and a date_time where
+	// with its payload, a header parameter of exactly 60 characters, a body-only send's
+	// parameter past 1,024 (Meta's limit there is 32,768), a currency and a date_time where
 	// text goes, the OTP code in a URL button, a coupon code.
 	for name, err := range map[string]error{
-		"order_shipped as the fixture sends it": shipped(graph.ButtonComponent("quick_reply", 1, graph.PayloadParam("HUMAN_HANDOFF"))),
-		"order_shipped without its quick reply": shipped(),
-		"a header of 60 characters":             send("order_shipped", "pt_BR", graph.HeaderComponent(graph.TextParam(strings.Repeat("#", 45))), body, track),
+		"order_shipped as the fixture sends it":        shipped(graph.ButtonComponent("quick_reply", 1, graph.PayloadParam("HUMAN_HANDOFF"))),
+		"order_shipped without its quick reply":        shipped(),
+		"a header parameter of 60 characters":          send("order_shipped", "pt_BR", graph.HeaderComponent(graph.TextParam(strings.Repeat("#", 60))), body, track),
+		"a body-only send's 2,000-character parameter": send("note", "en_US", graph.BodyComponent(graph.TextParam(strings.Repeat("7", 2000)))),
 		"currency and date_time in the body": send("order_shipped", "pt_BR", header,
 			graph.BodyComponent(graph.CurrencyParam("R$ 10,00", "BRL", 10000), graph.DateTimeParam("amanhã")), track),
 		"the OTP code in a URL button": send("otp_code", "en_US", graph.BodyComponent(graph.TextParam("482913")), graph.ButtonComponent("url", 0, graph.TextParam("482913"))),

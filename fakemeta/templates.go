@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -30,7 +29,7 @@ func hasNamedPlaceholders(text string) bool {
 // time: missing or unapproved → 132001, paused → 132015, disabled → 132016; then each
 // block in turn: its parameters' count (132000, naming the block), for NAMED templates
 // their names (132000), their types (a media header's kind, text where the block holds
-// text: 132012) and the text they hydrate (132005 when too long); then the buttons
+// text: 132012) and their lengths (132005 when too long); then the buttons
 // (checkButtons). These rules are written here from Meta's documents and answers, not
 // taken from the engine's own checks, so that the two can disagree.
 func checkTemplate(def graph.MessageTemplate, found bool, t *graph.TemplateObject) *graph.APIError {
@@ -69,7 +68,7 @@ func checkTemplate(def graph.MessageTemplate, found bool, t *graph.TemplateObjec
 			e = checkHeader(block, header, named)
 		case "BODY":
 			hasBody = true
-			e = checkText("body", block.Text, body, named, maxHydratedBody)
+			e = checkText("body", block.Text, body, named, bodyParamLimit(t.Components))
 		case "BUTTONS":
 			buttonDefs = block.Buttons
 		}
@@ -88,12 +87,28 @@ func checkTemplate(def graph.MessageTemplate, found bool, t *graph.TemplateObjec
 	return checkButtons(buttonDefs, buttons)
 }
 
-// The longest text a template's header and body may hold once their parameters are filled
-// in (Meta's template limits: a header of 60 characters, a body of 1,024); longer is 132005.
+// The longest a text parameter may be, in characters, as the Cloud API reference's
+// parameter object says: "For the header component type: 60 characters. For the body
+// component type: 1024 characters if other component types are included, 32768 characters if
+// body is the only component type included" (of the send). Longer is 132005, hydrated text
+// too long. (A limit on the hydrated text as a whole would refuse a long body-only send Meta
+// takes.)
 const (
-	maxHydratedHeader = 60
-	maxHydratedBody   = 1024
+	maxHeaderParam   = 60
+	maxBodyParam     = 1024
+	maxBodyOnlyParam = 32768
 )
+
+// bodyParamLimit is maxBodyParam, or maxBodyOnlyParam when the body is the send's only
+// component.
+func bodyParamLimit(sent []graph.TemplateComponent) int {
+	for _, c := range sent {
+		if c.Type != graph.ComponentBody {
+			return maxBodyParam
+		}
+	}
+	return maxBodyOnlyParam
+}
 
 func checkHeader(block graph.TemplateDefinitionBlock, params []graph.TemplateParameter, named bool) *graph.APIError {
 	format := block.Format
@@ -101,7 +116,7 @@ func checkHeader(block graph.TemplateDefinitionBlock, params []graph.TemplatePar
 		format = "TEXT"
 	}
 	if format == "TEXT" {
-		return checkText("header", block.Text, params, named, maxHydratedHeader)
+		return checkText("header", block.Text, params, named, maxHeaderParam)
 	}
 	// A media or location header always takes its one parameter.
 	if len(params) != 1 {
@@ -116,7 +131,7 @@ func checkHeader(block graph.TemplateDefinitionBlock, params []graph.TemplatePar
 // checkText checks the parameters of a block holding text (a TEXT header, the body): their
 // count and names (checkParams), that each is a text value (text, currency or date_time:
 // a media or payload parameter is 132012, as Meta answers a parameter of the wrong format),
-// and the length of the text they hydrate, at most max characters (132005).
+// and each text parameter's length, at most max characters (132005).
 func checkText(section, text string, params []graph.TemplateParameter, named bool, max int) *graph.APIError {
 	if e := checkParams(section, placeholders(text), params, named); e != nil {
 		return e
@@ -128,9 +143,11 @@ func checkText(section, text string, params []graph.TemplateParameter, named boo
 			return formatMismatch(section, "TEXT", p.Type)
 		}
 	}
-	if n := runes(hydrate(text, params, named)); n > max {
-		// Meta's wording of the details is not documented; the title is its catalogue's.
-		return apiError(132005, fmt.Sprintf("%s: hydrated text is %d characters long, more than the %d allowed", section, n, max))
+	for i, p := range params {
+		if n := runes(p.Text); strings.EqualFold(p.Type, "text") && n > max {
+			// Meta's wording of the details is not documented; the title is its catalogue's.
+			return apiError(132005, fmt.Sprintf("%s: parameter %d is %d characters long, more than the %d allowed", section, i+1, n, max))
+		}
 	}
 	return nil
 }
@@ -138,39 +155,6 @@ func checkText(section, text string, params []graph.TemplateParameter, named boo
 // formatMismatch is 132012 in the fixture's words (graph/error_132012_param_format.json).
 func formatMismatch(section, expected, received string) *graph.APIError {
 	return apiError(132012, fmt.Sprintf("%s: Format mismatch, expected %s, received %s", section, expected, strings.ToUpper(received)))
-}
-
-// placeholderPattern is a {{n}} or {{name}} of a template's text, spaces inside allowed.
-var placeholderPattern = regexp.MustCompile(`\{\{\s*([A-Za-z0-9_]+)\s*\}\}`)
-
-// hydrate is text with its placeholders filled as the user will read it: {{n}} by the n-th
-// parameter, or {{name}} by the parameter of that name in a NAMED template; currency and
-// date_time show their fallback_value. A placeholder no parameter fills stays as it is.
-func hydrate(text string, params []graph.TemplateParameter, named bool) string {
-	value := func(p graph.TemplateParameter) string {
-		switch {
-		case p.Currency != nil:
-			return p.Currency.FallbackValue
-		case p.DateTime != nil:
-			return p.DateTime.FallbackValue
-		}
-		return p.Text
-	}
-	return placeholderPattern.ReplaceAllStringFunc(text, func(m string) string {
-		key := placeholderPattern.FindStringSubmatch(m)[1]
-		if named {
-			for _, p := range params {
-				if p.ParameterName == key {
-					return value(p)
-				}
-			}
-			return m
-		}
-		if i, err := strconv.Atoi(key); err == nil && i >= 1 && i <= len(params) {
-			return value(params[i-1])
-		}
-		return m
-	})
 }
 
 // checkParams compares one component's parameters with its text's placeholders: their

@@ -13,8 +13,9 @@ import (
 	"github.com/switchboard/switchboard/transport/graph"
 )
 
-// errNoCallback: nowhere to post (no CallbackURL and no WABA override).
-var errNoCallback = errors.New("fakemeta: no callback URL")
+// errNoCallback: nowhere to post (no CallbackURL and no WABA override, or a WABA the app
+// is not subscribed to).
+var errNoCallback = errors.New("fakemeta: no callback URL, or the WABA is not subscribed to the app")
 
 // webhookSender posts signed webhooks like Meta: concurrently, retrying any answer but 200
 // with growing waits — bounded, where Meta keeps trying for 7 days.
@@ -26,6 +27,9 @@ type webhookSender struct {
 	log    *slog.Logger
 
 	delivered, attempts, dropped atomic.Int64
+	// unsubscribed counts the webhooks of WABAs the app is not subscribed to (also
+	// counted as dropped).
+	unsubscribed atomic.Int64
 }
 
 func newWebhookSender(secret string, cfg WebhookConfig, log *slog.Logger) *webhookSender {
@@ -117,13 +121,15 @@ func (w *webhookSender) once(ctx context.Context, url string, body []byte, sig s
 }
 
 func (w *webhookSender) stats() WebhookStats {
-	return WebhookStats{Delivered: w.delivered.Load(), Attempts: w.attempts.Load(), Dropped: w.dropped.Load()}
+	return WebhookStats{Delivered: w.delivered.Load(), Attempts: w.attempts.Load(), Dropped: w.dropped.Load(),
+		Unsubscribed: w.unsubscribed.Load()}
 }
 
 func (w *webhookSender) resetStats() {
 	w.delivered.Store(0)
 	w.attempts.Store(0)
 	w.dropped.Store(0)
+	w.unsubscribed.Store(0)
 }
 
 func (w *webhookSender) close() { w.client.CloseIdleConnections() }
@@ -138,11 +144,26 @@ func (s *Server) overrideOf(wabaID string) string {
 	return ""
 }
 
-// callbackFor is where the WABA's webhooks go: its subscribed_apps override, else the
-// app's callback URL.
+// callbackFor is where one webhook of the WABA goes: its subscribed_apps override, else the
+// app's callback URL — or nowhere ("", which the sender drops) when the app is not
+// subscribed to the WABA: "without this step … real messages never arrive" (WHATSAPP.md
+// §4.2 step 3). It is asked once per webhook, at its first attempt, and counts the
+// webhooks it sends nowhere for that reason (WebhookStats.Unsubscribed).
 func (s *Server) callbackFor(wabaID string) string {
-	if u := s.overrideOf(wabaID); u != "" {
-		return u
+	s.mu.RLock()
+	w, ok := s.wabas[wabaID]
+	subscribed, override := ok && w.subscribed, ""
+	if ok {
+		override = w.overrideURL
+	}
+	s.mu.RUnlock()
+	switch {
+	case !subscribed:
+		s.hooks.unsubscribed.Add(1)
+		s.log.Debug("fakemeta: webhook dropped: the app is not subscribed to the WABA", "waba", wabaID)
+		return ""
+	case override != "":
+		return override
 	}
 	return s.cfg.CallbackURL
 }

@@ -7,7 +7,10 @@
 // It pre-registers the fixtures' tenant A (number 109881335267193, WABA 104996122399160,
 // display 15550123456) with --token, the seed's placeholder token by default, and the
 // fixtures' templates. Other numbers: --numbers id:waba:display[:token],… (comma-separated;
-// the list replaces tenant A, so name it too to keep it).
+// the list replaces tenant A, so name it too to keep it). They start onboarded — registered,
+// their WABAs subscribed to the app; --onboarded=false starts them as Embedded Signup
+// leaves them, so an onboarding flow must subscribe the WABA (else its webhooks are dropped)
+// and register the number (else sends fail with 133010).
 // Embedded Signup codes: --codes code=token,… exchange once each at
 // GET /{v}/oauth/access_token; they never expire unless --code-ttl is set (30s is Meta's).
 // Control endpoints: GET /_fakemeta/stats, GET /_fakemeta/sent/{phone_number_id},

@@ -57,6 +57,16 @@ func TestDocumentedFlags(t *testing.T) {
 			}, ""},
 		{"no generator by default", nil, func(o *options) bool { return o.inbound == nil }, ""},
 		{"--codes wait for a person by default", []string{"--codes", "AQD=EAA"}, func(o *options) bool { return o.cfg.CodeTTL == 0 }, ""},
+		{"numbers onboarded by default", nil, func(o *options) bool {
+			s := o.server()
+			defer s.Close()
+			return o.onboarded && s.Registered("109881335267193") && s.Subscribed("104996122399160")
+		}, ""},
+		{"--onboarded=false: as Embedded Signup leaves them", []string{"--onboarded=false"}, func(o *options) bool {
+			s := o.server()
+			defer s.Close()
+			return !s.Registered("109881335267193") && !s.Subscribed("104996122399160")
+		}, ""},
 		{"--code-ttl as Meta's", []string{"--code-ttl", "30s"}, func(o *options) bool { return o.cfg.CodeTTL == 30*time.Second }, ""},
 		{"an unbounded generator is refused", []string{"--inbound-rate", "5"}, nil, "--inbound-duration"},
 		{"statuses and webhook retries", []string{"--skip-delivered", "--skip-read", "--webhook-attempts", "3", "--webhook-backoff", "1s",

@@ -26,7 +26,9 @@ type options struct {
 	cfg           fakemeta.Config
 	numbers       []numberSpec
 	demoTemplates bool
-	verbose       bool
+	// onboarded false adds the numbers as Embedded Signup leaves them (AsAfterSignup).
+	onboarded bool
+	verbose   bool
 	// inbound is the generated inbound traffic (--inbound-*); nil for none.
 	inbound *fakemeta.Spec
 }
@@ -96,6 +98,7 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 	str(&maxSentLog, "max-sent-log", "100000", "accepted sends kept per number for GET /_fakemeta/sent/{phone_number_id} and tests, oldest dropped (0 = all, memory grows with every send)")
 	str(&maxKeptMedia, "max-kept-media", strconv.Itoa(fakemeta.DefaultMaxKeptMedia), "bytes of uploaded files kept for download (GET /{media_id}'s url); uploads beyond are described but not downloadable")
 	boolean(&o.demoTemplates, "demo-templates", true, "give each WABA the fixtures' templates")
+	boolean(&o.onboarded, "onboarded", true, "numbers start registered, their WABAs subscribed to the app; false: as Embedded Signup leaves them (sends fail with 133010 until /register, no webhooks until subscribed_apps)")
 	boolean(&o.verbose, "verbose", false, "debug logging")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -169,7 +172,11 @@ func (o *options) server() *fakemeta.Server {
 	s := fakemeta.New(o.cfg)
 	seen := map[string]bool{}
 	for _, n := range o.numbers {
-		s.AddNumber(n.id, n.waba, n.display, n.token)
+		if o.onboarded {
+			s.AddNumber(n.id, n.waba, n.display, n.token)
+		} else {
+			s.AddNumber(n.id, n.waba, n.display, n.token, fakemeta.AsAfterSignup())
+		}
 		if o.demoTemplates && !seen[n.waba] {
 			s.AddDemoTemplates(n.waba)
 			seen[n.waba] = true

@@ -3,7 +3,7 @@
 // media object — GET /{media_id} with a download url, DELETE — onboarding, template sync,
 // number health) answering like Meta — including its limits and error codes — and
 // a webhook sender posting signed status and inbound webhooks with Meta's delivery habits
-// (delays, retries, duplicates, reordering, asynchronous failures).
+// (delays, retries, late duplicates, reordering, batches, asynchronous failures).
 //
 // It is a library (New, Start, Close; tests drive it in-process) and a binary
 // (cmd/fakemeta).

@@ -71,7 +71,7 @@ func New(cfg Config) *Server {
 		s.AddCode(code, tok)
 	}
 	s.hooks = newWebhookSender(cfg.AppSecret, cfg.Webhooks, s.log)
-	s.statusPosts = newStatusDeliveries(s.hooks, s.callbackFor, cfg.Webhooks.Concurrency)
+	s.statusPosts = newStatusDeliveries(s.hooks, s.callbackFor, cfg.Webhooks.Concurrency, cfg.Statuses)
 	s.srv = &fasthttp.Server{
 		Handler:            s.Handler(),
 		Name:               "fakemeta",

@@ -2,6 +2,9 @@ package fakemeta
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha1" //nolint:gosec // Meta's legacy webhook signature is SHA-1
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -109,6 +112,9 @@ func (w *webhookSender) once(ctx context.Context, url string, body []byte, sig s
 	req.Header.SetMethod(fasthttp.MethodPost)
 	req.Header.SetContentType("application/json")
 	req.Header.Set(graph.SignatureHeader, sig)
+	if w.cfg.LegacySignature {
+		req.Header.Set(legacySignatureHeader, legacySignature(w.secret, body))
+	}
 	req.SetBodyRaw(body)
 	deadline := time.Now().Add(w.cfg.Timeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
@@ -166,4 +172,14 @@ func (s *Server) callbackFor(wabaID string) string {
 		return override
 	}
 	return s.cfg.CallbackURL
+}
+
+// legacySignatureHeader carries the SHA-1 signature Graph webhooks may also have.
+const legacySignatureHeader = "X-Hub-Signature"
+
+// legacySignature is "sha1=" and the lower-case hex HMAC-SHA1 of body with the app secret.
+func legacySignature(secret string, body []byte) string {
+	mac := hmac.New(sha1.New, []byte(secret))
+	mac.Write(body)
+	return "sha1=" + hex.EncodeToString(mac.Sum(nil))
 }

@@ -25,8 +25,11 @@
 //	fakemeta --inbound-users 50 --inbound-rate 200 --inbound-duration 1m
 //
 // Statuses and webhook delivery: --skip-delivered, --skip-read, --duplicate-rate,
-// --reorder-rate, and --webhook-timeout, --webhook-attempts, --webhook-backoff,
-// --webhook-max-backoff, --webhook-concurrency for the retries.
+// --duplicate-delay, --reorder-rate, and --webhook-timeout, --webhook-attempts,
+// --webhook-backoff, --webhook-max-backoff, --webhook-concurrency for the retries. Shapes:
+// --status-batch-window batches a WABA's statuses into one POST (--split-entries over
+// several entries), --webhook-sha1 adds the legacy X-Hub-Signature header, and
+// --no-status-contacts drops the 2026 contacts block from the statuses of phone sends.
 //
 // Failures: --error-rate and --error-codes fail sends at random. The deterministic
 // injections ("fail the next N sends with code X", per number or per recipient) are the

@@ -59,7 +59,7 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 		hookTimeout, hookAttempts, hookBackoff, hookMaxBackoff       string
 		hookConcurrency                                              string
 		inRate, inUsers, inDuration, inMessages, inNumber            string
-		codeTTL                                                      string
+		codeTTL, batchWindow, dupDelay                               string
 	)
 	str(&o.addr, "addr", "127.0.0.1:8090", "listen address (keep it on loopback)")
 	str(&o.cfg.AppID, "app-id", "1432009877312456", "Meta app id (code exchange, debug_token)")
@@ -82,7 +82,12 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 	str(&deliveredDelay, "delivered-delay", o.cfg.Statuses.DeliveredDelay.String(), "delay of the delivered status webhook")
 	str(&readD, "read-delay", o.cfg.Statuses.ReadDelay.String(), "delay of the read status webhook")
 	str(&dupRate, "duplicate-rate", "0", "probability a status webhook is posted twice")
+	str(&dupDelay, "duplicate-delay", "500ms", "a duplicate is posted up to this long after its original (random), often after later statuses")
 	str(&reorderRate, "reorder-rate", "0", "probability a message's statuses arrive in reverse order")
+	str(&batchWindow, "status-batch-window", "0s", "batch a WABA's statuses coming due within this window into one POST, as Meta may (0: one POST per status)")
+	boolean(&o.cfg.Statuses.SplitEntries, "split-entries", false, "spread a status batch over entries, one per message")
+	boolean(&o.cfg.Statuses.NoContacts, "no-status-contacts", false, "statuses of phone sends without the 2026 contacts block and recipient_user_id, as the status fixtures show them")
+	boolean(&o.cfg.Webhooks.LegacySignature, "webhook-sha1", false, "also sign webhooks with the legacy X-Hub-Signature: sha1=… header")
 	boolean(&o.cfg.Statuses.SkipDelivered, "skip-delivered", false, "post no delivered status (Meta does when delivery and read coincide)")
 	boolean(&o.cfg.Statuses.SkipRead, "skip-read", false, "stop at delivered: the user never reads")
 	str(&hookTimeout, "webhook-timeout", "5s", "bound of one webhook POST")
@@ -121,10 +126,12 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 	o.cfg.Statuses.ReadDelay = p.duration("read-delay", readD)
 	o.cfg.Statuses.DuplicateRate = p.float("duplicate-rate", dupRate)
 	o.cfg.Statuses.ReorderRate = p.float("reorder-rate", reorderRate)
+	o.cfg.Statuses.DuplicateDelay = p.duration("duplicate-delay", dupDelay)
+	o.cfg.Statuses.BatchWindow = p.duration("status-batch-window", batchWindow)
 	o.cfg.Webhooks = fakemeta.WebhookConfig{
 		Timeout: p.duration("webhook-timeout", hookTimeout), Attempts: p.int("webhook-attempts", hookAttempts),
 		Backoff: p.duration("webhook-backoff", hookBackoff), MaxBackoff: p.duration("webhook-max-backoff", hookMaxBackoff),
-		Concurrency: p.int("webhook-concurrency", hookConcurrency),
+		Concurrency: p.int("webhook-concurrency", hookConcurrency), LegacySignature: o.cfg.Webhooks.LegacySignature,
 	}
 	spec := fakemeta.Spec{PhoneNumberID: inNumber, Rate: p.rate("inbound-rate", inRate), Users: p.int("inbound-users", inUsers),
 		Duration: p.duration("inbound-duration", inDuration), Messages: p.int("inbound-messages", inMessages)}

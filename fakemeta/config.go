@@ -44,6 +44,13 @@ type Config struct {
 	ErrorRate  float64
 	ErrorCodes []int
 
+	// ManagementBudget is how many management calls (message_templates, phone_numbers,
+	// subscribed_apps, GET /{waba_id}) each WABA may make in a rolling hour; beyond it they
+	// fail with 80007 and X-Business-Use-Case-Usage's estimated_time_to_regain_access, as
+	// at Meta (WHATSAPP.md §3: 200 an hour). 0, the default, is unlimited.
+	// FailNextCalls injects faults into those endpoints (and GET /{phone_number_id}).
+	ManagementBudget int
+
 	// Statuses shapes the status webhooks of accepted sends.
 	Statuses StatusConfig
 	// Webhooks shapes webhook delivery.

@@ -31,7 +31,8 @@
 // several entries), --webhook-sha1 adds the legacy X-Hub-Signature header, and
 // --no-status-contacts drops the 2026 contacts block from the statuses of phone sends.
 //
-// Failures: --error-rate and --error-codes fail sends at random. The deterministic
+// Failures: --error-rate and --error-codes fail sends at random; --management-budget limits
+// each WABA's management calls an hour, as Meta does (200), answering 80007 beyond it. The deterministic
 // injections ("fail the next N sends with code X", per number or per recipient) are the
 // package's Go API, for tests running fakemeta in-process (package fakemeta, inject.go).
 package main

@@ -73,6 +73,8 @@ func TestDocumentedFlags(t *testing.T) {
 				return st.BatchWindow == 250*time.Millisecond && st.SplitEntries && st.DuplicateDelay == 2*time.Second &&
 					st.NoContacts && o.cfg.Webhooks.LegacySignature
 			}, ""},
+		{"--management-budget", []string{"--management-budget", "200"}, func(o *options) bool { return o.cfg.ManagementBudget == 200 }, ""},
+		{"no management budget by default", nil, func(o *options) bool { return o.cfg.ManagementBudget == 0 }, ""},
 		{"webhook shapes off by default", nil, func(o *options) bool {
 			st := o.cfg.Statuses
 			return st.BatchWindow == 0 && !st.SplitEntries && !st.NoContacts && !o.cfg.Webhooks.LegacySignature

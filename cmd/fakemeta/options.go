@@ -59,7 +59,7 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 		hookTimeout, hookAttempts, hookBackoff, hookMaxBackoff       string
 		hookConcurrency                                              string
 		inRate, inUsers, inDuration, inMessages, inNumber            string
-		codeTTL, batchWindow, dupDelay                               string
+		codeTTL, batchWindow, dupDelay, mgmtBudget                   string
 	)
 	str(&o.addr, "addr", "127.0.0.1:8090", "listen address (keep it on loopback)")
 	str(&o.cfg.AppID, "app-id", "1432009877312456", "Meta app id (code exchange, debug_token)")
@@ -74,6 +74,7 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 	str(&pairBurst, "pair-burst", strconv.Itoa(fakemeta.DefaultPairBurst), "pair limit burst")
 	boolean(&o.cfg.IgnoreWindow, "ignore-window", false, "accept free-form sends outside the 24 h window")
 	boolean(&o.cfg.RewriteWaIDs, "rewrite-wa-ids", false, "answer sends to Brazilian and Mexican mobiles with the other form of the number as wa_id, as Meta may")
+	str(&mgmtBudget, "management-budget", "0", "management calls (message_templates, phone_numbers, subscribed_apps, GET /{waba_id}) each WABA may make per rolling hour, then 80007 (Meta: 200; 0 = unlimited)")
 	str(&latency, "latency", "0s", "added to every Graph answer")
 	str(&jitter, "latency-jitter", "0s", "random extra latency up to this")
 	str(&errorRate, "error-rate", "0", "probability a valid send fails")
@@ -115,6 +116,7 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 	o.cfg.Throughput = p.int("mps", mps)
 	o.cfg.PairBurst = p.int("pair-burst", pairBurst)
 	o.cfg.MaxSentLog = p.int("max-sent-log", maxSentLog)
+	o.cfg.ManagementBudget = p.int("management-budget", mgmtBudget)
 	o.cfg.MaxKeptMedia = p.int("max-kept-media", maxKeptMedia)
 	o.cfg.PairEvery = p.duration("pair-every", pairEvery)
 	o.cfg.CodeTTL = p.duration("code-ttl", codeTTL)
@@ -206,7 +208,8 @@ Failure injections: --error-rate and --error-codes fail sends at random. Determi
 faults ("fail the next N sends with code X") are the Go package's API, for tests that run
 fakemeta in-process (go doc github.com/switchboard/switchboard/fakemeta Server.FailNext):
 FailNext, FailNextAsync, DropNextResponses, GatewayErrorNextResponses, DelayNextStatuses
-(each number-wide, or for one recipient with fakemeta.To(recipient)), FailNextReadReceipts.
+(each number-wide, or for one recipient with fakemeta.To(recipient)), FailNextReadReceipts,
+and FailNextCalls for the management endpoints (templates, phone numbers, subscribed_apps).
 `
 
 func usage(fs *flag.FlagSet) string {

@@ -44,6 +44,13 @@ type Config struct {
 	ErrorRate  float64
 	ErrorCodes []int
 
+	// ManagementBudget is how many management calls (message_templates, phone_numbers,
+	// subscribed_apps, GET /{waba_id}) each WABA may make in a rolling hour; beyond it they
+	// fail with 80007 and X-Business-Use-Case-Usage's estimated_time_to_regain_access, as
+	// at Meta (WHATSAPP.md §3: 200 an hour). 0, the default, is unlimited.
+	// FailNextCalls injects faults into those endpoints (and GET /{phone_number_id}).
+	ManagementBudget int
+
 	// Statuses shapes the status webhooks of accepted sends.
 	Statuses StatusConfig
 	// Webhooks shapes webhook delivery.
@@ -82,9 +89,26 @@ type StatusConfig struct {
 	SkipRead      bool
 	// DuplicateRate is the probability that each status webhook is posted twice.
 	DuplicateRate float64
+	// DuplicateDelay bounds the random extra delay after which a duplicate is posted
+	// (Meta's duplicates are retries, often landing after the message's later statuses);
+	// 0 is 500 ms.
+	DuplicateDelay time.Duration
 	// ReorderRate is the probability that a message's statuses arrive in reverse order
 	// (read before delivered before sent), as seen in the wild.
 	ReorderRate float64
+	// BatchWindow, when positive, batches status webhooks as Meta does ("aggregated and
+	// sent in a batch with a maximum of 1000 updates", WHATSAPP.md §1.3): the first status
+	// of a WABA coming due opens a batch, and every status of that WABA coming due within
+	// the window — of any message, several of one message included — rides in the same
+	// POST, one change per number. 0 (the default) posts every status on its own.
+	BatchWindow time.Duration
+	// SplitEntries spreads a batch over several entries (all of the WABA): one per message.
+	SplitEntries bool
+	// NoContacts posts the statuses of phone sends in the shape every status fixture shows:
+	// no contacts block and no recipient_user_id. By default they carry the 2026 shape
+	// (WHATSAPP.md §1.5): contacts[{profile, wa_id, user_id}] on all but failed, and
+	// recipient_user_id, the user id being UserIDOf the recipient.
+	NoContacts bool
 }
 
 // WebhookConfig shapes webhook delivery. Zero values take the defaults noted.
@@ -101,6 +125,10 @@ type WebhookConfig struct {
 	// Concurrency bounds POSTs in flight (Meta delivers concurrently) and is how many
 	// goroutines post status webhooks, however many are pending; default 64.
 	Concurrency int
+	// LegacySignature also signs every webhook with the legacy X-Hub-Signature: sha1=…
+	// header, which "may also be present" next to X-Hub-Signature-256 (WHATSAPP.md §1.2):
+	// a receiver must verify the -256 one and ignore this one.
+	LegacySignature bool
 }
 
 // Meta's documented numbers (WHATSAPP.md §3).

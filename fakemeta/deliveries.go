@@ -16,6 +16,11 @@ type statusPost struct {
 	seq    uint64 // posts due at the same moment go in the order they were queued
 	wabaID string
 	body   []byte
+	// item is the status unserialised, when statuses are batched (StatusConfig.BatchWindow):
+	// it joins its WABA's batch once due, and the batch's one post is serialised then.
+	item *statusItem
+	// closes marks the heap entry that ends an open batch at its due moment.
+	closes *statusBatch
 	// url and sig are fixed at the first attempt; wait is the backoff before the next one.
 	url, sig string
 	attempt  int
@@ -38,6 +43,11 @@ type statusDeliveries struct {
 	hooks       *webhookSender
 	callbackFor func(wabaID string) string
 	workers     int
+	// window and splitEntries are StatusConfig's BatchWindow and SplitEntries; batches
+	// are the open ones by WABA, which only the release goroutine touches.
+	window       time.Duration
+	splitEntries bool
+	batches      map[string]*statusBatch
 
 	start sync.Once
 	mu    sync.Mutex
@@ -48,8 +58,9 @@ type statusDeliveries struct {
 	wake   chan struct{} // a post became the earliest
 }
 
-func newStatusDeliveries(hooks *webhookSender, callbackFor func(string) string, workers int) *statusDeliveries {
-	return &statusDeliveries{hooks: hooks, callbackFor: callbackFor, workers: workers, wake: make(chan struct{}, 1)}
+func newStatusDeliveries(hooks *webhookSender, callbackFor func(string) string, workers int, sc StatusConfig) *statusDeliveries {
+	return &statusDeliveries{hooks: hooks, callbackFor: callbackFor, workers: workers, wake: make(chan struct{}, 1),
+		window: sc.BatchWindow, splitEntries: sc.SplitEntries, batches: map[string]*statusBatch{}}
 }
 
 // queueStatuses queues a message's chain of posts, starting its goroutines on first use.
@@ -102,6 +113,9 @@ func (d *statusDeliveries) release(ctx context.Context, ready chan<- *statusPost
 		}
 		d.mu.Unlock()
 		if due != nil {
+			if due = d.batch(due); due == nil {
+				continue // it joined a batch
+			}
 			select {
 			case ready <- due:
 				continue
@@ -130,7 +144,10 @@ func (d *statusDeliveries) abandon() {
 	defer d.mu.Unlock()
 	d.closed = true
 	for _, p := range d.queue {
-		d.hooks.dropped.Add(chainLength(p))
+		if p.closes != nil && p.closes.done {
+			continue // the batch was posted when it filled up
+		}
+		d.hooks.dropped.Add(chainLength(p)) // an open batch is one webhook, its marker
 	}
 	d.queue = nil
 }
@@ -175,6 +192,66 @@ func (d *statusDeliveries) attempt(ctx context.Context, p *statusPost) {
 		p.wait = d.hooks.nextWait(p.wait)
 		d.push(p)
 	}
+}
+
+// statusItem is one status as a webhook reports it: the number, the status and the
+// contacts block it carries.
+type statusItem struct {
+	at       where
+	status   hookStatus
+	contacts []hookContact
+}
+
+// statusBatch is the statuses of one WABA coming due within one BatchWindow, posted as one
+// webhook when the window ends or maxBatch is reached.
+type statusBatch struct {
+	wabaID string
+	items  []*statusItem
+	done   bool // posted (filled up before its window ended)
+}
+
+// maxBatch is Meta's largest batch: "a maximum of 1000 updates" (WHATSAPP.md §1.3).
+const maxBatch = 1000
+
+// batch takes a due post into its WABA's batch and returns what is to be posted now: the
+// post itself when it is not batched (no BatchWindow, or a retry), a batch's one post when
+// p ends the batch's window or fills it up, else nil. A batched status's follow-on (the
+// message's next status) is released at once, so that it can join the same batch: a
+// message's sent and delivered ride together when they come due within the window.
+// Only the release goroutine calls it.
+func (d *statusDeliveries) batch(p *statusPost) *statusPost {
+	if b := p.closes; b != nil {
+		if b.done {
+			return nil
+		}
+		return d.post(b)
+	}
+	if p.item == nil || p.attempt > 0 {
+		return p
+	}
+	b := d.batches[p.wabaID]
+	if b == nil {
+		b = &statusBatch{wabaID: p.wabaID}
+		d.batches[p.wabaID] = b
+		d.push(&statusPost{due: time.Now().Add(d.window), wabaID: p.wabaID, closes: b})
+	}
+	b.items = append(b.items, p.item)
+	if next := p.next; next != nil {
+		p.next = nil
+		next.due = later(next.due, time.Now())
+		d.push(next)
+	}
+	if len(b.items) >= maxBatch {
+		return d.post(b)
+	}
+	return nil
+}
+
+// post closes batch b and makes its one webhook.
+func (d *statusDeliveries) post(b *statusBatch) *statusPost {
+	b.done = true
+	delete(d.batches, b.wabaID)
+	return &statusPost{due: time.Now(), wabaID: b.wabaID, body: batchBody(b.wabaID, b.items, d.splitEntries)}
 }
 
 func later(a, b time.Time) time.Time {

@@ -3,7 +3,7 @@
 // media object — GET /{media_id} with a download url, DELETE — onboarding, template sync,
 // number health) answering like Meta — including its limits and error codes — and
 // a webhook sender posting signed status and inbound webhooks with Meta's delivery habits
-// (delays, retries, duplicates, reordering, asynchronous failures).
+// (delays, retries, late duplicates, reordering, batches, asynchronous failures).
 //
 // It is a library (New, Start, Close; tests drive it in-process) and a binary
 // (cmd/fakemeta).
@@ -12,7 +12,10 @@
 // (a synchronous error code), FailNextAsync (accepted, then failed by status webhook),
 // DropNextResponses and GatewayErrorNextResponses (accepted, the answer lost: the "maybe
 // sent" case), DelayNextStatuses (status webhooks late), each for count sends; and
-// FailNextReadReceipts for mark-as-read requests. Number-wide they hit whichever send comes
+// FailNextReadReceipts for mark-as-read requests; FailNextCalls fails the next calls of one
+// management endpoint (message_templates, phone_numbers, subscribed_apps, a WABA or number
+// node), and Config.ManagementBudget refuses a WABA's management calls beyond Meta's hourly
+// allowance with 80007. Number-wide they hit whichever send comes
 // next, whoever it is to; with a To(recipient) scope, only sends to that recipient, which
 // take their scoped faults before the number-wide ones. A test that means one customer
 // scopes its faults: another customer's message queued meanwhile would otherwise take them.

@@ -40,6 +40,7 @@ type sink struct {
 	requests  int
 	bad       []string
 	bodies    [][]byte // accepted bodies, as received
+	legacy    []string // their X-Hub-Signature headers ("" when absent)
 	statuses  []graph.Status
 	messages  []graph.Message
 	contacts  []graph.Contact
@@ -88,6 +89,7 @@ func startSink(t *testing.T) *sink {
 			return
 		}
 		s.bodies = append(s.bodies, body)
+		s.legacy = append(s.legacy, string(ctx.Request.Header.Peek("X-Hub-Signature")))
 		for _, e := range w.Entry {
 			for _, c := range e.Changes {
 				v, err := c.MessagesValue()

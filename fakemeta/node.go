@@ -24,6 +24,13 @@ func (s *Server) node(ctx *fasthttp.RequestCtx) {
 		writeError(ctx, e)
 		return
 	}
+	endpoint := EndpointPhoneNumber
+	if !isNumber {
+		endpoint = EndpointWABA
+	}
+	if !s.managementCall(ctx, endpoint, id, wabaID) {
+		return
+	}
 	if !isNumber {
 		writeJSON(ctx, 200, map[string]string{"id": id, "name": "Fake WABA " + id})
 		return
@@ -125,7 +132,7 @@ func knownNumberField(f string) bool {
 // phoneNumbers is GET /{waba_id}/phone_numbers, one page shaped like phone_numbers_list.json.
 func (s *Server) phoneNumbers(ctx *fasthttp.RequestCtx) {
 	wabaID, ok := s.wabaTarget(ctx, "get")
-	if !ok {
+	if !ok || !s.managementCall(ctx, EndpointPhoneNumbers, wabaID, wabaID) {
 		return
 	}
 	s.mu.RLock()

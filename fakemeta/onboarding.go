@@ -112,7 +112,7 @@ func (s *Server) wabaTarget(ctx *fasthttp.RequestCtx, method string) (string, bo
 // subscribedApps is GET /{waba_id}/subscribed_apps.
 func (s *Server) subscribedApps(ctx *fasthttp.RequestCtx) {
 	wabaID, ok := s.wabaTarget(ctx, "get")
-	if !ok {
+	if !ok || !s.managementCall(ctx, EndpointSubscribedApps, wabaID, wabaID) {
 		return
 	}
 	out := graph.SubscribedApps{Data: []graph.SubscribedApp{}}
@@ -135,7 +135,7 @@ func (s *Server) subscribedApps(ctx *fasthttp.RequestCtx) {
 // callback passed Meta's verification handshake.
 func (s *Server) subscribeApp(ctx *fasthttp.RequestCtx) {
 	wabaID, ok := s.wabaTarget(ctx, "post")
-	if !ok {
+	if !ok || !s.managementCall(ctx, EndpointSubscribedApps, wabaID, wabaID) {
 		return
 	}
 	var o graph.SubscribedAppsOverride
@@ -172,7 +172,7 @@ func (s *Server) subscribeApp(ctx *fasthttp.RequestCtx) {
 // unsubscribeApp is DELETE /{waba_id}/subscribed_apps.
 func (s *Server) unsubscribeApp(ctx *fasthttp.RequestCtx) {
 	wabaID, ok := s.wabaTarget(ctx, "delete")
-	if !ok {
+	if !ok || !s.managementCall(ctx, EndpointSubscribedApps, wabaID, wabaID) {
 		return
 	}
 	s.mu.Lock()

@@ -1,6 +1,7 @@
 package fakemeta
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"net/url"
@@ -390,5 +391,108 @@ func TestStatsAndControlEndpoints(t *testing.T) {
 	s.ResetStats()
 	if a := s.Stats().Numbers[pnA]; a.Requests != 0 || a.MaxPerSecond != 0 || len(s.Sent(pnA)) != 0 {
 		t.Fatalf("%+v", a)
+	}
+}
+
+// A WABA the app is not subscribed to gets no webhooks (WHATSAPP.md §4.2 step 3: "without
+// this step … real messages never arrive"): its inbound messages and statuses are dropped,
+// counted in /_fakemeta/stats, and flow again once it is subscribed.
+func TestUnsubscribedWABAGetsNoWebhooks(t *testing.T) {
+	sk := startSink(t)
+	s := startFake(t, Config{CallbackURL: sk.url, Statuses: StatusConfig{SkipDelivered: true}})
+	c := clientFor(t, s)
+	if !s.Subscribed(wabaB) {
+		t.Fatal("AddNumber subscribes the WABA")
+	}
+	if status, body := raw(t, "DELETE", s.URL()+"/v24.0/"+wabaB+"/subscribed_apps", tokenB, nil); status != 200 {
+		t.Fatalf("%d %s", status, body)
+	}
+	if s.Subscribed(wabaB) || !s.Subscribed(wabaA) {
+		t.Fatal("only B was unsubscribed")
+	}
+	if _, err := s.SendInbound(bg(), pnB, "447911123456", "Tom", "hello B"); err == nil {
+		t.Fatal("an inbound message of an unsubscribed WABA was delivered")
+	}
+	r, err := c.SendMessage(bg(), tokenB, pnB, text("+447911123456", "reply"))
+	if err != nil {
+		t.Fatal(err) // sending does not need the subscription
+	}
+	eventually(t, "the inbound and both statuses dropped", func() bool { return s.Stats().Webhooks.Unsubscribed == 3 })
+	if w := s.Stats().Webhooks; w.Dropped != 3 || w.Attempts != 0 {
+		t.Fatalf("%+v", w)
+	}
+	status, body := raw(t, "GET", s.URL()+"/_fakemeta/stats", "", nil)
+	if status != 200 || !bytes.Contains(body, []byte(`"dropped_unsubscribed":3`)) {
+		t.Fatalf("stats: %d %s", status, body)
+	}
+	// Tenant A, still subscribed, is unaffected; B's webhooks flow again once subscribed.
+	if _, err := s.SendInbound(bg(), pnA, userWaID, "Ana", "oi"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SubscribeApp(bg(), tokenB, wabaB, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SendInbound(bg(), pnB, "447911123456", "Tom", "hello again"); err != nil {
+		t.Fatal(err)
+	}
+	_, messages, _ := sk.snapshot()
+	if len(messages) != 2 || len(sk.statusesOf(r.WAMID())) != 0 {
+		t.Fatalf("messages %+v, statuses of the reply %v", messages, sk.statusesOf(r.WAMID()))
+	}
+}
+
+// A number added AsAfterSignup is unregistered on an unsubscribed WABA: its sends are
+// refused with 133010 as graph/error_133010_not_registered.json shows, its health is
+// BLOCKED, and it works once the engine subscribes the WABA and registers the number.
+func TestNumberAsAfterSignup(t *testing.T) {
+	const pnC, wabaC, displayC, tokenC = "130000000000001", "130000000000099", "15550199999", "EAA-token-tenant-c"
+	sk := startSink(t)
+	s := startFake(t, Config{CallbackURL: sk.url, IgnoreWindow: true, Statuses: StatusConfig{SkipDelivered: true, SkipRead: true}})
+	s.AddNumber(pnC, wabaC, displayC, tokenC, AsAfterSignup())
+	c := clientFor(t, s)
+	if s.Registered(pnC) || s.Subscribed(wabaC) {
+		t.Fatal("a number after signup is neither registered nor subscribed")
+	}
+	if !s.Registered(pnA) || s.Registered("no-such-number") || s.Subscribed("no-such-waba") {
+		t.Fatal("accessors")
+	}
+	_, err := c.SendMessage(bg(), tokenC, pnC, text(user, "too early"))
+	e := asAPIError(t, err)
+	if e.Code != 133010 || e.Message != "(#133010) Account not registered" ||
+		e.Details != "Phone number not registered on the WhatsApp Business Platform." || e.HTTPStatus != 400 {
+		t.Fatalf("%+v", e)
+	}
+	health, err := c.PhoneNumber(bg(), tokenC, pnC, "health_status")
+	if err != nil || health.HealthStatus == nil || health.HealthStatus.CanSendMessage != graph.HealthBlocked {
+		t.Fatalf("%+v %v", health, err)
+	}
+	if apps, err := c.SubscribedApps(bg(), tokenC, wabaC); err != nil || len(apps.Data) != 0 {
+		t.Fatalf("%+v %v", apps, err)
+	}
+	// Registered but not subscribed: sends go out, their statuses do not come back.
+	if err := c.RegisterPhone(bg(), tokenC, pnC, "123456"); err != nil {
+		t.Fatal(err)
+	}
+	if !s.Registered(pnC) {
+		t.Fatal("registered")
+	}
+	quiet, err := c.SendMessage(bg(), tokenC, pnC, text(user, "registered"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the status dropped", func() bool { return s.Stats().Webhooks.Unsubscribed == 1 })
+	if err := c.SubscribeApp(bg(), tokenC, wabaC, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !s.Subscribed(wabaC) {
+		t.Fatal("subscribed")
+	}
+	r, err := c.SendMessage(bg(), tokenC, pnC, text(user, "onboarded"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "sent", func() bool { return len(sk.statusesOf(r.WAMID())) == 1 })
+	if got := sk.statusesOf(quiet.WAMID()); len(got) != 0 {
+		t.Fatalf("statuses of the send before the subscription: %v", got)
 	}
 }

@@ -104,6 +104,58 @@ func (w where) status(st hookStatus, contacts []hookContact) []byte {
 	return w.body(hookValue{Contacts: contacts, Statuses: []hookStatus{st}})
 }
 
+// batchBody is one webhook of the WABA carrying items, in order: one change per number
+// (statuses in one change's value, its contacts block the union of theirs), all in one
+// entry — or, with split, one entry (and change) per message.
+func batchBody(wabaID string, items []*statusItem, split bool) []byte {
+	type group struct {
+		at    where
+		value hookValue
+	}
+	var groups []*group
+	byKey := map[string]*group{}
+	for _, it := range items {
+		key := it.at.phoneNumberID
+		if split {
+			key += "/" + it.status.ID
+		}
+		g := byKey[key]
+		if g == nil {
+			g = &group{at: it.at}
+			g.value.MessagingProduct = graph.MessagingProduct
+			g.value.Metadata = graph.Metadata{DisplayPhoneNumber: it.at.display, PhoneNumberID: it.at.phoneNumberID}
+			byKey[key] = g
+			groups = append(groups, g)
+		}
+		g.value.Statuses = append(g.value.Statuses, it.status)
+		for _, c := range it.contacts {
+			if !hasContact(g.value.Contacts, c) {
+				g.value.Contacts = append(g.value.Contacts, c)
+			}
+		}
+	}
+	body := hookBody{Object: graph.ObjectWhatsApp}
+	for _, g := range groups {
+		change := hookChange{Value: g.value, Field: graph.FieldMessages}
+		if split || len(body.Entry) == 0 {
+			body.Entry = append(body.Entry, hookEntry{ID: wabaID})
+		}
+		e := &body.Entry[len(body.Entry)-1]
+		e.Changes = append(e.Changes, change)
+	}
+	b, _ := json.MarshalWithOption(body, json.DisableHTMLEscape())
+	return metaEscape(b) // these types always marshal
+}
+
+func hasContact(cs []hookContact, c hookContact) bool {
+	for _, x := range cs {
+		if x.WaID == c.WaID && x.UserID == c.UserID {
+			return true
+		}
+	}
+	return false
+}
+
 // failure is the errors member of a failed status (title == message, as Meta sends).
 func failure(code int, details string) []graph.Error {
 	title, def, _ := errorText(code)

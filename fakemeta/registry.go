@@ -69,14 +69,33 @@ type number struct {
 	inject   injections
 }
 
+// NumberOption changes how AddNumber adds a number.
+type NumberOption func(*numberOptions)
+
+type numberOptions struct{ signup bool }
+
+// AsAfterSignup adds the number as Embedded Signup leaves it (WHATSAPP.md §4.2): not yet
+// registered for Cloud API (sends fail with 133010 until POST /{phone_number_id}/register)
+// and, when AddNumber creates its WABA, that WABA not subscribed to the app (its webhooks
+// are dropped until POST /{waba_id}/subscribed_apps). A WABA that already exists keeps
+// its subscription, which is the WABA's, not the number's.
+func AsAfterSignup() NumberOption { return func(o *numberOptions) { o.signup = true } }
+
 // AddNumber registers a business number of wabaID, onboarded and ready to send with
-// token: registered for Cloud API, its WABA subscribed to the app. displayNumber is
-// digits ("15550123456"). Adding it again updates its token.
-func (s *Server) AddNumber(phoneNumberID, wabaID, displayNumber, accessToken string) {
+// token: registered for Cloud API, its WABA subscribed to the app (AsAfterSignup adds it
+// as onboarding leaves it instead). displayNumber is digits ("15550123456"). Adding it
+// again updates its token (and, without AsAfterSignup, subscribes its WABA again).
+func (s *Server) AddNumber(phoneNumberID, wabaID, displayNumber, accessToken string, opts ...NumberOption) {
+	var o numberOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	w := s.wabaLocked(wabaID)
-	w.subscribed = true
+	if !o.signup {
+		w.subscribed = true
+	}
 	s.grantLocked(accessToken, wabaID)
 	if _, ok := s.numbers[phoneNumberID]; ok {
 		return // same number again: the grant above is all that changes
@@ -85,7 +104,7 @@ func (s *Server) AddNumber(phoneNumberID, wabaID, displayNumber, accessToken str
 	official := false
 	s.numbers[phoneNumberID] = &number{
 		id: phoneNumberID, wabaID: wabaID, display: displayNumber, tag: fmt.Sprintf("%0*X", numberTagDigits, len(s.numbers)),
-		registered: true, throughput: s.cfg.Throughput,
+		registered: !o.signup, throughput: s.cfg.Throughput,
 		pairs: map[string]*pairlimit.Debt{}, windows: map[string]time.Time{}, profiles: map[string]profile{},
 		stats: newNumberStats(),
 		info: graph.PhoneNumber{
@@ -129,6 +148,24 @@ func (s *Server) Deregister(phoneNumberID string) {
 		n.registered = false
 		n.mu.Unlock()
 	}
+}
+
+// Subscribed says whether the app is subscribed to the WABA (POST /{waba_id}/subscribed_apps,
+// or AddNumber without AsAfterSignup): only a subscribed WABA's webhooks are posted.
+func (s *Server) Subscribed(wabaID string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	w, ok := s.wabas[wabaID]
+	return ok && w.subscribed
+}
+
+// Registered says whether the number is registered for Cloud API (POST
+// /{phone_number_id}/register, or AddNumber without AsAfterSignup): only a registered
+// number can send.
+func (s *Server) Registered(phoneNumberID string) bool {
+	registered := false
+	s.withNumber(phoneNumberID, func(n *number) { registered = n.registered })
+	return registered
 }
 
 // AddCode adds an Embedded Signup code that exchanges (once) for accessToken. The token

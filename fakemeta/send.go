@@ -134,10 +134,7 @@ func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequ
 	// A lost answer: status 0 closes the connection, else a proxy's error page answers.
 	gatewayStatus, lost := take(n, key, lostQ)
 	late, _ := take(n, key, lateQ)
-	profileName := ""
-	if userID != "" {
-		profileName = n.profiles[userKey(key)].name
-	}
+	profileName := n.profiles[userKey(key)].name // for the contacts block of the statuses
 	wamid := s.newWAMID(key, false, "")
 	n.logSent(SentMessage{
 		WAMID: wamid, PhoneNumberID: n.id, Recipient: req.To + req.Recipient, WaID: waID, UserID: userID,

@@ -45,6 +45,8 @@ type Server struct {
 	wamidSeq    atomic.Uint64
 	hooks       *webhookSender
 	statusPosts *statusDeliveries
+	// calls are the management endpoints' faults and budgets (management.go).
+	calls managementCalls
 
 	// bg is cancelled by Close; every goroutine the server starts watches it and is
 	// counted in wg, so Close returns only when none is left.
@@ -71,7 +73,7 @@ func New(cfg Config) *Server {
 		s.AddCode(code, tok)
 	}
 	s.hooks = newWebhookSender(cfg.AppSecret, cfg.Webhooks, s.log)
-	s.statusPosts = newStatusDeliveries(s.hooks, s.callbackFor, cfg.Webhooks.Concurrency)
+	s.statusPosts = newStatusDeliveries(s.hooks, s.callbackFor, cfg.Webhooks.Concurrency, cfg.Statuses)
 	s.srv = &fasthttp.Server{
 		Handler:            s.Handler(),
 		Name:               "fakemeta",

@@ -51,7 +51,9 @@ type NumberStats struct {
 type WebhookStats struct {
 	Delivered int64 `json:"delivered"` // answered 200
 	Attempts  int64 `json:"attempts"`  // POSTs made, retries included
-	Dropped   int64 `json:"dropped"`   // given up on (attempts exhausted, no callback URL, closed)
+	Dropped   int64 `json:"dropped"`   // given up on (attempts exhausted, no callback URL, not subscribed, closed)
+	// Unsubscribed is the dropped webhooks of WABAs the app is not subscribed to.
+	Unsubscribed int64 `json:"dropped_unsubscribed"`
 }
 
 // SentMessage is one accepted send as fakemeta received it: enough for tests to count

@@ -1,10 +1,13 @@
 package fakemeta
 
 import (
+	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
 	"strings"
 	"time"
 
+	"github.com/switchboard/switchboard/internal/phone"
 	"github.com/switchboard/switchboard/transport/graph"
 )
 
@@ -31,7 +34,9 @@ type statusStep struct {
 
 // scheduleStatuses posts the send's statuses (planSteps) through statusDeliveries, each
 // retried on its own. Pricing rides on sent and on one of delivered/read, never both
-// (W-ST); with DuplicateRate a webhook is posted twice.
+// (W-ST); with DuplicateRate a webhook is posted twice, the copy after a random extra delay
+// (duplicateLag). With a BatchWindow the posts carry their status unserialised, for the
+// batch they join to serialise.
 func (s *Server) scheduleStatuses(p statusPlan) {
 	c := s.cfg.Statuses
 	if c.Disabled {
@@ -42,8 +47,13 @@ func (s *Server) scheduleStatuses(p statusPlan) {
 	if c.SkipDelivered {
 		pricedSecond = graph.StatusRead
 	}
+	userID := p.recipientUserID
+	if userID == "" && !c.NoContacts {
+		userID = UserIDOf(p.at.wabaID, p.recipientID) // the 2026 shape names the user both ways
+	}
 	start := time.Now()
 	var first, last *statusPost
+	var copies []*statusPost
 	queue := func(post *statusPost) {
 		if last == nil {
 			first = post
@@ -55,7 +65,7 @@ func (s *Server) scheduleStatuses(p statusPlan) {
 	for _, st := range steps {
 		hs := hookStatus{
 			ID: p.wamid, Status: st.status, Timestamp: unixString(st.happened),
-			RecipientID: p.recipientID, RecipientUserID: p.recipientUserID, BizOpaqueCallbackData: p.callbackData,
+			RecipientID: p.recipientID, RecipientUserID: userID, BizOpaqueCallbackData: p.callbackData,
 		}
 		switch st.status {
 		case graph.StatusSent, pricedSecond:
@@ -64,26 +74,84 @@ func (s *Server) scheduleStatuses(p statusPlan) {
 		case graph.StatusFailed:
 			hs.Errors = failure(p.failCode, "")
 		}
-		post := &statusPost{due: start.Add(p.late + st.delay), wabaID: p.at.wabaID, body: p.at.status(hs, p.contacts(st.status))}
+		item := &statusItem{at: p.at, status: hs, contacts: p.contacts(st.status, userID, c.NoContacts)}
+		post := &statusPost{due: start.Add(p.late + st.delay), wabaID: p.at.wabaID}
+		if c.BatchWindow > 0 {
+			post.item = item
+		} else {
+			post.body = item.at.status(item.status, item.contacts)
+		}
 		queue(post)
 		if chance(c.DuplicateRate) {
-			queue(&statusPost{due: post.due, wabaID: post.wabaID, body: post.body})
+			copies = append(copies, &statusPost{due: post.due.Add(c.duplicateLag()), wabaID: post.wabaID, item: post.item, body: post.body})
 		}
 	}
 	s.queueStatuses(first)
+	for _, dup := range copies {
+		s.queueStatuses(dup)
+	}
 }
 
-// contacts is the contacts block of the status webhook: the 2026 BSUID shape —
-// recipient_user_id, no recipient_id — carries the user as contacts[{profile, user_id}],
-// except on failed (WHATSAPP.md §1.5). Statuses of phone sends keep the shape every status
-// fixture shows, without contacts.
-func (p statusPlan) contacts(status string) []hookContact {
-	if p.recipientUserID == "" || status == graph.StatusFailed {
+// defaultDuplicateDelay bounds a duplicate's extra delay when DuplicateDelay is 0.
+const defaultDuplicateDelay = 500 * time.Millisecond
+
+// duplicateLag is how long after its original a duplicate status is posted: Meta's
+// duplicates are retries of a delivery it took for failed, which often land after the
+// message's later statuses (WHATSAPP.md §1.3), not back to back with the original.
+func (c StatusConfig) duplicateLag() time.Duration {
+	bound := c.DuplicateDelay
+	if bound <= 0 {
+		bound = defaultDuplicateDelay
+	}
+	return rand.N(bound) + 1
+}
+
+// contacts is the contacts block of a status webhook: since 2026 every status but failed
+// carries the user as contacts[{profile, wa_id?, user_id}] (WHATSAPP.md §1.5) — a BSUID
+// send's without wa_id, a phone send's with both (userID is UserIDOf its wa_id). noContacts
+// keeps phone sends in the shape every status fixture shows, without contacts.
+func (p statusPlan) contacts(status, userID string, noContacts bool) []hookContact {
+	if status == graph.StatusFailed || (noContacts && p.recipientUserID == "") {
 		return nil
 	}
-	c := hookContact{UserID: p.recipientUserID}
+	c := hookContact{WaID: p.recipientID, UserID: userID}
 	c.Profile.Name = p.profileName
 	return []hookContact{c}
+}
+
+// UserIDOf is the business-scoped user id (BSUID, WHATSAPP.md §1.5) fakemeta gives the
+// WhatsApp user waID in the WABA's status webhooks: a country, a dot and 20 digits, like
+// Meta's "US.13491208655302741918" — stable, and the same for both forms of a Brazilian or
+// Mexican mobile (one user). Meta scopes it to the business portfolio; fakemeta, which has
+// no portfolios, to the WABA. "" for no waID.
+func UserIDOf(wabaID, waID string) string {
+	d := phone.Digits(waID)
+	if d == "" {
+		return ""
+	}
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(wabaID + "|" + phone.LineKey(d)))
+	return fmt.Sprintf("%s.%020d", countryISO(d), h.Sum64())
+}
+
+// countryISO is the ISO 3166 country of a few calling codes tests use, "ZZ" (ISO's code
+// for an unknown country) for the others.
+func countryISO(digits string) string {
+	switch countryCode(digits) {
+	case "1":
+		return "US"
+	case "44":
+		return "GB"
+	case "49":
+		return "DE"
+	case "52":
+		return "MX"
+	case "55":
+		return "BR"
+	case "91":
+		return "IN"
+	}
+	return "ZZ"
 }
 
 // planSteps is a send's statuses, sent at sentAt: sent → delivered → read at their delays,

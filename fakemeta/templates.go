@@ -329,6 +329,9 @@ func (s *Server) messageTemplates(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	s.countTemplateList(wabaID)
+	if !s.managementCall(ctx, EndpointTemplates, id, wabaID) {
+		return
+	}
 	q := ctx.QueryArgs()
 	limit := defaultTemplatePage
 	if v := q.Peek("limit"); len(v) > 0 {

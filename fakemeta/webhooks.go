@@ -2,6 +2,9 @@ package fakemeta
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha1" //nolint:gosec // Meta's legacy webhook signature is SHA-1
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,8 +16,9 @@ import (
 	"github.com/switchboard/switchboard/transport/graph"
 )
 
-// errNoCallback: nowhere to post (no CallbackURL and no WABA override).
-var errNoCallback = errors.New("fakemeta: no callback URL")
+// errNoCallback: nowhere to post (no CallbackURL and no WABA override, or a WABA the app
+// is not subscribed to).
+var errNoCallback = errors.New("fakemeta: no callback URL, or the WABA is not subscribed to the app")
 
 // webhookSender posts signed webhooks like Meta: concurrently, retrying any answer but 200
 // with growing waits — bounded, where Meta keeps trying for 7 days.
@@ -26,6 +30,9 @@ type webhookSender struct {
 	log    *slog.Logger
 
 	delivered, attempts, dropped atomic.Int64
+	// unsubscribed counts the webhooks of WABAs the app is not subscribed to (also
+	// counted as dropped).
+	unsubscribed atomic.Int64
 }
 
 func newWebhookSender(secret string, cfg WebhookConfig, log *slog.Logger) *webhookSender {
@@ -105,6 +112,9 @@ func (w *webhookSender) once(ctx context.Context, url string, body []byte, sig s
 	req.Header.SetMethod(fasthttp.MethodPost)
 	req.Header.SetContentType("application/json")
 	req.Header.Set(graph.SignatureHeader, sig)
+	if w.cfg.LegacySignature {
+		req.Header.Set(legacySignatureHeader, legacySignature(w.secret, body))
+	}
 	req.SetBodyRaw(body)
 	deadline := time.Now().Add(w.cfg.Timeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
@@ -117,13 +127,15 @@ func (w *webhookSender) once(ctx context.Context, url string, body []byte, sig s
 }
 
 func (w *webhookSender) stats() WebhookStats {
-	return WebhookStats{Delivered: w.delivered.Load(), Attempts: w.attempts.Load(), Dropped: w.dropped.Load()}
+	return WebhookStats{Delivered: w.delivered.Load(), Attempts: w.attempts.Load(), Dropped: w.dropped.Load(),
+		Unsubscribed: w.unsubscribed.Load()}
 }
 
 func (w *webhookSender) resetStats() {
 	w.delivered.Store(0)
 	w.attempts.Store(0)
 	w.dropped.Store(0)
+	w.unsubscribed.Store(0)
 }
 
 func (w *webhookSender) close() { w.client.CloseIdleConnections() }
@@ -138,11 +150,36 @@ func (s *Server) overrideOf(wabaID string) string {
 	return ""
 }
 
-// callbackFor is where the WABA's webhooks go: its subscribed_apps override, else the
-// app's callback URL.
+// callbackFor is where one webhook of the WABA goes: its subscribed_apps override, else the
+// app's callback URL — or nowhere ("", which the sender drops) when the app is not
+// subscribed to the WABA: "without this step … real messages never arrive" (WHATSAPP.md
+// §4.2 step 3). It is asked once per webhook, at its first attempt, and counts the
+// webhooks it sends nowhere for that reason (WebhookStats.Unsubscribed).
 func (s *Server) callbackFor(wabaID string) string {
-	if u := s.overrideOf(wabaID); u != "" {
-		return u
+	s.mu.RLock()
+	w, ok := s.wabas[wabaID]
+	subscribed, override := ok && w.subscribed, ""
+	if ok {
+		override = w.overrideURL
+	}
+	s.mu.RUnlock()
+	switch {
+	case !subscribed:
+		s.hooks.unsubscribed.Add(1)
+		s.log.Debug("fakemeta: webhook dropped: the app is not subscribed to the WABA", "waba", wabaID)
+		return ""
+	case override != "":
+		return override
 	}
 	return s.cfg.CallbackURL
+}
+
+// legacySignatureHeader carries the SHA-1 signature Graph webhooks may also have.
+const legacySignatureHeader = "X-Hub-Signature"
+
+// legacySignature is "sha1=" and the lower-case hex HMAC-SHA1 of body with the app secret.
+func legacySignature(secret string, body []byte) string {
+	mac := hmac.New(sha1.New, []byte(secret))
+	mac.Write(body)
+	return "sha1=" + hex.EncodeToString(mac.Sum(nil))
 }

@@ -2,6 +2,9 @@ package fakemeta
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/hex"
 	"fmt"
 	"runtime"
 	"testing"
@@ -83,57 +86,95 @@ func TestStatusesToBSUIDAndFreeService(t *testing.T) {
 	}
 }
 
-// Statuses of a BSUID send carry the 2026 contacts block — contacts[{profile{name},
-// user_id}], no wa_id — except failed (WHATSAPP.md §1.5); statuses of phone sends keep the
-// shape of every status fixture, without contacts.
+// Statuses carry the 2026 contacts block except failed (WHATSAPP.md §1.5): a BSUID send's
+// contacts[{profile{name}, user_id}], no wa_id; a phone send's contacts[{profile{name},
+// wa_id, user_id}] and recipient_user_id, the user id UserIDOf the wa_id. NoContacts keeps
+// phone sends in the shape every status fixture shows.
 func TestStatusContacts(t *testing.T) {
 	const bsuid = "BR.48120937561230984412"
-	sk := startSink(t)
-	s := startFake(t, Config{CallbackURL: sk.url})
-	c := clientFor(t, s)
-	if _, err := s.SendInbound(bg(), pnA, bsuid, "Ana S.", "oi"); err != nil {
-		t.Fatal(err)
-	}
-	s.OpenWindow(pnA, userWaID)
-	toUser, err := c.SendMessage(bg(), tokenA, pnA, graph.NewMessageToUser(bsuid).WithText("oi"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	toPhone, err := c.SendMessage(bg(), tokenA, pnA, text(user, "oi"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.FailNextAsync(pnA, 131050, 1)
-	failed, err := c.SendMessage(bg(), tokenA, pnA, graph.NewMessageToUser(bsuid).WithText("promo"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, "seven statuses", func() bool {
-		return len(sk.statusesOf(toUser.WAMID()))+len(sk.statusesOf(toPhone.WAMID()))+len(sk.statusesOf(failed.WAMID())) == 7
-	})
-	for _, body := range sk.rawBodies() {
-		w, err := graph.ParseWebhook(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		v, _ := w.Entry[0].Changes[0].MessagesValue()
-		if len(v.Statuses) == 0 {
-			continue // the inbound message
-		}
-		st := v.Statuses[0]
-		switch {
-		case st.ID == toUser.WAMID():
-			if len(v.Contacts) != 1 || v.Contacts[0] != (graph.Contact{Profile: graph.Profile{Name: "Ana S."}, UserID: bsuid}) {
-				t.Errorf("%s to a BSUID: contacts %+v", st.Status, v.Contacts)
+	for _, noContacts := range []bool{false, true} {
+		t.Run(fmt.Sprint("NoContacts=", noContacts), func(t *testing.T) {
+			sk := startSink(t)
+			s := startFake(t, Config{CallbackURL: sk.url, Statuses: StatusConfig{NoContacts: noContacts}})
+			c := clientFor(t, s)
+			if _, err := s.SendInbound(bg(), pnA, bsuid, "Ana S.", "oi"); err != nil {
+				t.Fatal(err)
 			}
-			if bytes.Contains(body, []byte(`"wa_id"`)) {
-				t.Errorf("%s to a BSUID names a wa_id: %s", st.Status, body)
+			if _, err := s.SendInbound(bg(), pnA, userWaID, "Ana", "oi"); err != nil {
+				t.Fatal(err)
 			}
-		case st.ID == failed.WAMID() && st.Status != graph.StatusFailed:
-			t.Errorf("%s for a failed send", st.Status)
-		case len(v.Contacts) != 0: // failed, or to a phone number
-			t.Errorf("%s of %s: contacts %+v", st.Status, st.ID, v.Contacts)
-		}
+			toUser, err := c.SendMessage(bg(), tokenA, pnA, graph.NewMessageToUser(bsuid).WithText("oi"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			toPhone, err := c.SendMessage(bg(), tokenA, pnA, text(user, "oi"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.FailNextAsync(pnA, 131050, 1)
+			failed, err := c.SendMessage(bg(), tokenA, pnA, graph.NewMessageToUser(bsuid).WithText("promo"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.FailNextAsync(pnA, 131026, 1)
+			failedPhone, err := c.SendMessage(bg(), tokenA, pnA, text(user, "lost"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, "eight statuses", func() bool {
+				return len(sk.statusesOf(toUser.WAMID()))+len(sk.statusesOf(toPhone.WAMID()))+
+					len(sk.statusesOf(failed.WAMID()))+len(sk.statusesOf(failedPhone.WAMID())) == 8
+			})
+			phoneUser := UserIDOf(wabaA, userWaID)
+			for _, body := range sk.rawBodies() {
+				w, err := graph.ParseWebhook(body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				v, _ := w.Entry[0].Changes[0].MessagesValue()
+				if len(v.Statuses) == 0 {
+					continue // the inbound messages
+				}
+				st := v.Statuses[0]
+				switch {
+				case st.ID == toUser.WAMID():
+					if len(v.Contacts) != 1 || v.Contacts[0] != (graph.Contact{Profile: graph.Profile{Name: "Ana S."}, UserID: bsuid}) {
+						t.Errorf("%s to a BSUID: contacts %+v", st.Status, v.Contacts)
+					}
+					if bytes.Contains(body, []byte(`"wa_id"`)) {
+						t.Errorf("%s to a BSUID names a wa_id: %s", st.Status, body)
+					}
+				case st.ID == toPhone.WAMID() && !noContacts:
+					want := graph.Contact{Profile: graph.Profile{Name: "Ana"}, WaID: userWaID, UserID: phoneUser}
+					if len(v.Contacts) != 1 || v.Contacts[0] != want || st.RecipientID != userWaID || st.RecipientUserID != phoneUser {
+						t.Errorf("%s to a phone: %+v, contacts %+v", st.Status, st, v.Contacts)
+					}
+				case st.ID == failed.WAMID() && st.Status != graph.StatusFailed:
+					t.Errorf("%s for a failed send", st.Status)
+				case st.ID == failedPhone.WAMID() && st.RecipientUserID != map[bool]string{false: phoneUser, true: ""}[noContacts]:
+					t.Errorf("failed to a phone: %+v", st)
+				case st.ID == toPhone.WAMID() && noContacts && (st.RecipientUserID != "" || bytes.Contains(body, []byte(`"contacts"`))):
+					t.Errorf("NoContacts: %s", body)
+				case st.Status == graph.StatusFailed && len(v.Contacts) != 0:
+					t.Errorf("%s of %s: contacts %+v", st.Status, st.ID, v.Contacts)
+				}
+			}
+		})
+	}
+}
+
+// UserIDOf looks like Meta's BSUIDs, is stable, is the same for both forms of a Brazilian
+// mobile (one user), and differs between WABAs (Meta's are per business portfolio).
+func TestUserIDOf(t *testing.T) {
+	id := UserIDOf(wabaA, "5511987654321")
+	if len(id) != 23 || id[:3] != "BR." || id != UserIDOf(wabaA, "+55 11 98765-4321") || id != UserIDOf(wabaA, "551187654321") {
+		t.Fatalf("%q", id)
+	}
+	if id == UserIDOf(wabaB, "5511987654321") || id == UserIDOf(wabaA, "5511987654322") || UserIDOf(wabaA, "") != "" {
+		t.Fatal("one id per user and WABA")
+	}
+	if got := UserIDOf(wabaA, displayA); got[:3] != "US." {
+		t.Fatal(got)
 	}
 }
 
@@ -145,8 +186,17 @@ func TestDuplicatesAndReordering(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "six deliveries", func() bool { return len(sk.statusesOf(r.WAMID())) == 6 })
-	if got := fmt.Sprint(sk.statusesOf(r.WAMID())); got != "[read read delivered delivered sent sent]" {
-		t.Fatalf("arrival order %s", got)
+	// The originals arrive reversed; each duplicate some time after its original.
+	var originals []string
+	seen := map[string]bool{}
+	for _, st := range sk.statusesOf(r.WAMID()) {
+		if !seen[st] {
+			originals = append(originals, st)
+		}
+		seen[st] = true
+	}
+	if got := fmt.Sprint(originals); got != "[read delivered sent]" || len(seen) != 3 {
+		t.Fatalf("arrival order %s of %v", got, sk.statusesOf(r.WAMID()))
 	}
 	// Pricing still belongs to sent and delivered, whatever the order.
 	statuses, _, _ := sk.snapshot()
@@ -382,5 +432,162 @@ func TestCloseCountsAbandonedStatuses(t *testing.T) {
 				t.Fatalf("3 statuses abandoned at Close: %+v", w)
 			}
 		})
+	}
+}
+
+// With a BatchWindow, the statuses of a WABA coming due within it ride in one POST: several
+// messages', and several statuses of one message, in one change's value (WHATSAPP.md §1.3);
+// another WABA's go in their own POST. Every body still verifies and parses.
+func TestStatusBatches(t *testing.T) {
+	sk := startSink(t)
+	s := startFake(t, Config{CallbackURL: sk.url, IgnoreWindow: true, Statuses: StatusConfig{
+		SentDelay: time.Millisecond, DeliveredDelay: 2 * time.Millisecond, ReadDelay: 3 * time.Millisecond, BatchWindow: 300 * time.Millisecond}})
+	c := clientFor(t, s)
+	var wamids []string
+	for _, to := range []string{user, "+5511987650000"} {
+		r, err := c.SendMessage(bg(), tokenA, pnA, text(to, "hi"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wamids = append(wamids, r.WAMID())
+	}
+	rb, err := c.SendMessage(bg(), tokenB, pnB, text("+447911123456", "hi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "nine statuses", func() bool {
+		n := len(sk.statusesOf(rb.WAMID()))
+		for _, id := range wamids {
+			n += len(sk.statusesOf(id))
+		}
+		return n == 9
+	})
+	_, _, bad := sk.snapshot()
+	bodies := sk.rawBodies()
+	if len(bad) > 0 || len(bodies) != 2 {
+		t.Fatalf("%d POSTs for two WABAs, rejected %v", len(bodies), bad)
+	}
+	for _, body := range bodies {
+		w, _ := graph.ParseWebhook(body)
+		if len(w.Entry) != 1 || len(w.Entry[0].Changes) != 1 {
+			t.Fatalf("one entry, one change per number: %s", body)
+		}
+		v, _ := w.Entry[0].Changes[0].MessagesValue()
+		want, pn := 6, pnA
+		if w.Entry[0].ID == wabaB {
+			want, pn = 3, pnB
+		}
+		if len(v.Statuses) != want || v.Metadata.PhoneNumberID != pn || len(v.Contacts) != want/3 {
+			t.Fatalf("%d statuses, %d contacts: %s", len(v.Statuses), len(v.Contacts), body)
+		}
+	}
+	if got := fmt.Sprint(sk.statusesOf(wamids[0])); got != "[sent delivered read]" {
+		t.Fatalf("one message's statuses in one value, in order: %s", got)
+	}
+	if w := s.Stats().Webhooks; w.Attempts != 2 {
+		t.Fatalf("%+v", w)
+	}
+}
+
+// SplitEntries spreads a batch over entries, one per message, all of the WABA.
+func TestStatusBatchesSplitEntries(t *testing.T) {
+	sk := startSink(t)
+	s := startFake(t, Config{CallbackURL: sk.url, IgnoreWindow: true, Statuses: StatusConfig{
+		SkipRead: true, BatchWindow: 200 * time.Millisecond, SplitEntries: true}})
+	c := clientFor(t, s)
+	for _, to := range []string{user, "+5511987650000", "+5511987650001"} {
+		if _, err := c.SendMessage(bg(), tokenA, pnA, text(to, "hi")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "six statuses", func() bool { st, _, _ := sk.snapshot(); return len(st) == 6 })
+	bodies := sk.rawBodies()
+	if len(bodies) != 1 {
+		t.Fatalf("%d POSTs", len(bodies))
+	}
+	w, _ := graph.ParseWebhook(bodies[0])
+	if len(w.Entry) != 3 {
+		t.Fatalf("%s", bodies[0])
+	}
+	for _, e := range w.Entry {
+		v, _ := e.Changes[0].MessagesValue()
+		if e.ID != wabaA || len(e.Changes) != 1 || len(v.Statuses) != 2 || v.Statuses[0].ID != v.Statuses[1].ID {
+			t.Fatalf("%s", bodies[0])
+		}
+	}
+}
+
+// A batch that is still open when the server closes is one webhook dropped.
+func TestCloseCountsAnOpenBatch(t *testing.T) {
+	s := New(Config{AppSecret: secret, CallbackURL: "http://127.0.0.1:1/unused", IgnoreWindow: true,
+		Statuses: StatusConfig{BatchWindow: time.Hour}})
+	s.AddNumber(pnA, wabaA, displayA, tokenA)
+	if err := s.Start(""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := clientFor(t, s).SendMessage(bg(), tokenA, pnA, text(user, "hi")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the statuses in a batch", func() bool {
+		d := s.statusPosts
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		return len(d.queue) == 1 && d.queue[0].closes != nil // all three taken, their batch's end to come
+	})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if w := s.Stats().Webhooks; w.Dropped != 1 || w.Attempts != 0 {
+		t.Fatalf("%+v", w)
+	}
+}
+
+// A duplicate is posted after a random extra delay, not back to back with its original: it
+// often lands after the message's later statuses, as Meta's retried deliveries do.
+func TestDuplicatesComeLate(t *testing.T) {
+	sk := startSink(t)
+	s := startFake(t, Config{CallbackURL: sk.url, IgnoreWindow: true, Statuses: StatusConfig{
+		DeliveredDelay: time.Millisecond, ReadDelay: 2 * time.Millisecond, DuplicateRate: 1, DuplicateDelay: 300 * time.Millisecond}})
+	c := clientFor(t, s)
+	var wamids []string
+	for _, to := range []string{user, "+5511987650000", "+5511987650001"} {
+		r, err := c.SendMessage(bg(), tokenA, pnA, text(to, "hi"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wamids = append(wamids, r.WAMID())
+	}
+	eventually(t, "eighteen statuses", func() bool { st, _, _ := sk.snapshot(); return len(st) == 18 })
+	late := 0
+	for _, id := range wamids {
+		got := sk.statusesOf(id)
+		if got[len(got)-1] != graph.StatusRead {
+			late++ // a duplicate of sent or delivered came after read
+		}
+	}
+	if late == 0 {
+		t.Fatalf("every duplicate came before its message's read: %v %v %v",
+			sk.statusesOf(wamids[0]), sk.statusesOf(wamids[1]), sk.statusesOf(wamids[2]))
+	}
+}
+
+// LegacySignature adds X-Hub-Signature: sha1=HMAC-SHA1(body) next to the -256 header (which
+// the sink verifies), as Graph webhooks may carry; without it the header is absent.
+func TestLegacySignatureHeader(t *testing.T) {
+	for _, legacy := range []bool{false, true} {
+		sk := startSink(t)
+		s := startFake(t, Config{CallbackURL: sk.url, Webhooks: WebhookConfig{LegacySignature: legacy}})
+		if _, err := s.SendInbound(bg(), pnA, userWaID, "Ana", "olá 👋"); err != nil {
+			t.Fatal(err)
+		}
+		sk.mu.Lock()
+		body, header := sk.bodies[0], sk.legacy[0]
+		sk.mu.Unlock()
+		mac := hmac.New(sha1.New, []byte(secret))
+		mac.Write(body)
+		want := "sha1=" + hex.EncodeToString(mac.Sum(nil))
+		if (legacy && header != want) || (!legacy && header != "") {
+			t.Fatalf("legacy=%v: X-Hub-Signature %q, want %q", legacy, header, want)
+		}
 	}
 }

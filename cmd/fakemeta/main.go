@@ -7,7 +7,10 @@
 // It pre-registers the fixtures' tenant A (number 109881335267193, WABA 104996122399160,
 // display 15550123456) with --token, the seed's placeholder token by default, and the
 // fixtures' templates. Other numbers: --numbers id:waba:display[:token],… (comma-separated;
-// the list replaces tenant A, so name it too to keep it).
+// the list replaces tenant A, so name it too to keep it). They start onboarded — registered,
+// their WABAs subscribed to the app; --onboarded=false starts them as Embedded Signup
+// leaves them, so an onboarding flow must subscribe the WABA (else its webhooks are dropped)
+// and register the number (else sends fail with 133010).
 // Embedded Signup codes: --codes code=token,… exchange once each at
 // GET /{v}/oauth/access_token; they never expire unless --code-ttl is set (30s is Meta's).
 // Control endpoints: GET /_fakemeta/stats, GET /_fakemeta/sent/{phone_number_id},
@@ -22,10 +25,14 @@
 //	fakemeta --inbound-users 50 --inbound-rate 200 --inbound-duration 1m
 //
 // Statuses and webhook delivery: --skip-delivered, --skip-read, --duplicate-rate,
-// --reorder-rate, and --webhook-timeout, --webhook-attempts, --webhook-backoff,
-// --webhook-max-backoff, --webhook-concurrency for the retries.
+// --duplicate-delay, --reorder-rate, and --webhook-timeout, --webhook-attempts,
+// --webhook-backoff, --webhook-max-backoff, --webhook-concurrency for the retries. Shapes:
+// --status-batch-window batches a WABA's statuses into one POST (--split-entries over
+// several entries), --webhook-sha1 adds the legacy X-Hub-Signature header, and
+// --no-status-contacts drops the 2026 contacts block from the statuses of phone sends.
 //
-// Failures: --error-rate and --error-codes fail sends at random. The deterministic
+// Failures: --error-rate and --error-codes fail sends at random; --management-budget limits
+// each WABA's management calls an hour, as Meta does (200), answering 80007 beyond it. The deterministic
 // injections ("fail the next N sends with code X", per number or per recipient) are the
 // package's Go API, for tests running fakemeta in-process (package fakemeta, inject.go).
 package main

@@ -59,6 +59,28 @@ func TestDocumentedFlags(t *testing.T) {
 			`--inbound-number "42": not among --numbers`},
 		{"no generator by default", nil, func(o *options) bool { return o.inbound == nil }, ""},
 		{"--codes wait for a person by default", []string{"--codes", "AQD=EAA"}, func(o *options) bool { return o.cfg.CodeTTL == 0 }, ""},
+		{"numbers onboarded by default", nil, func(o *options) bool {
+			s := o.server()
+			defer s.Close()
+			return o.onboarded && s.Registered("109881335267193") && s.Subscribed("104996122399160")
+		}, ""},
+		{"--onboarded=false: as Embedded Signup leaves them", []string{"--onboarded=false"}, func(o *options) bool {
+			s := o.server()
+			defer s.Close()
+			return !s.Registered("109881335267193") && !s.Subscribed("104996122399160")
+		}, ""},
+		{"webhook shapes", []string{"--status-batch-window", "250ms", "--split-entries", "--duplicate-delay", "2s", "--webhook-sha1", "--no-status-contacts"},
+			func(o *options) bool {
+				st := o.cfg.Statuses
+				return st.BatchWindow == 250*time.Millisecond && st.SplitEntries && st.DuplicateDelay == 2*time.Second &&
+					st.NoContacts && o.cfg.Webhooks.LegacySignature
+			}, ""},
+		{"--management-budget", []string{"--management-budget", "200"}, func(o *options) bool { return o.cfg.ManagementBudget == 200 }, ""},
+		{"no management budget by default", nil, func(o *options) bool { return o.cfg.ManagementBudget == 0 }, ""},
+		{"webhook shapes off by default", nil, func(o *options) bool {
+			st := o.cfg.Statuses
+			return st.BatchWindow == 0 && !st.SplitEntries && !st.NoContacts && !o.cfg.Webhooks.LegacySignature
+		}, ""},
 		{"--code-ttl as Meta's", []string{"--code-ttl", "30s"}, func(o *options) bool { return o.cfg.CodeTTL == 30*time.Second }, ""},
 		{"an unbounded generator is refused", []string{"--inbound-rate", "5"}, nil, "--inbound-duration"},
 		{"statuses and webhook retries", []string{"--skip-delivered", "--skip-read", "--webhook-attempts", "3", "--webhook-backoff", "1s",

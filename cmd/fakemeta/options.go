@@ -27,7 +27,9 @@ type options struct {
 	cfg           fakemeta.Config
 	numbers       []numberSpec
 	demoTemplates bool
-	verbose       bool
+	// onboarded false adds the numbers as Embedded Signup leaves them (AsAfterSignup).
+	onboarded bool
+	verbose   bool
 	// inbound is the generated inbound traffic (--inbound-*); nil for none.
 	inbound *fakemeta.Spec
 }
@@ -58,7 +60,7 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 		hookTimeout, hookAttempts, hookBackoff, hookMaxBackoff       string
 		hookConcurrency                                              string
 		inRate, inUsers, inDuration, inMessages, inNumber            string
-		codeTTL                                                      string
+		codeTTL, batchWindow, dupDelay, mgmtBudget                   string
 	)
 	str(&o.addr, "addr", "127.0.0.1:8090", "listen address (keep it on loopback)")
 	str(&o.cfg.AppID, "app-id", "1432009877312456", "Meta app id (code exchange, debug_token)")
@@ -73,6 +75,7 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 	str(&pairBurst, "pair-burst", strconv.Itoa(fakemeta.DefaultPairBurst), "pair limit burst")
 	boolean(&o.cfg.IgnoreWindow, "ignore-window", false, "accept free-form sends outside the 24 h window")
 	boolean(&o.cfg.RewriteWaIDs, "rewrite-wa-ids", false, "answer sends to Brazilian and Mexican mobiles with the other form of the number as wa_id, as Meta may")
+	str(&mgmtBudget, "management-budget", "0", "management calls (message_templates, phone_numbers, subscribed_apps, GET /{waba_id}) each WABA may make per rolling hour, then 80007 (Meta: 200; 0 = unlimited)")
 	str(&latency, "latency", "0s", "added to every Graph answer")
 	str(&jitter, "latency-jitter", "0s", "random extra latency up to this")
 	str(&errorRate, "error-rate", "0", "probability a valid send fails")
@@ -81,7 +84,12 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 	str(&deliveredDelay, "delivered-delay", o.cfg.Statuses.DeliveredDelay.String(), "delay of the delivered status webhook")
 	str(&readD, "read-delay", o.cfg.Statuses.ReadDelay.String(), "delay of the read status webhook")
 	str(&dupRate, "duplicate-rate", "0", "probability a status webhook is posted twice")
+	str(&dupDelay, "duplicate-delay", "500ms", "a duplicate is posted up to this long after its original (random), often after later statuses")
 	str(&reorderRate, "reorder-rate", "0", "probability a message's statuses arrive in reverse order")
+	str(&batchWindow, "status-batch-window", "0s", "batch a WABA's statuses coming due within this window into one POST, as Meta may (0: one POST per status)")
+	boolean(&o.cfg.Statuses.SplitEntries, "split-entries", false, "spread a status batch over entries, one per message")
+	boolean(&o.cfg.Statuses.NoContacts, "no-status-contacts", false, "statuses of phone sends without the 2026 contacts block and recipient_user_id, as the status fixtures show them")
+	boolean(&o.cfg.Webhooks.LegacySignature, "webhook-sha1", false, "also sign webhooks with the legacy X-Hub-Signature: sha1=… header")
 	boolean(&o.cfg.Statuses.SkipDelivered, "skip-delivered", false, "post no delivered status (Meta does when delivery and read coincide)")
 	boolean(&o.cfg.Statuses.SkipRead, "skip-read", false, "stop at delivered: the user never reads")
 	str(&hookTimeout, "webhook-timeout", "5s", "bound of one webhook POST")
@@ -97,6 +105,7 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 	str(&maxSentLog, "max-sent-log", "100000", "accepted sends kept per number for GET /_fakemeta/sent/{phone_number_id} and tests, oldest dropped (0 = all, memory grows with every send)")
 	str(&maxKeptMedia, "max-kept-media", strconv.Itoa(fakemeta.DefaultMaxKeptMedia), "bytes of uploaded files kept for download (GET /{media_id}'s url); uploads beyond are described but not downloadable")
 	boolean(&o.demoTemplates, "demo-templates", true, "give each WABA the fixtures' templates")
+	boolean(&o.onboarded, "onboarded", true, "numbers start registered, their WABAs subscribed to the app; false: as Embedded Signup leaves them (sends fail with 133010 until /register, no webhooks until subscribed_apps)")
 	boolean(&o.verbose, "verbose", false, "debug logging")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -108,6 +117,7 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 	o.cfg.Throughput = p.int("mps", mps)
 	o.cfg.PairBurst = p.int("pair-burst", pairBurst)
 	o.cfg.MaxSentLog = p.int("max-sent-log", maxSentLog)
+	o.cfg.ManagementBudget = p.int("management-budget", mgmtBudget)
 	o.cfg.MaxKeptMedia = p.int("max-kept-media", maxKeptMedia)
 	o.cfg.PairEvery = p.duration("pair-every", pairEvery)
 	o.cfg.CodeTTL = p.duration("code-ttl", codeTTL)
@@ -119,10 +129,12 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 	o.cfg.Statuses.ReadDelay = p.duration("read-delay", readD)
 	o.cfg.Statuses.DuplicateRate = p.float("duplicate-rate", dupRate)
 	o.cfg.Statuses.ReorderRate = p.float("reorder-rate", reorderRate)
+	o.cfg.Statuses.DuplicateDelay = p.duration("duplicate-delay", dupDelay)
+	o.cfg.Statuses.BatchWindow = p.duration("status-batch-window", batchWindow)
 	o.cfg.Webhooks = fakemeta.WebhookConfig{
 		Timeout: p.duration("webhook-timeout", hookTimeout), Attempts: p.int("webhook-attempts", hookAttempts),
 		Backoff: p.duration("webhook-backoff", hookBackoff), MaxBackoff: p.duration("webhook-max-backoff", hookMaxBackoff),
-		Concurrency: p.int("webhook-concurrency", hookConcurrency),
+		Concurrency: p.int("webhook-concurrency", hookConcurrency), LegacySignature: o.cfg.Webhooks.LegacySignature,
 	}
 	spec := fakemeta.Spec{PhoneNumberID: inNumber, Rate: p.rate("inbound-rate", inRate), Users: p.int("inbound-users", inUsers),
 		Duration: p.duration("inbound-duration", inDuration), Messages: p.int("inbound-messages", inMessages)}
@@ -174,7 +186,11 @@ func (o *options) server() *fakemeta.Server {
 	s := fakemeta.New(o.cfg)
 	seen := map[string]bool{}
 	for _, n := range o.numbers {
-		s.AddNumber(n.id, n.waba, n.display, n.token)
+		if o.onboarded {
+			s.AddNumber(n.id, n.waba, n.display, n.token)
+		} else {
+			s.AddNumber(n.id, n.waba, n.display, n.token, fakemeta.AsAfterSignup())
+		}
 		if o.demoTemplates && !seen[n.waba] {
 			s.AddDemoTemplates(n.waba)
 			seen[n.waba] = true
@@ -197,7 +213,8 @@ Failure injections: --error-rate and --error-codes fail sends at random. Determi
 faults ("fail the next N sends with code X") are the Go package's API, for tests that run
 fakemeta in-process (go doc github.com/switchboard/switchboard/fakemeta Server.FailNext):
 FailNext, FailNextAsync, DropNextResponses, GatewayErrorNextResponses, DelayNextStatuses
-(each number-wide, or for one recipient with fakemeta.To(recipient)), FailNextReadReceipts.
+(each number-wide, or for one recipient with fakemeta.To(recipient)), FailNextReadReceipts,
+and FailNextCalls for the management endpoints (templates, phone numbers, subscribed_apps).
 `
 
 // usage lists the flags, their descriptions in one column as wide as the longest name needs.

@@ -48,6 +48,11 @@ func stepIdempotencyKey(t *testing.T, r *metaRig) {
 	if rm := queued(again); rm.ID != m.ID || rm.ConversationID != conv || again.Header["Idempotent-Replayed"] != "true" || rm.Status != "read" {
 		t.Fatalf("repeat answered %+v, headers %v; want message %s replayed as it stands (read)", rm, again.Header, m.ID)
 	}
+	// "previewUrl": false is Meta's default, the same message as without it.
+	explicit := map[string]any{"conversationId": conv, "body": "Seu pedido saiu para entrega", "previewUrl": false}
+	if res := post("/api/v1/messages/send", "order-8812-shipped", explicit); queued(res).ID != m.ID || res.Header["Idempotent-Replayed"] != "true" {
+		t.Fatalf("the repeat with previewUrl false: %d %s", res.Status, res.Body)
+	}
 
 	for _, tc := range []struct {
 		name, path string

@@ -11,14 +11,15 @@ import (
 
 // An outbound message names the user who sent it — in the send's 202, in GET and in the
 // list — so an agent's reply is told from the platform operator's, as Chatwoot's messages
-// name their sender. Before, the two looked the same.
+// name their sender. Before, the two looked the same. (And a list's items name their
+// conversation, as the send's answer and GET do.)
 func TestOutboundMessagesNameTheirSender(t *testing.T) {
 	r := startWithMeta(t, enginetest.Embedded, fakemeta.DefaultConfig(), nil)
 	conv := r.customerWrites(t, r.tenantA, phoneA, "5511900000555")
 	type author struct{ UserID, Role string }
 	type sent struct {
-		ID     string
-		SentBy *author
+		ID, ConversationID string
+		SentBy             *author
 	}
 	for _, tc := range []struct{ name, token, role string }{
 		{"agent", r.agent, "agent"},
@@ -55,6 +56,9 @@ func TestOutboundMessagesNameTheirSender(t *testing.T) {
 	for _, m := range list {
 		if m.SentBy != nil {
 			named++
+		}
+		if m.ConversationID != conv { // each item names its conversation, as GET of one does
+			t.Errorf("list item %s names conversation %q, want %s", m.ID, m.ConversationID, conv)
 		}
 	}
 	if len(list) != 3 || named != 2 {

@@ -277,5 +277,11 @@ func (s *Server) listMessages(ctx *fasthttp.RequestCtx, c context.Context) {
 	}
 	pagination := httpx.NewPagination(res.Total, page)
 	pagination.NextBefore = nextMessageCursor(res)
-	httpx.List(ctx, "Messages", res.Messages, pagination)
+	// Each item names its conversation, as a send's answer and GET of one message do.
+	conv := actors.ConversationID(tenantID, key)
+	items := make([]outboundView, len(res.Messages))
+	for i, m := range res.Messages {
+		items[i] = outboundView{Message: m, ConversationID: conv}
+	}
+	httpx.List(ctx, "Messages", items, pagination)
 }

@@ -48,8 +48,11 @@ func (s *Server) sendText(ctx *fasthttp.RequestCtx, c context.Context) {
 		details = append(details, httpx.Detail{Field: "body", Message: fmt.Sprintf("must be at most %d characters", maxTextBody)})
 	}
 	s.sendFreeForm(ctx, c, details, req.ConversationID, req.sendOptions, req.ReplyTo, func(sr *graph.SendRequest) *graph.SendRequest {
-		if req.PreviewURL != nil {
-			return sr.WithTextPreview(*req.Body, *req.PreviewURL)
+		// false is Meta's default: sent as if left out, so the same message asked for both
+		// ways is the same request (an Idempotency-Key repeat adding "previewUrl": false
+		// was a 422 idempotency_key_reused).
+		if req.PreviewURL != nil && *req.PreviewURL {
+			return sr.WithTextPreview(*req.Body, true)
 		}
 		return sr.WithText(*req.Body)
 	})

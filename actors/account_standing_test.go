@@ -406,7 +406,7 @@ func (r *senderRig) sentThenRestricted(t *testing.T, tenant, id string, at time.
 	r.record(t, tenant, id, true)
 	waitFor(t, id+" sent", func() bool { return r.row(t, id).State == persistence.OutboxSent })
 	_, err := r.client.Deliver(t.Context(), customer, &Deliver{TenantID: tenant, Contact: Contact{WaID: customer},
-		Statuses: []StatusUpdate{{WAMID: r.row(t, id).WAMID, Status: StatusFailed, Timestamp: at, CallbackData: id,
+		Statuses: []StatusUpdate{{WAMID: r.row(t, id).WAMID, Status: StatusFailed, Timestamp: at, CallbackData: id, Placed: true,
 			Error: &MessageError{Code: code, Title: "Restricted"}, PausesSends: true}}})
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,10 @@ import (
 
 // Statuses of messages the engine never sent, to a customer it has no conversation with
 // (another app on the same WABA), are ignored: no empty conversation in the inbox. One that
-// carries callback data may be about one of ours whose record a crash lost, and is held.
+// carries callback data the conversation does not know is answered back, unplaced, for the
+// webhook processor to look the id up in the outbox (another app may set callback data
+// too: that made an empty conversation per customer it wrote to); placed here (one of
+// ours whose record a crash lost), it is held.
 func TestForeignStatusesCreateNoConversation(t *testing.T) {
 	r := sharedSender(t)
 	tenant := r.newTenant(t)
@@ -26,7 +29,14 @@ func TestForeignStatusesCreateNoConversation(t *testing.T) {
 	if _, err := r.client.Conversation(ctx, tenant, "5511830000001"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("a foreign status created a conversation: %v", err)
 	}
-	if res := deliver("5511830000002", StatusUpdate{WAMID: "wamid.ours", Status: StatusDelivered, Timestamp: t0, CallbackData: "lost-" + tenant}); res.StatusesHeld != 1 {
+	unplaced := StatusUpdate{WAMID: "wamid.ours", Status: StatusDelivered, Timestamp: t0, CallbackData: "lost-" + tenant}
+	if res := deliver("5511830000002", unplaced); res.StatusesHeld != 0 || len(res.Unplaced) != 1 || res.Unplaced[0].WAMID != unplaced.WAMID || res.Unplaced[0].CallbackData != unplaced.CallbackData {
+		t.Fatalf("status with callback data, not placed: %+v", res)
+	}
+	if _, err := r.client.Conversation(ctx, tenant, "5511830000002"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a status with callback data the outbox was not asked about created a conversation: %v", err)
+	}
+	if res := deliver("5511830000002", StatusUpdate{WAMID: "wamid.ours", Status: StatusDelivered, Timestamp: t0, CallbackData: "lost-" + tenant, Placed: true}); res.StatusesHeld != 1 {
 		t.Fatalf("status naming one of ours: %+v", res)
 	}
 	if _, err := r.client.Conversation(ctx, tenant, "5511830000002"); err != nil {

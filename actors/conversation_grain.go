@@ -131,12 +131,15 @@ func (g *conversationGrain) handle(c *cluster.Context, msg any) {
 			c.Reply().Fail(FailureInvalid, "unstorable time: "+bad)
 			return
 		}
-		if g.version == 0 && !g.dirty && !g.flushing && len(m.Messages) == 0 && len(m.Preferences) == 0 && !namesOurMessage(m.Statuses) {
-			// Statuses of messages the engine never sent, to a customer it has no
-			// conversation with (another app on the same WABA): Meta says to ignore them,
-			// and holding them would put an empty conversation in the inbox. A status
-			// carrying callback data may be ours (a record a crash lost), so it is held.
-			c.Reply().Send(&DeliverResult{StatusesIgnored: len(m.Statuses)})
+		if g.version == 0 && !g.dirty && !g.flushing && len(m.Messages) == 0 && len(m.Preferences) == 0 && !placedAny(m.Statuses) {
+			// Statuses of messages this conversation, which was never stored, cannot have:
+			// Meta says to ignore those of another app on the same WABA, and holding them
+			// would put an empty conversation in the inbox. One carrying callback data may be
+			// ours all the same, in another conversation (the customer known by two keys) or
+			// a record a crash lost: it is answered back for the processor to place by the
+			// outbox, which delivers it again marked Placed when the message is this
+			// conversation's, and then it is held.
+			c.Reply().Send(unplacedOf(m.Statuses))
 			return
 		}
 		contact, phone := g.conv.s.Summary.Contact, g.conv.s.Summary.PhoneNumberID
@@ -550,6 +553,7 @@ func (g *conversationGrain) activate() error {
 		}
 		return out, nil
 	}
+	g.conv.heldOurs = heldOursLife(g.d.Outbound)
 	return g.conv.log.warm()
 }
 
@@ -564,15 +568,30 @@ func decodeBucket(b persistence.Bucket) ([]Message, error) {
 
 // createsConversation reports whether msg may bring a new conversation into being: Meta's
 // deliveries and the business's own sends; never reads or agent actions.
-// namesOurMessage reports whether any status carries callback data: every send of the
-// engine does (its message id), so a status without it is not about one of ours.
-func namesOurMessage(sts []StatusUpdate) bool {
+// placedAny reports whether any status was placed in this conversation by the outbox
+// (StatusUpdate.Placed): one of our messages, which it holds if it does not have it.
+func placedAny(sts []StatusUpdate) bool {
 	for i := range sts {
-		if sts[i].CallbackData != "" {
+		if sts[i].Placed {
 			return true
 		}
 	}
 	return false
+}
+
+// unplacedOf answers statuses a never-stored conversation leaves alone: those carrying
+// callback data (every engine send carries its id) go back to the processor to place, the
+// others are another app's and ignored.
+func unplacedOf(sts []StatusUpdate) *DeliverResult {
+	r := &DeliverResult{}
+	for _, st := range sts {
+		if st.CallbackData != "" && KnownStatus(st.Status) && st.WAMID != "" {
+			r.Unplaced = append(r.Unplaced, st)
+		} else {
+			r.StatusesIgnored++
+		}
+	}
+	return r
 }
 
 func createsConversation(msg any) bool {

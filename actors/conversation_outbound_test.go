@@ -121,11 +121,11 @@ func TestOutboundMessageFromRequest(t *testing.T) {
 func TestRestoredMessageAdoptsStatusesHeldForItsCallbackData(t *testing.T) {
 	c := newTestConversation()
 	for _, s := range []string{StatusSent, StatusDelivered} {
-		if out, _ := c.applyStatus(StatusUpdate{WAMID: "wamid.A", Status: s, Timestamp: t0, CallbackData: "m1"}); out != statusHeld {
+		if out, _ := c.applyStatus(StatusUpdate{WAMID: "wamid.A", Status: s, Timestamp: t0, CallbackData: "m1", Placed: true}); out != statusHeld {
 			t.Fatalf("%s for an unknown message: %v, want held", s, out)
 		}
 	}
-	c.applyStatus(StatusUpdate{WAMID: "wamid.Z", Status: StatusSent, Timestamp: t0, CallbackData: "other"})
+	c.applyStatus(StatusUpdate{WAMID: "wamid.Z", Status: StatusSent, Timestamp: t0, CallbackData: "other", Placed: true})
 	want := []OutboundEvidence{{MessageID: "m1", WAMID: "wamid.A"}, {MessageID: "other", WAMID: "wamid.Z"}}
 	if ev := c.takeEvidence(); !slices.Equal(ev, want) {
 		t.Fatalf("evidence of held statuses %+v, want %+v (once per wamid)", ev, want)

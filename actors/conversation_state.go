@@ -14,12 +14,48 @@ import (
 // (status before the send response, or messages sent from another app). Oldest go first.
 const maxHeldWAMIDs = 512
 
+// How long a conversation holds the statuses of a wamid it does not know, from their
+// arrival (expireHeld). The snapshot carries them and is rewritten whole by every flush, so
+// 512 wamids of another app's statuses (a coexistence number, a marketing tool on the same
+// WABA) cost ~370 KB on every later write of the conversation, for as long as it lived,
+// when nothing expired them.
+//
+// A status naming one of our ids (callback data) is held only in the conversation whose
+// message it is (the webhook processor places it by the outbox row: StatusUpdate.Placed)
+// and waits for what can still come for that message: the send's answer (its wamid,
+// within SendTimeout), the sender's restore of a record a crash lost (the next activation,
+// which reconciles within OUTBOUND_RECONCILE_AFTER of its start and asks the conversation
+// then), a resend's new attempt (within the message's validity). A message is sent, sent
+// again and reconciled only within its validity (OUTBOUND_VALIDITY, 10 h), and reconciled
+// at most OUTBOUND_RECONCILE_AFTER after the sender started watching: a held status of
+// ours older than validity + 2 × OUTBOUND_RECONCILE_AFTER, and at least heldOursFor (a day),
+// is waited for by nothing (heldOursLife). A node down longer than that with a record lost
+// has had the held status as evidence already: the conversation pushes it to the sender
+// once it is durable.
+//
+// A status without callback data is not of an engine send (every one carries our id): only
+// a send's answer naming the same wamid could still claim it, which comes within seconds,
+// so it goes after heldForeignFor; so does one whose callback data the outbox did not know
+// (the processor clears it: not ours).
+const (
+	heldOursFor    = 24 * time.Hour
+	heldForeignFor = 10 * time.Minute
+)
+
+// heldOursLife is how long statuses naming our ids are held under policy p (see heldOursFor).
+func heldOursLife(p OutboundPolicy) time.Duration {
+	return max(heldOursFor, p.Validity+2*p.ReconcileAfter)
+}
+
 // conversationSnapshot is what a conversation persists besides its message buckets.
 type conversationSnapshot struct {
 	Summary ConversationSummary       `json:"summary"`
 	Held    map[string][]StatusUpdate `json:"held,omitempty"`
 	// HeldOrder is the arrival order of Held's keys, for eviction.
 	HeldOrder []string `json:"heldOrder,omitempty"`
+	// HeldAt is when each of Held's keys was first held, for expiry (expireHeld). A key
+	// held before this was kept is dated by the first expiry pass that sees it.
+	HeldAt map[string]time.Time `json:"heldAt,omitempty"`
 	// Initiated is, per outbound template that moved Summary.LastInitiatedAt and has not
 	// reached Meta yet, what LastInitiatedAt was before it: a template that never reaches
 	// Meta (canceled, expired, refused) gives the customer's messaging-limit count back.
@@ -46,6 +82,8 @@ type conversation struct {
 	// not persisted: one lost with its activation must not hold back the next.
 	receiptSending      ReadReceiptClaim
 	receiptSendingUntil time.Time
+	// heldOurs is how long statuses naming our ids are held (heldOursLife; 0: heldOursFor).
+	heldOurs time.Duration
 }
 
 func newConversation(s conversationSnapshot, load loadBucket) *conversation {
@@ -92,10 +130,13 @@ func (c *conversation) deliver(d *Deliver, now time.Time) (DeliverResult, error)
 			r.StatusesApplied++
 		case out == statusHeld:
 			r.StatusesHeld++
+		case out == statusUnplaced:
+			r.Unplaced = append(r.Unplaced, st)
 		default:
 			r.StatusesIgnored++
 		}
 	}
+	c.expireHeld(now)
 	return r, nil
 }
 
@@ -289,6 +330,11 @@ const (
 	statusIgnored statusOutcome = iota
 	statusApplied
 	statusHeld
+	// statusUnplaced: the status names, as callback data, an id this conversation has no
+	// message for, and was not placed here by the outbox: left alone and answered back
+	// (DeliverResult.Unplaced). Neither applied nor held, nor told to the sender: the
+	// conversation the outbox names does that once the processor delivers it there.
+	statusUnplaced
 )
 
 // applyStatus moves an outbound message's status forward by rank, or holds the status when
@@ -301,6 +347,9 @@ func (c *conversation) applyStatus(st StatusUpdate) (statusOutcome, error) {
 		return statusIgnored, nil
 	}
 	out, m, err := c.placeStatus(st)
+	if out == statusUnplaced {
+		return out, err
+	}
 	if st.Status == StatusFailed && st.Error != nil {
 		c.marketingRefused(st.Error.Code, st.Timestamp)
 	}
@@ -331,6 +380,9 @@ func (c *conversation) placeStatus(st StatusUpdate) (statusOutcome, *Message, er
 			return statusIgnored, nil, nil
 		}
 		pos, ok = c.matchCallback(st)
+	}
+	if !ok && c.elsewhere(st) {
+		return statusUnplaced, nil, nil
 	}
 	if !ok {
 		c.hold(st)
@@ -381,6 +433,19 @@ func mergeStatus(m *Message, st StatusUpdate) bool {
 	return changed
 }
 
+// elsewhere reports whether st names, as callback data, an id this conversation has no
+// message for, and the processor has not placed it here (StatusUpdate.Placed): the message
+// is another conversation's (the customer is known by two keys), a record a crash lost, or
+// not ours. Holding it here would keep it from its message for good, and put a conversation
+// with no message in the inbox when there was none.
+func (c *conversation) elsewhere(st StatusUpdate) bool {
+	if st.CallbackData == "" || st.Placed {
+		return false
+	}
+	_, known := c.log.lookup(outboundKey(st.CallbackData))
+	return !known
+}
+
 func (c *conversation) hold(st StatusUpdate) {
 	if _, ok := c.s.Held[st.WAMID]; !ok {
 		// (A retryable failure is the sender's to settle with its resend: conversation_resend.go.)
@@ -397,6 +462,7 @@ func (c *conversation) hold(st StatusUpdate) {
 		c.s.HeldOrder = append(c.s.HeldOrder, st.WAMID)
 		for len(c.s.HeldOrder) > maxHeldWAMIDs {
 			delete(c.s.Held, c.s.HeldOrder[0])
+			delete(c.s.HeldAt, c.s.HeldOrder[0])
 			c.s.HeldOrder = c.s.HeldOrder[1:]
 		}
 	}
@@ -406,6 +472,50 @@ func (c *conversation) hold(st StatusUpdate) {
 		}
 	}
 	c.s.Held[st.WAMID] = append(c.s.Held[st.WAMID], st)
+}
+
+// expireHeld drops the statuses held longer than their life (heldOursFor, heldForeignFor)
+// and dates the ones held since the last pass. It reports whether it dropped any; the drop
+// rides the conversation's next flush (a reload would only drop them again).
+func (c *conversation) expireHeld(now time.Time) bool {
+	if len(c.s.HeldOrder) == 0 {
+		return false
+	}
+	if c.s.HeldAt == nil {
+		c.s.HeldAt = map[string]time.Time{}
+	}
+	dropped := false
+	kept := c.s.HeldOrder[:0]
+	for _, w := range c.s.HeldOrder {
+		at, dated := c.s.HeldAt[w]
+		switch {
+		case !dated:
+			c.s.HeldAt[w] = now
+		case now.Sub(at) >= c.heldLife(w):
+			delete(c.s.Held, w)
+			delete(c.s.HeldAt, w)
+			dropped = true
+			continue
+		}
+		kept = append(kept, w)
+	}
+	clear(c.s.HeldOrder[len(kept):])
+	c.s.HeldOrder = kept
+	return dropped
+}
+
+// heldLife is how long the statuses held for wamid are kept: long when one of them names
+// our id, short otherwise (heldOursFor).
+func (c *conversation) heldLife(wamid string) time.Duration {
+	for _, st := range c.s.Held[wamid] {
+		if st.CallbackData != "" {
+			if c.heldOurs > 0 {
+				return c.heldOurs
+			}
+			return heldOursFor
+		}
+	}
+	return heldForeignFor
 }
 
 // heldFor returns the status a held wamid would have if its message arrived now: the best
@@ -451,6 +561,7 @@ func (c *conversation) addOutbound(m Message, now time.Time) bool {
 	case len(c.s.Held) > 0:
 		c.adoptHeldByCallback(pos, m.ID)
 	}
+	c.expireHeld(now)
 	last, _ := c.log.at(pos)
 	c.noteLast(*last)
 	return true
@@ -509,6 +620,7 @@ func (c *conversation) releaseHeld(pos int, wamid string) {
 	}
 	c.log.touch(pos)
 	delete(c.s.Held, wamid)
+	delete(c.s.HeldAt, wamid)
 	for i, w := range c.s.HeldOrder {
 		if w == wamid {
 			c.s.HeldOrder = append(c.s.HeldOrder[:i], c.s.HeldOrder[i+1:]...)

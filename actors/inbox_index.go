@@ -50,6 +50,12 @@ func (x *inboxIndex) query(q *QueryConversations) ConversationPage {
 	searchLine := phone.LineKey(searchDigits) // once per query, not per summary
 	var hits []ConversationSummary
 	for _, s := range x.byID {
+		if s.MessageCount == 0 && s.LastActivityAt.IsZero() {
+			// Nothing in it to show: statuses held for a record a crash lost, before the
+			// sender restores it, or a conversation an older engine made of another app's
+			// statuses. It joins the inbox with its first message or activity.
+			continue
+		}
 		if q.Status != "" && s.Status != q.Status {
 			continue
 		}

@@ -53,6 +53,11 @@ type StatusUpdate struct {
 	// sender sends the message again (a new request, a new wamid), as it retries the same
 	// code answering a send.
 	Retryable bool `json:"retryable,omitempty"`
+	// Placed: the webhook processor found CallbackData in the outbox, a message of this
+	// conversation: held when the conversation does not have it (a record a crash lost).
+	// Without it, a status naming an id the conversation does not have is not held but
+	// answered back (DeliverResult.Unplaced) for the processor to place.
+	Placed bool `json:"placed,omitempty"`
 }
 
 // MetaMarketingOptOut is Meta's error for a marketing message to a customer who stopped
@@ -99,6 +104,13 @@ type DeliverResult struct {
 	StatusesApplied int `json:"statusesApplied"`
 	StatusesHeld    int `json:"statusesHeld"`
 	StatusesIgnored int `json:"statusesIgnored"`
+	// Unplaced are the statuses that carry callback data naming no message of this
+	// conversation, not Placed, and that it left alone: our message in another conversation
+	// (routing by wa_id or a learned alias names the customer's phone-keyed conversation,
+	// the message lives in the one keyed by their BSUID), a record a crash lost, or not ours
+	// at all (another app on the same WABA). The webhook processor reads the outbox row to
+	// tell which (transport/webhook/place_statuses.go).
+	Unplaced []StatusUpdate `json:"unplaced,omitempty"`
 }
 
 // GetConversation asks a conversation for its summary.

@@ -24,7 +24,7 @@ func TestReadingMessagesWhileStatusesApplyIsRaceFree(t *testing.T) {
 	go func() {
 		for i := range 100 {
 			_, err := client.Deliver(ctx, customer, &Deliver{TenantID: tenantA, Contact: Contact{WaID: customer},
-				Statuses: []StatusUpdate{{WAMID: fmt.Sprint("w", i%3), CallbackData: fmt.Sprint("o", i%3),
+				Statuses: []StatusUpdate{{WAMID: fmt.Sprint("w", i%3), CallbackData: fmt.Sprint("o", i%3), Placed: true,
 					Status: []string{StatusSent, StatusDelivered, StatusRead, StatusPlayed}[i/3%4], Timestamp: time.Now()}}})
 			if err != nil {
 				done <- err

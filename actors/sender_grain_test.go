@@ -556,7 +556,7 @@ func (r *senderRig) message(t *testing.T, tenantID, id string) Message {
 func (r *senderRig) status(t *testing.T, tenantID, id, wamid, status string) {
 	t.Helper()
 	_, err := r.client.Deliver(t.Context(), customer, &Deliver{TenantID: tenantID, Contact: Contact{WaID: customer},
-		Statuses: []StatusUpdate{{WAMID: wamid, Status: status, Timestamp: time.Now(), CallbackData: id}}})
+		Statuses: []StatusUpdate{{WAMID: wamid, Status: status, Timestamp: time.Now(), CallbackData: id, Placed: true}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -881,7 +881,7 @@ func TestSenderPausesOnAnAsynchronousRestriction(t *testing.T) {
 	failed := func(id, wamid string, code int, title string, pauses bool) {
 		t.Helper()
 		_, err := r.client.Deliver(t.Context(), customer, &Deliver{TenantID: tenant, Contact: Contact{WaID: customer},
-			Statuses: []StatusUpdate{{WAMID: wamid, Status: StatusFailed, Timestamp: time.Now(), CallbackData: id,
+			Statuses: []StatusUpdate{{WAMID: wamid, Status: StatusFailed, Timestamp: time.Now(), CallbackData: id, Placed: true,
 				Error: &MessageError{Code: code, Title: title}, PausesSends: pauses}}})
 		if err != nil {
 			t.Fatal(err)

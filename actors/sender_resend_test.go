@@ -14,7 +14,7 @@ import (
 func (r *senderRig) failedStatus(t *testing.T, tenantID, id, wamid string, code int, retryable bool) {
 	t.Helper()
 	_, err := r.client.Deliver(t.Context(), customer, &Deliver{TenantID: tenantID, Contact: Contact{WaID: customer},
-		Statuses: []StatusUpdate{{WAMID: wamid, Status: StatusFailed, Timestamp: time.Now(), CallbackData: id,
+		Statuses: []StatusUpdate{{WAMID: wamid, Status: StatusFailed, Timestamp: time.Now(), CallbackData: id, Placed: true,
 			Error: &MessageError{Code: code, Title: "Something went wrong"}, Retryable: retryable}}})
 	if err != nil {
 		t.Fatal(err)

@@ -127,7 +127,7 @@ func (r *senderRig) conversationDown(t *testing.T, tenant, id, wamid string) {
 	r.outage.refuseLoads(conv, time.Hour)
 	t.Cleanup(func() { r.outage.refuseWrites(conv, 0); r.outage.refuseLoads(conv, 0) })
 	_, err := r.client.Deliver(t.Context(), customer, &Deliver{TenantID: tenant, Contact: Contact{WaID: customer},
-		Statuses: []StatusUpdate{{WAMID: wamid, Status: StatusRead, Timestamp: time.Now(), CallbackData: id}}})
+		Statuses: []StatusUpdate{{WAMID: wamid, Status: StatusRead, Timestamp: time.Now(), CallbackData: id, Placed: true}}})
 	if err == nil {
 		t.Fatal("a conversation whose store refuses its flush answered a status")
 	}

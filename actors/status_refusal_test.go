@@ -15,7 +15,7 @@ import (
 func (r *senderRig) failedAsync(t *testing.T, tenant, to, id, wamid string, code int, at time.Time) {
 	t.Helper()
 	_, err := r.client.Deliver(t.Context(), to, &Deliver{TenantID: tenant, Contact: Contact{WaID: to},
-		Statuses: []StatusUpdate{{WAMID: wamid, Status: StatusFailed, Timestamp: at, CallbackData: id,
+		Statuses: []StatusUpdate{{WAMID: wamid, Status: StatusFailed, Timestamp: at, CallbackData: id, Placed: true,
 			Error: &MessageError{Code: code, Title: "Refused"}, PausesSends: code == metaPaymentIssue, Retryable: code == metaPaymentIssue}}})
 	if err != nil {
 		t.Fatal(err)

@@ -107,6 +107,15 @@ func (p *Processor) routeMessages(ctx context.Context, e persistence.InboxEntry,
 		d, key := r.deliveries[key], key
 		p.enqueue(t, "conversation/"+actors.ConversationIdentity(tenant.ID, key), dlRef{e, at, entry, c}, func(ctx context.Context) error {
 			res, err := p.client.Deliver(ctx, key, d)
+			if err == nil && len(res.Unplaced) > 0 {
+				// Statuses naming a message this conversation does not have: placed by the
+				// outbox row (place_statuses.go).
+				var placed *actors.DeliverResult
+				if placed, err = p.placeStatuses(ctx, tenant.ID, v.Metadata.PhoneNumberID, key, d.Since, res.Unplaced); err == nil {
+					res.StatusesApplied += placed.StatusesApplied
+					res.StatusesHeld += placed.StatusesHeld
+				}
+			}
 			if errors.Is(err, actors.ErrInvalid) {
 				// The grain refuses this delivery as such: retrying would hold the lane
 				// forever. Keep it as a dead letter instead.

@@ -99,6 +99,13 @@ func (q *quoted) check(c context.Context, s *Server, tenantID, key string, now t
 	}
 	m := q.found.Message
 	refuse := func(why string) error {
+		// A customer who changed number is the first thing to know: no reaction, on any
+		// message, goes to the number they gave up (the tenant would refuse it next).
+		if sum, err := s.opts.Actors.Conversation(c, tenantID, key); err == nil {
+			if err := actors.NumberChanged(sum); err != nil {
+				return err
+			}
+		}
 		return httpx.Validation(httpx.Detail{Field: q.field, Message: why + "; WhatsApp does not deliver a reaction to it (131009)"})
 	}
 	switch {

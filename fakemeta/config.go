@@ -30,6 +30,11 @@ type Config struct {
 	// IgnoreWindow accepts free-form messages outside the 24-hour customer-service window
 	// instead of failing them (asynchronously, 131047) as Meta does.
 	IgnoreWindow bool
+	// NoInboundUserIDs posts a phone user's messages in the shape the inbound fixtures show:
+	// contacts[{profile, wa_id}] and from, without user_id. By default they carry the 2026
+	// shape (WHATSAPP.md §1.5: "every messages webhook gains contacts[].user_id and
+	// messages[].from_user_id"), the user id being UserIDOf the sender, as their statuses do.
+	NoInboundUserIDs bool
 	// RewriteWaIDs answers sends to Brazilian and Mexican mobiles with the other form of the
 	// number as the wa_id, as Meta may (WHATSAPP.md §2): +55 area 9XXXXXXXX → 55 area
 	// XXXXXXXX, +52 + 10 digits → 521 + 10 digits. Statuses then name that wa_id too.

@@ -45,8 +45,11 @@ func (s *Server) SendInbound(ctx context.Context, phoneNumberID, waID, name, tex
 	}
 	key := digitsOrID(waID)
 	phoneDigits, userID := key, ""
-	if !plausiblePhone(waID) {
+	switch {
+	case !plausiblePhone(waID):
 		phoneDigits, userID = "", waID
+	case !s.cfg.NoInboundUserIDs:
+		userID = UserIDOf(n.wabaID, phoneDigits)
 	}
 	wamid := s.newWAMID(key, true, n.tag)
 	now := s.now()

@@ -2,6 +2,7 @@ package fakemeta
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -99,23 +100,28 @@ func TestInboundShapeMatchesFixture(t *testing.T) {
 }
 
 // POST /_fakemeta/inbound (SendInbound) writes a phone number as Meta writes from and
-// wa_id — digits — however it was given, and a BSUID as a user known only by it.
+// wa_id — digits — however it was given, with the user's BSUID beside it as since 2026
+// (user_id, from_user_id; NoInboundUserIDs leaves it out, as the fixtures were written),
+// and a BSUID as a user known only by it.
 func TestInboundSender(t *testing.T) {
 	const bsuid = "BR.48120937561230984412"
+	anaID := UserIDOf(wabaA, userWaID)
 	cases := []struct {
 		waID        string
+		noUserIDs   bool
 		wantContact graph.Contact
 		wantFrom    string
 		wantUserID  string
 	}{
-		{"+55 11 98765-4321", graph.Contact{Profile: graph.Profile{Name: "Ana"}, WaID: userWaID}, userWaID, ""},
-		{userWaID, graph.Contact{Profile: graph.Profile{Name: "Ana"}, WaID: userWaID}, userWaID, ""},
-		{bsuid, graph.Contact{Profile: graph.Profile{Name: "Ana"}, UserID: bsuid}, "", bsuid},
+		{"+55 11 98765-4321", false, graph.Contact{Profile: graph.Profile{Name: "Ana"}, WaID: userWaID, UserID: anaID}, userWaID, anaID},
+		{userWaID, false, graph.Contact{Profile: graph.Profile{Name: "Ana"}, WaID: userWaID, UserID: anaID}, userWaID, anaID},
+		{userWaID, true, graph.Contact{Profile: graph.Profile{Name: "Ana"}, WaID: userWaID}, userWaID, ""},
+		{bsuid, false, graph.Contact{Profile: graph.Profile{Name: "Ana"}, UserID: bsuid}, "", bsuid},
 	}
 	for _, tc := range cases {
-		t.Run(tc.waID, func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s, NoInboundUserIDs %v", tc.waID, tc.noUserIDs), func(t *testing.T) {
 			sk := startSink(t)
-			s := startFake(t, Config{CallbackURL: sk.url})
+			s := startFake(t, Config{CallbackURL: sk.url, NoInboundUserIDs: tc.noUserIDs})
 			st, body := raw(t, "POST", s.URL()+"/_fakemeta/inbound", "",
 				mustJSON(t, map[string]string{"phone_number_id": pnA, "wa_id": tc.waID, "name": "Ana", "text": "oi"}))
 			if st != 200 {

@@ -85,17 +85,14 @@ func (w where) body(v hookValue) []byte {
 
 func unixString(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
 
-// inboundText is a user's text message from waID (digits) or, when waID is "", from the
-// BSUID userID alone: contacts[{profile, user_id}] and from_user_id, no wa_id or from.
+// inboundText is a user's text message from waID (digits) and, when userID is set, their
+// BSUID too (the 2026 shape: contacts[{profile, wa_id, user_id}], from and from_user_id),
+// or, when waID is "", from the BSUID userID alone: no wa_id or from.
 func (w where) inboundText(waID, userID, name, wamid, text string, at time.Time) []byte {
 	c := hookContact{WaID: waID, UserID: userID}
 	c.Profile.Name = name
-	m := hookMessage{ID: wamid, Timestamp: unixString(at), Type: graph.TypeText, Text: &graph.Text{Body: text}}
-	if waID != "" {
-		m.From = waID
-	} else {
-		m.FromUserID = userID
-	}
+	m := hookMessage{ID: wamid, Timestamp: unixString(at), Type: graph.TypeText, Text: &graph.Text{Body: text},
+		From: waID, FromUserID: userID}
 	return w.body(hookValue{Contacts: []hookContact{c}, Messages: []hookMessage{m}})
 }
 

@@ -29,7 +29,8 @@
 // --webhook-backoff, --webhook-max-backoff, --webhook-concurrency for the retries. Shapes:
 // --status-batch-window batches a WABA's statuses into one POST (--split-entries over
 // several entries), --webhook-sha1 adds the legacy X-Hub-Signature header, and
-// --no-status-contacts drops the 2026 contacts block from the statuses of phone sends.
+// --no-status-contacts drops the 2026 contacts block from the statuses of phone sends, and
+// --no-inbound-user-ids the 2026 user_id from a phone user's messages.
 //
 // Failures: --error-rate and --error-codes fail sends at random; --management-budget limits
 // each WABA's management calls an hour, as Meta does (200), answering 80007 beyond it. The deterministic

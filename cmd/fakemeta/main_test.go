@@ -69,17 +69,17 @@ func TestDocumentedFlags(t *testing.T) {
 			defer s.Close()
 			return !s.Registered("109881335267193") && !s.Subscribed("104996122399160")
 		}, ""},
-		{"webhook shapes", []string{"--status-batch-window", "250ms", "--split-entries", "--duplicate-delay", "2s", "--webhook-sha1", "--no-status-contacts"},
+		{"webhook shapes", []string{"--status-batch-window", "250ms", "--split-entries", "--duplicate-delay", "2s", "--webhook-sha1", "--no-status-contacts", "--no-inbound-user-ids"},
 			func(o *options) bool {
 				st := o.cfg.Statuses
 				return st.BatchWindow == 250*time.Millisecond && st.SplitEntries && st.DuplicateDelay == 2*time.Second &&
-					st.NoContacts && o.cfg.Webhooks.LegacySignature
+					st.NoContacts && o.cfg.Webhooks.LegacySignature && o.cfg.NoInboundUserIDs
 			}, ""},
 		{"--management-budget", []string{"--management-budget", "200"}, func(o *options) bool { return o.cfg.ManagementBudget == 200 }, ""},
 		{"no management budget by default", nil, func(o *options) bool { return o.cfg.ManagementBudget == 0 }, ""},
 		{"webhook shapes off by default", nil, func(o *options) bool {
 			st := o.cfg.Statuses
-			return st.BatchWindow == 0 && !st.SplitEntries && !st.NoContacts && !o.cfg.Webhooks.LegacySignature
+			return st.BatchWindow == 0 && !st.SplitEntries && !st.NoContacts && !o.cfg.Webhooks.LegacySignature && !o.cfg.NoInboundUserIDs
 		}, ""},
 		{"--code-ttl as Meta's", []string{"--code-ttl", "30s"}, func(o *options) bool { return o.cfg.CodeTTL == 30*time.Second }, ""},
 		{"an unbounded generator is refused", []string{"--inbound-rate", "5"}, nil, "--inbound-duration"},

@@ -89,6 +89,7 @@ func parseOptions(args []string, getenv func(string) string) (*options, error) {
 	str(&batchWindow, "status-batch-window", "0s", "batch a WABA's statuses coming due within this window into one POST, as Meta may (0: one POST per status)")
 	boolean(&o.cfg.Statuses.SplitEntries, "split-entries", false, "spread a status batch over entries, one per message")
 	boolean(&o.cfg.Statuses.NoContacts, "no-status-contacts", false, "statuses of phone sends without the 2026 contacts block and recipient_user_id, as the status fixtures show them")
+	boolean(&o.cfg.NoInboundUserIDs, "no-inbound-user-ids", false, "a phone user's messages without the 2026 user_id and from_user_id, as the inbound fixtures show them")
 	boolean(&o.cfg.Webhooks.LegacySignature, "webhook-sha1", false, "also sign webhooks with the legacy X-Hub-Signature: sha1=… header")
 	boolean(&o.cfg.Statuses.SkipDelivered, "skip-delivered", false, "post no delivered status (Meta does when delivery and read coincide)")
 	boolean(&o.cfg.Statuses.SkipRead, "skip-read", false, "stop at delivered: the user never reads")

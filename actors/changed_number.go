@@ -105,7 +105,7 @@ func (s *sender) numberChangedHead(it *outItem) *MessageError {
 	if next == "" {
 		return nil
 	}
-	return &MessageError{Title: "not sent: the customer changed number",
+	return &MessageError{Title: "not sent: the customer changed number", Reason: ReasonNumberChanged,
 		Details: "the customer changed their WhatsApp number to +" + to + " after the message was queued; " +
 			"it was not sent to the old number. Their conversation continues in " + next}
 }

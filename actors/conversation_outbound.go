@@ -47,6 +47,9 @@ func (c *conversation) outboundResult(r *OutboundResult, now time.Time) (bool, e
 			c.adoptHeldByCallback(pos, m.ID)
 		}
 	}
+	if r.Final != "" && finalFailure(m, r.Final) {
+		changed = true
+	}
 	if r.WAMID != "" && m.WAMID == "" {
 		c.learnWAMID(pos, m, r.WAMID)
 		changed = true

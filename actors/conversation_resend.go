@@ -68,6 +68,19 @@ func (c *conversation) retractAttempts(m *Message, wamids []string) bool {
 	return changed
 }
 
+// finalFailure marks m's failure of attempt wamid final: the sender decided not to send the
+// message again (OutboundResult.Final), so its error no longer says retryable. It reports
+// whether anything changed; the error is replaced, never written in place (copies share it).
+func finalFailure(m *Message, wamid string) bool {
+	if m.WAMID != wamid || m.Error == nil || !m.Error.Retryable {
+		return false
+	}
+	e := *m.Error
+	e.Retryable = false
+	m.Error = &e
+	return true
+}
+
 // delivery reports whether a status says the customer has the message: delivered, read or
 // played, which outrank failed (statusRank).
 func delivery(status string) bool { return statusRank[status] > statusRank[StatusFailed] }

@@ -422,8 +422,10 @@ func mergeStatus(m *Message, st StatusUpdate) bool {
 	}
 	if st.Status == StatusFailed && m.Error == nil && st.Error != nil {
 		// Kept beside a delivery too: the inbox can tell that a device missed the message.
+		// Retryable only while the engine may send the message again: not once the customer
+		// has it (the sender sends nothing after a delivery).
 		e := *st.Error
-		e.Retryable = st.Retryable
+		e.Retryable = st.Retryable && !delivery(m.Status)
 		m.Error, changed = &e, true
 	}
 	// By rank alone, so the order Meta's webhooks arrive in does not decide the outcome.

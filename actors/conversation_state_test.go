@@ -327,6 +327,13 @@ func TestFindMessageByIDOrWAMID(t *testing.T) {
 		m.WAMID = fmt.Sprint("wamid.out", i) // as Meta's answer does
 		c.log.setWAMID(pos, m.WAMID)
 	}
+	// Two messages Meta failed once and the engine sent again: the earlier attempts' wamids,
+	// retracted (not indexed), still name them.
+	for _, id := range []string{"out11", "out299"} {
+		pos, _ := c.log.lookup(outboundKey(id))
+		m, _ := c.log.at(pos)
+		m.RetractedWAMIDs = []string{"wamid.first-" + id}
+	}
 	flushInto(t, c, store)
 	// A fresh activation indexes only the last activationMessages.
 	loads := 0
@@ -350,6 +357,8 @@ func TestFindMessageByIDOrWAMID(t *testing.T) {
 		{"old outbound beyond the index", "out11", lookupWindow, "wamid.out11", true},
 		{"old inbound beyond the index", "w10", lookupWindow, "w10", true},
 		{"older than the window", "w10", 200, "", true},
+		{"recent outbound by a retracted wamid", "wamid.first-out299", lookupWindow, "wamid.out299", false},
+		{"old outbound by a retracted wamid", "wamid.first-out11", lookupWindow, "wamid.out11", true},
 		{"the index's own key is no id", "#out299", lookupWindow, "", true},
 		{"unknown", "nope", lookupWindow, "", true},
 		{"empty", "", lookupWindow, "", false},

@@ -113,9 +113,58 @@ type MessageError struct {
 	Code    int    `json:"code"`
 	Title   string `json:"title"`
 	Details string `json:"details,omitempty"`
-	// Retryable marks a failure Meta reported after accepting the message that is its own
-	// trouble (131000, 131016 …): the engine sends the message again (sender_resend.go).
+	// Reason is whose the failure is, in a stable snake_case word a client switches on
+	// (Reason* below): "meta" when Code and Title are Meta's, else the engine's own cause —
+	// the message expired unsent, the customer changed number, or a queued message the
+	// engine did not send because Meta would refuse it (Code then is Meta's code for that).
+	// Absent on failures recorded before it existed.
+	Reason string `json:"reason,omitempty"`
+	// Retryable marks a failure Meta reported after accepting the message that the engine
+	// may still answer by sending the message again (131000, 131016, 130429, 131056, a
+	// restriction …; sender_resend.go): the failure is not final yet. Once the engine
+	// decides not to (attempts or validity used up, or Meta delivered it as well) it is
+	// cleared, and that change is published (OutboundResult.Final). A failure without it is
+	// final.
 	Retryable bool `json:"retryable,omitempty"`
+}
+
+// The reasons of a failure (MessageError.Reason). Meta's own errors are ReasonMeta; the
+// others are the engine's, and match the API's error codes for the same refusal at send time
+// where there is one.
+const (
+	// ReasonMeta: Meta's error, answering the send or in a failed status webhook.
+	ReasonMeta = "meta"
+	// ReasonHTTPError: an HTTP answer that is not Graph's error envelope (a proxy's or an
+	// edge's refusal); Code is 0 and Title names the HTTP status.
+	ReasonHTTPError = "http_error"
+	// ReasonUnreachable: Meta could not be reached (a queued message's last error only).
+	ReasonUnreachable = "unreachable"
+	// ReasonInvalidRequest: the stored request is not a Graph send body.
+	ReasonInvalidRequest = "invalid_request"
+	// ReasonExpired: still unsent when its validity ended (validFor, OUTBOUND_VALIDITY).
+	ReasonExpired = "expired"
+	// ReasonNumberChanged: the customer changed number while the message was queued.
+	ReasonNumberChanged = "number_changed"
+	// ReasonMarketingOptOut, ReasonMarketingHeld, ReasonTemplateNotUsable: a queued message
+	// not sent because Meta would refuse it (its code 131050, 131049, 132015/132016).
+	ReasonMarketingOptOut   = "marketing_opt_out"
+	ReasonMarketingHeld     = "marketing_held"
+	ReasonTemplateNotUsable = "template_not_usable"
+	// ReasonNotAccepted: an outbox row the API refused and withdrew (never acknowledged).
+	ReasonNotAccepted = "not_accepted"
+)
+
+// metaPairRateLimit is Meta's error for too many messages to one customer in a short time
+// (131056, the pair's rate limit).
+const metaPairRateLimit = 131056
+
+// reasonOr is reason, or for a row or failure written without one, ReasonMeta when Meta's
+// code says so.
+func reasonOr(reason string, code int) string {
+	if reason == "" && code != 0 {
+		return ReasonMeta
+	}
+	return reason
 }
 
 // Pricing is what Meta charges (or not) for an outbound message.

@@ -30,12 +30,14 @@ type Delivery struct {
 	// engine reconciles a send that got no answer (OUTBOUND.md).
 	State    persistence.OutboxState `json:"state"`
 	Attempts int                     `json:"attempts"`
-	// NextAttemptAt is when a queued message may next go out (after a retry's backoff).
+	// NextAttemptAt is when a queued message may next go out (after a retry's backoff), never
+	// before the tenant's pause ends while its sends are paused (DeliveryShown).
 	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
 	// ExpiresAt is the send's own validFor bound, when it had one.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
-	// LastError is Meta's last refusal (its code, title and error_data.details): the reason a
-	// queued message waits for a retry, or why a failed one failed.
+	// LastError is the last failure (Meta's code, title and error_data.details, or the
+	// engine's own, told apart by its reason): the reason a queued message waits for a
+	// retry, or why a failed one failed.
 	LastError *MessageError `json:"lastError,omitempty"`
 	UpdatedAt time.Time     `json:"updatedAt"`
 }
@@ -63,9 +65,41 @@ func DeliveryOf(row persistence.OutboxMessage) *Delivery {
 		d.ExpiresAt = &at
 	}
 	if row.ErrorCode != 0 || row.ErrorTitle != "" {
-		d.LastError = &MessageError{Code: row.ErrorCode, Title: row.ErrorTitle, Details: row.ErrorDetails}
+		d.LastError = &MessageError{Code: row.ErrorCode, Title: row.ErrorTitle, Details: row.ErrorDetails, Reason: reasonOr(row.ErrorReason, row.ErrorCode)}
 	}
 	return d
+}
+
+// DeliveryShown is row's Delivery as GET /messages/:conversationId/:messageId shows it beside
+// m, the conversation's record of the message, while the tenant's sends are paused until
+// pausedUntil (zero: not paused).
+//
+// A message Meta accepted and then failed in a status webhook keeps a sent row: the outbox
+// holds what Meta answered the send, and the failure is the conversation's (a failure about
+// the message is never the sender's to decide; a retryable one it decided not to send again
+// is settled sent, sender_resend.go). Once that failure is final (m failed, its error not
+// retryable) the delivery says failed with that error: a client polling delivery.state must
+// not read sent for a message that failed. A failure still retryable shows sent with Meta's
+// error as its last one, as the row has it, until the engine decides.
+//
+// A queued message does not go before a pause of the tenant's sends ends, whatever its own
+// backoff says: NextAttemptAt is at least pausedUntil.
+func DeliveryShown(row persistence.OutboxMessage, m Message, pausedUntil time.Time) *Delivery {
+	d := DeliveryOf(row)
+	if d.State == persistence.OutboxSent && m.Status == StatusFailed && m.Error != nil && !m.Error.Retryable {
+		e := *m.Error
+		e.Reason = reasonOr(e.Reason, e.Code)
+		d.State, d.LastError = persistence.OutboxFailed, &e
+	}
+	d.notBefore(pausedUntil)
+	return d
+}
+
+// notBefore moves NextAttemptAt to t when the message cannot go before t (the tenant's pause).
+func (d *Delivery) notBefore(t time.Time) {
+	if d != nil && d.NextAttemptAt != nil && t.After(*d.NextAttemptAt) {
+		d.NextAttemptAt = &t
+	}
 }
 
 // requeuedEvent is the message.status of a send put back to queued (row, as written): the

@@ -152,15 +152,20 @@ func (l *messageLog) lookup(wamid string) (int, bool) {
 	return pos, ok
 }
 
-// find returns the message named id — the engine's id of an outbound message, or any
-// message's wamid — among the last window messages. The index answers recent ones; beyond it
-// (after an activation it holds only the last activationMessages), the buckets are searched
-// newest first (scan).
+// find returns the message named id — the engine's id of an outbound message, any message's
+// wamid, or the wamid of an earlier attempt of an outbound message that Meta failed and the
+// engine sent again (RetractedWAMIDs) — among the last window messages. The index answers
+// recent ones; beyond it (after an activation it holds only the last activationMessages), the
+// buckets are searched newest first (scan). A retracted wamid is not indexed (its statuses no
+// longer describe the message), so it is found by the scan: a client that kept the wamid of
+// the first message.status event still finds the message.
 func (l *messageLog) find(id string, window int) (Message, bool, error) {
 	if id == "" || l.count == 0 {
 		return Message{}, false, nil
 	}
-	named := func(m *Message) bool { return m.WAMID == id || (m.Direction == Outbound && m.ID == id) }
+	named := func(m *Message) bool {
+		return m.WAMID == id || (m.Direction == Outbound && (m.ID == id || slices.Contains(m.RetractedWAMIDs, id)))
+	}
 	for _, key := range []string{outboundKey(id), id} {
 		if pos, ok := l.index[key]; ok {
 			if m, err := l.at(pos); err == nil && named(m) {

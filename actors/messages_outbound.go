@@ -102,6 +102,11 @@ type OutboundResult struct {
 	// lane's check as Meta would refuse it): its error is ours, and Meta said nothing of the
 	// customer, so the conversation does not take it for Meta's 131049 or 131050.
 	Unsent bool `json:"unsent,omitempty"`
+	// Final names an attempt Meta failed with a retryable code that the engine will not send
+	// again (its attempts or validity used up, or Meta delivered it as well): the
+	// conversation's record of that failure stops saying retryable, and the change is
+	// published, so a client learns the failure is final (sender_resend.go).
+	Final string `json:"final,omitempty"`
 }
 
 // GetOutbound asks a conversation what it knows of one of its outbound messages: the

@@ -98,6 +98,10 @@ type SendFailure struct {
 	// whole validity: each such pause counts against MaxTransientAttempts, and past them the
 	// message fails with Meta's code and the next one re-checks.
 	AccessLost bool
+	// Reason is whose the failure is (MessageError.Reason): ReasonMeta for Graph's own
+	// error envelope, ReasonHTTPError for an HTTP answer without it, ReasonUnreachable when
+	// the request never left. Empty: ReasonMeta when Code is set (reason).
+	Reason string
 	// Backoff is the wait Meta's rules suggest before retry number attempt (0 = the first
 	// retry); nil suggests nothing and the policy's defaults apply.
 	Backoff func(attempt int) time.Duration
@@ -113,6 +117,9 @@ func (f *SendFailure) Error() string {
 	}
 	return s
 }
+
+// reason is f's Reason, or ReasonMeta for a failure with Meta's code that names none.
+func (f *SendFailure) reason() string { return reasonOr(f.Reason, f.Code) }
 
 // wait is the backoff before retry number attempt, falling back to base·2^attempt.
 func (f *SendFailure) wait(attempt int, base, limit time.Duration) time.Duration {

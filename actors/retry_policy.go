@@ -90,5 +90,5 @@ func counted(d decision, f *SendFailure, transientTries int, p *OutboundPolicy) 
 
 // failureError is the error a failed message shows in the inbox.
 func failureError(f *SendFailure) *MessageError {
-	return &MessageError{Code: f.Code, Title: f.Title, Details: f.Details}
+	return &MessageError{Code: f.Code, Title: f.Title, Details: f.Details, Reason: f.reason()}
 }

@@ -256,7 +256,7 @@ func withdrawInsert(ob persistence.Outbox, inserted persistence.OutboxMessage, l
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
 	withdrawn := inserted
-	withdrawn.State, withdrawn.ErrorTitle, withdrawn.UpdatedAt = persistence.OutboxFailed, withdrawnTitle, time.Now().UTC()
+	withdrawn.State, withdrawn.ErrorTitle, withdrawn.ErrorReason, withdrawn.UpdatedAt = persistence.OutboxFailed, withdrawnTitle, ReasonNotAccepted, time.Now().UTC()
 	if err := ob.Transition(ctx, inserted.State, withdrawn); err != nil && !errors.Is(err, persistence.ErrNotFound) {
 		log.Warn("outbox insert failed and its withdrawal too; it may still be sent", "message", inserted.ID, "err", err)
 	}

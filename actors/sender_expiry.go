@@ -72,14 +72,14 @@ func (s *sender) expireWhileBlocked(now time.Time) time.Time {
 func (s *sender) failExpired(it *outItem, now time.Time) {
 	by := s.sendBy(it.row)
 	s.d.Log.Warn("outbound message expired unsent", "tenant", s.tenantID, "message", it.row.ID, "accepted", it.row.CreatedAt, "send_by", by)
-	s.failUnsent(it, &MessageError{Title: "expired: still unsent when its validity ended at " + by.UTC().Format(time.RFC3339)}, now)
+	s.failUnsent(it, &MessageError{Title: "expired: still unsent when its validity ended at " + by.UTC().Format(time.RFC3339), Reason: ReasonExpired}, now)
 }
 
 // failUnsent settles a message out of its lane as failed with e, never sent.
 func (s *sender) failUnsent(it *outItem, e *MessageError, now time.Time) {
 	row := it.row
 	row.State, row.UpdatedAt = persistence.OutboxFailed, now
-	row.ErrorCode, row.ErrorTitle, row.ErrorDetails = e.Code, e.Title, e.Details
+	row.ErrorCode, row.ErrorTitle, row.ErrorDetails, row.ErrorReason = e.Code, e.Title, e.Details, e.Reason
 	s.settle(it, row, unsentResult(row, e, now))
 }
 

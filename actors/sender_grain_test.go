@@ -673,7 +673,7 @@ func TestSenderOutcomesOfMetaErrors(t *testing.T) {
 	}
 	r.record(t, tenant, "bad", true)
 	waitFor(t, "failed", func() bool { return r.message(t, tenant, "bad").Status == StatusFailed })
-	if m := r.message(t, tenant, "bad"); m.Status != StatusFailed || m.Error == nil || m.Error.Code != 131026 || m.Error.Title != "Message undeliverable" {
+	if m := r.message(t, tenant, "bad"); m.Status != StatusFailed || m.Error == nil || m.Error.Code != 131026 || m.Error.Title != "Message undeliverable" || m.Error.Reason != ReasonMeta {
 		t.Fatalf("failed message: %+v", m)
 	}
 	r.record(t, tenant, "token", true)
@@ -1101,7 +1101,7 @@ func TestSenderExpiresAMessageQueuedTooLong(t *testing.T) {
 	waitFor(t, "the stale message settled", func() bool { return r.row(t, stale.ID).State == persistence.OutboxFailed })
 	waitFor(t, "the short-lived message settled", func() bool { return r.row(t, short.ID).State == persistence.OutboxFailed })
 	for _, id := range []string{stale.ID, short.ID} {
-		if got := r.row(t, id); !strings.HasPrefix(got.ErrorTitle, "expired") || Withdrawn(got) {
+		if got := r.row(t, id); !strings.HasPrefix(got.ErrorTitle, "expired") || got.ErrorReason != ReasonExpired || Withdrawn(got) {
 			t.Fatalf("row %+v, want failed as expired", got)
 		}
 		if n, _ := r.graph.sends(id); n != 0 {
@@ -1115,7 +1115,7 @@ func TestSenderExpiresAMessageQueuedTooLong(t *testing.T) {
 		}
 		for _, m := range page.Messages {
 			if m.ID == stale.ID {
-				return m.Status == StatusFailed && m.Error != nil && strings.HasPrefix(m.Error.Title, "expired")
+				return m.Status == StatusFailed && m.Error != nil && strings.HasPrefix(m.Error.Title, "expired") && m.Error.Reason == ReasonExpired
 			}
 		}
 		return false

@@ -93,20 +93,20 @@ func (s *sender) headRefused(it *outItem, now time.Time) *MessageError {
 	case !known:
 		return nil
 	case tpl.Status == templatePaused:
-		return &MessageError{Code: metaTemplatePaused, Title: "Template is paused",
+		return &MessageError{Code: metaTemplatePaused, Title: "Template is paused", Reason: ReasonTemplateNotUsable,
 			Details: "template " + ref.Name + " (" + ref.Language + ") was paused by Meta for low quality after the message was queued; it was not sent"}
 	case tpl.Status == templateDisabled:
-		return &MessageError{Code: metaTemplateDisabled, Title: "Template is disabled",
+		return &MessageError{Code: metaTemplateDisabled, Title: "Template is disabled", Reason: ReasonTemplateNotUsable,
 			Details: "template " + ref.Name + " (" + ref.Language + ") was disabled by Meta after the message was queued; it was not sent"}
 	case tpl.Category != TemplateMarketing:
 		return nil
 	}
 	switch bar := s.marketingBar(it.row.ConversationID, now); {
 	case bar.stopped:
-		return &MessageError{Code: MetaMarketingOptOut, Title: "Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business.",
+		return &MessageError{Code: MetaMarketingOptOut, Reason: ReasonMarketingOptOut, Title: "Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business.",
 			Details: "the customer stopped marketing messages" + bar.stoppedOn() + " and WhatsApp refuses them marketing until they resume; it was not sent"}
 	case bar.heldUntil.After(now):
-		return &MessageError{Code: MetaMarketingHeld, Title: "This message was not delivered to maintain healthy ecosystem engagement.",
+		return &MessageError{Code: MetaMarketingHeld, Reason: ReasonMarketingHeld, Title: "This message was not delivered to maintain healthy ecosystem engagement.",
 			Details: "Meta held back marketing to this customer until " + bar.heldUntil.UTC().Format(time.RFC3339) +
 				" and refuses another before then; it was not sent"}
 	}

@@ -97,7 +97,7 @@ func (s *sender) attempted(r *attemptDone) {
 		nq.q.finish(it, now)
 		row := it.row
 		row.State, row.WAMID, row.UpdatedAt = persistence.OutboxSent, r.wamid, now
-		row.ErrorCode, row.ErrorTitle, row.ErrorDetails = 0, "", ""
+		row.ErrorCode, row.ErrorTitle, row.ErrorDetails, row.ErrorReason = 0, "", "", ""
 		s.settle(it, row, &OutboundResult{MessageID: row.ID, WAMID: r.wamid, WaID: r.waID, Status: StatusSent, At: now})
 		return
 	}
@@ -149,7 +149,7 @@ func (s *sender) attempted(r *attemptDone) {
 		nq.q.finish(it, now)
 		row := it.row
 		row.State, row.UpdatedAt = persistence.OutboxFailed, now
-		row.ErrorCode, row.ErrorTitle, row.ErrorDetails = d.err.Code, d.err.Title, d.err.Details
+		row.ErrorCode, row.ErrorTitle, row.ErrorDetails, row.ErrorReason = d.err.Code, d.err.Title, d.err.Details, d.err.Reason
 		s.settle(it, row, &OutboundResult{MessageID: row.ID, Status: StatusFailed, Error: d.err, At: now})
 	case actUnknown:
 		nq.q.finish(it, now)
@@ -175,7 +175,7 @@ func (s *sender) requeue(it *outItem, f *SendFailure, at, now time.Time) {
 	it.notBefore = at
 	row := it.row
 	row.State, row.NextAttemptAt, row.UpdatedAt = persistence.OutboxQueued, at, now
-	row.ErrorCode, row.ErrorTitle, row.ErrorDetails = f.Code, failureReason(f), f.Details
+	row.ErrorCode, row.ErrorTitle, row.ErrorDetails, row.ErrorReason = f.Code, failureReason(f), f.Details, f.reason()
 	row.Transient = it.transient // counted now, so a restart before the next claim keeps it
 	s.settle(it, row, nil)
 }
@@ -230,6 +230,10 @@ func (s *sender) settledOutcome(r *settled) {
 		// publishes nothing here). Not a resend after reconciliation: its conversation shows
 		// it unknown until Meta has it, and says so itself.
 		if ev, ok := requeuedEvent(r.row); ok && r.head {
+			if s.state.SendsPausedUntil.After(now) {
+				// Paused (131048, 368, lost access …): the message goes no earlier.
+				ev.Delivery.notBefore(s.state.SendsPausedUntil)
+			}
 			s.d.OnMessages([]MessageEvent{ev})
 		}
 		it.phase = phaseQueued

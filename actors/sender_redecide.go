@@ -81,6 +81,6 @@ func (s *sender) redecideRows(rows []persistence.OutboxMessage) {
 			continue
 		}
 		s.resendFailed(&OutboundEvidence{MessageID: r.ID, WAMID: r.WAMID,
-			Retry: &MessageError{Code: r.ErrorCode, Title: r.ErrorTitle, Details: r.ErrorDetails}}, 0)
+			Retry: &MessageError{Code: r.ErrorCode, Title: r.ErrorTitle, Details: r.ErrorDetails, Reason: reasonOr(r.ErrorReason, r.ErrorCode)}}, 0)
 	}
 }

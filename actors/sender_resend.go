@@ -154,6 +154,11 @@ func (s *sender) decideResend(ev *OutboundEvidence, tries int, drained bool) {
 			// whatever moved it meanwhile.
 			err = transition(ctx, ob, row.State, again, false)
 		}
+		if !ok && why != "" && err == nil {
+			// Not sent again: the failure the conversation shows is final. Best effort, as
+			// tellRestart: a tell lost leaves the failure saying retryable.
+			_ = tellConversation(ctx, node, again, &OutboundResult{MessageID: ev.MessageID, Final: ev.WAMID, Retracted: again.Retracted}, d)
+		}
 		tell(&resendDecided{ev: ev, row: again, ok: ok && err == nil, err: err, tries: tries})
 	})
 }
@@ -203,7 +208,7 @@ const deliveredAskTimeout = storeTimeout / 5
 // again (redecide).
 func retryableOn(row persistence.OutboxMessage, ev *OutboundEvidence, now time.Time) persistence.OutboxMessage {
 	row.State, row.WAMID, row.UpdatedAt = persistence.OutboxRetryable, ev.WAMID, now
-	row.ErrorCode, row.ErrorTitle, row.ErrorDetails = ev.Retry.Code, ev.Retry.Title, ev.Retry.Details
+	row.ErrorCode, row.ErrorTitle, row.ErrorDetails, row.ErrorReason = ev.Retry.Code, ev.Retry.Title, ev.Retry.Details, reasonOr(ev.Retry.Reason, ev.Retry.Code)
 	return row
 }
 
@@ -304,8 +309,13 @@ func resendOf(row persistence.OutboxMessage, ev *OutboundEvidence, tenantID stri
 	again.State, again.WAMID, again.UpdatedAt = persistence.OutboxQueued, "", now
 	again.Retracted = append(slices.Clip(row.Retracted), ev.WAMID)
 	again.Transient = row.Transient + 1
-	again.ErrorCode, again.ErrorTitle, again.ErrorDetails = ev.Retry.Code, ev.Retry.Title, ev.Retry.Details
+	again.ErrorCode, again.ErrorTitle, again.ErrorDetails, again.ErrorReason = ev.Retry.Code, ev.Retry.Title, ev.Retry.Details, reasonOr(ev.Retry.Reason, ev.Retry.Code)
 	again.NextAttemptAt = now.Add(resendWait(row.Transient))
+	if ev.Retry != nil && ev.Retry.Code == metaPairRateLimit {
+		// The pair's limit: the recipient's lane waits the pair's 4^X backoff (resendDone), as
+		// for the same code answering a send, not the transient schedule.
+		again.NextAttemptAt = now
+	}
 	return again, true, ""
 }
 
@@ -364,7 +374,20 @@ func (s *sender) resendDone(r *resendDecided) {
 	case r.ok:
 		s.d.Log.Info("Meta failed a message it had accepted; sending it again", "tenant", s.tenantID,
 			"message", r.row.ID, "wamid", r.ev.WAMID, "code", r.ev.Retry.Code, "failures", r.row.Transient, "at", r.row.NextAttemptAt)
-		s.track(r.row, s.d.Now())
+		now := s.d.Now()
+		if r.ev.Retry != nil && r.ev.Retry.Code == metaPairRateLimit {
+			// 131056 in a failed status: too many messages to this customer. Their lane waits
+			// 4^X seconds, as when a send is answered so (sender_outcome.go); other customers'
+			// lanes go on. X counts the pair's refusals in a row, and at least this message's
+			// failures before this one: Meta accepted the attempt it failed, which ended the
+			// bucket's run of refusals. The wait is in memory, as the send path's is: a
+			// restart sends at once.
+			failures := r.row.Transient - 1
+			wait := s.number(r.row.PhoneNumberID).q.pairOf(r.row.Recipient).refused(now,
+				func(strikes int) time.Duration { return pow4Seconds(max(strikes, failures)) })
+			r.row.NextAttemptAt = now.Add(wait)
+		}
+		s.track(r.row, now)
 		if !s.withdrawnAfterDecision(r.row, delivered) {
 			s.tellRestart(r.row)
 		}

@@ -113,6 +113,11 @@ func TestSendsToAChangedNumber(t *testing.T) {
 		if m.Error == nil || !strings.Contains(m.Error.Details, continuedIn(conv)) {
 			t.Fatalf("failed without saying where the customer went: %+v", m.Error)
 		}
+		// The engine's own failure, told apart by its reason, not by code 0 (Meta's auth
+		// error code) and a title.
+		if m.Error.Reason != "number_changed" || m.Error.Code != 0 {
+			t.Fatalf("a failure for a changed number reads %+v, want reason number_changed", m.Error)
+		}
 		if n := sentTimes(r.meta, phoneA)[id]; n != 0 {
 			t.Fatalf("%s reached the changed number %d times", id, n)
 		}

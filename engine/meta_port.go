@@ -23,7 +23,7 @@ type metaPort struct{ client *graph.Client }
 // goroutine watching it.
 func (p metaPort) Send(ctx context.Context, token, phoneNumberID string, request []byte) (actors.Accepted, error) {
 	if !json.Valid(request) {
-		return actors.Accepted{}, &actors.SendFailure{Class: actors.ClassFail, Title: "stored request is not a Graph send body", Details: "not JSON"}
+		return actors.Accepted{}, &actors.SendFailure{Class: actors.ClassFail, Title: "stored request is not a Graph send body", Details: "not JSON", Reason: actors.ReasonInvalidRequest}
 	}
 	resp, err := p.client.SendMessageRaw(graph.DeadlineOnly(ctx), token, phoneNumberID, request)
 	if err != nil {
@@ -46,9 +46,16 @@ func sendFailure(err error) *actors.SendFailure {
 		f.MaybeSent = graph.IsMaybeSent(err) // a 5xx without Graph's envelope: a proxy may have passed it on
 		f.Unavailable = apiErr.TakesNoMessage()
 		f.AccessLost = apiErr.LostAccess()
+		f.Reason = actors.ReasonMeta
+		if !apiErr.Parsed {
+			f.Reason = actors.ReasonHTTPError // a proxy's or an edge's answer, not Meta's
+		}
 	case errors.Is(err, graph.ErrTransport):
 		f.Class, f.Title, f.MaybeSent = actors.ClassRetryTransient, err.Error(), graph.IsMaybeSent(err)
 		f.Unreached = !f.MaybeSent // the connection was never made: Meta saw nothing
+		if f.Unreached {
+			f.Reason = actors.ReasonUnreachable
+		}
 	default:
 		// A 2xx that did not decode, or carried no wamid (graph.ErrIncompleteAnswer): the
 		// message may have gone out, and reconciliation (our id in a status webhook) tells.

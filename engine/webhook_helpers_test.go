@@ -93,8 +93,9 @@ type messageView struct {
 		ReferredProduct *struct{ CatalogID, ProductRetailerID string }
 	}
 	Error *struct {
-		Code           int
-		Title, Details string
+		Code                   int
+		Title, Details, Reason string
+		Retryable              bool
 	}
 }
 

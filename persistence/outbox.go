@@ -76,9 +76,14 @@ type OutboxMessage struct {
 	ErrorTitle    string    `json:"errorTitle,omitempty" bson:"errorTitle,omitempty"`
 	// ErrorDetails is Meta's error_data.details of that error: what Meta says went wrong
 	// with this message (the title names only the class of error).
-	ErrorDetails string    `json:"errorDetails,omitempty" bson:"errorDetails,omitempty"`
-	CreatedAt    time.Time `json:"createdAt" bson:"createdAt"`
-	UpdatedAt    time.Time `json:"updatedAt" bson:"updatedAt"`
+	ErrorDetails string `json:"errorDetails,omitempty" bson:"errorDetails,omitempty"`
+	// ErrorReason says whose that error is, in a word a client can switch on (the API's
+	// error.reason): "meta" for Meta's code, or the engine's own cause ("expired",
+	// "number_changed" …; actors.MessageError.Reason). Empty on rows written before it
+	// existed.
+	ErrorReason string    `json:"errorReason,omitempty" bson:"errorReason,omitempty"`
+	CreatedAt   time.Time `json:"createdAt" bson:"createdAt"`
+	UpdatedAt   time.Time `json:"updatedAt" bson:"updatedAt"`
 	// ExpiresAt, when set, is the latest time the message may still go out (the API's
 	// validFor); the sender also applies its own bound from CreatedAt (OUTBOUND_VALIDITY).
 	ExpiresAt time.Time `json:"expiresAt,omitzero" bson:"expiresAt,omitempty"`

@@ -43,7 +43,7 @@ func TestOutboxCodecKeepsEveryField(t *testing.T) {
 	}
 	// A zero time stays zero (NextAttemptAt of a row never retried); a row with nothing
 	// retracted keeps the shorter header.
-	m.NextAttemptAt, m.Retracted, m.Transient, m.ErrorDetails, m.Claim = time.Time{}, nil, 0, "", ""
+	m.NextAttemptAt, m.Retracted, m.Transient, m.ErrorDetails, m.Claim, m.ErrorReason = time.Time{}, nil, 0, "", "", ""
 	if v := encodeOutbox(m); v[0] != outboxExpiring {
 		t.Fatalf("a row with nothing retracted is written with marker %#x", v[0])
 	}

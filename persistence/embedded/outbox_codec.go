@@ -17,7 +17,9 @@ import (
 // either: the others keep the shorter header); outboxRetracting, the retracted wamids alone
 // (written by a development build, still read); outboxDetailed, outboxCounted's header and
 // Meta's error details after it (only a row whose error has details); outboxClaimed,
-// outboxDetailed's header and the claim token after it (a sending row); or outboxBinary,
+// outboxDetailed's header and the claim token after it (a sending row); outboxReasoned,
+// outboxClaimed's header (the claim empty unless the row is sending) and the error's reason
+// after it (only a row whose error has one); or outboxBinary,
 // written before ExpiresAt existed. Rows written before keep theirs: a JSON header
 // (outboxFramed), or the whole row as plain JSON (from before the framing, always starting
 // with '{'). All decode.
@@ -29,6 +31,7 @@ const (
 	outboxCounted    byte = 0x04
 	outboxDetailed   byte = 0x05
 	outboxClaimed    byte = 0x06
+	outboxReasoned   byte = 0x07
 )
 
 // outboxHeader is a JSON-framed row without its request body. Request here shadows the
@@ -43,6 +46,8 @@ type outboxHeader struct {
 func encodeOutbox(m persistence.OutboxMessage) []byte {
 	marker := outboxExpiring
 	switch {
+	case m.ErrorReason != "":
+		marker = outboxReasoned
 	case m.Claim != "":
 		marker = outboxClaimed
 	case m.ErrorDetails != "":
@@ -75,8 +80,11 @@ func encodeOutbox(m persistence.OutboxMessage) []byte {
 	if marker >= outboxDetailed {
 		h.str(m.ErrorDetails)
 	}
-	if marker == outboxClaimed {
+	if marker >= outboxClaimed {
 		h.str(m.Claim)
+	}
+	if marker == outboxReasoned {
+		h.str(m.ErrorReason)
 	}
 	return append(h.b, m.Request...)
 }
@@ -104,7 +112,7 @@ func decodeOutbox(v []byte, withRequest bool) (persistence.OutboxMessage, error)
 	switch {
 	case len(v) == 0:
 		return m, errEmptyOutboxRow
-	case v[0] >= outboxBinary && v[0] <= outboxClaimed:
+	case v[0] >= outboxBinary && v[0] <= outboxReasoned:
 		r := &binReader{b: v[1:]}
 		m = persistence.OutboxMessage{
 			ID: r.str(), TenantID: r.str(), ConversationID: r.str(), PhoneNumberID: r.str(), Recipient: r.str(),
@@ -123,8 +131,11 @@ func decodeOutbox(v []byte, withRequest bool) (persistence.OutboxMessage, error)
 		if v[0] >= outboxDetailed {
 			m.ErrorDetails = r.str()
 		}
-		if v[0] == outboxClaimed {
+		if v[0] >= outboxClaimed {
 			m.Claim = r.str()
+		}
+		if v[0] == outboxReasoned {
+			m.ErrorReason = r.str()
 		}
 		var err error
 		m.Request, err = dataOf(r, withRequest)

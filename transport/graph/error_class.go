@@ -158,14 +158,17 @@ func PausesSends(code int) bool {
 
 // RetryableFailure reports whether a failed status webhook with this code — Meta accepted the
 // send, then could not deliver it — may be answered by sending the message again: Meta's own
-// trouble (131000 "something went wrong", 131016 …), which WHATSAPP.md §2.3 retries on
-// either path, and a restriction of the account (PausesSends: 131048 "retry hours later",
-// 368 …), whose message goes again once the pause it causes is over, as the same code
-// answering a send queues it again. Any other asynchronous failure is about the message or
-// its recipient (131026, 131047, 131050 …), and sending it again changes nothing.
+// trouble (131000 "something went wrong", 131016 …), its rate limits (130429 the number's
+// throughput, 131056 the pair's limit: WHATSAPP.md §2.3 puts both in the retryable set, and
+// §2.2 says to handle both paths for the same code; Meta's webhook error reference shows
+// 130429 arriving in a failed status), which WHATSAPP.md §2.3 retries on either path, and a
+// restriction of the account (PausesSends: 131048 "retry hours later", 368 …), whose message
+// goes again once the pause it causes is over, as the same code answering a send queues it
+// again. Any other asynchronous failure is about the message or its recipient (131026,
+// 131047, 131050 …), and sending it again changes nothing.
 func RetryableFailure(code int) bool {
 	c, ok := classOfCode(code)
-	return ok && (c == RetryTransient || c == PauseTenant)
+	return ok && (c == RetryTransient || c == RetryThroughput || c == RetryPair || c == PauseTenant)
 }
 
 // Class says what to do about e.

@@ -164,10 +164,13 @@ func TestAPIErrorEnvelopeRoundTrip(t *testing.T) {
 	}
 }
 
-// A failed status webhook is answered by sending the message again for Meta's own trouble and
-// for a restriction (after the pause it causes), never for a failure about the message.
+// A failed status webhook is answered by sending the message again for Meta's own trouble, for
+// its rate limits (the number's throughput, the pair's limit: WHATSAPP.md §2.2 and §2.3 retry
+// them on either path) and for a restriction (after the pause it causes), never for a failure
+// about the message.
 func TestRetryableFailure(t *testing.T) {
 	for code, want := range map[int]bool{131000: true, 131016: true, 131048: true, 368: true, 131042: true, 10: true,
+		130429: true, 131056: true,
 		131026: false, 131047: false, 131049: false, 131050: false, 132015: false, 190: false} {
 		if got := RetryableFailure(code); got != want {
 			t.Errorf("RetryableFailure(%d) = %v, want %v", code, got, want)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/valyala/fasthttp"
 
@@ -64,11 +65,25 @@ func (s *Server) getMessage(ctx *fasthttp.RequestCtx, c context.Context) {
 		row, err := s.opts.Store.Outbox().Get(c, found.Message.ID)
 		switch {
 		case err == nil && row.TenantID == tenantID && row.ConversationID == conv:
-			detail.Delivery = actors.DeliveryOf(row)
+			detail.Delivery = actors.DeliveryShown(row, found.Message, s.pausedUntil(c, tenantID, row))
 		case err != nil && !errors.Is(err, persistence.ErrNotFound):
 			s.fail(ctx, fmt.Errorf("rest: outbox row of %s: %w", found.Message.ID, err))
 			return
 		}
 	}
 	httpx.OK(ctx, http.StatusOK, "Message", detail)
+}
+
+// pausedUntil is when the tenant's paused sends resume, asked of the tenant only for a
+// queued row (the one whose delivery shows a next attempt); zero when not paused, or when
+// the tenant cannot say (the delivery then shows the row's own time).
+func (s *Server) pausedUntil(c context.Context, tenantID string, row persistence.OutboxMessage) time.Time {
+	if row.State != persistence.OutboxQueued {
+		return time.Time{}
+	}
+	st, err := s.opts.Actors.SendingStatus(c, tenantID)
+	if err != nil || st == nil {
+		return time.Time{}
+	}
+	return st.PausedUntil
 }

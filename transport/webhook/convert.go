@@ -44,7 +44,7 @@ func toError(e graph.Error) *actors.MessageError {
 	if title == "" {
 		title = e.Message
 	}
-	return &actors.MessageError{Code: e.Code, Title: title, Details: e.ErrorData.Details}
+	return &actors.MessageError{Code: e.Code, Title: title, Details: e.ErrorData.Details, Reason: actors.ReasonMeta}
 }
 
 func toStatus(s *graph.Status, received time.Time) actors.StatusUpdate {

@@ -33,7 +33,8 @@ type Delivery struct {
 	// NextAttemptAt is when a queued message may next go out (after a retry's backoff), never
 	// before the tenant's pause ends while its sends are paused (DeliveryShown).
 	NextAttemptAt *time.Time `json:"nextAttemptAt,omitempty"`
-	// ExpiresAt is the send's own validFor bound, when it had one.
+	// ExpiresAt is the latest the message may still go out: the send's own validFor bound,
+	// or (GET of one message: ExpiresBy) OUTBOUND_VALIDITY after its acceptance, the sooner.
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 	// LastError is the last failure (Meta's code, title and error_data.details, or the
 	// engine's own, told apart by its reason): the reason a queued message waits for a
@@ -93,6 +94,14 @@ func DeliveryShown(row persistence.OutboxMessage, m Message, pausedUntil time.Ti
 	}
 	d.notBefore(pausedUntil)
 	return d
+}
+
+// ExpiresBy bounds ExpiresAt by t (zero: no bound): the sender's own validity, which
+// applies to every message whatever its validFor, the sooner of the two.
+func (d *Delivery) ExpiresBy(t time.Time) {
+	if d != nil && !t.IsZero() && (d.ExpiresAt == nil || t.Before(*d.ExpiresAt)) {
+		d.ExpiresAt = &t
+	}
 }
 
 // notBefore moves NextAttemptAt to t when the message cannot go before t (the tenant's pause).

@@ -174,6 +174,7 @@ func (e *Engine) wire(ctx context.Context) error {
 		RateLoginAccount:  rule("login_account", cfg.RateLimitLoginAccount),
 		RateSend:          rule("send", cfg.RateLimitSend),
 		RateMessageFetch:  rule("message_fetch", cfg.RateLimitMessageFetch),
+		OutboundValidity:  cfg.OutboundValidity,
 		Actors:            e.actors,
 		IDs:               gen,
 		OnMarkRead:        e.sendReadReceipt,

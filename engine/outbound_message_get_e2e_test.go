@@ -21,6 +21,7 @@ type messageDetailView struct {
 		State         string
 		Attempts      int
 		NextAttemptAt *time.Time
+		ExpiresAt     *time.Time
 		LastError     *struct {
 			Code           int
 			Title, Details string
@@ -62,6 +63,11 @@ func stepGetMessage(t *testing.T, r *metaRig) {
 	if d := v.Delivery; d.LastError == nil || d.LastError.Code != 131000 || d.LastError.Title != "Something went wrong" ||
 		d.LastError.Details != "Message failed to send due to an unknown error." || d.NextAttemptAt == nil {
 		t.Fatalf("waiting for a retry, shown as %+v (last error %+v)", *d, d.LastError)
+	}
+	// Without a validFor of its own it may go out until OUTBOUND_VALIDITY (10 h) after its
+	// acceptance, and says so (MongoDB keeps milliseconds).
+	if d := v.Delivery; d.ExpiresAt == nil || d.ExpiresAt.Sub(q.CreatedAt.Add(10*time.Hour)).Abs() >= time.Millisecond {
+		t.Fatalf("expiresAt %v, want 10 h after %v", d.ExpiresAt, q.CreatedAt)
 	}
 	eventually(t, 30*time.Second, func() bool {
 		v, _, _ = r.getMessage(t, r.agent, conv, q.ID)

@@ -66,6 +66,9 @@ func (s *Server) getMessage(ctx *fasthttp.RequestCtx, c context.Context) {
 		switch {
 		case err == nil && row.TenantID == tenantID && row.ConversationID == conv:
 			detail.Delivery = actors.DeliveryShown(row, found.Message, s.pausedUntil(c, tenantID, row))
+			if s.opts.OutboundValidity > 0 {
+				detail.Delivery.ExpiresBy(row.CreatedAt.Add(s.opts.OutboundValidity))
+			}
 		case err != nil && !errors.Is(err, persistence.ErrNotFound):
 			s.fail(ctx, fmt.Errorf("rest: outbox row of %s: %w", found.Message.ID, err))
 			return

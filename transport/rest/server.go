@@ -59,6 +59,9 @@ type Options struct {
 	// agent's whole budget and locked its inbox out.
 	RateMessageFetch ratelimit.Rule
 	RequestTimeout   time.Duration
+	// OutboundValidity is OUTBOUND_VALIDITY: how long after acceptance any message may still
+	// go out, shown as a message's delivery.expiresAt when its own validFor is not sooner.
+	OutboundValidity time.Duration
 
 	// Actors is the grain client (conversations, tenants).
 	Actors *actors.Client

@@ -136,7 +136,9 @@ func TestResendOfAPairLimitFailureWaitsForThePair(t *testing.T) {
 	row := persistence.OutboxMessage{ID: "m1", TenantID: "t1", State: persistence.OutboxSent, WAMID: "W1", CreatedAt: now.Add(-time.Minute)}
 	ev := &OutboundEvidence{MessageID: "m1", WAMID: "W1", Retry: &MessageError{Code: metaPairRateLimit, Title: "pair rate limit hit"}}
 	again, ok, why := resendOf(row, ev, "t1", 5, time.Time{}, now)
-	if !ok || why != "" || again.State != persistence.OutboxQueued || !again.NextAttemptAt.Equal(now) ||
+	// The row holds the pair's 4^X from the message's earlier failures (none: 1 s), so GET
+	// and a restart see the wait.
+	if !ok || why != "" || again.State != persistence.OutboxQueued || !again.NextAttemptAt.Equal(now.Add(time.Second)) ||
 		again.ErrorCode != metaPairRateLimit || again.ErrorReason != ReasonMeta || again.Transient != 1 {
 		t.Fatalf("resendOf a 131056: %v %q %+v", ok, why, again)
 	}
@@ -174,4 +176,30 @@ func TestEngineFailuresCarryAReason(t *testing.T) {
 			t.Errorf("%s: %+v, want code %d reason %s", tc.name, tc.err, tc.code, tc.reason)
 		}
 	}
+}
+
+// A failure the sender gives up on (attempts used up) is marked final even when its
+// conversation cannot take that the first time: the row stays retryable until it has, and
+// the decision is taken again. Before, the row settled sent first and the conversation was
+// told once, so one failed tell left the message saying retryable for good.
+func TestAFinalFailureIsMarkedThoughTheFirstTellFails(t *testing.T) {
+	r := sharedSender(t)
+	tenant := r.newTenant(t)
+	id := "final-untold-" + tenant
+	r.record(t, tenant, id, true)
+	waitFor(t, "sent", func() bool { return r.row(t, id).State == persistence.OutboxSent })
+	wamid := r.row(t, id).WAMID
+	r.rewrite(t, id, func(row *persistence.OutboxMessage) { row.Transient = 1000 }) // attempts used up
+	r.failedStatus(t, tenant, id, wamid, 131000, true)
+	r.outage.refuseWrites(ConversationIdentity(tenant, customer), 2*time.Second)
+	var m Message
+	waitFor(t, "the failure marked final", func() bool {
+		found, err := r.client.Message(t.Context(), tenant, customer, id)
+		if err != nil || !found.Found {
+			return false
+		}
+		m = found.Message
+		return m.Status == StatusFailed && m.Error != nil && !m.Error.Retryable
+	})
+	waitFor(t, "the row settled sent", func() bool { return r.row(t, id).State == persistence.OutboxSent })
 }

@@ -49,7 +49,10 @@ type resendDecided struct {
 	ok         bool
 	err        error
 	unanswered bool
-	tries      int
+	// untold: not sent again, but the conversation did not take that its failure is final;
+	// the row stays retryable and the decision is taken again.
+	untold bool
+	tries  int
 }
 
 func (*resendCheck) NotInfluenceReceiveTimeout()   {}
@@ -116,9 +119,12 @@ func (s *sender) decideResend(ev *OutboundEvidence, tries int, drained bool) {
 			return
 		}
 		again, ok, why := resendOf(row, ev, tenantID, limit, sendBy(row), now)
+		// deliveredToo: not sent again because Meta delivered the failed attempt as well; the
+		// message shows delivered, so no failure of it is to be marked final.
+		deliveredToo := false
 		if ok && ev.Delivered {
 			// The conversation said so already (notSentAgain): nothing to ask, nor to mark.
-			again, ok, why = settledOn(row, ev.WAMID, now), false, "Meta reported it delivered as well"
+			again, ok, why, deliveredToo = settledOn(row, ev.WAMID, now), false, "Meta reported it delivered as well", true
 		}
 		if ok && row.State != persistence.OutboxRetryable && rewritten(again, row) {
 			// The failure is written before the question, which may go unanswered for long:
@@ -142,21 +148,41 @@ func (s *sender) decideResend(ev *OutboundEvidence, tries int, drained bool) {
 				return
 			}
 			if delivered {
-				again, ok, why = settledOn(row, ev.WAMID, now), false, "Meta reported it delivered as well"
+				again, ok, why, deliveredToo = settledOn(row, ev.WAMID, now), false, "Meta reported it delivered as well", true
 			}
 		}
 		if !ok && why != "" {
 			d.Log.Info("Meta failed a message it had accepted; not sending it again", "tenant", tenantID,
 				"message", ev.MessageID, "wamid", ev.WAMID, "code", ev.Retry.Code, "why", why)
 		}
+		if !ok && why != "" && !deliveredToo {
+			// Given up on: the failure the conversation shows is final, and it is told so
+			// before the row settles. Until it has taken that, the row stays retryable (marked
+			// here if it was not), so a tell that fails — or a stop or a crash before it
+			// lands — leaves the decision to be taken again (resendLater, redecide), where a
+			// tell after the settle, once lost, left the failure saying retryable for good.
+			if row.State != persistence.OutboxRetryable {
+				marked := retryableOn(row, ev, now)
+				if err := transition(ctx, ob, row.State, marked, false); err != nil {
+					tell(&resendDecided{ev: ev, err: err, tries: tries})
+					return
+				}
+				row, again = marked, settledOn(marked, ev.WAMID, now)
+			}
+			final := &OutboundResult{MessageID: ev.MessageID, Final: ev.WAMID, Retracted: again.Retracted}
+			if err := tellConversation(ctx, node, again, final, d); err != nil && !isNotFound(err) {
+				tell(&resendDecided{ev: ev, err: err, untold: true, tries: tries})
+				return
+			}
+		}
 		if rewritten(again, row) {
 			// Not patient: a busy row is read again by the next decision, which sees
 			// whatever moved it meanwhile.
 			err = transition(ctx, ob, row.State, again, false)
 		}
-		if !ok && why != "" && err == nil {
-			// Not sent again: the failure the conversation shows is final. Best effort, as
-			// tellRestart: a tell lost leaves the failure saying retryable.
+		if deliveredToo && err == nil {
+			// The message shows delivered; its earlier failure stops saying retryable. Best
+			// effort: a tell lost leaves that flag beside a delivery, which outranks it.
 			_ = tellConversation(ctx, node, again, &OutboundResult{MessageID: ev.MessageID, Final: ev.WAMID, Retracted: again.Retracted}, d)
 		}
 		tell(&resendDecided{ev: ev, row: again, ok: ok && err == nil, err: err, tries: tries})
@@ -312,9 +338,11 @@ func resendOf(row persistence.OutboxMessage, ev *OutboundEvidence, tenantID stri
 	again.ErrorCode, again.ErrorTitle, again.ErrorDetails, again.ErrorReason = ev.Retry.Code, ev.Retry.Title, ev.Retry.Details, reasonOr(ev.Retry.Reason, ev.Retry.Code)
 	again.NextAttemptAt = now.Add(resendWait(row.Transient))
 	if ev.Retry != nil && ev.Retry.Code == metaPairRateLimit {
-		// The pair's limit: the recipient's lane waits the pair's 4^X backoff (resendDone), as
-		// for the same code answering a send, not the transient schedule.
-		again.NextAttemptAt = now
+		// The pair's limit: the recipient's lane waits the pair's 4^X backoff, as for the
+		// same code answering a send, not the transient schedule; X is at least the
+		// message's earlier failures (resendDone, which may lengthen it from the lane's own
+		// strikes). Stored, so GET and a restart see the wait.
+		again.NextAttemptAt = now.Add(pow4Seconds(row.Transient))
 	}
 	return again, true, ""
 }
@@ -365,6 +393,10 @@ func (s *sender) resendDone(r *resendDecided) {
 		s.d.Log.Warn("message failed by Meta not sent again yet: its conversation did not say whether Meta delivered it; asking again",
 			"tenant", s.tenantID, "message", r.ev.MessageID, "asked", r.tries+1, "err", r.err)
 		s.resendLater(r.ev, r.tries)
+	case r.untold:
+		s.d.Log.Warn("message failed by Meta, not sent again: its conversation did not take that the failure is final; telling it again",
+			"tenant", s.tenantID, "message", r.ev.MessageID, "asked", r.tries+1, "err", r.err)
+		s.resendLater(r.ev, r.tries)
 	case r.err != nil:
 		// A store error, or the row moved between the decision's read and write (another
 		// writer settled it on evidence meanwhile): decide again from what it is now (a
@@ -380,12 +412,12 @@ func (s *sender) resendDone(r *resendDecided) {
 			// 4^X seconds, as when a send is answered so (sender_outcome.go); other customers'
 			// lanes go on. X counts the pair's refusals in a row, and at least this message's
 			// failures before this one: Meta accepted the attempt it failed, which ended the
-			// bucket's run of refusals. The wait is in memory, as the send path's is: a
-			// restart sends at once.
+			// bucket's run of refusals. The row holds 4^failures already (resendOf); the
+			// lane's strikes, in memory as on the send path, may only lengthen it.
 			failures := r.row.Transient - 1
 			wait := s.number(r.row.PhoneNumberID).q.pairOf(r.row.Recipient).refused(now,
 				func(strikes int) time.Duration { return pow4Seconds(max(strikes, failures)) })
-			r.row.NextAttemptAt = now.Add(wait)
+			r.row.NextAttemptAt = later(r.row.NextAttemptAt, now.Add(wait))
 		}
 		s.track(r.row, now)
 		if !s.withdrawnAfterDecision(r.row, delivered) {

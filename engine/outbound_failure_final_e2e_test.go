@@ -160,3 +160,39 @@ func TestPausedMessageStatusShowsWhenItMayGo(t *testing.T) {
 		t.Fatalf("delivery of a message held by an hour's pause: %s", body)
 	}
 }
+
+// A resend after Meta's 131056 in a failed status waits the pair's 4^X seconds, and GET
+// says so while it waits: delivery.nextAttemptAt is when it goes, not a time already past
+// (it showed the decision's own time, the wait being in memory only, so a poller saw a
+// message overdue for seconds, and a restart sent it at once against Meta's rule).
+func TestPairResendShowsWhenItGoes(t *testing.T) {
+	r := startWithMeta(t, enginetest.Embedded, fakemeta.DefaultConfig(), nil)
+	conv := errorConv(t, r, 91)
+	r.meta.FailNextAsync(phoneA, 131056, 2, fakemeta.To(errorCustomer(91)))
+	q := r.send(t, r.agent, conv, "pair limited")
+	var shown []time.Time // nextAttemptAt of each poll that found the message queued again
+	eventually(t, 40*time.Second, func() bool {
+		polled := time.Now()
+		_, v, _ := getFinalView(t, r, conv, q.ID)
+		if v.Delivery != nil && v.Delivery.State == "queued" && v.Delivery.NextAttemptAt != nil && v.Delivery.Attempts > 0 {
+			if v.Delivery.NextAttemptAt.Before(polled.Add(-250 * time.Millisecond)) {
+				t.Fatalf("polled at %s: queued again with nextAttemptAt %s, already past", polled.Format("15:04:05.000"),
+					v.Delivery.NextAttemptAt.Format("15:04:05.000"))
+			}
+			shown = append(shown, *v.Delivery.NextAttemptAt)
+		}
+		return within(v.Message.Status, "delivered", "read")
+	}, func() string { return "the pair-limited message was never delivered" })
+	var at []time.Time
+	for _, s := range r.meta.Sent(phoneA) {
+		if s.BizOpaqueCallbackData == q.ID {
+			at = append(at, s.At)
+		}
+	}
+	if len(at) != 3 || len(shown) == 0 {
+		t.Fatalf("fakemeta accepted it %d times (want 3); %d polls saw it queued again", len(at), len(shown))
+	}
+	if last := shown[len(shown)-1]; at[2].Before(last.Add(-250 * time.Millisecond)) {
+		t.Fatalf("the last resend went at %s, before the %s GET showed", at[2].Format("15:04:05.000"), last.Format("15:04:05.000"))
+	}
+}

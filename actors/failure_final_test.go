@@ -203,3 +203,31 @@ func TestAFinalFailureIsMarkedThoughTheFirstTellFails(t *testing.T) {
 	})
 	waitFor(t, "the row settled sent", func() bool { return r.row(t, id).State == persistence.OutboxSent })
 }
+
+// Meta's 130429 in a failed status slows the number as the same code answering a send does
+// (WHATSAPP.md §2.3: lower the rate), once per burst: before, the message was sent again at
+// the same pace.
+func TestAsyncThroughputFailureSlowsTheNumber(t *testing.T) {
+	at := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	d := &Deps{Now: func() time.Time { return at }}
+	d.defaults()
+	s := newSender(d, "t", &TenantState{}, func() error { return nil })
+	s.dir.MessagesPerSecond = 80
+	pace := s.number("pn").pace
+	before := pace.rate
+	resent := func(id string) {
+		row := persistence.OutboxMessage{ID: id, TenantID: "t", PhoneNumberID: "pn", Recipient: "+5511987654321",
+			State: persistence.OutboxQueued, Transient: 1, NextAttemptAt: at, CreatedAt: at.Add(-time.Minute), UpdatedAt: at}
+		ev := &OutboundEvidence{MessageID: id, WAMID: "W-" + id, Retry: &MessageError{Code: metaThroughput, Title: "Rate limit hit"}}
+		s.resendDone(&resendDecided{ev: ev, row: row, ok: true})
+	}
+	resent("m1")
+	trimmed := pace.rate
+	if trimmed >= before {
+		t.Fatalf("rate %v after an async 130429, was %v: want it lowered", trimmed, before)
+	}
+	resent("m2") // the same burst's failure, arriving with the first
+	if pace.rate != trimmed {
+		t.Fatalf("rate %v after a second failure of the same burst, want it trimmed once (%v)", pace.rate, trimmed)
+	}
+}

@@ -155,8 +155,11 @@ const (
 )
 
 // metaPairRateLimit is Meta's error for too many messages to one customer in a short time
-// (131056, the pair's rate limit).
-const metaPairRateLimit = 131056
+// (131056, the pair's rate limit); metaThroughput, for too many from the number (130429).
+const (
+	metaPairRateLimit = 131056
+	metaThroughput    = 130429
+)
 
 // reasonOr is reason, or for a row or failure written without one, ReasonMeta when Meta's
 // code says so.

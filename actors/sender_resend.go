@@ -419,6 +419,14 @@ func (s *sender) resendDone(r *resendDecided) {
 				func(strikes int) time.Duration { return pow4Seconds(max(strikes, failures)) })
 			r.row.NextAttemptAt = later(r.row.NextAttemptAt, now.Add(wait))
 		}
+		if r.ev.Retry != nil && r.ev.Retry.Code == metaThroughput {
+			// 130429 in a failed status: the number sent faster than Meta takes, as when a
+			// send is answered so; the number slows (WHATSAPP.md §2.3) the same way
+			// (sender_outcome.go). The failed attempt's booking is not known here: taken as a
+			// second ago, so the failures of one burst arriving together trim the rate once.
+			s.number(r.row.PhoneNumberID).pace.throttled(now, now.Add(-time.Second),
+				func(n int) time.Duration { return (&SendFailure{}).wait(n, time.Second, 30*time.Second) })
+		}
 		s.track(r.row, now)
 		if !s.withdrawnAfterDecision(r.row, delivered) {
 			s.tellRestart(r.row)

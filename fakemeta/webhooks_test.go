@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 
@@ -484,7 +485,9 @@ func TestStatusBatches(t *testing.T) {
 	if got := fmt.Sprint(sk.statusesOf(wamids[0])); got != "[sent delivered read]" {
 		t.Fatalf("one message's statuses in one value, in order: %s", got)
 	}
-	if w := s.Stats().Webhooks; w.Attempts != 2 {
+	// Counted once its answer is back, which may be after the sink has the body.
+	eventually(t, "two attempts counted", func() bool { return s.Stats().Webhooks.Attempts == 2 })
+	if w := s.Stats().Webhooks; w.Attempts != 2 || w.Delivered != 2 {
 		t.Fatalf("%+v", w)
 	}
 }
@@ -558,11 +561,15 @@ func TestDuplicatesComeLate(t *testing.T) {
 		wamids = append(wamids, r.WAMID())
 	}
 	eventually(t, "eighteen statuses", func() bool { st, _, _ := sk.snapshot(); return len(st) == 18 })
+	// A duplicate of sent or delivered after the message's first read: its lag (up to
+	// 300 ms) beat the 2 ms to read. (Judging by the last status was a coin toss: the read's
+	// own duplicate comes late too, and all three could end on it, 1 run in ~27.)
 	late := 0
 	for _, id := range wamids {
 		got := sk.statusesOf(id)
-		if got[len(got)-1] != graph.StatusRead {
-			late++ // a duplicate of sent or delivered came after read
+		read := slices.Index(got, graph.StatusRead)
+		if read >= 0 && slices.ContainsFunc(got[read+1:], func(st string) bool { return st != graph.StatusRead }) {
+			late++
 		}
 	}
 	if late == 0 {

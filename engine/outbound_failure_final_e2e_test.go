@@ -175,7 +175,9 @@ func TestPairResendShowsWhenItGoes(t *testing.T) {
 		polled := time.Now()
 		_, v, _ := getFinalView(t, r, conv, q.ID)
 		if v.Delivery != nil && v.Delivery.State == "queued" && v.Delivery.NextAttemptAt != nil && v.Delivery.Attempts > 0 {
-			if v.Delivery.NextAttemptAt.Before(polled.Add(-250 * time.Millisecond)) {
+			// A lane may go a little after its time on a busy machine; the wait it shows must
+			// not be the decision's own time (seconds past after the second 131056).
+			if v.Delivery.NextAttemptAt.Before(polled.Add(-1500 * time.Millisecond)) {
 				t.Fatalf("polled at %s: queued again with nextAttemptAt %s, already past", polled.Format("15:04:05.000"),
 					v.Delivery.NextAttemptAt.Format("15:04:05.000"))
 			}

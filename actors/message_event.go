@@ -66,7 +66,7 @@ func DeliveryOf(row persistence.OutboxMessage) *Delivery {
 		d.ExpiresAt = &at
 	}
 	if row.ErrorCode != 0 || row.ErrorTitle != "" {
-		d.LastError = &MessageError{Code: row.ErrorCode, Title: row.ErrorTitle, Details: row.ErrorDetails, Reason: reasonOr(row.ErrorReason, row.ErrorCode)}
+		d.LastError = rowError(row)
 	}
 	return d
 }

@@ -111,7 +111,7 @@ func StoredOutbound(row persistence.OutboxMessage) (Message, error) {
 		m.Status = StatusSent
 	case persistence.OutboxFailed:
 		m.Status = StatusFailed
-		m.Error = &MessageError{Code: row.ErrorCode, Title: row.ErrorTitle, Details: row.ErrorDetails, Reason: reasonOr(row.ErrorReason, row.ErrorCode)}
+		m.Error = rowError(row)
 	case persistence.OutboxUnknown:
 		m.Status = StatusUnknown
 	case persistence.OutboxCanceled:

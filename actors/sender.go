@@ -61,7 +61,10 @@ type sender struct {
 	gates       gateHandover // gate_handover.go
 	inflight    int
 
-	dir      persistence.Tenant
+	dir persistence.Tenant
+	// ownLine is the line key of dir's display number (ownNumber), derived once per entry
+	// rather than on every send.
+	ownLine  string
 	dirFound bool
 	dirAt    time.Time
 	dirBusy  bool

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"time"
 
+	"github.com/switchboard/switchboard/internal/phone"
 	"github.com/switchboard/switchboard/persistence"
 )
 
@@ -43,6 +44,10 @@ func (s *sender) refreshDirectory(now time.Time, force bool) {
 // and the pacers follow the tenant's rate.
 func (s *sender) applyDirectory(t persistence.Tenant) {
 	s.dir, s.dirFound = t, true
+	s.ownLine = ""
+	if own := phone.Digits(t.DisplayPhoneNumber); own != "" {
+		s.ownLine = phone.LineKey(own)
+	}
 	sealed := sealedKey(t.AccessToken)
 	if sealed != s.sealed {
 		s.sealed, s.token = sealed, ""

@@ -79,7 +79,7 @@ func (s *sender) failExpired(it *outItem, now time.Time) {
 func (s *sender) failUnsent(it *outItem, e *MessageError, now time.Time) {
 	row := it.row
 	row.State, row.UpdatedAt = persistence.OutboxFailed, now
-	row.ErrorCode, row.ErrorTitle, row.ErrorDetails, row.ErrorReason = e.Code, e.Title, e.Details, e.Reason
+	keepError(&row, e)
 	s.settle(it, row, unsentResult(row, e, now))
 }
 

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/cluster"
-	"github.com/switchboard/switchboard/internal/phone"
 )
 
 // TemplateApproved is the only template status Meta lets a business send.
@@ -55,8 +54,7 @@ func (s *sender) prepare(p *PrepareSend, now time.Time) (*SendTicket, *cluster.F
 // conversation of the business with itself in the inbox.
 func (s *sender) ownNumber(conversationID string) bool {
 	_, key, ok := ParseConversationID(conversationID)
-	own := phone.Digits(s.dir.DisplayPhoneNumber)
-	return ok && own != "" && key == phone.LineKey(own)
+	return ok && s.ownLine != "" && key == s.ownLine
 }
 
 // templateRefusal is why the tenant may not send template ref (nil: it may, or the send is

@@ -97,7 +97,7 @@ func (s *sender) attempted(r *attemptDone) {
 		nq.q.finish(it, now)
 		row := it.row
 		row.State, row.WAMID, row.UpdatedAt = persistence.OutboxSent, r.wamid, now
-		row.ErrorCode, row.ErrorTitle, row.ErrorDetails, row.ErrorReason = 0, "", "", ""
+		keepError(&row, nil)
 		s.settle(it, row, &OutboundResult{MessageID: row.ID, WAMID: r.wamid, WaID: r.waID, Status: StatusSent, At: now})
 		return
 	}
@@ -149,7 +149,7 @@ func (s *sender) attempted(r *attemptDone) {
 		nq.q.finish(it, now)
 		row := it.row
 		row.State, row.UpdatedAt = persistence.OutboxFailed, now
-		row.ErrorCode, row.ErrorTitle, row.ErrorDetails, row.ErrorReason = d.err.Code, d.err.Title, d.err.Details, d.err.Reason
+		keepError(&row, d.err)
 		s.settle(it, row, &OutboundResult{MessageID: row.ID, Status: StatusFailed, Error: d.err, At: now})
 	case actUnknown:
 		nq.q.finish(it, now)
@@ -175,7 +175,7 @@ func (s *sender) requeue(it *outItem, f *SendFailure, at, now time.Time) {
 	it.notBefore = at
 	row := it.row
 	row.State, row.NextAttemptAt, row.UpdatedAt = persistence.OutboxQueued, at, now
-	row.ErrorCode, row.ErrorTitle, row.ErrorDetails, row.ErrorReason = f.Code, failureReason(f), f.Details, f.reason()
+	keepError(&row, &MessageError{Code: f.Code, Title: failureReason(f), Details: f.Details, Reason: f.Reason})
 	row.Transient = it.transient // counted now, so a restart before the next claim keeps it
 	s.settle(it, row, nil)
 }

@@ -80,7 +80,6 @@ func (s *sender) redecideRows(rows []persistence.OutboxMessage) {
 		if deciding || held || waiting[r.ID] {
 			continue
 		}
-		s.resendFailed(&OutboundEvidence{MessageID: r.ID, WAMID: r.WAMID,
-			Retry: &MessageError{Code: r.ErrorCode, Title: r.ErrorTitle, Details: r.ErrorDetails, Reason: reasonOr(r.ErrorReason, r.ErrorCode)}}, 0)
+		s.resendFailed(&OutboundEvidence{MessageID: r.ID, WAMID: r.WAMID, Retry: rowError(r)}, 0)
 	}
 }

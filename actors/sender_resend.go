@@ -234,7 +234,7 @@ const deliveredAskTimeout = storeTimeout / 5
 // again (redecide).
 func retryableOn(row persistence.OutboxMessage, ev *OutboundEvidence, now time.Time) persistence.OutboxMessage {
 	row.State, row.WAMID, row.UpdatedAt = persistence.OutboxRetryable, ev.WAMID, now
-	row.ErrorCode, row.ErrorTitle, row.ErrorDetails, row.ErrorReason = ev.Retry.Code, ev.Retry.Title, ev.Retry.Details, reasonOr(ev.Retry.Reason, ev.Retry.Code)
+	keepError(&row, ev.Retry)
 	return row
 }
 
@@ -335,7 +335,7 @@ func resendOf(row persistence.OutboxMessage, ev *OutboundEvidence, tenantID stri
 	again.State, again.WAMID, again.UpdatedAt = persistence.OutboxQueued, "", now
 	again.Retracted = append(slices.Clip(row.Retracted), ev.WAMID)
 	again.Transient = row.Transient + 1
-	again.ErrorCode, again.ErrorTitle, again.ErrorDetails, again.ErrorReason = ev.Retry.Code, ev.Retry.Title, ev.Retry.Details, reasonOr(ev.Retry.Reason, ev.Retry.Code)
+	keepError(&again, ev.Retry)
 	again.NextAttemptAt = now.Add(resendWait(row.Transient))
 	if ev.Retry != nil && ev.Retry.Code == metaPairRateLimit {
 		// The pair's limit: the recipient's lane waits the pair's 4^X backoff, as for the

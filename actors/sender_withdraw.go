@@ -104,7 +104,7 @@ func (s *sender) withdrawResend(it *outItem, wamid string) bool {
 	row := it.row
 	row.State, row.WAMID, row.UpdatedAt = persistence.OutboxSent, wamid, now
 	row.Retracted = reinstated(row.Retracted, wamid)
-	row.ErrorCode, row.ErrorTitle, row.ErrorDetails, row.ErrorReason = 0, "", "", ""
+	keepError(&row, nil)
 	s.d.Log.Info("Meta delivered a message after failing it; its resend withdrawn", "tenant", s.tenantID,
 		"message", row.ID, "wamid", wamid)
 	s.settle(it, row, &OutboundResult{MessageID: row.ID, WAMID: wamid, Status: StatusSent, At: now, Reinstated: wamid})

@@ -219,6 +219,13 @@ func clientFor(t *testing.T, s *Server) *graph.Client {
 // raw is one HTTP exchange with the fake for bodies graph's types cannot express.
 func raw(t *testing.T, method, url, token string, body []byte) (int, []byte) {
 	t.Helper()
+	status, b, _ := exchange(t, method, url, token, body, "")
+	return status, b
+}
+
+// exchange is raw that also answers the value of one response header (header "": none).
+func exchange(t *testing.T, method, url, token string, body []byte, header string) (int, []byte, string) {
+	t.Helper()
 	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
@@ -234,7 +241,11 @@ func raw(t *testing.T, method, url, token string, body []byte) (int, []byte) {
 	if err := fasthttp.DoTimeout(req, resp, 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	return resp.StatusCode(), append([]byte(nil), resp.Body()...)
+	var value string
+	if header != "" {
+		value = string(resp.Header.Peek(header))
+	}
+	return resp.StatusCode(), append([]byte(nil), resp.Body()...), value
 }
 
 // apiErr decodes an error answer (failing the test if it is not one).

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	json "github.com/goccy/go-json"
-	"github.com/valyala/fasthttp"
 
 	"github.com/switchboard/switchboard/internal/fixtures"
 )
@@ -15,16 +14,7 @@ import (
 // X-Business-Use-Case-Usage header.
 func call(t *testing.T, method, url, token string) (status int, body []byte, usage string) {
 	t.Helper()
-	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
-	defer fasthttp.ReleaseRequest(req)
-	defer fasthttp.ReleaseResponse(resp)
-	req.SetRequestURI(url)
-	req.Header.SetMethod(method)
-	req.Header.Set("Authorization", "Bearer "+token)
-	if err := fasthttp.DoTimeout(req, resp, 5*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode(), append([]byte(nil), resp.Body()...), string(resp.Header.Peek("X-Business-Use-Case-Usage"))
+	return exchange(t, method, url, token, nil, "X-Business-Use-Case-Usage")
 }
 
 // usageOf decodes an X-Business-Use-Case-Usage header naming wabaID.

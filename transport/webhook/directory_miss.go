@@ -68,8 +68,8 @@ func (d *Directory) ResolveNumber(ctx context.Context, phoneNumberID string, arr
 	return ref, true, nil
 }
 
-// ResolveWABASince is ResolveWABA for an event that arrived at arrived, and
-// ResolveDisplaySince is Resolve of a display number: a miss in a copy read before then
+// ResolveWABASince is every tenant of a WABA id (resolve) for an event that arrived at
+// arrived, and ResolveDisplaySince the tenant of a display number: a miss in a copy read before then
 // reloads the copy, since the store has no point read for these keys. They name template,
 // account and quality updates, rare beside messages, so a reload per unknown key per
 // refreshEvery is cheap.

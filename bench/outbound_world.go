@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,6 +31,7 @@ type outboundWorld struct {
 	e        *engine.Engine
 	dir      string
 	token    string
+	bearer   string     // "Bearer " + token, the Authorization of every send
 	tenants  []string   // tenant ids
 	phones   []string   // their phone number ids
 	convs    [][]string // conversation ids per tenant
@@ -141,6 +143,7 @@ func (w *outboundWorld) connect(ctx context.Context, tenants, conversations int,
 	if w.token, err = login(w.base, "admin@whatsapp-saas.com", "Admin@123456"); err != nil {
 		return err
 	}
+	w.bearer = "Bearer " + w.token
 	// One inbound message per conversation opens its 24-hour window.
 	client := &fasthttp.Client{}
 	var n int64
@@ -180,8 +183,14 @@ func (w *outboundWorld) connect(ctx context.Context, tenants, conversations int,
 func (w *outboundWorld) sendFill(req *fasthttp.Request, conv string, n int64) {
 	req.Header.SetMethod("POST")
 	req.Header.SetContentType("application/json")
-	req.Header.Set("Authorization", "Bearer "+w.token)
-	req.SetBodyRaw(fmt.Appendf(nil, `{"conversationId":%q,"body":"Seu pedido #%d saiu para entrega."}`, conv, n))
+	req.Header.Set("Authorization", w.bearer)
+	// Appended by hand: fmt.Appendf cost the load generator, which shares the engine's two
+	// cores, ~2 % of the run's CPU.
+	body := append(make([]byte, 0, 96), `{"conversationId":`...)
+	body = strconv.AppendQuote(body, conv)
+	body = append(body, `,"body":"Seu pedido #`...)
+	body = strconv.AppendInt(body, n, 10)
+	req.SetBodyRaw(append(body, ` saiu para entrega."}`...))
 }
 
 // acceptedCount is how many sends fakemeta accepted, over every number, from its counters:

@@ -28,7 +28,9 @@ type tenantGrain struct {
 	tenantID string
 	state    TenantState
 	version  uint64
-	convs    *inboxIndex
+	// aliases are kept out of state, in shards saved one by one (tenant_aliases.go).
+	aliases tenantAliases
+	convs   *inboxIndex
 	// ahead are the changed numbers conversations told of before their flush reached convs.
 	ahead numberChangesAhead
 	out   *sender
@@ -155,23 +157,7 @@ func (g *tenantGrain) receive(c *cluster.Context, msg any) {
 		g.out.pump()            // a reinstated account may send again
 		c.Reply().Send(&Ack{})
 	case *ResolveContact:
-		key, undo := m.WaID, g.state.markAlias(m.UserID)
-		if !g.change(c, func() bool {
-			changed := false
-			switch {
-			case m.WaID != "":
-				changed = g.state.learnAlias(m.UserID, m.WaID)
-			case m.UserID != "":
-				key, changed = g.state.aliasOf(m.UserID)
-			}
-			return changed
-		}, func() { g.state.undoAlias(undo) }) {
-			return
-		}
-		if key == "" {
-			key = m.UserID
-		}
-		c.Reply().Send(&ContactKey{Key: key})
+		g.resolveContact(c, m)
 	case *GetSendingStatus:
 		g.out.refreshDirectory(g.d.Now(), false)
 		c.Reply().Send(g.out.sendingStatus(g.d.Now()))
@@ -251,25 +237,29 @@ func (g *tenantGrain) activate() error {
 	return nil
 }
 
-// loadState loads the tenant snapshot and rebuilds the inbox index.
+// loadState loads the tenant snapshot and its aliases, and rebuilds the inbox index.
 func (g *tenantGrain) loadState(ctx context.Context) error {
+	var stored storedTenant
 	snap, err := g.d.Store.Snapshots().Load(ctx, KindTenant, g.tenantID)
 	switch {
 	case errors.Is(err, persistence.ErrNotFound):
 	case err != nil:
 		return fmt.Errorf("load tenant snapshot: %w", err)
 	default:
-		if err := unmarshal(snap.Data, &g.state); err != nil {
+		if err := unmarshal(snap.Data, &stored); err != nil {
 			return fmt.Errorf("decode tenant snapshot: %w", err)
 		}
-		g.version = snap.Version
+		g.state, g.version = stored.TenantState, snap.Version
 		if g.state.Templates == nil {
 			g.state.Templates = map[string]TemplateState{}
 		}
-		if g.state.Aliases == nil {
-			g.state.Aliases = map[string]string{}
-		}
 		g.state.settle()
+	}
+	if err := g.loadAliases(ctx); err != nil {
+		return err
+	}
+	if err := g.migrateAliases(stored.aliasGenerations); err != nil {
+		return err
 	}
 	after := ""
 	for {

@@ -20,49 +20,60 @@ import (
 // stops only when it cannot tell what the store holds; its sends in flight then hand their
 // messages over to the next activation (sender_handover.go). The sender's own saves (a
 // pause, a new token) keep their change in memory when nothing landed: it is true, and the
-// next save carries it.
+// next save carries it. The shards of the tenant's aliases (tenant_aliases.go) are saved and
+// settled the same way, each under its own version.
 
 // errNotSaved: the store holds the version the grain holds, so the failed save changed
 // nothing; the grain keeps running (the change is undone, the caller retries).
 var errNotSaved = errors.New("tenant snapshot not saved")
 
-// save writes the tenant snapshot as the version after the grain's. When the write fails it
-// finds out what the store holds (settleSave): it returns nil if the write landed after all,
-// errNotSaved if nothing landed, and otherwise sets fenced (the activation stops).
+// save writes the tenant snapshot as the version after the grain's (saveVersion).
 func (g *tenantGrain) save() error {
 	data, err := marshal(g.state)
 	if err != nil {
 		return fmt.Errorf("encode tenant state: %w", err)
 	}
+	return g.saveVersion(KindTenant, g.tenantID, &g.version, data)
+}
+
+// saveVersion writes data as the version after *version of one of the tenant's snapshots (its
+// own, or a shard of its aliases). When the write fails it finds out what the store holds
+// (settleSave): it returns nil if the write landed after all, errNotSaved if nothing landed,
+// and otherwise sets fenced (the activation stops). *version follows what landed.
+func (g *tenantGrain) saveVersion(kind, identity string, version *uint64, data []byte) error {
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	snap := persistence.Snapshot{Kind: KindTenant, Identity: g.tenantID, Version: g.version + 1, Data: data, UpdatedAt: g.d.Now()}
+	snap := persistence.Snapshot{Kind: kind, Identity: identity, Version: *version + 1, Data: data, UpdatedAt: g.d.Now()}
 	if err := g.d.Store.Snapshots().Save(ctx, snap); err != nil {
-		return g.settleSave(data, fmt.Errorf("save tenant %s: %w", g.tenantID, err))
+		if err := g.settleSave(snap, *version, fmt.Errorf("save %s %s: %w", kind, identity, err)); err != nil {
+			return err
+		}
 	}
-	g.version++
+	*version = snap.Version
 	return nil
 }
 
-// settleSave reads the stored snapshot after the write of data failed with saveErr:
-//   - the next version holding data: the write landed and its answer was lost; adopted;
-//   - the grain's own version (none stored, for version 0): nothing landed, errNotSaved;
+// settleSave reads the stored snapshot back after the write of written, over version held,
+// failed with saveErr:
+//   - the version written, holding its data: the write landed and its answer was lost; adopted;
+//   - the version held (none stored, for version 0): nothing landed, errNotSaved;
 //   - anything else — another writer's version (a duplicate activation), or a store that
 //     cannot even be read — fences the activation: its state can no longer be reconciled
 //     with the store's, so it stops and the next activation reloads what is durable.
 //
-// A write still in flight when the read sees the grain's version may land later; the
-// grain's next save then finds another version holding other data, and stops.
-func (g *tenantGrain) settleSave(data []byte, saveErr error) error {
+// A write still in flight when the read sees the version held may land later; the grain's
+// next save of that snapshot then finds another version holding other data, and stops. It
+// returns nil when it adopted the write (the caller then moves its version to written's).
+func (g *tenantGrain) settleSave(written persistence.Snapshot, held uint64, saveErr error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
-	stored, err := g.d.Store.Snapshots().Load(ctx, KindTenant, g.tenantID)
+	stored, err := g.d.Store.Snapshots().Load(ctx, written.Kind, written.Identity)
 	switch {
-	case err == nil && stored.Version == g.version+1 && bytes.Equal(stored.Data, data):
-		g.d.Log.Warn("tenant snapshot saved though the store reported a failure", "tenant", g.tenantID, "version", stored.Version, "err", saveErr)
-		g.version++
+	case err == nil && stored.Version == written.Version && bytes.Equal(stored.Data, written.Data):
+		g.d.Log.Warn("tenant snapshot saved though the store reported a failure", "tenant", g.tenantID,
+			"kind", written.Kind, "identity", written.Identity, "version", stored.Version, "err", saveErr)
 		return nil
-	case err == nil && stored.Version == g.version, errors.Is(err, persistence.ErrNotFound) && g.version == 0:
+	case err == nil && stored.Version == held, errors.Is(err, persistence.ErrNotFound) && held == 0:
 		return fmt.Errorf("%w: %w", errNotSaved, saveErr)
 	case err != nil:
 		g.fenced = FailureStore
@@ -70,20 +81,21 @@ func (g *tenantGrain) settleSave(data []byte, saveErr error) error {
 	default:
 		g.fenced = cluster.FailureMoved
 		return fmt.Errorf("%w; the store holds version %d, this activation %d (another writer): %w",
-			saveErr, stored.Version, g.version, persistence.ErrVersionConflict)
+			saveErr, stored.Version, held, persistence.ErrVersionConflict)
 	}
 }
 
-// change applies a change to the tenant's state and saves it, reporting whether it is durable.
-// apply reports whether it changed anything (nothing to save if not). If the save fails, the
-// change is undone (undo puts the state back as before apply), so the caller's retry applies it
-// again rather than finding it applied and answering success for a change never stored; the
+// change applies a change to the tenant's state, saves it (save: the tenant snapshot, or the
+// shard of aliases the change touched), and reports whether it is durable. apply reports
+// whether it changed anything (nothing to save if not). If the save fails, the change is
+// undone (undo puts the state back as before apply), so the caller's retry applies it again
+// rather than finding it applied and answering success for a change never stored; the
 // failure is answered to the caller.
-func (g *tenantGrain) change(c *cluster.Context, apply func() bool, undo func()) bool {
+func (g *tenantGrain) change(c *cluster.Context, apply func() bool, save func() error, undo func()) bool {
 	if !apply() {
 		return true
 	}
-	err := g.save()
+	err := save()
 	if err == nil {
 		return true
 	}
@@ -92,14 +104,14 @@ func (g *tenantGrain) change(c *cluster.Context, apply func() bool, undo func())
 	if g.fenced != "" {
 		code = g.fenced
 	}
-	g.d.Log.Warn("tenant snapshot not saved; change undone", "tenant", g.tenantID, "err", err, "stopping", g.fenced != "")
+	g.d.Log.Warn("tenant change not saved; undone", "tenant", g.tenantID, "err", err, "stopping", g.fenced != "")
 	c.Reply().Fail(code, err.Error())
 	return false
 }
 
-// changeState is change for a change that may touch anything but the aliases: undone by
-// putting back a checkpoint.
+// changeState is change for a change of the tenant snapshot's state: undone by putting back
+// a checkpoint.
 func (g *tenantGrain) changeState(c *cluster.Context, apply func() bool) bool {
 	before := g.state.checkpoint()
-	return g.change(c, apply, func() { g.state = before })
+	return g.change(c, apply, g.save, func() { g.state = before })
 }

@@ -10,10 +10,6 @@ import (
 // Bounds of the tenant's remembered history.
 const (
 	maxTenantEvents = 100
-	// maxAliases bounds the aliases a tenant keeps (and its snapshot): two generations of
-	// aliasGeneration each (learnAlias).
-	maxAliases      = 100_000
-	aliasGeneration = maxAliases / 2
 )
 
 // EventThroughputUpgrade is the phone_number_quality_update event Meta sends once a number
@@ -75,10 +71,6 @@ type TenantState struct {
 	SendsPausedAt     time.Time `json:"sendsPausedAt,omitzero"`
 	// Recent is the newest tenant events, newest last, bounded.
 	Recent []TenantEvent `json:"recent"`
-	// Aliases maps business-scoped user ids to the wa_id conversations are keyed by: the
-	// current generation; OldAliases the one before (learnAlias).
-	Aliases    map[string]string `json:"aliases,omitempty"`
-	OldAliases map[string]string `json:"oldAliases,omitempty"`
 	// Gates are each sending number's departures of the last window before the activation
 	// that made them stopped; SendingSince is set while an activation that sent runs, so one
 	// that finds it set knows its predecessor handed nothing over (gate_handover.go).
@@ -104,15 +96,11 @@ type QualityState struct {
 // other goroutines as values within a node (GET /templates ranges over Templates while the
 // grain applies a sync), and a shallow copy would share its maps and slice. A template's
 // Params is shared: the grain replaces it, never writes into it.
-func (t TenantState) clone() TenantState {
-	c := t.checkpoint()
-	c.Aliases, c.OldAliases = maps.Clone(t.Aliases), maps.Clone(t.OldAliases)
-	return c
-}
+func (t TenantState) clone() TenantState { return t.checkpoint() }
 
 // checkpoint is a copy to put back should a change not be saved (tenantGrain.change): it
-// shares nothing but the aliases. Those are up to maxAliases entries, too many to copy per
-// change; a change of aliases keeps an aliasUndo instead, and any other change leaves them be.
+// shares nothing. (The aliases, too many to copy per change, are not part of the state: they
+// live in shards of their own, tenant_aliases.go.)
 func (t TenantState) checkpoint() TenantState {
 	c := t
 	c.Templates, c.Capability, c.Gates = maps.Clone(t.Templates), maps.Clone(t.Capability), maps.Clone(t.Gates)
@@ -125,7 +113,7 @@ func (t TenantState) checkpoint() TenantState {
 }
 
 func newTenantState() TenantState {
-	return TenantState{Templates: map[string]TemplateState{}, Aliases: map[string]string{}}
+	return TenantState{Templates: map[string]TemplateState{}}
 }
 
 // templateKey normalises the language: webhooks write "en-US" where the API writes "en_US".
@@ -265,76 +253,4 @@ func (t *TenantState) newestOf(match func(TenantEvent) bool) (TenantEvent, bool)
 		}
 	}
 	return newest, found
-}
-
-// learnAlias remembers that userID writes from waID, and reports whether that changed the
-// state (to be saved).
-//
-// Aliases are kept in two generations, an approximation of least recently used that costs
-// the snapshot nothing but the aliases: an alias learnt or looked up (aliasOf) goes into the
-// current generation; once it holds aliasGeneration, it becomes the old one and the old one
-// is dropped. So the aliases of users seen since the last aliasGeneration new ones are never
-// forgotten, at most maxAliases are kept, and a user unseen for longer loses theirs: their
-// next message carrying their phone number teaches it again, and only a message carrying
-// their business-scoped id alone in between opens a conversation of its own. Before, the
-// tenant stopped learning at maxAliases, so every user after the 100,000th did that.
-func (t *TenantState) learnAlias(userID, waID string) bool {
-	if userID == "" || waID == "" || t.Aliases[userID] == waID {
-		return false
-	}
-	if len(t.Aliases) >= aliasGeneration {
-		t.OldAliases, t.Aliases = t.Aliases, make(map[string]string, aliasGeneration)
-	}
-	t.Aliases[userID] = waID
-	delete(t.OldAliases, userID)
-	return true
-}
-
-// aliasOf is the wa_id userID was last seen with ("" when not known). An alias found in the
-// old generation is moved to the current one (moved: the state changed, to be saved).
-func (t *TenantState) aliasOf(userID string) (waID string, moved bool) {
-	if waID, ok := t.Aliases[userID]; ok {
-		return waID, false
-	}
-	waID, ok := t.OldAliases[userID]
-	if !ok {
-		return "", false
-	}
-	return waID, t.learnAlias(userID, waID)
-}
-
-// aliasUndo is what learnAlias (or aliasOf) changes for one user: both generations as they
-// were, and the user's entry in each.
-type aliasUndo struct {
-	aliases, old      map[string]string
-	userID            string
-	current, previous string
-	inCurrent, inOld  bool
-}
-
-// markAlias records what a change of userID's alias may change, for undoAlias.
-func (t *TenantState) markAlias(userID string) aliasUndo {
-	u := aliasUndo{aliases: t.Aliases, old: t.OldAliases, userID: userID}
-	u.current, u.inCurrent = t.Aliases[userID]
-	u.previous, u.inOld = t.OldAliases[userID]
-	return u
-}
-
-// undoAlias puts the aliases back as markAlias found them. learnAlias writes the user's entry
-// in the current generation, deletes it from the old one, and may first turn the current
-// generation into the old one (dropping the old): so the generations are put back as they
-// were, and the user's entry in each.
-func (t *TenantState) undoAlias(u aliasUndo) {
-	t.Aliases, t.OldAliases = u.aliases, u.old
-	restoreEntry(t.Aliases, u.userID, u.current, u.inCurrent)
-	restoreEntry(t.OldAliases, u.userID, u.previous, u.inOld)
-}
-
-func restoreEntry(m map[string]string, key, value string, present bool) {
-	switch {
-	case present:
-		m[key] = value
-	case m != nil:
-		delete(m, key)
-	}
 }

@@ -1,8 +1,6 @@
 package actors
 
 import (
-	"fmt"
-	"maps"
 	"testing"
 	"time"
 )
@@ -96,50 +94,5 @@ func TestTenantStateTimesOfOlderSnapshotsAndLearnedTiers(t *testing.T) {
 	learned.apply(TenantEvent{Field: "business_capability_update", Time: t1.Add(time.Minute), Capability: map[string]string{capabilityPerBusiness: "TIER_250"}})
 	if learned.messagingLimit() != 10_000 {
 		t.Fatalf("an event older than the tier Meta answered undid it: %q", learned.MessagingTier)
-	}
-}
-
-// undoAlias puts the aliases back exactly as they were, whether learnAlias wrote into the
-// current generation, moved an alias out of the old one, or turned the generations over.
-func TestUndoAliasRestoresBothGenerations(t *testing.T) {
-	full := func() TenantState {
-		s := newTenantState()
-		for i := range aliasGeneration {
-			s.Aliases[fmt.Sprint("u", i)] = fmt.Sprint("w", i)
-		}
-		s.OldAliases = map[string]string{"old": "w-old"}
-		return s
-	}
-	small := func() TenantState {
-		s := newTenantState()
-		s.Aliases["u1"] = "w1"
-		s.OldAliases = map[string]string{"old": "w-old"}
-		return s
-	}
-	for _, tc := range []struct {
-		name   string
-		state  func() TenantState
-		change func(*TenantState, string)
-		user   string
-	}{
-		{"new user", small, func(s *TenantState, u string) { s.learnAlias(u, "w-new") }, "new"},
-		{"changed number", small, func(s *TenantState, u string) { s.learnAlias(u, "w-changed") }, "u1"},
-		{"from the old generation", small, func(s *TenantState, u string) { s.aliasOf(u) }, "old"},
-		{"turning the generations over", full, func(s *TenantState, u string) { s.learnAlias(u, "w-new") }, "new"},
-		{"turning over for a changed number", full, func(s *TenantState, u string) { s.learnAlias(u, "w-changed") }, "u7"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			s := tc.state()
-			want := s.clone()
-			undo := s.markAlias(tc.user)
-			tc.change(&s, tc.user)
-			if maps.Equal(s.Aliases, want.Aliases) && maps.Equal(s.OldAliases, want.OldAliases) {
-				t.Fatal("the change changed nothing: the case tests nothing")
-			}
-			s.undoAlias(undo)
-			if !maps.Equal(s.Aliases, want.Aliases) || !maps.Equal(s.OldAliases, want.OldAliases) {
-				t.Fatalf("after undo: %d current (want %d), old %v (want %v)", len(s.Aliases), len(want.Aliases), s.OldAliases, want.OldAliases)
-			}
-		})
 	}
 }

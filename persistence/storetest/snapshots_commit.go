@@ -39,6 +39,8 @@ var snapshotCommitContracts = []contract{
 			must(t, sn.Save(ctx, newSnapshot("conversation", id, 1, "x")), "save %s", id)
 		}
 		must(t, sn.Save(ctx, newSnapshot("tenant", "tA/9", 1, "other kind")), "save other kind")
+		// A kind whose name extends the listed one's (as "tenant-aliases" extends "tenant").
+		must(t, sn.Save(ctx, newSnapshot("conversation-shards", "tA/4", 1, "longer kind")), "save longer kind")
 		var seen []string
 		after := ""
 		for {

@@ -15,7 +15,7 @@ type alias struct {
 }
 
 // aliases is the processor's memory of business-scoped user ids (tenantID/userID → alias),
-// kept like the tenant's own (actors.TenantState.learnAlias): two generations of at most
+// kept like each shard of the tenant's own (actors' aliasGenerations): two generations of at most
 // aliasGeneration entries, an entry found in the old one moving to the current one, the old
 // one dropped when the current one fills. Since 2026 every messages webhook names a user by
 // both ids, so an unbounded map gained an entry per user for the life of the process. An

@@ -299,8 +299,7 @@ func (s *Server) queueSend(ctx *fasthttp.RequestCtx, c context.Context, tenantID
 		s.fail(ctx, err)
 		return
 	}
-	p := principalOf(ctx)
-	msg.SentBy = &actors.MessageAuthor{UserID: p.UserID, Role: string(p.Role)}
+	msg.SentBy = authorOf(ctx)
 	q := &actors.QueueOutbound{
 		Message: persistence.OutboxMessage{
 			ID: id, TenantID: tenantID, ConversationID: actors.ConversationID(tenantID, key),

@@ -26,11 +26,11 @@ func (c *Client) SubmitOutbound(ctx context.Context, m persistence.OutboxMessage
 	return err
 }
 
-// CancelOutbound cancels a queued message of the conversation; it returns the canceled row
-// once durable. Too late is a *NotCancelableError, a message not in that conversation
-// ErrNotFound.
-func (c *Client) CancelOutbound(ctx context.Context, tenantID, conversationID, messageID string) (*Canceled, error) {
-	return call[Canceled](ctx, c, KindTenant, tenantID, &CancelOutbound{MessageID: messageID, ConversationID: conversationID})
+// CancelOutbound cancels a queued message of the conversation on behalf of by; it returns
+// the canceled row once durable. Too late is a *NotCancelableError, a message not in that
+// conversation ErrNotFound.
+func (c *Client) CancelOutbound(ctx context.Context, tenantID, conversationID, messageID string, by *MessageAuthor) (*Canceled, error) {
+	return call[Canceled](ctx, c, KindTenant, tenantID, &CancelOutbound{MessageID: messageID, ConversationID: conversationID, By: by})
 }
 
 // WakeOutbound activates a tenant so it resumes its outbox.

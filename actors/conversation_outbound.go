@@ -69,6 +69,9 @@ func (c *conversation) outboundResult(r *OutboundResult, now time.Time) (bool, e
 		if r.Status == StatusFailed && r.Error != nil && !r.Unsent && c.marketingRefused(r.Error.Code, at) {
 			changed = true
 		}
+		if c.noteCanceller(m, r.CanceledBy) {
+			changed = true
+		}
 	}
 	if c.settleInitiated(m) {
 		changed = true
@@ -78,6 +81,19 @@ func (c *conversation) outboundResult(r *OutboundResult, now time.Time) (bool, e
 		c.noteChanged(*m)
 	}
 	return changed, nil
+}
+
+// noteCanceller records by as the user who canceled m, while m shows canceled. The last
+// one told wins: the sender tells a canceller only before its cancel's write, one write at
+// a time, and none after one lands (writeCancel), so an earlier canceller told here is one
+// whose write failed. A repeated cancel tells nothing, and the first canceller stays.
+func (c *conversation) noteCanceller(m *Message, by *MessageAuthor) bool {
+	if by == nil || m.Status != StatusCanceled || (m.CanceledBy != nil && *m.CanceledBy == *by) {
+		return false
+	}
+	who := *by
+	m.CanceledBy = &who
+	return true
 }
 
 // learnWaID records the customer's wa_id as Meta's answer to a send named it, by

@@ -431,6 +431,7 @@ func mergeStatus(m *Message, st StatusUpdate) bool {
 	// By rank alone, so the order Meta's webhooks arrive in does not decide the outcome.
 	if statusRank[st.Status] > statusRank[m.Status] {
 		m.Status, changed = st.Status, true
+		m.CanceledBy = nil // Meta had it after all: no longer the message its canceller took back
 	}
 	return changed
 }

@@ -77,6 +77,12 @@ type Message struct {
 	// inbound messages, and on an outbound one whose record was restored from the outbox
 	// after a crash (the row does not keep it).
 	SentBy *MessageAuthor `json:"sentBy,omitempty"`
+	// CanceledBy is the user whose cancel (POST /messages/:conversationId/:messageId/cancel)
+	// kept a queued message from being sent; statusTimestamps.canceled is when. Shown only
+	// while the message shows canceled: one Meta turns out to have after all (its status
+	// moves on) is no longer the canceled message that user took back. Only the conversation's
+	// record keeps it, as it keeps SentBy (the outbox row does not).
+	CanceledBy *MessageAuthor `json:"canceledBy,omitempty"`
 
 	// Timestamp is Meta's time of the message; CreatedAt when the engine stored it.
 	Timestamp time.Time `json:"timestamp"`
@@ -86,7 +92,7 @@ type Message struct {
 	RevokedAt time.Time `json:"revokedAt,omitzero"`
 }
 
-// MessageAuthor is a user of the API who sent a message: their id and role.
+// MessageAuthor is a user of the API who sent a message, or canceled one: their id and role.
 type MessageAuthor struct {
 	UserID string `json:"userId"`
 	Role   string `json:"role"`

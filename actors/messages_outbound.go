@@ -107,6 +107,8 @@ type OutboundResult struct {
 	// conversation's record of that failure stops saying retryable, and the change is
 	// published, so a client learns the failure is final (sender_resend.go).
 	Final string `json:"final,omitempty"`
+	// CanceledBy is the user whose cancel this is (Status canceled): the record names them.
+	CanceledBy *MessageAuthor `json:"canceledBy,omitempty"`
 }
 
 // GetOutbound asks a conversation what it knows of one of its outbound messages: the

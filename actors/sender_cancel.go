@@ -25,11 +25,17 @@ import (
 type CancelOutbound struct {
 	MessageID      string `json:"messageId"`
 	ConversationID string `json:"conversationId"`
+	// By is the user canceling: the conversation's record names them (Message.CanceledBy).
+	By *MessageAuthor `json:"by,omitempty"`
 }
 
 // Canceled answers CancelOutbound with the outbox row as canceled.
 type Canceled struct {
 	Message persistence.OutboxMessage `json:"message"`
+	// By is the canceller, when this answer is of the cancel that took effect; nil on a
+	// repeat of a cancel that had (the row does not keep who: the conversation's record
+	// does, and keeps the first).
+	By *MessageAuthor `json:"by,omitempty"`
 }
 
 // FailureNotCancelable: the message is no longer queued (CancelOutbound).
@@ -43,6 +49,8 @@ type cancelDone struct {
 	reply cluster.Replier
 	// already: the row was canceled before this cancel (a retry of one that succeeded).
 	already bool
+	// by is the canceller this cancel told the conversation of (nil when already).
+	by *MessageAuthor
 }
 
 // tooLate is the refusal of a cancel, saying where the message is: the same error the
@@ -73,7 +81,7 @@ func (s *sender) cancel(m *CancelOutbound, r cluster.Replier) {
 		}
 		// Out of its lane, so no dispatch claims it while the cancel is written.
 		it.phase = phaseCanceling
-		s.writeCancel(it.row, true, r)
+		s.writeCancel(it.row, true, m.By, r)
 		return
 	}
 	if conv, ok := s.canceling[m.MessageID]; ok {
@@ -90,7 +98,7 @@ func (s *sender) cancel(m *CancelOutbound, r cluster.Replier) {
 	// Not held: beyond the queue in memory, settled, or unknown. The store decides; until
 	// it has, a rescan must not load the row (track).
 	s.canceling[m.MessageID] = m.ConversationID
-	s.writeCancel(persistence.OutboxMessage{ID: m.MessageID, TenantID: s.tenantID, ConversationID: m.ConversationID}, false, r)
+	s.writeCancel(persistence.OutboxMessage{ID: m.MessageID, TenantID: s.tenantID, ConversationID: m.ConversationID}, false, m.By, r)
 }
 
 // phaseWords says where a held message is, for a refused cancel: sending or settling, or
@@ -115,7 +123,12 @@ func phaseWords(p itemPhase) string {
 // retry of a cancel whose answer it never got (the activation stopped while the write was
 // in flight, or its connection dropped). Refusing it "the message is canceled" told the
 // client its cancel had failed. Twilio's and Stripe's cancels answer a repeat the same way.
-func (s *sender) writeCancel(row persistence.OutboxMessage, held bool, r cluster.Replier) {
+//
+// The conversation records by as the canceller. Only a cancel about to write tells it, one
+// at a time per message (a second waits for the first: cancelRepeats), and once one write
+// lands none follows: so the last canceller told is the one whose cancel took effect, and a
+// repeat, which tells nothing, keeps the first.
+func (s *sender) writeCancel(row persistence.OutboxMessage, held bool, by *MessageAuthor, r cluster.Replier) {
 	store, node, d, tenantID := s.d.Store, s.node, s.d, s.tenantID
 	tell := s.cancelTeller()
 	now := s.d.Now()
@@ -143,7 +156,7 @@ func (s *sender) writeCancel(row persistence.OutboxMessage, held bool, r cluster
 		row.State, row.UpdatedAt = persistence.OutboxCanceled, now
 		// With the message, as every outcome: the conversation may have lost its record,
 		// and one never stored would answer "not found" and fail the cancel.
-		res := (&OutboundResult{MessageID: row.ID, Status: StatusCanceled, At: now, Retracted: row.Retracted}).restoring(row)
+		res := (&OutboundResult{MessageID: row.ID, Status: StatusCanceled, At: now, Retracted: row.Retracted, CanceledBy: by}).restoring(row)
 		if err := tellConversation(ctx, node, row, res, d); err != nil {
 			// No webhook would ever tell it: a canceled row with a conversation saying
 			// "queued" would stay so. The cancel fails instead and the message stays queued.
@@ -156,7 +169,7 @@ func (s *sender) writeCancel(row persistence.OutboxMessage, held bool, r cluster
 				err = storedTooLate(cur.State) // a claim landed first
 			}
 		}
-		tell(&cancelDone{id: row.ID, row: row, err: err, reply: r})
+		tell(&cancelDone{id: row.ID, row: row, err: err, reply: r, by: by})
 	})
 }
 
@@ -222,7 +235,7 @@ func answerCancel(c *cancelDone) {
 	var refused *NotCancelableError
 	switch {
 	case c.err == nil:
-		c.reply.Send(&Canceled{Message: c.row})
+		c.reply.Send(&Canceled{Message: c.row, By: c.by})
 	case errors.As(c.err, &refused):
 		c.reply.Fail(FailureNotCancelable, refused.Reason)
 	case errors.Is(c.err, persistence.ErrNotFound):

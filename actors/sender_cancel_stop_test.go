@@ -54,7 +54,7 @@ func TestCancelInFlightWhenTheTenantStopsIsAnswered(t *testing.T) {
 	go func() {
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
-		res, err := r.client.CancelOutbound(cctx, tenant, conv, id)
+		res, err := r.client.CancelOutbound(cctx, tenant, conv, id, nil)
 		first <- answer{res, err}
 	}()
 	store.stall(t, "the cancel was never written")
@@ -68,7 +68,7 @@ func TestCancelInFlightWhenTheTenantStopsIsAnswered(t *testing.T) {
 	if got := r.row(t, id).State; got != persistence.OutboxCanceled {
 		t.Fatalf("stored %s, want canceled", got)
 	}
-	res, err := r.client.CancelOutbound(ctx, tenant, conv, id)
+	res, err := r.client.CancelOutbound(ctx, tenant, conv, id, nil)
 	if err != nil || res.Message.State != persistence.OutboxCanceled || res.Message.ID != id {
 		t.Fatalf("the caller's retry of a cancel that succeeded: %+v, %v; want it answered canceled", res, err)
 	}
@@ -87,7 +87,7 @@ func TestCancelRepeatedWhileItsWriteIsInFlight(t *testing.T) {
 	conv := ConversationID(tenant, customer)
 	answers := make(chan error, 2)
 	cancelIt := func() {
-		res, err := r.client.CancelOutbound(ctx, tenant, conv, id)
+		res, err := r.client.CancelOutbound(ctx, tenant, conv, id, nil)
 		if err == nil && res.Message.State != persistence.OutboxCanceled {
 			err = fmt.Errorf("answered %s", res.Message.State)
 		}

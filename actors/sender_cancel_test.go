@@ -50,18 +50,28 @@ func TestCancelOutbound(t *testing.T) {
 	}
 	waitFor(t, "c1 at Meta", func() bool { n, _ := r.graph.sends(id("c1")); return n == 1 })
 
+	agent, admin := MessageAuthor{UserID: "u-agent", Role: "agent"}, MessageAuthor{UserID: "u-admin", Role: "tenant_admin"}
 	for _, name := range []string{"c3", "c5"} {
-		res, err := r.client.CancelOutbound(ctx, tenant, conv, id(name))
+		res, err := r.client.CancelOutbound(ctx, tenant, conv, id(name), &agent)
 		if err != nil {
 			t.Fatalf("cancel %s: %v", name, err)
 		}
 		if res.Message.State != persistence.OutboxCanceled || r.row(t, id(name)).State != persistence.OutboxCanceled {
 			t.Fatalf("%s: answered %s, stored %s", name, res.Message.State, r.row(t, id(name)).State)
 		}
+		if res.By == nil || *res.By != agent {
+			t.Fatalf("%s: the cancel answered canceller %+v, want %+v", name, res.By, agent)
+		}
 	}
 	waitFor(t, "c3 canceled in its conversation", func() bool { return r.message(t, tenant, id("c3")).Status == StatusCanceled })
-	if res, err := r.client.CancelOutbound(ctx, tenant, conv, id("c3")); err != nil || res.Message.State != persistence.OutboxCanceled {
-		t.Fatalf("cancel of c3 again: %+v, %v; want canceled", res, err)
+	// A repeat by someone else is answered as canceled, and does not make them the canceller.
+	if res, err := r.client.CancelOutbound(ctx, tenant, conv, id("c3"), &admin); err != nil || res.Message.State != persistence.OutboxCanceled || res.By != nil {
+		t.Fatalf("cancel of c3 again: %+v, %v; want canceled, naming no canceller of its own", res, err)
+	}
+	for _, name := range []string{"c3", "c5"} {
+		if by := r.message(t, tenant, id(name)).CanceledBy; by == nil || *by != agent {
+			t.Fatalf("the conversation names %s's canceller %+v, want %+v", name, by, agent)
+		}
 	}
 
 	for _, tc := range []struct {
@@ -72,7 +82,7 @@ func TestCancelOutbound(t *testing.T) {
 		{"another conversation's", ConversationID(tenant, "15550009999"), id("c2"), ""},
 		{"no such message", conv, id("nope"), ""},
 	} {
-		_, err := r.client.CancelOutbound(ctx, tenant, tc.conv, tc.id)
+		_, err := r.client.CancelOutbound(ctx, tenant, tc.conv, tc.id, nil)
 		var late *NotCancelableError
 		switch {
 		case tc.late == "" && !errors.Is(err, ErrNotFound):
@@ -106,6 +116,9 @@ func TestCancelOutbound(t *testing.T) {
 	waitFor(t, "the customer's copy wins", func() bool {
 		return r.row(t, id("c3")).State == persistence.OutboxSent && r.message(t, tenant, id("c3")).Status == StatusDelivered
 	})
+	if by := r.message(t, tenant, id("c3")).CanceledBy; by != nil {
+		t.Fatalf("c3, which the customer has, still names a canceller: %+v", by)
+	}
 }
 
 // Regression: a cancel told the conversation "canceled" without the message, although the
@@ -142,7 +155,7 @@ func TestCancelRestoresALostRecord(t *testing.T) {
 	})
 	r.outage.refuseWrites(ConversationIdentity(tenant, customer), 0)
 
-	res, err := r.client.CancelOutbound(ctx, tenant, conv, id("lr2"))
+	res, err := r.client.CancelOutbound(ctx, tenant, conv, id("lr2"), nil)
 	if err != nil {
 		close(release)
 		t.Fatalf("cancel of a queued message whose record was lost: %v", err)

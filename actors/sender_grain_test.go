@@ -1489,7 +1489,7 @@ func TestTemplatesThatNeverReachMetaGiveTheirPlaceBack(t *testing.T) {
 	if err := queue("d", d, true); !errors.As(err, &refused) || refused.Code != FailureMessagingLimit {
 		t.Fatalf("a third new customer with the limit at 2: %v", err)
 	}
-	if _, err := r.client.CancelOutbound(ctx, tenant, ConversationID(tenant, b), id("b")); err != nil {
+	if _, err := r.client.CancelOutbound(ctx, tenant, ConversationID(tenant, b), id("b"), nil); err != nil {
 		t.Fatalf("cancel b's template: %v", err)
 	}
 	if err := queue("d2", d, true); err != nil {

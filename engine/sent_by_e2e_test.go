@@ -16,7 +16,6 @@ import (
 func TestOutboundMessagesNameTheirSender(t *testing.T) {
 	r := startWithMeta(t, enginetest.Embedded, fakemeta.DefaultConfig(), nil)
 	conv := r.customerWrites(t, r.tenantA, phoneA, "5511900000555")
-	type author struct{ UserID, Role string }
 	type sent struct {
 		ID, ConversationID string
 		SentBy             *author

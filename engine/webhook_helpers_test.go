@@ -97,7 +97,12 @@ type messageView struct {
 		Title, Details, Reason string
 		Retryable              bool
 	}
+	StatusTimestamps map[string]time.Time
+	CanceledBy       *author
 }
+
+// author is a message's sentBy or canceledBy.
+type author struct{ UserID, Role string }
 
 func demoTenantID(t testing.TB, n *enginetest.Node) string {
 	t.Helper()

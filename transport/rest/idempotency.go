@@ -68,11 +68,13 @@ func (s *Server) messageID(ctx *fasthttp.RequestCtx, tenantID string) string {
 // anything is checked: a repeated call gets the first call's answer even if the tenant could
 // not send now (a window since closed, a pause). compose builds the message's Graph request
 // on a recipient; the recipient is left out of the comparison (actors.SameRequest), opts'
-// validity is in it. It reports
-// whether it answered. A repeat racing the first try is caught by the tenant instead, whose
-// insert then conflicts (actors.QueueOutbound answers Queued.Replay).
+// validity is in it. q, when not nil, is the message the send quotes, not resolved yet: the
+// repeat is the first try's request if it names the same message, whatever that message's
+// wamid is now (sameQuoting). It reports whether it answered. A repeat racing the first try
+// is caught by the tenant instead, whose insert then conflicts (actors.QueueOutbound answers
+// Queued.Replay).
 func (s *Server) replayed(ctx *fasthttp.RequestCtx, c context.Context, tenantID, key string, opts sendOptions,
-	compose func(*graph.SendRequest) *graph.SendRequest) bool {
+	compose func(*graph.SendRequest) *graph.SendRequest, q *quoted) bool {
 	if len(ctx.Request.Header.Peek(idempotencyHeader)) == 0 {
 		return false
 	}
@@ -85,20 +87,63 @@ func (s *Server) replayed(ctx *fasthttp.RequestCtx, c context.Context, tenantID,
 		s.fail(ctx, fmt.Errorf("rest: read %s for an Idempotency-Key: %w", id, err))
 		return true
 	}
-	body, err := json.Marshal(compose(recipientRequest(nil, key)).WithCallbackData(id))
-	if err != nil {
-		s.fail(ctx, fmt.Errorf("rest: encode send request: %w", err))
-		return true
-	}
 	now := time.Now().UTC()
-	row := persistence.OutboxMessage{TenantID: tenantID, ConversationID: actors.ConversationID(tenantID, key), Request: body,
+	row := persistence.OutboxMessage{ID: id, TenantID: tenantID, ConversationID: actors.ConversationID(tenantID, key),
 		CreatedAt: now, ExpiresAt: opts.expiresAt(now)}
-	if !actors.SameRequest(stored, row) {
+	same, err := s.sameQuoting(c, stored, row, compose, q)
+	switch {
+	case err != nil:
+		s.fail(ctx, err)
+	case !same:
 		s.fail(ctx, idempotencyReused())
-		return true
+	default:
+		s.answerReplay(ctx, c, stored)
 	}
-	s.answerReplay(ctx, c, stored)
 	return true
+}
+
+// sameQuoting reports whether stored is the message row asks for, its request composed as
+// the client asked for it now. A send quoting a message by our id (q) went out naming the
+// wamid that message had then: the repeat is the same request if it names the same message,
+// so it is compared under each wamid that message has had (sent again since, its first
+// wamid is retracted), and not under the one the id resolves to now — which is another after
+// a resend, or none once the message left its conversation's last 1,024. A repeat naming
+// another message matches under none of them, and stays a 422. Only a message known nowhere
+// any more is resolved as a first try is, and refused as that would be.
+func (s *Server) sameQuoting(c context.Context, stored, row persistence.OutboxMessage,
+	compose func(*graph.SendRequest) *graph.SendRequest, q *quoted) (bool, error) {
+	_, key, _ := actors.ParseConversationID(row.ConversationID)
+	wamids := []string{""}
+	switch {
+	case q != nil && q.byWAMID():
+		wamids = []string{q.ref}
+	case q != nil:
+		past, err := q.pastWAMIDs(c, s, row.TenantID, key)
+		if err != nil {
+			return false, err
+		}
+		if len(past) == 0 {
+			if err := q.resolve(c, s, row.TenantID, key); err != nil {
+				return false, err
+			}
+			past = []string{q.wamid}
+		}
+		wamids = past
+	}
+	for _, w := range wamids {
+		if q != nil {
+			q.wamid = w
+		}
+		body, err := json.Marshal(compose(recipientRequest(nil, key)).WithCallbackData(row.ID))
+		if err != nil {
+			return false, fmt.Errorf("rest: encode send request: %w", err)
+		}
+		row.Request = body
+		if actors.SameRequest(stored, row) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // answerReplay answers a repeated send with its message as it stands now: the

@@ -22,7 +22,7 @@ func (s *Server) cancelMessage(ctx *fasthttp.RequestCtx, c context.Context) {
 		return
 	}
 	conv := actors.ConversationID(tenantID, key)
-	res, err := s.opts.Actors.CancelOutbound(c, tenantID, conv, id)
+	res, err := s.opts.Actors.CancelOutbound(c, tenantID, conv, id, authorOf(ctx))
 	var late *actors.NotCancelableError
 	switch {
 	case errors.As(err, &late):
@@ -45,8 +45,24 @@ func (s *Server) cancelMessage(ctx *fasthttp.RequestCtx, c context.Context) {
 		s.fail(ctx, fmt.Errorf("rest: canceled %s: %w", id, err))
 		return
 	}
+	m.CanceledBy = res.By
+	if m.CanceledBy == nil {
+		m.CanceledBy = s.firstCanceller(c, tenantID, key, id)
+	}
 	httpx.OK(ctx, http.StatusOK, "Message canceled", messageDetail{
 		Message: outboundView{Message: m, ConversationID: conv}, Delivery: actors.DeliveryOf(res.Message)})
+}
+
+// firstCanceller is who canceled a message canceled before this repeat of its cancel, as
+// its conversation's record keeps them (the outbox row does not). Nil when the record cannot
+// be read: the cancel stands, and the answer then does not name the canceller — a repeat
+// must not fail for what is only the answer's detail.
+func (s *Server) firstCanceller(c context.Context, tenantID, key, id string) *actors.MessageAuthor {
+	found, err := s.opts.Actors.Message(c, tenantID, key, id)
+	if err != nil || !found.Found {
+		return nil
+	}
+	return found.Message.CanceledBy
 }
 
 // noOutboxRow answers a cancel the outbox could not find: an outbound message whose row

@@ -76,8 +76,9 @@ func (s *Server) sendFreeForm(ctx *fasthttp.RequestCtx, c context.Context, detai
 }
 
 // sendFreeFormQuoting is sendFreeForm with q, when not nil, the message the send names:
-// resolved to its wamid before compose runs, and checked after a repeated Idempotency-Key
-// is answered (the first try passed the check).
+// resolved to its wamid before compose runs, after a repeated Idempotency-Key is answered
+// (which compares q as the client named it: replayed), and checked after that too (the
+// first try passed the check).
 func (s *Server) sendFreeFormQuoting(ctx *fasthttp.RequestCtx, c context.Context, details []httpx.Detail, conversationID string,
 	opts sendOptions, q *quoted, compose func(*graph.SendRequest) *graph.SendRequest) {
 	if q != nil {
@@ -87,16 +88,14 @@ func (s *Server) sendFreeFormQuoting(ctx *fasthttp.RequestCtx, c context.Context
 	if !ok {
 		return
 	}
+	if s.replayed(ctx, c, tenantID, key, opts, compose, q) {
+		return
+	}
 	if q != nil {
 		if err := q.resolve(c, s, tenantID, key); err != nil {
 			s.fail(ctx, err)
 			return
 		}
-	}
-	if s.replayed(ctx, c, tenantID, key, opts, compose) {
-		return
-	}
-	if q != nil {
 		if err := q.check(c, s, tenantID, key, time.Now()); err != nil {
 			s.fail(ctx, err)
 			return
@@ -173,7 +172,7 @@ func (s *Server) sendTemplate(ctx *fasthttp.RequestCtx, c context.Context) {
 	compose := func(sr *graph.SendRequest) *graph.SendRequest {
 		return sr.WithTemplate(graph.NewTemplate(req.TemplateName, req.Language, req.Components...))
 	}
-	if s.replayed(ctx, c, tenantID, key, req.sendOptions, compose) {
+	if s.replayed(ctx, c, tenantID, key, req.sendOptions, compose, nil) {
 		return
 	}
 	// A template may start the conversation, and then its key is all there is to address
@@ -299,8 +298,7 @@ func (s *Server) queueSend(ctx *fasthttp.RequestCtx, c context.Context, tenantID
 		s.fail(ctx, err)
 		return
 	}
-	p := principalOf(ctx)
-	msg.SentBy = &actors.MessageAuthor{UserID: p.UserID, Role: string(p.Role)}
+	msg.SentBy = authorOf(ctx)
 	q := &actors.QueueOutbound{
 		Message: persistence.OutboxMessage{
 			ID: id, TenantID: tenantID, ConversationID: actors.ConversationID(tenantID, key),

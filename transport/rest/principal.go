@@ -9,6 +9,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/switchboard/switchboard/actors"
 	"github.com/switchboard/switchboard/auth"
 	"github.com/switchboard/switchboard/transport/edge"
 	"github.com/switchboard/switchboard/transport/httpx"
@@ -20,6 +21,13 @@ const principalKey = "switchboard.principal"
 func principalOf(ctx *fasthttp.RequestCtx) auth.Principal {
 	p, _ := ctx.UserValue(principalKey).(auth.Principal)
 	return p
+}
+
+// authorOf is the authenticated caller as a message names them: who sent it (sentBy), or
+// canceled it (canceledBy).
+func authorOf(ctx *fasthttp.RequestCtx) *actors.MessageAuthor {
+	p := principalOf(ctx)
+	return &actors.MessageAuthor{UserID: p.UserID, Role: string(p.Role)}
 }
 
 // requireAuth admits requests carrying a valid bearer token of a live user.

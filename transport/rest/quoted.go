@@ -2,12 +2,15 @@ package rest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/switchboard/switchboard/actors"
+	"github.com/switchboard/switchboard/persistence"
 	"github.com/switchboard/switchboard/transport/httpx"
 )
 
@@ -21,9 +24,9 @@ const maxQuotedRef = 512
 // quoted is the message a send names in field — a reply's replyTo, a reaction's messageId —
 // by the id a send answered or by its wamid, as GET /messages/:id/:messageId takes either.
 // Meta takes only the wamid, so an id is resolved to its message's wamid before the send is
-// composed (and before an Idempotency-Key replay is compared, which compares the composed
-// request); the checks on what the message is come after a replay, which the first try
-// passed.
+// composed. An Idempotency-Key repeat is compared before that, with the message as the client
+// named it (replayed): the id's wamid may have changed since the first try. The checks on
+// what the message is come after a replay too, which the first try passed.
 type quoted struct {
 	field, ref string
 	// reaction: the send is a reaction, which Meta delivers only on a message that is not a
@@ -67,6 +70,37 @@ func (q *quoted) resolve(c context.Context, s *Server, tenantID, key string) err
 	default:
 		return httpx.Validation(httpx.Detail{Field: q.field, Message: fmt.Sprintf("names a message that never reached Meta (%s)", st)})
 	}
+}
+
+// pastWAMIDs is every wamid the outbound message ref names (by our id) has had, as its
+// outbox row and its conversation's record know them: the one it has, and those of attempts
+// Meta failed before the engine sent it again (retracted). The row outlives the record's
+// lookup window (the last 1,024 messages), and the record the row (OUTBOX_RETENTION). Empty
+// when neither knows the message, in this conversation.
+func (q *quoted) pastWAMIDs(c context.Context, s *Server, tenantID, key string) ([]string, error) {
+	var out []string
+	add := func(current string, retracted []string) {
+		for _, w := range append([]string{current}, retracted...) {
+			if w != "" && !slices.Contains(out, w) {
+				out = append(out, w)
+			}
+		}
+	}
+	row, err := s.opts.Store.Outbox().Get(c, q.ref)
+	switch {
+	case err == nil && row.TenantID == tenantID && row.ConversationID == actors.ConversationID(tenantID, key):
+		add(row.WAMID, row.Retracted)
+	case err != nil && !errors.Is(err, persistence.ErrNotFound):
+		return nil, fmt.Errorf("rest: %s %s: outbox row: %w", q.field, q.ref, err)
+	}
+	found, err := s.opts.Actors.Message(c, tenantID, key, q.ref)
+	if err != nil {
+		return nil, fmt.Errorf("rest: %s %s: %w", q.field, q.ref, err)
+	}
+	if found.Found && found.Message.ID == q.ref && found.Message.Direction == actors.Outbound {
+		add(found.Message.WAMID, found.Message.RetractedWAMIDs)
+	}
+	return out, nil
 }
 
 // lookup finds ref among the conversation's own messages (its last 1,024): Meta's wamids

@@ -21,7 +21,7 @@ type Config struct {
 	// beyond it sends fail with 130429. 0 means unlimited. SetThroughput changes one number.
 	Throughput int
 	// PairEvery and PairBurst are the pair rate limit per (number, recipient), as Meta
-	// documents it (internal/pairlimit): one message per PairEvery, bursts of up to
+	// documents it (pairBurst): one message per PairEvery, bursts of up to
 	// PairBurst within one PairEvery borrowed — each message owes one PairEvery, and after
 	// a burst the recipient takes nothing until the debt is paid; beyond it 131056.
 	// PairEvery 0 disables it.

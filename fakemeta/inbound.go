@@ -54,7 +54,7 @@ func (s *Server) SendInbound(ctx context.Context, phoneNumberID, waID, name, tex
 	wamid := s.newWAMID(key, true, n.tag)
 	now := s.now()
 	n.mu.Lock()
-	n.sweep(now)
+	n.sweep(now, s.cfg.PairEvery)
 	n.windows[userKey(key)] = now
 	if name != "" {
 		n.profiles[userKey(key)] = profile{name: name, at: now}

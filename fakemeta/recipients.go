@@ -3,7 +3,6 @@ package fakemeta
 import (
 	"time"
 
-	"github.com/switchboard/switchboard/internal/pairlimit"
 	"github.com/switchboard/switchboard/internal/phone"
 )
 
@@ -24,28 +23,28 @@ type profile struct {
 // limit. A BSUID or any other number is its own key.
 func userKey(key string) string { return phone.LineKey(key) }
 
-// takePair applies the pair limit (internal/pairlimit: a burst is borrowed, each message
-// owing one interval) to a send to key at now. n.mu is held.
+// takePair applies the pair limit (pairBurst: a burst is borrowed, each message owing one
+// interval) to a send to key arriving at now. n.mu is held.
 func (n *number) takePair(key string, now time.Time, every time.Duration, burst int) bool {
 	key = userKey(key)
-	d, ok := n.pairs[key]
+	b, ok := n.pairs[key]
 	if !ok {
-		d = &pairlimit.Debt{}
-		n.pairs[key] = d
+		b = &pairBurst{}
+		n.pairs[key] = b
 	}
-	return d.Take(now, every, burst)
+	return b.arrive(now, every, burst)
 }
 
 // sweep forgets, at most once a minute, what no longer matters per recipient: pairs whose
 // debt is paid, windows past 24 hours (closed anyway) and profiles older than
 // profileKept. The maps then hold recent recipients, not every one ever seen. n.mu is held.
-func (n *number) sweep(now time.Time) {
+func (n *number) sweep(now time.Time, every time.Duration) {
 	if now.Sub(n.sweptAt) < time.Minute {
 		return
 	}
 	n.sweptAt = now
-	for k, d := range n.pairs {
-		if d.Paid(now) {
+	for k, b := range n.pairs {
+		if b.settled(now, every) {
 			delete(n.pairs, k)
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/switchboard/switchboard/internal/pairlimit"
 	"github.com/switchboard/switchboard/transport/graph"
 )
 
@@ -58,7 +57,7 @@ type number struct {
 	// busiestSends and busiestAccepted measure the number's busiest second (Stats): every
 	// send request the engine made, and those accepted.
 	busiestSends, busiestAccepted busiestSecond
-	pairs                         map[string]*pairlimit.Debt
+	pairs                         map[string]*pairBurst
 	windows                       map[string]time.Time // recipient key → last inbound
 	profiles                      map[string]profile   // recipient key → profile name, from inbound
 	sweptAt                       time.Time            // the last sweep of the three maps above
@@ -105,7 +104,7 @@ func (s *Server) AddNumber(phoneNumberID, wabaID, displayNumber, accessToken str
 	s.numbers[phoneNumberID] = &number{
 		id: phoneNumberID, wabaID: wabaID, display: displayNumber, tag: fmt.Sprintf("%0*X", numberTagDigits, len(s.numbers)),
 		registered: !o.signup, throughput: s.cfg.Throughput,
-		pairs: map[string]*pairlimit.Debt{}, windows: map[string]time.Time{}, profiles: map[string]profile{},
+		pairs: map[string]*pairBurst{}, windows: map[string]time.Time{}, profiles: map[string]profile{},
 		stats: newNumberStats(),
 		info: graph.PhoneNumber{
 			ID: phoneNumberID, DisplayPhoneNumber: formatDisplay(displayNumber), VerifiedName: "Fake Business " + displayNumber,

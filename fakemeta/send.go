@@ -113,7 +113,7 @@ func (s *Server) accept(ctx *fasthttp.RequestCtx, n *number, req *graph.SendRequ
 		s.reject(ctx, n, apiError(130429, ""))
 		return
 	}
-	n.sweep(now)
+	n.sweep(now, s.cfg.PairEvery)
 	if s.cfg.PairEvery > 0 && !n.takePair(key, now, s.cfg.PairEvery, s.cfg.PairBurst) {
 		n.mu.Unlock()
 		s.reject(ctx, n, apiError(131056, ""))

@@ -13,18 +13,6 @@ import (
 	"github.com/switchboard/switchboard/transport/graph"
 )
 
-// placeholders are the distinct {{n}} / {{name}} of a template text, in first-use order.
-func placeholders(text string) []string { return graph.Placeholders(text) }
-
-func hasNamedPlaceholders(text string) bool {
-	for _, p := range placeholders(text) {
-		if strings.Trim(p, "0123456789") != "" {
-			return true
-		}
-	}
-	return false
-}
-
 // checkTemplate compares a template send with the WABA's definition, as Meta does at send
 // time: missing or unapproved → 132001, paused → 132015, disabled → 132016; then each
 // block in turn: its parameters' count (132000, naming the block), for NAMED templates

@@ -9,7 +9,7 @@ import (
 	"github.com/switchboard/switchboard/transport/graph"
 )
 
-// Meta's size limits on a send (WHATSAPP.md §2; interactive limits in graph).
+// Meta's size limits on a send (WHATSAPP.md §2; interactive limits in interactive_limits.go).
 const (
 	maxTextBody     = 4096
 	maxCallbackData = 512

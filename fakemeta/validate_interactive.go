@@ -10,7 +10,7 @@ import (
 const interactiveTypes = "BUTTON, LIST, CTA_URL, FLOW, PRODUCT, PRODUCT_LIST, CATALOG_MESSAGE, LOCATION_REQUEST_MESSAGE, ADDRESS_MESSAGE"
 
 // actionNames is the action name each interactive kind must carry ("" for none), by
-// Meta's reference for each kind; button and list are checked by graph.
+// Meta's reference for each kind.
 var actionNames = map[string]string{
 	"button": "", "list": "", "product": "", "product_list": "",
 	"cta_url": "cta_url", "flow": "flow", "catalog_message": "catalog_message",
@@ -24,58 +24,45 @@ var actionParameters = map[string][]string{
 	"address_message": {"country"},
 }
 
+// validateInteractive checks an interactive message as Meta does before accepting it, in
+// the order the message is written — its kind, the texts around the action (checkInteractiveTexts),
+// then the action of its kind — and answers the first problem with error 100. These are
+// fakemeta's own checks, written from Meta's pages (interactive_limits.go), not the
+// engine's (graph.InteractiveProblems): the two are compared in tests, so that a rule
+// either gets wrong shows as a disagreement rather than passing on both sides.
 func validateInteractive(in *graph.InteractiveObject) *graph.APIError {
-	if in != nil {
-		if _, known := actionNames[in.Type]; !known {
-			return invalidParam("Param interactive['type'] must be one of {%s} - got %q.", interactiveTypes, in.Type)
-		}
+	if in == nil {
+		return missingParam("interactive")
 	}
-	p := graph.ValidateInteractive(in)
-	switch {
-	case p == nil:
-		if e := otherInteractive(in); e != nil {
-			return e
-		}
-		return headerMedia(in.Header)
-	case p.Required:
-		return invalidParam("The parameter %s is required.", p.MetaPath())
+	if _, known := actionNames[in.Type]; !known {
+		return invalidParam("Param interactive['type'] must be one of {%s} - got %q.", interactiveTypes, in.Type)
 	}
-	return invalidParam("Param %s %s.", p.MetaPath(), p.Rule)
+	if e := checkInteractiveTexts(in); e != nil {
+		return e
+	}
+	switch in.Type {
+	case graph.InteractiveButton:
+		return checkReplyButtons(in.Action.Buttons)
+	case graph.InteractiveList:
+		return checkList(in.Action)
+	}
+	return checkNamedAction(in)
 }
 
-// otherInteractive checks the kinds graph does not (the engine sends only buttons and
-// lists): a body on all but a single product, and the action's fixed name and required
-// parameters.
-func otherInteractive(in *graph.InteractiveObject) *graph.APIError {
-	if in.Type == graph.InteractiveButton || in.Type == graph.InteractiveList {
-		return nil
-	}
-	if in.Type != "product" && (in.Body == nil || in.Body.Text == "") {
-		return invalidParam("The parameter interactive['body']['text'] is required.")
-	}
+// checkNamedAction checks the action of the kinds other than buttons and lists: its fixed
+// name and the parameters it cannot go without.
+func checkNamedAction(in *graph.InteractiveObject) *graph.APIError {
 	switch name := actionNames[in.Type]; {
 	case name == "":
 	case in.Action.Name == "":
-		return invalidParam("The parameter interactive['action']['name'] is required.")
+		return missingParam("interactive['action']['name']")
 	case in.Action.Name != name:
 		return invalidParam("Param interactive['action']['name'] must be %s - got %q.", name, in.Action.Name)
 	}
 	for _, param := range actionParameters[in.Type] {
 		if v, ok := in.Action.Parameters[param]; !ok || v == nil || fmt.Sprint(v) == "" {
-			return invalidParam("The parameter interactive['action']['parameters']['%s'] is required.", param)
+			return missingParam(fmt.Sprintf("interactive['action']['parameters']['%s']", param))
 		}
-	}
-	return nil
-}
-
-// headerMedia checks how a media header names its media, as a media message's must (graph
-// checked the header has its image, video or document).
-func headerMedia(h *graph.InteractiveHeader) *graph.APIError {
-	if h == nil {
-		return nil
-	}
-	if m, ok := h.Media(); ok && m != nil {
-		return mediaSource("interactive['header']['"+h.Type+"']", m)
 	}
 	return nil
 }

@@ -74,19 +74,24 @@ func (g *tenantGrain) loadAliases(ctx context.Context) error {
 }
 
 // migrateAliases moves the aliases a tenant snapshot written before the shards carries into
-// the shards (the shards' own win: they are newer), saves the shards that gained any, and
-// only then the tenant snapshot without them: a crash in between leaves both, and the next
-// activation merges again, losing nothing. A failed save fails the activation.
+// the shards (the snapshot's win: they are the newer, adopt), saves the shards that changed,
+// and only then the tenant snapshot without them: a crash in between leaves both, and the
+// next activation merges again, losing nothing. A failed save fails the activation. The same
+// runs after a rollback: an older build activated since wrote the aliases it learnt into the
+// snapshot, and they move into the shards over what the shards had.
 func (g *tenantGrain) migrateAliases(legacy aliasGenerations) error {
 	if legacy.len() == 0 {
 		return nil
 	}
 	var touched [aliasShards]bool
-	// The current generation first: a user in both (never written so) keeps the newer alias.
-	for old, gen := range []map[string]string{legacy.Aliases, legacy.OldAliases} {
-		for userID, waID := range gen {
+	// The old generation first: a user in both (never written so) ends with the current one's.
+	for _, gen := range []struct {
+		aliases map[string]string
+		old     bool
+	}{{legacy.OldAliases, true}, {legacy.Aliases, false}} {
+		for userID, waID := range gen.aliases {
 			n, sh := g.aliases.shard(userID)
-			if sh.adopt(userID, waID, old == 1) {
+			if sh.adopt(userID, waID, gen.old) {
 				touched[n] = true
 			}
 		}

@@ -82,8 +82,11 @@ func TestLearningAnAliasWritesOnlyItsShard(t *testing.T) {
 }
 
 // A tenant snapshot written before the shards carries its aliases: the activation moves them
-// into the shards (the shards' own win), and then rewrites the tenant snapshot without them.
-// A crash between the two leaves both; the next activation merges again and loses nothing.
+// into the shards, and then rewrites the tenant snapshot without them. A crash between the
+// two leaves both; the next activation merges again and loses nothing. Aliases in the
+// snapshot over a shard's were written by an older build after the migration (a rollback, a
+// rolling deploy): the snapshot's are the newer, and win (R24: the shard's kept a user whose
+// number changed on the number they gave up).
 func TestOldTenantSnapshotAliasesMoveIntoShards(t *testing.T) {
 	legacy := `{"templates":{},"recent":[],"messagingTier":"TIER_10K",` +
 		`"aliases":{"US.1":"5511900000001","US.2":"5511900000002"},"oldAliases":{"US.0":"5511900000000"}}`
@@ -97,9 +100,9 @@ func TestOldTenantSnapshotAliasesMoveIntoShards(t *testing.T) {
 		{"old snapshot", nil,
 			map[string]string{"US.0": "5511900000000", "US.1": "5511900000001", "US.2": "5511900000002"},
 			[]string{"US.0", "US.1", "US.2"}},
-		{"the shards win", map[string]string{"US.1": "5511999999999"},
-			map[string]string{"US.0": "5511900000000", "US.1": "5511999999999", "US.2": "5511900000002"},
-			[]string{"US.0", "US.2"}},
+		{"an older build's aliases after a migration win", map[string]string{"US.1": "5511999999999"},
+			map[string]string{"US.0": "5511900000000", "US.1": "5511900000001", "US.2": "5511900000002"},
+			[]string{"US.0", "US.1", "US.2"}},
 		{"crash after the shards were saved",
 			map[string]string{"US.0": "5511900000000", "US.1": "5511900000001", "US.2": "5511900000002"},
 			map[string]string{"US.0": "5511900000000", "US.1": "5511900000001", "US.2": "5511900000002"},
@@ -122,9 +125,12 @@ func TestOldTenantSnapshotAliasesMoveIntoShards(t *testing.T) {
 				t.Fatalf("tenant snapshot after the migration: version %d, %s", v, data)
 			}
 			for userID := range tc.want {
-				wantVersion := uint64(1)
-				if _, planted := tc.shards[userID]; !planted && !slices.Contains(tc.written, userID) {
-					wantVersion = 0
+				wantVersion := uint64(0) // one for the planted shard, one for the activation's write
+				if _, planted := tc.shards[userID]; planted {
+					wantVersion++
+				}
+				if slices.Contains(tc.written, userID) {
+					wantVersion++
 				}
 				if v, _ := storedVersion(t, store, KindTenantAliases, shardIdentity(tenant, shardOf(userID))); v != wantVersion {
 					t.Errorf("shard of %s at version %d, want %d", userID, v, wantVersion)

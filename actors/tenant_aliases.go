@@ -69,23 +69,29 @@ func (a *aliasGenerations) of(userID string) (waID string, moved bool) {
 	return waID, a.learn(userID, waID)
 }
 
-// adopt puts an alias of an older store into the generation old says, unless userID has one
-// already (the newer store's word stands). It reports whether it added it.
+// adopt puts an alias a tenant snapshot carries into the generation old says, over the one
+// the shard has for userID, if any: the snapshot's is the newer. A snapshot carries aliases
+// only when a build from before the shards wrote it, and a shard is written only after the
+// migration that leaves the snapshot without them: so aliases in a snapshot were learnt
+// either before any shard existed (a first migration, or one that crashed after saving
+// shards, which then hold the same aliases) or by an older build that ran after the
+// migration (a rollback, or a rolling deploy), starting from none, and so after whatever the
+// shards hold. Keeping the shard's instead would route a user whose number changed meanwhile
+// to the number they gave up. An alias the shard has already, in either generation, is left
+// where it is. It reports whether the shard changed.
 func (a *aliasGenerations) adopt(userID, waID string, old bool) bool {
-	if _, ok := a.Aliases[userID]; ok || userID == "" || waID == "" {
+	if userID == "" || waID == "" || a.Aliases[userID] == waID || a.OldAliases[userID] == waID {
 		return false
 	}
-	if _, ok := a.OldAliases[userID]; ok {
-		return false
-	}
-	gen := &a.Aliases
+	gen, other := &a.Aliases, a.OldAliases
 	if old {
-		gen = &a.OldAliases
+		gen, other = &a.OldAliases, a.Aliases
 	}
 	if *gen == nil {
 		*gen = make(map[string]string)
 	}
 	(*gen)[userID] = waID
+	delete(other, userID)
 	return true
 }
 

@@ -127,7 +127,9 @@ func phaseWords(p itemPhase) string {
 // The conversation records by as the canceller. Only a cancel about to write tells it, one
 // at a time per message (a second waits for the first: cancelRepeats), and once one write
 // lands none follows: so the last canceller told is the one whose cancel took effect, and a
-// repeat, which tells nothing, keeps the first.
+// repeat, which tells nothing, keeps the first. Not across activations: a stale one's cancel
+// tells before its write finds the row canceled by the other, and takes that as its own
+// (transition), so the record names its canceller (OUTBOUND.md).
 func (s *sender) writeCancel(row persistence.OutboxMessage, held bool, by *MessageAuthor, r cluster.Replier) {
 	store, node, d, tenantID := s.d.Store, s.node, s.d, s.tenantID
 	tell := s.cancelTeller()

@@ -37,13 +37,3 @@ func waIDOf(to, businessDisplay string) string {
 	}
 	return countryCode(phone.Digits(businessDisplay)) + d
 }
-
-// metaWaID is the form Meta may give a Brazilian or Mexican mobile's wa_id (WHATSAPP.md §2):
-// a Brazilian mobile without its ninth digit, a Mexican number with the old mobile 1
-// (phone.OtherForm). Other numbers are returned as they are.
-func metaWaID(d string) string {
-	if o := phone.OtherForm(d); o != "" {
-		return o
-	}
-	return d
-}

@@ -15,7 +15,7 @@ type Scope struct{ recipient string }
 // To scopes an injection to sends to recipient, as a send names it: a phone number (with or
 // without +: its digits, including the country code, are the wa_id Meta reports) or a
 // business-scoped user id (a send's "recipient"). A Brazilian or Mexican mobile matches
-// sends to either of its forms (phone.OtherForm).
+// sends to either of its shapes (sameUser).
 func To(recipient string) Scope { return Scope{recipient: scopeKey(recipient)} }
 
 // scopeKey is recipient as recipientOf keys a send to it: a phone number's digits, a user id
@@ -111,11 +111,11 @@ func (s *Server) inject(phoneNumberID string, scope []Scope, add func(*injection
 }
 
 // take dequeues the oldest fault of the kind q selects for a send to key: one scoped to the
-// recipient (either form of its number) first, else a number-wide one. n.mu is held.
+// recipient (either shape of its number) first, else a number-wide one. n.mu is held.
 func take[T any](n *number, key string, q func(*injections) *[]T) (T, bool) {
 	if len(n.inject.to) > 0 {
-		for _, k := range [2]string{key, phone.OtherForm(key)} {
-			if in := n.inject.to[k]; in != nil && k != "" {
+		for _, k := range sameUser(key) {
+			if in := n.inject.to[k]; in != nil {
 				if fault, ok := dequeue(q(in)); ok {
 					return fault, true
 				}

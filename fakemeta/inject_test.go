@@ -95,3 +95,25 @@ func outcome(t *testing.T, s *Server, to string) string {
 	}
 	return "accepted"
 }
+
+// With RewriteWaIDs a send is keyed by the older shape Meta answers with (551187654321,
+// 5215512345678); a fault scoped to either shape of the number still hits it, and nobody
+// else's send.
+func TestInjectionScopesUnderRewrittenWaIDs(t *testing.T) {
+	for _, tc := range []struct{ scope, to string }{
+		{"+55 11 98765-4321", "+5511987654321"},
+		{"+551187654321", "+5511987654321"},
+		{"+5511987654321", "+551187654321"},
+		{"+52 55 1234 5678", "+525512345678"},
+		{"+5215512345678", "+525512345678"},
+	} {
+		s := startFake(t, Config{IgnoreWindow: true, RewriteWaIDs: true})
+		s.FailNext(pnA, 131000, 1, To(tc.scope))
+		if got := outcome(t, s, "+447700900456"); got != "accepted" {
+			t.Errorf("scoped to %s, a send to someone else: %s", tc.scope, got)
+		}
+		if got := outcome(t, s, tc.to); got != "failed 131000" {
+			t.Errorf("scoped to %s, a send to %s: %s, want failed 131000", tc.scope, tc.to, got)
+		}
+	}
+}

@@ -1,10 +1,6 @@
 package fakemeta
 
-import (
-	"time"
-
-	"github.com/switchboard/switchboard/internal/phone"
-)
+import "time"
 
 // profileKept is how long a user's profile name is kept after its last message, for the
 // contacts of status webhooks to a BSUID (Meta's BSUID rules count contact over 30 days).
@@ -15,13 +11,6 @@ type profile struct {
 	name string
 	at   time.Time
 }
-
-// userKey is the key a user's window, pair limit and profile are kept under: one key for
-// both forms of a Brazilian or Mexican mobile (phone.LineKey), because Meta knows them as
-// one user (WHATSAPP.md §2) — a user who wrote as 5511987654321 is inside the window of a
-// reply Meta addresses to 551187654321 (Config.RewriteWaIDs), and both forms share one pair
-// limit. A BSUID or any other number is its own key.
-func userKey(key string) string { return phone.LineKey(key) }
 
 // takePair applies the pair limit (pairBurst: a burst is borrowed, each message owing one
 // interval) to a send to key arriving at now. n.mu is held.

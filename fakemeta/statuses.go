@@ -130,7 +130,7 @@ func UserIDOf(wabaID, waID string) string {
 		return ""
 	}
 	h := fnv.New64a()
-	_, _ = h.Write([]byte(wabaID + "|" + phone.LineKey(d)))
+	_, _ = h.Write([]byte(wabaID + "|" + userKey(d)))
 	return fmt.Sprintf("%s.%020d", countryISO(d), h.Sum64())
 }
 

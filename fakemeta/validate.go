@@ -13,6 +13,10 @@ import (
 const (
 	maxTextBody     = 4096
 	maxCallbackData = 512
+	// maxMediaCaption is the caption limit Meta's media message pages give (image, video
+	// and document messages: 1,024 characters), kept apart from the engine's graph.MaxCaption
+	// so a wrong limit on one side shows (TestCaptionLimitAgreesWithEngine).
+	maxMediaCaption = 1024
 )
 
 // validateSend checks a send like Meta does before accepting it: the first problem is
@@ -95,8 +99,8 @@ func validateMedia(kind string, m *graph.MediaObject) *graph.APIError {
 	switch {
 	case m.Caption != "" && !graph.CaptionAllowed(kind):
 		return invalidParam("Param %s['caption'] is not allowed for %s messages.", kind, kind)
-	case runes(m.Caption) > graph.MaxCaption:
-		return invalidParam("Param %s['caption'] must be at most %d characters long.", kind, graph.MaxCaption)
+	case runes(m.Caption) > maxMediaCaption:
+		return invalidParam("Param %s['caption'] must be at most %d characters long.", kind, maxMediaCaption)
 	case m.Filename != "" && !graph.FilenameAllowed(kind):
 		return invalidParam("Param %s['filename'] is only allowed for document messages.", kind)
 	}

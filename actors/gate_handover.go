@@ -171,6 +171,7 @@ func (r GateRecord) times() []time.Time {
 func (g *tenantGrain) stopSending() {
 	first := !g.out.stopped
 	g.out.stop()
+	g.haltAliases()
 	if !first || g.fenced != "" || !g.out.handGates() {
 		return
 	}

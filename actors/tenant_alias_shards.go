@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-
-	"github.com/switchboard/switchboard/cluster"
 )
 
 // storedTenant is the tenant snapshot as read: the state, and the aliases a snapshot written
@@ -15,30 +13,6 @@ import (
 type storedTenant struct {
 	TenantState
 	aliasGenerations
-}
-
-// resolveContact answers a ResolveContact: it teaches the tenant the user's alias (WaID set)
-// or looks it up (UserID alone), saving only the user's shard when that changed it (a new
-// alias, or one moved out of the old generation). A failed save undoes the change.
-func (g *tenantGrain) resolveContact(c *cluster.Context, m *ResolveContact) {
-	n, sh := g.aliases.shard(m.UserID)
-	key, undo := m.WaID, sh.mark(m.UserID)
-	if !g.change(c, func() bool {
-		changed := false
-		switch {
-		case m.WaID != "":
-			changed = sh.learn(m.UserID, m.WaID)
-		case m.UserID != "":
-			key, changed = sh.of(m.UserID)
-		}
-		return changed
-	}, func() error { return g.saveShard(n) }, func() { sh.undo(undo) }) {
-		return
-	}
-	if key == "" {
-		key = m.UserID
-	}
-	c.Reply().Send(&ContactKey{Key: key})
 }
 
 // saveShard writes shard n of the tenant's aliases as its next version.

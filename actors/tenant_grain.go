@@ -30,7 +30,9 @@ type tenantGrain struct {
 	version  uint64
 	// aliases are kept out of state, in shards saved one by one (tenant_aliases.go).
 	aliases tenantAliases
-	convs   *inboxIndex
+	// aliasSaves are the shards' saves in flight, one a shard at most (alias_save.go).
+	aliasSaves [aliasShards]*aliasSaving
+	convs      *inboxIndex
 	// ahead are the changed numbers conversations told of before their flush reached convs.
 	ahead numberChangesAhead
 	out   *sender
@@ -67,6 +69,7 @@ func (g *tenantGrain) Receive(c *cluster.Context, msg any) {
 		g.d.Log.Error("tenant snapshot out of step with the store; stopping activation", "tenant", g.tenantID, "reason", g.fenced)
 		held := !g.out.idle()
 		g.out.stop()
+		g.haltAliases()
 		c.Stop()
 		if held && g.fenced == cluster.FailureMoved {
 			// The messages it held wait in the outbox, and a stop the sender's own save caused
@@ -90,8 +93,8 @@ func (g *tenantGrain) receive(c *cluster.Context, msg any) {
 		g.out.pump()
 		c.SetReceiveTimeout(tenantPassivation)
 	case *actor.ReceiveTimeout:
-		if !g.out.idle() {
-			c.SetReceiveTimeout(tenantPassivation) // messages still to send or reconcile
+		if !g.out.idle() || g.aliasesSaving() {
+			c.SetReceiveTimeout(tenantPassivation) // messages still to send or reconcile, aliases to save
 			return
 		}
 		g.stopSending()
@@ -157,7 +160,9 @@ func (g *tenantGrain) receive(c *cluster.Context, msg any) {
 		g.out.pump()            // a reinstated account may send again
 		c.Reply().Send(&Ack{})
 	case *ResolveContact:
-		g.resolveContact(c, m)
+		g.resolveContact(m, c.Reply())
+	case *aliasSaved:
+		g.aliasSaved(m)
 	case *GetSendingStatus:
 		g.out.refreshDirectory(g.d.Now(), false)
 		c.Reply().Send(g.out.sendingStatus(g.d.Now()))

@@ -41,20 +41,42 @@ func (g *tenantGrain) save() error {
 // (settleSave): it returns nil if the write landed after all, errNotSaved if nothing landed,
 // and otherwise sets fenced (the activation stops). *version follows what landed.
 func (g *tenantGrain) saveVersion(kind, identity string, version *uint64, data []byte) error {
-	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
-	defer cancel()
 	snap := persistence.Snapshot{Kind: kind, Identity: identity, Version: *version + 1, Data: data, UpdatedAt: g.d.Now()}
-	if err := g.d.Store.Snapshots().Save(ctx, snap); err != nil {
-		if err := g.settleSave(snap, *version, fmt.Errorf("save %s %s: %w", kind, identity, err)); err != nil {
-			return err
-		}
+	if err := g.settleSave(writeSnapshot(g.d.Store, snap, *version)); err != nil {
+		return err
 	}
 	*version = snap.Version
 	return nil
 }
 
-// settleSave reads the stored snapshot back after the write of written, over version held,
-// failed with saveErr:
+// snapshotWrite is the IO of one conditional snapshot write: the write, and when the store
+// reported it failed, what the store holds now (read back for settleSave). It runs on the
+// grain's turn for the tenant snapshot, and off it for a shard of aliases (alias_save.go).
+type snapshotWrite struct {
+	written persistence.Snapshot
+	held    uint64 // the version the write was conditional on
+	saveErr error  // nil: the write landed
+	stored  persistence.Snapshot
+	loadErr error
+}
+
+// writeSnapshot writes snap over version held and, if the store refuses or fails it, reads
+// back what it holds.
+func writeSnapshot(store persistence.Store, snap persistence.Snapshot, held uint64) snapshotWrite {
+	w := snapshotWrite{written: snap, held: held}
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	if err := store.Snapshots().Save(ctx, snap); err != nil {
+		w.saveErr = fmt.Errorf("save %s %s: %w", snap.Kind, snap.Identity, err)
+		rctx, rcancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer rcancel()
+		w.stored, w.loadErr = store.Snapshots().Load(rctx, snap.Kind, snap.Identity)
+	}
+	return w
+}
+
+// settleSave decides a snapshot write (nil when it landed). A failed one is judged by what
+// the store held when read back:
 //   - the version written, holding its data: the write landed and its answer was lost; adopted;
 //   - the version held (none stored, for version 0): nothing landed, errNotSaved;
 //   - anything else — another writer's version (a duplicate activation), or a store that
@@ -63,25 +85,26 @@ func (g *tenantGrain) saveVersion(kind, identity string, version *uint64, data [
 //
 // A write still in flight when the read sees the version held may land later; the grain's
 // next save of that snapshot then finds another version holding other data, and stops. It
-// returns nil when it adopted the write (the caller then moves its version to written's).
-func (g *tenantGrain) settleSave(written persistence.Snapshot, held uint64, saveErr error) error {
-	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
-	defer cancel()
-	stored, err := g.d.Store.Snapshots().Load(ctx, written.Kind, written.Identity)
+// returns nil when the write landed or is adopted (the caller then moves its version to
+// written's).
+func (g *tenantGrain) settleSave(w snapshotWrite) error {
+	written, held, stored, err := w.written, w.held, w.stored, w.loadErr
 	switch {
+	case w.saveErr == nil:
+		return nil
 	case err == nil && stored.Version == written.Version && bytes.Equal(stored.Data, written.Data):
 		g.d.Log.Warn("tenant snapshot saved though the store reported a failure", "tenant", g.tenantID,
-			"kind", written.Kind, "identity", written.Identity, "version", stored.Version, "err", saveErr)
+			"kind", written.Kind, "identity", written.Identity, "version", stored.Version, "err", w.saveErr)
 		return nil
 	case err == nil && stored.Version == held, errors.Is(err, persistence.ErrNotFound) && held == 0:
-		return fmt.Errorf("%w: %w", errNotSaved, saveErr)
+		return fmt.Errorf("%w: %w", errNotSaved, w.saveErr)
 	case err != nil:
 		g.fenced = FailureStore
-		return fmt.Errorf("%w; reading it back: %w", saveErr, err)
+		return fmt.Errorf("%w; reading it back: %w", w.saveErr, err)
 	default:
 		g.fenced = cluster.FailureMoved
 		return fmt.Errorf("%w; the store holds version %d, this activation %d (another writer): %w",
-			saveErr, stored.Version, held, persistence.ErrVersionConflict)
+			w.saveErr, stored.Version, held, persistence.ErrVersionConflict)
 	}
 }
 

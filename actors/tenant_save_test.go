@@ -18,6 +18,9 @@ import (
 // snapshot's identity are refused (refuseWrites), or written with its answer lost once
 // (loseSaveAnswer).
 func (o outageSnapshots) Save(ctx context.Context, snap persistence.Snapshot) error {
+	if h := o.s.claimHold("save:" + snap.Identity); h != nil {
+		h.wait() // holdSave
+	}
 	if o.s.refusing(snap.Identity) {
 		return fmt.Errorf("snapshots unreachable (the test's outage): %w", persistence.ErrUnavailable)
 	}
@@ -242,6 +245,10 @@ func (s *outageStore) holdClaim(id string) *claimHold {
 	s.holds[id] = h
 	return h
 }
+
+// holdSave makes the first save of the snapshot identity names wait before its write until
+// release is closed.
+func (s *outageStore) holdSave(identity string) *claimHold { return s.holdClaim("save:" + identity) }
 
 // holdResend makes the first write of a resend decision for message id (sent → queued, the
 // failed wamid retracted) wait before it lands until release is closed.

@@ -188,7 +188,9 @@ func (c *interactiveCheck) list(a InteractiveAction) {
 	for i, sec := range a.Sections {
 		p := append(append([]string(nil), sections...), strconv.Itoa(i))
 		if len(a.Sections) > 1 {
-			c.rule(sec.Title != "", "is required when there is more than one section", append(p, "title")...)
+			// Blank as every other visible text: a title of spaces shows the user nothing to tell
+			// the sections apart by (fakemeta refuses it too).
+			c.rule(!blank(sec.Title), "is required when there is more than one section", append(p, "title")...)
 		}
 		c.maxLen(sec.Title, MaxRowTitle, append(p, "title")...)
 		c.rule(len(sec.Rows) > 0, "must contain at least 1 element", append(p, "rows")...)

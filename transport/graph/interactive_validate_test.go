@@ -46,6 +46,8 @@ func TestValidateInteractive(t *testing.T) {
 			"interactive['action']['sections']", "interactive.action.sections", false, "at most 10 rows"},
 		{"untitled second section", list("Ver", ListSection{Title: "A", Rows: rows(1, "a")}, ListSection{Rows: rows(1, "b")}),
 			"interactive['action']['sections'][1]['title']", "interactive.action.sections[1].title", false, "more than one section"},
+		{"second section titled with spaces", list("Ver", ListSection{Title: "A", Rows: rows(1, "a")}, ListSection{Title: "  ", Rows: rows(1, "b")}),
+			"interactive['action']['sections'][1]['title']", "interactive.action.sections[1].title", false, "more than one section"},
 		{"row without id", list("Ver", ListSection{Rows: []ListRow{{Title: "A"}}}),
 			"interactive['action']['sections'][0]['rows'][0]['id']", "interactive.action.sections[0].rows[0].id", true, ""},
 		{"long description", list("Ver", ListSection{Rows: []ListRow{{ID: "a", Title: "A", Description: strings.Repeat("d", 73)}}}),

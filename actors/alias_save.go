@@ -2,6 +2,7 @@ package actors
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/switchboard/switchboard/cluster"
 	"github.com/switchboard/switchboard/persistence"
@@ -22,12 +23,16 @@ import (
 // writes into one durable commit.
 
 // aliasSaving is a shard's save in flight: the call whose change it writes, and the calls for
-// the shard that came meanwhile.
+// the shard that came meanwhile. done closes once write holds the write's outcome: an
+// activation that stops settles its saves in flight from there (haltAliases), since the
+// aliasSaved it was told is dropped with its mailbox.
 type aliasSaving struct {
 	reply cluster.Replier
 	undo  aliasUndo
 	key   string // the answer once durable
 	next  []pendingResolve
+	done  chan struct{}
+	write snapshotWrite
 }
 
 // pendingResolve is a ResolveContact waiting for its shard's save in flight.
@@ -71,24 +76,21 @@ func (g *tenantGrain) resolveContact(m *ResolveContact, r cluster.Replier) {
 		r.Fail(FailureStore, fmt.Sprintf("encode alias shard %d: %v", n, err))
 		return
 	}
+	if !g.d.Drain.begin() { // the node is stopping: its store closes behind the last write it let begin
+		sh.undo(undo)
+		r.Fail(cluster.FailureStopping, "node stopping")
+		return
+	}
 	snap := persistence.Snapshot{Kind: KindTenantAliases, Identity: shardIdentity(g.tenantID, n),
 		Version: sh.version + 1, Data: data, UpdatedAt: g.d.Now()}
-	g.aliasSaves[n] = &aliasSaving{reply: r, undo: undo, key: key}
-	store, held, tell, halted := g.d.Store, sh.version, g.out.tell, &g.out.halted
+	f := &aliasSaving{reply: r, undo: undo, key: key, done: make(chan struct{})}
+	g.aliasSaves[n] = f
+	store, held, tell, drain := g.d.Store, sh.version, g.out.tell, g.d.Drain
 	g.d.spawn(func() {
+		defer drain.end()
 		w := writeSnapshot(store, snap, held)
-		if halted.Load() {
-			// The activation stopped meanwhile, and a stopped grain drops what it is told:
-			// answer the caller here (a failure is retried on the next activation, which
-			// loads what the store holds). A stop between this check and the grain's turn
-			// still drops it; the caller then retries after its deadline.
-			if w.saveErr == nil {
-				r.Send(&ContactKey{Key: key})
-			} else {
-				r.Fail(cluster.FailureStopping, w.saveErr.Error())
-			}
-			return
-		}
+		f.write = w
+		close(f.done)
 		tell(&aliasSaved{shard: n, write: w})
 	})
 }
@@ -115,7 +117,8 @@ func (g *tenantGrain) aliasSaved(d *aliasSaved) {
 	}
 	for i, p := range f.next {
 		if g.fenced != "" {
-			p.reply.Fail(g.fenced, "tenant activation stopping: its snapshots are out of step with the store")
+			// Never tried: retried on the next activation, as stopping calls are.
+			p.reply.Fail(cluster.FailureStopping, "tenant activation stopping: its snapshots are out of step with the store")
 			continue
 		}
 		g.resolveContact(p.m, p.reply)
@@ -136,17 +139,39 @@ func (g *tenantGrain) aliasesSaving() bool {
 	return false
 }
 
-// haltAliases fails the calls waiting for a shard's save as the activation stops: their
-// callers retry on the next activation. The saves in flight answer their own calls
-// (resolveContact: halted).
+// haltAliases settles the shards' saves in flight as the activation stops, which drops the
+// aliasSaved each is told: it waits for each write's outcome (bounded by its store timeouts,
+// writeSnapshot) and answers its call from it — the alias, if it is durable — and fails the
+// calls waiting behind it as stopping, to be retried on the next activation. Waiting, rather
+// than answering "stopping" at once, keeps a write of this activation from landing after the
+// next one has loaded the shard: the retry would find the alias missing, and its own save of
+// the shard would be refused by this one's and stop that activation too.
 func (g *tenantGrain) haltAliases() {
-	for _, f := range g.aliasSaves {
+	for n, f := range g.aliasSaves {
 		if f == nil {
 			continue
 		}
+		g.aliasSaves[n] = nil
+		g.settleHalted(n, f)
+		// After the write is decided: a retry cannot reach the next activation before it.
 		for _, p := range f.next {
 			p.reply.Fail(cluster.FailureStopping, "tenant activation stopping")
 		}
-		f.next = nil
 	}
+}
+
+// settleHalted waits for a stopping activation's save of shard n and answers its call.
+func (g *tenantGrain) settleHalted(n int, f *aliasSaving) {
+	select {
+	case <-f.done:
+	case <-time.After(2*storeTimeout + time.Second):
+		f.reply.Fail(cluster.FailureStopping, "tenant activation stopping; its alias save did not finish")
+		return
+	}
+	if err := g.settleSave(f.write); err != nil {
+		f.reply.Fail(cluster.FailureStopping, err.Error())
+		return
+	}
+	g.aliases[n].version = f.write.written.Version
+	f.reply.Send(&ContactKey{Key: f.key})
 }

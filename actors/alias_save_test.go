@@ -44,6 +44,8 @@ func TestAliasSaveRunsOffTheTenantsTurn(t *testing.T) {
 		t.Fatalf("another shard's alias while one save waited: %q, %v", key, err)
 	}
 	select {
+	case a := <-first:
+		t.Fatalf("the new alias was answered (%q, %v) before its shard's save landed", a.key, a.err)
 	case a := <-lookup:
 		t.Fatalf("a lookup was answered (%q, %v) before its alias was durable", a.key, a.err)
 	case a := <-next:
@@ -72,10 +74,13 @@ func TestAliasSaveRunsOffTheTenantsTurn(t *testing.T) {
 	}
 }
 
-// A shard's save that lands after its activation stopped (here fenced by a store outage of
-// the tenant snapshot) answers its caller itself: a stopped grain drops what it is told, and
-// the caller would otherwise wait out its deadline. The alias is durable, and the next
-// activation has it.
+// A shard's save in flight when its activation stops (here fenced by an outage of the
+// tenant snapshot) is settled by the stop, which drops the outcome the write tells the grain:
+// the stopping activation waits for the write and answers its caller from it (the alias is
+// durable), and only then fails the calls waiting behind it as stopping, so their retries
+// reach the next activation after the write landed (R24b: answered at once, they could load
+// the shard before it, and the next activation's save of it was refused and stopped that one
+// too). The next activation has both aliases.
 func TestAliasSaveAnsweredAfterItsActivationStopped(t *testing.T) {
 	r, store := saveRig(t)
 	tenant := r.activeTenant(t)
@@ -87,8 +92,13 @@ func TestAliasSaveAnsweredAfterItsActivationStopped(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the alias's shard was never saved")
 	}
+	neighbour, neighbourWaID := sameShard(userID, "US."), "5511900004005"
+	behind := resolveLater(t, r, tenant, neighbourWaID, neighbour)
+	time.Sleep(100 * time.Millisecond) // let it reach the tenant and wait behind the save
 	before := store.activations(tenant)
 	store.stopTenant(t, r, tenant)
+	// Were the waiting call failed at once, its retry would reach a next activation meanwhile.
+	time.Sleep(500 * time.Millisecond)
 	close(hold.release)
 	select {
 	case a := <-first:
@@ -101,8 +111,13 @@ func TestAliasSaveAnsweredAfterItsActivationStopped(t *testing.T) {
 	if n := store.activations(tenant); n != before {
 		t.Fatalf("%d activations since the stop: the answer came from a new one, not the stopped one's save", n-before)
 	}
-	if got := resolved(t, r, tenant, userID); got != waID {
-		t.Fatalf("after a new activation %s resolves to %q, want %q", userID, got, waID)
+	if a := <-behind; a.err != nil || a.key != neighbourWaID {
+		t.Fatalf("the call waiting behind the save: %q, %v; want %q (retried on the next activation)", a.key, a.err, neighbourWaID)
+	}
+	for user, want := range map[string]string{userID: waID, neighbour: neighbourWaID} {
+		if got := resolved(t, r, tenant, user); got != want {
+			t.Fatalf("after a new activation %s resolves to %q, want %q", user, got, want)
+		}
 	}
 }
 

@@ -299,7 +299,7 @@ func (g *tenantGrain) loadState(ctx context.Context) error {
 // Any other activation resumes its outbox, which it does on its own anyway.
 func (g *tenantGrain) keeperWake(c *cluster.Context) {
 	c.Reply().Send(&Ack{})
-	if !g.out.idle() || g.d.Now().Sub(g.usedAt) < tenantPassivation || !g.out.enabled() {
+	if !g.out.idle() || g.aliasesSaving() || g.d.Now().Sub(g.usedAt) < tenantPassivation || !g.out.enabled() {
 		g.out.redecideLive() // a retryable row marked behind this activation's back
 		g.out.pump()
 		return

@@ -105,12 +105,7 @@ func (g *tenantGrain) aliasSaved(d *aliasSaved) {
 	sh := &g.aliases[d.shard]
 	if err := g.settleSave(d.write); err != nil {
 		sh.undo(f.undo)
-		code := FailureStore
-		if g.fenced != "" {
-			code = g.fenced
-		}
-		g.d.Log.Warn("tenant alias not saved; undone", "tenant", g.tenantID, "shard", d.shard, "err", err, "stopping", g.fenced != "")
-		f.reply.Fail(code, err.Error())
+		g.refuseUnsaved(f.reply, "tenant alias not saved; undone", err)
 	} else {
 		sh.version = d.write.written.Version
 		f.reply.Send(&ContactKey{Key: f.key})

@@ -108,33 +108,33 @@ func (g *tenantGrain) settleSave(w snapshotWrite) error {
 	}
 }
 
-// change applies a change to the tenant's state, saves it (save: the tenant snapshot, or the
-// shard of aliases the change touched), and reports whether it is durable. apply reports
-// whether it changed anything (nothing to save if not). If the save fails, the change is
-// undone (undo puts the state back as before apply), so the caller's retry applies it again
-// rather than finding it applied and answering success for a change never stored; the
-// failure is answered to the caller.
-func (g *tenantGrain) change(c *cluster.Context, apply func() bool, save func() error, undo func()) bool {
+// changeState applies a change to the tenant snapshot's state, saves it, and reports whether
+// it is durable. apply reports whether it changed anything (nothing to save if not). If the
+// save fails, the change is undone (a checkpoint taken before apply is put back), so the
+// caller's retry applies it again rather than finding it applied and answering success for a
+// change never stored; the failure is answered to the caller (refuseUnsaved).
+func (g *tenantGrain) changeState(c *cluster.Context, apply func() bool) bool {
+	before := g.state.checkpoint()
 	if !apply() {
 		return true
 	}
-	err := save()
+	err := g.save()
 	if err == nil {
 		return true
 	}
-	undo()
+	g.state = before
+	g.refuseUnsaved(c.Reply(), "tenant change not saved; undone", err)
+	return false
+}
+
+// refuseUnsaved answers a call whose change was undone because its save failed: with the
+// fence's code when the save stopped the activation (the caller goes on to the next one),
+// FailureStore otherwise.
+func (g *tenantGrain) refuseUnsaved(r cluster.Replier, msg string, err error) {
 	code := FailureStore
 	if g.fenced != "" {
 		code = g.fenced
 	}
-	g.d.Log.Warn("tenant change not saved; undone", "tenant", g.tenantID, "err", err, "stopping", g.fenced != "")
-	c.Reply().Fail(code, err.Error())
-	return false
-}
-
-// changeState is change for a change of the tenant snapshot's state: undone by putting back
-// a checkpoint.
-func (g *tenantGrain) changeState(c *cluster.Context, apply func() bool) bool {
-	before := g.state.checkpoint()
-	return g.change(c, apply, g.save, func() { g.state = before })
+	g.d.Log.Warn(msg, "tenant", g.tenantID, "err", err, "stopping", g.fenced != "")
+	r.Fail(code, err.Error())
 }

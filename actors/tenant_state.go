@@ -98,7 +98,7 @@ type QualityState struct {
 // Params is shared: the grain replaces it, never writes into it.
 func (t TenantState) clone() TenantState { return t.checkpoint() }
 
-// checkpoint is a copy to put back should a change not be saved (tenantGrain.change): it
+// checkpoint is a copy to put back should a change not be saved (tenantGrain.changeState): it
 // shares nothing. (The aliases, too many to copy per change, are not part of the state: they
 // live in shards of their own, tenant_aliases.go.)
 func (t TenantState) checkpoint() TenantState {

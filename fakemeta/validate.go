@@ -69,13 +69,10 @@ func validateSend(p *sendProbe) *graph.APIError {
 }
 
 func validateText(t *graph.TextObject) *graph.APIError {
-	if t == nil || strings.TrimSpace(t.Body) == "" {
-		return invalidParam("The parameter text['body'] is required.")
+	if t == nil || blankText(t.Body) {
+		return missingParam("text['body']")
 	}
-	if runes(t.Body) > maxTextBody {
-		return invalidParam("Param text['body'] must be at most %d characters long.", maxTextBody)
-	}
-	return nil
+	return longerThan("text['body']", t.Body, maxTextBody)
 }
 
 func mediaOf(r *graph.SendRequest) *graph.MediaObject {

@@ -97,8 +97,11 @@ func (q *quoted) pastWAMIDs(c context.Context, s *Server, tenantID, key string) 
 	if err != nil {
 		return nil, fmt.Errorf("rest: %s %s: %w", q.field, q.ref, err)
 	}
-	if found.Found && found.Message.ID == q.ref && found.Message.Direction == actors.Outbound {
-		add(found.Message.WAMID, found.Message.RetractedWAMIDs)
+	if found.Found {
+		q.found = found // lookup's read (ref is our id here): resolve and check take it from here
+		if found.Message.ID == q.ref && found.Message.Direction == actors.Outbound {
+			add(found.Message.WAMID, found.Message.RetractedWAMIDs)
+		}
 	}
 	return out, nil
 }
